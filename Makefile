@@ -1,0 +1,39 @@
+# Two commands do all set-up on a fresh machine:
+#   make run    create .venv, install, fetch the pose model, run the station's demo
+#   make test   the same set-up plus test tools, then the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MODEL := var/models/yolo11n-pose.pt
+
+.PHONY: run test lint model clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+
+# Torch comes in through ultralytics (about 6 GB, a few minutes the first time). The ONNX and
+# OpenVINO extras are the lean backends this machine can run, so they are installed and tested.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	@echo "installing hipdrive and its dependencies into $(VENV) (the first time takes a few minutes)"
+	$(BIN)/python -m pip install -e '.[onnx,openvino]' --group dev
+	touch $@
+
+$(MODEL): $(VENV)/.installed
+	$(BIN)/hipdrive model fetch
+
+model: $(MODEL)
+
+run: $(MODEL)
+	$(BIN)/hipdrive model check
+
+test: $(MODEL)
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check edge calibrate tests
+	$(BIN)/ruff format --check edge calibrate tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""One-time calibration per installation: intrinsics, treadmill plane, checks."""

@@ -1,0 +1,1 @@
+"""The Hipdrive station: capture -> pose -> gait -> bus/store, on the edge computer."""

@@ -1,0 +1,159 @@
+"""The frame-source port: what every capture backend hands to the station."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from types import TracebackType
+
+import numpy as np
+
+from edge.errors import MissingResourceError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One captured frame.
+
+    image: (H, W, 3) uint8, BGR. index: 0-based position in the source's stream.
+    t_ns: time.monotonic_ns() at capture (a file derives it from its index and fps).
+    """
+
+    image: np.ndarray
+    index: int
+    t_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """What a source actually delivers (a camera may not honour what was asked)."""
+
+    name: str
+    width: int
+    height: int
+    fps: float
+    live: bool
+    frame_count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureSettings:
+    """What the station asks of a source; cameras report what they really do in SourceInfo."""
+
+    width: int = 1920
+    height: int = 1080
+    fps: float = 60.0
+    mjpg: bool = True
+    paced: bool = False
+
+
+class FrameSource(ABC):
+    """A stream of frames. ``read`` returns None at the end of a finite stream."""
+
+    info: SourceInfo
+
+    @abstractmethod
+    def read(self) -> Frame | None:
+        """The next frame (a live source: the latest one), or None when the stream has ended."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the device or file; safe to call twice."""
+
+    @property
+    def dropped(self) -> int:
+        """Frames captured but never handed out because a newer one replaced them."""
+        return 0
+
+    def __enter__(self) -> FrameSource:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class LiveSource(FrameSource):
+    """A device grabbed on its own thread into a one-slot hand-off, so capture never blocks.
+
+    When the consumer is slower than the camera, the older frame is replaced and counted as
+    dropped. Subclasses implement ``_grab`` (one image or None on a failed read) and
+    ``_release``.
+    """
+
+    #: consecutive failed reads after which the device counts as lost
+    max_failures = 30
+
+    def __init__(self, info: SourceInfo) -> None:
+        self.info = info
+        self._slot: Frame | None = None
+        self._cond = threading.Condition()
+        self._index = 0
+        self._dropped = 0
+        self._error: str | None = None
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name=f"grab-{info.name}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    @abstractmethod
+    def _grab(self) -> np.ndarray | None: ...
+
+    @abstractmethod
+    def _release(self) -> None: ...
+
+    def _run(self) -> None:
+        failures = 0
+        while not self._stopping:
+            image = self._grab()
+            t_ns = time.monotonic_ns()
+            if image is None:
+                failures += 1
+                if failures >= self.max_failures:
+                    with self._cond:
+                        self._error = f"{self.info.name} stopped delivering frames"
+                        self._cond.notify_all()
+                    return
+                time.sleep(0.01)
+                continue
+            failures = 0
+            with self._cond:
+                if self._slot is not None:
+                    self._dropped += 1
+                self._slot = Frame(image=image, index=self._index, t_ns=t_ns)
+                self._index += 1
+                self._cond.notify_all()
+
+    def read(self, timeout_s: float = 2.0) -> Frame | None:
+        with self._cond:
+            if not self._cond.wait_for(
+                lambda: self._slot is not None or self._error is not None, timeout=timeout_s
+            ):
+                raise MissingResourceError(
+                    f"{self.info.name} delivered no frame for {timeout_s:.1f} s; "
+                    "check the cable and that no other program uses the camera"
+                )
+            if self._slot is None:
+                raise MissingResourceError(f"{self._error}; check the cable and the power")
+            frame, self._slot = self._slot, None
+            return frame
+
+    @property
+    def dropped(self) -> int:
+        return self._dropped
+
+    def close(self) -> None:
+        self._stopping = True
+        if self._thread.is_alive():
+            self._thread.join(timeout=2.0)
+        self._release()

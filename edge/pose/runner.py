@@ -1,0 +1,136 @@
+"""Picks the ONE runner among the people a backend found, and keeps following them.
+
+Inside a configured region of interest, only people whose box centre lies in it count. Among
+those, a short-lived track per person scores how large and how steady each one is; a runner on
+a treadmill stays put while someone walking past moves, so a passer-by does not steal the track
+even while nearer the camera. The chosen runner keeps the track while they overlap their last
+box; only after they are lost for a while does the best other track take over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from edge.pose.base import Detections, RunnerPose
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Intersection over union of one box a (4,) against boxes b (N, 4), xyxy pixels."""
+    x1 = np.maximum(a[0], b[:, 0])
+    y1 = np.maximum(a[1], b[:, 1])
+    x2 = np.minimum(a[2], b[:, 2])
+    y2 = np.minimum(a[3], b[:, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area_a = (a[2] - a[0]) * (a[3] - a[1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / np.maximum(area_a + area_b - inter, 1e-9)
+
+
+@dataclass(eq=False)
+class _Track:
+    box: np.ndarray
+    anchor: np.ndarray  # slow moving average of the box centre, pixels
+    hits: int = 1
+    missed: int = 0
+
+    def drift(self) -> float:
+        """How far the box has wandered from where it usually is, in box heights."""
+        height = max(float(self.box[3] - self.box[1]), 1.0)
+        return float(np.hypot(*(_centre(self.box) - self.anchor))) / height
+
+    def update(self, box: np.ndarray) -> None:
+        self.box = box.copy()
+        self.anchor = 0.95 * self.anchor + 0.05 * _centre(box)
+        self.hits += 1
+        self.missed = 0
+
+    def score(self) -> float:
+        area = float((self.box[2] - self.box[0]) * (self.box[3] - self.box[1]))
+        return area / (1.0 + 20.0 * self.drift()) * min(self.hits, 15)
+
+
+class RunnerSelector:
+    """Stateful choice of the runner, frame after frame.
+
+    roi: (x, y, w, h) pixels or None. match_iou: overlap that continues a track.
+    lost_after: frames without a match before a track is dropped.
+    settle_frames: frames a track must last before the choice of runner sticks to it.
+    """
+
+    def __init__(
+        self,
+        roi: tuple[int, int, int, int] | None = None,
+        match_iou: float = 0.3,
+        lost_after: int = 15,
+        settle_frames: int = 15,
+    ) -> None:
+        self.roi = roi
+        self.match_iou = match_iou
+        self.lost_after = lost_after
+        self.settle_frames = settle_frames
+        self._tracks: list[_Track] = []
+        self._runner: _Track | None = None
+
+    def reset(self) -> None:
+        self._tracks.clear()
+        self._runner = None
+
+    def select(self, detections: Detections) -> RunnerPose | None:
+        """The runner's pose in this frame, or None when the runner is not in view."""
+        keep = self._in_roi(detections.boxes)
+        boxes = detections.boxes[keep]
+        index = np.flatnonzero(keep)
+        matched = self._associate(boxes)
+        established = (
+            self._runner is not None
+            and self._runner in self._tracks
+            and self._runner.hits >= self.settle_frames
+        )
+        if not established:
+            candidates = [t for t in self._tracks if t.missed == 0]
+            self._runner = max(candidates, key=_Track.score) if candidates else None
+        if self._runner is None or self._runner.missed > 0:
+            return None
+        i = index[matched[id(self._runner)]]
+        return RunnerPose(
+            keypoints=detections.keypoints[i],
+            box=detections.boxes[i],
+            score=float(detections.scores[i]),
+        )
+
+    def _in_roi(self, boxes: np.ndarray) -> np.ndarray:
+        if self.roi is None:
+            return np.ones(len(boxes), dtype=bool)
+        x, y, w, h = self.roi
+        cx = (boxes[:, 0] + boxes[:, 2]) / 2
+        cy = (boxes[:, 1] + boxes[:, 3]) / 2
+        return (cx >= x) & (cx <= x + w) & (cy >= y) & (cy <= y + h)
+
+    def _associate(self, boxes: np.ndarray) -> dict[int, int]:
+        """Greedy IoU matching of tracks to boxes; returns track id -> box row."""
+        matched: dict[int, int] = {}
+        free = np.ones(len(boxes), dtype=bool)
+        # The runner's track matches first, so a passer-by overlapping them cannot take it.
+        order = sorted(self._tracks, key=lambda t: (t is not self._runner, -t.score()))
+        for track in order:
+            overlaps = iou(track.box, boxes) if len(boxes) else np.zeros(0)
+            overlaps[~free] = 0.0
+            j = int(np.argmax(overlaps)) if len(overlaps) else -1
+            if j >= 0 and overlaps[j] >= self.match_iou:
+                free[j] = False
+                matched[id(track)] = j
+                track.update(boxes[j])
+            else:
+                track.missed += 1
+        self._tracks = [t for t in self._tracks if t.missed <= self.lost_after]
+        for new in np.flatnonzero(free).tolist():
+            track = _Track(box=boxes[new].copy(), anchor=_centre(boxes[new]))
+            self._tracks.append(track)
+            matched[id(track)] = new
+        return matched
+
+
+def _centre(box: np.ndarray) -> np.ndarray:
+    return np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])

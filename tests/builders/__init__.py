@@ -1,0 +1,1 @@
+"""Builders of test data: keypoint tracks, events and the like."""

@@ -1,0 +1,55 @@
+"""Shared fixtures: the project's paths, the real pose model, sample media."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "var" / "models" / "yolo11n-pose.pt"
+
+
+@pytest.fixture(scope="session")
+def fukuchi_dir() -> Path:
+    """The shared Fukuchi 2017 treadmill data (CC-BY 4.0), beside the repository."""
+    path = ROOT.parent / "shared" / "data" / "fukuchi2017"
+    assert path.is_dir(), f"{path} is missing: the repository must sit beside shared/"
+    return path
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    assert MODEL.is_file(), f"{MODEL} is missing: run `make test` (it fetches the model)"
+    return MODEL
+
+
+@pytest.fixture(scope="session")
+def bus_image() -> np.ndarray:
+    """Ultralytics' own sample image (810x1080, four people), shipped in its package."""
+    spec = importlib.util.find_spec("ultralytics")
+    assert spec is not None and spec.submodule_search_locations
+    path = Path(next(iter(spec.submodule_search_locations))) / "assets" / "bus.jpg"
+    image = cv2.imread(str(path))
+    assert image is not None, f"cannot read {path}"
+    return image
+
+
+@pytest.fixture(scope="session")
+def ultralytics_pose(model_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    from edge.pose.runtime import prepare_ultralytics
+    from edge.pose.ultralytics_backend import UltralyticsPose
+
+    prepare_ultralytics(tmp_path_factory.mktemp("data"))
+    return UltralyticsPose(model_path, imgsz=640)
+
+
+@pytest.fixture(scope="session")
+def mocap_trial(fukuchi_dir: Path):
+    """The RBDS001 2.5 m/s trial loaded by ``edge.demo.mocap`` (read-only, shared by all tests)."""
+    from edge.demo.mocap import load_trial
+
+    return load_trial(fukuchi_dir)

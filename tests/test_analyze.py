@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.cli import main
+from edge.store.track import TRACK_COLUMNS, read_keypoint_track
+from tests.builders.media import write_video
+
+
+@pytest.fixture()
+def config(tmp_path: Path, model_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[station]\ndata_dir = "{tmp_path / "data"}"\n[pose]\nmodel = "{model_path}"\n'
+    )
+    return path
+
+
+@pytest.mark.slow
+def test_analyze_writes_a_keypoint_track(
+    tmp_path: Path, config: Path, bus_image: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Eight frames: the bus scene sliding a little, then two empty frames.
+    small = cv2.resize(bus_image, (540, 720))
+    frames = [np.roll(small, 4 * i, axis=1) for i in range(6)]
+    frames += [np.zeros_like(small)] * 2
+    video = write_video(tmp_path / "bus.mp4", frames, fps=30)
+    out = tmp_path / "out"
+    assert main(["analyze", str(video), "--out", str(out), "--config", str(config)]) == 0
+    assert "8 frames" in capsys.readouterr().out
+    with (out / "keypoints.csv").open() as f:
+        header = next(csv.reader(f))
+    assert tuple(header) == TRACK_COLUMNS
+    t, frame, kp = read_keypoint_track(out / "keypoints.csv")
+    assert kp.shape == (8, 17, 3)
+    assert frame.tolist() == list(range(8))
+    assert np.allclose(t, np.arange(8) / 30, atol=1e-5)
+    assert (kp[:6, :, 2] > 0).sum(axis=1).min() >= 10, "a runner in every bus frame"
+    assert np.isnan(kp[6:, :, :2]).all() and (kp[6:, :, 2] == 0).all()
+
+
+@pytest.mark.parametrize(
+    ("make", "code", "message"),
+    [
+        (lambda d: d / "absent.mp4", 2, "does not exist"),
+        (
+            lambda d: (d / "c.mp4").write_bytes(b"garbage" * 100) and d / "c.mp4",
+            2,
+            "cannot decode video",
+        ),
+    ],
+)
+def test_bad_videos_exit_2_with_a_reason(
+    tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str], make, code, message
+) -> None:
+    video = make(tmp_path)
+    assert (
+        main(["analyze", str(video), "--config", str(config), "--out", str(tmp_path / "o")]) == code
+    )
+    assert message in capsys.readouterr().err

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import itertools
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge.capture import CaptureSettings, Frame, SourceInfo, open_source, parse_source_spec
+from edge.capture.base import LiveSource
+from edge.errors import MissingResourceError, UsageError
+from tests.builders.media import write_video
+
+
+def numbered_frames(n: int, size: tuple[int, int] = (160, 120)) -> list[np.ndarray]:
+    """Frames whose mean brightness encodes their index, to check order after encoding."""
+    return [np.full((size[1], size[0], 3), 10 + 20 * i, np.uint8) for i in range(n)]
+
+
+def test_file_source_is_lossless_ordered_and_timed(tmp_path: Path) -> None:
+    video = write_video(tmp_path / "v.mp4", numbered_frames(10), fps=25)
+    with open_source(f"file:{video}") as source:
+        assert source.info.fps == pytest.approx(25)
+        assert (source.info.width, source.info.height) == (160, 120)
+        assert not source.info.live
+        frames = []
+        while (frame := source.read()) is not None:
+            frames.append(frame)
+    assert [f.index for f in frames] == list(range(10))
+    means = [float(f.image.mean()) for f in frames]
+    assert means == sorted(means)
+    gaps = np.diff([f.t_ns for f in frames])
+    assert np.allclose(gaps, 1e9 / 25, atol=1)
+
+
+def test_paced_file_source_runs_at_the_file_rate(tmp_path: Path) -> None:
+    video = write_video(tmp_path / "v.mp4", numbered_frames(6), fps=20)
+    start = time.monotonic()
+    with open_source(f"file:{video}", CaptureSettings(paced=True)) as source:
+        while source.read() is not None:
+            pass
+    assert time.monotonic() - start >= 5 / 20 - 0.01
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("webcam:0", "unknown source 'webcam:0'; use one of: camera:N"),
+        ("camera:front", "must be an index or a /dev/videoN path"),
+        ("file:", "the file path is missing"),
+        ("picamera:x", "must be a whole number"),
+    ],
+)
+def test_bad_specs_explain_the_valid_forms(spec: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        parse_source_spec(spec)
+
+
+def test_missing_and_corrupt_videos_are_usage_errors(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="does not exist"):
+        open_source(f"file:{tmp_path / 'absent.mp4'}")
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40)
+    with pytest.raises(UsageError, match="cannot decode video"):
+        open_source(f"file:{corrupt}")
+
+
+def test_a_camera_that_cannot_open_names_the_device() -> None:
+    with pytest.raises(MissingResourceError, match="camera /dev/video99 could not be opened"):
+        open_source("camera:/dev/video99")
+
+
+def test_picamera_without_picamera2_gives_the_install_command() -> None:
+    pytest.importorskip("edge.capture.picamera")
+    try:
+        import picamera2  # noqa: F401
+    except ImportError:
+        with pytest.raises(MissingResourceError, match="python3-picamera2"):
+            open_source("picamera")
+    else:
+        pytest.skip("picamera2 is installed here")
+
+
+class _ScriptedDevice(LiveSource):
+    """A live device that yields numbered images at a fixed rate, then fails."""
+
+    def __init__(self, images: int, period_s: float) -> None:
+        self._left = images
+        self._period_s = period_s
+        self._n = 0
+        super().__init__(SourceInfo("scripted", 4, 4, 1 / period_s, live=True))
+        self.max_failures = 3
+        self.start()
+
+    def _grab(self) -> np.ndarray | None:
+        time.sleep(self._period_s)
+        if self._left == 0:
+            return None
+        self._left -= 1
+        self._n += 1
+        return np.full((4, 4, 3), self._n, np.uint8)
+
+    def _release(self) -> None:
+        pass
+
+
+def test_live_source_hands_over_the_latest_frame_and_counts_drops() -> None:
+    device = _ScriptedDevice(images=40, period_s=0.005)
+    time.sleep(0.1)  # a slow consumer: the device has produced several frames meanwhile
+    first: Frame | None = device.read()
+    assert first is not None and first.index > 0
+    assert device.dropped == first.index
+    seen = [first]
+    with pytest.raises(MissingResourceError, match="stopped delivering frames"):
+        while True:
+            frame = device.read(timeout_s=1.0)
+            assert frame is not None
+            seen.append(frame)
+    device.close()
+    indices = [f.index for f in seen]
+    assert indices == sorted(indices) and len(set(indices)) == len(indices)
+    assert device.dropped + len(seen) == 40
+    assert all(b.t_ns > a.t_ns for a, b in itertools.pairwise(seen))

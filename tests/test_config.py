@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from edge.cli import main
+from edge.config import Config, load_config
+from edge.errors import UsageError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_config_is_valid_and_equals_the_defaults() -> None:
+    shipped = load_config(ROOT / "config.toml")
+    assert shipped.model_dump() == load_config_defaults_at(ROOT).model_dump()
+
+
+def load_config_defaults_at(base: Path) -> Config:
+    from edge.config import _resolve_paths
+
+    return _resolve_paths(Config(), base)
+
+
+def test_every_field_has_a_description() -> None:
+    for section in Config.model_fields.values():
+        for name, field in section.annotation.model_fields.items():
+            assert field.description, f"{section.annotation.__name__}.{name} lacks a description"
+
+
+def test_relative_paths_resolve_against_the_file(tmp_path: Path) -> None:
+    config = load_config(
+        write(tmp_path, '[station]\ndata_dir = "state"\n[pose]\nmodel = "m/x.pt"\n')
+    )
+    assert config.station.data_dir == tmp_path / "state"
+    assert config.model_path() == tmp_path / "m" / "x.pt"
+    assert load_config(write(tmp_path, "")).model_path() == tmp_path / "var/models/yolo11n-pose.pt"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[camera]\nfps = -5\n", "camera.fps = -5: must be > 0"),
+        ('[camera]\nfps = "fast"\n', 'camera.fps = "fast": must be a number'),
+        ("[camera]\nwidth = 1920.5\n", "camera.width = 1920.5: must be a whole number"),
+        ("[pose]\nimgsz = 300\n", "pose.imgsz = 300: must be a multiple of 32"),
+        ('[pose]\nbackend = "tflite"\n', "pose.backend = \"tflite\": must be one of 'ultralytics'"),
+        ("[pose]\nroi = [1, 2, 0, 4]\n", "pose.roi = [1, 2, 0, 4]: must be [x >= 0"),
+        ('[station]\nid = "my station"\n', 'station.id = "my station": must match'),
+        ('[camera]\nsource = "webcam"\n', "camera.source = \"webcam\": unknown source 'webcam'"),
+        ('[camera]\nsource = "camera:front"\n', "must be an index or a /dev/videoN path"),
+        ("[camera]\nfsp = 30\n", "camera.fsp: unknown key; did you mean camera.fps?"),
+        ("[camra]\nfps = 30\n", "camra: unknown key; did you mean camera?"),
+        ("[camera\n", "is not valid TOML"),
+    ],
+)
+def test_bad_values_name_key_value_and_rule(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(UsageError) as err:
+        load_config(write(tmp_path, text))
+    assert message in str(err.value)
+
+
+def test_config_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "check", str(ROOT / "config.toml")]) == 0
+    assert "ok" in capsys.readouterr().out
+    assert main(["config", "check", str(write(tmp_path, "[camera]\nfps = 0\n"))]) == 2
+    assert "camera.fps = 0: must be > 0" in capsys.readouterr().err
+    assert main(["config", "check", str(tmp_path / "absent.toml")]) == 2
+    assert "does not exist" in capsys.readouterr().err

@@ -1,0 +1,259 @@
+"""Ground truth from the Fukuchi 2017 treadmill trial and the side-camera tracks built from it.
+
+Data: Fukuchi RK, Fukuchi CA, Duarte M, PeerJ 5:e3298 (2017), doi 10.7717/peerj.3298, CC-BY 4.0.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from edge.demo.mocap import (
+    JOINT_NAMES,
+    knee_flexion_deg,
+    leg_length_m,
+    shank_angle_deg,
+    thigh_angle_deg,
+    truth_steps,
+)
+from edge.skeleton import KP, LEFT_ANKLE, LEFT_HIP, LEFT_KNEE, RIGHT_ANKLE, RIGHT_HIP, RIGHT_KNEE
+from tests.builders.keypoint_tracks import SideCamera, synth_track, truth_events
+
+LEGS = [LEFT_HIP, RIGHT_HIP, LEFT_KNEE, RIGHT_KNEE, LEFT_ANKLE, RIGHT_ANKLE]
+
+
+@pytest.fixture(scope="module")
+def steps(mocap_trial) -> list[dict]:
+    return truth_steps(mocap_trial)
+
+
+def column(steps: list[dict], key: str) -> np.ndarray:
+    return np.array([s[key] for s in steps], dtype=float)
+
+
+def test_trial_arrays_have_documented_shapes(mocap_trial):
+    tr = mocap_trial
+    n = len(tr.t)
+    assert n == 4500 and tr.fs == 150.0 and tr.belt_speed_mps == 2.5
+    assert tr.t.dtype == np.float64 and tr.joints.dtype == np.float64
+    assert tr.joints.shape == (n, len(JOINT_NAMES), 3)
+    np.testing.assert_allclose(np.diff(tr.t), 1 / 150)
+    assert np.isfinite(tr.joints).all()
+    assert tr.ic.shape == tr.to.shape == (len(tr.foot),)
+    assert np.all(tr.ic < tr.to) and np.all(tr.to[:-1] < tr.ic[1:])
+    with pytest.raises(ValueError):
+        tr.joints[0, 0, 0] = 1.0
+
+
+def test_world_frame_is_forward_up_right(mocap_trial):
+    tr = mocap_trial
+    mid = tr.joint("mid_hip")
+    np.testing.assert_allclose(mid[:, [0, 2]].mean(axis=0), 0.0, atol=1e-9)
+    assert 0.85 < mid[:, 1].mean() < 1.05
+    feet = tr.joints[:, [tr.joint_names.index(n) for n in JOINT_NAMES[7:]], 1]
+    assert 0.0 < feet.min() < 0.08
+    for side, sign in (("left", -1), ("right", 1)):
+        assert sign * np.median(tr.joint(f"{side}_hip")[:, 2]) > 0.05
+        assert np.median(tr.joint(f"{side}_toe")[:, 0] - tr.joint(f"{side}_heel")[:, 0]) > 0.1
+
+
+def test_contacts_give_a_plausible_cadence_and_alternate(mocap_trial, steps):
+    tr = mocap_trial
+    contacts_per_min = (len(tr.ic) - 1) / (tr.ic[-1] - tr.ic[0]) * 60
+    assert 150 <= contacts_per_min <= 190
+    assert 70 <= len(tr.ic) <= 95
+    assert all(a != b for a, b in itertools.pairwise(tr.foot))
+    assert [a for a in tr.anomalies if "missing frame" not in a] == []
+    cadence = column(steps, "cadence_spm")[1:]
+    assert np.all((cadence > 140) & (cadence < 200))
+
+
+def test_assigned_foot_is_the_leading_one_at_contact(mocap_trial):
+    tr = mocap_trial
+    at_ic = tr.at(tr.ic)
+    left = at_ic[:, tr.joint_names.index("left_ankle"), 0]
+    right = at_ic[:, tr.joint_names.index("right_ankle"), 0]
+    assert np.array_equal(left > right, np.array(tr.foot) == "left")
+
+
+def test_contact_and_flight_times(steps):
+    contact = column(steps, "contact_ms")
+    flight = column(steps, "flight_ms")[:-1]
+    assert np.all((contact > 180) & (contact < 320))
+    assert np.all((flight > 30) & (flight < 200))
+    step = column(steps, "step_ms")[1:]
+    np.testing.assert_allclose(step, contact[:-1] + flight, atol=1e-9)
+
+
+def test_leg_length_fits_a_181_cm_runner(mocap_trial):
+    assert 0.8 < leg_length_m(mocap_trial) < 1.0
+
+
+def test_truth_metrics_sit_in_published_bands(steps):
+    overstride = column(steps, "overstride_cm")
+    assert np.all((overstride > 0) & (overstride < 25))
+    hip_ext = column(steps, "hip_extension_deg")
+    assert np.all((hip_ext > 5) & (hip_ext < 25))
+    braking = column(steps, "braking_ms")
+    assert np.all((braking > 0) & (braking < column(steps, "contact_ms")))
+    assert np.all(np.abs(column(steps, "shank_angle_ic_deg")) < 20)
+    assert np.all(
+        (column(steps, "knee_flexion_ic_deg") > 0) & (column(steps, "knee_flexion_ic_deg") < 40)
+    )
+    lift = column(steps, "knee_lift_deg")[:-2]
+    assert np.all((lift > 10) & (lift < 60))
+    osc = column(steps, "vertical_osc_cm")[:-2]
+    assert np.all((osc > 4) & (osc < 15))
+    stride = column(steps, "stride_length_m")[:-2]
+    np.testing.assert_allclose(
+        stride, 2.5 * (column(steps, "step_ms")[1:-1] + column(steps, "step_ms")[2:]) / 1000
+    )
+    assert all(s[k] is None for s in steps[-2:] for k in ("knee_lift_deg", "stride_length_m"))
+
+
+def test_knee_flexion_matches_the_published_mean_curve(mocap_trial, fukuchi_dir):
+    """Sagittal knee flexion per gait cycle against the authors' processed 3D knee angle."""
+    path = fukuchi_dir / "RBDS001processed.txt"
+    header = path.open().readline().rstrip("\n").split("\t")
+    published = np.loadtxt(path, skiprows=1)
+    tr = mocap_trial
+    for side, s in (("left", "L"), ("right", "R")):
+        flex = knee_flexion_deg(*(tr.joint(f"{side}_{j}") for j in ("hip", "knee", "ankle")))
+        ics = tr.ic[np.array(tr.foot) == side]
+        cycles = [np.interp(np.linspace(a, b, 101), tr.t, flex) for a, b in itertools.pairwise(ics)]
+        mean = np.mean(cycles, axis=0)
+        ref = published[:, header.index(f"{s}kneeAngZ25")]
+        assert np.corrcoef(mean, ref)[0, 1] > 0.98
+        assert np.sqrt(np.mean((mean - ref) ** 2)) < 6.0
+
+
+@pytest.mark.parametrize(
+    ("top", "bottom", "expected"),
+    [
+        ((0, 1), (0, 0), 0.0),
+        ((0, 1), (1, 0), 45.0),
+        ((0, 1), (-1, 0), -45.0),
+        ((0, 1), (1, 1), 90.0),
+    ],
+)
+def test_segment_angles_are_from_straight_down_positive_forward(top, bottom, expected):
+    top, bottom = np.array(top, float), np.array(bottom, float)
+    assert thigh_angle_deg(top, bottom) == pytest.approx(expected)
+    assert shank_angle_deg(top, bottom) == pytest.approx(expected)
+
+
+def test_knee_flexion_is_180_minus_interior_angle():
+    hip, knee = np.array([0.0, 1.0]), np.array([0.0, 0.5])
+    assert knee_flexion_deg(hip, knee, np.array([0.0, 0.0])) == pytest.approx(0.0)
+    assert knee_flexion_deg(hip, knee, np.array([-0.5, 0.5])) == pytest.approx(90.0)
+    assert knee_flexion_deg(hip, knee, np.array([-0.25, 0.5 - 0.25 * np.sqrt(3)])) == pytest.approx(
+        30.0
+    )
+
+
+@pytest.mark.parametrize("facing", ["left", "right"])
+def test_projection_round_trips_on_the_sagittal_plane(facing):
+    cam = SideCamera(facing=facing)
+    rng = np.random.default_rng(1)
+    pts = np.column_stack([rng.uniform(-1, 1, 50), rng.uniform(0, 1.9, 50), np.zeros(50)])
+    px = cam.project(pts)
+    assert np.all((px >= 0) & (px < np.array(cam.image_size)))
+    np.testing.assert_allclose(cam.to_plane(px), pts[:, :2], atol=1e-3)
+    assert cam.meters_per_pixel == pytest.approx(3.0 / 1400.0)
+    ahead, above = cam.project(np.array([[0.1, 1.0, 0.0], [0.0, 1.1, 0.0]]))
+    centre = np.array(cam.image_size) / 2
+    assert np.sign(ahead[0] - centre[0]) == (1 if facing == "right" else -1)
+    assert above[1] < centre[1]
+    near_z = 0.2 if facing == "right" else -0.2
+    near = cam.project(np.array([[0.1, 1.0, near_z]]))[0]
+    assert abs(near[0] - centre[0]) > abs(ahead[0] - centre[0])
+    assert cam.near_side == facing
+
+
+def test_camera_rejects_an_unknown_facing():
+    with pytest.raises(ValueError, match="facing"):
+        SideCamera(facing="up")
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_track_shape_dtype_and_frame_times(mocap_trial, fps):
+    t, kp = synth_track(mocap_trial, fps, SideCamera())
+    assert t.dtype == np.float64 and kp.dtype == np.float32
+    assert kp.shape == (len(t), 17, 3) and len(t) == int(30 * fps)
+    np.testing.assert_allclose(t, np.arange(len(t)) / fps)
+    assert np.isfinite(kp[:, [i for i in range(17) if i not in LEGS]]).all()
+
+
+def test_track_confidence_is_higher_on_the_near_side(mocap_trial):
+    _, kp = synth_track(mocap_trial, 30.0, SideCamera(facing="left"), swap_fraction=0.0)
+    conf = kp[..., 2]
+    for near, far in (("left_shoulder", "right_shoulder"), ("left_knee", "right_knee")):
+        assert np.median(conf[:, KP[near]]) == pytest.approx(0.9, abs=0.02)
+        assert np.median(conf[conf[:, KP[far]] > 0, KP[far]]) == pytest.approx(0.6, abs=0.02)
+
+
+def test_track_noise_is_larger_on_the_far_leg(mocap_trial):
+    cam = SideCamera(facing="right")
+    clean = synth_track(
+        mocap_trial, 60.0, cam, noise_px=0.0, swap_fraction=0.0, far_dropout_fraction=0.0
+    )[1]
+    noisy = synth_track(
+        mocap_trial,
+        60.0,
+        cam,
+        noise_px=3.0,
+        far_noise_scale=2.0,
+        swap_fraction=0.0,
+        far_dropout_fraction=0.0,
+    )[1]
+    err = (noisy - clean)[..., :2]
+    assert np.std(err[:, RIGHT_KNEE]) == pytest.approx(3.0, rel=0.1)
+    assert np.std(err[:, LEFT_KNEE]) == pytest.approx(6.0, rel=0.1)
+
+
+def test_swaps_cover_the_asked_fraction_in_short_runs(mocap_trial):
+    cam = SideCamera()
+    _, plain = synth_track(
+        mocap_trial, 30.0, cam, noise_px=0.0, swap_fraction=0.0, far_dropout_fraction=0.0
+    )
+    _, swapped = synth_track(
+        mocap_trial, 30.0, cam, noise_px=0.0, swap_fraction=0.05, far_dropout_fraction=0.0
+    )
+    is_swapped = np.any(swapped != plain, axis=(1, 2))
+    assert is_swapped.mean() == pytest.approx(0.05, abs=0.01)
+    mirror = [RIGHT_HIP, LEFT_HIP, RIGHT_KNEE, LEFT_KNEE, RIGHT_ANKLE, LEFT_ANKLE]
+    np.testing.assert_array_equal(swapped[is_swapped][:, LEGS], plain[is_swapped][:, mirror])
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], is_swapped.astype(int), [0]))))
+    lengths = edges[1::2] - edges[0::2]
+    assert lengths.min() >= 1 and lengths.max() <= 6
+
+
+@pytest.mark.parametrize("facing", ["left", "right"])
+def test_dropouts_hit_only_the_far_leg_at_the_asked_fraction(mocap_trial, facing):
+    _, kp = synth_track(
+        mocap_trial, 30.0, SideCamera(facing=facing), swap_fraction=0.0, far_dropout_fraction=0.05
+    )
+    far = "right" if facing == "left" else "left"
+    lost = np.isnan(kp[..., 0])
+    assert lost.any(axis=1).mean() == pytest.approx(0.05, abs=0.01)
+    assert np.array_equal(lost.any(axis=1), lost[:, KP[f"{far}_ankle"]])
+    assert np.array_equal(lost[:, KP[f"{far}_knee"]], lost[:, KP[f"{far}_ankle"]])
+    allowed = [KP[f"{far}_{j}"] for j in ("hip", "knee", "ankle")]
+    assert not lost[:, [i for i in range(17) if i not in allowed]].any()
+    assert np.all(kp[lost][:, 2] == 0.0)
+
+
+def test_same_seed_same_track(mocap_trial):
+    cam = SideCamera()
+    t1, a = synth_track(mocap_trial, 30.0, cam, seed=7)
+    t2, b = synth_track(mocap_trial, 30.0, cam, seed=7)
+    _, c = synth_track(mocap_trial, 30.0, cam, seed=8)
+    np.testing.assert_array_equal(t1, t2)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c, equal_nan=True)
+
+
+def test_truth_events_are_the_truth_steps(mocap_trial, steps):
+    assert truth_events(mocap_trial) == steps

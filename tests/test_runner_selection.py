@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import numpy as np
+
+from edge.pose import Detections, RunnerSelector
+from edge.skeleton import NUM_KEYPOINTS
+
+
+def people(*boxes: tuple[float, float, float, float]) -> Detections:
+    """Detections whose keypoints carry the person's index in the confidence column."""
+    n = len(boxes)
+    kp = np.zeros((n, NUM_KEYPOINTS, 3), np.float32)
+    kp[..., 2] = np.arange(n, dtype=np.float32)[:, None]
+    return Detections(kp, np.array(boxes, np.float32).reshape(n, 4), np.full(n, 0.9, np.float32))
+
+
+RUNNER = (800.0, 200.0, 1100.0, 900.0)
+
+
+def walker(frame: int) -> tuple[float, float, float, float]:
+    """A bigger person walking across the frame in front of the treadmill."""
+    x = -400.0 + 40.0 * frame
+    return (x, 100.0, x + 450.0, 1050.0)
+
+
+def test_a_passer_by_does_not_steal_an_established_runner() -> None:
+    selector = RunnerSelector()
+    for _ in range(20):
+        assert selector.select(people(RUNNER)) is not None
+    for frame in range(60):
+        chosen = selector.select(people(walker(frame), RUNNER))
+        assert chosen is not None
+        assert chosen.keypoints[0, 2] == 1.0, f"frame {frame}: walker stole the track"
+
+
+def test_the_steady_person_wins_when_both_are_there_from_the_start() -> None:
+    selector = RunnerSelector()
+    chosen = [selector.select(people(walker(f), RUNNER)) for f in range(40)]
+    assert all(c is not None for c in chosen)
+    assert all(c.keypoints[0, 2] == 1.0 for c in chosen[20:])
+
+
+def test_roi_excludes_people_outside() -> None:
+    selector = RunnerSelector(roi=(700, 100, 500, 900))
+    for frame in range(30):
+        chosen = selector.select(people((0.0, 0.0, 700.0, 1080.0), RUNNER))
+        assert chosen is not None and chosen.keypoints[0, 2] == 1.0, frame
+
+
+def test_runner_lost_then_back() -> None:
+    selector = RunnerSelector(lost_after=5)
+    for _ in range(20):
+        selector.select(people(RUNNER))
+    for _ in range(10):
+        assert selector.select(Detections.empty()) is None
+    other = (300.0, 200.0, 600.0, 900.0)
+    assert selector.select(people(other)) is not None
