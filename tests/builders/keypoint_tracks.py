@@ -164,7 +164,7 @@ def synth_track(
     far_leg = [KP[f"{far}_{j}"] for j in ("hip", "knee", "ankle")]
 
     xy = camera.project(world_keypoints(trial, t))
-    sigma = np.full(NUM_KEYPOINTS, noise_px)
+    sigma = np.full(NUM_KEYPOINTS, noise_px, dtype=np.float64)
     sigma[far_leg] *= far_noise_scale
     xy += rng.normal(size=xy.shape) * sigma[None, :, None]
     conf = np.array([FAR_CONF if name.startswith(far) else NEAR_CONF for name in KEYPOINT_NAMES])

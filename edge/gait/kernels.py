@@ -1,0 +1,512 @@
+"""numba kernels of the gait engine: pure functions over arrays, no I/O, no clock.
+
+Time arrives with the data (seconds). Positions are in sagittal-plane units, x forward and y up:
+metres when calibrated, else pixels. Each kernel has a plain numpy twin in ``reference.py`` that
+the tests compare against; ``process_frame`` is the one call the engine makes per frame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from edge.gait.layout import (
+    ANKLE,
+    CTR_SMOOTHED,
+    CTR_WRITTEN,
+    DET_EXTENDING,
+    DET_IC_T,
+    DET_KMAX,
+    DET_KMIN,
+    DET_KMIN_FRAME,
+    DET_LAST_IC_T,
+    DET_LAST_VALID_T,
+    DET_PHASE,
+    DET_PREV_T,
+    DET_PREV_VX,
+    DET_UP_T,
+    EV_IC,
+    EV_TO,
+    HIP,
+    KNEE,
+    N_JOINTS,
+    N_LEGS,
+    N_RAW,
+    PAR_EXT_MARGIN_DEG,
+    PAR_GAP_S,
+    PAR_H00,
+    PAR_HALF_WINDOW_S,
+    PAR_IC_FRACTION,
+    PAR_MAX_CONTACT_S,
+    PAR_MIN_CONF,
+    PAR_MIN_SAMPLES,
+    PAR_STANCE_SPEED,
+    PAR_TO_MARGIN_DEG,
+    PAR_TO_OFFSET_S,
+    PAR_TYPICAL_CONTACT_S,
+    PAR_TYPICAL_STRIDE_S,
+    PHASE_STANCE,
+    PHASE_SWING,
+    PHASE_UNKNOWN,
+    RAW_SWAPPED,
+    RAW_T,
+    SM_KNEE_FLEX,
+    SM_MID_X,
+    SM_MID_Y,
+    SM_T,
+    TRK_FRAME_DT,
+    TRK_LAST_T,
+    TRK_SWAP_STATE,
+    TRK_VOTE_KEEP,
+    TRK_VOTE_SWAP,
+    raw_col,
+    sm_col,
+    trk_col,
+)
+
+# COCO indices of hip, knee, ankle for the model's left and right labels
+_LEG_KEYPOINTS = ((11, 13, 15), (12, 14, 16))
+
+
+@njit(cache=True)
+def keypoints_to_plane(kp: np.ndarray, par: np.ndarray, obs: np.ndarray) -> None:
+    """Map the six leg keypoints of one frame into the sagittal plane.
+
+    kp: (17, 3) pixels and confidence. par: parameters with the 3x3 image->plane homography.
+    obs: (2, 3, 3) out, [label leg (0 left, 1 right), joint, (x, y, weight)]; a keypoint below
+    the minimum confidence or not finite gets NaN and weight 0.
+    """
+    h = par[PAR_H00 : PAR_H00 + 9]
+    for leg in range(N_LEGS):
+        for j in range(N_JOINTS):
+            u = kp[_LEG_KEYPOINTS[leg][j], 0]
+            v = kp[_LEG_KEYPOINTS[leg][j], 1]
+            c = kp[_LEG_KEYPOINTS[leg][j], 2]
+            if np.isfinite(u) and np.isfinite(v) and np.isfinite(c) and c >= par[PAR_MIN_CONF]:
+                w = h[6] * u + h[7] * v + h[8]
+                obs[leg, j, 0] = (h[0] * u + h[1] * v + h[2]) / w
+                obs[leg, j, 1] = (h[3] * u + h[4] * v + h[5]) / w
+                obs[leg, j, 2] = c
+            else:
+                obs[leg, j, 0] = np.nan
+                obs[leg, j, 1] = np.nan
+                obs[leg, j, 2] = 0.0
+
+
+@njit(cache=True)
+def local_quadratic(
+    t: np.ndarray, y: np.ndarray, w: np.ndarray, tc: float, half: float, min_n: int
+) -> tuple[float, float]:
+    """Value and slope at ``tc`` of the least-squares quadratic through the samples within
+    ``half`` seconds of it (weight > 0, finite). NaN, NaN with fewer than ``min_n`` samples or
+    none on one side of ``tc``.
+
+    t, y, w: (n,) float64 seconds, plane units, weights.
+    """
+    s0 = s1 = s2 = s3 = s4 = 0.0
+    b0 = b1 = b2 = 0.0
+    n = 0
+    before = False
+    after = False
+    for i in range(t.shape[0]):
+        d = t[i] - tc
+        if w[i] <= 0.0 or not np.isfinite(y[i]) or abs(d) > half + 1e-9:
+            continue
+        n += 1
+        before |= d < -1e-9
+        after |= d > 1e-9
+        x = d / half
+        x2 = x * x
+        s0 += 1.0
+        s1 += x
+        s2 += x2
+        s3 += x2 * x
+        s4 += x2 * x2
+        b0 += y[i]
+        b1 += y[i] * x
+        b2 += y[i] * x2
+    if n < min_n or not (before and after):
+        return np.nan, np.nan
+    # Normal equations of y = c0 + c1 x + c2 x^2, solved by Cramer's rule (3x3).
+    det = s0 * (s2 * s4 - s3 * s3) - s1 * (s1 * s4 - s3 * s2) + s2 * (s1 * s3 - s2 * s2)
+    if abs(det) < 1e-12:
+        return np.nan, np.nan
+    c0 = (b0 * (s2 * s4 - s3 * s3) - s1 * (b1 * s4 - s3 * b2) + s2 * (b1 * s3 - s2 * b2)) / det
+    c1 = (s0 * (b1 * s4 - b2 * s3) - b0 * (s1 * s4 - s3 * s2) + s2 * (s1 * b2 - b1 * s2)) / det
+    return c0, c1 / half
+
+
+@njit(cache=True)
+def knee_flexion_deg(
+    hx: float, hy: float, kx: float, ky: float, ax: float, ay: float
+) -> float:
+    """180 minus the interior hip-knee-ankle angle, degrees (NaN if a point is missing)."""
+    ux, uy = hx - kx, hy - ky
+    vx, vy = ax - kx, ay - ky
+    interior = np.degrees(np.arctan2(abs(ux * vy - uy * vx), ux * vx + uy * vy))
+    return 180.0 - interior
+
+
+@njit(cache=True)
+def assign_legs(obs: np.ndarray, t: float, trk: np.ndarray, gap_s: float, out: np.ndarray) -> bool:
+    """Assign this frame's two labelled leg triplets to the two persistent leg tracks.
+
+    obs: (2, 3, 3) by label [leg, joint, (x, y, weight)]. trk: tracker state (updated).
+    out: (2, 3, 3) by track. Returns True when the labels were swapped relative to the tracks.
+
+    Each track predicts its knee and ankle at ``t`` from its last position and velocity; the
+    pairing (keep or swap) with the smaller mean squared distance wins. When both labels sit on
+    the same leg (a pose model's usual failure on the far leg), only the better matching one is
+    kept.
+    """
+    cost_keep = 0.0
+    cost_swap = 0.0
+    n_keep = 0
+    n_swap = 0
+    for j in (KNEE, ANKLE):
+        for label in range(N_LEGS):
+            if obs[label, j, 2] <= 0.0:
+                continue
+            for track in range(N_LEGS):
+                last_t = trk[trk_col(track, j, 2)]
+                if not np.isfinite(last_t) or t - last_t > gap_s:
+                    continue
+                dt = t - last_t
+                px = trk[trk_col(track, j, 0)] + trk[trk_col(track, j, 3)] * dt
+                py = trk[trk_col(track, j, 1)] + trk[trk_col(track, j, 4)] * dt
+                d2 = (obs[label, j, 0] - px) ** 2 + (obs[label, j, 1] - py) ** 2
+                if label == track:
+                    cost_keep += d2
+                    n_keep += 1
+                else:
+                    cost_swap += d2
+                    n_swap += 1
+    # The pairing the labels have had lately is preferred: the other one must fit twice as
+    # well, so ambiguous frames (legs crossing, noisy prediction) never switch the identity.
+    prefer_swap = trk[TRK_SWAP_STATE] > 0.5
+    swapped = prefer_swap
+    if n_keep > 0 and n_swap > 0:
+        keep = cost_keep / n_keep
+        swap = cost_swap / n_swap
+        swapped = swap < 2.0 * keep if prefer_swap else 2.0 * swap < keep
+    elif n_swap > 0 and n_keep == 0:
+        swapped = True
+    elif n_keep > 0 and n_swap == 0:
+        swapped = False
+    for track in range(N_LEGS):
+        label = 1 - track if swapped else track
+        for j in range(N_JOINTS):
+            for c in range(3):
+                out[track, j, c] = obs[label, j, c]
+    _drop_duplicate(out, trk, t, gap_s)
+    if n_keep > 0 or n_swap > 0:
+        trk[TRK_VOTE_SWAP if swapped else TRK_VOTE_KEEP] += 1.0
+        trk[TRK_SWAP_STATE] += 0.1 * ((1.0 if swapped else 0.0) - trk[TRK_SWAP_STATE])
+    for track in range(N_LEGS):
+        for j in range(N_JOINTS):
+            if out[track, j, 2] <= 0.0:
+                continue
+            last_t = trk[trk_col(track, j, 2)]
+            vx = 0.0
+            vy = 0.0
+            if np.isfinite(last_t) and 0.0 < t - last_t <= gap_s:
+                dt = t - last_t
+                vx = 0.5 * trk[trk_col(track, j, 3)] + 0.5 * (
+                    out[track, j, 0] - trk[trk_col(track, j, 0)]
+                ) / dt
+                vy = 0.5 * trk[trk_col(track, j, 4)] + 0.5 * (
+                    out[track, j, 1] - trk[trk_col(track, j, 1)]
+                ) / dt
+            trk[trk_col(track, j, 0)] = out[track, j, 0]
+            trk[trk_col(track, j, 1)] = out[track, j, 1]
+            trk[trk_col(track, j, 2)] = t
+            trk[trk_col(track, j, 3)] = vx
+            trk[trk_col(track, j, 4)] = vy
+    return swapped
+
+
+@njit(cache=True)
+def _drop_duplicate(out: np.ndarray, trk: np.ndarray, t: float, gap_s: float) -> None:
+    """If both tracks got (nearly) the same knee and ankle, keep them on the nearer track only."""
+    for j in (KNEE, ANKLE):
+        if out[0, j, 2] <= 0.0 or out[1, j, 2] <= 0.0:
+            return
+    thigh = np.hypot(out[0, KNEE, 0] - out[0, HIP, 0], out[0, KNEE, 1] - out[0, HIP, 1])
+    if not np.isfinite(thigh) or thigh <= 0.0:
+        return
+    tol = 0.15 * thigh
+    for j in (KNEE, ANKLE):
+        if np.hypot(out[0, j, 0] - out[1, j, 0], out[0, j, 1] - out[1, j, 1]) > tol:
+            return
+    # Both labels on one leg: the tracks' own last knee and ankle must be apart to judge.
+    d = np.zeros(2)
+    for track in range(N_LEGS):
+        for j in (KNEE, ANKLE):
+            last_t = trk[trk_col(track, j, 2)]
+            if not np.isfinite(last_t) or t - last_t > gap_s:
+                return
+            dt = t - last_t
+            px = trk[trk_col(track, j, 0)] + trk[trk_col(track, j, 3)] * dt
+            py = trk[trk_col(track, j, 1)] + trk[trk_col(track, j, 4)] * dt
+            d[track] += np.hypot(out[track, j, 0] - px, out[track, j, 1] - py)
+    drop = 1 if d[0] <= d[1] else 0
+    for j in (KNEE, ANKLE):
+        out[drop, j, 0] = np.nan
+        out[drop, j, 1] = np.nan
+        out[drop, j, 2] = 0.0
+
+
+@njit(cache=True)
+def smooth_frame(
+    raw: np.ndarray, written: int, frame: int, half: float, min_n: int, sm: np.ndarray
+) -> None:
+    """Fill the smoothed row of ``frame`` from the raw samples within ``half`` seconds.
+
+    raw: (C, N_RAW) ring buffer holding frames ``max(0, written - C)`` .. ``written - 1``.
+    sm: (C, N_SM) ring buffer, row ``frame % C`` written.
+    """
+    cap = raw.shape[0]
+    first = max(0, written - cap)
+    tc = raw[frame % cap, RAW_T]
+    lo = frame
+    while lo > first and tc - raw[(lo - 1) % cap, RAW_T] <= half + 1e-9:
+        lo -= 1
+    hi = frame
+    while hi < written - 1 and raw[(hi + 1) % cap, RAW_T] - tc <= half + 1e-9:
+        hi += 1
+    n = hi - lo + 1
+    win = np.empty((n, N_RAW))
+    for i in range(n):
+        win[i] = raw[(lo + i) % cap]
+    row = sm[frame % cap]
+    row[SM_T] = tc
+    ts = win[:, RAW_T]
+    for leg in range(N_LEGS):
+        for j in range(N_JOINTS):
+            ws = win[:, raw_col(leg, j, 2)]
+            x, vx = local_quadratic(ts, win[:, raw_col(leg, j, 0)], ws, tc, half, min_n)
+            y, vy = local_quadratic(ts, win[:, raw_col(leg, j, 1)], ws, tc, half, min_n)
+            row[sm_col(leg, j, 0)] = x
+            row[sm_col(leg, j, 1)] = y
+            row[sm_col(leg, j, 2)] = vx
+            row[sm_col(leg, j, 3)] = vy
+    hips_x = 0.0
+    hips_y = 0.0
+    n_hips = 0
+    for leg in range(N_LEGS):
+        if np.isfinite(row[sm_col(leg, HIP, 0)]) and np.isfinite(row[sm_col(leg, HIP, 1)]):
+            hips_x += row[sm_col(leg, HIP, 0)]
+            hips_y += row[sm_col(leg, HIP, 1)]
+            n_hips += 1
+    row[SM_MID_X] = hips_x / n_hips if n_hips else np.nan
+    row[SM_MID_Y] = hips_y / n_hips if n_hips else np.nan
+    for leg in range(N_LEGS):
+        row[SM_KNEE_FLEX + leg] = knee_flexion_deg(
+            row[sm_col(leg, HIP, 0)],
+            row[sm_col(leg, HIP, 1)],
+            row[sm_col(leg, KNEE, 0)],
+            row[sm_col(leg, KNEE, 1)],
+            row[sm_col(leg, ANKLE, 0)],
+            row[sm_col(leg, ANKLE, 1)],
+        )
+
+
+@njit(cache=True)
+def knee_minimum_time(sm: np.ndarray, frame: int, leg: int, half: float) -> float:
+    """Sub-frame time of the knee-flexion minimum near ``frame``: vertex of the least-squares
+    parabola through the smoothed knee flexion within ``half`` seconds (clamped to the window).
+    """
+    cap = sm.shape[0]
+    tc = sm[frame % cap, SM_T]
+    s0 = s1 = s2 = s3 = s4 = b0 = b1 = b2 = 0.0
+    for k in range(frame - 64, frame + 65):
+        if k < 0:
+            continue
+        row = sm[k % cap]
+        d = row[SM_T] - tc
+        y = row[SM_KNEE_FLEX + leg]
+        if abs(d) > half + 1e-9 or not np.isfinite(y) or not np.isfinite(d):
+            continue
+        x = d / half
+        x2 = x * x
+        s0 += 1.0
+        s1 += x
+        s2 += x2
+        s3 += x2 * x
+        s4 += x2 * x2
+        b0 += y
+        b1 += y * x
+        b2 += y * x2
+    det = s0 * (s2 * s4 - s3 * s3) - s1 * (s1 * s4 - s3 * s2) + s2 * (s1 * s3 - s2 * s2)
+    if s0 < 3.0 or abs(det) < 1e-12:
+        return tc
+    c1 = (s0 * (b1 * s4 - b2 * s3) - b0 * (s1 * s4 - s3 * s2) + s2 * (s1 * b2 - b1 * s2)) / det
+    c2 = (s0 * (s2 * b2 - b1 * s3) - s1 * (s1 * b2 - b1 * s2) + b0 * (s1 * s3 - s2 * s2)) / det
+    if c2 <= 0.0:
+        return tc
+    x = min(max(-c1 / (2.0 * c2), -1.0), 1.0)
+    return tc + x * half
+
+
+@njit(cache=True)
+def detect_leg(
+    sm: np.ndarray, frame: int, leg: int, det: np.ndarray, par: np.ndarray, frame_dt: float,
+    events: np.ndarray, n_events: int,
+) -> int:
+    """Advance one leg's contact state machine to smoothed ``frame``; append events.
+
+    Initial contact: the ankle's forward velocity falls through ``-ic_fraction * stance_speed``
+    (the foot decelerating to move with the belt) while ahead of the mid-hip, interpolated
+    between frames. Toe-off: in late stance, once the knee has extended from its stance peak,
+    the knee-flexion minimum (knee extension peak), refined to sub-frame and moved earlier by
+    ``to_offset_s``; if the knee never shows it, the ankle's velocity rising back through the
+    threshold (quality 0.5). When the keypoints drop out across an event, the event is placed
+    by the runner's own rhythm (last contact plus the typical stride or contact time) with
+    quality 0.5. det: (N_DET,) this leg's state; frame_dt: the frame interval, seconds.
+    Returns the new event count.
+    """
+    cap = sm.shape[0]
+    row = sm[frame % cap]
+    tc = row[SM_T]
+    vx = row[sm_col(leg, ANKLE, 2)]
+    rel = row[sm_col(leg, ANKLE, 0)] - row[SM_MID_X]
+    kf = row[SM_KNEE_FLEX + leg]
+    if not (np.isfinite(vx) and np.isfinite(rel) and np.isfinite(kf)):
+        if np.isfinite(det[DET_LAST_VALID_T]) and tc - det[DET_LAST_VALID_T] > par[PAR_GAP_S]:
+            det[DET_PHASE] = PHASE_UNKNOWN
+        return n_events
+    if np.isfinite(det[DET_LAST_VALID_T]) and tc - det[DET_LAST_VALID_T] > par[PAR_GAP_S]:
+        det[DET_PHASE] = PHASE_UNKNOWN
+    det[DET_LAST_VALID_T] = tc
+    speed = par[PAR_STANCE_SPEED]
+    prev_t = det[DET_PREV_T]
+    prev_vx = det[DET_PREV_VX]
+    det[DET_PREV_T] = tc
+    det[DET_PREV_VX] = vx
+    if not speed > 0.0:
+        return n_events
+    thr = -par[PAR_IC_FRACTION] * speed
+    phase = det[DET_PHASE]
+    if phase == PHASE_UNKNOWN:
+        if vx > 0.0:
+            det[DET_PHASE] = PHASE_SWING
+    elif phase == PHASE_SWING:
+        if np.isfinite(prev_vx) and prev_vx >= thr > vx and rel > 0.0:
+            ic = prev_t + (prev_vx - thr) / (prev_vx - vx) * (tc - prev_t)
+            quality = 1.0
+            if tc - prev_t > 1.5 * frame_dt:
+                quality = 0.5
+                guess = det[DET_LAST_IC_T] + par[PAR_TYPICAL_STRIDE_S]
+                if prev_t <= guess <= tc:
+                    ic = guess
+            det[DET_PHASE] = PHASE_STANCE
+            det[DET_LAST_IC_T] = ic
+            det[DET_IC_T] = ic
+            det[DET_KMAX] = -np.inf
+            det[DET_EXTENDING] = 0.0
+            det[DET_KMIN] = np.inf
+            det[DET_UP_T] = np.nan
+            n_events = _emit(events, n_events, leg, EV_IC, ic, quality)
+    elif phase == PHASE_STANCE:
+        if tc - det[DET_IC_T] > par[PAR_MAX_CONTACT_S]:
+            det[DET_PHASE] = PHASE_UNKNOWN
+            return n_events
+        if np.isfinite(prev_vx) and prev_vx <= thr < vx and not np.isfinite(det[DET_UP_T]):
+            det[DET_UP_T] = prev_t + (thr - prev_vx) / (vx - prev_vx) * (tc - prev_t)
+        if det[DET_EXTENDING] == 0.0:
+            det[DET_KMAX] = max(det[DET_KMAX], kf)
+            if kf < det[DET_KMAX] - par[PAR_EXT_MARGIN_DEG]:
+                det[DET_EXTENDING] = 1.0
+        elif rel < 0.0:
+            if kf < det[DET_KMIN]:
+                det[DET_KMIN] = kf
+                det[DET_KMIN_FRAME] = frame
+            elif kf > det[DET_KMIN] + par[PAR_TO_MARGIN_DEG]:
+                kmin_frame = int(det[DET_KMIN_FRAME])
+                quality = 1.0
+                if np.isfinite(sm[(kmin_frame + 1) % cap, SM_KNEE_FLEX + leg]):
+                    to = knee_minimum_time(sm, kmin_frame, leg, par[PAR_HALF_WINDOW_S])
+                    to -= par[PAR_TO_OFFSET_S]
+                else:
+                    # The minimum sits at the edge of a dropout: the true one is in the gap.
+                    quality = 0.5
+                    to = det[DET_IC_T] + par[PAR_TYPICAL_CONTACT_S]
+                    if not sm[kmin_frame % cap, SM_T] <= to <= tc:
+                        to = 0.5 * (sm[kmin_frame % cap, SM_T] + tc)
+                det[DET_PHASE] = PHASE_SWING
+                return _emit(events, n_events, leg, EV_TO, max(to, det[DET_IC_T]), quality)
+        if vx > 0.0 and np.isfinite(det[DET_UP_T]):
+            det[DET_PHASE] = PHASE_SWING
+            n_events = _emit(events, n_events, leg, EV_TO, det[DET_UP_T], 0.5)
+    return n_events
+
+
+@njit(cache=True)
+def _emit(events: np.ndarray, n: int, leg: int, kind: float, t: float, quality: float) -> int:
+    if n >= events.shape[0]:
+        return n
+    events[n, 0] = leg
+    events[n, 1] = kind
+    events[n, 2] = t
+    events[n, 3] = quality
+    return n + 1
+
+
+@njit(cache=True)
+def process_frame(
+    kp: np.ndarray, t: float, raw: np.ndarray, sm: np.ndarray, ctr: np.ndarray,
+    trk: np.ndarray, det: np.ndarray, par: np.ndarray, events: np.ndarray,
+) -> int:
+    """Everything the engine does per frame, in one call.
+
+    kp: (17, 3) float64 pixels and confidence of the runner (NaN/0 where missing), t seconds.
+    Maps the legs to the plane, assigns them to the leg tracks, appends the frame to ``raw``,
+    smooths every frame now ``half_window`` old and runs both detectors on it. Events land in
+    ``events`` (MAX_EVENTS, 4): (leg track, kind, time s, quality); returns how many.
+    """
+    cap = raw.shape[0]
+    obs = np.empty((N_LEGS, N_JOINTS, 3))
+    assigned = np.empty((N_LEGS, N_JOINTS, 3))
+    last_t = trk[TRK_LAST_T]
+    if np.isfinite(last_t):
+        dt = t - last_t
+        prior = trk[TRK_FRAME_DT]
+        if not np.isfinite(prior):
+            trk[TRK_FRAME_DT] = dt
+        elif 0.0 < dt < 3.0 * prior:
+            trk[TRK_FRAME_DT] = prior + 0.05 * (dt - prior)
+    trk[TRK_LAST_T] = t
+    keypoints_to_plane(kp, par, obs)
+    swapped = assign_legs(obs, t, trk, par[PAR_GAP_S], assigned)
+    written = ctr[CTR_WRITTEN]
+    row = raw[written % cap]
+    row[RAW_T] = t
+    row[RAW_SWAPPED] = 1.0 if swapped else 0.0
+    for leg in range(N_LEGS):
+        for j in range(N_JOINTS):
+            for c in range(3):
+                row[raw_col(leg, j, c)] = assigned[leg, j, c]
+    written += 1
+    ctr[CTR_WRITTEN] = written
+    half = par[PAR_HALF_WINDOW_S]
+    min_n = int(par[PAR_MIN_SAMPLES])
+    n_events = 0
+    frame = ctr[CTR_SMOOTHED]
+    while frame < written and t - raw[frame % cap, RAW_T] > half + 1e-9:
+        smooth_frame(raw, written, frame, half, min_n, sm)
+        n_events = detect_frames(sm, frame, frame + 1, det, par, trk[TRK_FRAME_DT], events, n_events)
+        frame += 1
+    ctr[CTR_SMOOTHED] = frame
+    return n_events
+
+
+@njit(cache=True)
+def detect_frames(
+    sm: np.ndarray, start: int, stop: int, det: np.ndarray, par: np.ndarray, frame_dt: float,
+    events: np.ndarray, n_events: int,
+) -> int:
+    """Run both legs' detectors over smoothed frames start..stop-1; returns the event count."""
+    for frame in range(start, stop):
+        for leg in range(N_LEGS):
+            n_events = detect_leg(sm, frame, leg, det[leg], par, frame_dt, events, n_events)
+    return n_events

@@ -1,0 +1,226 @@
+"""Metric definitions of DESIGN.md, computed once per step from the smoothed signals.
+
+Pure functions over the engine's smoothed rows (``layout`` columns): positions in plane units
+(metres when calibrated, else pixels), x forward, y up, times in seconds. Angles in degrees:
+thigh = hip->knee from straight down, positive forward; shank = knee->ankle from straight down,
+positive with the ankle ahead of the knee; knee flexion = 180 - interior hip-knee-ankle angle.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from edge.gait.layout import (
+    ANKLE,
+    HIP,
+    KNEE,
+    N_LEGS,
+    RAW_SWAPPED,
+    SM_KNEE_FLEX,
+    SM_MID_X,
+    SM_MID_Y,
+    SM_T,
+    raw_col,
+    sm_col,
+)
+from edge.gait.step import Step
+
+#: hip extension is searched from mid-stance until toe-off plus this fraction of the contact
+TO_EXTENSION_FRACTION = 0.10
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """One detected foot contact: initial contact and toe-off (s) and the toe-off's quality."""
+
+    ic_t: float
+    to_t: float
+    quality: float
+
+
+@dataclass(frozen=True, slots=True)
+class StepContext:
+    """What a step's metrics need beyond its own contact."""
+
+    foot: str
+    leg: int
+    metric: bool
+    previous_ic: float | None
+    other_next_ic: float | None
+    next_ic: float | None
+    leg_length: float
+    belt_speed_mps: float | None
+    max_gap_s: float
+
+
+def window(buf: np.ndarray, written: int, t0: float, t1: float) -> np.ndarray:
+    """Rows of a ring buffer (C, K) whose time (column 0) lies in [t0, t1], oldest first."""
+    cap = buf.shape[0]
+    start = max(0, written - cap)
+    rows = buf[np.arange(start, written) % cap]
+    keep = (rows[:, 0] >= t0) & (rows[:, 0] <= t1)
+    return rows[keep]
+
+
+def thigh_angle(hip: np.ndarray, knee: np.ndarray) -> np.ndarray:
+    return np.degrees(np.arctan2(knee[..., 0] - hip[..., 0], hip[..., 1] - knee[..., 1]))
+
+
+def shank_angle(knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
+    return np.degrees(np.arctan2(ankle[..., 0] - knee[..., 0], knee[..., 1] - ankle[..., 1]))
+
+
+def knee_flexion(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
+    u = hip - knee
+    v = ankle - knee
+    cross = u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
+    return 180.0 - np.degrees(np.arctan2(np.abs(cross), np.sum(u * v, axis=-1)))
+
+
+def _joint(sm: np.ndarray, leg: int, joint: int) -> np.ndarray:
+    return sm[:, [sm_col(leg, joint, 0), sm_col(leg, joint, 1)]]
+
+
+def _at(sm: np.ndarray, column: int | list[int], t: float, max_gap: float) -> np.ndarray:
+    """Columns of the smoothed rows linearly interpolated at time t; NaN unless samples less
+    than ``max_gap`` seconds apart bracket t (no guessing across a dropout)."""
+    cols = [column] if isinstance(column, int) else column
+    out = np.full(len(cols), np.nan)
+    for i, col in enumerate(cols):
+        ok = np.isfinite(sm[:, col])
+        ts = sm[ok, SM_T]
+        k = int(np.searchsorted(ts, t))
+        if 0 < k < len(ts) and ts[k] - ts[k - 1] <= max_gap:
+            out[i] = np.interp(t, ts[k - 1 : k + 1], sm[ok, col][k - 1 : k + 1])
+    return out
+
+
+def _crossing_down(ts: np.ndarray, y: np.ndarray) -> float | None:
+    """First time y goes from > 0 to <= 0, linearly interpolated."""
+    ok = np.isfinite(y)
+    ts, y = ts[ok], y[ok]
+    below = np.flatnonzero(y <= 0)
+    if len(below) == 0:
+        return None
+    k = below[0]
+    if k == 0:
+        return float(ts[0])
+    return float(ts[k - 1] + y[k - 1] / (y[k - 1] - y[k]) * (ts[k] - ts[k - 1]))
+
+
+def leg_length(sm: np.ndarray, leg: int) -> float:
+    """Median hip-to-ankle distance of a leg over the rows, plane units."""
+    d = np.hypot(*(_joint(sm, leg, ANKLE) - _joint(sm, leg, HIP)).T)
+    d = d[np.isfinite(d)]
+    return float(np.median(d)) if len(d) else math.nan
+
+
+def mid_stance_speed(sm: np.ndarray, leg: int) -> float:
+    """Backward speed of a leg's ankle over mid-stance rows (median), plane units per second."""
+    vx = sm[:, sm_col(leg, ANKLE, 2)]
+    vx = vx[np.isfinite(vx)]
+    return float(-np.median(vx)) if len(vx) >= 3 else math.nan
+
+
+def low_ankle_speed(sm: np.ndarray) -> float:
+    """Median backward ankle speed while the ankle is in the lowest 15% of its height range."""
+    speeds = []
+    for leg in range(N_LEGS):
+        y = sm[:, sm_col(leg, ANKLE, 1)]
+        vx = sm[:, sm_col(leg, ANKLE, 2)]
+        ok = np.isfinite(y) & np.isfinite(vx)
+        if ok.sum() < 20:
+            continue
+        lo, hi = np.percentile(y[ok], [2, 98])
+        low = ok & (y < lo + 0.15 * (hi - lo))
+        speeds.append(vx[low])
+    if not speeds:
+        return math.nan
+    vx = np.concatenate(speeds)
+    return float(-np.median(vx)) if len(vx) >= 10 else math.nan
+
+
+def foot_of_leg(raw: np.ndarray, leg: int) -> str:
+    """The runner's foot a leg track was over these raw rows: the pose model's majority label
+    (its labels are right most of the time; the tracker corrects the runs where they swap)."""
+    swapped = np.nanmean(raw[:, RAW_SWAPPED]) > 0.5 if len(raw) else False
+    return ("left", "right")[1 - leg if swapped else leg]
+
+
+def step_confidence(raw: np.ndarray, leg: int) -> float:
+    """Mean confidence of the leg's hip, knee and ankle over the raw rows (0 where missing)."""
+    if len(raw) == 0:
+        return 0.0
+    w = raw[:, [raw_col(leg, j, 2) for j in (HIP, KNEE, ANKLE)]]
+    return float(np.clip(np.nan_to_num(w), 0.0, 1.0).mean())
+
+
+def step_metrics(contact: Contact, sm: np.ndarray, raw: np.ndarray, ctx: StepContext) -> Step:
+    """All DESIGN.md metrics of one contact, given the smoothed rows around its stride."""
+    ic, to, leg = contact.ic_t, contact.to_t, ctx.leg
+    gap = ctx.max_gap_s
+    hip = _at(sm, [sm_col(leg, HIP, 0), sm_col(leg, HIP, 1)], ic, gap)
+    knee = _at(sm, [sm_col(leg, KNEE, 0), sm_col(leg, KNEE, 1)], ic, gap)
+    ankle = _at(sm, [sm_col(leg, ANKLE, 0), sm_col(leg, ANKLE, 1)], ic, gap)
+    mid_x = _at(sm, SM_MID_X, ic, gap)[0]
+    reach = ankle[0] - mid_x
+    leg_len = ctx.leg_length
+    scale_cm = 100.0 if ctx.metric else math.nan
+
+    ts = sm[:, SM_T]
+    stance = (ts >= ic) & (ts <= to)
+    rel = sm[:, sm_col(leg, ANKLE, 0)] - sm[:, SM_MID_X]
+    under = _crossing_down(np.r_[ic, ts[stance]], np.r_[reach, rel[stance]])
+    braking_ms = (under - ic) * 1000.0 if under is not None else None
+
+    thigh = thigh_angle(_joint(sm, leg, HIP), _joint(sm, leg, KNEE))
+    contact_s = to - ic
+    push = (ts >= 0.5 * (ic + to)) & (ts <= to + TO_EXTENSION_FRACTION * contact_s)
+    if ctx.next_ic is not None:
+        swing = (ts >= to) & (ts <= ctx.next_ic)
+        mid_y = sm[(ts >= ic) & (ts <= ctx.next_ic), SM_MID_Y]
+        mid_y = mid_y[np.isfinite(mid_y)]
+        osc = float(np.ptp(mid_y)) if len(mid_y) >= 3 else math.nan
+    else:
+        swing = np.zeros(len(ts), dtype=bool)
+        osc = math.nan
+
+    step_ms = (ic - ctx.previous_ic) * 1000.0 if ctx.previous_ic is not None else None
+    flight_ms = (ctx.other_next_ic - to) * 1000.0 if ctx.other_next_ic is not None else None
+    stride_m = (
+        ctx.belt_speed_mps * (ctx.next_ic - ic)
+        if ctx.belt_speed_mps is not None and ctx.next_ic is not None
+        else None
+    )
+    return Step(
+        foot=ctx.foot,
+        ic_t=ic,
+        to_t=to,
+        contact_ms=contact_s * 1000.0,
+        flight_ms=flight_ms,
+        step_ms=step_ms,
+        cadence_spm=60000.0 / step_ms if step_ms else None,
+        overstride_cm=_finite(reach * scale_cm),
+        overstride_pct_leg=_finite(100.0 * reach / leg_len),
+        shank_angle_ic_deg=_finite(float(shank_angle(knee, ankle))),
+        knee_flexion_ic_deg=_finite(float(knee_flexion(hip, knee, ankle))),
+        braking_ms=braking_ms,
+        hip_extension_deg=_finite_max(-thigh[push]),
+        knee_lift_deg=_finite_max(thigh[swing]),
+        vertical_osc_cm=_finite(osc * scale_cm),
+        vertical_osc_pct_leg=_finite(100.0 * osc / leg_len),
+        stride_length_m=stride_m,
+        confidence=round(step_confidence(raw, leg) * contact.quality, 3),
+    )
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def _finite_max(values: np.ndarray) -> float | None:
+    values = values[np.isfinite(values)]
+    return float(values.max()) if len(values) else None

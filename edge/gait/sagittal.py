@@ -1,0 +1,73 @@
+"""From image pixels to the runner's sagittal plane: x forward, y up.
+
+With a calibration the plane is in metres; with a known scale (metres per pixel) too; without
+either it is in pixels, and distances are reported as a fraction of leg length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from edge.skeleton import KP
+
+
+@dataclass(frozen=True, slots=True)
+class PlaneMapping:
+    """A 3x3 homography from (undistorted) image pixels to plane coordinates.
+
+    metric: True when the plane is in metres.
+    """
+
+    homography: np.ndarray
+    metric: bool
+
+    @classmethod
+    def scaled(cls, facing: str, meters_per_pixel: float | None = None) -> PlaneMapping:
+        """A level camera: x along the image row toward where the runner faces, y up."""
+        if facing not in ("left", "right"):
+            raise ValueError(f"facing = {facing!r}: must be 'left' or 'right'")
+        scale = meters_per_pixel if meters_per_pixel else 1.0
+        sign = 1.0 if facing == "right" else -1.0
+        return cls(np.diag([sign * scale, -scale, 1.0]), metric=meters_per_pixel is not None)
+
+    def apply(self, pixels: np.ndarray) -> np.ndarray:
+        """(..., 2) plane coordinates of (..., 2) pixels."""
+        h = self.homography
+        u, v = pixels[..., 0], pixels[..., 1]
+        w = h[2, 0] * u + h[2, 1] * v + h[2, 2]
+        return np.stack(
+            [(h[0, 0] * u + h[0, 1] * v + h[0, 2]) / w, (h[1, 0] * u + h[1, 1] * v + h[1, 2]) / w],
+            axis=-1,
+        )
+
+
+_HEAD = [KP["left_eye"], KP["right_eye"], KP["left_ear"], KP["right_ear"]]
+_ANKLES = [KP["left_ankle"], KP["right_ankle"]]
+
+
+def detect_facing(keypoints: np.ndarray, min_conf: float = 0.3) -> str | None:
+    """Which way the runner faces in the image, from a track (T, 17, 3) pixels.
+
+    The nose is ahead of the eyes and ears; when the head is not seen, the swing foot moves
+    forward faster than the stance foot moves back. None when neither says.
+    """
+    nose = keypoints[:, KP["nose"]]
+    head = keypoints[:, _HEAD]
+    head_x = np.where(head[..., 2] >= min_conf, head[..., 0], np.nan)
+    with np.errstate(invalid="ignore"):
+        ahead = nose[:, 0] - np.nanmean(head_x, axis=1)
+    ahead = ahead[(nose[:, 2] >= min_conf) & np.isfinite(ahead)]
+    if len(ahead) >= 5 and abs(np.median(ahead)) > 1.0:
+        return "right" if np.median(ahead) > 0 else "left"
+    ankles = keypoints[:, _ANKLES]
+    x = np.where(ankles[..., 2] >= min_conf, ankles[..., 0], np.nan)
+    v = np.diff(x, axis=0).ravel()
+    v = v[np.isfinite(v)]
+    if len(v) < 20:
+        return None
+    fast_forward, fast_back = np.percentile(v, 97), -np.percentile(v, 3)
+    if max(fast_forward, fast_back) < 1.2 * min(fast_forward, fast_back):
+        return None
+    return "right" if fast_forward > fast_back else "left"
