@@ -84,13 +84,15 @@ class GaitParams:
     extension_margin_deg: float = 5.0
     to_margin_deg: float = 5.0
     max_contact_s: float = 0.6
-    gap_s: float = 0.25
+    gap_s: float = 0.4
     min_confidence: float = 0.2
     # The ankle sits above a foot that rolls: in mid-stance it moves ~5% slower than the belt.
     belt_per_stance_speed: float = 1.05
     capacity: int = 1024
     history: int = 8
     bootstrap_s: float = 1.0
+    # A fixed stance-foot speed (plane units/s) instead of one learned from the runner.
+    stance_speed: float | None = None
 
 
 class GaitEngine:
@@ -132,6 +134,10 @@ class GaitEngine:
         self._par[PAR_MIN_CONF] = p.min_confidence
         self._par[[PAR_TYPICAL_CONTACT_S, PAR_TYPICAL_STRIDE_S]] = np.nan
         self._par[PAR_H00 : PAR_H00 + 9] = mapping.homography.ravel()
+        if p.stance_speed:
+            self._par[PAR_STANCE_SPEED] = p.stance_speed
+        elif mapping.metric and belt_speed_mps:
+            self._par[PAR_STANCE_SPEED] = belt_speed_mps / p.belt_per_stance_speed
         self._events = np.zeros((MAX_EVENTS, 4))
         self._last_t = -math.inf
         self._first_t = math.nan
@@ -267,7 +273,7 @@ class GaitEngine:
             self._sm, int(self._ctr[CTR_SMOOTHED]), ic + 0.25 * contact, to - 0.25 * contact
         )
         speed = mid_stance_speed(sm, leg)
-        if math.isfinite(speed) and speed > 0:
+        if math.isfinite(speed) and speed > 0 and not self.params.stance_speed:
             self._stance_speeds.append(speed)
             self._par[PAR_STANCE_SPEED] = float(np.median(self._stance_speeds))
         self._contact_times.append(contact)

@@ -22,6 +22,8 @@ from edge.gait.layout import (
     DET_LAST_IC_T,
     DET_LAST_VALID_T,
     DET_PHASE,
+    DET_PREV_ABOVE,
+    DET_PREV_REL,
     DET_PREV_T,
     DET_PREV_VX,
     DET_UP_T,
@@ -140,9 +142,12 @@ def local_quadratic(
 def knee_flexion_deg(
     hx: float, hy: float, kx: float, ky: float, ax: float, ay: float
 ) -> float:
-    """180 minus the interior hip-knee-ankle angle, degrees (NaN if a point is missing)."""
+    """180 minus the interior hip-knee-ankle angle, degrees (NaN if a point is missing or a
+    segment has no length)."""
     ux, uy = hx - kx, hy - ky
     vx, vy = ax - kx, ay - ky
+    if (ux == 0.0 and uy == 0.0) or (vx == 0.0 and vy == 0.0):
+        return np.nan
     interior = np.degrees(np.arctan2(abs(ux * vy - uy * vx), ux * vx + uy * vy))
     return 180.0 - interior
 
@@ -359,8 +364,9 @@ def detect_leg(
     (the foot decelerating to move with the belt) while ahead of the mid-hip, interpolated
     between frames. Toe-off: in late stance, once the knee has extended from its stance peak,
     the knee-flexion minimum (knee extension peak), refined to sub-frame and moved earlier by
-    ``to_offset_s``; if the knee never shows it, the ankle's velocity rising back through the
-    threshold (quality 0.5). When the keypoints drop out across an event, the event is placed
+    ``to_offset_s`` (confirmed once flexion has risen ``to_margin_deg`` and the whole fitting
+    window is in); if the knee never shows it before the foot swings forward at half the stance
+    speed, the ankle's velocity rising back through the threshold (quality 0.5). When the keypoints drop out across an event, the event is placed
     by the runner's own rhythm (last contact plus the typical stride or contact time) with
     quality 0.5. det: (N_DET,) this leg's state; frame_dt: the frame interval, seconds.
     Returns the new event count.
@@ -381,24 +387,40 @@ def detect_leg(
     speed = par[PAR_STANCE_SPEED]
     prev_t = det[DET_PREV_T]
     prev_vx = det[DET_PREV_VX]
+    prev_rel = det[DET_PREV_REL]
     det[DET_PREV_T] = tc
     det[DET_PREV_VX] = vx
+    det[DET_PREV_REL] = rel
+    gap = tc - prev_t > 1.5 * frame_dt
     if not speed > 0.0:
         return n_events
     thr = -par[PAR_IC_FRACTION] * speed
+    # Which side of the threshold the last sample was on, judged with the threshold of its
+    # time: the stance speed, and so the threshold, is refined as contacts are learned.
+    was_above = det[DET_PREV_ABOVE]
+    det[DET_PREV_ABOVE] = 1.0 if vx >= thr else 0.0
+    fell = was_above == 1.0 and vx < thr and np.isfinite(prev_vx)
+    rose = was_above == 0.0 and vx >= thr and np.isfinite(prev_vx)
     phase = det[DET_PHASE]
     if phase == PHASE_UNKNOWN:
         if vx > 0.0:
             det[DET_PHASE] = PHASE_SWING
     elif phase == PHASE_SWING:
-        if np.isfinite(prev_vx) and prev_vx >= thr > vx and rel > 0.0:
-            ic = prev_t + (prev_vx - thr) / (prev_vx - vx) * (tc - prev_t)
-            quality = 1.0
-            if tc - prev_t > 1.5 * frame_dt:
-                quality = 0.5
+        if fell:
+            ic = prev_t + min(max((prev_vx - thr) / (prev_vx - vx), 0.0), 1.0) * (tc - prev_t)
+            quality = 1.0 if rel > 0.0 else 0.0
+            if gap:
+                # The landing was not seen: place it by the runner's rhythm when that falls in
+                # the dropout, else where the velocity crossed, if the foot was ahead of the
+                # hips on either side of the gap.
                 guess = det[DET_LAST_IC_T] + par[PAR_TYPICAL_STRIDE_S]
                 if prev_t <= guess <= tc:
                     ic = guess
+                    quality = 0.5
+                else:
+                    quality = 0.5 if rel > 0.0 or prev_rel > 0.0 else 0.0
+            if quality == 0.0:
+                return n_events
             det[DET_PHASE] = PHASE_STANCE
             det[DET_LAST_IC_T] = ic
             det[DET_IC_T] = ic
@@ -411,8 +433,10 @@ def detect_leg(
         if tc - det[DET_IC_T] > par[PAR_MAX_CONTACT_S]:
             det[DET_PHASE] = PHASE_UNKNOWN
             return n_events
-        if np.isfinite(prev_vx) and prev_vx <= thr < vx and not np.isfinite(det[DET_UP_T]):
-            det[DET_UP_T] = prev_t + (thr - prev_vx) / (vx - prev_vx) * (tc - prev_t)
+        if rose and not np.isfinite(det[DET_UP_T]):
+            det[DET_UP_T] = prev_t + min(max((thr - prev_vx) / (vx - prev_vx), 0.0), 1.0) * (
+                tc - prev_t
+            )
         if det[DET_EXTENDING] == 0.0:
             det[DET_KMAX] = max(det[DET_KMAX], kf)
             if kf < det[DET_KMAX] - par[PAR_EXT_MARGIN_DEG]:
@@ -421,7 +445,10 @@ def detect_leg(
             if kf < det[DET_KMIN]:
                 det[DET_KMIN] = kf
                 det[DET_KMIN_FRAME] = frame
-            elif kf > det[DET_KMIN] + par[PAR_TO_MARGIN_DEG]:
+            elif (
+                kf > det[DET_KMIN] + par[PAR_TO_MARGIN_DEG]
+                and tc - sm[int(det[DET_KMIN_FRAME]) % cap, SM_T] >= par[PAR_HALF_WINDOW_S]
+            ):
                 kmin_frame = int(det[DET_KMIN_FRAME])
                 quality = 1.0
                 if np.isfinite(sm[(kmin_frame + 1) % cap, SM_KNEE_FLEX + leg]):
@@ -435,7 +462,7 @@ def detect_leg(
                         to = 0.5 * (sm[kmin_frame % cap, SM_T] + tc)
                 det[DET_PHASE] = PHASE_SWING
                 return _emit(events, n_events, leg, EV_TO, max(to, det[DET_IC_T]), quality)
-        if vx > 0.0 and np.isfinite(det[DET_UP_T]):
+        if vx > 0.5 * speed and np.isfinite(det[DET_UP_T]):
             det[DET_PHASE] = PHASE_SWING
             n_events = _emit(events, n_events, leg, EV_TO, det[DET_UP_T], 0.5)
     return n_events

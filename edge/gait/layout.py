@@ -74,8 +74,10 @@ PHASE_UNKNOWN, PHASE_SWING, PHASE_STANCE = 0.0, 1.0, 2.0
     DET_KMIN_FRAME,
     DET_UP_T,
     DET_LAST_IC_T,
-) = range(11)
-N_DET = 11
+    DET_PREV_REL,
+    DET_PREV_ABOVE,
+) = range(13)
+N_DET = 13
 
 # parameters (float64): see GaitParams in engine.py for meaning and units
 (

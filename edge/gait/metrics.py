@@ -74,10 +74,13 @@ def shank_angle(knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
 
 
 def knee_flexion(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
+    """Knee flexion in degrees; NaN where a segment has no length."""
     u = hip - knee
     v = ankle - knee
     cross = u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
-    return 180.0 - np.degrees(np.arctan2(np.abs(cross), np.sum(u * v, axis=-1)))
+    dot = u[..., 0] * v[..., 0] + u[..., 1] * v[..., 1]
+    degenerate = ~(np.any(u != 0, axis=-1) & np.any(v != 0, axis=-1))
+    return np.where(degenerate, np.nan, 180.0 - np.degrees(np.arctan2(np.abs(cross), dot)))
 
 
 def _joint(sm: np.ndarray, leg: int, joint: int) -> np.ndarray:

@@ -1,0 +1,124 @@
+"""Plain numpy references of the gait kernels, written for clarity, not speed.
+
+Tests compare each numba kernel against its reference here; ``reference_events`` runs the whole
+detector offline over a complete track, which the online engine must reproduce exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from edge.gait.layout import ANKLE, HIP, KNEE
+from edge.gait.metrics import knee_flexion
+
+_LEG_KEYPOINTS = np.array([[11, 13, 15], [12, 14, 16]])
+
+
+def keypoints_to_plane(kp: np.ndarray, homography: np.ndarray, min_conf: float) -> np.ndarray:
+    """(2, 3, 3) [label leg, joint, (x, y, weight)] of one frame's (17, 3) pixel keypoints."""
+    pts = kp[_LEG_KEYPOINTS]
+    uv1 = np.concatenate([pts[..., :2], np.ones(pts.shape[:2] + (1,))], axis=-1)
+    mapped = uv1 @ homography.T
+    xy = mapped[..., :2] / mapped[..., 2:]
+    ok = np.isfinite(pts).all(axis=-1) & (pts[..., 2] >= min_conf)
+    out = np.empty((2, 3, 3))
+    out[..., :2] = np.where(ok[..., None], xy, np.nan)
+    out[..., 2] = np.where(ok, pts[..., 2], 0.0)
+    return out
+
+
+def local_quadratic(
+    t: np.ndarray, y: np.ndarray, w: np.ndarray, tc: float, half: float, min_n: int
+) -> tuple[float, float]:
+    """Value and slope at tc of a least-squares quadratic over |t - tc| <= half."""
+    d = t - tc
+    use = (w > 0) & np.isfinite(y) & (np.abs(d) <= half + 1e-9)
+    if use.sum() < min_n or not ((d[use] < -1e-9).any() and (d[use] > 1e-9).any()):
+        return np.nan, np.nan
+    c2, c1, c0 = np.polyfit(d[use], y[use], 2)
+    return float(c0), float(c1)
+
+
+def smooth_track(t: np.ndarray, legs: np.ndarray, half: float, min_n: int) -> dict[str, np.ndarray]:
+    """Offline smoothing of a whole assigned track.
+
+    t: (T,) s. legs: (T, 2, 3, 3) [frame, track, joint, (x, y, weight)].
+    Returns arrays by name: "pos" (T, 2, 3, 2), "vel" (T, 2, 3, 2), "mid" (T, 2),
+    "knee_flexion" (T, 2).
+    """
+    n = len(t)
+    pos = np.full((n, 2, 3, 2), np.nan)
+    vel = np.full((n, 2, 3, 2), np.nan)
+    for i in range(n):
+        near = np.abs(t - t[i]) <= half + 1e-9
+        for leg in range(2):
+            for j in range(3):
+                for c in range(2):
+                    pos[i, leg, j, c], vel[i, leg, j, c] = local_quadratic(
+                        t[near], legs[near, leg, j, c], legs[near, leg, j, 2], t[i], half, min_n
+                    )
+    hips = pos[:, :, HIP]
+    counted = np.isfinite(hips).all(axis=-1)
+    with np.errstate(invalid="ignore"):
+        mid = np.where(counted[..., None], hips, 0.0).sum(axis=1) / counted.sum(axis=1)[:, None]
+    flex = knee_flexion(pos[:, :, HIP], pos[:, :, KNEE], pos[:, :, ANKLE])
+    return {"pos": pos, "vel": vel, "mid": mid, "knee_flexion": flex}
+
+
+def reference_events(
+    t: np.ndarray,
+    smoothed: dict[str, np.ndarray],
+    stance_speed: float,
+    ic_fraction: float,
+    to_offset_s: float,
+    extension_margin_deg: float,
+    to_margin_deg: float,
+    half: float,
+) -> list[tuple[int, str, float]]:
+    """Contacts of a complete smoothed track without dropouts: (leg, "ic"|"to", time s).
+
+    The same rules as ``kernels.detect_leg``, found offline: initial contact where the ankle's
+    forward velocity falls through -ic_fraction * stance_speed with the ankle ahead of the
+    mid-hip; toe-off at the knee-flexion minimum after the knee has extended from its stance
+    peak and once the ankle is behind the mid-hip, confirmed when flexion rises again.
+    """
+    thr = -ic_fraction * stance_speed
+    events = []
+    for leg in range(2):
+        vx = smoothed["vel"][:, leg, ANKLE, 0]
+        rel = smoothed["pos"][:, leg, ANKLE, 0] - smoothed["mid"][:, 0]
+        kf = smoothed["knee_flexion"][:, leg]
+        valid = np.isfinite(vx) & np.isfinite(rel) & np.isfinite(kf)
+        frames = np.flatnonzero(valid)
+        falls = frames[1:][(vx[frames[:-1]] >= thr) & (vx[frames[1:]] < thr) & (rel[frames[1:]] > 0)]
+        first_swing = frames[np.argmax(vx[frames] > 0)] if (vx[frames] > 0).any() else len(t)
+        i = first_swing
+        for k in falls:
+            if k <= i:
+                continue
+            p = frames[np.searchsorted(frames, k) - 1]
+            ic = t[p] + (vx[p] - thr) / (vx[p] - vx[k]) * (t[k] - t[p])
+            events.append((leg, "ic", float(ic)))
+            stance = frames[frames >= k]
+            peak = np.maximum.accumulate(kf[stance])
+            extending = stance[np.argmax(kf[stance] < peak - extension_margin_deg)]
+            late = stance[(stance > extending) & (rel[stance] < 0)]
+            if len(late) == 0:
+                break
+            lowest = np.minimum.accumulate(kf[late])
+            first_low = np.array([late[np.argmax(kf[late] == v)] for v in lowest])
+            ready = (kf[late] > lowest + to_margin_deg) & (t[late] - t[first_low] >= half)
+            if not ready.any():
+                break
+            confirm = int(np.argmax(ready))
+            to = _vertex_time(t, kf, first_low[confirm], half) - to_offset_s
+            events.append((leg, "to", max(float(to), float(ic))))
+            i = late[confirm]
+    return sorted(events, key=lambda e: e[2])
+
+
+def _vertex_time(t: np.ndarray, y: np.ndarray, m: int, half: float) -> float:
+    near = (np.abs(t - t[m]) <= half + 1e-9) & np.isfinite(y)
+    c2, c1, _ = np.polyfit((t[near] - t[m]) / half, y[near], 2)
+    x = float(np.clip(-c1 / (2 * c2), -1.0, 1.0)) if c2 > 0 else 0.0
+    return float(t[m] + x * half)

@@ -1,0 +1,147 @@
+"""The numba kernels against their numpy references, and the online engine against the
+offline reference detector."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from edge.gait import GaitEngine, GaitParams, PlaneMapping
+from edge.gait import kernels, reference
+from edge.gait.layout import ANKLE, HIP, KNEE
+from edge.gait.metrics import knee_flexion
+from edge.skeleton import NUM_KEYPOINTS
+from tests.builders.keypoint_tracks import SideCamera, synth_track
+
+finite = st.floats(-1e3, 1e3, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(1, 30),
+    seed=st.integers(0, 2**31),
+    half=st.floats(0.02, 0.2),
+    missing=st.floats(0, 0.5),
+)
+def test_local_quadratic_matches_reference(n: int, seed: int, half: float, missing: float) -> None:
+    rng = np.random.default_rng(seed)
+    t = np.sort(rng.uniform(-0.3, 0.3, n))
+    y = rng.normal(0, 5, n) + 3 * t + 20 * t**2
+    w = np.where(rng.random(n) < missing, 0.0, 1.0)
+    tc = float(t[n // 2])
+    got = kernels.local_quadratic(t, y, w, tc, half, 4)
+    want = reference.local_quadratic(t, y, w, tc, half, 4)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+def test_local_quadratic_is_exact_on_a_parabola() -> None:
+    t = np.linspace(-0.1, 0.1, 13)
+    value, slope = kernels.local_quadratic(t, 2 - 3 * t + 7 * t**2, np.ones(13), 0.0, 0.067, 4)
+    assert value == pytest.approx(2.0) and slope == pytest.approx(-3.0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**31), facing=st.sampled_from(["left", "right"]))
+def test_keypoints_to_plane_matches_reference(seed: int, facing: str) -> None:
+    rng = np.random.default_rng(seed)
+    kp = np.column_stack(
+        [
+            rng.uniform(0, 1920, NUM_KEYPOINTS),
+            rng.uniform(0, 1080, NUM_KEYPOINTS),
+            rng.uniform(0, 1, NUM_KEYPOINTS),
+        ]
+    )
+    kp[rng.random(NUM_KEYPOINTS) < 0.2, :2] = np.nan
+    h = PlaneMapping.scaled(facing, 0.002).homography + rng.normal(0, 1e-6, (3, 3))
+    par = np.zeros(40)
+    from edge.gait.layout import PAR_H00, PAR_MIN_CONF
+
+    par[PAR_MIN_CONF] = 0.3
+    par[PAR_H00 : PAR_H00 + 9] = h.ravel()
+    got = np.empty((2, 3, 3))
+    kernels.keypoints_to_plane(kp, par, got)
+    np.testing.assert_allclose(got, reference.keypoints_to_plane(kp, h, 0.3), rtol=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(finite, min_size=6, max_size=6))
+def test_knee_flexion_matches_reference(p: list[float]) -> None:
+    hip, knee, ankle = np.array(p[0:2]), np.array(p[2:4]), np.array(p[4:6])
+    got = kernels.knee_flexion_deg(*hip, *knee, *ankle)
+    np.testing.assert_allclose(got, knee_flexion(hip, knee, ankle), atol=1e-9, equal_nan=True)
+
+
+@pytest.fixture(scope="module")
+def noisy_track(mocap_trial):
+    """12 s at 60 fps, 3 px noise, label swaps but no dropouts; the same without the swaps."""
+    camera = SideCamera()
+    swapped = synth_track(mocap_trial, 60.0, camera, far_dropout_fraction=0.0, seed=3)
+    keep = swapped[0] < 12.0
+    plain = synth_track(
+        mocap_trial, 60.0, camera, far_dropout_fraction=0.0, swap_fraction=0.0, seed=3
+    )
+    return camera, tuple(a[keep] for a in swapped), tuple(a[keep] for a in plain)
+
+
+def test_online_engine_reproduces_the_offline_reference(noisy_track) -> None:
+    camera, (t, kp), (_, plain) = noisy_track
+    mapping = PlaneMapping.scaled(camera.facing, camera.meters_per_pixel)
+    params = GaitParams(stance_speed=2.35)
+    engine = GaitEngine(mapping, params=params)
+    events = []
+    for i in range(len(t)):
+        n = kernels.process_frame(
+            np.ascontiguousarray(kp[i], dtype=np.float64),
+            float(t[i]),
+            engine._raw,
+            engine._sm,
+            engine._ctr,
+            engine._trk,
+            engine._det,
+            engine._par,
+            engine._events,
+        )
+        events += [
+            (int(e[0]), "ic" if e[1] == 0 else "to", float(e[2])) for e in engine._events[:n]
+        ]
+    legs = np.stack(
+        [
+            reference.keypoints_to_plane(frame.astype(np.float64), mapping.homography, 0.2)
+            for frame in plain
+        ]
+    )
+    smoothed = reference.smooth_track(t, legs, params.half_window_s, params.min_samples)
+    want = reference.reference_events(
+        t,
+        smoothed,
+        2.35,
+        params.ic_fraction,
+        params.to_offset_s,
+        params.extension_margin_deg,
+        params.to_margin_deg,
+        params.half_window_s,
+    )
+    # The online engine stops with the frames still inside its look-ahead undetected.
+    horizon = t[-1] - 0.3
+    want = [e for e in want if e[2] < horizon]
+    got = sorted([e for e in events if e[2] < horizon], key=lambda e: e[2])
+    assert len(got) == len(want) > 50
+    for (gl, gk, gt), (wl, wk, wt) in zip(got, want, strict=True):
+        assert (gl, gk) == (wl, wk)
+        assert gt == pytest.approx(wt, abs=1e-6)
+
+
+def test_leg_tracker_undoes_every_label_swap(noisy_track) -> None:
+    camera, (t, kp), (_, plain) = noisy_track
+    mapping = PlaneMapping.scaled(camera.facing, camera.meters_per_pixel)
+    engine = GaitEngine(mapping, params=GaitParams(stance_speed=2.35))
+    trk, obs, out = engine._trk, np.empty((2, 3, 3)), np.empty((2, 3, 3))
+    wrong = 0
+    for i in range(len(t)):
+        kernels.keypoints_to_plane(kp[i].astype(np.float64), engine._par, obs)
+        kernels.assign_legs(obs, float(t[i]), trk, 0.25, out)
+        truth = reference.keypoints_to_plane(plain[i].astype(np.float64), mapping.homography, 0.2)
+        wrong += not np.allclose(out[:, [HIP, KNEE, ANKLE], :2], truth[..., :2], equal_nan=True)
+    assert wrong == 0
