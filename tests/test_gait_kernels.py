@@ -141,7 +141,7 @@ def test_leg_tracker_undoes_every_label_swap(noisy_track) -> None:
     wrong = 0
     for i in range(len(t)):
         kernels.keypoints_to_plane(kp[i].astype(np.float64), engine._par, obs)
-        kernels.assign_legs(obs, float(t[i]), trk, 0.25, out)
+        kernels.assign_legs(obs, float(t[i]), trk, 0.25, 0.06, out)
         truth = reference.keypoints_to_plane(plain[i].astype(np.float64), mapping.homography, 0.2)
         wrong += not np.allclose(out[:, [HIP, KNEE, ANKLE], :2], truth[..., :2], equal_nan=True)
     assert wrong == 0

@@ -60,6 +60,7 @@ from edge.gait.metrics import (
     leg_length,
     low_ankle_speed,
     mid_stance_speed,
+    plausible,
     step_metrics,
     window,
 )
@@ -84,7 +85,7 @@ class GaitParams:
     extension_margin_deg: float = 5.0
     to_margin_deg: float = 5.0
     max_contact_s: float = 0.6
-    gap_s: float = 0.4
+    gap_s: float = 0.5
     min_confidence: float = 0.2
     # The ankle sits above a foot that rolls: in mid-stance it moves ~5% slower than the belt.
     belt_per_stance_speed: float = 1.05
@@ -187,21 +188,32 @@ class GaitEngine:
     def finish(self) -> list[Step]:
         """The contacts still waiting for the next landing of their foot, as steps without
         the metrics of the swing that follows. Call at the end of a recording."""
-        done = []
-        for leg in range(N_LEGS):
-            contact = self._contacts[leg]
-            if contact is not None:
-                done.append(self._finish_step(leg, contact, None))
-                self._contacts[leg] = None
-        return sorted(done, key=lambda s: s.ic_t)
+        return self._expire(math.inf)
 
     def _handle_events(self, n: int) -> list[Step]:
-        steps = []
+        steps: list[Step] = []
         for leg, kind, when, quality in self._events[:n].tolist():
+            steps += self._expire(when)
             step = self._on_event(int(leg), kind, when, quality)
             if step is not None:
                 steps.append(step)
         return steps
+
+    def _expire(self, now: float) -> list[Step]:
+        """Contacts whose foot should have landed again by now: a landing was missed, so they
+        are finished without the swing that follows, keeping steps in time order."""
+        stride = self._par[PAR_TYPICAL_STRIDE_S]
+        limit = 1.3 * stride if math.isfinite(stride) else 1.5
+        done = []
+        for leg in sorted(range(N_LEGS), key=lambda lg: self._contacts[lg].ic_t
+                          if self._contacts[lg] else math.inf):
+            contact = self._contacts[leg]
+            if contact is not None and now - contact.ic_t > limit:
+                self._contacts[leg] = None
+                step = self._finish_step(leg, contact, None)
+                if step is not None:
+                    done.append(step)
+        return done
 
     def _bootstrap(self) -> list[Step]:
         """Until the stance speed is known, wait ``bootstrap_s`` of data, estimate it from the
@@ -236,24 +248,29 @@ class GaitEngine:
         self._contacts[leg] = None
         self._open_ic[leg] = when
         self._ics.append((when, leg))
-        if previous is None or when - previous.to_t > 1.5:
+        if previous is None:
             return None
         if quality == 1.0 and previous.quality == 1.0:
             self._stride_times.append(when - previous.ic_t)
             self._par[PAR_TYPICAL_STRIDE_S] = float(np.median(self._stride_times))
         return self._finish_step(leg, previous, when)
 
-    def _finish_step(self, leg: int, contact: Contact, next_ic: float | None) -> Step:
+    def _finish_step(self, leg: int, contact: Contact, next_ic: float | None) -> Step | None:
         end = next_ic if next_ic is not None else contact.to_t + 0.2
         sm = window(self._sm, int(self._ctr[CTR_SMOOTHED]), contact.ic_t - 0.3, end + 0.01)
+        if not plausible(contact, sm, leg):
+            return None
         raw = window(self._raw, self.frames, contact.ic_t - 0.05, contact.to_t + 0.05)
         earlier = [(ic, lg) for ic, lg in self._ics if ic < contact.ic_t - 1e-9]
         later = [ic for ic, lg in self._ics if lg != leg and contact.to_t < ic < end]
         length = leg_length(sm, leg)
         if math.isfinite(length):
             self._leg_lengths.append(length)
+        # The labels of the last second vote for the foot: a run of swapped labels can cover
+        # half a contact, hardly half a second of running.
+        votes = window(self._raw, self.frames, contact.to_t - 1.0, contact.to_t + 0.05)
         ctx = StepContext(
-            foot=foot_of_leg(raw, leg),
+            foot=foot_of_leg(votes, leg),
             leg=leg,
             metric=self.mapping.metric,
             # A step is timed from the other foot's landing; two in a row on one foot means

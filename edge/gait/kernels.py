@@ -153,10 +153,14 @@ def knee_flexion_deg(
 
 
 @njit(cache=True)
-def assign_legs(obs: np.ndarray, t: float, trk: np.ndarray, gap_s: float, out: np.ndarray) -> bool:
+def assign_legs(
+    obs: np.ndarray, t: float, trk: np.ndarray, gap_s: float, fresh_s: float, out: np.ndarray
+) -> bool:
     """Assign this frame's two labelled leg triplets to the two persistent leg tracks.
 
     obs: (2, 3, 3) by label [leg, joint, (x, y, weight)]. trk: tracker state (updated).
+    gap_s: how old a track's last point may be to predict from; fresh_s: how old it may be for
+    the prediction to be trusted to reject an ambiguous frame.
     out: (2, 3, 3) by track. Returns True when the labels were swapped relative to the tracks.
 
     Each track predicts its knee and ankle at ``t`` from its last position and velocity; the
@@ -168,6 +172,11 @@ def assign_legs(obs: np.ndarray, t: float, trk: np.ndarray, gap_s: float, out: n
     cost_swap = 0.0
     n_keep = 0
     n_swap = 0
+    stale = False
+    for j in (KNEE, ANKLE):
+        for track in range(N_LEGS):
+            last_t = trk[trk_col(track, j, 2)]
+            stale |= not np.isfinite(last_t) or t - last_t > fresh_s
     for j in (KNEE, ANKLE):
         for label in range(N_LEGS):
             if obs[label, j, 2] <= 0.0:
@@ -186,14 +195,22 @@ def assign_legs(obs: np.ndarray, t: float, trk: np.ndarray, gap_s: float, out: n
                 else:
                     cost_swap += d2
                     n_swap += 1
-    # The pairing the labels have had lately is preferred: the other one must fit twice as
-    # well, so ambiguous frames (legs crossing, noisy prediction) never switch the identity.
-    prefer_swap = trk[TRK_SWAP_STATE] > 0.5
-    swapped = prefer_swap
+    # A pairing must fit at least twice as well as the other to be trusted. Where neither
+    # does (legs crossing, a fast swing off its prediction), the frame's knees and ankles are
+    # dropped rather than risk handing one leg's points to the other track for good.
+    swapped = trk[TRK_SWAP_STATE] > 0.5
+    ambiguous = False
     if n_keep > 0 and n_swap > 0:
         keep = cost_keep / n_keep
         swap = cost_swap / n_swap
-        swapped = swap < 2.0 * keep if prefer_swap else 2.0 * swap < keep
+        if 2.0 * swap < keep:
+            swapped = True
+        elif 2.0 * keep < swap:
+            swapped = False
+        elif stale:
+            swapped = 2.0 * swap < keep if not swapped else swap < 2.0 * keep
+        else:
+            ambiguous = True
     elif n_swap > 0 and n_keep == 0:
         swapped = True
     elif n_keep > 0 and n_swap == 0:
@@ -203,6 +220,10 @@ def assign_legs(obs: np.ndarray, t: float, trk: np.ndarray, gap_s: float, out: n
         for j in range(N_JOINTS):
             for c in range(3):
                 out[track, j, c] = obs[label, j, c]
+            if ambiguous and j != HIP:
+                out[track, j, 0] = np.nan
+                out[track, j, 1] = np.nan
+                out[track, j, 2] = 0.0
     _drop_duplicate(out, trk, t, gap_s)
     if n_keep > 0 or n_swap > 0:
         trk[TRK_VOTE_SWAP if swapped else TRK_VOTE_KEEP] += 1.0
@@ -430,6 +451,25 @@ def detect_leg(
             det[DET_UP_T] = np.nan
             n_events = _emit(events, n_events, leg, EV_IC, ic, quality)
     elif phase == PHASE_STANCE:
+        if gap and vx > 0.0:
+            # The foot took off while the keypoints were gone. A knee minimum seen before the
+            # gap with data after it is the toe-off; else the rhythm places it in the gap.
+            start = prev_t
+            if det[DET_EXTENDING] == 1.0 and np.isfinite(det[DET_KMIN]):
+                kmin_frame = int(det[DET_KMIN_FRAME])
+                start = sm[kmin_frame % cap, SM_T]
+                if np.isfinite(sm[(kmin_frame + 1) % cap, SM_KNEE_FLEX + leg]):
+                    to = knee_minimum_time(sm, kmin_frame, leg, par[PAR_HALF_WINDOW_S])
+                    det[DET_PHASE] = PHASE_SWING
+                    return _emit(
+                        events, n_events, leg, EV_TO,
+                        max(to - par[PAR_TO_OFFSET_S], det[DET_IC_T]), 0.5,
+                    )
+            to = det[DET_IC_T] + par[PAR_TYPICAL_CONTACT_S]
+            if not start <= to <= tc:
+                to = 0.5 * (start + tc)
+            det[DET_PHASE] = PHASE_SWING
+            return _emit(events, n_events, leg, EV_TO, max(to, det[DET_IC_T]), 0.5)
         if tc - det[DET_IC_T] > par[PAR_MAX_CONTACT_S]:
             det[DET_PHASE] = PHASE_UNKNOWN
             return n_events
@@ -504,7 +544,7 @@ def process_frame(
             trk[TRK_FRAME_DT] = prior + 0.05 * (dt - prior)
     trk[TRK_LAST_T] = t
     keypoints_to_plane(kp, par, obs)
-    swapped = assign_legs(obs, t, trk, par[PAR_GAP_S], assigned)
+    swapped = assign_legs(obs, t, trk, par[PAR_GAP_S], 3.5 * trk[TRK_FRAME_DT], assigned)
     written = ctr[CTR_WRITTEN]
     row = raw[written % cap]
     row[RAW_T] = t

@@ -153,6 +153,30 @@ def foot_of_leg(raw: np.ndarray, leg: int) -> str:
     return ("left", "right")[1 - leg if swapped else leg]
 
 
+#: shortest foot contact a runner makes (elite sprinters ~80 ms)
+MIN_CONTACT_S = 0.08
+#: largest spread of a leg segment's length over a stride for it to be a leg at all
+MAX_SEGMENT_CV = 0.2
+
+
+def plausible(contact: Contact, sm: np.ndarray, leg: int) -> bool:
+    """Whether a detected contact can be a real one: long enough, on a leg whose thigh and
+    shank keep their length, with the foot carried backwards by the belt while down."""
+    if contact.to_t - contact.ic_t < MIN_CONTACT_S:
+        return False
+    hip, knee, ankle = (_joint(sm, leg, j) for j in (HIP, KNEE, ANKLE))
+    for a, b in ((hip, knee), (knee, ankle)):
+        length = np.hypot(*(b - a).T)
+        length = length[np.isfinite(length)]
+        if len(length) < 5 or np.std(length) > MAX_SEGMENT_CV * np.mean(length):
+            return False
+    x = sm[:, sm_col(leg, ANKLE, 0)]
+    ts = sm[:, SM_T]
+    ok = np.isfinite(x)
+    stance = ok & (ts >= contact.ic_t) & (ts <= contact.to_t)
+    return stance.sum() < 2 or bool(x[stance][-1] < x[stance][0])
+
+
 def step_confidence(raw: np.ndarray, leg: int) -> float:
     """Mean confidence of the leg's hip, knee and ankle over the raw rows (0 where missing)."""
     if len(raw) == 0:

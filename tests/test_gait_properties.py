@@ -1,0 +1,166 @@
+"""Invariants of the gait engine, and what it does with garbage."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from edge.gait import GaitEngine, PlaneMapping, Step
+from edge.skeleton import KP
+from tests.builders.keypoint_tracks import SideCamera, synth_track
+
+CAMERA = SideCamera()
+MAPPING = PlaneMapping.scaled(CAMERA.facing, CAMERA.meters_per_pixel)
+
+
+def run(t: np.ndarray, kp: np.ndarray, mapping: PlaneMapping = MAPPING) -> list[Step]:
+    engine = GaitEngine(mapping)
+    steps = []
+    for i in range(len(t)):
+        steps += engine.push(float(t[i]), kp[i])
+    return steps + engine.finish()
+
+
+def first_seconds(track: tuple[np.ndarray, np.ndarray], seconds: float):
+    t, kp = track
+    keep = t < seconds
+    return t[keep], kp[keep]
+
+
+LEG_LEFT = [KP["left_hip"], KP["left_knee"], KP["left_ankle"]]
+LEG_RIGHT = [KP["right_hip"], KP["right_knee"], KP["right_ankle"]]
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    runs=st.lists(
+        st.tuples(st.integers(0, 23), st.integers(1, 6)),
+        min_size=1, max_size=24, unique_by=lambda run: run[0],
+    ),
+)
+def test_swapped_labels_do_not_change_the_steps(mocap_trial, seed: int, runs) -> None:
+    """Once the tracks have a second of history, runs of swapped left/right labels give the
+    same steps (the first frames alone cannot tell which leg is which). Where a swap falls
+    on legs crossing, either pairing fits and the timing may move by a fraction of a frame."""
+    t, kp = first_seconds(synth_track(mocap_trial, 60.0, CAMERA, swap_fraction=0.0, seed=seed), 8)
+    swapped = kp.copy()
+    for slot, length in runs:
+        start = int((1.5 + 0.25 * slot) * 60)  # runs at least a quarter second apart
+        rows = slice(start, start + length)
+        swapped[rows, LEG_LEFT + LEG_RIGHT] = kp[rows, LEG_RIGHT + LEG_LEFT]
+    got, want = run(t, swapped), run(t, kp)
+    assert [s.foot for s in got] == [s.foot for s in want]
+    for a, b in zip(got, want, strict=True):
+        assert abs(a.ic_t - b.ic_t) < 0.003 and abs(a.to_t - b.to_t) < 0.003
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    fps=st.sampled_from([30.0, 50.0, 60.0, 90.0, 120.0]),
+    noise=st.floats(0.0, 8.0),
+    dropouts=st.floats(0.0, 0.2),
+    facing=st.sampled_from(["left", "right"]),
+)
+def test_steps_are_ordered_and_each_rests_on_a_contact(
+    mocap_trial, seed: int, fps: float, noise: float, dropouts: float, facing: str
+) -> None:
+    camera = SideCamera(facing=facing)
+    t, kp = first_seconds(
+        synth_track(mocap_trial, fps, camera, noise_px=noise, far_dropout_fraction=dropouts,
+                    seed=seed),
+        10,
+    )
+    steps = run(t, kp, PlaneMapping.scaled(facing, camera.meters_per_pixel))
+    assert steps, "a clean-enough run has steps"
+    for step in steps:
+        assert t[0] <= step.ic_t < step.to_t <= t[-1]
+        assert 50 <= step.contact_ms <= 600
+        assert step.foot in ("left", "right")
+        assert 0.0 <= step.confidence <= 1.0
+    ics = [s.ic_t for s in steps]
+    assert ics == sorted(ics)
+    for foot in ("left", "right"):
+        own = [s for s in steps if s.foot == foot]
+        for a, b in zip(own, own[1:], strict=False):
+            assert a.to_t < b.ic_t, "a foot lands again only after it took off"
+
+
+def test_nan_rows_give_no_steps_and_no_error() -> None:
+    t = np.arange(600) / 60.0
+    kp = np.full((600, 17, 3), np.nan, np.float32)
+    kp[..., 2] = 0.0
+    assert run(t, kp) == []
+
+
+def test_a_runner_leaving_the_frame_gives_no_steps_while_away(mocap_trial) -> None:
+    t, kp = synth_track(mocap_trial, 60.0, CAMERA, seed=7)
+    away = (t > 10.0) & (t < 14.0)
+    kp = kp.copy()
+    kp[away, :, :2] = np.nan
+    kp[away, :, 2] = 0.0
+    steps = run(t, kp)
+    assert not [s for s in steps if 10.0 < s.ic_t < 14.0]
+    assert len([s for s in steps if s.ic_t < 10.0]) >= 20
+    assert len([s for s in steps if s.ic_t > 14.0]) >= 30
+
+
+def test_one_leg_only_gives_that_foot_and_no_cadence(mocap_trial) -> None:
+    t, kp = synth_track(mocap_trial, 60.0, CAMERA, swap_fraction=0.0, seed=8)
+    kp = kp.copy()
+    for name in ("left_hip", "left_knee", "left_ankle"):
+        kp[:, KP[name], :2] = np.nan
+        kp[:, KP[name], 2] = 0.0
+    steps = run(t, kp)
+    assert len(steps) >= 30
+    assert {s.foot for s in steps} == {"right"}
+    assert all(s.step_ms is None and s.cadence_spm is None for s in steps)
+
+
+def test_five_fps_is_too_slow_to_time_contacts(mocap_trial) -> None:
+    t, kp = synth_track(mocap_trial, 5.0, CAMERA, seed=9)
+    assert run(t, kp) == []
+
+
+def test_random_keypoints_invent_no_rhythm() -> None:
+    rng = np.random.default_rng(10)
+    t = np.arange(1800) / 60.0
+    kp = np.concatenate(
+        [rng.uniform(0, 1000, (1800, 17, 2)), rng.uniform(0.3, 1, (1800, 17, 1))], axis=-1
+    ).astype(np.float32)
+    steps = run(t, kp)
+    assert len(steps) <= 5
+
+
+def test_steps_serialise_as_design_step_events(mocap_trial) -> None:
+    steps = run(*first_seconds(synth_track(mocap_trial, 60.0, CAMERA, seed=11), 5))
+    event = steps[0].event()
+    assert event["type"] == "step" and event["v"] == 1
+    design = {
+        "foot", "ic_t", "to_t", "contact_ms", "flight_ms", "step_ms", "cadence_spm",
+        "overstride_cm", "overstride_pct_leg", "shank_angle_ic_deg", "knee_flexion_ic_deg",
+        "braking_ms", "hip_extension_deg", "knee_lift_deg", "vertical_osc_cm",
+        "stride_length_m", "confidence",
+    }
+    assert design <= set(event)
+    assert {f.name for f in dataclasses.fields(Step)} - design == {"vertical_osc_pct_leg"}
+
+
+@pytest.mark.parametrize("metric", [False, True])
+def test_uncalibrated_runs_report_fractions_of_leg_length(mocap_trial, metric: bool) -> None:
+    t, kp = first_seconds(synth_track(mocap_trial, 60.0, CAMERA, seed=12), 8)
+    mapping = PlaneMapping.scaled("right", CAMERA.meters_per_pixel if metric else None)
+    steps = run(t, kp, mapping)
+    assert len(steps) >= 15
+    seen_landing = [s for s in steps[1:-2] if s.overstride_pct_leg is not None]
+    assert len(seen_landing) >= 0.8 * len(steps[1:-2])
+    for step in seen_landing:
+        assert 10 < step.overstride_pct_leg < 35
+        assert (step.overstride_cm is not None) == metric
+        assert (step.vertical_osc_cm is not None) == metric
+        assert step.hip_extension_deg is not None and 12 < step.hip_extension_deg < 28
