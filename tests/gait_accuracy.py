@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from edge.demo.mocap import MocapTrial, load_trial
+from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping, Step
-from tests.builders.keypoint_tracks import SideCamera, synth_track, truth_events
+from tests.builders.keypoint_tracks import synth_track, truth_events
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fukuchi2017"
 MATCH_S = 0.06

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.gait import GaitEngine, GaitParams, PlaneMapping
-from edge.gait import kernels, reference
+from edge.demo.scene import SideCamera
+from edge.gait import GaitEngine, GaitParams, PlaneMapping, kernels, reference
 from edge.gait.layout import ANKLE, HIP, KNEE
 from edge.gait.metrics import knee_flexion
 from edge.skeleton import NUM_KEYPOINTS
-from tests.builders.keypoint_tracks import SideCamera, synth_track
+from tests.builders.keypoint_tracks import synth_track
 
 finite = st.floats(-1e3, 1e3, allow_nan=False)
 

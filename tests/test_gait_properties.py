@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping, Step
 from edge.skeleton import KP
-from tests.builders.keypoint_tracks import SideCamera, synth_track
+from tests.builders.keypoint_tracks import synth_track
 
 CAMERA = SideCamera()
 MAPPING = PlaneMapping.scaled(CAMERA.facing, CAMERA.meters_per_pixel)
@@ -40,7 +42,9 @@ LEG_RIGHT = [KP["right_hip"], KP["right_knee"], KP["right_ankle"]]
     seed=st.integers(0, 10_000),
     runs=st.lists(
         st.tuples(st.integers(0, 23), st.integers(1, 6)),
-        min_size=1, max_size=24, unique_by=lambda run: run[0],
+        min_size=1,
+        max_size=24,
+        unique_by=lambda run: run[0],
     ),
 )
 def test_swapped_labels_do_not_change_the_steps(mocap_trial, seed: int, runs) -> None:
@@ -72,8 +76,9 @@ def test_steps_are_ordered_and_each_rests_on_a_contact(
 ) -> None:
     camera = SideCamera(facing=facing)
     t, kp = first_seconds(
-        synth_track(mocap_trial, fps, camera, noise_px=noise, far_dropout_fraction=dropouts,
-                    seed=seed),
+        synth_track(
+            mocap_trial, fps, camera, noise_px=noise, far_dropout_fraction=dropouts, seed=seed
+        ),
         10,
     )
     steps = run(t, kp, PlaneMapping.scaled(facing, camera.meters_per_pixel))
@@ -87,7 +92,7 @@ def test_steps_are_ordered_and_each_rests_on_a_contact(
     assert ics == sorted(ics)
     for foot in ("left", "right"):
         own = [s for s in steps if s.foot == foot]
-        for a, b in zip(own, own[1:], strict=False):
+        for a, b in itertools.pairwise(own):
             assert a.to_t < b.ic_t, "a foot lands again only after it took off"
 
 
@@ -142,10 +147,23 @@ def test_steps_serialise_as_design_step_events(mocap_trial) -> None:
     event = steps[0].event()
     assert event["type"] == "step" and event["v"] == 1
     design = {
-        "foot", "ic_t", "to_t", "contact_ms", "flight_ms", "step_ms", "cadence_spm",
-        "overstride_cm", "overstride_pct_leg", "shank_angle_ic_deg", "knee_flexion_ic_deg",
-        "braking_ms", "hip_extension_deg", "knee_lift_deg", "vertical_osc_cm",
-        "stride_length_m", "confidence",
+        "foot",
+        "ic_t",
+        "to_t",
+        "contact_ms",
+        "flight_ms",
+        "step_ms",
+        "cadence_spm",
+        "overstride_cm",
+        "overstride_pct_leg",
+        "shank_angle_ic_deg",
+        "knee_flexion_ic_deg",
+        "braking_ms",
+        "hip_extension_deg",
+        "knee_lift_deg",
+        "vertical_osc_cm",
+        "stride_length_m",
+        "confidence",
     }
     assert design <= set(event)
     assert {f.name for f in dataclasses.fields(Step)} - design == {"vertical_osc_pct_leg"}

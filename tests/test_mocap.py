@@ -18,8 +18,9 @@ from edge.demo.mocap import (
     thigh_angle_deg,
     truth_steps,
 )
+from edge.demo.scene import SideCamera
 from edge.skeleton import KP, LEFT_ANKLE, LEFT_HIP, LEFT_KNEE, RIGHT_ANKLE, RIGHT_HIP, RIGHT_KNEE
-from tests.builders.keypoint_tracks import SideCamera, synth_track, truth_events
+from tests.builders.keypoint_tracks import synth_track, truth_events
 
 LEGS = [LEFT_HIP, RIGHT_HIP, LEFT_KNEE, RIGHT_KNEE, LEFT_ANKLE, RIGHT_ANKLE]
 

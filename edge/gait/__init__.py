@@ -3,5 +3,15 @@
 from edge.gait.engine import GaitEngine, GaitParams
 from edge.gait.sagittal import PlaneMapping, detect_facing
 from edge.gait.step import Step
+from edge.gait.summary import Summary, SummaryBuilder, Targets
 
-__all__ = ["GaitEngine", "GaitParams", "PlaneMapping", "Step", "detect_facing"]
+__all__ = [
+    "GaitEngine",
+    "GaitParams",
+    "PlaneMapping",
+    "Step",
+    "Summary",
+    "SummaryBuilder",
+    "Targets",
+    "detect_facing",
+]

@@ -178,7 +178,14 @@ class GaitEngine:
             self._first_t = t
         kp = np.ascontiguousarray(keypoints, dtype=np.float64)
         n = process_frame(
-            kp, float(t), self._raw, self._sm, self._ctr, self._trk, self._det, self._par,
+            kp,
+            float(t),
+            self._raw,
+            self._sm,
+            self._ctr,
+            self._trk,
+            self._det,
+            self._par,
             self._events,
         )
         if self._par[PAR_STANCE_SPEED] <= 0:
@@ -205,10 +212,9 @@ class GaitEngine:
         stride = self._par[PAR_TYPICAL_STRIDE_S]
         limit = 1.3 * stride if math.isfinite(stride) else 1.5
         done = []
-        for leg in sorted(range(N_LEGS), key=lambda lg: self._contacts[lg].ic_t
-                          if self._contacts[lg] else math.inf):
-            contact = self._contacts[leg]
-            if contact is not None and now - contact.ic_t > limit:
+        pending = [(c.ic_t, leg, c) for leg, c in enumerate(self._contacts) if c is not None]
+        for ic, leg, contact in sorted(pending):
+            if now - ic > limit:
                 self._contacts[leg] = None
                 step = self._finish_step(leg, contact, None)
                 if step is not None:
@@ -230,8 +236,14 @@ class GaitEngine:
         smoothed = int(self._ctr[CTR_SMOOTHED])
         start = max(0, smoothed - self.params.capacity)
         n = detect_frames(
-            self._sm, start, smoothed, self._det, self._par, float(self._trk[TRK_FRAME_DT]),
-            self._events, 0,
+            self._sm,
+            start,
+            smoothed,
+            self._det,
+            self._par,
+            float(self._trk[TRK_FRAME_DT]),
+            self._events,
+            0,
         )
         return self._handle_events(n)
 

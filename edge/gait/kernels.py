@@ -139,9 +139,7 @@ def local_quadratic(
 
 
 @njit(cache=True)
-def knee_flexion_deg(
-    hx: float, hy: float, kx: float, ky: float, ax: float, ay: float
-) -> float:
+def knee_flexion_deg(hx: float, hy: float, kx: float, ky: float, ax: float, ay: float) -> float:
     """180 minus the interior hip-knee-ankle angle, degrees (NaN if a point is missing or a
     segment has no length)."""
     ux, uy = hx - kx, hy - ky
@@ -237,12 +235,14 @@ def assign_legs(
             vy = 0.0
             if np.isfinite(last_t) and 0.0 < t - last_t <= gap_s:
                 dt = t - last_t
-                vx = 0.5 * trk[trk_col(track, j, 3)] + 0.5 * (
-                    out[track, j, 0] - trk[trk_col(track, j, 0)]
-                ) / dt
-                vy = 0.5 * trk[trk_col(track, j, 4)] + 0.5 * (
-                    out[track, j, 1] - trk[trk_col(track, j, 1)]
-                ) / dt
+                vx = (
+                    0.5 * trk[trk_col(track, j, 3)]
+                    + 0.5 * (out[track, j, 0] - trk[trk_col(track, j, 0)]) / dt
+                )
+                vy = (
+                    0.5 * trk[trk_col(track, j, 4)]
+                    + 0.5 * (out[track, j, 1] - trk[trk_col(track, j, 1)]) / dt
+                )
             trk[trk_col(track, j, 0)] = out[track, j, 0]
             trk[trk_col(track, j, 1)] = out[track, j, 1]
             trk[trk_col(track, j, 2)] = t
@@ -376,8 +376,14 @@ def knee_minimum_time(sm: np.ndarray, frame: int, leg: int, half: float) -> floa
 
 @njit(cache=True)
 def detect_leg(
-    sm: np.ndarray, frame: int, leg: int, det: np.ndarray, par: np.ndarray, frame_dt: float,
-    events: np.ndarray, n_events: int,
+    sm: np.ndarray,
+    frame: int,
+    leg: int,
+    det: np.ndarray,
+    par: np.ndarray,
+    frame_dt: float,
+    events: np.ndarray,
+    n_events: int,
 ) -> int:
     """Advance one leg's contact state machine to smoothed ``frame``; append events.
 
@@ -387,9 +393,9 @@ def detect_leg(
     the knee-flexion minimum (knee extension peak), refined to sub-frame and moved earlier by
     ``to_offset_s`` (confirmed once flexion has risen ``to_margin_deg`` and the whole fitting
     window is in); if the knee never shows it before the foot swings forward at half the stance
-    speed, the ankle's velocity rising back through the threshold (quality 0.5). When the keypoints drop out across an event, the event is placed
-    by the runner's own rhythm (last contact plus the typical stride or contact time) with
-    quality 0.5. det: (N_DET,) this leg's state; frame_dt: the frame interval, seconds.
+    speed, the ankle's velocity rising back through the threshold (quality 0.5). When the
+    keypoints drop out across an event, the event is placed by the runner's own rhythm (last
+    contact plus the typical stride or contact time) with quality 0.5. det: (N_DET,) this leg's state; frame_dt: the frame interval, seconds.
     Returns the new event count.
     """
     cap = sm.shape[0]
@@ -462,8 +468,12 @@ def detect_leg(
                     to = knee_minimum_time(sm, kmin_frame, leg, par[PAR_HALF_WINDOW_S])
                     det[DET_PHASE] = PHASE_SWING
                     return _emit(
-                        events, n_events, leg, EV_TO,
-                        max(to - par[PAR_TO_OFFSET_S], det[DET_IC_T]), 0.5,
+                        events,
+                        n_events,
+                        leg,
+                        EV_TO,
+                        max(to - par[PAR_TO_OFFSET_S], det[DET_IC_T]),
+                        0.5,
                     )
             to = det[DET_IC_T] + par[PAR_TYPICAL_CONTACT_S]
             if not start <= to <= tc:
@@ -521,8 +531,15 @@ def _emit(events: np.ndarray, n: int, leg: int, kind: float, t: float, quality: 
 
 @njit(cache=True)
 def process_frame(
-    kp: np.ndarray, t: float, raw: np.ndarray, sm: np.ndarray, ctr: np.ndarray,
-    trk: np.ndarray, det: np.ndarray, par: np.ndarray, events: np.ndarray,
+    kp: np.ndarray,
+    t: float,
+    raw: np.ndarray,
+    sm: np.ndarray,
+    ctr: np.ndarray,
+    trk: np.ndarray,
+    det: np.ndarray,
+    par: np.ndarray,
+    events: np.ndarray,
 ) -> int:
     """Everything the engine does per frame, in one call.
 
@@ -561,7 +578,9 @@ def process_frame(
     frame = ctr[CTR_SMOOTHED]
     while frame < written and t - raw[frame % cap, RAW_T] > half + 1e-9:
         smooth_frame(raw, written, frame, half, min_n, sm)
-        n_events = detect_frames(sm, frame, frame + 1, det, par, trk[TRK_FRAME_DT], events, n_events)
+        n_events = detect_frames(
+            sm, frame, frame + 1, det, par, trk[TRK_FRAME_DT], events, n_events
+        )
         frame += 1
     ctr[CTR_SMOOTHED] = frame
     return n_events
@@ -569,8 +588,14 @@ def process_frame(
 
 @njit(cache=True)
 def detect_frames(
-    sm: np.ndarray, start: int, stop: int, det: np.ndarray, par: np.ndarray, frame_dt: float,
-    events: np.ndarray, n_events: int,
+    sm: np.ndarray,
+    start: int,
+    stop: int,
+    det: np.ndarray,
+    par: np.ndarray,
+    frame_dt: float,
+    events: np.ndarray,
+    n_events: int,
 ) -> int:
     """Run both legs' detectors over smoothed frames start..stop-1; returns the event count."""
     for frame in range(start, stop):

@@ -19,7 +19,6 @@ from edge.gait.layout import (
     KNEE,
     N_LEGS,
     RAW_SWAPPED,
-    SM_KNEE_FLEX,
     SM_MID_X,
     SM_MID_Y,
     SM_T,

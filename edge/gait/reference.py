@@ -17,7 +17,7 @@ _LEG_KEYPOINTS = np.array([[11, 13, 15], [12, 14, 16]])
 def keypoints_to_plane(kp: np.ndarray, homography: np.ndarray, min_conf: float) -> np.ndarray:
     """(2, 3, 3) [label leg, joint, (x, y, weight)] of one frame's (17, 3) pixel keypoints."""
     pts = kp[_LEG_KEYPOINTS]
-    uv1 = np.concatenate([pts[..., :2], np.ones(pts.shape[:2] + (1,))], axis=-1)
+    uv1 = np.concatenate([pts[..., :2], np.ones((*pts.shape[:2], 1))], axis=-1)
     mapped = uv1 @ homography.T
     xy = mapped[..., :2] / mapped[..., 2:]
     ok = np.isfinite(pts).all(axis=-1) & (pts[..., 2] >= min_conf)
@@ -35,7 +35,7 @@ def local_quadratic(
     use = (w > 0) & np.isfinite(y) & (np.abs(d) <= half + 1e-9)
     if use.sum() < min_n or not ((d[use] < -1e-9).any() and (d[use] > 1e-9).any()):
         return np.nan, np.nan
-    c2, c1, c0 = np.polyfit(d[use], y[use], 2)
+    _c2, c1, c0 = np.polyfit(d[use], y[use], 2)
     return float(c0), float(c1)
 
 
@@ -90,7 +90,9 @@ def reference_events(
         kf = smoothed["knee_flexion"][:, leg]
         valid = np.isfinite(vx) & np.isfinite(rel) & np.isfinite(kf)
         frames = np.flatnonzero(valid)
-        falls = frames[1:][(vx[frames[:-1]] >= thr) & (vx[frames[1:]] < thr) & (rel[frames[1:]] > 0)]
+        falls = frames[1:][
+            (vx[frames[:-1]] >= thr) & (vx[frames[1:]] < thr) & (rel[frames[1:]] > 0)
+        ]
         first_swing = frames[np.argmax(vx[frames] > 0)] if (vx[frames] > 0).any() else len(t)
         i = first_swing
         for k in falls:
