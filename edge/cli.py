@@ -10,9 +10,18 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from calibrate.cli import add_parser as add_calibrate_parser
 from edge.config import Config, load_config
 from edge.errors import HipdriveError, UsageError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from calibrate.model import Calibration
+    from edge.bus.schema import StepMsg
+    from edge.gait import Targets
 
 log = logging.getLogger("hipdrive")
 
@@ -37,6 +46,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         f"{config.camera.fps:g} fps"
     )
     print(f"  pose {config.pose.backend} {config.model_path()} imgsz {config.pose.imgsz}")
+    print(f"  bus publish {config.bus.publish}, control {config.bus.control}")
     return 0
 
 
@@ -143,12 +153,213 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         config.pose.device,
     )
     out_dir = args.out or Path(f"{args.video.stem}-analysis")
-    result = analyze_video(args.video, out_dir, estimator, RunnerSelector(roi=config.pose.roi))
+    calibration = _calibration_for_video(config, args.video)
+    roi = calibration.plane.roi if calibration and calibration.plane else config.pose.roi
+    result = analyze_video(args.video, out_dir, estimator, RunnerSelector(roi=roi))
     print(
         f"{result.frames} frames at {result.fps:g} fps, runner in {result.runner_frames}; "
         f"wrote {result.keypoints_csv}"
     )
+    from edge.replay import describe, write_step_files
+    from edge.store.track import read_keypoint_track
+
+    t, _, keypoints = read_keypoint_track(result.keypoints_csv)
+    steps = _replay(config, t, keypoints, calibration, None, None)
+    write_step_files(steps, out_dir / "events.jsonl", out_dir / "steps.csv")
+    print("\n".join(describe(steps, _targets(config))))
+    print(f"wrote {out_dir / 'events.jsonl'} and {out_dir / 'steps.csv'}")
     return 0
+
+
+def _calibration_for_video(config: Config, video: Path) -> Calibration | None:
+    """The configured calibration, checked against the video's resolution, or None."""
+    import cv2
+
+    from calibrate.fileformat import calibration_if_present
+
+    cap = cv2.VideoCapture(str(video))
+    size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    cap.release()
+    return calibration_if_present(config.calibration.file, image_size=size)
+
+
+def _targets(config: Config) -> Targets:
+    from edge.gait import Targets
+
+    return Targets(**config.targets.model_dump(), window_steps=config.gait.summary_steps)
+
+
+def _replay(
+    config: Config,
+    t: np.ndarray,
+    keypoints: np.ndarray,
+    calibration: Calibration | None,
+    meters_per_pixel: float | None,
+    facing: str | None,
+) -> list[StepMsg]:
+    from edge.replay import plane_mapping, replay_track, undistort_track
+
+    if calibration is not None and calibration.plane is not None:
+        keypoints = undistort_track(keypoints, calibration)
+    mapping = plane_mapping(keypoints, calibration, meters_per_pixel, facing)
+    return replay_track(t, keypoints, mapping, config.station.id, config.gait.belt_speed_mps)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from calibrate.fileformat import calibration_if_present
+    from edge.pose.factory import open_estimator
+    from edge.station import Station, open_station_source
+
+    config = _config(args)
+    _ultralytics_ready(config)
+    estimator = open_estimator(
+        config.pose.backend,
+        config.model_path(),
+        config.pose.imgsz,
+        config.pose.conf,
+        config.pose.device,
+    )
+    source = open_station_source(config, args.source)
+    try:
+        calibration = calibration_if_present(
+            config.calibration.file, image_size=(source.info.width, source.info.height)
+        )
+        station = Station(
+            config, source, estimator, calibration, report=print if args.headless else None
+        )
+    except BaseException:
+        source.close()
+        raise
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    station.run(stop)
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from calibrate.fileformat import load_calibration
+    from edge.replay import describe, write_step_files
+    from edge.store.track import read_keypoint_track
+
+    config = _config(args)
+    t, frame, keypoints = read_keypoint_track(args.keypoints)
+    if args.fps:
+        t = frame / args.fps
+    if len(t) < 2 or not (t[1:] > t[:-1]).all():
+        raise UsageError(
+            f"{args.keypoints}: times must increase from row to row; give --fps F to time the "
+            "rows by their frame numbers"
+        )
+    calibration = load_calibration(args.calibration) if args.calibration else None
+    steps = _replay(config, t, keypoints, calibration, args.meters_per_pixel, args.facing)
+    write_step_files(steps, args.events_out, None)
+    print("\n".join(describe(steps, _targets(config))))
+    print(f"wrote {len(steps)} step events to {args.events_out}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    import json
+
+    from edge.bench import bench_gait, machine
+
+    if not (args.mocap / "RBDS001runT25markers.txt").is_file():
+        raise UsageError(
+            f"no Fukuchi 2017 motion capture in {args.mocap}; give --mocap DIR (the folder of "
+            "RBDS001runT25markers.txt)"
+        )
+    gait = bench_gait(args.mocap)
+    rows = [
+        ("machine", machine()),
+        ("gait kernel", f"{gait.kernel_us_per_frame:.2f} us/frame"),
+        ("gait engine (steps included)", f"{gait.engine_us_per_frame:.1f} us/frame"),
+        ("gait numpy reference", f"{gait.numpy_us_per_frame:.0f} us/frame"),
+        ("gait speedup vs numpy", f"{gait.speedup_vs_numpy:.0f}x"),
+        ("track", f"{gait.frames} frames at {gait.fps:g} fps, {gait.steps} steps"),
+    ]
+    for name, value in rows:
+        print(f"{name:30s} {value}")
+    if args.json:
+        result = {
+            "machine": machine(),
+            "gait_us_per_frame": gait.kernel_us_per_frame,
+            "gait_engine_us_per_frame": gait.engine_us_per_frame,
+            "gait_numpy_us_per_frame": gait.numpy_us_per_frame,
+            "gait_speedup_vs_numpy": gait.speedup_vs_numpy,
+        }
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}")
+    return 0
+
+
+def cmd_keys_generate(args: argparse.Namespace) -> int:
+    from edge.bus.security import DEFAULT_CLIENT, generate_keys
+
+    keys_dir = args.dir or _config(args).keys_dir
+    written = generate_keys(keys_dir, tuple(args.client or [DEFAULT_CLIENT]))
+    for path in written:
+        print(f"wrote {path}")
+    if not written:
+        print(f"all keys already in {keys_dir}")
+    print(
+        f"clients authorised: {', '.join(sorted(p.stem for p in keys_dir.glob('clients/*.key')))}"
+        f"; a client on another machine needs station.key and its clients/NAME.key_secret"
+    )
+    return 0
+
+
+def cmd_sessions_list(args: argparse.Namespace) -> int:
+    from edge.store.sessions import list_sessions
+
+    path = _config(args).sessions_path
+    sessions = list_sessions(path) if path.is_file() else []
+    if not sessions:
+        print(f"no sessions recorded in {path}")
+        return 0
+    print(f"{'id':>5}  {'started (UTC)':25}  {'minutes':>7}  {'steps':>6}  {'laps':>4}  runner")
+    for s in sessions:
+        minutes = "open" if s.end_t is None else f"{(s.end_t - s.start_t) / 60:.1f}"
+        print(
+            f"{s.id:>5}  {s.started:25}  {minutes:>7}  {s.steps:>6}  {s.laps:>4}  {s.runner or ''}"
+        )
+    return 0
+
+
+def cmd_sessions_export(args: argparse.Namespace) -> int:
+    from edge.store.sessions import export_steps, export_track, read_steps
+
+    path = _config(args).sessions_path
+    if args.format == "track":
+        if args.out is None:
+            raise UsageError("--format track writes a keypoint-track CSV file: give --out FILE")
+        rows = export_track(path, args.id, args.out)
+        print(f"wrote {rows} keypoint rows to {args.out}", file=sys.stderr)
+        return 0
+    steps = read_steps(path, args.id)
+    if args.out is None:
+        export_steps(steps, args.format, sys.stdout)
+    else:
+        try:
+            with args.out.open("w", encoding="utf-8", newline="") as out:
+                export_steps(steps, args.format, out)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc}") from None
+        print(f"wrote {len(steps)} steps to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from calibrate.cli import StationDefaults, run
+    from edge.capture import CaptureSettings
+
+    config = _config(args)
+    camera = config.camera
+    capture = CaptureSettings(camera.width, camera.height, camera.fps, camera.mjpg)
+    return run(args, StationDefaults(config.calibration.file, camera.source, capture))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -204,9 +415,66 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--imgsz", type=int, help="input size (default: pose.imgsz)")
     p.add_argument("--repeat", type=int, default=0, help="time this many more inferences")
 
-    p = add(sub, "analyze", cmd_analyze, "offline: keypoint track of a video")
+    p = add(sub, "analyze", cmd_analyze, "offline: keypoints, step events and steps of a video")
     p.add_argument("video", type=Path, help="video file")
     p.add_argument("--out", type=Path, help="output folder (default: ./<video name>-analysis)")
+
+    p = add(sub, "run", cmd_run, "the station: camera -> pose -> gait -> bus and sessions")
+    p.add_argument("--source", help="frame source SPEC (default: camera.source)")
+    p.add_argument(
+        "--headless", action="store_true", help="print a line per step instead of the console"
+    )
+
+    p = add(sub, "replay", cmd_replay, "the gait engine on a keypoint track, frame by frame")
+    p.add_argument("--keypoints", type=Path, required=True, help="keypoint-track CSV")
+    plane = p.add_mutually_exclusive_group()
+    plane.add_argument("--calibration", type=Path, help="calibration file (metres)")
+    plane.add_argument("--meters-per-pixel", type=float, help="scale at the runner (metres)")
+    p.add_argument(
+        "--facing", choices=["left", "right"], help="runner faces (default: read off the track)"
+    )
+    p.add_argument("--fps", type=float, help="time rows as frame / FPS instead of the t column")
+    p.add_argument("--events-out", type=Path, required=True, help="step events (JSON Lines)")
+
+    p = add(sub, "bench", cmd_bench, "speed of each stage, side by side in one run")
+    p.add_argument("--json", type=Path, help="also write the results as JSON")
+    p.add_argument(
+        "--mocap",
+        type=Path,
+        default=Path(__file__).resolve().parents[2] / "shared" / "data" / "fukuchi2017",
+        help="Fukuchi 2017 data folder for the gait track",
+    )
+
+    add_calibrate_parser(sub, [with_config], cmd_calibrate)
+
+    keys = sub.add_parser("keys", help="CURVE keys for a bus reachable from other machines")
+    keys_sub = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = add(
+        keys_sub,
+        "generate",
+        cmd_keys_generate,
+        "make the station's key pair and client key pairs (existing keys are kept)",
+    )
+    p.add_argument("--dir", type=Path, help="keys folder (default: bus.keys_dir)")
+    p.add_argument(
+        "--client",
+        action="append",
+        metavar="NAME",
+        help="a client to authorise; repeat for several (default: console)",
+    )
+
+    sessions = sub.add_parser("sessions", help="recorded sessions")
+    sessions_sub = sessions.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add(sessions_sub, "list", cmd_sessions_list, "list the recorded sessions")
+    p = add(sessions_sub, "export", cmd_sessions_export, "export the steps of a session")
+    p.add_argument("id", type=int, help="session id (see: hipdrive sessions list)")
+    p.add_argument(
+        "--format",
+        required=True,
+        choices=["csv", "jsonl", "track"],
+        help="csv: a table of the steps; jsonl: step events; track: the keypoint-track CSV",
+    )
+    p.add_argument("--out", type=Path, help="output file (default: standard output)")
     return parser
 
 

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from edge.errors import UsageError
 
@@ -41,6 +41,17 @@ class StationSection(_Section):
     data_dir: Path = Field(
         Path("var"),
         description="Folder for models, sessions and exports; relative to the configuration file.",
+    )
+    auto_session: bool = Field(
+        True,
+        description="Start a session when a runner appears and end it when they have gone; "
+        "the console can start and stop sessions either way.",
+    )
+    session_idle_s: float = Field(
+        60.0, gt=0, le=3600, description="Seconds without a runner before a session ends itself."
+    )
+    record_keypoints: bool = Field(
+        False, description="Also record every frame's keypoints with the session (~10 MB/hour)."
     )
 
 
@@ -95,10 +106,110 @@ class PoseSection(_Section):
         return value
 
 
+class CalibrationSection(_Section):
+    file: Path = Field(
+        Path("calibration.toml"),
+        description="Calibration written by `hipdrive calibrate`, relative to this file; "
+        "while it does not exist the station is uncalibrated (distances in % of leg length).",
+    )
+
+
+class GaitSection(_Section):
+    belt_speed_mps: float | None = Field(
+        None,
+        gt=0,
+        le=12,
+        description="Treadmill belt speed in m/s for stride length; absent = estimated from the "
+        "stance foot (needs a calibration). The console can set it during a session.",
+    )
+    summary_steps: int = Field(
+        20, ge=4, le=200, description="Steps in the rolling summary behind the cue."
+    )
+
+
+class TargetsSection(_Section):
+    overstride_cm_max: float = Field(
+        20.0, gt=0, le=60, description="Foot landing further ahead of the hips cues 'Land under "
+        "your hips' (calibrated station), cm."
+    )
+    overstride_pct_leg_max: float = Field(
+        23.0, gt=0, le=80, description="The same as % of leg length (uncalibrated station)."
+    )
+    shank_angle_max_deg: float = Field(
+        7.0, gt=0, le=45, description="Shin reaching forward more than this at landing, degrees."
+    )
+    hip_extension_min_deg: float = Field(
+        10.0, ge=0, le=45, description="Thigh driving back less than this cues 'Drive the hip "
+        "back', degrees."
+    )
+    cadence_min_spm: float = Field(
+        155.0, gt=0, le=260, description="Cadence below this cues 'Quicker, lighter steps'."
+    )
+    contact_max_ms: float = Field(
+        300.0, gt=0, le=1000, description="Ground contact longer than this cues 'Quicker, "
+        "lighter steps', ms."
+    )
+    hold_steps: int = Field(
+        6, ge=1, le=100, description="Steps a cue stays up before another may replace it."
+    )
+
+
+def _endpoint(value: str) -> str:
+    from edge.bus.security import check_endpoint
+
+    return check_endpoint(value)
+
+
+class BusSection(_Section):
+    publish: str = Field(
+        "tcp://127.0.0.1:5556",
+        description="Where the station publishes its messages (ZeroMQ PUB): tcp://HOST:PORT.",
+    )
+    control: str = Field(
+        "tcp://127.0.0.1:5557",
+        description="Where the station takes console commands (ZeroMQ REP): tcp://HOST:PORT.",
+    )
+    keys_dir: Path | None = Field(
+        None,
+        description="CURVE keys, needed to bind beyond loopback; absent = <data_dir>/keys.",
+    )
+    frame_rate_hz: float = Field(
+        30.0, gt=0, le=240, description="Most hipdrive.frame messages per second (live figure)."
+    )
+
+    @field_validator("publish")
+    @classmethod
+    def _publish_endpoint(cls, value: str) -> str:
+        return _endpoint(value)
+
+    @field_validator("control")
+    @classmethod
+    def _control_endpoint(cls, value: str, info: ValidationInfo) -> str:
+        if value == info.data.get("publish"):
+            raise ValueError("must differ from bus.publish")
+        return _endpoint(value)
+
+
 class Config(_Section):
     station: StationSection = Field(StationSection(), description="The [station] table.")
     camera: CameraSection = Field(CameraSection(), description="The [camera] table.")
     pose: PoseSection = Field(PoseSection(), description="The [pose] table.")
+    bus: BusSection = Field(BusSection(), description="The [bus] table.")
+    calibration: CalibrationSection = Field(
+        CalibrationSection(), description="The [calibration] table."
+    )
+    gait: GaitSection = Field(GaitSection(), description="The [gait] table.")
+    targets: TargetsSection = Field(TargetsSection(), description="The [targets] table.")
+
+    @property
+    def keys_dir(self) -> Path:
+        """The CURVE keys folder (``hipdrive keys generate`` writes it)."""
+        return self.bus.keys_dir or self.station.data_dir / "keys"
+
+    @property
+    def sessions_path(self) -> Path:
+        """The SQLite file sessions are recorded in."""
+        return self.station.data_dir / "sessions.sqlite"
 
     @property
     def models_dir(self) -> Path:
@@ -150,7 +261,13 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     pose = config.pose
     if model.parent != Path():
         pose = pose.model_copy(update={"model": str(base / model)})
-    return config.model_copy(update={"station": station, "pose": pose})
+    bus = config.bus
+    if bus.keys_dir is not None:
+        bus = bus.model_copy(update={"keys_dir": base / bus.keys_dir})
+    calibration = config.calibration.model_copy(update={"file": base / config.calibration.file})
+    return config.model_copy(
+        update={"station": station, "pose": pose, "bus": bus, "calibration": calibration}
+    )
 
 
 _RULES = {

@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
+from edge.bus.schema import STEP_FIELDS
 from edge.cli import main
 from edge.store.track import TRACK_COLUMNS, read_keypoint_track
 from tests.builders.media import write_video
@@ -42,6 +43,10 @@ def test_analyze_writes_a_keypoint_track(
     assert np.allclose(t, np.arange(8) / 30, atol=1e-5)
     assert (kp[:6, :, 2] > 0).sum(axis=1).min() >= 10, "a runner in every bus frame"
     assert np.isnan(kp[6:, :, :2]).all() and (kp[6:, :, 2] == 0).all()
+    # A bus stop has no running in it: the step files are there, and empty.
+    assert (out / "events.jsonl").read_text() == ""
+    with (out / "steps.csv").open() as f:
+        assert tuple(next(csv.reader(f))) == STEP_FIELDS
 
 
 @pytest.mark.parametrize(

@@ -30,11 +30,14 @@ camera measures.
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+DATA_DIR = Path(__file__).with_name("data")
+"""The trial's three files, gzipped, shipped with the package (``data/README.md``)."""
 MARKER_FILE = "RBDS001runT25markers.txt"
 FORCE_FILE = "RBDS001runT25forces.txt"
 STATIC_FILE = "RBDS001static.txt"
@@ -112,11 +115,16 @@ class MocapTrial:
         return self.joints[i0] * (1.0 - w) + self.joints[i0 + 1] * w
 
 
-def load_trial(data_dir: Path) -> MocapTrial:
-    """Read the running markers, static trial and forces of RBDS001 from ``data_dir``."""
-    header, run = _read_table(data_dir / MARKER_FILE)
+def load_trial(data_dir: Path | None = None) -> MocapTrial:
+    """Read the running markers, static trial and forces of RBDS001 from ``data_dir``.
+
+    Each file may be plain text or gzipped (``<name>.gz``); ``data_dir`` defaults to the copy
+    shipped with the package, ``DATA_DIR``.
+    """
+    data_dir = DATA_DIR if data_dir is None else data_dir
+    header, run = _read_table(data_dir, MARKER_FILE)
     markers, filled = _markers(header, run)
-    standing = _markers(*_read_table(data_dir / STATIC_FILE))[0]
+    standing = _markers(*_read_table(data_dir, STATIC_FILE))[0]
     static = {name: xyz.mean(axis=0) for name, xyz in standing.items()}
     n = run.shape[0]
     t = np.arange(n) / MARKER_FS
@@ -149,7 +157,7 @@ def load_trial(data_dir: Path) -> MocapTrial:
     d = mid_asis - mid_psis
     tilt = np.degrees(np.arctan2(-d[:, 1], d[:, 0]))
 
-    force_header, forces = _read_table(data_dir / FORCE_FILE)
+    force_header, forces = _read_table(data_dir, FORCE_FILE)
     if not np.array_equal(forces[:, 0], np.arange(1, forces.shape[0] + 1)):
         raise ValueError(f"{FORCE_FILE}: first column is not the 1-based sample number")
     fy = forces[:, force_header.index("Fy")]
@@ -289,12 +297,21 @@ def _from_down_deg(d: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(d[..., 0], -d[..., 1]))
 
 
-def _read_table(path: Path) -> tuple[list[str], np.ndarray]:
-    with path.open() as f:
+def _read_table(data_dir: Path, name: str) -> tuple[list[str], np.ndarray]:
+    """The header and numbers of the tab-separated file ``name`` or ``name.gz`` in ``data_dir``."""
+    path = data_dir / name
+    zipped = data_dir / f"{name}.gz"
+    if path.is_file():
+        f = path.open(encoding="ascii")
+    elif zipped.is_file():
+        f = gzip.open(zipped, "rt", encoding="ascii")
+    else:
+        raise FileNotFoundError(f"neither {path} nor {zipped} exists")
+    with f:
         header = f.readline().rstrip("\n").split("\t")
         data = np.loadtxt(f, delimiter="\t", ndmin=2)
     if data.shape[1] != len(header):
-        raise ValueError(f"{path.name}: {data.shape[1]} columns, header names {len(header)}")
+        raise ValueError(f"{name}: {data.shape[1]} columns, header names {len(header)}")
     return header, data
 
 

@@ -50,24 +50,26 @@ _ANKLES = [KP["left_ankle"], KP["right_ankle"]]
 def detect_facing(keypoints: np.ndarray, min_conf: float = 0.3) -> str | None:
     """Which way the runner faces in the image, from a track (T, 17, 3) pixels.
 
-    The nose is ahead of the eyes and ears; when the head is not seen, the swing foot moves
-    forward faster than the stance foot moves back. None when neither says.
+    The nose is ahead of the eyes and ears. Without a head in view: a foot moves forward only
+    while it is in the air and backward only while it is on the belt, so an ankle's height and
+    its forward speed go together. None when neither says.
     """
     nose = keypoints[:, KP["nose"]]
     head = keypoints[:, _HEAD]
     head_x = np.where(head[..., 2] >= min_conf, head[..., 0], np.nan)
-    with np.errstate(invalid="ignore"):
-        ahead = nose[:, 0] - np.nanmean(head_x, axis=1)
-    ahead = ahead[(nose[:, 2] >= min_conf) & np.isfinite(ahead)]
-    if len(ahead) >= 5 and abs(np.median(ahead)) > 1.0:
-        return "right" if np.median(ahead) > 0 else "left"
-    ankles = keypoints[:, _ANKLES]
-    x = np.where(ankles[..., 2] >= min_conf, ankles[..., 0], np.nan)
-    v = np.diff(x, axis=0).ravel()
-    v = v[np.isfinite(v)]
-    if len(v) < 20:
+    seen = (nose[:, 2] >= min_conf) & (head[..., 2] >= min_conf).any(axis=1)
+    if seen.sum() >= 5:
+        ahead = nose[seen, 0] - np.nanmean(head_x[seen], axis=1)
+        if abs(np.median(ahead)) > 1.0:
+            return "right" if np.median(ahead) > 0 else "left"
+    scores = []
+    for k in _ANKLES:
+        ankle = np.where(keypoints[:, k, 2:] >= min_conf, keypoints[:, k, :2], np.nan)
+        moved = np.diff(ankle[:, 0])
+        height = -(ankle[1:, 1] + ankle[:-1, 1]) / 2
+        ok = np.isfinite(moved) & np.isfinite(height)
+        if ok.sum() >= 20 and np.std(moved[ok]) > 0 and np.std(height[ok]) > 0:
+            scores.append(np.corrcoef(moved[ok], height[ok])[0, 1])
+    if not scores or abs(float(np.mean(scores))) < 0.2:
         return None
-    fast_forward, fast_back = np.percentile(v, 97), -np.percentile(v, 3)
-    if max(fast_forward, fast_back) < 1.2 * min(fast_forward, fast_back):
-        return None
-    return "right" if fast_forward > fast_back else "left"
+    return "right" if np.mean(scores) > 0 else "left"

@@ -8,7 +8,6 @@ shown changes at most once every ``hold_steps`` steps, so it never flickers step
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from dataclasses import dataclass
 
@@ -31,7 +30,6 @@ SUMMARISED = (
     "vertical_osc_pct_leg",
     "stride_length_m",
 )
-ASYMMETRY = ("contact_ms", "overstride_pct_leg", "hip_extension_deg", "braking_ms")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,22 +50,24 @@ class Targets:
 
 @dataclass(frozen=True, slots=True)
 class MetricSummary:
-    """One metric over the window: median and interquartile range, and each foot's median."""
+    """One metric over the window: median and interquartile range over both feet, and the
+    asymmetry 100 * (left - right) / mean(|left|, |right|) of the feet's medians (positive when
+    the left value is larger; None while a foot has no value)."""
 
     median: float | None
     iqr: float | None
-    left: float | None
-    right: float | None
+    asymmetry_pct: float | None
 
 
 @dataclass(frozen=True, slots=True)
 class Summary:
+    """The window's metrics and the cue; the cue fields are None while there are too few steps."""
+
     n_steps: int
     metrics: dict[str, MetricSummary]
-    asymmetry_pct: dict[str, float | None]
-    cue_key: str
-    cue: str
-    cue_reason: str
+    cue_key: str | None
+    cue: str | None
+    cue_reason: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +90,9 @@ _RULES = (
     _Rule("cadence", "Quicker, lighter steps", "cadence_spm", "cadence_min_spm", False),
     _Rule("contact", "Quicker, lighter steps", "contact_ms", "contact_max_ms", True),
 )
-_GOOD = ("good", "Good form - keep it up", "every target met")
-_WAIT = ("none", "", "waiting for steps")
+_Cue = tuple[str | None, str | None, str | None]
+_GOOD: _Cue = ("good", "Good form - keep it up", "every target met")
+_WAIT: _Cue = (None, None, None)
 
 _REASONS = {
     "overstride_cm": "foot lands {v:.0f} cm ahead of the hips (target <= {lim:g} cm)",
@@ -110,13 +111,12 @@ class SummaryBuilder:
         self.targets = targets or Targets()
         self._steps: deque[Step] = deque(maxlen=self.targets.window_steps)
         self._active: set[str] = set()
-        self._shown = _WAIT
+        self._shown: _Cue = _WAIT
         self._shown_for = 0
 
     def add(self, step: Step) -> Summary:
         self._steps.append(step)
         metrics = {name: self._summarise(name) for name in SUMMARISED}
-        asymmetry = {name: _asymmetry(metrics[name]) for name in ASYMMETRY}
         self._update_active(metrics)
         wanted = self._wanted(metrics)
         self._shown_for += 1
@@ -127,24 +127,22 @@ class SummaryBuilder:
         elif wanted[0] == self._shown[0]:
             self._shown = wanted  # same cue, fresher reason
         key, text, reason = self._shown
-        return Summary(len(self._steps), metrics, asymmetry, key, text, reason)
+        return Summary(len(self._steps), metrics, key, text, reason)
 
     def _summarise(self, name: str) -> MetricSummary:
         values = [(s.foot, getattr(s, name)) for s in self._steps]
-        all_v = np.array([v for _, v in values if v is not None], dtype=float)
-        if len(all_v) == 0:
-            return MetricSummary(None, None, None, None)
-        q1, med, q3 = np.percentile(all_v, [25, 50, 75])
-        side = {
-            foot: [v for f, v in values if f == foot and v is not None]
-            for foot in ("left", "right")
-        }
-        return MetricSummary(
-            float(med),
-            float(q3 - q1),
-            float(np.median(side["left"])) if side["left"] else None,
-            float(np.median(side["right"])) if side["right"] else None,
-        )
+        every = [v for _, v in values if v is not None]
+        if not every:
+            return MetricSummary(None, None, None)
+        q1, med, q3 = np.percentile(every, [25, 50, 75])
+        left = [v for f, v in values if f == "left" and v is not None]
+        right = [v for f, v in values if f == "right" and v is not None]
+        asymmetry = None
+        if left and right:
+            lm, rm = float(np.median(left)), float(np.median(right))
+            mean = (abs(lm) + abs(rm)) / 2
+            asymmetry = 100.0 * (lm - rm) / mean if mean > 0 else 0.0
+        return MetricSummary(float(med), float(q3 - q1), asymmetry)
 
     def _update_active(self, metrics: dict[str, MetricSummary]) -> None:
         for rule in _RULES:
@@ -162,7 +160,7 @@ class SummaryBuilder:
             elif cleared:
                 self._active.discard(name)
 
-    def _wanted(self, metrics: dict[str, MetricSummary]) -> tuple[str, str, str]:
+    def _wanted(self, metrics: dict[str, MetricSummary]) -> _Cue:
         if len(self._steps) < 4:
             return _WAIT
         for rule in _RULES:
@@ -173,11 +171,3 @@ class SummaryBuilder:
                 )
                 return rule.key, rule.text, reason
         return _GOOD
-
-
-def _asymmetry(m: MetricSummary) -> float | None:
-    """|left - right| as % of their mean; None unless both feet have values."""
-    if m.left is None or m.right is None:
-        return None
-    mean = (abs(m.left) + abs(m.right)) / 2
-    return 100.0 * abs(m.left - m.right) / mean if mean > 0 and math.isfinite(mean) else None

@@ -1,1 +1,1 @@
-"""Session recording and file formats: keypoint tracks (more to come: SQLite sessions, exports)."""
+"""Session recording and file formats: keypoint tracks (CSV) and sessions in SQLite."""

@@ -1,0 +1,346 @@
+"""The one wire schema: every message the station publishes, records or exports.
+
+Encoding (the only one): a ZeroMQ multipart message ``[topic, payload]``. The topic frame is one of
+``hipdrive.frame``, ``hipdrive.step``, ``hipdrive.summary``, ``hipdrive.status`` (ASCII); the
+payload is one JSON object, UTF-8, no NaN or Infinity (an unknown value is ``null``), at most
+``MAX_PAYLOAD_BYTES``. Every payload carries ``"type"`` (the topic without ``hipdrive.``), ``"v"``
+(schema version, ``SCHEMA_VERSION``), ``"station"`` (station id) and ``"t"`` (seconds on the
+station's monotonic clock, the clock frames are stamped with). Field names are the dataclass
+fields below; a reader rejects any other field, a missing one, a wrong type or another version.
+
+A line of a step-event file (JSON Lines) is exactly the ``hipdrive.step`` payload.
+
+Producers build the dataclasses and call ``encode``; consumers call ``decode``, which validates
+strictly and raises ``SchemaError`` (never anything else) on bad input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal, TypeAlias, cast
+
+import numpy as np
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic_core import PydanticSerializationError
+
+from edge.skeleton import NUM_KEYPOINTS
+
+SCHEMA_VERSION = 1
+MAX_PAYLOAD_BYTES = 64 * 1024
+"""A frame message is about 1.2 kB, a full summary about 1.5 kB: anything near this is garbage."""
+
+TOPIC_FRAME = b"hipdrive.frame"
+TOPIC_STEP = b"hipdrive.step"
+TOPIC_SUMMARY = b"hipdrive.summary"
+TOPIC_STATUS = b"hipdrive.status"
+
+# Pydantic reads this off each dataclass: unknown fields are errors, numbers must be finite, and
+# no coercion ("3" is not 3, true is not 1, 2.0 is not an int). NaN is written as a token
+# (see encode).
+_STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True, ser_json_inf_nan="constants")
+
+Foot: TypeAlias = Literal["left", "right", "near", "far"]
+Confidence: TypeAlias = Annotated[float, Field(ge=0.0, le=1.0)]
+Count: TypeAlias = Annotated[int, Field(ge=0, le=2**63 - 1)]  # fits an SQLite INTEGER
+Keypoint: TypeAlias = tuple[float | None, float | None, float]
+"""x, y in full-frame pixels (image y down; None when missing) and confidence 0..1."""
+Keypoints: TypeAlias = Annotated[
+    tuple[Keypoint, ...], Field(min_length=NUM_KEYPOINTS, max_length=NUM_KEYPOINTS)
+]
+MetricName: TypeAlias = Literal[
+    "contact_ms",
+    "flight_ms",
+    "step_ms",
+    "cadence_spm",
+    "overstride_cm",
+    "overstride_pct_leg",
+    "shank_angle_ic_deg",
+    "knee_flexion_ic_deg",
+    "braking_ms",
+    "hip_extension_deg",
+    "knee_lift_deg",
+    "vertical_osc_cm",
+    "vertical_osc_pct_leg",
+    "stride_length_m",
+]
+"""The numeric per-step metrics of DESIGN.md, the keys a summary may aggregate."""
+
+
+class SchemaError(ValueError):
+    """A message that does not follow this schema; the text says which topic, field and rule."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FrameMsg:
+    """One processed frame: the runner's keypoints and live leg angles (degrees, DESIGN.md).
+
+    ``keypoints`` is None when no runner is in view; build it with ``keypoints_to_wire``.
+    """
+
+    TOPIC: ClassVar[bytes] = TOPIC_FRAME
+    __pydantic_config__ = _STRICT
+
+    type: Literal["frame"] = "frame"
+    v: int = SCHEMA_VERSION
+    station: str
+    t: float
+    frame: Count
+    runner_present: bool
+    keypoints: Keypoints | None
+    left_thigh_deg: float | None = None
+    right_thigh_deg: float | None = None
+    left_shank_deg: float | None = None
+    right_shank_deg: float | None = None
+    left_knee_flexion_deg: float | None = None
+    right_knee_flexion_deg: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepMsg:
+    """One foot contact with the metrics of DESIGN.md's per-step table (same names, same units).
+
+    ``vertical_osc_pct_leg`` extends the table so an uncalibrated station still reports the
+    bounce. A metric that cannot be known for this step is None: ``overstride_cm``,
+    ``vertical_osc_cm`` without calibration, ``step_ms`` and ``cadence_spm`` for the first step, and so on. ``t`` is
+    when the step was emitted (after its toe-off and the detector's lag).
+    """
+
+    TOPIC: ClassVar[bytes] = TOPIC_STEP
+    __pydantic_config__ = _STRICT
+
+    type: Literal["step"] = "step"
+    v: int = SCHEMA_VERSION
+    station: str
+    t: float
+    foot: Foot
+    ic_t: float
+    to_t: float
+    contact_ms: float
+    flight_ms: float | None
+    step_ms: float | None
+    cadence_spm: float | None
+    overstride_cm: float | None
+    overstride_pct_leg: float | None
+    shank_angle_ic_deg: float | None
+    knee_flexion_ic_deg: float | None
+    braking_ms: float | None
+    hip_extension_deg: float | None
+    knee_lift_deg: float | None
+    vertical_osc_cm: float | None
+    vertical_osc_pct_leg: float | None
+    stride_length_m: float | None
+    confidence: Confidence
+
+
+STEP_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in dataclasses.fields(StepMsg) if f.name not in ("type", "v", "station", "t")
+)
+"""The per-step table of DESIGN.md in its order: the columns of a steps CSV."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MetricStats:
+    """One metric over a summary's window of steps.
+
+    ``median`` and ``iqr`` (interquartile range, q75 - q25: the spread) are over both feet;
+    ``asymmetry_pct`` is 100 * (left median - right median) / mean(|left|, |right|), positive when
+    the left leg's value is larger, None while one side has no steps.
+    """
+
+    __pydantic_config__ = _STRICT
+
+    median: float | None
+    iqr: float | None
+    asymmetry_pct: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SummaryMsg:
+    """The rolling summary of the last ``n_steps`` steps and the one cue to show.
+
+    ``units`` says how overstride is reported: ``cm`` when the camera is calibrated, else
+    ``pct_leg`` (overstride_cm is then absent from ``metrics``). The cue fields are all None when
+    no cue applies; ``cue_key`` is stable (for code), ``cue`` is the text for the runner and
+    ``cue_reason`` the measured value behind it.
+    """
+
+    TOPIC: ClassVar[bytes] = TOPIC_SUMMARY
+    __pydantic_config__ = _STRICT
+
+    type: Literal["summary"] = "summary"
+    v: int = SCHEMA_VERSION
+    station: str
+    t: float
+    n_steps: Count
+    metrics: dict[MetricName, MetricStats]
+    cue: str | None
+    cue_key: str | None
+    cue_reason: str | None
+    units: Literal["cm", "pct_leg"]
+    calibrated: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusMsg:
+    """The station's state, published at least once a second so a late console knows it at once.
+
+    ``camera_state``: ``starting`` (opening), ``running`` (frames arrive), ``lost`` (no frames from
+    a live camera), ``ended`` (a file source is finished). ``recording`` is true while a session is
+    being written; ``recording_error`` says why it is not (None when all is well).
+    """
+
+    TOPIC: ClassVar[bytes] = TOPIC_STATUS
+    __pydantic_config__ = _STRICT
+
+    type: Literal["status"] = "status"
+    v: int = SCHEMA_VERSION
+    station: str
+    t: float
+    fps_in: float
+    fps_out: float
+    dropped_frames: Count
+    latency_p50_ms: float | None
+    latency_p99_ms: float | None
+    camera_state: Literal["starting", "running", "lost", "ended"]
+    backend: str
+    calibrated: bool
+    calibration: str | None
+    runner_present: bool
+    session_id: int | None
+    runner: str | None
+    recording: bool
+    recording_error: str | None
+    belt_speed_mps: float | None
+
+
+Msg: TypeAlias = FrameMsg | StepMsg | SummaryMsg | StatusMsg
+MESSAGE_TYPES: dict[bytes, type[Msg]] = {
+    cls.TOPIC: cls for cls in (FrameMsg, StepMsg, SummaryMsg, StatusMsg)
+}
+_ADAPTERS: dict[bytes, TypeAdapter[Any]] = {
+    topic: TypeAdapter(cls) for topic, cls in MESSAGE_TYPES.items()
+}
+
+
+def keypoints_to_wire(keypoints: np.ndarray | None) -> tuple[Keypoint, ...] | None:
+    """(17, 3) float32 pixels and confidence -> the message form (NaN becomes None)."""
+    if keypoints is None:
+        return None
+    if keypoints.shape != (NUM_KEYPOINTS, 3):
+        raise SchemaError(f"keypoints must have shape ({NUM_KEYPOINTS}, 3), got {keypoints.shape}")
+    return tuple(
+        (
+            float(x) if np.isfinite(x) else None,
+            float(y) if np.isfinite(y) else None,
+            float(c) if np.isfinite(c) else 0.0,
+        )
+        for x, y, c in keypoints.tolist()
+    )
+
+
+def keypoints_from_wire(keypoints: tuple[Keypoint, ...]) -> np.ndarray:
+    """The message form -> (17, 3) float32, a missing coordinate as NaN."""
+    return np.array(
+        [[np.nan if v is None else v for v in point] for point in keypoints], dtype=np.float32
+    )
+
+
+def encode(msg: Msg) -> tuple[bytes, bytes]:
+    """The (topic, payload) frames of a message; numpy numbers are accepted.
+
+    Raises SchemaError for a value of the wrong type or a non-finite number, naming the field:
+    the sender is the place to find such a bug, not every receiver.
+    """
+    name = type(msg).__name__
+    try:
+        payload = _ADAPTERS[msg.TOPIC].dump_json(msg, warnings="error")
+    except PydanticSerializationError as exc:
+        raise SchemaError(f"cannot encode {name}: {exc}") from None
+    # Serialised as NaN/Infinity tokens (never valid JSON) so that they can be caught here; the
+    # same letters inside a string are told apart by looking at the numbers themselves.
+    if (b"NaN" in payload or b"Infinity" in payload) and (bad := _non_finite_field(msg)):
+        raise SchemaError(f"cannot encode {name}: {bad} is not a finite number (None if unknown)")
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise SchemaError(
+            f"cannot encode {name}: {len(payload)} bytes, more than {MAX_PAYLOAD_BYTES}"
+        )
+    return msg.TOPIC, payload
+
+
+def _non_finite_field(msg: Msg) -> str | None:
+    for f in dataclasses.fields(msg):
+        if not _all_finite(getattr(msg, f.name)):
+            return f.name
+    return None
+
+
+def _all_finite(value: object) -> bool:
+    if isinstance(value, float | np.floating):
+        return math.isfinite(value)
+    if isinstance(value, tuple | list):
+        return all(_all_finite(v) for v in value)
+    if isinstance(value, dict):
+        return all(_all_finite(v) for v in value.values())
+    if isinstance(value, MetricStats):
+        return _all_finite(dataclasses.astuple(value))
+    return True
+
+
+def decode(topic: bytes, payload: bytes) -> Msg:
+    """Validate and build the message of one ``[topic, payload]`` pair; SchemaError if invalid."""
+    adapter = _ADAPTERS.get(topic)
+    if adapter is None:
+        shown = topic[:40].decode("ascii", "backslashreplace")
+        raise SchemaError(
+            f"unknown topic {shown!r}; expected one of "
+            f"{', '.join(t.decode() for t in MESSAGE_TYPES)}"
+        )
+    name = topic.decode()
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise SchemaError(f"{name}: payload of {len(payload)} bytes, at most {MAX_PAYLOAD_BYTES}")
+    try:
+        msg = cast(Msg, adapter.validate_json(payload))
+    except ValidationError as exc:
+        _check_version(name, payload)
+        raise SchemaError(f"{name}: {_describe(exc)}") from None
+    _check_version(name, payload, msg.v)
+    return msg
+
+
+def _check_version(name: str, payload: bytes, v: object = None) -> None:
+    # A newer station's message fails validation for reasons a version mismatch explains better,
+    # so the version is looked at first whenever anything is wrong.
+    if v is None:
+        try:
+            v = json.loads(payload).get("v")
+        except (ValueError, AttributeError, RecursionError):
+            return
+    if v is not None and v != SCHEMA_VERSION:
+        raise SchemaError(
+            f"{name}: schema version {_short(v)}, this build reads version {SCHEMA_VERSION}"
+        )
+
+
+def _describe(exc: ValidationError) -> str:
+    errors = exc.errors()
+    parts = []
+    for error in errors[:3]:
+        where = ".".join(str(part) for part in error["loc"]) or "payload"
+        if error["type"] == "unexpected_keyword_argument":
+            parts.append(f"{where}: unknown field")
+        elif error["type"] in ("missing", "missing_argument"):
+            parts.append(f"{where}: missing")
+        elif error["type"] == "json_invalid":
+            parts.append(f"not a JSON object ({error['msg']})")
+        else:
+            parts.append(f"{where} = {_short(error.get('input'))}: {error['msg']}")
+    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    return "; ".join(parts) + more
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,126 @@
+"""The gait engine over a recorded keypoint track, frame by frame as the live station runs it.
+
+Used by ``hipdrive replay`` and ``hipdrive analyze``. The plane comes from a calibration
+(metres), or a given scale and facing, or nothing (pixels, distances as % of leg length); the
+facing, when not given, is read off the track itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from edge.bus.schema import StepMsg
+from edge.errors import UsageError
+from edge.gait import GaitEngine, PlaneMapping, Step, SummaryBuilder, Targets, detect_facing
+from edge.store.sessions import export_steps
+
+if TYPE_CHECKING:
+    from calibrate.model import Calibration
+
+log = logging.getLogger(__name__)
+
+
+def plane_mapping(
+    keypoints: np.ndarray,
+    calibration: Calibration | None = None,
+    meters_per_pixel: float | None = None,
+    facing: str | None = None,
+) -> PlaneMapping:
+    """How the track's pixels map to the runner's plane, from what is known about the camera.
+
+    keypoints: (T, 17, 3) pixels, already undistorted when a calibration is given.
+    """
+    if calibration is not None and calibration.plane is not None:
+        return PlaneMapping(calibration.plane.homography, metric=True)
+    facing = facing or detect_facing(keypoints)
+    if facing is None:
+        raise UsageError(
+            "cannot tell which way the runner faces from this track; give --facing left|right"
+        )
+    log.info(
+        "runner faces %s in the image%s", facing, "" if meters_per_pixel else " (uncalibrated)"
+    )
+    return PlaneMapping.scaled(facing, meters_per_pixel)
+
+
+def undistort_track(keypoints: np.ndarray, calibration: Calibration) -> np.ndarray:
+    """(T, 17, 3) keypoints with x, y moved to undistorted pixels (confidence kept)."""
+    out = keypoints.astype(np.float64, copy=True)
+    out[..., :2] = calibration.undistort(out[..., :2].reshape(-1, 2)).reshape(out.shape[:-1] + (2,))
+    return out
+
+
+def replay_track(
+    t: np.ndarray,
+    keypoints: np.ndarray,
+    mapping: PlaneMapping,
+    station: str,
+    belt_speed_mps: float | None = None,
+) -> list[StepMsg]:
+    """Steps of a track, each stamped with the time of the frame that completed it.
+
+    t: (T,) seconds. keypoints: (T, 17, 3) pixels (undistorted if calibrated) and confidence.
+    """
+    engine = GaitEngine(mapping, belt_speed_mps=belt_speed_mps)
+    out = []
+    for i in range(len(t)):
+        for step in engine.push(float(t[i]), keypoints[i]):
+            out.append(StepMsg(station=station, t=float(t[i]), **asdict(step)))
+    end = float(t[-1]) if len(t) else 0.0
+    out += [StepMsg(station=station, t=end, **asdict(step)) for step in engine.finish()]
+    return out
+
+
+def write_step_files(steps: list[StepMsg], events: Path | None, table: Path | None) -> None:
+    """Step events as JSON Lines and/or the steps as a CSV table."""
+    for path, fmt in ((events, "jsonl"), (table, "csv")):
+        if path is None:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8", newline="") as out:
+            export_steps(steps, fmt, out)
+
+
+def describe(steps: list[StepMsg], targets: Targets) -> list[str]:
+    """A few lines for a person: how many steps, the medians that matter, and the cue."""
+    if not steps:
+        return ["no steps found: is a runner in view, side on, at 30 fps or more?"]
+    builder = SummaryBuilder(dataclasses.replace(targets, window_steps=len(steps)))
+    for step in steps:
+        summary = builder.add(
+            Step(**{f.name: getattr(step, f.name) for f in dataclasses.fields(Step)})
+        )
+    feet = Counter(s.foot for s in steps)
+    lines = [f"{len(steps)} steps ({feet['left']} left, {feet['right']} right)"]
+    for name, label, unit in _SHOWN:
+        median = summary.metrics[name].median
+        if median is not None:
+            asym = summary.metrics[name].asymmetry_pct
+            side = f", left-right {asym:+.0f}%" if asym is not None else ""
+            lines.append(f"  {label:24s} {median:7.1f} {unit}{side}")
+    if summary.cue:
+        lines.append(f"cue: {summary.cue} ({summary.cue_reason})")
+    return lines
+
+
+_SHOWN = (
+    ("cadence_spm", "cadence", "spm"),
+    ("contact_ms", "contact", "ms"),
+    ("flight_ms", "flight", "ms"),
+    ("overstride_cm", "overstride", "cm"),
+    ("overstride_pct_leg", "overstride", "% leg"),
+    ("shank_angle_ic_deg", "shank angle at contact", "deg"),
+    ("braking_ms", "braking", "ms"),
+    ("hip_extension_deg", "hip extension", "deg"),
+    ("knee_lift_deg", "knee lift", "deg"),
+    ("vertical_osc_cm", "vertical oscillation", "cm"),
+    ("vertical_osc_pct_leg", "vertical oscillation", "% leg"),
+    ("stride_length_m", "stride length", "m"),
+)

@@ -1,0 +1,495 @@
+"""The station: capture -> pose -> gait -> bus and store, on the edge computer.
+
+One processing loop takes the newest frame (a camera's grab thread drops what the loop cannot
+keep up with; a file hands every frame, paced at its fps), finds the runner, feeds the gait
+engine and publishes what it finds. Beside it: the control channel's thread, the session store's
+writer thread and a status thread that publishes the station's state every second, so a
+console that connects late knows it at once. Subscribers never slow the loop (the publisher
+drops for a slow one) and the disk never does (the store writes on its own thread).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+
+from edge.bus.control import CommandRefused, ControlServer
+from edge.bus.publisher import Publisher
+from edge.bus.schema import (
+    FrameMsg,
+    MetricName,
+    StatusMsg,
+    StepMsg,
+    SummaryMsg,
+    keypoints_to_wire,
+)
+from edge.bus.schema import MetricStats as WireStats
+from edge.bus.security import server_keys_for
+from edge.capture import CaptureSettings, FrameSource, open_source
+from edge.config import Config
+from edge.gait import (
+    GaitEngine,
+    PlaneMapping,
+    Step,
+    Summary,
+    SummaryBuilder,
+    Targets,
+    detect_facing,
+)
+from edge.gait.metrics import knee_flexion, shank_angle, thigh_angle
+from edge.pose import PoseEstimator, RunnerSelector
+from edge.skeleton import KP, NUM_KEYPOINTS
+from edge.store.sessions import SessionStore
+
+if TYPE_CHECKING:
+    from calibrate.model import Calibration
+
+log = logging.getLogger(__name__)
+
+NO_RUNNER = np.full((NUM_KEYPOINTS, 3), np.nan, np.float32)
+NO_RUNNER[:, 2] = 0.0
+#: runner frames needed to tell which way an uncalibrated runner faces
+FACING_FRAMES = 60
+_LEGS = {
+    side: [KP[f"{side}_hip"], KP[f"{side}_knee"], KP[f"{side}_ankle"]] for side in ("left", "right")
+}
+
+
+def targets_from(config: Config) -> Targets:
+    """The cue targets of a configuration."""
+    return Targets(**config.targets.model_dump(), window_steps=config.gait.summary_steps)
+
+
+class Rates:
+    """Frames in and out per second and capture-to-publication latency, over recent frames."""
+
+    def __init__(self, window: int = 600) -> None:
+        self._in: deque[float] = deque(maxlen=window)
+        self._out: deque[float] = deque(maxlen=window)
+        self._latency_ms: deque[float] = deque(maxlen=window)
+        self._lock = threading.Lock()
+
+    def frame_in(self, now: float) -> None:
+        with self._lock:
+            self._in.append(now)
+
+    def frame_out(self, now: float, latency_ms: float) -> None:
+        with self._lock:
+            self._out.append(now)
+            self._latency_ms.append(latency_ms)
+
+    def snapshot(self, now: float) -> tuple[float, float, float | None, float | None]:
+        """fps in, fps out (over the last 2 s), latency p50 and p99 in ms."""
+        with self._lock:
+            fps_in = sum(1 for t in self._in if now - t <= 2.0) / 2.0
+            fps_out = sum(1 for t in self._out if now - t <= 2.0) / 2.0
+            latency = np.array(self._latency_ms)
+        if len(latency) == 0:
+            return fps_in, fps_out, None, None
+        p50, p99 = np.percentile(latency, [50, 99])
+        return fps_in, fps_out, float(p50), float(p99)
+
+
+class GaitFeed:
+    """The gait engine behind the station's plane mapping.
+
+    Calibrated: the calibration's plane (metres), keypoints undistorted first. Uncalibrated:
+    pixels; the runner's facing is read off their first ``FACING_FRAMES`` frames, which are
+    then fed in order, so nothing is lost while it is worked out.
+    """
+
+    def __init__(self, calibration: Calibration | None, belt_speed_mps: float | None) -> None:
+        self._calibration = calibration
+        self.belt_speed_mps = belt_speed_mps
+        self._pending: list[tuple[float, np.ndarray]] = []
+        self.engine: GaitEngine | None = None
+        if calibration is not None and calibration.plane is not None:
+            self._start(PlaneMapping(calibration.plane.homography, metric=True))
+
+    @property
+    def mapping(self) -> PlaneMapping | None:
+        return self.engine.mapping if self.engine else None
+
+    def _start(self, mapping: PlaneMapping) -> None:
+        self.engine = GaitEngine(mapping, belt_speed_mps=self.belt_speed_mps)
+
+    def set_belt_speed(self, mps: float | None) -> None:
+        self.belt_speed_mps = mps
+        if self.engine is not None:
+            self.engine.belt_speed_mps = mps
+
+    def prepare(self, keypoints: np.ndarray) -> np.ndarray:
+        """Keypoints as the engine takes them: undistorted when there is a lens model."""
+        if self._calibration is None or self._calibration.intrinsics is None:
+            return keypoints
+        out = keypoints.astype(np.float64, copy=True)
+        out[:, :2] = self._calibration.undistort(out[:, :2])
+        return out
+
+    def push(self, t: float, keypoints: np.ndarray) -> list[Step]:
+        if self.engine is not None:
+            return self.engine.push(t, keypoints)
+        self._pending.append((t, keypoints))
+        seen = [kp for _, kp in self._pending if kp[:, 2].max() > 0]
+        facing = detect_facing(np.stack(seen)) if len(seen) >= FACING_FRAMES else None
+        if facing is None:
+            if len(self._pending) > 30 * FACING_FRAMES:
+                self._pending = self._pending[-FACING_FRAMES:]
+            return []
+        log.info("runner faces %s in the image (uncalibrated: distances in %% of leg)", facing)
+        self._start(PlaneMapping.scaled(facing))
+        steps = []
+        for when, kp in self._pending:
+            steps += self.push(when, kp)
+        self._pending.clear()
+        return steps
+
+    def finish(self) -> list[Step]:
+        return self.engine.finish() if self.engine else []
+
+
+class Station:
+    """The running station. ``run`` blocks until ``stop`` is set or a file source ends.
+
+    report: called with one line per step summary (the headless console), or None.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        source: FrameSource,
+        estimator: PoseEstimator,
+        calibration: Calibration | None = None,
+        report: Callable[[str], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.source = source
+        self.estimator = estimator
+        self.calibration = calibration
+        self.report = report
+        self.station_id = config.station.id
+        self.rates = Rates()
+        self.selector = RunnerSelector(
+            roi=calibration.plane.roi if calibration and calibration.plane else config.pose.roi
+        )
+        self._belt = config.gait.belt_speed_mps
+        self._feed = GaitFeed(calibration, self._belt)
+        self._summary = SummaryBuilder(targets_from(config))
+        self._runner: str | None = None
+        self._runner_present = False
+        self._last_runner_t = -math.inf
+        self._camera_state = "starting"
+        self._lock = threading.Lock()
+        self._new_session = False
+        self._frame_period = 1.0 / config.bus.frame_rate_hz
+        self._last_frame_msg = -math.inf
+        self.publisher: Publisher | None = None
+        self.store: SessionStore | None = None
+        self.steps_published = 0
+
+    # -- the control channel (runs on its own thread) --------------------------------------
+
+    def start_session(self, runner: str | None) -> Mapping[str, Any] | None:
+        store = self._require_store()
+        with self._lock:
+            if runner is not None:
+                self._runner = runner
+            # A session started by hand gets the idle time before it may end itself.
+            self._last_runner_t = max(self._last_runner_t, time.monotonic())
+            session = store.start_session(
+                time.monotonic(),
+                runner=self._runner,
+                belt_speed_mps=self._belt,
+                calibrated=self.calibration is not None,
+                calibration=self._calibration_name(),
+            )
+            self._new_session = True
+        if session is None:
+            raise CommandRefused(f"not recording: {store.problem}")
+        log.info("session %d started (runner %s)", session, self._runner or "unnamed")
+        return {"session_id": session}
+
+    def stop_session(self) -> Mapping[str, Any] | None:
+        store = self._require_store()
+        session = store.session_id
+        if session is None:
+            raise CommandRefused("no session is running")
+        store.end_session(time.monotonic())
+        log.info("session %d stopped", session)
+        return {"session_id": session}
+
+    def set_belt_speed(self, mps: float | None) -> Mapping[str, Any] | None:
+        with self._lock:
+            self._belt = mps
+            self._feed.set_belt_speed(mps)
+        self._require_store().set_belt_speed(mps)
+        return {"belt_speed_mps": mps}
+
+    def set_runner(self, name: str) -> Mapping[str, Any] | None:
+        with self._lock:
+            self._runner = name
+        self._require_store().set_runner(name)
+        return {"runner": name}
+
+    def mark_lap(self, label: str | None) -> Mapping[str, Any] | None:
+        if not self._require_store().record_lap(time.monotonic(), label):
+            raise CommandRefused("no session is running")
+        return None
+
+    def _require_store(self) -> SessionStore:
+        if self.store is None:
+            raise CommandRefused("the station is not running yet")
+        return self.store
+
+    # -- running ------------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        cfg = self.config
+        self.publisher = Publisher(
+            cfg.bus.publish, keys=server_keys_for(cfg.bus.publish, cfg.keys_dir)
+        )
+        control = ControlServer(
+            self, cfg.bus.control, keys=server_keys_for(cfg.bus.control, cfg.keys_dir)
+        )
+        self.store = SessionStore(cfg.sessions_path, self.station_id)
+        status = threading.Thread(target=self._status_loop, args=(stop,), name="status")
+        control.start()
+        status.start()
+        log.info(
+            "station %s: %s %dx%d at %.1f fps, backend %s, publishing on %s, control on %s",
+            self.station_id,
+            self.source.info.name,
+            self.source.info.width,
+            self.source.info.height,
+            self.source.info.fps,
+            self.estimator.name,
+            self.publisher.endpoint,
+            control.endpoint,
+        )
+        try:
+            self._loop(stop)
+        finally:
+            self._camera_state = "ended"
+            for step in self._feed.finish():
+                self._publish_step(step)
+            stop.set()
+            status.join()
+            self._publish_status()
+            control.close()
+            if self.store.session_id is not None:
+                self.store.end_session(time.monotonic())
+            self.store.close()
+            self.publisher.close()
+            self.source.close()
+
+    def _loop(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            frame = self.source.read()
+            if frame is None:
+                log.info("%s has ended", self.source.info.name)
+                return
+            self._camera_state = "running"
+            self.rates.frame_in(time.monotonic())
+            detections = self.estimator.infer(frame.image)
+            runner = self.selector.select(detections)
+            t = frame.t_ns / 1e9
+            self._track_presence(t, runner is not None)
+            keypoints = runner.keypoints if runner is not None else NO_RUNNER
+            if self._new_session:
+                self._restart_gait()
+            if self.store is not None and self.config.station.record_keypoints:
+                self.store.record_keypoints(t, frame.index, None if runner is None else keypoints)
+            for step in self._feed.push(t, self._feed.prepare(keypoints)):
+                self._publish_step(step)
+            self._publish_frame(t, frame.index, keypoints if runner is not None else None)
+            now = time.monotonic()
+            self.rates.frame_out(now, (time.monotonic_ns() - frame.t_ns) / 1e6)
+
+    def _restart_gait(self) -> None:
+        with self._lock:
+            self._new_session = False
+            self._feed = GaitFeed(self.calibration, self._belt)
+            self._summary = SummaryBuilder(targets_from(self.config))
+
+    def _track_presence(self, t: float, present: bool) -> None:
+        if present != self._runner_present:
+            log.info("runner %s", "in view" if present else "out of view")
+        self._runner_present = present
+        store = self.store
+        if present:
+            self._last_runner_t = t
+            if self.config.station.auto_session and store and store.session_id is None:
+                try:
+                    self.start_session(None)
+                except CommandRefused as exc:
+                    log.warning("%s", exc)
+        elif (
+            self.config.station.auto_session
+            and store is not None
+            and store.session_id is not None
+            and t - self._last_runner_t > self.config.station.session_idle_s
+        ):
+            log.info("no runner for %.0f s: ending the session", self.config.station.session_idle_s)
+            store.end_session(time.monotonic())
+
+    def _publish_frame(self, t: float, index: int, keypoints: np.ndarray | None) -> None:
+        if self.publisher is None or t - self._last_frame_msg < self._frame_period:
+            return
+        self._last_frame_msg = t
+        angles: dict[str, float | None] = {}
+        mapping = self._feed.mapping
+        if keypoints is not None and mapping is not None:
+            for side, (hip, knee, ankle) in _plane_legs(mapping, keypoints).items():
+                angles[f"{side}_thigh"] = _finite(thigh_angle(hip, knee))
+                angles[f"{side}_shank"] = _finite(shank_angle(knee, ankle))
+                angles[f"{side}_knee"] = _finite(knee_flexion(hip, knee, ankle))
+        self.publisher.publish(
+            FrameMsg(
+                station=self.station_id,
+                t=time.monotonic(),
+                frame=index,
+                runner_present=keypoints is not None,
+                keypoints=keypoints_to_wire(keypoints),
+                left_thigh_deg=angles.get("left_thigh"),
+                right_thigh_deg=angles.get("right_thigh"),
+                left_shank_deg=angles.get("left_shank"),
+                right_shank_deg=angles.get("right_shank"),
+                left_knee_flexion_deg=angles.get("left_knee"),
+                right_knee_flexion_deg=angles.get("right_knee"),
+            )
+        )
+
+    def _publish_step(self, step: Step) -> None:
+        assert self.publisher is not None and self.store is not None
+        msg = StepMsg(station=self.station_id, t=time.monotonic(), **asdict(step))
+        self.publisher.publish(msg)
+        self.store.record_step(msg)
+        self.steps_published += 1
+        summary = self._summary.add(step)
+        summary_msg = self._summary_message(summary)
+        self.publisher.publish(summary_msg)
+        self.store.record_summary(summary_msg)
+        if self.report is not None:
+            self.report(_step_line(step, summary))
+
+    def _summary_message(self, summary: Summary) -> SummaryMsg:
+        metric = self._feed.mapping is not None and self._feed.mapping.metric
+        return SummaryMsg(
+            station=self.station_id,
+            t=time.monotonic(),
+            n_steps=summary.n_steps,
+            metrics={
+                cast(MetricName, name): WireStats(
+                    median=m.median, iqr=m.iqr, asymmetry_pct=m.asymmetry_pct
+                )
+                for name, m in summary.metrics.items()
+                if m.median is not None
+            },
+            cue=summary.cue,
+            cue_key=summary.cue_key,
+            cue_reason=summary.cue_reason,
+            units="cm" if metric else "pct_leg",
+            calibrated=metric,
+        )
+
+    def _status_loop(self, stop: threading.Event) -> None:
+        last_log = time.monotonic()
+        while not stop.wait(1.0):
+            self._publish_status()
+            if time.monotonic() - last_log >= 10.0:
+                last_log = time.monotonic()
+                fps_in, fps_out, p50, p99 = self.rates.snapshot(last_log)
+                log.info(
+                    "fps %.1f in / %.1f out, dropped %d, latency p50 %s p99 %s ms, %d steps",
+                    fps_in,
+                    fps_out,
+                    self.source.dropped,
+                    _ms(p50),
+                    _ms(p99),
+                    self.steps_published,
+                )
+
+    def _publish_status(self) -> None:
+        if self.publisher is None or self.store is None:
+            return
+        now = time.monotonic()
+        fps_in, fps_out, p50, p99 = self.rates.snapshot(now)
+        store = self.store
+        self.publisher.publish(
+            StatusMsg(
+                station=self.station_id,
+                t=now,
+                fps_in=fps_in,
+                fps_out=fps_out,
+                dropped_frames=self.source.dropped,
+                latency_p50_ms=p50,
+                latency_p99_ms=p99,
+                camera_state=self._camera_state,  # type: ignore[arg-type]
+                backend=self.estimator.name,
+                calibrated=self.calibration is not None,
+                calibration=self._calibration_name(),
+                runner_present=self._runner_present,
+                session_id=store.session_id,
+                runner=self._runner,
+                recording=store.recording_ok and store.session_id is not None,
+                recording_error=store.problem,
+                belt_speed_mps=self._belt,
+            )
+        )
+
+    def _calibration_name(self) -> str | None:
+        if self.calibration is None:
+            return None
+        return f"{self.calibration.camera} {self.calibration.created:%Y-%m-%d}"
+
+
+def _plane_legs(
+    mapping: PlaneMapping, keypoints: np.ndarray
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    legs = {}
+    for side, idx in _LEGS.items():
+        points = mapping.apply(keypoints[idx, :2].astype(np.float64))
+        points[keypoints[idx, 2] <= 0] = np.nan
+        legs[side] = (points[0], points[1], points[2])
+    return legs
+
+
+def _finite(value: Any) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def _step_line(step: Step, summary: Summary) -> str:
+    def num(value: float | None, unit: str, digits: int = 0) -> str:
+        return "-" if value is None else f"{value:.{digits}f}{unit}"
+
+    over = (
+        num(step.overstride_cm, " cm")
+        if step.overstride_cm is not None
+        else num(step.overstride_pct_leg, "% leg")
+    )
+    cadence = summary.metrics["cadence_spm"].median
+    return (
+        f"{step.foot:5s} contact {num(step.contact_ms, ' ms')}, overstride {over}, "
+        f"hip ext {num(step.hip_extension_deg, ' deg')} | cadence {num(cadence, ' spm')} | "
+        f"{summary.cue or 'waiting for steps'}"
+    )
+
+
+def open_station_source(config: Config, spec: str | None) -> FrameSource:
+    """The configured source (or ``spec``), paced like a camera when it is a file."""
+    cam = config.camera
+    settings = CaptureSettings(cam.width, cam.height, cam.fps, cam.mjpg, paced=True)
+    return open_source(spec or cam.source, settings)

@@ -1,0 +1,482 @@
+"""Sessions recorded in SQLite, written off the hot path, and read back for the command line.
+
+One file per station (default ``<data_dir>/sessions.sqlite``) in WAL mode, so the command line
+and other readers can read while the station writes. Tables: ``sessions``; ``steps`` (the
+per-step fields of the wire schema, one column each); ``summaries`` (the summary payload as
+JSON); ``laps``; ``keypoints`` (optional track: (17, 3) little-endian float32 per frame).
+
+``SessionStore`` hands every record to one writer thread through a bounded queue; the caller
+never waits on the disk. The writer commits after every summary and at least every
+``commit_interval`` seconds, so a step is committed by the time the summary after it has been
+written. When the disk fails (full, read-only, removed) the store stops writing, keeps accepting
+calls, and says why in ``problem``: the station goes on publishing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+import numpy as np
+
+from edge.bus.schema import STEP_FIELDS, StepMsg, SummaryMsg, encode
+from edge.errors import UsageError
+from edge.skeleton import NUM_KEYPOINTS
+from edge.store.track import KeypointTrackWriter
+
+log = logging.getLogger(__name__)
+
+STORE_VERSION = 1
+"""Kept in ``PRAGMA user_version``; a file of another version is not written to."""
+QUEUE_SIZE = 10_000
+"""Records waiting for the disk: minutes of steps, several seconds of 60 Hz keypoint rows."""
+
+_STEP_COLUMNS = ("session_id", "station", "t", *STEP_FIELDS)
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS sessions (
+    id INTEGER PRIMARY KEY,
+    station TEXT NOT NULL,
+    runner TEXT,
+    started TEXT NOT NULL,
+    ended TEXT,
+    start_t REAL NOT NULL,
+    end_t REAL,
+    belt_speed_mps REAL,
+    calibrated INTEGER NOT NULL,
+    calibration TEXT
+);
+CREATE TABLE IF NOT EXISTS steps (
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    station TEXT NOT NULL,
+    t REAL NOT NULL,
+    {", ".join(f"{name} {'TEXT' if name == 'foot' else 'REAL'}" for name in STEP_FIELDS)}
+);
+CREATE INDEX IF NOT EXISTS steps_session ON steps(session_id, ic_t);
+CREATE TABLE IF NOT EXISTS summaries (
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    t REAL NOT NULL,
+    n_steps INTEGER NOT NULL,
+    cue_key TEXT,
+    payload TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS laps (
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    t REAL NOT NULL,
+    wall TEXT NOT NULL,
+    label TEXT
+);
+CREATE TABLE IF NOT EXISTS keypoints (
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    t REAL NOT NULL,
+    frame INTEGER NOT NULL,
+    data BLOB
+);
+CREATE INDEX IF NOT EXISTS keypoints_session ON keypoints(session_id, frame);
+PRAGMA user_version = {STORE_VERSION};
+"""
+_INSERT_STEP = (
+    f"INSERT INTO steps ({', '.join(_STEP_COLUMNS)}) VALUES ({', '.join('?' * len(_STEP_COLUMNS))})"
+)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """One statement for the writer; ``commit`` ends the transaction after it."""
+
+    sql: str
+    params: tuple[Any, ...]
+    commit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Flush:
+    done: threading.Event
+    stop: bool = False
+
+
+class SessionStore:
+    """Records sessions for one station. Every method returns at once and never raises on a
+    disk problem; they are safe to call from several threads.
+
+    ``start_session`` opens a session (ending any open one); ``record_*`` add to the open one and
+    return False when nothing was queued (no session, recording failed, queue full).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        station: str,
+        *,
+        commit_interval: float = 1.0,
+        queue_size: int = QUEUE_SIZE,
+    ) -> None:
+        self.path = path
+        self.station = station
+        self._interval = commit_interval
+        self._queue: queue.Queue[_Write | _Flush] = queue.Queue(maxsize=queue_size)
+        self._lock = threading.Lock()
+        self._failure: str | None = None
+        self._dropped = 0
+        self._session: int | None = None
+        self._next_id = 1
+        self._thread: threading.Thread | None = None
+        try:
+            conn = self._open()
+        except (OSError, sqlite3.Error) as exc:
+            self._fail(f"cannot open {path}: {exc}")
+            return
+        self._thread = threading.Thread(
+            target=self._write_loop, args=(conn,), name="hipdrive-store", daemon=True
+        )
+        self._thread.start()
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Used by the writer thread only, after this constructor hands it over.
+        conn = sqlite3.connect(self.path, check_same_thread=False, timeout=5.0)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, STORE_VERSION):
+                raise sqlite3.DatabaseError(
+                    f"it was written by store version {version}, this build writes "
+                    f"{STORE_VERSION}; move it aside to record"
+                )
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if mode != "wal":
+                raise sqlite3.DatabaseError(f"WAL mode refused (journal mode is {mode})")
+            # FULL syncs each commit: a station's power can be cut at the wall at any moment.
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.executescript(_SCHEMA)
+            last = conn.execute("SELECT max(id) FROM sessions").fetchone()[0]
+        except sqlite3.Error:
+            conn.close()
+            raise
+        # One station writes a file, so ids are handed out here and start_session need not wait.
+        self._next_id = (last or 0) + 1
+        return conn
+
+    @property
+    def recording_ok(self) -> bool:
+        """False once the store has stopped writing (see ``problem``)."""
+        return self._failure is None
+
+    @property
+    def problem(self) -> str | None:
+        """Why the store is not recording, or how many records it had to drop; else None."""
+        if self._failure is not None:
+            return self._failure
+        if self._dropped:
+            return f"{self._dropped} records dropped: the disk cannot keep up"
+        return None
+
+    @property
+    def session_id(self) -> int | None:
+        return self._session
+
+    def start_session(
+        self,
+        t: float,
+        *,
+        runner: str | None = None,
+        belt_speed_mps: float | None = None,
+        calibrated: bool = False,
+        calibration: str | None = None,
+    ) -> int | None:
+        """Open a new session at station time ``t``; its id, or None when not recording."""
+        with self._lock:
+            if self._failure is not None:
+                return None
+            if self._session is not None:
+                self._end(t)
+            session = self._next_id
+            self._next_id += 1
+            self._session = session
+            self._put(
+                _Write(
+                    "INSERT INTO sessions (id, station, runner, started, start_t, belt_speed_mps,"
+                    " calibrated, calibration) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        session,
+                        self.station,
+                        runner,
+                        _now(),
+                        t,
+                        belt_speed_mps,
+                        int(calibrated),
+                        calibration,
+                    ),
+                    commit=True,
+                )
+            )
+            return session
+
+    def end_session(self, t: float | None) -> None:
+        """End the open session (``t`` the station time, None when unknown)."""
+        with self._lock:
+            if self._session is not None:
+                self._end(t)
+
+    def _end(self, t: float | None) -> None:
+        self._put(
+            _Write(
+                "UPDATE sessions SET ended = ?, end_t = ? WHERE id = ?",
+                (_now(), t, self._session),
+                commit=True,
+            )
+        )
+        self._session = None
+
+    def set_runner(self, name: str | None) -> bool:
+        return self._record("UPDATE sessions SET runner = ? WHERE id = ?", lambda s: (name, s))
+
+    def set_belt_speed(self, mps: float | None) -> bool:
+        """The belt speed of the open session (the last one set is kept)."""
+        return self._record(
+            "UPDATE sessions SET belt_speed_mps = ? WHERE id = ?", lambda s: (mps, s)
+        )
+
+    def record_step(self, msg: StepMsg) -> bool:
+        return self._record(
+            _INSERT_STEP, lambda s: (s, msg.station, msg.t, *(getattr(msg, f) for f in STEP_FIELDS))
+        )
+
+    def record_summary(self, msg: SummaryMsg) -> bool:
+        """Record a summary and commit it with every step before it."""
+        payload = encode(msg)[1].decode("utf-8")
+        return self._record(
+            "INSERT INTO summaries (session_id, t, n_steps, cue_key, payload) "
+            "VALUES (?, ?, ?, ?, ?)",
+            lambda s: (s, msg.t, msg.n_steps, msg.cue_key, payload),
+            commit=True,
+        )
+
+    def record_lap(self, t: float, label: str | None) -> bool:
+        return self._record(
+            "INSERT INTO laps (session_id, t, wall, label) VALUES (?, ?, ?, ?)",
+            lambda s: (s, t, _now(), label),
+            commit=True,
+        )
+
+    def record_keypoints(self, t: float, frame: int, keypoints: np.ndarray | None) -> bool:
+        """keypoints: (17, 3) float32 pixels and confidence, or None for no runner."""
+        if keypoints is not None and np.shape(keypoints) != (NUM_KEYPOINTS, 3):
+            raise ValueError(f"keypoints must be ({NUM_KEYPOINTS}, 3), got {np.shape(keypoints)}")
+        data = None if keypoints is None else np.asarray(keypoints, dtype="<f4").tobytes()
+        return self._record(
+            "INSERT INTO keypoints (session_id, t, frame, data) VALUES (?, ?, ?, ?)",
+            lambda s: (s, t, frame, data),
+        )
+
+    def _record(
+        self, sql: str, params: Callable[[int], tuple[Any, ...]], commit: bool = False
+    ) -> bool:
+        with self._lock:
+            if self._failure is not None or self._session is None:
+                return False
+            return self._put(_Write(sql, params(self._session), commit))
+
+    def _put(self, item: _Write) -> bool:
+        try:
+            self._queue.put_nowait(item)
+        except queue.Full:
+            if self._dropped == 0:
+                log.warning("session store queue full: dropping records (disk too slow?)")
+            self._dropped += 1
+            return False
+        return True
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything handed over so far is committed; False if it could not be."""
+        return self._sync(timeout, stop=False) and self._failure is None
+
+    def close(self, timeout: float = 10.0) -> None:
+        """End the open session, commit everything queued and close the file.
+
+        The station calls it on SIGTERM and SIGINT.
+        """
+        self.end_session(None)
+        self._sync(timeout, stop=True)
+        if self._thread is not None:
+            self._thread.join(timeout)
+        with self._lock:
+            self._failure = self._failure or "not recording: the session store is closed"
+
+    def _sync(self, timeout: float, *, stop: bool) -> bool:
+        if self._thread is None or not self._thread.is_alive():
+            return self._failure is None
+        done = threading.Event()
+        try:
+            self._queue.put(_Flush(done, stop), timeout=timeout)
+        except queue.Full:
+            return False
+        return done.wait(timeout)
+
+    def _write_loop(self, conn: sqlite3.Connection) -> None:
+        pending_since: float | None = None
+        while True:
+            wait = None if pending_since is None else pending_since + self._interval
+            try:
+                item = self._queue.get(
+                    timeout=None if wait is None else max(0.0, wait - time.monotonic())
+                )
+            except queue.Empty:
+                item = None
+            try:
+                if isinstance(item, _Write) and self._failure is None:
+                    conn.execute(item.sql, item.params)
+                    if pending_since is None:
+                        pending_since = time.monotonic()
+                due = pending_since is not None and (
+                    item is None
+                    or isinstance(item, _Flush)
+                    or item.commit
+                    or time.monotonic() - pending_since >= self._interval
+                )
+                if due and self._failure is None:
+                    conn.commit()
+                    pending_since = None
+            except (sqlite3.Error, OSError) as exc:
+                self._fail(f"cannot write {self.path}: {exc}")
+                pending_since = None
+                # What the failed transaction held is lost anyway; release its locks for readers.
+                with contextlib.suppress(sqlite3.Error):
+                    conn.rollback()
+            if isinstance(item, _Flush):
+                item.done.set()
+                if item.stop:
+                    conn.close()
+                    return
+
+    def _fail(self, reason: str) -> None:
+        log.error("not recording sessions: %s", reason)
+        self._failure = f"not recording: {reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """One recorded session as ``hipdrive sessions list`` shows it."""
+
+    id: int
+    station: str
+    runner: str | None
+    started: str
+    ended: str | None
+    start_t: float
+    end_t: float | None
+    belt_speed_mps: float | None
+    calibrated: bool
+    calibration: str | None
+    steps: int
+    laps: int
+
+
+def _read(path: Path) -> sqlite3.Connection:
+    if not path.is_file():
+        raise UsageError(f"no sessions recorded: {path} does not exist")
+    try:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise UsageError(f"cannot read sessions from {path}: {exc}") from None
+
+
+def list_sessions(path: Path) -> list[SessionInfo]:
+    """Every session in the file, oldest first."""
+    conn = _read(path)
+    try:
+        rows = conn.execute(
+            "SELECT s.id, s.station, s.runner, s.started, s.ended, s.start_t, s.end_t,"
+            " s.belt_speed_mps, s.calibrated, s.calibration,"
+            " (SELECT count(*) FROM steps WHERE session_id = s.id),"
+            " (SELECT count(*) FROM laps WHERE session_id = s.id)"
+            " FROM sessions s ORDER BY s.id"
+        ).fetchall()
+    except sqlite3.Error as exc:
+        raise UsageError(f"{path} is not a sessions file: {exc}") from None
+    finally:
+        conn.close()
+    return [
+        SessionInfo(
+            id=row[0],
+            station=row[1],
+            runner=row[2],
+            started=row[3],
+            ended=row[4],
+            start_t=row[5],
+            end_t=row[6],
+            belt_speed_mps=row[7],
+            calibrated=bool(row[8]),
+            calibration=row[9],
+            steps=row[10],
+            laps=row[11],
+        )
+        for row in rows
+    ]
+
+
+def read_steps(path: Path, session_id: int) -> list[StepMsg]:
+    """The steps of one session in order of initial contact (UsageError: no such session)."""
+    conn = _read(path)
+    try:
+        if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
+            raise UsageError(f"no session {session_id} in {path}; see: hipdrive sessions list")
+        rows = conn.execute(
+            f"SELECT {', '.join(_STEP_COLUMNS[1:])} FROM steps WHERE session_id = ?"
+            " ORDER BY ic_t, rowid",
+            (session_id,),
+        ).fetchall()
+    except sqlite3.Error as exc:
+        raise UsageError(f"{path} is not a sessions file: {exc}") from None
+    finally:
+        conn.close()
+    return [StepMsg(**dict(zip(_STEP_COLUMNS[1:], row, strict=True))) for row in rows]
+
+
+def export_steps(steps: list[StepMsg], fmt: Literal["csv", "jsonl"], out: TextIO) -> None:
+    """Write steps as JSON Lines (each line the ``hipdrive.step`` payload) or as a CSV table of
+    the per-step fields (an unknown value is empty)."""
+    if fmt == "jsonl":
+        for step in steps:
+            out.write(encode(step)[1].decode("utf-8") + "\n")
+        return
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(STEP_FIELDS)
+    for step in steps:
+        values = (getattr(step, name) for name in STEP_FIELDS)
+        writer.writerow(["" if v is None else v for v in values])
+
+
+def export_track(path: Path, session_id: int, out: Path) -> int:
+    """Write a session's keypoint rows as a keypoint-track CSV; the number of rows."""
+    conn = _read(path)
+    try:
+        if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
+            raise UsageError(f"no session {session_id} in {path}; see: hipdrive sessions list")
+        rows = conn.execute(
+            "SELECT t, frame, data FROM keypoints WHERE session_id = ? ORDER BY frame, rowid",
+            (session_id,),
+        ).fetchall()
+    except sqlite3.Error as exc:
+        raise UsageError(f"{path} is not a sessions file: {exc}") from None
+    finally:
+        conn.close()
+    with KeypointTrackWriter(out) as writer:
+        for t, frame, data in rows:
+            keypoints = (
+                None if data is None else np.frombuffer(data, dtype="<f4").reshape(NUM_KEYPOINTS, 3)
+            )
+            writer.write(t, frame, keypoints)
+    return len(rows)

@@ -1,0 +1,121 @@
+"""``hipdrive replay`` on keypoint tracks: step events, the plane from scale or calibration,
+the facing read off the track."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from calibrate.fileformat import write_calibration
+from calibrate.model import Calibration, Plane
+from edge.bus.schema import StepMsg, decode
+from edge.cli import main
+from edge.demo.scene import SideCamera
+from edge.gait import detect_facing
+from edge.store.track import KeypointTrackWriter
+from tests.builders.keypoint_tracks import synth_track
+
+
+def write_track(path: Path, t: np.ndarray, kp: np.ndarray) -> Path:
+    with KeypointTrackWriter(path) as writer:
+        for i in range(len(t)):
+            writer.write(float(t[i]), i, kp[i])
+    return path
+
+
+@pytest.fixture(scope="module")
+def track(mocap_trial, tmp_path_factory) -> tuple[Path, SideCamera]:
+    camera = SideCamera(facing="left")
+    t, kp = synth_track(mocap_trial, 60.0, camera, seed=21)
+    keep = t < 12.0
+    path = tmp_path_factory.mktemp("track") / "keypoints.csv"
+    return write_track(path, t[keep], kp[keep]), camera
+
+
+def read_events(path: Path) -> list[StepMsg]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [decode(b"hipdrive.step", line.encode()) for line in lines]  # type: ignore[misc]
+
+
+def test_replay_with_a_scale_writes_metric_step_events(
+    track, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, camera = track
+    out = tmp_path / "events.jsonl"
+    args = ["replay", "--keypoints", str(path), "--meters-per-pixel",
+            str(camera.meters_per_pixel), "--events-out", str(out)]
+    assert main(args) == 0
+    steps = read_events(out)
+    assert 28 <= len(steps) <= 31
+    assert {s.foot for s in steps} == {"left", "right"}
+    assert all(a.ic_t < b.ic_t for a, b in zip(steps, steps[1:], strict=False))
+    measured = [s.overstride_cm for s in steps if s.overstride_cm is not None]
+    assert 14 < float(np.median(measured)) < 21
+    assert json.loads(out.read_text().splitlines()[0])["type"] == "step"
+    printed = capsys.readouterr().out
+    assert "steps (" in printed and "cadence" in printed and "cue:" in printed
+
+
+def test_replay_without_scale_reports_leg_fractions(track, tmp_path: Path) -> None:
+    path, _ = track
+    out = tmp_path / "events.jsonl"
+    assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == 0
+    steps = read_events(out)
+    assert len(steps) >= 28
+    assert all(s.overstride_cm is None and s.vertical_osc_cm is None for s in steps)
+    fractions = [s.overstride_pct_leg for s in steps if s.overstride_pct_leg is not None]
+    assert len(fractions) >= 0.9 * len(steps)
+    assert 16 < float(np.median(fractions)) < 25
+
+
+def test_replay_with_a_calibration_is_in_metres(track, tmp_path: Path) -> None:
+    path, camera = track
+    w, h = camera.image_size
+    mpp = camera.meters_per_pixel
+    # Image x grows backwards for a runner facing left; image y grows downwards.
+    homography = np.array([[-mpp, 0, mpp * w / 2], [0, -mpp, camera.height_m + mpp * h / 2],
+                           [0, 0, 1]])
+    plane = Plane(homography, np.array([[0, 900], [1900, 900]]), "left", (0, 0, w, h), mpp)
+    calibration = tmp_path / "calibration.toml"
+    write_calibration(
+        calibration, Calibration("test", (w, h), datetime.now(timezone.utc), plane=plane)
+    )
+    out = tmp_path / "events.jsonl"
+    args = ["replay", "--keypoints", str(path), "--calibration", str(calibration),
+            "--events-out", str(out)]
+    assert main(args) == 0
+    steps = read_events(out)
+    assert len(steps) >= 28
+    assert 14 < float(np.median([s.overstride_cm for s in steps if s.overstride_cm])) < 21
+
+
+def test_rows_timed_by_frame_number(track, tmp_path: Path) -> None:
+    path, _ = track
+    out = tmp_path / "events.jsonl"
+    assert main(["replay", "--keypoints", str(path), "--fps", "120", "--events-out", str(out)]) == 0
+    steps = read_events(out)
+    # The same frames twice as fast: twice the cadence.
+    assert 300 < float(np.median([s.cadence_spm for s in steps if s.cadence_spm])) < 330
+
+
+def test_a_track_without_increasing_times_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kp = np.zeros((3, 17, 3), np.float32)
+    path = write_track(tmp_path / "k.csv", np.zeros(3), kp)
+    assert main(["replay", "--keypoints", str(path), "--events-out", str(tmp_path / "e")]) == 2
+    assert "--fps" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("facing", ["left", "right"])
+def test_facing_is_read_off_the_head_and_else_the_feet(mocap_trial, facing: str) -> None:
+    _, kp = synth_track(mocap_trial, 60.0, SideCamera(facing=facing), seed=22)
+    assert detect_facing(kp[:300]) == facing
+    headless = kp[:300].copy()
+    headless[:, :5, 2] = 0.0
+    assert detect_facing(headless) == facing
+    assert detect_facing(np.zeros((10, 17, 3), np.float32)) is None

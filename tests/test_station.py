@@ -1,0 +1,114 @@
+"""The station wired end to end with fake camera and pose, real sockets and a real SQLite file."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge.bus.control import CommandRefused, ControlClient
+from edge.bus.publisher import Subscriber
+from edge.bus.schema import FrameMsg, StatusMsg, StepMsg, SummaryMsg
+from edge.config import load_config
+from edge.demo.scene import SideCamera
+from edge.station import Station
+from edge.store.sessions import list_sessions, read_steps
+from tests.builders.fakes import FakePose, FakeSource
+from tests.builders.keypoint_tracks import synth_track
+
+
+@pytest.fixture()
+def config(tmp_path: Path):
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[station]\ndata_dir = "{tmp_path / "data"}"\n'
+        f'[bus]\npublish = "ipc://{tmp_path}/pub"\ncontrol = "ipc://{tmp_path}/ctl"\n'
+        "frame_rate_hz = 240\n"
+    )
+    return load_config(path)
+
+
+@pytest.fixture(scope="module")
+def running(mocap_trial):
+    """12 s of a runner at 60 fps, as a pose model would see them."""
+    t, kp = synth_track(mocap_trial, 60.0, SideCamera(), seed=31)
+    return kp[t < 12.0]
+
+
+def start(station: Station) -> tuple[threading.Event, threading.Thread]:
+    stop = threading.Event()
+    thread = threading.Thread(target=station.run, args=(stop,))
+    thread.start()
+    return stop, thread
+
+
+def collect(sub: Subscriber, until: float) -> list:
+    out = []
+    while time.monotonic() < until:
+        msg = sub.recv(timeout=0.05)
+        if msg is not None:
+            out.append(msg)
+    return out
+
+
+def test_station_publishes_and_records_every_step(config, running) -> None:
+    gate = threading.Event()
+    source = FakeSource(len(running), gate=gate)
+    station = Station(config, source, FakePose(running))
+    with Subscriber(config.bus.publish, topics=(FrameMsg, StepMsg, SummaryMsg, StatusMsg)) as sub:
+        stop, thread = start(station)
+        first = sub.recv(timeout=5.0)
+        assert isinstance(first, StatusMsg), "a console hears the station before any frame"
+        gate.set()
+        received = collect(sub, time.monotonic() + 1.5)
+        thread.join(timeout=60)
+        received += collect(sub, time.monotonic() + 0.3)
+    assert not thread.is_alive()
+    assert source.closed
+    steps = [m for m in received if isinstance(m, StepMsg)]
+    summaries = [m for m in received if isinstance(m, SummaryMsg)]
+    frames = [m for m in received if isinstance(m, FrameMsg)]
+    assert station.steps_published >= 28
+    assert len(steps) == station.steps_published
+    assert len(summaries) == len(steps)
+    assert summaries[-1].cue is not None and summaries[-1].units == "pct_leg"
+    assert any(isinstance(m, StatusMsg) for m in received)
+    assert frames and frames[-1].keypoints is not None
+    assert frames[-1].left_thigh_deg is not None
+    sessions = list_sessions(config.sessions_path)
+    assert len(sessions) == 1
+    recorded = read_steps(config.sessions_path, sessions[0].id)
+    assert [s.ic_t for s in recorded] == [s.ic_t for s in steps]
+
+
+def test_no_runner_idles_honestly_and_control_works(config) -> None:
+    empty = np.zeros((400, 17, 3), np.float32)
+    station = Station(config, FakeSource(400, fps=60.0, paced=True), FakePose(empty))
+    sub = Subscriber(config.bus.publish, topics=(StatusMsg,))
+    stop, thread = start(station)
+    try:
+        status = sub.recv(timeout=3.0)
+        assert isinstance(status, StatusMsg)
+        assert status.runner_present is False
+        assert status.session_id is None
+        client = ControlClient(config.bus.control, timeout=3.0)
+        reply = client.request("start_session", runner="Ada")
+        assert reply["ok"] and reply["session_id"] >= 1
+        assert client.request("set_belt_speed", mps=3.1)["ok"]
+        assert client.request("mark_lap", label="1 km")["ok"]
+        with pytest.raises(CommandRefused, match="unknown cmd"):
+            client.request("fly")
+        assert client.request("stop_session")["ok"]
+        with pytest.raises(CommandRefused, match="no session"):
+            client.request("stop_session")
+        client.close()
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        sub.close()
+    sessions = list_sessions(config.sessions_path)
+    assert [s.runner for s in sessions] == ["Ada"]
+    assert sessions[0].belt_speed_mps == pytest.approx(3.1)

@@ -1,0 +1,355 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge.bus.schema import STEP_FIELDS, StepMsg, decode, encode
+from edge.cli import main
+from edge.errors import UsageError
+from edge.skeleton import NUM_KEYPOINTS
+from edge.store.sessions import (
+    SessionStore,
+    export_steps,
+    list_sessions,
+    read_steps,
+)
+from edge.store.track import read_keypoint_track
+from tests.builders import messages
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "sessions.sqlite"
+
+
+@pytest.fixture
+def store(db: Path) -> Iterator[SessionStore]:
+    # Commits come from summaries, flush and close only, unless a test asks otherwise.
+    store = SessionStore(db, messages.STATION, commit_interval=3600)
+    yield store
+    store.close()
+
+
+def reader(db: Path) -> sqlite3.Connection:
+    """A second connection, as another process would open it."""
+    return sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
+
+
+def count(db: Path, table: str) -> int:
+    conn = reader(db)
+    try:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def eventually(condition: Callable[[], bool], timeout: float = 2.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_a_real_file_in_wal_mode(store: SessionStore, db: Path) -> None:
+    assert store.recording_ok and store.problem is None
+    assert db.is_file()
+    conn = reader(db)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    conn.close()
+    assert tables == {"sessions", "steps", "summaries", "laps", "keypoints"}
+
+
+def test_steps_are_committed_when_the_next_summary_is_written(
+    store: SessionStore, db: Path
+) -> None:
+    store.start_session(10.0, runner="Ana")
+    for i in range(5):
+        assert store.record_step(messages.step(i))
+    assert store.record_summary(messages.summary())
+    # The periodic commit is an hour away: only the summary can have committed these.
+    assert eventually(lambda: count(db, "steps") == 5), "steps not committed after the summary"
+    assert count(db, "summaries") == 1
+
+
+def test_steps_are_committed_periodically_without_summaries(db: Path) -> None:
+    store = SessionStore(db, messages.STATION, commit_interval=0.05)
+    try:
+        store.start_session(0.0)
+        for i in range(3):
+            store.record_step(messages.step(i))
+        assert eventually(lambda: count(db, "steps") == 3)
+    finally:
+        store.close()
+
+
+def test_close_commits_everything_and_ends_the_session(store: SessionStore, db: Path) -> None:
+    session = store.start_session(10.0)
+    for i in range(50):
+        store.record_step(messages.step(i))
+    store.close()
+    assert count(db, "steps") == 50
+    [info] = list_sessions(db)
+    assert info.id == session and info.ended is not None and info.steps == 50
+    assert not store.record_step(messages.step(99))
+
+
+def test_flush_waits_for_the_commit(store: SessionStore, db: Path) -> None:
+    store.start_session(10.0)
+    store.record_step(messages.step(0))
+    assert store.flush()
+    assert count(db, "steps") == 1
+
+
+def test_steps_come_back_exactly(store: SessionStore, db: Path) -> None:
+    steps = [messages.step(i) for i in range(6)]
+    steps[3] = messages.step(3, overstride_cm=None, vertical_osc_cm=None, foot="far")
+    session = store.start_session(10.0)
+    for step in steps:
+        store.record_step(step)
+    store.flush()
+    assert session is not None
+    assert read_steps(db, session) == steps
+
+
+def test_jsonl_export_lines_are_the_step_payloads(store: SessionStore, db: Path) -> None:
+    steps = [messages.step(i) for i in range(4)]
+    session = store.start_session(10.0)
+    for step in steps:
+        store.record_step(step)
+    store.flush()
+    assert session is not None
+    out = io.StringIO()
+    export_steps(read_steps(db, session), "jsonl", out)
+    lines = out.getvalue().splitlines()
+    assert [line.encode() for line in lines] == [encode(s)[1] for s in steps]
+    assert [decode(StepMsg.TOPIC, line.encode()) for line in lines] == steps
+    assert json.loads(lines[0])["type"] == "step" and json.loads(lines[0])["v"] == 1
+
+
+def test_csv_export_is_the_per_step_table(store: SessionStore, db: Path) -> None:
+    session = store.start_session(10.0)
+    store.record_step(messages.step(0))
+    store.record_step(messages.step(1, overstride_cm=None))
+    store.flush()
+    assert session is not None
+    out = io.StringIO()
+    export_steps(read_steps(db, session), "csv", out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert tuple(rows[0]) == STEP_FIELDS
+    assert rows[0]["foot"] == "left" and float(rows[0]["contact_ms"]) == 250.0
+    assert rows[0]["step_ms"] == "" and rows[1]["overstride_cm"] == ""
+
+
+def test_sessions_laps_and_summaries_are_recorded(store: SessionStore, db: Path) -> None:
+    first = store.start_session(1.0, runner="Ana", belt_speed_mps=3.0, calibrated=True)
+    store.record_step(messages.step(0))
+    store.set_belt_speed(3.3)
+    store.record_lap(5.0, "1 km")
+    second = store.start_session(100.0)  # ends the first
+    store.set_runner("Ben")
+    store.record_summary(messages.summary(t=101.0))
+    store.end_session(160.0)
+    store.flush()
+    assert (first, second) == (1, 2)
+    a, b = list_sessions(db)
+    assert (a.runner, a.belt_speed_mps, a.calibrated, a.steps, a.laps) == ("Ana", 3.3, True, 1, 1)
+    assert a.end_t == 100.0 and a.ended is not None
+    assert (b.runner, b.start_t, b.end_t, b.steps) == ("Ben", 100.0, 160.0, 0)
+    conn = reader(db)
+    payload = conn.execute("SELECT payload FROM summaries WHERE session_id = 2").fetchone()[0]
+    conn.close()
+    assert decode(b"hipdrive.summary", payload.encode()) == messages.summary(t=101.0)
+
+
+def test_session_ids_continue_after_a_restart(db: Path) -> None:
+    for expected in (1, 2):
+        store = SessionStore(db, messages.STATION)
+        assert store.start_session(0.0) == expected
+        store.close()
+
+
+def test_nothing_is_recorded_outside_a_session(store: SessionStore, db: Path) -> None:
+    assert store.session_id is None
+    assert not store.record_step(messages.step(0))
+    assert not store.record_summary(messages.summary())
+    store.start_session(0.0)
+    store.end_session(1.0)
+    assert not store.record_lap(2.0, None)
+    store.flush()
+    assert count(db, "steps") == count(db, "laps") == 0
+
+
+def test_keypoint_rows_export_as_a_keypoint_track(
+    store: SessionStore, db: Path, tmp_path: Path
+) -> None:
+    kp = np.random.default_rng(0).uniform(1, 500, (3, NUM_KEYPOINTS, 3)).astype(np.float32)
+    kp[..., 2] = 0.9
+    kp[1, 16] = (np.nan, np.nan, 0.0)
+    session = store.start_session(0.0)
+    for i in range(3):
+        store.record_keypoints(i / 60, i, kp[i])
+    store.record_keypoints(3 / 60, 3, None)
+    store.close()
+    out = tmp_path / "track.csv"
+    assert main(["sessions", "export", str(session), "--format", "track", "--out", str(out)]) == 2
+    config = write_config(tmp_path, db)
+    args = ["sessions", "export", str(session), "--format", "track", "--config", str(config)]
+    assert main([*args, "--out", str(out)]) == 0
+    _t, frame, back = read_keypoint_track(out)
+    assert frame.tolist() == [0, 1, 2, 3]
+    assert np.allclose(back[0], kp[0], atol=0.01)
+    assert np.isnan(back[1, 16, :2]).all() and np.isnan(back[3, :, :2]).all()
+    with pytest.raises(ValueError, match=r"\(17, 3\)"):
+        SessionStore(db, "x").record_keypoints(0.0, 0, np.zeros((17, 2)))
+
+
+def test_an_unwritable_data_dir_is_reported_and_nothing_breaks(tmp_path: Path) -> None:
+    # Tests run as root, for whom permissions are no obstacle; a data dir below a regular file
+    # cannot be created by anyone.
+    blocker = tmp_path / "data"
+    blocker.write_text("not a folder", encoding="utf-8")
+    store = SessionStore(blocker / "sessions.sqlite", messages.STATION)
+    assert not store.recording_ok
+    assert store.problem is not None
+    assert store.problem.startswith("not recording: cannot open")
+    assert str(blocker) in store.problem
+    assert store.start_session(0.0) is None
+    assert not store.record_step(messages.step(0))
+    assert not store.flush()
+    store.close()
+
+
+def test_a_read_only_database_file_is_reported(db: Path) -> None:
+    SessionStore(db, messages.STATION).close()
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 99")  # as if a newer build had written it
+    conn.commit()
+    conn.close()
+    store = SessionStore(db, messages.STATION)
+    assert not store.recording_ok and "store version 99" in (store.problem or "")
+    store.close()
+
+
+DISK_FULL_CHILD = """
+import resource, signal, sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from edge.store.sessions import SessionStore
+from tests.builders import messages
+
+store = SessionStore(Path({db!r}), "s", commit_interval=0.01)
+store.start_session(0.0)
+store.flush()
+# The disk fills up from now on: no file of this process may grow 128 kB past the largest now.
+largest = max(p.stat().st_size for p in Path({db!r}).parent.iterdir())
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (largest + 128 * 1024, resource.RLIM_INFINITY))
+recorded = 0
+for i in range(20000):
+    recorded += store.record_step(messages.step(i))
+    if i % 100 == 0:
+        store.flush()
+    if not store.recording_ok:
+        break
+store.close()
+print(recorded, store.recording_ok, store.problem)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_a_disk_that_fills_up_mid_session_stops_recording_with_a_reason(db: Path) -> None:
+    child = DISK_FULL_CHILD.format(root=str(ROOT), db=str(db))
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(child)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    recorded, ok, problem = result.stdout.strip().split(" ", 2)
+    assert int(recorded) > 0 and ok == "False"
+    assert problem.startswith(f"not recording: cannot write {db}:")
+    assert "not recording sessions" in result.stderr  # logged for journalctl
+    # What was committed before the disk filled is intact and readable.
+    assert 0 < count(db, "steps") < int(recorded)
+
+
+def test_a_full_queue_drops_and_says_so_without_blocking(db: Path) -> None:
+    store = SessionStore(db, messages.STATION, queue_size=20)
+    store.start_session(0.0)
+    store.flush()
+    # Another writer holds the database: the store's writer waits on it, its queue fills up.
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        t0 = time.monotonic()
+        results = [store.record_step(messages.step(i)) for i in range(200)]
+        assert time.monotonic() - t0 < 1.0, "record_step waited for the disk"
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert results.count(False) >= 150
+    assert store.recording_ok
+    assert "records dropped" in (store.problem or "")
+    store.close()
+    assert count(db, "steps") == results.count(True)
+
+
+def write_config(tmp_path: Path, db: Path) -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[station]\ndata_dir = "{db.parent}"\n', encoding="utf-8")
+    return config
+
+
+def test_sessions_list_and_export_commands(
+    store: SessionStore, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path, db)
+    assert main(["sessions", "list", "--config", str(config)]) == 0
+    assert "no sessions recorded" in capsys.readouterr().out
+    session = store.start_session(10.0, runner="Ana")
+    steps = [messages.step(i) for i in range(3)]
+    for step in steps:
+        store.record_step(step)
+    store.end_session(70.0)
+    store.flush()
+
+    assert main(["sessions", "list", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "runner" in out and " 1.0 " in out and "Ana" in out
+
+    assert (
+        main(["sessions", "export", str(session), "--format", "jsonl", "--config", str(config)])
+        == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.encode() for line in lines] == [encode(s)[1] for s in steps]
+
+    out_file = tmp_path / "steps.csv"
+    args = ["sessions", "export", str(session), "--format", "csv", "--config", str(config)]
+    assert main([*args, "--out", str(out_file)]) == 0
+    assert out_file.read_text(encoding="utf-8").splitlines()[0] == ",".join(STEP_FIELDS)
+
+    assert main(["sessions", "export", "42", "--format", "csv", "--config", str(config)]) == 2
+    assert "no session 42" in capsys.readouterr().err
+
+
+def test_reading_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="does not exist"):
+        list_sessions(tmp_path / "none.sqlite")
