@@ -46,17 +46,22 @@ class GaitBench:
         return self.numpy_us_per_frame / self.kernel_us_per_frame
 
 
-def gait_track(data_dir: Path, fps: float = 60.0) -> tuple[np.ndarray, np.ndarray, SideCamera]:
-    """A side-camera keypoint track (t (T,), kp (T, 17, 3) pixels) of the Fukuchi 2017 run."""
+def gait_track(
+    data_dir: Path | None = None, fps: float = 60.0
+) -> tuple[np.ndarray, np.ndarray, SideCamera]:
+    """A side-camera keypoint track (t (T,), kp (T, 17, 3) pixels) of the Fukuchi 2017 run
+    (the copy shipped with the package unless ``data_dir`` is given)."""
     trial = load_trial(data_dir)
     camera = SideCamera()
     t = np.arange(int(trial.t[-1] * fps)) / fps
     xy = camera.project(world_keypoints(trial, t))
-    kp = np.concatenate([xy, np.full(xy.shape[:2] + (1,), 0.9)], axis=-1)
+    kp = np.concatenate([xy, np.full((*xy.shape[:2], 1), 0.9)], axis=-1)
     return t, kp, camera
 
 
-def bench_gait(data_dir: Path, fps: float = 60.0, reference_frames: int = 300) -> GaitBench:
+def bench_gait(
+    data_dir: Path | None = None, fps: float = 60.0, reference_frames: int = 300
+) -> GaitBench:
     """Per-frame cost of the numba kernel alone, of the whole engine (steps included), and of
     the numpy reference (smoothing and detection) on the first ``reference_frames``."""
     t, kp, camera = gait_track(data_dir, fps)
@@ -70,8 +75,15 @@ def bench_gait(data_dir: Path, fps: float = 60.0, reference_frames: int = 300) -
     start = time.perf_counter()
     for i in range(len(t)):
         kernels.process_frame(
-            rows[i], float(t[i]), engine._raw, engine._sm, engine._ctr, engine._trk,
-            engine._det, engine._par, engine._events,
+            rows[i],
+            float(t[i]),
+            engine._raw,
+            engine._sm,
+            engine._ctr,
+            engine._trk,
+            engine._det,
+            engine._par,
+            engine._events,
         )
     kernel = (time.perf_counter() - start) / len(t)
 

@@ -267,12 +267,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     from edge.bench import bench_gait, machine
 
-    if not (args.mocap / "RBDS001runT25markers.txt").is_file():
-        raise UsageError(
-            f"no Fukuchi 2017 motion capture in {args.mocap}; give --mocap DIR (the folder of "
-            "RBDS001runT25markers.txt)"
-        )
-    gait = bench_gait(args.mocap)
+    gait = bench_gait()
     rows = [
         ("machine", machine()),
         ("gait kernel", f"{gait.kernel_us_per_frame:.2f} us/frame"),
@@ -293,6 +288,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
         }
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {args.json}")
+    return 0
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from edge.dashboard import DashboardApp, TargetBands
+
+    config = _config(args)
+    app = DashboardApp(
+        args.connect or config.bus.publish,
+        args.control or config.bus.control,
+        keys_dir=config.keys_dir,
+        bands=TargetBands().with_station_targets(config.targets),
+    )
+    app.run()
     return 0
 
 
@@ -438,12 +447,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(sub, "bench", cmd_bench, "speed of each stage, side by side in one run")
     p.add_argument("--json", type=Path, help="also write the results as JSON")
-    p.add_argument(
-        "--mocap",
-        type=Path,
-        default=Path(__file__).resolve().parents[2] / "shared" / "data" / "fukuchi2017",
-        help="Fukuchi 2017 data folder for the gait track",
-    )
+
+    p = add(sub, "dashboard", cmd_dashboard, "the treadmill console: live feedback from a station")
+    p.add_argument("--connect", metavar="ENDPOINT", help="the publisher (default: bus.publish)")
+    p.add_argument("--control", metavar="ENDPOINT", help="control socket (default: bus.control)")
 
     add_calibrate_parser(sub, [with_config], cmd_calibrate)
 

@@ -129,8 +129,11 @@ class GaitSection(_Section):
 
 class TargetsSection(_Section):
     overstride_cm_max: float = Field(
-        20.0, gt=0, le=60, description="Foot landing further ahead of the hips cues 'Land under "
-        "your hips' (calibrated station), cm."
+        20.0,
+        gt=0,
+        le=60,
+        description="Foot landing further ahead of the hips cues 'Land under "
+        "your hips' (calibrated station), cm.",
     )
     overstride_pct_leg_max: float = Field(
         23.0, gt=0, le=80, description="The same as % of leg length (uncalibrated station)."
@@ -139,15 +142,19 @@ class TargetsSection(_Section):
         7.0, gt=0, le=45, description="Shin reaching forward more than this at landing, degrees."
     )
     hip_extension_min_deg: float = Field(
-        10.0, ge=0, le=45, description="Thigh driving back less than this cues 'Drive the hip "
-        "back', degrees."
+        10.0,
+        ge=0,
+        le=45,
+        description="Thigh driving back less than this cues 'Drive the hip back', degrees.",
     )
     cadence_min_spm: float = Field(
         155.0, gt=0, le=260, description="Cadence below this cues 'Quicker, lighter steps'."
     )
     contact_max_ms: float = Field(
-        300.0, gt=0, le=1000, description="Ground contact longer than this cues 'Quicker, "
-        "lighter steps', ms."
+        300.0,
+        gt=0,
+        le=1000,
+        description="Ground contact longer than this cues 'Quicker, lighter steps', ms.",
     )
     hold_steps: int = Field(
         6, ge=1, le=100, description="Steps a cue stays up before another may replace it."

@@ -12,7 +12,7 @@ import logging
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -53,7 +53,8 @@ def plane_mapping(
 def undistort_track(keypoints: np.ndarray, calibration: Calibration) -> np.ndarray:
     """(T, 17, 3) keypoints with x, y moved to undistorted pixels (confidence kept)."""
     out = keypoints.astype(np.float64, copy=True)
-    out[..., :2] = calibration.undistort(out[..., :2].reshape(-1, 2)).reshape(out.shape[:-1] + (2,))
+    flat = calibration.undistort(out[..., :2].reshape(-1, 2))
+    out[..., :2] = flat.reshape((*out.shape[:-1], 2))
     return out
 
 
@@ -80,7 +81,11 @@ def replay_track(
 
 def write_step_files(steps: list[StepMsg], events: Path | None, table: Path | None) -> None:
     """Step events as JSON Lines and/or the steps as a CSV table."""
-    for path, fmt in ((events, "jsonl"), (table, "csv")):
+    formats: tuple[tuple[Path | None, Literal["jsonl", "csv"]], ...] = (
+        (events, "jsonl"),
+        (table, "csv"),
+    )
+    for path, fmt in formats:
         if path is None:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -46,8 +46,15 @@ def test_replay_with_a_scale_writes_metric_step_events(
 ) -> None:
     path, camera = track
     out = tmp_path / "events.jsonl"
-    args = ["replay", "--keypoints", str(path), "--meters-per-pixel",
-            str(camera.meters_per_pixel), "--events-out", str(out)]
+    args = [
+        "replay",
+        "--keypoints",
+        str(path),
+        "--meters-per-pixel",
+        str(camera.meters_per_pixel),
+        "--events-out",
+        str(out),
+    ]
     assert main(args) == 0
     steps = read_events(out)
     assert 28 <= len(steps) <= 31
@@ -77,16 +84,24 @@ def test_replay_with_a_calibration_is_in_metres(track, tmp_path: Path) -> None:
     w, h = camera.image_size
     mpp = camera.meters_per_pixel
     # Image x grows backwards for a runner facing left; image y grows downwards.
-    homography = np.array([[-mpp, 0, mpp * w / 2], [0, -mpp, camera.height_m + mpp * h / 2],
-                           [0, 0, 1]])
+    homography = np.array(
+        [[-mpp, 0, mpp * w / 2], [0, -mpp, camera.height_m + mpp * h / 2], [0, 0, 1]]
+    )
     plane = Plane(homography, np.array([[0, 900], [1900, 900]]), "left", (0, 0, w, h), mpp)
     calibration = tmp_path / "calibration.toml"
     write_calibration(
         calibration, Calibration("test", (w, h), datetime.now(timezone.utc), plane=plane)
     )
     out = tmp_path / "events.jsonl"
-    args = ["replay", "--keypoints", str(path), "--calibration", str(calibration),
-            "--events-out", str(out)]
+    args = [
+        "replay",
+        "--keypoints",
+        str(path),
+        "--calibration",
+        str(calibration),
+        "--events-out",
+        str(out),
+    ]
     assert main(args) == 0
     steps = read_events(out)
     assert len(steps) >= 28

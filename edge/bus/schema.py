@@ -103,9 +103,10 @@ class StepMsg:
     """One foot contact with the metrics of DESIGN.md's per-step table (same names, same units).
 
     ``vertical_osc_pct_leg`` extends the table so an uncalibrated station still reports the
-    bounce. A metric that cannot be known for this step is None: ``overstride_cm``,
-    ``vertical_osc_cm`` without calibration, ``step_ms`` and ``cadence_spm`` for the first step, and so on. ``t`` is
-    when the step was emitted (after its toe-off and the detector's lag).
+    bounce. A metric that cannot be known for this step is None: ``overstride_cm`` and
+    ``vertical_osc_cm`` without calibration, ``step_ms`` and ``cadence_spm`` for the first
+    step, and so on. ``t`` is when the step was emitted (when its foot landed again, after the
+    detector's lag).
     """
 
     TOPIC: ClassVar[bytes] = TOPIC_STEP

@@ -395,8 +395,8 @@ def detect_leg(
     window is in); if the knee never shows it before the foot swings forward at half the stance
     speed, the ankle's velocity rising back through the threshold (quality 0.5). When the
     keypoints drop out across an event, the event is placed by the runner's own rhythm (last
-    contact plus the typical stride or contact time) with quality 0.5. det: (N_DET,) this leg's state; frame_dt: the frame interval, seconds.
-    Returns the new event count.
+    contact plus the typical stride or contact time) with quality 0.5. det: (N_DET,) this leg's
+    state; frame_dt: the frame interval, seconds. Returns the new event count.
     """
     cap = sm.shape[0]
     row = sm[frame % cap]
