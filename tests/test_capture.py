@@ -122,3 +122,14 @@ def test_live_source_hands_over_the_latest_frame_and_counts_drops() -> None:
     assert indices == sorted(indices) and len(set(indices)) == len(indices)
     assert device.dropped + len(seen) == 40
     assert all(b.t_ns > a.t_ns for a, b in itertools.pairwise(seen))
+
+
+def test_demo_source_loops_with_the_clock_running_on(tmp_path: Path) -> None:
+    video = write_video(tmp_path / "v.mp4", numbered_frames(4), fps=200)
+    with open_source(f"demo:{video}") as source:
+        frames = [source.read() for _ in range(10)]
+    assert all(f is not None for f in frames)
+    assert [f.index for f in frames] == list(range(10))
+    means = [round(float(f.image.mean()), -1) for f in frames]
+    assert means[4:8] == means[0:4], "the clip starts over"
+    assert np.allclose(np.diff([f.t_ns for f in frames]), 1e9 / 200, atol=1)

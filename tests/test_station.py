@@ -112,3 +112,31 @@ def test_no_runner_idles_honestly_and_control_works(config) -> None:
     sessions = list_sessions(config.sessions_path)
     assert [s.runner for s in sessions] == ["Ada"]
     assert sessions[0].belt_speed_mps == pytest.approx(3.1)
+
+
+def test_a_stalled_console_does_not_hold_the_station_back(config, running) -> None:
+    """A subscriber that never reads: the station still gets through every frame (the bus
+    drops for that subscriber instead of waiting for it)."""
+    import zmq
+
+    from edge.bus.publisher import context
+
+    stalled = context().socket(zmq.SUB)
+    stalled.linger = 0
+    stalled.rcvhwm = 1
+    stalled.setsockopt(zmq.SUBSCRIBE, b"")
+    stalled.connect(config.bus.publish)
+    try:
+        gate = threading.Event()
+        source = FakeSource(len(running), gate=gate)
+        station = Station(config, source, FakePose(running))
+        stop, thread = start(station)
+        time.sleep(0.3)  # the stalled subscriber is connected before the frames flow
+        gate.set()
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+        assert station.rates.snapshot(time.monotonic())[1] > 0
+        assert station.steps_published >= 28
+        assert station.publisher is not None and station.publisher.sent > len(running) // 4
+    finally:
+        stalled.close()

@@ -16,9 +16,10 @@ class VideoFileSource(FrameSource):
     """Every frame of a video file, in order; timestamps derive from index and fps.
 
     With ``paced`` the source waits until each frame is due, as a camera would deliver it.
+    With ``loop`` it starts over at the end, the index and the clock running on.
     """
 
-    def __init__(self, path: Path, settings: CaptureSettings) -> None:
+    def __init__(self, path: Path, settings: CaptureSettings, loop: bool = False) -> None:
         if not path.is_file():
             raise UsageError(f"video file {path} does not exist; check the path")
         self._cap = cv2.VideoCapture(str(path))
@@ -44,17 +45,22 @@ class VideoFileSource(FrameSource):
         )
         self._pending: np.ndarray | None = first
         self._paced = settings.paced
+        self._loop = loop
         self._index = 0
-        self._t0_ns = time.monotonic_ns()
+        self.t0_ns = time.monotonic_ns()
+        """Station time of frame 0: frame i is due at t0_ns + i / fps."""
 
     def read(self) -> Frame | None:
         if self._pending is not None:
             image, self._pending = self._pending, None
         else:
             ok, image = self._cap.read()
+            if not ok and self._loop and self._index > 0:
+                self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                ok, image = self._cap.read()
             if not ok:
                 return None
-        t_ns = self._t0_ns + round(self._index * 1e9 / self.info.fps)
+        t_ns = self.t0_ns + round(self._index * 1e9 / self.info.fps)
         if self._paced:
             delay_ns = t_ns - time.monotonic_ns()
             if delay_ns > 0:

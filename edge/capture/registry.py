@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from edge.capture.base import CaptureSettings, FrameSource
@@ -83,6 +83,18 @@ def _open_file(arg: str, settings: CaptureSettings) -> FrameSource:
     return VideoFileSource(Path(arg), settings)
 
 
+def _check_demo(arg: str) -> str | None:
+    return None if arg else "the demo clip's path is missing (hipdrive demo renders it)"
+
+
+def _open_demo(arg: str, settings: CaptureSettings) -> FrameSource:
+    from edge.capture.file import VideoFileSource
+
+    return VideoFileSource(Path(arg), replace(settings, paced=True), loop=True)
+
+
 register_source(SourceKind("camera", "camera:N or camera:/dev/videoN", _open_camera, _check_camera))
 register_source(SourceKind("picamera", "picamera[:N]", _open_picamera, _check_picamera))
 register_source(SourceKind("file", "file:PATH", _open_file, _check_file))
+# The rendered demo clip, looping, paced like a camera; ``hipdrive demo`` gives the path.
+register_source(SourceKind("demo", "demo:PATH", _open_demo, _check_demo))
