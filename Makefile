@@ -25,7 +25,7 @@ $(MODEL): $(VENV)/.installed
 model: $(MODEL)
 
 run: $(MODEL)
-	$(BIN)/hipdrive model check
+	$(BIN)/hipdrive demo
 
 test: $(MODEL)
 	$(BIN)/python -m pytest

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 
     from calibrate.model import Calibration
     from edge.bus.schema import StepMsg
-    from edge.gait import Targets
+    from edge.capture import FrameSource
+    from edge.gait import Step, Summary, Targets
+    from edge.pose import PoseEstimator
 
 log = logging.getLogger("hipdrive")
 
@@ -138,20 +140,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from edge.analyze import analyze_video
     from edge.capture import parse_source_spec
     from edge.pose import RunnerSelector
-    from edge.pose.factory import open_estimator
 
     config = _config(args)
     parse_source_spec(f"file:{args.video}")
     if not args.video.is_file():
         raise UsageError(f"video file {args.video} does not exist; check the path")
-    _ultralytics_ready(config)
-    estimator = open_estimator(
-        config.pose.backend,
-        config.model_path(),
-        config.pose.imgsz,
-        config.pose.conf,
-        config.pose.device,
-    )
+    estimator = _estimator(config)
     out_dir = args.out or Path(f"{args.video.stem}-analysis")
     calibration = _calibration_for_video(config, args.video)
     roi = calibration.plane.roi if calibration and calibration.plane else config.pose.roi
@@ -206,38 +200,95 @@ def _replay(
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import signal
-    import threading
-
     from calibrate.fileformat import calibration_if_present
-    from edge.pose.factory import open_estimator
-    from edge.station import Station, open_station_source
+    from edge.station import open_station_source
 
     config = _config(args)
+    estimator = _estimator(config)
+    source = open_station_source(config, args.source)
+    try:
+        calibration = calibration_if_present(
+            config.calibration.file, image_size=(source.info.width, source.info.height)
+        )
+    except BaseException:
+        source.close()
+        raise
+    _run_station(config, source, estimator, calibration, _headless(args))
+    return 0
+
+
+def _estimator(config: Config) -> PoseEstimator:
+    from edge.pose.factory import open_estimator
+
     _ultralytics_ready(config)
-    estimator = open_estimator(
+    return open_estimator(
         config.pose.backend,
         config.model_path(),
         config.pose.imgsz,
         config.pose.conf,
         config.pose.device,
     )
-    source = open_station_source(config, args.source)
-    try:
-        calibration = calibration_if_present(
-            config.calibration.file, image_size=(source.info.width, source.info.height)
-        )
-        station = Station(
-            config, source, estimator, calibration, report=print if args.headless else None
-        )
-    except BaseException:
-        source.close()
-        raise
+
+
+def _headless(args: argparse.Namespace) -> bool:
+    """Headless when asked, and always without a terminal (CI, a pipe, systemd)."""
+    return bool(args.headless) or not (sys.stdin.isatty() and sys.stdout.isatty())
+
+
+def _run_station(
+    config: Config,
+    source: FrameSource,
+    estimator: PoseEstimator,
+    calibration: Calibration | None,
+    headless: bool,
+    also: Callable[[Step, Summary], None] | None = None,
+) -> None:
+    """Run the station until the source ends or a signal or the console stops it: headless
+    with a line per step, else with the dashboard in this terminal."""
+    import signal
+    import threading
+
+    from edge.station import Station, step_line
+
+    def report(step: Step, summary: Summary) -> None:
+        if also is not None:
+            also(step, summary)
+        if headless:
+            print(step_line(step, summary), flush=True)
+
+    station = Station(config, source, estimator, calibration, report=report)
     stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    station.run(stop)
-    return 0
+    if headless:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        station.run(stop)
+        return
+    from edge.dashboard import DashboardApp, TargetBands
+
+    app = DashboardApp(
+        config.bus.publish,
+        config.bus.control,
+        keys_dir=config.keys_dir,
+        bands=TargetBands().with_station_targets(config.targets),
+    )
+    failure: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            station.run(stop)
+        except BaseException as exc:
+            failure.append(exc)
+        finally:
+            app.call_from_thread(app.exit)
+
+    signal.signal(signal.SIGTERM, lambda *_: app.exit())
+    worker = threading.Thread(target=serve, name="station")
+    worker.start()
+    app.run()
+    stop.set()
+    worker.join()
+    if failure:
+        raise failure[0]
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -302,6 +353,40 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         bands=TargetBands().with_station_targets(config.targets),
     )
     app.run()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from edge.demo.render import ensure_demo, render_demo
+    from edge.demo.session import Accuracy, ClipSource, accuracy_lines, demo_calibration
+
+    config = _config(args)
+    data_dir = config.station.data_dir
+    if args.out and not args.render:
+        raise UsageError("--out goes with --render: hipdrive demo --render --out DIR")
+    try:
+        if args.render:
+            clip = render_demo(args.out or data_dir / "demo", seconds=args.seconds)
+        else:
+            clip = ensure_demo(data_dir, seconds=args.seconds)
+    except ValueError as exc:
+        raise UsageError(f"--seconds {args.seconds:g}: {exc}") from None
+    w, h = clip.camera.image_size
+    print(
+        f"demo clip {clip.video} ({clip.video.stat().st_size / 1e6:.1f} MB): {clip.frames} "
+        f"frames, {w}x{h} at {clip.fps:g} fps, {len(clip.ic)} foot contacts; truth in "
+        f"{clip.truth_file}"
+    )
+    if args.render:
+        return 0
+    headless = _headless(args)
+    # Headless, the demo plays the clip once unless told otherwise; on a console, until quit.
+    duration = args.duration or (clip.frames / clip.fps if headless else None)
+    estimator = _estimator(config)
+    source = ClipSource(clip, duration)
+    accuracy = Accuracy(clip, source.t0)
+    _run_station(config, source, estimator, demo_calibration(clip), headless, accuracy.add)
+    print("\n".join(accuracy_lines(accuracy.report(source.seen_s))))
     return 0
 
 
@@ -451,6 +536,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(sub, "dashboard", cmd_dashboard, "the treadmill console: live feedback from a station")
     p.add_argument("--connect", metavar="ENDPOINT", help="the publisher (default: bus.publish)")
     p.add_argument("--control", metavar="ENDPOINT", help="control socket (default: bus.control)")
+
+    p = add(sub, "demo", cmd_demo, "the embedded demo: a rendered runner with force-plate truth")
+    p.add_argument("--render", action="store_true", help="render the demo clip (again) and exit")
+    p.add_argument(
+        "--out", type=Path, help="with --render: folder of the clip (default: <data_dir>/demo)"
+    )
+    p.add_argument("--seconds", type=float, default=20.0, help="clip length (default 20)")
+    p.add_argument(
+        "--headless", action="store_true", help="print a line per step instead of the console"
+    )
+    p.add_argument(
+        "--duration", type=float, help="seconds of the clip to run (default: once, headless)"
+    )
 
     add_calibrate_parser(sub, [with_config], cmd_calibrate)
 

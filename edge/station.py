@@ -159,7 +159,8 @@ class GaitFeed:
 class Station:
     """The running station. ``run`` blocks until ``stop`` is set or a file source ends.
 
-    report: called with one line per step summary (the headless console), or None.
+    report: called with every step and the summary after it (a headless console, the demo's
+    accuracy check), or None.
     """
 
     def __init__(
@@ -168,7 +169,7 @@ class Station:
         source: FrameSource,
         estimator: PoseEstimator,
         calibration: Calibration | None = None,
-        report: Callable[[str], None] | None = None,
+        report: Callable[[Step, Summary], None] | None = None,
     ) -> None:
         self.config = config
         self.source = source
@@ -378,7 +379,7 @@ class Station:
         self.publisher.publish(summary_msg)
         self.store.record_summary(summary_msg)
         if self.report is not None:
-            self.report(_step_line(step, summary))
+            self.report(step, summary)
 
     def _summary_message(self, summary: Summary) -> SummaryMsg:
         metric = self._feed.mapping is not None and self._feed.mapping.metric
@@ -471,7 +472,9 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
 
 
-def _step_line(step: Step, summary: Summary) -> str:
+def step_line(step: Step, summary: Summary) -> str:
+    """One line for a headless console: this step and where the summary stands."""
+
     def num(value: float | None, unit: str, digits: int = 0) -> str:
         return "-" if value is None else f"{value:.{digits}f}{unit}"
 

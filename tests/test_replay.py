@@ -3,6 +3,7 @@ the facing read off the track."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -59,7 +60,7 @@ def test_replay_with_a_scale_writes_metric_step_events(
     steps = read_events(out)
     assert 28 <= len(steps) <= 31
     assert {s.foot for s in steps} == {"left", "right"}
-    assert all(a.ic_t < b.ic_t for a, b in zip(steps, steps[1:], strict=False))
+    assert all(a.ic_t < b.ic_t for a, b in itertools.pairwise(steps))
     measured = [s.overstride_cm for s in steps if s.overstride_cm is not None]
     assert 14 < float(np.median(measured)) < 21
     assert json.loads(out.read_text().splitlines()[0])["type"] == "step"

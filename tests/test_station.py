@@ -59,7 +59,7 @@ def test_station_publishes_and_records_every_step(config, running) -> None:
     source = FakeSource(len(running), gate=gate)
     station = Station(config, source, FakePose(running))
     with Subscriber(config.bus.publish, topics=(FrameMsg, StepMsg, SummaryMsg, StatusMsg)) as sub:
-        stop, thread = start(station)
+        _stop, thread = start(station)
         first = sub.recv(timeout=5.0)
         assert isinstance(first, StatusMsg), "a console hears the station before any frame"
         gate.set()
@@ -130,7 +130,7 @@ def test_a_stalled_console_does_not_hold_the_station_back(config, running) -> No
         gate = threading.Event()
         source = FakeSource(len(running), gate=gate)
         station = Station(config, source, FakePose(running))
-        stop, thread = start(station)
+        _stop, thread = start(station)
         time.sleep(0.3)  # the stalled subscriber is connected before the frames flow
         gate.set()
         thread.join(timeout=60)

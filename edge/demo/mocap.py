@@ -33,6 +33,7 @@ from __future__ import annotations
 import gzip
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -297,17 +298,20 @@ def _from_down_deg(d: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(d[..., 0], -d[..., 1]))
 
 
-def _read_table(data_dir: Path, name: str) -> tuple[list[str], np.ndarray]:
-    """The header and numbers of the tab-separated file ``name`` or ``name.gz`` in ``data_dir``."""
+def _open_text(data_dir: Path, name: str) -> TextIO:
+    """The text file ``name`` in ``data_dir``, or else its gzipped copy ``name.gz``."""
     path = data_dir / name
     zipped = data_dir / f"{name}.gz"
     if path.is_file():
-        f = path.open(encoding="ascii")
-    elif zipped.is_file():
-        f = gzip.open(zipped, "rt", encoding="ascii")
-    else:
-        raise FileNotFoundError(f"neither {path} nor {zipped} exists")
-    with f:
+        return path.open(encoding="ascii")
+    if zipped.is_file():
+        return gzip.open(zipped, "rt", encoding="ascii")
+    raise FileNotFoundError(f"neither {path} nor {zipped} exists")
+
+
+def _read_table(data_dir: Path, name: str) -> tuple[list[str], np.ndarray]:
+    """The header and numbers of the tab-separated file ``name`` (or ``name.gz``)."""
+    with _open_text(data_dir, name) as f:
         header = f.readline().rstrip("\n").split("\t")
         data = np.loadtxt(f, delimiter="\t", ndmin=2)
     if data.shape[1] != len(header):

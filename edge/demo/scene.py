@@ -82,13 +82,25 @@ class SideCamera:
         v = h / 2 - self.focal_px * (points[..., 1] - self.height_m) / depth
         return np.stack([u, v], axis=-1)
 
+    @property
+    def homography(self) -> np.ndarray:
+        """(3, 3) pixels -> metres in the runner's plane (z = 0), x forward and y up."""
+        w, h = self.image_size
+        mpp, sign = self.meters_per_pixel, self._sign
+        return np.array(
+            [
+                [sign * mpp, 0.0, self.forward_m - sign * mpp * w / 2],
+                [0.0, -mpp, self.height_m + mpp * h / 2],
+                [0.0, 0.0, 1.0],
+            ]
+        )
+
     def to_plane(self, pixels: np.ndarray) -> np.ndarray:
         """(..., 2) float64 metres, x forward and y up, where ``pixels`` (..., 2) meet z = 0."""
-        w, h = self.image_size
-        mpp = self.meters_per_pixel
-        x = self.forward_m + self._sign * (pixels[..., 0] - w / 2) * mpp
-        y = self.height_m - (pixels[..., 1] - h / 2) * mpp
-        return np.stack([x, y], axis=-1)
+        h = self.homography
+        return np.stack(
+            [h[0, 0] * pixels[..., 0] + h[0, 2], h[1, 1] * pixels[..., 1] + h[1, 2]], axis=-1
+        )
 
 
 def world_keypoints(trial: MocapTrial, times: np.ndarray) -> np.ndarray:

@@ -1,0 +1,957 @@
+"""The demo clip: a runner rendered from real treadmill motion capture, with its truth beside it.
+
+Motion: Fukuchi RK, Fukuchi CA, Duarte M, PeerJ 5:e3298 (2017), doi 10.7717/peerj.3298, CC-BY 4.0
+(runner RBDS001, 181 cm, treadmill at 2.5 m/s), loaded by ``edge.demo.mocap``; torso, head and
+arms come from ``edge.demo.scene.world_keypoints``. The scene is a gym seen by a level camera
+beside a treadmill: a shaded body of tapered capsules (clothes, skin, shoes) drawn far side first,
+a belt whose stripes move backwards at the recorded speed, a side handrail at hip height in front
+of the runner that hides the near hip over part of the stride, motion blur from averaging
+sub-frames over the exposure, and sensor noise.
+
+1280x720 rather than 1920x1080: the pose model sees the frame at 640 px wide either way, so the
+larger frame adds no keypoint accuracy while it costs 2.25x the pixels to render, encode and, on
+the station, to decode and resize every frame.
+
+Files in the output folder: ``demo.mp4`` (mp4v) and ``truth.json`` (frame times, the projected
+COCO keypoints and which of them the treadmill hides, the camera, the belt speed, the force-plate
+events and per-step truth metrics, the attribution, and a hash of the renderer's parameters that
+``ensure_demo`` checks). The clip shows the recording from its start: video time = trial time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from numba import njit
+from numpy.typing import ArrayLike
+
+from edge.demo.mocap import J, MocapTrial, load_trial, truth_steps
+from edge.demo.scene import HEAD_M, TORSO_LEAN_DEG, TORSO_M, SideCamera, world_keypoints
+from edge.progress import Progress
+from edge.skeleton import KEYPOINT_NAMES, KP
+
+RENDER_VERSION = 1
+"""Bump when the drawing changes: ``ensure_demo`` then renders the clip again."""
+TRUTH_SCHEMA = 1
+CAMERA = SideCamera(
+    image_size=(1280, 720), focal_px=900.0, distance_m=3.0, height_m=0.9, forward_m=0.15
+)
+BODY_HEIGHT_M = 1.81
+"""Runner RBDS001's stature; keypoint errors are judged as a fraction of it."""
+EXPOSURE_S = 1 / 240
+SUBFRAMES = 3
+"""Sub-frames averaged over the exposure, centred on the frame time: the motion blur."""
+NOISE_SIGMA = 2.5
+"""Sensor noise, standard deviation in 8-bit levels per channel."""
+_OPTICS_SIGMA = 0.7
+"""Lens softness, Gaussian sigma in pixels."""
+SEED = 2017
+VIDEO_NAME = "demo.mp4"
+TRUTH_NAME = "truth.json"
+ATTRIBUTION = (
+    'Motion and force-plate events: Fukuchi RK, Fukuchi CA, Duarte M. "A public data set of '
+    "running biomechanics and the effects of running speed on lower extremity kinematics and "
+    'kinetics." PeerJ 5:e3298 (2017), doi 10.7717/peerj.3298, runner RBDS001 at 2.5 m/s, from '
+    "the authors' repository regifukuchi/BMC-RIC-running-biomechanics. License: Creative Commons "
+    "Attribution 4.0 (CC-BY 4.0), https://creativecommons.org/licenses/by/4.0/. Rendered by "
+    "Hipdrive (edge.demo.render), which synthesised the torso, head and arms."
+)
+
+# Treadmill, world metres (edge.demo.mocap frame: y = 0 is the belt surface).
+_BELT_X = (-0.95, 0.95)
+_BELT_HALF_WIDTH = 0.25
+_FRAME_HALF_WIDTH = 0.42
+_PLATFORM_Y = 0.03
+_FLOOR_Y = -0.22
+_WALL_Z = -3.5
+_RAIL_Y = 0.95
+_RAIL_X = (-0.04, 0.98)
+_RAIL_R = 0.021
+_STRIPE_PERIOD_M = 0.30
+
+# Colours, BGR.
+_SKIN = np.array((112, 150, 205), np.float32)
+_SHIRT = np.array((52, 62, 200), np.float32)
+_SHORTS = np.array((52, 38, 32), np.float32)
+_SHOE = np.array((190, 110, 40), np.float32)
+_SOLE = np.array((235, 238, 240), np.float32)
+_HAIR = np.array((28, 36, 50), np.float32)
+_FAR_SHADE = 0.72
+_LIGHT = np.array((-0.40, -0.60, 0.70), np.float32) / np.linalg.norm((-0.40, -0.60, 0.70))
+_AMBIENT, _DIFFUSE = 0.45, 0.65
+_UP = np.array([0.0, 1.0, 0.0])
+
+
+@dataclass(frozen=True, slots=True)
+class DemoClip:
+    """A rendered demo clip and its truth.
+
+    Attributes:
+        video: the mp4 file. truth_file: the JSON truth beside it.
+        fps: frame rate; frames: frame count; frame k is at ``t[k] = k / fps`` video seconds.
+        camera: the camera that filmed it (image size, facing, meters_per_pixel at the runner).
+        belt_speed_mps: the treadmill belt speed, m/s.
+        t: (T,) float64 seconds. keypoints: (T, 17, 2) float64 pixels, the true COCO keypoints.
+        hidden: (T, 17) bool, keypoints behind a part of the treadmill (handrail, upright).
+        ic, to: (K,) float64 video seconds of the force-plate contacts inside the clip.
+        foot: K names, ``"left"`` or ``"right"``.
+        steps: the per-step truth metrics (``truth_steps``) of those contacts, times in video
+            seconds; metrics that involve neighbouring contacts use the whole recording.
+        renderer: hash of the renderer's parameters the clip was made with.
+    """
+
+    video: Path
+    truth_file: Path
+    fps: float
+    frames: int
+    camera: SideCamera
+    belt_speed_mps: float
+    t: np.ndarray
+    keypoints: np.ndarray
+    hidden: np.ndarray
+    ic: np.ndarray
+    to: np.ndarray
+    foot: tuple[str, ...]
+    steps: tuple[dict, ...]
+    renderer: str
+
+    @property
+    def body_height_px(self) -> float:
+        """The runner's stature in pixels at their sagittal plane."""
+        return BODY_HEIGHT_M / self.camera.meters_per_pixel
+
+
+def renderer_hash(seconds: float, fps: float) -> str:
+    """Identity of a clip's rendering: the renderer version and every parameter it used."""
+    params = {
+        "version": RENDER_VERSION,
+        "seconds": seconds,
+        "fps": fps,
+        "camera": _camera_dict(CAMERA),
+        "exposure_s": EXPOSURE_S,
+        "subframes": SUBFRAMES,
+        "noise_sigma": NOISE_SIGMA,
+        "seed": SEED,
+    }
+    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def render_demo(
+    out_dir: Path, seconds: float = 20.0, fps: float = 60.0, progress: bool = True
+) -> DemoClip:
+    """Render ``seconds`` of the trial at ``fps`` into ``out_dir``; return the clip.
+
+    The truth file is written last, so a folder with a truth file holds a complete clip.
+    """
+    trial = load_trial()
+    frames = round(seconds * fps)
+    if frames < 1 or fps <= 0 or (frames - 1) / fps > trial.t[-1]:
+        raise ValueError(
+            f"{frames} frames at {fps:g} fps: a clip needs at least one frame and at most "
+            f"{trial.t[-1]:.2f} s, the length of the recording"
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    t = np.arange(frames) / fps
+    video = out_dir / VIDEO_NAME
+    partial = out_dir / f"partial-{VIDEO_NAME}"
+    w, h = CAMERA.image_size
+    writer = cv2.VideoWriter(str(partial), cv2.VideoWriter.fourcc(*"mp4v"), fps, (w, h))
+    if not writer.isOpened():
+        raise OSError(f"OpenCV cannot write an mp4v video to {partial}")
+    bar = Progress("rendering demo clip", total=frames) if progress else None
+    renderer = _Renderer(trial, CAMERA)
+    try:
+        for k in range(frames):
+            writer.write(renderer.frame(float(t[k])))
+            if bar:
+                bar.update()
+    finally:
+        writer.release()
+        if bar:
+            bar.close()
+    os.replace(partial, video)
+    keypoints = CAMERA.project(world_keypoints(trial, t))
+    hidden = renderer.hidden(keypoints)
+    truth = _truth(trial, fps, t, keypoints, hidden, renderer_hash(seconds, fps))
+    tmp = out_dir / f"partial-{TRUTH_NAME}"
+    tmp.write_text(json.dumps(truth, separators=(",", ":")) + "\n", encoding="utf-8")
+    os.replace(tmp, out_dir / TRUTH_NAME)
+    return load_demo(out_dir)
+
+
+def load_demo(out_dir: Path) -> DemoClip:
+    """The clip rendered into ``out_dir``; FileNotFoundError when there is none."""
+    truth_file = out_dir / TRUTH_NAME
+    video = out_dir / VIDEO_NAME
+    if not video.is_file():
+        raise FileNotFoundError(f"{video} does not exist")
+    d = json.loads(truth_file.read_text(encoding="utf-8"))
+    if d.get("schema") != TRUTH_SCHEMA:
+        raise ValueError(f"{truth_file}: schema {d.get('schema')!r}, expected {TRUTH_SCHEMA}")
+    cam = d["camera"]
+    camera = SideCamera(
+        image_size=(int(cam["image_size"][0]), int(cam["image_size"][1])),
+        focal_px=cam["focal_px"],
+        distance_m=cam["distance_m"],
+        height_m=cam["height_m"],
+        forward_m=cam["forward_m"],
+        facing=cam["facing"],
+    )
+    events = d["events"]
+    return DemoClip(
+        video=video,
+        truth_file=truth_file,
+        fps=float(d["fps"]),
+        frames=int(d["frames"]),
+        camera=camera,
+        belt_speed_mps=float(d["belt_speed_mps"]),
+        t=np.asarray(d["t"], dtype=np.float64),
+        keypoints=np.asarray(d["keypoints"], dtype=np.float64),
+        hidden=np.asarray(d["hidden"], dtype=bool),
+        ic=np.asarray(events["ic"], dtype=np.float64),
+        to=np.asarray(events["to"], dtype=np.float64),
+        foot=tuple(events["foot"]),
+        steps=tuple(d["steps"]),
+        renderer=str(d["renderer"]),
+    )
+
+
+def ensure_demo(data_dir: Path, seconds: float = 20.0, fps: float = 60.0) -> DemoClip:
+    """The demo clip in ``<data_dir>/demo``, rendered (with progress) if absent or stale."""
+    out_dir = data_dir / "demo"
+    try:
+        clip = load_demo(out_dir)
+    except (OSError, ValueError, KeyError):
+        clip = None
+    if clip is not None and clip.renderer == renderer_hash(seconds, fps):
+        return clip
+    return render_demo(out_dir, seconds, fps, progress=True)
+
+
+def _camera_dict(camera: SideCamera) -> dict:
+    return {
+        "image_size": list(camera.image_size),
+        "focal_px": camera.focal_px,
+        "distance_m": camera.distance_m,
+        "height_m": camera.height_m,
+        "forward_m": camera.forward_m,
+        "facing": camera.facing,
+        "near_side": camera.near_side,
+        "meters_per_pixel": camera.meters_per_pixel,
+    }
+
+
+def _truth(
+    trial: MocapTrial,
+    fps: float,
+    t: np.ndarray,
+    keypoints: np.ndarray,
+    hidden: np.ndarray,
+    renderer: str,
+) -> dict:
+    """The truth file's content for frames at video times ``t`` (trial time = video time)."""
+    end = float(t[-1])
+    inside = [k for k in range(len(trial.ic)) if trial.ic[k] >= 0.0 and trial.to[k] <= end]
+    steps = [s for s in truth_steps(trial) if s["ic_t"] >= 0.0 and s["to_t"] <= end]
+    return {
+        "schema": TRUTH_SCHEMA,
+        "renderer": renderer,
+        "attribution": ATTRIBUTION,
+        "video": VIDEO_NAME,
+        "fps": fps,
+        "frames": len(t),
+        "camera": _camera_dict(CAMERA),
+        "belt_speed_mps": trial.belt_speed_mps,
+        "body_height_m": BODY_HEIGHT_M,
+        "body_height_px": BODY_HEIGHT_M / CAMERA.meters_per_pixel,
+        "keypoint_names": list(KEYPOINT_NAMES),
+        "t": t.tolist(),
+        "keypoints": np.round(keypoints, 2).tolist(),
+        "hidden": hidden.astype(int).tolist(),
+        "events": {
+            "ic": [float(trial.ic[k]) for k in inside],
+            "to": [float(trial.to[k]) for k in inside],
+            "foot": [trial.foot[k] for k in inside],
+        },
+        "steps": steps,
+    }
+
+
+class _Canvas:
+    """A float32 BGR picture (premultiplied, with coverage ``alpha`` when it is a layer) that
+    takes anti-aliased, shaded shapes in full-frame pixel coordinates, pixel centres on integers.
+    """
+
+    def __init__(self, rgb: np.ndarray, origin: tuple[int, int] = (0, 0), layer: bool = False):
+        self.rgb = rgb
+        self.alpha = np.zeros(rgb.shape[:2], np.float32) if layer else None
+        self.x0, self.y0 = origin
+
+    def _bounds(self, lo: np.ndarray, hi: np.ndarray) -> tuple[int, int, int, int] | None:
+        """Rows and columns (y0, y1, x0, x1) of the canvas inside the pixel box lo..hi."""
+        h, w = self.rgb.shape[:2]
+        x0 = max(int(np.floor(lo[0])) - self.x0, 0)
+        y0 = max(int(np.floor(lo[1])) - self.y0, 0)
+        x1 = min(int(np.ceil(hi[0])) + 1 - self.x0, w)
+        y1 = min(int(np.ceil(hi[1])) + 1 - self.y0, h)
+        return None if x1 <= x0 or y1 <= y0 else (y0, y1, x0, x1)
+
+    def _window(self, lo: np.ndarray, hi: np.ndarray):
+        """The canvas slices inside the pixel box lo..hi and their pixel coordinates."""
+        bounds = self._bounds(lo, hi)
+        if bounds is None:
+            return None
+        y0, y1, x0, x1 = bounds
+        ys = np.arange(y0, y1, dtype=np.float32)[:, None] + self.y0
+        xs = np.arange(x0, x1, dtype=np.float32)[None, :] + self.x0
+        return (slice(y0, y1), slice(x0, x1)), xs, ys
+
+    def blend(self, win, cov: np.ndarray, colour: np.ndarray) -> None:
+        rgb = self.rgb[win]
+        rgb += cov[..., None] * (colour - rgb)
+        if self.alpha is not None:
+            a = self.alpha[win]
+            a += cov * (1.0 - a)
+
+    def capsule(
+        self,
+        a: np.ndarray,
+        b: np.ndarray,
+        ra: float,
+        rb: float,
+        colour: np.ndarray,
+        shade: bool = True,
+        keep: tuple[np.ndarray, np.ndarray] | None = None,
+        soft: float = 1.0,
+        opacity: float = 1.0,
+    ) -> None:
+        """A segment ``a``->``b`` (pixels) swept by a radius going from ``ra`` to ``rb`` (px),
+        lit as a tube; ``keep`` = (point, unit normal) keeps the half-plane the normal points
+        into; ``soft`` widens the edge (px), ``opacity`` scales the coverage."""
+        r = max(ra, rb) + soft
+        bounds = self._bounds(np.minimum(a, b) - r, np.maximum(a, b) + r)
+        if bounds is None:
+            return
+        p, n = keep if keep is not None else (np.zeros(2), np.zeros(2))
+        _capsule_kernel(
+            self.rgb,
+            self.alpha if self.alpha is not None else np.zeros((0, 0), np.float32),
+            bounds,
+            (
+                float(a[0] - self.x0),
+                float(a[1] - self.y0),
+                float(b[0] - self.x0),
+                float(b[1] - self.y0),
+                float(ra),
+                float(rb),
+            ),
+            np.asarray(colour, np.float32),
+            shade,
+            (float(p[0] - self.x0), float(p[1] - self.y0), float(n[0]), float(n[1])),
+            keep is not None,
+            float(soft),
+            float(opacity),
+        )
+
+    def polygon(
+        self,
+        points: np.ndarray,
+        colour: np.ndarray,
+        gradient: tuple[np.ndarray, np.ndarray, float, float] | None = None,
+    ) -> None:
+        """A filled polygon ``points`` (K, 2) pixels; ``gradient`` = (p0, p1, g0, g1) scales the
+        colour from g0 at p0 to g1 at p1, linearly along p0->p1."""
+        found = self._window(points.min(axis=0), points.max(axis=0))
+        if found is None:
+            return
+        win, xs, ys = found
+        mask = np.zeros((len(ys), xs.shape[1]), np.uint8)
+        origin = np.array([xs[0, 0], ys[0, 0]])
+        pts = np.round((points - origin) * 16).astype(np.int32)
+        cv2.fillPoly(mask, [pts], 255, lineType=cv2.LINE_AA, shift=4)
+        cov = mask.astype(np.float32) / 255.0
+        col = colour
+        if gradient is not None:
+            p0, p1, g0, g1 = gradient
+            d = p1 - p0
+            f = np.clip(((xs - p0[0]) * d[0] + (ys - p0[1]) * d[1]) / float(d @ d), 0.0, 1.0)
+            col = colour * (g0 + (g1 - g0) * f)[..., None]
+        self.blend(win, cov, col)
+
+
+class _Renderer:
+    """Draws frames of the trial; the static parts of the scene are drawn once."""
+
+    def __init__(self, trial: MocapTrial, camera: SideCamera) -> None:
+        self.trial = trial
+        self.cam = camera
+        self._sign = 1.0 if camera.facing == "right" else -1.0
+        self._near = camera.near_side
+        self._rng = np.random.default_rng(SEED)
+        w, h = camera.image_size
+        room = np.zeros((h, w, 3), np.float32)
+        self._gym(room)
+        # The room is out of focus; the treadmill, at the runner's distance, is sharp.
+        back = cv2.GaussianBlur(room, (0, 0), 1.6)
+        self._treadmill_back(_Canvas(back))
+        front = _Canvas(np.zeros((h, w, 3), np.float32), layer=True)
+        self._treadmill_front(front)
+        gain = self._vignette(w, h)
+        self._back = back * gain[..., None]
+        self._front_rgb = front.rgb * gain[..., None]
+        assert front.alpha is not None
+        self._front_a = front.alpha[..., None]
+        still = self._back * (1.0 - self._front_a) + self._front_rgb
+        self._still = cv2.GaussianBlur(still, (0, 0), _OPTICS_SIGMA)
+        # Noise for a frame is a window at a random offset into one larger field.
+        self._noise = self._rng.normal(0.0, NOISE_SIGMA, (h + 64, w + 64, 3)).astype(np.float32)
+        self._belt_setup()
+        self._texture = self._belt_texture()
+
+    # ---- geometry helpers
+    def _px(self, p: ArrayLike) -> np.ndarray:
+        return self.cam.project(np.asarray(p, dtype=np.float64))
+
+    def _r(self, radius_m: float, z: float) -> float:
+        return radius_m * self.cam.focal_px / (self.cam.distance_m - self._sign * z)
+
+    def _far(self, side: str) -> bool:
+        return side != self._near
+
+    def hidden(self, keypoints: np.ndarray) -> np.ndarray:
+        """(...) bool: which of ``keypoints`` (..., 2) pixels the treadmill's front parts cover."""
+        h, w = self._front_a.shape[:2]
+        u = np.clip(np.round(keypoints[..., 0]).astype(np.intp), 0, w - 1)
+        v = np.clip(np.round(keypoints[..., 1]).astype(np.intp), 0, h - 1)
+        return self._front_a[v, u, 0] > 0.5
+
+    # ---- one frame
+    def frame(self, t: float) -> np.ndarray:
+        """(H, W, 3) uint8 BGR: the picture at video time ``t`` seconds."""
+        offsets = (np.arange(SUBFRAMES) - (SUBFRAMES - 1) / 2) * (EXPOSURE_S / SUBFRAMES)
+        times = t + offsets
+        x0, y0, x1, y1 = self._dynamic_box(times)
+        acc = np.zeros((y1 - y0, x1 - x0, 3), np.float32)
+        a = self._front_a[y0:y1, x0:x1]
+        for ts in times:
+            canvas = _Canvas(self._back[y0:y1, x0:x1].copy(), origin=(x0, y0))
+            self._belt(canvas, float(ts))
+            self._runner(canvas, float(ts))
+            acc += canvas.rgb
+        acc *= (1.0 - a) / len(times)
+        acc += self._front_rgb[y0:y1, x0:x1]
+        out = self._still.copy()
+        out[y0:y1, x0:x1] = cv2.GaussianBlur(acc, (0, 0), _OPTICS_SIGMA)
+        h, w = out.shape[:2]
+        dy, dx = self._rng.integers(0, 64, 2)
+        out += self._noise[dy : dy + h, dx : dx + w]
+        np.clip(out, 0.0, 255.0, out=out)
+        return out.astype(np.uint8)
+
+    def _dynamic_box(self, times: np.ndarray) -> tuple[int, int, int, int]:
+        """Pixel box (x0, y0, x1, y1) that holds the belt and the runner at all ``times``."""
+        pts = np.concatenate(
+            [
+                self._px(self.trial.at(times).reshape(-1, 3)),
+                self._px(world_keypoints(self.trial, times).reshape(-1, 3)),
+            ]
+        )
+        bx0, by0, bx1, by1 = self._belt_box
+        w, h = self.cam.image_size
+        margin = self._r(0.30, 0.0)
+        x0 = int(max(min(pts[:, 0].min() - margin, bx0), 0))
+        y0 = int(max(min(pts[:, 1].min() - margin, by0), 0))
+        x1 = int(min(max(pts[:, 0].max() + margin, bx1), w))
+        y1 = int(min(max(pts[:, 1].max() + margin, by1), h))
+        return x0, y0, x1, y1
+
+    # ---- the runner
+    def _runner(self, c: _Canvas, t: float) -> None:
+        joints = self.trial.at(np.array([t]))[0]
+        kp = world_keypoints(self.trial, np.array([t]))[0]
+        far = "left" if self._near == "right" else "right"
+        self._shadows(c, joints)
+        self._arm(c, kp, far)
+        self._leg(c, joints, far)
+        self._trunk(c, joints, kp)
+        self._leg(c, joints, self._near)
+        self._arm(c, kp, self._near)
+
+    def _shadows(self, c: _Canvas, joints: np.ndarray) -> None:
+        mid = joints[J["mid_hip"]]
+        self._shadow(c, mid[0] - 0.05, 0.0, 0.25, 0.14, 0.25)
+        for side in ("left", "right"):
+            heel, toe = joints[J[f"{side}_heel"]], joints[J[f"{side}_toe"]]
+            lift = max(min(heel[1], toe[1]) - 0.045, 0.0)
+            opacity = 0.55 * float(np.exp(-lift / 0.08))
+            x = 0.5 * (heel[0] + toe[0]) + 0.02
+            self._shadow(c, x, 0.5 * (heel[2] + toe[2]), 0.16, 0.06, opacity)
+
+    def _shadow(
+        self, c: _Canvas, x: float, z: float, half_len: float, half_w: float, opacity: float
+    ) -> None:
+        """A soft shadow on the belt (y = 0): long along x, foreshortened across z."""
+        a = self._px((x - half_len + half_w, 0.0, z))
+        b = self._px((x + half_len - half_w, 0.0, z))
+        depth = self.cam.distance_m - self._sign * z
+        r = half_w * self.cam.focal_px * self.cam.height_m / depth**2
+        black = np.zeros(3, np.float32)
+        c.capsule(a, b, r, r, black, shade=False, soft=max(r, 2.0), opacity=opacity)
+
+    def _limb_colour(self, colour: np.ndarray, side: str) -> np.ndarray:
+        return colour * _FAR_SHADE if self._far(side) else colour
+
+    def _tube(self, c: _Canvas, a3, b3, ra: float, rb: float, colour, **kw) -> None:
+        """A capsule between world points ``a3`` and ``b3`` with radii in metres."""
+        a3, b3 = np.asarray(a3, float), np.asarray(b3, float)
+        c.capsule(self._px(a3), self._px(b3), self._r(ra, a3[2]), self._r(rb, b3[2]), colour, **kw)
+
+    def _leg(self, c: _Canvas, joints: np.ndarray, side: str) -> None:
+        hip, knee, ankle = (joints[J[f"{side}_{j}"]] for j in ("hip", "knee", "ankle"))
+        skin = self._limb_colour(_SKIN, side)
+        thigh, shank = knee - hip, ankle - knee
+        fwd_thigh = _perp_forward(thigh)
+        back_shank = -_perp_forward(shank)
+        shorts = self._limb_colour(_SHORTS, side)
+        self._tube(c, hip, knee, 0.072, 0.048, skin)
+        self._tube(
+            c, hip + 0.25 * thigh + 0.014 * fwd_thigh, knee - 0.25 * thigh, 0.06, 0.048, skin
+        )
+        self._tube(c, hip - 0.02 * _UP, hip + 0.36 * thigh, 0.084, 0.077, shorts)
+        self._tube(c, knee, ankle, 0.050, 0.032, skin)
+        self._tube(
+            c,
+            knee + 0.15 * shank + 0.016 * back_shank,
+            knee + 0.60 * shank + 0.010 * back_shank,
+            0.050,
+            0.036,
+            skin,
+        )
+        kneecap = knee + 0.03 * fwd_thigh + 0.01 * _UP
+        self._tube(c, kneecap, kneecap, 0.030, 0.030, skin)
+        self._shoe(c, joints, side)
+
+    def _shoe(self, c: _Canvas, joints: np.ndarray, side: str) -> None:
+        heel, toe = joints[J[f"{side}_heel"]], joints[J[f"{side}_toe"]]
+        d = toe[:2] - heel[:2]
+        length = float(np.hypot(*d))
+        u = d / length
+        w = np.array([-u[1], u[0]])
+        z = 0.5 * (heel[2] + toe[2])
+
+        def pts(ab: list[tuple[float, float]]) -> np.ndarray:
+            xy = heel[:2] + np.array([a * u + b * w for a, b in ab])
+            return self._px(np.column_stack([xy, np.full(len(xy), z)]))
+
+        n = length
+        upper = pts(
+            [
+                (-0.035, -0.030),
+                (-0.046, 0.000),
+                (-0.042, 0.035),
+                (-0.020, 0.058),
+                (0.050, 0.064),
+                (0.095, 0.052),
+                (0.70 * n, 0.026),
+                (n + 0.040, 0.004),
+                (n + 0.072, -0.022),
+                (n + 0.066, -0.044),
+                (0.70 * n, -0.047),
+                (0.0, -0.041),
+            ]
+        )
+        sole = pts(
+            [
+                (-0.035, -0.030),
+                (-0.044, -0.014),
+                (0.50 * n, -0.028),
+                (n + 0.072, -0.026),
+                (n + 0.066, -0.044),
+                (0.70 * n, -0.047),
+                (0.0, -0.041),
+            ]
+        )
+        top, bottom = pts([(0.3 * n, 0.06), (0.3 * n, -0.045)])
+        c.polygon(upper, self._limb_colour(_SHOE, side), gradient=(top, bottom, 1.05, 0.55))
+        c.polygon(sole, self._limb_colour(_SOLE, side), gradient=(top, bottom, 0.95, 0.7))
+
+    def _arm(self, c: _Canvas, kp: np.ndarray, side: str) -> None:
+        shoulder, elbow, wrist = (kp[KP[f"{side}_{j}"]] for j in ("shoulder", "elbow", "wrist"))
+        skin = self._limb_colour(_SKIN, side)
+        shirt = self._limb_colour(_SHIRT, side)
+        fore = wrist - elbow
+        self._tube(c, shoulder, elbow, 0.044, 0.036, skin)
+        self._tube(c, elbow, wrist, 0.037, 0.027, skin)
+        self._tube(c, wrist + 0.06 * fore, wrist + 0.22 * fore, 0.033, 0.033, skin)
+        self._tube(c, shoulder, shoulder + 0.45 * (elbow - shoulder), 0.056, 0.048, shirt)
+
+    def _trunk(self, c: _Canvas, joints: np.ndarray, kp: np.ndarray) -> None:
+        mid_hip = joints[J["mid_hip"]] * np.array([1.0, 1.0, 0.0])
+        lean = np.radians(TORSO_LEAN_DEG)
+        up = np.array([np.sin(lean), np.cos(lean), 0.0])
+        fwd = np.array([np.cos(lean), -np.sin(lean), 0.0])
+        neck = mid_hip + TORSO_M * up
+        head = neck + HEAD_M * up
+        self._tube(c, mid_hip - 0.03 * fwd, mid_hip + 0.14 * up, 0.100, 0.098, _SHORTS)
+        self._tube(
+            c,
+            mid_hip - 0.05 * fwd - 0.02 * up,
+            mid_hip - 0.04 * fwd + 0.06 * up,
+            0.078,
+            0.074,
+            _SHORTS,
+        )
+        self._tube(c, mid_hip + 0.10 * up, mid_hip + 0.30 * up + 0.01 * fwd, 0.100, 0.106, _SHIRT)
+        self._tube(c, mid_hip + 0.28 * up + 0.01 * fwd, neck - 0.05 * up, 0.115, 0.100, _SHIRT)
+        self._tube(c, neck - 0.04 * up, head - 0.06 * up + 0.02 * fwd, 0.058, 0.052, _SKIN)
+        self._tube(c, head - 0.02 * up, head + 0.025 * up, 0.098, 0.098, _SKIN)
+        self._tube(c, head - 0.05 * up, head - 0.075 * up + 0.055 * fwd, 0.042, 0.026, _SKIN)
+        self._tube(c, head + 0.085 * fwd, head + 0.104 * fwd - 0.022 * up, 0.013, 0.010, _SKIN)
+        back_up = self._px(head + 0.06 * fwd + 0.075 * up) - self._px(head - 0.09 * fwd - 0.05 * up)
+        n = np.array([-back_up[1], back_up[0]])
+        n /= np.hypot(*n)
+        if n @ (self._px(head + up) - self._px(head)) < 0:
+            n = -n
+        anchor = self._px(head - 0.06 * fwd - 0.03 * up)
+        self._tube(
+            c,
+            head - 0.02 * up - 0.005 * fwd,
+            head + 0.03 * up - 0.005 * fwd,
+            0.104,
+            0.104,
+            _HAIR,
+            keep=(anchor, n),
+        )
+        ear = kp[KP[f"{self._near}_ear"]]
+        eye = kp[KP[f"{self._near}_eye"]]
+        self._tube(c, ear - 0.012 * up, ear + 0.012 * up, 0.020, 0.020, _SKIN * 0.85)
+        self._tube(c, eye, eye, 0.008, 0.008, np.array((40, 30, 30), np.float32), shade=False)
+
+    # ---- the treadmill and the gym
+    def _belt_setup(self) -> None:
+        """Pixels of the belt's top surface and the world x each one sees."""
+        quad = self._px(
+            np.array(
+                [
+                    (_BELT_X[0], 0.0, -_BELT_HALF_WIDTH),
+                    (_BELT_X[1], 0.0, -_BELT_HALF_WIDTH),
+                    (_BELT_X[1], 0.0, _BELT_HALF_WIDTH),
+                    (_BELT_X[0], 0.0, _BELT_HALF_WIDTH),
+                ]
+            )
+        )
+        lo, hi = np.floor(quad.min(axis=0)).astype(int), np.ceil(quad.max(axis=0)).astype(int)
+        self._belt_box = (lo[0], lo[1], hi[0] + 1, hi[1] + 1)
+        mask = np.zeros((hi[1] - lo[1] + 1, hi[0] - lo[0] + 1), np.uint8)
+        cv2.fillPoly(mask, [np.round((quad - lo) * 16).astype(np.int32)], 255, cv2.LINE_AA, 4)
+        self._belt_cov = mask.astype(np.float32) / 255.0
+        ys, xs = np.mgrid[lo[1] : hi[1] + 1, lo[0] : hi[0] + 1].astype(np.float64)
+        w, h = self.cam.image_size
+        depth = self.cam.focal_px * self.cam.height_m / np.maximum(ys - h / 2, 1.0)
+        self._belt_x = self.cam.forward_m + self._sign * (xs - w / 2) * depth / self.cam.focal_px
+        near = (self.cam.distance_m - depth) / (2 * _BELT_HALF_WIDTH) + 0.5
+        self._belt_light = (0.8 + 0.35 * np.clip(near, 0.0, 1.0)).astype(np.float32)
+
+    def _belt_texture(self) -> np.ndarray:
+        """Brightness (levels) along the belt, 1 mm per sample over 4 m: grain and stripes."""
+        n = 4000
+        grain = cv2.GaussianBlur(self._rng.normal(0.0, 6.0, (1, n)), (0, 0), 3.0)[0]
+        s = np.arange(n) / 1000.0
+        phase = np.mod(s, _STRIPE_PERIOD_M) / _STRIPE_PERIOD_M
+        stripes = 22.0 * np.clip(1.0 - np.abs(phase - 0.5) * 14.0, 0.0, 1.0)
+        return (48.0 + grain + stripes).astype(np.float32)
+
+    def _belt(self, c: _Canvas, t: float) -> None:
+        # The belt moves backwards, so the pattern point under x is the one that was at x + v t.
+        s = np.mod(self._belt_x + self.trial.belt_speed_mps * t, 4.0) * 1000.0
+        level = self._texture[np.minimum(s.astype(np.int64), len(self._texture) - 1)]
+        col = (level * self._belt_light)[..., None] * np.array((1.0, 1.0, 1.04), np.float32)
+        x0, y0 = self._belt_box[0] - c.x0, self._belt_box[1] - c.y0
+        h, w = self._belt_cov.shape
+        ys, xs = (
+            slice(max(y0, 0), min(y0 + h, c.rgb.shape[0])),
+            slice(max(x0, 0), min(x0 + w, c.rgb.shape[1])),
+        )
+        src = (slice(ys.start - y0, ys.stop - y0), slice(xs.start - x0, xs.stop - x0))
+        c.blend((ys, xs), self._belt_cov[src], col[src])
+
+    def _box_face(
+        self,
+        c: _Canvas,
+        corners: list[tuple[float, float, float]],
+        colour: tuple[int, int, int],
+        g: tuple[float, float] = (1.0, 0.8),
+    ) -> None:
+        """A flat quadrilateral (world corners in order), shaded from its first edge to its last."""
+        pts = self._px(np.array(corners))
+        top = 0.5 * (pts[0] + pts[1])
+        bottom = 0.5 * (pts[2] + pts[3])
+        c.polygon(pts, np.asarray(colour, np.float32), gradient=(top, bottom, g[0], g[1]))
+
+    def _treadmill_back(self, c: _Canvas) -> None:
+        fw, bw = _FRAME_HALF_WIDTH, _BELT_HALF_WIDTH
+        x0, x1 = _BELT_X[0] - 0.05, _BELT_X[1] + 0.05
+        grey = (70, 70, 74)
+        for x in (x0 + 0.08, x1 - 0.1):
+            self._box_face(
+                c,
+                [
+                    (x - 0.04, _FLOOR_Y + 0.05, -fw + 0.05),
+                    (x + 0.04, _FLOOR_Y + 0.05, -fw + 0.05),
+                    (x + 0.04, _FLOOR_Y, -fw + 0.05),
+                    (x - 0.04, _FLOOR_Y, -fw + 0.05),
+                ],
+                (30, 30, 32),
+            )
+        self._box_face(
+            c,
+            [
+                (x0, _PLATFORM_Y, -fw),
+                (x1, _PLATFORM_Y, -fw),
+                (x1, _PLATFORM_Y, -bw),
+                (x0, _PLATFORM_Y, -bw),
+            ],
+            (150, 150, 156),
+            (0.8, 1.0),
+        )
+        self._box_face(
+            c,
+            [(x0, _PLATFORM_Y, -bw), (x1, _PLATFORM_Y, -bw), (x1, -0.01, -bw), (x0, -0.01, -bw)],
+            grey,
+        )
+        # Rear roller end and motor hood.
+        self._tube(
+            c,
+            (x0 - 0.01, -0.03, -bw),
+            (x0 - 0.01, -0.03, bw),
+            0.045,
+            0.045,
+            np.array(grey, np.float32),
+        )
+        hood = [(x1, 0.18, -fw), (x1 + 0.33, 0.12, -fw), (x1 + 0.33, 0.12, fw), (x1, 0.18, fw)]
+        self._box_face(c, hood, (95, 95, 100), (1.1, 0.9))
+        # Far upright, far rail and the console (ahead of the runner's reach).
+        metal = np.array((170, 168, 165), np.float32)
+        self._tube(
+            c, (x1 + 0.22, 0.12, -fw + 0.02), (x1 + 0.02, 1.20, -fw + 0.02), 0.032, 0.028, metal
+        )
+        self._rail(c, -fw)
+        console = [(0.86, 1.40, -fw), (1.22, 1.34, -fw), (1.22, 1.34, fw), (0.86, 1.40, fw)]
+        self._box_face(c, console, (60, 60, 64), (1.2, 0.9))
+
+    def _rail(self, c: _Canvas, z: float) -> None:
+        metal = np.array((175, 172, 168), np.float32)
+        grip = np.array((38, 38, 40), np.float32)
+        rx0, rx1 = _RAIL_X
+        self._tube(c, (rx1, _RAIL_Y + 0.18, z), (rx1 - 0.12, _RAIL_Y, z), _RAIL_R, _RAIL_R, metal)
+        self._tube(c, (rx1 - 0.12, _RAIL_Y, z), (rx0, _RAIL_Y, z), _RAIL_R, _RAIL_R, metal)
+        self._tube(
+            c,
+            (rx0 + 0.42, _RAIL_Y, z),
+            (rx0 + 0.01, _RAIL_Y, z),
+            _RAIL_R + 0.006,
+            _RAIL_R + 0.006,
+            grip,
+        )
+
+    def _treadmill_front(self, c: _Canvas) -> None:
+        fw, bw = _FRAME_HALF_WIDTH, _BELT_HALF_WIDTH
+        x0, x1 = _BELT_X[0] - 0.05, _BELT_X[1] + 0.05
+        self._box_face(
+            c,
+            [
+                (x0, _PLATFORM_Y, bw),
+                (x1, _PLATFORM_Y, bw),
+                (x1, _PLATFORM_Y, fw),
+                (x0, _PLATFORM_Y, fw),
+            ],
+            (150, 150, 156),
+            (1.0, 1.15),
+        )
+        self._box_face(
+            c,
+            [(x0, _PLATFORM_Y, fw), (x1, _PLATFORM_Y, fw), (x1, -0.16, fw), (x0, -0.16, fw)],
+            (62, 62, 66),
+            (1.15, 0.8),
+        )
+        self._box_face(
+            c,
+            [
+                (x0 + 0.1, -0.035, fw),
+                (x1 - 0.1, -0.035, fw),
+                (x1 - 0.1, -0.05, fw),
+                (x0 + 0.1, -0.05, fw),
+            ],
+            (40, 150, 230),
+            (1.0, 1.0),
+        )
+        hood = [
+            (x1, 0.18, fw),
+            (x1 + 0.33, 0.12, fw),
+            (x1 + 0.35, _FLOOR_Y, fw),
+            (x1, _FLOOR_Y, fw),
+        ]
+        self._box_face(c, hood, (84, 84, 90), (1.15, 0.75))
+        metal = np.array((180, 178, 175), np.float32)
+        self._tube(
+            c, (x1 + 0.22, 0.12, fw - 0.02), (x1 + 0.02, 1.20, fw - 0.02), 0.032, 0.028, metal
+        )
+        console = [(0.86, 1.40, fw), (1.22, 1.34, fw), (1.22, 1.22, fw), (0.90, 1.22, fw)]
+        self._box_face(c, console, (52, 52, 56), (1.2, 0.9))
+        self._rail(c, fw)
+
+    def _gym(self, img: np.ndarray) -> None:
+        """The room behind the treadmill: wall, windows, equipment, rubber floor."""
+        h, w = img.shape[:2]
+        cam = self.cam
+        wall_depth = cam.distance_m - self._sign * _WALL_Z
+        scale = cam.focal_px / wall_depth
+
+        def wall(x: float, y: float) -> tuple[int, int]:
+            u, v = self._px((x, y, _WALL_Z))
+            return round(float(u)), round(float(v))
+
+        floor_v = wall(0.0, _FLOOR_Y)[1]
+        rows = np.arange(h, dtype=np.float32)[:, None]
+        img[:] = np.array((186, 196, 204), np.float32) * (1.05 - 0.25 * rows / h)[..., None]
+        cv2.rectangle(img, wall(-10, 0.9), (w, floor_v), (140, 146, 150), -1)
+        cv2.rectangle(img, wall(-10, 0.92), wall(10, 0.9), (120, 124, 128), -1)
+        for x in (-4.4, -2.6, 2.8):
+            p0, p1 = wall(x, 2.75), wall(x + 1.4, 1.35)
+            cv2.rectangle(img, p0, p1, (235, 228, 214), -1)
+            sky = img[p0[1] : p1[1], p0[0] : p1[0]]
+            sky *= np.linspace(0.92, 1.04, sky.shape[0], dtype=np.float32)[:, None, None]
+            cv2.rectangle(img, p0, p1, (210, 210, 210), max(2, round(0.06 * scale)))
+            mid = wall(x + 0.7, 2.05)
+            cv2.line(img, (mid[0], p0[1]), (mid[0], p1[1]), (210, 210, 210), 3)
+            cv2.line(img, (p0[0], mid[1]), (p1[0], mid[1]), (210, 210, 210), 3)
+        # A banner and a wall clock.
+        b0, b1 = wall(-0.9, 2.75), wall(1.3, 2.25)
+        cv2.rectangle(img, b0, b1, (60, 45, 35), -1)
+        text = np.zeros((h, w), np.uint8)
+        cv2.putText(
+            text,
+            "RUN CLUB",
+            (b0[0] + 30, b1[1] - 18),
+            cv2.FONT_HERSHEY_DUPLEX,
+            1.4,
+            255,
+            2,
+            cv2.LINE_AA,
+        )
+        ink = (text.astype(np.float32) / 255.0)[..., None]
+        img += ink * (np.array((230, 230, 235), np.float32) - img)
+        centre = wall(2.1, 2.45)
+        cv2.circle(img, centre, round(0.16 * scale), (245, 245, 245), -1, cv2.LINE_AA)
+        cv2.circle(img, centre, round(0.16 * scale), (50, 50, 50), 3, cv2.LINE_AA)
+        cv2.line(img, centre, (centre[0], centre[1] - round(0.11 * scale)), (30, 30, 30), 2)
+        cv2.line(img, centre, (centre[0] + round(0.08 * scale), centre[1]), (30, 30, 30), 3)
+        # Floor: rubber tiles in perspective.
+        img[floor_v:] = np.array((70, 68, 66), np.float32)
+        for z in np.arange(_WALL_Z, 3.0, 1.0):
+            depth = cam.distance_m - self._sign * z
+            v = h / 2 + cam.focal_px * (cam.height_m - _FLOOR_Y) / depth
+            if floor_v < v < h:
+                cv2.line(img, (0, round(v)), (w, round(v)), (58, 56, 55), 2, cv2.LINE_AA)
+        for x in np.arange(-8.0, 9.0, 1.0):
+            a, b = self._px(np.array([(x, _FLOOR_Y, _WALL_Z), (x, _FLOOR_Y, 2.5)]))
+            cv2.line(
+                img,
+                tuple(np.round(a).astype(int)),
+                tuple(np.round(b).astype(int)),
+                (58, 56, 55),
+                2,
+                cv2.LINE_AA,
+            )
+        cv2.rectangle(img, wall(-10, _FLOOR_Y + 0.1), wall(10, _FLOOR_Y), (45, 45, 48), -1)
+        # Dumbbell rack on the right; kettlebells, a bench and a medicine ball on the left.
+        r0, r1 = wall(2.2, 0.75), wall(4.2, _FLOOR_Y)
+        cv2.rectangle(img, r0, r1, (50, 50, 54), 12)
+        for tier, y in enumerate((0.62, 0.25)):
+            for i in range(8):
+                cx, cy = wall(2.35 + i * 0.25, y)
+                rad = round((0.07 + 0.005 * i + 0.02 * tier) * scale)
+                cv2.circle(img, (cx, cy), rad, (35, 35, 38), -1, cv2.LINE_AA)
+                cv2.circle(img, (cx - rad // 3, cy - rad // 3), max(rad // 3, 1), (80, 80, 85), -1)
+        for i in range(4):
+            cx, cy = wall(-3.8 + 0.35 * i, _FLOOR_Y + 0.12)
+            rad = round(0.11 * scale)
+            cv2.circle(img, (cx, cy), rad, (40, 40, 42), -1, cv2.LINE_AA)
+            cv2.ellipse(img, (cx, cy - rad), (rad // 2, rad // 2), 0, 180, 360, (40, 40, 42), 4)
+        p = [wall(-2.4, 0.15), wall(-0.9, 0.15), wall(-0.9, _FLOOR_Y + 0.05)]
+        cv2.line(img, p[0], p[1], (60, 60, 62), 10, cv2.LINE_AA)
+        cv2.circle(img, wall(-2.2, 0.30), round(0.25 * scale), (50, 50, 52), -1, cv2.LINE_AA)
+        cv2.rectangle(img, wall(-1.9, 0.32), wall(-1.6, 0.2), (60, 60, 62), -1)
+        cv2.line(img, p[1], p[2], (60, 60, 62), 8, cv2.LINE_AA)
+        # A plant in the corner.
+        pot0, pot1 = wall(-5.0, 0.25), wall(-4.6, _FLOOR_Y)
+        cv2.rectangle(img, pot0, pot1, (90, 110, 150), -1)
+        for i in range(9):
+            ang = np.radians(-70 + i * 17)
+            tip = wall(-4.8 + 0.5 * np.sin(ang), 0.25 + 0.7 * np.cos(ang))
+            cv2.line(
+                img,
+                (pot0[0] + (pot1[0] - pot0[0]) // 2, pot0[1]),
+                tip,
+                (60, 120, 50),
+                9,
+                cv2.LINE_AA,
+            )
+
+    @staticmethod
+    def _vignette(w: int, h: int) -> np.ndarray:
+        """(h, w) float32 gain: the lens darkens the corners by 18%."""
+        ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+        r2 = ((xs - w / 2) / (w / 2)) ** 2 + ((ys - h / 2) / (h / 2)) ** 2
+        return (1.0 - 0.18 * r2 / 2.0).astype(np.float32)
+
+
+def _perp_forward(d: np.ndarray) -> np.ndarray:
+    """Unit vector perpendicular to ``d`` (3,) in the sagittal plane, on its forward side."""
+    n = np.array([-d[1], d[0], 0.0]) if d[1] < 0 else np.array([d[1], -d[0], 0.0])
+    return n / max(float(np.hypot(n[0], n[1])), 1e-9)
+
+
+@njit(cache=True)
+def _capsule_kernel(rgb, alpha, window, geometry, colour, shade, keep, has_keep, soft, opacity):
+    """Blend one tapered, shaded capsule into ``rgb`` (H, W, 3) float32 in place.
+
+    window: (y0, y1, x0, x1) pixel rows and columns to visit. geometry: (ax, ay, bx, by, ra, rb)
+    in the canvas' pixels. keep: (px, py, nx, ny), the half-plane kept when ``has_keep``.
+    ``alpha`` (H, W) float32 is updated too unless it is empty. See ``_Canvas.capsule``.
+    """
+    y0, y1, x0, x1 = window
+    ax, ay, bx, by, ra, rb = geometry
+    px, py, nx, ny = keep
+    lx, ly, lz = _LIGHT[0], _LIGHT[1], _LIGHT[2]
+    abx, aby = bx - ax, by - ay
+    l2 = max(abx * abx + aby * aby, 1e-6)
+    layer = alpha.shape[0] > 0
+    for y in range(y0, y1):
+        for x in range(x0, x1):
+            s = min(max(((x - ax) * abx + (y - ay) * aby) / l2, 0.0), 1.0)
+            dx = x - (ax + s * abx)
+            dy = y - (ay + s * aby)
+            rad = ra + (rb - ra) * s
+            dist = np.sqrt(dx * dx + dy * dy)
+            cov = min(max((rad - dist) / soft + 0.5, 0.0), 1.0)
+            if has_keep:
+                cov *= min(max((x - px) * nx + (y - py) * ny + 0.5, 0.0), 1.0)
+            cov *= opacity
+            if cov <= 0.0:
+                continue
+            gain = 1.0
+            if shade:
+                ux, uy = dx / rad, dy / rad
+                uz = np.sqrt(max(1.0 - ux * ux - uy * uy, 0.0))
+                gain = _AMBIENT + _DIFFUSE * min(max(ux * lx + uy * ly + uz * lz, 0.0), 1.0)
+            for ch in range(3):
+                rgb[y, x, ch] += cov * (colour[ch] * gain - rgb[y, x, ch])
+            if layer:
+                alpha[y, x] += cov * (1.0 - alpha[y, x])

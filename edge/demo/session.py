@@ -1,0 +1,160 @@
+"""``hipdrive demo``: the whole station on the rendered clip, and its accuracy against truth.
+
+The clip loops, paced like a camera. The station sees it through a calibration made from the
+camera that rendered it, so metrics are in metres, and every step is held against the force
+plate's contacts of the Fukuchi 2017 run the clip was rendered from (CC-BY 4.0).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+
+from calibrate.model import Calibration, Plane
+from edge.capture import Frame, FrameSource, open_source
+from edge.capture.file import VideoFileSource
+from edge.demo.render import DemoClip
+from edge.gait import Step, Summary
+
+#: a step counts as found when its contact is this close to a force-plate contact
+MATCH_S = 0.06
+
+
+def demo_calibration(clip: DemoClip) -> Calibration:
+    """The calibration of the camera the clip was rendered with: exact, metres."""
+    camera = clip.camera
+    w, h = camera.image_size
+    belt_y = float(camera.project(np.array([[0.0, 0.0, 0.0]]))[0, 1])
+    plane = Plane(
+        homography=camera.homography,
+        belt_line=np.array([[0.0, belt_y], [w - 1.0, belt_y]]),
+        facing=camera.facing,  # type: ignore[arg-type]
+        roi=(0, 0, w, h),
+        meters_per_pixel_at_belt=camera.meters_per_pixel,
+    )
+    return Calibration("demo", (w, h), datetime.now(timezone.utc), plane=plane)
+
+
+@dataclass
+class Accuracy:
+    """The station's steps held against the clip's truth, in clip time."""
+
+    clip: DemoClip
+    t0: float
+    steps: list[Step] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, step: Step, summary: Summary) -> None:
+        with self._lock:
+            self.steps.append(step)
+
+    def clip_time(self, t: float) -> float:
+        """Station seconds -> seconds into the clip (it loops)."""
+        return (t - self.t0) % (self.clip.frames / self.clip.fps)
+
+    def report(self, seen_s: float) -> dict[str, float]:
+        """Figures over the contacts the station has had time to see in ``seen_s`` seconds."""
+        duration = self.clip.frames / self.clip.fps
+        loops = max(1, math.ceil(seen_s / duration))
+        truth_ic = np.concatenate([self.clip.ic + k * duration for k in range(loops)])
+        truth = [s for _ in range(loops) for s in self.clip.steps]
+        # Contacts whose step could have been reported: the foot has landed again since.
+        expected = int(np.sum(truth_ic < seen_s - 1.0))
+        pairs = []
+        used: set[int] = set()
+        with self._lock:
+            steps = list(self.steps)
+        for step in steps:
+            t = step.ic_t - self.t0
+            j = int(np.argmin(np.abs(truth_ic - t)))
+            if abs(truth_ic[j] - t) <= MATCH_S and j not in used:
+                used.add(j)
+                pairs.append((step, truth[j], truth_ic[j] - truth[j]["ic_t"]))
+        out = {
+            "contacts_expected": float(expected),
+            "steps_reported": float(len(steps)),
+            "steps_found_pct": 100.0 * min(len(pairs), expected) / expected if expected else 0.0,
+        }
+        if pairs:
+            out |= {
+                "ic_mae_ms": _mae(
+                    [1000 * (s.ic_t - self.t0 - off - tr["ic_t"]) for s, tr, off in pairs]
+                ),
+                "to_mae_ms": _mae(
+                    [1000 * (s.to_t - self.t0 - off - tr["to_t"]) for s, tr, off in pairs]
+                ),
+                "overstride_mae_cm": _mae(
+                    [
+                        s.overstride_cm - tr["overstride_cm"]
+                        for s, tr, _ in pairs
+                        if s.overstride_cm is not None
+                    ]
+                ),
+                "hip_extension_mae_deg": _mae(
+                    [
+                        s.hip_extension_deg - tr["hip_extension_deg"]
+                        for s, tr, _ in pairs
+                        if s.hip_extension_deg is not None
+                    ]
+                ),
+                "side_correct_pct": 100.0
+                * float(np.mean([s.foot == tr["foot"] for s, tr, _ in pairs])),
+            }
+        return out
+
+
+def _mae(errors: list[float]) -> float:
+    return float(np.mean(np.abs(errors))) if errors else math.nan
+
+
+class ClipSource(FrameSource):
+    """The clip looping, paced like a camera, ending after ``seconds`` of video (None: never).
+
+    ``t0`` is the station time of the clip's first frame; ``seen_s`` how much video was read.
+    """
+
+    def __init__(self, clip: DemoClip, seconds: float | None = None) -> None:
+        source = open_source(f"demo:{clip.video}")
+        assert isinstance(source, VideoFileSource)
+        self._source = source
+        self.info = source.info
+        self.t0 = source.t0_ns / 1e9
+        self._limit = None if seconds is None else round(seconds * clip.fps)
+        self._read = 0
+
+    @property
+    def seen_s(self) -> float:
+        return self._read / self.info.fps
+
+    def read(self) -> Frame | None:
+        if self._limit is not None and self._read >= self._limit:
+            return None
+        frame = self._source.read()
+        self._read += frame is not None
+        return frame
+
+    def close(self) -> None:
+        self._source.close()
+
+
+def accuracy_lines(figures: dict[str, float]) -> list[str]:
+    """The end-to-end accuracy for a person to read."""
+    names = {
+        "contacts_expected": ("force-plate contacts in the time run", "", "{:.0f}"),
+        "steps_reported": ("steps reported", "", "{:.0f}"),
+        "steps_found_pct": ("steps found", "%", "{:.1f}"),
+        "side_correct_pct": ("foot named right", "%", "{:.1f}"),
+        "ic_mae_ms": ("initial contact, mean error", " ms", "{:.1f}"),
+        "to_mae_ms": ("toe-off, mean error", " ms", "{:.1f}"),
+        "overstride_mae_cm": ("overstride, mean error", " cm", "{:.2f}"),
+        "hip_extension_mae_deg": ("hip extension, mean error", " deg", "{:.2f}"),
+    }
+    lines = ["accuracy against the force plate (Fukuchi 2017, CC-BY 4.0):"]
+    for key, (label, unit, fmt) in names.items():
+        if key in figures and math.isfinite(figures[key]):
+            lines.append(f"  {label:38s} {fmt.format(figures[key])}{unit}")
+    return lines

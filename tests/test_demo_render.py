@@ -1,0 +1,213 @@
+"""The rendered demo clip: video, truth beside it, caching, and the real pose model on it.
+
+Motion: Fukuchi RK, Fukuchi CA, Duarte M, PeerJ 5:e3298 (2017), doi 10.7717/peerj.3298, CC-BY 4.0.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+import edge.demo.render as render
+from edge.cli import main
+from edge.demo.mocap import DATA_DIR, load_trial
+from edge.demo.render import DemoClip, ensure_demo, load_demo, render_demo
+from edge.demo.scene import world_keypoints
+from edge.skeleton import KP
+
+SECONDS, FPS = 2.0, 60.0
+SAMPLE_EVERY = 6
+"""Frames given to the pose model: every 6th of the 120, i.e. 20 across a bit over 2 strides."""
+MAX_MEAN_ERROR_PCT = {"hip": 3.0, "knee": 5.0, "ankle": 8.0}
+"""Bounds on the mean keypoint error, % of body height (543 px). Measured on the full clip:
+hips ~1.2%, knees ~2.5%, ankles ~5% (the swinging leg's ankle is the hardest)."""
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> DemoClip:
+    return render_demo(tmp_path_factory.mktemp("demo"), SECONDS, FPS, progress=False)
+
+
+def read_frames(video: Path) -> list[np.ndarray]:
+    cap = cv2.VideoCapture(str(video))
+    frames = []
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        frames.append(frame)
+    cap.release()
+    return frames
+
+
+@dataclass(frozen=True, slots=True)
+class PoseScore:
+    """A pose model on a demo clip against its truth.
+
+    frames: frames scored; found: frames where it found a person (the highest score is taken);
+    swapped: found frames whose left/right leg labels fit the truth better exchanged.
+    errors: per leg keypoint name, (found,) float64 pixel errors with each frame's better leg
+    labelling (the gait engine fixes leg identity); as_labelled: the same, labels as given.
+    """
+
+    frames: int
+    found: int
+    swapped: int
+    errors: dict[str, np.ndarray]
+    as_labelled: dict[str, np.ndarray]
+
+
+def score_pose(clip: DemoClip, estimator, every: int = 1) -> PoseScore:
+    """Run ``estimator`` (a PoseEstimator) on every ``every``-th frame of ``clip``."""
+    joints, sides = ("hip", "knee", "ankle"), ("left", "right")
+    names = [f"{side}_{joint}" for joint in joints for side in sides]
+    mirror = [f"{other}_{joint}" for joint in joints for other in reversed(sides)]
+    best: dict[str, list[float]] = {name: [] for name in names}
+    labelled: dict[str, list[float]] = {name: [] for name in names}
+    frames = found = swapped = 0
+    cap = cv2.VideoCapture(str(clip.video))
+    for k in range(clip.frames):
+        ok, image = cap.read()
+        if not ok or k % every:
+            continue
+        frames += 1
+        detections = estimator.infer(image)
+        if len(detections) == 0:
+            continue
+        found += 1
+        kp = detections.keypoints[int(np.argmax(detections.scores))]
+        true = clip.keypoints[k]
+        direct = [float(np.hypot(*(kp[KP[n], :2] - true[KP[n]]))) for n in names]
+        exchanged = [
+            float(np.hypot(*(kp[KP[n], :2] - true[KP[m]])))
+            for n, m in zip(names, mirror, strict=True)
+        ]
+        swap = sum(exchanged) < sum(direct)
+        swapped += int(swap)
+        for name, d, e in zip(names, direct, exchanged, strict=True):
+            labelled[name].append(d)
+            best[name].append(e if swap else d)
+    cap.release()
+    return PoseScore(
+        frames,
+        found,
+        swapped,
+        {name: np.array(v) for name, v in best.items()},
+        {name: np.array(v) for name, v in labelled.items()},
+    )
+
+
+def test_vendored_trial_is_the_shared_one(mocap_trial, fukuchi_dir: Path) -> None:
+    assert {p.name for p in DATA_DIR.iterdir()} >= {
+        "RBDS001runT25markers.txt.gz",
+        "RBDS001runT25forces.txt.gz",
+        "RBDS001static.txt.gz",
+        "README.md",
+    }
+    assert "CC-BY 4.0" in (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    vendored = load_trial()
+    np.testing.assert_array_equal(vendored.joints, mocap_trial.joints)
+    np.testing.assert_array_equal(vendored.ic, mocap_trial.ic)
+    assert vendored.foot == mocap_trial.foot
+
+
+def test_video_reads_back_with_its_size_rate_and_frame_count(clip: DemoClip) -> None:
+    cap = cv2.VideoCapture(str(clip.video))
+    assert cap.get(cv2.CAP_PROP_FPS) == pytest.approx(FPS)
+    cap.release()
+    frames = read_frames(clip.video)
+    assert len(frames) == clip.frames == round(SECONDS * FPS)
+    assert {f.shape for f in frames} == {(720, 1280, 3)}
+    assert clip.camera.image_size == (1280, 720)
+    # Neither blank nor frozen: the runner moves between frames.
+    assert frames[0].std() > 20
+    assert np.abs(frames[30].astype(int) - frames[0].astype(int)).mean() > 1.0
+
+
+def test_truth_matches_the_trial_and_the_camera(clip: DemoClip) -> None:
+    np.testing.assert_allclose(clip.t, np.arange(clip.frames) / FPS)
+    assert clip.keypoints.shape == (clip.frames, 17, 2)
+    expected = clip.camera.project(world_keypoints(load_trial(), clip.t))
+    np.testing.assert_allclose(clip.keypoints, expected, atol=0.01)
+    w, h = clip.camera.image_size
+    assert np.all((clip.keypoints >= 0) & (clip.keypoints < (w, h)))
+    assert clip.camera.meters_per_pixel == pytest.approx(3.0 / 900.0)
+    assert clip.body_height_px == pytest.approx(543.0)
+    assert clip.belt_speed_mps == 2.5 and clip.camera.facing == "right"
+    # The handrail passes in front of the hips over part of the stride, and of nothing else.
+    assert clip.hidden.shape == (clip.frames, 17)
+    hips = clip.hidden[:, [KP["left_hip"], KP["right_hip"]]]
+    assert 0.1 < hips.mean() < 0.9
+    assert not np.delete(clip.hidden, [KP["left_hip"], KP["right_hip"]], axis=1).any()
+
+
+def test_truth_events_lie_inside_the_clip(clip: DemoClip) -> None:
+    assert len(clip.ic) == len(clip.to) == len(clip.foot) >= 4
+    assert np.all((clip.ic >= 0) & (clip.to <= clip.t[-1]) & (clip.ic < clip.to))
+    assert all(a != b for a, b in zip(clip.foot, clip.foot[1:], strict=False))
+    assert [s["ic_t"] for s in clip.steps] == clip.ic.tolist()
+    assert [s["foot"] for s in clip.steps] == list(clip.foot)
+    assert all(200 < s["contact_ms"] < 320 for s in clip.steps)
+
+
+def test_truth_file_carries_the_attribution(clip: DemoClip) -> None:
+    truth = json.loads(clip.truth_file.read_text(encoding="utf-8"))
+    assert "CC-BY 4.0" in truth["attribution"]
+    assert "10.7717/peerj.3298" in truth["attribution"]
+    assert truth["camera"]["meters_per_pixel"] == pytest.approx(clip.camera.meters_per_pixel)
+
+
+@pytest.mark.slow
+def test_the_pose_model_finds_the_runner_on_the_joints(clip: DemoClip, ultralytics_pose) -> None:
+    score = score_pose(clip, ultralytics_pose, every=SAMPLE_EVERY)
+    assert score.frames == 20
+    assert score.found >= 0.95 * score.frames
+    for joint, bound in MAX_MEAN_ERROR_PCT.items():
+        pooled = np.concatenate([score.errors[f"{side}_{joint}"] for side in ("left", "right")])
+        mean_pct = 100 * pooled.mean() / clip.body_height_px
+        assert mean_pct < bound, f"{joint}: mean error {mean_pct:.1f}% of body height"
+
+
+def test_ensure_demo_renders_once_and_again_when_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+    real = render.render_demo
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(render, "render_demo", counting)
+    first = ensure_demo(tmp_path, seconds=0.25)
+    assert first.video == tmp_path / "demo" / "demo.mp4" and len(calls) == 1
+    again = ensure_demo(tmp_path, seconds=0.25)
+    assert len(calls) == 1 and again.renderer == first.renderer
+    truth = json.loads(first.truth_file.read_text(encoding="utf-8"))
+    truth["renderer"] = "an older renderer"
+    first.truth_file.write_text(json.dumps(truth), encoding="utf-8")
+    ensure_demo(tmp_path, seconds=0.25)
+    assert len(calls) == 2
+    ensure_demo(tmp_path, seconds=0.5)
+    assert len(calls) == 3
+    assert load_demo(tmp_path / "demo").frames == 30
+
+
+def test_a_clip_longer_than_the_recording_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="length of the recording"):
+        render_demo(tmp_path / "demo", seconds=40.0, progress=False)
+    assert not (tmp_path / "demo").exists()
+
+
+def test_demo_render_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "clip"
+    assert main(["demo", "--render", "--out", str(out), "--seconds", "0.1"]) == 0
+    assert "6 frames, 1280x720 at 60 fps" in capsys.readouterr().out
+    assert load_demo(out).frames == 6
+    assert main(["demo", "--render", "--out", str(out), "--seconds", "45"]) == 2
+    assert "length of the recording" in capsys.readouterr().err
