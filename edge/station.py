@@ -98,6 +98,24 @@ class Rates:
         return fps_in, fps_out, float(p50), float(p99)
 
 
+class StageClock:
+    """Mean milliseconds per frame of each stage, smoothed over the last ~100 frames."""
+
+    def __init__(self) -> None:
+        self._ms: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def add(self, stage: str, seconds: float) -> None:
+        ms = seconds * 1000.0
+        with self._lock:
+            old = self._ms.get(stage)
+            self._ms[stage] = ms if old is None else old + 0.01 * (ms - old)
+
+    def snapshot(self) -> dict[str, float]:
+        with self._lock:
+            return dict(self._ms)
+
+
 class GaitFeed:
     """The gait engine behind the station's plane mapping.
 
@@ -178,6 +196,7 @@ class Station:
         self.report = report
         self.station_id = config.station.id
         self.rates = Rates()
+        self.stages = StageClock()
         self.selector = RunnerSelector(
             roi=calibration.plane.roi if calibration and calibration.plane else config.pose.roi
         )
@@ -292,15 +311,19 @@ class Station:
             self.source.close()
 
     def _loop(self, stop: threading.Event) -> None:
+        clock = time.perf_counter
         while not stop.is_set():
+            started = clock()
             frame = self.source.read()
             if frame is None:
                 log.info("%s has ended", self.source.info.name)
                 return
             self._camera_state = "running"
             self.rates.frame_in(time.monotonic())
+            read = clock()
             detections = self.estimator.infer(frame.image)
             runner = self.selector.select(detections)
+            posed = clock()
             t = frame.t_ns / 1e9
             self._track_presence(t, runner is not None)
             keypoints = runner.keypoints if runner is not None else NO_RUNNER
@@ -308,11 +331,19 @@ class Station:
                 self._restart_gait()
             if self.store is not None and self.config.station.record_keypoints:
                 self.store.record_keypoints(t, frame.index, None if runner is None else keypoints)
-            for step in self._feed.push(t, self._feed.prepare(keypoints)):
+            steps = self._feed.push(t, self._feed.prepare(keypoints))
+            gaited = clock()
+            for step in steps:
                 self._publish_step(step)
             self._publish_frame(t, frame.index, keypoints if runner is not None else None)
-            now = time.monotonic()
-            self.rates.frame_out(now, (time.monotonic_ns() - frame.t_ns) / 1e6)
+            self.rates.frame_out(time.monotonic(), (time.monotonic_ns() - frame.t_ns) / 1e6)
+            for stage, seconds in (
+                ("read", read - started),
+                ("pose", posed - read),
+                ("gait", gaited - posed),
+                ("publish", clock() - gaited),
+            ):
+                self.stages.add(stage, seconds)
 
     def _restart_gait(self) -> None:
         with self._lock:
@@ -443,6 +474,7 @@ class Station:
                 recording=store.recording_ok and store.session_id is not None,
                 recording_error=store.problem,
                 belt_speed_mps=self._belt,
+                stages_ms=self.stages.snapshot(),
             )
         )
 

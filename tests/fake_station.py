@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -114,7 +114,8 @@ def summary_of(steps: list[StepMsg], t: float) -> SummaryMsg:
         if left and right:
             lm, rm = float(np.median(left)), float(np.median(right))
             asym = 100.0 * (lm - rm) / ((abs(lm) + abs(rm)) / 2)
-        metrics[name] = MetricStats(median=float(median), iqr=float(q3 - q1), asymmetry_pct=asym)  # type: ignore[index]
+        stats = MetricStats(median=float(median), iqr=float(q3 - q1), asymmetry_pct=asym)
+        metrics[cast(MetricName, name)] = stats
     cue: tuple[str | None, str | None, str | None] = (None, None, None)
     if len(steps) >= 4:
         overstride = metrics["overstride_cm"].median or 0.0

@@ -140,3 +140,17 @@ def test_a_stalled_console_does_not_hold_the_station_back(config, running) -> No
         assert station.publisher is not None and station.publisher.sent > len(running) // 4
     finally:
         stalled.close()
+
+
+def test_status_carries_the_time_of_each_stage(config, running) -> None:
+    source = FakeSource(240, fps=60.0, paced=True)
+    station = Station(config, source, FakePose(running))
+    with Subscriber(config.bus.publish, topics=(StatusMsg,)) as sub:
+        _, thread = start(station)
+        statuses = [m for m in collect(sub, time.monotonic() + 2.5) if isinstance(m, StatusMsg)]
+        thread.join(timeout=30)
+    assert statuses
+    last = statuses[-1]
+    assert set(last.stages_ms) == {"read", "pose", "gait", "publish"}
+    assert all(ms >= 0 for ms in last.stages_ms.values())
+    assert last.fps_in > 30 and last.fps_out > 30

@@ -207,7 +207,11 @@ def test_keypoint_rows_export_as_a_keypoint_track(
     store.record_keypoints(3 / 60, 3, None)
     store.close()
     out = tmp_path / "track.csv"
-    assert main(["sessions", "export", str(session), "--format", "track", "--out", str(out)]) == 2
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    empty = write_config(elsewhere, elsewhere / "data" / "sessions.sqlite")
+    no_file = ["sessions", "export", str(session), "--format", "track", "--config", str(empty)]
+    assert main([*no_file, "--out", str(out)]) == 2
     config = write_config(tmp_path, db)
     args = ["sessions", "export", str(session), "--format", "track", "--config", str(config)]
     assert main([*args, "--out", str(out)]) == 0

@@ -190,7 +190,9 @@ class StatusMsg:
 
     ``camera_state``: ``starting`` (opening), ``running`` (frames arrive), ``lost`` (no frames from
     a live camera), ``ended`` (a file source is finished). ``recording`` is true while a session is
-    being written; ``recording_error`` says why it is not (None when all is well).
+    being written; ``recording_error`` says why it is not (None when all is well). ``stages_ms``:
+    recent mean time per frame of each stage of the processing loop (``read``, ``pose``,
+    ``gait``, ``publish``).
     """
 
     TOPIC: ClassVar[bytes] = TOPIC_STATUS
@@ -215,6 +217,7 @@ class StatusMsg:
     recording: bool
     recording_error: str | None
     belt_speed_mps: float | None
+    stages_ms: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 Msg: TypeAlias = FrameMsg | StepMsg | SummaryMsg | StatusMsg
