@@ -26,9 +26,20 @@ def test_sigterm_mid_run_keeps_every_published_step(tmp_path: Path, model_path: 
         f'[bus]\npublish = "ipc://{tmp_path}/pub"\ncontrol = "ipc://{tmp_path}/ctl"\n'
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "edge.cli", "run", "--config", str(config),
-         "--source", f"file:{clip.video}", "--headless"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "edge.cli",
+            "run",
+            "--config",
+            str(config),
+            "--source",
+            f"file:{clip.video}",
+            "--headless",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "HOME": str(tmp_path)},
     )
     printed = []
@@ -47,7 +58,10 @@ def test_sigterm_mid_run_keeps_every_published_step(tmp_path: Path, model_path: 
     printed += [line for line in rest.splitlines() if "contact" in line]
     assert "has ended" not in err, "the run was stopped by the signal, not by the clip's end"
     sessions = list_sessions(tmp_path / "data" / "sessions.sqlite")
-    recorded = [s for session in sessions for s in read_steps(
-        tmp_path / "data" / "sessions.sqlite", session.id)]
+    recorded = [
+        s
+        for session in sessions
+        for s in read_steps(tmp_path / "data" / "sessions.sqlite", session.id)
+    ]
     assert len(recorded) == len(printed)
     assert all(session.ended for session in sessions), "the session was closed cleanly"
