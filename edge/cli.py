@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import logging
 import sys
@@ -265,6 +266,15 @@ def _run_station(
         return
     from edge.dashboard import DashboardApp, TargetBands
 
+    # The console owns the terminal: the station's log goes to a file meanwhile.
+    log_file = config.station.data_dir / "hipdrive.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    terminal = root.handlers[:]
+    root.handlers[:] = [handler]
+
     app = DashboardApp(
         config.bus.publish,
         config.bus.control,
@@ -279,14 +289,21 @@ def _run_station(
         except BaseException as exc:
             failure.append(exc)
         finally:
-            app.call_from_thread(app.exit)
+            # When the console was closed first there is no app left to close.
+            with contextlib.suppress(RuntimeError):
+                app.call_from_thread(app.exit)
 
     signal.signal(signal.SIGTERM, lambda *_: app.exit())
     worker = threading.Thread(target=serve, name="station")
     worker.start()
-    app.run()
-    stop.set()
-    worker.join()
+    try:
+        app.run()
+    finally:
+        stop.set()
+        worker.join()
+        root.handlers[:] = terminal
+        handler.close()
+    print(f"station log: {log_file}")
     if failure:
         raise failure[0]
 

@@ -1,0 +1,454 @@
+"""The treadmill console: a Textual app that subscribes to the station and sends it commands.
+
+Two worker threads keep the network off the UI thread. The receiver owns the SUB socket: it
+waits at most ``POLL_SECONDS`` for a message, posts steps, summaries and status at once and
+frames in batches at most ``1 / FRAME_INTERVAL`` times a second (the figure redraws no faster,
+whatever the station's frame rate), and opens a fresh subscription after ``RESUBSCRIBE_AFTER``
+seconds of silence (libzmq reconnects a dropped TCP connection by itself, but not one that went
+half-open when a network vanished). The control thread owns the REQ socket and sends the
+commands the keys queue, in order, one at a time; every failure comes back as a notification.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import get_current_worker
+
+from edge.bus.control import DEFAULT_CONTROL, ControlClient, ControlError
+from edge.bus.publisher import DEFAULT_PUBLISH, Subscriber
+from edge.bus.schema import FrameMsg, SchemaError, StatusMsg, StepMsg, SummaryMsg
+from edge.bus.security import check_endpoint, client_keys_for, is_loopback
+from edge.dashboard.bands import TargetBands
+from edge.dashboard.readings import HISTORY_STEPS, Readings
+from edge.dashboard.screens import HelpScreen, RunnerNameScreen
+from edge.dashboard.widgets import (
+    BalanceBars,
+    CueBanner,
+    HistoryPlot,
+    Link,
+    LinkState,
+    RunnerFigure,
+    StatusLine,
+    Tile,
+    balance_metrics,
+    tile_metrics,
+)
+from edge.errors import UsageError
+
+STALE_AFTER = 2.0
+"""Seconds without any message before the console says the data is stale."""
+RESUBSCRIBE_AFTER = 5.0
+FRAME_INTERVAL = 1 / 15
+"""The figure redraws at most 15 times a second: smooth enough for a stick figure, and a quarter
+cheaper than 20 (measured: 27 % against 32 % of a core at 160x50 with a 60 Hz station)."""
+POLL_SECONDS = 0.025
+BELT_STEP = 0.1
+BELT_START = 3.0
+"""Belt speed set by the first up/down press while the station does not know the speed."""
+BELT_MAX = 12.0
+BELT_HOLD = 2.0
+"""Seconds the console shows a speed it asked for before it trusts the station's status again."""
+PROBLEM_REPEAT = 30.0
+"""Seconds before the same bus problem is shown again."""
+TILES = 8
+
+
+@dataclass
+class BusReceived(Message):
+    """A step, summary or status message from the station."""
+
+    msg: StepMsg | SummaryMsg | StatusMsg
+
+
+@dataclass
+class FramesReceived(Message):
+    """The frames received since the last batch, oldest first."""
+
+    frames: tuple[FrameMsg, ...]
+
+
+@dataclass
+class BusProblem(Message):
+    """Something the console should say about the subscription (a bad message, a socket error)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Command:
+    """One control request, as queued by a key."""
+
+    cmd: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ControlReplied(Message):
+    """The outcome of a command: the station's reply, or the error to show."""
+
+    command: Command
+    reply: dict[str, Any] | None
+    error: str | None
+
+
+_TITLES = {
+    "start_session": "Start session",
+    "stop_session": "Stop session",
+    "set_belt_speed": "Belt speed",
+    "set_runner": "Set runner",
+    "mark_lap": "Mark lap",
+}
+
+
+class DashboardScreen(Screen[None]):
+    """The main screen. Its layout follows the terminal: 4 x 2 tiles and a narrow figure on an
+    80 x 24 console, one row of tiles and a wide figure from 150 columns, tile details and the
+    balance bars' full list from 36 rows; ``v`` hides the figure and plots (numbers only)."""
+
+    # Textual declares these as instance variables, hence no ClassVar here.
+    HORIZONTAL_BREAKPOINTS = [(150, "-wide")]  # noqa: RUF012
+    VERTICAL_BREAKPOINTS = [(36, "-tall")]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "app.toggle_session", "Start/stop"),
+        Binding("up,plus,equals_sign", "app.belt(1)", "Belt +", key_display="↑"),
+        Binding("down,minus", "app.belt(-1)", "Belt -", key_display="↓"),
+        Binding("n", "app.runner", "Runner"),
+        Binding("l", "app.lap", "Lap"),
+        Binding("v", "app.toggle_view", "View"),
+        Binding("question_mark", "app.help", "Help", key_display="?"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+    DEFAULT_CSS = """
+    DashboardScreen { layout: vertical; }
+    DashboardScreen.-tall #cue { height: 5; }
+    #tiles { grid-size: 4 2; grid-gutter: 0 1; height: 8; }
+    DashboardScreen.-tall #tiles { height: 10; margin-top: 1; }
+    DashboardScreen.-wide #tiles { grid-size: 8 1; height: 4; }
+    DashboardScreen.-wide.-tall #tiles { height: 5; }
+    #detail { height: 1fr; margin-top: 1; }
+    #figure { width: 28; margin-right: 1; }
+    DashboardScreen.-wide #figure { width: 2fr; }
+    #charts { width: 1fr; }
+    DashboardScreen.-wide #charts { width: 3fr; }
+    #balance { max-height: 3; }
+    DashboardScreen.-tall #balance {
+        max-height: 8; border: round $panel-lighten-2; border-title-color: $text-muted;
+    }
+    DashboardScreen.-focus #detail { display: none; }
+    DashboardScreen.-focus #tiles { height: 1fr; }
+    DashboardScreen.-focus #cue { height: 5; }
+    DashboardScreen.-stale #tiles, DashboardScreen.-stale #cue, DashboardScreen.-stale #detail {
+        opacity: 45%;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Kept, not queried: messages may still arrive while the screen is being taken down.
+        self.header = StatusLine(id="header")
+        self.cue = CueBanner(id="cue")
+        self.tiles = [Tile(id=f"tile-{i}") for i in range(TILES)]
+        self.figure = RunnerFigure(id="figure")
+        self.overstride_plot = HistoryPlot(HISTORY_STEPS, id="overstride-history")
+        self.hip_plot = HistoryPlot(HISTORY_STEPS, id="hip-history")
+        self.balance = BalanceBars(id="balance")
+        self.balance.border_title = "Left / right balance"
+
+    def compose(self) -> ComposeResult:
+        yield self.header
+        yield self.cue
+        with Grid(id="tiles"):
+            yield from self.tiles
+        with Horizontal(id="detail"):
+            yield self.figure
+            with Vertical(id="charts"):
+                yield self.overstride_plot
+                yield self.hip_plot
+                yield self.balance
+        yield Footer()
+
+
+class DashboardApp(App[None]):
+    """``connect``: the station's publisher; ``control``: its control socket. ``keys_dir`` holds
+    the CURVE keys a station on another machine needs (edge.bus.security); without it only
+    loopback endpoints work."""
+
+    TITLE = "Hipdrive"
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(
+        self,
+        connect: str = DEFAULT_PUBLISH,
+        control: str = DEFAULT_CONTROL,
+        *,
+        keys_dir: Path | None = None,
+        bands: TargetBands | None = None,
+        control_timeout: float = 2.0,
+    ) -> None:
+        super().__init__()
+        for what, endpoint in (("publisher", connect), ("control", control)):
+            try:
+                check_endpoint(endpoint)
+            except ValueError as exc:
+                raise UsageError(f"{what} endpoint {endpoint!r}: {exc}") from None
+            if keys_dir is None and not is_loopback(endpoint):
+                raise UsageError(
+                    f"{what} endpoint {endpoint} is another machine: its station admits only "
+                    "CURVE clients; give the keys folder (bus.keys_dir, see hipdrive keys generate)"
+                )
+        self.connect = connect
+        self.control = control
+        self.bands = bands or TargetBands()
+        self.readings = Readings()
+        self._units = self.readings.units
+        # CURVE keys for a station on another machine (UsageError if they are missing).
+        self._connect_keys = client_keys_for(connect, keys_dir) if keys_dir else None
+        self._control_keys = client_keys_for(control, keys_dir) if keys_dir else None
+        self._control_timeout = control_timeout
+        self._commands: queue.Queue[Command] = queue.Queue()
+        self._main = DashboardScreen()
+        self._started = time.monotonic()
+        self._last_heard: float | None = None
+        self._link = Link("connecting", connect, None)
+        self._belt_request: tuple[float, float] | None = None
+        self._session_expected: bool | None = None
+        self._shown_problem: tuple[str, float] | None = None
+        self._recording_error: str | None = None
+
+    async def on_mount(self) -> None:
+        await self.push_screen(self._main)
+        self._show_summary()
+        self._show_history()
+        self._check_link()
+        self.set_interval(0.25, self._check_link)
+        self._receive()
+        self._serve_commands()
+
+    # The network, on worker threads.
+
+    @work(thread=True, exclusive=True, group="bus", exit_on_error=False)
+    def _receive(self) -> None:
+        worker = get_current_worker()
+        sub: Subscriber | None = None
+        frames: list[FrameMsg] = []
+        flushed = heard = time.monotonic()
+        try:
+            while not worker.is_cancelled:
+                now = time.monotonic()
+                try:
+                    if sub is None or now - heard > RESUBSCRIBE_AFTER:
+                        if sub is not None:
+                            sub.close()
+                        sub = None  # closed before reopening, so a failure leaves none open
+                        sub = Subscriber(self.connect, keys=self._connect_keys)
+                        heard = now
+                    msg = sub.recv(POLL_SECONDS)
+                except SchemaError as exc:
+                    self.post_message(BusProblem(f"bad message from the station: {exc}"))
+                    continue
+                except Exception as exc:  # any failure is shown, then retried: never a crash
+                    self.post_message(BusProblem(f"subscription to {self.connect}: {exc}"))
+                    time.sleep(1.0)
+                    continue
+                now = time.monotonic()
+                if msg is not None:
+                    heard = now
+                if isinstance(msg, FrameMsg):
+                    frames.append(msg)
+                elif msg is not None:
+                    self.post_message(BusReceived(msg))
+                if frames and now - flushed >= FRAME_INTERVAL:
+                    self.post_message(FramesReceived(tuple(frames)))
+                    frames, flushed = [], now
+        finally:
+            if sub is not None:
+                sub.close()
+
+    @work(thread=True, exclusive=True, group="control", exit_on_error=False)
+    def _serve_commands(self) -> None:
+        worker = get_current_worker()
+        client: ControlClient | None = None
+        try:
+            while not worker.is_cancelled:
+                try:
+                    command = self._commands.get(timeout=0.1)
+                except queue.Empty:
+                    continue
+                try:
+                    if client is None:
+                        client = ControlClient(
+                            self.control, keys=self._control_keys, timeout=self._control_timeout
+                        )
+                    reply = client.request(command.cmd, **command.args)
+                except ControlError as exc:
+                    self.post_message(ControlReplied(command, None, str(exc)))
+                except Exception as exc:  # a socket error must not end the control thread
+                    self.post_message(ControlReplied(command, None, f"{type(exc).__name__}: {exc}"))
+                else:
+                    self.post_message(ControlReplied(command, reply, None))
+        finally:
+            if client is not None:
+                client.close()
+
+    # Messages from the workers, on the UI thread.
+
+    def on_bus_received(self, event: BusReceived) -> None:
+        self._heard()
+        msg = event.msg
+        self.readings.take(msg)
+        if self.readings.units != self._units:
+            # Calibration came or went: every distance changes unit, tiles and plots alike.
+            self._units = self.readings.units
+            self._show_summary()
+            self._show_history()
+        if isinstance(msg, StepMsg):
+            self._show_history()
+            landing = self.readings.landing(msg)
+            if landing is not None:
+                self._main.figure.mark(landing, msg.t)
+        elif isinstance(msg, SummaryMsg):
+            self._show_summary()
+        else:
+            self._take_status(msg)
+
+    def on_frames_received(self, event: FramesReceived) -> None:
+        self._heard()
+        for frame in event.frames:
+            self.readings.take(frame)
+        self._main.figure.show(event.frames[-1])
+
+    def on_bus_problem(self, event: BusProblem) -> None:
+        now = time.monotonic()
+        shown = self._shown_problem
+        if shown is None or shown[0] != event.text or now - shown[1] > PROBLEM_REPEAT:
+            self._shown_problem = (event.text, now)
+            self.notify(event.text, title="Station", severity="warning", timeout=6)
+
+    def on_control_replied(self, event: ControlReplied) -> None:
+        command = event.command
+        title = _TITLES[command.cmd]
+        if event.error is not None:
+            if command.cmd == "set_belt_speed":
+                self._belt_request = None
+            elif command.cmd in ("start_session", "stop_session"):
+                self._session_expected = None
+            self._show_header()
+            self.notify(f"{title}: {event.error}", title="Station", severity="error", timeout=6)
+            return
+        reply = event.reply or {}
+        session, lap = reply.get("session_id"), reply.get("lap")
+        done = {
+            "start_session": "Session started" if session is None else f"Session {session} started",
+            "stop_session": "Session stopped",
+            "set_runner": f"Runner: {command.args.get('name')}",
+            "mark_lap": "Lap marked" if lap is None else f"Lap {lap} marked",
+        }
+        if command.cmd in done:  # a new belt speed shows in the header instead
+            self.notify(done[command.cmd])
+
+    # Keys (bound on the main screen).
+
+    def _send(self, cmd: str, **args: Any) -> None:
+        self._commands.put(Command(cmd, args))
+
+    def action_toggle_session(self) -> None:
+        status = self.readings.status
+        is_open = self._session_expected
+        if is_open is None:
+            is_open = status is not None and status.session_id is not None
+        self._session_expected = not is_open
+        self._send("stop_session" if is_open else "start_session")
+
+    def action_belt(self, direction: int) -> None:
+        shown = self._belt_shown()
+        speed = BELT_START if shown is None else shown + direction * BELT_STEP
+        speed = round(min(max(speed, 0.0), BELT_MAX), 1)
+        self._belt_request = (speed, time.monotonic())
+        self._send("set_belt_speed", mps=speed)
+        self._show_header()
+
+    def action_runner(self) -> None:
+        status = self.readings.status
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self._send("set_runner", name=name)
+
+        self.push_screen(RunnerNameScreen(status.runner if status else None), chosen)
+
+    def action_lap(self) -> None:
+        self._send("mark_lap")
+
+    def action_toggle_view(self) -> None:
+        self._main.toggle_class("-focus")
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    # Drawing.
+
+    def _heard(self) -> None:
+        self._last_heard = time.monotonic()
+        if self._link.state != "live":
+            self._check_link()
+
+    def _check_link(self) -> None:
+        now = time.monotonic()
+        age = now - (self._last_heard if self._last_heard is not None else self._started)
+        state: LinkState = "stale"
+        if age <= STALE_AFTER:
+            state = "live" if self._last_heard is not None else "connecting"
+        self._link = Link(state, self.connect, age)
+        self._main.set_class(state == "stale", "-stale")
+        self._show_header()
+
+    def _belt_shown(self) -> float | None:
+        if self._belt_request is not None and time.monotonic() - self._belt_request[1] < BELT_HOLD:
+            return self._belt_request[0]
+        status = self.readings.status
+        return None if status is None else status.belt_speed_mps
+
+    def _show_header(self) -> None:
+        self._main.header.show(self.readings, self._link, self._belt_shown())
+
+    def _take_status(self, status: StatusMsg) -> None:
+        if self._session_expected == (status.session_id is not None):
+            self._session_expected = None
+        if status.recording_error and status.recording_error != self._recording_error:
+            self.notify(status.recording_error, title="Not recording", severity="error", timeout=8)
+        self._recording_error = status.recording_error
+        self._show_header()
+
+    def _show_summary(self) -> None:
+        readings = self.readings
+        for tile, metric in zip(self._main.tiles, tile_metrics(readings.units), strict=True):
+            tile.show(metric, readings.stats(metric.name), self.bands.for_metric(metric.name))
+        self._main.cue.show(readings.summary)
+        rows = [
+            (metric, stats.asymmetry_pct if (stats := readings.stats(metric.name)) else None)
+            for metric in balance_metrics(readings.units)
+        ]
+        self._main.balance.show(rows, self.bands.asymmetry_pct)
+
+    def _show_history(self) -> None:
+        metrics = {m.name: m for m in tile_metrics(self.readings.units)}
+        overstride = metrics.get("overstride_cm") or metrics["overstride_pct_leg"]
+        for plot, metric in (
+            (self._main.overstride_plot, overstride),
+            (self._main.hip_plot, metrics["hip_extension_deg"]),
+        ):
+            plot.show(
+                metric, self.readings.history(metric.name), self.bands.for_metric(metric.name)
+            )

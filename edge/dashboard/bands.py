@@ -1,0 +1,109 @@
+"""Target bands: whether a reading is in range, worth watching, or off.
+
+Defaults follow DESIGN.md's published anchors for 2.5-3.5 m/s and the station's cue targets
+(``[targets]`` in config.toml), so a tile turns amber or red for the same reasons a cue appears:
+
+===================== ============ ============ =============================================
+metric                in range     watch        why
+===================== ============ ============ =============================================
+cadence               >= 155 spm   145-155      anchors: 155-185 spm
+overstride            <= 20 cm     20-25        anchors: ankle 15-20 cm ahead of the hip
+overstride, uncal.    <= 23 % leg  23-29        the same for a ~0.85 m leg
+shank at landing      <= 7 deg     7-10         a shin reaching more than ~7 deg forward
+hip extension         >= 10 deg    7-10         anchors: thigh 10-20 deg behind vertical
+contact               <= 300 ms    300-330      anchors: 200-300 ms
+braking               <= 80 ms     80-100       a foot 20 cm ahead at 2.5 m/s brakes 80 ms
+vertical oscillation  <= 10 cm     10-12        runners typically bounce 6-10 cm
+vertical osc., uncal. <= 12 % leg  12-14        the same for a ~0.85 m leg
+left/right asymmetry  <= 10 %      10-15        the station's asymmetry target
+===================== ============ ============ =============================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Literal, Protocol, TypeAlias
+
+Level: TypeAlias = Literal["good", "watch", "off"]
+
+
+class StationTargets(Protocol):
+    """The station's cue limits, as in config.toml's ``[targets]``."""
+
+    @property
+    def overstride_cm_max(self) -> float: ...
+    @property
+    def overstride_pct_leg_max(self) -> float: ...
+    @property
+    def shank_angle_max_deg(self) -> float: ...
+    @property
+    def hip_extension_min_deg(self) -> float: ...
+    @property
+    def cadence_min_spm(self) -> float: ...
+    @property
+    def contact_max_ms(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """In range up to ``limit``, watch for ``margin`` beyond it, off further out.
+
+    ``at_least`` flips the direction: the value should be at least ``limit`` (cadence, hip
+    extension) instead of at most.
+    """
+
+    limit: float
+    margin: float
+    at_least: bool = False
+
+    def level(self, value: float) -> Level:
+        beyond = self.limit - value if self.at_least else value - self.limit
+        if beyond <= 0:
+            return "good"
+        return "watch" if beyond <= self.margin else "off"
+
+    def describe(self, unit: str) -> str:
+        """The target as the runner reads it: ``>= 155 spm``."""
+        sign = ">=" if self.at_least else "<="
+        return f"{sign} {self.limit:g} {unit}".rstrip()
+
+
+@dataclass(frozen=True, slots=True)
+class TargetBands:
+    """The bands the tiles, history plots and balance bars are coloured by (defaults above)."""
+
+    cadence_spm: Band = Band(155.0, 10.0, at_least=True)
+    overstride_cm: Band = Band(20.0, 5.0)
+    overstride_pct_leg: Band = Band(23.0, 6.0)
+    shank_angle_ic_deg: Band = Band(7.0, 3.0)
+    hip_extension_deg: Band = Band(10.0, 3.0, at_least=True)
+    contact_ms: Band = Band(300.0, 30.0)
+    braking_ms: Band = Band(80.0, 20.0)
+    vertical_osc_cm: Band = Band(10.0, 2.0)
+    vertical_osc_pct_leg: Band = Band(12.0, 2.0)
+    asymmetry_pct: Band = Band(10.0, 5.0)
+
+    def for_metric(self, metric: str) -> Band | None:
+        """The band of a per-step metric (a StepMsg field name), None for one without a target."""
+        return getattr(self, metric) if metric in _METRIC_BANDS else None
+
+    def with_station_targets(self, targets: StationTargets) -> TargetBands:
+        """These bands with the limits the station cues by (config ``[targets]``), margins kept,
+        so a tile is never green while the station cues the runner about it."""
+
+        def limit(band: Band, value: float) -> Band:
+            return dataclasses.replace(band, limit=value)
+
+        return dataclasses.replace(
+            self,
+            overstride_cm=limit(self.overstride_cm, targets.overstride_cm_max),
+            overstride_pct_leg=limit(self.overstride_pct_leg, targets.overstride_pct_leg_max),
+            shank_angle_ic_deg=limit(self.shank_angle_ic_deg, targets.shank_angle_max_deg),
+            hip_extension_deg=limit(self.hip_extension_deg, targets.hip_extension_min_deg),
+            cadence_spm=limit(self.cadence_spm, targets.cadence_min_spm),
+            contact_ms=limit(self.contact_ms, targets.contact_max_ms),
+        )
+
+
+_METRIC_BANDS = frozenset(f.name for f in dataclasses.fields(TargetBands)) - {"asymmetry_pct"}

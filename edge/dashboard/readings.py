@@ -1,0 +1,136 @@
+"""What the console knows about the station: the latest messages and the recent steps.
+
+Plain state, no Textual: the app feeds it messages and draws from it. Times are the station's
+(``t`` of the messages), so nothing here depends on when the console happened to draw.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from edge.bus.schema import (
+    FrameMsg,
+    MetricName,
+    MetricStats,
+    Msg,
+    StatusMsg,
+    StepMsg,
+    SummaryMsg,
+    keypoints_from_wire,
+)
+from edge.skeleton import LEFT_ANKLE, RIGHT_ANKLE
+
+HISTORY_STEPS = 60
+"""Steps kept for the history plots."""
+FRAME_SECONDS = 2.0
+"""Frames kept to find where a foot landed: a step is published ~0.5 s after its contact."""
+
+Units = Literal["cm", "pct_leg"]
+
+
+@dataclass(frozen=True, slots=True)
+class Landing:
+    """Where a foot was at initial contact: image pixels (y down)."""
+
+    foot: str
+    x: float
+    y: float
+
+
+class Readings:
+    """The latest status and summary, the last steps and frames, and the session clock."""
+
+    def __init__(self, history: int = HISTORY_STEPS) -> None:
+        self.status: StatusMsg | None = None
+        self.summary: SummaryMsg | None = None
+        self.steps: deque[StepMsg] = deque(maxlen=history)
+        self.station_t: float | None = None
+        self._frames: deque[FrameMsg] = deque()
+        self._session: int | None = None
+        self._session_start_t: float | None = None
+
+    def take(self, msg: Msg) -> None:
+        """Take one message of any kind."""
+        if isinstance(msg, FrameMsg):
+            self._take_frame(msg)
+        elif isinstance(msg, StepMsg):
+            self.steps.append(msg)
+        elif isinstance(msg, SummaryMsg):
+            self.summary = msg
+        else:
+            self._take_status(msg)
+
+    def _take_frame(self, msg: FrameMsg) -> None:
+        self.station_t = msg.t
+        self._frames.append(msg)
+        while self._frames and self._frames[0].t < msg.t - FRAME_SECONDS:
+            self._frames.popleft()
+
+    def _take_status(self, msg: StatusMsg) -> None:
+        self.status = msg
+        self.station_t = msg.t
+        if msg.session_id != self._session:
+            # A console that joins mid-session counts from the first status it sees.
+            self._session = msg.session_id
+            self._session_start_t = msg.t if msg.session_id is not None else None
+
+    @property
+    def session_seconds(self) -> float | None:
+        """Station seconds since the current session started (or since this console saw it)."""
+        if self._session_start_t is None or self.station_t is None:
+            return None
+        return max(self.station_t - self._session_start_t, 0.0)
+
+    @property
+    def units(self) -> Units:
+        """How distances are reported: the summary says; before one, the status or last step."""
+        if self.summary is not None:
+            return self.summary.units
+        if self.status is not None:
+            return "cm" if self.status.calibrated else "pct_leg"
+        if self.steps and self.steps[-1].overstride_cm is None:
+            return "pct_leg"
+        return "cm"
+
+    def stats(self, metric: MetricName) -> MetricStats | None:
+        """The summary's median, spread and asymmetry of one metric (None before a summary)."""
+        return None if self.summary is None else self.summary.metrics.get(metric)
+
+    def history(self, metric: str) -> list[float | None]:
+        """One value per recent step, oldest first (None where the step has none)."""
+        return [getattr(step, metric) for step in self.steps]
+
+    def landing(self, step: StepMsg) -> Landing | None:
+        """Where the step's foot was at its initial contact, interpolated between the two frames
+        around ``ic_t``; None when those frames are gone or the ankle was not seen."""
+        before = after = None
+        for frame in self._frames:
+            if frame.t <= step.ic_t:
+                before = frame
+            else:
+                after = frame
+                break
+        if before is None or after is None:
+            return None
+        a, b = _ankle(before, step.foot), _ankle(after, step.foot)
+        if a is None or b is None:
+            return None
+        w = (step.ic_t - before.t) / (after.t - before.t)
+        x, y = a + w * (b - a)
+        return Landing(step.foot, float(x), float(y))
+
+
+def _ankle(frame: FrameMsg, foot: str) -> np.ndarray | None:
+    """The (x, y) pixels of ``foot``'s ankle; for near/far the lower one, the one on the belt."""
+    if frame.keypoints is None:
+        return None
+    ankles = keypoints_from_wire(frame.keypoints)[[LEFT_ANKLE, RIGHT_ANKLE], :2]
+    if foot in ("left", "right"):
+        point = ankles[0 if foot == "left" else 1]
+        return None if np.isnan(point).any() else point
+    seen = ankles[~np.isnan(ankles).any(axis=1)]
+    return None if len(seen) == 0 else seen[np.argmax(seen[:, 1])]

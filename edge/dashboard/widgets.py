@@ -1,0 +1,570 @@
+"""The console's widgets: header line, cue banner, metric tiles, history plots, balance bars and
+the runner's stick figure. Each is told what to show by the app and draws nothing else."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Region, Size
+from textual.renderables.digits import Digits as DigitsFont
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Static
+
+from edge.bus.schema import FrameMsg, MetricName, MetricStats, SummaryMsg, keypoints_from_wire
+from edge.dashboard.bands import Band, Level, TargetBands
+from edge.dashboard.canvas import BrailleCanvas
+from edge.dashboard.readings import Landing, Readings, Units
+from edge.skeleton import KP
+
+LEVEL_COLOURS: dict[Level, str] = {"good": "green3", "watch": "gold1", "off": "red1"}
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """A number the console shows: the metric (a StepMsg field), its label, unit and decimals."""
+
+    label: str
+    name: MetricName
+    unit: str
+    decimals: int
+
+    def format(self, value: float | None) -> str:
+        return "--" if value is None else f"{value:.{self.decimals}f}"
+
+
+def tile_metrics(units: Units) -> tuple[Metric, ...]:
+    """The tiles in order; distances in cm on a calibrated station, else in % of leg length."""
+    cm = units == "cm"
+    return (
+        Metric("Cadence", "cadence_spm", "spm", 0),
+        Metric("Overstride", "overstride_cm", "cm", 1)
+        if cm
+        else Metric("Overstride", "overstride_pct_leg", "% leg", 0),
+        Metric("Shank angle", "shank_angle_ic_deg", "deg", 1),
+        Metric("Hip extension", "hip_extension_deg", "deg", 1),
+        Metric("Contact", "contact_ms", "ms", 0),
+        Metric("Braking", "braking_ms", "ms", 0),
+        Metric("Vertical osc.", "vertical_osc_cm", "cm", 1)
+        if cm
+        else Metric("Vertical osc.", "vertical_osc_pct_leg", "% leg", 1),
+        Metric("Stride", "stride_length_m", "m", 2),
+    )
+
+
+def balance_metrics(units: Units) -> tuple[Metric, ...]:
+    """The left/right comparisons, most telling first (the widget shows as many as fit)."""
+    shown = {m.name: m for m in tile_metrics(units)}
+    overstride = shown["overstride_cm" if units == "cm" else "overstride_pct_leg"]
+    return (
+        overstride,
+        shown["hip_extension_deg"],
+        shown["contact_ms"],
+        Metric("Knee lift", "knee_lift_deg", "deg", 1),
+        shown["shank_angle_ic_deg"],
+        shown["braking_ms"],
+    )
+
+
+LinkState: TypeAlias = Literal["connecting", "live", "stale"]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """The state of the subscription: ``age`` is seconds since the last message (None: never)."""
+
+    state: LinkState
+    endpoint: str
+    age: float | None
+
+
+class StatusLine(Widget):
+    """One line: station, runner, session clock, belt speed; the connection state on the right.
+    Redrawn only when its text changes (the clock: once a second)."""
+
+    DEFAULT_CSS = """
+    StatusLine { height: 1; background: $panel; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._left = Text()
+        self._right = Text()
+
+    def show(self, readings: Readings, link: Link, belt_mps: float | None) -> None:
+        """``belt_mps`` is the speed to show: just requested, or else the station's."""
+        left, right = _status_text(readings, belt_mps), _link_text(link)
+        if (left, right) != (self._left, self._right):
+            self._left, self._right = left, right
+            self.refresh()
+
+    def render(self) -> Text:
+        width = self.size.width
+        left = self._left.copy()
+        left.truncate(max(width - self._right.cell_len - 1, 0), overflow="ellipsis")
+        gap = max(width - left.cell_len - self._right.cell_len, 1)
+        return Text.assemble(left, " " * gap, self._right, no_wrap=True, overflow="crop")
+
+
+def _status_text(readings: Readings, belt_mps: float | None) -> Text:
+    status = readings.status
+    text = Text(" ")
+    if status is None:
+        text.append("waiting for the station", "dim")
+        return text
+    text.append(status.station, "bold")
+    text.append(" │ ")
+    text.append(status.runner or "no runner", "bold" if status.runner else "dim")
+    text.append(" │ ")
+    if status.session_id is None:
+        text.append("no session", "dim")
+    else:
+        text.append(f"session {status.session_id} ")
+        if status.recording:
+            text.append("● ", "bold red1")
+        elif status.recording_error:
+            text.append("not recording ", "bold gold1")
+        text.append(_clock(readings.session_seconds), "bold")
+    text.append(" │ belt ")
+    text.append("--" if belt_mps is None else f"{belt_mps:.1f} m/s", "bold")
+    if status.camera_state != "running":
+        text.append(f" │ camera {status.camera_state}", "bold gold1")
+    return text
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def _link_text(link: Link) -> Text:
+    if link.state == "live":
+        return Text("● LIVE ", "bold green3")
+    if link.state == "connecting":
+        return Text(f"○ connecting to {link.endpoint} ", "bold gold1")
+    age = "" if link.age is None else f" {link.age:.0f} s"
+    return Text(f" ✕ NO DATA{age} ", "bold white on red3")
+
+
+class CueBanner(Static):
+    """The one cue, large, with its reason in small type underneath."""
+
+    DEFAULT_CSS = """
+    CueBanner {
+        height: 3;
+        padding: 0 2;
+        content-align: center middle;
+        text-align: center;
+        background: $panel;
+        color: $text-muted;
+    }
+    CueBanner.-cue { background: $warning; color: black; }
+    CueBanner.-good { background: $success; color: black; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: tuple[str | None, str | None, str | None] | None = None
+
+    def show(self, summary: SummaryMsg | None) -> None:
+        shown = (
+            (None, None, None)
+            if summary is None
+            else (summary.cue_key, summary.cue, summary.cue_reason)
+        )
+        if shown == self._shown:
+            return
+        self._shown = shown
+        key, cue, reason = shown
+        self.set_class(cue is not None and key != "good", "-cue")
+        self.set_class(cue is not None and key == "good", "-good")
+        text = Text(cue.upper() if cue else "Waiting for steps…", "bold")
+        if cue and reason:
+            text.append(f"\n{reason}", Style(bold=False, italic=True))
+        # A fixed size: no layout pass, which would repaint the whole screen.
+        self.update(text, layout=False)
+
+
+class StripWidget(Widget):
+    """A widget drawn as rows of segments through Textual's Line API, once per change.
+
+    Cheaper than returning Rich text from ``render`` for pictures that change several times a
+    second: nothing is parsed or wrapped, an unchanged widget costs nothing, and
+    ``redraw_changed`` repaints only the rows that differ.
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._strips: list[Strip] = []
+        self._drawn_for: Size | None = None
+
+    def redraw(self, *, layout: bool = False) -> None:
+        """Draw again when next painted (all of it)."""
+        self._drawn_for = None
+        self.refresh(layout=layout)
+
+    def redraw_changed(self) -> None:
+        """Draw now and repaint only the rows that changed."""
+        if self._drawn_for != self.content_size:
+            self.redraw()
+            return
+        old = self._strips
+        self._draw_strips()
+        changed = [
+            y
+            for y in range(max(len(old), len(self._strips)))
+            if y >= len(old) or y >= len(self._strips) or old[y] != self._strips[y]
+        ]
+        if changed:  # one region: the compositor pays per region
+            first, last = changed[0], changed[-1]
+            self.refresh(Region(0, first, self.content_size.width, last - first + 1))
+
+    def draw(self, width: int, height: int) -> list[list[Segment]]:
+        """The rows to show in ``width`` x ``height`` cells (fewer rows leave the rest blank)."""
+        raise NotImplementedError
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._drawn_for = None  # the strips carry the old colours
+
+    def _draw_strips(self) -> None:
+        size, base = self.content_size, self.rich_style
+        self._strips = []
+        for row in self.draw(size.width, size.height):
+            segments = list(Segment.apply_style(row, base))
+            strip = Strip(segments)
+            if strip.cell_length != size.width:
+                strip = strip.adjust_cell_length(size.width, base)
+            self._strips.append(strip)
+        self._drawn_for = size
+
+    def render_line(self, y: int) -> Strip:
+        if self._drawn_for != self.content_size:
+            self._draw_strips()
+        if y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(self.content_size.width, self.rich_style)
+
+
+_BOLD = Style(bold=True)
+_ITALIC = Style(italic=True)
+_GREY = Style.parse("grey50")
+
+
+class Tile(StripWidget):
+    """One metric: label and unit, the value in large digits, ± half its spread and the target;
+    the background is the band's colour."""
+
+    DEFAULT_CSS = """
+    Tile { height: 1fr; padding: 0 1; background: $panel; }
+    Tile.-good { background: $success-darken-2; }
+    Tile.-watch { background: $warning-darken-1; color: black; }
+    Tile.-off { background: $error-darken-1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: tuple[str, str, str, Level | None] | None = None
+
+    def show(self, metric: Metric, stats: MetricStats | None, band: Band | None) -> None:
+        value = None if stats is None else stats.median
+        level = None if value is None or band is None else band.level(value)
+        detail = []
+        if stats is not None and stats.iqr is not None:
+            detail.append(f"±{stats.iqr / 2:.{metric.decimals}f}")
+        if band is not None:
+            detail.append(f"aim {band.describe('')}")
+        shown = (f"{metric.label.upper()} {metric.unit}", metric.format(value), "   ".join(detail))
+        if (*shown, level) == self._shown:
+            return
+        self._shown = (*shown, level)
+        for name in LEVEL_COLOURS:
+            self.set_class(level == name, f"-{name}")
+        self.redraw()
+
+    def draw(self, width: int, height: int) -> list[list[Segment]]:
+        if self._shown is None:
+            return []
+        label, value, detail, _ = self._shown
+        font = (seg for seg in DigitsFont(value).render(_BOLD) if isinstance(seg, Segment))
+        pieces = list(Segment.split_lines(font))
+        indent = [Segment(" " * max((width - DigitsFont.get_width(value)) // 2, 0))]
+        rows = [[Segment(label, _BOLD)], *([*indent, *line] for line in pieces)]
+        if height > len(rows):
+            rows.append([Segment(detail, _ITALIC)])
+        top = max((height - len(rows)) // 2, 0) if height > 5 else 0
+        return [[]] * top + rows
+
+
+# Inks of the plots and the figure (indexes into _INKS).
+_GOOD, _WATCH, _OFF, _DIM, _PLAIN, _LEFT, _RIGHT, _TRUNK, _MARK, _FLASH = range(1, 11)
+_INKS = [
+    Style.parse(style)
+    for style in (
+        "none",
+        LEVEL_COLOURS["good"],
+        LEVEL_COLOURS["watch"],
+        LEVEL_COLOURS["off"],
+        "grey50",
+        "bright_white",
+        "bold deep_sky_blue1",
+        "bold orchid1",
+        "bright_white",
+        "bold gold1",
+        "bold black on gold1",
+    )
+]
+_LEVEL_INK: dict[Level, int] = {"good": _GOOD, "watch": _WATCH, "off": _OFF}
+
+
+class HistoryPlot(StripWidget):
+    """One metric over the last steps, newest on the right, with its target as a dotted line."""
+
+    DEFAULT_CSS = """
+    HistoryPlot { height: 1fr; min-height: 3; }
+    """
+
+    _GUTTER = 5
+
+    def __init__(self, slots: int, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._slots = slots
+        self._metric: Metric | None = None
+        self._values: list[float | None] = []
+        self._band: Band | None = None
+
+    def show(self, metric: Metric, values: list[float | None], band: Band | None) -> None:
+        self._metric, self._values, self._band = metric, values[-self._slots :], band
+        self.redraw()
+
+    def draw(self, width: int, height: int) -> list[list[Segment]]:
+        metric, band = self._metric, self._band
+        if metric is None or width <= self._GUTTER + 2 or height < 2:
+            return []
+        values = [v for v in self._values if v is not None]
+        title = [Segment(f"{metric.label} {metric.unit}", _BOLD)]
+        if values:
+            title.append(Segment(f"   now {metric.format(values[-1])}", _BOLD))
+        if band is not None:
+            title.append(Segment(f"   target {band.describe(metric.unit)}", _GREY))
+        canvas = BrailleCanvas(width - self._GUTTER, height - 1)
+        lo, hi = _value_range(values, band)
+        bottom = canvas.dot_height - 1.0
+
+        def y_of(value: float) -> float:
+            return (hi - value) / (hi - lo) * bottom
+
+        if band is not None:
+            y = y_of(band.limit)
+            canvas.line((0, y), (canvas.dot_width - 1, y), _DIM, every=2)
+        step = (canvas.dot_width - 1) / max(self._slots - 1, 1)
+        offset = self._slots - len(self._values)
+        previous: tuple[float, float] | None = None
+        for i, value in enumerate(self._values):
+            if value is None:
+                previous = None
+                continue
+            point = ((offset + i) * step, y_of(value))
+            ink = _LEVEL_INK[band.level(value)] if band is not None else _PLAIN
+            canvas.line(previous or point, point, ink)
+            previous = point
+        rows = [title]
+        for r, row in enumerate(canvas.rows(_INKS)):
+            label = f"{hi:.0f}" if r == 0 else f"{lo:.0f}" if r == canvas.height - 1 else ""
+            rows.append([Segment(f"{label:>{self._GUTTER - 1}} ", _GREY), *row])
+        return rows
+
+
+def _value_range(values: list[float], band: Band | None) -> tuple[float, float]:
+    """The plot's vertical range: the values and the target, with a little room."""
+    ends = [*values, band.limit] if band is not None else list(values)
+    if not ends:
+        return 0.0, 1.0
+    lo, hi = min(ends), max(ends)
+    pad = max((hi - lo) * 0.1, 1.0)
+    return lo - pad, hi + pad
+
+
+class BalanceBars(StripWidget):
+    """Left/right asymmetry of the summary's medians, one bar per metric from a centre line:
+    the bar grows towards the side whose value is larger."""
+
+    DEFAULT_CSS = """
+    BalanceBars { height: auto; }
+    """
+
+    FULL_SCALE_PCT = 20.0
+    _LABEL = 15
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._rows: list[tuple[Metric, float | None]] = []
+        self._band: Band = TargetBands().asymmetry_pct
+
+    def show(self, rows: list[tuple[Metric, float | None]], band: Band) -> None:
+        resized = len(rows) != len(self._rows)
+        self._rows, self._band = rows, band
+        self.redraw(layout=resized)
+
+    def get_content_height(self, container: object, viewport: object, width: int) -> int:
+        return max(len(self._rows), 1)
+
+    def draw(self, width: int, height: int) -> list[list[Segment]]:
+        half = max((width - self._LABEL - 14) // 2, 1)
+        rows = []
+        for metric, asym in self._rows:
+            row = [
+                Segment(f"{metric.label:<{self._LABEL}.{self._LABEL}}", _BOLD),
+                Segment("L ", _INKS[_LEFT]),
+            ]
+            if asym is None:
+                row += [Segment(" " * half + "┃" + " " * half, _GREY), Segment(" R", _INKS[_RIGHT])]
+                row.append(Segment("   --", _GREY))
+            else:
+                ink = _INKS[_LEVEL_INK[self._band.level(abs(asym))]]
+                cells = min(abs(asym) / self.FULL_SCALE_PCT, 1.0) * half
+                bar = "█" * int(cells) + ("▌" if cells - int(cells) >= 0.5 else "")
+                if asym > 0:  # the left value is larger: grow towards L
+                    left = bar.replace("▌", "▐")[::-1]
+                    row += [Segment(f"{left:>{half}}", ink), Segment("┃" + " " * half, _GREY)]
+                else:
+                    row += [Segment(" " * half + "┃", _GREY), Segment(f"{bar:<{half}}", ink)]
+                row += [Segment(" R", _INKS[_RIGHT]), Segment(f" {asym:+5.1f}%", ink)]
+            rows.append(row)
+        return rows
+
+
+_L, _R = "left", "right"
+_FOOT_LETTER = {_L: "L", _R: "R"}
+_LIMBS = {
+    side: (
+        (KP[f"{side}_shoulder"], KP[f"{side}_elbow"]),
+        (KP[f"{side}_elbow"], KP[f"{side}_wrist"]),
+        (KP[f"{side}_hip"], KP[f"{side}_knee"]),
+        (KP[f"{side}_knee"], KP[f"{side}_ankle"]),
+    )
+    for side in (_L, _R)
+}
+_HEAD = [KP[name] for name in ("nose", "left_eye", "right_eye", "left_ear", "right_ear")]
+_SHOULDERS = [KP["left_shoulder"], KP["right_shoulder"]]
+_HIPS = [KP["left_hip"], KP["right_hip"]]
+_LEGEND = [
+    Segment("L", _INKS[_LEFT]),
+    Segment(" "),
+    Segment("R", _INKS[_RIGHT]),
+    Segment("   ▼ landing", _INKS[_MARK]),
+    Segment("   ┆ under the hips", _GREY),
+]
+
+
+class RunnerFigure(StripWidget):
+    """The runner from the side, drawn from the latest frame's keypoints, scaled to fit.
+
+    Left limbs are blue, right limbs pink. A dotted plumb line falls from the mid-hip to the belt:
+    a foot landing far ahead of it is overstriding. Each foot contact leaves a mark where the foot
+    landed (``▼`` and L/R) that flashes when the step arrives and goes after ``MARK_SECONDS``.
+    Times are the station's, so a paused station leaves the figure as it was.
+    """
+
+    DEFAULT_CSS = """
+    RunnerFigure { height: 1fr; }
+    """
+
+    MIN_CONFIDENCE = 0.3
+    MARK_SECONDS = 1.5
+    FLASH_SECONDS = 0.3
+    SMOOTHING = 0.2
+    """Weight of each new frame in the view box: the figure stays put while the runner moves."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._frame: FrameMsg | None = None
+        self._points: np.ndarray | None = None
+        self._box: np.ndarray | None = None
+        self._marks: deque[tuple[Landing, float]] = deque(maxlen=4)
+
+    def show(self, frame: FrameMsg) -> None:
+        self._frame = frame
+        self._points = None
+        if frame.keypoints is not None:
+            kp = keypoints_from_wire(frame.keypoints)
+            kp[kp[:, 2] < self.MIN_CONFIDENCE, :2] = np.nan
+            self._points = kp[:, :2]
+            seen = kp[~np.isnan(kp[:, :2]).any(axis=1), :2]
+            if len(seen) >= 2:
+                box = np.concatenate([seen.min(axis=0), seen.max(axis=0)])
+                self._box = (
+                    box if self._box is None else self._box + self.SMOOTHING * (box - self._box)
+                )
+        self.redraw_changed()
+
+    def mark(self, landing: Landing, step_t: float) -> None:
+        """Mark where a foot landed; ``step_t`` is when its step message was sent."""
+        self._marks.append((landing, step_t))
+        self.redraw_changed()
+
+    def draw(self, width: int, height: int) -> list[list[Segment]]:
+        if height < 2 or width < 4:
+            return []
+        message = None
+        if self._frame is None:
+            message = "waiting for frames"
+        elif self._points is None or self._box is None:
+            message = "no runner in view"
+        if message is not None:
+            return [[]] * ((height - 1) // 2) + [[Segment(f"{message:^{width}}", _GREY)]]
+        assert self._frame is not None
+        canvas = BrailleCanvas(width, height - 1)
+        self._draw(canvas, self._frame.t)
+        return [*canvas.rows(_INKS), _LEGEND]
+
+    def _draw(self, canvas: BrailleCanvas, now: float) -> None:
+        assert self._points is not None and self._box is not None
+        x0, y0, x1, y1 = self._box
+        pad = 0.08 * max(x1 - x0, y1 - y0, 1.0)
+        x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+        scale = min((canvas.dot_width - 1) / (x1 - x0), (canvas.dot_height - 1) / (y1 - y0))
+        ox = (canvas.dot_width - 1 - scale * (x1 - x0)) / 2 - scale * x0
+        oy = (canvas.dot_height - 1 - scale * (y1 - y0)) / 2 - scale * y0
+        pts = self._points * scale + (ox, oy)
+        ground = (y1 - pad * 0.5) * scale + oy
+
+        canvas.line((0, ground), (canvas.dot_width - 1, ground), _DIM, every=2)
+        hip = _mean(pts[_HIPS])
+        shoulder = _mean(pts[_SHOULDERS])
+        if hip is not None:
+            canvas.line(hip, (hip[0], ground), _DIM, every=3)
+        for side, ink in ((_R, _RIGHT), (_L, _LEFT)):
+            for a, b in _LIMBS[side]:
+                if not np.isnan(pts[[a, b]]).any():
+                    canvas.line(pts[a], pts[b], ink)
+        if hip is not None and shoulder is not None:
+            canvas.line(shoulder, hip, _TRUNK)
+            head = _mean(pts[_HEAD])
+            if head is not None:
+                neck = shoulder - head
+                r = max(0.15 * float(np.hypot(*(shoulder - hip))), 1.5)
+                reach = float(np.hypot(*neck))
+                if reach > r:
+                    canvas.line(shoulder, head + neck * r / reach, _TRUNK)
+                canvas.circle(head, r, _TRUNK)
+        for landing, step_t in self._marks:
+            if now - step_t > self.MARK_SECONDS:
+                continue
+            ink = _FLASH if now - step_t < self.FLASH_SECONDS else _MARK
+            label = "▼" + _FOOT_LETTER.get(landing.foot, "")
+            canvas.char((landing.x * scale + ox, landing.y * scale + oy), label, ink)
+
+
+def _mean(points: np.ndarray) -> np.ndarray | None:
+    seen = points[~np.isnan(points).any(axis=1)]
+    return None if len(seen) == 0 else seen.mean(axis=0)

@@ -1,0 +1,289 @@
+"""The console against real ZeroMQ sockets: a publisher and a control server on random ports."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zmq
+from textual.message import Message
+from textual.pilot import Pilot
+
+from edge.bus.control import ControlServer
+from edge.bus.publisher import Publisher, context
+from edge.bus.schema import Msg, encode
+from edge.bus.security import generate_keys
+from edge.cli import main
+from edge.dashboard import DashboardApp
+from edge.dashboard.app import FRAME_INTERVAL, FramesReceived
+from edge.dashboard.screens import HelpScreen, RunnerNameScreen
+from edge.errors import UsageError
+from tests.builders import messages
+from tests.builders.control import FakeHandler
+from tests.test_dashboard_screen import NOWHERE, screen_text
+
+ANY_PORT = "tcp://127.0.0.1:*"
+SIZE = (120, 30)
+
+
+def run(coro: Coroutine[Any, Any, None]) -> None:
+    asyncio.run(coro)
+
+
+async def wait_until(
+    pilot: Pilot[None], done: Callable[[], bool], what: str, timeout: float = 3.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {timeout} s")
+        await pilot.pause(0.02)
+
+
+async def publish_until(
+    pilot: Pilot[None], pub: Publisher, msg: Msg, done: Callable[[], bool], what: str
+) -> None:
+    """Publish ``msg`` again and again until ``done``: the subscriber joins when it joins."""
+    deadline = time.monotonic() + 3.0
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within 3 s of publishing")
+        pub.publish(msg)
+        await pilot.pause(0.03)
+
+
+def on_screen(app: DashboardApp, text: str) -> Callable[[], bool]:
+    return lambda: text in screen_text(app)
+
+
+@pytest.fixture
+def publisher() -> Iterator[Publisher]:
+    with Publisher(ANY_PORT) as pub:
+        yield pub
+
+
+@pytest.fixture
+def handler() -> FakeHandler:
+    return FakeHandler()
+
+
+@pytest.fixture
+def control(handler: FakeHandler) -> Iterator[ControlServer]:
+    with ControlServer(handler, ANY_PORT) as server:
+        server.start()
+        yield server
+
+
+def test_messages_from_a_real_publisher_appear_on_screen(publisher: Publisher) -> None:
+    async def scenario() -> None:
+        app = DashboardApp(publisher.endpoint, NOWHERE)
+        async with app.run_test(size=SIZE) as pilot:
+            assert "Waiting for steps…" in screen_text(app)
+            status = messages.status(runner="Ana", belt_speed_mps=3.4)
+            await publish_until(pilot, publisher, status, on_screen(app, "Ana"), "status")
+            text = screen_text(app)
+            assert "test-station │ Ana │ session 1" in text
+            assert "belt 3.4 m/s" in text
+            assert "● LIVE" in text
+            publisher.publish(messages.step(4))
+            publisher.publish(messages.summary())
+            await wait_until(pilot, on_screen(app, "LAND UNDER YOUR HIPS"), "cue")
+            text = screen_text(app)
+            assert "foot lands 17.5 cm ahead of the hips (target < 12 cm)" in text
+            assert "Overstride cm   now 17.9" in text  # the step, in the history plot
+            assert "R  +4.5%" in text  # the summary's overstride asymmetry
+            assert (
+                app.readings.stats("overstride_cm") == messages.summary().metrics["overstride_cm"]
+            )
+
+    run(scenario())
+
+
+def test_frames_are_drawn_in_batches_at_most_15_times_a_second(publisher: Publisher) -> None:
+    batches: list[int] = []
+
+    def count(message: Message) -> None:
+        if isinstance(message, FramesReceived):
+            batches.append(len(message.frames))
+
+    async def scenario() -> None:
+        app = DashboardApp(publisher.endpoint, NOWHERE)
+        async with app.run_test(size=SIZE, message_hook=count) as pilot:
+            await publish_until(
+                pilot,
+                publisher,
+                messages.status(),
+                lambda: app.readings.status is not None,
+                "status",
+            )
+            start = time.monotonic()
+            for i in range(120):  # two seconds of a 60 Hz station, sent in a burst
+                publisher.publish(messages.frame(i))
+            await wait_until(pilot, lambda: sum(batches) == 120, "all 120 frames")
+            elapsed = time.monotonic() - start
+            assert "waiting for frames" not in screen_text(app)
+            most = elapsed / FRAME_INTERVAL + 2
+            assert len(batches) <= most, f"{len(batches)} redraws in {elapsed:.2f} s"
+
+    run(scenario())
+
+
+def test_keys_send_the_right_control_requests(
+    publisher: Publisher, control: ControlServer, handler: FakeHandler
+) -> None:
+    async def scenario() -> None:
+        app = DashboardApp(publisher.endpoint, control.endpoint)
+        async with app.run_test(size=SIZE) as pilot:
+            status = messages.status(session_id=None, recording=False, belt_speed_mps=3.0)
+            await publish_until(pilot, publisher, status, on_screen(app, "no session"), "status")
+
+            def sent(*call: Any) -> Callable[[], bool]:
+                return lambda: call in handler.calls
+
+            await pilot.press("s")
+            await wait_until(pilot, sent("start_session", None), "start_session")
+            await pilot.press("up")
+            await wait_until(pilot, sent("set_belt_speed", 3.1), "belt 3.1")
+            assert "belt 3.1 m/s" in screen_text(app)  # shown before the station confirms
+            await pilot.press("down", "down")
+            await wait_until(pilot, sent("set_belt_speed", 2.9), "belt 2.9")
+            await pilot.press("n")
+            assert isinstance(app.screen, RunnerNameScreen)
+            await pilot.press("ctrl+u", *"Zoë", "enter")
+            await wait_until(pilot, sent("set_runner", "Zoë"), "set_runner")
+            await pilot.press("l")
+            await wait_until(pilot, sent("mark_lap", None), "mark_lap")
+            # The status still says no session, but this console just opened one: stop it.
+            await pilot.press("s")
+            await wait_until(pilot, sent("stop_session"), "stop_session")
+            assert [c[0] for c in handler.calls] == [
+                "start_session",
+                "set_belt_speed",
+                "set_belt_speed",
+                "set_belt_speed",
+                "set_runner",
+                "mark_lap",
+                "stop_session",
+            ]
+            assert handler.calls[3] == ("set_belt_speed", 2.9)
+
+            await pilot.press("v")
+            assert app.screen.has_class("-focus")
+            assert not app.screen.query_one("#detail").display
+            await pilot.press("v", "question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            assert not isinstance(app.screen, HelpScreen)
+            assert app.screen.query_one("#detail").display
+
+    run(scenario())
+
+
+def test_refusals_and_timeouts_are_shown_never_raised(
+    publisher: Publisher, control: ControlServer, handler: FakeHandler
+) -> None:
+    async def refused() -> None:
+        app = DashboardApp(publisher.endpoint, control.endpoint)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await pilot.press("l")  # no session is open: the fake station refuses
+            await wait_until(pilot, on_screen(app, "no session is open"), "refusal shown")
+            assert "Mark lap" in screen_text(app)
+            assert app.is_running
+
+    async def unanswered() -> None:
+        app = DashboardApp(publisher.endpoint, NOWHERE, control_timeout=0.2)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await pilot.press("s")
+            await wait_until(pilot, on_screen(app, "no reply from"), "timeout shown")
+            await pilot.press("up")  # the control thread goes on after a timeout
+            await wait_until(
+                pilot, lambda: screen_text(app).count("no reply from") >= 2, "second timeout"
+            )
+            assert app.is_running
+
+    run(refused())
+    run(unanswered())
+    assert handler.calls == []
+
+
+def test_goes_stale_when_messages_stop_and_live_when_they_resume(publisher: Publisher) -> None:
+    endpoint = publisher.endpoint
+
+    async def scenario() -> None:
+        app = DashboardApp(endpoint, NOWHERE)
+        async with app.run_test(size=SIZE) as pilot:
+            await publish_until(
+                pilot, publisher, messages.status(), on_screen(app, "● LIVE"), "live"
+            )
+            # The station stops (and goes away): after 2 s without a message the data is stale.
+            publisher.close()
+            await wait_until(pilot, on_screen(app, "NO DATA"), "stale indicator", timeout=3.5)
+            assert app.screen.has_class("-stale")
+            # A station starts again on the same port: the console reconnects by itself.
+            with bind_again(endpoint) as station:
+                await publish_until(
+                    pilot, station, messages.status(), on_screen(app, "● LIVE"), "live again"
+                )
+            assert not app.screen.has_class("-stale")
+
+    run(scenario())
+
+
+def bind_again(endpoint: str) -> Publisher:
+    """ZeroMQ releases a closed socket's port in its I/O thread, a moment later: retry briefly."""
+    deadline = time.monotonic() + 2.0
+    while True:
+        try:
+            return Publisher(endpoint)
+        except UsageError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def test_a_bad_message_is_reported_and_the_next_good_one_shown() -> None:
+    sock = context().socket(zmq.PUB)
+    sock.linger = 0
+    port = sock.bind_to_random_port("tcp://127.0.0.1")
+
+    async def scenario() -> None:
+        app = DashboardApp(f"tcp://127.0.0.1:{port}", NOWHERE)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            deadline = time.monotonic() + 3.0
+            while "bad message from the station" not in screen_text(app):
+                assert time.monotonic() < deadline, "bad message not reported"
+                sock.send_multipart([b"hipdrive.step", b"{not json"])
+                await pilot.pause(0.03)
+            deadline = time.monotonic() + 3.0
+            while app.readings.status is None:
+                assert time.monotonic() < deadline, "good message after a bad one not shown"
+                sock.send_multipart(list(encode(messages.status(runner="Ana"))))
+                await pilot.pause(0.03)
+            assert app.is_running
+
+    try:
+        run(scenario())
+    finally:
+        sock.close(linger=0)
+
+
+def test_cli_rejects_a_bad_endpoint_before_taking_the_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["dashboard", "--connect", "localhost:5556"]) == 2
+    assert "publisher endpoint 'localhost:5556': must be tcp://HOST:PORT" in capsys.readouterr().err
+
+
+def test_a_station_on_another_machine_needs_its_keys(tmp_path: Path) -> None:
+    elsewhere = "tcp://192.0.2.7:5556"
+    with pytest.raises(UsageError, match="another machine"):
+        DashboardApp(elsewhere, NOWHERE)
+    with pytest.raises(UsageError, match="cannot load CURVE key"):
+        DashboardApp(elsewhere, NOWHERE, keys_dir=tmp_path)
+    generate_keys(tmp_path)
+    app = DashboardApp(elsewhere, NOWHERE, keys_dir=tmp_path)
+    assert app._connect_keys is not None and app._control_keys is None  # loopback: in the clear

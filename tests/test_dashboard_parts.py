@@ -1,0 +1,133 @@
+"""The console's parts without a screen: target bands, what it knows, the braille canvas."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from rich.style import Style
+
+from edge.bus.schema import FrameMsg, keypoints_to_wire
+from edge.config import TargetsSection
+from edge.dashboard.bands import Band, TargetBands
+from edge.dashboard.canvas import BrailleCanvas
+from edge.dashboard.readings import Readings
+from edge.skeleton import LEFT_ANKLE, NUM_KEYPOINTS, RIGHT_ANKLE
+from tests.builders import messages
+
+
+@pytest.mark.parametrize(
+    ("band", "value", "level"),
+    [
+        (Band(20.0, 5.0), 12.0, "good"),
+        (Band(20.0, 5.0), 20.0, "good"),
+        (Band(20.0, 5.0), 24.9, "watch"),
+        (Band(20.0, 5.0), 25.1, "off"),
+        (Band(155.0, 10.0, at_least=True), 171.0, "good"),
+        (Band(155.0, 10.0, at_least=True), 150.0, "watch"),
+        (Band(155.0, 10.0, at_least=True), 140.0, "off"),
+    ],
+)
+def test_a_band_says_in_range_watch_or_off(band: Band, value: float, level: str) -> None:
+    assert band.level(value) == level
+
+
+def test_bands_follow_the_station_targets_and_keep_their_margins() -> None:
+    targets = TargetsSection(overstride_cm_max=15.0, hip_extension_min_deg=12.0)
+    bands = TargetBands().with_station_targets(targets)
+    assert bands.overstride_cm == Band(15.0, 5.0)
+    assert bands.hip_extension_deg == Band(12.0, 3.0, at_least=True)
+    assert bands.cadence_spm == TargetBands().cadence_spm
+    assert bands.for_metric("overstride_cm") is bands.overstride_cm
+    assert bands.for_metric("stride_length_m") is None
+    assert bands.for_metric("asymmetry_pct") is None
+    assert bands.hip_extension_deg.describe("deg") == ">= 12 deg"
+
+
+def test_the_default_bands_are_the_station_defaults() -> None:
+    assert TargetBands().with_station_targets(TargetsSection()) == TargetBands()
+
+
+def test_the_session_clock_runs_on_station_time_from_the_first_status_of_a_session() -> None:
+    readings = Readings()
+    readings.take(messages.status(t=100.0, session_id=None))
+    assert readings.session_seconds is None
+    readings.take(messages.status(t=101.0, session_id=4))
+    readings.take(messages.frame(1, t=175.5))
+    assert readings.session_seconds == pytest.approx(74.5)
+    readings.take(messages.status(t=176.0, session_id=5))
+    assert readings.session_seconds == 0.0
+
+
+def test_units_come_from_the_summary_else_the_status_else_the_steps() -> None:
+    readings = Readings()
+    readings.take(messages.step(0, overstride_cm=None))
+    assert readings.units == "pct_leg"
+    readings.take(messages.status(calibrated=True))
+    assert readings.units == "cm"
+    readings.take(messages.summary(units="pct_leg", calibrated=False))
+    assert readings.units == "pct_leg"
+
+
+def frame_with_ankles(i: int, t: float, left_x: float, right_y: float = 700.0) -> FrameMsg:
+    kp = np.full((NUM_KEYPOINTS, 3), np.nan, dtype=np.float32)
+    kp[:, 2] = 0.0
+    kp[LEFT_ANKLE] = (left_x, 690.0, 0.9)
+    kp[RIGHT_ANKLE] = (500.0, right_y, 0.9)
+    return messages.frame(i, t=t, keypoints=keypoints_to_wire(kp))
+
+
+def test_a_landing_is_interpolated_between_the_frames_around_initial_contact() -> None:
+    readings = Readings()
+    for i in range(10):
+        readings.take(frame_with_ankles(i, 10.0 + i / 60, left_x=600.0 + 6.0 * i))
+    landing = readings.landing(messages.step(0, foot="left", ic_t=10.0 + 2.5 / 60))
+    assert landing is not None
+    assert (landing.x, landing.y) == pytest.approx((615.0, 690.0))
+    # Side unknown: the foot on the belt is the lower ankle in the image (larger y).
+    near = readings.landing(messages.step(0, foot="near", ic_t=10.05))
+    assert near is not None and (near.x, near.y) == pytest.approx((500.0, 700.0))
+    # Frames no longer kept (or not yet come): no mark rather than a wrong one.
+    assert readings.landing(messages.step(0, foot="left", ic_t=5.0)) is None
+    assert readings.landing(messages.step(0, foot="left", ic_t=20.0)) is None
+
+
+def test_old_frames_are_let_go() -> None:
+    readings = Readings()
+    for i in range(600):
+        readings.take(messages.frame(i, t=i / 60))
+    last = 599 / 60
+    assert readings.landing(messages.step(0, foot="left", ic_t=last - 2.1)) is None
+    assert readings.landing(messages.step(0, foot="left", ic_t=last - 1.9)) is not None
+
+
+def test_the_canvas_draws_braille_dots_and_marks_in_colour() -> None:
+    canvas = BrailleCanvas(4, 2)
+    assert (canvas.dot_width, canvas.dot_height) == (8, 8)
+    canvas.line((0, 0), (7, 0), 1)  # the top row of dots across all four cells
+    canvas.points(np.array([0.0, 100.0]), np.array([7.0, 100.0]), 2)  # off-canvas is dropped
+    canvas.char((6, 4), "▼", 1)
+    red, blue = Style(color="red"), Style(color="blue")
+    top, bottom = canvas.rows([Style(), red, blue])
+    assert "".join(seg.text for seg in top) == "⠉⠉⠉⠉"
+    assert [seg.style for seg in top] == [red]
+    assert "".join(seg.text for seg in bottom) == "⡀  ▼"
+    assert [seg.style for seg in bottom] == [blue, None, red]
+
+
+def test_the_dashboard_imports_nothing_of_the_station_but_the_bus() -> None:
+    code = (
+        "import sys, edge.dashboard; "
+        "print(' '.join(m for m in sys.modules if m.startswith(('edge', 'calibrate'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    modules = set(out.stdout.split())
+    allowed = ("edge.bus", "edge.dashboard")
+    extra = {m for m in modules if not m.startswith(allowed)} - {
+        "edge",
+        "edge.errors",
+        "edge.skeleton",
+    }
+    assert not extra, f"the dashboard pulls in {sorted(extra)}"

@@ -1,0 +1,103 @@
+"""Snapshot tests of the console's main screen, on a fixed scene, at 80x24 and 160x50.
+
+The text of the screen is compared with ``snapshots/dashboard_WxH.txt``; the SVG beside it is the
+same screen in colour, for review (open it in a browser). Colours are checked by the assertions
+on the tiles' bands below, not by comparing SVG files, which change with every Textual release.
+After a deliberate change, review and rewrite both with::
+
+    HIPDRIVE_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/test_dashboard_screen.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+
+from edge.bus.schema import keypoints_to_wire
+from edge.dashboard import DashboardApp
+from edge.dashboard.app import BusReceived, FramesReceived
+from edge.dashboard.widgets import Tile
+from tests.builders import messages
+from tests.fake_station import STRIDE_S, runner_keypoints, step_at, summary_of
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+UPDATE = os.environ.get("HIPDRIVE_UPDATE_SNAPSHOTS") == "1"
+NOWHERE = "tcp://127.0.0.1:9"
+"""Nothing listens here: the scene is posted to the app directly, the sockets stay idle."""
+T0 = 5000.0
+
+
+def screen_text(app: DashboardApp) -> str:
+    """The screen as plain text, rendered the way ``App.export_screenshot`` renders it."""
+    width, height = app.size
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        record=True,
+        force_terminal=True,
+        color_system="truecolor",
+        legacy_windows=False,
+        safe_box=False,
+    )
+    console.print(app.screen._compositor.render_update(full=True))
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"
+
+
+async def show_scene(app: DashboardApp, pilot: Pilot[None]) -> None:
+    """40 steps of the fake station's runner, 12 s into session 3, as the bus would bring them."""
+    rng = np.random.default_rng(7)
+    status = messages.status(t=T0, session_id=3, runner="Ana", calibrated=True, belt_speed_mps=3.2)
+    app.post_message(BusReceived(status))
+    steps = [step_at(i, T0 + 0.25 * STRIDE_S + i * STRIDE_S / 2, rng) for i in range(40)]
+    now = steps[-1].t + 0.05
+    frames = tuple(
+        messages.frame(i, t=t, keypoints=keypoints_to_wire(runner_keypoints(t - T0)))
+        for i, t in enumerate(np.arange(now - 1.9, now, 1 / 60))
+    )
+    app.post_message(FramesReceived(frames))
+    for step in steps:
+        app.post_message(BusReceived(step))
+    app.post_message(BusReceived(summary_of(steps[-20:], now)))
+    app.post_message(BusReceived(dataclasses.replace(status, t=now)))
+    await pilot.pause()
+    await pilot.pause()
+
+
+def check_snapshot(name: str, text: str, svg: str) -> None:
+    txt_path, svg_path = SNAPSHOTS / f"{name}.txt", SNAPSHOTS / f"{name}.svg"
+    if UPDATE:
+        txt_path.write_text(text, encoding="utf-8")
+        svg_path.write_text(svg, encoding="utf-8")
+    assert txt_path.is_file(), f"no snapshot {txt_path}: review and write it with UPDATE (see top)"
+    assert text == txt_path.read_text(encoding="utf-8"), f"screen differs from {txt_path}"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_main_screen(size: tuple[int, int]) -> None:
+    async def scene() -> tuple[str, str, dict[str, set[str]]]:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=size) as pilot:
+            await show_scene(app, pilot)
+            bands = {
+                tile.id or "": {c for c in tile.classes if c in ("-good", "-watch", "-off")}
+                for tile in app.screen.query(Tile)
+            }
+            return screen_text(app), app.export_screenshot(title="hipdrive dashboard"), bands
+
+    text, svg, bands = asyncio.run(scene())
+    check_snapshot(f"dashboard_{size[0]}x{size[1]}", text, svg)
+    # The scene: cadence 171 and overstride 16 cm in range, hip extension 8.8 deg short of 10.
+    assert bands["tile-0"] == {"-good"}
+    assert bands["tile-1"] == {"-good"}
+    assert bands["tile-3"] == {"-watch"}
+    assert bands["tile-7"] == set()  # stride length has no target
+    assert "DRIVE THE HIP BACK" in text
