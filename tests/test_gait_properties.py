@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.demo.scene import SideCamera
 from edge.bus.schema import STEP_FIELDS, StepMsg
+from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping, Step
 from edge.skeleton import KP
 from tests.builders.keypoint_tracks import synth_track
