@@ -10,12 +10,12 @@ MODEL := var/models/yolo11n-pose.pt
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
 
 # Torch comes in through ultralytics (about 6 GB, a few minutes the first time). The ONNX and
 # OpenVINO extras are the lean backends this machine can run, so they are installed and tested.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@echo "installing hipdrive and its dependencies into $(VENV) (the first time takes a few minutes)"
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
 	$(BIN)/python -m pip install -e '.[onnx,openvino]' --group dev
 	touch $@
 
