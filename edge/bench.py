@@ -16,7 +16,7 @@ import numpy as np
 
 from edge.demo.mocap import load_trial
 from edge.demo.scene import SideCamera, world_keypoints
-from edge.gait import GaitEngine, GaitParams, PlaneMapping, kernels, reference
+from edge.gait import GaitEngine, GaitParams, PlaneMapping, reference
 
 
 def machine() -> str:
@@ -71,20 +71,9 @@ def bench_gait(
         warm.push(float(t[i]), kp[i])
 
     engine = GaitEngine(mapping, params=GaitParams(stance_speed=2.35))
-    rows = np.ascontiguousarray(kp, dtype=np.float64)
     start = time.perf_counter()
     for i in range(len(t)):
-        kernels.process_frame(
-            rows[i],
-            float(t[i]),
-            engine._raw,
-            engine._sm,
-            engine._ctr,
-            engine._trk,
-            engine._det,
-            engine._par,
-            engine._events,
-        )
+        engine.detect(float(t[i]), kp[i])
     kernel = (time.perf_counter() - start) / len(t)
 
     engine = GaitEngine(mapping)
@@ -96,7 +85,7 @@ def bench_gait(
 
     n = min(reference_frames, len(t))
     start = time.perf_counter()
-    legs = np.stack([reference.keypoints_to_plane(f, mapping.homography, 0.2) for f in rows[:n]])
+    legs = np.stack([reference.keypoints_to_plane(f, mapping.homography, 0.2) for f in kp[:n]])
     smoothed = reference.smooth_track(t[:n], legs, 0.067, 4)
     reference.reference_events(t[:n], smoothed, 2.35, 0.42, 0.004, 5.0, 5.0, 0.067)
     numpy_cost = (time.perf_counter() - start) / n

@@ -92,20 +92,8 @@ def test_online_engine_reproduces_the_offline_reference(noisy_track) -> None:
     engine = GaitEngine(mapping, params=params)
     events = []
     for i in range(len(t)):
-        n = kernels.process_frame(
-            np.ascontiguousarray(kp[i], dtype=np.float64),
-            float(t[i]),
-            engine._raw,
-            engine._sm,
-            engine._ctr,
-            engine._trk,
-            engine._det,
-            engine._par,
-            engine._events,
-        )
-        events += [
-            (int(e[0]), "ic" if e[1] == 0 else "to", float(e[2])) for e in engine._events[:n]
-        ]
+        n = engine.detect(float(t[i]), kp[i])
+        events += [(int(e[0]), "ic" if e[1] == 0 else "to", float(e[2])) for e in engine.events[:n]]
     legs = np.stack(
         [
             reference.keypoints_to_plane(frame.astype(np.float64), mapping.homography, 0.2)

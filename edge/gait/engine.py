@@ -49,8 +49,6 @@ from edge.gait.layout import (
     PHASE_UNKNOWN,
     TRK_FRAME_DT,
     TRK_SWAP_STATE,
-    TRK_VOTE_KEEP,
-    TRK_VOTE_SWAP,
     trk_col,
 )
 from edge.gait.metrics import (
@@ -117,7 +115,7 @@ class GaitEngine:
         self._sm = np.full((p.capacity, N_SM), np.nan)
         self._ctr = np.zeros(N_CTR, np.int64)
         self._trk = np.full(N_TRK, np.nan)
-        self._trk[[TRK_VOTE_KEEP, TRK_VOTE_SWAP, TRK_SWAP_STATE]] = 0.0
+        self._trk[TRK_SWAP_STATE] = 0.0
         for leg in range(N_LEGS):
             for j in range(3):
                 self._trk[[trk_col(leg, j, 3), trk_col(leg, j, 4)]] = 0.0
@@ -139,7 +137,8 @@ class GaitEngine:
             self._par[PAR_STANCE_SPEED] = p.stance_speed
         elif mapping.metric and belt_speed_mps:
             self._par[PAR_STANCE_SPEED] = belt_speed_mps / p.belt_per_stance_speed
-        self._events = np.zeros((MAX_EVENTS, 4))
+        self.events = np.zeros((MAX_EVENTS, 4))
+        """The last frame's contact events (see ``detect``)."""
         self._last_t = -math.inf
         self._first_t = math.nan
         self._contacts: list[Contact | None] = [None, None]
@@ -171,26 +170,33 @@ class GaitEngine:
         Returns the steps this frame completed (usually none). A frame that is not later than
         the one before is ignored.
         """
-        if not t > self._last_t:
-            return []
-        self._last_t = t
-        if math.isnan(self._first_t):
-            self._first_t = t
-        kp = np.ascontiguousarray(keypoints, dtype=np.float64)
-        n = process_frame(
-            kp,
-            float(t),
-            self._raw,
-            self._sm,
-            self._ctr,
-            self._trk,
-            self._det,
-            self._par,
-            self._events,
-        )
+        n = self.detect(t, keypoints)
         if self._par[PAR_STANCE_SPEED] <= 0:
             return self._bootstrap()
         return self._handle_events(n)
+
+    def detect(self, t: float, keypoints: np.ndarray) -> int:
+        """The kernels alone on one frame: how many contact events it produced, now in
+        ``events[:n]`` as (leg track, kind 0 contact / 1 toe-off, time s, quality). ``push``
+        builds steps from them; benchmarks and tests call this to see the kernels' work."""
+        if not t > self._last_t:
+            return 0
+        self._last_t = t
+        if math.isnan(self._first_t):
+            self._first_t = t
+        return int(
+            process_frame(
+                np.ascontiguousarray(keypoints, dtype=np.float64),
+                float(t),
+                self._raw,
+                self._sm,
+                self._ctr,
+                self._trk,
+                self._det,
+                self._par,
+                self.events,
+            )
+        )
 
     def finish(self) -> list[Step]:
         """The contacts still waiting for the next landing of their foot, as steps without
@@ -199,7 +205,7 @@ class GaitEngine:
 
     def _handle_events(self, n: int) -> list[Step]:
         steps: list[Step] = []
-        for leg, kind, when, quality in self._events[:n].tolist():
+        for leg, kind, when, quality in self.events[:n].tolist():
             steps += self._expire(when)
             step = self._on_event(int(leg), kind, when, quality)
             if step is not None:
@@ -242,7 +248,7 @@ class GaitEngine:
             self._det,
             self._par,
             float(self._trk[TRK_FRAME_DT]),
-            self._events,
+            self.events,
             0,
         )
         return self._handle_events(n)

@@ -59,8 +59,6 @@ from edge.gait.layout import (
     TRK_FRAME_DT,
     TRK_LAST_T,
     TRK_SWAP_STATE,
-    TRK_VOTE_KEEP,
-    TRK_VOTE_SWAP,
     raw_col,
     sm_col,
     trk_col,
@@ -224,7 +222,6 @@ def assign_legs(
                 out[track, j, 2] = 0.0
     _drop_duplicate(out, trk, t, gap_s)
     if n_keep > 0 or n_swap > 0:
-        trk[TRK_VOTE_SWAP if swapped else TRK_VOTE_KEEP] += 1.0
         trk[TRK_SWAP_STATE] += 0.1 * ((1.0 if swapped else 0.0) - trk[TRK_SWAP_STATE])
     for track in range(N_LEGS):
         for j in range(N_JOINTS):

@@ -45,10 +45,9 @@ def sm_col(leg: int, joint: int, comp: int) -> int:
 CTR_WRITTEN, CTR_SMOOTHED = 0, 1
 N_CTR = 2
 
-# tracker state (float64): last position (x, y), its time and velocity per leg and joint, votes
-TRK_VOTE_KEEP = N_LEGS * N_JOINTS * 5
-TRK_VOTE_SWAP = TRK_VOTE_KEEP + 1
-TRK_SWAP_STATE = TRK_VOTE_SWAP + 1  # running share of recent frames with swapped labels
+# tracker state (float64): last position (x, y), its time and velocity per leg and joint, then
+# the share of recent frames with swapped labels, the frame interval and the last frame's time
+TRK_SWAP_STATE = N_LEGS * N_JOINTS * 5  # running share of recent frames with swapped labels
 TRK_FRAME_DT = TRK_SWAP_STATE + 1  # running estimate of the frame interval, seconds
 TRK_LAST_T = TRK_FRAME_DT + 1
 N_TRK = TRK_LAST_T + 1
