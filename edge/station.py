@@ -209,6 +209,7 @@ class Station:
         self._camera_state = "starting"
         self._lock = threading.Lock()
         self._new_session = False
+        self._session_start_t: float | None = None
         self._frame_period = 1.0 / config.bus.frame_rate_hz
         self._last_frame_msg = -math.inf
         self.publisher: Publisher | None = None
@@ -224,8 +225,9 @@ class Station:
                 self._runner = runner
             # A session started by hand gets the idle time before it may end itself.
             self._last_runner_t = max(self._last_runner_t, time.monotonic())
+            self._session_start_t = time.monotonic()
             session = store.start_session(
-                time.monotonic(),
+                self._session_start_t,
                 runner=self._runner,
                 belt_speed_mps=self._belt,
                 calibrated=self.calibration is not None,
@@ -475,6 +477,7 @@ class Station:
                 recording_error=store.problem,
                 belt_speed_mps=self._belt,
                 stages_ms=self.stages.snapshot(),
+                session_start_t=self._session_start_t if store.session_id is not None else None,
             )
         )
 

@@ -61,6 +61,12 @@ def test_the_session_clock_runs_on_station_time_from_the_first_status_of_a_sessi
     assert readings.session_seconds == 0.0
 
 
+def test_a_late_console_shows_the_session_time_the_station_gives() -> None:
+    readings = Readings()
+    readings.take(messages.status(t=500.0, session_id=7, session_start_t=380.0))
+    assert readings.session_seconds == pytest.approx(120.0)
+
+
 def test_units_come_from_the_summary_else_the_status_else_the_steps() -> None:
     readings = Readings()
     readings.take(messages.step(0, overstride_cm=None))

@@ -97,6 +97,10 @@ def test_no_runner_idles_honestly_and_control_works(config) -> None:
         client = ControlClient(config.bus.control, timeout=3.0)
         reply = client.request("start_session", runner="Ada")
         assert reply["ok"] and reply["session_id"] >= 1
+        later = [m for m in collect(sub, time.monotonic() + 2.2) if isinstance(m, StatusMsg)]
+        assert later[-1].session_id == reply["session_id"]
+        assert later[-1].session_start_t is not None
+        assert later[-1].session_start_t <= later[-1].t
         assert client.request("set_belt_speed", mps=3.1)["ok"]
         assert client.request("mark_lap", label="1 km")["ok"]
         with pytest.raises(CommandRefused, match="unknown cmd"):

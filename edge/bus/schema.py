@@ -192,7 +192,8 @@ class StatusMsg:
     a live camera), ``ended`` (a file source is finished). ``recording`` is true while a session is
     being written; ``recording_error`` says why it is not (None when all is well). ``stages_ms``:
     recent mean time per frame of each stage of the processing loop (``read``, ``pose``,
-    ``gait``, ``publish``).
+    ``gait``, ``publish``). ``session_start_t``: station time the open session started, so a
+    console that joins late shows the right session time.
     """
 
     TOPIC: ClassVar[bytes] = TOPIC_STATUS
@@ -218,6 +219,7 @@ class StatusMsg:
     recording_error: str | None
     belt_speed_mps: float | None
     stages_ms: dict[str, float] = dataclasses.field(default_factory=dict)
+    session_start_t: float | None = None
 
 
 Msg: TypeAlias = FrameMsg | StepMsg | SummaryMsg | StatusMsg

@@ -74,13 +74,16 @@ class Readings:
         self.status = msg
         self.station_t = msg.t
         if msg.session_id != self._session:
-            # A console that joins mid-session counts from the first status it sees.
+            # A station that does not say when the session started: count from this status.
             self._session = msg.session_id
             self._session_start_t = msg.t if msg.session_id is not None else None
+        if msg.session_id is not None and msg.session_start_t is not None:
+            self._session_start_t = msg.session_start_t
 
     @property
     def session_seconds(self) -> float | None:
-        """Station seconds since the current session started (or since this console saw it)."""
+        """Station seconds since the current session started (or, when the station does not
+        say, since this console first saw it)."""
         if self._session_start_t is None or self.station_t is None:
             return None
         return max(self.station_t - self._session_start_t, 0.0)
