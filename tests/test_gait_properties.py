@@ -7,7 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from edge.bus.schema import STEP_FIELDS, StepMsg
@@ -72,6 +72,8 @@ def test_swapped_labels_do_not_change_the_steps(mocap_trial, seed: int, runs) ->
     dropouts=st.floats(0.0, 0.2),
     facing=st.sampled_from(["left", "right"]),
 )
+# A landing found late after a dropout once let the other foot's step overtake it.
+@example(seed=5284, fps=50.0, noise=0.0, dropouts=0.125, facing="left")
 def test_steps_are_ordered_and_each_rests_on_a_contact(
     mocap_trial, seed: int, fps: float, noise: float, dropouts: float, facing: str
 ) -> None:

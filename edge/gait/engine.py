@@ -143,6 +143,8 @@ class GaitEngine:
         self._first_t = math.nan
         self._contacts: list[Contact | None] = [None, None]
         self._open_ic: list[float | None] = [None, None]
+        self._held: list[Step] = []
+        self._now = -math.inf
         self._ics: deque[tuple[float, int]] = deque(maxlen=8)
         self._stance_speeds: deque[float] = deque(maxlen=p.history)
         self._contact_times: deque[float] = deque(maxlen=p.history)
@@ -201,7 +203,9 @@ class GaitEngine:
     def finish(self) -> list[Step]:
         """The contacts still waiting for the next landing of their foot, as steps without
         the metrics of the swing that follows. Call at the end of a recording."""
-        return self._expire(math.inf)
+        done = sorted(self._held + self._expire(math.inf), key=lambda s: s.ic_t)
+        self._held = []
+        return done
 
     def _handle_events(self, n: int) -> list[Step]:
         steps: list[Step] = []
@@ -210,13 +214,31 @@ class GaitEngine:
             step = self._on_event(int(leg), kind, when, quality)
             if step is not None:
                 steps.append(step)
-        return steps
+            self._now = when
+        return self._in_order(steps)
+
+    def _stride_limit(self) -> float:
+        """Seconds after which a foot that has not landed again has missed a landing."""
+        stride = self._par[PAR_TYPICAL_STRIDE_S]
+        return 1.3 * stride if math.isfinite(stride) else 1.5
+
+    def _in_order(self, steps: list[Step]) -> list[Step]:
+        """Hand out steps in the order of their contacts: one whose other foot still has an
+        earlier contact open (a landing found late, after a dropout) waits for that one, but
+        not for a contact the foot has given up on."""
+        self._held = sorted(self._held + steps, key=lambda s: s.ic_t)
+        open_ics = [c.ic_t for c in self._contacts if c is not None]
+        open_ics += [ic for ic in self._open_ic if ic is not None]
+        limit = self._stride_limit()
+        horizon = min((ic for ic in open_ics if self._now - ic <= limit), default=math.inf)
+        ready = [s for s in self._held if s.ic_t < horizon]
+        self._held = self._held[len(ready) :]
+        return ready
 
     def _expire(self, now: float) -> list[Step]:
         """Contacts whose foot should have landed again by now: a landing was missed, so they
         are finished without the swing that follows, keeping steps in time order."""
-        stride = self._par[PAR_TYPICAL_STRIDE_S]
-        limit = 1.3 * stride if math.isfinite(stride) else 1.5
+        limit = self._stride_limit()
         done = []
         pending = [(c.ic_t, leg, c) for leg, c in enumerate(self._contacts) if c is not None]
         for ic, leg, contact in sorted(pending):

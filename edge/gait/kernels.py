@@ -94,14 +94,14 @@ def keypoints_to_plane(kp: np.ndarray, par: np.ndarray, obs: np.ndarray) -> None
 
 
 @njit(cache=True)
-def local_quadratic(
-    t: np.ndarray, y: np.ndarray, w: np.ndarray, tc: float, half: float, min_n: int
-) -> tuple[float, float]:
-    """Value and slope at ``tc`` of the least-squares quadratic through the samples within
-    ``half`` seconds of it (weight > 0, finite). NaN, NaN with fewer than ``min_n`` samples or
-    none on one side of ``tc``.
+def quadratic_fit(
+    t: np.ndarray, y: np.ndarray, w: np.ndarray, tc: float, half: float
+) -> tuple[int, bool, float, float, float]:
+    """Least-squares y = c0 + c1 x + c2 x^2 with x = (t - tc) / half, over the samples within
+    ``half`` seconds of ``tc`` (weight > 0, finite).
 
-    t, y, w: (n,) float64 seconds, plane units, weights.
+    Returns the sample count, whether samples lie on both sides of tc, and c0, c1, c2 (NaN when
+    the fit is degenerate).
     """
     s0 = s1 = s2 = s3 = s4 = 0.0
     b0 = b1 = b2 = 0.0
@@ -110,7 +110,7 @@ def local_quadratic(
     after = False
     for i in range(t.shape[0]):
         d = t[i] - tc
-        if w[i] <= 0.0 or not np.isfinite(y[i]) or abs(d) > half + 1e-9:
+        if w[i] <= 0.0 or not np.isfinite(y[i]) or not abs(d) <= half + 1e-9:
             continue
         n += 1
         before |= d < -1e-9
@@ -125,14 +125,29 @@ def local_quadratic(
         b0 += y[i]
         b1 += y[i] * x
         b2 += y[i] * x2
-    if n < min_n or not (before and after):
-        return np.nan, np.nan
-    # Normal equations of y = c0 + c1 x + c2 x^2, solved by Cramer's rule (3x3).
+    # Normal equations solved by Cramer's rule (3x3).
     det = s0 * (s2 * s4 - s3 * s3) - s1 * (s1 * s4 - s3 * s2) + s2 * (s1 * s3 - s2 * s2)
     if abs(det) < 1e-12:
-        return np.nan, np.nan
+        return n, before and after, np.nan, np.nan, np.nan
     c0 = (b0 * (s2 * s4 - s3 * s3) - s1 * (b1 * s4 - s3 * b2) + s2 * (b1 * s3 - s2 * b2)) / det
     c1 = (s0 * (b1 * s4 - b2 * s3) - b0 * (s1 * s4 - s3 * s2) + s2 * (s1 * b2 - b1 * s2)) / det
+    c2 = (s0 * (s2 * b2 - b1 * s3) - s1 * (s1 * b2 - b1 * s2) + b0 * (s1 * s3 - s2 * s2)) / det
+    return n, before and after, c0, c1, c2
+
+
+@njit(cache=True)
+def local_quadratic(
+    t: np.ndarray, y: np.ndarray, w: np.ndarray, tc: float, half: float, min_n: int
+) -> tuple[float, float]:
+    """Value and slope at ``tc`` of the least-squares quadratic through the samples within
+    ``half`` seconds of it (weight > 0, finite). NaN, NaN with fewer than ``min_n`` samples or
+    none on one side of ``tc``.
+
+    t, y, w: (n,) float64 seconds, plane units, weights.
+    """
+    n, both_sides, c0, c1, _ = quadratic_fit(t, y, w, tc, half)
+    if n < min_n or not both_sides:
+        return np.nan, np.nan
     return c0, c1 / half
 
 
@@ -341,31 +356,14 @@ def knee_minimum_time(sm: np.ndarray, frame: int, leg: int, half: float) -> floa
     """
     cap = sm.shape[0]
     tc = sm[frame % cap, SM_T]
-    s0 = s1 = s2 = s3 = s4 = b0 = b1 = b2 = 0.0
-    for k in range(frame - 64, frame + 65):
-        if k < 0:
-            continue
-        row = sm[k % cap]
-        d = row[SM_T] - tc
-        y = row[SM_KNEE_FLEX + leg]
-        if abs(d) > half + 1e-9 or not np.isfinite(y) or not np.isfinite(d):
-            continue
-        x = d / half
-        x2 = x * x
-        s0 += 1.0
-        s1 += x
-        s2 += x2
-        s3 += x2 * x
-        s4 += x2 * x2
-        b0 += y
-        b1 += y * x
-        b2 += y * x2
-    det = s0 * (s2 * s4 - s3 * s3) - s1 * (s1 * s4 - s3 * s2) + s2 * (s1 * s3 - s2 * s2)
-    if s0 < 3.0 or abs(det) < 1e-12:
-        return tc
-    c1 = (s0 * (b1 * s4 - b2 * s3) - b0 * (s1 * s4 - s3 * s2) + s2 * (s1 * b2 - b1 * s2)) / det
-    c2 = (s0 * (s2 * b2 - b1 * s3) - s1 * (s1 * b2 - b1 * s2) + b0 * (s1 * s3 - s2 * s2)) / det
-    if c2 <= 0.0:
+    first = max(0, frame - 64)
+    rows = np.empty((frame + 65 - first, sm.shape[1]))
+    for k in range(first, frame + 65):
+        rows[k - first] = sm[k % cap]
+    n, _, _, c1, c2 = quadratic_fit(
+        rows[:, SM_T], rows[:, SM_KNEE_FLEX + leg], np.ones(rows.shape[0]), tc, half
+    )
+    if n < 3 or not c2 > 0.0:
         return tc
     x = min(max(-c1 / (2.0 * c2), -1.0), 1.0)
     return tc + x * half
