@@ -21,7 +21,6 @@ import json
 import logging
 import threading
 from collections.abc import Mapping
-from types import TracebackType
 from typing import Annotated, Any, Literal, Protocol, get_args
 
 import zmq
@@ -29,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from edge.bus.publisher import bind, context
 from edge.bus.security import ClientKeys, ServerKeys, check_endpoint, secure_client
+from edge.closing import Closing
 from edge.errors import UsageError
 
 log = logging.getLogger(__name__)
@@ -200,7 +200,7 @@ def _reply(reply: dict[str, Any]) -> bytes:
         return b'{"ok": false, "error": "internal error: the reply is not JSON"}'
 
 
-class ControlServer:
+class ControlServer(Closing):
     """Serves the control channel on its own thread: ``start()``, then ``close()``."""
 
     def __init__(
@@ -237,19 +237,8 @@ class ControlServer:
             self._thread.join()
         self._sock.close(linger=0)
 
-    def __enter__(self) -> ControlServer:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class ControlClient:
+class ControlClient(Closing):
     """Sends commands to a station and waits ``timeout`` seconds for each reply.
 
     After a timeout the REQ socket is replaced (ZeroMQ's "lazy pirate"): a REQ socket that missed
@@ -304,14 +293,3 @@ class ControlClient:
 
     def close(self) -> None:
         self._sock.close(linger=0)
-
-    def __enter__(self) -> ControlClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

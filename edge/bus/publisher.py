@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from types import TracebackType
 
 import zmq
 
@@ -27,6 +26,7 @@ from edge.bus.security import (
     secure_client,
     secure_server,
 )
+from edge.closing import Closing
 from edge.errors import UsageError
 
 DEFAULT_PUBLISH = "tcp://127.0.0.1:5556"
@@ -63,7 +63,7 @@ def bind(sock: zmq.Socket, endpoint: str, keys: ServerKeys | None) -> str:
     return sock.getsockopt_string(zmq.LAST_ENDPOINT)
 
 
-class Publisher:
+class Publisher(Closing):
     """Publishes schema messages. ``publish`` is safe from any thread and never blocks."""
 
     def __init__(
@@ -109,19 +109,8 @@ class Publisher:
         with self._lock:
             self._sock.close(linger=0)
 
-    def __enter__(self) -> Publisher:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class Subscriber:
+class Subscriber(Closing):
     """Receives and validates the station's messages (one thread uses it)."""
 
     def __init__(
@@ -165,14 +154,3 @@ class Subscriber:
 
     def close(self) -> None:
         self._sock.close(linger=0)
-
-    def __enter__(self) -> Subscriber:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

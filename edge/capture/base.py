@@ -7,10 +7,10 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from types import TracebackType
 
 import numpy as np
 
+from edge.closing import Closing
 from edge.errors import MissingResourceError
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class CaptureSettings:
     paced: bool = False
 
 
-class FrameSource(ABC):
+class FrameSource(ABC, Closing):
     """A stream of frames. ``read`` returns None at the end of a finite stream."""
 
     info: SourceInfo
@@ -69,17 +69,6 @@ class FrameSource(ABC):
     def dropped(self) -> int:
         """Frames captured but never handed out because a newer one replaced them."""
         return 0
-
-    def __enter__(self) -> FrameSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class LiveSource(FrameSource):

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from types import TracebackType
 
 import numpy as np
 
+from edge.closing import Closing
 from edge.errors import UsageError
 from edge.skeleton import KEYPOINT_NAMES, NUM_KEYPOINTS
 
@@ -21,7 +21,7 @@ TRACK_COLUMNS: tuple[str, ...] = (
 )
 
 
-class KeypointTrackWriter:
+class KeypointTrackWriter(Closing):
     """Appends one row per frame; a frame without a runner gets empty keypoints."""
 
     def __init__(self, path: Path) -> None:
@@ -43,17 +43,6 @@ class KeypointTrackWriter:
 
     def close(self) -> None:
         self._file.close()
-
-    def __enter__(self) -> KeypointTrackWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def read_keypoint_track(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
