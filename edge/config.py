@@ -80,8 +80,11 @@ class CameraSection(_Section):
 
 
 class PoseSection(_Section):
-    backend: Literal["ultralytics"] = Field(
-        "ultralytics", description="Pose backend: ultralytics (loads any Ultralytics model file)."
+    backend: Literal["ultralytics", "openvino", "onnx", "ncnn", "tensorrt", "auto"] = Field(
+        "auto",
+        description="Pose backend: ultralytics (any Ultralytics model file, imports torch); "
+        "openvino, onnx, ncnn (CPU) or tensorrt (Jetson GPU) run the model's export for imgsz "
+        "without torch, exporting it once if missing; auto = the fastest one installed.",
     )
     model: str = Field(
         "yolo11n-pose.pt",
@@ -92,7 +95,23 @@ class PoseSection(_Section):
         640, ge=64, le=2048, multiple_of=32, description="Inference input size in pixels."
     )
     conf: float = Field(0.25, gt=0, lt=1, description="Minimum person detection confidence.")
-    device: str = Field("cpu", description="Inference device for Ultralytics: cpu, 0, cuda:0.")
+    device: str = Field(
+        "cpu", description="Inference device for Ultralytics (cpu, 0, cuda:0); GPU for tensorrt."
+    )
+    threads: int = Field(
+        0, ge=0, le=256, description="CPU threads for openvino, onnx and ncnn; 0 = every core."
+    )
+    crop: bool = Field(
+        True,
+        description="Once the runner is found, look at a crop around them instead of the whole "
+        "frame, so a small imgsz keeps its accuracy; the whole frame again when they are lost.",
+    )
+    workers: int = Field(
+        2,
+        ge=1,
+        le=8,
+        description="Frames the pose backend works on at once (threads); 2 keeps two cores busy.",
+    )
     roi: tuple[int, int, int, int] | None = Field(
         None,
         description="Region [x, y, w, h] in pixels where the runner is; absent = whole frame.",

@@ -1,8 +1,9 @@
 """The station: capture -> pose -> gait -> bus and store, on the edge computer.
 
-One processing loop takes the newest frame (a camera's grab thread drops what the loop cannot
-keep up with; a file hands every frame, paced at its fps), finds the runner, feeds the gait
-engine and publishes what it finds. Beside it: the control channel's thread, the session store's
+A pipeline reads frames and looks for the runner on its own threads (a camera's grab thread
+drops what the station cannot keep up with; a file hands every frame, paced at its fps), and
+the processing loop takes its frames in order, chooses the runner, feeds the gait engine and
+publishes what it finds. Beside it: the control channel's thread, the session store's
 writer thread and a status thread that publishes the station's state every second, so a
 console that connects late knows it at once. Subscribers never slow the loop (the publisher
 drops for a slow one) and the disk never does (the store writes on its own thread).
@@ -33,7 +34,7 @@ from edge.bus.schema import (
 )
 from edge.bus.schema import MetricStats as WireStats
 from edge.bus.security import server_keys_for
-from edge.capture import CaptureSettings, FrameSource, open_source
+from edge.capture import CaptureSettings, Frame, FrameSource, open_source
 from edge.config import Config
 from edge.gait import (
     GaitEngine,
@@ -45,7 +46,9 @@ from edge.gait import (
     detect_facing,
 )
 from edge.gait.metrics import knee_flexion, shank_angle, thigh_angle
+from edge.pipeline import FramePipeline
 from edge.pose import PoseEstimator, RunnerSelector
+from edge.pose.crop import Look, RunnerFinder
 from edge.skeleton import KP, NUM_KEYPOINTS
 from edge.store.sessions import SessionStore
 
@@ -197,8 +200,12 @@ class Station:
         self.station_id = config.station.id
         self.rates = Rates()
         self.stages = StageClock()
-        self.selector = RunnerSelector(
-            roi=calibration.plane.roi if calibration and calibration.plane else config.pose.roi
+        self.finder = RunnerFinder(
+            estimator,
+            RunnerSelector(
+                roi=calibration.plane.roi if calibration and calibration.plane else config.pose.roi
+            ),
+            crop=config.pose.crop,
         )
         self._belt = config.gait.belt_speed_mps
         self._feed = GaitFeed(calibration, self._belt)
@@ -313,39 +320,44 @@ class Station:
             self.source.close()
 
     def _loop(self, stop: threading.Event) -> None:
+        """Frames in order from the pipeline (read and pose overlap on their own threads)."""
         clock = time.perf_counter
-        while not stop.is_set():
-            started = clock()
-            frame = self.source.read()
-            if frame is None:
-                log.info("%s has ended", self.source.info.name)
-                return
-            self._camera_state = "running"
+        workers = self.config.pose.workers
+
+        def look(frame: Frame) -> Look:
             self.rates.frame_in(time.monotonic())
-            read = clock()
-            detections = self.estimator.infer(frame.image)
-            runner = self.selector.select(detections)
-            posed = clock()
-            t = frame.t_ns / 1e9
-            self._track_presence(t, runner is not None)
-            keypoints = runner.keypoints if runner is not None else NO_RUNNER
-            if self._new_session:
-                self._restart_gait()
-            if self.store is not None and self.config.station.record_keypoints:
-                self.store.record_keypoints(t, frame.index, None if runner is None else keypoints)
-            steps = self._feed.push(t, self._feed.prepare(keypoints))
-            gaited = clock()
-            for step in steps:
-                self._publish_step(step)
-            self._publish_frame(t, frame.index, keypoints if runner is not None else None)
-            self.rates.frame_out(time.monotonic(), (time.monotonic_ns() - frame.t_ns) / 1e6)
-            for stage, seconds in (
-                ("read", read - started),
-                ("pose", posed - read),
-                ("gait", gaited - posed),
-                ("publish", clock() - gaited),
-            ):
-                self.stages.add(stage, seconds)
+            return self.finder.look(frame.image)
+
+        with FramePipeline(self.source, look, workers=workers, stop=stop) as pipeline:
+            for item in pipeline:
+                frame = item.frame
+                self._camera_state = "running"
+                started = clock()
+                runner = self.finder.settle(item.result, frame.image.shape)
+                t = frame.t_ns / 1e9
+                self._track_presence(t, runner is not None)
+                keypoints = runner.keypoints if runner is not None else NO_RUNNER
+                if self._new_session:
+                    self._restart_gait()
+                if self.store is not None and self.config.station.record_keypoints:
+                    self.store.record_keypoints(
+                        t, frame.index, None if runner is None else keypoints
+                    )
+                steps = self._feed.push(t, self._feed.prepare(keypoints))
+                gaited = clock()
+                for step in steps:
+                    self._publish_step(step)
+                self._publish_frame(t, frame.index, keypoints if runner is not None else None)
+                self.rates.frame_out(time.monotonic(), (time.monotonic_ns() - frame.t_ns) / 1e6)
+                for stage, seconds in (
+                    ("read", item.read_s),
+                    ("pose", item.look_s),
+                    ("gait", gaited - started),
+                    ("publish", clock() - gaited),
+                ):
+                    self.stages.add(stage, seconds)
+        if not stop.is_set():
+            log.info("%s has ended", self.source.info.name)
 
     def _restart_gait(self) -> None:
         with self._lock:

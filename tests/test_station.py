@@ -26,7 +26,7 @@ def config(tmp_path: Path):
     path.write_text(
         f'[station]\ndata_dir = "{tmp_path / "data"}"\n'
         f'[bus]\npublish = "ipc://{tmp_path}/pub"\ncontrol = "ipc://{tmp_path}/ctl"\n'
-        "frame_rate_hz = 240\n"
+        "frame_rate_hz = 240\n[pose]\ncrop = false\n"
     )
     return load_config(path)
 

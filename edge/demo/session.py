@@ -158,3 +158,43 @@ def accuracy_lines(figures: dict[str, float]) -> list[str]:
         if key in figures and math.isfinite(figures[key]):
             lines.append(f"  {label:38s} {fmt.format(figures[key])}{unit}")
     return lines
+
+
+#: the leg keypoints held against the truth, COCO indices: hips, knees, ankles (left, right)
+_LEG_PAIRS = ((11, 12), (13, 14), (15, 16))
+
+
+def keypoint_errors(clip: DemoClip, frames: np.ndarray, keypoints: np.ndarray) -> dict[str, float]:
+    """How far the pose backend's leg keypoints are from the truth, in pixels.
+
+    frames: (N,) clip frame indices. keypoints: (N, 17, 3) the runner's keypoints in those
+    frames (NaN or conf 0 when not found). Side views swap left and right, which the gait
+    engine sorts out, so each frame's legs are compared the way round that fits better and the
+    swaps are counted apart. Keypoints the treadmill hides in the clip are left out.
+    """
+    truth = clip.keypoints[frames]
+    hidden = clip.hidden[frames]
+    left = [a for a, _ in _LEG_PAIRS]
+    right = [b for _, b in _LEG_PAIRS]
+    seen = (keypoints[:, :, 2] > 0) & ~hidden & np.isfinite(keypoints[:, :, 0])
+    err = np.linalg.norm(keypoints[:, :, :2] - truth, axis=2)
+    crossed = np.linalg.norm(keypoints[:, left + right, :2] - truth[:, right + left], axis=2)
+    both = seen[:, left + right].all(axis=1)
+    straight_sum = err[:, left + right].sum(axis=1)
+    swapped = both & (crossed.sum(axis=1) < straight_sum)
+    leg_err = np.where(swapped[:, None], crossed, err[:, left + right])
+    leg_seen = seen[:, left + right]
+    found = seen.any(axis=1)
+    out = {
+        "frames": float(len(frames)),
+        "runner_found_pct": 100.0 * float(found.mean()) if len(frames) else 0.0,
+        "legs_swapped_pct": 100.0 * float(swapped[both].mean()) if both.any() else math.nan,
+    }
+    for k, name in enumerate(("hip", "knee", "ankle")):
+        cols = [k, k + len(_LEG_PAIRS)]
+        values = leg_err[:, cols][leg_seen[:, cols]]
+        out[f"{name}_median_px"] = float(np.median(values)) if values.size else math.nan
+        out[f"{name}_mean_px"] = float(np.mean(values)) if values.size else math.nan
+    values = leg_err[leg_seen]
+    out["legs_mean_px"] = float(np.mean(values)) if values.size else math.nan
+    return out

@@ -11,9 +11,23 @@ from edge.capture import Frame, FrameSource, SourceInfo
 from edge.pose import Detections, PoseEstimator
 
 
+def frame_image(index: int, size: tuple[int, int]) -> np.ndarray:
+    """A (h, w, 3) frame whose every pixel carries ``index``, so a fake backend knows the frame
+    it is given whichever thread asks, and in whatever order."""
+    colour = [index & 255, (index >> 8) & 255, (index >> 16) & 255]
+    return np.full((size[1], size[0], 3), colour, np.uint8)
+
+
+def frame_index(image: np.ndarray) -> int:
+    """The frame index ``frame_image`` put into the pixels."""
+    b, g, r = (int(v) for v in image[0, 0])
+    return b | (g << 8) | (r << 16)
+
+
 class FakeSource(FrameSource):
-    """``n`` small grey frames timed at ``fps``; ``paced``: handed out at that rate, else as fast
-    as they are read. With a ``gate`` the first frame waits until the gate is set."""
+    """``n`` small frames (each carrying its index, see ``frame_image``) timed at ``fps``;
+    ``paced``: handed out at that rate, else as fast as they are read. With a ``gate`` the first
+    frame waits until the gate is set."""
 
     def __init__(
         self,
@@ -27,7 +41,7 @@ class FakeSource(FrameSource):
         self._n = n
         self._i = 0
         self._t0 = time.monotonic_ns()
-        self._image = np.full((size[1], size[0], 3), 90, np.uint8)
+        self._size = size
         self.closed = False
         self._paced = paced
         self._gate = gate
@@ -41,7 +55,7 @@ class FakeSource(FrameSource):
         due = self._t0 + round(self._i * 1e9 / self.info.fps)
         if self._paced and due > time.monotonic_ns():
             time.sleep((due - time.monotonic_ns()) / 1e9)
-        frame = Frame(self._image, self._i, due)
+        frame = Frame(frame_image(self._i, self._size), self._i, due)
         self._i += 1
         return frame
 
@@ -50,17 +64,16 @@ class FakeSource(FrameSource):
 
 
 class FakePose(PoseEstimator):
-    """Hands out one given keypoint row per frame, in order, as a single person (None: nobody)."""
+    """Hands out the given keypoint row of each frame (read off its pixels: see ``frame_image``)
+    as a single person, in full-frame pixels, so it is for stations without the crop."""
 
     name = "fake"
 
     def __init__(self, keypoints: np.ndarray) -> None:
         self._keypoints = keypoints
-        self._i = 0
 
     def infer(self, image: np.ndarray) -> Detections:
-        kp = self._keypoints[min(self._i, len(self._keypoints) - 1)]
-        self._i += 1
+        kp = self._keypoints[min(frame_index(image), len(self._keypoints) - 1)]
         seen = kp[:, 2] > 0
         if not seen.any():
             return Detections.empty()

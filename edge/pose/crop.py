@@ -1,0 +1,168 @@
+"""Finds the runner frame after frame, looking at a crop that follows them once they are found.
+
+A side-view runner fills only part of the frame, so at a small input size the full frame gives
+them few pixels. Once the runner is found, the pose backend is given a square crop around the
+space their box has swept over the last ``history`` frames (a stride and a bit), with a margin:
+the runner then fills the backend's input and a small input size keeps the keypoint accuracy of
+a large one. The crop stays put while the runner does, so its scale does not jitter. The full
+frame is looked at again, in the same frame, when the crop does not hold the runner: nobody
+overlapping their last box, a weak detection, or a box touching an edge of the crop that is not
+an edge of the image (they are moving out of it).
+
+Looking (``look``) and settling (``settle``) are apart so a pipeline can look at two frames at
+once on two threads: ``look`` only reads the crop planned so far, ``settle`` takes the looks in
+frame order, chooses the runner and plans the next crop.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from edge.pose.base import Detections, PoseEstimator, RunnerPose
+from edge.pose.runner import RunnerSelector, iou
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """What the backend found in one frame, in full-frame pixels.
+
+    crop: the (x, y, w, h) region it looked at, or None for the full frame.
+    redetected: the crop did not hold the runner, so the full frame was looked at as well.
+    """
+
+    detections: Detections
+    crop: Box | None
+    redetected: bool
+
+
+class RunnerFinder:
+    """The pose backend and the runner's choice, with or without the following crop.
+
+    margin: added around the swept box on every side, as a fraction of its height.
+    history: frames of runner boxes the crop covers. min_score: a runner detection weaker than
+    this in the crop sends the finder back to the full frame.
+    """
+
+    def __init__(
+        self,
+        estimator: PoseEstimator,
+        selector: RunnerSelector,
+        crop: bool = True,
+        margin: float = 0.12,
+        history: int = 45,
+        min_score: float = 0.5,
+    ) -> None:
+        self.estimator = estimator
+        self.selector = selector
+        self.crop_enabled = crop
+        self.margin = margin
+        self.min_score = min_score
+        self._boxes: deque[np.ndarray] = deque(maxlen=history)
+        # (crop, runner's last box): replaced whole, so a look on another thread reads a pair.
+        self._plan: tuple[Box, np.ndarray] | None = None
+        self._lock = threading.Lock()
+        self.looks = 0
+        self.full_frame_looks = 0
+
+    @property
+    def crop(self) -> Box | None:
+        """The region the next look will be given, or None for the full frame."""
+        plan = self._plan
+        return None if plan is None else plan[0]
+
+    def find(self, image: np.ndarray) -> RunnerPose | None:
+        """The runner in this frame (frames given in order), or None when not in view."""
+        return self.settle(self.look(image), image.shape)
+
+    def look(self, image: np.ndarray) -> Look:
+        """Run the backend on the planned crop, or on the full frame. Safe from two threads."""
+        plan = self._plan
+        if plan is None:
+            self._count(full=True)
+            return Look(self.estimator.infer(image), None, redetected=False)
+        crop, expected = plan
+        x, y, w, h = crop
+        found = _shifted(self.estimator.infer(image[y : y + h, x : x + w]), x, y)
+        if self._holds(found, crop, expected, image.shape):
+            self._count(full=False)
+            return Look(found, crop, redetected=False)
+        self._count(full=True)
+        return Look(self.estimator.infer(image), None, redetected=True)
+
+    def settle(self, look: Look, image_shape: tuple[int, ...]) -> RunnerPose | None:
+        """Choose the runner from a look (looks given in frame order) and plan the next crop."""
+        runner = self.selector.select(look.detections)
+        if runner is None:
+            self._boxes.clear()
+            self._plan = None
+            return runner
+        self._boxes.append(runner.box)
+        if self.crop_enabled:
+            self._plan = (self._crop_around(image_shape), runner.box)
+        return runner
+
+    def reset(self) -> None:
+        self.selector.reset()
+        self._boxes.clear()
+        self._plan = None
+
+    def _count(self, full: bool) -> None:
+        with self._lock:
+            self.looks += 1
+            self.full_frame_looks += full
+
+    def _holds(
+        self, found: Detections, crop: Box, expected: np.ndarray, shape: tuple[int, ...]
+    ) -> bool:
+        if len(found) == 0:
+            return False
+        overlaps = iou(expected, found.boxes)
+        best = int(np.argmax(overlaps))
+        if overlaps[best] < self.selector.match_iou or found.scores[best] < self.min_score:
+            return False
+        return not _touches_inner_edge(found.boxes[best], crop, shape)
+
+    def _crop_around(self, shape: tuple[int, ...]) -> Box:
+        boxes = np.stack(self._boxes)
+        x1, y1 = boxes[:, 0].min(), boxes[:, 1].min()
+        x2, y2 = boxes[:, 2].max(), boxes[:, 3].max()
+        pad = self.margin * (y2 - y1)
+        side = max(x2 - x1, y2 - y1) + 2 * pad
+        height, width = shape[0], shape[1]
+        side = int(min(np.ceil(side), width, height))
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+        x = int(np.clip(round(cx - side / 2), 0, width - side))
+        y = int(np.clip(round(cy - side / 2), 0, height - side))
+        return x, y, side, side
+
+
+#: a box closer than this to an inner edge of the crop, in pixels, is leaving it
+EDGE_PX = 2.0
+
+
+def _touches_inner_edge(box: np.ndarray, crop: Box, shape: tuple[int, ...]) -> bool:
+    x, y, w, h = crop
+    height, width = shape[0], shape[1]
+    return bool(
+        (x > 0 and box[0] <= x + EDGE_PX)
+        or (y > 0 and box[1] <= y + EDGE_PX)
+        or (x + w < width and box[2] >= x + w - EDGE_PX)
+        or (y + h < height and box[3] >= y + h - EDGE_PX)
+    )
+
+
+def _shifted(found: Detections, x: int, y: int) -> Detections:
+    """Detections in a crop at (x, y), moved to full-frame pixels."""
+    if len(found) == 0 or (x == 0 and y == 0):
+        return found
+    keypoints = found.keypoints.copy()
+    keypoints[:, :, 0] += x
+    keypoints[:, :, 1] += y
+    boxes = found.boxes + np.array([x, y, x, y], np.float32)
+    return Detections(keypoints, boxes, found.scores)

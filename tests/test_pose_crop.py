@@ -1,0 +1,115 @@
+"""The runner-following crop: where it looks, that it hands back full-frame pixels, and that it
+falls back to the full frame in the same frame when the runner leaves the crop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edge.pose import Detections, PoseEstimator, RunnerSelector
+from edge.pose.crop import RunnerFinder
+
+W, H = 1280, 720
+
+
+def scene_image() -> np.ndarray:
+    """Every pixel says where it is, so a backend given a crop knows the crop's origin."""
+    y, x = np.mgrid[0:H, 0:W]
+    return np.dstack([x % 256, y % 256, x // 256 + 16 * (y // 256)]).astype(np.uint8)
+
+
+class ScenePose(PoseEstimator):
+    """One person at known full-frame keypoints, reported in the pixels of the image given."""
+
+    name = "scene"
+
+    def __init__(self) -> None:
+        self.keypoints = person_at(600.0, 200.0)
+        self.shapes: list[tuple[int, ...]] = []
+
+    def infer(self, image: np.ndarray) -> Detections:
+        self.shapes.append(image.shape)
+        b, g, r = (int(v) for v in image[0, 0])
+        x0, y0 = b + 256 * (r % 16), g + 256 * (r // 16)
+        kp = self.keypoints.copy()
+        kp[:, 0] -= x0
+        kp[:, 1] -= y0
+        h, w = image.shape[:2]
+        if kp[:, 0].min() < 0 or kp[:, 1].min() < 0 or kp[:, 0].max() > w or kp[:, 1].max() > h:
+            return Detections.empty()
+        box = np.array(
+            [[kp[:, 0].min(), kp[:, 1].min(), kp[:, 0].max(), kp[:, 1].max()]], np.float32
+        )
+        return Detections(kp[None], box, np.array([0.9], np.float32))
+
+
+def person_at(x: float, y: float) -> np.ndarray:
+    """A 17-keypoint person 400 px tall and 160 px wide with its top-left corner at (x, y)."""
+    rng = np.random.default_rng(0)
+    kp = np.zeros((17, 3), np.float32)
+    kp[:, 0] = x + rng.uniform(0, 160, 17)
+    kp[:, 1] = y + np.linspace(0, 400, 17)
+    kp[:, 2] = 0.9
+    return kp
+
+
+@pytest.fixture()
+def image() -> np.ndarray:
+    return scene_image()
+
+
+def test_after_the_first_frame_it_looks_at_a_square_crop_around_the_runner(image) -> None:
+    pose = ScenePose()
+    finder = RunnerFinder(pose, RunnerSelector(), margin=0.1)
+    first = finder.find(image)
+    assert first is not None and pose.shapes[-1] == image.shape
+    x, y, w, h = finder.crop  # type: ignore[misc]
+    assert w == h < W
+    box = first.box
+    assert x <= box[0] - 40 and y <= box[1] - 40
+    assert x + w >= box[2] + 40 and y + h >= box[3] + 40
+    second = finder.find(image)
+    assert pose.shapes[-1] == (h, w, 3)
+    assert second is not None
+    np.testing.assert_allclose(second.keypoints, pose.keypoints, atol=1e-4)
+    assert finder.full_frame_looks == 1 and finder.looks == 2
+
+
+def test_runner_leaving_the_crop_is_found_on_the_full_frame_in_the_same_frame(image) -> None:
+    pose = ScenePose()
+    finder = RunnerFinder(pose, RunnerSelector(match_iou=0.0))
+    finder.find(image)
+    pose.keypoints = person_at(100.0, 250.0)
+    look = finder.look(image)
+    assert look.redetected and look.crop is None
+    runner = finder.settle(look, image.shape)
+    assert runner is not None
+    np.testing.assert_allclose(runner.keypoints, pose.keypoints, atol=1e-4)
+
+
+def test_the_crop_stays_inside_the_image(image) -> None:
+    pose = ScenePose()
+    pose.keypoints = person_at(1100.0, 300.0)
+    finder = RunnerFinder(pose, RunnerSelector())
+    finder.find(image)
+    x, y, w, h = finder.crop  # type: ignore[misc]
+    assert x >= 0 and y >= 0 and x + w <= W and y + h <= H
+    assert finder.find(image) is not None
+
+
+def test_without_the_crop_every_look_is_the_full_frame(image) -> None:
+    pose = ScenePose()
+    finder = RunnerFinder(pose, RunnerSelector(), crop=False)
+    for _ in range(3):
+        assert finder.find(image) is not None
+    assert finder.crop is None
+    assert all(shape == image.shape for shape in pose.shapes)
+
+
+def test_nobody_in_view_clears_the_crop(image) -> None:
+    pose = ScenePose()
+    finder = RunnerFinder(pose, RunnerSelector(lost_after=0))
+    finder.find(image)
+    pose.keypoints = person_at(-1000.0, -1000.0)
+    assert finder.find(image) is None
+    assert finder.crop is None
