@@ -1,4 +1,5 @@
-"""Offline analysis of a video: capture -> pose -> runner -> keypoint track on disk."""
+"""Offline analysis of a video: capture -> pose -> runner -> keypoint track on disk; then, from
+the steps found in it, the annotated video and the report."""
 
 from __future__ import annotations
 
@@ -6,9 +7,16 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge.capture import CaptureSettings, open_source
+import numpy as np
+
+from edge.bus.schema import StepMsg
+from edge.capture import CaptureSettings, SourceInfo, open_source
+from edge.gait import Targets
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.progress import Progress
+from edge.report.annotate import AnnotatedVideoWriter, Overlay, nearest, snapshot
+from edge.report.build import FORWARD, write_report
+from edge.report.model import ReportInput, cues_from_steps, overstride_metric, representative
 from edge.store.track import KeypointTrackWriter
 
 log = logging.getLogger(__name__)
@@ -48,3 +56,96 @@ def analyze_video(
         progress.close()
     log.info("runner found in %d of %d frames", runner_frames, progress.done)
     return AnalysisResult(progress.done, runner_frames, fps, keypoints_csv)
+
+
+def probe_video(video: Path) -> SourceInfo:
+    """What a video holds (size, fps, frames), checked to decode before any work is done;
+    UsageError naming what to do when it does not."""
+    with open_source(f"file:{video}", CaptureSettings(paced=False)) as source:
+        return source.info
+
+
+def annotate_video(
+    video: Path,
+    out: Path,
+    overlay: Overlay,
+    keep: set[int],
+) -> tuple[int, dict[int, np.ndarray]]:
+    """Write ``out``: every frame of ``video`` with the ``overlay`` drawn on it. Returns the
+    number of frames written and the plain frames whose index is in ``keep``."""
+    kept: dict[int, np.ndarray] = {}
+    with open_source(f"file:{video}", CaptureSettings(paced=False)) as source:
+        info = source.info
+        progress = Progress(f"annotating {video.name}", info.frame_count)
+        with AnnotatedVideoWriter(out, info.fps, (info.width, info.height)) as writer:
+            while (frame := source.read()) is not None:
+                if frame.index in keep:
+                    kept[frame.index] = frame.image.copy()
+                if frame.index < len(overlay.t):
+                    overlay.draw(frame.image, frame.index)
+                writer.write(frame.image)
+                progress.update()
+        progress.close()
+    return writer.frames, kept
+
+
+@dataclass(frozen=True, slots=True)
+class Outputs:
+    annotated: Path
+    annotated_frames: int
+    report: Path
+
+
+def video_outputs(
+    video: Path,
+    out_dir: Path,
+    result: AnalysisResult,
+    t: np.ndarray,
+    keypoints: np.ndarray,
+    steps: list[StepMsg],
+    targets: Targets,
+    facing: str | None,
+    calibration: str | None,
+) -> Outputs:
+    """``annotated.mp4`` and ``report.html`` of an analysis, from its keypoint track
+    (t (N,) seconds, keypoints (N, 17, 3) pixels as the video shows them) and its steps.
+
+    ``facing``: which way the runner faces in the image; ``calibration``: the camera's
+    calibration name, None when distances are in % of leg length.
+    """
+    forward = FORWARD.get(facing) if facing else None
+    picks = [
+        (moment, step, nearest(t, step.ic_t if moment == "ic" else step.to_t))
+        for moment, step in (representative(steps) if len(t) else [])
+    ]
+    frames, kept = annotate_video(
+        video,
+        out_dir / "annotated.mp4",
+        Overlay(t, keypoints, steps, targets, forward),
+        {i for _, _, i in picks},
+    )
+    overstride = overstride_metric(steps)
+    snapshots = [
+        snap
+        for moment, step, i in picks
+        if (snap := snapshot(keypoints[i], kept.get(i), moment, step, forward, targets, overstride))
+    ]
+    data = ReportInput(
+        title=f"Analysis of {video.name}",
+        facts=(
+            ("video", video.name),
+            ("frames", f"{result.frames} at {result.fps:g} fps"),
+            ("duration", f"{result.frames / result.fps:.1f} s"),
+            ("runner in", f"{result.runner_frames} frames"),
+            ("steps", str(len(steps))),
+            ("calibration", calibration or "none: distances in % of leg length"),
+        ),
+        t0=0.0,
+        steps=steps,
+        targets=targets,
+        cues=cues_from_steps(steps, targets),
+        laps=[],
+        snapshots=snapshots,
+        snapshot_note=None if snapshots else "The runner was not in view at any typical step.",
+    )
+    return Outputs(out_dir / "annotated.mp4", frames, write_report(data, out_dir / "report.html"))

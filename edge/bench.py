@@ -1,22 +1,40 @@
 """``hipdrive bench``: the speed of each stage, measured side by side in one run.
 
-Benchmarks report; they never fail on timing. Measured now: the gait stage, per frame, against
-its plain numpy reference on the same track.
+Benchmarks report; they never fail on timing. Measured: the whole station on the demo clip
+scaled to 1080p (sustained fps, per-stage ms, capture-to-publication latency with the clip
+played like a camera), the naive Ultralytics loop on the same clip, the runner crop's keypoint
+error against full-frame inference, and the gait kernels against their numpy reference.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
+import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
+from edge.capture import CaptureSettings, Frame, FrameSource
+from edge.capture.file import FileCamera, VideoFileSource
+from edge.config import Config
 from edge.demo.mocap import load_trial
+from edge.demo.render import DemoClip
 from edge.demo.scene import SideCamera, world_keypoints
+from edge.demo.session import keypoint_errors
 from edge.gait import GaitEngine, GaitParams, PlaneMapping, reference
+from edge.pose import PoseEstimator, RunnerSelector
+from edge.pose.crop import RunnerFinder
+from edge.progress import Progress
+from edge.station import Station
+
+log = logging.getLogger(__name__)
 
 
 def machine() -> str:
@@ -90,3 +108,306 @@ def bench_gait(
     reference.reference_events(t[:n], smoothed, 2.35, 0.42, 0.004, 5.0, 5.0, 0.067)
     numpy_cost = (time.perf_counter() - start) / n
     return GaitBench(len(t), fps, kernel * 1e6, whole * 1e6, numpy_cost * 1e6, steps)
+
+
+class _FirstFrames(FrameSource):
+    """The first ``n`` frames of another source."""
+
+    def __init__(self, source: FrameSource, n: int) -> None:
+        self._source = source
+        self.info = source.info
+        self._left = n
+
+    def read(self) -> Frame | None:
+        if self._left <= 0:
+            return None
+        self._left -= 1
+        return self._source.read()
+
+    @property
+    def dropped(self) -> int:
+        return self._source.dropped
+
+    def close(self) -> None:
+        self._source.close()
+
+
+def bench_clip(clip: DemoClip, height: int = 1080) -> Path:
+    """The demo clip scaled to ``height`` (1080p by default, as a station camera films), kept
+    beside the demo clip; made (with progress) the first time."""
+    out = clip.video.with_name(f"{clip.video.stem}-{height}p-{clip.renderer}.mp4")
+    if out.exists():
+        return out
+    with VideoFileSource(clip.video, CaptureSettings()) as source:
+        width = round(source.info.width * height / source.info.height / 2) * 2
+        partial = out.with_name(f"partial-{out.name}")
+        writer = cv2.VideoWriter(
+            str(partial), cv2.VideoWriter.fourcc(*"mp4v"), source.info.fps, (width, height)
+        )
+        bar = Progress(f"scaling the demo clip to {height}p for the benchmark", clip.frames)
+        while (frame := source.read()) is not None:
+            writer.write(cv2.resize(frame.image, (width, height), interpolation=cv2.INTER_LINEAR))
+            bar.update()
+        writer.release()
+        bar.close()
+    partial.replace(out)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class StationBench:
+    """The station on a clip. Throughput: lossless file, as fast as it goes. Live: the clip
+    played like a camera at its fps, so latency and dropped frames are a camera's."""
+
+    frames: int
+    fps_end_to_end: float
+    stages_ms: dict[str, float]
+    full_frame_pct: float
+    live_fps_in: float
+    live_fps_out: float
+    live_dropped: int
+    latency_p50_ms: float | None
+    latency_p99_ms: float | None
+
+
+def _bench_config(config: Config, work: Path) -> Config:
+    """The configuration with its own data folder and private sockets, for a benchmark run."""
+    station = config.station.model_copy(
+        update={"data_dir": work, "auto_session": False, "record_keypoints": False}
+    )
+    bus = config.bus.model_copy(
+        update={"publish": f"ipc://{work}/publish", "control": f"ipc://{work}/control"}
+    )
+    return config.model_copy(update={"station": station, "bus": bus})
+
+
+def bench_station(
+    config: Config,
+    open_pose: Callable[[], PoseEstimator],
+    clip: Path,
+    frames: int = 600,
+    live_seconds: float = 10.0,
+) -> StationBench:
+    """The whole station (read, pose, gait, publish) on ``clip``: sustained fps over ``frames``
+    lossless frames, then capture-to-publication latency over ``live_seconds`` of it played like
+    a camera."""
+    with tempfile.TemporaryDirectory(prefix="hipdrive-bench-") as tmp:
+        work = Path(tmp)
+        cfg = _bench_config(config, work)
+        source = _FirstFrames(VideoFileSource(clip, CaptureSettings(paced=False)), frames)
+        station = Station(cfg, source, open_pose())
+        warm = np.zeros((source.info.height, source.info.width, 3), np.uint8)
+        station.estimator.infer(warm)
+        log.info("benchmark: %d frames of %s as fast as the station goes", frames, clip.name)
+        started = time.perf_counter()
+        station.run(threading.Event())
+        fps = frames / (time.perf_counter() - started)
+        stages = station.stages.snapshot()
+        looks = station.finder.looks
+        full_pct = 100.0 * station.finder.full_frame_looks / looks if looks else 0.0
+
+        (work / "live").mkdir()
+        live_cfg = _bench_config(config, work / "live")
+        camera = FileCamera(clip)
+        station = Station(live_cfg, camera, open_pose())
+        stop = threading.Event()
+        thread = threading.Thread(target=station.run, args=(stop,), name="bench-station")
+        log.info("benchmark: %.0f s of %s played like a camera", live_seconds, clip.name)
+        thread.start()
+        time.sleep(live_seconds)
+        fps_in, fps_out, p50, p99 = station.rates.snapshot(time.monotonic())
+        dropped = camera.dropped
+        stop.set()
+        thread.join()
+    return StationBench(frames, fps, stages, full_pct, fps_in, fps_out, dropped, p50, p99)
+
+
+def bench_naive_ultralytics(model: Path, clip: Path, frames: int = 60) -> float:
+    """Frames per second of the loop a first script would be: read a frame with OpenCV, call
+    Ultralytics ``model.predict`` on it (its default 640 input), on the same clip."""
+    from ultralytics import YOLO
+
+    yolo = YOLO(str(model), task="pose")
+    cap = cv2.VideoCapture(str(clip))
+    ok, image = cap.read()
+    yolo.predict(image, verbose=False)
+    bar = Progress("naive Ultralytics loop", frames)
+    started = time.perf_counter()
+    done = 0
+    while done < frames and ok:
+        yolo.predict(image, verbose=False)
+        done += 1
+        bar.update()
+        ok, image = cap.read()
+    elapsed = time.perf_counter() - started
+    bar.close()
+    cap.release()
+    return done / elapsed
+
+
+@dataclass(frozen=True, slots=True)
+class CropAccuracy:
+    """Leg keypoint error against the demo's truth: the full frame at the model's own 640
+    input, and the runner crop at the station's input size."""
+
+    frames: int
+    full_frame_px: float
+    crop_px: float
+    imgsz: int
+
+
+def bench_crop_accuracy(
+    open_pose: Callable[[int], PoseEstimator], clip: DemoClip, imgsz: int, frames: int = 300
+) -> CropAccuracy:
+    """Mean leg keypoint error (hips, knees, ankles) over the first ``frames`` of the demo
+    clip, full frame at 640 against the crop at ``imgsz``."""
+    frames = min(frames, clip.frames)
+    errors = {}
+    for label, size, crop in (("full frame 640", 640, False), (f"crop {imgsz}", imgsz, True)):
+        finder = RunnerFinder(open_pose(size), RunnerSelector(), crop=crop)
+        found = np.full((frames, 17, 3), np.nan, np.float32)
+        found[:, :, 2] = 0.0
+        bar = Progress(f"keypoint error, {label}", frames)
+        with VideoFileSource(clip.video, CaptureSettings()) as source:
+            for k in range(frames):
+                frame = source.read()
+                if frame is None:
+                    break
+                runner = finder.find(frame.image)
+                if runner is not None:
+                    found[k] = runner.keypoints
+                bar.update()
+        bar.close()
+        errors[crop] = keypoint_errors(clip, np.arange(frames), found)["legs_mean_px"]
+    return CropAccuracy(frames, errors[False], errors[True], imgsz)
+
+
+@dataclass(frozen=True, slots=True)
+class BenchResult:
+    """One ``hipdrive bench`` run: every figure measured side by side on one machine."""
+
+    backend: str
+    imgsz: int
+    model: str
+    workers: int
+    crop: bool
+    clip: str
+    station: StationBench
+    naive_ultralytics_fps: float
+    keypoints: CropAccuracy
+    gait: GaitBench
+
+    @property
+    def stages_ms(self) -> dict[str, float]:
+        return {"decode" if k == "read" else k: v for k, v in self.station.stages_ms.items()}
+
+    @property
+    def speedup_vs_naive(self) -> float:
+        return self.station.fps_end_to_end / self.naive_ultralytics_fps
+
+    def table(self) -> list[tuple[str, str]]:
+        """The figures as (what, value) rows for a person to read."""
+        st, kp, gait = self.station, self.keypoints, self.gait
+        latency = (
+            f"p50 {st.latency_p50_ms:.0f} ms, p99 {st.latency_p99_ms:.0f} ms"
+            if st.latency_p50_ms is not None and st.latency_p99_ms is not None
+            else "-"
+        )
+        return [
+            ("machine", machine()),
+            ("backend", f"{self.backend}, imgsz {self.imgsz}, {self.workers} workers"),
+            ("model", self.model),
+            ("runner crop", "on" if self.crop else "off"),
+            ("clip", f"{self.clip}, {st.frames} frames"),
+            ("end to end (lossless file)", f"{st.fps_end_to_end:.1f} fps"),
+            *((f"  {name} ms/frame", f"{ms:.2f}") for name, ms in self.stages_ms.items()),
+            ("  full-frame looks", f"{st.full_frame_pct:.1f}%"),
+            (
+                "live (clip played as a camera)",
+                f"{st.live_fps_out:.1f} fps out of {st.live_fps_in:.1f} in, "
+                f"{st.live_dropped} dropped",
+            ),
+            ("  capture -> publish latency", latency),
+            ("naive Ultralytics predict loop", f"{self.naive_ultralytics_fps:.1f} fps (imgsz 640)"),
+            ("speedup vs naive", f"{self.speedup_vs_naive:.1f}x"),
+            ("leg keypoint error, full frame 640", f"{kp.full_frame_px:.1f} px"),
+            (
+                f"leg keypoint error, crop {kp.imgsz}",
+                f"{kp.crop_px:.1f} px ({kp.crop_px - kp.full_frame_px:+.1f} px, "
+                f"{kp.frames} frames)",
+            ),
+            ("gait kernel", f"{gait.kernel_us_per_frame:.2f} us/frame"),
+            ("gait engine (steps included)", f"{gait.engine_us_per_frame:.1f} us/frame"),
+            ("gait numpy reference", f"{gait.numpy_us_per_frame:.0f} us/frame"),
+            ("gait speedup vs numpy", f"{gait.speedup_vs_numpy:.0f}x"),
+        ]
+
+    def as_json(self) -> dict[str, object]:
+        """The object ``--json`` writes, with the keys DESIGN.md lists for tools."""
+        st = self.station
+        return {
+            "machine": machine(),
+            "backend": self.backend,
+            "imgsz": self.imgsz,
+            "model": self.model,
+            "workers": self.workers,
+            "crop": self.crop,
+            "clip": self.clip,
+            "frames": st.frames,
+            "fps_end_to_end": st.fps_end_to_end,
+            "latency_p50_ms": st.latency_p50_ms,
+            "latency_p99_ms": st.latency_p99_ms,
+            "live_fps_in": st.live_fps_in,
+            "live_fps_out": st.live_fps_out,
+            "live_dropped_frames": st.live_dropped,
+            "naive_ultralytics_fps": self.naive_ultralytics_fps,
+            "speedup_vs_naive": self.speedup_vs_naive,
+            "full_frame_looks_pct": st.full_frame_pct,
+            "keypoint_error_full_frame_px": self.keypoints.full_frame_px,
+            "keypoint_error_crop_px": self.keypoints.crop_px,
+            "gait_us_per_frame": self.gait.kernel_us_per_frame,
+            "gait_engine_us_per_frame": self.gait.engine_us_per_frame,
+            "gait_numpy_us_per_frame": self.gait.numpy_us_per_frame,
+            "gait_speedup_vs_numpy": self.gait.speedup_vs_numpy,
+            "stages_ms": self.stages_ms,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BenchPlan:
+    """How much of each measurement to run."""
+
+    frames: int = 600
+    live_seconds: float = 10.0
+    naive_frames: int = 60
+    accuracy_frames: int = 300
+
+
+def run_bench(
+    config: Config,
+    open_pose: Callable[[int], PoseEstimator],
+    backend: str,
+    clip: DemoClip,
+    model: Path,
+    plan: BenchPlan,
+) -> BenchResult:
+    """Every measurement, one after the other on the same machine. ``open_pose(imgsz)`` opens
+    the backend under test; ``model`` is the .pt file the naive loop runs."""
+    video = bench_clip(clip)
+    station = bench_station(
+        config, lambda: open_pose(config.pose.imgsz), video, plan.frames, plan.live_seconds
+    )
+    naive = bench_naive_ultralytics(model, video, plan.naive_frames)
+    keypoints = bench_crop_accuracy(open_pose, clip, config.pose.imgsz, plan.accuracy_frames)
+    return BenchResult(
+        backend=backend,
+        imgsz=config.pose.imgsz,
+        model=config.model_path().name,
+        workers=config.pose.workers,
+        crop=config.pose.crop,
+        clip=video.name,
+        station=station,
+        naive_ultralytics_fps=naive,
+        keypoints=keypoints,
+        gait=bench_gait(),
+    )

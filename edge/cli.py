@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from calibrate.cli import add_parser as add_calibrate_parser
 from edge.config import Config, load_config
-from edge.errors import HipdriveError, UsageError
+from edge.errors import HipdriveError, MissingResourceError, UsageError
+from edge.pose.factory import BACKENDS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -108,7 +109,12 @@ def cmd_model_check(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot read image {image_path}; give a JPEG or PNG file")
     imgsz = args.imgsz or config.pose.imgsz
     estimator = open_estimator(
-        config.pose.backend, config.model_path(), imgsz, config.pose.conf, config.pose.device
+        config.pose.backend,
+        config.model_path(),
+        imgsz,
+        config.pose.conf,
+        config.pose.device,
+        config.pose.threads,
     )
     detections = estimator.infer(image)
     timings = []
@@ -138,44 +144,48 @@ def cmd_model_check(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from edge.analyze import analyze_video
+    from calibrate.fileformat import calibration_if_present
+    from edge.analyze import analyze_video, probe_video, video_outputs
     from edge.capture import parse_source_spec
+    from edge.gait import detect_facing
     from edge.pose import RunnerSelector
+    from edge.replay import describe, write_step_files
+    from edge.store.track import read_keypoint_track
 
     config = _config(args)
     parse_source_spec(f"file:{args.video}")
-    if not args.video.is_file():
-        raise UsageError(f"video file {args.video} does not exist; check the path")
+    info = probe_video(args.video)
+    calibration = calibration_if_present(
+        config.calibration.file, image_size=(info.width, info.height)
+    )
     estimator = _estimator(config)
     out_dir = args.out or Path(f"{args.video.stem}-analysis")
-    calibration = _calibration_for_video(config, args.video)
-    roi = calibration.plane.roi if calibration and calibration.plane else config.pose.roi
+    plane = calibration.plane if calibration else None
+    roi = plane.roi if plane else config.pose.roi
     result = analyze_video(args.video, out_dir, estimator, RunnerSelector(roi=roi))
     print(
         f"{result.frames} frames at {result.fps:g} fps, runner in {result.runner_frames}; "
         f"wrote {result.keypoints_csv}"
     )
-    from edge.replay import describe, write_step_files
-    from edge.store.track import read_keypoint_track
-
     t, _, keypoints = read_keypoint_track(result.keypoints_csv)
     steps = _replay(config, t, keypoints, calibration, None, None)
     write_step_files(steps, out_dir / "events.jsonl", out_dir / "steps.csv")
-    print("\n".join(describe(steps, _targets(config))))
+    targets = _targets(config)
+    print("\n".join(describe(steps, targets)))
     print(f"wrote {out_dir / 'events.jsonl'} and {out_dir / 'steps.csv'}")
+    outputs = video_outputs(
+        args.video,
+        out_dir,
+        result,
+        t,
+        keypoints,
+        steps,
+        targets,
+        plane.facing if plane else detect_facing(keypoints),
+        calibration.camera if calibration and plane else None,
+    )
+    print(f"wrote {outputs.annotated} ({outputs.annotated_frames} frames) and {outputs.report}")
     return 0
-
-
-def _calibration_for_video(config: Config, video: Path) -> Calibration | None:
-    """The configured calibration, checked against the video's resolution, or None."""
-    import cv2
-
-    from calibrate.fileformat import calibration_if_present
-
-    cap = cv2.VideoCapture(str(video))
-    size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
-    cap.release()
-    return calibration_if_present(config.calibration.file, image_size=size)
 
 
 def _targets(config: Config) -> Targets:
@@ -214,7 +224,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     except BaseException:
         source.close()
         raise
-    _run_station(config, source, estimator, calibration, _headless(args))
+    _run_station(
+        config,
+        source,
+        estimator,
+        calibration,
+        _headless(args),
+        load_config=lambda: load_config(args.config),
+    )
     return 0
 
 
@@ -222,13 +239,26 @@ def _estimator(config: Config) -> PoseEstimator:
     from edge.pose.factory import open_estimator
 
     _ultralytics_ready(config)
-    return open_estimator(
-        config.pose.backend,
-        config.model_path(),
-        config.pose.imgsz,
-        config.pose.conf,
-        config.pose.device,
-    )
+    model = config.model_path()
+    try:
+        return open_estimator(
+            config.pose.backend,
+            model,
+            config.pose.imgsz,
+            config.pose.conf,
+            config.pose.device,
+            config.pose.threads,
+        )
+    except HipdriveError:
+        raise
+    except Exception as exc:  # each runtime has its own way of refusing a damaged file
+        log.debug("loading %s failed", model, exc_info=True)
+        reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+        raise MissingResourceError(
+            f"pose model {model} could not be loaded ({reason}); the file is damaged or not "
+            "a pose model: delete it and fetch it again (hipdrive model fetch) or export it "
+            "again (hipdrive model export ...)"
+        ) from exc
 
 
 def _headless(args: argparse.Namespace) -> bool:
@@ -243,9 +273,12 @@ def _run_station(
     calibration: Calibration | None,
     headless: bool,
     also: Callable[[Step, Summary], None] | None = None,
+    load_config: Callable[[], Config] | None = None,
 ) -> None:
     """Run the station until the source ends or a signal or the console stops it: headless
-    with a line per step, else with the dashboard in this terminal."""
+    with a line per step, else with the dashboard in this terminal. Headless, SIGHUP reloads
+    the configuration with ``load_config`` (a service's convention; on a terminal it would
+    mean the terminal has gone)."""
     import signal
     import threading
 
@@ -257,11 +290,12 @@ def _run_station(
         if headless:
             print(step_line(step, summary), flush=True)
 
-    station = Station(config, source, estimator, calibration, report=report)
+    station = Station(config, source, estimator, calibration, report, load_config)
     stop = threading.Event()
     if headless:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
+        signal.signal(signal.SIGHUP, lambda *_: station.request_reload())
         station.run(stop)
         return
     from edge.dashboard import DashboardApp, TargetBands
@@ -333,28 +367,39 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     import json
 
-    from edge.bench import bench_gait, machine
+    from edge.bench import BenchPlan, run_bench
+    from edge.demo.render import ensure_demo
+    from edge.pose.models import require_model
 
-    gait = bench_gait()
-    rows = [
-        ("machine", machine()),
-        ("gait kernel", f"{gait.kernel_us_per_frame:.2f} us/frame"),
-        ("gait engine (steps included)", f"{gait.engine_us_per_frame:.1f} us/frame"),
-        ("gait numpy reference", f"{gait.numpy_us_per_frame:.0f} us/frame"),
-        ("gait speedup vs numpy", f"{gait.speedup_vs_numpy:.0f}x"),
-        ("track", f"{gait.frames} frames at {gait.fps:g} fps, {gait.steps} steps"),
-    ]
-    for name, value in rows:
-        print(f"{name:30s} {value}")
-    if args.json:
-        result = {
-            "machine": machine(),
-            "gait_us_per_frame": gait.kernel_us_per_frame,
-            "gait_engine_us_per_frame": gait.engine_us_per_frame,
-            "gait_numpy_us_per_frame": gait.numpy_us_per_frame,
-            "gait_speedup_vs_numpy": gait.speedup_vs_numpy,
+    config = _config(args)
+    pose = config.pose.model_copy(
+        update={
+            key: value
+            for key, value in (
+                ("backend", args.backend),
+                ("imgsz", args.imgsz),
+                ("workers", args.workers),
+                ("threads", args.threads),
+            )
+            if value is not None
         }
-        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    )
+    config = config.model_copy(update={"pose": pose})
+    estimator = _estimator(config)
+    backend = estimator.name
+    estimator.close()
+
+    def open_pose(imgsz: int) -> PoseEstimator:
+        sized = config.pose.model_copy(update={"backend": backend, "imgsz": imgsz})
+        return _estimator(config.model_copy(update={"pose": sized}))
+
+    plan = BenchPlan(args.frames, args.seconds, args.naive_frames, args.accuracy_frames)
+    clip = ensure_demo(config.station.data_dir)
+    result = run_bench(config, open_pose, backend, clip, require_model(config.model_path()), plan)
+    for name, value in result.table():
+        print(f"{name:36s} {value}")
+    if args.json:
+        args.json.write_text(json.dumps(result.as_json(), indent=2) + "\n", encoding="utf-8")
         print(f"wrote {args.json}")
     return 0
 
@@ -404,6 +449,63 @@ def cmd_demo(args: argparse.Namespace) -> int:
     accuracy = Accuracy(clip, source.t0)
     _run_station(config, source, estimator, demo_calibration(clip), headless, accuracy.add)
     print("\n".join(accuracy_lines(accuracy.report(source.seen_s))))
+    return 0
+
+
+def cmd_soak(args: argparse.Namespace) -> int:
+    import json
+    import tempfile
+
+    from calibrate.fileformat import calibration_if_present
+    from edge.bench import machine
+    from edge.soak import Sample, soak
+    from edge.station import Station, open_station_source
+
+    if args.minutes <= 0:
+        raise UsageError(f"--minutes {args.minutes:g}: must be > 0")
+    config = _config(args)
+    estimator = _estimator(config)
+    if args.source:
+        source = open_station_source(config, args.source)
+        size = (source.info.width, source.info.height)
+        calibration = calibration_if_present(config.calibration.file, image_size=size)
+    else:
+        from edge.demo.render import ensure_demo
+        from edge.demo.session import demo_calibration
+
+        clip = ensure_demo(config.station.data_dir)
+        source = open_station_source(config, f"demo:{clip.video}")
+        calibration = demo_calibration(clip)
+    print(
+        f"soak: {args.minutes:g} min of {source.info.name}, backend {estimator.name}, a line "
+        f"every {args.every:g} s; sessions go to a temporary folder"
+    )
+
+    def line(sample: Sample) -> None:
+        print(
+            f"{sample.t_s / 60:6.1f} min {sample.fps:6.1f} fps  RSS {sample.rss_mb:7.1f} MB  "
+            f"{sample.fds:4d} fds  {sample.steps:6d} steps",
+            flush=True,
+        )
+
+    with tempfile.TemporaryDirectory(prefix="hipdrive-soak-") as tmp:
+        # The station's own sessions stay clean; the keys stay where they are.
+        station_cfg = config.station.model_copy(update={"data_dir": Path(tmp)})
+        bus_cfg = config.bus.model_copy(update={"keys_dir": config.keys_dir})
+        soak_config = config.model_copy(update={"station": station_cfg, "bus": bus_cfg})
+        station = Station(soak_config, source, estimator, calibration)
+        report = soak(station, args.minutes, args.every, on_sample=line)
+    print("\n".join(report.table()))
+    if args.json:
+        result = {
+            "machine": machine(),
+            "backend": estimator.name,
+            "source": source.info.name,
+            "minutes": args.minutes,
+            **report.as_json(),
+        }
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}")
     return 0
 
 
@@ -460,6 +562,17 @@ def cmd_sessions_export(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"cannot write {args.out}: {exc}") from None
         print(f"wrote {len(steps)} steps to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_sessions_report(args: argparse.Namespace) -> int:
+    from edge.report.build import session_report, write_report
+
+    config = _config(args)
+    data = session_report(config.sessions_path, args.id, _targets(config))
+    out = args.out or config.station.data_dir / "reports" / f"session-{args.id}.html"
+    write_report(data, out)
+    print(f"wrote {out}")
     return 0
 
 
@@ -526,7 +639,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--imgsz", type=int, help="input size (default: pose.imgsz)")
     p.add_argument("--repeat", type=int, default=0, help="time this many more inferences")
 
-    p = add(sub, "analyze", cmd_analyze, "offline: keypoints, step events and steps of a video")
+    p = add(
+        sub,
+        "analyze",
+        cmd_analyze,
+        "offline: keypoints, step events, steps, annotated video and report of a video",
+    )
     p.add_argument("video", type=Path, help="video file")
     p.add_argument("--out", type=Path, help="output folder (default: ./<video name>-analysis)")
 
@@ -549,6 +667,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(sub, "bench", cmd_bench, "speed of each stage, side by side in one run")
     p.add_argument("--json", type=Path, help="also write the results as JSON")
+    p.add_argument("--backend", choices=BACKENDS, help="pose backend (default: pose.backend)")
+    p.add_argument("--imgsz", type=int, help="pose input size (default: pose.imgsz)")
+    p.add_argument("--workers", type=int, help="pose workers (default: pose.workers)")
+    p.add_argument("--threads", type=int, help="CPU threads per backend (default: pose.threads)")
+    p.add_argument("--frames", type=int, default=600, help="frames for the sustained fps")
+    p.add_argument("--seconds", type=float, default=10.0, help="seconds of camera-like play")
+    p.add_argument("--naive-frames", type=int, default=60, help="frames for the naive loop")
+    p.add_argument(
+        "--accuracy-frames", type=int, default=300, help="demo frames for the crop's error"
+    )
+
+    p = add(
+        sub,
+        "soak",
+        cmd_soak,
+        "run the station for a long time and watch fps, memory and open files",
+    )
+    p.add_argument("--minutes", type=float, default=30.0, help="how long (default 30)")
+    p.add_argument(
+        "--source", help="frame source SPEC (default: the demo clip, looping like a camera)"
+    )
+    p.add_argument("--every", type=float, default=60.0, help="seconds between samples (default 60)")
+    p.add_argument("--json", type=Path, help="also write the samples as JSON")
 
     p = add(sub, "dashboard", cmd_dashboard, "the treadmill console: live feedback from a station")
     p.add_argument("--connect", metavar="ENDPOINT", help="the publisher (default: bus.publish)")
@@ -597,6 +738,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="csv: a table of the steps; jsonl: step events; track: the keypoint-track CSV",
     )
     p.add_argument("--out", type=Path, help="output file (default: standard output)")
+    p = add(
+        sessions_sub,
+        "report",
+        cmd_sessions_report,
+        "an HTML report of a session: summary table, pictures, charts (prints well)",
+    )
+    p.add_argument("id", type=int, help="session id (see: hipdrive sessions list)")
+    p.add_argument(
+        "--out", type=Path, help="HTML file (default: <data_dir>/reports/session-ID.html)"
+    )
     return parser
 
 

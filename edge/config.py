@@ -12,6 +12,7 @@ import difflib
 import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -294,6 +295,58 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     return config.model_copy(
         update={"station": station, "pose": pose, "bus": bus, "calibration": calibration}
     )
+
+
+#: settings a running station takes on when told to reload (SIGHUP); any other change waits
+#: for a restart, because it means reopening the camera, the model or the sockets
+LIVE_KEYS = frozenset(
+    {
+        "station.auto_session",
+        "station.session_idle_s",
+        "station.record_keypoints",
+        "pose.roi",
+        "bus.frame_rate_hz",
+        "gait.belt_speed_mps",
+        "gait.summary_steps",
+        *(f"targets.{name}" for name in TargetsSection.model_fields),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reload:
+    """A reloaded file held against the running configuration.
+
+    config: the running configuration with the live changes taken on. applied and
+    need_restart: one ``key = new (was old)`` line per changed setting.
+    """
+
+    config: Config
+    applied: list[str]
+    need_restart: list[str]
+
+
+def reload_changes(running: Config, new: Config) -> Reload:
+    """Which changes from ``running`` to ``new`` apply at once and which need a restart."""
+    applied: list[str] = []
+    need_restart: list[str] = []
+    sections: dict[str, _Section] = {}
+    for name in Config.model_fields:
+        old_section, new_section = getattr(running, name), getattr(new, name)
+        updates = {}
+        for key in type(old_section).model_fields:
+            before, after = getattr(old_section, key), getattr(new_section, key)
+            if before == after:
+                continue
+            line = f"{name}.{key} = {_toml_value(after)} (was {_toml_value(before)})"
+            if f"{name}.{key}" in LIVE_KEYS:
+                updates[key] = after
+                applied.append(line)
+            else:
+                need_restart.append(line)
+        if updates:
+            sections[name] = old_section.model_copy(update=updates)
+    return Reload(running.model_copy(update=sections), applied, need_restart)
 
 
 _RULES = {

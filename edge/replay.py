@@ -93,15 +93,18 @@ def write_step_files(steps: list[StepMsg], events: Path | None, table: Path | No
             export_steps(steps, fmt, out)
 
 
+def step_of(msg: StepMsg) -> Step:
+    """The gait engine's step a step message carries."""
+    return Step(**{f.name: getattr(msg, f.name) for f in dataclasses.fields(Step)})
+
+
 def describe(steps: list[StepMsg], targets: Targets) -> list[str]:
     """A few lines for a person: how many steps, the medians that matter, and the cue."""
     if not steps:
         return ["no steps found: is a runner in view, side on, at 30 fps or more?"]
     builder = SummaryBuilder(dataclasses.replace(targets, window_steps=len(steps)))
     for step in steps:
-        summary = builder.add(
-            Step(**{f.name: getattr(step, f.name) for f in dataclasses.fields(Step)})
-        )
+        summary = builder.add(step_of(step))
     feet = Counter(s.foot for s in steps)
     lines = [f"{len(steps)} steps ({feet['left']} left, {feet['right']} right)"]
     for name, label, unit in _SHOWN:

@@ -31,3 +31,14 @@ KP = {name: i for i, name in enumerate(KEYPOINT_NAMES)}
 LEFT_HIP, RIGHT_HIP = KP["left_hip"], KP["right_hip"]
 LEFT_KNEE, RIGHT_KNEE = KP["left_knee"], KP["right_knee"]
 LEFT_ANKLE, RIGHT_ANKLE = KP["left_ankle"], KP["right_ankle"]
+
+LIMBS: dict[str, tuple[tuple[int, int], ...]] = {
+    side: (
+        (KP[f"{side}_shoulder"], KP[f"{side}_elbow"]),
+        (KP[f"{side}_elbow"], KP[f"{side}_wrist"]),
+        (KP[f"{side}_hip"], KP[f"{side}_knee"]),
+        (KP[f"{side}_knee"], KP[f"{side}_ankle"]),
+    )
+    for side in ("left", "right")
+}
+"""Each side's arm and leg bones as (keypoint, keypoint) index pairs, from the trunk outwards."""

@@ -25,6 +25,7 @@ import numpy as np
 from edge.bus.control import CommandRefused, ControlServer
 from edge.bus.publisher import Publisher
 from edge.bus.schema import (
+    CameraState,
     FrameMsg,
     MetricName,
     StatusMsg,
@@ -34,8 +35,9 @@ from edge.bus.schema import (
 )
 from edge.bus.schema import MetricStats as WireStats
 from edge.bus.security import server_keys_for
-from edge.capture import CaptureSettings, Frame, FrameSource, open_source
-from edge.config import Config
+from edge.capture import CaptureSettings, Frame, FrameSource, open_resilient
+from edge.config import Config, Reload, reload_changes
+from edge.errors import UsageError
 from edge.gait import (
     GaitEngine,
     PlaneMapping,
@@ -46,8 +48,10 @@ from edge.gait import (
     detect_facing,
 )
 from edge.gait.metrics import knee_flexion, shank_angle, thigh_angle
+from edge.notify import Notifier, Watchdog, watchdog_interval_s
 from edge.pipeline import FramePipeline
 from edge.pose import PoseEstimator, RunnerSelector
+from edge.pose.base import StagedPoseEstimator
 from edge.pose.crop import Look, RunnerFinder
 from edge.skeleton import KP, NUM_KEYPOINTS
 from edge.store.sessions import SessionStore
@@ -79,6 +83,8 @@ class Rates:
         self._out: deque[float] = deque(maxlen=window)
         self._latency_ms: deque[float] = deque(maxlen=window)
         self._lock = threading.Lock()
+        self.frames_out = 0
+        """Frames handed through since the start (the watchdog's sign of progress)."""
 
     def frame_in(self, now: float) -> None:
         with self._lock:
@@ -86,6 +92,7 @@ class Rates:
 
     def frame_out(self, now: float, latency_ms: float) -> None:
         with self._lock:
+            self.frames_out += 1
             self._out.append(now)
             self._latency_ms.append(latency_ms)
 
@@ -181,7 +188,11 @@ class Station:
     """The running station. ``run`` blocks until ``stop`` is set or a file source ends.
 
     report: called with every step and the summary after it (a headless console, the demo's
-    accuracy check), or None.
+    accuracy check), or None. load_config: reads the configuration file again when a reload is
+    asked for (SIGHUP), or None when there is none to read.
+
+    Under systemd (``Type=notify``) the station says when it is ready, reloading and stopping,
+    keeps ``systemctl status`` up to date, and pings the watchdog while frames go through.
     """
 
     def __init__(
@@ -191,6 +202,7 @@ class Station:
         estimator: PoseEstimator,
         calibration: Calibration | None = None,
         report: Callable[[Step, Summary], None] | None = None,
+        load_config: Callable[[], Config] | None = None,
     ) -> None:
         self.config = config
         self.source = source
@@ -206,6 +218,7 @@ class Station:
                 roi=calibration.plane.roi if calibration and calibration.plane else config.pose.roi
             ),
             crop=config.pose.crop,
+            timed=self.stages.add,
         )
         self._belt = config.gait.belt_speed_mps
         self._feed = GaitFeed(calibration, self._belt)
@@ -213,7 +226,7 @@ class Station:
         self._runner: str | None = None
         self._runner_present = False
         self._last_runner_t = -math.inf
-        self._camera_state = "starting"
+        self._camera_state: CameraState = "starting"
         self._lock = threading.Lock()
         self._new_session = False
         self._session_start_t: float | None = None
@@ -222,6 +235,15 @@ class Station:
         self.publisher: Publisher | None = None
         self.store: SessionStore | None = None
         self.steps_published = 0
+        self._load_config = load_config
+        self._reload_asked = threading.Event()
+        self._notify = Notifier.from_env()
+        self.watchdog = Watchdog(
+            self._notify,
+            watchdog_interval_s(),
+            frames=lambda: self.rates.frames_out,
+            waiting=lambda: self.source.state != "running",
+        )
 
     # -- the control channel (runs on its own thread) --------------------------------------
 
@@ -303,9 +325,13 @@ class Station:
             self.publisher.endpoint,
             control.endpoint,
         )
+        self._notify.ready(f"serving on {self.publisher.endpoint}; waiting for the first frame")
+        self.watchdog.start()
         try:
             self._loop(stop)
         finally:
+            self._notify.stopping()
+            self.watchdog.close()
             self._camera_state = "ended"
             for step in self._feed.finish():
                 self._publish_step(step)
@@ -318,11 +344,15 @@ class Station:
             self.store.close()
             self.publisher.close()
             self.source.close()
+            self._notify.close()
 
     def _loop(self, stop: threading.Event) -> None:
         """Frames in order from the pipeline (read and pose overlap on their own threads)."""
         clock = time.perf_counter
         workers = self.config.pose.workers
+        if workers > 1 and not isinstance(self.estimator, StagedPoseEstimator):
+            log.info("pose backend %s takes one frame at a time: 1 worker", self.estimator.name)
+            workers = 1
 
         def look(frame: Frame) -> Look:
             self.rates.frame_in(time.monotonic())
@@ -449,19 +479,79 @@ class Station:
     def _status_loop(self, stop: threading.Event) -> None:
         last_log = time.monotonic()
         while not stop.wait(1.0):
+            if self._reload_asked.is_set():
+                self.reload()
             self._publish_status()
+            line = self._status_line()
+            self._notify.status(line)
             if time.monotonic() - last_log >= 10.0:
                 last_log = time.monotonic()
-                fps_in, fps_out, p50, p99 = self.rates.snapshot(last_log)
-                log.info(
-                    "fps %.1f in / %.1f out, dropped %d, latency p50 %s p99 %s ms, %d steps",
-                    fps_in,
-                    fps_out,
-                    self.source.dropped,
-                    _ms(p50),
-                    _ms(p99),
-                    self.steps_published,
-                )
+                log.info("%s", line)
+        # A camera being reconnected holds its read; the run is ending, so let it go.
+        self.source.interrupt()
+
+    def _status_line(self) -> str:
+        """The station's state in one line, for the log and ``systemctl status``."""
+        fps_in, fps_out, p50, p99 = self.rates.snapshot(time.monotonic())
+        return (
+            f"camera {self._published_camera_state()}, fps {fps_in:.1f} in / {fps_out:.1f} out, "
+            f"dropped {self.source.dropped}, latency p50 {_ms(p50)} p99 {_ms(p99)} ms, "
+            f"{self.steps_published} steps"
+        )
+
+    def _published_camera_state(self) -> CameraState:
+        """The loop's view (starting, running, ended) unless the source is short of frames."""
+        if self._camera_state == "ended" or self.source.state == "running":
+            return self._camera_state
+        return self.source.state
+
+    # -- reloading the configuration (SIGHUP) -----------------------------------------------
+
+    def request_reload(self) -> None:
+        """Read the configuration file again within a second; safe in a signal handler."""
+        self._reload_asked.set()
+
+    def reload(self) -> Reload | None:
+        """Take on the settings of the configuration file that apply while running, log the
+        ones that need a restart, and keep the session going. None when the file is refused
+        (the station keeps its settings) or there is no file."""
+        self._reload_asked.clear()
+        if self._load_config is None:
+            log.warning("reload asked for, but this station has no configuration file to read")
+            return None
+        self._notify.reloading()
+        try:
+            change = reload_changes(self.config, self._load_config())
+        except UsageError as exc:
+            log.error("reload refused, the station keeps its settings: %s", exc)
+            self._notify.send(READY=1, STATUS="reload refused; see the log")
+            return None
+        self._apply(change.config)
+        for line in change.applied:
+            log.info("reloaded %s", line)
+        for line in change.need_restart:
+            log.warning("%s: needs a restart (systemctl restart hipdrive-edge)", line)
+        if not change.applied and not change.need_restart:
+            log.info("reloaded the configuration: nothing changed")
+        self._notify.send(READY=1, STATUS=self._status_line())
+        return change
+
+    def _apply(self, config: Config) -> None:
+        old, plane = self.config, self.calibration.plane if self.calibration else None
+        targets = targets_from(config)
+        with self._lock:
+            self.config = config
+            self._frame_period = 1.0 / config.bus.frame_rate_hz
+            if plane is None:
+                self.finder.selector.roi = config.pose.roi
+            if targets.window_steps != self._summary.targets.window_steps:
+                self._summary = SummaryBuilder(targets)
+            else:
+                self._summary.targets = targets
+        if plane is not None and config.pose.roi != old.pose.roi:
+            log.warning("pose.roi is not used: the calibration's region of interest is")
+        if config.gait.belt_speed_mps != old.gait.belt_speed_mps:
+            self.set_belt_speed(config.gait.belt_speed_mps)
 
     def _publish_status(self) -> None:
         if self.publisher is None or self.store is None:
@@ -478,7 +568,7 @@ class Station:
                 dropped_frames=self.source.dropped,
                 latency_p50_ms=p50,
                 latency_p99_ms=p99,
-                camera_state=self._camera_state,  # type: ignore[arg-type]
+                camera_state=self._published_camera_state(),
                 backend=self.estimator.name,
                 calibrated=self.calibration is not None,
                 calibration=self._calibration_name(),
@@ -539,7 +629,8 @@ def step_line(step: Step, summary: Summary) -> str:
 
 
 def open_station_source(config: Config, spec: str | None) -> FrameSource:
-    """The configured source (or ``spec``), paced like a camera when it is a file."""
+    """The configured source (or ``spec``), paced like a camera when it is a file; a live
+    camera is reopened whenever it fails, so the station outlives a pulled cable."""
     cam = config.camera
     settings = CaptureSettings(cam.width, cam.height, cam.fps, cam.mjpg, paced=True)
-    return open_source(spec or cam.source, settings)
+    return open_resilient(spec or cam.source, settings)

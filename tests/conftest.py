@@ -47,6 +47,17 @@ def ultralytics_pose(model_path: Path, tmp_path_factory: pytest.TempPathFactory)
     return UltralyticsPose(model_path, imgsz=640)
 
 
+DEMO_SECONDS, DEMO_FPS = 2.0, 60.0
+
+
+@pytest.fixture(scope="session")
+def demo_clip(tmp_path_factory: pytest.TempPathFactory):
+    """Two seconds of the rendered demo clip (1280x720, 60 fps), rendered once per test run."""
+    from edge.demo.render import render_demo
+
+    return render_demo(tmp_path_factory.mktemp("demo"), DEMO_SECONDS, DEMO_FPS, progress=False)
+
+
 @pytest.fixture(scope="session")
 def mocap_trial(fukuchi_dir: Path):
     """The RBDS001 2.5 m/s trial loaded by ``edge.demo.mocap`` (read-only, shared by all tests)."""

@@ -29,8 +29,9 @@ hips ~1.2%, knees ~2.5%, ankles ~5% (the swinging leg's ankle is the hardest).""
 
 
 @pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> DemoClip:
-    return render_demo(tmp_path_factory.mktemp("demo"), SECONDS, FPS, progress=False)
+def clip(demo_clip: DemoClip) -> DemoClip:
+    assert (demo_clip.frames, demo_clip.fps) == (round(SECONDS * FPS), FPS)
+    return demo_clip
 
 
 def read_frames(video: Path) -> list[np.ndarray]:

@@ -50,6 +50,7 @@ Keypoint: TypeAlias = tuple[float | None, float | None, float]
 Keypoints: TypeAlias = Annotated[
     tuple[Keypoint, ...], Field(min_length=NUM_KEYPOINTS, max_length=NUM_KEYPOINTS)
 ]
+CameraState: TypeAlias = Literal["starting", "running", "lost", "reconnecting", "ended"]
 MetricName: TypeAlias = Literal[
     "contact_ms",
     "flight_ms",
@@ -188,12 +189,13 @@ class SummaryMsg:
 class StatusMsg:
     """The station's state, published at least once a second so a late console knows it at once.
 
-    ``camera_state``: ``starting`` (opening), ``running`` (frames arrive), ``lost`` (no frames from
-    a live camera), ``ended`` (a file source is finished). ``recording`` is true while a session is
-    being written; ``recording_error`` says why it is not (None when all is well). ``stages_ms``:
-    recent mean time per frame of each stage of the processing loop (``read``, ``pose``,
-    ``gait``, ``publish``). ``session_start_t``: station time the open session started, so a
-    console that joins late shows the right session time.
+    ``camera_state``: ``starting`` (opening), ``running`` (frames arrive), ``lost`` (no good frame
+    from a live camera for a moment), ``reconnecting`` (the live camera failed and is being
+    reopened; the session goes on), ``ended`` (a file source is finished). ``recording`` is true
+    while a session is being written; ``recording_error`` says why it is not (None when all is
+    well). ``stages_ms``: recent mean time per frame of each stage of the processing loop
+    (``read``, ``pose``, ``gait``, ``publish``). ``session_start_t``: station time the open
+    session started, so a console that joins late shows the right session time.
     """
 
     TOPIC: ClassVar[bytes] = TOPIC_STATUS
@@ -208,7 +210,7 @@ class StatusMsg:
     dropped_frames: Count
     latency_p50_ms: float | None
     latency_p99_ms: float | None
-    camera_state: Literal["starting", "running", "lost", "ended"]
+    camera_state: CameraState
     backend: str
     calibrated: bool
     calibration: str | None

@@ -7,6 +7,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Literal, TypeAlias
 
 import numpy as np
 
@@ -14,6 +15,9 @@ from edge.closing import Closing
 from edge.errors import MissingResourceError
 
 log = logging.getLogger(__name__)
+
+#: what a source is doing: delivering, short of good frames a while, or reopening its device
+SourceState: TypeAlias = Literal["running", "lost", "reconnecting"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,15 @@ class FrameSource(ABC, Closing):
         """Frames captured but never handed out because a newer one replaced them."""
         return 0
 
+    @property
+    def state(self) -> SourceState:
+        """What the source is doing; only a source that recovers its device leaves "running"."""
+        return "running"
+
+    def interrupt(self) -> None:
+        """Make a ``read`` that waits for a device return None soon (the run is ending); a
+        source whose reads always finish by themselves has nothing to do."""
+
 
 class LiveSource(FrameSource):
     """A device grabbed on its own thread into a one-slot hand-off, so capture never blocks.
@@ -104,7 +117,13 @@ class LiveSource(FrameSource):
     def _run(self) -> None:
         failures = 0
         while not self._stopping:
-            image = self._grab()
+            try:
+                image = self._grab()
+            except Exception as exc:  # a driver's way of saying the device has gone
+                with self._cond:
+                    self._error = f"{self.info.name} failed: {exc}"
+                    self._cond.notify_all()
+                return
             t_ns = time.monotonic_ns()
             if image is None:
                 failures += 1
@@ -124,18 +143,27 @@ class LiveSource(FrameSource):
                 self._cond.notify_all()
 
     def read(self, timeout_s: float = 2.0) -> Frame | None:
+        frame = self.poll(timeout_s)
+        if frame is None:
+            raise MissingResourceError(
+                f"{self.info.name} delivered no frame for {timeout_s:.1f} s; "
+                "check the cable and that no other program uses the camera"
+            )
+        return frame
+
+    def poll(self, timeout_s: float) -> Frame | None:
+        """The latest frame, or None when none came within ``timeout_s``; raises
+        MissingResourceError once the device has stopped delivering."""
         with self._cond:
-            if not self._cond.wait_for(
+            self._cond.wait_for(
                 lambda: self._slot is not None or self._error is not None, timeout=timeout_s
-            ):
-                raise MissingResourceError(
-                    f"{self.info.name} delivered no frame for {timeout_s:.1f} s; "
-                    "check the cable and that no other program uses the camera"
-                )
-            if self._slot is None:
+            )
+            if self._slot is not None:
+                frame, self._slot = self._slot, None
+                return frame
+            if self._error is not None:
                 raise MissingResourceError(f"{self._error}; check the cable and the power")
-            frame, self._slot = self._slot, None
-            return frame
+            return None
 
     @property
     def dropped(self) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge.capture.base import CaptureSettings, Frame, FrameSource, SourceInfo
+from edge.capture.base import CaptureSettings, Frame, FrameSource, LiveSource, SourceInfo
 from edge.errors import UsageError
 
 
@@ -71,3 +71,25 @@ class VideoFileSource(FrameSource):
 
     def close(self) -> None:
         self._cap.release()
+
+
+class FileCamera(LiveSource):
+    """A video file played like a camera: frames come at the file's fps, looping, on their own
+    thread, whether or not anyone takes them, and are stamped when they are due. Benchmarks
+    measure capture-to-publication latency and dropped frames with it as with a real camera.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._file = VideoFileSource(path, CaptureSettings(paced=True), loop=True)
+        info = self._file.info
+        super().__init__(
+            SourceInfo(f"camera-like {info.name}", info.width, info.height, info.fps, live=True)
+        )
+        self.start()
+
+    def _grab(self) -> np.ndarray | None:
+        frame = self._file.read()
+        return None if frame is None else frame.image
+
+    def _release(self) -> None:
+        self._file.close()

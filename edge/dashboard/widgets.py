@@ -21,7 +21,7 @@ from edge.bus.schema import FrameMsg, MetricName, MetricStats, SummaryMsg, keypo
 from edge.dashboard.bands import Band, Level, TargetBands
 from edge.dashboard.canvas import BrailleCanvas
 from edge.dashboard.readings import Landing, Readings, Units
-from edge.skeleton import KP
+from edge.skeleton import KP, LIMBS
 
 LEVEL_COLOURS: dict[Level, str] = {"good": "green3", "watch": "gold1", "off": "red1"}
 
@@ -445,15 +445,6 @@ class BalanceBars(StripWidget):
 
 _L, _R = "left", "right"
 _FOOT_LETTER = {_L: "L", _R: "R"}
-_LIMBS = {
-    side: (
-        (KP[f"{side}_shoulder"], KP[f"{side}_elbow"]),
-        (KP[f"{side}_elbow"], KP[f"{side}_wrist"]),
-        (KP[f"{side}_hip"], KP[f"{side}_knee"]),
-        (KP[f"{side}_knee"], KP[f"{side}_ankle"]),
-    )
-    for side in (_L, _R)
-}
 _HEAD = [KP[name] for name in ("nose", "left_eye", "right_eye", "left_ear", "right_ear")]
 _SHOULDERS = [KP["left_shoulder"], KP["right_shoulder"]]
 _HIPS = [KP["left_hip"], KP["right_hip"]]
@@ -544,7 +535,7 @@ class RunnerFigure(StripWidget):
         if hip is not None:
             canvas.line(hip, (hip[0], ground), _DIM, every=3)
         for side, ink in ((_R, _RIGHT), (_L, _LEFT)):
-            for a, b in _LIMBS[side]:
+            for a, b in LIMBS[side]:
                 if not np.isnan(pts[[a, b]]).any():
                     canvas.line(pts[a], pts[b], ink)
         if hip is not None and shoulder is not None:

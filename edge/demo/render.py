@@ -36,7 +36,7 @@ from edge.demo.scene import HEAD_M, TORSO_LEAN_DEG, TORSO_M, SideCamera, world_k
 from edge.progress import Progress
 from edge.skeleton import KEYPOINT_NAMES, KP
 
-RENDER_VERSION = 1
+RENDER_VERSION = 3
 """Bump when the drawing changes: ``ensure_demo`` then renders the clip again."""
 TRUTH_SCHEMA = 1
 CAMERA = SideCamera(
@@ -81,8 +81,11 @@ _SHIRT = np.array((52, 62, 200), np.float32)
 _SHORTS = np.array((52, 38, 32), np.float32)
 _SHOE = np.array((190, 110, 40), np.float32)
 _SOLE = np.array((235, 238, 240), np.float32)
+_SOCK = np.array((225, 228, 230), np.float32)
+_TREAD = np.array((60, 60, 66), np.float32)
+_COLLAR = np.array((70, 50, 35), np.float32)
 _HAIR = np.array((28, 36, 50), np.float32)
-_FAR_SHADE = 0.72
+_FAR_SHADE = 0.55
 _LIGHT = np.array((-0.40, -0.60, 0.70), np.float32) / np.linalg.norm((-0.40, -0.60, 0.70))
 _AMBIENT, _DIFFUSE = 0.45, 0.65
 _UP = np.array([0.0, 1.0, 0.0])
@@ -515,71 +518,154 @@ class _Renderer:
     def _leg(self, c: _Canvas, joints: np.ndarray, side: str) -> None:
         hip, knee, ankle = (joints[J[f"{side}_{j}"]] for j in ("hip", "knee", "ankle"))
         skin = self._limb_colour(_SKIN, side)
-        thigh, shank = knee - hip, ankle - knee
+        thigh = knee - hip
         fwd_thigh = _perp_forward(thigh)
-        back_shank = -_perp_forward(shank)
         shorts = self._limb_colour(_SHORTS, side)
         self._tube(c, hip, knee, 0.072, 0.048, skin)
         self._tube(
             c, hip + 0.25 * thigh + 0.014 * fwd_thigh, knee - 0.25 * thigh, 0.06, 0.048, skin
         )
         self._tube(c, hip - 0.02 * _UP, hip + 0.36 * thigh, 0.084, 0.077, shorts)
-        self._tube(c, knee, ankle, 0.050, 0.032, skin)
+        foot = _FootFrame.of(joints, side)
+        self._lower_leg(c, knee, ankle, foot, side)
+        kneecap = knee + 0.03 * fwd_thigh + 0.01 * _UP
+        self._tube(c, kneecap, kneecap, 0.030, 0.030, skin)
+        self._shoe(c, foot, side)
+
+    def _lower_leg(
+        self, c: _Canvas, knee: np.ndarray, ankle: np.ndarray, foot: _FootFrame, side: str
+    ) -> None:
+        """The shank with its calf, and the ankle down into the shoe: the shin in front, the
+        Achilles tendon behind curving out to the heel bone, an ankle sock, the malleolus."""
+        skin = self._limb_colour(_SKIN, side)
+        shank = ankle - knee
+        up = -shank / np.linalg.norm(shank)
+        fwd = _perp_forward(shank)
+        lit = (1.0, 0.8) if self._sign > 0 else (0.8, 1.0)
+
+        def outline(points: list[np.ndarray], colour: np.ndarray) -> None:
+            pts = self._px(np.array(points))
+            c.polygon(pts, colour, gradient=(pts[0], pts[-1], *lit))
+
+        below = [
+            foot.world(0.004, 0.048),
+            foot.world(-0.008, 0.038),
+            foot.world(0.0, 0.0),
+            foot.world(0.13, 0.0),
+            foot.world(0.135, 0.050),
+        ]
+        outline(
+            [
+                knee + 0.55 * shank - 0.046 * fwd,
+                knee + 0.80 * shank - 0.034 * fwd,
+                ankle - 0.030 * fwd + 0.025 * up,
+                *below,
+                ankle + 0.030 * fwd + 0.010 * up,
+                knee + 0.55 * shank + 0.038 * fwd,
+            ],
+            skin,
+        )
+        self._tube(c, knee, ankle, 0.050, 0.030, skin)
         self._tube(
             c,
-            knee + 0.15 * shank + 0.016 * back_shank,
-            knee + 0.60 * shank + 0.010 * back_shank,
+            knee + 0.15 * shank - 0.016 * fwd,
+            knee + 0.60 * shank - 0.010 * fwd,
             0.050,
             0.036,
             skin,
         )
-        kneecap = knee + 0.03 * fwd_thigh + 0.01 * _UP
-        self._tube(c, kneecap, kneecap, 0.030, 0.030, skin)
-        self._shoe(c, joints, side)
-
-    def _shoe(self, c: _Canvas, joints: np.ndarray, side: str) -> None:
-        heel, toe = joints[J[f"{side}_heel"]], joints[J[f"{side}_toe"]]
-        d = toe[:2] - heel[:2]
-        length = float(np.hypot(*d))
-        u = d / length
-        w = np.array([-u[1], u[0]])
-        z = 0.5 * (heel[2] + toe[2])
-
-        def pts(ab: list[tuple[float, float]]) -> np.ndarray:
-            xy = heel[:2] + np.array([a * u + b * w for a, b in ab])
-            return self._px(np.column_stack([xy, np.full(len(xy), z)]))
-
-        n = length
-        upper = pts(
+        sock = self._limb_colour(_SOCK, side)
+        outline(
             [
-                (-0.035, -0.030),
-                (-0.046, 0.000),
-                (-0.042, 0.035),
-                (-0.020, 0.058),
-                (0.050, 0.064),
-                (0.095, 0.052),
-                (0.70 * n, 0.026),
-                (n + 0.040, 0.004),
-                (n + 0.072, -0.022),
-                (n + 0.066, -0.044),
-                (0.70 * n, -0.047),
-                (0.0, -0.041),
-            ]
+                ankle - 0.033 * fwd + 0.040 * up,
+                ankle - 0.030 * fwd + 0.020 * up,
+                *below,
+                ankle + 0.031 * fwd + 0.010 * up,
+                ankle + 0.031 * fwd + 0.040 * up,
+            ],
+            sock,
         )
-        sole = pts(
-            [
-                (-0.035, -0.030),
-                (-0.044, -0.014),
-                (0.50 * n, -0.028),
-                (n + 0.072, -0.026),
-                (n + 0.066, -0.044),
-                (0.70 * n, -0.047),
-                (0.0, -0.041),
-            ]
+        # The lateral malleolus, a bulge a little behind and below the joint centre.
+        bump = ankle + np.append(-0.006 * foot.u - 0.006 * foot.w, 0.0)
+        self._tube(c, bump, bump, 0.014, 0.014, sock, soft=2.5, opacity=0.5)
+
+    def _shoe(self, c: _Canvas, foot: _FootFrame, side: str) -> None:
+        """A running shoe on the heel and metatarsal markers: a midsole thicker at the heel with
+        toe spring, an upper with a heel counter and a padded collar that dips below the ankle,
+        a tongue in front of the ankle and laces down the instep."""
+        n = foot.length
+        colour = self._limb_colour(_SHOE, side)
+        px = self._px
+        collar = [
+            (-0.009, 0.044),
+            (0.008, 0.040),
+            (0.034, 0.030),
+            (0.064, 0.023),
+            (0.092, 0.025),
+            (0.114, 0.035),
+            (0.127, 0.052),
+        ]
+        instep = [(0.140, 0.055), (0.152, 0.046), (n - 0.005, 0.017), (n + 0.032, 0.003)]
+        sole_top = [(n + 0.074, -0.016), (n, -0.024), (0.55 * n, -0.020), (0.06, -0.010)]
+        upper = [
+            (-0.010, -0.012),
+            (-0.016, 0.006),
+            (-0.014, 0.028),
+            *collar,
+            *instep,
+            (n + 0.060, -0.006),
+            *sole_top,
+        ]
+        counter = [
+            (-0.010, -0.012),
+            (-0.016, 0.006),
+            (-0.014, 0.028),
+            *collar[:3],
+            (0.048, 0.010),
+            (0.052, -0.012),
+        ]
+        sole = [
+            (-0.010, -0.012),
+            (-0.015, -0.026),
+            (-0.007, -0.040),
+            (0.012, -0.046),
+            (0.5 * n, -0.048),
+            (n, -0.047),
+            (n + 0.040, -0.041),
+            (n + 0.068, -0.027),
+            (n + 0.078, -0.018),
+            *sole_top,
+        ]
+        tread = [
+            (-0.007, -0.040),
+            (0.012, -0.046),
+            (0.5 * n, -0.048),
+            (n, -0.047),
+            (n + 0.040, -0.041),
+            (n + 0.068, -0.027),
+            (n + 0.064, -0.023),
+            (n + 0.038, -0.036),
+            (n, -0.041),
+            (0.012, -0.040),
+            (-0.004, -0.035),
+        ]
+        top, bottom = px(foot.world_points([(0.3 * n, 0.06), (0.3 * n, -0.045)]))
+        c.polygon(px(foot.world_points(upper)), colour, gradient=(top, bottom, 1.08, 0.6))
+        c.polygon(px(foot.world_points(counter)), colour * 0.78, gradient=(top, bottom, 1.0, 0.7))
+        c.polygon(
+            px(foot.world_points(sole)),
+            self._limb_colour(_SOLE, side),
+            gradient=(top, bottom, 1.0, 0.75),
         )
-        top, bottom = pts([(0.3 * n, 0.06), (0.3 * n, -0.045)])
-        c.polygon(upper, self._limb_colour(_SHOE, side), gradient=(top, bottom, 1.05, 0.55))
-        c.polygon(sole, self._limb_colour(_SOLE, side), gradient=(top, bottom, 0.95, 0.7))
+        c.polygon(px(foot.world_points(tread)), self._limb_colour(_TREAD, side))
+        rim = [(a, b + 0.004) for a, b in collar] + [(a, b - 0.005) for a, b in collar[::-1]]
+        c.polygon(px(foot.world_points(rim)), self._limb_colour(_COLLAR, side))
+        lace = self._limb_colour(_SOLE, side)
+        for f in np.linspace(0.15, 0.85, 4):
+            a = (1 - f) * np.array(instep[0]) + f * np.array(instep[2])
+            self._tube(
+                c, foot.world(*a), foot.world(a[0] + 0.008, a[1] + 0.003), 0.003, 0.003, lace
+            )
 
     def _arm(self, c: _Canvas, kp: np.ndarray, side: str) -> None:
         shoulder, elbow, wrist = (kp[KP[f"{side}_{j}"]] for j in ("shoulder", "elbow", "wrist"))
@@ -910,6 +996,35 @@ class _Renderer:
         ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
         r2 = ((xs - w / 2) / (w / 2)) ** 2 + ((ys - h / 2) / (h / 2)) ** 2
         return (1.0 - 0.18 * r2 / 2.0).astype(np.float32)
+
+
+@dataclass(frozen=True, slots=True)
+class _FootFrame:
+    """A foot's sagittal frame: origin at the heel marker, ``u`` towards the metatarsal markers,
+    ``w`` up from the sole, ``z`` the mean depth of the two markers; ``length`` heel to toe (m)."""
+
+    origin: np.ndarray
+    u: np.ndarray
+    w: np.ndarray
+    z: float
+    length: float
+
+    @classmethod
+    def of(cls, joints: np.ndarray, side: str) -> _FootFrame:
+        heel, toe = joints[J[f"{side}_heel"]], joints[J[f"{side}_toe"]]
+        d = toe[:2] - heel[:2]
+        length = float(np.hypot(*d))
+        u = d / length
+        return cls(heel[:2], u, np.array([-u[1], u[0]]), 0.5 * float(heel[2] + toe[2]), length)
+
+    def world(self, a: float, b: float) -> np.ndarray:
+        """(3,) world metres of the point ``a`` along and ``b`` up from the heel marker."""
+        return np.append(self.origin + a * self.u + b * self.w, self.z)
+
+    def world_points(self, ab: list[tuple[float, float]]) -> np.ndarray:
+        """(K, 3) world metres of the points ``ab`` (along, up) in this frame."""
+        xy = self.origin + np.array([a * self.u + b * self.w for a, b in ab])
+        return np.column_stack([xy, np.full(len(xy), self.z)])
 
 
 def _perp_forward(d: np.ndarray) -> np.ndarray:

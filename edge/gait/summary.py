@@ -104,6 +104,22 @@ _REASONS = {
 }
 
 
+def summarise(values: list[tuple[str, float | None]]) -> MetricSummary:
+    """One metric over some steps, given as (foot, value or None) pairs."""
+    every = [v for _, v in values if v is not None]
+    if not every:
+        return MetricSummary(None, None, None)
+    q1, med, q3 = np.percentile(every, [25, 50, 75])
+    left = [v for f, v in values if f == "left" and v is not None]
+    right = [v for f, v in values if f == "right" and v is not None]
+    asymmetry = None
+    if left and right:
+        lm, rm = float(np.median(left)), float(np.median(right))
+        mean = (abs(lm) + abs(rm)) / 2
+        asymmetry = 100.0 * (lm - rm) / mean if mean > 0 else 0.0
+    return MetricSummary(float(med), float(q3 - q1), asymmetry)
+
+
 class SummaryBuilder:
     """Keeps the last steps and the cue state; ``add`` returns the new summary."""
 
@@ -130,19 +146,7 @@ class SummaryBuilder:
         return Summary(len(self._steps), metrics, key, text, reason)
 
     def _summarise(self, name: str) -> MetricSummary:
-        values = [(s.foot, getattr(s, name)) for s in self._steps]
-        every = [v for _, v in values if v is not None]
-        if not every:
-            return MetricSummary(None, None, None)
-        q1, med, q3 = np.percentile(every, [25, 50, 75])
-        left = [v for f, v in values if f == "left" and v is not None]
-        right = [v for f, v in values if f == "right" and v is not None]
-        asymmetry = None
-        if left and right:
-            lm, rm = float(np.median(left)), float(np.median(right))
-            mean = (abs(lm) + abs(rm)) / 2
-            asymmetry = 100.0 * (lm - rm) / mean if mean > 0 else 0.0
-        return MetricSummary(float(med), float(q3 - q1), asymmetry)
+        return summarise([(s.foot, getattr(s, name)) for s in self._steps])
 
     def _update_active(self, metrics: dict[str, MetricSummary]) -> None:
         for rule in _RULES:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -62,3 +63,36 @@ class PoseEstimator(ABC):
 
     def close(self) -> None:  # noqa: B027 - most backends hold nothing to release
         """Release the model."""
+
+
+Meta = TypeVar("Meta")
+
+
+class StagedPoseEstimator(PoseEstimator, Generic[Meta]):
+    """A backend in three stages, so a pipeline can time them and run them on separate threads.
+
+    ``preprocess`` turns a frame into the model's input tensor plus what ``postprocess`` needs to
+    map the output back onto the frame (``Meta``). ``forward`` runs the model and is safe to call
+    from several threads at once; so is ``infer``. ``preprocess`` may reuse its buffers: a tensor
+    stays valid until the thread that made it has made ``in_flight`` further ``preprocess``
+    calls, so a thread may have at most that many frames between ``preprocess`` and the end of
+    their ``forward``.
+    """
+
+    in_flight: int
+
+    @abstractmethod
+    def preprocess(self, image: np.ndarray) -> tuple[np.ndarray, Meta]:
+        """A (H, W, 3) uint8 BGR frame -> the model's input tensor and its ``Meta``."""
+
+    @abstractmethod
+    def forward(self, tensor: np.ndarray) -> np.ndarray:
+        """The model's raw output for one input tensor; thread-safe."""
+
+    @abstractmethod
+    def postprocess(self, raw: np.ndarray, meta: Meta) -> Detections:
+        """Everyone in the frame, from the raw output and the frame's ``Meta``."""
+
+    def infer(self, image: np.ndarray) -> Detections:
+        tensor, meta = self.preprocess(image)
+        return self.postprocess(self.forward(tensor), meta)

@@ -17,12 +17,14 @@ frame order, chooses the runner and plans the next crop.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from edge.pose.base import Detections, PoseEstimator, RunnerPose
+from edge.pose.base import Detections, PoseEstimator, RunnerPose, StagedPoseEstimator
 from edge.pose.runner import RunnerSelector, iou
 
 Box = tuple[int, int, int, int]
@@ -46,7 +48,8 @@ class RunnerFinder:
 
     margin: added around the swept box on every side, as a fraction of its height.
     history: frames of runner boxes the crop covers. min_score: a runner detection weaker than
-    this in the crop sends the finder back to the full frame.
+    this in the crop sends the finder back to the full frame. timed: called with each stage's
+    name ("preprocess", "inference", "postprocess") and seconds, for backends made of stages.
     """
 
     def __init__(
@@ -57,12 +60,14 @@ class RunnerFinder:
         margin: float = 0.12,
         history: int = 45,
         min_score: float = 0.5,
+        timed: Callable[[str, float], None] | None = None,
     ) -> None:
         self.estimator = estimator
         self.selector = selector
         self.crop_enabled = crop
         self.margin = margin
         self.min_score = min_score
+        self._timed = timed
         self._boxes: deque[np.ndarray] = deque(maxlen=history)
         # (crop, runner's last box): replaced whole, so a look on another thread reads a pair.
         self._plan: tuple[Box, np.ndarray] | None = None
@@ -85,15 +90,15 @@ class RunnerFinder:
         plan = self._plan
         if plan is None:
             self._count(full=True)
-            return Look(self.estimator.infer(image), None, redetected=False)
+            return Look(self._infer(image), None, redetected=False)
         crop, expected = plan
         x, y, w, h = crop
-        found = _shifted(self.estimator.infer(image[y : y + h, x : x + w]), x, y)
+        found = _shifted(self._infer(image[y : y + h, x : x + w]), x, y)
         if self._holds(found, crop, expected, image.shape):
             self._count(full=False)
             return Look(found, crop, redetected=False)
         self._count(full=True)
-        return Look(self.estimator.infer(image), None, redetected=True)
+        return Look(self._infer(image), None, redetected=True)
 
     def settle(self, look: Look, image_shape: tuple[int, ...]) -> RunnerPose | None:
         """Choose the runner from a look (looks given in frame order) and plan the next crop."""
@@ -111,6 +116,23 @@ class RunnerFinder:
         self.selector.reset()
         self._boxes.clear()
         self._plan = None
+
+    def _infer(self, image: np.ndarray) -> Detections:
+        estimator = self.estimator
+        timed = self._timed
+        if timed is None or not isinstance(estimator, StagedPoseEstimator):
+            return estimator.infer(image)
+        clock = time.perf_counter
+        started = clock()
+        tensor, meta = estimator.preprocess(image)
+        prepared = clock()
+        raw = estimator.forward(tensor)
+        inferred = clock()
+        found = estimator.postprocess(raw, meta)
+        timed("preprocess", prepared - started)
+        timed("inference", inferred - prepared)
+        timed("postprocess", clock() - inferred)
+        return found
 
     def _count(self, full: bool) -> None:
         with self._lock:

@@ -2,22 +2,116 @@
 
 from __future__ import annotations
 
+import importlib.util
+import logging
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
-from edge.errors import UsageError
+from edge.errors import MissingResourceError, UsageError, missing_extra
 from edge.pose.base import PoseEstimator
-from edge.pose.models import require_model
+from edge.pose.models import EXPORT_FORMATS, edge_model, export_path, require_model
 
-BACKENDS = ("ultralytics",)
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class LeanRuntime:
+    """A lean backend: the export format it runs and the packages (and extra) its runtime needs."""
+
+    export_format: str
+    modules: tuple[str, ...]
+    extra: str
+
+
+LEAN = {
+    "tensorrt": LeanRuntime("engine", ("tensorrt", "pycuda"), "jetson"),
+    "openvino": LeanRuntime("openvino", ("openvino",), "openvino"),
+    "onnx": LeanRuntime("onnx", ("onnxruntime",), "onnx"),
+    "ncnn": LeanRuntime("ncnn", ("ncnn",), "ncnn"),
+}
+AUTO_ORDER = ("tensorrt", "openvino", "onnx", "ncnn")
+"""``auto`` takes the first of these that is installed and has (or can make) its export, else
+ultralytics. TensorRT is the Jetson's GPU path; on the 2-core x86 dev machine yolo11n-pose
+forward at 320 / 640 took OpenVINO ~28 / ~100 ms, ONNX Runtime ~33 / ~110 ms, NCNN ~38 / ~200
+ms, and Ultralytics on the .pt ~60 / ~130 ms per frame for the whole infer."""
+BACKENDS = ("ultralytics", *LEAN, "auto")
 
 
 def open_estimator(
-    backend: str, model: Path, imgsz: int, conf: float, device: str = "cpu"
+    backend: str,
+    model: Path,
+    imgsz: int,
+    conf: float,
+    device: str = "cpu",
+    threads: int = 0,
 ) -> PoseEstimator:
-    """A ready pose backend. Missing model -> exit 3 with the fetch command."""
-    require_model(model)
+    """A ready pose backend.
+
+    ``model`` is the configured model file: the lean backends open its export for ``imgsz``,
+    exporting it once when missing. ``threads`` = 0 lets a lean CPU runtime use every core.
+    Missing model or runtime -> exit 3 with the command that fixes it.
+    """
+    if backend == "auto":
+        backend = choose_auto(model, imgsz)
+        log.info("pose.backend = auto: using %s", backend)
     if backend == "ultralytics":
         from edge.pose.ultralytics_backend import UltralyticsPose
 
-        return UltralyticsPose(model, imgsz=imgsz, conf=conf, device=device)
-    raise UsageError(f"pose.backend = {backend!r}: must be one of {', '.join(BACKENDS)}")
+        return UltralyticsPose(require_model(model), imgsz=imgsz, conf=conf, device=device)
+    runtime = LEAN.get(backend)
+    if runtime is None:
+        raise UsageError(f"pose.backend = {backend!r}: must be one of {', '.join(BACKENDS)}")
+    for module in runtime.modules:
+        if importlib.util.find_spec(module) is None:
+            raise _missing_runtime(module, runtime.extra)
+    path = edge_model(model, runtime.export_format, imgsz)
+    if backend == "openvino":
+        from edge.pose.openvino_backend import OpenVinoPose
+
+        return OpenVinoPose(path, imgsz, conf, threads)
+    if backend == "onnx":
+        from edge.pose.onnx_backend import OnnxPose
+
+        return OnnxPose(path, imgsz, conf, threads)
+    if backend == "ncnn":
+        from edge.pose.ncnn_backend import NcnnPose
+
+        return NcnnPose(path, imgsz, conf, threads)
+    from edge.pose.tensorrt_backend import TensorRTPose
+
+    return TensorRTPose(path, imgsz, conf, cuda_device(device))
+
+
+def choose_auto(model: Path, imgsz: int) -> str:
+    """The backend ``auto`` means here: the lean runtime of an export configured directly, else
+    the first of AUTO_ORDER that is installed and whose export exists or can be made."""
+    for name, runtime in LEAN.items():
+        if model.name.endswith(EXPORT_FORMATS[runtime.export_format].suffix):
+            return name
+    for name in AUTO_ORDER:
+        runtime = LEAN[name]
+        fmt = EXPORT_FORMATS[runtime.export_format]
+        if _installed(runtime.modules) and (
+            export_path(model, fmt, imgsz).exists() or _installed(fmt.modules)
+        ):
+            return name
+    return "ultralytics"
+
+
+def cuda_device(device: str) -> int:
+    """The CUDA device index in a pose.device of "0" or "cuda:0"; 0 for anything else."""
+    match = re.fullmatch(r"(?:cuda:)?(\d+)", device)
+    return int(match.group(1)) if match else 0
+
+
+def _installed(modules: tuple[str, ...]) -> bool:
+    return all(importlib.util.find_spec(module) is not None for module in modules)
+
+
+def _missing_runtime(module: str, extra: str) -> MissingResourceError:
+    if module == "tensorrt":
+        from edge.pose.tensorrt_backend import TENSORRT_MISSING
+
+        return MissingResourceError(TENSORRT_MISSING)
+    return missing_extra(module, extra)

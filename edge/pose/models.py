@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,6 +170,37 @@ def export(model: Path, fmt_name: str, imgsz: int, half: bool = False) -> Path:
         _remove(target)
     os.replace(written, target)
     log.info("wrote %s", target)
+    return target
+
+
+def edge_model(model: Path, fmt_name: str, imgsz: int) -> Path:
+    """The model in an edge format for ``imgsz``, exported now (once) if it is not there yet.
+
+    ``model`` already in that format is used as it is; otherwise its export next to it is, made
+    from ``model`` when missing. Exit 3 with the exact command when that cannot be done here.
+    """
+    fmt = EXPORT_FORMATS[fmt_name]
+    if model.name.endswith(fmt.suffix):
+        return require_model(model)
+    target = export_path(model, fmt, imgsz)
+    if target.exists():
+        return target
+    require_model(model)
+    command = f"hipdrive model export --format {fmt.name} --imgsz {imgsz}"
+    log.info("%s is missing; exporting it once now, as `%s` would", target.name, command)
+    started = time.monotonic()
+    try:
+        export(model, fmt.name, imgsz)
+    except MissingResourceError as exc:
+        raise MissingResourceError(
+            f"{target} is missing and cannot be exported here: {exc}; then export it with: "
+            f"{command}, or copy an export made elsewhere into {target.parent}"
+        ) from None
+    except Exception as exc:  # Ultralytics' exporters fail in many ways; each means the same.
+        raise MissingResourceError(
+            f"{target} is missing and exporting it failed: {exc}; try it alone with: {command}"
+        ) from exc
+    log.info("exported %s in %.1f s", target.name, time.monotonic() - started)
     return target
 
 

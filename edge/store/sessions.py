@@ -25,11 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, TextIO, cast
 
 import numpy as np
 
-from edge.bus.schema import STEP_FIELDS, StepMsg, SummaryMsg, encode
+from edge.bus.schema import STEP_FIELDS, SchemaError, StepMsg, SummaryMsg, decode, encode
 from edge.errors import UsageError
 from edge.skeleton import NUM_KEYPOINTS
 from edge.store.track import KeypointTrackWriter
@@ -427,22 +427,86 @@ def list_sessions(path: Path) -> list[SessionInfo]:
     ]
 
 
-def read_steps(path: Path, session_id: int) -> list[StepMsg]:
-    """The steps of one session in order of initial contact (UsageError: no such session)."""
+def _session_rows(path: Path, session_id: int, sql: str) -> list[Any]:
+    """The rows of ``sql`` (one ``?`` for the session id); UsageError when there is no such
+    session."""
     conn = _read(path)
     try:
         if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
             raise UsageError(f"no session {session_id} in {path}; see: hipdrive sessions list")
-        rows = conn.execute(
-            f"SELECT {', '.join(_STEP_COLUMNS[1:])} FROM steps WHERE session_id = ?"
-            " ORDER BY ic_t, rowid",
-            (session_id,),
-        ).fetchall()
+        return conn.execute(sql, (session_id,)).fetchall()
     except sqlite3.Error as exc:
         raise UsageError(f"{path} is not a sessions file: {exc}") from None
     finally:
         conn.close()
+
+
+def read_session(path: Path, session_id: int) -> SessionInfo:
+    """One session (UsageError: no such session)."""
+    for info in list_sessions(path):
+        if info.id == session_id:
+            return info
+    raise UsageError(f"no session {session_id} in {path}; see: hipdrive sessions list")
+
+
+def read_steps(path: Path, session_id: int) -> list[StepMsg]:
+    """The steps of one session in order of initial contact (UsageError: no such session)."""
+    rows = _session_rows(
+        path,
+        session_id,
+        f"SELECT {', '.join(_STEP_COLUMNS[1:])} FROM steps WHERE session_id = ?"
+        " ORDER BY ic_t, rowid",
+    )
     return [StepMsg(**dict(zip(_STEP_COLUMNS[1:], row, strict=True))) for row in rows]
+
+
+def read_summaries(path: Path, session_id: int) -> list[SummaryMsg]:
+    """The summaries of one session in the order they were sent."""
+    rows = _session_rows(
+        path, session_id, "SELECT payload FROM summaries WHERE session_id = ? ORDER BY t, rowid"
+    )
+    try:
+        return [cast(SummaryMsg, decode(SummaryMsg.TOPIC, row[0].encode())) for row in rows]
+    except SchemaError as exc:
+        raise UsageError(
+            f"{path}: a summary of session {session_id} is unreadable: {exc}"
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Lap:
+    """A lap marked from the console: station time ``t``, wall-clock ``wall`` (UTC ISO 8601)."""
+
+    t: float
+    wall: str
+    label: str | None
+
+
+def read_laps(path: Path, session_id: int) -> list[Lap]:
+    """The laps of one session in time order."""
+    rows = _session_rows(
+        path, session_id, "SELECT t, wall, label FROM laps WHERE session_id = ? ORDER BY t, rowid"
+    )
+    return [Lap(*row) for row in rows]
+
+
+def read_keypoints(path: Path, session_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A session's keypoint rows: t (N,) float64 station seconds, frame (N,) int64 and keypoints
+    (N, 17, 3) float32 (a frame without a runner is NaN with confidence 0). Empty arrays when the
+    station did not record keypoints (``station.record_keypoints``)."""
+    rows = _session_rows(
+        path,
+        session_id,
+        "SELECT t, frame, data FROM keypoints WHERE session_id = ? ORDER BY frame, rowid",
+    )
+    keypoints = np.full((len(rows), NUM_KEYPOINTS, 3), np.nan, dtype=np.float32)
+    keypoints[..., 2] = 0.0
+    for i, (_t, _frame, data) in enumerate(rows):
+        if data is not None:
+            keypoints[i] = np.frombuffer(data, dtype="<f4").reshape(NUM_KEYPOINTS, 3)
+    t = np.array([row[0] for row in rows], dtype=np.float64)
+    frame = np.array([row[1] for row in rows], dtype=np.int64)
+    return t, frame, keypoints
 
 
 def export_steps(steps: list[StepMsg], fmt: Literal["csv", "jsonl"], out: TextIO) -> None:
@@ -461,22 +525,8 @@ def export_steps(steps: list[StepMsg], fmt: Literal["csv", "jsonl"], out: TextIO
 
 def export_track(path: Path, session_id: int, out: Path) -> int:
     """Write a session's keypoint rows as a keypoint-track CSV; the number of rows."""
-    conn = _read(path)
-    try:
-        if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
-            raise UsageError(f"no session {session_id} in {path}; see: hipdrive sessions list")
-        rows = conn.execute(
-            "SELECT t, frame, data FROM keypoints WHERE session_id = ? ORDER BY frame, rowid",
-            (session_id,),
-        ).fetchall()
-    except sqlite3.Error as exc:
-        raise UsageError(f"{path} is not a sessions file: {exc}") from None
-    finally:
-        conn.close()
+    t, frame, keypoints = read_keypoints(path, session_id)
     with KeypointTrackWriter(out) as writer:
-        for t, frame, data in rows:
-            keypoints = (
-                None if data is None else np.frombuffer(data, dtype="<f4").reshape(NUM_KEYPOINTS, 3)
-            )
-            writer.write(t, frame, keypoints)
-    return len(rows)
+        for i in range(len(t)):
+            writer.write(float(t[i]), int(frame[i]), keypoints[i])
+    return len(t)

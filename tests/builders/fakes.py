@@ -8,6 +8,8 @@ import time
 import numpy as np
 
 from edge.capture import Frame, FrameSource, SourceInfo
+from edge.capture.base import LiveSource
+from edge.errors import MissingResourceError
 from edge.pose import Detections, PoseEstimator
 
 
@@ -80,3 +82,65 @@ class FakePose(PoseEstimator):
         xs, ys = kp[seen, 0], kp[seen, 1]
         box = np.array([[xs.min(), ys.min(), xs.max(), ys.max()]], np.float32)
         return Detections(kp[None].astype(np.float32), box, np.array([0.9], np.float32))
+
+
+class CameraScene:
+    """What a fake live camera films, and the faults a test switches on and off.
+
+    Frames are numbered by the time since the scene began (``fps`` a second, in real time),
+    whether or not a camera is there to see them, so a pose fake gives the runner where they
+    really are after a gap. ``plugged`` cleared: reads fail and opening fails. ``stalled`` set:
+    reads hang. ``garbage``: "blank" (black frames) or "shape" (half-size frames).
+    """
+
+    def __init__(self, fps: float = 60.0, size: tuple[int, int] = (64, 48)) -> None:
+        self.fps = fps
+        self.size = size
+        self.t0 = time.monotonic()
+        self.plugged = threading.Event()
+        self.plugged.set()
+        self.stalled = threading.Event()
+        self.garbage: str | None = None
+        self.opened = 0
+
+    def index_now(self) -> int:
+        return int((time.monotonic() - self.t0) * self.fps)
+
+    def open(self) -> FlakyCamera:
+        if not self.plugged.is_set():
+            raise MissingResourceError("camera:fake could not be opened: unplugged")
+        self.opened += 1
+        return FlakyCamera(self)
+
+
+class FlakyCamera(LiveSource):
+    """A live camera on its own grab thread that films a ``CameraScene``, faults and all."""
+
+    def __init__(self, scene: CameraScene) -> None:
+        self._scene = scene
+        self._last = scene.index_now() - 1
+        w, h = scene.size
+        super().__init__(SourceInfo("camera:fake", w, h, scene.fps, live=True))
+        self.max_failures = 5
+        self.start()
+
+    def _grab(self) -> np.ndarray | None:
+        scene = self._scene
+        while scene.stalled.is_set() and not self._stopping:
+            time.sleep(0.005)
+        due = scene.t0 + (self._last + 1) / scene.fps
+        time.sleep(max(0.0, due - time.monotonic()))
+        if not scene.plugged.is_set():
+            time.sleep(1 / scene.fps)
+            return None
+        self._last = max(self._last + 1, scene.index_now())
+        w, h = scene.size
+        if scene.garbage == "blank":
+            return np.zeros((h, w, 3), np.uint8)
+        image = frame_image(self._last, scene.size)
+        # Texture away from pixel (0, 0), which carries the index, so the frame is not blank.
+        image[1:, :, 2] = (np.arange(w) * 4 % 256).astype(np.uint8)
+        return image[: h // 2, : w // 2].copy() if scene.garbage == "shape" else image
+
+    def _release(self) -> None:
+        pass

@@ -1,0 +1,58 @@
+"""NCNN on the CPU, with the project's own pre/post-processing (no torch)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from edge.errors import MissingResourceError, missing_extra
+from edge.pose.lean import LeanPose
+
+
+class NcnnPose(LeanPose):
+    """An ``_ncnn_model`` export folder (``model.ncnn.param`` and ``.bin``) on NCNN's CPU path.
+
+    ``threads`` = 0 uses NCNN's default (every big core). The network is shared; each
+    ``forward`` makes its own extractor, which is what NCNN allows across threads.
+    """
+
+    def __init__(self, path: Path, imgsz: int, conf: float, threads: int = 0) -> None:
+        try:
+            import ncnn
+        except ImportError:
+            raise missing_extra("ncnn", "ncnn") from None
+        super().__init__(imgsz, conf)
+        self.name = "ncnn"
+        param = path / "model.ncnn.param"
+        if not (param.is_file() and param.with_suffix(".bin").is_file()):
+            raise MissingResourceError(
+                f"{path} holds no NCNN model (model.ncnn.param and .bin); delete the folder and "
+                f"export it again with: hipdrive model export --format ncnn --imgsz {imgsz}"
+            )
+        self._ncnn = ncnn
+        self._net = ncnn.Net()
+        self._net.opt.use_vulkan_compute = False
+        if threads:
+            self._net.opt.num_threads = threads
+        if (
+            self._net.load_param(str(param)) != 0
+            or self._net.load_model(str(param.with_suffix(".bin"))) != 0
+        ):
+            raise MissingResourceError(
+                f"NCNN cannot load {path}; delete the folder and export it again with: "
+                f"hipdrive model export --format ncnn --imgsz {imgsz}"
+            )
+        self._input_name = self._net.input_names()[0]
+        self._output_name = sorted(self._net.output_names())[0]
+
+    def forward(self, tensor: np.ndarray) -> np.ndarray:
+        with self._net.create_extractor() as extractor:
+            extractor.input(self._input_name, self._ncnn.Mat(tensor[0]))
+            status, output = extractor.extract(self._output_name)
+            if status != 0:
+                raise RuntimeError(f"NCNN failed on {self._output_name} (status {status})")
+            return np.array(output)[np.newaxis]
+
+    def close(self) -> None:
+        self._net.clear()

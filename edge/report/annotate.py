@@ -1,0 +1,186 @@
+"""Steps drawn onto pictures: one moment of a step (the report's snapshots) and every frame of
+an analysed video (``annotated.mp4``), with the step's measured values beside the lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edge.bus.schema import StepMsg
+from edge.closing import Closing
+from edge.errors import UsageError
+from edge.gait import Targets
+from edge.report import draw
+from edge.report.model import METRICS, Moment, Snapshot, meets, overstride_metric
+
+FOURCC = "mp4v"
+"""The codec this OpenCV build both writes and reads back (its FFmpeg has no H.264 encoder)."""
+
+
+def _value(step: StepMsg | None, metric: str) -> float | None:
+    value: float | None = None if step is None else getattr(step, metric)
+    return value
+
+
+def _text(name: str, value: float | None, metric: str) -> str:
+    """``overstride 18 cm``, or ``overstride --`` for an unknown value."""
+    return f"{name} --" if value is None else f"{name} {value:.0f} {METRICS[metric].unit}"
+
+
+def mark(
+    image: np.ndarray,
+    keypoints: np.ndarray,
+    moment: Moment,
+    step: StepMsg,
+    forward: float | None,
+    targets: Targets,
+    overstride: str,
+) -> bool:
+    """Draw the overstride (``ic``) or the hip extension (``to``) of ``step`` on a picture of
+    that moment; False when the legs needed are not in view."""
+    side = draw.leg(keypoints, moment, forward, step.foot)
+    if side is None:
+        return False
+    metric = overstride if moment == "ic" else "hip_extension_deg"
+    value = _value(step, metric)
+    text = _text("overstride" if moment == "ic" else "hip extension", value, metric)
+    ok = None if value is None else meets(metric, value, targets)
+    if moment == "ic":
+        return draw.draw_overstride(image, keypoints, side, text, ok)
+    return draw.draw_hip_extension(image, keypoints, side, text, ok)
+
+
+def snapshot(
+    keypoints: np.ndarray,
+    image: np.ndarray | None,
+    moment: Moment,
+    step: StepMsg,
+    forward: float | None,
+    targets: Targets,
+    overstride: str,
+) -> Snapshot | None:
+    """The report's picture of a step at one moment: the runner cut out of ``image`` (or on a
+    plain background), skeleton and measurement drawn; None when the runner is not in view."""
+    framed = draw.cut_out(keypoints, image)
+    if framed is None:
+        return None
+    picture, moved = framed
+    mark(picture, moved, moment, step, forward, targets, overstride)
+    return Snapshot(moment, step, draw.png(picture))
+
+
+def nearest(t: np.ndarray, when: float) -> int:
+    """Index of the time in ``t`` (sorted, (N,) seconds, N > 0) nearest ``when``."""
+    i = int(np.searchsorted(t, when))
+    if i <= 0:
+        return 0
+    if i >= len(t):
+        return len(t) - 1
+    return i if t[i] - when < when - t[i - 1] else i - 1
+
+
+class Overlay:
+    """What each frame of an analysed video shows, from the analysis' keypoints and steps.
+
+    t: (N,) seconds of the frames; keypoints: (N, 17, 3) pixels and confidence. Each contact
+    flashes for ``FLASH_S``; its overstride line stays ``HOLD_S`` where the foot landed, and the
+    hip extension likewise from toe-off. The panel shows the latest values: cadence and
+    overstride from the last contact, hip extension and contact time from the last toe-off.
+    """
+
+    FLASH_S = 0.12
+    HOLD_S = 0.25
+
+    def __init__(
+        self,
+        t: np.ndarray,
+        keypoints: np.ndarray,
+        steps: list[StepMsg],
+        targets: Targets,
+        forward: float | None,
+    ) -> None:
+        self.t = t
+        self.keypoints = keypoints
+        self.steps = steps
+        self.targets = targets
+        self.forward = forward
+        self.overstride = overstride_metric(steps)
+        # Each moment's steps sorted by its time, so a frame finds its events by bisection.
+        self._events = {
+            moment: sorted(
+                (getattr(s, "ic_t" if moment == "ic" else "to_t"), i) for i, s in enumerate(steps)
+            )
+            for moment in ("ic", "to")
+        }
+        self._times = {m: np.array([e[0] for e in events]) for m, events in self._events.items()}
+
+    def _recent(self, moment: Moment, now: float, within: float) -> list[int]:
+        """Indices of the steps whose ``moment`` came in the last ``within`` seconds, oldest
+        first."""
+        times = self._times[moment]
+        lo = int(np.searchsorted(times, now - within, side="right"))
+        hi = int(np.searchsorted(times, now + 1e-9, side="right"))
+        return [i for _, i in self._events[moment][lo:hi]]
+
+    def _last(self, moment: Moment, now: float) -> StepMsg | None:
+        """The step whose ``moment`` came last, up to ``now``."""
+        hi = int(np.searchsorted(self._times[moment], now + 1e-9, side="right"))
+        return self.steps[self._events[moment][hi - 1][1]] if hi else None
+
+    def draw(self, image: np.ndarray, index: int) -> None:
+        """Annotate frame ``index`` in place."""
+        now = float(self.t[index])
+        draw.draw_skeleton(image, self.keypoints[index])
+        for i in self._recent("ic", now, self.HOLD_S):
+            step = self.steps[i]
+            at = self.keypoints[nearest(self.t, step.ic_t)]
+            mark(image, at, "ic", step, self.forward, self.targets, self.overstride)
+            side = draw.leg(at, "ic", self.forward, step.foot)
+            if side is not None and now - step.ic_t < self.FLASH_S:
+                draw.draw_contact(image, at, side, step.foot)
+        for i in self._recent("to", now, self.HOLD_S):
+            at = self.keypoints[nearest(self.t, self.steps[i].to_t)]
+            mark(image, at, "to", self.steps[i], self.forward, self.targets, self.overstride)
+        draw.draw_panel(image, self._panel(now))
+
+    def _panel(self, now: float) -> list[tuple[str, str, bool | None]]:
+        last_ic, last_to = self._last("ic", now), self._last("to", now)
+        rows = (
+            ("cadence", last_ic, "cadence_spm"),
+            ("overstride", last_ic, self.overstride),
+            ("hip ext", last_to, "hip_extension_deg"),
+            ("contact", last_to, "contact_ms"),
+        )
+        lines: list[tuple[str, str, bool | None]] = [("time", f"{now:.2f} s", None)]
+        for name, step, metric in rows:
+            value = _value(step, metric)
+            if value is None:
+                lines.append((name, "--", None))
+            else:
+                unit = METRICS[metric].unit
+                lines.append((name, f"{value:.0f} {unit}", meets(metric, value, self.targets)))
+        return lines
+
+
+class AnnotatedVideoWriter(Closing):
+    """An mp4 (``FOURCC``) that OpenCV reads back, of frames the size of the input."""
+
+    def __init__(self, path: Path, fps: float, size: tuple[int, int]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.frames = 0
+        self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*FOURCC), fps, size)
+        if not self._writer.isOpened():
+            raise UsageError(
+                f"cannot write video {path} ({FOURCC}, {size[0]}x{size[1]} at {fps:g} fps); "
+                "check that the folder is writable"
+            )
+
+    def write(self, image: np.ndarray) -> None:
+        self._writer.write(image)
+        self.frames += 1
+
+    def close(self) -> None:
+        self._writer.release()

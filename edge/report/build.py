@@ -1,0 +1,209 @@
+"""Reports end to end: the input from a recorded session, the charts, the HTML file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from edge.errors import UsageError
+from edge.gait import Targets, detect_facing
+from edge.progress import Progress
+from edge.report import plots
+from edge.report.annotate import nearest, snapshot
+from edge.report.html import Chart, render
+from edge.report.model import (
+    METRICS,
+    Mark,
+    ReportInput,
+    Snapshot,
+    cues_from_summaries,
+    overstride_metric,
+    representative,
+    summary_rows,
+    values,
+)
+from edge.store.sessions import (
+    SessionInfo,
+    read_keypoints,
+    read_laps,
+    read_session,
+    read_steps,
+    read_summaries,
+)
+
+FORWARD = {"right": 1.0, "left": -1.0}
+"""Image x direction the runner runs in, by the way they face."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A chart to draw: its id, title, alt text, caption and how to draw it."""
+
+    id: str
+    title: str
+    alt: str
+    caption: str
+    draw: Callable[[], bytes]
+
+
+def _plans(data: ReportInput) -> list[_Plan]:
+    """The charts there is data for, in the order the report shows them."""
+    overstride = overstride_metric(data.steps)
+    present = [m for m in METRICS if np.isfinite(values(data.steps, m)).any()]
+    form = [m for m in (overstride, "shank_angle_ic_deg", "hip_extension_deg") if m in present]
+    sides = [m for m in (*form, "contact_ms", "knee_lift_deg") if m in present]
+    captions = {
+        overstride: (
+            "overstride",
+            f"How far ahead of the hips each foot landed; the line is the median of "
+            f"{plots.ROLLING_STEPS} steps; green is the target region.",
+        ),
+        "shank_angle_ic_deg": ("shank", "Positive: the shin reaches forward at landing."),
+        "hip_extension_deg": (
+            "hip-extension",
+            "How far the thigh drives behind vertical, plotted at toe-off.",
+        ),
+    }
+    out = []
+    if data.cues:
+        out.append(
+            _Plan(
+                "cue-timeline",
+                "Cues shown",
+                "cue timeline",
+                "The one cue the console showed the runner, and when: "
+                + "; ".join(
+                    f"from {c.t - data.t0:.0f} s, {c.text or 'no cue yet'}" for c in data.cues
+                )
+                + ".",
+                lambda: plots.cue_timeline(data),
+            )
+        )
+    for metric in form:
+        key, caption = captions[metric]
+        spec = METRICS[metric]
+        out.append(
+            _Plan(
+                f"{key}-time",
+                f"{spec.label} per step ({spec.unit})",
+                f"{spec.label} over time",
+                caption,
+                partial(plots.over_time, data, metric),
+            )
+        )
+    if form:
+        out.append(
+            _Plan(
+                "distributions",
+                "Distributions",
+                "distributions",
+                "Every step's value, the feet stacked; the black line is the median.",
+                partial(plots.distributions, data, form),
+            )
+        )
+        out.append(
+            _Plan(
+                "left-right",
+                "Left against right",
+                "left vs right",
+                "Boxes span the middle half of each foot's steps; the line is the median.",
+                partial(plots.left_right, data, sides),
+            )
+        )
+    if "cadence_spm" in present:
+        out.append(
+            _Plan(
+                "cadence-contact",
+                "Cadence and contact time",
+                "cadence and contact time over time",
+                f"Per step, with the median of {plots.ROLLING_STEPS} steps and the targets.",
+                partial(plots.cadence_and_contact, data),
+            )
+        )
+    return out
+
+
+def build_report(data: ReportInput) -> str:
+    """The report's HTML, with a progress line per chart."""
+    plans = _plans(data) if data.steps else []
+    progress = Progress("drawing report charts", len(plans))
+    charts = []
+    for plan in plans:
+        charts.append(Chart(plan.id, plan.title, plan.alt, plan.draw(), plan.caption))
+        progress.update()
+    progress.close()
+    return render(data, summary_rows(data.steps, data.targets), charts)
+
+
+def write_report(data: ReportInput, path: Path) -> Path:
+    """Write the report to ``path`` (folders made as needed)."""
+    page = build_report(data)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to {path}: {exc}; give --out FILE") from None
+    return path
+
+
+def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput:
+    """What the report of a recorded session shows (UsageError: no such session)."""
+    info = read_session(path, session_id)
+    steps = read_steps(path, session_id)
+    laps = [
+        Mark(lap.t, lap.label or f"lap {i + 1}")
+        for i, lap in enumerate(read_laps(path, session_id))
+    ]
+    t, _, keypoints = read_keypoints(path, session_id)
+    snapshots: list[Snapshot] = []
+    note = None
+    if not len(t):
+        note = (
+            "No keypoints were recorded with this session: set station.record_keypoints = true "
+            "in config.toml to get pictures of contact and toe-off."
+        )
+    else:
+        facing = detect_facing(keypoints)
+        forward = FORWARD.get(facing) if facing else None
+        overstride = overstride_metric(steps)
+        for moment, step in representative(steps):
+            i = nearest(t, step.ic_t if moment == "ic" else step.to_t)
+            snap = snapshot(keypoints[i], None, moment, step, forward, targets, overstride)
+            if snap is not None:
+                snapshots.append(snap)
+        if not snapshots:
+            note = "The runner was not in view at any typical contact or toe-off."
+    return ReportInput(
+        title=f"Session {info.id}" + (f": {info.runner}" if info.runner else ""),
+        facts=_session_facts(info, len(steps)),
+        t0=info.start_t,
+        steps=steps,
+        targets=targets,
+        cues=cues_from_summaries(read_summaries(path, session_id)),
+        laps=laps,
+        snapshots=snapshots,
+        snapshot_note=note,
+    )
+
+
+def _session_facts(info: SessionInfo, steps: int) -> tuple[tuple[str, str], ...]:
+    minutes = "still open" if info.end_t is None else f"{(info.end_t - info.start_t) / 60:.1f} min"
+    return (
+        ("runner", info.runner or "unnamed"),
+        ("station", info.station),
+        ("started (UTC)", info.started.replace("T", " ").replace("+00:00", "")),
+        ("duration", minutes),
+        ("steps", str(steps)),
+        ("laps", str(info.laps)),
+        (
+            "calibration",
+            (info.calibration or "calibrated")
+            if info.calibrated
+            else "none: distances in % of leg length",
+        ),
+        ("belt speed", f"{info.belt_speed_mps:g} m/s" if info.belt_speed_mps else "not set"),
+    )

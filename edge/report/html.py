@@ -1,0 +1,201 @@
+"""The report as one self-contained HTML file: the summary table, the findings, the pictures and
+the charts (PNG, base64-embedded), with a stylesheet that also prints well on A4."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from html import escape
+
+from edge.report.model import Moment, ReportInput, Row, Snapshot
+
+_MOMENT = {"ic": "initial contact", "to": "toe-off"}
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """One figure: ``id`` is its HTML id, ``alt`` its text for screen readers and tests."""
+
+    id: str
+    title: str
+    alt: str
+    png: bytes
+    caption: str
+
+
+def _img(data: bytes, alt: str) -> str:
+    return (
+        f'<img alt="{escape(alt)}" src="data:image/png;base64,{base64.b64encode(data).decode()}">'
+    )
+
+
+def _number(value: float | None, digits: int) -> str:
+    return "&ndash;" if value is None else f"{value:.{digits}f}"
+
+
+def _rows(rows: list[Row]) -> str:
+    out = []
+    for r in rows:
+        verdict = {"good": "on target", "off": "off target", None: ""}[r.verdict]
+        asym = "&ndash;" if r.asymmetry_pct is None else f"{round(r.asymmetry_pct)}%"
+        digits = r.metric.digits
+        out.append(
+            f'<tr data-metric="{r.metric.name}">'
+            f"<th>{escape(r.metric.label)} <span class=unit>{escape(r.metric.unit)}</span></th>"
+            f"<td class=steps>{r.steps}</td>"
+            f"<td class=median>{_number(r.median, digits)}</td>"
+            f"<td class=iqr>{_number(r.iqr, digits)}</td>"
+            f"<td class=left>{_number(r.left, digits)}</td>"
+            f"<td class=right>{_number(r.right, digits)}</td>"
+            f'<td class="asym{" flag" if r.asymmetric else ""}">{asym}</td>'
+            f"<td class=target>{escape(r.target)}</td>"
+            f'<td class="verdict {r.verdict or ""}">{verdict}</td></tr>'
+        )
+    return "\n".join(out)
+
+
+def _findings(data: ReportInput, rows: list[Row]) -> str:
+    if not data.steps:
+        return "<p>No steps were found, so there is nothing to judge.</p>"
+    items = [
+        f"<li class=off><b>{escape(r.metric.label)}</b>: median {r.median:.1f} "
+        f"{escape(r.metric.unit)} (IQR {r.iqr:.1f}), target {escape(r.target)}.</li>"
+        for r in rows
+        if r.verdict == "off"
+    ]
+    limit = data.targets.asymmetry_max_pct
+    items += [
+        f"<li class=off><b>{escape(r.metric.label)}</b>: left {r.left:.1f}, right {r.right:.1f}"
+        f" {escape(r.metric.unit)}, a {abs(r.asymmetry_pct or 0):.0f}% difference"
+        f" (target within {limit:g}%).</li>"
+        for r in rows
+        if r.asymmetric and r.left is not None and r.right is not None
+    ]
+    if not items:
+        items = ["<li class=good>Every target met.</li>"]
+    return "<ul class=findings>" + "".join(items) + "</ul>"
+
+
+def _snapshots(data: ReportInput) -> str:
+    if not data.snapshots:
+        return f"<p class=note>{escape(data.snapshot_note or 'No pictures.')}</p>"
+    cells = []
+    for moment in ("ic", "to"):
+        for snap in (s for s in data.snapshots if s.moment == moment):
+            cells.append(_snapshot(snap, moment, data.t0))
+    return "<div class=snapshots>" + "".join(cells) + "</div>"
+
+
+def _snapshot(snap: Snapshot, moment: Moment, t0: float) -> str:
+    step = snap.step
+    when = (step.ic_t if moment == "ic" else step.to_t) - t0
+    alt = f"{step.foot} foot at {_MOMENT[moment]}"
+    return (
+        f'<figure class=snapshot id="snapshot-{moment}-{step.foot}">'
+        f"{_img(snap.png, alt)}<figcaption>{escape(alt.capitalize())} at {when:.2f} s: "
+        "a typical step, the one nearest this foot's median</figcaption></figure>"
+    )
+
+
+def render(data: ReportInput, rows: list[Row], charts: list[Chart]) -> str:
+    """The whole page."""
+    facts = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in data.facts)
+    figures = "\n".join(
+        f'<figure class=chart id="{c.id}"><h2>{escape(c.title)}</h2>{_img(c.png, c.alt)}'
+        f"<figcaption>{escape(c.caption)}</figcaption></figure>"
+        for c in charts
+    )
+    laps = ""
+    if data.laps:
+        lap_rows = "".join(
+            f"<tr><td>{escape(lap.label)}</td><td>{lap.t - data.t0:.1f} s</td></tr>"
+            for lap in data.laps
+        )
+        laps = (
+            "<section id=laps><h2>Laps</h2><table class=laps><tr><th>lap</th>"
+            f"<th>at</th></tr>{lap_rows}</table></section>"
+        )
+    made = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    table = (
+        "<table class=summary><thead><tr><th>metric</th><th>steps</th><th>median</th>"
+        "<th>IQR</th><th>left</th><th>right</th><th>L/R diff</th><th class=target>target</th>"
+        f"<th class=verdict>verdict</th></tr></thead><tbody>{_rows(rows)}</tbody></table>"
+        if rows
+        else ""
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(data.title)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<header><h1>{escape(data.title)}</h1><dl class=facts>{facts}</dl></header>
+<section id=summary><h2>Summary</h2>
+{_findings(data, rows)}
+{table}
+<p class=note>Medians and interquartile ranges (IQR, the middle half of the steps) over every
+step. L/R diff: (left - right) / mean of the two, by the feet's medians. Targets are the station's
+([targets] in config.toml); a verdict goes by the median.</p>
+</section>
+<section id=pictures><h2>Contact and toe-off</h2>
+<p class=note>At initial contact: the line from the mid-hip to the ankle, and how far ahead of
+the plumb line under the hips the foot lands. At toe-off: the thigh's angle behind vertical.</p>
+{_snapshots(data)}
+</section>
+{figures}
+{laps}
+<footer>Made by hipdrive on {made}. Metric definitions: DESIGN.md, per-step table.</footer>
+</body>
+</html>
+"""
+
+
+_CSS = """
+:root { --good: #2eaa54; --off: #d9531e; --ink: #222; --muted: #666; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
+  max-width: 1100px; margin: 0 auto; padding: 24px; }
+h1 { font-size: 26px; margin: 0 0 8px; }
+h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+dl.facts { display: grid; grid-template-columns: repeat(4, auto 1fr); gap: 2px 12px; margin: 0; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; font-weight: 600; }
+table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+th, td { padding: 4px 8px; border-bottom: 1px solid #e4e4e4; text-align: right; }
+thead th { border-bottom: 2px solid #bbb; font-weight: 600; }
+thead th:first-child, th.target, th.verdict { text-align: left; }
+tbody th { text-align: left; font-weight: 600; }
+.unit { color: var(--muted); font-weight: 400; }
+td.target, td.verdict { text-align: left; }
+td.verdict.good { color: var(--good); font-weight: 600; }
+td.verdict.off { color: var(--off); font-weight: 600; }
+td.asym.flag { color: var(--off); font-weight: 600; }
+ul.findings { margin: 4px 0 12px; padding-left: 20px; }
+ul.findings li.off::marker { color: var(--off); }
+ul.findings li.good { color: var(--good); font-weight: 600; }
+.note { color: var(--muted); font-size: 13px; }
+figure { margin: 0 0 16px; }
+figure img { max-width: 100%; height: auto; display: block; }
+figcaption { color: var(--muted); font-size: 13px; }
+.snapshots { display: grid; grid-template-columns: repeat(2, 1fr); gap: 12px; }
+.snapshots figure { border: 1px solid #ddd; padding: 6px; margin: 0; }
+.snapshots img { width: 100%; max-height: 420px; object-fit: contain; }
+table.laps { width: auto; }
+footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
+@media print {
+  @page { size: A4; margin: 12mm; }
+  body { font-size: 10pt; max-width: none; padding: 0; }
+  h1 { font-size: 16pt; }
+  h2 { font-size: 12pt; margin-top: 12pt; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  section#summary, figure, table, tr { break-inside: avoid; }
+  figure.chart { break-before: auto; }
+  .snapshots { grid-template-columns: repeat(4, 1fr); }
+  .snapshots img { max-height: 70mm; }
+  dl.facts { grid-template-columns: repeat(4, auto 1fr); font-size: 9pt; }
+}
+"""

@@ -1,0 +1,239 @@
+"""What a report shows, whatever it came from (a recorded session or an analysed video): the
+steps, the cues, the laps, the pictures, and the summary table with a verdict per target."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from edge.bus.schema import StepMsg, SummaryMsg
+from edge.gait import SummaryBuilder, Targets
+from edge.gait.summary import summarise
+from edge.replay import step_of
+
+FEET = ("left", "right", "near", "far")
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """A per-step metric (a StepMsg field) as the report labels it and judges it.
+
+    ``target`` names the ``Targets`` field that limits it; ``at_least``: the value should be at
+    least the limit (cadence, hip extension) rather than at most. ``signed``: a value that
+    crosses zero (the shank angle), whose left/right difference in % means nothing, so it is
+    never flagged.
+    """
+
+    name: str
+    label: str
+    unit: str
+    target: str | None = None
+    at_least: bool = False
+    digits: int = 1
+    signed: bool = False
+
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("cadence_spm", "Cadence", "spm", "cadence_min_spm", at_least=True),
+        Metric("contact_ms", "Contact time", "ms", "contact_max_ms"),
+        Metric("flight_ms", "Flight time", "ms"),
+        Metric("overstride_cm", "Overstride", "cm", "overstride_cm_max"),
+        Metric("overstride_pct_leg", "Overstride", "% leg", "overstride_pct_leg_max"),
+        Metric(
+            "shank_angle_ic_deg",
+            "Shank angle at contact",
+            "deg",
+            "shank_angle_max_deg",
+            signed=True,
+        ),
+        Metric("knee_flexion_ic_deg", "Knee flexion at contact", "deg"),
+        Metric("braking_ms", "Braking", "ms"),
+        Metric("hip_extension_deg", "Hip extension", "deg", "hip_extension_min_deg", at_least=True),
+        Metric("knee_lift_deg", "Knee lift", "deg"),
+        Metric("vertical_osc_cm", "Vertical oscillation", "cm"),
+        Metric("vertical_osc_pct_leg", "Vertical oscillation", "% leg"),
+        Metric("stride_length_m", "Stride length", "m", digits=2),
+    )
+}
+
+
+def limit(metric: str, targets: Targets) -> float | None:
+    """The station's target for a metric, None for a metric without one."""
+    spec = METRICS[metric]
+    return None if spec.target is None else float(getattr(targets, spec.target))
+
+
+def meets(metric: str, value: float, targets: Targets) -> bool | None:
+    """Whether a value meets the station's target (None: the metric has no target)."""
+    bound = limit(metric, targets)
+    if bound is None:
+        return None
+    return value >= bound if METRICS[metric].at_least else value <= bound
+
+
+def describe_target(metric: str, targets: Targets) -> str:
+    """The target as a coach reads it: ``<= 20 cm``; empty for a metric without one."""
+    bound = limit(metric, targets)
+    if bound is None:
+        return ""
+    spec = METRICS[metric]
+    return f"{'>=' if spec.at_least else '<='} {bound:g} {spec.unit}"
+
+
+def values(steps: list[StepMsg], metric: str) -> np.ndarray:
+    """(N,) float64 of a metric over the steps, NaN where it is unknown."""
+    return np.array(
+        [np.nan if (v := getattr(s, metric)) is None else v for s in steps], dtype=np.float64
+    )
+
+
+def overstride_metric(steps: list[StepMsg]) -> str:
+    """``overstride_cm`` when the steps are in metres (a calibrated camera), else the % of leg."""
+    return (
+        "overstride_cm" if any(s.overstride_cm is not None for s in steps) else "overstride_pct_leg"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the summary table: a metric over every step of the report.
+
+    ``iqr`` is the interquartile range (q75 - q25); ``asymmetry_pct`` is 100 * (left - right) /
+    mean(|left|, |right|) of the feet's medians, as the station's summaries compute it.
+    ``verdict``: ``good`` or ``off`` against the target (by the median), None without one.
+    """
+
+    metric: Metric
+    steps: int
+    median: float
+    iqr: float
+    left: float | None
+    right: float | None
+    asymmetry_pct: float | None
+    target: str
+    verdict: Literal["good", "off"] | None
+    asymmetric: bool
+
+
+def summary_rows(steps: list[StepMsg], targets: Targets) -> list[Row]:
+    """The table: every metric that has a value in some step, in ``METRICS`` order."""
+    rows = []
+    for name, spec in METRICS.items():
+        summary = summarise([(s.foot, getattr(s, name)) for s in steps])
+        if summary.median is None or summary.iqr is None:
+            continue
+        by_foot = {}
+        for foot in ("left", "right"):
+            v = values([s for s in steps if s.foot == foot], name)
+            by_foot[foot] = float(np.nanmedian(v)) if np.isfinite(v).any() else None
+        ok = meets(name, summary.median, targets)
+        asym = summary.asymmetry_pct
+        rows.append(
+            Row(
+                metric=spec,
+                steps=int(np.isfinite(values(steps, name)).sum()),
+                median=summary.median,
+                iqr=summary.iqr,
+                left=by_foot["left"],
+                right=by_foot["right"],
+                asymmetry_pct=asym,
+                target=describe_target(name, targets),
+                verdict=None if ok is None else ("good" if ok else "off"),
+                asymmetric=not spec.signed
+                and asym is not None
+                and abs(asym) > targets.asymmetry_max_pct,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class CueChange:
+    """From station time ``t`` on, the runner was shown ``text`` (None: no cue yet)."""
+
+    t: float
+    key: str | None
+    text: str | None
+
+
+def cues_from_summaries(summaries: list[SummaryMsg]) -> list[CueChange]:
+    """The moments the cue shown changed, from a session's recorded summaries."""
+    changes: list[CueChange] = []
+    for summary in summaries:
+        if not changes or changes[-1].key != summary.cue_key:
+            changes.append(CueChange(summary.t, summary.cue_key, summary.cue))
+    return changes
+
+
+def cues_from_steps(steps: list[StepMsg], targets: Targets) -> list[CueChange]:
+    """The cues the station would have shown for these steps, each when its step arrived."""
+    builder = SummaryBuilder(targets)
+    changes: list[CueChange] = []
+    for step in steps:
+        summary = builder.add(step_of(step))
+        if not changes or changes[-1].key != summary.cue_key:
+            changes.append(CueChange(step.t, summary.cue_key, summary.cue))
+    return changes
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A lap marked during the run, at station time ``t``."""
+
+    t: float
+    label: str
+
+
+Moment = Literal["ic", "to"]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A picture of one step at initial contact (``ic``) or toe-off (``to``), as a PNG."""
+
+    moment: Moment
+    step: StepMsg
+    png: bytes
+
+
+def representative(steps: list[StepMsg]) -> list[tuple[Moment, StepMsg]]:
+    """For each foot, the contact whose overstride and the toe-off whose hip extension are
+    nearest that foot's median: what the runner typically does, not the worst step."""
+    chosen: list[tuple[Moment, StepMsg]] = []
+    overstride = overstride_metric(steps)
+    moments: tuple[tuple[Moment, str], ...] = (("ic", overstride), ("to", "hip_extension_deg"))
+    for moment, metric in moments:
+        for foot in FEET:
+            mine = [s for s in steps if s.foot == foot and getattr(s, metric) is not None]
+            if mine:
+                v = values(mine, metric)
+                chosen.append((moment, mine[int(np.argmin(np.abs(v - np.median(v))))]))
+    return chosen
+
+
+@dataclass(frozen=True, slots=True)
+class ReportInput:
+    """Everything a report shows. Times are station seconds; ``t0`` is the start of the run,
+    which the report's time axes count from."""
+
+    title: str
+    facts: tuple[tuple[str, str], ...]
+    t0: float
+    steps: list[StepMsg]
+    targets: Targets
+    cues: list[CueChange]
+    laps: list[Mark]
+    snapshots: list[Snapshot]
+    snapshot_note: str | None = None
+    """Why there are no pictures, when there are none."""
+
+    @property
+    def end(self) -> float:
+        """The last time in the report (the last step or cue), at least ``t0``."""
+        times = [self.t0, *(s.to_t for s in self.steps), *(c.t for c in self.cues)]
+        return max(t for t in times if math.isfinite(t))

@@ -1,0 +1,224 @@
+"""``hipdrive sessions report`` on a recorded session and ``hipdrive analyze``'s annotated video
+and report, from synthetic running (the Fukuchi trial through the real gait engine)."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.bus.schema import MetricStats, StepMsg, SummaryMsg
+from edge.cli import main
+from edge.demo.scene import SideCamera
+from edge.gait import PlaneMapping, SummaryBuilder, Targets
+from edge.pose import Detections, PoseEstimator
+from edge.replay import replay_track, step_of
+from edge.report.model import METRICS
+from edge.store.sessions import SessionStore, read_steps
+from tests.builders.keypoint_tracks import synth_track
+from tests.builders.media import write_video
+
+STATION = "report-test"
+T0 = 5000.0
+"""Station time the sessions start at: report times must count from it."""
+CHARTS = (
+    "cue-timeline",
+    "overstride-time",
+    "shank-time",
+    "hip-extension-time",
+    "distributions",
+    "left-right",
+    "cadence-contact",
+)
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def summary_message(steps: list[StepMsg], builder: SummaryBuilder, calibrated: bool) -> SummaryMsg:
+    summary = builder.add(step_of(steps[-1]))
+    return SummaryMsg(
+        station=STATION,
+        t=steps[-1].t,
+        n_steps=summary.n_steps,
+        metrics={
+            name: MetricStats(median=m.median, iqr=m.iqr, asymmetry_pct=m.asymmetry_pct)  # type: ignore[misc]
+            for name, m in summary.metrics.items()
+            if m.median is not None
+        },
+        cue=summary.cue,
+        cue_key=summary.cue_key,
+        cue_reason=summary.cue_reason,
+        units="cm" if calibrated else "pct_leg",
+        calibrated=calibrated,
+    )
+
+
+def record(
+    store: SessionStore, t: np.ndarray, kp: np.ndarray, mpp: float | None, keypoints: bool
+) -> list[StepMsg]:
+    """One session as the station records it: keypoint rows, steps each with its summary."""
+    steps = replay_track(t, kp, PlaneMapping.scaled("left", mpp), STATION)
+    store.start_session(float(t[0]), runner="Ana", calibrated=mpp is not None, calibration="cam")
+    if keypoints:
+        for i in range(len(t)):
+            store.record_keypoints(float(t[i]), i, kp[i])
+    builder = SummaryBuilder(Targets())
+    for i, step in enumerate(steps):
+        store.record_step(step)
+        store.record_summary(summary_message(steps[: i + 1], builder, mpp is not None))
+    store.record_lap(float(t[0]) + 6.0, "1 km")
+    store.end_session(float(t[-1]))
+    return steps
+
+
+@pytest.fixture(scope="module")
+def sessions(mocap_trial, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A config whose data_dir holds a real sessions file: session 1 calibrated with keypoints,
+    session 2 uncalibrated without."""
+    root = tmp_path_factory.mktemp("report")
+    camera = SideCamera(facing="left")
+    t, kp = synth_track(mocap_trial, 60.0, camera, seed=31)
+    keep = t < 12.0
+    t, kp = t[keep] + T0, kp[keep]
+    store = SessionStore(root / "data" / "sessions.sqlite", STATION)
+    record(store, t, kp, camera.meters_per_pixel, keypoints=True)
+    record(store, t + 100.0, kp, None, keypoints=False)
+    store.close()
+    config = root / "config.toml"
+    config.write_text(f'[station]\ndata_dir = "{root / "data"}"\n', encoding="utf-8")
+    return config
+
+
+def images(page: str) -> list[bytes]:
+    return [base64.b64decode(b) for b in re.findall(r'src="data:image/png;base64,([^"]+)"', page)]
+
+
+def median_cell(page: str, metric: str) -> str | None:
+    row = re.search(rf'<tr data-metric="{metric}">(.*?)</tr>', page)
+    cell = re.search(r"<td class=median>([^<]*)</td>", row.group(1)) if row else None
+    return cell.group(1) if cell else None
+
+
+def test_a_session_report_shows_every_chart_the_pictures_and_the_medians(
+    sessions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sessions", "report", "1", "--config", str(sessions)]) == 0
+    out = sessions.parent / "data" / "reports" / "session-1.html"
+    assert f"wrote {out}" in capsys.readouterr().out
+    page = out.read_text(encoding="utf-8")
+
+    for chart in CHARTS:
+        assert f'id="{chart}"' in page, f"chart {chart} missing"
+    for moment in ("ic", "to"):
+        for foot in ("left", "right"):
+            assert f'id="snapshot-{moment}-{foot}"' in page
+    pictures = images(page)
+    assert len(pictures) == len(CHARTS) + 4
+    for data in pictures:
+        assert data.startswith(PNG_MAGIC)
+        decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        assert decoded is not None and decoded.shape[0] > 100
+    # Self-contained: nothing is fetched from anywhere.
+    assert not re.search(r'(src|href)="(?!data:)', page)
+    assert "@media print" in page
+
+    steps = read_steps(sessions.parent / "data" / "sessions.sqlite", 1)
+    for metric in ("cadence_spm", "contact_ms", "overstride_cm", "hip_extension_deg"):
+        values = [getattr(s, metric) for s in steps if getattr(s, metric) is not None]
+        expected = f"{np.median(values):.{METRICS[metric].digits}f}"
+        assert median_cell(page, metric) == expected, metric
+    assert "Good form - keep it up" in page or "Land under your hips" in page
+    assert "<td>1 km</td><td>6.0 s</td>" in page
+
+
+def test_an_uncalibrated_session_without_keypoints_reports_leg_fractions(
+    sessions: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "two.html"
+    assert main(["sessions", "report", "2", "--out", str(out), "--config", str(sessions)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert median_cell(page, "overstride_pct_leg") is not None
+    assert median_cell(page, "overstride_cm") is None
+    assert "station.record_keypoints = true" in page
+    assert "snapshot-" not in page
+    assert 'id="overstride-time"' in page
+
+
+def test_an_unknown_session_exits_2_and_says_how_to_list_them(
+    sessions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sessions", "report", "42", "--config", str(sessions)]) == 2
+    err = capsys.readouterr().err
+    assert "no session 42" in err and "hipdrive sessions list" in err
+
+
+class TrackPose(PoseEstimator):
+    """Hands out the rows of a keypoint track in call order, one person per frame. (The shared
+    FakePose reads the frame index from the pixels, which a lossy video does not keep.)"""
+
+    name = "track"
+
+    def __init__(self, keypoints: np.ndarray) -> None:
+        self._keypoints = keypoints
+        self._i = 0
+
+    def infer(self, image: np.ndarray) -> Detections:
+        kp = self._keypoints[min(self._i, len(self._keypoints) - 1)]
+        self._i += 1
+        seen = kp[:, 2] > 0
+        xs, ys = kp[seen, 0], kp[seen, 1]
+        box = np.array([[xs.min(), ys.min(), xs.max(), ys.max()]], np.float32)
+        return Detections(kp[None].astype(np.float32), box, np.array([0.9], np.float32))
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    return path
+
+
+def test_analyze_writes_an_annotated_video_of_every_frame_and_a_report(
+    mocap_trial, tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    size, fps, n = (320, 180), 60.0, 180
+    camera = SideCamera(image_size=size, focal_px=240.0, facing="left")
+    _, kp = synth_track(mocap_trial, fps, camera, seed=7)
+    grey = np.full((size[1], size[0], 3), 200, np.uint8)
+    video = write_video(tmp_path / "run.mp4", [grey] * n, fps=fps)
+    monkeypatch.setattr("edge.cli._estimator", lambda _config: TrackPose(kp[:n]))
+    out = tmp_path / "out"
+    assert main(["analyze", str(video), "--out", str(out), "--config", str(config)]) == 0
+
+    cap = cv2.VideoCapture(str(out / "annotated.mp4"))
+    assert cap.isOpened(), "annotated.mp4 is not readable by OpenCV"
+    frames = []
+    while (got := cap.read())[0]:
+        frames.append(got[1])
+    cap.release()
+    assert len(frames) == n
+    assert frames[0].shape == (size[1], size[0], 3)
+    # Every frame carries the skeleton and the panel: far from the plain grey it was.
+    assert all((np.abs(f.astype(int) - 200).max(axis=2) > 60).sum() > 200 for f in frames)
+
+    assert (out / "steps.csv").is_file() and (out / "events.jsonl").is_file()
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="overstride-time"' in page and 'id="snapshot-ic-' in page
+    assert all(data.startswith(PNG_MAGIC) for data in images(page))
+
+
+def test_an_unreadable_video_exits_2_before_the_model_is_loaded(
+    tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    def no_model(_config):
+        raise AssertionError("the model was loaded for a video that cannot be read")
+
+    monkeypatch.setattr("edge.cli._estimator", no_model)
+    video = tmp_path / "broken.mp4"
+    video.write_bytes(b"not a video" * 100)
+    assert main(["analyze", str(video), "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot decode video" in err and "ffmpeg" in err
