@@ -11,12 +11,13 @@ MODEL := var/models/yolo11n-pose.pt
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Torch comes in through ultralytics (about 6 GB, a few minutes the first time). The ONNX and
-# OpenVINO extras are the lean backends this machine can run, so they are installed and tested.
+# Torch comes in through ultralytics (about 6 GB, a few minutes the first time). The ONNX,
+# OpenVINO and NCNN extras are the lean backends this machine can run, so they are installed
+# and tested (NCNN with its exporter PNNX adds about 115 MB).
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@echo "installing hipdrive and its dependencies into $(VENV) (the first time takes a few minutes)"
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install -e '.[onnx,openvino]' --group dev
+	$(BIN)/python -m pip install -e '.[onnx,openvino,ncnn]' --group dev
 	touch $@
 
 $(MODEL): $(VENV)/.installed

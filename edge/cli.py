@@ -248,6 +248,7 @@ def _estimator(config: Config) -> PoseEstimator:
             config.pose.conf,
             config.pose.device,
             config.pose.threads,
+            config.pose.workers,
         )
     except HipdriveError:
         raise

@@ -100,7 +100,11 @@ class PoseSection(_Section):
         "cpu", description="Inference device for Ultralytics (cpu, 0, cuda:0); GPU for tensorrt."
     )
     threads: int = Field(
-        0, ge=0, le=256, description="CPU threads for openvino, onnx and ncnn; 0 = every core."
+        0,
+        ge=0,
+        le=256,
+        description="CPU threads per frame for openvino, onnx and ncnn; 0 = the cores shared "
+        "out among the pose workers.",
     )
     crop: bool = Field(
         True,

@@ -33,6 +33,7 @@ class Notifier(Closing):
 
     def __init__(self, address: str | None) -> None:
         self.address = address
+        self._failing = False
         self._socket: socket.socket | None = None
         if address:
             self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
@@ -54,10 +55,14 @@ class Notifier(Closing):
         # A status is one line: a newline would start another assignment.
         text = "\n".join(f"{k}={str(v).replace(chr(10), ' ')}" for k, v in fields.items())
         try:
-            self._socket.sendto(text.encode(), target)
+            # Never wait: a busy systemd must not hold the station's threads up.
+            self._socket.sendto(text.encode(), socket.MSG_DONTWAIT, target)
         except OSError as exc:
-            log.warning("cannot notify systemd at %s: %s", self.address, exc)
+            if not self._failing:
+                log.warning("cannot notify systemd at %s: %s", self.address, exc)
+            self._failing = True
             return False
+        self._failing = False
         return True
 
     def ready(self, status: str) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from edge.cli import main
-from edge.config import Config, load_config
+from edge.config import Config, load_config, reload_changes
 from edge.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,3 +73,28 @@ def test_config_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "camera.fps = 0: must be > 0" in capsys.readouterr().err
     assert main(["config", "check", str(tmp_path / "absent.toml")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_reload_takes_live_settings_and_names_the_ones_needing_a_restart(
+    tmp_path: Path,
+) -> None:
+    running = load_config(write(tmp_path, "[gait]\nsummary_steps = 20\n"))
+    new = load_config(
+        write(
+            tmp_path,
+            "[gait]\nsummary_steps = 8\n[targets]\nhold_steps = 3\n"
+            '[bus]\npublish = "tcp://127.0.0.1:6000"\ncontrol = "tcp://127.0.0.1:6001"\n',
+        )
+    )
+    change = reload_changes(running, new)
+    assert change.applied == [
+        "gait.summary_steps = 8 (was 20)",
+        "targets.hold_steps = 3 (was 6)",
+    ]
+    assert change.need_restart == [
+        'bus.publish = "tcp://127.0.0.1:6000" (was "tcp://127.0.0.1:5556")',
+        'bus.control = "tcp://127.0.0.1:6001" (was "tcp://127.0.0.1:5557")',
+    ]
+    assert change.config.gait.summary_steps == 8 and change.config.targets.hold_steps == 3
+    assert change.config.bus == running.bus, "the sockets stay as they are until a restart"
+    assert reload_changes(running, running).applied == []

@@ -86,6 +86,14 @@ def test_outside_systemd_nothing_is_sent(monkeypatch: pytest.MonkeyPatch) -> Non
     assert notifier.send(READY=1) is False
 
 
+def test_a_systemd_that_does_not_read_never_holds_the_station_up(systemd: Systemd) -> None:
+    started = time.monotonic()
+    with Notifier(systemd.address) as notifier:
+        sent = [notifier.send(STATUS="x" * 200) for _ in range(5000)]
+    assert time.monotonic() - started < 2.0
+    assert sent[0] and not sent[-1], "once the queue is full, notifications are dropped"
+
+
 def test_a_socket_that_went_away_is_logged_not_raised(tmp_path: Path) -> None:
     with Notifier(str(tmp_path / "gone")) as notifier:
         assert notifier.send(READY=1) is False

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from edge.cli import main
 from edge.demo.render import render_demo
 from edge.store.sessions import list_sessions, read_steps
 
@@ -65,3 +66,19 @@ def test_sigterm_mid_run_keeps_every_published_step(tmp_path: Path, model_path: 
     ]
     assert len(recorded) == len(printed)
     assert all(session.ended for session in sessions), "the session was closed cleanly"
+
+
+def test_a_damaged_model_exits_3_with_the_fix(
+    tmp_path: Path, model_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    damaged = tmp_path / "yolo11n-pose.pt"
+    damaged.write_bytes(model_path.read_bytes()[:100_000])
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[station]\ndata_dir = "{tmp_path / "data"}"\n'
+        f'[pose]\nbackend = "ultralytics"\nmodel = "{damaged}"\n'
+    )
+    assert main(["run", "--config", str(config), "--source", "camera:/dev/video99"]) == 3
+    err = capsys.readouterr().err
+    assert f"pose model {damaged} could not be loaded" in err
+    assert "delete it and fetch it again (hipdrive model fetch)" in err

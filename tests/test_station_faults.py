@@ -266,6 +266,7 @@ def test_a_reload_takes_on_live_settings_and_keeps_the_session(
         stop.set()
         thread.join(timeout=30)
         listener.close()
+    assert not thread.is_alive()
     log = caplog.text
     assert "reloaded targets.cadence_min_spm = 175.0 (was 155.0)" in log
     assert "camera.fps = 30.0 (was 60.0): needs a restart" in log

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +33,9 @@ LEAN = {
 }
 AUTO_ORDER = ("tensorrt", "openvino", "onnx", "ncnn")
 """``auto`` takes the first of these that is installed and has (or can make) its export, else
-ultralytics. TensorRT is the Jetson's GPU path; on the 2-core x86 dev machine yolo11n-pose
-forward at 320 / 640 took OpenVINO ~28 / ~100 ms, ONNX Runtime ~33 / ~110 ms, NCNN ~38 / ~200
-ms, and Ultralytics on the .pt ~60 / ~130 ms per frame for the whole infer."""
+ultralytics. TensorRT is the Jetson's GPU. On the 2-core x86 dev machine, one thread, CPU ms
+per frame at imgsz 320 / 640: OpenVINO 28 / 107, ONNX Runtime 28 / 110 (OpenVINO ahead with
+two workers), NCNN 34 / 127, Ultralytics 41 / 165 on the same square input."""
 BACKENDS = ("ultralytics", *LEAN, "auto")
 
 
@@ -45,12 +46,14 @@ def open_estimator(
     conf: float,
     device: str = "cpu",
     threads: int = 0,
+    workers: int = 1,
 ) -> PoseEstimator:
     """A ready pose backend.
 
     ``model`` is the configured model file: the lean backends open its export for ``imgsz``,
-    exporting it once when missing. ``threads`` = 0 lets a lean CPU runtime use every core.
-    Missing model or runtime -> exit 3 with the command that fixes it.
+    exporting it once when missing. ``workers`` is how many threads will call ``infer`` at
+    once; each call of a lean CPU runtime uses ``threads`` threads, 0 = the cores shared out
+    among the workers. Missing model or runtime -> exit 3 with the command that fixes it.
     """
     if backend == "auto":
         backend = choose_auto(model, imgsz)
@@ -66,18 +69,19 @@ def open_estimator(
         if importlib.util.find_spec(module) is None:
             raise _missing_runtime(module, runtime.extra)
     path = edge_model(model, runtime.export_format, imgsz)
+    per_call = threads or max(1, len(os.sched_getaffinity(0)) // workers)
     if backend == "openvino":
         from edge.pose.openvino_backend import OpenVinoPose
 
-        return OpenVinoPose(path, imgsz, conf, threads)
+        return OpenVinoPose(path, imgsz, conf, per_call, workers)
     if backend == "onnx":
         from edge.pose.onnx_backend import OnnxPose
 
-        return OnnxPose(path, imgsz, conf, threads)
+        return OnnxPose(path, imgsz, conf, per_call)
     if backend == "ncnn":
         from edge.pose.ncnn_backend import NcnnPose
 
-        return NcnnPose(path, imgsz, conf, threads)
+        return NcnnPose(path, imgsz, conf, per_call)
     from edge.pose.tensorrt_backend import TensorRTPose
 
     return TensorRTPose(path, imgsz, conf, cuda_device(device))

@@ -11,13 +11,14 @@ from edge.pose.lean import LeanPose
 
 
 class NcnnPose(LeanPose):
-    """An ``_ncnn_model`` export folder (``model.ncnn.param`` and ``.bin``) on NCNN's CPU path.
+    """An ``_ncnn_model`` export folder (``model.ncnn.param`` and ``.bin``) on NCNN's CPU path,
+    ``threads`` per call.
 
-    ``threads`` = 0 uses NCNN's default (every big core). The network is shared; each
-    ``forward`` makes its own extractor, which is what NCNN allows across threads.
+    The network is shared; each ``forward`` makes its own extractor, which is what NCNN allows
+    across threads.
     """
 
-    def __init__(self, path: Path, imgsz: int, conf: float, threads: int = 0) -> None:
+    def __init__(self, path: Path, imgsz: int, conf: float, threads: int) -> None:
         try:
             import ncnn
         except ImportError:
@@ -33,8 +34,7 @@ class NcnnPose(LeanPose):
         self._ncnn = ncnn
         self._net = ncnn.Net()
         self._net.opt.use_vulkan_compute = False
-        if threads:
-            self._net.opt.num_threads = threads
+        self._net.opt.num_threads = threads
         if (
             self._net.load_param(str(param)) != 0
             or self._net.load_model(str(param.with_suffix(".bin"))) != 0
