@@ -93,7 +93,11 @@ class PoseSection(_Section):
         description="Model file: a bare name is looked up in <data_dir>/models, else a path.",
     )
     imgsz: int = Field(
-        640, ge=64, le=2048, multiple_of=32, description="Inference input size in pixels."
+        320,
+        ge=64,
+        le=2048,
+        multiple_of=32,
+        description="Inference input size in pixels (320 on the runner crop keeps 640's accuracy).",
     )
     conf: float = Field(0.25, gt=0, lt=1, description="Minimum person detection confidence.")
     device: str = Field(

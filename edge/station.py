@@ -358,7 +358,10 @@ class Station:
             self.rates.frame_in(time.monotonic())
             return self.finder.look(frame.image)
 
-        with FramePipeline(self.source, look, workers=workers, stop=stop) as pipeline:
+        # A camera's frame is read only when a worker is free for it, so it waits in no queue
+        # (its grab thread keeps the newest); a file keeps one frame ready so no worker idles.
+        depth = workers if self.source.info.live else workers + 1
+        with FramePipeline(self.source, look, workers, depth, stop) as pipeline:
             for item in pipeline:
                 frame = item.frame
                 self._camera_state = "running"
