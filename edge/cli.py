@@ -68,7 +68,14 @@ def cmd_model_export(args: argparse.Namespace) -> int:
 
     config = _config(args)
     _ultralytics_ready(config)
-    target = export(config.model_path(), args.format, args.imgsz, half=args.half)
+    if args.int8:
+        from edge.pose.quantize import export_int8
+
+        if args.format != "openvino" or args.half:
+            raise UsageError("--int8 quantizes the OpenVINO export: use it with --format openvino")
+        target = export_int8(config.model_path(), args.imgsz, config.station.data_dir)
+    else:
+        target = export(config.model_path(), args.format, args.imgsz, half=args.half)
     print(f"exported: {target}")
     return 0
 
@@ -115,6 +122,8 @@ def cmd_model_check(args: argparse.Namespace) -> int:
         config.pose.conf,
         config.pose.device,
         config.pose.threads,
+        precision=config.pose.precision,
+        data_dir=config.station.data_dir,
     )
     detections = estimator.infer(image)
     timings = []
@@ -249,6 +258,8 @@ def _estimator(config: Config) -> PoseEstimator:
             config.pose.device,
             config.pose.threads,
             config.pose.workers,
+            config.pose.precision,
+            config.station.data_dir,
         )
     except HipdriveError:
         raise
@@ -381,6 +392,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 ("imgsz", args.imgsz),
                 ("workers", args.workers),
                 ("threads", args.threads),
+                ("precision", args.precision),
             )
             if value is not None
         }
@@ -396,7 +408,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     plan = BenchPlan(args.frames, args.seconds, args.naive_frames, args.accuracy_frames)
     clip = ensure_demo(config.station.data_dir)
-    result = run_bench(config, open_pose, backend, clip, require_model(config.model_path()), plan)
+    label = backend if pose.precision == "fp32" or backend != "openvino" else f"{backend} int8"
+    result = run_bench(config, open_pose, label, clip, require_model(config.model_path()), plan)
     for name, value in result.table():
         print(f"{name:36s} {value}")
     if args.json:
@@ -629,6 +642,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True, choices=["onnx", "openvino", "ncnn", "engine"])
     p.add_argument("--imgsz", type=int, default=320, help="input size (default 320)")
     p.add_argument("--half", action="store_true", help="FP16 weights (engine, openvino)")
+    p.add_argument(
+        "--int8",
+        action="store_true",
+        help="INT8 OpenVINO model, quantized with NNCF on the demo clip (openvino)",
+    )
     add(model_sub, "info", cmd_model_info, "list the models and exports there are")
     p = add(
         model_sub,
@@ -672,6 +690,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--imgsz", type=int, help="pose input size (default: pose.imgsz)")
     p.add_argument("--workers", type=int, help="pose workers (default: pose.workers)")
     p.add_argument("--threads", type=int, help="CPU threads per backend (default: pose.threads)")
+    p.add_argument(
+        "--precision", choices=["fp32", "int8"], help="model precision (default: pose.precision)"
+    )
     p.add_argument("--frames", type=int, default=600, help="frames for the sustained fps")
     p.add_argument("--seconds", type=float, default=10.0, help="seconds of camera-like play")
     p.add_argument("--naive-frames", type=int, default=60, help="frames for the naive loop")

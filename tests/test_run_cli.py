@@ -1,5 +1,6 @@
-"""``hipdrive run`` as a process: SIGTERM mid-run loses no step (every step it printed, and so
-published, is in SQLite afterwards)."""
+"""``hipdrive run`` as a process: SIGHUP mid-run reloads the configuration without ending the
+session, and SIGTERM loses no step (every step it printed, and so published, is in SQLite
+afterwards)."""
 
 from __future__ import annotations
 
@@ -18,14 +19,17 @@ from edge.store.sessions import list_sessions, read_steps
 
 
 @pytest.mark.slow
-def test_sigterm_mid_run_keeps_every_published_step(tmp_path: Path, model_path: Path) -> None:
+def test_sighup_reloads_and_sigterm_keeps_every_published_step(
+    tmp_path: Path, model_path: Path
+) -> None:
     clip = render_demo(tmp_path / "demo", seconds=6.0, progress=False)
     config = tmp_path / "config.toml"
-    config.write_text(
+    settings = (
         f'[station]\ndata_dir = "{tmp_path / "data"}"\n'
         f'[pose]\nmodel = "{model_path}"\nimgsz = 320\n'
         f'[bus]\npublish = "ipc://{tmp_path}/pub"\ncontrol = "ipc://{tmp_path}/ctl"\n'
     )
+    config.write_text(settings)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -52,10 +56,14 @@ def test_sigterm_mid_run_keeps_every_published_step(tmp_path: Path, model_path: 
             break
         if "contact" in line:
             printed.append(line)
+        if len(printed) == 2 and "contact_max_ms" not in config.read_text():
+            config.write_text(settings + "[targets]\ncontact_max_ms = 280.0\n")
+            proc.send_signal(signal.SIGHUP)
     assert len(printed) >= 4, proc.stderr.read() if proc.stderr else ""
     proc.send_signal(signal.SIGTERM)
     rest, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
+    assert "reloaded targets.contact_max_ms = 280.0 (was 300.0)" in err
     printed += [line for line in rest.splitlines() if "contact" in line]
     assert "has ended" not in err, "the run was stopped by the signal, not by the clip's end"
     sessions = list_sessions(tmp_path / "data" / "sessions.sqlite")
@@ -65,6 +73,7 @@ def test_sigterm_mid_run_keeps_every_published_step(tmp_path: Path, model_path: 
         for s in read_steps(tmp_path / "data" / "sessions.sqlite", session.id)
     ]
     assert len(recorded) == len(printed)
+    assert len(sessions) == 1, "the reload kept the session"
     assert all(session.ended for session in sessions), "the session was closed cleanly"
 
 

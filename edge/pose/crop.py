@@ -29,6 +29,11 @@ from edge.pose.runner import RunnerSelector, iou
 
 Box = tuple[int, int, int, int]
 
+MARGIN = 0.12
+"""Crop margin on every side of the runner's swept box, as a fraction of its height."""
+HISTORY = 45
+"""Frames of runner boxes a crop covers: a stride and a bit at 60 fps."""
+
 
 @dataclass(frozen=True, slots=True)
 class Look:
@@ -57,8 +62,8 @@ class RunnerFinder:
         estimator: PoseEstimator,
         selector: RunnerSelector,
         crop: bool = True,
-        margin: float = 0.12,
-        history: int = 45,
+        margin: float = MARGIN,
+        history: int = HISTORY,
         min_score: float = 0.5,
         timed: Callable[[str, float], None] | None = None,
     ) -> None:
@@ -109,7 +114,10 @@ class RunnerFinder:
             return runner
         self._boxes.append(runner.box)
         if self.crop_enabled:
-            self._plan = (self._crop_around(image_shape), runner.box)
+            self._plan = (
+                square_around(np.stack(self._boxes), self.margin, image_shape),
+                runner.box,
+            )
         return runner
 
     def reset(self) -> None:
@@ -150,18 +158,21 @@ class RunnerFinder:
             return False
         return not _touches_inner_edge(found.boxes[best], crop, shape)
 
-    def _crop_around(self, shape: tuple[int, ...]) -> Box:
-        boxes = np.stack(self._boxes)
-        x1, y1 = boxes[:, 0].min(), boxes[:, 1].min()
-        x2, y2 = boxes[:, 2].max(), boxes[:, 3].max()
-        pad = self.margin * (y2 - y1)
-        side = max(x2 - x1, y2 - y1) + 2 * pad
-        height, width = shape[0], shape[1]
-        side = int(min(np.ceil(side), width, height))
-        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-        x = int(np.clip(round(cx - side / 2), 0, width - side))
-        y = int(np.clip(round(cy - side / 2), 0, height - side))
-        return x, y, side, side
+
+def square_around(boxes: np.ndarray, margin: float, shape: tuple[int, ...]) -> Box:
+    """The square crop (x, y, side, side) around the space ``boxes`` ((K, 4) x1, y1, x2, y2
+    pixels) sweep, ``margin`` times their height added on every side, kept inside a frame of
+    ``shape`` (height, width, ...)."""
+    x1, y1 = boxes[:, 0].min(), boxes[:, 1].min()
+    x2, y2 = boxes[:, 2].max(), boxes[:, 3].max()
+    pad = margin * (y2 - y1)
+    side = max(x2 - x1, y2 - y1) + 2 * pad
+    height, width = shape[0], shape[1]
+    side = int(min(np.ceil(side), width, height))
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    x = int(np.clip(round(cx - side / 2), 0, width - side))
+    y = int(np.clip(round(cy - side / 2), 0, height - side))
+    return x, y, side, side
 
 
 #: a box closer than this to an inner edge of the crop, in pixels, is leaving it

@@ -37,6 +37,9 @@ ultralytics. TensorRT is the Jetson's GPU. On the 2-core x86 dev machine, one th
 per frame at imgsz 320 / 640: OpenVINO 28 / 107, ONNX Runtime 28 / 110 (OpenVINO ahead with
 two workers), NCNN 34 / 127, Ultralytics 41 / 165 on the same square input."""
 BACKENDS = ("ultralytics", *LEAN, "auto")
+PRECISIONS = ("fp32", "int8")
+INT8_BACKENDS = ("openvino",)
+"""Backends that run an INT8 model (``pose.precision = "int8"``); the others run fp32."""
 
 
 def open_estimator(
@@ -47,17 +50,25 @@ def open_estimator(
     device: str = "cpu",
     threads: int = 0,
     workers: int = 1,
+    precision: str = "fp32",
+    data_dir: Path = Path("var"),
 ) -> PoseEstimator:
     """A ready pose backend.
 
     ``model`` is the configured model file: the lean backends open its export for ``imgsz``,
     exporting it once when missing. ``workers`` is how many threads will call ``infer`` at
     once; each call of a lean CPU runtime uses ``threads`` threads, 0 = the cores shared out
-    among the workers. Missing model or runtime -> exit 3 with the command that fixes it.
+    among the workers. ``precision`` "int8" runs OpenVINO's INT8 model, quantized once when
+    missing on the demo clip in ``<data_dir>/demo``. Missing model or runtime -> exit 3 with
+    the command that fixes it.
     """
+    if precision not in PRECISIONS:
+        raise UsageError(f"pose.precision = {precision!r}: must be one of {', '.join(PRECISIONS)}")
     if backend == "auto":
         backend = choose_auto(model, imgsz)
         log.info("pose.backend = auto: using %s", backend)
+    if precision == "int8" and backend not in INT8_BACKENDS:
+        log.info("pose.precision = int8 is for %s; %s runs fp32", ", ".join(INT8_BACKENDS), backend)
     if backend == "ultralytics":
         from edge.pose.ultralytics_backend import UltralyticsPose
 
@@ -68,12 +79,18 @@ def open_estimator(
     for module in runtime.modules:
         if importlib.util.find_spec(module) is None:
             raise _missing_runtime(module, runtime.extra)
-    path = edge_model(model, runtime.export_format, imgsz)
     per_call = threads or max(1, len(os.sched_getaffinity(0)) // workers)
     if backend == "openvino":
         from edge.pose.openvino_backend import OpenVinoPose
 
+        if precision == "int8":
+            from edge.pose.quantize import int8_model
+
+            path = int8_model(model, imgsz, data_dir)
+        else:
+            path = edge_model(model, runtime.export_format, imgsz)
         return OpenVinoPose(path, imgsz, conf, per_call, workers)
+    path = edge_model(model, runtime.export_format, imgsz)
     if backend == "onnx":
         from edge.pose.onnx_backend import OnnxPose
 

@@ -1,13 +1,15 @@
 """Milliseconds per frame of each pose backend's stages, side by side in one run.
 
     .venv/bin/python -m tests.bench.pose_stages [--imgsz 320 640] [--backends onnx openvino ...]
+        [--precisions fp32 int8]
 
 For each input size, frame size (the 1280x720 demo frame and it resized to 1920x1080) and
 backend: the median of ``--frames`` timed calls of preprocess, forward and postprocess, one
 thread; then ``--workers`` threads calling ``infer`` at once, as the station's pose workers do,
 as ms per frame of wall time. Backends are opened for ``--workers`` as the station opens them
 (with ``--threads 0`` the cores are shared out among the workers). The Ultralytics backend has
-no stages: its whole ``infer`` is shown. Exports missing from var/models are made first. Not a
+no stages: its whole ``infer`` is shown. ``--precisions fp32 int8`` adds OpenVINO's INT8 model
+beside its FP32 one. Exports missing from var/models are made first. Not a
 test: figures on a shared machine are noisy, so compare backends within one run.
 """
 
@@ -25,7 +27,7 @@ import numpy as np
 
 from edge.demo.render import render_demo
 from edge.pose.base import PoseEstimator, StagedPoseEstimator
-from edge.pose.factory import LEAN, open_estimator
+from edge.pose.factory import INT8_BACKENDS, LEAN, PRECISIONS, open_estimator
 from edge.pose.runtime import prepare_ultralytics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,6 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--imgsz", type=int, nargs="+", default=[320, 640])
     parser.add_argument("--backends", nargs="+", default=["ultralytics", *LEAN])
+    parser.add_argument("--precisions", nargs="+", choices=PRECISIONS, default=["fp32"])
     parser.add_argument("--frames", type=int, default=20)
     parser.add_argument("--threads", type=int, default=0, help="pose.threads (0 = every core)")
     parser.add_argument("--workers", type=int, default=2)
@@ -90,17 +93,31 @@ def main() -> None:
     frame720 = demo_frame()
     frames = {"1280x720": frame720, "1920x1080": cv2.resize(frame720, (1920, 1080))}
     print(
-        f"{'imgsz':>5} {'frame':>9} {'backend':>11} {'pre':>6} {'forward':>8} {'post':>6} "
+        f"{'imgsz':>5} {'frame':>9} {'backend':>13} {'pre':>6} {'forward':>8} {'post':>6} "
         f"{'total':>7} {f'{args.workers} workers':>10}   (ms per frame, median)"
     )
+    runs = [
+        (backend, precision)
+        for backend in args.backends
+        for precision in args.precisions
+        if precision == "fp32" or backend in INT8_BACKENDS
+    ]
     for imgsz in args.imgsz:
-        for backend in args.backends:
+        for backend, precision in runs:
+            label = backend if precision == "fp32" else f"{backend}-{precision}"
             try:
                 estimator = open_estimator(
-                    backend, MODEL, imgsz, 0.25, threads=args.threads, workers=args.workers
+                    backend,
+                    MODEL,
+                    imgsz,
+                    0.25,
+                    threads=args.threads,
+                    workers=args.workers,
+                    precision=precision,
+                    data_dir=ROOT / "var",
                 )
             except Exception as exc:  # a backend not installed here is reported, not fatal
-                print(f"{imgsz:>5} {'':>9} {backend:>11} unavailable: {exc}")
+                print(f"{imgsz:>5} {'':>9} {label:>13} unavailable: {exc}")
                 continue
             for name, frame in frames.items():
                 for _ in range(3):
@@ -113,7 +130,7 @@ def main() -> None:
                         f"{'':>6} {'':>8} {'':>6} {infer_ms(estimator, frame, args.frames):7.1f}"
                     )
                 both = workers_ms(estimator, frame, args.frames, args.workers)
-                print(f"{imgsz:>5} {name:>9} {estimator.name:>11} {cells} {both:10.1f}", flush=True)
+                print(f"{imgsz:>5} {name:>9} {label:>13} {cells} {both:10.1f}", flush=True)
             estimator.close()
 
 
