@@ -19,6 +19,9 @@ CONF_DIR=/etc/hipdrive
 DATA_DIR=/var/lib/hipdrive
 UNIT_DIR=/etc/systemd/system
 USER_NAME=hipdrive
+# The operating system's Python: the station's user must be able to run it, which a Python
+# under root's home (pyenv, conda) is not. PYTHON=/path/to/python3 picks another.
+PYTHON=${PYTHON:-/usr/bin/python3}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$HERE")
 
@@ -66,21 +69,22 @@ system_site=""
 case "$board" in
     pi5|pi)
         system_site="--system-site-packages"
-        if ! python3 -c 'import picamera2' 2>/dev/null; then
+        if ! "$PYTHON" -c 'import picamera2' 2>/dev/null; then
             say "installing Picamera2 from Raspberry Pi OS"
             apt-get install -y python3-picamera2
         fi
         ;;
     jetson)
         system_site="--system-site-packages"
-        python3 -c 'import tensorrt' 2>/dev/null \
+        "$PYTHON" -c 'import tensorrt' 2>/dev/null \
             || die "TensorRT's Python module is missing: sudo apt install nvidia-jetpack (JetPack 6)"
         ;;
 esac
 
-python3 -c 'import sys; sys.exit(not ((3, 10) <= sys.version_info[:2] <= (3, 12)))' \
-    || die "hipdrive needs Python 3.10-3.12; this is $(python3 --version)"
-python3 -c 'import venv, ensurepip' 2>/dev/null \
+[ -x "$PYTHON" ] || die "no Python at $PYTHON: sudo apt install python3, or give PYTHON=/path"
+"$PYTHON" -c 'import sys; sys.exit(not ((3, 10) <= sys.version_info[:2] <= (3, 12)))' \
+    || die "hipdrive needs Python 3.10-3.12; $PYTHON is $("$PYTHON" --version)"
+"$PYTHON" -c 'import venv, ensurepip' 2>/dev/null \
     || die "python3-venv is missing: sudo apt install python3-venv"
 
 if ! id "$USER_NAME" >/dev/null 2>&1; then
@@ -100,8 +104,10 @@ say "installing hipdrive[$extra] into $VENV (the first time downloads PyTorch: m
 mkdir -p "$PREFIX"
 if [ ! -x "$VENV/bin/python" ]; then
     # shellcheck disable=SC2086  # empty or one flag
-    python3 -m venv $system_site "$VENV"
+    "$PYTHON" -m venv $system_site "$VENV"
 fi
+runuser -u "$USER_NAME" -- "$VENV/bin/python" -c pass \
+    || die "the $USER_NAME user cannot run $VENV/bin/python (made from $PYTHON): remove $VENV and run again with PYTHON= a Python every user can run"
 "$VENV/bin/python" -m pip install --quiet --upgrade "pip>=25.1"
 "$VENV/bin/python" -m pip install --quiet "$REPO[$extra]"
 install -m 0644 "$REPO/README.md" "$PREFIX/README.md"

@@ -42,15 +42,14 @@ from edge.gait.layout import (
     PAR_MIN_CONF,
     PAR_MIN_SAMPLES,
     PAR_STANCE_SPEED,
-    PAR_TO_LEG_TAN,
     PAR_TO_MARGIN_DEG,
     PAR_TO_OFFSET_S,
-    PAR_TRACK_SPAN_S,
     PAR_TYPICAL_CONTACT_S,
     PAR_TYPICAL_STRIDE_S,
     PHASE_UNKNOWN,
     TRK_FRAME_DT,
     TRK_SWAP_STATE,
+    trk_col,
 )
 from edge.gait.metrics import (
     Contact,
@@ -83,11 +82,6 @@ class GaitParams:
     to_offset_s: float = 0.004
     extension_margin_deg: float = 5.0
     to_margin_deg: float = 5.0
-    # Toe-off is looked for only once the mid-hip -> ankle line leans back this far: at the
-    # force plate's toe-offs it leans back 25.4 deg (sd 0.6); it passes vertical in mid-stance.
-    to_leg_angle_deg: float = 15.0
-    # The leg tracker predicts each joint from the line through its samples of this long.
-    track_span_s: float = 0.1
     max_contact_s: float = 0.6
     gap_s: float = 0.5
     min_confidence: float = 0.2
@@ -122,6 +116,9 @@ class GaitEngine:
         self._ctr = np.zeros(N_CTR, np.int64)
         self._trk = np.full(N_TRK, np.nan)
         self._trk[TRK_SWAP_STATE] = 0.0
+        for leg in range(N_LEGS):
+            for j in range(3):
+                self._trk[[trk_col(leg, j, 3), trk_col(leg, j, 4)]] = 0.0
         self._det = np.full((N_LEGS, N_DET), np.nan)
         self._det[:, DET_PHASE] = PHASE_UNKNOWN
         self._par = np.zeros(N_PAR)
@@ -131,8 +128,6 @@ class GaitEngine:
         self._par[PAR_TO_OFFSET_S] = p.to_offset_s
         self._par[PAR_EXT_MARGIN_DEG] = p.extension_margin_deg
         self._par[PAR_TO_MARGIN_DEG] = p.to_margin_deg
-        self._par[PAR_TRACK_SPAN_S] = p.track_span_s
-        self._par[PAR_TO_LEG_TAN] = math.tan(math.radians(p.to_leg_angle_deg))
         self._par[PAR_MAX_CONTACT_S] = p.max_contact_s
         self._par[PAR_GAP_S] = p.gap_s
         self._par[PAR_MIN_CONF] = p.min_confidence

@@ -43,10 +43,8 @@ from edge.gait.layout import (
     PAR_MIN_CONF,
     PAR_MIN_SAMPLES,
     PAR_STANCE_SPEED,
-    PAR_TO_LEG_TAN,
     PAR_TO_MARGIN_DEG,
     PAR_TO_OFFSET_S,
-    PAR_TRACK_SPAN_S,
     PAR_TYPICAL_CONTACT_S,
     PAR_TYPICAL_STRIDE_S,
     PHASE_STANCE,
@@ -59,7 +57,6 @@ from edge.gait.layout import (
     SM_MID_Y,
     SM_T,
     TRK_FRAME_DT,
-    TRK_HISTORY,
     TRK_LAST_T,
     TRK_SWAP_STATE,
     raw_col,
@@ -167,130 +164,42 @@ def knee_flexion_deg(hx: float, hy: float, kx: float, ky: float, ax: float, ay: 
 
 
 @njit(cache=True)
-def predict_joint(
-    trk: np.ndarray, track: int, joint: int, t: float, gap_s: float, span_s: float
-) -> tuple[float, float]:
-    """Where a track's joint should be at ``t``: the least-squares line through its samples of
-    the last ``span_s`` seconds, extrapolated, or its last position with fewer than three.
-
-    A straight line over several samples, not the last step between two: pose keypoints jump
-    by centimetres from frame to frame, and a velocity from two of them sends the prediction
-    onto the other leg. A stance foot moves in a straight line with the belt, so its prediction
-    is sharp exactly where the legs cross. NaN, NaN when the last sample is older than gap_s.
-    """
-    last_t = trk[trk_col(track, joint, 0, 2)]
-    if not np.isfinite(last_t) or t - last_t > gap_s:
-        return np.nan, np.nan
-    n = 0
-    st = sx = sy = stt = stx = sty = 0.0
-    for age in range(TRK_HISTORY):
-        d = trk[trk_col(track, joint, age, 2)] - t
-        if not np.isfinite(d) or -d > span_s:
-            break
-        x = trk[trk_col(track, joint, age, 0)]
-        y = trk[trk_col(track, joint, age, 1)]
-        n += 1
-        st += d
-        sx += x
-        sy += y
-        stt += d * d
-        stx += d * x
-        sty += d * y
-    if n < 3:
-        return trk[trk_col(track, joint, 0, 0)], trk[trk_col(track, joint, 0, 1)]
-    var = stt - st * st / n
-    if var <= 1e-12:
-        return sx / n, sy / n
-    bx = (stx - st * sx / n) / var
-    by = (sty - st * sy / n) / var
-    return sx / n - bx * st / n, sy / n - by * st / n
-
-
-@njit(cache=True)
-def stance_line(
-    trk: np.ndarray, track: int, t: float, ic_t: float, speed: float, out: np.ndarray
-) -> bool:
-    """The ankle of a track in stance predicted at ``t`` on the belt: the mean of its samples
-    since the contact at ``ic_t``, each carried back at ``speed`` to ``t``. out: (2,) x, y.
-    False (out untouched) with fewer than three such samples."""
-    if not np.isfinite(ic_t):
-        return False
-    n = 0
-    sx = sy = 0.0
-    for age in range(TRK_HISTORY):
-        tk = trk[trk_col(track, ANKLE, age, 2)]
-        if not tk >= ic_t:
-            break
-        sx += trk[trk_col(track, ANKLE, age, 0)] - speed * (t - tk)
-        sy += trk[trk_col(track, ANKLE, age, 1)]
-        n += 1
-    if n < 3:
-        return False
-    out[0] = sx / n
-    out[1] = sy / n
-    return True
-
-
-@njit(cache=True)
 def assign_legs(
-    obs: np.ndarray,
-    t: float,
-    trk: np.ndarray,
-    gap_s: float,
-    fresh_s: float,
-    span_s: float,
-    stance_ic: np.ndarray,
-    stance_speed: float,
-    out: np.ndarray,
+    obs: np.ndarray, t: float, trk: np.ndarray, gap_s: float, fresh_s: float, out: np.ndarray
 ) -> bool:
     """Assign this frame's two labelled leg triplets to the two persistent leg tracks.
 
     obs: (2, 3, 3) by label [leg, joint, (x, y, weight)]. trk: tracker state (updated).
     gap_s: how old a track's last point may be to predict from; fresh_s: how old it may be for
-    the prediction to be trusted to reject an ambiguous frame; span_s: how far back a track's
-    samples shape its prediction (``predict_joint``); stance_ic: (2,) per track the time of
-    the initial contact of the stance it is in, NaN when not known to be in stance;
-    stance_speed: the stance foot's backward speed (0 until known).
+    the prediction to be trusted to reject an ambiguous frame.
     out: (2, 3, 3) by track. Returns True when the labels were swapped relative to the tracks.
 
-    Each track predicts its knee and ankle at ``t``; the pairing (keep or swap) with the smaller
-    mean squared distance wins. A foot in stance rides the belt: its ankle lies on the line
-    through its samples since the contact with slope minus the stance speed, which pose noise
-    and a pose model's lagging swing ankle hardly move; while a track is in stance, only the
-    stance ankles judge the pairing (when both labels have an ankle). When both labels sit on
-    the same leg (a pose model's usual failure on the far leg), only the better matching one
-    is kept.
+    Each track predicts its knee and ankle at ``t`` from its last position and velocity; the
+    pairing (keep or swap) with the smaller mean squared distance wins. When both labels sit on
+    the same leg (a pose model's usual failure on the far leg), only the better matching one is
+    kept.
     """
     cost_keep = 0.0
     cost_swap = 0.0
     n_keep = 0
     n_swap = 0
     stale = False
-    pred = np.empty((N_LEGS, N_JOINTS, 2))
     for j in (KNEE, ANKLE):
         for track in range(N_LEGS):
-            last_t = trk[trk_col(track, j, 0, 2)]
+            last_t = trk[trk_col(track, j, 2)]
             stale |= not np.isfinite(last_t) or t - last_t > fresh_s
-            pred[track, j, 0], pred[track, j, 1] = predict_joint(trk, track, j, t, gap_s, span_s)
-    on_belt = np.zeros(N_LEGS, dtype=np.bool_)
-    if stance_speed > 0.0:
-        for track in range(N_LEGS):
-            on_belt[track] = stance_line(
-                trk, track, t, stance_ic[track], stance_speed, pred[track, ANKLE]
-            )
-    judged = on_belt.any() and obs[0, ANKLE, 2] > 0.0 and obs[1, ANKLE, 2] > 0.0
     for j in (KNEE, ANKLE):
-        if judged and j != ANKLE:
-            continue
         for label in range(N_LEGS):
             if obs[label, j, 2] <= 0.0:
                 continue
             for track in range(N_LEGS):
-                if not np.isfinite(pred[track, j, 0]) or (judged and not on_belt[track]):
+                last_t = trk[trk_col(track, j, 2)]
+                if not np.isfinite(last_t) or t - last_t > gap_s:
                     continue
-                d2 = (obs[label, j, 0] - pred[track, j, 0]) ** 2 + (
-                    obs[label, j, 1] - pred[track, j, 1]
-                ) ** 2
+                dt = t - last_t
+                px = trk[trk_col(track, j, 0)] + trk[trk_col(track, j, 3)] * dt
+                py = trk[trk_col(track, j, 1)] + trk[trk_col(track, j, 4)] * dt
+                d2 = (obs[label, j, 0] - px) ** 2 + (obs[label, j, 1] - py) ** 2
                 if label == track:
                     cost_keep += d2
                     n_keep += 1
@@ -326,27 +235,37 @@ def assign_legs(
                 out[track, j, 0] = np.nan
                 out[track, j, 1] = np.nan
                 out[track, j, 2] = 0.0
-    _drop_duplicate(out, pred)
+    _drop_duplicate(out, trk, t, gap_s)
     if n_keep > 0 or n_swap > 0:
         trk[TRK_SWAP_STATE] += 0.1 * ((1.0 if swapped else 0.0) - trk[TRK_SWAP_STATE])
     for track in range(N_LEGS):
         for j in range(N_JOINTS):
             if out[track, j, 2] <= 0.0:
                 continue
-            for age in range(TRK_HISTORY - 1, 0, -1):
-                for c in range(3):
-                    trk[trk_col(track, j, age, c)] = trk[trk_col(track, j, age - 1, c)]
-            trk[trk_col(track, j, 0, 0)] = out[track, j, 0]
-            trk[trk_col(track, j, 0, 1)] = out[track, j, 1]
-            trk[trk_col(track, j, 0, 2)] = t
+            last_t = trk[trk_col(track, j, 2)]
+            vx = 0.0
+            vy = 0.0
+            if np.isfinite(last_t) and 0.0 < t - last_t <= gap_s:
+                dt = t - last_t
+                vx = (
+                    0.5 * trk[trk_col(track, j, 3)]
+                    + 0.5 * (out[track, j, 0] - trk[trk_col(track, j, 0)]) / dt
+                )
+                vy = (
+                    0.5 * trk[trk_col(track, j, 4)]
+                    + 0.5 * (out[track, j, 1] - trk[trk_col(track, j, 1)]) / dt
+                )
+            trk[trk_col(track, j, 0)] = out[track, j, 0]
+            trk[trk_col(track, j, 1)] = out[track, j, 1]
+            trk[trk_col(track, j, 2)] = t
+            trk[trk_col(track, j, 3)] = vx
+            trk[trk_col(track, j, 4)] = vy
     return swapped
 
 
 @njit(cache=True)
-def _drop_duplicate(out: np.ndarray, pred: np.ndarray) -> None:
-    """If both tracks got (nearly) the same knee and ankle, keep them on the nearer track only.
-
-    pred: (2, 3, 2) each track's predicted joints (NaN where it has none)."""
+def _drop_duplicate(out: np.ndarray, trk: np.ndarray, t: float, gap_s: float) -> None:
+    """If both tracks got (nearly) the same knee and ankle, keep them on the nearer track only."""
     for j in (KNEE, ANKLE):
         if out[0, j, 2] <= 0.0 or out[1, j, 2] <= 0.0:
             return
@@ -357,15 +276,17 @@ def _drop_duplicate(out: np.ndarray, pred: np.ndarray) -> None:
     for j in (KNEE, ANKLE):
         if np.hypot(out[0, j, 0] - out[1, j, 0], out[0, j, 1] - out[1, j, 1]) > tol:
             return
-    # Both labels on one leg: the tracks' own predicted knee and ankle must be there to judge.
+    # Both labels on one leg: the tracks' own last knee and ankle must be apart to judge.
     d = np.zeros(2)
     for track in range(N_LEGS):
         for j in (KNEE, ANKLE):
-            if not np.isfinite(pred[track, j, 0]):
+            last_t = trk[trk_col(track, j, 2)]
+            if not np.isfinite(last_t) or t - last_t > gap_s:
                 return
-            d[track] += np.hypot(
-                out[track, j, 0] - pred[track, j, 0], out[track, j, 1] - pred[track, j, 1]
-            )
+            dt = t - last_t
+            px = trk[trk_col(track, j, 0)] + trk[trk_col(track, j, 3)] * dt
+            py = trk[trk_col(track, j, 1)] + trk[trk_col(track, j, 4)] * dt
+            d[track] += np.hypot(out[track, j, 0] - px, out[track, j, 1] - py)
     drop = 1 if d[0] <= d[1] else 0
     for j in (KNEE, ANKLE):
         out[drop, j, 0] = np.nan
@@ -463,18 +384,12 @@ def detect_leg(
 
     Initial contact: the ankle's forward velocity falls through ``-ic_fraction * stance_speed``
     (the foot decelerating to move with the belt) while ahead of the mid-hip, interpolated
-    between frames. Toe-off is only looked for once the mid-hip -> ankle line leans back by
-    ``to_leg_angle`` (25 deg at the force plate's toe-offs, 0 in mid-stance). Then, once the
-    knee has extended from its stance peak, the knee-flexion minimum (knee extension peak),
-    refined to sub-frame and moved earlier by ``to_offset_s`` (confirmed once flexion has risen
-    ``to_margin_deg`` and the whole fitting window is in); or, if earlier, the last time the
-    ankle's velocity rose back through the threshold (at the force plate's toe-offs the ankle
-    moves back at 0.42 (sd 0.02) of the stance speed), unless that is less than 0.85 of the
-    typical contact time after the contact. A pose model's knee and ankle lag in early swing,
-    which makes the knee's peak late; noise in late stance can make the velocity cross early,
-    which the rhythm bounds. If the knee never shows its peak before the foot swings forward at
-    half the stance speed, the last velocity crossing (quality 0.5). When the keypoints drop
-    out across an event, the event is placed by the runner's own rhythm (last
+    between frames. Toe-off: in late stance, once the knee has extended from its stance peak,
+    the knee-flexion minimum (knee extension peak), refined to sub-frame and moved earlier by
+    ``to_offset_s`` (confirmed once flexion has risen ``to_margin_deg`` and the whole fitting
+    window is in); if the knee never shows it before the foot swings forward at half the stance
+    speed, the ankle's velocity rising back through the threshold (quality 0.5). When the
+    keypoints drop out across an event, the event is placed by the runner's own rhythm (last
     contact plus the typical stride or contact time) with quality 0.5. det: (N_DET,) this leg's
     state; frame_dt: the frame interval, seconds. Returns the new event count.
     """
@@ -484,10 +399,6 @@ def detect_leg(
     vx = row[sm_col(leg, ANKLE, 2)]
     rel = row[sm_col(leg, ANKLE, 0)] - row[SM_MID_X]
     kf = row[SM_KNEE_FLEX + leg]
-    # Toe-off is only looked for once the foot is well behind the hips (the mid-hip -> ankle
-    # line leaning back by the minimum toe-off leg angle): a knee or velocity wobble in
-    # mid-stance is not a toe-off.
-    behind = rel < -par[PAR_TO_LEG_TAN] * (row[SM_MID_Y] - row[sm_col(leg, ANKLE, 1)])
     if not (np.isfinite(vx) and np.isfinite(rel) and np.isfinite(kf)):
         if np.isfinite(det[DET_LAST_VALID_T]) and tc - det[DET_LAST_VALID_T] > par[PAR_GAP_S]:
             det[DET_PHASE] = PHASE_UNKNOWN
@@ -567,7 +478,7 @@ def detect_leg(
         if tc - det[DET_IC_T] > par[PAR_MAX_CONTACT_S]:
             det[DET_PHASE] = PHASE_UNKNOWN
             return n_events
-        if rose and behind:
+        if rose and not np.isfinite(det[DET_UP_T]):
             det[DET_UP_T] = prev_t + min(max((thr - prev_vx) / (vx - prev_vx), 0.0), 1.0) * (
                 tc - prev_t
             )
@@ -575,7 +486,7 @@ def detect_leg(
             det[DET_KMAX] = max(det[DET_KMAX], kf)
             if kf < det[DET_KMAX] - par[PAR_EXT_MARGIN_DEG]:
                 det[DET_EXTENDING] = 1.0
-        elif behind:
+        elif rel < 0.0:
             if kf < det[DET_KMIN]:
                 det[DET_KMIN] = kf
                 det[DET_KMIN_FRAME] = frame
@@ -588,12 +499,6 @@ def detect_leg(
                 if np.isfinite(sm[(kmin_frame + 1) % cap, SM_KNEE_FLEX + leg]):
                     to = knee_minimum_time(sm, kmin_frame, leg, par[PAR_HALF_WINDOW_S])
                     to -= par[PAR_TO_OFFSET_S]
-                    # Contact times of one runner at one speed hardly vary (force plate: sd
-                    # 5 ms of 285): a crossing before 0.85 of the typical one is late-stance noise.
-                    if det[DET_UP_T] < to and not (
-                        det[DET_UP_T] - det[DET_IC_T] < 0.85 * par[PAR_TYPICAL_CONTACT_S]
-                    ):
-                        to = det[DET_UP_T]
                 else:
                     # The minimum sits at the edge of a dropout: the true one is in the gap.
                     quality = 0.5
@@ -651,32 +556,7 @@ def process_frame(
             trk[TRK_FRAME_DT] = prior + 0.05 * (dt - prior)
     trk[TRK_LAST_T] = t
     keypoints_to_plane(kp, par, obs)
-    # The foot on the belt for the tracker: a runner has no double support, so only the latest
-    # contact, and only for as long as a contact lasts (a missed toe-off must not leave a
-    # stance line sweeping back through the other leg).
-    stance_ic = np.full(N_LEGS, np.nan)
-    longest = par[PAR_MAX_CONTACT_S]
-    if np.isfinite(par[PAR_TYPICAL_CONTACT_S]):
-        longest = min(longest, 1.25 * par[PAR_TYPICAL_CONTACT_S])
-    on_belt = -1
-    for leg in range(N_LEGS):
-        ic = det[leg, DET_IC_T]
-        latest = on_belt < 0 or ic > det[on_belt, DET_IC_T]
-        if det[leg, DET_PHASE] == PHASE_STANCE and t - ic <= longest and latest:
-            on_belt = leg
-    if on_belt >= 0:
-        stance_ic[on_belt] = det[on_belt, DET_IC_T]
-    swapped = assign_legs(
-        obs,
-        t,
-        trk,
-        par[PAR_GAP_S],
-        3.5 * trk[TRK_FRAME_DT],
-        par[PAR_TRACK_SPAN_S],
-        stance_ic,
-        par[PAR_STANCE_SPEED],
-        assigned,
-    )
+    swapped = assign_legs(obs, t, trk, par[PAR_GAP_S], 3.5 * trk[TRK_FRAME_DT], assigned)
     written = ctr[CTR_WRITTEN]
     row = raw[written % cap]
     row[RAW_T] = t

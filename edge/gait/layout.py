@@ -45,20 +45,18 @@ def sm_col(leg: int, joint: int, comp: int) -> int:
 CTR_WRITTEN, CTR_SMOOTHED = 0, 1
 N_CTR = 2
 
-# tracker state (float64): the last TRK_HISTORY positions (x, y) and their times per leg and
-# joint, newest first, then the share of recent frames with swapped labels, the frame interval
-# and the last frame's time
-TRK_HISTORY = 8
-TRK_SWAP_STATE = N_LEGS * N_JOINTS * TRK_HISTORY * 3  # running share of swapped frames
+# tracker state (float64): last position (x, y), its time and velocity per leg and joint, then
+# the share of recent frames with swapped labels, the frame interval and the last frame's time
+TRK_SWAP_STATE = N_LEGS * N_JOINTS * 5  # running share of recent frames with swapped labels
 TRK_FRAME_DT = TRK_SWAP_STATE + 1  # running estimate of the frame interval, seconds
 TRK_LAST_T = TRK_FRAME_DT + 1
 N_TRK = TRK_LAST_T + 1
 
 
 @njit(cache=True)
-def trk_col(leg: int, joint: int, age: int, comp: int) -> int:
-    """Tracker slot: component (0 x, 1 y, 2 time) of a joint of a leg ``age`` samples back."""
-    return ((leg * N_JOINTS + joint) * TRK_HISTORY + age) * 3 + comp
+def trk_col(leg: int, joint: int, field: int) -> int:
+    """Tracker slot: field 0 x, 1 y, 2 time, 3 vx, 4 vy of a joint of a leg."""
+    return (leg * N_JOINTS + joint) * 5 + field
 
 
 # detector state per leg (N_LEGS, N_DET)
@@ -103,10 +101,8 @@ N_DET = 13
     PAR_H20,
     PAR_H21,
     PAR_H22,
-    PAR_TO_LEG_TAN,
-    PAR_TRACK_SPAN_S,
-) = range(23)
-N_PAR = 23
+) = range(21)
+N_PAR = 21
 
 # events out (E, 4): leg track, kind, time s, quality 0..1
 EV_IC, EV_TO = 0.0, 1.0

@@ -74,25 +74,19 @@ def reference_events(
     extension_margin_deg: float,
     to_margin_deg: float,
     half: float,
-    to_leg_angle_deg: float = 15.0,
 ) -> list[tuple[int, str, float]]:
     """Contacts of a complete smoothed track without dropouts: (leg, "ic"|"to", time s).
 
     The same rules as ``kernels.detect_leg``, found offline: initial contact where the ankle's
     forward velocity falls through -ic_fraction * stance_speed with the ankle ahead of the
     mid-hip; toe-off at the knee-flexion minimum after the knee has extended from its stance
-    peak and once the mid-hip -> ankle line leans back by ``to_leg_angle_deg``, confirmed when
-    flexion rises again, or earlier where the ankle's velocity last rose back through the
-    threshold while leaning back so. Without a learned rhythm, as ``GaitEngine.detect`` runs.
+    peak and once the ankle is behind the mid-hip, confirmed when flexion rises again.
     """
     thr = -ic_fraction * stance_speed
-    lean = np.tan(np.radians(to_leg_angle_deg))
     events = []
     for leg in range(2):
         vx = smoothed["vel"][:, leg, ANKLE, 0]
         rel = smoothed["pos"][:, leg, ANKLE, 0] - smoothed["mid"][:, 0]
-        with np.errstate(invalid="ignore"):
-            behind = rel < -lean * (smoothed["mid"][:, 1] - smoothed["pos"][:, leg, ANKLE, 1])
         kf = smoothed["knee_flexion"][:, leg]
         valid = np.isfinite(vx) & np.isfinite(rel) & np.isfinite(kf)
         frames = np.flatnonzero(valid)
@@ -110,7 +104,7 @@ def reference_events(
             stance = frames[frames >= k]
             peak = np.maximum.accumulate(kf[stance])
             extending = stance[np.argmax(kf[stance] < peak - extension_margin_deg)]
-            late = stance[(stance > extending) & behind[stance]]
+            late = stance[(stance > extending) & (rel[stance] < 0)]
             if len(late) == 0:
                 break
             lowest = np.minimum.accumulate(kf[late])
@@ -120,14 +114,6 @@ def reference_events(
                 break
             confirm = int(np.argmax(ready))
             to = _vertex_time(t, kf, first_low[confirm], half) - to_offset_s
-            after = stance[(stance > k) & (stance <= late[confirm])]
-            prev = frames[np.searchsorted(frames, after) - 1]
-            rises = after[(vx[prev] < thr) & (vx[after] >= thr) & behind[after]]
-            if len(rises):
-                r = rises[-1]
-                p = frames[np.searchsorted(frames, r) - 1]
-                up = t[p] + min(max((thr - vx[p]) / (vx[r] - vx[p]), 0.0), 1.0) * (t[r] - t[p])
-                to = min(to, up)
             events.append((leg, "to", max(float(to), float(ic))))
             i = late[confirm]
     return sorted(events, key=lambda e: e[2])
@@ -138,32 +124,3 @@ def _vertex_time(t: np.ndarray, y: np.ndarray, m: int, half: float) -> float:
     c2, c1, _ = np.polyfit((t[near] - t[m]) / half, y[near], 2)
     x = float(np.clip(-c1 / (2 * c2), -1.0, 1.0)) if c2 > 0 else 0.0
     return float(t[m] + x * half)
-
-
-def predict_joint(
-    ts: np.ndarray, xy: np.ndarray, t: float, gap_s: float, span_s: float
-) -> tuple[float, float]:
-    """A track's joint at t from its samples (newest first: ts (n,), xy (n, 2)): the
-    least-squares line through those of the last span_s seconds, or the last sample with fewer
-    than three; NaN when the last sample is older than gap_s."""
-    if len(ts) == 0 or not t - ts[0] <= gap_s:
-        return np.nan, np.nan
-    recent = np.cumprod(t - ts <= span_s).astype(bool)
-    if recent.sum() < 3:
-        return float(xy[0, 0]), float(xy[0, 1])
-    d = ts[recent] - t
-    if np.ptp(d) <= 1e-9:
-        return tuple(float(v) for v in xy[recent].mean(axis=0))  # type: ignore[return-value]
-    fit = np.polyfit(d, xy[recent], 1)
-    return float(fit[1, 0]), float(fit[1, 1])
-
-
-def stance_line(
-    ts: np.ndarray, xy: np.ndarray, t: float, ic_t: float, speed: float
-) -> tuple[float, float] | None:
-    """An ankle in stance at t: the mean of its samples since ic_t (newest first) carried back
-    at the stance speed; None with fewer than three."""
-    since = np.cumprod(ts >= ic_t).astype(bool)
-    if since.sum() < 3:
-        return None
-    return float(np.mean(xy[since, 0] - speed * (t - ts[since]))), float(np.mean(xy[since, 1]))

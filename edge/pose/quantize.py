@@ -122,6 +122,8 @@ def quantize(fp32: Path, target: Path, tensors: Sequence[np.ndarray]) -> Path:
     import nncf
     import openvino as ov
 
+    # NNCF logs every operation it leaves out at INFO; its progress bars say enough.
+    logging.getLogger("nncf").setLevel(logging.WARNING)
     xml = next(iter(sorted(fp32.glob("*.xml"))), None)
     if xml is None:
         raise MissingResourceError(f"{fp32} holds no OpenVINO model (.xml) to quantize")
