@@ -120,11 +120,6 @@ class RunnerFinder:
             )
         return runner
 
-    def reset(self) -> None:
-        self.selector.reset()
-        self._boxes.clear()
-        self._plan = None
-
     def _infer(self, image: np.ndarray) -> Detections:
         estimator = self.estimator
         timed = self._timed

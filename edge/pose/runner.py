@@ -73,10 +73,6 @@ class RunnerSelector:
         self._tracks: list[_Track] = []
         self._runner: _Track | None = None
 
-    def reset(self) -> None:
-        self._tracks.clear()
-        self._runner = None
-
     def select(self, detections: Detections) -> RunnerPose | None:
         """The runner's pose in this frame, or None when the runner is not in view."""
         keep = self._in_roi(detections.boxes)
