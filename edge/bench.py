@@ -27,7 +27,7 @@ from edge.config import Config
 from edge.demo.mocap import load_trial
 from edge.demo.render import DemoClip
 from edge.demo.scene import SideCamera, world_keypoints
-from edge.demo.session import keypoint_errors
+from edge.demo.session import keypoint_errors, runner_track
 from edge.gait import GaitEngine, GaitParams, PlaneMapping, reference
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.crop import RunnerFinder
@@ -265,19 +265,7 @@ def bench_crop_accuracy(
     errors = {}
     for label, size, crop in (("full frame 640", 640, False), (f"crop {imgsz}", imgsz, True)):
         finder = RunnerFinder(open_pose(size), RunnerSelector(), crop=crop)
-        found = np.full((frames, 17, 3), np.nan, np.float32)
-        found[:, :, 2] = 0.0
-        bar = Progress(f"keypoint error, {label}", frames)
-        with VideoFileSource(clip.video, CaptureSettings()) as source:
-            for k in range(frames):
-                frame = source.read()
-                if frame is None:
-                    break
-                runner = finder.find(frame.image)
-                if runner is not None:
-                    found[k] = runner.keypoints
-                bar.update()
-        bar.close()
+        found = runner_track(clip, finder, frames, f"keypoint error, {label}")
         errors[crop] = keypoint_errors(clip, np.arange(frames), found)["legs_mean_px"]
     return CropAccuracy(frames, errors[False], errors[True], imgsz)
 

@@ -461,23 +461,7 @@ class Station:
 
     def _summary_message(self, summary: Summary) -> SummaryMsg:
         metric = self._feed.mapping is not None and self._feed.mapping.metric
-        return SummaryMsg(
-            station=self.station_id,
-            t=time.monotonic(),
-            n_steps=summary.n_steps,
-            metrics={
-                cast(MetricName, name): WireStats(
-                    median=m.median, iqr=m.iqr, asymmetry_pct=m.asymmetry_pct
-                )
-                for name, m in summary.metrics.items()
-                if m.median is not None
-            },
-            cue=summary.cue,
-            cue_key=summary.cue_key,
-            cue_reason=summary.cue_reason,
-            units="cm" if metric else "pct_leg",
-            calibrated=metric,
-        )
+        return summary_message(self.station_id, time.monotonic(), summary, metric)
 
     def _status_loop(self, stop: threading.Event) -> None:
         last_log = time.monotonic()
@@ -610,6 +594,27 @@ def _finite(value: Any) -> float | None:
 
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
+
+
+def summary_message(station: str, t: float, summary: Summary, calibrated: bool) -> SummaryMsg:
+    """The wire message of a rolling summary; metrics without a median yet are left out."""
+    return SummaryMsg(
+        station=station,
+        t=t,
+        n_steps=summary.n_steps,
+        metrics={
+            cast(MetricName, name): WireStats(
+                median=m.median, iqr=m.iqr, asymmetry_pct=m.asymmetry_pct
+            )
+            for name, m in summary.metrics.items()
+            if m.median is not None
+        },
+        cue=summary.cue,
+        cue_key=summary.cue_key,
+        cue_reason=summary.cue_reason,
+        units="cm" if calibrated else "pct_leg",
+        calibrated=calibrated,
+    )
 
 
 def step_line(step: Step, summary: Summary) -> str:

@@ -18,15 +18,19 @@ from pathlib import Path
 
 import numpy as np
 
-from edge.capture import CaptureSettings, open_source
 from edge.demo.render import DemoClip, ensure_demo
-from edge.demo.session import Accuracy, accuracy_lines, demo_calibration, keypoint_errors
+from edge.demo.session import (
+    Accuracy,
+    accuracy_lines,
+    demo_calibration,
+    keypoint_errors,
+    runner_track,
+)
 from edge.gait import GaitEngine, PlaneMapping
 from edge.pose import RunnerSelector
 from edge.pose.crop import RunnerFinder
 from edge.pose.factory import open_estimator
 from edge.pose.runtime import prepare_ultralytics
-from edge.progress import Progress
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "var"
@@ -44,18 +48,9 @@ def pose_track(
     prepare_ultralytics(DATA)
     estimator = open_estimator(backend, DATA / "models" / "yolo11n-pose.pt", imgsz, 0.25)
     finder = RunnerFinder(estimator, RunnerSelector(), crop=crop)
-    out = np.full((frames, 17, 3), np.nan, np.float32)
-    out[:, :, 2] = 0.0
-    bar = Progress(f"pose {backend} {imgsz} {'crop' if crop else 'full frame'}", frames)
-    with open_source(f"file:{clip.video}", CaptureSettings(paced=False)) as source:
-        for k in range(frames):
-            frame = source.read()
-            assert frame is not None
-            runner = finder.find(frame.image)
-            if runner is not None:
-                out[k] = runner.keypoints
-            bar.update()
-    bar.close()
+    out = runner_track(
+        clip, finder, frames, f"pose {backend} {imgsz} {'crop' if crop else 'full frame'}"
+    )
     full_share = finder.full_frame_looks / max(finder.looks, 1)
     cache.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(cache, frames=np.arange(frames), keypoints=out, full_share=full_share)

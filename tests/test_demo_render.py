@@ -19,6 +19,7 @@ from edge.demo.mocap import DATA_DIR, load_trial
 from edge.demo.render import DemoClip, ensure_demo, load_demo, render_demo
 from edge.demo.scene import world_keypoints
 from edge.skeleton import KP
+from tests.builders.media import read_frames
 
 SECONDS, FPS = 2.0, 60.0
 SAMPLE_EVERY = 6
@@ -32,18 +33,6 @@ hips ~1.2%, knees ~2.5%, ankles ~5% (the swinging leg's ankle is the hardest).""
 def clip(demo_clip: DemoClip) -> DemoClip:
     assert (demo_clip.frames, demo_clip.fps) == (round(SECONDS * FPS), FPS)
     return demo_clip
-
-
-def read_frames(video: Path) -> list[np.ndarray]:
-    cap = cv2.VideoCapture(str(video))
-    frames = []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        frames.append(frame)
-    cap.release()
-    return frames
 
 
 @dataclass(frozen=True, slots=True)

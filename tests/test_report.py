@@ -11,13 +11,14 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.bus.schema import MetricStats, StepMsg, SummaryMsg
+from edge.bus.schema import StepMsg
 from edge.cli import main
 from edge.demo.scene import SideCamera
 from edge.gait import PlaneMapping, SummaryBuilder, Targets
 from edge.pose import Detections, PoseEstimator
 from edge.replay import replay_track, step_of
 from edge.report.model import METRICS
+from edge.station import summary_message
 from edge.store.sessions import SessionStore, read_steps
 from tests.builders.keypoint_tracks import synth_track
 from tests.builders.media import write_video
@@ -37,25 +38,6 @@ CHARTS = (
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def summary_message(steps: list[StepMsg], builder: SummaryBuilder, calibrated: bool) -> SummaryMsg:
-    summary = builder.add(step_of(steps[-1]))
-    return SummaryMsg(
-        station=STATION,
-        t=steps[-1].t,
-        n_steps=summary.n_steps,
-        metrics={
-            name: MetricStats(median=m.median, iqr=m.iqr, asymmetry_pct=m.asymmetry_pct)  # type: ignore[misc]
-            for name, m in summary.metrics.items()
-            if m.median is not None
-        },
-        cue=summary.cue,
-        cue_key=summary.cue_key,
-        cue_reason=summary.cue_reason,
-        units="cm" if calibrated else "pct_leg",
-        calibrated=calibrated,
-    )
-
-
 def record(
     store: SessionStore, t: np.ndarray, kp: np.ndarray, mpp: float | None, keypoints: bool
 ) -> list[StepMsg]:
@@ -66,9 +48,10 @@ def record(
         for i in range(len(t)):
             store.record_keypoints(float(t[i]), i, kp[i])
     builder = SummaryBuilder(Targets())
-    for i, step in enumerate(steps):
+    for step in steps:
         store.record_step(step)
-        store.record_summary(summary_message(steps[: i + 1], builder, mpp is not None))
+        summary = builder.add(step_of(step))
+        store.record_summary(summary_message(STATION, step.t, summary, mpp is not None))
     store.record_lap(float(t[0]) + 6.0, "1 km")
     store.end_session(float(t[-1]))
     return steps

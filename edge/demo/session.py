@@ -15,10 +15,12 @@ from datetime import datetime, timezone
 import numpy as np
 
 from calibrate.model import Calibration, Plane
-from edge.capture import Frame, FrameSource, open_source
+from edge.capture import CaptureSettings, Frame, FrameSource, open_source
 from edge.capture.file import VideoFileSource
 from edge.demo.render import DemoClip
 from edge.gait import Step, Summary
+from edge.pose.crop import RunnerFinder
+from edge.progress import Progress
 
 #: a step counts as found when its contact is this close to a force-plate contact
 MATCH_S = 0.06
@@ -198,3 +200,23 @@ def keypoint_errors(clip: DemoClip, frames: np.ndarray, keypoints: np.ndarray) -
     values = leg_err[leg_seen]
     out["legs_mean_px"] = float(np.mean(values)) if values.size else math.nan
     return out
+
+
+def runner_track(clip: DemoClip, finder: RunnerFinder, frames: int, label: str) -> np.ndarray:
+    """The runner's keypoints (frames, 17, 3) float32 in the first ``frames`` of the clip, as
+    ``finder`` follows them frame by frame (NaN, conf 0 where not found), with progress."""
+    frames = min(frames, clip.frames)
+    track = np.full((frames, 17, 3), np.nan, np.float32)
+    track[:, :, 2] = 0.0
+    bar = Progress(label, frames)
+    with VideoFileSource(clip.video, CaptureSettings()) as source:
+        for k in range(frames):
+            frame = source.read()
+            if frame is None:
+                break
+            runner = finder.find(frame.image)
+            if runner is not None:
+                track[k] = runner.keypoints
+            bar.update()
+    bar.close()
+    return track

@@ -16,32 +16,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from edge.demo.render import DemoClip, ensure_demo
+from edge.demo.render import ensure_demo
 from edge.demo.session import keypoint_errors
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.crop import RunnerFinder
 from edge.pose.factory import open_estimator
 from edge.pose.runner import iou
 from edge.pose.runtime import prepare_ultralytics
+from tests.builders.media import read_frames
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "var" / "models" / "yolo11n-pose.pt"
 CONFIDENT = 0.5
-
-
-def clip_frames(clip: DemoClip, n: int) -> list[np.ndarray]:
-    capture = cv2.VideoCapture(str(clip.video))
-    frames = []
-    for _ in range(min(n, clip.frames)):
-        ok, image = capture.read()
-        if not ok:
-            break
-        frames.append(image)
-    capture.release()
-    return frames
 
 
 def follow(estimator: PoseEstimator, frames: list[np.ndarray]) -> np.ndarray:
@@ -85,7 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     prepare_ultralytics(ROOT / "var")
     clip = ensure_demo(ROOT / "var")
-    frames = clip_frames(clip, args.frames)
+    frames = read_frames(clip.video, args.frames)
     index = np.arange(len(frames))
     print(
         f"{'imgsz':>5} {'frames':>6} {'pairs':>6} {'median px':>9} {'p90 px':>7} {'max px':>7} "

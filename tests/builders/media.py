@@ -17,3 +17,16 @@ def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path
         writer.write(frame)
     writer.release()
     return path
+
+
+def read_frames(video: Path, limit: int | None = None) -> list[np.ndarray]:
+    """The first ``limit`` frames of a video (all of them when None), BGR."""
+    capture = cv2.VideoCapture(str(video))
+    frames: list[np.ndarray] = []
+    while limit is None or len(frames) < limit:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(frame)
+    capture.release()
+    return frames
