@@ -434,7 +434,13 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from edge.demo.render import ensure_demo, render_demo
-    from edge.demo.session import Accuracy, ClipSource, accuracy_lines, demo_calibration
+    from edge.demo.session import (
+        Accuracy,
+        ClipSource,
+        ClipTruth,
+        accuracy_lines,
+        demo_calibration,
+    )
 
     config = _config(args)
     data_dir = config.station.data_dir
@@ -460,7 +466,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     duration = args.duration or (clip.frames / clip.fps if headless else None)
     estimator = _estimator(config)
     source = ClipSource(clip, duration)
-    accuracy = Accuracy(clip, source.t0)
+    accuracy = Accuracy(ClipTruth.of(clip), source.t0)
     _run_station(config, source, estimator, demo_calibration(clip), headless, accuracy.add)
     print("\n".join(accuracy_lines(accuracy.report(source.seen_s))))
     return 0

@@ -3,17 +3,23 @@
 The rendered clip (Fukuchi 2017, CC-BY 4.0) goes through the pose backend frame by frame, full
 frame or with the runner-following crop, and the runner's keypoints go through the gait engine
 exactly as the station would feed them. The keypoint track of each set-up is kept in
-``var/demo/tracks`` so the gait engine can be tried again on it without running pose again.
+``var/demo/tracks`` so the gait engine can be tried again on it without running pose again,
+from several starting frames (a session starts anywhere in the stride).
 
-    .venv/bin/python -m tests.demo_accuracy --imgsz 320 --crop
+    .venv/bin/python -m tests.demo_accuracy --backend openvino --precision int8
     .venv/bin/python -m tests.demo_accuracy --imgsz 640 --no-crop
+    .venv/bin/python -m tests.demo_accuracy --backend openvino --save tests/data/pose_track.npz
+
+``--save`` writes the track with its truth for ``tests/test_gait_on_pose_output.py``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +27,7 @@ import numpy as np
 from edge.demo.render import DemoClip, ensure_demo
 from edge.demo.session import (
     Accuracy,
+    ClipTruth,
     accuracy_lines,
     demo_calibration,
     keypoint_errors,
@@ -34,58 +41,117 @@ from edge.pose.runtime import prepare_ultralytics
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "var"
+#: where a session may start in the stride: frame offsets the figures are also given for
+STARTS = (0, 3, 10, 30)
+
+
+@dataclass(frozen=True)
+class RecordedTrack:
+    """The runner's keypoints as a pose set-up saw the clip, with what the gait engine and the
+    truth need: frame times (s), the clip camera's image->plane homography (metres)."""
+
+    setup: str
+    t: np.ndarray
+    keypoints: np.ndarray
+    homography: np.ndarray
+    truth: ClipTruth
+    full_share: float
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            path,
+            setup=self.setup,
+            t=self.t,
+            keypoints=self.keypoints.astype(np.float32),
+            homography=self.homography,
+            truth_ic=self.truth.ic,
+            truth_steps=json.dumps(self.truth.steps),
+            duration_s=self.truth.duration_s,
+            full_share=self.full_share,
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> RecordedTrack:
+        saved = np.load(path)
+        truth = ClipTruth(
+            saved["truth_ic"],
+            tuple(json.loads(str(saved["truth_steps"]))),
+            float(saved["duration_s"]),
+        )
+        return cls(
+            str(saved["setup"]),
+            saved["t"],
+            saved["keypoints"].astype(np.float64),
+            saved["homography"],
+            truth,
+            float(saved["full_share"]),
+        )
 
 
 def pose_track(
-    clip: DemoClip, backend: str, imgsz: int, crop: bool, seconds: float
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """(frames, keypoints (N, 17, 3)) of the runner, cached; and the share of full-frame looks."""
+    clip: DemoClip, backend: str, imgsz: int, precision: str, crop: bool, seconds: float
+) -> RecordedTrack:
+    """The runner's keypoints through one pose set-up, cached in ``var/demo/tracks``."""
     frames = min(clip.frames, round(seconds * clip.fps))
-    cache = DATA / "demo" / "tracks" / f"{clip.renderer}-{backend}-{imgsz}-{int(crop)}-{frames}.npz"
+    setup = f"{backend}-{precision}-{imgsz}-{'crop' if crop else 'full'}"
+    cache = DATA / "demo" / "tracks" / f"{clip.renderer}-{setup}-{frames}.npz"
     if cache.exists():
-        saved = np.load(cache)
-        return saved["frames"], saved["keypoints"], float(saved["full_share"])
+        return RecordedTrack.load(cache)
     prepare_ultralytics(DATA)
-    estimator = open_estimator(backend, DATA / "models" / "yolo11n-pose.pt", imgsz, 0.25)
+    model = DATA / "models" / "yolo11n-pose.pt"
+    estimator = open_estimator(backend, model, imgsz, 0.25, precision=precision, data_dir=DATA)
     finder = RunnerFinder(estimator, RunnerSelector(), crop=crop)
-    out = runner_track(
-        clip, finder, frames, f"pose {backend} {imgsz} {'crop' if crop else 'full frame'}"
-    )
-    full_share = finder.full_frame_looks / max(finder.looks, 1)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(cache, frames=np.arange(frames), keypoints=out, full_share=full_share)
-    return np.arange(frames), out, full_share
-
-
-def gait_figures(clip: DemoClip, frames: np.ndarray, keypoints: np.ndarray) -> dict[str, float]:
+    keypoints = runner_track(clip, finder, frames, f"pose {setup}")
     calibration = demo_calibration(clip)
     assert calibration.plane is not None
-    engine = GaitEngine(PlaneMapping(calibration.plane.homography, metric=True))
-    accuracy = Accuracy(clip, t0=0.0)
-    for k in frames:
-        accuracy.steps += engine.push(float(clip.t[k]), keypoints[k])
+    track = RecordedTrack(
+        setup,
+        clip.t[:frames],
+        keypoints,
+        calibration.plane.homography,
+        ClipTruth.of(clip),
+        finder.full_frame_looks / max(finder.looks, 1),
+    )
+    track.save(cache)
+    return track
+
+
+def gait_figures(track: RecordedTrack, start: int = 0) -> dict[str, float]:
+    """The gait engine on the track from frame ``start``, fed as the station would, against
+    the force plate."""
+    engine = GaitEngine(PlaneMapping(track.homography, metric=True))
+    accuracy = Accuracy(track.truth, t0=0.0)
+    for k in range(start, len(track.t)):
+        accuracy.steps += engine.push(float(track.t[k]), track.keypoints[k])
     accuracy.steps += engine.finish()
-    return accuracy.report(len(frames) / clip.fps)
+    frame_s = float(track.t[1] - track.t[0])
+    return accuracy.report(len(track.t) * frame_s, since_s=start * frame_s)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default="ultralytics")
     parser.add_argument("--imgsz", type=int, default=320)
+    parser.add_argument("--precision", choices=("fp32", "int8"), default="fp32")
     parser.add_argument("--crop", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--save", type=Path, help="also write the track and its truth here")
     args = parser.parse_args()
     clip = ensure_demo(DATA)
-    frames, keypoints, full_share = pose_track(
-        clip, args.backend, args.imgsz, args.crop, args.seconds
-    )
-    errors = keypoint_errors(clip, frames, keypoints)
-    print(f"pose {args.backend} imgsz {args.imgsz} {'crop' if args.crop else 'full frame'}:")
-    print(f"  full-frame looks {100 * full_share:.1f}%")
+    track = pose_track(clip, args.backend, args.imgsz, args.precision, args.crop, args.seconds)
+    errors = keypoint_errors(clip, np.arange(len(track.t)), track.keypoints)
+    print(f"pose {track.setup}:")
+    print(f"  full-frame looks {100 * track.full_share:.1f}%")
     for key, value in errors.items():
         if math.isfinite(value):
             print(f"  {key:24s} {value:.2f}")
-    print("\n".join(accuracy_lines(gait_figures(clip, frames, keypoints))))
+    for start in STARTS:
+        print(f"gait engine from frame {start}:")
+        print("\n".join(accuracy_lines(gait_figures(track, start))))
+    if args.save:
+        track.save(args.save)
+        print(f"saved {args.save}")
     return 0
 
 

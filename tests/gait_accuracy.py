@@ -65,7 +65,12 @@ def evaluate(
         far_dropout_fraction=dropout_fraction,
         seed=seed,
     )
-    steps = replay(t, kp, PlaneMapping.scaled(facing, camera.meters_per_pixel))
+    return score(trial, replay(t, kp, PlaneMapping.scaled(facing, camera.meters_per_pixel)))
+
+
+def score(trial: MocapTrial, steps: list[Step]) -> dict[str, float]:
+    """Steps held against the trial's force plate: recall, precision, side, mean absolute
+    errors, cadence."""
     truth = truth_events(trial)
     truth_ic = np.array([s["ic_t"] for s in truth])
     pairs = []

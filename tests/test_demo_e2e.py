@@ -12,7 +12,7 @@ import pytest
 
 from edge.config import load_config
 from edge.demo.render import render_demo
-from edge.demo.session import Accuracy, ClipSource, demo_calibration
+from edge.demo.session import Accuracy, ClipSource, ClipTruth, demo_calibration
 from edge.pose.factory import open_estimator
 from edge.station import Station
 
@@ -28,7 +28,7 @@ def test_demo_clip_end_to_end(tmp_path: Path, model_path: Path) -> None:
         f'[bus]\npublish = "ipc://{tmp_path}/pub"\ncontrol = "ipc://{tmp_path}/ctl"\n'
     )
     source = ClipSource(clip, seconds=SECONDS)
-    accuracy = Accuracy(clip, source.t0)
+    accuracy = Accuracy(ClipTruth.of(clip), source.t0)
     station = Station(
         load_config(config_file),
         source,

@@ -126,10 +126,11 @@ def test_leg_tracker_undoes_every_label_swap(noisy_track) -> None:
     mapping = PlaneMapping.scaled(camera.facing, camera.meters_per_pixel)
     engine = GaitEngine(mapping, params=GaitParams(stance_speed=2.35))
     trk, obs, out = engine._trk, np.empty((2, 3, 3)), np.empty((2, 3, 3))
+    off_belt = np.array([[np.nan, np.nan, 0.0]] * 2)
     wrong = 0
     for i in range(len(t)):
         kernels.keypoints_to_plane(kp[i].astype(np.float64), engine._par, obs)
-        kernels.assign_legs(obs, float(t[i]), trk, 0.25, 0.06, out)
+        kernels.assign_legs(obs, float(t[i]), trk, 0.25, 0.06, off_belt, out)
         truth = reference.keypoints_to_plane(plain[i].astype(np.float64), mapping.homography, 0.2)
         wrong += not np.allclose(out[:, [HIP, KNEE, ANKLE], :2], truth[..., :2], equal_nan=True)
     assert wrong == 0

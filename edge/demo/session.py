@@ -41,11 +41,26 @@ def demo_calibration(clip: DemoClip) -> Calibration:
     return Calibration("demo", (w, h), datetime.now(timezone.utc), plane=plane)
 
 
+@dataclass(frozen=True)
+class ClipTruth:
+    """What the force plate says about a clip: contact times (clip seconds), the per-step
+    truth metrics (``truth_steps``), and the clip's length in seconds (it loops)."""
+
+    ic: np.ndarray
+    steps: tuple[dict, ...]
+    duration_s: float
+
+    @classmethod
+    def of(cls, clip: DemoClip) -> ClipTruth:
+        return cls(clip.ic, clip.steps, clip.frames / clip.fps)
+
+
 @dataclass
 class Accuracy:
-    """The station's steps held against the clip's truth, in clip time."""
+    """The station's steps held against a clip's truth, in clip time; ``t0`` is the station
+    time of the clip's first frame."""
 
-    clip: DemoClip
+    truth: ClipTruth
     t0: float
     steps: list[Step] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -56,16 +71,17 @@ class Accuracy:
 
     def clip_time(self, t: float) -> float:
         """Station seconds -> seconds into the clip (it loops)."""
-        return (t - self.t0) % (self.clip.frames / self.clip.fps)
+        return (t - self.t0) % self.truth.duration_s
 
-    def report(self, seen_s: float) -> dict[str, float]:
-        """Figures over the contacts the station has had time to see in ``seen_s`` seconds."""
-        duration = self.clip.frames / self.clip.fps
+    def report(self, seen_s: float, since_s: float = 0.0) -> dict[str, float]:
+        """Figures over the contacts the station has had time to see: video from ``since_s``
+        to ``seen_s`` seconds into the clip."""
+        duration = self.truth.duration_s
         loops = max(1, math.ceil(seen_s / duration))
-        truth_ic = np.concatenate([self.clip.ic + k * duration for k in range(loops)])
-        truth = [s for _ in range(loops) for s in self.clip.steps]
+        truth_ic = np.concatenate([self.truth.ic + k * duration for k in range(loops)])
+        truth = [s for _ in range(loops) for s in self.truth.steps]
         # Contacts whose step could have been reported: the foot has landed again since.
-        expected = int(np.sum(truth_ic < seen_s - 1.0))
+        expected = int(np.sum((truth_ic >= since_s) & (truth_ic < seen_s - 1.0)))
         pairs = []
         used: set[int] = set()
         with self._lock:

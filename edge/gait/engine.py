@@ -281,8 +281,7 @@ class GaitEngine:
             self._open_ic[leg] = None
             if ic is not None:
                 self._contacts[leg] = Contact(ic, when, quality)
-                if quality == 1.0:
-                    self._learn_from_contact(leg, ic, when)
+                self._learn_from_contact(leg, ic, when, quality)
             return None
         previous = self._contacts[leg]
         self._contacts[leg] = None
@@ -324,7 +323,11 @@ class GaitEngine:
         )
         return step_metrics(contact, sm, raw, ctx)
 
-    def _learn_from_contact(self, leg: int, ic: float, to: float) -> None:
+    def _learn_from_contact(self, leg: int, ic: float, to: float, quality: float) -> None:
+        """Learn the stance speed from every contact's middle half, even one whose toe-off was
+        placed roughly: a stance speed started wrong (the bootstrap on noisy keypoints can be
+        off by half) makes every toe-off rough, and must still be corrected by the contacts
+        that follow. The typical contact time is learned from clean contacts only."""
         contact = to - ic
         sm = window(
             self._sm, int(self._ctr[CTR_SMOOTHED]), ic + 0.25 * contact, to - 0.25 * contact
@@ -333,5 +336,6 @@ class GaitEngine:
         if math.isfinite(speed) and speed > 0 and not self.params.stance_speed:
             self._stance_speeds.append(speed)
             self._par[PAR_STANCE_SPEED] = float(np.median(self._stance_speeds))
-        self._contact_times.append(contact)
-        self._par[PAR_TYPICAL_CONTACT_S] = float(np.median(self._contact_times))
+        if quality == 1.0:
+            self._contact_times.append(contact)
+            self._par[PAR_TYPICAL_CONTACT_S] = float(np.median(self._contact_times))

@@ -16,6 +16,8 @@ from edge.gait.layout import (
     CTR_WRITTEN,
     DET_EXTENDING,
     DET_IC_T,
+    DET_IC_X,
+    DET_IC_Y,
     DET_KMAX,
     DET_KMIN,
     DET_KMIN_FRAME,
@@ -165,18 +167,28 @@ def knee_flexion_deg(hx: float, hy: float, kx: float, ky: float, ax: float, ay: 
 
 @njit(cache=True)
 def assign_legs(
-    obs: np.ndarray, t: float, trk: np.ndarray, gap_s: float, fresh_s: float, out: np.ndarray
+    obs: np.ndarray,
+    t: float,
+    trk: np.ndarray,
+    gap_s: float,
+    fresh_s: float,
+    stance: np.ndarray,
+    out: np.ndarray,
 ) -> bool:
     """Assign this frame's two labelled leg triplets to the two persistent leg tracks.
 
     obs: (2, 3, 3) by label [leg, joint, (x, y, weight)]. trk: tracker state (updated).
     gap_s: how old a track's last point may be to predict from; fresh_s: how old it may be for
-    the prediction to be trusted to reject an ambiguous frame.
+    the prediction to be trusted to reject an ambiguous frame. stance: (2, 3) by track, where
+    a foot on the belt has its ankle now (x, y, 1), or (NaN, NaN, 0) (``stance_ankles``).
     out: (2, 3, 3) by track. Returns True when the labels were swapped relative to the tracks.
 
-    Each track predicts its knee and ankle at ``t`` from its last position and velocity; the
-    pairing (keep or swap) with the smaller mean squared distance wins. When both labels sit on
-    the same leg (a pose model's usual failure on the far leg), only the better matching one is
+    A foot on the belt decides the pairing when one label's ankle is clearly nearer to where
+    the belt has carried it: that holds even while the legs cross and a pose model puts both
+    ankles between them. Otherwise each track predicts its knee and ankle at ``t`` from its
+    last position and velocity (a foot on the belt: its ankle from the belt), and the pairing
+    (keep or swap) with the smaller mean squared distance wins. When both labels sit on the
+    same leg (a pose model's usual failure on the far leg), only the better matching one is
     kept.
     """
     cost_keep = 0.0
@@ -186,6 +198,8 @@ def assign_legs(
     stale = False
     for j in (KNEE, ANKLE):
         for track in range(N_LEGS):
+            if j == ANKLE and stance[track, 2] > 0.0:
+                continue
             last_t = trk[trk_col(track, j, 2)]
             stale |= not np.isfinite(last_t) or t - last_t > fresh_s
     for j in (KNEE, ANKLE):
@@ -194,11 +208,15 @@ def assign_legs(
                 continue
             for track in range(N_LEGS):
                 last_t = trk[trk_col(track, j, 2)]
-                if not np.isfinite(last_t) or t - last_t > gap_s:
+                if j == ANKLE and stance[track, 2] > 0.0:
+                    px = stance[track, 0]
+                    py = stance[track, 1]
+                elif not np.isfinite(last_t) or t - last_t > gap_s:
                     continue
-                dt = t - last_t
-                px = trk[trk_col(track, j, 0)] + trk[trk_col(track, j, 3)] * dt
-                py = trk[trk_col(track, j, 1)] + trk[trk_col(track, j, 4)] * dt
+                else:
+                    dt = t - last_t
+                    px = trk[trk_col(track, j, 0)] + trk[trk_col(track, j, 3)] * dt
+                    py = trk[trk_col(track, j, 1)] + trk[trk_col(track, j, 4)] * dt
                 d2 = (obs[label, j, 0] - px) ** 2 + (obs[label, j, 1] - py) ** 2
                 if label == track:
                     cost_keep += d2
@@ -211,7 +229,10 @@ def assign_legs(
     # dropped rather than risk handing one leg's points to the other track for good.
     swapped = trk[TRK_SWAP_STATE] > 0.5
     ambiguous = False
-    if n_keep > 0 and n_swap > 0:
+    line = _stance_line_pairing(obs, stance)
+    if line >= 0:
+        swapped = line == 1
+    elif n_keep > 0 and n_swap > 0:
         keep = cost_keep / n_keep
         swap = cost_swap / n_swap
         if 2.0 * swap < keep:
@@ -261,6 +282,64 @@ def assign_legs(
             trk[trk_col(track, j, 3)] = vx
             trk[trk_col(track, j, 4)] = vy
     return swapped
+
+
+@njit(cache=True)
+def stance_ankles(det: np.ndarray, par: np.ndarray, t: float, out: np.ndarray) -> None:
+    """Where each foot on the belt has its ankle at ``t``: carried back at the stance speed
+    from where it landed, for up to the runner's typical contact time (0.2 s until known).
+
+    det: (2, N_DET) detector state by leg track. out: (2, 3) by track, (x, y, 1) for a foot
+    in a stance that began with a seen landing, else (NaN, NaN, 0).
+    """
+    speed = par[PAR_STANCE_SPEED]
+    contact = par[PAR_TYPICAL_CONTACT_S]
+    if not np.isfinite(contact):
+        contact = 0.2
+    for track in range(N_LEGS):
+        since = t - det[track, DET_IC_T]
+        if (
+            det[track, DET_PHASE] == PHASE_STANCE
+            and speed > 0.0
+            and np.isfinite(det[track, DET_IC_X])
+            and 0.0 <= since <= contact
+        ):
+            out[track, 0] = det[track, DET_IC_X] - speed * since
+            out[track, 1] = det[track, DET_IC_Y]
+            out[track, 2] = 1.0
+        else:
+            out[track, 0] = np.nan
+            out[track, 1] = np.nan
+            out[track, 2] = 0.0
+
+
+@njit(cache=True)
+def _stance_line_pairing(obs: np.ndarray, stance: np.ndarray) -> int:
+    """0 (keep) or 1 (swap) when, summed over the feet on the belt, one pairing puts the
+    labels' ankles at least twice as close (squared) to where the belt has carried those feet
+    as the other; -1 when that does not decide (no foot on the belt, an ankle missing)."""
+    keep = 0.0
+    swap = 0.0
+    n = 0
+    for track in range(N_LEGS):
+        if stance[track, 2] <= 0.0 or obs[0, ANKLE, 2] <= 0.0 or obs[1, ANKLE, 2] <= 0.0:
+            continue
+        for label in range(N_LEGS):
+            d2 = (obs[label, ANKLE, 0] - stance[track, 0]) ** 2 + (
+                obs[label, ANKLE, 1] - stance[track, 1]
+            ) ** 2
+            if label == track:
+                keep += d2
+            else:
+                swap += d2
+        n += 1
+    if n == 0:
+        return -1
+    if 2.0 * swap < keep:
+        return 1
+    if 2.0 * keep < swap:
+        return 0
+    return -1
 
 
 @njit(cache=True)
@@ -446,6 +525,12 @@ def detect_leg(
             det[DET_PHASE] = PHASE_STANCE
             det[DET_LAST_IC_T] = ic
             det[DET_IC_T] = ic
+            if quality == 1.0:
+                det[DET_IC_X] = row[sm_col(leg, ANKLE, 0)] + vx * (ic - tc)
+                det[DET_IC_Y] = row[sm_col(leg, ANKLE, 1)]
+            else:
+                det[DET_IC_X] = np.nan
+                det[DET_IC_Y] = np.nan
             det[DET_KMAX] = -np.inf
             det[DET_EXTENDING] = 0.0
             det[DET_KMIN] = np.inf
@@ -478,6 +563,9 @@ def detect_leg(
         if tc - det[DET_IC_T] > par[PAR_MAX_CONTACT_S]:
             det[DET_PHASE] = PHASE_UNKNOWN
             return n_events
+        if fell:
+            # The foot dropped back to the belt's speed: the rise before was noise.
+            det[DET_UP_T] = np.nan
         if rose and not np.isfinite(det[DET_UP_T]):
             det[DET_UP_T] = prev_t + min(max((thr - prev_vx) / (vx - prev_vx), 0.0), 1.0) * (
                 tc - prev_t
@@ -556,7 +644,9 @@ def process_frame(
             trk[TRK_FRAME_DT] = prior + 0.05 * (dt - prior)
     trk[TRK_LAST_T] = t
     keypoints_to_plane(kp, par, obs)
-    swapped = assign_legs(obs, t, trk, par[PAR_GAP_S], 3.5 * trk[TRK_FRAME_DT], assigned)
+    stance = np.empty((N_LEGS, 3))
+    stance_ankles(det, par, t, stance)
+    swapped = assign_legs(obs, t, trk, par[PAR_GAP_S], 3.5 * trk[TRK_FRAME_DT], stance, assigned)
     written = ctr[CTR_WRITTEN]
     row = raw[written % cap]
     row[RAW_T] = t

@@ -75,8 +75,10 @@ PHASE_UNKNOWN, PHASE_SWING, PHASE_STANCE = 0.0, 1.0, 2.0
     DET_LAST_IC_T,
     DET_PREV_REL,
     DET_PREV_ABOVE,
-) = range(13)
-N_DET = 13
+    DET_IC_X,
+    DET_IC_Y,
+) = range(15)
+N_DET = 15
 
 # parameters (float64): see GaitParams in engine.py for meaning and units
 (
