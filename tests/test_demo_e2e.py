@@ -39,13 +39,13 @@ def test_demo_clip_end_to_end(tmp_path: Path, model_path: Path) -> None:
     station.run(threading.Event())
     figures = accuracy.report(source.seen_s)
     # Limits for the chain as it stands, with margin over what it measured (steps found 100%,
-    # contact 19 ms, toe-off 44 ms, overstride 3.7 cm, hip extension 8 deg, side 95%): the pose
-    # model's ankles are off by ~4% of body height and it swaps legs in half of the frames,
-    # which throws the toe-off, and with it the hip extension window, on some steps.
+    # contact 10 ms, toe-off 17 ms, overstride 5.6 cm, hip extension 3.9 deg, side 95%): the
+    # pose model puts the landing ankle ~4.5 cm behind the joint, and the first seconds include
+    # the engine learning the runner's stance speed.
     assert figures["contacts_expected"] >= 15
     assert figures["steps_found_pct"] >= 90
-    assert figures["ic_mae_ms"] <= 30
-    assert figures["to_mae_ms"] <= 80
-    assert figures["overstride_mae_cm"] <= 6
-    assert figures["hip_extension_mae_deg"] <= 12
-    assert figures["side_correct_pct"] >= 70
+    assert figures["ic_mae_ms"] <= 20
+    assert figures["to_mae_ms"] <= 35
+    assert figures["overstride_mae_cm"] <= 8
+    assert figures["hip_extension_mae_deg"] <= 7
+    assert figures["side_correct_pct"] >= 80

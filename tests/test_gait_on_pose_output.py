@@ -33,7 +33,7 @@ def test_every_start_finds_the_steps_and_times_them(track: RecordedTrack, start:
     assert r["contacts_expected"] >= 45
     assert r["steps_found_pct"] >= 98.0
     assert r["side_correct_pct"] >= 90.0
-    assert r["ic_mae_ms"] <= 12.0
-    assert r["to_mae_ms"] <= 35.0
+    assert r["ic_mae_ms"] <= 10.0
+    assert r["to_mae_ms"] <= 20.0
     assert r["hip_extension_mae_deg"] <= 4.0
     assert r["overstride_mae_cm"] <= 4.5

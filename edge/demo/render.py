@@ -36,7 +36,7 @@ from edge.demo.scene import HEAD_M, TORSO_LEAN_DEG, TORSO_M, SideCamera, world_k
 from edge.progress import Progress
 from edge.skeleton import KEYPOINT_NAMES, KP
 
-RENDER_VERSION = 3
+RENDER_VERSION = 4
 """Bump when the drawing changes: ``ensure_demo`` then renders the clip again."""
 TRUTH_SCHEMA = 1
 CAMERA = SideCamera(
@@ -577,17 +577,16 @@ class _Renderer:
         sock = self._limb_colour(_SOCK, side)
         outline(
             [
-                ankle - 0.033 * fwd + 0.040 * up,
-                ankle - 0.030 * fwd + 0.020 * up,
+                ankle - 0.030 * fwd - 0.012 * up,
                 *below,
-                ankle + 0.031 * fwd + 0.010 * up,
-                ankle + 0.031 * fwd + 0.040 * up,
+                ankle + 0.031 * fwd - 0.018 * up,
             ],
             sock,
         )
-        # The lateral malleolus, a bulge a little behind and below the joint centre.
+        # The lateral malleolus, a bulge a little behind and below the joint centre, above a
+        # low sock.
         bump = ankle + np.append(-0.006 * foot.u - 0.006 * foot.w, 0.0)
-        self._tube(c, bump, bump, 0.014, 0.014, sock, soft=2.5, opacity=0.5)
+        self._tube(c, bump, bump, 0.016, 0.016, skin * 0.9, soft=2.5, opacity=0.8)
 
     def _shoe(self, c: _Canvas, foot: _FootFrame, side: str) -> None:
         """A running shoe on the heel and metatarsal markers: a midsole thicker at the heel with

@@ -7,8 +7,8 @@ stride need the swing that follows), so a step arrives about one stride after it
 ``finish`` returns the last ones, without those three, at the end of a recording.
 
 Lag: signals are smoothed over +/- ``half_window_s`` (67 ms), so an initial contact is known
-67 ms after it happens and a toe-off about 130 ms after (the knee must flex 5 degrees past its
-extension peak to confirm it).
+67 ms after it happens and a toe-off up to about 130 ms after (the knee must flex 5 degrees
+past its extension peak to confirm it, unless the foot is seen swinging forward first).
 """
 
 from __future__ import annotations

@@ -463,11 +463,14 @@ def detect_leg(
 
     Initial contact: the ankle's forward velocity falls through ``-ic_fraction * stance_speed``
     (the foot decelerating to move with the belt) while ahead of the mid-hip, interpolated
-    between frames. Toe-off: in late stance, once the knee has extended from its stance peak,
-    the knee-flexion minimum (knee extension peak), refined to sub-frame and moved earlier by
-    ``to_offset_s`` (confirmed once flexion has risen ``to_margin_deg`` and the whole fitting
-    window is in); if the knee never shows it before the foot swings forward at half the stance
-    speed, the ankle's velocity rising back through the threshold (quality 0.5). When the
+    between frames. Toe-off, the earlier of two signs: the knee-flexion minimum in late stance
+    (knee extension peak, once the knee has extended from its stance peak), refined to
+    sub-frame and moved earlier by ``to_offset_s``, confirmed once flexion has risen
+    ``to_margin_deg`` and the whole fitting window is in; and the ankle's velocity rising back
+    through the threshold (the foot leaving the belt's motion), the first rise after the last
+    fall, no sooner than half the runner's typical contact. A pose model's ankle lags in early
+    swing, which makes its knee peak late; a rise alone, when the foot swings forward at half
+    the stance speed before the knee shows its peak, is the toe-off with quality 0.5. When the
     keypoints drop out across an event, the event is placed by the runner's own rhythm (last
     contact plus the typical stride or contact time) with quality 0.5. det: (N_DET,) this leg's
     state; frame_dt: the frame interval, seconds. Returns the new event count.
@@ -567,9 +570,10 @@ def detect_leg(
             # The foot dropped back to the belt's speed: the rise before was noise.
             det[DET_UP_T] = np.nan
         if rose and not np.isfinite(det[DET_UP_T]):
-            det[DET_UP_T] = prev_t + min(max((thr - prev_vx) / (vx - prev_vx), 0.0), 1.0) * (
-                tc - prev_t
-            )
+            up = prev_t + min(max((thr - prev_vx) / (vx - prev_vx), 0.0), 1.0) * (tc - prev_t)
+            # Half this runner's usual contact is too soon to leave the belt: a blip.
+            if not up - det[DET_IC_T] < 0.5 * par[PAR_TYPICAL_CONTACT_S]:
+                det[DET_UP_T] = up
         if det[DET_EXTENDING] == 0.0:
             det[DET_KMAX] = max(det[DET_KMAX], kf)
             if kf < det[DET_KMAX] - par[PAR_EXT_MARGIN_DEG]:
@@ -587,6 +591,8 @@ def detect_leg(
                 if np.isfinite(sm[(kmin_frame + 1) % cap, SM_KNEE_FLEX + leg]):
                     to = knee_minimum_time(sm, kmin_frame, leg, par[PAR_HALF_WINDOW_S])
                     to -= par[PAR_TO_OFFSET_S]
+                    if np.isfinite(det[DET_UP_T]):
+                        to = min(to, det[DET_UP_T])
                 else:
                     # The minimum sits at the edge of a dropout: the true one is in the gap.
                     quality = 0.5

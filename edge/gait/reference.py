@@ -77,10 +77,13 @@ def reference_events(
 ) -> list[tuple[int, str, float]]:
     """Contacts of a complete smoothed track without dropouts: (leg, "ic"|"to", time s).
 
-    The same rules as ``kernels.detect_leg``, found offline: initial contact where the ankle's
-    forward velocity falls through -ic_fraction * stance_speed with the ankle ahead of the
-    mid-hip; toe-off at the knee-flexion minimum after the knee has extended from its stance
-    peak and once the ankle is behind the mid-hip, confirmed when flexion rises again.
+    The same rules as ``kernels.detect_leg``, frame by frame over the stored track: initial
+    contact where the ankle's forward velocity falls through -ic_fraction * stance_speed with
+    the ankle ahead of the mid-hip; toe-off at the earlier of the knee-flexion minimum (after
+    the knee has extended from its stance peak, with the ankle behind the mid-hip, confirmed
+    when flexion rises again) and the velocity's last rise back through the threshold, or at
+    that rise once the ankle moves forward at half the stance speed. (The engine also ignores
+    a rise sooner than half the runner's usual contact, which it learns as it goes.)
     """
     thr = -ic_fraction * stance_speed
     events = []
@@ -88,8 +91,7 @@ def reference_events(
         vx = smoothed["vel"][:, leg, ANKLE, 0]
         rel = smoothed["pos"][:, leg, ANKLE, 0] - smoothed["mid"][:, 0]
         kf = smoothed["knee_flexion"][:, leg]
-        valid = np.isfinite(vx) & np.isfinite(rel) & np.isfinite(kf)
-        frames = np.flatnonzero(valid)
+        frames = np.flatnonzero(np.isfinite(vx) & np.isfinite(rel) & np.isfinite(kf))
         falls = frames[1:][
             (vx[frames[:-1]] >= thr) & (vx[frames[1:]] < thr) & (rel[frames[1:]] > 0)
         ]
@@ -101,21 +103,33 @@ def reference_events(
             p = frames[np.searchsorted(frames, k) - 1]
             ic = t[p] + (vx[p] - thr) / (vx[p] - vx[k]) * (t[k] - t[p])
             events.append((leg, "ic", float(ic)))
-            stance = frames[frames >= k]
-            peak = np.maximum.accumulate(kf[stance])
-            extending = stance[np.argmax(kf[stance] < peak - extension_margin_deg)]
-            late = stance[(stance > extending) & (rel[stance] < 0)]
-            if len(late) == 0:
+            p = k
+            up = kmin_frame = None
+            kmax, kmin, extending = -np.inf, np.inf, False
+            for q in frames[frames > k]:
+                if vx[p] >= thr > vx[q]:
+                    up = None
+                elif vx[p] < thr <= vx[q] and up is None:
+                    up = t[p] + (thr - vx[p]) / (vx[q] - vx[p]) * (t[q] - t[p])
+                p = q
+                if not extending:
+                    kmax = max(kmax, kf[q])
+                    extending = kf[q] < kmax - extension_margin_deg
+                elif rel[q] < 0:
+                    if kf[q] < kmin:
+                        kmin, kmin_frame = kf[q], q
+                    elif kf[q] > kmin + to_margin_deg and t[q] - t[kmin_frame] >= half:
+                        to = _vertex_time(t, kf, kmin_frame, half) - to_offset_s
+                        to = to if up is None else min(to, up)
+                        events.append((leg, "to", max(float(to), float(ic))))
+                        i = q
+                        break
+                if vx[q] > 0.5 * stance_speed and up is not None:
+                    events.append((leg, "to", float(up)))
+                    i = q
+                    break
+            else:
                 break
-            lowest = np.minimum.accumulate(kf[late])
-            first_low = np.array([late[np.argmax(kf[late] == v)] for v in lowest])
-            ready = (kf[late] > lowest + to_margin_deg) & (t[late] - t[first_low] >= half)
-            if not ready.any():
-                break
-            confirm = int(np.argmax(ready))
-            to = _vertex_time(t, kf, first_low[confirm], half) - to_offset_s
-            events.append((leg, "to", max(float(to), float(ic))))
-            i = late[confirm]
     return sorted(events, key=lambda e: e[2])
 
 
