@@ -318,11 +318,13 @@ def _stance_line_pairing(obs: np.ndarray, stance: np.ndarray) -> int:
     """0 (keep) or 1 (swap) when, summed over the feet on the belt, one pairing puts the
     labels' ankles at least twice as close (squared) to where the belt has carried those feet
     as the other; -1 when that does not decide (no foot on the belt, an ankle missing)."""
+    if obs[0, ANKLE, 2] <= 0.0 or obs[1, ANKLE, 2] <= 0.0:
+        return -1
     keep = 0.0
     swap = 0.0
     n = 0
     for track in range(N_LEGS):
-        if stance[track, 2] <= 0.0 or obs[0, ANKLE, 2] <= 0.0 or obs[1, ANKLE, 2] <= 0.0:
+        if stance[track, 2] <= 0.0:
             continue
         for label in range(N_LEGS):
             d2 = (obs[label, ANKLE, 0] - stance[track, 0]) ** 2 + (
