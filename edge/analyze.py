@@ -12,7 +12,7 @@ import numpy as np
 from edge.bus.schema import StepMsg
 from edge.capture import CaptureSettings, SourceInfo, open_source
 from edge.gait import Targets
-from edge.pose import PoseEstimator, RunnerSelector
+from edge.pose.crop import RunnerFinder
 from edge.progress import Progress
 from edge.report.annotate import AnnotatedVideoWriter, Overlay, nearest, snapshot
 from edge.report.build import FORWARD, write_report
@@ -30,13 +30,9 @@ class AnalysisResult:
     keypoints_csv: Path
 
 
-def analyze_video(
-    video: Path,
-    out_dir: Path,
-    estimator: PoseEstimator,
-    selector: RunnerSelector,
-) -> AnalysisResult:
-    """Run pose over every frame of ``video`` and write ``out_dir/keypoints.csv``.
+def analyze_video(video: Path, out_dir: Path, finder: RunnerFinder) -> AnalysisResult:
+    """Find the runner in every frame of ``video`` (as the station does: on the crop around
+    the runner when the finder has it on) and write ``out_dir/keypoints.csv``.
 
     Times in the track are seconds from the first frame (index / fps), as the file gives them.
     """
@@ -47,7 +43,7 @@ def analyze_video(
         progress = Progress(f"analyzing {video.name}", source.info.frame_count)
         with KeypointTrackWriter(keypoints_csv) as track:
             while (frame := source.read()) is not None:
-                runner = selector.select(estimator.infer(frame.image))
+                runner = finder.find(frame.image)
                 runner_frames += runner is not None
                 track.write(
                     frame.index / fps, frame.index, None if runner is None else runner.keypoints

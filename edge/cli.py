@@ -158,6 +158,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from edge.capture import parse_source_spec
     from edge.gait import detect_facing
     from edge.pose import RunnerSelector
+    from edge.pose.crop import RunnerFinder
     from edge.replay import describe, write_step_files
     from edge.store.track import read_keypoint_track
 
@@ -171,7 +172,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     out_dir = args.out or Path(f"{args.video.stem}-analysis")
     plane = calibration.plane if calibration else None
     roi = plane.roi if plane else config.pose.roi
-    result = analyze_video(args.video, out_dir, estimator, RunnerSelector(roi=roi))
+    finder = RunnerFinder(estimator, RunnerSelector(roi=roi), crop=config.pose.crop)
+    result = analyze_video(args.video, out_dir, finder)
     print(
         f"{result.frames} frames at {result.fps:g} fps, runner in {result.runner_frames}; "
         f"wrote {result.keypoints_csv}"

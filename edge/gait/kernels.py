@@ -66,6 +66,9 @@ from edge.gait.layout import (
     trk_col,
 )
 
+#: a running contact (s; 200-300 ms is typical at 2.5-3.5 m/s), until this runner's is known
+CONTACT_PRIOR_S = 0.25
+
 # COCO indices of hip, knee, ankle for the model's left and right labels
 _LEG_KEYPOINTS = ((11, 13, 15), (12, 14, 16))
 
@@ -285,17 +288,22 @@ def assign_legs(
 
 
 @njit(cache=True)
+def typical_contact_s(par: np.ndarray) -> float:
+    """The runner's typical contact time, or the prior until one has been learned."""
+    contact = par[PAR_TYPICAL_CONTACT_S]
+    return contact if np.isfinite(contact) else CONTACT_PRIOR_S
+
+
+@njit(cache=True)
 def stance_ankles(det: np.ndarray, par: np.ndarray, t: float, out: np.ndarray) -> None:
     """Where each foot on the belt has its ankle at ``t``: carried back at the stance speed
-    from where it landed, for up to the runner's typical contact time (0.2 s until known).
+    from where it landed, for up to the runner's typical contact time.
 
     det: (2, N_DET) detector state by leg track. out: (2, 3) by track, (x, y, 1) for a foot
     in a stance that began with a seen landing, else (NaN, NaN, 0).
     """
     speed = par[PAR_STANCE_SPEED]
-    contact = par[PAR_TYPICAL_CONTACT_S]
-    if not np.isfinite(contact):
-        contact = 0.2
+    contact = typical_contact_s(par)
     for track in range(N_LEGS):
         since = t - det[track, DET_IC_T]
         if (
@@ -574,7 +582,7 @@ def detect_leg(
         if rose and not np.isfinite(det[DET_UP_T]):
             up = prev_t + min(max((thr - prev_vx) / (vx - prev_vx), 0.0), 1.0) * (tc - prev_t)
             # Half this runner's usual contact is too soon to leave the belt: a blip.
-            if not up - det[DET_IC_T] < 0.5 * par[PAR_TYPICAL_CONTACT_S]:
+            if up - det[DET_IC_T] >= 0.5 * typical_contact_s(par):
                 det[DET_UP_T] = up
         if det[DET_EXTENDING] == 0.0:
             det[DET_KMAX] = max(det[DET_KMAX], kf)
