@@ -183,6 +183,13 @@ class GaitFeed:
     def finish(self) -> list[Step]:
         return self.engine.finish() if self.engine else []
 
+    @staticmethod
+    def warm_up() -> None:
+        """Load the gait kernels now: the first engine in a process takes 0.3-0.4 s to load
+        them, which would otherwise stall the loop (and drop a camera's frames) when the first
+        runner's facing is found."""
+        GaitEngine(PlaneMapping.scaled("right")).push(0.0, NO_RUNNER)
+
 
 class Station:
     """The running station. ``run`` blocks until ``stop`` is set or a file source ends.
@@ -303,6 +310,7 @@ class Station:
     # -- running ------------------------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
+        GaitFeed.warm_up()
         cfg = self.config
         self.publisher = Publisher(
             cfg.bus.publish, keys=server_keys_for(cfg.bus.publish, cfg.keys_dir)

@@ -64,6 +64,7 @@ def test_bench_measures_the_station_the_naive_loop_and_the_crop(
     assert out["live_fps_out"] > 0
     assert math.isfinite(out["keypoint_error_crop_px"])
     assert math.isfinite(out["keypoint_error_full_frame_px"])
+    assert math.isfinite(out["hip_error_crop_median_px"])
     assert "1080p" in out["clip"]
     names = [name for name, _ in result.table()]
     assert "speedup vs naive" in names and "  capture -> publish latency" in names
