@@ -122,10 +122,10 @@ class PoseSection(_Section):
         "frame, so a small imgsz keeps its accuracy; the whole frame again when they are lost.",
     )
     workers: int = Field(
-        2,
+        3,
         ge=1,
         le=8,
-        description="Frames the pose backend works on at once (threads); 2 keeps two cores busy.",
+        description="Frames the pose backend works on at once (threads); 3 keeps two cores busy.",
     )
     roi: tuple[int, int, int, int] | None = Field(
         None,

@@ -1,5 +1,5 @@
 """The whole chain on seconds of the rendered clip through the real model, as the station runs
-it by default: rendered pixels -> yolo11n-pose on OpenVINO at 320 on the runner crop, two
+it by default: rendered pixels -> yolo11n-pose on OpenVINO at 320 on the runner crop, three
 workers -> runner -> gait -> bus and store -> steps held against the force plate (Fukuchi
 2017, CC-BY 4.0)."""
 
@@ -32,7 +32,7 @@ def test_demo_clip_end_to_end(tmp_path: Path, model_path: Path) -> None:
     station = Station(
         load_config(config_file),
         source,
-        open_estimator("openvino", model_path, 320, 0.25, workers=2),
+        open_estimator("openvino", model_path, 320, 0.25, workers=3),
         demo_calibration(clip),
         report=accuracy.add,
     )
