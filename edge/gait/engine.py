@@ -54,9 +54,9 @@ from edge.gait.layout import (
 from edge.gait.metrics import (
     Contact,
     StepContext,
+    belt_ankle_speed,
     foot_of_leg,
     leg_length,
-    low_ankle_speed,
     mid_stance_speed,
     plausible,
     step_metrics,
@@ -255,7 +255,7 @@ class GaitEngine:
         if self._last_t - self._first_t < self.params.bootstrap_s or self.frames % 10:
             return []
         sm = window(self._sm, int(self._ctr[CTR_SMOOTHED]), -math.inf, math.inf)
-        speed = low_ankle_speed(sm)
+        speed = belt_ankle_speed(sm)
         if not (math.isfinite(speed) and speed > 0):
             return []
         self._par[PAR_STANCE_SPEED] = speed
