@@ -480,10 +480,12 @@ def detect_leg(
     through the threshold (the foot leaving the belt's motion), the first rise after the last
     fall, no sooner than half the runner's typical contact. A pose model's ankle lags in early
     swing, which makes its knee peak late; a rise alone, when the foot swings forward at half
-    the stance speed before the knee shows its peak, is the toe-off with quality 0.5. When the
-    keypoints drop out across an event, the event is placed by the runner's own rhythm (last
-    contact plus the typical stride or contact time) with quality 0.5. det: (N_DET,) this leg's
-    state; frame_dt: the frame interval, seconds. Returns the new event count.
+    the stance speed for two frames (not one: a pose model's leg swap for a frame or two as the
+    legs cross looks like that) before the knee shows its peak, is the toe-off with quality
+    0.5. When the keypoints drop out across an event, the event is placed by the runner's own
+    rhythm (last contact plus the typical stride or contact time) with quality 0.5. det:
+    (N_DET,) this leg's state; frame_dt: the frame interval, seconds. Returns the new event
+    count.
     """
     cap = sm.shape[0]
     row = sm[frame % cap]
@@ -611,7 +613,7 @@ def detect_leg(
                         to = 0.5 * (sm[kmin_frame % cap, SM_T] + tc)
                 det[DET_PHASE] = PHASE_SWING
                 return _emit(events, n_events, leg, EV_TO, max(to, det[DET_IC_T]), quality)
-        if vx > 0.5 * speed and np.isfinite(det[DET_UP_T]):
+        if vx > 0.5 * speed and prev_vx > 0.5 * speed and np.isfinite(det[DET_UP_T]):
             det[DET_PHASE] = PHASE_SWING
             n_events = _emit(events, n_events, leg, EV_TO, det[DET_UP_T], 0.5)
     return n_events

@@ -82,7 +82,7 @@ def reference_events(
     the ankle ahead of the mid-hip; toe-off at the earlier of the knee-flexion minimum (after
     the knee has extended from its stance peak, with the ankle behind the mid-hip, confirmed
     when flexion rises again) and the velocity's last rise back through the threshold, or at
-    that rise once the ankle moves forward at half the stance speed. (The engine also ignores
+    that rise once the ankle moves forward at half the stance speed for two frames. (The engine also ignores
     a rise sooner than half the runner's usual contact, which it learns as it goes.)
     """
     thr = -ic_fraction * stance_speed
@@ -111,6 +111,7 @@ def reference_events(
                     up = None
                 elif vx[p] < thr <= vx[q] and up is None:
                     up = t[p] + (thr - vx[p]) / (vx[q] - vx[p]) * (t[q] - t[p])
+                forward = min(vx[p], vx[q]) > 0.5 * stance_speed
                 p = q
                 if not extending:
                     kmax = max(kmax, kf[q])
@@ -124,7 +125,7 @@ def reference_events(
                         events.append((leg, "to", max(float(to), float(ic))))
                         i = q
                         break
-                if vx[q] > 0.5 * stance_speed and up is not None:
+                if forward and up is not None:
                     events.append((leg, "to", float(up)))
                     i = q
                     break
