@@ -82,8 +82,9 @@ def reference_events(
     the ankle ahead of the mid-hip; toe-off at the earlier of the knee-flexion minimum (after
     the knee has extended from its stance peak, with the ankle behind the mid-hip, confirmed
     when flexion rises again) and the velocity's last rise back through the threshold, or at
-    that rise once the ankle moves forward at half the stance speed for two frames. (The engine also ignores
-    a rise sooner than half the runner's usual contact, which it learns as it goes.)
+    that rise once the ankle moves forward at half the stance speed for two frames. (The
+    engine also ignores a rise sooner than half the runner's usual contact, which it learns as
+    it goes.)
     """
     thr = -ic_fraction * stance_speed
     events = []
