@@ -129,6 +129,28 @@ def gait_figures(track: RecordedTrack, start: int = 0) -> dict[str, float]:
     return accuracy.report(len(track.t) * frame_s, since_s=start * frame_s)
 
 
+def landing_ankle_offset_cm(clip: DemoClip, track: RecordedTrack) -> tuple[float, float]:
+    """Where the pose model puts the landing foot's ankle at the force plate's contacts,
+    against the true joint centre: median (forward, up) in cm on the runner's plane. Of the
+    model's two ankles, the one nearer the truth."""
+
+    def plane(px: np.ndarray) -> np.ndarray:
+        v = np.c_[px, np.ones(len(px))] @ track.homography.T
+        return v[:, :2] / v[:, 2:]
+
+    offsets = []
+    for foot, ic in zip(clip.foot, clip.ic, strict=True):
+        k = round(ic * clip.fps)
+        if k >= len(track.t):
+            break
+        true = plane(clip.keypoints[k, [15 if foot == "left" else 16]])[0]
+        found = plane(track.keypoints[k, [15, 16], :2])
+        nearer = found[np.argmin(np.abs(found[:, 0] - true[0]))]
+        offsets.append(100.0 * (nearer - true))
+    dx, dy = np.median(offsets, axis=0)
+    return float(dx), float(dy)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default="ultralytics")
@@ -146,6 +168,8 @@ def main() -> int:
     for key, value in errors.items():
         if math.isfinite(value):
             print(f"  {key:24s} {value:.2f}")
+    dx, dy = landing_ankle_offset_cm(clip, track)
+    print(f"  landing ankle at contact {dx:+.1f} cm forward, {dy:+.1f} cm up (median)")
     for start in STARTS:
         print(f"gait engine from frame {start}:")
         print("\n".join(accuracy_lines(gait_figures(track, start))))
