@@ -105,8 +105,8 @@ def reference_events(
             ic = t[p] + (vx[p] - thr) / (vx[p] - vx[k]) * (t[k] - t[p])
             events.append((leg, "ic", float(ic)))
             p = k
-            up = kmin_frame = None
-            kmax, kmin, extending = -np.inf, np.inf, False
+            up: float | None = None
+            kmax, kmin, kmin_frame, extending = -np.inf, np.inf, k, False
             for q in frames[frames > k]:
                 if vx[p] >= thr > vx[q]:
                     up = None
