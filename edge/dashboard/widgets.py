@@ -120,7 +120,7 @@ def _status_text(readings: Readings, belt_mps: float | None) -> Text:
         return text
     text.append(status.station, "bold")
     text.append(" │ ")
-    text.append(status.runner or "no runner", "bold" if status.runner else "dim")
+    text.append(status.runner or "runner unnamed (n)", "bold" if status.runner else "dim")
     text.append(" │ ")
     if status.session_id is None:
         text.append("no session", "dim")
