@@ -325,8 +325,8 @@ class GaitEngine:
 
     def _learn_from_contact(self, leg: int, ic: float, to: float, quality: float) -> None:
         """Learn the stance speed from every contact's middle half, even one whose toe-off was
-        placed roughly: a stance speed started wrong (the bootstrap on noisy keypoints can be
-        off by half) makes every toe-off rough, and must still be corrected by the contacts
+        placed roughly: a stance speed started wrong (a bootstrap on noisy keypoints can be far
+        off) makes every toe-off rough, and must still be corrected by the contacts
         that follow. The typical contact time is learned from clean contacts only."""
         contact = to - ic
         sm = window(

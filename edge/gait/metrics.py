@@ -127,7 +127,8 @@ def mid_stance_speed(sm: np.ndarray, leg: int) -> float:
     return float(-np.median(vx)) if len(vx) >= 3 else math.nan
 
 
-#: the share of both ankles' frames, slowest first, below which a stance foot's speed lies
+#: the percentile of both ankles' forward velocities taken as the stance foot's (backward)
+#: speed before any contact is known
 STANCE_PERCENTILE = 15.0
 
 
