@@ -133,17 +133,13 @@ def landing_ankle_offset_cm(clip: DemoClip, track: RecordedTrack) -> tuple[float
     """Where the pose model puts the landing foot's ankle at the force plate's contacts,
     against the true joint centre: median (forward, up) in cm on the runner's plane. Of the
     model's two ankles, the one nearer the truth."""
-
-    def plane(px: np.ndarray) -> np.ndarray:
-        v = np.c_[px, np.ones(len(px))] @ track.homography.T
-        return v[:, :2] / v[:, 2:]
-
+    plane = PlaneMapping(track.homography, metric=True).apply
     offsets = []
     for foot, ic in zip(clip.foot, clip.ic, strict=True):
         k = round(ic * clip.fps)
         if k >= len(track.t):
             break
-        true = plane(clip.keypoints[k, [15 if foot == "left" else 16]])[0]
+        true = plane(clip.keypoints[k, 15 if foot == "left" else 16])
         found = plane(track.keypoints[k, [15, 16], :2])
         nearer = found[np.argmin(np.abs(found[:, 0] - true[0]))]
         offsets.append(100.0 * (nearer - true))
