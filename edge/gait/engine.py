@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edge.gait.kernels import detect_frames, process_frame
+from edge.gait.kernels import process_frame
 from edge.gait.layout import (
     CTR_SMOOTHED,
     CTR_WRITTEN,
@@ -57,8 +57,8 @@ from edge.gait.metrics import (
     belt_ankle_speed,
     foot_of_leg,
     leg_length,
-    mid_stance_speed,
     plausible,
+    stance_speed,
     step_metrics,
     window,
 )
@@ -111,16 +111,7 @@ class GaitEngine:
         self.mapping = mapping
         self.params = p = params or GaitParams()
         self.belt_speed_mps = belt_speed_mps
-        self._raw = np.full((p.capacity, N_RAW), np.nan)
-        self._sm = np.full((p.capacity, N_SM), np.nan)
-        self._ctr = np.zeros(N_CTR, np.int64)
-        self._trk = np.full(N_TRK, np.nan)
-        self._trk[TRK_SWAP_STATE] = 0.0
-        for leg in range(N_LEGS):
-            for j in range(3):
-                self._trk[[trk_col(leg, j, 3), trk_col(leg, j, 4)]] = 0.0
-        self._det = np.full((N_LEGS, N_DET), np.nan)
-        self._det[:, DET_PHASE] = PHASE_UNKNOWN
+        self._clear_tracks()
         self._par = np.zeros(N_PAR)
         self._par[PAR_HALF_WINDOW_S] = p.half_window_s
         self._par[PAR_MIN_SAMPLES] = p.min_samples
@@ -137,6 +128,10 @@ class GaitEngine:
             self._par[PAR_STANCE_SPEED] = p.stance_speed
         elif mapping.metric and belt_speed_mps:
             self._par[PAR_STANCE_SPEED] = belt_speed_mps / p.belt_per_stance_speed
+        # The frames seen before the stance speed is known, to go through again once it is.
+        self._unpaired: deque[tuple[float, np.ndarray]] | None = (
+            deque(maxlen=p.capacity) if self._par[PAR_STANCE_SPEED] <= 0 else None
+        )
         self.events = np.zeros((MAX_EVENTS, 4))
         """The last frame's contact events (see ``detect``)."""
         self._last_t = -math.inf
@@ -150,6 +145,20 @@ class GaitEngine:
         self._contact_times: deque[float] = deque(maxlen=p.history)
         self._stride_times: deque[float] = deque(maxlen=p.history)
         self._leg_lengths: deque[float] = deque(maxlen=200)
+
+    def _clear_tracks(self) -> None:
+        """The kernels' state as before the first frame."""
+        p = self.params
+        self._raw = np.full((p.capacity, N_RAW), np.nan)
+        self._sm = np.full((p.capacity, N_SM), np.nan)
+        self._ctr = np.zeros(N_CTR, np.int64)
+        self._trk = np.full(N_TRK, np.nan)
+        self._trk[TRK_SWAP_STATE] = 0.0
+        for leg in range(N_LEGS):
+            for j in range(3):
+                self._trk[[trk_col(leg, j, 3), trk_col(leg, j, 4)]] = 0.0
+        self._det = np.full((N_LEGS, N_DET), np.nan)
+        self._det[:, DET_PHASE] = PHASE_UNKNOWN
 
     @property
     def frames(self) -> int:
@@ -172,10 +181,12 @@ class GaitEngine:
         Returns the steps this frame completed (usually none). A frame that is not later than
         the one before is ignored.
         """
-        n = self.detect(t, keypoints)
-        if self._par[PAR_STANCE_SPEED] <= 0:
-            return self._bootstrap()
-        return self._handle_events(n)
+        if self._unpaired is None:
+            return self._handle_events(self.detect(t, keypoints))
+        if t > self._last_t:
+            self._unpaired.append((t, np.array(keypoints, dtype=np.float64)))
+        self.detect(t, keypoints)
+        return self._bootstrap()
 
     def detect(self, t: float, keypoints: np.ndarray) -> int:
         """The kernels alone on one frame: how many contact events it produced, now in
@@ -250,8 +261,11 @@ class GaitEngine:
         return done
 
     def _bootstrap(self) -> list[Step]:
-        """Until the stance speed is known, wait ``bootstrap_s`` of data, estimate it from the
-        ankles' backward speed while on the belt, then detect over everything kept so far."""
+        """Until the stance speed is known, wait ``bootstrap_s`` of data and estimate it from
+        the ankles' backward speed while on the belt. Then go through the frames kept so far
+        again: the legs are paired afresh with the stance line (where the belt has carried a
+        landed foot), so a crossing in the first second cannot swap them."""
+        assert self._unpaired is not None
         if self._last_t - self._first_t < self.params.bootstrap_s or self.frames % 10:
             return []
         sm = window(self._sm, int(self._ctr[CTR_SMOOTHED]), -math.inf, math.inf)
@@ -259,21 +273,13 @@ class GaitEngine:
         if not (math.isfinite(speed) and speed > 0):
             return []
         self._par[PAR_STANCE_SPEED] = speed
-        self._det[:] = np.nan
-        self._det[:, DET_PHASE] = PHASE_UNKNOWN
-        smoothed = int(self._ctr[CTR_SMOOTHED])
-        start = max(0, smoothed - self.params.capacity)
-        n = detect_frames(
-            self._sm,
-            start,
-            smoothed,
-            self._det,
-            self._par,
-            float(self._trk[TRK_FRAME_DT]),
-            self.events,
-            0,
-        )
-        return self._handle_events(n)
+        frames, self._unpaired = self._unpaired, None
+        self._clear_tracks()
+        self._last_t = -math.inf
+        steps: list[Step] = []
+        for t, keypoints in frames:
+            steps += self._handle_events(self.detect(t, keypoints))
+        return steps
 
     def _on_event(self, leg: int, kind: float, when: float, quality: float) -> Step | None:
         if kind != EV_IC:
@@ -324,15 +330,12 @@ class GaitEngine:
         return step_metrics(contact, sm, raw, ctx)
 
     def _learn_from_contact(self, leg: int, ic: float, to: float, quality: float) -> None:
-        """Learn the stance speed from every contact's middle half, even one whose toe-off was
-        placed roughly: a stance speed started wrong (a bootstrap on noisy keypoints can be far
-        off) makes every toe-off rough, and must still be corrected by the contacts
-        that follow. The typical contact time is learned from clean contacts only."""
+        """Learn the stance speed from every contact, even one whose toe-off was placed
+        roughly: a stance speed started wrong (a bootstrap on noisy keypoints can be far off)
+        makes every toe-off rough, and must still be corrected by the contacts that follow.
+        The typical contact time is learned from clean contacts only."""
         contact = to - ic
-        sm = window(
-            self._sm, int(self._ctr[CTR_SMOOTHED]), ic + 0.25 * contact, to - 0.25 * contact
-        )
-        speed = mid_stance_speed(sm, leg)
+        speed = stance_speed(window(self._sm, int(self._ctr[CTR_SMOOTHED]), ic, to), leg)
         if math.isfinite(speed) and speed > 0 and not self.params.stance_speed:
             self._stance_speeds.append(speed)
             self._par[PAR_STANCE_SPEED] = float(np.median(self._stance_speeds))

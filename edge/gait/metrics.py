@@ -120,11 +120,17 @@ def leg_length(sm: np.ndarray, leg: int) -> float:
     return float(np.median(d)) if len(d) else math.nan
 
 
-def mid_stance_speed(sm: np.ndarray, leg: int) -> float:
-    """Backward speed of a leg's ankle over mid-stance rows (median), plane units per second."""
-    vx = sm[:, sm_col(leg, ANKLE, 2)]
-    vx = vx[np.isfinite(vx)]
-    return float(-np.median(vx)) if len(vx) >= 3 else math.nan
+def stance_speed(sm: np.ndarray, leg: int) -> float:
+    """Backward speed of a leg's ankle over a contact's rows, plane units per second: the
+    median of the slopes between every two rows (Theil-Sen), which a run of frames where the
+    pose model blurs or swaps the ankles as the legs cross does not pull off."""
+    x = sm[:, sm_col(leg, ANKLE, 0)]
+    ok = np.isfinite(x)
+    x, t = x[ok], sm[ok, SM_T]
+    if len(x) < 3:
+        return math.nan
+    i, j = np.triu_indices(len(x), 1)
+    return float(-np.median((x[j] - x[i]) / (t[j] - t[i])))
 
 
 #: the percentile of both ankles' forward velocities taken as the stance foot's (backward)
