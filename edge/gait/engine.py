@@ -311,9 +311,10 @@ class GaitEngine:
         length = leg_length(sm, leg)
         if math.isfinite(length):
             self._leg_lengths.append(length)
-        # The labels of the last second vote for the foot: a run of swapped labels can cover
-        # half a contact, hardly half a second of running.
-        votes = window(self._raw, self.frames, contact.to_t - 1.0, contact.to_t + 0.05)
+        # The labels of the second before the toe-off and of the swing after it vote for the
+        # foot: a run of swapped labels can cover half a contact, hardly half a second of
+        # running. (The swing counts too for a session's first steps, which have no second.)
+        votes = window(self._raw, self.frames, contact.to_t - 1.0, end)
         ctx = StepContext(
             foot=foot_of_leg(votes, leg),
             leg=leg,
