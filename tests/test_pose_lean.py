@@ -47,6 +47,7 @@ def raw_output(people: list[tuple[float, float, float, float, float]], n: int = 
 # --- letterbox ---------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("uint8_nhwc", [False, True])
 @settings(max_examples=25, deadline=None)
 @given(
     w=st.integers(1, 1500),
@@ -54,14 +55,19 @@ def raw_output(people: list[tuple[float, float, float, float, float]], n: int = 
     size=st.sampled_from([64, 160, 320, 640]),
     seed=st.integers(0, 2**16),
 )
-def test_letterbox_is_ultralytics_fixed_shape_letterbox(w: int, h: int, size: int, seed: int):
+def test_letterbox_is_ultralytics_fixed_shape_letterbox(
+    uint8_nhwc: bool, w: int, h: int, size: int, seed: int
+):
     from ultralytics.data.augment import LetterBox
 
     image = np.random.default_rng(seed).integers(0, 256, (h, w, 3), np.uint8)
-    tensor, box = LetterboxInput(size)(image)
-    expected = LetterBox((size, size), auto=False)(image=image)
-    expected = expected[..., ::-1].transpose(2, 0, 1)[np.newaxis].astype(np.float32) / 255
-    assert tensor.dtype == np.float32 and tensor.shape == (1, 3, size, size)
+    tensor, box = LetterboxInput(size, uint8_nhwc=uint8_nhwc)(image)
+    letterboxed = LetterBox((size, size), auto=False)(image=image)[np.newaxis]
+    if uint8_nhwc:
+        expected = letterboxed
+    else:
+        expected = letterboxed[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) / 255
+    assert tensor.dtype == expected.dtype and tensor.shape == expected.shape
     np.testing.assert_array_equal(tensor, expected)
     assert box.new_w == size or box.new_h == size
 
@@ -85,8 +91,9 @@ def test_decode_maps_input_pixels_back_onto_the_frame(w: int, h: int, u: float, 
     assert (found.boxes[0, [1, 3]] >= 0).all() and (found.boxes[0, [1, 3]] <= h).all()
 
 
-def test_each_thread_has_its_own_buffers_reused_after_slots_calls() -> None:
-    make = LetterboxInput(64, slots=2)
+@pytest.mark.parametrize("uint8_nhwc", [False, True])
+def test_each_thread_has_its_own_buffers_reused_after_slots_calls(uint8_nhwc: bool) -> None:
+    make = LetterboxInput(64, slots=2, uint8_nhwc=uint8_nhwc)
     frame = np.full((48, 64, 3), 200, np.uint8)
     first, _ = make(frame)
     second, _ = make(frame)
@@ -99,13 +106,21 @@ def test_each_thread_has_its_own_buffers_reused_after_slots_calls() -> None:
     assert other[0] is not first and other[0] is not second
 
 
-def test_a_smaller_frame_after_a_larger_one_gets_a_clean_border() -> None:
-    make = LetterboxInput(64, slots=1)
+@pytest.mark.parametrize(
+    ("uint8_nhwc", "grey", "white"),
+    [(False, np.float32(114) / np.float32(255), 1.0), (True, 114, 255)],
+)
+def test_a_smaller_frame_after_a_larger_one_gets_a_clean_border(
+    uint8_nhwc: bool, grey: float, white: float
+) -> None:
+    make = LetterboxInput(64, slots=1, uint8_nhwc=uint8_nhwc)
     make(np.full((64, 64, 3), 255, np.uint8))
     tensor, box = make(np.full((32, 64, 3), 255, np.uint8))
     assert (box.top, box.new_h) == (16, 32)
-    np.testing.assert_array_equal(tensor[0, :, :16], np.float32(114) / np.float32(255))
-    np.testing.assert_array_equal(tensor[0, :, 16:48], 1.0)
+    rows = tensor[0] if uint8_nhwc else tensor[0].transpose(1, 2, 0)
+    np.testing.assert_array_equal(rows[:16], grey)
+    np.testing.assert_array_equal(rows[16:48], white)
+    np.testing.assert_array_equal(rows[48:], grey)
 
 
 def test_a_frame_that_is_not_bgr_uint8_is_refused() -> None:

@@ -185,3 +185,30 @@ def test_int8_keypoints_stay_within_tolerance_of_fp32(
     cap.release()
     assert np.median(moved) <= TOLERANCE_MEDIAN_PX
     assert np.percentile(moved, 90) <= TOLERANCE_P90_PX
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("int8", [False, True])
+def test_openvino_letterboxed_bgr_input_gives_what_the_float_input_does(
+    tiny_int8: Path, model_path: Path, demo_clip, int8: bool
+) -> None:
+    """The graph's own BGR -> RGB, / 255 and NCHW steps, on the FP32 export and on a quantized
+    model, against the same model fed the float tensor the other lean backends get."""
+    import openvino as ov
+
+    from edge.pose.lean import LetterboxInput
+    from edge.pose.openvino_backend import OpenVinoPose
+
+    folder = tiny_int8 if int8 else edge_model(model_path, "openvino", 320)
+    ours = OpenVinoPose(folder, 320, 0.25, 1)
+    core = ov.Core()
+    plain = core.compile_model(core.read_model(str(next(folder.glob("*.xml")))), "CPU")
+    cap = cv2.VideoCapture(str(demo_clip.video))
+    ok, image = cap.read()
+    cap.release()
+    assert ok
+    for frame in (image, image[100:500, 300:700]):
+        tensor, _ = ours.preprocess(frame)
+        assert tensor.dtype == np.uint8 and tensor.shape == (1, 320, 320, 3)
+        expected = plain({0: LetterboxInput(320)(frame)[0]})[0]
+        np.testing.assert_allclose(ours.forward(tensor), expected, atol=1e-2)

@@ -1,7 +1,8 @@
 """The project's own pre- and post-processing for YOLO pose on the lean runtimes (no torch).
 
 Preprocessing matches Ultralytics' fixed-shape letterbox for exported models (square ``imgsz``,
-padding value 114, the same rounding), then BGR -> RGB, CHW float32 / 255. Postprocessing decodes
+padding value 114, the same rounding), then BGR -> RGB, CHW float32 / 255 (or, for OpenVINO, which
+does that in its graph, just the letterboxed uint8 BGR pixels). Postprocessing decodes
 the YOLO11-pose output ``(1, 56, N)`` (cx, cy, w, h, person score, then 17 x (x, y, conf), all in
 input pixels; score and keypoint conf are already sigmoid-applied by the exported head), keeps
 scores above ``conf``, applies NMS and maps boxes and keypoints back to full-frame pixels.
@@ -68,15 +69,20 @@ class Letterbox:
 
 
 class LetterboxInput:
-    """Turns BGR frames into (1, 3, size, size) float32 RGB tensors in [0, 1], letterboxed.
+    """Letterboxes (H, W, 3) uint8 BGR frames into a square model input.
+
+    By default the tensor is (1, 3, size, size) float32 RGB in [0, 1]; with ``uint8_nhwc`` it is
+    (1, size, size, 3) uint8 BGR, the frame's own pixels, for a runtime that converts inside its
+    graph (OpenVINO's preprocessing), which saves the per-plane split and divide here.
 
     Each calling thread has ``slots`` preallocated buffers it uses in turn, so a tensor stays
     valid until the same thread has made ``slots`` further calls; threads never share one.
     """
 
-    def __init__(self, size: int, slots: int = 3) -> None:
+    def __init__(self, size: int, slots: int = 3, uint8_nhwc: bool = False) -> None:
         self.size = size
         self.slots = slots
+        self.uint8_nhwc = uint8_nhwc
         self._local = threading.local()
 
     def __call__(self, image: np.ndarray) -> tuple[np.ndarray, Letterbox]:
@@ -87,28 +93,41 @@ class LetterboxInput:
         h, w = image.shape[:2]
         box = Letterbox.fit(w, h, self.size)
         buffer = self._next_buffer()
+        if self.uint8_nhwc:
+            pixels, grey = buffer[0], np.uint8(PAD_VALUE)
+        else:
+            pixels, grey = buffer[0].transpose(1, 2, 0), np.float32(PAD_VALUE) / np.float32(255)
         bottom, right = box.top + box.new_h, box.left + box.new_w
-        grey = np.float32(PAD_VALUE) / np.float32(255)
-        buffer[0, :, : box.top] = grey
-        buffer[0, :, bottom:] = grey
-        buffer[0, :, box.top : bottom, : box.left] = grey
-        buffer[0, :, box.top : bottom, right:] = grey
+        pixels[: box.top] = grey
+        pixels[bottom:] = grey
+        pixels[box.top : bottom, : box.left] = grey
+        pixels[box.top : bottom, right:] = grey
+        inner = pixels[box.top : bottom, box.left : right]
+        same_size = (w, h) == (box.new_w, box.new_h)
+        if self.uint8_nhwc:
+            if same_size:
+                inner[...] = image
+            else:
+                cv2.resize(image, (box.new_w, box.new_h), dst=inner, interpolation=cv2.INTER_LINEAR)
+            return buffer, box
         resized = (
             image
-            if (w, h) == (box.new_w, box.new_h)
+            if same_size
             else cv2.resize(image, (box.new_w, box.new_h), interpolation=cv2.INTER_LINEAR)
         )
-        inner = buffer[0, :, box.top : bottom, box.left : right]
         for rgb, plane in enumerate(reversed(cv2.split(resized))):
-            np.divide(plane, np.float32(255), out=inner[rgb], dtype=np.float32)
+            np.divide(plane, np.float32(255), out=inner[..., rgb], dtype=np.float32)
         return buffer, box
 
     def _next_buffer(self) -> np.ndarray:
         local = self._local
         if not hasattr(local, "buffers"):
-            local.buffers = [
-                np.empty((1, 3, self.size, self.size), np.float32) for _ in range(self.slots)
-            ]
+            shape, dtype = (
+                ((1, self.size, self.size, 3), np.uint8)
+                if self.uint8_nhwc
+                else ((1, 3, self.size, self.size), np.float32)
+            )
+            local.buffers = [np.empty(shape, dtype) for _ in range(self.slots)]
             local.turn = 0
         local.turn = (local.turn + 1) % self.slots
         buffer: np.ndarray = local.buffers[local.turn]
@@ -176,10 +195,11 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou: float) -> np.ndarray:
 
 class LeanPose(StagedPoseEstimator[Letterbox]):
     """A lean runtime behind the staged port: the project's own pre/post-processing around a
-    backend's ``forward`` on a fixed-shape ``(1, 3, imgsz, imgsz)`` export."""
+    backend's ``forward`` on a fixed-shape ``(1, 3, imgsz, imgsz)`` export. ``uint8_nhwc``: the
+    backend takes the letterboxed BGR pixels as they are and converts them in its graph."""
 
-    def __init__(self, imgsz: int, conf: float) -> None:
-        self._input = LetterboxInput(imgsz)
+    def __init__(self, imgsz: int, conf: float, uint8_nhwc: bool = False) -> None:
+        self._input = LetterboxInput(imgsz, uint8_nhwc=uint8_nhwc)
         self.in_flight = self._input.slots
         self._conf = conf
 
@@ -188,7 +208,7 @@ class LeanPose(StagedPoseEstimator[Letterbox]):
 
     @abstractmethod
     def forward(self, tensor: np.ndarray) -> np.ndarray:
-        """The raw (1, 56, N) output for a (1, 3, imgsz, imgsz) tensor; thread-safe."""
+        """The raw (1, 56, N) output for a tensor from ``preprocess``; thread-safe."""
 
     def postprocess(self, raw: np.ndarray, meta: Letterbox) -> Detections:
         return decode(raw, meta, self._conf)
