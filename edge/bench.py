@@ -154,6 +154,10 @@ def bench_clip(clip: DemoClip, height: int = 1080) -> Path:
     return out
 
 
+#: how long the live station may take to publish its first frame
+START_TIMEOUT_S = 30.0
+
+
 @dataclass(frozen=True, slots=True)
 class StationBench:
     """The station on a clip. Throughput: lossless file, as fast as it goes. Live: the clip
@@ -211,15 +215,29 @@ def bench_station(
 
         (work / "live").mkdir()
         live_cfg = _bench_config(config, work / "live")
+        estimator = open_pose()
         camera = FileCamera(clip)
-        station = Station(live_cfg, camera, open_pose())
+        station = Station(live_cfg, camera, estimator)
         stop = threading.Event()
         thread = threading.Thread(target=station.run, args=(stop,), name="bench-station")
         log.info("benchmark: %.0f s of %s played like a camera", live_seconds, clip.name)
         thread.start()
+        # Frames the camera delivers while the station starts are dropped by any station;
+        # count those dropped once it is running.
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while station.rates.frames_out == 0 and thread.is_alive():
+            if time.monotonic() > deadline:
+                stop.set()
+                thread.join()
+                raise RuntimeError(
+                    f"the station published no frame within {START_TIMEOUT_S:.0f} s of starting "
+                    f"on {clip.name}; run `hipdrive run --source file:{clip}` to see why"
+                )
+            time.sleep(0.01)
+        dropped_at_start = camera.dropped
         time.sleep(live_seconds)
         fps_in, fps_out, p50, p99 = station.rates.snapshot(time.monotonic())
-        dropped = camera.dropped
+        dropped = camera.dropped - dropped_at_start
         stop.set()
         thread.join()
     return StationBench(frames, fps, stages, full_pct, fps_in, fps_out, dropped, p50, p99)
