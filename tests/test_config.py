@@ -7,6 +7,7 @@ import pytest
 from edge.cli import main
 from edge.config import Config, load_config, reload_changes
 from edge.errors import UsageError
+from edge.pose.base import InputSize
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,6 +51,9 @@ def test_relative_paths_resolve_against_the_file(tmp_path: Path) -> None:
         ('[camera]\nfps = "fast"\n', 'camera.fps = "fast": must be a number'),
         ("[camera]\nwidth = 1920.5\n", "camera.width = 1920.5: must be a whole number"),
         ("[pose]\nimgsz = 300\n", "pose.imgsz = 300: must be a multiple of 32"),
+        ("[pose]\nimgsz = [320, 250]\n", "pose.imgsz = [320, 250]: must be a multiple of 32"),
+        ("[pose]\nimgsz = [320, 256, 3]\n", "must be a size: 320, or [320, 256]"),
+        ("[pose]\nimgsz = 4096\n", "pose.imgsz = 4096: must be 64 to 2048"),
         ('[pose]\nbackend = "tflite"\n', "pose.backend = \"tflite\": must be one of 'ultralytics'"),
         ("[pose]\nroi = [1, 2, 0, 4]\n", "pose.roi = [1, 2, 0, 4]: must be [x >= 0"),
         ('[station]\nid = "my station"\n', 'station.id = "my station": must match'),
@@ -98,3 +102,22 @@ def test_a_reload_takes_live_settings_and_names_the_ones_needing_a_restart(
     assert change.config.gait.summary_steps == 8 and change.config.targets.hold_steps == 3
     assert change.config.bus == running.bus, "the sockets stay as they are until a restart"
     assert reload_changes(running, running).applied == []
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("imgsz = 320", InputSize(320, 320)),
+        ("imgsz = [320, 256]", InputSize(320, 256)),
+        ('imgsz = "320x256"', InputSize(320, 256)),
+    ],
+)
+def test_imgsz_is_a_square_or_height_and_width(tmp_path: Path, text: str, size: InputSize) -> None:
+    assert load_config(write(tmp_path, f"[pose]\n{text}\n")).pose.imgsz == size
+
+
+def test_imgsz_on_the_command_line_is_height_x_width(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as refused:
+        main(["bench", "--imgsz", "320x250"])
+    assert refused.value.code == 2
+    assert "'320x250' must be a multiple of 32" in capsys.readouterr().err

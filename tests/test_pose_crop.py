@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edge.pose import Detections, PoseEstimator, RunnerSelector
-from edge.pose.crop import RunnerFinder
+from edge.pose.crop import RunnerFinder, crop_around
 
 W, H = 1280, 720
 
@@ -23,7 +25,8 @@ class ScenePose(PoseEstimator):
 
     name = "scene"
 
-    def __init__(self) -> None:
+    def __init__(self, aspect: float = 1.0) -> None:
+        self.aspect = aspect
         self.keypoints = person_at(600.0, 200.0)
         self.shapes: list[tuple[int, ...]] = []
 
@@ -73,6 +76,48 @@ def test_after_the_first_frame_it_looks_at_a_square_crop_around_the_runner(image
     assert second is not None
     np.testing.assert_allclose(second.keypoints, pose.keypoints, atol=1e-4)
     assert finder.full_frame_looks == 1 and finder.looks == 2
+
+
+def test_the_crop_takes_the_shape_of_the_backends_input(image) -> None:
+    pose = ScenePose(aspect=0.8)
+    finder = RunnerFinder(pose, RunnerSelector(), margin=0.1)
+    first = finder.find(image)
+    assert first is not None
+    x, _, w, h = finder.crop  # type: ignore[misc]
+    assert w / h == pytest.approx(0.8, abs=0.01)
+    assert h == pytest.approx(400 + 2 * 40, abs=2), "the runner's height sets the scale"
+    box = first.box
+    assert x <= box[0] - 40 and x + w >= box[2] + 40
+    second = finder.find(image)
+    assert pose.shapes[-1] == (h, w, 3) and second is not None
+    np.testing.assert_allclose(second.keypoints, pose.keypoints, atol=1e-4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    x=st.floats(0, 1800),
+    y=st.floats(0, 1000),
+    w=st.floats(1, 1900),
+    h=st.floats(1, 1000),
+    margin=st.floats(0, 0.3),
+    aspect=st.sampled_from([0.5, 0.7, 0.8, 1.0, 1.25, 16 / 9]),
+)
+def test_crop_around_holds_the_swept_box_and_margin_in_the_input_shape_inside_the_frame(
+    x: float, y: float, w: float, h: float, margin: float, aspect: float
+) -> None:
+    frame_h, frame_w = 1080, 1920
+    x2, y2 = min(x + w, frame_w), min(y + h, frame_h)
+    boxes = np.array([[x, y, (x + x2) / 2, (y + y2) / 2], [(x + x2) / 2, y, x2, y2]])
+    cx, cy, cw, ch = crop_around(boxes, margin, (frame_h, frame_w, 3), aspect)
+    assert 0 <= cx <= cx + cw <= frame_w and 0 <= cy <= cy + ch <= frame_h
+    pad = margin * (y2 - y)
+    wanted_w, wanted_h = min(x2 - x + 2 * pad, frame_w), min(y2 - y + 2 * pad, frame_h)
+    assert cw >= wanted_w - 1 and ch >= wanted_h - 1
+    fits = cw < frame_w and ch < frame_h
+    if fits:
+        assert cw / ch == pytest.approx(aspect, rel=0.02, abs=2 / ch)
+    assert cx <= max(x - pad, 0) + 1 and cx + cw >= min(x2 + pad, frame_w) - 1
+    assert cy <= max(y - pad, 0) + 1 and cy + ch >= min(y2 + pad, frame_h) - 1
 
 
 def test_runner_leaving_the_crop_is_found_on_the_full_frame_in_the_same_frame(image) -> None:

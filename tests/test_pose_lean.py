@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from edge.errors import MissingResourceError, UsageError
 from edge.pose import factory
-from edge.pose.base import Detections
+from edge.pose.base import Detections, InputSize
 from edge.pose.factory import choose_auto, cuda_device, open_estimator
 from edge.pose.lean import Letterbox, LetterboxInput, check_input_shape, decode, nms
 from edge.pose.models import EXPORT_FORMATS, edge_model, export_path
@@ -28,7 +28,8 @@ from edge.pose.tensorrt_backend import engine_offset
 from edge.skeleton import NUM_KEYPOINTS
 
 ROOT = Path(__file__).resolve().parents[1]
-SIZE = 320
+SIZE = InputSize.of(320)
+PORTRAIT = InputSize(320, 256)
 
 
 def raw_output(people: list[tuple[float, float, float, float, float]], n: int = 50) -> np.ndarray:
@@ -48,28 +49,30 @@ def raw_output(people: list[tuple[float, float, float, float, float]], n: int = 
 
 
 @pytest.mark.parametrize("uint8_nhwc", [False, True])
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     w=st.integers(1, 1500),
     h=st.integers(1, 1500),
-    size=st.sampled_from([64, 160, 320, 640]),
+    size_h=st.sampled_from([64, 160, 320, 640]),
+    size_w=st.sampled_from([64, 160, 256, 320, 640]),
     seed=st.integers(0, 2**16),
 )
 def test_letterbox_is_ultralytics_fixed_shape_letterbox(
-    uint8_nhwc: bool, w: int, h: int, size: int, seed: int
+    uint8_nhwc: bool, w: int, h: int, size_h: int, size_w: int, seed: int
 ):
     from ultralytics.data.augment import LetterBox
 
     image = np.random.default_rng(seed).integers(0, 256, (h, w, 3), np.uint8)
+    size = InputSize(size_h, size_w)
     tensor, box = LetterboxInput(size, uint8_nhwc=uint8_nhwc)(image)
-    letterboxed = LetterBox((size, size), auto=False)(image=image)[np.newaxis]
+    letterboxed = LetterBox((size_h, size_w), auto=False)(image=image)[np.newaxis]
     if uint8_nhwc:
         expected = letterboxed
     else:
         expected = letterboxed[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) / 255
     assert tensor.dtype == expected.dtype and tensor.shape == expected.shape
     np.testing.assert_array_equal(tensor, expected)
-    assert box.new_w == size or box.new_h == size
+    assert box.new_w == size_w or box.new_h == size_h
 
 
 @settings(max_examples=50, deadline=None)
@@ -93,7 +96,7 @@ def test_decode_maps_input_pixels_back_onto_the_frame(w: int, h: int, u: float, 
 
 @pytest.mark.parametrize("uint8_nhwc", [False, True])
 def test_each_thread_has_its_own_buffers_reused_after_slots_calls(uint8_nhwc: bool) -> None:
-    make = LetterboxInput(64, slots=2, uint8_nhwc=uint8_nhwc)
+    make = LetterboxInput(InputSize.of(64), slots=2, uint8_nhwc=uint8_nhwc)
     frame = np.full((48, 64, 3), 200, np.uint8)
     first, _ = make(frame)
     second, _ = make(frame)
@@ -113,7 +116,7 @@ def test_each_thread_has_its_own_buffers_reused_after_slots_calls(uint8_nhwc: bo
 def test_a_smaller_frame_after_a_larger_one_gets_a_clean_border(
     uint8_nhwc: bool, grey: float, white: float
 ) -> None:
-    make = LetterboxInput(64, slots=1, uint8_nhwc=uint8_nhwc)
+    make = LetterboxInput(InputSize.of(64), slots=1, uint8_nhwc=uint8_nhwc)
     make(np.full((64, 64, 3), 255, np.uint8))
     tensor, box = make(np.full((32, 64, 3), 255, np.uint8))
     assert (box.top, box.new_h) == (16, 32)
@@ -125,7 +128,7 @@ def test_a_smaller_frame_after_a_larger_one_gets_a_clean_border(
 
 def test_a_frame_that_is_not_bgr_uint8_is_refused() -> None:
     with pytest.raises(ValueError, match=r"\(H, W, 3\) uint8"):
-        LetterboxInput(64)(np.zeros((48, 64), np.uint8))
+        LetterboxInput(InputSize.of(64))(np.zeros((48, 64), np.uint8))
 
 
 # --- decode and NMS ----------------------------------------------------------------------------
@@ -199,9 +202,12 @@ def test_nms_keeps_best_first_no_kept_pair_overlaps_and_every_drop_has_a_reason(
 
 def test_an_export_of_another_size_is_refused_with_the_export_command(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="hipdrive model export --format onnx --imgsz 320"):
-        check_input_shape([1, 3, 640, 640], 320, tmp_path / "m.onnx", "onnx")
+        check_input_shape([1, 3, 640, 640], SIZE, tmp_path / "m.onnx", "onnx")
     with pytest.raises(UsageError, match=r"pose\.imgsz = 320"):
-        check_input_shape(["batch", 3, "h", "w"], 320, tmp_path / "m.onnx", "onnx")
+        check_input_shape(["batch", 3, "h", "w"], SIZE, tmp_path / "m.onnx", "onnx")
+    with pytest.raises(UsageError, match=r"pose\.imgsz = \[320, 256\].*--imgsz 320x256"):
+        check_input_shape([1, 3, 320, 320], PORTRAIT, tmp_path / "m.onnx", "onnx")
+    check_input_shape([1, 3, 320, 256], PORTRAIT, tmp_path / "m.onnx", "onnx")
 
 
 # --- TensorRT pieces that need no GPU ----------------------------------------------------------
@@ -231,10 +237,12 @@ def weights(tmp_path: Path) -> Path:
 
 def test_edge_model_uses_an_export_that_is_there(weights: Path, monkeypatch) -> None:
     monkeypatch.setattr("edge.pose.models.export", pytest.fail)
-    target = export_path(weights, EXPORT_FORMATS["onnx"], 320)
+    target = export_path(weights, EXPORT_FORMATS["onnx"], SIZE)
     target.write_bytes(b"onnx")
-    assert edge_model(weights, "onnx", 320) == target
-    assert edge_model(target, "onnx", 640) == target
+    assert edge_model(weights, "onnx", SIZE) == target
+    assert edge_model(target, "onnx", InputSize.of(640)) == target
+    portrait = export_path(weights, EXPORT_FORMATS["openvino"], PORTRAIT)
+    assert portrait.name == "yolo11n-pose-320x256_openvino_model"
 
 
 def test_edge_model_exports_once_when_missing_and_says_how_long(
@@ -242,17 +250,18 @@ def test_edge_model_exports_once_when_missing_and_says_how_long(
 ) -> None:
     calls = []
 
-    def fake_export(model: Path, fmt: str, imgsz: int) -> Path:
-        calls.append((fmt, imgsz))
-        target = export_path(model, EXPORT_FORMATS[fmt], imgsz)
+    def fake_export(model: Path, fmt: str, size: InputSize) -> Path:
+        calls.append((fmt, size))
+        target = export_path(model, EXPORT_FORMATS[fmt], size)
         target.mkdir()
         return target
 
     monkeypatch.setattr("edge.pose.models.export", fake_export)
+    size = InputSize.of(256)
     with caplog.at_level(logging.INFO, logger="edge.pose.models"):
-        path = edge_model(weights, "openvino", 256)
-        assert edge_model(weights, "openvino", 256) == path
-    assert calls == [("openvino", 256)] and path.name == "yolo11n-pose-256_openvino_model"
+        path = edge_model(weights, "openvino", size)
+        assert edge_model(weights, "openvino", size) == path
+    assert calls == [("openvino", size)] and path.name == "yolo11n-pose-256_openvino_model"
     assert "exporting it once now" in caplog.text
     assert re.search(r"exported yolo11n-pose-256_openvino_model in \d+\.\d s", caplog.text)
 
@@ -260,20 +269,20 @@ def test_edge_model_exports_once_when_missing_and_says_how_long(
 def test_edge_model_that_cannot_be_exported_exits_3_with_the_command(
     weights: Path, monkeypatch
 ) -> None:
-    def no_export(model: Path, fmt: str, imgsz: int) -> Path:
+    def no_export(model: Path, fmt: str, size: InputSize) -> Path:
         raise MissingResourceError("pnnx is not installed; install it with: pip install ...")
 
     monkeypatch.setattr("edge.pose.models.export", no_export)
     with pytest.raises(MissingResourceError) as caught:
-        edge_model(weights, "ncnn", 320)
+        edge_model(weights, "ncnn", PORTRAIT)
     assert caught.value.exit_code == 3
-    assert "hipdrive model export --format ncnn --imgsz 320" in str(caught.value)
+    assert "hipdrive model export --format ncnn --imgsz 320x256" in str(caught.value)
     assert "pnnx is not installed" in str(caught.value)
 
 
 def test_edge_model_without_weights_asks_for_the_fetch(tmp_path: Path) -> None:
     with pytest.raises(MissingResourceError, match="hipdrive model fetch"):
-        edge_model(tmp_path / "yolo11n-pose.pt", "onnx", 320)
+        edge_model(tmp_path / "yolo11n-pose.pt", "onnx", SIZE)
 
 
 def only_installed(monkeypatch, *modules: str) -> None:
@@ -303,21 +312,21 @@ def test_auto_takes_the_first_installed_backend_that_has_or_can_make_its_export(
     weights: Path, monkeypatch, installed: tuple[str, ...], expected: str
 ) -> None:
     only_installed(monkeypatch, *installed)
-    assert choose_auto(weights, 320) == expected
+    assert choose_auto(weights, SIZE) == expected
 
 
 def test_auto_uses_an_export_already_there_even_without_its_exporter(
     weights: Path, monkeypatch
 ) -> None:
     only_installed(monkeypatch, "onnxruntime")
-    export_path(weights, EXPORT_FORMATS["onnx"], 320).write_bytes(b"onnx")
-    assert choose_auto(weights, 320) == "onnx"
-    assert choose_auto(weights, 640) == "ultralytics"
+    export_path(weights, EXPORT_FORMATS["onnx"], SIZE).write_bytes(b"onnx")
+    assert choose_auto(weights, SIZE) == "onnx"
+    assert choose_auto(weights, InputSize.of(640)) == "ultralytics"
 
 
 def test_auto_follows_a_configured_export(tmp_path: Path) -> None:
-    assert choose_auto(tmp_path / "yolo11n-pose-320_ncnn_model", 320) == "ncnn"
-    assert choose_auto(tmp_path / "best-416.engine", 416) == "tensorrt"
+    assert choose_auto(tmp_path / "yolo11n-pose-320_ncnn_model", SIZE) == "ncnn"
+    assert choose_auto(tmp_path / "best-416.engine", InputSize.of(416)) == "tensorrt"
 
 
 @pytest.mark.parametrize(
@@ -336,17 +345,23 @@ def test_a_missing_runtime_exits_3_with_the_install_command(
     everything = set(factory.LEAN[backend].modules) - {missing}
     only_installed(monkeypatch, *everything)
     with pytest.raises(MissingResourceError, match=re.escape(message)):
-        open_estimator(backend, weights, 320, 0.25)
+        open_estimator(backend, weights, SIZE, 0.25)
 
 
 def test_an_unknown_backend_is_a_usage_error(weights: Path) -> None:
     with pytest.raises(UsageError, match="must be one of ultralytics, tensorrt, openvino"):
-        open_estimator("tflite", weights, 320, 0.25)
+        open_estimator("tflite", weights, SIZE, 0.25)
 
 
 # --- the real backends against Ultralytics on the same export ----------------------------------
 
-LEAN_CASES = [("onnx", 320), ("openvino", 320), ("ncnn", 320), ("openvino", 640)]
+LEAN_CASES = [
+    ("onnx", SIZE),
+    ("openvino", SIZE),
+    ("ncnn", SIZE),
+    ("openvino", InputSize.of(640)),
+    ("openvino", PORTRAIT),
+]
 
 
 @pytest.fixture(scope="session")
@@ -356,10 +371,10 @@ def exported(model_path: Path, tmp_path_factory: pytest.TempPathFactory):
 
     prepare_ultralytics(tmp_path_factory.mktemp("ultralytics-data"))
 
-    def get(backend: str, imgsz: int) -> Path:
+    def get(backend: str, size: InputSize) -> Path:
         for module in factory.LEAN[backend].modules:
             pytest.importorskip(module)
-        return edge_model(model_path, factory.LEAN[backend].export_format, imgsz)
+        return edge_model(model_path, factory.LEAN[backend].export_format, size)
 
     return get
 
@@ -391,15 +406,15 @@ def assert_same_people(ours: Detections, reference: Detections) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("backend", "imgsz"), LEAN_CASES)
+@pytest.mark.parametrize(("backend", "size"), LEAN_CASES, ids=str)
 def test_lean_backend_matches_ultralytics_on_the_same_export(
-    exported, model_path: Path, frames: list[np.ndarray], backend: str, imgsz: int
+    exported, model_path: Path, frames: list[np.ndarray], backend: str, size: InputSize
 ) -> None:
     from edge.pose.ultralytics_backend import UltralyticsPose
 
-    path = exported(backend, imgsz)
-    ours = open_estimator(backend, model_path, imgsz, 0.25, threads=1)
-    reference = UltralyticsPose(path, imgsz=imgsz)
+    path = exported(backend, size)
+    ours = open_estimator(backend, model_path, size, 0.25, threads=1)
+    reference = UltralyticsPose(path, imgsz=size)
     assert ours.name == backend
     for frame in frames:
         assert_same_people(ours.infer(frame), reference.infer(frame))
@@ -420,7 +435,7 @@ def test_the_onnx_export_computes_what_the_pytorch_weights_do(
     ours = open_estimator("onnx", model_path, SIZE, 0.25)
     torch_model = YOLO(str(model_path), task="pose")
     for frame in frames:
-        square = torch_model.predict(frame, imgsz=SIZE, rect=False, verbose=False)[0]
+        square = torch_model.predict(frame, imgsz=SIZE.imgsz, rect=False, verbose=False)[0]
         assert_same_people(ours.infer(frame), detections_from_result(square))
 
 
@@ -458,8 +473,9 @@ def test_the_hot_path_imports_neither_torch_nor_ultralytics(exported, model_path
         "import sys\n"
         "import numpy as np\n"
         "from pathlib import Path\n"
+        "from edge.pose.base import InputSize\n"
         "from edge.pose.factory import open_estimator\n"
-        f"estimator = open_estimator('onnx', Path({str(model_path)!r}), {SIZE}, 0.25)\n"
+        f"estimator = open_estimator('onnx', Path({str(model_path)!r}), {SIZE!r}, 0.25)\n"
         "estimator.infer(np.zeros((720, 1280, 3), np.uint8))\n"
         "print(sorted(m for m in ('torch', 'ultralytics') if m in sys.modules))\n"
     )

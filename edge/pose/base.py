@@ -2,13 +2,50 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 import numpy as np
 
 from edge.skeleton import NUM_KEYPOINTS
+
+
+class InputSize(NamedTuple):
+    """A model's input, height by width in pixels, as Ultralytics' ``imgsz``: 320 is a square,
+    (320, 256) is 320 high and 256 wide. Written ``320`` or ``320x256`` (height x width)."""
+
+    height: int
+    width: int
+
+    @classmethod
+    def of(cls, value: int | Sequence[int] | str) -> InputSize:
+        """From an int (square), a (height, width) pair or the text ``320`` / ``320x256``."""
+        if isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d+)\s*(?:[xX]\s*(\d+)\s*)?", value)
+            if match is None:
+                raise ValueError(f"{value!r} is not a size: write 320 or 320x256 (height x width)")
+            height = int(match.group(1))
+            return cls(height, int(match.group(2) or height))
+        if isinstance(value, int):
+            return cls(value, value)
+        height, width = value
+        return cls(int(height), int(width))
+
+    @property
+    def aspect(self) -> float:
+        """Width over height."""
+        return self.width / self.height
+
+    @property
+    def imgsz(self) -> int | list[int]:
+        """As Ultralytics and config.toml take it: an int for a square, else [height, width]."""
+        return self.height if self.height == self.width else [self.height, self.width]
+
+    def __str__(self) -> str:
+        return str(self.height) if self.height == self.width else f"{self.height}x{self.width}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +90,11 @@ class RunnerPose:
 
 
 class PoseEstimator(ABC):
-    """A pose backend. ``name`` says which, for status and benchmarks."""
+    """A pose backend. ``name`` says which, for status and benchmarks. ``aspect``: the width
+    over the height of the input it takes, so a crop can be given that shape and fill it."""
 
     name: str
+    aspect: float = 1.0
 
     @abstractmethod
     def infer(self, image: np.ndarray) -> Detections:

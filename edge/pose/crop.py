@@ -1,10 +1,13 @@
 """Finds the runner frame after frame, looking at a crop that follows them once they are found.
 
 A side-view runner fills only part of the frame, so at a small input size the full frame gives
-them few pixels. Once the runner is found, the pose backend is given a square crop around the
-space their box has swept over the last ``history`` frames (a stride and a bit), with a margin:
-the runner then fills the backend's input and a small input size keeps the keypoint accuracy of
-a large one. The crop stays put while the runner does, so its scale does not jitter. The full
+them few pixels. Once the runner is found, the pose backend is given a crop around the space
+their box has swept over the last ``history`` frames (a stride and a bit), with a margin, in the
+shape of the backend's input (``PoseEstimator.aspect``): the runner then fills that input and a
+small input size keeps the keypoint accuracy of a large one. A runner's stride sweeps a box about
+0.6 as wide as tall, so a portrait input (320 high, 256 wide) holds them at the scale of a square
+320 for a fifth less of the model's work. The crop stays put while the runner does, so its scale
+does not jitter. The full
 frame is looked at again, in the same frame, when the crop does not hold the runner: nobody
 overlapping their last box, a weak detection, or a box touching an edge of the crop that is not
 an edge of the image (they are moving out of it).
@@ -115,7 +118,7 @@ class RunnerFinder:
         self._boxes.append(runner.box)
         if self.crop_enabled:
             self._plan = (
-                square_around(np.stack(self._boxes), self.margin, image_shape),
+                crop_around(np.stack(self._boxes), self.margin, image_shape, self.estimator.aspect),
                 runner.box,
             )
         return runner
@@ -154,20 +157,24 @@ class RunnerFinder:
         return not _touches_inner_edge(found.boxes[best], crop, shape)
 
 
-def square_around(boxes: np.ndarray, margin: float, shape: tuple[int, ...]) -> Box:
-    """The square crop (x, y, side, side) around the space ``boxes`` ((K, 4) x1, y1, x2, y2
-    pixels) sweep, ``margin`` times their height added on every side, kept inside a frame of
-    ``shape`` (height, width, ...)."""
+def crop_around(
+    boxes: np.ndarray, margin: float, shape: tuple[int, ...], aspect: float = 1.0
+) -> Box:
+    """The crop (x, y, w, h) around the space ``boxes`` ((K, 4) x1, y1, x2, y2 pixels) sweep,
+    ``margin`` times their height added on every side, widened or heightened to ``aspect``
+    (width / height) and kept inside a frame of ``shape`` (height, width, ...); where the frame
+    is too small for it, as much of it as the frame holds."""
     x1, y1 = boxes[:, 0].min(), boxes[:, 1].min()
     x2, y2 = boxes[:, 2].max(), boxes[:, 3].max()
     pad = margin * (y2 - y1)
-    side = max(x2 - x1, y2 - y1) + 2 * pad
+    w, h = x2 - x1 + 2 * pad, y2 - y1 + 2 * pad
+    w, h = max(w, h * aspect), max(h, w / aspect)
     height, width = shape[0], shape[1]
-    side = int(min(np.ceil(side), width, height))
+    w, h = int(min(np.ceil(w), width)), int(min(np.ceil(h), height))
     cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-    x = int(np.clip(round(cx - side / 2), 0, width - side))
-    y = int(np.clip(round(cy - side / 2), 0, height - side))
-    return x, y, side, side
+    x = int(np.clip(round(cx - w / 2), 0, width - w))
+    y = int(np.clip(round(cy - h / 2), 0, height - h))
+    return x, y, w, h
 
 
 #: a box closer than this to an inner edge of the crop, in pixels, is leaving it

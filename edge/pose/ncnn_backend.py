@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from edge.errors import MissingResourceError, missing_extra
+from edge.pose.base import InputSize
 from edge.pose.lean import LeanPose
 
 
@@ -18,18 +19,18 @@ class NcnnPose(LeanPose):
     across threads.
     """
 
-    def __init__(self, path: Path, imgsz: int, conf: float, threads: int) -> None:
+    def __init__(self, path: Path, size: InputSize, conf: float, threads: int) -> None:
         try:
             import ncnn
         except ImportError:
             raise missing_extra("ncnn", "ncnn") from None
-        super().__init__(imgsz, conf)
+        super().__init__(size, conf)
         self.name = "ncnn"
         param = path / "model.ncnn.param"
         if not (param.is_file() and param.with_suffix(".bin").is_file()):
             raise MissingResourceError(
                 f"{path} holds no NCNN model (model.ncnn.param and .bin); delete the folder and "
-                f"export it again with: hipdrive model export --format ncnn --imgsz {imgsz}"
+                f"export it again with: hipdrive model export --format ncnn --imgsz {size}"
             )
         self._ncnn = ncnn
         self._net = ncnn.Net()
@@ -41,7 +42,7 @@ class NcnnPose(LeanPose):
         ):
             raise MissingResourceError(
                 f"NCNN cannot load {path}; delete the folder and export it again with: "
-                f"hipdrive model export --format ncnn --imgsz {imgsz}"
+                f"hipdrive model export --format ncnn --imgsz {size}"
             )
         self._input_name = self._net.input_names()[0]
         self._output_name = sorted(self._net.output_names())[0]

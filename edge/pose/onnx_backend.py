@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from edge.errors import missing_extra
+from edge.pose.base import InputSize
 from edge.pose.lean import LeanPose, check_input_shape
 
 
@@ -16,12 +17,12 @@ class OnnxPose(LeanPose):
     ``session.run`` is thread-safe, so one session serves concurrent ``forward`` calls.
     """
 
-    def __init__(self, path: Path, imgsz: int, conf: float, threads: int) -> None:
+    def __init__(self, path: Path, size: InputSize, conf: float, threads: int) -> None:
         try:
             import onnxruntime as ort
         except ImportError:
             raise missing_extra("onnxruntime", "onnx") from None
-        super().__init__(imgsz, conf)
+        super().__init__(size, conf)
         self.name = "onnx"
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -31,7 +32,7 @@ class OnnxPose(LeanPose):
         options.log_severity_level = 3
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         model_input = self._session.get_inputs()[0]
-        check_input_shape(model_input.shape, imgsz, path, "onnx")
+        check_input_shape(model_input.shape, size, path, "onnx")
         self._input_name = model_input.name
         self._output_name = self._session.get_outputs()[0].name
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from edge.errors import MissingResourceError, missing_extra
+from edge.pose.base import InputSize
 from edge.pose.lean import LeanPose, check_input_shape
 from edge.pose.runtime import block_openvino_telemetry
 
@@ -27,23 +28,25 @@ class OpenVinoPose(LeanPose):
     share one.
     """
 
-    def __init__(self, path: Path, imgsz: int, conf: float, threads: int, workers: int = 1) -> None:
+    def __init__(
+        self, path: Path, size: InputSize, conf: float, threads: int, workers: int = 1
+    ) -> None:
         block_openvino_telemetry()
         try:
             import openvino as ov
         except ImportError:
             raise missing_extra("openvino", "openvino") from None
-        super().__init__(imgsz, conf, uint8_nhwc=True)
+        super().__init__(size, conf, uint8_nhwc=True)
         self.name = "openvino"
         xml = next(iter(sorted(path.glob("*.xml"))), None)
         if xml is None:
             raise MissingResourceError(
                 f"{path} holds no OpenVINO model (.xml); delete the folder and export it again "
-                f"with: hipdrive model export --format openvino --imgsz {imgsz}"
+                f"with: hipdrive model export --format openvino --imgsz {size}"
             )
         core = ov.Core()
         model = core.read_model(str(xml))
-        check_input_shape(model.input(0).get_partial_shape().to_shape(), imgsz, path, "openvino")
+        check_input_shape(model.input(0).get_partial_shape().to_shape(), size, path, "openvino")
         model = _takes_letterboxed_bgr(model)
         config: dict[str, Any] = {
             "PERFORMANCE_HINT": PERFORMANCE_HINT,
@@ -63,7 +66,7 @@ class OpenVinoPose(LeanPose):
 
 
 def _takes_letterboxed_bgr(model: Any) -> Any:
-    """The model with its input made (1, imgsz, imgsz, 3) uint8 BGR: the BGR -> RGB swap, the
+    """The model with its input made (1, height, width, 3) uint8 BGR: the BGR -> RGB swap, the
     conversion to float32 / 255 and the move to NCHW run inside the compiled graph, at no
     measurable cost to inference, instead of numpy's split and divide before it: the station's
     preprocess at 320 on the 1080p clip went from 1.1-1.5 to 0.75-1.2 ms a frame. The output is

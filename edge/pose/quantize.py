@@ -1,17 +1,17 @@
 """INT8 post-training quantization of the OpenVINO export with NNCF, calibrated offline.
 
 The calibration set is the demo clip's frames as the station shows them to the model: mostly
-square crops around the runner, placed from the clip's true keypoints the way the runner crop
-places them (``square_around``), and every ``FULL_FRAME_EVERY``-th sample a whole frame (the
-first look and the re-detections), each letterboxed by the station's own ``LetterboxInput`` so
-the statistics are those of inference. Nothing is downloaded (Ultralytics' own INT8 export
-fetches a calibration dataset). As in Ultralytics' INT8 export, the pose head's decoding
-arithmetic (anchors, strides, DFL, sigmoids) stays in floating point: it carries pixel
+crops around the runner in the shape of the model's input, placed from the clip's true keypoints
+the way the runner crop places them (``crop_around``), and every ``FULL_FRAME_EVERY``-th sample
+a whole frame (the first look and the re-detections), each letterboxed by the station's own
+``LetterboxInput`` so the statistics are those of inference. Nothing is downloaded (Ultralytics'
+own INT8 export fetches a calibration dataset). As in Ultralytics' INT8 export, the pose head's
+decoding arithmetic (anchors, strides, DFL, sigmoids) stays in floating point: it carries pixel
 coordinates, where an 8-bit step is whole pixels. So do the keypoint branch's last convolutions,
 and biases are corrected in full rather than NNCF's fast way. At imgsz 320 on 300 demo frames
-(tests/bench/pose_int8.py; 1-worker forward ms, median / p90 px keypoint move against FP32,
-mean leg error against the truth, FP32 26 ms and 21.8 px): the plain recipe 17 ms, 4.6 / 12 px,
-24.9 px; full bias correction 17 ms, 3.1 / 7.3 px, 21.7 px; and the last keypoint convolutions in
+(tests/bench/pose_int8.py; 1-worker forward ms, median / p90 px keypoint move against FP32, mean
+leg error against the truth, FP32 26 ms and 21.8 px): the plain recipe 17 ms, 4.6 / 12 px, 24.9
+px; full bias correction 17 ms, 3.1 / 7.3 px, 21.7 px; and the last keypoint convolutions in
 FP32 as well 17 ms, 2.0 / 6.6 px, 21.7 px (the whole keypoint branch: 19 ms, 1.2 / 6.0 px).
 
 The INT8 model is an OpenVINO IR like the FP32 export and lives beside it, ``-int8`` added to
@@ -34,7 +34,8 @@ import cv2
 import numpy as np
 
 from edge.errors import MissingResourceError, UsageError, missing_extra
-from edge.pose.crop import HISTORY, MARGIN, square_around
+from edge.pose.base import InputSize
+from edge.pose.crop import HISTORY, MARGIN, crop_around
 from edge.pose.lean import LetterboxInput
 from edge.pose.models import EXPORT_FORMATS, edge_model, export_path
 from edge.pose.runtime import block_openvino_telemetry
@@ -63,22 +64,22 @@ def int8_path(fp32: Path) -> Path:
     return fp32.with_name(fp32.name.removesuffix(_SUFFIX) + INT8_SUFFIX)
 
 
-def export_command(imgsz: int) -> str:
-    return f"hipdrive model export --format openvino --imgsz {imgsz} --int8"
+def export_command(size: InputSize) -> str:
+    return f"hipdrive model export --format openvino --imgsz {size} --int8"
 
 
 def calibration_tensors(
-    clip: DemoClip, imgsz: int, samples: int = CALIBRATION_SAMPLES
+    clip: DemoClip, size: InputSize, samples: int = CALIBRATION_SAMPLES
 ) -> list[np.ndarray]:
-    """``samples`` model inputs ((1, 3, imgsz, imgsz) float32 each) from frames spread evenly
+    """``samples`` model inputs ((1, 3, height, width) float32 each) from frames spread evenly
     over the demo clip: runner crops, and every FULL_FRAME_EVERY-th a whole frame."""
     if samples < 1:
         raise UsageError(f"calibration samples = {samples}: must be >= 1")
     rng = np.random.default_rng(SEED)
     wanted = np.unique(np.linspace(0, clip.frames - 1, samples).round().astype(int))
-    letterbox = LetterboxInput(imgsz, slots=1)
+    letterbox = LetterboxInput(size, slots=1)
     tensors = []
-    bar = Progress(f"calibration frames at imgsz {imgsz}", len(wanted))
+    bar = Progress(f"calibration frames at imgsz {size}", len(wanted))
     capture = cv2.VideoCapture(str(clip.video))
     try:
         index = -1
@@ -94,7 +95,8 @@ def calibration_tensors(
                     "its folder so the demo clip is rendered again"
                 )
             if n % FULL_FRAME_EVERY:
-                x, y, w, h = _runner_crop(clip, int(k), float(rng.uniform(*CROP_MARGINS)))
+                margin = float(rng.uniform(*CROP_MARGINS))
+                x, y, w, h = _runner_crop(clip, int(k), margin, size.aspect)
                 image = image[y : y + h, x : x + w]
             tensors.append(letterbox(image)[0].copy())
             bar.update()
@@ -104,13 +106,15 @@ def calibration_tensors(
     return tensors
 
 
-def _runner_crop(clip: DemoClip, frame: int, margin: float) -> tuple[int, int, int, int]:
+def _runner_crop(
+    clip: DemoClip, frame: int, margin: float, aspect: float
+) -> tuple[int, int, int, int]:
     """The crop the station would look at in ``frame``: around the runner's true keypoint
-    boxes over the HISTORY frames up to it."""
+    boxes over the HISTORY frames up to it, ``aspect`` (width / height) in shape."""
     track = clip.keypoints[max(0, frame - HISTORY + 1) : frame + 1]
     boxes = np.concatenate((track.min(axis=1), track.max(axis=1)), axis=1)
     width, height = clip.camera.image_size
-    return square_around(boxes, margin, (height, width))
+    return crop_around(boxes, margin, (height, width), aspect)
 
 
 def quantize(fp32: Path, target: Path, tensors: Sequence[np.ndarray]) -> Path:
@@ -172,35 +176,35 @@ def _head_ignored(model: Any) -> Any:
 
 
 def export_int8(
-    model: Path, imgsz: int, data_dir: Path, samples: int = CALIBRATION_SAMPLES
+    model: Path, size: InputSize, data_dir: Path, samples: int = CALIBRATION_SAMPLES
 ) -> Path:
-    """Quantize the model's OpenVINO export for ``imgsz`` (exported first when missing) on the
+    """Quantize the model's OpenVINO export for ``size`` (exported first when missing) on the
     demo clip in ``<data_dir>/demo`` (rendered first when missing); return the INT8 folder."""
     if importlib.util.find_spec("nncf") is None:
         raise missing_extra("nncf", "openvino")
     from edge.demo.render import ensure_demo
 
-    fp32 = edge_model(model, "openvino", imgsz)
+    fp32 = edge_model(model, "openvino", size)
     if fp32.name.endswith(INT8_SUFFIX):
         raise UsageError(f"{fp32} is already an INT8 model; configure its FP32 export instead")
-    tensors = calibration_tensors(ensure_demo(data_dir), imgsz, samples)
+    tensors = calibration_tensors(ensure_demo(data_dir), size, samples)
     return quantize(fp32, int8_path(fp32), tensors)
 
 
-def int8_model(model: Path, imgsz: int, data_dir: Path) -> Path:
-    """The model's INT8 OpenVINO export for ``imgsz``, made now (once) when it is not there.
+def int8_model(model: Path, size: InputSize, data_dir: Path) -> Path:
+    """The model's INT8 OpenVINO export for ``size``, made now (once) when it is not there.
 
     ``model`` may be the .pt file, its FP32 OpenVINO export or an INT8 export (used as it is).
     Exit 3 with the exact command when it is missing and cannot be made here.
     """
     if model.name.endswith(INT8_SUFFIX):
-        return edge_model(model, "openvino", imgsz)
+        return edge_model(model, "openvino", size)
     target = int8_path(
-        model if model.name.endswith(_SUFFIX) else export_path(model, _OPENVINO, imgsz)
+        model if model.name.endswith(_SUFFIX) else export_path(model, _OPENVINO, size)
     )
     if target.exists():
         return target
-    command = export_command(imgsz)
+    command = export_command(size)
     if importlib.util.find_spec("nncf") is None:
         raise MissingResourceError(
             f"{target} is missing and nncf, which makes it, is not installed; install it with: "
@@ -209,6 +213,6 @@ def int8_model(model: Path, imgsz: int, data_dir: Path) -> Path:
         )
     log.info("%s is missing; quantizing it once now, as `%s` would", target.name, command)
     started = time.monotonic()
-    made = export_int8(model, imgsz, data_dir)
+    made = export_int8(model, size, data_dir)
     log.info("quantized %s in %.1f s", made.name, time.monotonic() - started)
     return made

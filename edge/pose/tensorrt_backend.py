@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from edge.errors import MissingResourceError, missing_extra
+from edge.pose.base import InputSize
 from edge.pose.lean import LeanPose, check_input_shape
 
 TENSORRT_MISSING = (
@@ -59,7 +60,7 @@ class TensorRTPose(LeanPose):
     CUDA stream and device buffers, all in the device's primary context (the one TensorRT uses).
     """
 
-    def __init__(self, path: Path, imgsz: int, conf: float, device: int = 0) -> None:
+    def __init__(self, path: Path, size: InputSize, conf: float, device: int = 0) -> None:
         try:
             import tensorrt as trt
         except ImportError:
@@ -68,7 +69,7 @@ class TensorRTPose(LeanPose):
             import pycuda.driver as cuda
         except ImportError:
             raise missing_extra("pycuda", "jetson") from None
-        super().__init__(imgsz, conf)
+        super().__init__(size, conf)
         self.name = "tensorrt"
         self._trt = trt
         self._cuda = cuda
@@ -84,14 +85,14 @@ class TensorRTPose(LeanPose):
                 raise MissingResourceError(
                     f"TensorRT {trt.__version__} cannot load {path}: it was built for another "
                     f"TensorRT version or GPU; delete it and export it here again with: "
-                    f"hipdrive model export --format engine --imgsz {imgsz}"
+                    f"hipdrive model export --format engine --imgsz {size}"
                 )
             names = [self._engine.get_tensor_name(i) for i in range(self._engine.num_io_tensors)]
             inputs = [n for n in names if self._engine.get_tensor_mode(n) == trt.TensorIOMode.INPUT]
             outputs = [n for n in names if n not in inputs]
             self._input, self._output = inputs[0], outputs[0]
             self._input_shape = tuple(self._engine.get_tensor_shape(self._input))
-            check_input_shape(self._input_shape, imgsz, path, "engine")
+            check_input_shape(self._input_shape, size, path, "engine")
             self._input_dtype = np.dtype(trt.nptype(self._engine.get_tensor_dtype(self._input)))
             self._output_shape = tuple(self._engine.get_tensor_shape(self._output))
             self._output_dtype = np.dtype(trt.nptype(self._engine.get_tensor_dtype(self._output)))

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from edge.pose.base import Detections, PoseEstimator
+from edge.pose.base import Detections, InputSize, PoseEstimator
 from edge.skeleton import NUM_KEYPOINTS
 
 
@@ -17,12 +17,20 @@ class UltralyticsPose(PoseEstimator):
     Call ``edge.pose.runtime.prepare_ultralytics`` before constructing it.
     """
 
-    def __init__(self, model: Path, imgsz: int = 640, conf: float = 0.25, device: str = "cpu"):
+    def __init__(
+        self,
+        model: Path,
+        imgsz: int | InputSize = 640,
+        conf: float = 0.25,
+        device: str = "cpu",
+    ):
         from ultralytics import YOLO
 
         self.name = "ultralytics"
         self._model = YOLO(str(model), task="pose")
-        self._imgsz = imgsz
+        size = InputSize.of(imgsz)
+        self.aspect = size.aspect
+        self._imgsz = size.imgsz
         self._conf = conf
         self._device = device
 

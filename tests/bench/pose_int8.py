@@ -1,6 +1,6 @@
 """OpenVINO INT8 against FP32 on the demo clip: keypoint agreement and error against the truth.
 
-    .venv/bin/python -m tests.bench.pose_int8 [--imgsz 320 256] [--frames 300]
+    .venv/bin/python -m tests.bench.pose_int8 [--imgsz 320x256 256] [--frames 300]
 
 For each input size, the FP32 model follows the runner through the first ``--frames`` frames
 of the demo clip in var/demo (the station's runner crop); the INT8 model is given the very
@@ -18,9 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from edge.config import input_size
 from edge.demo.render import ensure_demo
 from edge.demo.session import keypoint_errors
 from edge.pose import PoseEstimator, RunnerSelector
+from edge.pose.base import InputSize
 from edge.pose.crop import RunnerFinder
 from edge.pose.factory import open_estimator
 from edge.pose.runner import iou
@@ -68,7 +70,9 @@ def paired(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--imgsz", type=int, nargs="+", default=[320, 256])
+    parser.add_argument(
+        "--imgsz", type=input_size, nargs="+", default=[InputSize(320, 256), InputSize.of(256)]
+    )
     parser.add_argument("--frames", type=int, default=300)
     args = parser.parse_args()
     prepare_ultralytics(ROOT / "var")
@@ -76,12 +80,12 @@ def main() -> None:
     frames = read_frames(clip.video, args.frames)
     index = np.arange(len(frames))
     print(
-        f"{'imgsz':>5} {'frames':>6} {'pairs':>6} {'median px':>9} {'p90 px':>7} {'max px':>7} "
+        f"{'imgsz':>7} {'frames':>6} {'pairs':>6} {'median px':>9} {'p90 px':>7} {'max px':>7} "
         f"{'conf diff':>9} {'legs fp32':>9} {'legs int8':>9} {'change':>7}"
     )
     for imgsz in args.imgsz:
 
-        def backend(precision: str, size: int = imgsz) -> PoseEstimator:
+        def backend(precision: str, size: InputSize = imgsz) -> PoseEstimator:
             return open_estimator(
                 "openvino", MODEL, size, 0.25, precision=precision, data_dir=ROOT / "var"
             )
@@ -94,7 +98,7 @@ def main() -> None:
         legs_fp32 = keypoint_errors(clip, index, a)["legs_mean_px"]
         legs_int8 = keypoint_errors(clip, index, follow(int8, frames))["legs_mean_px"]
         print(
-            f"{imgsz:>5} {len(frames):>6} {int(both.sum()):>6} {np.median(moved):9.2f} "
+            f"{imgsz!s:>7} {len(frames):>6} {int(both.sum()):>6} {np.median(moved):9.2f} "
             f"{np.percentile(moved, 90):7.2f} {moved.max():7.1f} {np.median(conf):9.3f} "
             f"{legs_fp32:9.1f} {legs_int8:9.1f} {legs_int8 - legs_fp32:+7.1f}",
             flush=True,

@@ -1,6 +1,6 @@
 """Milliseconds per frame of each pose backend's stages, side by side in one run.
 
-    .venv/bin/python -m tests.bench.pose_stages [--imgsz 320 640] [--backends onnx openvino ...]
+    .venv/bin/python -m tests.bench.pose_stages [--imgsz 320x256 640] [--backends onnx openvino ...]
         [--precisions fp32 int8]
 
 For each input size, frame size (the 1280x720 demo frame and it resized to 1920x1080) and
@@ -25,8 +25,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from edge.config import input_size
 from edge.demo.render import render_demo
-from edge.pose.base import PoseEstimator, StagedPoseEstimator
+from edge.pose.base import InputSize, PoseEstimator, StagedPoseEstimator
 from edge.pose.factory import INT8_BACKENDS, LEAN, PRECISIONS, open_estimator
 from edge.pose.runtime import prepare_ultralytics
 
@@ -82,7 +83,9 @@ def workers_ms(estimator: PoseEstimator, frame: np.ndarray, n: int, workers: int
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--imgsz", type=int, nargs="+", default=[320, 640])
+    parser.add_argument(
+        "--imgsz", type=input_size, nargs="+", default=[InputSize(320, 256), InputSize.of(640)]
+    )
     parser.add_argument("--backends", nargs="+", default=["ultralytics", *LEAN])
     parser.add_argument("--precisions", nargs="+", choices=PRECISIONS, default=["fp32"])
     parser.add_argument("--frames", type=int, default=20)
@@ -93,7 +96,7 @@ def main() -> None:
     frame720 = demo_frame()
     frames = {"1280x720": frame720, "1920x1080": cv2.resize(frame720, (1920, 1080))}
     print(
-        f"{'imgsz':>5} {'frame':>9} {'backend':>13} {'pre':>6} {'forward':>8} {'post':>6} "
+        f"{'imgsz':>7} {'frame':>9} {'backend':>13} {'pre':>6} {'forward':>8} {'post':>6} "
         f"{'total':>7} {f'{args.workers} workers':>10}   (ms per frame, median)"
     )
     runs = [
@@ -117,7 +120,7 @@ def main() -> None:
                     data_dir=ROOT / "var",
                 )
             except Exception as exc:  # a backend not installed here is reported, not fatal
-                print(f"{imgsz:>5} {'':>9} {label:>13} unavailable: {exc}")
+                print(f"{imgsz!s:>7} {'':>9} {label:>13} unavailable: {exc}")
                 continue
             for name, frame in frames.items():
                 for _ in range(3):
@@ -130,7 +133,7 @@ def main() -> None:
                         f"{'':>6} {'':>8} {'':>6} {infer_ms(estimator, frame, args.frames):7.1f}"
                     )
                 both = workers_ms(estimator, frame, args.frames, args.workers)
-                print(f"{imgsz:>5} {name:>9} {label:>13} {cells} {both:10.1f}", flush=True)
+                print(f"{imgsz!s:>7} {name:>9} {label:>13} {cells} {both:10.1f}", flush=True)
             estimator.close()
 
 
