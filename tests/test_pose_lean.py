@@ -361,6 +361,8 @@ LEAN_CASES = [
     ("ncnn", SIZE),
     ("openvino", InputSize.of(640)),
     ("openvino", PORTRAIT),
+    ("onnx", PORTRAIT),
+    ("ncnn", PORTRAIT),
 ]
 
 
