@@ -3,10 +3,10 @@
 Preprocessing matches Ultralytics' fixed-shape letterbox for exported models (``imgsz`` square
 or height x width, padding value 114, the same rounding), then BGR -> RGB, CHW float32 / 255
 (or, for OpenVINO, which does that in its graph, just the letterboxed uint8 BGR pixels).
-Postprocessing decodes
-the YOLO11-pose output ``(1, 56, N)`` (cx, cy, w, h, person score, then 17 x (x, y, conf), all in
-input pixels; score and keypoint conf are already sigmoid-applied by the exported head), keeps
-scores above ``conf``, applies NMS and maps boxes and keypoints back to full-frame pixels.
+Postprocessing decodes the YOLO11-pose output ``(1, 56, N)`` (cx, cy, w, h, person score, then
+17 x (x, y, conf), all in input pixels; score and keypoint conf are already sigmoid-applied by
+the exported head), keeps scores above ``conf``, applies NMS and maps boxes and keypoints back
+to full-frame pixels.
 
 Plain numpy throughout, measured against numba ``@njit`` versions on this project's 2-core
 x86 dev machine: the per-plane ``np.divide`` CHW conversion takes 0.36 ms at 640 where a numba
