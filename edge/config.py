@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -31,7 +32,9 @@ DEFAULT_CONFIG_NAME = "config.toml"
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # TOML can spell nan and inf; no setting means either, and bounds alone would refuse them
+    # with a misleading rule (nan fails every comparison).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class StationSection(_Section):
@@ -396,6 +399,7 @@ _RULES = {
     "int_from_float": "must be a whole number",
     "float_type": "must be a number",
     "float_parsing": "must be a number",
+    "finite_number": "must be a finite number",
     "bool_type": "must be true or false",
     "bool_parsing": "must be true or false",
     "string_type": "must be a string",
@@ -441,6 +445,8 @@ def _suggestion(loc: list[str]) -> str:
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # nan, inf, -inf: as TOML spells them (JSON has no words for them)
     try:
         return json.dumps(value, default=str)
     except (TypeError, ValueError):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
@@ -70,11 +71,33 @@ def test_bad_values_name_key_value_and_rule(tmp_path: Path, text: str, message: 
     assert message in str(err.value)
 
 
+def float_keys() -> list[str]:
+    return [
+        f"{table}.{name}"
+        for table, section in Config.model_fields.items()
+        for name, field in section.annotation.model_fields.items()
+        if float in (field.annotation, *get_args(field.annotation))
+    ]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_every_number_setting_refuses_nan_and_inf(tmp_path: Path, value: str) -> None:
+    keys = float_keys()
+    assert "camera.fps" in keys and "gait.belt_speed_mps" in keys
+    for key in keys:
+        table, name = key.split(".")
+        with pytest.raises(UsageError) as err:
+            load_config(write(tmp_path, f"[{table}]\n{name} = {value}\n"))
+        assert f"{key} = {value}: must be a finite number" in str(err.value)
+
+
 def test_config_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["config", "check", str(ROOT / "config.toml")]) == 0
     assert "ok" in capsys.readouterr().out
     assert main(["config", "check", str(write(tmp_path, "[camera]\nfps = 0\n"))]) == 2
     assert "camera.fps = 0: must be > 0" in capsys.readouterr().err
+    assert main(["config", "check", str(write(tmp_path, "[camera]\nfps = nan\n"))]) == 2
+    assert "camera.fps = nan: must be a finite number" in capsys.readouterr().err
     assert main(["config", "check", str(tmp_path / "absent.toml")]) == 2
     assert "does not exist" in capsys.readouterr().err
 
