@@ -9,8 +9,6 @@ error against full-frame inference, and the gait kernels against their numpy ref
 from __future__ import annotations
 
 import logging
-import os
-import platform
 import tempfile
 import threading
 import time
@@ -31,24 +29,12 @@ from edge.demo.session import keypoint_errors, runner_track
 from edge.gait import GaitEngine, GaitParams, PlaneMapping, reference
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import InputSize
+from edge.pose.cpu import cpu_features
 from edge.pose.crop import RunnerFinder
 from edge.progress import Progress
 from edge.station import GaitFeed, Station
 
 log = logging.getLogger(__name__)
-
-
-def machine() -> str:
-    """CPU model and core count, for the record."""
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith(("model name", "Model")):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +305,7 @@ class BenchResult:
     """One ``hipdrive bench`` run: every figure measured side by side on one machine."""
 
     backend: str
+    precision: str
     imgsz: InputSize
     model: str
     workers: int
@@ -346,8 +333,10 @@ class BenchResult:
             else "-"
         )
         return [
-            ("machine", machine()),
+            ("machine", cpu_features().describe()),
+            ("cpu features", cpu_features().summary()),
             ("backend", f"{self.backend}, imgsz {self.imgsz}, {self.workers} workers"),
+            ("precision that ran", self.precision),
             ("model", self.model),
             ("runner crop", "on" if self.crop else "off"),
             ("clip", f"{self.clip}, {st.frames} frames"),
@@ -383,8 +372,10 @@ class BenchResult:
         """The object ``--json`` writes, with the keys DESIGN.md lists for tools."""
         st = self.station
         return {
-            "machine": machine(),
+            "machine": cpu_features().describe(),
+            "cpu_features": cpu_features().summary(),
             "backend": self.backend,
+            "precision": self.precision,
             "imgsz": self.imgsz.imgsz,
             "model": self.model,
             "workers": self.workers,
@@ -426,12 +417,14 @@ def run_bench(
     config: Config,
     open_pose: Callable[[InputSize], PoseEstimator],
     backend: str,
+    precision: str,
     clip: DemoClip,
     model: Path,
     plan: BenchPlan,
 ) -> BenchResult:
     """Every measurement, one after the other on the same machine. ``open_pose(imgsz)`` opens
-    the backend under test; ``model`` is the .pt file the naive loop runs."""
+    the backend under test, which runs at ``precision``; ``model`` is the .pt file the naive
+    loop runs."""
     video = bench_clip(clip)
     station = bench_station(
         config, lambda: open_pose(config.pose.imgsz), video, plan.frames, plan.live_seconds
@@ -440,6 +433,7 @@ def run_bench(
     keypoints = bench_crop_accuracy(open_pose, clip, config.pose.imgsz, plan.accuracy_frames)
     return BenchResult(
         backend=backend,
+        precision=precision,
         imgsz=config.pose.imgsz,
         model=config.model_path().name,
         workers=config.pose.workers,

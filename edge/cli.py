@@ -17,7 +17,7 @@ from calibrate.cli import add_parser as add_calibrate_parser
 from edge.config import Config, input_size, load_config
 from edge.errors import HipdriveError, MissingResourceError, UsageError
 from edge.pose.base import InputSize
-from edge.pose.factory import BACKENDS
+from edge.pose.factory import BACKENDS, PRECISIONS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -412,7 +412,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     )
     config = config.model_copy(update={"pose": pose})
     estimator = _estimator(config)
-    backend = estimator.name
+    backend, precision = estimator.name, estimator.precision
     estimator.close()
 
     def open_pose(size: InputSize) -> PoseEstimator:
@@ -421,8 +421,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     plan = BenchPlan(args.frames, args.seconds, args.naive_frames, args.accuracy_frames)
     clip = ensure_demo(config.station.data_dir)
-    label = backend if pose.precision == "fp32" or backend != "openvino" else f"{backend} int8"
-    result = run_bench(config, open_pose, label, clip, require_model(config.model_path()), plan)
+    model = require_model(config.model_path())
+    result = run_bench(config, open_pose, backend, precision, clip, model, plan)
     for name, value in result.table():
         print(f"{name:36s} {value}")
     if args.json:
@@ -490,7 +490,7 @@ def cmd_soak(args: argparse.Namespace) -> int:
     import tempfile
 
     from calibrate.fileformat import calibration_if_present
-    from edge.bench import machine
+    from edge.pose.cpu import cpu_features
     from edge.soak import Sample, soak
     from edge.station import Station, open_station_source
 
@@ -531,8 +531,9 @@ def cmd_soak(args: argparse.Namespace) -> int:
     print("\n".join(report.table()))
     if args.json:
         result = {
-            "machine": machine(),
+            "machine": cpu_features().describe(),
             "backend": estimator.name,
+            "precision": estimator.precision,
             "source": source.info.name,
             "minutes": args.minutes,
             **report.as_json(),
@@ -710,7 +711,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="pose workers (default: pose.workers)")
     p.add_argument("--threads", type=int, help="CPU threads per backend (default: pose.threads)")
     p.add_argument(
-        "--precision", choices=["fp32", "int8"], help="model precision (default: pose.precision)"
+        "--precision", choices=PRECISIONS, help="model precision (default: pose.precision)"
     )
     p.add_argument("--frames", type=int, default=600, help="frames for the sustained fps")
     p.add_argument("--seconds", type=float, default=10.0, help="seconds of camera-like play")

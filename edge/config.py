@@ -116,11 +116,12 @@ class PoseSection(_Section):
         "width). On the runner crop, 320 high keeps 640's accuracy; 256 wide fits a runner's "
         "stride at that scale.",
     )
-    precision: Literal["fp32", "int8"] = Field(
+    precision: Literal["fp32", "bf16", "int8"] = Field(
         "int8",
         description="Model precision for openvino: int8 runs the NNCF-quantized model (made once "
-        "from the FP32 export, calibrated on the demo clip), 1.5x faster with the leg keypoint "
-        "accuracy held; fp32 the export as it is. Other backends run fp32.",
+        "from the FP32 export, calibrated on the demo clip), its other layers in fp32; fp32 the "
+        "export as it is; bf16 the export in bfloat16, only on a CPU with AMX or AVX512-BF16. "
+        "Each is pinned, so it means the same on every CPU. Other backends run fp32.",
     )
     conf: float = Field(0.25, gt=0, lt=1, description="Minimum person detection confidence.")
     device: str = Field(

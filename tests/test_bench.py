@@ -12,6 +12,7 @@ import pytest
 from edge.bench import BenchPlan, run_bench
 from edge.config import load_config
 from edge.demo.render import render_demo
+from edge.pose.cpu import cpu_features
 from edge.pose.ultralytics_backend import UltralyticsPose
 
 DESIGN_KEYS = {
@@ -45,6 +46,7 @@ def test_bench_measures_the_station_the_naive_loop_and_the_crop(
         config,
         lambda imgsz: UltralyticsPose(model_path, imgsz=imgsz),
         "ultralytics",
+        "fp32",
         clip,
         model_path,
         BenchPlan(frames=12, live_seconds=2.0, naive_frames=3, accuracy_frames=8),
@@ -52,7 +54,8 @@ def test_bench_measures_the_station_the_naive_loop_and_the_crop(
     out = result.as_json()
     assert set(out) >= DESIGN_KEYS
     json.dumps(out)  # what --json writes
-    assert out["imgsz"] == 320 and out["backend"] == "ultralytics"
+    assert out["imgsz"] == 320 and out["backend"] == "ultralytics" and out["precision"] == "fp32"
+    assert out["cpu_features"] == cpu_features().summary()
     assert out["fps_end_to_end"] > 0 and out["naive_ultralytics_fps"] > 0
     assert out["speedup_vs_naive"] == pytest.approx(
         out["fps_end_to_end"] / out["naive_ultralytics_fps"]
@@ -68,3 +71,4 @@ def test_bench_measures_the_station_the_naive_loop_and_the_crop(
     assert "1080p" in out["clip"]
     names = [name for name, _ in result.table()]
     assert "speedup vs naive" in names and "  capture -> publish latency" in names
+    assert "cpu features" in names and "precision that ran" in names

@@ -407,20 +407,46 @@ def assert_same_people(ours: Detections, reference: Detections) -> None:
     assert np.abs(kp[..., :2] - ref[..., :2])[confident].max() <= 1.0
 
 
+@pytest.fixture
+def openvino_compiled_at(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every OpenVINO model compiled during the test pinned to f32 where its caller left the
+    precision to the runtime (Ultralytics does, except on ARM), so a reference runs what ours
+    runs on every CPU: left to itself, OpenVINO runs FP32 in bf16 on a CPU with AMX. Returns
+    the precision each compiled model reports, in order."""
+    ov = pytest.importorskip("openvino")
+    real = ov.Core.compile_model
+    compiled_at: list[str] = []
+
+    def compile_pinned(self, model, device_name="CPU", config=None):
+        pinned = {"INFERENCE_PRECISION_HINT": "f32", **(config or {})}
+        compiled = real(self, model, device_name, pinned)
+        compiled_at.append(compiled.get_property("INFERENCE_PRECISION_HINT").to_string())
+        return compiled
+
+    monkeypatch.setattr(ov.Core, "compile_model", compile_pinned)
+    return compiled_at
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("backend", "size"), LEAN_CASES, ids=str)
 def test_lean_backend_matches_ultralytics_on_the_same_export(
-    exported, model_path: Path, frames: list[np.ndarray], backend: str, size: InputSize
+    exported,
+    model_path: Path,
+    frames: list[np.ndarray],
+    openvino_compiled_at: list[str],
+    backend: str,
+    size: InputSize,
 ) -> None:
     from edge.pose.ultralytics_backend import UltralyticsPose
 
     path = exported(backend, size)
-    ours = open_estimator(backend, model_path, size, 0.25, threads=1)
+    ours = open_estimator(backend, model_path, size, 0.25, threads=1, precision="fp32")
     reference = UltralyticsPose(path, imgsz=size)
-    assert ours.name == backend
+    assert ours.name == backend and ours.precision == "fp32"
     for frame in frames:
         assert_same_people(ours.infer(frame), reference.infer(frame))
     ours.close()
+    assert openvino_compiled_at == (["f32", "f32"] if backend == "openvino" else [])
 
 
 @pytest.mark.slow

@@ -19,6 +19,7 @@ from edge.pose import quantize
 from edge.pose.base import InputSize
 from edge.pose.factory import open_estimator
 from edge.pose.models import edge_model
+from edge.pose.openvino_backend import runs_bf16
 from edge.pose.quantize import int8_model, int8_path
 
 INSTALL = "pip install 'hipdrive[openvino]'"
@@ -90,35 +91,38 @@ def test_without_nncf_a_missing_int8_model_exits_3_with_both_commands(
         quantize.export_int8(weights, SIZE, weights.parent)
 
 
-def test_precision_int8_opens_the_int8_model_and_fp32_the_export(weights: Path, monkeypatch):
+def test_precision_int8_opens_the_int8_model_and_fp32_and_bf16_the_export(
+    weights: Path, monkeypatch
+):
     opened = []
 
     class FakeOpenVino:
         def __init__(self, path: Path, *args: object) -> None:
-            opened.append(path.name)
+            opened.append((path.name, args[-1]))
 
     monkeypatch.setattr("edge.pose.openvino_backend.OpenVinoPose", FakeOpenVino)
     int8, fp32 = "yolo11n-pose-320x256-int8_openvino_model", "yolo11n-pose-320x256_openvino_model"
     for name in (int8, fp32):
         weights.with_name(name).mkdir()
-    open_estimator("openvino", weights, SIZE, 0.25, precision="int8")
-    open_estimator("openvino", weights, SIZE, 0.25, precision="fp32")
-    assert opened == [int8, fp32]
+    for precision in ("int8", "fp32", "bf16"):
+        open_estimator("openvino", weights, SIZE, 0.25, precision=precision)
+    assert opened == [(int8, "int8"), (fp32, "fp32"), (fp32, "bf16")]
 
 
 def test_an_unknown_precision_is_a_usage_error(weights: Path) -> None:
     with pytest.raises(
-        UsageError, match=re.escape("pose.precision = 'int4': must be one of fp32, int8")
+        UsageError, match=re.escape("pose.precision = 'int4': must be one of fp32, bf16, int8")
     ):
         open_estimator("openvino", weights, SIZE, 0.25, precision="int4")
 
 
-def test_the_config_takes_fp32_and_int8_only(tmp_path: Path) -> None:
+def test_the_config_takes_fp32_bf16_and_int8_only(tmp_path: Path) -> None:
     from edge.config import load_config
 
     path = tmp_path / "config.toml"
-    path.write_text('[pose]\nprecision = "fp32"\n')
-    assert load_config(path).pose.precision == "fp32"
+    for precision in ("fp32", "bf16", "int8"):
+        path.write_text(f'[pose]\nprecision = "{precision}"\n')
+        assert load_config(path).pose.precision == precision
     path.write_text('[pose]\nprecision = "fp16"\n')
     with pytest.raises(
         UsageError, match=re.escape("pose.precision = \"fp16\": must be one of 'fp32'")
@@ -165,16 +169,11 @@ def tiny_int8(model_path: Path, demo_clip, tmp_path_factory: pytest.TempPathFact
     return target
 
 
-@pytest.mark.slow
-def test_int8_keypoints_stay_within_tolerance_of_fp32(
-    tiny_int8: Path, model_path: Path, demo_clip
-) -> None:
-    from edge.pose.openvino_backend import OpenVinoPose
-
-    fp32 = OpenVinoPose(edge_model(model_path, "openvino", SIZE), SIZE, 0.25, 1)
-    int8 = OpenVinoPose(tiny_int8, SIZE, 0.25, 1)
+def keypoint_moves(ours, fp32, demo_clip) -> list[float]:
+    """How far ``ours`` puts each keypoint confident in both (> 0.5) from where ``fp32`` does,
+    on the runner crops of every 20th demo frame, demo frame px."""
     cap = cv2.VideoCapture(str(demo_clip.video))
-    moved = []
+    moved: list[float] = []
     for k in range(demo_clip.frames):
         ok, image = cap.read()
         assert ok
@@ -182,13 +181,45 @@ def test_int8_keypoints_stay_within_tolerance_of_fp32(
             continue
         x, y, w, h = quantize._runner_crop(demo_clip, k, quantize.MARGIN, SIZE.aspect)
         crop = image[y : y + h, x : x + w]
-        a, b = fp32.infer(crop), int8.infer(crop)
+        a, b = fp32.infer(crop), ours.infer(crop)
         assert len(a) and len(b), f"frame {k}: nobody found"
         ka, kb = a.keypoints[np.argmax(a.scores)], b.keypoints[np.argmax(b.scores)]
         both = (ka[:, 2] > 0.5) & (kb[:, 2] > 0.5)
-        assert both.sum() >= 8, f"frame {k}: INT8 lost confident keypoints"
+        assert both.sum() >= 8, f"frame {k}: {ours.precision} lost confident keypoints"
         moved.extend(np.linalg.norm(ka[both, :2] - kb[both, :2], axis=1))
     cap.release()
+    return moved
+
+
+@pytest.mark.slow
+def test_int8_keypoints_stay_within_tolerance_of_fp32(
+    tiny_int8: Path, model_path: Path, demo_clip
+) -> None:
+    from edge.pose.openvino_backend import OpenVinoPose
+
+    fp32 = OpenVinoPose(edge_model(model_path, "openvino", SIZE), SIZE, 0.25, 1)
+    int8 = OpenVinoPose(tiny_int8, SIZE, 0.25, 1, precision="int8")
+    moved = keypoint_moves(int8, fp32, demo_clip)
+    assert np.median(moved) <= TOLERANCE_MEDIAN_PX
+    assert np.percentile(moved, 90) <= TOLERANCE_P90_PX
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    importlib.util.find_spec("openvino") is None or not runs_bf16(),
+    reason="needs a CPU with AMX or AVX512-BF16",
+)
+def test_bf16_keypoints_stay_within_the_int8_tolerance_of_fp32(model_path: Path, demo_clip) -> None:
+    """bf16 rounds weights and activations to 8 significant bits but keeps every value's own
+    exponent, a finer grid than INT8's 256 steps per tensor, so its keypoints must stay at
+    least as close to fp32's as INT8's do."""
+    from edge.pose.openvino_backend import OpenVinoPose
+
+    export = edge_model(model_path, "openvino", SIZE)
+    fp32 = OpenVinoPose(export, SIZE, 0.25, 1, precision="fp32")
+    bf16 = OpenVinoPose(export, SIZE, 0.25, 1, precision="bf16")
+    assert (fp32.precision, bf16.precision) == ("fp32", "bf16")
+    moved = keypoint_moves(bf16, fp32, demo_clip)
     assert np.median(moved) <= TOLERANCE_MEDIAN_PX
     assert np.percentile(moved, 90) <= TOLERANCE_P90_PX
 
@@ -199,16 +230,19 @@ def test_openvino_letterboxed_bgr_input_gives_what_the_float_input_does(
     tiny_int8: Path, model_path: Path, demo_clip, int8: bool
 ) -> None:
     """The graph's own BGR -> RGB, / 255 and NCHW steps, on the FP32 export and on a quantized
-    model, against the same model fed the float tensor the other lean backends get."""
+    model, against the same model fed the float tensor the other lean backends get, both
+    compiled at f32 (OpenVINO's default is bf16 on a CPU with AMX)."""
     import openvino as ov
 
     from edge.pose.lean import LetterboxInput
     from edge.pose.openvino_backend import OpenVinoPose
 
     folder = tiny_int8 if int8 else edge_model(model_path, "openvino", SIZE)
-    ours = OpenVinoPose(folder, SIZE, 0.25, 1)
+    ours = OpenVinoPose(folder, SIZE, 0.25, 1, precision="int8" if int8 else "fp32")
+    assert ours.precision == ("int8, other layers fp32" if int8 else "fp32")
     core = ov.Core()
-    plain = core.compile_model(core.read_model(str(next(folder.glob("*.xml")))), "CPU")
+    model = core.read_model(str(next(folder.glob("*.xml"))))
+    plain = core.compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
     cap = cv2.VideoCapture(str(demo_clip.video))
     ok, image = cap.read()
     cap.release()

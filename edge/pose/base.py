@@ -91,10 +91,13 @@ class RunnerPose:
 
 class PoseEstimator(ABC):
     """A pose backend. ``name`` says which, for status and benchmarks. ``aspect``: the width
-    over the height of the input it takes, so a crop can be given that shape and fill it."""
+    over the height of the input it takes, so a crop can be given that shape and fill it.
+    ``precision``: the arithmetic the model actually runs in on this machine (fp32, bf16,
+    "int8, other layers fp32"), which is not always what was asked for."""
 
     name: str
     aspect: float = 1.0
+    precision: str = "fp32"
 
     @abstractmethod
     def infer(self, image: np.ndarray) -> Detections:

@@ -37,9 +37,10 @@ ultralytics. TensorRT is the Jetson's GPU. On the 2-core x86 dev machine, one th
 per frame at imgsz 320 / 640: OpenVINO 28 / 107, ONNX Runtime 28 / 110 (OpenVINO ahead with
 two workers), NCNN 34 / 127, Ultralytics 41 / 165 on the same square input."""
 BACKENDS = ("ultralytics", *LEAN, "auto")
-PRECISIONS = ("fp32", "int8")
-INT8_BACKENDS = ("openvino",)
-"""Backends that run an INT8 model (``pose.precision = "int8"``); the others run fp32."""
+PRECISIONS = ("fp32", "bf16", "int8")
+OPENVINO_PRECISIONS = ("bf16", "int8")
+"""Precisions only OpenVINO runs (bf16 where the CPU has AMX or AVX512-BF16); the other
+backends run fp32, pinned so on every CPU."""
 
 
 def open_estimator(
@@ -59,16 +60,16 @@ def open_estimator(
     exporting it once when missing. ``workers`` is how many threads will call ``infer`` at
     once; each call of a lean CPU runtime uses ``threads`` threads, 0 = the cores shared out
     among the workers. ``precision`` "int8" runs OpenVINO's INT8 model, quantized once when
-    missing on the demo clip in ``<data_dir>/demo``. Missing model or runtime -> exit 3 with
-    the command that fixes it.
+    missing on the demo clip in ``<data_dir>/demo``; "bf16" the FP32 export in bf16, on a CPU
+    that has it. Missing model, runtime or bf16 -> exit 3 with the command that fixes it.
     """
     if precision not in PRECISIONS:
         raise UsageError(f"pose.precision = {precision!r}: must be one of {', '.join(PRECISIONS)}")
     if backend == "auto":
         backend = choose_auto(model, size)
         log.info("pose.backend = auto: using %s", backend)
-    if precision == "int8" and backend not in INT8_BACKENDS:
-        log.info("pose.precision = int8 is for %s; %s runs fp32", ", ".join(INT8_BACKENDS), backend)
+    if precision in OPENVINO_PRECISIONS and backend != "openvino":
+        log.info("pose.precision = %s is for openvino; %s runs fp32", precision, backend)
     if backend == "ultralytics":
         from edge.pose.ultralytics_backend import UltralyticsPose
 
@@ -89,7 +90,7 @@ def open_estimator(
             path = int8_model(model, size, data_dir)
         else:
             path = edge_model(model, runtime.export_format, size)
-        return OpenVinoPose(path, size, conf, per_call, workers)
+        return OpenVinoPose(path, size, conf, per_call, workers, precision)
     path = edge_model(model, runtime.export_format, size)
     if backend == "onnx":
         from edge.pose.onnx_backend import OnnxPose

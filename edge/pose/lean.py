@@ -17,6 +17,7 @@ it does not pay for a second implementation.
 
 from __future__ import annotations
 
+import logging
 import threading
 from abc import abstractmethod
 from collections.abc import Sequence
@@ -28,7 +29,10 @@ import numpy as np
 
 from edge.errors import UsageError
 from edge.pose.base import Detections, InputSize, StagedPoseEstimator
+from edge.pose.cpu import cpu_features
 from edge.skeleton import NUM_KEYPOINTS
+
+log = logging.getLogger(__name__)
 
 PAD_VALUE = 114
 """Ultralytics' letterbox grey (uint8), so exported models see what they were exported for."""
@@ -215,6 +219,13 @@ class LeanPose(StagedPoseEstimator[Letterbox]):
 
     def postprocess(self, raw: np.ndarray, meta: Letterbox) -> Detections:
         return decode(raw, meta, self._conf)
+
+    def log_ready(self, path: Path) -> None:
+        """Say which model runs, at which precision, on which CPU: a backend calls this once
+        its model is loaded and ``precision`` is what the runtime chose."""
+        log.info(
+            "%s runs %s at %s on %s", self.name, path.name, self.precision, cpu_features().summary()
+        )
 
 
 def check_input_shape(shape: Sequence[object], size: InputSize, path: Path, fmt: str) -> None:

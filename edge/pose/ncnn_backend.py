@@ -34,8 +34,13 @@ class NcnnPose(LeanPose):
             )
         self._ncnn = ncnn
         self._net = ncnn.Net()
-        self._net.opt.use_vulkan_compute = False
-        self._net.opt.num_threads = threads
+        opt = self._net.opt
+        opt.use_vulkan_compute = False
+        opt.num_threads = threads
+        # NCNN stores and computes in fp16 wherever the CPU can (ARM with FP16, the Pi 5 among
+        # them): off, so fp32 means fp32 on every machine.
+        opt.use_fp16_packed = opt.use_fp16_storage = opt.use_fp16_arithmetic = False
+        opt.use_bf16_storage = False
         if (
             self._net.load_param(str(param)) != 0
             or self._net.load_model(str(param.with_suffix(".bin"))) != 0
@@ -46,6 +51,7 @@ class NcnnPose(LeanPose):
             )
         self._input_name = self._net.input_names()[0]
         self._output_name = sorted(self._net.output_names())[0]
+        self.log_ready(path)
 
     def forward(self, tensor: np.ndarray) -> np.ndarray:
         with self._net.create_extractor() as extractor:

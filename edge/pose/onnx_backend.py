@@ -35,6 +35,7 @@ class OnnxPose(LeanPose):
         check_input_shape(model_input.shape, size, path, "onnx")
         self._input_name = model_input.name
         self._output_name = self._session.get_outputs()[0].name
+        self.log_ready(path)
 
     def forward(self, tensor: np.ndarray) -> np.ndarray:
         output: np.ndarray = self._session.run([self._output_name], {self._input_name: tensor})[0]

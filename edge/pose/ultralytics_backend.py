@@ -27,6 +27,9 @@ class UltralyticsPose(PoseEstimator):
         from ultralytics import YOLO
 
         self.name = "ultralytics"
+        # Ultralytics runs PyTorch weights in fp32 (no half); an export it runs at whatever
+        # precision that export's runtime picks for this CPU.
+        self.precision = "fp32" if model.suffix == ".pt" else f"{model.name}'s runtime default"
         self._model = YOLO(str(model), task="pose")
         size = InputSize.of(imgsz)
         self.aspect = size.aspect

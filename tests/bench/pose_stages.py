@@ -28,7 +28,7 @@ import numpy as np
 from edge.config import input_size
 from edge.demo.render import render_demo
 from edge.pose.base import InputSize, PoseEstimator, StagedPoseEstimator
-from edge.pose.factory import INT8_BACKENDS, LEAN, PRECISIONS, open_estimator
+from edge.pose.factory import LEAN, OPENVINO_PRECISIONS, PRECISIONS, open_estimator
 from edge.pose.runtime import prepare_ultralytics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,7 +103,7 @@ def main() -> None:
         (backend, precision)
         for backend in args.backends
         for precision in args.precisions
-        if precision == "fp32" or backend in INT8_BACKENDS
+        if precision not in OPENVINO_PRECISIONS or backend == "openvino"
     ]
     for imgsz in args.imgsz:
         for backend, precision in runs:
