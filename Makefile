@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MODEL := var/models/yolo11n-pose.pt
 
-.PHONY: run test lint model clean
+.PHONY: run test lint model clean check-arm
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check edge calibrate tests
 	$(BIN)/ruff format --check edge calibrate tests
 	$(BIN)/mypy
+
+# Emulated aarch64 (the Pi 5's and the Jetson's CPU): an arm64 Debian root under qemu in var/arm,
+# pip install from PyPI's aarch64 wheels, model fetch, the headless demo on OpenVINO and NCNN.
+# As root; slow (emulated), so not part of make test. The exports and the demo clip are made with
+# .venv when it exists (make model). See docs/arm.md.
+check-arm:
+	bash tools/check-arm.sh
 
 clean:
 	rm -rf $(VENV) var
