@@ -369,14 +369,20 @@ def _run_station(
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from calibrate.fileformat import load_calibration
-    from edge.replay import describe, write_step_files
+    from edge.replay import MIN_RUN_S, describe, write_step_files
     from edge.store.track import read_keypoint_track
 
     config = _config(args)
     t, frame, keypoints = read_keypoint_track(args.keypoints)
+    if len(t) < 2:
+        raise UsageError(
+            f"{args.keypoints} has {len(t)} frame row{'' if len(t) == 1 else 's'} under its "
+            f"header; at least 2 are needed, and about {MIN_RUN_S:g} s of running to give steps: "
+            "give a longer track"
+        )
     if args.fps:
         t = frame / args.fps
-    if len(t) < 2 or not (t[1:] > t[:-1]).all():
+    if not (t[1:] > t[:-1]).all():
         raise UsageError(
             f"{args.keypoints}: times must increase from row to row; give --fps F to time the "
             "rows by their frame numbers"

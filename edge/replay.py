@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: seconds of running a track needs to give steps: the engine learns the stance foot's speed
+#: over the first second (GaitParams.bootstrap_s), then needs a stride to close a step; on the
+#: Fukuchi run at 30 and 60 fps the first step came 1.2 to 1.5 s in, and 2 s gave three or four
+MIN_RUN_S = 2.0
+
 
 def plane_mapping(
     keypoints: np.ndarray,

@@ -3,6 +3,7 @@ the facing read off the track."""
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import json
 from datetime import datetime, timezone
@@ -125,6 +126,53 @@ def test_a_track_without_increasing_times_is_refused(
     path = write_track(tmp_path / "k.csv", np.zeros(3), kp)
     assert main(["replay", "--keypoints", str(path), "--events-out", str(tmp_path / "e")]) == 2
     assert "--fps" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("rows", "fps"), [(0, None), (1, None), (0, "60"), (1, "60")], ids=["0", "1", "0-fps", "1-fps"]
+)
+def test_a_track_with_too_few_rows_says_how_many_it_has(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: int, fps: str | None
+) -> None:
+    kp = np.full((rows, 17, 3), 0.9, np.float32)
+    path = write_track(tmp_path / "k.csv", np.arange(rows) / 60, kp)
+    args = ["replay", "--keypoints", str(path), "--events-out", str(tmp_path / "e")]
+    assert main(args + (["--fps", fps] if fps else [])) == 2
+    err = capsys.readouterr().err
+    plural = "" if rows == 1 else "s"
+    assert f"k.csv has {rows} frame row{plural} under its header; at least 2 are needed" in err
+    assert "--fps" not in err
+
+
+@pytest.mark.parametrize(
+    ("bad", "where"),
+    [
+        (lambda text: text.replace(b"\n0.016667,1,", b"\n0.016667,1,\xe9"), "0xE9 on line 3"),
+        (lambda _: np.random.default_rng(17).bytes(300), "0xBD on line 1"),
+    ],
+    ids=["latin-1-byte", "random-bytes"],
+)
+def test_a_track_that_is_not_utf8_names_the_byte_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bad, where: str
+) -> None:
+    kp = np.full((3, 17, 3), 0.9, np.float32)
+    path = write_track(tmp_path / "k.csv", np.arange(3) / 60, kp)
+    path.write_bytes(bad(path.read_bytes()))
+    assert main(["replay", "--keypoints", str(path), "--events-out", str(tmp_path / "e")]) == 2
+    err = capsys.readouterr().err
+    assert f"k.csv is not UTF-8 text (byte {where}); a keypoint track is a UTF-8 CSV" in err
+    assert "Traceback" not in err
+
+
+def test_a_track_saved_with_a_byte_order_mark_replays_as_without(track, tmp_path: Path) -> None:
+    path, _ = track
+    marked = tmp_path / "from-a-spreadsheet.csv"
+    marked.write_bytes(codecs.BOM_UTF8 + path.read_bytes())
+    plain_out, marked_out = tmp_path / "plain.jsonl", tmp_path / "marked.jsonl"
+    assert main(["replay", "--keypoints", str(path), "--events-out", str(plain_out)]) == 0
+    assert main(["replay", "--keypoints", str(marked), "--events-out", str(marked_out)]) == 0
+    assert len(read_events(marked_out)) >= 28
+    assert marked_out.read_bytes() == plain_out.read_bytes()
 
 
 @pytest.mark.parametrize("facing", ["left", "right"])

@@ -5,7 +5,9 @@ Pixels with image y down; ``t`` in seconds; a missing keypoint is written empty 
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 from pathlib import Path
 
 import numpy as np
@@ -51,12 +53,27 @@ def read_keypoint_track(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     Missing keypoints come back as NaN with confidence 0.
     """
     try:
-        with path.open(newline="", encoding="utf-8") as f:
-            reader = csv.reader(f)
-            header = next(reader, None)
-            rows = list(reader)
+        raw = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read keypoint track {path}: {exc}") from None
+    # A spreadsheet saving "CSV UTF-8" puts a byte-order mark first: that is still UTF-8.
+    raw = raw.removeprefix(codecs.BOM_UTF8)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise UsageError(
+            f"{path} is not UTF-8 text (byte 0x{raw[exc.start]:02X} on line {line}); a keypoint "
+            "track is a UTF-8 CSV file: save it again as CSV UTF-8, or check it is the right file"
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        rows = list(reader)
+    except csv.Error as exc:
+        raise UsageError(
+            f"{path} line {reader.line_num}: {exc}; a keypoint track is a CSV file of numbers"
+        ) from None
     if header is None or tuple(h.strip() for h in header) != TRACK_COLUMNS:
         raise UsageError(
             f"{path} is not a keypoint track: the header must be t,frame then "
