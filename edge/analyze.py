@@ -11,9 +11,11 @@ import numpy as np
 
 from edge.bus.schema import StepMsg
 from edge.capture import CaptureSettings, SourceInfo, open_source
-from edge.gait import Targets
+from edge.errors import UsageError
+from edge.gait import Targets, detect_facing
 from edge.pose.crop import RunnerFinder
 from edge.progress import Progress
+from edge.replay import MIN_RUN_S
 from edge.report.annotate import AnnotatedVideoWriter, Overlay, nearest, snapshot
 from edge.report.build import FORWARD, write_report
 from edge.report.model import ReportInput, cues_from_steps, overstride_metric, representative
@@ -35,6 +37,7 @@ def analyze_video(video: Path, out_dir: Path, finder: RunnerFinder) -> AnalysisR
     the runner when the finder has it on) and write ``out_dir/keypoints.csv``.
 
     Times in the track are seconds from the first frame (index / fps), as the file gives them.
+    UsageError when the video is too short or no runner is in any frame.
     """
     keypoints_csv = out_dir / "keypoints.csv"
     runner_frames = 0
@@ -51,14 +54,69 @@ def analyze_video(video: Path, out_dir: Path, finder: RunnerFinder) -> AnalysisR
                 progress.update()
         progress.close()
     log.info("runner found in %d of %d frames", runner_frames, progress.done)
+    # Checked again on the frames read: a container's frame count can be missing or wrong.
+    _require_length(video, progress.done, fps)
+    if runner_frames == 0:
+        raise UsageError(
+            f"no runner found in any of the {progress.done} frames of {video}: film the whole "
+            "runner side on and well lit, and check that the region of interest (pose.roi, or "
+            "the calibration's roi), if set, covers them"
+        )
     return AnalysisResult(progress.done, runner_frames, fps, keypoints_csv)
 
 
 def probe_video(video: Path) -> SourceInfo:
-    """What a video holds (size, fps, frames), checked to decode before any work is done;
-    UsageError naming what to do when it does not."""
+    """What a video holds (size, fps, frames), checked to decode and, when it says how many
+    frames it has, to be long enough, before any work is done; UsageError naming what to do
+    when it is not."""
+    if video.is_dir():
+        raise UsageError(
+            f"{video} is a folder, not a video file: give one video in it, as in: "
+            f"hipdrive analyze {video / 'VIDEO.mp4'}"
+        )
     with open_source(f"file:{video}", CaptureSettings(paced=False)) as source:
-        return source.info
+        info = source.info
+    if info.frame_count is not None:
+        _require_length(video, info.frame_count, info.fps)
+    return info
+
+
+def _require_length(video: Path, frames: int, fps: float) -> None:
+    if frames / fps < MIN_RUN_S:
+        raise UsageError(
+            f"{video} is too short: {frames} frame{'' if frames == 1 else 's'} at {fps:g} fps "
+            f"({frames / fps:.2f} s); the analysis needs at least {MIN_RUN_S:g} s of running "
+            f"({MIN_RUN_S * fps:.0f} frames), filmed side on"
+        )
+
+
+def output_folder(out_dir: Path) -> None:
+    """Make ``out_dir`` (an existing folder is fine); UsageError when it cannot be one."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(
+            f"{out_dir} is a file, not a folder: give --out a folder for the analysis (a new "
+            "one is made)"
+        )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot make the output folder {out_dir} ({exc.strerror}): give another --out folder"
+        ) from None
+
+
+def runner_facing(video: Path, result: AnalysisResult, keypoints: np.ndarray) -> str:
+    """Which way the runner faces in the video, read off its track (T, 17, 3) pixels;
+    UsageError saying what to do when the track does not tell."""
+    facing = detect_facing(keypoints)
+    if facing is None:
+        raise UsageError(
+            f"cannot tell which way the runner faces in {video} (runner found in "
+            f"{result.runner_frames} of {result.frames} frames): film them side on with the head "
+            "in view, or calibrate the station, which records the facing: hipdrive calibrate "
+            "plane --facing left|right"
+        )
+    return facing
 
 
 def annotate_video(

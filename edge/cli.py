@@ -165,9 +165,14 @@ def cmd_model_check(args: argparse.Namespace) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from calibrate.fileformat import calibration_if_present
-    from edge.analyze import analyze_video, probe_video, video_outputs
+    from edge.analyze import (
+        analyze_video,
+        output_folder,
+        probe_video,
+        runner_facing,
+        video_outputs,
+    )
     from edge.capture import parse_source_spec
-    from edge.gait import detect_facing
     from edge.pose import RunnerSelector
     from edge.pose.crop import RunnerFinder
     from edge.replay import describe, write_step_files
@@ -179,8 +184,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     calibration = calibration_if_present(
         config.calibration.file, image_size=(info.width, info.height)
     )
-    estimator = _estimator(config)
     out_dir = args.out or Path(f"{args.video.stem}-analysis")
+    output_folder(out_dir)
+    estimator = _estimator(config)
     plane = calibration.plane if calibration else None
     roi = plane.roi if plane else config.pose.roi
     finder = RunnerFinder(estimator, RunnerSelector(roi=roi), crop=config.pose.crop)
@@ -190,7 +196,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         f"wrote {result.keypoints_csv}"
     )
     t, _, keypoints = read_keypoint_track(result.keypoints_csv)
-    steps = _replay(config, t, keypoints, calibration, None, None)
+    facing = plane.facing if plane else runner_facing(args.video, result, keypoints)
+    steps = _replay(config, t, keypoints, calibration, None, facing)
     write_step_files(steps, out_dir / "events.jsonl", out_dir / "steps.csv")
     targets = _targets(config)
     print("\n".join(describe(steps, targets)))
@@ -203,7 +210,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         keypoints,
         steps,
         targets,
-        plane.facing if plane else detect_facing(keypoints),
+        facing,
         calibration.camera if calibration and plane else None,
     )
     print(f"wrote {outputs.annotated} ({outputs.annotated_frames} frames) and {outputs.report}")
