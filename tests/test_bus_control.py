@@ -126,9 +126,9 @@ def test_a_handler_bug_is_an_error_reply_and_serving_goes_on(
         ((b'{"cmd": "set_belt_speed", "mps": -1}',), "greater than or equal to 0"),
         ((b'{"cmd": "set_belt_speed", "mps": NaN}',), "finite number"),
         ((b'{"cmd": "set_belt_speed", "mps": true}',), "mps = true"),
-        ((b'{"cmd": "set_runner", "name": ""}',), "set_runner: name"),
-        ((b'{"cmd": "set_runner", "name": "a\\nb"}',), "set_runner: name"),
-        ((b'{"cmd": "set_runner", "name": "' + b"x" * 65 + b'"}',), "at most 64 characters"),
+        ((b'{"cmd": "set_runner", "name": ""}',), "runner name: empty"),
+        ((b'{"cmd": "set_runner", "name": 5}',), "set_runner: name = 5: input should be a valid"),
+        ((b'{"cmd": "set_runner", "name": "' + b"x" * 65 + b'"}',), "65 characters, at most 64"),
         ((b'{"cmd": "stop_session", "now": true}',), "stop_session: unknown argument 'now'"),
         ((b" " * (MAX_REQUEST_BYTES + 1),), f"request of {MAX_REQUEST_BYTES + 1} bytes"),
         ((b'{"cmd": "stop_session"}', b"more"), "a request is one frame, got 2"),
@@ -142,6 +142,78 @@ def test_bad_requests_get_error_replies_and_serving_goes_on(
     assert error in reply["error"]
     assert handler.calls == []
     assert raw_request(server.endpoint, b'{"cmd": "stop_session"}') == {"ok": True}
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "error"),
+    [
+        ("name", "a\nb", "runner name: U+000A (a control character) is not allowed"),
+        ("name", "Ana\x85", "runner name: U+0085 (a control character) is not allowed"),
+        ("name", "\x9b31m", "runner name: U+009B (a control character) is not allowed"),
+        ("name", "ana\u202enepo", "runner name: U+202E (RIGHT-TO-LEFT OVERRIDE) is not allowed"),
+        ("name", "A\u200bna", "runner name: U+200B (ZERO WIDTH SPACE) is not allowed"),
+        ("name", "A\u200cna", "runner name: U+200C (ZERO WIDTH NON-JOINER) is not allowed"),
+        ("name", "A\u200dna", "runner name: U+200D (ZERO WIDTH JOINER) is not allowed"),
+        ("name", "A\u2060na", "runner name: U+2060 (WORD JOINER) is not allowed"),
+        ("name", "\ufeffAna", "runner name: U+FEFF (ZERO WIDTH NO-BREAK SPACE) is not allowed"),
+        ("name", "Ana\u2028Ben", "runner name: U+2028 (LINE SEPARATOR) is not allowed"),
+        ("name", "\ue000", "runner name: U+E000 (a private-use character) is not allowed"),
+        ("name", " ", "runner name: empty (only spaces)"),
+        ("name", "\u3000 ", "runner name: empty (only spaces)"),
+        ("runner", "\u202eAna", "runner name: U+202E (RIGHT-TO-LEFT OVERRIDE) is not allowed"),
+        ("runner", " ", "runner name: empty (only spaces)"),
+        ("label", "5\x85km", "lap label: U+0085 (a control character) is not allowed"),
+        ("label", "\u202e5 km", "lap label: U+202E (RIGHT-TO-LEFT OVERRIDE) is not allowed"),
+        ("label", "5\u2060km", "lap label: U+2060 (WORD JOINER) is not allowed"),
+        ("label", "\ufeff", "lap label: U+FEFF (ZERO WIDTH NO-BREAK SPACE) is not allowed"),
+        ("label", " ", "lap label: empty (only spaces)"),
+    ],
+)
+def test_names_and_labels_that_would_garble_a_screen_are_refused_naming_the_character(
+    client: ControlClient, handler: FakeHandler, field: str, text: str, error: str
+) -> None:
+    cmd = {"name": "set_runner", "runner": "start_session", "label": "mark_lap"}[field]
+    handler.session = 1
+    with pytest.raises(CommandRefused) as refused:
+        client.request(cmd, **{field: text})
+    assert str(refused.value) == error
+    assert handler.calls == []
+
+
+def test_names_and_labels_are_kept_in_nfc_without_surrounding_spaces(
+    client: ControlClient, handler: FakeHandler
+) -> None:
+    assert client.request("set_runner", name="  Zoe\u0301 ")["ok"]
+    assert client.request("start_session", runner="Jo\u00a0Ann\u3000")["ok"]
+    assert client.request("mark_lap", label=" 5 km ")["ok"]
+    assert client.request("set_runner", name="\u674e\u5a1c \U0001f3c3")["ok"]
+    assert handler.calls == [
+        ("set_runner", "Zo\u00e9"),
+        ("start_session", "Jo\u00a0Ann"),
+        ("mark_lap", "5 km"),
+        ("set_runner", "\u674e\u5a1c \U0001f3c3"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        {"cmd": "set_runner", "name": "x" * 100_000},
+        {"cmd": "mark_lap", "label": "y" * 1_000_000},
+        {"cmd": "start_session", "runner": "z" * 10_000_000},
+    ],
+    ids=["100k-char-name", "1MB-label", "10MB-runner"],
+)
+def test_an_oversized_request_up_to_megabytes_gets_the_size_error(
+    client: ControlClient, handler: FakeHandler, request_: dict[str, Any]
+) -> None:
+    raw = json.dumps(request_).encode()
+    assert len(raw) < MAX_WIRE_BYTES
+    with pytest.raises(CommandRefused) as refused:
+        client.request(**request_)
+    assert str(refused.value) == f"request of {len(raw)} bytes, at most {MAX_REQUEST_BYTES}"
+    assert handler.calls == []
+    assert client.request("stop_session") == {"ok": True}
 
 
 def test_a_request_beyond_the_wire_limit_is_cut_off_and_serving_goes_on(

@@ -13,6 +13,9 @@ and gets one reply: ``{"ok": true, ...}`` with what the command returns (``sessi
 start_session), or ``{"ok": false, "error": "..."}``. Malformed, unknown and oversized requests get
 an error reply; a request beyond ``MAX_WIRE_BYTES`` is cut off by ZeroMQ itself (the sender's
 connection is dropped and it times out). Nothing a client sends stops the server.
+
+A runner name or lap label is kept as ``clean_text`` leaves it (NFC, trimmed, at most 64
+characters); one with a control, format or separator character is refused, with its code point.
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ import json
 import logging
 import threading
 from collections.abc import Mapping
+from functools import partial
 from typing import Annotated, Any, Literal, Protocol, get_args
 
 import zmq
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from edge.bus.publisher import bind, context
+from edge.bus.schema import clean_text
 from edge.bus.security import ClientKeys, ServerKeys, check_endpoint, secure_client
 from edge.closing import Closing
 from edge.errors import UsageError
@@ -36,12 +41,16 @@ log = logging.getLogger(__name__)
 DEFAULT_CONTROL = "tcp://127.0.0.1:5557"
 MAX_REQUEST_BYTES = 4096
 """The longest valid request is about 150 bytes; longer ones get an error reply."""
-MAX_WIRE_BYTES = 64 * 1024
-"""ZeroMQ's own limit (ZMQ_MAXMSGSIZE): bigger messages never reach memory."""
+MAX_WIRE_BYTES = 16 * 1024 * 1024
+"""ZeroMQ's own limit (ZMQ_MAXMSGSIZE): bigger messages never reach memory. Anything up to it
+gets the "request of N bytes" reply, so a client that pastes a file or a runaway string (10 MB
+is answered in well under a second) hears why it was refused; only a request that could not
+have come from a console at all is cut off."""
 _POLL_MS = 100
 """How long the server thread waits before looking at its stop flag again."""
 
-Text = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
+RunnerName = Annotated[str, AfterValidator(partial(clean_text, "runner name"))]
+LapLabel = Annotated[str, AfterValidator(partial(clean_text, "lap label"))]
 BeltSpeed = Annotated[float, Field(ge=0.0, le=12.0)]
 
 
@@ -89,7 +98,7 @@ class _Request(BaseModel):
 
 class StartSession(_Request):
     cmd: Literal["start_session"]
-    runner: Text | None = None
+    runner: RunnerName | None = None
 
     def apply(self, handler: ControlHandler) -> Mapping[str, Any] | None:
         return handler.start_session(self.runner)
@@ -112,7 +121,7 @@ class SetBeltSpeed(_Request):
 
 class SetRunner(_Request):
     cmd: Literal["set_runner"]
-    name: Text
+    name: RunnerName
 
     def apply(self, handler: ControlHandler) -> Mapping[str, Any] | None:
         return handler.set_runner(self.name)
@@ -120,7 +129,7 @@ class SetRunner(_Request):
 
 class MarkLap(_Request):
     cmd: Literal["mark_lap"]
-    label: Text | None = None
+    label: LapLabel | None = None
 
     def apply(self, handler: ControlHandler) -> Mapping[str, Any] | None:
         return handler.mark_lap(self.label)
@@ -159,6 +168,9 @@ def _describe(exc: ValidationError) -> str:
         return f"unknown cmd {error['ctx']['tag'][:40]!r}; commands: {', '.join(COMMANDS)}"
     if not error["loc"]:
         return str(error["msg"])
+    if kind == "value_error":
+        # clean_text's own words, which name the field.
+        return str(error["ctx"]["error"])
     cmd, *where = [str(part) for part in error["loc"]]
     key = ".".join(where)
     if kind == "extra_forbidden":

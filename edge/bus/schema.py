@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, TypeAlias, cast
 
@@ -31,6 +32,20 @@ from edge.skeleton import NUM_KEYPOINTS
 SCHEMA_VERSION = 1
 MAX_PAYLOAD_BYTES = 64 * 1024
 """A frame message is about 1.2 kB, a full summary about 1.5 kB: anything near this is garbage."""
+
+TEXT_MAX_CHARS = 64
+"""The longest runner name or lap label, in characters after ``clean_text``."""
+_REFUSED_CATEGORIES = {
+    "Cc": "a control character",
+    "Cf": "a format character",
+    "Cs": "a lone surrogate",
+    "Co": "a private-use character",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+}
+"""Unicode categories never taken as text from a person, with what to call an unnamed one: each
+moves a terminal's cursor or changes what it shows next (C0 and C1 controls), reorders or hides
+text (bidi overrides, zero-width characters, the BOM) or shows as nothing anyone can read."""
 
 TOPIC_FRAME = b"hipdrive.frame"
 TOPIC_STEP = b"hipdrive.step"
@@ -231,6 +246,37 @@ MESSAGE_TYPES: dict[bytes, type[Msg]] = {
 _ADAPTERS: dict[bytes, TypeAdapter[Any]] = {
     topic: TypeAdapter(cls) for topic, cls in MESSAGE_TYPES.items()
 }
+
+
+def clean_text(field: str, value: str) -> str:
+    """A runner name or lap label as it is kept: NFC, without surrounding whitespace.
+
+    Raises ValueError naming ``field`` and the first refused character (its code point and name),
+    or saying that the text is empty or longer than ``TEXT_MAX_CHARS``.
+    """
+    text = unicodedata.normalize("NFC", value)
+    for char in text:
+        kind = _REFUSED_CATEGORIES.get(unicodedata.category(char))
+        if kind is not None:
+            name = unicodedata.name(char, kind)
+            raise ValueError(f"{field}: U+{ord(char):04X} ({name}) is not allowed")
+    text = text.strip()
+    if not text:
+        raise ValueError(f"{field}: empty" + (" (only spaces)" if value else ""))
+    if len(text) > TEXT_MAX_CHARS:
+        raise ValueError(f"{field}: {len(text)} characters, at most {TEXT_MAX_CHARS}")
+    return text
+
+
+def printable(text: str) -> str:
+    """``text`` with each character ``clean_text`` refuses written as its escape (``\\u202e``):
+    for showing text recorded before it was checked."""
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(char) in _REFUSED_CATEGORIES
+        else char
+        for char in text
+    )
 
 
 def keypoints_to_wire(keypoints: np.ndarray | None) -> tuple[Keypoint, ...] | None:
