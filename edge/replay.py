@@ -85,7 +85,8 @@ def replay_track(
 
 
 def write_step_files(steps: list[StepMsg], events: Path | None, table: Path | None) -> None:
-    """Step events as JSON Lines and/or the steps as a CSV table."""
+    """Step events as JSON Lines and/or the steps as a CSV table; UsageError when a path
+    cannot be written (a folder, or under a file)."""
     formats: tuple[tuple[Path | None, Literal["jsonl", "csv"]], ...] = (
         (events, "jsonl"),
         (table, "csv"),
@@ -93,9 +94,18 @@ def write_step_files(steps: list[StepMsg], events: Path | None, table: Path | No
     for path, fmt in formats:
         if path is None:
             continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8", newline="") as out:
-            export_steps(steps, fmt, out)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("w", encoding="utf-8", newline="") as out:
+                export_steps(steps, fmt, out)
+        except FileExistsError as exc:  # mkdir with exist_ok: a parent that is a file
+            raise UsageError(
+                f"cannot write {path}: {exc.filename} is a file, not a folder; give another path"
+            ) from None
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write {path} ({exc.strerror}): give a file path in a folder you can write"
+            ) from None
 
 
 def step_of(msg: StepMsg) -> Step:

@@ -175,6 +175,20 @@ def test_a_track_saved_with_a_byte_order_mark_replays_as_without(track, tmp_path
     assert marked_out.read_bytes() == plain_out.read_bytes()
 
 
+@pytest.mark.parametrize("under_a_file", [False, True], ids=["a-folder", "under-a-file"])
+def test_events_out_that_cannot_be_a_file_exits_2(
+    track, tmp_path: Path, capsys: pytest.CaptureFixture[str], under_a_file: bool
+) -> None:
+    path, _ = track
+    notes = tmp_path / "notes.txt"
+    notes.write_text("keep me", encoding="utf-8")
+    out = notes / "e.jsonl" if under_a_file else tmp_path
+    assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == 2
+    expected = f"{notes} is a file, not a folder" if under_a_file else "(Is a directory)"
+    err = capsys.readouterr().err
+    assert f"cannot write {out}" in err and expected in err
+
+
 @pytest.mark.parametrize("facing", ["left", "right"])
 def test_facing_is_read_off_the_head_and_else_the_feet(mocap_trial, facing: str) -> None:
     _, kp = synth_track(mocap_trial, 60.0, SideCamera(facing=facing), seed=22)
