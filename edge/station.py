@@ -238,7 +238,8 @@ class Station:
         self._new_session = False
         self._session_start_t: float | None = None
         self._frame_period = 1.0 / config.bus.frame_rate_hz
-        self._last_frame_msg = -math.inf
+        self._frame_due = -math.inf
+        self._last_frame_t = -math.inf
         self.publisher: Publisher | None = None
         self.store: SessionStore | None = None
         self.steps_published = 0
@@ -427,10 +428,27 @@ class Station:
             log.info("no runner for %.0f s: ending the session", self.config.station.session_idle_s)
             store.end_session(time.monotonic())
 
+    def _frame_goes_out(self, t: float) -> bool:
+        """Whether the frame captured at ``t`` is published: the one nearest each tick of
+        ``bus.frame_rate_hz`` (a frame at most half a frame interval early counts).
+
+        Ticks advance by the period, not from the last frame sent: with a 60 fps camera, the
+        frame two later is a rounding error short of 1/30 s, and waiting for a full period from
+        it would publish 20 a second instead of 30. A camera slower than the rate has every frame
+        published; after a gap, ticks start again from the frame that ends it.
+        """
+        early = max(t - self._last_frame_t, 0.0) / 2.0
+        self._last_frame_t = t
+        if t < self._frame_due - early:
+            return False
+        self._frame_due += self._frame_period
+        if self._frame_due <= t:
+            self._frame_due = t + self._frame_period
+        return True
+
     def _publish_frame(self, t: float, index: int, keypoints: np.ndarray | None) -> None:
-        if self.publisher is None or t - self._last_frame_msg < self._frame_period:
+        if self.publisher is None or not self._frame_goes_out(t):
             return
-        self._last_frame_msg = t
         angles: dict[str, float | None] = {}
         mapping = self._feed.mapping
         if keypoints is not None and mapping is not None:

@@ -158,3 +158,50 @@ def test_status_carries_the_time_of_each_stage(config, running) -> None:
     assert set(last.stages_ms) == {"read", "pose", "gait", "publish"}
     assert all(ms >= 0 for ms in last.stages_ms.values())
     assert last.fps_in > 30 and last.fps_out > 30
+
+
+@pytest.mark.parametrize(
+    ("camera_fps", "rate_hz", "per_second"),
+    [(60.0, 30.0, 30), (120.0, 30.0, 30), (25.0, 30.0, 25), (30.0, 30.0, 30), (50.0, 20.0, 20)],
+)
+def test_frames_go_out_at_the_configured_rate(
+    tmp_path: Path, running, camera_fps: float, rate_hz: float, per_second: int
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[station]\ndata_dir = "{tmp_path / "data"}"\n'
+        f'[bus]\npublish = "ipc://{tmp_path}/pub"\ncontrol = "ipc://{tmp_path}/ctl"\n'
+        f"frame_rate_hz = {rate_hz}\n[pose]\ncrop = false\n"
+    )
+    config = load_config(path)
+    seconds = 4
+    gate = threading.Event()
+    source = FakeSource(round(seconds * camera_fps), fps=camera_fps, gate=gate)
+    station = Station(config, source, FakePose(running))
+    with Subscriber(config.bus.publish, topics=(FrameMsg, StatusMsg)) as sub:
+        _stop, thread = start(station)
+        assert isinstance(sub.recv(timeout=5.0), StatusMsg), "subscribed before the frames flow"
+        gate.set()
+        thread.join(timeout=60)
+        received = collect(sub, time.monotonic() + 0.5)
+    assert not thread.is_alive()
+    # The frames carry the camera's timestamps, so the count does not depend on this machine.
+    sent = [m.frame for m in received if isinstance(m, FrameMsg)]
+    assert len(sent) == per_second * seconds
+    gaps = np.diff(sent) / camera_fps
+    assert gaps.max() < 1.5 / min(rate_hz, camera_fps), "evenly spread, not in bursts"
+
+
+def test_a_jittery_camera_and_a_gap_keep_the_rate_without_a_burst(config, running) -> None:
+    at_30_hz = config.model_copy(
+        update={"bus": config.bus.model_copy(update={"frame_rate_hz": 30})}
+    )
+    station = Station(at_30_hz, FakeSource(1), FakePose(running))
+    rng = np.random.default_rng(5)
+    # 60 fps stamped up to 3 ms late by a busy grab thread, with the camera out from 4 to 6 s.
+    t = np.arange(0, 10, 1 / 60) + rng.uniform(0, 0.003, 600)
+    t = t[(t < 4.0) | (t > 6.0)]
+    sent = np.array([ts for ts in t if station._frame_goes_out(float(ts))])
+    for a, b in ((0.0, 4.0), (6.0, 10.0)):
+        assert abs(np.sum((sent >= a) & (sent < b)) - 30 * (b - a)) <= 1
+    assert np.diff(sent).min() > 1 / 60, "never two frames in a row"
