@@ -1,11 +1,12 @@
 """What this CPU offers the pose runtimes: the instruction sets that decide which precisions
 run fast here, or run at all.
 
-OpenVINO runs an FP32 model in bf16 unless told otherwise on a CPU with AMX or AVX512-BF16
-(Intel Xeon from Sapphire Rapids on), and NCNN in fp16 on an ARM CPU with half-precision
-arithmetic (the Pi 5's Cortex-A76): the same model and the same ``pose.precision`` would give
-other keypoints on other machines. So each backend pins the precision it is asked for, and what
-ran is logged with these features beside it.
+Left to themselves, runtimes pick a lower precision where the CPU has one: OpenVINO runs an
+FP32 model in bf16 on a CPU with AMX or AVX512-BF16 (Intel Xeon from Sapphire Rapids on) and
+may pick f16 on ARM (Ultralytics pins f32 there for that reason), NCNN stores and computes in
+fp16 on an ARM CPU with half-precision arithmetic (the Pi 5's Cortex-A76). The same model and
+the same ``pose.precision`` would give other keypoints on other machines. So each backend
+pins the precision it is asked for, and what ran is logged with these features beside it.
 """
 
 from __future__ import annotations

@@ -101,6 +101,10 @@ class TensorRTPose(LeanPose):
         self._local = threading.local()
         self._lanes: list[_Lane] = []
         self._lanes_lock = threading.Lock()
+        # Fixed when the engine was built (hipdrive exports without half, so fp32 layers, which
+        # TensorRT may run as TF32 on Orin's tensor cores); nothing to pin at load.
+        self.precision = "as built into the engine"
+        self.log_ready(path)
 
     def _lane(self) -> _Lane:
         lane: _Lane | None = getattr(self._local, "lane", None)
