@@ -573,6 +573,7 @@ def cmd_keys_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions_list(args: argparse.Namespace) -> int:
+    from edge.bus.schema import printable
     from edge.store.sessions import list_sessions
 
     path = _config(args).sessions_path
@@ -580,11 +581,18 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
     if not sessions:
         print(f"no sessions recorded in {path}")
         return 0
-    print(f"{'id':>5}  {'started (UTC)':25}  {'minutes':>7}  {'steps':>6}  {'laps':>4}  runner")
+    print(
+        f"{'id':>5}  {'started (UTC)':25}  {'minutes':>7}  {'ended':7}  {'steps':>6}  {'laps':>4}"
+        "  runner"
+    )
     for s in sessions:
-        minutes = "open" if s.end_t is None else f"{(s.end_t - s.start_t) / 60:.1f}"
+        minutes = "-" if s.end_t is None else f"{(s.end_t - s.start_t) / 60:.1f}"
+        ended = "open" if s.ended is None else "crashed" if s.crashed else "stopped"
+        # Names recorded before they were checked may hold controls that would drive the terminal.
+        runner = printable(s.runner or "")
         print(
-            f"{s.id:>5}  {s.started:25}  {minutes:>7}  {s.steps:>6}  {s.laps:>4}  {s.runner or ''}"
+            f"{s.id:>5}  {s.started:25}  {minutes:>7}  {ended:7}  {s.steps:>6}  {s.laps:>4}"
+            f"  {runner}"
         )
     return 0
 

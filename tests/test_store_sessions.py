@@ -3,12 +3,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +25,7 @@ from edge.store.sessions import (
     SessionStore,
     export_steps,
     list_sessions,
+    read_session,
     read_steps,
 )
 from edge.store.track import read_keypoint_track
@@ -357,3 +361,118 @@ def test_sessions_list_and_export_commands(
 def test_reading_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="does not exist"):
         list_sessions(tmp_path / "none.sqlite")
+
+
+KILLED_CHILD = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from edge.store.sessions import SessionStore
+from tests.builders import messages
+
+store = SessionStore(Path({db!r}), "s")
+store.start_session(10.0, runner="Ana")
+for i in range({steps}):
+    store.record_step(messages.step(i))
+    store.record_summary(messages.summary(t=messages.step(i).t))
+store.flush()
+print("recorded", flush=True)
+time.sleep(60)
+"""
+
+
+def killed_while_recording(db: Path, steps: int) -> None:
+    """A process records a session with ``steps`` steps and is killed with SIGKILL, the session
+    still open."""
+    child = KILLED_CHILD.format(root=str(ROOT), db=str(db), steps=steps)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(child)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "recorded\n"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+@pytest.mark.parametrize(("steps", "end_t"), [(5, messages.step(4).t), (0, 10.0)])
+def test_a_session_left_open_by_a_killed_station_is_closed_as_crashed_on_the_next_start(
+    db: Path,
+    tmp_path: Path,
+    steps: int,
+    end_t: float,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    killed_while_recording(db, steps)
+    [left] = list_sessions(db)
+    assert left.ended is None and left.end_t is None and not left.crashed
+    config = write_config(tmp_path, db)
+    assert main(["sessions", "list", "--config", str(config)]) == 0
+    assert "  open  " in capsys.readouterr().out
+
+    store = SessionStore(db, messages.STATION)
+    assert store.start_session(100.0) == 2
+    store.close()
+    crashed, clean = list_sessions(db)
+    assert crashed.crashed and crashed.end_t == end_t and crashed.steps == steps
+    started = datetime.fromisoformat(crashed.started)
+    assert crashed.ended == (started + timedelta(seconds=end_t - 10.0)).isoformat(
+        timespec="seconds"
+    )
+    assert not clean.crashed and clean.ended is not None
+    assert read_session(db, 1).crashed
+    assert "session 1 was left open by a station that did not stop" in caplog.text
+    assert main(["sessions", "list", "--config", str(config)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == [
+        "id",
+        "started",
+        "(UTC)",
+        "minutes",
+        "ended",
+        "steps",
+        "laps",
+        "runner",
+    ]
+    assert lines[1].split()[2:] == [f"{(end_t - 10.0) / 60:.1f}", "crashed", str(steps), "0", "Ana"]
+    assert lines[2].split()[3] == "stopped"
+
+
+def test_one_store_writes_a_file_at_a_time(store: SessionStore, db: Path) -> None:
+    store.start_session(0.0)
+    second = SessionStore(db, messages.STATION)
+    assert not second.recording_ok
+    assert second.problem == (
+        f"not recording: cannot open {db}: another process (pid {os.getpid()}) is recording to it"
+    )
+    second.close()
+    assert store.session_id == 1, "the first store's open session is not taken for a crash"
+    store.close()
+    third = SessionStore(db, messages.STATION)
+    assert third.recording_ok and third.start_session(0.0) == 2
+    third.close()
+    assert not any(info.crashed for info in list_sessions(db))
+
+
+def test_sessions_list_escapes_controls_recorded_by_an_older_build(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    SessionStore(db, messages.STATION).close()
+    conn = sqlite3.connect(db)
+    # As a file from before names were checked and crashes marked.
+    conn.execute("ALTER TABLE sessions DROP COLUMN crashed")
+    conn.execute(
+        "INSERT INTO sessions (id, station, runner, started, ended, start_t, end_t, calibrated)"
+        " VALUES (1, 's', ?, '2024-05-01T10:00:00+00:00', '2024-05-01T10:01:00+00:00', 0, 60, 0)",
+        ("Ana\x1b[2J\x85\x9b\u202eneB\u200b\ufeff",),
+    )
+    conn.commit()
+    conn.close()
+    assert main(["sessions", "list", "--config", str(write_config(tmp_path, db))]) == 0
+    out = capsys.readouterr().out
+    assert all(c == "\n" or c.isprintable() for c in out)
+    assert "Ana\\x1b[2J\\x85\\x9b\\u202eneB\\u200b\\ufeff" in out
+    assert " 1.0 " in out and "stopped" in out

@@ -10,20 +10,27 @@ never waits on the disk. The writer commits after every summary and at least eve
 ``commit_interval`` seconds, so a step is committed by the time the summary after it has been
 written. When the disk fails (full, read-only, removed) the store stops writing, keeps accepting
 calls, and says why in ``problem``: the station goes on publishing.
+
+One store writes a file at a time: it holds a lock on ``<file>.lock``, which the kernel releases
+however the process ends. So a session still open when a store takes the lock was left open by
+a station that died (SIGKILL, a crash, power cut): the store closes it at once, at the time of
+its last step, summary or lap (its start if it has none), and marks it ``crashed``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import fcntl
 import logging
+import os
 import queue
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal, TextIO, cast
 
@@ -53,7 +60,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     end_t REAL,
     belt_speed_mps REAL,
     calibrated INTEGER NOT NULL,
-    calibration TEXT
+    calibration TEXT,
+    crashed INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS steps (
     session_id INTEGER NOT NULL REFERENCES sessions(id),
@@ -89,8 +97,32 @@ _INSERT_STEP = (
 )
 
 
+_LAST_RECORD_T = " ".join(
+    f"coalesce((SELECT max(t) FROM {table} WHERE session_id = s.id), s.start_t),"
+    for table in ("steps", "summaries", "laps")
+)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _lock_for_writing(path: Path) -> int:
+    """The descriptor of ``<path>.lock``, locked: no other live process writes ``path``."""
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+        os.close(fd)
+        raise OSError(f"another process (pid {holder}) is recording to it") from None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+    return fd
+
+
+def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,10 +166,14 @@ class SessionStore:
         self._session: int | None = None
         self._next_id = 1
         self._thread: threading.Thread | None = None
+        self._writer_lock: int | None = None
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer_lock = _lock_for_writing(path)
             conn = self._open()
         except (OSError, sqlite3.Error) as exc:
             self._fail(f"cannot open {path}: {exc}")
+            self._release_lock()
             return
         self._thread = threading.Thread(
             target=self._write_loop, args=(conn,), name="hipdrive-store", daemon=True
@@ -145,7 +181,6 @@ class SessionStore:
         self._thread.start()
 
     def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         # Used by the writer thread only, after this constructor hands it over.
         conn = sqlite3.connect(self.path, check_same_thread=False, timeout=5.0)
         try:
@@ -161,6 +196,9 @@ class SessionStore:
             # FULL syncs each commit: a station's power can be cut at the wall at any moment.
             conn.execute("PRAGMA synchronous=FULL")
             conn.executescript(_SCHEMA)
+            if not _has_column(conn, "sessions", "crashed"):
+                conn.execute("ALTER TABLE sessions ADD COLUMN crashed INTEGER NOT NULL DEFAULT 0")
+            self._close_crashed(conn)
             last = conn.execute("SELECT max(id) FROM sessions").fetchone()[0]
         except sqlite3.Error:
             conn.close()
@@ -168,6 +206,28 @@ class SessionStore:
         # One station writes a file, so ids are handed out here and start_session need not wait.
         self._next_id = (last or 0) + 1
         return conn
+
+    def _close_crashed(self, conn: sqlite3.Connection) -> None:
+        """End the sessions a dead station left open, at their last record, marked crashed."""
+        rows = conn.execute(
+            f"SELECT id, started, start_t, max({_LAST_RECORD_T} s.start_t) FROM sessions s"
+            " WHERE ended IS NULL"
+        ).fetchall()
+        for session, started, start_t, end_t in rows:
+            # The wall clock of the end was never written; the station clock's lapse since the
+            # start gives it (both clocks of the one run that died).
+            ended = datetime.fromisoformat(started) + timedelta(seconds=end_t - start_t)
+            conn.execute(
+                "UPDATE sessions SET ended = ?, end_t = ?, crashed = 1 WHERE id = ?",
+                (ended.isoformat(timespec="seconds"), end_t, session),
+            )
+            log.warning(
+                "session %d was left open by a station that did not stop (killed or crashed): "
+                "closed at its last record, %.1f s after its start",
+                session,
+                end_t - start_t,
+            )
+        conn.commit()
 
     @property
     def recording_ok(self) -> bool:
@@ -314,6 +374,12 @@ class SessionStore:
             self._thread.join(timeout)
         with self._lock:
             self._failure = self._failure or "not recording: the session store is closed"
+        self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._writer_lock is not None:
+            os.close(self._writer_lock)
+            self._writer_lock = None
 
     def _sync(self, timeout: float, *, stop: bool) -> bool:
         if self._thread is None or not self._thread.is_alive():
@@ -382,6 +448,9 @@ class SessionInfo:
     calibration: str | None
     steps: int
     laps: int
+    crashed: bool
+    """The station died with the session open; it was closed at its last record when the next
+    store opened the file."""
 
 
 def _read(path: Path) -> sqlite3.Connection:
@@ -397,11 +466,13 @@ def list_sessions(path: Path) -> list[SessionInfo]:
     """Every session in the file, oldest first."""
     conn = _read(path)
     try:
+        # A file no store of this build has opened yet has no crashed column.
+        crashed = "s.crashed" if _has_column(conn, "sessions", "crashed") else "0"
         rows = conn.execute(
             "SELECT s.id, s.station, s.runner, s.started, s.ended, s.start_t, s.end_t,"
             " s.belt_speed_mps, s.calibrated, s.calibration,"
             " (SELECT count(*) FROM steps WHERE session_id = s.id),"
-            " (SELECT count(*) FROM laps WHERE session_id = s.id)"
+            f" (SELECT count(*) FROM laps WHERE session_id = s.id), {crashed}"
             " FROM sessions s ORDER BY s.id"
         ).fetchall()
     except sqlite3.Error as exc:
@@ -422,6 +493,7 @@ def list_sessions(path: Path) -> list[SessionInfo]:
             calibration=row[9],
             steps=row[10],
             laps=row[11],
+            crashed=bool(row[12]),
         )
         for row in rows
     ]
