@@ -60,6 +60,8 @@ def test_bad_specs_explain_the_valid_forms(spec: str, message: str) -> None:
 def test_missing_and_corrupt_videos_are_usage_errors(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="does not exist"):
         open_source(f"file:{tmp_path / 'absent.mp4'}")
+    with pytest.raises(UsageError, match="is a folder, not a video file: give one video in it"):
+        open_source(f"file:{tmp_path}")
     corrupt = tmp_path / "corrupt.mp4"
     corrupt.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40)
     with pytest.raises(UsageError, match="cannot decode video"):

@@ -20,6 +20,8 @@ class VideoFileSource(FrameSource):
     """
 
     def __init__(self, path: Path, settings: CaptureSettings, loop: bool = False) -> None:
+        if path.is_dir():
+            raise UsageError(f"{path} is a folder, not a video file: give one video in it")
         if not path.is_file():
             raise UsageError(f"video file {path} does not exist; check the path")
         self._cap = cv2.VideoCapture(str(path))
