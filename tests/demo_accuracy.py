@@ -34,11 +34,12 @@ from edge.demo.session import (
     keypoint_errors,
     runner_track,
 )
+from edge.errors import HipdriveError
 from edge.gait import GaitEngine, PlaneMapping
 from edge.pose import RunnerSelector
 from edge.pose.base import InputSize
 from edge.pose.crop import RunnerFinder
-from edge.pose.factory import open_estimator
+from edge.pose.factory import PRECISIONS, open_estimator
 from edge.pose.runtime import prepare_ultralytics
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,13 +154,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default="ultralytics")
     parser.add_argument("--imgsz", type=input_size, default=PoseSection().imgsz)
-    parser.add_argument("--precision", choices=("fp32", "int8"), default="fp32")
+    parser.add_argument("--precision", choices=PRECISIONS, default="fp32")
     parser.add_argument("--crop", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--save", type=Path, help="also write the track and its truth here")
     args = parser.parse_args()
     clip = ensure_demo(DATA)
-    track = pose_track(clip, args.backend, args.imgsz, args.precision, args.crop, args.seconds)
+    try:
+        track = pose_track(clip, args.backend, args.imgsz, args.precision, args.crop, args.seconds)
+    except HipdriveError as exc:
+        print(exc, file=sys.stderr)
+        return exc.exit_code
     errors = keypoint_errors(clip, np.arange(len(track.t)), track.keypoints)
     print(f"pose {track.setup}:")
     print(f"  full-frame looks {100 * track.full_share:.1f}%")
