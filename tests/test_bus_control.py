@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +25,7 @@ from edge.bus.control import (
     parse_request,
 )
 from edge.bus.publisher import context
+from edge.bus.security import generate_keys, load_client_keys, load_server_keys
 from edge.errors import UsageError
 from tests.builders.control import FakeHandler
 
@@ -237,6 +240,27 @@ def test_a_client_recovers_after_a_timeout(handler: FakeHandler) -> None:
             # A REQ socket that missed its reply could not send again: this one was replaced.
             assert client.request("stop_session") == {"ok": True}
     assert handler.calls == [("stop_session",)]
+
+
+def test_a_client_the_station_refused_times_out_instead_of_hanging(
+    handler: FakeHandler, tmp_path: Path
+) -> None:
+    generate_keys(tmp_path / "station", ("console",))
+    generate_keys(tmp_path / "elsewhere", ("console",))
+    unknown = dataclasses.replace(
+        load_client_keys(tmp_path / "elsewhere"),
+        server_public=load_client_keys(tmp_path / "station").server_public,
+    )
+    keys = load_server_keys(tmp_path / "station")
+    with ControlServer(handler, ANY_PORT, keys=keys) as server:
+        server.start()
+        with ControlClient(server.endpoint, keys=unknown, timeout=0.3) as client:
+            time.sleep(0.5)  # the handshake is refused before the request: no peer to send to
+            t0 = time.monotonic()
+            with pytest.raises(ControlTimeout, match="no reply from"):
+                client.request("stop_session")
+            assert time.monotonic() - t0 < 2.0
+    assert handler.calls == []
 
 
 def test_close_stops_the_thread_and_frees_the_endpoint(handler: FakeHandler) -> None:

@@ -287,8 +287,16 @@ class ControlClient(Closing):
 
     def request(self, cmd: str, **args: Any) -> dict[str, Any]:
         """Send one command; its reply fields (``ok`` included) or CommandRefused/ControlTimeout."""
-        self._sock.send(json.dumps({"cmd": cmd, **args}).encode("utf-8"))
-        if not self._sock.poll(int(self.timeout * 1000)):
+        wait_ms = int(self.timeout * 1000)
+        # A REQ socket whose connection was refused (the station does not know this client's
+        # key) has no peer to send to, and without a send timeout would wait for one forever.
+        self._sock.sndtimeo = wait_ms
+        try:
+            self._sock.send(json.dumps({"cmd": cmd, **args}).encode("utf-8"))
+            sent = True
+        except zmq.Again:
+            sent = False
+        if not sent or not self._sock.poll(wait_ms):
             self._sock.close(linger=0)
             self._sock = self._connect()
             raise ControlTimeout(f"no reply from {self.endpoint} within {self.timeout:g} s")
