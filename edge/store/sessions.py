@@ -97,10 +97,13 @@ _INSERT_STEP = (
 )
 
 
-_LAST_RECORD_T = " ".join(
-    f"coalesce((SELECT max(t) FROM {table} WHERE session_id = s.id), s.start_t),"
-    for table in ("steps", "summaries", "laps")
+_LAST_RECORD_T = "max(s.start_t, {})".format(
+    ", ".join(
+        f"coalesce((SELECT max(t) FROM {table} WHERE session_id = s.id), s.start_t)"
+        for table in ("steps", "summaries", "laps")
+    )
 )
+"""SQL: the station time of session ``s``'s last step, summary or lap; its start without any."""
 
 
 def _now() -> str:
@@ -123,6 +126,28 @@ def _lock_for_writing(path: Path) -> int:
 
 def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
     return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
+
+
+def _close_crashed(conn: sqlite3.Connection) -> None:
+    """End the sessions a dead station left open, at their last record, marked crashed."""
+    rows = conn.execute(
+        f"SELECT id, started, start_t, {_LAST_RECORD_T} FROM sessions s WHERE ended IS NULL"
+    ).fetchall()
+    for session, started, start_t, end_t in rows:
+        # The wall clock of the end was never written; the station clock's lapse since the
+        # start gives it (both clocks of the one run that died).
+        ended = datetime.fromisoformat(started) + timedelta(seconds=end_t - start_t)
+        conn.execute(
+            "UPDATE sessions SET ended = ?, end_t = ?, crashed = 1 WHERE id = ?",
+            (ended.isoformat(timespec="seconds"), end_t, session),
+        )
+        log.warning(
+            "session %d was left open by a station that did not stop (killed or crashed): "
+            "closed at its last record, %.1f s after its start",
+            session,
+            end_t - start_t,
+        )
+    conn.commit()
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +223,7 @@ class SessionStore:
             conn.executescript(_SCHEMA)
             if not _has_column(conn, "sessions", "crashed"):
                 conn.execute("ALTER TABLE sessions ADD COLUMN crashed INTEGER NOT NULL DEFAULT 0")
-            self._close_crashed(conn)
+            _close_crashed(conn)
             last = conn.execute("SELECT max(id) FROM sessions").fetchone()[0]
         except sqlite3.Error:
             conn.close()
@@ -206,28 +231,6 @@ class SessionStore:
         # One station writes a file, so ids are handed out here and start_session need not wait.
         self._next_id = (last or 0) + 1
         return conn
-
-    def _close_crashed(self, conn: sqlite3.Connection) -> None:
-        """End the sessions a dead station left open, at their last record, marked crashed."""
-        rows = conn.execute(
-            f"SELECT id, started, start_t, max({_LAST_RECORD_T} s.start_t) FROM sessions s"
-            " WHERE ended IS NULL"
-        ).fetchall()
-        for session, started, start_t, end_t in rows:
-            # The wall clock of the end was never written; the station clock's lapse since the
-            # start gives it (both clocks of the one run that died).
-            ended = datetime.fromisoformat(started) + timedelta(seconds=end_t - start_t)
-            conn.execute(
-                "UPDATE sessions SET ended = ?, end_t = ?, crashed = 1 WHERE id = ?",
-                (ended.isoformat(timespec="seconds"), end_t, session),
-            )
-            log.warning(
-                "session %d was left open by a station that did not stop (killed or crashed): "
-                "closed at its last record, %.1f s after its start",
-                session,
-                end_t - start_t,
-            )
-        conn.commit()
 
     @property
     def recording_ok(self) -> bool:
