@@ -46,6 +46,10 @@ MAX_WIRE_BYTES = 16 * 1024 * 1024
 gets the "request of N bytes" reply, so a client that pastes a file or a runaway string (10 MB
 is answered in well under a second) hears why it was refused; only a request that could not
 have come from a console at all is cut off."""
+RECEIVE_QUEUE = 4
+"""Requests queued per client connection (ZeroMQ's default is 1000): a console sends one and
+waits for the reply, and 1000 queued messages of MAX_WIRE_BYTES would be 16 GB; past it ZeroMQ
+stops reading that client's connection instead of holding more."""
 _POLL_MS = 100
 """How long the server thread waits before looking at its stop flag again."""
 
@@ -225,6 +229,7 @@ class ControlServer(Closing):
         sock = context().socket(zmq.REP)
         sock.linger = 0
         sock.maxmsgsize = MAX_WIRE_BYTES
+        sock.rcvhwm = RECEIVE_QUEUE
         self.endpoint = bind(sock, endpoint, keys)
         self._sock = sock
         self._handler = handler
