@@ -439,6 +439,11 @@ def test_a_session_left_open_by_a_killed_station_is_closed_as_crashed_on_the_nex
     ]
     assert lines[1].split()[2:] == [f"{(end_t - 10.0) / 60:.1f}", "crashed", str(steps), "0", "Ana"]
     assert lines[2].split()[3] == "stopped"
+    report = tmp_path / "crashed.html"
+    assert main(["sessions", "report", "1", "--config", str(config), "--out", str(report)]) == 0
+    assert "the station stopped without closing it: ended at its last record" in (
+        report.read_text(encoding="utf-8")
+    )
 
 
 def test_one_store_writes_a_file_at_a_time(store: SessionStore, db: Path) -> None:

@@ -192,6 +192,8 @@ def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput
 
 def _session_facts(info: SessionInfo, steps: int) -> tuple[tuple[str, str], ...]:
     minutes = "still open" if info.end_t is None else f"{(info.end_t - info.start_t) / 60:.1f} min"
+    if info.crashed:
+        minutes += " (the station stopped without closing it: ended at its last record)"
     return (
         ("runner", info.runner or "unnamed"),
         ("station", info.station),
