@@ -126,3 +126,24 @@ def test_ncnn_stores_and_computes_in_fp32(model_path: Path, tmp_path_factory) ->
     assert not (opt.use_fp16_storage or opt.use_fp16_arithmetic or opt.use_fp16_packed)
     assert not opt.use_bf16_storage and pose.precision == "fp32"
     pose.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    importlib.util.find_spec("openvino") is not None and runs_bf16(),
+    reason="this CPU runs bf16 (AMX or AVX512-BF16)",
+)
+def test_bench_at_bf16_on_a_cpu_without_it_exits_3_before_measuring(
+    openvino_export: Path, model_path: Path, tmp_path: Path, capsys
+) -> None:
+    from edge.cli import main
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[station]\ndata_dir = "{tmp_path / "data"}"\n[pose]\nmodel = "{model_path}"\n',
+        encoding="utf-8",
+    )
+    args = ["bench", "--config", str(config), "--backend", "openvino", "--precision", "bf16"]
+    assert main(args) == 3
+    captured = capsys.readouterr()
+    assert "has neither AMX nor AVX512-BF16" in captured.err and "fps" not in captured.out
