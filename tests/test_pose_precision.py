@@ -49,6 +49,34 @@ def test_a_raspberry_pi_5_has_neon_and_fp16_but_no_bf16() -> None:
     assert cpu.summary() == "aarch64: NEON, FP16, DOTPROD; no BF16, I8MM"
 
 
+def test_arm_features_come_from_the_kernels_hwcaps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under qemu-user /proc/cpuinfo is the host's; the hwcaps are the emulated CPU's."""
+    import ctypes
+
+    from edge.pose import cpu
+
+    pi5 = {16: (1 << 1) | (1 << 10) | (1 << 20), 26: 0}
+
+    class Getauxval:
+        restype = argtypes = None
+
+        def __call__(self, kind: int) -> int:
+            return pi5[kind]
+
+    class Libc:
+        getauxval = Getauxval()
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: Libc())
+    monkeypatch.setattr(cpu.platform, "machine", lambda: "aarch64")
+    monkeypatch.setattr(cpu.Path, "read_text", lambda *a, **k: EPYC)
+    cpu.cpu_features.cache_clear()
+    try:
+        emulated = cpu.cpu_features()
+    finally:
+        cpu.cpu_features.cache_clear()
+    assert emulated.summary() == "aarch64: NEON, FP16, DOTPROD; no BF16, I8MM"
+
+
 def test_this_machine_is_read_and_unreadable_cpuinfo_gives_no_features() -> None:
     assert isinstance(cpu_features(), CpuFeatures) and cpu_features().summary()
     bare = parse_cpuinfo("", "x86_64")

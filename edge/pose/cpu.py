@@ -85,6 +85,30 @@ def parse_cpuinfo(text: str, arch: str) -> CpuFeatures:
     return CpuFeatures(model or platform.processor() or arch, arch, frozenset(flags))
 
 
+ARM_HWCAPS = (
+    ("asimd", 16, 1 << 1),
+    ("asimdhp", 16, 1 << 10),
+    ("asimddp", 16, 1 << 20),
+    ("i8mm", 26, 1 << 13),
+    ("bf16", 26, 1 << 14),
+)
+"""(flag, getauxval type: AT_HWCAP 16 or AT_HWCAP2 26, bit) of Linux's arm64 hwcaps."""
+
+
+def arm_hwcaps() -> frozenset[str]:
+    """The ARM_FEATURES flags the kernel reports for this process (``getauxval``), which is
+    what the CPU runs: under qemu-user ``/proc/cpuinfo`` is the x86 host's."""
+    import ctypes
+
+    try:
+        getauxval = ctypes.CDLL(None).getauxval
+    except (OSError, AttributeError):
+        return frozenset()
+    getauxval.restype = ctypes.c_ulong
+    getauxval.argtypes = (ctypes.c_ulong,)
+    return frozenset(flag for flag, kind, bit in ARM_HWCAPS if getauxval(kind) & bit)
+
+
 @cache
 def cpu_features() -> CpuFeatures:
     """This machine's CPU; no flags where ``/proc/cpuinfo`` cannot be read (not Linux)."""
@@ -92,4 +116,7 @@ def cpu_features() -> CpuFeatures:
         text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     except OSError:
         text = ""
-    return parse_cpuinfo(text, platform.machine())
+    found = parse_cpuinfo(text, platform.machine())
+    if found.table is ARM_FEATURES:
+        return CpuFeatures(found.model, found.arch, found.flags | arm_hwcaps())
+    return found
