@@ -37,9 +37,9 @@ lint: $(VENV)/.installed
 	$(BIN)/mypy
 
 # Emulated aarch64 (the Pi 5's and the Jetson's CPU): an arm64 Debian root under qemu in var/arm,
-# pip install from PyPI's aarch64 wheels, model fetch, the headless demo on OpenVINO and NCNN.
-# As root; slow (emulated), so not part of make test. The exports and the demo clip are made with
-# .venv when it exists (make model). See docs/arm.md.
+# pip install from PyPI's aarch64 wheels, model fetch, the headless demo on NCNN (OpenVINO too with
+# HIPDRIVE_ARM_BACKENDS="ncnn openvino"). As root; slow (emulated), so not part of make test. The
+# exports and the demo clip are made with .venv when it exists (make model). See docs/arm.md.
 check-arm:
 	bash tools/check-arm.sh
 
