@@ -272,7 +272,7 @@ class Station:
             )
             self._new_session = True
         if session is None:
-            raise CommandRefused(f"not recording: {store.problem}")
+            raise CommandRefused(store.problem or "not recording")
         log.info("session %d started (runner %s)", session, self._runner or "unnamed")
         return {"session_id": session}
 

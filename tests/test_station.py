@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from edge.bus.schema import FrameMsg, StatusMsg, StepMsg, SummaryMsg
 from edge.config import load_config
 from edge.demo.scene import SideCamera
 from edge.station import Station
-from edge.store.sessions import list_sessions, read_steps
+from edge.store.sessions import SessionStore, list_sessions, read_steps
 from tests.builders.fakes import FakePose, FakeSource
 from tests.builders.keypoint_tracks import synth_track
 
@@ -116,6 +117,27 @@ def test_no_runner_idles_honestly_and_control_works(config) -> None:
     sessions = list_sessions(config.sessions_path)
     assert [s.runner for s in sessions] == ["Ada"]
     assert sessions[0].belt_speed_mps == pytest.approx(3.1)
+
+
+def test_a_session_refused_by_a_store_held_elsewhere_says_why_once(config) -> None:
+    config.sessions_path.parent.mkdir(parents=True, exist_ok=True)
+    holder = SessionStore(config.sessions_path, "elsewhere")
+    empty = np.zeros((400, 17, 3), np.float32)
+    station = Station(config, FakeSource(400, fps=60.0, paced=True), FakePose(empty))
+    stop, thread = start(station)
+    try:
+        client = ControlClient(config.bus.control, timeout=3.0)
+        with pytest.raises(CommandRefused) as refused:
+            client.request("start_session", runner="Ada")
+        client.close()
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        holder.close()
+    assert str(refused.value) == (
+        f"not recording: cannot open {config.sessions_path}: another process "
+        f"(pid {os.getpid()}) is recording to it"
+    )
 
 
 def test_a_stalled_console_does_not_hold_the_station_back(config, running) -> None:
