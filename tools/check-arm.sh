@@ -405,8 +405,14 @@ for backend in $BACKENDS; do
         2>&1 | tee "$LOGS/demo-$backend.log" | sed 's/^/    /'
     code=${PIPESTATUS[0]}
     set -e
+    # A demo stopped from outside (SIGTERM) also ends cleanly with exit 0: only one that
+    # played its clip to the end has run.
+    if ((code == 0)) && ! grep -q "has ended" "$LOGS/demo-$backend.log"; then
+        code=stopped
+    fi
     case $code in
         0) RESULT[$backend]=ok ;;
+        stopped) RESULT[$backend]="STOPPED before the clip ended (was it sent a signal?)" ;;
         124 | 137) RESULT[$backend]="TIMED OUT after $DEMO_TIMEOUT s (HIPDRIVE_ARM_DEMO_TIMEOUT=SECONDS gives it longer)" ;;
         *) RESULT[$backend]="FAILED (exit $code)" ;;
     esac
