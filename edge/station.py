@@ -473,15 +473,21 @@ class Station:
         )
 
     def _publish_step(self, step: Step) -> None:
-        assert self.publisher is not None and self.store is not None
+        """Record the step and its summary, and publish them once they are on disk: a station
+        killed outright loses no step a console has shown (only ones not yet published)."""
+        publisher, store = self.publisher, self.store
+        assert publisher is not None and store is not None
         msg = StepMsg(station=self.station_id, t=time.monotonic(), **asdict(step))
-        self.publisher.publish(msg)
-        self.store.record_step(msg)
-        self.steps_published += 1
         summary = self._summary.add(step)
         summary_msg = self._summary_message(summary)
-        self.publisher.publish(summary_msg)
-        self.store.record_summary(summary_msg)
+
+        def publish() -> None:
+            publisher.publish(msg)
+            publisher.publish(summary_msg)
+
+        store.record_step(msg)
+        store.record_summary(summary_msg, then=publish)
+        self.steps_published += 1
         if self.report is not None:
             self.report(step, summary)
 

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -89,6 +90,28 @@ def test_steps_are_committed_when_the_next_summary_is_written(
     # The periodic commit is an hour away: only the summary can have committed these.
     assert eventually(lambda: count(db, "steps") == 5), "steps not committed after the summary"
     assert count(db, "summaries") == 1
+
+
+def test_what_follows_a_summary_runs_once_it_and_its_steps_are_on_disk(
+    store: SessionStore, db: Path
+) -> None:
+    """The station publishes a step from here, so a console never shows one a crash loses."""
+    seen: list[tuple[int, int]] = []
+    done = threading.Event()
+
+    def then() -> None:
+        seen.append((count(db, "steps"), count(db, "summaries")))
+        done.set()
+
+    assert store.record_summary(messages.summary(), then=then) is False
+    assert seen == [(0, 0)], "no session: nothing to wait for, it runs at once"
+    store.start_session(10.0)
+    for i in range(3):
+        store.record_step(messages.step(i))
+    done.clear()
+    assert store.record_summary(messages.summary(), then=then)
+    assert done.wait(5.0)
+    assert seen[-1] == (3, 1)
 
 
 def test_steps_are_committed_periodically_without_summaries(db: Path) -> None:

@@ -152,11 +152,13 @@ def _close_crashed(conn: sqlite3.Connection) -> None:
 
 @dataclass(frozen=True, slots=True)
 class _Write:
-    """One statement for the writer; ``commit`` ends the transaction after it."""
+    """One statement for the writer; ``commit`` ends the transaction after it, ``then`` runs
+    once it is on disk (or could not be written)."""
 
     sql: str
     params: tuple[Any, ...]
     commit: bool = False
+    then: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,14 +319,17 @@ class SessionStore:
             _INSERT_STEP, lambda s: (s, msg.station, msg.t, *(getattr(msg, f) for f in STEP_FIELDS))
         )
 
-    def record_summary(self, msg: SummaryMsg) -> bool:
-        """Record a summary and commit it with every step before it."""
+    def record_summary(self, msg: SummaryMsg, then: Callable[[], None] | None = None) -> bool:
+        """Record a summary and commit it with every step before it; ``then`` runs on the
+        writer's thread once they are on disk, or at once on this thread when nothing was
+        queued (and also after a failed write: what it does must not wait on the disk)."""
         payload = encode(msg)[1].decode("utf-8")
         return self._record(
             "INSERT INTO summaries (session_id, t, n_steps, cue_key, payload) "
             "VALUES (?, ?, ?, ?, ?)",
             lambda s: (s, msg.t, msg.n_steps, msg.cue_key, payload),
             commit=True,
+            then=then,
         )
 
     def record_lap(self, t: float, label: str | None) -> bool:
@@ -345,12 +350,21 @@ class SessionStore:
         )
 
     def _record(
-        self, sql: str, params: Callable[[int], tuple[Any, ...]], commit: bool = False
+        self,
+        sql: str,
+        params: Callable[[int], tuple[Any, ...]],
+        commit: bool = False,
+        then: Callable[[], None] | None = None,
     ) -> bool:
         with self._lock:
-            if self._failure is not None or self._session is None:
-                return False
-            return self._put(_Write(sql, params(self._session), commit))
+            queued = (
+                self._failure is None
+                and self._session is not None
+                and self._put(_Write(sql, params(self._session), commit, then))
+            )
+        if not queued and then is not None:
+            then()
+        return queued
 
     def _put(self, item: _Write) -> bool:
         try:
@@ -424,6 +438,11 @@ class SessionStore:
                 # What the failed transaction held is lost anyway; release its locks for readers.
                 with contextlib.suppress(sqlite3.Error):
                     conn.rollback()
+            if isinstance(item, _Write) and item.then is not None:
+                try:
+                    item.then()
+                except Exception:  # the writer must outlive whatever its caller hands it
+                    log.exception("after recording: %s failed", item.then)
             if isinstance(item, _Flush):
                 item.done.set()
                 if item.stop:
