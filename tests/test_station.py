@@ -85,6 +85,29 @@ def test_station_publishes_and_records_every_step(config, running) -> None:
     assert [s.ic_t for s in recorded] == [s.ic_t for s in steps]
 
 
+def test_a_step_is_on_disk_before_any_console_sees_it(config, running) -> None:
+    """What a SIGKILL cannot take back: every step read off the bus is already in SQLite
+    when it arrives."""
+    station = Station(config, FakeSource(len(running), fps=60.0, paced=True), FakePose(running))
+    sub = Subscriber(config.bus.publish, topics=(StepMsg,))
+    stop, thread = start(station)
+    checked = 0
+    try:
+        deadline = time.monotonic() + 30.0
+        while checked < 5 and time.monotonic() < deadline:
+            msg = sub.recv(timeout=0.5)
+            if isinstance(msg, StepMsg):
+                [session] = list_sessions(config.sessions_path)
+                recorded = {s.ic_t for s in read_steps(config.sessions_path, session.id)}
+                assert msg.ic_t in recorded, f"step {checked} was published before it was written"
+                checked += 1
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        sub.close()
+    assert checked == 5
+
+
 def test_no_runner_idles_honestly_and_control_works(config) -> None:
     empty = np.zeros((400, 17, 3), np.float32)
     station = Station(config, FakeSource(400, fps=60.0, paced=True), FakePose(empty))
