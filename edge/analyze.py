@@ -69,11 +69,6 @@ def probe_video(video: Path) -> SourceInfo:
     """What a video holds (size, fps, frames), checked to decode and, when it says how many
     frames it has, to be long enough, before any work is done; UsageError naming what to do
     when it is not."""
-    if video.is_dir():
-        raise UsageError(
-            f"{video} is a folder, not a video file: give one video in it, as in: "
-            f"hipdrive analyze {video / 'VIDEO.mp4'}"
-        )
     with open_source(f"file:{video}", CaptureSettings(paced=False)) as source:
         info = source.info
     if info.frame_count is not None:
