@@ -12,6 +12,7 @@ from edge.bus.schema import (
     MAX_PAYLOAD_BYTES,
     MESSAGE_TYPES,
     SCHEMA_VERSION,
+    STEP_EXTENSIONS,
     STEP_FIELDS,
     TOPIC_STATUS,
     TOPIC_STEP,
@@ -77,10 +78,10 @@ def test_every_payload_says_type_version_station_and_time(msg: Msg) -> None:
     assert isinstance(payload["t"], float)
 
 
-def test_step_payload_is_the_design_table_plus_type_and_version() -> None:
+def test_step_payload_is_the_design_table_plus_type_version_and_extensions() -> None:
     assert STEP_FIELDS == DESIGN_STEP_TABLE
     payload = payload_of(messages.step(1))
-    assert set(payload) == {*DESIGN_STEP_TABLE, "type", "v", "station", "t"}
+    assert set(payload) == {*DESIGN_STEP_TABLE, *STEP_EXTENSIONS, "type", "v", "station", "t"}
     assert payload["type"] == "step"
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from edge.bus.schema import STEP_FIELDS, StepMsg
+from edge.bus.schema import STEP_EXTENSIONS, STEP_FIELDS, StepMsg
 from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping, Step
 from edge.skeleton import KP
@@ -151,7 +151,7 @@ def test_steps_serialise_as_design_step_events(mocap_trial) -> None:
     event = steps[0].event()
     assert event["type"] == "step" and event["v"] == 1
     # The engine's steps carry exactly the wire schema's per-step fields.
-    assert [f.name for f in dataclasses.fields(Step)] == list(STEP_FIELDS)
+    assert [f.name for f in dataclasses.fields(Step)] == [*STEP_FIELDS, *STEP_EXTENSIONS]
     assert StepMsg(station="s", t=1.0, **dataclasses.asdict(steps[0])).foot == steps[0].foot
 
 

@@ -58,6 +58,7 @@ TOPIC_STATUS = b"hipdrive.status"
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True, ser_json_inf_nan="constants")
 
 Foot: TypeAlias = Literal["left", "right", "near", "far"]
+View: TypeAlias = Literal["near", "far"]
 Confidence: TypeAlias = Annotated[float, Field(ge=0.0, le=1.0)]
 Count: TypeAlias = Annotated[int, Field(ge=0, le=2**63 - 1)]  # fits an SQLite INTEGER
 Keypoint: TypeAlias = tuple[float | None, float | None, float]
@@ -150,10 +151,18 @@ class StepMsg:
     vertical_osc_pct_leg: float | None
     stride_length_m: float | None
     confidence: Confidence
+    view: View | None = None
+    metric_confidence: dict[MetricName, Confidence] = dataclasses.field(default_factory=dict)
+    yaw_deg: float | None = None
 
 
+STEP_EXTENSIONS: tuple[str, ...] = ("view", "metric_confidence", "yaw_deg")
+"""Fields a step carries beyond DESIGN.md's table, each optional: which leg the camera saw
+(near or far), the metrics measured less surely than the step, the camera's estimated yaw."""
 STEP_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in dataclasses.fields(StepMsg) if f.name not in ("type", "v", "station", "t")
+    f.name
+    for f in dataclasses.fields(StepMsg)
+    if f.name not in ("type", "v", "station", "t", *STEP_EXTENSIONS)
 )
 """The per-step table of DESIGN.md in its order: the columns of a steps CSV."""
 

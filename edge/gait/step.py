@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -14,6 +14,13 @@ class Step:
     calibration (or, for the stride, a known belt speed); ``flight_ms``, ``step_ms`` and
     ``cadence_spm`` need the other foot's neighbouring contact. ``vertical_osc_pct_leg`` extends
     DESIGN.md so an uncalibrated station can still show the bounce.
+
+    Three fields extend DESIGN.md's table: ``view``, whether this foot was the leg nearer the
+    camera or the far one, seen through it (None when the geometry did not tell);
+    ``metric_confidence``, a confidence 0..1 for each metric measured less surely than the
+    step's own ``confidence`` (the far leg's angles, distances in an oblique uncalibrated view),
+    any metric not in it having the step's; ``yaw_deg``, how far the camera looks off square to
+    the belt as estimated so far (None until known).
     """
 
     foot: str
@@ -34,6 +41,13 @@ class Step:
     vertical_osc_pct_leg: float | None
     stride_length_m: float | None
     confidence: float
+    view: str | None = None
+    metric_confidence: dict[str, float] = field(default_factory=dict)
+    yaw_deg: float | None = None
+
+    def confidence_of(self, metric: str) -> float:
+        """How sure this step's value of ``metric`` is, 0..1."""
+        return self.metric_confidence.get(metric, self.confidence)
 
     def event(self) -> dict[str, Any]:
         """The step-event object of DESIGN.md (one JSON Lines row, the ``step`` payload)."""
