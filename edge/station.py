@@ -636,7 +636,11 @@ def summary_message(station: str, t: float, summary: Summary, calibrated: bool) 
         n_steps=summary.n_steps,
         metrics={
             cast(MetricName, name): WireStats(
-                median=m.median, iqr=m.iqr, asymmetry_pct=m.asymmetry_pct
+                median=m.median,
+                iqr=m.iqr,
+                asymmetry_pct=m.asymmetry_pct,
+                confident=m.confident,
+                near_leg_only=m.near_leg_only,
             )
             for name, m in summary.metrics.items()
             if m.median is not None
@@ -646,6 +650,8 @@ def summary_message(station: str, t: float, summary: Summary, calibrated: bool) 
         cue_reason=summary.cue_reason,
         units="cm" if calibrated else "pct_leg",
         calibrated=calibrated,
+        yaw_deg=summary.yaw_deg,
+        oblique=summary.oblique,
     )
 
 

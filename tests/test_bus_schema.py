@@ -16,8 +16,12 @@ from edge.bus.schema import (
     STEP_FIELDS,
     TOPIC_STATUS,
     TOPIC_STEP,
+    TOPIC_SUMMARY,
+    MetricStats,
     Msg,
     SchemaError,
+    StepMsg,
+    SummaryMsg,
     decode,
     encode,
     keypoints_from_wire,
@@ -53,6 +57,21 @@ SAMPLES: list[Msg] = [
     messages.step(5, overstride_cm=None, vertical_osc_cm=None, foot="near"),
     messages.summary(),
     messages.summary(metrics={}, cue=None, cue_key=None, cue_reason=None, units="pct_leg"),
+    messages.step(6, view="far", metric_confidence={"hip_extension_deg": 0.3}, yaw_deg=-12.5),
+    messages.summary(
+        metrics={
+            "hip_extension_deg": MetricStats(
+                median=15.0, iqr=2.0, asymmetry_pct=None, near_leg_only=True
+            ),
+            "overstride_pct_leg": MetricStats(
+                median=21.0, iqr=3.0, asymmetry_pct=None, confident=False
+            ),
+        },
+        units="pct_leg",
+        calibrated=False,
+        yaw_deg=22.5,
+        oblique=True,
+    ),
     messages.status(),
     messages.status(camera_state="lost", session_id=None, recording=False, recording_error="x"),
 ]
@@ -83,6 +102,23 @@ def test_step_payload_is_the_design_table_plus_type_version_and_extensions() -> 
     payload = payload_of(messages.step(1))
     assert set(payload) == {*DESIGN_STEP_TABLE, *STEP_EXTENSIONS, "type", "v", "station", "t"}
     assert payload["type"] == "step"
+
+
+def test_messages_from_a_station_before_the_extensions_still_decode() -> None:
+    step = payload_of(messages.step(1, view="far", metric_confidence={"knee_lift_deg": 0.3}))
+    for key in STEP_EXTENSIONS:
+        del step[key]
+    old_step = decode(TOPIC_STEP, json.dumps(step).encode())
+    assert isinstance(old_step, StepMsg)
+    assert (old_step.view, old_step.metric_confidence, old_step.yaw_deg) == (None, {}, None)
+    summary = payload_of(messages.summary(yaw_deg=20.0, oblique=True))
+    del summary["yaw_deg"], summary["oblique"]
+    for stats in summary["metrics"].values():
+        del stats["confident"], stats["near_leg_only"]
+    old_summary = decode(TOPIC_SUMMARY, json.dumps(summary).encode())
+    assert isinstance(old_summary, SummaryMsg)
+    assert old_summary.yaw_deg is None and not old_summary.oblique
+    assert all(m.confident and not m.near_leg_only for m in old_summary.metrics.values())
 
 
 def test_topics() -> None:
@@ -168,6 +204,12 @@ DROP = object()
         (TOPIC_STEP, mutate(messages.step(), contact_ms="250"), "contact_ms = '250'"),
         (TOPIC_STEP, mutate(messages.step(), foot="middle"), "foot = 'middle'"),
         (TOPIC_STEP, mutate(messages.step(), confidence=1.5), "confidence = 1.5"),
+        (
+            TOPIC_STEP,
+            mutate(messages.step(), metric_confidence={"hip_extension_deg": 1.5}),
+            "metric_confidence.hip_extension_deg = 1.5",
+        ),
+        (TOPIC_STEP, mutate(messages.step(), view="side"), "view = 'side'"),
         (TOPIC_STEP, mutate(messages.step(), station=None), "station = None"),
         (TOPIC_STEP, mutate(messages.status()), "type = 'status'"),
         (TOPIC_STATUS, mutate(messages.status(), dropped_frames=True), "dropped_frames = True"),

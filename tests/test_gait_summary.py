@@ -91,3 +91,83 @@ def test_asymmetry_compares_the_feet() -> None:
     assert summary.metrics["contact_ms"].median == pytest.approx(270.0)
     assert summary.metrics["contact_ms"].asymmetry_pct == pytest.approx(100 * -60 / 270)
     assert summary.metrics["overstride_pct_leg"].asymmetry_pct == pytest.approx(0.0)
+
+
+FAR_UNSURE = {
+    "hip_extension_deg": 0.3,
+    "knee_lift_deg": 0.3,
+    "shank_angle_ic_deg": 0.3,
+    "knee_flexion_ic_deg": 0.3,
+}
+
+
+def far_left(n: int, far_conf: float, **changes) -> list[Step]:
+    """A runner facing right seen from their right: the left leg is the far one, rated
+    ``far_conf`` on the angles seen through the near leg; its hip extension reads 26 deg
+    against the near leg's 15."""
+    out = []
+    for s in steps(n, **changes):
+        far = s.foot == "left"
+        out.append(
+            dataclasses.replace(
+                s,
+                view="far" if far else "near",
+                hip_extension_deg=26.0 if far else 15.0,
+                metric_confidence={k: far_conf for k in FAR_UNSURE} if far else {},
+            )
+        )
+    return out
+
+
+def test_a_less_sure_far_leg_gives_no_asymmetry_but_near_leg_only() -> None:
+    summary = feed(SummaryBuilder(), far_left(20, 0.3))[-1]
+    hip = summary.metrics["hip_extension_deg"]
+    assert hip.asymmetry_pct is None and hip.near_leg_only
+    assert hip.median == pytest.approx(15.0)  # the near leg's, not pulled up by the far one
+    assert hip.confident and hip.left is None and hip.right == pytest.approx(15.0)
+    contact = summary.metrics["contact_ms"]  # timing is sure on both legs
+    assert contact.asymmetry_pct == pytest.approx(0.0) and not contact.near_leg_only
+
+
+def test_a_sure_far_leg_is_compared() -> None:
+    hip = feed(SummaryBuilder(), far_left(20, 0.8))[-1].metrics["hip_extension_deg"]
+    assert hip.asymmetry_pct == pytest.approx(100 * 11 / 20.5)
+    assert not hip.near_leg_only
+    assert hip.median == pytest.approx(20.5)
+
+
+def test_a_metric_sure_on_no_step_is_summarised_but_flagged() -> None:
+    unsure = steps(10, metric_confidence={"overstride_pct_leg": 0.3}, yaw_deg=25.0)
+    over = feed(SummaryBuilder(), unsure)[-1].metrics["overstride_pct_leg"]
+    assert over.median == pytest.approx(14.0)
+    assert not over.confident and over.asymmetry_pct is None and not over.near_leg_only
+
+
+def test_no_cue_rests_on_less_sure_figures() -> None:
+    # The far leg's hip extension alone misses the target; the near leg's meets it.
+    lazy_far = [
+        dataclasses.replace(s, hip_extension_deg=4.0 if s.view == "far" else 15.0)
+        for s in far_left(20, 0.3)
+    ]
+    assert feed(SummaryBuilder(), lazy_far)[-1].cue_key == "good"
+    # Overstride past the target, but only in an oblique uncalibrated view that foreshortens it.
+    oblique = steps(
+        20,
+        overstride_cm=None,
+        overstride_pct_leg=30.0,
+        metric_confidence={"overstride_pct_leg": 0.3},
+        yaw_deg=25.0,
+    )
+    assert feed(SummaryBuilder(), oblique)[-1].cue_key == "good"
+    sure = steps(20, overstride_cm=None, overstride_pct_leg=30.0, yaw_deg=25.0)
+    assert feed(SummaryBuilder(), sure)[-1].cue_key == "overstride"
+
+
+def test_an_oblique_uncalibrated_view_is_said_and_a_far_leg_alone_is_not() -> None:
+    oblique = feed(
+        SummaryBuilder(), steps(6, metric_confidence={"stride_length_m": 0.3}, yaw_deg=-22.0)
+    )[-1]
+    assert oblique.oblique and oblique.yaw_deg == pytest.approx(-22.0)
+    square = feed(SummaryBuilder(), far_left(6, 0.3, yaw_deg=3.0))[-1]
+    assert not square.oblique and square.yaw_deg == pytest.approx(3.0)
+    assert feed(SummaryBuilder(), steps(6))[-1].yaw_deg is None

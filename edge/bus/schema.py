@@ -174,6 +174,11 @@ class MetricStats:
     ``median`` and ``iqr`` (interquartile range, q75 - q25: the spread) are over both feet;
     ``asymmetry_pct`` is 100 * (left median - right median) / mean(|left|, |right|), positive when
     the left leg's value is larger, None while one side has no steps.
+
+    Two fields extend DESIGN.md, each optional. ``confident``: the median rests on steps where
+    this metric was measured surely (False: on none, so it rests on less sure values; show it as
+    such, judge nothing by it). ``near_leg_only``: only one leg's values are sure (the far leg is
+    seen through the near one), so ``asymmetry_pct`` is None: say "near leg only".
     """
 
     __pydantic_config__ = _STRICT
@@ -181,6 +186,8 @@ class MetricStats:
     median: float | None
     iqr: float | None
     asymmetry_pct: float | None
+    confident: bool = True
+    near_leg_only: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -191,6 +198,11 @@ class SummaryMsg:
     ``pct_leg`` (overstride_cm is then absent from ``metrics``). The cue fields are all None when
     no cue applies; ``cue_key`` is stable (for code), ``cue`` is the text for the runner and
     ``cue_reason`` the measured value behind it.
+
+    Two fields extend DESIGN.md, each optional: ``yaw_deg``, the camera's estimated yaw off square
+    to the belt (None: not known); ``oblique``, true when the view is oblique and uncalibrated, so
+    the distances and angles a yaw foreshortens are less sure: say so ("camera about 20 deg off
+    square, uncalibrated").
     """
 
     TOPIC: ClassVar[bytes] = TOPIC_SUMMARY
@@ -207,6 +219,8 @@ class SummaryMsg:
     cue_reason: str | None
     units: Literal["cm", "pct_leg"]
     calibrated: bool
+    yaw_deg: float | None = None
+    oblique: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

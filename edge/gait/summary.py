@@ -4,12 +4,22 @@ Medians and spread (interquartile range) over the last steps, left/right asymmet
 chosen by priority among the targets that are missed. Each cue has hysteresis: it switches on
 when its metric is past the target, off only once it is back inside by a margin, and the cue
 shown changes at most once every ``hold_steps`` steps, so it never flickers step to step.
+
+Figures measured less surely stay out of the way of the ones measured well. A metric is
+*confident* on a step when its confidence there (``Step.confidence_of``) is at least
+``CONFIDENT``. A metric's median and spread rest on the steps where it is confident, and on every
+step only when it is confident on none (the summary then says it is not confident). Left/right
+asymmetry compares only values confident on both legs: when one leg's are all less sure (the far
+leg, seen through the near one) there is none, and the summary says "near leg only". A cue never
+rests on a median that is not confident.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -30,6 +40,58 @@ SUMMARISED = (
     "vertical_osc_pct_leg",
     "stride_length_m",
 )
+
+CONFIDENT = 0.5
+"""A metric is confident on a step when its confidence there is at least this. The engine rates
+the far leg's angles, seen through the near leg, and what an oblique uncalibrated view
+foreshortens about 0.3; a step it is sure of about 0.9."""
+FORESHORTENED = (
+    "overstride_cm",
+    "overstride_pct_leg",
+    "stride_length_m",
+    "shank_angle_ic_deg",
+    "hip_extension_deg",
+    "knee_lift_deg",
+)
+"""The metrics a camera yawed off square to the belt foreshortens when it is not calibrated."""
+
+
+class Rated(Protocol):
+    """A step as the gait engine (``Step``) or the wire (``StepMsg``) carries it."""
+
+    @property
+    def foot(self) -> str: ...
+    @property
+    def view(self) -> str | None: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def metric_confidence(self) -> Mapping[Any, float]: ...
+    @property
+    def yaw_deg(self) -> float | None: ...
+
+
+def confident(step: Rated, metric: str) -> bool:
+    """Whether ``metric`` was measured surely enough on ``step`` to judge the runner by."""
+    return step.metric_confidence.get(metric, step.confidence) >= CONFIDENT
+
+
+def less_sure_for_view(step: Rated) -> bool:
+    """Whether the engine marked this step's figures less sure because the view is oblique and
+    uncalibrated: a step of the near leg (or of a leg not told apart) that carries a yaw estimate
+    and has a foreshortened metric that is not confident. The far leg's own marks do not count."""
+    return (
+        step.view != "far"
+        and step.yaw_deg is not None
+        and any(not confident(step, m) for m in FORESHORTENED if m in step.metric_confidence)
+    )
+
+
+def oblique_yaw(steps: Iterable[Rated]) -> float | None:
+    """The camera's yaw off square to the belt (degrees, the median over the steps marked less
+    sure for it) when an oblique uncalibrated view made figures less sure; None otherwise."""
+    yaws = [s.yaw_deg for s in steps if less_sure_for_view(s) and s.yaw_deg is not None]
+    return float(np.median(yaws)) if yaws else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +114,21 @@ class Targets:
 class MetricSummary:
     """One metric over the window: median and interquartile range over both feet, and the
     asymmetry 100 * (left - right) / mean(|left|, |right|) of the feet's medians (positive when
-    the left value is larger; None while a foot has no value)."""
+    the left value is larger; None while a foot has no value).
+
+    ``confident``: the median and spread rest on steps where the metric is confident (False: it
+    is confident on none, so they rest on less sure values). ``near_leg_only``: both feet have
+    steps but only one has confident values, so there is no asymmetry. ``left`` and ``right`` are
+    the feet's medians over their confident values (None without any).
+    """
 
     median: float | None
     iqr: float | None
     asymmetry_pct: float | None
+    confident: bool = True
+    near_leg_only: bool = False
+    left: float | None = None
+    right: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +140,10 @@ class Summary:
     cue_key: str | None
     cue: str | None
     cue_reason: str | None
+    yaw_deg: float | None = None
+    """The camera's latest yaw estimate off square to the belt, degrees (None: not known)."""
+    oblique: bool = False
+    """The view is oblique and uncalibrated: the engine marked what it foreshortens less sure."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,20 +180,28 @@ _REASONS = {
 }
 
 
-def summarise(values: list[tuple[str, float | None]]) -> MetricSummary:
-    """One metric over some steps, given as (foot, value or None) pairs."""
-    every = [v for _, v in values if v is not None]
-    if not every:
+def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
+    """One metric over some steps (the rules in this module's docstring)."""
+    steps = list(steps)
+    had = [(s, float(v)) for s in steps if (v := getattr(s, metric)) is not None]
+    if not had:
         return MetricSummary(None, None, None)
-    q1, med, q3 = np.percentile(every, [25, 50, 75])
-    left = [v for f, v in values if f == "left" and v is not None]
-    right = [v for f, v in values if f == "right" and v is not None]
+    sure = [(s.foot, v) for s, v in had if confident(s, metric)]
+    used = [v for _, v in sure] or [v for _, v in had]
+    q1, med, q3 = np.percentile(used, [25, 50, 75])
+    left = [v for f, v in sure if f == "left"]
+    right = [v for f, v in sure if f == "right"]
+    lm = float(np.median(left)) if left else None
+    rm = float(np.median(right)) if right else None
     asymmetry = None
-    if left and right:
-        lm, rm = float(np.median(left)), float(np.median(right))
+    if lm is not None and rm is not None:
         mean = (abs(lm) + abs(rm)) / 2
         asymmetry = 100.0 * (lm - rm) / mean if mean > 0 else 0.0
-    return MetricSummary(float(med), float(q3 - q1), asymmetry)
+    both_feet = {"left", "right"} <= {s.foot for s in steps}
+    near_leg_only = both_feet and (lm is None) != (rm is None)
+    return MetricSummary(
+        float(med), float(q3 - q1), asymmetry, bool(sure), near_leg_only, left=lm, right=rm
+    )
 
 
 class SummaryBuilder:
@@ -132,7 +216,7 @@ class SummaryBuilder:
 
     def add(self, step: Step) -> Summary:
         self._steps.append(step)
-        metrics = {name: self._summarise(name) for name in SUMMARISED}
+        metrics = {name: summarise(self._steps, name) for name in SUMMARISED}
         self._update_active(metrics)
         wanted = self._wanted(metrics)
         self._shown_for += 1
@@ -143,16 +227,22 @@ class SummaryBuilder:
         elif wanted[0] == self._shown[0]:
             self._shown = wanted  # same cue, fresher reason
         key, text, reason = self._shown
-        return Summary(len(self._steps), metrics, key, text, reason)
-
-    def _summarise(self, name: str) -> MetricSummary:
-        return summarise([(s.foot, getattr(s, name)) for s in self._steps])
+        yaws = [s.yaw_deg for s in self._steps if s.yaw_deg is not None]
+        return Summary(
+            len(self._steps),
+            metrics,
+            key,
+            text,
+            reason,
+            yaw_deg=yaws[-1] if yaws else None,
+            oblique=oblique_yaw(self._steps) is not None,
+        )
 
     def _update_active(self, metrics: dict[str, MetricSummary]) -> None:
         for rule in _RULES:
             value = metrics[rule.metric].median
             name = f"{rule.key}:{rule.metric}"
-            if value is None:
+            if value is None or not metrics[rule.metric].confident:
                 self._active.discard(name)
                 continue
             limit = getattr(self.targets, rule.limit)

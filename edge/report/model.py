@@ -124,7 +124,7 @@ def summary_rows(steps: list[StepMsg], targets: Targets) -> list[Row]:
     """The table: every metric that has a value in some step, in ``METRICS`` order."""
     rows = []
     for name, spec in METRICS.items():
-        summary = summarise([(s.foot, getattr(s, name)) for s in steps])
+        summary = summarise(steps, name)
         if summary.median is None or summary.iqr is None:
             continue
         by_foot = {}
