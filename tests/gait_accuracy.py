@@ -114,6 +114,7 @@ def main() -> int:
         {"fps": 60.0, "seed": 2, "facing": "left"},
         {"fps": 120.0, "seed": 0},
         {"fps": 30.0, "seed": 0},
+        {"fps": 25.0, "seed": 0},
         {"fps": 60.0, "seed": 0, "noise_px": 6.0},
     ]
     rows = [(case, evaluate(trial, **case)) for case in cases]

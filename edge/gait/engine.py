@@ -6,9 +6,10 @@ complete, and returned, when the same foot lands again (its knee lift, vertical 
 stride need the swing that follows), so a step arrives about one stride after its contact;
 ``finish`` returns the last ones, without those three, at the end of a recording.
 
-Lag: signals are smoothed over +/- ``half_window_s`` (67 ms), so an initial contact is known
-67 ms after it happens and a toe-off up to about 130 ms after (the knee must flex 5 degrees
-past its extension peak to confirm it, unless the foot is seen swinging forward first).
+Lag: signals are smoothed over +/- ``half_window_s`` (67 ms; 2.2 frame intervals below 33 fps,
+so 24 fps still gives each fit five frames), so an initial contact is known that long after it
+happens and a toe-off up to about twice that (the knee must flex 5 degrees past its extension
+peak to confirm it, unless the foot is seen swinging forward first).
 """
 
 from __future__ import annotations

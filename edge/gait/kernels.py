@@ -68,6 +68,10 @@ from edge.gait.layout import (
 
 #: a running contact (s; 200-300 ms is typical at 2.5-3.5 m/s), until this runner's is known
 CONTACT_PRIOR_S = 0.25
+#: frame intervals the smoothing window reaches on each side at the least: two (a quadratic
+#: fit over five frames) with room for a late frame's jitter, so that 24-30 fps still gives
+#: the fit its samples (at 60 fps and more the window is set by ``half_window_s`` alone)
+WINDOW_MIN_FRAMES = 2.2
 
 # COCO indices of hip, knee, ankle for the model's left and right labels
 _LEG_KEYPOINTS = ((11, 13, 15), (12, 14, 16))
@@ -285,6 +289,15 @@ def assign_legs(
             trk[trk_col(track, j, 3)] = vx
             trk[trk_col(track, j, 4)] = vy
     return swapped
+
+
+@njit(cache=True)
+def window_half_s(half_window_s: float, frame_dt: float) -> float:
+    """The smoothing window's half-width, seconds: ``half_window_s``, widened at a low frame
+    rate to ``WINDOW_MIN_FRAMES`` frame intervals (frame_dt NaN while not yet known)."""
+    if np.isfinite(frame_dt) and frame_dt > 0.0:
+        return max(half_window_s, WINDOW_MIN_FRAMES * frame_dt)
+    return half_window_s
 
 
 @njit(cache=True)
@@ -508,6 +521,7 @@ def detect_leg(
     det[DET_PREV_VX] = vx
     det[DET_PREV_REL] = rel
     gap = tc - prev_t > 1.5 * frame_dt
+    half = window_half_s(par[PAR_HALF_WINDOW_S], frame_dt)
     if not speed > 0.0:
         return n_events
     thr = -par[PAR_IC_FRACTION] * speed
@@ -537,44 +551,41 @@ def detect_leg(
                     quality = 0.5 if rel > 0.0 or prev_rel > 0.0 else 0.0
             if quality == 0.0:
                 return n_events
-            det[DET_PHASE] = PHASE_STANCE
-            det[DET_LAST_IC_T] = ic
-            det[DET_IC_T] = ic
             if quality == 1.0:
-                det[DET_IC_X] = row[sm_col(leg, ANKLE, 0)] + vx * (ic - tc)
-                det[DET_IC_Y] = row[sm_col(leg, ANKLE, 1)]
+                _start_stance(
+                    det, ic, row[sm_col(leg, ANKLE, 0)] + vx * (ic - tc), row[sm_col(leg, ANKLE, 1)]
+                )
             else:
-                det[DET_IC_X] = np.nan
-                det[DET_IC_Y] = np.nan
-            det[DET_KMAX] = -np.inf
-            det[DET_EXTENDING] = 0.0
-            det[DET_KMIN] = np.inf
-            det[DET_UP_T] = np.nan
+                _start_stance(det, ic, np.nan, np.nan)
             n_events = _emit(events, n_events, leg, EV_IC, ic, quality)
     elif phase == PHASE_STANCE:
-        if gap and vx > 0.0:
+        # Back on the belt after a gap, longer after the landing than any contact of this
+        # runner's: the foot took off and landed again while the keypoints were gone (at
+        # 24-30 fps a pose model's dropout of a few frames can hide a whole swing).
+        landed_again = gap and vx < thr and tc - det[DET_IC_T] > 1.5 * typical_contact_s(par)
+        if gap and (vx > 0.0 or landed_again):
             # The foot took off while the keypoints were gone. A knee minimum seen before the
-            # gap with data after it is the toe-off; else the rhythm places it in the gap.
+            # gap with data after it is the toe-off; else the rhythm places it in the gap, and
+            # the landing after it too when the foot is down again.
             start = prev_t
+            to = np.nan
             if det[DET_EXTENDING] == 1.0 and np.isfinite(det[DET_KMIN]):
                 kmin_frame = int(det[DET_KMIN_FRAME])
                 start = sm[kmin_frame % cap, SM_T]
                 if np.isfinite(sm[(kmin_frame + 1) % cap, SM_KNEE_FLEX + leg]):
-                    to = knee_minimum_time(sm, kmin_frame, leg, par[PAR_HALF_WINDOW_S])
-                    det[DET_PHASE] = PHASE_SWING
-                    return _emit(
-                        events,
-                        n_events,
-                        leg,
-                        EV_TO,
-                        max(to - par[PAR_TO_OFFSET_S], det[DET_IC_T]),
-                        0.5,
-                    )
-            to = det[DET_IC_T] + par[PAR_TYPICAL_CONTACT_S]
-            if not start <= to <= tc:
-                to = 0.5 * (start + tc)
+                    to = knee_minimum_time(sm, kmin_frame, leg, half) - par[PAR_TO_OFFSET_S]
+            if not np.isfinite(to):
+                to = det[DET_IC_T] + par[PAR_TYPICAL_CONTACT_S]
+                if not start <= to <= tc:
+                    to = 0.5 * (start + tc)
+            to = max(to, det[DET_IC_T])
             det[DET_PHASE] = PHASE_SWING
-            return _emit(events, n_events, leg, EV_TO, max(to, det[DET_IC_T]), 0.5)
+            n_events = _emit(events, n_events, leg, EV_TO, to, 0.5)
+            ic = det[DET_LAST_IC_T] + par[PAR_TYPICAL_STRIDE_S]
+            if landed_again and to < ic and prev_t <= ic <= tc:
+                _start_stance(det, ic, np.nan, np.nan)
+                n_events = _emit(events, n_events, leg, EV_IC, ic, 0.5)
+            return n_events
         if tc - det[DET_IC_T] > par[PAR_MAX_CONTACT_S]:
             det[DET_PHASE] = PHASE_UNKNOWN
             return n_events
@@ -596,12 +607,12 @@ def detect_leg(
                 det[DET_KMIN_FRAME] = frame
             elif (
                 kf > det[DET_KMIN] + par[PAR_TO_MARGIN_DEG]
-                and tc - sm[int(det[DET_KMIN_FRAME]) % cap, SM_T] >= par[PAR_HALF_WINDOW_S]
+                and tc - sm[int(det[DET_KMIN_FRAME]) % cap, SM_T] >= half
             ):
                 kmin_frame = int(det[DET_KMIN_FRAME])
                 quality = 1.0
                 if np.isfinite(sm[(kmin_frame + 1) % cap, SM_KNEE_FLEX + leg]):
-                    to = knee_minimum_time(sm, kmin_frame, leg, par[PAR_HALF_WINDOW_S])
+                    to = knee_minimum_time(sm, kmin_frame, leg, half)
                     to -= par[PAR_TO_OFFSET_S]
                     if np.isfinite(det[DET_UP_T]):
                         to = min(to, det[DET_UP_T])
@@ -617,6 +628,21 @@ def detect_leg(
             det[DET_PHASE] = PHASE_SWING
             n_events = _emit(events, n_events, leg, EV_TO, det[DET_UP_T], 0.5)
     return n_events
+
+
+@njit(cache=True)
+def _start_stance(det: np.ndarray, ic: float, x: float, y: float) -> None:
+    """Put a leg's detector in stance from a landing at ``ic`` s, at plane point (x, y) (NaN
+    when the landing was not seen)."""
+    det[DET_PHASE] = PHASE_STANCE
+    det[DET_LAST_IC_T] = ic
+    det[DET_IC_T] = ic
+    det[DET_IC_X] = x
+    det[DET_IC_Y] = y
+    det[DET_KMAX] = -np.inf
+    det[DET_EXTENDING] = 0.0
+    det[DET_KMIN] = np.inf
+    det[DET_UP_T] = np.nan
 
 
 @njit(cache=True)
@@ -675,7 +701,7 @@ def process_frame(
                 row[raw_col(leg, j, c)] = assigned[leg, j, c]
     written += 1
     ctr[CTR_WRITTEN] = written
-    half = par[PAR_HALF_WINDOW_S]
+    half = window_half_s(par[PAR_HALF_WINDOW_S], trk[TRK_FRAME_DT])
     min_n = int(par[PAR_MIN_SAMPLES])
     n_events = 0
     frame = ctr[CTR_SMOOTHED]
