@@ -7,9 +7,9 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.bus.schema import STEP_FIELDS
 from edge.cli import main
 from edge.demo.session import keypoint_errors
+from edge.store.sessions import STEPS_CSV_COLUMNS
 from edge.store.track import TRACK_COLUMNS, read_keypoint_track
 from tests.builders.fakes import FakePose
 from tests.builders.media import write_video
@@ -49,7 +49,7 @@ def test_analyze_writes_a_keypoint_track(
     # A bus stop has no running in it: the step files are there, and empty.
     assert (out / "events.jsonl").read_text() == ""
     with (out / "steps.csv").open() as f:
-        assert tuple(next(csv.reader(f))) == STEP_FIELDS
+        assert tuple(next(csv.reader(f))) == STEPS_CSV_COLUMNS
 
 
 @pytest.mark.parametrize(

@@ -18,11 +18,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.bus.schema import STEP_FIELDS, StepMsg, decode, encode
+from edge.bus.schema import STEP_EXTENSIONS, STEP_FIELDS, StepMsg, decode, encode
 from edge.cli import main
 from edge.errors import UsageError
 from edge.skeleton import NUM_KEYPOINTS
 from edge.store.sessions import (
+    STEPS_CSV_COLUMNS,
     SessionStore,
     export_steps,
     list_sessions,
@@ -143,9 +144,17 @@ def test_flush_waits_for_the_commit(store: SessionStore, db: Path) -> None:
     assert count(db, "steps") == 1
 
 
+FAR_STEP = messages.step(
+    5, view="far", metric_confidence={"hip_extension_deg": 0.3, "knee_lift_deg": 0.25}, yaw_deg=-8.5
+)
+"""A step of the far leg, its angles less sure: the extensions of DESIGN.md's table, all set."""
+
+
 def test_steps_come_back_exactly(store: SessionStore, db: Path) -> None:
     steps = [messages.step(i) for i in range(6)]
     steps[3] = messages.step(3, overstride_cm=None, vertical_osc_cm=None, foot="far")
+    steps[4] = messages.step(4, view="near", yaw_deg=0.0)
+    steps[5] = FAR_STEP
     session = store.start_session(10.0)
     for step in steps:
         store.record_step(step)
@@ -155,7 +164,7 @@ def test_steps_come_back_exactly(store: SessionStore, db: Path) -> None:
 
 
 def test_jsonl_export_lines_are_the_step_payloads(store: SessionStore, db: Path) -> None:
-    steps = [messages.step(i) for i in range(4)]
+    steps = [*(messages.step(i) for i in range(4)), FAR_STEP]
     session = store.start_session(10.0)
     for step in steps:
         store.record_step(step)
@@ -169,18 +178,51 @@ def test_jsonl_export_lines_are_the_step_payloads(store: SessionStore, db: Path)
     assert json.loads(lines[0])["type"] == "step" and json.loads(lines[0])["v"] == 1
 
 
-def test_csv_export_is_the_per_step_table(store: SessionStore, db: Path) -> None:
+def test_csv_export_is_the_per_step_table_then_the_extensions(
+    store: SessionStore, db: Path
+) -> None:
     session = store.start_session(10.0)
     store.record_step(messages.step(0))
     store.record_step(messages.step(1, overstride_cm=None))
+    store.record_step(FAR_STEP)
     store.flush()
     assert session is not None
     out = io.StringIO()
     export_steps(read_steps(db, session), "csv", out)
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
-    assert tuple(rows[0]) == STEP_FIELDS
+    assert tuple(rows[0]) == STEPS_CSV_COLUMNS == (*STEP_FIELDS, *STEP_EXTENSIONS)
     assert rows[0]["foot"] == "left" and float(rows[0]["contact_ms"]) == 250.0
     assert rows[0]["step_ms"] == "" and rows[1]["overstride_cm"] == ""
+    assert (rows[0]["view"], rows[0]["metric_confidence"], rows[0]["yaw_deg"]) == ("", "", "")
+    far = rows[2]
+    assert far["view"] == "far" and float(far["yaw_deg"]) == -8.5
+    assert json.loads(far["metric_confidence"]) == FAR_STEP.metric_confidence
+
+
+def test_a_file_from_before_the_step_extensions_reads_and_gains_them(db: Path) -> None:
+    SessionStore(db, messages.STATION).close()
+    conn = sqlite3.connect(db)
+    for name in STEP_EXTENSIONS:
+        conn.execute(f"ALTER TABLE steps DROP COLUMN {name}")
+    columns = ("session_id", "station", "t", *STEP_FIELDS)
+    old = messages.step(0)
+    conn.execute(
+        "INSERT INTO sessions (id, station, started, start_t, calibrated)"
+        " VALUES (1, 's', '2024-05-01T10:00:00+00:00', 0, 0)"
+    )
+    conn.execute(
+        f"INSERT INTO steps ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+        (1, old.station, old.t, *(getattr(old, name) for name in STEP_FIELDS)),
+    )
+    conn.commit()
+    conn.close()
+    assert read_steps(db, 1) == [old]  # read as it is, before any store of this build opens it
+    store = SessionStore(db, messages.STATION)
+    session = store.start_session(20.0)
+    store.record_step(FAR_STEP)
+    store.close()
+    assert session == 2
+    assert read_steps(db, 1) == [old] and read_steps(db, 2) == [FAR_STEP]
 
 
 def test_sessions_laps_and_summaries_are_recorded(store: SessionStore, db: Path) -> None:
@@ -375,7 +417,7 @@ def test_sessions_list_and_export_commands(
     out_file = tmp_path / "steps.csv"
     args = ["sessions", "export", str(session), "--format", "csv", "--config", str(config)]
     assert main([*args, "--out", str(out_file)]) == 0
-    assert out_file.read_text(encoding="utf-8").splitlines()[0] == ",".join(STEP_FIELDS)
+    assert out_file.read_text(encoding="utf-8").splitlines()[0] == ",".join(STEPS_CSV_COLUMNS)
 
     assert main(["sessions", "export", "42", "--format", "csv", "--config", str(config)]) == 2
     assert "no session 42" in capsys.readouterr().err

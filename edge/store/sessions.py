@@ -4,6 +4,9 @@ One file per station (default ``<data_dir>/sessions.sqlite``) in WAL mode, so th
 and other readers can read while the station writes. Tables: ``sessions``; ``steps`` (the
 per-step fields of the wire schema, one column each); ``summaries`` (the summary payload as
 JSON); ``laps``; ``keypoints`` (optional track: (17, 3) little-endian float32 per frame).
+The steps table also holds the step's extensions (``STEP_EXTENSIONS``): ``view``, ``yaw_deg``
+and ``metric_confidence`` as JSON text (NULL when no metric is less sure); a file written before
+them gains the columns when a store opens it, its old steps reading as "not known".
 
 ``SessionStore`` hands every record to one writer thread through a bounded queue; the caller
 never waits on the disk. The writer commits after every summary and at least every
@@ -22,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import fcntl
+import json
 import logging
 import os
 import queue
@@ -36,7 +40,15 @@ from typing import Any, Literal, TextIO, cast
 
 import numpy as np
 
-from edge.bus.schema import STEP_FIELDS, SchemaError, StepMsg, SummaryMsg, decode, encode
+from edge.bus.schema import (
+    STEP_EXTENSIONS,
+    STEP_FIELDS,
+    SchemaError,
+    StepMsg,
+    SummaryMsg,
+    decode,
+    encode,
+)
 from edge.errors import UsageError
 from edge.skeleton import NUM_KEYPOINTS
 from edge.store.track import KeypointTrackWriter
@@ -48,7 +60,16 @@ STORE_VERSION = 1
 QUEUE_SIZE = 10_000
 """Records waiting for the disk: minutes of steps, several seconds of 60 Hz keypoint rows."""
 
-_STEP_COLUMNS = ("session_id", "station", "t", *STEP_FIELDS)
+STEPS_CSV_COLUMNS = (*STEP_FIELDS, *STEP_EXTENSIONS)
+"""The columns of a steps CSV: DESIGN.md's per-step table, then the step's extensions."""
+_STEP_COLUMNS = ("session_id", "station", "t", *STEPS_CSV_COLUMNS)
+_TEXT_COLUMNS = ("foot", "view", "metric_confidence")
+
+
+def _column_type(name: str) -> str:
+    return "TEXT" if name in _TEXT_COLUMNS else "REAL"
+
+
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS sessions (
     id INTEGER PRIMARY KEY,
@@ -67,7 +88,7 @@ CREATE TABLE IF NOT EXISTS steps (
     session_id INTEGER NOT NULL REFERENCES sessions(id),
     station TEXT NOT NULL,
     t REAL NOT NULL,
-    {", ".join(f"{name} {'TEXT' if name == 'foot' else 'REAL'}" for name in STEP_FIELDS)}
+    {", ".join(f"{name} {_column_type(name)}" for name in STEPS_CSV_COLUMNS)}
 );
 CREATE INDEX IF NOT EXISTS steps_session ON steps(session_id, ic_t);
 CREATE TABLE IF NOT EXISTS summaries (
@@ -126,6 +147,20 @@ def _lock_for_writing(path: Path) -> int:
 
 def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
     return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
+
+
+def _step_row(msg: StepMsg) -> tuple[Any, ...]:
+    """The step's values in ``STEPS_CSV_COLUMNS`` order, as the table and the CSV hold them."""
+    row = [getattr(msg, name) for name in STEPS_CSV_COLUMNS]
+    at = STEPS_CSV_COLUMNS.index("metric_confidence")
+    row[at] = json.dumps(msg.metric_confidence, sort_keys=True) if msg.metric_confidence else None
+    return tuple(row)
+
+
+def _step_of(values: dict[str, Any]) -> StepMsg:
+    """A step from its table row by column name; a column the file lacks reads as not known."""
+    text = values.pop("metric_confidence", None)
+    return StepMsg(**values, metric_confidence=json.loads(text) if text else {})
 
 
 def _close_crashed(conn: sqlite3.Connection) -> None:
@@ -225,6 +260,9 @@ class SessionStore:
             conn.executescript(_SCHEMA)
             if not _has_column(conn, "sessions", "crashed"):
                 conn.execute("ALTER TABLE sessions ADD COLUMN crashed INTEGER NOT NULL DEFAULT 0")
+            for name in STEP_EXTENSIONS:
+                if not _has_column(conn, "steps", name):
+                    conn.execute(f"ALTER TABLE steps ADD COLUMN {name} {_column_type(name)}")
             _close_crashed(conn)
             last = conn.execute("SELECT max(id) FROM sessions").fetchone()[0]
         except sqlite3.Error:
@@ -315,9 +353,7 @@ class SessionStore:
         )
 
     def record_step(self, msg: StepMsg) -> bool:
-        return self._record(
-            _INSERT_STEP, lambda s: (s, msg.station, msg.t, *(getattr(msg, f) for f in STEP_FIELDS))
-        )
+        return self._record(_INSERT_STEP, lambda s: (s, msg.station, msg.t, *_step_row(msg)))
 
     def record_summary(self, msg: SummaryMsg, then: Callable[[], None] | None = None) -> bool:
         """Record a summary and commit it with every step before it; ``then`` runs on the
@@ -545,13 +581,20 @@ def read_session(path: Path, session_id: int) -> SessionInfo:
 
 def read_steps(path: Path, session_id: int) -> list[StepMsg]:
     """The steps of one session in order of initial contact (UsageError: no such session)."""
+    conn = _read(path)
+    try:
+        # A file no store of this build has opened yet lacks the extensions' columns.
+        columns = [c for c in _STEP_COLUMNS[1:] if _has_column(conn, "steps", c)]
+    except sqlite3.Error as exc:
+        raise UsageError(f"{path} is not a sessions file: {exc}") from None
+    finally:
+        conn.close()
     rows = _session_rows(
         path,
         session_id,
-        f"SELECT {', '.join(_STEP_COLUMNS[1:])} FROM steps WHERE session_id = ?"
-        " ORDER BY ic_t, rowid",
+        f"SELECT {', '.join(columns)} FROM steps WHERE session_id = ? ORDER BY ic_t, rowid",
     )
-    return [StepMsg(**dict(zip(_STEP_COLUMNS[1:], row, strict=True))) for row in rows]
+    return [_step_of(dict(zip(columns, row, strict=True))) for row in rows]
 
 
 def read_summaries(path: Path, session_id: int) -> list[SummaryMsg]:
@@ -604,17 +647,18 @@ def read_keypoints(path: Path, session_id: int) -> tuple[np.ndarray, np.ndarray,
 
 
 def export_steps(steps: list[StepMsg], fmt: Literal["csv", "jsonl"], out: TextIO) -> None:
-    """Write steps as JSON Lines (each line the ``hipdrive.step`` payload) or as a CSV table of
-    the per-step fields (an unknown value is empty)."""
+    """Write steps as JSON Lines (each line the ``hipdrive.step`` payload) or as a CSV table,
+    ``STEPS_CSV_COLUMNS``: the per-step fields, then ``view``, ``metric_confidence`` (a JSON
+    object of the metrics measured less surely, empty when none) and ``yaw_deg``. An unknown
+    value is empty."""
     if fmt == "jsonl":
         for step in steps:
             out.write(encode(step)[1].decode("utf-8") + "\n")
         return
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(STEP_FIELDS)
+    writer.writerow(STEPS_CSV_COLUMNS)
     for step in steps:
-        values = (getattr(step, name) for name in STEP_FIELDS)
-        writer.writerow(["" if v is None else v for v in values])
+        writer.writerow(["" if v is None else v for v in _step_row(step)])
 
 
 def export_track(path: Path, session_id: int, out: Path) -> int:
