@@ -56,6 +56,8 @@ def _rows(rows: list[Row]) -> str:
 
 
 def _findings(data: ReportInput, rows: list[Row]) -> str:
+    if data.notice:
+        return f"<p class=notice>{escape(data.notice)}</p>"
     if not data.steps:
         return "<p>No steps were found, so there is nothing to judge.</p>"
     items = [
@@ -174,6 +176,7 @@ td.target, td.verdict { text-align: left; }
 td.verdict.good { color: var(--good); font-weight: 600; }
 td.verdict.off { color: var(--off); font-weight: 600; }
 td.asym.flag { color: var(--off); font-weight: 600; }
+p.notice { color: var(--off); font-weight: 600; }
 ul.findings { margin: 4px 0 12px; padding-left: 20px; }
 ul.findings li.off::marker { color: var(--off); }
 ul.findings li.good { color: var(--good); font-weight: 600; }

@@ -231,6 +231,8 @@ class ReportInput:
     snapshots: list[Snapshot]
     snapshot_note: str | None = None
     """Why there are no pictures, when there are none."""
+    notice: str | None = None
+    """Why the steps cannot be judged (a wrong time base), shown instead of the findings."""
 
     @property
     def end(self) -> float:
