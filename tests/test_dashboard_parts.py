@@ -139,3 +139,14 @@ def test_the_dashboard_imports_nothing_of_the_station_but_the_bus() -> None:
         "edge.skeleton",
     }
     assert not extra, f"the dashboard pulls in {sorted(extra)}"
+
+
+def test_an_oblique_uncalibrated_view_is_told_with_the_yaw_when_known() -> None:
+    readings = Readings()
+    assert readings.view_notice is None
+    readings.take(messages.summary(yaw_deg=14.0))  # off square but not marked: nothing to tell
+    assert readings.view_notice is None
+    readings.take(messages.summary(yaw_deg=-14.4, oblique=True))
+    assert readings.view_notice is not None and readings.view_notice.startswith("camera about 14°")
+    readings.take(messages.summary(oblique=True))
+    assert readings.view_notice is not None and readings.view_notice.startswith("camera off square")

@@ -21,7 +21,7 @@ import pytest
 from rich.console import Console
 from textual.pilot import Pilot
 
-from edge.bus.schema import keypoints_to_wire
+from edge.bus.schema import MetricStats, keypoints_to_wire
 from edge.dashboard import DashboardApp
 from edge.dashboard.app import BusReceived, FramesReceived
 from edge.dashboard.widgets import Tile
@@ -101,3 +101,48 @@ def test_main_screen(size: tuple[int, int]) -> None:
     assert bands["tile-3"] == {"-watch"}
     assert bands["tile-7"] == set()  # stride length has no target
     assert "DRIVE THE HIP BACK" in text
+
+
+def test_balance_bars_only_for_metrics_sure_on_both_legs_and_an_oblique_view_is_said() -> None:
+    sure = MetricStats(median=15.0, iqr=2.0, asymmetry_pct=30.0)
+    far_unsure = MetricStats(median=15.0, iqr=2.0, asymmetry_pct=None, near_leg_only=True)
+    unsure = MetricStats(median=20.0, iqr=2.0, asymmetry_pct=None, confident=False)
+
+    async def scene() -> tuple[str, str, set[str]]:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=(160, 50)) as pilot:
+            app.post_message(BusReceived(messages.status(t=T0, calibrated=False)))
+            metrics = {"overstride_pct_leg": unsure, "hip_extension_deg": far_unsure}
+            app.post_message(
+                BusReceived(
+                    messages.summary(
+                        t=T0,
+                        metrics={**metrics, "contact_ms": sure, "knee_lift_deg": sure},
+                        units="pct_leg",
+                        calibrated=False,
+                        yaw_deg=-22.4,
+                        oblique=True,
+                    )
+                )
+            )
+            await pilot.pause()
+            await pilot.pause()
+            first = screen_text(app)
+            overstride = app.screen.query_one("#tile-1", Tile)
+            tile_bands = {c for c in overstride.classes if c in ("-good", "-watch", "-off")}
+            app.post_message(
+                BusReceived(messages.summary(t=T0 + 1, metrics={"hip_extension_deg": sure}))
+            )
+            await pilot.pause()
+            await pilot.pause()
+            return first, screen_text(app), tile_bands
+
+    oblique, square, tile_bands = asyncio.run(scene())
+    rows = {line.split("L ")[0].strip("│ "): line for line in oblique.splitlines() if " R " in line}
+    assert "near leg only" in rows["Hip extension"] and "%" not in rows["Hip extension"]
+    assert "less sure" in rows["Overstride"]
+    assert "+30.0%" in rows["Contact"]
+    assert "camera about 22° off square, uncalibrated: distances and angles less sure" in oblique
+    assert "less sure   aim" in oblique and tile_bands == set()  # 20% of leg, not judged
+    assert "near leg only" not in square and "off square" not in square.splitlines()[0]
+    assert "+30.0%" in square

@@ -226,6 +226,7 @@ class DashboardApp(App[None]):
         self._session_expected: bool | None = None
         self._shown_problem: tuple[str, float] | None = None
         self._recording_error: str | None = None
+        self._view_notice: str | None = None
 
     async def on_mount(self) -> None:
         await self.push_screen(self._main)
@@ -436,11 +437,20 @@ class DashboardApp(App[None]):
         for tile, metric in zip(self._main.tiles, tile_metrics(readings.units), strict=True):
             tile.show(metric, readings.stats(metric.name), self.bands.for_metric(metric.name))
         self._main.cue.show(readings.summary)
-        rows = [
-            (metric, stats.asymmetry_pct if (stats := readings.stats(metric.name)) else None)
-            for metric in balance_metrics(readings.units)
-        ]
+        rows = [(metric, readings.stats(metric.name)) for metric in balance_metrics(readings.units)]
         self._main.balance.show(rows, self.bands.asymmetry_pct)
+        notice = readings.view_notice
+        if notice != self._view_notice:
+            self._view_notice = notice
+            self._show_header()
+            if notice is not None:
+                self.notify(
+                    f"{notice[0].upper()}{notice[1:]}. Calibrate the camera (hipdrive calibrate "
+                    "plane), or turn it square to the belt.",
+                    title="Camera",
+                    severity="warning",
+                    timeout=10,
+                )
 
     def _show_history(self) -> None:
         metrics = {m.name: m for m in tile_metrics(self.readings.units)}

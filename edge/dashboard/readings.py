@@ -103,6 +103,16 @@ class Readings:
         """The summary's median, spread and asymmetry of one metric (None before a summary)."""
         return None if self.summary is None else self.summary.metrics.get(metric)
 
+    @property
+    def view_notice(self) -> str | None:
+        """What to tell about the camera when the latest summary says its view is oblique and
+        uncalibrated (None: nothing to tell)."""
+        summary = self.summary
+        if summary is None or not summary.oblique:
+            return None
+        about = "" if summary.yaw_deg is None else f" about {abs(summary.yaw_deg):.0f}°"
+        return f"camera{about} off square, uncalibrated: distances and angles less sure"
+
     def history(self, metric: str) -> list[float | None]:
         """One value per recent step, oldest first (None where the step has none)."""
         return [getattr(step, metric) for step in self.steps]

@@ -135,6 +135,8 @@ def _status_text(readings: Readings, belt_mps: float | None) -> Text:
     text.append("--" if belt_mps is None else f"{belt_mps:.1f} m/s", "bold")
     if status.camera_state != "running":
         text.append(f" │ camera {status.camera_state}", "bold gold1")
+    if readings.view_notice is not None:
+        text.append(f" │ {readings.view_notice}", "bold gold1")
     return text
 
 
@@ -262,7 +264,8 @@ _GREY = Style.parse("grey50")
 
 class Tile(StripWidget):
     """One metric: label and unit, the value in large digits, ± half its spread and the target;
-    the background is the band's colour."""
+    the background is the band's colour. A value measured less surely (``confident`` false) says
+    so in place of its spread and is not coloured: the runner is not judged by it."""
 
     DEFAULT_CSS = """
     Tile { height: 1fr; padding: 0 1; background: $panel; }
@@ -277,9 +280,12 @@ class Tile(StripWidget):
 
     def show(self, metric: Metric, stats: MetricStats | None, band: Band | None) -> None:
         value = None if stats is None else stats.median
-        level = None if value is None or band is None else band.level(value)
+        sure = stats is None or stats.confident
+        level = None if value is None or band is None or not sure else band.level(value)
         detail = []
-        if stats is not None and stats.iqr is not None:
+        if not sure:
+            detail.append("less sure")
+        elif stats is not None and stats.iqr is not None:
             detail.append(f"±{stats.iqr / 2:.{metric.decimals}f}")
         if band is not None:
             detail.append(f"aim {band.describe('')}")
@@ -396,7 +402,9 @@ def _value_range(values: list[float], band: Band | None) -> tuple[float, float]:
 
 class BalanceBars(StripWidget):
     """Left/right asymmetry of the summary's medians, one bar per metric from a centre line:
-    the bar grows towards the side whose value is larger."""
+    the bar grows towards the side whose value is larger. Only metrics measured surely on both
+    legs have a bar; the others say why not: "near leg only" (the far leg's values, seen through
+    the near leg, are less sure) or "less sure" (neither leg's are)."""
 
     DEFAULT_CSS = """
     BalanceBars { height: auto; }
@@ -407,10 +415,10 @@ class BalanceBars(StripWidget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._rows: list[tuple[Metric, float | None]] = []
+        self._rows: list[tuple[Metric, MetricStats | None]] = []
         self._band: Band = TargetBands().asymmetry_pct
 
-    def show(self, rows: list[tuple[Metric, float | None]], band: Band) -> None:
+    def show(self, rows: list[tuple[Metric, MetricStats | None]], band: Band) -> None:
         resized = len(rows) != len(self._rows)
         self._rows, self._band = rows, band
         self.redraw(layout=resized)
@@ -421,13 +429,16 @@ class BalanceBars(StripWidget):
     def draw(self, width: int, height: int) -> list[list[Segment]]:
         half = max((width - self._LABEL - 14) // 2, 1)
         rows = []
-        for metric, asym in self._rows:
+        for metric, stats in self._rows:
+            asym = None if stats is None else stats.asymmetry_pct
             row = [
                 Segment(f"{metric.label:<{self._LABEL}.{self._LABEL}}", _BOLD),
                 Segment("L ", _INKS[_LEFT]),
             ]
             if asym is None:
-                row += [Segment(" " * half + "┃" + " " * half, _GREY), Segment(" R", _INKS[_RIGHT])]
+                why = _no_balance(stats)
+                centre = " " * half + "┃" + " " * half if why is None else f"{why:^{2 * half + 1}}"
+                row += [Segment(centre, _GREY), Segment(" R", _INKS[_RIGHT])]
                 row.append(Segment("   --", _GREY))
             else:
                 ink = _INKS[_LEVEL_INK[self._band.level(abs(asym))]]
@@ -441,6 +452,15 @@ class BalanceBars(StripWidget):
                 row += [Segment(" R", _INKS[_RIGHT]), Segment(f" {asym:+5.1f}%", ink)]
             rows.append(row)
         return rows
+
+
+def _no_balance(stats: MetricStats | None) -> str | None:
+    """Why a metric has no left/right balance, when the summary says (None: not yet known)."""
+    if stats is None:
+        return None
+    if stats.near_leg_only:
+        return "near leg only"
+    return None if stats.confident else "less sure"
 
 
 _L, _R = "left", "right"
