@@ -15,11 +15,14 @@ from edge.bus.schema import StepMsg
 from edge.cli import main
 from edge.demo.scene import SideCamera
 from edge.gait import PlaneMapping, SummaryBuilder, Targets
+from edge.gait.summary import confident
 from edge.pose import Detections, PoseEstimator
 from edge.replay import replay_track, step_of
-from edge.report.model import METRICS
+from edge.report.html import render
+from edge.report.model import METRICS, ReportInput, summary_rows
 from edge.station import summary_message
 from edge.store.sessions import SessionStore, read_steps
+from tests.builders import messages
 from tests.builders.keypoint_tracks import synth_track
 from tests.builders.media import write_video
 
@@ -110,8 +113,9 @@ def test_a_session_report_shows_every_chart_the_pictures_and_the_medians(
 
     steps = read_steps(sessions.parent / "data" / "sessions.sqlite", 1)
     for metric in ("cadence_spm", "contact_ms", "overstride_cm", "hip_extension_deg"):
-        values = [getattr(s, metric) for s in steps if getattr(s, metric) is not None]
-        expected = f"{np.median(values):.{METRICS[metric].digits}f}"
+        measured = [s for s in steps if getattr(s, metric) is not None]
+        sure = [s for s in measured if confident(s, metric)] or measured
+        expected = f"{np.median([getattr(s, metric) for s in sure]):.{METRICS[metric].digits}f}"
         assert median_cell(page, metric) == expected, metric
     assert "Good form - keep it up" in page or "Land under your hips" in page
     assert "<td>1 km</td><td>6.0 s</td>" in page
@@ -205,3 +209,59 @@ def test_an_unreadable_video_exits_2_before_the_model_is_loaded(
     assert main(["analyze", str(video), "--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert "cannot decode video" in err and "ffmpeg" in err
+
+
+FAR_ANGLES = ("hip_extension_deg", "knee_lift_deg", "shank_angle_ic_deg", "knee_flexion_ic_deg")
+
+
+def page_of(steps: list[StepMsg]) -> str:
+    data = ReportInput("t", (), steps[0].ic_t, steps, Targets(), [], [], [])
+    return render(data, summary_rows(steps, Targets()), [])
+
+
+def far_left_steps(far_confidence: float) -> list[StepMsg]:
+    """The gym video's case: the left leg is the far one and reads 26.1 deg of hip extension
+    against the near right leg's 15.5, rated ``far_confidence`` on the angles it is seen by."""
+    return [
+        messages.step(
+            i,
+            view="far" if i % 2 == 0 else "near",
+            hip_extension_deg=26.1 if i % 2 == 0 else 15.5,
+            metric_confidence=dict.fromkeys(FAR_ANGLES, far_confidence) if i % 2 == 0 else {},
+        )
+        for i in range(20)
+    ]
+
+
+def row_of(page: str, metric: str) -> str:
+    row = re.search(rf'<tr data-metric="{metric}">(.*?)</tr>', page)
+    assert row is not None, metric
+    return row.group(1)
+
+
+def test_a_less_sure_far_leg_gives_no_asymmetry_finding_but_near_leg_only() -> None:
+    page = page_of(far_left_steps(0.3))
+    assert "Hip extension</b>: left" not in page and "difference" not in page
+    hip = row_of(page, "hip_extension_deg")
+    assert '<td class="asym">near leg only</td>' in hip
+    assert '<td class="left unsure" title="less sure">26.1*</td>' in hip
+    assert "<td class=median>15.5</td>" in hip  # the near leg's, not pulled up by the far one
+    assert "Hip extension, Knee lift: near leg only" in page  # shank angle: the same both legs
+
+
+def test_a_sure_far_leg_is_compared() -> None:
+    page = page_of(far_left_steps(0.8))
+    assert "<b>Hip extension</b>: left 26.1, right 15.5 deg, a 51% difference" in page
+    assert "near leg only" not in page
+
+
+def test_an_oblique_uncalibrated_view_is_said_and_judges_nothing() -> None:
+    far = {"overstride_pct_leg": 0.3, "stride_length_m": 0.3}
+    reaching = {"overstride_cm": None, "overstride_pct_leg": 30.0, "yaw_deg": -21.6}
+    oblique = page_of([messages.step(i, metric_confidence=far, **reaching) for i in range(12)])
+    assert "about 22&deg; off square to the belt and not calibrated" in oblique
+    assert "<b>Overstride</b>" not in oblique
+    assert "less sure" in row_of(oblique, "overstride_pct_leg")
+    assert "Not judged, measured less surely on every step: Overstride." in oblique
+    square = page_of([messages.step(i, **reaching) for i in range(12)])
+    assert 'id="view-note"' not in square and "<b>Overstride</b>: median 30.0" in square

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
 
+from edge.gait.summary import oblique_yaw
 from edge.report.model import Moment, ReportInput, Row, Snapshot
 
 _MOMENT = {"ic": "initial contact", "to": "toe-off"}
@@ -34,20 +35,32 @@ def _number(value: float | None, digits: int) -> str:
     return "&ndash;" if value is None else f"{value:.{digits}f}"
 
 
+def _foot(side: str, value: float | None, sure: bool, digits: int) -> str:
+    if sure:
+        return f"<td class={side}>{_number(value, digits)}</td>"
+    return f'<td class="{side} unsure" title="less sure">{_number(value, digits)}*</td>'
+
+
 def _rows(rows: list[Row]) -> str:
     out = []
     for r in rows:
         verdict = {"good": "on target", "off": "off target", None: ""}[r.verdict]
+        if not r.confident and r.target:
+            verdict = "less sure"
         asym = "&ndash;" if r.asymmetry_pct is None else f"{round(r.asymmetry_pct)}%"
+        if r.near_leg_only:
+            asym = "near leg only"
         digits = r.metric.digits
+        median = _number(r.median, digits) + ("" if r.confident else "*")
+        median_class = "median" if r.confident else '"median unsure"'
         out.append(
             f'<tr data-metric="{r.metric.name}">'
             f"<th>{escape(r.metric.label)} <span class=unit>{escape(r.metric.unit)}</span></th>"
             f"<td class=steps>{r.steps}</td>"
-            f"<td class=median>{_number(r.median, digits)}</td>"
+            f"<td class={median_class}>{median}</td>"
             f"<td class=iqr>{_number(r.iqr, digits)}</td>"
-            f"<td class=left>{_number(r.left, digits)}</td>"
-            f"<td class=right>{_number(r.right, digits)}</td>"
+            f"{_foot('left', r.left, r.left_sure, digits)}"
+            f"{_foot('right', r.right, r.right_sure, digits)}"
             f'<td class="asym{" flag" if r.asymmetric else ""}">{asym}</td>'
             f"<td class=target>{escape(r.target)}</td>"
             f'<td class="verdict {r.verdict or ""}">{verdict}</td></tr>'
@@ -76,7 +89,38 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
     ]
     if not items:
         items = ["<li class=good>Every target met.</li>"]
-    return "<ul class=findings>" + "".join(items) + "</ul>"
+    notes = []
+    unjudged = [r.metric.label for r in rows if r.target and not r.confident]
+    if unjudged:
+        notes.append(
+            f"Not judged, measured less surely on every step: {escape(', '.join(unjudged))}."
+        )
+    near = [r.metric.label for r in rows if r.near_leg_only]
+    if near:
+        notes.append(
+            f"{escape(', '.join(near))}: near leg only. The far leg is seen through the near "
+            "one, so its values are less sure and left and right are not compared."
+        )
+    return (
+        _view_note(data)
+        + "<ul class=findings>"
+        + "".join(items)
+        + "</ul>"
+        + "".join(f"<p class=note>{n}</p>" for n in notes)
+    )
+
+
+def _view_note(data: ReportInput) -> str:
+    """What an oblique uncalibrated view did to the figures, when it did anything."""
+    yaw = oblique_yaw(data.steps)
+    if yaw is None:
+        return ""
+    return (
+        f"<p class=warn id=view-note>The camera was about {abs(yaw):.0f}&deg; off square to the "
+        "belt and not calibrated: the distances and angles this foreshortens (overstride, stride "
+        "length, shank angle, hip extension, knee lift) are less sure, and no finding rests on "
+        "them. Calibrate the camera, or set it square to the belt.</p>"
+    )
 
 
 def _snapshots(data: ReportInput) -> str:
@@ -139,9 +183,12 @@ def render(data: ReportInput, rows: list[Row], charts: list[Chart]) -> str:
 <section id=summary><h2>Summary</h2>
 {_findings(data, rows)}
 {table}
-<p class=note>Medians and interquartile ranges (IQR, the middle half of the steps) over every
-step. L/R diff: (left - right) / mean of the two, by the feet's medians. Targets are the station's
-([targets] in config.toml); a verdict goes by the median.</p>
+<p class=note>Medians and interquartile ranges (IQR, the middle half of the steps) over the
+steps where the metric was measured surely (over every step when it was on none).
+L/R diff: (left - right) / mean of the two, by the feet's medians, for metrics measured surely on
+both legs. *: less sure (the far leg, seen through the near one, or an oblique uncalibrated
+view), judged by no verdict or finding. Targets are the station's ([targets] in config.toml);
+a verdict goes by the median.</p>
 </section>
 <section id=pictures><h2>Contact and toe-off</h2>
 <p class=note>At initial contact: the line from the mid-hip to the ankle, and how far ahead of
@@ -176,6 +223,8 @@ td.target, td.verdict { text-align: left; }
 td.verdict.good { color: var(--good); font-weight: 600; }
 td.verdict.off { color: var(--off); font-weight: 600; }
 td.asym.flag { color: var(--off); font-weight: 600; }
+td.unsure { color: var(--muted); }
+p.warn { border-left: 4px solid var(--off); padding: 4px 8px; background: #fdf0ea; }
 p.notice { color: var(--off); font-weight: 600; }
 ul.findings { margin: 4px 0 12px; padding-left: 20px; }
 ul.findings li.off::marker { color: var(--off); }

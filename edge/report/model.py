@@ -106,6 +106,13 @@ class Row:
     ``iqr`` is the interquartile range (q75 - q25); ``asymmetry_pct`` is 100 * (left - right) /
     mean(|left|, |right|) of the feet's medians, as the station's summaries compute it.
     ``verdict``: ``good`` or ``off`` against the target (by the median), None without one.
+
+    As in the station's summaries (edge.gait.summary), the median, the spread and the
+    asymmetry rest on the steps where the metric was measured surely. ``confident`` false: it
+    was on none, so the median rests on less sure values and there is no verdict.
+    ``near_leg_only``: only one leg's values are sure (the far leg is seen through the near
+    one), so there is no asymmetry. ``left``/``right`` is a foot's median over its sure values,
+    or over all of them when it has none (``left_sure``/``right_sure`` false).
     """
 
     metric: Metric
@@ -118,6 +125,10 @@ class Row:
     target: str
     verdict: Literal["good", "off"] | None
     asymmetric: bool
+    confident: bool = True
+    near_leg_only: bool = False
+    left_sure: bool = True
+    right_sure: bool = True
 
 
 def summary_rows(steps: list[StepMsg], targets: Targets) -> list[Row]:
@@ -127,11 +138,16 @@ def summary_rows(steps: list[StepMsg], targets: Targets) -> list[Row]:
         summary = summarise(steps, name)
         if summary.median is None or summary.iqr is None:
             continue
-        by_foot = {}
-        for foot in ("left", "right"):
+        by_foot: dict[str, tuple[float | None, bool]] = {}
+        for foot, sure in (("left", summary.left), ("right", summary.right)):
             v = values([s for s in steps if s.foot == foot], name)
-            by_foot[foot] = float(np.nanmedian(v)) if np.isfinite(v).any() else None
-        ok = meets(name, summary.median, targets)
+            if sure is not None:
+                by_foot[foot] = (sure, True)
+            elif np.isfinite(v).any():
+                by_foot[foot] = (float(np.nanmedian(v)), False)
+            else:
+                by_foot[foot] = (None, True)
+        ok = meets(name, summary.median, targets) if summary.confident else None
         asym = summary.asymmetry_pct
         rows.append(
             Row(
@@ -139,14 +155,18 @@ def summary_rows(steps: list[StepMsg], targets: Targets) -> list[Row]:
                 steps=int(np.isfinite(values(steps, name)).sum()),
                 median=summary.median,
                 iqr=summary.iqr,
-                left=by_foot["left"],
-                right=by_foot["right"],
+                left=by_foot["left"][0],
+                right=by_foot["right"][0],
                 asymmetry_pct=asym,
                 target=describe_target(name, targets),
                 verdict=None if ok is None else ("good" if ok else "off"),
                 asymmetric=not spec.signed
                 and asym is not None
                 and abs(asym) > targets.asymmetry_max_pct,
+                confident=summary.confident,
+                near_leg_only=summary.near_leg_only,
+                left_sure=by_foot["left"][1],
+                right_sure=by_foot["right"][1],
             )
         )
     return rows
