@@ -3,9 +3,13 @@ Duarte M, PeerJ 5:e3298, doi 10.7717/peerj.3298). Figures: python -m tests.gait_
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from tests.gait_accuracy import evaluate
+from edge.demo.scene import SideCamera
+from edge.gait import PlaneMapping
+from tests.builders.keypoint_tracks import synth_track
+from tests.gait_accuracy import evaluate, replay, score
 
 
 @pytest.mark.parametrize(
@@ -56,3 +60,28 @@ def test_every_frame_rate_from_24_to_240(mocap_trial, fps: float) -> None:
         assert r["ic_mae_ms"] <= 1000.0 / fps and r["to_mae_ms"] <= 1000.0 / fps
     else:
         assert r["ic_mae_ms"] <= 10.0 and r["to_mae_ms"] <= 15.0
+
+
+@pytest.mark.parametrize(
+    ("fps", "height_m", "facing"), [(60.0, 0.5, "right"), (60.0, 1.3, "left"), (25.0, 1.0, "left")]
+)
+def test_feet_are_named_from_geometry_not_the_models_labels(
+    mocap_trial, fps: float, height_m: float, facing: str
+) -> None:
+    """Labels swapped in half the frames and the far leg as sure as the near one: the model's
+    left/right and its confidence say nothing. The feet are still named from where each foot
+    stands on the belt, how large each leg is drawn, and their alternation."""
+    camera = SideCamera(facing=facing, height_m=height_m)
+    t, kp = synth_track(mocap_trial, fps, camera, swap_fraction=0.5, seed=7)
+    seen = kp[..., 2] > 0
+    kp[..., 2] = np.where(seen, np.random.default_rng(7).uniform(0.5, 0.9, kp.shape[:2]), 0.0)
+    steps = replay(t, kp, PlaneMapping.scaled(facing, camera.meters_per_pixel))
+    r = score(mocap_trial, steps)
+    assert r["recall"] >= 0.97
+    assert r["side_correct"] >= 0.98
+    named = [s for s in steps if s.view is not None]
+    assert len(named) >= 0.97 * len(steps)
+    for s in named:
+        assert (s.view == "near") == (s.foot == facing)
+        far_leg = s.metric_confidence.get("hip_extension_deg")
+        assert (far_leg is not None and far_leg < s.confidence) == (s.view == "far")

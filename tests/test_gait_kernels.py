@@ -134,3 +134,21 @@ def test_leg_tracker_undoes_every_label_swap(noisy_track) -> None:
         truth = reference.keypoints_to_plane(plain[i].astype(np.float64), mapping.homography, 0.2)
         wrong += not np.allclose(out[:, [HIP, KNEE, ANKLE], :2], truth[..., :2], equal_nan=True)
     assert wrong == 0
+
+
+@pytest.mark.parametrize("facing", ["left", "right"])
+@pytest.mark.parametrize("tilt_deg", [0.0, 25.0])
+def test_the_near_side_is_read_off_any_plane_mapping(facing: str, tilt_deg: float) -> None:
+    """A calibration's homography (rotated, with perspective) says which way the runner faces
+    as plainly as a level camera's scale does."""
+    a = np.radians(tilt_deg)
+    sign = 1.0 if facing == "right" else -1.0
+    rotate = np.array([[np.cos(a), -np.sin(a), 0.0], [np.sin(a), np.cos(a), 0.0], [0, 0, 1]])
+    h = (
+        rotate
+        @ np.diag([sign * 0.002, -0.002, 1.0])
+        @ np.array([[1.0, 0.0, -960.0], [0.0, 1.0, -540.0], [0.0, 2e-5, 1.0]])
+    )
+    mapping = PlaneMapping(h, metric=True)
+    x, y = mapping.apply(np.array([1100.0, 500.0]))
+    assert mapping.facing_at(x, y) == facing

@@ -48,17 +48,27 @@ from edge.gait.layout import (
     PAR_TYPICAL_CONTACT_S,
     PAR_TYPICAL_STRIDE_S,
     PHASE_UNKNOWN,
+    SM_MID_X,
+    SM_MID_Y,
     TRK_FRAME_DT,
     TRK_SWAP_STATE,
     trk_col,
 )
 from edge.gait.metrics import (
+    VIEW_ALONE,
+    VIEW_EVIDENCE,
+    VIEW_MAX_STEPS,
+    VIEW_MEMORY,
     Contact,
+    DepthCues,
     StepContext,
     belt_ankle_speed,
     foot_of_leg,
+    keypoint_confidence,
     leg_length,
+    limb_length,
     plausible,
+    stance_height,
     stance_speed,
     step_metrics,
     window,
@@ -146,6 +156,14 @@ class GaitEngine:
         self._contact_times: deque[float] = deque(maxlen=p.history)
         self._stride_times: deque[float] = deque(maxlen=p.history)
         self._leg_lengths: deque[float] = deque(maxlen=200)
+        # Per leg track: (initial contact s, stance height) of its last contacts.
+        self._stance_heights: tuple[deque[tuple[float, float]], ...] = (
+            deque(maxlen=8),
+            deque(maxlen=8),
+        )
+        self._near_belief = 0.0
+        self._last_view_ic = (-math.inf, 0)
+        self._near_side: str | None = None
 
     def _clear_tracks(self) -> None:
         """The kernels' state as before the first frame."""
@@ -276,6 +294,10 @@ class GaitEngine:
         self._par[PAR_STANCE_SPEED] = speed
         frames, self._unpaired = self._unpaired, None
         self._clear_tracks()
+        for heights in self._stance_heights:
+            heights.clear()
+        self._near_belief = 0.0
+        self._last_view_ic = (-math.inf, 0)
         self._last_t = -math.inf
         steps: list[Step] = []
         for t, keypoints in frames:
@@ -316,8 +338,10 @@ class GaitEngine:
         # foot: a run of swapped labels can cover half a contact, hardly half a second of
         # running. (The swing counts too for a session's first steps, which have no second.)
         votes = window(self._raw, self.frames, contact.to_t - 1.0, end)
+        view = self._view(leg, contact, sm, window(self._raw, self.frames, contact.ic_t - 0.3, end))
         ctx = StepContext(
-            foot=foot_of_leg(votes, leg),
+            foot=self._foot(view, sm, contact) or foot_of_leg(votes, leg),
+            view=view,
             leg=leg,
             metric=self.mapping.metric,
             # A step is timed from the other foot's landing; two in a row on one foot means
@@ -331,13 +355,66 @@ class GaitEngine:
         )
         return step_metrics(contact, sm, raw, ctx)
 
+    def _view(self, leg: int, contact: Contact, sm: np.ndarray, raw: np.ndarray) -> str | None:
+        """Whether a contact's leg was the one nearer the camera, from depth cues
+        (``DepthCues``): this contact's alone when they are overwhelming, else those of the
+        last steps (the feet alternate), else None."""
+        scale = float(np.median(self._leg_lengths)) if self._leg_lengths else math.nan
+        own = stance_height(sm, leg, contact.ic_t, contact.to_t)
+        others = [y for ic, y in self._stance_heights[1 - leg] if abs(ic - contact.ic_t) <= 1.0]
+        cues = DepthCues(
+            lower=(float(np.mean(others)) - own) / scale if others else math.nan,
+            larger=(limb_length(sm, leg) - limb_length(sm, 1 - leg)) / scale,
+            surer=keypoint_confidence(raw, leg) - keypoint_confidence(raw, 1 - leg),
+        )
+        score = cues.score()
+        # The feet alternate: a contact one step after the last is the other foot, two steps
+        # after it the same (a landing missed in between). Counting steps in time, not by leg
+        # track, holds when the tracker takes one leg for the other.
+        step_s = 0.5 * self._par[PAR_TYPICAL_STRIDE_S]
+        last_ic, parity = self._last_view_ic
+        steps = (contact.ic_t - last_ic) / step_s if math.isfinite(step_s) else math.inf
+        if abs(steps) > VIEW_MAX_STEPS:
+            self._near_belief = 0.0
+            parity = 0
+        else:
+            parity += round(steps)
+        self._last_view_ic = (contact.ic_t, parity)
+        sign = 1.0 if parity % 2 == 0 else -1.0
+        # The belief that the even contacts are the near leg's: each contact's evidence added,
+        # old evidence fading over a few steps.
+        self._near_belief = VIEW_MEMORY * self._near_belief + sign * score
+        decisive = score if abs(score) >= VIEW_ALONE else sign * self._near_belief
+        if abs(decisive) < VIEW_EVIDENCE:
+            return None
+        return "near" if decisive > 0 else "far"
+
+    def _foot(self, view: str | None, sm: np.ndarray, contact: Contact) -> str | None:
+        """The runner's foot a near or far leg is: the near side is the side the runner
+        faces in the image (``PlaneMapping.facing_at``); None when the view is unknown."""
+        if view is None:
+            return None
+        if self._near_side is None:
+            hips = sm[:, [SM_MID_X, SM_MID_Y]]
+            hips = hips[np.isfinite(hips).all(axis=1)]
+            if not len(hips):
+                return None
+            self._near_side = self.mapping.facing_at(*np.median(hips, axis=0))
+        if view == "near":
+            return self._near_side
+        return "left" if self._near_side == "right" else "right"
+
     def _learn_from_contact(self, leg: int, ic: float, to: float, quality: float) -> None:
         """Learn the stance speed from every contact, even one whose toe-off was placed
         roughly: a stance speed started wrong (a bootstrap on noisy keypoints can be far off)
         makes every toe-off rough, and must still be corrected by the contacts that follow.
         The typical contact time is learned from clean contacts only."""
         contact = to - ic
-        speed = stance_speed(window(self._sm, int(self._ctr[CTR_SMOOTHED]), ic, to), leg)
+        stance = window(self._sm, int(self._ctr[CTR_SMOOTHED]), ic, to)
+        height = stance_height(stance, leg, ic, to)
+        if math.isfinite(height):
+            self._stance_heights[leg].append((ic, height))
+        speed = stance_speed(stance, leg)
         if math.isfinite(speed) and speed > 0 and not self.params.stance_speed:
             self._stance_speeds.append(speed)
             self._par[PAR_STANCE_SPEED] = float(np.median(self._stance_speeds))

@@ -45,6 +45,7 @@ class StepContext:
     """What a step's metrics need beyond its own contact."""
 
     foot: str
+    view: str | None
     leg: int
     metric: bool
     previous_ic: float | None
@@ -151,11 +152,92 @@ def belt_ankle_speed(sm: np.ndarray) -> float:
 
 
 def foot_of_leg(raw: np.ndarray, leg: int) -> str:
-    """The runner's foot a leg track was over these raw rows: the pose model's majority label
-    (its labels are right most of the time; the tracker corrects the runs where they swap)."""
+    """The runner's foot a leg track was over these raw rows: the pose model's majority label.
+    Only a fallback for a step whose view (near or far leg) the geometry did not tell: a side
+    view gives a pose model little to tell left from right with (on the demo its labels were
+    swapped in 47% of frames; the tracker corrects the runs where they swap)."""
     swapped = np.nanmean(raw[:, RAW_SWAPPED]) > 0.5 if len(raw) else False
     return ("left", "right")[1 - leg if swapped else leg]
 
+
+def limb_length(sm: np.ndarray, leg: int) -> float:
+    """Median thigh plus median shank length of a leg over the rows, plane units: rigid, so,
+    unlike the hip-to-ankle distance, the same in stance and in swing; NaN without samples."""
+    hip, knee, ankle = (_joint(sm, leg, j) for j in (HIP, KNEE, ANKLE))
+    total = 0.0
+    for a, b in ((hip, knee), (knee, ankle)):
+        d = np.hypot(*(b - a).T)
+        d = d[np.isfinite(d)]
+        if not len(d):
+            return math.nan
+        total += float(np.median(d))
+    return total
+
+
+def stance_height(sm: np.ndarray, leg: int, ic: float, to: float) -> float:
+    """The height of a leg's ankle on the belt: its median plane y over the middle half of the
+    contact (foot flat), NaN without samples. A camera above the belt sees the far foot's
+    contact higher in the image than the near one's, so higher on the plane."""
+    ts = sm[:, SM_T]
+    quarter = 0.25 * (to - ic)
+    y = sm[(ts >= ic + quarter) & (ts <= to - quarter), sm_col(leg, ANKLE, 1)]
+    y = y[np.isfinite(y)]
+    return float(np.median(y)) if len(y) else math.nan
+
+
+def keypoint_confidence(raw: np.ndarray, leg: int) -> float:
+    """Mean confidence of a leg track's knee and ankle over the raw rows (0 where missing): a
+    pose model is less sure of the far leg, half hidden behind the near one."""
+    if len(raw) == 0:
+        return math.nan
+    w = raw[:, [raw_col(leg, j, 2) for j in (KNEE, ANKLE)]]
+    return float(np.clip(np.nan_to_num(w), 0.0, 1.0).mean())
+
+
+@dataclass(frozen=True, slots=True)
+class DepthCues:
+    """How much nearer the camera a contact's leg looks than the other leg, each cue as a
+    fraction of leg length (confidence as a difference), positive for nearer; NaN when unknown.
+
+    lower: how much lower its foot stands on the belt than the other foot's neighbouring
+    contacts; larger: how much longer its thigh and shank are drawn than the other's over the
+    same frames (perspective: nearer is larger); surer: how much surer the pose model is of it.
+    """
+
+    lower: float
+    larger: float
+    surer: float
+
+    #: the size of each cue that counts as one unit of evidence: a foot 2% of leg length lower
+    #: (1 m high camera 3 m away: the near foot stands ~6% lower and the leg is ~6% longer),
+    #: 3% longer, 0.1 surer; each cue counts for at most 3 units
+    UNITS = (0.02, 0.03, 0.1)
+
+    def score(self) -> float:
+        """Evidence that the leg is the near one: > 0 near, < 0 far, 0 none."""
+        total = 0.0
+        for cue, unit in zip((self.lower, self.larger, self.surer), self.UNITS, strict=True):
+            if math.isfinite(cue):
+                total += max(-3.0, min(3.0, cue / unit))
+        return total
+
+
+#: units of depth evidence (``DepthCues.score``) that name a leg near or far; a contact's own
+#: cues decide alone from ``VIEW_ALONE`` units, else the evidence of the last steps, each step's
+#: weighing ``VIEW_MEMORY`` times the one after it; a pause of more than ``VIEW_MAX_STEPS`` steps
+#: starts the count afresh
+VIEW_EVIDENCE = 1.5
+VIEW_ALONE = 5.0
+VIEW_MEMORY = 0.7
+VIEW_MAX_STEPS = 4.5
+#: the far leg's angles are read through the near leg: their confidence is the step's times this
+FAR_LEG_FACTOR = 0.4
+FAR_LEG_METRICS = (
+    "shank_angle_ic_deg",
+    "knee_flexion_ic_deg",
+    "hip_extension_deg",
+    "knee_lift_deg",
+)
 
 #: shortest foot contact a runner makes (elite sprinters ~80 ms)
 MIN_CONTACT_S = 0.08
@@ -219,6 +301,7 @@ def step_metrics(contact: Contact, sm: np.ndarray, raw: np.ndarray, ctx: StepCon
         swing = np.zeros(len(ts), dtype=bool)
         osc = math.nan
 
+    confidence = round(step_confidence(raw, leg) * contact.quality, 3)
     step_ms = (ic - ctx.previous_ic) * 1000.0 if ctx.previous_ic is not None else None
     flight_ms = (ctx.other_next_ic - to) * 1000.0 if ctx.other_next_ic is not None else None
     stride_m = (
@@ -244,7 +327,13 @@ def step_metrics(contact: Contact, sm: np.ndarray, raw: np.ndarray, ctx: StepCon
         vertical_osc_cm=_finite(osc * scale_cm),
         vertical_osc_pct_leg=_finite(100.0 * osc / leg_len),
         stride_length_m=stride_m,
-        confidence=round(step_confidence(raw, leg) * contact.quality, 3),
+        confidence=confidence,
+        view=ctx.view,
+        metric_confidence=(
+            {name: round(FAR_LEG_FACTOR * confidence, 3) for name in FAR_LEG_METRICS}
+            if ctx.view == "far"
+            else {}
+        ),
     )
 
 

@@ -32,6 +32,15 @@ class PlaneMapping:
         sign = 1.0 if facing == "right" else -1.0
         return cls(np.diag([sign * scale, -scale, 1.0]), metric=meters_per_pixel is not None)
 
+    def facing_at(self, x: float, y: float) -> str:
+        """Which way a runner at plane point (x, y) faces in the image: ``"right"`` when the
+        plane's forward axis runs toward image right there. An unmirrored camera sees the side
+        the runner faces (facing right, it sees their right side), so this is the near side."""
+        px = np.linalg.solve(self.homography, np.array([x, y, 1.0]))
+        u, v = px[0] / px[2], px[1] / px[2]
+        ahead = self.apply(np.array([u + 1.0, v]))
+        return "right" if ahead[0] > x else "left"
+
     def apply(self, pixels: np.ndarray) -> np.ndarray:
         """(..., 2) plane coordinates of (..., 2) pixels."""
         h = self.homography
