@@ -11,6 +11,8 @@ import numpy as np
 
 from edge.bus.schema import StepMsg
 from edge.capture import CaptureSettings, SourceInfo, open_source
+from edge.capture.file import VideoFileSource
+from edge.capture.timebase import FileTiming, TimeBase
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
 from edge.pose.crop import RunnerFinder
@@ -26,60 +28,84 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class AnalysisResult:
+    """frames: frames analyzed, from file frame ``first_frame`` on; fps: their real rate."""
+
     frames: int
     runner_frames: int
     fps: float
     keypoints_csv: Path
+    timebase: TimeBase
+    first_frame: int = 0
 
 
-def analyze_video(video: Path, out_dir: Path, finder: RunnerFinder) -> AnalysisResult:
-    """Find the runner in every frame of ``video`` (as the station does: on the crop around
-    the runner when the finder has it on) and write ``out_dir/keypoints.csv``.
+def analyze_video(
+    video: Path, out_dir: Path, finder: RunnerFinder, timing: FileTiming | None = None
+) -> AnalysisResult:
+    """Find the runner in every frame of ``video`` (of the part ``timing`` picks; as the
+    station does: on the crop around the runner when the finder has it on) and write
+    ``out_dir/keypoints.csv``.
 
-    Times in the track are seconds from the first frame (index / fps), as the file gives them.
+    Times in the track are real seconds from the video's first frame (file frame index /
+    capture rate: ``edge.capture.timebase``), also when a part starts later.
     UsageError when the video is too short or no runner is in any frame.
     """
+    timing = timing or FileTiming()
     keypoints_csv = out_dir / "keypoints.csv"
     runner_frames = 0
-    with open_source(f"file:{video}", CaptureSettings(paced=False)) as source:
-        fps = source.info.fps
+    first = None
+    with _open(video, timing) as source:
+        timebase = source.timebase
         progress = Progress(f"analyzing {video.name}", source.info.frame_count)
         with KeypointTrackWriter(keypoints_csv) as track:
             while (frame := source.read()) is not None:
+                first = frame.index if first is None else first
                 runner = finder.find(frame.image)
                 runner_frames += runner is not None
                 track.write(
-                    frame.index / fps, frame.index, None if runner is None else runner.keypoints
+                    timebase.seconds(frame.index),
+                    frame.index,
+                    None if runner is None else runner.keypoints,
                 )
                 progress.update()
         progress.close()
     log.info("runner found in %d of %d frames", runner_frames, progress.done)
     # Checked again on the frames read: a container's frame count can be missing or wrong.
-    _require_length(video, progress.done, fps)
+    require_length(video, progress.done, timebase.capture_fps, timing)
     if runner_frames == 0:
         raise UsageError(
             f"no runner found in any of the {progress.done} frames of {video}: film the whole "
             "runner side on and well lit, and check that the region of interest (pose.roi, or "
             "the calibration's roi), if set, covers them"
         )
-    return AnalysisResult(progress.done, runner_frames, fps, keypoints_csv)
+    return AnalysisResult(
+        progress.done, runner_frames, timebase.capture_fps, keypoints_csv, timebase, first or 0
+    )
 
 
-def probe_video(video: Path) -> SourceInfo:
-    """What a video holds (size, fps, frames), checked to decode and, when it says how many
-    frames it has, to be long enough, before any work is done; UsageError naming what to do
-    when it is not."""
-    with open_source(f"file:{video}", CaptureSettings(paced=False)) as source:
-        info = source.info
+def _open(video: Path, timing: FileTiming) -> VideoFileSource:
+    source = open_source(f"file:{video}", CaptureSettings(paced=False, timing=timing))
+    assert isinstance(source, VideoFileSource)
+    return source
+
+
+def probe_video(video: Path, timing: FileTiming | None = None) -> tuple[SourceInfo, TimeBase]:
+    """What a video holds (size, frames in the part ``timing`` picks, their real rate) and its
+    time base, checked to decode and, when it says how many frames it has, to be long enough,
+    before any work is done; UsageError naming what to do when it is not."""
+    timing = timing or FileTiming()
+    with _open(video, timing) as source:
+        info, timebase = source.info, source.timebase
     if info.frame_count is not None:
-        _require_length(video, info.frame_count, info.fps)
-    return info
+        require_length(video, info.frame_count, info.fps, timing)
+    return info, timebase
 
 
-def _require_length(video: Path, frames: int, fps: float) -> None:
+def require_length(video: Path, frames: int, fps: float, timing: FileTiming) -> None:
+    """UsageError unless ``frames`` at ``fps`` (real time) hold MIN_RUN_S of running."""
     if frames / fps < MIN_RUN_S:
+        what = f"{timing.window_text()} of {video}" if timing.windowed else str(video)
         raise UsageError(
-            f"{video} is too short: {frames} frame{'' if frames == 1 else 's'} at {fps:g} fps "
+            f"{what} is too short: {frames} frame{'' if frames == 1 else 's'} at {fps:g} fps "
             f"({frames / fps:.2f} s); the analysis needs at least {MIN_RUN_S:g} s of running "
             f"({MIN_RUN_S * fps:.0f} frames), filmed side on"
         )
@@ -119,19 +145,24 @@ def annotate_video(
     out: Path,
     overlay: Overlay,
     keep: set[int],
+    timing: FileTiming | None = None,
+    first_frame: int = 0,
 ) -> tuple[int, dict[int, np.ndarray]]:
-    """Write ``out``: every frame of ``video`` with the ``overlay`` drawn on it. Returns the
-    number of frames written and the plain frames whose index is in ``keep``."""
+    """Write ``out``: every frame of ``video`` (of the part ``timing`` picks, whose first frame
+    is ``first_frame``; at the rate it plays at) with the ``overlay`` drawn on it. Returns the
+    number of frames written and the plain frames whose track row is in ``keep``."""
     kept: dict[int, np.ndarray] = {}
-    with open_source(f"file:{video}", CaptureSettings(paced=False)) as source:
+    with _open(video, timing or FileTiming()) as source:
         info = source.info
         progress = Progress(f"annotating {video.name}", info.frame_count)
-        with AnnotatedVideoWriter(out, info.fps, (info.width, info.height)) as writer:
+        size = (info.width, info.height)
+        with AnnotatedVideoWriter(out, source.timebase.playback_fps, size) as writer:
             while (frame := source.read()) is not None:
-                if frame.index in keep:
-                    kept[frame.index] = frame.image.copy()
-                if frame.index < len(overlay.t):
-                    overlay.draw(frame.image, frame.index)
+                row = frame.index - first_frame
+                if row in keep:
+                    kept[row] = frame.image.copy()
+                if 0 <= row < len(overlay.t):
+                    overlay.draw(frame.image, row)
                 writer.write(frame.image)
                 progress.update()
         progress.close()
@@ -155,13 +186,20 @@ def video_outputs(
     targets: Targets,
     facing: str | None,
     calibration: str | None,
+    timing: FileTiming | None = None,
+    notice: str | None = None,
 ) -> Outputs:
     """``annotated.mp4`` and ``report.html`` of an analysis, from its keypoint track
     (t (N,) seconds, keypoints (N, 17, 3) pixels as the video shows them) and its steps.
 
     ``facing``: which way the runner faces in the image; ``calibration``: the camera's
-    calibration name, None when distances are in % of leg length.
+    calibration name, None when distances are in % of leg length; ``timing``: the part of the
+    video analyzed. ``notice``: why the steps cannot be judged; then neither the video nor the
+    report shows a figure of them, and the report says why.
     """
+    found = len(steps)
+    if notice:
+        steps = []
     forward = FORWARD.get(facing) if facing else None
     picks = [
         (moment, step, nearest(t, step.ic_t if moment == "ic" else step.to_t))
@@ -172,6 +210,8 @@ def video_outputs(
         out_dir / "annotated.mp4",
         Overlay(t, keypoints, steps, targets, forward),
         {i for _, _, i in picks},
+        timing,
+        result.first_frame,
     )
     overstride = overstride_metric(steps)
     snapshots = [
@@ -183,10 +223,11 @@ def video_outputs(
         title=f"Analysis of {video.name}",
         facts=(
             ("video", video.name),
-            ("frames", f"{result.frames} at {result.fps:g} fps"),
+            ("frames", f"{result.frames} at {result.timebase.describe()}"),
             ("duration", f"{result.frames / result.fps:.1f} s"),
+            *_window_fact(result, timing),
             ("runner in", f"{result.runner_frames} frames"),
-            ("steps", str(len(steps))),
+            ("steps", f"{found}{' (not judged: see the summary)' if notice else ''}"),
             ("calibration", calibration or "none: distances in % of leg length"),
         ),
         t0=0.0,
@@ -195,6 +236,19 @@ def video_outputs(
         cues=cues_from_steps(steps, targets),
         laps=[],
         snapshots=snapshots,
-        snapshot_note=None if snapshots else "The runner was not in view at any typical step.",
+        snapshot_note=None
+        if snapshots
+        else "No pictures: the steps cannot be judged (see the summary)."
+        if notice
+        else "The runner was not in view at any typical step.",
+        notice=notice,
     )
     return Outputs(out_dir / "annotated.mp4", frames, write_report(data, out_dir / "report.html"))
+
+
+def _window_fact(result: AnalysisResult, timing: FileTiming | None) -> tuple[tuple[str, str], ...]:
+    if timing is None or not timing.windowed:
+        return ()
+    fps = result.timebase.playback_fps
+    start, end = result.first_frame / fps, (result.first_frame + result.frames) / fps
+    return (("part", f"{start:.1f}-{end:.1f} s of the video ({timing.window_text()})"),)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from calibrate.cli import add_parser as add_calibrate_parser
 from edge.config import Config, input_size, load_config
 from edge.errors import HipdriveError, MissingResourceError, UsageError
+from edge.options import add_belt_argument, add_plane_arguments, add_timing_arguments
 from edge.pose.base import InputSize
 from edge.pose.factory import BACKENDS, PRECISIONS
 
@@ -164,7 +165,6 @@ def cmd_model_check(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from calibrate.fileformat import calibration_if_present
     from edge.analyze import (
         analyze_video,
         output_folder,
@@ -173,34 +173,39 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         video_outputs,
     )
     from edge.capture import parse_source_spec
+    from edge.options import file_timing, plane_of, with_belt_speed
     from edge.pose import RunnerSelector
     from edge.pose.crop import RunnerFinder
-    from edge.replay import describe, write_step_files
+    from edge.replay import describe, timebase_problem, write_step_files
     from edge.store.track import read_keypoint_track
 
-    config = _config(args)
+    config = with_belt_speed(_config(args), args)
+    timing = file_timing(args)
     parse_source_spec(f"file:{args.video}")
-    info = probe_video(args.video)
-    calibration = calibration_if_present(
-        config.calibration.file, image_size=(info.width, info.height)
-    )
+    info, _ = probe_video(args.video, timing)
+    plane = plane_of(args, (info.width, info.height), config.calibration.file)
     out_dir = args.out or Path(f"{args.video.stem}-analysis")
     output_folder(out_dir)
     estimator = _estimator(config)
-    plane = calibration.plane if calibration else None
-    roi = plane.roi if plane else config.pose.roi
+    calibration = plane.calibration
+    roi = calibration.plane.roi if calibration and calibration.plane else config.pose.roi
     finder = RunnerFinder(estimator, RunnerSelector(roi=roi), crop=config.pose.crop)
-    result = analyze_video(args.video, out_dir, finder)
+    result = analyze_video(args.video, out_dir, finder, timing)
     print(
-        f"{result.frames} frames at {result.fps:g} fps, runner in {result.runner_frames}; "
-        f"wrote {result.keypoints_csv}"
+        f"{result.frames} frames at {result.timebase.describe()}, runner in "
+        f"{result.runner_frames}; wrote {result.keypoints_csv}"
     )
     t, _, keypoints = read_keypoint_track(result.keypoints_csv)
-    facing = plane.facing if plane else runner_facing(args.video, result, keypoints)
-    steps = _replay(config, t, keypoints, calibration, None, facing)
+    facing = plane.facing or runner_facing(args.video, result, keypoints)
+    steps = _replay(config, t, keypoints, calibration, plane.meters_per_pixel, facing)
     write_step_files(steps, out_dir / "events.jsonl", out_dir / "steps.csv")
     targets = _targets(config)
-    print("\n".join(describe(steps, targets)))
+    # A time base stated by the user or the file is trusted; the container's alone is checked.
+    notice = timebase_problem(steps, result.fps) if result.timebase.origin is None else None
+    if notice:
+        print(f"{len(steps)} step{'' if len(steps) == 1 else 's'}: {notice}")
+    else:
+        print("\n".join(describe(steps, targets)))
     print(f"wrote {out_dir / 'events.jsonl'} and {out_dir / 'steps.csv'}")
     outputs = video_outputs(
         args.video,
@@ -211,7 +216,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         steps,
         targets,
         facing,
-        calibration.camera if calibration and plane else None,
+        calibration.camera if calibration and calibration.plane else None,
+        timing,
+        notice,
     )
     print(f"wrote {outputs.annotated} ({outputs.annotated_frames} frames) and {outputs.report}")
     return 0
@@ -240,16 +247,27 @@ def _replay(
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from calibrate.fileformat import calibration_if_present
+    from edge.analyze import require_length
+    from edge.capture import parse_source_spec
+    from edge.options import file_timing, plane_of, timing_given, with_belt_speed
     from edge.station import open_station_source
 
-    config = _config(args)
-    estimator = _estimator(config)
-    source = open_station_source(config, args.source)
-    try:
-        calibration = calibration_if_present(
-            config.calibration.file, image_size=(source.info.width, source.info.height)
+    config = with_belt_speed(_config(args), args)
+    spec = args.source or config.camera.source
+    kind, video = parse_source_spec(spec)
+    given = timing_given(args)
+    if given and kind.name != "file":
+        raise UsageError(
+            f"{' and '.join(given)} time a video file, and the source is {spec}: give "
+            "--source file:VIDEO, or leave them out for a camera"
         )
+    timing = file_timing(args)
+    estimator = _estimator(config)
+    source = open_station_source(config, spec, timing)
+    try:
+        if timing.windowed and source.info.frame_count is not None:
+            require_length(Path(video), source.info.frame_count, source.info.fps, timing)
+        plane = plane_of(args, (source.info.width, source.info.height), config.calibration.file)
     except BaseException:
         source.close()
         raise
@@ -257,9 +275,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         config,
         source,
         estimator,
-        calibration,
+        plane.calibration,
         _headless(args),
-        load_config=lambda: load_config(args.config),
+        load_config=lambda: with_belt_speed(load_config(args.config), args),
+        view=(plane.facing, plane.meters_per_pixel),
     )
     return 0
 
@@ -306,11 +325,13 @@ def _run_station(
     headless: bool,
     also: Callable[[Step, Summary], None] | None = None,
     load_config: Callable[[], Config] | None = None,
+    view: tuple[str | None, float | None] = (None, None),
 ) -> None:
     """Run the station until the source ends or a signal or the console stops it: headless
     with a line per step, else with the dashboard in this terminal. Headless, SIGHUP reloads
     the configuration with ``load_config`` (a service's convention; on a terminal it would
-    mean the terminal has gone)."""
+    mean the terminal has gone). ``view``: the runner's facing and the scale in metres per
+    pixel when known without a calibration."""
     import signal
     import threading
 
@@ -322,7 +343,7 @@ def _run_station(
         if headless:
             print(step_line(step, summary), flush=True)
 
-    station = Station(config, source, estimator, calibration, report, load_config)
+    station = Station(config, source, estimator, calibration, report, load_config, *view)
     stop = threading.Event()
     if headless:
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -375,11 +396,14 @@ def _run_station(
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from calibrate.fileformat import load_calibration
+    from edge.capture.timebase import FileTiming
+    from edge.options import plane_of, with_belt_speed
     from edge.replay import MIN_RUN_S, describe, write_step_files
     from edge.store.track import read_keypoint_track
 
-    config = _config(args)
+    config = with_belt_speed(_config(args), args)
+    FileTiming(fps=args.fps)
+    plane = plane_of(args)
     t, frame, keypoints = read_keypoint_track(args.keypoints)
     if len(t) < 2:
         raise UsageError(
@@ -394,10 +418,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
             f"{args.keypoints}: times must increase from row to row; give --fps F to time the "
             "rows by their frame numbers"
         )
-    calibration = load_calibration(args.calibration) if args.calibration else None
-    steps = _replay(config, t, keypoints, calibration, args.meters_per_pixel, args.facing)
+    steps = _replay(config, t, keypoints, plane.calibration, plane.meters_per_pixel, plane.facing)
     write_step_files(steps, args.events_out, None)
-    print("\n".join(describe(steps, _targets(config))))
+    print(
+        "\n".join(
+            describe(steps, _targets(config), "time the rows with --fps N, the rate filmed at")
+        )
+    )
     print(f"wrote {len(steps)} step events to {args.events_out}")
     return 0
 
@@ -707,21 +734,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("video", type=Path, help="video file")
     p.add_argument("--out", type=Path, help="output folder (default: ./<video name>-analysis)")
+    add_timing_arguments(p)
+    add_plane_arguments(
+        p, "the calibration's, else read off the runner", "default: calibration.file"
+    )
+    add_belt_argument(p)
 
     p = add(sub, "run", cmd_run, "the station: camera -> pose -> gait -> bus and sessions")
     p.add_argument("--source", help="frame source SPEC (default: camera.source)")
     p.add_argument(
         "--headless", action="store_true", help="print a line per step instead of the console"
     )
+    add_timing_arguments(p, " (a file source)")
+    add_plane_arguments(
+        p, "the calibration's, else read off the runner", "default: calibration.file"
+    )
+    add_belt_argument(p)
 
     p = add(sub, "replay", cmd_replay, "the gait engine on a keypoint track, frame by frame")
     p.add_argument("--keypoints", type=Path, required=True, help="keypoint-track CSV")
-    plane = p.add_mutually_exclusive_group()
-    plane.add_argument("--calibration", type=Path, help="calibration file (metres)")
-    plane.add_argument("--meters-per-pixel", type=float, help="scale at the runner (metres)")
-    p.add_argument(
-        "--facing", choices=["left", "right"], help="runner faces (default: read off the track)"
-    )
+    add_plane_arguments(p, "the calibration's, else read off the track", "default: none")
+    add_belt_argument(p)
     p.add_argument("--fps", type=float, help="time rows as frame / FPS instead of the t column")
     p.add_argument("--events-out", type=Path, required=True, help="step events (JSON Lines)")
 

@@ -31,6 +31,14 @@ log = logging.getLogger(__name__)
 #: Fukuchi run at 30 and 60 fps the first step came 1.2 to 1.5 s in, and 2 s gave three or four
 MIN_RUN_S = 2.0
 
+#: running cadence, steps a minute: issue 18's bounds, around the 150-200 of treadmill runners
+#: (156 for Fukuchi's RBDS001 at 2.5 m/s, the data set's slowest speed)
+RUNNING_CADENCE_SPM = (120.0, 240.0)
+#: a running step's contact time, ms: sprinters at top speed touch down for about 100 ms
+#: (Weyand et al. 2000, J Appl Physiol 89:1991); RBDS001 at 2.5 m/s for 268-292 ms (median 279),
+#: so 450 leaves room for a slower jog while a clip slowed two-fold or more falls outside
+RUNNING_CONTACT_MS = (80.0, 450.0)
+
 
 def plane_mapping(
     keypoints: np.ndarray,
@@ -113,10 +121,38 @@ def step_of(msg: StepMsg) -> Step:
     return Step(**{f.name: getattr(msg, f.name) for f in dataclasses.fields(Step)})
 
 
-def describe(steps: list[StepMsg], targets: Targets) -> list[str]:
-    """A few lines for a person: how many steps, the medians that matter, and the cue."""
+def timebase_problem(steps: list[StepMsg], fps: float) -> str | None:
+    """Why the steps of a video at ``fps`` (its frame rate taken as real time) cannot be
+    running's, or None: a median cadence or contact time outside RUNNING_CADENCE_SPM or
+    RUNNING_CONTACT_MS, as a slow-motion clip played at its playback rate gives."""
+    out = []
+    for name, label, unit, (lo, hi) in (
+        ("cadence_spm", "cadence", "spm", RUNNING_CADENCE_SPM),
+        ("contact_ms", "contact time", "ms", RUNNING_CONTACT_MS),
+    ):
+        measured = [v for s in steps if (v := getattr(s, name)) is not None and np.isfinite(v)]
+        median = float(np.median(measured)) if measured else None
+        if median is not None and not lo <= median <= hi:
+            out.append(f"{label} {median:.0f} {unit} (running: {lo:g}-{hi:g})")
+    if not out:
+        return None
+    return (
+        f"{' and '.join(out)} {'is' if len(out) == 1 else 'are'} not from running at the "
+        f"video's {fps:g} fps: if it is slow motion, give --capture-fps N (the rate it was "
+        "filmed at) or --slowmo X (filmed rate / played rate); no findings or cues are given"
+    )
+
+
+def describe(
+    steps: list[StepMsg], targets: Targets, slowmo: str = "give --capture-fps or --slowmo"
+) -> list[str]:
+    """A few lines for a person: how many steps, the medians that matter, and the cue.
+    ``slowmo``: what to do for slow motion, said when no steps are found."""
     if not steps:
-        return ["no steps found: is a runner in view, side on, at 30 fps or more?"]
+        return [
+            "no steps found: is a runner in view, side on, the whole time? For slow motion "
+            + slowmo
+        ]
     builder = SummaryBuilder(dataclasses.replace(targets, window_steps=len(steps)))
     for step in steps:
         summary = builder.add(step_of(step))

@@ -58,6 +58,7 @@ from edge.store.sessions import SessionStore
 
 if TYPE_CHECKING:
     from calibrate.model import Calibration
+    from edge.capture.timebase import FileTiming
 
 log = logging.getLogger(__name__)
 
@@ -130,17 +131,27 @@ class GaitFeed:
     """The gait engine behind the station's plane mapping.
 
     Calibrated: the calibration's plane (metres), keypoints undistorted first. Uncalibrated:
-    pixels; the runner's facing is read off their first ``FACING_FRAMES`` frames, which are
-    then fed in order, so nothing is lost while it is worked out.
+    pixels, or metres at ``meters_per_pixel``; the runner's facing, unless given, is read off
+    their first ``FACING_FRAMES`` frames, which are then fed in order, so nothing is lost while
+    it is worked out.
     """
 
-    def __init__(self, calibration: Calibration | None, belt_speed_mps: float | None) -> None:
+    def __init__(
+        self,
+        calibration: Calibration | None,
+        belt_speed_mps: float | None,
+        facing: str | None = None,
+        meters_per_pixel: float | None = None,
+    ) -> None:
         self._calibration = calibration
         self.belt_speed_mps = belt_speed_mps
+        self._meters_per_pixel = meters_per_pixel
         self._pending: list[tuple[float, np.ndarray]] = []
         self.engine: GaitEngine | None = None
         if calibration is not None and calibration.plane is not None:
             self._start(PlaneMapping(calibration.plane.homography, metric=True))
+        elif facing is not None:
+            self._start(PlaneMapping.scaled(facing, meters_per_pixel))
 
     @property
     def mapping(self) -> PlaneMapping | None:
@@ -172,8 +183,8 @@ class GaitFeed:
             if len(self._pending) > 30 * FACING_FRAMES:
                 self._pending = self._pending[-FACING_FRAMES:]
             return []
-        log.info("runner faces %s in the image (uncalibrated: distances in %% of leg)", facing)
-        self._start(PlaneMapping.scaled(facing))
+        log.info("runner faces %s in the image (uncalibrated)", facing)
+        self._start(PlaneMapping.scaled(facing, self._meters_per_pixel))
         steps = []
         for when, kp in self._pending:
             steps += self.push(when, kp)
@@ -210,6 +221,8 @@ class Station:
         calibration: Calibration | None = None,
         report: Callable[[Step, Summary], None] | None = None,
         load_config: Callable[[], Config] | None = None,
+        facing: str | None = None,
+        meters_per_pixel: float | None = None,
     ) -> None:
         self.config = config
         self.source = source
@@ -228,7 +241,8 @@ class Station:
             timed=self.stages.add,
         )
         self._belt = config.gait.belt_speed_mps
-        self._feed = GaitFeed(calibration, self._belt)
+        self._view = (facing, meters_per_pixel)
+        self._feed = GaitFeed(calibration, self._belt, *self._view)
         self._summary = SummaryBuilder(targets_from(config))
         self._runner: str | None = None
         self._runner_present = False
@@ -404,7 +418,7 @@ class Station:
     def _restart_gait(self) -> None:
         with self._lock:
             self._new_session = False
-            self._feed = GaitFeed(self.calibration, self._belt)
+            self._feed = GaitFeed(self.calibration, self._belt, *self._view)
             self._summary = SummaryBuilder(targets_from(self.config))
 
     def _track_presence(self, t: float, present: bool) -> None:
@@ -674,9 +688,12 @@ def step_line(step: Step, summary: Summary) -> str:
     )
 
 
-def open_station_source(config: Config, spec: str | None) -> FrameSource:
-    """The configured source (or ``spec``), paced like a camera when it is a file; a live
-    camera is reopened whenever it fails, so the station outlives a pulled cable."""
+def open_station_source(
+    config: Config, spec: str | None, timing: FileTiming | None = None
+) -> FrameSource:
+    """The configured source (or ``spec``), paced like a camera when it is a file (at its real
+    rate, ``timing`` giving its time base and part); a live camera is reopened whenever it
+    fails, so the station outlives a pulled cable."""
     cam = config.camera
-    settings = CaptureSettings(cam.width, cam.height, cam.fps, cam.mjpg, paced=True)
+    settings = CaptureSettings(cam.width, cam.height, cam.fps, cam.mjpg, True, timing)
     return open_resilient(spec or cam.source, settings)

@@ -7,12 +7,15 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import numpy as np
 
 from edge.closing import Closing
 from edge.errors import MissingResourceError
+
+if TYPE_CHECKING:
+    from edge.capture.timebase import FileTiming
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +38,12 @@ class Frame:
 
 @dataclass(frozen=True, slots=True)
 class SourceInfo:
-    """What a source actually delivers (a camera may not honour what was asked)."""
+    """What a source actually delivers (a camera may not honour what was asked).
+
+    fps: frames per second of real time. A file's ``playback_fps`` is the rate a player shows
+    it at, which differs for slow motion; None: the same as ``fps``. ``frame_count``: frames
+    the source will deliver (a file's part in use), None when unknown.
+    """
 
     name: str
     width: int
@@ -43,17 +51,20 @@ class SourceInfo:
     fps: float
     live: bool
     frame_count: int | None = None
+    playback_fps: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CaptureSettings:
-    """What the station asks of a source; cameras report what they really do in SourceInfo."""
+    """What the station asks of a source; cameras report what they really do in SourceInfo.
+    ``timing``: a file's time base and part to use (cameras have none)."""
 
     width: int = 1920
     height: int = 1080
     fps: float = 60.0
     mjpg: bool = True
     paced: bool = False
+    timing: FileTiming | None = None
 
 
 class FrameSource(ABC, Closing):

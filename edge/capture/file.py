@@ -1,7 +1,8 @@
-"""Video file source: lossless, paced at the file's fps or as fast as possible."""
+"""Video file source: lossless, paced at the file's real frame rate or as fast as possible."""
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -9,11 +10,15 @@ import cv2
 import numpy as np
 
 from edge.capture.base import CaptureSettings, Frame, FrameSource, LiveSource, SourceInfo
+from edge.capture.mp4meta import capture_fps
+from edge.capture.timebase import FileTiming, frame_window, resolve_timebase
 from edge.errors import UsageError
 
 
 class VideoFileSource(FrameSource):
-    """Every frame of a video file, in order; timestamps derive from index and fps.
+    """Every frame of a video file (or of the part ``settings.timing`` picks), in order; frame
+    ``i`` of the file is stamped ``i / capture rate`` after frame 0 (``edge.capture.timebase``:
+    real time, also for slow motion).
 
     With ``paced`` the source waits until each frame is due, as a camera would deliver it.
     With ``loop`` it starts over at the end, the index and the clock running on.
@@ -32,36 +37,85 @@ class VideoFileSource(FrameSource):
                 f"cannot decode video {path}: the file is corrupt or in a format OpenCV cannot "
                 "read; convert it with: ffmpeg -i INPUT -c:v libx264 OUTPUT.mp4"
             )
-        fps = self._cap.get(cv2.CAP_PROP_FPS)
-        if not fps or fps != fps or fps <= 0:
-            fps = settings.fps
-        count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        try:
+            self._open_window(path, first, settings.timing or FileTiming())
+        except BaseException:
+            self._cap.release()
+            raise
         height, width = first.shape[:2]
+        count = self._count
         self.info = SourceInfo(
             name=f"file:{path}",
             width=width,
             height=height,
-            fps=float(fps),
+            fps=self.timebase.capture_fps,
             live=False,
-            frame_count=count if count > 0 else None,
+            frame_count=None if count is None else (self._stop or count) - self._start,
+            playback_fps=self.timebase.playback_fps,
         )
-        self._pending: np.ndarray | None = first
         self._paced = settings.paced
         self._loop = loop
-        self._index = 0
-        self.t0_ns = time.monotonic_ns()
-        """Station time of frame 0: frame i is due at t0_ns + i / fps."""
+        self._index = self._start
+        self.t0_ns = time.monotonic_ns() - round(self.timebase.seconds(self._start) * 1e9)
+        """Station time of frame 0: frame i is due at t0_ns + i / capture rate."""
 
-    def read(self) -> Frame | None:
+    def _open_window(self, path: Path, first: np.ndarray, timing: FileTiming) -> None:
+        fps = self._cap.get(cv2.CAP_PROP_FPS)
+        count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        self._count = count if count > 0 else None
+        self.timebase = resolve_timebase(
+            str(path),
+            fps if fps and fps > 0 and math.isfinite(fps) else None,
+            capture_fps(path),
+            timing,
+        )
+        """Playback and capture rates of the file."""
+        self._start, self._stop = frame_window(str(path), self.timebase, self._count, timing)
+        self._pending: np.ndarray | None = first
+        if self._start > 0:
+            self._pending = self._seek_start()
+            if self._pending is None:
+                raise UsageError(
+                    f"--start {timing.start_s:g} s is past the end of {path}: give a start "
+                    "within the video"
+                )
+        self._next = self._start
+        """File position of the next frame handed out."""
+
+    def _seek_start(self) -> np.ndarray | None:
+        """The image of the window's first frame, read on from frame 1 (decoding every frame
+        before it: exact where seeking by position may land on a key frame)."""
+        for _ in range(1, self._start):
+            if not self._cap.grab():
+                return None
+        ok, image = self._cap.read()
+        return image if ok else None
+
+    def _take(self) -> np.ndarray | None:
         if self._pending is not None:
             image, self._pending = self._pending, None
-        else:
+        elif self._stop is None or self._next < self._stop:
             ok, image = self._cap.read()
-            if not ok and self._loop and self._index > 0:
-                self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-                ok, image = self._cap.read()
             if not ok:
-                return None
+                image = None
+        else:
+            image = None
+        if image is None and self._loop:
+            self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, image = self._cap.read()
+            if ok and self._start > 0:
+                image = self._seek_start()
+            self._next = self._start
+            if not ok:
+                image = None
+        if image is not None:
+            self._next += 1
+        return image
+
+    def read(self) -> Frame | None:
+        image = self._take()
+        if image is None:
+            return None
         t_ns = self.t0_ns + round(self._index * 1e9 / self.info.fps)
         if self._paced:
             delay_ns = t_ns - time.monotonic_ns()

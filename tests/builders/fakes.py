@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -66,16 +67,20 @@ class FakeSource(FrameSource):
 
 
 class FakePose(PoseEstimator):
-    """Hands out the given keypoint row of each frame (read off its pixels: see ``frame_image``)
-    as a single person, in full-frame pixels, so it is for stations without the crop."""
+    """Hands out the given keypoint row of each frame (read off its pixels by ``index_of``: see
+    ``frame_image``; ``media.coded_index`` for frames that went through a video file) as a
+    single person, in full-frame pixels, so it is for stations without the crop."""
 
     name = "fake"
 
-    def __init__(self, keypoints: np.ndarray) -> None:
+    def __init__(
+        self, keypoints: np.ndarray, index_of: Callable[[np.ndarray], int] = frame_index
+    ) -> None:
         self._keypoints = keypoints
+        self._index_of = index_of
 
     def infer(self, image: np.ndarray) -> Detections:
-        kp = self._keypoints[min(frame_index(image), len(self._keypoints) - 1)]
+        kp = self._keypoints[min(self._index_of(image), len(self._keypoints) - 1)]
         seen = kp[:, 2] > 0
         if not seen.any():
             return Detections.empty()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import cv2
@@ -19,6 +20,35 @@ def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path
     return path
 
 
+#: side of the square blocks ``coded_frame`` writes one bit of the index into, pixels
+CODE_BLOCK = 16
+
+
+def coded_frame(index: int, size: tuple[int, int] = (64, 64)) -> np.ndarray:
+    """A (h, w, 3) frame whose blocks spell ``index`` in black and white, one bit a block, so
+    that it survives a lossy codec (``coded_index`` reads it back); 64x64 holds 16 bits."""
+    w, h = size
+    image = np.zeros((h, w, 3), np.uint8)
+    for bit in range((w // CODE_BLOCK) * (h // CODE_BLOCK)):
+        if index >> bit & 1:
+            y, x = divmod(bit, w // CODE_BLOCK)
+            image[y * CODE_BLOCK : (y + 1) * CODE_BLOCK, x * CODE_BLOCK : (x + 1) * CODE_BLOCK] = (
+                255
+            )
+    return image
+
+
+def coded_index(image: np.ndarray) -> int:
+    """The index ``coded_frame`` wrote into a frame."""
+    h, w = image.shape[:2]
+    index = 0
+    for bit in range((w // CODE_BLOCK) * (h // CODE_BLOCK)):
+        y, x = divmod(bit, w // CODE_BLOCK)
+        block = image[y * CODE_BLOCK : (y + 1) * CODE_BLOCK, x * CODE_BLOCK : (x + 1) * CODE_BLOCK]
+        index |= int(block.mean() > 127) << bit
+    return index
+
+
 def read_frames(video: Path, limit: int | None = None) -> list[np.ndarray]:
     """The first ``limit`` frames of a video (all of them when None), BGR."""
     capture = cv2.VideoCapture(str(video))
@@ -30,3 +60,38 @@ def read_frames(video: Path, limit: int | None = None) -> list[np.ndarray]:
         frames.append(frame)
     capture.release()
     return frames
+
+
+def box(kind: bytes, payload: bytes) -> bytes:
+    """One ISO-BMFF box: 32-bit size, four-character type, payload."""
+    return struct.pack(">I4s", 8 + len(payload), kind) + payload
+
+
+def keyed_meta(values: dict[str, tuple[int, bytes]], full_box: bool = False) -> bytes:
+    """A ``meta`` box of keyed metadata as Android's MPEG4Writer writes it: ``hdlr`` (mdta),
+    ``keys`` and ``ilst``; each value is (data type, raw bytes), e.g. (23, float32 BE).
+    ``full_box``: with the ISO version and flags first, as some editors write it."""
+    hdlr = box(b"hdlr", bytes(8) + b"mdta" + bytes(13))
+    names = b"".join(box(b"mdta", k.encode()) for k in values)
+    keys = box(b"keys", struct.pack(">II", 0, len(values)) + names)
+    items = b"".join(
+        box(struct.pack(">I", i + 1), box(b"data", struct.pack(">II", kind, 0) + raw))
+        for i, (kind, raw) in enumerate(values.values())
+    )
+    return box(b"meta", (bytes(4) if full_box else b"") + hdlr + keys + box(b"ilst", items))
+
+
+def add_to_moov(video: Path, extra: bytes) -> Path:
+    """Append boxes to the ``moov`` of an MP4 whose ``moov`` is its last box (as OpenCV writes
+    it), so that no sample offset moves; returns ``video``."""
+    data = bytearray(video.read_bytes())
+    pos = 0
+    while pos < len(data):
+        size, kind = struct.unpack_from(">I4s", data, pos)
+        if kind == b"moov":
+            assert pos + size == len(data), "moov must be the last box to grow it in place"
+            struct.pack_into(">I", data, pos, size + len(extra))
+            video.write_bytes(bytes(data) + extra)
+            return video
+        pos += size
+    raise AssertionError(f"{video} has no moov box")

@@ -1,0 +1,179 @@
+"""A video file's time base and window: how many frames it holds per second of real time, and
+which part of it to use.
+
+A slow-motion clip is filmed at one rate and stored to play at another: 240 fps played at 30
+is eight times slower than life. The gait engine needs real time, frame index / capture rate.
+The capture rate comes from the user (``--capture-fps``, or ``--slowmo`` times the playback
+rate), else from the file's own metadata (``edge.capture.mp4meta``), else it is the playback
+rate. ``--start``/``--end`` pick a part of the video in seconds as a player shows them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from edge.errors import UsageError
+
+#: frame rates the gait engine is built for (issue 18): a capture rate stated by the user or
+#: the file must lie within them
+ENGINE_FPS = (24.0, 240.0)
+#: bounds on a rate or a slow-motion factor given on the command line
+GIVEN_RATE = (1.0, 1000.0)
+#: a capture rate within this fraction of the playback rate is the same rate: phones state 30
+#: for a recording that plays at 29.97
+SAME_RATE = 0.05
+
+SLOWMO_HELP = "capture rate / playback rate: 8 for a 240 fps clip that plays at 30 fps"
+
+
+@dataclass(frozen=True, slots=True)
+class FileTiming:
+    """What the user says about a video file's timing; None everywhere: as the file says.
+
+    fps: the file's frame rate as a player shows it, when the container's is wrong.
+    capture_fps: frames per second of real time (the camera's rate, for slow motion).
+    slowmo: capture rate / playback rate. start_s, end_s: the part of the video to use,
+    seconds from its start as a player shows them.
+    UsageError naming the flag when a value or a combination cannot be.
+    """
+
+    fps: float | None = None
+    capture_fps: float | None = None
+    slowmo: float | None = None
+    start_s: float | None = None
+    end_s: float | None = None
+
+    def __post_init__(self) -> None:
+        lo, hi = GIVEN_RATE
+        for flag, value in (
+            ("--fps", self.fps),
+            ("--capture-fps", self.capture_fps),
+            ("--slowmo", self.slowmo),
+        ):
+            if value is not None and not lo <= value <= hi:
+                raise UsageError(f"{flag} {value:g}: must be from {lo:g} to {hi:g}")
+        if self.capture_fps is not None and self.slowmo is not None:
+            raise UsageError(
+                "--capture-fps and --slowmo both set the capture rate: give one of them "
+                f"(--slowmo is the {SLOWMO_HELP})"
+            )
+        for flag, value in (("--start", self.start_s), ("--end", self.end_s)):
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                raise UsageError(
+                    f"{flag} {value:g}: must be seconds from the start of the video, 0 or more"
+                )
+        if self.start_s is not None and self.end_s is not None and self.start_s >= self.end_s:
+            raise UsageError(
+                f"--start {self.start_s:g} s is not before --end {self.end_s:g} s: give a start "
+                "earlier than the end"
+            )
+
+    @property
+    def windowed(self) -> bool:
+        return self.start_s is not None or self.end_s is not None
+
+    def window_text(self) -> str:
+        """``--start 3 --end 12`` as given, for messages."""
+        return " ".join(
+            f"{flag} {value:g}"
+            for flag, value in (("--start", self.start_s), ("--end", self.end_s))
+            if value is not None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TimeBase:
+    """A file's playback and capture rates, frames per second, and what states the capture
+    rate (a flag, or a metadata key of the file); ``origin`` None: nothing does, and it is
+    taken to be the playback rate (which may be checked: ``edge.replay.timebase_problem``)."""
+
+    playback_fps: float
+    capture_fps: float
+    origin: str | None = None
+
+    @property
+    def slowmo(self) -> float:
+        return self.capture_fps / self.playback_fps
+
+    def seconds(self, index: int) -> float:
+        """Real time of frame ``index`` from the file's first frame."""
+        return index / self.capture_fps
+
+    def describe(self) -> str:
+        if self.origin is None:
+            return f"{self.playback_fps:g} fps"
+        if abs(self.slowmo - 1) <= SAME_RATE:
+            return f"{self.capture_fps:g} fps ({self.origin})"
+        return (
+            f"{self.capture_fps:g} fps, played at {self.playback_fps:g} fps (slow motion "
+            f"x{self.slowmo:.3g}, from {self.origin})"
+        )
+
+
+def resolve_timebase(
+    name: str,
+    container_fps: float | None,
+    stated: tuple[float, str] | None,
+    timing: FileTiming,
+) -> TimeBase:
+    """The time base of the file ``name``: its container's frame rate (None: unreadable),
+    the capture rate its metadata states and the key stating it (``mp4meta.capture_fps``),
+    and what the user says. UsageError when no rate is known or a stated capture rate is
+    outside the engine's range."""
+    playback = timing.fps or container_fps
+    if playback is None:
+        raise UsageError(f"{name} does not say its frame rate: give it with --fps N")
+    origin: str | None
+    if timing.capture_fps is not None:
+        capture, origin = timing.capture_fps, "--capture-fps"
+    elif timing.slowmo is not None:
+        capture, origin = playback * timing.slowmo, f"--slowmo {timing.slowmo:g}"
+    elif stated is not None and abs(stated[0] / playback - 1) > SAME_RATE:
+        capture, origin = stated[0], f"the file's {stated[1]}"
+    else:
+        capture, origin = playback, None
+    given = origin or ("--fps" if timing.fps is not None else None)
+    lo, hi = ENGINE_FPS
+    if given is not None and not lo <= capture <= hi:
+        if given == "--capture-fps":
+            hint = "give the rate the camera filmed at"
+        elif given.startswith("--"):
+            hint = (
+                f"check the value (--slowmo is the {SLOWMO_HELP}; this file plays at "
+                f"{playback:g} fps)"
+            )
+        else:
+            hint = "give the real rate with --capture-fps N, or film at 24 to 240 fps"
+        raise UsageError(
+            f"{name}: {given} makes the capture rate {capture:g} fps, outside the "
+            f"{lo:g}-{hi:g} fps the gait engine works at; {hint}"
+        )
+    return TimeBase(playback, capture, origin)
+
+
+def frame_window(
+    name: str, timebase: TimeBase, frame_count: int | None, timing: FileTiming
+) -> tuple[int, int | None]:
+    """The first frame of the part to use and the frame after its last (None: to the end),
+    from ``timing``'s start and end; UsageError when they are not within the video."""
+    fps = timebase.playback_fps
+    start = 0 if timing.start_s is None else round(timing.start_s * fps)
+    stop = None if timing.end_s is None else round(timing.end_s * fps)
+    if frame_count is not None:
+        length = f"{frame_count / fps:.2f} s long ({frame_count} frames at {fps:g} fps)"
+        if start >= frame_count:
+            raise UsageError(
+                f"--start {timing.start_s:g} s is past the end of {name}, which is {length}: "
+                "give a start within the video"
+            )
+        if stop is not None and stop > frame_count:
+            raise UsageError(
+                f"--end {timing.end_s:g} s is past the end of {name}, which is {length}: give "
+                "an end within the video, or no --end to go to its end"
+            )
+    if stop is not None and stop <= start:
+        raise UsageError(
+            f"{timing.window_text()} holds no frame of {name} at {fps:g} fps: give a longer window"
+        )
+    return start, stop

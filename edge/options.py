@@ -1,0 +1,157 @@
+"""Command-line options several commands share, declared and checked in one place: the plane
+(``--calibration``, ``--meters-per-pixel``, ``--facing``), ``--belt-speed``, and a video
+file's time base and window (``--fps``, ``--capture-fps``, ``--slowmo``, ``--start``,
+``--end``). Every value or combination that cannot be is a UsageError saying what to give."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from edge.capture.timebase import SLOWMO_HELP, FileTiming
+from edge.config import Config, GaitSection, describe_errors
+from edge.errors import UsageError
+
+if TYPE_CHECKING:
+    from calibrate.model import Calibration
+
+#: largest --meters-per-pixel: a 1.8 m runner is then still 18 pixels tall
+MAX_METERS_PER_PIXEL = 0.1
+
+TIMING_FLAGS = ("fps", "capture_fps", "slowmo", "start", "end")
+
+
+def add_plane_arguments(
+    parser: argparse.ArgumentParser, facing_default: str, calibration_default: str
+) -> None:
+    """--calibration, --meters-per-pixel and --facing; the defaults say where the facing and
+    the calibration come from when they are not given."""
+    parser.add_argument(
+        "--calibration",
+        type=Path,
+        metavar="FILE",
+        help=f"calibration file, distances in metres ({calibration_default})",
+    )
+    parser.add_argument(
+        "--meters-per-pixel",
+        type=float,
+        metavar="M",
+        help="scale at the runner for an uncalibrated camera, metres per pixel",
+    )
+    parser.add_argument(
+        "--facing", choices=["left", "right"], help=f"runner faces (default: {facing_default})"
+    )
+
+
+def add_belt_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--belt-speed",
+        type=float,
+        metavar="MPS",
+        help="treadmill belt speed in m/s, for stride length (default: gait.belt_speed_mps)",
+    )
+
+
+def add_timing_arguments(parser: argparse.ArgumentParser, which: str = "") -> None:
+    """A video file's time base and window; ``which`` says which file, for the help."""
+    parser.add_argument(
+        "--fps",
+        type=float,
+        metavar="N",
+        help=f"the file's frame rate{which}, when its container states a wrong one",
+    )
+    parser.add_argument(
+        "--capture-fps",
+        type=float,
+        metavar="N",
+        help="frames per second the camera filmed at (slow motion); default: the file's "
+        "metadata, else its frame rate",
+    )
+    parser.add_argument("--slowmo", type=float, metavar="X", help=f"slow motion: {SLOWMO_HELP}")
+    parser.add_argument(
+        "--start", type=float, metavar="S", help="use the video from S seconds (as a player shows)"
+    )
+    parser.add_argument(
+        "--end", type=float, metavar="S", help="use the video up to S seconds (as a player shows)"
+    )
+
+
+def file_timing(args: argparse.Namespace) -> FileTiming:
+    """The time base and window the user gave (checked: FileTiming)."""
+    return FileTiming(args.fps, args.capture_fps, args.slowmo, args.start, args.end)
+
+
+def timing_given(args: argparse.Namespace) -> list[str]:
+    """The time-base and window flags given, as typed (``--capture-fps``)."""
+    return [
+        f"--{name.replace('_', '-')}" for name in TIMING_FLAGS if getattr(args, name) is not None
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Plane:
+    """What is known about the camera's view: a calibration, or a scale, and the facing."""
+
+    calibration: Calibration | None
+    meters_per_pixel: float | None
+    facing: str | None
+
+    @property
+    def measured(self) -> bool:
+        """Calibrated with a treadmill plane: distances in metres, facing recorded."""
+        return self.calibration is not None and self.calibration.plane is not None
+
+
+def plane_of(
+    args: argparse.Namespace,
+    image_size: tuple[int, int] | None = None,
+    config_calibration: Path | None = None,
+) -> Plane:
+    """The plane the flags give. Without --calibration and --meters-per-pixel, the calibration
+    at ``config_calibration`` is used when that file exists (None: no default calibration)."""
+    from calibrate.fileformat import calibration_if_present, load_calibration
+
+    mpp = args.meters_per_pixel
+    if args.calibration is not None and mpp is not None:
+        raise UsageError(
+            "--calibration measures the plane and --meters-per-pixel guesses its scale: give "
+            "one of them"
+        )
+    if mpp is not None and not (math.isfinite(mpp) and 0 < mpp <= MAX_METERS_PER_PIXEL):
+        raise UsageError(
+            f"--meters-per-pixel {mpp:g}: must be > 0 and at most {MAX_METERS_PER_PIXEL:g} "
+            "(a runner's height in metres over their height in pixels, e.g. 0.002)"
+        )
+    calibration: Calibration | None = None
+    if args.calibration is not None:
+        calibration = load_calibration(args.calibration, image_size)
+    elif mpp is None and config_calibration is not None:
+        calibration = calibration_if_present(config_calibration, image_size)
+    plane = calibration.plane if calibration is not None else None
+    if plane is not None and args.facing is not None and args.facing != plane.facing:
+        raise UsageError(
+            f"--facing {args.facing}, but the calibration {args.calibration or config_calibration} "
+            f"was made with the runner facing {plane.facing}: leave --facing out, or calibrate "
+            f"the plane again (hipdrive calibrate plane --facing {args.facing})"
+        )
+    return Plane(calibration, mpp, plane.facing if plane is not None else args.facing)
+
+
+def with_belt_speed(config: Config, args: argparse.Namespace) -> Config:
+    """``config`` with --belt-speed, when given, as gait.belt_speed_mps (checked as the
+    configuration checks it)."""
+    if args.belt_speed is None:
+        return config
+    try:
+        gait = GaitSection.model_validate(
+            {**config.gait.model_dump(), "belt_speed_mps": args.belt_speed}
+        )
+    except ValidationError as exc:
+        rule = describe_errors(exc)[0].partition(": ")[2]
+        raise UsageError(f"--belt-speed {args.belt_speed:g}: {rule} (metres per second)") from None
+    return config.model_copy(update={"gait": gait})
