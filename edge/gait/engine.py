@@ -55,6 +55,7 @@ from edge.gait.layout import (
     trk_col,
 )
 from edge.gait.metrics import (
+    PELVIS_PER_LIMB,
     VIEW_ALONE,
     VIEW_EVIDENCE,
     VIEW_MAX_STEPS,
@@ -64,6 +65,7 @@ from edge.gait.metrics import (
     StepContext,
     belt_ankle_speed,
     foot_of_leg,
+    hip_offset,
     keypoint_confidence,
     leg_length,
     limb_length,
@@ -164,6 +166,8 @@ class GaitEngine:
         self._near_belief = 0.0
         self._last_view_ic = (-math.inf, 0)
         self._near_side: str | None = None
+        # The far hip's lead over the near one, per step, as a fraction of thigh plus shank.
+        self._hip_leads: deque[float] = deque(maxlen=32)
 
     def _clear_tracks(self) -> None:
         """The kernels' state as before the first frame."""
@@ -339,9 +343,11 @@ class GaitEngine:
         # running. (The swing counts too for a session's first steps, which have no second.)
         votes = window(self._raw, self.frames, contact.to_t - 1.0, end)
         view = self._view(leg, contact, sm, window(self._raw, self.frames, contact.ic_t - 0.3, end))
+        self._learn_yaw(leg, view, sm)
         ctx = StepContext(
             foot=self._foot(view, sm, contact) or foot_of_leg(votes, leg),
             view=view,
+            yaw_deg=self.yaw_deg,
             leg=leg,
             metric=self.mapping.metric,
             # A step is timed from the other foot's landing; two in a row on one foot means
@@ -388,6 +394,22 @@ class GaitEngine:
         if abs(decisive) < VIEW_EVIDENCE:
             return None
         return "near" if decisive > 0 else "far"
+
+    @property
+    def yaw_deg(self) -> float | None:
+        """How far the camera looks off square to the belt, degrees, positive when it is
+        turned toward the runner's front: from the pelvis's width, seen as the far hip's lead
+        over the near one (``hip_offset``). None until four steps have a view."""
+        if len(self._hip_leads) < 4:
+            return None
+        lead = float(np.median(self._hip_leads)) / PELVIS_PER_LIMB
+        return round(math.degrees(math.asin(max(-1.0, min(1.0, lead)))), 1)
+
+    def _learn_yaw(self, leg: int, view: str | None, sm: np.ndarray) -> None:
+        limb = limb_length(sm, leg)
+        lead = hip_offset(sm, leg) / limb
+        if view is not None and math.isfinite(lead):
+            self._hip_leads.append(lead if view == "far" else -lead)
 
     def _foot(self, view: str | None, sm: np.ndarray, contact: Contact) -> str | None:
         """The runner's foot a near or far leg is: the near side is the side the runner

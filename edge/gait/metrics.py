@@ -46,6 +46,7 @@ class StepContext:
 
     foot: str
     view: str | None
+    yaw_deg: float | None
     leg: int
     metric: bool
     previous_ic: float | None
@@ -174,6 +175,15 @@ def limb_length(sm: np.ndarray, leg: int) -> float:
     return total
 
 
+def hip_offset(sm: np.ndarray, leg: int) -> float:
+    """How far a leg's hip is ahead of the other's over the rows (median), plane units; NaN
+    without samples. Square to the belt the two hips line up; a camera turned toward the
+    runner's front or back sees the pelvis's width as a forward offset between them."""
+    d = sm[:, sm_col(leg, HIP, 0)] - sm[:, sm_col(1 - leg, HIP, 0)]
+    d = d[np.isfinite(d)]
+    return float(np.median(d)) if len(d) else math.nan
+
+
 def stance_height(sm: np.ndarray, leg: int, ic: float, to: float) -> float:
     """The height of a leg's ankle on the belt: its median plane y over the middle half of the
     contact (foot flat), NaN without samples. A camera above the belt sees the far foot's
@@ -238,6 +248,23 @@ FAR_LEG_METRICS = (
     "hip_extension_deg",
     "knee_lift_deg",
 )
+
+#: the width between the hip keypoints as a fraction of thigh plus shank: 0.17 between the hip
+#: joint centres of the Fukuchi runner; pose models mark the hips somewhat wider on real people,
+#: so the yaw read off it is "about" (within roughly a third)
+PELVIS_PER_LIMB = 0.2
+#: yaw beyond which an uncalibrated view is oblique: its distances and sagittal angles shrink by
+#: cos(yaw) along the belt, 1.5% at 10 degrees, 13% at 30
+OBLIQUE_DEG = 10.0
+#: what yaw foreshortens in an uncalibrated view, and the confidence factor it gets there
+OBLIQUE_METRICS = (
+    "overstride_cm",
+    "overstride_pct_leg",
+    "shank_angle_ic_deg",
+    "hip_extension_deg",
+    "knee_lift_deg",
+)
+OBLIQUE_FACTOR = 0.5
 
 #: shortest foot contact a runner makes (elite sprinters ~80 ms)
 MIN_CONTACT_S = 0.08
@@ -329,12 +356,21 @@ def step_metrics(contact: Contact, sm: np.ndarray, raw: np.ndarray, ctx: StepCon
         stride_length_m=stride_m,
         confidence=confidence,
         view=ctx.view,
-        metric_confidence=(
-            {name: round(FAR_LEG_FACTOR * confidence, 3) for name in FAR_LEG_METRICS}
-            if ctx.view == "far"
-            else {}
-        ),
+        metric_confidence=_metric_confidence(confidence, ctx),
+        yaw_deg=ctx.yaw_deg,
     )
+
+
+def _metric_confidence(confidence: float, ctx: StepContext) -> dict[str, float]:
+    """The metrics of a step measured less surely than the step: the far leg's angles, and
+    in an oblique uncalibrated view what the yaw foreshortens."""
+    factors: dict[str, float] = {}
+    if ctx.view == "far":
+        factors |= dict.fromkeys(FAR_LEG_METRICS, FAR_LEG_FACTOR)
+    if not ctx.metric and ctx.yaw_deg is not None and abs(ctx.yaw_deg) > OBLIQUE_DEG:
+        for name in OBLIQUE_METRICS:
+            factors[name] = factors.get(name, 1.0) * OBLIQUE_FACTOR
+    return {name: round(factor * confidence, 3) for name, factor in factors.items()}
 
 
 def _finite(value: float) -> float | None:
