@@ -168,6 +168,9 @@ def test_an_oblique_uncalibrated_view_is_said_and_a_far_leg_alone_is_not() -> No
         SummaryBuilder(), steps(6, metric_confidence={"stride_length_m": 0.3}, yaw_deg=-22.0)
     )[-1]
     assert oblique.oblique and oblique.yaw_deg == pytest.approx(-22.0)
+    marked = {"overstride_pct_leg": 0.5}
+    sure_step = steps(6, confidence=1.0, metric_confidence=marked, yaw_deg=12.0)
+    assert feed(SummaryBuilder(), sure_step)[-1].oblique  # marked, however sure the step
     square = feed(SummaryBuilder(), far_left(6, 0.3, yaw_deg=3.0))[-1]
     assert not square.oblique and square.yaw_deg == pytest.approx(3.0)
     assert feed(SummaryBuilder(), steps(6))[-1].yaw_deg is None

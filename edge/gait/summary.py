@@ -42,9 +42,10 @@ SUMMARISED = (
 )
 
 CONFIDENT = 0.5
-"""A metric is confident on a step when its confidence there is at least this. The engine rates
-the far leg's angles, seen through the near leg, and what an oblique uncalibrated view
-foreshortens about 0.3; a step it is sure of about 0.9."""
+"""A metric is confident on a step when its confidence there is at least this. A step whose
+keypoints the pose model is sure of rates about 0.9; the engine rates the far leg's angles, seen
+through the near leg, and what an oblique uncalibrated view foreshortens at a fraction of the
+step's (``FAR_LEG_FACTOR``, ``OBLIQUE_FACTOR`` in edge/gait/metrics.py)."""
 FORESHORTENED = (
     "overstride_cm",
     "overstride_pct_leg",
@@ -79,11 +80,12 @@ def confident(step: Rated, metric: str) -> bool:
 def less_sure_for_view(step: Rated) -> bool:
     """Whether the engine marked this step's figures less sure because the view is oblique and
     uncalibrated: a step of the near leg (or of a leg not told apart) that carries a yaw estimate
-    and has a foreshortened metric that is not confident. The far leg's own marks do not count."""
+    and rates a foreshortened metric below the step itself. The far leg's own marks do not
+    count. By the mark, not by ``CONFIDENT``: the view is told however sure the step was."""
     return (
         step.view != "far"
         and step.yaw_deg is not None
-        and any(not confident(step, m) for m in FORESHORTENED if m in step.metric_confidence)
+        and any(m in step.metric_confidence for m in FORESHORTENED)
     )
 
 
