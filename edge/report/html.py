@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
 
-from edge.gait.summary import oblique_yaw
-from edge.report.model import Moment, ReportInput, Row, Snapshot
+from edge.gait.summary import FORESHORTENED, less_sure_for_view, oblique_yaw
+from edge.report.model import METRICS, Moment, ReportInput, Row, Snapshot
 
 _MOMENT = {"ic": "initial contact", "to": "toe-off"}
 
@@ -115,11 +115,14 @@ def _view_note(data: ReportInput) -> str:
     yaw = oblique_yaw(data.steps)
     if yaw is None:
         return ""
+    marked = {m for s in data.steps if less_sure_for_view(s) for m in s.metric_confidence}
+    marked &= set(FORESHORTENED)
+    labels = dict.fromkeys(spec.label.lower() for name, spec in METRICS.items() if name in marked)
     return (
         f"<p class=warn id=view-note>The camera was about {abs(yaw):.0f}&deg; off square to the "
-        "belt and not calibrated: the distances and angles this foreshortens (overstride, stride "
-        "length, shank angle, hip extension, knee lift) are less sure, and no finding rests on "
-        "them. Calibrate the camera, or set it square to the belt.</p>"
+        f"belt and not calibrated: what this foreshortens ({escape(', '.join(labels))}) is less "
+        "sure, and no verdict or finding rests on it. Calibrate the camera, or set it square to "
+        "the belt.</p>"
     )
 
 
