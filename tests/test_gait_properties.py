@@ -68,13 +68,15 @@ def test_swapped_labels_do_not_change_the_steps(mocap_trial, seed: int, runs) ->
 @settings(max_examples=12, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
-    fps=st.sampled_from([30.0, 50.0, 60.0, 90.0, 120.0]),
+    fps=st.sampled_from([24.0, 25.0, 30.0, 50.0, 60.0, 90.0, 120.0, 240.0]),
     noise=st.floats(0.0, 8.0),
     dropouts=st.floats(0.0, 0.2),
     facing=st.sampled_from(["left", "right"]),
 )
 # A landing found late after a dropout once let the other foot's step overtake it.
 @example(seed=5284, fps=50.0, noise=0.0, dropouts=0.125, facing="left")
+# A stride learned at a landing made an open contact overdue, and the step after it went first.
+@example(seed=4152, fps=30.0, noise=0.0, dropouts=0.046875, facing="right")
 def test_steps_are_ordered_and_each_rests_on_a_contact(
     mocap_trial, seed: int, fps: float, noise: float, dropouts: float, facing: str
 ) -> None:

@@ -248,6 +248,8 @@ class GaitEngine:
             step = self._on_event(int(leg), kind, when, quality)
             if step is not None:
                 steps.append(step)
+            # A stride learned from this event may make an open contact overdue now.
+            steps += self._expire(when)
             self._now = when
         return self._in_order(steps)
 
