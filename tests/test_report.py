@@ -18,6 +18,7 @@ from edge.gait import PlaneMapping, SummaryBuilder, Targets
 from edge.gait.summary import confident
 from edge.pose import Detections, PoseEstimator
 from edge.replay import replay_track, step_of
+from edge.report.annotate import verdict
 from edge.report.html import render
 from edge.report.model import METRICS, ReportInput, summary_rows
 from edge.station import summary_message
@@ -268,3 +269,12 @@ def test_an_oblique_uncalibrated_view_is_said_and_judges_nothing() -> None:
     assert "Not judged, measured less surely on every step: Overstride." in oblique
     square = page_of([messages.step(i, **reaching) for i in range(12)])
     assert 'id="view-note"' not in square and "<b>Overstride</b>: median 30.0" in square
+
+
+def test_a_less_sure_value_is_not_coloured_on_pictures_or_the_annotated_video() -> None:
+    far, near = far_left_steps(0.3)[:2]
+    lazy = far_left_steps(0.8)[0]
+    assert verdict(far, "hip_extension_deg", Targets()) is None  # 26.1 deg, but seen through
+    assert verdict(lazy, "hip_extension_deg", Targets()) is True
+    assert verdict(near, "hip_extension_deg", Targets(hip_extension_min_deg=20.0)) is False
+    assert verdict(far, "contact_ms", Targets()) is True  # the far leg's timing is sure

@@ -12,6 +12,7 @@ from edge.bus.schema import StepMsg
 from edge.closing import Closing
 from edge.errors import UsageError
 from edge.gait import Targets
+from edge.gait.summary import confident
 from edge.report import draw
 from edge.report.model import METRICS, Moment, Snapshot, meets, overstride_metric
 
@@ -22,6 +23,15 @@ FOURCC = "mp4v"
 def _value(step: StepMsg | None, metric: str) -> float | None:
     value: float | None = None if step is None else getattr(step, metric)
     return value
+
+
+def verdict(step: StepMsg | None, metric: str, targets: Targets) -> bool | None:
+    """Whether the step's value meets the target, for its colour; None (plain) without a value,
+    a target, or when the value was measured less surely (the far leg's angles, say)."""
+    value = _value(step, metric)
+    if step is None or value is None or not confident(step, metric):
+        return None
+    return meets(metric, value, targets)
 
 
 def _text(name: str, value: float | None, metric: str) -> str:
@@ -46,7 +56,7 @@ def mark(
     metric = overstride if moment == "ic" else "hip_extension_deg"
     value = _value(step, metric)
     text = _text("overstride" if moment == "ic" else "hip extension", value, metric)
-    ok = None if value is None else meets(metric, value, targets)
+    ok = verdict(step, metric, targets)
     if moment == "ic":
         return draw.draw_overstride(image, keypoints, side, text, ok)
     return draw.draw_hip_extension(image, keypoints, side, text, ok)
@@ -160,7 +170,7 @@ class Overlay:
                 lines.append((name, "--", None))
             else:
                 unit = METRICS[metric].unit
-                lines.append((name, f"{value:.0f} {unit}", meets(metric, value, self.targets)))
+                lines.append((name, f"{value:.0f} {unit}", verdict(step, metric, self.targets)))
         return lines
 
 
