@@ -1,16 +1,18 @@
-"""The demo clip: a runner rendered from real treadmill motion capture, with its truth beside it.
+"""Rendered clips: a runner from real treadmill motion capture, with its truth beside it.
 
 Motion: Fukuchi RK, Fukuchi CA, Duarte M, PeerJ 5:e3298 (2017), doi 10.7717/peerj.3298, CC-BY 4.0
 (runner RBDS001, 181 cm, treadmill at 2.5 m/s), loaded by ``edge.demo.mocap``; torso, head and
-arms come from ``edge.demo.scene.world_keypoints``. The scene is a gym seen by a level camera
-beside a treadmill: a shaded body of tapered capsules (clothes, skin, shoes) drawn far side first,
-a belt whose stripes move backwards at the recorded speed, a side handrail at hip height in front
-of the runner that hides the near hip over part of the stride, motion blur from averaging
-sub-frames over the exposure, and sensor noise.
+arms come from ``edge.demo.scene.world_keypoints``. The scene is a gym seen by a camera beside a
+treadmill: a shaded body of tapered capsules (clothes, skin, shoes) drawn far side first, a belt
+whose stripes move backwards at the recorded speed, a side handrail at hip height in front of
+the runner that hides the near hip over part of the stride, motion blur from averaging sub-frames
+over the exposure, and sensor noise. What the camera sees and how (its placement, frame rate,
+shutter, noise, light, the room, a person passing behind, the handrail, the runner's size and
+colours) is a ``Scenario`` (``edge.demo.scenario``); the default one is the demo clip.
 
-1280x720 rather than 1920x1080: the pose model sees the frame at 640 px wide either way, so the
-larger frame adds no keypoint accuracy while it costs 2.25x the pixels to render, encode and, on
-the station, to decode and resize every frame.
+The demo is 1280x720 rather than 1920x1080: the pose model sees the frame at 640 px wide either
+way, so the larger frame adds no keypoint accuracy while it costs 2.25x the pixels to render,
+encode and, on the station, to decode and resize every frame.
 
 Files in the output folder: ``demo.mp4`` (mp4v) and ``truth.json`` (frame times, the projected
 COCO keypoints and which of them the treadmill hides, the camera, the belt speed, the force-plate
@@ -23,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import cv2
@@ -32,23 +34,19 @@ from numba import njit
 from numpy.typing import ArrayLike
 
 from edge.demo.mocap import J, MocapTrial, load_trial, truth_steps
-from edge.demo.scene import HEAD_M, TORSO_LEAN_DEG, TORSO_M, SideCamera, world_keypoints
+from edge.demo.scenario import Look, Scenario
+from edge.demo.scene import SideCamera, UpperBody, world_keypoints
 from edge.progress import Progress
 from edge.skeleton import KEYPOINT_NAMES, KP
 
 RENDER_VERSION = 4
 """Bump when the drawing changes: ``ensure_demo`` then renders the clip again."""
+SCENARIO_VERSION = 1
+"""Bump when the drawing of a condition the demo does not show changes (a scenario's clip)."""
 TRUTH_SCHEMA = 1
-CAMERA = SideCamera(
-    image_size=(1280, 720), focal_px=900.0, distance_m=3.0, height_m=0.9, forward_m=0.15
-)
+DEMO = Scenario()
 BODY_HEIGHT_M = 1.81
 """Runner RBDS001's stature; keypoint errors are judged as a fraction of it."""
-EXPOSURE_S = 1 / 240
-SUBFRAMES = 3
-"""Sub-frames averaged over the exposure, centred on the frame time: the motion blur."""
-NOISE_SIGMA = 2.5
-"""Sensor noise, standard deviation in 8-bit levels per channel."""
 _OPTICS_SIGMA = 0.7
 """Lens softness, Gaussian sigma in pixels."""
 SEED = 2017
@@ -63,7 +61,7 @@ ATTRIBUTION = (
     "Hipdrive (edge.demo.render), which synthesised the torso, head and arms."
 )
 
-# Treadmill, world metres (edge.demo.mocap frame: y = 0 is the belt surface).
+# Treadmill and room, world metres (edge.demo.mocap frame: y = 0 is the belt surface).
 _BELT_X = (-0.95, 0.95)
 _BELT_HALF_WIDTH = 0.25
 _FRAME_HALF_WIDTH = 0.42
@@ -74,17 +72,27 @@ _RAIL_Y = 0.95
 _RAIL_X = (-0.04, 0.98)
 _RAIL_R = 0.021
 _STRIPE_PERIOD_M = 0.30
+_NEAR_M = 0.05
+"""Nearest depth drawn: world lines closer to the camera than this are cut there."""
+_ROOM_HALF_LENGTH = 30.0
+"""The room's wall and floor reach this far along x each way (m): past any camera's view."""
 
-# Colours, BGR.
-_SKIN = np.array((112, 150, 205), np.float32)
-_SHIRT = np.array((52, 62, 200), np.float32)
-_SHORTS = np.array((52, 38, 32), np.float32)
-_SHOE = np.array((190, 110, 40), np.float32)
-_SOLE = np.array((235, 238, 240), np.float32)
-_SOCK = np.array((225, 228, 230), np.float32)
-_TREAD = np.array((60, 60, 66), np.float32)
-_COLLAR = np.array((70, 50, 35), np.float32)
-_HAIR = np.array((28, 36, 50), np.float32)
+# The person passing behind: the recording, later in it, jogging along the room at the belt's
+# speed (their feet then stay put on the floor) between the treadmill and the wall.
+_PASSER_SHIFT_S = 7.3
+_PASSER_Z = -2.0
+_PASSER_START_X = -5.0
+_PASSER_PERIOD_S = 5.0
+_PASSER_LOOK = Look(
+    skin=(60, 85, 125),
+    hair=(20, 20, 24),
+    shirt=(120, 120, 118),
+    shorts=(40, 40, 42),
+    sock=(40, 40, 40),
+    shoe=(30, 30, 30),
+    sole=(200, 200, 200),
+)
+
 _FAR_SHADE = 0.55
 _LIGHT = np.array((-0.40, -0.60, 0.70), np.float32) / np.linalg.norm((-0.40, -0.60, 0.70))
 _AMBIENT, _DIFFUSE = 0.45, 0.65
@@ -93,7 +101,7 @@ _UP = np.array([0.0, 1.0, 0.0])
 
 @dataclass(frozen=True, slots=True)
 class DemoClip:
-    """A rendered demo clip and its truth.
+    """A rendered clip and its truth.
 
     Attributes:
         video: the mp4 file. truth_file: the JSON truth beside it.
@@ -107,6 +115,7 @@ class DemoClip:
         steps: the per-step truth metrics (``truth_steps``) of those contacts, times in video
             seconds; metrics that involve neighbouring contacts use the whole recording.
         renderer: hash of the renderer's parameters the clip was made with.
+        body_height_m: the runner's stature.
     """
 
     video: Path
@@ -123,52 +132,75 @@ class DemoClip:
     foot: tuple[str, ...]
     steps: tuple[dict, ...]
     renderer: str
+    body_height_m: float = BODY_HEIGHT_M
 
     @property
     def body_height_px(self) -> float:
         """The runner's stature in pixels at their sagittal plane."""
-        return BODY_HEIGHT_M / self.camera.meters_per_pixel
+        return self.body_height_m / self.camera.meters_per_pixel
 
 
 def renderer_hash(seconds: float, fps: float) -> str:
+    """Identity of a demo clip's rendering (``clip_hash`` of the demo at ``fps``)."""
+    return clip_hash(replace(DEMO, fps=fps), seconds)
+
+
+def clip_hash(scenario: Scenario, seconds: float) -> str:
     """Identity of a clip's rendering: the renderer version and every parameter it used."""
     params = {
         "version": RENDER_VERSION,
         "seconds": seconds,
-        "fps": fps,
-        "camera": _camera_dict(CAMERA),
-        "exposure_s": EXPOSURE_S,
-        "subframes": SUBFRAMES,
-        "noise_sigma": NOISE_SIGMA,
+        "fps": scenario.fps,
+        "camera": _camera_dict(scenario.camera),
+        "exposure_s": scenario.exposure_s,
+        "subframes": scenario.subframes,
+        "noise_sigma": scenario.noise_sigma,
         "seed": SEED,
     }
+    others = {k: v for k, v in scenario.changes().items() if k not in params}
+    if others:
+        params["scenario"] = others | {"version": SCENARIO_VERSION}
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def render_demo(
     out_dir: Path, seconds: float = 20.0, fps: float = 60.0, progress: bool = True
 ) -> DemoClip:
-    """Render ``seconds`` of the trial at ``fps`` into ``out_dir``; return the clip.
+    """Render ``seconds`` of the demo at ``fps`` into ``out_dir``; return the clip."""
+    return render_clip(out_dir, replace(DEMO, fps=fps), seconds, progress)
+
+
+def render_clip(
+    out_dir: Path,
+    scenario: Scenario,
+    seconds: float,
+    progress: bool = True,
+    label: str = "rendering demo clip",
+) -> DemoClip:
+    """Render ``seconds`` of the recording as ``scenario`` films it into ``out_dir``; return
+    the clip. ``label`` names the progress bar.
 
     The truth file is written last, so a folder with a truth file holds a complete clip.
     """
-    trial = load_trial()
+    recording = load_trial()
+    fps = scenario.fps
     frames = round(seconds * fps)
-    if frames < 1 or fps <= 0 or (frames - 1) / fps > trial.t[-1]:
+    if frames < 1 or (frames - 1) / fps > recording.t[-1]:
         raise ValueError(
             f"{frames} frames at {fps:g} fps: a clip needs at least one frame and at most "
-            f"{trial.t[-1]:.2f} s, the length of the recording"
+            f"{recording.t[-1]:.2f} s, the length of the recording"
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     t = np.arange(frames) / fps
     video = out_dir / VIDEO_NAME
     partial = out_dir / f"partial-{VIDEO_NAME}"
-    w, h = CAMERA.image_size
+    camera = scenario.camera
+    w, h = camera.image_size
     writer = cv2.VideoWriter(str(partial), cv2.VideoWriter.fourcc(*"mp4v"), fps, (w, h))
     if not writer.isOpened():
         raise OSError(f"OpenCV cannot write an mp4v video to {partial}")
-    bar = Progress("rendering demo clip", total=frames) if progress else None
-    renderer = _Renderer(trial, CAMERA)
+    bar = Progress(label, total=frames) if progress else None
+    renderer = _Renderer(recording, scenario)
     try:
         for k in range(frames):
             writer.write(renderer.frame(float(t[k])))
@@ -179,9 +211,10 @@ def render_demo(
         if bar:
             bar.close()
     os.replace(partial, video)
-    keypoints = CAMERA.project(world_keypoints(trial, t))
+    trial, body = scenario.runner(recording)
+    keypoints = camera.project(world_keypoints(trial, t, body))
     hidden = renderer.hidden(keypoints)
-    truth = _truth(trial, fps, t, keypoints, hidden, renderer_hash(seconds, fps))
+    truth = _truth(trial, scenario, t, keypoints, hidden, clip_hash(scenario, seconds))
     tmp = out_dir / f"partial-{TRUTH_NAME}"
     tmp.write_text(json.dumps(truth, separators=(",", ":")) + "\n", encoding="utf-8")
     os.replace(tmp, out_dir / TRUTH_NAME)
@@ -205,6 +238,8 @@ def load_demo(out_dir: Path) -> DemoClip:
         height_m=cam["height_m"],
         forward_m=cam["forward_m"],
         facing=cam["facing"],
+        yaw_deg=cam.get("yaw_deg", 0.0),
+        pitch_deg=cam.get("pitch_deg", 0.0),
     )
     events = d["events"]
     return DemoClip(
@@ -222,6 +257,7 @@ def load_demo(out_dir: Path) -> DemoClip:
         foot=tuple(events["foot"]),
         steps=tuple(d["steps"]),
         renderer=str(d["renderer"]),
+        body_height_m=float(d["body_height_m"]),
     )
 
 
@@ -238,6 +274,9 @@ def ensure_demo(data_dir: Path, seconds: float = 20.0, fps: float = 60.0) -> Dem
 
 
 def _camera_dict(camera: SideCamera) -> dict:
+    """The camera as the truth file and the clip's identity give it; a square, level camera's
+    yaw and pitch are left out (the demo's identity predates them)."""
+    turned = {"yaw_deg": camera.yaw_deg, "pitch_deg": camera.pitch_deg}
     return {
         "image_size": list(camera.image_size),
         "focal_px": camera.focal_px,
@@ -247,32 +286,34 @@ def _camera_dict(camera: SideCamera) -> dict:
         "facing": camera.facing,
         "near_side": camera.near_side,
         "meters_per_pixel": camera.meters_per_pixel,
-    }
+    } | ({} if not any(turned.values()) else turned)
 
 
 def _truth(
     trial: MocapTrial,
-    fps: float,
+    scenario: Scenario,
     t: np.ndarray,
     keypoints: np.ndarray,
     hidden: np.ndarray,
     renderer: str,
 ) -> dict:
-    """The truth file's content for frames at video times ``t`` (trial time = video time)."""
+    """The truth file's content for frames at video times ``t`` (trial time = video time) of
+    the runner ``trial`` as ``scenario`` films it."""
     end = float(t[-1])
     inside = [k for k in range(len(trial.ic)) if trial.ic[k] >= 0.0 and trial.to[k] <= end]
     steps = [s for s in truth_steps(trial) if s["ic_t"] >= 0.0 and s["to_t"] <= end]
+    body_height_m = BODY_HEIGHT_M * scenario.scale
     return {
         "schema": TRUTH_SCHEMA,
         "renderer": renderer,
         "attribution": ATTRIBUTION,
         "video": VIDEO_NAME,
-        "fps": fps,
+        "fps": scenario.fps,
         "frames": len(t),
-        "camera": _camera_dict(CAMERA),
+        "camera": _camera_dict(scenario.camera),
         "belt_speed_mps": trial.belt_speed_mps,
-        "body_height_m": BODY_HEIGHT_M,
-        "body_height_px": BODY_HEIGHT_M / CAMERA.meters_per_pixel,
+        "body_height_m": body_height_m,
+        "body_height_px": body_height_m / scenario.camera.meters_per_pixel,
         "keypoint_names": list(KEYPOINT_NAMES),
         "t": t.tolist(),
         "keypoints": np.round(keypoints, 2).tolist(),
@@ -388,32 +429,106 @@ class _Canvas:
         self.blend(win, cov, col)
 
 
-class _Renderer:
-    """Draws frames of the trial; the static parts of the scene are drawn once."""
+@dataclass(frozen=True)
+class _Paint:
+    """A ``Look`` as float32 BGR colours to paint with."""
 
-    def __init__(self, trial: MocapTrial, camera: SideCamera) -> None:
-        self.trial = trial
-        self.cam = camera
+    skin: np.ndarray
+    hair: np.ndarray
+    shirt: np.ndarray
+    shorts: np.ndarray
+    sock: np.ndarray
+    shoe: np.ndarray
+    sole: np.ndarray
+    tread: np.ndarray
+    collar: np.ndarray
+
+    @classmethod
+    def of(cls, look: Look) -> _Paint:
+        return cls(**{f.name: np.array(getattr(look, f.name), np.float32) for f in fields(look)})
+
+
+@dataclass(frozen=True)
+class _Figure:
+    """A person to draw: a recording played from ``shift_s`` into it (looping), built with
+    ``body``, painted with ``paint``, standing on the level ``ground_y`` at depth ``z`` and
+    carried forward along the room at ``speed_mps`` from ``start_x``, again every
+    ``period_s``."""
+
+    trial: MocapTrial
+    body: UpperBody
+    paint: _Paint
+    shift_s: float = 0.0
+    ground_y: float = 0.0
+    z: float = 0.0
+    speed_mps: float = 0.0
+    start_x: float = 0.0
+    period_s: float = 1.0
+
+    def pose(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(T, J, 3) joints and (T, 17, 3) COCO keypoints, world metres, at video ``times``."""
+        end = self.trial.t[-1]
+        ts = times + self.shift_s
+        ts = np.where(ts > end, ts - end, ts)
+        x = self.start_x + self.speed_mps * np.mod(times, self.period_s)
+        offset = np.stack([x, np.full_like(x, self.ground_y), np.full_like(x, self.z)], -1)
+        offset = offset[:, None, :]
+        return self.trial.at(ts) + offset, world_keypoints(self.trial, ts, self.body) + offset
+
+
+class _Renderer:
+    """Draws frames of the recording as a scenario films it; the static parts of the scene are
+    drawn once."""
+
+    def __init__(self, recording: MocapTrial, scenario: Scenario = DEMO) -> None:
+        self.scenario = scenario
+        self.cam = camera = scenario.camera
         self._sign = 1.0 if camera.facing == "right" else -1.0
         self._near = camera.near_side
+        trial, body = scenario.runner(recording)
+        self._runner = _Figure(trial, body, _Paint.of(scenario.look))
+        self._passer = (
+            _Figure(
+                recording,
+                UpperBody(),
+                _Paint.of(_PASSER_LOOK),
+                shift_s=_PASSER_SHIFT_S,
+                ground_y=_FLOOR_Y,
+                z=_PASSER_Z,
+                speed_mps=recording.belt_speed_mps,
+                start_x=_PASSER_START_X,
+                period_s=_PASSER_PERIOD_S,
+            )
+            if scenario.passer
+            else None
+        )
         self._rng = np.random.default_rng(SEED)
         w, h = camera.image_size
         room = np.zeros((h, w, 3), np.float32)
-        self._gym(room)
+        self._room(room)
         # The room is out of focus; the treadmill, at the runner's distance, is sharp.
         back = cv2.GaussianBlur(room, (0, 0), 1.6)
         self._treadmill_back(_Canvas(back))
+        gain = self._vignette(w, h)
+        if self._passer is not None:
+            # The passer goes behind the far rail: it is drawn on every frame, over them.
+            self._back = back * gain[..., None]
+            self._treadmill_far_rail(_Canvas(back))
+        else:
+            self._treadmill_far_rail(_Canvas(back))
+            self._back = back * gain[..., None]
         front = _Canvas(np.zeros((h, w, 3), np.float32), layer=True)
         self._treadmill_front(front)
-        gain = self._vignette(w, h)
-        self._back = back * gain[..., None]
         self._front_rgb = front.rgb * gain[..., None]
         assert front.alpha is not None
         self._front_a = front.alpha[..., None]
-        still = self._back * (1.0 - self._front_a) + self._front_rgb
+        still = back * gain[..., None] * (1.0 - self._front_a) + self._front_rgb
         self._still = cv2.GaussianBlur(still, (0, 0), _OPTICS_SIGMA)
+        self._light = self._lighting(w, h)
         # Noise for a frame is a window at a random offset into one larger field.
-        self._noise = self._rng.normal(0.0, NOISE_SIGMA, (h + 64, w + 64, 3)).astype(np.float32)
+        self._noise = self._rng.normal(0.0, scenario.noise_sigma, (h + 64, w + 64, 3)).astype(
+            np.float32
+        )
         self._belt_setup()
         self._texture = self._belt_texture()
 
@@ -421,8 +536,9 @@ class _Renderer:
     def _px(self, p: ArrayLike) -> np.ndarray:
         return self.cam.project(np.asarray(p, dtype=np.float64))
 
-    def _r(self, radius_m: float, z: float) -> float:
-        return radius_m * self.cam.focal_px / (self.cam.distance_m - self._sign * z)
+    def _r(self, radius_m: float, at: ArrayLike) -> float:
+        """Pixels that ``radius_m`` spans at the world point ``at``."""
+        return radius_m * self.cam.focal_px / float(self.cam.depth(np.asarray(at, float)))
 
     def _far(self, side: str) -> bool:
         return side != self._near
@@ -437,20 +553,25 @@ class _Renderer:
     # ---- one frame
     def frame(self, t: float) -> np.ndarray:
         """(H, W, 3) uint8 BGR: the picture at video time ``t`` seconds."""
-        offsets = (np.arange(SUBFRAMES) - (SUBFRAMES - 1) / 2) * (EXPOSURE_S / SUBFRAMES)
+        n = self.scenario.subframes
+        offsets = (np.arange(n) - (n - 1) / 2) * (self.scenario.exposure_s / n)
         times = t + offsets
         x0, y0, x1, y1 = self._dynamic_box(times)
         acc = np.zeros((y1 - y0, x1 - x0, 3), np.float32)
         a = self._front_a[y0:y1, x0:x1]
         for ts in times:
             canvas = _Canvas(self._back[y0:y1, x0:x1].copy(), origin=(x0, y0))
+            if self._passer is not None:
+                self._figure(canvas, self._passer, float(ts))
+                self._treadmill_far_rail(canvas)
             self._belt(canvas, float(ts))
-            self._runner(canvas, float(ts))
+            self._figure(canvas, self._runner, float(ts))
             acc += canvas.rgb
         acc *= (1.0 - a) / len(times)
         acc += self._front_rgb[y0:y1, x0:x1]
         out = self._still.copy()
         out[y0:y1, x0:x1] = cv2.GaussianBlur(acc, (0, 0), _OPTICS_SIGMA)
+        out *= self._light
         h, w = out.shape[:2]
         dy, dx = self._rng.integers(0, 64, 2)
         out += self._noise[dy : dy + h, dx : dx + w]
@@ -458,52 +579,64 @@ class _Renderer:
         return out.astype(np.uint8)
 
     def _dynamic_box(self, times: np.ndarray) -> tuple[int, int, int, int]:
-        """Pixel box (x0, y0, x1, y1) that holds the belt and the runner at all ``times``."""
+        """Pixel box (x0, y0, x1, y1) that holds the belt and the people at all ``times``."""
+        figures = [f for f in (self._runner, self._passer) if f is not None]
         pts = np.concatenate(
-            [
-                self._px(self.trial.at(times).reshape(-1, 3)),
-                self._px(world_keypoints(self.trial, times).reshape(-1, 3)),
-            ]
+            [self._px(part.reshape(-1, 3)) for f in figures for part in f.pose(times)]
         )
         bx0, by0, bx1, by1 = self._belt_box
         w, h = self.cam.image_size
-        margin = self._r(0.30, 0.0)
+        margin = self._r(0.30, (self.cam.forward_m, 0.0, 0.0))
         x0 = int(max(min(pts[:, 0].min() - margin, bx0), 0))
         y0 = int(max(min(pts[:, 1].min() - margin, by0), 0))
         x1 = int(min(max(pts[:, 0].max() + margin, bx1), w))
         y1 = int(min(max(pts[:, 1].max() + margin, by1), h))
         return x0, y0, x1, y1
 
-    # ---- the runner
-    def _runner(self, c: _Canvas, t: float) -> None:
-        joints = self.trial.at(np.array([t]))[0]
-        kp = world_keypoints(self.trial, np.array([t]))[0]
-        far = "left" if self._near == "right" else "right"
-        self._shadows(c, joints)
-        self._arm(c, kp, far)
-        self._leg(c, joints, far)
-        self._trunk(c, joints, kp)
-        self._leg(c, joints, self._near)
-        self._arm(c, kp, self._near)
+    def _lighting(self, w: int, h: int) -> np.ndarray:
+        """(h, w, 1) float32 gain of the light over the picture."""
+        across = np.linspace(0.5, -0.5, w, dtype=np.float32)
+        gain = self.scenario.light * (1.0 + self.scenario.uneven_light * across)
+        return np.broadcast_to(gain.astype(np.float32)[None, :, None], (h, w, 1))
 
-    def _shadows(self, c: _Canvas, joints: np.ndarray) -> None:
+    # ---- people
+    def _figure(self, c: _Canvas, figure: _Figure, t: float) -> None:
+        joints, kp = (part[0] for part in figure.pose(np.array([t])))
+        far = "left" if self._near == "right" else "right"
+        paint = figure.paint
+        self._shadows(c, joints, figure)
+        self._arm(c, kp, far, paint)
+        self._leg(c, joints, far, paint)
+        self._trunk(c, joints, kp, figure)
+        self._leg(c, joints, self._near, paint)
+        self._arm(c, kp, self._near, paint)
+
+    def _shadows(self, c: _Canvas, joints: np.ndarray, figure: _Figure) -> None:
+        ground = figure.ground_y
         mid = joints[J["mid_hip"]]
-        self._shadow(c, mid[0] - 0.05, 0.0, 0.25, 0.14, 0.25)
+        self._shadow(c, mid[0] - 0.05, ground, figure.z, 0.25, 0.14, 0.25)
         for side in ("left", "right"):
             heel, toe = joints[J[f"{side}_heel"]], joints[J[f"{side}_toe"]]
-            lift = max(min(heel[1], toe[1]) - 0.045, 0.0)
+            lift = max(min(heel[1], toe[1]) - ground - 0.045, 0.0)
             opacity = 0.55 * float(np.exp(-lift / 0.08))
             x = 0.5 * (heel[0] + toe[0]) + 0.02
-            self._shadow(c, x, 0.5 * (heel[2] + toe[2]), 0.16, 0.06, opacity)
+            self._shadow(c, x, ground, 0.5 * (heel[2] + toe[2]), 0.16, 0.06, opacity)
 
     def _shadow(
-        self, c: _Canvas, x: float, z: float, half_len: float, half_w: float, opacity: float
+        self,
+        c: _Canvas,
+        x: float,
+        y: float,
+        z: float,
+        half_len: float,
+        half_w: float,
+        opacity: float,
     ) -> None:
-        """A soft shadow on the belt (y = 0): long along x, foreshortened across z."""
-        a = self._px((x - half_len + half_w, 0.0, z))
-        b = self._px((x + half_len - half_w, 0.0, z))
-        depth = self.cam.distance_m - self._sign * z
-        r = half_w * self.cam.focal_px * self.cam.height_m / depth**2
+        """A soft shadow on the level ``y``: long along x, foreshortened across z."""
+        a = self._px((x - half_len + half_w, y, z))
+        b = self._px((x + half_len - half_w, y, z))
+        depth = float(self.cam.depth(np.array([x, y, z])))
+        r = half_w * self.cam.focal_px * (self.cam.height_m - y) / depth**2
         black = np.zeros(3, np.float32)
         c.capsule(a, b, r, r, black, shade=False, soft=max(r, 2.0), opacity=opacity)
 
@@ -513,31 +646,37 @@ class _Renderer:
     def _tube(self, c: _Canvas, a3, b3, ra: float, rb: float, colour, **kw) -> None:
         """A capsule between world points ``a3`` and ``b3`` with radii in metres."""
         a3, b3 = np.asarray(a3, float), np.asarray(b3, float)
-        c.capsule(self._px(a3), self._px(b3), self._r(ra, a3[2]), self._r(rb, b3[2]), colour, **kw)
+        c.capsule(self._px(a3), self._px(b3), self._r(ra, a3), self._r(rb, b3), colour, **kw)
 
-    def _leg(self, c: _Canvas, joints: np.ndarray, side: str) -> None:
+    def _leg(self, c: _Canvas, joints: np.ndarray, side: str, paint: _Paint) -> None:
         hip, knee, ankle = (joints[J[f"{side}_{j}"]] for j in ("hip", "knee", "ankle"))
-        skin = self._limb_colour(_SKIN, side)
+        skin = self._limb_colour(paint.skin, side)
         thigh = knee - hip
         fwd_thigh = _perp_forward(thigh)
-        shorts = self._limb_colour(_SHORTS, side)
+        shorts = self._limb_colour(paint.shorts, side)
         self._tube(c, hip, knee, 0.072, 0.048, skin)
         self._tube(
             c, hip + 0.25 * thigh + 0.014 * fwd_thigh, knee - 0.25 * thigh, 0.06, 0.048, skin
         )
         self._tube(c, hip - 0.02 * _UP, hip + 0.36 * thigh, 0.084, 0.077, shorts)
         foot = _FootFrame.of(joints, side)
-        self._lower_leg(c, knee, ankle, foot, side)
+        self._lower_leg(c, knee, ankle, foot, side, paint)
         kneecap = knee + 0.03 * fwd_thigh + 0.01 * _UP
         self._tube(c, kneecap, kneecap, 0.030, 0.030, skin)
-        self._shoe(c, foot, side)
+        self._shoe(c, foot, side, paint)
 
     def _lower_leg(
-        self, c: _Canvas, knee: np.ndarray, ankle: np.ndarray, foot: _FootFrame, side: str
+        self,
+        c: _Canvas,
+        knee: np.ndarray,
+        ankle: np.ndarray,
+        foot: _FootFrame,
+        side: str,
+        paint: _Paint,
     ) -> None:
         """The shank with its calf, and the ankle down into the shoe: the shin in front, the
         Achilles tendon behind curving out to the heel bone, an ankle sock, the malleolus."""
-        skin = self._limb_colour(_SKIN, side)
+        skin = self._limb_colour(paint.skin, side)
         shank = ankle - knee
         up = -shank / np.linalg.norm(shank)
         fwd = _perp_forward(shank)
@@ -574,7 +713,7 @@ class _Renderer:
             0.036,
             skin,
         )
-        sock = self._limb_colour(_SOCK, side)
+        sock = self._limb_colour(paint.sock, side)
         outline(
             [
                 ankle - 0.030 * fwd - 0.012 * up,
@@ -588,12 +727,12 @@ class _Renderer:
         bump = ankle + np.append(-0.006 * foot.u - 0.006 * foot.w, 0.0)
         self._tube(c, bump, bump, 0.016, 0.016, skin * 0.9, soft=2.5, opacity=0.8)
 
-    def _shoe(self, c: _Canvas, foot: _FootFrame, side: str) -> None:
+    def _shoe(self, c: _Canvas, foot: _FootFrame, side: str, paint: _Paint) -> None:
         """A running shoe on the heel and metatarsal markers: a midsole thicker at the heel with
         toe spring, an upper with a heel counter and a padded collar that dips below the ankle,
         a tongue in front of the ankle and laces down the instep."""
         n = foot.length
-        colour = self._limb_colour(_SHOE, side)
+        colour = self._limb_colour(paint.shoe, side)
         px = self._px
         collar = [
             (-0.009, 0.044),
@@ -653,51 +792,54 @@ class _Renderer:
         c.polygon(px(foot.world_points(counter)), colour * 0.78, gradient=(top, bottom, 1.0, 0.7))
         c.polygon(
             px(foot.world_points(sole)),
-            self._limb_colour(_SOLE, side),
+            self._limb_colour(paint.sole, side),
             gradient=(top, bottom, 1.0, 0.75),
         )
-        c.polygon(px(foot.world_points(tread)), self._limb_colour(_TREAD, side))
+        c.polygon(px(foot.world_points(tread)), self._limb_colour(paint.tread, side))
         rim = [(a, b + 0.004) for a, b in collar] + [(a, b - 0.005) for a, b in collar[::-1]]
-        c.polygon(px(foot.world_points(rim)), self._limb_colour(_COLLAR, side))
-        lace = self._limb_colour(_SOLE, side)
+        c.polygon(px(foot.world_points(rim)), self._limb_colour(paint.collar, side))
+        lace = self._limb_colour(paint.sole, side)
         for f in np.linspace(0.15, 0.85, 4):
             a = (1 - f) * np.array(instep[0]) + f * np.array(instep[2])
             self._tube(
                 c, foot.world(*a), foot.world(a[0] + 0.008, a[1] + 0.003), 0.003, 0.003, lace
             )
 
-    def _arm(self, c: _Canvas, kp: np.ndarray, side: str) -> None:
+    def _arm(self, c: _Canvas, kp: np.ndarray, side: str, paint: _Paint) -> None:
         shoulder, elbow, wrist = (kp[KP[f"{side}_{j}"]] for j in ("shoulder", "elbow", "wrist"))
-        skin = self._limb_colour(_SKIN, side)
-        shirt = self._limb_colour(_SHIRT, side)
+        skin = self._limb_colour(paint.skin, side)
+        shirt = self._limb_colour(paint.shirt, side)
         fore = wrist - elbow
         self._tube(c, shoulder, elbow, 0.044, 0.036, skin)
         self._tube(c, elbow, wrist, 0.037, 0.027, skin)
         self._tube(c, wrist + 0.06 * fore, wrist + 0.22 * fore, 0.033, 0.033, skin)
         self._tube(c, shoulder, shoulder + 0.45 * (elbow - shoulder), 0.056, 0.048, shirt)
 
-    def _trunk(self, c: _Canvas, joints: np.ndarray, kp: np.ndarray) -> None:
-        mid_hip = joints[J["mid_hip"]] * np.array([1.0, 1.0, 0.0])
-        lean = np.radians(TORSO_LEAN_DEG)
+    def _trunk(self, c: _Canvas, joints: np.ndarray, kp: np.ndarray, figure: _Figure) -> None:
+        body, paint = figure.body, figure.paint
+        mid_hip = joints[J["mid_hip"]] * np.array([1.0, 1.0, 0.0]) + np.array([0.0, 0.0, figure.z])
+        lean = np.radians(body.lean_deg)
         up = np.array([np.sin(lean), np.cos(lean), 0.0])
         fwd = np.array([np.cos(lean), -np.sin(lean), 0.0])
-        neck = mid_hip + TORSO_M * up
-        head = neck + HEAD_M * up
-        self._tube(c, mid_hip - 0.03 * fwd, mid_hip + 0.14 * up, 0.100, 0.098, _SHORTS)
+        neck = mid_hip + body.torso_m * up
+        head = neck + body.head_m * up
+        self._tube(c, mid_hip - 0.03 * fwd, mid_hip + 0.14 * up, 0.100, 0.098, paint.shorts)
         self._tube(
             c,
             mid_hip - 0.05 * fwd - 0.02 * up,
             mid_hip - 0.04 * fwd + 0.06 * up,
             0.078,
             0.074,
-            _SHORTS,
+            paint.shorts,
         )
-        self._tube(c, mid_hip + 0.10 * up, mid_hip + 0.30 * up + 0.01 * fwd, 0.100, 0.106, _SHIRT)
-        self._tube(c, mid_hip + 0.28 * up + 0.01 * fwd, neck - 0.05 * up, 0.115, 0.100, _SHIRT)
-        self._tube(c, neck - 0.04 * up, head - 0.06 * up + 0.02 * fwd, 0.058, 0.052, _SKIN)
-        self._tube(c, head - 0.02 * up, head + 0.025 * up, 0.098, 0.098, _SKIN)
-        self._tube(c, head - 0.05 * up, head - 0.075 * up + 0.055 * fwd, 0.042, 0.026, _SKIN)
-        self._tube(c, head + 0.085 * fwd, head + 0.104 * fwd - 0.022 * up, 0.013, 0.010, _SKIN)
+        self._tube(
+            c, mid_hip + 0.10 * up, mid_hip + 0.30 * up + 0.01 * fwd, 0.100, 0.106, paint.shirt
+        )
+        self._tube(c, mid_hip + 0.28 * up + 0.01 * fwd, neck - 0.05 * up, 0.115, 0.100, paint.shirt)
+        self._tube(c, neck - 0.04 * up, head - 0.06 * up + 0.02 * fwd, 0.058, 0.052, paint.skin)
+        self._tube(c, head - 0.02 * up, head + 0.025 * up, 0.098, 0.098, paint.skin)
+        self._tube(c, head - 0.05 * up, head - 0.075 * up + 0.055 * fwd, 0.042, 0.026, paint.skin)
+        self._tube(c, head + 0.085 * fwd, head + 0.104 * fwd - 0.022 * up, 0.013, 0.010, paint.skin)
         back_up = self._px(head + 0.06 * fwd + 0.075 * up) - self._px(head - 0.09 * fwd - 0.05 * up)
         n = np.array([-back_up[1], back_up[0]])
         n /= np.hypot(*n)
@@ -710,15 +852,15 @@ class _Renderer:
             head + 0.03 * up - 0.005 * fwd,
             0.104,
             0.104,
-            _HAIR,
+            paint.hair,
             keep=(anchor, n),
         )
         ear = kp[KP[f"{self._near}_ear"]]
         eye = kp[KP[f"{self._near}_eye"]]
-        self._tube(c, ear - 0.012 * up, ear + 0.012 * up, 0.020, 0.020, _SKIN * 0.85)
+        self._tube(c, ear - 0.012 * up, ear + 0.012 * up, 0.020, 0.020, paint.skin * 0.85)
         self._tube(c, eye, eye, 0.008, 0.008, np.array((40, 30, 30), np.float32), shade=False)
 
-    # ---- the treadmill and the gym
+    # ---- the treadmill and the room
     def _belt_setup(self) -> None:
         """Pixels of the belt's top surface and the world x each one sees."""
         quad = self._px(
@@ -737,9 +879,8 @@ class _Renderer:
         cv2.fillPoly(mask, [np.round((quad - lo) * 16).astype(np.int32)], 255, cv2.LINE_AA, 4)
         self._belt_cov = mask.astype(np.float32) / 255.0
         ys, xs = np.mgrid[lo[1] : hi[1] + 1, lo[0] : hi[0] + 1].astype(np.float64)
-        w, h = self.cam.image_size
-        depth = self.cam.focal_px * self.cam.height_m / np.maximum(ys - h / 2, 1.0)
-        self._belt_x = self.cam.forward_m + self._sign * (xs - w / 2) * depth / self.cam.focal_px
+        ground, depth = self.cam.on_level(np.stack([xs, ys], axis=-1))
+        self._belt_x = ground[..., 0]
         near = (self.cam.distance_m - depth) / (2 * _BELT_HALF_WIDTH) + 0.5
         self._belt_light = (0.8 + 0.35 * np.clip(near, 0.0, 1.0)).astype(np.float32)
 
@@ -754,7 +895,7 @@ class _Renderer:
 
     def _belt(self, c: _Canvas, t: float) -> None:
         # The belt moves backwards, so the pattern point under x is the one that was at x + v t.
-        s = np.mod(self._belt_x + self.trial.belt_speed_mps * t, 4.0) * 1000.0
+        s = np.mod(self._belt_x + self._runner.trial.belt_speed_mps * t, 4.0) * 1000.0
         level = self._texture[np.minimum(s.astype(np.int64), len(self._texture) - 1)]
         col = (level * self._belt_light)[..., None] * np.array((1.0, 1.0, 1.04), np.float32)
         x0, y0 = self._belt_box[0] - c.x0, self._belt_box[1] - c.y0
@@ -780,6 +921,7 @@ class _Renderer:
         c.polygon(pts, np.asarray(colour, np.float32), gradient=(top, bottom, g[0], g[1]))
 
     def _treadmill_back(self, c: _Canvas) -> None:
+        """The treadmill's parts behind the runner but the far rail's (``_treadmill_far_rail``)."""
         fw, bw = _FRAME_HALF_WIDTH, _BELT_HALF_WIDTH
         x0, x1 = _BELT_X[0] - 0.05, _BELT_X[1] + 0.05
         grey = (70, 70, 74)
@@ -821,12 +963,17 @@ class _Renderer:
         )
         hood = [(x1, 0.18, -fw), (x1 + 0.33, 0.12, -fw), (x1 + 0.33, 0.12, fw), (x1, 0.18, fw)]
         self._box_face(c, hood, (95, 95, 100), (1.1, 0.9))
-        # Far upright, far rail and the console (ahead of the runner's reach).
+
+    def _treadmill_far_rail(self, c: _Canvas) -> None:
+        """The far upright, the far rail and the console (ahead of the runner's reach)."""
+        fw = _FRAME_HALF_WIDTH
+        x1 = _BELT_X[1] + 0.05
         metal = np.array((170, 168, 165), np.float32)
         self._tube(
             c, (x1 + 0.22, 0.12, -fw + 0.02), (x1 + 0.02, 1.20, -fw + 0.02), 0.032, 0.028, metal
         )
-        self._rail(c, -fw)
+        if self.scenario.handrail:
+            self._rail(c, -fw)
         console = [(0.86, 1.40, -fw), (1.22, 1.34, -fw), (1.22, 1.34, fw), (0.86, 1.40, fw)]
         self._box_face(c, console, (60, 60, 64), (1.2, 0.9))
 
@@ -889,36 +1036,54 @@ class _Renderer:
         )
         console = [(0.86, 1.40, fw), (1.22, 1.34, fw), (1.22, 1.22, fw), (0.90, 1.22, fw)]
         self._box_face(c, console, (52, 52, 56), (1.2, 0.9))
-        self._rail(c, fw)
+        if self.scenario.handrail:
+            self._rail(c, fw)
 
-    def _gym(self, img: np.ndarray) -> None:
-        """The room behind the treadmill: wall, windows, equipment, rubber floor."""
-        h, w = img.shape[:2]
-        cam = self.cam
-        wall_depth = cam.distance_m - self._sign * _WALL_Z
-        scale = cam.focal_px / wall_depth
-
-        def wall(x: float, y: float) -> tuple[int, int]:
-            u, v = self._px((x, y, _WALL_Z))
-            return round(float(u)), round(float(v))
-
-        floor_v = wall(0.0, _FLOOR_Y)[1]
+    def _room(self, img: np.ndarray) -> None:
+        """The room behind the treadmill: wall, rubber floor, and in a gym its things."""
+        h = img.shape[0]
+        floor_v = self._wall(0.0, _FLOOR_Y)[1]
         rows = np.arange(h, dtype=np.float32)[:, None]
         img[:] = np.array((186, 196, 204), np.float32) * (1.05 - 0.25 * rows / h)[..., None]
-        cv2.rectangle(img, wall(-10, 0.9), (w, floor_v), (140, 146, 150), -1)
-        cv2.rectangle(img, wall(-10, 0.92), wall(10, 0.9), (120, 124, 128), -1)
+        wide = _ROOM_HALF_LENGTH
+        cv2.fillConvexPoly(img, self._wall_rect((-wide, 0.9), (wide, _FLOOR_Y)), (140, 146, 150))
+        cv2.fillConvexPoly(img, self._wall_rect((-wide, 0.92), (wide, 0.9)), (120, 124, 128))
+        # Floor: rubber tiles in perspective.
+        left, right = self._wall(-wide, _FLOOR_Y), self._wall(wide, _FLOOR_Y)
+        below = h + abs(left[1] - right[1]) + 1
+        floor = np.array([left, right, (right[0], below), (left[0], below)], np.int32)
+        cv2.fillConvexPoly(img, floor, (70, 68, 66))
+        for z in np.arange(_WALL_Z, 3.0, 1.0):
+            seg = self._segment((-wide, _FLOOR_Y, z), (wide, _FLOOR_Y, z))
+            if seg is not None and seg[:, 1].max() > floor_v and seg[:, 1].min() < h:
+                a, b = np.round(seg).astype(int)
+                cv2.line(img, tuple(a), tuple(b), (58, 56, 55), 2, cv2.LINE_AA)
+        for x in np.arange(-8.0, 9.0, 1.0):
+            seg = self._segment((x, _FLOOR_Y, _WALL_Z), (x, _FLOOR_Y, 2.5))
+            if seg is not None:
+                a, b = np.round(seg).astype(int)
+                cv2.line(img, tuple(a), tuple(b), (58, 56, 55), 2, cv2.LINE_AA)
+        skirting = self._wall_rect((-wide, _FLOOR_Y + 0.1), (wide, _FLOOR_Y))
+        cv2.fillConvexPoly(img, skirting, (45, 45, 48))
+        if self.scenario.room == "gym":
+            self._gym(img)
+
+    def _gym(self, img: np.ndarray) -> None:
+        """A gym's things on the wall and floor: windows, a banner and a clock, a dumbbell rack,
+        kettlebells, a bench, a medicine ball, a plant."""
+        h, w = img.shape[:2]
+        wall = self._wall
         for x in (-4.4, -2.6, 2.8):
-            p0, p1 = wall(x, 2.75), wall(x + 1.4, 1.35)
-            cv2.rectangle(img, p0, p1, (235, 228, 214), -1)
-            sky = img[p0[1] : p1[1], p0[0] : p1[0]]
-            sky *= np.linspace(0.92, 1.04, sky.shape[0], dtype=np.float32)[:, None, None]
-            cv2.rectangle(img, p0, p1, (210, 210, 210), max(2, round(0.06 * scale)))
-            mid = wall(x + 0.7, 2.05)
-            cv2.line(img, (mid[0], p0[1]), (mid[0], p1[1]), (210, 210, 210), 3)
-            cv2.line(img, (p0[0], mid[1]), (p1[0], mid[1]), (210, 210, 210), 3)
+            window = self._wall_rect((x, 2.75), (x + 1.4, 1.35))
+            cv2.fillConvexPoly(img, window, (235, 228, 214))
+            self._shade_down(img, window, 0.92, 1.04)
+            frame_px = max(2, round(0.06 * self._wall_scale(x + 0.7)))
+            cv2.polylines(img, [window], True, (210, 210, 210), frame_px)
+            cv2.line(img, wall(x + 0.7, 2.75), wall(x + 0.7, 1.35), (210, 210, 210), 3)
+            cv2.line(img, wall(x, 2.05), wall(x + 1.4, 2.05), (210, 210, 210), 3)
         # A banner and a wall clock.
         b0, b1 = wall(-0.9, 2.75), wall(1.3, 2.25)
-        cv2.rectangle(img, b0, b1, (60, 45, 35), -1)
+        cv2.fillConvexPoly(img, self._wall_rect((-0.9, 2.75), (1.3, 2.25)), (60, 45, 35))
         text = np.zeros((h, w), np.uint8)
         cv2.putText(
             text,
@@ -933,50 +1098,35 @@ class _Renderer:
         ink = (text.astype(np.float32) / 255.0)[..., None]
         img += ink * (np.array((230, 230, 235), np.float32) - img)
         centre = wall(2.1, 2.45)
+        scale = self._wall_scale(2.1)
         cv2.circle(img, centre, round(0.16 * scale), (245, 245, 245), -1, cv2.LINE_AA)
         cv2.circle(img, centre, round(0.16 * scale), (50, 50, 50), 3, cv2.LINE_AA)
         cv2.line(img, centre, (centre[0], centre[1] - round(0.11 * scale)), (30, 30, 30), 2)
         cv2.line(img, centre, (centre[0] + round(0.08 * scale), centre[1]), (30, 30, 30), 3)
-        # Floor: rubber tiles in perspective.
-        img[floor_v:] = np.array((70, 68, 66), np.float32)
-        for z in np.arange(_WALL_Z, 3.0, 1.0):
-            depth = cam.distance_m - self._sign * z
-            v = h / 2 + cam.focal_px * (cam.height_m - _FLOOR_Y) / depth
-            if floor_v < v < h:
-                cv2.line(img, (0, round(v)), (w, round(v)), (58, 56, 55), 2, cv2.LINE_AA)
-        for x in np.arange(-8.0, 9.0, 1.0):
-            a, b = self._px(np.array([(x, _FLOOR_Y, _WALL_Z), (x, _FLOOR_Y, 2.5)]))
-            cv2.line(
-                img,
-                tuple(np.round(a).astype(int)),
-                tuple(np.round(b).astype(int)),
-                (58, 56, 55),
-                2,
-                cv2.LINE_AA,
-            )
-        cv2.rectangle(img, wall(-10, _FLOOR_Y + 0.1), wall(10, _FLOOR_Y), (45, 45, 48), -1)
         # Dumbbell rack on the right; kettlebells, a bench and a medicine ball on the left.
-        r0, r1 = wall(2.2, 0.75), wall(4.2, _FLOOR_Y)
-        cv2.rectangle(img, r0, r1, (50, 50, 54), 12)
+        cv2.polylines(img, [self._wall_rect((2.2, 0.75), (4.2, _FLOOR_Y))], True, (50, 50, 54), 12)
         for tier, y in enumerate((0.62, 0.25)):
             for i in range(8):
-                cx, cy = wall(2.35 + i * 0.25, y)
-                rad = round((0.07 + 0.005 * i + 0.02 * tier) * scale)
+                x = 2.35 + i * 0.25
+                cx, cy = wall(x, y)
+                rad = round((0.07 + 0.005 * i + 0.02 * tier) * self._wall_scale(x))
                 cv2.circle(img, (cx, cy), rad, (35, 35, 38), -1, cv2.LINE_AA)
                 cv2.circle(img, (cx - rad // 3, cy - rad // 3), max(rad // 3, 1), (80, 80, 85), -1)
         for i in range(4):
-            cx, cy = wall(-3.8 + 0.35 * i, _FLOOR_Y + 0.12)
-            rad = round(0.11 * scale)
+            x = -3.8 + 0.35 * i
+            cx, cy = wall(x, _FLOOR_Y + 0.12)
+            rad = round(0.11 * self._wall_scale(x))
             cv2.circle(img, (cx, cy), rad, (40, 40, 42), -1, cv2.LINE_AA)
             cv2.ellipse(img, (cx, cy - rad), (rad // 2, rad // 2), 0, 180, 360, (40, 40, 42), 4)
         p = [wall(-2.4, 0.15), wall(-0.9, 0.15), wall(-0.9, _FLOOR_Y + 0.05)]
         cv2.line(img, p[0], p[1], (60, 60, 62), 10, cv2.LINE_AA)
-        cv2.circle(img, wall(-2.2, 0.30), round(0.25 * scale), (50, 50, 52), -1, cv2.LINE_AA)
-        cv2.rectangle(img, wall(-1.9, 0.32), wall(-1.6, 0.2), (60, 60, 62), -1)
+        ball = round(0.25 * self._wall_scale(-2.2))
+        cv2.circle(img, wall(-2.2, 0.30), ball, (50, 50, 52), -1, cv2.LINE_AA)
+        cv2.fillConvexPoly(img, self._wall_rect((-1.9, 0.32), (-1.6, 0.2)), (60, 60, 62))
         cv2.line(img, p[1], p[2], (60, 60, 62), 8, cv2.LINE_AA)
         # A plant in the corner.
         pot0, pot1 = wall(-5.0, 0.25), wall(-4.6, _FLOOR_Y)
-        cv2.rectangle(img, pot0, pot1, (90, 110, 150), -1)
+        cv2.fillConvexPoly(img, self._wall_rect((-5.0, 0.25), (-4.6, _FLOOR_Y)), (90, 110, 150))
         for i in range(9):
             ang = np.radians(-70 + i * 17)
             tip = wall(-4.8 + 0.5 * np.sin(ang), 0.25 + 0.7 * np.cos(ang))
@@ -988,6 +1138,52 @@ class _Renderer:
                 9,
                 cv2.LINE_AA,
             )
+
+    def _wall(self, x: float, y: float) -> tuple[int, int]:
+        """The pixel of the point (x, y) m on the back wall."""
+        u, v = self._px((x, y, _WALL_Z))
+        return round(float(u)), round(float(v))
+
+    def _wall_rect(self, corner: tuple[float, float], opposite: tuple[float, float]) -> np.ndarray:
+        """(4, 2) int32 pixels of the rectangle on the back wall between two opposite corners
+        (x, y) m, in the order OpenCV draws a rectangle's."""
+        (x0, y0), (x1, y1) = corner, opposite
+        return np.array(
+            [self._wall(x0, y0), self._wall(x1, y0), self._wall(x1, y1), self._wall(x0, y1)],
+            np.int32,
+        )
+
+    def _wall_scale(self, x: float) -> float:
+        """Pixels per metre on the back wall at x (m)."""
+        return self.cam.focal_px / float(self.cam.depth(np.array([x, 0.0, _WALL_Z])))
+
+    def _segment(self, a3: ArrayLike, b3: ArrayLike) -> np.ndarray | None:
+        """(2, 2) pixels of the world segment ``a3``-``b3``, cut where it comes nearer the
+        camera than ``_NEAR_M``; None when all of it does."""
+        a, b = np.asarray(a3, float), np.asarray(b3, float)
+        da, db = (float(d) for d in self.cam.depth(np.stack([a, b])))
+        if max(da, db) < _NEAR_M:
+            return None
+        if da < _NEAR_M:
+            a = a + (b - a) * (_NEAR_M - da) / (db - da)
+        elif db < _NEAR_M:
+            b = b + (a - b) * (_NEAR_M - db) / (da - db)
+        return self._px(np.stack([a, b]))
+
+    @staticmethod
+    def _shade_down(img: np.ndarray, quad: np.ndarray, top: float, bottom: float) -> None:
+        """Scale the colour inside ``quad`` (4, 2) pixels from ``top`` on its first row to
+        ``bottom`` on its last, linearly: light through a window, brighter below."""
+        lo = np.maximum(quad.min(axis=0), 0)
+        hi = np.minimum(quad.max(axis=0), img.shape[1::-1])
+        if np.any(hi <= lo):
+            return
+        mask = np.zeros((hi[1] - lo[1], hi[0] - lo[0]), np.uint8)
+        cv2.fillConvexPoly(mask, quad - lo, 1)
+        gain = np.linspace(top, bottom, quad[:, 1].max() - quad[:, 1].min(), dtype=np.float32)
+        gain = gain[lo[1] - quad[:, 1].min() : hi[1] - quad[:, 1].min()]
+        box = img[lo[1] : hi[1], lo[0] : hi[0]]
+        box *= np.where(mask[..., None] > 0, gain[:, None, None], np.float32(1.0))
 
     @staticmethod
     def _vignette(w: int, h: int) -> np.ndarray:
