@@ -174,3 +174,15 @@ def test_an_oblique_uncalibrated_view_is_said_and_a_far_leg_alone_is_not() -> No
     square = feed(SummaryBuilder(), far_left(6, 0.3, yaw_deg=3.0))[-1]
     assert not square.oblique and square.yaw_deg == pytest.approx(3.0)
     assert feed(SummaryBuilder(), steps(6))[-1].yaw_deg is None
+
+
+def test_steps_before_the_yaw_was_known_do_not_outvote_an_oblique_view() -> None:
+    # The engine knows the yaw from the third step on; the first two were just as oblique.
+    early = steps(2, overstride_pct_leg=30.0)
+    later = steps(10, overstride_pct_leg=20.0, metric_confidence={"overstride_pct_leg": 0.45})
+    later = [dataclasses.replace(s, yaw_deg=23.0) for s in later]
+    summary = feed(SummaryBuilder(), early + later)[-1]
+    over = summary.metrics["overstride_pct_leg"]
+    assert not over.confident and over.median == pytest.approx(20.0)
+    assert summary.metrics["contact_ms"].confident  # timing is not foreshortened
+    assert summary.cue_key == "good"  # the early 30% of leg length is not a cue

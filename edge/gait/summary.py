@@ -11,7 +11,9 @@ Figures measured less surely stay out of the way of the ones measured well. A me
 step only when it is confident on none (the summary then says it is not confident). Left/right
 asymmetry compares only values confident on both legs: when one leg's are all less sure (the far
 leg, seen through the near one) there is none, and the summary says "near leg only". A cue never
-rests on a median that is not confident.
+rests on a median that is not confident. Among steps the engine marked for an oblique
+uncalibrated view, the steps it measured before it knew the yaw are no surer than the rest:
+what the yaw foreshortens is not confident on them either.
 """
 
 from __future__ import annotations
@@ -188,7 +190,10 @@ def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
     had = [(s, float(v)) for s in steps if (v := getattr(s, metric)) is not None]
     if not had:
         return MetricSummary(None, None, None)
-    sure = [(s.foot, v) for s, v in had if confident(s, metric)]
+    oblique = metric in FORESHORTENED and any(less_sure_for_view(s) for s in steps)
+    sure = [
+        (s.foot, v) for s, v in had if confident(s, metric) and not (oblique and s.yaw_deg is None)
+    ]
     used = [v for _, v in sure] or [v for _, v in had]
     q1, med, q3 = np.percentile(used, [25, 50, 75])
     left = [v for f, v in sure if f == "left"]
