@@ -352,6 +352,7 @@ class GaitEngine:
             yaw_deg=self.yaw_deg,
             leg=leg,
             metric=self.mapping.metric,
+            square=self.mapping.square,
             # A step is timed from the other foot's landing; two in a row on one foot means
             # the other foot's contact was missed, and the interval would be a stride.
             previous_ic=earlier[-1][0] if earlier and earlier[-1][1] != leg else None,

@@ -49,6 +49,7 @@ class StepContext:
     yaw_deg: float | None
     leg: int
     metric: bool
+    square: bool
     previous_ic: float | None
     other_next_ic: float | None
     next_ic: float | None
@@ -253,8 +254,9 @@ FAR_LEG_METRICS = (
 #: joint centres of the Fukuchi runner; pose models mark the hips somewhat wider on real people,
 #: so the yaw read off it is "about" (within roughly a third)
 PELVIS_PER_LIMB = 0.2
-#: yaw beyond which an uncalibrated view is oblique: its distances and sagittal angles shrink by
-#: cos(yaw) along the belt, 1.5% at 10 degrees, 13% at 30
+#: yaw beyond which a view without a calibration of the plane is oblique: its distances and
+#: sagittal angles shrink by cos(yaw) along the belt, 1.5% at 10 degrees, 13% at 30; the engine
+#: stretches them back by its estimate of the yaw, which is itself only "about"
 OBLIQUE_DEG = 10.0
 #: what yaw foreshortens in an uncalibrated view, and the confidence factor it gets there
 OBLIQUE_METRICS = (
@@ -298,14 +300,35 @@ def step_confidence(raw: np.ndarray, leg: int) -> float:
     return float(np.clip(np.nan_to_num(w), 0.0, 1.0).mean())
 
 
+def unfold_yaw(sm: np.ndarray, yaw_deg: float | None) -> np.ndarray:
+    """Smoothed rows with the forward axis stretched back by 1 / cos(yaw): a camera turned
+    off square shows the runner's forward distances shortened by cos(yaw) (to first order;
+    its perspective across the runner's depth is not undone)."""
+    if not yaw_deg:
+        return sm
+    out = sm.copy()
+    columns = [
+        sm_col(leg, j, c) for leg in range(N_LEGS) for j in (HIP, KNEE, ANKLE) for c in (0, 2)
+    ]
+    out[:, [*columns, SM_MID_X]] /= math.cos(math.radians(yaw_deg))
+    return out
+
+
 def step_metrics(contact: Contact, sm: np.ndarray, raw: np.ndarray, ctx: StepContext) -> Step:
-    """All DESIGN.md metrics of one contact, given the smoothed rows around its stride."""
+    """All DESIGN.md metrics of one contact, given the smoothed rows around its stride. With a
+    plane that assumes a square camera, the view's estimated yaw is undone first."""
+    if ctx.square:
+        sm = unfold_yaw(sm, ctx.yaw_deg)
     ic, to, leg = contact.ic_t, contact.to_t, ctx.leg
     gap = ctx.max_gap_s
     hip = _at(sm, [sm_col(leg, HIP, 0), sm_col(leg, HIP, 1)], ic, gap)
     knee = _at(sm, [sm_col(leg, KNEE, 0), sm_col(leg, KNEE, 1)], ic, gap)
     ankle = _at(sm, [sm_col(leg, ANKLE, 0), sm_col(leg, ANKLE, 1)], ic, gap)
     mid_x = _at(sm, SM_MID_X, ic, gap)[0]
+    if _oblique(ctx):
+        # Off square the two hips no longer line up, and the mid-hip lies across the runner's
+        # depth from the landing foot: its own hip shares its side's shift.
+        mid_x = hip[0]
     reach = ankle[0] - mid_x
     leg_len = ctx.leg_length
     scale_cm = 100.0 if ctx.metric else math.nan
@@ -361,13 +384,18 @@ def step_metrics(contact: Contact, sm: np.ndarray, raw: np.ndarray, ctx: StepCon
     )
 
 
+def _oblique(ctx: StepContext) -> bool:
+    """Whether a plane that assumes a square camera is seen from an oblique one."""
+    return ctx.square and ctx.yaw_deg is not None and abs(ctx.yaw_deg) > OBLIQUE_DEG
+
+
 def _metric_confidence(confidence: float, ctx: StepContext) -> dict[str, float]:
     """The metrics of a step measured less surely than the step: the far leg's angles, and
     in an oblique uncalibrated view what the yaw foreshortens."""
     factors: dict[str, float] = {}
     if ctx.view == "far":
         factors |= dict.fromkeys(FAR_LEG_METRICS, FAR_LEG_FACTOR)
-    if not ctx.metric and ctx.yaw_deg is not None and abs(ctx.yaw_deg) > OBLIQUE_DEG:
+    if _oblique(ctx):
         for name in OBLIQUE_METRICS:
             factors[name] = factors.get(name, 1.0) * OBLIQUE_FACTOR
     return {name: round(factor * confidence, 3) for name, factor in factors.items()}

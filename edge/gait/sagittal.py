@@ -18,10 +18,13 @@ class PlaneMapping:
     """A 3x3 homography from (undistorted) image pixels to plane coordinates.
 
     metric: True when the plane is in metres.
+    square: True when the mapping assumes a camera square to the belt (a scale, not a
+    calibration of the plane): a yaw then foreshortens the forward axis.
     """
 
     homography: np.ndarray
     metric: bool
+    square: bool = False
 
     @classmethod
     def scaled(cls, facing: str, meters_per_pixel: float | None = None) -> PlaneMapping:
@@ -30,7 +33,9 @@ class PlaneMapping:
             raise ValueError(f"facing = {facing!r}: must be 'left' or 'right'")
         scale = meters_per_pixel if meters_per_pixel else 1.0
         sign = 1.0 if facing == "right" else -1.0
-        return cls(np.diag([sign * scale, -scale, 1.0]), metric=meters_per_pixel is not None)
+        return cls(
+            np.diag([sign * scale, -scale, 1.0]), metric=meters_per_pixel is not None, square=True
+        )
 
     def facing_at(self, x: float, y: float) -> str:
         """Which way a runner at plane point (x, y) faces in the image: ``"right"`` when the
