@@ -124,13 +124,23 @@ def step_of(msg: StepMsg) -> Step:
 def timebase_problem(steps: list[StepMsg], fps: float) -> str | None:
     """Why the steps of a video at ``fps`` (its frame rate taken as real time) cannot be
     running's, or None: a median cadence or contact time outside RUNNING_CADENCE_SPM or
-    RUNNING_CONTACT_MS, as a slow-motion clip played at its playback rate gives."""
+    RUNNING_CONTACT_MS, as a slow-motion clip played at its playback rate gives. A step
+    without a neighbour for its cadence counts by its contact and flight, which span the
+    same step (a wrong time base leaves few steps, often apart)."""
+    cadence = [
+        s.cadence_spm
+        if s.cadence_spm is not None
+        else 60000 / (s.contact_ms + s.flight_ms)
+        if s.flight_ms is not None and s.contact_ms + s.flight_ms > 0
+        else np.nan
+        for s in steps
+    ]
     out = []
-    for name, label, unit, (lo, hi) in (
-        ("cadence_spm", "cadence", "spm", RUNNING_CADENCE_SPM),
-        ("contact_ms", "contact time", "ms", RUNNING_CONTACT_MS),
+    for label, unit, values, (lo, hi) in (
+        ("cadence", "spm", cadence, RUNNING_CADENCE_SPM),
+        ("contact time", "ms", [s.contact_ms for s in steps], RUNNING_CONTACT_MS),
     ):
-        measured = [v for s in steps if (v := getattr(s, name)) is not None and np.isfinite(v)]
+        measured = [v for v in values if np.isfinite(v)]
         median = float(np.median(measured)) if measured else None
         if median is not None and not lo <= median <= hi:
             out.append(f"{label} {median:.0f} {unit} (running: {lo:g}-{hi:g})")

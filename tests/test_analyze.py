@@ -1,18 +1,25 @@
 from __future__ import annotations
 
 import csv
+import re
+import struct
+from datetime import datetime, timezone
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
+from calibrate.fileformat import write_calibration
+from calibrate.model import Calibration, Plane
 from edge.cli import main
+from edge.demo.scene import SideCamera
 from edge.demo.session import keypoint_errors
 from edge.store.sessions import STEPS_CSV_COLUMNS
 from edge.store.track import TRACK_COLUMNS, read_keypoint_track
 from tests.builders.fakes import FakePose
-from tests.builders.media import write_video
+from tests.builders.keypoint_tracks import synth_track
+from tests.builders.media import add_to_moov, coded_frame, coded_index, keyed_meta, write_video
 
 
 @pytest.fixture()
@@ -164,3 +171,159 @@ def test_analyze_looks_at_the_runner_as_the_station_does(
     assert errors["runner_found_pct"] == 100.0
     assert errors["hip_median_px"] <= 6.0
     assert errors["knee_median_px"] <= 19.0
+
+
+# -- time base, window and the view, as a user gives them ---------------------------------------
+
+#: the clip below: filmed at 60 fps, stored to play at 30 (slow motion x2)
+CAPTURE_FPS, PLAYBACK_FPS = 60.0, 30.0
+
+
+@pytest.fixture(scope="module")
+def slow_clip(mocap_trial, tmp_path_factory) -> tuple[Path, np.ndarray]:
+    """8 s of a runner (Fukuchi RBDS001, 2.5 m/s) filmed at 60 fps and stored at 30 fps, each
+    frame spelling its index for the fake pose model, and the track it stands for."""
+    t, kp = synth_track(mocap_trial, CAPTURE_FPS, SideCamera(facing="right"), seed=41)
+    kp = kp[t < 8.0]
+    folder = tmp_path_factory.mktemp("slow")
+    frames = [coded_frame(i) for i in range(len(kp))]
+    return write_video(folder / "slow.mp4", frames, fps=PLAYBACK_FPS), kp
+
+
+@pytest.fixture()
+def fake_config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n[pose]\ncrop = false\n')
+    return path
+
+
+def fake_pose(monkeypatch: pytest.MonkeyPatch, kp: np.ndarray) -> None:
+    monkeypatch.setattr("edge.cli._estimator", lambda _config: FakePose(kp, coded_index))
+
+
+def printed_median(out: str, label: str, unit: str) -> float:
+    """The median ``describe`` printed for ``label`` in ``unit``."""
+    found = re.search(rf"^\s+{label}\s+(-?[\d.]+) {unit}\b", out, re.MULTILINE)
+    assert found, f"no {label} in {unit} in:\n{out}"
+    return float(found[1])
+
+
+def test_slow_motion_at_its_playback_rate_gets_a_notice_and_no_findings(
+    slow_clip, tmp_path: Path, fake_config: Path, monkeypatch, capsys
+) -> None:
+    video, kp = slow_clip
+    fake_pose(monkeypatch, kp)
+    out_dir = tmp_path / "o"
+    assert analyze(video, out_dir, fake_config) == 0
+    printed = capsys.readouterr().out
+    notice = next(line for line in printed.splitlines() if "not from running" in line)
+    assert "cadence" in notice and "spm (running: 120-240)" in notice
+    assert "at the video's 30 fps: if it is slow motion, give --capture-fps N" in notice
+    assert "--slowmo X" in notice and "cue:" not in printed
+    # The steps are written all the same; the report says why it judges none of them.
+    steps = (out_dir / "steps.csv").read_text().splitlines()
+    assert len(steps) > 1 and len((out_dir / "events.jsonl").read_text().splitlines()) > 0
+    report = (out_dir / "report.html").read_text()
+    assert "<p class=notice>" in report and "not from running at the video" in report
+    assert "class=findings" not in report and "Every target met" not in report
+    assert "<figure class=chart" not in report and "class=summary" not in report
+
+
+def test_slowmo_a_window_and_a_scale_give_real_figures(
+    slow_clip, tmp_path: Path, fake_config: Path, monkeypatch, capsys
+) -> None:
+    video, kp = slow_clip
+    fake_pose(monkeypatch, kp)
+    out_dir = tmp_path / "o"
+    mpp = SideCamera(facing="right").meters_per_pixel
+    args = ["--slowmo", "2", "--start", "2", "--end", "14", "--meters-per-pixel", str(mpp)]
+    args += ["--belt-speed", "2.5", "--facing", "right"]
+    assert (
+        main(["analyze", str(video), "--out", str(out_dir), "--config", str(fake_config), *args])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "360 frames at 60 fps, played at 30 fps (slow motion x2, from --slowmo 2)" in printed
+    assert 150 < printed_median(printed, "cadence", "spm") < 162, "RBDS001 steps 156 times a minute"
+    assert 14 < printed_median(printed, "overstride", "cm") < 21, "cm, as --meters-per-pixel scales"
+    assert "not from running" not in printed
+    # Track times stay the video's (real) times: the part starts 2 s into the playback, 1 s
+    # into the run.
+    t, frames, _ = read_keypoint_track(out_dir / "keypoints.csv")
+    assert frames[0] == 60 and frames[-1] == 419
+    assert np.allclose(t, frames / CAPTURE_FPS, atol=1e-5)
+    with (out_dir / "steps.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert all(1.0 <= float(r["ic_t"]) <= 7.0 for r in rows)
+    strides = [float(r["stride_length_m"]) for r in rows if r["stride_length_m"]]
+    # Belt speed x stride time: 2.5 m/s x 2 steps at 156 spm.
+    assert float(np.median(strides)) == pytest.approx(2.5 * 120 / 156, rel=0.05)
+    report = (out_dir / "report.html").read_text()
+    assert "2.0-14.0 s of the video (--start 2 --end 14)" in report
+    assert "wrote" in printed and "(360 frames)" in printed
+
+
+def test_the_capture_rate_a_phone_wrote_into_the_file_is_used(
+    slow_clip, tmp_path: Path, fake_config: Path, monkeypatch, capsys
+) -> None:
+    video, kp = slow_clip
+    tagged = tmp_path / "android.mp4"
+    tagged.write_bytes(video.read_bytes())
+    add_to_moov(tagged, keyed_meta({"com.android.capture.fps": (23, struct.pack(">f", 60.0))}))
+    fake_pose(monkeypatch, kp)
+    assert analyze(tagged, tmp_path / "o", fake_config) == 0
+    printed = capsys.readouterr().out
+    assert "from the file's com.android.capture.fps" in printed
+    assert 150 < printed_median(printed, "cadence", "spm") < 162
+
+
+def test_facing_given_when_the_video_cannot_tell(
+    tmp_path: Path, fake_config: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    person = np.zeros((1, 17, 3), np.float32)
+    person[0, :, 0] = 32.0
+    person[0, :, 1] = np.linspace(5, 45, 17)
+    person[0, :, 2] = 0.9
+    monkeypatch.setattr("edge.cli._estimator", lambda _config: FakePose(person))
+    video = blank_video(tmp_path / "v.mp4", 90)
+    args = ["analyze", str(video), "--out", str(tmp_path / "o"), "--config", str(fake_config)]
+    assert main([*args, "--facing", "left"]) == 0
+    assert "no steps found" in capsys.readouterr().out
+
+
+def left_calibration(path: Path, size: tuple[int, int]) -> Path:
+    homography = np.array([[-0.002, 0, 0.064], [0, -0.002, 1.0], [0, 0, 1]])
+    plane = Plane(homography, np.array([[0, 40], [60, 40]]), "left", (0, 0, *size), 0.002)
+    write_calibration(path, Calibration("test", size, datetime.now(timezone.utc), plane=plane))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--capture-fps", "240", "--slowmo", "8"], "--capture-fps and --slowmo both set"),
+        (["--slowmo", "0.5"], "--slowmo 0.5: must be from 1 to 1000"),
+        (["--slowmo", "10"], "makes the capture rate 300 fps, outside the 24-240 fps the gait"),
+        (["--slowmo", "8"], "v.mp4 is too short: 90 frames at 240 fps (0.38 s)"),
+        (["--start", "2", "--end", "1"], "--start 2 s is not before --end 1 s"),
+        (["--start", "5"], "--start 5 s is past the end of"),
+        (["--end", "4"], "--end 4 s is past the end of"),
+        (["--start", "1", "--end", "2"], "--start 1 --end 2 of"),
+        (["--calibration", "CAL", "--meters-per-pixel", "0.002"], "give one of them"),
+        (["--meters-per-pixel", "-1"], "--meters-per-pixel -1: must be > 0"),
+        (["--belt-speed", "0"], "--belt-speed 0: must be > 0"),
+        (["--belt-speed", "20"], "--belt-speed 20: must be <= 12"),
+        (["--calibration", "CAL", "--facing", "right"], "was made with the runner facing left"),
+        (["--calibration", "absent.toml"], "absent.toml does not exist"),
+    ],
+)
+def test_bad_flags_exit_2_with_what_to_do_before_the_model_is_loaded(
+    tmp_path: Path, config: Path, no_model: None, capsys, flags: list[str], message: str
+) -> None:
+    video = blank_video(tmp_path / "v.mp4", 90)
+    cal = str(left_calibration(tmp_path / "cal.toml", (64, 48)))
+    flags = [cal if f == "CAL" else f for f in flags]
+    args = ["analyze", str(video), "--out", str(tmp_path / "o"), "--config", str(config)]
+    assert main([*args, *flags]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

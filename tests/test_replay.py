@@ -197,3 +197,48 @@ def test_facing_is_read_off_the_head_and_else_the_feet(mocap_trial, facing: str)
     headless[:, :5, 2] = 0.0
     assert detect_facing(headless) == facing
     assert detect_facing(np.zeros((10, 17, 3), np.float32)) is None
+
+
+def test_belt_speed_gives_the_stride_length(track, tmp_path: Path) -> None:
+    path, _ = track
+    out = tmp_path / "events.jsonl"
+    args = ["replay", "--keypoints", str(path), "--events-out", str(out)]
+    assert main(args) == 0
+    assert all(s.stride_length_m is None for s in read_events(out)), "no scale, no belt speed"
+    assert main([*args, "--belt-speed", "2.5"]) == 0
+    steps = read_events(out)
+    strides = [s.stride_length_m for s in steps if s.stride_length_m is not None]
+    cadence = float(np.median([s.cadence_spm for s in steps if s.cadence_spm]))
+    # Two steps of the belt: 2.5 m/s x 120 / cadence.
+    assert len(strides) >= 0.8 * len(steps)
+    assert float(np.median(strides)) == pytest.approx(2.5 * 120 / cadence, rel=0.03)
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--meters-per-pixel", "0.002", "--calibration", "c.toml"], "give one of them"),
+        (["--meters-per-pixel", "0"], "--meters-per-pixel 0: must be > 0"),
+        (["--fps", "0"], "--fps 0: must be from 1 to 1000"),
+        (["--belt-speed", "-2"], "--belt-speed -2: must be > 0"),
+    ],
+)
+def test_bad_flags_exit_2_and_say_what_to_give(
+    track, tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str], message: str
+) -> None:
+    path, _ = track
+    args = ["replay", "--keypoints", str(path), "--events-out", str(tmp_path / "e.jsonl")]
+    assert main([*args, *flags]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_no_steps_says_how_to_time_the_rows(tmp_path: Path, capsys) -> None:
+    path = write_track(tmp_path / "k.csv", np.arange(240) / 60, np.zeros((240, 17, 3), np.float32))
+    out = tmp_path / "e.jsonl"
+    assert (
+        main(["replay", "--keypoints", str(path), "--facing", "left", "--events-out", str(out)])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "no steps found: is a runner in view, side on, the whole time?" in printed
+    assert "time the rows with --fps N" in printed and "--capture-fps" not in printed

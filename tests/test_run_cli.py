@@ -6,17 +6,23 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from edge.cli import main
 from edge.demo.render import render_demo
+from edge.demo.scene import SideCamera
 from edge.store.sessions import list_sessions, read_steps
+from tests.builders.fakes import FakePose
+from tests.builders.keypoint_tracks import synth_track
+from tests.builders.media import coded_frame, write_video
 
 
 @pytest.mark.slow
@@ -95,3 +101,96 @@ def test_a_damaged_model_exits_3_with_the_fix(
     err = capsys.readouterr().err
     assert f"pose model {damaged} could not be loaded" in err
     assert "delete it and fetch it again (hipdrive model fetch)" in err
+
+
+# -- a video file's time base and window ------------------------------------------------------
+
+#: a slow-motion clip: filmed at 60 fps, stored to play at 30
+CAPTURE_FPS, PLAYBACK_FPS = 60.0, 30.0
+
+RUN_WITH_FAKE_POSE = """
+import sys
+import numpy as np
+import edge.cli as cli
+from tests.builders.fakes import FakePose
+from tests.builders.media import coded_index
+keypoints = np.load(sys.argv[1])
+cli._estimator = lambda config: FakePose(keypoints, coded_index)
+sys.exit(cli.main(sys.argv[2:]))
+"""
+
+
+@pytest.fixture()
+def station_config(tmp_path: Path) -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[station]\ndata_dir = "{tmp_path / "data"}"\n[pose]\ncrop = false\n'
+        f'[bus]\npublish = "ipc://{tmp_path}/pub"\ncontrol = "ipc://{tmp_path}/ctl"\n'
+    )
+    return config
+
+
+@pytest.fixture()
+def slow_clip(mocap_trial, tmp_path: Path) -> tuple[Path, Path]:
+    """6 s of a runner filmed at 60 fps stored at 30 (frames spell their index), and the
+    keypoints the fake pose model hands out for them (.npy)."""
+    t, kp = synth_track(mocap_trial, CAPTURE_FPS, SideCamera(facing="right"), seed=43)
+    kp = kp[t < 6.0]
+    np.save(tmp_path / "kp.npy", kp)
+    frames = [coded_frame(i) for i in range(len(kp))]
+    return write_video(tmp_path / "slow.mp4", frames, fps=PLAYBACK_FPS), tmp_path / "kp.npy"
+
+
+def test_run_on_a_slow_motion_file_times_frames_as_filmed(
+    slow_clip, station_config: Path, tmp_path: Path
+) -> None:
+    video, keypoints = slow_clip
+    args = ["run", "--config", str(station_config), "--source", f"file:{video}", "--headless"]
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_WITH_FAKE_POSE, str(keypoints), *args, "--slowmo", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "at 60.0 fps" in done.stderr and "has ended" in done.stderr
+    cadences = [int(c) for c in re.findall(r"cadence (\d+) spm", done.stdout)]
+    assert len(cadences) >= 6, done.stdout
+    # RBDS001 steps 156 times a minute; at the file's 30 fps the station would see 78.
+    assert 150 <= cadences[-1] <= 162
+
+
+@pytest.mark.parametrize(
+    ("source", "flags", "message"),
+    [
+        ("camera:0", ["--slowmo", "4"], "--slowmo time a video file, and the source is camera:0"),
+        (
+            "camera:0",
+            ["--start", "1", "--fps", "30"],
+            "--fps and --start time a video file, and the source is camera:0: give "
+            "--source file:VIDEO",
+        ),
+        ("FILE", ["--start", "30"], "--start 30 s is past the end of"),
+        (
+            "FILE",
+            ["--start", "1", "--end", "2"],
+            "slow.mp4 is too short: 30 frames at 30 fps (1.00 s)",
+        ),
+        ("FILE", ["--capture-fps", "1000"], "outside the 24-240 fps the gait engine works at"),
+    ],
+)
+def test_bad_time_bases_exit_2(
+    slow_clip,
+    station_config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    source: str,
+    flags: list[str],
+    message: str,
+) -> None:
+    video, _ = slow_clip
+    monkeypatch.setattr("edge.cli._estimator", lambda _config: FakePose(np.zeros((1, 17, 3))))
+    source = f"file:{video}" if source == "FILE" else source
+    assert main(["run", "--config", str(station_config), "--source", source, *flags]) == 2
+    assert message in capsys.readouterr().err

@@ -102,9 +102,9 @@ def _collect(f: BinaryIO, start: int, end: int, out: dict[str, Value], depth: in
 
 def _meta(f: BinaryIO, start: int, end: int, out: dict[str, Value]) -> None:
     # QuickTime's meta (as Android writes it) starts with its children; ISO's is a full box,
-    # four bytes of version and flags first.
+    # four bytes of version and flags (zero) first, where a child would have its size.
     f.seek(start)
-    if f.read(8)[4:8] != b"hdlr":
+    if f.read(4) == bytes(4):
         start += 4
     keys: list[str] = []
     items: list[tuple[int, int, int]] = []
