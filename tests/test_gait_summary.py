@@ -179,7 +179,7 @@ def test_an_oblique_uncalibrated_view_is_said_and_a_far_leg_alone_is_not() -> No
 def test_steps_before_the_yaw_was_known_do_not_outvote_an_oblique_view() -> None:
     # The engine knows the yaw from the third step on; the first two were just as oblique.
     early = steps(2, overstride_pct_leg=30.0)
-    later = steps(10, overstride_pct_leg=20.0, metric_confidence={"overstride_pct_leg": 0.45})
+    later = steps(10, overstride_pct_leg=20.0, metric_confidence={"overstride_pct_leg": 0.3})
     later = [dataclasses.replace(s, yaw_deg=23.0) for s in later]
     summary = feed(SummaryBuilder(), early + later)[-1]
     over = summary.metrics["overstride_pct_leg"]

@@ -242,7 +242,7 @@ VIEW_ALONE = 5.0
 VIEW_MEMORY = 0.7
 VIEW_MAX_STEPS = 4.5
 #: the far leg's angles are read through the near leg: their confidence is the step's times this
-FAR_LEG_FACTOR = 0.4
+FAR_LEG_FACTOR = 0.3
 FAR_LEG_METRICS = (
     "shank_angle_ic_deg",
     "knee_flexion_ic_deg",
@@ -258,15 +258,17 @@ PELVIS_PER_LIMB = 0.2
 #: sagittal angles shrink by cos(yaw) along the belt, 1.5% at 10 degrees, 13% at 30; the engine
 #: stretches them back by its estimate of the yaw, which is itself only "about"
 OBLIQUE_DEG = 10.0
-#: what yaw foreshortens in an uncalibrated view, and the confidence factor it gets there
+#: what a yaw foreshortens in a view without a plane calibration (the stride too: the belt's
+#: speed is read off the stance foot when not given), and the confidence factor it gets there
 OBLIQUE_METRICS = (
     "overstride_cm",
     "overstride_pct_leg",
+    "stride_length_m",
     "shank_angle_ic_deg",
     "hip_extension_deg",
     "knee_lift_deg",
 )
-OBLIQUE_FACTOR = 0.5
+OBLIQUE_FACTOR = 0.3
 
 #: shortest foot contact a runner makes (elite sprinters ~80 ms)
 MIN_CONTACT_S = 0.08

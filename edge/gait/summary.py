@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from edge.gait.metrics import OBLIQUE_METRICS
 from edge.gait.step import Step
 
 SUMMARISED = (
@@ -43,20 +44,12 @@ SUMMARISED = (
     "stride_length_m",
 )
 
-CONFIDENT = 0.5
+CONFIDENT = 0.35
 """A metric is confident on a step when its confidence there is at least this. A step whose
-keypoints the pose model is sure of rates about 0.9; the engine rates the far leg's angles, seen
-through the near leg, and what an oblique uncalibrated view foreshortens at a fraction of the
-step's (``FAR_LEG_FACTOR``, ``OBLIQUE_FACTOR`` in edge/gait/metrics.py)."""
-FORESHORTENED = (
-    "overstride_cm",
-    "overstride_pct_leg",
-    "stride_length_m",
-    "shank_angle_ic_deg",
-    "hip_extension_deg",
-    "knee_lift_deg",
-)
-"""The metrics a camera yawed off square to the belt foreshortens when it is not calibrated."""
+keypoints the pose model is sure of rates about 0.9, the far leg's steps on real pose output
+about 0.5; the engine rates the far leg's angles, seen through the near leg, and what an oblique
+view without a plane calibration foreshortens at 0.3 of the step's at most (``FAR_LEG_FACTOR``,
+``OBLIQUE_FACTOR`` in edge/gait/metrics.py), below this whatever the step."""
 
 
 class Rated(Protocol):
@@ -87,7 +80,7 @@ def less_sure_for_view(step: Rated) -> bool:
     return (
         step.view != "far"
         and step.yaw_deg is not None
-        and any(m in step.metric_confidence for m in FORESHORTENED)
+        and any(m in step.metric_confidence for m in OBLIQUE_METRICS)
     )
 
 
@@ -190,7 +183,7 @@ def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
     had = [(s, float(v)) for s in steps if (v := getattr(s, metric)) is not None]
     if not had:
         return MetricSummary(None, None, None)
-    oblique = metric in FORESHORTENED and any(less_sure_for_view(s) for s in steps)
+    oblique = metric in OBLIQUE_METRICS and any(less_sure_for_view(s) for s in steps)
     sure = [
         (s.foot, v) for s, v in had if confident(s, metric) and not (oblique and s.yaw_deg is None)
     ]

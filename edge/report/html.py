@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
 
-from edge.gait.summary import FORESHORTENED, less_sure_for_view, oblique_yaw
+from edge.gait.metrics import OBLIQUE_METRICS
+from edge.gait.summary import less_sure_for_view, oblique_yaw
 from edge.report.model import METRICS, Moment, ReportInput, Row, Snapshot
 
 _MOMENT = {"ic": "initial contact", "to": "toe-off"}
@@ -116,7 +117,7 @@ def _view_note(data: ReportInput) -> str:
     if yaw is None:
         return ""
     marked = {m for s in data.steps if less_sure_for_view(s) for m in s.metric_confidence}
-    marked &= set(FORESHORTENED)
+    marked &= set(OBLIQUE_METRICS)
     labels = dict.fromkeys(spec.label.lower() for name, spec in METRICS.items() if name in marked)
     return (
         f"<p class=warn id=view-note>The camera was about {abs(yaw):.0f}&deg; off square to the "
