@@ -1,4 +1,5 @@
-"""The rendered demo clip: video, truth beside it, caching, and the real pose model on it.
+"""The rendered demo clip and the scenarios it is varied in: video, truth beside it, caching,
+the camera's geometry, and the real pose model on it.
 
 Motion: Fukuchi RK, Fukuchi CA, Duarte M, PeerJ 5:e3298 (2017), doi 10.7717/peerj.3298, CC-BY 4.0.
 """
@@ -6,7 +7,7 @@ Motion: Fukuchi RK, Fukuchi CA, Duarte M, PeerJ 5:e3298 (2017), doi 10.7717/peer
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -15,9 +16,10 @@ import pytest
 
 import edge.demo.render as render
 from edge.cli import main
-from edge.demo.mocap import DATA_DIR, load_trial
+from edge.demo.mocap import DATA_DIR, load_trial, truth_steps
 from edge.demo.render import DemoClip, ensure_demo, load_demo, render_demo
-from edge.demo.scene import world_keypoints
+from edge.demo.scenario import CAMERA, Look, Scenario
+from edge.demo.scene import UpperBody, resized, world_keypoints
 from edge.skeleton import KP
 from tests.builders.media import read_frames
 
@@ -201,3 +203,89 @@ def test_demo_render_command(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert load_demo(out).frames == 6
     assert main(["demo", "--render", "--out", str(out), "--seconds", "45"]) == 2
     assert "length of the recording" in capsys.readouterr().err
+
+
+def test_the_demo_keeps_its_identity_as_the_default_scenario() -> None:
+    # The demo clip cached on every machine is found again by this hash: a scenario field
+    # added at its default value must not change it.
+    assert render.renderer_hash(20.0, 60.0) == "e7698aeb342a9c90"
+    assert Scenario().changes() == {}
+    assert render.clip_hash(Scenario(), 20.0) == render.renderer_hash(20.0, 60.0)
+    turned = Scenario(camera=replace(CAMERA, yaw_deg=15.0))
+    assert set(turned.changes()) == {"camera"} and turned.changes()["camera"]["yaw_deg"] == 15.0
+    hashes = {
+        render.clip_hash(s, 20.0)
+        for s in (Scenario(), turned, Scenario(passer=True), Scenario(look=Look(skin=(1, 2, 3))))
+    }
+    assert len(hashes) == 4
+
+
+@pytest.mark.parametrize("facing", ["left", "right"])
+@pytest.mark.parametrize(("yaw", "pitch"), [(0.0, 0.0), (15.0, 0.0), (-30.0, 8.0), (30.0, -7.0)])
+def test_a_turned_camera_maps_the_runner_plane_both_ways(
+    facing: str, yaw: float, pitch: float
+) -> None:
+    camera = replace(CAMERA, facing=facing, yaw_deg=yaw, pitch_deg=pitch)
+    w, h = camera.image_size
+    aim = np.array([camera.forward_m, camera.height_m, 0.0])
+    if pitch == 0.0:
+        np.testing.assert_allclose(camera.project(aim), (w / 2, h / 2), atol=1e-9)
+    rng = np.random.default_rng(0)
+    plane = np.column_stack([rng.uniform(-0.8, 0.8, 50), rng.uniform(0, 1.9, 50), np.zeros(50)])
+    pixels = camera.project(plane)
+    np.testing.assert_allclose(camera.to_plane(pixels), plane[:, :2], atol=1e-9)
+    belt = plane * [1.0, 0.0, 0.0] + [0.0, 0.0, 0.2]
+    ground, depth = camera.on_level(camera.project(belt))
+    np.testing.assert_allclose(ground, belt, atol=1e-9)
+    np.testing.assert_allclose(depth, camera.depth(belt), atol=1e-9)
+    # Turned towards the runner's front, the camera sees a forward step shorter in the picture.
+    if yaw and pitch == 0.0:
+        square = replace(camera, yaw_deg=0.0)
+        step = np.array([[0.0, 1.0, 0.0], [0.3, 1.0, 0.0]])
+        assert np.ptp(camera.project(step)[:, 0]) < np.ptp(square.project(step)[:, 0])
+
+
+def test_a_scenario_clip_has_its_camera_size_and_truth(tmp_path: Path) -> None:
+    camera = replace(CAMERA, image_size=(360, 640), focal_px=700.0, yaw_deg=-15.0)
+    scenario = Scenario(
+        camera=camera, fps=30.0, handrail=False, passer=True, scale=0.9, body=UpperBody()
+    )
+    clip = render.render_clip(tmp_path / "clip", scenario, 0.2, progress=False)
+    assert clip.camera == camera and clip.frames == 6 and clip.fps == 30.0
+    assert {f.shape for f in read_frames(clip.video)} == {(640, 360, 3)}
+    trial, body = scenario.runner(load_trial())
+    expected = camera.project(world_keypoints(trial, clip.t, body))
+    np.testing.assert_allclose(clip.keypoints, expected, atol=0.01)
+    assert not clip.hidden.any()  # no handrail in front of the hips
+    assert clip.belt_speed_mps == pytest.approx(2.25)
+    assert clip.body_height_m == pytest.approx(0.9 * render.BODY_HEIGHT_M)
+    assert clip.renderer == render.clip_hash(scenario, 0.2)
+
+
+def test_a_resized_runner_keeps_the_force_plate_and_scales_the_distances(mocap_trial) -> None:
+    small = resized(mocap_trial, 0.9)
+    np.testing.assert_array_equal(small.ic, mocap_trial.ic)
+    assert small.belt_speed_mps == pytest.approx(0.9 * mocap_trial.belt_speed_mps)
+    before, after = truth_steps(mocap_trial)[5], truth_steps(small)[5]
+    assert after["overstride_cm"] == pytest.approx(0.9 * before["overstride_cm"])
+    assert after["hip_extension_deg"] == pytest.approx(before["hip_extension_deg"])
+
+
+def test_the_passer_crosses_the_room_behind_the_runner(mocap_trial) -> None:
+    scenario = Scenario(noise_sigma=0.0)
+    alone = render._Renderer(mocap_trial, scenario).frame(1.0).astype(int)
+    passed = render._Renderer(mocap_trial, replace(scenario, passer=True)).frame(1.0).astype(int)
+    changed = np.argwhere(np.abs(passed - alone).max(axis=2) > 20)
+    runner_u = CAMERA.project(world_keypoints(mocap_trial, np.array([1.0])))[0, :, 0]
+    assert len(changed) > 2000
+    # At 1 s the passer is 2.5 m behind the runner's hips along the room, to the left.
+    assert np.median(changed[:, 1]) < runner_u.min()
+
+
+def test_a_scenario_states_which_value_is_wrong() -> None:
+    with pytest.raises(ValueError, match="exposure_s"):
+        Scenario(fps=30.0, exposure_s=1 / 20)
+    with pytest.raises(ValueError, match="room"):
+        Scenario(room="garage")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="yaw_deg"):
+        replace(CAMERA, yaw_deg=75.0)
