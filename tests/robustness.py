@@ -17,10 +17,11 @@ PeerJ 5:e3298 (2017), doi 10.7717/peerj.3298, runner RBDS001 at 2.5 m/s, CC-BY 4
 
     .venv/bin/python -m tests.robustness                      # the whole matrix, one table
     .venv/bin/python -m tests.robustness --only fps-25 yaw+30 --seconds 8 --json out.json
-    .venv/bin/python -m tests.robustness --video clip.mp4 --facing right   # real footage
+    .venv/bin/python -m tests.robustness --video male_side.mp4 --cadence 168.9   # real footage
 
-``--video`` runs the same chain on a video file from disk (no truth: steps found, cadence,
-contact time and which feet, to compare with what you count on the video yourself).
+``--video`` runs the same chain on a video file from disk, without contacts to score against:
+steps found against the runner's measured cadence (``--cadence``), median cadence and contact
+time, and how often the feet alternate (docs/robustness.md names licensed footage).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -339,11 +341,34 @@ def _f(value: float, width: int = 6) -> str:
     return f"{value:{width}.1f}" if math.isfinite(value) else f"{'-':>{width}s}"
 
 
-def footage(chain: Chain, video: Path, facing: str | None, out_dir: Path) -> list[str]:
-    """The chain on a real video from disk, no truth: what a person checks against the video."""
+def footage(
+    chain: Chain, video: Path, facing: str | None, cadence_spm: float | None, out_dir: Path
+) -> list[str]:
+    """The chain on a real video from disk. Without contacts to hold the steps against: how
+    many it found against how many the runner's measured ``cadence_spm`` puts in the time a
+    step can be reported in (all but the last ``REPORT_S``), the median cadence and contact
+    time, and how often the feet alternate."""
     t, keypoints, found = chain.track(video, out_dir, fresh=True)
     steps = chain.steps(t, keypoints, None, facing)
-    lines = [f"{video.name}: runner in {100 * found:.0f}% of {len(t)} frames, {len(steps)} steps"]
+    duration = float(t[-1] - t[0]) + float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+    scored = [s for s in steps if s.ic_t < duration - REPORT_S]
+    cadences = [s.cadence_spm for s in steps if s.cadence_spm is not None]
+    median = float(np.median(cadences)) if cadences else math.nan
+    contact = float(np.median([s.contact_ms for s in steps])) if steps else math.nan
+    alternate = [a.foot != b.foot for a, b in pairwise(steps)]
+    lines = [
+        f"{video.name}: {len(t)} frames, {duration:.1f} s, runner in {100 * found:.0f}% of them",
+        f"  steps in the first {duration - REPORT_S:.1f} s: {len(scored)}"
+        + (
+            f" of {cadence_spm / 60 * (duration - REPORT_S):.1f} at {cadence_spm:g} spm"
+            if cadence_spm
+            else ""
+        ),
+        f"  median cadence {_f(median)} spm"
+        + (f" ({median - cadence_spm:+.1f} against the measured)" if cadence_spm else ""),
+        f"  median contact {_f(contact)} ms, feet alternate "
+        f"{_f(100 * float(np.mean(alternate)) if alternate else math.nan)}% of steps",
+    ]
     for s in steps:
         lines.append(
             f"  {s.foot:5s} contact {s.ic_t:7.3f} s  toe-off {s.to_t:7.3f} s  "
@@ -361,14 +386,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--fresh", action="store_true", help="run the pose model again, not its cached tracks"
     )
     parser.add_argument("--video", type=Path, help="run the chain on this video file instead")
-    parser.add_argument("--facing", choices=("left", "right"), help="with --video")
+    parser.add_argument(
+        "--facing", choices=("left", "right"), help="with --video: where the runner faces"
+    )
+    parser.add_argument(
+        "--cadence", type=float, metavar="SPM", help="with --video: the runner's measured cadence"
+    )
     args = parser.parse_args(argv)
     chain = Chain(load_config(ROOT / "config.toml"))
     if args.video is not None:
         if not args.video.is_file():
             parser.error(f"--video {args.video}: no such file")
         out_dir = CACHE / "footage" / f"{args.video.stem}-{pose_setup(chain.config)}"
-        print("\n".join(footage(chain, args.video, args.facing, out_dir)))
+        print("\n".join(footage(chain, args.video, args.facing, args.cadence, out_dir)))
         return 0
     recording = load_trial()
     cases = [CASES[name] for name in args.only] if args.only else list(MATRIX)

@@ -1,0 +1,105 @@
+"""A few capture conditions of ``python -m tests.robustness`` held to issue 18's targets.
+
+Three short clips, rendered at half the demo's size (the pose model looks at the runner crop at
+320x256 either way) so the whole module stays near a minute on two cores: 25 fps landscape, a
+camera 30 degrees off square at 50 fps, and a portrait phone at 30 fps close enough that the
+runner's trailing foot leaves the picture. Each goes through the chain ``hipdrive analyze``
+runs (the configured INT8 pose model, the runner crop, the gait engine) and its steps are held
+against the force plate (Fukuchi et al. 2017, PeerJ 5:e3298, CC-BY 4.0).
+
+The limits are the issue's targets, not today's figures: every step found (>= 98%) and
+precise (>= 98%), feet named right (>= 99%), initial contact within 10 ms and toe-off within
+15 ms on average at 50 fps and more, within one frame at 25-30 fps. A figure known to miss its
+target today is marked ``xfail(strict=True)`` with the value measured, so the mark fails the
+run the day the figure is fixed and must be removed then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+
+from edge.config import load_config
+from edge.demo.mocap import load_trial
+from edge.demo.scenario import CAMERA, Scenario
+from tests.robustness import ROOT, Case, Chain, Outcome, run_case, targets, window
+
+SECONDS = 6.0
+_SMALL = replace(CAMERA, image_size=(640, 360), focal_px=CAMERA.focal_px / 2)
+CASES = {
+    case.name: case
+    for case in (
+        Case("fps-25", Scenario(camera=_SMALL, fps=25.0)),
+        Case("yaw+30", Scenario(camera=replace(_SMALL, yaw_deg=30.0), fps=50.0)),
+        Case(
+            "portrait-crop",
+            Scenario(
+                camera=replace(
+                    _SMALL, image_size=(360, 640), focal_px=700.0, height_m=1.0, forward_m=0.3
+                ),
+                fps=30.0,
+            ),
+        ),
+    )
+}
+KNOWN_MISSES: dict[tuple[str, str], str] = {}
+"""(case, figure) -> the measured value that misses the target today, for the xfail mark."""
+
+
+def _params() -> list:
+    out = []
+    for name, case in CASES.items():
+        for target in targets(case):
+            reason = KNOWN_MISSES.get((name, target.key))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            out.append(pytest.param(name, target.key, marks=marks, id=f"{name}-{target.key}"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def outcome(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Outcome]:
+    """A case's figures, its clip rendered and run through the chain once per module."""
+    chain = Chain(load_config(ROOT / "config.toml"))
+    recording = load_trial()
+    root = tmp_path_factory.mktemp("robustness")
+    done: dict[str, Outcome] = {}
+
+    def get(name: str) -> Outcome:
+        if name not in done:
+            done[name] = run_case(CASES[name], chain, recording, SECONDS, root)
+        return done[name]
+
+    return get
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "key"), _params())
+def test_meets_the_issue_target(outcome: Callable[[str], Outcome], name: str, key: str) -> None:
+    result = outcome(name)
+    target = next(t for t in targets(CASES[name]) if t.key == key)
+    value = getattr(result, key)
+    assert result.steps_truth >= 10
+    assert target.met(value), (
+        f"{name}: {target.label} {value:.1f}, target {'>=' if target.floor else '<='} "
+        f"{target.limit:g} ({result.steps_found} steps reported, {result.steps_truth} contacts)"
+    )
+
+
+def test_the_scored_window_ends_between_contacts_a_clip_can_report(mocap_trial) -> None:
+    truth, cut = window(mocap_trial, 6.0)
+    assert truth.ic[-1] < 5.0 <= mocap_trial.ic[len(truth.ic)]
+    assert truth.ic[-1] < cut < mocap_trial.ic[len(truth.ic)]
+    assert len(truth.ic) == len(truth.to) == len(truth.foot) >= 12
+    assert truth.foot == mocap_trial.foot[: len(truth.ic)]
+
+
+def test_a_frame_is_the_event_target_below_50_fps() -> None:
+    limits = {t.key: t.limit for t in targets(CASES["fps-25"])}
+    assert limits["ic_ms"] == limits["to_ms"] == pytest.approx(40.0)
+    limits = {t.key: t.limit for t in targets(CASES["yaw+30"])}
+    assert (limits["ic_ms"], limits["to_ms"]) == (10.0, 15.0)
+    calibrated = {t.key for t in targets(Case("c", Scenario(), calibrated=True))}
+    assert {"overstride", "hip_extension_deg"} <= calibrated
+    assert "overstride" not in limits
