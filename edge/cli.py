@@ -396,13 +396,13 @@ def _run_station(
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from edge.capture.timebase import FileTiming
+    from edge.capture.timebase import check_rate
     from edge.options import plane_of, with_belt_speed
     from edge.replay import MIN_RUN_S, describe, write_step_files
     from edge.store.track import read_keypoint_track
 
     config = with_belt_speed(_config(args), args)
-    FileTiming(fps=args.fps)
+    check_rate("--fps", args.fps)
     plane = plane_of(args)
     t, frame, keypoints = read_keypoint_track(args.keypoints)
     if len(t) < 2:

@@ -78,7 +78,7 @@ def test_the_capture_rate_is_read_where_phones_and_editors_put_it(
     assert capture_fps(video) == (240.0, ANDROID_KEY)
     # Still a video: OpenCV plays it, and the source times it at the capture rate.
     with open_file(video) as source:
-        assert (source.info.playback_fps, source.info.fps) == (30.0, 240.0)
+        assert (source.timebase.playback_fps, source.info.fps) == (30.0, 240.0)
         assert len(read_all(source)) == 12
 
 

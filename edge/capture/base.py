@@ -40,9 +40,8 @@ class Frame:
 class SourceInfo:
     """What a source actually delivers (a camera may not honour what was asked).
 
-    fps: frames per second of real time. A file's ``playback_fps`` is the rate a player shows
-    it at, which differs for slow motion; None: the same as ``fps``. ``frame_count``: frames
-    the source will deliver (a file's part in use), None when unknown.
+    fps: frames per second of real time (a slow-motion file: the rate it was filmed at).
+    ``frame_count``: frames the source will deliver (a file's part in use), None when unknown.
     """
 
     name: str
@@ -51,7 +50,6 @@ class SourceInfo:
     fps: float
     live: bool
     frame_count: int | None = None
-    playback_fps: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

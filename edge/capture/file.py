@@ -51,7 +51,6 @@ class VideoFileSource(FrameSource):
             fps=self.timebase.capture_fps,
             live=False,
             frame_count=None if count is None else (self._stop or count) - self._start,
-            playback_fps=self.timebase.playback_fps,
         )
         self._paced = settings.paced
         self._loop = loop

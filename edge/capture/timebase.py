@@ -27,6 +27,13 @@ SAME_RATE = 0.05
 SLOWMO_HELP = "capture rate / playback rate: 8 for a 240 fps clip that plays at 30 fps"
 
 
+def check_rate(flag: str, value: float | None) -> None:
+    """UsageError unless a rate or factor given as ``flag`` is None or within GIVEN_RATE."""
+    lo, hi = GIVEN_RATE
+    if value is not None and not lo <= value <= hi:
+        raise UsageError(f"{flag} {value:g}: must be from {lo:g} to {hi:g}")
+
+
 @dataclass(frozen=True, slots=True)
 class FileTiming:
     """What the user says about a video file's timing; None everywhere: as the file says.
@@ -45,14 +52,9 @@ class FileTiming:
     end_s: float | None = None
 
     def __post_init__(self) -> None:
-        lo, hi = GIVEN_RATE
-        for flag, value in (
-            ("--fps", self.fps),
-            ("--capture-fps", self.capture_fps),
-            ("--slowmo", self.slowmo),
-        ):
-            if value is not None and not lo <= value <= hi:
-                raise UsageError(f"{flag} {value:g}: must be from {lo:g} to {hi:g}")
+        check_rate("--fps", self.fps)
+        check_rate("--capture-fps", self.capture_fps)
+        check_rate("--slowmo", self.slowmo)
         if self.capture_fps is not None and self.slowmo is not None:
             raise UsageError(
                 "--capture-fps and --slowmo both set the capture rate: give one of them "
