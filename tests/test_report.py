@@ -165,7 +165,11 @@ class TrackPose(PoseEstimator):
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     path = tmp_path / "config.toml"
-    path.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    # Full frames: a fake that hands out rows in call order must be called once a frame (the
+    # crop looks again at the whole frame when the runner is not where it expected).
+    path.write_text(
+        f'[station]\ndata_dir = "{tmp_path / "data"}"\n[pose]\ncrop = false\n', encoding="utf-8"
+    )
     return path
 
 
