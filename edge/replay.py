@@ -169,11 +169,15 @@ def describe(
     feet = Counter(s.foot for s in steps)
     lines = [f"{len(steps)} steps ({feet['left']} left, {feet['right']} right)"]
     for name, label, unit in _SHOWN:
-        median = summary.metrics[name].median
-        if median is not None:
-            asym = summary.metrics[name].asymmetry_pct
-            side = f", left-right {asym:+.0f}%" if asym is not None else ""
-            lines.append(f"  {label:24s} {median:7.1f} {unit}{side}")
+        metric = summary.metrics[name]
+        if metric.median is not None:
+            side = ""
+            if metric.asymmetry_pct is not None:
+                side = f", left-right {metric.asymmetry_pct:+.0f}%"
+            elif metric.near_leg_only:
+                side = ", near leg only"
+            sure = "" if metric.confident else " (less sure)"
+            lines.append(f"  {label:24s} {metric.median:7.1f} {unit}{side}{sure}")
     if summary.cue:
         lines.append(f"cue: {summary.cue} ({summary.cue_reason})")
     return lines

@@ -67,6 +67,11 @@ def test_replay_with_a_scale_writes_metric_step_events(
     assert json.loads(out.read_text().splitlines()[0])["type"] == "step"
     printed = capsys.readouterr().out
     assert "steps (" in printed and "cadence" in printed and "cue:" in printed
+    # The far leg's angles are seen through the near leg: no left/right figure for them.
+    shown = {line[:26].strip(): line for line in printed.splitlines() if line.startswith("  ")}
+    for angle in ("hip extension", "knee lift", "shank angle at contact"):
+        assert shown[angle].endswith("deg, near leg only")
+    assert "left-right" in shown["contact"] and "left-right" in shown["cadence"]
 
 
 def test_replay_without_scale_reports_leg_fractions(track, tmp_path: Path) -> None:
