@@ -150,3 +150,12 @@ def test_an_oblique_uncalibrated_view_is_told_with_the_yaw_when_known() -> None:
     assert readings.view_notice is not None and readings.view_notice.startswith("camera about 14°")
     readings.take(messages.summary(oblique=True))
     assert readings.view_notice is not None and readings.view_notice.startswith("camera off square")
+
+
+def test_history_leaves_out_what_a_step_measured_less_surely() -> None:
+    readings = Readings()
+    readings.take(messages.step(0, view="near", hip_extension_deg=15.0))
+    far = {"hip_extension_deg": 0.25, "knee_lift_deg": 0.25}
+    readings.take(messages.step(1, view="far", hip_extension_deg=26.0, metric_confidence=far))
+    assert readings.history("hip_extension_deg") == [15.0, None]
+    assert None not in readings.history("contact_ms")

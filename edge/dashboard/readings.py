@@ -114,8 +114,12 @@ class Readings:
         return f"camera{about} off square, uncalibrated: distances and angles less sure"
 
     def history(self, metric: str) -> list[float | None]:
-        """One value per recent step, oldest first (None where the step has none)."""
-        return [getattr(step, metric) for step in self.steps]
+        """One value per recent step, oldest first: None where the step has none, or measured
+        it less surely than the step (the far leg's angles, an oblique view's distances)."""
+        return [
+            None if metric in step.metric_confidence else getattr(step, metric)
+            for step in self.steps
+        ]
 
     def landing(self, step: StepMsg) -> Landing | None:
         """Where the step's foot was at its initial contact, interpolated between the two frames
