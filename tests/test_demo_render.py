@@ -246,7 +246,7 @@ def test_a_turned_camera_maps_the_runner_plane_both_ways(
 
 
 def test_a_scenario_clip_has_its_camera_size_and_truth(tmp_path: Path) -> None:
-    camera = replace(CAMERA, image_size=(360, 640), focal_px=700.0, yaw_deg=-15.0)
+    camera = replace(CAMERA, image_size=(360, 640), focal_px=700.0, yaw_deg=-15.0, facing="left")
     scenario = Scenario(
         camera=camera, fps=30.0, handrail=False, passer=True, scale=0.9, body=UpperBody()
     )

@@ -494,7 +494,7 @@ class _Renderer:
                 _Paint.of(_PASSER_LOOK),
                 shift_s=_PASSER_SHIFT_S,
                 ground_y=_FLOOR_Y,
-                z=_PASSER_Z,
+                z=self._sign * _PASSER_Z,
                 speed_mps=recording.belt_speed_mps,
                 start_x=_PASSER_START_X,
                 period_s=_PASSER_PERIOD_S,
@@ -542,6 +542,12 @@ class _Renderer:
 
     def _far(self, side: str) -> bool:
         return side != self._near
+
+    def _m(self, p: ArrayLike) -> np.ndarray:
+        """A point of the room and the treadmill, given as seen from the runner's right (the far
+        side at negative z), where it is for this camera: mirrored across the runner's plane
+        when the camera is on their left."""
+        return np.asarray(p, dtype=np.float64) * np.array([1.0, 1.0, self._sign])
 
     def hidden(self, keypoints: np.ndarray) -> np.ndarray:
         """(...) bool: which of ``keypoints`` (..., 2) pixels the treadmill's front parts cover."""
@@ -915,7 +921,7 @@ class _Renderer:
         g: tuple[float, float] = (1.0, 0.8),
     ) -> None:
         """A flat quadrilateral (world corners in order), shaded from its first edge to its last."""
-        pts = self._px(np.array(corners))
+        pts = self._px(self._m(corners))
         top = 0.5 * (pts[0] + pts[1])
         bottom = 0.5 * (pts[2] + pts[3])
         c.polygon(pts, np.asarray(colour, np.float32), gradient=(top, bottom, g[0], g[1]))
@@ -955,8 +961,8 @@ class _Renderer:
         # Rear roller end and motor hood.
         self._tube(
             c,
-            (x0 - 0.01, -0.03, -bw),
-            (x0 - 0.01, -0.03, bw),
+            self._m((x0 - 0.01, -0.03, -bw)),
+            self._m((x0 - 0.01, -0.03, bw)),
             0.045,
             0.045,
             np.array(grey, np.float32),
@@ -970,7 +976,12 @@ class _Renderer:
         x1 = _BELT_X[1] + 0.05
         metal = np.array((170, 168, 165), np.float32)
         self._tube(
-            c, (x1 + 0.22, 0.12, -fw + 0.02), (x1 + 0.02, 1.20, -fw + 0.02), 0.032, 0.028, metal
+            c,
+            self._m((x1 + 0.22, 0.12, -fw + 0.02)),
+            self._m((x1 + 0.02, 1.20, -fw + 0.02)),
+            0.032,
+            0.028,
+            metal,
         )
         if self.scenario.handrail:
             self._rail(c, -fw)
@@ -978,6 +989,8 @@ class _Renderer:
         self._box_face(c, console, (60, 60, 64), (1.2, 0.9))
 
     def _rail(self, c: _Canvas, z: float) -> None:
+        """A side rail at ``z`` (m, as seen from the runner's right)."""
+        z = self._sign * z
         metal = np.array((175, 172, 168), np.float32)
         grip = np.array((38, 38, 40), np.float32)
         rx0, rx1 = _RAIL_X
@@ -1032,7 +1045,12 @@ class _Renderer:
         self._box_face(c, hood, (84, 84, 90), (1.15, 0.75))
         metal = np.array((180, 178, 175), np.float32)
         self._tube(
-            c, (x1 + 0.22, 0.12, fw - 0.02), (x1 + 0.02, 1.20, fw - 0.02), 0.032, 0.028, metal
+            c,
+            self._m((x1 + 0.22, 0.12, fw - 0.02)),
+            self._m((x1 + 0.02, 1.20, fw - 0.02)),
+            0.032,
+            0.028,
+            metal,
         )
         console = [(0.86, 1.40, fw), (1.22, 1.34, fw), (1.22, 1.22, fw), (0.90, 1.22, fw)]
         self._box_face(c, console, (52, 52, 56), (1.2, 0.9))
@@ -1054,12 +1072,12 @@ class _Renderer:
         floor = np.array([left, right, (right[0], below), (left[0], below)], np.int32)
         cv2.fillConvexPoly(img, floor, (70, 68, 66))
         for z in np.arange(_WALL_Z, 3.0, 1.0):
-            seg = self._segment((-wide, _FLOOR_Y, z), (wide, _FLOOR_Y, z))
+            seg = self._segment(self._m((-wide, _FLOOR_Y, z)), self._m((wide, _FLOOR_Y, z)))
             if seg is not None and seg[:, 1].max() > floor_v and seg[:, 1].min() < h:
                 a, b = np.round(seg).astype(int)
                 cv2.line(img, tuple(a), tuple(b), (58, 56, 55), 2, cv2.LINE_AA)
         for x in np.arange(-8.0, 9.0, 1.0):
-            seg = self._segment((x, _FLOOR_Y, _WALL_Z), (x, _FLOOR_Y, 2.5))
+            seg = self._segment(self._m((x, _FLOOR_Y, _WALL_Z)), self._m((x, _FLOOR_Y, 2.5)))
             if seg is not None:
                 a, b = np.round(seg).astype(int)
                 cv2.line(img, tuple(a), tuple(b), (58, 56, 55), 2, cv2.LINE_AA)
@@ -1082,13 +1100,13 @@ class _Renderer:
             cv2.line(img, wall(x + 0.7, 2.75), wall(x + 0.7, 1.35), (210, 210, 210), 3)
             cv2.line(img, wall(x, 2.05), wall(x + 1.4, 2.05), (210, 210, 210), 3)
         # A banner and a wall clock.
-        b0, b1 = wall(-0.9, 2.75), wall(1.3, 2.25)
-        cv2.fillConvexPoly(img, self._wall_rect((-0.9, 2.75), (1.3, 2.25)), (60, 45, 35))
+        banner = self._wall_rect((-0.9, 2.75), (1.3, 2.25))
+        cv2.fillConvexPoly(img, banner, (60, 45, 35))
         text = np.zeros((h, w), np.uint8)
         cv2.putText(
             text,
             "RUN CLUB",
-            (b0[0] + 30, b1[1] - 18),
+            (int(banner[:, 0].min()) + 30, int(banner[:, 1].max()) - 18),
             cv2.FONT_HERSHEY_DUPLEX,
             1.4,
             255,
@@ -1141,7 +1159,7 @@ class _Renderer:
 
     def _wall(self, x: float, y: float) -> tuple[int, int]:
         """The pixel of the point (x, y) m on the back wall."""
-        u, v = self._px((x, y, _WALL_Z))
+        u, v = self._px(self._m((x, y, _WALL_Z)))
         return round(float(u)), round(float(v))
 
     def _wall_rect(self, corner: tuple[float, float], opposite: tuple[float, float]) -> np.ndarray:
@@ -1155,7 +1173,7 @@ class _Renderer:
 
     def _wall_scale(self, x: float) -> float:
         """Pixels per metre on the back wall at x (m)."""
-        return self.cam.focal_px / float(self.cam.depth(np.array([x, 0.0, _WALL_Z])))
+        return self.cam.focal_px / float(self.cam.depth(self._m((x, 0.0, _WALL_Z))))
 
     def _segment(self, a3: ArrayLike, b3: ArrayLike) -> np.ndarray | None:
         """(2, 2) pixels of the world segment ``a3``-``b3``, cut where it comes nearer the
