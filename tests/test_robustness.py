@@ -88,9 +88,10 @@ def test_meets_the_issue_target(outcome: Callable[[str], Outcome], name: str, ke
 
 
 def test_the_scored_window_ends_between_contacts_a_clip_can_report(mocap_trial) -> None:
-    truth, cut = window(mocap_trial, 6.0)
+    truth, start, cut = window(mocap_trial, 6.0)
     assert truth.ic[-1] < 5.0 <= mocap_trial.ic[len(truth.ic)]
     assert truth.ic[-1] < cut < mocap_trial.ic[len(truth.ic)]
+    assert 0.0 < start < truth.ic[0] == mocap_trial.ic[0]
     assert len(truth.ic) == len(truth.to) == len(truth.foot) >= 12
     assert truth.foot == mocap_trial.foot[: len(truth.ic)]
 
