@@ -44,8 +44,14 @@ CASES = {
         ),
     )
 }
-KNOWN_MISSES: dict[tuple[str, str], str] = {}
-"""(case, figure) -> the measured value that misses the target today, for the xfail mark."""
+KNOWN_MISSES: dict[tuple[str, str], str] = {
+    ("fps-25", "recall_pct"): "2026-12-03: 10 of 12 contacts found (83.3%): two steps placed "
+    "more than 60 ms from the plate's contact",
+    ("fps-25", "precision_pct"): "2026-12-03: 10 of 12 steps reported match a contact (83.3%)",
+    ("yaw+30", "ic_ms"): "2026-12-03: initial contact 14.6 ms off on average (target 10 ms)",
+    ("portrait-crop", "to_ms"): "2026-12-03: toe-off 35.8 ms off on average, a frame is 33.3 ms",
+}
+"""(case, figure) -> the value measured when it missed its target, for the xfail mark."""
 
 
 def _params() -> list:
