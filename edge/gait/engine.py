@@ -380,7 +380,7 @@ class GaitEngine:
         # The feet alternate: a contact one step after the last is the other foot, two steps
         # after it the same (a landing missed in between). Counting steps in time, not by leg
         # track, holds when the tracker takes one leg for the other.
-        step_s = 0.5 * self._par[PAR_TYPICAL_STRIDE_S]
+        step_s = self._typical_step_s()
         last_ic, parity = self._last_view_ic
         steps = (contact.ic_t - last_ic) / step_s if math.isfinite(step_s) else math.inf
         if abs(steps) > VIEW_MAX_STEPS:
@@ -397,6 +397,15 @@ class GaitEngine:
         if abs(decisive) < VIEW_EVIDENCE:
             return None
         return "near" if decisive > 0 else "far"
+
+    def _typical_step_s(self) -> float:
+        """Half the runner's typical stride once three strides are known; before that the
+        median time between landings of either foot (a first stride can rest on one pair of
+        landings of a track that missed one between); NaN with fewer than three landings."""
+        if len(self._stride_times) >= 3:
+            return 0.5 * float(self._par[PAR_TYPICAL_STRIDE_S])
+        ics = sorted(ic for ic, _ in self._ics)
+        return float(np.median(np.diff(ics))) if len(ics) >= 3 else math.nan
 
     @property
     def yaw_deg(self) -> float | None:
