@@ -271,6 +271,14 @@ class Chain:
         return replay_track(t, keypoints, mapping, station, self.config.gait.belt_speed_mps)
 
 
+def truth_track(clip: DemoClip) -> tuple[np.ndarray, np.ndarray, float]:
+    """A clip's true keypoints as a pose track: every keypoint found, at confidence 0.9, or
+    0.5 where the treadmill hides it; the share of frames with a runner (all)."""
+    confidence = np.where(clip.hidden, 0.5, 0.9)[..., None]
+    keypoints = np.concatenate([clip.keypoints, confidence], axis=-1)
+    return np.arange(len(keypoints)) / clip.fps, keypoints, 1.0
+
+
 def window(trial: MocapTrial, seconds: float) -> tuple[MocapTrial, float, float]:
     """The trial cut to the contacts a clip of ``seconds`` can report (``REPORT_S``), and the
     times halfway to the contacts either side of them: steps are scored between the two. The
@@ -289,12 +297,18 @@ def run_case(
     seconds: float,
     root: Path = CACHE,
     fresh: bool = False,
+    true_keypoints: bool = False,
 ) -> Outcome:
-    """Render (or reuse) a case's clip, run the chain on it and score its steps."""
+    """Render (or reuse) a case's clip, run the chain on it and score its steps.
+    ``true_keypoints``: feed the gait engine the clip's true keypoints instead of the pose
+    model's, to tell the engine's errors from the model's."""
     started = time.monotonic()
     clip = clip_of(case.scenario, seconds, root, case.name)
-    setup = pose_setup(chain.config)
-    t, keypoints, found = chain.track(clip.video, clip.video.parent / setup, fresh)
+    if true_keypoints:
+        t, keypoints, found = truth_track(clip)
+    else:
+        setup = pose_setup(chain.config)
+        t, keypoints, found = chain.track(clip.video, clip.video.parent / setup, fresh)
     steps = chain.steps(t, keypoints, clip if case.calibrated else None, None)
     trial, _ = case.scenario.runner(recording)
     truth, start, cut = window(trial, clip.frames / clip.fps)
@@ -390,6 +404,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--fresh", action="store_true", help="run the pose model again, not its cached tracks"
     )
+    parser.add_argument(
+        "--true-keypoints",
+        action="store_true",
+        help="feed the gait engine each clip's true keypoints instead of the pose model's",
+    )
     parser.add_argument("--video", type=Path, help="run the chain on this video file instead")
     parser.add_argument(
         "--facing", choices=("left", "right"), help="with --video: where the runner faces"
@@ -410,7 +429,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     outcomes = []
     for case in cases:
-        outcomes.append(run_case(case, chain, recording, args.seconds, fresh=args.fresh))
+        outcomes.append(
+            run_case(
+                case,
+                chain,
+                recording,
+                args.seconds,
+                fresh=args.fresh,
+                true_keypoints=args.true_keypoints,
+            )
+        )
         print(f"{case.name}: {outcomes[-1].seconds:.0f} s", file=sys.stderr)
     elapsed = time.monotonic() - started
     print("\n".join(table(outcomes)))
