@@ -496,7 +496,9 @@ def detect_leg(
     the stance speed for two frames (not one: a pose model's leg swap for a frame or two as the
     legs cross looks like that) before the knee shows its peak, is the toe-off with quality
     0.5. When the keypoints drop out across an event, the event is placed by the runner's own
-    rhythm (last contact plus the typical stride or contact time) with quality 0.5. det:
+    rhythm (last contact plus the typical stride or contact time), a toe-off where the ankle was
+    seen rising off the belt's speed before the gap and never before the last knee extension
+    seen, with quality 0.5. det:
     (N_DET,) this leg's state; frame_dt: the frame interval, seconds. Returns the new event
     count.
     """
@@ -575,9 +577,11 @@ def detect_leg(
                 if np.isfinite(sm[(kmin_frame + 1) % cap, SM_KNEE_FLEX + leg]):
                     to = knee_minimum_time(sm, kmin_frame, leg, half) - par[PAR_TO_OFFSET_S]
             if not np.isfinite(to):
+                # The ankle seen rising off the belt's speed before the gap, else the rhythm.
+                to = det[DET_UP_T]
+            if not np.isfinite(to):
                 to = det[DET_IC_T] + par[PAR_TYPICAL_CONTACT_S]
-                if not start <= to <= tc:
-                    to = 0.5 * (start + tc)
+                to = min(max(to, start), tc)
             to = max(to, det[DET_IC_T])
             det[DET_PHASE] = PHASE_SWING
             n_events = _emit(events, n_events, leg, EV_TO, to, 0.5)
@@ -616,12 +620,16 @@ def detect_leg(
                     to -= par[PAR_TO_OFFSET_S]
                     if np.isfinite(det[DET_UP_T]):
                         to = min(to, det[DET_UP_T])
+                elif np.isfinite(det[DET_UP_T]):
+                    # The minimum sits at the edge of a dropout, but the ankle was seen rising
+                    # off the belt's speed.
+                    quality = 0.5
+                    to = det[DET_UP_T]
                 else:
                     # The minimum sits at the edge of a dropout: the true one is in the gap.
                     quality = 0.5
                     to = det[DET_IC_T] + par[PAR_TYPICAL_CONTACT_S]
-                    if not sm[kmin_frame % cap, SM_T] <= to <= tc:
-                        to = 0.5 * (sm[kmin_frame % cap, SM_T] + tc)
+                    to = min(max(to, sm[kmin_frame % cap, SM_T]), tc)
                 det[DET_PHASE] = PHASE_SWING
                 return _emit(events, n_events, leg, EV_TO, max(to, det[DET_IC_T]), quality)
         if vx > 0.5 * speed and prev_vx > 0.5 * speed and np.isfinite(det[DET_UP_T]):
