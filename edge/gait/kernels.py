@@ -581,7 +581,7 @@ def detect_leg(
                 to = det[DET_UP_T]
             if not np.isfinite(to):
                 to = det[DET_IC_T] + par[PAR_TYPICAL_CONTACT_S]
-                to = min(max(to, start), tc)
+                to = min(max(to, start), tc) if np.isfinite(to) else 0.5 * (start + tc)
             to = max(to, det[DET_IC_T])
             det[DET_PHASE] = PHASE_SWING
             n_events = _emit(events, n_events, leg, EV_TO, to, 0.5)
@@ -629,7 +629,8 @@ def detect_leg(
                     # The minimum sits at the edge of a dropout: the true one is in the gap.
                     quality = 0.5
                     to = det[DET_IC_T] + par[PAR_TYPICAL_CONTACT_S]
-                    to = min(max(to, sm[kmin_frame % cap, SM_T]), tc)
+                    start = sm[kmin_frame % cap, SM_T]
+                    to = min(max(to, start), tc) if np.isfinite(to) else 0.5 * (start + tc)
                 det[DET_PHASE] = PHASE_SWING
                 return _emit(events, n_events, leg, EV_TO, max(to, det[DET_IC_T]), quality)
         if vx > 0.5 * speed and prev_vx > 0.5 * speed and np.isfinite(det[DET_UP_T]):

@@ -279,7 +279,7 @@ MAX_SEGMENT_CV = 0.2
 def plausible(contact: Contact, sm: np.ndarray, leg: int) -> bool:
     """Whether a detected contact can be a real one: long enough, on a leg whose thigh and
     shank keep their length, with the foot carried backwards by the belt while down."""
-    if contact.to_t - contact.ic_t < MIN_CONTACT_S:
+    if not contact.to_t - contact.ic_t >= MIN_CONTACT_S:  # NaN too: a time is missing
         return False
     hip, knee, ankle = (_joint(sm, leg, j) for j in (HIP, KNEE, ANKLE))
     for a, b in ((hip, knee), (knee, ankle)):
