@@ -134,15 +134,20 @@ def test_a_video_without_a_runner_says_so(
     assert "no runner found in any of the 90 frames of" in err and "--facing" not in err
 
 
-def test_a_runner_whose_facing_cannot_be_told_gets_what_analyze_can_do(
-    tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch, capsys
-) -> None:
-    # Someone standing still with every keypoint on one vertical line: the nose is not ahead
-    # of the ears, and no foot moves.
+def facing_unknown() -> np.ndarray:
+    """Someone standing still with every keypoint on one vertical line: the nose is not ahead
+    of the ears, and no foot moves, so the facing cannot be told. (1, 17, 3) pixels."""
     person = np.zeros((1, 17, 3), np.float32)
     person[0, :, 0] = 32.0
     person[0, :, 1] = np.linspace(5, 45, 17)
     person[0, :, 2] = 0.9
+    return person
+
+
+def test_a_runner_whose_facing_cannot_be_told_gets_what_analyze_can_do(
+    tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    person = facing_unknown()
     monkeypatch.setattr("edge.cli._estimator", lambda _config: FakePose(person))
     assert analyze(blank_video(tmp_path / "v.mp4", 90), tmp_path / "o", config) == 2
     err = capsys.readouterr().err
@@ -280,10 +285,7 @@ def test_the_capture_rate_a_phone_wrote_into_the_file_is_used(
 def test_facing_given_when_the_video_cannot_tell(
     tmp_path: Path, fake_config: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    person = np.zeros((1, 17, 3), np.float32)
-    person[0, :, 0] = 32.0
-    person[0, :, 1] = np.linspace(5, 45, 17)
-    person[0, :, 2] = 0.9
+    person = facing_unknown()
     monkeypatch.setattr("edge.cli._estimator", lambda _config: FakePose(person))
     video = blank_video(tmp_path / "v.mp4", 90)
     args = ["analyze", str(video), "--out", str(tmp_path / "o"), "--config", str(fake_config)]
