@@ -347,7 +347,7 @@ class GaitEngine:
         view = self._view(leg, contact, sm, window(self._raw, self.frames, contact.ic_t - 0.3, end))
         self._learn_yaw(leg, view, sm)
         ctx = StepContext(
-            foot=self._foot(view, sm, contact) or foot_of_leg(votes, leg),
+            foot=self._foot(view, sm) or foot_of_leg(votes, leg),
             view=view,
             yaw_deg=self.yaw_deg,
             leg=leg,
@@ -423,7 +423,7 @@ class GaitEngine:
         if view is not None and math.isfinite(lead):
             self._hip_leads.append(lead if view == "far" else -lead)
 
-    def _foot(self, view: str | None, sm: np.ndarray, contact: Contact) -> str | None:
+    def _foot(self, view: str | None, sm: np.ndarray) -> str | None:
         """The runner's foot a near or far leg is: the near side is the side the runner
         faces in the image (``PlaneMapping.facing_at``); None when the view is unknown."""
         if view is None:
