@@ -49,7 +49,6 @@ KNOWN_MISSES: dict[tuple[str, str], str] = {
     "more than 60 ms from the plate's contact",
     ("fps-25", "precision_pct"): "2026-12-03: 10 of 12 steps reported match a contact (83.3%)",
     ("yaw+30", "ic_ms"): "2026-12-03: initial contact 14.6 ms off on average (target 10 ms)",
-    ("portrait-crop", "to_ms"): "2026-12-03: toe-off 35.8 ms off on average, a frame is 33.3 ms",
 }
 """(case, figure) -> the value measured when it missed its target, for the xfail mark."""
 
