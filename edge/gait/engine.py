@@ -340,14 +340,15 @@ class GaitEngine:
         length = leg_length(sm, leg)
         if math.isfinite(length):
             self._leg_lengths.append(length)
-        # The labels of the second before the toe-off and of the swing after it vote for the
-        # foot: a run of swapped labels can cover half a contact, hardly half a second of
-        # running. (The swing counts too for a session's first steps, which have no second.)
-        votes = window(self._raw, self.frames, contact.to_t - 1.0, end)
         view = self._view(leg, contact, sm, window(self._raw, self.frames, contact.ic_t - 0.3, end))
         self._learn_yaw(leg, view, sm)
+        foot = self._foot(view, sm)
+        if foot is None:
+            # No view yet: the labels of the second before the toe-off and of the swing after
+            # it vote (a run of swapped labels can cover half a contact, hardly half a second).
+            foot = foot_of_leg(window(self._raw, self.frames, contact.to_t - 1.0, end), leg)
         ctx = StepContext(
-            foot=self._foot(view, sm) or foot_of_leg(votes, leg),
+            foot=foot,
             view=view,
             yaw_deg=self.yaw_deg,
             leg=leg,

@@ -162,18 +162,20 @@ def foot_of_leg(raw: np.ndarray, leg: int) -> str:
     return ("left", "right")[1 - leg if swapped else leg]
 
 
+def segment_lengths(sm: np.ndarray, leg: int) -> tuple[np.ndarray, np.ndarray]:
+    """A leg's thigh and shank lengths over the rows where both ends are seen, plane units."""
+    hip, knee, ankle = (_joint(sm, leg, j) for j in (HIP, KNEE, ANKLE))
+    thigh, shank = (np.hypot(*(b - a).T) for a, b in ((hip, knee), (knee, ankle)))
+    return thigh[np.isfinite(thigh)], shank[np.isfinite(shank)]
+
+
 def limb_length(sm: np.ndarray, leg: int) -> float:
     """Median thigh plus median shank length of a leg over the rows, plane units: rigid, so,
     unlike the hip-to-ankle distance, the same in stance and in swing; NaN without samples."""
-    hip, knee, ankle = (_joint(sm, leg, j) for j in (HIP, KNEE, ANKLE))
-    total = 0.0
-    for a, b in ((hip, knee), (knee, ankle)):
-        d = np.hypot(*(b - a).T)
-        d = d[np.isfinite(d)]
-        if not len(d):
-            return math.nan
-        total += float(np.median(d))
-    return total
+    thigh, shank = segment_lengths(sm, leg)
+    if not (len(thigh) and len(shank)):
+        return math.nan
+    return float(np.median(thigh) + np.median(shank))
 
 
 def hip_offset(sm: np.ndarray, leg: int) -> float:
@@ -281,10 +283,7 @@ def plausible(contact: Contact, sm: np.ndarray, leg: int) -> bool:
     shank keep their length, with the foot carried backwards by the belt while down."""
     if not contact.to_t - contact.ic_t >= MIN_CONTACT_S:  # NaN too: a time is missing
         return False
-    hip, knee, ankle = (_joint(sm, leg, j) for j in (HIP, KNEE, ANKLE))
-    for a, b in ((hip, knee), (knee, ankle)):
-        length = np.hypot(*(b - a).T)
-        length = length[np.isfinite(length)]
+    for length in segment_lengths(sm, leg):
         if len(length) < 5 or np.std(length) > MAX_SEGMENT_CV * np.mean(length):
             return False
     x = sm[:, sm_col(leg, ANKLE, 0)]
