@@ -28,7 +28,8 @@ def test_a_short_soak_samples_the_running_station(tmp_path: Path) -> None:
     report = soak(station, minutes=2.2 / 60, every_s=0.5, on_sample=seen.append)
     assert seen == report.samples and len(seen) == 5
     assert seen[-1].t_s == pytest.approx(2.2, abs=0.15)
-    assert all(s.fps == pytest.approx(60, rel=0.25) for s in seen[1:])
+    # the first half second or so goes to the station's start (the kernels load), then 60 fps
+    assert all(s.fps == pytest.approx(60, rel=0.25) for s in seen[2:])
     assert all(s.rss_mb > 10 and s.fds > 3 for s in seen)
     lines = report.table()
     assert lines[1].split()[0] == "fps" and "RSS growth" in lines[-1]
@@ -51,9 +52,15 @@ def test_the_table_reports_first_last_max_and_growth() -> None:
 
 
 def test_process_figures_come_from_proc() -> None:
+    # Threads left by other tests (ZeroMQ's, a closing video reader) may open or close a
+    # descriptor meanwhile: forty files held open stand well clear of that.
     before = open_fds()
-    with open(__file__) as _:
-        assert open_fds() == before + 1
+    files = [open(__file__) for _ in range(40)]  # noqa: SIM115
+    try:
+        assert open_fds() - before == pytest.approx(40, abs=3)
+    finally:
+        for file in files:
+            file.close()
     assert 10 < rss_mb() < 100_000
 
 

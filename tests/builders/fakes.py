@@ -29,8 +29,8 @@ def frame_index(image: np.ndarray) -> int:
 
 class FakeSource(FrameSource):
     """``n`` small frames (each carrying its index, see ``frame_image``) timed at ``fps``;
-    ``paced``: handed out at that rate, else as fast as they are read. With a ``gate`` the first
-    frame waits until the gate is set."""
+    ``paced``: handed out at that rate from the first read on (as a camera starts when opened),
+    else as fast as they are read. With a ``gate`` the first frame waits until the gate is set."""
 
     def __init__(
         self,
@@ -52,8 +52,9 @@ class FakeSource(FrameSource):
     def read(self) -> Frame | None:
         if self._i >= self._n:
             return None
-        if self._i == 0 and self._gate is not None:
-            self._gate.wait()
+        if self._i == 0:
+            if self._gate is not None:
+                self._gate.wait()
             self._t0 = time.monotonic_ns()
         due = self._t0 + round(self._i * 1e9 / self.info.fps)
         if self._paced and due > time.monotonic_ns():
