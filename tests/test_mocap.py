@@ -1,4 +1,5 @@
-"""Ground truth from the Fukuchi 2017 treadmill trial and the side-camera tracks built from it.
+"""Ground truth from the Fukuchi 2017 treadmill trials and the side-camera tracks built from them:
+RBDS001 (force plate), RBDS032 and RBDS0041 (contacts from the foot markers), time-scaled ones.
 
 Data: Fukuchi RK, Fukuchi CA, Duarte M, PeerJ 5:e3298 (2017), doi 10.7717/peerj.3298, CC-BY 4.0.
 """
@@ -12,15 +13,24 @@ import pytest
 
 from edge.demo.mocap import (
     JOINT_NAMES,
+    MARKER_ERROR_MS,
+    MARKERS,
+    PLATE,
+    PLATE_ERROR_MS,
+    MocapTrial,
+    foot_contacts,
     knee_flexion_deg,
     leg_length_m,
+    load_trial,
     shank_angle_deg,
     thigh_angle_deg,
+    time_scaled,
     truth_steps,
 )
 from edge.demo.scene import SideCamera
 from edge.skeleton import KP, LEFT_ANKLE, LEFT_HIP, LEFT_KNEE, RIGHT_ANKLE, RIGHT_HIP, RIGHT_KNEE
 from tests.builders.keypoint_tracks import synth_track, truth_events
+from tests.gait_accuracy import contact_validation, marker_figures
 
 LEGS = [LEFT_HIP, RIGHT_HIP, LEFT_KNEE, RIGHT_KNEE, LEFT_ANKLE, RIGHT_ANKLE]
 
@@ -258,3 +268,68 @@ def test_same_seed_same_track(mocap_trial):
 
 def test_truth_events_are_the_truth_steps(mocap_trial, steps):
     assert truth_events(mocap_trial) == steps
+
+
+@pytest.fixture(scope="module")
+def other_runners(fukuchi_dir) -> dict[str, MocapTrial]:
+    """RBDS032 (3.5 m/s) and RBDS0041 (4.5 m/s), markers only, from the shared data."""
+    return {r: load_trial(fukuchi_dir, r) for r in ("RBDS032", "RBDS0041")}
+
+
+def test_packaged_rbds001_is_the_default_and_names_its_source(mocap_trial):
+    packaged = load_trial()
+    np.testing.assert_array_equal(packaged.joints, mocap_trial.joints)
+    np.testing.assert_array_equal(packaged.to, mocap_trial.to)
+    assert packaged.name == "RBDS001 2.5 m/s" and not packaged.synthetic
+    assert packaged.contact_source == PLATE and packaged.contact_error_ms == PLATE_ERROR_MS
+
+
+def test_marker_rule_is_within_its_stated_error_of_the_plate(mocap_trial):
+    """Measured: IC +3.7 ms bias (MAE 4.0, SD 2.7, max 8.7), TO -0.7 (3.2, 3.9, 11.1), contact
+    time -4.4 (5.3, 4.7, 16.7); all 77 contacts matched on the right foot."""
+    v = contact_validation(mocap_trial)
+    assert v["matched"] == v["plate"] == v["markers"] == 77 and v["wrong_foot"] == 0
+    for event in ("ic", "to"):
+        assert abs(v[f"{event}_bias_ms"]) <= MARKER_ERROR_MS
+        assert v[f"{event}_mae_ms"] <= MARKER_ERROR_MS
+        assert v[f"{event}_sd_ms"] <= 5.0 and v[f"{event}_max_ms"] <= 15.0
+    assert abs(v["contact_bias_ms"]) <= MARKER_ERROR_MS and v["contact_mae_ms"] <= 7.0
+
+
+@pytest.mark.parametrize(("runner", "speed"), [("RBDS032", 3.5), ("RBDS0041", 4.5)])
+def test_new_runners_load_with_alternating_plausible_contacts(other_runners, runner, speed):
+    tr = other_runners[runner]
+    assert tr.belt_speed_mps == speed and tr.contact_source == MARKERS and tr.runner == runner
+    assert tr.joints.shape == (4500, len(JOINT_NAMES), 3) and np.isfinite(tr.joints).all()
+    assert not [a for a in tr.anomalies if "twice" in a]
+    f = marker_figures(tr)
+    assert f["repeats"] == 0 and f["heel_strides"] == f["contacts"] - 1
+    assert f["contact_min_ms"] >= 180 and f["contact_max_ms"] <= 300
+    assert f["contact_median_ms"] < 279.0  # RBDS001's at 2.5 m/s (plate)
+    assert 150 <= f["cadence_spm"] <= 200
+    assert 0.8 < leg_length_m(tr) < 1.1
+
+
+def test_faster_runner_has_the_shorter_contacts(other_runners):
+    slow, fast = (marker_figures(other_runners[r]) for r in ("RBDS032", "RBDS0041"))
+    assert fast["contact_median_ms"] < slow["contact_median_ms"]
+
+
+def test_time_scaled_trial_is_the_recording_at_another_pace(mocap_trial):
+    fast = time_scaled(mocap_trial, 5.0)
+    assert fast.synthetic and "synthetic" in fast.name and fast.belt_speed_mps == 5.0
+    assert fast.fs == 300.0 and fast.t[-1] == pytest.approx(mocap_trial.t[-1] / 2)
+    np.testing.assert_array_equal(fast.joints, mocap_trial.joints)
+    np.testing.assert_allclose(fast.ic, mocap_trial.ic / 2)
+    np.testing.assert_allclose(fast.to, mocap_trial.to / 2)
+    assert fast.contact_error_ms == mocap_trial.contact_error_ms / 2
+    # The stance foot still moves with the (faster) belt: the marker rule finds the same contacts.
+    assert fast.sole is not None and mocap_trial.sole is not None
+    ic, _, foot = foot_contacts(fast.sole, fast.fs, fast.belt_speed_mps)
+    ic0, _, _ = foot_contacts(mocap_trial.sole, mocap_trial.fs, mocap_trial.belt_speed_mps)
+    np.testing.assert_allclose(ic, ic0 / 2, atol=1e-9)
+    assert foot == mocap_trial.foot
+    steps = truth_steps(fast)
+    slow = truth_steps(mocap_trial)
+    assert steps[5]["cadence_spm"] == pytest.approx(2 * slow[5]["cadence_spm"])
+    assert steps[5]["stride_length_m"] == pytest.approx(slow[5]["stride_length_m"])

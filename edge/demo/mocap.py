@@ -1,9 +1,11 @@
-"""Ground truth from real treadmill running: joint centres from markers, contacts from the plate.
+"""Ground truth from real treadmill running: joint centres from markers, contacts from the plate
+or, where a trial has none, from the foot markers.
 
 Data: Fukuchi RK, Fukuchi CA, Duarte M. "A public data set of running biomechanics and the effects
 of running speed on lower extremity kinematics and kinetics." PeerJ 5:e3298 (2017),
-doi 10.7717/peerj.3298, CC-BY 4.0. Runner RBDS001 (181 cm, forefoot striker), instrumented
-treadmill at 2.5 m/s for 30 s; markers at 150 Hz, force plate at 300 Hz, plus a static trial.
+doi 10.7717/peerj.3298, CC-BY 4.0. Three runners on an instrumented treadmill for 30 s, markers
+at 150 Hz, each with a static trial (``TRIALS``): RBDS001 (181 cm, forefoot striker) at 2.5 m/s
+with the force plate at 300 Hz, RBDS032 at 3.5 m/s and RBDS0041 at 4.5 m/s, markers only.
 
 World frame (DESIGN.md "Coordinates and metric definitions"): ``x`` forward (the runner faces +X in
 the lab), ``y`` up, ``z`` medio-lateral towards the runner's right, metres. The origin is on the
@@ -24,6 +26,18 @@ Joint centres, per side, every marker frame:
 * heel: the bottom heel marker; toe: the mean of the MT1 and MT5 markers (metatarsal heads).
 * mid_hip: the mean of the two hip joint centres.
 
+Marker gaps of up to ``LINEAR_GAP_S`` are filled linearly; longer ones (a pelvis marker hidden for
+over a second, a thigh marker hidden in every swing) from the rigid fit of the rest of the
+marker's cluster to the static trial, frame by frame.
+
+Contacts from the foot markers (``foot_contacts``), for trials without a force plate: a foot is
+on the belt while one of its sole points (Heel.Bottom, MT1, MT5) moves with the belt, i.e. its
+sagittal velocity differs from the belt's (backwards at the belt's speed, no vertical speed) by
+less than ``BELT_MATCH_FRACTION`` of the belt's speed. Initial contact is where the first sole
+point comes within that match, toe-off where the last one leaves it, interpolated between frames.
+The tolerance is a fraction of the belt's speed, so the same rule holds at any speed; it is the
+rule's one parameter and was set against RBDS001's plate (see ``MARKER_ERROR_MS``).
+
 Angles and per-step metrics follow DESIGN.md in the sagittal (x, y) plane, which is what a side
 camera measures.
 """
@@ -31,21 +45,54 @@ camera measures.
 from __future__ import annotations
 
 import gzip
-from dataclasses import dataclass
+import io
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 import numpy as np
 
 DATA_DIR = Path(__file__).with_name("data")
-"""The trial's three files, gzipped, shipped with the package (``data/README.md``)."""
-MARKER_FILE = "RBDS001runT25markers.txt"
-FORCE_FILE = "RBDS001runT25forces.txt"
-STATIC_FILE = "RBDS001static.txt"
+"""RBDS001's three files, gzipped, shipped with the package (``data/README.md``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrialFiles:
+    """One running trial of the data set: its files (plain or ``.gz``) and belt speed (m/s)."""
+
+    markers: str
+    static: str
+    forces: str | None
+    belt_speed_mps: float
+
+
+TRIALS: dict[str, TrialFiles] = {
+    "RBDS001": TrialFiles(
+        "RBDS001runT25markers.txt", "RBDS001static.txt", "RBDS001runT25forces.txt", 2.5
+    ),
+    "RBDS032": TrialFiles("RBDS032runT35markers.txt", "RBDS032static.txt", None, 3.5),
+    "RBDS0041": TrialFiles("RBDS0041runT45markers.txt", "RBDS0041static.txt", None, 4.5),
+}
 
 MARKER_FS = 150.0
 FORCE_FS = 300.0
-BELT_SPEED_MPS = 2.5
+
+PLATE = "force plate"
+MARKERS = "foot markers"
+PLATE_ERROR_MS = 5.0
+"""Stated error of the plate's events: the 50 N threshold is crossed ~3 ms after first touch and
+~5 ms before the last (50 N over the median force slope at the crossings, 16 and 10 kN/s)."""
+BELT_MATCH_FRACTION = 0.35
+"""A sole point moves with the belt while its sagittal velocity is within this fraction of the
+belt's speed of the belt's velocity. Against RBDS001's plate (``python -m tests.gait_accuracy
+--contacts``) 0.30 gives IC +5.5 / TO -9.7 ms, 0.35 +3.7 / -0.7 ms, 0.40 +1.9 / +11.1 ms."""
+MARKER_ERROR_MS = 6.0
+"""Stated error of the marker rule's events. Against RBDS001's plate, over all 77 contacts: IC
+bias +3.7 ms, mean absolute 4.0, SD 2.7, max 8.7; TO -0.7, 3.2, 3.9, 11.1; contact time -4.4,
+5.3, 4.7, 16.7. No bias is corrected. Validated on one forefoot striker at 2.5 m/s only."""
+LINEAR_GAP_S = 0.02
+"""Marker gaps up to this long are filled linearly, longer ones from the marker's cluster."""
 
 CONTACT_THRESHOLD_N = 50.0
 """Vertical force above which a foot is on the belt (the plate reads ~0 N in flight)."""
@@ -73,11 +120,25 @@ J = {name: i for i, name in enumerate(JOINT_NAMES)}
 
 _SIDES = (("left", "L"), ("right", "R"))
 _PELVIS = ("R.ASIS", "L.ASIS", "R.PSIS", "L.PSIS", "R.Iliac.Crest", "L.Iliac.Crest")
+SOLE_POINTS = ("Heel.Bottom", "MT1", "MT5")
+"""The markers nearest the sole: the back of the heel and the first and fifth metatarsal heads."""
+_CLUSTERS: tuple[tuple[str, ...], ...] = (
+    _PELVIS,
+    *(
+        tuple(f"{s}.{seg}.{a}.{b}" for a in ("Top", "Bottom") for b in ("Lateral", "Medial"))
+        for s in ("L", "R")
+        for seg in ("Thigh", "Shank")
+    ),
+    *(
+        tuple(f"{s}.{m}" for m in ("Heel.Top", "Heel.Bottom", "Heel.Lateral", "MT1", "MT5"))
+        for s in ("L", "R")
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True)
 class MocapTrial:
-    """One running trial in the world frame, with its force-plate contacts.
+    """One running trial in the world frame, with its contacts.
 
     Attributes:
         t: (N,) float64 seconds, marker frame times ``i / fs`` from 0.
@@ -91,6 +152,12 @@ class MocapTrial:
             (positive = anterior tilt).
         anomalies: human-readable notes on what the data needed (filled gaps, disagreements).
         joint_names: names of the joint axis of ``joints``.
+        runner: the data set's runner code, e.g. ``"RBDS001"``.
+        contact_source: where ``ic``/``to`` come from, ``PLATE`` or ``MARKERS``.
+        contact_error_ms: stated error of that source's events, ms.
+        synthetic: True for a trial made from a recorded one (``time_scaled``), not recorded.
+        sole: (N, 2, 3, 3) float64 metres, the ``SOLE_POINTS`` markers of the left and right
+            foot in the world frame, or None.
     """
 
     t: np.ndarray
@@ -103,6 +170,18 @@ class MocapTrial:
     pelvis_tilt_deg: np.ndarray
     anomalies: tuple[str, ...] = ()
     joint_names: tuple[str, ...] = JOINT_NAMES
+    runner: str = "RBDS001"
+    contact_source: str = PLATE
+    contact_error_ms: float = PLATE_ERROR_MS
+    synthetic: bool = False
+    sole: np.ndarray | None = None
+
+    @property
+    def name(self) -> str:
+        """The runner and belt speed, e.g. ``"RBDS001 2.5 m/s"``, marked if synthetic."""
+        return f"{self.runner} {self.belt_speed_mps:.1f} m/s" + (
+            " synthetic" if self.synthetic else ""
+        )
 
     def joint(self, name: str) -> np.ndarray:
         """(N, 3) float64 metres: the trajectory of one joint."""
@@ -116,21 +195,26 @@ class MocapTrial:
         return self.joints[i0] * (1.0 - w) + self.joints[i0 + 1] * w
 
 
-def load_trial(data_dir: Path | None = None) -> MocapTrial:
-    """Read the running markers, static trial and forces of RBDS001 from ``data_dir``.
+def load_trial(data_dir: Path | None = None, runner: str = "RBDS001") -> MocapTrial:
+    """Read the running markers and static trial of ``runner`` (a key of ``TRIALS``), and its
+    forces if it has any, from ``data_dir``.
 
     Each file may be plain text or gzipped (``<name>.gz``); ``data_dir`` defaults to the copy
-    shipped with the package, ``DATA_DIR``.
+    shipped with the package, ``DATA_DIR``, which holds RBDS001 only. Contacts come from the
+    force plate where the trial has one, else from the foot markers (``foot_contacts``).
     """
     data_dir = DATA_DIR if data_dir is None else data_dir
-    header, run = _read_table(data_dir, MARKER_FILE)
-    markers, filled = _markers(header, run)
-    standing = _markers(*_read_table(data_dir, STATIC_FILE))[0]
+    files = TRIALS[runner]
+    standing, _ = _fill_gaps(_markers(*_read_table(data_dir, files.static)), None)
     static = {name: xyz.mean(axis=0) for name, xyz in standing.items()}
+    header, run = _read_table(data_dir, files.markers)
+    seen = _markers(header, run)
+    markers, filled = _fill_gaps({m: seen[m] for c in _CLUSTERS for m in c}, static)
     n = run.shape[0]
     t = np.arange(n) / MARKER_FS
-    if np.max(np.abs(run[:, 0] - t)) > 1e-3:
-        raise ValueError(f"{MARKER_FILE}: Time column is not sampled at {MARKER_FS} Hz")
+    drift = float(np.max(np.abs(run[:, 0] - t)))
+    if drift > 1.5 / MARKER_FS:
+        raise ValueError(f"{files.markers}: Time column is not sampled at {MARKER_FS} Hz")
 
     hip_static = _harrington_hjc(static)
     hips = _carry(static, markers, _PELVIS, hip_static)
@@ -152,36 +236,112 @@ def load_trial(data_dir: Path | None = None) -> MocapTrial:
     joints[:, J["mid_hip"]] = hips.mean(axis=1)
     origin = joints[:, J["mid_hip"]].mean(axis=0) * np.array([1.0, 0.0, 1.0])
     joints -= origin
+    sole = np.stack(
+        [np.stack([markers[f"{s}.{p}"] for p in SOLE_POINTS], axis=1) for _, s in _SIDES], axis=1
+    )
+    sole -= origin
 
     mid_asis = 0.5 * (markers["R.ASIS"] + markers["L.ASIS"])
     mid_psis = 0.5 * (markers["R.PSIS"] + markers["L.PSIS"])
     d = mid_asis - mid_psis
     tilt = np.degrees(np.arctan2(-d[:, 1], d[:, 0]))
 
-    force_header, forces = _read_table(data_dir, FORCE_FILE)
-    if not np.array_equal(forces[:, 0], np.arange(1, forces.shape[0] + 1)):
-        raise ValueError(f"{FORCE_FILE}: first column is not the 1-based sample number")
-    fy = forces[:, force_header.index("Fy")]
-    cop_z = forces[:, force_header.index("COPz")] / 1000.0 - origin[2]
-    ic, to = _contacts(fy, FORCE_FS, CONTACT_THRESHOLD_N)
-
-    anomalies = [
-        f"marker {name}: {n_gap} missing frame(s) filled linearly" for name, n_gap in filled
-    ]
-    foot, notes = _assign_feet(t, joints, ic, to, fy, cop_z)
-    anomalies += notes
-    for array in (t, joints, ic, to, tilt):
+    anomalies = list(filled)
+    if drift > 1e-3:
+        anomalies.append(
+            f"Time column ends at {run[-1, 0]:.3f} s, {drift * 1000:.1f} ms off {MARKER_FS:.0f} Hz:"
+            " read as the data set's 150 Hz"
+        )
+    if files.forces is None:
+        ic, to, foot = foot_contacts(sole, MARKER_FS, files.belt_speed_mps)
+        anomalies += _alternation_notes(ic, foot)
+        source, error_ms = MARKERS, MARKER_ERROR_MS
+    else:
+        force_header, forces = _read_table(data_dir, files.forces)
+        if not np.array_equal(forces[:, 0], np.arange(1, forces.shape[0] + 1)):
+            raise ValueError(f"{files.forces}: first column is not the 1-based sample number")
+        fy = forces[:, force_header.index("Fy")]
+        cop_z = forces[:, force_header.index("COPz")] / 1000.0 - origin[2]
+        ic, to = _contacts(fy, FORCE_FS, CONTACT_THRESHOLD_N)
+        foot, notes = _assign_feet(t, joints, ic, to, fy, cop_z)
+        anomalies += notes
+        source, error_ms = PLATE, PLATE_ERROR_MS
+    for array in (t, joints, ic, to, tilt, sole):
         array.setflags(write=False)
     return MocapTrial(
         t=t,
         joints=joints,
         fs=MARKER_FS,
-        belt_speed_mps=BELT_SPEED_MPS,
+        belt_speed_mps=files.belt_speed_mps,
         ic=ic,
         to=to,
         foot=foot,
         pelvis_tilt_deg=tilt,
         anomalies=tuple(anomalies),
+        runner=runner,
+        contact_source=source,
+        contact_error_ms=error_ms,
+        sole=sole,
+    )
+
+
+def foot_contacts(
+    sole: np.ndarray, fs: float, belt_speed_mps: float
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Complete contacts of both feet from their sole markers: (ic, to) seconds and the feet.
+
+    ``sole`` is (N, 2, P, 3) metres, the left and right foot's sole points in the world frame
+    (belt moving towards -x), sampled at ``fs`` Hz. A foot is on the belt while one of its sole
+    points' sagittal velocity (central differences) is within ``BELT_MATCH_FRACTION`` of
+    ``belt_speed_mps`` of the belt's, ``(-belt_speed_mps, 0)``; events are interpolated between
+    frames, and flickers shorter than ``MIN_FLIGHT_S``/``MIN_CONTACT_S`` are ignored as for the
+    plate. Against RBDS001's plate: see ``MARKER_ERROR_MS``.
+    """
+    events = []
+    for k, (side, _) in enumerate(_SIDES):
+        match = belt_mismatch(sole[:, k], fs, belt_speed_mps)
+        ic, to = _contacts(-match, fs, -BELT_MATCH_FRACTION)
+        events += [(a, b, side) for a, b in zip(ic.tolist(), to.tolist(), strict=True)]
+    events.sort()
+    ic = np.array([e[0] for e in events], dtype=np.float64)
+    to = np.array([e[1] for e in events], dtype=np.float64)
+    return ic, to, tuple(e[2] for e in events)
+
+
+def belt_mismatch(points: np.ndarray, fs: float, belt_speed_mps: float) -> np.ndarray:
+    """(N,) float64: how far the best-matching point of ``points`` (N, P, 3) m, sampled at
+    ``fs`` Hz, is from moving with the belt: the norm of its sagittal velocity minus the belt's
+    ``(-belt_speed_mps, 0)`` m/s, as a fraction of ``belt_speed_mps``."""
+    vel = np.gradient(points[..., :2], 1.0 / fs, axis=0)
+    return np.hypot(vel[..., 0] + belt_speed_mps, vel[..., 1]).min(axis=1) / belt_speed_mps
+
+
+def time_scaled(trial: MocapTrial, belt_speed_mps: float) -> MocapTrial:
+    """A synthetic trial at another belt speed: the recorded one replayed faster or slower.
+
+    Time is scaled by ``trial.belt_speed_mps / belt_speed_mps`` (the sampling rate, contact
+    times and their stated error with it), positions are unchanged, so the stance foot moves with
+    the new belt. Realistic: the stance foot's speed, every joint path and angle. Not realistic:
+    stride length and overstride stay those of the recorded speed, so cadence scales with speed
+    (a runner lengthens the stride more than he quickens it), contact and flight times shrink in
+    the same proportion, and accelerations scale with the square of the factor. ``synthetic`` is
+    set and ``name`` says so.
+    """
+    k = trial.belt_speed_mps / belt_speed_mps
+    fs = trial.fs / k
+    t = np.arange(len(trial.t)) / fs
+    ic, to = trial.ic * k, trial.to * k
+    for array in (t, ic, to):
+        array.setflags(write=False)
+    return replace(
+        trial,
+        t=t,
+        fs=fs,
+        belt_speed_mps=belt_speed_mps,
+        ic=ic,
+        to=to,
+        contact_error_ms=trial.contact_error_ms * k,
+        synthetic=True,
     )
 
 
@@ -214,7 +374,7 @@ def leg_length_m(trial: MocapTrial) -> float:
 
 
 def truth_steps(trial: MocapTrial) -> list[dict]:
-    """The DESIGN.md per-step metrics of every force-plate contact, computed from the mocap.
+    """The DESIGN.md per-step metrics of every contact of the trial, computed from the mocap.
 
     One dict per contact, in time order, with ``type``/``v`` as in the step-event file and
     ``confidence`` 1.0. A field that needs a neighbouring contact the trial does not have (the
@@ -310,32 +470,100 @@ def _open_text(data_dir: Path, name: str) -> TextIO:
 
 
 def _read_table(data_dir: Path, name: str) -> tuple[list[str], np.ndarray]:
-    """The header and numbers of the tab-separated file ``name`` (or ``name.gz``)."""
+    """The header and numbers of the tab-separated file ``name`` (or ``name.gz``); empty fields
+    (markers not seen) are NaN."""
     with _open_text(data_dir, name) as f:
         header = f.readline().rstrip("\n").split("\t")
-        data = np.loadtxt(f, delimiter="\t", ndmin=2)
+        text = _EMPTY_FIELD.sub("nan", f.read())
+    data = np.loadtxt(io.StringIO(text), delimiter="\t", ndmin=2)
     if data.shape[1] != len(header):
         raise ValueError(f"{name}: {data.shape[1]} columns, header names {len(header)}")
     return header, data
 
 
-def _markers(
-    header: list[str], data: np.ndarray
-) -> tuple[dict[str, np.ndarray], list[tuple[str, int]]]:
-    """Markers as (N, 3) metres keyed by name, with NaN gaps filled linearly; also the fills."""
-    markers, filled = {}, []
+_EMPTY_FIELD = re.compile(r"(?<=\t)(?=\t|$)", re.MULTILINE)
+
+
+def _markers(header: list[str], data: np.ndarray) -> dict[str, np.ndarray]:
+    """Markers as (N, 3) metres keyed by name, NaN where not seen; markers never seen are left
+    out (the running trials of RBDS032 and RBDS0041 list the static trial's anatomical ones)."""
+    markers = {}
     for i, name in enumerate(header):
         if name.endswith("X") and header[i + 1 : i + 3] == [name[:-1] + "Y", name[:-1] + "Z"]:
             xyz = data[:, i : i + 3] / 1000.0
-            bad = np.isnan(xyz).any(axis=1)
-            if bad.any():
-                good = np.flatnonzero(~bad)
-                xyz = xyz.copy()
-                for c in range(3):
-                    xyz[bad, c] = np.interp(np.flatnonzero(bad), good, xyz[good, c])
-                filled.append((name[:-1], int(bad.sum())))
-            markers[name[:-1]] = xyz
-    return markers, filled
+            if not np.isnan(xyz).all():
+                markers[name[:-1]] = xyz
+    return markers
+
+
+def _fill_gaps(
+    markers: dict[str, np.ndarray], static: dict[str, np.ndarray] | None
+) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The markers with their gaps filled, and a note per filled marker.
+
+    Frames in a gap longer than ``LINEAR_GAP_S`` are placed by the rigid fit (``_carry``) of
+    the other markers of the marker's cluster seen in that frame (three or more) to ``static``;
+    the rest linearly between the frames seen.
+    """
+    longest = round(LINEAR_GAP_S * MARKER_FS)
+    out, notes = {}, []
+    for name, raw in markers.items():
+        bad = np.isnan(raw).any(axis=1)
+        if not bad.any():
+            out[name] = raw
+            continue
+        xyz = raw.copy()
+        by_cluster = np.zeros(len(xyz), dtype=bool)
+        cluster = next((c for c in _CLUSTERS if name in c), ())
+        if static is not None and cluster:
+            long_gap = bad & (_run_lengths(bad) > longest)
+            by_cluster = _fill_from_cluster(xyz, long_gap, name, cluster, markers, static)
+        bad &= ~by_cluster
+        good = np.flatnonzero(~np.isnan(xyz).any(axis=1))
+        for c in range(3):
+            xyz[bad, c] = np.interp(np.flatnonzero(bad), good, xyz[good, c])
+        note = f"marker {name}: {int(bad.sum())} missing frame(s) filled linearly"
+        if by_cluster.any():
+            note += f", {int(by_cluster.sum())} from its cluster"
+        out[name] = xyz
+        notes.append(note)
+    return out, notes
+
+
+def _run_lengths(mask: np.ndarray) -> np.ndarray:
+    """(N,) int: for each True of ``mask`` (N,) the length of its run of Trues, else 0."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    out = np.zeros(len(mask), dtype=np.intp)
+    for start, stop in zip(edges[0::2], edges[1::2], strict=True):
+        out[start:stop] = stop - start
+    return out
+
+
+def _fill_from_cluster(
+    xyz: np.ndarray,
+    frames: np.ndarray,
+    name: str,
+    cluster: tuple[str, ...],
+    markers: dict[str, np.ndarray],
+    static: dict[str, np.ndarray],
+) -> np.ndarray:
+    """Place ``name`` in ``xyz`` (N, 3) at the ``frames`` (N,) bool from the rest of its cluster.
+
+    Frames are grouped by which other cluster markers are seen; groups with three or more are
+    filled by their rigid fit to ``static``. Returns (N,) bool, the frames filled.
+    """
+    others = [m for m in cluster if m != name and m in markers]
+    seen = np.stack([~np.isnan(markers[m]).any(axis=1) for m in others], axis=1)
+    filled = np.zeros(len(xyz), dtype=bool)
+    for pattern in np.unique(seen[frames], axis=0):
+        if pattern.sum() < 3:
+            continue
+        rows = frames & np.all(seen == pattern, axis=1)
+        used = tuple(m for m, s in zip(others, pattern, strict=True) if s)
+        part = {m: markers[m][rows] for m in used}
+        xyz[rows] = _carry(static, part, used, static[name][None])[:, 0]
+        filled |= rows
+    return filled
 
 
 def _harrington_hjc(static: dict[str, np.ndarray]) -> np.ndarray:
@@ -387,7 +615,9 @@ def _carry(
 def _contacts(fy: np.ndarray, fs: float, threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """Complete contacts in a vertical force ``fy`` (M,) N sampled at ``fs``: (ic, to) seconds.
 
-    Crossings are interpolated linearly between samples; sample i (0-based) is at i / fs.
+    Any signal that is above ``threshold`` during contact will do (``foot_contacts`` passes the
+    negated belt mismatch). Crossings are interpolated linearly between samples; sample i
+    (0-based) is at i / fs.
     Contacts under way at the start or end of the recording are dropped.
     """
     above = np.concatenate(([False], fy > threshold, [False]))
@@ -400,6 +630,15 @@ def _contacts(fy: np.ndarray, fs: float, threshold: float) -> tuple[np.ndarray, 
     ic = starts - 1 + (threshold - fy[starts - 1]) / (fy[starts] - fy[starts - 1])
     to = ends + (fy[ends] - threshold) / (fy[ends] - fy[ends + 1])
     return ic / fs, to / fs
+
+
+def _alternation_notes(ic: np.ndarray, foot: tuple[str, ...]) -> list[str]:
+    """A note for every contact made by the same foot as the one before it."""
+    return [
+        f"contact at {ic[k]:.3f} s: {foot[k]} foot twice in a row"
+        for k in range(1, len(foot))
+        if foot[k] == foot[k - 1]
+    ]
 
 
 def _assign_feet(
@@ -430,6 +669,4 @@ def _assign_feet(
         cop = np.average(cop_z[inside], weights=fy[inside]) - np.interp(0.5 * (a + b), t, mid_z)
         if (cop > 0) != (foot[k] == "right"):
             notes.append(f"contact at {a:.3f} s: {foot[k]} foot is lowest but the pressure is not")
-        if k and foot[k] == foot[k - 1]:
-            notes.append(f"contact at {a:.3f} s: {foot[k]} foot twice in a row")
-    return foot, notes
+    return foot, notes + _alternation_notes(ic, foot)
