@@ -5,7 +5,9 @@ Data: Fukuchi RK, Fukuchi CA, Duarte M. "A public data set of running biomechani
 of running speed on lower extremity kinematics and kinetics." PeerJ 5:e3298 (2017),
 doi 10.7717/peerj.3298, CC-BY 4.0. Three runners on an instrumented treadmill for 30 s, markers
 at 150 Hz, each with a static trial (``TRIALS``): RBDS001 (181 cm, forefoot striker) at 2.5 m/s
-with the force plate at 300 Hz, RBDS032 at 3.5 m/s and RBDS0041 at 4.5 m/s, markers only.
+with the force plate at 300 Hz, RBDS032 and RBDS0041, markers only. Their files are named 3.5
+and 4.5 m/s; their feet move back on the belt at 2.53 and 4.57 m/s (``sole_belt_speed``), and
+that is the speed used.
 
 World frame (DESIGN.md "Coordinates and metric definitions"): ``x`` forward (the runner faces +X in
 the lab), ``y`` up, ``z`` medio-lateral towards the runner's right, metres. The origin is on the
@@ -36,7 +38,11 @@ sagittal velocity differs from the belt's (backwards at the belt's speed, no ver
 less than ``BELT_MATCH_FRACTION`` of the belt's speed. Initial contact is where the first sole
 point comes within that match, toe-off where the last one leaves it, interpolated between frames.
 The tolerance is a fraction of the belt's speed, so the same rule holds at any speed; it is the
-rule's one parameter and was set against RBDS001's plate (see ``MARKER_ERROR_MS``).
+rule's one parameter and was set against RBDS001's plate (see ``MARKER_ERROR_MS``). The belt's
+speed is measured from the feet (``sole_belt_speed``), not taken from the file's name: RBDS032's
+file says 3.5 m/s, but its feet move back at 2.53 m/s, and with 3.5 the rule ended its contacts
+60 ms early and began them 20 ms late (a foot at 2.5 m/s only just matched a 3.5 m/s belt). A
+trial whose feet differ from its name by over ``BELT_LABEL_TOLERANCE`` gets an anomaly note.
 
 Angles and per-step metrics follow DESIGN.md in the sagittal (x, y) plane, which is what a side
 camera measures.
@@ -59,7 +65,8 @@ DATA_DIR = Path(__file__).with_name("data")
 
 @dataclass(frozen=True, slots=True)
 class TrialFiles:
-    """One running trial of the data set: its files (plain or ``.gz``) and belt speed (m/s)."""
+    """One running trial of the data set: its files (plain or ``.gz``) and the belt speed of its
+    file's name (m/s; for a trial without plate, ``load_trial`` measures it from the feet)."""
 
     markers: str
     static: str
@@ -87,6 +94,12 @@ BELT_MATCH_FRACTION = 0.35
 """A sole point moves with the belt while its sagittal velocity is within this fraction of the
 belt's speed of the belt's velocity. Against RBDS001's plate (``python -m tests.gait_accuracy
 --contacts``) 0.30 gives IC +5.5 / TO -9.7 ms, 0.35 +3.7 / -0.7 ms, 0.40 +1.9 / +11.1 ms."""
+STILL_VERTICAL_MPS = 0.1
+"""A sole point moving up or down slower than this (m/s) counts for the belt's speed."""
+BELT_LABEL_TOLERANCE = 0.05
+"""The belt's speed as the feet show it may differ from the file name's by this fraction (the
+feet read 2.52 m/s on RBDS001's 2.5 m/s trial, whose plate confirms its contacts) before a note
+says which speed was used."""
 MARKER_ERROR_MS = 6.0
 """Stated error of the marker rule's events. Against RBDS001's plate, over all 77 contacts: IC
 bias +3.7 ms, mean absolute 4.0, SD 2.7, max 8.7; TO -0.7, 3.2, 3.9, 11.1; contact time -4.4,
@@ -144,7 +157,8 @@ class MocapTrial:
         t: (N,) float64 seconds, marker frame times ``i / fs`` from 0.
         joints: (N, J, 3) float64 metres, joint centres in the order of ``joint_names``.
         fs: marker sampling rate, Hz.
-        belt_speed_mps: treadmill belt speed, m/s.
+        belt_speed_mps: treadmill belt speed, m/s: the file name's with a force plate, else
+            measured from the feet (``sole_belt_speed``, rounded to 0.01).
         ic: (K,) float64 seconds, initial-contact time of each complete contact.
         to: (K,) float64 seconds, toe-off time of the same contact.
         foot: K names, ``"left"`` or ``"right"``, the foot of each contact.
@@ -252,8 +266,15 @@ def load_trial(data_dir: Path | None = None, runner: str = "RBDS001") -> MocapTr
             f"Time column ends at {run[-1, 0]:.3f} s, {drift * 1000:.1f} ms off {MARKER_FS:.0f} Hz:"
             " read as the data set's 150 Hz"
         )
+    belt = files.belt_speed_mps
     if files.forces is None:
-        ic, to, foot = foot_contacts(sole, MARKER_FS, files.belt_speed_mps)
+        belt = round(sole_belt_speed(sole, MARKER_FS), 2)
+        if abs(belt / files.belt_speed_mps - 1.0) > BELT_LABEL_TOLERANCE:
+            anomalies.append(
+                f"the feet move back at {belt:.2f} m/s on the belt, not the {files.belt_speed_mps}"
+                f" m/s of the file's name: {belt:.2f} m/s used"
+            )
+        ic, to, foot = foot_contacts(sole, MARKER_FS, belt)
         anomalies += _alternation_notes(ic, foot)
         source, error_ms = MARKERS, MARKER_ERROR_MS
     else:
@@ -272,7 +293,7 @@ def load_trial(data_dir: Path | None = None, runner: str = "RBDS001") -> MocapTr
         t=t,
         joints=joints,
         fs=MARKER_FS,
-        belt_speed_mps=files.belt_speed_mps,
+        belt_speed_mps=belt,
         ic=ic,
         to=to,
         foot=foot,
@@ -306,6 +327,19 @@ def foot_contacts(
     ic = np.array([e[0] for e in events], dtype=np.float64)
     to = np.array([e[1] for e in events], dtype=np.float64)
     return ic, to, tuple(e[2] for e in events)
+
+
+def sole_belt_speed(sole: np.ndarray, fs: float) -> float:
+    """The belt's speed, m/s, as the feet show it: the most common backward speed of the sole
+    points (``sole`` (N, 2, P, 3) m at ``fs`` Hz) among frames where they hardly move up or
+    down. A foot is carried by the belt for about two fifths of every stride at one speed, while
+    in swing its speed keeps changing, so that speed stands out as the peak of a histogram of
+    1 cm/s bins."""
+    vel = np.gradient(sole[..., :2], 1.0 / fs, axis=0).reshape(-1, 2)
+    back = -vel[(np.abs(vel[:, 1]) < STILL_VERTICAL_MPS) & (vel[:, 0] < -0.5), 0]
+    counts, edges = np.histogram(back, bins=np.arange(0.5, 10.0, 0.01))
+    k = int(np.argmax(counts))
+    return float(0.5 * (edges[k] + edges[k + 1]))
 
 
 def belt_mismatch(points: np.ndarray, fs: float, belt_speed_mps: float) -> np.ndarray:
