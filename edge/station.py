@@ -27,6 +27,7 @@ from edge.bus.publisher import Publisher
 from edge.bus.schema import (
     CameraState,
     FrameMsg,
+    GaitMode,
     MetricName,
     StatusMsg,
     StepMsg,
@@ -613,8 +614,13 @@ class Station:
                 belt_speed_mps=self._belt,
                 stages_ms=self.stages.snapshot(),
                 session_start_t=self._session_start_t if store.session_id is not None else None,
+                gait_mode=self._gait_mode(),
             )
         )
+
+    def _gait_mode(self) -> GaitMode | None:
+        engine = self._feed.engine
+        return cast("GaitMode | None", engine.mode if engine is not None else None)
 
     def _calibration_name(self) -> str | None:
         if self.calibration is None:

@@ -59,6 +59,8 @@ _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True, ser_json_
 
 Foot: TypeAlias = Literal["left", "right", "near", "far"]
 View: TypeAlias = Literal["near", "far"]
+Gait: TypeAlias = Literal["running", "walking"]
+GaitMode: TypeAlias = Literal["running", "walking", "standing", "off_belt"]
 Confidence: TypeAlias = Annotated[float, Field(ge=0.0, le=1.0)]
 Count: TypeAlias = Annotated[int, Field(ge=0, le=2**63 - 1)]  # fits an SQLite INTEGER
 Keypoint: TypeAlias = tuple[float | None, float | None, float]
@@ -154,11 +156,14 @@ class StepMsg:
     view: View | None = None
     metric_confidence: dict[MetricName, Confidence] = dataclasses.field(default_factory=dict)
     yaw_deg: float | None = None
+    gait: Gait | None = None
 
 
-STEP_EXTENSIONS: tuple[str, ...] = ("view", "metric_confidence", "yaw_deg")
+STEP_EXTENSIONS: tuple[str, ...] = ("view", "metric_confidence", "yaw_deg", "gait")
 """Fields a step carries beyond DESIGN.md's table, each optional: which leg the camera saw
-(near or far), the metrics measured less surely than the step, the camera's estimated yaw."""
+(near or far), the metrics measured less surely than the step, the camera's estimated yaw, and
+whether the step was run or walked (a walked step has no overstride, braking, landing angles,
+hip extension, knee lift or flight: None)."""
 STEP_FIELDS: tuple[str, ...] = tuple(
     f.name
     for f in dataclasses.fields(StepMsg)
@@ -233,7 +238,9 @@ class StatusMsg:
     while a session is being written; ``recording_error`` says why it is not (None when all is
     well). ``stages_ms``: recent mean time per frame of each stage of the processing loop
     (``read``, ``pose``, ``gait``, ``publish``). ``session_start_t``: station time the open
-    session started, so a console that joins late shows the right session time.
+    session started, so a console that joins late shows the right session time. ``gait_mode``
+    (extends DESIGN.md): what the person on the belt is doing, ``running``, ``walking``,
+    ``standing`` or ``off_belt`` (nobody on it); None until the station can tell.
     """
 
     TOPIC: ClassVar[bytes] = TOPIC_STATUS
@@ -260,6 +267,7 @@ class StatusMsg:
     belt_speed_mps: float | None
     stages_ms: dict[str, float] = dataclasses.field(default_factory=dict)
     session_start_t: float | None = None
+    gait_mode: GaitMode | None = None
 
 
 Msg: TypeAlias = FrameMsg | StepMsg | SummaryMsg | StatusMsg

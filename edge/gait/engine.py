@@ -55,6 +55,7 @@ from edge.gait.layout import (
     trk_col,
 )
 from edge.gait.metrics import (
+    MIN_CONTACT_S,
     PELVIS_PER_LIMB,
     VIEW_ALONE,
     VIEW_EVIDENCE,
@@ -66,6 +67,7 @@ from edge.gait.metrics import (
     belt_ankle_speed,
     foot_of_leg,
     hip_offset,
+    hip_rise,
     keypoint_confidence,
     leg_length,
     limb_length,
@@ -73,10 +75,13 @@ from edge.gait.metrics import (
     stance_height,
     stance_speed,
     step_metrics,
+    walking_toe_off,
     window,
 )
+from edge.gait.mode import WALKING, ModeTracker, gait_vote
 from edge.gait.sagittal import PlaneMapping
 from edge.gait.step import Step
+from edge.skeleton import LEFT_HIP, RIGHT_HIP
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +173,7 @@ class GaitEngine:
         self._near_side: str | None = None
         # The far hip's lead over the near one, per step, as a fraction of thigh plus shank.
         self._hip_leads: deque[float] = deque(maxlen=32)
+        self._modes = ModeTracker()
 
     def _clear_tracks(self) -> None:
         """The kernels' state as before the first frame."""
@@ -218,6 +224,8 @@ class GaitEngine:
         if not t > self._last_t:
             return 0
         self._last_t = t
+        hips = np.asarray(keypoints)[[LEFT_HIP, RIGHT_HIP], 2]
+        self._modes.frame(t, bool(np.any(hips >= self.params.min_confidence)))
         if math.isnan(self._first_t):
             self._first_t = t
         return int(
@@ -319,8 +327,14 @@ class GaitEngine:
                 self._learn_from_contact(leg, ic, when, quality)
             return None
         previous = self._contacts[leg]
+        unended = self._open_ic[leg]
         self._contacts[leg] = None
         self._open_ic[leg] = when
+        self._modes.landing(when)
+        if previous is None and unended is not None and self._modes.gait == WALKING:
+            # A walker's knee may never straighten enough to mark a toe-off: the contact is
+            # still one, its toe-off found from the ankle (``walking_toe_off``).
+            return self._finish_step(leg, Contact(unended, math.nan, 0.5), when)
         self._ics.append((when, leg))
         if previous is None:
             return None
@@ -330,16 +344,26 @@ class GaitEngine:
         return self._finish_step(leg, previous, when)
 
     def _finish_step(self, leg: int, contact: Contact, next_ic: float | None) -> Step | None:
-        end = next_ic if next_ic is not None else contact.to_t + 0.2
+        p = self.params
+        ended = contact.to_t if math.isfinite(contact.to_t) else contact.ic_t + p.max_contact_s
+        end = next_ic if next_ic is not None else ended + 0.2
         sm = window(self._sm, int(self._ctr[CTR_SMOOTHED]), contact.ic_t - 0.3, end + 0.01)
+        length = leg_length(sm, leg)
+        if math.isfinite(length):
+            self._leg_lengths.append(length)
+        scale = float(np.median(self._leg_lengths)) if self._leg_lengths else math.nan
+        max_gap = 1.5 * float(self._trk[TRK_FRAME_DT])
+        rise = hip_rise(sm, leg, contact.ic_t, ended, max_gap) / scale
+        gait = self._modes.step(gait_vote(rise))
+        if gait == WALKING:
+            to = walking_toe_off(sm, leg, contact.ic_t, self.stance_speed)
+            if math.isfinite(to) and to - contact.ic_t >= MIN_CONTACT_S:
+                contact = Contact(contact.ic_t, to, contact.quality)
         if not plausible(contact, sm, leg):
             return None
         raw = window(self._raw, self.frames, contact.ic_t - 0.05, contact.to_t + 0.05)
         earlier = [(ic, lg) for ic, lg in self._ics if ic < contact.ic_t - 1e-9]
         later = [ic for ic, lg in self._ics if lg != leg and contact.to_t < ic < end]
-        length = leg_length(sm, leg)
-        if math.isfinite(length):
-            self._leg_lengths.append(length)
         view = self._view(leg, contact, sm, window(self._raw, self.frames, contact.ic_t - 0.3, end))
         self._learn_yaw(leg, view, sm)
         foot = self._foot(view, sm)
@@ -359,9 +383,10 @@ class GaitEngine:
             previous_ic=earlier[-1][0] if earlier and earlier[-1][1] != leg else None,
             other_next_ic=later[0] if later else None,
             next_ic=next_ic,
-            leg_length=float(np.median(self._leg_lengths)) if self._leg_lengths else math.nan,
+            leg_length=scale,
             belt_speed_mps=self.belt_speed_mps or self.estimated_belt_speed_mps(),
-            max_gap_s=1.5 * float(self._trk[TRK_FRAME_DT]),
+            max_gap_s=max_gap,
+            gait=gait,
         )
         return step_metrics(contact, sm, raw, ctx)
 
@@ -407,6 +432,12 @@ class GaitEngine:
             return 0.5 * float(self._par[PAR_TYPICAL_STRIDE_S])
         ics = sorted(ic for ic, _ in self._ics)
         return float(np.median(np.diff(ics))) if len(ics) >= 3 else math.nan
+
+    @property
+    def mode(self) -> str | None:
+        """What the person on the belt is doing now (``edge.gait.mode``): running, walking,
+        standing, off_belt, or None until told."""
+        return self._modes.mode(float(self._par[PAR_TYPICAL_STRIDE_S]))
 
     @property
     def yaw_deg(self) -> float | None:

@@ -9,7 +9,8 @@ positive with the ankle ahead of the knee; knee flexion = 180 - interior hip-kne
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from edge.gait.layout import (
     raw_col,
     sm_col,
 )
+from edge.gait.mode import WALKING
 from edge.gait.step import Step
 
 #: hip extension is searched from mid-stance until toe-off plus this fraction of the contact
@@ -56,6 +58,7 @@ class StepContext:
     leg_length: float
     belt_speed_mps: float | None
     max_gap_s: float
+    gait: str | None = None
 
 
 def window(buf: np.ndarray, written: int, t0: float, t1: float) -> np.ndarray:
@@ -272,6 +275,27 @@ OBLIQUE_METRICS = (
 )
 OBLIQUE_FACTOR = 0.3
 
+#: a walking foot's toe-off comes this long after its ankle has slowed to half the stance speed:
+#: 82 ms (SD 4) over the 20 contacts of the one treadmill walk at hand (1.1 m/s,
+#: tests/data/walking_si02.npz), so walking contact times carry ``WALK_CONTACT_FACTOR``
+WALK_TOE_OFF_DELAY_S = 0.082
+#: the ankle slowing is looked for from this long after landing (a walker's stance is ~0.7 s)
+WALK_MID_STANCE_S = 0.15
+WALK_CONTACT_FACTOR = 0.5
+#: the metrics of running a walking step does not carry: overstride, braking, the angles at
+#: landing, hip extension and knee lift are defined (and coached) for running, and a walk has
+#: no flight; its timing, stride and bounce it keeps
+RUNNING_METRICS = (
+    "flight_ms",
+    "overstride_cm",
+    "overstride_pct_leg",
+    "shank_angle_ic_deg",
+    "knee_flexion_ic_deg",
+    "braking_ms",
+    "hip_extension_deg",
+    "knee_lift_deg",
+)
+
 #: shortest foot contact a runner makes (elite sprinters ~80 ms)
 MIN_CONTACT_S = 0.08
 #: largest spread of a leg segment's length over a stride for it to be a leg at all
@@ -335,9 +359,7 @@ def step_metrics(contact: Contact, sm: np.ndarray, raw: np.ndarray, ctx: StepCon
     scale_cm = 100.0 if ctx.metric else math.nan
 
     ts = sm[:, SM_T]
-    stance = (ts >= ic) & (ts <= to)
-    rel = sm[:, sm_col(leg, ANKLE, 0)] - sm[:, SM_MID_X]
-    under = _crossing_down(np.r_[ic, ts[stance]], np.r_[reach, rel[stance]])
+    under = _under_hips(sm, leg, ic, to, reach)
     braking_ms = (under - ic) * 1000.0 if under is not None else None
 
     thigh = thigh_angle(_joint(sm, leg, HIP), _joint(sm, leg, KNEE))
@@ -360,7 +382,7 @@ def step_metrics(contact: Contact, sm: np.ndarray, raw: np.ndarray, ctx: StepCon
         if ctx.belt_speed_mps is not None and ctx.next_ic is not None
         else None
     )
-    return Step(
+    step = Step(
         foot=ctx.foot,
         ic_t=ic,
         to_t=to,
@@ -382,7 +404,54 @@ def step_metrics(contact: Contact, sm: np.ndarray, raw: np.ndarray, ctx: StepCon
         view=ctx.view,
         metric_confidence=_metric_confidence(confidence, ctx),
         yaw_deg=ctx.yaw_deg,
+        gait=ctx.gait,
     )
+    return _as_walking(step) if ctx.gait == WALKING else step
+
+
+def _as_walking(step: Step) -> Step:
+    """A walking step: without ``RUNNING_METRICS``, its contact time less sure."""
+    confidence = {
+        name: value for name, value in step.metric_confidence.items() if name not in RUNNING_METRICS
+    }
+    confidence["contact_ms"] = round(
+        min(confidence.get("contact_ms", step.confidence), step.confidence * WALK_CONTACT_FACTOR), 3
+    )
+    cleared: dict[str, Any] = dict.fromkeys(RUNNING_METRICS)
+    return replace(step, metric_confidence=confidence, **cleared)
+
+
+def _under_hips(sm: np.ndarray, leg: int, ic: float, to: float, reach: float) -> float | None:
+    """When, between landing and toe-off, a leg's ankle comes under the mid-hip (mid-stance),
+    given its ``reach`` ahead of the mid-hip at landing; None if it does not."""
+    ts = sm[:, SM_T]
+    stance = (ts >= ic) & (ts <= to)
+    rel = sm[:, sm_col(leg, ANKLE, 0)] - sm[:, SM_MID_X]
+    return _crossing_down(np.r_[ic, ts[stance]], np.r_[reach, rel[stance]])
+
+
+def hip_rise(sm: np.ndarray, leg: int, ic: float, to: float, max_gap: float) -> float:
+    """How far the mid-hip rises from a leg's landing to mid-stance (its ankle under the
+    mid-hip), plane units, up positive: a walker's hips rise over the stance leg, a runner's sink
+    (``edge.gait.mode``). NaN when either instant is not seen."""
+    at_ic = _at(sm, [sm_col(leg, ANKLE, 0), SM_MID_X, SM_MID_Y], ic, max_gap)
+    under = _under_hips(sm, leg, ic, to, float(at_ic[0] - at_ic[1]))
+    if under is None:
+        return math.nan
+    return float(_at(sm, SM_MID_Y, under, max_gap)[0] - at_ic[2])
+
+
+def walking_toe_off(sm: np.ndarray, leg: int, ic: float, stance_speed: float) -> float:
+    """A walking foot's toe-off, s: when its ankle, after mid-stance, has slowed to half the
+    stance speed (the heel is up and the foot rolls over the toes), plus ``WALK_TOE_OFF_DELAY_S``.
+    A walker's knee straightens at mid-stance, so the running rule (the knee's extension) would
+    put the toe-off a third of a second early. NaN when the ankle is not seen slowing."""
+    ts = sm[:, SM_T]
+    vx = sm[:, sm_col(leg, ANKLE, 2)]
+    ok = np.isfinite(vx) & (ts > ic + WALK_MID_STANCE_S)
+    ts, back = ts[ok], -vx[ok] - 0.5 * stance_speed
+    slowed = _crossing_down(ts, back)
+    return slowed + WALK_TOE_OFF_DELAY_S if slowed is not None else math.nan
 
 
 def _oblique(ctx: StepContext) -> bool:

@@ -15,12 +15,14 @@ class Step:
     ``cadence_spm`` need the other foot's neighbouring contact. ``vertical_osc_pct_leg`` extends
     DESIGN.md so an uncalibrated station can still show the bounce.
 
-    Three fields extend DESIGN.md's table: ``view``, whether this foot was the leg nearer the
+    Four fields extend DESIGN.md's table: ``view``, whether this foot was the leg nearer the
     camera or the far one, seen through it (None when the geometry did not tell);
     ``metric_confidence``, a confidence 0..1 for each metric measured less surely than the
     step's own ``confidence`` (the far leg's angles, distances in an oblique uncalibrated view),
     any metric not in it having the step's; ``yaw_deg``, how far the camera looks off square to
-    the belt as estimated so far (None until known).
+    the belt as estimated so far (None until known); ``gait``, ``"running"`` or ``"walking"``
+    (``edge.gait.mode``; None when not yet told); a walking step has None for the metrics of
+    running (``metrics.RUNNING_METRICS``).
     """
 
     foot: str
@@ -44,6 +46,7 @@ class Step:
     view: str | None = None
     metric_confidence: dict[str, float] = field(default_factory=dict)
     yaw_deg: float | None = None
+    gait: str | None = None
 
     def confidence_of(self, metric: str) -> float:
         """How sure this step's value of ``metric`` is, 0..1."""

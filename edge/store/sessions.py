@@ -4,9 +4,10 @@ One file per station (default ``<data_dir>/sessions.sqlite``) in WAL mode, so th
 and other readers can read while the station writes. Tables: ``sessions``; ``steps`` (the
 per-step fields of the wire schema, one column each); ``summaries`` (the summary payload as
 JSON); ``laps``; ``keypoints`` (optional track: (17, 3) little-endian float32 per frame).
-The steps table also holds the step's extensions (``STEP_EXTENSIONS``): ``view``, ``yaw_deg``
-and ``metric_confidence`` as JSON text (NULL when no metric is less sure); a file written before
-them gains the columns when a store opens it, its old steps reading as "not known".
+The steps table also holds the step's extensions (``STEP_EXTENSIONS``): ``view``, ``yaw_deg``,
+``gait`` (running or walking) and ``metric_confidence`` as JSON text (NULL when no metric is less
+sure); a file written before them gains the columns when a store opens it, its old steps reading
+as "not known".
 
 ``SessionStore`` hands every record to one writer thread through a bounded queue; the caller
 never waits on the disk. The writer commits after every summary and at least every
@@ -63,7 +64,7 @@ QUEUE_SIZE = 10_000
 STEPS_CSV_COLUMNS = (*STEP_FIELDS, *STEP_EXTENSIONS)
 """The columns of a steps CSV: DESIGN.md's per-step table, then the step's extensions."""
 _STEP_COLUMNS = ("session_id", "station", "t", *STEPS_CSV_COLUMNS)
-_TEXT_COLUMNS = ("foot", "view", "metric_confidence")
+_TEXT_COLUMNS = ("foot", "view", "metric_confidence", "gait")
 
 
 def _column_type(name: str) -> str:
@@ -649,8 +650,8 @@ def read_keypoints(path: Path, session_id: int) -> tuple[np.ndarray, np.ndarray,
 def export_steps(steps: list[StepMsg], fmt: Literal["csv", "jsonl"], out: TextIO) -> None:
     """Write steps as JSON Lines (each line the ``hipdrive.step`` payload) or as a CSV table,
     ``STEPS_CSV_COLUMNS``: the per-step fields, then ``view``, ``metric_confidence`` (a JSON
-    object of the metrics measured less surely, empty when none) and ``yaw_deg``. An unknown
-    value is empty."""
+    object of the metrics measured less surely, empty when none), ``yaw_deg`` and ``gait``. An
+    unknown value is empty."""
     if fmt == "jsonl":
         for step in steps:
             out.write(encode(step)[1].decode("utf-8") + "\n")
