@@ -422,7 +422,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
     write_step_files(steps, args.events_out, None)
     print(
         "\n".join(
-            describe(steps, _targets(config), "time the rows with --fps N, the rate filmed at")
+            describe(
+                steps,
+                _targets(config),
+                "time the rows with --fps N, the rate filmed at",
+                t0=float(t[0]),
+            )
         )
     )
     print(f"wrote {len(steps)} step events to {args.events_out}")

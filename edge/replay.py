@@ -18,7 +18,17 @@ import numpy as np
 
 from edge.bus.schema import StepMsg
 from edge.errors import UsageError
-from edge.gait import GaitEngine, PlaneMapping, Step, SummaryBuilder, Targets, detect_facing
+from edge.gait import (
+    GaitEngine,
+    PlaneMapping,
+    Step,
+    SummaryBuilder,
+    Targets,
+    detect_facing,
+)
+from edge.gait.mode import RUNNING, WALKING
+from edge.gait.phases import describe_phases, phases
+from edge.gait.summary import gait_of, running_steps, summarise
 from edge.store.sessions import export_steps
 
 if TYPE_CHECKING:
@@ -126,7 +136,9 @@ def timebase_problem(steps: list[StepMsg], fps: float) -> str | None:
     running's, or None: a median cadence or contact time outside RUNNING_CADENCE_SPM or
     RUNNING_CONTACT_MS, as a slow-motion clip played at its playback rate gives. A step
     without a neighbour for its cadence counts by its contact and flight, which span the
-    same step (a wrong time base leaves few steps, often apart)."""
+    same step (a wrong time base leaves few steps, often apart). Walked steps are left out:
+    walking is slower than these bounds at any time base."""
+    steps = running_steps(steps)
     cadence = [
         s.cadence_spm
         if s.cadence_spm is not None
@@ -154,22 +166,44 @@ def timebase_problem(steps: list[StepMsg], fps: float) -> str | None:
 
 
 def describe(
-    steps: list[StepMsg], targets: Targets, slowmo: str = "give --capture-fps or --slowmo"
+    steps: list[StepMsg],
+    targets: Targets,
+    slowmo: str = "give --capture-fps or --slowmo",
+    t0: float = 0.0,
 ) -> list[str]:
-    """A few lines for a person: how many steps, the medians that matter, and the cue.
-    ``slowmo``: what to do for slow motion, said when no steps are found."""
+    """A few lines for a person: how many steps, the phases of walking and running (times from
+    ``t0``), the medians that matter over each gait's steps apart, and the cue (from running
+    steps only). ``slowmo``: what to do for slow motion, said when no steps are found."""
     if not steps:
         return [
             "no steps found: is a runner in view, side on, the whole time? For slow motion "
             + slowmo
         ]
-    builder = SummaryBuilder(dataclasses.replace(targets, window_steps=len(steps)))
-    for step in steps:
-        summary = builder.add(step_of(step))
     feet = Counter(s.foot for s in steps)
     lines = [f"{len(steps)} steps ({feet['left']} left, {feet['right']} right)"]
+    found = phases(steps)
+    walked = [s for s in steps if gait_of(s) == WALKING]
+    if walked or len(found) > 1:
+        lines.append(f"phases: {describe_phases(found, t0)}")
+    ran = running_steps(steps)
+    for gait, mine in ((RUNNING, ran), (WALKING, walked)):
+        if mine and walked:
+            lines.append(f"{gait}, {len(mine)} steps:")
+        lines += _medians(mine)
+    if ran:
+        builder = SummaryBuilder(dataclasses.replace(targets, window_steps=len(ran)))
+        for step in ran:
+            summary = builder.add(step_of(step))
+        if summary.cue:
+            lines.append(f"cue: {summary.cue} ({summary.cue_reason})")
+    return lines
+
+
+def _medians(steps: list[StepMsg]) -> list[str]:
+    """A line per metric with a value: its median over the steps (all of one gait)."""
+    lines = []
     for name, label, unit in _SHOWN:
-        metric = summary.metrics[name]
+        metric = summarise(steps, name)
         if metric.median is not None:
             side = ""
             if metric.asymmetry_pct is not None:
@@ -178,13 +212,12 @@ def describe(
                 side = ", near leg only"
             sure = "" if metric.confident else " (less sure)"
             lines.append(f"  {label:24s} {metric.median:7.1f} {unit}{side}{sure}")
-    if summary.cue:
-        lines.append(f"cue: {summary.cue} ({summary.cue_reason})")
     return lines
 
 
 _SHOWN = (
     ("cadence_spm", "cadence", "spm"),
+    ("step_ms", "step time", "ms"),
     ("contact_ms", "contact", "ms"),
     ("flight_ms", "flight", "ms"),
     ("overstride_cm", "overstride", "cm"),

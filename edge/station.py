@@ -27,6 +27,7 @@ from edge.bus.publisher import Publisher
 from edge.bus.schema import (
     CameraState,
     FrameMsg,
+    Gait,
     GaitMode,
     MetricName,
     StatusMsg,
@@ -672,6 +673,7 @@ def summary_message(station: str, t: float, summary: Summary, calibrated: bool) 
         calibrated=calibrated,
         yaw_deg=summary.yaw_deg,
         oblique=summary.oblique,
+        gait=cast("Gait | None", summary.gait),
     )
 
 
@@ -690,7 +692,7 @@ def step_line(step: Step, summary: Summary) -> str:
     return (
         f"{step.foot:5s} contact {num(step.contact_ms, ' ms')}, overstride {over}, "
         f"hip ext {num(step.hip_extension_deg, ' deg')} | cadence {num(cadence, ' spm')} | "
-        f"{summary.cue or 'waiting for steps'}"
+        f"{summary.cue or ('walking' if summary.gait == 'walking' else 'waiting for steps')}"
     )
 
 

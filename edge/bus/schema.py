@@ -204,10 +204,13 @@ class SummaryMsg:
     no cue applies; ``cue_key`` is stable (for code), ``cue`` is the text for the runner and
     ``cue_reason`` the measured value behind it.
 
-    Two fields extend DESIGN.md, each optional: ``yaw_deg``, the camera's estimated yaw off square
-    to the belt (None: not known); ``oblique``, true when the view is oblique and uncalibrated, so
-    the distances and angles a yaw foreshortens are less sure: say so ("camera about 20 deg off
-    square, uncalibrated").
+    Three fields extend DESIGN.md, each optional: ``yaw_deg``, the camera's estimated yaw off
+    square to the belt (None: not known); ``oblique``, true when the view is oblique and
+    uncalibrated, so the distances and angles a yaw foreshortens are less sure: say so ("camera
+    about 20 deg off square, uncalibrated"); ``gait``, the gait of the steps the medians are over,
+    ``running`` or ``walking`` (None: not told, as from a station before gaits were told apart).
+    Running and walking steps are never mixed in one summary: a walking summary has no running
+    metrics (overstride, braking, landing angles, hip extension, knee lift, flight) and no cue.
     """
 
     TOPIC: ClassVar[bytes] = TOPIC_SUMMARY
@@ -226,6 +229,7 @@ class SummaryMsg:
     calibrated: bool
     yaw_deg: float | None = None
     oblique: bool = False
+    gait: Gait | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,6 +14,14 @@ leg, seen through the near one) there is none, and the summary says "near leg on
 rests on a median that is not confident. Among steps the engine marked for an oblique
 uncalibrated view, the steps it measured before it knew the yaw are no surer than the rest:
 what the yaw foreshortens is not confident on them either.
+
+Running and walking are never mixed (``edge.gait.mode``). The window holds the steps of the
+current gait only: when a step of the other gait arrives, the window starts again from it, and
+so does the cue. A walked step carries none of the running metrics, and its cadence and contact
+time would pull a runner's medians off, so while walking the summary gives the walking figures
+(cadence, step time, contact, bounce, stride) and no cue: the cues are built for running. A step
+whose gait is not known (None: before the engine could tell, or recorded before it told them
+apart) counts as running.
 """
 
 from __future__ import annotations
@@ -21,11 +29,12 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
 from edge.gait.metrics import OBLIQUE_METRICS
+from edge.gait.mode import RUNNING
 from edge.gait.step import Step
 
 SUMMARISED = (
@@ -65,6 +74,29 @@ class Rated(Protocol):
     def metric_confidence(self) -> Mapping[Any, float]: ...
     @property
     def yaw_deg(self) -> float | None: ...
+    @property
+    def gait(self) -> str | None: ...
+
+
+class Gaited(Protocol):
+    """Anything with a step's gait."""
+
+    @property
+    def gait(self) -> str | None: ...
+
+
+_G = TypeVar("_G", bound=Gaited)
+
+
+def gait_of(step: Gaited) -> str:
+    """``running`` or ``walking``: a step without a gait (not yet told, or recorded before gaits
+    were told apart) counts as running."""
+    return step.gait or RUNNING
+
+
+def running_steps(steps: Iterable[_G]) -> list[_G]:
+    """The steps that count as running (``gait_of``), in order."""
+    return [s for s in steps if gait_of(s) == RUNNING]
 
 
 def confident(step: Rated, metric: str) -> bool:
@@ -130,7 +162,8 @@ class MetricSummary:
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """The window's metrics and the cue; the cue fields are None while there are too few steps."""
+    """The window's metrics and the cue; the cue fields are None while there are too few steps,
+    and while walking."""
 
     n_steps: int
     metrics: dict[str, MetricSummary]
@@ -141,6 +174,8 @@ class Summary:
     """The camera's latest yaw estimate off square to the belt, degrees (None: not known)."""
     oblique: bool = False
     """The view is oblique and uncalibrated: the engine marked what it foreshortens less sure."""
+    gait: str | None = None
+    """The gait the window's steps were taken in, ``running`` or ``walking`` (None: no steps)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +240,8 @@ def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
 
 
 class SummaryBuilder:
-    """Keeps the last steps and the cue state; ``add`` returns the new summary."""
+    """Keeps the last steps of the current gait and the cue state; ``add`` returns the new
+    summary."""
 
     def __init__(self, targets: Targets | None = None) -> None:
         self.targets = targets or Targets()
@@ -215,10 +251,17 @@ class SummaryBuilder:
         self._shown_for = 0
 
     def add(self, step: Step) -> Summary:
+        gait = gait_of(step)
+        if self._steps and gait != gait_of(self._steps[-1]):
+            self._steps.clear()
+            self._active.clear()
+            self._shown, self._shown_for = _WAIT, 0
         self._steps.append(step)
         metrics = {name: summarise(self._steps, name) for name in SUMMARISED}
-        self._update_active(metrics)
-        wanted = self._wanted(metrics)
+        wanted = _WAIT
+        if gait == RUNNING:
+            self._update_active(metrics)
+            wanted = self._wanted(metrics)
         self._shown_for += 1
         if wanted[0] != self._shown[0] and (
             self._shown_for >= self.targets.hold_steps or self._shown is _WAIT
@@ -236,6 +279,7 @@ class SummaryBuilder:
             reason,
             yaw_deg=yaws[-1] if yaws else None,
             oblique=oblique_yaw(self._steps) is not None,
+            gait=gait,
         )
 
     def _update_active(self, metrics: dict[str, MetricSummary]) -> None:

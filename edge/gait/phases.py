@@ -1,0 +1,98 @@
+"""The phases of a session: its runs of walking and running, and the gaps without steps.
+
+A phase is a run of consecutive steps of one gait (``summary.gait_of``: a step without a gait
+counts as running), from its first landing to the first landing of the next phase (or its own
+last toe-off when it is the last, or a gap follows). A gap of more than ``GAP_S`` between one
+step's toe-off and the next landing is a phase of its own: the person stood on the belt or left
+it, which the steps alone do not tell apart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from edge.gait.summary import gait_of
+
+GAP_S = 3.0
+"""Seconds without a step that make a phase of standing or off the belt: a walker's step takes
+about 0.55 s, and the engine takes someone standing after 2 s without a landing
+(``mode.STILL_S``)."""
+AWAY = "away"
+"""The kind of a phase without steps."""
+_LABELS = {AWAY: "standing or off the belt"}
+
+
+class Timed(Protocol):
+    """A step as the engine (``Step``) or the wire (``StepMsg``) carries it."""
+
+    @property
+    def ic_t(self) -> float: ...
+    @property
+    def to_t(self) -> float: ...
+    @property
+    def gait(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """``kind``: ``running``, ``walking`` or ``AWAY``; times in the steps' seconds."""
+
+    kind: str
+    start_t: float
+    end_t: float
+    steps: int
+
+    @property
+    def label(self) -> str:
+        """The kind as a person reads it."""
+        return _LABELS.get(self.kind, self.kind)
+
+    def describe(self, t0: float = 0.0) -> str:
+        """``1:30-10:00 running, 1402 steps`` with times counted from ``t0``."""
+        span = f"{clock(self.start_t - t0)}-{clock(self.end_t - t0)} {self.label}"
+        if self.kind == AWAY:
+            return span
+        return f"{span}, {self.steps} step{'' if self.steps == 1 else 's'}"
+
+
+def clock(seconds: float) -> str:
+    """``m:ss``, or ``h:mm:ss`` from an hour; a negative time counts as 0."""
+    minutes, secs = divmod(max(int(seconds), 0), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _end(step: Timed) -> float:
+    return step.to_t if math.isfinite(step.to_t) else step.ic_t
+
+
+def phases(steps: Iterable[Timed], gap_s: float = GAP_S) -> list[Phase]:
+    """The phases of steps in the order they were taken (the rules in the module docstring)."""
+    out: list[Phase] = []
+    run: list[Timed] = []
+
+    def close(end_t: float) -> None:
+        out.append(Phase(gait_of(run[0]), run[0].ic_t, end_t, len(run)))
+
+    for step in steps:
+        if run:
+            gap = step.ic_t - _end(run[-1])
+            if gap > gap_s:
+                close(_end(run[-1]))
+                out.append(Phase(AWAY, _end(run[-1]), step.ic_t, 0))
+                run = []
+            elif gait_of(step) != gait_of(run[0]):
+                close(step.ic_t)
+                run = []
+        run.append(step)
+    if run:
+        close(_end(run[-1]))
+    return out
+
+
+def describe_phases(found: Sequence[Phase], t0: float = 0.0) -> str:
+    """The phases on one line: ``0:00-1:30 walking, 128 steps; 1:30-10:00 running, ...``."""
+    return "; ".join(p.describe(t0) for p in found)
