@@ -306,6 +306,46 @@ def load_trial(data_dir: Path | None = None, runner: str = "RBDS001") -> MocapTr
     )
 
 
+def standing_trial(data_dir: Path | None = None, runner: str = "RBDS001") -> MocapTrial:
+    """``runner``'s standing calibration trial as a trial without contacts: real standing, with
+    its sway, for telling standing apart from walking and running (RBDS032's and RBDS0041's last
+    10 s, RBDS001's 1 s). Joint centres as in ``load_trial``: the hip carried by the pelvis
+    markers, knee and ankle between their two anatomical markers, heel and metatarsal heads."""
+    data_dir = DATA_DIR if data_dir is None else data_dir
+    files = TRIALS[runner]
+    standing, filled = _fill_gaps(_markers(*_read_table(data_dir, files.static)), None)
+    static = {name: xyz.mean(axis=0) for name, xyz in standing.items()}
+    n = len(next(iter(standing.values())))
+    hips = _carry(static, standing, _PELVIS, _harrington_hjc(static))
+    joints = np.empty((n, len(JOINT_NAMES), 3))
+    for k, (side, s) in enumerate(_SIDES):
+        joints[:, J[f"{side}_hip"]] = hips[:, k]
+        joints[:, J[f"{side}_knee"]] = 0.5 * (standing[f"{s}.Knee"] + standing[f"{s}.Knee.Medial"])
+        ankle = 0.5 * (standing[f"{s}.Ankle"] + standing[f"{s}.Ankle.Medial"])
+        joints[:, J[f"{side}_ankle"]] = ankle
+        joints[:, J[f"{side}_heel"]] = standing[f"{s}.Heel.Bottom"]
+        joints[:, J[f"{side}_toe"]] = 0.5 * (standing[f"{s}.MT1"] + standing[f"{s}.MT5"])
+    joints[:, J["mid_hip"]] = hips.mean(axis=1)
+    joints -= joints[:, J["mid_hip"]].mean(axis=0) * np.array([1.0, 0.0, 1.0])
+    d = 0.5 * (standing["R.ASIS"] + standing["L.ASIS"] - standing["R.PSIS"] - standing["L.PSIS"])
+    empty = np.zeros(0)
+    t = np.arange(n) / MARKER_FS
+    for array in (t, joints, empty):
+        array.setflags(write=False)
+    return MocapTrial(
+        t=t,
+        joints=joints,
+        fs=MARKER_FS,
+        belt_speed_mps=0.0,
+        ic=empty,
+        to=empty,
+        foot=(),
+        pelvis_tilt_deg=np.degrees(np.arctan2(-d[:, 1], d[:, 0])),
+        anomalies=tuple(filled),
+        runner=f"{runner} standing",
+    )
+
+
 def foot_contacts(
     sole: np.ndarray, fs: float, belt_speed_mps: float
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:

@@ -78,7 +78,7 @@ from edge.gait.metrics import (
     walking_toe_off,
     window,
 )
-from edge.gait.mode import WALKING, ModeTracker, gait_vote
+from edge.gait.mode import OFF_BELT, WALKING, ModeTracker, gait_vote
 from edge.gait.sagittal import PlaneMapping
 from edge.gait.step import Step
 from edge.skeleton import LEFT_HIP, RIGHT_HIP
@@ -110,6 +110,16 @@ class GaitParams:
     bootstrap_s: float = 1.0
     # A fixed stance-foot speed (plane units/s) instead of one learned from the runner.
     stance_speed: float | None = None
+
+
+#: seconds without a landing, with someone in view, after which the stance speed is learned
+#: afresh (a walker lands every 0.6 s, a runner every 0.35 s)
+RELEARN_S = 1.5
+#: the slowest stance foot taken for a walker's or runner's, in leg lengths per second (0.3 m/s
+#: for a 0.9 m leg): slower is someone standing, whose ankles only sway
+MIN_STANCE_LEGS_PER_S = 0.3
+#: contacts in a row that never ended after which the stance speed is checked afresh
+LOST_CONTACTS = 1
 
 
 class GaitEngine:
@@ -174,6 +184,9 @@ class GaitEngine:
         # The far hip's lead over the near one, per step, as a fraction of thigh plus shank.
         self._hip_leads: deque[float] = deque(maxlen=32)
         self._modes = ModeTracker()
+        self._relearned_t = -math.inf
+        # Landings in a row whose contact never ended (no toe-off found before the next).
+        self._lost = 0
 
     def _clear_tracks(self) -> None:
         """The kernels' state as before the first frame."""
@@ -211,7 +224,9 @@ class GaitEngine:
         the one before is ignored.
         """
         if self._unpaired is None:
-            return self._handle_events(self.detect(t, keypoints))
+            steps = self._handle_events(self.detect(t, keypoints))
+            self._relearn_stance_speed(t)
+            return steps
         if t > self._last_t:
             self._unpaired.append((t, np.array(keypoints, dtype=np.float64)))
         self.detect(t, keypoints)
@@ -293,6 +308,28 @@ class GaitEngine:
                     done.append(step)
         return done
 
+    def _relearn_stance_speed(self, t: float, lost: bool = False) -> None:
+        """A change of pace faster than the contacts can follow (off a run onto a walk, a walk
+        into a run, a belt sped up or slowed at once) leaves a stance speed the feet no longer
+        keep: no landing reaches it, or landings come whose toe-off is never found (``lost``),
+        and without finished contacts it is never learned again. So with someone in view and no
+        landing for ``RELEARN_S``, or after ``LOST_CONTACTS`` contacts in a row that never
+        ended, it is learned afresh from the ankles as at the start (``belt_ankle_speed``), when
+        they move back at a walker's pace at least."""
+        if self.params.stance_speed or (self.mapping.metric and self.belt_speed_mps):
+            return
+        last = max(self._ics[-1][0] if self._ics else -math.inf, self._relearned_t)
+        if not lost and (t - last < RELEARN_S or self._modes.mode() == OFF_BELT):
+            return
+        self._relearned_t = t
+        sm = window(self._sm, int(self._ctr[CTR_SMOOTHED]), t - RELEARN_S, t)
+        speed = belt_ankle_speed(sm)
+        scale = float(np.median(self._leg_lengths)) if self._leg_lengths else math.nan
+        if speed >= MIN_STANCE_LEGS_PER_S * scale and abs(speed / self.stance_speed - 1) > 0.3:
+            self._stance_speeds.clear()
+            self._stance_speeds.append(speed)
+            self._par[PAR_STANCE_SPEED] = speed
+
     def _bootstrap(self) -> list[Step]:
         """Until the stance speed is known, wait ``bootstrap_s`` of data and estimate it from
         the ankles' backward speed while on the belt. Then go through the frames kept so far
@@ -331,6 +368,10 @@ class GaitEngine:
         self._contacts[leg] = None
         self._open_ic[leg] = when
         self._modes.landing(when)
+        self._lost = self._lost + 1 if previous is None and unended is not None else 0
+        if self._lost >= LOST_CONTACTS:
+            self._lost = 0
+            self._relearn_stance_speed(when, lost=True)
         if previous is None and unended is not None and self._modes.gait == WALKING:
             # A walker's knee may never straighten enough to mark a toe-off: the contact is
             # still one, its toe-off found from the ankle (``walking_toe_off``).

@@ -1,0 +1,139 @@
+"""How well the gait engine tells running, walking, standing and an empty belt apart.
+
+Each scenario is a keypoint track (``tests.builders.keypoint_tracks``: a side camera, 3 px noise,
+swapped labels, far-leg dropouts) of real motion capture, in segments:
+
+* running: Fukuchi 2017 (CC-BY 4.0: Fukuchi RK, Fukuchi CA, Duarte M, PeerJ 5:e3298, doi
+  10.7717/peerj.3298), RBDS001 at 2.5 m/s with its force plate, RBDS0041 at 4.6 m/s;
+* walking: the treadmill walk of ``tests/data/walking_si02.npz`` (gaitalytics, MIT) at 1.1 m/s;
+* standing: the same data set's standing calibration trials (RBDS032, RBDS0041: 10 s each);
+* off the belt: frames with nobody in them.
+
+A walk-to-run or run-to-walk scenario is two recordings of two people joined at a frame: a cut,
+not a real transition (no motion capture of one at hand), so it measures how fast the engine
+follows a change of gait, not how it handles the strides in between. Print the table with:
+
+    .venv/bin/python -m tests.gait_modes
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edge.demo.mocap import MocapTrial, load_trial, standing_trial
+from edge.demo.scene import SideCamera
+from edge.gait import GaitEngine, PlaneMapping, Step
+from edge.gait.mode import OFF_BELT, RUNNING, STANDING, WALKING
+from edge.skeleton import NUM_KEYPOINTS
+from tests.builders.keypoint_tracks import synth_track
+from tests.builders.walking import walking_trial
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fukuchi2017"
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """``seconds`` of one recording (from its start) in one mode; ``source`` None: nobody."""
+
+    mode: str
+    seconds: float
+    source: str | None = None
+
+
+SCENARIOS: dict[str, tuple[Segment, ...]] = {
+    "running": (Segment(RUNNING, 12.0, "RBDS001"),),
+    "walking": (Segment(WALKING, 12.0, "walk"),),
+    "standing": (Segment(STANDING, 10.0, "RBDS032 standing"),),
+    "off belt": (Segment(RUNNING, 6.0, "RBDS001"), Segment(OFF_BELT, 4.0)),
+    "walk to run": (Segment(WALKING, 8.0, "walk"), Segment(RUNNING, 8.0, "RBDS001")),
+    "run to walk": (Segment(RUNNING, 8.0, "RBDS0041"), Segment(WALKING, 10.0, "walk")),
+    "run, stand, run": (
+        Segment(RUNNING, 6.0, "RBDS001"),
+        Segment(STANDING, 8.0, "RBDS0041 standing"),
+        Segment(RUNNING, 6.0, "RBDS001"),
+    ),
+}
+
+
+def trial(source: str) -> MocapTrial:
+    if source == "walk":
+        return walking_trial()
+    if source.endswith(" standing"):
+        return standing_trial(DATA, source.split()[0])
+    return load_trial(DATA, source)
+
+
+def track(segments: tuple[Segment, ...], fps: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The scenario's frames: (T,) s and (T, 17, 3) keypoints, segment after segment."""
+    camera = SideCamera(facing="right")
+    times, frames = [], []
+    start = 0.0
+    for k, segment in enumerate(segments):
+        n = round(segment.seconds * fps)
+        if segment.source is None:
+            kp = np.full((n, NUM_KEYPOINTS, 3), np.nan, np.float32)
+            kp[..., 2] = 0.0
+        else:
+            _, kp = synth_track(trial(segment.source), fps, camera, seed=seed + k)
+            if len(kp) < n:
+                raise ValueError(f"{segment.source}: {len(kp) / fps:.1f} s, not {segment.seconds}")
+            kp = kp[:n]
+        times.append(start + np.arange(n) / fps)
+        frames.append(kp)
+        start += n / fps
+    return np.concatenate(times), np.concatenate(frames)
+
+
+def run(name: str, fps: float = 60.0, seed: int = 0) -> dict[str, float]:
+    """One scenario through the engine: per change of mode the time to detect it, and the
+    steps counted wrong (in the wrong gait, or while standing or away)."""
+    segments = SCENARIOS[name]
+    t, kp = track(segments, fps, seed)
+    camera = SideCamera(facing="right")
+    engine = GaitEngine(PlaneMapping.scaled("right", camera.meters_per_pixel))
+    steps: list[Step] = []
+    modes: list[str | None] = []
+    for i in range(len(t)):
+        steps += engine.push(float(t[i]), kp[i])
+        modes.append(engine.mode)
+    steps += engine.finish()
+    bounds = np.cumsum([0.0] + [s.seconds for s in segments])
+    out: dict[str, float] = {"steps": len(steps), "wrong": 0}
+    lags = []
+    for k, segment in enumerate(segments):
+        inside = [s for s in steps if bounds[k] <= s.ic_t < bounds[k + 1]]
+        out["wrong"] += sum(s.gait != segment.mode for s in inside)
+        span = (t >= bounds[k]) & (t < bounds[k + 1])
+        hit = np.flatnonzero(span & (np.array(modes, dtype=object) == segment.mode))
+        lags.append(t[hit[0]] - bounds[k] if len(hit) else math.inf)
+        out[f"lag{k}"] = lags[-1]
+    out["worst_lag_s"] = max(lags[1:], default=lags[0])
+    out["first_lag_s"] = lags[0]
+    return out
+
+
+def main() -> int:
+    print(
+        f"{'scenario':18s}{'fps':>5s}{'steps':>7s}{'wrong':>7s}"
+        f"{'first mode after':>18s}{'each change after':>20s}"
+    )
+    for name, segments in SCENARIOS.items():
+        for fps in (30.0, 60.0):
+            r = run(name, fps)
+            changes = ", ".join(
+                f"{segments[k].mode} {r[f'lag{k}']:.1f} s" for k in range(1, len(segments))
+            )
+            print(
+                f"{name:18s}{fps:5.0f}{r['steps']:7.0f}{r['wrong']:7.0f}"
+                f"{r['first_lag_s']:16.1f} s  {changes or '-'}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

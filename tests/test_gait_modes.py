@@ -1,0 +1,99 @@
+"""Running, walking, standing and an empty belt told apart (``tests.gait_modes`` prints all).
+
+Real motion capture throughout: Fukuchi 2017 (CC-BY 4.0) running and standing, the gaitalytics
+treadmill walk (MIT). The limits are the table's figures with a margin for the random faults.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from edge.demo.scene import SideCamera
+from edge.gait import GaitEngine, PlaneMapping
+from edge.gait.metrics import RUNNING_METRICS
+from edge.gait.mode import OFF_BELT, RUNNING, STANDING, WALKING, ModeTracker, gait_vote
+from tests.builders.keypoint_tracks import synth_track
+from tests.builders.walking import walking_trial
+from tests.gait_accuracy import replay, score
+from tests.gait_modes import run
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_a_treadmill_walk_is_walked_step_by_step(fps: float) -> None:
+    trial = walking_trial()
+    camera = SideCamera(facing="right")
+    t, kp = synth_track(trial, fps, camera, seed=1)
+    steps = replay(t, kp, PlaneMapping.scaled("right", camera.meters_per_pixel))
+    figures = score(trial, steps)
+    assert figures["recall"] >= 0.95
+    assert all(s.gait == WALKING for s in steps)
+    for step in steps:
+        assert all(getattr(step, name) is None for name in RUNNING_METRICS)
+        assert step.confidence_of("contact_ms") < step.confidence
+    # a walker's contact (0.7 s, double support) is timed from the ankle, not the knee
+    assert figures["contact_ms_mae"] < (25.0 if fps == 60.0 else 60.0)
+    cadence = np.median([s.cadence_spm for s in steps if s.cadence_spm is not None])
+    truth = 60.0 / np.median(np.diff(trial.ic))
+    assert cadence == pytest.approx(truth, abs=1.5)
+
+
+def test_running_stays_running() -> None:
+    result = run("running", fps=30.0, seed=2)
+    assert result["steps"] >= 28 and result["wrong"] == 0
+    assert result["first_lag_s"] < 2.0
+
+
+def test_standing_gives_no_steps_and_reads_standing() -> None:
+    result = run("standing", fps=30.0)
+    assert result["steps"] == 0
+    assert result["first_lag_s"] == pytest.approx(2.0, abs=0.2)
+
+
+def test_stepping_off_the_belt_reads_off_belt_within_a_second() -> None:
+    result = run("off belt", fps=30.0)
+    assert result["wrong"] == 0
+    assert result["lag1"] <= 1.1
+
+
+@pytest.mark.parametrize("name", ["walk to run", "run to walk"])
+def test_a_change_of_gait_is_followed(name: str) -> None:
+    result = run(name, fps=30.0)
+    # the first step of the new gait counts as the old one (the mode waits for a second vote)
+    assert result["wrong"] <= 2
+    assert result["lag1"] < 4.0
+    assert result["steps"] >= 30
+
+
+def test_the_hips_vote_rise_for_walking_and_sink_for_running() -> None:
+    assert gait_vote(0.02) == WALKING and gait_vote(-0.07) == RUNNING
+    assert gait_vote(0.001) is None and gait_vote(math.nan) is None
+
+
+def test_one_odd_vote_does_not_change_the_mode() -> None:
+    modes = ModeTracker()
+    modes.frame(0.0, True)
+    labels = [modes.step(v) for v in (RUNNING, RUNNING, WALKING, RUNNING, WALKING, WALKING)]
+    assert labels == [RUNNING, RUNNING, RUNNING, RUNNING, RUNNING, WALKING]
+
+
+def test_modes_from_frames_alone() -> None:
+    modes = ModeTracker()
+    assert modes.mode() is None
+    for t in np.arange(0.0, 2.5, 0.1):
+        modes.frame(float(t), True)
+    assert modes.mode() == STANDING
+    for t in np.arange(2.5, 3.6, 0.1):
+        modes.frame(float(t), False)
+    assert modes.mode() == OFF_BELT
+
+
+def test_an_engine_fed_nobody_reads_off_belt() -> None:
+    engine = GaitEngine(PlaneMapping.scaled("right"))
+    nobody = np.full((17, 3), np.nan)
+    nobody[:, 2] = 0.0
+    for t in np.arange(0.0, 1.5, 1 / 30):
+        assert engine.push(float(t), nobody) == []
+    assert engine.mode == OFF_BELT
