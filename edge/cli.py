@@ -653,12 +653,15 @@ def cmd_sessions_export(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions_report(args: argparse.Namespace) -> int:
+    from edge.gait.phases import describe_phases, phases
     from edge.report.build import session_report, write_report
 
     config = _config(args)
     data = session_report(config.sessions_path, args.id, _targets(config))
     out = args.out or config.station.data_dir / "reports" / f"session-{args.id}.html"
     write_report(data, out)
+    if data.steps:
+        print(f"phases: {describe_phases(phases(data.steps), data.t0)}")
     print(f"wrote {out}")
     return 0
 

@@ -55,7 +55,14 @@ def screen_text(app: DashboardApp) -> str:
 async def show_scene(app: DashboardApp, pilot: Pilot[None]) -> None:
     """40 steps of the fake station's runner, 12 s into session 3, as the bus would bring them."""
     rng = np.random.default_rng(7)
-    status = messages.status(t=T0, session_id=3, runner="Ana", calibrated=True, belt_speed_mps=3.2)
+    status = messages.status(
+        t=T0,
+        session_id=3,
+        runner="Ana",
+        calibrated=True,
+        belt_speed_mps=3.2,
+        gait_mode="running",
+    )
     app.post_message(BusReceived(status))
     steps = [step_at(i, T0 + 0.25 * STRIDE_S + i * STRIDE_S / 2, rng) for i in range(40)]
     now = steps[-1].t + 0.05
@@ -101,6 +108,7 @@ def test_main_screen(size: tuple[int, int]) -> None:
     assert bands["tile-3"] == {"-watch"}
     assert bands["tile-7"] == set()  # stride length has no target
     assert "DRIVE THE HIP BACK" in text
+    assert "RUNNING" in text.splitlines()[0]
 
 
 def test_balance_bars_only_for_metrics_sure_on_both_legs_and_an_oblique_view_is_said() -> None:
@@ -146,3 +154,45 @@ def test_balance_bars_only_for_metrics_sure_on_both_legs_and_an_oblique_view_is_
     assert "less sure   aim" in oblique and tile_bands == set()  # 20% of leg, not judged
     assert "near leg only" not in square and "off square" not in square.splitlines()[0]
     assert "+30.0%" in square
+
+
+def test_the_mode_shows_in_the_header_and_walking_shows_no_running_cue() -> None:
+    """A runner with a cue who slows to a walk, stands, then leaves the belt: the header says
+    which, and from the walk on the banner shows the mode, never the running cue."""
+    running = messages.summary(t=T0, gait="running")
+    walking = messages.summary(
+        t=T0 + 5,
+        metrics={"cadence_spm": MetricStats(median=112.0, iqr=3.0, asymmetry_pct=None)},
+        cue=None,
+        cue_key=None,
+        cue_reason=None,
+        gait="walking",
+    )
+
+    async def scene() -> list[str]:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        screens = []
+        async with app.run_test(size=(80, 24)) as pilot:
+            for t, mode, summary in (
+                (T0, "running", running),
+                (T0 + 5, "walking", walking),
+                (T0 + 9, "standing", walking),
+                (T0 + 12, "off_belt", walking),
+                (T0 + 13, None, walking),
+            ):
+                app.post_message(BusReceived(summary))
+                app.post_message(BusReceived(messages.status(t=t, gait_mode=mode)))
+                await pilot.pause()
+                await pilot.pause()
+                screens.append(screen_text(app))
+        return screens
+
+    run, walk, stand, away, unknown = asyncio.run(scene())
+    header = [screen.splitlines()[0] for screen in (run, walk, stand, away, unknown)]
+    assert "RUNNING" in header[0] and "LAND UNDER YOUR HIPS" in run
+    assert "WALKING" in header[1] and "RUNNING" not in header[1]
+    assert "walking figures only" in walk and "LAND UNDER YOUR HIPS" not in walk
+    assert "STANDING" in header[2] and "LAND UNDER YOUR HIPS" not in stand
+    assert "NOBODY ON THE BELT" in header[3] and "LAND UNDER YOUR HIPS" not in away
+    # A station that does not tell the mode: the summary's gait, walking, still gives no cue.
+    assert "WALKING" in header[4] and "LAND UNDER YOUR HIPS" not in unknown

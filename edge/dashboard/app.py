@@ -431,12 +431,13 @@ class DashboardApp(App[None]):
             self.notify(status.recording_error, title="Not recording", severity="error", timeout=8)
         self._recording_error = status.recording_error
         self._show_header()
+        self._main.cue.show(self.readings.summary, self.readings.gait_mode)
 
     def _show_summary(self) -> None:
         readings = self.readings
         for tile, metric in zip(self._main.tiles, tile_metrics(readings.units), strict=True):
             tile.show(metric, readings.stats(metric.name), self.bands.for_metric(metric.name))
-        self._main.cue.show(readings.summary)
+        self._main.cue.show(readings.summary, readings.gait_mode)
         rows = [(metric, readings.stats(metric.name)) for metric in balance_metrics(readings.units)]
         self._main.balance.show(rows, self.bands.asymmetry_pct)
         notice = readings.view_notice

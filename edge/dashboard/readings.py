@@ -104,6 +104,15 @@ class Readings:
         return None if self.summary is None else self.summary.metrics.get(metric)
 
     @property
+    def gait_mode(self) -> str | None:
+        """What the person on the belt is doing: ``running``, ``walking``, ``standing`` or
+        ``off_belt``, as the status says; before a status that tells, the gait of the latest
+        summary (None: not known)."""
+        if self.status is not None and self.status.gait_mode is not None:
+            return self.status.gait_mode
+        return None if self.summary is None else self.summary.gait
+
+    @property
     def view_notice(self) -> str | None:
         """What to tell about the camera when the latest summary says its view is oblique and
         uncalibrated (None: nothing to tell)."""

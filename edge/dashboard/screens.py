@@ -72,6 +72,8 @@ Plots: a point per step, newest on the right, the target dotted.
 Bars: grow towards the leg whose value is larger.
 Figure: [bold deep_sky_blue1]left[/] and [bold orchid1]right[/] limbs, ▼ where a foot landed, \
 the dotted line straight down from the hips.
+Header right: what is on the belt, RUNNING, WALKING, STANDING or NOBODY ON THE BELT;
+walking shows walking figures and no cue (the cues are for running).
 Header red: no data for 2 s; the console reconnects by itself."""
 
 

@@ -74,6 +74,23 @@ def balance_metrics(units: Units) -> tuple[Metric, ...]:
 
 LinkState: TypeAlias = Literal["connecting", "live", "stale"]
 
+MODE_BADGES: dict[str, tuple[str, str]] = {
+    "running": ("RUNNING", "bold black on green3"),
+    "walking": ("WALKING", "bold black on deep_sky_blue1"),
+    "standing": ("STANDING", "bold black on gold1"),
+    "off_belt": ("NOBODY ON THE BELT", "bold white on grey35"),
+}
+"""The mode indicator of the header: its text and style, by ``StatusMsg.gait_mode``."""
+MODE_BANNERS: dict[str, tuple[str, str]] = {
+    "walking": (
+        "Walking",
+        "walking figures only: cadence, contact, stride; the cues are for running",
+    ),
+    "standing": ("Standing", "no steps while standing still"),
+    "off_belt": ("Nobody on the belt", "waiting for someone to step on"),
+}
+"""What the cue banner shows instead of a cue while nobody is running: title and line."""
+
 
 @dataclass(frozen=True, slots=True)
 class Link:
@@ -100,6 +117,9 @@ class StatusLine(Widget):
     def show(self, readings: Readings, link: Link, belt_mps: float | None) -> None:
         """``belt_mps`` is the speed to show: just requested, or else the station's."""
         left, right = _status_text(readings, belt_mps), _link_text(link)
+        badge = MODE_BADGES.get(readings.gait_mode or "") if link.state == "live" else None
+        if badge is not None:
+            right = Text.assemble((f" {badge[0]} ", badge[1]), " ", right)
         if (left, right) != (self._left, self._right):
             self._left, self._right = left, right
             self.refresh()
@@ -158,7 +178,8 @@ def _link_text(link: Link) -> Text:
 
 
 class CueBanner(Static):
-    """The one cue, large, with its reason in small type underneath."""
+    """The one cue, large, with its reason in small type underneath; while nobody is running
+    (walking, standing, off the belt) the mode instead, and no cue: the cues are for running."""
 
     DEFAULT_CSS = """
     CueBanner {
@@ -171,24 +192,29 @@ class CueBanner(Static):
     }
     CueBanner.-cue { background: $warning; color: black; }
     CueBanner.-good { background: $success; color: black; }
+    CueBanner.-mode { background: $primary-darken-2; color: $text; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown: tuple[str | None, str | None, str | None] | None = None
 
-    def show(self, summary: SummaryMsg | None) -> None:
-        shown = (
-            (None, None, None)
-            if summary is None
-            else (summary.cue_key, summary.cue, summary.cue_reason)
-        )
+    def show(self, summary: SummaryMsg | None, mode: str | None = None) -> None:
+        """``mode``: the station's gait mode (``Readings.gait_mode``)."""
+        banner = MODE_BANNERS.get(mode or "")
+        if banner is not None:
+            shown: tuple[str | None, str | None, str | None] = (f"mode:{mode}", *banner)
+        elif summary is None or summary.gait == "walking":
+            shown = (None, None, None)
+        else:
+            shown = (summary.cue_key, summary.cue, summary.cue_reason)
         if shown == self._shown:
             return
         self._shown = shown
         key, cue, reason = shown
-        self.set_class(cue is not None and key != "good", "-cue")
-        self.set_class(cue is not None and key == "good", "-good")
+        self.set_class(banner is not None, "-mode")
+        self.set_class(banner is None and cue is not None and key != "good", "-cue")
+        self.set_class(banner is None and cue is not None and key == "good", "-good")
         text = Text(cue.upper() if cue else "Waiting for steps…", "bold")
         if cue and reason:
             text.append(f"\n{reason}", Style(bold=False, italic=True))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -128,15 +128,22 @@ def _plans(data: ReportInput) -> list[_Plan]:
 
 
 def build_report(data: ReportInput) -> str:
-    """The report's HTML, with a progress line per chart."""
-    plans = _plans(data) if data.steps else []
+    """The report's HTML, with a progress line per chart. The findings, the summary table and
+    the charts rest on the running steps; the walked ones get a table of their own."""
+    running = replace(data, steps=data.running)
+    plans = _plans(running) if running.steps else []
     progress = Progress("drawing report charts", len(plans))
     charts = []
     for plan in plans:
         charts.append(Chart(plan.id, plan.title, plan.alt, plan.draw(), plan.caption))
         progress.update()
     progress.close()
-    return render(data, summary_rows(data.steps, data.targets), charts)
+    return render(
+        data,
+        summary_rows(running.steps, data.targets),
+        charts,
+        summary_rows(data.walking, data.targets, judged=False),
+    )
 
 
 def write_report(data: ReportInput, path: Path) -> Path:

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from html import escape
 
 from edge.gait.metrics import OBLIQUE_METRICS
+from edge.gait.phases import GAP_S, phases
 from edge.gait.summary import less_sure_for_view, oblique_yaw
 from edge.report.model import METRICS, Moment, ReportInput, Row, Snapshot
 
@@ -74,6 +75,11 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
         return f"<p class=notice>{escape(data.notice)}</p>"
     if not data.steps:
         return "<p>No steps were found, so there is nothing to judge.</p>"
+    if not data.running:
+        return (
+            "<p>Every step was walked: the targets are for running, so there is nothing to "
+            "judge. The walking figures are below.</p>"
+        )
     items = [
         f"<li class=off><b>{escape(r.metric.label)}</b>: median {r.median:.1f} "
         f"{escape(r.metric.unit)} (IQR {r.iqr:.1f}), target {escape(r.target)}.</li>"
@@ -148,8 +154,49 @@ def _snapshot(snap: Snapshot, moment: Moment, t0: float) -> str:
     )
 
 
-def render(data: ReportInput, rows: list[Row], charts: list[Chart]) -> str:
-    """The whole page."""
+def _table(rows: list[Row]) -> str:
+    if not rows:
+        return ""
+    return (
+        "<table class=summary><thead><tr><th>metric</th><th>steps</th><th>median</th>"
+        "<th>IQR</th><th>left</th><th>right</th><th>L/R diff</th><th class=target>target</th>"
+        f"<th class=verdict>verdict</th></tr></thead><tbody>{_rows(rows)}</tbody></table>"
+    )
+
+
+def _phases(data: ReportInput) -> str:
+    """The walking, running and stepless stretches of the session, in order."""
+    if not data.steps:
+        return ""
+    items = "".join(
+        f"<li class=phase-{p.kind}>{escape(p.describe(data.t0))}</li>" for p in phases(data.steps)
+    )
+    return (
+        "<section id=phases><h2>Phases</h2><ul class=phases>"
+        f"{items}</ul><p class=note>Times from the start. Running figures, findings and cues "
+        f"rest on the running steps only; a gap of more than {GAP_S:g} s without a step is "
+        "standing or off the belt.</p></section>"
+    )
+
+
+def _walking(data: ReportInput, rows: list[Row]) -> str:
+    if not rows:
+        return ""
+    walked = len(data.walking)
+    return (
+        f"<section id=walking><h2>Walking</h2><p class=note>The {walked} walked "
+        f"step{'' if walked == 1 else 's'}, apart from the running ones and judged by no target: "
+        "the targets and cues are for running, and a walk has no flight, overstride, braking, "
+        "landing angles, hip extension or knee lift figures. Walking contact times are less sure "
+        f"than running ones.</p>{_table(rows)}</section>"
+    )
+
+
+def render(
+    data: ReportInput, rows: list[Row], charts: list[Chart], walking_rows: list[Row] | None = None
+) -> str:
+    """The whole page: ``rows`` the summary table of the running steps, ``walking_rows`` the
+    walked steps' table."""
     facts = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in data.facts)
     figures = "\n".join(
         f'<figure class=chart id="{c.id}"><h2>{escape(c.title)}</h2>{_img(c.png, c.alt)}'
@@ -167,13 +214,13 @@ def render(data: ReportInput, rows: list[Row], charts: list[Chart]) -> str:
             f"<th>at</th></tr>{lap_rows}</table></section>"
         )
     made = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    table = (
-        "<table class=summary><thead><tr><th>metric</th><th>steps</th><th>median</th>"
-        "<th>IQR</th><th>left</th><th>right</th><th>L/R diff</th><th class=target>target</th>"
-        f"<th class=verdict>verdict</th></tr></thead><tbody>{_rows(rows)}</tbody></table>"
-        if rows
-        else ""
-    )
+    table = _table(rows)
+    only_running = ""
+    if data.walking and data.running:
+        only_running = (
+            f"<p class=note id=running-only>Over the {len(data.running)} running steps only; "
+            f"the {len(data.walking)} walked steps are under Walking.</p>"
+        )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -184,7 +231,9 @@ def render(data: ReportInput, rows: list[Row], charts: list[Chart]) -> str:
 </head>
 <body>
 <header><h1>{escape(data.title)}</h1><dl class=facts>{facts}</dl></header>
+{_phases(data)}
 <section id=summary><h2>Summary</h2>
+{only_running}
 {_findings(data, rows)}
 {table}
 <p class=note>Medians and interquartile ranges (IQR, the middle half of the steps) over the
@@ -199,6 +248,7 @@ a verdict goes by the median.</p>
 the plumb line under the hips the foot lands. At toe-off: the thigh's angle behind vertical.</p>
 {_snapshots(data)}
 </section>
+{_walking(data, walking_rows or [])}
 {figures}
 {laps}
 <footer>Made by hipdrive on {made}. Metric definitions: DESIGN.md, per-step table.</footer>
@@ -241,6 +291,8 @@ figcaption { color: var(--muted); font-size: 13px; }
 .snapshots figure { border: 1px solid #ddd; padding: 6px; margin: 0; }
 .snapshots img { width: 100%; max-height: 420px; object-fit: contain; }
 table.laps { width: auto; }
+ul.phases { margin: 4px 0; padding-left: 20px; }
+ul.phases li.phase-away { color: var(--muted); }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 @media print {
   @page { size: A4; margin: 12mm; }

@@ -11,7 +11,8 @@ import numpy as np
 
 from edge.bus.schema import StepMsg, SummaryMsg
 from edge.gait import SummaryBuilder, Targets
-from edge.gait.summary import summarise
+from edge.gait.mode import WALKING
+from edge.gait.summary import gait_of, running_steps, summarise
 from edge.replay import step_of
 
 FEET = ("left", "right", "near", "far")
@@ -131,8 +132,10 @@ class Row:
     right_sure: bool = True
 
 
-def summary_rows(steps: list[StepMsg], targets: Targets) -> list[Row]:
-    """The table: every metric that has a value in some step, in ``METRICS`` order."""
+def summary_rows(steps: list[StepMsg], targets: Targets, judged: bool = True) -> list[Row]:
+    """The table: every metric that has a value in some step, in ``METRICS`` order. Not
+    ``judged`` (walking steps, which the running targets do not fit): no target, verdict or
+    asymmetry flag."""
     rows = []
     for name, spec in METRICS.items():
         summary = summarise(steps, name)
@@ -147,7 +150,7 @@ def summary_rows(steps: list[StepMsg], targets: Targets) -> list[Row]:
                 by_foot[foot] = (float(np.nanmedian(v)), False)
             else:
                 by_foot[foot] = (None, True)
-        ok = meets(name, summary.median, targets) if summary.confident else None
+        ok = meets(name, summary.median, targets) if summary.confident and judged else None
         asym = summary.asymmetry_pct
         rows.append(
             Row(
@@ -158,9 +161,10 @@ def summary_rows(steps: list[StepMsg], targets: Targets) -> list[Row]:
                 left=by_foot["left"][0],
                 right=by_foot["right"][0],
                 asymmetry_pct=asym,
-                target=describe_target(name, targets),
+                target=describe_target(name, targets) if judged else "",
                 verdict=None if ok is None else ("good" if ok else "off"),
-                asymmetric=not spec.signed
+                asymmetric=judged
+                and not spec.signed
                 and asym is not None
                 and abs(asym) > targets.asymmetry_max_pct,
                 confident=summary.confident,
@@ -191,7 +195,8 @@ def cues_from_summaries(summaries: list[SummaryMsg]) -> list[CueChange]:
 
 
 def cues_from_steps(steps: list[StepMsg], targets: Targets) -> list[CueChange]:
-    """The cues the station would have shown for these steps, each when its step arrived."""
+    """The cues the station would have shown for these steps, each when its step arrived (none
+    while walking)."""
     builder = SummaryBuilder(targets)
     changes: list[CueChange] = []
     for step in steps:
@@ -253,6 +258,17 @@ class ReportInput:
     """Why there are no pictures, when there are none."""
     notice: str | None = None
     """Why the steps cannot be judged (a wrong time base), shown instead of the findings."""
+
+    @property
+    def running(self) -> list[StepMsg]:
+        """The steps that count as running (a step without a gait does): the ones the findings,
+        the summary table and the charts rest on."""
+        return running_steps(self.steps)
+
+    @property
+    def walking(self) -> list[StepMsg]:
+        """The walked steps, shown apart and judged by no target."""
+        return [s for s in self.steps if gait_of(s) == WALKING]
 
     @property
     def end(self) -> float:
