@@ -1,9 +1,8 @@
 """Keypoint tracks a pose model would produce from a side camera, built from real running.
 
 The motion is Fukuchi RK, Fukuchi CA, Duarte M, PeerJ 5:e3298 (2017), doi 10.7717/peerj.3298,
-CC-BY 4.0 (runners RBDS001, RBDS032 and RBDS0041 at 2.5, 3.5 and 4.5 m/s, and trials time-scaled
-from them), loaded by ``edge.demo.mocap``. Legs come from
-its joint centres; the torso, head and arms, which the data set has no markers for, are
+CC-BY 4.0 (runners RBDS001, RBDS032 and RBDS0041 at 2.5, 2.5 and 4.6 m/s as their feet show,
+and trials time-scaled from them), loaded by ``edge.demo.mocap``. Legs come from its joint centres; the torso, head and arms, which the data set has no markers for, are
 synthesised rigidly on the mid-hip so that the track is complete.
 """
 
