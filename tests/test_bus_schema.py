@@ -72,6 +72,9 @@ SAMPLES: list[Msg] = [
         yaw_deg=22.5,
         oblique=True,
     ),
+    messages.walked_step(3),
+    messages.summary(gait="walking", cue=None, cue_key=None, cue_reason=None),
+    messages.status(gait_mode="off_belt"),
     messages.status(),
     messages.status(camera_state="lost", session_id=None, recording=False, recording_error="x"),
 ]
@@ -111,13 +114,13 @@ def test_messages_from_a_station_before_the_extensions_still_decode() -> None:
     old_step = decode(TOPIC_STEP, json.dumps(step).encode())
     assert isinstance(old_step, StepMsg)
     assert (old_step.view, old_step.metric_confidence, old_step.yaw_deg) == (None, {}, None)
-    summary = payload_of(messages.summary(yaw_deg=20.0, oblique=True))
-    del summary["yaw_deg"], summary["oblique"]
+    summary = payload_of(messages.summary(yaw_deg=20.0, oblique=True, gait="running"))
+    del summary["yaw_deg"], summary["oblique"], summary["gait"]
     for stats in summary["metrics"].values():
         del stats["confident"], stats["near_leg_only"]
     old_summary = decode(TOPIC_SUMMARY, json.dumps(summary).encode())
     assert isinstance(old_summary, SummaryMsg)
-    assert old_summary.yaw_deg is None and not old_summary.oblique
+    assert old_summary.yaw_deg is None and not old_summary.oblique and old_summary.gait is None
     assert all(m.confident and not m.near_leg_only for m in old_summary.metrics.values())
 
 
@@ -269,3 +272,10 @@ def test_decode_of_a_damaged_message_is_either_valid_or_a_schema_error(
         assert type(msg).TOPIC.decode() in str(exc)
     else:
         assert decode(*encode(decoded)) == decoded
+
+
+def test_a_summary_gait_is_running_or_walking() -> None:
+    payload = payload_of(messages.summary(gait="walking"))
+    payload["gait"] = "jogging"
+    with pytest.raises(SchemaError, match="gait"):
+        decode(TOPIC_SUMMARY, json.dumps(payload).encode())

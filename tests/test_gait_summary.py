@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from edge.gait import Step, SummaryBuilder, Targets
+from edge.gait.metrics import RUNNING_METRICS
+from edge.station import summary_message
 
 BASE = Step(
     foot="left",
@@ -186,3 +188,55 @@ def test_steps_before_the_yaw_was_known_do_not_outvote_an_oblique_view() -> None
     assert not over.confident and over.median == pytest.approx(20.0)
     assert summary.metrics["contact_ms"].confident  # timing is not foreshortened
     assert summary.cue_key == "good"  # the early 30% of leg length is not a cue
+
+
+WALKED = {
+    **dict.fromkeys(RUNNING_METRICS),
+    "gait": "walking",
+    "cadence_spm": 110.0,
+    "step_ms": 545.0,
+    "contact_ms": 650.0,
+}
+"""A walked step as the engine gives it: slow, long contact, none of the running metrics."""
+
+
+def test_a_walk_between_runs_feeds_no_running_median_and_no_cue() -> None:
+    builder = SummaryBuilder()
+    run = feed(builder, steps(12, overstride_cm=26.0, gait="running"))
+    assert run[-1].cue_key == "overstride" and run[-1].gait == "running"
+    walk = feed(builder, steps(30, **WALKED))
+    # The first walked step already shows no running cue; no walked step ever gives one, though
+    # its cadence and contact miss every running target.
+    assert all(s.cue is None and s.cue_key is None and s.cue_reason is None for s in walk)
+    assert all(s.gait == "walking" for s in walk)
+    last = walk[-1].metrics
+    assert last["cadence_spm"].median == pytest.approx(110.0)
+    assert last["contact_ms"].median == pytest.approx(650.0)
+    assert all(last[m].median is None for m in RUNNING_METRICS if m in last)
+    # Running again: medians from the new running steps only, a fresh cue.
+    again = feed(builder, steps(10, gait="running"))
+    assert again[0].n_steps == 1 and again[0].cue_key is None
+    assert again[-1].metrics["cadence_spm"].median == pytest.approx(162.0)
+    assert again[-1].metrics["contact_ms"].median == pytest.approx(250.0)
+    assert again[-1].metrics["overstride_cm"].median == pytest.approx(12.0)
+    assert again[-1].cue_key == "good"
+
+
+def test_steps_without_a_gait_count_as_running() -> None:
+    old = feed(SummaryBuilder(), steps(10, overstride_cm=26.0))
+    assert old[-1].gait == "running" and old[-1].cue_key == "overstride"
+    mixed = feed(SummaryBuilder(), [*steps(5, gait="running"), *steps(5)])
+    assert mixed[-1].n_steps == 10
+
+
+def test_the_summary_message_says_which_gait_its_medians_are_of() -> None:
+    summary = feed(SummaryBuilder(), steps(6, **WALKED))[-1]
+    msg = summary_message("s", 1.0, summary, calibrated=True)
+    assert msg.gait == "walking" and msg.cue is None
+    assert set(msg.metrics) == {
+        "cadence_spm",
+        "contact_ms",
+        "vertical_osc_cm",
+        "vertical_osc_pct_leg",
+        "stride_length_m",
+    }

@@ -546,3 +546,26 @@ def test_sessions_list_escapes_controls_recorded_by_an_older_build(
     assert all(c == "\n" or c.isprintable() for c in out)
     assert "Ana\\x1b[2J\\x85\\x9b\\u202eneB\\u200b\\ufeff" in out
     assert " 1.0 " in out and "stopped" in out
+
+
+def test_the_gait_of_a_step_is_stored_and_exported(store: SessionStore, db: Path) -> None:
+    steps = [
+        messages.step(0),  # from a station that does not tell: NULL, read as None
+        messages.walked_step(1),
+        messages.step(2, gait="running"),
+    ]
+    session = store.start_session(10.0)
+    for step in steps:
+        store.record_step(step)
+    store.flush()
+    assert session is not None
+    assert read_steps(db, session) == steps
+    conn = reader(db)
+    stored = [row[0] for row in conn.execute("SELECT gait FROM steps ORDER BY rowid")]
+    conn.close()
+    assert stored == [None, "walking", "running"]
+    out = io.StringIO()
+    export_steps(read_steps(db, session), "csv", out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [row["gait"] for row in rows] == ["", "walking", "running"]
+    assert rows[1]["overstride_cm"] == "" and rows[1]["contact_ms"] == "650.0"

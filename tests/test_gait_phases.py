@@ -1,0 +1,170 @@
+"""The phases of a session (edge/gait/phases.py) and where they show: ``hipdrive replay`` and
+``analyze``'s text (``describe``), the session report and ``hipdrive sessions report``."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from edge.bus.schema import StepMsg
+from edge.cli import main
+from edge.gait import Targets
+from edge.gait.phases import AWAY, Phase, clock, describe_phases, phases
+from edge.replay import describe, timebase_problem
+from edge.report.html import render
+from edge.report.model import ReportInput, summary_rows
+from edge.store.sessions import SessionStore
+from tests.builders import messages
+
+T0 = 10.0
+"""Where the builders' steps start: the session's start here."""
+
+
+def warm_up_then_run() -> list[StepMsg]:
+    """A 10-step warm-up walk (0:00-0:05), 30 running steps, 20 s off the belt, 10 more."""
+    walk = [messages.walked_step(i) for i in range(10)]
+    run = [messages.later(messages.step(i, gait="running"), 5.5) for i in range(30)]
+    back = [messages.later(messages.step(i, gait="running"), 5.5 + 30.0) for i in range(10)]
+    return [*walk, *run, *back]
+
+
+def test_phases_are_runs_of_one_gait_and_gaps_without_steps() -> None:
+    steps = warm_up_then_run()
+    found = phases(steps)
+    assert [(p.kind, p.steps) for p in found] == [
+        ("walking", 10),
+        ("running", 30),
+        (AWAY, 0),
+        ("running", 10),
+    ]
+    walk, run, away, back = found
+    assert (walk.start_t, walk.end_t) == (T0, steps[10].ic_t)  # up to the first running landing
+    assert (run.start_t, run.end_t) == (steps[10].ic_t, steps[39].to_t)
+    assert (away.start_t, away.end_t) == (steps[39].to_t, steps[40].ic_t)
+    assert back.end_t == steps[-1].to_t
+    assert describe_phases(found, T0) == (
+        "0:00-0:05 walking, 10 steps; 0:05-0:15 running, 30 steps; "
+        "0:15-0:35 standing or off the belt; 0:35-0:38 running, 10 steps"
+    )
+
+
+def test_steps_recorded_before_gaits_were_told_are_one_running_phase() -> None:
+    old = [messages.step(i) for i in range(20)]
+    assert phases(old) == [Phase("running", old[0].ic_t, old[-1].to_t, 20)]
+    assert phases([]) == []
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(0.4, "0:00"), (90.0, "1:30"), (600.0, "10:00"), (3725.0, "1:02:05")]
+)
+def test_clock(seconds: float, text: str) -> None:
+    assert clock(seconds) == text
+
+
+def medians(lines: list[str], label: str) -> list[float]:
+    return [float(m[1]) for line in lines if (m := re.match(rf"\s+{label}\s+([\d.]+)", line))]
+
+
+def test_replay_text_gives_the_phases_and_each_gaits_figures_apart() -> None:
+    steps = [s for s in warm_up_then_run() if s.ic_t < 30.0]
+    lines = describe(steps, Targets(), t0=T0)
+    assert lines[0] == "40 steps (20 left, 20 right)"
+    assert lines[1] == "phases: 0:00-0:05 walking, 10 steps; 0:05-0:15 running, 30 steps"
+    assert "running, 30 steps:" in lines and "walking, 10 steps:" in lines
+    assert lines.index("running, 30 steps:") < lines.index("walking, 10 steps:")
+    # Running first, over the running steps alone; then the walk's own.
+    assert medians(lines, "cadence") == [pytest.approx(171.4, abs=0.1), pytest.approx(109.1, 0.1)]
+    assert medians(lines, "contact") == [250.0, 650.0]
+    assert medians(lines, "step time") == [350.0, 550.0]
+    walking = lines[lines.index("walking, 10 steps:") :]
+    assert medians(lines, "hip extension") and not medians(walking, "hip extension")
+    assert medians(lines, "overstride") and not medians(walking, "overstride")
+    assert lines[-1].startswith("cue: ")
+
+
+def test_replay_text_of_a_run_alone_is_as_before() -> None:
+    lines = describe([messages.step(i) for i in range(20)], Targets())
+    assert lines[0] == "20 steps (10 left, 10 right)"
+    assert not any(line.startswith(("phases", "running,")) for line in lines)
+    assert medians(lines, "contact") == [250.0]
+
+
+def test_a_walk_does_not_make_a_run_look_like_slow_motion() -> None:
+    walk = [messages.walked_step(i) for i in range(30)]
+    assert timebase_problem(walk, 30.0) is None
+    run = [messages.later(messages.step(i, gait="running"), 20.0) for i in range(10)]
+    assert timebase_problem([*walk, *run], 30.0) is None
+    slow = [dataclasses.replace(s, contact_ms=700.0, cadence_spm=80.0) for s in run]
+    assert timebase_problem([*walk, *slow], 30.0) is not None
+
+
+def page_of(steps: list[StepMsg]) -> str:
+    data = ReportInput("t", (), T0, steps, Targets(), [], [], [])
+    return render(
+        data,
+        summary_rows(data.running, data.targets),
+        [],
+        summary_rows(data.walking, data.targets, judged=False),
+    )
+
+
+def cell(page: str, section: str, metric: str, css: str) -> str:
+    part = re.search(rf"<section id={section}>(.*?)</section>", page, re.DOTALL)
+    assert part is not None, section
+    row = re.search(rf'<tr data-metric="{metric}">(.*?)</tr>', part.group(1))
+    assert row is not None, (section, metric)
+    found = re.search(rf"<td class={css}>([^<]*)</td>", row.group(1))
+    assert found is not None, (section, metric, css)
+    return found.group(1)
+
+
+def test_the_report_shows_the_phases_and_judges_the_run_alone() -> None:
+    walk = [messages.walked_step(i, contact_ms=900.0) for i in range(10)]
+    run = [messages.later(messages.step(i, gait="running"), 5.5) for i in range(30)]
+    page = page_of([*walk, *run])
+    phases_part = page[page.index("<section id=phases>") : page.index("<section id=summary>")]
+    assert "<li class=phase-walking>0:00-0:05 walking, 10 steps</li>" in phases_part
+    assert "<li class=phase-running>0:05-0:15 running, 30 steps</li>" in phases_part
+    assert "Over the 30 running steps only; the 10 walked steps are under Walking." in page
+    assert cell(page, "summary", "contact_ms", "median") == "250.0"
+    assert cell(page, "summary", "cadence_spm", "median") == "171.4"
+    assert cell(page, "summary", "cadence_spm", "steps") == "29"  # the first has no cadence
+    # The walk's 900 ms contact and 109 spm miss the running targets but are not findings.
+    assert "<b>Shank angle at contact</b>" in page  # the run's one miss (8.25 deg)
+    assert "<b>Contact time</b>" not in page and "<b>Cadence</b>" not in page
+    assert cell(page, "walking", "cadence_spm", "median") == "109.1"
+    assert cell(page, "walking", "contact_ms", "target") == ""
+    assert 'data-metric="overstride_cm"' not in page.split("<section id=walking>")[1]
+
+
+def test_a_report_of_a_walk_alone_judges_nothing() -> None:
+    page = page_of([messages.walked_step(i) for i in range(10)])
+    assert "Every step was walked" in page and "class=findings" not in page
+    assert "<li class=phase-walking>0:00-0:05 walking, 10 steps</li>" in page
+    assert cell(page, "walking", "contact_ms", "median") == "650.0"
+
+
+def test_sessions_report_prints_the_phases_of_the_recorded_steps(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = SessionStore(tmp_path / "data" / "sessions.sqlite", messages.STATION)
+    store.start_session(T0, runner="Ana")
+    for step in warm_up_then_run():
+        store.record_step(step)
+    store.end_session(70.0)
+    store.close()
+    config = tmp_path / "config.toml"
+    config.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    out = tmp_path / "one.html"
+    assert main(["sessions", "report", "1", "--out", str(out), "--config", str(config)]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        "phases: 0:00-0:05 walking, 10 steps; 0:05-0:15 running, 30 steps; "
+        "0:15-0:35 standing or off the belt; 0:35-0:38 running, 10 steps"
+    ) in printed
+    page = out.read_text(encoding="utf-8")
+    assert "0:15-0:35 standing or off the belt" in page
+    assert cell(page, "summary", "cadence_spm", "steps") == "38"  # each run's first step has none
