@@ -2,8 +2,9 @@
 
 The motion is Fukuchi RK, Fukuchi CA, Duarte M, PeerJ 5:e3298 (2017), doi 10.7717/peerj.3298,
 CC-BY 4.0 (runners RBDS001, RBDS032 and RBDS0041 at 2.5, 2.5 and 4.6 m/s as their feet show,
-and trials time-scaled from them), loaded by ``edge.demo.mocap``. Legs come from its joint centres; the torso, head and arms, which the data set has no markers for, are
-synthesised rigidly on the mid-hip so that the track is complete.
+and trials time-scaled from them), loaded by ``edge.demo.mocap``. Legs come from its joint
+centres; the torso, head and arms, which the data set has no markers for, are synthesised
+rigidly on the mid-hip so that the track is complete.
 """
 
 from __future__ import annotations
