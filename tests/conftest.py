@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+
+from edge.pose.base import InputSize
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "var" / "models" / "yolo11n-pose.pt"
@@ -64,3 +67,33 @@ def mocap_trial(fukuchi_dir: Path):
     from edge.demo.mocap import load_trial
 
     return load_trial(fukuchi_dir)
+
+
+INT8_SIZE = InputSize(320, 256)
+"""The station's default input, 320 high and 256 wide: the size of the shared INT8 model."""
+TINY = 24
+"""Calibration inputs for the shared INT8 model: enough to show the recipe holds, few enough to
+be quick (the station's own quantization takes 300 from the 20 s demo clip, minutes on 2 cores)."""
+
+
+@pytest.fixture(scope="session")
+def tiny_int8(model_path: Path, demo_clip, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test model quantized at INT8_SIZE on TINY inputs of the 2 s demo clip, cached in a
+    folder of the models dir named by the recipe's source and the clip's renderer, so a changed
+    recipe or a changed clip is quantized again. Tests that run the default precision (int8) use
+    it as pose.model instead of quantizing the station's own INT8 model in a test."""
+    pytest.importorskip("openvino")
+    pytest.importorskip("nncf")
+    from edge.pose import quantize
+    from edge.pose.models import edge_model
+    from edge.pose.runtime import prepare_ultralytics
+
+    prepare_ultralytics(tmp_path_factory.mktemp("ultralytics-data"))
+    fp32 = edge_model(model_path, "openvino", INT8_SIZE)
+    recipe = hashlib.sha256(Path(quantize.__file__).read_bytes()).hexdigest()[:12]
+    folder = f"tiny{TINY}-{recipe}-{demo_clip.renderer}"
+    target = model_path.parent / "tests" / folder / quantize.int8_path(fp32).name
+    if not target.exists():
+        tensors = quantize.calibration_tensors(demo_clip, INT8_SIZE, TINY)
+        quantize.quantize(fp32, target, tensors)
+    return target

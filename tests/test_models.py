@@ -93,11 +93,17 @@ def test_onnx_export_writes_a_loadable_model(model_path: Path, tmp_path: Path) -
     assert exported.graph.input[0].type.tensor_type.shape.dim[2].dim_value == 320
 
 
-def test_ultralytics_writes_nothing_into_home(model_path: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["ultralytics", "auto"])
+def test_ultralytics_writes_nothing_into_home(
+    model_path: Path, tmp_path: Path, backend: str
+) -> None:
+    """``hipdrive model check`` with HOME empty: Ultralytics itself on the .pt, and the default
+    backend and precision (auto: OpenVINO INT8). ``make test`` makes that INT8 model once before
+    the tests (the station test runs it too); without it, this quantizes it, minutes."""
     home = tmp_path / "home"
     home.mkdir()
     config = tmp_path / "config.toml"
-    config.write_text(f'[pose]\nmodel = "{model_path}"\nimgsz = 320\n')
+    config.write_text(f'[pose]\nbackend = "{backend}"\nmodel = "{model_path}"\nimgsz = 320\n')
     env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "XDG_CONFIG_HOME": str(home / ".config")}
     done = subprocess.run(
         [sys.executable, "-m", "edge.cli", "model", "check", "--config", str(config)],
@@ -109,5 +115,6 @@ def test_ultralytics_writes_nothing_into_home(model_path: Path, tmp_path: Path) 
     )
     assert done.returncode == 0, done.stderr
     assert "people" in done.stdout
+    assert f"backend {'ultralytics' if backend == 'ultralytics' else 'openvino'}" in done.stdout
     assert list(home.rglob("*")) == []
     assert (tmp_path / "var" / "ultralytics").is_dir()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
 import re
@@ -21,9 +20,10 @@ from edge.pose.factory import open_estimator
 from edge.pose.models import edge_model
 from edge.pose.openvino_backend import runs_bf16
 from edge.pose.quantize import int8_model, int8_path
+from tests.conftest import INT8_SIZE
 
 INSTALL = "pip install 'hipdrive[openvino]'"
-SIZE = InputSize(320, 256)
+SIZE = INT8_SIZE
 """The station's default input, 320 high and 256 wide."""
 SMALL = InputSize.of(256)
 
@@ -139,34 +139,12 @@ def test_int8_export_of_another_format_is_a_usage_error(tmp_path: Path) -> None:
 
 # --- the real quantization, on a tiny calibration set ------------------------------------------
 
-TINY = 24
-"""Calibration inputs for the test: enough to show the recipe holds, few enough to be quick."""
 TOLERANCE_MEDIAN_PX, TOLERANCE_P90_PX = 3.5, 12.0
 """INT8 keypoints (conf > 0.5 in both) against FP32's on the same runner crops, demo frame px.
 Measured: TINY inputs at SIZE 1.6 / 5.2 px on these 6 frames of the current clip (at a 320
 square 2.4 / 11.8; 2.8 / 10.8 on render v4's, 2.1 / 7.4 on v3's); the full 300 at 320, 2.0 /
 6.6 px on 300 frames of v3; the plain NNCF recipe (head convolutions quantized, fast bias
 correction) 4.6 / 12 px on v3."""
-
-
-@pytest.fixture(scope="session")
-def tiny_int8(model_path: Path, demo_clip, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test model quantized at SIZE on TINY inputs of the 2 s demo clip, cached in a folder
-    of the models dir named by the recipe's source and the clip's renderer, so a changed recipe
-    or a changed clip is quantized again."""
-    pytest.importorskip("openvino")
-    pytest.importorskip("nncf")
-    from edge.pose.runtime import prepare_ultralytics
-
-    prepare_ultralytics(tmp_path_factory.mktemp("ultralytics-data"))
-    fp32 = edge_model(model_path, "openvino", SIZE)
-    recipe = hashlib.sha256(Path(quantize.__file__).read_bytes()).hexdigest()[:12]
-    folder = f"tiny{TINY}-{recipe}-{demo_clip.renderer}"
-    target = model_path.parent / "tests" / folder / int8_path(fp32).name
-    if not target.exists():
-        tensors = quantize.calibration_tensors(demo_clip, SIZE, TINY)
-        quantize.quantize(fp32, target, tensors)
-    return target
 
 
 def keypoint_moves(ours, fp32, demo_clip) -> list[float]:
