@@ -127,6 +127,7 @@ MATRIX: tuple[Case, ...] = (
     Case("uneven-light", Scenario(uneven_light=1.2)),
     Case("plain-room", Scenario(room="plain")),
     Case("passer", Scenario(passer=True)),
+    Case("coach", Scenario(coach=True)),
     Case("no-handrail", Scenario(handrail=False)),
     Case("dark-look", Scenario(look=_DARK)),
     Case("light-look", Scenario(look=_LIGHT)),

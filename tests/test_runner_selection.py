@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 
 from edge.pose import Detections, RunnerSelector
-from edge.skeleton import NUM_KEYPOINTS
+from edge.skeleton import LEFT_ANKLE, NUM_KEYPOINTS, RIGHT_ANKLE
 
 
 def people(*boxes: tuple[float, float, float, float]) -> Detections:
@@ -55,3 +55,60 @@ def test_runner_lost_then_back() -> None:
         assert selector.select(Detections.empty()) is None
     other = (300.0, 200.0, 600.0, 900.0)
     assert selector.select(people(other)) is not None
+
+
+COACH = (200.0, 50.0, 700.0, 1070.0)
+"""A coach standing beside the treadmill, nearer the camera: twice the runner's height."""
+
+
+def posed(*people_legs: tuple[tuple[float, float, float, float], float]) -> Detections:
+    """People given by box and how far apart their ankles are (box heights); each person's
+    index is in the confidence column of the other keypoints."""
+    n = len(people_legs)
+    kp = np.zeros((n, NUM_KEYPOINTS, 3), np.float32)
+    kp[..., 2] = np.arange(n, dtype=np.float32)[:, None]
+    for i, (box, apart) in enumerate(people_legs):
+        height = box[3] - box[1]
+        kp[i, [LEFT_ANKLE, RIGHT_ANKLE], 0] = box[0] + np.array([0.0, apart * height])
+        kp[i, [LEFT_ANKLE, RIGHT_ANKLE], 2] = 0.9
+    boxes = np.array([b for b, _ in people_legs], np.float32).reshape(n, 4)
+    return Detections(kp, boxes, np.full(n, 0.9, np.float32))
+
+
+def stride(frame: int) -> float:
+    """A runner's ankles apart at 60 fps, 0.7 s strides: together and up to 0.6 apart."""
+    return 0.6 * abs(np.sin(np.pi * frame / 21.0))
+
+
+def test_a_coach_standing_nearer_the_camera_is_not_the_runner() -> None:
+    selector = RunnerSelector()
+    for frame in range(120):
+        chosen = selector.select(posed((COACH, 0.03), (RUNNER, stride(frame))))
+        assert chosen is not None
+        if frame >= 15:
+            assert chosen.keypoints[0, 2] == 1.0, f"frame {frame}: the coach took the track"
+
+
+def test_a_runner_who_steps_on_after_the_coach_takes_the_track_over() -> None:
+    selector = RunnerSelector()
+    for _ in range(60):
+        chosen = selector.select(posed((COACH, 0.03)))
+        assert chosen is not None and chosen.keypoints[0, 2] == 0.0
+    taken = None
+    for frame in range(120):
+        chosen = selector.select(posed((COACH, 0.03), (RUNNER, stride(frame))))
+        assert chosen is not None
+        if chosen.keypoints[0, 2] == 1.0 and taken is None:
+            taken = frame
+        if taken is not None:
+            assert chosen.keypoints[0, 2] == 1.0, f"frame {frame}: back to the coach"
+    assert taken is not None and taken <= 45, taken
+
+
+def test_a_runner_standing_still_keeps_the_track_from_a_standing_coach() -> None:
+    selector = RunnerSelector()
+    for frame in range(60):
+        selector.select(posed((COACH, 0.03), (RUNNER, stride(frame))))
+    for _ in range(120):
+        chosen = selector.select(posed((COACH, 0.03), (RUNNER, 0.04)))
+        assert chosen is not None and chosen.keypoints[0, 2] == 1.0

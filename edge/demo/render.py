@@ -33,7 +33,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import ArrayLike
 
-from edge.demo.mocap import J, MocapTrial, load_trial, truth_steps
+from edge.demo.mocap import J, MocapTrial, load_trial, standing_trial, truth_steps
 from edge.demo.scenario import Look, Scenario
 from edge.demo.scene import SideCamera, UpperBody, world_keypoints
 from edge.progress import Progress
@@ -91,6 +91,20 @@ _PASSER_LOOK = Look(
     sock=(40, 40, 40),
     shoe=(30, 30, 30),
     sole=(200, 200, 200),
+)
+
+# The coach: standing on the floor beside the front of the treadmill, between it and the camera
+# (nearer the camera than the runner, so larger in the picture), in the data set's standing trial.
+_COACH_X = 1.2
+_COACH_Z = 1.0
+_COACH_LOOK = Look(
+    skin=(95, 125, 170),
+    hair=(50, 40, 30),
+    shirt=(40, 90, 160),
+    shorts=(60, 60, 64),
+    sock=(220, 220, 220),
+    shoe=(60, 60, 60),
+    sole=(210, 210, 210),
 )
 
 _FAR_SHADE = 0.55
@@ -502,6 +516,18 @@ class _Renderer:
             if scenario.passer
             else None
         )
+        self._coach = (
+            _Figure(
+                standing_trial(),
+                UpperBody(),
+                _Paint.of(_COACH_LOOK),
+                ground_y=_FLOOR_Y,
+                z=self._sign * _COACH_Z,
+                start_x=_COACH_X,
+            )
+            if scenario.coach
+            else None
+        )
         self._rng = np.random.default_rng(SEED)
         w, h = camera.image_size
         room = np.zeros((h, w, 3), np.float32)
@@ -575,6 +601,11 @@ class _Renderer:
             acc += canvas.rgb
         acc *= (1.0 - a) / len(times)
         acc += self._front_rgb[y0:y1, x0:x1]
+        if self._coach is not None:
+            # The coach stands in front of the treadmill: drawn over it, at the frame's time.
+            canvas = _Canvas(acc, origin=(x0, y0))
+            self._figure(canvas, self._coach, t)
+            acc = canvas.rgb
         out = self._still.copy()
         out[y0:y1, x0:x1] = cv2.GaussianBlur(acc, (0, 0), _OPTICS_SIGMA)
         out *= self._light
@@ -586,7 +617,7 @@ class _Renderer:
 
     def _dynamic_box(self, times: np.ndarray) -> tuple[int, int, int, int]:
         """Pixel box (x0, y0, x1, y1) that holds the belt and the people at all ``times``."""
-        figures = [f for f in (self._runner, self._passer) if f is not None]
+        figures = [f for f in (self._runner, self._passer, self._coach) if f is not None]
         pts = np.concatenate(
             [self._px(part.reshape(-1, 3)) for f in figures for part in f.pose(times)]
         )

@@ -58,6 +58,8 @@ class Scenario:
         ``1 + uneven_light / 2`` to ``1 - uneven_light / 2`` (times ``light``).
     room: ``"gym"`` (windows, racks, a bench, a plant) or ``"plain"`` (bare wall and floor).
     passer: a second person jogging past, behind the treadmill, every few seconds.
+    coach: a second person standing still beside the front of the treadmill, nearer the camera
+        than the runner (the data set's standing trial).
     handrail: the treadmill's side rails, the near one in front of the runner at hip height.
     scale: the runner's size: the recording and the synthesised upper body scaled about the
         belt (the belt runs ``scale`` times as fast, so the feet keep moving with it).
@@ -73,6 +75,7 @@ class Scenario:
     uneven_light: float = 0.0
     room: Literal["gym", "plain"] = "gym"
     passer: bool = False
+    coach: bool = False
     handrail: bool = True
     scale: float = 1.0
     body: UpperBody = field(default_factory=UpperBody)

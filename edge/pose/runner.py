@@ -1,10 +1,13 @@
 """Picks the ONE runner among the people a backend found, and keeps following them.
 
 Inside a configured region of interest, only people whose box centre lies in it count. Among
-those, a short-lived track per person scores how large and how steady each one is; a runner on
-a treadmill stays put while someone walking past moves, so a passer-by does not steal the track
-even while nearer the camera. The chosen runner keeps the track while they overlap their last
-box; only after they are lost for a while does the best other track take over.
+those, a short-lived track per person scores how large, how steady and how much on the move each
+one is: a runner on a treadmill stays put while someone walking past moves, so a passer-by does
+not steal the track even while nearer the camera; and a runner's legs scissor while a coach
+standing beside the belt keeps their feet together, so a coach does not take it either, however
+near the camera. The chosen runner keeps the track while they overlap their last box; it passes
+to another track only when the runner is lost for a while, or stands still while the other has
+been striding on the spot for a while (the coach was there first, the runner stepped on later).
 """
 
 from __future__ import annotations
@@ -14,6 +17,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from edge.pose.base import Detections, RunnerPose
+from edge.skeleton import LEFT_ANKLE, RIGHT_ANKLE
+
+#: the ankles' usual distance apart along the image row, as a fraction of the box height, that
+#: counts as striding: a runner's feet pass from together to ~0.6 apart every step (their mean
+#: distance ~0.3), a walker's ~0.2, someone standing keeps them within ~0.05
+STRIDING = 0.15
+#: how fast a track's stride figure follows its frames (a moving average over ~20 frames)
+STRIDE_RATE = 0.05
+#: ankles surer than this count for the stride
+STRIDE_MIN_CONF = 0.3
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -34,21 +47,37 @@ class _Track:
     anchor: np.ndarray  # slow moving average of the box centre, pixels
     hits: int = 1
     missed: int = 0
+    stride: float = 0.0  # moving average of the ankles' distance apart, in box heights
 
     def drift(self) -> float:
         """How far the box has wandered from where it usually is, in box heights."""
         height = max(float(self.box[3] - self.box[1]), 1.0)
         return float(np.hypot(*(_centre(self.box) - self.anchor))) / height
 
-    def update(self, box: np.ndarray) -> None:
+    def update(self, box: np.ndarray, keypoints: np.ndarray) -> None:
         self.box = box.copy()
         self.anchor = 0.95 * self.anchor + 0.05 * _centre(box)
         self.hits += 1
         self.missed = 0
+        self.see_legs(keypoints)
+
+    def see_legs(self, keypoints: np.ndarray) -> None:
+        """Follow how far apart the ankles are (keypoints (17, 3) pixels and confidence)."""
+        ankles = keypoints[[LEFT_ANKLE, RIGHT_ANKLE]]
+        if np.all(ankles[:, 2] >= STRIDE_MIN_CONF):
+            height = max(float(self.box[3] - self.box[1]), 1.0)
+            apart = abs(float(ankles[0, 0] - ankles[1, 0])) / height
+            self.stride += STRIDE_RATE * (apart - self.stride)
+
+    def striding(self) -> bool:
+        return self.stride >= STRIDING
 
     def score(self) -> float:
         area = float((self.box[2] - self.box[0]) * (self.box[3] - self.box[1]))
-        return area / (1.0 + 20.0 * self.drift()) * min(self.hits, 15)
+        # Legs on the move count squared: a standing coach at a third of the runner's distance
+        # (nine times the area) still scores below a runner.
+        legs = (0.05 + min(self.stride / (2.0 * STRIDING), 1.0)) ** 2
+        return area * legs / (1.0 + 20.0 * self.drift()) * min(self.hits, 15)
 
 
 class RunnerSelector:
@@ -78,12 +107,25 @@ class RunnerSelector:
         keep = self._in_roi(detections.boxes)
         boxes = detections.boxes[keep]
         index = np.flatnonzero(keep)
-        matched = self._associate(boxes)
+        matched = self._associate(boxes, detections.keypoints[keep])
         established = (
             self._runner is not None
             and self._runner in self._tracks
             and self._runner.hits >= self.settle_frames
         )
+        if established and self._runner is not None and not self._runner.striding():
+            # The runner stands still; someone else strides on the spot, and has for a while.
+            others = [
+                t
+                for t in self._tracks
+                if t is not self._runner
+                and t.missed == 0
+                and t.striding()
+                and t.hits >= self.settle_frames
+                and t.drift() < 0.5
+            ]
+            if others:
+                self._runner = max(others, key=_Track.score)
         if not established:
             candidates = [t for t in self._tracks if t.missed == 0]
             self._runner = max(candidates, key=_Track.score) if candidates else None
@@ -104,8 +146,9 @@ class RunnerSelector:
         cy = (boxes[:, 1] + boxes[:, 3]) / 2
         return (cx >= x) & (cx <= x + w) & (cy >= y) & (cy <= y + h)
 
-    def _associate(self, boxes: np.ndarray) -> dict[int, int]:
-        """Greedy IoU matching of tracks to boxes; returns track id -> box row."""
+    def _associate(self, boxes: np.ndarray, keypoints: np.ndarray) -> dict[int, int]:
+        """Greedy IoU matching of tracks to boxes (with each person's keypoints); returns
+        track id -> box row."""
         matched: dict[int, int] = {}
         free = np.ones(len(boxes), dtype=bool)
         # The runner's track matches first, so a passer-by overlapping them cannot take it.
@@ -117,12 +160,13 @@ class RunnerSelector:
             if j >= 0 and overlaps[j] >= self.match_iou:
                 free[j] = False
                 matched[id(track)] = j
-                track.update(boxes[j])
+                track.update(boxes[j], keypoints[j])
             else:
                 track.missed += 1
         self._tracks = [t for t in self._tracks if t.missed <= self.lost_after]
         for new in np.flatnonzero(free).tolist():
             track = _Track(box=boxes[new].copy(), anchor=_centre(boxes[new]))
+            track.see_legs(keypoints[new])
             self._tracks.append(track)
             matched[id(track)] = new
         return matched
