@@ -41,7 +41,7 @@ import numpy as np
 from edge.analyze import analyze_video
 from edge.bus.schema import StepMsg
 from edge.config import Config, load_config
-from edge.demo.mocap import MocapTrial, load_trial
+from edge.demo.mocap import MocapTrial
 from edge.demo.render import DemoClip, clip_hash, load_demo, render_clip
 from edge.demo.scenario import CAMERA, Look, Scenario
 from edge.demo.scene import UpperBody
@@ -53,7 +53,7 @@ from edge.pose.factory import open_estimator
 from edge.pose.runtime import prepare_ultralytics
 from edge.replay import plane_mapping, replay_track, step_of, undistort_track
 from edge.store.track import read_keypoint_track
-from tests.gait_accuracy import score
+from tests.gait_accuracy import DATA, score
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "var" / "robustness"
@@ -128,6 +128,8 @@ MATRIX: tuple[Case, ...] = (
     Case("plain-room", Scenario(room="plain")),
     Case("passer", Scenario(passer=True)),
     Case("coach", Scenario(coach=True)),
+    Case("runner-032", Scenario(runner="RBDS032")),
+    Case("runner-0041", Scenario(runner="RBDS0041")),
     Case("no-handrail", Scenario(handrail=False)),
     Case("dark-look", Scenario(look=_DARK)),
     Case("light-look", Scenario(look=_LIGHT)),
@@ -205,7 +207,9 @@ def clip_of(scenario: Scenario, seconds: float, root: Path = CACHE, label: str =
         clip = None
     if clip is not None and clip.renderer == identity:
         return clip
-    return render_clip(folder, scenario, seconds, label=f"rendering {label or identity}")
+    return render_clip(
+        folder, scenario, seconds, label=f"rendering {label or identity}", data_dir=DATA
+    )
 
 
 def pose_setup(config: Config) -> str:
@@ -294,7 +298,6 @@ def window(trial: MocapTrial, seconds: float) -> tuple[MocapTrial, float, float]
 def run_case(
     case: Case,
     chain: Chain,
-    recording: MocapTrial,
     seconds: float,
     root: Path = CACHE,
     fresh: bool = False,
@@ -311,7 +314,7 @@ def run_case(
         setup = pose_setup(chain.config)
         t, keypoints, found = chain.track(clip.video, clip.video.parent / setup, fresh)
     steps = chain.steps(t, keypoints, clip if case.calibrated else None, None)
-    trial, _ = case.scenario.runner(recording)
+    trial, _ = case.scenario.sized(case.scenario.recording(DATA))
     truth, start, cut = window(trial, clip.frames / clip.fps)
     scored = [step_of(s) for s in steps if start <= s.ic_t < cut]
     figures = score(truth, scored)
@@ -425,7 +428,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         out_dir = CACHE / "footage" / f"{args.video.stem}-{pose_setup(chain.config)}"
         print("\n".join(footage(chain, args.video, args.facing, args.cadence, out_dir)))
         return 0
-    recording = load_trial()
     cases = [CASES[name] for name in args.only] if args.only else list(MATRIX)
     started = time.monotonic()
     outcomes = []
@@ -434,7 +436,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_case(
                 case,
                 chain,
-                recording,
                 args.seconds,
                 fresh=args.fresh,
                 true_keypoints=args.true_keypoints,

@@ -253,7 +253,7 @@ def test_a_scenario_clip_has_its_camera_size_and_truth(tmp_path: Path) -> None:
     clip = render.render_clip(tmp_path / "clip", scenario, 0.2, progress=False)
     assert clip.camera == camera and clip.frames == 6 and clip.fps == 30.0
     assert {f.shape for f in read_frames(clip.video)} == {(640, 360, 3)}
-    trial, body = scenario.runner(load_trial())
+    trial, body = scenario.sized(load_trial())
     expected = camera.project(world_keypoints(trial, clip.t, body))
     np.testing.assert_allclose(clip.keypoints, expected, atol=0.01)
     assert not clip.hidden.any()  # no handrail in front of the hips

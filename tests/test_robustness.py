@@ -22,7 +22,6 @@ from dataclasses import replace
 import pytest
 
 from edge.config import load_config
-from edge.demo.mocap import load_trial
 from edge.demo.scenario import CAMERA, Scenario
 from tests.robustness import ROOT, Case, Chain, Outcome, run_case, targets, window
 
@@ -67,13 +66,12 @@ def _params() -> list:
 def outcome(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Outcome]:
     """A case's figures, its clip rendered and run through the chain once per module."""
     chain = Chain(load_config(ROOT / "config.toml"))
-    recording = load_trial()
     root = tmp_path_factory.mktemp("robustness")
     done: dict[str, Outcome] = {}
 
     def get(name: str) -> Outcome:
         if name not in done:
-            done[name] = run_case(CASES[name], chain, recording, SECONDS, root)
+            done[name] = run_case(CASES[name], chain, SECONDS, root)
         return done[name]
 
     return get

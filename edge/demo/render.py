@@ -33,7 +33,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import ArrayLike
 
-from edge.demo.mocap import J, MocapTrial, load_trial, standing_trial, truth_steps
+from edge.demo.mocap import J, MocapTrial, standing_trial, truth_steps
 from edge.demo.scenario import Look, Scenario
 from edge.demo.scene import SideCamera, UpperBody, world_keypoints
 from edge.progress import Progress
@@ -190,13 +190,15 @@ def render_clip(
     seconds: float,
     progress: bool = True,
     label: str = "rendering demo clip",
+    data_dir: Path | None = None,
 ) -> DemoClip:
     """Render ``seconds`` of the recording as ``scenario`` films it into ``out_dir``; return
-    the clip. ``label`` names the progress bar.
+    the clip. ``label`` names the progress bar; ``data_dir`` is the data set's folder, for a
+    runner not shipped with the package (``Scenario.recording``).
 
     The truth file is written last, so a folder with a truth file holds a complete clip.
     """
-    recording = load_trial()
+    recording = scenario.recording(data_dir)
     fps = scenario.fps
     frames = round(seconds * fps)
     if frames < 1 or (frames - 1) / fps > recording.t[-1]:
@@ -225,7 +227,7 @@ def render_clip(
         if bar:
             bar.close()
     os.replace(partial, video)
-    trial, body = scenario.runner(recording)
+    trial, body = scenario.sized(recording)
     keypoints = camera.project(world_keypoints(trial, t, body))
     hidden = renderer.hidden(keypoints)
     truth = _truth(trial, scenario, t, keypoints, hidden, clip_hash(scenario, seconds))
@@ -499,7 +501,7 @@ class _Renderer:
         self.cam = camera = scenario.camera
         self._sign = 1.0 if camera.facing == "right" else -1.0
         self._near = camera.near_side
-        trial, body = scenario.runner(recording)
+        trial, body = scenario.sized(recording)
         self._runner = _Figure(trial, body, _Paint.of(scenario.look))
         self._passer = (
             _Figure(

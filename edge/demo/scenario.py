@@ -12,9 +12,10 @@ so the force plate's contacts stay the truth whatever the picture looks like.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Literal
 
-from edge.demo.mocap import MocapTrial
+from edge.demo.mocap import TRIALS, MocapTrial, load_trial
 from edge.demo.scene import SideCamera, UpperBody, resized
 
 Colour = tuple[int, int, int]
@@ -60,6 +61,9 @@ class Scenario:
     passer: a second person jogging past, behind the treadmill, every few seconds.
     coach: a second person standing still beside the front of the treadmill, nearer the camera
         than the runner (the data set's standing trial).
+    runner: which recording of the data set runs (``edge.demo.mocap.TRIALS``): RBDS001 (2.5 m/s,
+        shipped with the package), RBDS032 (2.5 m/s) or RBDS0041 (4.6 m/s), the last two read
+        from the data set's folder (``recording``).
     handrail: the treadmill's side rails, the near one in front of the runner at hip height.
     scale: the runner's size: the recording and the synthesised upper body scaled about the
         belt (the belt runs ``scale`` times as fast, so the feet keep moving with it).
@@ -76,6 +80,7 @@ class Scenario:
     room: Literal["gym", "plain"] = "gym"
     passer: bool = False
     coach: bool = False
+    runner: str = "RBDS001"
     handrail: bool = True
     scale: float = 1.0
     body: UpperBody = field(default_factory=UpperBody)
@@ -97,6 +102,10 @@ class Scenario:
             ),
             (self.room in ROOMS, f"room = {self.room!r}: must be one of {', '.join(ROOMS)}"),
             (0.7 <= self.scale <= 1.3, f"scale = {self.scale:g}: must be in [0.7, 1.3]"),
+            (
+                self.runner in TRIALS,
+                f"runner = {self.runner!r}: must be one of {', '.join(TRIALS)}",
+            ),
         )
         for ok, message in rules:
             if not ok:
@@ -111,7 +120,20 @@ class Scenario:
             if getattr(self, f.name) != getattr(demo, f.name)
         }
 
-    def runner(self, recording: MocapTrial) -> tuple[MocapTrial, UpperBody]:
+    def recording(self, data_dir: Path | None = None) -> MocapTrial:
+        """The scenario's recording: RBDS001 from the package, another runner from
+        ``data_dir``, the data set's folder (``../shared/data/fukuchi2017`` beside the
+        repository)."""
+        if self.runner == "RBDS001":
+            return load_trial()
+        if data_dir is None:
+            raise ValueError(
+                f"runner {self.runner}: its recording is not shipped with the package; "
+                "give the folder of the Fukuchi 2017 data"
+            )
+        return load_trial(data_dir, self.runner)
+
+    def sized(self, recording: MocapTrial) -> tuple[MocapTrial, UpperBody]:
         """The runner of this scenario: the ``recording`` at the scenario's size, and the
         upper body built on it."""
         return resized(recording, self.scale), self.body.scaled(self.scale)
