@@ -118,8 +118,6 @@ RELEARN_S = 1.5
 #: the slowest stance foot taken for a walker's or runner's, in leg lengths per second (0.3 m/s
 #: for a 0.9 m leg): slower is someone standing, whose ankles only sway
 MIN_STANCE_LEGS_PER_S = 0.3
-#: contacts in a row that never ended after which the stance speed is checked afresh
-LOST_CONTACTS = 1
 
 
 class GaitEngine:
@@ -185,8 +183,6 @@ class GaitEngine:
         self._hip_leads: deque[float] = deque(maxlen=32)
         self._modes = ModeTracker()
         self._relearned_t = -math.inf
-        # Landings in a row whose contact never ended (no toe-off found before the next).
-        self._lost = 0
 
     def _clear_tracks(self) -> None:
         """The kernels' state as before the first frame."""
@@ -313,9 +309,9 @@ class GaitEngine:
         into a run, a belt sped up or slowed at once) leaves a stance speed the feet no longer
         keep: no landing reaches it, or landings come whose toe-off is never found (``lost``),
         and without finished contacts it is never learned again. So with someone in view and no
-        landing for ``RELEARN_S``, or after ``LOST_CONTACTS`` contacts in a row that never
-        ended, it is learned afresh from the ankles as at the start (``belt_ankle_speed``), when
-        they move back at a walker's pace at least."""
+        landing for ``RELEARN_S``, or at a landing whose foot's last contact never ended, it is
+        learned afresh from the ankles as at the start (``belt_ankle_speed``) when they move
+        back at a walker's pace at least and over 30% off the speed in use."""
         if self.params.stance_speed or (self.mapping.metric and self.belt_speed_mps):
             return
         last = max(self._ics[-1][0] if self._ics else -math.inf, self._relearned_t)
@@ -368,15 +364,14 @@ class GaitEngine:
         self._contacts[leg] = None
         self._open_ic[leg] = when
         self._modes.landing(when)
-        self._lost = self._lost + 1 if previous is None and unended is not None else 0
-        if self._lost >= LOST_CONTACTS:
-            self._lost = 0
-            self._relearn_stance_speed(when, lost=True)
-        if previous is None and unended is not None and self._modes.gait == WALKING:
-            # A walker's knee may never straighten enough to mark a toe-off: the contact is
-            # still one, its toe-off found from the ankle (``walking_toe_off``).
-            return self._finish_step(leg, Contact(unended, math.nan, 0.5), when)
         self._ics.append((when, leg))
+        if previous is None and unended is not None:
+            # The last contact of this foot never ended: no toe-off was found before it landed
+            # again. The stance speed may be stale; and a walker's knee may never straighten
+            # enough to mark a toe-off, yet the contact is one, its toe-off found from the ankle.
+            self._relearn_stance_speed(when, lost=True)
+            if self._modes.gait == WALKING:
+                return self._finish_step(leg, Contact(unended, math.nan, 0.5), when)
         if previous is None:
             return None
         if quality == 1.0 and previous.quality == 1.0:
