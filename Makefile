@@ -1,10 +1,12 @@
 # Two commands do all set-up on a fresh machine:
-#   make run    create .venv, install, fetch the pose model, run the station's demo
+#   make run    create .venv, install, fetch the models, run the station's demo
 #   make test   the same set-up plus test tools, then the test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MODEL := var/models/yolo11n-pose.pt
+# BlazePose's landmark model (heel and toe of each foot), fetched with the pose weights.
+FOOT := var/models/pose_landmark_full.tflite
 # The default INT8 model at imgsz 320, which tests run as the station does (test_run_cli's
 # `hipdrive run`, test_models' model check). Made once here, as a user's first run would make it:
 # it renders the 20 s demo clip into var/demo and quantizes on it (about 2.5 minutes on 2 cores).
@@ -24,18 +26,19 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[onnx,openvino,ncnn]' --group dev
 	touch $@
 
-$(MODEL): $(VENV)/.installed
+# One fetch makes both files (and keeps one already there and verified).
+$(MODEL) $(FOOT): $(VENV)/.installed
 	$(BIN)/hipdrive model fetch
 
 $(INT8_320): $(MODEL)
 	$(BIN)/hipdrive model export --format openvino --imgsz 320 --int8
 
-model: $(MODEL)
+model: $(MODEL) $(FOOT)
 
-run: $(MODEL)
+run: $(MODEL) $(FOOT)
 	$(BIN)/hipdrive demo
 
-test: $(MODEL) $(INT8_320)
+test: $(MODEL) $(FOOT) $(INT8_320)
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed

