@@ -263,6 +263,12 @@ class Chain:
             )
         return self._estimator
 
+    def close(self) -> None:
+        """Release the pose backend, if it was opened."""
+        if self._estimator is not None:
+            self._estimator.close()
+            self._estimator = None
+
     def steps(
         self, t: np.ndarray, keypoints: np.ndarray, clip: DemoClip | None, facing: str | None
     ) -> list[StepMsg]:

@@ -100,6 +100,7 @@ def test_heels_and_toes_on_demo_frames(demo_clip) -> None:
                     errors[name].append(off[model_side, true_side, name])
     finally:
         cap.release()
+        refiner.close()
     cm = camera.meters_per_pixel * 100.0
     medians = {name: float(np.median(e)) * cm for name, e in errors.items()}
     assert medians["ankle"] < 10.0, medians

@@ -16,7 +16,7 @@ run the day the figure is fixed and must be removed then.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import pytest
@@ -63,8 +63,9 @@ def _params() -> list:
 
 
 @pytest.fixture(scope="module")
-def outcome(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Outcome]:
-    """A case's figures, its clip rendered and run through the chain once per module."""
+def outcome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Outcome]]:
+    """A case's figures, its clip rendered and run through the chain once per module; the pose
+    backend is released when the module is done."""
     chain = Chain(load_config(ROOT / "config.toml"))
     root = tmp_path_factory.mktemp("robustness")
     done: dict[str, Outcome] = {}
@@ -74,7 +75,8 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Outcome
             done[name] = run_case(CASES[name], chain, SECONDS, root)
         return done[name]
 
-    return get
+    yield get
+    chain.close()
 
 
 @pytest.mark.slow

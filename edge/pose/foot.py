@@ -123,6 +123,11 @@ class FootRefiner:
         )
         self._request = self._compiled.create_infer_request()
 
+    def close(self) -> None:
+        """Release the infer request before the compiled model."""
+        self._request = None
+        self._compiled = None
+
     def feet(
         self, image: np.ndarray, keypoints: np.ndarray
     ) -> dict[str, dict[str, FootPoint]] | None:

@@ -93,6 +93,12 @@ class OpenVinoPose(LeanPose):
         output: np.ndarray = request.get_output_tensor(0).data.copy()
         return output
 
+    def close(self) -> None:
+        """Release the infer requests before the compiled model, in that order, rather than in
+        whatever order the garbage collector frees them."""
+        self._local = threading.local()
+        self._compiled = None
+
 
 def runs_bf16(core: Any = None) -> bool:
     """Whether OpenVINO runs bf16 on this CPU (AMX or AVX512-BF16): elsewhere it takes a bf16
