@@ -50,7 +50,6 @@ class ModeTracker:
         self._gait: str | None = None
         self._streak: tuple[str | None, int] = (None, 0)
         self._seen_t = -math.inf
-        self._away_since: float | None = None
         self._present_since: float | None = None
         self._landed_t = -math.inf
         self._now = -math.inf
@@ -60,14 +59,10 @@ class ModeTracker:
         self._now = t
         if present:
             self._seen_t = t
-            self._away_since = None
             if self._present_since is None:
                 self._present_since = t
-        else:
-            if self._away_since is None:
-                self._away_since = t
-            if t - self._seen_t >= AWAY_S:
-                self._present_since = None
+        elif t - self._seen_t >= AWAY_S:
+            self._present_since = None
 
     def landing(self, t: float) -> None:
         """A foot landed at ``t`` s."""
@@ -92,7 +87,7 @@ class ModeTracker:
 
     def mode(self, stride_s: float = math.nan) -> str | None:
         """The mode now; ``stride_s`` the runner's typical stride time if known."""
-        if self._away_since is not None and self._now - self._seen_t >= AWAY_S:
+        if self._now - self._seen_t >= AWAY_S:
             return OFF_BELT
         if self._present_since is None:
             return None
