@@ -226,6 +226,7 @@ _SHOWN = (
     ("braking_ms", "braking", "ms"),
     ("hip_extension_deg", "hip extension", "deg"),
     ("knee_lift_deg", "knee lift", "deg"),
+    ("scissor_deg", "scissor at toe-off", "deg"),
     ("vertical_osc_cm", "vertical oscillation", "cm"),
     ("vertical_osc_pct_leg", "vertical oscillation", "% leg"),
     ("stride_length_m", "stride length", "m"),

@@ -77,21 +77,32 @@ def step_at(i: int, ic_t: float, rng: np.random.Generator) -> StepMsg:
     left = i % 2 == 0
     drift = math.sin(2 * math.pi * ic_t / 60.0)
     overstride = 19.0 + 6.0 * drift + (1.5 if left else -1.5) + rng.normal(0.0, 1.2)
+    contact = 240.0 + 30.0 * drift + rng.normal(0.0, 6.0)
+    shank = 6.0 + 2.5 * drift + rng.normal(0.0, 0.8)
+    hip = 11.0 - 3.0 * math.sin(2 * math.pi * ic_t / 45.0) + rng.normal(0.0, 1.0)
+    knee = 55.0 + (3.0 if left else -3.0) + rng.normal(0.0, 1.5)
+    # At toe-off the stance thigh is just short of its peak extension, the swing thigh on its
+    # way up to its peak lift.
+    back, front = hip - 1.0, 0.75 * knee
     return messages.step(
         i,
         t=ic_t + 0.45,
         foot="left" if left else "right",
         ic_t=ic_t,
         to_t=ic_t + 0.24,
-        contact_ms=240.0 + 30.0 * drift + rng.normal(0.0, 6.0),
+        contact_ms=contact,
         step_ms=None if i == 0 else STRIDE_S * 500.0,
         cadence_spm=None if i == 0 else 120.0 / STRIDE_S,
         overstride_cm=overstride,
         overstride_pct_leg=overstride / 0.85,
-        shank_angle_ic_deg=6.0 + 2.5 * drift + rng.normal(0.0, 0.8),
+        shank_angle_ic_deg=shank,
         braking_ms=overstride / 100.0 / 3.0 * 1000.0,
-        hip_extension_deg=11.0 - 3.0 * math.sin(2 * math.pi * ic_t / 45.0) + rng.normal(0.0, 1.0),
-        knee_lift_deg=55.0 + (3.0 if left else -3.0) + rng.normal(0.0, 1.5),
+        hip_extension_deg=hip,
+        knee_lift_deg=knee,
+        scissor_deg=back + front,
+        scissor_back_deg=back,
+        scissor_front_deg=front,
+        swing_knee_lift_deg=knee + (-6.0 if left else 6.0),
     )
 
 

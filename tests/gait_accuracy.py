@@ -40,6 +40,8 @@ COMPARED = (
     "braking_ms",
     "hip_extension_deg",
     "knee_lift_deg",
+    "scissor_deg",
+    "swing_knee_lift_deg",
     "vertical_osc_cm",
     "stride_length_m",
 )
@@ -128,6 +130,7 @@ COLUMNS = (
     ("CT ms", "contact_ms_mae", "{:.1f}"),
     ("ovs cm", "overstride_cm_mae", "{:.2f}"),
     ("hipx deg", "hip_extension_deg_mae", "{:.2f}"),
+    ("scissor", "scissor_deg_mae", "{:.2f}"),
     ("side %", "side_correct", "{:.1%}"),
 )
 """The table's columns: heading, key of ``score``, format. Errors are mean absolute."""

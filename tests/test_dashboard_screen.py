@@ -106,7 +106,7 @@ def test_main_screen(size: tuple[int, int]) -> None:
     assert bands["tile-0"] == {"-good"}
     assert bands["tile-1"] == {"-good"}
     assert bands["tile-3"] == {"-watch"}
-    assert bands["tile-7"] == set()  # stride length has no target
+    assert bands["tile-7"] == set()  # the scissor has no target
     assert "DRIVE THE HIP BACK" in text
     assert "RUNNING" in text.splitlines()[0]
 

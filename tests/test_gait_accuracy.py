@@ -12,6 +12,18 @@ from tests.builders.keypoint_tracks import synth_track, truth_events
 from tests.gait_accuracy import evaluate, replay, score
 
 
+def test_the_scissor_is_its_two_thighs_at_toe_off(mocap_trial) -> None:
+    """Each step's scissor is the stance thigh's extension plus the swing thigh's flexion at the
+    stance's toe-off, as the force plate's toe-offs put them in the mocap (``truth_steps``)."""
+    t, kp = synth_track(mocap_trial, 60.0, SideCamera(), seed=5)
+    steps = replay(t, kp, PlaneMapping.scaled("right", SideCamera().meters_per_pixel))
+    assert len(steps) > 60
+    for s in steps:
+        if s.scissor_deg is not None:
+            assert s.scissor_deg == pytest.approx(s.scissor_back_deg + s.scissor_front_deg)
+            assert 30.0 < s.scissor_deg < 90.0 and s.scissor_back_deg > 0 < s.scissor_front_deg
+
+
 @pytest.mark.parametrize(
     "case",
     [{"seed": 0}, {"seed": 1}, {"seed": 2, "facing": "left"}, {"seed": 3, "facing": "left"}],
@@ -28,6 +40,8 @@ def test_targets_at_60_fps_with_pose_faults(mocap_trial, case: dict) -> None:
     assert r["overstride_cm_mae"] <= 1.0
     assert r["overstride_cm_n"] >= 0.95 * r["steps_truth"]
     assert r["hip_extension_deg_mae"] <= 2.0
+    assert r["scissor_deg_mae"] <= 3.0
+    assert r["scissor_deg_n"] >= 0.9 * r["steps_truth"]  # none while the far thigh drops out
     assert r["side_correct"] >= 0.99
     assert abs(r["cadence_diff_spm"]) <= 0.5
 
@@ -39,6 +53,7 @@ def test_other_metrics_track_the_truth(mocap_trial) -> None:
     assert r["shank_angle_ic_deg_mae"] <= 2.0
     assert r["knee_flexion_ic_deg_mae"] <= 3.0
     assert r["knee_lift_deg_mae"] <= 2.0
+    assert r["swing_knee_lift_deg_mae"] <= 2.0
     assert r["vertical_osc_cm_mae"] <= 1.0
     assert r["stride_length_m_mae"] <= 0.1
     assert r["overstride_pct_leg_mae"] <= 1.5

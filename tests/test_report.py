@@ -35,6 +35,7 @@ CHARTS = (
     "overstride-time",
     "shank-time",
     "hip-extension-time",
+    "scissor-time",
     "distributions",
     "left-right",
     "cadence-contact",

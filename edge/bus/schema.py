@@ -6,7 +6,11 @@ payload is one JSON object, UTF-8, no NaN or Infinity (an unknown value is ``nul
 ``MAX_PAYLOAD_BYTES``. Every payload carries ``"type"`` (the topic without ``hipdrive.``), ``"v"``
 (schema version, ``SCHEMA_VERSION``), ``"station"`` (station id) and ``"t"`` (seconds on the
 station's monotonic clock, the clock frames are stamped with). Field names are the dataclass
-fields below; a reader rejects any other field, a missing one, a wrong type or another version.
+fields below; a reader rejects a missing field, a wrong type or another version.
+
+Within one version the schema only grows, and old readers keep working: a field is added only
+with a default (an old sender's message reads as "not known"), and a reader ignores the fields
+and the metric names it does not know (a newer sender's message reads as the fields it knows).
 
 A line of a step-event file (JSON Lines) is exactly the ``hipdrive.step`` payload.
 
@@ -21,10 +25,10 @@ import json
 import math
 import unicodedata
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal, TypeAlias, cast
+from typing import Annotated, Any, ClassVar, Literal, TypeAlias, cast, get_args
 
 import numpy as np
-from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 
 from edge.skeleton import NUM_KEYPOINTS
@@ -52,10 +56,10 @@ TOPIC_STEP = b"hipdrive.step"
 TOPIC_SUMMARY = b"hipdrive.summary"
 TOPIC_STATUS = b"hipdrive.status"
 
-# Pydantic reads this off each dataclass: unknown fields are errors, numbers must be finite, and
-# no coercion ("3" is not 3, true is not 1, 2.0 is not an int). NaN is written as a token
-# (see encode).
-_STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True, ser_json_inf_nan="constants")
+# Pydantic reads this off each dataclass: unknown fields are ignored (a newer sender's
+# additions), numbers must be finite, and no coercion ("3" is not 3, true is not 1, 2.0 is not an
+# int). NaN is written as a token (see encode).
+_STRICT = ConfigDict(extra="ignore", allow_inf_nan=False, strict=True, ser_json_inf_nan="constants")
 
 Foot: TypeAlias = Literal["left", "right", "near", "far"]
 View: TypeAlias = Literal["near", "far"]
@@ -84,8 +88,21 @@ MetricName: TypeAlias = Literal[
     "vertical_osc_cm",
     "vertical_osc_pct_leg",
     "stride_length_m",
+    "scissor_deg",
+    "scissor_back_deg",
+    "scissor_front_deg",
+    "swing_knee_lift_deg",
 ]
-"""The numeric per-step metrics of DESIGN.md, the keys a summary may aggregate."""
+"""The numeric per-step metrics of DESIGN.md and the scissor's (``docs/metrics.md``), the keys a
+summary may aggregate."""
+_METRIC_NAMES = frozenset(get_args(MetricName))
+
+
+def _known_metrics(value: object) -> object:
+    """A metric mapping without the names this build does not know (a newer sender's)."""
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if not isinstance(k, str) or k in _METRIC_NAMES}
+    return value
 
 
 class SchemaError(ValueError):
@@ -154,16 +171,32 @@ class StepMsg:
     stride_length_m: float | None
     confidence: Confidence
     view: View | None = None
-    metric_confidence: dict[MetricName, Confidence] = dataclasses.field(default_factory=dict)
+    metric_confidence: Annotated[dict[MetricName, Confidence], BeforeValidator(_known_metrics)] = (
+        dataclasses.field(default_factory=dict)
+    )
     yaw_deg: float | None = None
     gait: Gait | None = None
+    scissor_deg: float | None = None
+    scissor_back_deg: float | None = None
+    scissor_front_deg: float | None = None
+    swing_knee_lift_deg: float | None = None
 
 
-STEP_EXTENSIONS: tuple[str, ...] = ("view", "metric_confidence", "yaw_deg", "gait")
+STEP_EXTENSIONS: tuple[str, ...] = (
+    "view",
+    "metric_confidence",
+    "yaw_deg",
+    "gait",
+    "scissor_deg",
+    "scissor_back_deg",
+    "scissor_front_deg",
+    "swing_knee_lift_deg",
+)
 """Fields a step carries beyond DESIGN.md's table, each optional: which leg the camera saw
-(near or far), the metrics measured less surely than the step, the camera's estimated yaw, and
+(near or far), the metrics measured less surely than the step, the camera's estimated yaw,
 whether the step was run or walked (a walked step has no overstride, braking, landing angles,
-hip extension, knee lift or flight: None)."""
+hip extension, knee lift, scissor or flight: None), and the scissor between the thighs at
+toe-off with the swing leg's knee lift (``docs/metrics.md``)."""
 STEP_FIELDS: tuple[str, ...] = tuple(
     f.name
     for f in dataclasses.fields(StepMsg)
@@ -221,7 +254,7 @@ class SummaryMsg:
     station: str
     t: float
     n_steps: Count
-    metrics: dict[MetricName, MetricStats]
+    metrics: Annotated[dict[MetricName, MetricStats], BeforeValidator(_known_metrics)]
     cue: str | None
     cue_key: str | None
     cue_reason: str | None

@@ -436,7 +436,9 @@ class DashboardApp(App[None]):
     def _show_summary(self) -> None:
         readings = self.readings
         for tile, metric in zip(self._main.tiles, tile_metrics(readings.units), strict=True):
-            tile.show(metric, readings.stats(metric.name), self.bands.for_metric(metric.name))
+            parts = tuple(readings.stats(name) for _, name in metric.parts or ())
+            band = self.bands.for_metric(metric.name)
+            tile.show(metric, readings.stats(metric.name), band, parts)
         self._main.cue.show(readings.summary, readings.gait_mode)
         rows = [(metric, readings.stats(metric.name)) for metric in balance_metrics(readings.units)]
         self._main.balance.show(rows, self.bands.asymmetry_pct)

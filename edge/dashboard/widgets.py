@@ -28,19 +28,23 @@ LEVEL_COLOURS: dict[Level, str] = {"good": "green3", "watch": "gold1", "off": "r
 
 @dataclass(frozen=True, slots=True)
 class Metric:
-    """A number the console shows: the metric (a StepMsg field), its label, unit and decimals."""
+    """A number the console shows: the metric (a StepMsg field), its label, unit and decimals;
+    ``parts``, the two metrics it is the sum of, with what to call each (the scissor: the
+    stance thigh's extension back and the swing thigh's flexion forward)."""
 
     label: str
     name: MetricName
     unit: str
     decimals: int
+    parts: tuple[tuple[str, MetricName], tuple[str, MetricName]] | None = None
 
     def format(self, value: float | None) -> str:
         return "--" if value is None else f"{value:.{self.decimals}f}"
 
 
 def tile_metrics(units: Units) -> tuple[Metric, ...]:
-    """The tiles in order; distances in cm on a calibrated station, else in % of leg length."""
+    """The tiles in order; distances in cm on a calibrated station, else in % of leg length. At
+    one belt speed the stride length is the cadence's mirror, so the scissor has its tile."""
     cm = units == "cm"
     return (
         Metric("Cadence", "cadence_spm", "spm", 0),
@@ -54,8 +58,18 @@ def tile_metrics(units: Units) -> tuple[Metric, ...]:
         Metric("Vertical osc.", "vertical_osc_cm", "cm", 1)
         if cm
         else Metric("Vertical osc.", "vertical_osc_pct_leg", "% leg", 1),
-        Metric("Stride", "stride_length_m", "m", 2),
+        SCISSOR,
     )
+
+
+SCISSOR = Metric(
+    "Scissor",
+    "scissor_deg",
+    "deg",
+    0,
+    parts=(("back", "scissor_back_deg"), ("front", "scissor_front_deg")),
+)
+"""The angle between the thighs at toe-off, and each leg's share of it."""
 
 
 def balance_metrics(units: Units) -> tuple[Metric, ...]:
@@ -304,13 +318,25 @@ class Tile(StripWidget):
         super().__init__(id=id)
         self._shown: tuple[str, str, str, Level | None] | None = None
 
-    def show(self, metric: Metric, stats: MetricStats | None, band: Band | None) -> None:
+    def show(
+        self,
+        metric: Metric,
+        stats: MetricStats | None,
+        band: Band | None,
+        parts: tuple[MetricStats | None, ...] = (),
+    ) -> None:
+        """Show ``metric`` at ``stats``, coloured by ``band``; a metric with parts shows the
+        parts' medians (``parts``, their stats in order) in place of its spread."""
         value = None if stats is None else stats.median
         sure = stats is None or stats.confident
         level = None if value is None or band is None or not sure else band.level(value)
         detail = []
+        shares = [p.median for p in parts if p is not None and p.confident]
         if not sure:
             detail.append("less sure")
+        elif metric.parts is not None and len(shares) == 2:
+            (a, _), (b, _) = metric.parts
+            detail.append(f"{a} {shares[0]:.0f} + {b} {shares[1]:.0f}")
         elif stats is not None and stats.iqr is not None:
             detail.append(f"±{stats.iqr / 2:.{metric.decimals}f}")
         if band is not None:

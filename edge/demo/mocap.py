@@ -495,6 +495,16 @@ def truth_steps(trial: MocapTrial) -> list[dict]:
             if i + 1 < n and trial.foot[i + 1] != side
             else None
         )
+        other = "right" if side == "left" else "left"
+        other_thigh = series[other]["thigh"]
+        back = -float(np.interp(to, t, s["thigh"]))
+        front = float(np.interp(to, t, other_thigh))
+        other_next = next((j for j in range(i + 1, n) if trial.foot[j] == other), None)
+        swing_lift = (
+            float(window(other_thigh, ic, float(trial.ic[other_next]))[1].max())
+            if other_next is not None
+            else None
+        )
         if nxt_same is None:
             knee_lift = osc = stride = None
         else:
@@ -520,6 +530,10 @@ def truth_steps(trial: MocapTrial) -> list[dict]:
                 "braking_ms": braking,
                 "hip_extension_deg": float(-thigh.min()),
                 "knee_lift_deg": knee_lift,
+                "scissor_deg": back + front,
+                "scissor_back_deg": back,
+                "scissor_front_deg": front,
+                "swing_knee_lift_deg": swing_lift,
                 "vertical_osc_cm": osc,
                 "stride_length_m": stride,
                 "confidence": 1.0,

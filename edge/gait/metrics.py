@@ -253,7 +253,13 @@ FAR_LEG_METRICS = (
     "knee_flexion_ic_deg",
     "hip_extension_deg",
     "knee_lift_deg",
+    "scissor_deg",
+    "scissor_back_deg",
 )
+#: a near leg's step measures the swinging far leg's peak knee lift through the near leg too (on
+#: the demo's pose track 5.2 deg low, where the far thigh's flexion at toe-off, forward and
+#: clear of the near leg, was within 2.5 deg: ``scissor_front_deg`` stays sure)
+SWING_FAR_METRICS = ("swing_knee_lift_deg",)
 
 #: the width between the hip keypoints as a fraction of thigh plus shank: 0.17 between the hip
 #: joint centres of the Fukuchi runner; pose models mark the hips somewhat wider on real people,
@@ -272,6 +278,10 @@ OBLIQUE_METRICS = (
     "shank_angle_ic_deg",
     "hip_extension_deg",
     "knee_lift_deg",
+    "scissor_deg",
+    "scissor_back_deg",
+    "scissor_front_deg",
+    "swing_knee_lift_deg",
 )
 OBLIQUE_FACTOR = 0.3
 
@@ -294,6 +304,10 @@ RUNNING_METRICS = (
     "braking_ms",
     "hip_extension_deg",
     "knee_lift_deg",
+    "scissor_deg",
+    "scissor_back_deg",
+    "scissor_front_deg",
+    "swing_knee_lift_deg",
 )
 
 #: shortest foot contact a runner makes (elite sprinters ~80 ms)
@@ -363,6 +377,7 @@ def step_metrics(contact: Contact, sm: np.ndarray, raw: np.ndarray, ctx: StepCon
     braking_ms = (under - ic) * 1000.0 if under is not None else None
 
     thigh = thigh_angle(_joint(sm, leg, HIP), _joint(sm, leg, KNEE))
+    back, front, swing_lift = scissor(sm, leg, ic, to, ctx.other_next_ic, gap)
     contact_s = to - ic
     push = (ts >= 0.5 * (ic + to)) & (ts <= to + TO_EXTENSION_FRACTION * contact_s)
     if ctx.next_ic is not None:
@@ -397,6 +412,10 @@ def step_metrics(contact: Contact, sm: np.ndarray, raw: np.ndarray, ctx: StepCon
         braking_ms=braking_ms,
         hip_extension_deg=_finite_max(-thigh[push]),
         knee_lift_deg=_finite_max(thigh[swing]),
+        scissor_deg=_finite(back + front),
+        scissor_back_deg=_finite(back),
+        scissor_front_deg=_finite(front),
+        swing_knee_lift_deg=swing_lift,
         vertical_osc_cm=_finite(osc * scale_cm),
         vertical_osc_pct_leg=_finite(100.0 * osc / leg_len),
         stride_length_m=stride_m,
@@ -419,6 +438,31 @@ def _as_walking(step: Step) -> Step:
     )
     cleared: dict[str, Any] = dict.fromkeys(RUNNING_METRICS)
     return replace(step, metric_confidence=confidence, **cleared)
+
+
+def thigh_at(sm: np.ndarray, leg: int, t: float, max_gap: float) -> float:
+    """A leg's thigh angle at time ``t`` (degrees, positive forward), from its hip and knee
+    interpolated there; NaN when either is not seen around ``t``."""
+    hip = _at(sm, [sm_col(leg, HIP, 0), sm_col(leg, HIP, 1)], t, max_gap)
+    knee = _at(sm, [sm_col(leg, KNEE, 0), sm_col(leg, KNEE, 1)], t, max_gap)
+    return float(thigh_angle(hip, knee))
+
+
+def scissor(
+    sm: np.ndarray, leg: int, ic: float, to: float, other_next_ic: float | None, max_gap: float
+) -> tuple[float, float, float | None]:
+    """The scissor of a step (``docs/metrics.md``): at the stance leg's toe-off ``to``, how far
+    its thigh is extended back and how far the other (swing) thigh is flexed forward, degrees
+    (NaN where not seen), and the swing thigh's peak flexion between the stance's landing
+    ``ic`` and the swing foot's own landing ``other_next_ic`` (None when that is not known)."""
+    back = -thigh_at(sm, leg, to, max_gap)
+    front = thigh_at(sm, 1 - leg, to, max_gap)
+    if other_next_ic is None:
+        return back, front, None
+    ts = sm[:, SM_T]
+    during = (ts >= ic) & (ts <= other_next_ic)
+    other = thigh_angle(_joint(sm, 1 - leg, HIP)[during], _joint(sm, 1 - leg, KNEE)[during])
+    return back, front, _finite_max(other)
 
 
 def _under_hips(sm: np.ndarray, leg: int, ic: float, to: float, reach: float) -> float | None:
@@ -465,6 +509,8 @@ def _metric_confidence(confidence: float, ctx: StepContext) -> dict[str, float]:
     factors: dict[str, float] = {}
     if ctx.view == "far":
         factors |= dict.fromkeys(FAR_LEG_METRICS, FAR_LEG_FACTOR)
+    if ctx.view == "near":
+        factors |= dict.fromkeys(SWING_FAR_METRICS, FAR_LEG_FACTOR)
     if _oblique(ctx):
         for name in OBLIQUE_METRICS:
             factors[name] = factors.get(name, 1.0) * OBLIQUE_FACTOR

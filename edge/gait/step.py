@@ -22,7 +22,8 @@ class Step:
     any metric not in it having the step's; ``yaw_deg``, how far the camera looks off square to
     the belt as estimated so far (None until known); ``gait``, ``"running"`` or ``"walking"``
     (``edge.gait.mode``; None when not yet told); a walking step has None for the metrics of
-    running (``metrics.RUNNING_METRICS``).
+    running (``metrics.RUNNING_METRICS``). ``scissor_deg`` with its two parts and
+    ``swing_knee_lift_deg`` are the scissor between the thighs (``docs/metrics.md``).
     """
 
     foot: str
@@ -47,6 +48,10 @@ class Step:
     metric_confidence: dict[str, float] = field(default_factory=dict)
     yaw_deg: float | None = None
     gait: str | None = None
+    scissor_deg: float | None = None
+    scissor_back_deg: float | None = None
+    scissor_front_deg: float | None = None
+    swing_knee_lift_deg: float | None = None
 
     def confidence_of(self, metric: str) -> float:
         """How sure this step's value of ``metric`` is, 0..1."""

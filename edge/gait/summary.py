@@ -33,7 +33,7 @@ from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
-from edge.gait.metrics import OBLIQUE_METRICS
+from edge.gait.metrics import OBLIQUE_METRICS, SWING_FAR_METRICS
 from edge.gait.mode import RUNNING
 from edge.gait.step import Step
 
@@ -48,6 +48,10 @@ SUMMARISED = (
     "braking_ms",
     "hip_extension_deg",
     "knee_lift_deg",
+    "scissor_deg",
+    "scissor_back_deg",
+    "scissor_front_deg",
+    "swing_knee_lift_deg",
     "vertical_osc_cm",
     "vertical_osc_pct_leg",
     "stride_length_m",
@@ -104,6 +108,11 @@ def confident(step: Rated, metric: str) -> bool:
     return step.metric_confidence.get(metric, step.confidence) >= CONFIDENT
 
 
+_VIEW_MARKED = tuple(m for m in OBLIQUE_METRICS if m not in SWING_FAR_METRICS)
+"""What only the oblique view marks on a near leg's step (the swing leg's marks are the far
+leg's)."""
+
+
 def less_sure_for_view(step: Rated) -> bool:
     """Whether the engine marked this step's figures less sure because the view is oblique and
     uncalibrated: a step of the near leg (or of a leg not told apart) that carries a yaw estimate
@@ -112,7 +121,7 @@ def less_sure_for_view(step: Rated) -> bool:
     return (
         step.view != "far"
         and step.yaw_deg is not None
-        and any(m in step.metric_confidence for m in OBLIQUE_METRICS)
+        and any(m in step.metric_confidence for m in _VIEW_MARKED)
     )
 
 

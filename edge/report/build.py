@@ -54,7 +54,11 @@ def _plans(data: ReportInput) -> list[_Plan]:
     """The charts there is data for, in the order the report shows them."""
     overstride = overstride_metric(data.steps)
     present = [m for m in METRICS if np.isfinite(values(data.steps, m)).any()]
-    form = [m for m in (overstride, "shank_angle_ic_deg", "hip_extension_deg") if m in present]
+    form = [
+        m
+        for m in (overstride, "shank_angle_ic_deg", "hip_extension_deg", "scissor_deg")
+        if m in present
+    ]
     sides = [m for m in (*form, "contact_ms", "knee_lift_deg") if m in present]
     captions = {
         overstride: (
@@ -66,6 +70,11 @@ def _plans(data: ReportInput) -> list[_Plan]:
         "hip_extension_deg": (
             "hip-extension",
             "How far the thigh drives behind vertical, plotted at toe-off.",
+        ),
+        "scissor_deg": (
+            "scissor",
+            "The angle between the thighs at toe-off: the stance thigh's extension back plus "
+            "the swing thigh's flexion forward. Lifting the knee higher opens it from the front.",
         ),
     }
     out = []
