@@ -33,6 +33,7 @@ from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
+from edge.gait.choppy import Choppy, ChoppyWatch, Steady
 from edge.gait.metrics import OBLIQUE_METRICS, SWING_FAR_METRICS
 from edge.gait.mode import RUNNING
 from edge.gait.step import Step
@@ -196,17 +197,23 @@ class _Rule:
     above: bool  # True: a value above the limit misses the target
 
 
-# In priority order: the first missed target is the cue.
-_RULES = (
+# In priority order: the first missed target is the cue. How the foot lands comes first, then
+# choppy strides (``edge.gait.choppy``), then the drive and the rhythm.
+_LANDING_RULES = (
     _Rule("overstride", "Land under your hips", "overstride_cm", "overstride_cm_max", True),
     _Rule(
         "overstride", "Land under your hips", "overstride_pct_leg", "overstride_pct_leg_max", True
     ),
     _Rule("reach", "Land under your hips", "shank_angle_ic_deg", "shank_angle_max_deg", True),
+)
+_DRIVE_RULES = (
     _Rule("hip_drive", "Drive the hip back", "hip_extension_deg", "hip_extension_min_deg", False),
     _Rule("cadence", "Quicker, lighter steps", "cadence_spm", "cadence_min_spm", False),
     _Rule("contact", "Quicker, lighter steps", "contact_ms", "contact_max_ms", True),
 )
+_RULES = (*_LANDING_RULES, *_DRIVE_RULES)
+CHOPPY_KEY = "choppy"
+CHOPPY_CUE = "Drive from the hip, longer push"
 _Cue = tuple[str | None, str | None, str | None]
 _GOOD: _Cue = ("good", "Good form - keep it up", "every target met")
 _WAIT: _Cue = (None, None, None)
@@ -258,6 +265,12 @@ class SummaryBuilder:
         self._active: set[str] = set()
         self._shown: _Cue = _WAIT
         self._shown_for = 0
+        self._choppy = ChoppyWatch(self.targets.window_steps)
+
+    @property
+    def steady(self) -> tuple[Steady, ...]:
+        """The runner's steady states so far, one per belt speed (``edge.gait.choppy``)."""
+        return self._choppy.steady
 
     def add(self, step: Step) -> Summary:
         gait = gait_of(step)
@@ -265,12 +278,13 @@ class SummaryBuilder:
             self._steps.clear()
             self._active.clear()
             self._shown, self._shown_for = _WAIT, 0
+            self._choppy.restart()
         self._steps.append(step)
         metrics = {name: summarise(self._steps, name) for name in SUMMARISED}
         wanted = _WAIT
         if gait == RUNNING:
             self._update_active(metrics)
-            wanted = self._wanted(metrics)
+            wanted = self._wanted(metrics, self._choppy.update(list(self._steps), metrics))
         self._shown_for += 1
         if wanted[0] != self._shown[0] and (
             self._shown_for >= self.targets.hold_steps or self._shown is _WAIT
@@ -307,14 +321,23 @@ class SummaryBuilder:
             elif cleared:
                 self._active.discard(name)
 
-    def _wanted(self, metrics: dict[str, MetricSummary]) -> _Cue:
+    def _wanted(self, metrics: dict[str, MetricSummary], choppy: Choppy | None) -> _Cue:
         if len(self._steps) < 4:
             return _WAIT
-        for rule in _RULES:
+        return (
+            self._missed(_LANDING_RULES, metrics)
+            or ((CHOPPY_KEY, CHOPPY_CUE, choppy.reason()) if choppy is not None else None)
+            or self._missed(_DRIVE_RULES, metrics)
+            or _GOOD
+        )
+
+    def _missed(self, rules: tuple[_Rule, ...], metrics: dict[str, MetricSummary]) -> _Cue | None:
+        """The cue of the first of ``rules`` whose target is missed, or None."""
+        for rule in rules:
             if f"{rule.key}:{rule.metric}" in self._active:
                 value = metrics[rule.metric].median
                 reason = _REASONS[rule.metric].format(
                     v=value, lim=getattr(self.targets, rule.limit)
                 )
                 return rule.key, rule.text, reason
-        return _GOOD
+        return None

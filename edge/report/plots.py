@@ -22,6 +22,7 @@ CUE_COLOURS = {
     "overstride": "#ec6e26",
     "reach": "#ec6e26",
     "hip_drive": "#d64545",
+    "choppy": "#b8322f",
     "cadence": "#8e5bd6",
     "contact": "#8e5bd6",
 }
