@@ -19,11 +19,12 @@ $(BIN)/python:
 
 # Torch comes in through ultralytics (about 6 GB, a few minutes the first time). The ONNX,
 # OpenVINO and NCNN extras are the lean backends this machine can run, so they are installed
-# and tested (NCNN with its exporter PNNX adds about 115 MB).
+# and tested (NCNN with its exporter PNNX adds about 115 MB), with the offline speech of the
+# voice extra (about 20 MB).
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@echo "installing hipdrive and its dependencies into $(VENV) (the first time takes a few minutes)"
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install -e '.[onnx,openvino,ncnn]' --group dev
+	$(BIN)/python -m pip install -e '.[onnx,openvino,ncnn,voice]' --group dev
 	touch $@
 
 # One fetch makes both files (and keeps one already there and verified).

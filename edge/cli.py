@@ -588,6 +588,32 @@ def cmd_soak(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_voice_say(args: argparse.Namespace) -> int:
+    from edge.voice.coach import open_speaker
+    from edge.voice.speech import Speech, write_wav
+
+    config = _config(args)
+    voice = config.voice
+    speech = Speech.get(voice.language, voice.words_per_minute)
+    samples = speech.samples(args.text)
+    seconds = len(samples) / speech.sample_rate
+    if args.wav is not None:
+        write_wav(args.wav, samples, speech.sample_rate)
+        print(f"wrote {args.wav}: {seconds:.2f} s of speech at {speech.sample_rate} Hz")
+        return 0
+    try:
+        open_speaker(voice.output, config.station.data_dir).play(
+            samples, speech.sample_rate, args.text
+        )
+    except OSError as exc:
+        raise MissingResourceError(
+            f"could not play speech on {voice.output}: {exc}; list the outputs with aplay -L "
+            'and set voice.output = "aplay:DEVICE", or write a file with --wav FILE'
+        ) from None
+    print(f"said {args.text!r} ({seconds:.2f} s) on {voice.output}")
+    return 0
+
+
 def cmd_keys_generate(args: argparse.Namespace) -> int:
     from edge.bus.security import DEFAULT_CLIENT, generate_keys
 
@@ -834,6 +860,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="a client to authorise; repeat for several (default: console)",
     )
+
+    voice = sub.add_parser("voice", help="the spoken cues")
+    voice_sub = voice.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = add(
+        voice_sub,
+        "say",
+        cmd_voice_say,
+        "say a text as the station says its cues ([voice] settings): checks the speaker",
+    )
+    p.add_argument("text", nargs="?", default="Drive from the hip, longer push", help="what to say")
+    p.add_argument("--wav", type=Path, metavar="FILE", help="write the speech here instead")
 
     sessions = sub.add_parser("sessions", help="recorded sessions")
     sessions_sub = sessions.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -184,6 +184,30 @@ class GaitSection(_Section):
     )
 
 
+class VoiceSection(_Section):
+    enabled: bool = Field(
+        False,
+        description="Speak the cue through the station's speaker (needs the voice extra or "
+        "Debian's espeak-ng); the console turns it on and off too.",
+    )
+    output: str = Field(
+        "aplay",
+        pattern=r"^(aplay(:.+)?|wav:.+)$",
+        description="Where speech goes: aplay (the default ALSA output), aplay:DEVICE, or "
+        "wav:FOLDER (each cue as a WAV file; relative to the data folder).",
+    )
+    language: str = Field(
+        "en-us", pattern=r"^[a-z]{2,3}(-[a-z0-9]+)*$", description="eSpeak NG voice, e.g. en-gb."
+    )
+    words_per_minute: int = Field(160, ge=80, le=400, description="Speaking rate.")
+    every_steps: int = Field(
+        20, ge=4, le=1000, description="At most one spoken cue in this many steps."
+    )
+    quiet_s: float = Field(
+        10.0, ge=0, le=600, description="Seconds without speech after a session or repeat starts."
+    )
+
+
 class TargetsSection(_Section):
     overstride_cm_max: float = Field(
         20.0,
@@ -264,6 +288,7 @@ class Config(_Section):
     )
     gait: GaitSection = Field(GaitSection(), description="The [gait] table.")
     targets: TargetsSection = Field(TargetsSection(), description="The [targets] table.")
+    voice: VoiceSection = Field(VoiceSection(), description="The [voice] table.")
 
     @property
     def keys_dir(self) -> Path:

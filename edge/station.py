@@ -39,7 +39,7 @@ from edge.bus.schema import MetricStats as WireStats
 from edge.bus.security import server_keys_for
 from edge.capture import CaptureSettings, Frame, FrameSource, open_resilient
 from edge.config import Config, Reload, reload_changes
-from edge.errors import UsageError
+from edge.errors import HipdriveError, UsageError
 from edge.gait import (
     GaitEngine,
     PlaneMapping,
@@ -57,6 +57,8 @@ from edge.pose.base import StagedPoseEstimator
 from edge.pose.crop import Look, RunnerFinder
 from edge.skeleton import KP, NUM_KEYPOINTS
 from edge.store.sessions import SessionStore
+from edge.voice.coach import Policy, VoiceCoach, open_speaker
+from edge.voice.speech import Speech
 
 if TYPE_CHECKING:
     from calibrate.model import Calibration
@@ -258,6 +260,7 @@ class Station:
         self._last_frame_t = -math.inf
         self.publisher: Publisher | None = None
         self.store: SessionStore | None = None
+        self.voice: VoiceCoach | None = None
         self.steps_published = 0
         self._load_config = load_config
         self._reload_asked = threading.Event()
@@ -287,6 +290,8 @@ class Station:
                 calibration=self._calibration_name(),
             )
             self._new_session = True
+            if self.voice is not None:
+                self.voice.start(self._session_start_t)
         if session is None:
             raise CommandRefused(store.problem or "not recording")
         log.info("session %d started (runner %s)", session, self._runner or "unnamed")
@@ -315,9 +320,24 @@ class Station:
         return {"runner": name}
 
     def mark_lap(self, label: str | None) -> Mapping[str, Any] | None:
-        if not self._require_store().record_lap(time.monotonic(), label):
+        now = time.monotonic()
+        if not self._require_store().record_lap(now, label):
             raise CommandRefused("no session is running")
+        if self.voice is not None:
+            self.voice.start(now)
         return None
+
+    def set_voice(self, on: bool) -> Mapping[str, Any] | None:
+        with self._lock:
+            if self.voice is None and on:
+                try:
+                    self.voice = open_voice(self.config)
+                except HipdriveError as exc:
+                    raise CommandRefused(str(exc)) from None
+            if self.voice is not None:
+                self.voice.on = on
+        log.info("spoken cues %s", "on" if on else "off")
+        return {"voice": on}
 
     def _require_store(self) -> SessionStore:
         if self.store is None:
@@ -336,6 +356,11 @@ class Station:
             self, cfg.bus.control, keys=server_keys_for(cfg.bus.control, cfg.keys_dir)
         )
         self.store = SessionStore(cfg.sessions_path, self.station_id)
+        if cfg.voice.enabled:
+            try:
+                self.voice = open_voice(cfg)
+            except HipdriveError as exc:
+                log.warning("no spoken cues: %s", exc)
         status = threading.Thread(target=self._status_loop, args=(stop,), name="status")
         control.start()
         status.start()
@@ -367,6 +392,8 @@ class Station:
             if self.store.session_id is not None:
                 self.store.end_session(time.monotonic())
             self.store.close()
+            if self.voice is not None:
+                self.voice.close()
             self.publisher.close()
             self.source.close()
             self._notify.close()
@@ -503,6 +530,8 @@ class Station:
 
         store.record_step(msg)
         store.record_summary(summary_msg, then=publish)
+        if self.voice is not None:
+            self.voice.offer(summary_msg)
         self.steps_published += 1
         if self.report is not None:
             self.report(step, summary)
@@ -616,6 +645,8 @@ class Station:
                 stages_ms=self.stages.snapshot(),
                 session_start_t=self._session_start_t if store.session_id is not None else None,
                 gait_mode=self._gait_mode(),
+                voice=self.voice is not None and self.voice.on,
+                voice_problem=None if self.voice is None else self.voice.problem,
             )
         )
 
@@ -647,6 +678,17 @@ def _finite(value: Any) -> float | None:
 
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
+
+
+def open_voice(config: Config) -> VoiceCoach:
+    """The spoken cues ``config.voice`` asks for; MissingResourceError or UsageError saying
+    what to install or change when they cannot be had."""
+    v = config.voice
+    return VoiceCoach(
+        Speech.get(v.language, v.words_per_minute),
+        open_speaker(v.output, config.station.data_dir),
+        Policy(every_steps=v.every_steps, quiet_s=v.quiet_s),
+    )
 
 
 def summary_message(station: str, t: float, summary: Summary, calibrated: bool) -> SummaryMsg:

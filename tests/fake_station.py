@@ -196,6 +196,10 @@ class FakeStation:
         with self._lock:
             self._state["runner"] = name
 
+    def set_voice(self, on: bool) -> None:
+        with self._lock:
+            self._state["voice"] = on
+
     def mark_lap(self, label: str | None) -> None:
         with self._lock:
             if self._state["session_id"] is None:

@@ -286,7 +286,10 @@ def test_parse_request_builds_typed_commands() -> None:
         "set_belt_speed",
         "set_runner",
         "mark_lap",
+        "set_voice",
     }
+    voice = parse_request(b'{"cmd": "set_voice", "on": false}')
+    assert voice.cmd == "set_voice" and voice.on is False  # type: ignore[union-attr]
 
 
 @settings(max_examples=300, deadline=None)

@@ -8,6 +8,7 @@ A REP socket served on its own thread. A request is one JSON object (UTF-8, at m
     {"cmd": "set_belt_speed", "mps": 3.2}          metres per second, 0..12; null = unknown
     {"cmd": "set_runner", "name": "Ana"}
     {"cmd": "mark_lap", "label": "5 km"}           label optional
+    {"cmd": "set_voice", "on": true}               speak the cues, or stop
 
 and gets one reply: ``{"ok": true, ...}`` with what the command returns (``session_id`` for
 start_session), or ``{"ok": false, "error": "..."}``. Malformed, unknown and oversized requests get
@@ -95,6 +96,8 @@ class ControlHandler(Protocol):
 
     def mark_lap(self, label: str | None) -> Mapping[str, Any] | None: ...
 
+    def set_voice(self, on: bool) -> Mapping[str, Any] | None: ...
+
 
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
@@ -139,13 +142,22 @@ class MarkLap(_Request):
         return handler.mark_lap(self.label)
 
 
+class SetVoice(_Request):
+    cmd: Literal["set_voice"]
+    on: bool
+
+    def apply(self, handler: ControlHandler) -> Mapping[str, Any] | None:
+        return handler.set_voice(self.on)
+
+
 Request = Annotated[
-    StartSession | StopSession | SetBeltSpeed | SetRunner | MarkLap, Field(discriminator="cmd")
+    StartSession | StopSession | SetBeltSpeed | SetRunner | MarkLap | SetVoice,
+    Field(discriminator="cmd"),
 ]
 _REQUEST: TypeAdapter[Request] = TypeAdapter(Request)
 COMMANDS: tuple[str, ...] = tuple(
     get_args(cls.model_fields["cmd"].annotation)[0]
-    for cls in (StartSession, StopSession, SetBeltSpeed, SetRunner, MarkLap)
+    for cls in (StartSession, StopSession, SetBeltSpeed, SetRunner, MarkLap, SetVoice)
 )
 
 

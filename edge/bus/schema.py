@@ -277,7 +277,9 @@ class StatusMsg:
     (``read``, ``pose``, ``gait``, ``publish``). ``session_start_t``: station time the open
     session started, so a console that joins late shows the right session time. ``gait_mode``
     (extends DESIGN.md): what the person on the belt is doing, ``running``, ``walking``,
-    ``standing`` or ``off_belt`` (nobody on it); None until the station can tell.
+    ``standing`` or ``off_belt`` (nobody on it); None until the station can tell. ``voice``
+    (extends DESIGN.md): whether the station speaks its cues (None: a station that cannot say),
+    and ``voice_problem`` why the last one could not be spoken (None: it was).
     """
 
     TOPIC: ClassVar[bytes] = TOPIC_STATUS
@@ -305,6 +307,8 @@ class StatusMsg:
     stages_ms: dict[str, float] = dataclasses.field(default_factory=dict)
     session_start_t: float | None = None
     gait_mode: GaitMode | None = None
+    voice: bool | None = None
+    voice_problem: str | None = None
 
 
 Msg: TypeAlias = FrameMsg | StepMsg | SummaryMsg | StatusMsg

@@ -109,6 +109,7 @@ _TITLES = {
     "set_belt_speed": "Belt speed",
     "set_runner": "Set runner",
     "mark_lap": "Mark lap",
+    "set_voice": "Spoken cues",
 }
 
 
@@ -127,6 +128,7 @@ class DashboardScreen(Screen[None]):
         Binding("n", "app.runner", "Runner"),
         Binding("l", "app.lap", "Lap"),
         Binding("v", "app.toggle_view", "View"),
+        Binding("a", "app.toggle_voice", "Voice", show=False),  # in the help: the footer is full
         Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -355,6 +357,7 @@ class DashboardApp(App[None]):
             "stop_session": "Session stopped",
             "set_runner": f"Runner: {command.args.get('name')}",
             "mark_lap": "Lap marked" if lap is None else f"Lap {lap} marked",
+            "set_voice": "Cues spoken" if command.args.get("on") else "Cues silent",
         }
         if command.cmd in done:  # a new belt speed shows in the header instead
             self.notify(done[command.cmd])
@@ -391,6 +394,10 @@ class DashboardApp(App[None]):
 
     def action_lap(self) -> None:
         self._send("mark_lap")
+
+    def action_toggle_voice(self) -> None:
+        status = self.readings.status
+        self._send("set_voice", on=not (status is not None and status.voice))
 
     def action_toggle_view(self) -> None:
         self._main.toggle_class("-focus")

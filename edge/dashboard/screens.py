@@ -59,7 +59,8 @@ HELP = """\
   s      start / stop a session
   ↑ ↓    belt speed ±0.1 m/s (+ and - too)
   n      the runner's name
-  l      mark a lap
+  l      mark a lap (a new repeat: the voice keeps quiet for a few seconds)
+  a      speak the cues aloud, or stop
   v      numbers only / everything
   ?      this help
   q      quit
@@ -67,7 +68,8 @@ HELP = """\
 [b]Colours[/b]  [black on green3] in range [/]  [black on gold1] watch [/]  \
 [white on red3] off target [/]
 
-Tiles: the median of the last steps, ± half its spread, the aim.
+Tiles: the median of the last steps, ± half its spread, the aim; the scissor, the angle between
+the thighs at toe-off, shows the stance thigh's share (back) and the swing thigh's (front).
 Plots: a point per step, newest on the right, the target dotted.
 Bars: grow towards the leg whose value is larger.
 Figure: [bold deep_sky_blue1]left[/] and [bold orchid1]right[/] limbs, ▼ where a foot landed, \

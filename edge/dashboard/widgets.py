@@ -167,6 +167,10 @@ def _status_text(readings: Readings, belt_mps: float | None) -> Text:
         text.append(_clock(readings.session_seconds), "bold")
     text.append(" │ belt ")
     text.append("--" if belt_mps is None else f"{belt_mps:.1f} m/s", "bold")
+    if status.voice:
+        text.append(" │ voice", "bold")
+        if status.voice_problem:
+            text.append(f": {status.voice_problem}", "bold gold1")
     if status.camera_state != "running":
         text.append(f" │ camera {status.camera_state}", "bold gold1")
     if readings.view_notice is not None:

@@ -214,6 +214,15 @@ _DRIVE_RULES = (
 _RULES = (*_LANDING_RULES, *_DRIVE_RULES)
 CHOPPY_KEY = "choppy"
 CHOPPY_CUE = "Drive from the hip, longer push"
+
+
+def cue_metrics(key: str) -> tuple[str, ...]:
+    """The metrics a cue rests on (for choppy strides, the drive it lost); none for "good"."""
+    if key == CHOPPY_KEY:
+        return ("hip_extension_deg", "scissor_back_deg")
+    return tuple(rule.metric for rule in _RULES if rule.key == key)
+
+
 _Cue = tuple[str | None, str | None, str | None]
 _GOOD: _Cue = ("good", "Good form - keep it up", "every target met")
 _WAIT: _Cue = (None, None, None)

@@ -37,6 +37,10 @@ class FakeHandler:
             raise RuntimeError("a bug in the station")
         self._call("set_runner", name)
 
+    def set_voice(self, on: bool) -> Mapping[str, Any]:
+        self._call("set_voice", on)
+        return {"voice": on}
+
     def mark_lap(self, label: str | None) -> Mapping[str, Any]:
         if self.session is None:
             raise CommandRefused("no session is open: start one first")

@@ -1,0 +1,1 @@
+"""Cues a runner hears: offline speech (``speech``) and when to speak (``coach``)."""
