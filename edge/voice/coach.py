@@ -27,7 +27,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -87,7 +87,7 @@ class SpokenCues:
         return abs(value - before) >= self.policy.moved_fraction * max(abs(before), 1e-9)
 
 
-def _cue_value(metrics: Mapping[str, MetricStats], key: str) -> float | None:
+def _cue_value(metrics: Mapping[Any, MetricStats], key: str) -> float | None:
     """The median of the metric behind cue ``key`` (the first it has), None without one."""
     for name in cue_metrics(key):
         stats = metrics.get(name)

@@ -16,6 +16,7 @@ import io
 import threading
 import wave
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -117,10 +118,9 @@ class Speech:
         return out.getvalue()
 
 
-def write_wav(target: Path | object, samples: np.ndarray, sample_rate: int) -> None:
+def write_wav(target: Path | IO[bytes], samples: np.ndarray, sample_rate: int) -> None:
     """16-bit mono ``samples`` at ``sample_rate`` as a WAV file (a path or a binary stream)."""
-    target = str(target) if isinstance(target, Path) else target
-    with wave.open(target, "wb") as out:  # type: ignore[arg-type]
+    with wave.open(str(target) if isinstance(target, Path) else target, "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(sample_rate)
