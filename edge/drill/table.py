@@ -1,0 +1,109 @@
+"""The repeat-by-repeat table of a drill and the comparison of its focuses.
+
+Each repeat's figure is the median over its running steps, on the surely measured ones as the
+station's summaries take them (``edge.gait.summary.summarise``). The focuses are compared by the
+mean of their repeats' medians: the hip-focus repeats against the quick-step ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from edge.bus.schema import StepMsg
+from edge.drill.repeats import Repeat
+from edge.gait.summary import running_steps, summarise
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    metric: str
+    heading: str
+    digits: int
+
+
+COLUMNS = (
+    Column("hip_extension_deg", "hip ext deg", 1),
+    Column("knee_lift_deg", "knee lift deg", 1),
+    Column("scissor_deg", "scissor deg", 1),
+    Column("overstride_cm", "overstride cm", 1),
+    Column("overstride_pct_leg", "overstride %leg", 1),
+    Column("cadence_spm", "cadence spm", 0),
+    Column("stride_length_m", "stride m", 2),
+    Column("contact_ms", "contact ms", 0),
+)
+"""The table's metrics in order (overstride in cm when calibrated, else % of leg)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatRow:
+    """One repeat and the medians of its running steps (None: no value)."""
+
+    repeat: Repeat
+    steps: int
+    medians: dict[str, float | None]
+
+
+def repeat_rows(repeats: Sequence[Repeat], steps: Sequence[StepMsg]) -> list[RepeatRow]:
+    """Each repeat's row, from the running steps that landed within it."""
+    running = running_steps(steps)
+    rows = []
+    for repeat in repeats:
+        mine = [s for s in running if repeat.start_t <= s.ic_t <= repeat.end_t]
+        rows.append(
+            RepeatRow(
+                repeat, len(mine), {c.metric: summarise(mine, c.metric).median for c in COLUMNS}
+            )
+        )
+    return rows
+
+
+def columns_of(rows: Sequence[RepeatRow]) -> list[Column]:
+    """The columns some repeat has a value in (one overstride: cm when there are any)."""
+    shown = [c for c in COLUMNS if any(r.medians[c.metric] is not None for r in rows)]
+    if any(c.metric == "overstride_cm" for c in shown):
+        shown = [c for c in shown if c.metric != "overstride_pct_leg"]
+    return shown
+
+
+def by_focus(rows: Sequence[RepeatRow]) -> dict[str, dict[str, float | None]]:
+    """Each focus's mean over its repeats of every column's median."""
+    out: dict[str, dict[str, float | None]] = {}
+    for focus in dict.fromkeys(r.repeat.focus for r in rows if r.repeat.focus):
+        mine = [r for r in rows if r.repeat.focus == focus]
+        out[focus] = {}
+        for column in COLUMNS:
+            values = [
+                r.medians[column.metric] for r in mine if r.medians[column.metric] is not None
+            ]
+            out[focus][column.metric] = float(np.mean(values)) if values else None
+    return out
+
+
+def table_lines(rows: Sequence[RepeatRow]) -> list[str]:
+    """The table as text: a line per repeat, then a line per focus (their means)."""
+    columns = columns_of(rows)
+    width = [max(len(c.heading), 6) for c in columns]
+    head = "repeat  focus   time   steps  " + "  ".join(
+        c.heading.rjust(w) for c, w in zip(columns, width, strict=True)
+    )
+
+    def cells(values: dict[str, float | None]) -> str:
+        return "  ".join(
+            ("-" if values[c.metric] is None else f"{values[c.metric]:.{c.digits}f}").rjust(w)
+            for c, w in zip(columns, width, strict=True)
+        )
+
+    lines = [head]
+    for row in rows:
+        r = row.repeat
+        lines.append(
+            f"{r.index:6d}  {(r.focus or '-'):6s} {r.end_t - r.start_t:5.0f} s {row.steps:5d}  "
+            + cells(row.medians)
+        )
+    for focus, means in by_focus(rows).items():
+        count = sum(1 for row in rows if row.repeat.focus == focus)
+        lines.append(f"{'mean':>6s}  {focus:6s} {count:3d} repeats  " + cells(means))
+    return lines

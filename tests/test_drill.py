@@ -1,0 +1,106 @@
+"""The strides drill: its plan, its repeats found from laps or from the steps alone, and the table
+that tells the hip-focus repeats from the quick-step ones, on a drill of real motion capture
+(``tests.builders.drill``: RBDS0041 at 4.6 m/s and RBDS001 at 2.5 m/s, Fukuchi 2017, CC-BY 4.0,
+walking between)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import pytest
+
+from edge.bus.schema import StepMsg
+from edge.demo.scene import SideCamera
+from edge.drill.plan import DrillPlan, Length, lap_label, parse_lap
+from edge.drill.repeats import find_repeats, from_steps, is_drill
+from edge.drill.table import by_focus, repeat_rows, table_lines
+from edge.errors import UsageError
+from edge.gait import GaitEngine, PlaneMapping
+from edge.gait.mode import RUNNING
+from edge.store.sessions import Lap
+from tests.builders.drill import drill_steps, repeat_spans
+from tests.gait_modes import Segment, track
+
+
+def test_a_plan_reads_as_typed_and_says_what_to_fix() -> None:
+    plan = DrillPlan.parse(6, "hip,quick", "100m", "60s")
+    assert [plan.focus_of(k) for k in range(1, 7)] == ["hip", "quick"] * 3
+    assert plan.length.seconds_at(4.0) == pytest.approx(25.0)
+    assert plan.length.seconds_at(None) is None
+    assert Length.parse("20s").seconds_at(None) == 20.0
+    with pytest.raises(UsageError, match=r"e\.g\. 100m or 20s"):
+        Length.parse("100 yards")
+    with pytest.raises(UsageError, match="choose from hip, quick, upper"):
+        DrillPlan.parse(6, "hip,fast", "100m", "60s")
+    with pytest.raises(UsageError, match="1 to 20 repeats"):
+        DrillPlan.parse(0, "hip", "100m", "60s")
+
+
+def test_lap_labels_round_trip() -> None:
+    assert parse_lap(lap_label(3, "quick")) == (3, "quick")
+    assert parse_lap(lap_label(2, None)) == (2, None)
+    assert parse_lap("5 km") is None and parse_lap(None) is None
+
+
+@pytest.fixture(scope="module")
+def drill() -> list[StepMsg]:
+    return drill_steps()
+
+
+def test_the_steps_alone_split_the_drill_into_its_repeats(drill) -> None:
+    """Each repeat is found from where the engine tells running from the walk around it: it
+    starts after the walk-to-run lag (~2-3.5 s) and ends after the run-to-walk one (~3 s)."""
+    repeats = from_steps(drill, DrillPlan(4).focus_of)
+    assert [r.focus for r in repeats] == ["hip", "quick", "hip", "quick"]
+    for repeat, (start, end) in zip(repeats, repeat_spans(), strict=True):
+        assert start <= repeat.start_t <= start + 4.0
+        assert end - 1.0 <= repeat.end_t <= end + 4.0
+
+
+def test_the_table_tells_the_focuses_apart(drill) -> None:
+    rows = repeat_rows(from_steps(drill, DrillPlan(4).focus_of), drill)
+    means = by_focus(rows)
+    hip, quick = means["hip"], means["quick"]
+    assert hip["hip_extension_deg"] > quick["hip_extension_deg"] + 10.0
+    assert hip["scissor_deg"] > quick["scissor_deg"] + 20.0
+    assert hip["stride_length_m"] > quick["stride_length_m"] + 0.8
+    assert hip["contact_ms"] < quick["contact_ms"] - 30.0
+    lines = table_lines(rows)
+    assert lines[0].startswith("repeat  focus") and "scissor deg" in lines[0]
+    assert len(lines) == 1 + 4 + 2
+    assert "overstride %leg" not in lines[0]  # metres: overstride in cm
+
+
+def test_laps_marked_by_the_console_come_first(drill) -> None:
+    laps = [
+        Lap(10.0, "", lap_label(1, "hip")),
+        Lap(20.0, "", "rest"),
+        Lap(30.0, "", lap_label(2, "quick")),
+        Lap(42.0, "", "rest"),
+    ]
+    assert is_drill(laps) and not is_drill([Lap(5.0, "", "5 km")])
+    repeats = find_repeats(drill, laps, DrillPlan(4).focus_of)
+    assert [(r.index, r.focus, r.start_t, r.end_t) for r in repeats] == [
+        (1, "hip", 10.0, 20.0),
+        (2, "quick", 30.0, 42.0),
+    ]
+    assert len(find_repeats(drill, [], DrillPlan(4).focus_of)) == 4
+
+
+def test_a_stride_from_a_jog_is_told_by_its_speed() -> None:
+    """No walk between: a jog at 2.5 m/s, a stride at 4.6, a jog again. The stride is the
+    repeat, the jog around it rest."""
+    segments = (
+        Segment(RUNNING, 10.0, "RBDS001"),
+        Segment(RUNNING, 14.0, "RBDS0041"),
+        Segment(RUNNING, 10.0, "RBDS001"),
+    )
+    t, kp = track(segments, 60.0, 3)
+    engine = GaitEngine(PlaneMapping.scaled("right", SideCamera().meters_per_pixel))
+    steps = []
+    for i in range(len(t)):
+        steps += engine.push(float(t[i]), kp[i])
+    msgs = [StepMsg(station="s", t=s.ic_t, **asdict(s)) for s in steps + engine.finish()]
+    repeats = from_steps(msgs, DrillPlan(1).focus_of)
+    assert len(repeats) == 1
+    assert 9.0 <= repeats[0].start_t <= 13.0 and 22.0 <= repeats[0].end_t <= 26.0
