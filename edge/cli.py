@@ -659,6 +659,21 @@ def cmd_sessions_export(args: argparse.Namespace) -> int:
     from edge.store.sessions import export_steps, export_track, read_steps
 
     path = _config(args).sessions_path
+    if args.format == "laps":
+        from edge.drill.repeats import export_laps
+        from edge.store.sessions import read_laps
+
+        laps = read_laps(path, args.id)
+        if args.out is None:
+            export_laps(laps, sys.stdout)
+            return 0
+        try:
+            with args.out.open("w", encoding="utf-8", newline="") as out:
+                export_laps(laps, out)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc}") from None
+        print(f"wrote {len(laps)} laps to {args.out}", file=sys.stderr)
+        return 0
     if args.format == "track":
         if args.out is None:
             raise UsageError("--format track writes a keypoint-track CSV file: give --out FILE")
@@ -675,6 +690,28 @@ def cmd_sessions_export(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"cannot write {args.out}: {exc}") from None
         print(f"wrote {len(steps)} steps to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_sessions_drill(args: argparse.Namespace) -> int:
+    from edge.drill.plan import DrillPlan
+    from edge.drill.repeats import find_repeats, is_drill
+    from edge.drill.table import repeat_rows, table_lines
+    from edge.store.sessions import read_laps, read_steps
+
+    path = _config(args).sessions_path
+    steps = read_steps(path, args.id)
+    laps = read_laps(path, args.id)
+    plan = DrillPlan.parse(6, args.focus, "100m", "60s")
+    repeats = find_repeats(steps, laps, plan.focus_of)
+    if not repeats:
+        raise UsageError(
+            f"session {args.id} shows no repeats: no 'repeat K' laps, and no running of at least "
+            "6 s between rests; mark them from the console (d) or with hipdrive drill strides"
+        )
+    how = "the laps marked" if is_drill(laps) else f"the steps (focus in turn: {args.focus})"
+    print(f"session {args.id}: {len(repeats)} repeats, from {how}")
+    print("\n".join(table_lines(repeat_rows(repeats, steps))))
     return 0
 
 
@@ -880,10 +917,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format",
         required=True,
-        choices=["csv", "jsonl", "track"],
-        help="csv: a table of the steps; jsonl: step events; track: the keypoint-track CSV",
+        choices=["csv", "jsonl", "track", "laps"],
+        help="csv: a table of the steps; jsonl: step events; track: the keypoint-track CSV; "
+        "laps: the laps with each drill repeat's number and focus",
     )
     p.add_argument("--out", type=Path, help="output file (default: standard output)")
+    p = add(
+        sessions_sub,
+        "drill",
+        cmd_sessions_drill,
+        "a strides drill's repeat-by-repeat table: hip extension, knee lift, scissor, ...",
+    )
+    p.add_argument("id", type=int, help="session id (see: hipdrive sessions list)")
+    p.add_argument(
+        "--focus",
+        default="hip,quick",
+        help="the repeats' focus in turn, when no laps name it (default: hip,quick)",
+    )
     p = add(
         sessions_sub,
         "report",

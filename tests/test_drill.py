@@ -5,19 +5,26 @@ walking between)."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from dataclasses import asdict
+from pathlib import Path
 
 import pytest
 
 from edge.bus.schema import StepMsg
+from edge.cli import main
 from edge.demo.scene import SideCamera
-from edge.drill.plan import DrillPlan, Length, lap_label, parse_lap
+from edge.drill.plan import REST, DrillPlan, Length, lap_label, parse_lap
 from edge.drill.repeats import find_repeats, from_steps, is_drill
 from edge.drill.table import by_focus, repeat_rows, table_lines
 from edge.errors import UsageError
-from edge.gait import GaitEngine, PlaneMapping
+from edge.gait import GaitEngine, PlaneMapping, SummaryBuilder, Targets
 from edge.gait.mode import RUNNING
-from edge.store.sessions import Lap
+from edge.replay import step_of
+from edge.station import summary_message
+from edge.store.sessions import Lap, SessionStore
 from tests.builders.drill import drill_steps, repeat_spans
 from tests.gait_modes import Segment, track
 
@@ -104,3 +111,60 @@ def test_a_stride_from_a_jog_is_told_by_its_speed() -> None:
     repeats = from_steps(msgs, DrillPlan(1).focus_of)
     assert len(repeats) == 1
     assert 9.0 <= repeats[0].start_t <= 13.0 and 22.0 <= repeats[0].end_t <= 26.0
+
+
+@pytest.fixture(scope="module")
+def drill_session(drill, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A config whose sessions file holds the drill as a station records it, each repeat
+    between a 'repeat K FOCUS' lap and a 'rest' lap where the segments change."""
+    root = tmp_path_factory.mktemp("drill")
+    store = SessionStore(root / "data" / "sessions.sqlite", "drill")
+    store.start_session(0.0, runner="Ana", calibrated=True, calibration="cam")
+    builder = SummaryBuilder(Targets())
+    for step in drill:
+        store.record_step(step)
+        store.record_summary(summary_message("drill", step.t, builder.add(step_of(step)), True))
+    plan = DrillPlan(4)
+    for k, (start, end) in enumerate(repeat_spans(), start=1):
+        store.record_lap(start, lap_label(k, plan.focus_of(k)))
+        store.record_lap(end, REST)
+    store.end_session(drill[-1].to_t + 1.0)
+    store.close()
+    config = root / "config.toml"
+    config.write_text(f'[station]\ndata_dir = "{root / "data"}"\n', encoding="utf-8")
+    return config
+
+
+def test_sessions_drill_prints_the_table(drill_session: Path, capsys) -> None:
+    assert main(["sessions", "drill", "1", "--config", str(drill_session)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "session 1: 4 repeats, from the laps marked"
+    assert [line.split()[:2] for line in out[2:6]] == [
+        ["1", "hip"],
+        ["2", "quick"],
+        ["3", "hip"],
+        ["4", "quick"],
+    ]
+    assert out[-2].split()[:2] == ["mean", "hip"] and out[-1].split()[:2] == ["mean", "quick"]
+
+
+def test_laps_export_with_their_repeat_and_focus(drill_session: Path, capsys) -> None:
+    assert (
+        main(["sessions", "export", "1", "--format", "laps", "--config", str(drill_session)]) == 0
+    )
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 8
+    assert (rows[0]["label"], rows[0]["repeat"], rows[0]["focus"]) == ("repeat 1 hip", "1", "hip")
+    assert (rows[1]["label"], rows[1]["repeat"], rows[1]["focus"]) == ("rest", "", "")
+    assert float(rows[2]["t"]) == pytest.approx(repeat_spans()[1][0])
+
+
+def test_the_report_has_a_drill_section(drill_session: Path) -> None:
+    out = drill_session.parent / "report.html"
+    assert main(["sessions", "report", "1", "--config", str(drill_session), "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    section = re.search(r"<section id=drill>(.*?)</section>", page, re.S)
+    assert section is not None
+    assert section.group(1).count("<tr><td>") == 4
+    assert "<td>mean</td><td>hip</td>" in section.group(1)
+    assert 'id="drill"' in page  # the chart, one small plot per metric

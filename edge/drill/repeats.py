@@ -12,9 +12,11 @@ speed, and only rests separate repeats.
 
 from __future__ import annotations
 
+import csv
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TextIO
 
 import numpy as np
 
@@ -139,3 +141,15 @@ def find_repeats(
 def is_drill(laps: Sequence[Lap]) -> bool:
     """Whether the laps hold a drill (a ``repeat K`` lap)."""
     return any(parse_lap(lap.label) is not None for lap in laps)
+
+
+def export_laps(laps: Sequence[Lap], out: TextIO) -> None:
+    """The laps as CSV: station time, wall clock, label, and for a drill repeat's lap its
+    number and focus (empty otherwise)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("t", "wall", "label", "repeat", "focus"))
+    for lap in laps:
+        repeat, focus = parse_lap(lap.label) or (None, None)
+        writer.writerow(
+            (lap.t, lap.wall, lap.label or "", "" if repeat is None else repeat, focus or "")
+        )

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from edge.drill.repeats import find_repeats, is_drill
+from edge.drill.table import repeat_rows
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
 from edge.progress import Progress
@@ -123,6 +125,17 @@ def _plans(data: ReportInput) -> list[_Plan]:
                 partial(plots.left_right, data, sides),
             )
         )
+    if data.drill:
+        out.append(
+            _Plan(
+                "drill",
+                "Drill: each metric across the repeats",
+                "drill repeats",
+                "Each repeat's median, coloured by its focus: do the hip-focus repeats drive "
+                "further back and lift higher than the quick-step ones?",
+                partial(plots.drill_repeats, data.drill),
+            )
+        )
     if "cadence_spm" in present:
         out.append(
             _Plan(
@@ -170,10 +183,13 @@ def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput
     """What the report of a recorded session shows (UsageError: no such session)."""
     info = read_session(path, session_id)
     steps = read_steps(path, session_id)
-    laps = [
-        Mark(lap.t, lap.label or f"lap {i + 1}")
-        for i, lap in enumerate(read_laps(path, session_id))
-    ]
+    recorded_laps = read_laps(path, session_id)
+    laps = [Mark(lap.t, lap.label or f"lap {i + 1}") for i, lap in enumerate(recorded_laps)]
+    drill = (
+        repeat_rows(find_repeats(steps, recorded_laps, lambda _: None), steps)
+        if is_drill(recorded_laps)
+        else []
+    )
     t, _, keypoints = read_keypoints(path, session_id)
     snapshots: list[Snapshot] = []
     note = None
@@ -203,6 +219,7 @@ def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput
         laps=laps,
         snapshots=snapshots,
         snapshot_note=note,
+        drill=drill,
     )
 
 

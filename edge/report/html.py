@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
 
+from edge.drill.table import by_focus, columns_of
 from edge.gait.metrics import OBLIQUE_METRICS
 from edge.gait.phases import GAP_S, phases
 from edge.gait.summary import less_sure_for_view, oblique_yaw
@@ -192,6 +193,42 @@ def _walking(data: ReportInput, rows: list[Row]) -> str:
     )
 
 
+def _drill(data: ReportInput) -> str:
+    """The drill's repeat-by-repeat table and its focuses compared."""
+    rows = data.drill
+    if not rows:
+        return ""
+    columns = columns_of(rows)
+
+    def cells(values: dict[str, float | None]) -> str:
+        return "".join(
+            "<td>-</td>"
+            if values[c.metric] is None
+            else f"<td>{values[c.metric]:.{c.digits}f}</td>"
+            for c in columns
+        )
+
+    head = "".join(f"<th>{escape(c.heading)}</th>" for c in columns)
+    body = "".join(
+        f"<tr><td>{r.repeat.index}</td><td>{escape(r.repeat.focus or '-')}</td>"
+        f"<td>{r.repeat.start_t - data.t0:.0f}-{r.repeat.end_t - data.t0:.0f} s</td>"
+        f"<td>{r.steps}</td>{cells(r.medians)}</tr>"
+        for r in rows
+    )
+    means = "".join(
+        f"<tr class=focus-mean><td>mean</td><td>{escape(focus)}</td><td></td><td></td>"
+        f"{cells(values)}</tr>"
+        for focus, values in by_focus(rows).items()
+    )
+    return (
+        "<section id=drill><h2>Strides drill</h2><table class=drill><thead><tr><th>repeat</th>"
+        f"<th>focus</th><th>from-to</th><th>steps</th>{head}</tr></thead><tbody>{body}{means}"
+        "</tbody></table><p class=note>Each repeat's median over its running steps (the surely "
+        "measured ones); the last rows compare the focuses by the mean of their repeats. A repeat "
+        "runs from its lap to the next one the console marked.</p></section>"
+    )
+
+
 def render(
     data: ReportInput, rows: list[Row], charts: list[Chart], walking_rows: list[Row] | None = None
 ) -> str:
@@ -249,6 +286,7 @@ the plumb line under the hips the foot lands. At toe-off: the thigh's angle behi
 {_snapshots(data)}
 </section>
 {_walking(data, walking_rows or [])}
+{_drill(data)}
 {figures}
 {laps}
 <footer>Made by hipdrive on {made}. Metric definitions: DESIGN.md, per-step table.</footer>

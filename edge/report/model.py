@@ -4,12 +4,13 @@ steps, the cues, the laps, the pictures, and the summary table with a verdict pe
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
 from edge.bus.schema import StepMsg, SummaryMsg
+from edge.drill.table import RepeatRow
 from edge.gait import SummaryBuilder, Targets
 from edge.gait.mode import WALKING
 from edge.gait.summary import gait_of, running_steps, summarise
@@ -262,6 +263,8 @@ class ReportInput:
     """Why there are no pictures, when there are none."""
     notice: str | None = None
     """Why the steps cannot be judged (a wrong time base), shown instead of the findings."""
+    drill: list[RepeatRow] = field(default_factory=list)
+    """The repeats of a strides drill the laps mark, with their figures (empty: no drill)."""
 
     @property
     def running(self) -> list[StepMsg]:

@@ -8,11 +8,13 @@ region is shaded green, with its limit dashed.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from edge.drill.table import RepeatRow, columns_of
 from edge.report.model import FEET, METRICS, ReportInput, limit, values
 
 FOOT_COLOURS = {"left": "#2b7bd6", "right": "#e0457b", "near": "#555555", "far": "#999999"}
@@ -228,4 +230,37 @@ def cue_timeline(data: ReportInput) -> bytes:
     _laps(ax, data, clock)
     ax.set_xlabel(clock.label)
     ax.grid(alpha=0.3, axis="x")
+    return _png(fig)
+
+
+FOCUS_COLOURS = {"hip": "#d64545", "quick": "#2b7bd6", "upper": "#2eaa54"}
+
+
+def drill_repeats(rows: Sequence[RepeatRow]) -> bytes:
+    """One small chart per metric: each repeat's median, coloured by its focus."""
+    columns = columns_of(rows)
+    cols = min(4, len(columns))
+    grid = (len(columns) + cols - 1) // cols
+    fig = _figure(11, 2.3 * grid)
+    axes = np.atleast_1d(fig.subplots(grid, cols)).ravel()
+    for ax, column in zip(axes, columns, strict=False):
+        for focus in dict.fromkeys(r.repeat.focus for r in rows):
+            mine = [
+                r for r in rows if r.repeat.focus == focus and r.medians[column.metric] is not None
+            ]
+            ax.plot(
+                [r.repeat.index for r in mine],
+                [r.medians[column.metric] for r in mine],
+                "o",
+                ms=7,
+                color=FOCUS_COLOURS.get(focus or "", "#777777"),
+                label=focus or "repeat",
+            )
+        ax.set_title(column.heading, fontsize=9)
+        ax.set_xticks([r.repeat.index for r in rows])
+        ax.grid(alpha=0.3)
+    for ax in axes[len(columns) :]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize=8, framealpha=0.8)
+    fig.supxlabel("repeat", fontsize=9)
     return _png(fig)
