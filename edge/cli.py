@@ -490,6 +490,23 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_drill_strides(args: argparse.Namespace) -> int:
+    from edge.dashboard import DashboardApp, TargetBands
+    from edge.drill.plan import DrillPlan
+
+    plan = DrillPlan.parse(args.reps, args.focus, args.length, args.rest)
+    config = _config(args)
+    app = DashboardApp(
+        args.connect or config.bus.publish,
+        args.control or config.bus.control,
+        keys_dir=config.keys_dir,
+        bands=TargetBands().with_station_targets(config.targets),
+        drill=plan,
+    )
+    app.run()
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from edge.demo.render import ensure_demo, render_demo
     from edge.demo.session import (
@@ -864,6 +881,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, help="also write the samples as JSON")
 
     p = add(sub, "dashboard", cmd_dashboard, "the treadmill console: live feedback from a station")
+    p.add_argument("--connect", metavar="ENDPOINT", help="the publisher (default: bus.publish)")
+    p.add_argument("--control", metavar="ENDPOINT", help="control socket (default: bus.control)")
+
+    drill = sub.add_parser("drill", help="a workout run from the console")
+    drill_sub = drill.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = add(
+        drill_sub,
+        "strides",
+        cmd_drill_strides,
+        "the strides drill on the console: short faster repeats, each with a focus, compared",
+    )
+    p.add_argument("--reps", type=int, default=6, help="repeats (default 6)")
+    p.add_argument(
+        "--focus", default="hip,quick", help="focus of the repeats in turn: hip, quick, upper"
+    )
+    p.add_argument("--length", default="100m", help="a repeat's length: 100m or 20s")
+    p.add_argument("--rest", default="60s", help="rest between repeats (default 60s)")
     p.add_argument("--connect", metavar="ENDPOINT", help="the publisher (default: bus.publish)")
     p.add_argument("--control", metavar="ENDPOINT", help="control socket (default: bus.control)")
 

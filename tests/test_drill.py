@@ -73,9 +73,10 @@ def test_the_table_tells_the_focuses_apart(drill) -> None:
     assert hip["stride_length_m"] > quick["stride_length_m"] + 0.8
     assert hip["contact_ms"] < quick["contact_ms"] - 30.0
     lines = table_lines(rows)
-    assert lines[0].startswith("repeat  focus") and "scissor deg" in lines[0]
+    assert lines[0].startswith("rep focus") and "sciss°" in lines[0]
+    assert max(len(line) for line in lines) <= 80
     assert len(lines) == 1 + 4 + 2
-    assert "overstride %leg" not in lines[0]  # metres: overstride in cm
+    assert "ovs %" not in lines[0]  # metres: overstride in cm
 
 
 def test_laps_marked_by_the_console_come_first(drill) -> None:
@@ -145,7 +146,7 @@ def test_sessions_drill_prints_the_table(drill_session: Path, capsys) -> None:
         ["3", "hip"],
         ["4", "quick"],
     ]
-    assert out[-2].split()[:2] == ["mean", "hip"] and out[-1].split()[:2] == ["mean", "quick"]
+    assert out[-2].split()[:2] == ["all", "hip"] and out[-1].split()[:2] == ["all", "quick"]
 
 
 def test_laps_export_with_their_repeat_and_focus(drill_session: Path, capsys) -> None:

@@ -31,6 +31,7 @@ from edge.bus.publisher import DEFAULT_PUBLISH, Subscriber
 from edge.bus.schema import FrameMsg, SchemaError, StatusMsg, StepMsg, SummaryMsg
 from edge.bus.security import check_endpoint, client_keys_for, is_loopback
 from edge.dashboard.bands import TargetBands
+from edge.dashboard.drill import DrillFormScreen, DrillScreen
 from edge.dashboard.readings import HISTORY_STEPS, Readings
 from edge.dashboard.screens import HelpScreen, RunnerNameScreen
 from edge.dashboard.widgets import (
@@ -45,6 +46,7 @@ from edge.dashboard.widgets import (
     balance_metrics,
     tile_metrics,
 )
+from edge.drill.plan import DrillPlan
 from edge.errors import UsageError
 
 STALE_AFTER = 2.0
@@ -129,6 +131,7 @@ class DashboardScreen(Screen[None]):
         Binding("l", "app.lap", "Lap"),
         Binding("v", "app.toggle_view", "View"),
         Binding("a", "app.toggle_voice", "Voice", show=False),  # in the help: the footer is full
+        Binding("d", "app.drill", "Drill", show=False),
         Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -185,7 +188,7 @@ class DashboardScreen(Screen[None]):
 class DashboardApp(App[None]):
     """``connect``: the station's publisher; ``control``: its control socket. ``keys_dir`` holds
     the CURVE keys a station on another machine needs (edge.bus.security); without it only
-    loopback endpoints work."""
+    loopback endpoints work. ``drill``: a strides drill to start on (``hipdrive drill``)."""
 
     TITLE = "Hipdrive"
     ENABLE_COMMAND_PALETTE = False
@@ -198,8 +201,10 @@ class DashboardApp(App[None]):
         keys_dir: Path | None = None,
         bands: TargetBands | None = None,
         control_timeout: float = 2.0,
+        drill: DrillPlan | None = None,
     ) -> None:
         super().__init__()
+        self._drill_at_start = drill
         for what, endpoint in (("publisher", connect), ("control", control)):
             try:
                 check_endpoint(endpoint)
@@ -238,6 +243,8 @@ class DashboardApp(App[None]):
         self.set_interval(0.25, self._check_link)
         self._receive()
         self._serve_commands()
+        if self._drill_at_start is not None:
+            self.start_drill(self._drill_at_start)
 
     # The network, on worker threads.
 
@@ -316,6 +323,11 @@ class DashboardApp(App[None]):
             self._units = self.readings.units
             self._show_summary()
             self._show_history()
+        if isinstance(self.screen, DrillScreen):
+            if isinstance(msg, StepMsg):
+                self.screen.take_step(msg)
+            elif isinstance(msg, StatusMsg):
+                self.screen.take_status(msg)
         if isinstance(msg, StepMsg):
             self._show_history()
             landing = self.readings.landing(msg)
@@ -394,6 +406,24 @@ class DashboardApp(App[None]):
 
     def action_lap(self) -> None:
         self._send("mark_lap")
+
+    def action_drill(self) -> None:
+        def chosen(plan: DrillPlan | None) -> None:
+            if plan is not None:
+                self.start_drill(plan)
+
+        self.push_screen(DrillFormScreen(), chosen)
+
+    def start_drill(self, plan: DrillPlan) -> None:
+        """Run the strides drill ``plan`` on its own screen, its repeats marked as laps."""
+        screen = DrillScreen(plan, lambda label: self._send("mark_lap", label=label))
+        status = self.readings.status
+        if status is not None:
+            screen.take_status(status)
+        if (status is None or status.session_id is None) and not self._session_expected:
+            self._session_expected = True  # the repeats are laps of a session
+            self._send("start_session")
+        self.push_screen(screen)
 
     def action_toggle_voice(self) -> None:
         status = self.readings.status

@@ -61,6 +61,7 @@ HELP = """\
   n      the runner's name
   l      mark a lap (a new repeat: the voice keeps quiet for a few seconds)
   a      speak the cues aloud, or stop
+  d      strides drill: repeats with a focus each, then the table
   v      numbers only / everything
   ?      this help
   q      quit

@@ -21,18 +21,19 @@ from edge.gait.summary import running_steps, summarise
 class Column:
     metric: str
     heading: str
+    short: str
     digits: int
 
 
 COLUMNS = (
-    Column("hip_extension_deg", "hip ext deg", 1),
-    Column("knee_lift_deg", "knee lift deg", 1),
-    Column("scissor_deg", "scissor deg", 1),
-    Column("overstride_cm", "overstride cm", 1),
-    Column("overstride_pct_leg", "overstride %leg", 1),
-    Column("cadence_spm", "cadence spm", 0),
-    Column("stride_length_m", "stride m", 2),
-    Column("contact_ms", "contact ms", 0),
+    Column("hip_extension_deg", "hip extension deg", "hipext°", 1),
+    Column("knee_lift_deg", "knee lift deg", "knee°", 1),
+    Column("scissor_deg", "scissor deg", "sciss°", 1),
+    Column("overstride_cm", "overstride cm", "ovs cm", 1),
+    Column("overstride_pct_leg", "overstride % leg", "ovs %", 1),
+    Column("cadence_spm", "cadence spm", "spm", 0),
+    Column("stride_length_m", "stride m", "str m", 2),
+    Column("contact_ms", "contact ms", "ct ms", 0),
 )
 """The table's metrics in order (overstride in cm when calibrated, else % of leg)."""
 
@@ -83,27 +84,25 @@ def by_focus(rows: Sequence[RepeatRow]) -> dict[str, dict[str, float | None]]:
 
 
 def table_lines(rows: Sequence[RepeatRow]) -> list[str]:
-    """The table as text: a line per repeat, then a line per focus (their means)."""
+    """The table as text, 80 columns: a line per repeat, then a line per focus (their means);
+    the headings are short (° degrees, ovs overstride, str stride, ct contact)."""
     columns = columns_of(rows)
-    width = [max(len(c.heading), 6) for c in columns]
-    head = "repeat  focus   time   steps  " + "  ".join(
-        c.heading.rjust(w) for c, w in zip(columns, width, strict=True)
-    )
+    head = "rep focus   secs  n " + "".join(c.short.rjust(8) for c in columns)
 
     def cells(values: dict[str, float | None]) -> str:
-        return "  ".join(
-            ("-" if values[c.metric] is None else f"{values[c.metric]:.{c.digits}f}").rjust(w)
-            for c, w in zip(columns, width, strict=True)
+        return "".join(
+            ("-" if values[c.metric] is None else f"{values[c.metric]:.{c.digits}f}").rjust(8)
+            for c in columns
         )
 
     lines = [head]
     for row in rows:
         r = row.repeat
         lines.append(
-            f"{r.index:6d}  {(r.focus or '-'):6s} {r.end_t - r.start_t:5.0f} s {row.steps:5d}  "
+            f"{r.index:3d} {(r.focus or '-'):6s} {r.end_t - r.start_t:5.0f} {row.steps:2d} "
             + cells(row.medians)
         )
     for focus, means in by_focus(rows).items():
         count = sum(1 for row in rows if row.repeat.focus == focus)
-        lines.append(f"{'mean':>6s}  {focus:6s} {count:3d} repeats  " + cells(means))
+        lines.append(f"all {focus:6s} {count:2d} reps  " + cells(means))
     return lines

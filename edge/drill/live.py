@@ -1,0 +1,132 @@
+"""The drill as it happens: when each repeat starts and ends, from a key or from the runner.
+
+``LiveDrill`` is fed the steps as the station publishes them and the console's key. A repeat
+starts when the key is pressed, or when the runner speeds up: ``CONFIRM_STEPS`` running steps in
+a row at least ``SPEED_CHANGE`` faster than the rest before (speed from the steps, or cadence
+without a belt speed), or running after walking. It ends on the key, or when the runner slows
+down by as much against the repeat's own pace, or walks (``CONFIRM_STEPS`` walked steps). A
+clock alone never starts or ends one: the repeat's length (distance at the belt's speed, or
+time) is shown counting down, and the runner eases off when it is done.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from edge.bus.schema import StepMsg
+from edge.drill.plan import DrillPlan
+from edge.drill.repeats import SPEED_CHANGE
+from edge.gait.choppy import step_speed
+from edge.gait.mode import RUNNING
+from edge.gait.summary import gait_of
+
+CONFIRM_STEPS = 3
+"""Steps in a row that confirm a change of pace (about one second)."""
+BASELINE_STEPS = 8
+"""Steps the pace before a change is the median of."""
+
+Phase = Literal["rest", "repeat", "done"]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A repeat started or ended: which, when (station time), and what told."""
+
+    kind: Literal["start", "end"]
+    repeat: int
+    focus: str
+    t: float
+    by: Literal["key", "speed", "walking"]
+
+
+def _pace(step: StepMsg) -> float | None:
+    return step_speed(step) or step.cadence_spm
+
+
+class LiveDrill:
+    """The drill's phase, repeat by repeat."""
+
+    def __init__(self, plan: DrillPlan) -> None:
+        self.plan = plan
+        self.phase: Phase = "rest"
+        self.repeat = 1
+        """The repeat under way, or the next one while resting."""
+        self.started_t: float | None = None
+        self.changes: list[Change] = []
+        self._before: deque[float] = deque(maxlen=BASELINE_STEPS)
+        self._recent: deque[tuple[str, float | None]] = deque(maxlen=CONFIRM_STEPS)
+        self._walked = False
+
+    @property
+    def focus(self) -> str:
+        return self.plan.focus_of(self.repeat)
+
+    def key(self, t: float) -> Change | None:
+        """The console's key: start the next repeat, or end this one."""
+        if self.phase == "done":
+            return None
+        return self._change(t, "key")
+
+    def step(self, msg: StepMsg) -> Change | None:
+        """A step from the station; the change it confirms, if any."""
+        if self.phase == "done":
+            return None
+        gait, pace = gait_of(msg), _pace(msg)
+        self._recent.append((gait, pace))
+        change = None
+        if self.phase == "rest":
+            change = self._started_by(msg)
+        elif len(self._recent) == CONFIRM_STEPS and all(g != RUNNING for g, _ in self._recent):
+            change = self._change(msg.ic_t, "walking")
+        elif self._slowed():
+            change = self._change(msg.ic_t, "speed")
+        if change is None:
+            if gait != RUNNING:
+                self._walked = True
+            elif pace is not None:
+                self._before.append(pace)
+        return change
+
+    def _started_by(self, msg: StepMsg) -> Change | None:
+        recent = list(self._recent)
+        if len(recent) < CONFIRM_STEPS or any(g != RUNNING for g, _ in recent):
+            return None
+        if self._walked:
+            return self._change(msg.ic_t, "walking")
+        paces = [p for _, p in recent]
+        if len(self._before) < CONFIRM_STEPS or any(p is None for p in paces):
+            return None
+        base = float(np.median(self._before))
+        if min(p for p in paces if p is not None) >= base * (1.0 + SPEED_CHANGE):
+            return self._change(msg.ic_t, "speed")
+        return None
+
+    def _slowed(self) -> bool:
+        recent = [p for g, p in self._recent if g == RUNNING]
+        if len(recent) < CONFIRM_STEPS or len(self._before) < CONFIRM_STEPS:
+            return False
+        if any(p is None for p in recent):
+            return False
+        base = float(np.median(self._before))
+        return max(p for p in recent if p is not None) <= base * (1.0 - SPEED_CHANGE)
+
+    def _change(self, t: float, by: Literal["key", "speed", "walking"]) -> Change:
+        kind: Literal["start", "end"] = "start" if self.phase == "rest" else "end"
+        change = Change(kind, self.repeat, self.focus, t, by)
+        self.changes.append(change)
+        self._before.clear()
+        self._recent.clear()
+        self._walked = False
+        if kind == "start":
+            self.phase, self.started_t = "repeat", t
+        else:
+            self.started_t = None
+            if self.repeat >= self.plan.reps:
+                self.phase = "done"
+            else:
+                self.phase, self.repeat = "rest", self.repeat + 1
+        return change

@@ -1,0 +1,134 @@
+"""The strides drill on the console, against real sockets: the form, the screen walking the runner
+through the repeats, the laps it marks, the table afterwards. The steps are a drill of real
+motion capture (``tests.builders.drill``: RBDS0041 4.6 m/s and RBDS001 2.5 m/s repeats with
+walking between, Fukuchi 2017, CC-BY 4.0)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from edge.bus.control import ControlServer
+from edge.bus.publisher import Publisher
+from edge.dashboard import DashboardApp
+from edge.dashboard.drill import DrillFormScreen, DrillScreen
+from edge.drill.live import LiveDrill
+from edge.drill.plan import DrillPlan, Length
+from tests.builders import messages
+from tests.builders.control import FakeHandler
+from tests.builders.drill import drill_steps, repeat_spans
+from tests.test_dashboard_app import ANY_PORT, publish_until, run, wait_until
+from tests.test_dashboard_screen import screen_text
+
+SIZE = (100, 40)
+
+
+@pytest.fixture
+def publisher() -> Iterator[Publisher]:
+    with Publisher(ANY_PORT) as pub:
+        yield pub
+
+
+@pytest.fixture
+def handler() -> FakeHandler:
+    return FakeHandler()
+
+
+@pytest.fixture
+def control(handler: FakeHandler) -> Iterator[ControlServer]:
+    with ControlServer(handler, ANY_PORT) as server:
+        server.start()
+        yield server
+
+
+@pytest.fixture(scope="module")
+def drill():
+    return drill_steps()
+
+
+def test_the_runner_starts_and_ends_each_repeat_by_speeding_up_and_walking(drill) -> None:
+    """No key pressed: each repeat starts when the walk turns to running and ends when it turns
+    back, never on the clock (the engine takes 2-4 s to tell a change of gait)."""
+    live = LiveDrill(DrillPlan(4))
+    changes = [c for s in drill if (c := live.step(s)) is not None]
+    assert [(c.kind, c.repeat, c.focus) for c in changes] == [
+        (kind, k, focus)
+        for k, focus in enumerate(["hip", "quick", "hip", "quick"], start=1)
+        for kind in ("start", "end")
+    ]
+    for (start, end), (began, ended) in zip(
+        repeat_spans(), zip(changes[::2], changes[1::2], strict=True), strict=True
+    ):
+        assert start < began.t <= start + 5.0
+        assert end < ended.t <= end + 5.0
+    assert live.phase == "done"
+
+
+def test_a_drill_from_the_console(
+    drill, publisher: Publisher, control: ControlServer, handler: FakeHandler
+) -> None:
+    async def scenario() -> None:
+        app = DashboardApp(publisher.endpoint, control.endpoint)
+        async with app.run_test(size=SIZE) as pilot:
+            status = messages.status(belt_speed_mps=4.0, session_id=None, recording=False)
+            await publish_until(
+                pilot, publisher, status, lambda: app.readings.status is not None, "status"
+            )
+            await pilot.press("d")
+            assert isinstance(app.screen, DrillFormScreen)
+            await pilot.press("ctrl+u", "4", "enter", "enter", "enter", "enter")
+            assert isinstance(app.screen, DrillScreen)
+            text = screen_text(app)
+            assert "Repeat 1 of 4, 100 m" in text and "DRIVE THE HIPS BACK" in text
+            assert "speed up when ready, or press space" in text
+            await pilot.press("space")  # the runner starts repeat 1 with the key
+            await wait_until(pilot, lambda: ("mark_lap", "repeat 1 hip") in handler.calls, "lap")
+            assert "metres to go at 4.0 m/s" in screen_text(app)
+            await pilot.press("space")
+            await wait_until(pilot, lambda: ("mark_lap", "rest") in handler.calls, "rest lap")
+            text = screen_text(app)
+            assert "Repeat 2 of 4" in text and "QUICK STEPS" in text
+            assert "seconds of rest" in text
+
+    run(scenario())
+
+
+def test_hipdrive_drill_strides_runs_the_drill_to_its_table(
+    drill, publisher: Publisher, control: ControlServer, handler: FakeHandler
+) -> None:
+    """The steps of the whole drill, as the station publishes them: the screen follows the
+    runner from repeat to repeat by itself and ends on the table."""
+    plan = DrillPlan(4, length=Length(seconds=14.0), rest_s=9.0)
+
+    async def scenario() -> None:
+        app = DashboardApp(publisher.endpoint, control.endpoint, drill=plan)
+        async with app.run_test(size=SIZE) as pilot:
+            await publish_until(
+                pilot,
+                publisher,
+                messages.status(belt_speed_mps=None, session_id=None, recording=False),
+                lambda: app.readings.status is not None,
+                "status",
+            )
+            assert isinstance(app.screen, DrillScreen)
+            for step in drill:
+                publisher.publish(step)
+            screen = app.screen
+            await wait_until(pilot, lambda: screen.drill.phase == "done", "the drill's end", 15.0)
+            await wait_until(
+                pilot, lambda: sum(c[0] == "mark_lap" for c in handler.calls) == 8, "8 laps"
+            )
+            text = screen_text(app)
+            assert "DONE: WALK IT OFF" in text
+            assert "rep focus" in text and "all hip" in text and "all quick" in text
+            labels = [c[1] for c in handler.calls if c[0] == "mark_lap"]
+            assert labels == [
+                "repeat 1 hip", "rest", "repeat 2 quick", "rest",
+                "repeat 3 hip", "rest", "repeat 4 quick", "rest",
+            ]  # fmt: skip
+
+    started = time.monotonic()
+    run(scenario())
+    assert time.monotonic() - started < 30.0
