@@ -732,6 +732,23 @@ def cmd_sessions_drill(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sessions_trend(args: argparse.Namespace) -> int:
+    from edge.report.trend import trend_lines, trend_page, trend_rows
+
+    config = _config(args)
+    rows = trend_rows(config.sessions_path, args.runner)
+    print("\n".join(trend_lines(rows)))
+    name = "".join(c if c.isalnum() else "-" for c in args.runner.strip().lower()) or "runner"
+    out = args.out or config.station.data_dir / "reports" / f"trend-{name}.html"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(trend_page(args.runner, rows), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc}; give --out FILE") from None
+    print(f"wrote {out}")
+    return 0
+
+
 def cmd_sessions_report(args: argparse.Namespace) -> int:
     from edge.gait.phases import describe_phases, phases
     from edge.report.build import session_report, write_report
@@ -956,6 +973,16 @@ def build_parser() -> argparse.ArgumentParser:
         "laps: the laps with each drill repeat's number and focus",
     )
     p.add_argument("--out", type=Path, help="output file (default: standard output)")
+    p = add(
+        sessions_sub,
+        "trend",
+        cmd_sessions_trend,
+        "a runner's progress: per-session medians of the key metrics, a table and an HTML chart",
+    )
+    p.add_argument("runner", help="the runner's name, as set from the console")
+    p.add_argument(
+        "--out", type=Path, help="HTML file (default: <data_dir>/reports/trend-NAME.html)"
+    )
     p = add(
         sessions_sub,
         "drill",

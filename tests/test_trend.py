@@ -1,0 +1,75 @@
+"""A runner's progress over sessions (``hipdrive sessions trend``), on sessions recorded from
+real treadmill running (Fukuchi 2017, CC-BY 4.0: RBDS001 at 2.5 m/s, RBDS0041 at 4.6 m/s)."""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import asdict
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.bus.schema import StepMsg
+from edge.cli import main
+from edge.demo.scene import SideCamera
+from edge.gait import GaitEngine, PlaneMapping
+from edge.store.sessions import SessionStore
+from tests.builders.keypoint_tracks import synth_track
+from tests.gait_modes import trial
+
+
+def steps_of(source: str, seconds: float, t0: float) -> list[StepMsg]:
+    camera = SideCamera()
+    t, kp = synth_track(trial(source), 60.0, camera, seed=7)
+    engine = GaitEngine(PlaneMapping.scaled("right", camera.meters_per_pixel))
+    out = []
+    for i in np.flatnonzero(t < seconds):
+        out += engine.push(float(t[i]) + t0, kp[i])
+    out += engine.finish()
+    return [StepMsg(station="s", t=s.ic_t, **asdict(s)) for s in out]
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("trend")
+    store = SessionStore(root / "data" / "sessions.sqlite", "s")
+    for k, (runner, source, seconds) in enumerate(
+        [("Ana", "RBDS001", 20.0), ("Ben", "RBDS001", 10.0), ("ana ", "RBDS0041", 20.0),
+         ("Ana", "RBDS001", 3.0)]
+    ):  # fmt: skip
+        t0 = 1000.0 * k
+        store.start_session(t0, runner=runner, calibrated=True)
+        for step in steps_of(source, seconds, t0):
+            store.record_step(step)
+        store.end_session(t0 + seconds)
+    store.close()
+    path = root / "config.toml"
+    path.write_text(f'[station]\ndata_dir = "{root / "data"}"\n', encoding="utf-8")
+    return path
+
+
+def test_a_runners_sessions_side_by_side(config: Path, capsys) -> None:
+    assert main(["sessions", "trend", "Ana", "--config", str(config)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[3:6] == ["steps", "overstride", "cm"]
+    rows = [line.split() for line in out[1:4]]
+    assert [r[0] for r in rows] == ["1", "3", "4"]  # Ben's session 2 is not hers
+    # columns: overstride cm, hip extension, scissor, knee lift, cadence, contact, stride
+    slow, fast, short = ([float(v) for v in r[4:]] if r[4] != "-" else r[4:] for r in rows)
+    assert short == ["-"] * 7  # 3 s: too few running steps to judge
+    assert fast[1] > slow[1] + 10.0  # hip extension at 4.6 m/s against 2.5
+    assert fast[6] > slow[6] + 0.8  # stride length
+    page = (config.parent / "data" / "reports" / "trend-ana.html").read_text(encoding="utf-8")
+    assert page.count("<tr><td>") == 3
+    png = re.search(r'src="data:image/png;base64,([^"]+)"', page)
+    assert png is not None
+    image = cv2.imdecode(np.frombuffer(base64.b64decode(png.group(1)), np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None and image.shape[1] >= 1000
+
+
+def test_an_unknown_runner_gets_the_names_there_are(config: Path, capsys) -> None:
+    assert main(["sessions", "trend", "Cy", "--config", str(config)]) == 2
+    assert "runners recorded: Ana, Ben, ana" in capsys.readouterr().err
