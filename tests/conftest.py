@@ -62,6 +62,15 @@ def demo_clip(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
+def station_demo():
+    """The 20 s demo clip (1280x720, 60 fps) in var/demo: ``make test`` renders it to quantize
+    the INT8 model on; rendered here (about a minute) when it is absent or stale."""
+    from edge.demo.render import ensure_demo
+
+    return ensure_demo(ROOT / "var")
+
+
+@pytest.fixture(scope="session")
 def mocap_trial(fukuchi_dir: Path):
     """The RBDS001 2.5 m/s trial loaded by ``edge.demo.mocap`` (read-only, shared by all tests)."""
     from edge.demo.mocap import load_trial

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from edge.config import load_config
-from edge.demo.render import render_demo
 from edge.demo.session import Accuracy, ClipSource, ClipTruth, demo_calibration
 from edge.pose.factory import open_estimator
 from edge.station import Station
@@ -20,8 +19,8 @@ SECONDS = 8.0
 
 
 @pytest.mark.slow
-def test_demo_clip_end_to_end(tmp_path: Path, model_path: Path) -> None:
-    clip = render_demo(tmp_path / "demo", seconds=SECONDS, progress=False)
+def test_demo_clip_end_to_end(tmp_path: Path, model_path: Path, station_demo) -> None:
+    clip = station_demo
     config_file = tmp_path / "config.toml"
     config_file.write_text(
         f'[station]\ndata_dir = "{tmp_path / "data"}"\n'

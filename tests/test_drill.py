@@ -50,7 +50,7 @@ def test_lap_labels_round_trip() -> None:
 
 
 @pytest.fixture(scope="module")
-def drill() -> list[StepMsg]:
+def drill() -> tuple[StepMsg, ...]:
     return drill_steps()
 
 

@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 
 from edge.cli import main
-from edge.demo.render import render_demo
 from edge.demo.scene import SideCamera
 from edge.store.sessions import list_sessions, read_steps
 from tests.builders.fakes import FakePose
@@ -27,9 +26,9 @@ from tests.builders.media import coded_frame, write_video
 
 @pytest.mark.slow
 def test_sighup_reloads_and_sigterm_keeps_every_published_step(
-    tmp_path: Path, model_path: Path
+    tmp_path: Path, model_path: Path, station_demo
 ) -> None:
-    clip = render_demo(tmp_path / "demo", seconds=9.0, progress=False)
+    clip = station_demo
     config = tmp_path / "config.toml"
     settings = (
         f'[station]\ndata_dir = "{tmp_path / "data"}"\n'

@@ -6,6 +6,7 @@ camera, 3 px noise, swapped labels, far-leg dropouts)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict
 
 from edge.bus.schema import StepMsg
@@ -40,8 +41,9 @@ def repeat_spans() -> list[tuple[float, float]]:
     return spans
 
 
-def drill_steps(fps: float = 60.0, seed: int = 0) -> list[StepMsg]:
-    """The drill's steps as the station publishes them (calibrated: metres)."""
+@functools.cache
+def drill_steps(fps: float = 60.0, seed: int = 0) -> tuple[StepMsg, ...]:
+    """The drill's steps as the station publishes them (calibrated: metres), made once."""
     t, kp = track(DRILL, fps, seed)
     camera = SideCamera(facing="right")
     engine = GaitEngine(PlaneMapping.scaled("right", camera.meters_per_pixel))
@@ -49,4 +51,4 @@ def drill_steps(fps: float = 60.0, seed: int = 0) -> list[StepMsg]:
     for i in range(len(t)):
         steps += engine.push(float(t[i]), kp[i])
     steps += engine.finish()
-    return [StepMsg(station="drill", t=s.ic_t, **asdict(s)) for s in steps]
+    return tuple(StepMsg(station="drill", t=s.ic_t, **asdict(s)) for s in steps)
