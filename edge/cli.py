@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from calibrate.model import Calibration
     from edge.bus.schema import StepMsg
     from edge.capture import FrameSource
+    from edge.drill.plan import DrillPlan
     from edge.gait import Step, Summary, Targets
     from edge.pose import PoseEstimator
 
@@ -476,8 +477,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_dashboard(args: argparse.Namespace) -> int:
+def cmd_dashboard(args: argparse.Namespace, drill: DrillPlan | None = None) -> int:
     from edge.dashboard import DashboardApp, TargetBands
+    from edge.drill.table import drill_table
 
     config = _config(args)
     app = DashboardApp(
@@ -485,26 +487,17 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         args.control or config.bus.control,
         keys_dir=config.keys_dir,
         bands=TargetBands().with_station_targets(config.targets),
+        drill=drill,
+        drill_table=drill_table,
     )
     app.run()
     return 0
 
 
 def cmd_drill_strides(args: argparse.Namespace) -> int:
-    from edge.dashboard import DashboardApp, TargetBands
     from edge.drill.plan import DrillPlan
 
-    plan = DrillPlan.parse(args.reps, args.focus, args.length, args.rest)
-    config = _config(args)
-    app = DashboardApp(
-        args.connect or config.bus.publish,
-        args.control or config.bus.control,
-        keys_dir=config.keys_dir,
-        bands=TargetBands().with_station_targets(config.targets),
-        drill=plan,
-    )
-    app.run()
-    return 0
+    return cmd_dashboard(args, DrillPlan.parse(args.reps, args.focus, args.length, args.rest))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -897,9 +890,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--every", type=float, default=60.0, help="seconds between samples (default 60)")
     p.add_argument("--json", type=Path, help="also write the samples as JSON")
 
+    def station_endpoints(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--connect", metavar="ENDPOINT", help="the publisher (default: bus.publish)")
+        p.add_argument(
+            "--control", metavar="ENDPOINT", help="control socket (default: bus.control)"
+        )
+
     p = add(sub, "dashboard", cmd_dashboard, "the treadmill console: live feedback from a station")
-    p.add_argument("--connect", metavar="ENDPOINT", help="the publisher (default: bus.publish)")
-    p.add_argument("--control", metavar="ENDPOINT", help="control socket (default: bus.control)")
+    station_endpoints(p)
 
     drill = sub.add_parser("drill", help="a workout run from the console")
     drill_sub = drill.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -915,8 +913,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--length", default="100m", help="a repeat's length: 100m or 20s")
     p.add_argument("--rest", default="60s", help="rest between repeats (default 60s)")
-    p.add_argument("--connect", metavar="ENDPOINT", help="the publisher (default: bus.publish)")
-    p.add_argument("--control", metavar="ENDPOINT", help="control socket (default: bus.control)")
+    station_endpoints(p)
 
     p = add(sub, "demo", cmd_demo, "the embedded demo: a rendered runner with force-plate truth")
     p.add_argument("--render", action="store_true", help="render the demo clip (again) and exit")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from edge.bus.schema import StepMsg
+from edge.bus.schema import StepMsg, gait_of
 from edge.errors import UsageError
 from edge.gait import (
     GaitEngine,
@@ -28,7 +28,7 @@ from edge.gait import (
 )
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
-from edge.gait.summary import gait_of, running_steps, summarise
+from edge.gait.summary import running_steps, summarise
 from edge.store.sessions import export_steps
 
 if TYPE_CHECKING:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
+from edge.bus.control import ControlServer
+from edge.bus.publisher import Publisher
 from edge.pose.base import InputSize
+from tests.builders.control import FakeHandler
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "var" / "models" / "yolo11n-pose.pt"
@@ -106,3 +110,28 @@ def tiny_int8(model_path: Path, demo_clip, tmp_path_factory: pytest.TempPathFact
         tensors = quantize.calibration_tensors(demo_clip, INT8_SIZE, TINY)
         quantize.quantize(fp32, target, tensors)
     return target
+
+
+ANY_PORT = "tcp://127.0.0.1:*"
+"""A free TCP port on loopback, chosen by ZeroMQ."""
+
+
+@pytest.fixture
+def publisher() -> Iterator[Publisher]:
+    """A real publisher on a free port, for consoles under test."""
+    with Publisher(ANY_PORT) as pub:
+        yield pub
+
+
+@pytest.fixture
+def handler() -> FakeHandler:
+    """A fake station behind the control channel, recording the commands it gets."""
+    return FakeHandler()
+
+
+@pytest.fixture
+def control(handler: FakeHandler) -> Iterator[ControlServer]:
+    """A real control server on a free port, serving ``handler``."""
+    with ControlServer(handler, ANY_PORT) as server:
+        server.start()
+        yield server

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,6 @@ from tests.builders import messages
 from tests.builders.control import FakeHandler
 from tests.test_dashboard_screen import NOWHERE, screen_text
 
-ANY_PORT = "tcp://127.0.0.1:*"
 SIZE = (120, 30)
 
 
@@ -58,24 +57,6 @@ async def publish_until(
 
 def on_screen(app: DashboardApp, text: str) -> Callable[[], bool]:
     return lambda: text in screen_text(app)
-
-
-@pytest.fixture
-def publisher() -> Iterator[Publisher]:
-    with Publisher(ANY_PORT) as pub:
-        yield pub
-
-
-@pytest.fixture
-def handler() -> FakeHandler:
-    return FakeHandler()
-
-
-@pytest.fixture
-def control(handler: FakeHandler) -> Iterator[ControlServer]:
-    with ControlServer(handler, ANY_PORT) as server:
-        server.start()
-        yield server
 
 
 def test_messages_from_a_real_publisher_appear_on_screen(publisher: Publisher) -> None:

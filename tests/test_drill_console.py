@@ -6,7 +6,6 @@ walking between, Fukuchi 2017, CC-BY 4.0)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -16,31 +15,14 @@ from edge.dashboard import DashboardApp
 from edge.dashboard.drill import DrillFormScreen, DrillScreen
 from edge.drill.live import LiveDrill
 from edge.drill.plan import DrillPlan, Length
+from edge.drill.table import drill_table
 from tests.builders import messages
 from tests.builders.control import FakeHandler
 from tests.builders.drill import drill_steps, repeat_spans
-from tests.test_dashboard_app import ANY_PORT, publish_until, run, wait_until
+from tests.test_dashboard_app import publish_until, run, wait_until
 from tests.test_dashboard_screen import screen_text
 
 SIZE = (100, 40)
-
-
-@pytest.fixture
-def publisher() -> Iterator[Publisher]:
-    with Publisher(ANY_PORT) as pub:
-        yield pub
-
-
-@pytest.fixture
-def handler() -> FakeHandler:
-    return FakeHandler()
-
-
-@pytest.fixture
-def control(handler: FakeHandler) -> Iterator[ControlServer]:
-    with ControlServer(handler, ANY_PORT) as server:
-        server.start()
-        yield server
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +85,9 @@ def test_hipdrive_drill_strides_runs_the_drill_to_its_table(
     plan = DrillPlan(4, length=Length(seconds=14.0), rest_s=9.0)
 
     async def scenario() -> None:
-        app = DashboardApp(publisher.endpoint, control.endpoint, drill=plan)
+        app = DashboardApp(
+            publisher.endpoint, control.endpoint, drill=plan, drill_table=drill_table
+        )
         async with app.run_test(size=SIZE) as pilot:
             await publish_until(
                 pilot,

@@ -25,7 +25,7 @@ import json
 import math
 import unicodedata
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal, TypeAlias, cast, get_args
+from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeAlias, cast, get_args
 
 import numpy as np
 from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
@@ -103,6 +103,36 @@ def _known_metrics(value: object) -> object:
     if isinstance(value, dict):
         return {k: v for k, v in value.items() if not isinstance(k, str) or k in _METRIC_NAMES}
     return value
+
+
+class Stepped(Protocol):
+    """What ``step_speed`` reads of a step (the engine's ``Step`` or a ``StepMsg``)."""
+
+    @property
+    def cadence_spm(self) -> float | None: ...
+    @property
+    def stride_length_m(self) -> float | None: ...
+
+
+def step_speed(step: Stepped) -> float | None:
+    """The belt speed a step was run at, m/s: stride length over stride time (two steps); None
+    without a stride length (no belt speed set or estimated) or a cadence."""
+    if step.stride_length_m is None or not step.cadence_spm:
+        return None
+    return step.stride_length_m * step.cadence_spm / 120.0
+
+
+class Gaited(Protocol):
+    """Anything with a step's gait."""
+
+    @property
+    def gait(self) -> str | None: ...
+
+
+def gait_of(step: Gaited) -> str:
+    """``running`` or ``walking``: a step without a gait (not yet told, or recorded before gaits
+    were told apart) counts as running."""
+    return step.gait or "running"
 
 
 class SchemaError(ValueError):

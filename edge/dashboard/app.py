@@ -31,7 +31,7 @@ from edge.bus.publisher import DEFAULT_PUBLISH, Subscriber
 from edge.bus.schema import FrameMsg, SchemaError, StatusMsg, StepMsg, SummaryMsg
 from edge.bus.security import check_endpoint, client_keys_for, is_loopback
 from edge.dashboard.bands import TargetBands
-from edge.dashboard.drill import DrillFormScreen, DrillScreen
+from edge.dashboard.drill import DrillFormScreen, DrillScreen, DrillTable
 from edge.dashboard.readings import HISTORY_STEPS, Readings
 from edge.dashboard.screens import HelpScreen, RunnerNameScreen
 from edge.dashboard.widgets import (
@@ -188,7 +188,8 @@ class DashboardScreen(Screen[None]):
 class DashboardApp(App[None]):
     """``connect``: the station's publisher; ``control``: its control socket. ``keys_dir`` holds
     the CURVE keys a station on another machine needs (edge.bus.security); without it only
-    loopback endpoints work. ``drill``: a strides drill to start on (``hipdrive drill``)."""
+    loopback endpoints work. ``drill``: a strides drill to start on (``hipdrive drill``);
+    ``drill_table`` makes a drill's table at its end (``edge.drill.table.drill_table``)."""
 
     TITLE = "Hipdrive"
     ENABLE_COMMAND_PALETTE = False
@@ -202,9 +203,11 @@ class DashboardApp(App[None]):
         bands: TargetBands | None = None,
         control_timeout: float = 2.0,
         drill: DrillPlan | None = None,
+        drill_table: DrillTable | None = None,
     ) -> None:
         super().__init__()
         self._drill_at_start = drill
+        self._drill_table = drill_table
         for what, endpoint in (("publisher", connect), ("control", control)):
             try:
                 check_endpoint(endpoint)
@@ -416,7 +419,9 @@ class DashboardApp(App[None]):
 
     def start_drill(self, plan: DrillPlan) -> None:
         """Run the strides drill ``plan`` on its own screen, its repeats marked as laps."""
-        screen = DrillScreen(plan, lambda label: self._send("mark_lap", label=label))
+        screen = DrillScreen(
+            plan, lambda label: self._send("mark_lap", label=label), self._drill_table
+        )
         status = self.readings.status
         if status is not None:
             screen.take_status(status)

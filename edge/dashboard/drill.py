@@ -11,7 +11,7 @@ the repeat-by-repeat table.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -20,17 +20,19 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Digits, Footer, Input, Label, Static
 
-from edge.bus.schema import StatusMsg, StepMsg
+from edge.bus.schema import StatusMsg, StepMsg, step_speed
 from edge.drill.live import Change, LiveDrill
-from edge.drill.plan import FOCUS, REST, DrillPlan, lap_label
-from edge.drill.repeats import Repeat
-from edge.drill.table import repeat_rows, table_lines
+from edge.drill.plan import FOCUS, REST, DrillPlan, Repeat, lap_label
 from edge.errors import UsageError
-from edge.gait.choppy import step_speed
+
+DrillTable = Callable[[Sequence[Repeat], Sequence[StepMsg]], list[str]]
+"""Makes the repeat-by-repeat table (``edge.drill.table.drill_table``). The console is given it,
+so it imports nothing of the gait engine's."""
 
 
 class DrillScreen(Screen[None]):
-    """Runs ``plan``; ``mark`` sends a lap label to the station."""
+    """Runs ``plan``; ``mark`` sends a lap label to the station; ``table`` makes the table
+    shown at the end (None: the screen points to ``hipdrive sessions drill``)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "next", "Start / end repeat"),
@@ -50,8 +52,11 @@ class DrillScreen(Screen[None]):
     #drill-table { width: auto; margin: 1 2; }
     """
 
-    def __init__(self, plan: DrillPlan, mark: Callable[[str], None]) -> None:
+    def __init__(
+        self, plan: DrillPlan, mark: Callable[[str], None], table: DrillTable | None = None
+    ) -> None:
         super().__init__()
+        self._make_table = table
         self.drill = LiveDrill(plan)
         self._mark = mark
         self._steps: list[StepMsg] = []
@@ -169,12 +174,14 @@ class DrillScreen(Screen[None]):
             )
 
     def _table(self) -> list[str]:
+        if self._make_table is None:
+            return ["the table: hipdrive sessions drill ID (hipdrive sessions list gives the ID)"]
         changes = self.drill.changes
         repeats = [
             Repeat(start.repeat, start.focus, start.t, end.t)
             for start, end in zip(changes[::2], changes[1::2], strict=False)
         ]
-        return table_lines(repeat_rows(repeats, self._steps))
+        return self._make_table(repeats, self._steps)
 
     def on_screen_resume(self) -> None:
         self._show()

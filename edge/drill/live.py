@@ -17,12 +17,8 @@ from typing import Literal
 
 import numpy as np
 
-from edge.bus.schema import StepMsg
-from edge.drill.plan import DrillPlan
-from edge.drill.repeats import SPEED_CHANGE
-from edge.gait.choppy import step_speed
-from edge.gait.mode import RUNNING
-from edge.gait.summary import gait_of
+from edge.bus.schema import StepMsg, gait_of, step_speed
+from edge.drill.plan import SPEED_CHANGE, DrillPlan
 
 CONFIRM_STEPS = 3
 """Steps in a row that confirm a change of pace (about one second)."""
@@ -58,7 +54,7 @@ class LiveDrill:
         self.started_t: float | None = None
         self.changes: list[Change] = []
         self._before: deque[float] = deque(maxlen=BASELINE_STEPS)
-        self._recent: deque[tuple[str, float | None]] = deque(maxlen=CONFIRM_STEPS)
+        self._recent: deque[tuple[bool, float | None]] = deque(maxlen=CONFIRM_STEPS)
         self._walked = False
 
     @property
@@ -75,17 +71,17 @@ class LiveDrill:
         """A step from the station; the change it confirms, if any."""
         if self.phase == "done":
             return None
-        gait, pace = gait_of(msg), _pace(msg)
-        self._recent.append((gait, pace))
+        running, pace = gait_of(msg) == "running", _pace(msg)
+        self._recent.append((running, pace))
         change = None
         if self.phase == "rest":
             change = self._started_by(msg)
-        elif len(self._recent) == CONFIRM_STEPS and all(g != RUNNING for g, _ in self._recent):
+        elif len(self._recent) == CONFIRM_STEPS and not any(r for r, _ in self._recent):
             change = self._change(msg.ic_t, "walking")
         elif self._slowed():
             change = self._change(msg.ic_t, "speed")
         if change is None:
-            if gait != RUNNING:
+            if not running:
                 self._walked = True
             elif pace is not None:
                 self._before.append(pace)
@@ -93,7 +89,7 @@ class LiveDrill:
 
     def _started_by(self, msg: StepMsg) -> Change | None:
         recent = list(self._recent)
-        if len(recent) < CONFIRM_STEPS or any(g != RUNNING for g, _ in recent):
+        if len(recent) < CONFIRM_STEPS or not all(r for r, _ in recent):
             return None
         if self._walked:
             return self._change(msg.ic_t, "walking")
@@ -106,7 +102,7 @@ class LiveDrill:
         return None
 
     def _slowed(self) -> bool:
-        recent = [p for g, p in self._recent if g == RUNNING]
+        recent = [p for r, p in self._recent if r]
         if len(recent) < CONFIRM_STEPS or len(self._before) < CONFIRM_STEPS:
             return False
         if any(p is None for p in recent):

@@ -23,6 +23,9 @@ FOCUS: dict[str, tuple[str, str]] = {
 }
 """Each focus: what the runner reads in large type, and a line of how."""
 REST = "rest"
+SPEED_CHANGE = 0.1
+"""A change of pace this large (a fraction) starts or ends a repeat, live or afterwards: a
+stride is some 15-30% faster than the jog or walk around it."""
 _REPEAT = re.compile(r"^repeat (\d+)(?: (\w+))?$")
 
 
@@ -92,6 +95,16 @@ class DrillPlan:
     def focus_of(self, repeat: int) -> str:
         """The focus of repeat ``repeat`` (1-based)."""
         return self.focus[(repeat - 1) % len(self.focus)]
+
+
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    """One repeat: its number, focus (None: not known), start and end (station time)."""
+
+    index: int
+    focus: str | None
+    start_t: float
+    end_t: float
 
 
 def lap_label(repeat: int, focus: str | None) -> str:

@@ -15,16 +15,14 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TextIO
 
 import numpy as np
 
-from edge.bus.schema import StepMsg
-from edge.drill.plan import parse_lap
-from edge.gait.choppy import step_speed
+from edge.bus.schema import StepMsg, gait_of, step_speed
+from edge.drill.plan import SPEED_CHANGE, Repeat, parse_lap
 from edge.gait.mode import RUNNING
-from edge.gait.summary import gait_of, running_steps
+from edge.gait.summary import running_steps
 from edge.store.sessions import Lap
 
 MIN_REPEAT_S = 6.0
@@ -34,20 +32,8 @@ MAX_GAP_S = 2.0
 MAX_PAUSE_S = 4.0
 """Bouts this close with no walked step between run on from each other: the faster is the
 stride, the slower the jog around it (steps lost while the speed changes leave such a pause)."""
-SPEED_CHANGE = 0.1
-"""A bout is split where its speed changes by this fraction (a stride is ~15-30% faster)."""
 SPLIT_STEPS = 6
 """The speed on each side of a possible split is the median of this many steps."""
-
-
-@dataclass(frozen=True, slots=True)
-class Repeat:
-    """One repeat: its number, focus (None: not known), start and end (station time)."""
-
-    index: int
-    focus: str | None
-    start_t: float
-    end_t: float
 
 
 def from_laps(laps: Sequence[Lap], end_t: float) -> list[Repeat]:

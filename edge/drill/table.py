@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from edge.bus.schema import StepMsg
-from edge.drill.repeats import Repeat
+from edge.drill.plan import Repeat
 from edge.gait.summary import running_steps, summarise
 
 
@@ -76,9 +76,7 @@ def by_focus(rows: Sequence[RepeatRow]) -> dict[str, dict[str, float | None]]:
         mine = [r for r in rows if r.repeat.focus == focus]
         out[focus] = {}
         for column in COLUMNS:
-            values = [
-                r.medians[column.metric] for r in mine if r.medians[column.metric] is not None
-            ]
+            values = [v for r in mine if (v := r.medians[column.metric]) is not None]
             out[focus][column.metric] = float(np.mean(values)) if values else None
     return out
 
@@ -106,3 +104,8 @@ def table_lines(rows: Sequence[RepeatRow]) -> list[str]:
         count = sum(1 for row in rows if row.repeat.focus == focus)
         lines.append(f"all {focus:6s} {count:2d} reps  " + cells(means))
     return lines
+
+
+def drill_table(repeats: Sequence[Repeat], steps: Sequence[StepMsg]) -> list[str]:
+    """The text table of ``repeats`` over ``steps`` (what the console shows after a drill)."""
+    return table_lines(repeat_rows(repeats, steps))

@@ -25,9 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
+
+from edge.bus.schema import Stepped, step_speed
 
 CADENCE_UP = 0.04
 """Cadence this much above the steady state's (a fraction) is a sign of choppy strides."""
@@ -41,15 +43,6 @@ SETTLE_STEPS = 10
 """Steps a full window holds one speed before its steady state is taken (the runner settles)."""
 WINDOW_STEPS = 20
 """Steps a steady state and the comparison with it rest on (the summary's window)."""
-
-
-class Stepped(Protocol):
-    """What the watch reads of a step (``Step`` or ``StepMsg``)."""
-
-    @property
-    def cadence_spm(self) -> float | None: ...
-    @property
-    def stride_length_m(self) -> float | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +68,6 @@ class Choppy:
             f"cadence +{self.cadence_up_pct:.0f}%, hip drive -{self.extension_down_deg:.0f} deg "
             f"against your steady {self.steady.speed_mps:.1f} m/s"
         )
-
-
-def step_speed(step: Stepped) -> float | None:
-    """The belt speed a step was run at, m/s: stride length over stride time (two steps)."""
-    if step.stride_length_m is None or not step.cadence_spm:
-        return None
-    return step.stride_length_m * step.cadence_spm / 120.0
 
 
 class ChoppyWatch:

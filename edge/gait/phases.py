@@ -1,7 +1,7 @@
 """The phases of a session: its runs of walking and running, and the gaps without steps.
 
-A phase is a run of consecutive steps of one gait (``summary.gait_of``: a step without a gait
-counts as running), from its first landing to the first landing of the next phase (or its own
+A phase is a run of consecutive steps of one gait (``edge.bus.schema.gait_of``: a step without
+a gait counts as running), from its first landing to the first landing of the next phase (or its own
 last toe-off when it is the last, or a gap follows). A gap of more than ``GAP_S`` between one
 step's toe-off and the next landing is a phase of its own: the person stood on the belt or left
 it, which the steps alone do not tell apart.
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from edge.gait.summary import gait_of
+from edge.bus.schema import gait_of
 
 GAP_S = 3.0
 """Seconds without a step that make a phase of standing or off the belt: a walker's step takes

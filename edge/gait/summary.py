@@ -33,6 +33,7 @@ from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
+from edge.bus.schema import Gaited, gait_of
 from edge.gait.choppy import Choppy, ChoppyWatch, Steady
 from edge.gait.metrics import OBLIQUE_METRICS, SWING_FAR_METRICS
 from edge.gait.mode import RUNNING
@@ -83,20 +84,7 @@ class Rated(Protocol):
     def gait(self) -> str | None: ...
 
 
-class Gaited(Protocol):
-    """Anything with a step's gait."""
-
-    @property
-    def gait(self) -> str | None: ...
-
-
 _G = TypeVar("_G", bound=Gaited)
-
-
-def gait_of(step: Gaited) -> str:
-    """``running`` or ``walking``: a step without a gait (not yet told, or recorded before gaits
-    were told apart) counts as running."""
-    return step.gait or RUNNING
 
 
 def running_steps(steps: Iterable[_G]) -> list[_G]:

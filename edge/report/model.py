@@ -9,11 +9,11 @@ from typing import Literal
 
 import numpy as np
 
-from edge.bus.schema import StepMsg, SummaryMsg
+from edge.bus.schema import StepMsg, SummaryMsg, gait_of
 from edge.drill.table import RepeatRow
 from edge.gait import SummaryBuilder, Targets
 from edge.gait.mode import WALKING
-from edge.gait.summary import gait_of, running_steps, summarise
+from edge.gait.summary import running_steps, summarise
 from edge.replay import step_of
 
 FEET = ("left", "right", "near", "far")
