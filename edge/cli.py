@@ -766,9 +766,20 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return run(args, StationDefaults(config.calibration.file, camera.source, capture))
 
 
+def _version() -> str:
+    """The installed package's version (``pyproject.toml``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("hipdrive")
+    except PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hipdrive", description="Treadmill running-form station.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"hipdrive {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     with_config = argparse.ArgumentParser(add_help=False)
     with_config.add_argument(
