@@ -9,23 +9,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from calibrate.boardspec import BOARD_USAGE, DEFAULT_BOARD, PAPERS_MM, BoardSpec, parse_board
-from edge.capture import CaptureSettings
+from calibrate.defaults import StationDefaults
 from edge.errors import UsageError
-
-
-@dataclass(frozen=True, slots=True)
-class StationDefaults:
-    """What the station's configuration says: where the calibration lives, which camera."""
-
-    calibration_file: Path
-    source: str
-    capture: CaptureSettings
 
 
 def add_parser(

@@ -13,7 +13,7 @@ import numpy as np
 
 from calibrate.board import BoardFinder, Detection, Rejection, average_detections
 from calibrate.check import RUNNING_AREA_M, draw_check, expected_error
-from calibrate.cli import StationDefaults
+from calibrate.defaults import StationDefaults
 from calibrate.fileformat import calibration_if_present, load_calibration, write_calibration
 from calibrate.intrinsics import solve_intrinsics
 from calibrate.model import Calibration, Intrinsics

@@ -757,7 +757,8 @@ def cmd_sessions_report(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from calibrate.cli import StationDefaults, run
+    from calibrate.cli import run
+    from calibrate.defaults import StationDefaults
     from edge.capture import CaptureSettings
 
     config = _config(args)
