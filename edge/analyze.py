@@ -242,6 +242,7 @@ def video_outputs(
         if notice
         else "The runner was not in view at any typical step.",
         notice=notice,
+        video="annotated.mp4",
     )
     return Outputs(out_dir / "annotated.mp4", frames, write_report(data, out_dir / "report.html"))
 

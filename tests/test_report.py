@@ -7,6 +7,7 @@ import base64
 import re
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 import pytest
@@ -197,9 +198,15 @@ def test_analyze_writes_an_annotated_video_of_every_frame_and_a_report(
     # Every frame carries the skeleton and the panel: far from the plain grey it was.
     assert all((np.abs(f.astype(int) - 200).max(axis=2) > 60).sum() > 200 for f in frames)
 
+    # H.264 in yuv420p with the index first: what browsers and phones play.
+    with av.open(str(out / "annotated.mp4")) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.name, stream.codec_context.pix_fmt) == ("h264", "yuv420p")
+    assert (out / "annotated.mp4").read_bytes()[:64].find(b"moov") > 0  # +faststart
     assert (out / "steps.csv").is_file() and (out / "events.jsonl").is_file()
     page = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="overstride-time"' in page and 'id="snapshot-ic-' in page
+    assert '<video controls preload=metadata src="annotated.mp4"' in page
     assert all(data.startswith(PNG_MAGIC) for data in images(page))
 
 

@@ -3,9 +3,10 @@ an analysed video (``annotated.mp4``), with the step's measured values beside th
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
-import cv2
 import numpy as np
 
 from edge.bus.schema import StepMsg
@@ -16,8 +17,14 @@ from edge.gait.summary import confident
 from edge.report import draw
 from edge.report.model import METRICS, Moment, Snapshot, meets, overstride_metric
 
-FOURCC = "mp4v"
-"""The codec this OpenCV build both writes and reads back (its FFmpeg has no H.264 encoder)."""
+if TYPE_CHECKING:
+    from av.video.stream import VideoStream
+
+CODEC = "libx264"
+"""H.264 in an MP4 that browsers and phones play, written with PyAV's FFmpeg (OpenCV's wheel has
+no H.264 encoder): yuv420p, ``CRF`` quality, the index at the front (``+faststart``) so a page
+can play it before it has all of it."""
+CRF = "23"
 
 
 def _value(step: StepMsg | None, metric: str) -> float | None:
@@ -175,22 +182,35 @@ class Overlay:
 
 
 class AnnotatedVideoWriter(Closing):
-    """An mp4 (``FOURCC``) that OpenCV reads back, of frames the size of the input."""
+    """An H.264 MP4 (``CODEC``) of BGR frames of ``size``; an odd width or height loses its last
+    column or row (H.264's 4:2:0 needs even sizes)."""
 
     def __init__(self, path: Path, fps: float, size: tuple[int, int]) -> None:
+        import av
+
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.frames = 0
-        self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*FOURCC), fps, size)
-        if not self._writer.isOpened():
-            raise UsageError(
-                f"cannot write video {path} ({FOURCC}, {size[0]}x{size[1]} at {fps:g} fps); "
-                "check that the folder is writable"
-            )
+        self._size = (size[0] // 2 * 2, size[1] // 2 * 2)
+        try:
+            self._out = av.open(str(path), "w", options={"movflags": "+faststart"})
+        except OSError as exc:
+            raise UsageError(f"cannot write video {path}: {exc}; check the folder") from None
+        self._stream = cast(
+            "VideoStream", self._out.add_stream(CODEC, rate=Fraction(fps).limit_denominator(1001))
+        )
+        self._stream.width, self._stream.height = self._size
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.options = {"crf": CRF, "preset": "veryfast"}
 
     def write(self, image: np.ndarray) -> None:
-        self._writer.write(image)
+        import av
+
+        w, h = self._size
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image[:h, :w]), format="bgr24")
+        self._out.mux(self._stream.encode(frame))
         self.frames += 1
 
     def close(self) -> None:
-        self._writer.release()
+        self._out.mux(self._stream.encode(None))
+        self._out.close()

@@ -193,6 +193,19 @@ def _walking(data: ReportInput, rows: list[Row]) -> str:
     )
 
 
+def _video(data: ReportInput) -> str:
+    """The annotated video, played in the page (H.264: browsers and phones play it)."""
+    if data.video is None:
+        return ""
+    src = escape(data.video, quote=True)
+    return (
+        f'<section id=video><h2>Annotated video</h2><video controls preload=metadata src="{src}" '
+        'width="100%"></video><p class=note>Every frame with the keypoints, the landing and '
+        f'toe-off lines and each step\'s figures; also the file <a href="{src}">{src}</a> beside '
+        "this page.</p></section>"
+    )
+
+
 def _drill(data: ReportInput) -> str:
     """The drill's repeat-by-repeat table and its focuses compared."""
     rows = data.drill
@@ -269,6 +282,7 @@ def render(
 <body>
 <header><h1>{escape(data.title)}</h1><dl class=facts>{facts}</dl></header>
 {_phases(data)}
+{_video(data)}
 <section id=summary><h2>Summary</h2>
 {only_running}
 {_findings(data, rows)}

@@ -263,6 +263,8 @@ class ReportInput:
     """Why there are no pictures, when there are none."""
     notice: str | None = None
     """Why the steps cannot be judged (a wrong time base), shown instead of the findings."""
+    video: str | None = None
+    """The annotated video beside the page (a relative link) to play in it, or None."""
     drill: list[RepeatRow] = field(default_factory=list)
     """The repeats of a strides drill the laps mark, with their figures (empty: no drill)."""
 
