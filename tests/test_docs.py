@@ -70,3 +70,45 @@ def test_hipdrive_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert done.value.code == 0
     assert re.fullmatch(r"hipdrive \d+\.\d+\.\d+\S*\n", capsys.readouterr().out)
+
+
+WIRE = ROOT / "docs" / "wire.md"
+
+
+def wire_sections() -> dict[str, set[str]]:
+    """The fields docs/wire.md gives each message (``## `hipdrive.TOPIC` ...`` sections; the
+    metric stats under "Each entry of `metrics`") and the control commands."""
+    sections: dict[str, set[str]] = {}
+    current = None
+    for line in WIRE.read_text(encoding="utf-8").splitlines():
+        if heading := re.match(r"## `hipdrive\.(\w+)`", line):
+            current = heading.group(1)
+        elif line.startswith("Each entry of `metrics`"):
+            current = "metric stats"
+        elif line.startswith("## Control"):
+            current = "control"
+        elif line.startswith("## "):
+            current = None
+        elif current and line.startswith("| `"):
+            sections.setdefault(current, set()).update(re.findall(r"`(\w+)`", line.split("|")[1]))
+    return sections
+
+
+def test_wire_md_gives_every_field_of_the_schema_and_no_other() -> None:
+    import dataclasses
+
+    from edge.bus.control import COMMANDS
+    from edge.bus.schema import FrameMsg, MetricStats, StatusMsg, StepMsg, SummaryMsg
+
+    common = {"type", "v", "station", "t"}
+    sections = wire_sections()
+    for name, cls in (
+        ("frame", FrameMsg),
+        ("step", StepMsg),
+        ("summary", SummaryMsg),
+        ("status", StatusMsg),
+        ("metric stats", MetricStats),
+    ):
+        fields = {f.name for f in dataclasses.fields(cls)} - common
+        assert sections[name] == fields, name
+    assert sections["control"] == set(COMMANDS)
