@@ -1,8 +1,8 @@
 """``hipdrive calibrate board|intrinsics|plane|check``: arguments and dispatch.
 
-edge/cli.py adds the parser with ``add_parser`` and calls ``run`` with the station's defaults
-(calibration file, camera source and capture settings), so this package never reads the
-station's configuration itself. The commands live in ``calibrate.commands``.
+edge/cli.py adds the parser with ``add_parser``; ``edge.commands.setup`` calls ``run`` with the
+station's defaults (calibration file, camera source and capture settings), so this package never
+reads the station's configuration itself. The commands live in ``calibrate.commands``.
 """
 
 from __future__ import annotations

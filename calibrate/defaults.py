@@ -1,5 +1,5 @@
-"""What the station's configuration tells the calibration commands (edge/cli.py fills it in, so
-this package never reads the station's configuration itself)."""
+"""What the station's configuration tells the calibration commands (``edge.commands.setup``
+fills it in, so this package never reads the station's configuration itself)."""
 
 from __future__ import annotations
 

@@ -95,7 +95,7 @@ def no_model(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(_config):
         raise AssertionError("the model was loaded for an input that was refused")
 
-    monkeypatch.setattr("edge.cli._estimator", refuse)
+    monkeypatch.setattr("edge.commands.common.open_pose", refuse)
 
 
 def analyze(video: Path, out: Path, config: Path) -> int:
@@ -134,7 +134,9 @@ def test_a_one_frame_video_is_too_short_and_says_how_long_is_needed(
 def test_a_video_without_a_runner_says_so(
     tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    monkeypatch.setattr("edge.cli._estimator", lambda _config: FakePose(np.zeros((1, 17, 3))))
+    monkeypatch.setattr(
+        "edge.commands.common.open_pose", lambda _config: FakePose(np.zeros((1, 17, 3)))
+    )
     assert analyze(blank_video(tmp_path / "v.mp4", 90), tmp_path / "o", config) == 2
     err = capsys.readouterr().err
     assert "no runner found in any of the 90 frames of" in err and "--facing" not in err
@@ -154,7 +156,7 @@ def test_a_runner_whose_facing_cannot_be_told_gets_what_analyze_can_do(
     tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
     person = facing_unknown()
-    monkeypatch.setattr("edge.cli._estimator", lambda _config: FakePose(person))
+    monkeypatch.setattr("edge.commands.common.open_pose", lambda _config: FakePose(person))
     assert analyze(blank_video(tmp_path / "v.mp4", 90), tmp_path / "o", config) == 2
     err = capsys.readouterr().err
     assert "cannot tell which way the runner faces in" in err
@@ -209,7 +211,7 @@ def fake_config(tmp_path: Path) -> Path:
 
 
 def fake_pose(monkeypatch: pytest.MonkeyPatch, kp: np.ndarray) -> None:
-    monkeypatch.setattr("edge.cli._estimator", lambda _config: FakePose(kp, coded_index))
+    monkeypatch.setattr("edge.commands.common.open_pose", lambda _config: FakePose(kp, coded_index))
 
 
 def printed_median(out: str, label: str, unit: str) -> float:
@@ -292,7 +294,7 @@ def test_facing_given_when_the_video_cannot_tell(
     tmp_path: Path, fake_config: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
     person = facing_unknown()
-    monkeypatch.setattr("edge.cli._estimator", lambda _config: FakePose(person))
+    monkeypatch.setattr("edge.commands.common.open_pose", lambda _config: FakePose(person))
     video = blank_video(tmp_path / "v.mp4", 90)
     args = ["analyze", str(video), "--out", str(tmp_path / "o"), "--config", str(fake_config)]
     assert main([*args, "--facing", "left"]) == 0

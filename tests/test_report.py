@@ -183,7 +183,7 @@ def test_analyze_writes_an_annotated_video_of_every_frame_and_a_report(
     _, kp = synth_track(mocap_trial, fps, camera, seed=7)
     grey = np.full((size[1], size[0], 3), 200, np.uint8)
     video = write_video(tmp_path / "run.mp4", [grey] * n, fps=fps)
-    monkeypatch.setattr("edge.cli._estimator", lambda _config: TrackPose(kp[:n]))
+    monkeypatch.setattr("edge.commands.common.open_pose", lambda _config: TrackPose(kp[:n]))
     out = tmp_path / "out"
     assert main(["analyze", str(video), "--out", str(out), "--config", str(config)]) == 0
 
@@ -216,7 +216,7 @@ def test_an_unreadable_video_exits_2_before_the_model_is_loaded(
     def no_model(_config):
         raise AssertionError("the model was loaded for a video that cannot be read")
 
-    monkeypatch.setattr("edge.cli._estimator", no_model)
+    monkeypatch.setattr("edge.commands.common.open_pose", no_model)
     video = tmp_path / "broken.mp4"
     video.write_bytes(b"not a video" * 100)
     assert main(["analyze", str(video), "--config", str(config)]) == 2

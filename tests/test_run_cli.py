@@ -110,12 +110,13 @@ CAPTURE_FPS, PLAYBACK_FPS = 60.0, 30.0
 RUN_WITH_FAKE_POSE = """
 import sys
 import numpy as np
-import edge.cli as cli
+from edge.cli import main
+from edge.commands import common
 from tests.builders.fakes import FakePose
 from tests.builders.media import coded_index
 keypoints = np.load(sys.argv[1])
-cli._estimator = lambda config: FakePose(keypoints, coded_index)
-sys.exit(cli.main(sys.argv[2:]))
+common.open_pose = lambda config: FakePose(keypoints, coded_index)
+sys.exit(main(sys.argv[2:]))
 """
 
 
@@ -189,7 +190,9 @@ def test_bad_time_bases_exit_2(
     message: str,
 ) -> None:
     video, _ = slow_clip
-    monkeypatch.setattr("edge.cli._estimator", lambda _config: FakePose(np.zeros((1, 17, 3))))
+    monkeypatch.setattr(
+        "edge.commands.common.open_pose", lambda _config: FakePose(np.zeros((1, 17, 3)))
+    )
     source = f"file:{video}" if source == "FILE" else source
     assert main(["run", "--config", str(station_config), "--source", source, *flags]) == 2
     assert message in capsys.readouterr().err

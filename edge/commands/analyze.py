@@ -1,0 +1,134 @@
+"""A video or a keypoint track after the fact: ``hipdrive analyze``, ``hipdrive replay``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from edge.commands import common
+from edge.config import Config
+from edge.errors import UsageError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from calibrate.model import Calibration
+    from edge.bus.schema import StepMsg
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from edge.analyze import (
+        analyze_video,
+        output_folder,
+        probe_video,
+        runner_facing,
+        video_outputs,
+    )
+    from edge.capture import parse_source_spec
+    from edge.options import file_timing, plane_of, with_belt_speed
+    from edge.pose import RunnerSelector
+    from edge.pose.crop import RunnerFinder
+    from edge.replay import describe, timebase_problem, write_step_files
+    from edge.store.track import read_keypoint_track
+
+    config = with_belt_speed(common.config_of(args), args)
+    timing = file_timing(args)
+    parse_source_spec(f"file:{args.video}")
+    info, _ = probe_video(args.video, timing)
+    plane = plane_of(args, (info.width, info.height), config.calibration.file)
+    out_dir = args.out or Path(f"{args.video.stem}-analysis")
+    output_folder(out_dir)
+    estimator = common.open_pose(config)
+    calibration = plane.calibration
+    roi = calibration.plane.roi if calibration and calibration.plane else config.pose.roi
+    finder = RunnerFinder(estimator, RunnerSelector(roi=roi), crop=config.pose.crop)
+    result = analyze_video(args.video, out_dir, finder, timing)
+    print(
+        f"{result.frames} frames at {result.timebase.describe()}, runner in "
+        f"{result.runner_frames}; wrote {result.keypoints_csv}"
+    )
+    t, _, keypoints = read_keypoint_track(result.keypoints_csv)
+    facing = plane.facing or runner_facing(args.video, result, keypoints)
+    steps = replay_steps(config, t, keypoints, calibration, plane.meters_per_pixel, facing)
+    write_step_files(steps, out_dir / "events.jsonl", out_dir / "steps.csv")
+    targets = common.targets_of(config)
+    # A time base stated by the user or the file is trusted; the container's alone is checked.
+    notice = timebase_problem(steps, result.fps) if result.timebase.origin is None else None
+    if notice:
+        print(f"{len(steps)} step{'' if len(steps) == 1 else 's'}: {notice}")
+    else:
+        print("\n".join(describe(steps, targets)))
+    print(f"wrote {out_dir / 'events.jsonl'} and {out_dir / 'steps.csv'}")
+    outputs = video_outputs(
+        args.video,
+        out_dir,
+        result,
+        t,
+        keypoints,
+        steps,
+        targets,
+        facing,
+        calibration.camera if calibration and calibration.plane else None,
+        timing,
+        notice,
+    )
+    print(f"wrote {outputs.annotated} ({outputs.annotated_frames} frames) and {outputs.report}")
+    return 0
+
+
+def replay_steps(
+    config: Config,
+    t: np.ndarray,
+    keypoints: np.ndarray,
+    calibration: Calibration | None,
+    meters_per_pixel: float | None,
+    facing: str | None,
+) -> list[StepMsg]:
+    from edge.replay import plane_mapping, replay_track, undistort_track
+
+    if calibration is not None and calibration.plane is not None:
+        keypoints = undistort_track(keypoints, calibration)
+    mapping = plane_mapping(keypoints, calibration, meters_per_pixel, facing)
+    return replay_track(t, keypoints, mapping, config.station.id, config.gait.belt_speed_mps)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from edge.capture.timebase import check_rate
+    from edge.options import plane_of, with_belt_speed
+    from edge.replay import MIN_RUN_S, describe, write_step_files
+    from edge.store.track import read_keypoint_track
+
+    config = with_belt_speed(common.config_of(args), args)
+    check_rate("--fps", args.fps)
+    plane = plane_of(args)
+    t, frame, keypoints = read_keypoint_track(args.keypoints)
+    if len(t) < 2:
+        raise UsageError(
+            f"{args.keypoints} has {len(t)} frame row{'' if len(t) == 1 else 's'} under its "
+            f"header; at least 2 are needed, and about {MIN_RUN_S:g} s of running to give steps: "
+            "give a longer track"
+        )
+    if args.fps:
+        t = frame / args.fps
+    if not (t[1:] > t[:-1]).all():
+        raise UsageError(
+            f"{args.keypoints}: times must increase from row to row; give --fps F to time the "
+            "rows by their frame numbers"
+        )
+    steps = replay_steps(
+        config, t, keypoints, plane.calibration, plane.meters_per_pixel, plane.facing
+    )
+    write_step_files(steps, args.events_out, None)
+    print(
+        "\n".join(
+            describe(
+                steps,
+                common.targets_of(config),
+                "time the rows with --fps N, the rate filmed at",
+                t0=float(t[0]),
+            )
+        )
+    )
+    print(f"wrote {len(steps)} step events to {args.events_out}")
+    return 0

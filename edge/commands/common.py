@@ -1,0 +1,160 @@
+"""What the commands share: reading the configuration, the pose backend, the station's run."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from edge.config import Config, input_size, load_config
+from edge.errors import HipdriveError, MissingResourceError
+from edge.pose.base import InputSize
+
+if TYPE_CHECKING:
+    from calibrate.model import Calibration
+    from edge.capture import FrameSource
+    from edge.gait import Step, Summary, Targets
+    from edge.pose import PoseEstimator
+
+log = logging.getLogger("hipdrive")
+
+
+IMGSZ_HELP = "pose input size: 320, or 320x256 for height x width (default: pose.imgsz)"
+
+
+def imgsz(text: str) -> InputSize:
+    try:
+        return input_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} {exc}") from None
+
+
+def config_of(args: argparse.Namespace) -> Config:
+    return load_config(args.config)
+
+
+def ultralytics_ready(config: Config) -> None:
+    from edge.pose.runtime import prepare_ultralytics
+
+    prepare_ultralytics(config.station.data_dir)
+
+
+def targets_of(config: Config) -> Targets:
+    from edge.gait import Targets
+
+    return Targets(**config.targets.model_dump(), window_steps=config.gait.summary_steps)
+
+
+def open_pose(config: Config) -> PoseEstimator:
+    from edge.pose.factory import open_estimator
+
+    ultralytics_ready(config)
+    model = config.model_path()
+    try:
+        return open_estimator(
+            config.pose.backend,
+            model,
+            config.pose.imgsz,
+            config.pose.conf,
+            config.pose.device,
+            config.pose.threads,
+            config.pose.workers,
+            config.pose.precision,
+            config.station.data_dir,
+        )
+    except HipdriveError:
+        raise
+    except Exception as exc:  # each runtime has its own way of refusing a damaged file
+        log.debug("loading %s failed", model, exc_info=True)
+        reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+        raise MissingResourceError(
+            f"pose model {model} could not be loaded ({reason}); the file is damaged or not "
+            "a pose model: delete it and fetch it again (hipdrive model fetch) or export it "
+            "again (hipdrive model export ...)"
+        ) from exc
+
+
+def headless(args: argparse.Namespace) -> bool:
+    """Headless when asked, and always without a terminal (CI, a pipe, systemd)."""
+    return bool(args.headless) or not (sys.stdin.isatty() and sys.stdout.isatty())
+
+
+def run_station(
+    config: Config,
+    source: FrameSource,
+    estimator: PoseEstimator,
+    calibration: Calibration | None,
+    headless: bool,
+    also: Callable[[Step, Summary], None] | None = None,
+    load_config: Callable[[], Config] | None = None,
+    view: tuple[str | None, float | None] = (None, None),
+) -> None:
+    """Run the station until the source ends or a signal or the console stops it: headless
+    with a line per step, else with the dashboard in this terminal. Headless, SIGHUP reloads
+    the configuration with ``load_config`` (a service's convention; on a terminal it would
+    mean the terminal has gone). ``view``: the runner's facing and the scale in metres per
+    pixel when known without a calibration."""
+    import signal
+    import threading
+
+    from edge.station import Station, step_line
+
+    def report(step: Step, summary: Summary) -> None:
+        if also is not None:
+            also(step, summary)
+        if headless:
+            print(step_line(step, summary), flush=True)
+
+    station = Station(config, source, estimator, calibration, report, load_config, *view)
+    stop = threading.Event()
+    if headless:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        signal.signal(signal.SIGHUP, lambda *_: station.request_reload())
+        station.run(stop)
+        return
+    from edge.dashboard import DashboardApp, TargetBands
+
+    # The console owns the terminal: the station's log goes to a file meanwhile.
+    log_file = config.station.data_dir / "hipdrive.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    terminal = root.handlers[:]
+    root.handlers[:] = [handler]
+
+    app = DashboardApp(
+        config.bus.publish,
+        config.bus.control,
+        keys_dir=config.keys_dir,
+        bands=TargetBands().with_station_targets(config.targets),
+    )
+    failure: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            station.run(stop)
+        except BaseException as exc:
+            failure.append(exc)
+        finally:
+            # When the console was closed first there is no app left to close.
+            with contextlib.suppress(RuntimeError):
+                app.call_from_thread(app.exit)
+
+    signal.signal(signal.SIGTERM, lambda *_: app.exit())
+    worker = threading.Thread(target=serve, name="station")
+    worker.start()
+    try:
+        app.run()
+    finally:
+        stop.set()
+        worker.join()
+        root.handlers[:] = terminal
+        handler.close()
+    print(f"station log: {log_file}")
+    if failure:
+        raise failure[0]

@@ -1,0 +1,34 @@
+"""The treadmill console: ``hipdrive dashboard`` and ``hipdrive drill strides``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from edge.commands import common
+
+if TYPE_CHECKING:
+    from edge.drill.plan import DrillPlan
+
+
+def cmd_dashboard(args: argparse.Namespace, drill: DrillPlan | None = None) -> int:
+    from edge.dashboard import DashboardApp, TargetBands
+    from edge.drill.table import drill_table
+
+    config = common.config_of(args)
+    app = DashboardApp(
+        args.connect or config.bus.publish,
+        args.control or config.bus.control,
+        keys_dir=config.keys_dir,
+        bands=TargetBands().with_station_targets(config.targets),
+        drill=drill,
+        drill_table=drill_table,
+    )
+    app.run()
+    return 0
+
+
+def cmd_drill_strides(args: argparse.Namespace) -> int:
+    from edge.drill.plan import DrillPlan
+
+    return cmd_dashboard(args, DrillPlan.parse(args.reps, args.focus, args.length, args.rest))

@@ -1,0 +1,125 @@
+"""Recorded sessions: ``hipdrive sessions list|export|report|drill|trend``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from edge.commands import common
+from edge.errors import UsageError
+
+
+def cmd_sessions_list(args: argparse.Namespace) -> int:
+    from edge.bus.schema import printable
+    from edge.store.sessions import list_sessions
+
+    path = common.config_of(args).sessions_path
+    sessions = list_sessions(path) if path.is_file() else []
+    if not sessions:
+        print(f"no sessions recorded in {path}")
+        return 0
+    print(
+        f"{'id':>5}  {'started (UTC)':25}  {'minutes':>7}  {'ended':7}  {'steps':>6}  {'laps':>4}"
+        "  runner"
+    )
+    for s in sessions:
+        minutes = "-" if s.end_t is None else f"{(s.end_t - s.start_t) / 60:.1f}"
+        ended = "open" if s.ended is None else "crashed" if s.crashed else "stopped"
+        # Names recorded before they were checked may hold controls that would drive the terminal.
+        runner = printable(s.runner or "")
+        print(
+            f"{s.id:>5}  {s.started:25}  {minutes:>7}  {ended:7}  {s.steps:>6}  {s.laps:>4}"
+            f"  {runner}"
+        )
+    return 0
+
+
+def cmd_sessions_export(args: argparse.Namespace) -> int:
+    from edge.store.sessions import export_steps, export_track, read_steps
+
+    path = common.config_of(args).sessions_path
+    if args.format == "laps":
+        from edge.drill.repeats import export_laps
+        from edge.store.sessions import read_laps
+
+        laps = read_laps(path, args.id)
+        if args.out is None:
+            export_laps(laps, sys.stdout)
+            return 0
+        try:
+            with args.out.open("w", encoding="utf-8", newline="") as out:
+                export_laps(laps, out)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc}") from None
+        print(f"wrote {len(laps)} laps to {args.out}", file=sys.stderr)
+        return 0
+    if args.format == "track":
+        if args.out is None:
+            raise UsageError("--format track writes a keypoint-track CSV file: give --out FILE")
+        rows = export_track(path, args.id, args.out)
+        print(f"wrote {rows} keypoint rows to {args.out}", file=sys.stderr)
+        return 0
+    steps = read_steps(path, args.id)
+    if args.out is None:
+        export_steps(steps, args.format, sys.stdout)
+    else:
+        try:
+            with args.out.open("w", encoding="utf-8", newline="") as out:
+                export_steps(steps, args.format, out)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc}") from None
+        print(f"wrote {len(steps)} steps to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_sessions_drill(args: argparse.Namespace) -> int:
+    from edge.drill.plan import DrillPlan
+    from edge.drill.repeats import find_repeats, is_drill
+    from edge.drill.table import repeat_rows, table_lines
+    from edge.store.sessions import read_laps, read_steps
+
+    path = common.config_of(args).sessions_path
+    steps = read_steps(path, args.id)
+    laps = read_laps(path, args.id)
+    plan = DrillPlan.parse(6, args.focus, "100m", "60s")
+    repeats = find_repeats(steps, laps, plan.focus_of)
+    if not repeats:
+        raise UsageError(
+            f"session {args.id} shows no repeats: no 'repeat K' laps, and no running of at least "
+            "6 s between rests; mark them from the console (d) or with hipdrive drill strides"
+        )
+    how = "the laps marked" if is_drill(laps) else f"the steps (focus in turn: {args.focus})"
+    print(f"session {args.id}: {len(repeats)} repeats, from {how}")
+    print("\n".join(table_lines(repeat_rows(repeats, steps))))
+    return 0
+
+
+def cmd_sessions_trend(args: argparse.Namespace) -> int:
+    from edge.report.trend import trend_lines, trend_page, trend_rows
+
+    config = common.config_of(args)
+    rows = trend_rows(config.sessions_path, args.runner)
+    print("\n".join(trend_lines(rows)))
+    name = "".join(c if c.isalnum() else "-" for c in args.runner.strip().lower()) or "runner"
+    out = args.out or config.station.data_dir / "reports" / f"trend-{name}.html"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(trend_page(args.runner, rows), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc}; give --out FILE") from None
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_sessions_report(args: argparse.Namespace) -> int:
+    from edge.gait.phases import describe_phases, phases
+    from edge.report.build import session_report, write_report
+
+    config = common.config_of(args)
+    data = session_report(config.sessions_path, args.id, common.targets_of(config))
+    out = args.out or config.station.data_dir / "reports" / f"session-{args.id}.html"
+    write_report(data, out)
+    if data.steps:
+        print(f"phases: {describe_phases(phases(data.steps), data.t0)}")
+    print(f"wrote {out}")
+    return 0

@@ -1,0 +1,192 @@
+"""The station running: ``hipdrive run``, ``demo``, ``soak`` and ``bench``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from edge.commands import common
+from edge.config import load_config
+from edge.errors import UsageError
+from edge.pose.base import InputSize
+
+if TYPE_CHECKING:
+    from edge.pose import PoseEstimator
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from edge.analyze import require_length
+    from edge.capture import parse_source_spec
+    from edge.options import file_timing, plane_of, timing_given, with_belt_speed
+    from edge.station import open_station_source
+
+    config = with_belt_speed(common.config_of(args), args)
+    spec = args.source or config.camera.source
+    kind, video = parse_source_spec(spec)
+    given = timing_given(args)
+    if given and kind.name != "file":
+        raise UsageError(
+            f"{' and '.join(given)} time a video file, and the source is {spec}: give "
+            "--source file:VIDEO, or leave them out for a camera"
+        )
+    timing = file_timing(args)
+    estimator = common.open_pose(config)
+    source = open_station_source(config, spec, timing)
+    try:
+        if timing.windowed and source.info.frame_count is not None:
+            require_length(Path(video), source.info.frame_count, source.info.fps, timing)
+        plane = plane_of(args, (source.info.width, source.info.height), config.calibration.file)
+    except BaseException:
+        source.close()
+        raise
+    common.run_station(
+        config,
+        source,
+        estimator,
+        plane.calibration,
+        common.headless(args),
+        load_config=lambda: with_belt_speed(load_config(args.config), args),
+        view=(plane.facing, plane.meters_per_pixel),
+    )
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    import json
+
+    from edge.bench import BenchPlan, run_bench
+    from edge.demo.render import ensure_demo
+    from edge.pose.models import require_model
+
+    config = common.config_of(args)
+    pose = config.pose.model_copy(
+        update={
+            key: value
+            for key, value in (
+                ("backend", args.backend),
+                ("imgsz", args.imgsz),
+                ("workers", args.workers),
+                ("threads", args.threads),
+                ("precision", args.precision),
+            )
+            if value is not None
+        }
+    )
+    config = config.model_copy(update={"pose": pose})
+    estimator = common.open_pose(config)
+    backend, precision = estimator.name, estimator.precision
+    estimator.close()
+
+    def open_pose(size: InputSize) -> PoseEstimator:
+        sized = config.pose.model_copy(update={"backend": backend, "imgsz": size})
+        return common.open_pose(config.model_copy(update={"pose": sized}))
+
+    plan = BenchPlan(args.frames, args.seconds, args.naive_frames, args.accuracy_frames)
+    clip = ensure_demo(config.station.data_dir)
+    model = require_model(config.model_path())
+    result = run_bench(config, open_pose, backend, precision, clip, model, plan)
+    for name, value in result.table():
+        print(f"{name:36s} {value}")
+    if args.json:
+        args.json.write_text(json.dumps(result.as_json(), indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from edge.demo.render import ensure_demo, render_demo
+    from edge.demo.session import (
+        Accuracy,
+        ClipSource,
+        ClipTruth,
+        accuracy_lines,
+        demo_calibration,
+    )
+
+    config = common.config_of(args)
+    data_dir = config.station.data_dir
+    if args.out and not args.render:
+        raise UsageError("--out goes with --render: hipdrive demo --render --out DIR")
+    try:
+        if args.render:
+            clip = render_demo(args.out or data_dir / "demo", seconds=args.seconds)
+        else:
+            clip = ensure_demo(data_dir, seconds=args.seconds)
+    except ValueError as exc:
+        raise UsageError(f"--seconds {args.seconds:g}: {exc}") from None
+    w, h = clip.camera.image_size
+    print(
+        f"demo clip {clip.video} ({clip.video.stat().st_size / 1e6:.1f} MB): {clip.frames} "
+        f"frames, {w}x{h} at {clip.fps:g} fps, {len(clip.ic)} foot contacts; truth in "
+        f"{clip.truth_file}"
+    )
+    if args.render:
+        return 0
+    headless = common.headless(args)
+    # Headless, the demo plays the clip once unless told otherwise; on a console, until quit.
+    duration = args.duration or (clip.frames / clip.fps if headless else None)
+    estimator = common.open_pose(config)
+    source = ClipSource(clip, duration)
+    accuracy = Accuracy(ClipTruth.of(clip), source.t0)
+    common.run_station(config, source, estimator, demo_calibration(clip), headless, accuracy.add)
+    print("\n".join(accuracy_lines(accuracy.report(source.seen_s))))
+    return 0
+
+
+def cmd_soak(args: argparse.Namespace) -> int:
+    import json
+    import tempfile
+
+    from calibrate.fileformat import calibration_if_present
+    from edge.pose.cpu import cpu_features
+    from edge.soak import Sample, soak
+    from edge.station import Station, open_station_source
+
+    if args.minutes <= 0:
+        raise UsageError(f"--minutes {args.minutes:g}: must be > 0")
+    config = common.config_of(args)
+    estimator = common.open_pose(config)
+    if args.source:
+        source = open_station_source(config, args.source)
+        size = (source.info.width, source.info.height)
+        calibration = calibration_if_present(config.calibration.file, image_size=size)
+    else:
+        from edge.demo.render import ensure_demo
+        from edge.demo.session import demo_calibration
+
+        clip = ensure_demo(config.station.data_dir)
+        source = open_station_source(config, f"demo:{clip.video}")
+        calibration = demo_calibration(clip)
+    print(
+        f"soak: {args.minutes:g} min of {source.info.name}, backend {estimator.name}, a line "
+        f"every {args.every:g} s; sessions go to a temporary folder"
+    )
+
+    def line(sample: Sample) -> None:
+        print(
+            f"{sample.t_s / 60:6.1f} min {sample.fps:6.1f} fps  RSS {sample.rss_mb:7.1f} MB  "
+            f"{sample.fds:4d} fds  {sample.steps:6d} steps",
+            flush=True,
+        )
+
+    with tempfile.TemporaryDirectory(prefix="hipdrive-soak-") as tmp:
+        # The station's own sessions stay clean; the keys stay where they are.
+        station_cfg = config.station.model_copy(update={"data_dir": Path(tmp)})
+        bus_cfg = config.bus.model_copy(update={"keys_dir": config.keys_dir})
+        soak_config = config.model_copy(update={"station": station_cfg, "bus": bus_cfg})
+        station = Station(soak_config, source, estimator, calibration)
+        report = soak(station, args.minutes, args.every, on_sample=line)
+    print("\n".join(report.table()))
+    if args.json:
+        result = {
+            "machine": cpu_features().describe(),
+            "backend": estimator.name,
+            "precision": estimator.precision,
+            "source": source.info.name,
+            "minutes": args.minutes,
+            **report.as_json(),
+        }
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}")
+    return 0
