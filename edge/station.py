@@ -319,9 +319,14 @@ class Station:
         self._require_store().set_runner(name)
         return {"runner": name}
 
-    def mark_lap(self, label: str | None) -> Mapping[str, Any] | None:
+    def mark_lap(self, label: str | None, t: float | None = None) -> Mapping[str, Any] | None:
         now = time.monotonic()
-        if not self._require_store().record_lap(now, label):
+        if t is not None and not now - LAP_PAST_S <= t <= now:
+            raise CommandRefused(
+                f"lap time {t:.3f} is not in the last {LAP_PAST_S:.0f} s of the station's clock "
+                f"(now {now:.3f}); leave t out for now"
+            )
+        if not self._require_store().record_lap(now if t is None else t, label):
             raise CommandRefused("no session is running")
         if self.voice is not None:
             self.voice.start(now)
@@ -678,6 +683,11 @@ def _finite(value: Any) -> float | None:
 
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
+
+
+LAP_PAST_S = 60.0
+"""How far back a lap may be marked (a console marks a drill's repeat where the runner's steps
+showed it, a few seconds before it saw them)."""
 
 
 def open_voice(config: Config) -> VoiceCoach:

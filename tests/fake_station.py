@@ -200,7 +200,7 @@ class FakeStation:
         with self._lock:
             self._state["voice"] = on
 
-    def mark_lap(self, label: str | None) -> None:
+    def mark_lap(self, label: str | None, t: float | None = None) -> None:
         with self._lock:
             if self._state["session_id"] is None:
                 raise CommandRefused("no session is open: start one first")

@@ -114,7 +114,9 @@ def test_hipdrive_drill_strides_runs_the_drill_to_its_table(
             text = screen_text(app)
             assert "DONE: WALK IT OFF" in text
             assert "rep focus" in text and "all hip" in text and "all quick" in text
-            labels = [c[1] for c in handler.calls if c[0] == "mark_lap"]
-            assert labels == ["repeat 1 hip", "rest", "repeat 2 quick", "rest"]
+            laps = [c for c in handler.calls if c[0] == "mark_lap"]
+            assert [c[1] for c in laps] == ["repeat 1 hip", "rest", "repeat 2 quick", "rest"]
+            # Each marked where the steps showed it, not when the console saw them.
+            assert [c[2] for c in laps] == [c.t for c in screen.drill.changes]
 
     run(scenario())

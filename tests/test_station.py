@@ -127,6 +127,10 @@ def test_no_runner_idles_honestly_and_control_works(config) -> None:
         assert later[-1].session_start_t <= later[-1].t
         assert client.request("set_belt_speed", mps=3.1)["ok"]
         assert client.request("mark_lap", label="1 km")["ok"]
+        # A lap where it happened, seconds ago (a drill's repeat, seen in the steps).
+        assert client.request("mark_lap", label="repeat 1 hip", t=time.monotonic() - 3.0)["ok"]
+        with pytest.raises(CommandRefused, match="not in the last 60 s"):
+            client.request("mark_lap", t=time.monotonic() - 600.0)
         with pytest.raises(CommandRefused, match="unknown cmd"):
             client.request("fly")
         assert client.request("stop_session")["ok"]

@@ -7,7 +7,8 @@ A REP socket served on its own thread. A request is one JSON object (UTF-8, at m
     {"cmd": "stop_session"}
     {"cmd": "set_belt_speed", "mps": 3.2}          metres per second, 0..12; null = unknown
     {"cmd": "set_runner", "name": "Ana"}
-    {"cmd": "mark_lap", "label": "5 km"}           label optional
+    {"cmd": "mark_lap", "label": "5 km"}           label optional; "t": when it happened
+                                                   (station time, the last minute; default now)
     {"cmd": "set_voice", "on": true}               speak the cues, or stop
 
 and gets one reply: ``{"ok": true, ...}`` with what the command returns (``session_id`` for
@@ -94,7 +95,7 @@ class ControlHandler(Protocol):
 
     def set_runner(self, name: str) -> Mapping[str, Any] | None: ...
 
-    def mark_lap(self, label: str | None) -> Mapping[str, Any] | None: ...
+    def mark_lap(self, label: str | None, t: float | None = None) -> Mapping[str, Any] | None: ...
 
     def set_voice(self, on: bool) -> Mapping[str, Any] | None: ...
 
@@ -137,9 +138,10 @@ class SetRunner(_Request):
 class MarkLap(_Request):
     cmd: Literal["mark_lap"]
     label: LapLabel | None = None
+    t: float | None = None
 
     def apply(self, handler: ControlHandler) -> Mapping[str, Any] | None:
-        return handler.mark_lap(self.label)
+        return handler.mark_lap(self.label, self.t)
 
 
 class SetVoice(_Request):

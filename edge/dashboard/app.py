@@ -420,7 +420,9 @@ class DashboardApp(App[None]):
     def start_drill(self, plan: DrillPlan) -> None:
         """Run the strides drill ``plan`` on its own screen, its repeats marked as laps."""
         screen = DrillScreen(
-            plan, lambda label: self._send("mark_lap", label=label), self._drill_table
+            plan,
+            lambda label, t: self._send("mark_lap", label=label, **({} if t is None else {"t": t})),
+            self._drill_table,
         )
         status = self.readings.status
         if status is not None:

@@ -31,8 +31,9 @@ so it imports nothing of the gait engine's."""
 
 
 class DrillScreen(Screen[None]):
-    """Runs ``plan``; ``mark`` sends a lap label to the station; ``table`` makes the table
-    shown at the end (None: the screen points to ``hipdrive sessions drill``)."""
+    """Runs ``plan``; ``mark`` sends a lap label to the station, with the station time it
+    happened at (None: now, for a key); ``table`` makes the table shown at the end (None: the
+    screen points to ``hipdrive sessions drill``)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "next", "Start / end repeat"),
@@ -53,7 +54,10 @@ class DrillScreen(Screen[None]):
     """
 
     def __init__(
-        self, plan: DrillPlan, mark: Callable[[str], None], table: DrillTable | None = None
+        self,
+        plan: DrillPlan,
+        mark: Callable[[str, float | None], None],
+        table: DrillTable | None = None,
     ) -> None:
         super().__init__()
         self._make_table = table
@@ -107,7 +111,9 @@ class DrillScreen(Screen[None]):
         return self._steps[-1].t + (time.monotonic() - self._step_arrived)
 
     def _changed(self, change: Change) -> None:
-        self._mark(lap_label(change.repeat, change.focus) if change.kind == "start" else REST)
+        label = lap_label(change.repeat, change.focus) if change.kind == "start" else REST
+        # A key's lap is now; one the runner's steps showed is where they showed it.
+        self._mark(label, None if change.by == "key" else change.t)
         if change.kind == "start":
             self._clock_start = time.monotonic()
         else:

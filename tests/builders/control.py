@@ -41,8 +41,8 @@ class FakeHandler:
         self._call("set_voice", on)
         return {"voice": on}
 
-    def mark_lap(self, label: str | None) -> Mapping[str, Any]:
+    def mark_lap(self, label: str | None, t: float | None = None) -> Mapping[str, Any]:
         if self.session is None:
             raise CommandRefused("no session is open: start one first")
-        self._call("mark_lap", label)
+        self._call("mark_lap", label, *(() if t is None else (t,)))
         return {"lap": sum(1 for c in self.calls if c[0] == "mark_lap")}
