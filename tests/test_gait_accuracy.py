@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from edge.demo.mocap import load_trial
 from edge.demo.scene import SideCamera
 from edge.gait import PlaneMapping
 from tests.builders.keypoint_tracks import synth_track, truth_events
@@ -156,3 +157,36 @@ def test_a_toe_off_hidden_as_the_legs_cross_is_placed_where_the_foot_left(mocap_
     assert len(errors) == len(truth)
     # Measured 8.8 ms on average, 36 ms at most (before: 13.0 and 116 ms).
     assert np.mean(np.abs(errors)) <= 10.0 and np.max(np.abs(errors)) <= 45.0
+
+
+@pytest.fixture(scope="module")
+def other_runner_figures(fukuchi_dir) -> dict[str, dict[str, float]]:
+    """RBDS032 (2.5 m/s) and RBDS0041 (4.6 m/s) as keypoint tracks at 60 fps, against their
+    contacts from the foot markers (stated error ``MARKER_ERROR_MS``, 6 ms)."""
+    return {r: evaluate(load_trial(fukuchi_dir, r), fps=60.0) for r in ("RBDS032", "RBDS0041")}
+
+
+@pytest.mark.parametrize("runner", ["RBDS032", "RBDS0041"])
+def test_other_runners_steps_landings_and_figures(other_runner_figures, runner: str) -> None:
+    r = other_runner_figures[runner]
+    assert r["recall"] >= 0.98 and r["precision"] >= 0.99
+    assert r["ic_mae_ms"] <= 8.0
+    assert r["side_correct"] >= 0.99
+    assert r["overstride_cm_mae"] <= 1.5
+    assert r["hip_extension_deg_mae"] <= 2.0
+    assert r["scissor_deg_mae"] <= 3.0
+
+
+def test_the_fast_runners_toe_off_and_contact(other_runner_figures) -> None:
+    r = other_runner_figures["RBDS0041"]
+    assert r["to_mae_ms"] <= 8.0 and r["contact_ms_mae"] <= 10.0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="2026-12-03: RBDS032's toe-off 11.3 ms and contact time 15.0 ms off on average "
+    "(targets 8 and 10): its knee straightens ~11 ms before the markers' toe-off",
+)
+def test_the_heel_strikers_toe_off_and_contact(other_runner_figures) -> None:
+    r = other_runner_figures["RBDS032"]
+    assert r["to_mae_ms"] <= 8.0 and r["contact_ms_mae"] <= 10.0
