@@ -329,18 +329,22 @@ class Tile(StripWidget):
         band: Band | None,
         parts: tuple[MetricStats | None, ...] = (),
     ) -> None:
-        """Show ``metric`` at ``stats``, coloured by ``band``; a metric with parts shows the
-        parts' medians (``parts``, their stats in order) in place of its spread."""
+        """Show ``metric`` at ``stats``, coloured by ``band``; a metric with parts shows its
+        value split in the proportion of the parts' medians (``parts``, their stats in order)
+        in place of its spread."""
         value = None if stats is None else stats.median
         sure = stats is None or stats.confident
         level = None if value is None or band is None or not sure else band.level(value)
         detail = []
-        shares = [p.median for p in parts if p is not None and p.confident]
+        shares = [p.median for p in parts if p is not None and p.confident and p.median]
         if not sure:
             detail.append("less sure")
-        elif metric.parts is not None and len(shares) == 2:
+        elif metric.parts is not None and value is not None and len(shares) == 2:
+            # The median of a sum is not the sum of the medians: the value is split in the
+            # proportion of the parts' medians, so what the runner reads adds up.
             (a, _), (b, _) = metric.parts
-            detail.append(f"{a} {shares[0]:.0f} + {b} {shares[1]:.0f}")
+            first = round(value * shares[0] / (shares[0] + shares[1]))
+            detail.append(f"{a} {first} + {b} {round(value) - first}")
         elif stats is not None and stats.iqr is not None:
             detail.append(f"±{stats.iqr / 2:.{metric.decimals}f}")
         if band is not None:
