@@ -54,14 +54,14 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_runners_sessions_side_by_side(config: Path, capsys) -> None:
     assert main(["sessions", "trend", "Ana", "--config", str(config)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split()[3:6] == ["steps", "overstride", "cm"]
+    assert out[0].split()[3:6] == ["steps", "hip", "extension"]
     rows = [line.split() for line in out[1:4]]
     assert [r[0] for r in rows] == ["1", "3", "4"]  # Ben's session 2 is not hers
-    # columns: overstride cm, hip extension, scissor, knee lift, cadence, contact, stride
+    # columns: hip extension, knee lift, scissor, overstride cm, cadence, stride, contact
     slow, fast, short = ([float(v) for v in r[4:]] if r[4] != "-" else r[4:] for r in rows)
     assert short == ["-"] * 7  # 3 s: too few running steps to judge
-    assert fast[1] > slow[1] + 10.0  # hip extension at 4.6 m/s against 2.5
-    assert fast[6] > slow[6] + 0.8  # stride length
+    assert fast[0] > slow[0] + 10.0  # hip extension at 4.6 m/s against 2.5
+    assert fast[5] > slow[5] + 0.8  # stride length
     page = (config.parent / "data" / "reports" / "trend-ana.html").read_text(encoding="utf-8")
     assert page.count("<tr><td>") == 3
     png = re.search(r'src="data:image/png;base64,([^"]+)"', page)

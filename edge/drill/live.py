@@ -51,7 +51,6 @@ class LiveDrill:
         self.phase: Phase = "rest"
         self.repeat = 1
         """The repeat under way, or the next one while resting."""
-        self.started_t: float | None = None
         self.changes: list[Change] = []
         self._before: deque[float] = deque(maxlen=BASELINE_STEPS)
         self._recent: deque[tuple[bool, float | None]] = deque(maxlen=CONFIRM_STEPS)
@@ -118,9 +117,8 @@ class LiveDrill:
         self._recent.clear()
         self._walked = False
         if kind == "start":
-            self.phase, self.started_t = "repeat", t
+            self.phase = "repeat"
         else:
-            self.started_t = None
             if self.repeat >= self.plan.reps:
                 self.phase = "done"
             else:

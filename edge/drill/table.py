@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -35,7 +36,15 @@ COLUMNS = (
     Column("stride_length_m", "stride m", "str m", 2),
     Column("contact_ms", "contact ms", "ct ms", 0),
 )
-"""The table's metrics in order (overstride in cm when calibrated, else % of leg)."""
+"""The key metrics of hip drive, in order (overstride in cm when calibrated, else % of leg): a
+drill's repeats and a runner's sessions (``edge.report.trend``) are compared by them."""
+
+
+class Medians(Protocol):
+    """A row of medians by metric name (a repeat's, a session's)."""
+
+    @property
+    def medians(self) -> dict[str, float | None]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +70,7 @@ def repeat_rows(repeats: Sequence[Repeat], steps: Sequence[StepMsg]) -> list[Rep
     return rows
 
 
-def columns_of(rows: Sequence[RepeatRow]) -> list[Column]:
+def columns_of(rows: Sequence[Medians]) -> list[Column]:
     """The columns some repeat has a value in (one overstride: cm when there are any)."""
     shown = [c for c in COLUMNS if any(r.medians[c.metric] is not None for r in rows)]
     if any(c.metric == "overstride_cm" for c in shown):

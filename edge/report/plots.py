@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from edge.drill.table import RepeatRow, columns_of
+from edge.drill.table import Medians, RepeatRow, columns_of
 from edge.report.model import FEET, METRICS, ReportInput, limit, values
 
 FOOT_COLOURS = {"left": "#2b7bd6", "right": "#e0457b", "near": "#555555", "far": "#999999"}
@@ -263,4 +263,23 @@ def drill_repeats(rows: Sequence[RepeatRow]) -> bytes:
         ax.set_visible(False)
     axes[0].legend(fontsize=8, framealpha=0.8)
     fig.supxlabel("repeat", fontsize=9)
+    return _png(fig)
+
+
+def trend(rows: Sequence[Medians], labels: Sequence[str]) -> bytes:
+    """One small chart per metric: each row's median (a runner's sessions), in order, under
+    its label."""
+    columns = columns_of(rows)
+    cols = min(4, max(len(columns), 1))
+    grid = max((len(columns) + cols - 1) // cols, 1)
+    fig = _figure(11, 2.4 * grid)
+    axes = np.atleast_1d(fig.subplots(grid, cols)).ravel()
+    for ax, column in zip(axes, columns, strict=False):
+        points = [(k, v) for k, r in enumerate(rows) if (v := r.medians[column.metric]) is not None]
+        ax.plot([k for k, _ in points], [v for _, v in points], "o-", color="#2b7bd6", ms=5)
+        ax.set_title(column.heading, fontsize=9)
+        ax.set_xticks(range(len(rows)), labels, fontsize=7)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(columns) :]:
+        ax.set_visible(False)
     return _png(fig)

@@ -16,24 +16,12 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-import numpy as np
-from matplotlib.figure import Figure
-
+from edge.drill.table import COLUMNS, columns_of
 from edge.errors import UsageError
 from edge.gait.summary import running_steps, summarise
+from edge.report import plots
 from edge.store.sessions import SessionInfo, list_sessions, read_steps
 
-METRICS = (
-    ("overstride_cm", "overstride cm", 1),
-    ("overstride_pct_leg", "overstride % leg", 1),
-    ("hip_extension_deg", "hip extension deg", 1),
-    ("scissor_deg", "scissor deg", 1),
-    ("knee_lift_deg", "knee lift deg", 1),
-    ("cadence_spm", "cadence spm", 0),
-    ("contact_ms", "contact ms", 0),
-    ("stride_length_m", "stride m", 2),
-)
-"""The key metrics followed over time: name, heading, decimals."""
 MIN_STEPS = 20
 """A session with fewer running steps than this is listed without figures (too few to judge)."""
 
@@ -69,21 +57,15 @@ def trend_rows(path: Path, runner: str) -> list[TrendRow]:
     for info in mine:
         running = running_steps(read_steps(path, info.id))
         enough = len(running) >= MIN_STEPS
+        medians = {c.metric: summarise(running, c.metric).median for c in COLUMNS}
         rows.append(
             TrendRow(
                 info,
                 len(running),
-                {m: summarise(running, m).median if enough else None for m, _, _ in METRICS},
+                medians if enough else dict.fromkeys(medians),
             )
         )
     return rows
-
-
-def _shown(rows: Sequence[TrendRow]) -> list[tuple[str, str, int]]:
-    shown = [m for m in METRICS if any(r.medians[m[0]] is not None for r in rows)]
-    if any(m[0] == "overstride_cm" for m in shown):
-        shown = [m for m in shown if m[0] != "overstride_pct_leg"]
-    return shown
 
 
 def _day(info: SessionInfo) -> str:
@@ -92,59 +74,37 @@ def _day(info: SessionInfo) -> str:
 
 def trend_lines(rows: Sequence[TrendRow]) -> list[str]:
     """The table as text: a line per session."""
-    shown = _shown(rows)
+    shown = columns_of(rows)
     head = f"{'session':>7}  {'started (UTC)':16}  {'steps':>5}  " + "  ".join(
-        h.rjust(max(len(h), 6)) for _, h, _ in shown
+        c.heading.rjust(max(len(c.heading), 6)) for c in shown
     )
     lines = [head]
     for row in rows:
         cells = "  ".join(
-            ("-" if (v := row.medians[m]) is None else f"{v:.{d}f}").rjust(max(len(h), 6))
-            for m, h, d in shown
+            ("-" if (v := row.medians[c.metric]) is None else f"{v:.{c.digits}f}").rjust(
+                max(len(c.heading), 6)
+            )
+            for c in shown
         )
         lines.append(f"{row.session.id:7d}  {_day(row.session):16}  {row.running:5d}  {cells}")
     return lines
 
 
-def trend_chart(rows: Sequence[TrendRow]) -> bytes:
-    """One small chart per metric: each session's median, in order, labelled by its date
-    (month-day) and id."""
-    import io
-
-    shown = _shown(rows)
-    cols = min(4, max(len(shown), 1))
-    grid = max((len(shown) + cols - 1) // cols, 1)
-    fig = Figure(figsize=(11, 2.4 * grid), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(grid, cols)).ravel()
-    labels = [f"{datetime.fromisoformat(r.session.started):%m-%d}\n#{r.session.id}" for r in rows]
-    for ax, (metric, heading, _) in zip(axes, shown, strict=False):
-        points = [(k, r.medians[metric]) for k, r in enumerate(rows)]
-        points = [(k, v) for k, v in points if v is not None]
-        ax.plot([k for k, _ in points], [v for _, v in points], "o-", color="#2b7bd6", ms=5)
-        ax.set_title(heading, fontsize=9)
-        ax.set_xticks(range(len(rows)), labels, fontsize=7)
-        ax.grid(alpha=0.3)
-    for ax in axes[len(shown) :]:
-        ax.set_visible(False)
-    out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=100)
-    return out.getvalue()
-
-
 def trend_page(runner: str, rows: Sequence[TrendRow]) -> str:
     """The self-contained HTML page: the table and the chart."""
-    shown = _shown(rows)
-    head = "".join(f"<th>{escape(h)}</th>" for _, h, _ in shown)
+    shown = columns_of(rows)
+    head = "".join(f"<th>{escape(c.heading)}</th>" for c in shown)
     body = "".join(
         f"<tr><td>{r.session.id}</td><td>{escape(_day(r.session))}</td><td>{r.running}</td>"
         + "".join(
-            "<td>-</td>" if (v := r.medians[m]) is None else f"<td>{v:.{d}f}</td>"
-            for m, _, d in shown
+            "<td>-</td>" if (v := r.medians[c.metric]) is None else f"<td>{v:.{c.digits}f}</td>"
+            for c in shown
         )
         + "</tr>"
         for r in rows
     )
-    png = base64.b64encode(trend_chart(rows)).decode("ascii")
+    labels = [f"{datetime.fromisoformat(r.session.started):%m-%d}\n#{r.session.id}" for r in rows]
+    png = base64.b64encode(plots.trend(rows, labels)).decode("ascii")
     title = f"{runner}: progress over {len(rows)} session{'s' if len(rows) != 1 else ''}"
     return f"""<!DOCTYPE html>
 <html lang="en">

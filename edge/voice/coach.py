@@ -162,7 +162,6 @@ class VoiceCoach:
         self._queue: queue.Queue[str | None] = queue.Queue(maxsize=1)
         self._thread = threading.Thread(target=self._run, name="voice", daemon=True)
         self._thread.start()
-        self.spoken = 0
 
     def start(self, t: float) -> None:
         """A session or a repeat starts at ``t``."""
@@ -187,7 +186,6 @@ class VoiceCoach:
         while (text := self._queue.get()) is not None:
             try:
                 self.say(text)
-                self.spoken += 1
                 self.problem = None
             except (OSError, RuntimeError, subprocess.TimeoutExpired) as exc:
                 if self.problem is None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import io
 import threading
 import wave
 from pathlib import Path
@@ -110,12 +109,6 @@ class Speech:
         if error != 0:
             raise RuntimeError(f"eSpeak NG could not speak {text!r} (error {error})")
         return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
-
-    def wav(self, text: str) -> bytes:
-        """``text`` spoken, as the bytes of a WAV file."""
-        out = io.BytesIO()
-        write_wav(out, self.samples(text), self.sample_rate)
-        return out.getvalue()
 
 
 def write_wav(target: Path | IO[bytes], samples: np.ndarray, sample_rate: int) -> None:
