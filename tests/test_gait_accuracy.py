@@ -103,6 +103,26 @@ def test_feet_are_named_from_geometry_not_the_models_labels(
         assert (far_leg is not None and far_leg < s.confidence) == (s.view == "far")
 
 
+@pytest.mark.parametrize("facing", ["right", "left"])
+def test_the_first_steps_wait_for_their_view_not_the_labels(mocap_trial, facing: str) -> None:
+    """A pose model that names every leg the wrong way round, and a short clip from 5 m,
+    where the legs differ little in size: the first three steps, before the geometry has
+    told near from far, wait for a step that tells it and are named by the count of steps
+    between, not by the labels."""
+    camera = SideCamera(facing=facing, distance_m=5.0)
+    t, kp = synth_track(mocap_trial, 60.0, camera, swap_fraction=0.0, seed=3)
+    kp[:, [11, 13, 15, 12, 14, 16]] = kp[:, [12, 14, 16, 11, 13, 15]]
+    seen = kp[..., 2] > 0
+    kp[..., 2] = np.where(seen, np.random.default_rng(3).uniform(0.5, 0.9, kp.shape[:2]), 0.0)
+    short = t < mocap_trial.ic[8]
+    steps = replay(t[short], kp[short], PlaneMapping.scaled(facing, camera.meters_per_pixel))
+    truth = truth_events(mocap_trial)
+    ics = np.array([s["ic_t"] for s in truth])
+    assert len(steps) >= 7
+    assert all(s.view is not None for s in steps)
+    assert [s.foot for s in steps] == [truth[np.abs(ics - s.ic_t).argmin()]["foot"] for s in steps]
+
+
 @pytest.mark.parametrize("yaw_deg", [-30.0, 30.0])
 def test_an_oblique_view_is_seen_undone_and_flagged(mocap_trial, yaw_deg: float) -> None:
     """A camera 30 degrees off square, with a plane that assumes a square one: every step is

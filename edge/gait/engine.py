@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -115,9 +115,24 @@ class GaitParams:
 #: seconds without a landing, with someone in view, after which the stance speed is learned
 #: afresh (a walker lands every 0.6 s, a runner every 0.35 s)
 RELEARN_S = 1.5
+#: steps a step whose view the geometry did not tell waits for a later one that tells it
+#: (then it is named by the count of steps between), before it goes out named by the labels
+VIEW_WAIT_STEPS = 4
 #: the slowest stance foot taken for a walker's or runner's, in leg lengths per second (0.3 m/s
 #: for a 0.9 m leg): slower is someone standing, whose ankles only sway
 MIN_STANCE_LEGS_PER_S = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class Unnamed:
+    """A finished step waiting to learn its view: its contact, the smoothed and raw rows
+    its metrics are taken from, its context and its count of steps (``GaitEngine._view``)."""
+
+    contact: Contact
+    sm: np.ndarray
+    raw: np.ndarray
+    ctx: StepContext
+    parity: int
 
 
 class GaitEngine:
@@ -165,6 +180,8 @@ class GaitEngine:
         self._contacts: list[Contact | None] = [None, None]
         self._open_ic: list[float | None] = [None, None]
         self._held: list[Step] = []
+        # Steps whose view the geometry has not told yet, waiting for a step that does.
+        self._unnamed: list[Unnamed] = []
         self._now = -math.inf
         self._ics: deque[tuple[float, int]] = deque(maxlen=8)
         self._stance_speeds: deque[float] = deque(maxlen=p.history)
@@ -256,7 +273,9 @@ class GaitEngine:
     def finish(self) -> list[Step]:
         """The contacts still waiting for the next landing of their foot, as steps without
         the metrics of the swing that follows. Call at the end of a recording."""
-        done = sorted(self._held + self._expire(math.inf), key=lambda s: s.ic_t)
+        expired = self._expire(math.inf)
+        self._release_unnamed()
+        done = sorted(self._held + expired, key=lambda s: s.ic_t)
         self._held = []
         return done
 
@@ -286,6 +305,7 @@ class GaitEngine:
         open_ics += [ic for ic in self._open_ic if ic is not None]
         limit = self._stride_limit()
         horizon = min((ic for ic in open_ics if self._now - ic <= limit), default=math.inf)
+        horizon = min([horizon] + [wait.contact.ic_t for wait in self._unnamed])
         ready = [s for s in self._held if s.ic_t < horizon]
         self._held = self._held[len(ready) :]
         return ready
@@ -400,12 +420,15 @@ class GaitEngine:
         raw = window(self._raw, self.frames, contact.ic_t - 0.05, contact.to_t + 0.05)
         earlier = [(ic, lg) for ic, lg in self._ics if ic < contact.ic_t - 1e-9]
         later = [ic for ic, lg in self._ics if lg != leg and contact.to_t < ic < end]
-        view = self._view(leg, contact, sm, window(self._raw, self.frames, contact.ic_t - 0.3, end))
+        view, parity = self._view(
+            leg, contact, sm, window(self._raw, self.frames, contact.ic_t - 0.3, end)
+        )
         self._learn_yaw(leg, view, sm)
         foot = self._foot(view, sm)
         if foot is None:
             # No view yet: the labels of the second before the toe-off and of the swing after
-            # it vote (a run of swapped labels can cover half a contact, hardly half a second).
+            # it vote (a run of swapped labels can cover half a contact, hardly half a second),
+            # unless a step soon after tells its view (``_unnamed``).
             foot = foot_of_leg(window(self._raw, self.frames, contact.to_t - 1.0, end), leg)
         ctx = StepContext(
             foot=foot,
@@ -424,12 +447,40 @@ class GaitEngine:
             max_gap_s=max_gap,
             gait=gait,
         )
+        if view is not None:
+            self._name_unnamed(view, parity)
+        elif len(self._unnamed) < VIEW_WAIT_STEPS:
+            self._unnamed.append(Unnamed(contact, sm, raw, ctx, parity))
+            return None
+        else:
+            self._release_unnamed()
         return step_metrics(contact, sm, raw, ctx)
 
-    def _view(self, leg: int, contact: Contact, sm: np.ndarray, raw: np.ndarray) -> str | None:
+    def _name_unnamed(self, view: str, parity: int) -> None:
+        """The steps waiting for a view get theirs from this step's: the feet alternate, so
+        a step an even number of steps before this one is the same leg, an odd number the
+        other. They join the steps held for handing out in order."""
+        other = "far" if view == "near" else "near"
+        for wait in self._unnamed:
+            seen = view if (parity - wait.parity) % 2 == 0 else other
+            self._learn_yaw(wait.ctx.leg, seen, wait.sm)
+            ctx = replace(wait.ctx, view=seen, foot=self._foot(seen, wait.sm) or wait.ctx.foot)
+            self._held.append(step_metrics(wait.contact, wait.sm, wait.raw, ctx))
+        self._unnamed.clear()
+
+    def _release_unnamed(self) -> None:
+        """The steps waiting for a view go out as they are, named by the pose model's labels:
+        no step told its view soon enough, or the count of steps between was lost."""
+        self._held += [step_metrics(w.contact, w.sm, w.raw, w.ctx) for w in self._unnamed]
+        self._unnamed.clear()
+
+    def _view(
+        self, leg: int, contact: Contact, sm: np.ndarray, raw: np.ndarray
+    ) -> tuple[str | None, int]:
         """Whether a contact's leg was the one nearer the camera, from depth cues
         (``DepthCues``): this contact's alone when they are overwhelming, else those of the
-        last steps (the feet alternate), else None."""
+        last steps (the feet alternate), else None; and the contact's count of steps since
+        the count began (its parity tells the legs apart)."""
         scale = float(np.median(self._leg_lengths)) if self._leg_lengths else math.nan
         own = stance_height(sm, leg, contact.ic_t, contact.to_t)
         others = [y for ic, y in self._stance_heights[1 - leg] if abs(ic - contact.ic_t) <= 1.0]
@@ -448,6 +499,7 @@ class GaitEngine:
         if abs(steps) > VIEW_MAX_STEPS:
             self._near_belief = 0.0
             parity = 0
+            self._release_unnamed()
         else:
             parity += round(steps)
         self._last_view_ic = (contact.ic_t, parity)
@@ -457,8 +509,8 @@ class GaitEngine:
         self._near_belief = VIEW_MEMORY * self._near_belief + sign * score
         decisive = score if abs(score) >= VIEW_ALONE else sign * self._near_belief
         if abs(decisive) < VIEW_EVIDENCE:
-            return None
-        return "near" if decisive > 0 else "far"
+            return None, parity
+        return ("near" if decisive > 0 else "far"), parity
 
     def _typical_step_s(self) -> float:
         """Half the runner's typical stride once three strides are known; before that the
