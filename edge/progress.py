@@ -1,10 +1,22 @@
-"""Progress for long operations: a live bar on a terminal, a line every ~10% elsewhere."""
+"""Progress for long operations: Rich's live bar on a terminal, a line every ~10% elsewhere
+(a log or the journal, where a redrawn bar would be noise)."""
 
 from __future__ import annotations
 
 import sys
 import time
 from typing import TextIO
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.progress import Progress as RichProgress
 
 
 class Progress:
@@ -15,38 +27,50 @@ class Progress:
         self.total = total if total and total > 0 else None
         self.done = 0
         self._stream = stream or sys.stderr
-        self._tty = self._stream.isatty()
         self._t0 = time.monotonic()
-        self._last_draw = 0.0
         self._last_decile = -1
+        self._bar: RichProgress | None = None
+        if self._stream.isatty():
+            columns = (
+                (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+                if self.total
+                else (SpinnerColumn(), TextColumn("{task.description} {task.completed}"))
+            )
+            self._bar = RichProgress(
+                *columns,
+                TimeElapsedColumn(),
+                *((TimeRemainingColumn(),) if self.total else ()),
+                console=Console(file=self._stream),
+            )
+            self._task = self._bar.add_task(label, total=self.total)
+            self._bar.start()
 
     def update(self, n: int = 1) -> None:
         self.done += n
-        now = time.monotonic()
-        if self._tty:
-            if now - self._last_draw >= 0.1:
-                self._last_draw = now
-                self._stream.write("\r" + self._line(now))
-                self._stream.flush()
+        if self._bar is not None:
+            self._bar.advance(self._task, n)
         elif self.total:
             decile = 10 * self.done // self.total
             if decile != self._last_decile:
                 self._last_decile = decile
-                self._stream.write(self._line(now) + "\n")
+                self._stream.write(self._line() + "\n")
                 self._stream.flush()
 
     def close(self) -> None:
-        end = "\r" + self._line(time.monotonic()) + "\n" if self._tty else ""
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
         self._stream.write(
-            end + f"{self.label}: done, {self.done} in {time.monotonic() - self._t0:.1f} s\n"
+            f"{self.label}: done, {self.done} in {time.monotonic() - self._t0:.1f} s\n"
         )
         self._stream.flush()
 
-    def _line(self, now: float) -> str:
-        rate = self.done / max(now - self._t0, 1e-9)
-        if self.total:
-            frac = min(self.done / self.total, 1.0)
-            bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
-            eta = (self.total - self.done) / rate if rate > 0 else 0.0
-            return f"{self.label} [{bar}] {self.done}/{self.total} {rate:.1f}/s eta {eta:.0f} s"
-        return f"{self.label} {self.done} {rate:.1f}/s"
+    def _line(self) -> str:
+        elapsed = max(time.monotonic() - self._t0, 1e-9)
+        rate = self.done / elapsed
+        assert self.total is not None
+        eta = (self.total - self.done) / rate if rate > 0 else 0.0
+        return (
+            f"{self.label}: {self.done}/{self.total} "
+            f"({100 * self.done // self.total}%) {rate:.1f}/s eta {eta:.0f} s"
+        )

@@ -17,6 +17,7 @@ PeerJ 5:e3298 (2017), doi 10.7717/peerj.3298, runner RBDS001 at 2.5 m/s, CC-BY 4
 
     .venv/bin/python -m tests.robustness                      # the whole matrix, one table
     .venv/bin/python -m tests.robustness --only fps-25 yaw+30 --seconds 8 --json out.json
+    .venv/bin/python -m tests.robustness --config other.toml    # another pose set-up
     .venv/bin/python -m tests.robustness --video male_side.mp4 --cadence 168.9   # real footage
 
 ``--video`` runs the same chain on a video file from disk, without contacts to score against:
@@ -409,6 +410,13 @@ def footage(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", metavar="NAME", choices=list(CASES))
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=ROOT / "config.toml",
+        metavar="FILE",
+        help="the station's configuration whose pose set-up runs the clips (config.toml)",
+    )
     parser.add_argument("--seconds", type=float, default=SECONDS, help="clip length, s")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
     parser.add_argument(
@@ -427,7 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--cadence", type=float, metavar="SPM", help="with --video: the runner's measured cadence"
     )
     args = parser.parse_args(argv)
-    chain = Chain(load_config(ROOT / "config.toml"))
+    chain = Chain(load_config(args.config))
     if args.video is not None:
         if not args.video.is_file():
             parser.error(f"--video {args.video}: no such file")
