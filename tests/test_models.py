@@ -140,7 +140,9 @@ def test_ultralytics_writes_nothing_into_home(
     home = tmp_path / "home"
     home.mkdir()
     config = tmp_path / "config.toml"
-    config.write_text(f'[pose]\nbackend = "{backend}"\nmodel = "{model_path}"\nimgsz = 320\n')
+    config.write_text(
+        f'[pose]\nbackend = "{backend}"\nmodel = "{model_path}"\nimgsz = [320, 256]\n'
+    )
     env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "XDG_CONFIG_HOME": str(home / ".config")}
     done = subprocess.run(
         [sys.executable, "-m", "edge.cli", "model", "check", "--config", str(config)],

@@ -32,7 +32,7 @@ def test_sighup_reloads_and_sigterm_keeps_every_published_step(
     config = tmp_path / "config.toml"
     settings = (
         f'[station]\ndata_dir = "{tmp_path / "data"}"\n'
-        f'[pose]\nmodel = "{model_path}"\nimgsz = 320\n'
+        f'[pose]\nmodel = "{model_path}"\nimgsz = [320, 256]\n'
         f'[bus]\npublish = "ipc://{tmp_path}/pub"\ncontrol = "ipc://{tmp_path}/ctl"\n'
     )
     config.write_text(settings)
