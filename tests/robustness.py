@@ -39,7 +39,6 @@ from pathlib import Path
 
 import numpy as np
 
-from edge.analyze import analyze_video
 from edge.bus.schema import StepMsg
 from edge.config import Config, load_config
 from edge.demo.mocap import MocapTrial
@@ -47,12 +46,13 @@ from edge.demo.render import DemoClip, clip_hash, load_demo, render_clip
 from edge.demo.scenario import CAMERA, Look, Scenario
 from edge.demo.scene import UpperBody
 from edge.demo.session import demo_calibration
+from edge.offline.analyze import analyze_video
+from edge.offline.replay import plane_mapping, replay_track, step_of, undistort_track
 from edge.pose import RunnerSelector
 from edge.pose.base import PoseEstimator
 from edge.pose.crop import RunnerFinder
 from edge.pose.factory import open_estimator
 from edge.pose.runtime import prepare_ultralytics
-from edge.replay import plane_mapping, replay_track, step_of, undistort_track
 from edge.store.track import read_keypoint_track
 from tests.gait_accuracy import DATA, score
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from edge.bench import BenchPlan, run_bench
 from edge.config import load_config
 from edge.demo.render import render_demo
+from edge.measure.bench import BenchPlan, run_bench
 from edge.pose.cpu import cpu_features
 from edge.pose.ultralytics_backend import UltralyticsPose
 

@@ -13,7 +13,7 @@ import pytest
 from edge.config import load_config
 from edge.demo.session import Accuracy, ClipSource, ClipTruth, demo_calibration
 from edge.pose.factory import open_estimator
-from edge.station import Station
+from edge.run.station import Station
 
 SECONDS = 8.0
 

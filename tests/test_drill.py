@@ -22,8 +22,8 @@ from edge.drill.table import by_focus, repeat_rows, table_lines
 from edge.errors import UsageError
 from edge.gait import GaitEngine, PlaneMapping, SummaryBuilder, Targets
 from edge.gait.mode import RUNNING
-from edge.replay import step_of
-from edge.station import summary_message
+from edge.offline.replay import step_of
+from edge.run.station import summary_message
 from edge.store.sessions import Lap, SessionStore
 from tests.builders.drill import drill_steps, repeat_spans
 from tests.gait_modes import Segment, track

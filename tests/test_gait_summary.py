@@ -8,7 +8,7 @@ import pytest
 
 from edge.gait import Step, SummaryBuilder, Targets
 from edge.gait.metrics import RUNNING_METRICS
-from edge.station import summary_message
+from edge.run.station import summary_message
 
 BASE = Step(
     foot="left",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.notify import Notifier, Watchdog, watchdog_interval_s
+from edge.run.notify import Notifier, Watchdog, watchdog_interval_s
 
 
 class Systemd:

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from edge.capture import Frame
-from edge.pipeline import FramePipeline
+from edge.run.pipeline import FramePipeline
 from tests.builders.fakes import FakeSource
 
 

@@ -17,12 +17,12 @@ from edge.cli import main
 from edge.demo.scene import SideCamera
 from edge.gait import PlaneMapping, SummaryBuilder, Targets
 from edge.gait.summary import confident
+from edge.offline.replay import replay_track, step_of
 from edge.pose import Detections, PoseEstimator
-from edge.replay import replay_track, step_of
 from edge.report.annotate import verdict
 from edge.report.html import render
 from edge.report.model import METRICS, ReportInput, summary_rows
-from edge.station import summary_message
+from edge.run.station import summary_message
 from edge.store.sessions import SessionStore, read_steps
 from tests.builders import messages
 from tests.builders.keypoint_tracks import synth_track

@@ -10,8 +10,8 @@ import pytest
 
 from edge.cli import main
 from edge.config import load_config
-from edge.soak import Sample, SoakReport, open_fds, rss_mb, soak
-from edge.station import Station
+from edge.measure.soak import Sample, SoakReport, open_fds, rss_mb, soak
+from edge.run.station import Station
 from tests.builders.fakes import FakePose, FakeSource
 
 

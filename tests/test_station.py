@@ -15,7 +15,7 @@ from edge.bus.publisher import Subscriber
 from edge.bus.schema import FrameMsg, StatusMsg, StepMsg, SummaryMsg
 from edge.config import load_config
 from edge.demo.scene import SideCamera
-from edge.station import Station
+from edge.run.station import Station
 from edge.store.sessions import SessionStore, list_sessions, read_steps
 from tests.builders.fakes import FakePose, FakeSource
 from tests.builders.keypoint_tracks import synth_track

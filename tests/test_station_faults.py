@@ -20,7 +20,7 @@ from edge.capture import Recovery, ResilientSource
 from edge.config import load_config
 from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping
-from edge.station import Station
+from edge.run.station import Station
 from edge.store.sessions import list_sessions, read_steps
 from tests.builders.fakes import CameraScene, FakePose, FakeSource
 from tests.builders.keypoint_tracks import synth_track

@@ -14,7 +14,7 @@ import pytest
 from edge.bus.schema import MetricStats
 from edge.config import load_config
 from edge.errors import UsageError
-from edge.station import Station
+from edge.run.station import Station
 from edge.voice.coach import Policy, SpokenCues, VoiceCoach, WavFolder, open_speaker
 from edge.voice.speech import Speech, write_wav
 from tests.builders import messages

@@ -88,7 +88,8 @@ class FileTiming:
 class TimeBase:
     """A file's playback and capture rates, frames per second, and what states the capture
     rate (a flag, or a metadata key of the file); ``origin`` None: nothing does, and it is
-    taken to be the playback rate (which may be checked: ``edge.replay.timebase_problem``)."""
+    taken to be the playback rate (which may be checked:
+    ``edge.offline.replay.timebase_problem``)."""
 
     playback_fps: float
     capture_fps: float

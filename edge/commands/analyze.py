@@ -18,18 +18,18 @@ if TYPE_CHECKING:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from edge.analyze import (
+    from edge.capture import parse_source_spec
+    from edge.offline.analyze import (
         analyze_video,
         output_folder,
         probe_video,
         runner_facing,
         video_outputs,
     )
-    from edge.capture import parse_source_spec
+    from edge.offline.replay import describe, timebase_problem, write_step_files
     from edge.options import file_timing, plane_of, with_belt_speed
     from edge.pose import RunnerSelector
     from edge.pose.crop import RunnerFinder
-    from edge.replay import describe, timebase_problem, write_step_files
     from edge.store.track import read_keypoint_track
 
     config = with_belt_speed(common.config_of(args), args)
@@ -85,7 +85,7 @@ def replay_steps(
     meters_per_pixel: float | None,
     facing: str | None,
 ) -> list[StepMsg]:
-    from edge.replay import plane_mapping, replay_track, undistort_track
+    from edge.offline.replay import plane_mapping, replay_track, undistort_track
 
     if calibration is not None and calibration.plane is not None:
         keypoints = undistort_track(keypoints, calibration)
@@ -95,8 +95,8 @@ def replay_steps(
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from edge.capture.timebase import check_rate
+    from edge.offline.replay import MIN_RUN_S, describe, write_step_files
     from edge.options import plane_of, with_belt_speed
-    from edge.replay import MIN_RUN_S, describe, write_step_files
     from edge.store.track import read_keypoint_track
 
     config = with_belt_speed(common.config_of(args), args)

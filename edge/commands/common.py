@@ -100,7 +100,7 @@ def run_station(
     import signal
     import threading
 
-    from edge.station import Station, step_line
+    from edge.run.station import Station, step_line
 
     def report(step: Step, summary: Summary) -> None:
         if also is not None:

@@ -16,10 +16,10 @@ if TYPE_CHECKING:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from edge.analyze import require_length
     from edge.capture import parse_source_spec
+    from edge.offline.analyze import require_length
     from edge.options import file_timing, plane_of, timing_given, with_belt_speed
-    from edge.station import open_station_source
+    from edge.run.station import open_station_source
 
     config = with_belt_speed(common.config_of(args), args)
     spec = args.source or config.camera.source
@@ -55,8 +55,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     import json
 
-    from edge.bench import BenchPlan, run_bench
     from edge.demo.render import ensure_demo
+    from edge.measure.bench import BenchPlan, run_bench
     from edge.pose.models import require_model
 
     config = common.config_of(args)
@@ -139,9 +139,9 @@ def cmd_soak(args: argparse.Namespace) -> int:
     import tempfile
 
     from calibrate.fileformat import calibration_if_present
+    from edge.measure.soak import Sample, soak
     from edge.pose.cpu import cpu_features
-    from edge.soak import Sample, soak
-    from edge.station import Station, open_station_source
+    from edge.run.station import Station, open_station_source
 
     if args.minutes <= 0:
         raise UsageError(f"--minutes {args.minutes:g}: must be > 0")

@@ -14,7 +14,7 @@ from edge.drill.table import RepeatRow
 from edge.gait import SummaryBuilder, Targets
 from edge.gait.mode import WALKING
 from edge.gait.summary import running_steps, summarise
-from edge.replay import step_of
+from edge.offline.replay import step_of
 
 FEET = ("left", "right", "near", "far")
 

@@ -32,7 +32,7 @@ from edge.pose.base import InputSize
 from edge.pose.cpu import cpu_features
 from edge.pose.crop import RunnerFinder
 from edge.progress import Progress
-from edge.station import GaitFeed, Station
+from edge.run.station import GaitFeed, Station
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.errors import UsageError
-from edge.station import Station
+from edge.run.station import Station
 
 _PROC = Path("/proc/self")
 

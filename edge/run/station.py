@@ -50,11 +50,11 @@ from edge.gait import (
     detect_facing,
 )
 from edge.gait.metrics import knee_flexion, shank_angle, thigh_angle
-from edge.notify import Notifier, Watchdog, watchdog_interval_s
-from edge.pipeline import FramePipeline
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import StagedPoseEstimator
 from edge.pose.crop import Look, RunnerFinder
+from edge.run.notify import Notifier, Watchdog, watchdog_interval_s
+from edge.run.pipeline import FramePipeline
 from edge.skeleton import KP, NUM_KEYPOINTS
 from edge.store.sessions import SessionStore
 from edge.voice.coach import Policy, VoiceCoach, open_speaker

@@ -15,9 +15,9 @@ from edge.capture.file import VideoFileSource
 from edge.capture.timebase import FileTiming, TimeBase
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
+from edge.offline.replay import MIN_RUN_S
 from edge.pose.crop import RunnerFinder
 from edge.progress import Progress
-from edge.replay import MIN_RUN_S
 from edge.report.annotate import AnnotatedVideoWriter, Overlay, nearest, snapshot
 from edge.report.build import FORWARD, write_report
 from edge.report.model import ReportInput, cues_from_steps, overstride_metric, representative
