@@ -1,5 +1,6 @@
-"""The documentation tells the truth about the command line: every ``hipdrive`` command and
-option written in the README and docs/ exists in the parser."""
+"""The documentation tells the truth: every ``hipdrive`` command and option written in the
+README and docs/ exists in the parser, and docs/wire.md gives the messages' fields and the
+files' columns and keys as the code has them."""
 
 from __future__ import annotations
 
@@ -112,3 +113,30 @@ def test_wire_md_gives_every_field_of_the_schema_and_no_other() -> None:
         fields = {f.name for f in dataclasses.fields(cls)} - common
         assert sections[name] == fields, name
     assert sections["control"] == set(COMMANDS)
+
+
+def wire_file_lists() -> list[list[str]]:
+    """The lists in the code blocks of docs/wire.md's Files section, in order."""
+    text = WIRE.read_text(encoding="utf-8").split("\n## Files\n", 1)[1]
+    blocks = re.findall(r"```\n(.*?)\n```", text, re.S)
+    return [re.split(r",\s*", block.strip()) for block in blocks]
+
+
+def test_wire_md_gives_the_files_columns_and_keys() -> None:
+    import ast
+
+    from edge.measure import bench
+    from edge.skeleton import KEYPOINT_NAMES
+    from edge.store.sessions import STEPS_CSV_COLUMNS
+
+    keypoints, steps, bench_keys = wire_file_lists()
+    assert keypoints == list(KEYPOINT_NAMES)
+    assert steps == list(STEPS_CSV_COLUMNS)
+    as_json = next(
+        node
+        for node in ast.walk(ast.parse(Path(bench.__file__).read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef) and node.name == "as_json"
+    )
+    returned = next(n.value for n in ast.walk(as_json) if isinstance(n, ast.Return))
+    assert isinstance(returned, ast.Dict)
+    assert bench_keys == [ast.literal_eval(k) for k in returned.keys if k is not None]
