@@ -21,11 +21,13 @@ $(BIN)/python:
 # Torch comes in through ultralytics (about 6 GB, a few minutes the first time). The ONNX,
 # OpenVINO and NCNN extras are the lean backends this machine can run, so they are installed
 # and tested (NCNN with its exporter PNNX adds about 115 MB), with the offline speech of the
-# voice extra (about 20 MB).
+# voice extra (about 20 MB). --no-compile: Python compiles a module when it is first imported,
+# so byte-compiling all of PyTorch's at install is time nobody needs (101 s against 219 s for
+# this install, one after the other on the 2-core dev machine).
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@echo "installing hipdrive and its dependencies into $(VENV) (the first time takes a few minutes)"
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install -e '.[onnx,openvino,ncnn,voice]' --group dev
+	$(BIN)/python -m pip install --no-compile -e '.[onnx,openvino,ncnn,voice]' --group dev
 	touch $@
 
 # One fetch makes both files (and keeps one already there and verified).
