@@ -42,10 +42,8 @@ model: $(MODEL) $(FOOT)
 run: $(MODEL) $(FOOT)
 	$(BIN)/hipdrive demo
 
-# The style checks run first (seconds); mypy stays in `make lint` (a minute cold on 2 cores).
-test: $(MODEL) $(FOOT) $(INT8)
-	$(BIN)/ruff check edge calibrate tests
-	$(BIN)/ruff format --check edge calibrate tests
+# The lint runs first: ruff in seconds, mypy in about 25 s cold on 2 cores.
+test: lint $(MODEL) $(FOOT) $(INT8)
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed
