@@ -3,16 +3,18 @@
 Every square edge is placed at its exact position rounded to the nearest pixel (no error builds
 up across the board), the PNG carries its pixels per metre (pHYs), and the PDF page is the
 paper's size with the image drawn over all of it, so "actual size" printing keeps the scale.
-The PDF is written by hand (a catalogue, one page, one image): no PDF library needed.
+The PDF is written by hand (a catalogue, one page, one image): Pillow, the one PDF writer at
+hand, stores a grey image as JPEG, and a board must print without its edges blurred.
 """
 
 from __future__ import annotations
 
-import struct
+import io
 import zlib
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from calibrate.board import charuco_board
 from calibrate.boardspec import PAPERS_MM, BoardSpec
@@ -113,17 +115,11 @@ def _draw_notes(
 
 
 def png_bytes(sheet: np.ndarray, dpi: float) -> bytes:
-    """The sheet as PNG with a pHYs chunk, so viewers and printers know its true size."""
-    ok, encoded = cv2.imencode(".png", sheet)
-    if not ok:
-        raise UsageError("OpenCV could not encode the board as PNG")
-    data = encoded.tobytes()
-    ppm = pixels_per_metre(dpi)
-    body = struct.pack(">IIB", ppm, ppm, 1)
-    chunk = struct.pack(">I", len(body)) + b"pHYs" + body
-    chunk += struct.pack(">I", zlib.crc32(b"pHYs" + body))
-    after_header = 8 + 8 + 13 + 4  # signature, IHDR length and type, IHDR data, CRC
-    return data[:after_header] + chunk + data[after_header:]
+    """The sheet as PNG with its resolution (a pHYs chunk, written by Pillow), so viewers and
+    printers know its true size."""
+    out = io.BytesIO()
+    Image.fromarray(sheet).save(out, "PNG", dpi=(dpi, dpi))
+    return out.getvalue()
 
 
 def pdf_bytes(sheet: np.ndarray, dpi: float) -> bytes:
