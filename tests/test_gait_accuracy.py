@@ -141,8 +141,9 @@ def test_an_oblique_view_is_seen_undone_and_flagged(mocap_trial, yaw_deg: float)
     assert 0.67 <= estimate / yaw_deg <= 1.0
     assert r["hip_extension_deg_mae"] <= 3.0
     assert r["overstride_cm_mae"] <= 2.0
-    flagged = [s for s in steps[4:] if "overstride_cm" in s.metric_confidence]
-    assert len(flagged) == len(steps[4:])
+    # The oblique view marks the near leg's overstride too (the far leg's is marked anyway).
+    near = [s for s in steps[4:] if s.view == "near"]
+    assert near and all("overstride_cm" in s.metric_confidence for s in near)
 
 
 def test_a_square_view_reads_no_yaw(mocap_trial) -> None:
@@ -151,7 +152,8 @@ def test_a_square_view_reads_no_yaw(mocap_trial) -> None:
     steps = replay(t, kp, PlaneMapping.scaled("left"))
     yaws = [s.yaw_deg for s in steps if s.yaw_deg is not None]
     assert len(yaws) >= len(steps) - 4 and max(abs(y) for y in yaws) <= 3.0
-    assert not any("overstride_pct_leg" in s.metric_confidence for s in steps)
+    assert not any("overstride_pct_leg" in s.metric_confidence for s in steps if s.view == "near")
+    assert all("overstride_pct_leg" in s.metric_confidence for s in steps if s.view == "far")
 
 
 def test_a_toe_off_hidden_as_the_legs_cross_is_placed_where_the_foot_left(mocap_trial) -> None:

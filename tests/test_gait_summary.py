@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from edge.gait import Step, SummaryBuilder, Targets
-from edge.gait.metrics import RUNNING_METRICS
+from edge.gait.metrics import FAR_LEG_METRICS, RUNNING_METRICS
 from edge.run.station import summary_message
 
 BASE = Step(
@@ -95,18 +95,10 @@ def test_asymmetry_compares_the_feet() -> None:
     assert summary.metrics["overstride_pct_leg"].asymmetry_pct == pytest.approx(0.0)
 
 
-FAR_UNSURE = {
-    "hip_extension_deg": 0.3,
-    "knee_lift_deg": 0.3,
-    "shank_angle_ic_deg": 0.3,
-    "knee_flexion_ic_deg": 0.3,
-}
-
-
 def far_left(n: int, far_conf: float, **changes) -> list[Step]:
     """A runner facing right seen from their right: the left leg is the far one, rated
-    ``far_conf`` on the angles seen through the near leg; its hip extension reads 26 deg
-    against the near leg's 15."""
+    ``far_conf`` on what the engine reads through the near leg (its angles, overstride and
+    braking); its hip extension reads 26 deg against the near leg's 15."""
     out = []
     for s in steps(n, **changes):
         far = s.foot == "left"
@@ -115,7 +107,7 @@ def far_left(n: int, far_conf: float, **changes) -> list[Step]:
                 s,
                 view="far" if far else "near",
                 hip_extension_deg=26.0 if far else 15.0,
-                metric_confidence={k: far_conf for k in FAR_UNSURE} if far else {},
+                metric_confidence=dict.fromkeys(FAR_LEG_METRICS, far_conf) if far else {},
             )
         )
     return out
@@ -127,8 +119,18 @@ def test_a_less_sure_far_leg_gives_no_asymmetry_but_near_leg_only() -> None:
     assert hip.asymmetry_pct is None and hip.near_leg_only
     assert hip.median == pytest.approx(15.0)  # the near leg's, not pulled up by the far one
     assert hip.confident and hip.left is None and hip.right == pytest.approx(15.0)
-    contact = summary.metrics["contact_ms"]  # timing is sure on both legs
+    for metric in ("overstride_pct_leg", "braking_ms"):
+        assert summary.metrics[metric].asymmetry_pct is None
+        assert summary.metrics[metric].near_leg_only
+    contact = summary.metrics["contact_ms"]  # contact is as sure on both legs
     assert contact.asymmetry_pct == pytest.approx(0.0) and not contact.near_leg_only
+
+
+def test_flight_gets_its_feet_medians_but_no_asymmetry() -> None:
+    lopsided = steps(20, flight_ms=lambda i: 80.0 if i % 2 == 0 else 120.0)
+    flight = feed(SummaryBuilder(), lopsided)[-1].metrics["flight_ms"]
+    assert (flight.left, flight.right) == (pytest.approx(80.0), pytest.approx(120.0))
+    assert flight.asymmetry_pct is None and not flight.near_leg_only
 
 
 def test_a_sure_far_leg_is_compared() -> None:
