@@ -23,6 +23,8 @@ import numpy as np
 from edge.bus.control import CommandRefused, ControlServer
 from edge.bus.publisher import Publisher
 from edge.bus.schema import MetricName, MetricStats, StepMsg, SummaryMsg, keypoints_to_wire
+from edge.gait.metrics import FAR_LEG_FACTOR, FAR_LEG_METRICS, SWING_FAR_METRICS
+from edge.gait.summary import summarise
 from edge.skeleton import KP, NUM_KEYPOINTS
 from tests.builders import messages
 
@@ -73,7 +75,8 @@ def runner_keypoints(t: float) -> np.ndarray:
 
 def step_at(i: int, ic_t: float, rng: np.random.Generator) -> StepMsg:
     """The i-th step, landing at station time ``ic_t``: overstride and hip drive wander over a
-    minute or so, and the left foot reaches a little further than the right."""
+    minute or so, and the left foot reaches a little further than the right. The runner faces
+    right, so the left leg is the far one, rated as the gait engine rates it (``far_rating``)."""
     left = i % 2 == 0
     drift = math.sin(2 * math.pi * ic_t / 60.0)
     overstride = 19.0 + 6.0 * drift + (1.5 if left else -1.5) + rng.normal(0.0, 1.2)
@@ -103,7 +106,16 @@ def step_at(i: int, ic_t: float, rng: np.random.Generator) -> StepMsg:
         scissor_back_deg=back,
         scissor_front_deg=front,
         swing_knee_lift_deg=knee + (-6.0 if left else 6.0),
+        view="far" if left else "near",
+        metric_confidence=far_rating(left),
     )
+
+
+def far_rating(far: bool, confidence: float = 0.9) -> dict[str, float]:
+    """What the engine rates less sure on a step of the far leg (its angles, overstride and
+    braking, seen through the near leg) or of the near one (the far leg's swing)."""
+    names = FAR_LEG_METRICS if far else SWING_FAR_METRICS
+    return dict.fromkeys(names, round(FAR_LEG_FACTOR * confidence, 3))
 
 
 _NUMERIC = [f for f in StepMsg.__dataclass_fields__ if f.endswith(("_ms", "_spm", "_cm", "_deg"))]
@@ -111,22 +123,21 @@ _NUMERIC += ["overstride_pct_leg", "vertical_osc_pct_leg", "stride_length_m"]
 
 
 def summary_of(steps: list[StepMsg], t: float) -> SummaryMsg:
-    """Medians, spread and left/right asymmetry of the steps, and a cue from the default
-    targets (no hysteresis: the real station's summary is not under test here)."""
+    """Medians, spread and left/right asymmetry of the steps as the station gives them
+    (``summarise``: the far leg's less sure figures are left out, "near leg only"), and a cue
+    from the default targets (no hysteresis: the real station's cue is not under test here)."""
     metrics: dict[MetricName, MetricStats] = {}
     for name in _NUMERIC:
-        values = [(s.foot, getattr(s, name)) for s in steps if getattr(s, name) is not None]
-        if not values:
+        m = summarise(steps, name)
+        if m.median is None:
             continue
-        q1, median, q3 = np.percentile([v for _, v in values], [25, 50, 75])
-        left = [v for f, v in values if f == "left"]
-        right = [v for f, v in values if f == "right"]
-        asym = None
-        if left and right:
-            lm, rm = float(np.median(left)), float(np.median(right))
-            asym = 100.0 * (lm - rm) / ((abs(lm) + abs(rm)) / 2)
-        stats = MetricStats(median=float(median), iqr=float(q3 - q1), asymmetry_pct=asym)
-        metrics[cast(MetricName, name)] = stats
+        metrics[cast(MetricName, name)] = MetricStats(
+            median=m.median,
+            iqr=m.iqr,
+            asymmetry_pct=m.asymmetry_pct,
+            confident=m.confident,
+            near_leg_only=m.near_leg_only,
+        )
     cue: tuple[str | None, str | None, str | None] = (None, None, None)
     if len(steps) >= 4:
         overstride = metrics["overstride_cm"].median or 0.0
