@@ -90,30 +90,3 @@ def test_only_the_console_uses_textual() -> None:
         )
     }
     assert users and all(u.startswith("edge/dashboard/") for u in users), sorted(users)
-
-
-CONSOLE_MAY_REACH = (
-    "edge.bus",
-    "edge.dashboard",
-    "edge.drill",
-    "edge.errors",
-    "edge.skeleton",
-    "edge.closing",
-)
-"""What the console may import, directly or through another module: the wire schema and the
-bus, and small pure modules it shares with the station (the drill's plan, the errors, the COCO
-keypoint names, ``with`` support). Never capture, pose, gait, the station or its store."""
-
-
-def test_the_console_reaches_only_the_bus_and_shared_pure_modules() -> None:
-    graph = import_graph()
-    reached: set[str] = set()
-    todo = [name for name in graph if name.startswith("edge.dashboard")]
-    while todo:
-        name = todo.pop()
-        if name not in reached:
-            reached.add(name)
-            todo += graph[name]
-    assert {"edge.bus.schema", "edge.drill.plan"} <= reached
-    strays = sorted(n for n in reached if not n.startswith(CONSOLE_MAY_REACH) and n != "edge")
-    assert strays == []
