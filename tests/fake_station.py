@@ -23,7 +23,7 @@ import numpy as np
 from edge.bus.control import CommandRefused, ControlServer
 from edge.bus.publisher import Publisher
 from edge.bus.schema import MetricName, MetricStats, StepMsg, SummaryMsg, keypoints_to_wire
-from edge.gait.metrics import FAR_LEG_FACTOR, FAR_LEG_METRICS, SWING_FAR_METRICS
+from edge.gait.metrics import view_factors
 from edge.gait.summary import summarise
 from edge.skeleton import KP, NUM_KEYPOINTS
 from tests.builders import messages
@@ -112,10 +112,9 @@ def step_at(i: int, ic_t: float, rng: np.random.Generator) -> StepMsg:
 
 
 def far_rating(far: bool, confidence: float = 0.9) -> dict[str, float]:
-    """What the engine rates less sure on a step of the far leg (its angles, overstride and
-    braking, seen through the near leg) or of the near one (the far leg's swing)."""
-    names = FAR_LEG_METRICS if far else SWING_FAR_METRICS
-    return dict.fromkeys(names, round(FAR_LEG_FACTOR * confidence, 3))
+    """What the engine rates less sure on a step of the far leg or of the near one."""
+    factors = view_factors("far" if far else "near")
+    return {name: round(factor * confidence, 3) for name, factor in factors.items()}
 
 
 _NUMERIC = [f for f in StepMsg.__dataclass_fields__ if f.endswith(("_ms", "_spm", "_cm", "_deg"))]

@@ -512,14 +512,20 @@ def _oblique(ctx: StepContext) -> bool:
     return ctx.square and ctx.yaw_deg is not None and abs(ctx.yaw_deg) > OBLIQUE_DEG
 
 
+def view_factors(view: str | None) -> dict[str, float]:
+    """What a step of the far leg (its angles, overstride and braking) or of the near one (the
+    far leg's swing) measures through the near leg: metric -> factor on the step's confidence."""
+    if view == "far":
+        return dict.fromkeys(FAR_LEG_METRICS, FAR_LEG_FACTOR)
+    if view == "near":
+        return dict.fromkeys(SWING_FAR_METRICS, FAR_LEG_FACTOR)
+    return {}
+
+
 def _metric_confidence(confidence: float, ctx: StepContext) -> dict[str, float]:
     """The metrics of a step measured less surely than the step: the far leg's angles, and
     in an oblique uncalibrated view what the yaw foreshortens."""
-    factors: dict[str, float] = {}
-    if ctx.view == "far":
-        factors |= dict.fromkeys(FAR_LEG_METRICS, FAR_LEG_FACTOR)
-    if ctx.view == "near":
-        factors |= dict.fromkeys(SWING_FAR_METRICS, FAR_LEG_FACTOR)
+    factors = view_factors(ctx.view)
     if _oblique(ctx):
         for name in OBLIQUE_METRICS:
             factors[name] = factors.get(name, 1.0) * OBLIQUE_FACTOR
