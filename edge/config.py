@@ -139,6 +139,12 @@ class PoseSection(_Section):
         description="Once the runner is found, look at a crop around them instead of the whole "
         "frame, so a small imgsz keeps its accuracy; the whole frame again when they are lost.",
     )
+    refine: bool = Field(
+        True,
+        description="Place the runner's joints again with the top-down keypoint refiner "
+        "(RTMPose-s, fetched by hipdrive model fetch) on their box; false keeps the pose "
+        "model's own keypoints.",
+    )
     workers: int = Field(
         3,
         ge=1,

@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from edge.bus.schema import StepMsg
+from edge.commands.common import open_refiner
 from edge.config import Config, load_config
 from edge.demo.mocap import MocapTrial
 from edge.demo.render import DemoClip, clip_hash, load_demo, render_clip
@@ -218,7 +219,9 @@ def pose_setup(config: Config) -> str:
     p = config.pose
     h, w = p.imgsz
     crop = "crop" if p.crop else "full"
-    return f"{config.model_path().stem}-{p.backend}-{p.precision}-{h}x{w}-{crop}-conf{p.conf:g}"
+    refine = "-refined" if p.refine else ""
+    setup = f"{config.model_path().stem}-{p.backend}-{p.precision}-{h}x{w}-{crop}-conf{p.conf:g}"
+    return setup + refine
 
 
 class Chain:
@@ -237,7 +240,12 @@ class Chain:
         if fresh or not csv.is_file():
             out_dir.mkdir(parents=True, exist_ok=True)
             pose = self.config.pose
-            finder = RunnerFinder(self.estimator, RunnerSelector(roi=pose.roi), crop=pose.crop)
+            finder = RunnerFinder(
+                self.estimator,
+                RunnerSelector(roi=pose.roi),
+                crop=pose.crop,
+                refiner=open_refiner(self.config),
+            )
             analyze_video(video, out_dir, finder)
         t, _, keypoints = read_keypoint_track(csv)
         found = float(np.mean(keypoints[:, :, 2].max(axis=1) > 0)) if len(t) else 0.0

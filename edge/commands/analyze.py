@@ -42,7 +42,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     estimator = common.open_pose(config)
     calibration = plane.calibration
     roi = calibration.plane.roi if calibration and calibration.plane else config.pose.roi
-    finder = RunnerFinder(estimator, RunnerSelector(roi=roi), crop=config.pose.crop)
+    finder = RunnerFinder(
+        estimator,
+        RunnerSelector(roi=roi),
+        crop=config.pose.crop,
+        refiner=common.open_refiner(config),
+    )
     result = analyze_video(args.video, out_dir, finder, timing)
     print(
         f"{result.frames} frames at {result.timebase.describe()}, runner in "

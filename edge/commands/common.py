@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from edge.capture import FrameSource
     from edge.gait import Step, Summary, Targets
     from edge.pose import PoseEstimator
+    from edge.pose.refine import KeypointRefiner
 
 log = logging.getLogger("hipdrive")
 
@@ -82,6 +83,21 @@ def headless(args: argparse.Namespace) -> bool:
     return bool(args.headless) or not (sys.stdin.isatty() and sys.stdout.isatty())
 
 
+def open_refiner(config: Config) -> KeypointRefiner | None:
+    """The keypoint refiner ``pose.refine`` asks for, or None; a thread per call as the pose
+    backend's calls get them (the cores shared out among ``pose.workers``)."""
+    if not config.pose.refine:
+        return None
+    import os
+
+    from edge.pose.models import REFINER
+    from edge.pose.refine import KeypointRefiner
+
+    pose = config.pose
+    threads = pose.threads or max(1, len(os.sched_getaffinity(0)) // pose.workers)
+    return KeypointRefiner(config.models_dir / REFINER.name, threads)
+
+
 def run_station(
     config: Config,
     source: FrameSource,
@@ -108,7 +124,9 @@ def run_station(
         if headless:
             print(step_line(step, summary), flush=True)
 
-    station = Station(config, source, estimator, calibration, report, load_config, *view)
+    station = Station(
+        config, source, estimator, calibration, report, load_config, *view, open_refiner(config)
+    )
     stop = threading.Event()
     if headless:
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -175,7 +175,9 @@ def cmd_soak(args: argparse.Namespace) -> int:
         station_cfg = config.station.model_copy(update={"data_dir": Path(tmp)})
         bus_cfg = config.bus.model_copy(update={"keys_dir": config.keys_dir})
         soak_config = config.model_copy(update={"station": station_cfg, "bus": bus_cfg})
-        station = Station(soak_config, source, estimator, calibration)
+        station = Station(
+            soak_config, source, estimator, calibration, refiner=common.open_refiner(config)
+        )
         report = soak(station, args.minutes, args.every, on_sample=line)
     print("\n".join(report.table()))
     if args.json:

@@ -12,6 +12,10 @@ frame is looked at again, in the same frame, when the crop does not hold the run
 overlapping their last box, a weak detection, or a box touching an edge of the crop that is not
 an edge of the image (they are moving out of it).
 
+With a ``refiner`` (``edge.pose.refine``), the detection that continues the runner's last box
+has its keypoints placed again by the top-down model, in ``look``, before the runner is chosen:
+the first frames, before a runner is settled, keep the pose model's keypoints.
+
 Looking (``look``) and settling (``settle``) are apart so a pipeline can look at two frames at
 once on two threads: ``look`` only reads the crop planned so far, ``settle`` takes the looks in
 frame order, chooses the runner and plans the next crop.
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from edge.pose.base import Detections, PoseEstimator, RunnerPose, StagedPoseEstimator
+from edge.pose.refine import KeypointRefiner
 from edge.pose.runner import RunnerSelector, iou
 
 Box = tuple[int, int, int, int]
@@ -57,7 +62,8 @@ class RunnerFinder:
     margin: added around the swept box on every side, as a fraction of its height.
     history: frames of runner boxes the crop covers. min_score: a runner detection weaker than
     this in the crop sends the finder back to the full frame. timed: called with each stage's
-    name ("preprocess", "inference", "postprocess") and seconds, for backends made of stages.
+    name ("preprocess", "inference", "postprocess", and "refine" with a ``refiner``) and
+    seconds, for backends made of stages.
     """
 
     def __init__(
@@ -69,8 +75,10 @@ class RunnerFinder:
         history: int = HISTORY,
         min_score: float = 0.5,
         timed: Callable[[str, float], None] | None = None,
+        refiner: KeypointRefiner | None = None,
     ) -> None:
         self.estimator = estimator
+        self.refiner = refiner
         self.selector = selector
         self.crop_enabled = crop
         self.margin = margin
@@ -79,6 +87,7 @@ class RunnerFinder:
         self._boxes: deque[np.ndarray] = deque(maxlen=history)
         # (crop, runner's last box): replaced whole, so a look on another thread reads a pair.
         self._plan: tuple[Box, np.ndarray] | None = None
+        self._runner_box: np.ndarray | None = None
         self._lock = threading.Lock()
         self.looks = 0
         self.full_frame_looks = 0
@@ -94,19 +103,21 @@ class RunnerFinder:
         return self.settle(self.look(image), image.shape)
 
     def look(self, image: np.ndarray) -> Look:
-        """Run the backend on the planned crop, or on the full frame. Safe from two threads."""
+        """Run the backend on the planned crop, or on the full frame, and the refiner on the
+        runner. Safe from two threads."""
+        runner_box = self._runner_box
         plan = self._plan
         if plan is None:
             self._count(full=True)
-            return Look(self._infer(image), None, redetected=False)
+            return Look(self._refined(image, self._infer(image), runner_box), None, False)
         crop, expected = plan
         x, y, w, h = crop
         found = _shifted(self._infer(image[y : y + h, x : x + w]), x, y)
         if self._holds(found, crop, expected, image.shape):
             self._count(full=False)
-            return Look(found, crop, redetected=False)
+            return Look(self._refined(image, found, runner_box), crop, redetected=False)
         self._count(full=True)
-        return Look(self._infer(image), None, redetected=True)
+        return Look(self._refined(image, self._infer(image), runner_box), None, True)
 
     def settle(self, look: Look, image_shape: tuple[int, ...]) -> RunnerPose | None:
         """Choose the runner from a look (looks given in frame order) and plan the next crop."""
@@ -114,7 +125,9 @@ class RunnerFinder:
         if runner is None:
             self._boxes.clear()
             self._plan = None
+            self._runner_box = None
             return runner
+        self._runner_box = runner.box
         self._boxes.append(runner.box)
         if self.crop_enabled:
             self._plan = (
@@ -139,6 +152,27 @@ class RunnerFinder:
         timed("inference", inferred - prepared)
         timed("postprocess", clock() - inferred)
         return found
+
+    def _refined(
+        self, image: np.ndarray, found: Detections, runner_box: np.ndarray | None
+    ) -> Detections:
+        """``found`` with the keypoints of the detection that continues ``runner_box`` placed
+        again by the refiner; as it is without a refiner, a runner or such a detection."""
+        if self.refiner is None or runner_box is None or len(found) == 0:
+            return found
+        overlaps = iou(runner_box, found.boxes)
+        best = int(np.argmax(overlaps))
+        if overlaps[best] < self.selector.match_iou:
+            return found
+        started = time.perf_counter()
+        refined = self.refiner.refine(image, found.keypoints[best])
+        if self._timed is not None:
+            self._timed("refine", time.perf_counter() - started)
+        if refined is None:
+            return found
+        keypoints = found.keypoints.copy()
+        keypoints[best] = refined
+        return Detections(keypoints, found.boxes, found.scores)
 
     def _count(self, full: bool) -> None:
         with self._lock:

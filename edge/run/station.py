@@ -53,6 +53,7 @@ from edge.gait.metrics import knee_flexion, shank_angle, thigh_angle
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import StagedPoseEstimator
 from edge.pose.crop import Look, RunnerFinder
+from edge.pose.refine import KeypointRefiner
 from edge.run.notify import Notifier, Watchdog, watchdog_interval_s
 from edge.run.pipeline import FramePipeline
 from edge.skeleton import KP, NUM_KEYPOINTS
@@ -211,7 +212,8 @@ class Station:
 
     report: called with every step and the summary after it (a headless console, the demo's
     accuracy check), or None. load_config: reads the configuration file again when a reload is
-    asked for (SIGHUP), or None when there is none to read.
+    asked for (SIGHUP), or None when there is none to read. refiner: places the runner's joints
+    again (``pose.refine``), or None.
 
     Under systemd (``Type=notify``) the station says when it is ready, reloading and stopping,
     keeps ``systemctl status`` up to date, and pings the watchdog while frames go through.
@@ -227,6 +229,7 @@ class Station:
         load_config: Callable[[], Config] | None = None,
         facing: str | None = None,
         meters_per_pixel: float | None = None,
+        refiner: KeypointRefiner | None = None,
     ) -> None:
         self.config = config
         self.source = source
@@ -243,6 +246,7 @@ class Station:
             ),
             crop=config.pose.crop,
             timed=self.stages.add,
+            refiner=refiner,
         )
         self._belt = config.gait.belt_speed_mps
         self._view = (facing, meters_per_pixel)
