@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 MODEL := var/models/yolo11n-pose.pt
 # BlazePose's landmark model (heel and toe of each foot), fetched with the pose weights.
 FOOT := var/models/pose_landmark_full.tflite
+# RTMPose-s, the keypoint refiner (pose.refine: the runner's knees and ankles), fetched with them.
+REFINER := var/models/rtmpose-s-halpe26-256x192.onnx
 # The station's default model (INT8 at imgsz 320x256), which tests run as the station does
 # (test_run_cli's `hipdrive run`, test_models' model check, the robustness and analyze tests).
 # Made once here, as a user's first run would make it: it renders the 20 s demo clip into
@@ -30,20 +32,20 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --no-compile -e '.[onnx,openvino,ncnn,voice]' --group dev
 	touch $@
 
-# One fetch makes both files (and keeps one already there and verified).
-$(MODEL) $(FOOT): $(VENV)/.installed
+# One fetch makes every file (and keeps one already there and verified).
+$(MODEL) $(FOOT) $(REFINER): $(VENV)/.installed
 	$(BIN)/hipdrive model fetch
 
 $(INT8): $(MODEL)
 	$(BIN)/hipdrive model export --format openvino --imgsz 320x256 --int8
 
-model: $(MODEL) $(FOOT)
+model: $(MODEL) $(FOOT) $(REFINER)
 
-run: $(MODEL) $(FOOT)
+run: $(MODEL) $(FOOT) $(REFINER)
 	$(BIN)/hipdrive demo
 
 # The lint runs first: ruff in seconds, mypy in about 25 s cold on 2 cores.
-test: lint $(MODEL) $(FOOT) $(INT8)
+test: lint $(MODEL) $(FOOT) $(REFINER) $(INT8)
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed

@@ -141,9 +141,15 @@ class PoseSection(_Section):
     )
     refine: bool = Field(
         True,
-        description="Place the runner's joints again with the top-down keypoint refiner "
-        "(RTMPose-s, fetched by hipdrive model fetch) on their box; false keeps the pose "
-        "model's own keypoints.",
+        description="Place the runner's knees and ankles again with the top-down keypoint "
+        "refiner (RTMPose-s, fetched by hipdrive model fetch) on their box; false keeps the "
+        "pose model's own keypoints.",
+    )
+    refiner: str = Field(
+        "rtmpose-s-halpe26-256x192.onnx",
+        min_length=1,
+        description="The keypoint refiner's model file: a bare name is looked up in "
+        "<data_dir>/models, else a path.",
     )
     workers: int = Field(
         3,
@@ -312,7 +318,14 @@ class Config(_Section):
 
     def model_path(self) -> Path:
         """The pose model file this configuration asks for (it may not exist yet)."""
-        model = Path(self.pose.model)
+        return self._model_file(self.pose.model)
+
+    def refiner_path(self) -> Path:
+        """The keypoint refiner's model file this configuration asks for (it may not exist)."""
+        return self._model_file(self.pose.refiner)
+
+    def _model_file(self, name: str) -> Path:
+        model = Path(name)
         return model if model.parent != Path() else self.models_dir / model
 
 
@@ -351,11 +364,12 @@ def load_config(path: Path | None = None) -> Config:
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:
-    model = Path(config.pose.model)
     station = config.station.model_copy(update={"data_dir": base / config.station.data_dir})
     pose = config.pose
-    if model.parent != Path():
-        pose = pose.model_copy(update={"model": str(base / model)})
+    for key in ("model", "refiner"):
+        model = Path(getattr(pose, key))
+        if model.parent != Path():
+            pose = pose.model_copy(update={key: str(base / model)})
     bus = config.bus
     if bus.keys_dir is not None:
         bus = bus.model_copy(update={"keys_dir": base / bus.keys_dir})

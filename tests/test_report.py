@@ -168,9 +168,11 @@ class TrackPose(PoseEstimator):
 def config(tmp_path: Path) -> Path:
     path = tmp_path / "config.toml"
     # Full frames: a fake that hands out rows in call order must be called once a frame (the
-    # crop looks again at the whole frame when the runner is not where it expected).
+    # crop looks again at the whole frame when the runner is not where it expected); its
+    # frames are codes, not a person, so no refiner.
     path.write_text(
-        f'[station]\ndata_dir = "{tmp_path / "data"}"\n[pose]\ncrop = false\n', encoding="utf-8"
+        f'[station]\ndata_dir = "{tmp_path / "data"}"\n[pose]\ncrop = false\nrefine = false\n',
+        encoding="utf-8",
     )
     return path
 

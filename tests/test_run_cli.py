@@ -26,13 +26,13 @@ from tests.builders.media import coded_frame, write_video
 
 @pytest.mark.slow
 def test_sighup_reloads_and_sigterm_keeps_every_published_step(
-    tmp_path: Path, model_path: Path, station_demo
+    tmp_path: Path, model_path: Path, refiner_path: Path, station_demo
 ) -> None:
     clip = station_demo
     config = tmp_path / "config.toml"
     settings = (
         f'[station]\ndata_dir = "{tmp_path / "data"}"\n'
-        f'[pose]\nmodel = "{model_path}"\nimgsz = [320, 256]\n'
+        f'[pose]\nmodel = "{model_path}"\nimgsz = [320, 256]\nrefiner = "{refiner_path}"\n'
         f'[bus]\npublish = "ipc://{tmp_path}/pub"\ncontrol = "ipc://{tmp_path}/ctl"\n'
     )
     config.write_text(settings)
@@ -124,7 +124,7 @@ sys.exit(main(sys.argv[2:]))
 def station_config(tmp_path: Path) -> Path:
     config = tmp_path / "config.toml"
     config.write_text(
-        f'[station]\ndata_dir = "{tmp_path / "data"}"\n[pose]\ncrop = false\n'
+        f'[station]\ndata_dir = "{tmp_path / "data"}"\n[pose]\ncrop = false\nrefine = false\n'
         f'[bus]\npublish = "ipc://{tmp_path}/pub"\ncontrol = "ipc://{tmp_path}/ctl"\n'
     )
     return config

@@ -90,12 +90,11 @@ def open_refiner(config: Config) -> KeypointRefiner | None:
         return None
     import os
 
-    from edge.pose.models import REFINER
     from edge.pose.refine import KeypointRefiner
 
     pose = config.pose
     threads = pose.threads or max(1, len(os.sched_getaffinity(0)) // pose.workers)
-    return KeypointRefiner(config.models_dir / REFINER.name, threads)
+    return KeypointRefiner(config.refiner_path(), threads)
 
 
 def run_station(

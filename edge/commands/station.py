@@ -85,7 +85,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
     plan = BenchPlan(args.frames, args.seconds, args.naive_frames, args.accuracy_frames)
     clip = ensure_demo(config.station.data_dir)
     model = require_model(config.model_path())
-    result = run_bench(config, open_pose, backend, precision, clip, model, plan)
+    result = run_bench(
+        config,
+        open_pose,
+        backend,
+        precision,
+        clip,
+        model,
+        plan,
+        lambda: common.open_refiner(config),
+    )
     for name, value in result.table():
         print(f"{name:36s} {value}")
     if args.json:

@@ -31,6 +31,7 @@ from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import InputSize
 from edge.pose.cpu import cpu_features
 from edge.pose.crop import RunnerFinder
+from edge.pose.refine import KeypointRefiner
 from edge.progress import Progress
 from edge.run.station import GaitFeed, Station
 
@@ -148,10 +149,13 @@ START_TIMEOUT_S = 30.0
 @dataclass(frozen=True, slots=True)
 class StationBench:
     """The station on a clip. Throughput: lossless file, as fast as it goes. Live: the clip
-    played like a camera at its fps, so latency and dropped frames are a camera's."""
+    played like a camera at its fps, so latency and dropped frames are a camera's.
+    ``fps_without_refiner``: the lossless run again without the keypoint refiner, when the
+    configuration has it on (else None)."""
 
     frames: int
     fps_end_to_end: float
+    fps_without_refiner: float | None
     stages_ms: dict[str, float]
     full_frame_pct: float
     live_fps_in: float
@@ -162,7 +166,9 @@ class StationBench:
 
 
 def _bench_config(config: Config, work: Path) -> Config:
-    """The configuration with its own data folder and private sockets, for a benchmark run."""
+    """The configuration with its own data folder ``work`` (made) and private sockets, for a
+    benchmark run."""
+    work.mkdir(parents=True, exist_ok=True)
     station = config.station.model_copy(
         update={"data_dir": work, "auto_session": False, "record_keypoints": False}
     )
@@ -172,39 +178,60 @@ def _bench_config(config: Config, work: Path) -> Config:
     return config.model_copy(update={"station": station, "bus": bus})
 
 
+def _sustained(
+    cfg: Config,
+    estimator: PoseEstimator,
+    refiner: KeypointRefiner | None,
+    clip: Path,
+    frames: int,
+) -> tuple[float, dict[str, float], float]:
+    """The station on ``frames`` lossless frames of ``clip`` as fast as it goes: fps, the
+    stages' ms per frame and the share of full-frame looks (%)."""
+    source = _FirstFrames(VideoFileSource(clip, CaptureSettings(paced=False)), frames)
+    station = Station(cfg, source, estimator, refiner=refiner)
+    # Loading the pose model and the gait kernels is start-up, not the sustained rate
+    # (the gait kernels' first load in a process takes 0.3-0.4 s, 5% of this run).
+    warm = np.zeros((source.info.height, source.info.width, 3), np.uint8)
+    station.estimator.infer(warm)
+    GaitFeed.warm_up()
+    started = time.perf_counter()
+    station.run(threading.Event())
+    fps = frames / (time.perf_counter() - started)
+    looks = station.finder.looks
+    full_pct = 100.0 * station.finder.full_frame_looks / looks if looks else 0.0
+    return fps, station.stages.snapshot(), full_pct
+
+
 def bench_station(
     config: Config,
     open_pose: Callable[[], PoseEstimator],
+    open_refiner: Callable[[], KeypointRefiner | None],
     clip: Path,
     frames: int = 600,
     live_seconds: float = 10.0,
 ) -> StationBench:
-    """The whole station (read, pose, gait, publish) on ``clip``: sustained fps over ``frames``
-    lossless frames, then capture-to-publication latency over ``live_seconds`` of it played like
-    a camera."""
+    """The whole station (read, pose, refiner as configured, gait, publish) on ``clip``:
+    sustained fps over ``frames`` lossless frames, and again without the refiner when one is
+    configured; then capture-to-publication latency over ``live_seconds`` of it played like a
+    camera."""
     with tempfile.TemporaryDirectory(prefix="hipdrive-bench-") as tmp:
         work = Path(tmp)
-        cfg = _bench_config(config, work)
-        source = _FirstFrames(VideoFileSource(clip, CaptureSettings(paced=False)), frames)
-        station = Station(cfg, source, open_pose())
-        # Loading the pose model and the gait kernels is start-up, not the sustained rate
-        # (the gait kernels' first load in a process takes 0.3-0.4 s, 5% of this run).
-        warm = np.zeros((source.info.height, source.info.width, 3), np.uint8)
-        station.estimator.infer(warm)
-        GaitFeed.warm_up()
+        refiner = open_refiner()
         log.info("benchmark: %d frames of %s as fast as the station goes", frames, clip.name)
-        started = time.perf_counter()
-        station.run(threading.Event())
-        fps = frames / (time.perf_counter() - started)
-        stages = station.stages.snapshot()
-        looks = station.finder.looks
-        full_pct = 100.0 * station.finder.full_frame_looks / looks if looks else 0.0
+        fps, stages, full_pct = _sustained(
+            _bench_config(config, work / "file"), open_pose(), refiner, clip, frames
+        )
+        without = None
+        if refiner is not None:
+            log.info("benchmark: the same frames without the keypoint refiner")
+            without, _, _ = _sustained(
+                _bench_config(config, work / "unrefined"), open_pose(), None, clip, frames
+            )
 
-        (work / "live").mkdir()
         live_cfg = _bench_config(config, work / "live")
         estimator = open_pose()
         camera = FileCamera(clip)
-        station = Station(live_cfg, camera, estimator)
+        station = Station(live_cfg, camera, estimator, refiner=refiner)
         stop = threading.Event()
         thread = threading.Thread(target=station.run, args=(stop,), name="bench-station")
         log.info("benchmark: %.0f s of %s played like a camera", live_seconds, clip.name)
@@ -227,7 +254,7 @@ def bench_station(
         dropped = camera.dropped - dropped_at_start
         stop.set()
         thread.join()
-    return StationBench(frames, fps, stages, full_pct, fps_in, fps_out, dropped, p50, p99)
+    return StationBench(frames, fps, without, stages, full_pct, fps_in, fps_out, dropped, p50, p99)
 
 
 def bench_naive_ultralytics(model: Path, clip: Path, frames: int = 60) -> float:
@@ -269,6 +296,7 @@ class CropAccuracy:
     full_frame_hip_px: float
     crop_hip_px: float
     imgsz: InputSize
+    refined_px: float | None = None
 
 
 def bench_crop_accuracy(
@@ -276,20 +304,24 @@ def bench_crop_accuracy(
     clip: DemoClip,
     imgsz: InputSize,
     frames: int = 300,
+    refiner: KeypointRefiner | None = None,
 ) -> CropAccuracy:
     """Mean leg keypoint error (hips, knees, ankles) over the first ``frames`` of the demo
-    clip, full frame at 640 against the crop at ``imgsz``."""
+    clip, full frame at 640 against the crop at ``imgsz``, and the crop with ``refiner``."""
     frames = min(frames, clip.frames)
-    errors = {}
     whole_frame = InputSize.of(640)
-    for label, size, crop in (
-        ("full frame 640", whole_frame, False),
-        (f"crop {imgsz}", imgsz, True),
-    ):
-        finder = RunnerFinder(open_pose(size), RunnerSelector(), crop=crop)
+    runs: list[tuple[str, InputSize, bool, KeypointRefiner | None]] = [
+        ("full frame 640", whole_frame, False, None),
+        (f"crop {imgsz}", imgsz, True, None),
+    ]
+    if refiner is not None:
+        runs.append((f"crop {imgsz} + refiner", imgsz, True, refiner))
+    errors = []
+    for label, size, crop, refine in runs:
+        finder = RunnerFinder(open_pose(size), RunnerSelector(), crop=crop, refiner=refine)
         found = runner_track(clip, finder, frames, f"keypoint error, {label}")
-        errors[crop] = keypoint_errors(clip, np.arange(frames), found)
-    whole, cropped = errors[False], errors[True]
+        errors.append(keypoint_errors(clip, np.arange(frames), found))
+    whole, cropped = errors[0], errors[1]
     return CropAccuracy(
         frames,
         whole["legs_mean_px"],
@@ -297,6 +329,7 @@ def bench_crop_accuracy(
         whole["hip_median_px"],
         cropped["hip_median_px"],
         imgsz,
+        errors[2]["legs_mean_px"] if refiner is not None else None,
     )
 
 
@@ -339,8 +372,14 @@ class BenchResult:
             ("precision that ran", self.precision),
             ("model", self.model),
             ("runner crop", "on" if self.crop else "off"),
+            ("keypoint refiner", "on" if st.fps_without_refiner is not None else "off"),
             ("clip", f"{self.clip}, {st.frames} frames"),
             ("end to end (lossless file)", f"{st.fps_end_to_end:.1f} fps"),
+            *(
+                [("  the same without the refiner", f"{st.fps_without_refiner:.1f} fps")]
+                if st.fps_without_refiner is not None
+                else []
+            ),
             *((f"  {name} ms/frame", f"{ms:.2f}") for name, ms in self.stages_ms.items()),
             ("  full-frame looks", f"{st.full_frame_pct:.1f}%"),
             (
@@ -356,6 +395,11 @@ class BenchResult:
                 f"leg keypoint error, crop {kp.imgsz}",
                 f"{kp.crop_px:.1f} px ({kp.crop_px - kp.full_frame_px:+.1f} px, "
                 f"{kp.frames} frames)",
+            ),
+            *(
+                [(f"leg keypoint error, crop {kp.imgsz} + refiner", f"{kp.refined_px:.1f} px")]
+                if kp.refined_px is not None
+                else []
             ),
             (
                 "  hip median, full frame 640 / crop",
@@ -383,6 +427,7 @@ class BenchResult:
             "clip": self.clip,
             "frames": st.frames,
             "fps_end_to_end": st.fps_end_to_end,
+            "fps_without_refiner": st.fps_without_refiner,
             "latency_p50_ms": st.latency_p50_ms,
             "latency_p99_ms": st.latency_p99_ms,
             "live_fps_in": st.live_fps_in,
@@ -393,6 +438,7 @@ class BenchResult:
             "full_frame_looks_pct": st.full_frame_pct,
             "keypoint_error_full_frame_px": self.keypoints.full_frame_px,
             "keypoint_error_crop_px": self.keypoints.crop_px,
+            "keypoint_error_refined_px": self.keypoints.refined_px,
             "hip_error_full_frame_median_px": self.keypoints.full_frame_hip_px,
             "hip_error_crop_median_px": self.keypoints.crop_hip_px,
             "gait_us_per_frame": self.gait.kernel_us_per_frame,
@@ -421,16 +467,25 @@ def run_bench(
     clip: DemoClip,
     model: Path,
     plan: BenchPlan,
+    open_refiner: Callable[[], KeypointRefiner | None] = lambda: None,
 ) -> BenchResult:
     """Every measurement, one after the other on the same machine. ``open_pose(imgsz)`` opens
-    the backend under test, which runs at ``precision``; ``model`` is the .pt file the naive
-    loop runs."""
+    the backend under test, which runs at ``precision``; ``open_refiner()`` the keypoint
+    refiner the configuration asks for, or None; ``model`` is the .pt file the naive loop
+    runs."""
     video = bench_clip(clip)
     station = bench_station(
-        config, lambda: open_pose(config.pose.imgsz), video, plan.frames, plan.live_seconds
+        config,
+        lambda: open_pose(config.pose.imgsz),
+        open_refiner,
+        video,
+        plan.frames,
+        plan.live_seconds,
     )
     naive = bench_naive_ultralytics(model, video, plan.naive_frames)
-    keypoints = bench_crop_accuracy(open_pose, clip, config.pose.imgsz, plan.accuracy_frames)
+    keypoints = bench_crop_accuracy(
+        open_pose, clip, config.pose.imgsz, plan.accuracy_frames, open_refiner()
+    )
     return BenchResult(
         backend=backend,
         precision=precision,

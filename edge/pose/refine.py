@@ -6,11 +6,18 @@ far ankle toward the near leg, and in early swing the near knee drifts back. RTM
 (OpenMMLab, Apache-2.0; the Halpe-26 model trained on seven data sets, ``edge.pose.models.
 REFINER``) looks at one person only, in a 192x256 crop of their box, and reads each joint from
 two 1-D distributions (SimCC) at half-pixel resolution. Its first 17 points are COCO's, in
-COCO's order, so the refined keypoints replace the pose model's one for one; the other nine
-(head, neck, mid-hip, and each foot's big toe, small toe and heel) are kept for the foot.
+COCO's order; the other nine are the head, neck, mid-hip and each foot's big toe, small toe and
+heel.
 
-``KeypointRefiner(path).refine(image, keypoints)``: the runner's keypoints (17, 3) placed again,
-from the box their sure ``keypoints`` span; None when too few are sure to place a box.
+Only the knees and ankles are taken from it (``REFINED``). On the demo's frames its knees and
+ankles lay 5-7 px from the joint centres where the pose model's lay 16-39 px, but its hips lay
+12-15 px off where the pose model's lay 6 (its training sets mark the hip in more than one
+place), and over the robustness matrix the gait engine's toe-off was 8.4 ms off on average with
+the pose model's hips against 11.2 with the refiner's (docs/robustness.md).
+
+``KeypointRefiner(path).refine(image, keypoints)``: the runner's keypoints (17, 3) with the knees
+and ankles placed again, in the box their sure ``keypoints`` span; None when too few are sure to
+place a box.
 It runs on OpenVINO (f32, pinned, also on CPUs that would run it in bf16) or, without it, on ONNX
 Runtime. Safe to call from several threads: each gets its own infer request.
 """
@@ -26,7 +33,7 @@ import numpy as np
 
 from edge.errors import MissingResourceError, missing_extra
 from edge.pose.runtime import block_openvino_telemetry
-from edge.skeleton import NUM_KEYPOINTS
+from edge.skeleton import KP
 
 INPUT_W, INPUT_H = 192, 256
 """The model's input: 192 wide, 256 high, RGB, ImageNet-normalised."""
@@ -41,6 +48,8 @@ OpenMMLab's top-down pipeline pads a person's box)."""
 MIN_KEYPOINT_CONF = 0.3
 """Keypoints surer than this place the box."""
 MIN_SURE = 4
+REFINED = [KP[f"{side}_{joint}"] for side in ("left", "right") for joint in ("knee", "ankle")]
+"""The keypoints the refiner places again: the knees and ankles (its COCO numbers are COCO's)."""
 
 
 def person_box(keypoints: np.ndarray) -> tuple[float, float, float] | None:
@@ -132,7 +141,12 @@ class KeypointRefiner:
         return out
 
     def refine(self, image: np.ndarray, keypoints: np.ndarray) -> np.ndarray | None:
-        """The runner's COCO keypoints (17, 3) placed again in ``image`` (H, W, 3) BGR uint8,
-        from the box the pose model's ``keypoints`` (17, 3) place; None when they place none."""
+        """The pose model's ``keypoints`` (17, 3) of the runner in ``image`` (H, W, 3) BGR
+        uint8, with the knees and ankles (``REFINED``) placed again by the refiner in the box
+        they place; None when they place none."""
         points = self.points(image, keypoints)
-        return None if points is None else points[:NUM_KEYPOINTS]
+        if points is None:
+            return None
+        refined = keypoints.copy()
+        refined[REFINED] = points[REFINED]
+        return refined
