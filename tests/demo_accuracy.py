@@ -40,6 +40,8 @@ from edge.pose import RunnerSelector
 from edge.pose.base import InputSize
 from edge.pose.crop import RunnerFinder
 from edge.pose.factory import PRECISIONS, open_estimator
+from edge.pose.models import REFINER
+from edge.pose.refine import KeypointRefiner
 from edge.pose.runtime import prepare_ultralytics
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,18 +95,27 @@ class RecordedTrack:
 
 
 def pose_track(
-    clip: DemoClip, backend: str, size: InputSize, precision: str, crop: bool, seconds: float
+    clip: DemoClip,
+    backend: str,
+    size: InputSize,
+    precision: str,
+    crop: bool,
+    seconds: float,
+    refine: bool = False,
 ) -> RecordedTrack:
-    """The runner's keypoints through one pose set-up, cached in ``var/demo/tracks``."""
+    """The runner's keypoints through one pose set-up (``refine``: with the keypoint refiner),
+    cached in ``var/demo/tracks``."""
     frames = min(clip.frames, round(seconds * clip.fps))
     setup = f"{backend}-{precision}-{size}-{'crop' if crop else 'full'}"
+    setup += "-refined" if refine else ""
     cache = DATA / "demo" / "tracks" / f"{clip.renderer}-{setup}-{frames}.npz"
     if cache.exists():
         return RecordedTrack.load(cache)
     prepare_ultralytics(DATA)
     model = DATA / "models" / "yolo11n-pose.pt"
     estimator = open_estimator(backend, model, size, 0.25, precision=precision, data_dir=DATA)
-    finder = RunnerFinder(estimator, RunnerSelector(), crop=crop)
+    refiner = KeypointRefiner(DATA / "models" / REFINER.name) if refine else None
+    finder = RunnerFinder(estimator, RunnerSelector(), crop=crop, refiner=refiner)
     keypoints = runner_track(clip, finder, frames, f"pose {setup}")
     calibration = demo_calibration(clip)
     assert calibration.plane is not None
@@ -156,12 +167,20 @@ def main() -> int:
     parser.add_argument("--imgsz", type=input_size, default=PoseSection().imgsz)
     parser.add_argument("--precision", choices=PRECISIONS, default="fp32")
     parser.add_argument("--crop", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--refine",
+        action=argparse.BooleanOptionalAction,
+        default=PoseSection().refine,
+        help="place the knees and ankles again with the keypoint refiner (pose.refine)",
+    )
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--save", type=Path, help="also write the track and its truth here")
     args = parser.parse_args()
     clip = ensure_demo(DATA)
     try:
-        track = pose_track(clip, args.backend, args.imgsz, args.precision, args.crop, args.seconds)
+        track = pose_track(
+            clip, args.backend, args.imgsz, args.precision, args.crop, args.seconds, args.refine
+        )
     except HipdriveError as exc:
         print(exc, file=sys.stderr)
         return exc.exit_code
