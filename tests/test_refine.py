@@ -16,7 +16,14 @@ from edge.errors import MissingResourceError
 from edge.pose import RunnerSelector
 from edge.pose.crop import RunnerFinder
 from edge.pose.models import REFINER
-from edge.pose.refine import INPUT_H, INPUT_W, REFINED, KeypointRefiner, person_box
+from edge.pose.refine import (
+    INPUT_H,
+    INPUT_W,
+    REFINED,
+    KeypointRefiner,
+    drop_collapsed,
+    person_box,
+)
 from edge.skeleton import KP, NUM_KEYPOINTS
 
 MODEL = Path(__file__).resolve().parents[1] / "var" / "models" / REFINER.name
@@ -43,6 +50,40 @@ def test_the_box_is_the_sure_keypoints_padded_in_the_inputs_shape() -> None:
     assert w == pytest.approx((600 - kp[1, 1]) * 1.25 * INPUT_W / INPUT_H)
     kp[4:, 2] = 0.0
     assert person_box(kp) is None
+
+
+def side_view_runner() -> np.ndarray:
+    """COCO keypoints of a runner 500 px tall, legs apart (the left leg ahead)."""
+    kp = np.zeros((NUM_KEYPOINTS, 3), np.float32)
+    kp[:, 2] = 0.8
+    kp[:, 0] = 600.0
+    kp[:, 1] = np.linspace(100.0, 400.0, NUM_KEYPOINTS)
+    for joint, y, ahead in (("knee", 480.0, 40.0), ("ankle", 600.0, 90.0)):
+        kp[KP[f"left_{joint}"], :2] = (600.0 + ahead, y)
+        kp[KP[f"right_{joint}"], :2] = (600.0 - ahead, y)
+    return kp
+
+
+def test_an_ankle_put_onto_the_other_is_marked_not_seen() -> None:
+    """The near ankle jumps onto the far one for a frame (as RTMPose did at toe-off on the
+    dimly lit render): that one, and only it, is dropped."""
+    before = side_view_runner()
+    now = before.copy()
+    now[KP["right_ankle"], :2] = now[KP["left_ankle"], :2] + (2.0, 1.0)
+    kept = drop_collapsed(now, before)
+    assert kept[KP["right_ankle"], 2] == 0.0 and np.isnan(kept[KP["right_ankle"], 0])
+    others = [j for j in range(NUM_KEYPOINTS) if j != KP["right_ankle"]]
+    np.testing.assert_array_equal(kept[others], now[others])
+
+
+def test_legs_passing_each_other_or_no_frame_before_keep_every_joint() -> None:
+    before = side_view_runner()
+    now = before.copy()
+    # The swing ankle passes the stance ankle 30 px above it (5% of the body's height).
+    now[KP["right_ankle"], :2] = now[KP["left_ankle"], :2] + (0.0, -30.0)
+    np.testing.assert_array_equal(drop_collapsed(now, before), now)
+    now[KP["right_ankle"], :2] = now[KP["left_ankle"], :2]
+    np.testing.assert_array_equal(drop_collapsed(now, None), now)
 
 
 def test_a_missing_model_says_how_to_fetch_it_or_turn_it_off(tmp_path: Path) -> None:

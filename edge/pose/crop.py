@@ -14,7 +14,8 @@ an edge of the image (they are moving out of it).
 
 With a ``refiner`` (``edge.pose.refine``), the detection that continues the runner's last box
 has its keypoints placed again by the top-down model, in ``look``, before the runner is chosen:
-the first frames, before a runner is settled, keep the pose model's keypoints.
+the first frames, before a runner is settled, keep the pose model's keypoints. ``settle`` then
+marks a knee or ankle the refiner put onto its partner as not seen (``drop_collapsed``).
 
 Looking (``look``) and settling (``settle``) are apart so a pipeline can look at two frames at
 once on two threads: ``look`` only reads the crop planned so far, ``settle`` takes the looks in
@@ -27,12 +28,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from edge.pose.base import Detections, PoseEstimator, RunnerPose, StagedPoseEstimator
-from edge.pose.refine import KeypointRefiner
+from edge.pose.refine import KeypointRefiner, drop_collapsed
 from edge.pose.runner import RunnerSelector, iou
 
 Box = tuple[int, int, int, int]
@@ -88,6 +89,8 @@ class RunnerFinder:
         # (crop, runner's last box): replaced whole, so a look on another thread reads a pair.
         self._plan: tuple[Box, np.ndarray] | None = None
         self._runner_box: np.ndarray | None = None
+        # The runner's keypoints of the frame before, as the backend and refiner gave them.
+        self._seen: np.ndarray | None = None
         self._lock = threading.Lock()
         self.looks = 0
         self.full_frame_looks = 0
@@ -126,7 +129,12 @@ class RunnerFinder:
             self._boxes.clear()
             self._plan = None
             self._runner_box = None
+            self._seen = None
             return runner
+        if self.refiner is not None:
+            seen = runner.keypoints
+            runner = replace(runner, keypoints=drop_collapsed(seen, self._seen))
+            self._seen = seen
         self._runner_box = runner.box
         self._boxes.append(runner.box)
         if self.crop_enabled:
