@@ -43,10 +43,7 @@ CASES = {
         ),
     )
 }
-KNOWN_MISSES: dict[tuple[str, str], str] = {
-    ("yaw+30", "to_ms"): "2026-12-03: toe-off 23.4 ms off on average (target 15 ms); the "
-    "engine on the 8 s matrix clip's true keypoints is 18.8 ms off at this yaw",
-}
+KNOWN_MISSES: dict[tuple[str, str], str] = {}
 """(case, figure) -> the value measured when it missed its target, for the xfail mark."""
 
 
