@@ -55,7 +55,7 @@ def test_bench_measures_the_station_the_naive_loop_and_the_crop(
         clip,
         model_path,
         BenchPlan(frames=12, live_seconds=2.0, naive_frames=3, accuracy_frames=8),
-        lambda: open_refiner(config),
+        open_refiner(config),
     )
     out = result.as_json()
     assert set(out) >= DESIGN_KEYS

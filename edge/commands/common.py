@@ -88,12 +88,10 @@ def open_refiner(config: Config) -> KeypointRefiner | None:
     backend's calls get them (the cores shared out among ``pose.workers``)."""
     if not config.pose.refine:
         return None
-    import os
-
+    from edge.pose.factory import threads_per_call
     from edge.pose.refine import KeypointRefiner
 
-    pose = config.pose
-    threads = pose.threads or max(1, len(os.sched_getaffinity(0)) // pose.workers)
+    threads = threads_per_call(config.pose.threads, config.pose.workers)
     return KeypointRefiner(config.refiner_path(), threads)
 
 

@@ -93,7 +93,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         clip,
         model,
         plan,
-        lambda: common.open_refiner(config),
+        common.open_refiner(config),
     )
     for name, value in result.table():
         print(f"{name:36s} {value}")

@@ -205,18 +205,17 @@ def _sustained(
 def bench_station(
     config: Config,
     open_pose: Callable[[], PoseEstimator],
-    open_refiner: Callable[[], KeypointRefiner | None],
+    refiner: KeypointRefiner | None,
     clip: Path,
     frames: int = 600,
     live_seconds: float = 10.0,
 ) -> StationBench:
-    """The whole station (read, pose, refiner as configured, gait, publish) on ``clip``:
+    """The whole station (read, pose, ``refiner`` if any, gait, publish) on ``clip``:
     sustained fps over ``frames`` lossless frames, and again without the refiner when one is
-    configured; then capture-to-publication latency over ``live_seconds`` of it played like a
+    given; then capture-to-publication latency over ``live_seconds`` of it played like a
     camera."""
     with tempfile.TemporaryDirectory(prefix="hipdrive-bench-") as tmp:
         work = Path(tmp)
-        refiner = open_refiner()
         log.info("benchmark: %d frames of %s as fast as the station goes", frames, clip.name)
         fps, stages, full_pct = _sustained(
             _bench_config(config, work / "file"), open_pose(), refiner, clip, frames
@@ -467,24 +466,23 @@ def run_bench(
     clip: DemoClip,
     model: Path,
     plan: BenchPlan,
-    open_refiner: Callable[[], KeypointRefiner | None] = lambda: None,
+    refiner: KeypointRefiner | None = None,
 ) -> BenchResult:
     """Every measurement, one after the other on the same machine. ``open_pose(imgsz)`` opens
-    the backend under test, which runs at ``precision``; ``open_refiner()`` the keypoint
-    refiner the configuration asks for, or None; ``model`` is the .pt file the naive loop
-    runs."""
+    the backend under test, which runs at ``precision``; ``refiner`` is the keypoint refiner
+    the configuration asks for, or None; ``model`` is the .pt file the naive loop runs."""
     video = bench_clip(clip)
     station = bench_station(
         config,
         lambda: open_pose(config.pose.imgsz),
-        open_refiner,
+        refiner,
         video,
         plan.frames,
         plan.live_seconds,
     )
     naive = bench_naive_ultralytics(model, video, plan.naive_frames)
     keypoints = bench_crop_accuracy(
-        open_pose, clip, config.pose.imgsz, plan.accuracy_frames, open_refiner()
+        open_pose, clip, config.pose.imgsz, plan.accuracy_frames, refiner
     )
     return BenchResult(
         backend=backend,

@@ -43,6 +43,12 @@ OPENVINO_PRECISIONS = ("bf16", "int8")
 backends run fp32, pinned so on every CPU."""
 
 
+def threads_per_call(threads: int, workers: int) -> int:
+    """CPU threads each call of a lean runtime gets: ``threads``, or with 0 the cores shared
+    out among ``workers`` threads calling at once (at least one)."""
+    return threads or max(1, len(os.sched_getaffinity(0)) // workers)
+
+
 def open_estimator(
     backend: str,
     model: Path,
@@ -80,7 +86,7 @@ def open_estimator(
     for module in runtime.modules:
         if importlib.util.find_spec(module) is None:
             raise _missing_runtime(module, runtime.extra)
-    per_call = threads or max(1, len(os.sched_getaffinity(0)) // workers)
+    per_call = threads_per_call(threads, workers)
     if backend == "openvino":
         from edge.pose.openvino_backend import OpenVinoPose
 

@@ -137,6 +137,7 @@ class KeypointRefiner:
         self._compiled = ort.InferenceSession(
             str(path), options, providers=["CPUExecutionProvider"]
         )
+        self._input = self._compiled.get_inputs()[0].name
         self.runtime = "onnx"
 
     def close(self) -> None:
@@ -146,7 +147,7 @@ class KeypointRefiner:
 
     def _simcc(self, tensor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.runtime == "onnx":
-            x, y = self._compiled.run(None, {self._compiled.get_inputs()[0].name: tensor})
+            x, y = self._compiled.run(None, {self._input: tensor})
             return x[0], y[0]
         request = getattr(self._local, "request", None)
         if request is None:
