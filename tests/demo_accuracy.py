@@ -35,7 +35,7 @@ from edge.demo.session import (
     runner_track,
 )
 from edge.errors import HipdriveError
-from edge.gait import GaitEngine, PlaneMapping
+from edge.gait import GaitEngine, GaitParams, PlaneMapping
 from edge.pose import RunnerSelector
 from edge.pose.base import InputSize
 from edge.pose.crop import RunnerFinder
@@ -61,6 +61,11 @@ class RecordedTrack:
     homography: np.ndarray
     truth: ClipTruth
     full_share: float
+
+    @property
+    def refined(self) -> bool:
+        """Whether the keypoint refiner placed the knees and ankles."""
+        return self.setup.endswith("-refined")
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -134,7 +139,8 @@ def pose_track(
 def gait_figures(track: RecordedTrack, start: int = 0) -> dict[str, float]:
     """The gait engine on the track from frame ``start``, fed as the station would, against
     the force plate."""
-    engine = GaitEngine(PlaneMapping(track.homography, metric=True))
+    params = GaitParams(ankle_toe_off=not track.refined)
+    engine = GaitEngine(PlaneMapping(track.homography, metric=True), params=params)
     accuracy = Accuracy(track.truth, t0=0.0)
     for k in range(start, len(track.t)):
         accuracy.steps += engine.push(float(track.t[k]), track.keypoints[k])

@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from edge.bus.schema import StepMsg
+from edge.commands.analyze import replay_steps
 from edge.commands.common import open_refiner
 from edge.config import Config, load_config
 from edge.demo.mocap import MocapTrial
@@ -48,7 +49,7 @@ from edge.demo.scenario import CAMERA, Look, Scenario
 from edge.demo.scene import UpperBody
 from edge.demo.session import demo_calibration
 from edge.offline.analyze import analyze_video
-from edge.offline.replay import plane_mapping, replay_track, step_of, undistort_track
+from edge.offline.replay import step_of
 from edge.pose import RunnerSelector
 from edge.pose.base import PoseEstimator
 from edge.pose.crop import RunnerFinder
@@ -284,11 +285,7 @@ class Chain:
         """The gait engine on a track, as analyze replays it: on the plane of ``clip``'s
         camera (metres) when given, else scaled from pixels (``facing`` or read off the track)."""
         calibration = demo_calibration(clip) if clip is not None else None
-        if calibration is not None:
-            keypoints = undistort_track(keypoints, calibration)
-        mapping = plane_mapping(keypoints, calibration, None, facing)
-        station = self.config.station.id
-        return replay_track(t, keypoints, mapping, station, self.config.gait.belt_speed_mps)
+        return replay_steps(self.config, t, keypoints, calibration, None, facing)
 
 
 def truth_track(clip: DemoClip) -> tuple[np.ndarray, np.ndarray, float]:

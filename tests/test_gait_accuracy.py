@@ -206,7 +206,7 @@ def test_the_fast_runners_toe_off_and_contact(other_runner_figures) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="2026-12-03: RBDS032's toe-off 11.3 ms and contact time 15.0 ms off on average "
+    reason="2026-12-04: RBDS032's toe-off 10.8 ms and contact time 14.5 ms off on average "
     "(targets 8 and 10): its knee straightens ~11 ms before the markers' toe-off",
 )
 def test_the_heel_strikers_toe_off_and_contact(other_runner_figures) -> None:

@@ -85,10 +85,11 @@ def noisy_track(mocap_trial):
     return camera, tuple(a[keep] for a in swapped), tuple(a[keep] for a in plain)
 
 
-def test_online_engine_reproduces_the_offline_reference(noisy_track) -> None:
+@pytest.mark.parametrize("ankle_toe_off", [False, True])
+def test_online_engine_reproduces_the_offline_reference(noisy_track, ankle_toe_off) -> None:
     camera, (t, kp), (_, plain) = noisy_track
     mapping = PlaneMapping.scaled(camera.facing, camera.meters_per_pixel)
-    params = GaitParams(stance_speed=2.35)
+    params = GaitParams(stance_speed=2.35, ankle_toe_off=ankle_toe_off)
     engine = GaitEngine(mapping, params=params)
     events = []
     for i in range(len(t)):
@@ -110,6 +111,7 @@ def test_online_engine_reproduces_the_offline_reference(noisy_track) -> None:
         params.extension_margin_deg,
         params.to_margin_deg,
         params.half_window_s,
+        ankle_toe_off,
     )
     # The online engine stops with the frames still inside its look-ahead undetected.
     horizon = t[-1] - 0.3

@@ -90,12 +90,18 @@ def replay_steps(
     meters_per_pixel: float | None,
     facing: str | None,
 ) -> list[StepMsg]:
+    from edge.gait import GaitParams
     from edge.offline.replay import plane_mapping, replay_track, undistort_track
 
     if calibration is not None and calibration.plane is not None:
         keypoints = undistort_track(keypoints, calibration)
     mapping = plane_mapping(keypoints, calibration, meters_per_pixel, facing)
-    return replay_track(t, keypoints, mapping, config.station.id, config.gait.belt_speed_mps)
+    # The track is taken to come from this configuration's pose set-up: without the refiner
+    # the knees are the pose model's, and toe-off needs the ankle's sign too.
+    params = GaitParams(ankle_toe_off=not config.pose.refine)
+    return replay_track(
+        t, keypoints, mapping, config.station.id, config.gait.belt_speed_mps, params
+    )
 
 
 def cmd_replay(args: argparse.Namespace) -> int:

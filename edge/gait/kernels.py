@@ -36,6 +36,7 @@ from edge.gait.layout import (
     N_JOINTS,
     N_LEGS,
     N_RAW,
+    PAR_ANKLE_TOE_OFF,
     PAR_EXT_MARGIN_DEG,
     PAR_GAP_S,
     PAR_H00,
@@ -486,21 +487,20 @@ def detect_leg(
 
     Initial contact: the ankle's forward velocity falls through ``-ic_fraction * stance_speed``
     (the foot decelerating to move with the belt) while ahead of the mid-hip, interpolated
-    between frames. Toe-off, the earlier of two signs: the knee-flexion minimum in late stance
-    (knee extension peak, once the knee has extended from its stance peak), refined to
-    sub-frame and moved earlier by ``to_offset_s``, confirmed once flexion has risen
-    ``to_margin_deg`` and the whole fitting window is in; and the ankle's velocity rising back
+    between frames. Toe-off: the knee-flexion minimum in late stance (knee extension peak, once
+    the knee has extended from its stance peak), refined to sub-frame and moved earlier by
+    ``to_offset_s``, confirmed once flexion has risen ``to_margin_deg`` and the whole fitting
+    window is in. With ``ankle_toe_off`` (a bottom-up pose model's knees, which lag in early
+    swing, making the knee's peak late) the earlier of that and the ankle's velocity rising back
     through the threshold (the foot leaving the belt's motion), the first rise after the last
-    fall, no sooner than half the runner's typical contact. A pose model's ankle lags in early
-    swing, which makes its knee peak late; a rise alone, when the foot swings forward at half
-    the stance speed for two frames (not one: a pose model's leg swap for a frame or two as the
-    legs cross looks like that) before the knee shows its peak, is the toe-off with quality
-    0.5. When the keypoints drop out across an event, the event is placed by the runner's own
-    rhythm (last contact plus the typical stride or contact time), a toe-off where the ankle was
-    seen rising off the belt's speed before the gap and never before the last knee extension
-    seen, with quality 0.5. det:
-    (N_DET,) this leg's state; frame_dt: the frame interval, seconds. Returns the new event
-    count.
+    fall, no sooner than half the runner's typical contact. A rise alone, when the foot swings
+    forward at half the stance speed for two frames (not one: a pose model's leg swap for a
+    frame or two as the legs cross looks like that) before the knee shows its peak, is the
+    toe-off with quality 0.5. When the keypoints drop out across an event, the event is placed
+    by the runner's own rhythm (last contact plus the typical stride or contact time), a toe-off
+    where the ankle was seen rising off the belt's speed before the gap and never before the
+    last knee extension seen, with quality 0.5. det: (N_DET,) this leg's state; frame_dt: the
+    frame interval, seconds. Returns the new event count.
     """
     cap = sm.shape[0]
     row = sm[frame % cap]
@@ -618,7 +618,7 @@ def detect_leg(
                 if np.isfinite(sm[(kmin_frame + 1) % cap, SM_KNEE_FLEX + leg]):
                     to = knee_minimum_time(sm, kmin_frame, leg, half)
                     to -= par[PAR_TO_OFFSET_S]
-                    if np.isfinite(det[DET_UP_T]):
+                    if par[PAR_ANKLE_TOE_OFF] == 1.0 and np.isfinite(det[DET_UP_T]):
                         to = min(to, det[DET_UP_T])
                 elif np.isfinite(det[DET_UP_T]):
                     # The minimum sits at the edge of a dropout, but the ankle was seen rising

@@ -103,8 +103,9 @@ N_DET = 15
     PAR_H20,
     PAR_H21,
     PAR_H22,
-) = range(21)
-N_PAR = 21
+    PAR_ANKLE_TOE_OFF,
+) = range(22)
+N_PAR = 22
 
 # events out (E, 4): leg track, kind, time s, quality 0..1
 EV_IC, EV_TO = 0.0, 1.0

@@ -74,15 +74,17 @@ def reference_events(
     extension_margin_deg: float,
     to_margin_deg: float,
     half: float,
+    ankle_toe_off: bool = False,
 ) -> list[tuple[int, str, float]]:
     """Contacts of a complete smoothed track without dropouts: (leg, "ic"|"to", time s).
 
     The same rules as ``kernels.detect_leg``, frame by frame over the stored track: initial
     contact where the ankle's forward velocity falls through -ic_fraction * stance_speed with
-    the ankle ahead of the mid-hip; toe-off at the earlier of the knee-flexion minimum (after
-    the knee has extended from its stance peak, with the ankle behind the mid-hip, confirmed
-    when flexion rises again) and the velocity's last rise back through the threshold, or at
-    that rise once the ankle moves forward at half the stance speed for two frames. (The
+    the ankle ahead of the mid-hip; toe-off at the knee-flexion minimum (after the knee has
+    extended from its stance peak, with the ankle behind the mid-hip, confirmed when flexion
+    rises again), or with ``ankle_toe_off`` at the earlier of it and the velocity's last rise
+    back through the threshold; or at that rise once the ankle moves forward at half the
+    stance speed for two frames. (The
     engine also ignores a rise sooner than half the runner's usual contact, which it learns as
     it goes.)
     """
@@ -122,7 +124,7 @@ def reference_events(
                         kmin, kmin_frame = kf[q], q
                     elif kf[q] > kmin + to_margin_deg and t[q] - t[kmin_frame] >= half:
                         to = _vertex_time(t, kf, kmin_frame, half) - to_offset_s
-                        to = to if up is None else min(to, up)
+                        to = min(to, up) if ankle_toe_off and up is not None else to
                         events.append((leg, "to", max(float(to), float(ic))))
                         i = q
                         break

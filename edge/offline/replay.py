@@ -20,6 +20,7 @@ from edge.bus.schema import StepMsg, gait_of
 from edge.errors import UsageError
 from edge.gait import (
     GaitEngine,
+    GaitParams,
     PlaneMapping,
     Step,
     SummaryBuilder,
@@ -87,12 +88,13 @@ def replay_track(
     mapping: PlaneMapping,
     station: str,
     belt_speed_mps: float | None = None,
+    params: GaitParams | None = None,
 ) -> list[StepMsg]:
     """Steps of a track, each stamped with the time of the frame that completed it.
 
     t: (T,) seconds. keypoints: (T, 17, 3) pixels (undistorted if calibrated) and confidence.
     """
-    engine = GaitEngine(mapping, belt_speed_mps=belt_speed_mps)
+    engine = GaitEngine(mapping, belt_speed_mps, params)
     out = []
     for i in range(len(t)):
         for step in engine.push(float(t[i]), keypoints[i]):

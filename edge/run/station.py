@@ -42,6 +42,7 @@ from edge.config import Config, Reload, reload_changes
 from edge.errors import HipdriveError, UsageError
 from edge.gait import (
     GaitEngine,
+    GaitParams,
     PlaneMapping,
     Step,
     Summary,
@@ -147,10 +148,12 @@ class GaitFeed:
         belt_speed_mps: float | None,
         facing: str | None = None,
         meters_per_pixel: float | None = None,
+        params: GaitParams | None = None,
     ) -> None:
         self._calibration = calibration
         self.belt_speed_mps = belt_speed_mps
         self._meters_per_pixel = meters_per_pixel
+        self._params = params
         self._pending: list[tuple[float, np.ndarray]] = []
         self.engine: GaitEngine | None = None
         if calibration is not None and calibration.plane is not None:
@@ -163,7 +166,7 @@ class GaitFeed:
         return self.engine.mapping if self.engine else None
 
     def _start(self, mapping: PlaneMapping) -> None:
-        self.engine = GaitEngine(mapping, belt_speed_mps=self.belt_speed_mps)
+        self.engine = GaitEngine(mapping, self.belt_speed_mps, self._params)
 
     def set_belt_speed(self, mps: float | None) -> None:
         self.belt_speed_mps = mps
@@ -250,7 +253,9 @@ class Station:
         )
         self._belt = config.gait.belt_speed_mps
         self._view = (facing, meters_per_pixel)
-        self._feed = GaitFeed(calibration, self._belt, *self._view)
+        # Without the refiner the knees are the pose model's, and toe-off needs the ankle too.
+        self._params = GaitParams(ankle_toe_off=refiner is None)
+        self._feed = GaitFeed(calibration, self._belt, *self._view, self._params)
         self._summary = SummaryBuilder(targets_from(config))
         self._runner: str | None = None
         self._runner_present = False
@@ -456,7 +461,7 @@ class Station:
     def _restart_gait(self) -> None:
         with self._lock:
             self._new_session = False
-            self._feed = GaitFeed(self.calibration, self._belt, *self._view)
+            self._feed = GaitFeed(self.calibration, self._belt, *self._view, self._params)
             self._summary = SummaryBuilder(targets_from(self.config))
 
     def _track_presence(self, t: float, present: bool) -> None:
