@@ -116,6 +116,23 @@ class Calibration:
         )
         return self.distort(undistorted)
 
+    def camera_in_plane(self) -> np.ndarray | None:
+        """(3,) float64 metres: where the camera's optical centre is in the plane's frame, x
+        forward, y up from the belt and its distance from the plane (positive); None without
+        both the lens (its K) and the plane. A plane seen through K is K [r1 r2 t]: the
+        camera's pose on it (Zhang 2000)."""
+        if self.intrinsics is None or self.plane is None:
+            return None
+        m = np.linalg.solve(self.intrinsics.K, np.linalg.inv(self.plane.homography))
+        scale = 2.0 / (np.linalg.norm(m[:, 0]) + np.linalg.norm(m[:, 1]))
+        if m[2, 2] < 0:  # the plane lies in front of the camera
+            scale = -scale
+        r1, r2, t = (scale * m[:, k] for k in range(3))
+        u, _, vt = np.linalg.svd(np.column_stack([r1, r2, np.cross(r1, r2)]))
+        rotation = u @ vt
+        centre = -rotation.T @ t
+        return np.array([centre[0], centre[1], abs(centre[2])])
+
     def require_plane(self) -> Plane:
         """The plane, or a UsageError saying how to calibrate it."""
         if self.plane is None:

@@ -19,7 +19,7 @@ import argparse
 import json
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +53,8 @@ STARTS = (0, 3, 10, 30)
 @dataclass(frozen=True)
 class RecordedTrack:
     """The runner's keypoints as a pose set-up saw the clip, with what the gait engine and the
-    truth need: frame times (s), the clip camera's image->plane homography (metres)."""
+    truth need: frame times (s), the clip camera's image->plane homography (metres) and where
+    that camera is (``PlaneMapping.camera``; not kept in the file)."""
 
     setup: str
     t: np.ndarray
@@ -61,6 +62,12 @@ class RecordedTrack:
     homography: np.ndarray
     truth: ClipTruth
     full_share: float
+    camera: tuple[float, float] | None = None
+
+    @property
+    def mapping(self) -> PlaneMapping:
+        """The clip camera's plane, metres."""
+        return PlaneMapping(self.homography, metric=True, camera=self.camera)
 
     @property
     def refined(self) -> bool:
@@ -114,8 +121,9 @@ def pose_track(
     setup = f"{backend}-{precision}-{size}-{'crop' if crop else 'full'}"
     setup += "-refined" if refine else ""
     cache = DATA / "demo" / "tracks" / f"{clip.renderer}-{setup}-{frames}.npz"
+    camera = PlaneMapping.calibrated(demo_calibration(clip)).camera
     if cache.exists():
-        return RecordedTrack.load(cache)
+        return replace(RecordedTrack.load(cache), camera=camera)
     prepare_ultralytics(DATA)
     model = DATA / "models" / "yolo11n-pose.pt"
     estimator = open_estimator(backend, model, size, 0.25, precision=precision, data_dir=DATA)
@@ -131,6 +139,7 @@ def pose_track(
         calibration.plane.homography,
         ClipTruth.of(clip),
         finder.full_frame_looks / max(finder.looks, 1),
+        camera,
     )
     track.save(cache)
     return track
@@ -140,7 +149,7 @@ def gait_figures(track: RecordedTrack, start: int = 0) -> dict[str, float]:
     """The gait engine on the track from frame ``start``, fed as the station would, against
     the force plate."""
     params = GaitParams(ankle_toe_off=not track.refined)
-    engine = GaitEngine(PlaneMapping(track.homography, metric=True), params=params)
+    engine = GaitEngine(track.mapping, params=params)
     accuracy = Accuracy(track.truth, t0=0.0)
     for k in range(start, len(track.t)):
         accuracy.steps += engine.push(float(track.t[k]), track.keypoints[k])
@@ -153,7 +162,7 @@ def landing_ankle_offset_cm(clip: DemoClip, track: RecordedTrack) -> tuple[float
     """Where the pose model puts the landing foot's ankle at the force plate's contacts,
     against the true joint centre: median (forward, up) in cm on the runner's plane. Of the
     model's two ankles, the one nearer the truth."""
-    plane = PlaneMapping(track.homography, metric=True).apply
+    plane = track.mapping.apply
     offsets = []
     for foot, ic in zip(clip.foot, clip.ic, strict=True):
         k = round(ic * clip.fps)

@@ -113,6 +113,8 @@ MATRIX: tuple[Case, ...] = (
     Case("yaw+30", _camera(yaw_deg=30.0)),
     Case("yaw-30", _camera(yaw_deg=-30.0)),
     Case("yaw+30-cal", _camera(yaw_deg=30.0), calibrated=True),
+    Case("yaw-30-cal", _camera(yaw_deg=-30.0), calibrated=True),
+    Case("yaw+15-cal", _camera(yaw_deg=15.0), calibrated=True),
     Case("knee-high", _camera(height_m=0.5, pitch_deg=8.0)),
     Case("chest-high", _camera(height_m=1.3, pitch_deg=-7.0)),
     Case("far-5m", _camera(distance_m=5.0)),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import numpy as np
@@ -10,6 +11,7 @@ from calibrate.boardspec import parse_board
 from calibrate.check import draw_check, expected_error
 from calibrate.model import Calibration, Facing, Intrinsics, Plane
 from calibrate.plane import plane_from_board, plane_from_points
+from edge.demo.scene import SideCamera
 from edge.errors import UsageError
 from tests.builders.boards import SIZE, SideScene, camera, side_scene
 
@@ -146,3 +148,25 @@ def test_the_check_image_shows_grid_belt_and_roi(scene: SideScene) -> None:
     assert tuple(drawn[y + h - 1, x + w // 2]) == (230, 160, 40)
     green = (drawn[..., 1] > 180) & (drawn[..., 0] < 120) & (drawn[..., 2] < 120)
     assert green.sum() > 5000
+
+
+@pytest.mark.parametrize(
+    "side",
+    [
+        SideCamera(image_size=(1280, 720), focal_px=900.0, forward_m=0.15, height_m=0.9),
+        SideCamera(image_size=(1280, 720), focal_px=900.0, yaw_deg=30.0),
+        SideCamera(image_size=(720, 1280), focal_px=1100.0, yaw_deg=-30.0, facing="left"),
+        SideCamera(focal_px=1400.0, yaw_deg=15.0, pitch_deg=8.0, height_m=0.5),
+    ],
+)
+def test_the_camera_is_found_on_the_plane_it_sees(side: SideCamera) -> None:
+    """From the lens and the plane alone, the camera's place: forward, height and distance."""
+    w, h = side.image_size
+    K = np.array([[side.focal_px, 0.0, w / 2], [0.0, side.focal_px, h / 2], [0.0, 0.0, 1.0]])
+    belt = np.array([[0.0, 600.0], [w - 1.0, 600.0]])
+    plane = Plane(side.homography, belt, "right", (0, 0, w, h), 0.003)
+    lens = Intrinsics(K, np.zeros(5), 0.1)
+    calibration = Calibration("cam", (w, h), datetime.now(timezone.utc), lens, plane)
+    want = side.centre * np.array([1.0, 1.0, np.sign(side.centre[2])])
+    assert calibration.camera_in_plane() == pytest.approx(want, abs=1e-6)
+    assert replace(calibration, intrinsics=None).camera_in_plane() is None

@@ -146,6 +146,34 @@ def test_an_oblique_view_is_seen_undone_and_flagged(mocap_trial, yaw_deg: float)
     assert near and all("overstride_cm" in s.metric_confidence for s in near)
 
 
+@pytest.mark.parametrize("yaw_deg", [-30.0, 30.0])
+def test_a_calibrated_oblique_view_finds_each_foot_where_it_lands(
+    mocap_trial, yaw_deg: float
+) -> None:
+    """Calibrated, the plane is the runner's midline and the feet land beside it: a camera
+    30 deg off square reads the foot nearer it behind where it landed and the far one ahead
+    (by 2.4-3.3 cm on average on this track, noise-free), unless the engine knows where the
+    camera is. Measured here with it: each leg's mean error 0.2-0.3 cm (mean absolute 0.5-0.7),
+    at 15 deg too."""
+    camera = SideCamera(facing="right", yaw_deg=yaw_deg)
+    t, kp = synth_track(mocap_trial, 60.0, camera, noise_px=0.0, seed=3)
+    x, _, distance = camera.centre
+    truth = truth_events(mocap_trial)
+    ics = np.array([s["ic_t"] for s in truth])
+    for where, limit in (((float(x), abs(float(distance))), 1.0), (None, None)):
+        mapping = PlaneMapping(camera.homography, metric=True, camera=where)
+        errors: dict[str, list[float]] = {"near": [], "far": []}
+        for step in replay(t, kp, mapping)[4:]:
+            j = int(np.abs(ics - step.ic_t).argmin())
+            if step.view is not None and step.overstride_cm is not None:
+                errors[step.view].append(step.overstride_cm - truth[j]["overstride_cm"])
+        bias = {view: float(np.mean(e)) for view, e in errors.items()}
+        if limit is not None:
+            assert all(abs(b) <= limit for b in bias.values()), bias
+        else:  # the parallax the camera's place undoes: opposite on the two legs
+            assert bias["near"] * bias["far"] < 0 and min(map(abs, bias.values())) >= 2.0, bias
+
+
 def test_a_square_view_reads_no_yaw(mocap_trial) -> None:
     camera = SideCamera(facing="left")
     t, kp = synth_track(mocap_trial, 60.0, camera, seed=4)

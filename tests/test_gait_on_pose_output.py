@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.gait import GaitEngine, GaitParams, PlaneMapping
+from edge.gait import GaitEngine, GaitParams
 from edge.gait.layout import CTR_SMOOTHED
 from edge.gait.metrics import belt_ankle_speed, window
 from tests.demo_accuracy import STARTS, RecordedTrack, gait_figures
@@ -36,7 +36,7 @@ def track() -> RecordedTrack:
 @pytest.fixture(scope="module")
 def learned_speed(track: RecordedTrack) -> float:
     """The stance speed the engine has learned from the contacts of the whole track."""
-    engine = GaitEngine(PlaneMapping(track.homography, metric=True), params=PARAMS)
+    engine = GaitEngine(track.mapping, params=PARAMS)
     for k in range(len(track.t)):
         engine.push(float(track.t[k]), track.keypoints[k])
     return engine.stance_speed
@@ -62,7 +62,7 @@ def test_the_first_second_tells_the_belt_speed(
     what the contacts teach later wherever a session starts. (The lowest ankles' speed, used
     before, came out 0.1-0.9 m/s against about 2.1 on this track, and backwards on others, so
     that one session never started: the model's ankles sit high in stance as the legs cross.)"""
-    first = GaitEngine(PlaneMapping(track.homography, metric=True), params=PARAMS)
+    first = GaitEngine(track.mapping, params=PARAMS)
     for k in range(start, start + 66):
         first.detect(float(track.t[k]), track.keypoints[k])
     seen = window(first._sm, int(first._ctr[CTR_SMOOTHED]), -math.inf, math.inf)
@@ -76,7 +76,7 @@ def test_the_first_steps_of_a_session_are_measured_like_the_rest(
     """The first second is paired again once the belt speed is known, so the first crossing
     of the legs cannot swap them. (Before, a session starting in the first 0.7 s of this track
     timed its second contact's toe-off 123 ms early, with hip extension 33 deg off.)"""
-    engine = GaitEngine(PlaneMapping(track.homography, metric=True), params=PARAMS)
+    engine = GaitEngine(track.mapping, params=PARAMS)
     steps = []
     for k in range(start, start + 240):
         steps += engine.push(float(track.t[k]), track.keypoints[k])

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from calibrate.model import Calibration, Plane
+from calibrate.model import Calibration, Intrinsics, Plane
 from edge.capture import CaptureSettings, Frame, FrameSource, open_source
 from edge.capture.file import VideoFileSource
 from edge.demo.render import DemoClip
@@ -27,9 +27,14 @@ MATCH_S = 0.06
 
 
 def demo_calibration(clip: DemoClip) -> Calibration:
-    """The calibration of the camera the clip was rendered with: exact, metres."""
+    """The calibration of the camera the clip was rendered with: exact, metres, its lens a
+    pinhole without distortion centred on the image."""
     camera = clip.camera
     w, h = camera.image_size
+    f = camera.focal_px
+    lens = Intrinsics(
+        np.array([[f, 0.0, w / 2], [0.0, f, h / 2], [0.0, 0.0, 1.0]]), np.zeros(5), 0.0
+    )
     belt_y = float(camera.project(np.array([[0.0, 0.0, 0.0]]))[0, 1])
     plane = Plane(
         homography=camera.homography,
@@ -38,7 +43,7 @@ def demo_calibration(clip: DemoClip) -> Calibration:
         roi=(0, 0, w, h),
         meters_per_pixel_at_belt=camera.meters_per_pixel,
     )
-    return Calibration("demo", (w, h), datetime.now(timezone.utc), plane=plane)
+    return Calibration("demo", (w, h), datetime.now(timezone.utc), lens, plane)
 
 
 @dataclass(frozen=True)

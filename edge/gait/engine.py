@@ -455,6 +455,7 @@ class GaitEngine:
             belt_speed_mps=self.belt_speed_mps or self.estimated_belt_speed_mps(),
             max_gap_s=max_gap,
             gait=gait,
+            camera=self.mapping.camera,
         )
         if view is not None:
             self._name_unnamed(view, parity)

@@ -59,6 +59,8 @@ class StepContext:
     belt_speed_mps: float | None
     max_gap_s: float
     gait: str | None = None
+    # Where the camera is on a calibrated plane (``PlaneMapping.camera``), or None.
+    camera: tuple[float, float] | None = None
 
 
 def window(buf: np.ndarray, written: int, t0: float, t1: float) -> np.ndarray:
@@ -274,6 +276,10 @@ SWING_FAR_METRICS = ("swing_knee_lift_deg",)
 #: joint centres of the Fukuchi runner; pose models mark the hips somewhat wider on real people,
 #: so the yaw read off it is "about" (within roughly a third)
 PELVIS_PER_LIMB = 0.2
+#: how far from the runner's midline a foot lands, metres: the ankle joint centres at initial
+#: contact lay 3.1-6.7 cm from the mid-hip sideways (mean 5.3) over the six feet of the three
+#: Fukuchi runners
+FOOT_OFFSET_M = 0.053
 #: yaw beyond which a view without a calibration of the plane is oblique: its distances and
 #: sagittal angles shrink by cos(yaw) along the belt, 1.5% at 10 degrees, 13% at 30; the engine
 #: stretches them back by its estimate of the yaw, which is itself only "about"
@@ -377,12 +383,12 @@ def step_metrics(contact: Contact, sm: np.ndarray, raw: np.ndarray, ctx: StepCon
         # Off square the two hips no longer line up, and the mid-hip lies across the runner's
         # depth from the landing foot: its own hip shares its side's shift.
         mid_x = hip[0]
-    reach = ankle[0] - mid_x
+    reach = float(foot_on_plane(ankle[0], ctx)) - mid_x
     leg_len = ctx.leg_length
     scale_cm = 100.0 if ctx.metric else math.nan
 
     ts = sm[:, SM_T]
-    under = _under_hips(sm, leg, ic, to, reach)
+    under = _under_hips(sm, leg, ic, to, reach, ctx)
     braking_ms = (under - ic) * 1000.0 if under is not None else None
 
     thigh = thigh_angle(_joint(sm, leg, HIP), _joint(sm, leg, KNEE))
@@ -474,12 +480,16 @@ def scissor(
     return back, front, _finite_max(other)
 
 
-def _under_hips(sm: np.ndarray, leg: int, ic: float, to: float, reach: float) -> float | None:
+def _under_hips(
+    sm: np.ndarray, leg: int, ic: float, to: float, reach: float, ctx: StepContext | None = None
+) -> float | None:
     """When, between landing and toe-off, a leg's ankle comes under the mid-hip (mid-stance),
-    given its ``reach`` ahead of the mid-hip at landing; None if it does not."""
+    given its ``reach`` ahead of the mid-hip at landing; None if it does not. With a step's
+    ``ctx``, the ankle where the foot is (``foot_on_plane``)."""
     ts = sm[:, SM_T]
     stance = (ts >= ic) & (ts <= to)
-    rel = sm[:, sm_col(leg, ANKLE, 0)] - sm[:, SM_MID_X]
+    ankle = sm[:, sm_col(leg, ANKLE, 0)]
+    rel = (foot_on_plane(ankle, ctx) if ctx is not None else ankle) - sm[:, SM_MID_X]
     return _crossing_down(np.r_[ic, ts[stance]], np.r_[reach, rel[stance]])
 
 
@@ -505,6 +515,24 @@ def walking_toe_off(sm: np.ndarray, leg: int, ic: float, stance_speed: float) ->
     ts, back = ts[ok], -vx[ok] - 0.5 * stance_speed
     slowed = _crossing_down(ts, back)
     return slowed + WALK_TOE_OFF_DELAY_S if slowed is not None else math.nan
+
+
+def foot_on_plane(x: float | np.ndarray, ctx: StepContext) -> float | np.ndarray:
+    """Where a foot the calibrated plane reads at forward position ``x`` is along the belt.
+
+    The plane is the runner's midline; the feet land ``FOOT_OFFSET_M`` either side of it, and
+    the plane reads a point off it where the camera's ray through it meets the plane: a point
+    nearer the camera than the plane further from the camera, a farther point nearer it. Square
+    to the runner that moves a foot little; a camera turned 30 deg toward the runner's front
+    read the near foot 3.5 cm behind where it landed and the far foot 2.8 cm ahead (true joints
+    of the robustness matrix). With the camera at forward position c and distance D from the
+    plane, a point at depth d toward the camera lies at x - (x - c) d / D. As read without the
+    camera (no calibrated lens) or the step's view."""
+    if ctx.camera is None or ctx.view is None:
+        return x
+    c, distance = ctx.camera
+    depth = FOOT_OFFSET_M if ctx.view == "near" else -FOOT_OFFSET_M
+    return x - (x - c) * depth / distance
 
 
 def _oblique(ctx: StepContext) -> bool:

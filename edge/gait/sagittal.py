@@ -7,10 +7,14 @@ either it is in pixels, and distances are reported as a fraction of leg length.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from edge.skeleton import KP
+
+if TYPE_CHECKING:
+    from calibrate.model import Calibration
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,11 +24,23 @@ class PlaneMapping:
     metric: True when the plane is in metres.
     square: True when the mapping assumes a camera square to the belt (a scale, not a
     calibration of the plane): a yaw then foreshortens the forward axis.
+    camera: where the camera is, when a calibration knows it: its forward position on the plane
+    and its distance from it, metres (``foot_on_plane``).
     """
 
     homography: np.ndarray
     metric: bool
     square: bool = False
+    camera: tuple[float, float] | None = None
+
+    @classmethod
+    def calibrated(cls, calibration: Calibration) -> PlaneMapping:
+        """The metric plane of a calibration that has one, with its camera where the lens is
+        calibrated too."""
+        plane = calibration.require_plane()
+        centre = calibration.camera_in_plane()
+        camera = (float(centre[0]), float(centre[2])) if centre is not None else None
+        return cls(plane.homography, metric=True, camera=camera)
 
     @classmethod
     def scaled(cls, facing: str, meters_per_pixel: float | None = None) -> PlaneMapping:

@@ -62,7 +62,7 @@ def plane_mapping(
     keypoints: (T, 17, 3) pixels, already undistorted when a calibration is given.
     """
     if calibration is not None and calibration.plane is not None:
-        return PlaneMapping(calibration.plane.homography, metric=True)
+        return PlaneMapping.calibrated(calibration)
     facing = facing or detect_facing(keypoints)
     if facing is None:
         raise UsageError(

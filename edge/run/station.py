@@ -157,7 +157,7 @@ class GaitFeed:
         self._pending: list[tuple[float, np.ndarray]] = []
         self.engine: GaitEngine | None = None
         if calibration is not None and calibration.plane is not None:
-            self._start(PlaneMapping(calibration.plane.homography, metric=True))
+            self._start(PlaneMapping.calibrated(calibration))
         elif facing is not None:
             self._start(PlaneMapping.scaled(facing, meters_per_pixel))
 
