@@ -5,7 +5,7 @@ swapped labels, far-leg dropouts) of real motion capture, in segments:
 
 * running: Fukuchi 2017 (CC-BY 4.0: Fukuchi RK, Fukuchi CA, Duarte M, PeerJ 5:e3298, doi
   10.7717/peerj.3298), RBDS001 at 2.5 m/s with its force plate, RBDS0041 at 4.6 m/s;
-* walking: the treadmill walk of ``tests/data/walking_si02.npz`` (gaitalytics, MIT) at 1.1 m/s;
+* walking: the treadmill walk of ``edge/demo/data/walking_si02.npz`` (gaitalytics, MIT) at 1.1 m/s;
 * standing: the same data set's standing calibration trials (RBDS032, RBDS0041: 10 s each);
 * off the belt: frames with nobody in them.
 
@@ -25,13 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from edge.demo.mocap import MocapTrial, load_trial, standing_trial
+from edge.demo.mocap import MocapTrial, load_trial, standing_trial, walking_trial
 from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping, Step
 from edge.gait.mode import OFF_BELT, RUNNING, STANDING, WALKING
 from edge.skeleton import NUM_KEYPOINTS
 from tests.builders.keypoint_tracks import synth_track
-from tests.builders.walking import walking_trial
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fukuchi2017"
 

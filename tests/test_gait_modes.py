@@ -11,12 +11,12 @@ import math
 import numpy as np
 import pytest
 
+from edge.demo.mocap import walking_trial
 from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping
 from edge.gait.metrics import RUNNING_METRICS
 from edge.gait.mode import OFF_BELT, RUNNING, STANDING, WALKING, ModeTracker, gait_vote
 from tests.builders.keypoint_tracks import synth_track
-from tests.builders.walking import walking_trial
 from tests.gait_accuracy import replay, score
 from tests.gait_modes import run
 

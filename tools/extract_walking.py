@@ -1,4 +1,5 @@
-"""Extract the treadmill walking trial the gait-mode tests use, from its C3D file.
+"""Extract the treadmill walking trial the gait-mode tests and the rendered walker use, from its
+C3D file.
 
 Source: ``tests/treadmill_events.c3d`` of github.com/DART-Lab-LLUI/python-gaitalytics (also in
 the PyPI source archive ``gaitalytics==0.2.2``), MIT License, Copyright (c) 2024 André Böni.
@@ -11,8 +12,8 @@ joint centres (FEP, FEO, TIO), the heel marker (HEE) and the mean of the two met
 markers (MT2, MT5) of each side, and the mid-hip. Contacts are the trial's own foot-strike and
 foot-off events, each moved to where a plate's vertical force crosses 50 N (the rule used for the
 running trial) when that crossing is within 20 ms of it. Written to
-``tests/data/walking_si02.npz``, with the licence text beside it in
-``tests/data/walking_si02.LICENSE``.
+``edge/demo/data/walking_si02.npz``, with the licence text beside it in
+``edge/demo/data/walking_si02.LICENSE``.
 
 Run once, with a pure-Python C3D reader (not a project dependency)::
 
@@ -31,7 +32,7 @@ from pathlib import Path
 import c3d  # type: ignore[import-not-found]
 import numpy as np
 
-OUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "walking_si02.npz"
+OUT = Path(__file__).resolve().parents[1] / "edge" / "demo" / "data" / "walking_si02.npz"
 THRESHOLD_N = 50.0
 MIN_CONTACT_S = 0.2
 JOINTS = ("hip", "knee", "ankle", "heel", "toe")

@@ -346,6 +346,40 @@ def standing_trial(data_dir: Path | None = None, runner: str = "RBDS001") -> Moc
     )
 
 
+WALKER = "SI02"
+"""The walker shipped with the package: 12 s of one person walking on an instrumented treadmill
+at about 1.1 m/s (100 Hz), ``data/walking_si02.npz``, made by ``tools/extract_walking.py`` from
+the gaitalytics project's test recording (MIT License, Copyright (c) 2024 André Böni;
+``data/walking_si02.LICENSE``)."""
+#: the walk's events are Vicon's, moved to a plate's 50 N crossing where one lies within 20 ms
+#: (30 of 40 events); the rest keep the marker frame's 10 ms resolution
+WALKING_ERROR_MS = 10.0
+
+
+def walking_trial() -> MocapTrial:
+    """The walker's recording (``WALKER``), contacts from its force plates."""
+    path = DATA_DIR / "walking_si02.npz"
+    with np.load(path) as data:
+        if tuple(data["joint_names"]) != JOINT_NAMES:
+            raise ValueError(f"{path}: joints {tuple(data['joint_names'])}, want {JOINT_NAMES}")
+        t, joints, ic, to = (
+            np.array(data[k], dtype=np.float64) for k in ("t", "joints", "ic", "to")
+        )
+        return MocapTrial(
+            t=t,
+            joints=joints,
+            ic=ic,
+            to=to,
+            fs=float(data["fs"]),
+            belt_speed_mps=float(data["belt_speed_mps"]),
+            foot=tuple(str(f) for f in data["foot"]),
+            pelvis_tilt_deg=np.array(data["pelvis_tilt_deg"], dtype=np.float64),
+            runner=f"{WALKER} walking",
+            contact_source=PLATE,
+            contact_error_ms=WALKING_ERROR_MS,
+        )
+
+
 def foot_contacts(
     sole: np.ndarray, fs: float, belt_speed_mps: float
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
-from edge.demo.mocap import TRIALS, MocapTrial, load_trial
+from edge.demo.mocap import TRIALS, WALKER, MocapTrial, load_trial, walking_trial
 from edge.demo.scene import SideCamera, UpperBody, resized
 
 Colour = tuple[int, int, int]
@@ -61,9 +61,10 @@ class Scenario:
     passer: a second person jogging past, behind the treadmill, every few seconds.
     coach: a second person standing still beside the front of the treadmill, nearer the camera
         than the runner (the data set's standing trial).
-    runner: which recording of the data set runs (``edge.demo.mocap.TRIALS``): RBDS001 (2.5 m/s,
-        shipped with the package), RBDS032 (2.5 m/s) or RBDS0041 (4.6 m/s), the last two read
-        from the data set's folder (``recording``).
+    runner: which recording runs: of the running data set (``edge.demo.mocap.TRIALS``) RBDS001
+        (2.5 m/s, shipped with the package), RBDS032 (2.5 m/s) or RBDS0041 (4.6 m/s), the last
+        two read from the data set's folder (``recording``); or the walker ``SI02`` (1.1 m/s,
+        shipped with the package, ``edge.demo.mocap.WALKER``).
     handrail: the treadmill's side rails, the near one in front of the runner at hip height.
     scale: the runner's size: the recording and the synthesised upper body scaled about the
         belt (the belt runs ``scale`` times as fast, so the feet keep moving with it).
@@ -103,8 +104,8 @@ class Scenario:
             (self.room in ROOMS, f"room = {self.room!r}: must be one of {', '.join(ROOMS)}"),
             (0.7 <= self.scale <= 1.3, f"scale = {self.scale:g}: must be in [0.7, 1.3]"),
             (
-                self.runner in TRIALS,
-                f"runner = {self.runner!r}: must be one of {', '.join(TRIALS)}",
+                self.runner in (*TRIALS, WALKER),
+                f"runner = {self.runner!r}: must be one of {', '.join((*TRIALS, WALKER))}",
             ),
         )
         for ok, message in rules:
@@ -121,11 +122,13 @@ class Scenario:
         }
 
     def recording(self, data_dir: Path | None = None) -> MocapTrial:
-        """The scenario's recording: RBDS001 from the package, another runner from
-        ``data_dir``, the data set's folder (``../shared/data/fukuchi2017`` beside the
+        """The scenario's recording: RBDS001 and the walker from the package, another runner
+        from ``data_dir``, the data set's folder (``../shared/data/fukuchi2017`` beside the
         repository)."""
         if self.runner == "RBDS001":
             return load_trial()
+        if self.runner == WALKER:
+            return walking_trial()
         if data_dir is None:
             raise ValueError(
                 f"runner {self.runner}: its recording is not shipped with the package; "

@@ -302,7 +302,7 @@ OBLIQUE_FACTOR = 0.3
 
 #: a walking foot's toe-off comes this long after its ankle has slowed to half the stance speed:
 #: 82 ms (SD 4) over the 20 contacts of the one treadmill walk at hand (1.1 m/s,
-#: tests/data/walking_si02.npz), so walking contact times carry ``WALK_CONTACT_FACTOR``
+#: edge/demo/data/walking_si02.npz), so walking contact times carry ``WALK_CONTACT_FACTOR``
 WALK_TOE_OFF_DELAY_S = 0.082
 #: the ankle slowing is looked for from this long after landing (a walker's stance is ~0.7 s)
 WALK_MID_STANCE_S = 0.15

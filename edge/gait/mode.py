@@ -5,9 +5,10 @@ difference between the two gaits: a walker vaults over a stiff leg like an inver
 the hips RISE from landing to mid-stance (when the ankle passes under them); a runner lands on a
 spring and the hips SINK. On the data this was checked on, from initial contact to mid-stance
 the mid-hip rose 1.6 to 2.6 cm on every contact of a treadmill walk at 1.1 m/s
-(``tests/data/walking_si02.npz``) and sank 6 to 8 cm on every contact of three runners at 2.5 and
-4.6 m/s (Fukuchi 2017). The sign needs neither toe-off (a walker's knee straightens at mid-stance,
-which a runner's toe-off rule takes for the toe-off) nor the belt speed, nor a calibration.
+(``edge.demo.mocap.walking_trial``) and sank 6 to 8 cm on every contact of three runners at 2.5
+and 4.6 m/s (Fukuchi 2017). The sign needs neither toe-off (a walker's knee straightens at
+mid-stance, which a runner's toe-off rule takes for the toe-off) nor the belt speed, nor a
+calibration.
 
 Each step votes by its own rise; the mode changes after ``SWITCH_VOTES`` votes in a row for the
 other gait (a step or two of lag, no flicker at a walk-to-run transition). Standing and away

@@ -1,6 +1,6 @@
 """A strides drill from real motion capture: repeats alternating Fukuchi 2017's RBDS0041 at
 4.6 m/s (odd, the hip-focus repeats) and RBDS001 at 2.5 m/s (even, quick steps), with the
-treadmill walk of ``tests/data/walking_si02.npz`` as the rest between, joined at frames (cuts),
+treadmill walk of ``edge/demo/data/walking_si02.npz`` as the rest between, joined at frames (cuts),
 through the gait engine as the station would see them (``tests.gait_modes``'s tracks: a side
 camera, 3 px noise, swapped labels, far-leg dropouts)."""
 
