@@ -125,7 +125,7 @@ class Calibration:
             return None
         m = np.linalg.solve(self.intrinsics.K, np.linalg.inv(self.plane.homography))
         scale = 2.0 / (np.linalg.norm(m[:, 0]) + np.linalg.norm(m[:, 1]))
-        if m[2, 2] < 0:  # the plane lies in front of the camera
+        if m[2, 2] < 0:  # else the plane would lie behind the camera
             scale = -scale
         r1, r2, t = (scale * m[:, k] for k in range(3))
         u, _, vt = np.linalg.svd(np.column_stack([r1, r2, np.cross(r1, r2)]))

@@ -54,7 +54,7 @@ STARTS = (0, 3, 10, 30)
 class RecordedTrack:
     """The runner's keypoints as a pose set-up saw the clip, with what the gait engine and the
     truth need: frame times (s), the clip camera's image->plane homography (metres) and where
-    that camera is (``PlaneMapping.camera``; not kept in the file)."""
+    that camera is (``PlaneMapping.camera``; None in files saved before it was kept)."""
 
     setup: str
     t: np.ndarray
@@ -86,11 +86,13 @@ class RecordedTrack:
             truth_steps=json.dumps(self.truth.steps),
             duration_s=self.truth.duration_s,
             full_share=self.full_share,
+            **({"camera": np.array(self.camera)} if self.camera is not None else {}),
         )
 
     @classmethod
     def load(cls, path: Path) -> RecordedTrack:
         saved = np.load(path)
+        camera = saved["camera"] if "camera" in saved.files else None
         truth = ClipTruth(
             saved["truth_ic"],
             tuple(json.loads(str(saved["truth_steps"]))),
@@ -103,6 +105,7 @@ class RecordedTrack:
             saved["homography"],
             truth,
             float(saved["full_share"]),
+            (float(camera[0]), float(camera[1])) if camera is not None else None,
         )
 
 

@@ -99,6 +99,8 @@ def test_vendored_trial_is_the_shared_one(mocap_trial, fukuchi_dir: Path) -> Non
         "RBDS001runT25markers.txt.gz",
         "RBDS001runT25forces.txt.gz",
         "RBDS001static.txt.gz",
+        "walking_si02.npz",
+        "walking_si02.LICENSE",
         "README.md",
     }
     assert "CC-BY 4.0" in (DATA_DIR / "README.md").read_text(encoding="utf-8")

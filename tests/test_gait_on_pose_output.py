@@ -15,10 +15,12 @@ knees are the pose model's own (no refiner), so the engine takes toe-off from th
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from edge.demo.scenario import CAMERA
 from edge.gait import GaitEngine, GaitParams
 from edge.gait.layout import CTR_SMOOTHED
 from edge.gait.metrics import belt_ankle_speed, window
@@ -30,7 +32,9 @@ PARAMS = GaitParams(ankle_toe_off=True)
 
 @pytest.fixture(scope="module")
 def track() -> RecordedTrack:
-    return RecordedTrack.load(TRACK)
+    """The fixture, with the place of the demo camera it was recorded through."""
+    x, _, distance = CAMERA.centre
+    return replace(RecordedTrack.load(TRACK), camera=(float(x), abs(float(distance))))
 
 
 @pytest.fixture(scope="module")

@@ -528,7 +528,7 @@ def foot_on_plane(x: float | np.ndarray, ctx: StepContext) -> float | np.ndarray
     of the robustness matrix). With the camera at forward position c and distance D from the
     plane, a point at depth d toward the camera lies at x - (x - c) d / D. As read without the
     camera (no calibrated lens) or the step's view."""
-    if ctx.camera is None or ctx.view is None:
+    if ctx.camera is None or ctx.view is None or not ctx.camera[1] > 0:
         return x
     c, distance = ctx.camera
     depth = FOOT_OFFSET_M if ctx.view == "near" else -FOOT_OFFSET_M
