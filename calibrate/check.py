@@ -30,7 +30,8 @@ class ErrorEstimate:
 
     at_belt_cm: below the board; area_*: over the visible part of RUNNING_AREA_M. fit_cm: the
     plane fit's own residual (board corners) at the belt, None without one. camera_distance_m:
-    from the camera to the runner's plane, None without intrinsics.
+    from the camera to the runner's plane, None without intrinsics: a keypoint d metres off the
+    plane reads about d / distance too large or small, which is what the far leg does.
     """
 
     px: float
@@ -54,30 +55,15 @@ def expected_error(calibration: Calibration, px: float = 1.0) -> ErrorEstimate:
     gain = np.linalg.svd(jacobians(calibration, pixels[seen]), compute_uv=False)[:, 0]
     at_belt = 100 * float(gain[0])
     area_gain = gain[1:] if len(gain) > 1 else gain
+    camera = calibration.camera_in_plane()
     return ErrorEstimate(
         px=px,
         at_belt_cm=at_belt * px,
         area_mean_cm=100 * float(area_gain.mean()) * px,
         area_max_cm=100 * float(area_gain.max()) * px,
         fit_cm=None if plane.rms_px is None else at_belt * plane.rms_px,
-        camera_distance_m=camera_distance(calibration),
+        camera_distance_m=None if camera is None else float(camera[2]),
     )
-
-
-def camera_distance(calibration: Calibration) -> float | None:
-    """Metres from the camera centre to the runner's plane, from K and the homography.
-
-    The plane -> undistorted pixel map is K [r1 r2 t] up to scale; t along the plane's normal
-    is the distance. A keypoint d metres off the plane reads about d / distance too large or
-    small, which is what the far leg does.
-    """
-    if calibration.intrinsics is None or calibration.plane is None:
-        return None
-    M = np.linalg.inv(calibration.intrinsics.K) @ np.linalg.inv(calibration.plane.homography)
-    scale = 2.0 / (np.linalg.norm(M[:, 0]) + np.linalg.norm(M[:, 1]))
-    r1, r2, t = (scale * M[:, k] for k in range(3))
-    normal = np.cross(r1, r2)
-    return float(abs(t @ normal) / np.linalg.norm(normal))
 
 
 def draw_check(image: np.ndarray, calibration: Calibration) -> np.ndarray:
