@@ -87,6 +87,17 @@ def test_cue_changes_when_form_changes_and_holds_its_minimum() -> None:
     assert all(b - a >= targets.hold_steps for a, b in zip([first, *runs], runs, strict=False))
 
 
+def test_a_cue_held_inside_its_target_says_why() -> None:
+    """Cadence back above its 155 spm target but not yet by the margin: the cue stays, and its
+    reason does not read as a target met (a coach saw "cadence 157 spm (target >= 155)")."""
+    sequence = steps(12, cadence_spm=150.0) + steps(12, cadence_spm=157.0)
+    last = feed(SummaryBuilder(), sequence)[-1]
+    assert last.cue_key == "cadence"
+    assert last.cue_reason == "cadence 157 spm (target >= 155); the cue holds until 10% inside it"
+    missed = feed(SummaryBuilder(), steps(12, cadence_spm=150.0))[-1]
+    assert missed.cue_reason == "cadence 150 spm (target >= 155)"
+
+
 def test_asymmetry_compares_the_feet() -> None:
     lopsided = steps(20, contact_ms=lambda i: 240.0 if i % 2 == 0 else 300.0)
     summary = feed(SummaryBuilder(), lopsided)[-1]

@@ -339,8 +339,11 @@ class SummaryBuilder:
         for rule in rules:
             if f"{rule.key}:{rule.metric}" in self._active:
                 value = metrics[rule.metric].median
-                reason = _REASONS[rule.metric].format(
-                    v=value, lim=getattr(self.targets, rule.limit)
-                )
+                limit = getattr(self.targets, rule.limit)
+                reason = _REASONS[rule.metric].format(v=value, lim=limit)
+                if value is not None and (value <= limit if rule.above else value >= limit):
+                    # Back inside the target but not yet by the margin: the cue holds (the
+                    # module's docstring), and says why, or its reason would read as met.
+                    reason += f"; the cue holds until {self.targets.margin:.0%} inside it"
                 return rule.key, rule.text, reason
         return None
