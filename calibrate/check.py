@@ -32,6 +32,9 @@ class ErrorEstimate:
     plane fit's own residual (board corners) at the belt, None without one. camera_distance_m:
     from the camera to the runner's plane, None without intrinsics: a keypoint d metres off the
     plane reads about d / distance too large or small, which is what the far leg does.
+    camera_forward_m: how far ahead of the board's centre the camera stands along the belt
+    (None without intrinsics): off square, a foot landing beside the plane reads shifted along
+    it, by its distance from the plane times forward / distance at the board.
     """
 
     px: float
@@ -40,6 +43,7 @@ class ErrorEstimate:
     area_max_cm: float
     fit_cm: float | None
     camera_distance_m: float | None
+    camera_forward_m: float | None = None
 
 
 def expected_error(calibration: Calibration, px: float = 1.0) -> ErrorEstimate:
@@ -63,6 +67,7 @@ def expected_error(calibration: Calibration, px: float = 1.0) -> ErrorEstimate:
         area_max_cm=100 * float(area_gain.max()) * px,
         fit_cm=None if plane.rms_px is None else at_belt * plane.rms_px,
         camera_distance_m=None if camera is None else float(camera[2]),
+        camera_forward_m=None if camera is None else float(camera[0]),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from collections import Counter
 from datetime import datetime, timezone
@@ -279,6 +280,16 @@ def _print_errors(calibration: Calibration, px: float) -> None:
             f"  camera {errors.camera_distance_m:.2f} m from the runner's plane: a point 10 cm "
             f"nearer or farther (the far leg) reads {10 / errors.camera_distance_m:.1f}% "
             "larger or smaller"
+        )
+    if errors.camera_distance_m is not None and errors.camera_forward_m is not None:
+        from edge.gait.metrics import FOOT_OFFSET_M  # the gait engine's: loads numba, 0.7 s
+
+        shift = 100 * FOOT_OFFSET_M * abs(errors.camera_forward_m) / errors.camera_distance_m
+        angle = math.degrees(math.atan2(abs(errors.camera_forward_m), errors.camera_distance_m))
+        print(
+            f"  camera {angle:.0f} deg off square at the board: a foot landing "
+            f"{100 * FOOT_OFFSET_M:.0f} cm beside the plane reads {shift:.1f} cm along the belt "
+            "from where it is, which the station undoes"
         )
 
 

@@ -146,6 +146,11 @@ def test_plane_then_check(config: Path, tmp_path: Path, capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert "plane from 24 board corners" in out and "runner faces right" in out
     assert "camera 1.80 m from the runner's plane" in out
+    # The scene's camera stands 10 cm ahead of the board: 3 deg, a foot 5 cm beside reads 0.3 cm.
+    assert (
+        "camera 3 deg off square at the board: a foot landing 5 cm beside the plane reads 0.3"
+        in out
+    )
     plane = load_calibration(tmp_path / "cal.toml", SIZE).plane
     assert plane is not None and plane.facing == "right"
 
