@@ -115,8 +115,9 @@ class GaitParams:
     # from the bottom-up pose model alone (pose.refine = false), whose swing knee lags, so its
     # extension peak comes late (toe-off 25.9 ms off on average over the robustness matrix
     # without this sign, 14.5 with it). Knees placed by the refiner, or true joints, peak on
-    # time, and there this sign only errs: 6-13 ms late on average on the motion capture, and
-    # on the far leg of a view turned 30 deg toward the runner's front, 20-30 ms early.
+    # time, and there this sign only errs: alone it came 13 ms late on average on the motion
+    # capture, and on the far leg of a view turned 30 deg toward the runner's front 20-30 ms
+    # early.
     ankle_toe_off: bool = False
 
 

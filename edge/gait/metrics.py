@@ -520,14 +520,15 @@ def walking_toe_off(sm: np.ndarray, leg: int, ic: float, stance_speed: float) ->
 def foot_on_plane(x: float | np.ndarray, ctx: StepContext) -> float | np.ndarray:
     """Where a foot the calibrated plane reads at forward position ``x`` is along the belt.
 
-    The plane is the runner's midline; the feet land ``FOOT_OFFSET_M`` either side of it, and
-    the plane reads a point off it where the camera's ray through it meets the plane: a point
-    nearer the camera than the plane further from the camera, a farther point nearer it. Square
-    to the runner that moves a foot little; a camera turned 30 deg toward the runner's front
-    read the near foot 3.5 cm behind where it landed and the far foot 2.8 cm ahead (true joints
-    of the robustness matrix). With the camera at forward position c and distance D from the
-    plane, a point at depth d toward the camera lies at x - (x - c) d / D. As read without the
-    camera (no calibrated lens) or the step's view."""
+    The plane is the runner's midline; the feet land ``FOOT_OFFSET_M`` either side of it. The
+    plane reads each point where the camera's ray through it meets the plane, so a point between
+    the camera and the plane reads further along the belt from the camera's place than it is,
+    and a point beyond the plane nearer to it. Square to the runner that shift is small; through
+    a camera turned 30 deg toward the runner's front the near foot read 3.5 cm behind where it
+    landed and the far foot 2.8 cm ahead (true joints of the robustness matrix). With the camera
+    at forward position c and distance D from the plane, a point at depth d toward the camera
+    lies at x - (x - c) d / D. ``x`` as read without the camera's place (no calibrated lens) or
+    the step's view."""
     if ctx.camera is None or ctx.view is None or not ctx.camera[1] > 0:
         return x
     c, distance = ctx.camera
