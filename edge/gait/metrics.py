@@ -504,17 +504,25 @@ def hip_rise(sm: np.ndarray, leg: int, ic: float, to: float, max_gap: float) -> 
     return float(_at(sm, SM_MID_Y, under, max_gap)[0] - at_ic[2])
 
 
-def walking_toe_off(sm: np.ndarray, leg: int, ic: float, stance_speed: float) -> float:
+def walking_toe_off(
+    sm: np.ndarray, leg: int, ic: float, stance_speed: float, max_gap: float
+) -> float:
     """A walking foot's toe-off, s: when its ankle, after mid-stance, has slowed to half the
     stance speed (the heel is up and the foot rolls over the toes), plus ``WALK_TOE_OFF_DELAY_S``.
     A walker's knee straightens at mid-stance, so the running rule (the knee's extension) would
-    put the toe-off a third of a second early. NaN when the ankle is not seen slowing."""
+    put the toe-off a third of a second early. NaN when the ankle is not seen slowing: no
+    crossing, or one between samples more than ``max_gap`` s apart."""
     ts = sm[:, SM_T]
     vx = sm[:, sm_col(leg, ANKLE, 2)]
     ok = np.isfinite(vx) & (ts > ic + WALK_MID_STANCE_S)
     ts, back = ts[ok], -vx[ok] - 0.5 * stance_speed
     slowed = _crossing_down(ts, back)
-    return slowed + WALK_TOE_OFF_DELAY_S if slowed is not None else math.nan
+    if slowed is None:
+        return math.nan
+    k = int(np.searchsorted(ts, slowed))
+    if 0 < k < len(ts) and ts[k] - ts[k - 1] > max_gap:
+        return math.nan
+    return slowed + WALK_TOE_OFF_DELAY_S
 
 
 def foot_on_plane(x: float | np.ndarray, ctx: StepContext) -> float | np.ndarray:
