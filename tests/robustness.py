@@ -18,11 +18,13 @@ PeerJ 5:e3298 (2017), doi 10.7717/peerj.3298, runner RBDS001 at 2.5 m/s, CC-BY 4
     .venv/bin/python -m tests.robustness                      # the whole matrix, one table
     .venv/bin/python -m tests.robustness --only fps-25 yaw+30 --seconds 8 --json out.json
     .venv/bin/python -m tests.robustness --config other.toml    # another pose set-up
-    .venv/bin/python -m tests.robustness --video male_side.mp4 --cadence 168.9   # real footage
+    .venv/bin/python -m tests.robustness --video tests/data/footage/male_side.mp4  # real footage
+    .venv/bin/python -m tests.robustness --video other.mp4 --cadence 170 --facing left
 
-``--video`` runs the same chain on a video file from disk, without contacts to score against:
-steps found against the runner's measured cadence (``--cadence``), median cadence and contact
-time, and how often the feet alternate (docs/robustness.md names licensed footage).
+``--video`` runs the same chain on a video file from disk: steps found, median cadence and
+contact time, and how often the feet alternate; against the contacts marked by hand in the
+``<stem>.json`` beside it (``FOOTAGE``) where there is one, else against the runner's measured
+cadence (``--cadence``).
 """
 
 from __future__ import annotations
@@ -387,34 +389,163 @@ def _f(value: float, width: int = 6) -> str:
     return f"{value:{width}.1f}" if math.isfinite(value) else f"{'-':>{width}s}"
 
 
-def footage(
-    chain: Chain, video: Path, facing: str | None, cadence_spm: float | None, out_dir: Path
-) -> list[str]:
-    """The chain on a real video from disk. Without contacts to hold the steps against: how
-    many it found against how many the runner's measured ``cadence_spm`` puts in the time a
-    step can be reported in (all but the last ``REPORT_S``), the median cadence and contact
-    time, and how often the feet alternate."""
+FOOTAGE = ROOT / "tests" / "data" / "footage"
+"""Real treadmill footage the project may ship, each video with a ``<stem>.json`` of what is
+known of it: the runner's facing, the cadence measured without a pose model, and the contacts
+marked by hand frame by frame (``README.md`` there: licences, consent, how they were marked)."""
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What is known of a real video (``FOOTAGE``): the runner's facing, their cadence measured
+    without a pose model, and each contact marked by hand, its foot and times in seconds. A
+    contact first seen on the belt in frame i began between frames i - 1 and i, so at
+    (i - 0.5) / fps; one last seen in frame j ended at (j + 0.5) / fps: half a frame either way."""
+
+    facing: str
+    cadence_spm: float | None
+    fps: float
+    ic: np.ndarray
+    to: np.ndarray
+    foot: tuple[str, ...]
+
+    @property
+    def match_s(self) -> float:
+        """How far a step's initial contact may lie from a mark to be its contact: three
+        frames, the marks' own spread (on a second look 8 of 34 initial contacts and 19 of 34
+        toe-offs of ``male_side`` moved, by one frame or two) plus the engine's frame."""
+        return 3.0 / self.fps
+
+    @classmethod
+    def read(cls, path: Path) -> Marks:
+        data = json.loads(path.read_text())
+        fps = float(data["fps"])
+        contacts = sorted(data["contacts"], key=lambda c: c["ic_frame"])
+        return cls(
+            facing=data["facing"],
+            cadence_spm=data.get("cadence_spm"),
+            fps=fps,
+            ic=np.array([(c["ic_frame"] - 0.5) / fps for c in contacts]),
+            to=np.array([(c["to_frame"] + 0.5) / fps for c in contacts]),
+            foot=tuple(c["foot"] for c in contacts),
+        )
+
+
+@dataclass(frozen=True)
+class FootageOutcome:
+    """The chain on a real video. ``expected``: the contacts it should report (marked by hand,
+    else from the measured cadence) in the time a step can be reported in (all but the last
+    ``REPORT_S``), ``steps`` the steps it reported there. Against the hand marks: the share
+    of them found, the share of steps that are one of them, the mean absolute initial-contact,
+    toe-off and contact-time errors (ms), the initial contact's and toe-off's mean signed
+    errors (the station's minus the marks') and the share of feet named right; NaN without
+    marks."""
+
+    video: str
+    frames: int
+    seconds: float
+    found_pct: float
+    expected: float
+    steps: int
+    cadence_spm: float
+    contact_ms: float
+    alternate_pct: float
+    recall_pct: float = math.nan
+    precision_pct: float = math.nan
+    ic_ms: float = math.nan
+    to_ms: float = math.nan
+    contact_error_ms: float = math.nan
+    ic_bias_ms: float = math.nan
+    to_bias_ms: float = math.nan
+    feet_pct: float = math.nan
+
+
+def run_footage(
+    chain: Chain,
+    video: Path,
+    out_dir: Path,
+    marks: Marks | None,
+    facing: str | None = None,
+    cadence_spm: float | None = None,
+) -> tuple[FootageOutcome, list[StepMsg]]:
+    """The chain on a real video from disk, held against its hand marks when it has them. The
+    engine is told the facing when given (``facing``, else the marks'), else reads it."""
     t, keypoints, found = chain.track(video, out_dir, fresh=True)
-    steps = chain.steps(t, keypoints, None, facing)
+    steps = chain.steps(t, keypoints, None, facing or (marks.facing if marks else None))
     duration = float(t[-1] - t[0]) + float(np.median(np.diff(t))) if len(t) > 1 else 0.0
-    scored = [s for s in steps if s.ic_t < duration - REPORT_S]
+    reported = [s for s in steps if s.ic_t < duration - REPORT_S]
     cadences = [s.cadence_spm for s in steps if s.cadence_spm is not None]
-    median = float(np.median(cadences)) if cadences else math.nan
-    contact = float(np.median([s.contact_ms for s in steps])) if steps else math.nan
     alternate = [a.foot != b.foot for a, b in pairwise(steps)]
+    cadence_spm = cadence_spm or (marks.cadence_spm if marks else None)
+    expected = cadence_spm / 60 * (duration - REPORT_S) if cadence_spm else math.nan
+    figures: dict[str, float] = {}
+    if marks is not None:
+        due = marks.ic < duration - REPORT_S
+        expected = float(np.sum(due))
+        pairs = []
+        for k in np.flatnonzero(due):
+            near = [s for s in steps if abs(s.ic_t - marks.ic[k]) <= marks.match_s]
+            if near:
+                pairs.append((k, min(near, key=lambda s: abs(s.ic_t - marks.ic[k]))))
+        matched = {id(s) for _, s in pairs}
+        if pairs:
+            figures = {
+                "recall_pct": 100.0 * len(pairs) / expected,
+                "precision_pct": 100.0 * len(matched) / max(len(reported), 1),
+                "ic_ms": 1000 * float(np.mean([abs(s.ic_t - marks.ic[k]) for k, s in pairs])),
+                "to_ms": 1000 * float(np.mean([abs(s.to_t - marks.to[k]) for k, s in pairs])),
+                "contact_error_ms": float(
+                    np.mean(
+                        [abs(s.contact_ms - 1000 * (marks.to[k] - marks.ic[k])) for k, s in pairs]
+                    )
+                ),
+                "ic_bias_ms": 1000 * float(np.mean([s.ic_t - marks.ic[k] for k, s in pairs])),
+                "to_bias_ms": 1000 * float(np.mean([s.to_t - marks.to[k] for k, s in pairs])),
+                "feet_pct": 100.0 * float(np.mean([s.foot == marks.foot[k] for k, s in pairs])),
+            }
+    outcome = FootageOutcome(
+        video=video.name,
+        frames=len(t),
+        seconds=duration,
+        found_pct=100 * found,
+        expected=expected,
+        steps=len(reported),
+        cadence_spm=float(np.median(cadences)) if cadences else math.nan,
+        contact_ms=float(np.median([s.contact_ms for s in steps])) if steps else math.nan,
+        alternate_pct=100 * float(np.mean(alternate)) if alternate else math.nan,
+        **figures,
+    )
+    return outcome, steps
+
+
+def footage(
+    chain: Chain,
+    video: Path,
+    marks: Marks | None,
+    facing: str | None,
+    cadence_spm: float | None,
+    out_dir: Path,
+) -> list[str]:
+    """The chain on a real video from disk, printed: steps found against the hand marks or the
+    measured cadence, median cadence and contact time, how often the feet alternate, and against
+    the hand marks the event errors and the feet named right."""
+    o, steps = run_footage(chain, video, out_dir, marks, facing, cadence_spm)
+    measured = cadence_spm or (marks.cadence_spm if marks else None)
     lines = [
-        f"{video.name}: {len(t)} frames, {duration:.1f} s, runner in {100 * found:.0f}% of them",
-        f"  steps in the first {duration - REPORT_S:.1f} s: {len(scored)}"
-        + (
-            f" of {cadence_spm / 60 * (duration - REPORT_S):.1f} at {cadence_spm:g} spm"
-            if cadence_spm
-            else ""
-        ),
-        f"  median cadence {_f(median)} spm"
-        + (f" ({median - cadence_spm:+.1f} against the measured)" if cadence_spm else ""),
-        f"  median contact {_f(contact)} ms, feet alternate "
-        f"{_f(100 * float(np.mean(alternate)) if alternate else math.nan)}% of steps",
+        f"{o.video}: {o.frames} frames, {o.seconds:.1f} s, runner in {o.found_pct:.0f}% of them",
+        f"  steps in the first {o.seconds - REPORT_S:.1f} s: {o.steps}"
+        + (f" of {o.expected:.1f}" if math.isfinite(o.expected) else ""),
+        f"  median cadence {_f(o.cadence_spm)} spm"
+        + (f" ({o.cadence_spm - measured:+.1f} against the measured)" if measured else ""),
+        f"  median contact {_f(o.contact_ms)} ms, feet alternate {_f(o.alternate_pct)}% of steps",
     ]
+    if marks is not None:
+        lines.append(
+            f"  against the hand marks: found {_f(o.recall_pct)}%, precise {_f(o.precision_pct)}%,"
+            f" initial contact {_f(o.ic_ms)} ms ({o.ic_bias_ms:+.1f}), toe-off {_f(o.to_ms)} ms"
+            f" ({o.to_bias_ms:+.1f}), contact time {_f(o.contact_error_ms)} ms, feet named right"
+            f" {_f(o.feet_pct)}%"
+        )
     for s in steps:
         lines.append(
             f"  {s.foot:5s} contact {s.ic_t:7.3f} s  toe-off {s.to_t:7.3f} s  "
@@ -456,7 +587,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.video.is_file():
             parser.error(f"--video {args.video}: no such file")
         out_dir = CACHE / "footage" / f"{args.video.stem}-{pose_setup(chain.config)}"
-        print("\n".join(footage(chain, args.video, args.facing, args.cadence, out_dir)))
+        known = args.video.with_suffix(".json")
+        marks = Marks.read(known) if known.is_file() else None
+        if args.facing and marks is not None and args.facing != marks.facing:
+            parser.error(
+                f"--facing {args.facing}: {known.name} marks the runner facing {marks.facing}"
+            )
+        lines = footage(chain, args.video, marks, args.facing, args.cadence, out_dir)
+        print("\n".join(lines))
         return 0
     cases = [CASES[name] for name in args.only] if args.only else list(MATRIX)
     started = time.monotonic()
