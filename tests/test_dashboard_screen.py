@@ -21,10 +21,11 @@ import pytest
 from rich.console import Console
 from textual.pilot import Pilot
 
-from edge.bus.schema import MetricStats, keypoints_to_wire
+from edge.bus.schema import UNJUDGED_KEY, MetricStats, keypoints_to_wire
 from edge.dashboard import DashboardApp
 from edge.dashboard.app import BusReceived, FramesReceived
-from edge.dashboard.widgets import Tile
+from edge.dashboard.widgets import CueBanner, Tile
+from edge.gait.summary import UNJUDGED_CUE
 from tests.builders import messages
 from tests.fake_station import STRIDE_S, runner_keypoints, step_at, summary_of
 
@@ -196,3 +197,24 @@ def test_the_mode_shows_in_the_header_and_walking_shows_no_running_cue() -> None
     assert "NOBODY ON THE BELT" in header[3] and "LAND UNDER YOUR HIPS" not in away
     # A station that does not tell the mode: the summary's gait, walking, still gives no cue.
     assert "WALKING" in header[4] and "LAND UNDER YOUR HIPS" not in unknown
+
+
+def test_only_a_coaching_cue_is_coloured_as_one() -> None:
+    async def shown() -> dict[str, set[str]]:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        out = {}
+        async with app.run_test(size=(80, 24)) as pilot:
+            for key, cue in (
+                ("overstride", "Land under your hips"),
+                ("good", "Good form - keep it up"),
+                (UNJUDGED_KEY, UNJUDGED_CUE),
+            ):
+                summary = messages.summary(t=T0, cue_key=key, cue=cue, cue_reason="why")
+                app.post_message(BusReceived(summary))
+                await pilot.pause()
+                await pilot.pause()
+                banner = app.screen.query_one(CueBanner)
+                out[key] = {c for c in banner.classes if c in ("-cue", "-good")}
+        return out
+
+    assert asyncio.run(shown()) == {"overstride": {"-cue"}, "good": {"-good"}, UNJUDGED_KEY: set()}

@@ -6,6 +6,7 @@ import itertools
 import numpy as np
 import pytest
 
+from edge.bus.schema import UNJUDGED_KEY
 from edge.gait import Step, SummaryBuilder, Targets
 from edge.gait.metrics import FAR_LEG_METRICS, RUNNING_METRICS
 from edge.run.station import summary_message
@@ -173,7 +174,14 @@ def test_no_cue_rests_on_less_sure_figures() -> None:
         metric_confidence={"overstride_pct_leg": 0.3},
         yaw_deg=25.0,
     )
-    assert feed(SummaryBuilder(), oblique)[-1].cue_key == "good"
+    # Not "good form" either: what was not judged is said, and why.
+    unjudged = feed(SummaryBuilder(), oblique)[-1]
+    assert unjudged.cue_key == UNJUDGED_KEY
+    assert unjudged.cue_reason is not None
+    assert unjudged.cue_reason.startswith("overstride measured less surely, the camera about 25")
+    assert unjudged.cue_reason.endswith(
+        "; shin angle at landing, hip drive, cadence and contact time on target"
+    )
     sure = steps(20, overstride_cm=None, overstride_pct_leg=30.0, yaw_deg=25.0)
     assert feed(SummaryBuilder(), sure)[-1].cue_key == "overstride"
 
@@ -200,7 +208,7 @@ def test_steps_before_the_yaw_was_known_do_not_outvote_an_oblique_view() -> None
     over = summary.metrics["overstride_pct_leg"]
     assert not over.confident and over.median == pytest.approx(20.0)
     assert summary.metrics["contact_ms"].confident  # timing is not foreshortened
-    assert summary.cue_key == "good"  # the early 30% of leg length is not a cue
+    assert summary.cue_key == UNJUDGED_KEY  # the early 30% of leg length is not a cue
 
 
 WALKED = {

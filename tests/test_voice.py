@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.bus.schema import MetricStats
+from edge.bus.schema import UNJUDGED_KEY, MetricStats
 from edge.config import load_config
 from edge.errors import UsageError
+from edge.gait.summary import UNJUDGED_CUE
 from edge.run.station import Station
 from edge.voice.coach import Policy, SpokenCues, VoiceCoach, WavFolder, open_speaker
 from edge.voice.speech import Speech, write_wav
@@ -118,6 +119,13 @@ def test_a_repeat_starts_quiet_and_walking_says_nothing() -> None:
     assert cues.consider(summary(12.0, *DRIVE)) is None
     assert cues.consider(summary(16.0, None, None)) is None
     assert cues.consider(summary(16.5, *DRIVE)) == DRIVE[1]
+
+
+def test_what_could_not_be_judged_is_not_spoken() -> None:
+    cues = SpokenCues(Policy(every_steps=1, quiet_s=0.0))
+    cues.start(0.0)
+    assert cues.consider(summary(1.0, UNJUDGED_KEY, UNJUDGED_CUE)) is None
+    assert cues.consider(summary(2.0, *LAND)) == LAND[1]
 
 
 def test_the_coach_speaks_into_wav_files_and_can_be_silenced(tmp_path: Path) -> None:

@@ -17,7 +17,14 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
-from edge.bus.schema import FrameMsg, MetricName, MetricStats, SummaryMsg, keypoints_from_wire
+from edge.bus.schema import (
+    UNJUDGED_KEY,
+    FrameMsg,
+    MetricName,
+    MetricStats,
+    SummaryMsg,
+    keypoints_from_wire,
+)
 from edge.dashboard.bands import Band, Level, TargetBands
 from edge.dashboard.canvas import BrailleCanvas
 from edge.dashboard.readings import Landing, Readings, Units
@@ -231,7 +238,9 @@ class CueBanner(Static):
         self._shown = shown
         key, cue, reason = shown
         self.set_class(banner is not None, "-mode")
-        self.set_class(banner is None and cue is not None and key != "good", "-cue")
+        self.set_class(
+            banner is None and cue is not None and key not in ("good", UNJUDGED_KEY), "-cue"
+        )
         self.set_class(banner is None and cue is not None and key == "good", "-good")
         text = Text(cue.upper() if cue else "Waiting for steps…", "bold")
         if cue and reason:

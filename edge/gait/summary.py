@@ -33,7 +33,7 @@ from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
-from edge.bus.schema import Gaited, gait_of
+from edge.bus.schema import UNJUDGED_KEY, Gaited, gait_of
 from edge.gait.choppy import Choppy, ChoppyWatch, Steady
 from edge.gait.metrics import OBLIQUE_METRICS, SWING_FAR_METRICS
 from edge.gait.mode import RUNNING
@@ -219,6 +219,16 @@ def cue_metrics(key: str) -> tuple[str, ...]:
 
 _Cue = tuple[str | None, str | None, str | None]
 _GOOD: _Cue = ("good", "Good form - keep it up", "every target met")
+UNJUDGED_CUE = "Form not fully judged"
+
+_NAMES = {
+    "overstride_cm": "overstride",
+    "overstride_pct_leg": "overstride",
+    "shank_angle_ic_deg": "shin angle at landing",
+    "hip_extension_deg": "hip drive",
+    "cadence_spm": "cadence",
+    "contact_ms": "contact time",
+}
 _WAIT: _Cue = (None, None, None)
 
 _REASONS = {
@@ -331,8 +341,27 @@ class SummaryBuilder:
             self._missed(_LANDING_RULES, metrics)
             or ((CHOPPY_KEY, CHOPPY_CUE, choppy.reason()) if choppy is not None else None)
             or self._missed(_DRIVE_RULES, metrics)
+            or self._unjudged(metrics)
             or _GOOD
         )
+
+    def _unjudged(self, metrics: dict[str, MetricSummary]) -> _Cue | None:
+        """With no target missed: the cue that says which could not be judged, or None when
+        every one with a value was."""
+        shown = [rule.metric for rule in _RULES if metrics[rule.metric].median is not None]
+        names = list(dict.fromkeys(_NAMES[m] for m in shown if not metrics[m].confident))
+        if not names:
+            return None
+        yaw = oblique_yaw(self._steps)
+        why = (
+            f", the camera about {abs(yaw):.0f} deg off square and uncalibrated: calibrate it to"
+            " judge them"
+            if yaw is not None
+            else ""
+        )
+        judged = [name for name in dict.fromkeys(_NAMES[m] for m in shown) if name not in names]
+        rest = f"; {_listed(judged)} on target" if judged else ""
+        return UNJUDGED_KEY, UNJUDGED_CUE, f"{_listed(names)} measured less surely{why}{rest}"
 
     def _missed(self, rules: tuple[_Rule, ...], metrics: dict[str, MetricSummary]) -> _Cue | None:
         """The cue of the first of ``rules`` whose target is missed, or None."""
@@ -347,3 +376,8 @@ class SummaryBuilder:
                     reason += f"; the cue holds until {self.targets.margin:.0%} inside it"
                 return rule.key, rule.text, reason
         return None
+
+
+def _listed(names: list[str]) -> str:
+    """The names as a person lists them: "a", "a and b", "a, b and c"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from edge.bus.schema import MetricStats, SummaryMsg
+from edge.bus.schema import UNJUDGED_KEY, MetricStats, SummaryMsg
 from edge.errors import MissingResourceError, UsageError
 from edge.gait.summary import cue_metrics
 from edge.voice.speech import Speech, write_wav
@@ -66,7 +66,7 @@ class SpokenCues:
         """The text to say after this summary (one per step), or None."""
         self._steps += 1
         key = summary.cue_key
-        if key is None or summary.cue is None:
+        if key is None or key == UNJUDGED_KEY or summary.cue is None:
             return None
         if summary.t - self._start_t < self.policy.quiet_s:
             return None
