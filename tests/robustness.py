@@ -392,16 +392,24 @@ def _f(value: float, width: int = 6) -> str:
 FOOTAGE = ROOT / "tests" / "data" / "footage"
 """Real treadmill footage the project may ship, each video with a ``<stem>.json`` of what is
 known of it: the runner's facing, the cadence measured without a pose model, and the contacts
-marked by hand frame by frame (``README.md`` there: licences, consent, how they were marked)."""
+marked by hand frame by frame, in one or more markings (``README.md`` there: licences, consent,
+how they were marked)."""
+MARKINGS = ("sight", "motion")
+"""``sight``: each foot's first and last frame at the belt's level, judged by eye; ``motion``: the
+frame interval in which a shoe, followed by a template, starts moving with the belt, and the
+last frame its toe moves with it, measured."""
 
 
 @dataclass(frozen=True)
 class Marks:
-    """What is known of a real video (``FOOTAGE``): the runner's facing, their cadence measured
-    without a pose model, and each contact marked by hand, its foot and times in seconds. A
+    """One marking of a real video (``FOOTAGE``): the runner's facing, their cadence measured
+    without a pose model, and each contact marked, its foot and times in seconds. By sight, a
     contact first seen on the belt in frame i began between frames i - 1 and i, so at
-    (i - 0.5) / fps; one last seen in frame j ended at (j + 0.5) / fps: half a frame either way."""
+    (i - 0.5) / fps, half a frame either way; by motion, at (i - 1 + f) / fps, f the share of
+    that interval the shoe was still in the air. One last on the belt in frame j ended at
+    (j + 0.5) / fps."""
 
+    marking: str
     facing: str
     cadence_spm: float | None
     fps: float
@@ -413,19 +421,20 @@ class Marks:
     def match_s(self) -> float:
         """How far a step's initial contact may lie from a mark to be its contact: three
         frames, the marks' own spread (on a second look 8 of 34 initial contacts and 19 of 34
-        toe-offs of ``male_side`` moved, by one frame or two) plus the engine's frame."""
+        toe-offs of ``male_side`` moved by sight, by one frame or two) plus the engine's."""
         return 3.0 / self.fps
 
     @classmethod
-    def read(cls, path: Path) -> Marks:
+    def read(cls, path: Path, marking: str = "sight") -> Marks:
         data = json.loads(path.read_text())
         fps = float(data["fps"])
-        contacts = sorted(data["contacts"], key=lambda c: c["ic_frame"])
+        contacts = sorted(data["markings"][marking]["contacts"], key=lambda c: c["ic_frame"])
         return cls(
+            marking=marking,
             facing=data["facing"],
             cadence_spm=data.get("cadence_spm"),
             fps=fps,
-            ic=np.array([(c["ic_frame"] - 0.5) / fps for c in contacts]),
+            ic=np.array([(c["ic_frame"] - 1 + c.get("ic_fraction", 0.5)) / fps for c in contacts]),
             to=np.array([(c["to_frame"] + 0.5) / fps for c in contacts]),
             foot=tuple(c["foot"] for c in contacts),
         )
@@ -433,118 +442,131 @@ class Marks:
 
 @dataclass(frozen=True)
 class FootageOutcome:
-    """The chain on a real video. ``expected``: the contacts it should report (marked by hand,
-    else from the measured cadence) in the time a step can be reported in (all but the last
-    ``REPORT_S``), ``steps`` the steps it reported there. Against the hand marks: the share
-    of them found, the share of steps that are one of them, the mean absolute initial-contact,
-    toe-off and contact-time errors (ms), the initial contact's and toe-off's mean signed
-    errors (the station's minus the marks') and the share of feet named right; NaN without
-    marks."""
+    """The chain on a real video: its frames and seconds, the share of frames the runner was
+    found in, the steps reported in the time a step can be reported in (all but the last
+    ``REPORT_S``), and their median cadence and contact time, and how often the feet
+    alternate."""
 
     video: str
     frames: int
     seconds: float
     found_pct: float
-    expected: float
     steps: int
     cadence_spm: float
     contact_ms: float
     alternate_pct: float
-    recall_pct: float = math.nan
-    precision_pct: float = math.nan
-    ic_ms: float = math.nan
-    to_ms: float = math.nan
-    contact_error_ms: float = math.nan
-    ic_bias_ms: float = math.nan
-    to_bias_ms: float = math.nan
-    feet_pct: float = math.nan
+
+
+@dataclass(frozen=True)
+class MarkedOutcome:
+    """The steps against one marking of the video: the contacts marked in the time a step can
+    be reported in (``expected``), the share of them found, the share of the steps of the feet
+    marked that are one of them, the mean absolute initial-contact, toe-off and contact-time
+    errors (ms), the initial contact's and toe-off's mean signed errors (the station's minus
+    the marks') and the share of feet named right."""
+
+    marking: str
+    expected: int
+    recall_pct: float
+    precision_pct: float
+    ic_ms: float
+    to_ms: float
+    contact_error_ms: float
+    ic_bias_ms: float
+    to_bias_ms: float
+    feet_pct: float
 
 
 def run_footage(
-    chain: Chain,
-    video: Path,
-    out_dir: Path,
-    marks: Marks | None,
-    facing: str | None = None,
-    cadence_spm: float | None = None,
+    chain: Chain, video: Path, out_dir: Path, facing: str | None = None
 ) -> tuple[FootageOutcome, list[StepMsg]]:
-    """The chain on a real video from disk, held against its hand marks when it has them. The
-    engine is told the facing when given (``facing``, else the marks'), else reads it."""
+    """The chain on a real video from disk, told the runner's facing when given, else reading
+    it off the track."""
     t, keypoints, found = chain.track(video, out_dir, fresh=True)
-    steps = chain.steps(t, keypoints, None, facing or (marks.facing if marks else None))
+    steps = chain.steps(t, keypoints, None, facing)
     duration = float(t[-1] - t[0]) + float(np.median(np.diff(t))) if len(t) > 1 else 0.0
-    reported = [s for s in steps if s.ic_t < duration - REPORT_S]
     cadences = [s.cadence_spm for s in steps if s.cadence_spm is not None]
     alternate = [a.foot != b.foot for a, b in pairwise(steps)]
-    cadence_spm = cadence_spm or (marks.cadence_spm if marks else None)
-    expected = cadence_spm / 60 * (duration - REPORT_S) if cadence_spm else math.nan
-    figures: dict[str, float] = {}
-    if marks is not None:
-        due = marks.ic < duration - REPORT_S
-        expected = float(np.sum(due))
-        pairs = []
-        for k in np.flatnonzero(due):
-            near = [s for s in steps if abs(s.ic_t - marks.ic[k]) <= marks.match_s]
-            if near:
-                pairs.append((k, min(near, key=lambda s: abs(s.ic_t - marks.ic[k]))))
-        matched = {id(s) for _, s in pairs}
-        if pairs:
-            figures = {
-                "recall_pct": 100.0 * len(pairs) / expected,
-                "precision_pct": 100.0 * len(matched) / max(len(reported), 1),
-                "ic_ms": 1000 * float(np.mean([abs(s.ic_t - marks.ic[k]) for k, s in pairs])),
-                "to_ms": 1000 * float(np.mean([abs(s.to_t - marks.to[k]) for k, s in pairs])),
-                "contact_error_ms": float(
-                    np.mean(
-                        [abs(s.contact_ms - 1000 * (marks.to[k] - marks.ic[k])) for k, s in pairs]
-                    )
-                ),
-                "ic_bias_ms": 1000 * float(np.mean([s.ic_t - marks.ic[k] for k, s in pairs])),
-                "to_bias_ms": 1000 * float(np.mean([s.to_t - marks.to[k] for k, s in pairs])),
-                "feet_pct": 100.0 * float(np.mean([s.foot == marks.foot[k] for k, s in pairs])),
-            }
     outcome = FootageOutcome(
         video=video.name,
         frames=len(t),
         seconds=duration,
         found_pct=100 * found,
-        expected=expected,
-        steps=len(reported),
+        steps=sum(s.ic_t < duration - REPORT_S for s in steps),
         cadence_spm=float(np.median(cadences)) if cadences else math.nan,
         contact_ms=float(np.median([s.contact_ms for s in steps])) if steps else math.nan,
         alternate_pct=100 * float(np.mean(alternate)) if alternate else math.nan,
-        **figures,
     )
     return outcome, steps
+
+
+def against(marks: Marks, steps: Sequence[StepMsg], seconds: float) -> MarkedOutcome:
+    """``steps`` of a video ``seconds`` long against one marking of it."""
+    due = np.flatnonzero(marks.ic < seconds - REPORT_S)
+    pairs = []
+    for k in due:
+        near = [s for s in steps if abs(s.ic_t - marks.ic[k]) <= marks.match_s]
+        if near:
+            pairs.append((k, min(near, key=lambda s: abs(s.ic_t - marks.ic[k]))))
+    theirs = [s for s in steps if s.ic_t < seconds - REPORT_S and s.foot in marks.foot]
+    ic = np.array([s.ic_t - marks.ic[k] for k, s in pairs])
+    to = np.array([s.to_t - marks.to[k] for k, s in pairs])
+    contact = np.array([s.contact_ms / 1000 - (marks.to[k] - marks.ic[k]) for k, s in pairs])
+
+    def mean(values: np.ndarray) -> float:
+        return 1000 * float(np.mean(values)) if len(values) else math.nan
+
+    return MarkedOutcome(
+        marking=marks.marking,
+        expected=len(due),
+        recall_pct=100.0 * len(pairs) / max(len(due), 1),
+        precision_pct=100.0 * len({id(s) for _, s in pairs}) / max(len(theirs), 1),
+        ic_ms=mean(np.abs(ic)),
+        to_ms=mean(np.abs(to)),
+        contact_error_ms=mean(np.abs(contact)),
+        ic_bias_ms=mean(ic),
+        to_bias_ms=mean(to),
+        feet_pct=100.0 * float(np.mean([s.foot == marks.foot[k] for k, s in pairs]))
+        if pairs
+        else math.nan,
+    )
 
 
 def footage(
     chain: Chain,
     video: Path,
-    marks: Marks | None,
     facing: str | None,
     cadence_spm: float | None,
     out_dir: Path,
 ) -> list[str]:
-    """The chain on a real video from disk, printed: steps found against the hand marks or the
-    measured cadence, median cadence and contact time, how often the feet alternate, and against
-    the hand marks the event errors and the feet named right."""
-    o, steps = run_footage(chain, video, out_dir, marks, facing, cadence_spm)
-    measured = cadence_spm or (marks.cadence_spm if marks else None)
+    """The chain on a real video from disk, printed: steps found, median cadence and contact
+    time, how often the feet alternate, and against each marking in the ``<stem>.json`` beside
+    the video (``FOOTAGE``) the contacts found and the event errors, else the steps expected at
+    the runner's measured cadence."""
+    known = video.with_suffix(".json")
+    marked = [Marks.read(known, m) for m in MARKINGS] if known.is_file() else []
+    facing = facing or (marked[0].facing if marked else None)
+    cadence_spm = cadence_spm or (marked[0].cadence_spm if marked else None)
+    o, steps = run_footage(chain, video, out_dir, facing)
     lines = [
         f"{o.video}: {o.frames} frames, {o.seconds:.1f} s, runner in {o.found_pct:.0f}% of them",
         f"  steps in the first {o.seconds - REPORT_S:.1f} s: {o.steps}"
-        + (f" of {o.expected:.1f}" if math.isfinite(o.expected) else ""),
+        + (
+            f", {cadence_spm / 60 * (o.seconds - REPORT_S):.1f} at the measured cadence"
+            if cadence_spm
+            else ""
+        ),
         f"  median cadence {_f(o.cadence_spm)} spm"
-        + (f" ({o.cadence_spm - measured:+.1f} against the measured)" if measured else ""),
+        + (f" ({o.cadence_spm - cadence_spm:+.1f} against the measured)" if cadence_spm else ""),
         f"  median contact {_f(o.contact_ms)} ms, feet alternate {_f(o.alternate_pct)}% of steps",
     ]
-    if marks is not None:
+    for marks in marked:
+        m = against(marks, steps, o.seconds)
         lines.append(
-            f"  against the hand marks: found {_f(o.recall_pct)}%, precise {_f(o.precision_pct)}%,"
-            f" initial contact {_f(o.ic_ms)} ms ({o.ic_bias_ms:+.1f}), toe-off {_f(o.to_ms)} ms"
-            f" ({o.to_bias_ms:+.1f}), contact time {_f(o.contact_error_ms)} ms, feet named right"
-            f" {_f(o.feet_pct)}%"
+            f"  marked by {m.marking}: found {_f(m.recall_pct)}% of {m.expected}, precise"
+            f" {_f(m.precision_pct)}%, initial contact {_f(m.ic_ms)} ms ({m.ic_bias_ms:+.1f}),"
+            f" toe-off {_f(m.to_ms)} ms ({m.to_bias_ms:+.1f}), contact time"
+            f" {_f(m.contact_error_ms)} ms, feet named right {_f(m.feet_pct)}%"
         )
     for s in steps:
         lines.append(
@@ -587,13 +609,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.video.is_file():
             parser.error(f"--video {args.video}: no such file")
         out_dir = CACHE / "footage" / f"{args.video.stem}-{pose_setup(chain.config)}"
-        known = args.video.with_suffix(".json")
-        marks = Marks.read(known) if known.is_file() else None
-        if args.facing and marks is not None and args.facing != marks.facing:
-            parser.error(
-                f"--facing {args.facing}: {known.name} marks the runner facing {marks.facing}"
-            )
-        lines = footage(chain, args.video, marks, args.facing, args.cadence, out_dir)
+        lines = footage(chain, args.video, args.facing, args.cadence, out_dir)
         print("\n".join(lines))
         return 0
     cases = [CASES[name] for name in args.only] if args.only else list(MATRIX)
