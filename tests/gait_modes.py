@@ -89,8 +89,9 @@ def track(segments: tuple[Segment, ...], fps: float, seed: int) -> tuple[np.ndar
 
 
 def run(name: str, fps: float = 60.0, seed: int = 0) -> dict[str, float]:
-    """One scenario through the engine: per change of mode the time to detect it, and the
-    steps counted wrong (in the wrong gait, or while standing or away)."""
+    """One scenario through the engine: per change of mode the time to detect it, the steps
+    counted wrong (in the wrong gait, or while standing or away), and the walking steps' median
+    contact time."""
     segments = SCENARIOS[name]
     t, kp = track(segments, fps, seed)
     camera = SideCamera(facing="right")
@@ -111,6 +112,8 @@ def run(name: str, fps: float = 60.0, seed: int = 0) -> dict[str, float]:
         hit = np.flatnonzero(span & (np.array(modes, dtype=object) == segment.mode))
         lags.append(t[hit[0]] - bounds[k] if len(hit) else math.inf)
         out[f"lag{k}"] = lags[-1]
+    walked = [s.contact_ms for s in steps if s.gait == WALKING]
+    out["walking_contact_ms"] = float(np.median(walked)) if walked else math.nan
     out["worst_lag_s"] = max(lags[1:], default=lags[0])
     out["first_lag_s"] = lags[0]
     return out

@@ -14,7 +14,8 @@ import pytest
 from edge.demo.mocap import walking_trial
 from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping
-from edge.gait.metrics import RUNNING_METRICS
+from edge.gait.layout import ANKLE, N_SM, SM_T, sm_col
+from edge.gait.metrics import RUNNING_METRICS, WALK_TOE_OFF_DELAY_S, walking_toe_off
 from edge.gait.mode import OFF_BELT, RUNNING, STANDING, WALKING, ModeTracker, gait_vote
 from edge.skeleton import LEFT_ANKLE
 from tests.builders.keypoint_tracks import synth_track
@@ -66,6 +67,8 @@ def test_a_change_of_gait_is_followed(name: str) -> None:
     assert result["wrong"] <= 2
     assert result["lag1"] < 4.0
     assert result["steps"] >= 30
+    # the walk's contacts timed as a walk's (SI02: 0.71 s), after the run's shorter strides too
+    assert result["walking_contact_ms"] == pytest.approx(705.0, abs=60.0)
 
 
 def test_the_hips_vote_rise_for_walking_and_sink_for_running() -> None:
@@ -113,8 +116,8 @@ def test_a_walking_toe_off_the_ankle_does_not_show_is_placed_by_the_rhythm() -> 
         if foot == "left"
     ][2:6]
     for ic, to in hidden:
-        kp[(t > ic + 0.2) & (t < to + 0.1), LEFT_ANKLE, :2] = np.nan
-        kp[(t > ic + 0.2) & (t < to + 0.1), LEFT_ANKLE, 2] = 0.0
+        kp[(t > ic + 0.45) & (t < to + 0.1), LEFT_ANKLE, :2] = np.nan
+        kp[(t > ic + 0.45) & (t < to + 0.1), LEFT_ANKLE, 2] = 0.0
     steps = replay(t, kp, PlaneMapping.scaled("right", camera.meters_per_pixel))
     placed = [s for s in steps if any(abs(s.ic_t - ic) < 0.06 for ic, _ in hidden)]
     assert len(placed) == len(hidden)
@@ -123,3 +126,17 @@ def test_a_walking_toe_off_the_ankle_does_not_show_is_placed_by_the_rhythm() -> 
         assert abs(step.to_t - to) < 0.06
         assert step.confidence < 0.6
     assert score(trial, steps)["contact_ms_mae"] < 30.0
+
+
+def test_a_walking_toe_off_is_only_where_the_ankle_is_seen_slowing() -> None:
+    # The ankle at the stance speed (1 unit/s backwards, vx -1), slowing through half of it at
+    # 0.55 s; seen at 100 Hz, or with nothing seen from 0.45 to 0.65 s.
+    t = np.arange(0.0, 0.9, 0.01)
+    sm = np.full((len(t), N_SM), np.nan)
+    sm[:, SM_T] = t
+    sm[:, sm_col(0, ANKLE, 2)] = np.where(t < 0.5, -1.0, -1.0 + (t - 0.5) * 10.0)
+    seen = walking_toe_off(sm, 0, 0.0, 1.0, max_gap=0.015)
+    assert seen == pytest.approx(0.55 + WALK_TOE_OFF_DELAY_S, abs=1e-6)
+    sm[(t > 0.45) & (t < 0.65), sm_col(0, ANKLE, 2)] = np.nan
+    assert math.isnan(walking_toe_off(sm, 0, 0.0, 1.0, max_gap=0.015))
+    assert walking_toe_off(sm, 0, 0.0, 1.0, max_gap=0.5) > 0.0  # a gap allowed is bridged

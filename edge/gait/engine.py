@@ -127,7 +127,7 @@ class GaitParams:
 WALK_MIN_DUTY = 0.5
 WALK_MAX_DUTY = 0.75
 #: the share of a stride a walking toe-off is placed at, by rhythm, before any walking contact is
-#: known: SI02's median, 0.62
+#: measured: SI02's median, 0.62
 WALK_DUTY = 0.62
 #: seconds without a landing, with someone in view, after which the stance speed is learned
 #: afresh (a walker lands every 0.6 s, a runner every 0.35 s)
@@ -205,7 +205,7 @@ class GaitEngine:
         self._stance_speeds: deque[float] = deque(maxlen=p.history)
         self._contact_times: deque[float] = deque(maxlen=p.history)
         self._stride_times: deque[float] = deque(maxlen=p.history)
-        self._walk_contacts: deque[float] = deque(maxlen=p.history)
+        self._walk_duties: deque[float] = deque(maxlen=p.history)
         self._leg_lengths: deque[float] = deque(maxlen=200)
         # Per leg track: (initial contact s, stance height) of its last contacts.
         self._stance_heights: tuple[deque[tuple[float, float]], ...] = (
@@ -431,7 +431,7 @@ class GaitEngine:
         rise = hip_rise(sm, leg, contact.ic_t, ended, max_gap) / scale
         gait = self._modes.step(gait_vote(rise))
         if gait == WALKING:
-            contact = self._walking_contact(sm, leg, contact)
+            contact = self._walking_contact(sm, leg, contact, max_gap)
         if not plausible(contact, sm, leg):
             return None
         raw = window(self._raw, self.frames, contact.ic_t - 0.05, contact.to_t + 0.05)
@@ -474,28 +474,35 @@ class GaitEngine:
             self._release_unnamed()
         return step_metrics(contact, sm, raw, ctx)
 
-    def _walking_contact(self, sm: np.ndarray, leg: int, contact: Contact) -> Contact:
+    def _walking_contact(
+        self, sm: np.ndarray, leg: int, contact: Contact, max_gap: float
+    ) -> Contact:
         """A walking contact, its toe-off from the ankle (``walking_toe_off``). A walker keeps
-        each foot on the belt more than half of every stride (both feet are down between the
-        steps), so a toe-off the ankle puts earlier than that, or none, is placed by the walker's
-        rhythm instead, with quality 0.5, as the detector places what it did not see: the median
-        of the last walking contacts, else ``WALK_DUTY`` of the stride. So is one later than three
-        quarters of the stride. Both were seen with the pose model's ankles in a walk's first
-        strides, as its legs were still being told apart."""
+        each foot on the belt for more than half of every stride and less than three quarters of
+        it, so a toe-off the ankle puts outside that, or none, is placed by the walk's rhythm
+        instead, with quality 0.5, as the detector places what it did not see: at the median
+        share of the stride of the last walking contacts, else ``WALK_DUTY``. Both were seen
+        with the pose model's ankles in a walk's first strides, as its legs were still being
+        told apart. The stride is twice the median time between the last landings of either
+        foot: the legs' own strides are not, as they go wrong when the legs are swapped, and
+        after running they are still the run's until the walk's are learned. A contact the
+        detector never saw end (NaN toe-off) is not placed: without the ankle's sign it may be
+        no contact at all."""
         ic = contact.ic_t
-        stride = float(self._par[PAR_TYPICAL_STRIDE_S])
-        to = walking_toe_off(sm, leg, ic, self.stance_speed, 1.5 * float(self._trk[TRK_FRAME_DT]))
+        to = walking_toe_off(sm, leg, ic, self.stance_speed, max_gap)
+        landings = sorted(t for t, _ in self._ics)
+        stride = 2.0 * float(np.median(np.diff(landings))) if len(landings) >= 3 else math.nan
         if not math.isfinite(stride):
             if math.isfinite(to) and to - ic >= MIN_CONTACT_S:
                 return Contact(ic, to, contact.quality)
             return contact
-        if WALK_MIN_DUTY * stride <= to - ic <= WALK_MAX_DUTY * stride:
-            self._walk_contacts.append(to - ic)
+        if WALK_MIN_DUTY <= (to - ic) / stride <= WALK_MAX_DUTY:
+            self._walk_duties.append((to - ic) / stride)
             return Contact(ic, to, contact.quality)
-        typical = (
-            float(np.median(self._walk_contacts)) if self._walk_contacts else WALK_DUTY * stride
-        )
-        return Contact(ic, ic + typical, min(contact.quality, 0.5))
+        if not math.isfinite(contact.to_t):
+            return contact
+        duty = float(np.median(self._walk_duties)) if self._walk_duties else WALK_DUTY
+        return Contact(ic, ic + duty * stride, min(contact.quality, 0.5))
 
     def _name_unnamed(self, view: str, parity: int) -> None:
         """The steps waiting for a view get theirs from this step's: the feet alternate, so
