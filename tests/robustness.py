@@ -394,16 +394,15 @@ FOOTAGE = ROOT / "tests" / "data" / "footage"
 known of it: the runner's facing, the cadence measured without a pose model, and the contacts
 marked by hand frame by frame, in one or more markings (``README.md`` there: licences, consent,
 how they were marked)."""
-MARKINGS = ("sight", "motion")
-"""``sight``: each foot's first and last frame at the belt's level, judged by eye; ``motion``: the
-frame interval in which a shoe, followed by a template, starts moving with the belt, and the
-last frame its toe moves with it, measured."""
 
 
 @dataclass(frozen=True)
 class Marks:
     """One marking of a real video (``FOOTAGE``): the runner's facing, their cadence measured
-    without a pose model, and each contact marked, its foot and times in seconds. By sight, a
+    without a pose model, and each contact marked, its foot and times in seconds. The markings
+    of ``male_side``: ``sight``, each foot's first and last frame at the belt's level, judged by
+    eye; ``motion``, the frame interval in which a shoe, followed by a template, starts moving
+    with the belt, and the last frame before its toe steps up, measured. By sight, a
     contact first seen on the belt in frame i began between frames i - 1 and i, so at
     (i - 0.5) / fps, half a frame either way; by motion, at (i - 1 + f) / fps, f the share of
     that interval the shoe was still in the air. One last on the belt in frame j ended at
@@ -420,13 +419,24 @@ class Marks:
     @property
     def match_s(self) -> float:
         """How far a step's initial contact may lie from a mark to be its contact: three
-        frames, the marks' own spread (on a second look 8 of 34 initial contacts and 19 of 34
-        toe-offs of ``male_side`` moved by sight, by one frame or two) plus the engine's."""
+        frames, the marks' own spread (on a second look by sight, about a quarter of
+        ``male_side``'s initial contacts and over half of its toe-offs moved, by one frame or
+        two) plus the engine's."""
         return 3.0 / self.fps
+
+    @staticmethod
+    def markings(path: Path) -> list[str]:
+        """The markings a ``<stem>.json`` holds."""
+        markings = json.loads(path.read_text()).get("markings")
+        if not isinstance(markings, dict) or not markings:
+            raise ValueError(f"{path}: no markings (see tests/data/footage/README.md)")
+        return list(markings)
 
     @classmethod
     def read(cls, path: Path, marking: str = "sight") -> Marks:
         data = json.loads(path.read_text())
+        if marking not in Marks.markings(path):
+            raise ValueError(f"{path}: no marking {marking!r}, only {Marks.markings(path)}")
         fps = float(data["fps"])
         contacts = sorted(data["markings"][marking]["contacts"], key=lambda c: c["ic_frame"])
         return cls(
@@ -503,12 +513,15 @@ def run_footage(
 def against(marks: Marks, steps: Sequence[StepMsg], seconds: float) -> MarkedOutcome:
     """``steps`` of a video ``seconds`` long against one marking of it."""
     due = np.flatnonzero(marks.ic < seconds - REPORT_S)
+    theirs = [s for s in steps if s.ic_t < seconds - REPORT_S and s.foot in marks.foot]
+    free = list(theirs)
     pairs = []
     for k in due:
-        near = [s for s in steps if abs(s.ic_t - marks.ic[k]) <= marks.match_s]
+        near = [s for s in free if abs(s.ic_t - marks.ic[k]) <= marks.match_s]
         if near:
-            pairs.append((k, min(near, key=lambda s: abs(s.ic_t - marks.ic[k]))))
-    theirs = [s for s in steps if s.ic_t < seconds - REPORT_S and s.foot in marks.foot]
+            step = min(near, key=lambda s: abs(s.ic_t - marks.ic[k]))
+            free.remove(step)
+            pairs.append((k, step))
     ic = np.array([s.ic_t - marks.ic[k] for k, s in pairs])
     to = np.array([s.to_t - marks.to[k] for k, s in pairs])
     contact = np.array([s.contact_ms / 1000 - (marks.to[k] - marks.ic[k]) for k, s in pairs])
@@ -519,8 +532,8 @@ def against(marks: Marks, steps: Sequence[StepMsg], seconds: float) -> MarkedOut
     return MarkedOutcome(
         marking=marks.marking,
         expected=len(due),
-        recall_pct=100.0 * len(pairs) / max(len(due), 1),
-        precision_pct=100.0 * len({id(s) for _, s in pairs}) / max(len(theirs), 1),
+        recall_pct=100.0 * len(pairs) / len(due) if len(due) else math.nan,
+        precision_pct=100.0 * len(pairs) / len(theirs) if theirs else math.nan,
         ic_ms=mean(np.abs(ic)),
         to_ms=mean(np.abs(to)),
         contact_error_ms=mean(np.abs(contact)),
@@ -544,7 +557,7 @@ def footage(
     the video (``FOOTAGE``) the contacts found and the event errors, else the steps expected at
     the runner's measured cadence."""
     known = video.with_suffix(".json")
-    marked = [Marks.read(known, m) for m in MARKINGS] if known.is_file() else []
+    marked = [Marks.read(known, m) for m in Marks.markings(known)] if known.is_file() else []
     facing = facing or (marked[0].facing if marked else None)
     cadence_spm = cadence_spm or (marked[0].cadence_spm if marked else None)
     o, steps = run_footage(chain, video, out_dir, facing)

@@ -182,6 +182,16 @@ def test_no_cue_rests_on_less_sure_figures() -> None:
     assert unjudged.cue_reason.endswith(
         "; shin angle at landing, hip drive, cadence and contact time on target"
     )
+    # The camera is blamed only for what its yaw foreshortens.
+    unsure_cadence = steps(
+        20,
+        overstride_cm=None,
+        metric_confidence={"cadence_spm": 0.1, "stride_length_m": 0.3},
+        yaw_deg=25.0,
+    )
+    summary = feed(SummaryBuilder(), unsure_cadence)[-1]
+    assert summary.cue_key == UNJUDGED_KEY and summary.cue_reason is not None
+    assert summary.cue_reason.startswith("cadence measured less surely; overstride")
     sure = steps(20, overstride_cm=None, overstride_pct_leg=30.0, yaw_deg=25.0)
     assert feed(SummaryBuilder(), sure)[-1].cue_key == "overstride"
 

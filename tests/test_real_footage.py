@@ -8,13 +8,13 @@ followed frame to frame, landing where it starts moving with the belt, toe-off w
 lifts; the near foot only, the far shoe could not be followed). The cadence was measured by the
 clip's author from the pixels alone.
 
-By sight the marks carry a frame or two (on a second look 8 of the 34 initial contacts and 19
-of the 34 toe-offs moved), so there the events are matched within three frames and held to two
-on average; by motion, on the near foot, to the issue's one frame. Measured on 4 December 2026
-(AMD EPYC, the INT8 pose model and the refiner): by sight 29 of 31 contacts found, 29 of 30
-steps theirs, initial contact 49.9 ms off (48.8 before the marks), toe-off 25.3 (-10.0); by
-motion all 15, initial contact 13.3 ms (-12.8), toe-off 23.4 (-23.4); every foot named right;
-median cadence 169.7 against 168.9 spm.
+By sight the marks carry a frame or two (on a second look about a quarter of the initial
+contacts and over half of the toe-offs moved), so there the events are matched within three
+frames and held to two on average; by motion, on the near foot, to the issue's one frame.
+Measured on 4 December 2026 (AMD EPYC, the INT8 pose model and the refiner): by sight 29 of 31
+contacts found, 29 of 30 steps theirs, initial contact 49.9 ms off (48.8 before the marks),
+toe-off 25.3 (-10.0); by motion all 15, initial contact 13.3 ms (-12.8), toe-off 23.4 (-23.4);
+every foot named right; median cadence 169.7 against 168.9 spm.
 """
 
 from __future__ import annotations

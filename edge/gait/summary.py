@@ -11,9 +11,10 @@ Figures measured less surely stay out of the way of the ones measured well. A me
 step only when it is confident on none (the summary then says it is not confident). Left/right
 asymmetry compares only values confident on both legs: when one leg's are all less sure (the far
 leg, seen through the near one) there is none, and the summary says "near leg only". A cue never
-rests on a median that is not confident. Among steps the engine marked for an oblique
-uncalibrated view, the steps it measured before it knew the yaw are no surer than the rest:
-what the yaw foreshortens is not confident on them either.
+rests on a median that is not confident, and when no target is missed but some medians are not
+confident the cue is not "good form" but ``UNJUDGED_KEY``, its reason naming them. Among steps
+the engine marked for an oblique uncalibrated view, the steps it measured before it knew the yaw
+are no surer than the rest: what the yaw foreshortens is not confident on them either.
 
 Running and walking are never mixed (``edge.gait.mode``). The window holds the steps of the
 current gait only: when a step of the other gait arrives, the window starts again from it, and
@@ -349,14 +350,15 @@ class SummaryBuilder:
         """With no target missed: the cue that says which could not be judged, or None when
         every one with a value was."""
         shown = [rule.metric for rule in _RULES if metrics[rule.metric].median is not None]
-        names = list(dict.fromkeys(_NAMES[m] for m in shown if not metrics[m].confident))
+        unsure = [m for m in shown if not metrics[m].confident]
+        names = list(dict.fromkeys(_NAMES[m] for m in unsure))
         if not names:
             return None
         yaw = oblique_yaw(self._steps)
         why = (
             f", the camera about {abs(yaw):.0f} deg off square and uncalibrated: calibrate it to"
             " judge them"
-            if yaw is not None
+            if yaw is not None and any(m in OBLIQUE_METRICS for m in unsure)
             else ""
         )
         judged = [name for name in dict.fromkeys(_NAMES[m] for m in shown) if name not in names]
