@@ -18,7 +18,8 @@ from edge.bus.schema import StepMsg, decode
 from edge.cli import main
 from edge.demo.scene import SideCamera
 from edge.gait import detect_facing
-from edge.store.track import KeypointTrackWriter
+from edge.gait.sagittal import facing_contradicted
+from edge.store.track import KeypointTrackWriter, read_keypoint_track
 from tests.builders.keypoint_tracks import synth_track
 
 
@@ -86,7 +87,9 @@ def test_replay_without_scale_reports_leg_fractions(track, tmp_path: Path) -> No
     assert 16 < float(np.median(fractions)) < 25
 
 
-def test_replay_with_a_calibration_is_in_metres(track, tmp_path: Path) -> None:
+def test_replay_with_a_calibration_is_in_metres(
+    track, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path, camera = track
     w, h = camera.image_size
     mpp = camera.meters_per_pixel
@@ -113,6 +116,21 @@ def test_replay_with_a_calibration_is_in_metres(track, tmp_path: Path) -> None:
     steps = read_events(out)
     assert len(steps) >= 28
     assert 14 < float(np.median([s.overstride_cm for s in steps if s.overstride_cm])) < 21
+    # The same plane mirrored, as a calibration made facing the other way would be: refused.
+    mirrored = Plane(
+        homography @ np.diag([-1.0, 1.0, 1.0]),
+        np.array([[0, 900], [1900, 900]]),
+        "right",
+        (0, 0, w, h),
+        mpp,
+    )
+    write_calibration(
+        calibration, Calibration("test", (w, h), datetime.now(timezone.utc), plane=mirrored)
+    )
+    assert main(args) == 2
+    assert "not right as the calibration says: calibrate the plane again" in (
+        capsys.readouterr().err
+    )
 
 
 def test_rows_timed_by_frame_number(track, tmp_path: Path) -> None:
@@ -202,6 +220,27 @@ def test_facing_is_read_off_the_head_and_else_the_feet(mocap_trial, facing: str)
     headless[:, :5, 2] = 0.0
     assert detect_facing(headless) == facing
     assert detect_facing(np.zeros((10, 17, 3), np.float32)) is None
+
+
+def test_a_facing_the_track_contradicts_is_refused_with_the_right_one(
+    track, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = track  # the runner faces left
+    args = ["replay", "--keypoints", str(path), "--events-out", str(tmp_path / "e.jsonl")]
+    assert main([*args, "--facing", "right"]) == 2
+    err = capsys.readouterr().err
+    assert "the runner faces left in the image (the belt carries their feet right)" in err
+    assert "not right as --facing says: give --facing left, or leave it out" in err
+    assert main([*args, "--facing", "left"]) == 0
+    # Without the head, the feet alone tell; a head saying the given way is not overruled.
+    _, _, kp = read_keypoint_track(path)
+    headless = kp.copy()
+    headless[:, :5, 2] = 0.0
+    assert facing_contradicted(headless, "right") == "left"
+    assert facing_contradicted(headless, "left") is None
+    nose_right = kp.copy()
+    nose_right[:, 0, 0] = kp[:, 3:5, 0].mean(axis=1) + 10.0
+    assert facing_contradicted(nose_right, "right") is None
 
 
 def test_belt_speed_gives_the_stride_length(track, tmp_path: Path) -> None:

@@ -84,6 +84,19 @@ def detect_facing(keypoints: np.ndarray, min_conf: float = 0.3) -> str | None:
     while it is in the air and backward only while it is on the belt, so an ankle's height and
     its forward speed go together. None when neither says.
     """
+    return _facing_by_head(keypoints, min_conf) or _facing_by_feet(keypoints, min_conf)
+
+
+def facing_contradicted(keypoints: np.ndarray, given: str, min_conf: float = 0.3) -> str | None:
+    """The facing a track (T, 17, 3) pixels shows when it is not ``given``, or None: the feet,
+    carried back by the belt, say the other way, and the head does not say ``given``."""
+    feet = _facing_by_feet(keypoints, min_conf)
+    if feet is None or feet == given or _facing_by_head(keypoints, min_conf) == given:
+        return None
+    return feet
+
+
+def _facing_by_head(keypoints: np.ndarray, min_conf: float) -> str | None:
     nose = keypoints[:, KP["nose"]]
     head = keypoints[:, _HEAD]
     head_x = np.where(head[..., 2] >= min_conf, head[..., 0], np.nan)
@@ -92,6 +105,10 @@ def detect_facing(keypoints: np.ndarray, min_conf: float = 0.3) -> str | None:
         ahead = nose[seen, 0] - np.nanmean(head_x[seen], axis=1)
         if abs(np.median(ahead)) > 1.0:
             return "right" if np.median(ahead) > 0 else "left"
+    return None
+
+
+def _facing_by_feet(keypoints: np.ndarray, min_conf: float) -> str | None:
     scores = []
     for k in _ANKLES:
         ankle = np.where(keypoints[:, k, 2:] >= min_conf, keypoints[:, k, :2], np.nan)

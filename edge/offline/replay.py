@@ -29,6 +29,7 @@ from edge.gait import (
 )
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
+from edge.gait.sagittal import facing_contradicted
 from edge.gait.summary import running_steps, summarise
 from edge.store.sessions import export_steps
 
@@ -62,7 +63,17 @@ def plane_mapping(
     keypoints: (T, 17, 3) pixels, already undistorted when a calibration is given.
     """
     if calibration is not None and calibration.plane is not None:
+        _check_facing(
+            keypoints,
+            calibration.plane.facing,
+            "the calibration",
+            "calibrate the plane again for this camera: hipdrive calibrate plane --facing {seen}",
+        )
         return PlaneMapping.calibrated(calibration)
+    if facing is not None:
+        _check_facing(
+            keypoints, facing, "--facing", "give --facing {seen}, or leave it out to have it read"
+        )
     facing = facing or detect_facing(keypoints)
     if facing is None:
         raise UsageError(
@@ -72,6 +83,18 @@ def plane_mapping(
         "runner faces %s in the image%s", facing, "" if meters_per_pixel else " (uncalibrated)"
     )
     return PlaneMapping.scaled(facing, meters_per_pixel)
+
+
+def _check_facing(keypoints: np.ndarray, given: str, said_by: str, fix: str) -> None:
+    """UsageError when the track shows the runner facing the other way than ``given``: every
+    step would be measured backwards (overstride behind the hips, running read as walking)."""
+    seen = facing_contradicted(keypoints, given)
+    if seen is not None:
+        belt = "right" if seen == "left" else "left"
+        raise UsageError(
+            f"the runner faces {seen} in the image (the belt carries their feet {belt}), not"
+            f" {given} as {said_by} says: {fix.format(seen=seen)}"
+        )
 
 
 def undistort_track(keypoints: np.ndarray, calibration: Calibration) -> np.ndarray:
