@@ -242,6 +242,26 @@ def test_steps_outside_running_name_the_figures_and_the_flags(
     assert "walk" not in problem
 
 
+@pytest.mark.parametrize(
+    ("origin", "says"),
+    [
+        ("--slowmo 4", "at 120 fps (--slowmo 4): check --slowmo, or leave it out;"),
+        ("--capture-fps", "at 120 fps (--capture-fps): check --capture-fps, or leave it out;"),
+        (
+            "the file's com.android.capture.fps",
+            "(the file's com.android.capture.fps): give --capture-fps N, the rate it was filmed",
+        ),
+    ],
+)
+def test_a_stated_time_base_is_held_to_running_too(origin: str, says: str) -> None:
+    # A real-time clip said to be slowed four times: its steps come four times too quick.
+    steps = [step(i, cadence_spm=680.0, contact_ms=62.0) for i in range(1, 8)]
+    problem = timebase_problem(steps, 120.0, origin)
+    assert problem is not None and says in problem
+    assert problem.endswith("no findings or cues are given")
+    assert timebase_problem([step(i) for i in range(10)], 120.0, origin) is None
+
+
 def test_a_lone_step_counts_by_its_contact_and_flight() -> None:
     """A wrong time base leaves few steps, often without a neighbour for their cadence: the
     contact and flight of one step span the step all the same."""

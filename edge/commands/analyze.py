@@ -58,8 +58,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     steps = replay_steps(config, t, keypoints, calibration, plane.meters_per_pixel, facing)
     write_step_files(steps, out_dir / "events.jsonl", out_dir / "steps.csv")
     targets = common.targets_of(config)
-    # A time base stated by the user or the file is trusted; the container's alone is checked.
-    notice = timebase_problem(steps, result.fps) if result.timebase.origin is None else None
+    # Whatever stated it, the time base is held to running's: a flag can be wrong too.
+    notice = timebase_problem(steps, result.fps, result.timebase.origin)
     if notice:
         print(f"{len(steps)} step{'' if len(steps) == 1 else 's'}: {notice}")
     else:

@@ -156,11 +156,12 @@ def step_of(msg: StepMsg) -> Step:
     return Step(**{f.name: getattr(msg, f.name) for f in dataclasses.fields(Step)})
 
 
-def timebase_problem(steps: list[StepMsg], fps: float) -> str | None:
-    """Why the steps of a video at ``fps`` (its frame rate taken as real time) cannot be
-    running's, or None: a median cadence or contact time outside RUNNING_CADENCE_SPM or
-    RUNNING_CONTACT_MS, as a slow-motion clip played at its playback rate gives. A step
-    without a neighbour for its cadence counts by its contact and flight, which span the
+def timebase_problem(steps: list[StepMsg], fps: float, origin: str | None = None) -> str | None:
+    """Why the steps of a video timed at ``fps`` cannot be running's, or None: a median cadence
+    or contact time outside RUNNING_CADENCE_SPM or RUNNING_CONTACT_MS, as a slow-motion clip
+    played at its playback rate gives, or one whose rate was stated wrong. ``origin``: what
+    stated ``fps`` (a flag, the file's metadata), None when it is the video's playback rate. A
+    step without a neighbour for its cadence counts by its contact and flight, which span the
     same step (a wrong time base leaves few steps, often apart). Walked steps are left out:
     walking is slower than these bounds at any time base."""
     steps = running_steps(steps)
@@ -183,11 +184,17 @@ def timebase_problem(steps: list[StepMsg], fps: float) -> str | None:
             out.append(f"{label} {median:.0f} {unit} (running: {lo:g}-{hi:g})")
     if not out:
         return None
-    return (
-        f"{' and '.join(out)} {'is' if len(out) == 1 else 'are'} not from running at the "
-        f"video's {fps:g} fps: if it is slow motion, give --capture-fps N (the rate it was "
-        "filmed at) or --slowmo X (filmed rate / played rate); no findings or cues are given"
-    )
+    found = f"{' and '.join(out)} {'is' if len(out) == 1 else 'are'} not from running at"
+    if origin is None:
+        fix = (
+            f"the video's {fps:g} fps: if it is slow motion, give --capture-fps N (the rate it was"
+            " filmed at) or --slowmo X (filmed rate / played rate)"
+        )
+    elif origin.startswith("--"):
+        fix = f"{fps:g} fps ({origin}): check {origin.split()[0]}, or leave it out"
+    else:
+        fix = f"{fps:g} fps ({origin}): give --capture-fps N, the rate it was filmed at"
+    return f"{found} {fix}; no findings or cues are given"
 
 
 def describe(
