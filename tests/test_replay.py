@@ -18,8 +18,8 @@ from edge.bus.schema import StepMsg, decode
 from edge.cli import main
 from edge.demo.scene import SideCamera
 from edge.gait import detect_facing
-from edge.gait.sagittal import facing_contradicted
-from edge.store.track import KeypointTrackWriter, read_keypoint_track
+from edge.gait.sagittal import facing_contradicted, facing_lag
+from edge.store.track import KeypointTrackWriter
 from tests.builders.keypoint_tracks import synth_track
 
 
@@ -128,9 +128,10 @@ def test_replay_with_a_calibration_is_in_metres(
         calibration, Calibration("test", (w, h), datetime.now(timezone.utc), plane=mirrored)
     )
     assert main(args) == 2
-    assert "not right as the calibration says: calibrate the plane again" in (
-        capsys.readouterr().err
-    )
+    err = capsys.readouterr().err
+    assert "not right as the calibration says: if the video is not from that camera" in err
+    assert "give --meters-per-pixel M --facing left instead of the calibration" in err
+    assert "calibrate the plane again (hipdrive calibrate plane --facing left)" in err
 
 
 def test_rows_timed_by_frame_number(track, tmp_path: Path) -> None:
@@ -223,7 +224,7 @@ def test_facing_is_read_off_the_head_and_else_the_feet(mocap_trial, facing: str)
 
 
 def test_a_facing_the_track_contradicts_is_refused_with_the_right_one(
-    track, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    track, mocap_trial, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path, _ = track  # the runner faces left
     args = ["replay", "--keypoints", str(path), "--events-out", str(tmp_path / "e.jsonl")]
@@ -232,15 +233,26 @@ def test_a_facing_the_track_contradicts_is_refused_with_the_right_one(
     assert "the runner faces left in the image (the belt carries their feet right)" in err
     assert "not right as --facing says: give --facing left, or leave it out" in err
     assert main([*args, "--facing", "left"]) == 0
-    # Without the head, the feet alone tell; a head saying the given way is not overruled.
-    _, _, kp = read_keypoint_track(path)
-    headless = kp.copy()
-    headless[:, :5, 2] = 0.0
-    assert facing_contradicted(headless, "right") == "left"
-    assert facing_contradicted(headless, "left") is None
-    nose_right = kp.copy()
-    nose_right[:, 0, 0] = kp[:, 3:5, 0].mean(axis=1) + 10.0
-    assert facing_contradicted(nose_right, "right") is None
+    # Without the head, the feet alone tell, their motion taken over 1/30 s at any frame rate;
+    # a head saying the given way is not overruled.
+    for fps in (60.0, 120.0, 240.0):
+        t, kp = synth_track(mocap_trial, fps, SideCamera(facing="left"), seed=21)
+        keep = t < 6.0
+        t, kp = t[keep], kp[keep]
+        headless = kp.copy()
+        headless[:, :5, 2] = 0.0
+        lag = facing_lag(t)
+        assert facing_contradicted(headless, "right", lag=lag) == "left", fps
+        assert facing_contradicted(headless, "left", lag=lag) is None
+        nose_right = kp.copy()
+        nose_right[:, 0, 0] = kp[:, 3:5, 0].mean(axis=1) + 10.0
+        assert facing_contradicted(nose_right, "right", lag=lag) is None
+    # Someone standing (the ankles still but for the keypoints' jitter) overrules nothing.
+    still = np.tile(headless[:1], (60, 1, 1))
+    for seed in range(50):
+        jittered = still.copy()
+        jittered[..., :2] += np.random.default_rng(seed).normal(0.0, 3.0, still[..., :2].shape)
+        assert facing_contradicted(jittered, "right") is None
 
 
 def test_belt_speed_gives_the_stride_length(track, tmp_path: Path) -> None:

@@ -54,8 +54,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         f"{result.runner_frames}; wrote {result.keypoints_csv}"
     )
     t, _, keypoints = read_keypoint_track(result.keypoints_csv)
-    facing = plane.facing or runner_facing(args.video, result, keypoints)
-    steps = replay_steps(config, t, keypoints, calibration, plane.meters_per_pixel, facing)
+    facing = plane.facing or runner_facing(args.video, result, keypoints, t)
+    try:
+        steps = replay_steps(config, t, keypoints, calibration, plane.meters_per_pixel, facing)
+    except UsageError as exc:
+        raise UsageError(
+            f"{exc}. The track is kept: hipdrive replay --keypoints {result.keypoints_csv}, with"
+            " the flags put right, gives the steps without running the pose model again"
+        ) from None
     write_step_files(steps, out_dir / "events.jsonl", out_dir / "steps.csv")
     targets = common.targets_of(config)
     # Whatever stated it, the time base is held to running's: a flag can be wrong too.
@@ -91,11 +97,12 @@ def replay_steps(
     facing: str | None,
 ) -> list[StepMsg]:
     from edge.gait import GaitParams
+    from edge.gait.sagittal import facing_lag
     from edge.offline.replay import plane_mapping, replay_track, undistort_track
 
     if calibration is not None and calibration.plane is not None:
         keypoints = undistort_track(keypoints, calibration)
-    mapping = plane_mapping(keypoints, calibration, meters_per_pixel, facing)
+    mapping = plane_mapping(keypoints, calibration, meters_per_pixel, facing, facing_lag(t))
     # The track is taken to come from this configuration's pose set-up: without the refiner
     # the knees are the pose model's, and toe-off needs the ankle's sign too.
     params = GaitParams(ankle_toe_off=not config.pose.refine)

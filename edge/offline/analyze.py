@@ -15,6 +15,7 @@ from edge.capture.file import VideoFileSource
 from edge.capture.timebase import FileTiming, TimeBase
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
+from edge.gait.sagittal import facing_lag
 from edge.offline.replay import MIN_RUN_S
 from edge.pose.crop import RunnerFinder
 from edge.progress import Progress
@@ -126,10 +127,10 @@ def output_folder(out_dir: Path) -> None:
         ) from None
 
 
-def runner_facing(video: Path, result: AnalysisResult, keypoints: np.ndarray) -> str:
-    """Which way the runner faces in the video, read off its track (T, 17, 3) pixels;
-    UsageError saying what to do when the track does not tell."""
-    facing = detect_facing(keypoints)
+def runner_facing(video: Path, result: AnalysisResult, keypoints: np.ndarray, t: np.ndarray) -> str:
+    """Which way the runner faces in the video, read off its track (T, 17, 3) pixels timed
+    ``t`` (T,) s; UsageError saying what to do when the track does not tell."""
+    facing = detect_facing(keypoints, lag=facing_lag(t))
     if facing is None:
         raise UsageError(
             f"cannot tell which way the runner faces in {video} (runner found in "

@@ -57,24 +57,34 @@ def plane_mapping(
     calibration: Calibration | None = None,
     meters_per_pixel: float | None = None,
     facing: str | None = None,
+    lag: int = 1,
 ) -> PlaneMapping:
     """How the track's pixels map to the runner's plane, from what is known about the camera.
 
-    keypoints: (T, 17, 3) pixels, already undistorted when a calibration is given.
+    keypoints: (T, 17, 3) pixels, already undistorted when a calibration is given. ``lag``: the
+    frames over which the feet's motion tells the facing (``facing_lag``). A facing given, or
+    the calibration's, that the track clearly contradicts is refused (UsageError).
     """
     if calibration is not None and calibration.plane is not None:
         _check_facing(
             keypoints,
             calibration.plane.facing,
+            lag,
             "the calibration",
-            "calibrate the plane again for this camera: hipdrive calibrate plane --facing {seen}",
+            "if the video is not from that camera, give --meters-per-pixel M --facing {seen}"
+            " instead of the calibration; if it is, the camera or the treadmill has moved:"
+            " calibrate the plane again (hipdrive calibrate plane --facing {seen})",
         )
         return PlaneMapping.calibrated(calibration)
     if facing is not None:
         _check_facing(
-            keypoints, facing, "--facing", "give --facing {seen}, or leave it out to have it read"
+            keypoints,
+            facing,
+            lag,
+            "--facing",
+            "give --facing {seen}, or leave it out to have it read",
         )
-    facing = facing or detect_facing(keypoints)
+    facing = facing or detect_facing(keypoints, lag=lag)
     if facing is None:
         raise UsageError(
             "cannot tell which way the runner faces from this track; give --facing left|right"
@@ -85,10 +95,10 @@ def plane_mapping(
     return PlaneMapping.scaled(facing, meters_per_pixel)
 
 
-def _check_facing(keypoints: np.ndarray, given: str, said_by: str, fix: str) -> None:
+def _check_facing(keypoints: np.ndarray, given: str, lag: int, said_by: str, fix: str) -> None:
     """UsageError when the track shows the runner facing the other way than ``given``: every
     step would be measured backwards (overstride behind the hips, running read as walking)."""
-    seen = facing_contradicted(keypoints, given)
+    seen = facing_contradicted(keypoints, given, lag=lag)
     if seen is not None:
         belt = "right" if seen == "left" else "left"
         raise UsageError(
@@ -163,8 +173,13 @@ def timebase_problem(steps: list[StepMsg], fps: float, origin: str | None = None
     stated ``fps`` (a flag, the file's metadata), None when it is the video's playback rate. A
     step without a neighbour for its cadence counts by its contact and flight, which span the
     same step (a wrong time base leaves few steps, often apart). Walked steps are left out:
-    walking is slower than these bounds at any time base."""
-    steps = running_steps(steps)
+    walking is slower than these bounds at any time base. A stated time base is questioned only
+    when most steps are running's: a walk filmed in slow motion with a step misread as running
+    keeps its figures."""
+    ran = running_steps(steps)
+    if origin is not None and 2 * len(ran) < len(steps):
+        return None
+    steps = ran
     cadence = [
         s.cadence_spm
         if s.cadence_spm is not None
