@@ -95,8 +95,8 @@ def no_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("edge.commands.common.open_pose", refuse)
 
 
-def analyze(video: Path, out: Path, config: Path) -> int:
-    return main(["analyze", str(video), "--out", str(out), "--config", str(config)])
+def analyze(video: Path, out: Path, config: Path, *flags: str) -> int:
+    return main(["analyze", str(video), "--out", str(out), "--config", str(config), *flags])
 
 
 def test_an_out_path_that_is_a_file_exits_2_before_the_model_is_loaded(
@@ -284,7 +284,7 @@ def test_a_stated_time_base_that_is_wrong_gets_the_notice_too(
     video, kp = slow_clip
     fake_pose(monkeypatch, kp)
     out_dir = tmp_path / "o"
-    assert analyze_with(video, out_dir, fake_config, "--slowmo", "4", "--facing", "right") == 0
+    assert analyze(video, out_dir, fake_config, "--slowmo", "4", "--facing", "right") == 0
     printed = capsys.readouterr().out
     assert "not from running at 120 fps (--slowmo 4): check --slowmo, or leave it out" in printed
     assert "cue:" not in printed
@@ -297,16 +297,12 @@ def test_a_facing_the_video_contradicts_is_refused_and_the_track_kept(
     video, kp = slow_clip  # the runner faces right
     fake_pose(monkeypatch, kp)
     out_dir = tmp_path / "o"
-    assert analyze_with(video, out_dir, fake_config, "--slowmo", "2", "--facing", "left") == 2
+    assert analyze(video, out_dir, fake_config, "--slowmo", "2", "--facing", "left") == 2
     err = capsys.readouterr().err
     assert "the runner faces right in the image (the belt carries their feet left)" in err
     assert "not left as --facing says: give --facing right, or leave it out" in err
     assert f"hipdrive replay --keypoints {out_dir / 'keypoints.csv'}, with the flags" in err
     assert (out_dir / "keypoints.csv").is_file()
-
-
-def analyze_with(video: Path, out: Path, config: Path, *flags: str) -> int:
-    return main(["analyze", str(video), "--out", str(out), "--config", str(config), *flags])
 
 
 def test_the_capture_rate_a_phone_wrote_into_the_file_is_used(
