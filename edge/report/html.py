@@ -95,10 +95,11 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
         for r in rows
         if r.asymmetric and r.left is not None and r.right is not None
     ]
-    if not items:
-        items = ["<li class=good>Every target met.</li>"]
-    notes = []
     unjudged = [r.metric.label for r in rows if r.target and not r.confident]
+    if not items:
+        met = "Every target judged was met" if unjudged else "Every target met"
+        items = [f"<li class=good>{met}.</li>"]
+    notes = []
     if unjudged:
         notes.append(
             f"Not judged, measured less surely on every step: {escape(', '.join(unjudged))}."
