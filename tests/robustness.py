@@ -425,20 +425,21 @@ class Marks:
         return 3.0 / self.fps
 
     @staticmethod
-    def markings(path: Path) -> list[str]:
-        """The markings a ``<stem>.json`` holds."""
+    def markings(path: Path) -> dict[str, dict]:
+        """The markings a ``<stem>.json`` holds, by name."""
         markings = json.loads(path.read_text()).get("markings")
         if not isinstance(markings, dict) or not markings:
             raise ValueError(f"{path}: no markings (see tests/data/footage/README.md)")
-        return list(markings)
+        return markings
 
     @classmethod
     def read(cls, path: Path, marking: str = "sight") -> Marks:
         data = json.loads(path.read_text())
-        if marking not in Marks.markings(path):
-            raise ValueError(f"{path}: no marking {marking!r}, only {Marks.markings(path)}")
+        markings = Marks.markings(path)
+        if marking not in markings:
+            raise ValueError(f"{path}: no marking {marking!r}, only {list(markings)}")
         fps = float(data["fps"])
-        contacts = sorted(data["markings"][marking]["contacts"], key=lambda c: c["ic_frame"])
+        contacts = sorted(markings[marking]["contacts"], key=lambda c: c["ic_frame"])
         return cls(
             marking=marking,
             facing=data["facing"],
@@ -622,8 +623,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.video.is_file():
             parser.error(f"--video {args.video}: no such file")
         out_dir = CACHE / "footage" / f"{args.video.stem}-{pose_setup(chain.config)}"
-        lines = footage(chain, args.video, args.facing, args.cadence, out_dir)
-        print("\n".join(lines))
+        print("\n".join(footage(chain, args.video, args.facing, args.cadence, out_dir)))
         return 0
     cases = [CASES[name] for name in args.only] if args.only else list(MATRIX)
     started = time.monotonic()

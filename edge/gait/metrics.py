@@ -108,8 +108,9 @@ def _at(sm: np.ndarray, column: int | list[int], t: float, max_gap: float) -> np
     return out
 
 
-def _crossing_down(ts: np.ndarray, y: np.ndarray) -> float | None:
-    """First time y goes from > 0 to <= 0, linearly interpolated."""
+def _crossing_down(ts: np.ndarray, y: np.ndarray, max_gap: float = math.inf) -> float | None:
+    """First time y goes from > 0 to <= 0, linearly interpolated; None when it does not, or
+    when the samples either side lie more than ``max_gap`` seconds apart (not seen)."""
     ok = np.isfinite(y)
     ts, y = ts[ok], y[ok]
     below = np.flatnonzero(y <= 0)
@@ -118,6 +119,8 @@ def _crossing_down(ts: np.ndarray, y: np.ndarray) -> float | None:
     k = below[0]
     if k == 0:
         return float(ts[0])
+    if ts[k] - ts[k - 1] > max_gap:
+        return None
     return float(ts[k - 1] + y[k - 1] / (y[k - 1] - y[k]) * (ts[k] - ts[k - 1]))
 
 
@@ -516,13 +519,8 @@ def walking_toe_off(
     vx = sm[:, sm_col(leg, ANKLE, 2)]
     ok = np.isfinite(vx) & (ts > ic + WALK_MID_STANCE_S)
     ts, back = ts[ok], -vx[ok] - 0.5 * stance_speed
-    slowed = _crossing_down(ts, back)
-    if slowed is None:
-        return math.nan
-    k = int(np.searchsorted(ts, slowed))
-    if 0 < k < len(ts) and ts[k] - ts[k - 1] > max_gap:
-        return math.nan
-    return slowed + WALK_TOE_OFF_DELAY_S
+    slowed = _crossing_down(ts, back, max_gap)
+    return slowed + WALK_TOE_OFF_DELAY_S if slowed is not None else math.nan
 
 
 def foot_on_plane(x: float | np.ndarray, ctx: StepContext) -> float | np.ndarray:

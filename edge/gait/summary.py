@@ -190,21 +190,50 @@ class _Rule:
     metric: str
     limit: str  # name of the Targets field
     above: bool  # True: a value above the limit misses the target
+    name: str  # the metric as a reason names it
 
 
 # In priority order: the first missed target is the cue. How the foot lands comes first, then
 # choppy strides (``edge.gait.choppy``), then the drive and the rhythm.
 _LANDING_RULES = (
-    _Rule("overstride", "Land under your hips", "overstride_cm", "overstride_cm_max", True),
     _Rule(
-        "overstride", "Land under your hips", "overstride_pct_leg", "overstride_pct_leg_max", True
+        "overstride",
+        "Land under your hips",
+        "overstride_cm",
+        "overstride_cm_max",
+        True,
+        "overstride",
     ),
-    _Rule("reach", "Land under your hips", "shank_angle_ic_deg", "shank_angle_max_deg", True),
+    _Rule(
+        "overstride",
+        "Land under your hips",
+        "overstride_pct_leg",
+        "overstride_pct_leg_max",
+        True,
+        "overstride",
+    ),
+    _Rule(
+        "reach",
+        "Land under your hips",
+        "shank_angle_ic_deg",
+        "shank_angle_max_deg",
+        True,
+        "shin angle at landing",
+    ),
 )
 _DRIVE_RULES = (
-    _Rule("hip_drive", "Drive the hip back", "hip_extension_deg", "hip_extension_min_deg", False),
-    _Rule("cadence", "Quicker, lighter steps", "cadence_spm", "cadence_min_spm", False),
-    _Rule("contact", "Quicker, lighter steps", "contact_ms", "contact_max_ms", True),
+    _Rule(
+        "hip_drive",
+        "Drive the hip back",
+        "hip_extension_deg",
+        "hip_extension_min_deg",
+        False,
+        "hip drive",
+    ),
+    _Rule("cadence", "Quicker, lighter steps", "cadence_spm", "cadence_min_spm", False, "cadence"),
+    _Rule(
+        "contact", "Quicker, lighter steps", "contact_ms", "contact_max_ms", True, "contact time"
+    ),
 )
 _RULES = (*_LANDING_RULES, *_DRIVE_RULES)
 CHOPPY_KEY = "choppy"
@@ -221,15 +250,6 @@ def cue_metrics(key: str) -> tuple[str, ...]:
 _Cue = tuple[str | None, str | None, str | None]
 _GOOD: _Cue = ("good", "Good form - keep it up", "every target met")
 UNJUDGED_CUE = "Form not fully judged"
-
-_NAMES = {
-    "overstride_cm": "overstride",
-    "overstride_pct_leg": "overstride",
-    "shank_angle_ic_deg": "shin angle at landing",
-    "hip_extension_deg": "hip drive",
-    "cadence_spm": "cadence",
-    "contact_ms": "contact time",
-}
 _WAIT: _Cue = (None, None, None)
 
 _REASONS = {
@@ -349,19 +369,19 @@ class SummaryBuilder:
     def _unjudged(self, metrics: dict[str, MetricSummary]) -> _Cue | None:
         """With no target missed: the cue that says which could not be judged, or None when
         every one with a value was."""
-        shown = [rule.metric for rule in _RULES if metrics[rule.metric].median is not None]
-        unsure = [m for m in shown if not metrics[m].confident]
-        names = list(dict.fromkeys(_NAMES[m] for m in unsure))
+        shown = [rule for rule in _RULES if metrics[rule.metric].median is not None]
+        unsure = [rule for rule in shown if not metrics[rule.metric].confident]
+        names = list(dict.fromkeys(rule.name for rule in unsure))
         if not names:
             return None
         yaw = oblique_yaw(self._steps)
         why = (
             f", the camera about {abs(yaw):.0f} deg off square and uncalibrated: calibrate it to"
             " judge them"
-            if yaw is not None and any(m in OBLIQUE_METRICS for m in unsure)
+            if yaw is not None and any(rule.metric in OBLIQUE_METRICS for rule in unsure)
             else ""
         )
-        judged = [name for name in dict.fromkeys(_NAMES[m] for m in shown) if name not in names]
+        judged = [name for name in dict.fromkeys(r.name for r in shown) if name not in names]
         rest = f"; {_listed(judged)} on target" if judged else ""
         return UNJUDGED_KEY, UNJUDGED_CUE, f"{_listed(names)} measured less surely{why}{rest}"
 
