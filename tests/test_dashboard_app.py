@@ -84,6 +84,20 @@ def test_messages_from_a_real_publisher_appear_on_screen(publisher: Publisher) -
     run(scenario())
 
 
+def test_a_station_that_shows_no_steps_says_so_on_the_console(publisher: Publisher) -> None:
+    problem = "not right as the calibration says: calibrate the plane again"
+
+    async def scenario() -> None:
+        app = DashboardApp(publisher.endpoint, NOWHERE)
+        async with app.run_test(size=(200, 30), notifications=True) as pilot:
+            shown = "no steps shown: the runner faces the other way than set up"
+            status = messages.status(runner="Ana", view_problem=problem)
+            await publish_until(pilot, publisher, status, on_screen(app, shown), "the problem")
+            await wait_until(pilot, on_screen(app, "as the calibration says"), "what to do")
+
+    run(scenario())
+
+
 def test_frames_are_drawn_in_batches_at_most_15_times_a_second(publisher: Publisher) -> None:
     batches: list[int] = []
 

@@ -196,3 +196,22 @@ def test_bad_time_bases_exit_2(
     source = f"file:{video}" if source == "FILE" else source
     assert main(["run", "--config", str(station_config), "--source", source, *flags]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_run_on_a_file_with_a_facing_its_runner_contradicts_exits_2(
+    slow_clip, station_config: Path, tmp_path: Path
+) -> None:
+    video, keypoints = slow_clip  # the runner faces right
+    args = ["run", "--config", str(station_config), "--source", f"file:{video}", "--headless"]
+    args += ["--slowmo", "2", "--facing", "left"]
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_WITH_FAKE_POSE, str(keypoints), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    assert done.returncode == 2, done.stderr
+    assert "cadence" not in done.stdout
+    assert "no steps shown: the runner faces right in the image" in done.stderr
+    assert "not left as --facing says: give --facing right" in done.stderr

@@ -254,3 +254,28 @@ def test_a_jittery_camera_and_a_gap_keep_the_rate_without_a_burst(config, runnin
     for a, b in ((0.0, 4.0), (6.0, 10.0)):
         assert abs(np.sum((sent >= a) & (sent < b)) - 30 * (b - a)) <= 1
     assert np.diff(sent).min() > 1 / 60, "never two frames in a row"
+
+
+@pytest.mark.parametrize("facing", ["right", "left"])
+def test_a_facing_given_is_checked_against_the_runners_feet(config, running, facing) -> None:
+    """The runner faces right. Given right, every step is shown once the check is done; given
+    left, every step would be measured backwards, so none is shown and the station says why."""
+    station = Station(config, FakeSource(len(running)), FakePose(running), facing=facing)
+    with Subscriber(config.bus.publish, topics=(StepMsg,)) as sub:
+        _stop, thread = start(station)
+        thread.join(timeout=60)
+        steps = collect(sub, time.monotonic() + 0.3)
+    assert not thread.is_alive()
+    [session] = list_sessions(config.sessions_path)
+    recorded = read_steps(config.sessions_path, session.id)
+    if facing == "right":
+        assert station.view_problem is None
+        # 12 s of steps; those of the first 4 s of running were held while the facing was checked
+        assert station.steps_published >= 28
+        assert len(recorded) == station.steps_published
+    else:
+        assert station.view_problem == (
+            "the runner faces right in the image (the belt carries their feet left), not left"
+            " as --facing says: give --facing right, or leave it out to have it read"
+        )
+        assert station.steps_published == 0 and steps == [] and recorded == []

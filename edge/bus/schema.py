@@ -314,7 +314,10 @@ class StatusMsg:
     (extends DESIGN.md): what the person on the belt is doing, ``running``, ``walking``,
     ``standing`` or ``off_belt`` (nobody on it); None until the station can tell. ``voice``
     (extends DESIGN.md): whether the station speaks its cues (None: a station that cannot say),
-    and ``voice_problem`` why the last one could not be spoken (None: it was).
+    and ``voice_problem`` why the last one could not be spoken (None: it was). ``view_problem``
+    (extends DESIGN.md): why the station shows no steps although a runner moves on the belt (the
+    runner faces the other way than the calibration or ``--facing`` says, so every step would be
+    measured backwards), with what to do; None when there is no such problem.
     """
 
     TOPIC: ClassVar[bytes] = TOPIC_STATUS
@@ -344,6 +347,7 @@ class StatusMsg:
     gait_mode: GaitMode | None = None
     voice: bool | None = None
     voice_problem: str | None = None
+    view_problem: str | None = None
 
 
 Msg: TypeAlias = FrameMsg | StepMsg | SummaryMsg | StatusMsg

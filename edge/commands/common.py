@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from edge.config import Config, input_size, load_config
-from edge.errors import HipdriveError, MissingResourceError
+from edge.errors import HipdriveError, MissingResourceError, UsageError
 from edge.pose.base import InputSize
 
 if TYPE_CHECKING:
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from edge.gait import Step, Summary, Targets
     from edge.pose import PoseEstimator
     from edge.pose.refine import KeypointRefiner
+    from edge.run.station import Station
 
 log = logging.getLogger("hipdrive")
 
@@ -130,6 +131,7 @@ def run_station(
             signal.signal(sig, lambda *_: stop.set())
         signal.signal(signal.SIGHUP, lambda *_: station.request_reload())
         station.run(stop)
+        _refuse_view(station)
         return
     from edge.dashboard import DashboardApp, TargetBands
 
@@ -173,3 +175,11 @@ def run_station(
     print(f"station log: {log_file}")
     if failure:
         raise failure[0]
+    _refuse_view(station)
+
+
+def _refuse_view(station: Station) -> None:
+    """UsageError (exit 2) after a run whose steps were not shown: the facing the station was
+    given is contradicted by the runner's feet."""
+    if station.view_problem is not None:
+        raise UsageError(f"no steps shown: {station.view_problem}")

@@ -236,6 +236,7 @@ class DashboardApp(App[None]):
         self._session_expected: bool | None = None
         self._shown_problem: tuple[str, float] | None = None
         self._recording_error: str | None = None
+        self._view_problem: str | None = None
         self._view_notice: str | None = None
 
     async def on_mount(self) -> None:
@@ -474,6 +475,9 @@ class DashboardApp(App[None]):
         if status.recording_error and status.recording_error != self._recording_error:
             self.notify(status.recording_error, title="Not recording", severity="error", timeout=8)
         self._recording_error = status.recording_error
+        if status.view_problem and status.view_problem != self._view_problem:
+            self.notify(status.view_problem, title="No steps shown", severity="error", timeout=30)
+        self._view_problem = status.view_problem
         self._show_header()
         self._main.cue.show(self.readings.summary, self.readings.gait_mode)
 

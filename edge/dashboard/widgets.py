@@ -180,7 +180,9 @@ def _status_text(readings: Readings, belt_mps: float | None) -> Text:
             text.append(f": {status.voice_problem}", "bold gold1")
     if status.camera_state != "running":
         text.append(f" │ camera {status.camera_state}", "bold gold1")
-    if readings.view_notice is not None:
+    if status.view_problem:
+        text.append(" │ no steps shown: the runner faces the other way than set up", "bold red1")
+    elif readings.view_notice is not None:
         text.append(f" │ {readings.view_notice}", "bold gold1")
     return text
 

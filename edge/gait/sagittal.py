@@ -122,6 +122,22 @@ def facing_contradicted(
     return feet
 
 
+def facing_problem(
+    keypoints: np.ndarray, given: str, said_by: str, fix: str, lag: int = 1
+) -> str | None:
+    """What to tell when a track (T, 17, 3) pixels shows the runner facing the other way than
+    ``given`` (``facing_contradicted``), said by ``said_by``; ``fix`` says what to do, with
+    ``{seen}`` for the facing seen. None when the track does not contradict it."""
+    seen = facing_contradicted(keypoints, given, lag=lag)
+    if seen is None:
+        return None
+    belt = "right" if seen == "left" else "left"
+    return (
+        f"the runner faces {seen} in the image (the belt carries their feet {belt}), not"
+        f" {given} as {said_by} says: {fix.format(seen=seen)}"
+    )
+
+
 def _facing_by_head(keypoints: np.ndarray, min_conf: float) -> str | None:
     nose = keypoints[:, KP["nose"]]
     head = keypoints[:, _HEAD]

@@ -29,7 +29,7 @@ from edge.gait import (
 )
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
-from edge.gait.sagittal import facing_contradicted
+from edge.gait.sagittal import facing_problem
 from edge.gait.summary import running_steps, summarise
 from edge.store.sessions import export_steps
 
@@ -98,13 +98,9 @@ def plane_mapping(
 def _check_facing(keypoints: np.ndarray, given: str, lag: int, said_by: str, fix: str) -> None:
     """UsageError when the track shows the runner facing the other way than ``given``: every
     step would be measured backwards (overstride behind the hips, running read as walking)."""
-    seen = facing_contradicted(keypoints, given, lag=lag)
-    if seen is not None:
-        belt = "right" if seen == "left" else "left"
-        raise UsageError(
-            f"the runner faces {seen} in the image (the belt carries their feet {belt}), not"
-            f" {given} as {said_by} says: {fix.format(seen=seen)}"
-        )
+    problem = facing_problem(keypoints, given, said_by, fix, lag)
+    if problem is not None:
+        raise UsageError(problem)
 
 
 def undistort_track(keypoints: np.ndarray, calibration: Calibration) -> np.ndarray:

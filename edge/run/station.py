@@ -51,6 +51,8 @@ from edge.gait import (
     detect_facing,
 )
 from edge.gait.metrics import knee_flexion, shank_angle, thigh_angle
+from edge.gait.mode import RUNNING, WALKING
+from edge.gait.sagittal import facing_lag, facing_problem
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import StagedPoseEstimator
 from edge.pose.crop import Look, RunnerFinder
@@ -72,6 +74,9 @@ NO_RUNNER = np.full((NUM_KEYPOINTS, 3), np.nan, np.float32)
 NO_RUNNER[:, 2] = 0.0
 #: runner frames needed to tell which way an uncalibrated runner faces
 FACING_FRAMES = 60
+#: seconds of a runner moving on the belt over which a facing given to the station is checked
+#: (``FacingCheck``): ``facing_contradicted`` needs 60 motions of each foot, 2 s at 30 fps
+FACING_CHECK_S = 4.0
 _LEGS = {
     side: [KP[f"{side}_hip"], KP[f"{side}_knee"], KP[f"{side}_ankle"]] for side in ("left", "right")
 }
@@ -133,13 +138,66 @@ class StageClock:
             return dict(self._ms)
 
 
+class FacingCheck:
+    """A facing given to the station (``--facing``, or the calibration's plane) held against
+    the runner's feet over their first ``FACING_CHECK_S`` s of running or walking: a facing the
+    feet clearly contradict (``facing_problem``) would measure every step backwards, so the
+    station then shows no steps and says why. It is checked once per station, whatever the
+    session: a wrong facing is the camera's set-up, not the runner's."""
+
+    def __init__(self, given: str, calibrated: bool) -> None:
+        self.given = given
+        self._said_by, self._fix = (
+            (
+                "the calibration",
+                "the camera or the treadmill has moved, or the plane was calibrated facing the"
+                " other way: calibrate the plane again (hipdrive calibrate plane --facing {seen})",
+            )
+            if calibrated
+            else ("--facing", "give --facing {seen}, or leave it out to have it read")
+        )
+        self._seen: list[tuple[float, np.ndarray]] = []
+        self.done = False
+        self.problem: str | None = None
+
+    @classmethod
+    def of(cls, calibration: Calibration | None, facing: str | None) -> FacingCheck | None:
+        """The check of the facing the station is given, or None when it reads the facing."""
+        if calibration is not None and calibration.plane is not None:
+            return cls(calibration.plane.facing, calibrated=True)
+        return None if facing is None else cls(facing, calibrated=False)
+
+    def add(self, t: float, keypoints: np.ndarray) -> None:
+        """A frame (17, 3) of the runner moving on the belt (pixels as the engine takes them)."""
+        if self.done:
+            return
+        self._seen.append((t, keypoints))
+        if t - self._seen[0][0] >= FACING_CHECK_S:
+            self.decide()
+
+    def decide(self) -> None:
+        """Decide on the frames seen so far (a file that ends before ``FACING_CHECK_S``)."""
+        if self.done:
+            return
+        self.done = True
+        if len(self._seen) < 2:
+            return
+        t = np.array([when for when, _ in self._seen])
+        track = np.stack([kp for _, kp in self._seen])
+        self._seen.clear()
+        self.problem = facing_problem(track, self.given, self._said_by, self._fix, facing_lag(t))
+        if self.problem is not None:
+            log.error("no steps shown: %s", self.problem)
+
+
 class GaitFeed:
     """The gait engine behind the station's plane mapping.
 
     Calibrated: the calibration's plane (metres), keypoints undistorted first. Uncalibrated:
     pixels, or metres at ``meters_per_pixel``; the runner's facing, unless given, is read off
     their first ``FACING_FRAMES`` frames, which are then fed in order, so nothing is lost while
-    it is worked out.
+    it is worked out. A facing given (``check``) holds the steps back until its check is done,
+    and gives none when the check fails.
     """
 
     def __init__(
@@ -149,12 +207,15 @@ class GaitFeed:
         facing: str | None = None,
         meters_per_pixel: float | None = None,
         params: GaitParams | None = None,
+        check: FacingCheck | None = None,
     ) -> None:
         self._calibration = calibration
         self.belt_speed_mps = belt_speed_mps
         self._meters_per_pixel = meters_per_pixel
         self._params = params
         self._pending: list[tuple[float, np.ndarray]] = []
+        self._check = check
+        self._held: list[Step] = []
         self.engine: GaitEngine | None = None
         if calibration is not None and calibration.plane is not None:
             self._start(PlaneMapping.calibrated(calibration))
@@ -183,7 +244,7 @@ class GaitFeed:
 
     def push(self, t: float, keypoints: np.ndarray) -> list[Step]:
         if self.engine is not None:
-            return self.engine.push(t, keypoints)
+            return self._checked(self.engine.push(t, keypoints), t, keypoints)
         self._pending.append((t, keypoints))
         seen = [kp for _, kp in self._pending if kp[:, 2].max() > 0]
         facing = detect_facing(np.stack(seen)) if len(seen) >= FACING_FRAMES else None
@@ -200,7 +261,33 @@ class GaitFeed:
         return steps
 
     def finish(self) -> list[Step]:
-        return self.engine.finish() if self.engine else []
+        steps = self.engine.finish() if self.engine else []
+        if self._check is not None:
+            self._check.decide()
+        return self._checked(steps)
+
+    def _checked(
+        self, steps: list[Step], t: float | None = None, keypoints: np.ndarray | None = None
+    ) -> list[Step]:
+        """``steps`` as they may be shown while the given facing is checked: held until it is,
+        none when it fails."""
+        check = self._check
+        if check is None:
+            return steps
+        if not check.done and keypoints is not None and self.mode in (RUNNING, WALKING):
+            check.add(cast(float, t), keypoints)
+        if check.problem is not None:
+            self._held.clear()
+            return []
+        if not check.done:
+            self._held += steps
+            return []
+        steps, self._held = self._held + steps, []
+        return steps
+
+    @property
+    def mode(self) -> str | None:
+        return self.engine.mode if self.engine is not None else None
 
     @staticmethod
     def warm_up() -> None:
@@ -255,7 +342,10 @@ class Station:
         self._view = (facing, meters_per_pixel)
         # Without the refiner the knees are the pose model's, and toe-off needs the ankle too.
         self._params = GaitParams(ankle_toe_off=refiner is None)
-        self._feed = GaitFeed(calibration, self._belt, *self._view, self._params)
+        self._facing_check = FacingCheck.of(calibration, facing)
+        self._feed = GaitFeed(
+            calibration, self._belt, *self._view, self._params, self._facing_check
+        )
         self._summary = SummaryBuilder(targets_from(config))
         self._runner: str | None = None
         self._runner_present = False
@@ -461,7 +551,9 @@ class Station:
     def _restart_gait(self) -> None:
         with self._lock:
             self._new_session = False
-            self._feed = GaitFeed(self.calibration, self._belt, *self._view, self._params)
+            self._feed = GaitFeed(
+                self.calibration, self._belt, *self._view, self._params, self._facing_check
+            )
             self._summary = SummaryBuilder(targets_from(self.config))
 
     def _track_presence(self, t: float, present: bool) -> None:
@@ -661,8 +753,15 @@ class Station:
                 gait_mode=self._gait_mode(),
                 voice=self.voice is not None and self.voice.on,
                 voice_problem=None if self.voice is None else self.voice.problem,
+                view_problem=self.view_problem,
             )
         )
+
+    @property
+    def view_problem(self) -> str | None:
+        """Why the station shows no steps although a runner moves on the belt: the facing it
+        was given is contradicted by the runner's feet (``FacingCheck``). None: no problem."""
+        return None if self._facing_check is None else self._facing_check.problem
 
     def _gait_mode(self) -> GaitMode | None:
         engine = self._feed.engine
