@@ -92,6 +92,16 @@ def mocap_trial(fukuchi_dir: Path):
     return load_trial(fukuchi_dir)
 
 
+@pytest.fixture(scope="session")
+def plate_trials() -> dict:
+    """The trials of tests/data/fukuchi2017 with their force plates (``PLATE_TRIALS``: RBDS002
+    at 2.5 and 4.5 m/s, RBDS008 at 3.5, RBDS0041 at 2.5), by key."""
+    from edge.demo.mocap import load_trial
+    from tests.gait_accuracy import PLATE_TRIALS, PLATES
+
+    return {key: load_trial(PLATES, key) for key in PLATE_TRIALS}
+
+
 INT8_SIZE = InputSize(320, 256)
 """The station's default input, 320 high and 256 wide: the size of the shared INT8 model."""
 TINY = 24

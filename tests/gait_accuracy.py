@@ -116,7 +116,11 @@ def _mean(values: list[float | None]) -> float:
     return float(np.mean([v for v in values if v is not None]))
 
 
+PLATES = Path(__file__).with_name("data") / "fukuchi2017"
+"""More trials of the data set, with their force plates, in the repository (README there)."""
 RUNNERS = ("RBDS001", "RBDS032", "RBDS0041")
+"""The trials of ../shared/data/fukuchi2017; those of ``PLATES``: ``PLATE_TRIALS``."""
+PLATE_TRIALS = ("RBDS002-25", "RBDS002-45", "RBDS008", "RBDS0041-25")
 SYNTHETIC = (("RBDS001", 2.0), ("RBDS001", 3.5), ("RBDS0041", 6.0))
 """Time-scaled trials that stretch the real speeds (2.5, 2.5 and 4.6 m/s) to cover 2-6 m/s."""
 FPS = (25.0, 30.0, 60.0, 120.0)
@@ -137,10 +141,11 @@ COLUMNS = (
 
 
 def trials(data_dir: Path = DATA) -> list[MocapTrial]:
-    """The three recorded runners and the time-scaled ones, slowest first."""
+    """The recorded trials and the time-scaled ones, slowest first."""
     real = {runner: load_trial(data_dir, runner) for runner in RUNNERS}
+    plates = [load_trial(PLATES, key) for key in PLATE_TRIALS]
     made = [time_scaled(real[runner], speed) for runner, speed in SYNTHETIC]
-    return sorted([*real.values(), *made], key=lambda tr: tr.belt_speed_mps)
+    return sorted([*real.values(), *plates, *made], key=lambda tr: tr.belt_speed_mps)
 
 
 def table(rows: list[tuple[MocapTrial, float, dict[str, float]]]) -> str:
@@ -227,13 +232,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--contacts",
         action="store_true",
-        help="print the marker rule against RBDS001's plate and its figures on every trial",
+        help="print the marker rule against every force plate and its figures on every trial",
     )
     args = parser.parse_args(argv)
     chosen = [tr for tr in trials() if not args.only or any(o in tr.name for o in args.only)]
     if args.contacts:
         plates = [tr for tr in chosen if tr.contact_source == PLATE and not tr.synthetic]
-        for plate in plates[:1]:
+        for plate in plates:
             v = contact_validation(plate)
             print(
                 f"marker rule vs {plate.name} force plate: {v['matched']}/{v['plate']} contacts"

@@ -238,9 +238,52 @@ def test_the_fast_runners_toe_off_and_contact(other_runner_figures) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="2026-12-04: RBDS032's toe-off 10.8 ms and contact time 14.5 ms off on average "
-    "(targets 8 and 10): its knee straightens ~11 ms before the markers' toe-off",
+    reason="2026-12-04: RBDS032's toe-off 8.3 ms and contact time 11.5 ms off on average "
+    "(targets 8 and 10) against its marker truth, whose own toe-off error is 9 ms",
 )
 def test_the_heel_strikers_toe_off_and_contact(other_runner_figures) -> None:
     r = other_runner_figures["RBDS032"]
     assert r["to_mae_ms"] <= 8.0 and r["contact_ms_mae"] <= 10.0
+
+
+@pytest.fixture(scope="module")
+def plate_figures(plate_trials) -> dict[str, dict[str, float]]:
+    """The trials of tests/data/fukuchi2017 as keypoint tracks at 60 fps, against their force
+    plates: other runners than the one the engine's constants were first set on."""
+    return {key: evaluate(trial, fps=60.0) for key, trial in plate_trials.items()}
+
+
+#: what the engine measured on 4 December 2026 (mean absolute errors at 60 fps: initial contact,
+#: toe-off, contact time ms; overstride cm), held with a margin so a change that loses accuracy
+#: on runners it was not set on fails; the issue's targets are the test below
+PLATE_MEASURED = {
+    "RBDS002-25": (9.9, 14.8, 10.3, 1.63),
+    "RBDS002-45": (24.0, 2.7, 25.1, 6.71),
+    "RBDS008": (9.4, 2.8, 9.9, 1.53),
+    "RBDS0041-25": (7.9, 9.9, 11.7, 1.16),
+}
+
+
+@pytest.mark.parametrize("key", PLATE_MEASURED)
+def test_runners_with_a_plate_steps_feet_and_figures(plate_figures, key: str) -> None:
+    r = plate_figures[key]
+    assert r["recall"] >= 0.98 and r["precision"] >= 0.99
+    assert r["side_correct"] >= 0.99
+    assert r["hip_extension_deg_mae"] <= 2.5 and r["scissor_deg_mae"] <= 3.0
+    ic, to, contact, overstride = PLATE_MEASURED[key]
+    assert r["ic_mae_ms"] <= ic + 2.0
+    assert r["to_mae_ms"] <= to + 2.0
+    assert r["contact_ms_mae"] <= contact + 2.0
+    assert r["overstride_cm_mae"] <= overstride + 0.3
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="2026-12-04: at 60 fps initial contact 9.9 / 24.0 / 9.4 / 7.9 ms, toe-off 14.8 / 2.7 / "
+    "2.8 / 9.9, contact time 10.3 / 25.1 / 9.9 / 11.7 on RBDS002 2.5 and 4.5, RBDS008 3.5, "
+    "RBDS0041 2.5 m/s (targets 8, 8, 10): a landing read from the ankle's speed alone comes "
+    "early for a runner who draws the foot back fast before landing and late for a heel striker",
+)
+def test_runners_with_a_plate_meet_the_event_targets(plate_figures) -> None:
+    for r in plate_figures.values():
+        assert r["ic_mae_ms"] <= 8.0 and r["to_mae_ms"] <= 8.0 and r["contact_ms_mae"] <= 10.0

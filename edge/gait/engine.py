@@ -58,6 +58,7 @@ from edge.gait.layout import (
 from edge.gait.metrics import (
     MIN_CONTACT_S,
     PELVIS_PER_LIMB,
+    RISE_MAX_YAW_DEG,
     VIEW_ALONE,
     VIEW_EVIDENCE,
     VIEW_MAX_STEPS,
@@ -73,6 +74,7 @@ from edge.gait.metrics import (
     leg_length,
     limb_length,
     plausible,
+    running_toe_off,
     stance_height,
     stance_speed,
     step_metrics,
@@ -432,6 +434,8 @@ class GaitEngine:
         gait = self._modes.step(gait_vote(rise))
         if gait == WALKING:
             contact = self._walking_contact(sm, leg, contact, max_gap)
+        elif contact.quality == 1.0 and not self._slanted():
+            contact = running_toe_off(sm, leg, contact, scale, max_gap)
         if not plausible(contact, sm, leg):
             return None
         raw = window(self._raw, self.frames, contact.ic_t - 0.05, contact.to_t + 0.05)
@@ -473,6 +477,14 @@ class GaitEngine:
         else:
             self._release_unnamed()
         return step_metrics(contact, sm, raw, ctx)
+
+    def _slanted(self) -> bool:
+        """Whether the plane assumes a square camera and the view reads more than
+        ``RISE_MAX_YAW_DEG`` off square: then the belt runs across the picture at a slant, and a
+        foot's height in it changes as the belt carries it back (``running_toe_off`` is not
+        used)."""
+        yaw = self.yaw_deg
+        return self.mapping.square and yaw is not None and abs(yaw) > RISE_MAX_YAW_DEG
 
     def _walking_contact(
         self, sm: np.ndarray, leg: int, contact: Contact, max_gap: float
