@@ -279,3 +279,18 @@ def test_a_facing_given_is_checked_against_the_runners_feet(config, running, fac
             " as --facing says: give --facing right, or leave it out to have it read"
         )
         assert station.steps_published == 0 and steps == [] and recorded == []
+
+
+def test_steps_held_for_the_facing_check_go_out_when_the_runner_stops(running) -> None:
+    """A runner who stops before the check's 4 s: their steps go out once they are off the belt,
+    not with the next runner or never."""
+    from edge.run.station import NO_RUNNER, FacingCheck, GaitFeed
+
+    feed = GaitFeed(None, None, "right", check=FacingCheck("right", calibrated=False))
+    steps = []
+    for i in range(int(3.0 * 60)):
+        steps += feed.push(i / 60.0, running[i])
+    assert steps == [], "held while the facing is checked"
+    for i in range(int(3.0 * 60), int(6.0 * 60)):
+        steps += feed.push(i / 60.0, NO_RUNNER)
+    assert len(steps) >= 5 and [s.ic_t for s in steps] == sorted(s.ic_t for s in steps)

@@ -176,7 +176,8 @@ class FacingCheck:
             self.decide()
 
     def decide(self) -> None:
-        """Decide on the frames seen so far (a file that ends before ``FACING_CHECK_S``)."""
+        """Decide on the frames seen so far: a file that ends, or a runner who stops, before
+        ``FACING_CHECK_S``."""
         if self.done:
             return
         self.done = True
@@ -274,8 +275,14 @@ class GaitFeed:
         check = self._check
         if check is None:
             return steps
-        if not check.done and keypoints is not None and self.mode in (RUNNING, WALKING):
-            check.add(cast(float, t), keypoints)
+        if not check.done and keypoints is not None:
+            if self.mode in (RUNNING, WALKING):
+                if keypoints[:, 2].max() > 0:
+                    check.add(cast(float, t), keypoints)
+            elif self._held:
+                # The runner stopped before the check was done: decide on what was seen, so
+                # their steps are not held while nobody runs (or lost with the session).
+                check.decide()
         if check.problem is not None:
             self._held.clear()
             return []
