@@ -75,13 +75,27 @@ def evaluate(
         far_dropout_fraction=dropout_fraction,
         seed=seed,
     )
-    return score(trial, replay(t, kp, PlaneMapping.scaled(facing, camera.meters_per_pixel)))
+    steps = replay(t, kp, PlaneMapping.scaled(facing, camera.meters_per_pixel))
+    return score(trial, steps, EDGE_S)
 
 
-def score(trial: MocapTrial, steps: list[Step]) -> dict[str, float]:
+EDGE_S = 0.25
+"""A replay scores the contacts that start and end at least this long inside the recording:
+the landing is found from the foot's swing before it, the toe-off once the frames after it are
+in, so a contact at 0.08 s or ending 30 ms before the recording does cannot be, whatever the
+engine (a runner on a treadmill does not start or stop mid-stride)."""
+
+
+def score(trial: MocapTrial, steps: list[Step], edge_s: float = 0.0) -> dict[str, float]:
     """Steps held against the trial's contacts (plate or markers, ``trial.contact_source``):
-    recall, precision, side, mean absolute errors (``contact_ms_mae`` among them), cadence."""
-    truth = truth_events(trial)
+    recall, precision, side, mean absolute errors (``contact_ms_mae`` among them), cadence.
+    Contacts within ``edge_s`` of either end of the recording, and the steps found at them, are
+    left out."""
+    events = truth_events(trial)
+    start, end = float(trial.t[0]) + edge_s, float(trial.t[-1]) - edge_s
+    truth = [e for e in events if e["ic_t"] >= start and e["to_t"] <= end]
+    left_out = np.array([e["ic_t"] for e in events if e not in truth])
+    steps = [s for s in steps if not np.any(np.abs(left_out - s.ic_t) <= MATCH_S)]
     truth_ic = np.array([s["ic_t"] for s in truth])
     pairs = []
     used: set[int] = set()
