@@ -59,7 +59,7 @@ from edge.pose.crop import RunnerFinder
 from edge.pose.factory import open_estimator
 from edge.pose.runtime import prepare_ultralytics
 from edge.store.track import read_keypoint_track
-from tests.gait_accuracy import DATA, score
+from tests.gait_accuracy import DATA, EDGE_S, PLATE_TRIALS, PLATES, score
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "var" / "robustness"
@@ -138,6 +138,8 @@ MATRIX: tuple[Case, ...] = (
     Case("coach", Scenario(coach=True)),
     Case("runner-032", Scenario(runner="RBDS032")),
     Case("runner-0041", Scenario(runner="RBDS0041")),
+    Case("runner-008", Scenario(runner="RBDS008")),
+    Case("runner-002-fast", Scenario(runner="RBDS002-45")),
     Case("walking", Scenario(runner=WALKER)),
     Case("no-handrail", Scenario(handrail=False)),
     Case("dark-look", Scenario(look=_DARK)),
@@ -221,8 +223,18 @@ def clip_of(scenario: Scenario, seconds: float, root: Path = CACHE, label: str =
     if clip is not None and clip.renderer == identity:
         return clip
     return render_clip(
-        folder, scenario, seconds, label=f"rendering {label or identity}", data_dir=DATA
+        folder,
+        scenario,
+        seconds,
+        label=f"rendering {label or identity}",
+        data_dir=data_of(scenario),
     )
+
+
+def data_of(scenario: Scenario) -> Path:
+    """The folder of a scenario's recording: the trials with their plates in the repository's
+    tests/data, the others in ../shared."""
+    return PLATES if scenario.runner in PLATE_TRIALS else DATA
 
 
 def pose_setup(config: Config) -> str:
@@ -307,14 +319,17 @@ def truth_track(clip: DemoClip) -> tuple[np.ndarray, np.ndarray, float]:
 
 
 def window(trial: MocapTrial, seconds: float) -> tuple[MocapTrial, float, float]:
-    """The trial cut to the contacts a clip of ``seconds`` can report (``REPORT_S``), and the
-    times halfway to the contacts either side of them: steps are scored between the two. The
-    contact under way when the recording starts is not one of the plate's (it keeps complete
-    contacts only), so a step found for it falls before the first time, not among the false."""
+    """The trial cut to the contacts a clip of ``seconds`` can report (``REPORT_S``), from the
+    first that lands ``EDGE_S`` into it (the swing before a landing must be seen), and the times
+    halfway to the contacts either side of them: steps are scored between the two. A step found
+    for a contact before the first (under way when the recording starts, or landing just after)
+    falls before the first time, not among the false."""
+    first = int(np.searchsorted(trial.ic, EDGE_S))
     n = int(np.searchsorted(trial.ic, seconds - REPORT_S))
-    start = trial.ic[0] - 0.5 * (trial.ic[1] - trial.ic[0])
+    start = trial.ic[first] - 0.5 * (trial.ic[first + 1] - trial.ic[first])
     cut = 0.5 * (trial.ic[n - 1] + trial.ic[n]) if n < len(trial.ic) else math.inf
-    return replace(trial, ic=trial.ic[:n], to=trial.to[:n], foot=trial.foot[:n]), start, cut
+    kept = slice(first, n)
+    return replace(trial, ic=trial.ic[kept], to=trial.to[kept], foot=trial.foot[kept]), start, cut
 
 
 def run_case(
@@ -336,7 +351,7 @@ def run_case(
         setup = pose_setup(chain.config)
         t, keypoints, found = chain.track(clip.video, clip.video.parent / setup, fresh)
     steps = chain.steps(t, keypoints, clip if case.calibrated else None, None)
-    trial, _ = case.scenario.sized(case.scenario.recording(DATA))
+    trial, _ = case.scenario.sized(case.scenario.recording(data_of(case.scenario)))
     truth, start, cut = window(trial, clip.frames / clip.fps)
     scored = [step_of(s) for s in steps if start <= s.ic_t < cut]
     gait = WALKING if case.scenario.runner == WALKER else RUNNING
