@@ -5,17 +5,19 @@ from __future__ import annotations
 import os
 import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from calibrate.model import Calibration, Plane
 from edge.bus.control import CommandRefused, ControlClient
 from edge.bus.publisher import Subscriber
 from edge.bus.schema import FrameMsg, StatusMsg, StepMsg, SummaryMsg
 from edge.config import load_config
 from edge.demo.scene import SideCamera
-from edge.run.station import Station
+from edge.run.station import NO_RUNNER, FacingCheck, GaitFeed, Station
 from edge.store.sessions import SessionStore, list_sessions, read_steps
 from tests.builders.fakes import FakePose, FakeSource
 from tests.builders.keypoint_tracks import synth_track
@@ -284,8 +286,6 @@ def test_a_facing_given_is_checked_against_the_runners_feet(config, running, fac
 def test_steps_held_for_the_facing_check_go_out_when_the_runner_stops(running) -> None:
     """A runner who stops before the check's 4 s: their steps go out once they are off the belt,
     not with the next runner or never."""
-    from edge.run.station import NO_RUNNER, FacingCheck, GaitFeed
-
     feed = GaitFeed(None, None, "right", check=FacingCheck("right", calibrated=False))
     steps = []
     for i in range(int(3.0 * 60)):
@@ -294,3 +294,19 @@ def test_steps_held_for_the_facing_check_go_out_when_the_runner_stops(running) -
     for i in range(int(3.0 * 60), int(6.0 * 60)):
         steps += feed.push(i / 60.0, NO_RUNNER)
     assert len(steps) >= 5 and [s.ic_t for s in steps] == sorted(s.ic_t for s in steps)
+
+
+def test_a_calibration_made_facing_the_other_way_shows_no_steps(running) -> None:
+    """The runner faces right; the calibration's plane was made facing left (its forward axis
+    runs toward image left), so every step would be measured backwards."""
+    mpp = SideCamera().meters_per_pixel
+    homography = np.array([[-mpp, 0, 640 * mpp], [0, -mpp, 720 * mpp], [0, 0, 1]])
+    plane = Plane(homography, np.array([[0, 650], [1280, 650]]), "left", (0, 0, 1280, 720), mpp)
+    calibration = Calibration("test", (1280, 720), datetime.now(timezone.utc), plane=plane)
+    check = FacingCheck.of(calibration, None)
+    assert check is not None and check.given == "left"
+    feed = GaitFeed(calibration, None, check=check)
+    steps = [s for i in range(len(running)) for s in feed.push(i / 60.0, running[i])]
+    assert steps == [] and check.problem is not None
+    assert "not left as the calibration says" in check.problem
+    assert "calibrate the plane again (hipdrive calibrate plane --facing right)" in check.problem
