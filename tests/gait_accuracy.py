@@ -23,9 +23,18 @@ from pathlib import Path
 
 import numpy as np
 
-from edge.demo.mocap import PLATE, MocapTrial, foot_contacts, load_trial, time_scaled
+from edge.demo.mocap import (
+    PLATE,
+    MocapTrial,
+    foot_contacts,
+    knee_flexion_deg,
+    leg_length_m,
+    load_trial,
+    time_scaled,
+)
 from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping, Step
+from edge.gait.metrics import TO_ANKLE_RISE_LEGS
 from tests.builders.keypoint_tracks import synth_track, truth_events
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fukuchi2017"
@@ -210,6 +219,42 @@ def contact_validation(trial: MocapTrial) -> dict[str, float]:
     return out
 
 
+RISES = (0.11, TO_ANKLE_RISE_LEGS, 0.13)
+"""Ankle rises (leg lengths) ``toe_off_signs`` times, the engine's in the middle."""
+
+
+def toe_off_signs(trial: MocapTrial) -> dict[str, float]:
+    """The two signs of toe-off the engine takes, on the trial's true joints at the motion
+    capture's rate, against its toe-offs (sign minus toe-off, mean and SD over the contacts, ms):
+    the knee's extension peak within 0.13 s of the toe-off (``knee``), and the ankle rising
+    through each of ``RISES`` leg lengths above its height in the middle third of the contact
+    (``rise_0.12`` and so on). The evidence for ``TO_ANKLE_RISE_LEGS``."""
+    t, fs, leg = trial.t, trial.fs, leg_length_m(trial)
+    found: dict[str, list[float]] = {"knee": [], **{f"rise_{r:.2f}": [] for r in RISES}}
+    for k in range(1, len(trial.ic) - 1):
+        side = trial.foot[k]
+        hip, knee, ankle = (trial.joint(f"{side}_{j}") for j in ("hip", "knee", "ankle"))
+        i0, i1 = round(trial.ic[k] * fs), round(trial.to[k] * fs)
+        near = slice(i1 - round(0.13 * fs), i1 + round(0.13 * fs))
+        flexion = knee_flexion_deg(hip[near], knee[near], ankle[near])
+        found["knee"].append(t[near][int(np.argmin(flexion))] - trial.to[k])
+        third = (i1 - i0) // 3
+        y = ankle[:, 1]
+        risen = (y - np.median(y[i0 + third : i1 - third])) / leg
+        after = np.arange(i0 + (i1 - i0) // 2, i1 + round(0.2 * fs))
+        for r in RISES:
+            up = after[:-1][(risen[after[:-1]] < r) & (risen[after[1:]] >= r)]
+            if len(up):
+                j = int(up[0])
+                when = t[j] + (r - risen[j]) / (risen[j + 1] - risen[j]) / fs
+                found[f"rise_{r:.2f}"].append(when - trial.to[k])
+    out = {}
+    for name, lags in found.items():
+        ms = 1000.0 * np.array(lags)
+        out[f"{name}_mean_ms"], out[f"{name}_sd_ms"] = float(ms.mean()), float(ms.std())
+    return out
+
+
 def marker_figures(trial: MocapTrial) -> dict[str, float]:
     """Plausibility of a trial's contacts: counts, alternation, contact time, cadence, and the
     steps counted independently from the heels' height (each foot's upward crossings of its
@@ -244,12 +289,30 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--fps", type=float, action="append", help="frame rates (default: all)")
     parser.add_argument(
+        "--toe-off-signs",
+        action="store_true",
+        help="print the knee's and the ankle's toe-off signs against every recorded trial",
+    )
+    parser.add_argument(
         "--contacts",
         action="store_true",
         help="print the marker rule against every force plate and its figures on every trial",
     )
     args = parser.parse_args(argv)
     chosen = [tr for tr in trials() if not args.only or any(o in tr.name for o in args.only)]
+    if args.toe_off_signs:
+        for tr in chosen:
+            if tr.synthetic:
+                continue
+            f = toe_off_signs(tr)
+            print(
+                f"{tr.name:18s} {tr.contact_source:12s} sign minus toe-off, mean (SD) ms: "
+                + "  ".join(
+                    f"{name} {f[f'{name}_mean_ms']:+6.1f} ({f[f'{name}_sd_ms']:4.1f})"
+                    for name in ("knee", *(f"rise_{r:.2f}" for r in RISES))
+                )
+            )
+        return 0
     if args.contacts:
         plates = [tr for tr in chosen if tr.contact_source == PLATE and not tr.synthetic]
         for plate in plates:

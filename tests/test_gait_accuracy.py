@@ -134,7 +134,8 @@ def test_an_oblique_view_is_seen_undone_and_flagged(mocap_trial, yaw_deg: float)
     2.7-3.1 cm. Toe-off from the knee alone: 6.1 and 5.7 ms off, where also taking the ankle
     leaving the belt's speed (``GaitParams.ankle_toe_off``, for a pose model's lagging knees)
     read 7.7 and 15.5 ms: turned toward the runner's front, the far foot's sideways motion
-    shows in the image's forward axis."""
+    shows in the image's forward axis. Taking the ankle's rise too read 11.3 ms at -30 deg: the
+    belt slants across such a picture, so the rise is left out there (``RISE_MAX_YAW_DEG``)."""
     camera = SideCamera(facing="right", yaw_deg=yaw_deg)
     t, kp = synth_track(mocap_trial, 60.0, camera, seed=3)
     steps = replay(t, kp, PlaneMapping.scaled("right", camera.meters_per_pixel))
@@ -216,7 +217,8 @@ def test_a_toe_off_hidden_as_the_legs_cross_is_placed_where_the_foot_left(mocap_
 @pytest.fixture(scope="module")
 def other_runner_figures(fukuchi_dir) -> dict[str, dict[str, float]]:
     """RBDS032 (2.5 m/s) and RBDS0041 (4.6 m/s) as keypoint tracks at 60 fps, against their
-    contacts from the foot markers (stated error ``MARKER_ERROR_MS``, 9 ms)."""
+    contacts from the foot markers (stated error ``MARKER_ERROR_MS``, 10 ms; 25 ms on one
+    runner's toe-off)."""
     return {r: evaluate(load_trial(fukuchi_dir, r), fps=60.0) for r in ("RBDS032", "RBDS0041")}
 
 
@@ -239,7 +241,8 @@ def test_the_fast_runners_toe_off_and_contact(other_runner_figures) -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="2026-12-04: RBDS032's toe-off 8.3 ms and contact time 11.6 ms off on average "
-    "(targets 8 and 10) against its marker truth, whose own toe-off error is 9 ms",
+    "(targets 8 and 10) against its marker truth, whose toe-off is 9 ms off on average "
+    "against five plates and 25 ms on one runner",
 )
 def test_the_heel_strikers_toe_off_and_contact(other_runner_figures) -> None:
     r = other_runner_figures["RBDS032"]
@@ -277,13 +280,24 @@ def test_runners_with_a_plate_steps_feet_and_figures(plate_figures, key: str) ->
     assert r["overstride_cm_mae"] <= overstride + 0.3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="2026-12-04: at 60 fps initial contact 9.8 / 23.8 / 9.4 / 7.9 ms, toe-off 15.0 / 2.7 / "
-    "2.8 / 9.9, contact time 10.3 / 24.9 / 9.8 / 11.7 on RBDS002 2.5 and 4.5, RBDS008 3.5, "
-    "RBDS0041 2.5 m/s (targets 8, 8, 10): a landing read from the ankle's speed alone comes "
-    "early for a runner who draws the foot back fast before landing and late for a heel striker",
+#: why each trial misses the issue's event targets at 60 fps (initial contact and toe-off 8 ms,
+#: contact time 10): a landing read from the ankle's speed alone comes early for a runner who
+#: draws the foot back fast before landing, late for a heel striker (docs/accuracy.md)
+PLATE_MISSES = {
+    "RBDS002-25": "initial contact 9.8 ms, toe-off 15.0, contact time 10.3",
+    "RBDS002-45": "initial contact 23.8 ms (early), contact time 24.9",
+    "RBDS008": "initial contact 9.4 ms (late)",
+    "RBDS0041-25": "toe-off 9.9 ms, contact time 11.7",
+}
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        pytest.param(key, marks=pytest.mark.xfail(strict=True, reason=f"2026-12-04: {why}"))
+        for key, why in PLATE_MISSES.items()
+    ],
 )
-def test_runners_with_a_plate_meet_the_event_targets(plate_figures) -> None:
-    for r in plate_figures.values():
-        assert r["ic_mae_ms"] <= 8.0 and r["to_mae_ms"] <= 8.0 and r["contact_ms_mae"] <= 10.0
+def test_runners_with_a_plate_meet_the_event_targets(plate_figures, key: str) -> None:
+    r = plate_figures[key]
+    assert r["ic_mae_ms"] <= 8.0 and r["to_mae_ms"] <= 8.0 and r["contact_ms_mae"] <= 10.0

@@ -297,19 +297,19 @@ def test_marker_rule_is_within_its_stated_error_of_the_plate(mocap_trial):
     v = contact_validation(mocap_trial)
     assert v["matched"] == v["plate"] == v["markers"] == 77 and v["wrong_foot"] == 0
     for event in ("ic", "to"):
-        assert abs(v[f"{event}_bias_ms"]) <= MARKER_ERROR_MS
-        assert v[f"{event}_mae_ms"] <= MARKER_ERROR_MS
+        assert abs(v[f"{event}_bias_ms"]) <= 5.0
+        assert v[f"{event}_mae_ms"] <= 5.0
         assert v[f"{event}_sd_ms"] <= 5.0 and v[f"{event}_max_ms"] <= 15.0
-    assert abs(v["contact_bias_ms"]) <= MARKER_ERROR_MS and v["contact_mae_ms"] <= 7.0
+    assert abs(v["contact_bias_ms"]) <= 6.0 and v["contact_mae_ms"] <= 7.0
 
 
 def test_marker_rule_against_every_plate_at_hand(mocap_trial, plate_trials) -> None:
-    """Its stated error is its toe-off's mean absolute error over the five plates: measured 9.1
-    ms (initial contact 6.0), 394 contacts, all matched on the right foot."""
+    """Its stated error (10 ms) is its toe-off's mean absolute error over the five plates, rounded
+    up: measured 9.1 ms (initial contact 6.0), 394 contacts, all matched on the right foot."""
     found = [contact_validation(trial) for trial in (mocap_trial, *plate_trials.values())]
     assert all(v["matched"] == v["plate"] == v["markers"] and not v["wrong_foot"] for v in found)
     n = np.array([v["plate"] for v in found])
-    for event, limit in (("ic", 6.5), ("to", MARKER_ERROR_MS + 0.5)):
+    for event, limit in (("ic", 6.5), ("to", MARKER_ERROR_MS)):
         pooled = float(np.sum(n * [v[f"{event}_mae_ms"] for v in found]) / n.sum())
         assert pooled <= limit, f"{event}: {pooled:.1f} ms"
 

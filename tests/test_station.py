@@ -18,20 +18,26 @@ from edge.bus.schema import FrameMsg, StatusMsg, StepMsg, SummaryMsg
 from edge.config import load_config
 from edge.demo.scene import SideCamera
 from edge.run.station import NO_RUNNER, FacingCheck, GaitFeed, Station
+from edge.skeleton import KP
 from edge.store.sessions import SessionStore, list_sessions, read_steps
 from tests.builders.fakes import FakePose, FakeSource
 from tests.builders.keypoint_tracks import synth_track
 
 
-@pytest.fixture()
-def config(tmp_path: Path):
-    path = tmp_path / "config.toml"
+def station_config(folder: Path):
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "config.toml"
     path.write_text(
-        f'[station]\ndata_dir = "{tmp_path / "data"}"\n'
-        f'[bus]\npublish = "ipc://{tmp_path}/pub"\ncontrol = "ipc://{tmp_path}/ctl"\n'
+        f'[station]\ndata_dir = "{folder / "data"}"\n'
+        f'[bus]\npublish = "ipc://{folder}/pub"\ncontrol = "ipc://{folder}/ctl"\n'
         "frame_rate_hz = 240\n[pose]\ncrop = false\n"
     )
     return load_config(path)
+
+
+@pytest.fixture()
+def config(tmp_path: Path):
+    return station_config(tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -258,23 +264,46 @@ def test_a_jittery_camera_and_a_gap_keep_the_rate_without_a_burst(config, runnin
     assert np.diff(sent).min() > 1 / 60, "never two frames in a row"
 
 
+def feed_through(feed: GaitFeed, track: np.ndarray, start: float = 0.0) -> list:
+    """Every frame of ``track`` (60 fps from ``start`` s) through ``feed``, then its finish."""
+    steps = []
+    for i, kp in enumerate(track):
+        steps += feed.push(start + i / 60.0, kp)
+    return steps + feed.finish()
+
+
+def away(seconds: float) -> np.ndarray:
+    """Nobody in view for ``seconds`` at 60 fps."""
+    return np.repeat(NO_RUNNER[None], int(seconds * 60), axis=0)
+
+
 @pytest.mark.parametrize("facing", ["right", "left"])
-def test_a_facing_given_is_checked_against_the_runners_feet(config, running, facing) -> None:
-    """The runner faces right. Given right, every step is shown once the check is done; given
-    left, every step would be measured backwards, so none is shown and the station says why."""
-    station = Station(config, FakeSource(len(running)), FakePose(running), facing=facing)
-    with Subscriber(config.bus.publish, topics=(StepMsg,)) as sub:
-        _stop, thread = start(station)
-        thread.join(timeout=60)
-        steps = collect(sub, time.monotonic() + 0.3)
-    assert not thread.is_alive()
-    [session] = list_sessions(config.sessions_path)
-    recorded = read_steps(config.sessions_path, session.id)
+def test_a_facing_given_is_checked_against_the_runners_feet(
+    tmp_path: Path, running, facing
+) -> None:
+    """The runner faces right. Given right, every step is shown, as by a station that reads the
+    facing itself; given left, every step would be measured backwards, so none is shown and the
+    station says why."""
+
+    def run(facing: str | None, folder: Path) -> tuple[Station, list, list]:
+        config = station_config(folder)
+        station = Station(config, FakeSource(len(running)), FakePose(running), facing=facing)
+        with Subscriber(config.bus.publish, topics=(StepMsg,)) as sub:
+            _stop, thread = start(station)
+            thread.join(timeout=60)
+            steps = collect(sub, time.monotonic() + 0.3)
+        assert not thread.is_alive()
+        [session] = list_sessions(config.sessions_path)
+        return station, steps, read_steps(config.sessions_path, session.id)
+
+    station, steps, recorded = run(facing, tmp_path / "given")
     if facing == "right":
         assert station.view_problem is None
-        # 12 s of steps; those of the first 4 s of running were held while the facing was checked
-        assert station.steps_published >= 28
-        assert len(recorded) == station.steps_published
+        _, _, read = run(None, tmp_path / "read")
+        assert [s.ic_t - read[0].ic_t for s in read] == pytest.approx(
+            [s.ic_t - recorded[0].ic_t for s in recorded]
+        )
+        assert len(recorded) == station.steps_published >= 28
     else:
         assert station.view_problem == (
             "the runner faces right in the image (the belt carries their feet left), not left"
@@ -283,17 +312,43 @@ def test_a_facing_given_is_checked_against_the_runners_feet(config, running, fac
         assert station.steps_published == 0 and steps == [] and recorded == []
 
 
-def test_steps_held_for_the_facing_check_go_out_when_the_runner_stops(running) -> None:
-    """A runner who stops before the check's 4 s: their steps go out once they are off the belt,
-    not with the next runner or never."""
-    feed = GaitFeed(None, None, "right", check=FacingCheck("right", calibrated=False))
-    steps = []
-    for i in range(int(3.0 * 60)):
-        steps += feed.push(i / 60.0, running[i])
-    assert steps == [], "held while the facing is checked"
-    for i in range(int(3.0 * 60), int(6.0 * 60)):
-        steps += feed.push(i / 60.0, NO_RUNNER)
-    assert len(steps) >= 5 and [s.ic_t for s in steps] == sorted(s.ic_t for s in steps)
+def test_steps_held_for_the_facing_check_go_out_when_it_cannot_tell(running) -> None:
+    """A runner who jogs 0.8 s, too little to tell the facing (60 motions of each foot), then
+    leaves: their steps go out all the same, as they would without the check, which goes on."""
+    bout = np.concatenate([running[:48], away(6.0)])
+    check = FacingCheck("right", calibrated=False)
+    held = feed_through(GaitFeed(None, None, "right", check=check), bout)
+    unchecked = feed_through(GaitFeed(None, None, "right"), bout)
+    assert held and [s.ic_t for s in held] == [s.ic_t for s in unchecked]
+    assert not check.done
+
+
+def test_a_wrong_facing_is_caught_after_a_bout_too_short_to_tell(running) -> None:
+    """A 0.8 s jog, off the belt, a new session, then a run: the check goes on over the bouts
+    and stops the steps once the feet tell, however the first bout went."""
+    check = FacingCheck("left", calibrated=False)
+    first = GaitFeed(None, None, "left", check=check)
+    feed_through(first, np.concatenate([running[:48], away(3.0)]))
+    assert not check.done
+    later = feed_through(GaitFeed(None, None, "left", check=check), running, start=10.0)
+    assert check.problem is not None and "give --facing right" in check.problem
+    assert later == []
+
+
+def test_steps_held_at_a_new_session_go_to_the_next_feed(running) -> None:
+    """Ankles seen too faintly for the check (confidence 0.25, under its 0.3) but not for the
+    engine: the check cannot tell, the steps are held, and a new session's feed takes them."""
+    faint = running.copy()
+    faint[:, [KP["left_ankle"], KP["right_ankle"]], 2] = 0.25
+    check = FacingCheck("right", calibrated=False)
+    first = GaitFeed(None, None, "right", check=check)
+    shown = [s for i in range(150) for s in first.push(i / 60.0, faint[i])]
+    assert shown == [] and not check.done
+    held = first.take_held()
+    assert held and first.take_held() == []
+    second = GaitFeed(None, None, "right", check=check, held=held)
+    shown += feed_through(second, faint[150:], start=150 / 60.0)
+    assert {s.ic_t for s in held} <= {s.ic_t for s in shown}
 
 
 def test_a_calibration_made_facing_the_other_way_shows_no_steps(running) -> None:

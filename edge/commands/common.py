@@ -179,7 +179,8 @@ def run_station(
 
 
 def _refuse_view(station: Station) -> None:
-    """UsageError (exit 2) after a run whose steps were not shown: the facing the station was
-    given is contradicted by the runner's feet."""
-    if station.view_problem is not None:
+    """UsageError (exit 2) after a file's run whose steps were not shown: the facing the station
+    was given is contradicted by the runner's feet. A camera's station has said so in its status
+    and log, and a planned stop is no error."""
+    if station.view_problem is not None and not station.source.info.live:
         raise UsageError(f"no steps shown: {station.view_problem}")

@@ -528,7 +528,8 @@ def walking_toe_off(
 #: by about the same share of the leg whoever runs. On the true ankles of the five runners of
 #: Fukuchi 2017 at hand (seven trials, 2.5-4.6 m/s, heel, midfoot and forefoot strikers), it was
 #: crossed -5.8 to +8.3 ms from the toe-off on average per trial (0.11: -16.3 to -1.3; 0.13:
-#: -0.0 to +18.0), where the knee's extension peak came -10.7 to +24.1 ms from it
+#: -0.0 to +18.0), where the knee's extension peak came -11.7 to +15.5 ms from it (``python -m
+#: tests.gait_accuracy --toe-off-signs``)
 TO_ANKLE_RISE_LEGS = 0.12
 #: the ankle's rise is taken only within this long of the knee's toe-off
 TO_SIGNS_AGREE_S = 0.06
@@ -574,6 +575,10 @@ def ankle_rise_toe_off(
     # The samples up to one past the last the rise is taken at, so it can be placed between them.
     after = (ts >= ic + 1.5 * third) & (ts <= to + TO_SIGNS_AGREE_S + max_gap)
     below = TO_ANKLE_RISE_LEGS - (y[after] - flat) / leg_length
+    seen = below[np.isfinite(below)]
+    if len(seen) == 0 or seen[0] <= 0:
+        # Already risen at mid-contact: not a rise this contact shows (a swapped ankle, say).
+        return math.nan
     rose = _crossing_down(ts[after], below, max_gap)
     return rose if rose is not None else math.nan
 

@@ -105,21 +105,32 @@ FEET_OVERRULE = 0.3
 FEET_OVERRULE_SAMPLES = 60
 
 
-def facing_contradicted(
-    keypoints: np.ndarray, given: str, min_conf: float = 0.3, lag: int = 1
-) -> str | None:
-    """The facing a track (T, 17, 3) pixels shows when it is not ``given``, or None: both feet,
-    carried back by the belt, clearly say the other way (``FEET_OVERRULE``), and the head does
-    not say ``given``."""
+def facing_shown(keypoints: np.ndarray, min_conf: float = 0.3, lag: int = 1) -> str | None:
+    """The facing both feet clearly show in a track (T, 17, 3) pixels: each ankle, carried back
+    by the belt, seen over at least ``FEET_OVERRULE_SAMPLES`` motions, their correlations of one
+    sign and ``FEET_OVERRULE`` or more on average. None when they do not: too few motions, a
+    person standing, or feet that disagree."""
     scores = _feet_scores(keypoints, min_conf, lag, FEET_OVERRULE_SAMPLES)
     if len(scores) < 2 or not (min(scores) > 0 or max(scores) < 0):
         return None
     if abs(float(np.mean(scores))) < FEET_OVERRULE:
         return None
-    feet = "right" if np.mean(scores) > 0 else "left"
-    if feet == given or _facing_by_head(keypoints, min_conf) == given:
+    return "right" if np.mean(scores) > 0 else "left"
+
+
+def facing_contradicted(
+    keypoints: np.ndarray, given: str, min_conf: float = 0.3, lag: int = 1
+) -> str | None:
+    """The facing a track (T, 17, 3) pixels shows when it is not ``given``, or None: both feet
+    clearly say the other way (``facing_shown``), and the head does not say ``given``."""
+    feet = facing_shown(keypoints, min_conf, lag)
+    if feet is None or feet == given or _facing_by_head(keypoints, min_conf) == given:
         return None
     return feet
+
+
+#: what to do about a ``--facing`` the feet contradict
+FACING_FLAG_FIX = "give --facing {seen}, or leave it out to have it read"
 
 
 def facing_problem(

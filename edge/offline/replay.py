@@ -29,7 +29,7 @@ from edge.gait import (
 )
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
-from edge.gait.sagittal import facing_problem
+from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
 from edge.gait.summary import running_steps, summarise
 from edge.store.sessions import export_steps
 
@@ -82,7 +82,7 @@ def plane_mapping(
             facing,
             lag,
             "--facing",
-            "give --facing {seen}, or leave it out to have it read",
+            FACING_FLAG_FIX,
         )
     facing = facing or detect_facing(keypoints, lag=lag)
     if facing is None:

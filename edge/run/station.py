@@ -51,8 +51,7 @@ from edge.gait import (
     detect_facing,
 )
 from edge.gait.metrics import knee_flexion, shank_angle, thigh_angle
-from edge.gait.mode import RUNNING, WALKING
-from edge.gait.sagittal import facing_lag, facing_problem
+from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import StagedPoseEstimator
 from edge.pose.crop import Look, RunnerFinder
@@ -74,9 +73,13 @@ NO_RUNNER = np.full((NUM_KEYPOINTS, 3), np.nan, np.float32)
 NO_RUNNER[:, 2] = 0.0
 #: runner frames needed to tell which way an uncalibrated runner faces
 FACING_FRAMES = 60
-#: seconds of a runner moving on the belt over which a facing given to the station is checked
-#: (``FacingCheck``): ``facing_contradicted`` needs 60 motions of each foot, 2 s at 30 fps
-FACING_CHECK_S = 4.0
+#: while a facing given to the station is checked (``FacingCheck``), a runner's steps are held
+#: back at most this long, then shown as the check goes on
+FACING_HOLD_S = 4.0
+#: the frames a facing check looks back over (20 s at 60 fps), and how many frames with a
+#: runner it takes in between two looks
+FACING_CHECK_FRAMES = 1200
+FACING_CHECK_EVERY = 15
 _LEGS = {
     side: [KP[f"{side}_hip"], KP[f"{side}_knee"], KP[f"{side}_ankle"]] for side in ("left", "right")
 }
@@ -140,10 +143,12 @@ class StageClock:
 
 class FacingCheck:
     """A facing given to the station (``--facing``, or the calibration's plane) held against
-    the runner's feet over their first ``FACING_CHECK_S`` s of running or walking: a facing the
-    feet clearly contradict (``facing_problem``) would measure every step backwards, so the
-    station then shows no steps and says why. It is checked once per station, whatever the
-    session: a wrong facing is the camera's set-up, not the runner's."""
+    the runner's feet. It is done once both feet clearly show a facing (``facing_shown``: 60
+    motions of each, carried back by the belt): the one given, or the other, which would measure
+    every step backwards, so the station then shows no steps and says why (``problem``). Until
+    then it goes on, bout after bout: a short jog, a person standing or a camera too slow to
+    tell decide nothing. Checked once per station, whatever the session: a wrong facing is the
+    camera's set-up, not the runner's."""
 
     def __init__(self, given: str, calibrated: bool) -> None:
         self.given = given
@@ -154,9 +159,10 @@ class FacingCheck:
                 " other way: calibrate the plane again (hipdrive calibrate plane --facing {seen})",
             )
             if calibrated
-            else ("--facing", "give --facing {seen}, or leave it out to have it read")
+            else ("--facing", FACING_FLAG_FIX)
         )
-        self._seen: list[tuple[float, np.ndarray]] = []
+        self._frames: deque[tuple[float, np.ndarray]] = deque(maxlen=FACING_CHECK_FRAMES)
+        self._new = 0
         self.done = False
         self.problem: str | None = None
 
@@ -168,27 +174,33 @@ class FacingCheck:
         return None if facing is None else cls(facing, calibrated=False)
 
     def add(self, t: float, keypoints: np.ndarray) -> None:
-        """A frame (17, 3) of the runner moving on the belt (pixels as the engine takes them)."""
+        """Every frame (17, 3), with the runner or not (pixels as the engine takes them): a
+        motion is taken between two frames that both show the ankle, never across a gap."""
         if self.done:
             return
-        self._seen.append((t, keypoints))
-        if t - self._seen[0][0] >= FACING_CHECK_S:
-            self.decide()
+        self._frames.append((t, keypoints))
+        if keypoints[:, 2].max() > 0:
+            self._new += 1
+        if self._new >= FACING_CHECK_EVERY:
+            self.look()
 
-    def decide(self) -> None:
-        """Decide on the frames seen so far: a file that ends, or a runner who stops, before
-        ``FACING_CHECK_S``."""
-        if self.done:
+    def look(self) -> None:
+        """Decide when the frames kept show a facing clearly; else wait for more."""
+        self._new = 0
+        if self.done or len(self._frames) < 2:
+            return
+        t = np.array([when for when, _ in self._frames])
+        track = np.stack([kp for _, kp in self._frames])
+        lag = facing_lag(t)
+        if facing_shown(track, lag=lag) is None:
             return
         self.done = True
-        if len(self._seen) < 2:
-            return
-        t = np.array([when for when, _ in self._seen])
-        track = np.stack([kp for _, kp in self._seen])
-        self._seen.clear()
-        self.problem = facing_problem(track, self.given, self._said_by, self._fix, facing_lag(t))
+        self._frames.clear()
+        self.problem = facing_problem(track, self.given, self._said_by, self._fix, lag)
         if self.problem is not None:
             log.error("no steps shown: %s", self.problem)
+        else:
+            log.info("the runner faces %s, as %s says", self.given, self._said_by)
 
 
 class GaitFeed:
@@ -197,8 +209,9 @@ class GaitFeed:
     Calibrated: the calibration's plane (metres), keypoints undistorted first. Uncalibrated:
     pixels, or metres at ``meters_per_pixel``; the runner's facing, unless given, is read off
     their first ``FACING_FRAMES`` frames, which are then fed in order, so nothing is lost while
-    it is worked out. A facing given (``check``) holds the steps back until its check is done,
-    and gives none when the check fails.
+    it is worked out. A facing given (``check``) holds the steps back while it is checked, at
+    most ``FACING_HOLD_S``, and gives none once the check finds it wrong; ``held``: steps a
+    feed before this one (an earlier session) was holding.
     """
 
     def __init__(
@@ -209,6 +222,7 @@ class GaitFeed:
         meters_per_pixel: float | None = None,
         params: GaitParams | None = None,
         check: FacingCheck | None = None,
+        held: list[Step] | None = None,
     ) -> None:
         self._calibration = calibration
         self.belt_speed_mps = belt_speed_mps
@@ -216,7 +230,8 @@ class GaitFeed:
         self._params = params
         self._pending: list[tuple[float, np.ndarray]] = []
         self._check = check
-        self._held: list[Step] = []
+        self._held: list[Step] = held or []
+        self._held_since: float | None = None
         self.engine: GaitEngine | None = None
         if calibration is not None and calibration.plane is not None:
             self._start(PlaneMapping.calibrated(calibration))
@@ -245,7 +260,10 @@ class GaitFeed:
 
     def push(self, t: float, keypoints: np.ndarray) -> list[Step]:
         if self.engine is not None:
-            return self._checked(self.engine.push(t, keypoints), t, keypoints)
+            steps = self.engine.push(t, keypoints)
+            if self._check is not None:
+                self._check.add(t, keypoints)
+            return self._gate(steps, t)
         self._pending.append((t, keypoints))
         seen = [kp for _, kp in self._pending if kp[:, 2].max() > 0]
         facing = detect_facing(np.stack(seen)) if len(seen) >= FACING_FRAMES else None
@@ -262,35 +280,34 @@ class GaitFeed:
         return steps
 
     def finish(self) -> list[Step]:
+        """The steps still to come when the source ends: the engine's last, and any held (the
+        frames seen are looked at once more)."""
         steps = self.engine.finish() if self.engine else []
         if self._check is not None:
-            self._check.decide()
-        return self._checked(steps)
+            self._check.look()
+        return self._gate(steps, math.inf)
 
-    def _checked(
-        self, steps: list[Step], t: float | None = None, keypoints: np.ndarray | None = None
-    ) -> list[Step]:
-        """``steps`` as they may be shown while the given facing is checked: held until it is,
-        none when it fails."""
+    def take_held(self) -> list[Step]:
+        """The steps held back for the facing check, handed to the feed after this one."""
+        held, self._held = self._held, []
+        return held
+
+    def _gate(self, steps: list[Step], t: float) -> list[Step]:
+        """``steps`` as they may be shown at ``t`` while the given facing is checked: none once
+        it is found wrong; held back while it is checked, for at most ``FACING_HOLD_S``."""
         check = self._check
         if check is None:
             return steps
-        if not check.done and keypoints is not None:
-            if self.mode in (RUNNING, WALKING):
-                if keypoints[:, 2].max() > 0:
-                    check.add(cast(float, t), keypoints)
-            elif self._held:
-                # The runner stopped before the check was done: decide on what was seen, so
-                # their steps are not held while nobody runs (or lost with the session).
-                check.decide()
         if check.problem is not None:
             self._held.clear()
             return []
-        if not check.done:
-            self._held += steps
+        self._held += steps
+        if self._held and self._held_since is None:
+            self._held_since = t
+        if not check.done and self._held_since is not None and t - self._held_since < FACING_HOLD_S:
             return []
-        steps, self._held = self._held + steps, []
-        return steps
+        out, self._held, self._held_since = self._held, [], None
+        return out
 
     @property
     def mode(self) -> str | None:
@@ -559,7 +576,12 @@ class Station:
         with self._lock:
             self._new_session = False
             self._feed = GaitFeed(
-                self.calibration, self._belt, *self._view, self._params, self._facing_check
+                self.calibration,
+                self._belt,
+                *self._view,
+                self._params,
+                self._facing_check,
+                self._feed.take_held(),
             )
             self._summary = SummaryBuilder(targets_from(self.config))
 
@@ -606,7 +628,8 @@ class Station:
         if self.publisher is None or not self._frame_goes_out(t):
             return
         angles: dict[str, float | None] = {}
-        mapping = self._feed.mapping
+        # With the facing found wrong, the angles would be measured backwards too.
+        mapping = self._feed.mapping if self.view_problem is None else None
         if keypoints is not None and mapping is not None:
             for side, (hip, knee, ankle) in _plane_legs(mapping, keypoints).items():
                 angles[f"{side}_thigh"] = _finite(thigh_angle(hip, knee))
@@ -771,8 +794,9 @@ class Station:
         return None if self._facing_check is None else self._facing_check.problem
 
     def _gait_mode(self) -> GaitMode | None:
-        engine = self._feed.engine
-        return cast("GaitMode | None", engine.mode if engine is not None else None)
+        if self.view_problem is not None:
+            return None
+        return cast("GaitMode | None", self._feed.mode)
 
     def _calibration_name(self) -> str | None:
         if self.calibration is None:

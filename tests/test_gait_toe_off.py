@@ -1,0 +1,67 @@
+"""A running toe-off from two signs: the knee's extension (the detector's) and the ankle's rise
+above its mid-stance height (``edge.gait.metrics.running_toe_off``). Whether the rise is left
+out through an oblique uncalibrated camera is held by test_gait_accuracy's oblique views."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from edge.gait.layout import ANKLE, N_SM, SM_T, sm_col
+from edge.gait.metrics import (
+    TO_ANKLE_RISE_LEGS,
+    TO_SIGNS_AGREE_S,
+    Contact,
+    ankle_rise_toe_off,
+    running_toe_off,
+)
+
+LEG = 0.9
+
+
+def stance(rise_from: float = 0.25, rate: float = 1.0, dt: float = 0.01) -> np.ndarray:
+    """Smoothed rows of leg 0 over a contact from 0 s: the ankle flat at height 0.1 until
+    ``rise_from`` s, then rising ``rate`` plane units per second."""
+    t = np.arange(-0.1, 0.6, dt)
+    sm = np.full((len(t), N_SM), np.nan)
+    sm[:, SM_T] = t
+    sm[:, sm_col(0, ANKLE, 1)] = 0.1 + np.clip(t - rise_from, 0.0, None) * rate
+    return sm
+
+
+#: where the ankle of ``stance()`` crosses the rise the engine takes as toe-off
+RISEN_AT = 0.25 + TO_ANKLE_RISE_LEGS * LEG
+
+
+def test_the_toe_off_is_halfway_between_the_knee_and_the_ankles_rise() -> None:
+    sm = stance()
+    assert ankle_rise_toe_off(sm, 0, Contact(0.0, 0.33, 1.0), LEG, 0.015) == pytest.approx(RISEN_AT)
+    found = running_toe_off(sm, 0, Contact(0.0, 0.33, 1.0), LEG, 0.015)
+    assert found.to_t == pytest.approx((0.33 + RISEN_AT) / 2) and found.ic_t == 0.0
+
+
+def test_the_knees_toe_off_is_kept_when_the_ankle_does_not_show_its_rise() -> None:
+    knee = Contact(0.0, 0.33, 1.0)
+    # Not seen across the rise: a gap of 0.1 s where at most 0.015 s is allowed.
+    sm = stance()
+    hidden = (sm[:, SM_T] > RISEN_AT - 0.05) & (sm[:, SM_T] < RISEN_AT + 0.05)
+    sm[hidden, sm_col(0, ANKLE, 1)] = np.nan
+    assert math.isnan(ankle_rise_toe_off(sm, 0, knee, LEG, 0.015))
+    assert running_toe_off(sm, 0, knee, LEG, 0.015) == knee
+    # Already up where the rise is first looked for, half-way through the contact (a swapped
+    # ankle, say): no rise this contact shows.
+    sm = stance()
+    sm[np.abs(sm[:, SM_T] - 0.17) < 0.005, sm_col(0, ANKLE, 1)] += 0.5
+    assert math.isnan(ankle_rise_toe_off(sm, 0, knee, LEG, 0.015))
+    # No leg length to measure the rise in.
+    assert math.isnan(ankle_rise_toe_off(stance(), 0, knee, math.nan, 0.015))
+
+
+def test_signs_that_disagree_leave_the_knees_toe_off() -> None:
+    # Looked for until the agreement's end and one sample more (``max_gap``, wide here).
+    knee = Contact(0.0, RISEN_AT - TO_SIGNS_AGREE_S - 0.02, 1.0)
+    sm = stance()
+    assert ankle_rise_toe_off(sm, 0, knee, LEG, 0.05) == pytest.approx(RISEN_AT)
+    assert running_toe_off(sm, 0, knee, LEG, 0.05) == knee
