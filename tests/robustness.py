@@ -139,6 +139,8 @@ MATRIX: tuple[Case, ...] = (
     Case("runner-032", Scenario(runner="RBDS032")),
     Case("runner-0041", Scenario(runner="RBDS0041")),
     Case("runner-008", Scenario(runner="RBDS008")),
+    Case("runner-008-30", Scenario(runner="RBDS008", fps=30.0)),
+    Case("runner-0041-slow", Scenario(runner="RBDS0041-25")),
     Case("runner-002-fast", Scenario(runner="RBDS002-45")),
     Case("walking", Scenario(runner=WALKER)),
     Case("no-handrail", Scenario(handrail=False)),
