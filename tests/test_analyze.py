@@ -215,6 +215,14 @@ def fake_pose(monkeypatch: pytest.MonkeyPatch, kp: np.ndarray) -> None:
     monkeypatch.setattr("edge.commands.common.open_pose", lambda _config: FakePose(kp, coded_index))
 
 
+@pytest.fixture()
+def slow_video(slow_clip, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The slow-motion clip, with the fake pose model handing out its runner (facing right)."""
+    video, kp = slow_clip
+    fake_pose(monkeypatch, kp)
+    return video
+
+
 def printed_median(out: str, label: str, unit: str) -> float:
     """The median ``describe`` printed for ``label`` in ``unit``."""
     found = re.search(rf"^\s+{label}\s+(-?[\d.]+) {unit}\b", out, re.MULTILINE)
@@ -223,12 +231,10 @@ def printed_median(out: str, label: str, unit: str) -> float:
 
 
 def test_slow_motion_at_its_playback_rate_gets_a_notice_and_no_findings(
-    slow_clip, tmp_path: Path, fake_config: Path, monkeypatch, capsys
+    slow_video: Path, tmp_path: Path, fake_config: Path, capsys
 ) -> None:
-    video, kp = slow_clip
-    fake_pose(monkeypatch, kp)
     out_dir = tmp_path / "o"
-    assert analyze(video, out_dir, fake_config) == 0
+    assert analyze(slow_video, out_dir, fake_config) == 0
     printed = capsys.readouterr().out
     notice = next(line for line in printed.splitlines() if "not from running" in line)
     assert "cadence" in notice and "spm (running: 120-240)" in notice
@@ -244,18 +250,13 @@ def test_slow_motion_at_its_playback_rate_gets_a_notice_and_no_findings(
 
 
 def test_slowmo_a_window_and_a_scale_give_real_figures(
-    slow_clip, tmp_path: Path, fake_config: Path, monkeypatch, capsys
+    slow_video: Path, tmp_path: Path, fake_config: Path, capsys
 ) -> None:
-    video, kp = slow_clip
-    fake_pose(monkeypatch, kp)
     out_dir = tmp_path / "o"
     mpp = SideCamera(facing="right").meters_per_pixel
     args = ["--slowmo", "2", "--start", "2", "--end", "14", "--meters-per-pixel", str(mpp)]
     args += ["--belt-speed", "2.5", "--facing", "right"]
-    assert (
-        main(["analyze", str(video), "--out", str(out_dir), "--config", str(fake_config), *args])
-        == 0
-    )
+    assert analyze(slow_video, out_dir, fake_config, *args) == 0
     printed = capsys.readouterr().out
     assert "360 frames at 60 fps, played at 30 fps (slow motion x2, from --slowmo 2)" in printed
     assert 150 < printed_median(printed, "cadence", "spm") < 162, "RBDS001 steps 156 times a minute"
@@ -278,13 +279,11 @@ def test_slowmo_a_window_and_a_scale_give_real_figures(
 
 
 def test_a_stated_time_base_that_is_wrong_gets_the_notice_too(
-    slow_clip, tmp_path: Path, fake_config: Path, monkeypatch, capsys
+    slow_video: Path, tmp_path: Path, fake_config: Path, capsys
 ) -> None:
     # Filmed at 60 fps and stored at 30: --slowmo 4 times the run twice too quick.
-    video, kp = slow_clip
-    fake_pose(monkeypatch, kp)
     out_dir = tmp_path / "o"
-    assert analyze(video, out_dir, fake_config, "--slowmo", "4", "--facing", "right") == 0
+    assert analyze(slow_video, out_dir, fake_config, "--slowmo", "4", "--facing", "right") == 0
     printed = capsys.readouterr().out
     assert "not from running at 120 fps (--slowmo 4): check --slowmo, or leave it out" in printed
     assert "cue:" not in printed
@@ -292,12 +291,11 @@ def test_a_stated_time_base_that_is_wrong_gets_the_notice_too(
 
 
 def test_a_facing_the_video_contradicts_is_refused_and_the_track_kept(
-    slow_clip, tmp_path: Path, fake_config: Path, monkeypatch, capsys
+    slow_video: Path, tmp_path: Path, fake_config: Path, capsys
 ) -> None:
-    video, kp = slow_clip  # the runner faces right
-    fake_pose(monkeypatch, kp)
+    # The runner faces right.
     out_dir = tmp_path / "o"
-    assert analyze(video, out_dir, fake_config, "--slowmo", "2", "--facing", "left") == 2
+    assert analyze(slow_video, out_dir, fake_config, "--slowmo", "2", "--facing", "left") == 2
     err = capsys.readouterr().err
     assert "the runner faces right in the image (the belt carries their feet left)" in err
     assert "not left as --facing says: give --facing right, or leave it out" in err
@@ -306,13 +304,11 @@ def test_a_facing_the_video_contradicts_is_refused_and_the_track_kept(
 
 
 def test_the_capture_rate_a_phone_wrote_into_the_file_is_used(
-    slow_clip, tmp_path: Path, fake_config: Path, monkeypatch, capsys
+    slow_video: Path, tmp_path: Path, fake_config: Path, capsys
 ) -> None:
-    video, kp = slow_clip
     tagged = tmp_path / "android.mp4"
-    tagged.write_bytes(video.read_bytes())
+    tagged.write_bytes(slow_video.read_bytes())
     add_to_moov(tagged, keyed_meta({"com.android.capture.fps": (23, struct.pack(">f", 60.0))}))
-    fake_pose(monkeypatch, kp)
     assert analyze(tagged, tmp_path / "o", fake_config) == 0
     printed = capsys.readouterr().out
     assert "from the file's com.android.capture.fps" in printed

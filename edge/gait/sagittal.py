@@ -89,10 +89,7 @@ def detect_facing(keypoints: np.ndarray, min_conf: float = 0.3, lag: int = 1) ->
     head = _facing_by_head(keypoints, min_conf)
     if head is not None:
         return head
-    scores = _feet_scores(keypoints, min_conf, lag)
-    if not scores or abs(float(np.mean(scores))) < FEET_GUESS:
-        return None
-    return "right" if np.mean(scores) > 0 else "left"
+    return _feet_say(_feet_scores(keypoints, min_conf, lag), FEET_GUESS)
 
 
 #: how strongly the ankles' height and forward motion must go together (their correlation) to
@@ -113,9 +110,7 @@ def facing_shown(keypoints: np.ndarray, min_conf: float = 0.3, lag: int = 1) -> 
     scores = _feet_scores(keypoints, min_conf, lag, FEET_OVERRULE_SAMPLES)
     if len(scores) < 2 or not (min(scores) > 0 or max(scores) < 0):
         return None
-    if abs(float(np.mean(scores))) < FEET_OVERRULE:
-        return None
-    return "right" if np.mean(scores) > 0 else "left"
+    return _feet_say(scores, FEET_OVERRULE)
 
 
 def facing_contradicted(
@@ -159,6 +154,14 @@ def _facing_by_head(keypoints: np.ndarray, min_conf: float) -> str | None:
         if abs(np.median(ahead)) > 1.0:
             return "right" if np.median(ahead) > 0 else "left"
     return None
+
+
+def _feet_say(scores: list[float], bar: float) -> str | None:
+    """The facing the feet's correlations (``_feet_scores``) say on average, when it reaches
+    ``bar``; None without any, or below it."""
+    if not scores or abs(float(np.mean(scores))) < bar:
+        return None
+    return "right" if np.mean(scores) > 0 else "left"
 
 
 def _feet_scores(
