@@ -35,6 +35,7 @@ from edge.demo.mocap import (
 from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping, Step
 from edge.gait.metrics import TO_ANKLE_RISE_LEGS
+from edge.gait.summary import judged
 from tests.builders.keypoint_tracks import synth_track, truth_events
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fukuchi2017"
@@ -98,6 +99,9 @@ engine (a runner on a treadmill does not start or stop mid-stride)."""
 def score(trial: MocapTrial, steps: list[Step], edge_s: float = 0.0) -> dict[str, float]:
     """Steps held against the trial's contacts (plate or markers, ``trial.contact_source``):
     recall, precision, side, mean absolute errors (``contact_ms_mae`` among them), cadence.
+    ``<metric>_shown_mae``: the error over the values the station shows and judges the runner
+    by, as a summary of the steps together would (``edge.gait.summary.judged``: those confident
+    on their step, not the far leg's landing for one, else all).
     Contacts within ``edge_s`` of either end of the recording, and the steps found at them, are
     left out."""
     events = truth_events(trial)
@@ -132,6 +136,13 @@ def score(trial: MocapTrial, steps: list[Step], edge_s: float = 0.0) -> dict[str
         ]
         out[f"{name}_mae"] = float(np.mean(errors)) if errors else float("nan")
         out[f"{name}_n"] = len(errors)
+        shown_steps = {id(s) for s in judged([s for s, _ in pairs], name)[0]}
+        shown = [
+            abs(getattr(s, name) - tr[name])
+            for s, tr in pairs
+            if id(s) in shown_steps and tr[name] is not None
+        ]
+        out[f"{name}_shown_mae"] = float(np.mean(shown)) if shown else float("nan")
     return out
 
 

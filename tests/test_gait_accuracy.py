@@ -3,6 +3,8 @@ Duarte M, PeerJ 5:e3298, doi 10.7717/peerj.3298). Figures: python -m tests.gait_
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -58,6 +60,26 @@ def test_other_metrics_track_the_truth(mocap_trial) -> None:
     assert r["vertical_osc_cm_mae"] <= 1.0
     assert r["stride_length_m_mae"] <= 0.1
     assert r["overstride_pct_leg_mae"] <= 1.5
+
+
+def test_the_shown_error_leaves_out_what_the_station_does_not_show(mocap_trial) -> None:
+    """The far leg's landing and hip drive are marked less sure and stay off the console, the
+    summary and the cue: their error is scored apart from the error of what is shown."""
+    camera = SideCamera(facing="right")
+    t, kp = synth_track(mocap_trial, 60.0, camera, seed=3)
+    steps = replay(t, kp, PlaneMapping.scaled("right", camera.meters_per_pixel))
+    far = [s for s in steps if s.view == "far"]
+    assert far and all(s.metric_confidence["overstride_cm"] < 0.35 for s in far)
+    shifted = [
+        replace(s, overstride_cm=s.overstride_cm + 10.0)
+        if s.view == "far" and s.overstride_cm is not None
+        else s
+        for s in steps
+    ]
+    r, off = score(mocap_trial, steps), score(mocap_trial, shifted)
+    assert off["overstride_cm_shown_mae"] == pytest.approx(r["overstride_cm_shown_mae"])
+    assert off["overstride_cm_mae"] > r["overstride_cm_mae"] + 3.0
+    assert r["overstride_cm_shown_mae"] <= 1.0
 
 
 @pytest.mark.parametrize("fps", [24.0, 25.0, 29.97, 30.0, 50.0, 120.0, 240.0])

@@ -28,7 +28,7 @@ apart) counts as running.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -92,6 +92,7 @@ class Rated(Protocol):
 
 
 _G = TypeVar("_G", bound=Gaited)
+_R = TypeVar("_R", bound=Rated)
 
 
 def running_steps(steps: Iterable[_G]) -> list[_G]:
@@ -262,20 +263,27 @@ _REASONS = {
 }
 
 
+def judged(steps: Sequence[_R], metric: str) -> tuple[list[_R], bool]:
+    """The steps with a value of ``metric`` that a summary of them rests on, and whether that
+    value is confident on them: the steps where it is (in an oblique uncalibrated view not
+    those measured before the yaw was known), else every step with a value."""
+    had = [s for s in steps if getattr(s, metric) is not None]
+    oblique = metric in OBLIQUE_METRICS and any(less_sure_for_view(s) for s in steps)
+    sure = [s for s in had if confident(s, metric) and not (oblique and s.yaw_deg is None)]
+    return (sure, True) if sure else (had, False)
+
+
 def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
     """One metric over some steps (the rules in this module's docstring)."""
     steps = list(steps)
-    had = [(s, float(v)) for s in steps if (v := getattr(s, metric)) is not None]
-    if not had:
+    used_steps, sure = judged(steps, metric)
+    if not used_steps:
         return MetricSummary(None, None, None)
-    oblique = metric in OBLIQUE_METRICS and any(less_sure_for_view(s) for s in steps)
-    sure = [
-        (s.foot, v) for s, v in had if confident(s, metric) and not (oblique and s.yaw_deg is None)
-    ]
-    used = [v for _, v in sure] or [v for _, v in had]
+    used = [float(getattr(s, metric)) for s in used_steps]
     q1, med, q3 = np.percentile(used, [25, 50, 75])
-    left = [v for f, v in sure if f == "left"]
-    right = [v for f, v in sure if f == "right"]
+    by_foot = list(zip(used_steps, used, strict=True)) if sure else []
+    left = [v for s, v in by_foot if s.foot == "left"]
+    right = [v for s, v in by_foot if s.foot == "right"]
     lm = float(np.median(left)) if left else None
     rm = float(np.median(right)) if right else None
     asymmetry = None
@@ -285,7 +293,7 @@ def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
     both_feet = {"left", "right"} <= {s.foot for s in steps}
     near_leg_only = both_feet and (lm is None) != (rm is None)
     return MetricSummary(
-        float(med), float(q3 - q1), asymmetry, bool(sure), near_leg_only, left=lm, right=rm
+        float(med), float(q3 - q1), asymmetry, sure, near_leg_only, left=lm, right=rm
     )
 
 
