@@ -278,6 +278,26 @@ def test_slowmo_a_window_and_a_scale_give_real_figures(
     assert "wrote" in printed and "(360 frames)" in printed
 
 
+def test_a_clip_filmed_faster_than_the_engine_needs_is_thinned_to_its_rate(
+    mocap_trial, tmp_path: Path, fake_config: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """A runner filmed at 480 fps and stored at 30 (a phone's slow motion): every second frame
+    is used, at 240 fps, with real figures, and the annotated video shows the frames used."""
+    t, kp = synth_track(mocap_trial, 480.0, SideCamera(facing="right"), seed=43)
+    kp = kp[t < 5.0]
+    video = write_video(tmp_path / "fast.mp4", [coded_frame(i) for i in range(len(kp))], fps=30)
+    fake_pose(monkeypatch, kp)
+    out_dir = tmp_path / "o"
+    assert analyze(video, out_dir, fake_config, "--slowmo", "16", "--facing", "right") == 0
+    printed = capsys.readouterr().out
+    assert "1 frame in 2 used: 240 fps" in printed and "not from running" not in printed
+    assert 150 < printed_median(printed, "cadence", "spm") < 162, "RBDS001 steps 156 times a minute"
+    track_t, frames, _ = read_keypoint_track(out_dir / "keypoints.csv")
+    assert np.array_equal(frames, np.arange(0, len(kp), 2))
+    assert np.allclose(track_t, frames / 480.0, atol=1e-5)
+    assert f"({len(frames)} frames)" in printed
+
+
 def test_a_stated_time_base_that_is_wrong_gets_the_notice_too(
     slow_video: Path, tmp_path: Path, fake_config: Path, capsys
 ) -> None:

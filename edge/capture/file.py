@@ -18,7 +18,8 @@ from edge.errors import UsageError
 class VideoFileSource(FrameSource):
     """Every frame of a video file (or of the part ``settings.timing`` picks), in order; frame
     ``i`` of the file is stamped ``i / capture rate`` after frame 0 (``edge.capture.timebase``:
-    real time, also for slow motion).
+    real time, also for slow motion). Of a clip filmed faster than the engine needs, every
+    ``timebase.every``-th frame from the first (the others are skipped undecoded).
 
     With ``paced`` the source waits until each frame is due, as a camera would deliver it.
     With ``loop`` it starts over at the end, the index and the clock running on.
@@ -44,13 +45,18 @@ class VideoFileSource(FrameSource):
             raise
         height, width = first.shape[:2]
         count = self._count
+        used = (
+            None
+            if count is None
+            else math.ceil(((self._stop or count) - self._start) / self.timebase.every)
+        )
         self.info = SourceInfo(
             name=f"file:{path}",
             width=width,
             height=height,
-            fps=self.timebase.capture_fps,
+            fps=self.timebase.fps,
             live=False,
-            frame_count=None if count is None else (self._stop or count) - self._start,
+            frame_count=used,
         )
         self._paced = settings.paced
         self._loop = loop
@@ -109,19 +115,27 @@ class VideoFileSource(FrameSource):
                 image = None
         if image is not None:
             self._next += 1
+            self._skip()
         return image
+
+    def _skip(self) -> None:
+        """Step over the frames between two used ones (``timebase.every``), undecoded."""
+        for _ in range(self.timebase.every - 1):
+            if (self._stop is not None and self._next >= self._stop) or not self._cap.grab():
+                return
+            self._next += 1
 
     def read(self) -> Frame | None:
         image = self._take()
         if image is None:
             return None
-        t_ns = self.t0_ns + round(self._index * 1e9 / self.info.fps)
+        t_ns = self.t0_ns + round(self.timebase.seconds(self._index) * 1e9)
         if self._paced:
             delay_ns = t_ns - time.monotonic_ns()
             if delay_ns > 0:
                 time.sleep(delay_ns / 1e9)
         frame = Frame(image=image, index=self._index, t_ns=t_ns)
-        self._index += 1
+        self._index += self.timebase.every
         return frame
 
     def close(self) -> None:

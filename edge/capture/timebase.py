@@ -5,7 +5,9 @@ A slow-motion clip is filmed at one rate and stored to play at another: 240 fps 
 is eight times slower than life. The gait engine needs real time, frame index / capture rate.
 The capture rate comes from the user (``--capture-fps``, or ``--slowmo`` times the playback
 rate), else from the file's own metadata (``edge.capture.mp4meta``), else it is the playback
-rate. ``--start``/``--end`` pick a part of the video in seconds as a player shows them.
+rate. A clip filmed faster than the engine needs (a phone's 480 or 960 fps, a lab camera's 300)
+is thinned to every n-th frame, the fewest that bring it within ``ENGINE_FPS``.
+``--start``/``--end`` pick a part of the video in seconds as a player shows them.
 """
 
 from __future__ import annotations
@@ -89,15 +91,22 @@ class TimeBase:
     """A file's playback and capture rates, frames per second, and what states the capture
     rate (a flag, or a metadata key of the file); ``origin`` None: nothing does, and it is
     taken to be the playback rate (which may be checked:
-    ``edge.offline.replay.timebase_problem``)."""
+    ``edge.offline.replay.timebase_problem``). ``every``: the frames used are every this
+    many of the file's, from the first used (a capture rate above ``ENGINE_FPS``)."""
 
     playback_fps: float
     capture_fps: float
     origin: str | None = None
+    every: int = 1
 
     @property
     def slowmo(self) -> float:
         return self.capture_fps / self.playback_fps
+
+    @property
+    def fps(self) -> float:
+        """Frames used per second of real time."""
+        return self.capture_fps / self.every
 
     def seconds(self, index: int) -> float:
         """Real time of frame ``index`` from the file's first frame."""
@@ -107,11 +116,15 @@ class TimeBase:
         if self.origin is None:
             return f"{self.playback_fps:g} fps"
         if abs(self.slowmo - 1) <= SAME_RATE:
-            return f"{self.capture_fps:g} fps ({self.origin})"
-        return (
-            f"{self.capture_fps:g} fps, played at {self.playback_fps:g} fps (slow motion "
-            f"x{self.slowmo:.3g}, from {self.origin})"
-        )
+            text = f"{self.capture_fps:g} fps ({self.origin})"
+        else:
+            text = (
+                f"{self.capture_fps:g} fps, played at {self.playback_fps:g} fps (slow motion "
+                f"x{self.slowmo:.3g}, from {self.origin})"
+            )
+        if self.every > 1:
+            text += f", 1 frame in {self.every} used: {self.fps:g} fps"
+        return text
 
 
 def resolve_timebase(
@@ -123,7 +136,7 @@ def resolve_timebase(
     """The time base of the file ``name``: its container's frame rate (None: unreadable),
     the capture rate its metadata states and the key stating it (``mp4meta.capture_fps``),
     and what the user says. UsageError when no rate is known or a stated capture rate is
-    outside the engine's range."""
+    below the engine's range; one above it is thinned (``TimeBase.every``)."""
     playback = timing.fps or container_fps
     if playback is None:
         raise UsageError(f"{name} does not say its frame rate: give it with --fps N")
@@ -138,7 +151,8 @@ def resolve_timebase(
         capture, origin = playback, None
     given = origin or ("--fps" if timing.fps is not None else None)
     lo, hi = ENGINE_FPS
-    if given is not None and not lo <= capture <= hi:
+    every = max(1, math.ceil(capture / hi - 1e-9))
+    if given is not None and capture < lo:
         if given == "--capture-fps":
             hint = "give the rate the camera filmed at"
         elif given.startswith("--"):
@@ -147,12 +161,12 @@ def resolve_timebase(
                 f"{playback:g} fps)"
             )
         else:
-            hint = "give the real rate with --capture-fps N, or film at 24 to 240 fps"
+            hint = f"give the real rate with --capture-fps N, or film at {lo:g} fps or more"
         raise UsageError(
-            f"{name}: {given} makes the capture rate {capture:g} fps, outside the "
-            f"{lo:g}-{hi:g} fps the gait engine works at; {hint}"
+            f"{name}: {given} makes the capture rate {capture:g} fps, below the "
+            f"{lo:g} fps the gait engine needs at least; {hint}"
         )
-    return TimeBase(playback, capture, origin)
+    return TimeBase(playback, capture, origin, every)
 
 
 def frame_window(

@@ -71,7 +71,7 @@ def analyze_video(
         progress.close()
     log.info("runner found in %d of %d frames", runner_frames, progress.done)
     # Checked again on the frames read: a container's frame count can be missing or wrong.
-    require_length(video, progress.done, timebase.capture_fps, timing)
+    require_length(video, progress.done, timebase.fps, timing)
     if runner_frames == 0:
         raise UsageError(
             f"no runner found in any of the {progress.done} frames of {video}: film the whole "
@@ -79,7 +79,7 @@ def analyze_video(
             "the calibration's roi), if set, covers them"
         )
     return AnalysisResult(
-        progress.done, runner_frames, timebase.capture_fps, keypoints_csv, timebase, first or 0
+        progress.done, runner_frames, timebase.fps, keypoints_csv, timebase, first or 0
     )
 
 
@@ -149,9 +149,10 @@ def annotate_video(
     timing: FileTiming | None = None,
     first_frame: int = 0,
 ) -> tuple[int, dict[int, np.ndarray]]:
-    """Write ``out``: every frame of ``video`` (of the part ``timing`` picks, whose first frame
-    is ``first_frame``; at the rate it plays at) with the ``overlay`` drawn on it. Returns the
-    number of frames written and the plain frames whose track row is in ``keep``."""
+    """Write ``out``: every frame of ``video`` the analysis used (of the part ``timing`` picks,
+    whose first frame is ``first_frame``; at the rate it plays at) with the ``overlay`` drawn
+    on it. Returns the number of frames written and the plain frames whose track row is in
+    ``keep``."""
     kept: dict[int, np.ndarray] = {}
     with _open(video, timing or FileTiming()) as source:
         info = source.info
@@ -159,7 +160,7 @@ def annotate_video(
         size = (info.width, info.height)
         with AnnotatedVideoWriter(out, source.timebase.playback_fps, size) as writer:
             while (frame := source.read()) is not None:
-                row = frame.index - first_frame
+                row = (frame.index - first_frame) // source.timebase.every
                 if row in keep:
                     kept[row] = frame.image.copy()
                 if 0 <= row < len(overlay.t):
@@ -252,5 +253,6 @@ def _window_fact(result: AnalysisResult, timing: FileTiming | None) -> tuple[tup
     if timing is None or not timing.windowed:
         return ()
     fps = result.timebase.playback_fps
-    start, end = result.first_frame / fps, (result.first_frame + result.frames) / fps
+    used = result.frames * result.timebase.every
+    start, end = result.first_frame / fps, (result.first_frame + used) / fps
     return (("part", f"{start:.1f}-{end:.1f} s of the video ({timing.window_text()})"),)
