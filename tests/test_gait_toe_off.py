@@ -11,6 +11,7 @@ import pytest
 
 from edge.gait.layout import ANKLE, N_SM, SM_T, sm_col
 from edge.gait.metrics import (
+    SHORT_CONTACT,
     TO_ANKLE_RISE_LEGS,
     TO_SIGNS_AGREE_S,
     Contact,
@@ -65,3 +66,17 @@ def test_signs_that_disagree_leave_the_knees_toe_off() -> None:
     sm = stance()
     assert ankle_rise_toe_off(sm, 0, knee, LEG, 0.05) == pytest.approx(RISEN_AT)
     assert running_toe_off(sm, 0, knee, LEG, 0.05) == knee
+
+
+def test_a_contact_the_knee_cuts_short_ends_where_the_ankle_rises() -> None:
+    """A knee put wrong for a few frames as the legs cross ends a contact at 0.16 s, where this
+    runner's contacts last 0.33 s: the ankle's rise, looked for over a typical contact, ends
+    it. Not when the runner's contact is not known, nor when the knee's is near the usual."""
+    sm = stance()
+    cut = Contact(0.0, 0.16, 1.0)
+    assert math.isnan(ankle_rise_toe_off(sm, 0, cut, LEG, 0.015))
+    assert running_toe_off(sm, 0, cut, LEG, 0.015, typical_s=0.33).to_t == pytest.approx(RISEN_AT)
+    assert running_toe_off(sm, 0, cut, LEG, 0.015) == cut
+    near_usual = Contact(0.0, RISEN_AT - TO_SIGNS_AGREE_S - 0.02, 1.0)
+    typical = near_usual.to_t / (SHORT_CONTACT + 0.05)
+    assert running_toe_off(sm, 0, near_usual, LEG, 0.05, typical_s=typical) == near_usual

@@ -435,7 +435,8 @@ class GaitEngine:
         if gait == WALKING:
             contact = self._walking_contact(sm, leg, contact, max_gap)
         elif contact.quality == 1.0 and not self._slanted():
-            contact = running_toe_off(sm, leg, contact, scale, max_gap)
+            typical = self._par[PAR_TYPICAL_CONTACT_S]
+            contact = running_toe_off(sm, leg, contact, scale, max_gap, typical)
         if not plausible(contact, sm, leg):
             return None
         raw = window(self._raw, self.frames, contact.ic_t - 0.05, contact.to_t + 0.05)

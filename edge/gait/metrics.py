@@ -546,10 +546,19 @@ TO_SIGNS_AGREE_S = 0.06
 #: on the real treadmill clip of tests/data/footage, its camera read 18-20 deg off square, it
 #: halved the toe-off's error against the near foot's marks (23.4 to 12.2 ms)
 RISE_MAX_YAW_DEG = 20.0
+#: a running contact shorter than this share of the runner's typical one is suspect: a runner's
+#: contacts vary by a few percent step to step, and by under a fifth from one step to the next
+#: as the belt speeds up
+SHORT_CONTACT = 0.8
 
 
 def running_toe_off(
-    sm: np.ndarray, leg: int, contact: Contact, leg_length: float, max_gap: float
+    sm: np.ndarray,
+    leg: int,
+    contact: Contact,
+    leg_length: float,
+    max_gap: float,
+    typical_s: float = math.nan,
 ) -> Contact:
     """A running contact whose toe-off (found from the knee's extension) is moved to halfway to
     its ankle's rise (``ankle_rise_toe_off``) when the two agree within ``TO_SIGNS_AGREE_S``.
@@ -557,11 +566,21 @@ def running_toe_off(
     Each sign errs by runner, the knee's the more (docs/accuracy.md); halfway, the ankle's
     keypoint noise counts half. On keypoint tracks of the seven trials at 60 fps the toe-off's
     mean error over them went from 10.4 to 7.1 ms, and on the real treadmill clip of
-    tests/data/footage from 23.4 to 12.2 ms against the near foot's marks."""
+    tests/data/footage from 23.4 to 12.2 ms against the near foot's marks.
+
+    A contact the knee ends under ``SHORT_CONTACT`` of the runner's typical one (``typical_s``)
+    was most likely cut short by a knee put wrong (a pose model's legs swapped as they cross):
+    the ankle's rise, looked for as over a typical contact, is then the toe-off, when it comes
+    later than the knee's by more than ``TO_SIGNS_AGREE_S``."""
     rose = ankle_rise_toe_off(sm, leg, contact, leg_length, max_gap)
-    if not abs(rose - contact.to_t) <= TO_SIGNS_AGREE_S:  # NaN too: not seen
-        return contact
-    return Contact(contact.ic_t, 0.5 * (rose + contact.to_t), contact.quality)
+    if abs(rose - contact.to_t) <= TO_SIGNS_AGREE_S:
+        return Contact(contact.ic_t, 0.5 * (rose + contact.to_t), contact.quality)
+    if contact.to_t - contact.ic_t < SHORT_CONTACT * typical_s:
+        usual = Contact(contact.ic_t, contact.ic_t + typical_s, contact.quality)
+        rose = ankle_rise_toe_off(sm, leg, usual, leg_length, max_gap)
+        if rose > contact.to_t + TO_SIGNS_AGREE_S:
+            return Contact(contact.ic_t, rose, contact.quality)
+    return contact
 
 
 def ankle_rise_toe_off(
