@@ -51,6 +51,10 @@ SCENARIOS: dict[str, tuple[Segment, ...]] = {
     "off belt": (Segment(RUNNING, 6.0, "RBDS001"), Segment(OFF_BELT, 4.0)),
     "walk to run": (Segment(WALKING, 8.0, "walk"), Segment(RUNNING, 8.0, "RBDS001")),
     "run to walk": (Segment(RUNNING, 8.0, "RBDS0041"), Segment(WALKING, 10.0, "walk")),
+    "stand, then run": (
+        Segment(STANDING, 6.0, "RBDS032 standing"),
+        Segment(RUNNING, 8.0, "RBDS001"),
+    ),
     "run, stand, run": (
         Segment(RUNNING, 6.0, "RBDS001"),
         Segment(STANDING, 8.0, "RBDS0041 standing"),

@@ -54,6 +54,15 @@ def test_standing_gives_no_steps_and_reads_standing() -> None:
     assert result["first_lag_s"] == pytest.approx(2.0, abs=0.2)
 
 
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_a_run_after_standing_is_found_from_its_start(fps: float) -> None:
+    """The stance speed is first learned while someone stands on the belt, and learned again
+    once they run: the run's steps are found within a second, none while standing."""
+    result = run("stand, then run", fps=fps)
+    assert result["wrong"] == 0 and result["steps"] >= 18
+    assert result["lag1"] < 1.0
+
+
 def test_stepping_off_the_belt_reads_off_belt_within_a_second() -> None:
     result = run("off belt", fps=30.0)
     assert result["wrong"] == 0

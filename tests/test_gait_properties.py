@@ -138,6 +138,21 @@ def test_five_fps_is_too_slow_to_time_contacts(mocap_trial) -> None:
     assert run(t, kp) == []
 
 
+@pytest.mark.parametrize(("bounce_legs", "kept"), [(0.4, False), (0.15, True)])
+def test_a_body_thrown_up_a_third_of_its_leg_each_stride_takes_no_step(
+    mocap_trial, bounce_legs: float, kept: bool
+) -> None:
+    """Hips going up and down 0.4 leg lengths a stride are a jump (jumping jacks, hopping on
+    the spot), not running: no step. A bounding runner's 0.15 keeps every step."""
+    t, kp = synth_track(mocap_trial, 60.0, CAMERA, seed=12)
+    t, kp = t[t < 12.0], kp[t < 12.0].copy()
+    hip, ankle = kp[:, KP["right_hip"], :2], kp[:, KP["right_ankle"], :2]
+    leg = float(np.nanmedian(np.hypot(*(ankle - hip).T)))
+    kp[..., 1] += 0.5 * bounce_legs * leg * np.sin(2 * np.pi * t / 0.77)[:, None]
+    steps = run(t, kp)
+    assert (len(steps) >= 25) if kept else steps == []
+
+
 def test_random_keypoints_invent_no_rhythm() -> None:
     rng = np.random.default_rng(10)
     t = np.arange(1800) / 60.0

@@ -56,6 +56,7 @@ from edge.gait.layout import (
     trk_col,
 )
 from edge.gait.metrics import (
+    MAX_BOUNCE_LEGS,
     MIN_CONTACT_S,
     PELVIS_PER_LIMB,
     RISE_MAX_YAW_DEG,
@@ -68,6 +69,7 @@ from edge.gait.metrics import (
     StepContext,
     belt_ankle_speed,
     foot_of_leg,
+    hip_bounce,
     hip_offset,
     hip_rise,
     keypoint_confidence,
@@ -437,7 +439,9 @@ class GaitEngine:
         elif contact.quality == 1.0 and not self._slanted():
             typical = self._par[PAR_TYPICAL_CONTACT_S]
             contact = running_toe_off(sm, leg, contact, scale, max_gap, typical)
-        if not plausible(contact, sm, leg):
+        if not plausible(contact, sm, leg) or hip_bounce(sm, contact.ic_t, end) > (
+            MAX_BOUNCE_LEGS * scale
+        ):
             return None
         raw = window(self._raw, self.frames, contact.ic_t - 0.05, contact.to_t + 0.05)
         earlier = [(ic, lg) for ic, lg in self._ics if ic < contact.ic_t - 1e-9]

@@ -328,12 +328,25 @@ RUNNING_METRICS = (
     "swing_knee_lift_deg",
 )
 
+#: the most the hips go up and down over a stride of running or walking, in leg lengths: a
+#: runner's 6-12 cm is 7-14% of the leg, and bounding strides reach about a fifth; more is a
+#: jump (jumping jacks, a hop off the belt), not a step
+MAX_BOUNCE_LEGS = 0.3
 #: shortest foot contact a runner makes (elite sprinters ~80 ms)
 MIN_CONTACT_S = 0.08
 #: largest spread of a leg segment's length over a stride for it to be a leg at all, as a
 #: fraction of its median length. By the SD, one heel striker's step at 30 fps (RBDS008 rendered,
 #: the pose model's shank 0.205) was lost, as a few frames of a knee put wrong were enough
 MAX_SEGMENT_CV = 0.2
+
+
+def hip_bounce(sm: np.ndarray, t0: float, t1: float) -> float:
+    """How far the mid-hip goes up and down from ``t0`` to ``t1`` s (its range), plane units;
+    NaN with fewer than three samples."""
+    ts = sm[:, SM_T]
+    mid_y = sm[(ts >= t0) & (ts <= t1), SM_MID_Y]
+    mid_y = mid_y[np.isfinite(mid_y)]
+    return float(np.ptp(mid_y)) if len(mid_y) >= 3 else math.nan
 
 
 def plausible(contact: Contact, sm: np.ndarray, leg: int) -> bool:
@@ -407,9 +420,7 @@ def step_metrics(contact: Contact, sm: np.ndarray, raw: np.ndarray, ctx: StepCon
     push = (ts >= 0.5 * (ic + to)) & (ts <= to + TO_EXTENSION_FRACTION * contact_s)
     if ctx.next_ic is not None:
         swing = (ts >= to) & (ts <= ctx.next_ic)
-        mid_y = sm[(ts >= ic) & (ts <= ctx.next_ic), SM_MID_Y]
-        mid_y = mid_y[np.isfinite(mid_y)]
-        osc = float(np.ptp(mid_y)) if len(mid_y) >= 3 else math.nan
+        osc = hip_bounce(sm, ic, ctx.next_ic)
     else:
         swing = np.zeros(len(ts), dtype=bool)
         osc = math.nan
