@@ -19,7 +19,7 @@ from edge.gait import PlaneMapping, SummaryBuilder, Targets
 from edge.gait.summary import confident
 from edge.offline.replay import replay_track, step_of
 from edge.pose import Detections, PoseEstimator
-from edge.report.annotate import verdict
+from edge.report.annotate import Overlay, verdict
 from edge.report.html import render
 from edge.report.model import METRICS, ReportInput, summary_rows
 from edge.run.station import summary_message
@@ -297,3 +297,15 @@ def test_a_less_sure_value_is_not_coloured_on_pictures_or_the_annotated_video() 
     assert verdict(lazy, "hip_extension_deg", Targets()) is True
     assert verdict(near, "hip_extension_deg", Targets(hip_extension_min_deg=20.0)) is False
     assert verdict(far, "contact_ms", Targets()) is True  # the far leg's timing is sure
+
+
+def test_the_annotated_videos_panel_marks_a_less_sure_value_and_says_what_the_mark_means() -> None:
+    far, near = far_left_steps(0.3)[:2]
+    t = np.arange(0.0, 3.0, 0.1)
+    keypoints = np.zeros((len(t), 17, 3))
+    for steps, shown in (([near], "16 deg"), ([far], "26 deg*")):
+        overlay = Overlay(t, keypoints, steps, Targets(), forward=1.0)
+        panel = dict((name, value) for name, value, _ in overlay.panel(steps[0].to_t + 0.05))
+        assert panel["hip ext"] == shown
+        assert ("*" in panel) == shown.endswith("*")
+        assert panel.get("*") in (None, "less sure")

@@ -41,9 +41,17 @@ def verdict(step: StepMsg | None, metric: str, targets: Targets) -> bool | None:
     return meets(metric, value, targets)
 
 
-def _text(name: str, value: float | None, metric: str) -> str:
-    """``overstride 18 cm``, or ``overstride --`` for an unknown value."""
-    return f"{name} --" if value is None else f"{name} {value:.0f} {METRICS[metric].unit}"
+#: what follows a value measured less surely, on the pictures and the annotated video
+LESS_SURE = "*"
+
+
+def _reading(step: StepMsg | None, metric: str) -> str:
+    """``18 cm``; ``18 cm*`` when measured less surely (the far leg's angles, an oblique
+    uncalibrated view: as the report marks it); ``--`` without a value."""
+    value = _value(step, metric)
+    if step is None or value is None:
+        return "--"
+    return f"{value:.0f} {METRICS[metric].unit}{'' if confident(step, metric) else LESS_SURE}"
 
 
 def mark(
@@ -61,8 +69,7 @@ def mark(
     if side is None:
         return False
     metric = overstride if moment == "ic" else "hip_extension_deg"
-    value = _value(step, metric)
-    text = _text("overstride" if moment == "ic" else "hip extension", value, metric)
+    text = f"{'overstride' if moment == 'ic' else 'hip extension'} {_reading(step, metric)}"
     ok = verdict(step, metric, targets)
     if moment == "ic":
         return draw.draw_overstride(image, keypoints, side, text, ok)
@@ -160,9 +167,11 @@ class Overlay:
         for i in self._recent("to", now, self.HOLD_S):
             at = self.keypoints[nearest(self.t, self.steps[i].to_t)]
             mark(image, at, "to", self.steps[i], self.forward, self.targets, self.overstride)
-        draw.draw_panel(image, self._panel(now))
+        draw.draw_panel(image, self.panel(now))
 
-    def _panel(self, now: float) -> list[tuple[str, str, bool | None]]:
+    def panel(self, now: float) -> list[tuple[str, str, bool | None]]:
+        """The live numbers at ``now``: (name, value, verdict) rows, a value measured less
+        surely marked ``LESS_SURE``, with a last row saying what the mark means."""
         last_ic, last_to = self._last("ic", now), self._last("to", now)
         rows = (
             ("cadence", last_ic, "cadence_spm"),
@@ -172,12 +181,9 @@ class Overlay:
         )
         lines: list[tuple[str, str, bool | None]] = [("time", f"{now:.2f} s", None)]
         for name, step, metric in rows:
-            value = _value(step, metric)
-            if value is None:
-                lines.append((name, "--", None))
-            else:
-                unit = METRICS[metric].unit
-                lines.append((name, f"{value:.0f} {unit}", verdict(step, metric, self.targets)))
+            lines.append((name, _reading(step, metric), verdict(step, metric, self.targets)))
+        if any(value.endswith(LESS_SURE) for _, value, _ in lines):
+            lines.append((LESS_SURE, "less sure", None))
         return lines
 
 
