@@ -17,9 +17,13 @@ from edge.bus.publisher import Subscriber
 from edge.bus.schema import FrameMsg, StatusMsg, StepMsg, SummaryMsg
 from edge.config import load_config
 from edge.demo.scene import SideCamera
-from edge.run.station import NO_RUNNER, FacingCheck, GaitFeed, Station
+from edge.gait import SummaryBuilder
+from edge.gait.metrics import FAR_LEG_METRICS as FAR_LEG
+from edge.offline.replay import step_of
+from edge.run.station import NO_RUNNER, FacingCheck, GaitFeed, Station, step_line
 from edge.skeleton import KP
 from edge.store.sessions import SessionStore, list_sessions, read_steps
+from tests.builders import messages
 from tests.builders.fakes import FakePose, FakeSource
 from tests.builders.keypoint_tracks import synth_track
 
@@ -365,3 +369,12 @@ def test_a_calibration_made_facing_the_other_way_shows_no_steps(running) -> None
     assert steps == [] and check.problem is not None
     assert "not left as the calibration says" in check.problem
     assert "calibrate the plane again (hipdrive calibrate plane --facing right)" in check.problem
+
+
+def test_a_headless_consoles_step_line_marks_what_was_measured_less_surely() -> None:
+    far = step_of(messages.step(2, view="far", metric_confidence=dict.fromkeys(FAR_LEG, 0.25)))
+    near = step_of(messages.step(3, view="near"))
+    summary = SummaryBuilder().add(near)
+    far_line, near_line = step_line(far, summary), step_line(near, summary)
+    assert "overstride 18 cm*," in far_line and "hip ext 12 deg* |" in far_line
+    assert "overstride 18 cm," in near_line and "hip ext 12 deg |" in near_line

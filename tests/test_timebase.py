@@ -163,6 +163,7 @@ def test_a_window_starts_at_its_frame_and_keeps_the_video_times(tmp_path: Path) 
         ({"capture_fps": 960}, 4, 240.0),  # a phone's super slow motion
         ({"capture_fps": 241}, 2, 120.5),
         ({"capture_fps": 240}, 1, 240.0),
+        ({"fps": 300}, 2, 150.0),  # a file that plays at its own high rate
     ],
 )
 def test_a_clip_filmed_faster_than_the_engine_needs_is_thinned(

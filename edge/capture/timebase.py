@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from edge.errors import UsageError
 
 #: frame rates the gait engine is built for (issue 18): a capture rate stated by the user or
-#: the file must lie within them
+#: the file must be at least the first; one above the second is thinned (``TimeBase.every``)
 ENGINE_FPS = (24.0, 240.0)
 #: bounds on a rate or a slow-motion factor given on the command line
 GIVEN_RATE = (1.0, 1000.0)
@@ -114,8 +114,8 @@ class TimeBase:
 
     def describe(self) -> str:
         if self.origin is None:
-            return f"{self.playback_fps:g} fps"
-        if abs(self.slowmo - 1) <= SAME_RATE:
+            text = f"{self.playback_fps:g} fps"
+        elif abs(self.slowmo - 1) <= SAME_RATE:
             text = f"{self.capture_fps:g} fps ({self.origin})"
         else:
             text = (

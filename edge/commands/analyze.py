@@ -65,7 +65,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     write_step_files(steps, out_dir / "events.jsonl", out_dir / "steps.csv")
     targets = common.targets_of(config)
     # Whatever stated it, the time base is held to running's: a flag can be wrong too.
-    notice = timebase_problem(steps, result.fps, result.timebase.origin)
+    notice = timebase_problem(steps, result.timebase.capture_fps, result.timebase.origin)
     if notice:
         print(f"{len(steps)} step{'' if len(steps) == 1 else 's'}: {notice}")
     else:

@@ -100,6 +100,10 @@ def running_steps(steps: Iterable[_G]) -> list[_G]:
     return [s for s in steps if gait_of(s) == RUNNING]
 
 
+#: what follows a value measured less surely wherever one is printed or drawn
+LESS_SURE = "*"
+
+
 def confident(step: Rated, metric: str) -> bool:
     """Whether ``metric`` was measured surely enough on ``step`` to judge the runner by."""
     return step.metric_confidence.get(metric, step.confidence) >= CONFIDENT

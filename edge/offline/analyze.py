@@ -253,6 +253,6 @@ def _window_fact(result: AnalysisResult, timing: FileTiming | None) -> tuple[tup
     if timing is None or not timing.windowed:
         return ()
     fps = result.timebase.playback_fps
-    used = result.frames * result.timebase.every
-    start, end = result.first_frame / fps, (result.first_frame + used) / fps
+    last = result.first_frame + (result.frames - 1) * result.timebase.every
+    start, end = result.first_frame / fps, (last + 1) / fps
     return (("part", f"{start:.1f}-{end:.1f} s of the video ({timing.window_text()})"),)

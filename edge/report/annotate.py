@@ -13,7 +13,7 @@ from edge.bus.schema import StepMsg
 from edge.closing import Closing
 from edge.errors import UsageError
 from edge.gait import Targets
-from edge.gait.summary import confident
+from edge.gait.summary import LESS_SURE, confident
 from edge.report import draw
 from edge.report.model import METRICS, Moment, Snapshot, meets, overstride_metric
 
@@ -39,10 +39,6 @@ def verdict(step: StepMsg | None, metric: str, targets: Targets) -> bool | None:
     if step is None or value is None or not confident(step, metric):
         return None
     return meets(metric, value, targets)
-
-
-#: what follows a value measured less surely, on the pictures and the annotated video
-LESS_SURE = "*"
 
 
 def _reading(step: StepMsg | None, metric: str) -> str:

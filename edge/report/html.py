@@ -11,7 +11,7 @@ from html import escape
 from edge.drill.table import by_focus, columns_of
 from edge.gait.metrics import OBLIQUE_METRICS
 from edge.gait.phases import GAP_S, phases
-from edge.gait.summary import less_sure_for_view, oblique_yaw
+from edge.gait.summary import LESS_SURE, less_sure_for_view, oblique_yaw
 from edge.report.model import METRICS, Moment, ReportInput, Row, Snapshot
 
 _MOMENT = {"ic": "initial contact", "to": "toe-off"}
@@ -41,7 +41,7 @@ def _number(value: float | None, digits: int) -> str:
 def _foot(side: str, value: float | None, sure: bool, digits: int) -> str:
     if sure:
         return f"<td class={side}>{_number(value, digits)}</td>"
-    return f'<td class="{side} unsure" title="less sure">{_number(value, digits)}*</td>'
+    return f'<td class="{side} unsure" title="less sure">{_number(value, digits)}{LESS_SURE}</td>'
 
 
 def _rows(rows: list[Row]) -> str:
@@ -54,7 +54,7 @@ def _rows(rows: list[Row]) -> str:
         if r.near_leg_only:
             asym = "near leg only"
         digits = r.metric.digits
-        median = _number(r.median, digits) + ("" if r.confident else "*")
+        median = _number(r.median, digits) + ("" if r.confident else LESS_SURE)
         median_class = "median" if r.confident else '"median unsure"'
         out.append(
             f'<tr data-metric="{r.metric.name}">'

@@ -52,6 +52,7 @@ from edge.gait import (
 )
 from edge.gait.metrics import knee_flexion, shank_angle, thigh_angle
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
+from edge.gait.summary import LESS_SURE, confident
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import StagedPoseEstimator
 from edge.pose.crop import Look, RunnerFinder
@@ -874,15 +875,20 @@ def step_line(step: Step, summary: Summary) -> str:
     def num(value: float | None, unit: str, digits: int = 0) -> str:
         return "-" if value is None else f"{value:.{digits}f}{unit}"
 
+    def reading(metric: str, unit: str) -> str:
+        """The step's value, marked when measured less surely (the far leg's, say)."""
+        sure = "" if confident(step, metric) else LESS_SURE
+        return num(getattr(step, metric), unit) + sure
+
     over = (
-        num(step.overstride_cm, " cm")
+        reading("overstride_cm", " cm")
         if step.overstride_cm is not None
-        else num(step.overstride_pct_leg, "% leg")
+        else reading("overstride_pct_leg", "% leg")
     )
     cadence = summary.metrics["cadence_spm"].median
     return (
         f"{step.foot:5s} contact {num(step.contact_ms, ' ms')}, overstride {over}, "
-        f"hip ext {num(step.hip_extension_deg, ' deg')} | cadence {num(cadence, ' spm')} | "
+        f"hip ext {reading('hip_extension_deg', ' deg')} | cadence {num(cadence, ' spm')} | "
         f"{summary.cue or ('walking' if summary.gait == 'walking' else 'waiting for steps')}"
     )
 
