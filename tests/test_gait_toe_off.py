@@ -9,7 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from edge.gait.layout import ANKLE, N_SM, SM_T, sm_col
+from edge.gait import GaitEngine, PlaneMapping
+from edge.gait.layout import ANKLE, N_SM, PAR_TYPICAL_CONTACT_S, SM_T, sm_col
 from edge.gait.metrics import (
     SHORT_CONTACT,
     TO_ANKLE_RISE_LEGS,
@@ -80,3 +81,13 @@ def test_a_contact_the_knee_cuts_short_ends_where_the_ankle_rises() -> None:
     near_usual = Contact(0.0, RISEN_AT - TO_SIGNS_AGREE_S - 0.02, 1.0)
     typical = near_usual.to_t / (SHORT_CONTACT + 0.05)
     assert running_toe_off(sm, 0, near_usual, LEG, 0.05, typical_s=typical) == near_usual
+
+
+def test_a_contact_shorter_than_any_runners_does_not_set_the_typical_contact() -> None:
+    """The typical contact that judges a contact cut short is not learned from one: a first
+    contact the knee ended after 55 ms would make every later one look long."""
+    engine = GaitEngine(PlaneMapping.scaled("right"))
+    engine._learn_from_contact(0, 1.0, 1.055, 1.0)
+    assert math.isnan(engine._par[PAR_TYPICAL_CONTACT_S])
+    engine._learn_from_contact(0, 2.0, 2.0 + 0.28, 1.0)
+    assert engine._par[PAR_TYPICAL_CONTACT_S] == pytest.approx(0.28)

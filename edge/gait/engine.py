@@ -627,7 +627,8 @@ class GaitEngine:
         """Learn the stance speed from every contact, even one whose toe-off was placed
         roughly: a stance speed started wrong (a bootstrap on noisy keypoints can be far off)
         makes every toe-off rough, and must still be corrected by the contacts that follow.
-        The typical contact time is learned from clean contacts only."""
+        The typical contact time is learned from clean contacts only, none shorter than any
+        runner's (``MIN_CONTACT_S``: a knee put wrong as the legs cross can end one early)."""
         contact = to - ic
         stance = window(self._sm, int(self._ctr[CTR_SMOOTHED]), ic, to)
         height = stance_height(stance, leg, ic, to)
@@ -637,6 +638,6 @@ class GaitEngine:
         if math.isfinite(speed) and speed > 0 and not self.params.stance_speed:
             self._stance_speeds.append(speed)
             self._par[PAR_STANCE_SPEED] = float(np.median(self._stance_speeds))
-        if quality == 1.0:
+        if quality == 1.0 and contact >= MIN_CONTACT_S:
             self._contact_times.append(contact)
             self._par[PAR_TYPICAL_CONTACT_S] = float(np.median(self._contact_times))
