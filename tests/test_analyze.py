@@ -12,9 +12,11 @@ import pytest
 
 from calibrate.fileformat import write_calibration
 from calibrate.model import Calibration, Plane
+from edge.capture.timebase import TimeBase
 from edge.cli import main
 from edge.demo.scene import SideCamera
 from edge.demo.session import keypoint_errors
+from edge.offline.analyze import AnalysisResult
 from edge.store.sessions import STEPS_CSV_COLUMNS
 from edge.store.track import TRACK_COLUMNS, read_keypoint_track
 from tests.builders.fakes import FakePose
@@ -383,3 +385,13 @@ def test_bad_flags_exit_2_with_what_to_do_before_the_model_is_loaded(
     assert main([*args, *flags]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_feet_out_of_the_picture_get_a_note_from_a_tenth_of_the_runners_frames() -> None:
+    def result(outside: int) -> AnalysisResult:
+        return AnalysisResult(400, 388, 60.0, Path("k.csv"), TimeBase(60.0, 60.0), 0, outside)
+
+    assert result(38).feet_notice() is None
+    note = result(202).feet_notice()
+    assert note is not None and "out of the picture in 52% of the frames" in note
+    assert "film the whole runner, feet and belt included" in note

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge.pose import Detections, PoseEstimator, RunnerSelector
-from edge.pose.crop import RunnerFinder, crop_around
+from edge.pose.crop import RunnerFinder, crop_around, outside_picture
 
 W, H = 1280, 720
 
@@ -158,3 +158,25 @@ def test_nobody_in_view_clears_the_crop(image) -> None:
     pose.keypoints = person_at(-1000.0, -1000.0)
     assert finder.find(image) is None
     assert finder.crop is None
+
+
+class EdgePose(ScenePose):
+    """The person wherever its keypoints are, also past the image's edge, as a pose model
+    guesses a foot the frame cuts off."""
+
+    def infer(self, image: np.ndarray) -> Detections:
+        kp = self.keypoints
+        box = np.array([[*kp[:, :2].min(axis=0), *kp[:, :2].max(axis=0)]], np.float32)
+        return Detections(kp[None].copy(), box, np.array([0.9], np.float32))
+
+
+def test_frames_with_a_foot_outside_the_picture_are_counted_and_its_guess_kept(image) -> None:
+    pose = EdgePose()
+    finder = RunnerFinder(pose, RunnerSelector(), crop=False)
+    pose.keypoints = person_at(600.0, 200.0)
+    assert finder.find(image) is not None and finder.feet_outside == 0
+    pose.keypoints = person_at(600.0, 360.0)  # the ankles (the last rows) below the frame
+    assert outside_picture(pose.keypoints, image.shape).tolist() == [False] * 15 + [True] * 2
+    cut = finder.find(image)
+    assert cut is not None and finder.feet_outside == 1
+    np.testing.assert_allclose(cut.keypoints, pose.keypoints)

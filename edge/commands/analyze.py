@@ -53,6 +53,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         f"{result.frames} frames at {result.timebase.describe()}, runner in "
         f"{result.runner_frames}; wrote {result.keypoints_csv}"
     )
+    if feet := result.feet_notice():
+        print(f"note: {feet}")
     t, _, keypoints = read_keypoint_track(result.keypoints_csv)
     facing = plane.facing or runner_facing(args.video, result, keypoints, t)
     try:

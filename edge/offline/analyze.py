@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class AnalysisResult:
-    """frames: frames analyzed, from file frame ``first_frame`` on; fps: their real rate."""
+    """frames: frames analyzed, from file frame ``first_frame`` on; fps: their real rate;
+    feet_outside: frames whose runner had a foot outside the picture (``RunnerFinder``)."""
 
     frames: int
     runner_frames: int
@@ -37,6 +38,23 @@ class AnalysisResult:
     keypoints_csv: Path
     timebase: TimeBase
     first_frame: int = 0
+    feet_outside: int = 0
+
+    def feet_notice(self) -> str | None:
+        """What to say when the runner's feet were out of the picture in ``FEET_OUTSIDE`` of
+        the frames with the runner or more; None otherwise."""
+        share = self.feet_outside / self.runner_frames if self.runner_frames else 0.0
+        if share < FEET_OUTSIDE:
+            return None
+        return (
+            f"a foot was out of the picture in {share:.0%} of the frames with the runner: its "
+            "landings and overstride there rest on where the pose model guesses it is; film "
+            "the whole runner, feet and belt included"
+        )
+
+
+#: the share of the runner's frames with a foot outside the picture that analyze warns of
+FEET_OUTSIDE = 0.1
 
 
 def analyze_video(
@@ -79,7 +97,13 @@ def analyze_video(
             "the calibration's roi), if set, covers them"
         )
     return AnalysisResult(
-        progress.done, runner_frames, timebase.fps, keypoints_csv, timebase, first or 0
+        progress.done,
+        runner_frames,
+        timebase.fps,
+        keypoints_csv,
+        timebase,
+        first or 0,
+        finder.feet_outside,
     )
 
 
@@ -229,6 +253,7 @@ def video_outputs(
             ("duration", f"{result.frames / result.fps:.1f} s"),
             *_window_fact(result, timing),
             ("runner in", f"{result.runner_frames} frames"),
+            *(("feet", feet) for feet in [result.feet_notice()] if feet),
             ("steps", f"{found}{' (not judged: see the summary)' if notice else ''}"),
             ("calibration", calibration or "none: distances in % of leg length"),
         ),

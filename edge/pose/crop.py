@@ -19,7 +19,8 @@ marks a knee or ankle the refiner put onto its partner as not seen (``drop_colla
 
 Looking (``look``) and settling (``settle``) are apart so a pipeline can look at two frames at
 once on two threads: ``look`` only reads the crop planned so far, ``settle`` takes the looks in
-frame order, chooses the runner and plans the next crop.
+frame order, chooses the runner and plans the next crop; it also counts the frames whose runner
+has a foot outside the picture (``feet_outside``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import numpy as np
 from edge.pose.base import Detections, PoseEstimator, RunnerPose, StagedPoseEstimator
 from edge.pose.refine import KeypointRefiner, drop_collapsed
 from edge.pose.runner import RunnerSelector, iou
+from edge.skeleton import KP
 
 Box = tuple[int, int, int, int]
 
@@ -94,6 +96,8 @@ class RunnerFinder:
         self._lock = threading.Lock()
         self.looks = 0
         self.full_frame_looks = 0
+        self.feet_outside = 0
+        """Frames whose runner had a foot (ankle) outside the picture."""
 
     @property
     def crop(self) -> Box | None:
@@ -135,6 +139,7 @@ class RunnerFinder:
             seen = runner.keypoints
             runner = replace(runner, keypoints=drop_collapsed(seen, self._seen))
             self._seen = seen
+        self.feet_outside += bool(outside_picture(runner.keypoints, image_shape)[ANKLES].any())
         self._runner_box = runner.box
         self._boxes.append(runner.box)
         if self.crop_enabled:
@@ -217,6 +222,20 @@ def crop_around(
     x = int(np.clip(round(cx - w / 2), 0, width - w))
     y = int(np.clip(round(cy - h / 2), 0, height - h))
     return x, y, w, h
+
+
+def outside_picture(keypoints: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Which of ``keypoints`` (17, 3) lie outside a frame of ``shape`` (height, width, ...):
+    (17,) bool. A pose model places a foot the frame's edge cuts off where it guesses it is,
+    about as sure as of one in view. Those guesses are kept: on a real clip with the feet cut
+    off at every landing they timed the contacts within a few ms of the whole picture's, where
+    leaving them out left half the contacts to be placed by rhythm (docs/analyze.md)."""
+    height, width = shape[0], shape[1]
+    x, y = keypoints[:, 0], keypoints[:, 1]
+    return np.asarray((x < 0) | (x > width - 1) | (y < 0) | (y > height - 1))
+
+
+ANKLES = [KP["left_ankle"], KP["right_ankle"]]
 
 
 #: a box closer than this to an inner edge of the crop, in pixels, is leaving it
