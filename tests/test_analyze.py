@@ -165,7 +165,7 @@ def test_a_runner_whose_facing_cannot_be_told_gets_what_analyze_can_do(
 
 @pytest.mark.slow
 def test_analyze_looks_at_the_runner_as_the_station_does(
-    tmp_path: Path, model_path: Path, refiner_path: Path, demo_clip
+    tmp_path: Path, model_path: Path, refiner_path: Path, demo_clip, capsys
 ) -> None:
     """On the crop around the runner, not the whole frame squeezed into 320 px: the keypoints a
     coach's report is built from are as good as the live station's. On this clip the crop gave
@@ -179,6 +179,7 @@ def test_analyze_looks_at_the_runner_as_the_station_does(
     )
     out = tmp_path / "out"
     assert main(["analyze", str(demo_clip.video), "--out", str(out), "--config", str(config)]) == 0
+    assert "out of the picture" not in capsys.readouterr().out, "the runner is in view, feet too"
     _, frames, kp = read_keypoint_track(out / "keypoints.csv")
     errors = keypoint_errors(demo_clip, frames, kp)
     assert errors["runner_found_pct"] == 100.0
@@ -261,6 +262,8 @@ def test_slowmo_a_window_and_a_scale_give_real_figures(
     assert analyze(slow_video, out_dir, fake_config, *args) == 0
     printed = capsys.readouterr().out
     assert "360 frames at 60 fps, played at 30 fps (slow motion x2, from --slowmo 2)" in printed
+    # The fake pose model's keypoints lie outside its 64 px coded frames: feet out of picture.
+    assert "note: a foot was out of the picture in 100% of the frames with the runner" in printed
     assert 150 < printed_median(printed, "cadence", "spm") < 162, "RBDS001 steps 156 times a minute"
     assert 14 < printed_median(printed, "overstride", "cm") < 21, "cm, as --meters-per-pixel scales"
     assert "not from running" not in printed
@@ -277,6 +280,7 @@ def test_slowmo_a_window_and_a_scale_give_real_figures(
     assert float(np.median(strides)) == pytest.approx(2.5 * 120 / 156, rel=0.05)
     report = (out_dir / "report.html").read_text()
     assert "2.0-14.0 s of the video (--start 2 --end 14)" in report
+    assert "<dt>feet</dt><dd>a foot was out of the picture in 100%" in report
     assert "wrote" in printed and "(360 frames)" in printed
 
 

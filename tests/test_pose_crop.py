@@ -180,3 +180,13 @@ def test_frames_with_a_foot_outside_the_picture_are_counted_and_its_guess_kept(i
     cut = finder.find(image)
     assert cut is not None and finder.feet_outside == 1
     np.testing.assert_allclose(cut.keypoints, pose.keypoints)
+
+
+@pytest.mark.parametrize(
+    ("x", "y"), [(0.0, 300.0), (W - 1.0, 300.0), (600.0, 0.0), (600.0, H - 1.0)]
+)
+def test_a_foot_clamped_to_any_edge_of_the_picture_is_outside_it(x: float, y: float) -> None:
+    """The pose model clamps a foot the frame cuts off to the frame's edge."""
+    kp = person_at(600.0, 200.0)
+    kp[15, :2] = (x, y)
+    assert outside_picture(kp, (H, W, 3)).tolist() == [False] * 15 + [True, False]

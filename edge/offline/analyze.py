@@ -245,6 +245,8 @@ def video_outputs(
         for moment, step, i in picks
         if (snap := snapshot(keypoints[i], kept.get(i), moment, step, forward, targets, overstride))
     ]
+    feet = result.feet_notice()
+    feet_fact = (("feet", feet),) if feet else ()
     data = ReportInput(
         title=f"Analysis of {video.name}",
         facts=(
@@ -253,7 +255,7 @@ def video_outputs(
             ("duration", f"{result.frames / result.fps:.1f} s"),
             *_window_fact(result, timing),
             ("runner in", f"{result.runner_frames} frames"),
-            *(("feet", feet) for feet in [result.feet_notice()] if feet),
+            *feet_fact,
             ("steps", f"{found}{' (not judged: see the summary)' if notice else ''}"),
             ("calibration", calibration or "none: distances in % of leg length"),
         ),

@@ -44,6 +44,8 @@ MARGIN = 0.12
 """Crop margin on every side of the runner's swept box, as a fraction of its height."""
 HISTORY = 45
 """Frames of runner boxes a crop covers: a stride and a bit at 60 fps."""
+ANKLES = [KP["left_ankle"], KP["right_ankle"]]
+"""The keypoints whose leaving the picture ``RunnerFinder.feet_outside`` counts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +99,8 @@ class RunnerFinder:
         self.looks = 0
         self.full_frame_looks = 0
         self.feet_outside = 0
-        """Frames whose runner had a foot (ankle) outside the picture."""
+        """Frames whose runner had a foot (ankle) outside the picture or on its edge: analyze
+        reads it (``AnalysisResult.feet_notice``)."""
 
     @property
     def crop(self) -> Box | None:
@@ -225,17 +228,16 @@ def crop_around(
 
 
 def outside_picture(keypoints: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Which of ``keypoints`` (17, 3) lie outside a frame of ``shape`` (height, width, ...):
-    (17,) bool. A pose model places a foot the frame's edge cuts off where it guesses it is,
-    about as sure as of one in view. Those guesses are kept: on a real clip with the feet cut
-    off at every landing they timed the contacts within a few ms of the whole picture's, where
-    leaving them out left half the contacts to be placed by rhythm (docs/analyze.md)."""
+    """Which of ``keypoints`` (17, 3) lie outside a frame of ``shape`` (height, width, ...), or
+    on its edge: (17,) bool. A foot the frame's edge cuts off is still placed, about as surely
+    as one in view: by the refiner where it guesses it is, beyond the edge, by the pose model
+    on the edge (it clamps its keypoints to the picture). Those guesses are kept: on a real clip
+    with the feet cut off at every landing they found every contact and timed the landings
+    within 12 ms of the hand marks, where leaving them out left over half the contacts to be
+    placed by rhythm (docs/analyze.md)."""
     height, width = shape[0], shape[1]
     x, y = keypoints[:, 0], keypoints[:, 1]
-    return np.asarray((x < 0) | (x > width - 1) | (y < 0) | (y > height - 1))
-
-
-ANKLES = [KP["left_ankle"], KP["right_ankle"]]
+    return np.asarray((x <= 0) | (x >= width - 1) | (y <= 0) | (y >= height - 1))
 
 
 #: a box closer than this to an inner edge of the crop, in pixels, is leaving it
