@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge.pose import Detections, PoseEstimator, RunnerSelector
-from edge.pose.crop import RunnerFinder, crop_around, outside_picture
+from edge.pose.crop import FramingWatch, RunnerFinder, crop_around, outside_picture
 
 W, H = 1280, 720
 
@@ -190,3 +190,15 @@ def test_a_foot_clamped_to_any_edge_of_the_picture_is_outside_it(x: float, y: fl
     kp = person_at(600.0, 200.0)
     kp[15, :2] = (x, y)
     assert outside_picture(kp, (H, W, 3)).tolist() == [False] * 15 + [True, False]
+
+
+def test_a_live_runners_feet_leaving_the_picture_are_told_once_and_again_after_a_fix() -> None:
+    watch = FramingWatch(window=200, least=100)
+    told = [watch.update(True, i % 4 == 0) for i in range(99)]  # a foot out in 1 frame of 4
+    assert told == [None] * 99 and watch.update(False, True) is None  # nobody: not counted
+    message = watch.update(True, True)
+    assert message is not None and "out of the picture in 26% of the frames" in message
+    assert {watch.update(True, i % 4 == 0) for i in range(100)} == {None}  # still so: told once
+    assert {watch.update(True, False) for i in range(200)} == {None}  # the camera put right
+    told = [watch.update(True, True) for _ in range(25)]
+    assert told[:19] == [None] * 19 and told[19] is not None  # 20 of 200: a tenth again

@@ -17,7 +17,7 @@ from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
 from edge.gait.sagittal import facing_lag
 from edge.offline.replay import MIN_RUN_S
-from edge.pose.crop import RunnerFinder
+from edge.pose.crop import FEET_OUTSIDE, RunnerFinder, feet_outside_message
 from edge.progress import Progress
 from edge.report.annotate import AnnotatedVideoWriter, Overlay, nearest, snapshot
 from edge.report.build import FORWARD, write_report
@@ -44,17 +44,7 @@ class AnalysisResult:
         """What to say when the runner's feet were out of the picture in ``FEET_OUTSIDE`` of
         the frames with the runner or more; None otherwise."""
         share = self.feet_outside / self.runner_frames if self.runner_frames else 0.0
-        if share < FEET_OUTSIDE:
-            return None
-        return (
-            f"a foot was out of the picture in {share:.0%} of the frames with the runner: its "
-            "landings and overstride there rest on where the pose model guesses it is; film "
-            "the whole runner, feet and belt included"
-        )
-
-
-#: the share of the runner's frames with a foot outside the picture that analyze warns of
-FEET_OUTSIDE = 0.1
+        return feet_outside_message(share) if share >= FEET_OUTSIDE else None
 
 
 def analyze_video(

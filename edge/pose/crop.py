@@ -46,6 +46,44 @@ HISTORY = 45
 """Frames of runner boxes a crop covers: a stride and a bit at 60 fps."""
 ANKLES = [KP["left_ankle"], KP["right_ankle"]]
 """The keypoints whose leaving the picture ``RunnerFinder.feet_outside`` counts."""
+FEET_OUTSIDE = 0.1
+"""The share of the runner's frames with a foot outside the picture that is told."""
+
+
+def feet_outside_message(share: float) -> str:
+    """What to tell when a foot was outside the picture in ``share`` of the runner's frames."""
+    return (
+        f"a foot was out of the picture in {share:.0%} of the frames with the runner: its "
+        "landings and overstride there rest on where the pose model guesses it is; film the "
+        "whole runner, feet and belt included"
+    )
+
+
+class FramingWatch:
+    """Tells, once, when a live runner's feet keep leaving the picture: a foot outside it in
+    ``FEET_OUTSIDE`` or more of the last ``window`` frames with the runner, at least
+    ``least`` of them seen; told again only after the share has fallen to half of that."""
+
+    def __init__(self, window: int = 600, least: int = 120) -> None:
+        self._seen: deque[bool] = deque(maxlen=window)
+        self._least = least
+        self._told = False
+
+    def update(self, runner: bool, foot_outside: bool) -> str | None:
+        """One frame; the message to tell now, or None."""
+        if not runner:
+            return None
+        self._seen.append(foot_outside)
+        if len(self._seen) < self._least:
+            return None
+        share = sum(self._seen) / len(self._seen)
+        if self._told:
+            self._told = share >= FEET_OUTSIDE / 2
+            return None
+        if share < FEET_OUTSIDE:
+            return None
+        self._told = True
+        return feet_outside_message(share)
 
 
 @dataclass(frozen=True, slots=True)

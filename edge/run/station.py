@@ -55,7 +55,7 @@ from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, faci
 from edge.gait.summary import LESS_SURE, confident
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import StagedPoseEstimator
-from edge.pose.crop import Look, RunnerFinder
+from edge.pose.crop import FramingWatch, Look, RunnerFinder
 from edge.pose.refine import KeypointRefiner
 from edge.run.notify import Notifier, Watchdog, watchdog_interval_s
 from edge.run.pipeline import FramePipeline
@@ -363,6 +363,7 @@ class Station:
             timed=self.stages.add,
             refiner=refiner,
         )
+        self._framing = FramingWatch()
         self._belt = config.gait.belt_speed_mps
         self._view = (facing, meters_per_pixel)
         # Without the refiner the knees are the pose model's, and toe-off needs the ankle too.
@@ -547,7 +548,11 @@ class Station:
                 frame = item.frame
                 self._camera_state = "running"
                 started = clock()
+                outside = self.finder.feet_outside
                 runner = self.finder.settle(item.result, frame.image.shape)
+                feet = self._framing.update(runner is not None, self.finder.feet_outside > outside)
+                if feet is not None:
+                    log.warning("%s", feet)
                 t = frame.t_ns / 1e9
                 self._track_presence(t, runner is not None)
                 keypoints = runner.keypoints if runner is not None else NO_RUNNER
