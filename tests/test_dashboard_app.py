@@ -98,6 +98,20 @@ def test_a_station_that_shows_no_steps_says_so_on_the_console(publisher: Publish
     run(scenario())
 
 
+def test_feet_leaving_the_picture_are_told_on_the_console(publisher: Publisher) -> None:
+    problem = "a foot was out of the picture in 48% of the frames with the runner: film the whole"
+
+    async def scenario() -> None:
+        app = DashboardApp(publisher.endpoint, NOWHERE)
+        async with app.run_test(size=(200, 30), notifications=True) as pilot:
+            shown = "feet out of the picture: film the whole runner"
+            status = messages.status(runner="Ana", framing_problem=problem)
+            await publish_until(pilot, publisher, status, on_screen(app, shown), "the header")
+            await wait_until(pilot, on_screen(app, "in 48% of the frames"), "the notice")
+
+    run(scenario())
+
+
 def test_frames_are_drawn_in_batches_at_most_15_times_a_second(publisher: Publisher) -> None:
     batches: list[int] = []
 

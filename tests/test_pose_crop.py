@@ -196,9 +196,12 @@ def test_a_live_runners_feet_leaving_the_picture_are_told_once_and_again_after_a
     watch = FramingWatch(window=200, least=100)
     told = [watch.update(True, i % 4 == 0) for i in range(99)]  # a foot out in 1 frame of 4
     assert told == [None] * 99 and watch.update(False, True) is None  # nobody: not counted
+    assert watch.problem is None
     message = watch.update(True, True)
     assert message is not None and "out of the picture in 26% of the frames" in message
     assert {watch.update(True, i % 4 == 0) for i in range(100)} == {None}  # still so: told once
+    assert watch.problem == message  # and shown meanwhile
     assert {watch.update(True, False) for i in range(200)} == {None}  # the camera put right
+    assert watch.problem is None
     told = [watch.update(True, True) for _ in range(25)]
     assert told[:19] == [None] * 19 and told[19] is not None  # 20 of 200: a tenth again

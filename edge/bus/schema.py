@@ -318,6 +318,8 @@ class StatusMsg:
     (extends DESIGN.md): why the station shows no steps although a runner moves on the belt (the
     runner faces the other way than the calibration or ``--facing`` says, so every step would be
     measured backwards), with what to do; None when there is no such problem.
+    ``framing_problem`` (extends DESIGN.md): that the runner's feet keep leaving the picture
+    (``edge.pose.crop.FramingWatch``), with what to do; None when they stay in it.
     """
 
     TOPIC: ClassVar[bytes] = TOPIC_STATUS
@@ -348,6 +350,7 @@ class StatusMsg:
     voice: bool | None = None
     voice_problem: str | None = None
     view_problem: str | None = None
+    framing_problem: str | None = None
 
 
 Msg: TypeAlias = FrameMsg | StepMsg | SummaryMsg | StatusMsg

@@ -237,6 +237,7 @@ class DashboardApp(App[None]):
         self._shown_problem: tuple[str, float] | None = None
         self._recording_error: str | None = None
         self._view_problem: str | None = None
+        self._framing_problem: str | None = None
         self._view_notice: str | None = None
 
     async def on_mount(self) -> None:
@@ -478,6 +479,9 @@ class DashboardApp(App[None]):
         if status.view_problem and status.view_problem != self._view_problem:
             self.notify(status.view_problem, title="No steps shown", severity="error", timeout=30)
         self._view_problem = status.view_problem
+        if status.framing_problem and status.framing_problem != self._framing_problem:
+            self.notify(status.framing_problem, title="Framing", severity="warning", timeout=30)
+        self._framing_problem = status.framing_problem
         self._show_header()
         self._main.cue.show(self.readings.summary, self.readings.gait_mode)
 

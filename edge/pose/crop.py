@@ -67,7 +67,8 @@ class FramingWatch:
     def __init__(self, window: int = 600, least: int = 120) -> None:
         self._seen: deque[bool] = deque(maxlen=window)
         self._least = least
-        self._told = False
+        self.problem: str | None = None
+        """The message told, until the share has fallen to half; None meanwhile."""
 
     def update(self, runner: bool, foot_outside: bool) -> str | None:
         """One frame; the message to tell now, or None."""
@@ -77,13 +78,14 @@ class FramingWatch:
         if len(self._seen) < self._least:
             return None
         share = sum(self._seen) / len(self._seen)
-        if self._told:
-            self._told = share >= FEET_OUTSIDE / 2
+        if self.problem is not None:
+            if share < FEET_OUTSIDE / 2:
+                self.problem = None
             return None
         if share < FEET_OUTSIDE:
             return None
-        self._told = True
-        return feet_outside_message(share)
+        self.problem = feet_outside_message(share)
+        return self.problem
 
 
 @dataclass(frozen=True, slots=True)

@@ -790,6 +790,7 @@ class Station:
                 voice=self.voice is not None and self.voice.on,
                 voice_problem=None if self.voice is None else self.voice.problem,
                 view_problem=self.view_problem,
+                framing_problem=self._framing.problem,
             )
         )
 
