@@ -84,30 +84,33 @@ def test_messages_from_a_real_publisher_appear_on_screen(publisher: Publisher) -
     run(scenario())
 
 
-def test_a_station_that_shows_no_steps_says_so_on_the_console(publisher: Publisher) -> None:
-    problem = "not right as the calibration says: calibrate the plane again"
+@pytest.mark.parametrize(
+    ("problem", "header", "notice"),
+    [
+        (
+            {"view_problem": "not right as the calibration says: calibrate the plane again"},
+            "no steps shown: the runner faces the other way than set up",
+            "as the calibration says",
+        ),
+        (
+            {"framing_problem": "a foot was out of the picture in 48% of the frames: film it"},
+            "feet out of the picture: film the whole runner",
+            "in 48% of the frames",
+        ),
+    ],
+)
+def test_a_stations_problem_with_its_view_is_told_on_the_console(
+    publisher: Publisher, problem: dict[str, str], header: str, notice: str
+) -> None:
+    """A facing the feet contradict (no steps shown), or feet that leave the picture: on the
+    header, and the station's message with what to do as a notice."""
 
     async def scenario() -> None:
         app = DashboardApp(publisher.endpoint, NOWHERE)
         async with app.run_test(size=(200, 30), notifications=True) as pilot:
-            shown = "no steps shown: the runner faces the other way than set up"
-            status = messages.status(runner="Ana", view_problem=problem)
-            await publish_until(pilot, publisher, status, on_screen(app, shown), "the problem")
-            await wait_until(pilot, on_screen(app, "as the calibration says"), "what to do")
-
-    run(scenario())
-
-
-def test_feet_leaving_the_picture_are_told_on_the_console(publisher: Publisher) -> None:
-    problem = "a foot was out of the picture in 48% of the frames with the runner: film the whole"
-
-    async def scenario() -> None:
-        app = DashboardApp(publisher.endpoint, NOWHERE)
-        async with app.run_test(size=(200, 30), notifications=True) as pilot:
-            shown = "feet out of the picture: film the whole runner"
-            status = messages.status(runner="Ana", framing_problem=problem)
-            await publish_until(pilot, publisher, status, on_screen(app, shown), "the header")
-            await wait_until(pilot, on_screen(app, "in 48% of the frames"), "the notice")
+            status = messages.status(runner="Ana", **problem)
+            await publish_until(pilot, publisher, status, on_screen(app, header), "the header")
+            await wait_until(pilot, on_screen(app, notice), "the notice")
 
     run(scenario())
 
