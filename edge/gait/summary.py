@@ -109,6 +109,12 @@ def confident(step: Rated, metric: str) -> bool:
     return step.metric_confidence.get(metric, step.confidence) >= CONFIDENT
 
 
+def sure_mark(step: Rated, metric: str) -> str:
+    """What follows ``metric``'s value on ``step`` where it is printed or drawn: ``LESS_SURE``
+    when it is not confident, else nothing."""
+    return "" if confident(step, metric) else LESS_SURE
+
+
 _VIEW_MARKED = tuple(m for m in OBLIQUE_METRICS if m not in SWING_FAR_METRICS)
 """What only the oblique view marks on a near leg's step (the swing leg's marks are the far
 leg's)."""

@@ -66,6 +66,8 @@ class FramingWatch:
 
     def __init__(self, window: int = 600, least: int = 120) -> None:
         self._seen: deque[bool] = deque(maxlen=window)
+        self._outside = 0
+        """How many of ``_seen`` had a foot outside, kept as frames come and go."""
         self._least = least
         self.problem: str | None = None
         """The message told, until the share has fallen to half; None meanwhile."""
@@ -74,10 +76,14 @@ class FramingWatch:
         """One frame; the message to tell now, or None."""
         if not runner:
             return None
-        self._seen.append(foot_outside)
-        if len(self._seen) < self._least:
+        seen = self._seen
+        if len(seen) == seen.maxlen:
+            self._outside -= seen[0]
+        seen.append(foot_outside)
+        self._outside += foot_outside
+        if len(seen) < self._least:
             return None
-        share = sum(self._seen) / len(self._seen)
+        share = self._outside / len(seen)
         if self.problem is not None:
             if share < FEET_OUTSIDE / 2:
                 self.problem = None
@@ -182,7 +188,7 @@ class RunnerFinder:
             seen = runner.keypoints
             runner = replace(runner, keypoints=drop_collapsed(seen, self._seen))
             self._seen = seen
-        self.feet_outside += bool(outside_picture(runner.keypoints, image_shape)[ANKLES].any())
+        self.feet_outside += bool(outside_picture(runner.keypoints[ANKLES], image_shape).any())
         self._runner_box = runner.box
         self._boxes.append(runner.box)
         if self.crop_enabled:
@@ -268,8 +274,8 @@ def crop_around(
 
 
 def outside_picture(keypoints: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Which of ``keypoints`` (17, 3) lie outside a frame of ``shape`` (height, width, ...), or
-    on its edge: (17,) bool. A foot the frame's edge cuts off is still placed, about as surely
+    """Which of ``keypoints`` (N, 3) lie outside a frame of ``shape`` (height, width, ...), or
+    on its edge: (N,) bool. A foot the frame's edge cuts off is still placed, about as surely
     as one in view: by the refiner where it guesses it is, beyond the edge, by the pose model
     on the edge (it clamps its keypoints to the picture). Those guesses are kept: on a real clip
     with the feet cut off at every landing they found every contact and timed the landings

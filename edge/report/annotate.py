@@ -13,7 +13,7 @@ from edge.bus.schema import StepMsg
 from edge.closing import Closing
 from edge.errors import UsageError
 from edge.gait import Targets
-from edge.gait.summary import LESS_SURE, confident
+from edge.gait.summary import LESS_SURE, confident, sure_mark
 from edge.report import draw
 from edge.report.model import METRICS, Moment, Snapshot, meets, overstride_metric
 
@@ -47,7 +47,7 @@ def _reading(step: StepMsg | None, metric: str) -> str:
     value = _value(step, metric)
     if step is None or value is None:
         return "--"
-    return f"{value:.0f} {METRICS[metric].unit}{'' if confident(step, metric) else LESS_SURE}"
+    return f"{value:.0f} {METRICS[metric].unit}{sure_mark(step, metric)}"
 
 
 def mark(

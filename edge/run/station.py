@@ -52,7 +52,7 @@ from edge.gait import (
 )
 from edge.gait.metrics import knee_flexion, shank_angle, thigh_angle
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
-from edge.gait.summary import LESS_SURE, confident
+from edge.gait.summary import sure_mark
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import StagedPoseEstimator
 from edge.pose.crop import FramingWatch, Look, RunnerFinder
@@ -883,8 +883,7 @@ def step_line(step: Step, summary: Summary) -> str:
 
     def reading(metric: str, unit: str) -> str:
         """The step's value, marked when measured less surely (the far leg's, say)."""
-        sure = "" if confident(step, metric) else LESS_SURE
-        return num(getattr(step, metric), unit) + sure
+        return num(getattr(step, metric), unit) + sure_mark(step, metric)
 
     over = (
         reading("overstride_cm", " cm")
