@@ -24,22 +24,51 @@ finite = st.floats(-1e3, 1e3, allow_nan=False)
     seed=st.integers(0, 2**31),
     half=st.floats(0.02, 0.2),
     missing=st.floats(0, 0.5),
+    reject=st.sampled_from([0.0, 4.0, 8.0]),
 )
-def test_local_quadratic_matches_reference(n: int, seed: int, half: float, missing: float) -> None:
+def test_local_quadratic_matches_reference(
+    n: int, seed: int, half: float, missing: float, reject: float
+) -> None:
     rng = np.random.default_rng(seed)
     t = np.sort(rng.uniform(-0.3, 0.3, n))
     y = rng.normal(0, 5, n) + 3 * t + 20 * t**2
     w = np.where(rng.random(n) < missing, 0.0, 1.0)
     tc = float(t[n // 2])
-    got = kernels.local_quadratic(t, y, w, tc, half, 4)
-    want = reference.local_quadratic(t, y, w, tc, half, 4)
+    got = kernels.local_quadratic(t, y, w, tc, half, 4, reject)
+    want = reference.local_quadratic(t, y, w, tc, half, 4, reject)
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
 
 
 def test_local_quadratic_is_exact_on_a_parabola() -> None:
     t = np.linspace(-0.1, 0.1, 13)
-    value, slope = kernels.local_quadratic(t, 2 - 3 * t + 7 * t**2, np.ones(13), 0.0, 0.067, 4)
+    value, slope = kernels.local_quadratic(t, 2 - 3 * t + 7 * t**2, np.ones(13), 0.0, 0.067, 4, 0)
     assert value == pytest.approx(2.0) and slope == pytest.approx(-3.0)
+
+
+@pytest.mark.parametrize("glitch", range(9))
+def test_local_quadratic_leaves_out_a_glitch_in_the_inner_half(glitch: int) -> None:
+    """A keypoint put 30 units off for one frame (a pose model's glitch) is left out when the
+    fit may reject beyond 10 and the glitch lies in the inner half of the window; at its edge
+    the fit is as without rejecting (it bends toward the glitch, so no sample is left out)."""
+    t = np.linspace(-0.06, 0.06, 9)
+    y = 2 - 3 * t + 7 * t**2
+    off = y.copy()
+    off[glitch] += 30.0
+    kept = kernels.local_quadratic(t, off, np.ones(9), 0.0, 0.067, 4, 10.0)
+    pulled = kernels.local_quadratic(t, off, np.ones(9), 0.0, 0.067, 4, 0.0)
+    assert abs(pulled[0] - 2.0) > 3.0 or abs(pulled[1] + 3.0) > 90.0
+    if abs(t[glitch]) <= 0.5 * 0.067:
+        assert kept == pytest.approx((2.0, -3.0))
+    else:
+        assert kept == pulled
+
+
+def test_local_quadratic_keeps_motion_within_reject() -> None:
+    t = np.linspace(-0.06, 0.06, 9)
+    y = 2 - 3 * t + 7 * t**2 + 3.0 * np.sin(90 * t)
+    assert kernels.local_quadratic(t, y, np.ones(9), 0.0, 0.067, 4, 10.0) == (
+        kernels.local_quadratic(t, y, np.ones(9), 0.0, 0.067, 4, 0.0)
+    )
 
 
 @settings(max_examples=100, deadline=None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from edge.gait.kernels import MAX_OUTLIERS, OUTLIER_THIGHS
 from edge.gait.layout import ANKLE, HIP, KNEE
 from edge.gait.metrics import knee_flexion
 
@@ -28,19 +29,44 @@ def keypoints_to_plane(kp: np.ndarray, homography: np.ndarray, min_conf: float) 
 
 
 def local_quadratic(
-    t: np.ndarray, y: np.ndarray, w: np.ndarray, tc: float, half: float, min_n: int
+    t: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    tc: float,
+    half: float,
+    min_n: int,
+    reject: float = 0.0,
 ) -> tuple[float, float]:
-    """Value and slope at tc of a least-squares quadratic over |t - tc| <= half."""
+    """Value and slope at tc of a least-squares quadratic over |t - tc| <= half, made again
+    without the sample furthest from it while that lies further than ``reject`` (0: none) and
+    within half/2 of tc, ``MAX_OUTLIERS`` times at most."""
     d = t - tc
     use = (w > 0) & np.isfinite(y) & (np.abs(d) <= half + 1e-9)
-    if use.sum() < min_n or not ((d[use] < -1e-9).any() and (d[use] > 1e-9).any()):
-        return np.nan, np.nan
-    _c2, c1, c0 = np.polyfit(d[use], y[use], 2)
+    for attempt in range(MAX_OUTLIERS + 1):
+        if use.sum() < min_n or not ((d[use] < -1e-9).any() and (d[use] > 1e-9).any()):
+            return np.nan, np.nan
+        c2, c1, c0 = np.polyfit(d[use], y[use], 2)
+        residual = np.where(use, np.abs(y - (c0 + c1 * d + c2 * d * d)), 0.0)
+        worst = int(np.argmax(residual))
+        if not reject > 0 or attempt == MAX_OUTLIERS or residual[worst] <= reject:
+            break
+        if abs(d[worst]) > 0.5 * half:
+            break
+        use[worst] = False
     return float(c0), float(c1)
 
 
+def thigh_length(legs: np.ndarray, leg: int) -> float:
+    """Median hip-to-knee distance of track ``leg`` over frames ``legs`` (F, 2, 3, 3); 0 if none."""
+    seen = (legs[:, leg, HIP, 2] > 0) & (legs[:, leg, KNEE, 2] > 0)
+    d = np.hypot(*(legs[seen, leg, HIP, :2] - legs[seen, leg, KNEE, :2]).T)
+    d = d[np.isfinite(d)]
+    return float(np.median(d)) if len(d) else 0.0
+
+
 def smooth_track(t: np.ndarray, legs: np.ndarray, half: float, min_n: int) -> dict[str, np.ndarray]:
-    """Offline smoothing of a whole assigned track.
+    """Offline smoothing of a whole assigned track, each leg's keypoints further than
+    ``OUTLIER_THIGHS`` of its thigh from the fit through their neighbours left out.
 
     t: (T,) s. legs: (T, 2, 3, 3) [frame, track, joint, (x, y, weight)].
     Returns arrays by name: "pos" (T, 2, 3, 2), "vel" (T, 2, 3, 2), "mid" (T, 2),
@@ -52,10 +78,17 @@ def smooth_track(t: np.ndarray, legs: np.ndarray, half: float, min_n: int) -> di
     for i in range(n):
         near = np.abs(t - t[i]) <= half + 1e-9
         for leg in range(2):
+            reject = OUTLIER_THIGHS * thigh_length(legs[near], leg)
             for j in range(3):
                 for c in range(2):
                     pos[i, leg, j, c], vel[i, leg, j, c] = local_quadratic(
-                        t[near], legs[near, leg, j, c], legs[near, leg, j, 2], t[i], half, min_n
+                        t[near],
+                        legs[near, leg, j, c],
+                        legs[near, leg, j, 2],
+                        t[i],
+                        half,
+                        min_n,
+                        reject,
                     )
     hips = pos[:, :, HIP]
     counted = np.isfinite(hips).all(axis=-1)
