@@ -121,6 +121,26 @@ def test_a_runner_leaving_the_frame_gives_no_steps_while_away(mocap_trial) -> No
     assert len([s for s in steps if s.ic_t > 14.0]) >= 30
 
 
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_a_lone_first_frame_before_a_gap_changes_no_step(mocap_trial, fps: float) -> None:
+    """The runner seen in one frame, then not for almost half a second (a title held still,
+    a runner walking into view): the steps are those of the track without that frame. The
+    frame interval was once learned from that gap, widening the smoothing for seconds: the
+    first steps then lasted 500 ms and the first was lost. Learned from two frames 1 ms apart,
+    it would shut out every later frame as a gap."""
+    t, kp = first_seconds(synth_track(mocap_trial, fps, CAMERA, seed=5), 8)
+    later = t >= 0.47
+    alone = run(t[later], kp[later])
+    with_lone = run(np.r_[0.0, t[later]], np.concatenate([kp[:1], kp[later]]))
+    assert [s.foot for s in with_lone] == [s.foot for s in alone]
+    events = np.array([(s.ic_t, s.to_t) for s in with_lone])
+    assert np.abs(events - [(s.ic_t, s.to_t) for s in alone]).max() < 0.002
+    # Two frames handed out at once (a camera's buffer) to begin with: the same steps.
+    burst = run(np.r_[t[later][0] - 0.001, t[later]], np.concatenate([kp[later][:1], kp[later]]))
+    events = np.array([(s.ic_t, s.to_t) for s in burst])
+    assert np.abs(events - [(s.ic_t, s.to_t) for s in alone]).max() < 0.002
+
+
 def test_one_leg_only_gives_that_foot_and_no_cadence(mocap_trial) -> None:
     t, kp = synth_track(mocap_trial, 60.0, CAMERA, swap_fraction=0.0, seed=8)
     kp = kp.copy()

@@ -75,6 +75,9 @@ CONTACT_PRIOR_S = 0.25
 #: fit over five frames) with room for a late frame's jitter, so that 24-30 fps still gives
 #: the fit its samples (at 60 fps and more the window is set by ``half_window_s`` alone)
 WINDOW_MIN_FRAMES = 2.2
+#: frame intervals, s, of the rates the engine serves (24-240 fps) with a margin: an estimate
+#: outside them is taken from the first interval within them
+FRAME_DT_RANGE = (1.0 / 300.0, 1.0 / 20.0)
 #: a keypoint further than this many thigh lengths (hip to knee, over the window) from the
 #: smoothing fit through its neighbours is a pose model's glitch, not motion, and is left out:
 #: on true joints at 6 m/s and 25 fps a quadratic over the window misses a sample by 0.13 thigh
@@ -740,7 +743,11 @@ def process_frame(
     if np.isfinite(last_t):
         dt = t - last_t
         prior = trk[TRK_FRAME_DT]
-        if not np.isfinite(prior):
+        lo, hi = FRAME_DT_RANGE
+        # An estimate no frame rate the engine serves has came from a gap (the runner seen in
+        # one frame, then not for half a second) or from two frames handed out at once: the
+        # first interval that is a frame interval takes its place.
+        if not np.isfinite(prior) or (not lo <= prior <= hi and lo <= dt <= hi):
             trk[TRK_FRAME_DT] = dt
         elif 0.0 < dt < 3.0 * prior:
             trk[TRK_FRAME_DT] = prior + 0.05 * (dt - prior)

@@ -1,0 +1,94 @@
+"""Frames that repeat the one before: a video converted up from a lower frame rate (25 fps
+stored as 30 repeats one frame in six, 15 as 30 every other), or a camera short of light that
+hands out its last picture again. A repeat holds no new moment of the run, and it is stored at
+a later time than the moment it shows, so the analysis leaves it out
+(``edge.offline.analyze``) and times the new frames by the rate they came at
+(``distinct_times``).
+
+A frame is a repeat when it differs from the one before far less than new frames of the same
+video differ from each other: a codec's noise changes a repeat by a few grey levels, a runner's
+motion changes a new frame by tens (on the clips at hand: repeats 1-15 levels at the 99.9th
+percentile of the pixels' change, new frames 15-190 in the dimmest render and 50-190 on real
+clips).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+#: rows of the picture kept to compare frames (every n-th pixel of the green channel)
+THUMB_ROWS = 120
+#: the change of a frame is the change of the pixel at this share from the top: a moving runner
+#: covers a small part of the picture, so a mean over all of it would not see them
+CHANGE_PERCENTILE = 0.999
+#: a frame whose change is under this share of a new frame's (``NEW_QUANTILE`` of the changes
+#: of the video's frames) is a repeat
+REPEAT_SHARE = 0.2
+NEW_QUANTILE = 0.8
+#: changes needed before any frame is called a repeat
+MIN_CHANGES = 10
+#: a picture held longer than this many frames is a freeze (a title, a paused camera), not a
+#: lower frame rate: 4 frames is 7.5 new frames a second in 30
+FREEZE_FRAMES = 4
+
+
+class ChangeMeter:
+    """How much each frame changes from the one before, frame after frame."""
+
+    def __init__(self) -> None:
+        self._last: np.ndarray | None = None
+
+    def change(self, image: np.ndarray) -> float:
+        """The change of ``image`` ((H, W, 3) BGR) from the image before, grey levels; NaN for
+        the first."""
+        step = max(1, image.shape[0] // THUMB_ROWS)
+        thumb = image[::step, ::step, 1].astype(np.int16)
+        last, self._last = self._last, thumb
+        if last is None or last.shape != thumb.shape:
+            return math.nan
+        diff = np.abs(thumb - last).ravel()
+        k = max(1, round(diff.size * (1.0 - CHANGE_PERCENTILE)))
+        return float(np.partition(diff, diff.size - k)[diff.size - k])
+
+
+def repeated(changes: np.ndarray) -> np.ndarray:
+    """Which frames of a video repeat the frame before, from their changes (``ChangeMeter``;
+    (N,), NaN for a first frame): none when fewer than ``MIN_CHANGES`` are known."""
+    known = changes[np.isfinite(changes)]
+    if len(known) < MIN_CHANGES:
+        return np.zeros(len(changes), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        return changes < REPEAT_SHARE * float(np.quantile(known, NEW_QUANTILE))
+
+
+def distinct_fps(indices: np.ndarray, capture_fps: float) -> float:
+    """New frames per second of real time, from the file positions ``indices`` of a video's
+    new frames (increasing): over the runs between freezes (``FREEZE_FRAMES``), where a still
+    picture is not a lower frame rate. NaN with fewer than two new frames."""
+    gaps = np.diff(indices)
+    moving = gaps[gaps <= FREEZE_FRAMES]
+    return capture_fps / float(np.mean(moving)) if len(moving) else math.nan
+
+
+def distinct_times(indices: np.ndarray, capture_fps: float) -> np.ndarray:
+    """Real times, s, of the new frames at file positions ``indices`` (increasing).
+
+    A video converted up from a lower rate holds its frames at a steady rate, each first shown
+    when it was filmed or up to a frame interval later: then (every position within a frame
+    interval above the straight line under them all) they are timed along that line, run by run
+    between freezes (``FREEZE_FRAMES``). Otherwise (a camera that stalled now and then) each is timed
+    where it is first shown."""
+    times = indices / capture_fps
+    cuts = np.flatnonzero(np.diff(indices) > FREEZE_FRAMES) + 1
+    for run in np.split(np.arange(len(indices)), cuts):
+        if len(run) < 3:
+            continue
+        k = np.arange(len(run), dtype=np.float64)
+        slope = np.polyfit(k, indices[run].astype(np.float64), 1)[0]
+        # Each is shown when it was filmed or up to a frame later: the line under them all.
+        line = slope * k + np.min(indices[run] - slope * k)
+        if np.max(indices[run] - line) < 1.0:
+            times[run] = line / capture_fps
+    return times

@@ -1,0 +1,104 @@
+"""Frames that repeat the one before (``edge.capture.repeats``): told from new frames by how
+little they change, and the new frames timed at the rate they came at."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edge.capture.repeats import ChangeMeter, distinct_fps, distinct_times, repeated
+
+
+def shown(capture_fps: float, stored_fps: float, seconds: float) -> np.ndarray:
+    """Which filmed frame each stored frame of a video converted from ``capture_fps`` up to
+    ``stored_fps`` shows (each filmed frame shown until the next is due)."""
+    return np.floor(np.arange(int(seconds * stored_fps)) * capture_fps / stored_fps + 1e-9).astype(
+        int
+    )
+
+
+def scene(filmed: int, contrast: float, seed: int) -> list[np.ndarray]:
+    """``filmed`` pictures of a bar moving across a noisy room, ``contrast`` grey levels above
+    it (a dim room: a few tens)."""
+    rng = np.random.default_rng(seed)
+    room = rng.integers(40, 60, (360, 640, 3)).astype(np.float64)
+    frames = []
+    for i in range(filmed):
+        image = room.copy()
+        x = 100 + 6 * i % 400
+        image[150:300, x : x + 30] += contrast
+        frames.append(image)
+    return frames
+
+
+def meter_changes(pictures: list[np.ndarray], noise: float, seed: int) -> np.ndarray:
+    """Each picture's change from the one before, with a codec's noise of ``noise`` levels."""
+    rng = np.random.default_rng(seed)
+    meter = ChangeMeter()
+    return np.array(
+        [
+            meter.change(np.clip(p + rng.normal(0, noise, p.shape), 0, 255).astype(np.uint8))
+            for p in pictures
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("capture_fps", "contrast", "noise"),
+    [(25.0, 120.0, 1.5), (15.0, 120.0, 1.5), (24.0, 40.0, 1.0)],
+)
+def test_the_repeats_of_a_converted_video_are_told_from_its_new_frames(
+    capture_fps: float, contrast: float, noise: float
+) -> None:
+    """A runner bright or dim against the room; the codec's noise changes a repeat too."""
+    shows = shown(capture_fps, 30.0, 4.0)
+    pictures = scene(int(shows[-1]) + 1, contrast, seed=1)
+    changes = meter_changes([pictures[j] for j in shows], noise=noise, seed=2)
+    want = np.r_[False, shows[1:] == shows[:-1]]
+    assert np.array_equal(repeated(changes), want)
+
+
+@pytest.mark.parametrize("contrast", [25.0, 120.0])
+def test_a_video_without_repeats_has_none_even_dim(contrast: float) -> None:
+    changes = meter_changes(scene(120, contrast, seed=3), noise=1.5, seed=4)
+    assert not repeated(changes).any()
+
+
+def test_too_few_frames_to_tell_have_no_repeats() -> None:
+    assert not repeated(np.array([np.nan, 0.0, 50.0, 0.0])).any()
+
+
+@pytest.mark.parametrize(("capture_fps", "stored_fps"), [(25.0, 30.0), (24.0, 30.0), (30.0, 60.0)])
+def test_new_frames_of_a_converted_video_are_timed_when_they_were_filmed(
+    capture_fps: float, stored_fps: float
+) -> None:
+    shows = shown(capture_fps, stored_fps, 6.0)
+    first = np.flatnonzero(np.r_[True, shows[1:] != shows[:-1]])
+    # A window starting later: positions counted from its first frame, times from there too.
+    for start in (0, 7):
+        kept = first[first >= start] - start
+        filmed = shows[kept + start] / capture_fps - start / stored_fps
+        # The rate comes from a fit through the frames: good to a fraction of a millisecond.
+        assert distinct_times(kept, stored_fps) == pytest.approx(filmed, abs=1e-3)
+        assert distinct_fps(kept, stored_fps) == pytest.approx(capture_fps, rel=0.01)
+
+
+def test_a_freeze_is_not_a_lower_frame_rate() -> None:
+    """A still picture (a title held for half a second) before a 25-in-30 video."""
+    shows = shown(25.0, 30.0, 4.0)
+    first = np.flatnonzero(np.r_[True, shows[1:] != shows[:-1]])
+    positions = np.r_[0, first + 15]
+    assert distinct_fps(positions, 30.0) == pytest.approx(25.0, rel=0.01)
+    times = distinct_times(positions, 30.0)
+    assert times[0] == 0.0
+    assert times[1:] == pytest.approx(15 / 30.0 + shows[first] / 25.0, abs=1e-3)
+
+
+def test_frames_of_a_camera_that_stalls_are_timed_when_first_shown() -> None:
+    positions = np.r_[np.arange(0, 40), np.arange(43, 80)]
+    assert np.array_equal(distinct_times(positions, 30.0), positions / 30.0)
+    assert distinct_fps(positions, 30.0) == pytest.approx(30.0 * 76 / 79)
+
+
+def test_doubled_frames_hold_half_the_rate() -> None:
+    assert distinct_fps(np.arange(0, 120, 2), 30.0) == pytest.approx(15.0)
