@@ -304,6 +304,56 @@ def test_a_clip_filmed_faster_than_the_engine_needs_is_thinned_to_its_rate(
     assert f"({len(frames)} frames)" in printed
 
 
+def converted_video(
+    folder: Path, kp_filmed: np.ndarray, filmed_fps: float
+) -> tuple[Path, np.ndarray]:
+    """A runner filmed at ``filmed_fps`` in a video converted up to 30 fps (each filmed frame
+    shown until the next is due, so some are shown twice), and which filmed frame each shows."""
+    n = int(len(kp_filmed) / filmed_fps * 30)
+    shows = np.floor(np.arange(n) * filmed_fps / 30 + 1e-9).astype(int)
+    video = write_video(folder / f"from{filmed_fps:g}.mp4", [coded_frame(j) for j in shows], 30)
+    return video, shows
+
+
+def test_frames_that_repeat_the_one_before_are_left_out_and_the_rest_timed_as_filmed(
+    mocap_trial, tmp_path: Path, fake_config: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """25 fps stored as 30: one frame in six repeats the one before. The track holds the new
+    frames, at the times they were filmed, and the analysis says what it left out."""
+    t, kp = synth_track(mocap_trial, 25.0, SideCamera(facing="right"), seed=44)
+    kp = kp[t < 8.0]
+    video, shows = converted_video(tmp_path, kp, 25.0)
+    fake_pose(monkeypatch, kp)
+    out_dir = tmp_path / "o"
+    assert analyze(video, out_dir, fake_config, "--facing", "right") == 0
+    printed = capsys.readouterr().out
+    repeats = int(np.sum(shows[1:] == shows[:-1]))
+    assert f"note: {repeats} of the {len(shows)} frames repeat the frame before" in printed
+    assert "the 25 new frames a second timed at that rate" in printed
+    assert 150 < printed_median(printed, "cadence", "spm") < 162, "RBDS001 steps 156 times a minute"
+    track_t, frames, _ = read_keypoint_track(out_dir / "keypoints.csv")
+    first_shown = np.flatnonzero(np.r_[True, shows[1:] != shows[:-1]])
+    assert np.array_equal(frames, first_shown)
+    assert track_t == pytest.approx(shows[first_shown] / 25.0, abs=1e-3)
+    report = (out_dir / "report.html").read_text()
+    assert f"<dt>repeated frames</dt><dd>{repeats} of the {len(shows)} frames" in report
+    assert f"({len(shows)} frames)" in printed, "the annotated video shows every frame"
+
+
+def test_a_video_with_too_few_new_frames_a_second_is_refused_naming_why(
+    mocap_trial, tmp_path: Path, fake_config: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """15 fps stored as 30 (every frame twice): not slow motion, too few new frames."""
+    t, kp = synth_track(mocap_trial, 15.0, SideCamera(facing="right"), seed=45)
+    video, _ = converted_video(tmp_path, kp[t < 8.0], 15.0)
+    fake_pose(monkeypatch, kp)
+    assert analyze(video, tmp_path / "o", fake_config) == 2
+    err = capsys.readouterr().err
+    assert "repeats its frames" in err and "holds 15 new frames a second" in err
+    assert "needs 24 or more" in err and "film at 30 fps or more in good light" in err
+    assert "--slowmo" not in err
+
+
 def test_a_stated_time_base_that_is_wrong_gets_the_notice_too(
     slow_video: Path, tmp_path: Path, fake_config: Path, capsys
 ) -> None:

@@ -77,9 +77,9 @@ def distinct_times(indices: np.ndarray, capture_fps: float) -> np.ndarray:
 
     A video converted up from a lower rate holds its frames at a steady rate, each first shown
     when it was filmed or up to a frame interval later: then (every position within a frame
-    interval above the straight line under them all) they are timed along that line, run by run
-    between freezes (``FREEZE_FRAMES``). Otherwise (a camera that stalled now and then) each is timed
-    where it is first shown."""
+    interval above the straight line under them all) they are timed along that line, run by
+    run between freezes (``FREEZE_FRAMES``). Otherwise (a camera that stalled now and then)
+    each is timed where it is first shown."""
     times = indices / capture_fps
     cuts = np.flatnonzero(np.diff(indices) > FREEZE_FRAMES) + 1
     for run in np.split(np.arange(len(indices)), cuts):

@@ -53,9 +53,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         f"{result.frames} frames at {result.timebase.describe()}, runner in "
         f"{result.runner_frames}; wrote {result.keypoints_csv}"
     )
-    if feet := result.feet_notice():
-        print(f"note: {feet}")
-    t, _, keypoints = read_keypoint_track(result.keypoints_csv)
+    for note in (result.repeats_notice(), result.feet_notice()):
+        if note:
+            print(f"note: {note}")
+    t, rows, keypoints = read_keypoint_track(result.keypoints_csv)
     facing = plane.facing or runner_facing(args.video, result, keypoints, t)
     try:
         steps = replay_steps(config, t, keypoints, calibration, plane.meters_per_pixel, facing)
@@ -78,6 +79,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         out_dir,
         result,
         t,
+        rows,
         keypoints,
         steps,
         targets,

@@ -4,6 +4,7 @@ the steps found in it, the annotated video and the report."""
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,8 @@ import numpy as np
 from edge.bus.schema import StepMsg
 from edge.capture import CaptureSettings, SourceInfo, open_source
 from edge.capture.file import VideoFileSource
-from edge.capture.timebase import FileTiming, TimeBase
+from edge.capture.repeats import ChangeMeter, distinct_fps, distinct_times, repeated
+from edge.capture.timebase import ENGINE_FPS, SAME_RATE, FileTiming, TimeBase
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
 from edge.gait.sagittal import facing_lag
@@ -26,11 +28,16 @@ from edge.store.track import KeypointTrackWriter
 
 log = logging.getLogger(__name__)
 
+#: a share of repeated frames the analysis tells
+REPEATS_NOTED = 0.05
+
 
 @dataclass(frozen=True, slots=True)
 class AnalysisResult:
     """frames: frames analyzed, from file frame ``first_frame`` on; fps: their real rate;
-    feet_outside: frames whose runner had a foot outside the picture (``RunnerFinder``)."""
+    feet_outside: frames whose runner had a foot outside the picture (``RunnerFinder``);
+    repeats: frames that repeat the frame before, left out of the track; distinct_fps: new
+    frames per second of real time (``edge.capture.repeats``)."""
 
     frames: int
     runner_frames: int
@@ -39,6 +46,20 @@ class AnalysisResult:
     timebase: TimeBase
     first_frame: int = 0
     feet_outside: int = 0
+    repeats: int = 0
+    distinct_fps: float = math.nan
+
+    def repeats_notice(self) -> str | None:
+        """What to say when ``REPEATS_NOTED`` of the frames or more repeat the frame before
+        (``edge.capture.repeats``); None otherwise."""
+        if self.repeats < REPEATS_NOTED * self.frames:
+            return None
+        return (
+            f"{self.repeats} of the {self.frames} frames repeat the frame before (a video made "
+            "from a slower one, or a camera short of light): they were left out, and the "
+            f"{self.distinct_fps:.0f} new frames a second timed at that rate; film at the "
+            "camera's own rate for the finest timing"
+        )
 
     def feet_notice(self) -> str | None:
         """What to say when the runner's feet were out of the picture in ``FEET_OUTSIDE`` of
@@ -55,46 +76,66 @@ def analyze_video(
     ``out_dir/keypoints.csv``.
 
     Times in the track are real seconds from the video's first frame (file frame index /
-    capture rate: ``edge.capture.timebase``), also when a part starts later.
-    UsageError when the video is too short or no runner is in any frame.
+    capture rate: ``edge.capture.timebase``), also when a part starts later. Frames that repeat
+    the frame before are left out of it, and the new frames timed at the rate they came at
+    (``edge.capture.repeats``).
+    UsageError when the video is too short, no runner is in any frame, or it holds fewer new
+    frames a second than the engine needs.
     """
     timing = timing or FileTiming()
     keypoints_csv = out_dir / "keypoints.csv"
-    runner_frames = 0
-    first = None
+    meter = ChangeMeter()
+    indices: list[int] = []
+    changes: list[float] = []
+    found: list[np.ndarray | None] = []
     with _open(video, timing) as source:
         timebase = source.timebase
         progress = Progress(f"analyzing {video.name}", source.info.frame_count)
-        with KeypointTrackWriter(keypoints_csv) as track:
-            while (frame := source.read()) is not None:
-                first = frame.index if first is None else first
-                runner = finder.find(frame.image)
-                runner_frames += runner is not None
-                track.write(
-                    timebase.seconds(frame.index),
-                    frame.index,
-                    None if runner is None else runner.keypoints,
-                )
-                progress.update()
+        while (frame := source.read()) is not None:
+            indices.append(frame.index)
+            changes.append(meter.change(frame.image))
+            runner = finder.find(frame.image)
+            found.append(None if runner is None else runner.keypoints)
+            progress.update()
         progress.close()
-    log.info("runner found in %d of %d frames", runner_frames, progress.done)
     # Checked again on the frames read: a container's frame count can be missing or wrong.
     require_length(video, progress.done, timebase.fps, timing)
+    new = ~repeated(np.array(changes))
+    first = indices[0] if indices else 0
+    positions = (np.array(indices)[new] - first) // timebase.every
+    times = timebase.seconds(first) + distinct_times(positions, timebase.fps)
+    with KeypointTrackWriter(keypoints_csv) as track:
+        for t, k in zip(times, np.flatnonzero(new), strict=True):
+            track.write(float(t), indices[k], found[k])
+    runner_frames = sum(k is not None for k in found)
+    log.info("runner found in %d of %d frames", runner_frames, progress.done)
+    result = AnalysisResult(
+        progress.done,
+        runner_frames,
+        timebase.fps,
+        keypoints_csv,
+        timebase,
+        first,
+        finder.feet_outside,
+        progress.done - len(positions),
+        distinct_fps(positions, timebase.fps),
+    )
     if runner_frames == 0:
         raise UsageError(
             f"no runner found in any of the {progress.done} frames of {video}: film the whole "
             "runner side on and well lit, and check that the region of interest (pose.roi, or "
             "the calibration's roi), if set, covers them"
         )
-    return AnalysisResult(
-        progress.done,
-        runner_frames,
-        timebase.fps,
-        keypoints_csv,
-        timebase,
-        first or 0,
-        finder.feet_outside,
-    )
+    least = ENGINE_FPS[0] * (1 - SAME_RATE)
+    if result.repeats and result.distinct_fps < least <= timebase.fps:
+        raise UsageError(
+            f"{video} repeats its frames: {result.repeats} of {result.frames} show the frame "
+            f"before again, so it holds {result.distinct_fps:.0f} new frames a second where the "
+            f"analysis needs {ENGINE_FPS[0]:g} or more. It was made from a slower video, or "
+            "filmed by a camera short of light: give the original clip, or film at 30 fps or "
+            "more in good light"
+        )
+    return result
 
 
 def _open(video: Path, timing: FileTiming) -> VideoFileSource:
@@ -160,13 +201,14 @@ def annotate_video(
     out: Path,
     overlay: Overlay,
     keep: set[int],
-    timing: FileTiming | None = None,
-    first_frame: int = 0,
+    timing: FileTiming | None,
+    rows: np.ndarray,
 ) -> tuple[int, dict[int, np.ndarray]]:
-    """Write ``out``: every frame of ``video`` the analysis used (of the part ``timing`` picks,
-    whose first frame is ``first_frame``; at the rate it plays at) with the ``overlay`` drawn
-    on it. Returns the number of frames written and the plain frames whose track row is in
-    ``keep``."""
+    """Write ``out``: every frame of ``video`` the analysis read (of the part ``timing``
+    picks; at the rate it plays at) with the ``overlay`` drawn on it, that of the track row of
+    its file position (``rows``: (N,) the file position of each row, increasing), or of the
+    last row before it (a frame that repeats the one before has no row of its own). Returns
+    the number of frames written and the plain frames whose track row is in ``keep``."""
     kept: dict[int, np.ndarray] = {}
     with _open(video, timing or FileTiming()) as source:
         info = source.info
@@ -174,8 +216,8 @@ def annotate_video(
         size = (info.width, info.height)
         with AnnotatedVideoWriter(out, source.timebase.playback_fps, size) as writer:
             while (frame := source.read()) is not None:
-                row = (frame.index - first_frame) // source.timebase.every
-                if row in keep:
+                row = int(np.searchsorted(rows, frame.index, side="right")) - 1
+                if row in keep and rows[row] == frame.index:
                     kept[row] = frame.image.copy()
                 if 0 <= row < len(overlay.t):
                     overlay.draw(frame.image, row)
@@ -197,6 +239,7 @@ def video_outputs(
     out_dir: Path,
     result: AnalysisResult,
     t: np.ndarray,
+    rows: np.ndarray,
     keypoints: np.ndarray,
     steps: list[StepMsg],
     targets: Targets,
@@ -206,7 +249,8 @@ def video_outputs(
     notice: str | None = None,
 ) -> Outputs:
     """``annotated.mp4`` and ``report.html`` of an analysis, from its keypoint track
-    (t (N,) seconds, keypoints (N, 17, 3) pixels as the video shows them) and its steps.
+    (t (N,) seconds, rows (N,) file positions, keypoints (N, 17, 3) pixels as the video shows
+    them) and its steps.
 
     ``facing``: which way the runner faces in the image; ``calibration``: the camera's
     calibration name, None when distances are in % of leg length; ``timing``: the part of the
@@ -227,7 +271,7 @@ def video_outputs(
         Overlay(t, keypoints, steps, targets, forward),
         {i for _, _, i in picks},
         timing,
-        result.first_frame,
+        rows,
     )
     overstride = overstride_metric(steps)
     snapshots = [
@@ -235,8 +279,7 @@ def video_outputs(
         for moment, step, i in picks
         if (snap := snapshot(keypoints[i], kept.get(i), moment, step, forward, targets, overstride))
     ]
-    feet = result.feet_notice()
-    feet_fact = (("feet", feet),) if feet else ()
+    notes = (("repeated frames", result.repeats_notice()), ("feet", result.feet_notice()))
     data = ReportInput(
         title=f"Analysis of {video.name}",
         facts=(
@@ -245,7 +288,7 @@ def video_outputs(
             ("duration", f"{result.frames / result.fps:.1f} s"),
             *_window_fact(result, timing),
             ("runner in", f"{result.runner_frames} frames"),
-            *feet_fact,
+            *((name, note) for name, note in notes if note),
             ("steps", f"{found}{' (not judged: see the summary)' if notice else ''}"),
             ("calibration", calibration or "none: distances in % of leg length"),
         ),
