@@ -171,7 +171,8 @@ def timebase_problem(steps: list[StepMsg], fps: float, origin: str | None = None
     same step (a wrong time base leaves few steps, often apart). Walked steps are left out:
     walking is slower than these bounds at any time base. A stated time base is questioned only
     when most steps are running's: a walk filmed in slow motion with a step misread as running
-    keeps its figures."""
+    keeps its figures. Steps quicker than running's with nothing stating the rate are not put
+    down to slow motion, which makes steps slower."""
     ran = running_steps(steps)
     if origin is not None and 2 * len(ran) < len(steps):
         return None
@@ -185,18 +186,28 @@ def timebase_problem(steps: list[StepMsg], fps: float, origin: str | None = None
         for s in steps
     ]
     out = []
-    for label, unit, values, (lo, hi) in (
-        ("cadence", "spm", cadence, RUNNING_CADENCE_SPM),
-        ("contact time", "ms", [s.contact_ms for s in steps], RUNNING_CONTACT_MS),
+    fast = False
+    # (what, unit, values, running's bounds, whether quicker steps read above them)
+    for label, unit, values, (lo, hi), quick_above in (
+        ("cadence", "spm", cadence, RUNNING_CADENCE_SPM, True),
+        ("contact time", "ms", [s.contact_ms for s in steps], RUNNING_CONTACT_MS, False),
     ):
         measured = [v for v in values if np.isfinite(v)]
         median = float(np.median(measured)) if measured else None
         if median is not None and not lo <= median <= hi:
             out.append(f"{label} {median:.0f} {unit} (running: {lo:g}-{hi:g})")
+            fast |= median > hi if quick_above else median < lo
     if not out:
         return None
     found = f"{' and '.join(out)} {'is' if len(out) == 1 else 'are'} not from running at"
-    if origin is None:
+    if origin is None and fast:
+        # Slow motion gives slower steps, never quicker ones.
+        fix = (
+            f"the video's {fps:g} fps: quicker than the running the station measures (a sprint),"
+            " or a video that plays faster than it was filmed: then give --capture-fps N (the"
+            " rate it was filmed at)"
+        )
+    elif origin is None:
         fix = (
             f"the video's {fps:g} fps: if it is slow motion, give --capture-fps N (the rate it was"
             " filmed at) or --slowmo X (filmed rate / played rate)"
