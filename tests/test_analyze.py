@@ -354,6 +354,36 @@ def test_a_video_with_too_few_new_frames_a_second_is_refused_naming_why(
     assert "--slowmo" not in err
 
 
+@pytest.mark.parametrize("seen_s", [1.2, 1.4])
+def test_a_glimpse_of_a_runner_gives_too_few_steps_to_judge(
+    mocap_trial,
+    tmp_path: Path,
+    fake_config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys,
+    seen_s: float,
+) -> None:
+    """The runner in view for under two seconds of a longer video: its few steps are written,
+    but no figure, finding or cue is given from them."""
+    t, kp = synth_track(mocap_trial, 30.0, SideCamera(facing="right"), seed=46)
+    kp = kp[t < 5.0].copy()
+    away = (t[t < 5.0] < 1.0) | (t[t < 5.0] > 1.0 + seen_s)
+    kp[away, :, :2] = np.nan
+    kp[away, :, 2] = 0.0
+    video = write_video(tmp_path / "glimpse.mp4", [coded_frame(i) for i in range(len(kp))], 30)
+    fake_pose(monkeypatch, kp)
+    out_dir = tmp_path / "o"
+    assert analyze(video, out_dir, fake_config, "--facing", "right") == 0
+    printed = capsys.readouterr().out
+    notice = next(line for line in printed.splitlines() if "too few to judge" in line)
+    found = len((out_dir / "events.jsonl").read_text().splitlines())
+    assert 1 <= found < 4 and notice.startswith(f"{found} step{'' if found == 1 else 's'}: ")
+    assert "(4 at least): film at least 10 s of steady running" in notice
+    assert "cue:" not in printed and not re.search(r"^\s+overstride", printed, re.MULTILINE)
+    report = (out_dir / "report.html").read_text()
+    assert "too few to judge" in report and "class=findings" not in report
+
+
 def test_a_stated_time_base_that_is_wrong_gets_the_notice_too(
     slow_video: Path, tmp_path: Path, fake_config: Path, capsys
 ) -> None:

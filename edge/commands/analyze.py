@@ -26,7 +26,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         runner_facing,
         video_outputs,
     )
-    from edge.offline.replay import describe, timebase_problem, write_step_files
+    from edge.offline.replay import describe, timebase_problem, too_few_steps, write_step_files
     from edge.options import file_timing, plane_of, with_belt_speed
     from edge.pose import RunnerSelector
     from edge.pose.crop import RunnerFinder
@@ -68,7 +68,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     write_step_files(steps, out_dir / "events.jsonl", out_dir / "steps.csv")
     targets = common.targets_of(config)
     # Whatever stated it, the time base is held to running's: a flag can be wrong too.
-    notice = timebase_problem(steps, result.timebase.capture_fps, result.timebase.origin)
+    notice = timebase_problem(
+        steps, result.timebase.capture_fps, result.timebase.origin
+    ) or too_few_steps(steps)
     if notice:
         print(f"{len(steps)} step{'' if len(steps) == 1 else 's'}: {notice}")
     else:

@@ -50,6 +50,10 @@ RUNNING_CADENCE_SPM = (120.0, 240.0)
 #: (Weyand et al. 2000, J Appl Physiol 89:1991); RBDS001 at 2.5 m/s for 268-292 ms (median 279),
 #: so 450 leaves room for a slower jog while a clip slowed two-fold or more falls outside
 RUNNING_CONTACT_MS = (80.0, 450.0)
+#: steps a video must give for its figures and cue to be shown: fewer come from a glimpse of
+#: the runner, or from someone not running on the belt (a person walking across a room once
+#: gave a single "running" step of 133 ms)
+MIN_JUDGED_STEPS = 4
 
 
 def plane_mapping(
@@ -162,6 +166,17 @@ def step_of(msg: StepMsg) -> Step:
     return Step(**{f.name: getattr(msg, f.name) for f in dataclasses.fields(Step)})
 
 
+def too_few_steps(steps: list[StepMsg]) -> str | None:
+    """Why the steps of a video are too few to judge a runner by (``MIN_JUDGED_STEPS``), or
+    None (none at all is said otherwise: ``describe``)."""
+    if not steps or len(steps) >= MIN_JUDGED_STEPS:
+        return None
+    return (
+        f"too few to judge a runner by ({MIN_JUDGED_STEPS} at least): film at least 10 s of "
+        "steady running, side on; no findings or cues are given"
+    )
+
+
 def timebase_problem(steps: list[StepMsg], fps: float, origin: str | None = None) -> str | None:
     """Why the steps of a video timed at ``fps`` cannot be running's, or None: a median cadence
     or contact time outside RUNNING_CADENCE_SPM or RUNNING_CONTACT_MS, as a slow-motion clip
@@ -234,7 +249,10 @@ def describe(
             + slowmo
         ]
     feet = Counter(s.foot for s in steps)
-    lines = [f"{len(steps)} steps ({feet['left']} left, {feet['right']} right)"]
+    lines = [
+        f"{len(steps)} step{'' if len(steps) == 1 else 's'} ({feet['left']} left,"
+        f" {feet['right']} right)"
+    ]
     found = phases(steps)
     walked = [s for s in steps if gait_of(s) == WALKING]
     if walked or len(found) > 1:
