@@ -97,13 +97,18 @@ def test_messages_from_a_real_publisher_appear_on_screen(publisher: Publisher) -
             "feet out of the picture: film the whole runner",
             "in 48% of the frames",
         ),
+        (
+            {"rate_problem": "steps are timed from 15 frames a second: light the belt better"},
+            "too few frames a second to time steps",
+            "timed from 15 frames a second",
+        ),
     ],
 )
 def test_a_stations_problem_with_its_view_is_told_on_the_console(
     publisher: Publisher, problem: dict[str, str], header: str, notice: str
 ) -> None:
-    """A facing the feet contradict (no steps shown), or feet that leave the picture: on the
-    header, and the station's message with what to do as a notice."""
+    """A facing the feet contradict (no steps shown), feet that leave the picture, or too few
+    frames a second: on the header, and the station's message with what to do as a notice."""
 
     async def scenario() -> None:
         app = DashboardApp(publisher.endpoint, NOWHERE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -20,7 +21,7 @@ from edge.demo.scene import SideCamera
 from edge.gait import SummaryBuilder
 from edge.gait.metrics import FAR_LEG_METRICS as FAR_LEG
 from edge.offline.replay import step_of
-from edge.run.station import NO_RUNNER, FacingCheck, GaitFeed, Station, step_line
+from edge.run.station import NO_RUNNER, FacingCheck, GaitFeed, RateWatch, Station, step_line
 from edge.skeleton import KP
 from edge.store.sessions import SessionStore, list_sessions, read_steps
 from tests.builders import messages
@@ -219,6 +220,48 @@ def test_status_carries_the_time_of_each_stage(config, running) -> None:
     assert set(last.stages_ms) == {"read", "pose", "gait", "publish"}
     assert all(ms >= 0 for ms in last.stages_ms.values())
     assert last.fps_in > 30 and last.fps_out > 30
+
+
+def test_too_few_frames_a_second_are_told_once_with_what_to_do() -> None:
+    watch = RateWatch(hold=3, warm_up=2)
+    assert [watch.update(10.0, False) for _ in range(4)] == [None] * 4  # warm-up, then 2 of 3
+    message = watch.update(15.0, False)
+    assert message is not None and "timed from 15 frames a second" in message
+    assert "needs 24 or more: the camera delivers no more: light the belt better" in message
+    assert {watch.update(15.0, False) for _ in range(10)} == {None}  # told once
+    assert watch.problem == message
+    assert [watch.update(30.0, False) for _ in range(3)] == [None] * 3
+    assert watch.problem is None  # back for three ticks: over
+    assert {watch.update(23.0, False) for _ in range(2)} == {None}  # 23 is 24 less 5%: enough
+    assert watch.update(20.0, True) is None and watch.update(20.0, True) is None
+    message = watch.update(20.0, True)
+    assert message is not None and "cannot keep up with its camera: see hipdrive bench" in message
+
+
+class LiveSource(FakeSource):
+    """A fake camera: live, its frames handed out at its rate."""
+
+    def __init__(self, n: int, fps: float) -> None:
+        super().__init__(n, fps=fps, paced=True)
+        self.info = dataclasses.replace(self.info, live=True)
+
+
+def test_a_live_camera_too_slow_for_the_engine_is_in_the_status(config, running) -> None:
+    """A camera giving 15 frames a second: after the warm-up and five seconds of it, the
+    status says so (a file played at that rate is the time base's business, not this)."""
+    station = Station(config, LiveSource(len(running), fps=15.0), FakePose(running))
+    with Subscriber(config.bus.publish, topics=(StatusMsg,)) as sub:
+        stop, thread = start(station)
+        try:
+            statuses = [
+                m for m in collect(sub, time.monotonic() + 13.0) if isinstance(m, StatusMsg)
+            ]
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+    told = [m.rate_problem for m in statuses if m.rate_problem]
+    assert told and "timed from 15 frames a second" in told[-1]
+    assert statuses[0].rate_problem is None
 
 
 @pytest.mark.parametrize(

@@ -320,6 +320,9 @@ class StatusMsg:
     measured backwards), with what to do; None when there is no such problem.
     ``framing_problem`` (extends DESIGN.md): that the runner's feet keep leaving the picture
     (``edge.pose.crop.FramingWatch``), with what to do; None when they stay in it.
+    ``rate_problem`` (extends DESIGN.md): that a live station times steps from fewer frames a
+    second than the gait engine needs (``edge.run.station.RateWatch``), with what to do; None
+    when it has enough.
     """
 
     TOPIC: ClassVar[bytes] = TOPIC_STATUS
@@ -351,6 +354,7 @@ class StatusMsg:
     voice_problem: str | None = None
     view_problem: str | None = None
     framing_problem: str | None = None
+    rate_problem: str | None = None
 
 
 Msg: TypeAlias = FrameMsg | StepMsg | SummaryMsg | StatusMsg

@@ -238,6 +238,7 @@ class DashboardApp(App[None]):
         self._recording_error: str | None = None
         self._view_problem: str | None = None
         self._framing_problem: str | None = None
+        self._rate_problem: str | None = None
         self._view_notice: str | None = None
 
     async def on_mount(self) -> None:
@@ -482,6 +483,9 @@ class DashboardApp(App[None]):
         if status.framing_problem and status.framing_problem != self._framing_problem:
             self.notify(status.framing_problem, title="Framing", severity="warning", timeout=30)
         self._framing_problem = status.framing_problem
+        if status.rate_problem and status.rate_problem != self._rate_problem:
+            self.notify(status.rate_problem, title="Frame rate", severity="warning", timeout=30)
+        self._rate_problem = status.rate_problem
         self._show_header()
         self._main.cue.show(self.readings.summary, self.readings.gait_mode)
 

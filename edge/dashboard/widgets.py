@@ -184,6 +184,8 @@ def _status_text(readings: Readings, belt_mps: float | None) -> Text:
         text.append(" │ no steps shown: the runner faces the other way than set up", "bold red1")
     elif status.framing_problem:
         text.append(" │ feet out of the picture: film the whole runner", "bold gold1")
+    elif status.rate_problem:
+        text.append(" │ too few frames a second to time steps", "bold gold1")
     elif readings.view_notice is not None:
         text.append(f" │ {readings.view_notice}", "bold gold1")
     return text

@@ -38,6 +38,7 @@ from edge.bus.schema import (
 from edge.bus.schema import MetricStats as WireStats
 from edge.bus.security import server_keys_for
 from edge.capture import CaptureSettings, Frame, FrameSource, open_resilient
+from edge.capture.timebase import ENGINE_FPS, SAME_RATE
 from edge.config import Config, Reload, reload_changes
 from edge.errors import HipdriveError, UsageError
 from edge.gait import (
@@ -140,6 +141,51 @@ class StageClock:
     def snapshot(self) -> dict[str, float]:
         with self._lock:
             return dict(self._ms)
+
+
+class RateWatch:
+    """Tells when a live station times steps from fewer frames a second than the gait engine
+    is built for (``ENGINE_FPS``): a camera short of light or set to a slow mode, or a station
+    that cannot keep up with its camera. Over ``hold`` status ticks (a second each) in a row
+    below the least rate (less ``SAME_RATE``) it says so, once; after as many at it or above,
+    it is over. ``update`` returns the message to tell now, or None."""
+
+    def __init__(self, hold: int = 5, warm_up: int = 5) -> None:
+        self._hold = hold
+        self._warm_up = warm_up
+        self._ticks = 0
+        self._run = 0
+        """Ticks in a row on the other side of the least rate from what ``problem`` says."""
+        self.problem: str | None = None
+
+    def update(self, fps_out: float, dropping: bool) -> str | None:
+        """One status tick: the rate of frames the engine got over the last seconds, and
+        whether the camera's frames are being dropped (it delivers more than are taken)."""
+        self._ticks += 1
+        least = ENGINE_FPS[0]
+        slow = fps_out < least * (1 - SAME_RATE)
+        if self._ticks <= self._warm_up or slow == (self.problem is not None):
+            self._run = 0
+            return None
+        self._run += 1
+        if self._run < self._hold:
+            return None
+        self._run = 0
+        if not slow:
+            self.problem = None
+            return None
+        fix = (
+            "the station cannot keep up with its camera: see hipdrive bench and "
+            "docs/performance.md for the settings of this device"
+            if dropping
+            else "the camera delivers no more: light the belt better, or set a faster mode "
+            "(camera.fps, camera.mjpg)"
+        )
+        self.problem = (
+            f"steps are timed from {fps_out:.0f} frames a second, where the gait engine needs "
+            f"{least:g} or more: {fix}"
+        )
+        return self.problem
 
 
 class FacingCheck:
@@ -364,6 +410,8 @@ class Station:
             refiner=refiner,
         )
         self._framing = FramingWatch()
+        self._rate = RateWatch()
+        self._dropped = 0
         self._belt = config.gait.belt_speed_mps
         self._view = (facing, meters_per_pixel)
         # Without the refiner the knees are the pose model's, and toe-off needs the ankle too.
@@ -687,6 +735,7 @@ class Station:
         while not stop.wait(1.0):
             if self._reload_asked.is_set():
                 self.reload()
+            self._watch_rate()
             self._publish_status()
             line = self._status_line()
             self._notify.status(line)
@@ -695,6 +744,18 @@ class Station:
                 log.info("%s", line)
         # A camera being reconnected holds its read; the run is ending, so let it go.
         self.source.interrupt()
+
+    def _watch_rate(self) -> None:
+        """A live camera's frames reaching the engine too few a second: told once
+        (``RateWatch``), while the camera runs."""
+        dropped = self.source.dropped
+        dropping, self._dropped = dropped > self._dropped, dropped
+        if not self.source.info.live or self._published_camera_state() != "running":
+            return
+        fps_out = self.rates.snapshot(time.monotonic())[1]
+        told = self._rate.update(fps_out, dropping)
+        if told is not None:
+            log.warning("%s", told)
 
     def _status_line(self) -> str:
         """The station's state in one line, for the log and ``systemctl status``."""
@@ -791,6 +852,7 @@ class Station:
                 voice_problem=None if self.voice is None else self.voice.problem,
                 view_problem=self.view_problem,
                 framing_problem=self._framing.problem,
+                rate_problem=self._rate.problem,
             )
         )
 
