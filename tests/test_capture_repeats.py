@@ -6,15 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edge.capture.repeats import ChangeMeter, distinct_fps, distinct_times, repeated
+from edge.capture.repeats import ChangeMeter, distinct_fps, distinct_times, frame_kinds
 
 
 def shown(capture_fps: float, stored_fps: float, seconds: float) -> np.ndarray:
     """Which filmed frame each stored frame of a video converted from ``capture_fps`` up to
     ``stored_fps`` shows (each filmed frame shown until the next is due)."""
-    return np.floor(np.arange(int(seconds * stored_fps)) * capture_fps / stored_fps + 1e-9).astype(
-        int
-    )
+    n = int(seconds * stored_fps)
+    return np.floor(np.arange(n) * capture_fps / stored_fps + 1e-9).astype(int)
 
 
 def scene(filmed: int, contrast: float, seed: int) -> list[np.ndarray]:
@@ -43,29 +42,48 @@ def meter_changes(pictures: list[np.ndarray], noise: float, seed: int) -> np.nda
     )
 
 
+def first_showings(shows: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(np.r_[True, shows[1:] != shows[:-1]])
+
+
 @pytest.mark.parametrize(
     ("capture_fps", "contrast", "noise"),
-    [(25.0, 120.0, 1.5), (15.0, 120.0, 1.5), (24.0, 40.0, 1.0)],
+    [(25.0, 120.0, 1.5), (15.0, 120.0, 1.5), (24.0, 40.0, 1.0), (6.0, 120.0, 1.5)],
 )
 def test_the_repeats_of_a_converted_video_are_told_from_its_new_frames(
     capture_fps: float, contrast: float, noise: float
 ) -> None:
-    """A runner bright or dim against the room; the codec's noise changes a repeat too."""
+    """A runner bright or dim against the room; the codec's noise changes a repeat too. At 6
+    fps in 30, four frames in five are repeats."""
     shows = shown(capture_fps, 30.0, 4.0)
     pictures = scene(int(shows[-1]) + 1, contrast, seed=1)
     changes = meter_changes([pictures[j] for j in shows], noise=noise, seed=2)
-    want = np.r_[False, shows[1:] == shows[:-1]]
-    assert np.array_equal(repeated(changes), want)
+    repeat, still = frame_kinds(changes, 30.0)
+    assert np.array_equal(repeat, np.r_[False, shows[1:] == shows[:-1]])
+    assert not still.any()
 
 
 @pytest.mark.parametrize("contrast", [25.0, 120.0])
 def test_a_video_without_repeats_has_none_even_dim(contrast: float) -> None:
     changes = meter_changes(scene(120, contrast, seed=3), noise=1.5, seed=4)
-    assert not repeated(changes).any()
+    repeat, still = frame_kinds(changes, 30.0)
+    assert not repeat.any() and not still.any()
+
+
+def test_a_picture_held_still_is_kept_and_not_a_repeat() -> None:
+    """Half a second of a still scene (a title; nobody moving, only the camera's noise), then
+    the runner: the still frames are kept as they are."""
+    moving = scene(60, 120.0, seed=5)
+    pictures = [moving[0]] * 15 + moving[1:]
+    changes = meter_changes(pictures, noise=1.5, seed=6)
+    repeat, still = frame_kinds(changes, 30.0)
+    assert not repeat.any()
+    assert still[1:15].all() and not still[15:].any()
 
 
 def test_too_few_frames_to_tell_have_no_repeats() -> None:
-    assert not repeated(np.array([np.nan, 0.0, 50.0, 0.0])).any()
+    repeat, still = frame_kinds(np.array([np.nan, 0.0, 50.0, 0.0]), 30.0)
+    assert not repeat.any() and not still.any()
 
 
 @pytest.mark.parametrize(("capture_fps", "stored_fps"), [(25.0, 30.0), (24.0, 30.0), (30.0, 60.0)])
@@ -73,31 +91,36 @@ def test_new_frames_of_a_converted_video_are_timed_when_they_were_filmed(
     capture_fps: float, stored_fps: float
 ) -> None:
     shows = shown(capture_fps, stored_fps, 6.0)
-    first = np.flatnonzero(np.r_[True, shows[1:] != shows[:-1]])
+    first = first_showings(shows)
     # A window starting later: positions counted from its first frame, times from there too.
     for start in (0, 7):
         kept = first[first >= start] - start
         filmed = shows[kept + start] / capture_fps - start / stored_fps
         # The rate comes from a fit through the frames: good to a fraction of a millisecond.
-        assert distinct_times(kept, stored_fps) == pytest.approx(filmed, abs=1e-3)
+        times = distinct_times(kept, stored_fps, np.zeros(len(kept), dtype=bool))
+        assert times == pytest.approx(filmed, abs=1e-3)
         assert distinct_fps(kept, stored_fps) == pytest.approx(capture_fps, rel=0.01)
 
 
-def test_a_freeze_is_not_a_lower_frame_rate() -> None:
-    """A still picture (a title held for half a second) before a 25-in-30 video."""
+def test_a_picture_held_still_before_a_converted_video_is_timed_apart() -> None:
+    """A title held for half a second, then 25 fps stored as 30: the title's frames where they
+    are shown, the video's new frames when they were filmed."""
     shows = shown(25.0, 30.0, 4.0)
-    first = np.flatnonzero(np.r_[True, shows[1:] != shows[:-1]])
-    positions = np.r_[0, first + 15]
-    assert distinct_fps(positions, 30.0) == pytest.approx(25.0, rel=0.01)
-    times = distinct_times(positions, 30.0)
-    assert times[0] == 0.0
-    assert times[1:] == pytest.approx(15 / 30.0 + shows[first] / 25.0, abs=1e-3)
+    positions = np.r_[np.arange(15), first_showings(shows) + 15]
+    still = np.r_[False, np.ones(14, dtype=bool), np.zeros(len(positions) - 15, dtype=bool)]
+    times = distinct_times(positions, 30.0, still)
+    assert times[:15] == pytest.approx(np.arange(15) / 30.0)
+    assert times[15:] == pytest.approx(15 / 30.0 + shows[first_showings(shows)] / 25.0, abs=1e-3)
 
 
-def test_frames_of_a_camera_that_stalls_are_timed_when_first_shown() -> None:
-    positions = np.r_[np.arange(0, 40), np.arange(43, 80)]
-    assert np.array_equal(distinct_times(positions, 30.0), positions / 30.0)
-    assert distinct_fps(positions, 30.0) == pytest.approx(30.0 * 76 / 79)
+@pytest.mark.parametrize("stalls", [[40], [40, 90]])
+def test_frames_of_a_camera_that_stalls_are_timed_when_first_shown(stalls: list[int]) -> None:
+    """One or two frames a camera gave twice are stalls, not a lower frame rate: the frames are
+    timed where they are shown, none earlier."""
+    positions = np.array([i for i in range(150) if i not in stalls])
+    none = np.zeros(len(positions), dtype=bool)
+    assert np.array_equal(distinct_times(positions, 30.0, none), positions / 30.0)
+    assert distinct_fps(positions, 30.0) == pytest.approx(30.0 * (len(positions) - 1) / 149)
 
 
 def test_doubled_frames_hold_half_the_rate() -> None:

@@ -39,6 +39,24 @@ def test_local_quadratic_matches_reference(
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize("min_n", [3, 4, 5])
+@pytest.mark.parametrize("n", [4, 5, 9])
+@pytest.mark.parametrize("glitches", [(1,), (1, -2), (0, -1), (2, -3)])
+def test_local_quadratic_matches_reference_on_even_frames_with_glitches_alike(
+    min_n: int, n: int, glitches: tuple[int, ...]
+) -> None:
+    """Frames evenly spaced and glitches placed alike either side of tc: residuals tie, and
+    the kernel and the reference must leave out the same sample."""
+    t = np.linspace(-0.06, 0.06, n)
+    y = 2 - 3 * t + 7 * t**2
+    for g in glitches:
+        y[g] += 30.0
+    for reject in (0.0, 5.0):
+        got = kernels.local_quadratic(t, y, np.ones(n), 0.0, 0.067, min_n, reject)
+        want = reference.local_quadratic(t, y, np.ones(n), 0.0, 0.067, min_n, reject)
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
 def test_local_quadratic_is_exact_on_a_parabola() -> None:
     t = np.linspace(-0.1, 0.1, 13)
     value, slope = kernels.local_quadratic(t, 2 - 3 * t + 7 * t**2, np.ones(13), 0.0, 0.067, 4, 0)

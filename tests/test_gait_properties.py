@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from edge.bus.schema import STEP_EXTENSIONS, STEP_FIELDS, StepMsg
 from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping, Step
+from edge.gait.layout import TRK_FRAME_DT
 from edge.skeleton import KP
 from tests.builders.keypoint_tracks import synth_track
 from tests.gait_accuracy import score
@@ -137,8 +138,25 @@ def test_a_lone_first_frame_before_a_gap_changes_no_step(mocap_trial, fps: float
     assert np.abs(events - [(s.ic_t, s.to_t) for s in alone]).max() < 0.002
     # Two frames handed out at once (a camera's buffer) to begin with: the same steps.
     burst = run(np.r_[t[later][0] - 0.001, t[later]], np.concatenate([kp[later][:1], kp[later]]))
+    assert len(burst) == len(alone)
     events = np.array([(s.ic_t, s.to_t) for s in burst])
     assert np.abs(events - [(s.ic_t, s.to_t) for s in alone]).max() < 0.002
+
+
+@pytest.mark.parametrize("start", ["even", "burst"])
+def test_the_frame_interval_of_a_slow_jittery_camera_settles_on_its_mean(start: str) -> None:
+    """15 fps with 15 ms of jitter, below the rates the engine serves (a camera short of
+    light), begun with two frames 1 ms apart or not: the interval the engine smooths and
+    bridges gaps by settles near the mean, not on the shortest interval seen."""
+    rng = np.random.default_rng(9)
+    t = np.cumsum(np.r_[0.0, rng.uniform(1 / 15 - 0.015, 1 / 15 + 0.015, 599)])
+    if start == "burst":
+        t = np.r_[t[0] - 0.001, t]
+    engine = GaitEngine(MAPPING)
+    blank = np.zeros((17, 3))
+    for when in t:
+        engine.detect(float(when), blank)
+    assert engine._trk[TRK_FRAME_DT] == pytest.approx(1 / 15, rel=0.1)
 
 
 def test_one_leg_only_gives_that_foot_and_no_cadence(mocap_trial) -> None:

@@ -87,6 +87,25 @@ def test_replay_without_scale_reports_leg_fractions(track, tmp_path: Path) -> No
     assert 16 < float(np.median(fractions)) < 25
 
 
+def test_replay_of_a_glimpse_gives_no_figures(mocap_trial, tmp_path: Path, capsys) -> None:
+    """The runner in view for a second and a half of a five-second track: its few steps are
+    written, but no figure is printed from them, as analyze would not."""
+    t, kp = synth_track(mocap_trial, 60.0, SideCamera(facing="left"), seed=22)
+    kp = kp[t < 5.0].copy()
+    t = t[t < 5.0]
+    away = (t < 1.0) | (t > 2.3)
+    kp[away, :, :2] = np.nan
+    kp[away, :, 2] = 0.0
+    path = write_track(tmp_path / "glimpse.csv", t, kp)
+    out = tmp_path / "events.jsonl"
+    assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    found = len(read_events(out))
+    assert 1 <= found < 4
+    assert ": too few to judge a runner by (4 at least)" in printed
+    assert "cadence" not in printed and "overstride" not in printed
+
+
 def test_replay_with_a_calibration_is_in_metres(
     track, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

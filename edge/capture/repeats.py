@@ -1,9 +1,10 @@
 """Frames that repeat the one before: a video converted up from a lower frame rate (25 fps
-stored as 30 repeats one frame in six, 15 as 30 every other), or a camera short of light that
-hands out its last picture again. A repeat holds no new moment of the run, and it is stored at
-a later time than the moment it shows, so the analysis leaves it out
+stored as 30 repeats one frame in six, 15 as 30 shows every frame twice), or a camera short of
+light that hands out its last picture again. A repeat holds no new moment of the run, and it is
+stored at a later time than the moment it shows, so the analysis leaves it out
 (``edge.offline.analyze``) and times the new frames by the rate they came at
-(``distinct_times``).
+(``distinct_times``). A picture held still for longer (a title, a scene where nothing moves) is
+no lower frame rate, and is kept.
 
 A frame is a repeat when it differs from the one before far less than new frames of the same
 video differ from each other: a codec's noise changes a repeat by a few grey levels, a runner's
@@ -24,14 +25,18 @@ THUMB_ROWS = 120
 #: covers a small part of the picture, so a mean over all of it would not see them
 CHANGE_PERCENTILE = 0.999
 #: a frame whose change is under this share of a new frame's (``NEW_QUANTILE`` of the changes
-#: of the video's frames) is a repeat
+#: of the video's frames: a new one while at least one frame in twenty is new) is a repeat
 REPEAT_SHARE = 0.2
-NEW_QUANTILE = 0.8
+NEW_QUANTILE = 0.95
 #: changes needed before any frame is called a repeat
 MIN_CHANGES = 10
-#: a picture held longer than this many frames is a freeze (a title, a paused camera), not a
-#: lower frame rate: 4 frames is 7.5 new frames a second in 30
-FREEZE_FRAMES = 4
+#: a picture held longer than this, s, is a still picture (a title, a paused camera, a scene
+#: where nothing moves), kept as it is: a lower frame rate holds each picture for a fraction of
+#: that (a fifth of a second at 5 fps)
+HELD_S = 0.25
+#: repeats a run of frames needs to be taken for a video converted from a lower rate and timed
+#: along a line (``distinct_times``): one or two are a camera's stalls
+MIN_CONVERTED = 3
 
 
 class ChangeMeter:
@@ -53,37 +58,45 @@ class ChangeMeter:
         return float(np.partition(diff, diff.size - k)[diff.size - k])
 
 
-def repeated(changes: np.ndarray) -> np.ndarray:
-    """Which frames of a video repeat the frame before, from their changes (``ChangeMeter``;
-    (N,), NaN for a first frame): none when fewer than ``MIN_CHANGES`` are known."""
+def frame_kinds(changes: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """Which frames of a video at ``fps`` repeat the frame before, and which show a picture held
+    still (longer than ``HELD_S``: kept as they are), from their changes (``ChangeMeter``;
+    (N,), NaN for a first frame): neither when fewer than ``MIN_CHANGES`` are known."""
+    none = np.zeros(len(changes), dtype=bool)
     known = changes[np.isfinite(changes)]
     if len(known) < MIN_CHANGES:
-        return np.zeros(len(changes), dtype=bool)
+        return none, none.copy()
     with np.errstate(invalid="ignore"):
-        return changes < REPEAT_SHARE * float(np.quantile(known, NEW_QUANTILE))
+        same = changes < REPEAT_SHARE * float(np.quantile(known, NEW_QUANTILE))
+    still = none.copy()
+    edges = np.flatnonzero(np.diff(np.r_[0, same.astype(np.int8), 0]))
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        # The picture is shown from the frame before the run to its last frame.
+        if (stop - start + 1) / fps > HELD_S:
+            still[start:stop] = True
+    return same & ~still, still
 
 
 def distinct_fps(indices: np.ndarray, capture_fps: float) -> float:
-    """New frames per second of real time, from the file positions ``indices`` of a video's
-    new frames (increasing): over the runs between freezes (``FREEZE_FRAMES``), where a still
-    picture is not a lower frame rate. NaN with fewer than two new frames."""
+    """New frames per second of real time, from the file positions ``indices`` of the frames
+    kept (``repeated`` left out; increasing). NaN with fewer than two."""
     gaps = np.diff(indices)
-    moving = gaps[gaps <= FREEZE_FRAMES]
-    return capture_fps / float(np.mean(moving)) if len(moving) else math.nan
+    return capture_fps / float(np.mean(gaps)) if len(gaps) else math.nan
 
 
-def distinct_times(indices: np.ndarray, capture_fps: float) -> np.ndarray:
-    """Real times, s, of the new frames at file positions ``indices`` (increasing).
+def distinct_times(indices: np.ndarray, capture_fps: float, still: np.ndarray) -> np.ndarray:
+    """Real times, s, of the frames kept at file positions ``indices`` (increasing); ``still``:
+    which of them show a picture held still (``frame_kinds``).
 
     A video converted up from a lower rate holds its frames at a steady rate, each first shown
-    when it was filmed or up to a frame interval later: then (every position within a frame
-    interval above the straight line under them all) they are timed along that line, run by
-    run between freezes (``FREEZE_FRAMES``). Otherwise (a camera that stalled now and then)
-    each is timed where it is first shown."""
+    when it was filmed or up to a frame interval later. So a run of frames between still ones
+    with ``MIN_CONVERTED`` repeats or more, each frame within a frame interval above the
+    straight line under them all, is timed along that line. Otherwise (a camera that stalled
+    now and then, a still picture) each frame is timed where it is first shown."""
     times = indices / capture_fps
-    cuts = np.flatnonzero(np.diff(indices) > FREEZE_FRAMES) + 1
+    cuts = np.flatnonzero(np.diff(still.astype(np.int8))) + 1
     for run in np.split(np.arange(len(indices)), cuts):
-        if len(run) < 3:
+        if still[run[0]] or np.sum(np.diff(indices[run]) > 1) < MIN_CONVERTED:
             continue
         k = np.arange(len(run), dtype=np.float64)
         slope = np.polyfit(k, indices[run].astype(np.float64), 1)[0]

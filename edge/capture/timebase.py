@@ -25,6 +25,8 @@ GIVEN_RATE = (1.0, 1000.0)
 #: a capture rate within this fraction of the playback rate is the same rate: phones state 30
 #: for a recording that plays at 29.97
 SAME_RATE = 0.05
+#: the fewest frames a second steps are timed from: the engine's least, less ``SAME_RATE``
+LEAST_FPS = ENGINE_FPS[0] * (1 - SAME_RATE)
 
 SLOWMO_HELP = "capture rate / playback rate: 8 for a 240 fps clip that plays at 30 fps"
 

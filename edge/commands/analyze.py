@@ -119,7 +119,7 @@ def replay_steps(
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from edge.capture.timebase import check_rate
-    from edge.offline.replay import MIN_RUN_S, describe, write_step_files
+    from edge.offline.replay import MIN_RUN_S, describe, too_few_steps, write_step_files
     from edge.options import plane_of, with_belt_speed
     from edge.store.track import read_keypoint_track
 
@@ -144,15 +144,15 @@ def cmd_replay(args: argparse.Namespace) -> int:
         config, t, keypoints, plane.calibration, plane.meters_per_pixel, plane.facing
     )
     write_step_files(steps, args.events_out, None)
-    print(
-        "\n".join(
-            describe(
-                steps,
-                common.targets_of(config),
-                "time the rows with --fps N, the rate filmed at",
-                t0=float(t[0]),
-            )
+    if notice := too_few_steps(steps):
+        print(f"{len(steps)} step{'' if len(steps) == 1 else 's'}: {notice}")
+    else:
+        lines = describe(
+            steps,
+            common.targets_of(config),
+            "time the rows with --fps N, the rate filmed at",
+            t0=float(t[0]),
         )
-    )
+        print("\n".join(lines))
     print(f"wrote {len(steps)} step events to {args.events_out}")
     return 0

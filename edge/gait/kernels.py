@@ -75,17 +75,22 @@ CONTACT_PRIOR_S = 0.25
 #: fit over five frames) with room for a late frame's jitter, so that 24-30 fps still gives
 #: the fit its samples (at 60 fps and more the window is set by ``half_window_s`` alone)
 WINDOW_MIN_FRAMES = 2.2
-#: frame intervals, s, of the rates the engine serves (24-240 fps) with a margin: an estimate
-#: outside them is taken from the first interval within them
+#: frame intervals, s, of the rates the engine serves (24-240 fps) with a margin: in the first
+#: ``FRAME_DT_STARTUP`` frames, an estimate outside them gives way to an interval nearer them
 FRAME_DT_RANGE = (1.0 / 300.0, 1.0 / 20.0)
+FRAME_DT_STARTUP = 30
 #: a keypoint further than this many thigh lengths (hip to knee, over the window) from the
-#: smoothing fit through its neighbours is a pose model's glitch, not motion, and is left out:
+#: smoothing fit is a pose model's glitch, not motion, and is left out (``local_quadratic``):
 #: on true joints at 6 m/s and 25 fps a quadratic over the window misses a sample by 0.13 thigh
-#: at most, while a model that puts an ankle on the other shin for a frame moves it by half a
-#: thigh or more (an ankle 66 px up for one frame cut a contact to 55 ms on ``runner-0041-slow``)
+#: at most, while a model that puts an ankle on the other shin moves it by half a thigh or more
+#: (an ankle 70 px up in two frames cut a contact to 55 ms on ``runner-0041-slow``). The fit
+#: holds the glitch too and bends toward it, so a glitch is left out from about 0.45 thigh at
+#: 60 fps and 0.6 at 24-30 fps, where the window holds five frames
 OUTLIER_THIGHS = 0.35
 #: the most samples one fit leaves out
 MAX_OUTLIERS = 2
+#: residuals this close (relative) are equal: the kernel and its reference round differently
+TIE = 1e-9
 
 # COCO indices of hip, knee, ankle for the model's left and right labels
 _LEG_KEYPOINTS = ((11, 13, 15), (12, 14, 16))
@@ -167,8 +172,8 @@ def local_quadratic(
     none on one side of ``tc``.
 
     While the sample furthest from the fit lies further than ``reject`` (plane units; 0: none)
-    and in the inner half of the window, it is left out and the fit made again,
-    ``MAX_OUTLIERS`` times at most.
+    and in the inner half of the window, and the fit has more than ``min_n`` samples, it is
+    left out and the fit made again, ``MAX_OUTLIERS`` times at most.
 
     t, y, w: (n,) float64 seconds, plane units, weights.
     """
@@ -183,11 +188,16 @@ def local_quadratic(
                 continue
             x = d / half
             r = abs(y[i] - (c0 + c1 * x + c2 * x * x))
-            if r > worst_r:
+            # Equal residuals (to rounding): the sample nearer tc, then the earlier.
+            tie = TIE * max(1.0, worst_r)
+            if r > worst_r + tie or (
+                worst >= 0 and abs(r - worst_r) <= tie and abs(d) < abs(t[worst] - tc) - 1e-12
+            ):
                 worst, worst_r = i, r
         # A sample at the window's edge bends the fit toward itself, so another's residual
-        # says little: only one in the inner half, where the fit holds, is left out.
-        if worst < 0 or worst_r <= reject or abs(t[worst] - tc) > 0.5 * half:
+        # says little: only one in the inner half, where the fit holds, is left out, and only
+        # while the fit keeps ``min_n`` samples.
+        if worst < 0 or worst_r <= reject or abs(t[worst] - tc) > 0.5 * half or n <= min_n:
             break
         kept = kept.copy()
         kept[worst] = 0.0
@@ -744,10 +754,12 @@ def process_frame(
         dt = t - last_t
         prior = trk[TRK_FRAME_DT]
         lo, hi = FRAME_DT_RANGE
-        # An estimate no frame rate the engine serves has came from a gap (the runner seen in
-        # one frame, then not for half a second) or from two frames handed out at once: the
-        # first interval that is a frame interval takes its place.
-        if not np.isfinite(prior) or (not lo <= prior <= hi and lo <= dt <= hi):
+        # In the first frames, an estimate outside the rates the engine serves came from a gap
+        # (the runner seen in one frame, then not for half a second) or from two frames handed
+        # out at once: an interval nearer to those rates takes its place. Later, only the mean
+        # moves, so a slow camera's jitter cannot toss it about.
+        nearer = (prior > hi and dt < prior) or (prior < lo and dt > prior)
+        if not np.isfinite(prior) or (ctr[CTR_WRITTEN] < FRAME_DT_STARTUP and nearer):
             trk[TRK_FRAME_DT] = dt
         elif 0.0 < dt < 3.0 * prior:
             trk[TRK_FRAME_DT] = prior + 0.05 * (dt - prior)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from edge.gait.kernels import MAX_OUTLIERS, OUTLIER_THIGHS
+from edge.gait.kernels import MAX_OUTLIERS, OUTLIER_THIGHS, TIE
 from edge.gait.layout import ANKLE, HIP, KNEE
 from edge.gait.metrics import knee_flexion
 
@@ -38,19 +38,22 @@ def local_quadratic(
     reject: float = 0.0,
 ) -> tuple[float, float]:
     """Value and slope at tc of a least-squares quadratic over |t - tc| <= half, made again
-    without the sample furthest from it while that lies further than ``reject`` (0: none) and
-    within half/2 of tc, ``MAX_OUTLIERS`` times at most."""
+    without the sample furthest from it (of equal ones, the nearer tc, then the earlier) while
+    that lies further than ``reject`` (0: none) and within half/2 of tc and the fit has more
+    than ``min_n`` samples, ``MAX_OUTLIERS`` times at most."""
     d = t - tc
     use = (w > 0) & np.isfinite(y) & (np.abs(d) <= half + 1e-9)
     for attempt in range(MAX_OUTLIERS + 1):
         if use.sum() < min_n or not ((d[use] < -1e-9).any() and (d[use] > 1e-9).any()):
             return np.nan, np.nan
         c2, c1, c0 = np.polyfit(d[use], y[use], 2)
-        residual = np.where(use, np.abs(y - (c0 + c1 * d + c2 * d * d)), 0.0)
-        worst = int(np.argmax(residual))
+        residual = np.where(use, np.abs(y - (c0 + c1 * d + c2 * d * d)), -1.0)
+        top = residual.max()
+        equal = np.flatnonzero(residual >= top - TIE * max(1.0, top))
+        worst = int(equal[np.argmin(np.abs(d[equal]))])
         if not reject > 0 or attempt == MAX_OUTLIERS or residual[worst] <= reject:
             break
-        if abs(d[worst]) > 0.5 * half:
+        if abs(d[worst]) > 0.5 * half or use.sum() <= min_n:
             break
         use[worst] = False
     return float(c0), float(c1)
@@ -66,7 +69,7 @@ def thigh_length(legs: np.ndarray, leg: int) -> float:
 
 def smooth_track(t: np.ndarray, legs: np.ndarray, half: float, min_n: int) -> dict[str, np.ndarray]:
     """Offline smoothing of a whole assigned track, each leg's keypoints further than
-    ``OUTLIER_THIGHS`` of its thigh from the fit through their neighbours left out.
+    ``OUTLIER_THIGHS`` of its thigh from the fit left out as ``local_quadratic`` says.
 
     t: (T,) s. legs: (T, 2, 3, 3) [frame, track, joint, (x, y, weight)].
     Returns arrays by name: "pos" (T, 2, 3, 2), "vel" (T, 2, 3, 2), "mid" (T, 2),

@@ -13,8 +13,8 @@ import numpy as np
 from edge.bus.schema import StepMsg
 from edge.capture import CaptureSettings, SourceInfo, open_source
 from edge.capture.file import VideoFileSource
-from edge.capture.repeats import ChangeMeter, distinct_fps, distinct_times, repeated
-from edge.capture.timebase import ENGINE_FPS, SAME_RATE, FileTiming, TimeBase
+from edge.capture.repeats import ChangeMeter, distinct_fps, distinct_times, frame_kinds
+from edge.capture.timebase import ENGINE_FPS, LEAST_FPS, FileTiming, TimeBase
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
 from edge.gait.sagittal import facing_lag
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 #: a share of repeated frames the analysis tells
 REPEATS_NOTED = 0.05
+#: frames read between checks that a video's new frames come often enough (``LEAST_FPS``)
+EARLY_CHECK_FRAMES = 90
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +54,7 @@ class AnalysisResult:
     def repeats_notice(self) -> str | None:
         """What to say when ``REPEATS_NOTED`` of the frames or more repeat the frame before
         (``edge.capture.repeats``); None otherwise."""
-        if self.repeats < REPEATS_NOTED * self.frames:
+        if self.repeats < REPEATS_NOTED * self.frames or not math.isfinite(self.distinct_fps):
             return None
         return (
             f"{self.repeats} of the {self.frames} frames repeat the frame before (a video made "
@@ -91,51 +93,88 @@ def analyze_video(
     with _open(video, timing) as source:
         timebase = source.timebase
         progress = Progress(f"analyzing {video.name}", source.info.frame_count)
-        while (frame := source.read()) is not None:
-            indices.append(frame.index)
-            changes.append(meter.change(frame.image))
-            runner = finder.find(frame.image)
-            found.append(None if runner is None else runner.keypoints)
-            progress.update()
+        # Every frame is written as it comes, so an analysis cut short leaves its track; the
+        # repeats are taken out once the whole video has told what a new frame's change is.
+        with KeypointTrackWriter(keypoints_csv) as track:
+            while (frame := source.read()) is not None:
+                indices.append(frame.index)
+                changes.append(meter.change(frame.image))
+                runner = finder.find(frame.image)
+                found.append(None if runner is None else runner.keypoints)
+                track.write(timebase.seconds(frame.index), frame.index, found[-1])
+                progress.update()
+                if len(changes) % EARLY_CHECK_FRAMES == 0:
+                    _check_new_frames(video, _new_frames(indices, changes, timebase))
         progress.close()
     # Checked again on the frames read: a container's frame count can be missing or wrong.
     require_length(video, progress.done, timebase.fps, timing)
-    new = ~repeated(np.array(changes))
-    first = indices[0] if indices else 0
-    positions = (np.array(indices)[new] - first) // timebase.every
-    times = timebase.seconds(first) + distinct_times(positions, timebase.fps)
+    new = _new_frames(indices, changes, timebase)
     with KeypointTrackWriter(keypoints_csv) as track:
-        for t, k in zip(times, np.flatnonzero(new), strict=True):
+        for t, k in zip(new.times, new.kept, strict=True):
             track.write(float(t), indices[k], found[k])
     runner_frames = sum(k is not None for k in found)
     log.info("runner found in %d of %d frames", runner_frames, progress.done)
-    result = AnalysisResult(
-        progress.done,
-        runner_frames,
-        timebase.fps,
-        keypoints_csv,
-        timebase,
-        first,
-        finder.feet_outside,
-        progress.done - len(positions),
-        distinct_fps(positions, timebase.fps),
-    )
     if runner_frames == 0:
         raise UsageError(
             f"no runner found in any of the {progress.done} frames of {video}: film the whole "
             "runner side on and well lit, and check that the region of interest (pose.roi, or "
             "the calibration's roi), if set, covers them"
         )
-    least = ENGINE_FPS[0] * (1 - SAME_RATE)
-    if result.repeats and result.distinct_fps < least <= timebase.fps:
+    _check_new_frames(video, new)
+    return AnalysisResult(
+        progress.done,
+        runner_frames,
+        timebase.fps,
+        keypoints_csv,
+        timebase,
+        indices[0] if indices else 0,
+        finder.feet_outside,
+        new.repeats,
+        new.fps,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NewFrames:
+    """Of the frames read so far: those kept (their places in the list read), their real
+    times, s, how many repeat the frame before (left out), of how many, and the new frames a
+    second (``edge.capture.repeats``); ``fps``: the rate of the frames read."""
+
+    kept: np.ndarray
+    times: np.ndarray
+    repeats: int
+    read: int
+    fps: float
+    read_fps: float
+
+
+def _new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> NewFrames:
+    repeat, still = frame_kinds(np.array(changes), timebase.fps)
+    kept = np.flatnonzero(~repeat)
+    first = indices[0] if indices else 0
+    positions = (np.array(indices)[kept] - first) // timebase.every
+    times = timebase.seconds(first) + distinct_times(positions, timebase.fps, still[kept])
+    return NewFrames(
+        kept,
+        times,
+        int(repeat.sum()),
+        len(indices),
+        distinct_fps(positions, timebase.fps),
+        timebase.fps,
+    )
+
+
+def _check_new_frames(video: Path, new: NewFrames) -> None:
+    """UsageError when a video at the engine's rates repeats so many frames that too few new
+    ones come a second."""
+    if new.repeats and new.fps < LEAST_FPS <= new.read_fps:
         raise UsageError(
-            f"{video} repeats its frames: {result.repeats} of {result.frames} show the frame "
-            f"before again, so it holds {result.distinct_fps:.0f} new frames a second where the "
+            f"{video} repeats its frames: {new.repeats} of the {new.read} frames read show the "
+            f"frame before again, so it holds {new.fps:.0f} new frames a second where the "
             f"analysis needs {ENGINE_FPS[0]:g} or more. It was made from a slower video, or "
             "filmed by a camera short of light: give the original clip, or film at 30 fps or "
             "more in good light"
         )
-    return result
 
 
 def _open(video: Path, timing: FileTiming) -> VideoFileSource:

@@ -38,7 +38,7 @@ from edge.bus.schema import (
 from edge.bus.schema import MetricStats as WireStats
 from edge.bus.security import server_keys_for
 from edge.capture import CaptureSettings, Frame, FrameSource, open_resilient
-from edge.capture.timebase import ENGINE_FPS, SAME_RATE
+from edge.capture.timebase import ENGINE_FPS, LEAST_FPS
 from edge.config import Config, Reload, reload_changes
 from edge.errors import HipdriveError, UsageError
 from edge.gait import (
@@ -145,9 +145,9 @@ class StageClock:
 
 class RateWatch:
     """Tells when a live station times steps from fewer frames a second than the gait engine
-    is built for (``ENGINE_FPS``): a camera short of light or set to a slow mode, or a station
+    is built for (``LEAST_FPS``): a camera short of light or set to a slow mode, or a station
     that cannot keep up with its camera. Over ``hold`` status ticks (a second each) in a row
-    below the least rate (less ``SAME_RATE``) it says so, once; after as many at it or above,
+    below that rate it says so, once; after as many at it or above,
     it is over. ``update`` returns the message to tell now, or None."""
 
     def __init__(self, hold: int = 5, warm_up: int = 5) -> None:
@@ -162,8 +162,7 @@ class RateWatch:
         """One status tick: the rate of frames the engine got over the last seconds, and
         whether the camera's frames are being dropped (it delivers more than are taken)."""
         self._ticks += 1
-        least = ENGINE_FPS[0]
-        slow = fps_out < least * (1 - SAME_RATE)
+        slow = fps_out < LEAST_FPS
         if self._ticks <= self._warm_up or slow == (self.problem is not None):
             self._run = 0
             return None
@@ -183,7 +182,7 @@ class RateWatch:
         )
         self.problem = (
             f"steps are timed from {fps_out:.0f} frames a second, where the gait engine needs "
-            f"{least:g} or more: {fix}"
+            f"{ENGINE_FPS[0]:g} or more: {fix}"
         )
         return self.problem
 
