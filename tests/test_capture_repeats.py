@@ -70,9 +70,9 @@ def test_a_video_without_repeats_has_none_even_dim(contrast: float) -> None:
     assert not repeat.any() and not still.any()
 
 
-def test_a_picture_held_still_is_kept_and_not_a_repeat() -> None:
-    """Half a second of a still scene (a title; nobody moving, only the camera's noise), then
-    the runner: the still frames are kept as they are."""
+def test_a_picture_held_still_is_told_apart_from_repeats() -> None:
+    """Half a second of a still picture (a title; only the codec's noise), then the runner:
+    held still, not repeats of a lower frame rate."""
     moving = scene(60, 120.0, seed=5)
     pictures = [moving[0]] * 15 + moving[1:]
     changes = meter_changes(pictures, noise=1.5, seed=6)
@@ -97,20 +97,21 @@ def test_new_frames_of_a_converted_video_are_timed_when_they_were_filmed(
         kept = first[first >= start] - start
         filmed = shows[kept + start] / capture_fps - start / stored_fps
         # The rate comes from a fit through the frames: good to a fraction of a millisecond.
-        times = distinct_times(kept, stored_fps, np.zeros(len(kept), dtype=bool))
+        times = distinct_times(kept, stored_fps)
         assert times == pytest.approx(filmed, abs=1e-3)
         assert distinct_fps(kept, stored_fps) == pytest.approx(capture_fps, rel=0.01)
 
 
 def test_a_picture_held_still_before_a_converted_video_is_timed_apart() -> None:
-    """A title held for half a second, then 25 fps stored as 30: the title's frames where they
-    are shown, the video's new frames when they were filmed."""
+    """A title held for half a second (left out), then 25 fps stored as 30: the title's first
+    frame where it is shown, the video's new frames when they were filmed, and the title no
+    lower rate."""
     shows = shown(25.0, 30.0, 4.0)
-    positions = np.r_[np.arange(15), first_showings(shows) + 15]
-    still = np.r_[False, np.ones(14, dtype=bool), np.zeros(len(positions) - 15, dtype=bool)]
-    times = distinct_times(positions, 30.0, still)
-    assert times[:15] == pytest.approx(np.arange(15) / 30.0)
-    assert times[15:] == pytest.approx(15 / 30.0 + shows[first_showings(shows)] / 25.0, abs=1e-3)
+    positions = np.r_[0, first_showings(shows) + 15]
+    times = distinct_times(positions, 30.0)
+    assert times[0] == 0.0
+    assert times[1:] == pytest.approx(15 / 30.0 + shows[first_showings(shows)] / 25.0, abs=1e-3)
+    assert distinct_fps(positions, 30.0) == pytest.approx(25.0, rel=0.01)
 
 
 @pytest.mark.parametrize("stalls", [[40], [40, 90]])
@@ -118,8 +119,7 @@ def test_frames_of_a_camera_that_stalls_are_timed_when_first_shown(stalls: list[
     """One or two frames a camera gave twice are stalls, not a lower frame rate: the frames are
     timed where they are shown, none earlier."""
     positions = np.array([i for i in range(150) if i not in stalls])
-    none = np.zeros(len(positions), dtype=bool)
-    assert np.array_equal(distinct_times(positions, 30.0, none), positions / 30.0)
+    assert np.array_equal(distinct_times(positions, 30.0), positions / 30.0)
     assert distinct_fps(positions, 30.0) == pytest.approx(30.0 * (len(positions) - 1) / 149)
 
 

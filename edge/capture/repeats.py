@@ -3,8 +3,8 @@ stored as 30 repeats one frame in six, 15 as 30 shows every frame twice), or a c
 light that hands out its last picture again. A repeat holds no new moment of the run, and it is
 stored at a later time than the moment it shows, so the analysis leaves it out
 (``edge.offline.analyze``) and times the new frames by the rate they came at
-(``distinct_times``). A picture held still for longer (a title, a scene where nothing moves) is
-no lower frame rate, and is kept.
+(``distinct_times``). A picture held still for longer (a title, a paused camera) holds no new
+moment either, and is left out too, but it is no lower frame rate.
 
 A frame is a repeat when it differs from the one before far less than new frames of the same
 video differ from each other: a codec's noise changes a repeat by a few grey levels, a runner's
@@ -30,9 +30,8 @@ REPEAT_SHARE = 0.2
 NEW_QUANTILE = 0.95
 #: changes needed before any frame is called a repeat
 MIN_CHANGES = 10
-#: a picture held longer than this, s, is a still picture (a title, a paused camera, a scene
-#: where nothing moves), kept as it is: a lower frame rate holds each picture for a fraction of
-#: that (a fifth of a second at 5 fps)
+#: a picture held longer than this, s, is held still (a title, a paused camera): no lower frame
+#: rate, which holds each picture for a fraction of that (a fifth of a second at 5 fps)
 HELD_S = 0.25
 #: repeats a run of frames needs to be taken for a video converted from a lower rate and timed
 #: along a line (``distinct_times``): one or two are a camera's stalls
@@ -59,9 +58,10 @@ class ChangeMeter:
 
 
 def frame_kinds(changes: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray]:
-    """Which frames of a video at ``fps`` repeat the frame before, and which show a picture held
-    still (longer than ``HELD_S``: kept as they are), from their changes (``ChangeMeter``;
-    (N,), NaN for a first frame): neither when fewer than ``MIN_CHANGES`` are known."""
+    """Which frames of a video at ``fps`` repeat the frame before (within ``HELD_S`` of the
+    picture's first showing), and which show a picture held still for longer (a title, a
+    paused camera), from their changes (``ChangeMeter``; (N,), NaN for a first frame):
+    neither when fewer than ``MIN_CHANGES`` are known."""
     none = np.zeros(len(changes), dtype=bool)
     known = changes[np.isfinite(changes)]
     if len(known) < MIN_CHANGES:
@@ -72,31 +72,32 @@ def frame_kinds(changes: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray
     edges = np.flatnonzero(np.diff(np.r_[0, same.astype(np.int8), 0]))
     for start, stop in zip(edges[::2], edges[1::2], strict=True):
         # The picture is shown from the frame before the run to its last frame.
-        if (stop - start + 1) / fps > HELD_S:
+        if stop - start + 1 > _held_frames(fps):
             still[start:stop] = True
     return same & ~still, still
 
 
 def distinct_fps(indices: np.ndarray, capture_fps: float) -> float:
-    """New frames per second of real time, from the file positions ``indices`` of the frames
-    kept (``repeated`` left out; increasing). NaN with fewer than two."""
+    """New frames per second of real time, from the file positions ``indices`` of a video's new
+    frames (increasing): over the stretches between pictures held still (``HELD_S``), which are
+    no lower rate. NaN without two new frames a held picture's time apart at most."""
     gaps = np.diff(indices)
-    return capture_fps / float(np.mean(gaps)) if len(gaps) else math.nan
+    moving = gaps[gaps <= _held_frames(capture_fps)]
+    return capture_fps / float(np.mean(moving)) if len(moving) else math.nan
 
 
-def distinct_times(indices: np.ndarray, capture_fps: float, still: np.ndarray) -> np.ndarray:
-    """Real times, s, of the frames kept at file positions ``indices`` (increasing); ``still``:
-    which of them show a picture held still (``frame_kinds``).
+def distinct_times(indices: np.ndarray, capture_fps: float) -> np.ndarray:
+    """Real times, s, of the new frames at file positions ``indices`` (increasing).
 
     A video converted up from a lower rate holds its frames at a steady rate, each first shown
-    when it was filmed or up to a frame interval later. So a run of frames between still ones
-    with ``MIN_CONVERTED`` repeats or more, each frame within a frame interval above the
-    straight line under them all, is timed along that line. Otherwise (a camera that stalled
-    now and then, a still picture) each frame is timed where it is first shown."""
+    when it was filmed or up to a frame interval later. So a run of new frames between pictures
+    held still (``HELD_S``) with ``MIN_CONVERTED`` repeats or more, each frame within a frame
+    interval above the straight line under them all, is timed along that line. Otherwise (a
+    camera that stalled once or twice) each is timed where it is first shown."""
     times = indices / capture_fps
-    cuts = np.flatnonzero(np.diff(still.astype(np.int8))) + 1
+    cuts = np.flatnonzero(np.diff(indices) > _held_frames(capture_fps)) + 1
     for run in np.split(np.arange(len(indices)), cuts):
-        if still[run[0]] or np.sum(np.diff(indices[run]) > 1) < MIN_CONVERTED:
+        if np.sum(np.diff(indices[run]) > 1) < MIN_CONVERTED:
             continue
         k = np.arange(len(run), dtype=np.float64)
         slope = np.polyfit(k, indices[run].astype(np.float64), 1)[0]
@@ -105,3 +106,8 @@ def distinct_times(indices: np.ndarray, capture_fps: float, still: np.ndarray) -
         if np.max(indices[run] - line) < 1.0:
             times[run] = line / capture_fps
     return times
+
+
+def _held_frames(fps: float) -> int:
+    """Frames a picture is shown at most at the lowest rate that is no picture held still."""
+    return math.ceil(HELD_S * fps)

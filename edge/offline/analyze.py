@@ -137,8 +137,9 @@ def analyze_video(
 @dataclass(frozen=True, slots=True)
 class NewFrames:
     """Of the frames read so far: those kept (their places in the list read), their real
-    times, s, how many repeat the frame before (left out), of how many, and the new frames a
-    second (``edge.capture.repeats``); ``fps``: the rate of the frames read."""
+    times, s, how many repeat the frame before, of how many, and the new frames a second
+    (``edge.capture.repeats``); ``read_fps``: the rate of the frames read. Repeats and pictures
+    held still are left out; only repeats are counted and told."""
 
     kept: np.ndarray
     times: np.ndarray
@@ -150,10 +151,10 @@ class NewFrames:
 
 def _new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> NewFrames:
     repeat, still = frame_kinds(np.array(changes), timebase.fps)
-    kept = np.flatnonzero(~repeat)
+    kept = np.flatnonzero(~(repeat | still))
     first = indices[0] if indices else 0
     positions = (np.array(indices)[kept] - first) // timebase.every
-    times = timebase.seconds(first) + distinct_times(positions, timebase.fps, still[kept])
+    times = timebase.seconds(first) + distinct_times(positions, timebase.fps)
     return NewFrames(
         kept,
         times,
