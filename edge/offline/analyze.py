@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 
 #: a share of repeated frames the analysis tells
 REPEATS_NOTED = 0.05
-#: frames read between checks that a video's new frames come often enough (``LEAST_FPS``)
-EARLY_CHECK_FRAMES = 90
+#: frames read when a video's new frames are checked to come often enough (``LEAST_FPS``)
+#: before the end, so that a video made of repeats is refused in its first seconds
+EARLY_CHECKS = frozenset(range(90, 901, 90))
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,7 @@ def analyze_video(
                 found.append(None if runner is None else runner.keypoints)
                 track.write(timebase.seconds(frame.index), frame.index, found[-1])
                 progress.update()
-                if len(changes) % EARLY_CHECK_FRAMES == 0:
+                if len(changes) in EARLY_CHECKS:
                     _check_new_frames(video, _new_frames(indices, changes, timebase))
         progress.close()
     # Checked again on the frames read: a container's frame count can be missing or wrong.
