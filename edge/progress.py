@@ -56,12 +56,14 @@ class Progress:
                 self._stream.write(self._line() + "\n")
                 self._stream.flush()
 
-    def close(self) -> None:
+    def close(self, finished: bool = True) -> None:
+        """Stop showing progress: the work is done, or (``finished`` False) given up."""
         if self._bar is not None:
             self._bar.stop()
             self._bar = None
+        said = "done" if finished else "stopped"
         self._stream.write(
-            f"{self.label}: done, {self.done} in {time.monotonic() - self._t0:.1f} s\n"
+            f"{self.label}: {said}, {self.done} in {time.monotonic() - self._t0:.1f} s\n"
         )
         self._stream.flush()
 

@@ -105,7 +105,11 @@ def analyze_video(
                 track.write(timebase.seconds(frame.index), frame.index, found[-1])
                 progress.update()
                 if len(changes) in EARLY_CHECKS:
-                    _check_new_frames(video, _new_frames(indices, changes, timebase))
+                    try:
+                        _check_new_frames(video, _new_frames(indices, changes, timebase))
+                    except UsageError:
+                        progress.close(finished=False)
+                        raise
         progress.close()
     # Checked again on the frames read: a container's frame count can be missing or wrong.
     require_length(video, progress.done, timebase.fps, timing)
