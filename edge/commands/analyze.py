@@ -26,7 +26,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         runner_facing,
         video_outputs,
     )
-    from edge.offline.replay import describe, timebase_problem, too_few_steps, write_step_files
+    from edge.offline.replay import (
+        describe,
+        step_count,
+        timebase_problem,
+        too_few_steps,
+        write_step_files,
+    )
     from edge.options import file_timing, plane_of, with_belt_speed
     from edge.pose import RunnerSelector
     from edge.pose.crop import RunnerFinder
@@ -72,7 +78,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         steps, result.timebase.capture_fps, result.timebase.origin
     ) or too_few_steps(steps)
     if notice:
-        print(f"{len(steps)} step{'' if len(steps) == 1 else 's'}: {notice}")
+        print(f"{step_count(len(steps))}: {notice}")
     else:
         print("\n".join(describe(steps, targets)))
     print(f"wrote {out_dir / 'events.jsonl'} and {out_dir / 'steps.csv'}")
@@ -119,7 +125,13 @@ def replay_steps(
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from edge.capture.timebase import check_rate
-    from edge.offline.replay import MIN_RUN_S, describe, too_few_steps, write_step_files
+    from edge.offline.replay import (
+        MIN_RUN_S,
+        describe,
+        step_count,
+        too_few_steps,
+        write_step_files,
+    )
     from edge.options import plane_of, with_belt_speed
     from edge.store.track import read_keypoint_track
 
@@ -145,7 +157,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     )
     write_step_files(steps, args.events_out, None)
     if notice := too_few_steps(steps):
-        print(f"{len(steps)} step{'' if len(steps) == 1 else 's'}: {notice}")
+        print(f"{step_count(len(steps))}: {notice}")
     else:
         lines = describe(
             steps,

@@ -22,6 +22,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
@@ -185,6 +186,16 @@ class DashboardScreen(Screen[None]):
         yield Footer()
 
 
+#: what the station's status tells of a problem, each shown as a notice when its message is new:
+#: (field, title, severity, seconds shown)
+STATUS_PROBLEMS: tuple[tuple[str, str, SeverityLevel, float], ...] = (
+    ("recording_error", "Not recording", "error", 8),
+    ("view_problem", "No steps shown", "error", 30),
+    ("framing_problem", "Framing", "warning", 30),
+    ("rate_problem", "Frame rate", "warning", 30),
+)
+
+
 class DashboardApp(App[None]):
     """``connect``: the station's publisher; ``control``: its control socket. ``keys_dir`` holds
     the CURVE keys a station on another machine needs (edge.bus.security); without it only
@@ -235,10 +246,8 @@ class DashboardApp(App[None]):
         self._belt_request: tuple[float, float] | None = None
         self._session_expected: bool | None = None
         self._shown_problem: tuple[str, float] | None = None
-        self._recording_error: str | None = None
-        self._view_problem: str | None = None
-        self._framing_problem: str | None = None
-        self._rate_problem: str | None = None
+        self._told: dict[str, str | None] = {}
+        """The last message of each of ``STATUS_PROBLEMS`` the station sent."""
         self._view_notice: str | None = None
 
     async def on_mount(self) -> None:
@@ -474,18 +483,11 @@ class DashboardApp(App[None]):
     def _take_status(self, status: StatusMsg) -> None:
         if self._session_expected == (status.session_id is not None):
             self._session_expected = None
-        if status.recording_error and status.recording_error != self._recording_error:
-            self.notify(status.recording_error, title="Not recording", severity="error", timeout=8)
-        self._recording_error = status.recording_error
-        if status.view_problem and status.view_problem != self._view_problem:
-            self.notify(status.view_problem, title="No steps shown", severity="error", timeout=30)
-        self._view_problem = status.view_problem
-        if status.framing_problem and status.framing_problem != self._framing_problem:
-            self.notify(status.framing_problem, title="Framing", severity="warning", timeout=30)
-        self._framing_problem = status.framing_problem
-        if status.rate_problem and status.rate_problem != self._rate_problem:
-            self.notify(status.rate_problem, title="Frame rate", severity="warning", timeout=30)
-        self._rate_problem = status.rate_problem
+        for name, title, severity, timeout in STATUS_PROBLEMS:
+            message = getattr(status, name)
+            if message and message != self._told.get(name):
+                self.notify(message, title=title, severity=severity, timeout=timeout)
+            self._told[name] = message
         self._show_header()
         self._main.cue.show(self.readings.summary, self.readings.gait_mode)
 

@@ -106,7 +106,8 @@ def analyze_video(
                 progress.update()
                 if len(changes) in EARLY_CHECKS:
                     try:
-                        _check_new_frames(video, _new_frames(indices, changes, timebase))
+                        new = _new_frames(indices, changes, timebase)
+                        _check_new_frames(video, new, timebase.fps)
                     except UsageError:
                         progress.close(finished=False)
                         raise
@@ -125,7 +126,7 @@ def analyze_video(
             "runner side on and well lit, and check that the region of interest (pose.roi, or "
             "the calibration's roi), if set, covers them"
         )
-    _check_new_frames(video, new)
+    _check_new_frames(video, new, timebase.fps)
     return AnalysisResult(
         progress.done,
         runner_frames,
@@ -143,15 +144,14 @@ def analyze_video(
 class NewFrames:
     """Of the frames read so far: those kept (their places in the list read), their real
     times, s, how many repeat the frame before, of how many, and the new frames a second
-    (``edge.capture.repeats``); ``read_fps``: the rate of the frames read. Repeats and pictures
-    held still are left out; only repeats are counted and told."""
+    (``edge.capture.repeats``). Repeats and pictures held still are left out; only repeats are
+    counted and told."""
 
     kept: np.ndarray
     times: np.ndarray
     repeats: int
     read: int
     fps: float
-    read_fps: float
 
 
 def _new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> NewFrames:
@@ -166,14 +166,13 @@ def _new_frames(indices: list[int], changes: list[float], timebase: TimeBase) ->
         int(repeat.sum()),
         len(indices),
         distinct_fps(positions, timebase.fps),
-        timebase.fps,
     )
 
 
-def _check_new_frames(video: Path, new: NewFrames) -> None:
-    """UsageError when a video at the engine's rates repeats so many frames that too few new
-    ones come a second."""
-    if new.repeats and new.fps < LEAST_FPS <= new.read_fps:
+def _check_new_frames(video: Path, new: NewFrames, read_fps: float) -> None:
+    """UsageError when a video read at ``read_fps``, within the engine's rates, repeats so many
+    frames that too few new ones come a second."""
+    if new.repeats and new.fps < LEAST_FPS <= read_fps:
         raise UsageError(
             f"{video} repeats its frames: {new.repeats} of the {new.read} frames read show the "
             f"frame before again, so it holds {new.fps:.0f} new frames a second where the "

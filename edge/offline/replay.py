@@ -166,6 +166,11 @@ def step_of(msg: StepMsg) -> Step:
     return Step(**{f.name: getattr(msg, f.name) for f in dataclasses.fields(Step)})
 
 
+def step_count(n: int) -> str:
+    """``1 step``, ``3 steps``."""
+    return f"{n} step{'' if n == 1 else 's'}"
+
+
 def too_few_steps(steps: list[StepMsg]) -> str | None:
     """Why the steps of a video are too few to judge a runner by (``MIN_JUDGED_STEPS``), or
     None (none at all is said otherwise: ``describe``)."""
@@ -249,10 +254,7 @@ def describe(
             + slowmo
         ]
     feet = Counter(s.foot for s in steps)
-    lines = [
-        f"{len(steps)} step{'' if len(steps) == 1 else 's'} ({feet['left']} left,"
-        f" {feet['right']} right)"
-    ]
+    lines = [f"{step_count(len(steps))} ({feet['left']} left, {feet['right']} right)"]
     found = phases(steps)
     walked = [s for s in steps if gait_of(s) == WALKING]
     if walked or len(found) > 1:
