@@ -14,6 +14,8 @@ from edge.config import TargetsSection
 from edge.dashboard.bands import Band, TargetBands
 from edge.dashboard.canvas import BrailleCanvas
 from edge.dashboard.readings import Readings
+from edge.gait import Targets
+from edge.gait.summary import paced
 from edge.skeleton import LEFT_ANKLE, NUM_KEYPOINTS, RIGHT_ANKLE
 from tests.builders import messages
 
@@ -44,6 +46,19 @@ def test_bands_follow_the_station_targets_and_keep_their_margins() -> None:
     assert bands.for_metric("stride_length_m") is None
     assert bands.for_metric("asymmetry_pct") is None
     assert bands.hip_extension_deg.describe("deg") == ">= 12 deg"
+
+
+def test_the_overstride_bands_grow_with_pace_as_the_cue_targets_do() -> None:
+    bands = TargetBands()
+    assert bands.paced(None) == bands
+    assert bands.paced(2.8) == bands
+    fast = bands.paced(5.3)
+    targets = paced(Targets(), 5.3)
+    assert fast.overstride_pct_leg == Band(targets.overstride_pct_leg_max, 6.0)
+    assert fast.overstride_cm == Band(targets.overstride_cm_max, 5.0)
+    assert fast.overstride_pct_leg.level(30.0) == "good"
+    assert bands.overstride_pct_leg.level(30.0) == "off"
+    assert fast.shank_angle_ic_deg == bands.shank_angle_ic_deg
 
 
 def test_the_default_bands_are_the_station_defaults() -> None:
@@ -131,12 +146,14 @@ def test_the_dashboard_imports_nothing_of_the_station_but_the_bus() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     modules = set(out.stdout.split())
     allowed = ("edge.bus", "edge.dashboard")
-    # The bus's own helpers (errors, the keypoint layout, ``with`` support) come along, and the
+    # The bus's own helpers (errors, the keypoint layout, ``with`` support) come along, the pace
+    # the overstride targets grow with (one rule for the cues and the colours), and the
     # drill's plan and live rules (the console runs the drill; they read only the bus's steps).
     extra = {m for m in modules if not m.startswith(allowed)} - {
         "edge",
         "edge.closing",
         "edge.errors",
+        "edge.pace",
         "edge.skeleton",
         "edge.drill",
         "edge.drill.plan",

@@ -9,6 +9,8 @@ import pytest
 from edge.bus.schema import UNJUDGED_KEY
 from edge.gait import Step, SummaryBuilder, Targets
 from edge.gait.metrics import FAR_LEG_METRICS, RUNNING_METRICS
+from edge.gait.summary import paced
+from edge.pace import PACE_MAX_RATIO, PACE_REF_LEGS_S, paced_limit
 from edge.run.station import summary_message
 
 BASE = Step(
@@ -271,3 +273,40 @@ def test_the_summary_message_says_which_gait_its_medians_are_of() -> None:
         "vertical_osc_pct_leg",
         "stride_length_m",
     }
+
+
+def test_the_overstride_target_grows_with_pace_and_says_so() -> None:
+    # 30% of the leg ahead: an overstride at 2.5 m/s (2.8 leg lengths a second), a runner's
+    # landing at 4.5 m/s (RBDS002 landed 31.8% ahead there, docs/metrics.md).
+    landing = {"overstride_cm": None, "overstride_pct_leg": 30.0}
+    slow = feed(SummaryBuilder(), steps(10, speed_legs_per_s=2.8, **landing))[-1]
+    assert slow.cue_key == "overstride"
+    assert "(target <= 23%)" in slow.cue_reason
+    fast = feed(SummaryBuilder(), steps(10, speed_legs_per_s=5.3, **landing))[-1]
+    assert fast.cue_key == "good"
+    reaching = feed(SummaryBuilder(), steps(10, speed_legs_per_s=5.3, overstride_pct_leg=40.0))
+    assert reaching[-1].cue_key == "overstride"
+    assert "(target <= 33% at this pace)" in reaching[-1].cue_reason
+    unknown = feed(SummaryBuilder(), steps(10, speed_legs_per_s=None, **landing))[-1]
+    assert unknown.cue_key == "overstride"
+
+
+def test_pace_grows_the_overstride_targets_only_and_no_further_than_measured() -> None:
+    base = Targets()
+    assert paced(base, None) == base
+    assert paced(base, PACE_REF_LEGS_S) == base
+    assert paced(base, 0.5 * PACE_REF_LEGS_S) == base
+    faster = paced(base, 1.5 * PACE_REF_LEGS_S)
+    assert faster.overstride_pct_leg_max == round(23.0 * 1.25)
+    assert faster.overstride_cm_max == 25.0
+    assert dataclasses.replace(faster, overstride_cm_max=20.0, overstride_pct_leg_max=23.0) == base
+    top = paced(base, PACE_MAX_RATIO * PACE_REF_LEGS_S)
+    assert paced(base, 3 * PACE_REF_LEGS_S) == top
+    assert paced_limit(23.0, 2.0 * PACE_REF_LEGS_S) == top.overstride_pct_leg_max
+
+
+def test_the_summary_carries_the_pace_without_left_and_right() -> None:
+    summary = feed(SummaryBuilder(), steps(6, speed_legs_per_s=lambda i: 4.0 + 0.1 * (i % 2)))[-1]
+    pace = summary.metrics["speed_legs_per_s"]
+    assert pace.median == pytest.approx(4.05)
+    assert pace.asymmetry_pct is None

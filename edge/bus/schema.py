@@ -97,6 +97,7 @@ MetricName: TypeAlias = Literal[
     "scissor_back_deg",
     "scissor_front_deg",
     "swing_knee_lift_deg",
+    "speed_legs_per_s",
 ]
 """The numeric per-step metrics of DESIGN.md and the scissor's (``docs/metrics.md``), the keys a
 summary may aggregate."""
@@ -215,6 +216,7 @@ class StepMsg:
     scissor_back_deg: float | None = None
     scissor_front_deg: float | None = None
     swing_knee_lift_deg: float | None = None
+    speed_legs_per_s: float | None = None
 
 
 STEP_EXTENSIONS: tuple[str, ...] = (
@@ -226,12 +228,14 @@ STEP_EXTENSIONS: tuple[str, ...] = (
     "scissor_back_deg",
     "scissor_front_deg",
     "swing_knee_lift_deg",
+    "speed_legs_per_s",
 )
 """Fields a step carries beyond DESIGN.md's table, each optional: which leg the camera saw
 (near or far), the metrics measured less surely than the step, the camera's estimated yaw,
 whether the step was run or walked (a walked step has no overstride, braking, landing angles,
 hip extension, knee lift, scissor or flight: None), and the scissor between the thighs at
-toe-off with the swing leg's knee lift (``docs/metrics.md``)."""
+toe-off with the swing leg's knee lift (``docs/metrics.md``), and the belt's speed in leg
+lengths a second."""
 STEP_FIELDS: tuple[str, ...] = tuple(
     f.name
     for f in dataclasses.fields(StepMsg)

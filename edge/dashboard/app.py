@@ -491,15 +491,22 @@ class DashboardApp(App[None]):
         self._show_header()
         self._main.cue.show(self.readings.summary, self.readings.gait_mode)
 
+    def _paced_bands(self) -> TargetBands:
+        """The bands at the runner's pace, as the summary reads it (the overstride limits grow
+        with it, as the cue's do)."""
+        pace = self.readings.stats("speed_legs_per_s")
+        return self.bands.paced(pace.median if pace is not None else None)
+
     def _show_summary(self) -> None:
         readings = self.readings
+        bands = self._paced_bands()
         for tile, metric in zip(self._main.tiles, tile_metrics(readings.units), strict=True):
             parts = tuple(readings.stats(name) for _, name in metric.parts or ())
-            band = self.bands.for_metric(metric.name)
+            band = bands.for_metric(metric.name)
             tile.show(metric, readings.stats(metric.name), band, parts)
         self._main.cue.show(readings.summary, readings.gait_mode)
         rows = [(metric, readings.stats(metric.name)) for metric in balance_metrics(readings.units)]
-        self._main.balance.show(rows, self.bands.asymmetry_pct)
+        self._main.balance.show(rows, bands.asymmetry_pct)
         notice = readings.view_notice
         if notice != self._view_notice:
             self._view_notice = notice
@@ -516,10 +523,9 @@ class DashboardApp(App[None]):
     def _show_history(self) -> None:
         metrics = {m.name: m for m in tile_metrics(self.readings.units)}
         overstride = metrics.get("overstride_cm") or metrics["overstride_pct_leg"]
+        bands = self._paced_bands()
         for plot, metric in (
             (self._main.overstride_plot, overstride),
             (self._main.hip_plot, metrics["hip_extension_deg"]),
         ):
-            plot.show(
-                metric, self.readings.history(metric.name), self.bands.for_metric(metric.name)
-            )
+            plot.show(metric, self.readings.history(metric.name), bands.for_metric(metric.name))

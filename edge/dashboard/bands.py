@@ -17,6 +17,9 @@ vertical oscillation  <= 10 cm     10-12        runners typically bounce 6-10 cm
 vertical osc., uncal. <= 12 % leg  12-14        the same for a ~0.85 m leg
 left/right asymmetry  <= 10 %      10-15        the station's asymmetry target
 ===================== ============ ============ =============================================
+
+The overstride limits are a runner's at 2.5 m/s; faster, they grow with the pace the summary
+reads (``paced``), as the cues' do.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeAlias
+
+from edge.pace import paced_limit
 
 Level: TypeAlias = Literal["good", "watch", "off"]
 
@@ -103,6 +108,18 @@ class TargetBands:
             hip_extension_deg=limit(self.hip_extension_deg, targets.hip_extension_min_deg),
             cadence_spm=limit(self.cadence_spm, targets.cadence_min_spm),
             contact_ms=limit(self.contact_ms, targets.contact_max_ms),
+        )
+
+    def paced(self, speed_legs_per_s: float | None) -> TargetBands:
+        """These bands for a runner at a pace (leg lengths a second): the overstride limits
+        grown as the cues' are (``edge.gait.summary.paced``), margins kept."""
+        cm, pct = self.overstride_cm, self.overstride_pct_leg
+        return dataclasses.replace(
+            self,
+            overstride_cm=dataclasses.replace(cm, limit=paced_limit(cm.limit, speed_legs_per_s)),
+            overstride_pct_leg=dataclasses.replace(
+                pct, limit=paced_limit(pct.limit, speed_legs_per_s)
+            ),
         )
 
 

@@ -253,6 +253,13 @@ class GaitEngine:
             return None
         return self.stance_speed * self.params.belt_per_stance_speed
 
+    def _belt_speed(self) -> float:
+        """The belt's speed in plane units a second: the one given on a metric plane, else
+        from the stance foot (0 until known)."""
+        if self.mapping.metric and self.belt_speed_mps:
+            return self.belt_speed_mps
+        return max(self.stance_speed, 0.0) * self.params.belt_per_stance_speed
+
     def push(self, t: float, keypoints: np.ndarray) -> list[Step]:
         """Feed one frame: t seconds (increasing), keypoints (17, 3) pixels + confidence.
 
@@ -470,6 +477,7 @@ class GaitEngine:
             next_ic=next_ic,
             leg_length=scale,
             belt_speed_mps=self.belt_speed_mps or self.estimated_belt_speed_mps(),
+            belt_speed=self._belt_speed(),
             max_gap_s=max_gap,
             gait=gait,
             camera=self.mapping.camera,

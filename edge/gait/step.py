@@ -24,6 +24,8 @@ class Step:
     (``edge.gait.mode``; None when not yet told); a walking step has None for the metrics of
     running (``metrics.RUNNING_METRICS``). ``scissor_deg`` with its two parts and
     ``swing_knee_lift_deg`` are the scissor between the thighs (``docs/metrics.md``).
+    ``speed_legs_per_s`` is the belt's speed in leg lengths a second, which needs no calibration:
+    the pace the overstride targets grow with (``edge.gait.summary.paced``).
     """
 
     foot: str
@@ -52,6 +54,7 @@ class Step:
     scissor_back_deg: float | None = None
     scissor_front_deg: float | None = None
     swing_knee_lift_deg: float | None = None
+    speed_legs_per_s: float | None = None
 
     def confidence_of(self, metric: str) -> float:
         """How sure this step's value of ``metric`` is, 0..1."""

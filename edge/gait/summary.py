@@ -27,6 +27,7 @@ apart) counts as running.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from edge.gait.choppy import Choppy, ChoppyWatch, Steady
 from edge.gait.metrics import OBLIQUE_METRICS, SWING_FAR_METRICS
 from edge.gait.mode import RUNNING
 from edge.gait.step import Step
+from edge.pace import paced_limit
 
 SUMMARISED = (
     "cadence_spm",
@@ -58,13 +60,15 @@ SUMMARISED = (
     "vertical_osc_cm",
     "vertical_osc_pct_leg",
     "stride_length_m",
+    "speed_legs_per_s",
 )
 
-UNCOMPARED = ("flight_ms",)
+UNCOMPARED = ("flight_ms", "speed_legs_per_s")
 """Metrics given no left/right asymmetry: a flight runs from one leg's toe-off to the other's
 landing, each seen from its own side of the camera, and over the renders of docs/robustness.md
 the two feet's flight medians differed from the force plate's by 14.9 points on average
-(docs/accuracy.md, Left against right). Their left and right medians are still given."""
+(docs/accuracy.md, Left against right). Their left and right medians are still given. The belt's
+speed is the same under both feet."""
 
 CONFIDENT = 0.35
 """A metric is confident on a step when its confidence there is at least this. A step whose
@@ -141,7 +145,8 @@ def oblique_yaw(steps: Iterable[Rated]) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class Targets:
-    """What good looks like; published anchors for 2.5-3.5 m/s in the comments."""
+    """What good looks like; published anchors for 2.5-3.5 m/s in the comments. The overstride
+    targets are a runner's at 2.5 m/s, and grow with pace (``paced``)."""
 
     overstride_cm_max: float = 20.0  # ankle 15-20 cm ahead of the hip is typical
     overstride_pct_leg_max: float = 23.0  # the same for a ~0.85 m leg, when uncalibrated
@@ -153,6 +158,20 @@ class Targets:
     margin: float = 0.1  # a cue clears once 10% of its target back inside
     hold_steps: int = 6
     window_steps: int = 20
+
+
+def paced(targets: Targets, speed_legs_per_s: float | None) -> Targets:
+    """The targets for a runner at a pace: the overstride ones grown (``paced_limit``)."""
+    return dataclasses.replace(
+        targets,
+        overstride_cm_max=paced_limit(targets.overstride_cm_max, speed_legs_per_s),
+        overstride_pct_leg_max=paced_limit(targets.overstride_pct_leg_max, speed_legs_per_s),
+    )
+
+
+def pace_of(steps: Iterable[Rated]) -> float | None:
+    """The pace of some steps: their median ``speed_legs_per_s`` (``summarise``)."""
+    return summarise(steps, "speed_legs_per_s").median
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,8 +283,8 @@ UNJUDGED_CUE = "Form not fully judged"
 _WAIT: _Cue = (None, None, None)
 
 _REASONS = {
-    "overstride_cm": "foot lands {v:.0f} cm ahead of the hips (target <= {lim:g} cm)",
-    "overstride_pct_leg": "foot lands {v:.0f}% of leg length ahead (target <= {lim:g}%)",
+    "overstride_cm": "foot lands {v:.0f} cm ahead of the hips (target <= {lim:g} cm{pace})",
+    "overstride_pct_leg": "foot lands {v:.0f}% of leg length ahead (target <= {lim:g}%{pace})",
     "shank_angle_ic_deg": "shin reaches {v:.0f} deg forward at landing (target <= {lim:g} deg)",
     "hip_extension_deg": "thigh drives {v:.0f} deg behind vertical (target >= {lim:g} deg)",
     "cadence_spm": "cadence {v:.0f} spm (target >= {lim:g})",
@@ -335,8 +354,10 @@ class SummaryBuilder:
         metrics = {name: summarise(self._steps, name) for name in SUMMARISED}
         wanted = _WAIT
         if gait == RUNNING:
-            self._update_active(metrics)
-            wanted = self._wanted(metrics, self._choppy.update(list(self._steps), metrics))
+            targets = paced(self.targets, metrics["speed_legs_per_s"].median)
+            self._update_active(metrics, targets)
+            choppy = self._choppy.update(list(self._steps), metrics)
+            wanted = self._wanted(metrics, choppy, targets)
         self._shown_for += 1
         if wanted[0] != self._shown[0] and (
             self._shown_for >= self.targets.hold_steps or self._shown is _WAIT
@@ -357,15 +378,15 @@ class SummaryBuilder:
             gait=gait,
         )
 
-    def _update_active(self, metrics: dict[str, MetricSummary]) -> None:
+    def _update_active(self, metrics: dict[str, MetricSummary], targets: Targets) -> None:
         for rule in _RULES:
             value = metrics[rule.metric].median
             name = f"{rule.key}:{rule.metric}"
             if value is None or not metrics[rule.metric].confident:
                 self._active.discard(name)
                 continue
-            limit = getattr(self.targets, rule.limit)
-            back_in = limit * (1 - self.targets.margin if rule.above else 1 + self.targets.margin)
+            limit = getattr(targets, rule.limit)
+            back_in = limit * (1 - targets.margin if rule.above else 1 + targets.margin)
             missed = value > limit if rule.above else value < limit
             cleared = value <= back_in if rule.above else value >= back_in
             if missed:
@@ -373,13 +394,15 @@ class SummaryBuilder:
             elif cleared:
                 self._active.discard(name)
 
-    def _wanted(self, metrics: dict[str, MetricSummary], choppy: Choppy | None) -> _Cue:
+    def _wanted(
+        self, metrics: dict[str, MetricSummary], choppy: Choppy | None, targets: Targets
+    ) -> _Cue:
         if len(self._steps) < 4:
             return _WAIT
         return (
-            self._missed(_LANDING_RULES, metrics)
+            self._missed(_LANDING_RULES, metrics, targets)
             or ((CHOPPY_KEY, CHOPPY_CUE, choppy.reason()) if choppy is not None else None)
-            or self._missed(_DRIVE_RULES, metrics)
+            or self._missed(_DRIVE_RULES, metrics, targets)
             or self._unjudged(metrics)
             or _GOOD
         )
@@ -403,13 +426,19 @@ class SummaryBuilder:
         rest = f"; {_listed(judged)} on target" if judged else ""
         return UNJUDGED_KEY, UNJUDGED_CUE, f"{_listed(names)} measured less surely{why}{rest}"
 
-    def _missed(self, rules: tuple[_Rule, ...], metrics: dict[str, MetricSummary]) -> _Cue | None:
-        """The cue of the first of ``rules`` whose target is missed, or None."""
+    def _missed(
+        self, rules: tuple[_Rule, ...], metrics: dict[str, MetricSummary], targets: Targets
+    ) -> _Cue | None:
+        """The cue of the first of ``rules`` whose target is missed (``targets``, paced), or
+        None."""
         for rule in rules:
             if f"{rule.key}:{rule.metric}" in self._active:
                 value = metrics[rule.metric].median
-                limit = getattr(self.targets, rule.limit)
-                reason = _REASONS[rule.metric].format(v=value, lim=limit)
+                limit = getattr(targets, rule.limit)
+                grown = limit != getattr(self.targets, rule.limit)
+                reason = _REASONS[rule.metric].format(
+                    v=value, lim=limit, pace=" at this pace" if grown else ""
+                )
                 if value is not None and (value <= limit if rule.above else value >= limit):
                     # Back inside the target but not yet by the margin: the cue holds (the
                     # module's docstring), and says why, or its reason would read as met.

@@ -13,6 +13,7 @@ from edge.drill.repeats import find_repeats, is_drill
 from edge.drill.table import repeat_rows
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
+from edge.gait.summary import pace_of, paced
 from edge.progress import Progress
 from edge.report import plots
 from edge.report.annotate import nearest, snapshot
@@ -152,7 +153,7 @@ def _plans(data: ReportInput) -> list[_Plan]:
 def build_report(data: ReportInput) -> str:
     """The report's HTML, with a progress line per chart. The findings, the summary table and
     the charts rest on the running steps; the walked ones get a table of their own."""
-    running = replace(data, steps=data.running)
+    running = replace(data, steps=data.running, targets=paced(data.targets, pace_of(data.running)))
     plans = _plans(running) if running.steps else []
     progress = Progress("drawing report charts", len(plans))
     charts = []
@@ -162,7 +163,7 @@ def build_report(data: ReportInput) -> str:
     progress.close()
     return render(
         data,
-        summary_rows(running.steps, data.targets),
+        summary_rows(running.steps, running.targets),
         charts,
         summary_rows(data.walking, data.targets, judged=False),
     )
