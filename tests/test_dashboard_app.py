@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 
 from edge.bus.control import ControlServer
 from edge.bus.publisher import Publisher, context
-from edge.bus.schema import Msg, encode
+from edge.bus.schema import MetricStats, Msg, encode
 from edge.bus.security import generate_keys
 from edge.cli import main
 from edge.dashboard import DashboardApp
@@ -80,6 +80,28 @@ def test_messages_from_a_real_publisher_appear_on_screen(publisher: Publisher) -
             assert (
                 app.readings.stats("overstride_cm") == messages.summary().metrics["overstride_cm"]
             )
+
+    run(scenario())
+
+
+def test_the_overstride_plot_aims_at_the_runners_pace(publisher: Publisher) -> None:
+    """The overstride's target on the console grows with the pace the summary reads, as the
+    cue's does (the history plot's title says it; the tile and plot colour by it)."""
+
+    async def scenario() -> None:
+        app = DashboardApp(publisher.endpoint, NOWHERE)
+        async with app.run_test(size=SIZE) as pilot:
+            slow = messages.summary()
+            aim = "target <= {:g} cm"
+            await publish_until(pilot, publisher, slow, on_screen(app, aim.format(20)), "summary")
+            pace = MetricStats(median=5.3, iqr=0.1, asymmetry_pct=None)
+            metrics = {**slow.metrics, "speed_legs_per_s": pace}
+            fast = messages.summary(metrics=metrics)
+            publisher.publish(fast)
+            await publish_until(
+                pilot, publisher, messages.step(5), on_screen(app, aim.format(29)), "pace"
+            )
+            assert aim.format(20) not in screen_text(app)
 
     run(scenario())
 

@@ -168,3 +168,41 @@ def test_sessions_report_prints_the_phases_of_the_recorded_steps(
     page = out.read_text(encoding="utf-8")
     assert "0:15-0:35 standing or off the belt" in page
     assert cell(page, "summary", "cadence_spm", "steps") == "38"  # each run's first step has none
+
+
+@pytest.mark.parametrize(
+    ("slowed", "says"),
+    [
+        (2.0, "cadence 55 spm (walking: 70-160) is not from walking at the video's 30 fps: if it"),
+        (4.0, "cadence 27 spm (walking: 70-160) and contact time 2600 ms (walking: 300-1600) are"),
+        (
+            0.5,
+            "cadence 218 spm (walking: 70-160) is not from walking at the video's 30 fps: "
+            "quicker than walking, or a video that plays faster",
+        ),
+    ],
+)
+def test_a_walk_is_held_to_a_walkers_cadence_too(slowed: float, says: str) -> None:
+    """A walk filmed in slow motion (or played fast) and timed at its playback rate: the gait is
+    told by the hips whatever the time base, so its steps are held to walking's bounds."""
+    walk = [
+        dataclasses.replace(
+            s,
+            contact_ms=s.contact_ms * slowed,
+            cadence_spm=None if s.cadence_spm is None else s.cadence_spm / slowed,
+        )
+        for s in (messages.walked_step(i) for i in range(12))
+    ]
+    problem = timebase_problem(walk, 30.0)
+    assert problem is not None and problem.startswith(says)
+    assert ("--slowmo" in problem) is (slowed > 1)
+    # Stated by a flag, the gait of most steps questions it.
+    assert "check --slowmo" in (timebase_problem(walk, 30.0, "--slowmo 2") or "")
+
+
+def test_a_few_walked_steps_at_a_change_of_gait_are_not_held_to_walking() -> None:
+    run = [messages.step(i, gait="running") for i in range(20)]
+    odd = [messages.walked_step(i, cadence_spm=171.0, contact_ms=250.0) for i in range(3)]
+    assert timebase_problem([*run, *(messages.later(s, 20.0) for s in odd)], 30.0) is None
+    four = [*odd, messages.walked_step(3, cadence_spm=171.0, contact_ms=250.0)]
+    assert timebase_problem([*run, *(messages.later(s, 20.0) for s in four)], 30.0) is not None

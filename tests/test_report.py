@@ -20,6 +20,7 @@ from edge.gait.summary import confident
 from edge.offline.replay import replay_track, step_of
 from edge.pose import Detections, PoseEstimator
 from edge.report.annotate import Overlay, verdict
+from edge.report.build import build_report
 from edge.report.html import render
 from edge.report.model import METRICS, ReportInput, summary_rows
 from edge.run.station import summary_message
@@ -309,3 +310,19 @@ def test_the_annotated_videos_panel_marks_a_less_sure_value_and_says_what_the_ma
         assert panel["hip ext"] == shown
         assert ("*" in panel) == shown.endswith("*")
         assert panel.get("*") in (None, "less sure")
+
+
+def test_the_report_judges_the_overstride_at_the_runners_pace() -> None:
+    """30% of the leg ahead: off target at 2.5 m/s (2.8 leg lengths a second), on it at 4.5 m/s;
+    the table, its verdict and the pictures' colour go by the pace (docs/metrics.md)."""
+    landing = {"overstride_cm": None, "overstride_pct_leg": 30.0}
+    for pace, target, verdict_of in (
+        (2.8, "&lt;= 23 % leg", "off"),
+        (5.3, "&lt;= 33 % leg", "good"),
+    ):
+        steps = [messages.step(i, speed_legs_per_s=pace, **landing) for i in range(12)]
+        page = build_report(ReportInput("t", (), steps[0].ic_t, steps, Targets(), [], [], []))
+        row = row_of(page, "overstride_pct_leg")
+        assert f"<td class=target>{target}</td>" in row
+        assert f'<td class="verdict {verdict_of}">' in row
+        assert verdict(steps[0], "overstride_pct_leg", Targets()) is (verdict_of == "good")

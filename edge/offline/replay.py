@@ -50,6 +50,15 @@ RUNNING_CADENCE_SPM = (120.0, 240.0)
 #: (Weyand et al. 2000, J Appl Physiol 89:1991); RBDS001 at 2.5 m/s for 268-292 ms (median 279),
 #: so 450 leaves room for a slower jog while a clip slowed two-fold or more falls outside
 RUNNING_CONTACT_MS = (80.0, 450.0)
+#: walking cadence, steps a minute: typically 100-120 at ordinary speeds, 75-85 in a slow walk at
+#: 0.5 m/s, 130-145 where walking gives way to running (about 2 m/s); the treadmill walker SI02
+#: at 1.1 m/s took 105. A walk filmed in slow motion and played at its playback rate (two-fold or
+#: more), or one missing every other step, falls below
+WALKING_CADENCE_SPM = (70.0, 160.0)
+#: a walking step's contact time, ms: about 60% of the stride, some 450-1000 ms over those
+#: cadences (SI02: 705)
+WALKING_CONTACT_MS = (300.0, 1600.0)
+_BOUNDS = (RUNNING_CADENCE_SPM, RUNNING_CONTACT_MS), (WALKING_CADENCE_SPM, WALKING_CONTACT_MS)
 #: steps a video must give for its figures and cue to be shown: fewer come from a glimpse of
 #: the runner, or from someone not running on the belt (a person walking across a room once
 #: gave a single "running" step of 133 ms)
@@ -183,20 +192,44 @@ def too_few_steps(steps: list[StepMsg]) -> str | None:
 
 
 def timebase_problem(steps: list[StepMsg], fps: float, origin: str | None = None) -> str | None:
-    """Why the steps of a video timed at ``fps`` cannot be running's, or None: a median cadence
-    or contact time outside RUNNING_CADENCE_SPM or RUNNING_CONTACT_MS, as a slow-motion clip
-    played at its playback rate gives, or one whose rate was stated wrong. ``origin``: what
-    stated ``fps`` (a flag, the file's metadata), None when it is the video's playback rate. A
-    step without a neighbour for its cadence counts by its contact and flight, which span the
-    same step (a wrong time base leaves few steps, often apart). Walked steps are left out:
-    walking is slower than these bounds at any time base. A stated time base is questioned only
-    when most steps are running's: a walk filmed in slow motion with a step misread as running
-    keeps its figures. Steps quicker than running's with nothing stating the rate are not put
-    down to slow motion, which makes steps slower."""
-    ran = running_steps(steps)
-    if origin is not None and 2 * len(ran) < len(steps):
-        return None
-    steps = ran
+    """Why the steps of a video timed at ``fps`` cannot be running's or walking's, or None: a
+    median cadence or contact time outside the bounds of their gait (``RUNNING_CADENCE_SPM``,
+    ``RUNNING_CONTACT_MS``, ``WALKING_CADENCE_SPM``, ``WALKING_CONTACT_MS``), as a slow-motion
+    clip played at its playback rate gives, or one whose rate was stated wrong. ``origin``: what
+    stated ``fps`` (a flag, the file's metadata), None when it is the video's playback rate.
+
+    Running and walking are told apart by the hips' motion over the stance foot, which no time
+    base changes (``edge.gait.mode``), and each gait's steps are held to its own bounds: the
+    running steps always, the walked ones when there are ``MIN_JUDGED_STEPS`` of them (one or
+    two at a change of gait are not a walk). A stated time base is questioned only by the gait
+    of most steps: a walk filmed in slow motion with a step misread as running keeps its
+    figures. A step without a neighbour for its cadence counts by its contact and flight, which
+    span the same step (a wrong time base leaves few steps, often apart). Steps quicker than
+    their gait's with nothing stating the rate are not put down to slow motion, which makes
+    steps slower."""
+    walked = [s for s in steps if gait_of(s) == WALKING]
+    for gait, mine, bounds in zip(
+        (RUNNING, WALKING),
+        (running_steps(steps), walked if len(walked) >= MIN_JUDGED_STEPS else []),
+        _BOUNDS,
+        strict=True,
+    ):
+        if not mine or (origin is not None and 2 * len(mine) < len(steps)):
+            continue
+        problem = _outside(gait, mine, bounds, fps, origin)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _outside(
+    gait: str,
+    steps: list[StepMsg],
+    bounds: tuple[tuple[float, float], tuple[float, float]],
+    fps: float,
+    origin: str | None,
+) -> str | None:
+    """``timebase_problem`` for the steps of one gait and its (cadence, contact) bounds."""
     cadence = [
         s.cadence_spm
         if s.cadence_spm is not None
@@ -207,25 +240,29 @@ def timebase_problem(steps: list[StepMsg], fps: float, origin: str | None = None
     ]
     out = []
     fast = False
-    # (what, unit, values, running's bounds, whether quicker steps read above them)
+    # (what, unit, values, the gait's bounds, whether quicker steps read above them)
     for label, unit, values, (lo, hi), quick_above in (
-        ("cadence", "spm", cadence, RUNNING_CADENCE_SPM, True),
-        ("contact time", "ms", [s.contact_ms for s in steps], RUNNING_CONTACT_MS, False),
+        ("cadence", "spm", cadence, bounds[0], True),
+        ("contact time", "ms", [s.contact_ms for s in steps], bounds[1], False),
     ):
         measured = [v for v in values if np.isfinite(v)]
         median = float(np.median(measured)) if measured else None
         if median is not None and not lo <= median <= hi:
-            out.append(f"{label} {median:.0f} {unit} (running: {lo:g}-{hi:g})")
+            out.append(f"{label} {median:.0f} {unit} ({gait}: {lo:g}-{hi:g})")
             fast |= median > hi if quick_above else median < lo
     if not out:
         return None
-    found = f"{' and '.join(out)} {'is' if len(out) == 1 else 'are'} not from running at"
+    found = f"{' and '.join(out)} {'is' if len(out) == 1 else 'are'} not from {gait} at"
     if origin is None and fast:
         # Slow motion gives slower steps, never quicker ones.
+        quicker = (
+            "quicker than the running the station measures (a sprint)"
+            if gait == RUNNING
+            else "quicker than walking"
+        )
         fix = (
-            f"the video's {fps:g} fps: quicker than the running the station measures (a sprint),"
-            " or a video that plays faster than it was filmed: then give --capture-fps N (the"
-            " rate it was filmed at)"
+            f"the video's {fps:g} fps: {quicker}, or a video that plays faster than it was"
+            " filmed: then give --capture-fps N (the rate it was filmed at)"
         )
     elif origin is None:
         fix = (
