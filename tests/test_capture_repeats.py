@@ -3,10 +3,16 @@ little they change, and the new frames timed at the rate they came at."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from edge.capture import CaptureSettings, open_source
+from edge.capture.file import NewFramesOnly
 from edge.capture.repeats import ChangeMeter, distinct_fps, distinct_times, frame_kinds
+from edge.errors import UsageError
+from tests.builders.media import coded_frame, coded_index, write_video
 
 
 def shown(capture_fps: float, stored_fps: float, seconds: float) -> np.ndarray:
@@ -125,3 +131,41 @@ def test_frames_of_a_camera_that_stalls_are_timed_when_first_shown(stalls: list[
 
 def test_doubled_frames_hold_half_the_rate() -> None:
     assert distinct_fps(np.arange(0, 120, 2), 30.0) == pytest.approx(15.0)
+
+
+def converted_file(folder: Path, capture_fps: float, seconds: float) -> tuple[Path, np.ndarray]:
+    """A video converted from ``capture_fps`` up to 30 fps, each picture a coded frame of the
+    filmed frame it shows, and which filmed frame each stored one shows."""
+    shows = shown(capture_fps, 30.0, seconds)
+    pictures = [coded_frame(int(j), (128, 64)) for j in shows]
+    return write_video(folder / f"from{capture_fps:g}.mp4", pictures, 30.0), shows
+
+
+def test_a_station_playing_a_file_takes_its_new_frames_at_their_real_times(
+    tmp_path: Path,
+) -> None:
+    """``hipdrive run --source file:`` as ``hipdrive analyze``: 25 fps stored as 30, the
+    repeats left out and the new frames stamped when they were filmed."""
+    video, shows = converted_file(tmp_path, 25.0, 4.0)
+    with open_source(f"file:{video}", CaptureSettings(new_frames_only=True)) as source:
+        assert isinstance(source, NewFramesOnly)
+        frames = list(iter(source.read, None))
+    first = first_showings(shows)
+    assert source.info.frame_count == len(first)
+    assert [f.index for f in frames] == list(first)
+    assert [coded_index(f.image) for f in frames] == list(shows[first])
+    seconds = (np.array([f.t_ns for f in frames]) - frames[0].t_ns) / 1e9
+    assert seconds == pytest.approx(shows[first] / 25.0, abs=1e-3)
+
+
+def test_a_station_playing_a_file_without_repeats_takes_every_frame(tmp_path: Path) -> None:
+    video, shows = converted_file(tmp_path, 30.0, 2.0)
+    with open_source(f"file:{video}", CaptureSettings(new_frames_only=True)) as source:
+        frames = list(iter(source.read, None))
+    assert [f.index for f in frames] == list(range(len(shows)))
+
+
+def test_a_station_refuses_a_file_of_too_few_new_frames_before_it_starts(tmp_path: Path) -> None:
+    video, _ = converted_file(tmp_path, 15.0, 4.0)
+    with pytest.raises(UsageError, match="holds 15 new frames a second"):
+        open_source(f"file:{video}", CaptureSettings(new_frames_only=True))

@@ -161,6 +161,33 @@ def test_run_on_a_slow_motion_file_times_frames_as_filmed(
     assert 150 <= cadences[-1] <= 162
 
 
+def test_run_on_a_converted_file_leaves_out_its_repeats_as_analyze_does(
+    mocap_trial, station_config: Path, tmp_path: Path
+) -> None:
+    """25 fps stored as 30, one frame in six a repeat: the station takes the new frames only,
+    timed as filmed, and says so."""
+    t, kp = synth_track(mocap_trial, 25.0, SideCamera(facing="right"), seed=44)
+    kp = kp[t < 6.0]
+    np.save(tmp_path / "kp.npy", kp)
+    shows = np.floor(np.arange(int(len(kp) * 30 / 25)) * 25 / 30 + 1e-9).astype(int)
+    video = write_video(tmp_path / "from25.mp4", [coded_frame(int(j)) for j in shows], 30.0)
+    args = ["run", "--config", str(station_config), "--source", f"file:{video}", "--headless"]
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_WITH_FAKE_POSE, str(tmp_path / "kp.npy"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    repeats = int(np.sum(shows[1:] == shows[:-1]))
+    assert f"{repeats} of the {len(shows)} frames repeat the frame before" in done.stderr
+    assert "the 25 new frames a second timed at that rate" in done.stderr
+    cadences = [int(c) for c in re.findall(r"cadence (\d+) spm", done.stdout)]
+    assert len(cadences) >= 6, done.stdout
+    assert 150 <= cadences[-1] <= 162
+
+
 @pytest.mark.parametrize(
     ("source", "flags", "message"),
     [

@@ -55,7 +55,9 @@ class SourceInfo:
 @dataclass(frozen=True, slots=True)
 class CaptureSettings:
     """What the station asks of a source; cameras report what they really do in SourceInfo.
-    ``timing``: a file's time base and part to use (cameras have none)."""
+    ``timing``: a file's time base and part to use (cameras have none). ``new_frames_only``: a
+    file hands out only its new frames, at their real times (``edge.capture.file.NewFramesOnly``),
+    as ``hipdrive analyze`` takes them; cameras have no repeats to leave out."""
 
     width: int = 1920
     height: int = 1080
@@ -63,6 +65,7 @@ class CaptureSettings:
     mjpg: bool = True
     paced: bool = False
     timing: FileTiming | None = None
+    new_frames_only: bool = False
 
 
 class FrameSource(ABC, Closing):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import math
 import time
 from pathlib import Path
@@ -11,8 +13,12 @@ import numpy as np
 
 from edge.capture.base import CaptureSettings, Frame, FrameSource, LiveSource, SourceInfo
 from edge.capture.mp4meta import capture_fps
+from edge.capture.repeats import ChangeMeter, check_new_frames, new_frames, repeats_notice
 from edge.capture.timebase import FileTiming, frame_window, resolve_timebase
 from edge.errors import UsageError
+from edge.progress import Progress
+
+log = logging.getLogger(__name__)
 
 
 class VideoFileSource(FrameSource):
@@ -140,6 +146,49 @@ class VideoFileSource(FrameSource):
 
     def close(self) -> None:
         self._cap.release()
+
+
+class NewFramesOnly(FrameSource):
+    """The new frames of a video file (of the part ``settings.timing`` picks), each stamped at
+    its real time, as ``hipdrive analyze`` takes them (``edge.capture.repeats``): frames that
+    repeat the one before and pictures held still are left out, and a video converted up from a
+    lower rate is timed along the line of its new frames' first showings. The file is read
+    through once first to tell them apart, with a progress line; UsageError when it holds too
+    few new frames a second for the engine.
+    """
+
+    def __init__(self, path: Path, settings: CaptureSettings) -> None:
+        unpaced = dataclasses.replace(settings, paced=False, new_frames_only=False)
+        with VideoFileSource(path, unpaced) as scan:
+            meter = ChangeMeter()
+            indices: list[int] = []
+            changes: list[float] = []
+            progress = Progress(f"reading {path.name} for repeated frames", scan.info.frame_count)
+            while (frame := scan.read()) is not None:
+                indices.append(frame.index)
+                changes.append(meter.change(frame.image))
+                progress.update()
+            progress.close()
+            timebase = scan.timebase
+        new = new_frames(indices, changes, timebase)
+        check_new_frames(path, new, timebase.fps)
+        notice = repeats_notice(new.repeats, new.read, new.fps)
+        if notice is not None:
+            log.warning("%s: %s", path.name, notice)
+        self._times = {indices[k]: float(t) for k, t in zip(new.kept, new.times, strict=True)}
+        self._file = VideoFileSource(path, dataclasses.replace(settings, new_frames_only=False))
+        self.timebase = self._file.timebase
+        self.info = dataclasses.replace(self._file.info, frame_count=len(self._times))
+
+    def read(self) -> Frame | None:
+        while (frame := self._file.read()) is not None:
+            t = self._times.get(frame.index)
+            if t is not None:
+                return Frame(frame.image, frame.index, self._file.t0_ns + round(t * 1e9))
+        return None
+
+    def close(self) -> None:
+        self._file.close()
 
 
 class FileCamera(LiveSource):

@@ -78,8 +78,10 @@ def _open_picamera(arg: str, settings: CaptureSettings) -> FrameSource:
 
 
 def _open_file(arg: str, settings: CaptureSettings) -> FrameSource:
-    from edge.capture.file import VideoFileSource
+    from edge.capture.file import NewFramesOnly, VideoFileSource
 
+    if settings.new_frames_only:
+        return NewFramesOnly(Path(arg), settings)
     return VideoFileSource(Path(arg), settings)
 
 

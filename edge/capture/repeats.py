@@ -16,8 +16,13 @@ clips).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+
+from edge.capture.timebase import ENGINE_FPS, LEAST_FPS, TimeBase
+from edge.errors import UsageError
 
 #: rows of the picture kept to compare frames (every n-th pixel of the green channel)
 THUMB_ROWS = 120
@@ -33,6 +38,8 @@ MIN_CHANGES = 10
 #: a picture held longer than this, s, is held still (a title, a paused camera): no lower frame
 #: rate, which holds each picture for a fraction of that (a fifth of a second at 5 fps)
 HELD_S = 0.25
+#: a share of repeated frames that is told (``repeats_notice``)
+REPEATS_NOTED = 0.05
 #: repeats a run of frames needs to be taken for a video converted from a lower rate and timed
 #: along a line (``distinct_times``): one or two are a camera's stalls
 MIN_CONVERTED = 3
@@ -106,6 +113,63 @@ def distinct_times(indices: np.ndarray, capture_fps: float) -> np.ndarray:
         if np.max(indices[run] - line) < 1.0:
             times[run] = line / capture_fps
     return times
+
+
+@dataclass(frozen=True, slots=True)
+class NewFrames:
+    """Of the frames read so far: those kept (their places in the list read), their real
+    times, s, how many repeat the frame before, of how many, and the new frames a second
+    (``edge.capture.repeats``). Repeats and pictures held still are left out; only repeats are
+    counted and told."""
+
+    kept: np.ndarray
+    times: np.ndarray
+    repeats: int
+    read: int
+    fps: float
+
+
+def new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> NewFrames:
+    """The new frames among those read (file positions ``indices``, their changes from the
+    frame before: ``ChangeMeter``) and their real times (``distinct_times``)."""
+    repeat, still = frame_kinds(np.array(changes), timebase.fps)
+    kept = np.flatnonzero(~(repeat | still))
+    first = indices[0] if indices else 0
+    positions = (np.array(indices)[kept] - first) // timebase.every
+    times = timebase.seconds(first) + distinct_times(positions, timebase.fps)
+    return NewFrames(
+        kept,
+        times,
+        int(repeat.sum()),
+        len(indices),
+        distinct_fps(positions, timebase.fps),
+    )
+
+
+def check_new_frames(video: Path, new: NewFrames, read_fps: float) -> None:
+    """UsageError when a video read at ``read_fps``, within the engine's rates, repeats so many
+    frames that too few new ones come a second."""
+    if new.repeats and new.fps < LEAST_FPS <= read_fps:
+        raise UsageError(
+            f"{video} repeats its frames: {new.repeats} of the {new.read} frames read show the "
+            f"frame before again, so it holds {new.fps:.0f} new frames a second where the "
+            f"analysis needs {ENGINE_FPS[0]:g} or more. It was made from a slower video, or "
+            "filmed by a camera short of light: give the original clip, or film at 30 fps or "
+            "more in good light"
+        )
+
+
+def repeats_notice(repeats: int, frames: int, distinct_fps: float) -> str | None:
+    """What to say when ``REPEATS_NOTED`` of the ``frames`` or more repeated the frame before
+    and were left out, the new ones coming ``distinct_fps`` a second; None otherwise."""
+    if repeats < REPEATS_NOTED * frames or not math.isfinite(distinct_fps):
+        return None
+    return (
+        f"{repeats} of the {frames} frames repeat the frame before (a video made from a slower "
+        "one, or a camera short of light): they were left out, and the "
+        f"{distinct_fps:.0f} new frames a second timed at that rate; film at the camera's own "
+        "rate for the finest timing"
+    )
 
 
 def _held_frames(fps: float) -> int:

@@ -13,8 +13,8 @@ import numpy as np
 from edge.bus.schema import StepMsg
 from edge.capture import CaptureSettings, SourceInfo, open_source
 from edge.capture.file import VideoFileSource
-from edge.capture.repeats import ChangeMeter, distinct_fps, distinct_times, frame_kinds
-from edge.capture.timebase import ENGINE_FPS, LEAST_FPS, FileTiming, TimeBase
+from edge.capture.repeats import ChangeMeter, check_new_frames, new_frames, repeats_notice
+from edge.capture.timebase import FileTiming, TimeBase
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
 from edge.gait.sagittal import facing_lag
@@ -28,8 +28,6 @@ from edge.store.track import KeypointTrackWriter
 
 log = logging.getLogger(__name__)
 
-#: a share of repeated frames the analysis tells
-REPEATS_NOTED = 0.05
 #: frames read when a video's new frames are checked to come often enough (``LEAST_FPS``)
 #: before the end, so that a video made of repeats is refused in its first seconds
 EARLY_CHECKS = frozenset(range(90, 901, 90))
@@ -53,16 +51,8 @@ class AnalysisResult:
     distinct_fps: float = math.nan
 
     def repeats_notice(self) -> str | None:
-        """What to say when ``REPEATS_NOTED`` of the frames or more repeat the frame before
-        (``edge.capture.repeats``); None otherwise."""
-        if self.repeats < REPEATS_NOTED * self.frames or not math.isfinite(self.distinct_fps):
-            return None
-        return (
-            f"{self.repeats} of the {self.frames} frames repeat the frame before (a video made "
-            "from a slower one, or a camera short of light): they were left out, and the "
-            f"{self.distinct_fps:.0f} new frames a second timed at that rate; film at the "
-            "camera's own rate for the finest timing"
-        )
+        """What to say of the repeated frames left out (``edge.capture.repeats``), or None."""
+        return repeats_notice(self.repeats, self.frames, self.distinct_fps)
 
     def feet_notice(self) -> str | None:
         """What to say when the runner's feet were out of the picture in ``FEET_OUTSIDE`` of
@@ -106,15 +96,15 @@ def analyze_video(
                 progress.update()
                 if len(changes) in EARLY_CHECKS:
                     try:
-                        new = _new_frames(indices, changes, timebase)
-                        _check_new_frames(video, new, timebase.fps)
+                        new = new_frames(indices, changes, timebase)
+                        check_new_frames(video, new, timebase.fps)
                     except UsageError:
                         progress.close(finished=False)
                         raise
         progress.close()
     # Checked again on the frames read: a container's frame count can be missing or wrong.
     require_length(video, progress.done, timebase.fps, timing)
-    new = _new_frames(indices, changes, timebase)
+    new = new_frames(indices, changes, timebase)
     with KeypointTrackWriter(keypoints_csv) as track:
         for t, k in zip(new.times, new.kept, strict=True):
             track.write(float(t), indices[k], found[k])
@@ -126,7 +116,7 @@ def analyze_video(
             "runner side on and well lit, and check that the region of interest (pose.roi, or "
             "the calibration's roi), if set, covers them"
         )
-    _check_new_frames(video, new, timebase.fps)
+    check_new_frames(video, new, timebase.fps)
     return AnalysisResult(
         progress.done,
         runner_frames,
@@ -138,48 +128,6 @@ def analyze_video(
         new.repeats,
         new.fps,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class NewFrames:
-    """Of the frames read so far: those kept (their places in the list read), their real
-    times, s, how many repeat the frame before, of how many, and the new frames a second
-    (``edge.capture.repeats``). Repeats and pictures held still are left out; only repeats are
-    counted and told."""
-
-    kept: np.ndarray
-    times: np.ndarray
-    repeats: int
-    read: int
-    fps: float
-
-
-def _new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> NewFrames:
-    repeat, still = frame_kinds(np.array(changes), timebase.fps)
-    kept = np.flatnonzero(~(repeat | still))
-    first = indices[0] if indices else 0
-    positions = (np.array(indices)[kept] - first) // timebase.every
-    times = timebase.seconds(first) + distinct_times(positions, timebase.fps)
-    return NewFrames(
-        kept,
-        times,
-        int(repeat.sum()),
-        len(indices),
-        distinct_fps(positions, timebase.fps),
-    )
-
-
-def _check_new_frames(video: Path, new: NewFrames, read_fps: float) -> None:
-    """UsageError when a video read at ``read_fps``, within the engine's rates, repeats so many
-    frames that too few new ones come a second."""
-    if new.repeats and new.fps < LEAST_FPS <= read_fps:
-        raise UsageError(
-            f"{video} repeats its frames: {new.repeats} of the {new.read} frames read show the "
-            f"frame before again, so it holds {new.fps:.0f} new frames a second where the "
-            f"analysis needs {ENGINE_FPS[0]:g} or more. It was made from a slower video, or "
-            "filmed by a camera short of light: give the original clip, or film at 30 fps or "
-            "more in good light"
-        )
 
 
 def _open(video: Path, timing: FileTiming) -> VideoFileSource:

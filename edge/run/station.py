@@ -963,8 +963,11 @@ def open_station_source(
     config: Config, spec: str | None, timing: FileTiming | None = None
 ) -> FrameSource:
     """The configured source (or ``spec``), paced like a camera when it is a file (at its real
-    rate, ``timing`` giving its time base and part); a live camera is reopened whenever it
-    fails, so the station outlives a pulled cable."""
+    rate, ``timing`` giving its time base and part, its new frames only, as analyze takes
+    them); a live camera is reopened whenever it fails, so the station outlives a pulled
+    cable."""
     cam = config.camera
-    settings = CaptureSettings(cam.width, cam.height, cam.fps, cam.mjpg, True, timing)
+    settings = CaptureSettings(
+        cam.width, cam.height, cam.fps, cam.mjpg, True, timing, new_frames_only=True
+    )
     return open_resilient(spec or cam.source, settings)
