@@ -2,8 +2,9 @@
 
 Medians and spread (interquartile range) over the last steps, left/right asymmetry, and a cue
 chosen by priority among the targets that are missed. Each cue has hysteresis: it switches on
-when its metric is past the target, off only once it is back inside by a margin, and the cue
-shown changes at most once every ``hold_steps`` steps, so it never flickers step to step.
+when its metric is past the target, off only once it is back inside by a margin (``clears_at``:
+twice the median's own uncertainty, from the window's spread), and the cue shown changes at most
+once every ``hold_steps`` steps, so it never flickers step to step.
 
 Figures measured less surely stay out of the way of the ones measured well. A metric is
 *confident* on a step when its confidence there (``Step.confidence_of``) is at least
@@ -28,6 +29,7 @@ apart) counts as running.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -155,7 +157,7 @@ class Targets:
     cadence_min_spm: float = 155.0  # 155-185 spm
     contact_max_ms: float = 300.0  # 200-300 ms
     asymmetry_max_pct: float = 10.0
-    margin: float = 0.1  # a cue clears once 10% of its target back inside
+    margin: float = 0.01  # a cue clears at least 1% of its target back inside (``clears_at``)
     hold_steps: int = 6
     window_steps: int = 20
 
@@ -193,6 +195,8 @@ class MetricSummary:
     near_leg_only: bool = False
     left: float | None = None
     right: float | None = None
+    n: int = 0
+    """The steps the median and spread rest on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +296,32 @@ _REASONS = {
 }
 
 
+_UNITS = {
+    "overstride_cm": " cm",
+    "overstride_pct_leg": "%",
+    "shank_angle_ic_deg": " deg",
+    "hip_extension_deg": " deg",
+    "cadence_spm": " spm",
+    "contact_ms": " ms",
+}
+
+CLEAR_ERRORS = 2.0
+"""A missed target's cue clears once the median is back inside it by this many standard errors
+of the median (``clears_at``): the window's median wanders about one standard error as steps
+come and go, so the cue does not come straight back, while a runner back on target is not held
+to a margin wider than their own variation. Before, a fixed tenth of the target held a runner
+at 157 spm, a cadence cue set off early at 154, for a whole run (docs/metrics.md, The cues)."""
+
+
+def clears_at(limit: float, above: bool, metric: MetricSummary, least: float) -> float:
+    """Where the cue of a target at ``limit`` clears (``above``: values above it miss): back
+    inside by ``CLEAR_ERRORS`` standard errors of ``metric``'s median, 0.93 IQR / sqrt(n) for a
+    normal spread, and by ``least`` of the limit at least."""
+    error = 0.93 * (metric.iqr or 0.0) / math.sqrt(max(metric.n, 1))
+    margin = max(CLEAR_ERRORS * error, least * abs(limit))
+    return limit - margin if above else limit + margin
+
+
 def judged(steps: Sequence[_R], metric: str) -> tuple[list[_R], bool]:
     """The steps with a value of ``metric`` that a summary of them rests on, and whether that
     value is confident on them: the steps where it is (in an oblique uncalibrated view not
@@ -322,7 +352,7 @@ def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
     both_feet = {"left", "right"} <= {s.foot for s in steps}
     near_leg_only = both_feet and (lm is None) != (rm is None)
     return MetricSummary(
-        float(med), float(q3 - q1), asymmetry, sure, near_leg_only, left=lm, right=rm
+        float(med), float(q3 - q1), asymmetry, sure, near_leg_only, left=lm, right=rm, n=len(used)
     )
 
 
@@ -386,7 +416,7 @@ class SummaryBuilder:
                 self._active.discard(name)
                 continue
             limit = getattr(targets, rule.limit)
-            back_in = limit * (1 - targets.margin if rule.above else 1 + targets.margin)
+            back_in = clears_at(limit, rule.above, metrics[rule.metric], targets.margin)
             missed = value > limit if rule.above else value < limit
             cleared = value <= back_in if rule.above else value >= back_in
             if missed:
@@ -442,7 +472,11 @@ class SummaryBuilder:
                 if value is not None and (value <= limit if rule.above else value >= limit):
                     # Back inside the target but not yet by the margin: the cue holds (the
                     # module's docstring), and says why, or its reason would read as met.
-                    reason += f"; the cue holds until {self.targets.margin:.0%} inside it"
+                    clear = clears_at(limit, rule.above, metrics[rule.metric], targets.margin)
+                    reason += (
+                        f"; the cue holds until {clear:.3g}{_UNITS[rule.metric]} or "
+                        f"{'less' if rule.above else 'more'}"
+                    )
                 return rule.key, rule.text, reason
         return None
 
