@@ -3,6 +3,8 @@ little they change, and the new frames timed at the rate they came at."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +13,7 @@ import pytest
 from edge.capture import CaptureSettings, open_source
 from edge.capture.file import NewFramesOnly
 from edge.capture.repeats import ChangeMeter, distinct_fps, distinct_times, frame_kinds
+from edge.capture.timebase import FileTiming
 from edge.errors import UsageError
 from tests.builders.media import coded_frame, coded_index, write_video
 
@@ -152,6 +155,7 @@ def test_a_station_playing_a_file_takes_its_new_frames_at_their_real_times(
         frames = list(iter(source.read, None))
     first = first_showings(shows)
     assert source.info.frame_count == len(first)
+    assert source.info.fps == pytest.approx(25.0, rel=0.01)
     assert [f.index for f in frames] == list(first)
     assert [coded_index(f.image) for f in frames] == list(shows[first])
     seconds = (np.array([f.t_ns for f in frames]) - frames[0].t_ns) / 1e9
@@ -169,3 +173,28 @@ def test_a_station_refuses_a_file_of_too_few_new_frames_before_it_starts(tmp_pat
     video, _ = converted_file(tmp_path, 15.0, 4.0)
     with pytest.raises(UsageError, match="holds 15 new frames a second"):
         open_source(f"file:{video}", CaptureSettings(new_frames_only=True))
+
+
+def test_a_window_of_a_converted_file_is_as_long_as_it_plays(tmp_path: Path) -> None:
+    """``--start 1 --end 3.3`` of 25 fps stored as 30: 2.3 s of new frames, at 25 a second."""
+    video, _ = converted_file(tmp_path, 25.0, 4.0)
+    timing = FileTiming(start_s=1.0, end_s=3.3)
+    settings = CaptureSettings(timing=timing, new_frames_only=True)
+    with open_source(f"file:{video}", settings) as source:
+        assert source.info.frame_count / source.info.fps == pytest.approx(2.3, abs=0.05)
+
+
+def test_a_paced_file_ends_at_once_when_interrupted_in_a_held_picture(tmp_path: Path) -> None:
+    """Paced, the frames left out are waited for too; a run that ends does not wait out a
+    title held for seconds."""
+    moving = [coded_frame(i, (128, 64)) for i in range(30)]
+    pictures = [*moving[:15], *([moving[15]] * 90), *moving[15:]]
+    video = write_video(tmp_path / "title.mp4", pictures, 30.0)
+    settings = CaptureSettings(paced=True, new_frames_only=True)
+    with open_source(f"file:{video}", settings) as source:
+        for _ in range(16):
+            assert source.read() is not None
+        threading.Timer(0.2, source.interrupt).start()
+        started = time.monotonic()
+        assert source.read() is None
+        assert time.monotonic() - started < 1.0

@@ -99,7 +99,7 @@ def test_the_overstride_plot_aims_at_the_runners_pace(publisher: Publisher) -> N
             fast = messages.summary(metrics=metrics)
             publisher.publish(fast)
             await publish_until(
-                pilot, publisher, messages.step(5), on_screen(app, aim.format(29)), "pace"
+                pilot, publisher, messages.step(5), on_screen(app, aim.format(28.9)), "pace"
             )
             assert aim.format(20) not in screen_text(app)
 

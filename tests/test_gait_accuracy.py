@@ -10,7 +10,7 @@ import pytest
 
 from edge.demo.mocap import load_trial, truth_steps
 from edge.demo.scene import SideCamera
-from edge.gait import PlaneMapping
+from edge.gait import GaitEngine, PlaneMapping
 from tests.builders.keypoint_tracks import synth_track, truth_events
 from tests.gait_accuracy import evaluate, replay, score
 
@@ -171,6 +171,14 @@ def test_an_oblique_view_is_seen_undone_and_flagged(mocap_trial, yaw_deg: float)
     # The oblique view marks the near leg's overstride too (the far leg's is marked anyway).
     near = [s for s in steps[4:] if s.view == "near"]
     assert near and all("overstride_cm" in s.metric_confidence for s in near)
+    # The pace is stretched back as the distances are (read 2.83 and 2.79 leg lengths a second
+    # at -30 and +30 deg, 2.85 square), and marked less sure with them.
+    square = SideCamera(facing="right")
+    t0, kp0 = synth_track(mocap_trial, 60.0, square, seed=3)
+    pace = [s.speed_legs_per_s for s in steps[4:]]
+    square_pace = [s.speed_legs_per_s for s in replay(t0, kp0, PlaneMapping.scaled("right"))]
+    assert np.median(pace) == pytest.approx(np.median(square_pace), rel=0.04)
+    assert all("speed_legs_per_s" in s.metric_confidence for s in steps[4:])
 
 
 @pytest.mark.parametrize("yaw_deg", [-30.0, 30.0])
@@ -330,8 +338,8 @@ def test_the_pace_is_read_in_leg_lengths_a_second_with_or_without_a_calibration(
 ) -> None:
     """One runner at 2.5 and 4.5 m/s: the belt's speed in leg lengths a second, the pace the
     overstride targets grow with, read off the stance foot. Measured on 4 December 2026: 2.80
-    and 5.28 against the joints' 2.99 and 5.52 (the engine's leg a little longer), the same
-    with a calibration and without."""
+    and 5.28 against the belt over the joints' leg, 2.99 and 5.52 (the stance ankle moves back
+    a little slower than the belt), the same with a calibration and without."""
     paces = {}
     for key in ("RBDS002-25", "RBDS002-45"):
         trial = plate_trials[key]
@@ -340,13 +348,18 @@ def test_the_pace_is_read_in_leg_lengths_a_second_with_or_without_a_calibration(
         camera = SideCamera()
         t, kp = synth_track(trial, 60.0, camera, seed=0)
         read = {}
-        for name, mapping in (
-            ("pixels", PlaneMapping.scaled("right")),
-            ("metres", PlaneMapping.scaled("right", camera.meters_per_pixel)),
+        metres = PlaneMapping.scaled("right", camera.meters_per_pixel)
+        for name, mapping, belt in (
+            ("pixels", PlaneMapping.scaled("right"), None),
+            ("metres", metres, None),
+            ("belt given", metres, trial.belt_speed_mps),
         ):
-            steps = replay(t, kp, mapping)
+            engine = GaitEngine(mapping, belt)
+            steps = [s for i in range(len(t)) for s in engine.push(float(t[i]), kp[i])]
             read[name] = float(np.median([s.speed_legs_per_s for s in steps]))
+        # One source, the stance foot, whatever is given: one reference pace holds for all.
         assert read["pixels"] == pytest.approx(read["metres"], rel=0.01)
+        assert read["pixels"] == pytest.approx(read["belt given"], rel=0.01)
         assert read["pixels"] == pytest.approx(trial.belt_speed_mps / leg_m, rel=0.08)
         paces[key] = read["pixels"]
     assert paces["RBDS002-45"] / paces["RBDS002-25"] == pytest.approx(4.5 / 2.5, rel=0.05)

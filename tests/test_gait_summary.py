@@ -286,7 +286,7 @@ def test_the_overstride_target_grows_with_pace_and_says_so() -> None:
     assert fast.cue_key == "good"
     reaching = feed(SummaryBuilder(), steps(10, speed_legs_per_s=5.3, overstride_pct_leg=40.0))
     assert reaching[-1].cue_key == "overstride"
-    assert "(target <= 33% at this pace)" in reaching[-1].cue_reason
+    assert "(target <= 33.3% at this pace)" in reaching[-1].cue_reason
     unknown = feed(SummaryBuilder(), steps(10, speed_legs_per_s=None, **landing))[-1]
     assert unknown.cue_key == "overstride"
 
@@ -297,7 +297,7 @@ def test_pace_grows_the_overstride_targets_only_and_no_further_than_measured() -
     assert paced(base, PACE_REF_LEGS_S) == base
     assert paced(base, 0.5 * PACE_REF_LEGS_S) == base
     faster = paced(base, 1.5 * PACE_REF_LEGS_S)
-    assert faster.overstride_pct_leg_max == round(23.0 * 1.25)
+    assert faster.overstride_pct_leg_max == round(23.0 * 1.25, 1)
     assert faster.overstride_cm_max == 25.0
     assert dataclasses.replace(faster, overstride_cm_max=20.0, overstride_pct_leg_max=23.0) == base
     top = paced(base, PACE_MAX_RATIO * PACE_REF_LEGS_S)

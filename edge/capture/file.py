@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import threading
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from edge.capture.base import CaptureSettings, Frame, FrameSource, LiveSource, SourceInfo
 from edge.capture.mp4meta import capture_fps
-from edge.capture.repeats import ChangeMeter, check_new_frames, new_frames, repeats_notice
+from edge.capture.repeats import FrameScan, repeats_notice
 from edge.capture.timebase import FileTiming, frame_window, resolve_timebase
 from edge.errors import UsageError
 from edge.progress import Progress
@@ -154,38 +155,46 @@ class NewFramesOnly(FrameSource):
     repeat the one before and pictures held still are left out, and a video converted up from a
     lower rate is timed along the line of its new frames' first showings. The file is read
     through once first to tell them apart, with a progress line; UsageError when it holds too
-    few new frames a second for the engine.
+    few new frames a second for the engine, as soon as that shows. ``info`` gives the new
+    frames' count and rate.
     """
 
     def __init__(self, path: Path, settings: CaptureSettings) -> None:
         unpaced = dataclasses.replace(settings, paced=False, new_frames_only=False)
-        with VideoFileSource(path, unpaced) as scan:
-            meter = ChangeMeter()
-            indices: list[int] = []
-            changes: list[float] = []
-            progress = Progress(f"reading {path.name} for repeated frames", scan.info.frame_count)
-            while (frame := scan.read()) is not None:
-                indices.append(frame.index)
-                changes.append(meter.change(frame.image))
-                progress.update()
+        with VideoFileSource(path, unpaced) as reading:
+            scan = FrameScan(path, reading.timebase)
+            progress = Progress(
+                f"reading {path.name} for repeated frames", reading.info.frame_count
+            )
+            try:
+                while (frame := reading.read()) is not None:
+                    progress.update()
+                    scan.add(frame.index, frame.image)
+                new = scan.check()
+            except UsageError:
+                progress.close(finished=False)
+                raise
             progress.close()
-            timebase = scan.timebase
-        new = new_frames(indices, changes, timebase)
-        check_new_frames(path, new, timebase.fps)
         notice = repeats_notice(new.repeats, new.read, new.fps)
         if notice is not None:
             log.warning("%s: %s", path.name, notice)
-        self._times = {indices[k]: float(t) for k, t in zip(new.kept, new.times, strict=True)}
+        self._times = {scan.indices[k]: float(t) for k, t in zip(new.kept, new.times, strict=True)}
+        self._halt = threading.Event()
         self._file = VideoFileSource(path, dataclasses.replace(settings, new_frames_only=False))
+        fps = new.fps if math.isfinite(new.fps) else self._file.info.fps
         self.timebase = self._file.timebase
-        self.info = dataclasses.replace(self._file.info, frame_count=len(self._times))
+        self.info = dataclasses.replace(self._file.info, frame_count=len(self._times), fps=fps)
 
     def read(self) -> Frame | None:
-        while (frame := self._file.read()) is not None:
+        while not self._halt.is_set() and (frame := self._file.read()) is not None:
             t = self._times.get(frame.index)
             if t is not None:
                 return Frame(frame.image, frame.index, self._file.t0_ns + round(t * 1e9))
         return None
+
+    def interrupt(self) -> None:
+        # Paced, the frames left out are waited for too: a held title can last seconds.
+        self._halt.set()
 
     def close(self) -> None:
         self._file.close()

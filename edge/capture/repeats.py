@@ -38,6 +38,10 @@ MIN_CHANGES = 10
 #: a picture held longer than this, s, is held still (a title, a paused camera): no lower frame
 #: rate, which holds each picture for a fraction of that (a fifth of a second at 5 fps)
 HELD_S = 0.25
+#: frames read when a video's new frames are checked to come often enough (``LEAST_FPS``)
+#: before the end, so that a video made of repeats is refused in its first seconds: each check
+#: reads every change so far, so only over the first 900
+EARLY_CHECKS = frozenset(range(90, 901, 90))
 #: a share of repeated frames that is told (``repeats_notice``)
 REPEATS_NOTED = 0.05
 #: repeats a run of frames needs to be taken for a video converted from a lower rate and timed
@@ -144,6 +148,38 @@ def new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> 
         len(indices),
         distinct_fps(positions, timebase.fps),
     )
+
+
+class FrameScan:
+    """A video's frames as they are read (file position, change from the frame before) and what
+    they tell (``new``). A video whose new frames come too few a second is refused as soon as
+    it shows (``check_new_frames`` at every ``EARLY_CHECKS`` frames read), so the rest of it is
+    not read for nothing."""
+
+    def __init__(self, video: Path, timebase: TimeBase) -> None:
+        self.video = video
+        self.timebase = timebase
+        self.indices: list[int] = []
+        self.changes: list[float] = []
+        self._meter = ChangeMeter()
+
+    def add(self, index: int, image: np.ndarray) -> None:
+        """One more frame read: file position ``index``, its (H, W, 3) BGR picture."""
+        self.indices.append(index)
+        self.changes.append(self._meter.change(image))
+        if len(self.changes) in EARLY_CHECKS:
+            self.check()
+
+    def new(self) -> NewFrames:
+        """The new frames among those read so far (``new_frames``)."""
+        return new_frames(self.indices, self.changes, self.timebase)
+
+    def check(self) -> NewFrames:
+        """The new frames so far; UsageError when too few come a second
+        (``check_new_frames``)."""
+        new = self.new()
+        check_new_frames(self.video, new, self.timebase.fps)
+        return new
 
 
 def check_new_frames(video: Path, new: NewFrames, read_fps: float) -> None:

@@ -73,7 +73,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         ) from None
     write_step_files(steps, out_dir / "events.jsonl", out_dir / "steps.csv")
     targets = common.targets_of(config)
-    # Whatever stated it, the time base is held to running's: a flag can be wrong too.
+    # Whatever stated it, the time base is held to the steps' gait: a flag can be wrong too.
     notice = timebase_problem(
         steps, result.timebase.capture_fps, result.timebase.origin
     ) or too_few_steps(steps)

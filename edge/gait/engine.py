@@ -253,12 +253,16 @@ class GaitEngine:
             return None
         return self.stance_speed * self.params.belt_per_stance_speed
 
-    def _belt_speed(self) -> float:
-        """The belt's speed in plane units a second: the one given on a metric plane, else
-        from the stance foot (0 until known)."""
-        if self.mapping.metric and self.belt_speed_mps:
-            return self.belt_speed_mps
-        return max(self.stance_speed, 0.0) * self.params.belt_per_stance_speed
+    def _pace_speed(self) -> float:
+        """The belt's speed in plane units a second as the stance foot reads it (0 until
+        known), stretched back by the view's yaw as the forward distances are (``unfold_yaw``)
+        on a plane that assumes a square camera: the one source of the pace
+        (``speed_legs_per_s``), whether or not a belt speed was given, so that one reference
+        pace holds for every station (``edge.pace``)."""
+        speed = max(self.stance_speed, 0.0) * self.params.belt_per_stance_speed
+        if self.mapping.square and self.yaw_deg:
+            speed /= math.cos(math.radians(self.yaw_deg))
+        return speed
 
     def push(self, t: float, keypoints: np.ndarray) -> list[Step]:
         """Feed one frame: t seconds (increasing), keypoints (17, 3) pixels + confidence.
@@ -477,7 +481,7 @@ class GaitEngine:
             next_ic=next_ic,
             leg_length=scale,
             belt_speed_mps=self.belt_speed_mps or self.estimated_belt_speed_mps(),
-            belt_speed=self._belt_speed(),
+            pace_speed=self._pace_speed(),
             max_gap_s=max_gap,
             gait=gait,
             camera=self.mapping.camera,

@@ -59,8 +59,9 @@ class StepContext:
     belt_speed_mps: float | None
     max_gap_s: float
     gait: str | None = None
-    # The belt's speed in plane units a second (given, or read off the stance foot); 0: unknown.
-    belt_speed: float = 0.0
+    # The belt's speed in plane units a second as the stance foot reads it (``GaitEngine``'s
+    # ``_pace_speed``); 0: not known yet.
+    pace_speed: float = 0.0
     # Where the camera is on a calibrated plane (``PlaneMapping.camera``), or None.
     camera: tuple[float, float] | None = None
 
@@ -394,14 +395,6 @@ def unfold_yaw(sm: np.ndarray, yaw_deg: float | None) -> np.ndarray:
     return out
 
 
-def _belt_speed(ctx: StepContext) -> float:
-    """The belt's speed in plane units a second, stretched back by the view's yaw as the
-    forward distances are (``unfold_yaw``) on a plane that assumes a square camera."""
-    if ctx.square and ctx.yaw_deg:
-        return ctx.belt_speed / math.cos(math.radians(ctx.yaw_deg))
-    return ctx.belt_speed
-
-
 def step_metrics(contact: Contact, sm: np.ndarray, raw: np.ndarray, ctx: StepContext) -> Step:
     """All DESIGN.md metrics of one contact, given the smoothed rows around its stride. With a
     plane that assumes a square camera, the view's estimated yaw is undone first."""
@@ -466,7 +459,7 @@ def step_metrics(contact: Contact, sm: np.ndarray, raw: np.ndarray, ctx: StepCon
         vertical_osc_cm=_finite(osc * scale_cm),
         vertical_osc_pct_leg=_finite(100.0 * osc / leg_len),
         stride_length_m=stride_m,
-        speed_legs_per_s=_finite(_belt_speed(ctx) / leg_len) if ctx.belt_speed > 0 else None,
+        speed_legs_per_s=_finite(ctx.pace_speed / leg_len) if ctx.pace_speed > 0 else None,
         confidence=confidence,
         view=ctx.view,
         metric_confidence=_metric_confidence(confidence, ctx),

@@ -13,7 +13,7 @@ import numpy as np
 from edge.bus.schema import StepMsg
 from edge.capture import CaptureSettings, SourceInfo, open_source
 from edge.capture.file import VideoFileSource
-from edge.capture.repeats import ChangeMeter, check_new_frames, new_frames, repeats_notice
+from edge.capture.repeats import FrameScan, check_new_frames, repeats_notice
 from edge.capture.timebase import FileTiming, TimeBase
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
@@ -23,14 +23,16 @@ from edge.pose.crop import FEET_OUTSIDE, RunnerFinder, feet_outside_message
 from edge.progress import Progress
 from edge.report.annotate import AnnotatedVideoWriter, Overlay, nearest, snapshot
 from edge.report.build import FORWARD, write_report
-from edge.report.model import ReportInput, cues_from_steps, overstride_metric, representative
+from edge.report.model import (
+    ReportInput,
+    cues_from_steps,
+    overstride_metric,
+    representative,
+    run_targets,
+)
 from edge.store.track import KeypointTrackWriter
 
 log = logging.getLogger(__name__)
-
-#: frames read when a video's new frames are checked to come often enough (``LEAST_FPS``)
-#: before the end, so that a video made of repeats is refused in its first seconds
-EARLY_CHECKS = frozenset(range(90, 901, 90))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,34 +79,29 @@ def analyze_video(
     """
     timing = timing or FileTiming()
     keypoints_csv = out_dir / "keypoints.csv"
-    meter = ChangeMeter()
-    indices: list[int] = []
-    changes: list[float] = []
     found: list[np.ndarray | None] = []
     with _open(video, timing) as source:
         timebase = source.timebase
+        scan = FrameScan(video, timebase)
         progress = Progress(f"analyzing {video.name}", source.info.frame_count)
         # Every frame is written as it comes, so an analysis cut short leaves its track; the
         # repeats are taken out once the whole video has told what a new frame's change is.
         with KeypointTrackWriter(keypoints_csv) as track:
             while (frame := source.read()) is not None:
-                indices.append(frame.index)
-                changes.append(meter.change(frame.image))
+                progress.update()
+                try:
+                    scan.add(frame.index, frame.image)
+                except UsageError:
+                    progress.close(finished=False)
+                    raise
                 runner = finder.find(frame.image)
                 found.append(None if runner is None else runner.keypoints)
                 track.write(timebase.seconds(frame.index), frame.index, found[-1])
-                progress.update()
-                if len(changes) in EARLY_CHECKS:
-                    try:
-                        new = new_frames(indices, changes, timebase)
-                        check_new_frames(video, new, timebase.fps)
-                    except UsageError:
-                        progress.close(finished=False)
-                        raise
         progress.close()
     # Checked again on the frames read: a container's frame count can be missing or wrong.
     require_length(video, progress.done, timebase.fps, timing)
-    new = new_frames(indices, changes, timebase)
+    new = scan.new()
+    indices = scan.indices
     with KeypointTrackWriter(keypoints_csv) as track:
         for t, k in zip(new.times, new.kept, strict=True):
             track.write(float(t), indices[k], found[k])
@@ -253,6 +250,7 @@ def video_outputs(
     if notice:
         steps = []
     forward = FORWARD.get(facing) if facing else None
+    judged = run_targets(steps, targets)
     picks = [
         (moment, step, nearest(t, step.ic_t if moment == "ic" else step.to_t))
         for moment, step in (representative(steps) if len(t) else [])
@@ -260,7 +258,7 @@ def video_outputs(
     frames, kept = annotate_video(
         video,
         out_dir / "annotated.mp4",
-        Overlay(t, keypoints, steps, targets, forward),
+        Overlay(t, keypoints, steps, judged, forward),
         {i for _, _, i in picks},
         timing,
         rows,
@@ -269,7 +267,7 @@ def video_outputs(
     snapshots = [
         snap
         for moment, step, i in picks
-        if (snap := snapshot(keypoints[i], kept.get(i), moment, step, forward, targets, overstride))
+        if (snap := snapshot(keypoints[i], kept.get(i), moment, step, forward, judged, overstride))
     ]
     notes = (("repeated frames", result.repeats_notice()), ("feet", result.feet_notice()))
     data = ReportInput(

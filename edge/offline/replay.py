@@ -200,19 +200,19 @@ def timebase_problem(steps: list[StepMsg], fps: float, origin: str | None = None
 
     Running and walking are told apart by the hips' motion over the stance foot, which no time
     base changes (``edge.gait.mode``), and each gait's steps are held to its own bounds: the
-    running steps always, the walked ones when there are ``MIN_JUDGED_STEPS`` of them (one or
-    two at a change of gait are not a walk). A stated time base is questioned only by the gait
-    of most steps: a walk filmed in slow motion with a step misread as running keeps its
-    figures. A step without a neighbour for its cadence counts by its contact and flight, which
-    span the same step (a wrong time base leaves few steps, often apart). Steps quicker than
-    their gait's with nothing stating the rate are not put down to slow motion, which makes
-    steps slower."""
+    running steps always, the walked ones when there are ``MIN_JUDGED_STEPS`` of them and fewer
+    running steps than that (a video has one time base: a run that fits it settles it, and a
+    walk beside it that does not is the walk's own oddity, or steps misread). A stated time base
+    is questioned only by the gait of most steps: a walk filmed in slow motion with a step
+    misread as running keeps its figures. A step without a neighbour for its cadence counts by
+    its contact and flight, which span the same step (a wrong time base leaves few steps, often
+    apart). Steps quicker than their gait's with nothing stating the rate are not put down to
+    slow motion, which makes steps slower."""
+    ran = running_steps(steps)
     walked = [s for s in steps if gait_of(s) == WALKING]
+    walk_judged = len(walked) >= MIN_JUDGED_STEPS and len(ran) < MIN_JUDGED_STEPS
     for gait, mine, bounds in zip(
-        (RUNNING, WALKING),
-        (running_steps(steps), walked if len(walked) >= MIN_JUDGED_STEPS else []),
-        _BOUNDS,
-        strict=True,
+        (RUNNING, WALKING), (ran, walked if walk_judged else []), _BOUNDS, strict=True
     ):
         if not mine or (origin is not None and 2 * len(mine) < len(steps)):
             continue

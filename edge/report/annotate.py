@@ -13,7 +13,7 @@ from edge.bus.schema import StepMsg
 from edge.closing import Closing
 from edge.errors import UsageError
 from edge.gait import Targets
-from edge.gait.summary import LESS_SURE, confident, paced, sure_mark
+from edge.gait.summary import LESS_SURE, confident, sure_mark
 from edge.report import draw
 from edge.report.model import METRICS, Moment, Snapshot, meets, overstride_metric
 
@@ -33,13 +33,13 @@ def _value(step: StepMsg | None, metric: str) -> float | None:
 
 
 def verdict(step: StepMsg | None, metric: str, targets: Targets) -> bool | None:
-    """Whether the step's value meets the target at the step's pace (``paced``), for its colour;
-    None (plain) without a value, a target, or when the value was measured less surely (the far
-    leg's angles, say)."""
+    """Whether the step's value meets the target (``targets``: the run's, paced: ``run_targets``),
+    for its colour; None (plain) without a value, a target, or when the value was measured less
+    surely (the far leg's angles, say)."""
     value = _value(step, metric)
     if step is None or value is None or not confident(step, metric):
         return None
-    return meets(metric, value, paced(targets, step.speed_legs_per_s))
+    return meets(metric, value, targets)
 
 
 def _reading(step: StepMsg | None, metric: str) -> str:

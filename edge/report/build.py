@@ -13,7 +13,6 @@ from edge.drill.repeats import find_repeats, is_drill
 from edge.drill.table import repeat_rows
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
-from edge.gait.summary import pace_of, paced
 from edge.progress import Progress
 from edge.report import plots
 from edge.report.annotate import nearest, snapshot
@@ -26,6 +25,7 @@ from edge.report.model import (
     cues_from_summaries,
     overstride_metric,
     representative,
+    run_targets,
     summary_rows,
     values,
 )
@@ -153,7 +153,7 @@ def _plans(data: ReportInput) -> list[_Plan]:
 def build_report(data: ReportInput) -> str:
     """The report's HTML, with a progress line per chart. The findings, the summary table and
     the charts rest on the running steps; the walked ones get a table of their own."""
-    running = replace(data, steps=data.running, targets=paced(data.targets, pace_of(data.running)))
+    running = replace(data, steps=data.running, targets=run_targets(data.steps, data.targets))
     plans = _plans(running) if running.steps else []
     progress = Progress("drawing report charts", len(plans))
     charts = []
@@ -203,9 +203,10 @@ def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput
         facing = detect_facing(keypoints)
         forward = FORWARD.get(facing) if facing else None
         overstride = overstride_metric(steps)
+        judged = run_targets(steps, targets)
         for moment, step in representative(steps):
             i = nearest(t, step.ic_t if moment == "ic" else step.to_t)
-            snap = snapshot(keypoints[i], None, moment, step, forward, targets, overstride)
+            snap = snapshot(keypoints[i], None, moment, step, forward, judged, overstride)
             if snap is not None:
                 snapshots.append(snap)
         if not snapshots:

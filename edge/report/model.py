@@ -13,7 +13,7 @@ from edge.bus.schema import StepMsg, SummaryMsg, gait_of
 from edge.drill.table import RepeatRow
 from edge.gait import SummaryBuilder, Targets
 from edge.gait.mode import WALKING
-from edge.gait.summary import running_steps, summarise
+from edge.gait.summary import pace_of, paced, running_steps, summarise
 from edge.offline.replay import step_of
 
 FEET = ("left", "right", "near", "far")
@@ -72,6 +72,13 @@ def limit(metric: str, targets: Targets) -> float | None:
     """The station's target for a metric, None for a metric without one."""
     spec = METRICS[metric]
     return None if spec.target is None else float(getattr(targets, spec.target))
+
+
+def run_targets(steps: list[StepMsg], targets: Targets) -> Targets:
+    """The targets a report judges a run by, its table, charts, pictures and annotated video
+    alike: the overstride's grown to the pace of its running steps (``paced``, their median).
+    Given the targets as configured, not already paced."""
+    return paced(targets, pace_of(running_steps(steps)))
 
 
 def meets(metric: str, value: float, targets: Targets) -> bool | None:
