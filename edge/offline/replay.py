@@ -341,4 +341,5 @@ _SHOWN = (
     ("vertical_osc_cm", "vertical oscillation", "cm"),
     ("vertical_osc_pct_leg", "vertical oscillation", "% leg"),
     ("stride_length_m", "stride length", "m"),
+    ("speed_legs_per_s", "pace (belt / leg length)", "/s"),
 )
