@@ -196,6 +196,8 @@ def test_a_walk_is_held_to_a_walkers_cadence_too(slowed: float, says: str) -> No
     problem = timebase_problem(walk, 30.0)
     assert problem is not None and problem.startswith(says)
     assert ("--slowmo" in problem) is (slowed > 1)
+    # Or a walk across a room, its steps lost where the walker turned.
+    assert ("if the walker turned or was hidden, steps were missed" in problem) is (slowed > 1)
     # Stated by a flag, the gait of most steps questions it.
     assert "check --slowmo" in (timebase_problem(walk, 30.0, "--slowmo 2") or "")
 

@@ -261,18 +261,23 @@ def _outside(
             else "quicker than walking"
         )
         fix = (
-            f"the video's {fps:g} fps: {quicker}, or a video that plays faster than it was"
+            f"the video's {fps:.4g} fps: {quicker}, or a video that plays faster than it was"
             " filmed: then give --capture-fps N (the rate it was filmed at)"
         )
     elif origin is None:
         fix = (
-            f"the video's {fps:g} fps: if it is slow motion, give --capture-fps N (the rate it was"
-            " filmed at) or --slowmo X (filmed rate / played rate)"
+            f"the video's {fps:.4g} fps: if it is slow motion, give --capture-fps N (the rate it"
+            " was filmed at) or --slowmo X (filmed rate / played rate)"
         )
+        if gait == WALKING:
+            # A walk away from a belt loses steps where the walker turns or is hidden.
+            fix += (
+                "; if the walker turned or was hidden, steps were missed: film a walk on the belt"
+            )
     elif origin.startswith("--"):
-        fix = f"{fps:g} fps ({origin}): check {origin.split()[0]}, or leave it out"
+        fix = f"{fps:.4g} fps ({origin}): check {origin.split()[0]}, or leave it out"
     else:
-        fix = f"{fps:g} fps ({origin}): give --capture-fps N, the rate it was filmed at"
+        fix = f"{fps:.4g} fps ({origin}): give --capture-fps N, the rate it was filmed at"
     return f"{found} {fix}; no findings or cues are given"
 
 
@@ -341,5 +346,5 @@ _SHOWN = (
     ("vertical_osc_cm", "vertical oscillation", "cm"),
     ("vertical_osc_pct_leg", "vertical oscillation", "% leg"),
     ("stride_length_m", "stride length", "m"),
-    ("speed_legs_per_s", "pace (belt / leg length)", "/s"),
+    ("speed_legs_per_s", "pace", "leg lengths/s"),
 )

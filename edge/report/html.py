@@ -304,7 +304,7 @@ the plumb line under the hips the foot lands. At toe-off: the thigh's angle behi
 {_drill(data)}
 {figures}
 {laps}
-<footer>Made by hipdrive on {made}. Metric definitions: DESIGN.md, per-step table.</footer>
+<footer>Made by hipdrive on {made}. Metric definitions: docs/metrics.md of hipdrive.</footer>
 </body>
 </html>
 """

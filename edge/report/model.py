@@ -64,7 +64,7 @@ METRICS: dict[str, Metric] = {
         Metric("vertical_osc_cm", "Vertical oscillation", "cm"),
         Metric("vertical_osc_pct_leg", "Vertical oscillation", "% leg"),
         Metric("stride_length_m", "Stride length", "m", digits=2),
-        Metric("speed_legs_per_s", "Pace: belt speed / leg length", "/s", digits=2),
+        Metric("speed_legs_per_s", "Pace", "leg lengths/s", digits=2),
     )
 }
 
