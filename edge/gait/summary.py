@@ -310,7 +310,8 @@ CLEAR_ERRORS = 2.0
 of the median (``clears_at``): the window's median wanders about one standard error as steps
 come and go, so the cue does not come straight back, while a runner back on target is not held
 to a margin wider than their own variation. Before, a fixed tenth of the target held a runner
-at 157 spm, a cadence cue set off early at 154, for a whole run (docs/metrics.md, The cues)."""
+at 157 spm, a cadence cue set off early at 154, for a whole run (docs/metrics.md, When a cue
+clears)."""
 
 
 def clears_at(limit: float, above: bool, metric: MetricSummary, least: float) -> float:
