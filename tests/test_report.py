@@ -327,3 +327,20 @@ def test_the_report_judges_the_overstride_at_the_runners_pace() -> None:
         assert f'<td class="verdict {verdict_of}">' in row
         judged = run_targets(steps, Targets())
         assert verdict(steps[0], "overstride_pct_leg", judged) is (verdict_of == "good")
+
+
+def test_a_view_read_oblique_on_some_steps_says_which_the_verdicts_rest_on() -> None:
+    """A camera near the 10 deg limit: the steps read past it are less sure, the others judged;
+    the note does not claim that no verdict rests on the overstride."""
+    far = {"overstride_pct_leg": 0.3, "stride_length_m": 0.3}
+    landing = {"overstride_cm": None, "overstride_pct_leg": 30.0}
+    steps = [
+        messages.step(i, metric_confidence=far, yaw_deg=10.5, **landing)
+        if i % 2
+        else messages.step(i, yaw_deg=9.5, **landing)
+        for i in range(12)
+    ]
+    page = page_of(steps)
+    assert "is less sure on 6 of the 12 steps, those measured while the view read more" in page
+    assert "only on the steps read nearer square" in page
+    assert "<b>Overstride</b>: median 30.0" in page

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from html import escape
 
 from edge.drill.table import by_focus, columns_of
-from edge.gait.metrics import OBLIQUE_METRICS
+from edge.gait.metrics import OBLIQUE_DEG, OBLIQUE_METRICS
 from edge.gait.phases import GAP_S, phases
 from edge.gait.summary import LESS_SURE, less_sure_for_view, oblique_yaw
 from edge.report.model import METRICS, Moment, ReportInput, Row, Snapshot
@@ -124,14 +124,22 @@ def _view_note(data: ReportInput) -> str:
     yaw = oblique_yaw(data.steps)
     if yaw is None:
         return ""
-    marked = {m for s in data.steps if less_sure_for_view(s) for m in s.metric_confidence}
-    marked &= set(OBLIQUE_METRICS)
+    steps = [s for s in data.steps if less_sure_for_view(s)]
+    marked = {m for s in steps for m in s.metric_confidence} & set(OBLIQUE_METRICS)
     labels = dict.fromkeys(spec.label.lower() for name, spec in METRICS.items() if name in marked)
+    ran = len(data.running)
+    # Near the limit, some steps read the view square enough: the verdicts rest on those.
+    some = (
+        f" on {len(steps)} of the {ran} steps, those measured while the view read more than "
+        f"{OBLIQUE_DEG:g}&deg; off: no verdict or finding rests on those, only on the steps read"
+        " nearer square"
+        if len(steps) < ran
+        else ", and no verdict or finding rests on it"
+    )
     return (
         f"<p class=warn id=view-note>The camera was about {abs(yaw):.0f}&deg; off square to the "
         f"belt and not calibrated: what this foreshortens ({escape(', '.join(labels))}) is less "
-        "sure, and no verdict or finding rests on it. Calibrate the camera, or set it square to "
-        "the belt.</p>"
+        f"sure{some}. Calibrate the camera, or set it square to the belt.</p>"
     )
 
 
