@@ -84,6 +84,24 @@ def test_messages_from_a_real_publisher_appear_on_screen(publisher: Publisher) -
     run(scenario())
 
 
+def test_a_station_running_behind_is_told_not_live(publisher: Publisher) -> None:
+    """A file or the demo on a slow machine loses no frame and falls behind: the header says
+    by how much, where it said LIVE."""
+
+    async def scenario() -> None:
+        app = DashboardApp(publisher.endpoint, NOWHERE)
+        async with app.run_test(size=SIZE) as pilot:
+            status = messages.status(latency_p50_ms=21.0)
+            await publish_until(pilot, publisher, status, on_screen(app, "test-station"), "status")
+            assert "● LIVE" in screen_text(app) and "behind" not in screen_text(app)
+            late = messages.status(latency_p50_ms=13400.0)
+            await publish_until(
+                pilot, publisher, late, on_screen(app, "● LIVE, 13 s behind"), "lag"
+            )
+
+    run(scenario())
+
+
 def test_the_overstride_plot_aims_at_the_runners_pace(publisher: Publisher) -> None:
     """The overstride's target on the console grows with the pace the summary reads, as the
     cue's does (the history plot's title says it; the tile and plot colour by it)."""
