@@ -97,7 +97,12 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
     ]
     unjudged = [r.metric.label for r in rows if r.target and not r.confident]
     if not items:
-        met = "Every target judged was met" if unjudged else "Every target met"
+        # What was not judged comes first: "every target met" alone reads as a clean bill.
+        met = (
+            f"Not judged: {escape(', '.join(unjudged))}; every other target was met"
+            if unjudged
+            else "Every target met"
+        )
         items = [f"<li class=good>{met}.</li>"]
     notes = []
     if unjudged:
