@@ -180,3 +180,9 @@ def test_history_leaves_out_what_a_step_measured_less_surely() -> None:
     readings.take(messages.step(1, view="far", hip_extension_deg=26.0, metric_confidence=far))
     assert readings.history("hip_extension_deg") == [15.0, None]
     assert None not in readings.history("contact_ms")
+
+
+def test_a_target_reads_in_whole_units_where_asked() -> None:
+    band = TargetBands().paced(2.9).overstride_cm  # 20.4 cm
+    assert band.describe("cm") == f"<= {band.limit:g} cm" and band.limit != round(band.limit)
+    assert band.describe("cm", 0) == "<= 20 cm"

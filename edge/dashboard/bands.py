@@ -68,10 +68,12 @@ class Band:
             return "good"
         return "watch" if beyond <= self.margin else "off"
 
-    def describe(self, unit: str) -> str:
-        """The target as the runner reads it: ``>= 155 spm``."""
+    def describe(self, unit: str, decimals: int | None = None) -> str:
+        """The target as the runner reads it: ``>= 155 spm``; to ``decimals`` places when given
+        (a tile's narrow line: a target grown with pace to 20.2 reads 20 there)."""
         sign = ">=" if self.at_least else "<="
-        return f"{sign} {self.limit:g} {unit}".rstrip()
+        limit = f"{self.limit:g}" if decimals is None else f"{self.limit:.{decimals}f}"
+        return f"{sign} {limit} {unit}".rstrip()
 
 
 @dataclass(frozen=True, slots=True)

@@ -374,7 +374,8 @@ class Tile(StripWidget):
         elif stats is not None and stats.iqr is not None:
             detail.append(f"±{stats.iqr / 2:.{metric.decimals}f}")
         if band is not None:
-            detail.append(f"aim {band.describe('')}")
+            # Whole units: a tile is narrow, and a target grown with pace has a tenth.
+            detail.append(f"aim {band.describe('', 0)}")
         shown = (f"{metric.label.upper()} {metric.unit}", metric.format(value), "   ".join(detail))
         if (*shown, level) == self._shown:
             return
