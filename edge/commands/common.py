@@ -114,13 +114,25 @@ def run_station(
     import signal
     import threading
 
+    from edge.gait.summary import LESS_SURE
     from edge.run.station import Station, step_line
 
+    legend_told = False
+
     def report(step: Step, summary: Summary) -> None:
+        nonlocal legend_told
         if also is not None:
             also(step, summary)
         if headless:
-            print(step_line(step, summary), flush=True)
+            line = step_line(step, summary)
+            print(line, flush=True)
+            if LESS_SURE in line and not legend_told:
+                legend_told = True
+                print(
+                    f"  ({LESS_SURE}: measured less surely, the far leg seen through the near one"
+                    " or an oblique view without a calibration; no cue rests on it)",
+                    flush=True,
+                )
 
     station = Station(
         config, source, estimator, calibration, report, load_config, *view, open_refiner(config)

@@ -474,8 +474,7 @@ class Station:
         session = store.session_id
         if session is None:
             raise CommandRefused("no session is running")
-        store.end_session(time.monotonic())
-        log.info("session %d stopped", session)
+        _end_session(store)
         return {"session_id": session}
 
     def set_belt_speed(self, mps: float | None) -> Mapping[str, Any] | None:
@@ -566,8 +565,7 @@ class Station:
             status.join()
             self._publish_status()
             control.close()
-            if self.store.session_id is not None:
-                self.store.end_session(time.monotonic())
+            _end_session(self.store)
             self.store.close()
             if self.voice is not None:
                 self.voice.close()
@@ -657,7 +655,7 @@ class Station:
             and t - self._last_runner_t > self.config.station.session_idle_s
         ):
             log.info("no runner for %.0f s: ending the session", self.config.station.session_idle_s)
-            store.end_session(time.monotonic())
+            _end_session(store)
 
     def _frame_goes_out(self, t: float) -> bool:
         """Whether the frame captured at ``t`` is published: the one nearest each tick of
@@ -934,6 +932,15 @@ def summary_message(station: str, t: float, summary: Summary, calibrated: bool) 
         oblique=summary.oblique,
         gait=cast("Gait | None", summary.gait),
     )
+
+
+def _end_session(store: SessionStore) -> None:
+    """End the open session, if any, and say where its report is."""
+    session = store.session_id
+    if session is None:
+        return
+    store.end_session(time.monotonic())
+    log.info("session %d ended; its report: hipdrive sessions report %d", session, session)
 
 
 def step_line(step: Step, summary: Summary) -> str:
