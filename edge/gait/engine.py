@@ -247,11 +247,15 @@ class GaitEngine:
         """The stance ankle's backward speed, plane units per second (0 until known)."""
         return float(self._par[PAR_STANCE_SPEED])
 
+    def _belt_read(self) -> float:
+        """The belt's speed as the stance foot reads it, plane units a second (0 until known)."""
+        return max(self.stance_speed, 0.0) * self.params.belt_per_stance_speed
+
     def estimated_belt_speed_mps(self) -> float | None:
         """Belt speed from the stance foot, m/s; None until known or without calibration."""
         if not self.mapping.metric or self.stance_speed <= 0:
             return None
-        return self.stance_speed * self.params.belt_per_stance_speed
+        return self._belt_read()
 
     def _pace_speed(self) -> float:
         """The belt's speed in plane units a second as the stance foot reads it (0 until
@@ -259,7 +263,7 @@ class GaitEngine:
         on a plane that assumes a square camera: the one source of the pace
         (``speed_legs_per_s``), whether or not a belt speed was given, so that one reference
         pace holds for every station (``edge.pace``)."""
-        speed = max(self.stance_speed, 0.0) * self.params.belt_per_stance_speed
+        speed = self._belt_read()
         if self.mapping.square and self.yaw_deg:
             speed /= math.cos(math.radians(self.yaw_deg))
         return speed
