@@ -1,11 +1,13 @@
-"""The pace a runner's overstride is judged at: one rule for the cues (``edge.gait.summary``),
-the console's colours (``edge.dashboard.bands``, which imports nothing of the gait engine) and
-the report."""
+"""The pace a runner's targets are judged at: one rule for the cues (``edge.gait.summary``), the
+console's colours (``edge.dashboard.bands``, which imports nothing of the gait engine) and the
+report. The targets as set are a runner's at 2.5 m/s. A faster runner lands further ahead
+(``paced_limit``); a slower one takes longer contacts at a lower cadence
+(``paced_cadence_min``, ``paced_contact_max``). No target is ever made stricter than set."""
 
 from __future__ import annotations
 
 PACE_REF_LEGS_S = 2.8
-"""The pace the overstride targets are set for, in leg lengths a second (``speed_legs_per_s``,
+"""The pace the targets are set for, in leg lengths a second (``speed_legs_per_s``,
 the belt's speed as the stance foot reads it over the leg's length): 2.5 m/s, which the engine
 reads 2.72-2.89 on the four runners recorded at that speed (keypoint tracks of
 docs/accuracy.md; the belt over their joints' leg 2.82-3.14: the stance ankle moves back a
@@ -24,12 +26,55 @@ PACE_MAX_RATIO = 1.9
 the engine read on a recorded runner (5.28, RBDS002 at 4.5 m/s), so nothing is extrapolated."""
 
 
+PACE_MIN_RATIO = 0.7
+"""The cadence and contact targets ease no further than at this multiple of ``PACE_REF_LEGS_S``
+(about 1.75 m/s for a 0.85 m leg, a slow jog): no runner slower than 2.5 m/s was recorded, so
+below the reference the rules below are the recorded runners' trend carried on, and no further
+than this."""
+CADENCE_PACE_EXP = 0.18
+"""The cadence target follows the pace to this power below ``PACE_REF_LEGS_S``. The two runners
+recorded at both speeds stepped 150.1 -> 169.0 (RBDS002) and 156.9 -> 174.9 spm (RBDS0041) from
+2.5 to 4.5-4.6 m/s: cadence as the speed's 0.20 and 0.18 power. The lesser, so a doubtful
+cadence is still cued. Below some two thirds of their top speed runners go faster mostly by
+longer steps, so cadence falls little at a slow jog."""
+CONTACT_PACE_EXP = 0.52
+"""The contact-time target follows the pace to the minus this power below ``PACE_REF_LEGS_S``:
+the same two runners' contacts shortened 317 -> 210 and 299 -> 219 ms, as the speed's -0.70 and
+-0.52 power (the lesser, as above)."""
+
+
+def _pace_ratio(speed_legs_per_s: float | None) -> float | None:
+    """The pace over ``PACE_REF_LEGS_S``, held between ``PACE_MIN_RATIO`` and
+    ``PACE_MAX_RATIO``; None when it is not known."""
+    if speed_legs_per_s is None or not speed_legs_per_s > 0:
+        return None
+    return min(max(speed_legs_per_s / PACE_REF_LEGS_S, PACE_MIN_RATIO), PACE_MAX_RATIO)
+
+
 def paced_limit(limit: float, speed_legs_per_s: float | None) -> float:
     """An overstride target at a pace (leg lengths a second; None: not known, the target as
     set), to a tenth of a cm or % of the leg: steps far finer than a cue's margin
     (``edge.gait.summary.clears_at``), so a pace wobbling about one does not flip the cue, and
     never below the target as set."""
-    if speed_legs_per_s is None or not speed_legs_per_s > PACE_REF_LEGS_S:
+    ratio = _pace_ratio(speed_legs_per_s)
+    if ratio is None or ratio <= 1:
         return limit
-    ratio = min(speed_legs_per_s / PACE_REF_LEGS_S, PACE_MAX_RATIO)
     return max(limit, round(limit * (1 + OVERSTRIDE_PACE_GAIN * (ratio - 1)), 1))
+
+
+def paced_cadence_min(limit: float, speed_legs_per_s: float | None) -> float:
+    """The cadence target (spm, at least) at a pace: eased below ``PACE_REF_LEGS_S`` by
+    ``CADENCE_PACE_EXP``, to a tenth, never above the target as set."""
+    ratio = _pace_ratio(speed_legs_per_s)
+    if ratio is None or ratio >= 1:
+        return limit
+    return min(limit, round(limit * ratio**CADENCE_PACE_EXP, 1))
+
+
+def paced_contact_max(limit: float, speed_legs_per_s: float | None) -> float:
+    """The contact-time target (ms, at most) at a pace: eased below ``PACE_REF_LEGS_S`` by
+    ``CONTACT_PACE_EXP``, to a tenth, never below the target as set."""
+    ratio = _pace_ratio(speed_legs_per_s)
+    if ratio is None or ratio >= 1:
+        return limit
+    return max(limit, round(limit * ratio**-CONTACT_PACE_EXP, 1))

@@ -48,7 +48,7 @@ def test_bands_follow_the_station_targets_and_keep_their_margins() -> None:
     assert bands.hip_extension_deg.describe("deg") == ">= 12 deg"
 
 
-def test_the_overstride_bands_grow_with_pace_as_the_cue_targets_do() -> None:
+def test_the_bands_follow_the_pace_as_the_cue_targets_do() -> None:
     bands = TargetBands()
     assert bands.paced(None) == bands
     assert bands.paced(2.8) == bands
@@ -59,6 +59,10 @@ def test_the_overstride_bands_grow_with_pace_as_the_cue_targets_do() -> None:
     assert fast.overstride_pct_leg.level(30.0) == "good"
     assert bands.overstride_pct_leg.level(30.0) == "off"
     assert fast.shank_angle_ic_deg == bands.shank_angle_ic_deg
+    jog, jog_targets = bands.paced(2.2), paced(Targets(), 2.2)
+    assert jog.cadence_spm == Band(jog_targets.cadence_min_spm, 10.0, at_least=True)
+    assert jog.contact_ms == Band(jog_targets.contact_max_ms, 30.0)
+    assert jog.contact_ms.level(320.0) == "good" and bands.contact_ms.level(320.0) == "watch"
 
 
 def test_the_default_bands_are_the_station_defaults() -> None:

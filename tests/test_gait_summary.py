@@ -10,7 +10,7 @@ from edge.bus.schema import UNJUDGED_KEY
 from edge.gait import Step, SummaryBuilder, Targets
 from edge.gait.metrics import FAR_LEG_METRICS, RUNNING_METRICS
 from edge.gait.summary import paced
-from edge.pace import PACE_MAX_RATIO, PACE_REF_LEGS_S, paced_limit
+from edge.pace import PACE_MAX_RATIO, PACE_MIN_RATIO, PACE_REF_LEGS_S, paced_limit
 from edge.run.station import summary_message
 
 BASE = Step(
@@ -295,7 +295,8 @@ def test_pace_grows_the_overstride_targets_only_and_no_further_than_measured() -
     base = Targets()
     assert paced(base, None) == base
     assert paced(base, PACE_REF_LEGS_S) == base
-    assert paced(base, 0.5 * PACE_REF_LEGS_S) == base
+    slower = paced(base, 0.5 * PACE_REF_LEGS_S)
+    assert (slower.overstride_cm_max, slower.overstride_pct_leg_max) == (20.0, 23.0)
     faster = paced(base, 1.5 * PACE_REF_LEGS_S)
     assert faster.overstride_pct_leg_max == round(23.0 * 1.25, 1)
     assert faster.overstride_cm_max == 25.0
@@ -303,6 +304,36 @@ def test_pace_grows_the_overstride_targets_only_and_no_further_than_measured() -
     top = paced(base, PACE_MAX_RATIO * PACE_REF_LEGS_S)
     assert paced(base, 3 * PACE_REF_LEGS_S) == top
     assert paced_limit(23.0, 2.0 * PACE_REF_LEGS_S) == top.overstride_pct_leg_max
+
+
+def test_a_slower_pace_eases_the_cadence_and_contact_targets_and_never_tightens_them() -> None:
+    """Below 2.5 m/s's pace a runner steps less often and stays longer on the ground: the two
+    runners recorded at two speeds, cadence as the speed's 0.18-0.20 power, contact time as its
+    -0.52 to -0.70 (edge/pace.py)."""
+    base = Targets()
+    jog = paced(base, 0.8 * PACE_REF_LEGS_S)
+    assert jog.cadence_min_spm == round(155.0 * 0.8**0.18, 1) == 148.9
+    assert jog.contact_max_ms == round(300.0 * 0.8**-0.52, 1) == 336.9
+    assert paced(base, 0.2 * PACE_REF_LEGS_S) == paced(base, PACE_MIN_RATIO * PACE_REF_LEGS_S)
+    faster = paced(base, 1.8 * PACE_REF_LEGS_S)
+    assert (faster.cadence_min_spm, faster.contact_max_ms) == (155.0, 300.0)
+
+
+def test_a_slow_jogger_is_not_told_to_step_quicker_for_the_pace_alone() -> None:
+    """RBDS002 stepped 150 spm with 317 ms contacts at 2.5 m/s: at a slow jog's pace such steps
+    are on target, at 2.5 m/s's they are cued, and a contact long even for the jog is cued with
+    the target it missed."""
+    jogging = {"cadence_spm": 151.0, "contact_ms": 325.0}
+    jog = feed(SummaryBuilder(), steps(10, speed_legs_per_s=0.8 * PACE_REF_LEGS_S, **jogging))
+    assert jog[-1].cue_key == "good"
+    at_ref = feed(SummaryBuilder(), steps(10, speed_legs_per_s=PACE_REF_LEGS_S, **jogging))
+    assert at_ref[-1].cue_key == "cadence"
+    assert "(target >= 155)" in at_ref[-1].cue_reason
+    long = feed(
+        SummaryBuilder(), steps(10, speed_legs_per_s=0.8 * PACE_REF_LEGS_S, contact_ms=360.0)
+    )
+    assert long[-1].cue_key == "contact"
+    assert "(target <= 336.9 ms at this pace)" in long[-1].cue_reason
 
 
 def test_the_summary_carries_the_pace_without_left_and_right() -> None:

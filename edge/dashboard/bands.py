@@ -25,10 +25,11 @@ reads (``paced``), as the cues' do.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeAlias
 
-from edge.pace import paced_limit
+from edge.pace import paced_cadence_min, paced_contact_max, paced_limit
 
 Level: TypeAlias = Literal["good", "watch", "off"]
 
@@ -113,15 +114,18 @@ class TargetBands:
         )
 
     def paced(self, speed_legs_per_s: float | None) -> TargetBands:
-        """These bands for a runner at a pace (leg lengths a second): the overstride limits
-        grown as the cues' are (``edge.gait.summary.paced``), margins kept."""
-        cm, pct = self.overstride_cm, self.overstride_pct_leg
+        """These bands for a runner at a pace (leg lengths a second): the limits grown or eased
+        as the cues' are (``edge.gait.summary.paced``), margins kept."""
+
+        def at_pace(band: Band, rule: Callable[[float, float | None], float]) -> Band:
+            return dataclasses.replace(band, limit=rule(band.limit, speed_legs_per_s))
+
         return dataclasses.replace(
             self,
-            overstride_cm=dataclasses.replace(cm, limit=paced_limit(cm.limit, speed_legs_per_s)),
-            overstride_pct_leg=dataclasses.replace(
-                pct, limit=paced_limit(pct.limit, speed_legs_per_s)
-            ),
+            overstride_cm=at_pace(self.overstride_cm, paced_limit),
+            overstride_pct_leg=at_pace(self.overstride_pct_leg, paced_limit),
+            cadence_spm=at_pace(self.cadence_spm, paced_cadence_min),
+            contact_ms=at_pace(self.contact_ms, paced_contact_max),
         )
 
 

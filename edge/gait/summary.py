@@ -42,7 +42,7 @@ from edge.gait.choppy import Choppy, ChoppyWatch, Steady
 from edge.gait.metrics import OBLIQUE_METRICS, SWING_FAR_METRICS
 from edge.gait.mode import RUNNING
 from edge.gait.step import Step
-from edge.pace import paced_limit
+from edge.pace import paced_cadence_min, paced_contact_max, paced_limit
 
 SUMMARISED = (
     "cadence_spm",
@@ -147,8 +147,9 @@ def oblique_yaw(steps: Iterable[Rated]) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class Targets:
-    """What good looks like; published anchors for 2.5-3.5 m/s in the comments. The overstride
-    targets are a runner's at 2.5 m/s, and grow with pace (``paced``)."""
+    """What good looks like; published anchors for 2.5-3.5 m/s in the comments. The targets are
+    a runner's at 2.5 m/s: the overstride ones grow with pace, the cadence and contact ones ease
+    at a slower one (``paced``)."""
 
     overstride_cm_max: float = 20.0  # ankle 15-20 cm ahead of the hip is typical
     overstride_pct_leg_max: float = 23.0  # the same for a ~0.85 m leg, when uncalibrated
@@ -163,11 +164,14 @@ class Targets:
 
 
 def paced(targets: Targets, speed_legs_per_s: float | None) -> Targets:
-    """The targets for a runner at a pace: the overstride ones grown (``paced_limit``)."""
+    """The targets for a runner at a pace (``edge.pace``): the overstride ones grown above the
+    reference pace, the cadence and contact ones eased below it."""
     return dataclasses.replace(
         targets,
         overstride_cm_max=paced_limit(targets.overstride_cm_max, speed_legs_per_s),
         overstride_pct_leg_max=paced_limit(targets.overstride_pct_leg_max, speed_legs_per_s),
+        cadence_min_spm=paced_cadence_min(targets.cadence_min_spm, speed_legs_per_s),
+        contact_max_ms=paced_contact_max(targets.contact_max_ms, speed_legs_per_s),
     )
 
 
@@ -291,8 +295,8 @@ _REASONS = {
     "overstride_pct_leg": "foot lands {v:.0f}% of leg length ahead (target <= {lim:g}%{pace})",
     "shank_angle_ic_deg": "shin reaches {v:.0f} deg forward at landing (target <= {lim:g} deg)",
     "hip_extension_deg": "thigh drives {v:.0f} deg behind vertical (target >= {lim:g} deg)",
-    "cadence_spm": "cadence {v:.0f} spm (target >= {lim:g})",
-    "contact_ms": "ground contact {v:.0f} ms (target <= {lim:g} ms)",
+    "cadence_spm": "cadence {v:.0f} spm (target >= {lim:g}{pace})",
+    "contact_ms": "ground contact {v:.0f} ms (target <= {lim:g} ms{pace})",
 }
 
 
