@@ -245,3 +245,43 @@ def test_run_on_a_file_with_a_facing_its_runner_contradicts_exits_2(
     assert "cadence" not in done.stdout
     assert "no steps shown: the runner faces right in the image" in done.stderr
     assert "not left as --facing says: give --facing right" in done.stderr
+
+
+def test_the_demo_source_is_measured_on_the_plane_of_the_camera_that_rendered_it(
+    station_demo, station_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`hipdrive run --source demo:CLIP` measures in cm as `hipdrive demo` does, never on the
+    station's own calibration (another camera's), unless a flag gives one."""
+    from edge.demo.session import demo_calibration
+
+    ran = []
+    monkeypatch.setattr(
+        "edge.commands.common.open_pose", lambda _config: FakePose(np.zeros((1, 17, 3)))
+    )
+    monkeypatch.setattr(
+        "edge.commands.common.run_station",
+        lambda _config, source, _pose, calibration, *_a, **kw: ran.append((calibration, kw)),
+    )
+    source = f"demo:{station_demo.video}"
+    assert main(["run", "--config", str(station_config), "--source", source]) == 0
+    calibration, kwargs = ran[-1]
+    expected = demo_calibration(station_demo).plane
+    assert calibration is not None and calibration.plane is not None and expected is not None
+    assert calibration.plane.meters_per_pixel_at_belt == expected.meters_per_pixel_at_belt
+    assert kwargs["view"] == (station_demo.camera.facing, None)
+    args = ["run", "--config", str(station_config), "--source", source]
+    assert main([*args, "--meters-per-pixel", "0.003"]) == 0
+    assert ran[-1][0] is None and ran[-1][1]["view"][1] == 0.003
+
+
+def test_a_demo_source_that_is_no_rendered_demo_exits_2(
+    slow_clip, station_config: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    video, _ = slow_clip
+    monkeypatch.setattr(
+        "edge.commands.common.open_pose", lambda _config: FakePose(np.zeros((1, 17, 3)))
+    )
+    assert main(["run", "--config", str(station_config), "--source", f"demo:{video}"]) == 2
+    err = capsys.readouterr().err
+    assert f"demo:{video}: not a clip hipdrive demo rendered" in err
+    assert "or --source file:VIDEO for any other" in err

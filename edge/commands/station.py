@@ -12,6 +12,7 @@ from edge.errors import UsageError
 from edge.pose.base import InputSize
 
 if TYPE_CHECKING:
+    from edge.options import Plane
     from edge.pose import PoseEstimator
 
 
@@ -36,7 +37,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         if timing.windowed and source.info.frame_count is not None:
             require_length(Path(video), source.info.frame_count, source.info.fps, timing)
-        plane = plane_of(args, (source.info.width, source.info.height), config.calibration.file)
+        size = (source.info.width, source.info.height)
+        if kind.name == "demo":
+            plane = _demo_plane(plane_of(args, size), Path(video))
+        else:
+            plane = plane_of(args, size, config.calibration.file)
     except BaseException:
         source.close()
         raise
@@ -50,6 +55,33 @@ def cmd_run(args: argparse.Namespace) -> int:
         view=(plane.facing, plane.meters_per_pixel),
     )
     return 0
+
+
+def _demo_plane(flags: Plane, video: Path) -> Plane:
+    """The plane the demo clip at ``video`` is measured on: the flags' calibration or scale when
+    they give one, else that of the camera it was rendered with, as ``hipdrive demo`` measures
+    it (in cm). The station's own calibration is of another camera, so it is never used."""
+    from edge.demo.render import VIDEO_NAME, load_demo
+    from edge.demo.session import demo_calibration
+    from edge.options import Plane
+
+    if flags.calibration is not None or flags.meters_per_pixel is not None:
+        return flags
+    try:
+        clip = load_demo(video.parent)
+        if clip.video.resolve() != video.resolve():
+            raise ValueError(f"the clip there is {clip.video.name}")
+    except (OSError, ValueError, KeyError) as exc:
+        raise UsageError(
+            f"demo:{video}: not a clip hipdrive demo rendered ({exc}): give the {VIDEO_NAME} "
+            "that `hipdrive demo` makes in <data_dir>/demo, or --source file:VIDEO for any other"
+        ) from None
+    if flags.facing is not None and flags.facing != clip.camera.facing:
+        raise UsageError(
+            f"--facing {flags.facing}, but the demo's runner faces {clip.camera.facing}: leave "
+            "--facing out"
+        )
+    return Plane(demo_calibration(clip), None, clip.camera.facing)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
