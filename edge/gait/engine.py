@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from edge.gait.kernels import process_frame
+from edge.gait.kernels import MIN_CONTACT_S, process_frame
 from edge.gait.layout import (
     CTR_SMOOTHED,
     CTR_WRITTEN,
@@ -57,7 +57,6 @@ from edge.gait.layout import (
 )
 from edge.gait.metrics import (
     MAX_BOUNCE_LEGS,
-    MIN_CONTACT_S,
     PELVIS_PER_LIMB,
     RISE_MAX_YAW_DEG,
     VIEW_ALONE,

@@ -71,6 +71,8 @@ from edge.gait.layout import (
 
 #: a running contact (s; 200-300 ms is typical at 2.5-3.5 m/s), until this runner's is known
 CONTACT_PRIOR_S = 0.25
+#: shortest foot contact a runner makes (elite sprinters ~80 ms)
+MIN_CONTACT_S = 0.08
 #: frame intervals the smoothing window reaches on each side at the least: two (a quadratic
 #: fit over five frames) with room for a late frame's jitter, so that 24-30 fps still gives
 #: the fit its samples (at 60 fps and more the window is set by ``half_window_s`` alone)
@@ -552,8 +554,10 @@ def detect_leg(
     between frames. Toe-off: the knee-flexion minimum in late stance (knee extension peak, once
     the knee has extended from its stance peak), refined to sub-frame and moved earlier by
     ``to_offset_s``, confirmed once flexion has risen ``to_margin_deg`` and the whole fitting
-    window is in. With ``ankle_toe_off`` (a bottom-up pose model's knees, which lag in early
-    swing, making the knee's peak late) the earlier of that and the ankle's velocity rising back
+    window is in; a minimum that puts it sooner than ``MIN_CONTACT_S`` after the landing is a
+    knee put wrong for a frame, and the search for the extension starts again. With
+    ``ankle_toe_off`` (a bottom-up pose model's knees, which lag in early swing, making the
+    knee's peak late) the earlier of that and the ankle's velocity rising back
     through the threshold (the foot leaving the belt's motion), the first rise after the last
     fall, no sooner than half the runner's typical contact. A rise alone, when the foot swings
     forward at half the stance speed for two frames (not one: a pose model's leg swap for a
@@ -680,6 +684,13 @@ def detect_leg(
                 if np.isfinite(sm[(kmin_frame + 1) % cap, SM_KNEE_FLEX + leg]):
                     to = knee_minimum_time(sm, kmin_frame, leg, half)
                     to -= par[PAR_TO_OFFSET_S]
+                    if to - det[DET_IC_T] < MIN_CONTACT_S:
+                        # No foot leaves the belt this soon after landing: the knee put wrong
+                        # for a frame or two dipped. Look for its extension again.
+                        det[DET_EXTENDING] = 0.0
+                        det[DET_KMAX] = kf
+                        det[DET_KMIN] = np.inf
+                        return n_events
                     if par[PAR_ANKLE_TOE_OFF] == 1.0 and np.isfinite(det[DET_UP_T]):
                         to = min(to, det[DET_UP_T])
                 elif np.isfinite(det[DET_UP_T]):

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from edge.gait.kernels import MIN_CONTACT_S
 from edge.gait.layout import (
     ANKLE,
     HIP,
@@ -336,8 +337,6 @@ RUNNING_METRICS = (
 #: runner's 6-12 cm is 7-14% of the leg, and bounding strides reach about a fifth; more is a
 #: jump (jumping jacks, a hop off the belt), not a step
 MAX_BOUNCE_LEGS = 0.3
-#: shortest foot contact a runner makes (elite sprinters ~80 ms)
-MIN_CONTACT_S = 0.08
 #: largest spread of a leg segment's length over a stride for it to be a leg at all, as a
 #: fraction of its median length. By the SD, one heel striker's step at 30 fps (RBDS008 rendered,
 #: the pose model's shank 0.205) was lost, as a few frames of a knee put wrong were enough

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from edge.gait.kernels import MAX_OUTLIERS, OUTLIER_THIGHS, TIE
+from edge.gait.kernels import MAX_OUTLIERS, MIN_CONTACT_S, OUTLIER_THIGHS, TIE
 from edge.gait.layout import ANKLE, HIP, KNEE
 from edge.gait.metrics import knee_flexion
 
@@ -118,7 +118,8 @@ def reference_events(
     contact where the ankle's forward velocity falls through -ic_fraction * stance_speed with
     the ankle ahead of the mid-hip; toe-off at the knee-flexion minimum (after the knee has
     extended from its stance peak, with the ankle behind the mid-hip, confirmed when flexion
-    rises again), or with ``ankle_toe_off`` at the earlier of it and the velocity's last rise
+    rises again, and no sooner than ``MIN_CONTACT_S`` after the landing, else the search starts
+    again), or with ``ankle_toe_off`` at the earlier of it and the velocity's last rise
     back through the threshold; or at that rise once the ankle moves forward at half the
     stance speed for two frames. (The
     engine also ignores a rise sooner than half the runner's usual contact, which it learns as
@@ -160,6 +161,9 @@ def reference_events(
                         kmin, kmin_frame = kf[q], q
                     elif kf[q] > kmin + to_margin_deg and t[q] - t[kmin_frame] >= half:
                         to = _vertex_time(t, kf, kmin_frame, half) - to_offset_s
+                        if to - ic < MIN_CONTACT_S:
+                            kmax, kmin, extending = kf[q], np.inf, False
+                            continue
                         to = min(to, up) if ankle_toe_off and up is not None else to
                         events.append((leg, "to", max(float(to), float(ic))))
                         i = q
