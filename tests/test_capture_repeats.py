@@ -3,6 +3,7 @@ little they change, and the new frames timed at the rate they came at."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from pathlib import Path
@@ -12,8 +13,15 @@ import pytest
 
 from edge.capture import CaptureSettings, open_source
 from edge.capture.file import NewFramesOnly
-from edge.capture.repeats import ChangeMeter, distinct_fps, distinct_times, frame_kinds
-from edge.capture.timebase import FileTiming
+from edge.capture.repeats import (
+    ChangeMeter,
+    check_new_frames,
+    distinct_fps,
+    distinct_times,
+    frame_kinds,
+    new_frames,
+)
+from edge.capture.timebase import ENGINE_FPS, FileTiming, TimeBase
 from edge.errors import UsageError
 from tests.builders.media import coded_frame, coded_index, write_video
 
@@ -198,3 +206,29 @@ def test_a_paced_file_ends_at_once_when_interrupted_in_a_held_picture(tmp_path: 
         started = time.monotonic()
         assert source.read() is None
         assert time.monotonic() - started < 1.0
+
+
+#: a 25 fps street filmed as 50 (each picture shown twice), empty until the runner comes in:
+#: the changes of its first 90 frames (``ChangeMeter``, a real clip)
+EMPTY_THEN_RUNNER = [math.nan, 0, 18, 5, 21, 3, 31, 9, 32, 9, 25, 7, 33, 5, 24, 2, 51, 8, 57, 9]
+EMPTY_THEN_RUNNER += [60, 4, 68, 8, 76, 2, 90, 10, 81, 10, 94, 5, 86, 6, 91, 3, 103, 9, 110, 9]
+EMPTY_THEN_RUNNER += [99, 5, 110, 8, 97, 5, 104, 8, 105, 8, 112, 6, 115, 8, 121, 4, 122, 8, 116]
+EMPTY_THEN_RUNNER += [9, 115, 6, 117, 8, 123, 3, 114, 10, 118, 10, 109, 6, 117, 9, 118, 1, 127]
+EMPTY_THEN_RUNNER += [11, 135, 13, 129, 2, 128, 10, 124, 2, 127, 11, 126, 7]
+
+
+def test_frames_that_barely_change_where_nothing_moves_are_no_repeats() -> None:
+    """Before the runner comes in, a new picture of the empty street changes as little as a
+    repeat does once the runner is there (18-33 grey levels against 0-13, the new ones 51-135):
+    it is told by the frames beside it. The repeats with the runner are all told, and the video
+    holds its 25 new frames a second, which the analysis takes (it was refused at 23)."""
+    changes = np.array(EMPTY_THEN_RUNNER, dtype=float)
+    assert len(changes) == 90
+    repeat, still = frame_kinds(changes, 50.0)
+    assert not still.any()
+    moving = np.arange(16, 90)
+    assert np.array_equal(repeat[moving], (moving % 2 == 1))
+    assert not repeat[2:16:2].any()
+    new = new_frames(list(range(90)), list(changes), TimeBase(50.0, 50.0))
+    assert new.fps >= ENGINE_FPS[0]
+    check_new_frames(Path("street.mp4"), new, 50.0)

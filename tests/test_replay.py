@@ -106,6 +106,22 @@ def test_replay_of_a_glimpse_gives_no_figures(mocap_trial, tmp_path: Path, capsy
     assert "cadence" not in printed and "overstride" not in printed
 
 
+def test_a_run_past_the_camera_is_told_as_one(mocap_trial, tmp_path: Path, capsys) -> None:
+    """A runner filmed off the treadmill, running past a still camera: the belt's speed is
+    the runner's across the picture. Told as such, and no figure given."""
+    camera = SideCamera(facing="left")
+    t, kp = synth_track(mocap_trial, 60.0, camera, seed=23)
+    keep = t < 3.0
+    t, kp = t[keep], kp[keep].copy()
+    kp[..., 0] -= mocap_trial.belt_speed_mps / camera.meters_per_pixel * t[:, None]
+    path = write_track(tmp_path / "past.csv", t, kp)
+    out = tmp_path / "events.jsonl"
+    assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "leg lengths across the picture in 3.0 s, further than a treadmill's belt" in printed
+    assert "cadence" not in printed and "overstride" not in printed
+
+
 def test_replay_with_a_calibration_is_in_metres(
     track, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

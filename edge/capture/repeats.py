@@ -33,6 +33,11 @@ CHANGE_PERCENTILE = 0.999
 #: of the video's frames: a new one while at least one frame in twenty is new) is a repeat
 REPEAT_SHARE = 0.2
 NEW_QUANTILE = 0.95
+#: a run of repeats changes at most this share of the new frames either side of it: a repeat
+#: shows only the codec's noise beside the runner's motion (on the clips at hand the new frames
+#: beside one change 15 times as much or more). Where nothing moves much (an empty street before
+#: the runner comes in) a frame that barely changes is no repeat, and tells no lower rate
+REPEAT_CONTRAST = 1 / 3
 #: changes needed before any frame is called a repeat
 MIN_CHANGES = 10
 #: a picture held longer than this, s, is held still (a title, a paused camera): no lower frame
@@ -85,7 +90,17 @@ def frame_kinds(changes: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray
         # The picture is shown from the frame before the run to its last frame.
         if stop - start + 1 > _held_frames(fps):
             still[start:stop] = True
+        elif not _beside_motion(changes, start, stop):
+            same[start:stop] = False
     return same & ~still, still
+
+
+def _beside_motion(changes: np.ndarray, start: int, stop: int) -> bool:
+    """Whether the frames ``start:stop`` change at most ``REPEAT_CONTRAST`` of the new frames
+    either side of them (the frame before the run and the one after it)."""
+    beside = [changes[i] for i in (start - 1, stop) if 0 <= i < len(changes)]
+    beside = [c for c in beside if math.isfinite(c)]
+    return bool(beside) and float(np.max(changes[start:stop])) <= REPEAT_CONTRAST * max(beside)
 
 
 def distinct_fps(indices: np.ndarray, capture_fps: float) -> float:

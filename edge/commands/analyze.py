@@ -27,6 +27,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         video_outputs,
     )
     from edge.offline.replay import (
+        across_the_picture,
         describe,
         step_count,
         timebase_problem,
@@ -74,9 +75,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     write_step_files(steps, out_dir / "events.jsonl", out_dir / "steps.csv")
     targets = common.targets_of(config)
     # Whatever stated it, the time base is held to the steps' gait: a flag can be wrong too.
-    notice = timebase_problem(
-        steps, result.timebase.capture_fps, result.timebase.origin
-    ) or too_few_steps(steps)
+    notice = (
+        timebase_problem(steps, result.timebase.capture_fps, result.timebase.origin)
+        or across_the_picture(t, keypoints, steps)
+        or too_few_steps(steps)
+    )
     if notice:
         print(f"{step_count(len(steps))}: {notice}")
     else:
@@ -127,6 +130,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from edge.capture.timebase import check_rate
     from edge.offline.replay import (
         MIN_RUN_S,
+        across_the_picture,
         describe,
         step_count,
         too_few_steps,
@@ -156,7 +160,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         config, t, keypoints, plane.calibration, plane.meters_per_pixel, plane.facing
     )
     write_step_files(steps, args.events_out, None)
-    if notice := too_few_steps(steps):
+    if notice := across_the_picture(t, keypoints, steps) or too_few_steps(steps):
         print(f"{step_count(len(steps))}: {notice}")
     else:
         lines = describe(

@@ -31,6 +31,7 @@ from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
 from edge.gait.summary import running_steps, summarise
+from edge.skeleton import LEFT_ANKLE, LEFT_HIP, RIGHT_ANKLE, RIGHT_HIP
 from edge.store.sessions import export_steps
 
 if TYPE_CHECKING:
@@ -188,6 +189,40 @@ def too_few_steps(steps: list[StepMsg]) -> str | None:
     return (
         f"too few to judge a runner by ({MIN_JUDGED_STEPS} at least): film at least 10 s of "
         "steady running, side on; no findings or cues are given"
+    )
+
+
+#: how far, in leg lengths, the runner's hips may move across the picture on a treadmill: a
+#: belt is about 1.5 m long, under two legs of 0.85 m, and a runner drifts a fraction of it
+CROSSING_LEGS = 2.0
+#: the share of the frames the runner's hips are found in, at each end of the video, whose
+#: median place the crossing is measured between
+CROSSING_ENDS = 0.1
+
+
+def across_the_picture(t: np.ndarray, keypoints: np.ndarray, steps: list[StepMsg]) -> str | None:
+    """Why a video gave too few steps to judge (``MIN_JUDGED_STEPS``) when its runner moves
+    across the picture, further than a treadmill's belt allows (``CROSSING_LEGS``): a run
+    filmed off the treadmill, past a camera that stays still. None otherwise. ``keypoints``:
+    (T, 17, 3) pixels and confidence, NaN where not found; ``t``: (T,) s."""
+    if len(steps) >= MIN_JUDGED_STEPS:
+        return None
+    hips = keypoints[:, [LEFT_HIP, RIGHT_HIP], :2]
+    ankles = keypoints[:, [LEFT_ANKLE, RIGHT_ANKLE], :2]
+    found = np.isfinite(hips).all(axis=(1, 2))
+    if found.sum() < 10:
+        return None
+    mid = hips[found].mean(axis=1)
+    leg = float(np.nanmedian(np.linalg.norm(ankles[found] - hips[found], axis=-1)))
+    end = max(1, round(CROSSING_ENDS * len(mid)))
+    moved = float(np.linalg.norm(np.median(mid[-end:], axis=0) - np.median(mid[:end], axis=0)))
+    if not (leg > 0 and moved > CROSSING_LEGS * leg):
+        return None
+    seconds = float(t[found][-1] - t[found][0])
+    return (
+        f"the runner moves {moved / leg:.1f} leg lengths across the picture in {seconds:.1f} s, "
+        "further than a treadmill's belt allows: the station measures a runner on a treadmill, "
+        "filmed side on by a camera that stays still; no findings or cues are given"
     )
 
 
