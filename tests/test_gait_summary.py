@@ -352,3 +352,14 @@ def test_a_runner_back_on_target_is_not_held_to_the_cue_for_the_run() -> None:
     shown = [s.cue_key for s in feed(SummaryBuilder(), sequence)]
     assert "cadence" in shown[:10]
     assert shown[-1] == "good" and shown[-30:].count("cadence") == 0
+
+
+def test_a_missed_target_never_reads_as_met_in_the_reason() -> None:
+    """A value just past its target is printed past it, to the target's places: a jog's eased
+    cadence target has a tenth, and 148.86 spm rounded whole read "149 spm (target >= 148.9)"."""
+    jog = 0.8 * PACE_REF_LEGS_S
+    eased = feed(SummaryBuilder(), steps(10, speed_legs_per_s=jog, cadence_spm=148.86))[-1]
+    assert eased.cue_key == "cadence"
+    assert "cadence 148.8 spm (target >= 148.9 at this pace)" in eased.cue_reason
+    whole = feed(SummaryBuilder(), steps(10, contact_ms=300.2))[-1]
+    assert "ground contact 301 ms (target <= 300 ms)" in whole.cue_reason

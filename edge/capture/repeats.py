@@ -33,11 +33,14 @@ CHANGE_PERCENTILE = 0.999
 #: of the video's frames: a new one while at least one frame in twenty is new) is a repeat
 REPEAT_SHARE = 0.2
 NEW_QUANTILE = 0.95
-#: a run of repeats changes at most this share of the new frames either side of it: a repeat
-#: shows only the codec's noise beside the runner's motion (on the clips at hand the new frames
-#: beside one change 15 times as much or more). Where nothing moves much (an empty street before
-#: the runner comes in) a frame that barely changes is no repeat, and tells no lower rate
-REPEAT_CONTRAST = 1 / 3
+#: where little moves (an empty street before the runner comes in) a new picture changes as
+#: little as a repeat does beside the runner's motion, but it still stands out from the repeat
+#: beside it: a frame among repeats that changes more than ``REPEAT_NOISE`` grey levels and this
+#: many times as much as a frame beside it is a new picture (on the clips at hand a new frame
+#: beside a repeat changes 3.6 times as much or more, 15 times on the gym clips)
+REPEAT_CONTRAST = 3.0
+#: the most a repeat changed on the clips at hand, grey levels: the codec's noise
+REPEAT_NOISE = 15.0
 #: changes needed before any frame is called a repeat
 MIN_CHANGES = 10
 #: a picture held longer than this, s, is held still (a title, a paused camera): no lower frame
@@ -90,17 +93,18 @@ def frame_kinds(changes: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray
         # The picture is shown from the frame before the run to its last frame.
         if stop - start + 1 > _held_frames(fps):
             still[start:stop] = True
-        elif not _beside_motion(changes, start, stop):
-            same[start:stop] = False
+        else:
+            for i in range(start, stop):
+                same[i] = not _stands_out(changes, i)
     return same & ~still, still
 
 
-def _beside_motion(changes: np.ndarray, start: int, stop: int) -> bool:
-    """Whether the frames ``start:stop`` change at most ``REPEAT_CONTRAST`` of the new frames
-    either side of them (the frame before the run and the one after it)."""
-    beside = [changes[i] for i in (start - 1, stop) if 0 <= i < len(changes)]
+def _stands_out(changes: np.ndarray, i: int) -> bool:
+    """Whether frame ``i`` is a new picture where little moves: it changes more than
+    ``REPEAT_NOISE`` and ``REPEAT_CONTRAST`` times as much as a frame beside it."""
+    beside = [changes[j] for j in (i - 1, i + 1) if 0 <= j < len(changes)]
     beside = [c for c in beside if math.isfinite(c)]
-    return bool(beside) and float(np.max(changes[start:stop])) <= REPEAT_CONTRAST * max(beside)
+    return bool(beside) and changes[i] > max(REPEAT_NOISE, REPEAT_CONTRAST * min(beside))
 
 
 def distinct_fps(indices: np.ndarray, capture_fps: float) -> float:

@@ -291,13 +291,29 @@ UNJUDGED_CUE = "Form not fully judged"
 _WAIT: _Cue = (None, None, None)
 
 _REASONS = {
-    "overstride_cm": "foot lands {v:.0f} cm ahead of the hips (target <= {lim:g} cm{pace})",
-    "overstride_pct_leg": "foot lands {v:.0f}% of leg length ahead (target <= {lim:g}%{pace})",
-    "shank_angle_ic_deg": "shin reaches {v:.0f} deg forward at landing (target <= {lim:g} deg)",
-    "hip_extension_deg": "thigh drives {v:.0f} deg behind vertical (target >= {lim:g} deg)",
-    "cadence_spm": "cadence {v:.0f} spm (target >= {lim:g}{pace})",
-    "contact_ms": "ground contact {v:.0f} ms (target <= {lim:g} ms{pace})",
+    "overstride_cm": "foot lands {v} cm ahead of the hips (target <= {lim:g} cm{pace})",
+    "overstride_pct_leg": "foot lands {v}% of leg length ahead (target <= {lim:g}%{pace})",
+    "shank_angle_ic_deg": "shin reaches {v} deg forward at landing (target <= {lim:g} deg)",
+    "hip_extension_deg": "thigh drives {v} deg behind vertical (target >= {lim:g} deg)",
+    "cadence_spm": "cadence {v} spm (target >= {lim:g}{pace})",
+    "contact_ms": "ground contact {v} ms (target <= {lim:g} ms{pace})",
 }
+
+
+def _shown(value: float | None, limit: float, above: bool) -> str:
+    """``value`` as a reason prints it, against a target of at most (``above``) or at least
+    ``limit``: to the places of the limit (a target grown or eased with pace has a tenth), a
+    value that misses rounded away from it, so it never reads as met (148.86 spm against at
+    least 148.9 reads 148.8, 154.6 against 155 reads 154)."""
+    if value is None:
+        return "-"
+    places = 0 if float(limit).is_integer() else 1
+    scale = 10.0**places
+    if above and value > limit:
+        value = math.ceil(value * scale) / scale
+    elif not above and value < limit:
+        value = math.floor(value * scale) / scale
+    return f"{value:.{places}f}"
 
 
 _UNITS = {
@@ -471,9 +487,9 @@ class SummaryBuilder:
                 value = metrics[rule.metric].median
                 limit = getattr(targets, rule.limit)
                 grown = limit != getattr(self.targets, rule.limit)
-                reason = _REASONS[rule.metric].format(
-                    v=value, lim=limit, pace=" at this pace" if grown else ""
-                )
+                pace = " at this pace" if grown else ""
+                shown = _shown(value, limit, rule.above)
+                reason = _REASONS[rule.metric].format(v=shown, lim=limit, pace=pace)
                 if value is not None and (value <= limit if rule.above else value >= limit):
                     # Back inside the target but not yet by the margin: the cue holds (the
                     # module's docstring), and says why, or its reason would read as met.
