@@ -241,13 +241,18 @@ class TargetsSection(_Section):
         description="Thigh driving back less than this cues 'Drive the hip back', degrees.",
     )
     cadence_min_spm: float = Field(
-        155.0, gt=0, le=260, description="Cadence below this cues 'Quicker, lighter steps'."
+        155.0,
+        gt=0,
+        le=260,
+        description="Cadence below this cues 'Quicker, lighter steps', at 2.5 m/s; it eases at "
+        "a slower pace.",
     )
     contact_max_ms: float = Field(
         300.0,
         gt=0,
         le=1000,
-        description="Ground contact longer than this cues 'Quicker, lighter steps', ms.",
+        description="Ground contact longer than this cues 'Quicker, lighter steps', ms, at "
+        "2.5 m/s; it eases at a slower pace.",
     )
     hold_steps: int = Field(
         6, ge=1, le=100, description="Steps a cue stays up before another may replace it."

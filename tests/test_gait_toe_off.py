@@ -106,30 +106,32 @@ def test_a_contact_shorter_than_any_runners_does_not_set_the_typical_contact() -
 
 
 def test_a_knee_dip_just_after_landing_does_not_end_the_contact() -> None:
-    """A knee put wrong for a frame 70 ms after the landing looks like its extension at
-    toe-off. No foot leaves the belt that soon (``MIN_CONTACT_S``): the detector looks for the
-    extension again and ends the contact at the real one, 0.42 s. It cut the matrix's
-    runner-0041-slow's first contact to 55 ms, so the step was lost."""
+    """A knee put wrong for two frames 50-70 ms after the landing looks like its extension at
+    toe-off, which would end the contact 50 ms after it began. No foot leaves the belt that soon
+    (``MIN_CONTACT_S``): the detector looks for the extension again and ends the contact at the
+    real one, 0.42 s, from the knee (quality 1). It cut the matrix's runner-0041-slow's first
+    contact to 55 ms, so the step was lost."""
     engine = GaitEngine(PlaneMapping.scaled("right"), params=GaitParams(stance_speed=2.0))
     det, par = engine._det[0], engine._par
     dt = 1 / 60
-    t = np.arange(0.0, 0.7, dt)
+    t = np.arange(0.0, 0.8, dt)
     sm = np.full((len(t), N_SM), np.nan)
     sm[:, SM_T] = t
-    sm[:, sm_col(0, ANKLE, 2)] = np.interp(t, [0.0, 0.08, 0.15, 0.40, 0.5], [3, 3, -2, -2, 3])
+    # The foot lands at 0.134 s (its speed falls through -0.42 of the stance speed) and swings
+    # forward again from 0.48 s, after the knee has shown its extension.
+    sm[:, sm_col(0, ANKLE, 2)] = np.interp(t, [0.0, 0.08, 0.15, 0.48, 0.6], [3, 3, -2, -2, 3])
     sm[:, SM_MID_X] = 0.0
     sm[:, sm_col(0, ANKLE, 0)] = 0.1 - 2.0 * (t - 0.12)
-    knee = np.interp(t, [0.0, 0.12, 0.3, 0.42, 0.55], [30, 0, 40, 10, 50])
-    dip = np.argmin(np.abs(t - 0.19))
-    knee[dip] -= 12.0
+    knee = np.interp(t, [0.0, 0.134, 0.17, 0.3, 0.42, 0.6], [30, 0, 25, 40, 10, 50])
+    knee[(t > 0.175) & (t < 0.205)] = 12.0
     sm[:, SM_KNEE_FLEX] = knee
     events = np.zeros((MAX_EVENTS, 4))
     n = 0
     for frame in range(len(t)):
         n = detect_leg(sm, frame, 0, det, par, dt, events, n)
-    kinds = [(int(e[1]), round(float(e[2]), 2)) for e in events[:n]]
-    assert [k for k, _ in kinds] == [EV_IC, EV_TO]
-    ic, to = kinds[0][1], kinds[1][1]
-    assert ic == pytest.approx(0.12, abs=0.02)
-    assert to == pytest.approx(0.42, abs=0.02)
+    found = [(int(e[1]), float(e[2]), float(e[3])) for e in events[:n]]
+    assert [kind for kind, _, _ in found] == [EV_IC, EV_TO]
+    (_, ic, _), (_, to, quality) = found
+    assert ic == pytest.approx(0.134, abs=0.005)
+    assert to == pytest.approx(0.42, abs=0.01) and quality == 1.0
     assert to - ic >= MIN_CONTACT_S

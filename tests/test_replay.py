@@ -19,6 +19,7 @@ from edge.cli import main
 from edge.demo.scene import SideCamera
 from edge.gait import detect_facing
 from edge.gait.sagittal import facing_contradicted, facing_lag
+from edge.offline.replay import across_the_picture
 from edge.store.track import KeypointTrackWriter
 from tests.builders.keypoint_tracks import synth_track
 
@@ -120,6 +121,24 @@ def test_a_run_past_the_camera_is_told_as_one(mocap_trial, tmp_path: Path, capsy
     printed = capsys.readouterr().out
     assert "leg lengths across the picture in 3.0 s, further than a treadmill's belt" in printed
     assert "cadence" not in printed and "overstride" not in printed
+
+
+def test_someone_else_taken_for_the_runner_is_no_run_past_the_camera(mocap_trial) -> None:
+    """A glimpse of the runner on the belt, then for 0.4 s a person 900 px away taken for the
+    runner: the hips jump, so no crossing is told (the glimpse's own "too few" is)."""
+    t, kp = synth_track(mocap_trial, 60.0, SideCamera(facing="left"), seed=22)
+    keep = t < 5.0
+    t, kp = t[keep], kp[keep].copy()
+    away = (t < 1.0) | (t > 2.3)
+    kp[away, :, :2] = np.nan
+    kp[away, :, 2] = 0.0
+    other = t > 4.6
+    kp[other] = kp[np.flatnonzero(~away)[: other.sum()]]
+    kp[other, :, 0] += 900.0
+    assert across_the_picture(t, kp, []) is None
+    kp[other, :, :2] = np.nan
+    kp[other, :, 2] = 0.0
+    assert across_the_picture(t, kp, []) is None
 
 
 def test_replay_with_a_calibration_is_in_metres(

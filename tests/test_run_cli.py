@@ -283,5 +283,5 @@ def test_a_demo_source_that_is_no_rendered_demo_exits_2(
     )
     assert main(["run", "--config", str(station_config), "--source", f"demo:{video}"]) == 2
     err = capsys.readouterr().err
-    assert f"demo:{video}: not a clip hipdrive demo rendered" in err
-    assert "or --source file:VIDEO for any other" in err
+    assert f"demo:{video} is not the clip `hipdrive demo` renders" in err
+    assert f"give --source file:{video} to play it as a video" in err

@@ -61,7 +61,7 @@ def _demo_plane(flags: Plane, video: Path) -> Plane:
     """The plane the demo clip at ``video`` is measured on: the flags' calibration or scale when
     they give one, else that of the camera it was rendered with, as ``hipdrive demo`` measures
     it (in cm). The station's own calibration is of another camera, so it is never used."""
-    from edge.demo.render import VIDEO_NAME, load_demo
+    from edge.demo.render import TRUTH_NAME, VIDEO_NAME, load_demo
     from edge.demo.session import demo_calibration
     from edge.options import Plane
 
@@ -69,13 +69,14 @@ def _demo_plane(flags: Plane, video: Path) -> Plane:
         return flags
     try:
         clip = load_demo(video.parent)
-        if clip.video.resolve() != video.resolve():
-            raise ValueError(f"the clip there is {clip.video.name}")
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, TypeError):
+        clip = None
+    if clip is None or clip.video.resolve() != video.resolve():
         raise UsageError(
-            f"demo:{video}: not a clip hipdrive demo rendered ({exc}): give the {VIDEO_NAME} "
-            "that `hipdrive demo` makes in <data_dir>/demo, or --source file:VIDEO for any other"
-        ) from None
+            f"demo:{video} is not the clip `hipdrive demo` renders (its {VIDEO_NAME}, with the "
+            f"{TRUTH_NAME} it was rendered from beside it, in <data_dir>/demo): give --source "
+            f"file:{video} to play it as a video"
+        )
     if flags.facing is not None and flags.facing != clip.camera.facing:
         raise UsageError(
             f"--facing {flags.facing}, but the demo's runner faces {clip.camera.facing}: leave "
@@ -180,7 +181,9 @@ def cmd_soak(args: argparse.Namespace) -> int:
     import tempfile
 
     from calibrate.fileformat import calibration_if_present
+    from edge.capture import parse_source_spec
     from edge.measure.soak import Sample, soak
+    from edge.options import Plane
     from edge.pose.cpu import cpu_features
     from edge.run.station import Station, open_station_source
 
@@ -191,7 +194,16 @@ def cmd_soak(args: argparse.Namespace) -> int:
     if args.source:
         source = open_station_source(config, args.source)
         size = (source.info.width, source.info.height)
-        calibration = calibration_if_present(config.calibration.file, image_size=size)
+        kind, video = parse_source_spec(args.source)
+        try:
+            calibration = (
+                _demo_plane(Plane(None, None, None), Path(video)).calibration
+                if kind.name == "demo"
+                else calibration_if_present(config.calibration.file, image_size=size)
+            )
+        except BaseException:
+            source.close()
+            raise
     else:
         from edge.demo.render import ensure_demo
         from edge.demo.session import demo_calibration

@@ -493,7 +493,7 @@ class DashboardApp(App[None]):
 
     def _paced_bands(self) -> TargetBands:
         """The bands at the runner's pace, as the summary reads it (the overstride limits grow
-        with it, as the cue's do)."""
+        with it, the cadence and contact ones ease below 2.5 m/s's, as the cues' do)."""
         pace = self.readings.stats("speed_legs_per_s")
         return self.bands.paced(pace.median if pace is not None else None)
 

@@ -18,8 +18,8 @@ vertical osc., uncal. <= 12 % leg  12-14        the same for a ~0.85 m leg
 left/right asymmetry  <= 10 %      10-15        the station's asymmetry target
 ===================== ============ ============ =============================================
 
-The overstride limits are a runner's at 2.5 m/s; faster, they grow with the pace the summary
-reads (``paced``), as the cues' do.
+The overstride, cadence and contact limits are a runner's at 2.5 m/s; at the pace the summary
+reads (``paced``) the overstride ones grow faster and the others ease slower, as the cues' do.
 """
 
 from __future__ import annotations

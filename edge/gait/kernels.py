@@ -642,6 +642,8 @@ def detect_leg(
                 start = sm[kmin_frame % cap, SM_T]
                 if np.isfinite(sm[(kmin_frame + 1) % cap, SM_KNEE_FLEX + leg]):
                     to = knee_minimum_time(sm, kmin_frame, leg, half) - par[PAR_TO_OFFSET_S]
+                    if to - det[DET_IC_T] < MIN_CONTACT_S:
+                        to = np.nan  # a knee put wrong, as below
             if not np.isfinite(to):
                 # The ankle seen rising off the belt's speed before the gap, else the rhythm.
                 to = det[DET_UP_T]

@@ -25,7 +25,7 @@ class Step:
     running (``metrics.RUNNING_METRICS``). ``scissor_deg`` with its two parts and
     ``swing_knee_lift_deg`` are the scissor between the thighs (``docs/metrics.md``).
     ``speed_legs_per_s`` is the belt's speed in leg lengths a second, which needs no calibration:
-    the pace the overstride targets grow with (``edge.gait.summary.paced``).
+    the pace the targets follow (``edge.gait.summary.paced``).
     """
 
     foot: str

@@ -203,20 +203,27 @@ CROSSING_ENDS = 0.1
 def across_the_picture(t: np.ndarray, keypoints: np.ndarray, steps: list[StepMsg]) -> str | None:
     """Why a video gave too few steps to judge (``MIN_JUDGED_STEPS``) when its runner moves
     across the picture, further than a treadmill's belt allows (``CROSSING_LEGS``): a run
-    filmed off the treadmill, past a camera that stays still. None otherwise. ``keypoints``:
-    (T, 17, 3) pixels and confidence, NaN where not found; ``t``: (T,) s."""
+    filmed off the treadmill, past a camera that stays still. None otherwise, and when the
+    hips jump a leg's length from one frame to the next (someone else taken for the runner).
+    ``keypoints``: (T, 17, 3) pixels and confidence, NaN where not found; ``t``: (T,) s."""
     if len(steps) >= MIN_JUDGED_STEPS:
         return None
-    hips = keypoints[:, [LEFT_HIP, RIGHT_HIP], :2]
-    ankles = keypoints[:, [LEFT_ANKLE, RIGHT_ANKLE], :2]
+    sure = keypoints[..., 2:] >= GaitParams().min_confidence
+    points = np.where(sure, keypoints[..., :2], np.nan)
+    hips = points[:, [LEFT_HIP, RIGHT_HIP]]
     found = np.isfinite(hips).all(axis=(1, 2))
     if found.sum() < 10:
         return None
     mid = hips[found].mean(axis=1)
-    leg = float(np.nanmedian(np.linalg.norm(ankles[found] - hips[found], axis=-1)))
+    ankles = points[found][:, [LEFT_ANKLE, RIGHT_ANKLE]]
+    leg = float(np.nanmedian(np.linalg.norm(ankles - hips[found], axis=-1)))
+    jumps = np.linalg.norm(np.diff(mid, axis=0), axis=-1)
+    if not leg > 0 or np.max(jumps) > leg:
+        # Not one person moving: the runner was lost, and someone else taken for them.
+        return None
     end = max(1, round(CROSSING_ENDS * len(mid)))
     moved = float(np.linalg.norm(np.median(mid[-end:], axis=0) - np.median(mid[:end], axis=0)))
-    if not (leg > 0 and moved > CROSSING_LEGS * leg):
+    if not moved > CROSSING_LEGS * leg:
         return None
     seconds = float(t[found][-1] - t[found][0])
     return (

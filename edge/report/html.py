@@ -305,8 +305,9 @@ def render(
 steps where the metric was measured surely (over every step when it was on none).
 L/R diff: (left - right) / mean of the two, by the feet's medians, for metrics measured surely on
 both legs. *: less sure (the far leg, seen through the near one, or an oblique uncalibrated
-view), judged by no verdict or finding. Targets are the station's ([targets] in config.toml),
-the overstride's grown with the runner's pace above 2.5 m/s; a verdict goes by the median.</p>
+view), judged by no verdict or finding. Targets are the station's ([targets] in config.toml)
+at the runner's pace: the overstride's grown above 2.5 m/s, the cadence's and contact time's
+eased below it; a verdict goes by the median.</p>
 </section>
 <section id=pictures><h2>Contact and toe-off</h2>
 <p class=note>At initial contact: the line from the mid-hip to the ankle, and how far ahead of

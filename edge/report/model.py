@@ -77,7 +77,8 @@ def limit(metric: str, targets: Targets) -> float | None:
 
 def run_targets(steps: list[StepMsg], targets: Targets) -> Targets:
     """The targets a report judges a run by, its table, charts, pictures and annotated video
-    alike: the overstride's grown to the pace of its running steps (``paced``, their median).
+    alike: at the pace of its running steps (``paced``, their median), the overstride's grown and
+    the cadence's and contact time's eased.
     Given the targets as configured, not already paced."""
     return paced(targets, pace_of(running_steps(steps)))
 
