@@ -8,7 +8,7 @@ import pytest
 
 from edge.bus.schema import UNJUDGED_KEY
 from edge.gait import Step, SummaryBuilder, Targets
-from edge.gait.metrics import FAR_LEG_METRICS, RUNNING_METRICS
+from edge.gait.metrics import FAR_LEG_METRICS, RUNNING_METRICS, view_factors
 from edge.gait.summary import paced
 from edge.pace import PACE_MAX_RATIO, PACE_MIN_RATIO, PACE_REF_LEGS_S, paced_limit
 from edge.run.station import summary_message
@@ -363,3 +363,27 @@ def test_a_missed_target_never_reads_as_met_in_the_reason() -> None:
     assert "cadence 148.8 spm (target >= 148.9 at this pace)" in eased.cue_reason
     whole = feed(SummaryBuilder(), steps(10, contact_ms=300.2))[-1]
     assert "ground contact 301 ms (target <= 300 ms)" in whole.cue_reason
+
+
+def test_the_far_thigh_swinging_forward_gives_no_left_right_verdict() -> None:
+    """The demo's runner through the station's pose chain: the far thigh read 4.8 deg forward of
+    where it was at the near leg's toe-offs, so the scissor's front blade read 27.5 deg on the
+    near leg's steps and 22.3 on the far leg's (the near thigh), a 21% difference the runner did
+    not have (3%). The near leg's step rates the far leg's swing less sure (``view_factors``):
+    the front blade is the far leg's step's alone, and the scissor, a far thigh on every step, is
+    less sure."""
+    demo = [
+        dataclasses.replace(
+            s,
+            view="far" if s.foot == "left" else "near",
+            scissor_front_deg=22.3 if s.foot == "left" else 27.5,
+            scissor_deg=40.3 if s.foot == "left" else 48.7,
+            metric_confidence=view_factors("far" if s.foot == "left" else "near"),
+        )
+        for s in steps(20)
+    ]
+    summary = feed(SummaryBuilder(), demo)[-1]
+    front = summary.metrics["scissor_front_deg"]
+    assert front.asymmetry_pct is None and front.near_leg_only
+    assert front.median == pytest.approx(22.3)
+    assert not summary.metrics["scissor_deg"].confident
