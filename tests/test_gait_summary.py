@@ -9,7 +9,7 @@ import pytest
 from edge.bus.schema import UNJUDGED_KEY
 from edge.gait import Step, SummaryBuilder, Targets
 from edge.gait.metrics import FAR_LEG_METRICS, RUNNING_METRICS, view_factors
-from edge.gait.summary import paced
+from edge.gait.summary import VIEW_WAIT_STEPS, paced
 from edge.pace import PACE_MAX_RATIO, PACE_MIN_RATIO, PACE_REF_LEGS_S, paced_limit
 from edge.run.station import summary_message
 
@@ -387,3 +387,29 @@ def test_the_far_thigh_swinging_forward_gives_no_left_right_verdict() -> None:
     assert front.asymmetry_pct is None and front.near_leg_only
     assert front.median == pytest.approx(22.3)
     assert not summary.metrics["scissor_deg"].confident
+
+
+def test_no_cue_is_given_before_the_cameras_view_is_known() -> None:
+    """A real clip filmed 18 deg off square: the engine's yaw came with the fourth step, a far
+    leg's, and the near leg's steps before it read as square. Their overstride set off "Land
+    under your hips" for five steps before the view showed it unjudged. The first cue now waits
+    for a near leg's step with the yaw (or ``VIEW_WAIT_STEPS``)."""
+    oblique = dict.fromkeys(("overstride_pct_leg", "shank_angle_ic_deg", "hip_extension_deg"), 0.3)
+    clip = [
+        dataclasses.replace(
+            s,
+            view="near" if i % 2 == 0 else "far",
+            yaw_deg=None if i < 3 else -18.0,
+            overstride_cm=None,
+            overstride_pct_leg=29.8,
+            metric_confidence=(
+                dict.fromkeys(FAR_LEG_METRICS, 0.3) if i % 2 else (oblique if i >= 3 else {})
+            ),
+        )
+        for i, s in enumerate(steps(12))
+    ]
+    shown = [s.cue_key for s in feed(SummaryBuilder(), clip)]
+    assert shown[:4] == [None] * 4
+    assert "overstride" not in shown and shown[-1] == "unjudged"
+    square = feed(SummaryBuilder(), steps(VIEW_WAIT_STEPS + 1, overstride_pct_leg=29.8))
+    assert [s.cue_key for s in square].index("overstride") == VIEW_WAIT_STEPS - 1

@@ -274,6 +274,9 @@ _DRIVE_RULES = (
     ),
 )
 _RULES = (*_LANDING_RULES, *_DRIVE_RULES)
+#: steps the first cue waits at most for the camera's view to be known (``_view_known``): the
+#: engine estimates the yaw from four steps whose legs it has told apart
+VIEW_WAIT_STEPS = 8
 CHOPPY_KEY = "choppy"
 CHOPPY_CUE = "Drive from the hip, longer push"
 
@@ -448,7 +451,7 @@ class SummaryBuilder:
     def _wanted(
         self, metrics: dict[str, MetricSummary], choppy: Choppy | None, targets: Targets
     ) -> _Cue:
-        if len(self._steps) < 4:
+        if len(self._steps) < 4 or not self._view_known():
             return _WAIT
         return (
             self._missed(_LANDING_RULES, metrics, targets)
@@ -456,6 +459,15 @@ class SummaryBuilder:
             or self._missed(_DRIVE_RULES, metrics, targets)
             or self._unjudged(metrics)
             or _GOOD
+        )
+
+    def _view_known(self) -> bool:
+        """Whether the camera's view is known: a step not of the far leg carries the engine's
+        yaw estimate, which marks it less sure when an uncalibrated view is oblique (before,
+        an oblique view's first steps read as square, and their overstride set off a cue that
+        the next step showed unjudged); or the window has waited ``VIEW_WAIT_STEPS`` for it."""
+        return len(self._steps) >= VIEW_WAIT_STEPS or any(
+            s.view != "far" and s.yaw_deg is not None for s in self._steps
         )
 
     def _unjudged(self, metrics: dict[str, MetricSummary]) -> _Cue | None:
