@@ -353,3 +353,35 @@ def test_no_steps_says_how_to_time_the_rows(tmp_path: Path, capsys) -> None:
     printed = capsys.readouterr().out
     assert "no steps found: is a runner in view, side on, the whole time?" in printed
     assert "time the rows with --fps N" in printed and "--capture-fps" not in printed
+
+
+def test_steps_before_an_oblique_views_yaw_are_rated_as_the_later_ones() -> None:
+    """A recording 18 deg off square, uncalibrated: its first three steps came before the
+    engine's yaw and read as square. Replayed whole, they are marked less sure on what the yaw
+    foreshortens, as the later ones are, so no picture or frame of them carries a verdict. A
+    square view's first steps are left as they are."""
+    from dataclasses import asdict, replace
+
+    from edge.gait.metrics import OBLIQUE_FACTOR
+    from edge.gait.summary import confident
+    from edge.offline.replay import rated_for_the_view
+    from tests.test_gait_summary import steps
+
+    marks = {"overstride_pct_leg": OBLIQUE_FACTOR, "shank_angle_ic_deg": OBLIQUE_FACTOR}
+    clip = [
+        StepMsg(station="s", t=s.ic_t, **asdict(s))
+        for s in steps(
+            8,
+            view="near",
+            overstride_cm=None,
+            yaw_deg=lambda i: None if i < 3 else -18.0,
+            metric_confidence=lambda i: {} if i < 3 else marks,
+        )
+    ]
+    rated = rated_for_the_view(clip)
+    assert not any(confident(s, "overstride_pct_leg") for s in rated)
+    sure = clip[0].confidence
+    assert rated[0].metric_confidence["overstride_pct_leg"] == round(sure * OBLIQUE_FACTOR, 3)
+    assert rated[3:] == clip[3:]
+    square = [replace(s, metric_confidence={}) for s in clip]
+    assert rated_for_the_view(square) == square

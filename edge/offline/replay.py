@@ -12,11 +12,11 @@ import logging
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 
-from edge.bus.schema import StepMsg, gait_of
+from edge.bus.schema import MetricName, StepMsg, gait_of
 from edge.errors import UsageError
 from edge.gait import (
     GaitEngine,
@@ -27,10 +27,11 @@ from edge.gait import (
     Targets,
     detect_facing,
 )
+from edge.gait.metrics import OBLIQUE_FACTOR, OBLIQUE_METRICS
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
-from edge.gait.summary import running_steps, summarise
+from edge.gait.summary import oblique_yaw, running_steps, summarise
 from edge.skeleton import LEFT_ANKLE, LEFT_HIP, RIGHT_ANKLE, RIGHT_HIP
 from edge.store.sessions import export_steps
 
@@ -144,6 +145,27 @@ def replay_track(
             out.append(StepMsg(station=station, t=float(t[i]), **asdict(step)))
     end = float(t[-1]) if len(t) else 0.0
     out += [StepMsg(station=station, t=end, **asdict(step)) for step in engine.finish()]
+    return rated_for_the_view(out)
+
+
+def rated_for_the_view(steps: list[StepMsg]) -> list[StepMsg]:
+    """A whole recording's steps as the camera's view, known in hindsight, rates them: in an
+    oblique uncalibrated view (``oblique_yaw``) the steps measured before the engine's yaw
+    estimate came (the first three or four, which read as square) are marked less sure on what
+    the yaw foreshortens, as the later ones are (``OBLIQUE_FACTOR``), so their pictures and the
+    annotated video carry no verdict from them. Live, the summary leaves them out (``judged``)."""
+    if oblique_yaw(steps) is None:
+        return steps
+    out = []
+    for step in steps:
+        if step.yaw_deg is None and gait_of(step) == RUNNING:
+            rated = dict(step.metric_confidence)
+            for name in OBLIQUE_METRICS:
+                if getattr(step, name) is not None:
+                    key = cast("MetricName", name)
+                    rated[key] = round(rated.get(key, step.confidence) * OBLIQUE_FACTOR, 3)
+            step = dataclasses.replace(step, metric_confidence=rated)
+        out.append(step)
     return out
 
 

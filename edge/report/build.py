@@ -13,6 +13,7 @@ from edge.drill.repeats import find_repeats, is_drill
 from edge.drill.table import repeat_rows
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
+from edge.offline.replay import rated_for_the_view
 from edge.progress import Progress
 from edge.report import plots
 from edge.report.annotate import nearest, snapshot
@@ -183,7 +184,7 @@ def write_report(data: ReportInput, path: Path) -> Path:
 def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput:
     """What the report of a recorded session shows (UsageError: no such session)."""
     info = read_session(path, session_id)
-    steps = read_steps(path, session_id)
+    steps = rated_for_the_view(read_steps(path, session_id))
     recorded_laps = read_laps(path, session_id)
     laps = [Mark(lap.t, lap.label or f"lap {i + 1}") for i, lap in enumerate(recorded_laps)]
     drill = (
