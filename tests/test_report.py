@@ -330,8 +330,9 @@ def test_the_report_judges_the_overstride_at_the_runners_pace() -> None:
 
 
 def test_a_view_read_oblique_on_some_steps_says_which_the_verdicts_rest_on() -> None:
-    """A camera near the 10 deg limit: the steps read past it are less sure, the others judged;
-    the note does not claim that no verdict rests on the overstride."""
+    """A camera near the 10 deg limit: the near leg's steps read past it are less sure, the
+    others judged; the note does not claim that no verdict rests on the overstride, and counts
+    the near leg's steps only (the far leg's are less sure whatever the view)."""
     far = {"overstride_pct_leg": 0.3, "stride_length_m": 0.3}
     landing = {"overstride_cm": None, "overstride_pct_leg": 30.0}
     steps = [
@@ -340,7 +341,8 @@ def test_a_view_read_oblique_on_some_steps_says_which_the_verdicts_rest_on() -> 
         else messages.step(i, yaw_deg=9.5, **landing)
         for i in range(12)
     ]
+    steps += [messages.step(i, view="far", metric_confidence=far, **landing) for i in (12, 13)]
     page = page_of(steps)
-    assert "is less sure on 6 of the 12 steps, those measured while the view read more" in page
-    assert "only on the steps read nearer square" in page
+    assert "less sure on 6 of the near leg's 12 steps, those measured while the view read" in page
+    assert "only on the near leg's steps read nearer square" in page
     assert "<b>Overstride</b>: median 30.0" in page

@@ -126,16 +126,18 @@ _VIEW_MARKED = tuple(m for m in OBLIQUE_METRICS if m not in SWING_FAR_METRICS)
 leg's)."""
 
 
+def view_marked(step: Rated) -> bool:
+    """Whether this step's figures are marked less sure for an oblique uncalibrated view: a step
+    of the near leg (or of a leg not told apart) that rates a foreshortened metric below the
+    step itself. The far leg's own marks do not count. By the mark, not by ``CONFIDENT``: the
+    view is told however sure the step was."""
+    return step.view != "far" and any(m in step.metric_confidence for m in _VIEW_MARKED)
+
+
 def less_sure_for_view(step: Rated) -> bool:
     """Whether the engine marked this step's figures less sure because the view is oblique and
-    uncalibrated: a step of the near leg (or of a leg not told apart) that carries a yaw estimate
-    and rates a foreshortened metric below the step itself. The far leg's own marks do not
-    count. By the mark, not by ``CONFIDENT``: the view is told however sure the step was."""
-    return (
-        step.view != "far"
-        and step.yaw_deg is not None
-        and any(m in step.metric_confidence for m in _VIEW_MARKED)
-    )
+    uncalibrated (``view_marked``), having the yaw estimate to tell it by."""
+    return step.yaw_deg is not None and view_marked(step)
 
 
 def oblique_yaw(steps: Iterable[Rated]) -> float | None:

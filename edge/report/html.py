@@ -11,7 +11,7 @@ from html import escape
 from edge.drill.table import by_focus, columns_of
 from edge.gait.metrics import OBLIQUE_DEG, OBLIQUE_METRICS
 from edge.gait.phases import GAP_S, phases
-from edge.gait.summary import LESS_SURE, less_sure_for_view, oblique_yaw
+from edge.gait.summary import LESS_SURE, oblique_yaw, view_marked
 from edge.report.model import METRICS, Moment, ReportInput, Row, Snapshot
 
 _MOMENT = {"ic": "initial contact", "to": "toe-off"}
@@ -129,16 +129,17 @@ def _view_note(data: ReportInput) -> str:
     yaw = oblique_yaw(data.steps)
     if yaw is None:
         return ""
-    steps = [s for s in data.steps if less_sure_for_view(s)]
+    near = [s for s in data.running if s.view != "far"]
+    steps = [s for s in near if view_marked(s)]
     marked = {m for s in steps for m in s.metric_confidence} & set(OBLIQUE_METRICS)
     labels = dict.fromkeys(spec.label.lower() for name, spec in METRICS.items() if name in marked)
-    ran = len(data.running)
-    # Near the limit, some steps read the view square enough: the verdicts rest on those.
+    # Near the limit, some steps read the view square enough: the verdicts rest on those. The
+    # far leg's steps are less sure whatever the view, so only the near leg's are counted.
     some = (
-        f" on {len(steps)} of the {ran} steps, those measured while the view read more than "
-        f"{OBLIQUE_DEG:g}&deg; off: no verdict or finding rests on those, only on the steps read"
-        " nearer square"
-        if len(steps) < ran
+        f" on {len(steps)} of the near leg's {len(near)} steps, those measured while the view "
+        f"read more than {OBLIQUE_DEG:g}&deg; off: no verdict or finding rests on those, only on "
+        "the near leg's steps read nearer square"
+        if len(steps) < len(near)
         else ", and no verdict or finding rests on it"
     )
     return (
