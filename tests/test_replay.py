@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import itertools
 import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -105,6 +106,26 @@ def test_replay_of_a_glimpse_gives_no_figures(mocap_trial, tmp_path: Path, capsy
     assert 1 <= found < 4
     assert ": too few to judge a runner by (4 at least)" in printed
     assert "cadence" not in printed and "overstride" not in printed
+
+
+def test_steps_missed_in_a_long_view_are_told_as_missed(
+    mocap_trial, tmp_path: Path, capsys
+) -> None:
+    """Six seconds of the runner in view, the knees and feet lost after the first 1.6: too few
+    steps, and they were missed, not too short a video to have them."""
+    t, kp = synth_track(mocap_trial, 60.0, SideCamera(facing="left"), seed=24)
+    keep = t < 6.0
+    t, kp = t[keep], kp[keep].copy()
+    lost = t > 1.6
+    kp[np.ix_(lost, [13, 14, 15, 16])] = np.nan
+    path = write_track(tmp_path / "feet.csv", t, kp)
+    out = tmp_path / "events.jsonl"
+    assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert re.search(
+        r"too few to judge a runner by \(4 at least\) in 5\.\d s of the runner", printed
+    )
+    assert "steps were missed. Film with a camera that stays still" in printed
 
 
 def test_a_run_past_the_camera_is_told_as_one(mocap_trial, tmp_path: Path, capsys) -> None:

@@ -29,6 +29,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from edge.offline.replay import (
         across_the_picture,
         describe,
+        seen_seconds,
         step_count,
         timebase_problem,
         too_few_steps,
@@ -78,7 +79,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     notice = (
         timebase_problem(steps, result.timebase.capture_fps, result.timebase.origin)
         or across_the_picture(t, keypoints, steps)
-        or too_few_steps(steps)
+        or too_few_steps(steps, seen_seconds(t, keypoints))
     )
     if notice:
         print(f"{step_count(len(steps))}: {notice}")
@@ -132,6 +133,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         MIN_RUN_S,
         across_the_picture,
         describe,
+        seen_seconds,
         step_count,
         too_few_steps,
         write_step_files,
@@ -160,7 +162,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
         config, t, keypoints, plane.calibration, plane.meters_per_pixel, plane.facing
     )
     write_step_files(steps, args.events_out, None)
-    if notice := across_the_picture(t, keypoints, steps) or too_few_steps(steps):
+    notice = across_the_picture(t, keypoints, steps) or too_few_steps(
+        steps, seen_seconds(t, keypoints)
+    )
+    if notice:
         print(f"{step_count(len(steps))}: {notice}")
     else:
         lines = describe(

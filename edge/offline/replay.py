@@ -203,15 +203,38 @@ def step_count(n: int) -> str:
     return f"{n} step{'' if n == 1 else 's'}"
 
 
-def too_few_steps(steps: list[StepMsg]) -> str | None:
+#: seconds of a runner in view after which too few steps were missed, not too short a video:
+#: the engine's first step comes 1.2-1.5 s in (``MIN_RUN_S``), and a slow walk then steps more
+#: than once a second, so four seconds give four steps or more
+MISSED_AFTER_S = 4.0
+
+
+def too_few_steps(steps: list[StepMsg], seen_s: float = 0.0) -> str | None:
     """Why the steps of a video are too few to judge a runner by (``MIN_JUDGED_STEPS``), or
-    None (none at all is said otherwise: ``describe``)."""
+    None (none at all is said otherwise: ``describe``). ``seen_s``: how long the runner was in
+    view (``seen_seconds``); from ``MISSED_AFTER_S`` on, steps were missed, and that is said."""
     if not steps or len(steps) >= MIN_JUDGED_STEPS:
         return None
+    if seen_s >= MISSED_AFTER_S:
+        return (
+            f"too few to judge a runner by ({MIN_JUDGED_STEPS} at least) in {seen_s:.1f} s of "
+            "the runner in view, which running fills with two steps a second or more: steps "
+            "were missed. Film with a camera that stays still, side on, the feet in the "
+            "picture; no findings or cues are given"
+        )
     return (
         f"too few to judge a runner by ({MIN_JUDGED_STEPS} at least): film at least 10 s of "
         "steady running, side on; no findings or cues are given"
     )
+
+
+def seen_seconds(t: np.ndarray, keypoints: np.ndarray) -> float:
+    """How long a track shows its runner, s: the frames with both hips found, at the track's
+    median frame interval. ``t``: (T,) s; ``keypoints``: (T, 17, 3), NaN where not found."""
+    if len(t) < 2:
+        return 0.0
+    found = np.isfinite(keypoints[:, [LEFT_HIP, RIGHT_HIP], :2]).all(axis=(1, 2))
+    return float(found.sum() * np.median(np.diff(t)))
 
 
 #: how far, in leg lengths, the runner's hips may move across the picture on a treadmill: a
