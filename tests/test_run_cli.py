@@ -183,8 +183,12 @@ def test_run_on_a_converted_file_leaves_out_its_repeats_as_analyze_does(
     repeats = int(np.sum(shows[1:] == shows[:-1]))
     assert f"{repeats} of the {len(shows)} frames repeat the frame before" in done.stderr
     assert "the 25 new frames a second timed at that rate" in done.stderr
-    # Headless, the mark of a less sure figure is told once, and where the session's report is.
+    # Headless, the mark of a less sure figure is told once, each new cue's reason once, and
+    # where the session's report is.
     assert done.stdout.count("(*: measured less surely, the far leg seen through") == 1
+    reasons = re.findall(r"^  \((?!\*)(.+)\)$", done.stdout, flags=re.M)
+    lines = re.findall(r"^(?:left|right) ", done.stdout, flags=re.M)
+    assert 0 < len(reasons) < len(lines), done.stdout
     assert re.search(r"session (\d+) ended; its report: hipdrive sessions report \1", done.stderr)
     cadences = [int(c) for c in re.findall(r"cadence (\d+) spm", done.stdout)]
     assert len(cadences) >= 6, done.stdout

@@ -118,14 +118,19 @@ def run_station(
     from edge.run.station import Station, step_line
 
     legend_told = False
+    reason_told: str | None = None
 
     def report(step: Step, summary: Summary) -> None:
-        nonlocal legend_told
+        nonlocal legend_told, reason_told
         if also is not None:
             also(step, summary)
         if headless:
             line = step_line(step, summary)
             print(line, flush=True)
+            if summary.cue_key is not None and summary.cue_key != reason_told:
+                # Each new cue's reason once: the line carries the cue alone.
+                reason_told = summary.cue_key
+                print(f"  ({summary.cue_reason})", flush=True)
             if LESS_SURE in line and not legend_told:
                 legend_told = True
                 print(

@@ -343,7 +343,7 @@ def _outside(
     if origin is None and fast:
         # Slow motion gives slower steps, never quicker ones.
         quicker = (
-            "quicker than the running the station measures (a sprint)"
+            "quicker than the running the station measures: a sprint, which it does not measure"
             if gait == RUNNING
             else "quicker than walking"
         )
