@@ -156,12 +156,13 @@ def build_report(data: ReportInput) -> str:
     the charts rest on the running steps; the walked ones get a table of their own."""
     running = replace(data, steps=data.running, targets=run_targets(data.steps, data.targets))
     plans = _plans(running) if running.steps else []
-    progress = Progress("drawing report charts", len(plans))
     charts = []
-    for plan in plans:
-        charts.append(Chart(plan.id, plan.title, plan.alt, plan.draw(), plan.caption))
-        progress.update()
-    progress.close()
+    if plans:
+        progress = Progress("drawing report charts", len(plans))
+        for plan in plans:
+            charts.append(Chart(plan.id, plan.title, plan.alt, plan.draw(), plan.caption))
+            progress.update()
+        progress.close()
     return render(
         data,
         summary_rows(running.steps, running.targets),
