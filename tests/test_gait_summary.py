@@ -9,7 +9,7 @@ import pytest
 from edge.bus.schema import UNJUDGED_KEY
 from edge.gait import Step, SummaryBuilder, Targets
 from edge.gait.metrics import FAR_LEG_METRICS, RUNNING_METRICS, view_factors
-from edge.gait.summary import VIEW_WAIT_STEPS, paced
+from edge.gait.summary import CUE_VIEW_WAIT_STEPS, paced
 from edge.pace import PACE_MAX_RATIO, PACE_MIN_RATIO, PACE_REF_LEGS_S, paced_limit
 from edge.run.station import summary_message
 
@@ -393,7 +393,7 @@ def test_no_cue_is_given_before_the_cameras_view_is_known() -> None:
     """A real clip filmed 18 deg off square: the engine's yaw came with the fourth step, a far
     leg's, and the near leg's steps before it read as square. Their overstride set off "Land
     under your hips" for five steps before the view showed it unjudged. The first cue now waits
-    for a near leg's step with the yaw (or ``VIEW_WAIT_STEPS``)."""
+    for a near leg's step with the yaw (or ``CUE_VIEW_WAIT_STEPS``)."""
     oblique = dict.fromkeys(("overstride_pct_leg", "shank_angle_ic_deg", "hip_extension_deg"), 0.3)
     clip = [
         dataclasses.replace(
@@ -411,5 +411,8 @@ def test_no_cue_is_given_before_the_cameras_view_is_known() -> None:
     shown = [s.cue_key for s in feed(SummaryBuilder(), clip)]
     assert shown[:4] == [None] * 4
     assert "overstride" not in shown and shown[-1] == "unjudged"
-    square = feed(SummaryBuilder(), steps(VIEW_WAIT_STEPS + 1, overstride_pct_leg=29.8))
-    assert [s.cue_key for s in square].index("overstride") == VIEW_WAIT_STEPS - 1
+    square = feed(SummaryBuilder(), steps(CUE_VIEW_WAIT_STEPS + 1, overstride_pct_leg=29.8))
+    assert [s.cue_key for s in square].index("overstride") == CUE_VIEW_WAIT_STEPS - 1
+    # A window shorter than the wait (gait.summary_steps 4-7) waits until it is full.
+    short = feed(SummaryBuilder(Targets(window_steps=5)), steps(12, overstride_pct_leg=29.8))
+    assert [s.cue_key for s in short].index("overstride") == 4

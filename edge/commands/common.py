@@ -127,10 +127,11 @@ def run_station(
         if headless:
             line = step_line(step, summary)
             print(line, flush=True)
-            if summary.cue_key is not None and summary.cue_key != reason_told:
+            if summary.cue_key != reason_told:
                 # Each new cue's reason once: the line carries the cue alone.
                 reason_told = summary.cue_key
-                print(f"  ({summary.cue_reason})", flush=True)
+                if summary.cue_key is not None:
+                    print(f"  ({summary.cue_reason})", flush=True)
             if LESS_SURE in line and not legend_told:
                 legend_told = True
                 print(

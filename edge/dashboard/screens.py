@@ -69,8 +69,10 @@ HELP = """\
 [b]Colours[/b]  [black on green3] in range [/]  [black on gold1] watch [/]  \
 [white on red3] off target [/]
 
-Tiles: the median of the last steps, ± half its spread, the aim; the scissor, the angle between
-the thighs at toe-off, shows the stance thigh's share (back) and the swing thigh's (front).
+Tiles: the median of the last steps, ± half its spread, the aim; "less sure" where the far leg
+is in it (the scissor, the angle between the thighs at toe-off, always has a far thigh in it
+once the legs are told apart; before, it shows the stance thigh's share, back, and the swing
+thigh's, front).
 Plots: a point per step, newest on the right, the target dotted.
 Bars: grow towards the leg whose value is larger.
 Figure: [bold deep_sky_blue1]left[/] and [bold orchid1]right[/] limbs, ▼ where a foot landed, \

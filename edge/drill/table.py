@@ -1,8 +1,10 @@
 """The repeat-by-repeat table of a drill and the comparison of its focuses.
 
 Each repeat's figure is the median over its running steps, on the surely measured ones as the
-station's summaries take them (``edge.gait.summary.summarise``). The focuses are compared by the
-mean of their repeats' medians: the hip-focus repeats against the quick-step ones.
+station's summaries take them (``edge.gait.summary.summarise``), over every step where none is
+(the scissor, which has a far thigh in it once the legs are told apart: less sure, but alike
+from repeat to repeat of one runner filmed alike). The focuses are compared by the mean of their
+repeats' medians: the hip-focus repeats against the quick-step ones.
 """
 
 from __future__ import annotations

@@ -207,8 +207,8 @@ class MetricSummary:
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """The window's metrics and the cue; the cue fields are None while there are too few steps,
-    and while walking."""
+    """The window's metrics and the cue; the cue fields are None while there are too few steps
+    or the camera's view is not yet known (``SummaryBuilder._view_known``), and while walking."""
 
     n_steps: int
     metrics: dict[str, MetricSummary]
@@ -278,7 +278,7 @@ _DRIVE_RULES = (
 _RULES = (*_LANDING_RULES, *_DRIVE_RULES)
 #: steps the first cue waits at most for the camera's view to be known (``_view_known``): the
 #: engine estimates the yaw from four steps whose legs it has told apart
-VIEW_WAIT_STEPS = 8
+CUE_VIEW_WAIT_STEPS = 8
 CHOPPY_KEY = "choppy"
 CHOPPY_CUE = "Drive from the hip, longer push"
 
@@ -467,8 +467,10 @@ class SummaryBuilder:
         """Whether the camera's view is known: a step not of the far leg carries the engine's
         yaw estimate, which marks it less sure when an uncalibrated view is oblique (before,
         an oblique view's first steps read as square, and their overstride set off a cue that
-        the next step showed unjudged); or the window has waited ``VIEW_WAIT_STEPS`` for it."""
-        return len(self._steps) >= VIEW_WAIT_STEPS or any(
+        the next step showed unjudged); or the window has waited ``CUE_VIEW_WAIT_STEPS`` for it
+        (or is full, a shorter window than that)."""
+        waited = min(CUE_VIEW_WAIT_STEPS, self._steps.maxlen or CUE_VIEW_WAIT_STEPS)
+        return len(self._steps) >= waited or any(
             s.view != "far" and s.yaw_deg is not None for s in self._steps
         )
 

@@ -152,13 +152,16 @@ def rated_for_the_view(steps: list[StepMsg]) -> list[StepMsg]:
     """A whole recording's steps as the camera's view, known in hindsight, rates them: in an
     oblique uncalibrated view (``oblique_yaw``) the steps measured before the engine's yaw
     estimate came (the first three or four, which read as square) are marked less sure on what
-    the yaw foreshortens, as the later ones are (``OBLIQUE_FACTOR``), so their pictures and the
-    annotated video carry no verdict from them. Live, the summary leaves them out (``judged``)."""
+    the yaw foreshortens, as the later ones are (``OBLIQUE_FACTOR``, as the engine's
+    ``_metric_confidence`` rates those), so their pictures and the annotated video carry no
+    verdict from them. Live, the summary leaves them out (``judged``) and its first cue waits
+    for the view (``SummaryBuilder._view_known``). Once per recording: a second pass would mark
+    them again."""
     if oblique_yaw(steps) is None:
         return steps
     out = []
     for step in steps:
-        if step.yaw_deg is None and gait_of(step) == RUNNING:
+        if step.yaw_deg is None:
             rated = dict(step.metric_confidence)
             for name in OBLIQUE_METRICS:
                 if getattr(step, name) is not None:
@@ -204,8 +207,9 @@ def step_count(n: int) -> str:
 
 
 #: seconds of a runner in view after which too few steps were missed, not too short a video:
-#: the engine's first step comes 1.2-1.5 s in (``MIN_RUN_S``), and a slow walk then steps more
-#: than once a second, so four seconds give four steps or more
+#: the engine's first step comes 1.2-1.5 s in (``MIN_RUN_S``), and running then steps twice a
+#: second or more, so four seconds give five steps or more (RBDS001's track: 7-9 in 3.5-4 s; a
+#: treadmill walk, slower, gave 6 in 3.5 s)
 MISSED_AFTER_S = 4.0
 
 

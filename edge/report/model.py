@@ -209,8 +209,10 @@ def cues_from_summaries(summaries: list[SummaryMsg]) -> list[CueChange]:
 
 
 def cues_from_steps(steps: list[StepMsg], targets: Targets) -> list[CueChange]:
-    """The cues the station would have shown for these steps, each when its step arrived (none
-    while walking)."""
+    """The cues the station's summary gives these steps, each when its step arrived (none while
+    walking). On a recording replayed whole, its steps rated with the view known in hindsight
+    (``rated_for_the_view``), an oblique view's first steps set off no cue, where a live station
+    whose yaw came only after ``CUE_VIEW_WAIT_STEPS`` could have shown one."""
     builder = SummaryBuilder(targets)
     changes: list[CueChange] = []
     for step in steps:

@@ -2,9 +2,10 @@
 
 Sessions are keyed by the runner's name as the console set it (``n``), matched without regard
 to case or surrounding spaces. Each session's figure is the median over its running steps (the
-surely measured ones, as the station's summaries take them; walked steps left out), so a warm-up
-walk does not move it. The page is self-contained HTML: the table, and one small chart per
-metric across the sessions' dates.
+surely measured ones, as the station's summaries take them, or every one where none is, as the
+scissor since 4 December 2026; walked steps left out), so a warm-up walk does not move it. The
+page is self-contained HTML: the table, and one small chart per metric across the sessions'
+dates.
 """
 
 from __future__ import annotations
