@@ -346,3 +346,22 @@ def test_a_view_read_oblique_on_some_steps_says_which_the_verdicts_rest_on() -> 
     assert "less sure on 6 of the near leg's 12 steps, those measured while the view read" in page
     assert "only on the near leg's steps read nearer square" in page
     assert "<b>Overstride</b>: median 30.0" in page
+
+
+def test_a_metric_in_two_units_is_named_once_in_the_notes() -> None:
+    """The far leg's overstride is less sure in cm and in % of leg alike: the near-leg note
+    names it once (it read "Overstride, Overstride, ...")."""
+    marks = ("overstride_cm", "overstride_pct_leg", *FAR_ANGLES)
+    steps = [
+        messages.step(
+            i,
+            view="far" if i % 2 == 0 else "near",
+            overstride_cm=18.0,
+            overstride_pct_leg=21.0,
+            metric_confidence=dict.fromkeys(marks, 0.3) if i % 2 == 0 else {},
+        )
+        for i in range(20)
+    ]
+    page = page_of(steps)
+    note = re.search(r"<p class=note>([^<]*): near leg only\.", page)
+    assert note is not None and note.group(1).count("Overstride") == 1, page

@@ -95,7 +95,8 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
         for r in rows
         if r.asymmetric and r.left is not None and r.right is not None
     ]
-    unjudged = [r.metric.label for r in rows if r.target and not r.confident]
+    # One name for a metric the table has in two units (overstride in cm and in % of leg).
+    unjudged = list(dict.fromkeys(r.metric.label for r in rows if r.target and not r.confident))
     if not items:
         # What was not judged comes first: "every target met" alone reads as a clean bill.
         met = (
@@ -109,7 +110,7 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
         notes.append(
             f"Not judged, measured less surely on every step: {escape(', '.join(unjudged))}."
         )
-    near = [r.metric.label for r in rows if r.near_leg_only]
+    near = list(dict.fromkeys(r.metric.label for r in rows if r.near_leg_only))
     if near:
         notes.append(
             f"{escape(', '.join(near))}: near leg only. The far leg is seen through the near "
