@@ -6,6 +6,8 @@ report. The targets as set are a runner's at 2.5 m/s. A faster runner lands furt
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 PACE_REF_LEGS_S = 2.8
 """The pace the targets are set for, in leg lengths a second (``speed_legs_per_s``,
 the belt's speed as the stance foot reads it over the leg's length): 2.5 m/s, which the engine
@@ -78,3 +80,14 @@ def paced_contact_max(limit: float, speed_legs_per_s: float | None) -> float:
     if ratio is None or ratio >= 1:
         return limit
     return max(limit, round(limit * ratio**-CONTACT_PACE_EXP, 1))
+
+
+AT_PACE: dict[str, Callable[[float, float | None], float]] = {
+    "overstride_cm": paced_limit,
+    "overstride_pct_leg": paced_limit,
+    "cadence_spm": paced_cadence_min,
+    "contact_ms": paced_contact_max,
+}
+"""The metrics whose targets follow the pace, each with its rule (target as set, pace) -> target:
+one table for the cues' targets (``edge.gait.summary.paced``) and the console's bands
+(``edge.dashboard.bands.TargetBands.paced``)."""

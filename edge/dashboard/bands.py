@@ -25,11 +25,10 @@ reads (``paced``) the overstride ones grow faster and the others ease slower, as
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeAlias
 
-from edge.pace import paced_cadence_min, paced_contact_max, paced_limit
+from edge.pace import AT_PACE
 
 Level: TypeAlias = Literal["good", "watch", "off"]
 
@@ -116,17 +115,12 @@ class TargetBands:
     def paced(self, speed_legs_per_s: float | None) -> TargetBands:
         """These bands for a runner at a pace (leg lengths a second): the limits grown or eased
         as the cues' are (``edge.gait.summary.paced``), margins kept."""
-
-        def at_pace(band: Band, rule: Callable[[float, float | None], float]) -> Band:
-            return dataclasses.replace(band, limit=rule(band.limit, speed_legs_per_s))
-
-        return dataclasses.replace(
-            self,
-            overstride_cm=at_pace(self.overstride_cm, paced_limit),
-            overstride_pct_leg=at_pace(self.overstride_pct_leg, paced_limit),
-            cadence_spm=at_pace(self.cadence_spm, paced_cadence_min),
-            contact_ms=at_pace(self.contact_ms, paced_contact_max),
-        )
+        bands = {metric: getattr(self, metric) for metric in AT_PACE}
+        at_pace = {
+            metric: dataclasses.replace(band, limit=AT_PACE[metric](band.limit, speed_legs_per_s))
+            for metric, band in bands.items()
+        }
+        return dataclasses.replace(self, **at_pace)
 
 
 _METRIC_BANDS = frozenset(f.name for f in dataclasses.fields(TargetBands)) - {"asymmetry_pct"}

@@ -9,6 +9,7 @@ positive with the ankle ahead of the knee; knee flexion = 180 - interior hip-kne
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -667,9 +668,19 @@ def _metric_confidence(confidence: float, ctx: StepContext) -> dict[str, float]:
     in an oblique uncalibrated view what the yaw foreshortens."""
     factors = view_factors(ctx.view)
     if _oblique(ctx):
-        for name in OBLIQUE_METRICS:
-            factors[name] = factors.get(name, 1.0) * OBLIQUE_FACTOR
+        factors = foreshortened(factors, 1.0)
     return {name: round(factor * confidence, 3) for name, factor in factors.items()}
+
+
+def foreshortened(rated: Mapping[str, float], sure: float) -> dict[str, float]:
+    """``rated`` (metric -> how sure, where below ``sure``) with what an oblique uncalibrated
+    view foreshortens (``OBLIQUE_METRICS``) rated ``OBLIQUE_FACTOR`` lower: for a step's factors
+    (``sure`` 1) or, in hindsight, its confidences (``sure`` the step's own,
+    ``edge.offline.replay.rated_for_the_view``)."""
+    out = dict(rated)
+    for name in OBLIQUE_METRICS:
+        out[name] = out.get(name, sure) * OBLIQUE_FACTOR
+    return out
 
 
 def _finite(value: float) -> float | None:

@@ -42,7 +42,7 @@ from edge.gait.choppy import Choppy, ChoppyWatch, Steady
 from edge.gait.metrics import OBLIQUE_METRICS, SWING_FAR_METRICS
 from edge.gait.mode import RUNNING
 from edge.gait.step import Step
-from edge.pace import paced_cadence_min, paced_contact_max, paced_limit
+from edge.pace import AT_PACE
 
 SUMMARISED = (
     "cadence_spm",
@@ -168,13 +168,12 @@ class Targets:
 def paced(targets: Targets, speed_legs_per_s: float | None) -> Targets:
     """The targets for a runner at a pace (``edge.pace``): the overstride ones grown above the
     reference pace, the cadence and contact ones eased below it."""
-    return dataclasses.replace(
-        targets,
-        overstride_cm_max=paced_limit(targets.overstride_cm_max, speed_legs_per_s),
-        overstride_pct_leg_max=paced_limit(targets.overstride_pct_leg_max, speed_legs_per_s),
-        cadence_min_spm=paced_cadence_min(targets.cadence_min_spm, speed_legs_per_s),
-        contact_max_ms=paced_contact_max(targets.contact_max_ms, speed_legs_per_s),
-    )
+    at_pace: dict[str, Any] = {
+        rule.limit: AT_PACE[rule.metric](getattr(targets, rule.limit), speed_legs_per_s)
+        for rule in _RULES
+        if rule.metric in AT_PACE
+    }
+    return dataclasses.replace(targets, **at_pace)
 
 
 def pace_of(steps: Iterable[Rated]) -> float | None:

@@ -27,7 +27,7 @@ from edge.gait import (
     Targets,
     detect_facing,
 )
-from edge.gait.metrics import OBLIQUE_FACTOR, OBLIQUE_METRICS
+from edge.gait.metrics import foreshortened
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
@@ -36,6 +36,8 @@ from edge.skeleton import LEFT_ANKLE, LEFT_HIP, RIGHT_ANKLE, RIGHT_HIP
 from edge.store.sessions import export_steps
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from calibrate.model import Calibration
 
 log = logging.getLogger(__name__)
@@ -152,22 +154,21 @@ def rated_for_the_view(steps: list[StepMsg]) -> list[StepMsg]:
     """A whole recording's steps as the camera's view, known in hindsight, rates them: in an
     oblique uncalibrated view (``oblique_yaw``) the steps measured before the engine's yaw
     estimate came (the first three or four, which read as square) are marked less sure on what
-    the yaw foreshortens, as the later ones are (``OBLIQUE_FACTOR``, as the engine's
-    ``_metric_confidence`` rates those), so their pictures and the annotated video carry no
-    verdict from them. Live, the summary leaves them out (``judged``) and its first cue waits
-    for the view (``SummaryBuilder._view_known``). Once per recording: a second pass would mark
-    them again."""
+    the yaw foreshortens, as the later ones are (``foreshortened``, as the engine rates those),
+    so their pictures and the annotated video carry no verdict from them. Live, the summary
+    leaves them out (``judged``) and its first cue waits for the view
+    (``SummaryBuilder._view_known``). Once per recording: a second pass would mark them again."""
     if oblique_yaw(steps) is None:
         return steps
     out = []
     for step in steps:
         if step.yaw_deg is None:
-            rated = dict(step.metric_confidence)
-            for name in OBLIQUE_METRICS:
-                if getattr(step, name) is not None:
-                    key = cast("MetricName", name)
-                    rated[key] = round(rated.get(key, step.confidence) * OBLIQUE_FACTOR, 3)
-            step = dataclasses.replace(step, metric_confidence=rated)
+            sure = cast("Mapping[str, float]", step.metric_confidence)
+            rated = foreshortened(sure, step.confidence)
+            step = dataclasses.replace(
+                step,
+                metric_confidence={cast("MetricName", k): round(v, 3) for k, v in rated.items()},
+            )
         out.append(step)
     return out
 
