@@ -13,7 +13,7 @@ from edge.bus.schema import FrameMsg, keypoints_to_wire
 from edge.config import TargetsSection
 from edge.dashboard.bands import Band, TargetBands
 from edge.dashboard.canvas import BrailleCanvas
-from edge.dashboard.readings import Readings
+from edge.dashboard.readings import Readings, Units
 from edge.gait import Targets
 from edge.gait.summary import paced
 from edge.skeleton import LEFT_ANKLE, NUM_KEYPOINTS, RIGHT_ANKLE
@@ -46,6 +46,22 @@ def test_bands_follow_the_station_targets_and_keep_their_margins() -> None:
     assert bands.for_metric("stride_length_m") is None
     assert bands.for_metric("asymmetry_pct") is None
     assert bands.hip_extension_deg.describe("deg") == ">= 12 deg"
+
+
+@pytest.mark.parametrize("units", ["cm", "pct_leg"])
+def test_a_tile_is_coloured_only_by_a_target_the_station_judges(units: Units) -> None:
+    """A coach reads an amber tile as a fault: braking and vertical oscillation, which no cue
+    and no report verdict judges, are not coloured (the console had them amber past 80 ms and
+    10 cm where the report said nothing)."""
+    from edge.dashboard.widgets import tile_metrics
+    from edge.report.model import METRICS
+
+    bands = TargetBands()
+    for metric in tile_metrics(units):
+        judged = METRICS[metric.name].target is not None
+        assert (bands.for_metric(metric.name) is not None) == judged, metric.name
+    assert bands.for_metric("braking_ms") is None
+    assert bands.for_metric("vertical_osc_cm") is None
 
 
 def test_the_bands_follow_the_pace_as_the_cue_targets_do() -> None:

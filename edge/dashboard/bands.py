@@ -12,11 +12,12 @@ overstride, uncal.    <= 23 % leg  23-29        the same for a ~0.85 m leg
 shank at landing      <= 7 deg     7-10         a shin reaching more than ~7 deg forward
 hip extension         >= 10 deg    7-10         anchors: thigh 10-20 deg behind vertical
 contact               <= 300 ms    300-330      anchors: 200-300 ms
-braking               <= 80 ms     80-100       a foot 20 cm ahead at 2.5 m/s brakes 80 ms
-vertical oscillation  <= 10 cm     10-12        runners typically bounce 6-10 cm
-vertical osc., uncal. <= 12 % leg  12-14        the same for a ~0.85 m leg
 left/right asymmetry  <= 10 %      10-15        the station's asymmetry target
 ===================== ============ ============ =============================================
+
+Braking, vertical oscillation, knee lift and the scissor have no band: the station cues none of
+them and the report judges none, so their tiles are not coloured either (braking is the
+overstride over the belt's speed, coloured there already).
 
 The overstride, cadence and contact limits are a runner's at 2.5 m/s; at the pace the summary
 reads (``paced``) the overstride ones grow faster and the others ease slower, as the cues' do.
@@ -86,9 +87,6 @@ class TargetBands:
     shank_angle_ic_deg: Band = Band(7.0, 3.0)
     hip_extension_deg: Band = Band(10.0, 3.0, at_least=True)
     contact_ms: Band = Band(300.0, 30.0)
-    braking_ms: Band = Band(80.0, 20.0)
-    vertical_osc_cm: Band = Band(10.0, 2.0)
-    vertical_osc_pct_leg: Band = Band(12.0, 2.0)
     asymmetry_pct: Band = Band(10.0, 5.0)
 
     def for_metric(self, metric: str) -> Band | None:
