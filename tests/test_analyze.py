@@ -14,6 +14,7 @@ from calibrate.fileformat import write_calibration
 from calibrate.model import Calibration, Plane
 from edge.capture.timebase import TimeBase
 from edge.cli import main
+from edge.commands.analyze import NO_FINDINGS
 from edge.demo.scene import SideCamera
 from edge.demo.session import keypoint_errors
 from edge.offline.analyze import AnalysisResult
@@ -237,7 +238,7 @@ def test_slow_motion_at_its_playback_rate_gets_a_notice_and_no_findings(
     slow_video: Path, tmp_path: Path, fake_config: Path, capsys
 ) -> None:
     out_dir = tmp_path / "o"
-    assert analyze(slow_video, out_dir, fake_config) == 0
+    assert analyze(slow_video, out_dir, fake_config) == NO_FINDINGS
     printed = capsys.readouterr().out
     notice = next(line for line in printed.splitlines() if "not from running" in line)
     assert "cadence" in notice and "spm (running: 120-240)" in notice
@@ -375,7 +376,7 @@ def test_a_glimpse_of_a_runner_gives_too_few_steps_to_judge(
     video = write_video(tmp_path / "glimpse.mp4", [coded_frame(i) for i in range(len(kp))], 30)
     fake_pose(monkeypatch, kp)
     out_dir = tmp_path / "o"
-    assert analyze(video, out_dir, fake_config, "--facing", "right") == 0
+    assert analyze(video, out_dir, fake_config, "--facing", "right") == NO_FINDINGS
     printed = capsys.readouterr().out
     notice = next(line for line in printed.splitlines() if "too few to judge" in line)
     found = len((out_dir / "events.jsonl").read_text().splitlines())
@@ -391,7 +392,10 @@ def test_a_stated_time_base_that_is_wrong_gets_the_notice_too(
 ) -> None:
     # Filmed at 60 fps and stored at 30: --slowmo 4 times the run twice too quick.
     out_dir = tmp_path / "o"
-    assert analyze(slow_video, out_dir, fake_config, "--slowmo", "4", "--facing", "right") == 0
+    assert (
+        analyze(slow_video, out_dir, fake_config, "--slowmo", "4", "--facing", "right")
+        == NO_FINDINGS
+    )
     printed = capsys.readouterr().out
     assert "not from running at 120 fps (--slowmo 4): check --slowmo, or leave it out" in printed
     assert "cue:" not in printed

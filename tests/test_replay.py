@@ -17,6 +17,7 @@ from calibrate.fileformat import write_calibration
 from calibrate.model import Calibration, Plane
 from edge.bus.schema import StepMsg, decode
 from edge.cli import main
+from edge.commands.analyze import NO_FINDINGS
 from edge.demo.scene import SideCamera
 from edge.gait import detect_facing
 from edge.gait.sagittal import facing_contradicted, facing_lag
@@ -100,7 +101,7 @@ def test_replay_of_a_glimpse_gives_no_figures(mocap_trial, tmp_path: Path, capsy
     kp[away, :, 2] = 0.0
     path = write_track(tmp_path / "glimpse.csv", t, kp)
     out = tmp_path / "events.jsonl"
-    assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == 0
+    assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == NO_FINDINGS
     printed = capsys.readouterr().out
     found = len(read_events(out))
     assert 1 <= found < 4
@@ -120,7 +121,7 @@ def test_steps_missed_in_a_long_view_are_told_as_missed(
     kp[np.ix_(lost, [13, 14, 15, 16])] = np.nan
     path = write_track(tmp_path / "feet.csv", t, kp)
     out = tmp_path / "events.jsonl"
-    assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == 0
+    assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == NO_FINDINGS
     printed = capsys.readouterr().out
     assert re.search(
         r"too few to judge a runner by \(4 at least\) in 5\.\d s of the runner", printed
@@ -138,7 +139,7 @@ def test_a_run_past_the_camera_is_told_as_one(mocap_trial, tmp_path: Path, capsy
     kp[..., 0] -= mocap_trial.belt_speed_mps / camera.meters_per_pixel * t[:, None]
     path = write_track(tmp_path / "past.csv", t, kp)
     out = tmp_path / "events.jsonl"
-    assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == 0
+    assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == NO_FINDINGS
     printed = capsys.readouterr().out
     assert "leg lengths across the picture in 3.0 s, further than a treadmill's belt" in printed
     assert "cadence" not in printed and "overstride" not in printed
