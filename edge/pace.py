@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-PACE_REF_LEGS_S = 2.8
+PACE_REF_LEGS_S = 3.0
 """The pace the targets are set for, in leg lengths a second (``speed_legs_per_s``,
 the belt's speed as the stance foot reads it over the leg's length): 2.5 m/s, which the engine
-reads 2.72-2.89 on the four runners recorded at that speed (keypoint tracks of
-docs/accuracy.md; the belt over their joints' leg 2.82-3.14: the stance ankle moves back a
-little slower than the belt, even with ``GaitParams.belt_per_stance_speed``). The pace is
-always read this way, a belt speed given or not, so this one reference holds everywhere; the
-distances are divided by the same leg, so the ratio needs no calibration."""
+reads 2.92-3.11 on the four runners recorded at that speed (keypoint tracks of
+docs/accuracy.md; the belt over their joints' leg 2.82-3.14). The pace is always read this way,
+a belt speed given or not, so this one reference holds everywhere; the distances are divided by
+the same leg, so the ratio needs no calibration."""
 OVERSTRIDE_PACE_GAIN = 0.5
 """How the overstride targets grow with pace above ``PACE_REF_LEGS_S``: by this share of the
 pace's own growth. A faster runner's longer step lands further ahead of the hips: on the
@@ -25,7 +24,7 @@ times the growth of their pace. The lesser end, so a doubtful landing is still c
 (docs/metrics.md, Targets and pace)."""
 PACE_MAX_RATIO = 1.9
 """The targets grow no further than at this multiple of ``PACE_REF_LEGS_S``: the fastest pace
-the engine read on a recorded runner (5.28, RBDS002 at 4.5 m/s), so nothing is extrapolated."""
+the engine read on a recorded runner (5.68, RBDS002 at 4.5 m/s), so nothing is extrapolated."""
 
 
 PACE_MIN_RATIO = 0.7
@@ -47,10 +46,11 @@ the same two runners' contacts shortened 317 -> 210 and 299 -> 219 ms, as the sp
 
 def _pace_ratio(speed_legs_per_s: float | None) -> float | None:
     """The pace over ``PACE_REF_LEGS_S``, held between ``PACE_MIN_RATIO`` and
-    ``PACE_MAX_RATIO``; None when it is not known."""
+    ``PACE_MAX_RATIO``, to a thousandth (so a pace at a bound gives one target, not two a tenth
+    apart by the floating point's last digit); None when it is not known."""
     if speed_legs_per_s is None or not speed_legs_per_s > 0:
         return None
-    return min(max(speed_legs_per_s / PACE_REF_LEGS_S, PACE_MIN_RATIO), PACE_MAX_RATIO)
+    return round(min(max(speed_legs_per_s / PACE_REF_LEGS_S, PACE_MIN_RATIO), PACE_MAX_RATIO), 3)
 
 
 def paced_limit(limit: float, speed_legs_per_s: float | None) -> float:

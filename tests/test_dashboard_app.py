@@ -112,12 +112,12 @@ def test_the_overstride_plot_aims_at_the_runners_pace(publisher: Publisher) -> N
             slow = messages.summary()
             aim = "target <= {:g} cm"
             await publish_until(pilot, publisher, slow, on_screen(app, aim.format(20)), "summary")
-            pace = MetricStats(median=5.3, iqr=0.1, asymmetry_pct=None)
+            pace = MetricStats(median=5.7, iqr=0.1, asymmetry_pct=None)
             metrics = {**slow.metrics, "speed_legs_per_s": pace}
             fast = messages.summary(metrics=metrics)
             publisher.publish(fast)
             await publish_until(
-                pilot, publisher, messages.step(5), on_screen(app, aim.format(28.9)), "pace"
+                pilot, publisher, messages.step(5), on_screen(app, aim.format(29)), "pace"
             )
             assert aim.format(20) not in screen_text(app)
 

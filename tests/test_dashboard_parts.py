@@ -67,9 +67,9 @@ def test_a_tile_is_coloured_only_by_a_target_the_station_judges(units: Units) ->
 def test_the_bands_follow_the_pace_as_the_cue_targets_do() -> None:
     bands = TargetBands()
     assert bands.paced(None) == bands
-    assert bands.paced(2.8) == bands
-    fast = bands.paced(5.3)
-    targets = paced(Targets(), 5.3)
+    assert bands.paced(3.0) == bands
+    fast = bands.paced(5.7)
+    targets = paced(Targets(), 5.7)
     assert fast.overstride_pct_leg == Band(targets.overstride_pct_leg_max, 6.0)
     assert fast.overstride_cm == Band(targets.overstride_cm_max, 5.0)
     assert fast.overstride_pct_leg.level(30.0) == "good"
@@ -203,6 +203,6 @@ def test_history_leaves_out_what_a_step_measured_less_surely() -> None:
 
 
 def test_a_target_reads_in_whole_units_where_asked() -> None:
-    band = TargetBands().paced(2.9).overstride_cm  # 20.4 cm
+    band = TargetBands().paced(3.1).overstride_cm  # 20.3 cm
     assert band.describe("cm") == f"<= {band.limit:g} cm" and band.limit != round(band.limit)
     assert band.describe("cm", 0) == "<= 20 cm"

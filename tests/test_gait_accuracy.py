@@ -337,9 +337,9 @@ def test_the_pace_is_read_in_leg_lengths_a_second_with_or_without_a_calibration(
     plate_trials,
 ) -> None:
     """One runner at 2.5 and 4.5 m/s: the belt's speed in leg lengths a second, the pace the
-    overstride targets grow with, read off the stance foot. Measured on 4 December 2026: 2.80
-    and 5.28 against the belt over the joints' leg, 2.99 and 5.52 (the stance ankle moves back
-    a little slower than the belt), the same with a calibration and without."""
+    overstride targets grow with, read off the stance foot. Measured on 5 December 2026: 3.01
+    and 5.68 against the belt over the joints' leg, 2.99 and 5.52, the same with a calibration
+    and without."""
     paces = {}
     for key in ("RBDS002-25", "RBDS002-45"):
         trial = plate_trials[key]

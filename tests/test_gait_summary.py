@@ -276,17 +276,17 @@ def test_the_summary_message_says_which_gait_its_medians_are_of() -> None:
 
 
 def test_the_overstride_target_grows_with_pace_and_says_so() -> None:
-    # 30% of the leg ahead: an overstride at 2.5 m/s (2.8 leg lengths a second), a runner's
+    # 30% of the leg ahead: an overstride at 2.5 m/s (3.0 leg lengths a second), a runner's
     # landing at 4.5 m/s (RBDS002 landed 31.8% ahead there, docs/metrics.md).
     landing = {"overstride_cm": None, "overstride_pct_leg": 30.0}
-    slow = feed(SummaryBuilder(), steps(10, speed_legs_per_s=2.8, **landing))[-1]
+    slow = feed(SummaryBuilder(), steps(10, speed_legs_per_s=3.0, **landing))[-1]
     assert slow.cue_key == "overstride"
     assert "(target <= 23%)" in slow.cue_reason
-    fast = feed(SummaryBuilder(), steps(10, speed_legs_per_s=5.3, **landing))[-1]
+    fast = feed(SummaryBuilder(), steps(10, speed_legs_per_s=5.7, **landing))[-1]
     assert fast.cue_key == "good"
-    reaching = feed(SummaryBuilder(), steps(10, speed_legs_per_s=5.3, overstride_pct_leg=40.0))
+    reaching = feed(SummaryBuilder(), steps(10, speed_legs_per_s=5.7, overstride_pct_leg=40.0))
     assert reaching[-1].cue_key == "overstride"
-    assert "(target <= 33.3% at this pace)" in reaching[-1].cue_reason
+    assert "(target <= 33.4% at this pace)" in reaching[-1].cue_reason
     unknown = feed(SummaryBuilder(), steps(10, speed_legs_per_s=None, **landing))[-1]
     assert unknown.cue_key == "overstride"
 

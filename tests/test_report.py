@@ -313,12 +313,12 @@ def test_the_annotated_videos_panel_marks_a_less_sure_value_and_says_what_the_ma
 
 
 def test_the_report_judges_the_overstride_at_the_runners_pace() -> None:
-    """30% of the leg ahead: off target at 2.5 m/s (2.8 leg lengths a second), on it at 4.5 m/s;
+    """30% of the leg ahead: off target at 2.5 m/s (3.0 leg lengths a second), on it at 4.5 m/s;
     the table, its verdict and the pictures' colour go by the pace (docs/metrics.md)."""
     landing = {"overstride_cm": None, "overstride_pct_leg": 30.0}
     for pace, target, verdict_of in (
-        (2.8, "&lt;= 23 % leg", "off"),
-        (5.3, "&lt;= 33.3 % leg", "good"),
+        (3.0, "&lt;= 23 % leg", "off"),
+        (5.7, "&lt;= 33.4 % leg", "good"),
     ):
         steps = [messages.step(i, speed_legs_per_s=pace, **landing) for i in range(12)]
         page = build_report(ReportInput("t", (), steps[0].ic_t, steps, Targets(), [], [], []))
