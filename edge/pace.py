@@ -2,10 +2,12 @@
 console's colours (``edge.dashboard.bands``, which imports nothing of the gait engine) and the
 report. The targets as set are a runner's at 2.5 m/s. A faster runner lands further ahead
 (``paced_limit``); a slower one takes longer contacts at a lower cadence
-(``paced_cadence_min``, ``paced_contact_max``). No target is ever made stricter than set."""
+(``paced_cadence_min``, ``paced_contact_max``). No target is ever made stricter than set, and
+beyond the recorded paces the overstride has none (``beyond_recorded``)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 PACE_REF_LEGS_S = 3.0
@@ -25,6 +27,12 @@ times the growth of their pace. The lesser end, so a doubtful landing is still c
 PACE_MAX_RATIO = 1.9
 """The targets grow no further than at this multiple of ``PACE_REF_LEGS_S``: the fastest pace
 the engine read on a recorded runner (5.68, RBDS002 at 4.5 m/s), so nothing is extrapolated."""
+PACE_JUDGED_RATIO = 2.0
+"""The overstride is judged up to this multiple of ``PACE_REF_LEGS_S``: ``PACE_MAX_RATIO`` and
+the pace's reading error (3% under to 5% over the belt over the joints' leg, on the seven
+recorded trials), about 5 m/s for a 0.85 m leg. No runner faster was recorded, and a faster one
+lands further ahead by a measure nobody here has seen, so beyond it the overstride has no target
+(``paced_limit`` gives infinity): the cue says so and no figure is judged."""
 
 
 PACE_MIN_RATIO = 0.7
@@ -57,11 +65,25 @@ def paced_limit(limit: float, speed_legs_per_s: float | None) -> float:
     """An overstride target at a pace (leg lengths a second; None: not known, the target as
     set), to a tenth of a cm or % of the leg: steps far finer than a cue's margin
     (``edge.gait.summary.clears_at``), so a pace wobbling about one does not flip the cue, and
-    never below the target as set."""
+    never below the target as set. Infinite, no target, beyond ``PACE_JUDGED_RATIO``."""
+    if beyond_recorded(speed_legs_per_s):
+        return math.inf
     ratio = _pace_ratio(speed_legs_per_s)
     if ratio is None or ratio <= 1:
         return limit
     return max(limit, round(limit * (1 + OVERSTRIDE_PACE_GAIN * (ratio - 1)), 1))
+
+
+def beyond_recorded(speed_legs_per_s: float | None) -> bool:
+    """Whether a pace is faster than any recorded runner's by more than its reading's error
+    (``PACE_JUDGED_RATIO``): the overstride is then not judged."""
+    return speed_legs_per_s is not None and speed_legs_per_s > PACE_JUDGED_RATIO * PACE_REF_LEGS_S
+
+
+def judged_limit(limit: float) -> bool:
+    """Whether a target at a pace is one: not the infinite limit of ``paced_limit`` beyond the
+    recorded paces."""
+    return math.isfinite(limit)
 
 
 def paced_cadence_min(limit: float, speed_legs_per_s: float | None) -> float:

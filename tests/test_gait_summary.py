@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -10,7 +11,13 @@ from edge.bus.schema import UNJUDGED_KEY
 from edge.gait import Step, SummaryBuilder, Targets
 from edge.gait.metrics import FAR_LEG_METRICS, RUNNING_METRICS, view_factors
 from edge.gait.summary import CUE_VIEW_WAIT_STEPS, paced
-from edge.pace import PACE_MAX_RATIO, PACE_MIN_RATIO, PACE_REF_LEGS_S, paced_limit
+from edge.pace import (
+    PACE_JUDGED_RATIO,
+    PACE_MAX_RATIO,
+    PACE_MIN_RATIO,
+    PACE_REF_LEGS_S,
+    paced_limit,
+)
 from edge.run.station import summary_message
 
 BASE = Step(
@@ -302,8 +309,34 @@ def test_pace_grows_the_overstride_targets_only_and_no_further_than_measured() -
     assert faster.overstride_cm_max == 25.0
     assert dataclasses.replace(faster, overstride_cm_max=20.0, overstride_pct_leg_max=23.0) == base
     top = paced(base, PACE_MAX_RATIO * PACE_REF_LEGS_S)
-    assert paced(base, 3 * PACE_REF_LEGS_S) == top
+    assert paced(base, PACE_JUDGED_RATIO * PACE_REF_LEGS_S) == top
     assert paced_limit(23.0, 2.0 * PACE_REF_LEGS_S) == top.overstride_pct_leg_max
+    beyond = paced(base, 1.01 * PACE_JUDGED_RATIO * PACE_REF_LEGS_S)
+    assert beyond.overstride_cm_max == beyond.overstride_pct_leg_max == math.inf
+    assert dataclasses.replace(beyond, overstride_cm_max=20.0, overstride_pct_leg_max=23.0) == base
+
+
+def test_beyond_the_recorded_paces_the_overstride_is_not_judged_and_the_cue_says_so() -> None:
+    """A runner faster than any recorded (about 5 m/s on): how far ahead such a runner should
+    land is unknown, so a long landing is not cued, nor called on target; the other targets
+    still are."""
+    sprint = 1.1 * PACE_JUDGED_RATIO * PACE_REF_LEGS_S
+    reaching = feed(SummaryBuilder(), steps(10, speed_legs_per_s=sprint, overstride_pct_leg=40.0))
+    last = reaching[-1]
+    assert last.cue_key == UNJUDGED_KEY and {s.cue_key for s in reaching} <= {None, UNJUDGED_KEY}
+    assert last.cue_reason is not None
+    assert last.cue_reason == (
+        "overstride has no target at this pace, faster than any runner recorded; shin angle at"
+        " landing, hip drive, cadence and contact time on target"
+    )
+    slow_feet = steps(10, speed_legs_per_s=sprint, overstride_pct_leg=40.0, cadence_spm=140.0)
+    assert feed(SummaryBuilder(), slow_feet)[-1].cue_key == "cadence"
+    # A cue given below the bound is let go once the pace is past it.
+    rising = steps(
+        30, speed_legs_per_s=lambda i: 5.0 if i < 12 else sprint, overstride_pct_leg=40.0
+    )
+    keys = [s.cue_key for s in feed(SummaryBuilder(), rising)]
+    assert keys[11] == "overstride" and keys[-1] == UNJUDGED_KEY
 
 
 def test_a_slower_pace_eases_the_cadence_and_contact_targets_and_never_tightens_them() -> None:

@@ -18,6 +18,7 @@ from edge.demo.scene import SideCamera
 from edge.gait import PlaneMapping, SummaryBuilder, Targets
 from edge.gait.summary import confident
 from edge.offline.replay import replay_track, step_of
+from edge.pace import PACE_JUDGED_RATIO, PACE_REF_LEGS_S
 from edge.pose import Detections, PoseEstimator
 from edge.report.annotate import Overlay, verdict
 from edge.report.build import build_report
@@ -327,6 +328,24 @@ def test_the_report_judges_the_overstride_at_the_runners_pace() -> None:
         assert f'<td class="verdict {verdict_of}">' in row
         judged = run_targets(steps, Targets())
         assert verdict(steps[0], "overstride_pct_leg", judged) is (verdict_of == "good")
+
+
+def test_beyond_the_recorded_paces_the_report_gives_the_overstride_no_verdict() -> None:
+    """A runner faster than any recorded: the overstride is shown, with no target and no
+    verdict; the other targets are judged as ever."""
+    sprint = 1.1 * PACE_JUDGED_RATIO * PACE_REF_LEGS_S
+    steps = [
+        messages.step(i, speed_legs_per_s=sprint, overstride_cm=None, overstride_pct_leg=40.0)
+        for i in range(12)
+    ]
+    page = build_report(ReportInput("t", (), steps[0].ic_t, steps, Targets(), [], [], []))
+    row = row_of(page, "overstride_pct_leg")
+    assert "<td class=target>none at this pace</td>" in row
+    assert row.endswith('<td class="verdict "></td>')
+    assert "<td class=median>40.0</td>" in row
+    judged = run_targets(steps, Targets())
+    assert verdict(steps[0], "overstride_pct_leg", judged) is None
+    assert "<td class=target>&gt;= 155 spm</td>" in row_of(page, "cadence_spm")
 
 
 def test_a_view_read_oblique_on_some_steps_says_which_the_verdicts_rest_on() -> None:

@@ -21,6 +21,7 @@ overstride over the belt's speed, coloured there already).
 
 The overstride, cadence and contact limits are a runner's at 2.5 m/s; at the pace the summary
 reads (``paced``) the overstride ones grow faster and the others ease slower, as the cues' do.
+Beyond the recorded paces the overstride has no band, as it has no target.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeAlias
 
-from edge.pace import AT_PACE
+from edge.pace import AT_PACE, judged_limit
 
 Level: TypeAlias = Literal["good", "watch", "off"]
 
@@ -90,8 +91,10 @@ class TargetBands:
     asymmetry_pct: Band = Band(10.0, 5.0)
 
     def for_metric(self, metric: str) -> Band | None:
-        """The band of a per-step metric (a StepMsg field name), None for one without a target."""
-        return getattr(self, metric) if metric in _METRIC_BANDS else None
+        """The band of a per-step metric (a StepMsg field name), None for one without a target:
+        one the station does not judge, or the overstride beyond the recorded paces (``paced``)."""
+        band: Band | None = getattr(self, metric) if metric in _METRIC_BANDS else None
+        return band if band is not None and judged_limit(band.limit) else None
 
     def with_station_targets(self, targets: StationTargets) -> TargetBands:
         """These bands with the limits the station cues by (config ``[targets]``), margins kept,

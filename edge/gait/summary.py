@@ -42,7 +42,7 @@ from edge.gait.choppy import Choppy, ChoppyWatch, Steady
 from edge.gait.metrics import OBLIQUE_METRICS, SWING_FAR_METRICS
 from edge.gait.mode import RUNNING
 from edge.gait.step import Step
-from edge.pace import AT_PACE
+from edge.pace import AT_PACE, judged_limit
 
 SUMMARISED = (
     "cadence_spm",
@@ -437,10 +437,10 @@ class SummaryBuilder:
         for rule in _RULES:
             value = metrics[rule.metric].median
             name = f"{rule.key}:{rule.metric}"
-            if value is None or not metrics[rule.metric].confident:
+            limit = getattr(targets, rule.limit)
+            if value is None or not metrics[rule.metric].confident or not judged_limit(limit):
                 self._active.discard(name)
                 continue
-            limit = getattr(targets, rule.limit)
             back_in = clears_at(limit, rule.above, metrics[rule.metric], targets.margin)
             missed = value > limit if rule.above else value < limit
             cleared = value <= back_in if rule.above else value >= back_in
@@ -458,7 +458,7 @@ class SummaryBuilder:
             self._missed(_LANDING_RULES, metrics, targets)
             or ((CHOPPY_KEY, CHOPPY_CUE, choppy.reason()) if choppy is not None else None)
             or self._missed(_DRIVE_RULES, metrics, targets)
-            or self._unjudged(metrics)
+            or self._unjudged(metrics, targets)
             or _GOOD
         )
 
@@ -473,13 +473,18 @@ class SummaryBuilder:
             s.view != "far" and s.yaw_deg is not None for s in self._steps
         )
 
-    def _unjudged(self, metrics: dict[str, MetricSummary]) -> _Cue | None:
-        """With no target missed: the cue that says which could not be judged, or None when
-        every one with a value was."""
+    def _unjudged(self, metrics: dict[str, MetricSummary], targets: Targets) -> _Cue | None:
+        """With no target missed: the cue that says which could not be judged (measured less
+        surely, or without a target at a pace beyond the recorded ones), or None when every one
+        with a value was."""
         shown = [rule for rule in _RULES if metrics[rule.metric].median is not None]
-        unsure = [rule for rule in shown if not metrics[rule.metric].confident]
-        names = list(dict.fromkeys(rule.name for rule in unsure))
-        if not names:
+        untargeted = [rule for rule in shown if not judged_limit(getattr(targets, rule.limit))]
+        unsure = [
+            rule for rule in shown if not metrics[rule.metric].confident and rule not in untargeted
+        ]
+        fast = list(dict.fromkeys(rule.name for rule in untargeted))
+        names = [name for name in dict.fromkeys(rule.name for rule in unsure) if name not in fast]
+        if not names and not fast:
             return None
         yaw = oblique_yaw(self._steps)
         why = (
@@ -488,9 +493,15 @@ class SummaryBuilder:
             if yaw is not None and any(rule.metric in OBLIQUE_METRICS for rule in unsure)
             else ""
         )
-        judged = [name for name in dict.fromkeys(r.name for r in shown) if name not in names]
-        rest = f"; {_listed(judged)} on target" if judged else ""
-        return UNJUDGED_KEY, UNJUDGED_CUE, f"{_listed(names)} measured less surely{why}{rest}"
+        parts = [f"{_listed(names)} measured less surely{why}"] if names else []
+        if fast:
+            parts.append(
+                f"{_listed(fast)} has no target at this pace, faster than any runner recorded"
+            )
+        judged = [n for n in dict.fromkeys(r.name for r in shown) if n not in names + fast]
+        if judged:
+            parts.append(f"{_listed(judged)} on target")
+        return UNJUDGED_KEY, UNJUDGED_CUE, "; ".join(parts)
 
     def _missed(
         self, rules: tuple[_Rule, ...], metrics: dict[str, MetricSummary], targets: Targets

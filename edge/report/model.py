@@ -15,6 +15,7 @@ from edge.gait import SummaryBuilder, Targets
 from edge.gait.mode import WALKING
 from edge.gait.summary import pace_of, paced, running_steps, summarise
 from edge.offline.replay import step_of
+from edge.pace import judged_limit
 
 FEET = ("left", "right", "near", "far")
 
@@ -70,9 +71,13 @@ METRICS: dict[str, Metric] = {
 
 
 def limit(metric: str, targets: Targets) -> float | None:
-    """The station's target for a metric, None for a metric without one."""
+    """The station's target for a metric, None for a metric without one (or, at a pace beyond
+    the recorded ones, the overstride: ``edge.pace.beyond_recorded``)."""
     spec = METRICS[metric]
-    return None if spec.target is None else float(getattr(targets, spec.target))
+    if spec.target is None:
+        return None
+    bound = float(getattr(targets, spec.target))
+    return bound if judged_limit(bound) else None
 
 
 def run_targets(steps: list[StepMsg], targets: Targets) -> Targets:
@@ -92,11 +97,12 @@ def meets(metric: str, value: float, targets: Targets) -> bool | None:
 
 
 def describe_target(metric: str, targets: Targets) -> str:
-    """The target as a coach reads it: ``<= 20 cm``; empty for a metric without one."""
+    """The target as a coach reads it: ``<= 20 cm``; empty for a metric without one, and
+    ``none at this pace`` for the overstride beyond the recorded paces."""
     bound = limit(metric, targets)
-    if bound is None:
-        return ""
     spec = METRICS[metric]
+    if bound is None:
+        return "" if spec.target is None else "none at this pace"
     return f"{'>=' if spec.at_least else '<='} {bound:g} {spec.unit}"
 
 
