@@ -1,5 +1,6 @@
-"""``hipdrive ...``: the command line of DESIGN.md. Exit codes: 0 ok, 2 usage or configuration,
-3 missing hardware or model, 1 anything else."""
+"""``hipdrive ...``: the command line of DESIGN.md. Exit codes: 0 ok, 2 usage or configuration
+(and for ``analyze`` and ``replay``, a video or track that gives no findings), 3 missing hardware
+or model, 1 anything else."""
 
 from __future__ import annotations
 

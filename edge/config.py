@@ -226,7 +226,8 @@ class TargetsSection(_Section):
         gt=0,
         le=60,
         description="Foot landing further ahead of the hips cues 'Land under "
-        "your hips' (calibrated station), cm, at 2.5 m/s; it grows with pace.",
+        "your hips' (calibrated station), cm, at 2.5 m/s; it grows with pace, and above "
+        "the recorded paces (about 5 m/s) there is none.",
     )
     overstride_pct_leg_max: float = Field(
         23.0, gt=0, le=80, description="The same as % of leg length (uncalibrated station)."

@@ -32,7 +32,11 @@ PACE_JUDGED_RATIO = 2.0
 the pace's reading error (3% under to 5% over the belt over the joints' leg, on the seven
 recorded trials), about 5 m/s for a 0.85 m leg. No runner faster was recorded, and a faster one
 lands further ahead by a measure nobody here has seen, so beyond it the overstride has no target
-(``paced_limit`` gives infinity): the cue says so and no figure is judged."""
+(``at_pace`` gives infinity): the cue says so and no figure is judged."""
+PACE_JUDGED_RETURN = 0.97
+"""Once past ``PACE_JUDGED_RATIO``, a live runner's overstride is judged again under this share
+of it (``beyond_recorded``): the window's median pace wobbles as steps come and go, and the cue
+must not flip between "Land under your hips" and "not judged" with it."""
 
 
 PACE_MIN_RATIO = 0.7
@@ -65,23 +69,24 @@ def paced_limit(limit: float, speed_legs_per_s: float | None) -> float:
     """An overstride target at a pace (leg lengths a second; None: not known, the target as
     set), to a tenth of a cm or % of the leg: steps far finer than a cue's margin
     (``edge.gait.summary.clears_at``), so a pace wobbling about one does not flip the cue, and
-    never below the target as set. Infinite, no target, beyond ``PACE_JUDGED_RATIO``."""
-    if beyond_recorded(speed_legs_per_s):
-        return math.inf
+    never below the target as set (beyond the recorded paces: ``at_pace``)."""
     ratio = _pace_ratio(speed_legs_per_s)
     if ratio is None or ratio <= 1:
         return limit
     return max(limit, round(limit * (1 + OVERSTRIDE_PACE_GAIN * (ratio - 1)), 1))
 
 
-def beyond_recorded(speed_legs_per_s: float | None) -> bool:
+def beyond_recorded(speed_legs_per_s: float | None, was_beyond: bool = False) -> bool:
     """Whether a pace is faster than any recorded runner's by more than its reading's error
-    (``PACE_JUDGED_RATIO``): the overstride is then not judged."""
-    return speed_legs_per_s is not None and speed_legs_per_s > PACE_JUDGED_RATIO * PACE_REF_LEGS_S
+    (``PACE_JUDGED_RATIO``): the overstride is then not judged. ``was_beyond``: it was, the last
+    time asked (the live cue and console hold that state), and it stays so until the pace is
+    back under ``PACE_JUDGED_RETURN`` of the bound, so a pace wobbling about it flips nothing."""
+    bound = PACE_JUDGED_RATIO * PACE_REF_LEGS_S * (PACE_JUDGED_RETURN if was_beyond else 1.0)
+    return speed_legs_per_s is not None and speed_legs_per_s > bound
 
 
 def judged_limit(limit: float) -> bool:
-    """Whether a target at a pace is one: not the infinite limit of ``paced_limit`` beyond the
+    """Whether a target at a pace is one: not the infinite limit ``at_pace`` gives beyond the
     recorded paces."""
     return math.isfinite(limit)
 
@@ -104,12 +109,27 @@ def paced_contact_max(limit: float, speed_legs_per_s: float | None) -> float:
     return max(limit, round(limit * ratio**-CONTACT_PACE_EXP, 1))
 
 
+def at_pace(
+    metric: str, limit: float, speed_legs_per_s: float | None, beyond: bool | None = None
+) -> float:
+    """A target that follows the pace (``metric`` in ``AT_PACE``), at a pace: by its rule, and
+    infinite, no target, for the overstride when the pace is ``beyond`` the recorded ones
+    (``beyond_recorded``: held by a live caller; None, as the pace alone says). One rule for the
+    cues' targets (``edge.gait.summary.paced``) and the console's bands (``TargetBands.paced``)."""
+    if beyond is None:
+        beyond = beyond_recorded(speed_legs_per_s)
+    if beyond and metric in UNJUDGED_BEYOND:
+        return math.inf
+    return AT_PACE[metric](limit, speed_legs_per_s)
+
+
 AT_PACE: dict[str, Callable[[float, float | None], float]] = {
     "overstride_cm": paced_limit,
     "overstride_pct_leg": paced_limit,
     "cadence_spm": paced_cadence_min,
     "contact_ms": paced_contact_max,
 }
-"""The metrics whose targets follow the pace, each with its rule (target as set, pace) -> target:
-one table for the cues' targets (``edge.gait.summary.paced``) and the console's bands
-(``edge.dashboard.bands.TargetBands.paced``)."""
+"""The metrics whose targets follow the pace, each with its rule (target as set, pace) -> target
+(``at_pace``)."""
+UNJUDGED_BEYOND = ("overstride_cm", "overstride_pct_leg")
+"""The metrics with no target beyond the recorded paces (``PACE_JUDGED_RATIO``)."""

@@ -18,6 +18,7 @@ against the plate, with:
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -143,6 +144,14 @@ def score(trial: MocapTrial, steps: list[Step], edge_s: float = 0.0) -> dict[str
             if id(s) in shown_steps and tr[name] is not None
         ]
         out[f"{name}_shown_mae"] = float(np.mean(shown)) if shown else float("nan")
+    strides = [
+        (s.stride_length_m, tr["stride_length_m"])
+        for s, tr in pairs
+        if s.stride_length_m is not None and tr["stride_length_m"] is not None
+    ]
+    # The stride length read against the truth's, median of the ratios: with no belt speed
+    # given, how far off the belt speed read off the stance ankle is.
+    out["stride_ratio"] = float(np.median([a / b for a, b in strides])) if strides else math.nan
     return out
 
 

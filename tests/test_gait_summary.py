@@ -16,6 +16,7 @@ from edge.pace import (
     PACE_MAX_RATIO,
     PACE_MIN_RATIO,
     PACE_REF_LEGS_S,
+    beyond_recorded,
     paced_limit,
 )
 from edge.run.station import summary_message
@@ -337,6 +338,30 @@ def test_beyond_the_recorded_paces_the_overstride_is_not_judged_and_the_cue_says
     )
     keys = [s.cue_key for s in feed(SummaryBuilder(), rising)]
     assert keys[11] == "overstride" and keys[-1] == UNJUDGED_KEY
+
+
+def test_a_pace_wobbling_about_the_recorded_bound_does_not_flip_the_cue() -> None:
+    """Past the bound, the overstride is judged again only once the pace is clearly back under
+    it (``PACE_JUDGED_RETURN``): a runner holding about the bound hears one cue, not two in
+    turn. Without it the cue changed 23 times in 400 steps (the review's script)."""
+    bound = PACE_JUDGED_RATIO * PACE_REF_LEGS_S
+    assert beyond_recorded(1.01 * bound) and not beyond_recorded(0.99 * bound)
+    assert beyond_recorded(0.99 * bound, was_beyond=True)
+    assert not beyond_recorded(0.96 * bound, was_beyond=True)
+
+    def pace(i: int) -> float:
+        if i < 20:
+            return 1.05 * bound
+        if i < 100:
+            return bound * (0.985 if i % 3 else 1.01)
+        return 0.9 * bound
+
+    keys = [
+        s.cue_key
+        for s in feed(SummaryBuilder(), steps(140, speed_legs_per_s=pace, overstride_pct_leg=40.0))
+    ]
+    assert set(keys[8:100]) == {UNJUDGED_KEY}
+    assert keys[-1] == "overstride"
 
 
 def test_a_slower_pace_eases_the_cadence_and_contact_targets_and_never_tightens_them() -> None:

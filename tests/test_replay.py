@@ -370,7 +370,7 @@ def test_no_steps_says_how_to_time_the_rows(tmp_path: Path, capsys) -> None:
     out = tmp_path / "e.jsonl"
     assert (
         main(["replay", "--keypoints", str(path), "--facing", "left", "--events-out", str(out)])
-        == 0
+        == NO_FINDINGS
     )
     printed = capsys.readouterr().out
     assert "no steps found: is a runner in view, side on, the whole time?" in printed

@@ -330,22 +330,46 @@ def test_the_report_judges_the_overstride_at_the_runners_pace() -> None:
         assert verdict(steps[0], "overstride_pct_leg", judged) is (verdict_of == "good")
 
 
-def test_beyond_the_recorded_paces_the_report_gives_the_overstride_no_verdict() -> None:
-    """A runner faster than any recorded: the overstride is shown, with no target and no
-    verdict; the other targets are judged as ever."""
+def sprint_report(reaching: float = 5.0) -> tuple[str, list[StepMsg]]:
+    """A report of a runner beyond the recorded paces landing 40% of the leg ahead, the shin
+    ``reaching`` forward at landing (deg), and its steps."""
     sprint = 1.1 * PACE_JUDGED_RATIO * PACE_REF_LEGS_S
     steps = [
-        messages.step(i, speed_legs_per_s=sprint, overstride_cm=None, overstride_pct_leg=40.0)
+        messages.step(
+            i,
+            speed_legs_per_s=sprint,
+            overstride_cm=None,
+            overstride_pct_leg=40.0,
+            shank_angle_ic_deg=reaching,
+        )
         for i in range(12)
     ]
-    page = build_report(ReportInput("t", (), steps[0].ic_t, steps, Targets(), [], [], []))
+    return build_report(ReportInput("t", (), steps[0].ic_t, steps, Targets(), [], [], [])), steps
+
+
+def test_beyond_the_recorded_paces_the_report_gives_the_overstride_no_verdict() -> None:
+    """A runner faster than any recorded: the overstride is shown, with no target and no
+    verdict, and the findings say it was not judged (not "every target met"); the other
+    targets are judged as ever."""
+    page, steps = sprint_report()
     row = row_of(page, "overstride_pct_leg")
     assert "<td class=target>none at this pace</td>" in row
     assert row.endswith('<td class="verdict "></td>')
     assert "<td class=median>40.0</td>" in row
-    judged = run_targets(steps, Targets())
-    assert verdict(steps[0], "overstride_pct_leg", judged) is None
+    assert verdict(steps[0], "overstride_pct_leg", run_targets(steps, Targets())) is None
     assert "<td class=target>&gt;= 155 spm</td>" in row_of(page, "cadence_spm")
+    assert (
+        "<li class=good>Not judged: Overstride (no target at this pace, faster than any runner"
+        " recorded); every other target was met.</li>" in page
+    )
+    assert "Every target met" not in page
+    assert "no target at this pace, faster than any runner recorded." in page  # the chart
+    reaching, _ = sprint_report(reaching=12.0)
+    assert "<b>Shank angle at contact</b>: median 12.0" in reaching
+    assert (
+        "<p class=note>Not judged: Overstride (no target at this pace, faster than any runner"
+        " recorded).</p>" in reaching
+    )
 
 
 def test_a_view_read_oblique_on_some_steps_says_which_the_verdicts_rest_on() -> None:

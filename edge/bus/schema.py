@@ -58,8 +58,9 @@ TOPIC_STATUS = b"hipdrive.status"
 
 UNJUDGED_KEY = "unjudged"
 """``SummaryMsg.cue_key`` when no target is missed but some could not be judged, their medians
-measured less surely (``cue_reason`` names them): not "good", which would claim what was not
-measured, and not a coaching cue, so it is neither coloured as one nor spoken."""
+measured less surely or, beyond the recorded paces, the overstride without a target
+(``cue_reason`` names them): not "good", which would claim what was not judged, and not a
+coaching cue, so it is neither coloured as one nor spoken."""
 
 # Pydantic reads this off each dataclass: unknown fields are ignored (a newer sender's
 # additions), numbers must be finite, and no coercion ("3" is not 3, true is not 1, 2.0 is not an

@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     from edge.bus.schema import StepMsg
 
 NO_FINDINGS = 2
-"""The exit code of ``analyze`` and ``replay`` when the steps give no findings (too few, a
-slow-motion time base, a run past the camera): the line before says why and what to give or
-film, as for any usage error; what could be written is written first."""
+"""The exit code of ``analyze`` and ``replay`` when the steps give no findings (none, too few, a
+slow-motion time base, a run past the camera): the step count's line says why and what to give
+or film, as for any usage error; what could be written is written all the same."""
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -106,7 +106,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         notice,
     )
     print(f"wrote {outputs.annotated} ({outputs.annotated_frames} frames) and {outputs.report}")
-    return NO_FINDINGS if notice else 0
+    return NO_FINDINGS if notice or not steps else 0
 
 
 def replay_steps(
@@ -181,4 +181,4 @@ def cmd_replay(args: argparse.Namespace) -> int:
         )
         print("\n".join(lines))
     print(f"wrote {len(steps)} step events to {args.events_out}")
-    return NO_FINDINGS if notice else 0
+    return NO_FINDINGS if notice or not steps else 0

@@ -49,6 +49,7 @@ from edge.dashboard.widgets import (
 )
 from edge.drill.plan import DrillPlan
 from edge.errors import UsageError
+from edge.pace import beyond_recorded
 
 STALE_AFTER = 2.0
 """Seconds without any message before the console says the data is stale."""
@@ -232,6 +233,7 @@ class DashboardApp(App[None]):
         self.connect = connect
         self.control = control
         self.bands = bands or TargetBands()
+        self._beyond = False  # the pace past the recorded ones, held (``_paced_bands``)
         self.readings = Readings()
         self._units = self.readings.units
         # CURVE keys for a station on another machine (UsageError if they are missing).
@@ -493,9 +495,12 @@ class DashboardApp(App[None]):
 
     def _paced_bands(self) -> TargetBands:
         """The bands at the runner's pace, as the summary reads it (the overstride limits grow
-        with it, the cadence and contact ones ease below 2.5 m/s's, as the cues' do)."""
-        pace = self.readings.stats("speed_legs_per_s")
-        return self.bands.paced(pace.median if pace is not None else None)
+        with it, the cadence and contact ones ease below 2.5 m/s's, as the cues' do; beyond the
+        recorded paces the overstride has none, held as the cue holds it)."""
+        stats = self.readings.stats("speed_legs_per_s")
+        pace = stats.median if stats is not None else None
+        self._beyond = beyond_recorded(pace, self._beyond)
+        return self.bands.paced(pace, self._beyond)
 
     def _show_summary(self) -> None:
         readings = self.readings

@@ -30,7 +30,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeAlias
 
-from edge.pace import AT_PACE, judged_limit
+from edge.pace import AT_PACE, at_pace, judged_limit
 
 Level: TypeAlias = Literal["good", "watch", "off"]
 
@@ -113,15 +113,17 @@ class TargetBands:
             contact_ms=limit(self.contact_ms, targets.contact_max_ms),
         )
 
-    def paced(self, speed_legs_per_s: float | None) -> TargetBands:
+    def paced(self, speed_legs_per_s: float | None, beyond: bool | None = None) -> TargetBands:
         """These bands for a runner at a pace (leg lengths a second): the limits grown or eased
-        as the cues' are (``edge.gait.summary.paced``), margins kept."""
-        bands = {metric: getattr(self, metric) for metric in AT_PACE}
-        at_pace = {
-            metric: dataclasses.replace(band, limit=AT_PACE[metric](band.limit, speed_legs_per_s))
-            for metric, band in bands.items()
+        as the cues' are (``edge.gait.summary.paced``), margins kept; the overstride's without a
+        limit ``beyond`` the recorded paces (``edge.pace.at_pace``)."""
+        at = {
+            metric: dataclasses.replace(
+                band, limit=at_pace(metric, band.limit, speed_legs_per_s, beyond)
+            )
+            for metric, band in ((m, getattr(self, m)) for m in AT_PACE)
         }
-        return dataclasses.replace(self, **at_pace)
+        return dataclasses.replace(self, **at)
 
 
 _METRIC_BANDS = frozenset(f.name for f in dataclasses.fields(TargetBands)) - {"asymmetry_pct"}

@@ -42,7 +42,7 @@ from edge.gait.choppy import Choppy, ChoppyWatch, Steady
 from edge.gait.metrics import OBLIQUE_METRICS, SWING_FAR_METRICS
 from edge.gait.mode import RUNNING
 from edge.gait.step import Step
-from edge.pace import AT_PACE, judged_limit
+from edge.pace import AT_PACE, at_pace, beyond_recorded, judged_limit
 
 SUMMARISED = (
     "cadence_spm",
@@ -165,15 +165,16 @@ class Targets:
     window_steps: int = 20
 
 
-def paced(targets: Targets, speed_legs_per_s: float | None) -> Targets:
+def paced(targets: Targets, speed_legs_per_s: float | None, beyond: bool | None = None) -> Targets:
     """The targets for a runner at a pace (``edge.pace``): the overstride ones grown above the
-    reference pace, the cadence and contact ones eased below it."""
-    at_pace: dict[str, Any] = {
-        rule.limit: AT_PACE[rule.metric](getattr(targets, rule.limit), speed_legs_per_s)
+    reference pace, and none (infinite) ``beyond`` the recorded paces (None: as the pace alone
+    says, ``beyond_recorded``); the cadence and contact ones eased below it."""
+    grown: dict[str, Any] = {
+        rule.limit: at_pace(rule.metric, getattr(targets, rule.limit), speed_legs_per_s, beyond)
         for rule in _RULES
         if rule.metric in AT_PACE
     }
-    return dataclasses.replace(targets, **at_pace)
+    return dataclasses.replace(targets, **grown)
 
 
 def pace_of(steps: Iterable[Rated]) -> float | None:
@@ -392,6 +393,7 @@ class SummaryBuilder:
         self._shown: _Cue = _WAIT
         self._shown_for = 0
         self._choppy = ChoppyWatch(self.targets.window_steps)
+        self._beyond = False  # the pace past the recorded ones, held (``beyond_recorded``)
 
     @property
     def steady(self) -> tuple[Steady, ...]:
@@ -404,12 +406,15 @@ class SummaryBuilder:
             self._steps.clear()
             self._active.clear()
             self._shown, self._shown_for = _WAIT, 0
+            self._beyond = False
             self._choppy.restart()
         self._steps.append(step)
         metrics = {name: summarise(self._steps, name) for name in SUMMARISED}
         wanted = _WAIT
         if gait == RUNNING:
-            targets = paced(self.targets, metrics["speed_legs_per_s"].median)
+            pace = metrics["speed_legs_per_s"].median
+            self._beyond = beyond_recorded(pace, self._beyond)
+            targets = paced(self.targets, pace, self._beyond)
             self._update_active(metrics, targets)
             choppy = self._choppy.update(list(self._steps), metrics)
             wanted = self._wanted(metrics, choppy, targets)
@@ -483,7 +488,7 @@ class SummaryBuilder:
             rule for rule in shown if not metrics[rule.metric].confident and rule not in untargeted
         ]
         fast = list(dict.fromkeys(rule.name for rule in untargeted))
-        names = [name for name in dict.fromkeys(rule.name for rule in unsure) if name not in fast]
+        names = list(dict.fromkeys(rule.name for rule in unsure))
         if not names and not fast:
             return None
         yaw = oblique_yaw(self._steps)

@@ -24,6 +24,7 @@ from edge.report.model import (
     ReportInput,
     Snapshot,
     cues_from_summaries,
+    limit,
     overstride_metric,
     representative,
     run_targets,
@@ -68,7 +69,12 @@ def _plans(data: ReportInput) -> list[_Plan]:
         overstride: (
             "overstride",
             f"How far ahead of the hips each foot landed; the line is the median of "
-            f"{plots.ROLLING_STEPS} steps; green is the target region.",
+            f"{plots.ROLLING_STEPS} steps; "
+            + (
+                "green is the target region."
+                if limit(overstride, data.targets) is not None
+                else "no target at this pace, faster than any runner recorded."
+            ),
         ),
         "shank_angle_ic_deg": ("shank", "Positive: the shin reaches forward at landing."),
         "hip_extension_deg": (

@@ -48,7 +48,7 @@ def _rows(rows: list[Row]) -> str:
     out = []
     for r in rows:
         verdict = {"good": "on target", "off": "off target", None: ""}[r.verdict]
-        if not r.confident and r.target:
+        if not r.confident and r.judged:
             verdict = "less sure"
         asym = "&ndash;" if r.asymmetry_pct is None else f"{round(r.asymmetry_pct)}%"
         if r.near_leg_only:
@@ -96,16 +96,22 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
         if r.asymmetric and r.left is not None and r.right is not None
     ]
     # One name for a metric the table has in two units (overstride in cm and in % of leg).
-    unjudged = list(dict.fromkeys(r.metric.label for r in rows if r.target and not r.confident))
+    unjudged = list(dict.fromkeys(r.metric.label for r in rows if r.judged and not r.confident))
+    unpaced = [
+        f"{label} (no target at this pace, faster than any runner recorded)"
+        for label in dict.fromkeys(r.metric.label for r in rows if r.beyond_pace)
+    ]
+    notes = []
     if not items:
         # What was not judged comes first: "every target met" alone reads as a clean bill.
         met = (
-            f"Not judged: {escape(', '.join(unjudged))}; every other target was met"
-            if unjudged
+            f"Not judged: {escape(', '.join(unjudged + unpaced))}; every other target was met"
+            if unjudged or unpaced
             else "Every target met"
         )
         items = [f"<li class=good>{met}.</li>"]
-    notes = []
+    elif unpaced:
+        notes.append(f"Not judged: {escape(', '.join(unpaced))}.")
     if unjudged:
         notes.append(
             f"Not judged, measured less surely on every step: {escape(', '.join(unjudged))}."
@@ -308,8 +314,9 @@ steps where the metric was measured surely (over every step when it was on none)
 L/R diff: (left - right) / mean of the two, by the feet's medians, for metrics measured surely on
 both legs. *: less sure (the far leg, seen through the near one, or an oblique uncalibrated
 view), judged by no verdict or finding. Targets are the station's ([targets] in config.toml)
-at the runner's pace: the overstride's grown above 2.5 m/s, the cadence's and contact time's
-eased below it; a verdict goes by the median.</p>
+at the runner's pace: the overstride's grown above 2.5 m/s (and none beyond the fastest
+recorded runners, about 5 m/s), the cadence's and contact time's eased below it; a verdict goes
+by the median.</p>
 </section>
 <section id=pictures><h2>Contact and toe-off</h2>
 <p class=note>At initial contact: the line from the mid-hip to the ankle, and how far ahead of

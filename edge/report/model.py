@@ -132,8 +132,10 @@ class Row:
     asymmetry rest on the steps where the metric was measured surely. ``confident`` false: it
     was on none, so the median rests on less sure values and there is no verdict.
     ``near_leg_only``: only one leg's values are sure (the far leg is seen through the near
-    one), so there is no asymmetry. ``left``/``right`` is a foot's median over its sure values,
-    or over all of them when it has none (``left_sure``/``right_sure`` false).
+    one), so there is no asymmetry. ``beyond_pace``: the metric has a station target, but none
+    at the run's pace (the overstride beyond the recorded paces, ``edge.pace``).
+    ``left``/``right`` is a foot's median over its sure values, or over all of them when it has
+    none (``left_sure``/``right_sure`` false).
     """
 
     metric: Metric
@@ -150,6 +152,14 @@ class Row:
     near_leg_only: bool = False
     left_sure: bool = True
     right_sure: bool = True
+    beyond_pace: bool = False
+
+    @property
+    def judged(self) -> bool:
+        """Whether the metric has a target here: one of the station's, and not the overstride
+        of a runner beyond the recorded paces (``beyond_pace``, its target "none at this
+        pace")."""
+        return bool(self.target) and not self.beyond_pace
 
 
 def summary_rows(steps: list[StepMsg], targets: Targets, judged: bool = True) -> list[Row]:
@@ -182,6 +192,7 @@ def summary_rows(steps: list[StepMsg], targets: Targets, judged: bool = True) ->
                 right=by_foot["right"][0],
                 asymmetry_pct=asym,
                 target=describe_target(name, targets) if judged else "",
+                beyond_pace=judged and spec.target is not None and limit(name, targets) is None,
                 verdict=None if ok is None else ("good" if ok else "off"),
                 asymmetric=judged
                 and not spec.signed
