@@ -29,7 +29,7 @@ PACE_MAX_RATIO = 1.9
 the engine read on a recorded runner (5.68, RBDS002 at 4.5 m/s), so nothing is extrapolated."""
 PACE_JUDGED_RATIO = 2.0
 """The overstride is judged up to this multiple of ``PACE_REF_LEGS_S``: ``PACE_MAX_RATIO`` and
-the pace's reading error (3% under to 5% over the belt over the joints' leg, on the seven
+the pace's reading error (1% under to 5% over the belt over the joints' leg, on the seven
 recorded trials), about 5 m/s for a 0.85 m leg. No runner faster was recorded, and a faster one
 lands further ahead by a measure nobody here has seen, so beyond it the overstride has no target
 (``at_pace`` gives infinity): the cue says so and no figure is judged."""
