@@ -22,7 +22,7 @@ from edge.demo.scene import SideCamera
 from edge.gait import detect_facing
 from edge.gait.sagittal import facing_contradicted, facing_lag
 from edge.offline.replay import across_the_picture
-from edge.store.track import KeypointTrackWriter
+from edge.store.track import KeypointTrackWriter, read_keypoint_track
 from tests.builders.keypoint_tracks import synth_track
 
 
@@ -210,13 +210,44 @@ def test_replay_with_a_calibration_is_in_metres(
     assert "calibrate the plane again (hipdrive calibrate plane --facing left)" in err
 
 
-def test_rows_timed_by_frame_number(track, tmp_path: Path) -> None:
+def test_rows_timed_by_frame_number(track, tmp_path: Path, capsys) -> None:
     path, _ = track
     out = tmp_path / "events.jsonl"
-    assert main(["replay", "--keypoints", str(path), "--fps", "120", "--events-out", str(out)]) == 0
+    assert main(["replay", "--keypoints", str(path), "--fps", "60", "--events-out", str(out)]) == 0
     steps = read_events(out)
-    # The same frames twice as fast: twice the cadence.
+    assert 150 < float(np.median([s.cadence_spm for s in steps if s.cadence_spm])) < 165
+    capsys.readouterr()
+    # The same frames twice as fast: twice the cadence, a sprint no runner on a treadmill runs,
+    # so the rows' time base is held to running's as a video's is: no findings, and exit 2.
+    args = ["replay", "--keypoints", str(path), "--fps", "120", "--events-out", str(out)]
+    assert main(args) == NO_FINDINGS
+    steps = read_events(out)
     assert 300 < float(np.median([s.cadence_spm for s in steps if s.cadence_spm])) < 330
+    printed = capsys.readouterr().out
+    assert "is not from running at 120 fps (--fps 120): check --fps, or leave it out" in printed
+    assert "cue:" not in printed
+
+
+def test_a_slow_motion_track_is_told_to_time_its_rows(track, tmp_path: Path, capsys) -> None:
+    """A track of a slow-motion video, its rows timed at the playback rate: the steps of the
+    same frames read twice as slow. Told as a video is, with the flag replay takes; and a
+    cadence that low could also be steps missed, which is said too."""
+    path, _ = track
+    out = tmp_path / "events.jsonl"
+    args = ["replay", "--keypoints", str(path), "--fps", "30", "--events-out", str(out)]
+    assert main(args) == NO_FINDINGS
+    printed = capsys.readouterr().out
+    assert "not from running at 30 fps (--fps 30): check --fps, or leave it out" in printed
+    t, _, kp = read_keypoint_track(path)
+    slow = write_track(tmp_path / "slow.csv", 2.0 * t, kp)
+    assert main(["replay", "--keypoints", str(slow), "--events-out", str(out)]) == NO_FINDINGS
+    printed = capsys.readouterr().out
+    assert (
+        "not from running at the track's 30 fps: if it is slow motion, time the rows with --fps N"
+        " (the rate it was filmed at); if not, steps were missed: film a runner on a treadmill"
+        in printed
+    )
+    assert "cue:" not in printed
 
 
 def test_a_track_without_increasing_times_is_refused(

@@ -133,6 +133,8 @@ def replay_steps(
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from edge.capture.timebase import check_rate
     from edge.offline.replay import (
         MIN_RUN_S,
@@ -140,6 +142,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         describe,
         seen_seconds,
         step_count,
+        timebase_problem,
         too_few_steps,
         write_step_files,
     )
@@ -167,8 +170,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
         config, t, keypoints, plane.calibration, plane.meters_per_pixel, plane.facing
     )
     write_step_files(steps, args.events_out, None)
-    notice = across_the_picture(t, keypoints, steps) or too_few_steps(
-        steps, seen_seconds(t, keypoints)
+    # The rows' times are held to the steps' gait, as a video's time base is (``analyze``).
+    fps = args.fps or 1.0 / float(np.median(np.diff(t)))
+    origin = f"--fps {args.fps:g}" if args.fps else None
+    notice = (
+        timebase_problem(steps, fps, origin, track=True)
+        or across_the_picture(t, keypoints, steps)
+        or too_few_steps(steps, seen_seconds(t, keypoints))
     )
     if notice:
         print(f"{step_count(len(steps))}: {notice}")

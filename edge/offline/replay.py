@@ -283,12 +283,16 @@ def across_the_picture(t: np.ndarray, keypoints: np.ndarray, steps: list[StepMsg
     )
 
 
-def timebase_problem(steps: list[StepMsg], fps: float, origin: str | None = None) -> str | None:
+def timebase_problem(
+    steps: list[StepMsg], fps: float, origin: str | None = None, track: bool = False
+) -> str | None:
     """Why the steps of a video timed at ``fps`` cannot be running's or walking's, or None: a
     median cadence or contact time outside the bounds of their gait (``RUNNING_CADENCE_SPM``,
     ``RUNNING_CONTACT_MS``, ``WALKING_CADENCE_SPM``, ``WALKING_CONTACT_MS``), as a slow-motion
     clip played at its playback rate gives, or one whose rate was stated wrong. ``origin``: what
     stated ``fps`` (a flag, the file's metadata), None when it is the video's playback rate.
+    ``track``: the steps of a keypoint track (``hipdrive replay``), whose rows are timed by
+    their times or by ``--fps``, where a video's are by ``--capture-fps`` or ``--slowmo``.
 
     Running and walking are told apart by the hips' motion over the stance foot, which no time
     base changes (``edge.gait.mode``), and each gait's steps are held to its own bounds: the
@@ -308,7 +312,7 @@ def timebase_problem(steps: list[StepMsg], fps: float, origin: str | None = None
     ):
         if not mine or (origin is not None and 2 * len(mine) < len(steps)):
             continue
-        problem = _outside(gait, mine, bounds, fps, origin)
+        problem = _outside(gait, mine, bounds, fps, origin, track)
         if problem is not None:
             return problem
     return None
@@ -320,6 +324,7 @@ def _outside(
     bounds: tuple[tuple[float, float], tuple[float, float]],
     fps: float,
     origin: str | None,
+    track: bool,
 ) -> str | None:
     """``timebase_problem`` for the steps of one gait and its (cadence, contact) bounds."""
     cadence = [
@@ -345,6 +350,11 @@ def _outside(
     if not out:
         return None
     found = f"{' and '.join(out)} {'is' if len(out) == 1 else 'are'} not from {gait} at"
+    source, give = (
+        ("track", "time the rows with --fps N (the rate it was filmed at)")
+        if track
+        else ("video", "give --capture-fps N (the rate it was filmed at)")
+    )
     if origin is None and fast:
         # Slow motion gives slower steps, never quicker ones.
         quicker = (
@@ -353,19 +363,20 @@ def _outside(
             else "quicker than walking"
         )
         fix = (
-            f"the video's {fps:.4g} fps: {quicker}, or a video that plays faster than it was"
-            " filmed: then give --capture-fps N (the rate it was filmed at)"
+            f"the {source}'s {fps:.4g} fps: {quicker}, or a {source} that plays faster than it"
+            f" was filmed: then {give}"
         )
     elif origin is None:
-        fix = (
-            f"the video's {fps:.4g} fps: if it is slow motion, give --capture-fps N (the rate it"
-            " was filmed at) or --slowmo X (filmed rate / played rate)"
+        slowmo = give if track else f"{give} or --slowmo X (filmed rate / played rate)"
+        fix = f"the {source}'s {fps:.4g} fps: if it is slow motion, {slowmo}"
+        # Steps lost from a runner in view also read as slower ones: one filmed off a treadmill
+        # by a camera that follows them, a walker who turned or was hidden.
+        fix += (
+            "; if not, steps were missed: film a runner on a treadmill from the side, with a"
+            " camera that stays still"
+            if gait == RUNNING
+            else "; if the walker turned or was hidden, steps were missed: film a walk on the belt"
         )
-        if gait == WALKING:
-            # A walk away from a belt loses steps where the walker turns or is hidden.
-            fix += (
-                "; if the walker turned or was hidden, steps were missed: film a walk on the belt"
-            )
     elif origin.startswith("--"):
         fix = f"{fps:.4g} fps ({origin}): check {origin.split()[0]}, or leave it out"
     else:
