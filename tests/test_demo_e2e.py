@@ -61,10 +61,21 @@ def test_the_steps_reported_are_counted_over_the_contacts_time() -> None:
     never reads as more steps than contacts (it read 154 against 151)."""
     ic = np.arange(0.3, 10.0, 0.37)
     known = {"overstride_cm": 12.0, "hip_extension_deg": 18.0, "foot": "left"}
-    truth = ClipTruth(ic, tuple({"ic_t": t, "to_t": t + 0.25, **known} for t in ic), 10.0)
+    truth = ClipTruth(
+        ic,
+        tuple({"ic_t": t, "to_t": t + 0.25, "stride_length_m": 1.9, **known} for t in ic),
+        10.0,
+    )
     accuracy = Accuracy(truth, t0=100.0)
     for t in ic:
-        accuracy.add(replace(BASE, ic_t=100.0 + t, to_t=100.25 + t), None)  # type: ignore[arg-type]
+        step = replace(BASE, ic_t=100.0 + t, to_t=100.25 + t, stride_length_m=1.9 * 1.02)
+        accuracy.add(step, None)  # type: ignore[arg-type]
     figures = accuracy.report(seen_s=8.0)
     assert figures["contacts_expected"] == figures["steps_reported"] == np.sum(ic < 7.0)
-    assert figures["steps_found_pct"] == 100.0
+    assert figures["steps_found_pct"] == 100.0 and figures["steps_false"] == 0
+    assert figures["stride_length_mae_pct"] == pytest.approx(2.0)
+    # A step between two contacts (a loop's seam, say) is told as false, not only counted.
+    accuracy.add(replace(BASE, ic_t=100.0 + ic[3] + 0.18, to_t=100.6 + ic[3]), None)  # type: ignore[arg-type]
+    figures = accuracy.report(seen_s=8.0)
+    assert figures["steps_reported"] == figures["contacts_expected"] + 1
+    assert figures["steps_false"] == 1

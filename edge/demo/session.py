@@ -99,9 +99,11 @@ class Accuracy:
                 pairs.append((step, truth[j], truth_ic[j] - truth[j]["ic_t"]))
         # The steps of those contacts' time only: a step is reported before a second has passed.
         window = [s for s in steps if since_s <= s.ic_t - self.t0 < seen_s - 1.0]
+        matched = {id(s) for s, _, _ in pairs}
         out = {
             "contacts_expected": float(expected),
             "steps_reported": float(len(window)),
+            "steps_false": float(sum(id(s) not in matched for s in window)),
             "steps_found_pct": 100.0 * min(len(pairs), expected) / expected if expected else 0.0,
         }
         if pairs:
@@ -124,6 +126,13 @@ class Accuracy:
                         s.hip_extension_deg - tr["hip_extension_deg"]
                         for s, tr, _ in pairs
                         if s.hip_extension_deg is not None
+                    ]
+                ),
+                "stride_length_mae_pct": _mae(
+                    [
+                        100.0 * (s.stride_length_m / tr["stride_length_m"] - 1.0)
+                        for s, tr, _ in pairs
+                        if s.stride_length_m is not None and tr["stride_length_m"]
                     ]
                 ),
                 "side_correct_pct": 100.0
@@ -171,12 +180,14 @@ def accuracy_lines(figures: dict[str, float]) -> list[str]:
     names = {
         "contacts_expected": ("force-plate contacts in the time run", "", "{:.0f}"),
         "steps_reported": ("steps reported in that time", "", "{:.0f}"),
+        "steps_false": ("of them at no contact (false)", "", "{:.0f}"),
         "steps_found_pct": ("steps found", "%", "{:.1f}"),
         "side_correct_pct": ("foot named right", "%", "{:.1f}"),
         "ic_mae_ms": ("initial contact, mean error", " ms", "{:.1f}"),
         "to_mae_ms": ("toe-off, mean error", " ms", "{:.1f}"),
         "overstride_mae_cm": ("overstride, mean error", " cm", "{:.2f}"),
         "hip_extension_mae_deg": ("hip extension, mean error", " deg", "{:.2f}"),
+        "stride_length_mae_pct": ("stride length, mean error", "%", "{:.1f}"),
     }
     lines = ["accuracy against the force plate (Fukuchi 2017, CC-BY 4.0):"]
     for key, (label, unit, fmt) in names.items():
