@@ -49,6 +49,17 @@ def test_bands_follow_the_station_targets_and_keep_their_margins() -> None:
 
 
 @pytest.mark.parametrize("units", ["cm", "pct_leg"])
+def test_every_tiles_label_fits_its_tile(units: Units) -> None:
+    """A tile is 17 columns inside at 80 columns (four tiles, three gutters, a column of
+    padding a side) and at 160 (eight); "VERTICAL OSC. % leg" was cut to "VERTICAL OSC. % l"."""
+    from edge.dashboard.widgets import tile_metrics
+
+    inside = (80 - 3) // 4 - 2
+    for metric in tile_metrics(units):
+        assert len(f"{metric.label.upper()} {metric.unit}") <= inside, metric.label
+
+
+@pytest.mark.parametrize("units", ["cm", "pct_leg"])
 def test_a_tile_is_coloured_only_by_a_target_the_station_judges(units: Units) -> None:
     """A coach reads an amber tile as a fault: braking and vertical oscillation, which no cue
     and no report verdict judges, are not coloured (the console had them amber past 80 ms and

@@ -63,9 +63,9 @@ def tile_metrics(units: Units) -> tuple[Metric, ...]:
         Metric("Hip extension", "hip_extension_deg", "deg", 1),
         Metric("Contact", "contact_ms", "ms", 0),
         Metric("Braking", "braking_ms", "ms", 0),
-        Metric("Vertical osc.", "vertical_osc_cm", "cm", 1)
+        Metric("Vert. osc.", "vertical_osc_cm", "cm", 1)
         if cm
-        else Metric("Vertical osc.", "vertical_osc_pct_leg", "% leg", 1),
+        else Metric("Vert. osc.", "vertical_osc_pct_leg", "% leg", 1),
         SCISSOR,
     )
 
