@@ -115,6 +115,7 @@ def test_a_session_report_shows_every_chart_the_pictures_and_the_medians(
     # Self-contained: nothing is fetched from anywhere.
     assert not re.search(r'(src|href)="(?!data:)', page)
     assert "@media print" in page
+    assert "class=summary" in page and "Medians and interquartile ranges" in page
 
     steps = read_steps(sessions.parent / "data" / "sessions.sqlite", 1)
     for metric in ("cadence_spm", "contact_ms", "overstride_cm", "hip_extension_deg"):

@@ -187,6 +187,17 @@ def _table(rows: list[Row]) -> str:
     )
 
 
+_TABLE_NOTE = """<p class=note>Medians and interquartile ranges (IQR, the middle half of the
+steps) over the steps where the metric was measured surely (over every step when it was on none).
+L/R diff: (left - right) / mean of the two, by the feet's medians, for metrics measured surely on
+both legs. *: less sure (the far leg, seen through the near one, or an oblique uncalibrated
+view), judged by no verdict or finding. Targets are the station's ([targets] in config.toml)
+at the runner's pace: the overstride's grown above 2.5 m/s (and none beyond the fastest
+recorded runners, about 5 m/s), the cadence's and contact time's eased below it; a verdict goes
+by the median.</p>"""
+"""How to read the summary table, shown under it (not when there is none: a refused video)."""
+
+
 def _phases(data: ReportInput) -> str:
     """The walking, running and stepless stretches of the session, in order."""
     if not data.steps:
@@ -309,14 +320,7 @@ def render(
 {only_running}
 {_findings(data, rows)}
 {table}
-<p class=note>Medians and interquartile ranges (IQR, the middle half of the steps) over the
-steps where the metric was measured surely (over every step when it was on none).
-L/R diff: (left - right) / mean of the two, by the feet's medians, for metrics measured surely on
-both legs. *: less sure (the far leg, seen through the near one, or an oblique uncalibrated
-view), judged by no verdict or finding. Targets are the station's ([targets] in config.toml)
-at the runner's pace: the overstride's grown above 2.5 m/s (and none beyond the fastest
-recorded runners, about 5 m/s), the cadence's and contact time's eased below it; a verdict goes
-by the median.</p>
+{_TABLE_NOTE if table else ""}
 </section>
 <section id=pictures><h2>Contact and toe-off</h2>
 <p class=note>At initial contact: the line from the mid-hip to the ankle, and how far ahead of
