@@ -124,6 +124,31 @@ def test_the_overstride_plot_aims_at_the_runners_pace(publisher: Publisher) -> N
     run(scenario())
 
 
+def test_past_the_recorded_paces_the_console_colours_the_overstride_as_the_station_judges(
+    publisher: Publisher,
+) -> None:
+    """The station says whether the pace is past the recorded ones (``pace_beyond``, held with
+    its cue), and the console follows it, not the pace alone: at 5.9 leg lengths a second, under
+    the bound, a station still holding it past leaves the overstride without a target; one
+    that says it is not past colours it by the target at that pace."""
+
+    async def scenario() -> None:
+        app = DashboardApp(publisher.endpoint, NOWHERE)
+        async with app.run_test(size=SIZE) as pilot:
+            pace = MetricStats(median=5.9, iqr=0.1, asymmetry_pct=None)
+            metrics = {**messages.summary().metrics, "speed_legs_per_s": pace}
+            aim = "target <= 29 cm"
+            publisher.publish(messages.summary(metrics=metrics, pace_beyond=False))
+            await publish_until(pilot, publisher, messages.step(5), on_screen(app, aim), "judged")
+            publisher.publish(messages.summary(t=21.0, metrics=metrics, pace_beyond=True))
+            await publish_until(
+                pilot, publisher, messages.step(6), lambda: aim not in screen_text(app), "held"
+            )
+            assert "Overstride cm" in screen_text(app)
+
+    run(scenario())
+
+
 @pytest.mark.parametrize(
     ("problem", "header", "notice"),
     [

@@ -281,6 +281,10 @@ def test_the_summary_message_says_which_gait_its_medians_are_of() -> None:
         "vertical_osc_pct_leg",
         "stride_length_m",
     }
+    assert msg.pace_beyond is False
+    sprint = 1.1 * PACE_JUDGED_RATIO * PACE_REF_LEGS_S
+    fast = feed(SummaryBuilder(), steps(6, speed_legs_per_s=sprint))[-1]
+    assert summary_message("s", 1.0, fast, calibrated=True).pace_beyond is True
 
 
 def test_the_overstride_target_grows_with_pace_and_says_so() -> None:
@@ -356,12 +360,12 @@ def test_a_pace_wobbling_about_the_recorded_bound_does_not_flip_the_cue() -> Non
             return bound * (0.985 if i % 3 else 1.01)
         return 0.9 * bound
 
-    keys = [
-        s.cue_key
-        for s in feed(SummaryBuilder(), steps(140, speed_legs_per_s=pace, overstride_pct_leg=40.0))
-    ]
+    summaries = feed(SummaryBuilder(), steps(140, speed_legs_per_s=pace, overstride_pct_leg=40.0))
+    keys = [s.cue_key for s in summaries]
     assert set(keys[8:100]) == {UNJUDGED_KEY}
     assert keys[-1] == "overstride"
+    # The console colours by what the summary holds (``pace_beyond`` on the wire).
+    assert all(s.pace_beyond for s in summaries[8:100]) and not summaries[-1].pace_beyond
 
 
 def test_a_slower_pace_eases_the_cadence_and_contact_targets_and_never_tightens_them() -> None:

@@ -277,11 +277,13 @@ class SummaryMsg:
     no cue applies; ``cue_key`` is stable (for code), ``cue`` is the text for the runner and
     ``cue_reason`` the measured value behind it.
 
-    Three fields extend DESIGN.md, each optional: ``yaw_deg``, the camera's estimated yaw off
+    Four fields extend DESIGN.md, each optional: ``yaw_deg``, the camera's estimated yaw off
     square to the belt (None: not known); ``oblique``, true when the view is oblique and
     uncalibrated, so the distances and angles a yaw foreshortens are less sure: say so ("camera
     about 20 deg off square, uncalibrated"); ``gait``, the gait of the steps the medians are over,
-    ``running`` or ``walking`` (None: not told, as from a station before gaits were told apart).
+    ``running`` or ``walking`` (None: not told, as from a station before gaits were told apart);
+    ``pace_beyond``, true while the runner's pace is past the recorded ones, so the overstride has
+    no target (the station holds it with the cue; None: not told, as from a station before it).
     Running and walking steps are never mixed in one summary: a walking summary has no running
     metrics (overstride, braking, landing angles, hip extension, knee lift, flight) and no cue.
     """
@@ -303,6 +305,7 @@ class SummaryMsg:
     yaw_deg: float | None = None
     oblique: bool = False
     gait: Gait | None = None
+    pace_beyond: bool | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -49,7 +49,6 @@ from edge.dashboard.widgets import (
 )
 from edge.drill.plan import DrillPlan
 from edge.errors import UsageError
-from edge.pace import beyond_recorded
 
 STALE_AFTER = 2.0
 """Seconds without any message before the console says the data is stale."""
@@ -233,7 +232,6 @@ class DashboardApp(App[None]):
         self.connect = connect
         self.control = control
         self.bands = bands or TargetBands()
-        self._beyond = False  # the pace past the recorded ones, held (``_paced_bands``)
         self.readings = Readings()
         self._units = self.readings.units
         # CURVE keys for a station on another machine (UsageError if they are missing).
@@ -495,12 +493,13 @@ class DashboardApp(App[None]):
 
     def _paced_bands(self) -> TargetBands:
         """The bands at the runner's pace, as the summary reads it (the overstride limits grow
-        with it, the cadence and contact ones ease below 2.5 m/s's, as the cues' do; beyond the
-        recorded paces the overstride has none, held as the cue holds it)."""
+        with it, the cadence and contact ones ease below 2.5 m/s's, as the cues' do; past the
+        recorded paces the overstride has none, as the station's summary says: it holds that
+        with the cue; a station from before says nothing, and the pace alone decides)."""
         stats = self.readings.stats("speed_legs_per_s")
-        pace = stats.median if stats is not None else None
-        self._beyond = beyond_recorded(pace, self._beyond)
-        return self.bands.paced(pace, self._beyond)
+        summary = self.readings.summary
+        beyond = summary.pace_beyond if summary is not None else None
+        return self.bands.paced(stats.median if stats is not None else None, beyond)
 
     def _show_summary(self) -> None:
         readings = self.readings

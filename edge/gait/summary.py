@@ -221,6 +221,9 @@ class Summary:
     """The view is oblique and uncalibrated: the engine marked what it foreshortens less sure."""
     gait: str | None = None
     """The gait the window's steps were taken in, ``running`` or ``walking`` (None: no steps)."""
+    pace_beyond: bool = False
+    """The runner's pace is past the recorded ones, so the overstride has no target: held until
+    the pace is clearly back (``edge.pace.beyond_recorded``), and what the console colours by."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,6 +439,7 @@ class SummaryBuilder:
             yaw_deg=yaws[-1] if yaws else None,
             oblique=oblique_yaw(self._steps) is not None,
             gait=gait,
+            pace_beyond=gait == RUNNING and self._beyond,
         )
 
     def _update_active(self, metrics: dict[str, MetricSummary], targets: Targets) -> None:

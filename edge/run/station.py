@@ -931,6 +931,7 @@ def summary_message(station: str, t: float, summary: Summary, calibrated: bool) 
         yaw_deg=summary.yaw_deg,
         oblique=summary.oblique,
         gait=cast("Gait | None", summary.gait),
+        pace_beyond=summary.pace_beyond,
     )
 
 
