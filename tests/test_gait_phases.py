@@ -145,6 +145,9 @@ def test_a_report_of_a_walk_alone_judges_nothing() -> None:
     assert "Every step was walked" in page and "class=findings" not in page
     assert "<li class=phase-walking>0:00-0:05 walking, 10 steps</li>" in page
     assert cell(page, "walking", "contact_ms", "median") == "650.0"
+    # Its table is read as the running one is, and it has no targets to explain.
+    walking = page.split("<section id=walking>")[1]
+    assert "Medians and interquartile ranges" in walking and "Targets are" not in page
 
 
 def test_sessions_report_prints_the_phases_of_the_recorded_steps(

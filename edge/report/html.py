@@ -187,15 +187,16 @@ def _table(rows: list[Row]) -> str:
     )
 
 
-_TABLE_NOTE = """<p class=note>Medians and interquartile ranges (IQR, the middle half of the
-steps) over the steps where the metric was measured surely (over every step when it was on none).
-L/R diff: (left - right) / mean of the two, by the feet's medians, for metrics measured surely on
-both legs. *: less sure (the far leg, seen through the near one, or an oblique uncalibrated
-view), judged by no verdict or finding. Targets are the station's ([targets] in config.toml)
-at the runner's pace: the overstride's grown above 2.5 m/s (and none beyond the fastest
-recorded runners, about 5 m/s), the cadence's and contact time's eased below it; a verdict goes
-by the median.</p>"""
-"""How to read the summary table, shown under it (not when there is none: a refused video)."""
+_READING = """Medians and interquartile ranges (IQR, the middle half of the steps) over the
+steps where the metric was measured surely (over every step when it was on none). L/R diff:
+(left - right) / mean of the two, by the feet's medians, for metrics measured surely on both legs.
+*: less sure (the far leg, seen through the near one, or an oblique uncalibrated view), judged by
+no verdict or finding."""
+"""How to read a table of medians, shown under each (none without a table: a refused video)."""
+_TARGETS = """Targets are the station's ([targets] in config.toml) at the runner's pace: the
+overstride's grown above 2.5 m/s (and none beyond the fastest recorded runners, about 5 m/s), the
+cadence's and contact time's eased below it; a verdict goes by the median."""
+"""What the running table's targets are, under it."""
 
 
 def _phases(data: ReportInput) -> str:
@@ -222,7 +223,7 @@ def _walking(data: ReportInput, rows: list[Row]) -> str:
         f"step{'' if walked == 1 else 's'}, apart from the running ones and judged by no target: "
         "the targets and cues are for running, and a walk has no flight, overstride, braking, "
         "landing angles, hip extension or knee lift figures. Walking contact times are less sure "
-        f"than running ones.</p>{_table(rows)}</section>"
+        f"than running ones.</p>{_table(rows)}<p class=note>{_READING}</p></section>"
     )
 
 
@@ -320,7 +321,7 @@ def render(
 {only_running}
 {_findings(data, rows)}
 {table}
-{_TABLE_NOTE if table else ""}
+{f"<p class=note>{_READING} {_TARGETS}</p>" if table else ""}
 </section>
 <section id=pictures><h2>Contact and toe-off</h2>
 <p class=note>At initial contact: the line from the mid-hip to the ankle, and how far ahead of
