@@ -133,8 +133,6 @@ def replay_steps(
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    import numpy as np
-
     from edge.capture.timebase import check_rate
     from edge.offline.replay import (
         MIN_RUN_S,
@@ -144,6 +142,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         step_count,
         timebase_problem,
         too_few_steps,
+        track_fps,
         write_step_files,
     )
     from edge.options import plane_of, with_belt_speed
@@ -171,7 +170,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     )
     write_step_files(steps, args.events_out, None)
     # The rows' times are held to the steps' gait, as a video's time base is (``analyze``).
-    fps = args.fps or 1.0 / float(np.median(np.diff(t)))
+    fps = args.fps or track_fps(t)
     origin = f"--fps {args.fps:g}" if args.fps else None
     notice = (
         timebase_problem(steps, fps, origin, track=True)

@@ -239,7 +239,13 @@ def seen_seconds(t: np.ndarray, keypoints: np.ndarray) -> float:
     if len(t) < 2:
         return 0.0
     found = np.isfinite(keypoints[:, [LEFT_HIP, RIGHT_HIP], :2]).all(axis=(1, 2))
-    return float(found.sum() * np.median(np.diff(t)))
+    return float(found.sum() / track_fps(t))
+
+
+def track_fps(t: np.ndarray) -> float:
+    """The rate a track's rows are timed at, frames a second: over their median interval.
+    ``t``: (T,) s, increasing, two rows at least."""
+    return 1.0 / float(np.median(np.diff(t)))
 
 
 #: how far, in leg lengths, the runner's hips may move across the picture on a treadmill: a
