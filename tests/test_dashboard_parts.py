@@ -218,6 +218,23 @@ def test_history_leaves_out_what_a_step_measured_less_surely() -> None:
     assert None not in readings.history("contact_ms")
 
 
+def test_a_tiles_aim_is_shown_to_the_places_of_its_value() -> None:
+    """A target grown with pace to 20.3 cm reads "<= 20.3" on the tile, where its value is shown
+    to a tenth: "aim <= 20" beside a green 20.2 had read as a miss shown green. Whole targets
+    stay whole, and a metric shown whole shows its aim whole."""
+    from edge.dashboard.widgets import aim, tile_metrics
+
+    tiles = {m.name: m for m in (*tile_metrics("cm"), *tile_metrics("pct_leg"))}
+    grown = TargetBands().paced(3.1)
+    assert aim(tiles["overstride_cm"], grown.overstride_cm) == "<= 20.3"
+    assert grown.overstride_cm.level(20.2) == "good"
+    assert aim(tiles["overstride_pct_leg"], grown.overstride_pct_leg) == "<= 23"
+    assert aim(tiles["overstride_cm"], TargetBands().overstride_cm) == "<= 20"
+    assert aim(tiles["shank_angle_ic_deg"], TargetBands().shank_angle_ic_deg) == "<= 7"
+    # The widest line a tile shows fits its 17 columns: spread, two spaces, aim.
+    assert len(f"±9.9  aim {aim(tiles['overstride_cm'], grown.overstride_cm)}") <= 17
+
+
 def test_a_target_reads_in_whole_units_where_asked() -> None:
     band = TargetBands().paced(3.1).overstride_cm  # 20.3 cm
     assert band.describe("cm") == f"<= {band.limit:g} cm" and band.limit != round(band.limit)

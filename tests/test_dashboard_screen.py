@@ -152,7 +152,7 @@ def test_balance_bars_only_for_metrics_sure_on_both_legs_and_an_oblique_view_is_
     assert "less sure" in rows["Overstride"]
     assert "+30.0%" in rows["Contact"]
     assert "camera about 22° off square, uncalibrated: distances and angles less sure" in oblique
-    assert "less sure   aim" in oblique and tile_bands == set()  # 20% of leg, not judged
+    assert "less sure  aim" in oblique and tile_bands == set()  # 20% of leg, not judged
     assert "near leg only" not in square and "off square" not in square.splitlines()[0]
     assert "+30.0%" in square
 
