@@ -134,3 +134,5 @@ AT_PACE: dict[str, Callable[[float, float | None], float]] = {
 (``at_pace``)."""
 UNJUDGED_BEYOND = ("overstride_cm", "overstride_pct_leg")
 """The metrics with no target beyond the recorded paces (``PACE_JUDGED_RATIO``)."""
+NO_TARGET_AT_PACE = "no target at this pace, faster than any runner recorded"
+"""What the cue, the report's findings and its chart say of them there."""

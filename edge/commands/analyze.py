@@ -31,15 +31,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         runner_facing,
         video_outputs,
     )
-    from edge.offline.replay import (
-        across_the_picture,
-        describe,
-        seen_seconds,
-        step_count,
-        timebase_problem,
-        too_few_steps,
-        write_step_files,
-    )
+    from edge.offline.replay import describe, no_findings, step_count, write_step_files
     from edge.options import file_timing, plane_of, with_belt_speed
     from edge.pose import RunnerSelector
     from edge.pose.crop import RunnerFinder
@@ -80,12 +72,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         ) from None
     write_step_files(steps, out_dir / "events.jsonl", out_dir / "steps.csv")
     targets = common.targets_of(config)
-    # Whatever stated it, the time base is held to the steps' gait: a flag can be wrong too.
-    notice = (
-        timebase_problem(steps, result.timebase.capture_fps, result.timebase.origin)
-        or across_the_picture(t, keypoints, steps)
-        or too_few_steps(steps, seen_seconds(t, keypoints))
-    )
+    timebase = result.timebase
+    notice = no_findings(steps, t, keypoints, timebase.capture_fps, timebase.origin)
     if notice:
         print(f"{step_count(len(steps))}: {notice}")
     else:
@@ -136,12 +124,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from edge.capture.timebase import check_rate
     from edge.offline.replay import (
         MIN_RUN_S,
-        across_the_picture,
         describe,
-        seen_seconds,
+        no_findings,
         step_count,
-        timebase_problem,
-        too_few_steps,
         track_fps,
         write_step_files,
     )
@@ -170,13 +155,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     )
     write_step_files(steps, args.events_out, None)
     # The rows' times are held to the steps' gait, as a video's time base is (``analyze``).
-    fps = args.fps or track_fps(t)
     origin = f"--fps {args.fps:g}" if args.fps else None
-    notice = (
-        timebase_problem(steps, fps, origin, track=True)
-        or across_the_picture(t, keypoints, steps)
-        or too_few_steps(steps, seen_seconds(t, keypoints))
-    )
+    notice = no_findings(steps, t, keypoints, args.fps or track_fps(t), origin, track=True)
     if notice:
         print(f"{step_count(len(steps))}: {notice}")
     else:

@@ -42,7 +42,7 @@ from edge.gait.choppy import Choppy, ChoppyWatch, Steady
 from edge.gait.metrics import OBLIQUE_METRICS, SWING_FAR_METRICS
 from edge.gait.mode import RUNNING
 from edge.gait.step import Step
-from edge.pace import AT_PACE, at_pace, beyond_recorded, judged_limit
+from edge.pace import AT_PACE, NO_TARGET_AT_PACE, at_pace, beyond_recorded, judged_limit
 
 SUMMARISED = (
     "cadence_spm",
@@ -439,7 +439,7 @@ class SummaryBuilder:
             yaw_deg=yaws[-1] if yaws else None,
             oblique=oblique_yaw(self._steps) is not None,
             gait=gait,
-            pace_beyond=gait == RUNNING and self._beyond,
+            pace_beyond=self._beyond,
         )
 
     def _update_active(self, metrics: dict[str, MetricSummary], targets: Targets) -> None:
@@ -504,9 +504,7 @@ class SummaryBuilder:
         )
         parts = [f"{_listed(names)} measured less surely{why}"] if names else []
         if fast:
-            parts.append(
-                f"{_listed(fast)} has no target at this pace, faster than any runner recorded"
-            )
+            parts.append(f"{_listed(fast)} has {NO_TARGET_AT_PACE}")
         judged = [n for n in dict.fromkeys(r.name for r in shown) if n not in names + fast]
         if judged:
             parts.append(f"{_listed(judged)} on target")

@@ -289,6 +289,25 @@ def across_the_picture(t: np.ndarray, keypoints: np.ndarray, steps: list[StepMsg
     )
 
 
+def no_findings(
+    steps: list[StepMsg],
+    t: np.ndarray,
+    keypoints: np.ndarray,
+    fps: float,
+    origin: str | None = None,
+    track: bool = False,
+) -> str | None:
+    """Why the steps of a video or track (``hipdrive analyze``, ``replay``) give no findings, or
+    None: a time base that is not running's or walking's (``timebase_problem``, whatever stated
+    it: a flag can be wrong too), a run past the camera (``across_the_picture``), or too few
+    steps (``too_few_steps``). ``t``, ``keypoints``: the track; the rest as ``timebase_problem``."""
+    return (
+        timebase_problem(steps, fps, origin, track)
+        or across_the_picture(t, keypoints, steps)
+        or too_few_steps(steps, seen_seconds(t, keypoints))
+    )
+
+
 def timebase_problem(
     steps: list[StepMsg], fps: float, origin: str | None = None, track: bool = False
 ) -> str | None:

@@ -14,6 +14,7 @@ from edge.drill.table import repeat_rows
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
 from edge.offline.replay import rated_for_the_view
+from edge.pace import NO_TARGET_AT_PACE
 from edge.progress import Progress
 from edge.report import plots
 from edge.report.annotate import nearest, snapshot
@@ -73,7 +74,7 @@ def _plans(data: ReportInput) -> list[_Plan]:
             + (
                 "green is the target region."
                 if limit(overstride, data.targets) is not None
-                else "no target at this pace, faster than any runner recorded."
+                else f"{NO_TARGET_AT_PACE}."
             ),
         ),
         "shank_angle_ic_deg": ("shank", "Positive: the shin reaches forward at landing."),

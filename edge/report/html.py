@@ -12,6 +12,7 @@ from edge.drill.table import by_focus, columns_of
 from edge.gait.metrics import OBLIQUE_DEG, OBLIQUE_METRICS
 from edge.gait.phases import GAP_S, phases
 from edge.gait.summary import LESS_SURE, oblique_yaw, view_marked
+from edge.pace import NO_TARGET_AT_PACE
 from edge.report.model import METRICS, Moment, ReportInput, Row, Snapshot
 
 _MOMENT = {"ic": "initial contact", "to": "toe-off"}
@@ -98,7 +99,7 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
     # One name for a metric the table has in two units (overstride in cm and in % of leg).
     unjudged = list(dict.fromkeys(r.metric.label for r in rows if r.judged and not r.confident))
     unpaced = [
-        f"{label} (no target at this pace, faster than any runner recorded)"
+        f"{label} ({NO_TARGET_AT_PACE})"
         for label in dict.fromkeys(r.metric.label for r in rows if r.beyond_pace)
     ]
     notes = []
