@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -69,10 +70,13 @@ DEMO_SECONDS, DEMO_FPS = 2.0, 60.0
 
 @pytest.fixture(scope="session")
 def demo_clip(tmp_path_factory: pytest.TempPathFactory):
-    """Two seconds of the rendered demo clip (1280x720, 60 fps), rendered once per test run."""
-    from edge.demo.render import render_demo
+    """Two seconds of the rendered demo clip (1280x720, 60 fps), rendered once per test run; not
+    cut to loop (``loop_frames``): pose tests take its frames one by one."""
+    from edge.demo.render import DEMO, render_clip
 
-    return render_demo(tmp_path_factory.mktemp("demo"), DEMO_SECONDS, DEMO_FPS, progress=False)
+    return render_clip(
+        tmp_path_factory.mktemp("demo"), replace(DEMO, fps=DEMO_FPS), DEMO_SECONDS, progress=False
+    )
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ import edge.demo.render as render
 from edge.cli import main
 from edge.demo.mocap import DATA_DIR, load_trial, truth_steps
 from edge.demo.render import DemoClip, ensure_demo, load_demo, render_demo
+from edge.demo.session import ClipTruth
 from edge.demo.scenario import CAMERA, Look, Scenario
 from edge.demo.scene import UpperBody, resized, world_keypoints
 from edge.skeleton import KP
@@ -189,7 +190,36 @@ def test_ensure_demo_renders_once_and_again_when_stale(
     assert len(calls) == 2
     ensure_demo(tmp_path, seconds=0.5)
     assert len(calls) == 3
-    assert load_demo(tmp_path / "demo").frames == 30
+    assert 15 <= load_demo(tmp_path / "demo").frames <= 30
+
+
+def test_the_demo_loops_without_a_seam(tmp_path: Path) -> None:
+    """The looping demo ends where its recording is back where it began: from its last frame
+    into its first the legs move as from one frame to the next, not jump across the stride (a
+    step nobody took at every loop). The contact that lands before its end and takes off in the
+    next loop is in its truth as a contact of the loop."""
+    trial = load_trial()
+    fps = 60.0
+    frames = render.loop_frames(trial, UpperBody(), fps, 20.0)
+    assert 20.0 - render.LOOP_SEARCH_S <= frames / fps <= 20.0
+
+    def legs(n: np.ndarray) -> np.ndarray:
+        return world_keypoints(trial, n / fps)[:, render._LEG_KEYPOINTS]
+
+    def jump(n: int) -> float:
+        """Root mean square of the legs' move from frame n-1 into frame 0, metres."""
+        last, first = legs(np.array([n - 1, 0]))
+        return float(np.sqrt(np.mean(np.sum((first - last) ** 2, -1))))
+
+    step = np.sqrt(np.mean(np.sum(np.diff(legs(np.arange(360)), axis=0) ** 2, -1), -1))
+    assert jump(frames) <= 1.5 * np.median(step)
+    assert jump(1200) > 2 * np.median(step)  # cut where asked, it jumps
+
+    clip = render_demo(tmp_path / "demo", seconds=1.0, progress=False)
+    end = clip.frames / clip.fps
+    assert all(s["ic_t"] < end < s["to_t"] for s in clip.seam_steps)
+    truth = ClipTruth.of(clip)
+    assert len(truth.ic) == len(truth.steps) == len(clip.ic) + len(clip.seam_steps)
 
 
 def test_a_clip_longer_than_the_recording_is_refused(tmp_path: Path) -> None:
@@ -201,8 +231,9 @@ def test_a_clip_longer_than_the_recording_is_refused(tmp_path: Path) -> None:
 def test_demo_render_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "clip"
     assert main(["demo", "--render", "--out", str(out), "--seconds", "0.1"]) == 0
-    assert "6 frames, 1280x720 at 60 fps" in capsys.readouterr().out
-    assert load_demo(out).frames == 6
+    frames = load_demo(out).frames
+    assert f"{frames} frames, 1280x720 at 60 fps" in capsys.readouterr().out
+    assert 3 <= frames <= 6  # cut to loop
     assert main(["demo", "--render", "--out", str(out), "--seconds", "45"]) == 2
     assert "length of the recording" in capsys.readouterr().err
 
@@ -210,9 +241,9 @@ def test_demo_render_command(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_the_demo_keeps_its_identity_as_the_default_scenario() -> None:
     # The demo clip cached on every machine is found again by this hash: a scenario field
     # added at its default value must not change it.
-    assert render.renderer_hash(20.0, 60.0) == "e7698aeb342a9c90"
+    assert render.renderer_hash(20.0, 60.0) == "f6c9ddf01e069832"
     assert Scenario().changes() == {}
-    assert render.clip_hash(Scenario(), 20.0) == render.renderer_hash(20.0, 60.0)
+    assert render.clip_hash(Scenario(), 20.0, loop=True) == render.renderer_hash(20.0, 60.0)
     turned = Scenario(camera=replace(CAMERA, yaw_deg=15.0))
     assert set(turned.changes()) == {"camera"} and turned.changes()["camera"]["yaw_deg"] == 15.0
     hashes = {

@@ -48,8 +48,9 @@ def demo_calibration(clip: DemoClip) -> Calibration:
 
 @dataclass(frozen=True)
 class ClipTruth:
-    """What the force plate says about a clip: contact times (clip seconds), the per-step
-    truth metrics (``truth_steps``), and the clip's length in seconds (it loops)."""
+    """What the force plate says about a looping clip: its contacts' times (clip seconds),
+    with the one at its seam whose toe-off comes in the next loop, their per-step truth metrics
+    (``truth_steps``), and the clip's length in seconds."""
 
     ic: np.ndarray
     steps: tuple[dict, ...]
@@ -57,7 +58,10 @@ class ClipTruth:
 
     @classmethod
     def of(cls, clip: DemoClip) -> ClipTruth:
-        return cls(clip.ic, clip.steps, clip.frames / clip.fps)
+        seam = [s["ic_t"] for s in clip.seam_steps]
+        return cls(
+            np.concatenate([clip.ic, seam]), clip.steps + clip.seam_steps, clip.frames / clip.fps
+        )
 
 
 @dataclass
