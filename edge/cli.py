@@ -195,7 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", type=Path, help="with --render: folder of the clip (default: <data_dir>/demo)"
     )
-    p.add_argument("--seconds", type=float, default=20.0, help="clip length (default 20)")
+    p.add_argument(
+        "--seconds",
+        type=float,
+        default=20.0,
+        help="clip length at most, cut to loop without a seam (default 20)",
+    )
     p.add_argument(
         "--headless", action="store_true", help="print a line per step instead of the console"
     )
