@@ -9,6 +9,7 @@ import pytest
 
 from edge.capture import CaptureSettings, Frame, SourceInfo, open_source, parse_source_spec
 from edge.capture.base import LiveSource
+from edge.capture.file import VideoFileSource
 from edge.errors import MissingResourceError, UsageError
 from tests.builders.media import write_video
 
@@ -41,6 +42,32 @@ def test_paced_file_source_runs_at_the_file_rate(tmp_path: Path) -> None:
         while source.read() is not None:
             pass
     assert time.monotonic() - start >= 5 / 20 - 0.01
+
+
+def test_a_file_played_as_a_camera_drops_the_frames_a_slow_station_misses(
+    tmp_path: Path,
+) -> None:
+    """Read at half its rate, a paced file hands out every frame ever later; with
+    ``drop_late`` it skips the frames already overdue, as a camera drops them, keeps up with the
+    clock, and each frame keeps its own time and index (the demo on a console)."""
+    video = write_video(tmp_path / "v.mp4", numbered_frames(12), fps=50)
+    lags = {}
+    for drop in (False, True):
+        source = VideoFileSource(video, CaptureSettings(paced=True), loop=True, drop_late=drop)
+        with source:
+            assert source.info.live == drop
+            frames = []
+            for _ in range(12):
+                time.sleep(2 / 50)
+                frames.append(source.read())
+            lags[drop] = (time.monotonic_ns() - frames[-1].t_ns) / 1e9
+        if drop:
+            assert source.dropped >= 8 and frames[-1].index >= 20
+            assert all(abs(f.image.mean() - (10 + 20 * (f.index % 12))) < 6 for f in frames)
+            assert all(f.t_ns == source.t0_ns + round(f.index * 1e9 / 50) for f in frames)
+        else:
+            assert source.dropped == 0 and [f.index for f in frames] == list(range(12))
+    assert lags[True] < 0.1 < lags[False]
 
 
 @pytest.mark.parametrize(

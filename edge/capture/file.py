@@ -29,10 +29,15 @@ class VideoFileSource(FrameSource):
     ``timebase.every``-th frame from the first (the others are skipped undecoded).
 
     With ``paced`` the source waits until each frame is due, as a camera would deliver it.
-    With ``loop`` it starts over at the end, the index and the clock running on.
+    With ``loop`` it starts over at the end, the index and the clock running on. With
+    ``drop_late`` (paced) a frame whose next is already due is skipped, as a camera drops the
+    frames a station is too slow for (counted in ``dropped``), so the station keeps up with the
+    clock instead of falling ever further behind; the source is then ``live``.
     """
 
-    def __init__(self, path: Path, settings: CaptureSettings, loop: bool = False) -> None:
+    def __init__(
+        self, path: Path, settings: CaptureSettings, loop: bool = False, drop_late: bool = False
+    ) -> None:
         if path.is_dir():
             raise UsageError(f"{path} is a folder, not a video file: give one video in it")
         if not path.is_file():
@@ -62,11 +67,13 @@ class VideoFileSource(FrameSource):
             width=width,
             height=height,
             fps=self.timebase.fps,
-            live=False,
+            live=drop_late,
             frame_count=used,
         )
         self._paced = settings.paced
         self._loop = loop
+        self._drop_late = drop_late and settings.paced
+        self._dropped = 0
         self._index = self._start
         self.t0_ns = time.monotonic_ns() - round(self.timebase.seconds(self._start) * 1e9)
         """Station time of frame 0: frame i is due at t0_ns + i / capture rate."""
@@ -134,9 +141,15 @@ class VideoFileSource(FrameSource):
 
     def read(self) -> Frame | None:
         image = self._take()
+        if self._drop_late:
+            now = time.monotonic_ns()
+            while image is not None and self._due_ns(self._index + self.timebase.every) <= now:
+                image = self._take()
+                self._index += self.timebase.every
+                self._dropped += 1
         if image is None:
             return None
-        t_ns = self.t0_ns + round(self.timebase.seconds(self._index) * 1e9)
+        t_ns = self._due_ns(self._index)
         if self._paced:
             delay_ns = t_ns - time.monotonic_ns()
             if delay_ns > 0:
@@ -144,6 +157,14 @@ class VideoFileSource(FrameSource):
         frame = Frame(image=image, index=self._index, t_ns=t_ns)
         self._index += self.timebase.every
         return frame
+
+    def _due_ns(self, index: int) -> int:
+        """Station time at which frame ``index`` of the file is due."""
+        return self.t0_ns + round(self.timebase.seconds(index) * 1e9)
+
+    @property
+    def dropped(self) -> int:
+        return self._dropped
 
     def close(self) -> None:
         self._cap.release()

@@ -202,9 +202,10 @@ def _clock(seconds: float | None) -> str:
 
 BEHIND_MS = 1000.0
 """A station whose frames wait longer than this from capture to publication (its median) is
-told as behind: it gets frames quicker than it handles them and drops none, as a file or the
-demo played on a machine slower than its rate (on 2 cores the 60 fps demo ran 13-17 s behind
-after a minute, while the console said LIVE)."""
+told as behind: it gets frames quicker than it handles them and drops none, as a file played
+on a machine slower than its rate (on 2 cores the 60 fps demo, played frame by frame, ran 13-17 s
+behind after a minute, while the console said LIVE; on a console it now drops frames as a camera
+does)."""
 
 
 def _link_text(link: Link, status: StatusMsg | None = None) -> Text:

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from calibrate.model import Calibration, Intrinsics, Plane
-from edge.capture import CaptureSettings, Frame, FrameSource, open_source
+from edge.capture import CaptureSettings, Frame, FrameSource
 from edge.capture.file import VideoFileSource
 from edge.demo.render import DemoClip
 from edge.gait import Step, Summary
@@ -151,28 +151,35 @@ def _mae(errors: list[float]) -> float:
 
 class ClipSource(FrameSource):
     """The clip looping, paced like a camera, ending after ``seconds`` of video (None: never).
+    ``live``: frames the station is too slow for are dropped, as a camera's are, so it keeps up
+    with the clock (on a console); else every frame is handed out, however late.
 
-    ``t0`` is the station time of the clip's first frame; ``seen_s`` how much video was read.
+    ``t0`` is the station time of the clip's first frame; ``seen_s`` how much video went by.
     """
 
-    def __init__(self, clip: DemoClip, seconds: float | None = None) -> None:
-        source = open_source(f"demo:{clip.video}")
-        assert isinstance(source, VideoFileSource)
-        self._source = source
-        self.info = source.info
-        self.t0 = source.t0_ns / 1e9
+    def __init__(self, clip: DemoClip, seconds: float | None = None, live: bool = False) -> None:
+        self._source = VideoFileSource(
+            clip.video, CaptureSettings(paced=True), loop=True, drop_late=live
+        )
+        self.info = self._source.info
+        self.t0 = self._source.t0_ns / 1e9
         self._limit = None if seconds is None else round(seconds * clip.fps)
-        self._read = 0
+        self._frames = 0
 
     @property
     def seen_s(self) -> float:
-        return self._read / self.info.fps
+        return self._frames / self.info.fps
+
+    @property
+    def dropped(self) -> int:
+        return self._source.dropped
 
     def read(self) -> Frame | None:
-        if self._limit is not None and self._read >= self._limit:
+        if self._limit is not None and self._frames >= self._limit:
             return None
         frame = self._source.read()
-        self._read += frame is not None
+        if frame is not None:
+            self._frames = frame.index + 1
         return frame
 
     def close(self) -> None:
@@ -182,6 +189,7 @@ class ClipSource(FrameSource):
 def accuracy_lines(figures: dict[str, float]) -> list[str]:
     """The end-to-end accuracy for a person to read."""
     names = {
+        "frames_dropped_pct": ("frames dropped, the station too slow", "%", "{:.0f}"),
         "contacts_expected": ("force-plate contacts in the time run", "", "{:.0f}"),
         "steps_reported": ("steps reported in that time", "", "{:.0f}"),
         "steps_false": ("of them at no contact (false)", "", "{:.0f}"),
