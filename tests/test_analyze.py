@@ -41,26 +41,25 @@ def test_analyze_writes_a_keypoint_track(
 ) -> None:
     # The default backend, size and precision (auto: OpenVINO INT8 at 320x256): the station's
     # own model, which ``make test`` quantizes on the 20 s demo clip before the tests.
-    # Eight frames: the bus scene sliding a little, then two empty frames; at 3 fps, so that
-    # the video is as long as an analysis needs.
+    # 61 frames at 30 fps, as long as an analysis needs: the bus scene sliding a little, then
+    # an empty frame (one: a second would repeat it, and be left out).
     small = cv2.resize(bus_image, (540, 720))
-    frames = [np.roll(small, 4 * i, axis=1) for i in range(6)]
-    frames += [np.zeros_like(small)] * 2
-    video = write_video(tmp_path / "bus.mp4", frames, fps=3)
+    frames = [np.roll(small, 4 * i, axis=1) for i in range(60)] + [np.zeros_like(small)]
+    video = write_video(tmp_path / "bus.mp4", frames, fps=30)
     out = tmp_path / "out"
     # No steps in a bus stop: no findings, and so exit 2, after writing every file.
     args = ["analyze", str(video), "--out", str(out), "--config", str(config)]
     assert main(args) == NO_FINDINGS
-    assert "8 frames" in capsys.readouterr().out
+    assert "61 frames" in capsys.readouterr().out
     with (out / "keypoints.csv").open() as f:
         header = next(csv.reader(f))
     assert tuple(header) == TRACK_COLUMNS
     t, frame, kp = read_keypoint_track(out / "keypoints.csv")
-    assert kp.shape == (8, 17, 3)
-    assert frame.tolist() == list(range(8))
-    assert np.allclose(t, np.arange(8) / 3, atol=1e-5)
-    assert (kp[:6, :, 2] > 0).sum(axis=1).min() >= 10, "a runner in every bus frame"
-    assert np.isnan(kp[6:, :, :2]).all() and (kp[6:, :, 2] == 0).all()
+    assert kp.shape == (61, 17, 3)
+    assert frame.tolist() == list(range(61))
+    assert np.allclose(t, np.arange(61) / 30, atol=1e-5)
+    assert (kp[:60, :, 2] > 0).sum(axis=1).min() >= 10, "a runner in every bus frame"
+    assert np.isnan(kp[60:, :, :2]).all() and (kp[60:, :, 2] == 0).all()
     # A bus stop has no running in it: the step files are there, and empty.
     assert (out / "events.jsonl").read_text() == ""
     with (out / "steps.csv").open() as f:
@@ -122,6 +121,31 @@ def test_a_folder_given_as_the_video_is_named_a_folder(
     assert analyze(folder, tmp_path / "o", config) == 2
     err = capsys.readouterr().err
     assert f"{folder} is a folder, not a video file" in err and "does not exist" not in err
+
+
+@pytest.mark.parametrize("fps", [15.0, 20.0])
+def test_a_video_slower_than_the_engine_needs_is_refused_before_the_model_is_loaded(
+    tmp_path: Path, config: Path, no_model: None, capsys: pytest.CaptureFixture[str], fps: float
+) -> None:
+    """A file of its own 15 or 20 frames a second, nothing stating another rate: a user
+    trial's 15 fps copy of a real clip gave findings and a cue from 17 of its 33 contacts."""
+    assert analyze(blank_video(tmp_path / "v.mp4", 90, fps), tmp_path / "o", config) == 2
+    err = capsys.readouterr().err
+    assert f"v.mp4 holds {fps:g} frames a second, fewer than the 24" in err
+    assert "film at 30 fps or more" in err and "--capture-fps N" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_film_rate_of_23_976_fps_is_the_engines_24(
+    tmp_path: Path, config: Path, no_model: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    video = blank_video(tmp_path / "v.mp4", 90, 23.976)
+    # Refused only for the model it would load next: the rate itself is served, as the file
+    # states it and as --fps gives it.
+    for flags in ([], ["--fps", "23.976"]):
+        with pytest.raises(AssertionError, match="the model was loaded"):
+            analyze(video, tmp_path / "o", config, *flags)
+    assert "fewer than the 24" not in capsys.readouterr().err
 
 
 def test_a_one_frame_video_is_too_short_and_says_how_long_is_needed(

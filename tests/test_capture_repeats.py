@@ -183,6 +183,14 @@ def test_a_station_refuses_a_file_of_too_few_new_frames_before_it_starts(tmp_pat
         open_source(f"file:{video}", CaptureSettings(new_frames_only=True))
 
 
+def test_a_station_refuses_a_file_slower_than_the_engine_before_it_starts(
+    tmp_path: Path,
+) -> None:
+    video = write_video(tmp_path / "v.mp4", [coded_frame(i) for i in range(45)], 15.0)
+    with pytest.raises(UsageError, match="holds 15 frames a second, fewer than the 24"):
+        open_source(f"file:{video}", CaptureSettings(new_frames_only=True))
+
+
 def test_a_window_of_a_converted_file_is_as_long_as_it_plays(tmp_path: Path) -> None:
     """``--start 1 --end 3.3`` of 25 fps stored as 30: 2.3 s of new frames, at 25 a second."""
     video, _ = converted_file(tmp_path, 25.0, 4.0)

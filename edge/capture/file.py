@@ -15,7 +15,7 @@ import numpy as np
 from edge.capture.base import CaptureSettings, Frame, FrameSource, LiveSource, SourceInfo
 from edge.capture.mp4meta import capture_fps
 from edge.capture.repeats import FrameScan, repeats_notice
-from edge.capture.timebase import FileTiming, frame_window, resolve_timebase
+from edge.capture.timebase import FileTiming, frame_window, require_engine_rate, resolve_timebase
 from edge.errors import UsageError
 from edge.progress import Progress
 
@@ -183,6 +183,7 @@ class NewFramesOnly(FrameSource):
     def __init__(self, path: Path, settings: CaptureSettings) -> None:
         unpaced = dataclasses.replace(settings, paced=False, new_frames_only=False)
         with VideoFileSource(path, unpaced) as reading:
+            require_engine_rate(str(path), reading.timebase)
             scan = FrameScan(path, reading.timebase)
             progress = Progress(
                 f"reading {path.name} for repeated frames", reading.info.frame_count

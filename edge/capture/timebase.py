@@ -154,7 +154,7 @@ def resolve_timebase(
     given = origin or ("--fps" if timing.fps is not None else None)
     lo, hi = ENGINE_FPS
     every = max(1, math.ceil(capture / hi - 1e-9))
-    if given is not None and capture < lo:
+    if given is not None and capture < LEAST_FPS:
         if given == "--capture-fps":
             hint = "give the rate the camera filmed at"
         elif given.startswith("--"):
@@ -169,6 +169,19 @@ def resolve_timebase(
             f"{lo:g} fps the gait engine needs at least; {hint}"
         )
     return TimeBase(playback, capture, origin, every)
+
+
+def require_engine_rate(name: str, timebase: TimeBase) -> None:
+    """UsageError when the frames of the video ``name`` come fewer a second of real time than
+    the gait engine needs (``LEAST_FPS``). A rate the user or the file states is held to that
+    by ``resolve_timebase``; this holds the file's own rate too, for gait analysis (a board
+    filmed for calibration may be slower)."""
+    if timebase.fps < LEAST_FPS:
+        raise UsageError(
+            f"{name} holds {timebase.fps:g} frames a second, fewer than the {ENGINE_FPS[0]:g} "
+            "the gait engine needs at least to time a step: film at 30 fps or more (60 is "
+            "best); if it is slow motion, give the rate it was filmed at with --capture-fps N"
+        )
 
 
 def frame_window(

@@ -14,7 +14,7 @@ from edge.bus.schema import StepMsg
 from edge.capture import CaptureSettings, SourceInfo, open_source
 from edge.capture.file import VideoFileSource
 from edge.capture.repeats import FrameScan, check_new_frames, repeats_notice
-from edge.capture.timebase import FileTiming, TimeBase
+from edge.capture.timebase import FileTiming, TimeBase, require_engine_rate
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
 from edge.gait.sagittal import facing_lag
@@ -135,11 +135,13 @@ def _open(video: Path, timing: FileTiming) -> VideoFileSource:
 
 def probe_video(video: Path, timing: FileTiming | None = None) -> tuple[SourceInfo, TimeBase]:
     """What a video holds (size, frames in the part ``timing`` picks, their real rate) and its
-    time base, checked to decode and, when it says how many frames it has, to be long enough,
-    before any work is done; UsageError naming what to do when it is not."""
+    time base, checked to decode, to come at a rate the gait engine serves and, when it says how
+    many frames it has, to be long enough, before any work is done; UsageError naming what to
+    do when it is not."""
     timing = timing or FileTiming()
     with _open(video, timing) as source:
         info, timebase = source.info, source.timebase
+    require_engine_rate(str(video), timebase)
     if info.frame_count is not None:
         require_length(video, info.frame_count, info.fps, timing)
     return info, timebase
