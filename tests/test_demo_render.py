@@ -6,6 +6,7 @@ Motion: Fukuchi RK, Fukuchi CA, Duarte M, PeerJ 5:e3298 (2017), doi 10.7717/peer
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,9 +19,9 @@ import edge.demo.render as render
 from edge.cli import main
 from edge.demo.mocap import DATA_DIR, load_trial, truth_steps
 from edge.demo.render import DemoClip, ensure_demo, load_demo, render_demo
-from edge.demo.session import ClipTruth
 from edge.demo.scenario import CAMERA, Look, Scenario
 from edge.demo.scene import UpperBody, resized, world_keypoints
+from edge.demo.session import ClipTruth
 from edge.skeleton import KP
 from tests.builders.media import read_frames
 
@@ -216,10 +217,30 @@ def test_the_demo_loops_without_a_seam(tmp_path: Path) -> None:
     assert jump(1200) > 2 * np.median(step)  # cut where asked, it jumps
 
     clip = render_demo(tmp_path / "demo", seconds=1.0, progress=False)
-    end = clip.frames / clip.fps
-    assert all(s["ic_t"] < end < s["to_t"] for s in clip.seam_steps)
     truth = ClipTruth.of(clip)
     assert len(truth.ic) == len(truth.steps) == len(clip.ic) + len(clip.seam_steps)
+
+
+@pytest.mark.parametrize("seconds", [20.0, 30.0])
+@pytest.mark.parametrize("fps", [25.0, 30.0, 50.0, 60.0])
+def test_a_looping_clips_truth_holds_each_landing_once(fps: float, seconds: float) -> None:
+    """Over three loops of the clip's truth with its seam's steps, the landings alternate feet
+    one step apart: none lost at a seam (at 30 fps a landing 2 ms after the cut had been), none
+    twice, and the seam's own landing has its plate events (cut at 30 s, the recording ended
+    before its toe-off)."""
+    scenario = replace(render.DEMO, fps=fps)
+    trial, body = scenario.sized(scenario.recording())
+    frames = render.loop_frames(trial, body, fps, seconds)
+    t = np.arange(frames) / fps
+    blank = np.zeros((frames, 17, 2))
+    truth = render._truth(trial, scenario, t, blank, blank[..., 0] > 0, "", loop=True)
+    steps = truth["steps"] + truth["seam_steps"]
+    assert truth["seam_steps"] and all(s["to_t"] > t[-1] for s in truth["seam_steps"])
+    period = frames / fps
+    landings = sorted((s["ic_t"] + k * period, s["foot"]) for k in range(3) for s in steps)
+    gaps = np.diff([ic for ic, _ in landings])
+    assert np.all((gaps > 0.6 * np.median(gaps)) & (gaps < 1.4 * np.median(gaps)))
+    assert all(a[1] != b[1] for a, b in itertools.pairwise(landings))
 
 
 def test_a_clip_longer_than_the_recording_is_refused(tmp_path: Path) -> None:
@@ -241,7 +262,7 @@ def test_demo_render_command(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_the_demo_keeps_its_identity_as_the_default_scenario() -> None:
     # The demo clip cached on every machine is found again by this hash: a scenario field
     # added at its default value must not change it.
-    assert render.renderer_hash(20.0, 60.0) == "f6c9ddf01e069832"
+    assert render.renderer_hash(20.0, 60.0) == "34c7d9ba27cb8c31"
     assert Scenario().changes() == {}
     assert render.clip_hash(Scenario(), 20.0, loop=True) == render.renderer_hash(20.0, 60.0)
     turned = Scenario(camera=replace(CAMERA, yaw_deg=15.0))

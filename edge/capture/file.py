@@ -32,7 +32,10 @@ class VideoFileSource(FrameSource):
     With ``loop`` it starts over at the end, the index and the clock running on. With
     ``drop_late`` (paced) a frame whose next is already due is skipped, as a camera drops the
     frames a station is too slow for (counted in ``dropped``), so the station keeps up with the
-    clock instead of falling ever further behind; the source is then ``live``.
+    clock instead of falling ever further behind; the source is then ``live``. The frames due
+    before the first read go by unseen and uncounted, as a running camera's do before a station
+    reads it. Unlike ``FileCamera``, whose thread decodes every frame as a camera's driver
+    would (for ``hipdrive bench``), the frames keep their place in the file: index and time.
     """
 
     def __init__(
@@ -67,13 +70,14 @@ class VideoFileSource(FrameSource):
             width=width,
             height=height,
             fps=self.timebase.fps,
-            live=drop_late,
+            live=drop_late and settings.paced,
             frame_count=used,
         )
         self._paced = settings.paced
         self._loop = loop
         self._drop_late = drop_late and settings.paced
         self._dropped = 0
+        self._read_any = False
         self._index = self._start
         self.t0_ns = time.monotonic_ns() - round(self.timebase.seconds(self._start) * 1e9)
         """Station time of frame 0: frame i is due at t0_ns + i / capture rate."""
@@ -141,14 +145,18 @@ class VideoFileSource(FrameSource):
 
     def read(self) -> Frame | None:
         image = self._take()
-        if self._drop_late:
+        if self._drop_late and image is not None:
             now = time.monotonic_ns()
-            while image is not None and self._due_ns(self._index + self.timebase.every) <= now:
-                image = self._take()
+            while self._due_ns(self._index + self.timebase.every) <= now:
+                later = self._take()
+                if later is None:
+                    break
+                image = later
                 self._index += self.timebase.every
-                self._dropped += 1
+                self._dropped += self._read_any
         if image is None:
             return None
+        self._read_any = True
         t_ns = self._due_ns(self._index)
         if self._paced:
             delay_ns = t_ns - time.monotonic_ns()

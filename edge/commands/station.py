@@ -174,9 +174,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     source = ClipSource(clip, duration, live=not headless)
     accuracy = Accuracy(ClipTruth.of(clip), source.t0)
     common.run_station(config, source, estimator, demo_calibration(clip), headless, accuracy.add)
-    figures = accuracy.report(source.seen_s)
+    figures = accuracy.report(source.seen_s, since_s=source.first_s)
     if source.dropped:
-        figures["frames_dropped_pct"] = 100.0 * source.dropped / (source.seen_s * clip.fps)
+        played = (source.seen_s - source.first_s) * clip.fps
+        figures["frames_dropped_pct"] = 100.0 * source.dropped / played
     print("\n".join(accuracy_lines(figures)))
     return 0
 

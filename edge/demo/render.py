@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -166,6 +167,11 @@ _LEG_KEYPOINTS = [
 #: a looping clip is cut this much shorter than asked at most, to end where it began: more than
 #: a stride at any running or walking pace (0.7 s at 2.5 m/s, 1.1 s for a walker)
 LOOP_SEARCH_S = 1.5
+LOOP_VERSION = 1
+"""Bump when how a looping clip is cut, or its seam's truth, changes: ``ensure_demo`` then
+renders the demo again."""
+#: a landing this soon after a looping clip's end is the one at its start, when it has one
+SEAM_MATCH_S = 0.06
 
 
 def renderer_hash(seconds: float, fps: float) -> str:
@@ -186,7 +192,7 @@ def clip_hash(scenario: Scenario, seconds: float, loop: bool = False) -> str:
         "seed": SEED,
     }
     if loop:
-        params["loop"] = True
+        params["loop"] = LOOP_VERSION
     others = {k: v for k, v in scenario.changes().items() if k not in params}
     if others:
         params["scenario"] = others | {"version": SCENARIO_VERSION}
@@ -204,11 +210,15 @@ def render_demo(
 def loop_frames(trial: MocapTrial, body: UpperBody, fps: float, seconds: float) -> int:
     """Frames of a clip of at most ``seconds`` that plays on into its own start: the count N
     whose frames N and N+1 hold the legs closest to frames 0 and 1 (where they are and where
-    they go), searched over the last ``LOOP_SEARCH_S`` (the last half of a shorter clip). On
-    RBDS001 at 60 fps a 20 s demo loops at 19.18 s, its legs' keypoints 1.3 cm (root mean
-    square) off the start's, half a frame's motion; cut at 20 s they were 8.8 cm off."""
-    last = round(seconds * fps)
-    first = max(1, last - round(min(LOOP_SEARCH_S, seconds / 2) * fps))
+    they go), searched over the last ``LOOP_SEARCH_S`` (the last half of a shorter clip), and
+    ending before the recording's last landing, so that the landing at its seam has its force
+    plate's events. On RBDS001 at 60 fps a 20 s demo loops at 19.18 s, its legs' keypoints
+    1.3 cm (root mean square) off the start's, half a frame's motion; cut at 20 s they were
+    8.8 cm off. A clip shorter than a stride cannot end where it began."""
+    last = min(round(seconds * fps), math.floor(float(trial.ic[-1]) * fps))
+    first = max(1, last - round(min(LOOP_SEARCH_S, last / fps / 2) * fps))
+    if last < first:
+        return max(last, 1)
     counts = np.arange(first, last + 1)
     times = np.concatenate([[0.0, 1.0], counts, counts + 1]) / fps
     legs = world_keypoints(trial, times, body)[:, _LEG_KEYPOINTS]
@@ -236,12 +246,14 @@ def render_clip(
     recording = scenario.recording(data_dir)
     fps = scenario.fps
     trial, body = scenario.sized(recording)
-    frames = loop_frames(trial, body, fps, seconds) if loop else round(seconds * fps)
+    frames = round(seconds * fps)
     if frames < 1 or (frames - 1) / fps > recording.t[-1]:
         raise ValueError(
             f"{frames} frames at {fps:g} fps: a clip needs at least one frame and at most "
             f"{recording.t[-1]:.2f} s, the length of the recording"
         )
+    if loop:
+        frames = loop_frames(trial, body, fps, seconds)
     out_dir.mkdir(parents=True, exist_ok=True)
     t = np.arange(frames) / fps
     video = out_dir / VIDEO_NAME
@@ -356,9 +368,7 @@ def _truth(
     inside = [k for k in range(len(trial.ic)) if trial.ic[k] >= 0.0 and trial.to[k] <= end]
     every = truth_steps(trial)
     steps = [s for s in every if s["ic_t"] >= 0.0 and s["to_t"] <= end]
-    seam = (
-        [s for s in every if s["to_t"] > end and s["ic_t"] < len(t) / scenario.fps] if loop else []
-    )
+    seam = _seam_steps(every, steps, end, len(t) / scenario.fps) if loop else []
     body_height_m = BODY_HEIGHT_M * scenario.scale
     return {
         "schema": TRUTH_SCHEMA,
@@ -383,6 +393,25 @@ def _truth(
         "steps": steps,
         "seam_steps": seam,
     }
+
+
+def _seam_steps(every: list[dict], inside: list[dict], end: float, period_s: float) -> list[dict]:
+    """The truth steps at the seam of a looping clip whose last frame is at ``end`` and which
+    starts again ``period_s`` after its first: the landings that take off after ``end`` and land
+    before the clip starts again, or just after, where the clip's own steps (``inside``) hold no
+    twin of them at its start (the recording starts mid-stride)."""
+
+    def has_twin(step: dict) -> bool:
+        at = step["ic_t"] - period_s
+        return any(
+            s["foot"] == step["foot"] and abs(s["ic_t"] - at) <= SEAM_MATCH_S for s in inside
+        )
+
+    return [
+        s
+        for s in every
+        if s["to_t"] > end and s["ic_t"] < period_s + SEAM_MATCH_S and not has_twin(s)
+    ]
 
 
 class _Canvas:

@@ -78,10 +78,6 @@ class Accuracy:
         with self._lock:
             self.steps.append(step)
 
-    def clip_time(self, t: float) -> float:
-        """Station seconds -> seconds into the clip (it loops)."""
-        return (t - self.t0) % self.truth.duration_s
-
     def report(self, seen_s: float, since_s: float = 0.0) -> dict[str, float]:
         """Figures over the contacts the station has had time to see: video from ``since_s``
         to ``seen_s`` seconds into the clip."""
@@ -152,9 +148,11 @@ def _mae(errors: list[float]) -> float:
 class ClipSource(FrameSource):
     """The clip looping, paced like a camera, ending after ``seconds`` of video (None: never).
     ``live``: frames the station is too slow for are dropped, as a camera's are, so it keeps up
-    with the clock (on a console); else every frame is handed out, however late.
+    with the clock (on a console), and those due before it reads the first go by unseen; else
+    every frame is handed out, however late.
 
-    ``t0`` is the station time of the clip's first frame; ``seen_s`` how much video went by.
+    ``t0`` is the station time of the clip's first frame; ``first_s`` and ``seen_s`` how much
+    video had gone by at the first frame handed out and after the last.
     """
 
     def __init__(self, clip: DemoClip, seconds: float | None = None, live: bool = False) -> None:
@@ -164,7 +162,12 @@ class ClipSource(FrameSource):
         self.info = self._source.info
         self.t0 = self._source.t0_ns / 1e9
         self._limit = None if seconds is None else round(seconds * clip.fps)
+        self._first: int | None = None
         self._frames = 0
+
+    @property
+    def first_s(self) -> float:
+        return (self._first or 0) / self.info.fps
 
     @property
     def seen_s(self) -> float:
@@ -178,8 +181,11 @@ class ClipSource(FrameSource):
         if self._limit is not None and self._frames >= self._limit:
             return None
         frame = self._source.read()
-        if frame is not None:
-            self._frames = frame.index + 1
+        if frame is None or (self._limit is not None and frame.index >= self._limit):
+            return None
+        if self._first is None:
+            self._first = frame.index
+        self._frames = frame.index + 1
         return frame
 
     def close(self) -> None:
