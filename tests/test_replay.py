@@ -378,6 +378,22 @@ def test_belt_speed_gives_the_stride_length(track, tmp_path: Path) -> None:
     assert float(np.median(strides)) == pytest.approx(2.5 * 120 / cadence, rel=0.03)
 
 
+@pytest.mark.parametrize("belt", [9.0, 1.0])
+def test_a_belt_speed_that_does_not_fit_the_feet_is_refused(
+    track, tmp_path: Path, capsys, belt: float
+) -> None:
+    """RBDS001 runs at 2.5 m/s; 9 (km/h given as m/s) makes the leg 3 m long, 1 (mph given for
+    a slow jog, say) 0.33 m: exit 2, with the units named, and no steps written."""
+    path, _ = track
+    out = tmp_path / "events.jsonl"
+    args = ["replay", "--keypoints", str(path), "--events-out", str(out)]
+    assert main([*args, "--belt-speed", f"{belt:g}"]) == 2
+    err = capsys.readouterr().err
+    assert f"a belt speed of {belt:g} m/s does not fit the runner's feet" in err
+    assert f"{belt:g} km/h is {belt / 3.6:.2f} m/s" in err
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     ("flags", "message"),
     [

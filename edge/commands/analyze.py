@@ -107,7 +107,12 @@ def replay_steps(
 ) -> list[StepMsg]:
     from edge.gait import GaitParams
     from edge.gait.sagittal import facing_lag
-    from edge.offline.replay import plane_mapping, replay_track, undistort_track
+    from edge.offline.replay import (
+        belt_speed_problem,
+        plane_mapping,
+        replay_track,
+        undistort_track,
+    )
 
     if calibration is not None and calibration.plane is not None:
         keypoints = undistort_track(keypoints, calibration)
@@ -115,9 +120,12 @@ def replay_steps(
     # The track is taken to come from this configuration's pose set-up: without the refiner
     # the knees are the pose model's, and toe-off needs the ankle's sign too.
     params = GaitParams(ankle_toe_off=not config.pose.refine)
-    return replay_track(
-        t, keypoints, mapping, config.station.id, config.gait.belt_speed_mps, params
-    )
+    belt = config.gait.belt_speed_mps
+    steps = replay_track(t, keypoints, mapping, config.station.id, belt, params)
+    problem = None if mapping.metric else belt_speed_problem(steps, belt)
+    if problem:
+        raise UsageError(problem)
+    return steps
 
 
 def cmd_replay(args: argparse.Namespace) -> int:

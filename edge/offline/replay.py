@@ -67,6 +67,10 @@ _BOUNDS = (RUNNING_CADENCE_SPM, RUNNING_CONTACT_MS), (WALKING_CADENCE_SPM, WALKI
 #: the runner, or from someone not running on the belt (a person walking across a room once
 #: gave a single "running" step of 133 ms)
 MIN_JUDGED_STEPS = 4
+#: leg lengths, hip to ankle, m, that a belt speed given for an uncalibrated video may imply
+#: (``belt_speed_problem``): about half the stature, 0.6 m for a child of 1.2 m to 1.05 m for a
+#: runner of 2.1 m, with room for the pace's reading error (1% under to 5% over)
+LEG_M = (0.45, 1.3)
 
 
 def plane_mapping(
@@ -286,6 +290,30 @@ def across_the_picture(t: np.ndarray, keypoints: np.ndarray, steps: list[StepMsg
         f"the runner moves {moved / leg:.1f} leg lengths across the picture in {seconds:.1f} s, "
         "further than a treadmill's belt allows: the station measures a runner on a treadmill, "
         "filmed side on by a camera that stays still; no findings or cues are given"
+    )
+
+
+def belt_speed_problem(steps: list[StepMsg], belt_speed_mps: float | None) -> str | None:
+    """Why a belt speed given for an uncalibrated video or track does not fit the runner's
+    feet, or None. Uncalibrated, the engine reads the pace off the feet in leg lengths a second,
+    whatever the belt speed given, so the belt speed over the pace is the leg's length in metres;
+    outside ``LEG_M`` the belt speed is wrong (a km/h or mph value given as m/s: a user trial's
+    "10" made the strides 7.1 m at 170 steps a minute). None too for fewer than
+    ``MIN_JUDGED_STEPS`` steps with a pace."""
+    paces = [s.speed_legs_per_s for s in steps if s.speed_legs_per_s]
+    if not belt_speed_mps or len(paces) < MIN_JUDGED_STEPS:
+        return None
+    pace = float(np.median(paces))
+    leg = belt_speed_mps / pace
+    lo, hi = LEG_M
+    if lo <= leg <= hi:
+        return None
+    return (
+        f"a belt speed of {belt_speed_mps:g} m/s does not fit the runner's feet: they move back "
+        f"{pace:.1f} leg lengths a second, so a leg would be {leg:.2f} m long, where a runner's "
+        f"is {lo:g}-{hi:g} m. The belt speed is in metres a second ({belt_speed_mps:g} km/h is "
+        f"{belt_speed_mps / 3.6:.2f} m/s, {belt_speed_mps:g} mph {belt_speed_mps * 0.44704:.2f} "
+        "m/s): give the right one (--belt-speed, or gait.belt_speed_mps), or none"
     )
 
 
