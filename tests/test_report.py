@@ -267,6 +267,17 @@ def test_a_less_sure_far_leg_gives_no_asymmetry_finding_but_near_leg_only() -> N
     assert "Hip extension, Knee lift: near leg only" in page  # shank angle: the same both legs
 
 
+def test_the_steps_column_counts_the_steps_a_median_rests_on() -> None:
+    """The near leg's ten sure hip extensions, not the twenty with the far leg's less sure
+    ones; a median on fewer than three sure steps rests on every step, and says so."""
+    rows = {r.metric.name: r for r in summary_rows(far_left_steps(0.3), Targets())}
+    assert rows["hip_extension_deg"].steps == 10 and rows["hip_extension_deg"].confident
+    assert rows["cadence_spm"].steps == 19  # the first step has no step before it
+    two_sure = far_left_steps(0.3)[:5]
+    hip = {r.metric.name: r for r in summary_rows(two_sure, Targets())}["hip_extension_deg"]
+    assert hip.steps == 5 and not hip.confident and hip.verdict is None
+
+
 def test_a_sure_far_leg_is_compared() -> None:
     page = page_of(far_left_steps(0.8))
     assert "<b>Hip extension</b>: left 26.1, right 15.5 deg, a 51% difference" in page

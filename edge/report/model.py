@@ -124,7 +124,9 @@ def overstride_metric(steps: list[StepMsg]) -> str:
 class Row:
     """One line of the summary table: a metric over every step of the report.
 
-    ``iqr`` is the interquartile range (q75 - q25); ``asymmetry_pct`` is 100 * (left - right) /
+    ``steps``: the steps the median and spread rest on (the sure ones, when there are enough:
+    a median of one far-leg knee lift had read "15 steps, IQR 0.0"). ``iqr`` is the
+    interquartile range (q75 - q25); ``asymmetry_pct`` is 100 * (left - right) /
     mean(|left|, |right|) of the feet's medians, as the station's summaries compute it.
     ``verdict``: ``good`` or ``off`` against the target (by the median), None without one.
 
@@ -185,7 +187,7 @@ def summary_rows(steps: list[StepMsg], targets: Targets, judged: bool = True) ->
         rows.append(
             Row(
                 metric=spec,
-                steps=int(np.isfinite(values(steps, name)).sum()),
+                steps=summary.n,
                 median=summary.median,
                 iqr=summary.iqr,
                 left=by_foot["left"][0],
