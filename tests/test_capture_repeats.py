@@ -15,6 +15,7 @@ from edge.capture import CaptureSettings, open_source
 from edge.capture.file import NewFramesOnly
 from edge.capture.repeats import (
     ChangeMeter,
+    FrameScan,
     check_new_frames,
     distinct_fps,
     distinct_times,
@@ -23,6 +24,7 @@ from edge.capture.repeats import (
 )
 from edge.capture.timebase import FileTiming, TimeBase
 from edge.errors import UsageError
+from edge.offline.analyze import check_cuts
 from tests.builders.media import coded_frame, coded_index, write_video
 
 
@@ -238,3 +240,19 @@ def test_frames_that_barely_change_where_nothing_moves_are_no_repeats() -> None:
     new = new_frames(list(range(90)), list(changes), TimeBase(50.0, 50.0))
     assert new.fps == pytest.approx(25.0, rel=0.02) and new.repeats == 45
     check_new_frames(Path("street.mp4"), new, 50.0)
+
+
+def test_a_cut_from_one_runners_shot_to_anothers_is_refused_but_not_a_lead_in() -> None:
+    """Two shots joined: the picture changes almost everywhere at once, where a runner's motion
+    changes a small part of it. With a runner on both sides the analysis stops and names the
+    cut; after a title or a black lead-in, with no runner before it, it goes on."""
+    first = scene(40, contrast=120.0, seed=1)
+    second = [np.flipud(f) + 100.0 for f in scene(40, contrast=60.0, seed=2)]
+    scan = FrameScan(Path("joined.mp4"), TimeBase(30.0, 30.0))
+    for k, picture in enumerate(first + second):
+        scan.add(k, np.clip(picture, 0, 255).astype(np.uint8))
+    assert scan.cuts == [40]
+    seen = np.zeros((17, 3))
+    with pytest.raises(UsageError, match=r"cuts from one shot to another at 1\.33 s.*--end 1\.33"):
+        check_cuts(Path("joined.mp4"), scan, [seen] * 80, scan.timebase)
+    check_cuts(Path("joined.mp4"), scan, [None] * 40 + [seen] * 40, scan.timebase)

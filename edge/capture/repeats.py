@@ -55,6 +55,10 @@ REPEATS_NOTED = 0.05
 #: repeats a run of frames needs to be taken for a video converted from a lower rate and timed
 #: along a line (``distinct_times``): one or two are a camera's stalls
 MIN_CONVERTED = 3
+#: a cut from one shot to another changes most of the picture at once: a frame whose median
+#: pixel changes this many grey levels from the frame before is a cut (two treadmill clips
+#: joined: 56; over 24 real clips, hand-held ones among them, never more than 17)
+CUT_LEVEL = 30.0
 
 
 class ChangeMeter:
@@ -62,6 +66,8 @@ class ChangeMeter:
 
     def __init__(self) -> None:
         self._last: np.ndarray | None = None
+        self.cut = False
+        """Whether the last frame changed most of the picture (``CUT_LEVEL``)."""
 
     def change(self, image: np.ndarray) -> float:
         """The change of ``image`` ((H, W, 3) BGR) from the image before, grey levels; NaN for
@@ -69,10 +75,12 @@ class ChangeMeter:
         step = max(1, image.shape[0] // THUMB_ROWS)
         thumb = image[::step, ::step, 1].astype(np.int16)
         last, self._last = self._last, thumb
+        self.cut = False
         if last is None or last.shape != thumb.shape:
             return math.nan
         diff = np.abs(thumb - last).ravel()
         k = max(1, round(diff.size * (1.0 - CHANGE_PERCENTILE)))
+        self.cut = float(np.median(diff)) >= CUT_LEVEL
         return float(np.partition(diff, diff.size - k)[diff.size - k])
 
 
@@ -180,12 +188,16 @@ class FrameScan:
         self.timebase = timebase
         self.indices: list[int] = []
         self.changes: list[float] = []
+        self.cuts: list[int] = []
+        """Positions, in the frames read, of the frames that cut to another shot."""
         self._meter = ChangeMeter()
 
     def add(self, index: int, image: np.ndarray) -> None:
         """One more frame read: file position ``index``, its (H, W, 3) BGR picture."""
         self.indices.append(index)
         self.changes.append(self._meter.change(image))
+        if self._meter.cut:
+            self.cuts.append(len(self.indices) - 1)
         if len(self.changes) in EARLY_CHECKS:
             self.check()
 

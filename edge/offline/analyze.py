@@ -63,6 +63,11 @@ class AnalysisResult:
         return feet_outside_message(share) if share >= FEET_OUTSIDE else None
 
 
+#: seconds either side of a cut in which a runner in view makes it join two runs (the runner
+#: finder took 0.5 s to find the runner of a new shot in a user trial's two clips joined)
+CUT_RUNNER_S = 2.0
+
+
 def analyze_video(
     video: Path, out_dir: Path, finder: RunnerFinder, timing: FileTiming | None = None
 ) -> AnalysisResult:
@@ -74,8 +79,9 @@ def analyze_video(
     capture rate: ``edge.capture.timebase``), also when a part starts later. Frames that repeat
     the frame before are left out of it, and the new frames timed at the rate they came at
     (``edge.capture.repeats``).
-    UsageError when the video is too short, no runner is in any frame, or it holds fewer new
-    frames a second than the engine needs.
+    UsageError when the video is too short, no runner is in any frame, it holds fewer new
+    frames a second than the engine needs, or it cuts from one runner's shot to another's
+    (``check_cuts``).
     """
     timing = timing or FileTiming()
     keypoints_csv = out_dir / "keypoints.csv"
@@ -114,6 +120,7 @@ def analyze_video(
             "the calibration's roi), if set, covers them"
         )
     check_new_frames(video, new, timebase.fps)
+    check_cuts(video, scan, found, timebase)
     return AnalysisResult(
         progress.done,
         runner_frames,
@@ -125,6 +132,28 @@ def analyze_video(
         new.repeats,
         new.fps,
     )
+
+
+def check_cuts(
+    video: Path, scan: FrameScan, found: list[np.ndarray | None], timebase: TimeBase
+) -> None:
+    """UsageError when the video cuts from one shot to another (``FrameScan.cuts``) with the
+    runner in view within ``CUT_RUNNER_S`` on both sides: steps across the cut would join two
+    moments, or two runners (a user trial's two clips joined read 78-87% overstride and a
+    "walking" phase at 170 steps a minute after the cut). A cut from a title or a black
+    lead-in, with no runner before it, is no such join. ``found``: the runner's keypoints per
+    frame read (None where not found)."""
+    near = max(1, round(CUT_RUNNER_S * timebase.fps))
+    for k in scan.cuts:
+        if any(f is not None for f in found[max(0, k - near) : k]) and any(
+            f is not None for f in found[k : k + near]
+        ):
+            at = scan.indices[k] / timebase.playback_fps
+            raise UsageError(
+                f"{video} cuts from one shot to another at {at:.2f} s, with a runner on both "
+                "sides: steps across a cut would join two moments, or two runners. Analyze one "
+                f"shot at a time: --end {at:.2f}, or --start {at:.2f}"
+            )
 
 
 def _open(video: Path, timing: FileTiming) -> VideoFileSource:
