@@ -504,3 +504,20 @@ def test_no_cue_is_given_before_the_cameras_view_is_known() -> None:
     # A window shorter than the wait (gait.summary_steps 4-7) waits until it is full.
     short = feed(SummaryBuilder(Targets(window_steps=5)), steps(12, overstride_pct_leg=29.8))
     assert [s.cue_key for s in short].index("overstride") == 4
+
+
+def test_a_swinging_legs_figures_are_told_under_its_own_foot() -> None:
+    """A step's swing knee lift and scissor front blade are the other leg's: the right knee's
+    swing lift under "right", beside the right knee's own lift (a report had put it under
+    "left")."""
+    lifts = steps(
+        12,
+        knee_lift_deg=lambda i: (40.7, 45.9)[i % 2],
+        swing_knee_lift_deg=lambda i: (46.1, 40.7)[i % 2],
+        scissor_front_deg=lambda i: (50.0, 44.0)[i % 2],
+    )
+    metrics = feed(SummaryBuilder(), lifts)[-1].metrics
+    assert (metrics["knee_lift_deg"].left, metrics["knee_lift_deg"].right) == (40.7, 45.9)
+    swing = metrics["swing_knee_lift_deg"]
+    assert (swing.left, swing.right) == (40.7, 46.1)
+    assert (metrics["scissor_front_deg"].left, metrics["scissor_front_deg"].right) == (44.0, 50.0)

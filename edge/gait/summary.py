@@ -200,7 +200,8 @@ class MetricSummary:
     ``confident``: the median and spread rest on steps where the metric is confident (False: it
     is confident on none, so they rest on less sure values). ``near_leg_only``: both feet have
     steps but only one has confident values, so there is no asymmetry. ``left`` and ``right`` are
-    the feet's medians over their confident values (None without any).
+    the legs' medians over their confident values (None without any), a swinging leg's metric
+    told under its own foot (``leg_of``).
     """
 
     median: float | None
@@ -371,6 +372,19 @@ def judged(steps: Sequence[_R], metric: str) -> tuple[list[_R], bool]:
     return (sure, True) if len(sure) >= MIN_SURE_STEPS else (had, False)
 
 
+SWING_LEG_METRICS = ("scissor_front_deg", "swing_knee_lift_deg")
+"""Metrics of the leg that swings while the step's foot stands, told under that leg's foot: a
+report had put the right knee's swing lift under "left", beside the right knee's own lift."""
+
+
+def leg_of(step: Rated, metric: str) -> str:
+    """The foot of the leg ``metric`` measures on ``step``: the swinging leg's for
+    ``SWING_LEG_METRICS``, else the step's own."""
+    if metric in SWING_LEG_METRICS:
+        return "right" if step.foot == "left" else "left"
+    return step.foot
+
+
 def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
     """One metric over some steps (the rules in this module's docstring)."""
     steps = list(steps)
@@ -380,8 +394,8 @@ def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
     used = [float(getattr(s, metric)) for s in used_steps]
     q1, med, q3 = np.percentile(used, [25, 50, 75])
     by_foot = list(zip(used_steps, used, strict=True)) if sure else []
-    left = [v for s, v in by_foot if s.foot == "left"]
-    right = [v for s, v in by_foot if s.foot == "right"]
+    left = [v for s, v in by_foot if leg_of(s, metric) == "left"]
+    right = [v for s, v in by_foot if leg_of(s, metric) == "right"]
     lm = float(np.median(left)) if left else None
     rm = float(np.median(right)) if right else None
     asymmetry = None

@@ -13,7 +13,7 @@ from edge.bus.schema import StepMsg, SummaryMsg, gait_of
 from edge.drill.table import RepeatRow
 from edge.gait import SummaryBuilder, Targets
 from edge.gait.mode import WALKING
-from edge.gait.summary import pace_of, paced, running_steps, summarise
+from edge.gait.summary import leg_of, pace_of, paced, running_steps, summarise
 from edge.offline.replay import step_of
 from edge.pace import judged_limit
 
@@ -175,7 +175,7 @@ def summary_rows(steps: list[StepMsg], targets: Targets, judged: bool = True) ->
             continue
         by_foot: dict[str, tuple[float | None, bool]] = {}
         for foot, sure in (("left", summary.left), ("right", summary.right)):
-            v = values([s for s in steps if s.foot == foot], name)
+            v = values([s for s in steps if leg_of(s, name) == foot], name)
             if sure is not None:
                 by_foot[foot] = (sure, True)
             elif np.isfinite(v).any():

@@ -15,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from edge.drill.table import Medians, RepeatRow, columns_of
+from edge.gait.summary import leg_of
 from edge.report.model import FEET, METRICS, ReportInput, limit, values
 
 FOOT_COLOURS = {"left": "#2b7bd6", "right": "#e0457b", "near": "#555555", "far": "#999999"}
@@ -112,7 +113,7 @@ def _per_step(ax: Axes, data: ReportInput, metric: str, clock: _Clock, when: str
     t = clock(np.array([getattr(s, when) for s in steps]))
     v = values(steps, metric)
     for foot in FEET:
-        mine = np.array([s.foot == foot for s in steps], dtype=bool)
+        mine = np.array([leg_of(s, metric) == foot for s in steps], dtype=bool)
         if mine.any():
             ax.plot(t[mine], v[mine], "o", ms=3.5, color=FOOT_COLOURS[foot], label=foot, alpha=0.8)
     ax.plot(
@@ -164,7 +165,7 @@ def distributions(data: ReportInput, metrics: list[str]) -> bytes:
         bins = np.histogram_bin_edges(every, bins=min(25, max(5, every.size // 4)))
         stacks, colours, labels = [], [], []
         for foot in FEET:
-            v = values([s for s in data.steps if s.foot == foot], metric)
+            v = values([s for s in data.steps if leg_of(s, metric) == foot], metric)
             if np.isfinite(v).any():
                 stacks.append(v[np.isfinite(v)])
                 colours.append(FOOT_COLOURS[foot])
@@ -186,7 +187,7 @@ def left_right(data: ReportInput, metrics: list[str]) -> bytes:
     for ax, metric in zip(axes, metrics, strict=True):
         groups, names = [], []
         for foot in FEET:
-            v = values([s for s in data.steps if s.foot == foot], metric)
+            v = values([s for s in data.steps if leg_of(s, metric) == foot], metric)
             if np.isfinite(v).any():
                 groups.append(v[np.isfinite(v)])
                 names.append(foot)
