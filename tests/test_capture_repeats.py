@@ -150,7 +150,7 @@ def converted_file(folder: Path, capture_fps: float, seconds: float) -> tuple[Pa
     """A video converted from ``capture_fps`` up to 30 fps, each picture a coded frame of the
     filmed frame it shows, and which filmed frame each stored one shows."""
     shows = shown(capture_fps, 30.0, seconds)
-    pictures = [coded_frame(int(j), (128, 64)) for j in shows]
+    pictures = [coded_frame(int(j), (128, 128)) for j in shows]
     return write_video(folder / f"from{capture_fps:g}.mp4", pictures, 30.0), shows
 
 
@@ -205,7 +205,7 @@ def test_a_window_of_a_converted_file_is_as_long_as_it_plays(tmp_path: Path) -> 
 def test_a_paced_file_ends_at_once_when_interrupted_in_a_held_picture(tmp_path: Path) -> None:
     """Paced, the frames left out are waited for too; a run that ends does not wait out a
     title held for seconds."""
-    moving = [coded_frame(i, (128, 64)) for i in range(30)]
+    moving = [coded_frame(i, (128, 128)) for i in range(30)]
     pictures = [*moving[:15], *([moving[15]] * 90), *moving[15:]]
     video = write_video(tmp_path / "title.mp4", pictures, 30.0)
     settings = CaptureSettings(paced=True, new_frames_only=True)

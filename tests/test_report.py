@@ -275,7 +275,10 @@ def test_the_steps_column_counts_the_steps_a_median_rests_on() -> None:
     assert rows["cadence_spm"].steps == 19  # the first step has no step before it
     two_sure = far_left_steps(0.3)[:5]
     hip = {r.metric.name: r for r in summary_rows(two_sure, Targets())}["hip_extension_deg"]
-    assert hip.steps == 5 and not hip.confident and hip.verdict is None
+    assert hip.steps == 5 and not hip.confident and hip.verdict is None and hip.waiting
+    page = page_of(two_sure)
+    assert "Not judged, measured surely on fewer than 3 steps: Shank angle at contact, Hip" in page
+    assert "measured less surely on every step: Hip extension" not in page
 
 
 def test_a_sure_far_leg_is_compared() -> None:

@@ -55,10 +55,16 @@ REPEATS_NOTED = 0.05
 #: repeats a run of frames needs to be taken for a video converted from a lower rate and timed
 #: along a line (``distinct_times``): one or two are a camera's stalls
 MIN_CONVERTED = 3
-#: a cut from one shot to another changes most of the picture at once: a frame whose median
-#: pixel changes this many grey levels from the frame before is a cut (two treadmill clips
-#: joined: 56; over 24 real clips, hand-held ones among them, never more than 17)
+#: a cut from one shot to another changes most of the picture at once, between two shots that
+#: each change little from frame to frame: a frame whose median pixel changes this many grey
+#: levels from the frame before is a cut (two treadmill clips joined: 56; over 24 real clips,
+#: hand-held ones among them, never more than 17) ...
 CUT_LEVEL = 30.0
+#: ... when the median pixel of the ``CUT_SIDE`` frames on each side changes less than this
+#: share of it (the median over them): pictures that change everywhere all the time (a test's
+#: coded frames) have no shots to cut between
+CUT_STEADY = 1 / 3
+CUT_SIDE = 5
 
 
 class ChangeMeter:
@@ -66,8 +72,8 @@ class ChangeMeter:
 
     def __init__(self) -> None:
         self._last: np.ndarray | None = None
-        self.cut = False
-        """Whether the last frame changed most of the picture (``CUT_LEVEL``)."""
+        self.median = math.nan
+        """The last frame's change at its median pixel, grey levels (NaN for the first)."""
 
     def change(self, image: np.ndarray) -> float:
         """The change of ``image`` ((H, W, 3) BGR) from the image before, grey levels; NaN for
@@ -75,12 +81,12 @@ class ChangeMeter:
         step = max(1, image.shape[0] // THUMB_ROWS)
         thumb = image[::step, ::step, 1].astype(np.int16)
         last, self._last = self._last, thumb
-        self.cut = False
+        self.median = math.nan
         if last is None or last.shape != thumb.shape:
             return math.nan
         diff = np.abs(thumb - last).ravel()
         k = max(1, round(diff.size * (1.0 - CHANGE_PERCENTILE)))
-        self.cut = float(np.median(diff)) >= CUT_LEVEL
+        self.median = float(np.median(diff))
         return float(np.partition(diff, diff.size - k)[diff.size - k])
 
 
@@ -188,18 +194,31 @@ class FrameScan:
         self.timebase = timebase
         self.indices: list[int] = []
         self.changes: list[float] = []
-        self.cuts: list[int] = []
-        """Positions, in the frames read, of the frames that cut to another shot."""
+        self.medians: list[float] = []
+        """Each frame's change at its median pixel (``ChangeMeter.median``)."""
         self._meter = ChangeMeter()
 
     def add(self, index: int, image: np.ndarray) -> None:
         """One more frame read: file position ``index``, its (H, W, 3) BGR picture."""
         self.indices.append(index)
         self.changes.append(self._meter.change(image))
-        if self._meter.cut:
-            self.cuts.append(len(self.indices) - 1)
+        self.medians.append(self._meter.median)
         if len(self.changes) in EARLY_CHECKS:
             self.check()
+
+    @property
+    def cuts(self) -> list[int]:
+        """Positions, in the frames read, of the frames that cut from one shot to another
+        (``CUT_LEVEL``, ``CUT_STEADY``)."""
+        m = np.array(self.medians)
+        out = []
+        for k in np.flatnonzero(m >= CUT_LEVEL):
+            sides = (m[max(0, k - CUT_SIDE) : k], m[k + 1 : k + 1 + CUT_SIDE])
+            if all(np.isfinite(v).any() for v in sides) and all(
+                np.nanmedian(v) < CUT_STEADY * m[k] for v in sides
+            ):
+                out.append(int(k))
+        return out
 
     def new(self) -> NewFrames:
         """The new frames among those read so far (``new_frames``)."""

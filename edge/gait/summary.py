@@ -213,6 +213,9 @@ class MetricSummary:
     right: float | None = None
     n: int = 0
     """The steps the median and spread rest on."""
+    waiting: bool = False
+    """Not confident only for want of steps: confident on some, fewer than ``MIN_SURE_STEPS``
+    (more steps may judge it, where a metric confident on none is measured less surely)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,15 +364,22 @@ def clears_at(limit: float, above: bool, metric: MetricSummary, least: float) ->
     return limit - margin if above else limit + margin
 
 
-def judged(steps: Sequence[_R], metric: str) -> tuple[list[_R], bool]:
-    """The steps with a value of ``metric`` that a summary of them rests on, and whether that
-    value is confident on them: the steps where it is (in an oblique uncalibrated view not
-    those measured before the yaw was known), at least ``MIN_SURE_STEPS`` of them, else every
-    step with a value."""
+def sure_steps(steps: Sequence[_R], metric: str) -> list[_R]:
+    """The steps with a value of ``metric`` where it is confident (in an oblique uncalibrated
+    view not those measured before the yaw was known)."""
     had = [s for s in steps if getattr(s, metric) is not None]
     oblique = metric in OBLIQUE_METRICS and any(less_sure_for_view(s) for s in steps)
-    sure = [s for s in had if confident(s, metric) and not (oblique and s.yaw_deg is None)]
-    return (sure, True) if len(sure) >= MIN_SURE_STEPS else (had, False)
+    return [s for s in had if confident(s, metric) and not (oblique and s.yaw_deg is None)]
+
+
+def judged(steps: Sequence[_R], metric: str) -> tuple[list[_R], bool]:
+    """The steps with a value of ``metric`` that a summary of them rests on, and whether that
+    value is confident on them: the ``sure_steps``, at least ``MIN_SURE_STEPS`` of them, else
+    every step with a value."""
+    sure = sure_steps(steps, metric)
+    if len(sure) >= MIN_SURE_STEPS:
+        return sure, True
+    return [s for s in steps if getattr(s, metric) is not None], False
 
 
 SWING_LEG_METRICS = ("scissor_front_deg", "swing_knee_lift_deg")
@@ -405,8 +415,17 @@ def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
         asymmetry = 100.0 * (lm - rm) / mean if mean > 0 else 0.0
     both_feet = {"left", "right"} <= {s.foot for s in steps}
     near_leg_only = both_feet and (lm is None) != (rm is None)
+    waiting = not sure and bool(sure_steps(steps, metric))
     return MetricSummary(
-        float(med), float(q3 - q1), asymmetry, sure, near_leg_only, left=lm, right=rm, n=len(used)
+        float(med),
+        float(q3 - q1),
+        asymmetry,
+        sure,
+        near_leg_only,
+        left=lm,
+        right=rm,
+        n=len(used),
+        waiting=waiting,
     )
 
 
@@ -510,8 +529,11 @@ class SummaryBuilder:
     def _unjudged(self, metrics: dict[str, MetricSummary], targets: Targets) -> _Cue | None:
         """With no target missed: the cue that says which could not be judged (measured less
         surely, or without a target at a pace beyond the recorded ones), or None when every one
-        with a value was."""
+        with a value was; ``_WAIT`` while one is confident on too few steps yet (``waiting``):
+        neither "good form" nor "measured less surely" before the steps are there to judge."""
         shown = [rule for rule in _RULES if metrics[rule.metric].median is not None]
+        if any(metrics[rule.metric].waiting for rule in shown):
+            return _WAIT
         untargeted = [rule for rule in shown if not judged_limit(getattr(targets, rule.limit))]
         unsure = [
             rule for rule in shown if not metrics[rule.metric].confident and rule not in untargeted

@@ -31,7 +31,7 @@ from edge.gait.metrics import foreshortened
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
-from edge.gait.summary import oblique_yaw, running_steps, summarise
+from edge.gait.summary import MIN_SURE_STEPS, oblique_yaw, running_steps, summarise
 from edge.skeleton import LEFT_ANKLE, LEFT_HIP, RIGHT_ANKLE, RIGHT_HIP
 from edge.store.sessions import export_steps
 
@@ -468,6 +468,12 @@ def describe(
             summary = builder.add(step_of(step))
         if summary.cue:
             lines.append(f"cue: {summary.cue} ({summary.cue_reason})")
+        else:
+            waiting = [m for m, v in summary.metrics.items() if v.waiting]
+            lines.append(
+                f"no cue: {', '.join(waiting) or 'the figures'} measured surely on fewer than "
+                f"{MIN_SURE_STEPS} steps; film a longer run"
+            )
     return lines
 
 

@@ -11,7 +11,7 @@ from html import escape
 from edge.drill.table import by_focus, columns_of
 from edge.gait.metrics import OBLIQUE_DEG, OBLIQUE_METRICS
 from edge.gait.phases import GAP_S, phases
-from edge.gait.summary import LESS_SURE, oblique_yaw, view_marked
+from edge.gait.summary import LESS_SURE, MIN_SURE_STEPS, oblique_yaw, view_marked
 from edge.pace import NO_TARGET_AT_PACE
 from edge.report.model import METRICS, Moment, ReportInput, Row, Snapshot
 
@@ -98,6 +98,7 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
     ]
     # One name for a metric the table has in two units (overstride in cm and in % of leg).
     unjudged = list(dict.fromkeys(r.metric.label for r in rows if r.judged and not r.confident))
+    few = [r.metric.label for r in rows if r.judged and r.waiting]
     unpaced = [
         f"{label} ({NO_TARGET_AT_PACE})"
         for label in dict.fromkeys(r.metric.label for r in rows if r.beyond_pace)
@@ -113,9 +114,15 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
         items = [f"<li class=good>{met}.</li>"]
     elif unpaced:
         notes.append(f"Not judged: {escape(', '.join(unpaced))}.")
-    if unjudged:
+    unsure = [label for label in unjudged if label not in few]
+    if unsure:
         notes.append(
-            f"Not judged, measured less surely on every step: {escape(', '.join(unjudged))}."
+            f"Not judged, measured less surely on every step: {escape(', '.join(unsure))}."
+        )
+    if few:
+        notes.append(
+            f"Not judged, measured surely on fewer than {MIN_SURE_STEPS} steps: "
+            f"{escape(', '.join(few))}."
         )
     near = list(dict.fromkeys(r.metric.label for r in rows if r.near_leg_only))
     if near:

@@ -155,6 +155,8 @@ class Row:
     left_sure: bool = True
     right_sure: bool = True
     beyond_pace: bool = False
+    waiting: bool = False
+    """Not confident for want of steps measured surely (``MetricSummary.waiting``)."""
 
     @property
     def judged(self) -> bool:
@@ -195,6 +197,7 @@ def summary_rows(steps: list[StepMsg], targets: Targets, judged: bool = True) ->
                 asymmetry_pct=asym,
                 target=describe_target(name, targets) if judged else "",
                 beyond_pace=judged and spec.target is not None and limit(name, targets) is None,
+                waiting=summary.waiting,
                 verdict=None if ok is None else ("good" if ok else "off"),
                 asymmetric=judged
                 and not spec.signed

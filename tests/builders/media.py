@@ -24,12 +24,15 @@ def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path
 CODE_BLOCK = 16
 
 
-def coded_frame(index: int, size: tuple[int, int] = (64, 64)) -> np.ndarray:
-    """A (h, w, 3) frame whose blocks spell ``index`` in black and white, one bit a block, so
-    that it survives a lossy codec (``coded_index`` reads it back); 64x64 holds 16 bits."""
+def coded_frame(index: int, size: tuple[int, int] = (64, 128)) -> np.ndarray:
+    """A (h, w, 3) frame whose top half's blocks spell ``index`` in black and white, one bit a
+    block, so that it survives a lossy codec (``coded_index`` reads it back), over a still grey
+    bottom half: at most half the picture changes from frame to frame, as in a video of one shot
+    (more would read as a cut, ``edge.capture.repeats.CUT_LEVEL``); 64x128 holds 16 bits."""
     w, h = size
-    image = np.zeros((h, w, 3), np.uint8)
-    for bit in range((w // CODE_BLOCK) * (h // CODE_BLOCK)):
+    image = np.full((h, w, 3), 128, np.uint8)
+    image[: h // 2] = 0
+    for bit in range(_code_bits(w, h)):
         if index >> bit & 1:
             y, x = divmod(bit, w // CODE_BLOCK)
             image[y * CODE_BLOCK : (y + 1) * CODE_BLOCK, x * CODE_BLOCK : (x + 1) * CODE_BLOCK] = (
@@ -38,11 +41,16 @@ def coded_frame(index: int, size: tuple[int, int] = (64, 64)) -> np.ndarray:
     return image
 
 
+def _code_bits(w: int, h: int) -> int:
+    """Bits a ``coded_frame`` of w x h pixels holds: one a block of its top half."""
+    return (w // CODE_BLOCK) * (h // 2 // CODE_BLOCK)
+
+
 def coded_index(image: np.ndarray) -> int:
     """The index ``coded_frame`` wrote into a frame."""
     h, w = image.shape[:2]
     index = 0
-    for bit in range((w // CODE_BLOCK) * (h // CODE_BLOCK)):
+    for bit in range(_code_bits(w, h)):
         y, x = divmod(bit, w // CODE_BLOCK)
         block = image[y * CODE_BLOCK : (y + 1) * CODE_BLOCK, x * CODE_BLOCK : (x + 1) * CODE_BLOCK]
         index |= int(block.mean() > 127) << bit
