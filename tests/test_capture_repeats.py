@@ -25,6 +25,7 @@ from edge.capture.repeats import (
 from edge.capture.timebase import FileTiming, TimeBase
 from edge.errors import UsageError
 from edge.offline.analyze import check_cuts
+from edge.skeleton import KP
 from tests.builders.media import coded_frame, coded_index, write_video
 
 
@@ -242,17 +243,38 @@ def test_frames_that_barely_change_where_nothing_moves_are_no_repeats() -> None:
     check_new_frames(Path("street.mp4"), new, 50.0)
 
 
+def standing(x: float, leg: float = 100.0) -> np.ndarray:
+    """(17, 3) keypoints of a runner's legs at ``x`` px, hips 100 px down, legs ``leg`` long."""
+    kp = np.full((17, 3), np.nan)
+    for side in ("left", "right"):
+        kp[KP[f"{side}_hip"]] = (x, 100.0, 0.9)
+        kp[KP[f"{side}_knee"]] = (x, 100.0 + leg / 2, 0.9)
+        kp[KP[f"{side}_ankle"]] = (x, 100.0 + leg, 0.9)
+    return kp
+
+
 def test_a_cut_from_one_runners_shot_to_anothers_is_refused_but_not_a_lead_in() -> None:
-    """Two shots joined: the picture changes almost everywhere at once, where a runner's motion
-    changes a small part of it. With a runner on both sides the analysis stops and names the
-    cut; after a title or a black lead-in, with no runner before it, it goes on."""
+    """Two shots joined: the picture changes almost everywhere at once, between two shots that
+    each change little, and the runner jumps with it. The analysis stops and names the cut;
+    after a title or a black lead-in (no runner before it), or with the runner in place (a
+    light switched on), it goes on; a zoom that doubles the runner stops it too."""
     first = scene(40, contrast=120.0, seed=1)
     second = [np.flipud(f) + 100.0 for f in scene(40, contrast=60.0, seed=2)]
     scan = FrameScan(Path("joined.mp4"), TimeBase(30.0, 30.0))
     for k, picture in enumerate(first + second):
         scan.add(k, np.clip(picture, 0, 255).astype(np.uint8))
     assert scan.cuts == [40]
-    seen = np.zeros((17, 3))
-    with pytest.raises(UsageError, match=r"cuts from one shot to another at 1\.33 s.*--end 1\.33"):
-        check_cuts(Path("joined.mp4"), scan, [seen] * 80, scan.timebase)
-    check_cuts(Path("joined.mp4"), scan, [None] * 40 + [seen] * 40, scan.timebase)
+    here, there = standing(200.0), standing(500.0)
+    with pytest.raises(UsageError, match=r"at 1\.333 s, and the runner jumps.*--end 1\.333"):
+        check_cuts(Path("joined.mp4"), scan, [here] * 40 + [there] * 40, scan.timebase)
+    with pytest.raises(UsageError, match="cuts from one shot to another"):
+        check_cuts(
+            Path("zoom.mp4"), scan, [here] * 40 + [standing(200.0, 200.0)] * 40, scan.timebase
+        )
+    check_cuts(Path("joined.mp4"), scan, [None] * 40 + [there] * 40, scan.timebase)
+    check_cuts(Path("lights.mp4"), scan, [here] * 80, scan.timebase)
+    # A picture that changes everywhere all the time has no shots to cut between.
+    flicker = FrameScan(Path("coded.mp4"), TimeBase(30.0, 30.0))
+    for k in range(40):
+        flicker.add(k, np.full((120, 160, 3), 255 * (k % 2), np.uint8))
+    assert flicker.cuts == []

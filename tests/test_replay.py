@@ -226,6 +226,11 @@ def test_rows_timed_by_frame_number(track, tmp_path: Path, capsys) -> None:
     printed = capsys.readouterr().out
     assert "is not from running at 120 fps (--fps 120): check --fps, or leave it out" in printed
     assert "cue:" not in printed
+    # A belt speed given too: the time base is told, not the belt speed that the slow feet
+    # seemed to contradict.
+    assert main([*args, "--belt-speed", "2.5"]) == NO_FINDINGS
+    printed = capsys.readouterr()
+    assert "check --fps, or leave it out" in printed.out and "belt speed" not in printed.err
 
 
 def test_a_slow_motion_track_is_told_to_time_its_rows(track, tmp_path: Path, capsys) -> None:
@@ -389,7 +394,7 @@ def test_a_belt_speed_that_does_not_fit_the_feet_is_refused(
     args = ["replay", "--keypoints", str(path), "--events-out", str(out)]
     assert main([*args, "--belt-speed", f"{belt:g}"]) == 2
     err = capsys.readouterr().err
-    assert f"a belt speed of {belt:g} m/s does not fit the runner's feet" in err
+    assert f"a belt speed of {belt:g} m/s (--belt-speed) does not fit the runner's feet" in err
     assert f"{belt:g} km/h is {belt / 3.6:.2f} m/s" in err
     assert not out.exists()
 

@@ -178,9 +178,11 @@ def require_engine_rate(name: str, timebase: TimeBase) -> None:
     filmed for calibration may be slower)."""
     if timebase.fps < LEAST_FPS:
         raise UsageError(
-            f"{name} holds {timebase.fps:g} frames a second, fewer than the {ENGINE_FPS[0]:g} "
+            f"{name} holds {timebase.fps:.3g} frames a second, fewer than the {ENGINE_FPS[0]:g} "
             "the gait engine needs at least to time a step: film at 30 fps or more (60 is "
-            "best); if it is slow motion, give the rate it was filmed at with --capture-fps N"
+            "best), in good light (a phone short of light films fewer frames); if it is slow "
+            "motion, give the rate it was filmed at with --capture-fps N; if the file states a "
+            "wrong rate, give the right one with --fps N"
         )
 
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from calibrate.model import Calibration
     from edge.bus.schema import StepMsg
+    from edge.options import Plane
 
 NO_FINDINGS = 2
 """The exit code of ``analyze`` and ``replay`` when the steps give no findings (none, too few, a
@@ -70,10 +71,18 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             f"{exc}. The track is kept: hipdrive replay --keypoints {result.keypoints_csv}, with"
             " the flags put right, gives the steps without running the pose model again"
         ) from None
-    write_step_files(steps, out_dir / "events.jsonl", out_dir / "steps.csv")
-    targets = common.targets_of(config)
     timebase = result.timebase
     notice = no_findings(steps, t, keypoints, timebase.capture_fps, timebase.origin)
+    if not notice:
+        try:
+            refuse_a_wrong_belt_speed(config, args, steps, plane)
+        except UsageError as exc:
+            raise UsageError(
+                f"{exc}. The track is kept: hipdrive replay --keypoints {result.keypoints_csv}, "
+                "with the flags put right, gives the steps without running the pose model again"
+            ) from None
+    write_step_files(steps, out_dir / "events.jsonl", out_dir / "steps.csv")
+    targets = common.targets_of(config)
     if notice:
         print(f"{step_count(len(steps))}: {notice}")
     else:
@@ -107,12 +116,7 @@ def replay_steps(
 ) -> list[StepMsg]:
     from edge.gait import GaitParams
     from edge.gait.sagittal import facing_lag
-    from edge.offline.replay import (
-        belt_speed_problem,
-        plane_mapping,
-        replay_track,
-        undistort_track,
-    )
+    from edge.offline.replay import plane_mapping, replay_track, undistort_track
 
     if calibration is not None and calibration.plane is not None:
         keypoints = undistort_track(keypoints, calibration)
@@ -120,12 +124,28 @@ def replay_steps(
     # The track is taken to come from this configuration's pose set-up: without the refiner
     # the knees are the pose model's, and toe-off needs the ankle's sign too.
     params = GaitParams(ankle_toe_off=not config.pose.refine)
-    belt = config.gait.belt_speed_mps
-    steps = replay_track(t, keypoints, mapping, config.station.id, belt, params)
-    problem = None if mapping.metric else belt_speed_problem(steps, belt)
+    return replay_track(
+        t, keypoints, mapping, config.station.id, config.gait.belt_speed_mps, params
+    )
+
+
+def refuse_a_wrong_belt_speed(
+    config: Config, args: argparse.Namespace, steps: list[StepMsg], plane: Plane
+) -> None:
+    """UsageError when the belt speed given for an uncalibrated video or track does not fit
+    the runner's running steps (``belt_speed_problem``), naming where it was given. Called once
+    the steps' time base is known to be running's: a slow-motion clip's pace reads slow too."""
+    from edge.gait.summary import running_steps
+    from edge.offline.replay import belt_speed_problem
+
+    if plane.meters_per_pixel is not None or (
+        plane.calibration is not None and plane.calibration.plane is not None
+    ):
+        return
+    given = "--belt-speed" if args.belt_speed is not None else "gait.belt_speed_mps"
+    problem = belt_speed_problem(running_steps(steps), config.gait.belt_speed_mps, given)
     if problem:
         raise UsageError(problem)
-    return steps
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -161,10 +181,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
     steps = replay_steps(
         config, t, keypoints, plane.calibration, plane.meters_per_pixel, plane.facing
     )
-    write_step_files(steps, args.events_out, None)
     # The rows' times are held to the steps' gait, as a video's time base is (``analyze``).
     origin = f"--fps {args.fps:g}" if args.fps else None
     notice = no_findings(steps, t, keypoints, args.fps or track_fps(t), origin, track=True)
+    if not notice:
+        refuse_a_wrong_belt_speed(config, args, steps, plane)
+    write_step_files(steps, args.events_out, None)
     if notice:
         print(f"{step_count(len(steps))}: {notice}")
     else:

@@ -387,11 +387,14 @@ SWING_LEG_METRICS = ("scissor_front_deg", "swing_knee_lift_deg")
 report had put the right knee's swing lift under "left", beside the right knee's own lift."""
 
 
+_OTHER_FOOT = {"left": "right", "right": "left", "near": "far", "far": "near"}
+
+
 def leg_of(step: Rated, metric: str) -> str:
     """The foot of the leg ``metric`` measures on ``step``: the swinging leg's for
     ``SWING_LEG_METRICS``, else the step's own."""
     if metric in SWING_LEG_METRICS:
-        return "right" if step.foot == "left" else "left"
+        return _OTHER_FOOT.get(step.foot, step.foot)
     return step.foot
 
 

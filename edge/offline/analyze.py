@@ -30,6 +30,7 @@ from edge.report.model import (
     representative,
     run_targets,
 )
+from edge.skeleton import KP
 from edge.store.track import KeypointTrackWriter
 
 log = logging.getLogger(__name__)
@@ -137,23 +138,50 @@ def analyze_video(
 def check_cuts(
     video: Path, scan: FrameScan, found: list[np.ndarray | None], timebase: TimeBase
 ) -> None:
-    """UsageError when the video cuts from one shot to another (``FrameScan.cuts``) with the
-    runner in view within ``CUT_RUNNER_S`` on both sides: steps across the cut would join two
-    moments, or two runners (a user trial's two clips joined read 78-87% overstride and a
-    "walking" phase at 170 steps a minute after the cut). A cut from a title or a black
-    lead-in, with no runner before it, is no such join. ``found``: the runner's keypoints per
-    frame read (None where not found)."""
+    """UsageError when the video cuts from one shot to another (``FrameScan.cuts``) and the
+    runner jumps with it (``_runner_jumps``, the last runner within ``CUT_RUNNER_S`` before
+    against the first after): steps across the cut would join two moments, or two runners (a
+    user trial's two clips joined read 78-87% overstride and a "walking" phase at 170 steps a
+    minute after the cut). A cut from a title or a black lead-in has no runner before it; a
+    light switched on, a flash or the exposure changing the whole picture keeps the runner in
+    place. ``found``: the runner's keypoints per frame read (None where not found)."""
     near = max(1, round(CUT_RUNNER_S * timebase.fps))
     for k in scan.cuts:
-        if any(f is not None for f in found[max(0, k - near) : k]) and any(
-            f is not None for f in found[k : k + near]
-        ):
+        before = [f for f in found[max(0, k - near) : k] if f is not None]
+        after = [f for f in found[k : k + near] if f is not None]
+        if before and after and _runner_jumps(before[-1], after[0]):
             at = scan.indices[k] / timebase.playback_fps
             raise UsageError(
-                f"{video} cuts from one shot to another at {at:.2f} s, with a runner on both "
-                "sides: steps across a cut would join two moments, or two runners. Analyze one "
-                f"shot at a time: --end {at:.2f}, or --start {at:.2f}"
+                f"{video} cuts from one shot to another (or zooms) at {at:.3f} s, and the runner "
+                "jumps with it: steps across a cut would join two moments, or two runners. "
+                f"Analyze one shot at a time: --end {at:.3f}, or --start {at:.3f}"
             )
+
+
+#: a runner whose mid-hip moves further than this share of their leg's length from one frame
+#: to the next, or whose leg grows or shrinks by more than ``JUMP_SCALE`` times, jumped: at
+#: 7 m/s and 24 fps the hips move 0.3 leg lengths a frame, and a leg's length on the picture
+#: changes by a few percent as it bends
+JUMP_LEGS = 0.5
+JUMP_SCALE = 1.3
+
+
+_JOINTS = ("hip", "knee", "ankle")
+
+
+def _runner_jumps(before: np.ndarray, after: np.ndarray) -> bool:
+    """Whether the runner's keypoints ((17, 3) pixels and confidence) jump from ``before`` to
+    ``after`` (``JUMP_LEGS``, ``JUMP_SCALE``); False when either frame lacks the hips or a leg."""
+    sizes, hips = [], []
+    for kp in (before, after):
+        hip, knee, ankle = (kp[[KP[f"left_{j}"], KP[f"right_{j}"]], :2] for j in _JOINTS)
+        legs = np.linalg.norm(knee - hip, axis=1) + np.linalg.norm(ankle - knee, axis=1)
+        sizes.append(float(np.nanmax(legs)) if np.isfinite(legs).any() else math.nan)
+        hips.append(np.nanmean(hip, axis=0) if np.isfinite(hip).any() else np.full(2, np.nan))
+    if not (np.all(np.isfinite(sizes)) and np.all(np.isfinite(hips))):
+        return False
+    moved = float(np.linalg.norm(hips[1] - hips[0])) / sizes[0]
+    return moved > JUMP_LEGS or max(sizes) / min(sizes) > JUMP_SCALE
 
 
 def _open(video: Path, timing: FileTiming) -> VideoFileSource:

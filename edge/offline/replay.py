@@ -293,13 +293,15 @@ def across_the_picture(t: np.ndarray, keypoints: np.ndarray, steps: list[StepMsg
     )
 
 
-def belt_speed_problem(steps: list[StepMsg], belt_speed_mps: float | None) -> str | None:
+def belt_speed_problem(
+    steps: list[StepMsg], belt_speed_mps: float | None, given: str = "--belt-speed"
+) -> str | None:
     """Why a belt speed given for an uncalibrated video or track does not fit the runner's
     feet, or None. Uncalibrated, the engine reads the pace off the feet in leg lengths a second,
     whatever the belt speed given, so the belt speed over the pace is the leg's length in metres;
     outside ``LEG_M`` the belt speed is wrong (a km/h or mph value given as m/s: a user trial's
     "10" made the strides 7.1 m at 170 steps a minute). None too for fewer than
-    ``MIN_JUDGED_STEPS`` steps with a pace."""
+    ``MIN_JUDGED_STEPS`` steps with a pace. ``given``: where the belt speed was given."""
     paces = [s.speed_legs_per_s for s in steps if s.speed_legs_per_s]
     if not belt_speed_mps or len(paces) < MIN_JUDGED_STEPS:
         return None
@@ -309,11 +311,11 @@ def belt_speed_problem(steps: list[StepMsg], belt_speed_mps: float | None) -> st
     if lo <= leg <= hi:
         return None
     return (
-        f"a belt speed of {belt_speed_mps:g} m/s does not fit the runner's feet: they move back "
-        f"{pace:.1f} leg lengths a second, so a leg would be {leg:.2f} m long, where a runner's "
-        f"is {lo:g}-{hi:g} m. The belt speed is in metres a second ({belt_speed_mps:g} km/h is "
-        f"{belt_speed_mps / 3.6:.2f} m/s, {belt_speed_mps:g} mph {belt_speed_mps * 0.44704:.2f} "
-        "m/s): give the right one (--belt-speed, or gait.belt_speed_mps), or none"
+        f"a belt speed of {belt_speed_mps:g} m/s ({given}) does not fit the runner's feet: they "
+        f"move back {pace:.1f} leg lengths a second, so a leg would be {leg:.2f} m long, where a "
+        f"runner's is {lo:g}-{hi:g} m. The belt speed is in metres a second ({belt_speed_mps:g} "
+        f"km/h is {belt_speed_mps / 3.6:.2f} m/s, {belt_speed_mps:g} mph "
+        f"{belt_speed_mps * 0.44704:.2f} m/s): give the belt's speed in m/s with --belt-speed"
     )
 
 
