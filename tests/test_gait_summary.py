@@ -523,3 +523,22 @@ def test_a_swinging_legs_figures_are_told_under_its_own_foot() -> None:
     swing = metrics["swing_knee_lift_deg"]
     assert (swing.left, swing.right) == (40.7, 46.1)
     assert (metrics["scissor_front_deg"].left, metrics["scissor_front_deg"].right) == (44.0, 50.0)
+
+
+def test_a_cue_once_shown_is_not_blanked_for_want_of_sure_steps() -> None:
+    """Live, a stretch where the near leg's steps read less sure (the camera's yaw wandering)
+    leaves fewer than three sure steps in the window: the cue says what is less sure, not "no
+    cue yet" as at a session's start (a trial's clip went blank for 7 s after a cue)."""
+    sure = steps(10, yaw_deg=0.0)
+    unsure = steps(30, yaw_deg=0.0, metric_confidence={"hip_extension_deg": 0.3})[10:]
+    unsure[5] = dataclasses.replace(unsure[5], metric_confidence={})
+    shown = [s.cue_key for s in feed(SummaryBuilder(Targets(window_steps=10)), sure + unsure)]
+    assert shown[9] == "good"
+    assert None not in shown[9:] and shown[-1] == UNJUDGED_KEY
+
+
+def test_a_reason_rounds_a_value_as_the_summary_does_unless_that_reads_as_met() -> None:
+    far = feed(SummaryBuilder(), steps(10, overstride_cm=26.3))[-1]
+    assert "26 cm ahead" in far.cue_reason  # not 27: rounding does not read as met here
+    near = feed(SummaryBuilder(), steps(10, overstride_cm=20.3))[-1]
+    assert "21 cm ahead" in near.cue_reason  # 20 would read as met

@@ -104,7 +104,9 @@ class Accuracy:
             "contacts_expected": float(expected),
             "steps_reported": float(len(window)),
             "steps_false": float(sum(id(s) not in matched for s in window)),
-            "steps_found_pct": 100.0 * min(len(pairs), expected) / expected if expected else 0.0,
+            "steps_found_pct": 100.0 * sum(id(s) in matched for s in window) / expected
+            if expected
+            else 0.0,
         }
         if pairs:
             out |= {

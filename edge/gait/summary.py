@@ -324,15 +324,17 @@ _REASONS = {
 def _shown(value: float | None, limit: float, above: bool) -> str:
     """``value`` as a reason prints it, against a target of at most (``above``) or at least
     ``limit``: to the places of the limit (a target grown or eased with pace has a tenth), a
-    value that misses rounded away from it, so it never reads as met (148.86 spm against at
-    least 148.9 reads 148.8, 154.6 against 155 reads 154)."""
+    value that misses and would round onto it or past it rounded away instead, so it never reads
+    as met (148.86 spm against at least 148.9 reads 148.8, 154.6 against 155 reads 154), and
+    any other value as it rounds (38.33% against 33.2 reads 38.3, as the summary prints it)."""
     if value is None:
         return "-"
     places = 0 if float(limit).is_integer() else 1
     scale = 10.0**places
-    if above and value > limit:
+    near = round(value * scale) / scale
+    if above and value > limit and near <= limit:
         value = math.ceil(value * scale) / scale
-    elif not above and value < limit:
+    elif not above and value < limit and near >= limit:
         value = math.floor(value * scale) / scale
     return f"{value:.{places}f}"
 
@@ -429,6 +431,18 @@ def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
         right=rm,
         n=len(used),
         waiting=waiting,
+    )
+
+
+def waiting_rules(metrics: Mapping[str, MetricSummary]) -> list[str]:
+    """The names of the cues' figures (as a reason names them: "hip drive") that are not yet
+    judged for want of steps measured surely (``MetricSummary.waiting``)."""
+    return list(
+        dict.fromkeys(
+            rule.name
+            for rule in _RULES
+            if metrics[rule.metric].median is not None and metrics[rule.metric].waiting
+        )
     )
 
 
@@ -532,10 +546,12 @@ class SummaryBuilder:
     def _unjudged(self, metrics: dict[str, MetricSummary], targets: Targets) -> _Cue | None:
         """With no target missed: the cue that says which could not be judged (measured less
         surely, or without a target at a pace beyond the recorded ones), or None when every one
-        with a value was; ``_WAIT`` while one is confident on too few steps yet (``waiting``):
-        neither "good form" nor "measured less surely" before the steps are there to judge."""
+        with a value was; ``_WAIT``, before the first cue, while one is confident on too few
+        steps yet (``waiting_rules``): neither "good form" nor "measured less surely" before
+        the steps are there to judge. Once a cue was shown it is not taken back for that: a
+        stretch of less sure steps later on is told as less sure."""
         shown = [rule for rule in _RULES if metrics[rule.metric].median is not None]
-        if any(metrics[rule.metric].waiting for rule in shown):
+        if self._shown is _WAIT and waiting_rules(metrics):
             return _WAIT
         untargeted = [rule for rule in shown if not judged_limit(getattr(targets, rule.limit))]
         unsure = [
@@ -552,12 +568,12 @@ class SummaryBuilder:
             if yaw is not None and any(rule.metric in OBLIQUE_METRICS for rule in unsure)
             else ""
         )
-        parts = [f"{_listed(names)} measured less surely{why}"] if names else []
+        parts = [f"{listed(names)} measured less surely{why}"] if names else []
         if fast:
-            parts.append(f"{_listed(fast)} has {NO_TARGET_AT_PACE}")
+            parts.append(f"{listed(fast)} has {NO_TARGET_AT_PACE}")
         judged = [n for n in dict.fromkeys(r.name for r in shown) if n not in names + fast]
         if judged:
-            parts.append(f"{_listed(judged)} on target")
+            parts.append(f"{listed(judged)} on target")
         return UNJUDGED_KEY, UNJUDGED_CUE, "; ".join(parts)
 
     def _missed(
@@ -585,6 +601,6 @@ class SummaryBuilder:
         return None
 
 
-def _listed(names: list[str]) -> str:
+def listed(names: list[str]) -> str:
     """The names as a person lists them: "a", "a and b", "a, b and c"."""
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

@@ -31,7 +31,14 @@ from edge.gait.metrics import foreshortened
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
-from edge.gait.summary import MIN_SURE_STEPS, oblique_yaw, running_steps, summarise
+from edge.gait.summary import (
+    MIN_SURE_STEPS,
+    listed,
+    oblique_yaw,
+    running_steps,
+    summarise,
+    waiting_rules,
+)
 from edge.skeleton import LEFT_ANKLE, LEFT_HIP, RIGHT_ANKLE, RIGHT_HIP
 from edge.store.sessions import export_steps
 
@@ -310,12 +317,23 @@ def belt_speed_problem(
     lo, hi = LEG_M
     if lo <= leg <= hi:
         return None
+    units = (
+        f"; the belt speed is in metres a second ({belt_speed_mps:g} km/h is "
+        f"{belt_speed_mps / 3.6:.2f} m/s, {belt_speed_mps:g} mph {belt_speed_mps * 0.44704:.2f} "
+        "m/s)"
+        if leg > hi
+        else "; it is slower than this runner's feet move back"
+    )
+    fix = (
+        "give the belt's speed in m/s with --belt-speed"
+        if given == "--belt-speed"
+        else f"put the belt's speed in m/s in {given} of the configuration, or give it with "
+        "--belt-speed"
+    )
     return (
         f"a belt speed of {belt_speed_mps:g} m/s ({given}) does not fit the runner's feet: they "
         f"move back {pace:.1f} leg lengths a second, so a leg would be {leg:.2f} m long, where a "
-        f"runner's is {lo:g}-{hi:g} m. The belt speed is in metres a second ({belt_speed_mps:g} "
-        f"km/h is {belt_speed_mps / 3.6:.2f} m/s, {belt_speed_mps:g} mph "
-        f"{belt_speed_mps * 0.44704:.2f} m/s): give the belt's speed in m/s with --belt-speed"
+        f"runner's is {lo:g}-{hi:g} m{units}: {fix}"
     )
 
 
@@ -465,16 +483,19 @@ def describe(
             lines.append(f"{gait}, {len(mine)} steps:")
         lines += _medians(mine)
     if ran:
-        builder = SummaryBuilder(dataclasses.replace(targets, window_steps=len(ran)))
+        # The cue the run as a whole gives: held for no step (a cue live is held for
+        # ``hold_steps``, so the last one shown could be one the medians had just left).
+        whole = dataclasses.replace(targets, window_steps=len(ran), hold_steps=1)
+        builder = SummaryBuilder(whole)
         for step in ran:
             summary = builder.add(step_of(step))
         if summary.cue:
             lines.append(f"cue: {summary.cue} ({summary.cue_reason})")
         else:
-            waiting = [m for m, v in summary.metrics.items() if v.waiting]
+            waiting = waiting_rules(summary.metrics)
             lines.append(
-                f"no cue: {', '.join(waiting) or 'the figures'} measured surely on fewer than "
-                f"{MIN_SURE_STEPS} steps; film a longer run"
+                f"no cue: {listed(waiting) if waiting else 'the figures'} measured surely on "
+                f"fewer than {MIN_SURE_STEPS} steps; film a longer run"
             )
     return lines
 
