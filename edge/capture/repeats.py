@@ -86,8 +86,10 @@ class ChangeMeter:
             return math.nan
         diff = np.abs(thumb - last).ravel()
         k = max(1, round(diff.size * (1.0 - CHANGE_PERCENTILE)))
-        self.median = float(np.median(diff))
-        return float(np.partition(diff, diff.size - k)[diff.size - k])
+        # One partition for both: the middle pixel's change and the high percentile's.
+        ranked = np.partition(diff, [diff.size // 2, diff.size - k])
+        self.median = float(ranked[diff.size // 2])
+        return float(ranked[diff.size - k])
 
 
 def frame_kinds(changes: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray]:

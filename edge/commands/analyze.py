@@ -138,9 +138,7 @@ def refuse_a_wrong_belt_speed(
     from edge.gait.summary import running_steps
     from edge.offline.replay import belt_speed_problem
 
-    if plane.meters_per_pixel is not None or (
-        plane.calibration is not None and plane.calibration.plane is not None
-    ):
+    if plane.measured or plane.meters_per_pixel is not None:
         return
     given = "--belt-speed" if args.belt_speed is not None else "gait.belt_speed_mps"
     problem = belt_speed_problem(running_steps(steps), config.gait.belt_speed_mps, given)

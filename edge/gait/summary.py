@@ -378,7 +378,11 @@ def judged(steps: Sequence[_R], metric: str) -> tuple[list[_R], bool]:
     """The steps with a value of ``metric`` that a summary of them rests on, and whether that
     value is confident on them: the ``sure_steps``, at least ``MIN_SURE_STEPS`` of them, else
     every step with a value."""
-    sure = sure_steps(steps, metric)
+    return _rests_on(steps, metric, sure_steps(steps, metric))
+
+
+def _rests_on(steps: Sequence[_R], metric: str, sure: list[_R]) -> tuple[list[_R], bool]:
+    """``judged`` given the ``sure_steps``."""
     if len(sure) >= MIN_SURE_STEPS:
         return sure, True
     return [s for s in steps if getattr(s, metric) is not None], False
@@ -403,7 +407,8 @@ def leg_of(step: Rated, metric: str) -> str:
 def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
     """One metric over some steps (the rules in this module's docstring)."""
     steps = list(steps)
-    used_steps, sure = judged(steps, metric)
+    sure_ones = sure_steps(steps, metric)
+    used_steps, sure = _rests_on(steps, metric, sure_ones)
     if not used_steps:
         return MetricSummary(None, None, None)
     used = [float(getattr(s, metric)) for s in used_steps]
@@ -420,7 +425,7 @@ def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
         asymmetry = 100.0 * (lm - rm) / mean if mean > 0 else 0.0
     both_feet = {"left", "right"} <= {s.foot for s in steps}
     near_leg_only = both_feet and (lm is None) != (rm is None)
-    waiting = not sure and bool(sure_steps(steps, metric))
+    waiting = not sure and bool(sure_ones)
     return MetricSummary(
         float(med),
         float(q3 - q1),

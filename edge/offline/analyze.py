@@ -23,6 +23,7 @@ from edge.pose.crop import FEET_OUTSIDE, RunnerFinder, feet_outside_message
 from edge.progress import Progress
 from edge.report.annotate import AnnotatedVideoWriter, Overlay, nearest, snapshot
 from edge.report.build import FORWARD, write_report
+from edge.report.draw import mid_hip
 from edge.report.model import (
     ReportInput,
     cues_from_steps,
@@ -166,22 +167,24 @@ JUMP_LEGS = 0.5
 JUMP_SCALE = 1.3
 
 
-_JOINTS = ("hip", "knee", "ankle")
-
-
 def _runner_jumps(before: np.ndarray, after: np.ndarray) -> bool:
     """Whether the runner's keypoints ((17, 3) pixels and confidence) jump from ``before`` to
     ``after`` (``JUMP_LEGS``, ``JUMP_SCALE``); False when either frame lacks the hips or a leg."""
-    sizes, hips = [], []
-    for kp in (before, after):
-        hip, knee, ankle = (kp[[KP[f"left_{j}"], KP[f"right_{j}"]], :2] for j in _JOINTS)
-        legs = np.linalg.norm(knee - hip, axis=1) + np.linalg.norm(ankle - knee, axis=1)
-        sizes.append(float(np.nanmax(legs)) if np.isfinite(legs).any() else math.nan)
-        hips.append(np.nanmean(hip, axis=0) if np.isfinite(hip).any() else np.full(2, np.nan))
-    if not (np.all(np.isfinite(sizes)) and np.all(np.isfinite(hips))):
+    hips = [mid_hip(kp) for kp in (before, after)]
+    sizes = [_leg_px(kp) for kp in (before, after)]
+    if hips[0] is None or hips[1] is None or not np.all(np.isfinite(sizes)):
         return False
     moved = float(np.linalg.norm(hips[1] - hips[0])) / sizes[0]
     return moved > JUMP_LEGS or max(sizes) / min(sizes) > JUMP_SCALE
+
+
+def _leg_px(keypoints: np.ndarray) -> float:
+    """The longer leg's hip to knee to ankle, pixels (NaN when neither leg is whole)."""
+    legs = []
+    for side in ("left", "right"):
+        hip, knee, ankle = (keypoints[KP[f"{side}_{j}"], :2] for j in ("hip", "knee", "ankle"))
+        legs.append(float(np.linalg.norm(knee - hip) + np.linalg.norm(ankle - knee)))
+    return float(np.nanmax(legs)) if np.isfinite(legs).any() else math.nan
 
 
 def _open(video: Path, timing: FileTiming) -> VideoFileSource:
