@@ -10,7 +10,7 @@ import pytest
 from edge.bus.schema import UNJUDGED_KEY
 from edge.gait import Step, SummaryBuilder, Targets
 from edge.gait.metrics import FAR_LEG_METRICS, RUNNING_METRICS, view_factors
-from edge.gait.summary import CUE_VIEW_WAIT_STEPS, paced
+from edge.gait.summary import CUE_VIEW_WAIT_STEPS, feet_differ, paced
 from edge.pace import (
     PACE_JUDGED_RATIO,
     PACE_MAX_RATIO,
@@ -195,6 +195,26 @@ def test_no_cue_or_comparison_rests_on_fewer_than_three_sure_steps() -> None:
     assert feed(SummaryBuilder(), apart[:5])[-1].metrics["contact_ms"].asymmetry_pct is None
     compared = feed(SummaryBuilder(), apart[:6])[-1].metrics["contact_ms"]
     assert compared.asymmetry_pct == pytest.approx(100 * 60 / 270)
+    # Three a foot cannot tell the feet apart from the steps' scatter; four wholly apart can.
+    assert not compared.feet_differ
+    assert feed(SummaryBuilder(), apart[:8])[-1].metrics["contact_ms"].feet_differ
+
+
+def test_the_feet_differ_only_beyond_their_scatter() -> None:
+    """A user trial's 3 s clip at 30 fps (a frame 33 ms): contact "left 269.1, right 298.6 ms,
+    a 10% difference" from three steps a foot, flagged beside a cue of contact time on target."""
+    assert not feet_differ([269.1, 266.7, 300.0], [298.6, 300.0, 266.7])
+    assert not feet_differ([267.0, 270.0, 268.0], [299.0, 300.0, 298.0])  # three: never sure
+    assert feet_differ([267.0, 270.0, 268.0, 266.0], [299.0, 300.0, 298.0, 301.0])
+    # Frames' ties: the same values, half a foot's steps a frame longer, is no difference.
+    assert not feet_differ([267.0, 300.0] * 5, [300.0, 267.0] * 5)
+    assert not feet_differ([267.0] * 5, [267.0] * 5)
+    assert feet_differ([267.0] * 10, [300.0] * 10)
+    # Twenty steps a foot a few per cent apart in a 10% scatter: within it.
+    rng = np.random.default_rng(1)
+    left, right = rng.normal(270.0, 27.0, 20), rng.normal(275.0, 27.0, 20)
+    assert not feet_differ(left, right)
+    assert feet_differ(left, right + 40.0)
 
 
 def test_no_cue_rests_on_less_sure_figures() -> None:

@@ -281,6 +281,19 @@ def test_the_steps_column_counts_the_steps_a_median_rests_on() -> None:
     assert "measured less surely on every step: Hip extension" not in page
 
 
+def test_a_difference_within_the_steps_scatter_is_shown_but_not_a_finding() -> None:
+    """A 3 s clip: three steps a foot, the contact times a frame apart at 30 fps. The L/R diff is
+    shown, marked, and no finding says "a 10% difference"; eight steps a foot that far apart
+    are one."""
+    for n, finding in ((6, False), (16, True)):
+        steps = [
+            messages.step(i, contact_ms=266.7 if i % 2 == 0 else 300.0 - (i % 4)) for i in range(n)
+        ]
+        page = page_of(steps)
+        assert ("<b>Contact time</b>: left" in page) is finding
+        assert ("within the steps' scatter" in row_of(page, "contact_ms")) is not finding
+
+
 def test_a_sure_far_leg_is_compared() -> None:
     page = page_of(far_left_steps(0.8))
     assert "<b>Hip extension</b>: left 26.1, right 15.5 deg, a 51% difference" in page
@@ -301,8 +314,12 @@ def test_an_oblique_uncalibrated_view_is_said_and_judges_nothing() -> None:
     # The rest on target: not "every target met", which would claim the overstride too.
     landing = {**reaching, "shank_angle_ic_deg": 5.0}
     rest = page_of([messages.step(i, metric_confidence=far, **landing) for i in range(12)])
-    assert "<li class=good>Not judged: Overstride; every other target was met.</li>" in rest
+    assert (
+        "<li class=good>Not judged, measured less surely on every step: Overstride. Every other"
+        " target was met.</li>" in rest
+    )
     assert "Every target met" not in rest
+    assert rest.count("Not judged") == 1  # said once, with its reason
     square = page_of([messages.step(i, **reaching) for i in range(12)])
     assert 'id="view-note"' not in square and "<b>Overstride</b>: median 30.0" in square
 
@@ -375,7 +392,7 @@ def test_beyond_the_recorded_paces_the_report_gives_the_overstride_no_verdict() 
     assert "<td class=target>&gt;= 155 spm</td>" in row_of(page, "cadence_spm")
     assert (
         "<li class=good>Not judged: Overstride (no target at this pace, faster than any runner"
-        " recorded); every other target was met.</li>" in page
+        " recorded). Every other target was met.</li>" in page
     )
     assert "Every target met" not in page
     assert "no target at this pace, faster than any runner recorded." in page  # the chart

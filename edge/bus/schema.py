@@ -253,10 +253,12 @@ class MetricStats:
     ``asymmetry_pct`` is 100 * (left median - right median) / mean(|left|, |right|), positive when
     the left leg's value is larger, None while one side has no steps.
 
-    Two fields extend DESIGN.md, each optional. ``confident``: the median rests on steps where
+    Three fields extend DESIGN.md, each optional. ``confident``: the median rests on steps where
     this metric was measured surely (False: on none, so it rests on less sure values; show it as
     such, judge nothing by it). ``near_leg_only``: only one leg's values are sure (the far leg is
     seen through the near one), so ``asymmetry_pct`` is None: say "near leg only".
+    ``feet_differ``: the feet's values differ beyond their scatter (a rank test), so the asymmetry
+    is sure (False: too few steps or too much scatter to tell; show it, judge nothing by it).
     """
 
     __pydantic_config__ = _STRICT
@@ -266,6 +268,7 @@ class MetricStats:
     asymmetry_pct: float | None
     confident: bool = True
     near_leg_only: bool = False
+    feet_differ: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -498,8 +498,9 @@ def _value_range(values: list[float], band: Band | None) -> tuple[float, float]:
 class BalanceBars(StripWidget):
     """Left/right asymmetry of the summary's medians, one bar per metric from a centre line:
     the bar grows towards the side whose value is larger. Only metrics measured surely on both
-    legs have a bar; the others say why not: "near leg only" (the far leg's values, seen through
-    the near leg, are less sure) or "less sure" (neither leg's are)."""
+    legs have a bar, grey where the feet's values do not differ beyond their scatter; the others
+    say why not: "near leg only" (the far leg's values, seen through the near leg, are less sure)
+    or "less sure" (neither leg's are)."""
 
     DEFAULT_CSS = """
     BalanceBars { height: auto; }
@@ -536,7 +537,12 @@ class BalanceBars(StripWidget):
                 row += [Segment(centre, _GREY), Segment(" R", _INKS[_RIGHT])]
                 row.append(Segment("   --", _GREY))
             else:
-                ink = _INKS[_LEVEL_INK[self._band.level(abs(asym))]]
+                # Grey where the feet do not surely differ: too few steps or too much scatter.
+                ink = (
+                    _INKS[_LEVEL_INK[self._band.level(abs(asym))]]
+                    if stats and stats.feet_differ
+                    else _GREY
+                )
                 cells = min(abs(asym) / self.FULL_SCALE_PCT, 1.0) * half
                 bar = "█" * int(cells) + ("▌" if cells - int(cells) >= 0.5 else "")
                 if asym > 0:  # the left value is larger: grow towards L

@@ -88,6 +88,36 @@ user trial's 2 s clip was told "Drive the hip back" from its near leg's two step
 by the clip's start (-10.9 deg) and a whole one (24.3), and its mirror image "Quicker, lighter
 steps" with 24.4 deg."""
 
+DIFFER_P = 0.05
+DIFFER_Z = 1.96
+"""How unlikely (two-sided) and how far (in standard deviations) a rank-sum test must put the
+feet's values apart for the feet to differ surely. Three steps a foot can never get there, four
+with every value of one foot beyond the other's. A user trial's 3 s clip had its contact time
+flagged "left 269.1, right 298.6 ms, a 10% difference" from three steps a foot at 30 fps, where
+a frame is 33 ms."""
+
+WITHIN_SCATTER = "within the steps' scatter"
+"""What an asymmetry is when the feet do not surely differ (``feet_differ`` false)."""
+
+
+def feet_differ(left: Sequence[float], right: Sequence[float]) -> bool:
+    """Whether two feet's values differ beyond the steps' own scatter: a Mann-Whitney rank-sum
+    test (normal approximation, ties and continuity corrected) past ``DIFFER_Z``."""
+    n1, n2 = len(left), len(right)
+    n = n1 + n2
+    if 2.0 / math.comb(n, n1) >= DIFFER_P:
+        return False  # no order of so few steps is that unlikely (three a foot: 1 in 10)
+    values = np.concatenate([np.asarray(left, float), np.asarray(right, float)])
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    # Each distinct value's average rank: ties share the mean of the ranks they span.
+    average_rank = np.cumsum(counts) - (counts - 1) / 2.0
+    u = float(average_rank[inverse[:n1]].sum()) - n1 * (n1 + 1) / 2.0
+    ties = float((counts**3 - counts).sum()) / (n * (n - 1))
+    variance = n1 * n2 / 12.0 * ((n + 1) - ties)
+    if variance <= 0.0:
+        return False
+    return (abs(u - n1 * n2 / 2.0) - 0.5) / math.sqrt(variance) > DIFFER_Z
+
 
 class Rated(Protocol):
     """A step as the gait engine (``Step``) or the wire (``StepMsg``) carries it."""
@@ -199,7 +229,9 @@ class MetricSummary:
 
     ``confident``: the median and spread rest on steps where the metric is confident (False: it
     is confident on none, so they rest on less sure values). ``near_leg_only``: both feet have
-    steps but only one has confident values, so there is no asymmetry. ``left`` and ``right`` are
+    steps but only one has confident values, so there is no asymmetry. ``feet_differ``: the
+    feet's values differ beyond their scatter (``feet_differ``), so the asymmetry is a sure one,
+    to judge the runner by. ``left`` and ``right`` are
     the legs' medians over their confident values (None without any), a swinging leg's metric
     told under its own foot (``leg_of``).
     """
@@ -216,6 +248,7 @@ class MetricSummary:
     waiting: bool = False
     """Not confident only for want of steps: confident on some, fewer than ``MIN_SURE_STEPS``
     (more steps may judge it, where a metric confident on none is measured less surely)."""
+    feet_differ: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,6 +469,7 @@ def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
         right=rm,
         n=len(used),
         waiting=waiting,
+        feet_differ=asymmetry is not None and feet_differ(left, right),
     )
 
 

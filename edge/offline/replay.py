@@ -33,6 +33,7 @@ from edge.gait.phases import describe_phases, phases
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
 from edge.gait.summary import (
     MIN_SURE_STEPS,
+    WITHIN_SCATTER,
     listed,
     oblique_yaw,
     running_steps,
@@ -509,6 +510,8 @@ def _medians(steps: list[StepMsg]) -> list[str]:
             side = ""
             if metric.asymmetry_pct is not None:
                 side = f", left-right {metric.asymmetry_pct:+.0f}%"
+                if not metric.feet_differ:
+                    side += f" ({WITHIN_SCATTER})"
             elif metric.near_leg_only:
                 side = ", near leg only"
             sure = "" if metric.confident else " (less sure)"

@@ -69,8 +69,7 @@ def _plans(data: ReportInput) -> list[_Plan]:
     captions = {
         overstride: (
             "overstride",
-            f"How far ahead of the hips each foot landed; the line is the median of "
-            f"{plots.ROLLING_STEPS} steps; "
+            f"How far ahead of the hips each foot landed; the line is a {plots.ROLLING_LABEL}; "
             + (
                 "green is the target region."
                 if limit(overstride, data.targets) is not None
@@ -151,7 +150,7 @@ def _plans(data: ReportInput) -> list[_Plan]:
                 "cadence-contact",
                 "Cadence and contact time",
                 "cadence and contact time over time",
-                f"Per step, with the median of {plots.ROLLING_STEPS} steps and the targets.",
+                f"Per step, with a {plots.ROLLING_LABEL} and the targets.",
                 partial(plots.cadence_and_contact, data),
             )
         )

@@ -11,7 +11,13 @@ from html import escape
 from edge.drill.table import by_focus, columns_of
 from edge.gait.metrics import OBLIQUE_DEG, OBLIQUE_METRICS
 from edge.gait.phases import GAP_S, phases
-from edge.gait.summary import LESS_SURE, MIN_SURE_STEPS, oblique_yaw, view_marked
+from edge.gait.summary import (
+    LESS_SURE,
+    MIN_SURE_STEPS,
+    WITHIN_SCATTER,
+    oblique_yaw,
+    view_marked,
+)
 from edge.pace import NO_TARGET_AT_PACE
 from edge.report.model import METRICS, Moment, ReportInput, Row, Snapshot
 
@@ -52,6 +58,8 @@ def _rows(rows: list[Row]) -> str:
         if not r.confident and r.judged:
             verdict = "less sure"
         asym = "&ndash;" if r.asymmetry_pct is None else f"{round(r.asymmetry_pct)}%"
+        if r.asymmetry_pct is not None and not r.feet_differ:
+            asym = f'<span title="{WITHIN_SCATTER}">{asym}{LESS_SURE}</span>'
         if r.near_leg_only:
             asym = "near leg only"
         digits = r.metric.digits
@@ -103,27 +111,27 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
         f"{label} ({NO_TARGET_AT_PACE})"
         for label in dict.fromkeys(r.metric.label for r in rows if r.beyond_pace)
     ]
-    notes = []
-    if not items:
-        # What was not judged comes first: "every target met" alone reads as a clean bill.
-        met = (
-            f"Not judged: {escape(', '.join(unjudged + unpaced))}; every other target was met"
-            if unjudged or unpaced
-            else "Every target met"
-        )
-        items = [f"<li class=good>{met}.</li>"]
-    elif unpaced:
-        notes.append(f"Not judged: {escape(', '.join(unpaced))}.")
     unsure = [label for label in unjudged if label not in few]
-    if unsure:
-        notes.append(
-            f"Not judged, measured less surely on every step: {escape(', '.join(unsure))}."
+    reasons = {
+        "Not judged": unpaced,
+        "Not judged, measured less surely on every step": unsure,
+        f"Not judged, measured surely on fewer than {MIN_SURE_STEPS} steps": few,
+    }
+    not_judged = [
+        f"{why}: {escape(', '.join(labels))}." for why, labels in reasons.items() if labels
+    ]
+    if items:
+        notes = not_judged
+    else:
+        # What was not judged comes first, and once: "every target met" alone reads as a clean
+        # bill.
+        met = (
+            " ".join([*not_judged, "Every other target was met."])
+            if not_judged
+            else "Every target met."
         )
-    if few:
-        notes.append(
-            f"Not judged, measured surely on fewer than {MIN_SURE_STEPS} steps: "
-            f"{escape(', '.join(few))}."
-        )
+        items = [f"<li class=good>{met}</li>"]
+        notes = []
     near = list(dict.fromkeys(r.metric.label for r in rows if r.near_leg_only))
     if near:
         notes.append(
@@ -198,8 +206,8 @@ def _table(rows: list[Row]) -> str:
 _READING = """Medians and interquartile ranges (IQR, the middle half of the steps) over the
 steps where the metric was measured surely (over every step when it was on none). L/R diff:
 (left - right) / mean of the two, by the feet's medians, for metrics measured surely on both legs.
-*: less sure (the far leg, seen through the near one, or an oblique uncalibrated view), judged by
-no verdict or finding."""
+*: less sure (the far leg, seen through the near one, or an oblique uncalibrated view; on an L/R
+diff, the feet's values do not differ beyond their scatter), judged by no verdict or finding."""
 """How to read a table of medians, shown under each (none without a table: a refused video)."""
 _TARGETS = """Targets are the station's ([targets] in config.toml) at the runner's pace: the
 overstride's grown above 2.5 m/s (and none beyond the fastest recorded runners, about 5 m/s), the

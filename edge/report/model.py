@@ -134,7 +134,9 @@ class Row:
     asymmetry rest on the steps where the metric was measured surely. ``confident`` false: it
     was on none, so the median rests on less sure values and there is no verdict.
     ``near_leg_only``: only one leg's values are sure (the far leg is seen through the near
-    one), so there is no asymmetry. ``beyond_pace``: the metric has a station target, but none
+    one), so there is no asymmetry. ``feet_differ`` false: the feet's values do not differ
+    beyond their scatter (``edge.gait.summary.feet_differ``), so no asymmetry is flagged.
+    ``beyond_pace``: the metric has a station target, but none
     at the run's pace (the overstride beyond the recorded paces, ``edge.pace``).
     ``left``/``right`` is a foot's median over its sure values, or over all of them when it has
     none (``left_sure``/``right_sure`` false).
@@ -157,6 +159,7 @@ class Row:
     beyond_pace: bool = False
     waiting: bool = False
     """Not confident for want of steps measured surely (``MetricSummary.waiting``)."""
+    feet_differ: bool = True
 
     @property
     def judged(self) -> bool:
@@ -202,9 +205,11 @@ def summary_rows(steps: list[StepMsg], targets: Targets, judged: bool = True) ->
                 asymmetric=judged
                 and not spec.signed
                 and asym is not None
+                and summary.feet_differ
                 and abs(asym) > targets.asymmetry_max_pct,
                 confident=summary.confident,
                 near_leg_only=summary.near_leg_only,
+                feet_differ=summary.feet_differ,
                 left_sure=by_foot["left"][1],
                 right_sure=by_foot["right"][1],
             )

@@ -30,6 +30,8 @@ CUE_COLOURS = {
     "contact": "#8e5bd6",
 }
 ROLLING_STEPS = 15
+#: the rolling median's name: at a run's ends, and on a run shorter than the window, it has fewer
+ROLLING_LABEL = f"running median of up to {ROLLING_STEPS} steps"
 DPI = 100
 
 
@@ -121,7 +123,7 @@ def _per_step(ax: Axes, data: ReportInput, metric: str, clock: _Clock, when: str
         _rolling_median(v, ROLLING_STEPS),
         color="#222222",
         linewidth=1.4,
-        label=f"median of {ROLLING_STEPS} steps",
+        label=ROLLING_LABEL,
     )
     _target(ax, data, metric)
     _laps(ax, data, clock)

@@ -919,6 +919,7 @@ def summary_message(station: str, t: float, summary: Summary, calibrated: bool) 
                 asymmetry_pct=m.asymmetry_pct,
                 confident=m.confident,
                 near_leg_only=m.near_leg_only,
+                feet_differ=m.feet_differ,
             )
             for name, m in summary.metrics.items()
             if m.median is not None
