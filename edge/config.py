@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from edge.errors import UsageError
+from edge.pace import MAX_BELT_MPS
 from edge.pose.base import InputSize
 
 if sys.version_info >= (3, 11):
@@ -187,13 +188,23 @@ class GaitSection(_Section):
     belt_speed_mps: float | None = Field(
         None,
         gt=0,
-        le=12,
         description="Treadmill belt speed in m/s for stride length; absent = estimated from the "
         "stance foot (needs a calibration). The console can set it during a session.",
     )
     summary_steps: int = Field(
         20, ge=4, le=200, description="Steps in the rolling summary behind the cue."
     )
+
+    @field_validator("belt_speed_mps")
+    @classmethod
+    def _metres_per_second(cls, value: float | None) -> float | None:
+        if value is not None and value > MAX_BELT_MPS:
+            raise ValueError(
+                f"must be <= {MAX_BELT_MPS:g} m/s ({MAX_BELT_MPS * 3.6:.1f} km/h, the fastest"
+                f" treadmills' top speed); in km/h, {value:g} is {value / 3.6:.2f} m/s, in mph"
+                f" {value * 0.44704:.2f}"
+            )
+        return value
 
 
 class VoiceSection(_Section):

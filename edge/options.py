@@ -153,5 +153,5 @@ def with_belt_speed(config: Config, args: argparse.Namespace) -> Config:
         )
     except ValidationError as exc:
         rule = describe_errors(exc)[0].partition(": ")[2]
-        raise UsageError(f"--belt-speed {args.belt_speed:g}: {rule} (metres per second)") from None
+        raise UsageError(f"--belt-speed {args.belt_speed:g} (metres per second): {rule}") from None
     return config.model_copy(update={"gait": gait})

@@ -10,6 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+MAX_BELT_MPS = 8.0
+"""The fastest belt speed a station takes, m/s (28.8 km/h): the top speed of the fastest running
+treadmills, in the configuration, ``--belt-speed`` and from the console. A user trial's 10, a
+speed in km/h given as m/s, was taken."""
 PACE_REF_LEGS_S = 3.0
 """The pace the targets are set for, in leg lengths a second (``speed_legs_per_s``,
 the belt's speed as the stance foot reads it over the leg's length): 2.5 m/s, which the engine

@@ -37,6 +37,7 @@ from edge.bus.schema import clean_text
 from edge.bus.security import ClientKeys, ServerKeys, check_endpoint, secure_client
 from edge.closing import Closing
 from edge.errors import UsageError
+from edge.pace import MAX_BELT_MPS
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ _POLL_MS = 100
 
 RunnerName = Annotated[str, AfterValidator(partial(clean_text, "runner name"))]
 LapLabel = Annotated[str, AfterValidator(partial(clean_text, "lap label"))]
-BeltSpeed = Annotated[float, Field(ge=0.0, le=12.0)]
+BeltSpeed = Annotated[float, Field(ge=0.0, le=MAX_BELT_MPS)]
 
 
 class ControlError(Exception):

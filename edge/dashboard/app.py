@@ -49,6 +49,7 @@ from edge.dashboard.widgets import (
 )
 from edge.drill.plan import DrillPlan
 from edge.errors import UsageError
+from edge.pace import MAX_BELT_MPS
 
 STALE_AFTER = 2.0
 """Seconds without any message before the console says the data is stale."""
@@ -60,7 +61,6 @@ POLL_SECONDS = 0.025
 BELT_STEP = 0.1
 BELT_START = 3.0
 """Belt speed set by the first up/down press while the station does not know the speed."""
-BELT_MAX = 12.0
 BELT_HOLD = 2.0
 """Seconds the console shows a speed it asked for before it trusts the station's status again."""
 PROBLEM_REPEAT = 30.0
@@ -405,7 +405,7 @@ class DashboardApp(App[None]):
     def action_belt(self, direction: int) -> None:
         shown = self._belt_shown()
         speed = BELT_START if shown is None else shown + direction * BELT_STEP
-        speed = round(min(max(speed, 0.0), BELT_MAX), 1)
+        speed = round(min(max(speed, 0.0), MAX_BELT_MPS), 1)
         self._belt_request = (speed, time.monotonic())
         self._send("set_belt_speed", mps=speed)
         self._show_header()
