@@ -14,7 +14,7 @@ import numpy as np
 
 from edge.capture.base import CaptureSettings, Frame, FrameSource, LiveSource, SourceInfo
 from edge.capture.mp4meta import capture_fps
-from edge.capture.repeats import FrameScan, repeats_notice
+from edge.capture.repeats import FrameScan, held_notice, repeats_notice
 from edge.capture.timebase import FileTiming, frame_window, require_engine_rate, resolve_timebase
 from edge.errors import UsageError
 from edge.progress import Progress
@@ -205,9 +205,9 @@ class NewFramesOnly(FrameSource):
                 progress.close(finished=False)
                 raise
             progress.close()
-        notice = repeats_notice(new.repeats, new.read, new.fps)
-        if notice is not None:
-            log.warning("%s: %s", path.name, notice)
+        for notice in (repeats_notice(new.repeats, new.read, new.fps), held_notice(new.held)):
+            if notice is not None:
+                log.warning("%s: %s", path.name, notice)
         self._times = {scan.indices[k]: float(t) for k, t in zip(new.kept, new.times, strict=True)}
         self._halt = threading.Event()
         self._file = VideoFileSource(path, dataclasses.replace(settings, new_frames_only=False))

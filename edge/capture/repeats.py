@@ -158,14 +158,15 @@ def distinct_times(indices: np.ndarray, capture_fps: float) -> np.ndarray:
 class NewFrames:
     """Of the frames read so far: those kept (their places in the list read), their real
     times, s, how many repeat the frame before, of how many, and the new frames a second
-    (``edge.capture.repeats``). Repeats and pictures held still are left out; only repeats are
-    counted and told."""
+    (``edge.capture.repeats``). Repeats and pictures held still are left out; ``held``: each
+    picture held still, when it was first shown and for how long it was held after, s."""
 
     kept: np.ndarray
     times: np.ndarray
     repeats: int
     read: int
     fps: float
+    held: tuple[tuple[float, float], ...] = ()
 
 
 def new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> NewFrames:
@@ -176,12 +177,20 @@ def new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> 
     first = indices[0] if indices else 0
     positions = (np.array(indices)[kept] - first) // timebase.every
     times = timebase.seconds(first) + distinct_times(positions, timebase.fps)
+    # A held run of frames shows the picture first shown in the frame before it.
+    edges = np.flatnonzero(np.diff(np.r_[0, still.astype(np.int8), 0]))
+    shown = [timebase.seconds(indices[max(start - 1, 0)]) for start in edges[::2]]
+    held = tuple(
+        (at, timebase.seconds(indices[stop - 1]) - at)
+        for at, stop in zip(shown, edges[1::2], strict=True)
+    )
     return NewFrames(
         kept,
         times,
         int(repeat.sum()),
         len(indices),
         distinct_fps(positions, timebase.fps),
+        held,
     )
 
 
@@ -257,6 +266,20 @@ def repeats_notice(repeats: int, frames: int, distinct_fps: float) -> str | None
         "one, or a camera short of light): they were left out, and the "
         f"{distinct_fps:.0f} new frames a second timed at that rate; film at the camera's own "
         "rate for the finest timing"
+    )
+
+
+def held_notice(held: tuple[tuple[float, float], ...]) -> str | None:
+    """What to say of pictures held still (``NewFrames.held``), or None: a real clip's second
+    held still went by untold, its steps missing for 1.5 s."""
+    if not held:
+        return None
+    where = ", ".join(f"{at:.2f} s" for at, _ in held)
+    seconds = sum(length for _, length in held)
+    times = "once" if len(held) == 1 else f"{len(held)} times"
+    return (
+        f"the picture was held still {times}, {seconds:.1f} s in all, from {where} (a paused "
+        "camera, a title): those frames were left out, and no step is timed across them"
     )
 
 

@@ -59,7 +59,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         f"{result.frames} frames at {result.timebase.describe()}, runner in "
         f"{result.runner_frames}; wrote {result.keypoints_csv}"
     )
-    for note in (result.repeats_notice(), result.feet_notice()):
+    for note in (result.repeats_notice(), result.held_notice(), result.feet_notice()):
         if note:
             print(f"note: {note}")
     t, rows, keypoints = read_keypoint_track(result.keypoints_csv)

@@ -145,6 +145,9 @@ VIEW_WAIT_STEPS = 4
 #: the slowest stance foot taken for a walker's or runner's, in leg lengths per second (0.3 m/s
 #: for a 0.9 m leg): slower is someone standing, whose ankles only sway
 MIN_STANCE_LEGS_PER_S = 0.3
+#: the longest step, in the runner's strides: a step is half a stride, 0.6 of it on a lopsided
+#: gait; longer, a landing in between was not seen (``GaitEngine._previous_landing``)
+STEP_LIMIT_STRIDES = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -440,6 +443,21 @@ class GaitEngine:
             self._par[PAR_TYPICAL_STRIDE_S] = float(np.median(self._stride_times))
         return self._finish_step(leg, previous, when)
 
+    def _previous_landing(
+        self, earlier: list[tuple[float, int]], leg: int, ic: float
+    ) -> float | None:
+        """The other foot's landing a step at ``ic`` is timed from: the last landing before it,
+        when that was the other foot's (two in a row on one foot: the other foot's was missed,
+        and the interval would be a stride) and less than ``STEP_LIMIT_STRIDES`` of the
+        runner's stride ago (1 s before it is known): a landing before a gap whose steps were
+        not seen, a picture held still or the runner lost, would time a step across it (a real
+        clip's held second gave 44 steps a minute)."""
+        stride = self._par[PAR_TYPICAL_STRIDE_S]
+        limit = STEP_LIMIT_STRIDES * stride if math.isfinite(stride) else 1.0
+        if not earlier or earlier[-1][1] == leg or ic - earlier[-1][0] > limit:
+            return None
+        return earlier[-1][0]
+
     def _finish_step(self, leg: int, contact: Contact, next_ic: float | None) -> Step | None:
         p = self.params
         ended = contact.to_t if math.isfinite(contact.to_t) else contact.ic_t + p.max_contact_s
@@ -481,9 +499,7 @@ class GaitEngine:
             leg=leg,
             metric=self.mapping.metric,
             square=self.mapping.square,
-            # A step is timed from the other foot's landing; two in a row on one foot means
-            # the other foot's contact was missed, and the interval would be a stride.
-            previous_ic=earlier[-1][0] if earlier and earlier[-1][1] != leg else None,
+            previous_ic=self._previous_landing(earlier, leg, contact.ic_t),
             other_next_ic=later[0] if later else None,
             next_ic=next_ic,
             leg_length=scale,

@@ -13,7 +13,7 @@ import numpy as np
 from edge.bus.schema import StepMsg
 from edge.capture import CaptureSettings, SourceInfo, open_source
 from edge.capture.file import VideoFileSource
-from edge.capture.repeats import FrameScan, check_new_frames, repeats_notice
+from edge.capture.repeats import FrameScan, check_new_frames, held_notice, repeats_notice
 from edge.capture.timebase import FileTiming, TimeBase, require_engine_rate
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
@@ -42,7 +42,8 @@ class AnalysisResult:
     """frames: frames analyzed, from file frame ``first_frame`` on; fps: their real rate;
     feet_outside: frames whose runner had a foot outside the picture (``RunnerFinder``);
     repeats: frames that repeat the frame before, left out of the track; distinct_fps: new
-    frames per second of real time (``edge.capture.repeats``)."""
+    frames per second of real time; held: pictures held still, left out too, when first shown
+    and for how long, s (``edge.capture.repeats``)."""
 
     frames: int
     runner_frames: int
@@ -53,10 +54,15 @@ class AnalysisResult:
     feet_outside: int = 0
     repeats: int = 0
     distinct_fps: float = math.nan
+    held: tuple[tuple[float, float], ...] = ()
 
     def repeats_notice(self) -> str | None:
         """What to say of the repeated frames left out (``edge.capture.repeats``), or None."""
         return repeats_notice(self.repeats, self.frames, self.distinct_fps)
+
+    def held_notice(self) -> str | None:
+        """What to say of the pictures held still, left out (``held_notice``), or None."""
+        return held_notice(self.held)
 
     def feet_notice(self) -> str | None:
         """What to say when the runner's feet were out of the picture in ``FEET_OUTSIDE`` of
@@ -133,6 +139,7 @@ def analyze_video(
         finder.feet_outside,
         new.repeats,
         new.fps,
+        new.held,
     )
 
 
@@ -331,7 +338,11 @@ def video_outputs(
         for moment, step, i in picks
         if (snap := snapshot(keypoints[i], kept.get(i), moment, step, forward, judged, overstride))
     ]
-    notes = (("repeated frames", result.repeats_notice()), ("feet", result.feet_notice()))
+    notes = (
+        ("repeated frames", result.repeats_notice()),
+        ("held still", result.held_notice()),
+        ("feet", result.feet_notice()),
+    )
     data = ReportInput(
         title=f"Analysis of {video.name}",
         facts=(
