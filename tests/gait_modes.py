@@ -94,8 +94,8 @@ def track(segments: tuple[Segment, ...], fps: float, seed: int) -> tuple[np.ndar
 
 def run(name: str, fps: float = 60.0, seed: int = 0) -> dict[str, float]:
     """One scenario through the engine: per change of mode the time to detect it, the steps
-    counted wrong (in the wrong gait, or while standing or away), and the walking steps' median
-    contact time."""
+    counted wrong (in the wrong gait, or while standing or away), the walking steps' median
+    contact time, the longest step time and the steps given none."""
     segments = SCENARIOS[name]
     t, kp = track(segments, fps, seed)
     camera = SideCamera(facing="right")
@@ -118,6 +118,8 @@ def run(name: str, fps: float = 60.0, seed: int = 0) -> dict[str, float]:
         out[f"lag{k}"] = lags[-1]
     walked = [s.contact_ms for s in steps if s.gait == WALKING]
     out["walking_contact_ms"] = float(np.median(walked)) if walked else math.nan
+    out["longest_step_ms"] = max((s.step_ms for s in steps if s.step_ms is not None), default=0.0)
+    out["untimed"] = sum(s.step_ms is None for s in steps)
     out["worst_lag_s"] = max(lags[1:], default=lags[0])
     out["first_lag_s"] = lags[0]
     return out

@@ -80,6 +80,17 @@ def test_a_change_of_gait_is_followed(name: str) -> None:
     assert result["walking_contact_ms"] == pytest.approx(705.0, abs=60.0)
 
 
+@pytest.mark.parametrize("name", ["walk to run", "run to walk", "run, stand, run"])
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_no_step_is_timed_across_a_change_or_a_stand(name: str, fps: float) -> None:
+    """The walk's steps last 0.59 s, the runs' 0.40 at most: a step timed from a landing
+    before the change or the stand had read 1.4 s (run to walk) and 8.3 s (run, stand, run).
+    The first step of each run or walk has no step before it."""
+    result = run(name, fps=fps)
+    assert result["longest_step_ms"] < 800.0
+    assert result["untimed"] <= 4
+
+
 def test_the_hips_vote_rise_for_walking_and_sink_for_running() -> None:
     assert gait_vote(0.02) == WALKING and gait_vote(-0.07) == RUNNING
     assert gait_vote(0.001) is None and gait_vote(math.nan) is None

@@ -145,9 +145,9 @@ VIEW_WAIT_STEPS = 4
 #: the slowest stance foot taken for a walker's or runner's, in leg lengths per second (0.3 m/s
 #: for a 0.9 m leg): slower is someone standing, whose ankles only sway
 MIN_STANCE_LEGS_PER_S = 0.3
-#: the longest step, in the runner's strides: a step is half a stride, 0.6 of it on a lopsided
-#: gait; longer, a landing in between was not seen (``GaitEngine._previous_landing``)
-STEP_LIMIT_STRIDES = 0.75
+#: the most a step may outlast the step before: a lopsided gait's long step lasts 1.5 times its
+#: short one, a step across a landing not seen twice (``GaitEngine._previous_landing``)
+STEP_GROWTH = 1.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,15 +448,21 @@ class GaitEngine:
     ) -> float | None:
         """The other foot's landing a step at ``ic`` is timed from: the last landing before it,
         when that was the other foot's (two in a row on one foot: the other foot's was missed,
-        and the interval would be a stride) and less than ``STEP_LIMIT_STRIDES`` of the
-        runner's stride ago (1 s before it is known): a landing before a gap whose steps were
-        not seen, a picture held still or the runner lost, would time a step across it (a real
-        clip's held second gave 44 steps a minute)."""
-        stride = self._par[PAR_TYPICAL_STRIDE_S]
-        limit = STEP_LIMIT_STRIDES * stride if math.isfinite(stride) else 1.0
-        if not earlier or earlier[-1][1] == leg or ic - earlier[-1][0] > limit:
+        and the interval would be a stride) and the step lasts at most ``STEP_GROWTH`` times the
+        step before it: a landing before a gap whose steps were not seen (a picture held still,
+        the runner lost) would time a step across it (a real clip's held second gave 44 steps a
+        minute), where a gait's own steps lengthen a little from one to the next."""
+        if not earlier or earlier[-1][1] == leg:
             return None
-        return earlier[-1][0]
+        previous = earlier[-1][0]
+        before = earlier[-2] if len(earlier) >= 2 else None
+        if (
+            before is not None
+            and before[1] == leg
+            and ic - previous > STEP_GROWTH * (previous - before[0])
+        ):
+            return None
+        return previous
 
     def _finish_step(self, leg: int, contact: Contact, next_ic: float | None) -> Step | None:
         p = self.params
