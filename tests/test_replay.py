@@ -476,3 +476,12 @@ def test_the_printed_cue_is_the_whole_runs_not_one_held_from_before() -> None:
     ]
     lines = describe(steps, Targets(hold_steps=50))
     assert any(line.startswith("cue: Land under your hips") for line in lines)
+    # The other way: landings far ahead, then under the hips for longer. The whole run's median
+    # is back inside, so no cue holds until a margin (a trial's walk-then-run clip printed
+    # "Quicker, lighter steps ... the cue holds until 157 spm" beside "Every target met").
+    back = [
+        messages.step(i, overstride_cm=None, overstride_pct_leg=v, shank_angle_ic_deg=3.0)
+        for i, v in enumerate([40.0] * 12 + [19.0] * 13)
+    ]
+    printed = describe(back, Targets())
+    assert not any(line.startswith("cue: Land under your hips") for line in printed), printed

@@ -487,10 +487,12 @@ def waiting_rules(metrics: Mapping[str, MetricSummary]) -> list[str]:
 
 class SummaryBuilder:
     """Keeps the last steps of the current gait and the cue state; ``add`` returns the new
-    summary."""
+    summary. ``hysteresis`` False: a cue is on exactly while its target is missed, for a whole
+    run's verdict (a cue live holds until its metric is back inside by a margin)."""
 
-    def __init__(self, targets: Targets | None = None) -> None:
+    def __init__(self, targets: Targets | None = None, hysteresis: bool = True) -> None:
         self.targets = targets or Targets()
+        self.hysteresis = hysteresis
         self._steps: deque[Step] = deque(maxlen=self.targets.window_steps)
         self._active: set[str] = set()
         self._shown: _Cue = _WAIT
@@ -555,7 +557,7 @@ class SummaryBuilder:
             cleared = value <= back_in if rule.above else value >= back_in
             if missed:
                 self._active.add(name)
-            elif cleared:
+            elif cleared or not self.hysteresis:
                 self._active.discard(name)
 
     def _wanted(

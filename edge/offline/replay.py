@@ -484,10 +484,12 @@ def describe(
             lines.append(f"{gait}, {len(mine)} steps:")
         lines += _medians(mine)
     if ran:
-        # The cue the run as a whole gives: held for no step (a cue live is held for
-        # ``hold_steps``, so the last one shown could be one the medians had just left).
+        # The cue the run as a whole gives: held for no step and no margin (a cue live is held
+        # for ``hold_steps`` and until back inside by a margin, so the last one shown could be
+        # one the medians had left: "Quicker, lighter steps" beside a report's "every target
+        # met", after a walk's slow first running steps).
         whole = dataclasses.replace(targets, window_steps=len(ran), hold_steps=1)
-        builder = SummaryBuilder(whole)
+        builder = SummaryBuilder(whole, hysteresis=False)
         for step in ran:
             summary = builder.add(step_of(step))
         if summary.cue:
