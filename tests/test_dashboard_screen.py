@@ -112,6 +112,27 @@ def test_main_screen(size: tuple[int, int]) -> None:
     assert "RUNNING" in text.splitlines()[0]
 
 
+def test_an_oblique_view_is_told_once_while_its_yaw_wanders() -> None:
+    """The camera's notice pops up as the view turns oblique, not again for each degree its
+    yaw moves (a trial's console stacked six of them, 8-12 deg, over the cue); the header
+    follows the yaw."""
+
+    async def scene() -> tuple[int, str]:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=(160, 50), notifications=True) as pilot:
+            app.post_message(BusReceived(messages.status(t=T0, calibrated=False)))
+            for k, yaw in enumerate([-22.4, -23.4, -21.4, -24.4, -20.0]):
+                summary = messages.summary(t=T0 + k, calibrated=False, yaw_deg=yaw, oblique=True)
+                app.post_message(BusReceived(summary))
+                await pilot.pause()
+                await pilot.pause()
+            return len(app._notifications), screen_text(app)
+
+    told, screen = asyncio.run(scene())
+    assert told == 1
+    assert "camera about 20° off square" in screen
+
+
 def test_balance_bars_only_for_metrics_sure_on_both_legs_and_an_oblique_view_is_said() -> None:
     sure = MetricStats(median=15.0, iqr=2.0, asymmetry_pct=30.0)
     far_unsure = MetricStats(median=15.0, iqr=2.0, asymmetry_pct=None, near_leg_only=True)

@@ -265,6 +265,9 @@ def test_an_oblique_uncalibrated_view_is_said_and_a_far_leg_alone_is_not() -> No
     square = feed(SummaryBuilder(), far_left(6, 0.3, yaw_deg=3.0))[-1]
     assert not square.oblique and square.yaw_deg == pytest.approx(3.0)
     assert feed(SummaryBuilder(), steps(6))[-1].yaw_deg is None
+    # A wandering estimate: the summary says the median its cue's reason gives, not the last.
+    wander = steps(6, metric_confidence={"stride_length_m": 0.3}, yaw_deg=lambda i: -20.0 - i)
+    assert feed(SummaryBuilder(), wander)[-1].yaw_deg == pytest.approx(-22.5)
 
 
 def test_steps_before_the_yaw_was_known_do_not_outvote_an_oblique_view() -> None:

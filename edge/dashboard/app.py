@@ -511,11 +511,13 @@ class DashboardApp(App[None]):
         self._main.cue.show(readings.summary, readings.gait_mode)
         rows = [(metric, readings.stats(metric.name)) for metric in balance_metrics(readings.units)]
         self._main.balance.show(rows, bands.asymmetry_pct)
-        notice = readings.view_notice
-        if notice != self._view_notice:
+        notice, before = readings.view_notice, self._view_notice
+        if notice != before:
             self._view_notice = notice
             self._show_header()
-            if notice is not None:
+            # Told once as the view turns oblique; the header follows its yaw (a notice for
+            # each degree had stacked over the cue).
+            if notice is not None and before is None:
                 self.notify(
                     f"{notice[0].upper()}{notice[1:]}. Calibrate the camera (hipdrive calibrate "
                     "plane), or turn it square to the belt.",

@@ -262,7 +262,8 @@ class Summary:
     cue: str | None
     cue_reason: str | None
     yaw_deg: float | None = None
-    """The camera's latest yaw estimate off square to the belt, degrees (None: not known)."""
+    """The camera's yaw off square to the belt, degrees: with an ``oblique`` view the median
+    its cue's reason names (``oblique_yaw``), else the latest estimate (None: not known)."""
     oblique: bool = False
     """The view is oblique and uncalibrated: the engine marked what it foreshortens less sure."""
     gait: str | None = None
@@ -532,14 +533,17 @@ class SummaryBuilder:
             self._shown = wanted  # same cue, fresher reason
         key, text, reason = self._shown
         yaws = [s.yaw_deg for s in self._steps if s.yaw_deg is not None]
+        # An oblique view's yaw as its cue's reason gives it (the median), not the last step's,
+        # which wanders a degree or two: a console had said 8-12 deg on one screen.
+        oblique = oblique_yaw(self._steps)
         return Summary(
             len(self._steps),
             metrics,
             key,
             text,
             reason,
-            yaw_deg=yaws[-1] if yaws else None,
-            oblique=oblique_yaw(self._steps) is not None,
+            yaw_deg=oblique if oblique is not None else yaws[-1] if yaws else None,
+            oblique=oblique is not None,
             gait=gait,
             pace_beyond=self._beyond,
         )
