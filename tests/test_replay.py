@@ -209,6 +209,34 @@ def test_replay_with_a_calibration_is_in_metres(
     assert "not right as the calibration says: if the video is not from that camera" in err
     assert "give --meters-per-pixel M --facing left instead of the calibration" in err
     assert "calibrate the plane again (hipdrive calibrate plane --facing left)" in err
+    # A plane three times too large (the board's squares given in the wrong unit, say): the
+    # leg would be 2.7 m long. Refused, naming the file.
+    large = Plane(homography @ np.diag([3.0, 3.0, 1.0]), plane.belt_line, "left", plane.roi, mpp)
+    write_calibration(
+        calibration, Calibration("test", (w, h), datetime.now(timezone.utc), plane=large)
+    )
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"the calibration {calibration} makes the runner's leg (hip to ankle) 2." in err
+    assert "calibrate the camera again where it stands (hipdrive calibrate plane)" in err
+
+
+@pytest.mark.parametrize(("scale", "leg"), [(3.0, "2.50 m"), (0.3, "0.25 m")])
+def test_a_scale_that_does_not_fit_the_runner_is_refused(
+    track, tmp_path: Path, capsys, scale: float, leg: str
+) -> None:
+    """RBDS001's leg reads 0.83 m: --meters-per-pixel three times too large makes it 2.5 m (a user
+    trial's 0.01 showed a 97 cm overstride and 9 m strides), 0.3 times it 0.25 m. The right
+    scale passes (``test_replay_with_a_scale_writes_metric_step_events``)."""
+    path, camera = track
+    out = tmp_path / "events.jsonl"
+    mpp = f"{scale * camera.meters_per_pixel:g}"
+    args = ["replay", "--keypoints", str(path), "--meters-per-pixel", mpp, "--events-out", str(out)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"--meters-per-pixel {mpp} makes the runner's leg (hip to ankle) {leg}" in err
+    assert "where a runner's is 0.45-1.3 m" in err and "measure it again" in err
+    assert not out.exists()
 
 
 def test_rows_timed_by_frame_number(track, tmp_path: Path, capsys) -> None:

@@ -75,7 +75,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     notice = no_findings(steps, t, keypoints, timebase.capture_fps, timebase.origin)
     if not notice:
         try:
-            refuse_a_wrong_belt_speed(config, args, steps, plane)
+            refuse_what_does_not_fit(config, args, steps, plane)
         except UsageError as exc:
             raise UsageError(
                 f"{exc}. The track is kept: hipdrive replay --keypoints {result.keypoints_csv}, "
@@ -129,19 +129,34 @@ def replay_steps(
     )
 
 
-def refuse_a_wrong_belt_speed(
+def refuse_what_does_not_fit(
     config: Config, args: argparse.Namespace, steps: list[StepMsg], plane: Plane
 ) -> None:
-    """UsageError when the belt speed given for an uncalibrated video or track does not fit
-    the runner's running steps (``belt_speed_problem``), naming where it was given. Called once
-    the steps' time base is known to be running's: a slow-motion clip's pace reads slow too."""
+    """UsageError when the scale given (a calibration, --meters-per-pixel) does not fit the
+    runner's running steps (``scale_problem``), or, for an uncalibrated video or track, the belt
+    speed given (``belt_speed_problem``), naming where it was given. Called once the steps'
+    time base is known to be running's: a slow-motion clip's pace reads slow too."""
     from edge.gait.summary import running_steps
-    from edge.offline.replay import belt_speed_problem
+    from edge.offline.replay import belt_speed_problem, scale_problem
 
-    if plane.measured or plane.meters_per_pixel is not None:
-        return
-    given = "--belt-speed" if args.belt_speed is not None else "gait.belt_speed_mps"
-    problem = belt_speed_problem(running_steps(steps), config.gait.belt_speed_mps, given)
+    ran = running_steps(steps)
+    if plane.meters_per_pixel is not None:
+        problem = scale_problem(
+            ran,
+            f"--meters-per-pixel {plane.meters_per_pixel:g}",
+            "measure it again (a length on the belt's middle line, in metres, over its length in "
+            "pixels), or calibrate the camera (hipdrive calibrate plane)",
+        )
+    elif plane.measured:
+        source = args.calibration or config.calibration.file
+        problem = scale_problem(
+            ran,
+            f"the calibration {source}",
+            "calibrate the camera again where it stands (hipdrive calibrate plane)",
+        )
+    else:
+        given = "--belt-speed" if args.belt_speed is not None else "gait.belt_speed_mps"
+        problem = belt_speed_problem(ran, config.gait.belt_speed_mps, given)
     if problem:
         raise UsageError(problem)
 
@@ -183,7 +198,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     origin = f"--fps {args.fps:g}" if args.fps else None
     notice = no_findings(steps, t, keypoints, args.fps or track_fps(t), origin, track=True)
     if not notice:
-        refuse_a_wrong_belt_speed(config, args, steps, plane)
+        refuse_what_does_not_fit(config, args, steps, plane)
     write_step_files(steps, args.events_out, None)
     if notice:
         print(f"{step_count(len(steps))}: {notice}")

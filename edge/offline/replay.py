@@ -75,9 +75,10 @@ _BOUNDS = (RUNNING_CADENCE_SPM, RUNNING_CONTACT_MS), (WALKING_CADENCE_SPM, WALKI
 #: the runner, or from someone not running on the belt (a person walking across a room once
 #: gave a single "running" step of 133 ms)
 MIN_JUDGED_STEPS = 4
-#: leg lengths, hip to ankle, m, that a belt speed given for an uncalibrated video may imply
-#: (``belt_speed_problem``): about half the stature, 0.6 m for a child of 1.2 m to 1.05 m for a
-#: runner of 2.1 m, with room for the pace's reading error (1% under to 5% over)
+#: leg lengths, hip to ankle, m, that a belt speed given for an uncalibrated video, or a scale,
+#: may imply (``belt_speed_problem``, ``scale_problem``): about half the stature, 0.6 m for a
+#: child of 1.2 m to 1.05 m for a runner of 2.1 m, with room for the pace's reading error (1%
+#: under to 5% over)
 LEG_M = (0.45, 1.3)
 
 
@@ -298,6 +299,37 @@ def across_the_picture(t: np.ndarray, keypoints: np.ndarray, steps: list[StepMsg
         f"the runner moves {moved / leg:.1f} leg lengths across the picture in {seconds:.1f} s, "
         "further than a treadmill's belt allows: the station measures a runner on a treadmill, "
         "filmed side on by a camera that stays still; no findings or cues are given"
+    )
+
+
+#: the least overstride, % of the leg, a step's leg length in metres is read from (its distance in
+#: cm over its share of the leg): nearer the hips the ratio is mostly the keypoints' noise
+SCALE_MIN_PCT = 5.0
+
+
+def scale_problem(steps: list[StepMsg], given: str, fix: str) -> str | None:
+    """Why the scale ``given`` (a calibration, ``--meters-per-pixel``; ``fix``: what to do)
+    does not fit the runner,
+    or None: the leg's length it makes, the median over the steps of a distance in metres over
+    the same distance in leg lengths, outside ``LEG_M`` (a user trial's ``--meters-per-pixel
+    0.01`` made a 2.75 m leg, and showed a 97 cm overstride and 9 m strides). None too for fewer
+    than ``MIN_JUDGED_STEPS`` steps to read it from."""
+    legs = [
+        s.overstride_cm / s.overstride_pct_leg
+        for s in steps
+        if s.overstride_cm is not None
+        and s.overstride_pct_leg is not None
+        and abs(s.overstride_pct_leg) >= SCALE_MIN_PCT
+    ]
+    if len(legs) < MIN_JUDGED_STEPS:
+        return None
+    leg = float(np.median(legs))
+    lo, hi = LEG_M
+    if lo <= leg <= hi:
+        return None
+    return (
+        f"{given} makes the runner's leg (hip to ankle) {leg:.2f} m long, where a runner's is "
+        f"{lo:g}-{hi:g} m, so every distance in metres would be wrong: {fix}"
     )
 
 
