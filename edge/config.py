@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from edge.errors import UsageError
-from edge.pace import MAX_BELT_MPS
+from edge.pace import MAX_BELT_MPS, in_other_units
 from edge.pose.base import InputSize
 
 if sys.version_info >= (3, 11):
@@ -201,8 +201,7 @@ class GaitSection(_Section):
         if value is not None and value > MAX_BELT_MPS:
             raise ValueError(
                 f"must be <= {MAX_BELT_MPS:g} m/s ({MAX_BELT_MPS * 3.6:.1f} km/h, the fastest"
-                f" treadmills' top speed); in km/h, {value:g} is {value / 3.6:.2f} m/s, in mph"
-                f" {value * 0.44704:.2f}"
+                f" treadmills' top speed): {in_other_units(value)}"
             )
         return value
 

@@ -14,6 +14,13 @@ MAX_BELT_MPS = 8.0
 """The fastest belt speed a station takes, m/s (28.8 km/h): the top speed of the fastest running
 treadmills, in the configuration, ``--belt-speed`` and from the console. A user trial's 10, a
 speed in km/h given as m/s, was taken."""
+
+
+def in_other_units(speed: float) -> str:
+    """What a belt speed given in m/s reads as, when it was meant in km/h or in mph."""
+    return f"{speed:g} km/h is {speed / 3.6:.2f} m/s, {speed:g} mph {speed * 0.44704:.2f} m/s"
+
+
 PACE_REF_LEGS_S = 3.0
 """The pace the targets are set for, in leg lengths a second (``speed_legs_per_s``,
 the belt's speed as the stance foot reads it over the leg's length): 2.5 m/s, which the engine

@@ -488,7 +488,7 @@ def left_calibration(path: Path, size: tuple[int, int]) -> Path:
         (["--meters-per-pixel", "-1"], "--meters-per-pixel -1: must be > 0"),
         (["--belt-speed", "0"], "--belt-speed 0 (metres per second): must be > 0"),
         (["--belt-speed", "20"], "must be <= 8 m/s (28.8 km/h, the fastest treadmills' top"),
-        (["--belt-speed", "10"], "in km/h, 10 is 2.78 m/s, in mph 4.47"),
+        (["--belt-speed", "10"], "top speed): 10 km/h is 2.78 m/s, 10 mph 4.47 m/s"),
         (["--calibration", "CAL", "--facing", "right"], "was made with the runner facing left"),
         (["--calibration", "absent.toml"], "absent.toml does not exist"),
     ],

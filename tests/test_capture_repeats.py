@@ -103,28 +103,26 @@ def test_a_picture_held_still_is_told_apart_from_repeats() -> None:
 
 
 def test_a_picture_held_still_is_told_where_and_for_how_long() -> None:
-    """A second held still at 5 s of a 30 fps clip (a paused camera), and half a second at 8 s
-    of a window starting at frame 30: said, with when and how long, where it went by untold (a
-    real clip's steps stopped for 1.5 s, its report silent)."""
+    """A second held still and, 3 s later, half a second (a paused camera), in a window from
+    frame 30 of a 30 fps clip: said, with when (in seconds as a player shows them, from the
+    file's start, as --start is given) and how long, where it went by untold (a real clip's
+    steps stopped for 1.5 s, its report silent). The same file filmed at 60 fps (--slowmo 2)
+    is told at the same places."""
     moving = scene(300, 120.0, seed=5)
     pictures = (
         moving[:150] + [moving[149]] * 30 + moving[150:240] + [moving[239]] * 15 + moving[240:]
     )
-    changes = meter_changes(pictures, noise=1.5, seed=6)
-    new = new_frames(list(range(30, 30 + len(pictures))), list(changes), TimeBase(30.0, 30.0))
-    assert np.allclose(new.held, [(179 / 30, 1.0), (299 / 30, 0.5)])
-    assert held_notice(new.held) == (
-        "the picture was held still 2 times, 1.5 s in all, from 5.97 s, 9.97 s (a paused camera,"
-        " a title): those frames were left out, and no step is timed across them"
-    )
-    assert (
-        held_notice(
-            new_frames(
-                list(range(300)), list(meter_changes(moving, 1.5, 6)), TimeBase(30.0, 30.0)
-            ).held
+    changes = list(meter_changes(pictures, noise=1.5, seed=6))
+    indices = list(range(30, 30 + len(pictures)))
+    for timebase in (TimeBase(30.0, 30.0), TimeBase(30.0, 60.0, "--slowmo 2")):
+        new = new_frames(indices, changes, timebase)
+        assert np.allclose(new.held, [(179 / 30, 1.0), (299 / 30, 0.5)])
+        assert held_notice(new.held) == (
+            "the picture was held still 2 times, 1.5 s in all, from 5.97 s, 9.97 s (a paused "
+            "camera, a title): those frames were left out, and no step is timed across them"
         )
-        is None
-    )
+    steady = new_frames(list(range(300)), list(meter_changes(moving, 1.5, 6)), TimeBase(30.0, 30.0))
+    assert held_notice(steady.held) is None
 
 
 def test_too_few_frames_to_tell_have_no_repeats() -> None:

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 from rich.style import Style
 
-from edge.bus.schema import FrameMsg, keypoints_to_wire
+from edge.bus.schema import FrameMsg, MetricStats, keypoints_to_wire
 from edge.config import TargetsSection
 from edge.dashboard.bands import Band, TargetBands
 from edge.dashboard.canvas import BrailleCanvas
 from edge.dashboard.readings import Readings, Units
+from edge.dashboard.widgets import BalanceBars, balance_metrics
 from edge.gait import Targets
 from edge.gait.summary import paced
 from edge.skeleton import LEFT_ANKLE, NUM_KEYPOINTS, RIGHT_ANKLE
@@ -239,3 +240,18 @@ def test_a_target_reads_in_whole_units_where_asked() -> None:
     band = TargetBands().paced(3.1).overstride_cm  # 20.3 cm
     assert band.describe("cm") == f"<= {band.limit:g} cm" and band.limit != round(band.limit)
     assert band.describe("cm", 0) == "<= 20 cm"
+
+
+def test_a_balance_bar_is_grey_while_the_feet_do_not_differ_beyond_their_scatter() -> None:
+    """The same 12% asymmetry: coloured by its band when the feet surely differ, grey when the
+    summary says they do not (too few steps or too much scatter to tell)."""
+    contact = next(m for m in balance_metrics("cm") if m.name == "contact_ms")
+    inks = {}
+    for differ in (True, False):
+        bars = BalanceBars()
+        stats = MetricStats(median=270.0, iqr=20.0, asymmetry_pct=12.0, feet_differ=differ)
+        bars._rows, bars._band = [(contact, stats)], Band(10.0, 5.0)
+        (row,) = bars.draw(120, 1)
+        inks[differ] = next(seg.style for seg in row if "%" in seg.text)
+    assert inks[False] == Style.parse("grey50")
+    assert inks[True] != inks[False]

@@ -122,14 +122,36 @@ def test_a_runner_leaving_the_frame_gives_no_steps_while_away(mocap_trial) -> No
     assert len([s for s in steps if s.ic_t > 14.0]) >= 30
 
 
-@pytest.mark.parametrize("held_s", [0.25, 0.5, 1.0])
-def test_no_step_is_timed_across_a_gap(mocap_trial, held_s: float) -> None:
+def test_a_lopsided_gaits_long_steps_keep_their_times() -> None:
+    """A limp: one foot's steps last 1.5 times the other's, each landing 20 ms off at random
+    (a frame at 25 fps). Every step is timed, held to its own foot's last step; two landings
+    not seen (one on each foot) make the next step three long, and it is not timed."""
+    rng = np.random.default_rng(3)
+    engine = GaitEngine(MAPPING)
+    landings = np.cumsum(np.tile([0.45, 0.30], 40)) + rng.uniform(-0.02, 0.02, 80)
+    earlier: list[tuple[float, int]] = []
+    for k, ic in enumerate(landings):
+        if k in (60, 61):
+            continue  # not seen
+        leg = k % 2
+        timed = engine._step_start(earlier, leg, float(ic))
+        assert (timed is None) == (k in (0, 62)), (k, timed)
+        earlier.append((float(ic), leg))
+
+
+@pytest.mark.parametrize(("held_s", "apart_s"), [(0.25, 0.0), (0.5, 0.0), (1.0, 0.0), (0.6, 0.4)])
+def test_no_step_is_timed_across_a_gap(mocap_trial, held_s: float, apart_s: float) -> None:
     """A picture held still (the repeats left out) or the runner lost for a moment: the frames
-    of ``held_s`` are gone. No step's time, cadence or flight spans the gap: a held second in
-    a real clip gave a step of 1365 ms, 44 steps a minute, from a landing seen before it."""
+    of ``held_s`` are gone, once or (``apart_s``) twice that far apart. No step's time, cadence
+    or flight spans a gap: a held second in a real clip gave a step of 1365 ms, 44 steps a
+    minute, from a landing seen before it; a step held to the step before, itself across the
+    first of two gaps, was timed across the second (1159 ms, a review's case)."""
     t, kp = synth_track(mocap_trial, 30.0, CAMERA, seed=7)
     for start in np.arange(3.0, 20.0, 2.3):
         kept = (t < start) | (t >= start + held_s)
+        if apart_s:
+            later = start + held_s + apart_s
+            kept &= (t < later) | (t >= later + held_s)
         steps = run(t[kept], kp[kept])
         stride = float(np.median(np.diff([s.ic_t for s in steps if s.foot == "left"])))
         assert len(steps) >= 60

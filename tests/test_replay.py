@@ -513,3 +513,17 @@ def test_the_printed_cue_is_the_whole_runs_not_one_held_from_before() -> None:
     ]
     printed = describe(back, Targets())
     assert not any(line.startswith("cue: Land under your hips") for line in printed), printed
+
+
+def test_a_difference_within_the_steps_scatter_is_printed_so() -> None:
+    """Three steps a foot, contact times a frame apart at 30 fps: the printed left-right says
+    it is within the steps' scatter; eight a foot as far apart do not."""
+    for n, within in ((6, True), (16, False)):
+        steps = [
+            messages.step(i, contact_ms=266.7 if i % 2 == 0 else 300.0 - (i % 4)) for i in range(n)
+        ]
+        (line,) = [
+            line for line in describe(steps, Targets()) if line.strip().startswith("contact")
+        ]
+        assert "left-right -1" in line
+        assert ("(within the steps' scatter)" in line) is within, line

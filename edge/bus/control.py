@@ -5,7 +5,7 @@ A REP socket served on its own thread. A request is one JSON object (UTF-8, at m
 
     {"cmd": "start_session", "runner": "Ana"}      runner optional
     {"cmd": "stop_session"}
-    {"cmd": "set_belt_speed", "mps": 3.2}          metres per second, 0..12; null = unknown
+    {"cmd": "set_belt_speed", "mps": 3.2}          metres per second, 0..8; null = unknown
     {"cmd": "set_runner", "name": "Ana"}
     {"cmd": "mark_lap", "label": "5 km"}           label optional; "t": when it happened
                                                    (station time, the last minute; default now)

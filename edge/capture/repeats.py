@@ -104,8 +104,7 @@ def frame_kinds(changes: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray
     with np.errstate(invalid="ignore"):
         same = changes < REPEAT_SHARE * float(np.quantile(known, NEW_QUANTILE))
     still = none.copy()
-    edges = np.flatnonzero(np.diff(np.r_[0, same.astype(np.int8), 0]))
-    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+    for start, stop in _runs(same):
         # The picture is shown from the frame before the run to its last frame.
         if stop - start + 1 > _held_frames(fps):
             still[start:stop] = True
@@ -113,6 +112,12 @@ def frame_kinds(changes: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray
             for i in range(start, stop):
                 same[i] = not _stands_out(changes, i)
     return same & ~still, still
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """The runs of True in ``mask``: (start, stop) of each, stop past its last."""
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 def _stands_out(changes: np.ndarray, i: int) -> bool:
@@ -159,7 +164,9 @@ class NewFrames:
     """Of the frames read so far: those kept (their places in the list read), their real
     times, s, how many repeat the frame before, of how many, and the new frames a second
     (``edge.capture.repeats``). Repeats and pictures held still are left out; ``held``: each
-    picture held still, when it was first shown and for how long it was held after, s."""
+    picture held still, when it was first shown and for how long it was held after, in seconds
+    as a player shows them (as ``--start`` and ``--end`` are given; a slow-motion clip's real
+    seconds are fewer)."""
 
     kept: np.ndarray
     times: np.ndarray
@@ -178,11 +185,10 @@ def new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> 
     positions = (np.array(indices)[kept] - first) // timebase.every
     times = timebase.seconds(first) + distinct_times(positions, timebase.fps)
     # A held run of frames shows the picture first shown in the frame before it.
-    edges = np.flatnonzero(np.diff(np.r_[0, still.astype(np.int8), 0]))
-    shown = [timebase.seconds(indices[max(start - 1, 0)]) for start in edges[::2]]
+    played = np.array(indices) / timebase.playback_fps
     held = tuple(
-        (at, timebase.seconds(indices[stop - 1]) - at)
-        for at, stop in zip(shown, edges[1::2], strict=True)
+        (float(played[max(start - 1, 0)]), float(played[stop - 1] - played[max(start - 1, 0)]))
+        for start, stop in _runs(still)
     )
     return NewFrames(
         kept,

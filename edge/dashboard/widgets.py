@@ -540,7 +540,7 @@ class BalanceBars(StripWidget):
                 # Grey where the feet do not surely differ: too few steps or too much scatter.
                 ink = (
                     _INKS[_LEVEL_INK[self._band.level(abs(asym))]]
-                    if stats and stats.feet_differ
+                    if stats is not None and stats.feet_differ
                     else _GREY
                 )
                 cells = min(abs(asym) / self.FULL_SCALE_PCT, 1.0) * half

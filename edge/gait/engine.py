@@ -145,8 +145,9 @@ VIEW_WAIT_STEPS = 4
 #: the slowest stance foot taken for a walker's or runner's, in leg lengths per second (0.3 m/s
 #: for a 0.9 m leg): slower is someone standing, whose ankles only sway
 MIN_STANCE_LEGS_PER_S = 0.3
-#: the most a step may outlast the step before: a lopsided gait's long step lasts 1.5 times its
-#: short one, a step across a landing not seen twice (``GaitEngine._previous_landing``)
+#: the most a step may outlast the same foot's step before (``GaitEngine._step_start``): a
+#: foot's steps differ by a few per cent from one to the next, and by half from a run to a walk;
+#: a step across a landing not seen lasts two
 STEP_GROWTH = 1.7
 
 
@@ -212,6 +213,8 @@ class GaitEngine:
         self._unnamed: list[Unnamed] = []
         self._now = -math.inf
         self._ics: deque[tuple[float, int]] = deque(maxlen=8)
+        self._last_steps = [math.nan, math.nan]
+        """Each leg's last step timed, s (``_step_start``)."""
         self._stance_speeds: deque[float] = deque(maxlen=p.history)
         self._contact_times: deque[float] = deque(maxlen=p.history)
         self._stride_times: deque[float] = deque(maxlen=p.history)
@@ -443,25 +446,20 @@ class GaitEngine:
             self._par[PAR_TYPICAL_STRIDE_S] = float(np.median(self._stride_times))
         return self._finish_step(leg, previous, when)
 
-    def _previous_landing(
-        self, earlier: list[tuple[float, int]], leg: int, ic: float
-    ) -> float | None:
-        """The other foot's landing a step at ``ic`` is timed from: the last landing before it,
-        when that was the other foot's (two in a row on one foot: the other foot's was missed,
-        and the interval would be a stride) and the step lasts at most ``STEP_GROWTH`` times the
-        step before it: a landing before a gap whose steps were not seen (a picture held still,
-        the runner lost) would time a step across it (a real clip's held second gave 44 steps a
-        minute), where a gait's own steps lengthen a little from one to the next."""
+    def _step_start(self, earlier: list[tuple[float, int]], leg: int, ic: float) -> float | None:
+        """The other foot's landing a step of ``leg`` landing at ``ic`` is timed from, and
+        remembered as the leg's last step: the last landing before it, when that was the other
+        foot's (two in a row on one foot: the other foot's was missed, and the interval would be
+        a stride) and the step lasts at most ``STEP_GROWTH`` times this leg's last step timed. A
+        landing before a gap whose steps were not seen (a picture held still, the runner lost)
+        would time a step across it (a real clip's held second gave 44 steps a minute); held to
+        the same foot's step, a lopsided gait's long steps are held to long ones."""
         if not earlier or earlier[-1][1] == leg:
             return None
         previous = earlier[-1][0]
-        before = earlier[-2] if len(earlier) >= 2 else None
-        if (
-            before is not None
-            and before[1] == leg
-            and ic - previous > STEP_GROWTH * (previous - before[0])
-        ):
+        if ic - previous > STEP_GROWTH * self._last_steps[leg]:
             return None
+        self._last_steps[leg] = ic - previous
         return previous
 
     def _finish_step(self, leg: int, contact: Contact, next_ic: float | None) -> Step | None:
@@ -505,7 +503,7 @@ class GaitEngine:
             leg=leg,
             metric=self.mapping.metric,
             square=self.mapping.square,
-            previous_ic=self._previous_landing(earlier, leg, contact.ic_t),
+            previous_ic=self._step_start(earlier, leg, contact.ic_t),
             other_next_ic=later[0] if later else None,
             next_ic=next_ic,
             leg_length=scale,

@@ -34,6 +34,7 @@ import math
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
@@ -89,25 +90,28 @@ by the clip's start (-10.9 deg) and a whole one (24.3), and its mirror image "Qu
 steps" with 24.4 deg."""
 
 DIFFER_P = 0.05
-DIFFER_Z = 1.96
-"""How unlikely (two-sided) and how far (in standard deviations) a rank-sum test must put the
-feet's values apart for the feet to differ surely. Three steps a foot can never get there, four
-with every value of one foot beyond the other's. A user trial's 3 s clip had its contact time
-flagged "left 269.1, right 298.6 ms, a 10% difference" from three steps a foot at 30 fps, where
-a frame is 33 ms."""
+"""How unlikely (two-sided) a rank-sum test must find the feet's values apart by chance for the
+feet to differ surely. Three steps a foot against three or four can never get there, four
+against four with every value of one foot beyond the other's. A user trial's 3 s clip had its
+contact time flagged "left 269.1, right 298.6 ms, a 10% difference" from three steps a foot at
+30 fps, where a frame is 33 ms."""
 
+_DIFFER_Z = NormalDist().inv_cdf(1.0 - DIFFER_P / 2.0)
 WITHIN_SCATTER = "within the steps' scatter"
 """What an asymmetry is when the feet do not surely differ (``feet_differ`` false)."""
 
 
 def feet_differ(left: Sequence[float], right: Sequence[float]) -> bool:
     """Whether two feet's values differ beyond the steps' own scatter: a Mann-Whitney rank-sum
-    test (normal approximation, ties and continuity corrected) past ``DIFFER_Z``."""
-    n1, n2 = len(left), len(right)
+    test (normal approximation, ties and continuity corrected) at ``DIFFER_P``."""
+    lefts = np.asarray(left, float)
+    rights = np.asarray(right, float)
+    lefts, rights = lefts[np.isfinite(lefts)], rights[np.isfinite(rights)]
+    n1, n2 = len(lefts), len(rights)
     n = n1 + n2
     if 2.0 / math.comb(n, n1) >= DIFFER_P:
         return False  # no order of so few steps is that unlikely (three a foot: 1 in 10)
-    values = np.concatenate([np.asarray(left, float), np.asarray(right, float)])
+    values = np.concatenate([lefts, rights])
     _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
     # Each distinct value's average rank: ties share the mean of the ranks they span.
     average_rank = np.cumsum(counts) - (counts - 1) / 2.0
@@ -116,7 +120,7 @@ def feet_differ(left: Sequence[float], right: Sequence[float]) -> bool:
     variance = n1 * n2 / 12.0 * ((n + 1) - ties)
     if variance <= 0.0:
         return False
-    return (abs(u - n1 * n2 / 2.0) - 0.5) / math.sqrt(variance) > DIFFER_Z
+    return (abs(u - n1 * n2 / 2.0) - 0.5) / math.sqrt(variance) > _DIFFER_Z
 
 
 class Rated(Protocol):
@@ -231,9 +235,8 @@ class MetricSummary:
     is confident on none, so they rest on less sure values). ``near_leg_only``: both feet have
     steps but only one has confident values, so there is no asymmetry. ``feet_differ``: the
     feet's values differ beyond their scatter (``feet_differ``), so the asymmetry is a sure one,
-    to judge the runner by. ``left`` and ``right`` are
-    the legs' medians over their confident values (None without any), a swinging leg's metric
-    told under its own foot (``leg_of``).
+    to judge the runner by. ``left`` and ``right`` are the legs' medians over their confident
+    values (None without any), a swinging leg's metric told under its own foot (``leg_of``).
     """
 
     median: float | None

@@ -40,6 +40,7 @@ from edge.gait.summary import (
     summarise,
     waiting_rules,
 )
+from edge.pace import in_other_units
 from edge.skeleton import LEFT_ANKLE, LEFT_HIP, RIGHT_ANKLE, RIGHT_HIP
 from edge.store.sessions import export_steps
 
@@ -351,9 +352,7 @@ def belt_speed_problem(
     if lo <= leg <= hi:
         return None
     units = (
-        f"; the belt speed is in metres a second ({belt_speed_mps:g} km/h is "
-        f"{belt_speed_mps / 3.6:.2f} m/s, {belt_speed_mps:g} mph {belt_speed_mps * 0.44704:.2f} "
-        "m/s)"
+        f"; the belt speed is in metres a second ({in_other_units(belt_speed_mps)})"
         if leg > hi
         else "; it is slower than this runner's feet move back"
     )

@@ -136,8 +136,8 @@ class Row:
     ``near_leg_only``: only one leg's values are sure (the far leg is seen through the near
     one), so there is no asymmetry. ``feet_differ`` false: the feet's values do not differ
     beyond their scatter (``edge.gait.summary.feet_differ``), so no asymmetry is flagged.
-    ``beyond_pace``: the metric has a station target, but none
-    at the run's pace (the overstride beyond the recorded paces, ``edge.pace``).
+    ``beyond_pace``: the metric has a station target, but none at the run's pace (the
+    overstride beyond the recorded paces, ``edge.pace``).
     ``left``/``right`` is a foot's median over its sure values, or over all of them when it has
     none (``left_sure``/``right_sure`` false).
     """
@@ -159,7 +159,7 @@ class Row:
     beyond_pace: bool = False
     waiting: bool = False
     """Not confident for want of steps measured surely (``MetricSummary.waiting``)."""
-    feet_differ: bool = True
+    feet_differ: bool = False
 
     @property
     def judged(self) -> bool:
