@@ -278,6 +278,7 @@ def test_slow_motion_at_its_playback_rate_gets_a_notice_and_no_findings(
     assert "class=findings" not in report and "Every target met" not in report
     assert "<figure class=chart" not in report and "class=summary" not in report
     assert "Medians and interquartile" not in report  # no table, so nothing on reading one
+    assert "the keypoints, and no step's figures" in report  # the video's caption too
 
 
 def test_slowmo_a_window_and_a_scale_give_real_figures(

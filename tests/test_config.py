@@ -6,7 +6,7 @@ from typing import get_args
 import pytest
 
 from edge.cli import main
-from edge.config import Config, load_config, reload_changes
+from edge.config import CONFIG_ENV, Config, load_config, reload_changes
 from edge.errors import UsageError
 from edge.pose.base import InputSize
 
@@ -104,6 +104,21 @@ def test_config_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "camera.fps = nan: must be a finite number" in capsys.readouterr().err
     assert main(["config", "check", str(tmp_path / "absent.toml")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_config_check_names_the_file_it_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no file given: ./config.toml when there is one (a trial's check read it but said
+    "built-in defaults"), else the defaults."""
+    monkeypatch.delenv(CONFIG_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["config", "check"]) == 0
+    assert capsys.readouterr().out.startswith("built-in defaults (no config.toml here")
+    write(tmp_path, '[station]\nid = "zzz"\n')
+    assert main(["config", "check"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{tmp_path / 'config.toml'}: ok") and "station zzz" in out
 
 
 def test_a_reload_takes_live_settings_and_names_the_ones_needing_a_restart(

@@ -208,7 +208,7 @@ def test_run_on_a_converted_file_leaves_out_its_repeats_as_analyze_does(
 @pytest.mark.parametrize(
     ("source", "flags", "message"),
     [
-        ("camera:0", ["--slowmo", "4"], "--slowmo time a video file, and the source is camera:0"),
+        ("camera:0", ["--slowmo", "4"], "--slowmo times a video file, and the source is camera:0"),
         (
             "camera:0",
             ["--start", "1", "--fps", "30"],

@@ -292,6 +292,19 @@ def test_keypoint_rows_export_as_a_keypoint_track(
         SessionStore(db, "x").record_keypoints(0.0, 0, np.zeros((17, 2)))
 
 
+def test_a_session_without_keypoints_exports_an_empty_track_and_says_why(
+    store: SessionStore, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = store.start_session(0.0)
+    store.close()
+    config = write_config(tmp_path, db)
+    out = tmp_path / "track.csv"
+    args = ["sessions", "export", str(session), "--format", "track", "--config", str(config)]
+    assert main([*args, "--out", str(out)]) == 0
+    assert "wrote 0 keypoint rows" in (err := capsys.readouterr().err)
+    assert "station.record_keypoints = true" in err
+
+
 def test_an_unwritable_data_dir_is_reported_and_nothing_breaks(tmp_path: Path) -> None:
     # Tests run as root, for whom permissions are no obstacle; a data dir below a regular file
     # cannot be created by anyone.

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from edge.config import load_config
+from edge.config import CONFIG_ENV, default_config_path, load_config
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
     config = load_config(args.file)
-    where = args.file or "built-in defaults (no config.toml here)"
+    # The file a station started here would read: ./config.toml was once checked but called
+    # "built-in defaults".
+    found = args.file or default_config_path()
+    where = found or f"built-in defaults (no config.toml here, no ${CONFIG_ENV})"
     print(f"{where}: ok")
     print(f"  station {config.station.id}, data in {config.station.data_dir}")
     print(

@@ -57,7 +57,13 @@ def cmd_sessions_export(args: argparse.Namespace) -> int:
         if args.out is None:
             raise UsageError("--format track writes a keypoint-track CSV file: give --out FILE")
         rows = export_track(path, args.id, args.out)
-        print(f"wrote {rows} keypoint rows to {args.out}", file=sys.stderr)
+        why = (
+            ": the station keeps them only with station.record_keypoints = true in its"
+            " configuration"
+            if rows == 0
+            else ""
+        )
+        print(f"wrote {rows} keypoint rows to {args.out}{why}", file=sys.stderr)
         return 0
     steps = read_steps(path, args.id)
     if args.out is None:

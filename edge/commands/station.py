@@ -28,8 +28,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     given = timing_given(args)
     if given and kind.name != "file":
         raise UsageError(
-            f"{' and '.join(given)} time a video file, and the source is {spec}: give "
-            "--source file:VIDEO, or leave them out for a camera"
+            f"{' and '.join(given)} {'time' if len(given) > 1 else 'times'} a video file, and "
+            f"the source is {spec}: give --source file:VIDEO, or leave them out for a camera"
         )
     timing = file_timing(args)
     estimator = common.open_pose(config)

@@ -248,11 +248,16 @@ def _video(data: ReportInput) -> str:
     if data.video is None:
         return ""
     src = escape(data.video, quote=True)
+    # A video whose steps cannot be judged is drawn with no step's figure (above: why).
+    drawn = (
+        "the keypoints, and no step's figures (see the summary)"
+        if data.notice
+        else "the keypoints, the landing and toe-off lines and each step's figures"
+    )
     return (
         f'<section id=video><h2>Annotated video</h2><video controls preload=metadata src="{src}" '
-        'width="100%"></video><p class=note>Every frame with the keypoints, the landing and '
-        f'toe-off lines and each step\'s figures; also the file <a href="{src}">{src}</a> beside '
-        "this page.</p></section>"
+        f'width="100%"></video><p class=note>Every frame with {drawn}; also the file '
+        f'<a href="{src}">{src}</a> beside this page.</p></section>'
     )
 
 
@@ -319,7 +324,11 @@ def render(
     if data.walking and data.running:
         only_running = (
             f"<p class=note id=running-only>Over the {len(data.running)} running steps only; "
-            f"the {len(data.walking)} walked steps are under Walking.</p>"
+            + (
+                "the one walked step is under Walking.</p>"
+                if len(data.walking) == 1
+                else f"the {len(data.walking)} walked steps are under Walking.</p>"
+            )
         )
     return f"""<!DOCTYPE html>
 <html lang="en">
