@@ -4,6 +4,7 @@ the facing read off the track."""
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import itertools
 import json
 import re
@@ -21,7 +22,7 @@ from edge.commands.analyze import NO_FINDINGS
 from edge.demo.scene import SideCamera
 from edge.gait import Targets, detect_facing
 from edge.gait.sagittal import facing_contradicted, facing_lag
-from edge.offline.replay import across_the_picture, describe
+from edge.offline.replay import across_the_picture, describe, missed_steps
 from edge.store.track import KeypointTrackWriter, read_keypoint_track
 from tests.builders import messages
 from tests.builders.keypoint_tracks import synth_track
@@ -527,3 +528,28 @@ def test_a_difference_within_the_steps_scatter_is_printed_so() -> None:
         ]
         assert "left-right -1" in line
         assert ("(within the steps' scatter)" in line) is within, line
+
+
+def test_steps_missed_in_a_run_are_said() -> None:
+    """A run whose landings were found one in two (a user trial's clip darkened tenfold gave 17
+    of its 31 steps): said, with how many; a whole run, or one with a stand of seconds between
+    two stretches, says nothing."""
+    run = [messages.step(i) for i in range(40)]
+    assert missed_steps(run) is None
+    half = [s for i, s in enumerate(run) if i < 4 or i % 4 in (0, 1)]
+    note = missed_steps(half)
+    assert note is not None and note.startswith("about 16 of the 38 steps run at this cadence")
+    assert note.endswith("the figures rest on the 22 found")
+    lines = describe(half, Targets())
+    assert lines[1] == f"note: {note}"
+    stand = [dataclasses.replace(s, ic_t=s.ic_t + 5.0, to_t=s.to_t + 5.0) for s in run[20:]]
+    assert missed_steps(run[:20] + stand) is None
+
+
+def test_a_gait_of_a_step_or_two_gives_no_figures() -> None:
+    """A dark clip's one walked step printed a walking cadence of 276 spm (its report:
+    ``test_report``)."""
+    steps = [messages.walked_step(0), *(messages.step(i + 3) for i in range(12))]
+    lines = describe(steps, Targets())
+    told = lines.index("walking, 1 step: too few for figures")
+    assert not any("spm" in line for line in lines[told:])

@@ -440,3 +440,11 @@ def test_a_metric_in_two_units_is_named_once_in_the_notes() -> None:
     page = page_of(steps)
     note = re.search(r"<p class=note>([^<]*): near leg only\.", page)
     assert note is not None and note.group(1).count("Overstride") == 1, page
+
+
+def test_a_walk_of_one_step_gives_no_walking_table() -> None:
+    """A dark clip's report had a walking table of one step (cadence 276.3*)."""
+    steps = [messages.walked_step(0), *(messages.step(i + 3) for i in range(12))]
+    page = build_report(ReportInput("t", (), steps[0].ic_t, steps, Targets(), [], [], []))
+    assert "One step was walked: too few for figures (3 at least).</p></section>" in page
+    assert "the one walked step is under Walking" in page

@@ -18,7 +18,7 @@ from edge.capture.timebase import FileTiming, TimeBase, require_engine_rate
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
 from edge.gait.sagittal import facing_lag
-from edge.offline.replay import MIN_RUN_S
+from edge.offline.replay import MIN_RUN_S, missed_steps
 from edge.pose.crop import FEET_OUTSIDE, RunnerFinder, feet_outside_message
 from edge.progress import Progress
 from edge.report.annotate import AnnotatedVideoWriter, Overlay, nearest, snapshot
@@ -342,6 +342,7 @@ def video_outputs(
         ("repeated frames", result.repeats_notice()),
         ("held still", result.held_notice()),
         ("feet", result.feet_notice()),
+        ("steps missed", missed_steps(steps)),
     )
     data = ReportInput(
         title=f"Analysis of {video.name}",

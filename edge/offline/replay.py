@@ -247,6 +247,38 @@ def too_few_steps(steps: list[StepMsg], seen_s: float = 0.0) -> str | None:
     )
 
 
+#: the share of a run's steps that must be found for its figures to go without a note
+#: (``missed_steps``), and how many must be missing
+FOUND_SHARE = 0.8
+MISSED_STEPS = 3
+
+
+def missed_steps(steps: list[StepMsg]) -> str | None:
+    """What to say when the running phases (``phases``) hold far fewer steps than their span
+    holds at the runner's cadence (``FOUND_SHARE``, ``MISSED_STEPS``), or None: a user trial's
+    clip darkened tenfold gave 17 of its 31 steps, with no word of it."""
+    expected = found = 0.0
+    for phase in phases(steps):
+        if phase.kind != RUNNING:
+            continue
+        mine = [
+            s for s in steps if phase.start_t <= s.ic_t <= phase.end_t and gait_of(s) != WALKING
+        ]
+        cadences = [s.cadence_spm for s in mine if s.cadence_spm]
+        if len(mine) < 2 or not cadences:
+            continue
+        span = mine[-1].ic_t - mine[0].ic_t
+        expected += span * float(np.median(cadences)) / 60.0 + 1.0
+        found += len(mine)
+    if expected - found < MISSED_STEPS or found >= FOUND_SHARE * expected:
+        return None
+    return (
+        f"about {expected - found:.0f} of the {expected:.0f} steps run at this cadence were not "
+        "found (a dark or blurred picture, the feet hidden or out of it): the figures rest on "
+        f"the {found:.0f} found"
+    )
+
+
 def seen_seconds(t: np.ndarray, keypoints: np.ndarray) -> float:
     """How long a track shows its runner, s: the frames with both hips found, at the track's
     median frame interval. ``t``: (T,) s; ``keypoints``: (T, 17, 3), NaN where not found."""
@@ -505,14 +537,21 @@ def describe(
         ]
     feet = Counter(s.foot for s in steps)
     lines = [f"{step_count(len(steps))} ({feet['left']} left, {feet['right']} right)"]
+    if missed := missed_steps(steps):
+        lines.append(f"note: {missed}")
     found = phases(steps)
     walked = [s for s in steps if gait_of(s) == WALKING]
     if walked or len(found) > 1:
         lines.append(f"phases: {describe_phases(found, t0)}")
     ran = running_steps(steps)
     for gait, mine in ((RUNNING, ran), (WALKING, walked)):
+        if mine and walked and len(mine) < MIN_SURE_STEPS:
+            # A step or two of a gait give no figures of it (a dark clip's one walked step
+            # read a cadence of 276 spm).
+            lines.append(f"{gait}, {step_count(len(mine))}: too few for figures")
+            continue
         if mine and walked:
-            lines.append(f"{gait}, {len(mine)} steps:")
+            lines.append(f"{gait}, {step_count(len(mine))}:")
         lines += _medians(mine)
     if ran:
         # The cue the run as a whole gives: held for no step and no margin (a cue live is held

@@ -234,6 +234,12 @@ def _walking(data: ReportInput, rows: list[Row]) -> str:
     if not rows:
         return ""
     walked = len(data.walking)
+    if walked < MIN_SURE_STEPS:
+        return (
+            "<section id=walking><h2>Walking</h2><p class=note>"
+            + ("One step was" if walked == 1 else f"{walked} steps were")
+            + f" walked: too few for figures ({MIN_SURE_STEPS} at least).</p></section>"
+        )
     return (
         f"<section id=walking><h2>Walking</h2><p class=note>The {walked} walked "
         f"step{'' if walked == 1 else 's'}, apart from the running ones and judged by no target: "
