@@ -165,6 +165,32 @@ def test_run_on_a_slow_motion_file_times_frames_as_filmed(
     assert 150 <= cadences[-1] <= 162
 
 
+def test_run_on_a_slow_motion_file_without_its_rate_gives_no_cue_and_exits_2(
+    slow_clip, station_config: Path, tmp_path: Path
+) -> None:
+    """The clip stored at 40 fps with nothing to say it is slow motion: its steps come at 104 a
+    minute, which no runner runs. As analyze refuses it, the station gives no cue once that shows
+    (a user trial's console said "Quicker, lighter steps" at 85 spm) and the run exits 2 saying
+    why. (At 30 fps, half speed, the engine finds a step or two: too few to tell.)"""
+    _, keypoints = slow_clip
+    frames = [coded_frame(i) for i in range(len(np.load(keypoints)))]
+    video = write_video(tmp_path / "slow40.mp4", frames, fps=40.0)
+    args = ["run", "--config", str(station_config), "--source", f"file:{video}", "--headless"]
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_WITH_FAKE_POSE, str(keypoints), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    assert done.returncode == 2, done.stderr
+    assert "is not from running at the video's 40 fps: if it is slow motion, give" in done.stderr
+    assert "--capture-fps N" in done.stderr and "no findings or cues are given" in done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith(STEP_LINE)]
+    assert len(lines) >= 4, done.stdout
+    assert not any("Quicker" in line or "(cadence" in line for line in done.stdout.splitlines())
+
+
 def test_run_on_a_converted_file_leaves_out_its_repeats_as_analyze_does(
     mocap_trial, station_config: Path, tmp_path: Path
 ) -> None:

@@ -42,6 +42,8 @@ class SourceInfo:
 
     fps: frames per second of real time (a slow-motion file: the rate it was filmed at).
     ``frame_count``: frames the source will deliver (a file's part in use), None when unknown.
+    ``origin``: what stated a file's real rate (a flag, the file's metadata: ``TimeBase``);
+    None for a camera, or a file timed at its playback rate.
     """
 
     name: str
@@ -50,6 +52,7 @@ class SourceInfo:
     fps: float
     live: bool
     frame_count: int | None = None
+    origin: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,6 +72,7 @@ class VideoFileSource(FrameSource):
             fps=self.timebase.fps,
             live=drop_late and settings.paced,
             frame_count=used,
+            origin=self.timebase.origin,
         )
         self._paced = settings.paced
         self._loop = loop

@@ -149,7 +149,7 @@ def run_station(
             signal.signal(sig, lambda *_: stop.set())
         signal.signal(signal.SIGHUP, lambda *_: station.request_reload())
         station.run(stop)
-        _refuse_view(station)
+        _refuse(station)
         return
     from edge.dashboard import DashboardApp, TargetBands
 
@@ -193,12 +193,17 @@ def run_station(
     print(f"station log: {log_file}")
     if failure:
         raise failure[0]
-    _refuse_view(station)
+    _refuse(station)
 
 
-def _refuse_view(station: Station) -> None:
-    """UsageError (exit 2) after a file's run whose steps were not shown: the facing the station
-    was given is contradicted by the runner's feet. A camera's station has said so in its status
-    and log, and a planned stop is no error."""
-    if station.view_problem is not None and not station.source.info.live:
+def _refuse(station: Station) -> None:
+    """UsageError (exit 2) after a file's run whose steps were not shown, the facing the station
+    was given contradicted by the runner's feet, or got no cues, its time base making them no
+    runner's (``Station.timing_problem``: analyze refuses such a file as well). A camera's
+    station has said so in its status and log, and a planned stop is no error."""
+    if station.source.info.live:
+        return
+    if station.view_problem is not None:
         raise UsageError(f"no steps shown: {station.view_problem}")
+    if station.timing_problem is not None:
+        raise UsageError(station.timing_problem)

@@ -11,6 +11,7 @@ drops for a slow one) and the disk never does (the store writes on its own threa
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import threading
@@ -53,7 +54,8 @@ from edge.gait import (
 )
 from edge.gait.metrics import knee_flexion, shank_angle, thigh_angle
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
-from edge.gait.summary import sure_mark
+from edge.gait.summary import running_steps, sure_mark
+from edge.offline.replay import MIN_JUDGED_STEPS, timebase_problem
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import StagedPoseEstimator
 from edge.pose.crop import FramingWatch, Look, RunnerFinder
@@ -82,6 +84,9 @@ FACING_HOLD_S = 4.0
 #: runner it takes in between two looks
 FACING_CHECK_FRAMES = 1200
 FACING_CHECK_EVERY = 15
+#: a file's last steps its time base is held to (``TimingCheck``): the whole of a short clip, as
+#: analyze holds it, the last minute or so of a long one
+TIMING_STEPS = 200
 _LEGS = {
     side: [KP[f"{side}_hip"], KP[f"{side}_knee"], KP[f"{side}_ankle"]] for side in ("left", "right")
 }
@@ -185,6 +190,30 @@ class RateWatch:
             f"{ENGINE_FPS[0]:g} or more: {fix}"
         )
         return self.problem
+
+
+class TimingCheck:
+    """A file's time base held to its steps, as ``hipdrive analyze`` holds it
+    (``timebase_problem``), after each step once ``MIN_JUDGED_STEPS`` of them run: a slow-motion
+    clip played without ``--capture-fps`` had the console coach a runner at 85 steps a minute.
+    ``problem``: why the steps cannot be a runner's at the file's rate, None while they can;
+    ``add`` returns it when it comes."""
+
+    def __init__(self, fps: float, origin: str | None) -> None:
+        self._fps = fps
+        self._origin = origin
+        self._steps: deque[StepMsg] = deque(maxlen=TIMING_STEPS)
+        self.problem: str | None = None
+
+    def add(self, step: StepMsg) -> str | None:
+        self._steps.append(step)
+        if len(running_steps(self._steps)) < MIN_JUDGED_STEPS:
+            return None
+        was, self.problem = (
+            self.problem,
+            timebase_problem(list(self._steps), self._fps, self._origin),
+        )
+        return self.problem if self.problem is not None and was is None else None
 
 
 class FacingCheck:
@@ -416,6 +445,8 @@ class Station:
         # Without the refiner the knees are the pose model's, and toe-off needs the ankle too.
         self._params = GaitParams(ankle_toe_off=refiner is None)
         self._facing_check = FacingCheck.of(calibration, facing)
+        info = source.info
+        self._timing = None if info.live else TimingCheck(info.fps, info.origin)
         self._feed = GaitFeed(
             calibration, self._belt, *self._view, self._params, self._facing_check
         )
@@ -704,11 +735,17 @@ class Station:
 
     def _publish_step(self, step: Step) -> None:
         """Record the step and its summary, and publish them once they are on disk: a station
-        killed outright loses no step a console has shown (only ones not yet published)."""
+        killed outright loses no step a console has shown (only ones not yet published). A
+        file's steps that its time base makes no runner's (``TimingCheck``) get no cue."""
         publisher, store = self.publisher, self.store
         assert publisher is not None and store is not None
         msg = StepMsg(station=self.station_id, t=time.monotonic(), **asdict(step))
         summary = self._summary.add(step)
+        if self._timing is not None:
+            if told := self._timing.add(msg):
+                log.warning("%s", told)
+            if self._timing.problem is not None:
+                summary = dataclasses.replace(summary, cue_key=None, cue=None, cue_reason=None)
         summary_msg = self._summary_message(summary)
 
         def publish() -> None:
@@ -849,7 +886,7 @@ class Station:
                 voice_problem=None if self.voice is None else self.voice.problem,
                 view_problem=self.view_problem,
                 framing_problem=self._framing.problem,
-                rate_problem=self._rate.problem,
+                rate_problem=self._rate.problem or self.timing_problem,
             )
         )
 
@@ -858,6 +895,12 @@ class Station:
         """Why the station shows no steps although a runner moves on the belt: the facing it
         was given is contradicted by the runner's feet (``FacingCheck``). None: no problem."""
         return None if self._facing_check is None else self._facing_check.problem
+
+    @property
+    def timing_problem(self) -> str | None:
+        """Why a file's steps get no findings or cues: its time base makes them no runner's
+        (``TimingCheck``). None: no problem, or a camera."""
+        return None if self._timing is None else self._timing.problem
 
     def _gait_mode(self) -> GaitMode | None:
         if self.view_problem is not None:
