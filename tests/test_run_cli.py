@@ -189,6 +189,9 @@ def test_run_on_a_slow_motion_file_without_its_rate_gives_no_cue_and_exits_2(
     lines = [line for line in done.stdout.splitlines() if line.startswith(STEP_LINE)]
     assert len(lines) >= 4, done.stdout
     assert not any("Quicker" in line or "(cadence" in line for line in done.stdout.splitlines())
+    assert lines[-1].endswith(
+        "| no cue: these steps are no runner's at the file's rate (said at the end)"
+    )
 
 
 def test_run_on_a_converted_file_leaves_out_its_repeats_as_analyze_does(

@@ -274,6 +274,9 @@ class Summary:
     pace_beyond: bool = False
     """The runner's pace is past the recorded ones, so the overstride has no target: held until
     the pace is clearly back (``edge.pace.beyond_recorded``), and what the console colours by."""
+    held: str | None = None
+    """Why the station gives no cue, steps or not (a file's time base that makes them no
+    runner's: ``edge.run.station.TimingCheck``); None when it does not hold one back."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,6 +87,8 @@ FACING_CHECK_EVERY = 15
 #: a file's last steps its time base is held to (``TimingCheck``): the whole of a short clip, as
 #: analyze holds it, the last minute or so of a long one
 TIMING_STEPS = 200
+#: what a step's line says in place of a cue while a file's time base is no runner's
+TIMING_HELD = "no cue: these steps are no runner's at the file's rate (said at the end)"
 _LEGS = {
     side: [KP[f"{side}_hip"], KP[f"{side}_knee"], KP[f"{side}_ankle"]] for side in ("left", "right")
 }
@@ -745,7 +747,9 @@ class Station:
             if told := self._timing.add(msg):
                 log.warning("%s", told)
             if self._timing.problem is not None:
-                summary = dataclasses.replace(summary, cue_key=None, cue=None, cue_reason=None)
+                summary = dataclasses.replace(
+                    summary, cue_key=None, cue=None, cue_reason=None, held=TIMING_HELD
+                )
         summary_msg = self._summary_message(summary)
 
         def publish() -> None:
@@ -1004,10 +1008,13 @@ def step_line(step: Step, summary: Summary) -> str:
         else reading("overstride_pct_leg", "% leg")
     )
     cadence = summary.metrics["cadence_spm"].median
+    state = summary.cue or summary.held
+    if state is None:
+        state = "walking" if summary.gait == "walking" else "waiting for steps"
     return (
         f"{step.foot:5s} contact {num(step.contact_ms, ' ms')}, overstride {over}, "
         f"hip ext {reading('hip_extension_deg', ' deg')} | cadence {num(cadence, ' spm')} | "
-        f"{summary.cue or ('walking' if summary.gait == 'walking' else 'waiting for steps')}"
+        f"{state}"
     )
 
 
