@@ -28,6 +28,7 @@ KEYPOINT_NAMES: tuple[str, ...] = (
 NUM_KEYPOINTS = len(KEYPOINT_NAMES)
 KP = {name: i for i, name in enumerate(KEYPOINT_NAMES)}
 
+LEFT_SHOULDER, RIGHT_SHOULDER = KP["left_shoulder"], KP["right_shoulder"]
 LEFT_HIP, RIGHT_HIP = KP["left_hip"], KP["right_hip"]
 LEFT_KNEE, RIGHT_KNEE = KP["left_knee"], KP["right_knee"]
 LEFT_ANKLE, RIGHT_ANKLE = KP["left_ankle"], KP["right_ankle"]

@@ -22,7 +22,13 @@ from edge.commands.analyze import NO_FINDINGS
 from edge.demo.scene import SideCamera
 from edge.gait import Targets, detect_facing
 from edge.gait.sagittal import facing_contradicted, facing_lag
-from edge.offline.replay import across_the_picture, describe, missed_steps
+from edge.offline.replay import (
+    across_the_picture,
+    describe,
+    missed_steps,
+    no_findings,
+    turned_picture,
+)
 from edge.store.track import KeypointTrackWriter, read_keypoint_track
 from tests.builders import messages
 from tests.builders.keypoint_tracks import synth_track
@@ -553,3 +559,17 @@ def test_a_gait_of_a_step_or_two_gives_no_figures() -> None:
     lines = describe(steps, Targets())
     told = lines.index("walking, 1 step: too few for figures")
     assert not any("spm" in line for line in lines[told:])
+
+
+def test_a_picture_turned_on_its_side_is_said(track) -> None:
+    """A clip turned 90 deg (a phone's rotation tag lost): the runner's trunk lies across the
+    picture, which is said instead of "steps were missed"; upright, nothing is said."""
+    path, _ = track
+    t, _, kp = read_keypoint_track(path)
+    assert turned_picture(kp) is None
+    turned = kp.copy()
+    turned[..., 0], turned[..., 1] = kp[..., 1], 1920.0 - kp[..., 0]
+    said = turned_picture(turned)
+    assert said is not None and said.startswith("the runner's trunk lies 9")
+    assert "turned on its side" in said and "Turn it upright" in said
+    assert no_findings([], t, turned, 60.0) == said
