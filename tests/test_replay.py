@@ -573,3 +573,24 @@ def test_a_picture_turned_on_its_side_is_said(track) -> None:
     assert said is not None and said.startswith("the runner's trunk lies 9")
     assert "turned on its side" in said and "Turn it upright" in said
     assert no_findings([], t, turned, 60.0) == said
+
+
+@pytest.mark.parametrize(
+    ("belt", "refused"), [(2.5, False), (2.9, False), (4.0, True), (1.5, True)]
+)
+def test_a_belt_speed_is_held_to_the_feet_in_metres_with_a_scale(
+    track, tmp_path: Path, capsys, belt: float, refused: bool
+) -> None:
+    """RBDS001 at 2.5 m/s with the camera's scale: the feet give the belt's speed, and one
+    given more than 1.3 times off it is refused (a trial's 4.5 beside feet at 2.6 m/s gave 3.2 m
+    strides); near it, as a treadmill's display may be, it is taken."""
+    path, camera = track
+    out = tmp_path / "events.jsonl"
+    args = ["replay", "--keypoints", str(path), "--events-out", str(out)]
+    args += ["--meters-per-pixel", f"{camera.meters_per_pixel:g}", "--belt-speed", f"{belt:g}"]
+    assert main(args) == (2 if refused else 0)
+    err = capsys.readouterr().err
+    said = f"a belt speed of {belt:g} m/s (--belt-speed) does not fit the runner's feet, which"
+    assert (said in err) is refused, err
+    if refused:
+        assert "the scale measures moving back at 2.5" in err and "or leave it out" in err

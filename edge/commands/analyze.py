@@ -98,12 +98,35 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         steps,
         targets,
         facing,
-        calibration.camera if calibration and calibration.plane else None,
+        _scale_fact(plane),
+        _belt_fact(config, args, plane),
         timing,
         notice,
     )
     print(f"wrote {outputs.annotated} ({outputs.annotated_frames} frames) and {outputs.report}")
     return NO_FINDINGS if notice or not steps else 0
+
+
+def _scale_fact(plane: Plane) -> str:
+    """What gave an analysis its distances, for the report's facts (a scale given had been
+    called "none: distances in % of leg length" beside figures in cm)."""
+    if plane.measured:
+        assert plane.calibration is not None
+        return f"the calibration of {plane.calibration.camera}: distances in metres"
+    if plane.meters_per_pixel is not None:
+        return f"--meters-per-pixel {plane.meters_per_pixel:g}: distances in metres"
+    return "none: distances in % of leg length"
+
+
+def _belt_fact(config: Config, args: argparse.Namespace, plane: Plane) -> str:
+    """The belt speed an analysis used, and what gave it, for the report's facts."""
+    belt = config.gait.belt_speed_mps
+    if belt is not None:
+        given = "--belt-speed" if args.belt_speed is not None else "gait.belt_speed_mps"
+        return f"{belt:g} m/s ({given})"
+    if plane.measured or plane.meters_per_pixel is not None:
+        return "read off the feet"
+    return "none: no stride length"
 
 
 def replay_steps(
@@ -133,13 +156,15 @@ def refuse_what_does_not_fit(
     config: Config, args: argparse.Namespace, steps: list[StepMsg], plane: Plane
 ) -> None:
     """UsageError when the scale given (a calibration, --meters-per-pixel) does not fit the
-    runner's running steps (``scale_problem``), or, for an uncalibrated video or track, the belt
-    speed given (``belt_speed_problem``), naming where it was given. Called once the steps'
-    time base is known to be running's: a slow-motion clip's pace reads slow too."""
+    runner's running steps (``scale_problem``), or the belt speed given does not fit their feet
+    (``belt_speed_problem``: in metres a second with a scale, else in leg lengths), naming where
+    it was given. Called once the steps' time base is known to be running's: a slow-motion clip's
+    pace reads slow too."""
     from edge.gait.summary import running_steps
-    from edge.offline.replay import belt_speed_problem, scale_problem
+    from edge.offline.replay import belt_speed_problem, leg_metres, scale_problem
 
     ran = running_steps(steps)
+    given = "--belt-speed" if args.belt_speed is not None else "gait.belt_speed_mps"
     if plane.meters_per_pixel is not None:
         problem = scale_problem(
             ran,
@@ -155,8 +180,9 @@ def refuse_what_does_not_fit(
             "calibrate the camera again where it stands (hipdrive calibrate plane)",
         )
     else:
-        given = "--belt-speed" if args.belt_speed is not None else "gait.belt_speed_mps"
-        problem = belt_speed_problem(ran, config.gait.belt_speed_mps, given)
+        problem = None
+    # With a scale that fits, the belt speed is held to the feet in metres; else in legs.
+    problem = problem or belt_speed_problem(ran, config.gait.belt_speed_mps, given, leg_metres(ran))
     if problem:
         raise UsageError(problem)
 

@@ -302,7 +302,8 @@ def video_outputs(
     steps: list[StepMsg],
     targets: Targets,
     facing: str | None,
-    calibration: str | None,
+    scale: str,
+    belt: str,
     timing: FileTiming | None = None,
     notice: str | None = None,
 ) -> Outputs:
@@ -310,8 +311,8 @@ def video_outputs(
     (t (N,) seconds, rows (N,) file positions, keypoints (N, 17, 3) pixels as the video shows
     them) and its steps.
 
-    ``facing``: which way the runner faces in the image; ``calibration``: the camera's
-    calibration name, None when distances are in % of leg length; ``timing``: the part of the
+    ``facing``: which way the runner faces in the image; ``scale`` and ``belt``: what gave the
+    distances and the belt's speed, as the report's facts say them; ``timing``: the part of the
     video analyzed. ``notice``: why the steps cannot be judged; then neither the video nor the
     report shows a figure of them, and the report says why.
     """
@@ -354,7 +355,8 @@ def video_outputs(
             ("runner in", f"{result.runner_frames} frames"),
             *((name, note) for name, note in notes if note),
             ("steps", f"{found}{' (not judged: see the summary)' if notice else ''}"),
-            ("calibration", calibration or "none: distances in % of leg length"),
+            ("scale", scale),
+            ("belt speed", belt),
         ),
         t0=0.0,
         steps=steps,

@@ -379,15 +379,16 @@ def across_the_picture(t: np.ndarray, keypoints: np.ndarray, steps: list[StepMsg
 #: the least overstride, % of the leg, a step's leg length in metres is read from (its distance in
 #: cm over its share of the leg): nearer the hips the ratio is mostly the keypoints' noise
 SCALE_MIN_PCT = 5.0
+#: how many times faster or slower than the feet a belt speed given with a scale may be: the
+#: feet give the belt's speed within 4% on the recorded runners, and a treadmill's display may
+#: be a tenth off
+BELT_SLACK = 1.3
 
 
-def scale_problem(steps: list[StepMsg], given: str, fix: str) -> str | None:
-    """Why the scale ``given`` (a calibration, ``--meters-per-pixel``; ``fix``: what to do)
-    does not fit the runner,
-    or None: the leg's length it makes, the median over the steps of a distance in metres over
-    the same distance in leg lengths, outside ``LEG_M`` (a user trial's ``--meters-per-pixel
-    0.01`` made a 2.75 m leg, and showed a 97 cm overstride and 9 m strides). None too for fewer
-    than ``MIN_JUDGED_STEPS`` steps to read it from."""
+def leg_metres(steps: list[StepMsg]) -> float | None:
+    """The runner's leg (hip to ankle), m, as a scale makes it: the median over the steps of a
+    distance in metres over the same distance in leg lengths (cm over % of the leg); None in
+    leg lengths only, or with fewer than ``MIN_JUDGED_STEPS`` steps to read it from."""
     legs = [
         s.overstride_cm / s.overstride_pct_leg
         for s in steps
@@ -395,9 +396,17 @@ def scale_problem(steps: list[StepMsg], given: str, fix: str) -> str | None:
         and s.overstride_pct_leg is not None
         and abs(s.overstride_pct_leg) >= SCALE_MIN_PCT
     ]
-    if len(legs) < MIN_JUDGED_STEPS:
+    return float(np.median(legs)) if len(legs) >= MIN_JUDGED_STEPS else None
+
+
+def scale_problem(steps: list[StepMsg], given: str, fix: str) -> str | None:
+    """Why the scale ``given`` (a calibration, ``--meters-per-pixel``; ``fix``: what to do)
+    does not fit the runner, or None: the leg's length it makes (``leg_metres``) outside
+    ``LEG_M`` (a user trial's ``--meters-per-pixel 0.01`` made a 2.75 m leg, and showed a 97 cm
+    overstride and 9 m strides)."""
+    leg = leg_metres(steps)
+    if leg is None:
         return None
-    leg = float(np.median(legs))
     lo, hi = LEG_M
     if lo <= leg <= hi:
         return None
@@ -408,32 +417,46 @@ def scale_problem(steps: list[StepMsg], given: str, fix: str) -> str | None:
 
 
 def belt_speed_problem(
-    steps: list[StepMsg], belt_speed_mps: float | None, given: str = "--belt-speed"
+    steps: list[StepMsg],
+    belt_speed_mps: float | None,
+    given: str = "--belt-speed",
+    leg_m: float | None = None,
 ) -> str | None:
-    """Why a belt speed given for an uncalibrated video or track does not fit the runner's
-    feet, or None. Uncalibrated, the engine reads the pace off the feet in leg lengths a second,
-    whatever the belt speed given, so the belt speed over the pace is the leg's length in metres;
-    outside ``LEG_M`` the belt speed is wrong (a km/h or mph value given as m/s: a user trial's
-    "10" made the strides 7.1 m at 170 steps a minute). None too for fewer than
-    ``MIN_JUDGED_STEPS`` steps with a pace. ``given``: where the belt speed was given."""
+    """Why a belt speed given does not fit the runner's feet, or None. The engine reads the
+    pace off the feet in leg lengths a second, whatever the belt speed given. With a scale
+    (``leg_m``, the leg in metres: ``leg_metres``) that is the belt's speed in m/s too, and one
+    given more than ``BELT_SLACK`` times faster or slower is wrong (a user trial's 4.5 beside feet
+    moving at 2.6 m/s gave 3.2 m strides); without one, the belt speed over the pace is the leg's
+    length in metres, and outside ``LEG_M`` the belt speed is wrong (a km/h or mph value given as
+    m/s: a user trial's "10" made the strides 7.1 m at 170 steps a minute). None too for fewer
+    than ``MIN_JUDGED_STEPS`` steps with a pace. ``given``: where the belt speed was given."""
     paces = [s.speed_legs_per_s for s in steps if s.speed_legs_per_s]
     if not belt_speed_mps or len(paces) < MIN_JUDGED_STEPS:
         return None
     pace = float(np.median(paces))
     leg = belt_speed_mps / pace
     lo, hi = LEG_M
+    fix = (
+        "give the belt's speed in m/s with --belt-speed"
+        if given == "--belt-speed"
+        else f"put the belt's speed in m/s in {given} of the configuration, or give it with "
+        "--belt-speed"
+    )
+    if leg_m is not None:
+        feet = pace * leg_m
+        if 1.0 / BELT_SLACK <= belt_speed_mps / feet <= BELT_SLACK:
+            return None
+        return (
+            f"a belt speed of {belt_speed_mps:g} m/s ({given}) does not fit the runner's feet, "
+            f"which the scale measures moving back at {feet:.2f} m/s: {fix}, or leave it out "
+            "(the feet give it)"
+        )
     if lo <= leg <= hi:
         return None
     units = (
         f"; the belt speed is in metres a second ({in_other_units(belt_speed_mps)})"
         if leg > hi
         else "; it is slower than this runner's feet move back"
-    )
-    fix = (
-        "give the belt's speed in m/s with --belt-speed"
-        if given == "--belt-speed"
-        else f"put the belt's speed in m/s in {given} of the configuration, or give it with "
-        "--belt-speed"
     )
     return (
         f"a belt speed of {belt_speed_mps:g} m/s ({given}) does not fit the runner's feet: they "
