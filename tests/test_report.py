@@ -11,6 +11,7 @@ import av
 import cv2
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
 from edge.bus.schema import StepMsg
 from edge.cli import main
@@ -20,6 +21,7 @@ from edge.gait.summary import confident
 from edge.offline.replay import replay_track, step_of
 from edge.pace import PACE_JUDGED_RATIO, PACE_REF_LEGS_S
 from edge.pose import Detections, PoseEstimator
+from edge.report import plots
 from edge.report.annotate import Overlay, verdict
 from edge.report.build import build_report
 from edge.report.html import render
@@ -448,3 +450,19 @@ def test_a_walk_of_one_step_gives_no_walking_table() -> None:
     page = build_report(ReportInput("t", (), steps[0].ic_t, steps, Targets(), [], [], []))
     assert "One step was walked: too few for figures (3 at least).</p></section>" in page
     assert "the one walked step is under Walking" in page
+
+
+def test_a_chart_draws_less_sure_steps_hollow_and_its_line_over_the_sure_ones() -> None:
+    """The far leg's hip extension, less sure, drawn hollow and left out of the rolling median,
+    as the summary leaves it out: a chart's line had sat in the target band while the cue, on
+    the near leg's sure steps, said off target."""
+    steps = far_left_steps(0.3)
+    data = ReportInput("t", (), steps[0].ic_t, steps, Targets(), [], [], [])
+    fig = Figure()
+    ax = fig.subplots()
+    plots._per_step(ax, data, "hip_extension_deg", plots._Clock(data), "to_t")
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert lines["left, less sure"].get_markerfacecolor() == "none"
+    assert "left" not in lines and "right" in lines  # the far leg is the left one, all less sure
+    median = np.asarray(lines[plots.ROLLING_LABEL].get_ydata(), dtype=float)
+    assert np.nanmax(np.abs(median - 15.5)) < 1e-9  # the near leg's alone, not 15.5-26.1

@@ -69,7 +69,8 @@ def _plans(data: ReportInput) -> list[_Plan]:
     captions = {
         overstride: (
             "overstride",
-            f"How far ahead of the hips each foot landed; the line is a {plots.ROLLING_LABEL}; "
+            f"How far ahead of the hips each foot landed (hollow: less sure); the line is a "
+            f"{plots.ROLLING_LABEL} measured surely; "
             + (
                 "green is the target region."
                 if limit(overstride, data.targets) is not None

@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from edge.drill.table import Medians, RepeatRow, columns_of
-from edge.gait.summary import leg_of
+from edge.gait.summary import confident, judged, leg_of
 from edge.report.model import FEET, METRICS, ReportInput, limit, values
 
 FOOT_COLOURS = {"left": "#2b7bd6", "right": "#e0457b", "near": "#555555", "far": "#999999"}
@@ -111,16 +111,35 @@ def _axis_label(metric: str) -> str:
 
 
 def _per_step(ax: Axes, data: ReportInput, metric: str, clock: _Clock, when: str) -> None:
+    """Each foot's steps, the less sure ones hollow, and the rolling median over the sure ones
+    as the summary's medians rest on them (``judged``): a chart's line had sat in the target
+    band while the cue, on the near leg's sure steps alone, said off target."""
     steps = data.steps
     t = clock(np.array([getattr(s, when) for s in steps]))
     v = values(steps, metric)
+    used = {id(s) for s in judged(steps, metric)[0]}
+    in_line = np.array([id(s) in used for s in steps], dtype=bool)
+    sure = np.array([confident(s, metric) for s in steps], dtype=bool)
     for foot in FEET:
         mine = np.array([leg_of(s, metric) == foot for s in steps], dtype=bool)
-        if mine.any():
-            ax.plot(t[mine], v[mine], "o", ms=3.5, color=FOOT_COLOURS[foot], label=foot, alpha=0.8)
+        for shown, label, face in (
+            (mine & sure, foot, None),
+            (mine & ~sure, f"{foot}, less sure", "none"),
+        ):
+            if shown.any():
+                ax.plot(
+                    t[shown],
+                    v[shown],
+                    "o",
+                    ms=3.5,
+                    color=FOOT_COLOURS[foot],
+                    mfc=face,
+                    label=label,
+                    alpha=0.8,
+                )
     ax.plot(
         t,
-        _rolling_median(v, ROLLING_STEPS),
+        _rolling_median(np.where(in_line, v, np.nan), ROLLING_STEPS),
         color="#222222",
         linewidth=1.4,
         label=ROLLING_LABEL,
