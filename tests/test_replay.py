@@ -8,6 +8,7 @@ import dataclasses
 import itertools
 import json
 import re
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -594,3 +595,23 @@ def test_a_belt_speed_is_held_to_the_feet_in_metres_with_a_scale(
     assert (said in err) is refused, err
     if refused:
         assert "the scale measures moving back at 2.5" in err and "or leave it out" in err
+
+
+def test_a_long_run_is_described_in_a_moment() -> None:
+    """An hour's steps: the printout's left/right comparison took no float of a huge binomial
+    (1 030 steps and more raised OverflowError), and its whole-run cue summarises once (fed
+    step by step, 1 000 steps took 5 s)."""
+    steps = [
+        messages.step(
+            i,
+            contact_ms=240.0 + 3.0 * (i % 7),
+            hip_extension_deg=8.0,
+            overstride_cm=17.5,
+            shank_angle_ic_deg=3.0,
+        )
+        for i in range(10_000)
+    ]
+    started = time.monotonic()
+    lines = describe(steps, Targets())
+    assert time.monotonic() - started < 20.0
+    assert any(line.startswith("cue: Drive the hip back") for line in lines), lines

@@ -109,8 +109,10 @@ def feet_differ(left: Sequence[float], right: Sequence[float]) -> bool:
     lefts, rights = lefts[np.isfinite(lefts)], rights[np.isfinite(rights)]
     n1, n2 = len(lefts), len(rights)
     n = n1 + n2
-    if 2.0 / math.comb(n, n1) >= DIFFER_P:
-        return False  # no order of so few steps is that unlikely (three a foot: 1 in 10)
+    # No order of so few steps is that unlikely (three a foot: 1 in 10); four a foot and more
+    # always can be (1 in 35 or less), so the binomial is only taken of three or fewer.
+    if min(n1, n2) <= 3 and math.comb(n, min(n1, n2)) <= 2.0 / DIFFER_P:
+        return False
     values = np.concatenate([lefts, rights])
     _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
     # Each distinct value's average rank: ties share the mean of the ranks they span.
@@ -506,6 +508,14 @@ class SummaryBuilder:
         self._shown_for = 0
         self._choppy = ChoppyWatch(self.targets.window_steps)
         self._beyond = False  # the pace past the recorded ones, held (``beyond_recorded``)
+
+    def whole(self, steps: Sequence[Step]) -> Summary:
+        """The summary of ``steps`` (of one gait; the window as long) summarised once, as the
+        last of them added: ``add`` summarises its window at every step, and a whole run's
+        verdict fed step by step took minutes over thousands of steps. The choppy watch, which
+        holds a window to a steady state learned before it, has none to hold a whole run to."""
+        self._steps = deque(steps[:-1], maxlen=max(len(steps), 1))
+        return self.add(steps[-1])
 
     @property
     def steady(self) -> tuple[Steady, ...]:

@@ -625,9 +625,7 @@ def describe(
         # one the medians had left: "Quicker, lighter steps" beside a report's "every target
         # met", after a walk's slow first running steps).
         whole = dataclasses.replace(targets, window_steps=len(ran), hold_steps=1)
-        builder = SummaryBuilder(whole, hysteresis=False)
-        for step in ran:
-            summary = builder.add(step_of(step))
+        summary = SummaryBuilder(whole, hysteresis=False).whole([step_of(s) for s in ran])
         if summary.cue:
             lines.append(f"cue: {summary.cue} ({summary.cue_reason})")
         else:
