@@ -311,7 +311,7 @@ def test_slowmo_a_window_and_a_scale_give_real_figures(
     assert "2.0-14.0 s of the video (--start 2 --end 14)" in report
     assert "<dt>feet</dt><dd>a foot was out of the picture in 100%" in report
     # What gave the distances and the belt's speed (a scale had been called "none").
-    assert f"<dt>scale</dt><dd>--meters-per-pixel {mpp:g}: distances in metres</dd>" in report
+    assert f"<dt>scale</dt><dd>--meters-per-pixel {mpp:g}: in metres</dd>" in report
     assert "<dt>belt speed</dt><dd>2.5 m/s (--belt-speed)</dd>" in report
     assert "wrote" in printed and "(360 frames)" in printed
 

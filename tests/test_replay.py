@@ -584,17 +584,21 @@ def test_a_belt_speed_is_held_to_the_feet_in_metres_with_a_scale(
 ) -> None:
     """RBDS001 at 2.5 m/s with the camera's scale: the feet give the belt's speed, and one
     given more than 1.3 times off it is refused (a trial's 4.5 beside feet at 2.6 m/s gave 3.2 m
-    strides); near it, as a treadmill's display may be, it is taken."""
+    strides), naming both, as either may be the wrong one; near it, as a treadmill's display
+    may be, it is taken."""
     path, camera = track
     out = tmp_path / "events.jsonl"
     args = ["replay", "--keypoints", str(path), "--events-out", str(out)]
     args += ["--meters-per-pixel", f"{camera.meters_per_pixel:g}", "--belt-speed", f"{belt:g}"]
     assert main(args) == (2 if refused else 0)
     err = capsys.readouterr().err
-    said = f"a belt speed of {belt:g} m/s (--belt-speed) does not fit the runner's feet, which"
+    mpp = f"{camera.meters_per_pixel:g}"
+    said = f"a belt speed of {belt:g} m/s (--belt-speed) and --meters-per-pixel {mpp} do not agree"
     assert (said in err) is refused, err
     if refused:
-        assert "the scale measures moving back at 2.5" in err and "or leave it out" in err
+        assert "by the scale the runner's feet move back at 2.5" in err
+        assert "One of the two is wrong: give the belt's speed in m/s with --belt-speed" in err
+        assert "or measure it again (a length on the belt's middle line" in err
 
 
 def test_a_long_run_is_described_in_a_moment() -> None:

@@ -190,7 +190,7 @@ def test_run_on_a_slow_motion_file_without_its_rate_gives_no_cue_and_exits_2(
     assert len(lines) >= 4, done.stdout
     assert not any("Quicker" in line or "(cadence" in line for line in done.stdout.splitlines())
     assert lines[-1].endswith(
-        "| no cue: these steps are no runner's at the file's rate (said at the end)"
+        "| no cue: these steps are no runner's at the file's rate (see the log)"
     )
 
 

@@ -21,7 +21,15 @@ from edge.demo.scene import SideCamera
 from edge.gait import SummaryBuilder
 from edge.gait.metrics import FAR_LEG_METRICS as FAR_LEG
 from edge.offline.replay import step_of
-from edge.run.station import NO_RUNNER, FacingCheck, GaitFeed, RateWatch, Station, step_line
+from edge.run.station import (
+    NO_RUNNER,
+    FacingCheck,
+    GaitFeed,
+    RateWatch,
+    Station,
+    TimingCheck,
+    step_line,
+)
 from edge.skeleton import KP
 from edge.store.sessions import SessionStore, list_sessions, read_steps
 from tests.builders import messages
@@ -236,6 +244,36 @@ def test_too_few_frames_a_second_are_told_once_with_what_to_do() -> None:
     assert watch.update(20.0, True) is None and watch.update(20.0, True) is None
     message = watch.update(20.0, True)
     assert message is not None and "cannot keep up with its camera: see hipdrive bench" in message
+
+
+def slowed(i: int, every_s: float, **changes) -> StepMsg:
+    """The i-th running step of a runner landing every ``every_s`` seconds."""
+    return messages.step(i, cadence_spm=60.0 / every_s, step_ms=1000.0 * every_s, **changes)
+
+
+def test_a_files_time_base_is_held_to_its_steps_once_it_holds() -> None:
+    """Slow motion played at 30 fps, steps 104 a minute: told once it has held for 8 steps in a
+    row after the fourth running one, and over when the steps fit a runner again. A walk whose
+    last steps read as running at a walker's cadence, before a run: never told (a review's
+    walk-then-run clip had been told for six steps, then not)."""
+    check = TimingCheck(30.0, None)
+    assert [check.add(slowed(i, 0.577)) for i in range(10)] == [None] * 10
+    assert check.problem is None
+    told = check.add(slowed(10, 0.577))
+    assert told is not None and "cadence 104 spm (running: 120-240)" in told
+    assert check.problem == told
+    assert {check.add(slowed(i, 0.577)) for i in range(11, 30)} == {None}  # told once
+    back = [check.add(slowed(i, 0.35)) for i in range(30, 90)]
+    assert [t for t in back if t] == [
+        "the steps fit a runner at the file's rate again: cues are given"
+    ]
+    assert check.problem is None
+    walk_then_run = TimingCheck(30.0, None)
+    walked = [messages.walked_step(i) for i in range(12)]
+    first = [slowed(12 + i, 0.75) for i in range(5)]
+    run = [slowed(17 + i, 0.35) for i in range(40)]
+    assert {walk_then_run.add(s) for s in walked + first + run} == {None}
+    assert walk_then_run.problem is None
 
 
 class LiveSource(FakeSource):

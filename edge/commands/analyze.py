@@ -98,7 +98,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         steps,
         targets,
         facing,
-        _scale_fact(plane),
+        _scale_fact(config, args, plane),
         _belt_fact(config, args, plane),
         timing,
         notice,
@@ -107,24 +107,41 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return NO_FINDINGS if notice or not steps else 0
 
 
-def _scale_fact(plane: Plane) -> str:
+def _scale_of(config: Config, args: argparse.Namespace, plane: Plane) -> tuple[str, str] | None:
+    """What gives an analysis its distances in metres, and how to put it right (None: nothing,
+    distances in leg lengths)."""
+    if plane.meters_per_pixel is not None:
+        return (
+            f"--meters-per-pixel {plane.meters_per_pixel:g}",
+            "measure it again (a length on the belt's middle line, in metres, over its length in "
+            "pixels), or calibrate the camera (hipdrive calibrate plane)",
+        )
+    if plane.measured:
+        return (
+            f"the calibration {args.calibration or config.calibration.file}",
+            "calibrate the camera again where it stands (hipdrive calibrate plane)",
+        )
+    return None
+
+
+def _belt_given(args: argparse.Namespace) -> str:
+    """Where the belt speed in use was given."""
+    return "--belt-speed" if args.belt_speed is not None else "gait.belt_speed_mps"
+
+
+def _scale_fact(config: Config, args: argparse.Namespace, plane: Plane) -> str:
     """What gave an analysis its distances, for the report's facts (a scale given had been
     called "none: distances in % of leg length" beside figures in cm)."""
-    if plane.measured:
-        assert plane.calibration is not None
-        return f"the calibration of {plane.calibration.camera}: distances in metres"
-    if plane.meters_per_pixel is not None:
-        return f"--meters-per-pixel {plane.meters_per_pixel:g}: distances in metres"
-    return "none: distances in % of leg length"
+    scale = _scale_of(config, args, plane)
+    return "none: distances in % of leg length" if scale is None else f"{scale[0]}: in metres"
 
 
 def _belt_fact(config: Config, args: argparse.Namespace, plane: Plane) -> str:
     """The belt speed an analysis used, and what gave it, for the report's facts."""
     belt = config.gait.belt_speed_mps
     if belt is not None:
-        given = "--belt-speed" if args.belt_speed is not None else "gait.belt_speed_mps"
-        return f"{belt:g} m/s ({given})"
-    if plane.measured or plane.meters_per_pixel is not None:
+        return f"{belt:g} m/s ({_belt_given(args)})"
+    if _scale_of(config, args, plane) is not None:
         return "read off the feet"
     return "none: no stride length"
 
@@ -164,25 +181,12 @@ def refuse_what_does_not_fit(
     from edge.offline.replay import belt_speed_problem, leg_metres, scale_problem
 
     ran = running_steps(steps)
-    given = "--belt-speed" if args.belt_speed is not None else "gait.belt_speed_mps"
-    if plane.meters_per_pixel is not None:
-        problem = scale_problem(
-            ran,
-            f"--meters-per-pixel {plane.meters_per_pixel:g}",
-            "measure it again (a length on the belt's middle line, in metres, over its length in "
-            "pixels), or calibrate the camera (hipdrive calibrate plane)",
-        )
-    elif plane.measured:
-        source = args.calibration or config.calibration.file
-        problem = scale_problem(
-            ran,
-            f"the calibration {source}",
-            "calibrate the camera again where it stands (hipdrive calibrate plane)",
-        )
-    else:
-        problem = None
+    scale = _scale_of(config, args, plane)
+    problem = scale_problem(ran, *scale) if scale is not None else None
     # With a scale that fits, the belt speed is held to the feet in metres; else in legs.
-    problem = problem or belt_speed_problem(ran, config.gait.belt_speed_mps, given, leg_metres(ran))
+    belt, given = config.gait.belt_speed_mps, _belt_given(args)
+    metres = (leg_metres(ran), scale) if scale is not None else None
+    problem = problem or belt_speed_problem(ran, belt, given, metres)
     if problem:
         raise UsageError(problem)
 

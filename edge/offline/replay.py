@@ -420,37 +420,42 @@ def belt_speed_problem(
     steps: list[StepMsg],
     belt_speed_mps: float | None,
     given: str = "--belt-speed",
-    leg_m: float | None = None,
+    metres: tuple[float | None, tuple[str, str]] | None = None,
 ) -> str | None:
     """Why a belt speed given does not fit the runner's feet, or None. The engine reads the
     pace off the feet in leg lengths a second, whatever the belt speed given. With a scale
-    (``leg_m``, the leg in metres: ``leg_metres``) that is the belt's speed in m/s too, and one
-    given more than ``BELT_SLACK`` times faster or slower is wrong (a user trial's 4.5 beside feet
-    moving at 2.6 m/s gave 3.2 m strides); without one, the belt speed over the pace is the leg's
-    length in metres, and outside ``LEG_M`` the belt speed is wrong (a km/h or mph value given as
-    m/s: a user trial's "10" made the strides 7.1 m at 170 steps a minute). None too for fewer
-    than ``MIN_JUDGED_STEPS`` steps with a pace. ``given``: where the belt speed was given."""
+    (``metres``: the leg in metres, ``leg_metres``, and the scale's name and how to put it
+    right) that is the belt's speed in m/s too, and one given more than ``BELT_SLACK`` times
+    faster or slower disagrees with the scale, one of the two wrong (a user trial's 4.5 beside
+    feet moving at 2.6 m/s gave 3.2 m strides); without one, the belt speed over the pace is the
+    leg's length in metres, and outside ``LEG_M`` the belt speed is wrong (a km/h or mph value
+    given as m/s: a user trial's "10" made the strides 7.1 m at 170 steps a minute). None too for
+    fewer than ``MIN_JUDGED_STEPS`` steps with a pace. ``given``: where the belt speed was
+    given."""
     paces = [s.speed_legs_per_s for s in steps if s.speed_legs_per_s]
     if not belt_speed_mps or len(paces) < MIN_JUDGED_STEPS:
         return None
     pace = float(np.median(paces))
-    leg = belt_speed_mps / pace
-    lo, hi = LEG_M
     fix = (
         "give the belt's speed in m/s with --belt-speed"
         if given == "--belt-speed"
         else f"put the belt's speed in m/s in {given} of the configuration, or give it with "
         "--belt-speed"
     )
-    if leg_m is not None:
+    if metres is not None:
+        leg_m, (scale, scale_fix) = metres
+        if leg_m is None:
+            return None
         feet = pace * leg_m
         if 1.0 / BELT_SLACK <= belt_speed_mps / feet <= BELT_SLACK:
             return None
         return (
-            f"a belt speed of {belt_speed_mps:g} m/s ({given}) does not fit the runner's feet, "
-            f"which the scale measures moving back at {feet:.2f} m/s: {fix}, or leave it out "
-            "(the feet give it)"
+            f"a belt speed of {belt_speed_mps:g} m/s ({given}) and {scale} do not agree: by the "
+            f"scale the runner's feet move back at {feet:.2f} m/s. One of the two is wrong: "
+            f"{fix}, or {scale_fix}"
         )
+    leg = belt_speed_mps / pace
+    lo, hi = LEG_M
     if lo <= leg <= hi:
         return None
     units = (

@@ -87,8 +87,10 @@ FACING_CHECK_EVERY = 15
 #: a file's last steps its time base is held to (``TimingCheck``): the whole of a short clip, as
 #: analyze holds it, the last minute or so of a long one
 TIMING_STEPS = 200
+#: steps in a row a file's time base must read as no runner's before the station acts on it
+TIMING_HOLD = 8
 #: what a step's line says in place of a cue while a file's time base is no runner's
-TIMING_HELD = "no cue: these steps are no runner's at the file's rate (said at the end)"
+TIMING_HELD = "no cue: these steps are no runner's at the file's rate (see the log)"
 _LEGS = {
     side: [KP[f"{side}_hip"], KP[f"{side}_knee"], KP[f"{side}_ankle"]] for side in ("left", "right")
 }
@@ -198,24 +200,33 @@ class TimingCheck:
     """A file's time base held to its steps, as ``hipdrive analyze`` holds it
     (``timebase_problem``), after each step once ``MIN_JUDGED_STEPS`` of them run: a slow-motion
     clip played without ``--capture-fps`` had the console coach a runner at 85 steps a minute.
-    ``problem``: why the steps cannot be a runner's at the file's rate, None while they can;
-    ``add`` returns it when it comes."""
+    ``problem``: why the steps cannot be a runner's at the file's rate, once that has held for
+    ``TIMING_HOLD`` steps in a row (a walk's last steps read as running, at a walker's cadence,
+    make a run's first few look slow); None while they can be. ``add`` returns what to tell: the
+    problem when it comes, and that it is over when it goes."""
 
     def __init__(self, fps: float, origin: str | None) -> None:
         self._fps = fps
         self._origin = origin
         self._steps: deque[StepMsg] = deque(maxlen=TIMING_STEPS)
+        self._held = 0
         self.problem: str | None = None
 
     def add(self, step: StepMsg) -> str | None:
         self._steps.append(step)
         if len(running_steps(self._steps)) < MIN_JUDGED_STEPS:
             return None
-        was, self.problem = (
-            self.problem,
-            timebase_problem(list(self._steps), self._fps, self._origin),
-        )
-        return self.problem if self.problem is not None and was is None else None
+        now = timebase_problem(list(self._steps), self._fps, self._origin)
+        self._held = self._held + 1 if now is not None else 0
+        if now is None and self.problem is not None:
+            self.problem = None
+            return "the steps fit a runner at the file's rate again: cues are given"
+        if self._held >= TIMING_HOLD and self.problem is None:
+            self.problem = now
+            return now
+        if self.problem is not None:
+            self.problem = now
+        return None
 
 
 class FacingCheck:
@@ -745,7 +756,7 @@ class Station:
         summary = self._summary.add(step)
         if self._timing is not None:
             if told := self._timing.add(msg):
-                log.warning("%s", told)
+                log.log(logging.INFO if self._timing.problem is None else logging.WARNING, told)
             if self._timing.problem is not None:
                 summary = dataclasses.replace(
                     summary, cue_key=None, cue=None, cue_reason=None, held=TIMING_HELD
