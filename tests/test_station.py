@@ -252,13 +252,14 @@ def slowed(i: int, every_s: float, **changes) -> StepMsg:
 
 
 def test_a_files_time_base_is_held_to_its_steps_once_it_holds() -> None:
-    """Slow motion played at 30 fps, steps 104 a minute: told once it has held for 8 steps in a
-    row after the fourth running one, and over when the steps fit a runner again. A walk whose
+    """Slow motion played at 30 fps, steps 104 a minute: in doubt from the fourth running step
+    (no cue), told once that has held for 8 steps in a row, and over when the steps fit a
+    runner again. A walk whose
     last steps read as running at a walker's cadence, before a run: never told (a review's
     walk-then-run clip had been told for six steps, then not)."""
     check = TimingCheck(30.0, None)
     assert [check.add(slowed(i, 0.577)) for i in range(10)] == [None] * 10
-    assert check.problem is None
+    assert check.problem is None and check.doubt  # no cue meanwhile, nothing told yet
     told = check.add(slowed(10, 0.577))
     assert told is not None and "cadence 104 spm (running: 120-240)" in told
     assert check.problem == told

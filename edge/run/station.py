@@ -202,7 +202,8 @@ class TimingCheck:
     clip played without ``--capture-fps`` had the console coach a runner at 85 steps a minute.
     ``problem``: why the steps cannot be a runner's at the file's rate, once that has held for
     ``TIMING_HOLD`` steps in a row (a walk's last steps read as running, at a walker's cadence,
-    make a run's first few look slow); None while they can be. ``add`` returns what to tell: the
+    make a run's first few look slow); None while they can be. ``doubt``: the last reading was
+    such a problem, held or not yet (no cue rests on it). ``add`` returns what to tell: the
     problem when it comes, and that it is over when it goes."""
 
     def __init__(self, fps: float, origin: str | None) -> None:
@@ -211,6 +212,10 @@ class TimingCheck:
         self._steps: deque[StepMsg] = deque(maxlen=TIMING_STEPS)
         self._held = 0
         self.problem: str | None = None
+
+    @property
+    def doubt(self) -> bool:
+        return self._held > 0
 
     def add(self, step: StepMsg) -> str | None:
         self._steps.append(step)
@@ -757,9 +762,10 @@ class Station:
         if self._timing is not None:
             if told := self._timing.add(msg):
                 log.log(logging.INFO if self._timing.problem is None else logging.WARNING, told)
-            if self._timing.problem is not None:
+            if self._timing.doubt:
+                held = TIMING_HELD if self._timing.problem is not None else None
                 summary = dataclasses.replace(
-                    summary, cue_key=None, cue=None, cue_reason=None, held=TIMING_HELD
+                    summary, cue_key=None, cue=None, cue_reason=None, held=held
                 )
         summary_msg = self._summary_message(summary)
 
