@@ -466,3 +466,15 @@ def test_a_chart_draws_less_sure_steps_hollow_and_its_line_over_the_sure_ones() 
     assert "left" not in lines and "right" in lines  # the far leg is the left one, all less sure
     median = np.asarray(lines[plots.ROLLING_LABEL].get_ydata(), dtype=float)
     assert np.nanmax(np.abs(median - 15.5)) < 1e-9  # the near leg's alone, not 15.5-26.1
+
+
+def test_a_run_of_two_steps_among_walked_ones_gives_no_running_figures() -> None:
+    """Twelve walked steps and two read as running: no running table judged "less sure" (a
+    review's case); the walk has its figures."""
+    steps = [messages.walked_step(i) for i in range(12)]
+    steps += [messages.step(40 + i) for i in range(2)]
+    page = build_report(ReportInput("t", (), steps[0].ic_t, steps, Targets(), [], [], []))
+    assert "<p>2 steps were run: too few for figures (3 at least)" in page
+    assert "class=summary" in page.split("id=walking")[1]  # the walking table
+    assert "class=summary" not in page.split("id=walking")[0]
+    assert "Over the 2 running steps only" not in page

@@ -259,7 +259,8 @@ class MetricSummary:
 @dataclass(frozen=True, slots=True)
 class Summary:
     """The window's metrics and the cue; the cue fields are None while there are too few steps
-    or the camera's view is not yet known (``SummaryBuilder._view_known``), and while walking."""
+    or the camera's view is not yet known (``SummaryBuilder._view_known``), while walking, and
+    while the station holds cues back (``held``)."""
 
     n_steps: int
     metrics: dict[str, MetricSummary]

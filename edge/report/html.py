@@ -90,6 +90,15 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
             "<p>Every step was walked: the targets are for running, so there is nothing to "
             "judge. The walking figures are below.</p>"
         )
+    if len(data.running) < MIN_SURE_STEPS:
+        # A step or two read as running among walked ones: no running figures (a review's
+        # twelve walked steps and two running ones had a running table judged "less sure").
+        ran = len(data.running)
+        return (
+            f"<p>{'One step was' if ran == 1 else f'{ran} steps were'} run: too few for "
+            f"figures ({MIN_SURE_STEPS} at least), so there is nothing to judge. The walking "
+            "figures are below.</p>"
+        )
     items = [
         f"<li class=off><b>{escape(r.metric.label)}</b>: median {r.median:.1f} "
         f"{escape(r.metric.unit)} (IQR {r.iqr:.1f}), target {escape(r.target)}.</li>"
@@ -325,9 +334,10 @@ def render(
             f"<th>at</th></tr>{lap_rows}</table></section>"
         )
     made = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    table = _table(rows)
+    few = 0 < len(data.running) < MIN_SURE_STEPS
+    table = "" if few else _table(rows)
     only_running = ""
-    if data.walking and data.running:
+    if data.walking and data.running and not few:
         only_running = (
             f"<p class=note id=running-only>Over the {len(data.running)} running steps only; "
             + (

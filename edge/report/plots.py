@@ -111,13 +111,13 @@ def _axis_label(metric: str) -> str:
 
 
 def _per_step(ax: Axes, data: ReportInput, metric: str, clock: _Clock, when: str) -> None:
-    """Each foot's steps, the less sure ones hollow, and the rolling median over the sure ones
-    as the summary's medians rest on them (``judged``): a chart's line had sat in the target
-    band while the cue, on the near leg's sure steps alone, said off target."""
+    """Each foot's steps, the less sure ones hollow, and the rolling median over the running
+    steps the summary's medians rest on (``judged``): a chart's line had sat in the target band
+    while the cue, on the near leg's sure steps alone, said off target."""
     steps = data.steps
     t = clock(np.array([getattr(s, when) for s in steps]))
     v = values(steps, metric)
-    used = {id(s) for s in judged(steps, metric)[0]}
+    used = {id(s) for s in judged(data.running, metric)[0]}
     in_line = np.array([id(s) in used for s in steps], dtype=bool)
     sure = np.array([confident(s, metric) for s in steps], dtype=bool)
     for foot in FEET:
