@@ -167,13 +167,19 @@ def test_past_the_recorded_paces_the_console_colours_the_overstride_as_the_stati
             "too few frames a second to time steps",
             "timed from 15 frames a second",
         ),
+        (
+            {"timing_problem": "cadence 85 spm (running: 120-240) is not from running at the"},
+            "no cue: steps no runner's at the file's rate",
+            "cadence 85 spm (running: 120-240)",
+        ),
     ],
 )
 def test_a_stations_problem_with_its_view_is_told_on_the_console(
     publisher: Publisher, problem: dict[str, str], header: str, notice: str
 ) -> None:
-    """A facing the feet contradict (no steps shown), feet that leave the picture, or too few
-    frames a second: on the header, and the station's message with what to do as a notice."""
+    """A facing the feet contradict (no steps shown), feet that leave the picture, too few
+    frames a second, or a file's time base no runner's (its console had said "too few frames a
+    second"): on the header, and the station's message with what to do as a notice."""
 
     async def scenario() -> None:
         app = DashboardApp(publisher.endpoint, NOWHERE)

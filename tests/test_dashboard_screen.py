@@ -112,6 +112,27 @@ def test_main_screen(size: tuple[int, int]) -> None:
     assert "RUNNING" in text.splitlines()[0]
 
 
+def test_a_files_time_base_in_doubt_shows_no_cue_and_says_why() -> None:
+    """A slow-motion file played without its rate: the banner says there is no cue and why,
+    not "Waiting for steps" beside the step figures (a trial's console)."""
+
+    async def scene() -> str:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=(160, 50)) as pilot:
+            problem = "cadence 85 spm (running: 120-240) is not from running at the video's"
+            app.post_message(BusReceived(messages.status(t=T0, timing_problem=problem)))
+            app.post_message(
+                BusReceived(messages.summary(t=T0, cue=None, cue_key=None, cue_reason=None))
+            )
+            await pilot.pause()
+            await pilot.pause()
+            return screen_text(app)
+
+    screen = asyncio.run(scene())
+    assert "NO CUE" in screen and "no runner's at the file's rate: see the notice" in screen
+    assert "Waiting for steps" not in screen
+
+
 def test_an_oblique_view_is_told_once_while_its_yaw_wanders() -> None:
     """The camera's notice pops up as the view turns oblique, not again for each degree its
     yaw moves (a trial's console stacked six of them, 8-12 deg, over the cue); the header

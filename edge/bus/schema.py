@@ -332,9 +332,10 @@ class StatusMsg:
     ``framing_problem`` (extends DESIGN.md): that the runner's feet keep leaving the picture
     (``edge.pose.crop.FramingWatch``), with what to do; None when they stay in it.
     ``rate_problem`` (extends DESIGN.md): that a live station times steps from fewer frames a
-    second than the gait engine needs (``edge.run.station.RateWatch``), or that a file's time
-    base makes its steps no runner's, so they get no cue (``TimingCheck``: a slow-motion clip
-    without its capture rate), with what to do; None when there is no such problem.
+    second than the gait engine needs (``edge.run.station.RateWatch``), with what to do; None
+    when it has enough. ``timing_problem`` (extends DESIGN.md): that a file's time base makes
+    its steps no runner's, so they get no cue (``edge.run.station.TimingCheck``: a slow-motion
+    clip played without its capture rate), with what to do; None when there is no such problem.
     """
 
     TOPIC: ClassVar[bytes] = TOPIC_STATUS
@@ -367,6 +368,7 @@ class StatusMsg:
     view_problem: str | None = None
     framing_problem: str | None = None
     rate_problem: str | None = None
+    timing_problem: str | None = None
 
 
 Msg: TypeAlias = FrameMsg | StepMsg | SummaryMsg | StatusMsg

@@ -193,6 +193,7 @@ STATUS_PROBLEMS: tuple[tuple[str, str, SeverityLevel, float], ...] = (
     ("view_problem", "No steps shown", "error", 30),
     ("framing_problem", "Framing", "warning", 30),
     ("rate_problem", "Frame rate", "warning", 30),
+    ("timing_problem", "Time base", "warning", 30),
 )
 
 
@@ -489,7 +490,7 @@ class DashboardApp(App[None]):
                 self.notify(message, title=title, severity=severity, timeout=timeout)
             self._told[name] = message
         self._show_header()
-        self._main.cue.show(self.readings.summary, self.readings.gait_mode)
+        self._main.cue.show(self.readings.summary, self.readings.gait_mode, self.readings.held)
 
     def _paced_bands(self) -> TargetBands:
         """The bands at the runner's pace, as the summary reads it (the overstride limits grow
@@ -508,7 +509,7 @@ class DashboardApp(App[None]):
             parts = tuple(readings.stats(name) for _, name in metric.parts or ())
             band = bands.for_metric(metric.name)
             tile.show(metric, readings.stats(metric.name), band, parts)
-        self._main.cue.show(readings.summary, readings.gait_mode)
+        self._main.cue.show(readings.summary, readings.gait_mode, readings.held)
         rows = [(metric, readings.stats(metric.name)) for metric in balance_metrics(readings.units)]
         self._main.balance.show(rows, bands.asymmetry_pct)
         notice, before = readings.view_notice, self._view_notice

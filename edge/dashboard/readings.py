@@ -113,6 +113,12 @@ class Readings:
         return None if self.summary is None else self.summary.gait
 
     @property
+    def held(self) -> str | None:
+        """Why the station gives no cue, as its status says (a file's time base: None when
+        it gives cues)."""
+        return None if self.status is None else self.status.timing_problem
+
+    @property
     def view_notice(self) -> str | None:
         """What to tell about the camera when the latest summary says its view is oblique and
         uncalibrated (None: nothing to tell)."""

@@ -187,6 +187,8 @@ def _status_text(readings: Readings, belt_mps: float | None) -> Text:
         text.append(" │ feet out of the picture: film the whole runner", "bold gold1")
     elif status.rate_problem:
         text.append(" │ too few frames a second to time steps", "bold gold1")
+    elif status.timing_problem:
+        text.append(" │ no cue: steps no runner's at the file's rate", "bold gold1")
     elif readings.view_notice is not None:
         text.append(f" │ {readings.view_notice}", "bold gold1")
     return text
@@ -242,11 +244,21 @@ class CueBanner(Static):
         super().__init__(id=id)
         self._shown: tuple[str | None, str | None, str | None] | None = None
 
-    def show(self, summary: SummaryMsg | None, mode: str | None = None) -> None:
-        """``mode``: the station's gait mode (``Readings.gait_mode``)."""
+    def show(
+        self, summary: SummaryMsg | None, mode: str | None = None, held: str | None = None
+    ) -> None:
+        """``mode``: the station's gait mode (``Readings.gait_mode``); ``held``: why the station
+        gives no cue (its status's ``timing_problem``)."""
         banner = MODE_BANNERS.get(mode or "")
         if banner is not None:
             shown: tuple[str | None, str | None, str | None] = (f"mode:{mode}", *banner)
+        elif held is not None:
+            # The station's message, with what to do, is the notice's: too long for here.
+            shown = (
+                "held",
+                "No cue",
+                "these steps are no runner's at the file's rate: see the notice",
+            )
         elif summary is None or summary.gait == "walking":
             shown = (None, None, None)
         else:
@@ -257,7 +269,8 @@ class CueBanner(Static):
         key, cue, reason = shown
         self.set_class(banner is not None, "-mode")
         self.set_class(
-            banner is None and cue is not None and key not in ("good", UNJUDGED_KEY), "-cue"
+            banner is None and cue is not None and key not in ("good", UNJUDGED_KEY, "held"),
+            "-cue",
         )
         self.set_class(banner is None and cue is not None and key == "good", "-good")
         text = Text(cue.upper() if cue else "Waiting for steps…", "bold")

@@ -907,7 +907,8 @@ class Station:
                 voice_problem=None if self.voice is None else self.voice.problem,
                 view_problem=self.view_problem,
                 framing_problem=self._framing.problem,
-                rate_problem=self._rate.problem or self.timing_problem,
+                rate_problem=self._rate.problem,
+                timing_problem=self.timing_problem,
             )
         )
 
