@@ -478,3 +478,19 @@ def test_a_run_of_two_steps_among_walked_ones_gives_no_running_figures() -> None
     assert "class=summary" in page.split("id=walking")[1]  # the walking table
     assert "class=summary" not in page.split("id=walking")[0]
     assert "Over the 2 running steps only" not in page
+
+
+def test_left_against_right_hatches_a_foot_measured_less_surely_on_every_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The far (left) leg's hip extension, less sure on every step: its box hatched and named
+    less sure, beside the near leg's (a trial's report set 27 against 19 deg side by side)."""
+    steps = far_left_steps(0.3)
+    data = ReportInput("t", (), steps[0].ic_t, steps, Targets(), [], [], [])
+    drawn: list[Figure] = []
+    monkeypatch.setattr(plots, "_png", lambda fig: drawn.append(fig) or b"")
+    plots.left_right(data, ["hip_extension_deg", "contact_ms"])
+    hip, contact = drawn[0].axes
+    assert [t.get_text() for t in hip.get_xticklabels()] == ["left\n(less sure)", "right"]
+    assert [p.get_hatch() for p in hip.patches[:2]] == ["///", ""]
+    assert [t.get_text() for t in contact.get_xticklabels()] == ["left", "right"]

@@ -130,7 +130,9 @@ def _plans(data: ReportInput) -> list[_Plan]:
                 "left-right",
                 "Left against right",
                 "left vs right",
-                "Boxes span the middle half of each foot's steps; the line is the median.",
+                "Boxes span the middle half of each foot's running steps measured surely; the line "
+                "is the median. Hatched: a foot measured less surely on every step (the far leg, "
+                "seen through the near one), not to be compared.",
                 partial(plots.left_right, data, sides),
             )
         )

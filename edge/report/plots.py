@@ -202,22 +202,32 @@ def distributions(data: ReportInput, metrics: list[str]) -> bytes:
 
 
 def left_right(data: ReportInput, metrics: list[str]) -> bytes:
-    """Box plots of each metric, left foot beside right foot, with the target line."""
+    """Box plots of each metric over the running steps, left foot beside right foot, with the
+    target line: a foot's sure values, or, when it has none (the far leg, seen through the near
+    one), all of them in a hatched box marked less sure (its boxes had stood beside the near
+    leg's as a real difference, where the table said the legs were not compared)."""
     fig = _figure(11, 3.4)
     axes = np.atleast_1d(fig.subplots(1, len(metrics)))
     for ax, metric in zip(axes, metrics, strict=True):
-        groups, names = [], []
+        groups, names, feet, unsure = [], [], [], []
         for foot in FEET:
-            v = values([s for s in data.steps if leg_of(s, metric) == foot], metric)
-            if np.isfinite(v).any():
-                groups.append(v[np.isfinite(v)])
-                names.append(foot)
+            mine = [s for s in data.running if leg_of(s, metric) == foot]
+            v = values(mine, metric)
+            sure = np.isfinite(v) & np.array([confident(s, metric) for s in mine], dtype=bool)
+            shown = sure if sure.any() else np.isfinite(v)
+            if shown.any():
+                groups.append(v[shown])
+                names.append(foot if sure.any() else f"{foot}\n(less sure)")
+                feet.append(foot)
+                unsure.append(not sure.any())
         if not groups:
             continue
         boxes = ax.boxplot(groups, patch_artist=True, widths=0.6, showfliers=True)
         ax.set_xticks(range(1, len(names) + 1), names)
-        for patch, foot in zip(boxes["boxes"], names, strict=True):
-            patch.set_facecolor(FOOT_COLOURS[foot])
+        for patch, foot, hatched in zip(boxes["boxes"], feet, unsure, strict=True):
+            patch.set_facecolor("white" if hatched else FOOT_COLOURS[foot])
+            patch.set_edgecolor(FOOT_COLOURS[foot])
+            patch.set_hatch("///" if hatched else "")
             patch.set_alpha(0.6)
         for median in boxes["medians"]:
             median.set_color("#222222")
