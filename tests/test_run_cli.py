@@ -124,6 +124,20 @@ sys.exit(main(sys.argv[2:]))
 """
 
 
+def run_with_fake_pose(
+    keypoints: Path, args: list[str], home: Path
+) -> subprocess.CompletedProcess[str]:
+    """``hipdrive`` with ``args`` in a process of its own, the fake pose model handing out the
+    keypoints saved at ``keypoints`` (.npy), ``home`` its HOME."""
+    return subprocess.run(
+        [sys.executable, "-c", RUN_WITH_FAKE_POSE, str(keypoints), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(home)},
+    )
+
+
 @pytest.fixture()
 def station_config(tmp_path: Path) -> Path:
     config = tmp_path / "config.toml"
@@ -150,13 +164,7 @@ def test_run_on_a_slow_motion_file_times_frames_as_filmed(
 ) -> None:
     video, keypoints = slow_clip
     args = ["run", "--config", str(station_config), "--source", f"file:{video}", "--headless"]
-    done = subprocess.run(
-        [sys.executable, "-c", RUN_WITH_FAKE_POSE, str(keypoints), *args, "--slowmo", "2"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "HOME": str(tmp_path)},
-    )
+    done = run_with_fake_pose(keypoints, [*args, "--slowmo", "2"], tmp_path)
     assert done.returncode == 0, done.stderr
     assert "at 60.0 fps" in done.stderr and "has ended" in done.stderr
     cadences = [int(c) for c in re.findall(r"cadence (\d+) spm", done.stdout)]
@@ -176,13 +184,7 @@ def test_run_on_a_slow_motion_file_without_its_rate_gives_no_cue_and_exits_2(
     frames = [coded_frame(i) for i in range(len(np.load(keypoints)))]
     video = write_video(tmp_path / "slow40.mp4", frames, fps=40.0)
     args = ["run", "--config", str(station_config), "--source", f"file:{video}", "--headless"]
-    done = subprocess.run(
-        [sys.executable, "-c", RUN_WITH_FAKE_POSE, str(keypoints), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "HOME": str(tmp_path)},
-    )
+    done = run_with_fake_pose(keypoints, args, tmp_path)
     assert done.returncode == 2, done.stderr
     assert "is not from running at the video's 40 fps: if it is slow motion, give" in done.stderr
     assert "--capture-fps N" in done.stderr and "no findings or cues are given" in done.stderr
@@ -205,13 +207,7 @@ def test_run_on_a_converted_file_leaves_out_its_repeats_as_analyze_does(
     shows = np.floor(np.arange(int(len(kp) * 30 / 25)) * 25 / 30 + 1e-9).astype(int)
     video = write_video(tmp_path / "from25.mp4", [coded_frame(int(j)) for j in shows], 30.0)
     args = ["run", "--config", str(station_config), "--source", f"file:{video}", "--headless"]
-    done = subprocess.run(
-        [sys.executable, "-c", RUN_WITH_FAKE_POSE, str(tmp_path / "kp.npy"), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "HOME": str(tmp_path)},
-    )
+    done = run_with_fake_pose(tmp_path / "kp.npy", args, tmp_path)
     assert done.returncode == 0, done.stderr
     repeats = int(np.sum(shows[1:] == shows[:-1]))
     assert f"{repeats} of the {len(shows)} frames repeat the frame before" in done.stderr
@@ -277,13 +273,7 @@ def test_run_on_a_file_with_a_facing_its_runner_contradicts_exits_2(
     video, keypoints = slow_clip  # the runner faces right
     args = ["run", "--config", str(station_config), "--source", f"file:{video}", "--headless"]
     args += ["--slowmo", "2", "--facing", "left"]
-    done = subprocess.run(
-        [sys.executable, "-c", RUN_WITH_FAKE_POSE, str(keypoints), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "HOME": str(tmp_path)},
-    )
+    done = run_with_fake_pose(keypoints, args, tmp_path)
     assert done.returncode == 2, done.stderr
     assert "cadence" not in done.stdout
     assert "no steps shown: the runner faces right in the image" in done.stderr
