@@ -23,7 +23,7 @@ from edge.pace import PACE_JUDGED_RATIO, PACE_REF_LEGS_S
 from edge.pose import Detections, PoseEstimator
 from edge.report import plots
 from edge.report.annotate import Overlay, verdict
-from edge.report.build import build_report
+from edge.report.build import _plans, build_report
 from edge.report.html import render
 from edge.report.model import METRICS, ReportInput, run_targets, summary_rows
 from edge.run.station import summary_message
@@ -494,3 +494,14 @@ def test_left_against_right_hatches_a_foot_measured_less_surely_on_every_step(
     assert [t.get_text() for t in hip.get_xticklabels()] == ["left\n(less sure)", "right"]
     assert [p.get_hatch() for p in hip.patches[:2]] == ["///", ""]
     assert [t.get_text() for t in contact.get_xticklabels()] == ["left", "right"]
+
+
+def test_a_run_of_two_steps_among_walked_ones_has_no_running_charts() -> None:
+    steps = [messages.walked_step(i) for i in range(12)]
+    steps += [messages.step(40 + i) for i in range(2)]
+    data = ReportInput("t", (), steps[0].ic_t, steps, Targets(), [], [], [])
+    keys = [plan.id for plan in _plans(data)]
+    assert not any(k.endswith("-time") for k in keys) and "left-right" not in keys, keys
+    walked = [messages.walked_step(i) for i in range(2)] + [messages.step(40 + i) for i in range(2)]
+    page = build_report(ReportInput("t", (), walked[0].ic_t, walked, Targets(), [], [], []))
+    assert "so there is nothing to judge.</p>" in page  # no walking figures to point to

@@ -259,7 +259,8 @@ def test_a_files_time_base_is_held_to_its_steps_once_it_holds() -> None:
     walk-then-run clip had been told for six steps, then not)."""
     check = TimingCheck(30.0, None)
     assert [check.add(slowed(i, 0.577)) for i in range(10)] == [None] * 10
-    assert check.problem is None and check.doubt  # no cue meanwhile, nothing told yet
+    # No cue meanwhile, nothing told yet; a clip that ended here is refused all the same.
+    assert check.problem is None and check.doubt is not None and "104 spm" in check.doubt
     told = check.add(slowed(10, 0.577))
     assert told is not None and "cadence 104 spm (running: 120-240)" in told
     assert check.problem == told
@@ -274,7 +275,7 @@ def test_a_files_time_base_is_held_to_its_steps_once_it_holds() -> None:
     first = [slowed(12 + i, 0.75) for i in range(5)]
     run = [slowed(17 + i, 0.35) for i in range(40)]
     assert {walk_then_run.add(s) for s in walked + first + run} == {None}
-    assert walk_then_run.problem is None
+    assert walk_then_run.problem is None and walk_then_run.doubt is None
 
 
 class LiveSource(FakeSource):

@@ -442,10 +442,9 @@ def belt_speed_problem(
         else f"put the belt's speed in m/s in {given} of the configuration, or give it with "
         "--belt-speed"
     )
-    if metres is not None:
-        leg_m, (scale, scale_fix) = metres
-        if leg_m is None:
-            return None
+    leg_m, (scale, scale_fix) = metres if metres is not None else (None, ("", ""))
+    # With a scale that gives the leg in metres, the feet's speed in m/s; else in leg lengths.
+    if leg_m is not None:
         feet = pace * leg_m
         if 1.0 / BELT_SLACK <= belt_speed_mps / feet <= BELT_SLACK:
             return None

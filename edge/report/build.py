@@ -13,6 +13,7 @@ from edge.drill.repeats import find_repeats, is_drill
 from edge.drill.table import repeat_rows
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
+from edge.gait.summary import MIN_SURE_STEPS
 from edge.offline.replay import rated_for_the_view
 from edge.pace import NO_TARGET_AT_PACE
 from edge.progress import Progress
@@ -60,12 +61,14 @@ def _plans(data: ReportInput) -> list[_Plan]:
     """The charts there is data for, in the order the report shows them."""
     overstride = overstride_metric(data.steps)
     present = [m for m in METRICS if np.isfinite(values(data.steps, m)).any()]
+    # A step or two of running among walked ones gives no running figures, nor charts of them.
+    running = len(data.running) >= MIN_SURE_STEPS or not data.walking
     form = [
         m
         for m in (overstride, "shank_angle_ic_deg", "hip_extension_deg", "scissor_deg")
-        if m in present
+        if m in present and running
     ]
-    sides = [m for m in (*form, "contact_ms", "knee_lift_deg") if m in present]
+    sides = [m for m in (*form, "contact_ms", "knee_lift_deg") if m in present and running]
     captions = {
         overstride: (
             "overstride",
@@ -131,8 +134,8 @@ def _plans(data: ReportInput) -> list[_Plan]:
                 "Left against right",
                 "left vs right",
                 "Boxes span the middle half of each foot's running steps measured surely; the line "
-                "is the median. Hatched: a foot measured less surely on every step (the far leg, "
-                "seen through the near one), not to be compared.",
+                "is the median. Hatched: a foot measured surely on fewer than three steps (the far "
+                "leg, seen through the near one), not to be compared.",
                 partial(plots.left_right, data, sides),
             )
         )

@@ -90,14 +90,14 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
             "<p>Every step was walked: the targets are for running, so there is nothing to "
             "judge. The walking figures are below.</p>"
         )
-    if len(data.running) < MIN_SURE_STEPS:
+    if len(data.running) < MIN_SURE_STEPS and data.walking:
         # A step or two read as running among walked ones: no running figures (a review's
         # twelve walked steps and two running ones had a running table judged "less sure").
         ran = len(data.running)
+        below = " The walking figures are below." if len(data.walking) >= MIN_SURE_STEPS else ""
         return (
             f"<p>{'One step was' if ran == 1 else f'{ran} steps were'} run: too few for "
-            f"figures ({MIN_SURE_STEPS} at least), so there is nothing to judge. The walking "
-            "figures are below.</p>"
+            f"figures ({MIN_SURE_STEPS} at least), so there is nothing to judge.{below}</p>"
         )
     items = [
         f"<li class=off><b>{escape(r.metric.label)}</b>: median {r.median:.1f} "
@@ -334,7 +334,7 @@ def render(
             f"<th>at</th></tr>{lap_rows}</table></section>"
         )
     made = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    few = 0 < len(data.running) < MIN_SURE_STEPS
+    few = 0 < len(data.running) < MIN_SURE_STEPS and bool(data.walking)
     table = "" if few else _table(rows)
     only_running = ""
     if data.walking and data.running and not few:

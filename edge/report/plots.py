@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from edge.drill.table import Medians, RepeatRow, columns_of
-from edge.gait.summary import confident, judged, leg_of
+from edge.gait.summary import MIN_SURE_STEPS, confident, judged, leg_of
 from edge.report.model import FEET, METRICS, ReportInput, limit, values
 
 FOOT_COLOURS = {"left": "#2b7bd6", "right": "#e0457b", "near": "#555555", "far": "#999999"}
@@ -203,9 +203,10 @@ def distributions(data: ReportInput, metrics: list[str]) -> bytes:
 
 def left_right(data: ReportInput, metrics: list[str]) -> bytes:
     """Box plots of each metric over the running steps, left foot beside right foot, with the
-    target line: a foot's sure values, or, when it has none (the far leg, seen through the near
-    one), all of them in a hatched box marked less sure (its boxes had stood beside the near
-    leg's as a real difference, where the table said the legs were not compared)."""
+    target line: a foot's sure values, or, when it has fewer than ``MIN_SURE_STEPS`` (the far
+    leg, seen through the near one), all of them in a hatched box marked less sure (its boxes
+    had stood beside the near leg's as a real difference, where the table said the legs were
+    not compared)."""
     fig = _figure(11, 3.4)
     axes = np.atleast_1d(fig.subplots(1, len(metrics)))
     for ax, metric in zip(axes, metrics, strict=True):
@@ -214,12 +215,14 @@ def left_right(data: ReportInput, metrics: list[str]) -> bytes:
             mine = [s for s in data.running if leg_of(s, metric) == foot]
             v = values(mine, metric)
             sure = np.isfinite(v) & np.array([confident(s, metric) for s in mine], dtype=bool)
-            shown = sure if sure.any() else np.isfinite(v)
+            # As the summary compares the feet: on their sure values, three a foot at least.
+            compared = sure.sum() >= MIN_SURE_STEPS
+            shown = sure if compared else np.isfinite(v)
             if shown.any():
                 groups.append(v[shown])
-                names.append(foot if sure.any() else f"{foot}\n(less sure)")
+                names.append(foot if compared else f"{foot}\n(less sure)")
                 feet.append(foot)
-                unsure.append(not sure.any())
+                unsure.append(not compared)
         if not groups:
             continue
         boxes = ax.boxplot(groups, patch_artist=True, widths=0.6, showfliers=True)

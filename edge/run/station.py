@@ -91,6 +91,8 @@ TIMING_STEPS = 200
 TIMING_HOLD = 8
 #: what a step's line says in place of a cue while a file's time base is no runner's
 TIMING_HELD = "no cue: these steps are no runner's at the file's rate (see the log)"
+#: ... and while the station is not yet sure of it
+TIMING_DOUBT = "no cue yet: checking the steps against the file's rate"
 _LEGS = {
     side: [KP[f"{side}_hip"], KP[f"{side}_knee"], KP[f"{side}_ankle"]] for side in ("left", "right")
 }
@@ -202,9 +204,11 @@ class TimingCheck:
     clip played without ``--capture-fps`` had the console coach a runner at 85 steps a minute.
     ``problem``: why the steps cannot be a runner's at the file's rate, once that has held for
     ``TIMING_HOLD`` steps in a row (a walk's last steps read as running, at a walker's cadence,
-    make a run's first few look slow); None while they can be. ``doubt``: the last reading was
-    such a problem, held or not yet (no cue rests on it). ``add`` returns what to tell: the
-    problem when it comes, and that it is over when it goes."""
+    make a run's first few look slow); None while they can be. ``doubt``: the last reading,
+    held or not yet, or None: no cue rests on one, and at the file's end it is the file's
+    verdict, as analyze's would be, however short its run (a clip of ten steps ends before the
+    hold). ``add`` returns what to tell: the problem when it comes, and that it is over when it
+    goes."""
 
     def __init__(self, fps: float, origin: str | None) -> None:
         self._fps = fps
@@ -212,16 +216,14 @@ class TimingCheck:
         self._steps: deque[StepMsg] = deque(maxlen=TIMING_STEPS)
         self._held = 0
         self.problem: str | None = None
-
-    @property
-    def doubt(self) -> bool:
-        return self._held > 0
+        self.doubt: str | None = None
 
     def add(self, step: StepMsg) -> str | None:
         self._steps.append(step)
         if len(running_steps(self._steps)) < MIN_JUDGED_STEPS:
             return None
         now = timebase_problem(list(self._steps), self._fps, self._origin)
+        self.doubt = now
         self._held = self._held + 1 if now is not None else 0
         if now is None and self.problem is not None:
             self.problem = None
@@ -762,8 +764,8 @@ class Station:
         if self._timing is not None:
             if told := self._timing.add(msg):
                 log.log(logging.INFO if self._timing.problem is None else logging.WARNING, told)
-            if self._timing.doubt:
-                held = TIMING_HELD if self._timing.problem is not None else None
+            if self._timing.doubt is not None:
+                held = TIMING_HELD if self._timing.problem is not None else TIMING_DOUBT
                 summary = dataclasses.replace(
                     summary, cue_key=None, cue=None, cue_reason=None, held=held
                 )
@@ -920,9 +922,15 @@ class Station:
 
     @property
     def timing_problem(self) -> str | None:
-        """Why a file's steps get no findings or cues: its time base makes them no runner's
-        (``TimingCheck``). None: no problem, or a camera."""
+        """Why a file's steps get no cues: its time base makes them no runner's, held for
+        ``TIMING_HOLD`` steps (``TimingCheck``). None: no problem, or a camera."""
         return None if self._timing is None else self._timing.problem
+
+    @property
+    def timing_verdict(self) -> str | None:
+        """Why a file's steps, at its end, give no findings or cues (``TimingCheck.doubt``),
+        None when they fit a runner, or for a camera."""
+        return None if self._timing is None else self._timing.doubt
 
     def _gait_mode(self) -> GaitMode | None:
         if self.view_problem is not None:
