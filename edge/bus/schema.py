@@ -336,6 +336,8 @@ class StatusMsg:
     when it has enough. ``timing_problem`` (extends DESIGN.md): that a file's time base makes
     its steps no runner's, so they get no cue (``edge.run.station.TimingCheck``: a slow-motion
     clip played without its capture rate), with what to do; None when there is no such problem.
+    ``timing_doubt`` (extends DESIGN.md): a file's steps read so, not yet for long enough to
+    tell (``TimingCheck.doubt``): no cue meanwhile; None from a station before it.
     """
 
     TOPIC: ClassVar[bytes] = TOPIC_STATUS
@@ -369,6 +371,7 @@ class StatusMsg:
     framing_problem: str | None = None
     rate_problem: str | None = None
     timing_problem: str | None = None
+    timing_doubt: bool | None = None
 
 
 Msg: TypeAlias = FrameMsg | StepMsg | SummaryMsg | StatusMsg

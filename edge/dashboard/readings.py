@@ -114,9 +114,17 @@ class Readings:
 
     @property
     def held(self) -> str | None:
-        """Why the station gives no cue, as its status says (a file's time base: None when
-        it gives cues)."""
-        return None if self.status is None else self.status.timing_problem
+        """Why the station gives no cue, in a few words, as its status says: a file's time base
+        that makes the steps no runner's (its message, with what to do, is the notice's), or
+        one it is still checking; None when it gives cues."""
+        status = self.status
+        if status is None:
+            return None
+        if status.timing_problem is not None:
+            return "these steps are no runner's at the file's rate: see the notice"
+        if status.timing_doubt:
+            return "checking the steps against the file's rate"
+        return None
 
     @property
     def view_notice(self) -> str | None:

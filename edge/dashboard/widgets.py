@@ -248,17 +248,12 @@ class CueBanner(Static):
         self, summary: SummaryMsg | None, mode: str | None = None, held: str | None = None
     ) -> None:
         """``mode``: the station's gait mode (``Readings.gait_mode``); ``held``: why the station
-        gives no cue (its status's ``timing_problem``)."""
+        gives no cue, in a few words (``Readings.held``)."""
         banner = MODE_BANNERS.get(mode or "")
         if banner is not None:
             shown: tuple[str | None, str | None, str | None] = (f"mode:{mode}", *banner)
         elif held is not None:
-            # The station's message, with what to do, is the notice's: too long for here.
-            shown = (
-                "held",
-                "No cue",
-                "these steps are no runner's at the file's rate: see the notice",
-            )
+            shown = ("held", "No cue", held)
         elif summary is None or summary.gait == "walking":
             shown = (None, None, None)
         else:

@@ -911,6 +911,7 @@ class Station:
                 framing_problem=self._framing.problem,
                 rate_problem=self._rate.problem,
                 timing_problem=self.timing_problem,
+                timing_doubt=self.timing_verdict is not None,
             )
         )
 
