@@ -64,23 +64,17 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             print(f"note: {note}")
     t, rows, keypoints = read_keypoint_track(result.keypoints_csv)
     facing = plane.facing or runner_facing(args.video, result, keypoints, t)
+    timebase = result.timebase
     try:
         steps = replay_steps(config, t, keypoints, calibration, plane.meters_per_pixel, facing)
+        notice = no_findings(steps, t, keypoints, timebase.capture_fps, timebase.origin)
+        if not notice:
+            refuse_what_does_not_fit(config, args, steps, plane)
     except UsageError as exc:
         raise UsageError(
             f"{exc}. The track is kept: hipdrive replay --keypoints {result.keypoints_csv}, with"
             " the flags put right, gives the steps without running the pose model again"
         ) from None
-    timebase = result.timebase
-    notice = no_findings(steps, t, keypoints, timebase.capture_fps, timebase.origin)
-    if not notice:
-        try:
-            refuse_what_does_not_fit(config, args, steps, plane)
-        except UsageError as exc:
-            raise UsageError(
-                f"{exc}. The track is kept: hipdrive replay --keypoints {result.keypoints_csv}, "
-                "with the flags put right, gives the steps without running the pose model again"
-            ) from None
     write_step_files(steps, out_dir / "events.jsonl", out_dir / "steps.csv")
     targets = common.targets_of(config)
     if notice:
@@ -182,10 +176,11 @@ def refuse_what_does_not_fit(
 
     ran = running_steps(steps)
     scale = _scale_of(config, args, plane)
-    problem = scale_problem(ran, *scale) if scale is not None else None
+    leg = leg_metres(ran) if scale is not None else None
+    problem = scale_problem(leg, *scale) if scale is not None else None
     # With a scale that fits, the belt speed is held to the feet in metres; else in legs.
     belt, given = config.gait.belt_speed_mps, _belt_given(args)
-    metres = (leg_metres(ran), scale) if scale is not None else None
+    metres = (leg, scale) if scale is not None else None
     problem = problem or belt_speed_problem(ran, belt, given, metres)
     if problem:
         raise UsageError(problem)

@@ -483,7 +483,7 @@ def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
     )
 
 
-def waiting_rules(metrics: Mapping[str, MetricSummary]) -> list[str]:
+def _waiting_rules(metrics: Mapping[str, MetricSummary]) -> list[str]:
     """The names of the cues' figures (as a reason names them: "hip drive") that are not yet
     judged for want of steps measured surely (``MetricSummary.waiting``)."""
     return list(
@@ -497,12 +497,10 @@ def waiting_rules(metrics: Mapping[str, MetricSummary]) -> list[str]:
 
 class SummaryBuilder:
     """Keeps the last steps of the current gait and the cue state; ``add`` returns the new
-    summary. ``hysteresis`` False: a cue is on exactly while its target is missed, for a whole
-    run's verdict (a cue live holds until its metric is back inside by a margin)."""
+    summary."""
 
-    def __init__(self, targets: Targets | None = None, hysteresis: bool = True) -> None:
+    def __init__(self, targets: Targets | None = None) -> None:
         self.targets = targets or Targets()
-        self.hysteresis = hysteresis
         self._steps: deque[Step] = deque(maxlen=self.targets.window_steps)
         self._active: set[str] = set()
         self._shown: _Cue = _WAIT
@@ -511,15 +509,18 @@ class SummaryBuilder:
         self._beyond = False  # the pace past the recorded ones, held (``beyond_recorded``)
 
     def whole(self, steps: Sequence[Step]) -> Summary:
-        """The summary of ``steps`` (of one gait; the window as long) summarised once, as the
-        last of them added: ``add`` summarises its window at every step, and a whole run's
-        verdict fed step by step took minutes over thousands of steps. The choppy watch, which
-        holds a window to a steady state learned before it, has none to hold a whole run to."""
+        """The verdict of a whole run, ``steps`` of one gait as one window summarised once, as
+        the last of them added to a fresh builder: so no cue is held from before, none for a
+        margin (a cue live holds until its metric is back inside by one: a walk-then-run clip
+        had printed "the cue holds until 157 spm" beside a report's "every target met") and
+        none for ``hold_steps``. Fed step by step, a run of thousands of steps took minutes. The
+        choppy watch, which holds a window to a steady state learned before it, has none to
+        hold a whole run to."""
         self._steps = deque(steps[:-1], maxlen=max(len(steps), 1))
         # A whole run is past its first cue: a figure measured surely on too few of its steps is
         # told as less sure, not waited for (a real oblique clip's verdict had become "film a
         # longer run").
-        self._shown = _GOOD
+        self._shown, self._shown_for = _GOOD, self.targets.hold_steps
         return self.add(steps[-1])
 
     @property
@@ -582,7 +583,7 @@ class SummaryBuilder:
             cleared = value <= back_in if rule.above else value >= back_in
             if missed:
                 self._active.add(name)
-            elif cleared or not self.hysteresis:
+            elif cleared:
                 self._active.discard(name)
 
     def _wanted(
@@ -613,11 +614,11 @@ class SummaryBuilder:
         """With no target missed: the cue that says which could not be judged (measured less
         surely, or without a target at a pace beyond the recorded ones), or None when every one
         with a value was; ``_WAIT``, before the first cue, while one is confident on too few
-        steps yet (``waiting_rules``): neither "good form" nor "measured less surely" before
+        steps yet (``_waiting_rules``): neither "good form" nor "measured less surely" before
         the steps are there to judge. Once a cue was shown it is not taken back for that: a
         stretch of less sure steps later on is told as less sure."""
         shown = [rule for rule in _RULES if metrics[rule.metric].median is not None]
-        if self._shown is _WAIT and waiting_rules(metrics):
+        if self._shown is _WAIT and _waiting_rules(metrics):
             return _WAIT
         untargeted = [rule for rule in shown if not judged_limit(getattr(targets, rule.limit))]
         unsure = [
@@ -634,12 +635,12 @@ class SummaryBuilder:
             if yaw is not None and any(rule.metric in OBLIQUE_METRICS for rule in unsure)
             else ""
         )
-        parts = [f"{listed(names)} measured less surely{why}"] if names else []
+        parts = [f"{_listed(names)} measured less surely{why}"] if names else []
         if fast:
-            parts.append(f"{listed(fast)} has {NO_TARGET_AT_PACE}")
+            parts.append(f"{_listed(fast)} has {NO_TARGET_AT_PACE}")
         judged = [n for n in dict.fromkeys(r.name for r in shown) if n not in names + fast]
         if judged:
-            parts.append(f"{listed(judged)} on target")
+            parts.append(f"{_listed(judged)} on target")
         return UNJUDGED_KEY, UNJUDGED_CUE, "; ".join(parts)
 
     def _missed(
@@ -667,6 +668,6 @@ class SummaryBuilder:
         return None
 
 
-def listed(names: list[str]) -> str:
+def _listed(names: list[str]) -> str:
     """The names as a person lists them: "a", "a and b", "a, b and c"."""
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

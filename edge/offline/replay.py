@@ -34,11 +34,9 @@ from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
 from edge.gait.summary import (
     MIN_SURE_STEPS,
     WITHIN_SCATTER,
-    listed,
     oblique_yaw,
     running_steps,
     summarise,
-    waiting_rules,
 )
 from edge.pace import in_other_units
 from edge.skeleton import (
@@ -399,16 +397,13 @@ def leg_metres(steps: list[StepMsg]) -> float | None:
     return float(np.median(legs)) if len(legs) >= MIN_JUDGED_STEPS else None
 
 
-def scale_problem(steps: list[StepMsg], given: str, fix: str) -> str | None:
+def scale_problem(leg: float | None, given: str, fix: str) -> str | None:
     """Why the scale ``given`` (a calibration, ``--meters-per-pixel``; ``fix``: what to do)
-    does not fit the runner, or None: the leg's length it makes (``leg_metres``) outside
-    ``LEG_M`` (a user trial's ``--meters-per-pixel 0.01`` made a 2.75 m leg, and showed a 97 cm
-    overstride and 9 m strides)."""
-    leg = leg_metres(steps)
-    if leg is None:
-        return None
+    does not fit the runner, or None: the leg's length it makes (``leg``, m: ``leg_metres``;
+    None: not read) outside ``LEG_M`` (a user trial's ``--meters-per-pixel 0.01`` made a 2.75 m
+    leg, and showed a 97 cm overstride and 9 m strides)."""
     lo, hi = LEG_M
-    if lo <= leg <= hi:
+    if leg is None or lo <= leg <= hi:
         return None
     return (
         f"{given} makes the runner's leg (hip to ankle) {leg:.2f} m long, where a runner's is "
@@ -624,20 +619,12 @@ def describe(
             lines.append(f"{gait}, {step_count(len(mine))}:")
         lines += _medians(mine)
     if ran:
-        # The cue the run as a whole gives: held for no step and no margin (a cue live is held
-        # for ``hold_steps`` and until back inside by a margin, so the last one shown could be
-        # one the medians had left: "Quicker, lighter steps" beside a report's "every target
-        # met", after a walk's slow first running steps).
-        whole = dataclasses.replace(targets, window_steps=len(ran), hold_steps=1)
-        summary = SummaryBuilder(whole, hysteresis=False).whole([step_of(s) for s in ran])
+        # The cue the run as a whole gives (``SummaryBuilder.whole``).
+        summary = SummaryBuilder(targets).whole([step_of(s) for s in ran])
         if summary.cue:
             lines.append(f"cue: {summary.cue} ({summary.cue_reason})")
         else:
-            waiting = waiting_rules(summary.metrics)
-            lines.append(
-                f"no cue: {listed(waiting) if waiting else 'the figures'} measured surely on "
-                f"fewer than {MIN_SURE_STEPS} steps; film a longer run"
-            )
+            lines.append("no cue: too few running steps to judge the runner by; film a longer run")
     return lines
 
 

@@ -13,7 +13,6 @@ from edge.drill.repeats import find_repeats, is_drill
 from edge.drill.table import repeat_rows
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
-from edge.gait.summary import MIN_SURE_STEPS
 from edge.offline.replay import rated_for_the_view
 from edge.pace import NO_TARGET_AT_PACE
 from edge.progress import Progress
@@ -61,8 +60,7 @@ def _plans(data: ReportInput) -> list[_Plan]:
     """The charts there is data for, in the order the report shows them."""
     overstride = overstride_metric(data.steps)
     present = [m for m in METRICS if np.isfinite(values(data.steps, m)).any()]
-    # A step or two of running among walked ones gives no running figures, nor charts of them.
-    running = len(data.running) >= MIN_SURE_STEPS or not data.walking
+    running = not data.few_running
     form = [
         m
         for m in (overstride, "shank_angle_ic_deg", "hip_extension_deg", "scissor_deg")

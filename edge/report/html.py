@@ -90,15 +90,9 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
             "<p>Every step was walked: the targets are for running, so there is nothing to "
             "judge. The walking figures are below.</p>"
         )
-    if len(data.running) < MIN_SURE_STEPS and data.walking:
-        # A step or two read as running among walked ones: no running figures (a review's
-        # twelve walked steps and two running ones had a running table judged "less sure").
-        ran = len(data.running)
+    if data.few_running:
         below = " The walking figures are below." if len(data.walking) >= MIN_SURE_STEPS else ""
-        return (
-            f"<p>{'One step was' if ran == 1 else f'{ran} steps were'} run: too few for "
-            f"figures ({MIN_SURE_STEPS} at least), so there is nothing to judge.{below}</p>"
-        )
+        return f"<p>{_too_few(len(data.running), 'run')}, so there is nothing to judge.{below}</p>"
     items = [
         f"<li class=off><b>{escape(r.metric.label)}</b>: median {r.median:.1f} "
         f"{escape(r.metric.unit)} (IQR {r.iqr:.1f}), target {escape(r.target)}.</li>"
@@ -245,9 +239,8 @@ def _walking(data: ReportInput, rows: list[Row]) -> str:
     walked = len(data.walking)
     if walked < MIN_SURE_STEPS:
         return (
-            "<section id=walking><h2>Walking</h2><p class=note>"
-            + ("One step was" if walked == 1 else f"{walked} steps were")
-            + f" walked: too few for figures ({MIN_SURE_STEPS} at least).</p></section>"
+            f"<section id=walking><h2>Walking</h2><p class=note>{_too_few(walked, 'walked')}."
+            "</p></section>"
         )
     return (
         f"<section id=walking><h2>Walking</h2><p class=note>The {walked} walked "
@@ -256,6 +249,12 @@ def _walking(data: ReportInput, rows: list[Row]) -> str:
         "landing angles, hip extension or knee lift figures. Walking contact times are less sure "
         f"than running ones.</p>{_table(rows)}<p class=note>{_READING}</p></section>"
     )
+
+
+def _too_few(n: int, how: str) -> str:
+    """``One step was run: too few for figures (3 at least)``, for ``n`` steps taken ``how``."""
+    taken = "One step was" if n == 1 else f"{n} steps were"
+    return f"{taken} {how}: too few for figures ({MIN_SURE_STEPS} at least)"
 
 
 def _video(data: ReportInput) -> str:
@@ -334,10 +333,9 @@ def render(
             f"<th>at</th></tr>{lap_rows}</table></section>"
         )
     made = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    few = 0 < len(data.running) < MIN_SURE_STEPS and bool(data.walking)
-    table = "" if few else _table(rows)
+    table = "" if data.few_running else _table(rows)
     only_running = ""
-    if data.walking and data.running and not few:
+    if data.walking and data.running and not data.few_running:
         only_running = (
             f"<p class=note id=running-only>Over the {len(data.running)} running steps only; "
             + (
