@@ -12,8 +12,9 @@ import pytest
 from edge.bus.schema import StepMsg
 from edge.cli import main
 from edge.gait import Targets
+from edge.gait.fit import timebase_problem
 from edge.gait.phases import AWAY, Phase, clock, describe_phases, phases
-from edge.offline.replay import describe, timebase_problem
+from edge.offline.replay import describe
 from edge.report.html import render
 from edge.report.model import ReportInput, summary_rows
 from edge.store.sessions import SessionStore

@@ -21,12 +21,11 @@ from edge.cli import main
 from edge.commands.analyze import NO_FINDINGS
 from edge.demo.scene import SideCamera
 from edge.gait import Targets, detect_facing
+from edge.gait.fit import belt_speed_problem, leg_metres
 from edge.gait.sagittal import facing_contradicted, facing_lag
 from edge.offline.replay import (
     across_the_picture,
-    belt_speed_problem,
     describe,
-    leg_metres,
     missed_steps,
     no_findings,
     turned_picture,

@@ -16,7 +16,7 @@ from edge.capture.file import VideoFileSource
 from edge.capture.mp4meta import capture_fps, read_metadata
 from edge.capture.timebase import FileTiming
 from edge.errors import UsageError
-from edge.offline.replay import timebase_problem
+from edge.gait.fit import timebase_problem
 from tests.builders.media import (
     add_to_moov,
     box,

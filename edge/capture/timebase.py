@@ -93,7 +93,7 @@ class TimeBase:
     """A file's playback and capture rates, frames per second, and what states the capture
     rate (a flag, or a metadata key of the file); ``origin`` None: nothing does, and it is
     taken to be the playback rate (which may be checked:
-    ``edge.offline.replay.timebase_problem``). ``every``: the frames used are every this
+    ``edge.gait.fit.timebase_problem``). ``every``: the frames used are every this
     many of the file's, from the first used (a capture rate above ``ENGINE_FPS``)."""
 
     playback_fps: float

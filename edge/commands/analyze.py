@@ -171,8 +171,8 @@ def refuse_what_does_not_fit(
     (``belt_speed_problem``: in metres a second with a scale, else in leg lengths), naming where
     it was given. Called once the steps' time base is known to be running's: a slow-motion clip's
     pace reads slow too."""
+    from edge.gait.fit import belt_speed_problem, leg_metres, scale_problem
     from edge.gait.summary import running_steps
-    from edge.offline.replay import belt_speed_problem, leg_metres, scale_problem
 
     ran = running_steps(steps)
     scale = _scale_of(config, args, plane)

@@ -27,6 +27,7 @@ from edge.gait import (
     Targets,
     detect_facing,
 )
+from edge.gait.fit import MIN_JUDGED_STEPS, timebase_problem
 from edge.gait.metrics import foreshortened
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
@@ -38,7 +39,6 @@ from edge.gait.summary import (
     running_steps,
     summarise,
 )
-from edge.pace import in_other_units
 from edge.skeleton import (
     LEFT_ANKLE,
     LEFT_HIP,
@@ -60,32 +60,6 @@ log = logging.getLogger(__name__)
 #: over the first second (GaitParams.bootstrap_s), then needs a stride to close a step; on the
 #: Fukuchi run at 30 and 60 fps the first step came 1.2 to 1.5 s in, and 2 s gave three or four
 MIN_RUN_S = 2.0
-
-#: running cadence, steps a minute: issue 18's bounds, around the 150-200 of treadmill runners
-#: (156 for Fukuchi's RBDS001 at 2.5 m/s, the data set's slowest speed)
-RUNNING_CADENCE_SPM = (120.0, 240.0)
-#: a running step's contact time, ms: sprinters at top speed touch down for about 100 ms
-#: (Weyand et al. 2000, J Appl Physiol 89:1991); RBDS001 at 2.5 m/s for 268-292 ms (median 279),
-#: so 450 leaves room for a slower jog while a clip slowed two-fold or more falls outside
-RUNNING_CONTACT_MS = (80.0, 450.0)
-#: walking cadence, steps a minute: typically 100-120 at ordinary speeds, 75-85 in a slow walk at
-#: 0.5 m/s, 130-145 where walking gives way to running (about 2 m/s); the treadmill walker SI02
-#: at 1.1 m/s took 105. A walk filmed in slow motion and played at its playback rate (two-fold or
-#: more), or one missing every other step, falls below
-WALKING_CADENCE_SPM = (70.0, 160.0)
-#: a walking step's contact time, ms: about 60% of the stride, some 450-1000 ms over those
-#: cadences (SI02: 705)
-WALKING_CONTACT_MS = (300.0, 1600.0)
-_BOUNDS = (RUNNING_CADENCE_SPM, RUNNING_CONTACT_MS), (WALKING_CADENCE_SPM, WALKING_CONTACT_MS)
-#: steps a video must give for its figures and cue to be shown: fewer come from a glimpse of
-#: the runner, or from someone not running on the belt (a person walking across a room once
-#: gave a single "running" step of 133 ms)
-MIN_JUDGED_STEPS = 4
-#: leg lengths, hip to ankle, m, that a belt speed given for an uncalibrated video, or a scale,
-#: may imply (``belt_speed_problem``, ``scale_problem``): about half the stature, 0.6 m for a
-#: child of 1.2 m to 1.05 m for a runner of 2.1 m, with room for the pace's reading error (1%
-#: under to 5% over)
-LEG_M = (0.45, 1.3)
 
 
 def plane_mapping(
@@ -374,96 +348,6 @@ def across_the_picture(t: np.ndarray, keypoints: np.ndarray, steps: list[StepMsg
     )
 
 
-#: the least overstride, % of the leg, a step's leg length in metres is read from (its distance in
-#: cm over its share of the leg): nearer the hips the ratio is mostly the keypoints' noise
-SCALE_MIN_PCT = 5.0
-#: how many times faster or slower than the feet a belt speed given with a scale may be: the
-#: feet give the belt's speed within 4% on the recorded runners, and a treadmill's display may
-#: be a tenth off
-BELT_SLACK = 1.3
-
-
-def leg_metres(steps: list[StepMsg]) -> float | None:
-    """The runner's leg (hip to ankle), m, as a scale makes it: the median over the steps of a
-    distance in metres over the same distance in leg lengths (cm over % of the leg); None in
-    leg lengths only, or with fewer than ``MIN_JUDGED_STEPS`` steps to read it from."""
-    legs = [
-        s.overstride_cm / s.overstride_pct_leg
-        for s in steps
-        if s.overstride_cm is not None
-        and s.overstride_pct_leg is not None
-        and abs(s.overstride_pct_leg) >= SCALE_MIN_PCT
-    ]
-    return float(np.median(legs)) if len(legs) >= MIN_JUDGED_STEPS else None
-
-
-def scale_problem(leg: float | None, given: str, fix: str) -> str | None:
-    """Why the scale ``given`` (a calibration, ``--meters-per-pixel``; ``fix``: what to do)
-    does not fit the runner, or None: the leg's length it makes (``leg``, m: ``leg_metres``;
-    None: not read) outside ``LEG_M`` (a user trial's ``--meters-per-pixel 0.01`` made a 2.75 m
-    leg, and showed a 97 cm overstride and 9 m strides)."""
-    lo, hi = LEG_M
-    if leg is None or lo <= leg <= hi:
-        return None
-    return (
-        f"{given} makes the runner's leg (hip to ankle) {leg:.2f} m long, where a runner's is "
-        f"{lo:g}-{hi:g} m, so every distance in metres would be wrong: {fix}"
-    )
-
-
-def belt_speed_problem(
-    steps: list[StepMsg],
-    belt_speed_mps: float | None,
-    given: str = "--belt-speed",
-    metres: tuple[float | None, tuple[str, str]] | None = None,
-) -> str | None:
-    """Why a belt speed given does not fit the runner's feet, or None. The engine reads the
-    pace off the feet in leg lengths a second, whatever the belt speed given. With a scale
-    (``metres``: the leg in metres, ``leg_metres``, and the scale's name and how to put it
-    right) that is the belt's speed in m/s too, and one given more than ``BELT_SLACK`` times
-    faster or slower disagrees with the scale, one of the two wrong (a user trial's 4.5 beside
-    feet moving at 2.6 m/s gave 3.2 m strides); without one, the belt speed over the pace is the
-    leg's length in metres, and outside ``LEG_M`` the belt speed is wrong (a km/h or mph value
-    given as m/s: a user trial's "10" made the strides 7.1 m at 170 steps a minute). None too for
-    fewer than ``MIN_JUDGED_STEPS`` steps with a pace. ``given``: where the belt speed was
-    given."""
-    paces = [s.speed_legs_per_s for s in steps if s.speed_legs_per_s]
-    if not belt_speed_mps or len(paces) < MIN_JUDGED_STEPS:
-        return None
-    pace = float(np.median(paces))
-    fix = (
-        "give the belt's speed in m/s with --belt-speed"
-        if given == "--belt-speed"
-        else f"put the belt's speed in m/s in {given} of the configuration, or give it with "
-        "--belt-speed"
-    )
-    leg_m, (scale, scale_fix) = metres if metres is not None else (None, ("", ""))
-    # With a scale that gives the leg in metres, the feet's speed in m/s; else in leg lengths.
-    if leg_m is not None:
-        feet = pace * leg_m
-        if 1.0 / BELT_SLACK <= belt_speed_mps / feet <= BELT_SLACK:
-            return None
-        return (
-            f"a belt speed of {belt_speed_mps:g} m/s ({given}) and {scale} do not agree: by the "
-            f"scale the runner's feet move back at {feet:.2f} m/s. One of the two is wrong: "
-            f"{fix}, or {scale_fix}"
-        )
-    leg = belt_speed_mps / pace
-    lo, hi = LEG_M
-    if lo <= leg <= hi:
-        return None
-    units = (
-        f"; the belt speed is in metres a second ({in_other_units(belt_speed_mps)})"
-        if leg > hi
-        else "; it is slower than this runner's feet move back"
-    )
-    return (
-        f"a belt speed of {belt_speed_mps:g} m/s ({given}) does not fit the runner's feet: they "
-        f"move back {pace:.1f} leg lengths a second, so a leg would be {leg:.2f} m long, where a "
-        f"runner's is {lo:g}-{hi:g} m{units}: {fix}"
-    )
-
-
 def no_findings(
     steps: list[StepMsg],
     t: np.ndarray,
@@ -483,107 +367,6 @@ def no_findings(
         or across_the_picture(t, keypoints, steps)
         or too_few_steps(steps, seen_seconds(t, keypoints))
     )
-
-
-def timebase_problem(
-    steps: list[StepMsg], fps: float, origin: str | None = None, track: bool = False
-) -> str | None:
-    """Why the steps of a video timed at ``fps`` cannot be running's or walking's, or None: a
-    median cadence or contact time outside the bounds of their gait (``RUNNING_CADENCE_SPM``,
-    ``RUNNING_CONTACT_MS``, ``WALKING_CADENCE_SPM``, ``WALKING_CONTACT_MS``), as a slow-motion
-    clip played at its playback rate gives, or one whose rate was stated wrong. ``origin``: what
-    stated ``fps`` (a flag, the file's metadata), None when it is the video's playback rate.
-    ``track``: the steps of a keypoint track (``hipdrive replay``), whose rows are timed by
-    their times or by ``--fps``, where a video's are by ``--capture-fps`` or ``--slowmo``.
-
-    Running and walking are told apart by the hips' motion over the stance foot, which no time
-    base changes (``edge.gait.mode``), and each gait's steps are held to its own bounds: the
-    running steps always, the walked ones when there are ``MIN_JUDGED_STEPS`` of them and fewer
-    running steps than that (a video has one time base: a run that fits it settles it, and a
-    walk beside it that does not is the walk's own oddity, or steps misread). A stated time base
-    is questioned only by the gait of most steps: a walk filmed in slow motion with a step
-    misread as running keeps its figures. A step without a neighbour for its cadence counts by
-    its contact and flight, which span the same step (a wrong time base leaves few steps, often
-    apart). Steps quicker than their gait's with nothing stating the rate are not put down to
-    slow motion, which makes steps slower."""
-    ran = running_steps(steps)
-    walked = [s for s in steps if gait_of(s) == WALKING]
-    walk_judged = len(walked) >= MIN_JUDGED_STEPS and len(ran) < MIN_JUDGED_STEPS
-    for gait, mine, bounds in zip(
-        (RUNNING, WALKING), (ran, walked if walk_judged else []), _BOUNDS, strict=True
-    ):
-        if not mine or (origin is not None and 2 * len(mine) < len(steps)):
-            continue
-        problem = _outside(gait, mine, bounds, fps, origin, track)
-        if problem is not None:
-            return problem
-    return None
-
-
-def _outside(
-    gait: str,
-    steps: list[StepMsg],
-    bounds: tuple[tuple[float, float], tuple[float, float]],
-    fps: float,
-    origin: str | None,
-    track: bool,
-) -> str | None:
-    """``timebase_problem`` for the steps of one gait and its (cadence, contact) bounds."""
-    cadence = [
-        s.cadence_spm
-        if s.cadence_spm is not None
-        else 60000 / (s.contact_ms + s.flight_ms)
-        if s.flight_ms is not None and s.contact_ms + s.flight_ms > 0
-        else np.nan
-        for s in steps
-    ]
-    out = []
-    fast = False
-    # (what, unit, values, the gait's bounds, whether quicker steps read above them)
-    for label, unit, values, (lo, hi), quick_above in (
-        ("cadence", "spm", cadence, bounds[0], True),
-        ("contact time", "ms", [s.contact_ms for s in steps], bounds[1], False),
-    ):
-        measured = [v for v in values if np.isfinite(v)]
-        median = float(np.median(measured)) if measured else None
-        if median is not None and not lo <= median <= hi:
-            out.append(f"{label} {median:.0f} {unit} ({gait}: {lo:g}-{hi:g})")
-            fast |= median > hi if quick_above else median < lo
-    if not out:
-        return None
-    found = f"{' and '.join(out)} {'is' if len(out) == 1 else 'are'} not from {gait} at"
-    source, give = (
-        ("track", "time the rows with --fps N (the rate it was filmed at)")
-        if track
-        else ("video", "give --capture-fps N (the rate it was filmed at)")
-    )
-    if origin is None and fast:
-        # Slow motion gives slower steps, never quicker ones.
-        quicker = (
-            "quicker than the running the station measures: a sprint, which it does not measure"
-            if gait == RUNNING
-            else "quicker than walking"
-        )
-        fix = (
-            f"the {source}'s {fps:.4g} fps: {quicker}, or a {source} that plays faster than it"
-            f" was filmed: then {give}"
-        )
-    elif origin is None:
-        slowmo = give if track else f"{give} or --slowmo X (filmed rate / played rate)"
-        fix = f"the {source}'s {fps:.4g} fps: if it is slow motion, {slowmo}"
-        # Steps lost from a runner in view also read as slower ones: one filmed off a treadmill
-        # by a camera that follows them, a walker who turned or was hidden.
-        fix += (
-            "; if not, steps were missed: film a runner on a treadmill from the side, with a"
-            " camera that stays still"
-            if gait == RUNNING
-            else "; if the walker turned or was hidden, steps were missed: film a walk on the belt"
-        )
-    elif origin.startswith("--"):
-        fix = f"{fps:.4g} fps ({origin}): check {origin.split()[0]}, or leave it out"
-    else:
-        fix = f"{fps:.4g} fps ({origin}): give --capture-fps N, the rate it was filmed at"
-    return f"{found} {fix}; no findings or cues are given"
 
 
 def describe(

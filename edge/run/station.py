@@ -52,10 +52,10 @@ from edge.gait import (
     Targets,
     detect_facing,
 )
+from edge.gait.fit import MIN_JUDGED_STEPS, timebase_problem
 from edge.gait.metrics import knee_flexion, shank_angle, thigh_angle
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
 from edge.gait.summary import running_steps, sure_mark
-from edge.offline.replay import MIN_JUDGED_STEPS, timebase_problem
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import StagedPoseEstimator
 from edge.pose.crop import FramingWatch, Look, RunnerFinder
