@@ -172,14 +172,20 @@ def test_past_the_recorded_paces_the_console_colours_the_overstride_as_the_stati
             "no cue: steps no runner's at the file's rate",
             "cadence 85 spm (running: 120-240)",
         ),
+        (
+            {"distance_problem": "a belt speed of 4.5 m/s (the station's belt speed) and the"},
+            "no cue: scale or belt speed does not fit the runner",
+            "a belt speed of 4.5 m/s",
+        ),
     ],
 )
 def test_a_stations_problem_with_its_view_is_told_on_the_console(
     publisher: Publisher, problem: dict[str, str], header: str, notice: str
 ) -> None:
     """A facing the feet contradict (no steps shown), feet that leave the picture, too few
-    frames a second, or a file's time base no runner's (its console had said "too few frames a
-    second"): on the header, and the station's message with what to do as a notice."""
+    frames a second, a file's time base no runner's (its console had said "too few frames a
+    second"), or a scale or a belt speed that does not fit the runner: on the header, and the
+    station's message with what to do as a notice."""
 
     async def scenario() -> None:
         app = DashboardApp(publisher.endpoint, NOWHERE)

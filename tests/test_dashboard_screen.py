@@ -120,12 +120,18 @@ def test_main_screen(size: tuple[int, int]) -> None:
             {"timing_problem": "cadence 85 spm (running: 120-240) is not from running at the"},
             "no runner's at the file's rate: see the notice",
         ),
+        ({"distance_doubt": True}, "checking the distances against the runner"),
+        (
+            {"distance_problem": "--meters-per-pixel 0.01 makes the runner's leg 2.75 m long"},
+            "the scale or the belt speed does not fit the runner: see the notice",
+        ),
     ],
 )
-def test_a_files_time_base_in_doubt_shows_no_cue_and_says_why(status: dict, said: str) -> None:
-    """A slow-motion file played without its rate: while the station checks it, and once it
-    has told, the banner says there is no cue and why, not "Waiting for steps" beside the step
-    figures (a trial's console, on a clip that ended before the check told)."""
+def test_steps_in_doubt_show_no_cue_and_say_why(status: dict, said: str) -> None:
+    """A slow-motion file played without its rate, or a scale or a belt speed that does not
+    fit the runner: while the station checks it, and once it has told, the banner says there is
+    no cue and why, not "Waiting for steps" beside the step figures (a trial's console, on a
+    clip that ended before the check told)."""
 
     async def scene() -> str:
         app = DashboardApp(NOWHERE, NOWHERE)

@@ -196,6 +196,28 @@ def test_run_on_a_slow_motion_file_without_its_rate_gives_no_cue_and_exits_2(
     )
 
 
+def test_run_on_a_file_with_a_scale_that_does_not_fit_the_runner_exits_2_as_analyze_does(
+    mocap_trial, station_config: Path, tmp_path: Path
+) -> None:
+    """--meters-per-pixel ten times too big: analyze refuses it, and so does the station on
+    the same file, with no cue from the fourth running step on (a user trial's analyze had shown
+    a 97 cm overstride); a scale that fits gives its cues and exits 0."""
+    t, kp = synth_track(mocap_trial, 30.0, SideCamera(facing="right"), seed=45)
+    kp = kp[t < 6.0]
+    np.save(tmp_path / "kp.npy", kp)
+    video = write_video(tmp_path / "run.mp4", [coded_frame(i) for i in range(len(kp))], 30.0)
+    run = ["run", "--config", str(station_config), "--source", f"file:{video}", "--headless"]
+    done = run_with_fake_pose(tmp_path / "kp.npy", [*run, "--meters-per-pixel", "0.03"], tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "--meters-per-pixel 0.03 makes the runner's leg (hip to ankle)" in done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith(STEP_LINE)]
+    assert len(lines) >= 8, done.stdout
+    assert all("| no cue" in line for line in lines[3:]), done.stdout
+    fits = run_with_fake_pose(tmp_path / "kp.npy", [*run, "--meters-per-pixel", "0.003"], tmp_path)
+    assert fits.returncode == 0, fits.stderr
+    assert "| no cue" not in fits.stdout and "makes the runner's leg" not in fits.stderr
+
+
 def test_run_on_a_converted_file_leaves_out_its_repeats_as_analyze_does(
     mocap_trial, station_config: Path, tmp_path: Path
 ) -> None:

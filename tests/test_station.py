@@ -19,15 +19,16 @@ from edge.bus.schema import FrameMsg, StatusMsg, StepMsg, SummaryMsg
 from edge.config import load_config
 from edge.demo.scene import SideCamera
 from edge.gait import SummaryBuilder
+from edge.gait.fit import scale_named
 from edge.gait.metrics import FAR_LEG_METRICS as FAR_LEG
 from edge.offline.replay import step_of
 from edge.run.station import (
     NO_RUNNER,
     FacingCheck,
+    FitCheck,
     GaitFeed,
     RateWatch,
     Station,
-    TimingCheck,
     step_line,
 )
 from edge.skeleton import KP
@@ -257,7 +258,7 @@ def test_a_files_time_base_is_held_to_its_steps_once_it_holds() -> None:
     runner again. A walk whose
     last steps read as running at a walker's cadence, before a run: never told (a review's
     walk-then-run clip had been told for six steps, then not)."""
-    check = TimingCheck(30.0, None)
+    check = FitCheck((30.0, None), None, None)
     assert [check.add(slowed(i, 0.577)) for i in range(10)] == [None] * 10
     # No cue meanwhile, nothing told yet; a clip that ended here is refused all the same.
     assert check.problem is None and check.doubt is not None and "104 spm" in check.doubt
@@ -266,16 +267,52 @@ def test_a_files_time_base_is_held_to_its_steps_once_it_holds() -> None:
     assert check.problem == told
     assert {check.add(slowed(i, 0.577)) for i in range(11, 30)} == {None}  # told once
     back = [check.add(slowed(i, 0.35)) for i in range(30, 90)]
-    assert [t for t in back if t] == [
-        "the steps fit a runner at the file's rate again: cues are given"
-    ]
+    assert [t for t in back if t] == ["the steps fit a runner again: cues are given"]
     assert check.problem is None
-    walk_then_run = TimingCheck(30.0, None)
+    walk_then_run = FitCheck((30.0, None), None, None)
     walked = [messages.walked_step(i) for i in range(12)]
     first = [slowed(12 + i, 0.75) for i in range(5)]
     run = [slowed(17 + i, 0.35) for i in range(40)]
     assert {walk_then_run.add(s) for s in walked + first + run} == {None}
     assert walk_then_run.problem is None and walk_then_run.doubt is None
+
+
+SCALE = scale_named(0.01, None)
+
+
+def test_a_scale_that_does_not_fit_the_runner_holds_the_cues() -> None:
+    """A --meters-per-pixel ten times too big: the leg reads 2.75 m (a user trial's 97 cm
+    overstride). In doubt from the fourth running step, told after 8 in a row, as analyze's
+    refusal says it; a fitting scale is never in doubt."""
+    check = FitCheck((30.0, None), SCALE, None)
+    far = [messages.step(i, overstride_cm=53.5, overstride_pct_leg=19.4) for i in range(11)]
+    assert [check.add(s) for s in far[:10]] == [None] * 10
+    assert check.doubt is not None and not check.of_time and check.problem is None
+    told = check.add(far[10])
+    assert told is not None and told.startswith("--meters-per-pixel 0.01 makes the runner's leg")
+    assert "2.76 m long" in told and check.problem == told
+    fits = FitCheck((30.0, None), SCALE, None)
+    assert {fits.add(messages.step(i)) for i in range(40)} == {None}
+    assert fits.doubt is None
+
+
+def test_a_belt_speed_that_does_not_fit_the_feet_holds_the_cues_until_it_is_set_again() -> None:
+    """A camera's station with a scale, the runner's feet moving back at 3 m/s (3 legs a
+    second, legs of 1 m) where the belt speed set says 4.5: told after the hold. Set again to
+    fit, the problem is over, and the feet are held to the new speed from then on, the steps
+    before it forgotten: set again wrong, it is told again once the feet say so."""
+    check = FitCheck(None, SCALE, 4.5)
+    feet = [messages.step(i, speed_legs_per_s=3.0, overstride_cm=19.4) for i in range(30)]
+    told = [t for t in (check.add(s) for s in feet) if t]
+    assert len(told) == 1 and "a belt speed of 4.5 m/s (the station's belt speed)" in told[0]
+    assert "feet move back at 3.00 m/s" in told[0] and "console's belt keys" in told[0]
+    check.set_belt_speed(2.8)
+    back = [check.add(s) for s in feet]
+    assert back[0] == "the steps fit a runner again: cues are given"
+    assert check.problem is None and check.doubt is None
+    check.set_belt_speed(1.5)
+    again = [check.add(s) for s in feet]
+    assert again[:10] == [None] * 10 and again[10] is not None and "1.5 m/s" in again[10]
 
 
 class LiveSource(FakeSource):

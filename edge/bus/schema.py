@@ -334,10 +334,15 @@ class StatusMsg:
     ``rate_problem`` (extends DESIGN.md): that a live station times steps from fewer frames a
     second than the gait engine needs (``edge.run.station.RateWatch``), with what to do; None
     when it has enough. ``timing_problem`` (extends DESIGN.md): that a file's time base makes
-    its steps no runner's, so they get no cue (``edge.run.station.TimingCheck``: a slow-motion
+    its steps no runner's, so they get no cue (``edge.run.station.FitCheck``: a slow-motion
     clip played without its capture rate), with what to do; None when there is no such problem.
     ``timing_doubt`` (extends DESIGN.md): a file's steps read so, not yet for long enough to
-    tell (``TimingCheck.doubt``): no cue meanwhile; None from a station before it.
+    tell (``FitCheck.doubt``): no cue meanwhile; None from a station before it.
+    ``distance_problem`` (extends DESIGN.md): that the scale (the calibration,
+    ``--meters-per-pixel``) or the belt speed does not fit the runner, so the steps' distances
+    in metres would be wrong and they get no cue (``FitCheck``), with what to do; None when they
+    fit. ``distance_doubt`` (extends DESIGN.md): the steps read so, not yet for long enough to
+    tell: no cue meanwhile; None from a station before it.
     """
 
     TOPIC: ClassVar[bytes] = TOPIC_STATUS
@@ -372,6 +377,8 @@ class StatusMsg:
     rate_problem: str | None = None
     timing_problem: str | None = None
     timing_doubt: bool | None = None
+    distance_problem: str | None = None
+    distance_doubt: bool | None = None
 
 
 Msg: TypeAlias = FrameMsg | StepMsg | SummaryMsg | StatusMsg

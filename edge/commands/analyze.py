@@ -104,18 +104,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def _scale_of(config: Config, args: argparse.Namespace, plane: Plane) -> tuple[str, str] | None:
     """What gives an analysis its distances in metres, and how to put it right (None: nothing,
     distances in leg lengths)."""
-    if plane.meters_per_pixel is not None:
-        return (
-            f"--meters-per-pixel {plane.meters_per_pixel:g}",
-            "measure it again (a length on the belt's middle line, in metres, over its length in "
-            "pixels), or calibrate the camera (hipdrive calibrate plane)",
-        )
-    if plane.measured:
-        return (
-            f"the calibration {args.calibration or config.calibration.file}",
-            "calibrate the camera again where it stands (hipdrive calibrate plane)",
-        )
-    return None
+    from edge.gait.fit import scale_named
+
+    calibration = (args.calibration or config.calibration.file) if plane.measured else None
+    return scale_named(plane.meters_per_pixel, None if calibration is None else str(calibration))
 
 
 def _belt_given(args: argparse.Namespace) -> str:
@@ -166,22 +158,13 @@ def replay_steps(
 def refuse_what_does_not_fit(
     config: Config, args: argparse.Namespace, steps: list[StepMsg], plane: Plane
 ) -> None:
-    """UsageError when the scale given (a calibration, --meters-per-pixel) does not fit the
-    runner's running steps (``scale_problem``), or the belt speed given does not fit their feet
-    (``belt_speed_problem``: in metres a second with a scale, else in leg lengths), naming where
-    it was given. Called once the steps' time base is known to be running's: a slow-motion clip's
-    pace reads slow too."""
-    from edge.gait.fit import belt_speed_problem, leg_metres, scale_problem
-    from edge.gait.summary import running_steps
+    """UsageError when the scale given (a calibration, --meters-per-pixel) or the belt speed
+    does not fit the runner's running steps (``distance_problem``), naming where it was given.
+    Called once the steps' time base is known to be running's."""
+    from edge.gait.fit import distance_problem
 
-    ran = running_steps(steps)
     scale = _scale_of(config, args, plane)
-    leg = leg_metres(ran) if scale is not None else None
-    problem = scale_problem(leg, *scale) if scale is not None else None
-    # With a scale that fits, the belt speed is held to the feet in metres; else in legs.
-    belt, given = config.gait.belt_speed_mps, _belt_given(args)
-    metres = (leg, scale) if scale is not None else None
-    problem = problem or belt_speed_problem(ran, belt, given, metres)
+    problem = distance_problem(steps, scale, config.gait.belt_speed_mps, _belt_given(args))
     if problem:
         raise UsageError(problem)
 

@@ -198,12 +198,13 @@ def run_station(
 
 def _refuse(station: Station) -> None:
     """UsageError (exit 2) after a file's run whose steps were not shown, the facing the station
-    was given contradicted by the runner's feet, or got no cues, its time base making them no
-    runner's (``Station.timing_verdict``: analyze refuses such a file as well). A camera's
+    was given contradicted by the runner's feet, or got no cues, its time base, its scale or its
+    belt speed not fitting a runner (``Station.fit_verdict``: analyze refuses such a file as
+    well). A camera's
     station has said so in its status and log, and a planned stop is no error."""
     if station.source.info.live:
         return
     if station.view_problem is not None:
         raise UsageError(f"no steps shown: {station.view_problem}")
-    if station.timing_verdict is not None:
-        raise UsageError(station.timing_verdict)
+    if station.fit_verdict is not None:
+        raise UsageError(station.fit_verdict)

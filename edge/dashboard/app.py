@@ -194,6 +194,7 @@ STATUS_PROBLEMS: tuple[tuple[str, str, SeverityLevel, float], ...] = (
     ("framing_problem", "Framing", "warning", 30),
     ("rate_problem", "Frame rate", "warning", 30),
     ("timing_problem", "Time base", "warning", 30),
+    ("distance_problem", "Scale or belt speed", "warning", 30),
 )
 
 

@@ -115,8 +115,9 @@ class Readings:
     @property
     def held(self) -> str | None:
         """Why the station gives no cue, in a few words, as its status says: a file's time base
-        that makes the steps no runner's (its message, with what to do, is the notice's), or
-        one it is still checking; None when it gives cues."""
+        that makes the steps no runner's, or a scale or belt speed that does not fit the runner
+        (their messages, with what to do, are the notices'), or one it is still checking; None
+        when it gives cues."""
         status = self.status
         if status is None:
             return None
@@ -124,6 +125,10 @@ class Readings:
             return "these steps are no runner's at the file's rate: see the notice"
         if status.timing_doubt:
             return "checking the steps against the file's rate"
+        if status.distance_problem is not None:
+            return "the scale or the belt speed does not fit the runner: see the notice"
+        if status.distance_doubt:
+            return "checking the distances against the runner"
         return None
 
     @property

@@ -189,6 +189,8 @@ def _status_text(readings: Readings, belt_mps: float | None) -> Text:
         text.append(" │ too few frames a second to time steps", "bold gold1")
     elif status.timing_problem:
         text.append(" │ no cue: steps no runner's at the file's rate", "bold gold1")
+    elif status.distance_problem:
+        text.append(" │ no cue: scale or belt speed does not fit the runner", "bold gold1")
     elif readings.view_notice is not None:
         text.append(f" │ {readings.view_notice}", "bold gold1")
     return text

@@ -48,6 +48,47 @@ SCALE_MIN_PCT = 5.0
 BELT_SLACK = 1.3
 
 
+def scale_named(meters_per_pixel: float | None, calibration: str | None) -> tuple[str, str] | None:
+    """What gives a run's distances in metres, and how to put it right: ``--meters-per-pixel``,
+    else the calibration named ``calibration`` (None: not measured on a plane); None: nothing,
+    distances in leg lengths."""
+    if meters_per_pixel is not None:
+        return (
+            f"--meters-per-pixel {meters_per_pixel:g}",
+            "measure it again (a length on the belt's middle line, in metres, over its length in "
+            "pixels), or calibrate the camera (hipdrive calibrate plane)",
+        )
+    if calibration is not None:
+        return (
+            f"the calibration {calibration}",
+            "calibrate the camera again where it stands (hipdrive calibrate plane)",
+        )
+    return None
+
+
+def distance_problem(
+    steps: list[StepMsg],
+    scale: tuple[str, str] | None,
+    belt_speed_mps: float | None,
+    given: str = "--belt-speed",
+    belt_fix: str | None = None,
+    belt_steps: list[StepMsg] | None = None,
+) -> str | None:
+    """Why the running steps' distances in metres would be wrong, or None: the scale
+    (``scale_named``) does not fit the runner (``scale_problem``), or the belt speed given does
+    not fit their feet (``belt_speed_problem``: in metres a second with a scale, else in leg
+    lengths). Only once the steps' time base is known to be running's: a slow-motion clip's
+    pace reads slow too. ``belt_steps``: the steps the belt speed is held to (default:
+    ``steps``), those since it was set."""
+    ran = running_steps(steps)
+    leg = leg_metres(ran) if scale is not None else None
+    problem = scale_problem(leg, *scale) if scale is not None else None
+    # With a scale that fits, the belt speed is held to the feet in metres; else in legs.
+    metres = (leg, scale) if scale is not None else None
+    paced = ran if belt_steps is None else running_steps(belt_steps)
+    return problem or belt_speed_problem(paced, belt_speed_mps, given, metres, belt_fix)
+
+
 def leg_metres(steps: list[StepMsg]) -> float | None:
     """The runner's leg (hip to ankle), m, as a scale makes it: the median over the steps of a
     distance in metres over the same distance in leg lengths (cm over % of the leg); None in
@@ -81,6 +122,7 @@ def belt_speed_problem(
     belt_speed_mps: float | None,
     given: str = "--belt-speed",
     metres: tuple[float | None, tuple[str, str]] | None = None,
+    fix: str | None = None,
 ) -> str | None:
     """Why a belt speed given does not fit the runner's feet, or None. The engine reads the
     pace off the feet in leg lengths a second, whatever the belt speed given. With a scale
@@ -91,12 +133,12 @@ def belt_speed_problem(
     leg's length in metres, and outside ``LEG_M`` the belt speed is wrong (a km/h or mph value
     given as m/s: a user trial's "10" made the strides 7.1 m at 170 steps a minute). None too for
     fewer than ``MIN_JUDGED_STEPS`` steps with a pace. ``given``: where the belt speed was
-    given."""
+    given; ``fix``: how to put it right (default: as a command line puts it)."""
     paces = [s.speed_legs_per_s for s in steps if s.speed_legs_per_s]
     if not belt_speed_mps or len(paces) < MIN_JUDGED_STEPS:
         return None
     pace = float(np.median(paces))
-    fix = (
+    fix = fix or (
         "give the belt's speed in m/s with --belt-speed"
         if given == "--belt-speed"
         else f"put the belt's speed in m/s in {given} of the configuration, or give it with "

@@ -279,7 +279,8 @@ class Summary:
     the pace is clearly back (``edge.pace.beyond_recorded``), and what the console colours by."""
     held: str | None = None
     """Why the station gives no cue, steps or not (a file's time base that makes them no
-    runner's: ``edge.run.station.TimingCheck``); None when it does not hold one back."""
+    runner's, a scale or a belt speed that does not fit the runner:
+    ``edge.run.station.FitCheck``); None when it does not hold one back."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,7 +52,7 @@ from edge.gait import (
     Targets,
     detect_facing,
 )
-from edge.gait.fit import MIN_JUDGED_STEPS, timebase_problem
+from edge.gait.fit import MIN_JUDGED_STEPS, distance_problem, scale_named, timebase_problem
 from edge.gait.metrics import knee_flexion, shank_angle, thigh_angle
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
 from edge.gait.summary import running_steps, sure_mark
@@ -84,15 +84,27 @@ FACING_HOLD_S = 4.0
 #: runner it takes in between two looks
 FACING_CHECK_FRAMES = 1200
 FACING_CHECK_EVERY = 15
-#: a file's last steps its time base is held to (``TimingCheck``): the whole of a short clip, as
+#: a file's last steps its time base is held to (``FitCheck``): the whole of a short clip, as
 #: analyze holds it, the last minute or so of a long one
 TIMING_STEPS = 200
-#: steps in a row a file's time base must read as no runner's before the station acts on it
+#: the last steps the scale and the belt speed are held to (``FitCheck``), about ten seconds of
+#: running: a runner's pace changes with the belt
+DISTANCE_STEPS = 30
+#: steps in a row the steps must read as no runner's before the station acts on it
 TIMING_HOLD = 8
 #: what a step's line says in place of a cue while a file's time base is no runner's
 TIMING_HELD = "no cue: these steps are no runner's at the file's rate (see the log)"
 #: ... and while the station is not yet sure of it
 TIMING_DOUBT = "no cue yet: checking the steps against the file's rate"
+#: ... and while the scale or the belt speed does not fit the runner, or may not
+DISTANCE_HELD = "no cue: the scale or the belt speed does not fit the runner (see the log)"
+DISTANCE_DOUBT = "no cue yet: checking the distances against the runner"
+#: where a station's belt speed is set, and how to set it right (``belt_speed_problem``)
+BELT_GIVEN = "the station's belt speed"
+BELT_FIX = (
+    "set the belt's speed in m/s (the console's belt keys, --belt-speed, or gait.belt_speed_mps "
+    "in the configuration)"
+)
 _LEGS = {
     side: [KP[f"{side}_hip"], KP[f"{side}_knee"], KP[f"{side}_ankle"]] for side in ("left", "right")
 }
@@ -198,42 +210,74 @@ class RateWatch:
         return self.problem
 
 
-class TimingCheck:
-    """A file's time base held to its steps, as ``hipdrive analyze`` holds it
-    (``timebase_problem``), after each step once ``MIN_JUDGED_STEPS`` of them run: a slow-motion
-    clip played without ``--capture-fps`` had the console coach a runner at 85 steps a minute.
-    ``problem``: why the steps cannot be a runner's at the file's rate, once that has held for
-    ``TIMING_HOLD`` steps in a row (a walk's last steps read as running, at a walker's cadence,
-    make a run's first few look slow); None while they can be. ``doubt``: the last reading,
-    held or not yet, or None: no cue rests on one, and at the file's end it is the file's
-    verdict, as analyze's would be, however short its run (a clip of ten steps ends before the
-    hold). ``add`` returns what to tell: the problem when it comes, and that it is over when it
-    goes."""
+class FitCheck:
+    """The steps held to what ``hipdrive analyze`` holds a video's to, after each step once
+    ``MIN_JUDGED_STEPS`` of them run: a file's time base (``timebase_problem``: a slow-motion
+    clip played without ``--capture-fps`` had the console coach a runner at 85 steps a minute),
+    then, a file's or a camera's, the scale and the belt speed that give the steps' distances in
+    metres (``distance_problem``: a ``--meters-per-pixel`` ten times off had shown a 97 cm
+    overstride; a belt speed off, with a calibration, also misleads the contacts, whose stance
+    speed it sets). ``timing``: the file's rate and what stated it (None: a camera);
+    ``scale``: ``scale_named``'s; ``belt_speed_mps``: the belt speed set.
 
-    def __init__(self, fps: float, origin: str | None) -> None:
-        self._fps = fps
-        self._origin = origin
+    ``problem``: why the steps cannot be a runner's, once that has held for ``TIMING_HOLD``
+    steps in a row (a walk's last steps read as running, at a walker's cadence, make a run's
+    first few look slow); None while they can be. ``doubt``: the last reading, held or not yet,
+    or None: no cue rests on one, and at a file's end it is the file's verdict, as analyze's
+    would be, however short its run (a clip of ten steps ends before the hold). ``of_time``:
+    whether the doubt is the time base's (else the distances'). ``add`` returns what to tell:
+    the problem when it comes, and that it is over when it goes. The time base is held to a
+    file's last ``TIMING_STEPS`` steps, the distances to the last ``DISTANCE_STEPS`` since the
+    belt speed was last set (the runner's pace changes with it)."""
+
+    def __init__(
+        self,
+        timing: tuple[float, str | None] | None,
+        scale: tuple[str, str] | None,
+        belt_speed_mps: float | None,
+    ) -> None:
+        self._timing = timing
+        self._scale = scale
+        self._belt = belt_speed_mps
         self._steps: deque[StepMsg] = deque(maxlen=TIMING_STEPS)
+        self._since_belt = 0
         self._held = 0
         self.problem: str | None = None
         self.doubt: str | None = None
+        self.of_time = False
+
+    def set_belt_speed(self, mps: float | None) -> None:
+        self._belt = mps
+        self._since_belt = 0
 
     def add(self, step: StepMsg) -> str | None:
         self._steps.append(step)
-        if len(running_steps(self._steps)) < MIN_JUDGED_STEPS:
-            return None
-        now = timebase_problem(list(self._steps), self._fps, self._origin)
+        self._since_belt += 1
+        now = self._reading()
         self.doubt = now
         self._held = self._held + 1 if now is not None else 0
         if now is None and self.problem is not None:
             self.problem = None
-            return "the steps fit a runner at the file's rate again: cues are given"
+            return "the steps fit a runner again: cues are given"
         if self._held >= TIMING_HOLD and self.problem is None:
             self.problem = now
             return now
         if self.problem is not None:
             self.problem = now
         return None
+
+    def _reading(self) -> str | None:
+        steps = list(self._steps)
+        if len(running_steps(steps)) < MIN_JUDGED_STEPS:
+            return None
+        if self._timing is not None:
+            self.of_time = True
+            if problem := timebase_problem(steps, *self._timing):
+                return problem
+        self.of_time = False
+        recent = steps[-DISTANCE_STEPS:]
+        since = recent[-self._since_belt :]
+        return distance_problem(recent, self._scale, self._belt, BELT_GIVEN, BELT_FIX, since)
 
 
 class FacingCheck:
@@ -466,7 +510,12 @@ class Station:
         self._params = GaitParams(ankle_toe_off=refiner is None)
         self._facing_check = FacingCheck.of(calibration, facing)
         info = source.info
-        self._timing = None if info.live else TimingCheck(info.fps, info.origin)
+        calibrated = calibration is not None and calibration.plane is not None
+        self._fit = FitCheck(
+            None if info.live else (info.fps, info.origin),
+            scale_named(None if calibrated else meters_per_pixel, self._calibration_name()),
+            self._belt,
+        )
         self._feed = GaitFeed(
             calibration, self._belt, *self._view, self._params, self._facing_check
         )
@@ -532,6 +581,7 @@ class Station:
         with self._lock:
             self._belt = mps
             self._feed.set_belt_speed(mps)
+            self._fit.set_belt_speed(mps)
         self._require_store().set_belt_speed(mps)
         return {"belt_speed_mps": mps}
 
@@ -756,19 +806,22 @@ class Station:
     def _publish_step(self, step: Step) -> None:
         """Record the step and its summary, and publish them once they are on disk: a station
         killed outright loses no step a console has shown (only ones not yet published). A
-        file's steps that its time base makes no runner's (``TimingCheck``) get no cue."""
+        file's steps that its time base makes no runner's, and any whose scale or belt speed does
+        not fit the runner (``FitCheck``), get no cue."""
         publisher, store = self.publisher, self.store
         assert publisher is not None and store is not None
         msg = StepMsg(station=self.station_id, t=time.monotonic(), **asdict(step))
         summary = self._summary.add(step)
-        if self._timing is not None:
-            if told := self._timing.add(msg):
-                log.log(logging.INFO if self._timing.problem is None else logging.WARNING, told)
-            if self._timing.doubt is not None:
-                held = TIMING_HELD if self._timing.problem is not None else TIMING_DOUBT
-                summary = dataclasses.replace(
-                    summary, cue_key=None, cue=None, cue_reason=None, held=held
-                )
+        fit = self._fit
+        if told := fit.add(msg):
+            log.log(logging.INFO if fit.problem is None else logging.WARNING, told)
+        if fit.doubt is not None:
+            held = (
+                (TIMING_HELD, TIMING_DOUBT) if fit.of_time else (DISTANCE_HELD, DISTANCE_DOUBT)
+            )[fit.problem is None]
+            summary = dataclasses.replace(
+                summary, cue_key=None, cue=None, cue_reason=None, held=held
+            )
         summary_msg = self._summary_message(summary)
 
         def publish() -> None:
@@ -911,7 +964,9 @@ class Station:
                 framing_problem=self._framing.problem,
                 rate_problem=self._rate.problem,
                 timing_problem=self.timing_problem,
-                timing_doubt=self.timing_verdict is not None,
+                timing_doubt=self._fit.doubt is not None and self._fit.of_time,
+                distance_problem=self.distance_problem,
+                distance_doubt=self._fit.doubt is not None and not self._fit.of_time,
             )
         )
 
@@ -924,14 +979,20 @@ class Station:
     @property
     def timing_problem(self) -> str | None:
         """Why a file's steps get no cues: its time base makes them no runner's, held for
-        ``TIMING_HOLD`` steps (``TimingCheck``). None: no problem, or a camera."""
-        return None if self._timing is None else self._timing.problem
+        ``TIMING_HOLD`` steps (``FitCheck``). None: no problem, or a camera."""
+        return self._fit.problem if self._fit.of_time else None
 
     @property
-    def timing_verdict(self) -> str | None:
-        """Why a file's steps, at its end, give no findings or cues (``TimingCheck.doubt``),
-        None when they fit a runner, or for a camera."""
-        return None if self._timing is None else self._timing.doubt
+    def distance_problem(self) -> str | None:
+        """Why the steps get no cues: the scale or the belt speed does not fit the runner,
+        held for ``TIMING_HOLD`` steps (``FitCheck``). None: no problem."""
+        return None if self._fit.of_time else self._fit.problem
+
+    @property
+    def fit_verdict(self) -> str | None:
+        """Why a file's steps, at its end, give no findings or cues (``FitCheck.doubt``: its time
+        base, its scale or its belt speed), None when they fit a runner."""
+        return self._fit.doubt
 
     def _gait_mode(self) -> GaitMode | None:
         if self.view_problem is not None:
