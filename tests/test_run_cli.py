@@ -179,7 +179,8 @@ def test_run_on_a_slow_motion_file_without_its_rate_gives_no_cue_and_exits_2(
     """The clip stored at 40 fps with nothing to say it is slow motion: its steps come at 104 a
     minute, which no runner runs. As analyze refuses it, the station gives no cue once that shows
     (a user trial's console said "Quicker, lighter steps" at 85 spm) and the run exits 2 saying
-    why. (At 30 fps, half speed, the engine finds a step or two: too few to tell.)"""
+    why. Its session's report gives no findings, and says why. (At 30 fps, half speed, the
+    engine finds a step or two: too few to tell.)"""
     _, keypoints = slow_clip
     frames = [coded_frame(i) for i in range(len(np.load(keypoints)))]
     video = write_video(tmp_path / "slow40.mp4", frames, fps=40.0)
@@ -194,6 +195,14 @@ def test_run_on_a_slow_motion_file_without_its_rate_gives_no_cue_and_exits_2(
     assert lines[-1].endswith(
         "| no cue: these steps are no runner's at the file's rate (see the log)"
     )
+    report = tmp_path / "report.html"
+    assert (
+        main(["sessions", "report", "1", "--config", str(station_config), "--out", str(report)])
+        == 0
+    )
+    page = report.read_text(encoding="utf-8")
+    assert "The station gave no cues at the end of this session: cadence 10" in page
+    assert "(not judged: see the summary)" in page and "<figure class=chart" not in page
 
 
 def test_run_on_a_file_with_a_scale_that_does_not_fit_the_runner_exits_2_as_analyze_does(

@@ -233,13 +233,14 @@ def test_sessions_laps_and_summaries_are_recorded(store: SessionStore, db: Path)
     second = store.start_session(100.0)  # ends the first
     store.set_runner("Ben")
     store.record_summary(messages.summary(t=101.0))
-    store.end_session(160.0)
+    store.end_session(160.0, "cadence 85 spm (running: 120-240) is not from running")
     store.flush()
     assert (first, second) == (1, 2)
     a, b = list_sessions(db)
     assert (a.runner, a.belt_speed_mps, a.calibrated, a.steps, a.laps) == ("Ana", 3.3, True, 1, 1)
-    assert a.end_t == 100.0 and a.ended is not None
+    assert a.end_t == 100.0 and a.ended is not None and a.problem is None
     assert (b.runner, b.start_t, b.end_t, b.steps) == ("Ben", 100.0, 160.0, 0)
+    assert b.problem == "cadence 85 spm (running: 120-240) is not from running"
     conn = reader(db)
     payload = conn.execute("SELECT payload FROM summaries WHERE session_id = 2").fetchone()[0]
     conn.close()
@@ -545,8 +546,9 @@ def test_sessions_list_escapes_controls_recorded_by_an_older_build(
 ) -> None:
     SessionStore(db, messages.STATION).close()
     conn = sqlite3.connect(db)
-    # As a file from before names were checked and crashes marked.
+    # As a file from before names were checked, crashes marked and problems kept.
     conn.execute("ALTER TABLE sessions DROP COLUMN crashed")
+    conn.execute("ALTER TABLE sessions DROP COLUMN problem")
     conn.execute(
         "INSERT INTO sessions (id, station, runner, started, ended, start_t, end_t, calibrated)"
         " VALUES (1, 's', ?, '2024-05-01T10:00:00+00:00', '2024-05-01T10:01:00+00:00', 0, 60, 0)",
@@ -559,6 +561,9 @@ def test_sessions_list_escapes_controls_recorded_by_an_older_build(
     assert all(c == "\n" or c.isprintable() for c in out)
     assert "Ana\\x1b[2J\\x85\\x9b\\u202eneB\\u200b\\ufeff" in out
     assert " 1.0 " in out and "stopped" in out
+    assert list_sessions(db)[0].problem is None
+    SessionStore(db, messages.STATION).close()  # a store of this build adds the column
+    assert list_sessions(db)[0].problem is None
 
 
 def test_the_gait_of_a_step_is_stored_and_exported(store: SessionStore, db: Path) -> None:

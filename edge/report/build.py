@@ -193,9 +193,13 @@ def write_report(data: ReportInput, path: Path) -> Path:
 
 
 def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput:
-    """What the report of a recorded session shows (UsageError: no such session)."""
+    """What the report of a recorded session shows (UsageError: no such session). A session
+    that ended with its steps in doubt (``SessionInfo.problem``: a file's time base, a scale or
+    a belt speed that did not fit the runner) gets no findings, charts or pictures, as analyze
+    gives a video none."""
     info = read_session(path, session_id)
-    steps = rated_for_the_view(read_steps(path, session_id))
+    recorded = rated_for_the_view(read_steps(path, session_id))
+    steps = [] if info.problem else recorded
     recorded_laps = read_laps(path, session_id)
     laps = [Mark(lap.t, lap.label or f"lap {i + 1}") for i, lap in enumerate(recorded_laps)]
     drill = (
@@ -206,7 +210,9 @@ def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput
     t, _, keypoints = read_keypoints(path, session_id)
     snapshots: list[Snapshot] = []
     note = None
-    if not len(t):
+    if info.problem:
+        note = "No pictures: the steps cannot be judged (see the summary)."
+    elif not len(t):
         note = (
             "No keypoints were recorded with this session: set station.record_keypoints = true "
             "in config.toml to get pictures of contact and toe-off."
@@ -225,14 +231,17 @@ def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput
             note = "The runner was not in view at any typical contact or toe-off."
     return ReportInput(
         title=f"Session {info.id}" + (f": {info.runner}" if info.runner else ""),
-        facts=_session_facts(info, len(steps)),
+        facts=_session_facts(info, len(recorded)),
         t0=info.start_t,
         steps=steps,
         targets=targets,
-        cues=cues_from_summaries(read_summaries(path, session_id)),
+        cues=[] if info.problem else cues_from_summaries(read_summaries(path, session_id)),
         laps=laps,
         snapshots=snapshots,
         snapshot_note=note,
+        notice=None
+        if info.problem is None
+        else f"The station gave no cues at the end of this session: {info.problem}",
         drill=drill,
     )
 
@@ -246,7 +255,7 @@ def _session_facts(info: SessionInfo, steps: int) -> tuple[tuple[str, str], ...]
         ("station", info.station),
         ("started (UTC)", info.started.replace("T", " ").replace("+00:00", "")),
         ("duration", minutes),
-        ("steps", str(steps)),
+        ("steps", f"{steps}{' (not judged: see the summary)' if info.problem else ''}"),
         ("laps", str(info.laps)),
         (
             "calibration",

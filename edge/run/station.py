@@ -574,7 +574,7 @@ class Station:
         session = store.session_id
         if session is None:
             raise CommandRefused("no session is running")
-        _end_session(store)
+        _end_session(store, self._fit.doubt)
         return {"session_id": session}
 
     def set_belt_speed(self, mps: float | None) -> Mapping[str, Any] | None:
@@ -666,7 +666,7 @@ class Station:
             status.join()
             self._publish_status()
             control.close()
-            _end_session(self.store)
+            _end_session(self.store, self._fit.doubt)
             self.store.close()
             if self.voice is not None:
                 self.voice.close()
@@ -756,7 +756,7 @@ class Station:
             and t - self._last_runner_t > self.config.station.session_idle_s
         ):
             log.info("no runner for %.0f s: ending the session", self.config.station.session_idle_s)
-            _end_session(store)
+            _end_session(store, self._fit.doubt)
 
     def _frame_goes_out(self, t: float) -> bool:
         """Whether the frame captured at ``t`` is published: the one nearest each tick of
@@ -1071,12 +1071,13 @@ def summary_message(station: str, t: float, summary: Summary, calibrated: bool) 
     )
 
 
-def _end_session(store: SessionStore) -> None:
-    """End the open session, if any, and say where its report is."""
+def _end_session(store: SessionStore, problem: str | None) -> None:
+    """End the open session, if any, and say where its report is. ``problem``: why the steps
+    it ends on get no cue (``FitCheck.doubt``), kept with it for its report."""
     session = store.session_id
     if session is None:
         return
-    store.end_session(time.monotonic())
+    store.end_session(time.monotonic(), problem)
     log.info("session %d ended; its report: hipdrive sessions report %d", session, session)
 
 

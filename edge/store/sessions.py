@@ -83,7 +83,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     belt_speed_mps REAL,
     calibrated INTEGER NOT NULL,
     calibration TEXT,
-    crashed INTEGER NOT NULL DEFAULT 0
+    crashed INTEGER NOT NULL DEFAULT 0,
+    problem TEXT
 );
 CREATE TABLE IF NOT EXISTS steps (
     session_id INTEGER NOT NULL REFERENCES sessions(id),
@@ -261,6 +262,8 @@ class SessionStore:
             conn.executescript(_SCHEMA)
             if not _has_column(conn, "sessions", "crashed"):
                 conn.execute("ALTER TABLE sessions ADD COLUMN crashed INTEGER NOT NULL DEFAULT 0")
+            if not _has_column(conn, "sessions", "problem"):
+                conn.execute("ALTER TABLE sessions ADD COLUMN problem TEXT")
             for name in STEP_EXTENSIONS:
                 if not _has_column(conn, "steps", name):
                     conn.execute(f"ALTER TABLE steps ADD COLUMN {name} {_column_type(name)}")
@@ -328,17 +331,19 @@ class SessionStore:
             )
             return session
 
-    def end_session(self, t: float | None) -> None:
-        """End the open session (``t`` the station time, None when unknown)."""
+    def end_session(self, t: float | None, problem: str | None = None) -> None:
+        """End the open session (``t`` the station time, None when unknown). ``problem``: why
+        the steps it ended on could not be judged (``edge.run.station.FitCheck``), which its
+        report then says in place of findings."""
         with self._lock:
             if self._session is not None:
-                self._end(t)
+                self._end(t, problem)
 
-    def _end(self, t: float | None) -> None:
+    def _end(self, t: float | None, problem: str | None = None) -> None:
         self._put(
             _Write(
-                "UPDATE sessions SET ended = ?, end_t = ? WHERE id = ?",
-                (_now(), t, self._session),
+                "UPDATE sessions SET ended = ?, end_t = ?, problem = ? WHERE id = ?",
+                (_now(), t, problem, self._session),
                 commit=True,
             )
         )
@@ -510,6 +515,9 @@ class SessionInfo:
     crashed: bool
     """The station died with the session open; it was closed at its last record when the next
     store opened the file."""
+    problem: str | None = None
+    """Why the steps the session ended on could not be judged (a file's time base, a scale or
+    a belt speed that did not fit the runner), or None."""
 
 
 def _read(path: Path) -> sqlite3.Connection:
@@ -527,11 +535,12 @@ def list_sessions(path: Path) -> list[SessionInfo]:
     try:
         # A file no store of this build has opened yet has no crashed column.
         crashed = "s.crashed" if _has_column(conn, "sessions", "crashed") else "0"
+        problem = "s.problem" if _has_column(conn, "sessions", "problem") else "NULL"
         rows = conn.execute(
             "SELECT s.id, s.station, s.runner, s.started, s.ended, s.start_t, s.end_t,"
             " s.belt_speed_mps, s.calibrated, s.calibration,"
             " (SELECT count(*) FROM steps WHERE session_id = s.id),"
-            f" (SELECT count(*) FROM laps WHERE session_id = s.id), {crashed}"
+            f" (SELECT count(*) FROM laps WHERE session_id = s.id), {crashed}, {problem}"
             " FROM sessions s ORDER BY s.id"
         ).fetchall()
     except sqlite3.Error as exc:
@@ -553,6 +562,7 @@ def list_sessions(path: Path) -> list[SessionInfo]:
             steps=row[10],
             laps=row[11],
             crashed=bool(row[12]),
+            problem=row[13],
         )
         for row in rows
     ]
