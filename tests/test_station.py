@@ -18,7 +18,7 @@ from edge.bus.publisher import Subscriber
 from edge.bus.schema import FrameMsg, StatusMsg, StepMsg, SummaryMsg
 from edge.config import load_config
 from edge.demo.scene import SideCamera
-from edge.gait import SummaryBuilder
+from edge.gait import Step, Summary, SummaryBuilder
 from edge.gait.fit import scale_named
 from edge.gait.metrics import FAR_LEG_METRICS as FAR_LEG
 from edge.offline.replay import step_of
@@ -26,6 +26,7 @@ from edge.run.station import (
     NO_RUNNER,
     FacingCheck,
     FitCheck,
+    FitReading,
     GaitFeed,
     RateWatch,
     Station,
@@ -255,26 +256,26 @@ def slowed(i: int, every_s: float, **changes) -> StepMsg:
 def test_a_files_time_base_is_held_to_its_steps_once_it_holds() -> None:
     """Slow motion played at 30 fps, steps 104 a minute: in doubt from the fourth running step
     (no cue), told once that has held for 8 steps in a row, and over when the steps fit a
-    runner again. A walk whose
-    last steps read as running at a walker's cadence, before a run: never told (a review's
-    walk-then-run clip had been told for six steps, then not)."""
-    check = FitCheck((30.0, None), None, None)
+    runner again. A walk whose last steps read as running at a walker's cadence, before a run:
+    never told (a review's walk-then-run clip had been told for six steps, then not)."""
+    check = FitCheck((30.0, None), None)
     assert [check.add(slowed(i, 0.577)) for i in range(10)] == [None] * 10
     # No cue meanwhile, nothing told yet; a clip that ended here is refused all the same.
-    assert check.problem is None and check.doubt is not None and "104 spm" in check.doubt
+    now = check.reading
+    assert now.problem is None and now.of_time and "104 spm" in (now.doubt or "")
     told = check.add(slowed(10, 0.577))
     assert told is not None and "cadence 104 spm (running: 120-240)" in told
-    assert check.problem == told
+    assert check.reading.problem == told
     assert {check.add(slowed(i, 0.577)) for i in range(11, 30)} == {None}  # told once
     back = [check.add(slowed(i, 0.35)) for i in range(30, 90)]
     assert [t for t in back if t] == ["the steps fit a runner again: cues are given"]
-    assert check.problem is None
-    walk_then_run = FitCheck((30.0, None), None, None)
+    assert check.reading == FitReading()
+    walk_then_run = FitCheck((30.0, None), None)
     walked = [messages.walked_step(i) for i in range(12)]
     first = [slowed(12 + i, 0.75) for i in range(5)]
     run = [slowed(17 + i, 0.35) for i in range(40)]
     assert {walk_then_run.add(s) for s in walked + first + run} == {None}
-    assert walk_then_run.problem is None and walk_then_run.doubt is None
+    assert walk_then_run.reading == FitReading()
 
 
 SCALE = scale_named(0.01, None)
@@ -283,36 +284,75 @@ SCALE = scale_named(0.01, None)
 def test_a_scale_that_does_not_fit_the_runner_holds_the_cues() -> None:
     """A --meters-per-pixel ten times too big: the leg reads 2.75 m (a user trial's 97 cm
     overstride). In doubt from the fourth running step, told after 8 in a row, as analyze's
-    refusal says it; a fitting scale is never in doubt."""
-    check = FitCheck((30.0, None), SCALE, None)
+    refusal says it, and told again when the time base turns out wrong too: the problem changed.
+    A fitting scale is never in doubt; a camera's next runner is held to it afresh."""
+    check = FitCheck((30.0, None), SCALE)
     far = [messages.step(i, overstride_cm=53.5, overstride_pct_leg=19.4) for i in range(11)]
     assert [check.add(s) for s in far[:10]] == [None] * 10
-    assert check.doubt is not None and not check.of_time and check.problem is None
+    assert check.reading.doubt is not None and not check.reading.of_time
+    assert check.reading.problem is None
     told = check.add(far[10])
     assert told is not None and told.startswith("--meters-per-pixel 0.01 makes the runner's leg")
-    assert "2.76 m long" in told and check.problem == told
-    fits = FitCheck((30.0, None), SCALE, None)
+    assert "2.76 m long" in told and check.reading.problem == told
+    slow = [slowed(i, 0.577, overstride_cm=53.5, overstride_pct_leg=19.4) for i in range(11, 60)]
+    retold = [t for t in (check.add(s) for s in slow) if t]
+    assert len(retold) == 1 and "is not from running at the video's 30 fps" in retold[0]
+    assert check.reading.of_time
+    check.restart()
+    assert check.reading == FitReading()
+    fits = FitCheck(None, SCALE)
     assert {fits.add(messages.step(i)) for i in range(40)} == {None}
-    assert fits.doubt is None
+    assert fits.reading == FitReading()
 
 
-def test_a_belt_speed_that_does_not_fit_the_feet_holds_the_cues_until_it_is_set_again() -> None:
-    """A camera's station with a scale, the runner's feet moving back at 3 m/s (3 legs a
-    second, legs of 1 m) where the belt speed set says 4.5: told after the hold. Set again to
-    fit, the problem is over, and the feet are held to the new speed from then on, the steps
-    before it forgotten: set again wrong, it is told again once the feet say so."""
-    check = FitCheck(None, SCALE, 4.5)
+def test_a_files_belt_speed_that_does_not_fit_the_feet_holds_the_cues() -> None:
+    """A file run with a scale, the runner's feet moving back at 3 m/s (3 legs a second, legs of
+    1 m) where the belt speed set says 4.5: told after the hold. Set again, the same steps are
+    held to the new speed from the next one on (the runner ran at the speed filmed): right, the
+    problem is over; wrong (the console's keys pressed on), still no cue, and no "fit again"."""
+    check = FitCheck((30.0, None), SCALE, 4.5)
     feet = [messages.step(i, speed_legs_per_s=3.0, overstride_cm=19.4) for i in range(30)]
     told = [t for t in (check.add(s) for s in feet) if t]
     assert len(told) == 1 and "a belt speed of 4.5 m/s (the station's belt speed)" in told[0]
-    assert "feet move back at 3.00 m/s" in told[0] and "console's belt keys" in told[0]
+    assert "feet move back at 3.00 m/s" in told[0] and "--belt-speed" in told[0]
+    check.set_belt_speed(4.4)
+    assert check.add(feet[0]) is None and check.reading.problem is not None
+    assert "a belt speed of 4.4 m/s" in check.reading.problem
     check.set_belt_speed(2.8)
-    back = [check.add(s) for s in feet]
-    assert back[0] == "the steps fit a runner again: cues are given"
-    assert check.problem is None and check.doubt is None
-    check.set_belt_speed(1.5)
-    again = [check.add(s) for s in feet]
-    assert again[:10] == [None] * 10 and again[10] is not None and "1.5 m/s" in again[10]
+    assert check.add(feet[1]) == "the steps fit a runner again: cues are given"
+    assert check.reading == FitReading()
+
+
+@pytest.mark.parametrize("live", [False, True])
+def test_a_belt_speed_is_held_to_a_files_steps_not_a_cameras(
+    tmp_path: Path, running, live: bool
+) -> None:
+    """7.9 m/s set for a runner at 2.5 (a km/h figure given as m/s): a file's steps get no
+    cue and its session keeps why, as analyze refuses the file. A camera's runner changes the
+    belt's speed at will and a belt speed off misleads nothing but the stride lengths, so its
+    cues go on (a review's station stopped them for 10 s after each belt change)."""
+    config = station_config(tmp_path)
+    gait = config.gait.model_copy(update={"belt_speed_mps": 7.9})
+    config = config.model_copy(update={"gait": gait})
+    source = FakeSource(len(running))
+    source.info = dataclasses.replace(source.info, live=live)
+    seen: list[tuple[Step, Summary]] = []
+    station = Station(config, source, FakePose(running), report=lambda *s: seen.append(s))
+    stop, thread = start(station)
+    thread.join(timeout=120)
+    stop.set()
+    assert len(seen) >= 20
+    held = [summary.held for _, summary in seen[3:]]
+    [session] = list_sessions(config.sessions_path)
+    if live:
+        assert held == [None] * len(held) and session.problem is None
+        assert any(summary.cue is not None for _, summary in seen)
+    else:
+        assert set(held[8:]) == {
+            "no cue: the scale or the belt speed does not fit the runner (see the log)"
+        }
+        assert session.problem is not None and "a belt speed of 7.9 m/s" in session.problem
+        assert station.fit_verdict == session.problem
 
 
 class LiveSource(FakeSource):

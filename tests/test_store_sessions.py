@@ -562,8 +562,11 @@ def test_sessions_list_escapes_controls_recorded_by_an_older_build(
     assert "Ana\\x1b[2J\\x85\\x9b\\u202eneB\\u200b\\ufeff" in out
     assert " 1.0 " in out and "stopped" in out
     assert list_sessions(db)[0].problem is None
-    SessionStore(db, messages.STATION).close()  # a store of this build adds the column
-    assert list_sessions(db)[0].problem is None
+    store = SessionStore(db, messages.STATION)  # a store of this build adds the column
+    store.start_session(100.0)
+    store.end_session(160.0, "why")
+    store.close()
+    assert [info.problem for info in list_sessions(db)] == [None, "why"]
 
 
 def test_the_gait_of_a_step_is_stored_and_exported(store: SessionStore, db: Path) -> None:

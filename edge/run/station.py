@@ -84,14 +84,12 @@ FACING_HOLD_S = 4.0
 #: runner it takes in between two looks
 FACING_CHECK_FRAMES = 1200
 FACING_CHECK_EVERY = 15
-#: a file's last steps its time base is held to (``FitCheck``): the whole of a short clip, as
-#: analyze holds it, the last minute or so of a long one
-TIMING_STEPS = 200
-#: the last steps the scale and the belt speed are held to (``FitCheck``), about ten seconds of
-#: running: a runner's pace changes with the belt
-DISTANCE_STEPS = 30
-#: steps in a row the steps must read as no runner's before the station acts on it
-TIMING_HOLD = 8
+#: the last steps a file's time base, a scale and a file's belt speed are held to
+#: (``FitCheck``): the whole of a short clip, as analyze holds it, the last minute or so of a
+#: long run
+FIT_STEPS = 200
+#: steps in a row the steps must read as no runner's before the station tells it
+FIT_HOLD = 8
 #: what a step's line says in place of a cue while a file's time base is no runner's
 TIMING_HELD = "no cue: these steps are no runner's at the file's rate (see the log)"
 #: ... and while the station is not yet sure of it
@@ -99,11 +97,11 @@ TIMING_DOUBT = "no cue yet: checking the steps against the file's rate"
 #: ... and while the scale or the belt speed does not fit the runner, or may not
 DISTANCE_HELD = "no cue: the scale or the belt speed does not fit the runner (see the log)"
 DISTANCE_DOUBT = "no cue yet: checking the distances against the runner"
-#: where a station's belt speed is set, and how to set it right (``belt_speed_problem``)
+#: where a file run's belt speed is set, and how to set it right (``belt_speed_problem``)
 BELT_GIVEN = "the station's belt speed"
 BELT_FIX = (
-    "set the belt's speed in m/s (the console's belt keys, --belt-speed, or gait.belt_speed_mps "
-    "in the configuration)"
+    "set the belt's speed in m/s (--belt-speed, gait.belt_speed_mps in the configuration, or the"
+    " console's belt keys)"
 )
 _LEGS = {
     side: [KP[f"{side}_hip"], KP[f"{side}_knee"], KP[f"{side}_ankle"]] for side in ("left", "right")
@@ -210,74 +208,81 @@ class RateWatch:
         return self.problem
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class FitReading:
+    """One reading of ``FitCheck``: why the steps cannot be a runner's (``doubt``, None: they
+    can be), whether that is the time base's (``of_time``, else the scale's or the belt
+    speed's), and the problem once it has held for ``FIT_HOLD`` steps in a row (``problem``).
+    Read as one, so a status never pairs one reading's message with another's kind."""
+
+    doubt: str | None = None
+    of_time: bool = False
+    problem: str | None = None
+
+
 class FitCheck:
     """The steps held to what ``hipdrive analyze`` holds a video's to, after each step once
-    ``MIN_JUDGED_STEPS`` of them run: a file's time base (``timebase_problem``: a slow-motion
-    clip played without ``--capture-fps`` had the console coach a runner at 85 steps a minute),
-    then, a file's or a camera's, the scale and the belt speed that give the steps' distances in
-    metres (``distance_problem``: a ``--meters-per-pixel`` ten times off had shown a 97 cm
-    overstride; a belt speed off, with a calibration, also misleads the contacts, whose stance
-    speed it sets). ``timing``: the file's rate and what stated it (None: a camera);
-    ``scale``: ``scale_named``'s; ``belt_speed_mps``: the belt speed set.
+    ``MIN_JUDGED_STEPS`` of them run, over the last ``FIT_STEPS``: a file's time base
+    (``timebase_problem``: a slow-motion clip played without ``--capture-fps`` had the console
+    coach a runner at 85 steps a minute), then the scale that gives the steps' distances in
+    metres and a file's belt speed (``distance_problem``: a ``--meters-per-pixel`` ten times
+    off had shown a 97 cm overstride and 9 m strides). ``timing``: the file's rate and what
+    stated it, and ``belt_speed_mps`` the belt speed set for it; both None for a camera, whose
+    clock is right and whose runner changes the belt's speed at will (a belt speed off gives
+    wrong stride lengths only: the contacts were found alike with it half or twice the feet's);
+    ``scale``: ``scale_named``'s.
 
-    ``problem``: why the steps cannot be a runner's, once that has held for ``TIMING_HOLD``
-    steps in a row (a walk's last steps read as running, at a walker's cadence, make a run's
-    first few look slow); None while they can be. ``doubt``: the last reading, held or not yet,
-    or None: no cue rests on one, and at a file's end it is the file's verdict, as analyze's
-    would be, however short its run (a clip of ten steps ends before the hold). ``of_time``:
-    whether the doubt is the time base's (else the distances'). ``add`` returns what to tell:
-    the problem when it comes, and that it is over when it goes. The time base is held to a
-    file's last ``TIMING_STEPS`` steps, the distances to the last ``DISTANCE_STEPS`` since the
-    belt speed was last set (the runner's pace changes with it)."""
+    ``reading`` (``FitReading``): the problem once it has held for ``FIT_HOLD`` steps in a row
+    (a walk's last steps read as running, at a walker's cadence, make a run's first few look
+    slow), and the doubt, held or not yet: no cue rests on one, and at a file's end it is the
+    file's verdict, as analyze's would be, however short its run (a clip of ten steps ends
+    before the hold). ``add`` returns what to tell: the problem when it comes or changes kind,
+    and that it is over when it goes."""
 
     def __init__(
         self,
         timing: tuple[float, str | None] | None,
         scale: tuple[str, str] | None,
-        belt_speed_mps: float | None,
+        belt_speed_mps: float | None = None,
     ) -> None:
         self._timing = timing
         self._scale = scale
         self._belt = belt_speed_mps
-        self._steps: deque[StepMsg] = deque(maxlen=TIMING_STEPS)
-        self._since_belt = 0
+        self._steps: deque[StepMsg] = deque(maxlen=FIT_STEPS)
         self._held = 0
-        self.problem: str | None = None
-        self.doubt: str | None = None
-        self.of_time = False
+        self.reading = FitReading()
+
+    def restart(self) -> None:
+        """Forget the steps so far: a new runner's are held to the scale afresh."""
+        self._steps.clear()
+        self._held = 0
+        self.reading = FitReading()
 
     def set_belt_speed(self, mps: float | None) -> None:
+        """A file's belt speed set anew: held to the same steps from the next one on (its
+        runner ran at the speed filmed, whatever is set)."""
         self._belt = mps
-        self._since_belt = 0
 
     def add(self, step: StepMsg) -> str | None:
         self._steps.append(step)
-        self._since_belt += 1
-        now = self._reading()
-        self.doubt = now
-        self._held = self._held + 1 if now is not None else 0
-        if now is None and self.problem is not None:
-            self.problem = None
+        doubt, of_time = self._read()
+        self._held = self._held + 1 if doubt is not None else 0
+        last = self.reading
+        problem = doubt if last.problem is not None or self._held >= FIT_HOLD else None
+        self.reading = FitReading(doubt, of_time, problem)
+        if problem is None and last.problem is not None:
             return "the steps fit a runner again: cues are given"
-        if self._held >= TIMING_HOLD and self.problem is None:
-            self.problem = now
-            return now
-        if self.problem is not None:
-            self.problem = now
+        if problem is not None and (last.problem is None or of_time != last.of_time):
+            return problem
         return None
 
-    def _reading(self) -> str | None:
+    def _read(self) -> tuple[str | None, bool]:
         steps = list(self._steps)
         if len(running_steps(steps)) < MIN_JUDGED_STEPS:
-            return None
-        if self._timing is not None:
-            self.of_time = True
-            if problem := timebase_problem(steps, *self._timing):
-                return problem
-        self.of_time = False
-        recent = steps[-DISTANCE_STEPS:]
-        since = recent[-self._since_belt :]
-        return distance_problem(recent, self._scale, self._belt, BELT_GIVEN, BELT_FIX, since)
+            return None, False
+        if self._timing is not None and (problem := timebase_problem(steps, *self._timing)):
+            return problem, True
+        return distance_problem(steps, self._scale, self._belt, BELT_GIVEN, BELT_FIX), False
 
 
 class FacingCheck:
@@ -513,8 +518,11 @@ class Station:
         calibrated = calibration is not None and calibration.plane is not None
         self._fit = FitCheck(
             None if info.live else (info.fps, info.origin),
-            scale_named(None if calibrated else meters_per_pixel, self._calibration_name()),
-            self._belt,
+            scale_named(
+                None if calibrated else meters_per_pixel,
+                self._calibration_name() if calibrated else None,
+            ),
+            None if info.live else self._belt,
         )
         self._feed = GaitFeed(
             calibration, self._belt, *self._view, self._params, self._facing_check
@@ -574,14 +582,15 @@ class Station:
         session = store.session_id
         if session is None:
             raise CommandRefused("no session is running")
-        _end_session(store, self._fit.doubt)
+        _end_session(store, self.fit_verdict)
         return {"session_id": session}
 
     def set_belt_speed(self, mps: float | None) -> Mapping[str, Any] | None:
         with self._lock:
             self._belt = mps
             self._feed.set_belt_speed(mps)
-            self._fit.set_belt_speed(mps)
+            if not self.source.info.live:
+                self._fit.set_belt_speed(mps)
         self._require_store().set_belt_speed(mps)
         return {"belt_speed_mps": mps}
 
@@ -666,7 +675,7 @@ class Station:
             status.join()
             self._publish_status()
             control.close()
-            _end_session(self.store, self._fit.doubt)
+            _end_session(self.store, self.fit_verdict)
             self.store.close()
             if self.voice is not None:
                 self.voice.close()
@@ -736,6 +745,9 @@ class Station:
                 self._feed.take_held(),
             )
             self._summary = SummaryBuilder(targets_from(self.config))
+            if self.source.info.live:
+                # A camera's next runner is held to its scale afresh.
+                self._fit.restart()
 
     def _track_presence(self, t: float, present: bool) -> None:
         if present != self._runner_present:
@@ -756,7 +768,7 @@ class Station:
             and t - self._last_runner_t > self.config.station.session_idle_s
         ):
             log.info("no runner for %.0f s: ending the session", self.config.station.session_idle_s)
-            _end_session(store, self._fit.doubt)
+            _end_session(store, self.fit_verdict)
 
     def _frame_goes_out(self, t: float) -> bool:
         """Whether the frame captured at ``t`` is published: the one nearest each tick of
@@ -812,8 +824,9 @@ class Station:
         assert publisher is not None and store is not None
         msg = StepMsg(station=self.station_id, t=time.monotonic(), **asdict(step))
         summary = self._summary.add(step)
-        fit = self._fit
-        if told := fit.add(msg):
+        told = self._fit.add(msg)
+        fit = self._fit.reading
+        if told:
             log.log(logging.INFO if fit.problem is None else logging.WARNING, told)
         if fit.doubt is not None:
             held = (
@@ -936,6 +949,7 @@ class Station:
         now = time.monotonic()
         fps_in, fps_out, p50, p99 = self.rates.snapshot(now)
         store = self.store
+        fit = self._fit.reading
         self.publisher.publish(
             StatusMsg(
                 station=self.station_id,
@@ -963,10 +977,10 @@ class Station:
                 view_problem=self.view_problem,
                 framing_problem=self._framing.problem,
                 rate_problem=self._rate.problem,
-                timing_problem=self.timing_problem,
-                timing_doubt=self._fit.doubt is not None and self._fit.of_time,
-                distance_problem=self.distance_problem,
-                distance_doubt=self._fit.doubt is not None and not self._fit.of_time,
+                timing_problem=fit.problem if fit.of_time else None,
+                timing_doubt=fit.doubt is not None and fit.of_time,
+                distance_problem=None if fit.of_time else fit.problem,
+                distance_doubt=fit.doubt is not None and not fit.of_time,
             )
         )
 
@@ -977,22 +991,13 @@ class Station:
         return None if self._facing_check is None else self._facing_check.problem
 
     @property
-    def timing_problem(self) -> str | None:
-        """Why a file's steps get no cues: its time base makes them no runner's, held for
-        ``TIMING_HOLD`` steps (``FitCheck``). None: no problem, or a camera."""
-        return self._fit.problem if self._fit.of_time else None
-
-    @property
-    def distance_problem(self) -> str | None:
-        """Why the steps get no cues: the scale or the belt speed does not fit the runner,
-        held for ``TIMING_HOLD`` steps (``FitCheck``). None: no problem."""
-        return None if self._fit.of_time else self._fit.problem
-
-    @property
     def fit_verdict(self) -> str | None:
-        """Why a file's steps, at its end, give no findings or cues (``FitCheck.doubt``: its time
-        base, its scale or its belt speed), None when they fit a runner."""
-        return self._fit.doubt
+        """Why the steps a run or a session ends on get no cue, kept with the session for its
+        report: a file's last doubt, its verdict as analyze's would be (its time base, its scale
+        or its belt speed); a camera's problem with its scale once it has held, not a passing
+        doubt. None when they fit a runner."""
+        fit = self._fit.reading
+        return fit.problem if self.source.info.live else fit.doubt
 
     def _gait_mode(self) -> GaitMode | None:
         if self.view_problem is not None:
@@ -1073,7 +1078,7 @@ def summary_message(station: str, t: float, summary: Summary, calibrated: bool) 
 
 def _end_session(store: SessionStore, problem: str | None) -> None:
     """End the open session, if any, and say where its report is. ``problem``: why the steps
-    it ends on get no cue (``FitCheck.doubt``), kept with it for its report."""
+    it ends on get no cue (``Station.fit_verdict``), kept with it for its report."""
     session = store.session_id
     if session is None:
         return
