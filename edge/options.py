@@ -115,6 +115,7 @@ def plane_of(
     """The plane the flags give. Without --calibration and --meters-per-pixel, the calibration
     at ``config_calibration`` is used when that file exists (None: no default calibration)."""
     from calibrate.fileformat import calibration_if_present, load_calibration
+    from edge.gait.fit import MPP_HOW
 
     mpp = args.meters_per_pixel
     if args.calibration is not None and mpp is not None:
@@ -125,7 +126,7 @@ def plane_of(
     if mpp is not None and not (math.isfinite(mpp) and 0 < mpp <= MAX_METERS_PER_PIXEL):
         raise UsageError(
             f"--meters-per-pixel {mpp:g}: must be > 0 and at most {MAX_METERS_PER_PIXEL:g} "
-            "(a runner's height in metres over their height in pixels, e.g. 0.002)"
+            f"({MPP_HOW})"
         )
     calibration: Calibration | None = None
     if args.calibration is not None:

@@ -19,7 +19,7 @@ from edge.bus.schema import MetricStats, Msg, encode
 from edge.bus.security import generate_keys
 from edge.cli import main
 from edge.dashboard import DashboardApp
-from edge.dashboard.app import FRAME_INTERVAL, FramesReceived
+from edge.dashboard.app import FRAME_INTERVAL, BusReceived, FramesReceived
 from edge.dashboard.screens import HelpScreen, RunnerNameScreen
 from edge.errors import UsageError
 from tests.builders import messages
@@ -193,6 +193,29 @@ def test_a_stations_problem_with_its_view_is_told_on_the_console(
             status = messages.status(runner="Ana", **problem)
             await publish_until(pilot, publisher, status, on_screen(app, header), "the header")
             await wait_until(pilot, on_screen(app, notice), "the notice")
+
+    run(scenario())
+
+
+def test_a_problem_is_told_once_while_it_lasts_however_its_figures_move() -> None:
+    """The station's problem message carries figures that move from step to step (a user
+    trial's console stacked four notices, "leg would be 2.05 m" to "2.08 m", over the balance
+    panel): one notice while it lasts, and one again when it comes back."""
+
+    async def scenario() -> None:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=(200, 30), notifications=True) as pilot:
+            for problem in (
+                "a leg would be 2.05 m long",
+                "a leg would be 2.06 m long",
+                "a leg would be 2.07 m long",
+                None,
+                "a leg would be 2.05 m long",
+            ):
+                app.post_message(BusReceived(messages.status(distance_problem=problem)))
+                await pilot.pause()
+            told = [n.message for n in app._notifications]
+            assert told == ["a leg would be 2.05 m long"] * 2
 
     run(scenario())
 

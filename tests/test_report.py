@@ -23,11 +23,11 @@ from edge.pace import PACE_JUDGED_RATIO, PACE_REF_LEGS_S
 from edge.pose import Detections, PoseEstimator
 from edge.report import plots
 from edge.report.annotate import Overlay, verdict
-from edge.report.build import _plans, build_report
+from edge.report.build import _plans, _session_scale, build_report
 from edge.report.html import render
 from edge.report.model import METRICS, ReportInput, run_targets, summary_rows
 from edge.run.station import summary_message
-from edge.store.sessions import SessionStore, read_steps
+from edge.store.sessions import SessionInfo, SessionStore, read_steps
 from tests.builders import messages
 from tests.builders.keypoint_tracks import synth_track
 from tests.builders.media import write_video
@@ -53,7 +53,10 @@ def record(
 ) -> list[StepMsg]:
     """One session as the station records it: keypoint rows, steps each with its summary."""
     steps = replay_track(t, kp, PlaneMapping.scaled("left", mpp), STATION)
-    store.start_session(float(t[0]), runner="Ana", calibrated=mpp is not None, calibration="cam")
+    calibration = None if mpp is None else "cam"
+    store.start_session(
+        float(t[0]), runner="Ana", calibrated=mpp is not None, calibration=calibration
+    )
     if keypoints:
         for i in range(len(t)):
             store.record_keypoints(float(t[i]), i, kp[i])
@@ -127,6 +130,7 @@ def test_a_session_report_shows_every_chart_the_pictures_and_the_medians(
         assert median_cell(page, metric) == expected, metric
     assert "Good form - keep it up" in page or "Land under your hips" in page
     assert "<td>1 km</td><td>6.0 s</td>" in page
+    assert "<dt>scale</dt><dd>the calibration cam: in metres</dd>" in page
 
 
 def test_an_uncalibrated_session_without_keypoints_reports_leg_fractions(
@@ -140,6 +144,28 @@ def test_an_uncalibrated_session_without_keypoints_reports_leg_fractions(
     assert "station.record_keypoints = true" in page
     assert "snapshot-" not in page
     assert 'id="overstride-time"' in page
+    assert "<dt>scale</dt><dd>none: distances in % of leg length</dd>" in page
+
+
+def test_a_session_measured_at_a_scale_given_names_it() -> None:
+    """A file run with --meters-per-pixel: its session's report had said "calibration none:
+    distances in % of leg length" beside overstrides in cm (a user trial)."""
+    info = SessionInfo(
+        id=1,
+        station="s",
+        runner=None,
+        started="2026-12-05T06:00:00+00:00",
+        ended=None,
+        start_t=0.0,
+        end_t=60.0,
+        belt_speed_mps=None,
+        calibrated=False,
+        calibration="--meters-per-pixel 0.0033",
+        steps=31,
+        laps=0,
+        crashed=False,
+    )
+    assert _session_scale(info) == "--meters-per-pixel 0.0033: in metres"
 
 
 def test_an_unknown_session_exits_2_and_says_how_to_list_them(

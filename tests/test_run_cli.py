@@ -210,7 +210,9 @@ def test_run_on_a_file_with_a_scale_that_does_not_fit_the_runner_exits_2_as_anal
 ) -> None:
     """--meters-per-pixel ten times too big: analyze refuses it, and so does the station on
     the same file, with no cue from the fourth running step on (a user trial's analyze had shown
-    a 97 cm overstride); a scale that fits gives its cues and exits 0."""
+    a 97 cm overstride); a scale that fits gives its cues and exits 0, a belt speed beside it
+    that does not is refused, each named as the user gave it (a trial's station had named
+    "the station's belt speed" where --belt-speed was typed)."""
     t, kp = synth_track(mocap_trial, 30.0, SideCamera(facing="right"), seed=45)
     kp = kp[t < 6.0]
     np.save(tmp_path / "kp.npy", kp)
@@ -225,6 +227,13 @@ def test_run_on_a_file_with_a_scale_that_does_not_fit_the_runner_exits_2_as_anal
     fits = run_with_fake_pose(tmp_path / "kp.npy", [*run, "--meters-per-pixel", "0.003"], tmp_path)
     assert fits.returncode == 0, fits.stderr
     assert "| no cue" not in fits.stdout and "makes the runner's leg" not in fits.stderr
+    belt = [*run, "--meters-per-pixel", "0.003", "--belt-speed", "7.9"]
+    off = run_with_fake_pose(tmp_path / "kp.npy", belt, tmp_path)
+    assert off.returncode == 2, off.stderr
+    assert (
+        "a belt speed of 7.9 m/s (--belt-speed) and --meters-per-pixel 0.003 do not" in off.stderr
+    )
+    assert "give the belt's speed in m/s with --belt-speed" in off.stderr
 
 
 def test_run_on_a_converted_file_leaves_out_its_repeats_as_analyze_does(

@@ -101,7 +101,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return NO_FINDINGS if notice or not steps else 0
 
 
-def _scale_of(config: Config, args: argparse.Namespace, plane: Plane) -> tuple[str, str] | None:
+def scale_of(config: Config, args: argparse.Namespace, plane: Plane) -> tuple[str, str] | None:
     """What gives an analysis its distances in metres, and how to put it right (None: nothing,
     distances in leg lengths)."""
     from edge.gait.fit import scale_named
@@ -110,7 +110,7 @@ def _scale_of(config: Config, args: argparse.Namespace, plane: Plane) -> tuple[s
     return scale_named(plane.meters_per_pixel, None if calibration is None else str(calibration))
 
 
-def _belt_given(args: argparse.Namespace) -> str:
+def belt_given(args: argparse.Namespace) -> str:
     """Where the belt speed in use was given."""
     return "--belt-speed" if args.belt_speed is not None else "gait.belt_speed_mps"
 
@@ -118,7 +118,7 @@ def _belt_given(args: argparse.Namespace) -> str:
 def _scale_fact(config: Config, args: argparse.Namespace, plane: Plane) -> str:
     """What gave an analysis its distances, for the report's facts (a scale given had been
     called "none: distances in % of leg length" beside figures in cm)."""
-    scale = _scale_of(config, args, plane)
+    scale = scale_of(config, args, plane)
     return "none: distances in % of leg length" if scale is None else f"{scale[0]}: in metres"
 
 
@@ -126,8 +126,8 @@ def _belt_fact(config: Config, args: argparse.Namespace, plane: Plane) -> str:
     """The belt speed an analysis used, and what gave it, for the report's facts."""
     belt = config.gait.belt_speed_mps
     if belt is not None:
-        return f"{belt:g} m/s ({_belt_given(args)})"
-    if _scale_of(config, args, plane) is not None:
+        return f"{belt:g} m/s ({belt_given(args)})"
+    if scale_of(config, args, plane) is not None:
         return "read off the feet"
     return "none: no stride length"
 
@@ -163,8 +163,8 @@ def refuse_what_does_not_fit(
     Called once the steps' time base is known to be running's."""
     from edge.gait.fit import distance_problem
 
-    scale = _scale_of(config, args, plane)
-    problem = distance_problem(steps, scale, config.gait.belt_speed_mps, _belt_given(args))
+    scale = scale_of(config, args, plane)
+    problem = distance_problem(steps, scale, config.gait.belt_speed_mps, belt_given(args))
     if problem:
         raise UsageError(problem)
 

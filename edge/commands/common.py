@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from calibrate.model import Calibration
     from edge.capture import FrameSource
     from edge.gait import Step, Summary, Targets
+    from edge.gait.fit import Named
     from edge.pose import PoseEstimator
     from edge.pose.refine import KeypointRefiner
     from edge.run.station import Station
@@ -105,12 +106,14 @@ def run_station(
     also: Callable[[Step, Summary], None] | None = None,
     load_config: Callable[[], Config] | None = None,
     view: tuple[str | None, float | None] = (None, None),
+    named: Named | None = None,
 ) -> None:
     """Run the station until the source ends or a signal or the console stops it: headless
     with a line per step, else with the dashboard in this terminal. Headless, SIGHUP reloads
     the configuration with ``load_config`` (a service's convention; on a terminal it would
     mean the terminal has gone). ``view``: the runner's facing and the scale in metres per
-    pixel when known without a calibration."""
+    pixel when known without a calibration; ``named``: how the scale and the belt speed were
+    given, for what the station tells of them (None: as the station has them)."""
     import signal
     import threading
 
@@ -141,7 +144,15 @@ def run_station(
                 )
 
     station = Station(
-        config, source, estimator, calibration, report, load_config, *view, open_refiner(config)
+        config,
+        source,
+        estimator,
+        calibration,
+        report,
+        load_config,
+        *view,
+        open_refiner(config),
+        named,
     )
     stop = threading.Event()
     if headless:

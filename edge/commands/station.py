@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from edge.capture import parse_source_spec
+    from edge.commands.analyze import belt_given, scale_of
+    from edge.gait.fit import Named
     from edge.offline.analyze import require_length
     from edge.options import file_timing, plane_of, timing_given, with_belt_speed
     from edge.run.station import open_station_source
@@ -53,6 +55,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         common.headless(args),
         load_config=lambda: with_belt_speed(load_config(args.config), args),
         view=(plane.facing, plane.meters_per_pixel),
+        named=None
+        if kind.name == "demo"
+        else Named(scale_of(config, args, plane), belt_given(args)),
     )
     return 0
 

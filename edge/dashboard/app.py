@@ -249,7 +249,7 @@ class DashboardApp(App[None]):
         self._session_expected: bool | None = None
         self._shown_problem: tuple[str, float] | None = None
         self._told: dict[str, str | None] = {}
-        """The last message of each of ``STATUS_PROBLEMS`` the station sent."""
+        """The last message of each of ``STATUS_PROBLEMS`` the station sent (None: no problem)."""
         self._view_notice: str | None = None
 
     async def on_mount(self) -> None:
@@ -487,7 +487,8 @@ class DashboardApp(App[None]):
             self._session_expected = None
         for name, title, severity, timeout in STATUS_PROBLEMS:
             message = getattr(status, name)
-            if message and message != self._told.get(name):
+            # Once while it lasts: its figures may move from status to status.
+            if message and not self._told.get(name):
                 self.notify(message, title=title, severity=severity, timeout=timeout)
             self._told[name] = message
         self._show_header()

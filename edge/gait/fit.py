@@ -5,6 +5,8 @@ the station holds a file's cues to the same checks (``edge.run.station.FitCheck`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from edge.bus.schema import StepMsg, gait_of
@@ -48,6 +50,20 @@ SCALE_MIN_PCT = 5.0
 BELT_SLACK = 1.3
 
 
+#: how to read a scale in metres per pixel off a video, said wherever one is asked for
+MPP_HOW = "a runner's height in metres over their height in pixels, e.g. 0.002"
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """How a run's scale and belt speed were given, as what it tells names them: ``scale``
+    (``scale_named``'s: the name and how to put it right; None: no scale), ``belt`` (where the
+    belt speed was set: ``--belt-speed`` or ``gait.belt_speed_mps``)."""
+
+    scale: tuple[str, str] | None
+    belt: str
+
+
 def scale_named(meters_per_pixel: float | None, calibration: str | None) -> tuple[str, str] | None:
     """What gives a run's distances in metres, and how to put it right: ``--meters-per-pixel``,
     else the calibration named ``calibration`` (None: not measured on a plane); None: nothing,
@@ -55,8 +71,7 @@ def scale_named(meters_per_pixel: float | None, calibration: str | None) -> tupl
     if meters_per_pixel is not None:
         return (
             f"--meters-per-pixel {meters_per_pixel:g}",
-            "measure it again (a length on the belt's middle line, in metres, over its length in "
-            "pixels), or calibrate the camera (hipdrive calibrate plane)",
+            f"measure it again ({MPP_HOW}), or calibrate the camera (hipdrive calibrate plane)",
         )
     if calibration is not None:
         return (

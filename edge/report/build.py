@@ -246,6 +246,17 @@ def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput
     )
 
 
+def _session_scale(info: SessionInfo) -> str:
+    """What gave a session its distances, as analyze's report says it: its calibration, the
+    scale given without one (``--meters-per-pixel``), or nothing (a scale given had been called
+    "none: distances in % of leg length" beside figures in cm)."""
+    if info.calibrated:
+        return f"the calibration {info.calibration or ''}".rstrip() + ": in metres"
+    if info.calibration:
+        return f"{info.calibration}: in metres"
+    return "none: distances in % of leg length"
+
+
 def _session_facts(info: SessionInfo, steps: int) -> tuple[tuple[str, str], ...]:
     minutes = "still open" if info.end_t is None else f"{(info.end_t - info.start_t) / 60:.1f} min"
     if info.crashed:
@@ -257,11 +268,6 @@ def _session_facts(info: SessionInfo, steps: int) -> tuple[tuple[str, str], ...]
         ("duration", minutes),
         ("steps", f"{steps}{' (not judged: see the summary)' if info.problem else ''}"),
         ("laps", str(info.laps)),
-        (
-            "calibration",
-            (info.calibration or "calibrated")
-            if info.calibrated
-            else "none: distances in % of leg length",
-        ),
+        ("scale", _session_scale(info)),
         ("belt speed", f"{info.belt_speed_mps:g} m/s" if info.belt_speed_mps else "not set"),
     )

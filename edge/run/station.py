@@ -52,7 +52,13 @@ from edge.gait import (
     Targets,
     detect_facing,
 )
-from edge.gait.fit import MIN_JUDGED_STEPS, distance_problem, scale_named, timebase_problem
+from edge.gait.fit import (
+    MIN_JUDGED_STEPS,
+    Named,
+    distance_problem,
+    scale_named,
+    timebase_problem,
+)
 from edge.gait.metrics import knee_flexion, shank_angle, thigh_angle
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
 from edge.gait.summary import running_steps, sure_mark
@@ -230,7 +236,8 @@ class FitCheck:
     stated it, and ``belt_speed_mps`` the belt speed set for it; both None for a camera, whose
     clock is right and whose runner changes the belt's speed at will (a belt speed off gives
     wrong stride lengths only: the contacts were found alike with it half or twice the feet's);
-    ``scale``: ``scale_named``'s.
+    ``scale``: ``scale_named``'s; ``belt_given``: where the belt speed was given, as
+    ``belt_speed_problem`` names it (None: the station's, set however).
 
     ``reading`` (``FitReading``): the problem once it has held for ``FIT_HOLD`` steps in a row
     (a walk's last steps read as running, at a walker's cadence, make a run's first few look
@@ -244,10 +251,12 @@ class FitCheck:
         timing: tuple[float, str | None] | None,
         scale: tuple[str, str] | None,
         belt_speed_mps: float | None = None,
+        belt_given: str | None = None,
     ) -> None:
         self._timing = timing
         self._scale = scale
         self._belt = belt_speed_mps
+        self._belt_named = (BELT_GIVEN, BELT_FIX) if belt_given is None else (belt_given, None)
         self._steps: deque[StepMsg] = deque(maxlen=FIT_STEPS)
         self._held = 0
         self.reading = FitReading()
@@ -260,8 +269,9 @@ class FitCheck:
 
     def set_belt_speed(self, mps: float | None) -> None:
         """A file's belt speed set anew: held to the same steps from the next one on (its
-        runner ran at the speed filmed, whatever is set)."""
+        runner ran at the speed filmed, whatever is set), and named as the station's."""
         self._belt = mps
+        self._belt_named = (BELT_GIVEN, BELT_FIX)
 
     def add(self, step: StepMsg) -> str | None:
         self._steps.append(step)
@@ -282,7 +292,7 @@ class FitCheck:
             return None, False
         if self._timing is not None and (problem := timebase_problem(steps, *self._timing)):
             return problem, True
-        return distance_problem(steps, self._scale, self._belt, BELT_GIVEN, BELT_FIX), False
+        return distance_problem(steps, self._scale, self._belt, *self._belt_named), False
 
 
 class FacingCheck:
@@ -488,6 +498,7 @@ class Station:
         facing: str | None = None,
         meters_per_pixel: float | None = None,
         refiner: KeypointRefiner | None = None,
+        named: Named | None = None,
     ) -> None:
         self.config = config
         self.source = source
@@ -516,13 +527,19 @@ class Station:
         self._facing_check = FacingCheck.of(calibration, facing)
         info = source.info
         calibrated = calibration is not None and calibration.plane is not None
+        scale = scale_named(
+            None if calibrated else meters_per_pixel,
+            self._calibration_name() if calibrated else None,
+        )
         self._fit = FitCheck(
             None if info.live else (info.fps, info.origin),
-            scale_named(
-                None if calibrated else meters_per_pixel,
-                self._calibration_name() if calibrated else None,
-            ),
+            scale if named is None else named.scale,
             None if info.live else self._belt,
+            None if named is None else named.belt,
+        )
+        # What a session's report names as its scale: the calibration, else the scale given.
+        self._scale_name = (
+            self._calibration_name() if calibration is not None or scale is None else scale[0]
         )
         self._feed = GaitFeed(
             calibration, self._belt, *self._view, self._params, self._facing_check
@@ -567,7 +584,7 @@ class Station:
                 runner=self._runner,
                 belt_speed_mps=self._belt,
                 calibrated=self.calibration is not None,
-                calibration=self._calibration_name(),
+                calibration=self._scale_name,
             )
             self._new_session = True
             if self.voice is not None:

@@ -510,6 +510,7 @@ class SessionInfo:
     belt_speed_mps: float | None
     calibrated: bool
     calibration: str | None
+    """The calibration's name, or the scale given without one (``--meters-per-pixel M``)."""
     steps: int
     laps: int
     crashed: bool
