@@ -220,6 +220,21 @@ def test_a_problem_is_told_once_while_it_lasts_however_its_figures_move() -> Non
     run(scenario())
 
 
+def test_a_file_played_through_leaves_the_console_to_be_read_and_says_so() -> None:
+    async def scenario() -> None:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=(200, 30), notifications=True) as pilot:
+            app.source_ended("file:run.mp4")
+            await pilot.pause()
+            assert app.is_running
+            assert [n.message for n in app._notifications] == [
+                "file:run.mp4 has ended: its last figures stay on screen, dimmed, as the station"
+                " has stopped; press q to quit"
+            ]
+
+    run(scenario())
+
+
 def test_frames_are_drawn_in_batches_at_most_15_times_a_second(publisher: Publisher) -> None:
     batches: list[int] = []
 

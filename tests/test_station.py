@@ -91,7 +91,7 @@ def test_station_publishes_and_records_every_step(config, running) -> None:
         thread.join(timeout=60)
         received += collect(sub, time.monotonic() + 0.3)
     assert not thread.is_alive()
-    assert source.closed
+    assert source.closed and station.ended  # played through: a console stays to be read
     steps = [m for m in received if isinstance(m, StepMsg)]
     summaries = [m for m in received if isinstance(m, SummaryMsg)]
     frames = [m for m in received if isinstance(m, FrameMsg)]
@@ -129,6 +129,7 @@ def test_a_step_is_on_disk_before_any_console_sees_it(config, running) -> None:
         thread.join(timeout=30)
         sub.close()
     assert checked == 5
+    assert not station.ended  # stopped before the file's end: nothing to stay for
 
 
 def test_no_runner_idles_honestly_and_control_works(config) -> None:

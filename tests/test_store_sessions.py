@@ -420,6 +420,13 @@ def test_sessions_list_and_export_commands(
     assert main(["sessions", "list", "--config", str(config)]) == 0
     out = capsys.readouterr().out
     assert "runner" in out and " 1.0 " in out and "Ana" in out
+    assert "not judged" not in out
+    store.start_session(80.0)
+    store.end_session(90.0, "cadence 85 spm (running: 120-240) is not from running")
+    store.flush()
+    assert main(["sessions", "list", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "session 2 ended with steps no cue rests on" in out and "its report says why" in out
 
     assert (
         main(["sessions", "export", str(session), "--format", "jsonl", "--config", str(config)])

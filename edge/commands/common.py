@@ -182,14 +182,20 @@ def run_station(
     failure: list[BaseException] = []
 
     def serve() -> None:
+        ended = False
         try:
             station.run(stop)
+            # A file played to its end: the console stays for its last figures to be read.
+            ended = station.ended and not source.info.live
         except BaseException as exc:
             failure.append(exc)
         finally:
-            # When the console was closed first there is no app left to close.
+            # When the console was closed first there is no app left to tell.
             with contextlib.suppress(RuntimeError):
-                app.call_from_thread(app.exit)
+                if ended:
+                    app.call_from_thread(app.source_ended, source.info.name)
+                else:
+                    app.call_from_thread(app.exit)
 
     signal.signal(signal.SIGTERM, lambda *_: app.exit())
     worker = threading.Thread(target=serve, name="station")

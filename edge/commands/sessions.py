@@ -31,6 +31,15 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
             f"{s.id:>5}  {s.started:25}  {minutes:>7}  {ended:7}  {s.steps:>6}  {s.laps:>4}"
             f"  {runner}"
         )
+    unjudged = [str(s.id) for s in sessions if s.problem]
+    if unjudged:
+        which = (
+            f"session {unjudged[0]}" if len(unjudged) == 1 else f"sessions {', '.join(unjudged)}"
+        )
+        print(
+            f"{which} ended with steps no cue rests on (a file's time base, a scale or a belt "
+            "speed that did not fit the runner): not judged; its report says why"
+        )
     return 0
 
 

@@ -53,6 +53,8 @@ from edge.pace import MAX_BELT_MPS
 
 STALE_AFTER = 2.0
 """Seconds without any message before the console says the data is stale."""
+ENDED_NOTICE_S = 3600.0
+"""How long the notice that a file has ended stays (until the person quits, in practice)."""
 RESUBSCRIBE_AFTER = 5.0
 FRAME_INTERVAL = 1 / 15
 """The figure redraws at most 15 times a second: smooth enough for a stick figure, and a quarter
@@ -455,6 +457,16 @@ class DashboardApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    def source_ended(self, name: str) -> None:
+        """The station in this process has played its file to the end: the console stays, its
+        last figures to be read (a user trial's closed before a key could be pressed)."""
+        self.notify(
+            f"{name} has ended: its last figures stay on screen, dimmed, as the station has "
+            "stopped; press q to quit",
+            title="Ended",
+            timeout=ENDED_NOTICE_S,
+        )
 
     # Drawing.
 

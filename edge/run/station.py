@@ -559,6 +559,8 @@ class Station:
         self.store: SessionStore | None = None
         self.voice: VoiceCoach | None = None
         self.steps_published = 0
+        self.ended = False
+        """The source came to its end (a file played through), nobody having stopped it."""
         self._load_config = load_config
         self._reload_asked = threading.Event()
         self._notify = Notifier.from_env()
@@ -748,6 +750,7 @@ class Station:
                 ):
                     self.stages.add(stage, seconds)
         if not stop.is_set():
+            self.ended = True
             log.info("%s has ended", self.source.info.name)
 
     def _restart_gait(self) -> None:
