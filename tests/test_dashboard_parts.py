@@ -219,6 +219,30 @@ def test_history_leaves_out_what_a_step_measured_less_surely() -> None:
     assert None not in readings.history("contact_ms")
 
 
+@pytest.mark.parametrize(
+    ("status", "gone", "kept"),
+    [
+        ({"timing_doubt": True}, "cadence_spm", "overstride_cm"),
+        ({"timing_problem": "cadence 85 spm ..."}, "cadence_spm", "overstride_cm"),
+        ({"distance_doubt": True}, "overstride_cm", "cadence_spm"),
+        ({"distance_problem": "--meters-per-pixel 0.03 makes ..."}, "overstride_cm", "cadence_spm"),
+    ],
+)
+def test_figures_the_station_doubts_are_shown_as_none(status: dict, gone: str, kept: str) -> None:
+    """A trial's console showed a 288 cm overstride beside the notice that the scale did not
+    fit: while the status doubts the time base, no figure read off the clock; while it doubts
+    the scale or the belt speed, none in metres. The others stay."""
+    readings = Readings()
+    readings.take(messages.summary())
+    readings.take(messages.step(1))
+    assert readings.stats(gone) is not None and readings.history(gone) != [None]
+    readings.take(messages.status(**status))
+    assert readings.stats(gone) is None and readings.history(gone) == [None]
+    assert readings.stats(kept) is not None and readings.history(kept) != [None]
+    readings.take(messages.status())
+    assert readings.stats(gone) is not None
+
+
 def test_a_tiles_aim_is_shown_to_the_places_of_its_value() -> None:
     """A target grown with pace to 20.3 cm reads "<= 20.3" on the tile, where its value is shown
     to a tenth: "aim <= 20" beside a green 20.2 had read as a miss shown green. Whole targets

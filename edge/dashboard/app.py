@@ -253,6 +253,8 @@ class DashboardApp(App[None]):
         self._told: dict[str, str | None] = {}
         """The last message of each of ``STATUS_PROBLEMS`` the station sent (None: no problem)."""
         self._view_notice: str | None = None
+        self._held: str | None = None
+        """Why the station gives no cue, as last drawn (``Readings.held``)."""
 
     async def on_mount(self) -> None:
         await self.push_screen(self._main)
@@ -504,7 +506,13 @@ class DashboardApp(App[None]):
                 self.notify(message, title=title, severity=severity, timeout=timeout)
             self._told[name] = message
         self._show_header()
-        self._main.cue.show(self.readings.summary, self.readings.gait_mode, self.readings.held)
+        held = self.readings.held
+        if held != self._held:
+            # The figures the station now doubts, or no longer does, are drawn again.
+            self._held = held
+            self._show_summary()
+            self._show_history()
+        self._main.cue.show(self.readings.summary, self.readings.gait_mode, held)
 
     def _paced_bands(self) -> TargetBands:
         """The bands at the runner's pace, as the summary reads it (the overstride limits grow

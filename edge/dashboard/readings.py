@@ -31,6 +31,15 @@ FRAME_SECONDS = 2.0
 
 Units = Literal["cm", "pct_leg"]
 
+TIMED_METRICS = frozenset(
+    {"cadence_spm", "step_ms", "contact_ms", "flight_ms", "braking_ms", "speed_legs_per_s"}
+    | {"stride_length_m"}
+)
+"""Figures read off the clock: a file's time base that makes the steps no runner's makes them
+wrong (the angles and the distances in leg lengths stay right)."""
+METRE_METRICS = frozenset({"overstride_cm", "vertical_osc_cm", "stride_length_m"})
+"""Figures in metres: a scale or a belt speed that does not fit the runner makes them wrong."""
+
 
 @dataclass(frozen=True, slots=True)
 class Landing:
@@ -100,8 +109,24 @@ class Readings:
         return "cm"
 
     def stats(self, metric: MetricName) -> MetricStats | None:
-        """The summary's median, spread and asymmetry of one metric (None before a summary)."""
-        return None if self.summary is None else self.summary.metrics.get(metric)
+        """The summary's median, spread and asymmetry of one metric (None before a summary, and
+        while the station's status says it cannot be the runner's: ``unmeasured``)."""
+        if self.summary is None or self.unmeasured(metric):
+            return None
+        return self.summary.metrics.get(metric)
+
+    def unmeasured(self, metric: str) -> bool:
+        """Whether the station's status says ``metric``'s figures cannot be the runner's now,
+        shown as none: every figure read off the clock while a file's time base is in doubt
+        (``TIMED_METRICS``), every one in metres while the scale or the belt speed is
+        (``METRE_METRICS``). A user trial's console had shown a 288 cm overstride beside the
+        notice that the scale did not fit."""
+        status = self.status
+        if status is None:
+            return False
+        if (status.timing_problem or status.timing_doubt) and metric in TIMED_METRICS:
+            return True
+        return bool(status.distance_problem or status.distance_doubt) and metric in METRE_METRICS
 
     @property
     def gait_mode(self) -> str | None:
@@ -143,7 +168,10 @@ class Readings:
 
     def history(self, metric: str) -> list[float | None]:
         """One value per recent step, oldest first: None where the step has none, or measured
-        it less surely than the step (the far leg's angles, an oblique view's distances)."""
+        it less surely than the step (the far leg's angles, an oblique view's distances); all
+        None while the status says the metric cannot be the runner's (``unmeasured``)."""
+        if self.unmeasured(metric):
+            return [None] * len(self.steps)
         return [
             None if metric in step.metric_confidence else getattr(step, metric)
             for step in self.steps
