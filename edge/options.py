@@ -156,3 +156,17 @@ def with_belt_speed(config: Config, args: argparse.Namespace) -> Config:
         rule = describe_errors(exc)[0].partition(": ")[2]
         raise UsageError(f"--belt-speed {args.belt_speed:g} (metres per second): {rule}") from None
     return config.model_copy(update={"gait": gait})
+
+
+def scale_of(config: Config, args: argparse.Namespace, plane: Plane) -> tuple[str, str] | None:
+    """What gives an analysis its distances in metres, and how to put it right (None: nothing,
+    distances in leg lengths)."""
+    from edge.gait.fit import scale_named
+
+    calibration = (args.calibration or config.calibration.file) if plane.measured else None
+    return scale_named(plane.meters_per_pixel, None if calibration is None else str(calibration))
+
+
+def belt_given(args: argparse.Namespace) -> str:
+    """Where the belt speed in use was given."""
+    return "--belt-speed" if args.belt_speed is not None else "gait.belt_speed_mps"

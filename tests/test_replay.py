@@ -21,7 +21,7 @@ from edge.cli import main
 from edge.commands.analyze import NO_FINDINGS
 from edge.demo.scene import SideCamera
 from edge.gait import Targets, detect_facing
-from edge.gait.fit import belt_speed_problem, leg_metres
+from edge.gait.fit import MPP_HOW, belt_speed_problem, leg_metres
 from edge.gait.sagittal import facing_contradicted, facing_lag
 from edge.offline.replay import (
     across_the_picture,
@@ -598,7 +598,7 @@ def test_a_belt_speed_is_held_to_the_feet_in_metres_with_a_scale(
     if refused:
         assert "by the scale the runner's feet move back at 2.5" in err
         assert "One of the two is wrong: give the belt's speed in m/s with --belt-speed" in err
-        assert "or measure it again (a length on the belt's middle line" in err
+        assert f"or measure it again ({MPP_HOW})" in err
 
 
 def test_a_long_run_is_described_whole() -> None:

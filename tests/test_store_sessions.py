@@ -426,7 +426,9 @@ def test_sessions_list_and_export_commands(
     store.flush()
     assert main(["sessions", "list", "--config", str(config)]) == 0
     out = capsys.readouterr().out
-    assert "session 2 ended with steps no cue rests on" in out and "its report says why" in out
+    assert "unjudged" in out.splitlines()[2] and "unjudged: ended with steps no cue" in out
+    assert main(["sessions", "drill", "2", "--config", str(config)]) == 2
+    assert "session 2 was not judged: cadence 85 spm" in capsys.readouterr().err
 
     assert (
         main(["sessions", "export", str(session), "--format", "jsonl", "--config", str(config)])

@@ -36,15 +36,16 @@ def steps_of(source: str, seconds: float, t0: float) -> list[StepMsg]:
 def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("trend")
     store = SessionStore(root / "data" / "sessions.sqlite", "s")
-    for k, (runner, source, seconds) in enumerate(
-        [("Ana", "RBDS001", 20.0), ("Ben", "RBDS001", 10.0), ("ana ", "RBDS0041", 20.0),
-         ("Ana", "RBDS001", 3.0)]
+    for k, (runner, source, seconds, problem) in enumerate(
+        [("Ana", "RBDS001", 20.0, None), ("Ben", "RBDS001", 10.0, None),
+         ("ana ", "RBDS0041", 20.0, None), ("Ana", "RBDS001", 3.0, None),
+         ("Ana", "RBDS001", 20.0, "--meters-per-pixel 0.03 makes the runner's leg 9 m long")]
     ):  # fmt: skip
         t0 = 1000.0 * k
         store.start_session(t0, runner=runner, calibrated=True)
         for step in steps_of(source, seconds, t0):
             store.record_step(step)
-        store.end_session(t0 + seconds)
+        store.end_session(t0 + seconds, problem)
     store.close()
     path = root / "config.toml"
     path.write_text(f'[station]\ndata_dir = "{root / "data"}"\n', encoding="utf-8")
@@ -60,10 +61,13 @@ def test_a_runners_sessions_side_by_side(config: Path, capsys) -> None:
     # columns: hip extension, knee lift, scissor, overstride cm, cadence, stride, contact
     slow, fast, short = ([float(v) for v in r[4:]] if r[4] != "-" else r[4:] for r in rows)
     assert short == ["-"] * 7  # 3 s: too few running steps to judge
+    # A session whose steps were held (its scale did not fit): no figures, and why.
+    assert out[4].split()[4:] == ["-"] * 7
+    assert out[5] == "session 5: not judged, the steps no cue rests on (its report says why)"
     assert fast[0] > slow[0] + 10.0  # hip extension at 4.6 m/s against 2.5
     assert fast[5] > slow[5] + 0.8  # stride length
     page = (config.parent / "data" / "reports" / "trend-ana.html").read_text(encoding="utf-8")
-    assert page.count("<tr><td>") == 3
+    assert page.count("<tr><td>") == 4 and "Session 5: not judged" in page
     png = re.search(r'src="data:image/png;base64,([^"]+)"', page)
     assert png is not None
     image = cv2.imdecode(np.frombuffer(base64.b64decode(png.group(1)), np.uint8), cv2.IMREAD_COLOR)

@@ -101,29 +101,20 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return NO_FINDINGS if notice or not steps else 0
 
 
-def scale_of(config: Config, args: argparse.Namespace, plane: Plane) -> tuple[str, str] | None:
-    """What gives an analysis its distances in metres, and how to put it right (None: nothing,
-    distances in leg lengths)."""
-    from edge.gait.fit import scale_named
-
-    calibration = (args.calibration or config.calibration.file) if plane.measured else None
-    return scale_named(plane.meters_per_pixel, None if calibration is None else str(calibration))
-
-
-def belt_given(args: argparse.Namespace) -> str:
-    """Where the belt speed in use was given."""
-    return "--belt-speed" if args.belt_speed is not None else "gait.belt_speed_mps"
-
-
 def _scale_fact(config: Config, args: argparse.Namespace, plane: Plane) -> str:
     """What gave an analysis its distances, for the report's facts (a scale given had been
     called "none: distances in % of leg length" beside figures in cm)."""
+    from edge.gait.fit import scale_fact
+    from edge.options import scale_of
+
     scale = scale_of(config, args, plane)
-    return "none: distances in % of leg length" if scale is None else f"{scale[0]}: in metres"
+    return scale_fact(None if scale is None else scale[0])
 
 
 def _belt_fact(config: Config, args: argparse.Namespace, plane: Plane) -> str:
     """The belt speed an analysis used, and what gave it, for the report's facts."""
+    from edge.options import belt_given, scale_of
+
     belt = config.gait.belt_speed_mps
     if belt is not None:
         return f"{belt:g} m/s ({belt_given(args)})"
@@ -162,6 +153,7 @@ def refuse_what_does_not_fit(
     does not fit the runner's running steps (``distance_problem``), naming where it was given.
     Called once the steps' time base is known to be running's."""
     from edge.gait.fit import distance_problem
+    from edge.options import belt_given, scale_of
 
     scale = scale_of(config, args, plane)
     problem = distance_problem(steps, scale, config.gait.belt_speed_mps, belt_given(args))

@@ -19,26 +19,30 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
         print(f"no sessions recorded in {path}")
         return 0
     print(
-        f"{'id':>5}  {'started (UTC)':25}  {'minutes':>7}  {'ended':7}  {'steps':>6}  {'laps':>4}"
+        f"{'id':>5}  {'started (UTC)':25}  {'minutes':>7}  {'ended':8}  {'steps':>6}  {'laps':>4}"
         "  runner"
     )
     for s in sessions:
         minutes = "-" if s.end_t is None else f"{(s.end_t - s.start_t) / 60:.1f}"
-        ended = "open" if s.ended is None else "crashed" if s.crashed else "stopped"
+        ended = (
+            "open"
+            if s.ended is None
+            else "crashed"
+            if s.crashed
+            else "unjudged"
+            if s.problem
+            else "stopped"
+        )
         # Names recorded before they were checked may hold controls that would drive the terminal.
         runner = printable(s.runner or "")
         print(
-            f"{s.id:>5}  {s.started:25}  {minutes:>7}  {ended:7}  {s.steps:>6}  {s.laps:>4}"
+            f"{s.id:>5}  {s.started:25}  {minutes:>7}  {ended:8}  {s.steps:>6}  {s.laps:>4}"
             f"  {runner}"
         )
-    unjudged = [str(s.id) for s in sessions if s.problem]
-    if unjudged:
-        which = (
-            f"session {unjudged[0]}" if len(unjudged) == 1 else f"sessions {', '.join(unjudged)}"
-        )
+    if any(s.problem for s in sessions):
         print(
-            f"{which} ended with steps no cue rests on (a file's time base, a scale or a belt "
-            "speed that did not fit the runner): not judged; its report says why"
+            "unjudged: ended with steps no cue rests on (a file's time base, a scale or a belt "
+            "speed that did not fit the runner); the session's report says why"
         )
     return 0
 
@@ -91,9 +95,12 @@ def cmd_sessions_drill(args: argparse.Namespace) -> int:
     from edge.drill.plan import DrillPlan
     from edge.drill.repeats import find_repeats, is_drill
     from edge.drill.table import repeat_rows, table_lines
-    from edge.store.sessions import read_laps, read_steps
+    from edge.store.sessions import read_laps, read_session, read_steps
 
     path = common.config_of(args).sessions_path
+    problem = read_session(path, args.id).problem
+    if problem:
+        raise UsageError(f"session {args.id} was not judged: {problem}")
     steps = read_steps(path, args.id)
     laps = read_laps(path, args.id)
     plan = DrillPlan.parse(6, args.focus, "100m", "60s")

@@ -18,10 +18,16 @@ if TYPE_CHECKING:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from edge.capture import parse_source_spec
-    from edge.commands.analyze import belt_given, scale_of
     from edge.gait.fit import Named
     from edge.offline.analyze import require_length
-    from edge.options import file_timing, plane_of, timing_given, with_belt_speed
+    from edge.options import (
+        belt_given,
+        file_timing,
+        plane_of,
+        scale_of,
+        timing_given,
+        with_belt_speed,
+    )
     from edge.run.station import open_station_source
 
     config = with_belt_speed(common.config_of(args), args)

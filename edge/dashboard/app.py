@@ -198,6 +198,9 @@ STATUS_PROBLEMS: tuple[tuple[str, str, SeverityLevel, float], ...] = (
     ("timing_problem", "Time base", "warning", 30),
     ("distance_problem", "Scale or belt speed", "warning", 30),
 )
+#: ... of which these carry figures that move from status to status (a median of the last
+#: steps): told once while they last, where the others are told again when their message changes
+MOVING_PROBLEMS = frozenset({"timing_problem", "distance_problem"})
 
 
 class DashboardApp(App[None]):
@@ -501,8 +504,8 @@ class DashboardApp(App[None]):
             self._session_expected = None
         for name, title, severity, timeout in STATUS_PROBLEMS:
             message = getattr(status, name)
-            # Once while it lasts: its figures may move from status to status.
-            if message and not self._told.get(name):
+            told = self._told.get(name)
+            if message and (not told if name in MOVING_PROBLEMS else message != told):
                 self.notify(message, title=title, severity=severity, timeout=timeout)
             self._told[name] = message
         self._show_header()

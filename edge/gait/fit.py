@@ -81,27 +81,31 @@ def scale_named(meters_per_pixel: float | None, calibration: str | None) -> tupl
     return None
 
 
+def scale_fact(name: str | None) -> str:
+    """What gave a run its distances, as a report's facts say it: the scale's name (a
+    calibration, ``--meters-per-pixel``), or none (a scale given had been called "none:
+    distances in % of leg length" beside figures in cm)."""
+    return "none: distances in % of leg length" if name is None else f"{name}: in metres"
+
+
 def distance_problem(
     steps: list[StepMsg],
     scale: tuple[str, str] | None,
     belt_speed_mps: float | None,
     given: str = "--belt-speed",
     belt_fix: str | None = None,
-    belt_steps: list[StepMsg] | None = None,
 ) -> str | None:
     """Why the running steps' distances in metres would be wrong, or None: the scale
     (``scale_named``) does not fit the runner (``scale_problem``), or the belt speed given does
     not fit their feet (``belt_speed_problem``: in metres a second with a scale, else in leg
     lengths). Only once the steps' time base is known to be running's: a slow-motion clip's
-    pace reads slow too. ``belt_steps``: the steps the belt speed is held to (default:
-    ``steps``), those since it was set."""
+    pace reads slow too."""
     ran = running_steps(steps)
     leg = leg_metres(ran) if scale is not None else None
     problem = scale_problem(leg, *scale) if scale is not None else None
     # With a scale that fits, the belt speed is held to the feet in metres; else in legs.
     metres = (leg, scale) if scale is not None else None
-    paced = ran if belt_steps is None else running_steps(belt_steps)
-    return problem or belt_speed_problem(paced, belt_speed_mps, given, metres, belt_fix)
+    return problem or belt_speed_problem(ran, belt_speed_mps, given, metres, belt_fix)
 
 
 def leg_metres(steps: list[StepMsg]) -> float | None:

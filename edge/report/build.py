@@ -13,6 +13,7 @@ from edge.drill.repeats import find_repeats, is_drill
 from edge.drill.table import repeat_rows
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
+from edge.gait.fit import scale_fact
 from edge.offline.replay import rated_for_the_view
 from edge.pace import NO_TARGET_AT_PACE
 from edge.progress import Progress
@@ -251,10 +252,8 @@ def _session_scale(info: SessionInfo) -> str:
     scale given without one (``--meters-per-pixel``), or nothing (a scale given had been called
     "none: distances in % of leg length" beside figures in cm)."""
     if info.calibrated:
-        return f"the calibration {info.calibration or ''}".rstrip() + ": in metres"
-    if info.calibration:
-        return f"{info.calibration}: in metres"
-    return "none: distances in % of leg length"
+        return scale_fact(f"the calibration {info.calibration or ''}".rstrip())
+    return scale_fact(info.calibration)
 
 
 def _session_facts(info: SessionInfo, steps: int) -> tuple[tuple[str, str], ...]:

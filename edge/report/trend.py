@@ -57,16 +57,27 @@ def trend_rows(path: Path, runner: str) -> list[TrendRow]:
     rows = []
     for info in mine:
         running = running_steps(read_steps(path, info.id))
-        enough = len(running) >= MIN_STEPS
+        # A session that ended with steps no cue rests on has no figures, as its report.
+        judged = len(running) >= MIN_STEPS and info.problem is None
         medians = {c.metric: summarise(running, c.metric).median for c in COLUMNS}
         rows.append(
             TrendRow(
                 info,
                 len(running),
-                medians if enough else dict.fromkeys(medians),
+                medians if judged else dict.fromkeys(medians),
             )
         )
     return rows
+
+
+def unjudged_note(rows: Sequence[TrendRow]) -> str | None:
+    """Which sessions have no figures because their steps could not be judged (a file's time
+    base, a scale or a belt speed that did not fit the runner), or None."""
+    ids = [str(r.session.id) for r in rows if r.session.problem]
+    if not ids:
+        return None
+    which = f"session {ids[0]}" if len(ids) == 1 else f"sessions {', '.join(ids)}"
+    return f"{which}: not judged, the steps no cue rests on (its report says why)"
 
 
 def _day(info: SessionInfo) -> str:
@@ -88,7 +99,8 @@ def trend_lines(rows: Sequence[TrendRow]) -> list[str]:
             for c in shown
         )
         lines.append(f"{row.session.id:7d}  {_day(row.session):16}  {row.running:5d}  {cells}")
-    return lines
+    note = unjudged_note(rows)
+    return lines if note is None else [*lines, note]
 
 
 def trend_page(runner: str, rows: Sequence[TrendRow]) -> str:
@@ -107,6 +119,7 @@ def trend_page(runner: str, rows: Sequence[TrendRow]) -> str:
     labels = [f"{datetime.fromisoformat(r.session.started):%m-%d}\n#{r.session.id}" for r in rows]
     png = base64.b64encode(plots.trend(rows, labels)).decode("ascii")
     title = f"{runner}: progress over {len(rows)} session{'s' if len(rows) != 1 else ''}"
+    unjudged = "" if (note := unjudged_note(rows)) is None else f" {note.capitalize()}."
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>{escape(title)}</title>
@@ -117,7 +130,7 @@ text-align:right}}img{{max-width:100%}}</style></head>
 <table class=trend><thead><tr><th>session</th><th>started (UTC)</th><th>running steps</th>
 {head}</tr></thead><tbody>{body}</tbody></table>
 <p class=note>Each session's median over its running steps (walked steps left out; a session
-with fewer than {MIN_STEPS} running steps has no figures).</p>
+with fewer than {MIN_STEPS} running steps has no figures).{escape(unjudged)}</p>
 <figure id=trend><img alt="the metrics across the sessions" src="data:image/png;base64,{png}">
 </figure>
 </body></html>

@@ -537,9 +537,11 @@ class Station:
             None if info.live else self._belt,
             None if named is None else named.belt,
         )
-        # What a session's report names as its scale: the calibration, else the scale given.
+        # What a session's report names as its scale: the calibration's plane, else the scale
+        # given (a calibration of the lens alone gives no metres).
+        self._measured = calibrated
         self._scale_name = (
-            self._calibration_name() if calibration is not None or scale is None else scale[0]
+            None if scale is None else self._calibration_name() if calibrated else scale[0]
         )
         self._feed = GaitFeed(
             calibration, self._belt, *self._view, self._params, self._facing_check
@@ -581,11 +583,13 @@ class Station:
             # A session started by hand gets the idle time before it may end itself.
             self._last_runner_t = max(self._last_runner_t, time.monotonic())
             self._session_start_t = time.monotonic()
+            # A session still open ends with what its steps' check says, as at any end.
+            _end_session(store, self.fit_verdict)
             session = store.start_session(
                 self._session_start_t,
                 runner=self._runner,
                 belt_speed_mps=self._belt,
-                calibrated=self.calibration is not None,
+                calibrated=self._measured,
                 calibration=self._scale_name,
             )
             self._new_session = True
