@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import sys
 from collections.abc import Callable
@@ -180,6 +179,7 @@ def run_station(
         bands=TargetBands().with_station_targets(config.targets),
     )
     failure: list[BaseException] = []
+    closed = threading.Event()
 
     def serve() -> None:
         ended = False
@@ -190,12 +190,17 @@ def run_station(
         except BaseException as exc:
             failure.append(exc)
         finally:
-            # When the console was closed first there is no app left to tell.
-            with contextlib.suppress(RuntimeError):
-                if ended:
-                    app.call_from_thread(app.source_ended, source.info.name)
-                else:
-                    app.call_from_thread(app.exit)
+            # The console may not be up yet (a station that fails at once, a file shorter than
+            # its start), or already closed: then there is nothing left to tell.
+            while not closed.is_set():
+                try:
+                    if ended:
+                        app.call_from_thread(app.source_ended, source.info.name)
+                    else:
+                        app.call_from_thread(app.exit)
+                    break
+                except RuntimeError:
+                    closed.wait(0.05)
 
     signal.signal(signal.SIGTERM, lambda *_: app.exit())
     worker = threading.Thread(target=serve, name="station")
@@ -203,6 +208,7 @@ def run_station(
     try:
         app.run()
     finally:
+        closed.set()
         stop.set()
         worker.join()
         root.handlers[:] = terminal
