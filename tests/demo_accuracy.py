@@ -153,12 +153,12 @@ def gait_figures(track: RecordedTrack, start: int = 0) -> dict[str, float]:
     the force plate."""
     params = GaitParams(ankle_toe_off=not track.refined)
     engine = GaitEngine(track.mapping, params=params)
-    accuracy = Accuracy(track.truth, t0=0.0)
+    accuracy = Accuracy(track.truth)
     for k in range(start, len(track.t)):
         accuracy.steps += engine.push(float(track.t[k]), track.keypoints[k])
     accuracy.steps += engine.finish()
     frame_s = float(track.t[1] - track.t[0])
-    return accuracy.report(len(track.t) * frame_s, since_s=start * frame_s)
+    return accuracy.report(0.0, len(track.t) * frame_s, since_s=start * frame_s)
 
 
 def landing_ankle_offset_cm(clip: DemoClip, track: RecordedTrack) -> tuple[float, float]:

@@ -31,7 +31,7 @@ def test_demo_clip_end_to_end(tmp_path: Path, model_path: Path, station_demo) ->
     )
     config = load_config(config_file)
     source = ClipSource(clip, seconds=SECONDS)
-    accuracy = Accuracy(ClipTruth.of(clip), source.t0)
+    accuracy = Accuracy(ClipTruth.of(clip))
     station = Station(
         config,
         source,
@@ -40,7 +40,7 @@ def test_demo_clip_end_to_end(tmp_path: Path, model_path: Path, station_demo) ->
         report=accuracy.add,
     )
     station.run(threading.Event())
-    figures = accuracy.report(source.seen_s)
+    figures = accuracy.report(source.t0, source.seen_s)
     # Limits for the chain as it stands, with margin over what it measured at 320x256 (twice:
     # steps found 100%, contact 6.7-6.9 ms, toe-off 10.3-10.4 ms, overstride 4.8-4.9 cm, hip
     # extension 2.9-3.0 deg, side 100%; at a 320 square: 100%, 10 ms, 17 ms, 5.6 cm, 3.9 deg,
@@ -66,24 +66,24 @@ def test_the_steps_reported_are_counted_over_the_contacts_time() -> None:
         tuple({"ic_t": t, "to_t": t + 0.25, "stride_length_m": 1.9, **known} for t in ic),
         10.0,
     )
-    accuracy = Accuracy(truth, t0=100.0)
+    accuracy = Accuracy(truth)
     for t in ic:
         step = replace(BASE, ic_t=100.0 + t, to_t=100.25 + t, stride_length_m=1.9 * 1.02)
         accuracy.add(step, None)  # type: ignore[arg-type]
-    figures = accuracy.report(seen_s=8.0)
+    figures = accuracy.report(100.0, seen_s=8.0)
     assert figures["contacts_expected"] == figures["steps_reported"] == np.sum(ic < 7.0)
     assert figures["steps_found_pct"] == 100.0 and figures["steps_false"] == 0
     assert figures["stride_length_mae_pct"] == pytest.approx(2.0)
     # A step between two contacts (a loop's seam, say) is told as false, not only counted.
     accuracy.add(replace(BASE, ic_t=100.0 + ic[3] + 0.18, to_t=100.6 + ic[3]), None)  # type: ignore[arg-type]
-    figures = accuracy.report(seen_s=8.0)
+    figures = accuracy.report(100.0, seen_s=8.0)
     assert figures["steps_reported"] == figures["contacts_expected"] + 1
     assert figures["steps_false"] == 1
     # Steps found count the window's contacts alone: two missed in it are missed, whatever was
     # found after it (98.9% had been printed beside 92 steps for 95 contacts).
-    gaps = Accuracy(truth, t0=100.0)
+    gaps = Accuracy(truth)
     for t in np.delete(ic, [2, 5]):
         gaps.add(replace(BASE, ic_t=100.0 + t, to_t=100.25 + t), None)  # type: ignore[arg-type]
-    figures = gaps.report(seen_s=8.0)
+    figures = gaps.report(100.0, seen_s=8.0)
     expected = figures["contacts_expected"]
     assert figures["steps_found_pct"] == pytest.approx(100.0 * (expected - 2) / expected)

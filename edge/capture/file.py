@@ -81,7 +81,10 @@ class VideoFileSource(FrameSource):
         self._read_any = False
         self._index = self._start
         self.t0_ns = time.monotonic_ns() - round(self.timebase.seconds(self._start) * 1e9)
-        """Station time of frame 0: frame i is due at t0_ns + i / capture rate."""
+        """Station time of frame 0: frame i is due at t0_ns + i / capture rate. Every frame
+        measured (not ``drop_late``), it is set again at the first read: a station that took
+        13 s to start (a cold cache) had stamped a file's steps before the session they were
+        recorded in. Played as a camera, the frames due before the first read go by unseen."""
 
     def _open_window(self, path: Path, first: np.ndarray, timing: FileTiming) -> None:
         fps = self._cap.get(cv2.CAP_PROP_FPS)
@@ -145,6 +148,8 @@ class VideoFileSource(FrameSource):
             self._next += 1
 
     def read(self) -> Frame | None:
+        if not self._read_any and not self._drop_late:
+            self.t0_ns = time.monotonic_ns() - round(self.timebase.seconds(self._index) * 1e9)
         image = self._take()
         if self._drop_late and image is not None:
             now = time.monotonic_ns()

@@ -183,9 +183,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # On a console the demo is a camera: frames the machine is too slow for are dropped, so
     # the console stays live; headless, every frame is measured, however late.
     source = ClipSource(clip, duration, live=not headless)
-    accuracy = Accuracy(ClipTruth.of(clip), source.t0)
+    accuracy = Accuracy(ClipTruth.of(clip))
     common.run_station(config, source, estimator, demo_calibration(clip), headless, accuracy.add)
-    figures = accuracy.report(source.seen_s, since_s=source.first_s)
+    figures = accuracy.report(source.t0, source.seen_s, since_s=source.first_s)
     if source.dropped:
         played = (source.seen_s - source.first_s) * clip.fps
         figures["frames_dropped_pct"] = 100.0 * source.dropped / played

@@ -66,11 +66,9 @@ class ClipTruth:
 
 @dataclass
 class Accuracy:
-    """The station's steps held against a clip's truth, in clip time; ``t0`` is the station
-    time of the clip's first frame."""
+    """The station's steps held against a clip's truth, in clip time."""
 
     truth: ClipTruth
-    t0: float
     steps: list[Step] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -78,9 +76,9 @@ class Accuracy:
         with self._lock:
             self.steps.append(step)
 
-    def report(self, seen_s: float, since_s: float = 0.0) -> dict[str, float]:
+    def report(self, t0: float, seen_s: float, since_s: float = 0.0) -> dict[str, float]:
         """Figures over the contacts the station has had time to see: video from ``since_s``
-        to ``seen_s`` seconds into the clip."""
+        to ``seen_s`` seconds into the clip, whose first frame came at station time ``t0``."""
         duration = self.truth.duration_s
         loops = max(1, math.ceil(seen_s / duration))
         truth_ic = np.concatenate([self.truth.ic + k * duration for k in range(loops)])
@@ -92,13 +90,13 @@ class Accuracy:
         with self._lock:
             steps = list(self.steps)
         for step in steps:
-            t = step.ic_t - self.t0
+            t = step.ic_t - t0
             j = int(np.argmin(np.abs(truth_ic - t)))
             if abs(truth_ic[j] - t) <= MATCH_S and j not in used:
                 used.add(j)
                 pairs.append((step, truth[j], truth_ic[j] - truth[j]["ic_t"]))
         # The steps of those contacts' time only: a step is reported before a second has passed.
-        window = [s for s in steps if since_s <= s.ic_t - self.t0 < seen_s - 1.0]
+        window = [s for s in steps if since_s <= s.ic_t - t0 < seen_s - 1.0]
         matched = {id(s) for s, _, _ in pairs}
         out = {
             "contacts_expected": float(expected),
@@ -111,10 +109,10 @@ class Accuracy:
         if pairs:
             out |= {
                 "ic_mae_ms": _mae(
-                    [1000 * (s.ic_t - self.t0 - off - tr["ic_t"]) for s, tr, off in pairs]
+                    [1000 * (s.ic_t - t0 - off - tr["ic_t"]) for s, tr, off in pairs]
                 ),
                 "to_mae_ms": _mae(
-                    [1000 * (s.to_t - self.t0 - off - tr["to_t"]) for s, tr, off in pairs]
+                    [1000 * (s.to_t - t0 - off - tr["to_t"]) for s, tr, off in pairs]
                 ),
                 "overstride_mae_cm": _mae(
                     [
@@ -153,8 +151,9 @@ class ClipSource(FrameSource):
     with the clock (on a console), and those due before it reads the first go by unseen; else
     every frame is handed out, however late.
 
-    ``t0`` is the station time of the clip's first frame; ``first_s`` and ``seen_s`` how much
-    video had gone by at the first frame handed out and after the last.
+    ``t0`` is the station time of the clip's first frame (set at the first read unless
+    ``live``); ``first_s``
+    and ``seen_s`` how much video had gone by at the first frame handed out and after the last.
     """
 
     def __init__(self, clip: DemoClip, seconds: float | None = None, live: bool = False) -> None:
@@ -162,10 +161,13 @@ class ClipSource(FrameSource):
             clip.video, CaptureSettings(paced=True), loop=True, drop_late=live
         )
         self.info = self._source.info
-        self.t0 = self._source.t0_ns / 1e9
         self._limit = None if seconds is None else round(seconds * clip.fps)
         self._first: int | None = None
         self._frames = 0
+
+    @property
+    def t0(self) -> float:
+        return self._source.t0_ns / 1e9
 
     @property
     def first_s(self) -> float:
