@@ -221,16 +221,25 @@ def test_a_problem_is_told_once_while_it_lasts_however_its_figures_move() -> Non
 
 
 def test_a_file_played_through_leaves_the_console_to_be_read_and_says_so() -> None:
+    """A trial's console closed before a key could be pressed; then, kept, it showed a red
+    "NO DATA", its keys each waited 2 s for "no reply", and a short slow-motion clip ended
+    still "checking" the steps it was refused for."""
+
     async def scenario() -> None:
         app = DashboardApp(NOWHERE, NOWHERE)
         async with app.run_test(size=(200, 30), notifications=True) as pilot:
-            app.source_ended("file:run.mp4")
+            app.source_ended("file:run.mp4", "cadence 85 spm (running: 120-240) is not from")
             await pilot.pause()
-            assert app.is_running
+            assert app.is_running and "■ ENDED" in screen_text(app)
             assert [n.message for n in app._notifications] == [
+                "cadence 85 spm (running: 120-240) is not from",
                 "file:run.mp4 has ended: its last figures stay on screen, dimmed, as the station"
-                " has stopped; press q to quit"
+                " has stopped; press q to quit",
             ]
+            await pilot.press("up")
+            await pilot.pause()
+            told = [n.message for n in app._notifications][-1]
+            assert told.startswith("file:run.mp4 has ended and its station has stopped")
 
     run(scenario())
 

@@ -195,7 +195,7 @@ def run_station(
             while not closed.is_set():
                 try:
                     if ended:
-                        app.call_from_thread(app.source_ended, source.info.name)
+                        app.call_from_thread(app.source_ended, source.info.name, refusal(station))
                     else:
                         app.call_from_thread(app.exit)
                     break
@@ -220,14 +220,19 @@ def run_station(
 
 
 def _refuse(station: Station) -> None:
-    """UsageError (exit 2) after a file's run whose steps were not shown, the facing the station
-    was given contradicted by the runner's feet, or got no cues, its time base, its scale or its
-    belt speed not fitting a runner (``Station.fit_verdict``: analyze refuses such a file as
-    well). A camera's
-    station has said so in its status and log, and a planned stop is no error."""
+    """UsageError (exit 2) after a file's run that gives no findings (``refusal``)."""
+    if (why := refusal(station)) is not None:
+        raise UsageError(why)
+
+
+def refusal(station: Station) -> str | None:
+    """Why a file's run gives no findings, or None: its steps were not shown, the facing the
+    station was given contradicted by the runner's feet, or got no cues, its time base, its
+    scale or its belt speed not fitting a runner (``Station.fit_verdict``: analyze refuses such
+    a file as well). A camera's station has said so in its status and log, and a planned stop
+    is no error."""
     if station.source.info.live:
-        return
+        return None
     if station.view_problem is not None:
-        raise UsageError(f"no steps shown: {station.view_problem}")
-    if station.fit_verdict is not None:
-        raise UsageError(station.fit_verdict)
+        return f"no steps shown: {station.view_problem}"
+    return station.fit_verdict

@@ -257,6 +257,8 @@ class DashboardApp(App[None]):
         """The last message of each of ``STATUS_PROBLEMS`` the station sent (None: no problem)."""
         self._view_notice: str | None = None
         self._held: str | None = None
+        self._ended: str | None = None
+        """The file the station in this process played to its end (``source_ended``), or None."""
         """Why the station gives no cue, as last drawn (``Readings.held``)."""
 
     async def on_mount(self) -> None:
@@ -401,6 +403,16 @@ class DashboardApp(App[None]):
     # Keys (bound on the main screen).
 
     def _send(self, cmd: str, **args: Any) -> None:
+        if self._ended is not None:
+            # A trial's keys after the end had each waited 2 s for "no reply".
+            self.notify(
+                f"{self._ended} has ended and its station has stopped: nothing to change; "
+                "press q to quit",
+                title=_TITLES[cmd],
+                severity="warning",
+                timeout=6,
+            )
+            return
         self._commands.put(Command(cmd, args))
 
     def action_toggle_session(self) -> None:
@@ -463,15 +475,22 @@ class DashboardApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
-    def source_ended(self, name: str) -> None:
+    def source_ended(self, name: str, refused: str | None = None) -> None:
         """The station in this process has played its file to the end: the console stays, its
-        last figures to be read (a user trial's closed before a key could be pressed)."""
+        last figures to be read (a user trial's closed before a key could be pressed), the
+        header saying it has ended, and keys telling that there is no station to send to.
+        ``refused``: why the run gives no findings, which it exits with (a short clip's console
+        had ended still "checking" the steps it was refused for)."""
+        self._ended = name
+        if refused is not None:
+            self.notify(refused, title="No findings", severity="error", timeout=ENDED_NOTICE_S)
         self.notify(
             f"{name} has ended: its last figures stay on screen, dimmed, as the station has "
             "stopped; press q to quit",
             title="Ended",
             timeout=ENDED_NOTICE_S,
         )
+        self._check_link()
 
     # Drawing.
 
@@ -484,10 +503,12 @@ class DashboardApp(App[None]):
         now = time.monotonic()
         age = now - (self._last_heard if self._last_heard is not None else self._started)
         state: LinkState = "stale"
-        if age <= STALE_AFTER:
+        if self._ended is not None:
+            state = "ended"
+        elif age <= STALE_AFTER:
             state = "live" if self._last_heard is not None else "connecting"
         self._link = Link(state, self.connect, age)
-        self._main.set_class(state == "stale", "-stale")
+        self._main.set_class(state in ("stale", "ended"), "-stale")
         self._show_header()
 
     def _belt_shown(self) -> float | None:

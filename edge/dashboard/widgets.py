@@ -94,7 +94,7 @@ def balance_metrics(units: Units) -> tuple[Metric, ...]:
     )
 
 
-LinkState: TypeAlias = Literal["connecting", "live", "stale"]
+LinkState: TypeAlias = Literal["connecting", "live", "stale", "ended"]
 
 MODE_BADGES: dict[str, tuple[str, str]] = {
     "running": ("RUNNING", "bold black on green3"),
@@ -220,6 +220,8 @@ def _link_text(link: Link, status: StatusMsg | None = None) -> Text:
         return Text("● LIVE ", "bold green3")
     if link.state == "connecting":
         return Text(f"○ connecting to {link.endpoint} ", "bold gold1")
+    if link.state == "ended":
+        return Text(" ■ ENDED ", "bold white on grey35")
     age = "" if link.age is None else f" {link.age:.0f} s"
     return Text(f" ✕ NO DATA{age} ", "bold white on red3")
 
