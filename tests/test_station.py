@@ -306,6 +306,32 @@ def test_a_scale_that_does_not_fit_the_runner_holds_the_cues() -> None:
     assert fits.reading == FitReading()
 
 
+def test_until_the_check_can_read_the_steps_it_holds_the_cues_and_their_figures() -> None:
+    """A trial's console showed 86 spm for the first seconds of a slow-motion file, before the
+    check had steps enough to tell. A file's first steps, and a camera's with a scale, are being
+    checked (no cue, and the console shows none of the figures checked) until four of one gait
+    are in: a walk is held to walking's bounds. A camera without a scale checks nothing."""
+    check = FitCheck((30.0, None), SCALE)
+    check.add(messages.step(0))
+    assert check.reading.checking == ("time", "distance")
+    assert check.reading.held == "no cue yet: checking the steps against the file's rate"
+    assert check.reading.doubt is None  # never the file's verdict
+    for i in range(1, 4):
+        check.add(messages.step(i))
+    assert check.reading == FitReading() and check.reading.held is None
+    walk = FitCheck((30.0, None), None)
+    for i in range(4):
+        walk.add(messages.walked_step(i))
+    assert walk.reading == FitReading()
+    camera = FitCheck(None, SCALE)
+    camera.add(messages.step(0))
+    assert camera.reading.checking == ("distance",)
+    assert camera.reading.held == "no cue yet: checking the distances against the runner"
+    bare = FitCheck(None, None)
+    bare.add(messages.step(0))
+    assert bare.reading == FitReading()
+
+
 def test_a_files_belt_speed_that_does_not_fit_the_feet_holds_the_cues() -> None:
     """A file run with a scale, the runner's feet moving back at 3 m/s (3 legs a second, legs of
     1 m) where the belt speed set says 4.5: told after the hold. Set again, the same steps are

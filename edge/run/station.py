@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 
@@ -34,6 +34,7 @@ from edge.bus.schema import (
     StatusMsg,
     StepMsg,
     SummaryMsg,
+    gait_of,
     keypoints_to_wire,
 )
 from edge.bus.schema import MetricStats as WireStats
@@ -60,6 +61,7 @@ from edge.gait.fit import (
     timebase_problem,
 )
 from edge.gait.metrics import knee_flexion, shank_angle, thigh_angle
+from edge.gait.mode import WALKING
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
 from edge.gait.summary import running_steps, sure_mark
 from edge.pose import PoseEstimator, RunnerSelector
@@ -219,11 +221,27 @@ class FitReading:
     """One reading of ``FitCheck``: why the steps cannot be a runner's (``doubt``, None: they
     can be), whether that is the time base's (``of_time``, else the scale's or the belt
     speed's), and the problem once it has held for ``FIT_HOLD`` steps in a row (``problem``).
-    Read as one, so a status never pairs one reading's message with another's kind."""
+    ``checking``: what the check cannot read yet, fewer than ``MIN_JUDGED_STEPS`` steps of one
+    gait in (``FitCheck.checks``): no cue and no figure it would check meanwhile (a trial's
+    console showed 86 spm for the first seconds of a slow-motion file). Read as one, so a
+    status never pairs one reading's message with another's kind."""
 
     doubt: str | None = None
     of_time: bool = False
     problem: str | None = None
+    checking: tuple[Literal["time", "distance"], ...] = ()
+
+    @property
+    def held(self) -> str | None:
+        """What a step's line says in place of a cue while this reading holds cues back, or
+        None when it does not."""
+        if self.doubt is None:
+            if not self.checking:
+                return None
+            return TIMING_DOUBT if "time" in self.checking else DISTANCE_DOUBT
+        if self.of_time:
+            return TIMING_DOUBT if self.problem is None else TIMING_HELD
+        return DISTANCE_DOUBT if self.problem is None else DISTANCE_HELD
 
 
 class FitCheck:
@@ -275,24 +293,38 @@ class FitCheck:
 
     def add(self, step: StepMsg) -> str | None:
         self._steps.append(step)
-        doubt, of_time = self._read()
+        doubt, of_time, read = self._read()
         self._held = self._held + 1 if doubt is not None else 0
         last = self.reading
         problem = doubt if last.problem is not None or self._held >= FIT_HOLD else None
-        self.reading = FitReading(doubt, of_time, problem)
+        checking = () if read else self.checks
+        self.reading = FitReading(doubt, of_time, problem, checking)
         if problem is None and last.problem is not None:
             return "the steps fit a runner again: cues are given"
         if problem is not None and (last.problem is None or of_time != last.of_time):
             return problem
         return None
 
-    def _read(self) -> tuple[str | None, bool]:
+    @property
+    def checks(self) -> tuple[Literal["time", "distance"], ...]:
+        """What this check holds the steps to: a file's time base, a scale or a file's belt
+        speed (none: a camera without a scale)."""
+        time: tuple[Literal["time"], ...] = () if self._timing is None else ("time",)
+        metres = self._scale is not None or self._belt is not None
+        return (*time, *(("distance",) if metres else ()))
+
+    def _read(self) -> tuple[str | None, bool, bool]:
+        """(why the steps are no runner's or None, whether that is the time base's, whether
+        there were steps enough to tell): ``MIN_JUDGED_STEPS`` running ones, else as many walked
+        ones (a walk's time base is held to walking's bounds)."""
         steps = list(self._steps)
         if len(running_steps(steps)) < MIN_JUDGED_STEPS:
-            return None, False
+            steps = [s for s in steps if gait_of(s) == WALKING]
+            if len(steps) < MIN_JUDGED_STEPS:
+                return None, False, False
         if self._timing is not None and (problem := timebase_problem(steps, *self._timing)):
-            return problem, True
-        return distance_problem(steps, self._scale, self._belt, *self._belt_named), False
+            return problem, True, True
+        return distance_problem(steps, self._scale, self._belt, *self._belt_named), False, True
 
 
 class FacingCheck:
@@ -852,10 +884,7 @@ class Station:
         fit = self._fit.reading
         if told:
             log.log(logging.INFO if fit.problem is None else logging.WARNING, told)
-        if fit.doubt is not None:
-            held = (
-                (TIMING_HELD, TIMING_DOUBT) if fit.of_time else (DISTANCE_HELD, DISTANCE_DOUBT)
-            )[fit.problem is None]
+        if (held := fit.held) is not None:
             summary = dataclasses.replace(
                 summary, cue_key=None, cue=None, cue_reason=None, held=held
             )
@@ -1002,9 +1031,10 @@ class Station:
                 framing_problem=self._framing.problem,
                 rate_problem=self._rate.problem,
                 timing_problem=fit.problem if fit.of_time else None,
-                timing_doubt=fit.doubt is not None and fit.of_time,
+                timing_doubt=(fit.doubt is not None and fit.of_time) or "time" in fit.checking,
                 distance_problem=None if fit.of_time else fit.problem,
-                distance_doubt=fit.doubt is not None and not fit.of_time,
+                distance_doubt=(fit.doubt is not None and not fit.of_time)
+                or "distance" in fit.checking,
             )
         )
 
