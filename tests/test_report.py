@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import av
@@ -23,7 +24,7 @@ from edge.pace import PACE_JUDGED_RATIO, PACE_REF_LEGS_S
 from edge.pose import Detections, PoseEstimator
 from edge.report import plots
 from edge.report.annotate import Overlay, verdict
-from edge.report.build import _plans, _session_scale, build_report
+from edge.report.build import _plans, _session_belt, _session_scale, build_report
 from edge.report.html import render
 from edge.report.model import METRICS, ReportInput, run_targets, summary_rows
 from edge.run.station import summary_message
@@ -166,6 +167,32 @@ def test_a_session_measured_at_a_scale_given_names_it() -> None:
         crashed=False,
     )
     assert _session_scale(info) == "--meters-per-pixel 0.0033: in metres"
+
+
+def test_a_sessions_report_names_every_belt_speed_its_strides_were_measured_at() -> None:
+    """A trial's report said "belt speed 3 m/s" beside strides measured at 7 before the belt
+    speed was put right; with none set, it says what analyze's report says."""
+    info = SessionInfo(
+        id=1,
+        station="s",
+        runner=None,
+        started="2026-12-05T06:00:00+00:00",
+        ended=None,
+        start_t=100.0,
+        end_t=160.0,
+        belt_speed_mps=3.0,
+        calibrated=False,
+        calibration=None,
+        steps=31,
+        laps=0,
+        crashed=False,
+    )
+    changed = [(100.0, 7.0), (106.5, 7.0), (109.0, 3.0)]
+    assert _session_belt(info, changed) == "7 m/s from 0:00, 3 m/s from 0:09"
+    assert _session_belt(info, [(100.0, 3.0)]) == _session_belt(info, []) == "3 m/s"
+    unset = replace(info, belt_speed_mps=None)
+    assert _session_belt(unset, []) == "none: no stride length"
+    assert _session_belt(replace(unset, calibrated=True), []) == "read off the feet"
 
 
 def test_an_unknown_session_exits_2_and_says_how_to_list_them(

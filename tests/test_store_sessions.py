@@ -27,6 +27,7 @@ from edge.store.sessions import (
     SessionStore,
     export_steps,
     list_sessions,
+    read_belt_speeds,
     read_session,
     read_steps,
 )
@@ -78,7 +79,7 @@ def test_a_real_file_in_wal_mode(store: SessionStore, db: Path) -> None:
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     conn.close()
-    assert tables == {"sessions", "steps", "summaries", "laps", "keypoints"}
+    assert tables == {"sessions", "steps", "summaries", "laps", "belt_speeds", "keypoints"}
 
 
 def test_steps_are_committed_when_the_next_summary_is_written(
@@ -245,6 +246,22 @@ def test_sessions_laps_and_summaries_are_recorded(store: SessionStore, db: Path)
     payload = conn.execute("SELECT payload FROM summaries WHERE session_id = 2").fetchone()[0]
     conn.close()
     assert decode(b"hipdrive.summary", payload.encode()) == messages.summary(t=101.0)
+
+
+def test_the_belt_speeds_set_during_a_session_are_kept(store: SessionStore, db: Path) -> None:
+    """Each with its time, the first at the start: a trial's report named only the last belt
+    speed beside strides measured at another. A file from before has none."""
+    store.start_session(10.0, belt_speed_mps=7.0)
+    store.set_belt_speed(3.0, 16.0)
+    store.set_belt_speed(None, 20.0)
+    store.end_session(30.0)
+    store.flush()
+    assert read_belt_speeds(db, 1) == [(10.0, 7.0), (16.0, 3.0), (20.0, None)]
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE belt_speeds")
+    conn.commit()
+    conn.close()
+    assert read_belt_speeds(db, 1) == []
 
 
 def test_session_ids_continue_after_a_restart(db: Path) -> None:

@@ -14,6 +14,7 @@ from edge.drill.table import repeat_rows
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
 from edge.gait.fit import scale_fact
+from edge.gait.phases import clock
 from edge.offline.replay import rated_for_the_view
 from edge.pace import NO_TARGET_AT_PACE
 from edge.progress import Progress
@@ -35,6 +36,7 @@ from edge.report.model import (
 )
 from edge.store.sessions import (
     SessionInfo,
+    read_belt_speeds,
     read_keypoints,
     read_laps,
     read_session,
@@ -232,7 +234,7 @@ def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput
             note = "The runner was not in view at any typical contact or toe-off."
     return ReportInput(
         title=f"Session {info.id}" + (f": {info.runner}" if info.runner else ""),
-        facts=_session_facts(info, len(recorded)),
+        facts=_session_facts(info, len(recorded), read_belt_speeds(path, session_id)),
         t0=info.start_t,
         steps=steps,
         targets=targets,
@@ -256,7 +258,9 @@ def _session_scale(info: SessionInfo) -> str:
     return scale_fact(info.calibration)
 
 
-def _session_facts(info: SessionInfo, steps: int) -> tuple[tuple[str, str], ...]:
+def _session_facts(
+    info: SessionInfo, steps: int, belts: list[tuple[float, float | None]]
+) -> tuple[tuple[str, str], ...]:
     minutes = "still open" if info.end_t is None else f"{(info.end_t - info.start_t) / 60:.1f} min"
     if info.crashed:
         minutes += " (the station stopped without closing it: ended at its last record)"
@@ -268,5 +272,23 @@ def _session_facts(info: SessionInfo, steps: int) -> tuple[tuple[str, str], ...]
         ("steps", f"{steps}{' (not judged: see the summary)' if info.problem else ''}"),
         ("laps", str(info.laps)),
         ("scale", _session_scale(info)),
-        ("belt speed", f"{info.belt_speed_mps:g} m/s" if info.belt_speed_mps else "not set"),
+        ("belt speed", _session_belt(info, belts)),
     )
+
+
+def _session_belt(info: SessionInfo, belts: list[tuple[float, float | None]]) -> str:
+    """The belt speeds a session's strides were measured at: each one set, from when, where
+    it changed (a trial's report named only the last, 3 m/s, beside strides measured at 7);
+    else the one set, or, with none, as analyze's report says it."""
+    changes: list[tuple[float, float | None]] = []
+    for t, mps in belts:
+        if not changes or changes[-1][1] != mps:
+            changes.append((t, mps))
+    if len(changes) > 1:
+        return ", ".join(
+            f"{'not set' if mps is None else f'{mps:g} m/s'} from {clock(t - info.start_t)}"
+            for t, mps in changes
+        )
+    if info.belt_speed_mps:
+        return f"{info.belt_speed_mps:g} m/s"
+    return "read off the feet" if info.calibrated or info.calibration else "none: no stride length"

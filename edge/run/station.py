@@ -646,7 +646,7 @@ class Station:
             self._feed.set_belt_speed(mps)
             if not self.source.info.live:
                 self._fit.set_belt_speed(mps)
-        self._require_store().set_belt_speed(mps)
+        self._require_store().set_belt_speed(mps, time.monotonic())
         return {"belt_speed_mps": mps}
 
     def set_runner(self, name: str) -> Mapping[str, Any] | None:

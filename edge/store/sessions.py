@@ -106,6 +106,11 @@ CREATE TABLE IF NOT EXISTS laps (
     wall TEXT NOT NULL,
     label TEXT
 );
+CREATE TABLE IF NOT EXISTS belt_speeds (
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    t REAL NOT NULL,
+    mps REAL
+);
 CREATE TABLE IF NOT EXISTS keypoints (
     session_id INTEGER NOT NULL REFERENCES sessions(id),
     t REAL NOT NULL,
@@ -115,6 +120,7 @@ CREATE TABLE IF NOT EXISTS keypoints (
 CREATE INDEX IF NOT EXISTS keypoints_session ON keypoints(session_id, frame);
 PRAGMA user_version = {STORE_VERSION};
 """
+_INSERT_BELT = "INSERT INTO belt_speeds (session_id, t, mps) VALUES (?, ?, ?)"
 _INSERT_STEP = (
     f"INSERT INTO steps ({', '.join(_STEP_COLUMNS)}) VALUES ({', '.join('?' * len(_STEP_COLUMNS))})"
 )
@@ -329,6 +335,7 @@ class SessionStore:
                     commit=True,
                 )
             )
+            self._put(_Write(_INSERT_BELT, (session, t, belt_speed_mps), commit=True))
             return session
 
     def end_session(self, t: float | None, problem: str | None = None) -> None:
@@ -352,8 +359,11 @@ class SessionStore:
     def set_runner(self, name: str | None) -> bool:
         return self._record("UPDATE sessions SET runner = ? WHERE id = ?", lambda s: (name, s))
 
-    def set_belt_speed(self, mps: float | None) -> bool:
-        """The belt speed of the open session (the last one set is kept)."""
+    def set_belt_speed(self, mps: float | None, t: float | None = None) -> bool:
+        """The belt speed of the open session (the last one set is kept), set at station time
+        ``t`` (None: not known), when a session's report names each one (``read_belt_speeds``)."""
+        if t is not None:
+            self._record(_INSERT_BELT, lambda s: (s, t, mps))
         return self._record(
             "UPDATE sessions SET belt_speed_mps = ? WHERE id = ?", lambda s: (mps, s)
         )
@@ -629,6 +639,24 @@ class Lap:
     t: float
     wall: str
     label: str | None
+
+
+def read_belt_speeds(path: Path, session_id: int) -> list[tuple[float, float | None]]:
+    """The belt speeds set during one session, (station time, m/s or None), in time order, the
+    first at its start; empty from a station before they were kept."""
+    conn = _read(path)
+    try:
+        kept = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'belt_speeds'"
+        ).fetchone()
+    except sqlite3.Error as exc:
+        raise UsageError(f"{path} is not a sessions file: {exc}") from None
+    finally:
+        conn.close()
+    if kept is None:
+        return []
+    sql = "SELECT t, mps FROM belt_speeds WHERE session_id = ? ORDER BY t, rowid"
+    return [(float(t), mps) for t, mps in _session_rows(path, session_id, sql)]
 
 
 def read_laps(path: Path, session_id: int) -> list[Lap]:
