@@ -228,6 +228,8 @@ def test_a_file_played_through_leaves_the_console_to_be_read_and_says_so() -> No
     async def scenario() -> None:
         app = DashboardApp(NOWHERE, NOWHERE)
         async with app.run_test(size=(200, 30), notifications=True) as pilot:
+            app.post_message(BusReceived(messages.status(belt_speed_mps=None)))
+            await pilot.pause()
             app.source_ended("file:run.mp4", "cadence 85 spm (running: 120-240) is not from")
             await pilot.pause()
             assert app.is_running and "■ ENDED" in screen_text(app)
@@ -240,8 +242,19 @@ def test_a_file_played_through_leaves_the_console_to_be_read_and_says_so() -> No
             await pilot.pause()
             told = [n.message for n in app._notifications][-1]
             assert told.startswith("file:run.mp4 has ended and its station has stopped")
+            assert "belt --" in screen_text(app)  # nothing was set, so nothing is shown set
+
+    async def too_few() -> None:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=(200, 30), notifications=True) as pilot:
+            app.post_message(BusReceived(messages.status(timing_doubt=True)))
+            await pilot.pause()
+            app.source_ended("file:short.mp4")
+            await pilot.pause()
+            assert [n.title for n in app._notifications] == ["Too few steps", "Ended"]
 
     run(scenario())
+    run(too_few())
 
 
 def test_frames_are_drawn_in_batches_at_most_15_times_a_second(publisher: Publisher) -> None:

@@ -382,6 +382,32 @@ def test_a_belt_speed_is_held_to_a_files_steps_not_a_cameras(
         assert station.fit_verdict == session.problem
 
 
+def test_a_file_too_short_to_check_ends_unchecked_not_refused(config, running) -> None:
+    """A second and two thirds of running: fewer than four steps, so the file's time base
+    cannot be told. No cue, its last status says the steps are being checked (the console
+    shows none of the figures checked), and the run is not refused for it; the last status
+    comes after its session's end."""
+    kp = running[:100]
+    seen: list[tuple[Step, Summary]] = []
+    gate = threading.Event()
+    source = FakeSource(len(kp), gate=gate)
+    station = Station(config, source, FakePose(kp), report=lambda *s: seen.append(s))
+    with Subscriber(config.bus.publish, topics=(StatusMsg,)) as sub:
+        stop, thread = start(station)
+        assert isinstance(sub.recv(timeout=5.0), StatusMsg), "subscribed before the frames flow"
+        gate.set()
+        thread.join(timeout=60)
+        statuses = [m for m in collect(sub, time.monotonic() + 0.5) if isinstance(m, StatusMsg)]
+    stop.set()
+    assert 1 <= len(seen) < 4
+    assert {summary.held for _, summary in seen} == {
+        "no cue yet: checking the steps against the file's rate"
+    }
+    last = statuses[-1]
+    assert last.timing_doubt and not last.distance_doubt and last.timing_problem is None
+    assert last.session_id is None and station.fit_verdict is None
+
+
 class LiveSource(FakeSource):
     """A fake camera: live, its frames handed out at its rate."""
 

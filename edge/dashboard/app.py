@@ -257,9 +257,9 @@ class DashboardApp(App[None]):
         """The last message of each of ``STATUS_PROBLEMS`` the station sent (None: no problem)."""
         self._view_notice: str | None = None
         self._held: str | None = None
+        """Why the station gives no cue, as last drawn (``Readings.held``)."""
         self._ended: str | None = None
         """The file the station in this process played to its end (``source_ended``), or None."""
-        """Why the station gives no cue, as last drawn (``Readings.held``)."""
 
     async def on_mount(self) -> None:
         await self.push_screen(self._main)
@@ -403,19 +403,27 @@ class DashboardApp(App[None]):
     # Keys (bound on the main screen).
 
     def _send(self, cmd: str, **args: Any) -> None:
-        if self._ended is not None:
-            # A trial's keys after the end had each waited 2 s for "no reply".
-            self.notify(
-                f"{self._ended} has ended and its station has stopped: nothing to change; "
-                "press q to quit",
-                title=_TITLES[cmd],
-                severity="warning",
-                timeout=6,
-            )
-            return
-        self._commands.put(Command(cmd, args))
+        if not self._gone(cmd):
+            self._commands.put(Command(cmd, args))
+
+    def _gone(self, cmd: str) -> bool:
+        """Whether the station has stopped, its file played to the end, told for a key that
+        would send ``cmd`` to it (a trial's keys after the end had each waited 2 s for "no
+        reply"): checked before the key changes anything shown."""
+        if self._ended is None:
+            return False
+        self.notify(
+            f"{self._ended} has ended and its station has stopped: nothing to change; press q "
+            "to quit",
+            title=_TITLES[cmd],
+            severity="warning",
+            timeout=6,
+        )
+        return True
 
     def action_toggle_session(self) -> None:
+        if self._gone("start_session"):
+            return
         status = self.readings.status
         is_open = self._session_expected
         if is_open is None:
@@ -424,6 +432,8 @@ class DashboardApp(App[None]):
         self._send("stop_session" if is_open else "start_session")
 
     def action_belt(self, direction: int) -> None:
+        if self._gone("set_belt_speed"):
+            return
         shown = self._belt_shown()
         speed = BELT_START if shown is None else shown + direction * BELT_STEP
         speed = round(min(max(speed, 0.0), MAX_BELT_MPS), 1)
@@ -432,6 +442,8 @@ class DashboardApp(App[None]):
         self._show_header()
 
     def action_runner(self) -> None:
+        if self._gone("set_runner"):
+            return
         status = self.readings.status
 
         def chosen(name: str | None) -> None:
@@ -444,6 +456,9 @@ class DashboardApp(App[None]):
         self._send("mark_lap")
 
     def action_drill(self) -> None:
+        if self._gone("mark_lap"):
+            return
+
         def chosen(plan: DrillPlan | None) -> None:
             if plan is not None:
                 self.start_drill(plan)
@@ -484,6 +499,15 @@ class DashboardApp(App[None]):
         self._ended = name
         if refused is not None:
             self.notify(refused, title="No findings", severity="error", timeout=ENDED_NOTICE_S)
+        elif self.readings.held is not None:
+            # Still checking: the file ended before four steps of one gait could be read.
+            self.notify(
+                "the file ended before four steps of one gait could be checked against it: the "
+                "figures checked are not shown",
+                title="Too few steps",
+                severity="warning",
+                timeout=ENDED_NOTICE_S,
+            )
         self.notify(
             f"{name} has ended: its last figures stay on screen, dimmed, as the station has "
             "stopped; press q to quit",

@@ -246,7 +246,8 @@ class FitReading:
 
 class FitCheck:
     """The steps held to what ``hipdrive analyze`` holds a video's to, after each step once
-    ``MIN_JUDGED_STEPS`` of them run, over the last ``FIT_STEPS``: a file's time base
+    ``MIN_JUDGED_STEPS`` of one gait are in (running, else walking), over the last
+    ``FIT_STEPS``: a file's time base
     (``timebase_problem``: a slow-motion clip played without ``--capture-fps`` had the console
     coach a runner at 85 steps a minute), then the scale that gives the steps' distances in
     metres and a file's belt speed (``distance_problem``: a ``--meters-per-pixel`` ten times
@@ -728,9 +729,10 @@ class Station:
                 self._publish_step(step)
             stop.set()
             status.join()
-            self._publish_status()
             control.close()
             _end_session(self.store, self.fit_verdict)
+            # The last status after the session's end: a console left on it shows none open.
+            self._publish_status()
             self.store.close()
             if self.voice is not None:
                 self.voice.close()
