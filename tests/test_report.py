@@ -7,6 +7,7 @@ import base64
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import av
 import cv2
@@ -148,45 +149,37 @@ def test_an_uncalibrated_session_without_keypoints_reports_leg_fractions(
     assert "<dt>scale</dt><dd>none: distances in % of leg length</dd>" in page
 
 
+def session_info(**changes: Any) -> SessionInfo:
+    """A stopped session of 31 steps as ``sessions list`` reads it, with ``changes``."""
+    fields: dict[str, Any] = {
+        "id": 1,
+        "station": "s",
+        "runner": None,
+        "started": "2026-12-05T06:00:00+00:00",
+        "ended": None,
+        "start_t": 0.0,
+        "end_t": 60.0,
+        "belt_speed_mps": None,
+        "calibrated": False,
+        "calibration": None,
+        "steps": 31,
+        "laps": 0,
+        "crashed": False,
+    }
+    return SessionInfo(**{**fields, **changes})
+
+
 def test_a_session_measured_at_a_scale_given_names_it() -> None:
     """A file run with --meters-per-pixel: its session's report had said "calibration none:
     distances in % of leg length" beside overstrides in cm (a user trial)."""
-    info = SessionInfo(
-        id=1,
-        station="s",
-        runner=None,
-        started="2026-12-05T06:00:00+00:00",
-        ended=None,
-        start_t=0.0,
-        end_t=60.0,
-        belt_speed_mps=None,
-        calibrated=False,
-        calibration="--meters-per-pixel 0.0033",
-        steps=31,
-        laps=0,
-        crashed=False,
-    )
+    info = session_info(calibration="--meters-per-pixel 0.0033")
     assert _session_scale(info) == "--meters-per-pixel 0.0033: in metres"
 
 
 def test_a_sessions_report_names_every_belt_speed_its_strides_were_measured_at() -> None:
     """A trial's report said "belt speed 3 m/s" beside strides measured at 7 before the belt
     speed was put right; with none set, it says what analyze's report says."""
-    info = SessionInfo(
-        id=1,
-        station="s",
-        runner=None,
-        started="2026-12-05T06:00:00+00:00",
-        ended=None,
-        start_t=100.0,
-        end_t=160.0,
-        belt_speed_mps=3.0,
-        calibrated=False,
-        calibration=None,
-        steps=31,
-        laps=0,
-        crashed=False,
-    )
+    info = session_info(start_t=100.0, end_t=160.0, belt_speed_mps=3.0)
     changed = [(100.0, 7.0), (106.5, 7.0), (109.0, 3.0)]
     assert _session_belt(info, changed) == "7 m/s from 0:00, 3 m/s from 0:09"
     assert _session_belt(info, [(100.0, 3.0)]) == _session_belt(info, []) == "3 m/s"
