@@ -247,16 +247,16 @@ class FitReading:
 class FitCheck:
     """The steps held to what ``hipdrive analyze`` holds a video's to, after each step once
     ``MIN_JUDGED_STEPS`` of one gait are in (running, else walking), over the last
-    ``FIT_STEPS``: a file's time base
-    (``timebase_problem``: a slow-motion clip played without ``--capture-fps`` had the console
-    coach a runner at 85 steps a minute), then the scale that gives the steps' distances in
-    metres and a file's belt speed (``distance_problem``: a ``--meters-per-pixel`` ten times
-    off had shown a 97 cm overstride and 9 m strides). ``timing``: the file's rate and what
-    stated it, and ``belt_speed_mps`` the belt speed set for it; both None for a camera, whose
-    clock is right and whose runner changes the belt's speed at will (a belt speed off gives
-    wrong stride lengths only: the contacts were found alike with it half or twice the feet's);
-    ``scale``: ``scale_named``'s; ``belt_given``: where the belt speed was given, as
-    ``belt_speed_problem`` names it (None: the station's, set however).
+    ``FIT_STEPS``: a file's time base (``timebase_problem``: a slow-motion clip played without
+    ``--capture-fps`` had the console coach a runner at 85 steps a minute), then the scale that
+    gives the steps' distances in metres and a file's belt speed (``distance_problem``: a
+    ``--meters-per-pixel`` ten times off had shown a 97 cm overstride and 9 m strides).
+    ``timing``: the file's rate and what stated it, and ``belt_speed_mps`` the belt speed set
+    for it; both None for a camera, whose clock is right and whose runner changes the belt's
+    speed at will (a belt speed off gives wrong stride lengths only: the contacts were found
+    alike with it half or twice the feet's); ``scale``: ``scale_named``'s; ``belt_given``: where
+    the belt speed was given, as ``belt_speed_problem`` names it (None: the station's, set
+    however).
 
     ``reading`` (``FitReading``): the problem once it has held for ``FIT_HOLD`` steps in a row
     (a walk's last steps read as running, at a walker's cadence, make a run's first few look
