@@ -23,7 +23,9 @@ from edge.gait.fit import scale_named
 from edge.gait.metrics import FAR_LEG_METRICS as FAR_LEG
 from edge.offline.replay import step_of
 from edge.run.station import (
+    DISTANCE_HELD,
     NO_RUNNER,
+    TIMING_DOUBT,
     FacingCheck,
     FitCheck,
     FitReading,
@@ -591,3 +593,15 @@ def test_a_headless_consoles_step_line_marks_what_was_measured_less_surely() -> 
     far_line, near_line = step_line(far, summary), step_line(near, summary)
     assert "overstride 18 cm*," in far_line and "hip ext 12 deg* |" in far_line
     assert "overstride 18 cm," in near_line and "hip ext 12 deg |" in near_line
+
+
+def test_a_headless_step_line_shows_no_figure_the_station_doubts() -> None:
+    """As the console hides them: figures read off the clock while a file's time base is in
+    doubt, the overstride in cm (given in leg lengths) while the scale or belt speed is."""
+    step = step_of(messages.step(3))
+    summary = SummaryBuilder().add(step)
+    timed = dataclasses.replace(summary, held=TIMING_DOUBT)
+    line = step_line(step, timed)
+    assert "contact ?," in line and "| cadence ? |" in line and "overstride 18 cm" in line
+    metres = step_line(step, dataclasses.replace(summary, held=DISTANCE_HELD))
+    assert "contact 250 ms," in metres and "overstride 19% leg," in metres

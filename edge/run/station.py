@@ -1143,9 +1143,16 @@ def _end_session(store: SessionStore, problem: str | None) -> None:
 
 
 def step_line(step: Step, summary: Summary) -> str:
-    """One line for a headless console: this step and where the summary stands."""
+    """One line for a headless console: this step and where the summary stands. While the
+    station doubts the file's time base, its figures read off the clock are shown as ``?``;
+    while it doubts the scale or the belt speed, the overstride is given in leg lengths, which
+    no scale touches (as the console hides what is in doubt)."""
+    timed = summary.held not in (TIMING_DOUBT, TIMING_HELD)
+    metres = summary.held not in (DISTANCE_DOUBT, DISTANCE_HELD)
 
-    def num(value: float | None, unit: str, digits: int = 0) -> str:
+    def num(value: float | None, unit: str, digits: int = 0, sure: bool = True) -> str:
+        if not sure:
+            return "?"
         return "-" if value is None else f"{value:.{digits}f}{unit}"
 
     def reading(metric: str, unit: str) -> str:
@@ -1154,7 +1161,7 @@ def step_line(step: Step, summary: Summary) -> str:
 
     over = (
         reading("overstride_cm", " cm")
-        if step.overstride_cm is not None
+        if step.overstride_cm is not None and metres
         else reading("overstride_pct_leg", "% leg")
     )
     cadence = summary.metrics["cadence_spm"].median
@@ -1162,9 +1169,9 @@ def step_line(step: Step, summary: Summary) -> str:
     if state is None:
         state = "walking" if summary.gait == "walking" else "waiting for steps"
     return (
-        f"{step.foot:5s} contact {num(step.contact_ms, ' ms')}, overstride {over}, "
-        f"hip ext {reading('hip_extension_deg', ' deg')} | cadence {num(cadence, ' spm')} | "
-        f"{state}"
+        f"{step.foot:5s} contact {num(step.contact_ms, ' ms', sure=timed)}, overstride {over}, "
+        f"hip ext {reading('hip_extension_deg', ' deg')} | "
+        f"cadence {num(cadence, ' spm', sure=timed)} | {state}"
     )
 
 
