@@ -128,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
         p, "the calibration's, else read off the runner", "default: calibration.file"
     )
     add_belt_argument(p)
+    p.add_argument(
+        "--runner",
+        metavar="NAME",
+        help="the runner's name for the sessions it records (the console's n key sets it too)",
+    )
 
     p = add(sub, "replay", cmd_replay, "the gait engine on a keypoint track, frame by frame")
     p.add_argument("--keypoints", type=Path, required=True, help="keypoint-track CSV")

@@ -248,15 +248,18 @@ def test_run_on_a_converted_file_leaves_out_its_repeats_as_analyze_does(
     mocap_trial, station_config: Path, tmp_path: Path
 ) -> None:
     """25 fps stored as 30, one frame in six a repeat: the station takes the new frames only,
-    timed as filmed, and says so."""
+    timed as filmed, and says so. The runner named on the command line names its session (a
+    trial's file ended before the console's n key could)."""
     t, kp = synth_track(mocap_trial, 25.0, SideCamera(facing="right"), seed=44)
     kp = kp[t < 6.0]
     np.save(tmp_path / "kp.npy", kp)
     shows = np.floor(np.arange(int(len(kp) * 30 / 25)) * 25 / 30 + 1e-9).astype(int)
     video = write_video(tmp_path / "from25.mp4", [coded_frame(int(j)) for j in shows], 30.0)
     args = ["run", "--config", str(station_config), "--source", f"file:{video}", "--headless"]
-    done = run_with_fake_pose(tmp_path / "kp.npy", args, tmp_path)
+    done = run_with_fake_pose(tmp_path / "kp.npy", [*args, "--runner", " Ann "], tmp_path)
     assert done.returncode == 0, done.stderr
+    [session] = list_sessions(tmp_path / "data" / "sessions.sqlite")
+    assert session.runner == "Ann"
     repeats = int(np.sum(shows[1:] == shows[:-1]))
     assert f"{repeats} of the {len(shows)} frames repeat the frame before" in done.stderr
     assert "the 25 new frames a second timed at that rate" in done.stderr
@@ -314,6 +317,17 @@ def test_bad_time_bases_exit_2(
     source = f"file:{video}" if source == "FILE" else source
     assert main(["run", "--config", str(station_config), "--source", source, *flags]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "message"), [(" ", "--runner: empty (only spaces)"), ("A\x1b[2J", "U+001B")]
+)
+def test_a_runner_name_the_console_would_refuse_exits_2(
+    station_config: Path, capsys: pytest.CaptureFixture[str], name: str, message: str
+) -> None:
+    assert main(["run", "--config", str(station_config), "--runner", name]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "give the runner's name in plain characters" in err
 
 
 def test_run_on_a_file_with_a_facing_its_runner_contradicts_exits_2(

@@ -106,13 +106,15 @@ def run_station(
     load_config: Callable[[], Config] | None = None,
     view: tuple[str | None, float | None] = (None, None),
     named: Named | None = None,
+    runner: str | None = None,
 ) -> None:
     """Run the station until the source ends or a signal or the console stops it: headless
     with a line per step, else with the dashboard in this terminal. Headless, SIGHUP reloads
     the configuration with ``load_config`` (a service's convention; on a terminal it would
     mean the terminal has gone). ``view``: the runner's facing and the scale in metres per
     pixel when known without a calibration; ``named``: how the scale and the belt speed were
-    given, for what the station tells of them (None: as the station has them)."""
+    given, for what the station tells of them (None: as the station has them); ``runner``: the
+    runner's name for the sessions recorded."""
     import signal
     import threading
 
@@ -152,6 +154,7 @@ def run_station(
         *view,
         open_refiner(config),
         named,
+        runner,
     )
     stop = threading.Event()
     if headless:

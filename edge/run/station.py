@@ -532,6 +532,7 @@ class Station:
         meters_per_pixel: float | None = None,
         refiner: KeypointRefiner | None = None,
         named: Named | None = None,
+        runner: str | None = None,
     ) -> None:
         self.config = config
         self.source = source
@@ -580,7 +581,7 @@ class Station:
             calibration, self._belt, *self._view, self._params, self._facing_check
         )
         self._summary = SummaryBuilder(targets_from(config))
-        self._runner: str | None = None
+        self._runner = runner
         self._runner_present = False
         self._last_runner_t = -math.inf
         self._camera_state: CameraState = "starting"
