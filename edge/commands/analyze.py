@@ -113,14 +113,11 @@ def _scale_fact(config: Config, args: argparse.Namespace, plane: Plane) -> str:
 
 def _belt_fact(config: Config, args: argparse.Namespace, plane: Plane) -> str:
     """The belt speed an analysis used, and what gave it, for the report's facts."""
+    from edge.gait.fit import belt_fact
     from edge.options import belt_given, scale_of
 
-    belt = config.gait.belt_speed_mps
-    if belt is not None:
-        return f"{belt:g} m/s ({belt_given(args)})"
-    if scale_of(config, args, plane) is not None:
-        return "read off the feet"
-    return "none: no stride length"
+    scaled = scale_of(config, args, plane) is not None
+    return belt_fact(config.gait.belt_speed_mps, scaled, belt_given(args))
 
 
 def replay_steps(

@@ -402,14 +402,18 @@ class DashboardApp(App[None]):
 
     # Keys (bound on the main screen).
 
-    def _send(self, cmd: str, **args: Any) -> None:
-        if not self._gone(cmd):
-            self._commands.put(Command(cmd, args))
+    def _send(self, cmd: str, **args: Any) -> bool:
+        """Queue ``cmd`` for the station; False (and told) when it has stopped (``_gone``):
+        a key changes what it shows only once its command is on its way."""
+        if self._gone(cmd):
+            return False
+        self._commands.put(Command(cmd, args))
+        return True
 
     def _gone(self, cmd: str) -> bool:
         """Whether the station has stopped, its file played to the end, told for a key that
         would send ``cmd`` to it (a trial's keys after the end had each waited 2 s for "no
-        reply"): checked before the key changes anything shown."""
+        reply"); keys that first open a screen (the runner's name, the drill) ask it first."""
         if self._ended is None:
             return False
         self.notify(
@@ -422,24 +426,20 @@ class DashboardApp(App[None]):
         return True
 
     def action_toggle_session(self) -> None:
-        if self._gone("start_session"):
-            return
         status = self.readings.status
         is_open = self._session_expected
         if is_open is None:
             is_open = status is not None and status.session_id is not None
-        self._session_expected = not is_open
-        self._send("stop_session" if is_open else "start_session")
+        if self._send("stop_session" if is_open else "start_session"):
+            self._session_expected = not is_open
 
     def action_belt(self, direction: int) -> None:
-        if self._gone("set_belt_speed"):
-            return
         shown = self._belt_shown()
         speed = BELT_START if shown is None else shown + direction * BELT_STEP
         speed = round(min(max(speed, 0.0), MAX_BELT_MPS), 1)
-        self._belt_request = (speed, time.monotonic())
-        self._send("set_belt_speed", mps=speed)
-        self._show_header()
+        if self._send("set_belt_speed", mps=speed):
+            self._belt_request = (speed, time.monotonic())
+            self._show_header()
 
     def action_runner(self) -> None:
         if self._gone("set_runner"):
@@ -467,11 +467,11 @@ class DashboardApp(App[None]):
 
     def start_drill(self, plan: DrillPlan) -> None:
         """Run the strides drill ``plan`` on its own screen, its repeats marked as laps."""
-        screen = DrillScreen(
-            plan,
-            lambda label, t: self._send("mark_lap", label=label, **({} if t is None else {"t": t})),
-            self._drill_table,
-        )
+
+        def mark(label: str, t: float | None) -> None:
+            self._send("mark_lap", label=label, **({} if t is None else {"t": t}))
+
+        screen = DrillScreen(plan, mark, self._drill_table)
         status = self.readings.status
         if status is not None:
             screen.take_status(status)

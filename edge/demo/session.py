@@ -152,8 +152,8 @@ class ClipSource(FrameSource):
     every frame is handed out, however late.
 
     ``t0`` is the station time of the clip's first frame (set at the first read unless
-    ``live``); ``first_s``
-    and ``seen_s`` how much video had gone by at the first frame handed out and after the last.
+    ``live``); ``first_s`` and ``seen_s`` how much video had gone by at the first frame handed
+    out and after the last.
     """
 
     def __init__(self, clip: DemoClip, seconds: float | None = None, live: bool = False) -> None:

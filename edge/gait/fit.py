@@ -88,6 +88,15 @@ def scale_fact(name: str | None) -> str:
     return "none: distances in % of leg length" if name is None else f"{name}: in metres"
 
 
+def belt_fact(belt_speed_mps: float | None, scaled: bool, given: str | None = None) -> str:
+    """The belt speed a run's strides were measured at, as a report's facts say it (``given``:
+    where it was set, when said): with none, read off the feet when a scale gives them metres,
+    else no stride length."""
+    if belt_speed_mps:
+        return f"{belt_speed_mps:g} m/s" + (f" ({given})" if given else "")
+    return "read off the feet" if scaled else "none: no stride length"
+
+
 def distance_problem(
     steps: list[StepMsg],
     scale: tuple[str, str] | None,

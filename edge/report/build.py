@@ -13,7 +13,7 @@ from edge.drill.repeats import find_repeats, is_drill
 from edge.drill.table import repeat_rows
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
-from edge.gait.fit import scale_fact
+from edge.gait.fit import belt_fact, scale_fact
 from edge.gait.phases import clock
 from edge.offline.replay import rated_for_the_view
 from edge.pace import NO_TARGET_AT_PACE
@@ -289,6 +289,4 @@ def _session_belt(info: SessionInfo, belts: list[tuple[float, float | None]]) ->
             f"{'not set' if mps is None else f'{mps:g} m/s'} from {clock(t - info.start_t)}"
             for t, mps in changes
         )
-    if info.belt_speed_mps:
-        return f"{info.belt_speed_mps:g} m/s"
-    return "read off the feet" if info.calibrated or info.calibration else "none: no stride length"
+    return belt_fact(info.belt_speed_mps, info.calibrated or info.calibration is not None)

@@ -232,6 +232,16 @@ class FitReading:
     checking: tuple[Literal["time", "distance"], ...] = ()
 
     @property
+    def timing_doubt(self) -> bool:
+        """The time base in doubt, or not yet read (the status's ``timing_doubt``)."""
+        return (self.doubt is not None and self.of_time) or "time" in self.checking
+
+    @property
+    def distance_doubt(self) -> bool:
+        """The scale or the belt speed in doubt, or not yet read (``distance_doubt``)."""
+        return (self.doubt is not None and not self.of_time) or "distance" in self.checking
+
+    @property
     def held(self) -> str | None:
         """What a step's line says in place of a cue while this reading holds cues back, or
         None when it does not."""
@@ -1034,10 +1044,9 @@ class Station:
                 framing_problem=self._framing.problem,
                 rate_problem=self._rate.problem,
                 timing_problem=fit.problem if fit.of_time else None,
-                timing_doubt=(fit.doubt is not None and fit.of_time) or "time" in fit.checking,
+                timing_doubt=fit.timing_doubt,
                 distance_problem=None if fit.of_time else fit.problem,
-                distance_doubt=(fit.doubt is not None and not fit.of_time)
-                or "distance" in fit.checking,
+                distance_doubt=fit.distance_doubt,
             )
         )
 
