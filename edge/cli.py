@@ -21,6 +21,7 @@ from edge.commands.sessions import (
     cmd_sessions_export,
     cmd_sessions_list,
     cmd_sessions_report,
+    cmd_sessions_runner,
     cmd_sessions_trend,
 )
 from edge.commands.setup import cmd_calibrate, cmd_keys_generate, cmd_voice_say
@@ -245,6 +246,14 @@ def build_parser() -> argparse.ArgumentParser:
     sessions = sub.add_parser("sessions", help="recorded sessions")
     sessions_sub = sessions.add_subparsers(dest="action", required=True, metavar="ACTION")
     add(sessions_sub, "list", cmd_sessions_list, "list the recorded sessions")
+    p = add(
+        sessions_sub,
+        "runner",
+        cmd_sessions_runner,
+        "name the runner of a recorded session, as the console's n key does while it runs",
+    )
+    p.add_argument("id", type=int, help="session id (see: hipdrive sessions list)")
+    p.add_argument("runner", help="the runner's name, as sessions trend will find it")
     p = add(sessions_sub, "export", cmd_sessions_export, "export the steps of a session")
     p.add_argument("id", type=int, help="session id (see: hipdrive sessions list)")
     p.add_argument(

@@ -77,3 +77,49 @@ def test_a_runners_sessions_side_by_side(config: Path, capsys) -> None:
 def test_an_unknown_runner_gets_the_names_there_are(config: Path, capsys) -> None:
     assert main(["sessions", "trend", "Cy", "--config", str(config)]) == 2
     assert "runners recorded: Ana, Ben, ana" in capsys.readouterr().err
+
+
+def test_a_session_named_afterwards_joins_its_runners_trend(tmp_path: Path, capsys) -> None:
+    # A walk-up runner starts before anyone names them; the coach names the session later,
+    # while the station goes on recording the next one.
+    path = tmp_path / "data" / "sessions.sqlite"
+    config = tmp_path / "config.toml"
+    config.write_text(f'[station]\ndata_dir = "{path.parent}"\n', encoding="utf-8")
+    store = SessionStore(path, "s")
+    try:
+        store.start_session(0.0, calibrated=True)
+        for step in steps_of("RBDS001", 20.0, 0.0):
+            store.record_step(step)
+        store.end_session(20.0)
+        store.start_session(100.0, runner="Ben")
+        assert store.flush()
+        argv = ["sessions", "runner", "1", " Ana ", "--config", str(config)]
+        assert main(argv) == 0
+        assert capsys.readouterr().out == "session 1: runner Ana\n"
+        argv = ["sessions", "runner", "2", "Cy", "--config", str(config)]
+        assert main(argv) == 0
+        assert capsys.readouterr().out == "session 2: runner Cy (was Ben)\n"
+    finally:
+        store.close()
+    assert main(["sessions", "trend", "Ana", "--config", str(config)]) == 0
+    rows = capsys.readouterr().out.splitlines()[1:]
+    assert rows[0].split()[0] == "1" and float(rows[0].split()[4]) > 0.0
+    assert main(["sessions", "list", "--config", str(config)]) == 0
+    assert [line.split()[-1] for line in capsys.readouterr().out.splitlines()[1:]] == ["Ana", "Cy"]
+
+
+@pytest.mark.parametrize(
+    ("session", "name", "said"),
+    [
+        ("9", "Ana", "no session 9 in"),
+        ("1", "   ", "runner: empty (only spaces): give the runner's name in plain characters"),
+        ("1", "A\u202eB", "runner: U+202E (RIGHT-TO-LEFT OVERRIDE) is not allowed"),
+    ],
+)
+def test_naming_a_session_says_what_is_wrong(
+    config: Path, capsys, session: str, name: str, said: str
+) -> None:
+    assert main(["sessions", "runner", session, name, "--config", str(config)]) == 2
+    assert said in capsys.readouterr().err
+    assert main(["sessions", "list", "--config", str(config)]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split()[-1] == "Ana"  # unchanged

@@ -34,6 +34,17 @@ def imgsz(text: str) -> InputSize:
         raise argparse.ArgumentTypeError(f"{text!r} {exc}") from None
 
 
+def runner_name(field: str, name: str) -> str:
+    """A runner's name given on the command line, as it is kept: checked as the console's name
+    is (a file's run had ended before its runner could be named: a user trial)."""
+    from edge.bus.schema import clean_text
+
+    try:
+        return clean_text(field, name)
+    except ValueError as exc:
+        raise UsageError(f"{exc}: give the runner's name in plain characters") from None
+
+
 def config_of(args: argparse.Namespace) -> Config:
     return load_config(args.config)
 

@@ -1,4 +1,4 @@
-"""Recorded sessions: ``hipdrive sessions list|export|report|drill|trend``."""
+"""Recorded sessions: ``hipdrive sessions list|runner|export|report|drill|trend``."""
 
 from __future__ import annotations
 
@@ -44,6 +44,17 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
             "unjudged: ended with steps no cue rests on (a file's time base, a scale or a belt "
             "speed that did not fit the runner); the session's report says why"
         )
+    return 0
+
+
+def cmd_sessions_runner(args: argparse.Namespace) -> int:
+    from edge.bus.schema import printable
+    from edge.store.sessions import name_runner
+
+    name = common.runner_name("runner", args.runner)
+    before = name_runner(common.config_of(args).sessions_path, args.id, name)
+    was = f" (was {printable(before)})" if before else ""
+    print(f"session {args.id}: runner {name}{was}")
     return 0
 
 

@@ -31,7 +31,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from edge.run.station import open_station_source
 
     config = with_belt_speed(common.config_of(args), args)
-    runner = _runner_of(args.runner)
+    runner = None if args.runner is None else common.runner_name("--runner", args.runner)
     spec = args.source or config.camera.source
     kind, video = parse_source_spec(spec)
     given = timing_given(args)
@@ -68,19 +68,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         runner=runner,
     )
     return 0
-
-
-def _runner_of(name: str | None) -> str | None:
-    """--runner as it is kept, checked as the console's name is (a file's run had ended
-    before its runner could be named: a user trial)."""
-    from edge.bus.schema import clean_text
-
-    if name is None:
-        return None
-    try:
-        return clean_text("--runner", name)
-    except ValueError as exc:
-        raise UsageError(f"{exc}: give the runner's name in plain characters") from None
 
 
 def _demo_plane(flags: Plane, video: Path) -> Plane:

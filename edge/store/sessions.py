@@ -593,6 +593,33 @@ def _session_rows(path: Path, session_id: int, sql: str) -> list[Any]:
         conn.close()
 
 
+def name_runner(path: Path, session_id: int, runner: str) -> str | None:
+    """Name the runner of a recorded session, open or ended, as the console's name does live;
+    the name it had. Waits up to 5 s for a station writing the file (UsageError: no such
+    session, or the file cannot be written)."""
+    if not path.is_file():
+        raise UsageError(f"no sessions recorded: {path} does not exist")
+    try:
+        conn = sqlite3.connect(path, timeout=5.0)
+        try:
+            with conn:
+                row = conn.execute(
+                    "SELECT runner FROM sessions WHERE id = ?", (session_id,)
+                ).fetchone()
+                if row is None:
+                    raise UsageError(
+                        f"no session {session_id} in {path}; see: hipdrive sessions list"
+                    )
+                conn.execute("UPDATE sessions SET runner = ? WHERE id = ?", (runner, session_id))
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise UsageError(
+            f"cannot name the runner in {path}: {exc}; if a station is recording, try again"
+        ) from None
+    return cast(str | None, row[0])
+
+
 def read_session(path: Path, session_id: int) -> SessionInfo:
     """One session (UsageError: no such session)."""
     for info in list_sessions(path):
