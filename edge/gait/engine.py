@@ -68,6 +68,7 @@ from edge.gait.metrics import (
     StepContext,
     belt_ankle_speed,
     foot_of_leg,
+    halfway_to_rise,
     hip_bounce,
     hip_offset,
     hip_rise,
@@ -475,7 +476,7 @@ class GaitEngine:
         rise = hip_rise(sm, leg, contact.ic_t, ended, max_gap) / scale
         gait = self._modes.step(gait_vote(rise))
         if gait == WALKING:
-            contact = self._walking_contact(sm, leg, contact, max_gap)
+            contact = self._walking_contact(sm, leg, contact, scale, max_gap)
         elif contact.quality == 1.0 and not self._slanted():
             typical = self._par[PAR_TYPICAL_CONTACT_S]
             contact = running_toe_off(sm, leg, contact, scale, max_gap, typical)
@@ -531,9 +532,12 @@ class GaitEngine:
         return self.mapping.square and yaw is not None and abs(yaw) > RISE_MAX_YAW_DEG
 
     def _walking_contact(
-        self, sm: np.ndarray, leg: int, contact: Contact, max_gap: float
+        self, sm: np.ndarray, leg: int, contact: Contact, leg_length: float, max_gap: float
     ) -> Contact:
-        """A walking contact, its toe-off from the ankle (``walking_toe_off``). A walker keeps
+        """A walking contact, its toe-off from the ankle (``walking_toe_off``), halfway to the
+        ankle's rise (``halfway_to_rise``) when they agree and the view is not slanted: the
+        delay after the ankle's slowing is fitted on the one walker at hand, the rise was set on
+        the runners and holds for that walker too (docs/accuracy.md, "Gait modes"). A walker keeps
         each foot on the belt for more than half of every stride and less than three quarters of
         it, so a toe-off the ankle puts outside that, or none, is placed by the walk's rhythm
         instead, with quality 0.5, as the detector places what it did not see: at the median
@@ -546,6 +550,9 @@ class GaitEngine:
         no contact at all."""
         ic = contact.ic_t
         to = walking_toe_off(sm, leg, ic, self.stance_speed, max_gap)
+        if math.isfinite(to) and not self._slanted():
+            halfway = halfway_to_rise(sm, leg, Contact(ic, to, 1.0), leg_length, max_gap)
+            to = to if halfway is None else halfway.to_t
         landings = sorted(t for t, _ in self._ics)
         stride = 2.0 * float(np.median(np.diff(landings))) if len(landings) >= 3 else math.nan
         if not math.isfinite(stride):

@@ -543,7 +543,8 @@ def walking_toe_off(
     sm: np.ndarray, leg: int, ic: float, stance_speed: float, max_gap: float
 ) -> float:
     """A walking foot's toe-off, s: when its ankle, after mid-stance, has slowed to half the
-    stance speed (the heel is up and the foot rolls over the toes), plus ``WALK_TOE_OFF_DELAY_S``.
+    stance speed (the heel is up and the foot rolls over the toes), plus ``WALK_TOE_OFF_DELAY_S``
+    (the engine then moves it halfway to the ankle's rise, ``halfway_to_rise``).
     A walker's knee straightens at mid-stance, so the running rule (the knee's extension) would
     put the toe-off a third of a second early. NaN when the ankle is not seen slowing: no
     crossing, or one between samples more than ``max_gap`` s apart."""
@@ -555,13 +556,13 @@ def walking_toe_off(
     return slowed + WALK_TOE_OFF_DELAY_S if slowed is not None else math.nan
 
 
-#: how far a running foot's ankle has risen above its mid-stance height when the toes leave the
-#: belt, in leg lengths (hip to ankle): the foot leaves rolled onto its toes, which lifts the ankle
-#: by about the same share of the leg whoever runs. On the true ankles of the five runners of
-#: Fukuchi 2017 at hand (seven trials, 2.5-4.6 m/s, heel, midfoot and forefoot strikers), it was
-#: crossed -5.8 to +8.3 ms from the toe-off on average per trial (0.11: -16.3 to -1.3; 0.13:
-#: -0.0 to +18.0), where the knee's extension peak came -11.7 to +15.5 ms from it (``python -m
-#: tests.gait_accuracy --toe-off-signs``)
+#: how far a foot's ankle has risen above its mid-stance height when the toes leave the belt, in
+#: leg lengths (hip to ankle): the foot leaves rolled onto its toes, which lifts the ankle by about
+#: the same share of the leg whoever runs. On the true ankles of the five runners of Fukuchi 2017
+#: at hand (seven trials, 2.5-4.6 m/s, heel, midfoot and forefoot strikers), it was crossed -5.8 to
+#: +8.3 ms from the toe-off on average per trial (0.11: -16.3 to -1.3; 0.13: -0.0 to +18.0), where
+#: the knee's extension peak came -11.7 to +15.5 ms from it (``python -m tests.gait_accuracy
+#: --toe-off-signs``). Set on those runners, it holds for the walker SI02 too: -3.5 ms (SD 5.0)
 TO_ANKLE_RISE_LEGS = 0.12
 #: the ankle's rise is taken only within this long of the knee's toe-off
 TO_SIGNS_AGREE_S = 0.06
@@ -597,9 +598,9 @@ def running_toe_off(
     was most likely cut short by a knee put wrong (a pose model's legs swapped as they cross):
     the ankle's rise, looked for as over a typical contact, is then the toe-off, when it comes
     later than the knee's by more than ``TO_SIGNS_AGREE_S``."""
-    rose = ankle_rise_toe_off(sm, leg, contact, leg_length, max_gap)
-    if abs(rose - contact.to_t) <= TO_SIGNS_AGREE_S:
-        return Contact(contact.ic_t, 0.5 * (rose + contact.to_t), contact.quality)
+    halfway = halfway_to_rise(sm, leg, contact, leg_length, max_gap)
+    if halfway is not None:
+        return halfway
     if contact.to_t - contact.ic_t < SHORT_CONTACT * typical_s:
         usual = Contact(contact.ic_t, contact.ic_t + typical_s, contact.quality)
         rose = ankle_rise_toe_off(sm, leg, usual, leg_length, max_gap)
@@ -608,13 +609,25 @@ def running_toe_off(
     return contact
 
 
+def halfway_to_rise(
+    sm: np.ndarray, leg: int, contact: Contact, leg_length: float, max_gap: float
+) -> Contact | None:
+    """``contact`` with its toe-off moved halfway to its ankle's rise (``ankle_rise_toe_off``),
+    when the two agree within ``TO_SIGNS_AGREE_S``; else None."""
+    rose = ankle_rise_toe_off(sm, leg, contact, leg_length, max_gap)
+    if abs(rose - contact.to_t) <= TO_SIGNS_AGREE_S:
+        return Contact(contact.ic_t, 0.5 * (rose + contact.to_t), contact.quality)
+    return None
+
+
 def ankle_rise_toe_off(
     sm: np.ndarray, leg: int, contact: Contact, leg_length: float, max_gap: float
 ) -> float:
-    """A running foot's toe-off, s: when its ankle, after mid-contact, rises
-    ``TO_ANKLE_RISE_LEGS`` leg lengths above its height in the middle third of the contact
-    (``contact`` as the detector found it, from the knee). NaN when the ankle is not seen
-    rising through it: no crossing, or one between samples more than ``max_gap`` s apart."""
+    """A foot's toe-off, s: when its ankle, after mid-contact, rises ``TO_ANKLE_RISE_LEGS`` leg
+    lengths above its height in the middle third of the contact (``contact`` as found from
+    another sign: the knee's extension running, the ankle's slowing walking). NaN when the
+    ankle is not seen rising through it: no crossing, or one between samples more than
+    ``max_gap`` s apart."""
     ts = sm[:, SM_T]
     y = sm[:, sm_col(leg, ANKLE, 1)]
     ic, to = contact.ic_t, contact.to_t
