@@ -163,3 +163,16 @@ def test_a_walking_toe_off_is_only_where_the_ankle_is_seen_slowing() -> None:
     sm[(t > 0.45) & (t < 0.65), sm_col(0, ANKLE, 2)] = np.nan
     assert math.isnan(walking_toe_off(sm, 0, 0.0, 1.0, max_gap=0.015))
     assert walking_toe_off(sm, 0, 0.0, 1.0, max_gap=0.5) > 0.0  # a gap allowed is bridged
+
+
+def test_a_walk_that_ends_before_a_toe_off_places_none_past_its_last_frame() -> None:
+    # The recording stops 0.65 s after a landing, before the ankle is seen slowing: the walk's
+    # rhythm would place its toe-off 0.7 s after it, after the last frame (as in a user trial's
+    # clip), a toe-off no frame showed.
+    trial = walking_trial()
+    camera = SideCamera(facing="right")
+    t, kp = synth_track(trial, 60.0, camera, seed=1)
+    end = t <= trial.ic[10] + 0.65
+    steps = replay(t[end], kp[end], PlaneMapping.scaled("right", camera.meters_per_pixel))
+    assert len(steps) == 9 and all(s.gait == WALKING for s in steps)
+    assert max(s.to_t for s in steps) <= t[end][-1]

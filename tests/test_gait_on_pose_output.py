@@ -14,17 +14,25 @@ knees are the pose model's own (no refiner), so the engine takes toe-off from th
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from edge.demo.mocap import load_trial
 from edge.demo.scenario import CAMERA
-from edge.gait import GaitEngine, GaitParams
+from edge.demo.scene import SideCamera
+from edge.gait import GaitEngine, GaitParams, PlaneMapping
 from edge.gait.layout import CTR_SMOOTHED
 from edge.gait.metrics import belt_ankle_speed, window
+from edge.skeleton import KP
+from tests.builders.keypoint_tracks import synth_track
 from tests.demo_accuracy import STARTS, RecordedTrack, gait_figures
+from tests.gait_accuracy import DATA as FUKUCHI
+from tests.gait_accuracy import replay
 
 TRACK = Path(__file__).parent / "data" / "pose_track.npz"
 PARAMS = GaitParams(ankle_toe_off=True)
@@ -90,3 +98,20 @@ def test_the_first_steps_of_a_session_are_measured_like_the_rest(
         step = next(s for s in steps if abs(s.ic_t - truth.ic[j]) < 0.1)
         assert abs(step.to_t - truth.steps[j]["to_t"]) <= 0.030
         assert step.hip_extension_deg == pytest.approx(truth.steps[j]["hip_extension_deg"], abs=6)
+
+
+def test_one_foot_on_both_leg_tracks_is_one_step() -> None:
+    # A pose model that draws the far leg where the near one was 70 ms before, over three of
+    # the near foot's contacts (as a user trial's slow-motion clip, its feet mostly out of the
+    # picture, gave one landing on both tracks 70 ms apart: a step of 859 steps a minute).
+    trial = load_trial(FUKUCHI, "RBDS001")
+    camera = SideCamera(facing="right")
+    t, kp = synth_track(trial, 60.0, camera, seed=0, swap_fraction=0.0, far_dropout_fraction=0.0)
+    for k in (10, 20, 30):
+        ic = trial.ic[k] if trial.foot[k] == "right" else trial.ic[k + 1]
+        frames = np.flatnonzero((t > ic - 0.2) & (t < ic + 0.35))
+        for joint in ("hip", "knee", "ankle"):
+            kp[frames, KP[f"left_{joint}"]] = kp[frames - 4, KP[f"right_{joint}"]]
+    steps = replay(t, kp, PlaneMapping.scaled("right", camera.meters_per_pixel))
+    assert len(steps) == 77  # every contact once (80 with the three twice)
+    assert min(b.ic_t - a.ic_t for a, b in itertools.pairwise(steps)) > 0.25

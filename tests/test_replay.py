@@ -28,6 +28,7 @@ from edge.offline.replay import (
     describe,
     missed_steps,
     no_findings,
+    too_few_steps,
     turned_picture,
 )
 from edge.store.track import KeypointTrackWriter, read_keypoint_track
@@ -115,7 +116,15 @@ def test_replay_of_a_glimpse_gives_no_figures(mocap_trial, tmp_path: Path, capsy
     found = len(read_events(out))
     assert 1 <= found < 4
     assert ": too few to judge a runner by (4 at least)" in printed
+    assert "film at least 10 s of steady running" in printed
     assert "cadence" not in printed and "overstride" not in printed
+
+
+def test_too_few_walked_steps_ask_for_a_longer_walk() -> None:
+    # A user trial's 3.5 s walking clip was asked for "10 s of steady running".
+    walked = [messages.walked_step(i) for i in range(3)]
+    said = too_few_steps(walked)
+    assert said is not None and "film at least 10 s of steady walking, side on" in said
 
 
 def test_steps_missed_in_a_long_view_are_told_as_missed(

@@ -213,6 +213,7 @@ def too_few_steps(steps: list[StepMsg], seen_s: float = 0.0) -> str | None:
     view (``seen_seconds``); from ``MISSED_AFTER_S`` on, steps were missed, and that is said."""
     if not steps or len(steps) >= MIN_JUDGED_STEPS:
         return None
+    gait = "walking" if all(gait_of(s) == WALKING for s in steps) else "running"
     if seen_s >= MISSED_AFTER_S:
         return (
             f"too few to judge a runner by ({MIN_JUDGED_STEPS} at least) in {seen_s:.1f} s of "
@@ -222,7 +223,7 @@ def too_few_steps(steps: list[StepMsg], seen_s: float = 0.0) -> str | None:
         )
     return (
         f"too few to judge a runner by ({MIN_JUDGED_STEPS} at least): film at least 10 s of "
-        "steady running, side on; no findings or cues are given"
+        f"steady {gait}, side on; no findings or cues are given"
     )
 
 
