@@ -429,7 +429,9 @@ class Marks:
     contact first seen on the belt in frame i began between frames i - 1 and i, so at
     (i - 0.5) / fps, half a frame either way; by motion, at (i - 1 + f) / fps, f the share of
     that interval the shoe was still in the air. One last on the belt in frame j ended at
-    (j + 0.5) / fps."""
+    (j + 0.5) / fps. ``unscored``: the initial contacts of the contacts marked incomplete (the
+    toe-off cut by the clip's end or not measurable): a step there is the runner's, but has no
+    marks to be held to."""
 
     marking: str
     facing: str
@@ -438,6 +440,7 @@ class Marks:
     ic: np.ndarray
     to: np.ndarray
     foot: tuple[str, ...]
+    unscored: np.ndarray
 
     @property
     def match_s(self) -> float:
@@ -463,6 +466,7 @@ class Marks:
             raise ValueError(f"{path}: no marking {marking!r}, only {list(markings)}")
         fps = float(data["fps"])
         contacts = sorted(markings[marking]["contacts"], key=lambda c: c["ic_frame"])
+        incomplete = markings[marking].get("incomplete", [])
         return cls(
             marking=marking,
             facing=data["facing"],
@@ -471,6 +475,13 @@ class Marks:
             ic=np.array([(c["ic_frame"] - 1 + c.get("ic_fraction", 0.5)) / fps for c in contacts]),
             to=np.array([(c["to_frame"] + 0.5) / fps for c in contacts]),
             foot=tuple(c["foot"] for c in contacts),
+            unscored=np.array(
+                [
+                    (c["ic_frame"] - 1 + (c.get("ic_fraction") or 0.5)) / fps
+                    for c in incomplete
+                    if c.get("ic_frame") is not None
+                ]
+            ),
         )
 
 
@@ -495,9 +506,10 @@ class FootageOutcome:
 class MarkedOutcome:
     """The steps against one marking of the video: the contacts marked in the time a step can
     be reported in (``expected``), the share of them found, the share of the steps of the feet
-    marked that are one of them, the mean absolute initial-contact, toe-off and contact-time
-    errors (ms), the initial contact's and toe-off's mean signed errors (the station's minus
-    the marks') and the share of feet named right."""
+    marked that are one of them (a step at a contact marked incomplete is neither), the mean
+    absolute initial-contact, toe-off and contact-time errors (ms), the initial contact's and
+    toe-off's mean signed errors (the station's minus the marks') and the share of feet named
+    right."""
 
     marking: str
     expected: int
@@ -537,7 +549,13 @@ def run_footage(
 def against(marks: Marks, steps: Sequence[StepMsg], seconds: float) -> MarkedOutcome:
     """``steps`` of a video ``seconds`` long against one marking of it."""
     due = np.flatnonzero(marks.ic < seconds - REPORT_S)
-    theirs = [s for s in steps if s.ic_t < seconds - REPORT_S and s.foot in marks.foot]
+    theirs = [
+        s
+        for s in steps
+        if s.ic_t < seconds - REPORT_S
+        and s.foot in marks.foot
+        and not np.any(np.abs(marks.unscored - s.ic_t) <= marks.match_s)
+    ]
     free = list(theirs)
     pairs = []
     for k in due:

@@ -19,9 +19,13 @@ every foot named right; median cadence 169.7 against 168.9 spm.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
 from edge.config import load_config
+from tests.builders.messages import step
 from tests.robustness import (
     FOOTAGE,
     ROOT,
@@ -91,3 +95,24 @@ def test_the_near_foot_lies_within_a_frame_of_its_motion(outcome: Outcomes) -> N
     motion = outcome[2]
     assert motion.ic_ms <= 1000.0 / 30.0
     assert motion.to_ms <= 1000.0 / 30.0
+
+
+def test_a_step_at_a_contact_marked_incomplete_is_neither_found_nor_false() -> None:
+    # A right foot marked landing at 10.35 and 11.05 s, and at 10.7 s with its toe-off lost
+    # (as on three clips marked by motion): the step there is the runner's, not a false one.
+    marks = Marks(
+        marking="motion",
+        facing="right",
+        cadence_spm=None,
+        fps=30.0,
+        ic=np.array([10.35, 11.05]),
+        to=np.array([10.6, 11.3]),
+        foot=("right", "right"),
+        unscored=np.array([10.7]),
+    )
+    steps = [step(1), step(2, foot="right"), step(3)]  # right foot at 10.35, 10.7, 11.05
+    marked = against(marks, steps, 13.0)
+    assert marked.expected == 2 and marked.recall_pct == 100.0
+    assert marked.precision_pct == 100.0
+    held = against(replace(marks, unscored=np.array([])), steps, 13.0)
+    assert held.precision_pct == pytest.approx(100.0 * 2 / 3)
