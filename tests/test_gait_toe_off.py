@@ -9,6 +9,8 @@ import math
 import numpy as np
 import pytest
 
+from edge.demo.mocap import load_trial
+from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, GaitParams, PlaneMapping
 from edge.gait.kernels import MIN_CONTACT_S, detect_leg
 from edge.gait.layout import (
@@ -31,6 +33,9 @@ from edge.gait.metrics import (
     ankle_rise_toe_off,
     running_toe_off,
 )
+from tests.builders.keypoint_tracks import synth_track
+from tests.gait_accuracy import DATA as FUKUCHI
+from tests.gait_accuracy import replay
 
 LEG = 0.9
 
@@ -135,3 +140,19 @@ def test_a_knee_dip_just_after_landing_does_not_end_the_contact() -> None:
     assert ic == pytest.approx(0.134, abs=0.005)
     assert to == pytest.approx(0.42, abs=0.01) and quality == 1.0
     assert to - ic >= MIN_CONTACT_S
+
+
+@pytest.mark.parametrize("k", [20, 21])
+def test_a_recordings_last_contact_ends_where_its_ankle_rises(k: int) -> None:
+    # A 30 fps clip that ends 167 ms (5 frames) after a toe-off: the knee has not bent past its
+    # extension in the frames the smoothing reached (a user trial's clip lost that contact).
+    trial = load_trial(FUKUCHI, "RBDS001")
+    camera = SideCamera(facing="right")
+    t, kp = synth_track(trial, 30.0, camera, seed=3)
+    end = t <= trial.to[k] + 0.167
+    steps = replay(t[end], kp[end], PlaneMapping.scaled("right", camera.meters_per_pixel))
+    last = steps[-1]
+    assert last.foot == trial.foot[k]
+    assert abs(last.ic_t - trial.ic[k]) < 1 / 30 and abs(last.to_t - trial.to[k]) < 1 / 30
+    assert last.confidence < 0.5  # one sign only
+    assert abs(steps[-2].ic_t - trial.ic[k - 1]) < 1 / 30
