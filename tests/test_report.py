@@ -23,12 +23,13 @@ from edge.gait.summary import confident
 from edge.offline.replay import replay_track, step_of
 from edge.pace import PACE_JUDGED_RATIO, PACE_REF_LEGS_S
 from edge.pose import Detections, PoseEstimator
-from edge.report import plots
+from edge.report import draw, plots
 from edge.report.annotate import Overlay, verdict
 from edge.report.build import _plans, _session_belt, _session_scale, build_report
 from edge.report.html import render
 from edge.report.model import METRICS, ReportInput, run_targets, summary_rows
 from edge.run.station import summary_message
+from edge.skeleton import KP
 from edge.store.sessions import SessionInfo, SessionStore, read_steps
 from tests.builders import messages
 from tests.builders.keypoint_tracks import synth_track
@@ -551,3 +552,17 @@ def test_a_run_of_two_steps_among_walked_ones_has_no_running_charts() -> None:
     walked = [messages.walked_step(i) for i in range(2)] + [messages.step(40 + i) for i in range(2)]
     page = build_report(ReportInput("t", (), walked[0].ic_t, walked, Targets(), [], [], []))
     assert "so there is nothing to judge.</p>" in page  # no walking figures to point to
+
+
+def test_a_picture_draws_the_landing_foot_only_when_both_are_seen() -> None:
+    # A runner facing left: the left ankle ahead of the hips, the right one trailing.
+    kp = np.zeros((17, 3))
+    for name, x, y in [
+        ("left_hip", 433, 556), ("right_hip", 383, 556), ("left_knee", 355, 763),
+        ("right_knee", 444, 757), ("left_ankle", 327, 909), ("right_ankle", 582, 789),
+    ]:  # fmt: skip
+        kp[KP[name]] = (x, y, 0.6)
+    assert draw.leg(kp, "ic", -1.0, "left") == "left"
+    assert draw.leg(kp, "to", -1.0, "left") == "right"  # the knee furthest behind
+    kp[KP["left_ankle"], 2] = 0.27  # unsure: the one ankle seen is the trailing one
+    assert draw.leg(kp, "ic", -1.0, "left") is None

@@ -114,7 +114,9 @@ def leg(
     """Which leg a step's moment shows: at initial contact the foot furthest ahead of the hips,
     at toe-off the knee furthest behind. Pose models swap left and right labels often, so the
     picture goes by where the legs are; without a known ``forward`` (+1: the runner faces right
-    in the image, -1: left) the step's own foot label is taken."""
+    in the image, -1: left) the step's own foot label is taken. None when either leg's joint is
+    missing or unsure: the one seen may be the other leg (a user trial's report drew a landing's
+    overstride to the trailing foot, the landing ankle being unsure in that frame)."""
     if forward is None:
         return foot if foot in ("left", "right") else None
     pts = _points(keypoints)
@@ -124,7 +126,7 @@ def leg(
         for side in ("left", "right")
         if _seen(pts[KP[f"{side}_{joint}"]])
     }
-    if not ahead:
+    if len(ahead) < 2:
         return None
     pick = max if moment == "ic" else min
     return pick(ahead, key=lambda side: ahead[side])
