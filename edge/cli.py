@@ -250,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
         sessions_sub,
         "runner",
         cmd_sessions_runner,
-        "name the runner of a recorded session, as the console's n key does while it runs",
+        "name the runner of an ended session (an open one is named from the console: n)",
     )
     p.add_argument("id", type=int, help="session id (see: hipdrive sessions list)")
     p.add_argument("runner", help="the runner's name, as sessions trend will find it")

@@ -472,17 +472,24 @@ class Marks:
             facing=data["facing"],
             cadence_spm=data.get("cadence_spm"),
             fps=fps,
-            ic=np.array([(c["ic_frame"] - 1 + c.get("ic_fraction", 0.5)) / fps for c in contacts]),
+            ic=np.array(
+                [(c["ic_frame"] - 1 + _or_half(c.get("ic_fraction"))) / fps for c in contacts]
+            ),
             to=np.array([(c["to_frame"] + 0.5) / fps for c in contacts]),
             foot=tuple(c["foot"] for c in contacts),
             unscored=np.array(
                 [
-                    (c["ic_frame"] - 1 + (c.get("ic_fraction") or 0.5)) / fps
+                    (c["ic_frame"] - 1 + _or_half(c.get("ic_fraction"))) / fps
                     for c in incomplete
                     if c.get("ic_frame") is not None
                 ]
             ),
         )
+
+
+def _or_half(fraction: float | None) -> float:
+    """A landing's share of its frame interval in the air as marked; half when not marked."""
+    return 0.5 if fraction is None else fraction
 
 
 @dataclass(frozen=True)

@@ -115,3 +115,9 @@ def test_one_foot_on_both_leg_tracks_is_one_step() -> None:
     steps = replay(t, kp, PlaneMapping.scaled("right", camera.meters_per_pixel))
     assert len(steps) == 77  # every contact once (80 with the three twice)
     assert min(b.ic_t - a.ic_t for a, b in itertools.pairwise(steps)) > 0.25
+    # the landing kept, not its copy 67 ms late, and its step timed from the other foot's
+    for k in (10, 20, 30):
+        ic = trial.ic[k] if trial.foot[k] == "right" else trial.ic[k + 1]
+        kept = min(steps, key=lambda s: abs(s.ic_t - ic))
+        assert abs(kept.ic_t - ic) < 1 / 60 and kept.cadence_spm is not None
+        assert kept.cadence_spm < 200.0

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import re
+import threading
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -81,11 +83,21 @@ def test_an_unknown_runner_gets_the_names_there_are(config: Path, capsys) -> Non
 
 def test_a_session_named_afterwards_joins_its_runners_trend(tmp_path: Path, capsys) -> None:
     # A walk-up runner starts before anyone names them; the coach names the session later,
-    # while the station goes on recording the next one.
+    # while the station goes on recording the next one, keypoints too (a write open for up to
+    # a second at a time: SQLite's own wait had given up after 5 s four times in five).
     path = tmp_path / "data" / "sessions.sqlite"
     config = tmp_path / "config.toml"
     config.write_text(f'[station]\ndata_dir = "{path.parent}"\n', encoding="utf-8")
     store = SessionStore(path, "s")
+    stop = threading.Event()
+
+    def record() -> None:
+        frame = 0
+        while not stop.wait(1 / 30):
+            store.record_keypoints(100.0 + frame / 30, frame, np.ones((17, 3), np.float32))
+            frame += 1
+
+    recorder = threading.Thread(target=record)
     try:
         store.start_session(0.0, calibrated=True)
         for step in steps_of("RBDS001", 20.0, 0.0):
@@ -93,13 +105,27 @@ def test_a_session_named_afterwards_joins_its_runners_trend(tmp_path: Path, caps
         store.end_session(20.0)
         store.start_session(100.0, runner="Ben")
         assert store.flush()
+        recorder.start()
+        time.sleep(1.5)
         argv = ["sessions", "runner", "1", " Ana ", "--config", str(config)]
         assert main(argv) == 0
         assert capsys.readouterr().out == "session 1: runner Ana\n"
+        # An open session is the station's to name (it keeps the name for the next one too).
         argv = ["sessions", "runner", "2", "Cy", "--config", str(config)]
+        assert main(argv) == 2
+        assert "session 2 is still open: name its runner from the console" in (
+            capsys.readouterr().err
+        )
+        stop.set()
+        recorder.join()
+        store.end_session(200.0)
+        assert store.flush()
         assert main(argv) == 0
         assert capsys.readouterr().out == "session 2: runner Cy (was Ben)\n"
     finally:
+        stop.set()
+        if recorder.is_alive():
+            recorder.join()
         store.close()
     assert main(["sessions", "trend", "Ana", "--config", str(config)]) == 0
     rows = capsys.readouterr().out.splitlines()[1:]

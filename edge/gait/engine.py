@@ -67,7 +67,6 @@ from edge.gait.metrics import (
     Contact,
     DepthCues,
     StepContext,
-    ankle_rise_toe_off,
     belt_ankle_speed,
     foot_of_leg,
     halfway_to_rise,
@@ -82,6 +81,7 @@ from edge.gait.metrics import (
     stance_height,
     stance_speed,
     step_metrics,
+    typical_rise,
     walking_toe_off,
     window,
 )
@@ -344,22 +344,22 @@ class GaitEngine:
         """The running contacts a recording ended in: landed, with no toe-off yet, as the knee
         confirms one only once it has bent past its extension, over frames the look-ahead of
         the smoothing has not reached. Their toe-off is the ankle's rise
-        (``ankle_rise_toe_off``), looked for as over a typical contact, when the frames show it
+        (``typical_rise``), looked for as over a typical contact, when the frames show it
         within ``SHORT_CONTACT`` to ``1 / SHORT_CONTACT`` of a typical contact; with one sign
         only, at quality 0.5. A user trial's 7 s clip, which ended 167 ms after its last
         toe-off, had lost that contact."""
         typical = float(self._par[PAR_TYPICAL_CONTACT_S])
-        scale = float(np.median(self._leg_lengths)) if self._leg_lengths else math.nan
         if self._modes.gait == WALKING or not math.isfinite(typical):
             return []
+        scale = float(np.median(self._leg_lengths)) if self._leg_lengths else math.nan
         max_gap = 1.5 * float(self._trk[TRK_FRAME_DT])
         steps = []
         for leg, ic in enumerate(self._open_ic):
-            if ic is None:
+            # A landing a stride old is one the detector gave up on; later steps are out.
+            if ic is None or self._last_t - ic > self._stride_limit():
                 continue
             sm = window(self._sm, int(self._ctr[CTR_SMOOTHED]), ic - 0.3, math.inf)
-            usual = Contact(ic, ic + typical, 1.0)
-            rose = ankle_rise_toe_off(sm, leg, usual, scale, max_gap)
+            rose = typical_rise(sm, leg, ic, typical, scale, max_gap)
             if SHORT_CONTACT * typical <= rose - ic <= typical / SHORT_CONTACT:
                 self._open_ic[leg] = None
                 step = self._finish_step(leg, Contact(ic, rose, 0.5), None)
@@ -568,12 +568,20 @@ class GaitEngine:
         return step_metrics(contact, sm, raw, ctx)
 
     def _seen_twice(self, contact: Contact, leg: int) -> bool:
-        """Whether a running contact is one the other leg track has finished already
-        (``SAME_CONTACT``); else it is kept among the contacts the next ones are held to."""
-        for other, track in self._ran:
+        """Whether a running contact is another's seen again by the other leg track
+        (``SAME_CONTACT``): one that track has finished already, or has ended and landed no
+        later. A copy lags the landing it copies (a pose model drawing one leg where the other
+        was) and is finished first, its own track landing again sooner: so it is the other
+        track's contact still waiting to be finished that tells it. Else the contact is kept
+        among those the next ones are held to."""
+        twins = [other for other, track in self._ran if track != leg]
+        waiting = self._contacts[1 - leg]
+        if waiting is not None and waiting.ic_t <= contact.ic_t:
+            twins.append(waiting)
+        for other in twins:
             shared = min(other.to_t, contact.to_t) - max(other.ic_t, contact.ic_t)
             shorter = min(other.to_t - other.ic_t, contact.to_t - contact.ic_t)
-            if track != leg and shared > SAME_CONTACT * shorter:
+            if shared > SAME_CONTACT * shorter:
                 return True
         self._ran.append((contact, leg))
         return False

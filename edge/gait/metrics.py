@@ -602,11 +602,18 @@ def running_toe_off(
     if halfway is not None:
         return halfway
     if contact.to_t - contact.ic_t < SHORT_CONTACT * typical_s:
-        usual = Contact(contact.ic_t, contact.ic_t + typical_s, contact.quality)
-        rose = ankle_rise_toe_off(sm, leg, usual, leg_length, max_gap)
+        rose = typical_rise(sm, leg, contact.ic_t, typical_s, leg_length, max_gap)
         if rose > contact.to_t + TO_SIGNS_AGREE_S:
             return Contact(contact.ic_t, rose, contact.quality)
     return contact
+
+
+def typical_rise(
+    sm: np.ndarray, leg: int, ic: float, typical_s: float, leg_length: float, max_gap: float
+) -> float:
+    """The ankle's rise (``ankle_rise_toe_off``) of a contact landed at ``ic`` whose end the
+    knee did not give rightly or at all, looked for as over a typical contact (``typical_s``)."""
+    return ankle_rise_toe_off(sm, leg, Contact(ic, ic + typical_s, 1.0), leg_length, max_gap)
 
 
 def halfway_to_rise(

@@ -217,7 +217,7 @@ def too_few_steps(steps: list[StepMsg], seen_s: float = 0.0) -> str | None:
     if seen_s >= MISSED_AFTER_S:
         return (
             f"too few to judge a runner by ({MIN_JUDGED_STEPS} at least) in {seen_s:.1f} s of "
-            "the runner in view, which running fills with two steps a second or more: steps "
+            f"the runner in view, which {gait} fills with two steps a second or near it: steps "
             "were missed. Film with a camera that stays still, side on, the feet in the "
             "picture; no findings or cues are given"
         )

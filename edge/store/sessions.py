@@ -593,30 +593,56 @@ def _session_rows(path: Path, session_id: int, sql: str) -> list[Any]:
         conn.close()
 
 
+#: how long ``name_runner`` keeps trying while a station writes the file: a station recording
+#: keypoints keeps a write open for up to its ``commit_interval`` (1 s) and opens the next some
+#: 30 ms after committing, which SQLite's own wait, sleeping up to 100 ms between tries, rarely
+#: meets (a review: four renames in five failed after 5 s)
+NAME_WAIT_S = 30.0
+
+
 def name_runner(path: Path, session_id: int, runner: str) -> str | None:
-    """Name the runner of a recorded session, open or ended, as the console's name does live;
-    the name it had. Waits up to 5 s for a station writing the file (UsageError: no such
-    session, or the file cannot be written)."""
+    """Name the runner of an ended session, as the console's name does while it is open; the
+    name it had. Tries for up to ``NAME_WAIT_S`` while a station writes the file. UsageError:
+    no such session; the session still open (the station recording it keeps its runner's name
+    itself, and would name the next session so); the file cannot be written."""
     if not path.is_file():
         raise UsageError(f"no sessions recorded: {path} does not exist")
-    try:
-        conn = sqlite3.connect(path, timeout=5.0)
+    deadline = time.monotonic() + NAME_WAIT_S
+    while True:
         try:
-            with conn:
-                row = conn.execute(
-                    "SELECT runner FROM sessions WHERE id = ?", (session_id,)
-                ).fetchone()
-                if row is None:
-                    raise UsageError(
-                        f"no session {session_id} in {path}; see: hipdrive sessions list"
-                    )
-                conn.execute("UPDATE sessions SET runner = ? WHERE id = ?", (runner, session_id))
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        raise UsageError(
-            f"cannot name the runner in {path}: {exc}; if a station is recording, try again"
-        ) from None
+            return _name_runner(path, session_id, runner)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) and time.monotonic() < deadline:
+                time.sleep(0.005)
+                continue
+            raise UsageError(f"cannot name the runner in {path}: {exc}") from None
+        except sqlite3.Error as exc:
+            raise UsageError(f"cannot name the runner in {path}: {exc}") from None
+
+
+def _name_runner(path: Path, session_id: int, runner: str) -> str | None:
+    conn = sqlite3.connect(path, timeout=0.0, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute(
+                "SELECT runner, ended FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+            if row is None:
+                raise UsageError(f"no session {session_id} in {path}; see: hipdrive sessions list")
+            if row[1] is None:
+                raise UsageError(
+                    f"session {session_id} is still open: name its runner from the console "
+                    "(n) while it is, or here once it has ended (a station left stopped with "
+                    "its session open closes it when it starts again)"
+                )
+            conn.execute("UPDATE sessions SET runner = ? WHERE id = ?", (runner, session_id))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.close()
     return cast(str | None, row[0])
 
 
