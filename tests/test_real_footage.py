@@ -11,9 +11,9 @@ clip's author from the pixels alone.
 By sight the marks carry a frame or two (on a second look about a quarter of the initial
 contacts and over half of the toe-offs moved), so there the events are matched within three
 frames and held to two on average; by motion, on the near foot, to the issue's one frame.
-Measured on 4 December 2026 (AMD EPYC, the INT8 pose model and the refiner): by sight 29 of 31
-contacts found, 29 of 30 steps theirs, initial contact 49.9 ms off (48.8 before the marks),
-toe-off 25.3 (-10.0); by motion all 15, initial contact 13.3 ms (-12.8), toe-off 23.4 (-23.4);
+Measured on 5 December 2026 (AMD EPYC, the INT8 pose model and the refiner): by sight 29 of 31
+contacts found, 29 of 30 steps theirs, initial contact 50.6 ms off (49.5 before the marks),
+toe-off 18.4 (+1.7); by motion all 15, initial contact 13.7 ms (-13.4), toe-off 14.7 (-6.6);
 every foot named right; median cadence 169.7 against 168.9 spm.
 """
 
