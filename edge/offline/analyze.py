@@ -65,8 +65,8 @@ class AnalysisResult:
         return held_notice(self.held)
 
     def feet_notice(self) -> str | None:
-        """What to say when the runner's feet were out of the picture in ``FEET_OUTSIDE`` of
-        the frames with the runner or more; None otherwise."""
+        """What to say when the runner's feet were out of the picture, or unseen, in
+        ``FEET_OUTSIDE`` of the frames with the runner or more; None otherwise."""
         share = self.feet_outside / self.runner_frames if self.runner_frames else 0.0
         return feet_outside_message(share) if share >= FEET_OUTSIDE else None
 
