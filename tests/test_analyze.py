@@ -187,7 +187,7 @@ def test_a_runner_whose_facing_cannot_be_told_gets_what_analyze_can_do(
     err = capsys.readouterr().err
     assert "cannot tell which way the runner faces in" in err
     assert "(runner found in 90 of 90 frames)" in err
-    assert "hipdrive calibrate plane --facing left|right" in err
+    assert "give --facing left|right (the way they face in the picture)" in err
 
 
 @pytest.mark.slow
@@ -468,6 +468,9 @@ def test_facing_given_when_the_video_cannot_tell(
     args = ["analyze", str(video), "--out", str(tmp_path / "o"), "--config", str(fake_config)]
     assert main([*args, "--facing", "left"]) == NO_FINDINGS
     assert "no steps found" in capsys.readouterr().out
+    # The runner in every frame, no step: the report does not say they were out of view.
+    report = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    assert "No pictures: no steps were found." in report and "not in view" not in report
 
 
 def left_calibration(path: Path, size: tuple[int, int]) -> Path:

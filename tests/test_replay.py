@@ -31,6 +31,7 @@ from edge.offline.replay import (
     too_few_steps,
     turned_picture,
 )
+from edge.skeleton import KP
 from edge.store.track import KeypointTrackWriter, read_keypoint_track
 from tests.builders import messages
 from tests.builders.keypoint_tracks import synth_track
@@ -583,6 +584,10 @@ def test_a_picture_turned_on_its_side_is_said(track) -> None:
     assert said is not None and said.startswith("the runner's trunk lies 9")
     assert "turned on its side" in said and "Turn it upright" in said
     assert no_findings([], t, turned, 60.0) == said
+    # The lower legs alone: the pose model guesses a trunk it does not see, unsure of it.
+    guessed = turned.copy()
+    guessed[:, [KP["left_shoulder"], KP["right_shoulder"]], 2] = 0.001
+    assert turned_picture(guessed) is None
 
 
 @pytest.mark.parametrize(

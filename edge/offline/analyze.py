@@ -247,9 +247,9 @@ def runner_facing(video: Path, result: AnalysisResult, keypoints: np.ndarray, t:
     if facing is None:
         raise UsageError(
             f"cannot tell which way the runner faces in {video} (runner found in "
-            f"{result.runner_frames} of {result.frames} frames): film them side on with the head "
-            "in view, or calibrate the station, which records the facing: hipdrive calibrate "
-            "plane --facing left|right"
+            f"{result.runner_frames} of {result.frames} frames): if the runner is side on, give "
+            "--facing left|right (the way they face in the picture) or a calibration, which "
+            "records it; else film them side on, the head in view"
         )
     return facing
 
@@ -368,6 +368,8 @@ def video_outputs(
         if snapshots
         else "No pictures: the steps cannot be judged (see the summary)."
         if notice
+        else "No pictures: no steps were found."
+        if not steps
         else "The runner was not in view at any typical step.",
         notice=notice,
         video="annotated.mp4",

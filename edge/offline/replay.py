@@ -288,9 +288,13 @@ TURNED_FRAMES = 10
 def turned_picture(keypoints: np.ndarray) -> str | None:
     """Why a video's picture is turned on its side, or None: the runner's trunk (mid-hip to
     mid-shoulder) leans further than ``TURNED_DEG`` from upright in the median frame that shows
-    it. A user trial's clip turned 90 deg (its rotation tag lost) was told only "steps were
-    missed. Film with a camera that stays still, side on". ``keypoints``: (T, 17, 3)."""
-    up = _middle(keypoints, LEFT_SHOULDER, RIGHT_SHOULDER) - _middle(keypoints, LEFT_HIP, RIGHT_HIP)
+    it, its shoulders and hips sure. A user trial's clip turned 90 deg (its rotation tag lost)
+    was told only "steps were missed. Film with a camera that stays still, side on"; another's,
+    of the lower legs alone, whose trunk the pose model could only guess (0.001 sure), was told
+    it lay on its side. ``keypoints``: (T, 17, 3)."""
+    sure = keypoints[..., 2:] >= GaitParams().min_confidence
+    points = np.where(sure, keypoints, np.nan)
+    up = _middle(points, LEFT_SHOULDER, RIGHT_SHOULDER) - _middle(points, LEFT_HIP, RIGHT_HIP)
     lean = np.degrees(np.arctan2(np.abs(up[:, 0]), -up[:, 1]))
     lean = lean[np.isfinite(lean)]
     if len(lean) < TURNED_FRAMES or (median := float(np.median(lean))) <= TURNED_DEG:
