@@ -26,6 +26,7 @@ from edge.gait.sagittal import facing_contradicted, facing_lag
 from edge.offline.replay import (
     across_the_picture,
     describe,
+    leg_rhythm,
     missed_steps,
     no_findings,
     too_few_steps,
@@ -296,8 +297,8 @@ def test_a_slow_motion_track_is_told_to_time_its_rows(track, tmp_path: Path, cap
     printed = capsys.readouterr().out
     assert (
         "not from running at the track's 30 fps: if it is slow motion, time the rows with --fps N"
-        " (the rate it was filmed at); if not, steps were missed: film a runner on a treadmill"
-        in printed
+        " (the rate it was filmed at) (--fps 60 reads 155 steps a minute); if not, steps were"
+        " missed: film a runner on a treadmill" in printed
     )
     assert "cue:" not in printed
 
@@ -654,3 +655,29 @@ def test_a_belt_speed_with_a_scale_but_no_leg_to_read_is_held_in_legs() -> None:
     scale = ("--meters-per-pixel 0.003", "measure it again")
     said = belt_speed_problem(steps, 10.0, "--belt-speed", (leg_metres(steps), scale))
     assert said is not None and "so a leg would be 3.33 m long" in said
+
+
+def test_slow_motion_with_no_step_found_is_told_by_the_legs_rhythm(
+    mocap_trial, tmp_path: Path, capsys
+) -> None:
+    """A run filmed at 240 fps and played at 30 (x8): the engine, its windows set in real time,
+    finds no step, but the feet's spread repeats at 19.5 steps a minute, and the factors that
+    make it running are named; a runner standing still gives no rhythm."""
+    t, kp = synth_track(mocap_trial, 240.0, SideCamera(facing="left"), seed=26)
+    keep = t < 4.0
+    played = t[keep] * 8.0
+    path = write_track(tmp_path / "slow.csv", played, kp[keep])
+    out = tmp_path / "events.jsonl"
+    assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == NO_FINDINGS
+    printed = capsys.readouterr().out
+    assert "0 steps: the legs step 20 times a minute at the track's 30 rows a second" in printed
+    assert "(--fps 240 reads 157, --fps 300 reads 196 steps a minute)" in printed
+    rhythm = leg_rhythm(played, kp[keep])
+    assert rhythm == pytest.approx(mocap_trial_cadence(mocap_trial) / 8.0, rel=0.03)
+    still = np.repeat(kp[:1], len(played), axis=0)
+    assert leg_rhythm(played, still) is None
+
+
+def mocap_trial_cadence(trial) -> float:
+    """The trial's steps a minute, from its force plate's landings."""
+    return 60.0 / float(np.median(np.diff(trial.ic)))

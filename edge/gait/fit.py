@@ -234,6 +234,23 @@ def timebase_problem(
     return None
 
 
+#: slow-motion factors phones film at: 60, 120 or 240 fps played at 24-30 (x2, x4, x5, x8, x10)
+SLOWMO_FACTORS = (2, 4, 5, 8, 10)
+
+
+def slowmo_readings(cadence_spm: float, fps: float, track: bool) -> str | None:
+    """What each common slow-motion factor (``SLOWMO_FACTORS``) that makes a cadence read at
+    ``fps`` a running one would read, with the flag that gives it: ``--slowmo 8 reads 141 steps
+    a minute, --slowmo 10 176``; a track's rows are timed with ``--fps``. None when none does."""
+    lo, hi = RUNNING_CADENCE_SPM
+    fits = [k for k in SLOWMO_FACTORS if lo <= k * cadence_spm <= hi]
+    if not fits:
+        return None
+    flags = [f"--fps {k * fps:.4g}" if track else f"--slowmo {k}" for k in fits]
+    readings = [f"{flag} reads {k * cadence_spm:.0f}" for flag, k in zip(flags, fits, strict=True)]
+    return ", ".join(readings) + " steps a minute"
+
+
 def _outside(
     gait: str,
     steps: list[StepMsg],
@@ -284,6 +301,9 @@ def _outside(
         )
     elif origin is None:
         slowmo = give if track else f"{give} or --slowmo X (filmed rate / played rate)"
+        if gait == RUNNING and (medians := [v for v in cadence if np.isfinite(v)]):
+            readings = slowmo_readings(float(np.median(medians)), fps, track)
+            slowmo += f" ({readings})" if readings else ""
         fix = f"the {source}'s {fps:.4g} fps: if it is slow motion, {slowmo}"
         # Steps lost from a runner in view also read as slower ones: one filmed off a treadmill
         # by a camera that follows them, a walker who turned or was hidden.

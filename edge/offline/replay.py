@@ -27,7 +27,12 @@ from edge.gait import (
     Targets,
     detect_facing,
 )
-from edge.gait.fit import MIN_JUDGED_STEPS, timebase_problem
+from edge.gait.fit import (
+    MIN_JUDGED_STEPS,
+    WALKING_CADENCE_SPM,
+    slowmo_readings,
+    timebase_problem,
+)
 from edge.gait.metrics import foreshortened
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
@@ -306,6 +311,90 @@ def turned_picture(keypoints: np.ndarray) -> str | None:
     )
 
 
+#: the least likeness of the feet's spread to itself a step later (its autocorrelation) for a
+#: rhythm to be read from it: over 0.9 on the seven real clips of tests/data/footage and a
+#: slow-motion one, 0.6-0.7 on a clip with a cut and on a walk across a room
+RHYTHM_LIKENESS = 0.5
+#: strides the track must hold for its rhythm to be read
+RHYTHM_STRIDES = 3
+
+
+def leg_rhythm(t: np.ndarray, keypoints: np.ndarray) -> float | None:
+    """The legs' steps a minute in the track's time, read without finding a step: the feet's
+    spread along the picture (their horizontal distance, widest at each step whichever foot
+    leads, so the pose model's left and right labels do not matter) repeats once a step, at the
+    first peak of its autocorrelation, if that is ``RHYTHM_LIKENESS`` alike at least and the
+    track holds ``RHYTHM_STRIDES`` strides of it. None otherwise (nobody stepping, a rear view).
+    A slow-motion clip with no step found: 17.6 steps a minute as played, 141 at x8 (a helper
+    counted 10 landings in its 31.7 s). ``keypoints``: (T, 17, 3); ``t``: (T,) s."""
+    ankles = keypoints[:, [LEFT_ANKLE, RIGHT_ANKLE], :]
+    sure = (ankles[..., 2] >= GaitParams().min_confidence).all(axis=1)
+    sure &= np.isfinite(ankles[..., 0]).all(axis=1)
+    if sure.sum() < 20:
+        return None
+    dt = float(np.median(np.diff(t)))
+    grid = np.arange(t[0], t[-1], dt)
+    spread = np.interp(grid, t[sure], np.abs(ankles[sure, 0, 0] - ankles[sure, 1, 0]))
+    spread -= spread.mean()
+    n = len(spread)
+    if not n or not spread.var() > 0:
+        return None
+    likeness = np.correlate(spread, spread, "full")[n - 1 :] / (spread.var() * np.arange(n, 0, -1))
+    last = n // (2 * RHYTHM_STRIDES)
+    apart = np.flatnonzero(likeness[1:last] < 0)
+    if not len(apart):
+        return None
+    after = likeness[1 + apart[0] : last + 1]
+    peaks = np.flatnonzero((after[1:-1] >= after[:-2]) & (after[1:-1] > after[2:])) + 1
+    peaks = peaks[after[peaks] >= RHYTHM_LIKENESS]
+    if not len(peaks):
+        return None
+    return 60.0 / ((1 + apart[0] + peaks[0]) * dt)
+
+
+def slow_legs(
+    t: np.ndarray,
+    keypoints: np.ndarray,
+    steps: list[StepMsg],
+    fps: float,
+    origin: str | None,
+    track: bool,
+) -> str | None:
+    """Why a video or track gave no step though its legs step, slower than any walk or run
+    (``leg_rhythm`` under ``WALKING_CADENCE_SPM``): slow motion played at its playback rate, the
+    engine's windows set for real time. With the factors that would make it running
+    (``slowmo_readings``), or, when ``origin`` (as ``timebase_problem``) stated the rate, the
+    flag to check. None when steps were found, or the legs show no such rhythm. A user trial's
+    slow-motion clip was told only "no steps found: is a runner in view, side on, the whole
+    time? For slow motion give --capture-fps or --slowmo"."""
+    if steps:
+        return None
+    rhythm = leg_rhythm(t, keypoints)
+    if rhythm is None or rhythm >= WALKING_CADENCE_SPM[0]:
+        return None
+    said = f"the legs step {rhythm:.0f} times a minute at "
+    if origin is not None:
+        fix = f"check {origin.split()[0]}" if origin.startswith("--") else "give --capture-fps N"
+        return (
+            f"{said}{fps:.4g} fps ({origin}), slower than any walk or run: {fix}, the rate it "
+            "was filmed at; no findings or cues are given"
+        )
+    readings = slowmo_readings(rhythm, fps, track)
+    at, flag = (
+        (f"the track's {fps:.4g} rows a second", "--fps N (the rate it was filmed at)")
+        if track
+        else (
+            f"the video's {fps:.4g} fps",
+            "--slowmo X (filmed rate / played rate) or --capture-fps N",
+        )
+    )
+    return (
+        f"{said}{at}, slower than any walk or run: if it is slow motion, give {flag}"
+        + (f" ({readings})" if readings else "")
+        + "; no findings or cues are given"
+    )
+
+
 def _middle(keypoints: np.ndarray, left: int, right: int) -> np.ndarray:
     """(T, 2) the middle of two keypoints in each frame, the one found where only one is, NaN
     where neither is."""
@@ -368,6 +457,7 @@ def no_findings(
     ``keypoints``: the track; the rest as ``timebase_problem``."""
     return (
         turned_picture(keypoints)
+        or slow_legs(t, keypoints, steps, fps, origin, track)
         or timebase_problem(steps, fps, origin, track)
         or across_the_picture(t, keypoints, steps)
         or too_few_steps(steps, seen_seconds(t, keypoints))
