@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub = config.add_subparsers(dest="action", required=True, metavar="ACTION")
     p = add(config_sub, "check", cmd_config_check, "validate a configuration file", config=False)
     p.add_argument("file", nargs="?", type=Path, help="file to check (default: ./config.toml)")
+    p.add_argument(
+        "--config", dest="config_file", type=Path, help="the same, as every other command takes it"
+    )
 
     model = sub.add_parser("model", help="pose weights and edge formats")
     model_sub = model.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -104,6 +104,12 @@ def test_config_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "camera.fps = nan: must be a finite number" in capsys.readouterr().err
     assert main(["config", "check", str(tmp_path / "absent.toml")]) == 2
     assert "does not exist" in capsys.readouterr().err
+    # --config as every other command takes it (a user trial's was refused: "unrecognized").
+    bad = str(write(tmp_path, "[camera]\nfps = 0\n"))
+    assert main(["config", "check", "--config", bad]) == 2
+    assert "camera.fps = 0: must be > 0" in capsys.readouterr().err
+    assert main(["config", "check", str(ROOT / "config.toml"), "--config", bad]) == 2
+    assert "give one" in capsys.readouterr().err
 
 
 def test_config_check_names_the_file_it_read(

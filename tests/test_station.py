@@ -25,6 +25,7 @@ from edge.offline.replay import step_of
 from edge.run.station import (
     DISTANCE_HELD,
     NO_RUNNER,
+    RATE_HELD,
     TIMING_DOUBT,
     FacingCheck,
     FitCheck,
@@ -505,6 +506,7 @@ def test_a_facing_given_is_checked_against_the_runners_feet(
     station says why."""
 
     def run(facing: str | None, folder: Path) -> tuple[Station, list, list]:
+        nonlocal session
         config = station_config(folder)
         station = Station(config, FakeSource(len(running)), FakePose(running), facing=facing)
         with Subscriber(config.bus.publish, topics=(StepMsg,)) as sub:
@@ -515,9 +517,11 @@ def test_a_facing_given_is_checked_against_the_runners_feet(
         [session] = list_sessions(config.sessions_path)
         return station, steps, read_steps(config.sessions_path, session.id)
 
+    session = None
     station, steps, recorded = run(facing, tmp_path / "given")
+    assert session is not None
     if facing == "right":
-        assert station.view_problem is None
+        assert station.view_problem is None and session.problem is None
         _, _, read = run(None, tmp_path / "read")
         assert [s.ic_t - read[0].ic_t for s in read] == pytest.approx(
             [s.ic_t - recorded[0].ic_t for s in recorded]
@@ -529,6 +533,8 @@ def test_a_facing_given_is_checked_against_the_runners_feet(
             " as --facing says: give --facing right, or leave it out to have it read"
         )
         assert station.steps_published == 0 and steps == [] and recorded == []
+        # The session keeps why it holds no step (a trial's had read "stopped", no steps).
+        assert session.problem == f"no steps shown: {station.view_problem}"
 
 
 def test_steps_held_for_the_facing_check_go_out_when_it_cannot_tell(running) -> None:
@@ -605,3 +611,26 @@ def test_a_headless_step_line_shows_no_figure_the_station_doubts() -> None:
     assert "contact ?," in line and "| cadence ? |" in line and "overstride 18 cm" in line
     metres = step_line(step, dataclasses.replace(summary, held=DISTANCE_HELD))
     assert "contact 250 ms," in metres and "overstride 19% leg," in metres
+
+
+def test_no_cue_while_the_engine_gets_too_few_frames_to_time_steps(config, mocap_trial) -> None:
+    """A camera giving 22 frames a second (a loaded machine's in a user trial): once the
+    status says so, every step's cue is held back and says why."""
+    t, kp = synth_track(mocap_trial, 22.0, SideCamera(), seed=31)
+    seen: list[tuple[Step, Summary]] = []
+    source = LiveSource(int(np.sum(t < 14.0)), fps=22.0)
+    station = Station(config, source, FakePose(kp), report=lambda *s: seen.append(s))
+    with Subscriber(config.bus.publish, topics=(StatusMsg,)) as sub:
+        stop, thread = start(station)
+        try:
+            statuses = [
+                m for m in collect(sub, time.monotonic() + 15.0) if isinstance(m, StatusMsg)
+            ]
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+    told = [m for m in statuses if m.rate_problem]
+    assert told and "timed from 22 frames a second" in told[0].rate_problem
+    after = [summary for step, summary in seen if step.ic_t > told[0].t + 1.0]
+    assert after and {s.held for s in after} == {RATE_HELD}
+    assert all(s.cue is None for s in after)

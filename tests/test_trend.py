@@ -65,7 +65,8 @@ def test_a_runners_sessions_side_by_side(config: Path, capsys) -> None:
     assert short == ["-"] * 7  # 3 s: too few running steps to judge
     # A session whose steps were held (its scale did not fit): no figures, and why.
     assert out[4].split()[4:] == ["-"] * 7
-    assert out[5] == "session 5: not judged, the steps no cue rests on (its report says why)"
+    assert out[5] == "session 4: fewer than 20 running steps, too few for figures"
+    assert out[6] == "session 5: not judged, the steps no cue rests on (its report says why)"
     assert fast[0] > slow[0] + 10.0  # hip extension at 4.6 m/s against 2.5
     assert fast[5] > slow[5] + 0.8  # stride length
     page = (config.parent / "data" / "reports" / "trend-ana.html").read_text(encoding="utf-8")

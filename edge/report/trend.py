@@ -99,6 +99,11 @@ def trend_lines(rows: Sequence[TrendRow]) -> list[str]:
             for c in shown
         )
         lines.append(f"{row.session.id:7d}  {_day(row.session):16}  {row.running:5d}  {cells}")
+    few = [str(r.session.id) for r in rows if r.running < MIN_STEPS and not r.session.problem]
+    if few:
+        # A user trial's sessions of short clips gave a table of ids and dates, with no word why.
+        which = f"session {few[0]}" if len(few) == 1 else f"sessions {', '.join(few)}"
+        lines.append(f"{which}: fewer than {MIN_STEPS} running steps, too few for figures")
     note = unjudged_note(rows)
     return lines if note is None else [*lines, note]
 

@@ -105,6 +105,8 @@ TIMING_DOUBT = "no cue yet: checking the steps against the file's rate"
 #: ... and while the scale or the belt speed does not fit the runner, or may not
 DISTANCE_HELD = "no cue: the scale or the belt speed does not fit the runner (see the log)"
 DISTANCE_DOUBT = "no cue yet: checking the distances against the runner"
+#: ... and while the engine gets fewer frames a second than it times steps from (``RateWatch``)
+RATE_HELD = "no cue: too few frames a second to time the steps (see the log)"
 #: where a file run's belt speed is set, and how to set it right (``belt_speed_problem``)
 BELT_GIVEN = "the station's belt speed"
 BELT_FIX = (
@@ -887,8 +889,11 @@ class Station:
     def _publish_step(self, step: Step) -> None:
         """Record the step and its summary, and publish them once they are on disk: a station
         killed outright loses no step a console has shown (only ones not yet published). A
-        file's steps that its time base makes no runner's, and any whose scale or belt speed does
-        not fit the runner (``FitCheck``), get no cue."""
+        file's steps that its time base makes no runner's, any whose scale or belt speed does
+        not fit the runner (``FitCheck``), and any while the engine gets too few frames a second
+        (``RateWatch``: a user trial's loaded machine, 22 frames a second, was told "Quicker,
+        lighter steps" at 154 steps a minute, its runner at 156, 43% of the steps missed) get no
+        cue."""
         publisher, store = self.publisher, self.store
         assert publisher is not None and store is not None
         msg = StepMsg(station=self.station_id, t=time.monotonic(), **asdict(step))
@@ -897,7 +902,8 @@ class Station:
         fit = self._fit.reading
         if told:
             log.log(logging.INFO if fit.problem is None else logging.WARNING, told)
-        if (held := fit.held) is not None:
+        held = fit.held or (RATE_HELD if self._rate.problem is not None else None)
+        if held is not None:
             summary = dataclasses.replace(
                 summary, cue_key=None, cue=None, cue_reason=None, held=held
             )
@@ -1059,9 +1065,13 @@ class Station:
     @property
     def fit_verdict(self) -> str | None:
         """Why the steps a run or a session ends on get no cue, kept with the session for its
-        report: a file's last doubt, its verdict as analyze's would be (its time base, its scale
-        or its belt speed); a camera's problem with its scale once it has held, not a passing
-        doubt. None when they fit a runner."""
+        report: a facing the feet contradict (no step is shown at all: a user trial's session of
+        such a run was listed "stopped" with a report of "no steps"); a file's last doubt, its
+        verdict as analyze's would be (its time base, its scale or its belt speed); a camera's
+        problem with its scale once it has held, not a passing doubt. None when they fit a
+        runner."""
+        if self.view_problem is not None:
+            return f"no steps shown: {self.view_problem}"
         fit = self._fit.reading
         return fit.problem if self.source.info.live else fit.doubt
 
