@@ -634,3 +634,30 @@ def test_no_cue_while_the_engine_gets_too_few_frames_to_time_steps(config, mocap
     after = [summary for step, summary in seen if step.ic_t > told[0].t + 1.0]
     assert after and {s.held for s in after} == {RATE_HELD}
     assert all(s.cue is None for s in after)
+
+
+def test_a_session_stopped_by_hand_stays_stopped_while_the_runner_runs_on(config, running) -> None:
+    """The console's s while someone runs: the session ends, and none starts by itself until
+    the belt has been empty (a user trial's stop was followed by a new session in 0.6 s, its
+    steps split over two); s again starts one."""
+    station = Station(config, FakeSource(len(running), fps=60.0, paced=True), FakePose(running))
+    sub = Subscriber(config.bus.publish, topics=(StatusMsg,))
+    stop, thread = start(station)
+    client = ControlClient(config.bus.control, timeout=3.0)
+    try:
+        first = next(
+            m
+            for m in collect(sub, time.monotonic() + 4.0)
+            if isinstance(m, StatusMsg) and m.session_id is not None
+        )
+        assert client.request("stop_session")["session_id"] == first.session_id
+        later = [m for m in collect(sub, time.monotonic() + 2.5) if isinstance(m, StatusMsg)]
+        assert later[-1].runner_present and later[-1].session_id is None
+        reply = client.request("start_session", runner="Bo")
+        assert reply["session_id"] == first.session_id + 1
+    finally:
+        client.close()
+        stop.set()
+        thread.join(timeout=30)
+        sub.close()
+    assert [s.id for s in list_sessions(config.sessions_path)] == [1, 2]

@@ -98,6 +98,9 @@ FACING_CHECK_EVERY = 15
 FIT_STEPS = 200
 #: steps in a row the steps must read as no runner's before the station tells it
 FIT_HOLD = 8
+#: seconds of an empty belt after which a session stopped by hand lets the next runner start
+#: one by themselves (``station.auto_session``)
+LEFT_S = 3.0
 #: what a step's line says in place of a cue while a file's time base is no runner's
 TIMING_HELD = "no cue: these steps are no runner's at the file's rate (see the log)"
 #: ... and while the station is not yet sure of it
@@ -596,6 +599,9 @@ class Station:
         self._runner = runner
         self._runner_present = False
         self._last_runner_t = -math.inf
+        # A session stopped by hand: none starts by itself until the belt has been empty for
+        # ``LEFT_S`` (a runner stopped mid-run had a new session within 0.6 s: ``_track_presence``).
+        self._stopped_by_hand = False
         self._camera_state: CameraState = "starting"
         self._lock = threading.Lock()
         self._new_session = False
@@ -628,6 +634,7 @@ class Station:
                 self._runner = runner
             # A session started by hand gets the idle time before it may end itself.
             self._last_runner_t = max(self._last_runner_t, time.monotonic())
+            self._stopped_by_hand = False
             self._session_start_t = time.monotonic()
             # A session still open ends with what its steps' check says, as at any end.
             _end_session(store, self.fit_verdict)
@@ -651,6 +658,8 @@ class Station:
         session = store.session_id
         if session is None:
             raise CommandRefused("no session is running")
+        with self._lock:
+            self._stopped_by_hand = True
         _end_session(store, self.fit_verdict)
         return {"session_id": session}
 
@@ -825,9 +834,16 @@ class Station:
             log.info("runner %s", "in view" if present else "out of view")
         self._runner_present = present
         store = self.store
+        if not present and t - self._last_runner_t > LEFT_S:
+            self._stopped_by_hand = False
         if present:
             self._last_runner_t = t
-            if self.config.station.auto_session and store and store.session_id is None:
+            if (
+                self.config.station.auto_session
+                and store
+                and store.session_id is None
+                and not self._stopped_by_hand
+            ):
                 try:
                     self.start_session(None)
                 except CommandRefused as exc:
