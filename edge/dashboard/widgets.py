@@ -413,9 +413,22 @@ class Tile(StripWidget):
         indent = [Segment(" " * max((width - DigitsFont.get_width(value)) // 2, 0))]
         rows = [[Segment(label, _BOLD)], *([*indent, *line] for line in pieces)]
         if height > len(rows):
-            rows.append([Segment(detail, _ITALIC)])
+            rows.append([Segment(fit_detail(detail, width), _ITALIC)])
         top = max((height - len(rows)) // 2, 0) if height > 5 else 0
         return [[]] * top + rows
+
+
+def fit_detail(detail: str, width: int) -> str:
+    """A tile's detail line shortened to ``width`` step by step, so its target stays whole:
+    ``less sure  aim >= 155`` to ``unsure >=155`` (a console trial's narrow tiles cut it to
+    ``less sure  aim >= 1``); cut only when even that does not fit."""
+    tighter = detail.replace("  ", " ")
+    shorter = tighter.replace("less sure", "unsure")
+    shortest = shorter.replace("aim ", "").replace(">= ", ">=").replace("<= ", "<=")
+    for text in (detail, tighter, shorter, shortest):
+        if len(text) <= width:
+            return text
+    return shortest[:width]
 
 
 # Inks of the plots and the figure (indexes into _INKS).
