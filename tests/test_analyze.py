@@ -188,6 +188,7 @@ def test_a_runner_whose_facing_cannot_be_told_gets_what_analyze_can_do(
     assert "cannot tell which way the runner faces in" in err
     assert "(runner found in 90 of 90 frames)" in err
     assert "give --facing left|right (the way they face in the picture)" in err
+    assert "The track is kept: hipdrive replay --keypoints" in err  # no pose model again
 
 
 @pytest.mark.slow

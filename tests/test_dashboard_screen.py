@@ -126,6 +126,10 @@ def test_main_screen(size: tuple[int, int]) -> None:
             {"distance_problem": "--meters-per-pixel 0.01 makes the runner's leg 2.75 m long"},
             "the scale or the belt speed does not fit the runner: see the notice",
         ),
+        (
+            {"rate_problem": "steps are timed from 22 frames a second, where the gait engine"},
+            "too few frames a second to time the steps: see the notice",
+        ),
     ],
 )
 def test_steps_in_doubt_show_no_cue_and_say_why(status: dict, said: str) -> None:

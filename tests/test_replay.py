@@ -676,6 +676,14 @@ def test_slow_motion_with_no_step_found_is_told_by_the_legs_rhythm(
     assert rhythm == pytest.approx(mocap_trial_cadence(mocap_trial) / 8.0, rel=0.03)
     still = np.repeat(kp[:1], len(played), axis=0)
     assert leg_rhythm(played, still) is None
+    # Standing, shifting a foot 10 px to and fro every 4 s: no step's spread (a review's sway
+    # was read as 15 steps a minute of slow motion).
+    still[:, KP["left_ankle"], 0] += 5.0 * np.sin(2 * np.pi * played / 4.0)
+    assert leg_rhythm(played, still) is None
+    assert no_findings([], played, still, 30.0, None, track=True) is None
+    # A camera 60 deg off square: the spread repeats once a stride, and is not read.
+    t, kp = synth_track(mocap_trial, 90.0, SideCamera(facing="left", yaw_deg=60.0), seed=3)
+    assert leg_rhythm(3.0 * t[t < 10.0], kp[t < 10.0]) is None
 
 
 def mocap_trial_cadence(trial) -> float:

@@ -63,9 +63,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if note:
             print(f"note: {note}")
     t, rows, keypoints = read_keypoint_track(result.keypoints_csv)
-    facing = plane.facing or runner_facing(args.video, result, keypoints, t)
     timebase = result.timebase
     try:
+        facing = plane.facing or runner_facing(args.video, result, keypoints, t)
         steps = replay_steps(config, t, keypoints, calibration, plane.meters_per_pixel, facing)
         notice = no_findings(steps, t, keypoints, timebase.capture_fps, timebase.origin)
         if not notice:

@@ -141,8 +141,8 @@ class Readings:
     def held(self) -> str | None:
         """Why the station gives no cue, in a few words, as its status says: a file's time base
         that makes the steps no runner's, or a scale or belt speed that does not fit the runner
-        (their messages, with what to do, are the notices'), or one it is still checking; None
-        when it gives cues."""
+        (their messages, with what to do, are the notices'), or one it is still checking, or too
+        few frames a second for the engine; None when it gives cues."""
         status = self.status
         if status is None:
             return None
@@ -154,6 +154,8 @@ class Readings:
             return "the scale or the belt speed does not fit the runner: see the notice"
         if status.distance_doubt:
             return "checking the distances against the runner"
+        if status.rate_problem is not None:
+            return "too few frames a second to time the steps: see the notice"
         return None
 
     @property

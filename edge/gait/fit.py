@@ -240,8 +240,9 @@ SLOWMO_FACTORS = (2, 4, 5, 8, 10)
 
 def slowmo_readings(cadence_spm: float, fps: float, track: bool) -> str | None:
     """What each common slow-motion factor (``SLOWMO_FACTORS``) that makes a cadence read at
-    ``fps`` a running one would read, with the flag that gives it: ``--slowmo 8 reads 141 steps
-    a minute, --slowmo 10 176``; a track's rows are timed with ``--fps``. None when none does."""
+    ``fps`` a running one would read, with the flag that gives it: ``--slowmo 8 reads 141,
+    --slowmo 10 reads 176 steps a minute``; a track's rows are timed with ``--fps``. None when
+    none does."""
     lo, hi = RUNNING_CADENCE_SPM
     fits = [k for k in SLOWMO_FACTORS if lo <= k * cadence_spm <= hi]
     if not fits:

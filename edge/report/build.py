@@ -198,8 +198,8 @@ def write_report(data: ReportInput, path: Path) -> Path:
 def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput:
     """What the report of a recorded session shows (UsageError: no such session). A session
     that ended with its steps in doubt (``SessionInfo.problem``: a file's time base, a scale or
-    a belt speed that did not fit the runner) gets no findings, charts or pictures, as analyze
-    gives a video none."""
+    a belt speed that did not fit the runner, a facing the feet contradicted) gets no findings,
+    charts or pictures, as analyze gives a video none."""
     info = read_session(path, session_id)
     recorded = rated_for_the_view(read_steps(path, session_id))
     steps = [] if info.problem else recorded

@@ -72,7 +72,8 @@ def trend_rows(path: Path, runner: str) -> list[TrendRow]:
 
 def unjudged_note(rows: Sequence[TrendRow]) -> str | None:
     """Which sessions have no figures because their steps could not be judged (a file's time
-    base, a scale or a belt speed that did not fit the runner), or None."""
+    base, a scale or a belt speed that did not fit the runner, a facing the feet contradicted),
+    or None."""
     ids = [str(r.session.id) for r in rows if r.session.problem]
     if not ids:
         return None

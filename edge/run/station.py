@@ -661,6 +661,12 @@ class Station:
         with self._lock:
             self._stopped_by_hand = True
         _end_session(store, self.fit_verdict)
+        log.info(
+            "session %d stopped by hand: the next starts once the belt has been empty for %.0f s,"
+            " or by hand",
+            session,
+            LEFT_S,
+        )
         return {"session_id": session}
 
     def set_belt_speed(self, mps: float | None) -> Mapping[str, Any] | None:

@@ -528,7 +528,7 @@ class SessionInfo:
     store opened the file."""
     problem: str | None = None
     """Why the steps the session ended on could not be judged (a file's time base, a scale or
-    a belt speed that did not fit the runner), or None."""
+    a belt speed that did not fit the runner, a facing the feet contradicted), or None."""
 
 
 def _read(path: Path) -> sqlite3.Connection:
