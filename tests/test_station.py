@@ -419,19 +419,22 @@ class LiveSource(FakeSource):
         self.info = dataclasses.replace(self.info, live=True)
 
 
+def statuses_of(station: Station, config, seconds: float) -> list[StatusMsg]:
+    """The statuses a station publishes over its first ``seconds``, then stopped."""
+    with Subscriber(config.bus.publish, topics=(StatusMsg,)) as sub:
+        stop, thread = start(station)
+        try:
+            return [m for m in collect(sub, time.monotonic() + seconds) if isinstance(m, StatusMsg)]
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+
+
 def test_a_live_camera_too_slow_for_the_engine_is_in_the_status(config, running) -> None:
     """A camera giving 15 frames a second: after the warm-up and five seconds of it, the
     status says so (a file played at that rate is the time base's business, not this)."""
     station = Station(config, LiveSource(len(running), fps=15.0), FakePose(running))
-    with Subscriber(config.bus.publish, topics=(StatusMsg,)) as sub:
-        stop, thread = start(station)
-        try:
-            statuses = [
-                m for m in collect(sub, time.monotonic() + 13.0) if isinstance(m, StatusMsg)
-            ]
-        finally:
-            stop.set()
-            thread.join(timeout=30)
+    statuses = statuses_of(station, config, 13.0)
     told = [m.rate_problem for m in statuses if m.rate_problem]
     assert told and "timed from 15 frames a second" in told[-1]
     assert statuses[0].rate_problem is None
@@ -620,16 +623,7 @@ def test_no_cue_while_the_engine_gets_too_few_frames_to_time_steps(config, mocap
     seen: list[tuple[Step, Summary]] = []
     source = LiveSource(int(np.sum(t < 14.0)), fps=22.0)
     station = Station(config, source, FakePose(kp), report=lambda *s: seen.append(s))
-    with Subscriber(config.bus.publish, topics=(StatusMsg,)) as sub:
-        stop, thread = start(station)
-        try:
-            statuses = [
-                m for m in collect(sub, time.monotonic() + 15.0) if isinstance(m, StatusMsg)
-            ]
-        finally:
-            stop.set()
-            thread.join(timeout=30)
-    told = [m for m in statuses if m.rate_problem]
+    told = [m for m in statuses_of(station, config, 15.0) if m.rate_problem]
     assert told and "timed from 22 frames a second" in told[0].rate_problem
     after = [summary for step, summary in seen if step.ic_t > told[0].t + 1.0]
     assert after and {s.held for s in after} == {RATE_HELD}
