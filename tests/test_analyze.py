@@ -274,6 +274,16 @@ def test_slow_motion_at_its_playback_rate_gets_a_notice_and_no_findings(
     # The steps are written all the same; the report says why it judges none of them.
     steps = (out_dir / "steps.csv").read_text().splitlines()
     assert len(steps) > 1 and len((out_dir / "events.jsonl").read_text().splitlines()) > 0
+    # The track is kept, and replayed at the rate it was filmed at it is a run's, no pose again.
+    track = out_dir / "keypoints.csv"
+    assert (
+        f"the track is kept: hipdrive replay --keypoints {track} --fps N (N: the rate it was"
+        in (printed)
+    )
+    events = tmp_path / "events.jsonl"
+    args = ["replay", "--keypoints", str(track), "--fps", "60", "--events-out", str(events)]
+    assert main([*args, "--config", str(fake_config)]) == 0
+    assert 150 < printed_median(capsys.readouterr().out, "cadence", "spm") < 162
     report = (out_dir / "report.html").read_text()
     assert "<p class=notice>" in report and "not from running at the video" in report
     assert "class=findings" not in report and "Every target met" not in report

@@ -79,6 +79,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     targets = common.targets_of(config)
     if notice:
         print(f"{step_count(len(steps))}: {notice}")
+        if "--capture-fps" in notice:
+            # A user trial redid the whole pose pass for each slow-motion factor it tried.
+            print(
+                f"the track is kept: hipdrive replay --keypoints {result.keypoints_csv} --fps N "
+                f"(N: the rate it was filmed at, {timebase.playback_fps:.4g} times the factor) "
+                "gives the steps without running the pose model again"
+            )
     else:
         print("\n".join(describe(steps, targets)))
     print(f"wrote {out_dir / 'events.jsonl'} and {out_dir / 'steps.csv'}")
