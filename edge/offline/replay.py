@@ -297,8 +297,7 @@ def turned_picture(keypoints: np.ndarray) -> str | None:
     was told only "steps were missed. Film with a camera that stays still, side on"; another's,
     of the lower legs alone, whose trunk the pose model could only guess (0.001 sure), was told
     it lay on its side. ``keypoints``: (T, 17, 3)."""
-    sure = keypoints[..., 2:] >= GaitParams().min_confidence
-    points = np.where(sure, keypoints, np.nan)
+    points = _sure_points(keypoints)
     up = _middle(points, LEFT_SHOULDER, RIGHT_SHOULDER) - _middle(points, LEFT_HIP, RIGHT_HIP)
     lean = np.degrees(np.arctan2(np.abs(up[:, 0]), -up[:, 1]))
     lean = lean[np.isfinite(lean)]
@@ -335,13 +334,9 @@ def leg_rhythm(t: np.ndarray, keypoints: np.ndarray) -> float | None:
     otherwise (nobody stepping, a view from the front or behind, a track with gaps). A
     slow-motion clip with no step found: 17.6 steps a minute as played, 141 at x8 (a helper
     counted 10 landings in its 31.7 s). ``keypoints``: (T, 17, 3); ``t``: (T,) s, rising."""
-    ankles = keypoints[:, [LEFT_ANKLE, RIGHT_ANKLE], :]
-    hips = keypoints[:, [LEFT_HIP, RIGHT_HIP], :]
-    least = GaitParams().min_confidence
-    sure = (ankles[..., 2] >= least).all(axis=1) & (hips[..., 2] >= least).all(axis=1)
-    sure &= np.isfinite(ankles[..., :2]).all(axis=(1, 2)) & np.isfinite(hips[..., :2]).all(
-        axis=(1, 2)
-    )
+    points = _sure_points(keypoints)
+    ankles, hips = points[:, [LEFT_ANKLE, RIGHT_ANKLE]], points[:, [LEFT_HIP, RIGHT_HIP]]
+    sure = np.isfinite(ankles).all(axis=(1, 2)) & np.isfinite(hips).all(axis=(1, 2))
     n = len(t)
     if sure.sum() < 20 or n < 2:
         return None
@@ -349,7 +344,7 @@ def leg_rhythm(t: np.ndarray, keypoints: np.ndarray) -> float | None:
     if not dt > 0 or t[-1] - t[0] > 1.1 * (n - 1) * dt:
         return None  # rows not evenly timed: a gap, frames left out
     spread = np.abs(ankles[:, 0, 0] - ankles[:, 1, 0])
-    leg = float(np.median(np.linalg.norm(hips[sure, :, :2] - ankles[sure, :, :2], axis=2)))
+    leg = float(np.median(np.linalg.norm(hips[sure] - ankles[sure], axis=2)))
     closest, widest = np.percentile(spread[sure], [10, 90])
     if not widest - closest >= RHYTHM_SPREAD_LEGS * leg:
         return None
@@ -420,6 +415,13 @@ def slow_legs(
     )
 
 
+def _sure_points(keypoints: np.ndarray) -> np.ndarray:
+    """(T, 17, 2) pixels of a track's keypoints ((T, 17, 3)), NaN where the pose model is less
+    sure of them than the gait engine takes (``GaitParams.min_confidence``) or found none."""
+    sure = keypoints[..., 2:] >= GaitParams().min_confidence
+    return np.where(sure, keypoints[..., :2], np.nan)
+
+
 def _middle(keypoints: np.ndarray, left: int, right: int) -> np.ndarray:
     """(T, 2) the middle of two keypoints in each frame, the one found where only one is, NaN
     where neither is."""
@@ -442,8 +444,7 @@ def across_the_picture(t: np.ndarray, keypoints: np.ndarray, steps: list[StepMsg
     ``keypoints``: (T, 17, 3) pixels and confidence, NaN where not found; ``t``: (T,) s."""
     if len(steps) >= MIN_JUDGED_STEPS:
         return None
-    sure = keypoints[..., 2:] >= GaitParams().min_confidence
-    points = np.where(sure, keypoints[..., :2], np.nan)
+    points = _sure_points(keypoints)
     hips = points[:, [LEFT_HIP, RIGHT_HIP]]
     found = np.isfinite(hips).all(axis=(1, 2))
     if found.sum() < 10:

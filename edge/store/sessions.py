@@ -33,7 +33,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -531,19 +531,27 @@ class SessionInfo:
     a belt speed that did not fit the runner, a facing the feet contradicted), or None."""
 
 
-def _read(path: Path) -> sqlite3.Connection:
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[sqlite3.Connection]:
+    """The sessions file open read-only, closed after; a file that is none, or an SQLite error
+    while reading, is a UsageError saying so."""
     if not path.is_file():
         raise UsageError(f"no sessions recorded: {path} does not exist")
     try:
-        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
         raise UsageError(f"cannot read sessions from {path}: {exc}") from None
+    try:
+        yield conn
+    except sqlite3.Error as exc:
+        raise UsageError(f"{path} is not a sessions file: {exc}") from None
+    finally:
+        conn.close()
 
 
 def list_sessions(path: Path) -> list[SessionInfo]:
     """Every session in the file, oldest first."""
-    conn = _read(path)
-    try:
+    with _reading(path) as conn:
         # A file no store of this build has opened yet has no crashed column.
         crashed = "s.crashed" if _has_column(conn, "sessions", "crashed") else "0"
         problem = "s.problem" if _has_column(conn, "sessions", "problem") else "NULL"
@@ -554,10 +562,6 @@ def list_sessions(path: Path) -> list[SessionInfo]:
             f" (SELECT count(*) FROM laps WHERE session_id = s.id), {crashed}, {problem}"
             " FROM sessions s ORDER BY s.id"
         ).fetchall()
-    except sqlite3.Error as exc:
-        raise UsageError(f"{path} is not a sessions file: {exc}") from None
-    finally:
-        conn.close()
     return [
         SessionInfo(
             id=row[0],
@@ -582,15 +586,10 @@ def list_sessions(path: Path) -> list[SessionInfo]:
 def _session_rows(path: Path, session_id: int, sql: str) -> list[Any]:
     """The rows of ``sql`` (one ``?`` for the session id); UsageError when there is no such
     session."""
-    conn = _read(path)
-    try:
+    with _reading(path) as conn:
         if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
             raise UsageError(f"no session {session_id} in {path}; see: hipdrive sessions list")
         return conn.execute(sql, (session_id,)).fetchall()
-    except sqlite3.Error as exc:
-        raise UsageError(f"{path} is not a sessions file: {exc}") from None
-    finally:
-        conn.close()
 
 
 #: how long ``name_runner`` keeps trying while a station writes the file: a station recording
@@ -656,14 +655,9 @@ def read_session(path: Path, session_id: int) -> SessionInfo:
 
 def read_steps(path: Path, session_id: int) -> list[StepMsg]:
     """The steps of one session in order of initial contact (UsageError: no such session)."""
-    conn = _read(path)
-    try:
+    with _reading(path) as conn:
         # A file no store of this build has opened yet lacks the extensions' columns.
         columns = [c for c in _STEP_COLUMNS[1:] if _has_column(conn, "steps", c)]
-    except sqlite3.Error as exc:
-        raise UsageError(f"{path} is not a sessions file: {exc}") from None
-    finally:
-        conn.close()
     rows = _session_rows(
         path,
         session_id,
@@ -697,15 +691,10 @@ class Lap:
 def read_belt_speeds(path: Path, session_id: int) -> list[tuple[float, float | None]]:
     """The belt speeds set during one session, (station time, m/s or None), in time order, the
     first at its start; empty from a station before they were kept."""
-    conn = _read(path)
-    try:
+    with _reading(path) as conn:
         kept = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'belt_speeds'"
         ).fetchone()
-    except sqlite3.Error as exc:
-        raise UsageError(f"{path} is not a sessions file: {exc}") from None
-    finally:
-        conn.close()
     if kept is None:
         return []
     sql = "SELECT t, mps FROM belt_speeds WHERE session_id = ? ORDER BY t, rowid"
