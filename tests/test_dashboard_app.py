@@ -341,6 +341,28 @@ def test_keys_send_the_right_control_requests(
     run(scenario())
 
 
+def test_a_first_belt_key_sets_the_speed_the_steps_read(
+    publisher: Publisher, control: ControlServer, handler: FakeHandler
+) -> None:
+    """No belt speed set, a calibrated camera's steps reading 2.5 m/s: the down key sets 2.5,
+    the speed to step from (a console trial's down key had set 3.0 under a runner at 2.5)."""
+
+    async def scenario() -> None:
+        app = DashboardApp(publisher.endpoint, control.endpoint)
+        async with app.run_test(size=SIZE) as pilot:
+            status = messages.status(belt_speed_mps=None)
+            await publish_until(pilot, publisher, status, on_screen(app, "belt --"), "status")
+            for i in range(1, 7):
+                app.post_message(BusReceived(messages.step(i, stride_length_m=1.75)))
+            await pilot.pause()
+            await pilot.press("down")
+            await wait_until(pilot, lambda: ("set_belt_speed", 2.5) in handler.calls, "belt 2.5")
+            await pilot.press("down")
+            await wait_until(pilot, lambda: ("set_belt_speed", 2.4) in handler.calls, "belt 2.4")
+
+    run(scenario())
+
+
 def test_refusals_and_timeouts_are_shown_never_raised(
     publisher: Publisher, control: ControlServer, handler: FakeHandler
 ) -> None:

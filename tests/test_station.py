@@ -16,6 +16,7 @@ from calibrate.model import Calibration, Plane
 from edge.bus.control import CommandRefused, ControlClient
 from edge.bus.publisher import Subscriber
 from edge.bus.schema import FrameMsg, StatusMsg, StepMsg, SummaryMsg
+from edge.capture.base import Frame
 from edge.config import load_config
 from edge.demo.scene import SideCamera
 from edge.gait import Step, Summary, SummaryBuilder
@@ -655,3 +656,39 @@ def test_a_session_stopped_by_hand_stays_stopped_while_the_runner_runs_on(config
         thread.join(timeout=30)
         sub.close()
     assert [s.id for s in list_sessions(config.sessions_path)] == [1, 2]
+
+
+class LaggingSource(FakeSource):
+    """A file played at its rate on a station that handles each frame ``lag`` seconds after
+    its capture (a loaded machine's, as a console trial's was, 9 s behind)."""
+
+    def __init__(self, n: int, fps: float, lag: float) -> None:
+        super().__init__(n, fps=fps, paced=True)
+        self._lag_ns = round(lag * 1e9)
+
+    def read(self) -> Frame | None:
+        frame = super().read()
+        return None if frame is None else dataclasses.replace(frame, t_ns=frame.t_ns - self._lag_ns)
+
+
+def test_a_session_started_by_hand_on_a_lagging_station_holds_only_its_own_steps(
+    config, running
+) -> None:
+    """Frames captured before a session was started, handled after: their steps were run
+    before it and are not filed in it (a console trial's report charts began seconds before
+    its session)."""
+    station = Station(config, LaggingSource(9 * 60, fps=60.0, lag=3.0), FakePose(running))
+    stop, thread = start(station)
+    client = ControlClient(config.bus.control, timeout=3.0)
+    try:
+        time.sleep(4.5)
+        second = client.request("start_session", runner="Bo")["session_id"]
+        thread.join(timeout=30)
+    finally:
+        client.close()
+        stop.set()
+        thread.join(timeout=30)
+    sessions = {s.id: s for s in list_sessions(config.sessions_path)}
+    steps = read_steps(config.sessions_path, second)
+    assert len(steps) >= 3
+    assert min(s.ic_t for s in steps) >= sessions[second].start_t

@@ -62,7 +62,8 @@ cheaper than 20 (measured: 27 % against 32 % of a core at 160x50 with a 60 Hz st
 POLL_SECONDS = 0.025
 BELT_STEP = 0.1
 BELT_START = 3.0
-"""Belt speed set by the first up/down press while the station does not know the speed."""
+"""Belt speed set by the first up/down press while the station neither knows the speed nor reads
+it off the runner's steps (``Readings.belt_read``)."""
 BELT_HOLD = 2.0
 """Seconds the console shows a speed it asked for before it trusts the station's status again."""
 PROBLEM_REPEAT = 30.0
@@ -435,7 +436,12 @@ class DashboardApp(App[None]):
 
     def action_belt(self, direction: int) -> None:
         shown = self._belt_shown()
-        speed = BELT_START if shown is None else shown + direction * BELT_STEP
+        if shown is not None:
+            speed = shown + direction * BELT_STEP
+        else:
+            # A first press sets the speed the steps read, to be stepped from; a console
+            # trial's down key had set 3.0 m/s under a runner at 2.5.
+            speed = self.readings.belt_read or BELT_START
         speed = round(min(max(speed, 0.0), MAX_BELT_MPS), 1)
         if self._send("set_belt_speed", mps=speed):
             self._belt_request = (speed, time.monotonic())

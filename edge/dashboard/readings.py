@@ -21,6 +21,7 @@ from edge.bus.schema import (
     StepMsg,
     SummaryMsg,
     keypoints_from_wire,
+    step_speed,
 )
 from edge.skeleton import LEFT_ANKLE, RIGHT_ANKLE
 
@@ -136,6 +137,13 @@ class Readings:
         if self.status is not None and self.status.gait_mode is not None:
             return self.status.gait_mode
         return None if self.summary is None else self.summary.gait
+
+    @property
+    def belt_read(self) -> float | None:
+        """The belt's speed as the recent steps were run at, m/s (``step_speed``: a calibrated
+        camera reads it off the stance foot); None when no step says."""
+        speeds = [s for step in self.steps if (s := step_speed(step)) is not None]
+        return float(np.median(speeds)) if speeds else None
 
     @property
     def held(self) -> str | None:

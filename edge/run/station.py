@@ -628,14 +628,20 @@ class Station:
     # -- the control channel (runs on its own thread) --------------------------------------
 
     def start_session(self, runner: str | None) -> Mapping[str, Any] | None:
+        return self._open_session(runner, time.monotonic())
+
+    def _open_session(self, runner: str | None, start_t: float) -> Mapping[str, Any]:
+        """Start a session at ``start_t`` (station seconds: now when asked for, the frame's
+        capture when a runner comes into view). Its gait starts afresh with the first frame
+        captured from then on (``_loop``)."""
         store = self._require_store()
         with self._lock:
             if runner is not None:
                 self._runner = runner
             # A session started by hand gets the idle time before it may end itself.
-            self._last_runner_t = max(self._last_runner_t, time.monotonic())
+            self._last_runner_t = max(self._last_runner_t, start_t)
             self._stopped_by_hand = False
-            self._session_start_t = time.monotonic()
+            self._session_start_t = start_t
             # A session still open ends with what its steps' check says, as at any end.
             _end_session(store, self.fit_verdict)
             session = store.start_session(
@@ -647,7 +653,7 @@ class Station:
             )
             self._new_session = True
             if self.voice is not None:
-                self.voice.start(self._session_start_t)
+                self.voice.start(time.monotonic())
         if session is None:
             raise CommandRefused(store.problem or "not recording")
         log.info("session %d started (runner %s)", session, self._runner or "unnamed")
@@ -796,13 +802,18 @@ class Station:
                 t = frame.t_ns / 1e9
                 self._track_presence(t, runner is not None)
                 keypoints = runner.keypoints if runner is not None else NO_RUNNER
-                if self._new_session:
+                if self._new_session and t >= (self._session_start_t or t):
                     self._restart_gait()
                 if self.store is not None and self.config.station.record_keypoints:
                     self.store.record_keypoints(
                         t, frame.index, None if runner is None else keypoints
                     )
                 steps = self._feed.push(t, self._feed.prepare(keypoints))
+                if self._new_session:
+                    # Captured before the new session began, handled after it (a station that
+                    # lags): these steps were run in the session now ended, not in the new one
+                    # (a console trial's report charts began 9 s before its session).
+                    steps = []
                 gaited = clock()
                 for step in steps:
                     self._publish_step(step)
@@ -851,7 +862,7 @@ class Station:
                 and not self._stopped_by_hand
             ):
                 try:
-                    self.start_session(None)
+                    self._open_session(None, t)
                 except CommandRefused as exc:
                     log.warning("%s", exc)
         elif (
