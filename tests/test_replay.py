@@ -8,6 +8,7 @@ import dataclasses
 import itertools
 import json
 import re
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -181,6 +182,21 @@ def test_someone_else_taken_for_the_runner_is_no_run_past_the_camera(mocap_trial
     kp[other, :, :2] = np.nan
     kp[other, :, 2] = 0.0
     assert across_the_picture(t, kp, []) is None
+
+
+def test_a_person_without_feet_in_view_is_no_run_past_the_camera_and_no_warning(
+    mocap_trial,
+) -> None:
+    """A user trial's man seated at a microscope, no leg in view: nothing to say, and no
+    numpy warning printed to the user."""
+    t, kp = synth_track(mocap_trial, 60.0, SideCamera(facing="left"), seed=22)
+    keep = t < 5.0
+    t, kp = t[keep], kp[keep].copy()
+    kp[:, [KP["left_ankle"], KP["right_ankle"]], :2] = np.nan
+    kp[:, [KP["left_ankle"], KP["right_ankle"]], 2] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert across_the_picture(t, kp, []) is None
 
 
 def test_replay_with_a_calibration_is_in_metres(
@@ -689,3 +705,20 @@ def test_slow_motion_with_no_step_found_is_told_by_the_legs_rhythm(
 def mocap_trial_cadence(trial) -> float:
     """The trial's steps a minute, from its force plate's landings."""
     return 60.0 / float(np.median(np.diff(trial.ic)))
+
+
+def test_steps_that_stand_alone_are_too_few_to_judge() -> None:
+    """Five steps, none timed from a step before it: a user trial's woman walking away from the
+    camera in a shop, lost between her steps, had been judged and cued to land under the hips.
+    Five in a row are judged."""
+    alone = [
+        messages.step(i, ic_t=10.0 + 4.0 * i, cadence_spm=None, step_ms=None) for i in range(5)
+    ]
+    said = too_few_steps(alone, seen_s=23.0)
+    assert said is not None
+    assert said.startswith("none of them is in a row")
+    assert "(4 in a row at least)" in said and "no findings or cues are given" in said
+    one = [*alone[:4], messages.step(5)]
+    assert "only 1 of them is in a row" in (too_few_steps(one) or "")
+    # A run's first step is timed from none, but the step after it is timed from it.
+    assert too_few_steps([messages.step(i) for i in range(4)]) is None

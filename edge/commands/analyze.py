@@ -64,6 +64,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             print(f"note: {note}")
     t, rows, keypoints = read_keypoint_track(result.keypoints_csv)
     timebase = result.timebase
+    replay = (
+        f"hipdrive replay --keypoints {result.keypoints_csv} --events-out "
+        f"{out_dir / 'events.jsonl'}"
+    )
     try:
         facing = plane.facing or runner_facing(args.video, result, keypoints, t)
         steps = replay_steps(config, t, keypoints, calibration, plane.meters_per_pixel, facing)
@@ -72,8 +76,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             refuse_what_does_not_fit(config, args, steps, plane)
     except UsageError as exc:
         raise UsageError(
-            f"{exc}. The track is kept: hipdrive replay --keypoints {result.keypoints_csv}, with"
-            " the flags put right, gives the steps without running the pose model again"
+            f"{exc}. The track is kept: {replay}, with the flags put right, gives the steps "
+            "without running the pose model again"
         ) from None
     write_step_files(steps, out_dir / "events.jsonl", out_dir / "steps.csv")
     targets = common.targets_of(config)
@@ -82,7 +86,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if "--capture-fps" in notice:
             # A user trial redid the whole pose pass for each slow-motion factor it tried.
             print(
-                f"the track is kept: hipdrive replay --keypoints {result.keypoints_csv} --fps N "
+                f"the track is kept: {replay} --fps N "
                 f"(N: the rate it was filmed at, {timebase.playback_fps:.4g} times the factor) "
                 "gives the steps without running the pose model again"
             )

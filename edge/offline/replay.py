@@ -215,10 +215,27 @@ MISSED_AFTER_S = 4.0
 def too_few_steps(steps: list[StepMsg], seen_s: float = 0.0) -> str | None:
     """Why the steps of a video are too few to judge a runner by (``MIN_JUDGED_STEPS``), or
     None (none at all is said otherwise: ``describe``). ``seen_s``: how long the runner was in
-    view (``seen_seconds``); from ``MISSED_AFTER_S`` on, steps were missed, and that is said."""
-    if not steps or len(steps) >= MIN_JUDGED_STEPS:
+    view (``seen_seconds``); from ``MISSED_AFTER_S`` on, steps were missed, and that is said.
+
+    Steps that stand alone (``in_a_row``) are not a run's: a run's steps follow one another. A
+    user trial's woman walking away from the camera in a shop gave five such steps in 23 s, and
+    a panning camera's sprint four of nine, two of them in a row: both had been judged, and cued
+    to land under the hips."""
+    if not steps:
         return None
     gait = "walking" if all(gait_of(s) == WALKING for s in steps) else "running"
+    row = in_a_row(steps)
+    if len(steps) >= MIN_JUDGED_STEPS and row < MIN_JUDGED_STEPS:
+        which = {0: "none of them is", 1: "only 1 of them is"}.get(row, f"only {row} of them are")
+        return (
+            f"{which} in a row, a step following the one before as in a run or a walk; the "
+            "others stand alone (the person was lost between them, or was not side on): too few "
+            f"to judge a runner by ({MIN_JUDGED_STEPS} in a row at least). Film a runner on a "
+            "treadmill, side on, with a camera that stays still, the feet in the picture; no "
+            "findings or cues are given"
+        )
+    if len(steps) >= MIN_JUDGED_STEPS:
+        return None
     if seen_s >= MISSED_AFTER_S:
         return (
             f"too few to judge a runner by ({MIN_JUDGED_STEPS} at least) in {seen_s:.1f} s of "
@@ -230,6 +247,25 @@ def too_few_steps(steps: list[StepMsg], seen_s: float = 0.0) -> str | None:
         f"too few to judge a runner by ({MIN_JUDGED_STEPS} at least): film at least 10 s of "
         f"steady {gait}, side on; no findings or cues are given"
     )
+
+
+#: how near, s, a step's landing must be to where the step after it was timed from
+ROW_MATCH_S = 0.002
+
+
+def in_a_row(steps: list[StepMsg]) -> int:
+    """How many of ``steps`` follow another of them or are followed by one: a step timed from
+    the landing before it (``step_ms``), and the step of that landing."""
+    ic = np.sort([s.ic_t for s in steps])
+    row = np.zeros(len(ic), dtype=bool)
+    for step in steps:
+        if step.step_ms is None:
+            continue
+        for at in (step.ic_t, step.ic_t - step.step_ms / 1000.0):
+            j = int(np.searchsorted(ic, at))
+            near = [k for k in (j - 1, j) if 0 <= k < len(ic) and abs(ic[k] - at) <= ROW_MATCH_S]
+            row[near] = True
+    return int(row.sum())
 
 
 #: the share of a run's steps that must be found for its figures to go without a note
@@ -451,7 +487,10 @@ def across_the_picture(t: np.ndarray, keypoints: np.ndarray, steps: list[StepMsg
         return None
     mid = hips[found].mean(axis=1)
     ankles = points[found][:, [LEFT_ANKLE, RIGHT_ANKLE]]
-    leg = float(np.nanmedian(np.linalg.norm(ankles - hips[found], axis=-1)))
+    legs = np.linalg.norm(ankles - hips[found], axis=-1)
+    if not np.isfinite(legs).any():
+        return None
+    leg = float(np.nanmedian(legs))
     jumps = np.linalg.norm(np.diff(mid, axis=0), axis=-1)
     if not leg > 0 or np.max(jumps) > leg:
         # Not one person moving: the runner was lost, and someone else taken for them.
