@@ -394,6 +394,15 @@ def test_the_annotated_videos_panel_marks_a_less_sure_value_and_says_what_the_ma
         assert panel.get("*") in (None, "less sure")
 
 
+def test_the_annotated_videos_panel_forgets_a_step_seconds_old() -> None:
+    """A user trial's panel showed a contact time 11 s old over a stretch with no step."""
+    near = far_left_steps(0.3)[1]
+    t = np.arange(0.0, 20.0, 0.1)
+    overlay = Overlay(t, np.zeros((len(t), 17, 3)), [near], Targets(), forward=1.0)
+    assert dict((n, v) for n, v, _ in overlay.panel(near.to_t + 1.0))["contact"] != "--"
+    assert dict((n, v) for n, v, _ in overlay.panel(near.to_t + 11.0))["contact"] == "--"
+
+
 def test_the_report_judges_the_overstride_at_the_runners_pace() -> None:
     """30% of the leg ahead: off target at 2.5 m/s (3.0 leg lengths a second), on it at 4.5 m/s;
     the table, its verdict and the pictures' colour go by the pace (docs/metrics.md)."""

@@ -108,11 +108,15 @@ class Overlay:
     t: (N,) seconds of the frames; keypoints: (N, 17, 3) pixels and confidence. Each contact
     flashes for ``FLASH_S``; its overstride line stays ``HOLD_S`` where the foot landed, and the
     hip extension likewise from toe-off. The panel shows the latest values: cadence and
-    overstride from the last contact, hip extension and contact time from the last toe-off.
+    overstride from the last contact, hip extension and contact time from the last toe-off,
+    each for ``PANEL_S`` after it (a user trial's panel showed a contact time 11 s old over a
+    stretch with no step found).
     """
 
     FLASH_S = 0.12
     HOLD_S = 0.25
+    #: a stride at the slowest walk (90 steps a minute) takes 1.3 s
+    PANEL_S = 2.0
 
     def __init__(
         self,
@@ -146,9 +150,9 @@ class Overlay:
         return [i for _, i in self._events[moment][lo:hi]]
 
     def _last(self, moment: Moment, now: float) -> StepMsg | None:
-        """The step whose ``moment`` came last, up to ``now``."""
-        hi = int(np.searchsorted(self._times[moment], now + 1e-9, side="right"))
-        return self.steps[self._events[moment][hi - 1][1]] if hi else None
+        """The step whose ``moment`` came last, up to ``now`` and within ``PANEL_S`` of it."""
+        recent = self._recent(moment, now, self.PANEL_S)
+        return self.steps[recent[-1]] if recent else None
 
     def draw(self, image: np.ndarray, index: int) -> None:
         """Annotate frame ``index`` in place."""
