@@ -148,13 +148,18 @@ def test_a_film_rate_of_23_976_fps_is_the_engines_24(
     assert "fewer than the 24" not in capsys.readouterr().err
 
 
-def test_a_one_frame_video_is_too_short_and_says_how_long_is_needed(
+def test_a_one_frame_video_is_a_picture_and_says_how_long_is_needed(
     tmp_path: Path, config: Path, no_model: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # A user trial's photograph named .mp4 was told it was 0.04 s long.
     assert analyze(blank_video(tmp_path / "v.mp4", 1), tmp_path / "o", config) == 2
     err = capsys.readouterr().err
-    assert "v.mp4 is too short: 1 frame at 30 fps (0.03 s)" in err
-    assert "needs at least 2 s of running (60 frames)" in err and "--facing" not in err
+    assert "v.mp4 holds a single picture, not a video" in err
+    assert "give a video of at least 2 s of running" in err and "--facing" not in err
+    assert analyze(blank_video(tmp_path / "w.mp4", 2), tmp_path / "o", config) == 2
+    err = capsys.readouterr().err
+    assert "w.mp4 is too short: 2 frames at 30 fps (0.07 s)" in err
+    assert "needs at least 2 s of running (60 frames)" in err
 
 
 def test_a_video_without_a_runner_says_so(

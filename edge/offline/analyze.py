@@ -218,6 +218,12 @@ def require_length(video: Path, frames: int, fps: float, timing: FileTiming) -> 
     """UsageError unless ``frames`` at ``fps`` (real time) hold MIN_RUN_S of running."""
     if frames / fps < MIN_RUN_S:
         what = f"{timing.window_text()} of {video}" if timing.windowed else str(video)
+        if frames == 1 and not timing.windowed:
+            # A user trial's photograph named .mp4 was told it was 0.04 s too short.
+            raise UsageError(
+                f"{video} holds a single picture, not a video: give a video of at least "
+                f"{MIN_RUN_S:g} s of running, filmed side on"
+            )
         raise UsageError(
             f"{what} is too short: {frames} frame{'' if frames == 1 else 's'} at {fps:g} fps "
             f"({frames / fps:.2f} s); the analysis needs at least {MIN_RUN_S:g} s of running "
