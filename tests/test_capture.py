@@ -53,7 +53,7 @@ def test_a_file_played_as_a_camera_drops_the_frames_a_slow_station_misses(
     video = write_video(tmp_path / "v.mp4", numbered_frames(12), fps=50)
     lags = {}
     for drop in (False, True):
-        source = VideoFileSource(video, CaptureSettings(paced=True), loop=True, drop_late=drop)
+        source = VideoFileSource(video, CaptureSettings(paced=True, drop_late=drop), loop=True)
         with source:
             assert source.info.live == drop
             frames = []
@@ -70,7 +70,7 @@ def test_a_file_played_as_a_camera_drops_the_frames_a_slow_station_misses(
     assert lags[True] < 0.1 < lags[False]
     # The frames due before the first read go by unseen, not counted as dropped: the station
     # was not reading yet, as with a camera that runs before it is read.
-    with VideoFileSource(video, CaptureSettings(paced=True), loop=True, drop_late=True) as late:
+    with VideoFileSource(video, CaptureSettings(paced=True, drop_late=True), loop=True) as late:
         time.sleep(0.3)
         first = late.read()
         assert first is not None and first.index >= 10 and late.dropped == 0
@@ -81,6 +81,32 @@ def test_a_file_played_as_a_camera_drops_the_frames_a_slow_station_misses(
         first = whole.read()
         assert first is not None and first.index == 0
         assert abs(first.t_ns - time.monotonic_ns()) < 0.1e9
+
+
+def test_a_file_played_to_a_stations_console_drops_late_frames_and_stays_a_file(
+    tmp_path: Path,
+) -> None:
+    """``hipdrive run`` on a file with its console: frames the station is too late for are
+    dropped, as a camera's, so the console shows the runner now (a console trial's said "LIVE,
+    56 s behind"), while the source is still a file, its time base checked; headless, every
+    frame is measured, however late."""
+    from edge.config import Config
+    from edge.run.station import open_station_source
+
+    rng = np.random.default_rng(3)
+    noise = [rng.integers(0, 255, (120, 160, 3), dtype=np.uint8) for _ in range(72)]
+    video = write_video(tmp_path / "v.mp4", noise, fps=50)
+    for now in (True, False):
+        with open_station_source(Config(), f"file:{video}", now=now) as source:
+            assert not source.info.live
+            frames = []
+            for _ in range(12):
+                time.sleep(2 / 50)
+                frames.append(source.read())
+            if now:
+                assert source.dropped >= 8 and frames[-1].index >= 20
+            else:
+                assert source.dropped == 0 and [f.index for f in frames] == list(range(12))
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,10 @@ class CaptureSettings:
     """What the station asks of a source; cameras report what they really do in SourceInfo.
     ``timing``: a file's time base and part to use (cameras have none). ``new_frames_only``: a
     file hands out only its new frames, at their real times (``edge.capture.file.NewFramesOnly``),
-    as ``hipdrive analyze`` takes them; cameras have no repeats to leave out."""
+    as ``hipdrive analyze`` takes them; cameras have no repeats to leave out. ``drop_late``: a
+    file played ``paced`` skips the frames the station is too late for, as a camera drops them
+    (``edge.capture.file.VideoFileSource``): a file played to a console, which shows the runner
+    now."""
 
     width: int = 1920
     height: int = 1080
@@ -69,6 +72,7 @@ class CaptureSettings:
     paced: bool = False
     timing: FileTiming | None = None
     new_frames_only: bool = False
+    drop_late: bool = False
 
 
 class FrameSource(ABC, Closing):

@@ -30,17 +30,15 @@ class VideoFileSource(FrameSource):
 
     With ``paced`` the source waits until each frame is due, as a camera would deliver it.
     With ``loop`` it starts over at the end, the index and the clock running on. With
-    ``drop_late`` (paced) a frame whose next is already due is skipped, as a camera drops the
-    frames a station is too slow for (counted in ``dropped``), so the station keeps up with the
+    ``settings.drop_late`` (paced) a frame whose next is already due is skipped, as a camera
+    drops the frames a station is too slow for (counted in ``dropped``), so it keeps up with the
     clock instead of falling ever further behind; the source is then ``live``. The frames due
     before the first read go by unseen and uncounted, as a running camera's do before a station
     reads it. Unlike ``FileCamera``, whose thread decodes every frame as a camera's driver
     would (for ``hipdrive bench``), the frames keep their place in the file: index and time.
     """
 
-    def __init__(
-        self, path: Path, settings: CaptureSettings, loop: bool = False, drop_late: bool = False
-    ) -> None:
+    def __init__(self, path: Path, settings: CaptureSettings, loop: bool = False) -> None:
         if path.is_dir():
             raise UsageError(f"{path} is a folder, not a video file: give one video in it")
         if not path.is_file():
@@ -70,13 +68,13 @@ class VideoFileSource(FrameSource):
             width=width,
             height=height,
             fps=self.timebase.fps,
-            live=drop_late and settings.paced,
+            live=settings.drop_late and settings.paced,
             frame_count=used,
             origin=self.timebase.origin,
         )
         self._paced = settings.paced
         self._loop = loop
-        self._drop_late = drop_late and settings.paced
+        self._drop_late = settings.drop_late and settings.paced
         self._dropped = 0
         self._read_any = False
         self._index = self._start
@@ -191,7 +189,8 @@ class NewFramesOnly(FrameSource):
     lower rate is timed along the line of its new frames' first showings. The file is read
     through once first to tell them apart, with a progress line; UsageError when it holds too
     few new frames a second for the engine, as soon as that shows. ``info`` gives the new
-    frames' count and rate.
+    frames' count and rate; it is not ``live`` when it drops the frames it is late for
+    (``CaptureSettings.drop_late``): its time base is still the file's to check.
     """
 
     def __init__(self, path: Path, settings: CaptureSettings) -> None:
@@ -219,7 +218,13 @@ class NewFramesOnly(FrameSource):
         self._file = VideoFileSource(path, dataclasses.replace(settings, new_frames_only=False))
         fps = new.fps if math.isfinite(new.fps) else self._file.info.fps
         self.timebase = self._file.timebase
-        self.info = dataclasses.replace(self._file.info, frame_count=len(self._times), fps=fps)
+        self.info = dataclasses.replace(
+            self._file.info, frame_count=len(self._times), fps=fps, live=False
+        )
+
+    @property
+    def dropped(self) -> int:
+        return self._file.dropped
 
     def read(self) -> Frame | None:
         while not self._halt.is_set() and (frame := self._file.read()) is not None:

@@ -42,7 +42,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     timing = file_timing(args)
     estimator = common.open_pose(config)
-    source = open_station_source(config, spec, timing)
+    source = open_station_source(config, spec, timing, now=not common.headless(args))
     try:
         if timing.windowed and source.info.frame_count is not None:
             require_length(Path(video), source.info.frame_count, source.info.fps, timing)

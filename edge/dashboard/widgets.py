@@ -206,9 +206,10 @@ def _clock(seconds: float | None) -> str:
 
 BEHIND_MS = 1000.0
 """A station whose frames wait longer than this from capture to publication (its median) is
-told as behind: it gets frames quicker than it handles them and drops none, as a file played
-on a machine slower than its rate (on 2 cores the 60 fps demo, played frame by frame, ran 13-17 s
-behind after a minute, while the console said LIVE; on a console it now drops frames as a camera
+told as behind, not live: it gets frames quicker than it handles them and drops none, as a file
+played headless on a machine slower than its rate (on 2 cores the 60 fps demo, played frame by
+frame, ran 13-17 s behind after a minute, and a console trial's `run` on a file 56 s, while the
+console said LIVE; a file played to the station's own console now drops frames as a camera
 does)."""
 
 
@@ -216,7 +217,7 @@ def _link_text(link: Link, status: StatusMsg | None = None) -> Text:
     if link.state == "live":
         lag = None if status is None else status.latency_p50_ms
         if lag is not None and lag > BEHIND_MS:
-            return Text(f"● LIVE, {lag / 1000:.0f} s behind ", "bold gold1")
+            return Text(f"● {lag / 1000:.0f} s BEHIND ", "bold gold1")
         return Text("● LIVE ", "bold green3")
     if link.state == "connecting":
         return Text(f"○ connecting to {link.endpoint} ", "bold gold1")

@@ -158,7 +158,7 @@ class ClipSource(FrameSource):
 
     def __init__(self, clip: DemoClip, seconds: float | None = None, live: bool = False) -> None:
         self._source = VideoFileSource(
-            clip.video, CaptureSettings(paced=True), loop=True, drop_late=live
+            clip.video, CaptureSettings(paced=True, drop_late=live), loop=True
         )
         self.info = self._source.info
         self._limit = None if seconds is None else round(seconds * clip.fps)

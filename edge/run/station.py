@@ -974,11 +974,12 @@ class Station:
         self.source.interrupt()
 
     def _watch_rate(self) -> None:
-        """A live camera's frames reaching the engine too few a second: told once
-        (``RateWatch``), while the camera runs."""
+        """A live camera's frames, or a file's played to a console that drops some, reaching
+        the engine too few a second: told once (``RateWatch``), while the source runs."""
         dropped = self.source.dropped
         dropping, self._dropped = dropped > self._dropped, dropped
-        if not self.source.info.live or self._published_camera_state() != "running":
+        camera_like = self.source.info.live or dropped > 0
+        if not camera_like or self._published_camera_state() != "running":
             return
         fps_out = self.rates.snapshot(time.monotonic())[1]
         told = self._rate.update(fps_out, dropping)
@@ -1229,14 +1230,15 @@ def step_line(step: Step, summary: Summary) -> str:
 
 
 def open_station_source(
-    config: Config, spec: str | None, timing: FileTiming | None = None
+    config: Config, spec: str | None, timing: FileTiming | None = None, now: bool = False
 ) -> FrameSource:
     """The configured source (or ``spec``), paced like a camera when it is a file (at its real
     rate, ``timing`` giving its time base and part, its new frames only, as analyze takes
-    them); a live camera is reopened whenever it fails, so the station outlives a pulled
-    cable."""
+    them; ``now``: played to a console, dropping the frames the station is too late for, as a
+    camera does, where headless every frame is measured however late); a live camera is
+    reopened whenever it fails, so the station outlives a pulled cable."""
     cam = config.camera
     settings = CaptureSettings(
-        cam.width, cam.height, cam.fps, cam.mjpg, True, timing, new_frames_only=True
+        cam.width, cam.height, cam.fps, cam.mjpg, True, timing, new_frames_only=True, drop_late=now
     )
     return open_resilient(spec or cam.source, settings)
