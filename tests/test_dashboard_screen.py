@@ -262,6 +262,35 @@ def test_the_mode_shows_in_the_header_and_walking_shows_no_running_cue() -> None
     assert "WALKING" in header[4] and "LAND UNDER YOUR HIPS" not in unknown
 
 
+def test_a_walks_figures_are_judged_by_no_running_target() -> None:
+    """A console trial's walk had its cadence (106) and contact (689 ms) coloured off against
+    running's targets: a walk's figures are shown plain, with no aim."""
+    walking = messages.summary(
+        t=T0,
+        metrics={
+            "cadence_spm": MetricStats(median=106.0, iqr=3.0, asymmetry_pct=None),
+            "contact_ms": MetricStats(median=689.0, iqr=20.0, asymmetry_pct=None),
+        },
+        cue=None,
+        cue_key=None,
+        cue_reason=None,
+        gait="walking",
+    )
+
+    async def scene() -> tuple[list[set[str]], str]:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.post_message(BusReceived(messages.status(t=T0, gait_mode="walking")))
+            app.post_message(BusReceived(walking))
+            await pilot.pause()
+            await pilot.pause()
+            return [set(tile.classes) for tile in app.query(Tile)], screen_text(app)
+
+    classes, screen = asyncio.run(scene())
+    assert not any(c & {"-good", "-watch", "-off"} for c in classes)
+    assert "aim" not in screen and "target" not in screen
+
+
 def test_only_a_coaching_cue_is_coloured_as_one() -> None:
     async def shown() -> dict[str, set[str]]:
         app = DashboardApp(NOWHERE, NOWHERE)

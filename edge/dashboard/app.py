@@ -568,13 +568,17 @@ class DashboardApp(App[None]):
             self._show_history()
         self._main.cue.show(self.readings.summary, self.readings.gait_mode, held)
 
-    def _paced_bands(self) -> TargetBands:
+    def _paced_bands(self) -> TargetBands | None:
         """The bands at the runner's pace, as the summary reads it (the overstride limits grow
         with it, the cadence and contact ones ease below 2.5 m/s's, as the cues' do; past the
         recorded paces the overstride has none, as the station's summary says: it holds that
-        with the cue; a station from before says nothing, and the pace alone decides)."""
+        with the cue; a station from before says nothing, and the pace alone decides). None
+        while the figures are a walk's, which no target judges (a console trial's walk had its
+        cadence and contact coloured off running's targets)."""
         stats = self.readings.stats("speed_legs_per_s")
         summary = self.readings.summary
+        if summary is not None and summary.gait == "walking":
+            return None
         beyond = summary.pace_beyond if summary is not None else None
         return self.bands.paced(stats.median if stats is not None else None, beyond)
 
@@ -583,11 +587,11 @@ class DashboardApp(App[None]):
         bands = self._paced_bands()
         for tile, metric in zip(self._main.tiles, tile_metrics(readings.units), strict=True):
             parts = tuple(readings.stats(name) for _, name in metric.parts or ())
-            band = bands.for_metric(metric.name)
+            band = bands.for_metric(metric.name) if bands else None
             tile.show(metric, readings.stats(metric.name), band, parts)
         self._main.cue.show(readings.summary, readings.gait_mode, readings.held)
         rows = [(metric, readings.stats(metric.name)) for metric in balance_metrics(readings.units)]
-        self._main.balance.show(rows, bands.asymmetry_pct)
+        self._main.balance.show(rows, (bands or self.bands).asymmetry_pct)
         notice, before = readings.view_notice, self._view_notice
         if notice != before:
             self._view_notice = notice
@@ -611,4 +615,5 @@ class DashboardApp(App[None]):
             (self._main.overstride_plot, overstride),
             (self._main.hip_plot, metrics["hip_extension_deg"]),
         ):
-            plot.show(metric, self.readings.history(metric.name), bands.for_metric(metric.name))
+            band = bands.for_metric(metric.name) if bands else None
+            plot.show(metric, self.readings.history(metric.name), band)
