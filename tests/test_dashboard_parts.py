@@ -219,6 +219,20 @@ def test_history_leaves_out_what_a_step_measured_less_surely() -> None:
     assert None not in readings.history("contact_ms")
 
 
+def test_history_leaves_out_steps_measured_before_an_oblique_view_was_known() -> None:
+    """The first steps come before the station's yaw estimate, marked sure; once the summary
+    says the view is oblique they are as unsure as the later ones (a console trial's plot read
+    "now 30" from them for a whole clip)."""
+    readings = Readings()
+    readings.take(messages.step(0, overstride_cm=30.0, yaw_deg=None))
+    oblique = {"overstride_cm": 0.3}
+    readings.take(messages.step(1, overstride_cm=26.0, yaw_deg=19.0, metric_confidence=oblique))
+    readings.take(messages.summary(oblique=False))
+    assert readings.history("overstride_cm") == [30.0, None]
+    readings.take(messages.summary(oblique=True, yaw_deg=19.0))
+    assert readings.history("overstride_cm") == [None, None]
+
+
 @pytest.mark.parametrize(
     ("status", "gone", "kept"),
     [

@@ -179,11 +179,20 @@ class Readings:
     def history(self, metric: str) -> list[float | None]:
         """One value per recent step, oldest first: None where the step has none, or measured
         it less surely than the step (the far leg's angles, an oblique view's distances); all
-        None while the status says the metric cannot be the runner's (``unmeasured``)."""
+        None while the status says the metric cannot be the runner's (``unmeasured``).
+
+        Once the summary says the view is oblique, the steps measured before the station knew
+        its yaw (``yaw_deg`` None) are as unsure as the later ones, though they came marked
+        sure (the summary leaves them out too): the plots' metrics, overstride and hip
+        extension, are what the yaw foreshortens. A console trial's overstride plot had read
+        "now 30" from them for a whole clip, its tile "26, less sure"."""
         if self.unmeasured(metric):
             return [None] * len(self.steps)
+        oblique = self.summary is not None and self.summary.oblique
         return [
-            None if metric in step.metric_confidence else getattr(step, metric)
+            None
+            if metric in step.metric_confidence or (oblique and step.yaw_deg is None)
+            else getattr(step, metric)
             for step in self.steps
         ]
 
