@@ -257,27 +257,19 @@ def test_figures_the_station_doubts_are_shown_as_none(status: dict, gone: str, k
     assert readings.stats(gone) is not None
 
 
-def test_a_tiles_aim_is_shown_to_the_places_of_its_value() -> None:
-    """A target grown with pace to 20.3 cm reads "<= 20.3" on the tile, where its value is shown
-    to a tenth: "aim <= 20" beside a green 20.2 had read as a miss shown green. Whole targets
-    stay whole, and a metric shown whole shows its aim whole."""
-    from edge.dashboard.widgets import aim, tile_metrics
-
-    tiles = {m.name: m for m in (*tile_metrics("cm"), *tile_metrics("pct_leg"))}
+def test_a_target_reads_the_same_wherever_it_is_shown() -> None:
+    """A target grown with pace reads to the tenth it is set to, on the tile as on the plot and
+    in the cue's reason (a console trial's tile read 24 where its plot read 24.5; before that,
+    "aim <= 20" beside a green 20.2 had read as a miss shown green). Whole targets stay whole."""
     grown = TargetBands().paced(3.1)
-    assert aim(tiles["overstride_cm"], grown.overstride_cm) == "<= 20.3"
+    assert grown.overstride_cm.describe("") == "<= 20.3"
     assert grown.overstride_cm.level(20.2) == "good"
-    assert aim(tiles["overstride_pct_leg"], grown.overstride_pct_leg) == "<= 23"
-    assert aim(tiles["overstride_cm"], TargetBands().overstride_cm) == "<= 20"
-    assert aim(tiles["shank_angle_ic_deg"], TargetBands().shank_angle_ic_deg) == "<= 7"
+    assert grown.overstride_pct_leg.describe("%") == f"<= {grown.overstride_pct_leg.limit:g} %"
+    assert grown.overstride_pct_leg.limit != round(grown.overstride_pct_leg.limit)
+    assert TargetBands().overstride_cm.describe("cm") == "<= 20 cm"
+    assert TargetBands().shank_angle_ic_deg.describe("") == "<= 7"
     # The widest line a tile shows fits its 17 columns: spread, two spaces, aim.
-    assert len(f"±9.9  aim {aim(tiles['overstride_cm'], grown.overstride_cm)}") <= 17
-
-
-def test_a_target_reads_in_whole_units_where_asked() -> None:
-    band = TargetBands().paced(3.1).overstride_cm  # 20.3 cm
-    assert band.describe("cm") == f"<= {band.limit:g} cm" and band.limit != round(band.limit)
-    assert band.describe("cm", 0) == "<= 20 cm"
+    assert len(f"±9.9  aim {grown.overstride_pct_leg.describe('')}") <= 17
 
 
 def test_a_balance_bar_is_grey_while_the_feet_do_not_differ_beyond_their_scatter() -> None:

@@ -596,12 +596,14 @@ class DashboardApp(App[None]):
         if notice != before:
             self._view_notice = notice
             self._show_header()
-            # Told once as the view turns oblique; the header follows its yaw (a notice for
-            # each degree had stacked over the cue).
+            # Told once as the view turns oblique, with no angle: the header follows the yaw (a
+            # notice for each degree had stacked over the cue; one with the first yaw's had read
+            # 15 deg beside a cue's 12).
             if notice is not None and before is None:
                 self.notify(
-                    f"{notice[0].upper()}{notice[1:]}. Calibrate the camera (hipdrive calibrate "
-                    "plane), or turn it square to the belt.",
+                    "The camera is off square to the belt and uncalibrated: distances and angles"
+                    " are less sure (the header says by how much). Calibrate the camera (hipdrive"
+                    " calibrate plane), or turn it square to the belt.",
                     title="Camera",
                     severity="warning",
                     timeout=10,

@@ -70,12 +70,12 @@ class Band:
             return "good"
         return "watch" if beyond <= self.margin else "off"
 
-    def describe(self, unit: str, decimals: int | None = None) -> str:
-        """The target as the runner reads it: ``>= 155 spm``; to ``decimals`` places when given
-        (a tile's narrow line: a target grown with pace to 20.2 reads 20 there)."""
+    def describe(self, unit: str) -> str:
+        """The target as the runner reads it, the same on a tile, a plot and in a cue's
+        reason: ``>= 155 spm``, ``<= 24.5 %`` (a target grown with pace is set to a tenth,
+        ``edge.pace``). A console trial's tile had read 24 where its plot read 24.5."""
         sign = ">=" if self.at_least else "<="
-        limit = f"{self.limit:g}" if decimals is None else f"{self.limit:.{decimals}f}"
-        return f"{sign} {limit} {unit}".rstrip()
+        return f"{sign} {self.limit:g} {unit}".rstrip()
 
 
 @dataclass(frozen=True, slots=True)

@@ -346,14 +346,6 @@ _ITALIC = Style(italic=True)
 _GREY = Style.parse("grey50")
 
 
-def aim(metric: Metric, band: Band) -> str:
-    """A tile's target: ``<= 20`` for a whole one, else to the places the value is shown in
-    (``<= 20.3``, a target grown with pace): a value of 20.2 under "aim <= 20" had read as a miss
-    shown green."""
-    whole = band.limit == round(band.limit)
-    return band.describe("", 0 if whole else metric.decimals)
-
-
 class Tile(StripWidget):
     """One metric: label and unit, the value in large digits, ± half its spread and the target;
     the background is the band's colour. A value measured less surely (``confident`` false) says
@@ -396,7 +388,7 @@ class Tile(StripWidget):
         elif stats is not None and stats.iqr is not None:
             detail.append(f"±{stats.iqr / 2:.{metric.decimals}f}")
         if band is not None:
-            detail.append(f"aim {aim(metric, band)}")
+            detail.append(f"aim {band.describe('')}")
         shown = (f"{metric.label.upper()} {metric.unit}", metric.format(value), "  ".join(detail))
         if (*shown, level) == self._shown:
             return
