@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 
@@ -150,6 +151,18 @@ def test_a_landing_is_interpolated_between_the_frames_around_initial_contact() -
     # Frames no longer kept (or not yet come): no mark rather than a wrong one.
     assert readings.landing(messages.step(0, foot="left", ic_t=5.0)) is None
     assert readings.landing(messages.step(0, foot="left", ic_t=20.0)) is None
+
+
+def test_a_landing_is_found_by_when_the_frames_were_captured() -> None:
+    """Frames published 1.5 s after their capture (a station that lags): the landing is where
+    the foot was when it was captured at ``ic_t``, as the step is timed (by publication a
+    console trial's marks came 1-2 frames early, and none came once the lag passed 2 s)."""
+    readings = Readings()
+    for i in range(10):
+        frame = frame_with_ankles(i, 11.5 + i / 60, left_x=600.0 + 6.0 * i)
+        readings.take(dataclasses.replace(frame, capture_t=10.0 + i / 60))
+    landing = readings.landing(messages.step(0, foot="left", ic_t=10.0 + 2.5 / 60))
+    assert landing is not None and landing.x == pytest.approx(615.0)
 
 
 def test_old_frames_are_let_go() -> None:

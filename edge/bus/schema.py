@@ -151,6 +151,9 @@ class FrameMsg:
     """One processed frame: the runner's keypoints and live leg angles (degrees, DESIGN.md).
 
     ``keypoints`` is None when no runner is in view; build it with ``keypoints_to_wire``.
+    ``capture_t`` (extends DESIGN.md): station time the frame was captured, which a step's
+    ``ic_t`` is timed by (``t`` is when the frame was published, a processing lag later); None
+    from a station before it was sent.
     """
 
     TOPIC: ClassVar[bytes] = TOPIC_FRAME
@@ -169,6 +172,7 @@ class FrameMsg:
     right_shank_deg: float | None = None
     left_knee_flexion_deg: float | None = None
     right_knee_flexion_deg: float | None = None
+    capture_t: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -198,10 +198,13 @@ class Readings:
 
     def landing(self, step: StepMsg) -> Landing | None:
         """Where the step's foot was at its initial contact, interpolated between the two frames
-        around ``ic_t``; None when those frames are gone or the ankle was not seen."""
+        captured around ``ic_t`` (a station that does not say when a frame was captured: those
+        published around it); None when those frames are gone or the ankle was not seen. By
+        publication, a console trial's marks had come 1-2 frames early, and none at all once
+        the station lagged 2 s."""
         before = after = None
         for frame in self._frames:
-            if frame.t <= step.ic_t:
+            if _captured(frame) <= step.ic_t:
                 before = frame
             else:
                 after = frame
@@ -211,9 +214,13 @@ class Readings:
         a, b = _ankle(before, step.foot), _ankle(after, step.foot)
         if a is None or b is None:
             return None
-        w = (step.ic_t - before.t) / (after.t - before.t)
+        w = (step.ic_t - _captured(before)) / (_captured(after) - _captured(before))
         x, y = a + w * (b - a)
         return Landing(step.foot, float(x), float(y))
+
+
+def _captured(frame: FrameMsg) -> float:
+    return frame.t if frame.capture_t is None else frame.capture_t
 
 
 def _ankle(frame: FrameMsg, foot: str) -> np.ndarray | None:

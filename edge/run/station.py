@@ -907,6 +907,7 @@ class Station:
             FrameMsg(
                 station=self.station_id,
                 t=time.monotonic(),
+                capture_t=t,
                 frame=index,
                 runner_present=keypoints is not None,
                 keypoints=keypoints_to_wire(keypoints),
