@@ -358,6 +358,10 @@ def test_a_first_belt_key_sets_the_speed_the_steps_read(
             await wait_until(pilot, lambda: ("set_belt_speed", 2.5) in handler.calls, "belt 2.5")
             await pilot.press("down")
             await wait_until(pilot, lambda: ("set_belt_speed", 2.4) in handler.calls, "belt 2.4")
+            # Down and down again: a slow walk's 0.5 m/s is the least, not a belt standing still.
+            await pilot.press(*["down"] * 22)
+            await wait_until(pilot, lambda: len(handler.calls) == 24, "22 more presses")
+            assert min(call[1] for call in handler.calls) == 0.5
 
     run(scenario())
 

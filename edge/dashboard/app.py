@@ -64,6 +64,9 @@ BELT_STEP = 0.1
 BELT_START = 3.0
 """Belt speed set by the first up/down press while the station neither knows the speed nor reads
 it off the runner's steps (``Readings.belt_read``)."""
+BELT_MIN = 0.5
+"""The slowest belt speed the keys set, m/s (1.8 km/h, a slow walk): a console trial's down key
+went on to 0.0, a belt that does not move."""
 BELT_HOLD = 2.0
 """Seconds the console shows a speed it asked for before it trusts the station's status again."""
 PROBLEM_REPEAT = 30.0
@@ -442,7 +445,7 @@ class DashboardApp(App[None]):
             # A first press sets the speed the steps read, to be stepped from; a console
             # trial's down key had set 3.0 m/s under a runner at 2.5.
             speed = self.readings.belt_read or BELT_START
-        speed = round(min(max(speed, 0.0), MAX_BELT_MPS), 1)
+        speed = round(min(max(speed, BELT_MIN), MAX_BELT_MPS), 1)
         if self._send("set_belt_speed", mps=speed):
             self._belt_request = (speed, time.monotonic())
             self._show_header()

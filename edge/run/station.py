@@ -833,13 +833,16 @@ class Station:
     def _restart_gait(self) -> None:
         with self._lock:
             self._new_session = False
+            start = self._session_start_t if self._session_start_t is not None else -math.inf
+            # Steps held for the facing check go to the new session if they were run in it.
+            held = [step for step in self._feed.take_held() if step.ic_t >= start]
             self._feed = GaitFeed(
                 self.calibration,
                 self._belt,
                 *self._view,
                 self._params,
                 self._facing_check,
-                self._feed.take_held(),
+                held,
             )
             self._summary = SummaryBuilder(targets_from(self.config))
             if self.source.info.live:
