@@ -262,6 +262,27 @@ def test_the_mode_shows_in_the_header_and_walking_shows_no_running_cue() -> None
     assert "WALKING" in header[4] and "LAND UNDER YOUR HIPS" not in unknown
 
 
+def test_a_walk_whose_figures_are_held_says_why() -> None:
+    """A console trial's walking screen showed "--" for the figures its banner named while the
+    station checked the file's rate: the banner says so."""
+
+    async def scene() -> list[str]:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        screens = []
+        async with app.run_test(size=(120, 40)) as pilot:
+            for doubt in (True, False):
+                status = messages.status(t=T0, gait_mode="walking", timing_doubt=doubt)
+                app.post_message(BusReceived(status))
+                await pilot.pause()
+                await pilot.pause()
+                screens.append(screen_text(app))
+        return screens
+
+    checking, checked = asyncio.run(scene())
+    assert "no figures: checking the steps against the file's rate" in checking
+    assert "walking figures only" in checked and "no figures" not in checked
+
+
 def test_a_walks_figures_are_judged_by_no_running_target() -> None:
     """A console trial's walk had its cadence (106) and contact (689 ms) coloured off against
     running's targets: a walk's figures are shown plain, with no aim."""

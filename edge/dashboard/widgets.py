@@ -255,8 +255,16 @@ class CueBanner(Static):
         """``mode``: the station's gait mode (``Readings.gait_mode``); ``held``: why the station
         gives no cue, in a few words (``Readings.held``)."""
         banner = MODE_BANNERS.get(mode or "")
-        if banner is not None:
-            shown: tuple[str | None, str | None, str | None] = (f"mode:{mode}", *banner)
+        if banner is not None and mode == "walking" and held is not None:
+            # The walk's figures are held too: say why (a console trial's walking screen showed
+            # "--" for the figures its banner named).
+            shown: tuple[str | None, str | None, str | None] = (
+                f"mode:{mode}",
+                banner[0],
+                f"no figures: {held}",
+            )
+        elif banner is not None:
+            shown = (f"mode:{mode}", *banner)
         elif held is not None:
             shown = ("held", "No cue", held)
         elif summary is None or summary.gait == "walking":
