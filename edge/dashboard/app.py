@@ -54,7 +54,12 @@ from edge.pace import MAX_BELT_MPS
 STALE_AFTER = 2.0
 """Seconds without any message before the console says the data is stale."""
 ENDED_NOTICE_S = 3600.0
-"""How long the notice that a file has ended stays (until the person quits, in practice)."""
+"""How long the notice of why a file that has ended gave no figures stays (until the person
+quits, in practice)."""
+ENDED_TOLD_S = 20.0
+"""How long the notice that a file has ended stays when its figures are there to be read: the
+header says ENDED and how to quit after it (a console trial's notice hid the balance panel until
+q)."""
 RESUBSCRIBE_AFTER = 5.0
 FRAME_INTERVAL = 1 / 15
 """The figure redraws at most 15 times a second: smooth enough for a stick figure, and a quarter
@@ -521,7 +526,7 @@ class DashboardApp(App[None]):
             f"{name} has ended: its last figures stay on screen, dimmed, as the station has "
             "stopped; press q to quit",
             title="Ended",
-            timeout=ENDED_NOTICE_S,
+            timeout=ENDED_TOLD_S,
         )
         self._check_link()
 

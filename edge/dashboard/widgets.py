@@ -222,7 +222,7 @@ def _link_text(link: Link, status: StatusMsg | None = None) -> Text:
     if link.state == "connecting":
         return Text(f"○ connecting to {link.endpoint} ", "bold gold1")
     if link.state == "ended":
-        return Text(" ■ ENDED ", "bold white on grey35")
+        return Text(" ■ ENDED · q quits ", "bold white on grey35")
     age = "" if link.age is None else f" {link.age:.0f} s"
     return Text(f" ✕ NO DATA{age} ", "bold white on red3")
 
