@@ -195,6 +195,8 @@ def test_a_station_playing_a_file_takes_its_new_frames_at_their_real_times(
     assert [coded_index(f.image) for f in frames] == list(shows[first])
     seconds = (np.array([f.t_ns for f in frames]) - frames[0].t_ns) / 1e9
     assert seconds == pytest.approx(shows[first] / 25.0, abs=1e-3)
+    # What analyze says of them, for the station's status and log.
+    assert len(source.notes) == 1 and "frames repeat the frame before" in source.notes[0]
 
 
 def test_a_station_playing_a_file_without_repeats_takes_every_frame(tmp_path: Path) -> None:

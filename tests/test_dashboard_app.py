@@ -202,6 +202,22 @@ def test_a_stations_problem_with_its_view_is_told_on_the_console(
     run(scenario())
 
 
+def test_a_files_repeated_frames_are_told_on_the_console() -> None:
+    """A console trial's file of doubled frames was told so by analyze, never on the console
+    (the station's warning went by under it)."""
+    note = "359 of the 840 frames repeat the frame before and are left out"
+
+    async def scenario() -> None:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=(200, 30), notifications=True) as pilot:
+            app.post_message(BusReceived(messages.status(frames_note=note)))
+            await pilot.pause()
+            assert [n.message for n in app._notifications] == [note]
+            assert [n.title for n in app._notifications] == ["The file's frames"]
+
+    run(scenario())
+
+
 def test_a_problem_is_told_once_while_it_lasts_however_its_figures_move() -> None:
     """The station's problem message carries figures that move from step to step (a user
     trial's console stacked four notices, "leg would be 2.05 m" to "2.08 m", over the balance

@@ -346,7 +346,10 @@ class StatusMsg:
     ``--meters-per-pixel``) or the belt speed does not fit the runner, so the steps' distances
     in metres would be wrong and they get no cue (``FitCheck``), with what to do; None when they
     fit. ``distance_doubt`` (extends DESIGN.md): the steps read so, not yet for long enough to
-    tell: no cue meanwhile; None from a station before it.
+    tell: no cue meanwhile; None from a station before it. ``frames_note`` (extends DESIGN.md):
+    what a file's frames are that the station leaves out, repeats of the frame before and
+    pictures held still, as ``hipdrive analyze`` says it (``FrameSource.notes``); None for a
+    camera, or a file with neither.
     """
 
     TOPIC: ClassVar[bytes] = TOPIC_STATUS
@@ -383,6 +386,7 @@ class StatusMsg:
     timing_doubt: bool | None = None
     distance_problem: str | None = None
     distance_doubt: bool | None = None
+    frames_note: str | None = None
 
 
 Msg: TypeAlias = FrameMsg | StepMsg | SummaryMsg | StatusMsg

@@ -79,6 +79,9 @@ class FrameSource(ABC, Closing):
     """A stream of frames. ``read`` returns None at the end of a finite stream."""
 
     info: SourceInfo
+    notes: tuple[str, ...] = ()
+    """What a file's frames are that are left out of it (repeats of the frame before, pictures
+    held still: ``edge.capture.repeats``), as analyze says it; none for a camera."""
 
     @abstractmethod
     def read(self) -> Frame | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 import math
 import threading
 import time
@@ -18,8 +17,6 @@ from edge.capture.repeats import FrameScan, held_notice, repeats_notice
 from edge.capture.timebase import FileTiming, frame_window, require_engine_rate, resolve_timebase
 from edge.errors import UsageError
 from edge.progress import Progress
-
-log = logging.getLogger(__name__)
 
 
 class VideoFileSource(FrameSource):
@@ -210,9 +207,11 @@ class NewFramesOnly(FrameSource):
                 progress.close(finished=False)
                 raise
             progress.close()
-        for notice in (repeats_notice(new.repeats, new.read, new.fps), held_notice(new.held)):
-            if notice is not None:
-                log.warning("%s: %s", path.name, notice)
+        self.notes = tuple(
+            notice
+            for notice in (repeats_notice(new.repeats, new.read, new.fps), held_notice(new.held))
+            if notice is not None
+        )
         self._times = {scan.indices[k]: float(t) for k, t in zip(new.kept, new.times, strict=True)}
         self._halt = threading.Event()
         self._file = VideoFileSource(path, dataclasses.replace(settings, new_frames_only=False))

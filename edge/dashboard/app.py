@@ -206,6 +206,7 @@ STATUS_PROBLEMS: tuple[tuple[str, str, SeverityLevel, float], ...] = (
     ("rate_problem", "Frame rate", "warning", 30),
     ("timing_problem", "Time base", "warning", 30),
     ("distance_problem", "Scale or belt speed", "warning", 30),
+    ("frames_note", "The file's frames", "warning", 30),
 )
 #: ... of which these carry figures that move from status to status (a median of the last
 #: steps): told once while they last, where the others are told again when their message changes

@@ -751,6 +751,8 @@ class Station:
             self.publisher.endpoint,
             control.endpoint,
         )
+        for note in self.source.notes:
+            log.warning("%s: %s", self.source.info.name, note)
         self._notify.ready(f"serving on {self.publisher.endpoint}; waiting for the first frame")
         self.watchdog.start()
         try:
@@ -1091,6 +1093,7 @@ class Station:
                 timing_doubt=fit.timing_doubt,
                 distance_problem=None if fit.of_time else fit.problem,
                 distance_doubt=fit.distance_doubt,
+                frames_note="; ".join(self.source.notes) or None,
             )
         )
 
