@@ -676,7 +676,7 @@ def test_a_session_started_by_hand_on_a_lagging_station_holds_only_its_own_steps
 ) -> None:
     """Frames captured before a session was started, handled after: their steps were run
     before it and are not filed in it (a console trial's report charts began seconds before
-    its session)."""
+    its session), but in the session it ended, up to its end."""
     station = Station(config, LaggingSource(9 * 60, fps=60.0, lag=3.0), FakePose(running))
     stop, thread = start(station)
     client = ControlClient(config.bus.control, timeout=3.0)
@@ -692,3 +692,5 @@ def test_a_session_started_by_hand_on_a_lagging_station_holds_only_its_own_steps
     steps = read_steps(config.sessions_path, second)
     assert len(steps) >= 3
     assert min(s.ic_t for s in steps) >= sessions[second].start_t
+    first = read_steps(config.sessions_path, second - 1)
+    assert sessions[second].start_t - 1.0 < max(s.ic_t for s in first) < sessions[second].start_t

@@ -29,10 +29,11 @@ class VideoFileSource(FrameSource):
     With ``loop`` it starts over at the end, the index and the clock running on. With
     ``settings.drop_late`` (paced) a frame whose next is already due is skipped, as a camera
     drops the frames a station is too slow for (counted in ``dropped``), so it keeps up with the
-    clock instead of falling ever further behind; the source is then ``live``. The frames due
-    before the first read go by unseen and uncounted, as a running camera's do before a station
-    reads it. Unlike ``FileCamera``, whose thread decodes every frame as a camera's driver
-    would (for ``hipdrive bench``), the frames keep their place in the file: index and time.
+    clock instead of falling ever further behind; the source is then ``live``. Looped so (the
+    demo), the frames due before the first read go by unseen and uncounted, as a running
+    camera's do before a station reads it; a file played once starts at its first read.
+    Unlike ``FileCamera``, whose thread decodes every frame as a camera's driver would (for
+    ``hipdrive bench``), the frames keep their place in the file: index and time.
     """
 
     def __init__(self, path: Path, settings: CaptureSettings, loop: bool = False) -> None:
@@ -76,10 +77,11 @@ class VideoFileSource(FrameSource):
         self._read_any = False
         self._index = self._start
         self.t0_ns = time.monotonic_ns() - round(self.timebase.seconds(self._start) * 1e9)
-        """Station time of frame 0: frame i is due at t0_ns + i / capture rate. Every frame
-        measured (not ``drop_late``), it is set again at the first read: a station that took
-        13 s to start (a cold cache) had stamped a file's steps before the session they were
-        recorded in. Played as a camera, the frames due before the first read go by unseen."""
+        """Station time of frame 0: frame i is due at t0_ns + i / capture rate. It is set again
+        at the first read: a station that took 13 s to start (a cold cache) had stamped a file's
+        steps before the session they were recorded in, and one dropping late frames had lost
+        the file's first seconds. Looped as a camera (the demo), the frames due before the
+        first read go by unseen."""
 
     def _open_window(self, path: Path, first: np.ndarray, timing: FileTiming) -> None:
         fps = self._cap.get(cv2.CAP_PROP_FPS)
@@ -143,7 +145,7 @@ class VideoFileSource(FrameSource):
             self._next += 1
 
     def read(self) -> Frame | None:
-        if not self._read_any and not self._drop_late:
+        if not self._read_any and not (self._drop_late and self._loop):
             self.t0_ns = time.monotonic_ns() - round(self.timebase.seconds(self._index) * 1e9)
         image = self._take()
         if self._drop_late and image is not None:

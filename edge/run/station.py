@@ -606,6 +606,9 @@ class Station:
         self._lock = threading.Lock()
         self._new_session = False
         self._session_start_t: float | None = None
+        self._ended_session: int | None = None
+        """The session a start by hand ended: steps run before the start, handled after it (a
+        station that lags), are filed there (``_file_late``)."""
         self._frame_period = 1.0 / config.bus.frame_rate_hz
         self._frame_due = -math.inf
         self._last_frame_t = -math.inf
@@ -643,6 +646,7 @@ class Station:
             self._stopped_by_hand = False
             self._session_start_t = start_t
             # A session still open ends with what its steps' check says, as at any end.
+            self._ended_session = store.session_id
             _end_session(store, self.fit_verdict)
             session = store.start_session(
                 self._session_start_t,
@@ -804,18 +808,14 @@ class Station:
                 t = frame.t_ns / 1e9
                 self._track_presence(t, runner is not None)
                 keypoints = runner.keypoints if runner is not None else NO_RUNNER
-                if self._new_session and t >= (self._session_start_t or t):
+                start = self._session_start_t
+                if self._new_session and start is not None and t >= start:
                     self._restart_gait()
                 if self.store is not None and self.config.station.record_keypoints:
                     self.store.record_keypoints(
                         t, frame.index, None if runner is None else keypoints
                     )
                 steps = self._feed.push(t, self._feed.prepare(keypoints))
-                if self._new_session:
-                    # Captured before the new session began, handled after it (a station that
-                    # lags): these steps were run in the session now ended, not in the new one
-                    # (a console trial's report charts began 9 s before its session).
-                    steps = []
                 gaited = clock()
                 for step in steps:
                     self._publish_step(step)
@@ -835,16 +835,13 @@ class Station:
     def _restart_gait(self) -> None:
         with self._lock:
             self._new_session = False
-            start = self._session_start_t if self._session_start_t is not None else -math.inf
-            # Steps held for the facing check go to the new session if they were run in it.
-            held = [step for step in self._feed.take_held() if step.ic_t >= start]
             self._feed = GaitFeed(
                 self.calibration,
                 self._belt,
                 *self._view,
                 self._params,
                 self._facing_check,
-                held,
+                self._feed.take_held(),
             )
             self._summary = SummaryBuilder(targets_from(self.config))
             if self.source.info.live:
@@ -877,7 +874,7 @@ class Station:
             and t - self._last_runner_t > self.config.station.session_idle_s
         ):
             log.info("no runner for %.0f s: ending the session", self.config.station.session_idle_s)
-            _end_session(store, self.fit_verdict)
+            _end_session(store, self.fit_verdict, t)
 
     def _frame_goes_out(self, t: float) -> bool:
         """Whether the frame captured at ``t`` is published: the one nearest each tick of
@@ -936,6 +933,14 @@ class Station:
         publisher, store = self.publisher, self.store
         assert publisher is not None and store is not None
         msg = StepMsg(station=self.station_id, t=time.monotonic(), **asdict(step))
+        start = self._session_start_t
+        if start is not None and step.ic_t < start:
+            # Run before the session began, handled after it (a station that lags, or a step
+            # held for the facing check): it is the ended session's (a console trial's report
+            # charts began 9 s before its session), and not the new session's to show.
+            if self._ended_session is not None:
+                store.record_step(msg, session=self._ended_session)
+            return
         summary = self._summary.add(step)
         told = self._fit.add(msg)
         fit = self._fit.reading
@@ -1193,13 +1198,15 @@ def summary_message(station: str, t: float, summary: Summary, calibrated: bool) 
     )
 
 
-def _end_session(store: SessionStore, problem: str | None) -> None:
-    """End the open session, if any, and say where its report is. ``problem``: why the steps
-    it ends on get no cue (``Station.fit_verdict``), kept with it for its report."""
+def _end_session(store: SessionStore, problem: str | None, t: float | None = None) -> None:
+    """End the open session, if any, at ``t`` (station time; None: now), and say where its
+    report is. ``problem``: why the steps it ends on get no cue (``Station.fit_verdict``), kept
+    with it for its report. Ended for want of a runner, at the frame's capture, as a session
+    started by one (a station that lags had ended sessions after the next had begun)."""
     session = store.session_id
     if session is None:
         return
-    store.end_session(time.monotonic(), problem)
+    store.end_session(time.monotonic() if t is None else t, problem)
     log.info("session %d ended; its report: hipdrive sessions report %d", session, session)
 
 

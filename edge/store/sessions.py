@@ -368,8 +368,12 @@ class SessionStore:
             "UPDATE sessions SET belt_speed_mps = ? WHERE id = ?", lambda s: (mps, s)
         )
 
-    def record_step(self, msg: StepMsg) -> bool:
-        return self._record(_INSERT_STEP, lambda s: (s, msg.station, msg.t, *_step_row(msg)))
+    def record_step(self, msg: StepMsg, session: int | None = None) -> bool:
+        """Record a step in the open session, or in ``session``, one that has ended since the
+        step was run (a station handling its frames late)."""
+        return self._record(
+            _INSERT_STEP, lambda s: (s, msg.station, msg.t, *_step_row(msg)), session=session
+        )
 
     def record_summary(self, msg: SummaryMsg, then: Callable[[], None] | None = None) -> bool:
         """Record a summary and commit it with every step before it; ``then`` runs on the
@@ -407,12 +411,14 @@ class SessionStore:
         params: Callable[[int], tuple[Any, ...]],
         commit: bool = False,
         then: Callable[[], None] | None = None,
+        session: int | None = None,
     ) -> bool:
         with self._lock:
+            target = self._session if session is None else session
             queued = (
                 self._failure is None
-                and self._session is not None
-                and self._put(_Write(sql, params(self._session), commit, then))
+                and target is not None
+                and self._put(_Write(sql, params(target), commit, then))
             )
         if not queued and then is not None:
             then()
