@@ -298,3 +298,12 @@ def test_a_balance_bar_is_grey_while_the_feet_do_not_differ_beyond_their_scatter
         inks[differ] = next(seg.style for seg in row if "%" in seg.text)
     assert inks[False] == Style.parse("grey50")
     assert inks[True] != inks[False]
+
+
+def test_the_belt_is_read_off_the_steps_unless_the_station_doubts_their_distances() -> None:
+    readings = Readings()
+    for i in range(1, 5):
+        readings.take(messages.step(i, stride_length_m=1.75))
+    assert readings.belt_read == pytest.approx(2.5)
+    readings.take(messages.status(distance_doubt=True))
+    assert readings.belt_read is None

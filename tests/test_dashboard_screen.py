@@ -270,17 +270,21 @@ def test_a_walk_whose_figures_are_held_says_why() -> None:
         app = DashboardApp(NOWHERE, NOWHERE)
         screens = []
         async with app.run_test(size=(120, 40)) as pilot:
-            for doubt in (True, False):
-                status = messages.status(t=T0, gait_mode="walking", timing_doubt=doubt)
+            for doubt in ({"timing_doubt": True}, {"distance_doubt": True}, {}):
+                status = messages.status(t=T0, gait_mode="walking", **doubt)
                 app.post_message(BusReceived(status))
                 await pilot.pause()
                 await pilot.pause()
                 screens.append(screen_text(app))
         return screens
 
-    checking, checked = asyncio.run(scene())
-    assert "no figures: checking the steps against the file's rate" in checking
-    assert "walking figures only" in checked and "no figures" not in checked
+    timing, distance, checked = asyncio.run(scene())
+    assert "no figures: checking the steps against the file's rate" in timing
+    # Only the stride is in metres: the cadence and contact stay (a review found "no figures"
+    # above them).
+    assert "no stride length: checking the distances against the runner" in distance
+    assert "walking figures only" in checked
+    assert "no figures" not in checked and "no stride" not in checked
 
 
 def test_a_walks_figures_are_judged_by_no_running_target() -> None:

@@ -27,6 +27,7 @@ from edge.gait.sagittal import facing_contradicted, facing_lag
 from edge.offline.replay import (
     across_the_picture,
     describe,
+    in_a_row,
     leg_rhythm,
     missed_steps,
     no_findings,
@@ -716,9 +717,12 @@ def test_steps_that_stand_alone_are_too_few_to_judge() -> None:
     ]
     said = too_few_steps(alone, seen_s=23.0)
     assert said is not None
-    assert said.startswith("none of them is in a row")
+    assert said.startswith("none of them follows another, as a run's or a walk's steps do")
     assert "(4 in a row at least)" in said and "no findings or cues are given" in said
-    one = [*alone[:4], messages.step(5)]
-    assert "only 1 of them is in a row" in (too_few_steps(one) or "")
+    # A step timed from a landing that is not among the steps stands alone too.
+    two = [*alone[:3], messages.step(5), messages.step(6)]
+    assert "only 2 of them are in a row" in (too_few_steps(two) or "")
     # A run's first step is timed from none, but the step after it is timed from it.
     assert too_few_steps([messages.step(i) for i in range(4)]) is None
+    # Two steps landing together, each counted.
+    assert in_a_row([messages.step(0), messages.step(1), messages.step(1), messages.step(2)]) == 4

@@ -575,7 +575,8 @@ class DashboardApp(App[None]):
             self._held = held
             self._show_summary()
             self._show_history()
-        self._main.cue.show(self.readings.summary, self.readings.gait_mode, held)
+        readings = self.readings
+        self._main.cue.show(readings.summary, readings.gait_mode, held, readings.walk_held)
 
     def _paced_bands(self) -> TargetBands | None:
         """The bands at the runner's pace, as the summary reads it (the overstride limits grow
@@ -598,7 +599,7 @@ class DashboardApp(App[None]):
             parts = tuple(readings.stats(name) for _, name in metric.parts or ())
             band = bands.for_metric(metric.name) if bands else None
             tile.show(metric, readings.stats(metric.name), band, parts)
-        self._main.cue.show(readings.summary, readings.gait_mode, readings.held)
+        self._main.cue.show(readings.summary, readings.gait_mode, readings.held, readings.walk_held)
         rows = [(metric, readings.stats(metric.name)) for metric in balance_metrics(readings.units)]
         self._main.balance.show(rows, (bands or self.bands).asymmetry_pct)
         notice, before = readings.view_notice, self._view_notice

@@ -141,7 +141,10 @@ class Readings:
     @property
     def belt_read(self) -> float | None:
         """The belt's speed as the recent steps were run at, m/s (``step_speed``: a calibrated
-        camera reads it off the stance foot); None when no step says."""
+        camera reads it off the stance foot); None when no step says, or while the status
+        doubts the steps' distances or times (``unmeasured``)."""
+        if self.unmeasured("stride_length_m"):
+            return None
         speeds = [s for step in self.steps if (s := step_speed(step)) is not None]
         return float(np.median(speeds)) if speeds else None
 
@@ -164,6 +167,20 @@ class Readings:
             return "checking the distances against the runner"
         if status.rate_problem is not None:
             return "too few frames a second to time the steps: see the notice"
+        return None
+
+    @property
+    def walk_held(self) -> str | None:
+        """What of a walk's figures (cadence, contact, stride) the station's status holds back,
+        and why (``unmeasured``): all of them while a file's time base is in doubt, the stride
+        while the scale or the belt speed is; None when it holds none of them."""
+        status = self.status
+        if status is None or self.held is None:
+            return None
+        if status.timing_problem is not None or status.timing_doubt:
+            return f"no figures: {self.held}"
+        if status.distance_problem is not None or status.distance_doubt:
+            return f"no stride length: {self.held}"
         return None
 
     @property

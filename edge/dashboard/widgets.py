@@ -250,18 +250,22 @@ class CueBanner(Static):
         self._shown: tuple[str | None, str | None, str | None] | None = None
 
     def show(
-        self, summary: SummaryMsg | None, mode: str | None = None, held: str | None = None
+        self,
+        summary: SummaryMsg | None,
+        mode: str | None = None,
+        held: str | None = None,
+        walk_held: str | None = None,
     ) -> None:
         """``mode``: the station's gait mode (``Readings.gait_mode``); ``held``: why the station
-        gives no cue, in a few words (``Readings.held``)."""
+        gives no cue, in a few words (``Readings.held``); ``walk_held``: what of a walk's figures
+        it holds back, and why (``Readings.walk_held``)."""
         banner = MODE_BANNERS.get(mode or "")
-        if banner is not None and mode == "walking" and held is not None:
-            # The walk's figures are held too: say why (a console trial's walking screen showed
-            # "--" for the figures its banner named).
+        if banner is not None and mode == "walking" and walk_held is not None:
+            # A console trial's walking screen showed "--" for the figures its banner named.
             shown: tuple[str | None, str | None, str | None] = (
                 f"mode:{mode}",
                 banner[0],
-                f"no figures: {held}",
+                walk_held,
             )
         elif banner is not None:
             shown = (f"mode:{mode}", *banner)

@@ -226,13 +226,17 @@ def too_few_steps(steps: list[StepMsg], seen_s: float = 0.0) -> str | None:
     gait = "walking" if all(gait_of(s) == WALKING for s in steps) else "running"
     row = in_a_row(steps)
     if len(steps) >= MIN_JUDGED_STEPS and row < MIN_JUDGED_STEPS:
-        which = {0: "none of them is", 1: "only 1 of them is"}.get(row, f"only {row} of them are")
+        alone = (
+            "none of them follows another, as a run's or a walk's steps do: each stands alone"
+            if row == 0
+            else f"only {row} of them are in a row, each following another as a run's or a "
+            "walk's steps do; the others stand alone"
+        )
         return (
-            f"{which} in a row, a step following the one before as in a run or a walk; the "
-            "others stand alone (the person was lost between them, or was not side on): too few "
-            f"to judge a runner by ({MIN_JUDGED_STEPS} in a row at least). Film a runner on a "
-            "treadmill, side on, with a camera that stays still, the feet in the picture; no "
-            "findings or cues are given"
+            f"{alone} (the person was lost between them, or was not side on): too few to judge a "
+            f"runner by ({MIN_JUDGED_STEPS} in a row at least). Film a runner on a treadmill, "
+            "side on, with a camera that stays still, the feet in the picture; no findings or "
+            "cues are given"
         )
     if len(steps) >= MIN_JUDGED_STEPS:
         return None
@@ -255,16 +259,20 @@ ROW_MATCH_S = 0.002
 
 def in_a_row(steps: list[StepMsg]) -> int:
     """How many of ``steps`` follow another of them or are followed by one: a step timed from
-    the landing before it (``step_ms``), and the step of that landing."""
-    ic = np.sort([s.ic_t for s in steps])
+    the landing before it (``step_ms``) when that landing is one of ``steps``, and that step."""
+    ic = np.array([s.ic_t for s in steps])
+    order = np.argsort(ic, kind="stable")
+    ranked = ic[order]
     row = np.zeros(len(ic), dtype=bool)
-    for step in steps:
+    for i, step in enumerate(steps):
         if step.step_ms is None:
             continue
-        for at in (step.ic_t, step.ic_t - step.step_ms / 1000.0):
-            j = int(np.searchsorted(ic, at))
-            near = [k for k in (j - 1, j) if 0 <= k < len(ic) and abs(ic[k] - at) <= ROW_MATCH_S]
-            row[near] = True
+        before = step.ic_t - step.step_ms / 1000.0
+        lo = int(np.searchsorted(ranked, before - ROW_MATCH_S))
+        hi = int(np.searchsorted(ranked, before + ROW_MATCH_S, side="right"))
+        if hi > lo:
+            row[order[lo:hi]] = True
+            row[i] = True
     return int(row.sum())
 
 

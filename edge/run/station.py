@@ -989,11 +989,13 @@ class Station:
         the engine too few a second: told once (``RateWatch``), while the source runs."""
         dropped = self.source.dropped
         dropping, self._dropped = dropped > self._dropped, dropped
-        camera_like = self.source.info.live or dropped > 0
-        if not camera_like or self._published_camera_state() != "running":
+        live = self.source.info.live
+        if not (live or dropped > 0) or self._published_camera_state() != "running":
             return
         fps_out = self.rates.snapshot(time.monotonic())[1]
-        told = self._rate.update(fps_out, dropping)
+        # A file's own rate is its time base's business: only frames dropped make it too slow
+        # (a picture held still gives none, and no camera to light better).
+        told = self._rate.update(fps_out if live or dropping else math.inf, dropping)
         if told is not None:
             log.warning("%s", told)
 
