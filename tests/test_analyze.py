@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shlex
 import struct
 from datetime import datetime, timezone
 from pathlib import Path
@@ -285,7 +286,8 @@ def test_slow_motion_at_its_playback_rate_gets_a_notice_and_no_findings(
         r"the track is kept: hipdrive (replay .*) --fps N \(N: the rate it was", printed
     )
     assert hint is not None and f"--keypoints {out_dir / 'keypoints.csv'}" in hint[1]
-    assert main([*hint[1].split(), "--fps", "60", "--config", str(fake_config)]) == 0
+    assert main([*shlex.split(hint[1]), "--fps", "60", "--config", str(fake_config)]) == 0
+    assert (out_dir / "replayed.jsonl").is_file()
     assert 150 < printed_median(capsys.readouterr().out, "cadence", "spm") < 162
     report = (out_dir / "report.html").read_text()
     assert "<p class=notice>" in report and "not from running at the video" in report
@@ -457,7 +459,7 @@ def test_a_facing_the_video_contradicts_is_refused_and_the_track_kept(
     err = capsys.readouterr().err
     assert "the runner faces right in the image (the belt carries their feet left)" in err
     assert "not left as --facing says: give --facing right, or leave it out" in err
-    kept = f"--keypoints {out_dir / 'keypoints.csv'} --events-out {out_dir / 'events.jsonl'}"
+    kept = f"--keypoints {out_dir / 'keypoints.csv'} --events-out {out_dir / 'replayed.jsonl'}"
     assert f"The track is kept: hipdrive replay {kept}, with the flags put right" in err
     assert (out_dir / "keypoints.csv").is_file()
 

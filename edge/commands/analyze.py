@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,9 +65,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             print(f"note: {note}")
     t, rows, keypoints = read_keypoint_track(result.keypoints_csv)
     timebase = result.timebase
+    # Runs as printed, paths quoted; its events go beside the analysis', not over them.
     replay = (
-        f"hipdrive replay --keypoints {result.keypoints_csv} --events-out "
-        f"{out_dir / 'events.jsonl'}"
+        f"hipdrive replay --keypoints {shlex.quote(str(result.keypoints_csv))} --events-out "
+        f"{shlex.quote(str(out_dir / 'replayed.jsonl'))}"
     )
     try:
         facing = plane.facing or runner_facing(args.video, result, keypoints, t)
