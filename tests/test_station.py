@@ -37,7 +37,7 @@ from edge.run.station import (
     step_line,
 )
 from edge.skeleton import KP
-from edge.store.sessions import SessionStore, list_sessions, read_steps
+from edge.store.sessions import SessionStore, list_sessions, read_keypoints, read_steps
 from tests.builders import messages
 from tests.builders.fakes import FakePose, FakeSource
 from tests.builders.keypoint_tracks import synth_track
@@ -677,6 +677,8 @@ def test_a_session_started_by_hand_on_a_lagging_station_holds_only_its_own_steps
     """Frames captured before a session was started, handled after: their steps were run
     before it and are not filed in it (a console trial's report charts began seconds before
     its session), but in the session it ended, up to its end."""
+    recording = config.station.model_copy(update={"record_keypoints": True})
+    config = config.model_copy(update={"station": recording})
     station = Station(config, LaggingSource(9 * 60, fps=60.0, lag=3.0), FakePose(running))
     stop, thread = start(station)
     client = ControlClient(config.bus.control, timeout=3.0)
@@ -693,4 +695,7 @@ def test_a_session_started_by_hand_on_a_lagging_station_holds_only_its_own_steps
     assert len(steps) >= 3
     assert min(s.ic_t for s in steps) >= sessions[second].start_t
     first = read_steps(config.sessions_path, second - 1)
-    assert sessions[second].start_t - 1.0 < max(s.ic_t for s in first) < sessions[second].start_t
+    assert sessions[second].start_t - 1.5 < max(s.ic_t for s in first) < sessions[second].start_t
+    # The first session began when the runner's first frame was captured, not handled.
+    captured, _, _ = read_keypoints(config.sessions_path, second - 1)
+    assert sessions[second - 1].start_t == pytest.approx(captured[0], abs=0.02)
