@@ -120,10 +120,8 @@ def test_the_overstride_plot_aims_at_the_runners_pace(publisher: Publisher) -> N
             pace = MetricStats(median=5.7, iqr=0.1, asymmetry_pct=None)
             metrics = {**slow.metrics, "speed_legs_per_s": pace}
             fast = messages.summary(metrics=metrics)
-            publisher.publish(fast)
-            await publish_until(
-                pilot, publisher, messages.step(5), on_screen(app, aim.format(29)), "pace"
-            )
+            # With the summary, not the next step (a console trial's plot lagged its tile).
+            await publish_until(pilot, publisher, fast, on_screen(app, aim.format(29)), "pace")
             assert aim.format(20) not in screen_text(app)
 
     run(scenario())
@@ -198,6 +196,21 @@ def test_a_stations_problem_with_its_view_is_told_on_the_console(
             status = messages.status(runner="Ana", **problem)
             await publish_until(pilot, publisher, status, on_screen(app, header), "the header")
             await wait_until(pilot, on_screen(app, notice), "the notice")
+
+    run(scenario())
+
+
+def test_a_station_elsewhere_whose_file_ended_is_told_ended_not_lost() -> None:
+    """A headless station's file ended: its last status says so, and a separate console shows
+    ENDED, the figures dimmed (a console trial's read NO DATA in red under a green cue)."""
+
+    async def scenario() -> None:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=(200, 30)) as pilot:
+            app.post_message(BusReceived(messages.status(camera_state="ended")))
+            await pilot.pause()
+            await wait_until(pilot, on_screen(app, "■ ENDED"), "ended")
+            assert "NO DATA" not in screen_text(app)
 
     run(scenario())
 

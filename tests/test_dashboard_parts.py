@@ -307,3 +307,17 @@ def test_the_belt_is_read_off_the_steps_unless_the_station_doubts_their_distance
     assert readings.belt_read == pytest.approx(2.5)
     readings.take(messages.status(distance_doubt=True))
     assert readings.belt_read is None
+
+
+def test_a_plot_of_steps_none_measured_surely_says_so() -> None:
+    """A console trial's overstride plot sat empty beside its tile's figure: every step came
+    from an oblique view."""
+    from edge.dashboard.widgets import HistoryPlot, tile_metrics
+
+    metric = next(m for m in tile_metrics("pct_leg") if m.name == "overstride_pct_leg")
+    plot = HistoryPlot(60)
+    plot.show(metric, [None, None, None], TargetBands().overstride_pct_leg)
+    title = "".join(segment.text for segment in plot.draw(60, 6)[0])
+    assert "no step measured surely" in title and "now" not in title
+    plot.show(metric, [20.0, None], TargetBands().overstride_pct_leg)
+    assert "now 20" in "".join(segment.text for segment in plot.draw(60, 6)[0])

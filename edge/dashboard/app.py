@@ -371,6 +371,9 @@ class DashboardApp(App[None]):
                 self._main.figure.mark(landing, msg.t)
         elif isinstance(msg, SummaryMsg):
             self._show_summary()
+            # The plots' targets follow the summary's pace, as the tiles' do (a console trial's
+            # plot read 24.5 beside a tile's and a cue's 24.4 until the next step).
+            self._show_history()
         else:
             self._take_status(msg)
 
@@ -542,7 +545,10 @@ class DashboardApp(App[None]):
         now = time.monotonic()
         age = now - (self._last_heard if self._last_heard is not None else self._started)
         state: LinkState = "stale"
-        if self._ended is not None:
+        status = self.readings.status
+        # A station elsewhere says its file has ended in its last status (a console trial's
+        # separate console read NO DATA in red under a green cue for good).
+        if self._ended is not None or (status is not None and status.camera_state == "ended"):
             state = "ended"
         elif age <= STALE_AFTER:
             state = "live" if self._last_heard is not None else "connecting"
@@ -612,8 +618,8 @@ class DashboardApp(App[None]):
             if notice is not None and before is None:
                 self.notify(
                     "The camera is off square to the belt and uncalibrated: distances and angles"
-                    " are less sure (the header says by how much). Calibrate the camera (hipdrive"
-                    " calibrate plane), or turn it square to the belt.",
+                    " are less sure. Calibrate the camera (hipdrive calibrate plane), or turn it"
+                    " square to the belt.",
                     title="Camera",
                     severity="warning",
                     timeout=10,

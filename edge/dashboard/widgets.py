@@ -106,7 +106,7 @@ MODE_BADGES: dict[str, tuple[str, str]] = {
 MODE_BANNERS: dict[str, tuple[str, str]] = {
     "walking": (
         "Walking",
-        "walking figures only: cadence, contact, stride; the cues are for running",
+        "walking figures only: cadence and contact; the cues are for running",
     ),
     "standing": ("Standing", "no steps while standing still"),
     "off_belt": ("Nobody on the belt", "waiting for someone to step on"),
@@ -485,6 +485,10 @@ class HistoryPlot(StripWidget):
         title = [Segment(f"{metric.label} {metric.unit}", _BOLD)]
         if values:
             title.append(Segment(f"   now {metric.format(values[-1])}", _BOLD))
+        elif self._values:
+            # Steps, none of them measured surely (an oblique view's, a far leg's, or doubted by
+            # the station): a console trial's plot sat empty beside a tile's figure.
+            title.append(Segment("   no step measured surely", _GREY))
         if band is not None:
             title.append(Segment(f"   target {band.describe(metric.unit)}", _GREY))
         canvas = BrailleCanvas(width - self._GUTTER, height - 1)
