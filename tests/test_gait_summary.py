@@ -584,7 +584,3 @@ def test_a_view_read_oblique_on_a_few_steps_is_not_told_oblique() -> None:
         messages.step(i, view="near", yaw_deg=12.0, metric_confidence=marked) for i in range(23)
     ]
     assert oblique_yaw(steps) == pytest.approx(12.0)
-    # The far leg's steps, marked for the far leg whatever the view, are not counted against it.
-    near = [messages.step(i, view="near", yaw_deg=19.0, metric_confidence=marked) for i in range(8)]
-    far = [messages.step(i, view="far", yaw_deg=19.0, metric_confidence=marked) for i in range(9)]
-    assert oblique_yaw(near + far) == pytest.approx(19.0)
