@@ -565,22 +565,3 @@ def test_a_reason_rounds_a_value_as_the_summary_does_unless_that_reads_as_met() 
     assert "26 cm ahead" in far.cue_reason  # not 27: rounding does not read as met here
     near = feed(SummaryBuilder(), steps(10, overstride_cm=20.3))[-1]
     assert "21 cm ahead" in near.cue_reason  # 20 would read as met
-
-
-def test_a_view_read_oblique_on_a_few_steps_is_not_told_oblique() -> None:
-    """A camera about 10 deg off square, its yaw estimate wandering over the threshold: a console
-    trial's header warned of 12 deg beside the cue the other 26 of 29 steps gave. Told oblique
-    from half the steps with a yaw on."""
-    from edge.gait.summary import oblique_yaw
-    from tests.builders import messages
-
-    marked = {"overstride_pct_leg": 0.3, "hip_extension_deg": 0.3}
-    steps = [messages.step(i, view="near", yaw_deg=9.0) for i in range(26)]
-    steps += [
-        messages.step(i, view="near", yaw_deg=12.0, metric_confidence=marked) for i in range(3)
-    ]
-    assert oblique_yaw(steps) is None
-    steps += [
-        messages.step(i, view="near", yaw_deg=12.0, metric_confidence=marked) for i in range(23)
-    ]
-    assert oblique_yaw(steps) == pytest.approx(12.0)

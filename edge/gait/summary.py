@@ -187,14 +187,9 @@ def less_sure_for_view(step: Rated) -> bool:
 
 def oblique_yaw(steps: Iterable[Rated]) -> float | None:
     """The camera's yaw off square to the belt (degrees, the median over the steps marked less
-    sure for it) when an oblique uncalibrated view made figures less sure on at least half of
-    the steps whose yaw is known; None otherwise. A view read oblique on a few steps of a run
-    (a camera about 10 deg off square, its yaw estimate wandering over the threshold) is not
-    told as oblique beside the cue the other steps give: a console trial's header had warned of
-    a camera 12 deg off square beside "Land under your hips", read on 3 of 29 steps."""
-    known = [s for s in steps if s.yaw_deg is not None]
-    yaws = [s.yaw_deg for s in known if less_sure_for_view(s) and s.yaw_deg is not None]
-    return float(np.median(yaws)) if yaws and 2 * len(yaws) >= len(known) else None
+    sure for it) when an oblique uncalibrated view made figures less sure; None otherwise."""
+    yaws = [s.yaw_deg for s in steps if less_sure_for_view(s) and s.yaw_deg is not None]
+    return float(np.median(yaws)) if yaws else None
 
 
 @dataclass(frozen=True, slots=True)
