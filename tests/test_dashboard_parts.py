@@ -316,8 +316,17 @@ def test_a_plot_of_steps_none_measured_surely_says_so() -> None:
 
     metric = next(m for m in tile_metrics("pct_leg") if m.name == "overstride_pct_leg")
     plot = HistoryPlot(60)
-    plot.show(metric, [None, None, None], TargetBands().overstride_pct_leg)
+    plot.show(metric, [None, None, None], TargetBands().overstride_pct_leg, held=True)
     title = "".join(segment.text for segment in plot.draw(60, 6)[0])
     assert "no step measured surely" in title and "now" not in title
+    # A walk's steps have no overstride to hold back: nothing to say of them.
+    plot.show(metric, [None, None, None], None, held=False)
+    assert "surely" not in "".join(segment.text for segment in plot.draw(60, 6)[0])
+    readings = Readings()
+    readings.take(messages.walked_step(1))
+    assert readings.history("overstride_pct_leg") == [None]
+    assert not readings.held_back("overstride_pct_leg")
+    readings.take(messages.step(2, metric_confidence={"overstride_pct_leg": 0.3}))
+    assert readings.held_back("overstride_pct_leg")
     plot.show(metric, [20.0, None], TargetBands().overstride_pct_leg)
     assert "now 20" in "".join(segment.text for segment in plot.draw(60, 6)[0])

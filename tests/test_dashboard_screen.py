@@ -279,12 +279,12 @@ def test_a_walk_whose_figures_are_held_says_why() -> None:
         return screens
 
     timing, distance, checked = asyncio.run(scene())
-    assert "no figures: checking the steps against the file's rate" in timing
+    assert "no cadence or contact: checking the steps against the file's rate" in timing
     # Only the stride is in metres: the cadence and contact stay (a review found "no figures"
     # above them).
-    assert "no stride length: checking the distances against the runner" in distance
+    assert "no figures in metres: checking the distances against the runner" in distance
     assert "walking figures only" in checked
-    assert "no figures" not in checked and "no stride" not in checked
+    assert "no cadence" not in checked and "no figures" not in checked
 
 
 def test_a_walks_figures_are_judged_by_no_running_target() -> None:

@@ -676,15 +676,18 @@ def test_a_session_started_by_hand_on_a_lagging_station_holds_only_its_own_steps
 ) -> None:
     """Frames captured before a session was started, handled after: their steps were run
     before it and are not filed in it (a console trial's report charts began seconds before
-    its session), but in the session it ended, up to its end."""
+    its session), but in the session it ended, up to its end; and a session stopped by hand
+    keeps the steps run before the stop, handled after it."""
     recording = config.station.model_copy(update={"record_keypoints": True})
     config = config.model_copy(update={"station": recording})
-    station = Station(config, LaggingSource(9 * 60, fps=60.0, lag=3.0), FakePose(running))
+    station = Station(config, LaggingSource(11 * 60, fps=60.0, lag=3.0), FakePose(running))
     stop, thread = start(station)
     client = ControlClient(config.bus.control, timeout=3.0)
     try:
         time.sleep(4.5)
         second = client.request("start_session", runner="Bo")["session_id"]
+        time.sleep(3.0)
+        client.request("stop_session")
         thread.join(timeout=30)
     finally:
         client.close()
@@ -694,6 +697,8 @@ def test_a_session_started_by_hand_on_a_lagging_station_holds_only_its_own_steps
     steps = read_steps(config.sessions_path, second)
     assert len(steps) >= 3
     assert min(s.ic_t for s in steps) >= sessions[second].start_t
+    assert sessions[second].end_t is not None
+    assert sessions[second].end_t - 1.5 < max(s.ic_t for s in steps) < sessions[second].end_t
     first = read_steps(config.sessions_path, second - 1)
     assert sessions[second].start_t - 1.5 < max(s.ic_t for s in first) < sessions[second].start_t
     # The first session began when the runner's first frame was captured, not handled.

@@ -634,4 +634,5 @@ class DashboardApp(App[None]):
             (self._main.hip_plot, metrics["hip_extension_deg"]),
         ):
             band = bands.for_metric(metric.name) if bands else None
-            plot.show(metric, self.readings.history(metric.name), band)
+            history = self.readings.history(metric.name)
+            plot.show(metric, history, band, self.readings.held_back(metric.name))

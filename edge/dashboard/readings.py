@@ -171,16 +171,16 @@ class Readings:
 
     @property
     def walk_held(self) -> str | None:
-        """What of a walk's figures (cadence, contact, stride) the station's status holds back,
-        and why (``unmeasured``): all of them while a file's time base is in doubt, the stride
-        while the scale or the belt speed is; None when it holds none of them."""
+        """What of a walk's figures the station's status holds back, and why (``unmeasured``):
+        the cadence and contact while a file's time base is in doubt, those in metres while the
+        scale or the belt speed is; None when it holds none of them."""
         status = self.status
         if status is None or self.held is None:
             return None
         if status.timing_problem is not None or status.timing_doubt:
-            return f"no figures: {self.held}"
+            return f"no cadence or contact: {self.held}"
         if status.distance_problem is not None or status.distance_doubt:
-            return f"no stride length: {self.held}"
+            return f"no figures in metres: {self.held}"
         return None
 
     @property
@@ -212,6 +212,15 @@ class Readings:
             else getattr(step, metric)
             for step in self.steps
         ]
+
+    def held_back(self, metric: str) -> bool:
+        """Whether a recent step has a figure of ``metric`` that ``history`` does not show (a
+        walk's steps have no overstride to hold back)."""
+        shown = self.history(metric)
+        return any(
+            value is None and getattr(step, metric) is not None
+            for step, value in zip(self.steps, shown, strict=True)
+        )
 
     def landing(self, step: StepMsg) -> Landing | None:
         """Where the step's foot was at its initial contact, interpolated between the two frames

@@ -472,9 +472,15 @@ class HistoryPlot(StripWidget):
         self._metric: Metric | None = None
         self._values: list[float | None] = []
         self._band: Band | None = None
+        self._held = False
 
-    def show(self, metric: Metric, values: list[float | None], band: Band | None) -> None:
+    def show(
+        self, metric: Metric, values: list[float | None], band: Band | None, held: bool = False
+    ) -> None:
+        """``values``: one per recent step, None where none is shown; ``held``: some of those
+        None are figures measured less surely, or doubted (``Readings.held_back``)."""
         self._metric, self._values, self._band = metric, values[-self._slots :], band
+        self._held = held
         self.redraw()
 
     def draw(self, width: int, height: int) -> list[list[Segment]]:
@@ -485,7 +491,7 @@ class HistoryPlot(StripWidget):
         title = [Segment(f"{metric.label} {metric.unit}", _BOLD)]
         if values:
             title.append(Segment(f"   now {metric.format(values[-1])}", _BOLD))
-        elif self._values:
+        elif self._held:
             # Steps, none of them measured surely (an oblique view's, a far leg's, or doubted by
             # the station): a console trial's plot sat empty beside a tile's figure.
             title.append(Segment("   no step measured surely", _GREY))

@@ -606,9 +606,10 @@ class Station:
         self._lock = threading.Lock()
         self._new_session = False
         self._session_start_t: float | None = None
-        self._ended_session: int | None = None
-        """The session a start by hand ended: steps run before the start, handled after it (a
-        station that lags), are filed there (``_file_late``)."""
+        self._ended: tuple[int, float, float] | None = None
+        """The session last ended by hand (by a stop, or by the start of the next), with its
+        start and end: steps run within them and handled after its end (a station that lags,
+        the engine's look-ahead) are filed there (``_publish_step``)."""
         self._frame_period = 1.0 / config.bus.frame_rate_hz
         self._frame_due = -math.inf
         self._last_frame_t = -math.inf
@@ -644,10 +645,12 @@ class Station:
             # A session started by hand gets the idle time before it may end itself.
             self._last_runner_t = max(self._last_runner_t, start_t)
             self._stopped_by_hand = False
+            if store.session_id is not None:
+                began = self._session_start_t
+                self._ended = (store.session_id, -math.inf if began is None else began, start_t)
             self._session_start_t = start_t
             # A session still open ends with what its steps' check says, as at any end.
-            self._ended_session = store.session_id
-            _end_session(store, self.fit_verdict)
+            _end_session(store, self.fit_verdict, start_t)
             session = store.start_session(
                 self._session_start_t,
                 runner=self._runner,
@@ -668,9 +671,12 @@ class Station:
         session = store.session_id
         if session is None:
             raise CommandRefused("no session is running")
+        now = time.monotonic()
         with self._lock:
             self._stopped_by_hand = True
-        _end_session(store, self.fit_verdict)
+            began = self._session_start_t
+            self._ended = (session, -math.inf if began is None else began, now)
+        _end_session(store, self.fit_verdict, now)
         log.info(
             "session %d stopped by hand: the next starts once the belt has been empty for %.0f s,"
             " or by hand",
@@ -808,9 +814,10 @@ class Station:
                 t = frame.t_ns / 1e9
                 self._track_presence(t, runner is not None)
                 keypoints = runner.keypoints if runner is not None else NO_RUNNER
-                start = self._session_start_t
-                if self._new_session and start is not None and t >= start:
-                    self._restart_gait()
+                if self._new_session:
+                    start = self._session_start_t
+                    if start is not None and t >= start:
+                        self._restart_gait()
                 if self.store is not None and self.config.station.record_keypoints:
                     self.store.record_keypoints(
                         t, frame.index, None if runner is None else keypoints
@@ -856,7 +863,7 @@ class Station:
         if not present and t - self._last_runner_t > LEFT_S:
             self._stopped_by_hand = False
         if present:
-            self._last_runner_t = t
+            self._last_runner_t = max(self._last_runner_t, t)
             if (
                 self.config.station.auto_session
                 and store
@@ -933,13 +940,15 @@ class Station:
         publisher, store = self.publisher, self.store
         assert publisher is not None and store is not None
         msg = StepMsg(station=self.station_id, t=time.monotonic(), **asdict(step))
-        start = self._session_start_t
+        with self._lock:
+            start, ended = self._session_start_t, self._ended
+        if ended is not None and ended[1] <= step.ic_t < ended[2]:
+            # Run in the session ended by hand, handled after its end (a station that lags, a
+            # step held for the facing check, the look-ahead at a stop): it is that session's
+            # (a console trial's report charts began 9 s before the next one).
+            store.record_step(msg, session=ended[0])
+            return
         if start is not None and step.ic_t < start:
-            # Run before the session began, handled after it (a station that lags, or a step
-            # held for the facing check): it is the ended session's (a console trial's report
-            # charts began 9 s before its session), and not the new session's to show.
-            if self._ended_session is not None:
-                store.record_step(msg, session=self._ended_session)
             return
         summary = self._summary.add(step)
         told = self._fit.add(msg)
