@@ -132,7 +132,9 @@ def test_a_pulled_stalled_or_garbage_camera_costs_only_the_gap(
     assert not thread.is_alive()
     states = [m.camera_state for m in listener.of(StatusMsg)]
     assert "reconnecting" in states
-    assert states[-1] == "ended" and "running" in states[states.index("reconnecting") :]
+    assert "running" in states[states.index("reconnecting") :]
+    # Stopped, a camera has not ended as a file does: a console elsewhere waits for it again.
+    assert "ended" not in states
     assert source.outages == 3
     steps = listener.of(StepMsg)
     assert len(steps) == station.steps_published

@@ -770,7 +770,11 @@ class Station:
         finally:
             self._notify.stopping()
             self.watchdog.close()
-            self._camera_state = "ended"
+            if self.ended:
+                # Only a source that ended by itself: a camera station stopped (systemd, a
+                # signal) is not "ended" to a console elsewhere, which waits for it again (a
+                # review found such a console told to quit).
+                self._camera_state = "ended"
             for step in self._feed.finish():
                 self._publish_step(step)
             stop.set()
