@@ -325,8 +325,9 @@ def test_a_plot_of_steps_none_measured_surely_says_so() -> None:
     readings = Readings()
     readings.take(messages.walked_step(1))
     assert readings.history("overstride_pct_leg") == [None]
-    assert not readings.held_back("overstride_pct_leg")
+    assert not readings.held_back("overstride_pct_leg", [None])
     readings.take(messages.step(2, metric_confidence={"overstride_pct_leg": 0.3}))
-    assert readings.held_back("overstride_pct_leg")
+    shown = readings.history("overstride_pct_leg")
+    assert shown == [None, None] and readings.held_back("overstride_pct_leg", shown)
     plot.show(metric, [20.0, None], TargetBands().overstride_pct_leg)
     assert "now 20" in "".join(segment.text for segment in plot.draw(60, 6)[0])

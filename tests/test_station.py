@@ -704,3 +704,15 @@ def test_a_session_started_by_hand_on_a_lagging_station_holds_only_its_own_steps
     # The first session began when the runner's first frame was captured, not handled.
     captured, _, _ = read_keypoints(config.sessions_path, second - 1)
     assert sessions[second - 1].start_t == pytest.approx(captured[0], abs=0.02)
+
+
+def test_a_files_left_out_frames_are_in_the_status(config, running) -> None:
+    """What a file's frames are that are left out (``FrameSource.notes``, as analyze says it)
+    reaches a console in the status (a console trial's doubled frames were never told there)."""
+    source = FakeSource(len(running), fps=60.0, paced=True)
+    source.notes = ("360 of the 720 frames repeat the frame before", "held still once")
+    station = Station(config, source, FakePose(running))
+    statuses = statuses_of(station, config, 2.0)
+    assert statuses and {m.frames_note for m in statuses} == {
+        "360 of the 720 frames repeat the frame before; held still once"
+    }

@@ -635,4 +635,4 @@ class DashboardApp(App[None]):
         ):
             band = bands.for_metric(metric.name) if bands else None
             history = self.readings.history(metric.name)
-            plot.show(metric, history, band, self.readings.held_back(metric.name))
+            plot.show(metric, history, band, self.readings.held_back(metric.name, history))

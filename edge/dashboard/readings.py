@@ -174,13 +174,13 @@ class Readings:
         """What of a walk's figures the station's status holds back, and why (``unmeasured``):
         the cadence and contact while a file's time base is in doubt, those in metres while the
         scale or the belt speed is; None when it holds none of them."""
-        status = self.status
-        if status is None or self.held is None:
+        held = self.held
+        if held is None:
             return None
-        if status.timing_problem is not None or status.timing_doubt:
-            return f"no cadence or contact: {self.held}"
-        if status.distance_problem is not None or status.distance_doubt:
-            return f"no figures in metres: {self.held}"
+        if self.unmeasured("contact_ms"):
+            return f"no cadence or contact: {held}"
+        if self.unmeasured("vertical_osc_cm"):
+            return f"no figures in metres: {held}"
         return None
 
     @property
@@ -213,10 +213,9 @@ class Readings:
             for step in self.steps
         ]
 
-    def held_back(self, metric: str) -> bool:
-        """Whether a recent step has a figure of ``metric`` that ``history`` does not show (a
-        walk's steps have no overstride to hold back)."""
-        shown = self.history(metric)
+    def held_back(self, metric: str, shown: list[float | None]) -> bool:
+        """Whether a recent step has a figure of ``metric`` that its ``history``, ``shown``, does
+        not show (a walk's steps have no overstride to hold back)."""
         return any(
             value is None and getattr(step, metric) is not None
             for step, value in zip(self.steps, shown, strict=True)

@@ -223,9 +223,10 @@ def too_few_steps(steps: list[StepMsg], seen_s: float = 0.0) -> str | None:
     to land under the hips."""
     if not steps:
         return None
-    gait = "walking" if all(gait_of(s) == WALKING for s in steps) else "running"
-    row = in_a_row(steps)
-    if len(steps) >= MIN_JUDGED_STEPS and row < MIN_JUDGED_STEPS:
+    if len(steps) >= MIN_JUDGED_STEPS:
+        row = in_a_row(steps)
+        if row >= MIN_JUDGED_STEPS:
+            return None
         alone = (
             "none of them follows another, as a run's or a walk's steps do: each stands alone"
             if row == 0
@@ -238,8 +239,7 @@ def too_few_steps(steps: list[StepMsg], seen_s: float = 0.0) -> str | None:
             "side on, with a camera that stays still, the feet in the picture; no findings or "
             "cues are given"
         )
-    if len(steps) >= MIN_JUDGED_STEPS:
-        return None
+    gait = "walking" if all(gait_of(s) == WALKING for s in steps) else "running"
     if seen_s >= MISSED_AFTER_S:
         return (
             f"too few to judge a runner by ({MIN_JUDGED_STEPS} at least) in {seen_s:.1f} s of "

@@ -646,8 +646,7 @@ class Station:
             self._last_runner_t = max(self._last_runner_t, start_t)
             self._stopped_by_hand = False
             if store.session_id is not None:
-                began = self._session_start_t
-                self._ended = (store.session_id, -math.inf if began is None else began, start_t)
+                self._ended_by_hand(store.session_id, start_t)
             self._session_start_t = start_t
             # A session still open ends with what its steps' check says, as at any end.
             _end_session(store, self.fit_verdict, start_t)
@@ -674,8 +673,7 @@ class Station:
         now = time.monotonic()
         with self._lock:
             self._stopped_by_hand = True
-            began = self._session_start_t
-            self._ended = (session, -math.inf if began is None else began, now)
+            self._ended_by_hand(session, now)
         _end_session(store, self.fit_verdict, now)
         log.info(
             "session %d stopped by hand: the next starts once the belt has been empty for %.0f s,"
@@ -684,6 +682,12 @@ class Station:
             LEFT_S,
         )
         return {"session_id": session}
+
+    def _ended_by_hand(self, session: int, end_t: float) -> None:
+        """``session``, open since ``_session_start_t``, ends by hand at ``end_t`` (``_ended``);
+        under ``_lock``."""
+        began = self._session_start_t
+        self._ended = (session, -math.inf if began is None else began, end_t)
 
     def set_belt_speed(self, mps: float | None) -> Mapping[str, Any] | None:
         with self._lock:
