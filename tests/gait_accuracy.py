@@ -54,6 +54,7 @@ COMPARED = (
     "scissor_deg",
     "swing_knee_lift_deg",
     "vertical_osc_cm",
+    "vertical_osc_pct_leg",
     "stride_length_m",
 )
 

@@ -212,6 +212,8 @@ class Outcome:
     """Likewise."""
     overstride_all: float
     """The overstride error over every step, the far leg's less sure values too."""
+    vertical_osc: float
+    """The vertical oscillation's error, cm where calibrated, else % of leg length."""
     runner_frames_pct: float
     seconds: float
     missed: tuple[str, ...]
@@ -362,7 +364,7 @@ def run_case(
     scored = [step_of(s) for s in steps if start <= s.ic_t < cut]
     gait = WALKING if case.scenario.runner == WALKER else RUNNING
     figures = score(truth, scored)
-    overstride = "overstride_cm" if case.calibrated else "overstride_pct_leg"
+    unit = "cm" if case.calibrated else "pct_leg"
     values = {
         "recall_pct": 100.0 * figures["recall"],
         "precision_pct": 100.0 * figures["precision"],
@@ -370,9 +372,10 @@ def run_case(
         "to_ms": float(figures["to_mae_ms"]),
         "feet_pct": 100.0 * float(figures["side_correct"]),
         "gait_pct": 100.0 * float(np.mean([s.gait == gait for s in scored])) if scored else 0.0,
-        "overstride": float(figures[f"{overstride}_shown_mae"]),
+        "overstride": float(figures[f"overstride_{unit}_shown_mae"]),
         "hip_extension_deg": float(figures["hip_extension_deg_shown_mae"]),
-        "overstride_all": float(figures[f"{overstride}_mae"]),
+        "overstride_all": float(figures[f"overstride_{unit}_mae"]),
+        "vertical_osc": float(figures[f"vertical_osc_{unit}_shown_mae"]),
     }
     missed = tuple(g.label for g in targets(case) if not g.met(values[g.key]))
     return Outcome(
@@ -393,7 +396,7 @@ def table(outcomes: Sequence[Outcome]) -> list[str]:
     head = (
         f"{'case':18s} {'fps':>5s} {'steps':>7s} {'found%':>7s} {'prec%':>6s} {'IC ms':>6s} "
         f"{'TO ms':>6s} {'feet%':>6s} {'gait%':>6s} {'overstride':>12s} {'(all)':>5s} "
-        f"{'hipext':>7s}  misses"
+        f"{'hipext':>7s} {'bounce':>6s}  misses"
     )
     lines = [head, "-" * len(head)]
     for o in outcomes:
@@ -402,7 +405,7 @@ def table(outcomes: Sequence[Outcome]) -> list[str]:
             f"{o.case:18s} {o.fps:5g} {o.steps_found:3d}/{o.steps_truth:<3d} "
             f"{o.recall_pct:7.1f} {o.precision_pct:6.1f} {_f(o.ic_ms)} {_f(o.to_ms)} "
             f"{o.feet_pct:6.1f} {o.gait_pct:6.1f} {_f(o.overstride, 7)} {unit:4s} "
-            f"{_f(o.overstride_all, 5)} {_f(o.hip_extension_deg, 7)}  "
+            f"{_f(o.overstride_all, 5)} {_f(o.hip_extension_deg, 7)} {_f(o.vertical_osc)}  "
             f"{', '.join(o.missed) or '-'}"
         )
     return lines

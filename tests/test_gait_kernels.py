@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, GaitParams, PlaneMapping, kernels, reference
-from edge.gait.layout import ANKLE, HIP, KNEE
-from edge.gait.metrics import knee_flexion
+from edge.gait.layout import ANKLE, HIP, KNEE, N_SM, SM_MID_Y, SM_T
+from edge.gait.metrics import hip_bounce, knee_flexion, step_bounce
 from edge.skeleton import NUM_KEYPOINTS
 from tests.builders.keypoint_tracks import synth_track
 
@@ -183,6 +183,26 @@ def test_leg_tracker_undoes_every_label_swap(noisy_track) -> None:
         truth = reference.keypoints_to_plane(plain[i].astype(np.float64), mapping.homography, 0.2)
         wrong += not np.allclose(out[:, [HIP, KNEE, ANKLE], :2], truth[..., :2], equal_nan=True)
     assert wrong == 0
+
+
+@pytest.mark.parametrize("fps", [24.0, 30.0, 60.0, 120.0])
+def test_the_bounce_is_the_hips_rise_and_fall_with_each_step_not_a_wobble_over_the_stride(
+    fps: float,
+) -> None:
+    """A pose model's hips shift with the leg in front, over the whole stride: the vertical
+    oscillation is the rise and fall that repeats each step (8 cm here, the running bounce: a
+    fall in flight, a dip in stance), not that wobble (3 cm) nor the drift of a runner moving
+    on the belt."""
+    stride = 0.72
+    t = np.arange(0.0, stride + 1e-9, 1.0 / fps)
+    phase = 2 * np.pi * t / (stride / 2)
+    bounce = 0.04 * np.cos(phase) + 0.01 * np.cos(2 * phase)  # from +0.05 down to -0.03
+    sm = np.full((len(t), N_SM), np.nan)
+    sm[:, SM_T] = t
+    sm[:, SM_MID_Y] = 0.9 + bounce + 0.015 * np.sin(2 * np.pi * t / stride) + 0.02 * t
+    assert step_bounce(sm, 0.0, stride) == pytest.approx(0.08, rel=0.05)
+    assert hip_bounce(sm, 0.0, stride) > 1.1 * 0.08
+    assert np.isnan(step_bounce(sm[:5], 0.0, stride))
 
 
 @pytest.mark.parametrize("facing", ["left", "right"])

@@ -596,6 +596,7 @@ def truth_steps(trial: MocapTrial) -> list[dict]:
                 "scissor_front_deg": front,
                 "swing_knee_lift_deg": swing_lift,
                 "vertical_osc_cm": osc,
+                "vertical_osc_pct_leg": None if osc is None else osc / leg,
                 "stride_length_m": stride,
                 "confidence": 1.0,
             }
