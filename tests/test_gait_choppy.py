@@ -22,7 +22,6 @@ def as_steps(rows: list[dict]) -> list[Step]:
     return [
         Step(
             **{k: v for k, v in row.items() if k in STEP_FIELDS},
-            vertical_osc_pct_leg=None,
             gait="running",
         )
         for row in rows

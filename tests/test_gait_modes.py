@@ -94,6 +94,25 @@ def test_no_step_is_timed_across_a_change_or_a_stand(name: str, fps: float) -> N
     assert result["untimed"] <= 4
 
 
+def test_a_walk_after_a_short_step_has_its_steps_timed() -> None:
+    """A user trial's run turned walk: a landing found twice as the gait changed left a leg's
+    last step short, and every walked step of that leg after it was held to it and left
+    untimed, the walk's cadence read off the few left (204 steps a minute on a walk at 106).
+    The step before is remembered whether it was timed or not."""
+    engine = GaitEngine(PlaneMapping.scaled("right"))
+    landings = [0.38 * k for k in range(10)]  # a run, the legs taking turns
+    landings.append(landings[-1] + 0.26)  # a landing found twice
+    landings += [landings[-1] + 0.56 * k for k in range(1, 9)]  # the walk
+    earlier: list[tuple[float, int]] = []
+    timed = []
+    for k, ic in enumerate(landings):
+        timed.append(engine._step_start(earlier, k % 2, ic) is not None)
+        earlier.append((ic, k % 2))
+    assert all(timed[1:12])
+    assert not timed[12]  # over STEP_GROWTH times the leg's step before, as across a gap
+    assert all(timed[13:])
+
+
 def test_the_hips_vote_rise_for_walking_and_sink_for_running() -> None:
     assert gait_vote(0.02) == WALKING and gait_vote(-0.07) == RUNNING
     assert gait_vote(0.001) is None and gait_vote(math.nan) is None
