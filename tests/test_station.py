@@ -37,7 +37,13 @@ from edge.run.station import (
     step_line,
 )
 from edge.skeleton import KP
-from edge.store.sessions import SessionStore, list_sessions, read_keypoints, read_steps
+from edge.store.sessions import (
+    SessionStore,
+    list_sessions,
+    read_keypoints,
+    read_steps,
+    read_summaries,
+)
 from tests.builders import messages
 from tests.builders.fakes import FakePose, FakeSource
 from tests.builders.keypoint_tracks import synth_track
@@ -384,6 +390,26 @@ def test_a_belt_speed_is_held_to_a_files_steps_not_a_cameras(
         }
         assert session.problem is not None and "a belt speed of 7.9 m/s" in session.problem
         assert station.fit_verdict == session.problem
+
+
+def test_a_file_measured_faster_than_it_plays_keeps_its_own_time(config, running) -> None:
+    """Headless, a file's frames are measured as fast as the machine goes, faster or slower
+    than the file plays: its session's start and end, its steps and its cues all keep the
+    file's time (a user trial's 23 s clip, measured in a minute, had a report of a 1.0 min
+    session with a cue from 29 s)."""
+    station = Station(config, FakeSource(len(running)), FakePose(running))
+    stop, thread = start(station)
+    thread.join(timeout=120)
+    stop.set()
+    [session] = list_sessions(config.sessions_path)
+    steps = read_steps(config.sessions_path, session.id)
+    summaries = read_summaries(config.sessions_path, session.id)
+    assert len(steps) >= 20 and len(summaries) == len(steps)
+    assert session.end_t is not None
+    assert session.end_t - session.start_t == pytest.approx(len(running) / 60.0, abs=0.1)
+    assert session.start_t <= min(s.ic_t for s in steps)
+    assert all(s.to_t <= s.t <= session.end_t for s in steps)
+    assert all(session.start_t <= m.t <= session.end_t for m in summaries)
 
 
 def test_a_file_too_short_to_check_ends_unchecked_not_refused(config, running) -> None:

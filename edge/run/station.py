@@ -599,6 +599,8 @@ class Station:
         self._runner = runner
         self._runner_present = False
         self._last_runner_t = -math.inf
+        self._handled_t = -math.inf
+        """The capture time of the frame last handled (``_clock``)."""
         # A session stopped by hand: none starts by itself until the belt has been empty for
         # ``LEFT_S`` (a runner stopped mid-run had a new session within 0.6 s: ``_track_presence``).
         self._stopped_by_hand = False
@@ -632,7 +634,17 @@ class Station:
     # -- the control channel (runs on its own thread) --------------------------------------
 
     def start_session(self, runner: str | None) -> Mapping[str, Any] | None:
-        return self._open_session(runner, time.monotonic())
+        return self._open_session(runner, self._clock())
+
+    def _clock(self) -> float:
+        """The station's time for what a session records and publishes (its start and end, its
+        steps, cues, laps and belt speeds): now, for a camera; for a file, the capture time of
+        the frame last handled, so they keep the file's own time however fast it is measured
+        (headless, every frame is, slower or faster than the file plays: a user trial's 23 s
+        clip had a report of a 1.0 min session with a cue from 29 s)."""
+        if self.source.info.live or not math.isfinite(self._handled_t):
+            return time.monotonic()
+        return self._handled_t
 
     def _open_session(self, runner: str | None, start_t: float) -> Mapping[str, Any]:
         """Start a session at ``start_t`` (station seconds: now when asked for, the frame's
@@ -670,7 +682,7 @@ class Station:
         session = store.session_id
         if session is None:
             raise CommandRefused("no session is running")
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             self._stopped_by_hand = True
             self._ended_by_hand(session, now)
@@ -695,7 +707,7 @@ class Station:
             self._feed.set_belt_speed(mps)
             if not self.source.info.live:
                 self._fit.set_belt_speed(mps)
-        self._require_store().set_belt_speed(mps, time.monotonic())
+        self._require_store().set_belt_speed(mps, self._clock())
         return {"belt_speed_mps": mps}
 
     def set_runner(self, name: str) -> Mapping[str, Any] | None:
@@ -705,7 +717,7 @@ class Station:
         return {"runner": name}
 
     def mark_lap(self, label: str | None, t: float | None = None) -> Mapping[str, Any] | None:
-        now = time.monotonic()
+        now = self._clock()
         if t is not None and not now - LAP_PAST_S <= t <= now:
             raise CommandRefused(
                 f"lap time {t:.3f} is not in the last {LAP_PAST_S:.0f} s of the station's clock "
@@ -714,7 +726,7 @@ class Station:
         if not self._require_store().record_lap(now if t is None else t, label):
             raise CommandRefused("no session is running")
         if self.voice is not None:
-            self.voice.start(now)
+            self.voice.start(time.monotonic())
         return None
 
     def set_voice(self, on: bool) -> Mapping[str, Any] | None:
@@ -784,7 +796,7 @@ class Station:
             stop.set()
             status.join()
             control.close()
-            _end_session(self.store, self.fit_verdict)
+            _end_session(self.store, self.fit_verdict, self._clock())
             # The last status after the session's end: a console left on it shows none open.
             self._publish_status()
             self.store.close()
@@ -820,6 +832,7 @@ class Station:
                 if feet is not None:
                     log.warning("%s", feet)
                 t = frame.t_ns / 1e9
+                self._handled_t = t
                 self._track_presence(t, runner is not None)
                 keypoints = runner.keypoints if runner is not None else NO_RUNNER
                 if self._new_session:
@@ -947,7 +960,7 @@ class Station:
         cue."""
         publisher, store = self.publisher, self.store
         assert publisher is not None and store is not None
-        msg = StepMsg(station=self.station_id, t=time.monotonic(), **asdict(step))
+        msg = StepMsg(station=self.station_id, t=self._clock(), **asdict(step))
         with self._lock:
             start, ended = self._session_start_t, self._ended
         if ended is not None and ended[1] <= step.ic_t < ended[2]:
@@ -984,7 +997,7 @@ class Station:
 
     def _summary_message(self, summary: Summary) -> SummaryMsg:
         metric = self._feed.mapping is not None and self._feed.mapping.metric
-        return summary_message(self.station_id, time.monotonic(), summary, metric)
+        return summary_message(self.station_id, self._clock(), summary, metric)
 
     def _status_loop(self, stop: threading.Event) -> None:
         last_log = time.monotonic()
@@ -1217,15 +1230,15 @@ def summary_message(station: str, t: float, summary: Summary, calibrated: bool) 
     )
 
 
-def _end_session(store: SessionStore, problem: str | None, t: float | None = None) -> None:
-    """End the open session, if any, at ``t`` (station time; None: now), and say where its
+def _end_session(store: SessionStore, problem: str | None, t: float) -> None:
+    """End the open session, if any, at ``t`` (station time, ``Station._clock``), and say where its
     report is. ``problem``: why the steps it ends on get no cue (``Station.fit_verdict``), kept
     with it for its report. Ended for want of a runner, at the frame's capture, as a session
     started by one (a station that lags had ended sessions after the next had begun)."""
     session = store.session_id
     if session is None:
         return
-    store.end_session(time.monotonic() if t is None else t, problem)
+    store.end_session(t, problem)
     log.info("session %d ended; its report: hipdrive sessions report %d", session, session)
 
 
