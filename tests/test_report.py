@@ -27,7 +27,13 @@ from edge.report import draw, plots
 from edge.report.annotate import Overlay, verdict
 from edge.report.build import _plans, _session_belt, _session_scale, build_report
 from edge.report.html import render
-from edge.report.model import METRICS, ReportInput, run_targets, summary_rows
+from edge.report.model import (
+    METRICS,
+    ReportInput,
+    cues_from_summaries,
+    run_targets,
+    summary_rows,
+)
 from edge.run.station import summary_message
 from edge.skeleton import KP
 from edge.store.sessions import SessionInfo, SessionStore, read_steps
@@ -561,6 +567,34 @@ def test_a_run_of_two_steps_among_walked_ones_has_no_running_charts() -> None:
     walked = [messages.walked_step(i) for i in range(2)] + [messages.step(40 + i) for i in range(2)]
     page = build_report(ReportInput("t", (), walked[0].ic_t, walked, Targets(), [], [], []))
     assert "so there is nothing to judge.</p>" in page  # no walking figures to point to
+
+
+def test_the_cue_timeline_says_why_each_cue_came_and_why_one_held_to_the_end() -> None:
+    """A user trial's runner was cued "Quicker, lighter steps" to the end of the run, the cue
+    holding until the cadence was back inside its target by a margin, while the findings of
+    the whole run read the target met: the report says why each cue came, and why the last
+    was still shown at the end."""
+    cadence = {"cue": "Quicker, lighter steps", "cue_key": "cadence"}
+    summaries = [
+        messages.summary(t=101.0, cue=None, cue_key=None, cue_reason=None),
+        messages.summary(t=112.0, **cadence, cue_reason="cadence 154 spm (target >= 155)"),
+        messages.summary(t=115.0, **cadence, cue_reason="cadence 154 spm (target >= 155)"),
+        messages.summary(
+            t=130.0,
+            **cadence,
+            cue_reason="cadence 156 spm (target >= 155); the cue holds until 157 spm or more",
+        ),
+    ]
+    cues = cues_from_summaries(summaries)
+    assert [(c.t, c.key) for c in cues] == [(101.0, None), (112.0, "cadence")]
+    steps = [messages.step(i) for i in range(12)]
+    data = ReportInput("t", (), 100.0, steps, Targets(), cues, [], [])
+    [timeline] = [plan for plan in _plans(data) if plan.id == "cue-timeline"]
+    assert timeline.caption.endswith(
+        "From 1 s: no cue yet. From 12 s: Quicker, lighter steps, for cadence 154 spm "
+        "(target >= 155). At the end: cadence 156 spm (target >= 155); the cue holds until "
+        "157 spm or more."
+    )
 
 
 def test_a_picture_draws_the_landing_foot_only_when_both_are_seen() -> None:

@@ -23,6 +23,7 @@ from edge.report.annotate import nearest, snapshot
 from edge.report.html import Chart, render
 from edge.report.model import (
     METRICS,
+    CueChange,
     Mark,
     ReportInput,
     Snapshot,
@@ -99,11 +100,8 @@ def _plans(data: ReportInput) -> list[_Plan]:
                 "cue-timeline",
                 "Cues shown",
                 "cue timeline",
-                "The one cue the console showed the runner, and when: "
-                + "; ".join(
-                    f"from {c.t - data.t0:.0f} s, {c.text or 'no cue yet'}" for c in data.cues
-                )
-                + ".",
+                "The one cue the console showed the runner, and when. "
+                + " ".join(_cue_told(c, data.t0) for c in data.cues),
                 lambda: plots.cue_timeline(data),
             )
         )
@@ -290,3 +288,14 @@ def _session_belt(info: SessionInfo, belts: list[tuple[float, float | None]]) ->
             for t, mps in changes
         )
     return belt_fact(info.belt_speed_mps, info.calibrated or info.calibration is not None)
+
+
+def _cue_told(change: CueChange, t0: float) -> str:
+    """One change of the cue as the report's caption tells it: from when, what, and why (and
+    why it was still shown at the end, when that changed)."""
+    told = f"From {change.t - t0:.0f} s: {change.text or 'no cue yet'}"
+    if change.reason:
+        told += f", for {change.reason}"
+    if change.at_end:
+        told += f". At the end: {change.at_end}"
+    return told + "."

@@ -3,6 +3,7 @@ steps, the cues, the laps, the pictures, and the summary table with a verdict pe
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Literal
@@ -11,7 +12,7 @@ import numpy as np
 
 from edge.bus.schema import StepMsg, SummaryMsg, gait_of
 from edge.drill.table import RepeatRow
-from edge.gait import SummaryBuilder, Targets
+from edge.gait import Summary, SummaryBuilder, Targets
 from edge.gait.mode import WALKING
 from edge.gait.summary import MIN_SURE_STEPS, leg_of, pace_of, paced, running_steps, summarise
 from edge.offline.replay import step_of
@@ -219,20 +220,33 @@ def summary_rows(steps: list[StepMsg], targets: Targets, judged: bool = True) ->
 
 @dataclass(frozen=True, slots=True)
 class CueChange:
-    """From station time ``t`` on, the runner was shown ``text`` (None: no cue yet)."""
+    """From station time ``t`` on, the runner was shown ``text`` (None: no cue yet), for
+    ``reason``; ``at_end``: why the last cue was still shown at the end, when that had changed
+    since (a cue holds until its metric is back inside its target by a margin, which its reason
+    then says, where the findings of the whole run read the target met)."""
 
     t: float
     key: str | None
     text: str | None
+    reason: str | None = None
+    at_end: str | None = None
+
+
+def _changes(moments: list[tuple[float, SummaryMsg | Summary]]) -> list[CueChange]:
+    """The moments the cue changed, each with its summary's reason, and the last summary's
+    reason on the last change when it differs."""
+    changes: list[CueChange] = []
+    for t, summary in moments:
+        if not changes or changes[-1].key != summary.cue_key:
+            changes.append(CueChange(t, summary.cue_key, summary.cue, summary.cue_reason))
+    if changes and moments and moments[-1][1].cue_reason != changes[-1].reason:
+        changes[-1] = dataclasses.replace(changes[-1], at_end=moments[-1][1].cue_reason)
+    return changes
 
 
 def cues_from_summaries(summaries: list[SummaryMsg]) -> list[CueChange]:
     """The moments the cue shown changed, from a session's recorded summaries."""
-    changes: list[CueChange] = []
-    for summary in summaries:
-        if not changes or changes[-1].key != summary.cue_key:
-            changes.append(CueChange(summary.t, summary.cue_key, summary.cue))
-    return changes
+    return _changes([(summary.t, summary) for summary in summaries])
 
 
 def cues_from_steps(steps: list[StepMsg], targets: Targets) -> list[CueChange]:
@@ -241,12 +255,7 @@ def cues_from_steps(steps: list[StepMsg], targets: Targets) -> list[CueChange]:
     (``rated_for_the_view``), an oblique view's first steps set off no cue, where a live station
     whose yaw came only after ``CUE_VIEW_WAIT_STEPS`` could have shown one."""
     builder = SummaryBuilder(targets)
-    changes: list[CueChange] = []
-    for step in steps:
-        summary = builder.add(step_of(step))
-        if not changes or changes[-1].key != summary.cue_key:
-            changes.append(CueChange(step.t, summary.cue_key, summary.cue))
-    return changes
+    return _changes([(step.t, builder.add(step_of(step))) for step in steps])
 
 
 @dataclass(frozen=True, slots=True)
