@@ -17,8 +17,8 @@ import pytest
 
 import edge.demo.render as render
 from edge.cli import main
-from edge.demo.mocap import DATA_DIR, load_trial, truth_steps
-from edge.demo.render import DemoClip, ensure_demo, load_demo, render_demo
+from edge.demo.mocap import DATA_DIR, load_trial, time_scaled, truth_steps, walking_trial
+from edge.demo.render import DemoClip, attribution, ensure_demo, load_demo, render_demo
 from edge.demo.scenario import CAMERA, Look, Scenario
 from edge.demo.scene import UpperBody, resized, world_keypoints
 from edge.demo.session import ClipTruth
@@ -155,7 +155,17 @@ def test_truth_file_carries_the_attribution(clip: DemoClip) -> None:
     truth = json.loads(clip.truth_file.read_text(encoding="utf-8"))
     assert "CC-BY 4.0" in truth["attribution"]
     assert "10.7717/peerj.3298" in truth["attribution"]
+    assert "runner RBDS001 at 2.5 m/s" in truth["attribution"]
     assert truth["camera"]["meters_per_pixel"] == pytest.approx(clip.camera.meters_per_pixel)
+
+
+def test_a_clip_of_another_recording_credits_that_one(fukuchi_dir) -> None:
+    """A user trial found the walker's truth file crediting runner RBDS001 at 2.5 m/s."""
+    walker = attribution(walking_trial())
+    assert "gaitalytics" in walker and "MIT License" in walker and "Fukuchi" not in walker
+    fast = attribution(time_scaled(load_trial(fukuchi_dir, "RBDS0041"), 6.0))
+    assert "runner RBDS0041 at 6.0 m/s, time-scaled" in fast and "CC-BY 4.0" in fast
+    assert "events from the foot markers" in fast
 
 
 @pytest.mark.slow

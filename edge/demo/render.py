@@ -36,7 +36,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import ArrayLike
 
-from edge.demo.mocap import J, MocapTrial, standing_trial, truth_steps
+from edge.demo.mocap import PLATE, WALKER, J, MocapTrial, standing_trial, truth_steps
 from edge.demo.scenario import Look, Scenario
 from edge.demo.scene import SideCamera, UpperBody, world_keypoints
 from edge.progress import Progress
@@ -55,14 +55,33 @@ _OPTICS_SIGMA = 0.7
 SEED = 2017
 VIDEO_NAME = "demo.mp4"
 TRUTH_NAME = "truth.json"
-ATTRIBUTION = (
-    'Motion and force-plate events: Fukuchi RK, Fukuchi CA, Duarte M. "A public data set of '
-    "running biomechanics and the effects of running speed on lower extremity kinematics and "
-    'kinetics." PeerJ 5:e3298 (2017), doi 10.7717/peerj.3298, runner RBDS001 at 2.5 m/s, from '
-    "the authors' repository regifukuchi/BMC-RIC-running-biomechanics. License: Creative Commons "
-    "Attribution 4.0 (CC-BY 4.0), https://creativecommons.org/licenses/by/4.0/. Rendered by "
-    "Hipdrive (edge.demo.render), which synthesised the torso, head and arms."
-)
+RENDERED_BY = "Rendered by Hipdrive (edge.demo.render), which synthesised the torso, head and arms."
+
+
+def attribution(trial: MocapTrial) -> str:
+    """Where the motion a clip is rendered from comes from, its licence, and what Hipdrive
+    made of it, for the clip's truth file."""
+    if trial.runner == f"{WALKER} walking":
+        return (
+            f"Motion and force-plate events: treadmill walk {WALKER} of the gaitalytics project "
+            "(github.com/DART-Lab-LLUI/python-gaitalytics), MIT License, Copyright (c) 2024 "
+            f"André Böni. {RENDERED_BY}"
+        )
+    events = (
+        "force-plate events" if trial.contact_source == PLATE else "events from the foot markers"
+    )
+    made = (
+        ", time-scaled by Hipdrive from the recorded speed (synthetic)" if trial.synthetic else ""
+    )
+    return (
+        f'Motion and {events}: Fukuchi RK, Fukuchi CA, Duarte M. "A public data set of running '
+        "biomechanics and the effects of running speed on lower extremity kinematics and "
+        f'kinetics." PeerJ 5:e3298 (2017), doi 10.7717/peerj.3298, runner {trial.runner} at '
+        f"{trial.belt_speed_mps:.1f} m/s{made}; data set doi 10.6084/m9.figshare.4543435. "
+        "License: Creative Commons Attribution 4.0 (CC-BY 4.0), "
+        f"https://creativecommons.org/licenses/by/4.0/. {RENDERED_BY}"
+    )
+
 
 # Treadmill and room, world metres (edge.demo.mocap frame: y = 0 is the belt surface).
 _BELT_X = (-0.95, 0.95)
@@ -373,7 +392,7 @@ def _truth(
     return {
         "schema": TRUTH_SCHEMA,
         "renderer": renderer,
-        "attribution": ATTRIBUTION,
+        "attribution": attribution(trial),
         "video": VIDEO_NAME,
         "fps": scenario.fps,
         "frames": len(t),
