@@ -266,7 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="csv: a table of the steps; jsonl: step events; track: the keypoint-track CSV; "
         "laps: the laps with each drill repeat's number and focus",
     )
-    p.add_argument("--out", type=Path, help="output file (default: standard output)")
+    p.add_argument(
+        "--out", help="output file, or a folder for session-ID.EXT (default: standard output)"
+    )
     p = add(
         sessions_sub,
         "trend",
@@ -275,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("runner", help="the runner's name, as set from the console")
     p.add_argument(
-        "--out", type=Path, help="HTML file (default: <data_dir>/reports/trend-NAME.html)"
+        "--out", help="HTML file or folder (default: <data_dir>/reports/trend-NAME.html)"
     )
     p = add(
         sessions_sub,
@@ -297,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("id", type=int, help="session id (see: hipdrive sessions list)")
     p.add_argument(
-        "--out", type=Path, help="HTML file (default: <data_dir>/reports/session-ID.html)"
+        "--out", help="HTML file or folder (default: <data_dir>/reports/session-ID.html)"
     )
     return parser
 

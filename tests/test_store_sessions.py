@@ -463,6 +463,35 @@ def test_sessions_list_and_export_commands(
     assert "no session 42" in capsys.readouterr().err
 
 
+def test_an_export_into_a_folder_names_its_file_and_an_empty_session_says_so(
+    store: SessionStore, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A user trial's ``--out "out dir/"`` wrote a file named "out dir", a folder not there
+    yet was refused with a bare "No such file or directory", and an empty session's export
+    said nothing of why it held only a header."""
+    config = write_config(tmp_path, db)
+    full = store.start_session(10.0)
+    store.record_step(messages.step(0))
+    empty = store.start_session(20.0)
+    store.end_session(30.0)
+    store.flush()
+    export = ["sessions", "export", "--format", "csv", "--config", str(config), "--out"]
+    folder = tmp_path / "out dir"
+    assert main([*export, f"{folder}/", str(full)]) == 0
+    assert (folder / f"session-{full}.csv").read_text(encoding="utf-8").count("\n") == 2
+    assert main([*export, str(folder), str(empty)]) == 0
+    assert f"wrote 0 steps to {folder / f'session-{empty}.csv'} (session {empty} recorded none" in (
+        capsys.readouterr().err
+    )
+    deeper = tmp_path / "new" / "steps.csv"
+    assert main([*export, str(deeper), str(full)]) == 0 and deeper.is_file()
+    assert main(["sessions", "list", "--config", str(write_config(folder, folder / "x"))]) == 0
+    assert (
+        main(["sessions", "report", "1", "--config", str(write_config(folder, folder / "x"))]) == 2
+    )
+    assert "A station records one when a runner comes into view" in capsys.readouterr().err
+
+
 def test_reading_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="does not exist"):
         list_sessions(tmp_path / "none.sqlite")

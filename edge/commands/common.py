@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from edge.config import Config, input_size, load_config
@@ -22,6 +24,18 @@ if TYPE_CHECKING:
     from edge.run.station import Station
 
 log = logging.getLogger("hipdrive")
+
+
+def out_file(given: str | None, default: Path) -> Path:
+    """The file a command writes: ``given`` (its --out), else ``default``; in a folder given
+    (one that exists, or a path ending in a separator), under ``default``'s name (a user
+    trial's ``--out "reports/"`` wrote a file named reports)."""
+    if given is None:
+        return default
+    path = Path(given)
+    if path.is_dir() or given.endswith(("/", os.sep)):
+        return path / default.name
+    return path
 
 
 IMGSZ_HELP = "pose input size: 320, or 320x256 for height x width (default: pose.imgsz)"

@@ -3,10 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 from edge.commands import common
 from edge.errors import UsageError
+
+#: the file name ``sessions export --format F --out FOLDER`` writes in the folder
+EXPORT_NAMES = {
+    "csv": "session-{id}.csv",
+    "jsonl": "session-{id}.jsonl",
+    "track": "session-{id}-keypoints.csv",
+    "laps": "session-{id}-laps.csv",
+}
+
+
+@contextlib.contextmanager
+def _writing(out: Path) -> Iterator[None]:
+    """Around writing ``out``: its folders made as needed, and a failure a UsageError saying
+    what to do."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        yield
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc}; give another --out") from None
 
 
 def cmd_sessions_list(args: argparse.Namespace) -> int:
@@ -63,43 +85,43 @@ def cmd_sessions_export(args: argparse.Namespace) -> int:
     from edge.store.sessions import export_steps, export_track, read_steps
 
     path = common.config_of(args).sessions_path
+    name = Path(EXPORT_NAMES[args.format].format(id=args.id))
+    out = None if args.out is None else common.out_file(args.out, name)
     if args.format == "laps":
         from edge.drill.repeats import export_laps
         from edge.store.sessions import read_laps
 
         laps = read_laps(path, args.id)
-        if args.out is None:
+        if out is None:
             export_laps(laps, sys.stdout)
             return 0
-        try:
-            with args.out.open("w", encoding="utf-8", newline="") as out:
-                export_laps(laps, out)
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.out}: {exc}") from None
-        print(f"wrote {len(laps)} laps to {args.out}", file=sys.stderr)
+        with _writing(out), out.open("w", encoding="utf-8", newline="") as file:
+            export_laps(laps, file)
+        print(f"wrote {len(laps)} laps to {out}", file=sys.stderr)
         return 0
     if args.format == "track":
-        if args.out is None:
+        if out is None:
             raise UsageError("--format track writes a keypoint-track CSV file: give --out FILE")
-        rows = export_track(path, args.id, args.out)
+        with _writing(out):
+            rows = export_track(path, args.id, out)
         why = (
             ": the station keeps them only with station.record_keypoints = true in its"
             " configuration"
             if rows == 0
             else ""
         )
-        print(f"wrote {rows} keypoint rows to {args.out}{why}", file=sys.stderr)
+        print(f"wrote {rows} keypoint rows to {out}{why}", file=sys.stderr)
         return 0
     steps = read_steps(path, args.id)
-    if args.out is None:
+    none = f" (session {args.id} recorded none: see hipdrive sessions list)" if not steps else ""
+    if out is None:
         export_steps(steps, args.format, sys.stdout)
+        if none:
+            print(f"no steps{none}", file=sys.stderr)
     else:
-        try:
-            with args.out.open("w", encoding="utf-8", newline="") as out:
-                export_steps(steps, args.format, out)
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.out}: {exc}") from None
-        print(f"wrote {len(steps)} steps to {args.out}", file=sys.stderr)
+        with _writing(out), out.open("w", encoding="utf-8", newline="") as file:
+            export_steps(steps, args.format, file)
+        print(f"wrote {len(steps)} steps to {out}{none}", file=sys.stderr)
     return 0
 
 
@@ -135,7 +157,7 @@ def cmd_sessions_trend(args: argparse.Namespace) -> int:
     rows = trend_rows(config.sessions_path, args.runner)
     print("\n".join(trend_lines(rows)))
     name = "".join(c if c.isalnum() else "-" for c in args.runner.strip().lower()) or "runner"
-    out = args.out or config.station.data_dir / "reports" / f"trend-{name}.html"
+    out = common.out_file(args.out, config.station.data_dir / "reports" / f"trend-{name}.html")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(trend_page(args.runner, rows), encoding="utf-8")
@@ -151,7 +173,7 @@ def cmd_sessions_report(args: argparse.Namespace) -> int:
 
     config = common.config_of(args)
     data = session_report(config.sessions_path, args.id, common.targets_of(config))
-    out = args.out or config.station.data_dir / "reports" / f"session-{args.id}.html"
+    out = common.out_file(args.out, config.station.data_dir / "reports" / f"session-{args.id}.html")
     write_report(data, out)
     if data.steps:
         print(f"phases: {describe_phases(phases(data.steps), data.t0)}")

@@ -537,12 +537,18 @@ class SessionInfo:
     a belt speed that did not fit the runner, a facing the feet contradicted), or None."""
 
 
+_NO_SESSIONS = (
+    "no sessions recorded: {path} does not exist. A station records one when a runner comes "
+    "into view (hipdrive run); for another station's, give its --config"
+)
+
+
 @contextlib.contextmanager
 def _reading(path: Path) -> Iterator[sqlite3.Connection]:
     """The sessions file open read-only, closed after; a file that is none, or an SQLite error
     while reading, is a UsageError saying so."""
     if not path.is_file():
-        raise UsageError(f"no sessions recorded: {path} does not exist")
+        raise UsageError(_NO_SESSIONS.format(path=path))
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
@@ -611,7 +617,7 @@ def name_runner(path: Path, session_id: int, runner: str) -> str | None:
     no such session; the session still open (the station recording it keeps its runner's name
     itself, and would name the next session so); the file cannot be written."""
     if not path.is_file():
-        raise UsageError(f"no sessions recorded: {path} does not exist")
+        raise UsageError(_NO_SESSIONS.format(path=path))
     deadline = time.monotonic() + NAME_WAIT_S
     while True:
         try:
