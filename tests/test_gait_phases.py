@@ -100,6 +100,9 @@ def test_a_walk_does_not_make_a_run_look_like_slow_motion() -> None:
     assert timebase_problem([*walk, *run], 30.0) is None
     slow = [dataclasses.replace(s, contact_ms=700.0, cadence_spm=80.0) for s in run]
     assert timebase_problem([*walk, *slow], 30.0) is not None
+    # A step or two of a walk read as running are misread ones (a user trial's walk at 107
+    # steps a minute, 3 of its 22 steps read as running, was told it was slow motion).
+    assert timebase_problem([*walk, *slow[:3]], 30.0) is None
 
 
 def page_of(steps: list[StepMsg]) -> str:

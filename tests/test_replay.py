@@ -588,6 +588,14 @@ def test_a_gait_of_a_step_or_two_gives_no_figures() -> None:
     lines = describe(steps, Targets())
     told = lines.index("walking, 1 step: too few for figures")
     assert not any("spm" in line for line in lines[told:])
+    # A user trial's walk began with three steps read as running: their overstride was shown.
+    steps = [
+        *(messages.step(i) for i in range(3)),
+        *(messages.walked_step(i + 4) for i in range(19)),
+    ]
+    lines = describe(steps, Targets())
+    told = lines.index("running, 3 steps: too few for figures")
+    assert lines[told + 1] == "walking, 19 steps:"
 
 
 def test_a_picture_turned_on_its_side_is_said(track) -> None:

@@ -510,7 +510,7 @@ def test_a_walk_of_one_step_gives_no_walking_table() -> None:
     """A dark clip's report had a walking table of one step (cadence 276.3*)."""
     steps = [messages.walked_step(0), *(messages.step(i + 3) for i in range(12))]
     page = build_report(ReportInput("t", (), steps[0].ic_t, steps, Targets(), [], [], []))
-    assert "One step was walked: too few for figures (3 at least).</p></section>" in page
+    assert "One step was walked: too few for figures (4 at least).</p></section>" in page
     assert "the one walked step is under Walking" in page
 
 
@@ -536,7 +536,7 @@ def test_a_run_of_two_steps_among_walked_ones_gives_no_running_figures() -> None
     steps = [messages.walked_step(i) for i in range(12)]
     steps += [messages.step(40 + i) for i in range(2)]
     page = build_report(ReportInput("t", (), steps[0].ic_t, steps, Targets(), [], [], []))
-    assert "<p>2 steps were run: too few for figures (3 at least)" in page
+    assert "<p>2 steps were run: too few for figures (4 at least)" in page
     assert "class=summary" in page.split("id=walking")[1]  # the walking table
     assert "class=summary" not in page.split("id=walking")[0]
     assert "Over the 2 running steps only" not in page

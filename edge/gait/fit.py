@@ -212,9 +212,11 @@ def timebase_problem(
 
     Running and walking are told apart by the hips' motion over the stance foot, which no time
     base changes (``edge.gait.mode``), and each gait's steps are held to its own bounds: the
-    running steps always, the walked ones when there are ``MIN_JUDGED_STEPS`` of them and fewer
-    running steps than that (a video has one time base: a run that fits it settles it, and a
-    walk beside it that does not is the walk's own oddity, or steps misread). A stated time base
+    walked ones when there are ``MIN_JUDGED_STEPS`` of them and fewer running steps than that,
+    else the running ones (a video has one time base: a run that fits it settles it, and a
+    walk beside it that does not is the walk's own oddity, or steps misread; a step or two read
+    as running in a walk are misread ones, which had a user trial's walk at 107 steps a minute
+    told it was slow motion). A stated time base
     is questioned only by the gait of most steps: a walk filmed in slow motion with a step
     misread as running keeps its figures. A step without a neighbour for its cadence counts by
     its contact and flight, which span the same step (a wrong time base leaves few steps, often
@@ -223,9 +225,8 @@ def timebase_problem(
     ran = running_steps(steps)
     walked = [s for s in steps if gait_of(s) == WALKING]
     walk_judged = len(walked) >= MIN_JUDGED_STEPS and len(ran) < MIN_JUDGED_STEPS
-    for gait, mine, bounds in zip(
-        (RUNNING, WALKING), (ran, walked if walk_judged else []), _BOUNDS, strict=True
-    ):
+    judged = ([], walked) if walk_judged else (ran, [])
+    for gait, mine, bounds in zip((RUNNING, WALKING), judged, _BOUNDS, strict=True):
         if not mine or (origin is not None and 2 * len(mine) < len(steps)):
             continue
         problem = _outside(gait, mine, bounds, fps, origin, track)

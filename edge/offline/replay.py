@@ -38,7 +38,6 @@ from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
 from edge.gait.summary import (
-    MIN_SURE_STEPS,
     WITHIN_SCATTER,
     oblique_yaw,
     running_steps,
@@ -561,9 +560,10 @@ def describe(
         lines.append(f"phases: {describe_phases(found, t0)}")
     ran = running_steps(steps)
     for gait, mine in ((RUNNING, ran), (WALKING, walked)):
-        if mine and walked and len(mine) < MIN_SURE_STEPS:
-            # A step or two of a gait give no figures of it (a dark clip's one walked step
-            # read a cadence of 276 spm).
+        if mine and walked and len(mine) < MIN_JUDGED_STEPS:
+            # A few steps of a gait beside the other give no figures of it (a dark clip's one
+            # walked step read a cadence of 276 spm; a user trial's walk began with three
+            # steps read as running, their overstride 38% of the leg).
             lines.append(f"{gait}, {step_count(len(mine))}: too few for figures")
             continue
         if mine and walked:

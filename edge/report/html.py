@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from html import escape
 
 from edge.drill.table import by_focus, columns_of
+from edge.gait.fit import MIN_JUDGED_STEPS
 from edge.gait.metrics import OBLIQUE_DEG, OBLIQUE_METRICS
 from edge.gait.phases import GAP_S, phases
 from edge.gait.summary import (
@@ -91,7 +92,7 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
             "judge. The walking figures are below.</p>"
         )
     if data.few_running:
-        below = " The walking figures are below." if len(data.walking) >= MIN_SURE_STEPS else ""
+        below = " The walking figures are below." if len(data.walking) >= MIN_JUDGED_STEPS else ""
         return f"<p>{_too_few(len(data.running), 'run')}, so there is nothing to judge.{below}</p>"
     items = [
         f"<li class=off><b>{escape(r.metric.label)}</b>: median {r.median:.1f} "
@@ -237,7 +238,7 @@ def _walking(data: ReportInput, rows: list[Row]) -> str:
     if not rows:
         return ""
     walked = len(data.walking)
-    if walked < MIN_SURE_STEPS:
+    if walked < MIN_JUDGED_STEPS:
         return (
             f"<section id=walking><h2>Walking</h2><p class=note>{_too_few(walked, 'walked')}."
             "</p></section>"
@@ -252,9 +253,9 @@ def _walking(data: ReportInput, rows: list[Row]) -> str:
 
 
 def _too_few(n: int, how: str) -> str:
-    """``One step was run: too few for figures (3 at least)``, for ``n`` steps taken ``how``."""
+    """``One step was run: too few for figures (4 at least)``, for ``n`` steps taken ``how``."""
     taken = "One step was" if n == 1 else f"{n} steps were"
-    return f"{taken} {how}: too few for figures ({MIN_SURE_STEPS} at least)"
+    return f"{taken} {how}: too few for figures ({MIN_JUDGED_STEPS} at least)"
 
 
 def _video(data: ReportInput) -> str:

@@ -13,8 +13,9 @@ import numpy as np
 from edge.bus.schema import StepMsg, SummaryMsg, gait_of
 from edge.drill.table import RepeatRow
 from edge.gait import Summary, SummaryBuilder, Targets
+from edge.gait.fit import MIN_JUDGED_STEPS
 from edge.gait.mode import WALKING
-from edge.gait.summary import MIN_SURE_STEPS, leg_of, pace_of, paced, running_steps, summarise
+from edge.gait.summary import leg_of, pace_of, paced, running_steps, summarise
 from edge.offline.replay import step_of
 from edge.pace import judged_limit
 
@@ -328,10 +329,10 @@ class ReportInput:
 
     @property
     def few_running(self) -> bool:
-        """A step or two read as running among walked ones: too few for running figures, in the
+        """A few steps read as running among walked ones: too few for running figures, in the
         findings, the table or the charts (a review's twelve walked steps and two running ones
         had a running table judged "less sure")."""
-        return 0 < len(self.running) < MIN_SURE_STEPS and bool(self.walking)
+        return 0 < len(self.running) < MIN_JUDGED_STEPS and bool(self.walking)
 
     @property
     def end(self) -> float:
