@@ -214,7 +214,7 @@ def timebase_problem(
     base changes (``edge.gait.mode``), and each gait's steps are held to its own bounds: the
     walked ones when there are ``MIN_JUDGED_STEPS`` of them and fewer running steps than that,
     else the running ones (a video has one time base: a run that fits it settles it, and a
-    walk beside it that does not is the walk's own oddity, or steps misread; a step or two read
+    walk beside it that does not is the walk's own oddity, or steps misread; a few steps read
     as running in a walk are misread ones, which had a user trial's walk at 107 steps a minute
     told it was slow motion). A stated time base
     is questioned only by the gait of most steps: a walk filmed in slow motion with a step

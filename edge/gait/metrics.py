@@ -369,7 +369,7 @@ def step_bounce(sm: np.ndarray, t0: float, t1: float) -> float:
 
     A pose model's hips shift with whichever leg is in front, a wobble over the stride on top
     of the bounce, which the bare range (``hip_bounce``) takes in: on the rendered matrix of
-    docs/robustness.md it read four of the five runners 2.1-4.4% of the leg high (0.5-1.7 with
+    docs/robustness.md it read four of the five runners 2.1-4.4% of the leg high (0.7-2.0 with
     the fit). The true hips' own difference between a left and a right step is left out with
     it: on keypoint tracks of the motion capture the fit reads 0.4-1.0 cm off, the range
     0.3-0.5 (docs/accuracy.md, "Vertical oscillation")."""
