@@ -103,6 +103,8 @@ def test_a_walk_does_not_make_a_run_look_like_slow_motion() -> None:
     # A step or two of a walk read as running are misread ones (a user trial's walk at 107
     # steps a minute, 3 of its 22 steps read as running, was told it was slow motion).
     assert timebase_problem([*walk, *slow[:3]], 30.0) is None
+    assert timebase_problem([*walk[:3], *slow[:3]], 30.0) is None
+    assert timebase_problem(slow[:3], 30.0) is not None
 
 
 def page_of(steps: list[StepMsg]) -> str:

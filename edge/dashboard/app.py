@@ -368,7 +368,7 @@ class DashboardApp(App[None]):
             self._show_history()
             landing = self.readings.landing(msg)
             if landing is not None:
-                self._main.figure.mark(landing, msg.t)
+                self._main.figure.mark(landing)
         elif isinstance(msg, SummaryMsg):
             self._show_summary()
             # The plots' targets follow the summary's pace, as the tiles' do (a console trial's

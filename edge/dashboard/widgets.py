@@ -659,10 +659,12 @@ class RunnerFigure(StripWidget):
                 )
         self.redraw_changed()
 
-    def mark(self, landing: Landing, step_t: float) -> None:
-        """Mark where a foot landed; ``step_t`` is when its step message was sent."""
-        self._marks.append((landing, step_t))
-        self.redraw_changed()
+    def mark(self, landing: Landing) -> None:
+        """Mark where a foot landed, from now: the frame shown, whose time the marks age by (a
+        step's own time is a file's where the frames' is the station's clock)."""
+        if self._frame is not None:
+            self._marks.append((landing, self._frame.t))
+            self.redraw_changed()
 
     def draw(self, width: int, height: int) -> list[list[Segment]]:
         if height < 2 or width < 4:

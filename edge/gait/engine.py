@@ -152,6 +152,8 @@ MIN_STANCE_LEGS_PER_S = 0.3
 #: foot's steps differ by a few per cent from one to the next, and by half from a run to a walk;
 #: a step across a landing not seen lasts two
 STEP_GROWTH = 1.7
+#: the foot's steps before (timed or not) whose median a step is held to (``STEP_GROWTH``)
+STEP_MEMORY = 3
 #: a running contact that shares more than this share of the shorter of the two with a contact
 #: of the other leg is that contact seen twice: a runner has no double support, and two
 #: contacts' events err by a few frames at most. A user trial's slow-motion clip, the feet out of
@@ -224,8 +226,8 @@ class GaitEngine:
         self._ics: deque[tuple[float, int]] = deque(maxlen=8)
         # The running contacts finished lately, each (contact, leg track).
         self._ran: deque[tuple[Contact, int]] = deque(maxlen=4)
-        self._last_steps = [math.nan, math.nan]
-        """Each leg's last step timed, s (``_step_start``)."""
+        self._leg_steps: list[deque[float]] = [deque(maxlen=STEP_MEMORY) for _ in range(2)]
+        """Each leg's last steps, timed or not, s (``_step_start``)."""
         self._stance_speeds: deque[float] = deque(maxlen=p.history)
         self._contact_times: deque[float] = deque(maxlen=p.history)
         self._stride_times: deque[float] = deque(maxlen=p.history)
@@ -491,18 +493,21 @@ class GaitEngine:
         """The other foot's landing a step of ``leg`` landing at ``ic`` is timed from, and
         remembered as the leg's last step: the last landing before it, when that was the other
         foot's (two in a row on one foot: the other foot's was missed, and the interval would be
-        a stride) and the step lasts at most ``STEP_GROWTH`` times this leg's step before. A
-        landing before a gap whose steps were not seen (a picture held still, the runner lost)
-        would time a step across it (a real clip's held second gave 44 steps a minute); held to
-        the same foot's step, a lopsided gait's long steps are held to long ones. The step
-        before is remembered whether it was timed or not: held to the last one timed, a walk
-        after a run whose last steps were short (a landing found twice as the gait changed) had
-        none of its steps timed, its cadence read from the one or two left (a user trial: 204
-        steps a minute on a walk at 106)."""
+        a stride) and the step lasts at most ``STEP_GROWTH`` times the median of this leg's
+        ``STEP_MEMORY`` steps before. A landing before a gap whose steps were not seen (a picture
+        held still, the runner lost) would time a step across it (a real clip's held second gave
+        44 steps a minute), two such gaps close together too; held to the same foot's steps, a
+        lopsided gait's long steps are held to long ones. The steps before count whether timed or
+        not, and by their median: held to the last one timed, a step found short once (a landing
+        found twice) held every step after it, and a walk after a run never had its steps timed
+        (a user trial: its cadence read off the two left, 204 steps a minute on a walk at 106);
+        now a walk's steps are timed from the third of each foot at most."""
         if not earlier or earlier[-1][1] == leg:
             return None
         previous = earlier[-1][0]
-        before, self._last_steps[leg] = self._last_steps[leg], ic - previous
+        steps = self._leg_steps[leg]
+        before = float(np.median(steps)) if steps else math.nan
+        steps.append(ic - previous)
         if ic - previous > STEP_GROWTH * before:
             return None
         return previous

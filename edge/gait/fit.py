@@ -213,19 +213,20 @@ def timebase_problem(
     Running and walking are told apart by the hips' motion over the stance foot, which no time
     base changes (``edge.gait.mode``), and each gait's steps are held to its own bounds: the
     walked ones when there are ``MIN_JUDGED_STEPS`` of them and fewer running steps than that,
-    else the running ones (a video has one time base: a run that fits it settles it, and a
-    walk beside it that does not is the walk's own oddity, or steps misread; a few steps read
-    as running in a walk are misread ones, which had a user trial's walk at 107 steps a minute
-    told it was slow motion). A stated time base
-    is questioned only by the gait of most steps: a walk filmed in slow motion with a step
+    the running ones when there are that many or no walked ones (a video has one time base: a
+    run that fits it settles it, and a walk beside it that does not is the walk's own oddity,
+    or steps misread; a few steps read as running beside a walk are misread ones, which had a
+    user trial's walk at 107 steps a minute told it was slow motion). A stated time base is
+    questioned only by the gait of most steps: a walk filmed in slow motion with a step
     misread as running keeps its figures. A step without a neighbour for its cadence counts by
     its contact and flight, which span the same step (a wrong time base leaves few steps, often
     apart). Steps quicker than their gait's with nothing stating the rate are not put down to
     slow motion, which makes steps slower."""
     ran = running_steps(steps)
     walked = [s for s in steps if gait_of(s) == WALKING]
+    run_judged = len(ran) >= MIN_JUDGED_STEPS or not walked
     walk_judged = len(walked) >= MIN_JUDGED_STEPS and len(ran) < MIN_JUDGED_STEPS
-    judged = ([], walked) if walk_judged else (ran, [])
+    judged = (ran if run_judged else [], walked if walk_judged else [])
     for gait, mine, bounds in zip((RUNNING, WALKING), judged, _BOUNDS, strict=True):
         if not mine or (origin is not None and 2 * len(mine) < len(steps)):
             continue

@@ -671,7 +671,7 @@ class Station:
             )
             self._new_session = True
             if self.voice is not None:
-                self.voice.start(time.monotonic())
+                self.voice.start(start_t)
         if session is None:
             raise CommandRefused(store.problem or "not recording")
         log.info("session %d started (runner %s)", session, self._runner or "unnamed")
@@ -726,7 +726,7 @@ class Station:
         if not self._require_store().record_lap(now if t is None else t, label):
             raise CommandRefused("no session is running")
         if self.voice is not None:
-            self.voice.start(time.monotonic())
+            self.voice.start(now)
         return None
 
     def set_voice(self, on: bool) -> Mapping[str, Any] | None:
