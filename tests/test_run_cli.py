@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -124,28 +125,57 @@ sys.exit(main(sys.argv[2:]))
 """
 
 
-def run_with_fake_pose(
-    keypoints: Path, args: list[str], home: Path
-) -> subprocess.CompletedProcess[str]:
-    """``hipdrive`` with ``args`` in a process of its own, the fake pose model handing out the
-    keypoints saved at ``keypoints`` (.npy), ``home`` its HOME."""
-    return subprocess.run(
-        [sys.executable, "-c", RUN_WITH_FAKE_POSE, str(keypoints), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "HOME": str(home)},
+def station_config_in(folder: Path) -> Path:
+    """A station configuration in ``folder``: its data and bus sockets there too, the pose
+    model's crop and refiner off (the fake pose model's frames are codes, not a person)."""
+    config = folder / "config.toml"
+    config.write_text(
+        f'[station]\ndata_dir = "{folder / "data"}"\n[pose]\ncrop = false\nrefine = false\n'
+        f'[bus]\npublish = "ipc://{folder}/pub"\ncontrol = "ipc://{folder}/ctl"\n'
     )
+    return config
+
+
+class FileRun:
+    """``hipdrive run --headless`` on ``video`` with ``flags``, started at once in a process of
+    its own, the fake pose model handing out the keypoints saved at ``keypoints`` (.npy). Its
+    configuration (``station_config_in``), HOME and output are in ``folder``; the output goes
+    to files, so a run not read yet never waits on a full pipe. A file run spends most of its
+    time waiting for the file's frames to be due, so several started together take about as
+    long as the longest of them."""
+
+    def __init__(
+        self, folder: Path, keypoints: Path, video: Path, flags: Sequence[str] = ()
+    ) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.config = station_config_in(folder)
+        self._out, self._err = folder / "stdout.txt", folder / "stderr.txt"
+        args = ["run", "--config", str(self.config), "--source", f"file:{video}", "--headless"]
+        with self._out.open("w") as out, self._err.open("w") as err:
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", RUN_WITH_FAKE_POSE, str(keypoints), *args, *flags],
+                stdout=out,
+                stderr=err,
+                text=True,
+                env={**os.environ, "HOME": str(folder)},
+            )
+
+    def result(self) -> subprocess.CompletedProcess[str]:
+        """The run's exit code and output, once it has ended (killed after 120 s)."""
+        try:
+            code = self._process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+            raise
+        return subprocess.CompletedProcess(
+            self._process.args, code, self._out.read_text(), self._err.read_text()
+        )
 
 
 @pytest.fixture()
 def station_config(tmp_path: Path) -> Path:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[station]\ndata_dir = "{tmp_path / "data"}"\n[pose]\ncrop = false\nrefine = false\n'
-        f'[bus]\npublish = "ipc://{tmp_path}/pub"\ncontrol = "ipc://{tmp_path}/ctl"\n'
-    )
-    return config
+    return station_config_in(tmp_path)
 
 
 @pytest.fixture()
@@ -159,12 +189,9 @@ def slow_clip(mocap_trial, tmp_path: Path) -> tuple[Path, Path]:
     return write_video(tmp_path / "slow.mp4", frames, fps=PLAYBACK_FPS), tmp_path / "kp.npy"
 
 
-def test_run_on_a_slow_motion_file_times_frames_as_filmed(
-    slow_clip, station_config: Path, tmp_path: Path
-) -> None:
+def test_run_on_a_slow_motion_file_times_frames_as_filmed(slow_clip, tmp_path: Path) -> None:
     video, keypoints = slow_clip
-    args = ["run", "--config", str(station_config), "--source", f"file:{video}", "--headless"]
-    done = run_with_fake_pose(keypoints, [*args, "--slowmo", "2"], tmp_path)
+    done = FileRun(tmp_path, keypoints, video, ["--slowmo", "2"]).result()
     assert done.returncode == 0, done.stderr
     assert "at 60.0 fps" in done.stderr and "has ended" in done.stderr
     cadences = [int(c) for c in re.findall(r"cadence (\d+) spm", done.stdout)]
@@ -174,7 +201,7 @@ def test_run_on_a_slow_motion_file_times_frames_as_filmed(
 
 
 def test_run_on_a_slow_motion_file_without_its_rate_gives_no_cue_and_exits_2(
-    slow_clip, station_config: Path, tmp_path: Path
+    slow_clip, tmp_path: Path
 ) -> None:
     """The clip stored at 40 fps with nothing to say it is slow motion: its steps come at 104 a
     minute, which no runner runs. As analyze refuses it, the station gives no cue once that shows
@@ -184,8 +211,8 @@ def test_run_on_a_slow_motion_file_without_its_rate_gives_no_cue_and_exits_2(
     _, keypoints = slow_clip
     frames = [coded_frame(i) for i in range(len(np.load(keypoints)))]
     video = write_video(tmp_path / "slow40.mp4", frames, fps=40.0)
-    args = ["run", "--config", str(station_config), "--source", f"file:{video}", "--headless"]
-    done = run_with_fake_pose(keypoints, args, tmp_path)
+    run = FileRun(tmp_path, keypoints, video)
+    done = run.result()
     assert done.returncode == 2, done.stderr
     assert "is not from running at the video's 40 fps: if it is slow motion, give" in done.stderr
     assert "--capture-fps N" in done.stderr and "no findings or cues are given" in done.stderr
@@ -196,35 +223,39 @@ def test_run_on_a_slow_motion_file_without_its_rate_gives_no_cue_and_exits_2(
         "| no cue: these steps are no runner's at the file's rate (see the log)"
     )
     report = tmp_path / "report.html"
-    assert (
-        main(["sessions", "report", "1", "--config", str(station_config), "--out", str(report)])
-        == 0
-    )
+    assert main(["sessions", "report", "1", "--config", str(run.config), "--out", str(report)]) == 0
     page = report.read_text(encoding="utf-8")
     assert "The station gave no cues at the end of this session: cadence 10" in page
     assert "(not judged: see the summary)" in page and "<figure class=chart" not in page
 
 
 def test_run_on_a_file_with_a_scale_that_does_not_fit_the_runner_exits_2_as_analyze_does(
-    mocap_trial, station_config: Path, tmp_path: Path
+    mocap_trial, tmp_path: Path
 ) -> None:
     """--meters-per-pixel ten times too big: analyze refuses it, and so does the station on
     the same file, with no cue from the fourth running step on (a user trial's analyze had shown
     a 97 cm overstride); a scale that fits gives its cues and exits 0, a belt speed beside it
     that does not is refused, each named as the user gave it (a trial's station had named
-    "the station's belt speed" where --belt-speed was typed)."""
+    "the station's belt speed" where --belt-speed was typed). The three runs go side by side."""
     t, kp = synth_track(mocap_trial, 30.0, SideCamera(facing="right"), seed=45)
     kp = kp[t < 6.0]
     np.save(tmp_path / "kp.npy", kp)
     video = write_video(tmp_path / "run.mp4", [coded_frame(i) for i in range(len(kp))], 30.0)
-    run = ["run", "--config", str(station_config), "--source", f"file:{video}", "--headless"]
-    done = run_with_fake_pose(tmp_path / "kp.npy", [*run, "--meters-per-pixel", "0.03"], tmp_path)
+    fitting = ["--meters-per-pixel", "0.003"]
+    runs = [
+        FileRun(tmp_path / name, tmp_path / "kp.npy", video, flags)
+        for name, flags in (
+            ("too-big", ["--meters-per-pixel", "0.03"]),
+            ("fits", fitting),
+            ("belt-off", [*fitting, "--belt-speed", "7.9"]),
+        )
+    ]
+    done, fits, off = (run.result() for run in runs)
     assert done.returncode == 2, done.stderr
     assert "--meters-per-pixel 0.03 makes the runner's leg (hip to ankle)" in done.stderr
     lines = [line for line in done.stdout.splitlines() if line.startswith(STEP_LINE)]
     assert len(lines) >= 8, done.stdout
     assert all("| no cue" in line for line in lines[3:]), done.stdout
-    fits = run_with_fake_pose(tmp_path / "kp.npy", [*run, "--meters-per-pixel", "0.003"], tmp_path)
     assert fits.returncode == 0, fits.stderr
     # No cue while the first steps are checked, then the cues.
     fit_lines = [line for line in fits.stdout.splitlines() if line.startswith(STEP_LINE)]
@@ -235,8 +266,6 @@ def test_run_on_a_file_with_a_scale_that_does_not_fit_the_runner_exits_2_as_anal
     ]
     assert 0 < len(checking) <= 3 and fit_lines[: len(checking)] == checking, fits.stdout
     assert "makes the runner's leg" not in fits.stderr
-    belt = [*run, "--meters-per-pixel", "0.003", "--belt-speed", "7.9"]
-    off = run_with_fake_pose(tmp_path / "kp.npy", belt, tmp_path)
     assert off.returncode == 2, off.stderr
     assert (
         "a belt speed of 7.9 m/s (--belt-speed) and --meters-per-pixel 0.003 do not" in off.stderr
@@ -245,7 +274,7 @@ def test_run_on_a_file_with_a_scale_that_does_not_fit_the_runner_exits_2_as_anal
 
 
 def test_run_on_a_converted_file_leaves_out_its_repeats_as_analyze_does(
-    mocap_trial, station_config: Path, tmp_path: Path
+    mocap_trial, tmp_path: Path
 ) -> None:
     """25 fps stored as 30, one frame in six a repeat: the station takes the new frames only,
     timed as filmed, and says so. The runner named on the command line names its session (a
@@ -255,8 +284,7 @@ def test_run_on_a_converted_file_leaves_out_its_repeats_as_analyze_does(
     np.save(tmp_path / "kp.npy", kp)
     shows = np.floor(np.arange(int(len(kp) * 30 / 25)) * 25 / 30 + 1e-9).astype(int)
     video = write_video(tmp_path / "from25.mp4", [coded_frame(int(j)) for j in shows], 30.0)
-    args = ["run", "--config", str(station_config), "--source", f"file:{video}", "--headless"]
-    done = run_with_fake_pose(tmp_path / "kp.npy", [*args, "--runner", " Ann "], tmp_path)
+    done = FileRun(tmp_path, tmp_path / "kp.npy", video, ["--runner", " Ann "]).result()
     assert done.returncode == 0, done.stderr
     [session] = list_sessions(tmp_path / "data" / "sessions.sqlite")
     assert session.runner == "Ann"
@@ -331,12 +359,10 @@ def test_a_runner_name_the_console_would_refuse_exits_2(
 
 
 def test_run_on_a_file_with_a_facing_its_runner_contradicts_exits_2(
-    slow_clip, station_config: Path, tmp_path: Path
+    slow_clip, tmp_path: Path
 ) -> None:
     video, keypoints = slow_clip  # the runner faces right
-    args = ["run", "--config", str(station_config), "--source", f"file:{video}", "--headless"]
-    args += ["--slowmo", "2", "--facing", "left"]
-    done = run_with_fake_pose(keypoints, args, tmp_path)
+    done = FileRun(tmp_path, keypoints, video, ["--slowmo", "2", "--facing", "left"]).result()
     assert done.returncode == 2, done.stderr
     assert "cadence" not in done.stdout
     assert "no steps shown: the runner faces right in the image" in done.stderr
