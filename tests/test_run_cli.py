@@ -178,20 +178,38 @@ def station_config(tmp_path: Path) -> Path:
     return station_config_in(tmp_path)
 
 
-@pytest.fixture()
-def slow_clip(mocap_trial, tmp_path: Path) -> tuple[Path, Path]:
+@pytest.fixture(scope="module")
+def slow_clip(mocap_trial, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """6 s of a runner filmed at 60 fps stored at 30 (frames spell their index), and the
     keypoints the fake pose model hands out for them (.npy)."""
     t, kp = synth_track(mocap_trial, CAPTURE_FPS, SideCamera(facing="right"), seed=43)
     kp = kp[t < 6.0]
-    np.save(tmp_path / "kp.npy", kp)
+    folder = tmp_path_factory.mktemp("slow")
+    np.save(folder / "kp.npy", kp)
     frames = [coded_frame(i) for i in range(len(kp))]
-    return write_video(tmp_path / "slow.mp4", frames, fps=PLAYBACK_FPS), tmp_path / "kp.npy"
+    return write_video(folder / "slow.mp4", frames, fps=PLAYBACK_FPS), folder / "kp.npy"
 
 
-def test_run_on_a_slow_motion_file_times_frames_as_filmed(slow_clip, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def slow_clip_runs(slow_clip, tmp_path_factory: pytest.TempPathFactory) -> dict[str, FileRun]:
+    """The station on the slow clip's runner three ways, started together for the tests that
+    read them: with --slowmo 2 ("as filmed"); with --slowmo 2 and --facing left, where the
+    runner faces right ("facing left"); and the clip stored at 40 fps, nothing saying it is
+    slow motion ("at 40 fps")."""
     video, keypoints = slow_clip
-    done = FileRun(tmp_path, keypoints, video, ["--slowmo", "2"]).result()
+    folder = tmp_path_factory.mktemp("slow-runs")
+    frames = [coded_frame(i) for i in range(len(np.load(keypoints)))]
+    at_40 = write_video(folder / "slow40.mp4", frames, fps=40.0)
+    contradicted = ["--slowmo", "2", "--facing", "left"]
+    return {
+        "as filmed": FileRun(folder / "as-filmed", keypoints, video, ["--slowmo", "2"]),
+        "facing left": FileRun(folder / "facing-left", keypoints, video, contradicted),
+        "at 40 fps": FileRun(folder / "at-40", keypoints, at_40),
+    }
+
+
+def test_run_on_a_slow_motion_file_times_frames_as_filmed(slow_clip_runs) -> None:
+    done = slow_clip_runs["as filmed"].result()
     assert done.returncode == 0, done.stderr
     assert "at 60.0 fps" in done.stderr and "has ended" in done.stderr
     cadences = [int(c) for c in re.findall(r"cadence (\d+) spm", done.stdout)]
@@ -201,17 +219,14 @@ def test_run_on_a_slow_motion_file_times_frames_as_filmed(slow_clip, tmp_path: P
 
 
 def test_run_on_a_slow_motion_file_without_its_rate_gives_no_cue_and_exits_2(
-    slow_clip, tmp_path: Path
+    slow_clip_runs, tmp_path: Path
 ) -> None:
     """The clip stored at 40 fps with nothing to say it is slow motion: its steps come at 104 a
     minute, which no runner runs. As analyze refuses it, the station gives no cue once that shows
     (a user trial's console said "Quicker, lighter steps" at 85 spm) and the run exits 2 saying
     why. Its session's report gives no findings, and says why. (At 30 fps, half speed, the
     engine finds a step or two: too few to tell.)"""
-    _, keypoints = slow_clip
-    frames = [coded_frame(i) for i in range(len(np.load(keypoints)))]
-    video = write_video(tmp_path / "slow40.mp4", frames, fps=40.0)
-    run = FileRun(tmp_path, keypoints, video)
+    run = slow_clip_runs["at 40 fps"]
     done = run.result()
     assert done.returncode == 2, done.stderr
     assert "is not from running at the video's 40 fps: if it is slow motion, give" in done.stderr
@@ -358,11 +373,8 @@ def test_a_runner_name_the_console_would_refuse_exits_2(
     assert message in err and "give the runner's name in plain characters" in err
 
 
-def test_run_on_a_file_with_a_facing_its_runner_contradicts_exits_2(
-    slow_clip, tmp_path: Path
-) -> None:
-    video, keypoints = slow_clip  # the runner faces right
-    done = FileRun(tmp_path, keypoints, video, ["--slowmo", "2", "--facing", "left"]).result()
+def test_run_on_a_file_with_a_facing_its_runner_contradicts_exits_2(slow_clip_runs) -> None:
+    done = slow_clip_runs["facing left"].result()  # the runner faces right
     assert done.returncode == 2, done.stderr
     assert "cadence" not in done.stdout
     assert "no steps shown: the runner faces right in the image" in done.stderr
