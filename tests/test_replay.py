@@ -614,6 +614,15 @@ def test_a_picture_turned_on_its_side_is_said(track) -> None:
     guessed = turned.copy()
     guessed[:, [KP["left_shoulder"], KP["right_shoulder"]], 2] = 0.001
     assert turned_picture(guessed) is None
+    # A sprinter crouched in the blocks: the trunk leans far over, the legs stand under it.
+    crouched = kp.copy()
+    hips = kp[:, [KP["left_hip"], KP["right_hip"]], :2].mean(axis=1)
+    for name in ("left_shoulder", "right_shoulder"):
+        shoulder = kp[:, KP[name], :2] - hips
+        length = np.hypot(*shoulder.T)
+        crouched[:, KP[name], 0] = hips[:, 0] + 0.9 * length
+        crouched[:, KP[name], 1] = hips[:, 1] - 0.42 * length
+    assert turned_picture(crouched) is None
 
 
 @pytest.mark.parametrize(

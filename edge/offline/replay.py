@@ -336,15 +336,23 @@ TURNED_FRAMES = 10
 def turned_picture(keypoints: np.ndarray) -> str | None:
     """Why a video's picture is turned on its side, or None: the runner's trunk (mid-hip to
     mid-shoulder) leans further than ``TURNED_DEG`` from upright in the median frame that shows
-    it, its shoulders and hips sure. A user trial's clip turned 90 deg (its rotation tag lost)
-    was told only "steps were missed. Film with a camera that stays still, side on"; another's,
-    of the lower legs alone, whose trunk the pose model could only guess (0.001 sure), was told
-    it lay on its side. ``keypoints``: (T, 17, 3)."""
+    it, its shoulders and hips sure, and so do its legs (mid-hip to mid-ankle) where they are
+    seen. A user trial's clip turned 90 deg (its rotation tag lost) was told only "steps were
+    missed. Film with a camera that stays still, side on"; another's, of the lower legs alone,
+    whose trunk the pose model could only guess (0.001 sure), was told it lay on its side; a
+    sprinter crouched in the blocks (the trunk 65 deg over, the legs 27 deg), that an upright
+    video was turned. ``keypoints``: (T, 17, 3)."""
     points = _sure_points(keypoints)
-    up = _middle(points, LEFT_SHOULDER, RIGHT_SHOULDER) - _middle(points, LEFT_HIP, RIGHT_HIP)
+    hips = _middle(points, LEFT_HIP, RIGHT_HIP)
+    up = _middle(points, LEFT_SHOULDER, RIGHT_SHOULDER) - hips
     lean = np.degrees(np.arctan2(np.abs(up[:, 0]), -up[:, 1]))
     lean = lean[np.isfinite(lean)]
     if len(lean) < TURNED_FRAMES or (median := float(np.median(lean))) <= TURNED_DEG:
+        return None
+    down = _middle(points, LEFT_ANKLE, RIGHT_ANKLE) - hips
+    legs = np.degrees(np.arctan2(np.abs(down[:, 0]), down[:, 1]))
+    legs = legs[np.isfinite(legs)]
+    if len(legs) >= TURNED_FRAMES and float(np.median(legs)) <= TURNED_DEG:
         return None
     return (
         f"the runner's trunk lies {median:.0f} deg off upright in the picture: the video is "
