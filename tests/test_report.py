@@ -597,6 +597,23 @@ def test_the_cue_timeline_says_why_each_cue_came_and_why_one_held_to_the_end() -
     )
 
 
+def test_the_cue_timeline_says_a_walk_ended_the_cue() -> None:
+    """A console trial's report read "From 18 s: no cue yet" where the runner had slowed to a
+    walk."""
+    summaries = [
+        messages.summary(t=101.0),
+        messages.summary(t=118.0, cue=None, cue_key=None, cue_reason=None, gait="walking"),
+        messages.summary(t=119.0, cue=None, cue_key=None, cue_reason=None, gait="walking"),
+    ]
+    cues = cues_from_summaries(summaries)
+    assert [(c.t, c.walking) for c in cues] == [(101.0, False), (118.0, True)]
+    data = ReportInput(
+        "t", (), 100.0, [messages.step(i) for i in range(12)], Targets(), cues, [], []
+    )
+    [timeline] = [plan for plan in _plans(data) if plan.id == "cue-timeline"]
+    assert timeline.caption.endswith("From 18 s: no cue while walking (the cues are for running).")
+
+
 def test_a_picture_draws_the_landing_foot_only_when_both_are_seen() -> None:
     # A runner facing left: the left ankle ahead of the hips, the right one trailing.
     kp = np.zeros((17, 3))

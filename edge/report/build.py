@@ -293,7 +293,8 @@ def _session_belt(info: SessionInfo, belts: list[tuple[float, float | None]]) ->
 def _cue_told(change: CueChange, t0: float) -> str:
     """One change of the cue as the report's caption tells it: from when, what, and why (and
     why it was still shown at the end, when that changed)."""
-    told = f"From {change.t - t0:.0f} s: {change.text or 'no cue yet'}"
+    quiet = "no cue while walking (the cues are for running)" if change.walking else "no cue yet"
+    told = f"From {change.t - t0:.0f} s: {change.text or quiet}"
     if change.reason:
         told += f", for {change.reason}"
     if change.at_end:

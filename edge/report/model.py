@@ -231,15 +231,20 @@ class CueChange:
     text: str | None
     reason: str | None = None
     at_end: str | None = None
+    walking: bool = False
+    """No cue because the runner walked (the cues are for running)."""
 
 
 def _changes(moments: list[tuple[float, SummaryMsg | Summary]]) -> list[CueChange]:
-    """The moments the cue changed, each with its summary's reason, and the last summary's
-    reason on the last change when it differs."""
+    """The moments the cue changed, or the runner took to walking or back, each with its
+    summary's reason, and the last summary's reason on the last change when it differs."""
     changes: list[CueChange] = []
     for t, summary in moments:
-        if not changes or changes[-1].key != summary.cue_key:
-            changes.append(CueChange(t, summary.cue_key, summary.cue, summary.cue_reason))
+        walking = summary.gait == WALKING
+        if not changes or (changes[-1].key, changes[-1].walking) != (summary.cue_key, walking):
+            changes.append(
+                CueChange(t, summary.cue_key, summary.cue, summary.cue_reason, walking=walking)
+            )
     if changes and moments and moments[-1][1].cue_reason != changes[-1].reason:
         changes[-1] = dataclasses.replace(changes[-1], at_end=moments[-1][1].cue_reason)
     return changes
