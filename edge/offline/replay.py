@@ -339,9 +339,9 @@ def turned_picture(keypoints: np.ndarray) -> str | None:
     it, its shoulders and hips sure, and so do its legs (mid-hip to mid-ankle) where they are
     seen. A user trial's clip turned 90 deg (its rotation tag lost) was told only "steps were
     missed. Film with a camera that stays still, side on"; another's, of the lower legs alone,
-    whose trunk the pose model could only guess (0.001 sure), was told it lay on its side; a
-    sprinter crouched in the blocks (the trunk 65 deg over, the legs 27 deg), that an upright
-    video was turned. ``keypoints``: (T, 17, 3)."""
+    whose trunk the pose model could only guess (0.001 sure), was told it lay on its side; and an
+    upright one of a sprinter crouched in the blocks (the trunk 65 deg over, the legs 27 deg)
+    was told it was turned. ``keypoints``: (T, 17, 3)."""
     points = _sure_points(keypoints)
     hips = _middle(points, LEFT_HIP, RIGHT_HIP)
     up = _middle(points, LEFT_SHOULDER, RIGHT_SHOULDER) - hips
