@@ -90,6 +90,22 @@ def test_messages_from_a_real_publisher_appear_on_screen(publisher: Publisher) -
     run(scenario())
 
 
+def test_at_80_columns_the_header_keeps_the_belt_speed(publisher: Publisher) -> None:
+    """A console trial at 80x24 read "belt 3…": the speed set with the arrows was cut. Too
+    narrow, the header leaves out the station's name instead."""
+
+    async def scenario() -> None:
+        app = DashboardApp(publisher.endpoint, NOWHERE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            status = messages.status(runner=None, belt_speed_mps=3.2, gait_mode="running")
+            await publish_until(pilot, publisher, status, on_screen(app, "unnamed"), "status")
+            header = screen_text(app).splitlines()[0]
+            assert "unnamed (n) │ session 1" in header and "belt 3.2 m/s" in header, header
+            assert "test-station" not in header and "LIVE" in header
+
+    run(scenario())
+
+
 def test_a_station_running_behind_is_told_not_live(publisher: Publisher) -> None:
     """A file played headless on a slow machine loses no frame and falls behind: the header
     says by how much, and not LIVE (a console trial read "LIVE, 56 s behind")."""

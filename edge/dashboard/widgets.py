@@ -134,6 +134,7 @@ class StatusLine(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._left = Text()
+        self._short = Text()
         self._right = Text()
 
     def show(self, readings: Readings, link: Link, belt_mps: float | None) -> None:
@@ -144,25 +145,32 @@ class StatusLine(Widget):
             right = Text.assemble((f" {badge[0]} ", badge[1]), " ", right)
         if (left, right) != (self._left, self._right):
             self._left, self._right = left, right
+            self._short = _status_text(readings, belt_mps, short=True)
             self.refresh()
 
     def render(self) -> Text:
         width = self.size.width
-        left = self._left.copy()
-        left.truncate(max(width - self._right.cell_len - 1, 0), overflow="ellipsis")
+        room = max(width - self._right.cell_len - 1, 0)
+        # Too narrow (80 columns): without the station's name first, so the belt speed the
+        # runner sets with the arrows still shows (a console trial read "belt 3…").
+        left = (self._left if self._left.cell_len <= room else self._short).copy()
+        left.truncate(room, overflow="ellipsis")
         gap = max(width - left.cell_len - self._right.cell_len, 1)
         return Text.assemble(left, " " * gap, self._right, no_wrap=True, overflow="crop")
 
 
-def _status_text(readings: Readings, belt_mps: float | None) -> Text:
+def _status_text(readings: Readings, belt_mps: float | None, short: bool = False) -> Text:
+    """The header's left part; ``short``: without the station's name, the runner's unnamed."""
     status = readings.status
     text = Text(" ")
     if status is None:
         text.append("waiting for the station", "dim")
         return text
-    text.append(status.station, "bold")
-    text.append(" │ ")
-    text.append(status.runner or "runner unnamed (n)", "bold" if status.runner else "dim")
+    if not short:
+        text.append(status.station, "bold")
+        text.append(" │ ")
+    unnamed = "unnamed (n)" if short else "runner unnamed (n)"
+    text.append(status.runner or unnamed, "bold" if status.runner else "dim")
     text.append(" │ ")
     if status.session_id is None:
         text.append("no session", "dim")
