@@ -158,11 +158,8 @@ def cmd_sessions_trend(args: argparse.Namespace) -> int:
     print("\n".join(trend_lines(rows)))
     name = "".join(c if c.isalnum() else "-" for c in args.runner.strip().lower()) or "runner"
     out = common.out_file(args.out, config.station.data_dir / "reports" / f"trend-{name}.html")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
+    with _writing(out):
         out.write_text(trend_page(args.runner, rows), encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {out}: {exc}; give --out FILE") from None
     print(f"wrote {out}")
     return 0
 

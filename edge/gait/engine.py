@@ -490,18 +490,18 @@ class GaitEngine:
         return self._finish_step(leg, previous, when)
 
     def _step_start(self, earlier: list[tuple[float, int]], leg: int, ic: float) -> float | None:
-        """The other foot's landing a step of ``leg`` landing at ``ic`` is timed from, and
-        remembered as the leg's last step: the last landing before it, when that was the other
-        foot's (two in a row on one foot: the other foot's was missed, and the interval would be
-        a stride) and the step lasts at most ``STEP_GROWTH`` times the median of this leg's
+        """The other foot's landing a step of ``leg`` landing at ``ic`` is timed from (the step is
+        remembered among the leg's steps either way): the last landing before it, when that was the
+        other foot's (two in a row on one foot: the other foot's was missed, and the interval would
+        be a stride) and the step lasts at most ``STEP_GROWTH`` times the median of this leg's
         ``STEP_MEMORY`` steps before. A landing before a gap whose steps were not seen (a picture
-        held still, the runner lost) would time a step across it (a real clip's held second gave
-        44 steps a minute), two such gaps close together too; held to the same foot's steps, a
-        lopsided gait's long steps are held to long ones. The steps before count whether timed or
-        not, and by their median: held to the last one timed, a step found short once (a landing
-        found twice) held every step after it, and a walk after a run never had its steps timed
-        (a user trial: its cadence read off the two left, 204 steps a minute on a walk at 106);
-        now a walk's steps are timed from the third of each foot at most."""
+        held still, the runner lost) would time a step across it (a real clip's held second gave 44
+        steps a minute), two such gaps close together too; held to the same foot's steps, a lopsided
+        gait's long steps are held to long ones. The steps before count whether timed or not, and by
+        their median: held to the last one timed, a step found short once (a landing found twice)
+        held every step after it, and a walk after a run never had its steps timed (a user trial:
+        its cadence read off the two left, 204 steps a minute on a walk at 106); now a walk's steps
+        are timed from the third of each foot at most."""
         if not earlier or earlier[-1][1] == leg:
             return None
         previous = earlier[-1][0]

@@ -380,11 +380,14 @@ def step_bounce(sm: np.ndarray, t0: float, t1: float) -> float:
     if len(y) < 2 * BOUNCE_HARMONICS + 6 or not t1 > t0:
         return math.nan
     step = 4.0 * math.pi / (t1 - t0)
-    waves = [f(k * step * x) for k in range(1, BOUNCE_HARMONICS + 1) for f in (np.cos, np.sin)]
-    fit, *_ = np.linalg.lstsq(np.column_stack([np.ones_like(x), x, *waves]), y, rcond=None)
-    fine = np.linspace(x[0], x[-1], 100)
-    part = [f(k * step * fine) for k in range(1, BOUNCE_HARMONICS + 1) for f in (np.cos, np.sin)]
-    return float(np.ptp(np.column_stack(part) @ fit[2:]))
+
+    def waves(at: np.ndarray) -> np.ndarray:
+        """(len(at), 2 * BOUNCE_HARMONICS): the step's harmonics at times ``at``."""
+        k = np.arange(1, BOUNCE_HARMONICS + 1) * step
+        return np.column_stack([np.cos(np.outer(at, k)), np.sin(np.outer(at, k))])
+
+    fit, *_ = np.linalg.lstsq(np.column_stack([np.ones_like(x), x, waves(x)]), y, rcond=None)
+    return float(np.ptp(waves(np.linspace(x[0], x[-1], 100)) @ fit[2:]))
 
 
 def plausible(contact: Contact, sm: np.ndarray, leg: int) -> bool:

@@ -245,7 +245,7 @@ def _changes(moments: list[tuple[float, SummaryMsg | Summary]]) -> list[CueChang
             changes.append(
                 CueChange(t, summary.cue_key, summary.cue, summary.cue_reason, walking=walking)
             )
-    if changes and moments and moments[-1][1].cue_reason != changes[-1].reason:
+    if changes and moments[-1][1].cue_reason != changes[-1].reason:
         changes[-1] = dataclasses.replace(changes[-1], at_end=moments[-1][1].cue_reason)
     return changes
 
