@@ -107,6 +107,29 @@ def test_a_walk_does_not_make_a_run_look_like_slow_motion() -> None:
     assert timebase_problem(slow[:3], 30.0) is not None
 
 
+def test_steps_read_as_running_at_a_walks_own_cadence_are_the_walks_misread() -> None:
+    steps = messages.misread_walk()
+    assert timebase_problem(steps, 30.0) is None
+    lines = describe(steps, Targets())
+    told = "running, 10 steps: at the walk's own cadence (110 spm, where running's is 120 or more)"
+    assert any(line.startswith(told) and line.endswith("; no figures") for line in lines)
+    assert not medians(lines, "overstride")
+    assert medians(lines, "cadence") == [pytest.approx(109.1, abs=0.1)]
+    assert lines[-1] == "no cue: the steps read as running are the walk's (above)"
+    page = page_of(steps)
+    assert "10 steps were read as running at the walk&#x27;s own cadence" in page
+    assert "so there is nothing to judge. The walking figures are below." in page
+    # Slow motion makes a run's steps slower than a walk's and its contacts long: still told.
+    for slowed in (
+        messages.misread_walk(run_cadence=80.0),
+        messages.misread_walk(run_contact=600.0),
+    ):
+        assert "not from running at the video's 30 fps" in (timebase_problem(slowed, 30.0) or "")
+    # A run of as many steps as the walk beside it is held to running's bounds.
+    steps = messages.misread_walk()
+    assert timebase_problem([*steps[:5], *steps[5:10], *steps[-5:]], 30.0) is not None
+
+
 def page_of(steps: list[StepMsg]) -> str:
     data = ReportInput("t", (), T0, steps, Targets(), [], [], [])
     return render(

@@ -72,6 +72,17 @@ def test_priority_overstride_before_hip_drive() -> None:
     assert "26 cm ahead" in summaries[-1].cue_reason
 
 
+def test_running_steps_under_running_cadence_are_not_judged_as_running() -> None:
+    """Steps read as running at a walker's cadence (a walk in place played to the station had
+    ten of its steps cued as an overstrider's), or a run with every other step missed: no
+    coaching cue, and the reason says why."""
+    slow = feed(SummaryBuilder(), steps(10, cadence_spm=110.0, overstride_cm=26.0))
+    assert slow[-1].cue_key == UNJUDGED_KEY
+    assert slow[-1].cue_reason.startswith("cadence 110 spm is under running's 120: a walk")
+    jog = feed(SummaryBuilder(), steps(10, cadence_spm=125.0, overstride_cm=26.0))
+    assert jog[-1].cue == "Land under your hips"
+
+
 def test_uncalibrated_uses_leg_length() -> None:
     summaries = feed(SummaryBuilder(), steps(10, overstride_cm=None, overstride_pct_leg=30.0))
     assert summaries[-1].cue_key == "overstride"

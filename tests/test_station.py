@@ -289,6 +289,15 @@ def test_a_files_time_base_is_held_to_its_steps_once_it_holds() -> None:
     assert walk_then_run.reading == FitReading()
 
 
+def test_a_walk_with_steps_read_as_running_at_its_own_cadence_is_a_walk() -> None:
+    """A walk in place played to the station had ten of its 26 steps read as running, at its
+    110 steps a minute: the file was told it was slow motion and ended with exit 2, where
+    analyze gave the walk. The walk settles the time base; nothing is told."""
+    check = FitCheck((30.0, None), None)
+    assert {check.add(s) for s in messages.misread_walk()} == {None}
+    assert check.reading == FitReading()
+
+
 SCALE = scale_named(0.01, None)
 
 

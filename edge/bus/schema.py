@@ -59,7 +59,8 @@ TOPIC_STATUS = b"hipdrive.status"
 UNJUDGED_KEY = "unjudged"
 """``SummaryMsg.cue_key`` when no target is missed but some could not be judged, their medians
 measured less surely or, beyond the recorded paces, the overstride without a target
-(``cue_reason`` names them): not "good", which would claim what was not judged, and not a
+(``cue_reason`` names them), or none judged, the running steps under running's cadence (a walk
+misread, or a run's steps missed): not "good", which would claim what was not judged, and not a
 coaching cue, so it is neither coloured as one nor spoken."""
 
 # Pydantic reads this off each dataclass: unknown fields are ignored (a newer sender's

@@ -10,13 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from edge.bus.schema import StepMsg, gait_of
-from edge.gait.mode import RUNNING, WALKING
+from edge.gait.mode import RUNNING, RUNNING_CADENCE_SPM, WALKING
 from edge.gait.summary import running_steps
 from edge.pace import in_other_units
 
-#: running cadence, steps a minute: issue 18's bounds, around the 150-200 of treadmill runners
-#: (156 for Fukuchi's RBDS001 at 2.5 m/s, the data set's slowest speed)
-RUNNING_CADENCE_SPM = (120.0, 240.0)
 #: a running step's contact time, ms: sprinters at top speed touch down for about 100 ms
 #: (Weyand et al. 2000, J Appl Physiol 89:1991); RBDS001 at 2.5 m/s for 268-292 ms (median 279),
 #: so 450 leaves room for a slower jog while a clip slowed two-fold or more falls outside
@@ -34,6 +31,12 @@ _BOUNDS = (RUNNING_CADENCE_SPM, RUNNING_CONTACT_MS), (WALKING_CADENCE_SPM, WALKI
 #: the runner, or from someone not running on the belt (a person walking across a room once
 #: gave a single "running" step of 133 ms)
 MIN_JUDGED_STEPS = 4
+#: how far from a walk's own cadence, as a share of it, steps read as running beside the walk,
+#: under running's cadence, may be and still be taken for the walk's steps misread
+#: (``misread_run``): a user trial's walk in place at 110 steps a minute had ten of its 26 steps
+#: read as running, live, at 108-111; a run after a walk is quicker than the walk, and at
+#: running's cadence anyway
+MISREAD_CADENCE = 0.15
 #: leg lengths, hip to ankle, m, that a belt speed given for an uncalibrated video, or a scale,
 #: may imply (``belt_speed_problem``, ``scale_problem``): about half the stature, 0.6 m for a
 #: child of 1.2 m to 1.05 m for a runner of 2.1 m, with room for the pace's reading error (1%
@@ -216,7 +219,8 @@ def timebase_problem(
     the running ones when there are that many or no walked ones (a video has one time base: a
     run that fits it settles it, and a walk beside it that does not is the walk's own oddity,
     or steps misread; a few steps read as running beside a walk are misread ones, which had a
-    user trial's walk at 107 steps a minute told it was slow motion). A stated time base is
+    user trial's walk at 107 steps a minute told it was slow motion, and so are more of them
+    at the walk's own cadence, ``misread_run``). A stated time base is
     questioned only by the gait of most steps: a walk filmed in slow motion with a step
     misread as running keeps its figures. A step without a neighbour for its cadence counts by
     its contact and flight, which span the same step (a wrong time base leaves few steps, often
@@ -224,8 +228,9 @@ def timebase_problem(
     slow motion, which makes steps slower."""
     ran = running_steps(steps)
     walked = [s for s in steps if gait_of(s) == WALKING]
-    run_judged = len(ran) >= MIN_JUDGED_STEPS or not walked
-    walk_judged = len(walked) >= MIN_JUDGED_STEPS and len(ran) < MIN_JUDGED_STEPS
+    misread = misread_run(steps) is not None
+    run_judged = not misread and (len(ran) >= MIN_JUDGED_STEPS or not walked)
+    walk_judged = len(walked) >= MIN_JUDGED_STEPS and (len(ran) < MIN_JUDGED_STEPS or misread)
     judged = (ran if run_judged else [], walked if walk_judged else [])
     for gait, mine, bounds in zip((RUNNING, WALKING), judged, _BOUNDS, strict=True):
         if not mine or (origin is not None and 2 * len(mine) < len(steps)):
@@ -234,6 +239,69 @@ def timebase_problem(
         if problem is not None:
             return problem
     return None
+
+
+def misread_run(steps: list[StepMsg]) -> str | None:
+    """Why the steps read as running beside a walk are the walk's own, misread, or None (said
+    after the steps: "at the walk's own cadence (110 spm, ...): the walk's steps, misread"): a walk
+    of more steps than them, ``MIN_JUDGED_STEPS`` at least, that fits walking's bounds, and
+    running steps under running's cadence, within ``MISREAD_CADENCE`` of the walk's, whose
+    contact fits running's (a user trial's walk in place, played to the station, had ten of its
+    26 steps read as running at its 110 steps a minute, and the file was told it was slow
+    motion). Slow motion makes a run's steps slow and its contacts long; a run after a walk is
+    quicker than the walk. The walk settles the time base; the running steps give no figures."""
+    ran = running_steps(steps)
+    walked = [s for s in steps if gait_of(s) == WALKING]
+    if not ran or len(walked) < MIN_JUDGED_STEPS or len(walked) <= len(ran):
+        return None
+    walk = _medians(walked)
+    run_cadence, run_contact = _medians(ran)
+    if walk[0] is None or run_cadence is None or not _within(walk, _BOUNDS[1]):
+        return None
+    lo, hi = RUNNING_CONTACT_MS
+    if (
+        run_cadence >= RUNNING_CADENCE_SPM[0]
+        or abs(run_cadence / walk[0] - 1.0) > MISREAD_CADENCE
+        or run_contact is None
+        or not lo <= run_contact <= hi
+    ):
+        return None
+    return (
+        f"at the walk's own cadence ({run_cadence:.0f} spm, where running's is "
+        f"{RUNNING_CADENCE_SPM[0]:g} or more): the walk's steps, misread"
+    )
+
+
+def _cadences(steps: list[StepMsg]) -> list[float]:
+    """Each step's cadence, spm: from its neighbour, else from its contact and flight, which
+    span the same step; NaN without either."""
+    return [
+        s.cadence_spm
+        if s.cadence_spm is not None
+        else 60000 / (s.contact_ms + s.flight_ms)
+        if s.flight_ms is not None and s.contact_ms + s.flight_ms > 0
+        else np.nan
+        for s in steps
+    ]
+
+
+def _median(values: list[float]) -> float | None:
+    """The median of the finite values, or None without one."""
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.median(finite)) if finite else None
+
+
+def _medians(steps: list[StepMsg]) -> tuple[float | None, float | None]:
+    """The steps' median cadence (spm) and contact time (ms)."""
+    return _median(_cadences(steps)), _median([s.contact_ms for s in steps])
+
+
+def _within(
+    medians: tuple[float | None, float | None],
+    bounds: tuple[tuple[float, float], tuple[float, float]],
+) -> bool:
+    """Whether each median known lies within its bound (cadence, contact)."""
+    return all(m is None or lo <= m <= hi for m, (lo, hi) in zip(medians, bounds, strict=True))
 
 
 #: slow-motion factors phones film at: 60, 120 or 240 fps played at 24-30 (x2, x4, x5, x8, x10)
@@ -263,23 +331,14 @@ def _outside(
     track: bool,
 ) -> str | None:
     """``timebase_problem`` for the steps of one gait and its (cadence, contact) bounds."""
-    cadence = [
-        s.cadence_spm
-        if s.cadence_spm is not None
-        else 60000 / (s.contact_ms + s.flight_ms)
-        if s.flight_ms is not None and s.contact_ms + s.flight_ms > 0
-        else np.nan
-        for s in steps
-    ]
     out = []
     fast = False
-    # (what, unit, values, the gait's bounds, whether quicker steps read above them)
-    for label, unit, values, (lo, hi), quick_above in (
+    cadence, contact = _medians(steps)
+    # (what, unit, median, the gait's bounds, whether quicker steps read above them)
+    for label, unit, median, (lo, hi), quick_above in (
         ("cadence", "spm", cadence, bounds[0], True),
-        ("contact time", "ms", [s.contact_ms for s in steps], bounds[1], False),
+        ("contact time", "ms", contact, bounds[1], False),
     ):
-        measured = [v for v in values if np.isfinite(v)]
-        median = float(np.median(measured)) if measured else None
         if median is not None and not lo <= median <= hi:
             out.append(f"{label} {median:.0f} {unit} ({gait}: {lo:g}-{hi:g})")
             fast |= median > hi if quick_above else median < lo
@@ -304,8 +363,8 @@ def _outside(
         )
     elif origin is None:
         slowmo = give if track else f"{give} or --slowmo X (filmed rate / played rate)"
-        if gait == RUNNING and (medians := [v for v in cadence if np.isfinite(v)]):
-            readings = slowmo_readings(float(np.median(medians)), fps, track)
+        if gait == RUNNING and cadence is not None:
+            readings = slowmo_readings(cadence, fps, track)
             slowmo += f" ({readings})" if readings else ""
         fix = f"the {source}'s {fps:.4g} fps: if it is slow motion, {slowmo}"
         # Steps lost from a runner in view also read as slower ones: one filmed off a treadmill

@@ -42,7 +42,7 @@ import numpy as np
 from edge.bus.schema import UNJUDGED_KEY, Gaited, gait_of
 from edge.gait.choppy import Choppy, ChoppyWatch, Steady
 from edge.gait.metrics import OBLIQUE_METRICS, SWING_FAR_METRICS
-from edge.gait.mode import RUNNING
+from edge.gait.mode import RUNNING, RUNNING_CADENCE_SPM
 from edge.gait.step import Step
 from edge.pace import AT_PACE, NO_TARGET_AT_PACE, at_pace, beyond_recorded, judged_limit
 
@@ -601,6 +601,17 @@ class SummaryBuilder:
     ) -> _Cue:
         if len(self._steps) < 4 or not self._view_known():
             return _WAIT
+        cadence = metrics["cadence_spm"].median
+        if cadence is not None and cadence < RUNNING_CADENCE_SPM[0]:
+            # Steps read as running under running's cadence: a walk's misread (a walk in place
+            # played to the station had ten of its steps cued as an overstrider's), or a run
+            # with every other step missed. Neither is judged as running.
+            return (
+                UNJUDGED_KEY,
+                UNJUDGED_CUE,
+                f"cadence {cadence:.0f} spm is under running's {RUNNING_CADENCE_SPM[0]:g}: a "
+                "walk, or steps missed, so the form is not judged",
+            )
         return (
             self._missed(_LANDING_RULES, metrics, targets)
             or ((CHOPPY_KEY, CHOPPY_CUE, choppy.reason()) if choppy is not None else None)

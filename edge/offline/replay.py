@@ -30,6 +30,7 @@ from edge.gait import (
 from edge.gait.fit import (
     MIN_JUDGED_STEPS,
     WALKING_CADENCE_SPM,
+    misread_run,
     slowmo_readings,
     timebase_problem,
 )
@@ -567,7 +568,11 @@ def describe(
     if walked or len(found) > 1:
         lines.append(f"phases: {describe_phases(found, t0)}")
     ran = running_steps(steps)
+    misread = misread_run(steps)
     for gait, mine in ((RUNNING, ran), (WALKING, walked)):
+        if gait == RUNNING and misread is not None:
+            lines.append(f"running, {step_count(len(ran))}: {misread}; no figures")
+            continue
         if mine and walked and len(mine) < MIN_JUDGED_STEPS:
             # A few steps of a gait beside the other give no figures of it (a dark clip's one
             # walked step read a cadence of 276 spm; a user trial's walk began with three
@@ -577,7 +582,9 @@ def describe(
         if mine and walked:
             lines.append(f"{gait}, {step_count(len(mine))}:")
         lines += _medians(mine)
-    if ran:
+    if misread is not None:
+        lines.append("no cue: the steps read as running are the walk's (above)")
+    elif ran:
         # The cue the run as a whole gives (``SummaryBuilder.whole``).
         summary = SummaryBuilder(targets).whole([step_of(s) for s in ran])
         if summary.cue:

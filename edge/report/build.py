@@ -60,11 +60,11 @@ class _Plan:
     draw: Callable[[], bytes]
 
 
-def _plans(data: ReportInput) -> list[_Plan]:
-    """The charts there is data for, in the order the report shows them."""
+def _plans(data: ReportInput, running: bool = True) -> list[_Plan]:
+    """The charts there is data for, in the order the report shows them; only the cues' (and a
+    drill's) when the run gives no figures (``running`` False: ``ReportInput.run_withheld``)."""
     overstride = overstride_metric(data.steps)
     present = [m for m in METRICS if np.isfinite(values(data.steps, m)).any()]
-    running = not data.few_running
     form = [
         m
         for m in (overstride, "shank_angle_ic_deg", "hip_extension_deg", "scissor_deg")
@@ -149,7 +149,7 @@ def _plans(data: ReportInput) -> list[_Plan]:
                 partial(plots.drill_repeats, data.drill),
             )
         )
-    if "cadence_spm" in present:
+    if "cadence_spm" in present and running:
         out.append(
             _Plan(
                 "cadence-contact",
@@ -166,7 +166,7 @@ def build_report(data: ReportInput) -> str:
     """The report's HTML, with a progress line per chart. The findings, the summary table and
     the charts rest on the running steps; the walked ones get a table of their own."""
     running = replace(data, steps=data.running, targets=run_targets(data.steps, data.targets))
-    plans = _plans(running) if running.steps else []
+    plans = _plans(running, data.run_withheld is None) if running.steps else []
     charts = []
     if plans:
         progress = Progress("drawing report charts", len(plans))

@@ -20,7 +20,7 @@ from edge.gait.summary import (
     view_marked,
 )
 from edge.pace import NO_TARGET_AT_PACE
-from edge.report.model import METRICS, Moment, ReportInput, Row, Snapshot
+from edge.report.model import METRICS, Moment, ReportInput, Row, Snapshot, too_few
 
 _MOMENT = {"ic": "initial contact", "to": "toe-off"}
 
@@ -91,9 +91,9 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
             "<p>Every step was walked: the targets are for running, so there is nothing to "
             "judge. The walking figures are below.</p>"
         )
-    if data.few_running:
+    if data.run_withheld is not None:
         below = " The walking figures are below." if len(data.walking) >= MIN_JUDGED_STEPS else ""
-        return f"<p>{_too_few(len(data.running), 'run')}, so there is nothing to judge.{below}</p>"
+        return f"<p>{escape(data.run_withheld)}, so there is nothing to judge.{below}</p>"
     items = [
         f"<li class=off><b>{escape(r.metric.label)}</b>: median {r.median:.1f} "
         f"{escape(r.metric.unit)} (IQR {r.iqr:.1f}), target {escape(r.target)}.</li>"
@@ -240,7 +240,7 @@ def _walking(data: ReportInput, rows: list[Row]) -> str:
     walked = len(data.walking)
     if walked < MIN_JUDGED_STEPS:
         return (
-            f"<section id=walking><h2>Walking</h2><p class=note>{_too_few(walked, 'walked')}."
+            f"<section id=walking><h2>Walking</h2><p class=note>{too_few(walked, 'walked')}."
             "</p></section>"
         )
     return (
@@ -250,12 +250,6 @@ def _walking(data: ReportInput, rows: list[Row]) -> str:
         "landing angles, hip extension or knee lift figures. Walking contact times are less sure "
         f"than running ones.</p>{_table(rows)}<p class=note>{_READING}</p></section>"
     )
-
-
-def _too_few(n: int, how: str) -> str:
-    """``One step was run: too few for figures (4 at least)``, for ``n`` steps taken ``how``."""
-    taken = "One step was" if n == 1 else f"{n} steps were"
-    return f"{taken} {how}: too few for figures ({MIN_JUDGED_STEPS} at least)"
 
 
 def _video(data: ReportInput) -> str:
@@ -334,9 +328,10 @@ def render(
             f"<th>at</th></tr>{lap_rows}</table></section>"
         )
     made = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    table = "" if data.few_running else _table(rows)
+    withheld = data.run_withheld is not None
+    table = "" if withheld else _table(rows)
     only_running = ""
-    if data.walking and data.running and not data.few_running:
+    if data.walking and data.running and not withheld:
         only_running = (
             f"<p class=note id=running-only>Over the {len(data.running)} running steps only; "
             + (

@@ -13,13 +13,23 @@ import numpy as np
 from edge.bus.schema import StepMsg, SummaryMsg, gait_of
 from edge.drill.table import RepeatRow
 from edge.gait import Summary, SummaryBuilder, Targets
-from edge.gait.fit import MIN_JUDGED_STEPS
+from edge.gait.fit import MIN_JUDGED_STEPS, misread_run
 from edge.gait.mode import WALKING
 from edge.gait.summary import leg_of, pace_of, paced, running_steps, summarise
 from edge.offline.replay import step_of
 from edge.pace import judged_limit
 
 FEET = ("left", "right", "near", "far")
+
+
+def too_few(n: int, how: str) -> str:
+    """``One step was run: too few for figures (4 at least)``, for ``n`` steps taken ``how``."""
+    return f"{_taken(n)} {how}: too few for figures ({MIN_JUDGED_STEPS} at least)"
+
+
+def _taken(n: int) -> str:
+    """``One step was``, ``3 steps were``."""
+    return "One step was" if n == 1 else f"{n} steps were"
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,11 +343,15 @@ class ReportInput:
         return [s for s in self.steps if gait_of(s) == WALKING]
 
     @property
-    def few_running(self) -> bool:
-        """A few steps read as running among walked ones: too few for running figures, in the
-        findings, the table or the charts (a review's twelve walked steps and two running ones
-        had a running table judged "less sure")."""
-        return 0 < len(self.running) < MIN_JUDGED_STEPS and bool(self.walking)
+    def run_withheld(self) -> str | None:
+        """Why the steps read as running among walked ones give no running figures, in the
+        findings, the table or the charts, or None: too few of them (a review's twelve walked
+        steps and two running ones had a running table judged "less sure"), or the walk's own
+        steps misread (``misread_run``)."""
+        if 0 < len(self.running) < MIN_JUDGED_STEPS and self.walking:
+            return too_few(len(self.running), "run")
+        misread = misread_run(self.steps)
+        return None if misread is None else f"{_taken(len(self.running))} read as running {misread}"
 
     @property
     def end(self) -> float:

@@ -72,6 +72,17 @@ def walked_step(i: int = 0, **overrides: Any) -> StepMsg:
     return step(i, **fields)
 
 
+def misread_walk(run_cadence: float = 110.0, run_contact: float = 300.0) -> list[StepMsg]:
+    """A walk of 16 steps at 109 steps a minute with 5 steps read as running before it and 5
+    after (a user trial's walk in place played to the station: ten of its 26 steps read as
+    running, at its own cadence, with a running step's contact and flight)."""
+    ran = dict(gait="running", cadence_spm=run_cadence, contact_ms=run_contact, flight_ms=250.0)
+    before = [later(step(i, **ran), -2.0) for i in range(5)]
+    walk = [walked_step(i) for i in range(16)]
+    after = [later(step(i, **ran), 9.0) for i in range(5)]
+    return [*before, *walk, *after]
+
+
 def later(msg: StepMsg, dt: float) -> StepMsg:
     """The same step ``dt`` seconds later."""
     return dataclasses.replace(msg, t=msg.t + dt, ic_t=msg.ic_t + dt, to_t=msg.to_t + dt)
