@@ -248,7 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sessions = sub.add_parser("sessions", help="recorded sessions")
     sessions_sub = sessions.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add(sessions_sub, "list", cmd_sessions_list, "list the recorded sessions")
+    p = add(sessions_sub, "list", cmd_sessions_list, "list the recorded sessions")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="list the sessions without a step too (a person in view who took none)",
+    )
     p = add(
         sessions_sub,
         "runner",

@@ -446,6 +446,19 @@ def test_sessions_list_and_export_commands(
     assert "unjudged" in out.splitlines()[2] and "unjudged: ended with steps no cue" in out
     assert main(["sessions", "drill", "2", "--config", str(config)]) == 2
     assert "session 2 was not judged: cadence 85 spm" in capsys.readouterr().err
+    # A person in view who took no step (a coach beside the belt; a session started by hand
+    # and then again) leaves a session with nothing in it: not listed unless asked for.
+    store.start_session(100.0)
+    store.start_session(101.0)
+    store.flush()
+    assert main(["sessions", "list", "--config", str(config)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out[1:4]] == ["1", "2", "4"]
+    assert out[-1].startswith("1 session ended without a step or a lap (a person in view")
+    assert main(["sessions", "list", "--all", "--config", str(config)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out[1:5]] == ["1", "2", "3", "4"]
+    assert "not listed" not in out[-1]
 
     assert (
         main(["sessions", "export", str(session), "--format", "jsonl", "--config", str(config)])
@@ -559,7 +572,7 @@ def test_a_session_left_open_by_a_killed_station_is_closed_as_crashed_on_the_nex
     assert not clean.crashed and clean.ended is not None
     assert read_session(db, 1).crashed
     assert "session 1 was left open by a station that did not stop" in caplog.text
-    assert main(["sessions", "list", "--config", str(config)]) == 0
+    assert main(["sessions", "list", "--all", "--config", str(config)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == [
         "id",
@@ -611,7 +624,7 @@ def test_sessions_list_escapes_controls_recorded_by_an_older_build(
     )
     conn.commit()
     conn.close()
-    assert main(["sessions", "list", "--config", str(write_config(tmp_path, db))]) == 0
+    assert main(["sessions", "list", "--all", "--config", str(write_config(tmp_path, db))]) == 0
     out = capsys.readouterr().out
     assert all(c == "\n" or c.isprintable() for c in out)
     assert "Ana\\x1b[2J\\x85\\x9b\\u202eneB\\u200b\\ufeff" in out

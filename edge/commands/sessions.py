@@ -7,9 +7,13 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from edge.commands import common
 from edge.errors import UsageError
+
+if TYPE_CHECKING:
+    from edge.store.sessions import SessionInfo
 
 #: the file name ``sessions export --format F --out FOLDER`` writes in the folder
 EXPORT_NAMES = {
@@ -36,9 +40,21 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
     from edge.store.sessions import list_sessions
 
     path = common.config_of(args).sessions_path
-    sessions = list_sessions(path) if path.is_file() else []
-    if not sessions:
+    recorded = list_sessions(path) if path.is_file() else []
+    if not recorded:
         print(f"no sessions recorded in {path}")
+        return 0
+    # A session starts when a person comes into view: a coach beside the belt, someone who
+    # stood on it, or one started by hand and then again, ends with nothing in it (a user
+    # trial's list filled with them).
+    sessions = [s for s in recorded if args.all or not _empty(s)]
+    unlisted = len(recorded) - len(sessions)
+    note = (
+        f"{unlisted} session{' ended' if unlisted == 1 else 's ended'} without a step or a lap "
+        "(a person in view who took none) not listed: --all lists them"
+    )
+    if not sessions:
+        print(note)
         return 0
     print(
         f"{'id':>5}  {'started (UTC)':25}  {'minutes':>7}  {'ended':8}  {'steps':>6}  {'laps':>4}"
@@ -67,7 +83,17 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
             "speed that did not fit the runner), or none shown (a facing the feet contradicted); "
             "the session's report says why"
         )
+    if unlisted:
+        print(note)
     return 0
+
+
+def _empty(session: SessionInfo) -> bool:
+    """Whether ``session`` ended as it should with nothing to show: no step, no lap, no problem
+    told (a station that crashed is worth knowing of, whatever it recorded)."""
+    return session.ended is not None and not (
+        session.steps or session.laps or session.problem or session.crashed
+    )
 
 
 def cmd_sessions_runner(args: argparse.Namespace) -> int:
