@@ -125,6 +125,34 @@ def test_a_picture_held_still_is_told_where_and_for_how_long() -> None:
     assert held_notice(steady.held) is None
 
 
+def test_a_refusal_for_repeats_names_the_part_with_new_frames_enough() -> None:
+    """A 24 fps clip converted to 30 whose ending froze, its repeats thickening: refused, the
+    part before the ending named with the flag that measures it (a user trial's clip was
+    refused with no word of it). The new frames thin out from 8 s to 10 s."""
+    shows = np.r_[shown(24.0, 30.0, 8.0), 192 + shown(8.0, 30.0, 2.0)]
+    pictures = scene(int(shows[-1]) + 1, 120.0, 9)
+    changes = meter_changes([pictures[k] for k in shows], 1.5, 10)
+    timebase = TimeBase(30.0, 30.0)
+    new = new_frames(list(range(len(shows))), list(changes), timebase)
+    with pytest.raises(UsageError) as refused:
+        check_new_frames(Path("clip.mp4"), new, 30.0)
+    told = str(refused.value)
+    assert told.startswith("clip.mp4 repeats its frames"), told
+    first, last = new.steady or (math.nan, math.nan)
+    assert first == 0.0 and 7.0 <= last <= 8.5, new.steady
+    # The part named is measured.
+    part = round(last * 30.0) + 1
+    check_new_frames(
+        Path("clip.mp4"), new_frames(list(range(part)), list(changes[:part]), timebase), 30.0
+    )
+    assert told.endswith(
+        f"its new frames come 24 a second or more: --end {last:.1f} measures that part"
+    )
+    # Read from 1 s on, the part starts where the frames read do: only its end is given.
+    later = new_frames(list(range(30, len(shows))), list(changes[30:]), timebase)
+    assert later.steady is not None and later.steady[0] == 1.0
+
+
 def test_too_few_frames_to_tell_have_no_repeats() -> None:
     repeat, still = frame_kinds(np.array([np.nan, 0.0, 50.0, 0.0]), 30.0)
     assert not repeat.any() and not still.any()

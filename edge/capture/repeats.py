@@ -174,6 +174,11 @@ class NewFrames:
     read: int
     fps: float
     held: tuple[tuple[float, float], ...] = ()
+    steady: tuple[float, float] | None = None
+    """The longest stretch, first and last frame in seconds as a player shows them, over which
+    the new frames come ``LEAST_FPS`` a second or more (``steady_span``), or None."""
+    span: tuple[float, float] = (0.0, 0.0)
+    """The first and last frame read, in seconds as a player shows them."""
 
 
 def new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> NewFrames:
@@ -197,7 +202,35 @@ def new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> 
         len(indices),
         distinct_fps(positions, timebase.fps),
         held,
+        steady_span(~repeat, played, timebase.fps),
+        (float(played[0]), float(played[-1])) if len(played) else (0.0, 0.0),
     )
+
+
+#: seconds of frames over which ``steady_span`` counts the new ones: two, so that a video
+#: converted from 24 fps to 30 (four new frames in five) counts its 24 whatever the start
+STEADY_WINDOW_S = 2.0
+
+
+def steady_span(new: np.ndarray, played: np.ndarray, fps: float) -> tuple[float, float] | None:
+    """The longest stretch of frames read (``new``: (N,) which are no repeat, a picture held
+    still counting as new; ``played``: their times as a player shows them; ``fps``: read a
+    second of real time) in which every ``STEADY_WINDOW_S`` holds ``LEAST_FPS`` new frames a
+    second or more, as (first, last) in ``played``'s seconds; None when none does. A clip of 24
+    fps converted to 30 with a frozen ending, its repeats thickening, was refused with no word
+    of the part that could be measured (a user trial)."""
+    window = round(STEADY_WINDOW_S * fps)
+    if window < 2 or len(new) < window:
+        return None
+    counts = np.convolve(new.astype(np.float64), np.ones(window), "valid")
+    covered = np.zeros(len(new), dtype=np.int32)
+    for start in np.flatnonzero(counts >= LEAST_FPS * window / fps):
+        covered[start : start + window] = 1
+    runs = _runs(covered.astype(bool))
+    if not runs:
+        return None
+    start, stop = max(runs, key=lambda run: run[1] - run[0])
+    return float(played[start]), float(played[stop - 1])
 
 
 class FrameScan:
@@ -258,8 +291,32 @@ def check_new_frames(video: Path, new: NewFrames, read_fps: float) -> None:
             f"frame before again, so it holds {new.fps:.0f} new frames a second where the "
             f"analysis needs {ENGINE_FPS[0]:g} or more. It was made from a slower video, or "
             "filmed by a camera short of light: give the original clip, or film at 30 fps or "
-            "more in good light"
+            f"more in good light{_steady_part(new)}"
         )
+
+
+#: the shortest stretch of enough new frames a refusal names (``_steady_part``): some ten steps
+STEADY_NAMED_S = 4.0
+
+
+def _steady_part(new: NewFrames) -> str:
+    """What a refusal adds of the part of the video with new frames enough
+    (``NewFrames.steady``), as the flags that give it: nothing when there is none as long as
+    ``STEADY_NAMED_S``."""
+    if new.steady is None or new.steady[1] - new.steady[0] < STEADY_NAMED_S:
+        return ""
+    first, last = new.steady
+    # The flags the part needs beside those the video was read with: a bound of the frames
+    # read is kept.
+    flags = [
+        f"--{flag} {at:.1f}"
+        for flag, at, read in (("start", first, new.span[0]), ("end", last, new.span[1]))
+        if abs(at - read) > 0.05
+    ]
+    return (
+        f". From {first:.1f} to {last:.1f} s its new frames come {ENGINE_FPS[0]:g} a second or "
+        f"more: {' '.join(flags)} measures that part"
+    )
 
 
 def repeats_notice(repeats: int, frames: int, distinct_fps: float) -> str | None:
