@@ -224,8 +224,8 @@ def steady_span(new: np.ndarray, played: np.ndarray, fps: float) -> tuple[float,
         return None
     counts = np.convolve(new.astype(np.float64), np.ones(window), "valid")
     covered = np.zeros(len(new), dtype=np.int32)
-    for start in np.flatnonzero(counts >= LEAST_FPS * window / fps):
-        covered[start : start + window] = 1
+    for first in np.flatnonzero(counts >= LEAST_FPS * window / fps):
+        covered[first : first + window] = 1
     runs = _runs(covered.astype(bool))
     if not runs:
         return None
