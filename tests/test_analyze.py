@@ -19,6 +19,7 @@ from edge.commands.analyze import NO_FINDINGS
 from edge.demo.scene import SideCamera
 from edge.demo.session import keypoint_errors
 from edge.offline.analyze import AnalysisResult
+from edge.skeleton import KP
 from edge.store.sessions import STEPS_CSV_COLUMNS
 from edge.store.track import TRACK_COLUMNS, read_keypoint_track
 from tests.builders.fakes import FakePose
@@ -488,6 +489,25 @@ def test_facing_given_when_the_video_cannot_tell(
     # The runner in every frame, no step: the report does not say they were out of view.
     report = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
     assert "No pictures: no steps were found." in report and "not in view" not in report
+
+
+def test_no_steps_with_the_feet_unseen_says_so_not_slow_motion(
+    tmp_path: Path, fake_config: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """A user trial's webcam clip of a runner's head and shoulders: "no steps found ... For slow
+    motion give --capture-fps or --slowmo", beside the note that the feet were not seen."""
+    head_and_shoulders = facing_unknown()
+    head_and_shoulders[0, [KP["left_ankle"], KP["right_ankle"]], 2] = 0.1
+    monkeypatch.setattr(
+        "edge.commands.common.open_pose", lambda _config: FakePose(head_and_shoulders)
+    )
+    video = blank_video(tmp_path / "v.mp4", 90)
+    args = ["analyze", str(video), "--out", str(tmp_path / "o"), "--config", str(fake_config)]
+    assert main([*args, "--facing", "left"]) == NO_FINDINGS
+    out = capsys.readouterr().out
+    assert "note: a foot was out of the picture, or neither was seen, in 100% of the frames" in out
+    told = "no steps found: the feet were not seen (the note above); film the whole runner, feet"
+    assert told in out and "slow motion" not in out
 
 
 def left_calibration(path: Path, size: tuple[int, int]) -> Path:

@@ -36,7 +36,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from edge.offline.replay import describe, no_findings, step_count, write_step_files
     from edge.options import file_timing, plane_of, with_belt_speed
     from edge.pose import RunnerSelector
-    from edge.pose.crop import RunnerFinder
+    from edge.pose.crop import FEET_MOSTLY_UNSEEN, FILM_THE_FEET, RunnerFinder
     from edge.store.track import read_keypoint_track
 
     config = with_belt_speed(common.config_of(args), args)
@@ -92,6 +92,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 f"(N: the rate it was filmed at, {timebase.playback_fps:.4g} times the factor) "
                 "gives the steps without running the pose model again"
             )
+    elif not steps and result.feet_share >= FEET_MOSTLY_UNSEEN:
+        # Not the slow-motion hint of no steps found: a user trial's webcam clip showed the
+        # runner's head and shoulders only.
+        print("no steps found: the feet were not seen (the note above); " + FILM_THE_FEET)
     else:
         print("\n".join(describe(steps, targets)))
     print(f"wrote {out_dir / 'events.jsonl'} and {out_dir / 'steps.csv'}")

@@ -64,11 +64,16 @@ class AnalysisResult:
         """What to say of the pictures held still, left out (``held_notice``), or None."""
         return held_notice(self.held)
 
+    @property
+    def feet_share(self) -> float:
+        """The share of the frames with the runner that had a foot out of the picture, or
+        neither seen."""
+        return self.feet_outside / self.runner_frames if self.runner_frames else 0.0
+
     def feet_notice(self) -> str | None:
         """What to say when the runner's feet were out of the picture, or unseen, in
         ``FEET_OUTSIDE`` of the frames with the runner or more; None otherwise."""
-        share = self.feet_outside / self.runner_frames if self.runner_frames else 0.0
-        return feet_outside_message(share) if share >= FEET_OUTSIDE else None
+        return feet_outside_message(self.feet_share) if self.feet_share >= FEET_OUTSIDE else None
 
 
 #: seconds either side of a cut in which a runner in view makes it join two runs (the runner

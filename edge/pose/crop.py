@@ -48,6 +48,10 @@ ANKLES = [KP["left_ankle"], KP["right_ankle"]]
 """The keypoints whose leaving the picture ``RunnerFinder.feet_outside`` counts."""
 FEET_OUTSIDE = 0.1
 """The share of the runner's frames with a foot outside the picture that is told."""
+FEET_MOSTLY_UNSEEN = 0.5
+"""The share of them that, when no step was found, is why, said in place of the other reasons
+(a user trial's webcam clip of a runner's head and shoulders had been given slow motion's)."""
+FILM_THE_FEET = "film the whole runner, feet and belt included"
 FEET_UNSEEN = 0.3
 """A frame whose ankles are both less sure than this shows no foot (a shot of the head and
 trunk, a treadmill's side hiding the feet): it counts as one with a foot outside the picture.
@@ -61,7 +65,7 @@ def feet_outside_message(share: float) -> str:
     return (
         f"a foot was out of the picture, or neither was seen, in {share:.0%} of the frames with "
         "the runner: their landings and overstride there rest on where the pose model guesses "
-        "they are; film the whole runner, feet and belt included"
+        f"they are; {FILM_THE_FEET}"
     )
 
 
