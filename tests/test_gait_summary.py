@@ -81,6 +81,18 @@ def test_running_steps_under_running_cadence_are_not_judged_as_running() -> None
     assert slow[-1].cue_reason.startswith("cadence 110 spm is under running's 120: a walk")
     jog = feed(SummaryBuilder(), steps(10, cadence_spm=125.0, overstride_cm=26.0))
     assert jog[-1].cue == "Land under your hips"
+    # Live, a walk after the run whose first steps are still read as running is not coached
+    # as a run past its third step (a console trial: up to eight steps), whatever the
+    # cue's hold; one missed step of a run is not taken for it.
+    builder = SummaryBuilder()
+    feed(builder, steps(20, overstride_cm=26.0))
+    missed = builder.add(dataclasses.replace(BASE, cadence_spm=81.0, overstride_cm=26.0))
+    assert missed.cue == "Land under your hips"
+    walk = feed(builder, steps(2, cadence_spm=110.0, overstride_cm=26.0))
+    assert [s.cue_key for s in walk] == ["overstride", UNJUDGED_KEY]
+    # A whole run is judged by its own cadence, whatever its last steps.
+    whole = SummaryBuilder().whole([*steps(20, overstride_cm=26.0), *steps(3, cadence_spm=110.0)])
+    assert whole.cue == "Land under your hips"
 
 
 def test_uncalibrated_uses_leg_length() -> None:

@@ -349,6 +349,9 @@ _RULES = (*_LANDING_RULES, *_DRIVE_RULES)
 #: engine estimates the yaw from four steps whose legs it has told apart
 CUE_VIEW_WAIT_STEPS = 8
 CHOPPY_KEY = "choppy"
+#: the steps whose cadence tells, live, that running steps are none (``SummaryBuilder._slow``):
+#: one missed among them leaves their median a running one
+RECENT_STEPS = 4
 CHOPPY_CUE = "Drive from the hip, longer push"
 
 
@@ -531,14 +534,15 @@ class SummaryBuilder:
         # told as less sure, not waited for (a real oblique clip's verdict had become "film a
         # longer run").
         self._shown, self._shown_for = _GOOD, self.targets.hold_steps
-        return self.add(steps[-1])
+        return self.add(steps[-1], whole=True)
 
     @property
     def steady(self) -> tuple[Steady, ...]:
         """The runner's steady states so far, one per belt speed (``edge.gait.choppy``)."""
         return self._choppy.steady
 
-    def add(self, step: Step) -> Summary:
+    def add(self, step: Step, whole: bool = False) -> Summary:
+        """The summary with ``step`` in (``whole``: the last step of a whole run, ``whole``'s)."""
         gait = gait_of(step)
         if self._steps and gait != gait_of(self._steps[-1]):
             self._steps.clear()
@@ -555,10 +559,11 @@ class SummaryBuilder:
             targets = paced(self.targets, pace, self._beyond)
             self._update_active(metrics, targets)
             choppy = self._choppy.update(list(self._steps), metrics)
-            wanted = self._wanted(metrics, choppy, targets)
+            slow = self._slow(metrics, whole)
+            wanted = slow or self._wanted(metrics, choppy, targets)
         self._shown_for += 1
         if wanted[0] != self._shown[0] and (
-            self._shown_for >= self.targets.hold_steps or self._shown is _WAIT
+            self._shown_for >= self.targets.hold_steps or self._shown is _WAIT or slow
         ):
             self._shown, self._shown_for = wanted, 0
         elif wanted[0] == self._shown[0]:
@@ -601,23 +606,32 @@ class SummaryBuilder:
     ) -> _Cue:
         if len(self._steps) < 4 or not self._view_known():
             return _WAIT
-        cadence = metrics["cadence_spm"].median
-        if cadence is not None and cadence < RUNNING_CADENCE_SPM[0]:
-            # Steps read as running under running's cadence: a walk's misread (a walk in place
-            # played to the station had ten of its steps cued as an overstrider's), or a run
-            # with every other step missed. Neither is judged as running.
-            return (
-                UNJUDGED_KEY,
-                UNJUDGED_CUE,
-                f"cadence {cadence:.0f} spm is under running's {RUNNING_CADENCE_SPM[0]:g}: a "
-                "walk, or steps missed, so the form is not judged",
-            )
         return (
             self._missed(_LANDING_RULES, metrics, targets)
             or ((CHOPPY_KEY, CHOPPY_CUE, choppy.reason()) if choppy is not None else None)
             or self._missed(_DRIVE_RULES, metrics, targets)
             or self._unjudged(metrics, targets)
             or _GOOD
+        )
+
+    def _slow(self, metrics: dict[str, MetricSummary], whole: bool) -> _Cue | None:
+        """The cue, held by no ``hold_steps``, of running steps under running's cadence, or
+        None: a walk's steps misread (a walk in place played to the station had ten of its
+        steps cued as an overstrider's; a live console, a walk after a run cued as a run for a
+        few steps), or a run with every other step missed; neither is judged as running. Live,
+        by the median of the last ``RECENT_STEPS`` steps; a whole run's (``whole``), by its own."""
+        if len(self._steps) < RECENT_STEPS:
+            return None
+        recent = [s.cadence_spm for s in list(self._steps)[-RECENT_STEPS:]]
+        known = [c for c in recent if c is not None]
+        cadence = metrics["cadence_spm"].median if whole or not known else float(np.median(known))
+        if cadence is None or cadence >= RUNNING_CADENCE_SPM[0]:
+            return None
+        return (
+            UNJUDGED_KEY,
+            UNJUDGED_CUE,
+            f"cadence {cadence:.0f} spm is under running's {RUNNING_CADENCE_SPM[0]:g}: a walk, or "
+            "steps missed, so the form is not judged",
         )
 
     def _view_known(self) -> bool:
