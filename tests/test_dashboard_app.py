@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -15,7 +16,7 @@ from textual.pilot import Pilot
 
 from edge.bus.control import ControlServer
 from edge.bus.publisher import SEND_HWM, Publisher, context
-from edge.bus.schema import MetricStats, Msg, encode
+from edge.bus.schema import UNJUDGED_KEY, MetricStats, Msg, encode
 from edge.bus.security import generate_keys
 from edge.cli import main
 from edge.dashboard import DashboardApp
@@ -28,9 +29,11 @@ from edge.dashboard.app import (
 )
 from edge.dashboard.screens import HelpScreen, RunnerNameScreen
 from edge.errors import UsageError
+from edge.gait.summary import UNJUDGED_CUE
+from edge.pace import NO_TARGET_AT_PACE
 from tests.builders import messages
 from tests.builders.control import FakeHandler
-from tests.test_dashboard_screen import NOWHERE, screen_text
+from tests.test_dashboard_screen import NOWHERE, T0, screen_text
 
 SIZE = (120, 30)
 
@@ -166,6 +169,41 @@ def test_past_the_recorded_paces_the_console_colours_the_overstride_as_the_stati
             assert "Overstride cm" in screen_text(app)
 
     run(scenario())
+
+
+def test_past_the_recorded_paces_the_overstride_tile_says_it_has_no_target() -> None:
+    """A user trial's runner at 5.1 m/s (6.6 leg lengths a second) had an uncoloured overstride
+    tile beside coloured ones, saying nothing of why; the cue's reason said it has no target
+    at this pace. At 80x24 the tile says so, in its words; measured less surely too."""
+    pace = MetricStats(median=6.6, iqr=0.2, asymmetry_pct=None)
+    overstride = MetricStats(median=48.4, iqr=6.0, asymmetry_pct=None)
+
+    async def tile_text(stats: MetricStats) -> tuple[str, set[str]]:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.post_message(BusReceived(messages.status(t=T0, calibrated=False)))
+            summary = messages.summary(
+                t=T0,
+                metrics={"overstride_pct_leg": stats, "speed_legs_per_s": pace},
+                units="pct_leg",
+                calibrated=False,
+                pace_beyond=True,
+                cue_key=UNJUDGED_KEY,
+                cue=UNJUDGED_CUE,
+                cue_reason=f"overstride has {NO_TARGET_AT_PACE}",
+            )
+            app.post_message(BusReceived(summary))
+            await pilot.pause()
+            await pilot.pause()
+            tile = app.screen.query_one("#tile-1")
+            rows = screen_text(app).splitlines()[tile.region.y : tile.region.bottom]
+            text = "\n".join(row[tile.region.x : tile.region.right] for row in rows)
+            return text, {c for c in tile.classes if c in ("-good", "-watch", "-off")}
+
+    for stats in (overstride, dataclasses.replace(overstride, confident=False)):
+        text, level = asyncio.run(tile_text(stats))
+        assert "OVERSTRIDE % leg" in text and "no aim at pace" in text, text
+        assert "less sure" not in text and "unsure" not in text and level == set()
 
 
 @pytest.mark.parametrize(

@@ -345,3 +345,6 @@ def test_a_narrow_tile_keeps_its_target_whole() -> None:
     assert fit_detail("less sure  aim >= 155", 12) == "unsure >=155"
     assert fit_detail("±3  aim <= 30.7", 9) == "±3 <=30.7"
     assert fit_detail("less sure  aim >= 155", 5) == "unsur"
+    # A runner past the recorded paces: no overstride target (a user trial at 5.1 m/s).
+    assert fit_detail("no aim at this pace", 27) == "no aim at this pace"
+    assert fit_detail("no aim at this pace", 17) == "no aim at pace"

@@ -129,8 +129,8 @@ _TITLES = {
 
 class DashboardScreen(Screen[None]):
     """The main screen. Its layout follows the terminal: 4 x 2 tiles and a narrow figure on an
-    80 x 24 console, one row of tiles and a wide figure from 150 columns, tile details and the
-    balance bars' full list from 36 rows; ``v`` hides the figure and plots (numbers only)."""
+    80 x 24 console, one row of tiles and a wide figure from 150 columns, the balance bars' full
+    list from 36 rows; ``v`` hides the figure and plots (numbers only)."""
 
     # Textual declares these as instance variables, hence no ClassVar here.
     HORIZONTAL_BREAKPOINTS = [(150, "-wide")]  # noqa: RUF012
@@ -150,11 +150,14 @@ class DashboardScreen(Screen[None]):
     DEFAULT_CSS = """
     DashboardScreen { layout: vertical; }
     DashboardScreen.-tall #cue { height: 5; }
-    #tiles { grid-size: 4 2; grid-gutter: 0 1; height: 8; }
-    DashboardScreen.-tall #tiles { height: 10; margin-top: 1; }
-    DashboardScreen.-wide #tiles { grid-size: 8 1; height: 4; }
-    DashboardScreen.-wide.-tall #tiles { height: 5; }
-    #detail { height: 1fr; margin-top: 1; }
+    /* Every tile has a row for its spread and target under its digits, at 80x24 too: there
+       it had none, and an overstride with no target at the runner's pace could not say why it
+       had no colour (a user trial's runner at 5.1 m/s). */
+    #tiles { grid-size: 4 2; grid-gutter: 0 1; height: 10; }
+    DashboardScreen.-tall #tiles { margin-top: 1; }
+    DashboardScreen.-wide #tiles { grid-size: 8 1; height: 5; }
+    #detail { height: 1fr; }
+    DashboardScreen.-tall #detail { margin-top: 1; }
     #figure { width: 28; margin-right: 1; }
     DashboardScreen.-wide #figure { width: 2fr; }
     #charts { width: 1fr; }
@@ -604,7 +607,8 @@ class DashboardApp(App[None]):
         for tile, metric in zip(self._main.tiles, tile_metrics(readings.units), strict=True):
             parts = tuple(readings.stats(name) for _, name in metric.parts or ())
             band = bands.for_metric(metric.name) if bands else None
-            tile.show(metric, readings.stats(metric.name), band, parts)
+            unaimed = bands is not None and bands.no_target_at_pace(metric.name)
+            tile.show(metric, readings.stats(metric.name), band, parts, unaimed)
         self._main.cue.show(readings.summary, readings.gait_mode, readings.held, readings.walk_held)
         rows = [(metric, readings.stats(metric.name)) for metric in balance_metrics(readings.units)]
         self._main.balance.show(rows, (bands or self.bands).asymmetry_pct)

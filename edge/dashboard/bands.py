@@ -96,6 +96,11 @@ class TargetBands:
         band: Band | None = getattr(self, metric) if metric in _METRIC_BANDS else None
         return band if band is not None and judged_limit(band.limit) else None
 
+    def no_target_at_pace(self, metric: str) -> bool:
+        """Whether ``metric`` has a band as set, but no target at the pace these bands are for
+        (``paced``: the overstride beyond the recorded paces)."""
+        return metric in _METRIC_BANDS and not judged_limit(getattr(self, metric).limit)
+
     def with_station_targets(self, targets: StationTargets) -> TargetBands:
         """These bands with the limits the station cues by (config ``[targets]``), margins kept,
         so a tile is never green while the station cues the runner about it."""

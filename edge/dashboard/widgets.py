@@ -369,7 +369,10 @@ _GREY = Style.parse("grey50")
 class Tile(StripWidget):
     """One metric: label and unit, the value in large digits, ± half its spread and the target;
     the background is the band's colour. A value measured less surely (``confident`` false) says
-    so in place of its spread and is not coloured: the runner is not judged by it."""
+    so in place of its spread and is not coloured: the runner is not judged by it. A metric with
+    no target at the runner's pace (the overstride past the recorded paces) says that instead,
+    measured surely or not, as the cue's reason does: it names such a figure for the pace, never
+    as less sure."""
 
     DEFAULT_CSS = """
     Tile { height: 1fr; padding: 0 1; background: $panel; }
@@ -388,16 +391,22 @@ class Tile(StripWidget):
         stats: MetricStats | None,
         band: Band | None,
         parts: tuple[MetricStats | None, ...] = (),
+        no_target_at_pace: bool = False,
     ) -> None:
         """Show ``metric`` at ``stats``, coloured by ``band``; a metric with parts shows its
         value split in the proportion of the parts' medians (``parts``, their stats in order)
-        in place of its spread."""
+        in place of its spread. ``no_target_at_pace``: the metric has a target, but none at the
+        runner's pace (``TargetBands.no_target_at_pace``)."""
         value = None if stats is None else stats.median
         sure = stats is None or stats.confident
         level = None if value is None or band is None or not sure else band.level(value)
         detail = []
         shares = [p.median for p in parts if p is not None and p.confident and p.median]
-        if not sure:
+        if no_target_at_pace:
+            # A user trial's runner at 5.1 m/s had an uncoloured overstride tile that said
+            # nothing of why, beside its cue's reason saying it.
+            detail.append(NO_AIM_AT_PACE)
+        elif not sure:
             detail.append("less sure")
         elif metric.parts is not None and value is not None and len(shares) == 2:
             # The median of a sum is not the sum of the medians: the value is split in the
@@ -431,12 +440,18 @@ class Tile(StripWidget):
         return [[]] * top + rows
 
 
+NO_AIM_AT_PACE = "no aim at this pace"
+"""What a tile says of a metric with no target at the runner's pace (``edge.pace``,
+``NO_TARGET_AT_PACE``), in the tile's words: "aim" is its target."""
+
+
 def fit_detail(detail: str, width: int) -> str:
     """A tile's detail line shortened to ``width`` step by step, so its target stays whole:
     ``less sure  aim >= 155`` to ``unsure >=155`` (a console trial's narrow tiles cut it to
-    ``less sure  aim >= 1``); cut only when even that does not fit."""
+    ``less sure  aim >= 1``), ``no aim at this pace`` to ``no aim at pace``; cut only when even
+    that does not fit."""
     tighter = detail.replace("  ", " ")
-    shorter = tighter.replace("less sure", "unsure")
+    shorter = tighter.replace("less sure", "unsure").replace(" this pace", " pace")
     shortest = shorter.replace("aim ", "").replace(">= ", ">=").replace("<= ", "<=")
     for text in (detail, tighter, shorter, shortest):
         if len(text) <= width:
