@@ -33,7 +33,7 @@ from edge.gait.summary import UNJUDGED_CUE
 from edge.pace import NO_TARGET_AT_PACE
 from tests.builders import messages
 from tests.builders.control import FakeHandler
-from tests.test_dashboard_screen import NOWHERE, T0, screen_text
+from tests.test_dashboard_screen import NOWHERE, T0, screen_text, show_scene
 
 SIZE = (120, 30)
 
@@ -167,6 +167,64 @@ def test_past_the_recorded_paces_the_console_colours_the_overstride_as_the_stati
                 pilot, publisher, messages.step(6), lambda: aim not in screen_text(app), "held"
             )
             assert "Overstride cm" in screen_text(app)
+
+    run(scenario())
+
+
+def test_at_80x24_the_notices_leave_the_tiles_to_be_read() -> None:
+    """A console trial at 80x24 had its notices (the file's time base, the facing, a station
+    that could not keep up with its camera) stacked over the cue and the tiles, their figures
+    unreadable: they take the rows under the tiles, the newest whole, the others their title
+    and first lines, so every one's point shows."""
+    problems = {
+        "view_problem": "the runner faces right in the image (the belt carries their feet left),"
+        " not left as --facing says: give --facing right, or leave it out to have it read",
+        "rate_problem": "steps are timed from 14 frames a second, where the gait engine needs 25"
+        " or more: the station cannot keep up with its camera: see hipdrive bench and"
+        " docs/performance.md for the settings of this device",
+        "timing_problem": "cadence 58 spm (running: 120-240) is not from running at the video's"
+        " 25.52 fps: if it is slow motion, give --capture-fps N (the rate it was filmed at) or"
+        " --slowmo X (filmed rate / played rate) (--slowmo 4 reads 231 steps a minute); if not,"
+        " steps were missed: film a runner on a treadmill from the side, with a camera that"
+        " stays still; no findings or cues are given",
+    }
+    titles = {
+        "timing_problem": "Time base",
+        "view_problem": "No steps shown",
+        "rate_problem": "Frame rate",
+    }
+
+    async def scenario() -> None:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await show_scene(app, pilot)
+            status = app.readings.status
+            assert status is not None
+            # The time base first, alone: whole; and whole again once a newer notice has gone.
+            first = {"timing_problem": problems["timing_problem"]}
+            app.post_message(BusReceived(dataclasses.replace(status, **first)))
+            whole = "stays still; no findings or cues are given"
+            await wait_until(pilot, on_screen(app, whole), "the time base whole")
+            app.notify("Session 4 started", timeout=0.3)
+            await wait_until(pilot, lambda: whole not in screen_text(app), "a newer notice")
+            # Within a second: before the console goes stale, which would restyle every notice.
+            await wait_until(pilot, on_screen(app, whole), "the time base whole again", 1.0)
+            app.post_message(BusReceived(dataclasses.replace(status, **problems)))
+            await pilot.pause()
+            await pilot.pause()
+            told_screen = screen_text(app)
+            for name, title in titles.items():
+                assert title in told_screen and problems[name][:40] in told_screen, title
+            # Across the screen, none of the plot behind showing at their ends.
+            assert {toast.region.width for toast in app.screen.query("Toast")} == {80}
+            app.clear_notifications()
+            await pilot.pause()
+            await pilot.pause()
+            # The cue and the tiles read as with no notice (the header has gone stale since).
+            tiles = app.screen.query_one("#tiles").region
+            above = screen_text(app).splitlines()[: tiles.bottom]
+            assert told_screen.splitlines()[1 : tiles.bottom] == above[1:]
+            assert "NO CUE" in above[1] and "SCISSOR deg" in above[-5]
 
     run(scenario())
 

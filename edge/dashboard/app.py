@@ -130,11 +130,12 @@ _TITLES = {
 class DashboardScreen(Screen[None]):
     """The main screen. Its layout follows the terminal: 4 x 2 tiles and a narrow figure on an
     80 x 24 console, one row of tiles and a wide figure from 150 columns, the balance bars' full
-    list from 36 rows; ``v`` hides the figure and plots (numbers only)."""
+    list from 36 rows; ``v`` hides the figure and plots (numbers only). The notices keep under
+    the tiles; under 36 rows they span the screen, the older cut to their first lines."""
 
     # Textual declares these as instance variables, hence no ClassVar here.
     HORIZONTAL_BREAKPOINTS = [(150, "-wide")]  # noqa: RUF012
-    VERTICAL_BREAKPOINTS = [(36, "-tall")]  # noqa: RUF012
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "app.toggle_session", "Start/stop"),
         Binding("up,plus,equals_sign", "app.belt(1)", "Belt +", key_display="↑"),
@@ -172,6 +173,16 @@ class DashboardScreen(Screen[None]):
     DashboardScreen.-stale #tiles, DashboardScreen.-stale #cue, DashboardScreen.-stale #detail {
         opacity: 45%;
     }
+    /* The notices keep under the tiles (a console trial's three had stacked over the cue and
+       the tiles at 80x24): 41.7% of 24 rows is the 9 between the tiles and the footer there and
+       the rack's bottom margin, and less than there is at any other size. Under 36 rows they
+       span the screen (no gutter for a scrollbar: the rack is not drawn, and does not scroll)
+       with no blank rows, and all but the newest show their title and first two lines, so
+       three notices' points fit. */
+    ToastRack { max-height: 41.7%; scrollbar-size-vertical: 0; }
+    DashboardScreen.-short Toast { width: 100%; max-width: 100%; margin-top: 0; padding: 0 1; }
+    DashboardScreen.-short ToastHolder { max-height: 3; }
+    DashboardScreen.-short ToastHolder:last-child { max-height: initial; }
     """
 
     def __init__(self) -> None:
@@ -185,6 +196,17 @@ class DashboardScreen(Screen[None]):
         self.hip_plot = HistoryPlot(HISTORY_STEPS, id="hip-history")
         self.balance = BalanceBars(id="balance")
         self.balance.border_title = "Left / right balance"
+
+    def on_mount(self) -> None:
+        self.screen_layout_refresh_signal.subscribe(self, self._restyle_newest_notice)
+
+    def _restyle_newest_notice(self, _: Screen[None]) -> None:
+        """Styles the newest notice as such again once a newer one has gone: Textual restyles
+        the notices' order as they come, not as they go, and a notice left the newest would stay
+        cut to its first lines (``DEFAULT_CSS``)."""
+        for rack in self.query("#textual-toastrack"):  # none while notifications are off
+            if rack.children:
+                rack.children[-1].update_node_styles()
 
     def compose(self) -> ComposeResult:
         yield self.header
