@@ -229,6 +229,33 @@ def test_at_80x24_the_notices_leave_the_tiles_to_be_read() -> None:
     run(scenario())
 
 
+def test_steps_in_and_no_cue_yet_the_banner_says_what_the_first_waits_for() -> None:
+    """A console trial's banner said "Waiting for steps…" over tiles showing the first steps'
+    figures: the station's first cue waits for a few steps and for the camera's view. With
+    none in, it still waits for steps."""
+
+    async def scenario() -> None:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.post_message(BusReceived(messages.status(t=T0, gait_mode="running")))
+            await pilot.pause()
+            assert "Waiting for steps…" in screen_text(app)
+            first = messages.summary(t=T0, n_steps=3, cue=None, cue_key=None, cue_reason=None)
+            app.post_message(BusReceived(first))
+            await pilot.pause()
+            await pilot.pause()
+            text = screen_text(app)
+            assert "Waiting for steps" not in text and "FIRST CUE AFTER A FEW STEPS" in text
+            assert "3 steps in: it waits for a few more, and for the camera's view" in text
+            assert app.readings.stats("cadence_spm") is not None  # a tile's figure, beside it
+            app.post_message(BusReceived(messages.summary(t=T0 + 1)))
+            await pilot.pause()
+            await pilot.pause()
+            assert "LAND UNDER YOUR HIPS" in screen_text(app)
+
+    run(scenario())
+
+
 def test_past_the_recorded_paces_the_overstride_tile_says_it_has_no_target() -> None:
     """A user trial's runner at 5.1 m/s (6.6 leg lengths a second) had an uncoloured overstride
     tile beside coloured ones, saying nothing of why; the cue's reason said it has no target

@@ -112,6 +112,11 @@ MODE_BANNERS: dict[str, tuple[str, str]] = {
     "off_belt": ("Nobody on the belt", "waiting for someone to step on"),
 }
 """What the cue banner shows instead of a cue while nobody is running: title and line."""
+FIRST_CUE = "First cue after a few steps"
+"""The banner's title while the steps' figures are in and the cue not yet: the station's first
+cue waits for four steps, and for the camera's view to be known (``edge.gait.summary``,
+``CUE_VIEW_WAIT_STEPS``); a console trial's banner said "Waiting for steps…" over their
+figures."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +242,8 @@ def _link_text(link: Link, status: StatusMsg | None = None) -> Text:
 
 class CueBanner(Static):
     """The one cue, large, with its reason in small type underneath; while nobody is running
-    (walking, standing, off the belt) the mode instead, and no cue: the cues are for running."""
+    (walking, standing, off the belt) the mode instead, and no cue: the cues are for running.
+    With steps in and no cue yet, what the first one waits for."""
 
     DEFAULT_CSS = """
     CueBanner {
@@ -279,8 +285,12 @@ class CueBanner(Static):
             shown = (f"mode:{mode}", *banner)
         elif held is not None:
             shown = ("held", "No cue", held)
-        elif summary is None or summary.gait == "walking":
+        elif summary is None or summary.gait == "walking" or not summary.n_steps:
             shown = (None, None, None)
+        elif summary.cue is None:
+            steps = f"{summary.n_steps} step{'' if summary.n_steps == 1 else 's'}"
+            why = "it waits for a few more, and for the camera's view to be known"
+            shown = ("first", FIRST_CUE, f"{steps} in: {why}")
         else:
             shown = (summary.cue_key, summary.cue, summary.cue_reason)
         if shown == self._shown:
@@ -289,7 +299,9 @@ class CueBanner(Static):
         key, cue, reason = shown
         self.set_class(banner is not None, "-mode")
         self.set_class(
-            banner is None and cue is not None and key not in ("good", UNJUDGED_KEY, "held"),
+            banner is None
+            and cue is not None
+            and key not in ("good", UNJUDGED_KEY, "held", "first"),
             "-cue",
         )
         self.set_class(banner is None and cue is not None and key == "good", "-good")
