@@ -8,7 +8,8 @@ beyond the recorded paces the overstride has none (``beyond_recorded``)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import statistics
+from collections.abc import Callable, Sequence
 
 MAX_BELT_MPS = 8.0
 """The fastest belt speed a station takes, m/s (28.8 km/h): the top speed of the fastest running
@@ -19,6 +20,31 @@ speed in km/h given as m/s, was taken."""
 def in_other_units(speed: float) -> str:
     """What a belt speed given in m/s reads as, when it was meant in km/h or in mph."""
     return f"{speed:g} km/h is {speed / 3.6:.2f} m/s, {speed:g} mph {speed * 0.44704:.2f} m/s"
+
+
+RUNNING_CADENCE_SPM = (120.0, 240.0)
+"""Running cadence, steps a minute: issue 18's bounds, around the 150-200 of treadmill runners
+(156 for Fukuchi's RBDS001 at 2.5 m/s, the data set's slowest speed). Running steps under it
+are judged by no target (``slow_cadence``)."""
+
+RECENT_STEPS = 4
+"""The steps whose cadence tells, live, that running steps are no run's (``slow_cadence``): one
+missed among them leaves their median a running one."""
+
+
+def slow_cadence(cadences: Sequence[float | None]) -> float | None:
+    """The median of the last ``RECENT_STEPS`` of a run's step cadences (spm; None: not known)
+    when it is under running's (``RUNNING_CADENCE_SPM``), else None. Such steps are a walk's,
+    misread (a walk in place played to the station had ten of its steps cued as an
+    overstrider's; a console trial's walk after a run was coached as a run for a few steps), or
+    a run's with every other one missed: no target judges them, in the cues
+    (``edge.gait.summary``) or in the console's colours. None with fewer than ``RECENT_STEPS``
+    steps, or none of them known."""
+    known = [c for c in cadences[-RECENT_STEPS:] if c is not None]
+    if len(cadences) < RECENT_STEPS or not known:
+        return None
+    median = statistics.median(known)
+    return median if median < RUNNING_CADENCE_SPM[0] else None
 
 
 PACE_REF_LEGS_S = 3.0

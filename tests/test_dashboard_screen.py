@@ -309,11 +309,30 @@ def test_a_walks_figures_are_judged_by_no_running_target() -> None:
             app.post_message(BusReceived(walking))
             await pilot.pause()
             await pilot.pause()
-            return [set(tile.classes) for tile in app.query(Tile)], screen_text(app)
+            return [set(tile.classes) for tile in app.screen.query(Tile)], screen_text(app)
 
     classes, screen = asyncio.run(scene())
-    assert not any(c & {"-good", "-watch", "-off"} for c in classes)
+    assert classes and not any(c & {"-good", "-watch", "-off"} for c in classes)
     assert "aim" not in screen and "target" not in screen
+
+
+def test_running_steps_under_running_cadence_are_coloured_by_no_target() -> None:
+    """A review: a misread walk's running steps (110 steps a minute) had their overstride tile
+    red beside the cue "Form not fully judged"; a run's steps are coloured."""
+
+    async def scene(cadence: float) -> list[set[str]]:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=(120, 40)) as pilot:
+            for i in range(6):
+                app.post_message(BusReceived(messages.step(i, cadence_spm=cadence)))
+            app.post_message(BusReceived(messages.summary(t=T0)))
+            await pilot.pause()
+            await pilot.pause()
+            return [set(tile.classes) for tile in app.screen.query(Tile)]
+
+    slow = asyncio.run(scene(110.0))
+    assert slow and not any(c & {"-good", "-watch", "-off"} for c in slow)
+    assert any(c & {"-good", "-watch", "-off"} for c in asyncio.run(scene(171.0)))
 
 
 def test_only_a_coaching_cue_is_coloured_as_one() -> None:

@@ -16,7 +16,7 @@ from edge.gait.fit import timebase_problem
 from edge.gait.phases import AWAY, Phase, clock, describe_phases, phases
 from edge.offline.replay import describe
 from edge.report.html import render
-from edge.report.model import ReportInput, summary_rows
+from edge.report.model import ReportInput, pictured, representative, summary_rows
 from edge.store.sessions import SessionStore
 from tests.builders import messages
 
@@ -118,6 +118,10 @@ def test_steps_read_as_running_at_a_walks_own_cadence_are_the_walks_misread() ->
     assert lines[-1] == "no cue: the steps read as running are the walk's (above)"
     page = page_of(steps)
     assert "10 steps were read as running at the walk&#x27;s own cadence" in page
+    # Nor pictures of them, nor their figures on an annotated video (a review: their overstride
+    # drawn red under "nothing to judge").
+    assert pictured(steps) == steps[5:21] and representative(pictured(steps)) == []
+    assert pictured(messages.misread_walk(run_cadence=80.0)) != steps[5:21]
     assert "so there is nothing to judge. The walking figures are below." in page
     # Slow motion makes a run's steps slower than a walk's and its contacts long: still told.
     for slowed in (
@@ -128,6 +132,26 @@ def test_steps_read_as_running_at_a_walks_own_cadence_are_the_walks_misread() ->
     # A run of as many steps as the walk beside it is held to running's bounds.
     steps = messages.misread_walk()
     assert timebase_problem([*steps[:5], *steps[5:10], *steps[-5:]], 30.0) is not None
+
+
+def test_what_looks_like_a_walks_misread_steps_but_is_not_is_still_told() -> None:
+    """A review's cases: a walk at 150 and a run at 172 steps a minute filmed at 60 fps and
+    played at 30 (the walk slowed under any walk's half top cadence); a run with every other
+    step missed beside a walk at 100 (its steps twice its contact and flight); a short run at
+    171 after a long walk with some of its steps read as running (a run, judged as one)."""
+    walk = [messages.walked_step(i, cadence_spm=75.0, contact_ms=1120.0) for i in range(20)]
+    run = [
+        messages.later(messages.step(i, cadence_spm=86.0, contact_ms=430.0), 20.0)
+        for i in range(12)
+    ]
+    assert "--slowmo 2 reads 172" in (timebase_problem([*walk, *run], 30.0) or "")
+    walk = [messages.walked_step(i, cadence_spm=100.0) for i in range(20)]
+    missed = [messages.later(messages.step(i, cadence_spm=86.0), 20.0) for i in range(12)]
+    assert "steps were missed" in (timebase_problem([*walk, *missed], 30.0) or "")
+    steps = messages.misread_walk()
+    ran = [messages.later(messages.step(i, cadence_spm=171.0), 30.0) for i in range(4)]
+    lines = describe([*steps, *ran], Targets())
+    assert "running, 14 steps:" in lines and not any("misread" in line for line in lines)
 
 
 def page_of(steps: list[StepMsg]) -> str:

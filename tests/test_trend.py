@@ -131,7 +131,7 @@ def test_a_session_named_afterwards_joins_its_runners_trend(tmp_path: Path, caps
     assert main(["sessions", "trend", "Ana", "--config", str(config)]) == 0
     rows = capsys.readouterr().out.splitlines()[1:]
     assert rows[0].split()[0] == "1" and float(rows[0].split()[4]) > 0.0
-    assert main(["sessions", "list", "--all", "--config", str(config)]) == 0
+    assert main(["sessions", "list", "--config", str(config)]) == 0
     assert [line.split()[-1] for line in capsys.readouterr().out.splitlines()[1:]] == ["Ana", "Cy"]
 
 

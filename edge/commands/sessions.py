@@ -90,9 +90,10 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
 
 def _empty(session: SessionInfo) -> bool:
     """Whether ``session`` ended as it should with nothing to show: no step, no lap, no problem
-    told (a station that crashed is worth knowing of, whatever it recorded)."""
+    told, no runner named (a station that crashed is worth knowing of, whatever it recorded; a
+    runner named is someone's session)."""
     return session.ended is not None and not (
-        session.steps or session.laps or session.problem or session.crashed
+        session.steps or session.laps or session.problem or session.crashed or session.runner
     )
 
 

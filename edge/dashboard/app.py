@@ -615,10 +615,11 @@ class DashboardApp(App[None]):
         recorded paces the overstride has none, as the station's summary says: it holds that
         with the cue; a station from before says nothing, and the pace alone decides). None
         while the figures are a walk's, which no target judges (a console trial's walk had its
-        cadence and contact coloured off running's targets)."""
+        cadence and contact coloured off running's targets), or while the running steps come
+        under running's cadence, which no target judges either (``Readings.unjudged_run``)."""
         stats = self.readings.stats("speed_legs_per_s")
         summary = self.readings.summary
-        if summary is not None and summary.gait == "walking":
+        if (summary is not None and summary.gait == "walking") or self.readings.unjudged_run:
             return None
         beyond = summary.pace_beyond if summary is not None else None
         return self.bands.paced(stats.median if stats is not None else None, beyond)

@@ -23,6 +23,7 @@ from edge.bus.schema import (
     keypoints_from_wire,
     step_speed,
 )
+from edge.pace import slow_cadence
 from edge.skeleton import LEFT_ANKLE, RIGHT_ANKLE
 
 HISTORY_STEPS = 60
@@ -128,6 +129,16 @@ class Readings:
         if (status.timing_problem or status.timing_doubt) and metric in TIMED_METRICS:
             return True
         return bool(status.distance_problem or status.distance_doubt) and metric in METRE_METRICS
+
+    @property
+    def unjudged_run(self) -> bool:
+        """Whether the latest running steps come under running's cadence (``slow_cadence``):
+        the station's cue then judges them by no target, and neither do the tiles' colours (a
+        review found a misread walk's overstride tile red beside "Form not fully judged")."""
+        summary = self.summary
+        if summary is None or summary.gait == "walking":
+            return False
+        return slow_cadence([s.cadence_spm for s in self.steps]) is not None
 
     @property
     def gait_mode(self) -> str | None:

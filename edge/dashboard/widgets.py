@@ -114,9 +114,9 @@ MODE_BANNERS: dict[str, tuple[str, str]] = {
 """What the cue banner shows instead of a cue while nobody is running: title and line."""
 FIRST_CUE = "First cue after a few steps"
 """The banner's title while the steps' figures are in and the cue not yet: the station's first
-cue waits for four steps, and for the camera's view to be known (``edge.gait.summary``,
-``CUE_VIEW_WAIT_STEPS``); a console trial's banner said "Waiting for steps…" over their
-figures."""
+cue waits for four steps, for the camera's view to be known (``edge.gait.summary``,
+``CUE_VIEW_WAIT_STEPS``) and for figures measured surely on enough steps; a console trial's
+banner said "Waiting for steps…" over their figures."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,7 +289,10 @@ class CueBanner(Static):
             shown = (None, None, None)
         elif summary.cue is None:
             steps = f"{summary.n_steps} step{'' if summary.n_steps == 1 else 's'}"
-            why = "it waits for a few more, and for the camera's view to be known"
+            # What it waits for, the console cannot tell apart (four steps, the camera's view,
+            # figures measured surely on enough steps: a review found "the camera's view" said
+            # once the view was known).
+            why = "the first cue waits for enough of them measured surely"
             shown = ("first", FIRST_CUE, f"{steps} in: {why}")
         else:
             shown = (summary.cue_key, summary.cue, summary.cue_reason)

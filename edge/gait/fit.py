@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from edge.bus.schema import StepMsg, gait_of
-from edge.gait.mode import RUNNING, RUNNING_CADENCE_SPM, WALKING
+from edge.gait.mode import RUNNING, WALKING
 from edge.gait.summary import running_steps
-from edge.pace import in_other_units
+from edge.pace import RUNNING_CADENCE_SPM, in_other_units
 
 #: a running step's contact time, ms: sprinters at top speed touch down for about 100 ms
 #: (Weyand et al. 2000, J Appl Physiol 89:1991); RBDS001 at 2.5 m/s for 268-292 ms (median 279),
@@ -37,6 +37,10 @@ MIN_JUDGED_STEPS = 4
 #: read as running, live, at 108-111; a run after a walk is quicker than the walk, and at
 #: running's cadence anyway
 MISREAD_CADENCE = 0.15
+#: how far a step's contact and flight together may be from its step time, as a share of it,
+#: and the step be whole (``misread_run``): a walk's step read as running spans its step
+#: (the trial's walk: 530 ms of 550), a run's step with the step before it missed spans half
+STEP_SPAN = 0.25
 #: leg lengths, hip to ankle, m, that a belt speed given for an uncalibrated video, or a scale,
 #: may imply (``belt_speed_problem``, ``scale_problem``): about half the stature, 0.6 m for a
 #: child of 1.2 m to 1.05 m for a runner of 2.1 m, with room for the pace's reading error (1%
@@ -248,22 +252,37 @@ def misread_run(steps: list[StepMsg]) -> str | None:
     running steps under running's cadence, within ``MISREAD_CADENCE`` of the walk's, whose
     contact fits running's (a user trial's walk in place, played to the station, had ten of its
     26 steps read as running at its 110 steps a minute, and the file was told it was slow
-    motion). Slow motion makes a run's steps slow and its contacts long; a run after a walk is
-    quicker than the walk. The walk settles the time base; the running steps give no figures."""
+    motion). Slow motion makes a run's steps slow and its contacts long, and a walk's slower
+    than any walk: one filmed at half speed or less reads under half walking's top cadence. A
+    run after a walk is quicker than the walk: ``MIN_JUDGED_STEPS`` running steps at running's
+    cadence are a run, and all the running steps are judged as one (a review's case: a short
+    run after a long walk read partly as running had been taken for the walk's). A run with
+    every other step missed has steps twice as long as its contact and flight (``STEP_SPAN``).
+    The walk settles the time base; the running steps give no figures."""
     ran = running_steps(steps)
     walked = [s for s in steps if gait_of(s) == WALKING]
     if not ran or len(walked) < MIN_JUDGED_STEPS or len(walked) <= len(ran):
         return None
     walk = _medians(walked)
     run_cadence, run_contact = _medians(ran)
-    if walk[0] is None or run_cadence is None or not _within(walk, _BOUNDS[1]):
+    if (
+        walk[0] is None
+        or walk[0] <= WALKING_CADENCE_SPM[1] / 2
+        or run_cadence is None
+        or not _within(walk, _BOUNDS[1])
+    ):
         return None
     lo, hi = RUNNING_CONTACT_MS
+    quick = [c for c in _cadences(ran) if c >= RUNNING_CADENCE_SPM[0]]
+    spans = [s.contact_ms + s.flight_ms for s in ran if s.flight_ms is not None]
+    span = float(np.median(spans)) * run_cadence / 60000 if spans else 1.0
     if (
         run_cadence >= RUNNING_CADENCE_SPM[0]
+        or len(quick) >= MIN_JUDGED_STEPS
         or abs(run_cadence / walk[0] - 1.0) > MISREAD_CADENCE
         or run_contact is None
         or not lo <= run_contact <= hi
+        or abs(span - 1.0) > STEP_SPAN
     ):
         return None
     return (

@@ -24,9 +24,6 @@ RUNNING, WALKING, STANDING, OFF_BELT = "running", "walking", "standing", "off_be
 GAITS = (RUNNING, WALKING)
 MODES = (RUNNING, WALKING, STANDING, OFF_BELT)
 
-#: running cadence, steps a minute: issue 18's bounds, around the 150-200 of treadmill runners
-#: (156 for Fukuchi's RBDS001 at 2.5 m/s, the data set's slowest speed)
-RUNNING_CADENCE_SPM = (120.0, 240.0)
 #: a rise (or sink) of the hips smaller than this fraction of leg length votes for neither gait:
 #: the walker's 1.6 cm is 1.8% of a 0.9 m leg, the runners' 6 cm 7%, keypoint noise ~0.5 cm
 PENDULUM_MARGIN = 0.005

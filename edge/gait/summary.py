@@ -42,9 +42,18 @@ import numpy as np
 from edge.bus.schema import UNJUDGED_KEY, Gaited, gait_of
 from edge.gait.choppy import Choppy, ChoppyWatch, Steady
 from edge.gait.metrics import OBLIQUE_METRICS, SWING_FAR_METRICS
-from edge.gait.mode import RUNNING, RUNNING_CADENCE_SPM
+from edge.gait.mode import RUNNING
 from edge.gait.step import Step
-from edge.pace import AT_PACE, NO_TARGET_AT_PACE, at_pace, beyond_recorded, judged_limit
+from edge.pace import (
+    AT_PACE,
+    NO_TARGET_AT_PACE,
+    RECENT_STEPS,
+    RUNNING_CADENCE_SPM,
+    at_pace,
+    beyond_recorded,
+    judged_limit,
+    slow_cadence,
+)
 
 SUMMARISED = (
     "cadence_spm",
@@ -349,9 +358,6 @@ _RULES = (*_LANDING_RULES, *_DRIVE_RULES)
 #: engine estimates the yaw from four steps whose legs it has told apart
 CUE_VIEW_WAIT_STEPS = 8
 CHOPPY_KEY = "choppy"
-#: the steps whose cadence tells, live, that running steps are none (``SummaryBuilder._slow``):
-#: one missed among them leaves their median a running one
-RECENT_STEPS = 4
 CHOPPY_CUE = "Drive from the hip, longer push"
 
 
@@ -553,6 +559,7 @@ class SummaryBuilder:
         self._steps.append(step)
         metrics = {name: summarise(self._steps, name) for name in SUMMARISED}
         wanted = _WAIT
+        slow = None
         if gait == RUNNING:
             pace = metrics["speed_legs_per_s"].median
             self._beyond = beyond_recorded(pace, self._beyond)
@@ -619,13 +626,15 @@ class SummaryBuilder:
         None: a walk's steps misread (a walk in place played to the station had ten of its
         steps cued as an overstrider's; a live console, a walk after a run cued as a run for a
         few steps), or a run with every other step missed; neither is judged as running. Live,
-        by the median of the last ``RECENT_STEPS`` steps; a whole run's (``whole``), by its own."""
+        by the last steps' (``slow_cadence``); a whole run's (``whole``), by its own median."""
         if len(self._steps) < RECENT_STEPS:
             return None
-        recent = [s.cadence_spm for s in list(self._steps)[-RECENT_STEPS:]]
-        known = [c for c in recent if c is not None]
-        cadence = metrics["cadence_spm"].median if whole or not known else float(np.median(known))
-        if cadence is None or cadence >= RUNNING_CADENCE_SPM[0]:
+        if whole:
+            median = metrics["cadence_spm"].median
+            cadence = median if median is not None and median < RUNNING_CADENCE_SPM[0] else None
+        else:
+            cadence = slow_cadence([s.cadence_spm for s in self._steps])
+        if cadence is None:
             return None
         return (
             UNJUDGED_KEY,

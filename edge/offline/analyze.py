@@ -25,11 +25,14 @@ from edge.report.annotate import AnnotatedVideoWriter, Overlay, nearest, snapsho
 from edge.report.build import FORWARD, write_report
 from edge.report.draw import mid_hip
 from edge.report.model import (
+    NO_RUN_PICTURES,
     ReportInput,
     cues_from_steps,
     overstride_metric,
+    pictured,
     representative,
     run_targets,
+    withheld_run,
 )
 from edge.skeleton import KP
 from edge.store.track import KeypointTrackWriter
@@ -334,12 +337,12 @@ def video_outputs(
     judged = run_targets(steps, targets)
     picks = [
         (moment, step, nearest(t, step.ic_t if moment == "ic" else step.to_t))
-        for moment, step in (representative(steps) if len(t) else [])
+        for moment, step in (representative(pictured(steps)) if len(t) else [])
     ]
     frames, kept = annotate_video(
         video,
         out_dir / "annotated.mp4",
-        Overlay(t, keypoints, steps, judged, forward),
+        Overlay(t, keypoints, pictured(steps), judged, forward),
         {i for _, _, i in picks},
         timing,
         rows,
@@ -381,6 +384,8 @@ def video_outputs(
         if notice
         else "No pictures: no steps were found."
         if not steps
+        else NO_RUN_PICTURES
+        if withheld_run(steps)
         else "The runner was not in view at any typical step.",
         notice=notice,
         video="annotated.mp4",

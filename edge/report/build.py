@@ -23,6 +23,7 @@ from edge.report.annotate import nearest, snapshot
 from edge.report.html import Chart, render
 from edge.report.model import (
     METRICS,
+    NO_RUN_PICTURES,
     CueChange,
     Mark,
     ReportInput,
@@ -34,6 +35,7 @@ from edge.report.model import (
     run_targets,
     summary_rows,
     values,
+    withheld_run,
 )
 from edge.store.sessions import (
     SessionInfo,
@@ -213,6 +215,8 @@ def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput
     note = None
     if info.problem:
         note = "No pictures: the steps cannot be judged (see the summary)."
+    elif withheld_run(steps):
+        note = NO_RUN_PICTURES
     elif not len(t):
         note = (
             "No keypoints were recorded with this session: set station.record_keypoints = true "

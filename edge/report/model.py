@@ -309,6 +309,30 @@ def representative(steps: list[StepMsg]) -> list[tuple[Moment, StepMsg]]:
     return chosen
 
 
+def withheld_run(steps: list[StepMsg]) -> str | None:
+    """Why the steps read as running among walked ones give no running figures, in the
+    findings, the table, the charts, the pictures or an annotated video, or None: too few of
+    them (a review's twelve walked steps and two running ones had a running table judged "less
+    sure"), or the walk's own steps misread (``misread_run``)."""
+    ran = running_steps(steps)
+    if 0 < len(ran) < MIN_JUDGED_STEPS and any(gait_of(s) == WALKING for s in steps):
+        return too_few(len(ran), "run")
+    misread = misread_run(steps)
+    return None if misread is None else f"{_taken(len(ran))} read as running {misread}"
+
+
+def pictured(steps: list[StepMsg]) -> list[StepMsg]:
+    """The steps whose figures the pictures of contact and toe-off and an annotated video show:
+    the walked ones alone, which have none of them, when the run gives no figures
+    (``withheld_run``: a review found the misread steps' overstride drawn red under "nothing
+    to judge")."""
+    return [s for s in steps if gait_of(s) == WALKING] if withheld_run(steps) else steps
+
+
+#: why a report has no pictures when its run gives no figures (``withheld_run``)
+NO_RUN_PICTURES = "No pictures: the steps read as running give no figures (see the summary)."
+
+
 @dataclass(frozen=True, slots=True)
 class ReportInput:
     """Everything a report shows. Times are station seconds; ``t0`` is the start of the run,
@@ -344,14 +368,8 @@ class ReportInput:
 
     @property
     def run_withheld(self) -> str | None:
-        """Why the steps read as running among walked ones give no running figures, in the
-        findings, the table or the charts, or None: too few of them (a review's twelve walked
-        steps and two running ones had a running table judged "less sure"), or the walk's own
-        steps misread (``misread_run``)."""
-        if 0 < len(self.running) < MIN_JUDGED_STEPS and self.walking:
-            return too_few(len(self.running), "run")
-        misread = misread_run(self.steps)
-        return None if misread is None else f"{_taken(len(self.running))} read as running {misread}"
+        """``withheld_run`` of the steps."""
+        return withheld_run(self.steps)
 
     @property
     def end(self) -> float:
