@@ -78,7 +78,7 @@ def test_running_steps_under_running_cadence_are_not_judged_as_running() -> None
     coaching cue, and the reason says why."""
     slow = feed(SummaryBuilder(), steps(10, cadence_spm=110.0, overstride_cm=26.0))
     assert slow[-1].cue_key == UNJUDGED_KEY
-    assert slow[-1].cue_reason.startswith("cadence 110 spm is under running's 120: a walk")
+    assert slow[-1].cue_reason.startswith("the last 4 steps' cadence 110 spm is under running's")
     jog = feed(SummaryBuilder(), steps(10, cadence_spm=125.0, overstride_cm=26.0))
     assert jog[-1].cue == "Land under your hips"
     # Live, a walk after the run whose first steps are still read as running is not coached

@@ -558,6 +558,28 @@ def test_left_against_right_hatches_a_foot_measured_less_surely_on_every_step(
     assert [t.get_text() for t in contact.get_xticklabels()] == ["left", "right"]
 
 
+def test_steps_read_as_running_under_running_cadence_are_left_out_of_the_figures() -> None:
+    """A user trial's live session, frames dropped, read the walk after its run as running
+    (104 steps a minute): its report found the cadence, overstride and hip extension off
+    target where analyze of the clip met every one. The run's figures rest on its own steps."""
+    run = [messages.step(i) for i in range(20)]
+    walk = [
+        messages.later(messages.step(i, cadence_spm=104.0, overstride_cm=40.0), 7.0)
+        for i in range(10)
+    ]
+    data = ReportInput("t", (), run[0].ic_t, [*run, *walk], Targets(), [], [], [])
+    assert data.running == run and data.left_out == 10 and data.run_withheld is None
+    page = build_report(data)
+    assert "Over the 20 running steps only; 10 steps read as running came under running&#x27;s" in (
+        page
+    )
+    rows = {r.metric.name: r for r in summary_rows(data.running, data.targets)}
+    assert rows["cadence_spm"].median == pytest.approx(171.4, abs=0.1)
+    # Fewer than four left: no figures, and why.
+    few = ReportInput("t", (), run[0].ic_t, [*run[:3], *walk], Targets(), [], [], [])
+    assert (few.run_withheld or "").startswith("13 steps were read as running, 10 of them under")
+
+
 def test_a_run_of_two_steps_among_walked_ones_has_no_running_charts() -> None:
     """Drawn as the report draws them, from its running steps (the charts had been left out
     only where the test asked, from all the steps)."""

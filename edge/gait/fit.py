@@ -245,6 +245,27 @@ def timebase_problem(
     return None
 
 
+def measured_run(steps: list[StepMsg]) -> list[StepMsg]:
+    """The running steps (``running_steps``) a run's figures rest on: all but those under
+    running's cadence, a walk's steps read as running or a run's with the step before it
+    missed (a user trial's live session, frames dropped, read the walk after its run as
+    running, and its report found the cadence, overstride and hip extension off target where
+    analyze of the clip met every one). Its time base is held to all of them
+    (``timebase_problem``): a slow-motion run's steps all come under it."""
+    lo = RUNNING_CADENCE_SPM[0]
+    return [s for s in running_steps(steps) if s.cadence_spm is None or s.cadence_spm >= lo]
+
+
+def left_out_of_run(n: int) -> str:
+    """What is said of ``n`` steps read as running left out of the run's figures
+    (``measured_run``)."""
+    taken = "one step" if n == 1 else f"{n} steps"
+    return (
+        f"{taken} read as running came under running's cadence (a walk, or steps missed): left "
+        "out of the running figures"
+    )
+
+
 def misread_run(steps: list[StepMsg]) -> str | None:
     """Why the steps read as running beside a walk are the walk's own, misread, or None (said
     after the steps: "at the walk's own cadence (110 spm, ...): the walk's steps, misread"): a walk

@@ -636,10 +636,13 @@ class SummaryBuilder:
             cadence = slow_cadence([s.cadence_spm for s in self._steps])
         if cadence is None:
             return None
+        # Live, the last steps' cadence, not the window's the cadence tile shows (a user trial's
+        # banner said 101 spm beside a tile's 156).
+        whose = "cadence" if whole else f"the last {RECENT_STEPS} steps' cadence"
         return (
             UNJUDGED_KEY,
             UNJUDGED_CUE,
-            f"cadence {cadence:.0f} spm is under running's {RUNNING_CADENCE_SPM[0]:g}: a walk, or "
+            f"{whose} {cadence:.0f} spm is under running's {RUNNING_CADENCE_SPM[0]:g}: a walk, or "
             "steps missed, so the form is not judged",
         )
 

@@ -30,6 +30,8 @@ from edge.gait import (
 from edge.gait.fit import (
     MIN_JUDGED_STEPS,
     WALKING_CADENCE_SPM,
+    left_out_of_run,
+    measured_run,
     misread_run,
     slowmo_readings,
     timebase_problem,
@@ -567,11 +569,14 @@ def describe(
     walked = [s for s in steps if gait_of(s) == WALKING]
     if walked or len(found) > 1:
         lines.append(f"phases: {describe_phases(found, t0)}")
-    ran = running_steps(steps)
+    ran = measured_run(steps)
     misread = misread_run(steps)
+    slow = len(running_steps(steps)) - len(ran)
+    if slow and misread is None:
+        lines.append(f"note: {left_out_of_run(slow)}")
     for gait, mine in ((RUNNING, ran), (WALKING, walked)):
         if gait == RUNNING and misread is not None:
-            lines.append(f"running, {step_count(len(ran))}: {misread}; no figures")
+            lines.append(f"running, {step_count(len(ran) + slow)}: {misread}; no figures")
             continue
         if mine and walked and len(mine) < MIN_JUDGED_STEPS:
             # A few steps of a gait beside the other give no figures of it (a dark clip's one
@@ -584,6 +589,8 @@ def describe(
         lines += _medians(mine)
     if misread is not None:
         lines.append("no cue: the steps read as running are the walk's (above)")
+    elif slow and not ran:
+        lines.append("no cue: every step read as running came under running's cadence")
     elif ran:
         # The cue the run as a whole gives (``SummaryBuilder.whole``).
         summary = SummaryBuilder(targets).whole([step_of(s) for s in ran])

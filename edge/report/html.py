@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from html import escape
 
 from edge.drill.table import by_focus, columns_of
-from edge.gait.fit import MIN_JUDGED_STEPS
+from edge.gait.fit import MIN_JUDGED_STEPS, left_out_of_run
 from edge.gait.metrics import OBLIQUE_DEG, OBLIQUE_METRICS
 from edge.gait.phases import GAP_S, phases
 from edge.gait.summary import (
@@ -86,14 +86,14 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
         return f"<p class=notice>{escape(data.notice)}</p>"
     if not data.steps:
         return "<p>No steps were found, so there is nothing to judge.</p>"
+    if data.run_withheld is not None:
+        below = " The walking figures are below." if len(data.walking) >= MIN_JUDGED_STEPS else ""
+        return f"<p>{escape(data.run_withheld)}, so there is nothing to judge.{below}</p>"
     if not data.running:
         return (
             "<p>Every step was walked: the targets are for running, so there is nothing to "
             "judge. The walking figures are below.</p>"
         )
-    if data.run_withheld is not None:
-        below = " The walking figures are below." if len(data.walking) >= MIN_JUDGED_STEPS else ""
-        return f"<p>{escape(data.run_withheld)}, so there is nothing to judge.{below}</p>"
     items = [
         f"<li class=off><b>{escape(r.metric.label)}</b>: median {r.median:.1f} "
         f"{escape(r.metric.unit)} (IQR {r.iqr:.1f}), target {escape(r.target)}.</li>"
@@ -331,14 +331,20 @@ def render(
     withheld = data.run_withheld is not None
     table = "" if withheld else _table(rows)
     only_running = ""
-    if data.walking and data.running and not withheld:
+    if (data.walking or data.left_out) and data.running and not withheld:
+        apart = [
+            *(
+                ["the one walked step is under Walking"]
+                if len(data.walking) == 1
+                else [f"the {len(data.walking)} walked steps are under Walking"]
+                if data.walking
+                else []
+            ),
+            *([escape(left_out_of_run(data.left_out))] if data.left_out else []),
+        ]
         only_running = (
             f"<p class=note id=running-only>Over the {len(data.running)} running steps only; "
-            + (
-                "the one walked step is under Walking.</p>"
-                if len(data.walking) == 1
-                else f"the {len(data.walking)} walked steps are under Walking.</p>"
-            )
+            f"{'; '.join(apart)}.</p>"
         )
     return f"""<!DOCTYPE html>
 <html lang="en">

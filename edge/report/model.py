@@ -13,7 +13,7 @@ import numpy as np
 from edge.bus.schema import StepMsg, SummaryMsg, gait_of
 from edge.drill.table import RepeatRow
 from edge.gait import Summary, SummaryBuilder, Targets
-from edge.gait.fit import MIN_JUDGED_STEPS, misread_run
+from edge.gait.fit import MIN_JUDGED_STEPS, measured_run, misread_run
 from edge.gait.mode import WALKING
 from edge.gait.summary import leg_of, pace_of, paced, running_steps, summarise
 from edge.offline.replay import step_of
@@ -314,11 +314,20 @@ def withheld_run(steps: list[StepMsg]) -> str | None:
     findings, the table, the charts, the pictures or an annotated video, or None: too few of
     them (a review's twelve walked steps and two running ones had a running table judged "less
     sure"), or the walk's own steps misread (``misread_run``)."""
-    ran = running_steps(steps)
+    read = running_steps(steps)
+    ran = measured_run(steps)
+    misread = misread_run(steps)
+    if misread is not None:
+        return f"{_taken(len(read))} read as running {misread}"
+    if len(ran) < len(read) and len(ran) < MIN_JUDGED_STEPS:
+        slow = len(read) - len(ran)
+        return (
+            f"{_taken(len(read))} read as running, {slow} of them under running's cadence (a "
+            f"walk, or steps missed): too few left for figures ({MIN_JUDGED_STEPS} at least)"
+        )
     if 0 < len(ran) < MIN_JUDGED_STEPS and any(gait_of(s) == WALKING for s in steps):
         return too_few(len(ran), "run")
-    misread = misread_run(steps)
-    return None if misread is None else f"{_taken(len(ran))} read as running {misread}"
+    return None
 
 
 def pictured(steps: list[StepMsg]) -> list[StepMsg]:
@@ -357,9 +366,15 @@ class ReportInput:
 
     @property
     def running(self) -> list[StepMsg]:
-        """The steps that count as running (a step without a gait does): the ones the findings,
-        the summary table and the charts rest on."""
-        return running_steps(self.steps)
+        """The steps that count as running (a step without a gait does), but for those under
+        running's cadence (``measured_run``): the ones the findings, the summary table and the
+        charts rest on."""
+        return measured_run(self.steps)
+
+    @property
+    def left_out(self) -> int:
+        """The steps read as running left out of the running figures (``measured_run``)."""
+        return len(running_steps(self.steps)) - len(self.running)
 
     @property
     def walking(self) -> list[StepMsg]:

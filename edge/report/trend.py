@@ -19,7 +19,8 @@ from pathlib import Path
 
 from edge.drill.table import COLUMNS, columns_of
 from edge.errors import UsageError
-from edge.gait.summary import running_steps, summarise
+from edge.gait.fit import measured_run
+from edge.gait.summary import summarise
 from edge.report import plots
 from edge.store.sessions import SessionInfo, list_sessions, read_steps
 
@@ -56,7 +57,7 @@ def trend_rows(path: Path, runner: str) -> list[TrendRow]:
         )
     rows = []
     for info in mine:
-        running = running_steps(read_steps(path, info.id))
+        running = measured_run(read_steps(path, info.id))
         # A session that ended with steps no cue rests on has no figures, as its report.
         judged = len(running) >= MIN_STEPS and info.problem is None
         medians = {c.metric: summarise(running, c.metric).median for c in COLUMNS}
