@@ -117,6 +117,13 @@ class Look:
     redetected: bool
 
 
+Plan = tuple[tuple[Box, np.ndarray] | None, np.ndarray | None]
+"""What a look is planned with: the crop and the runner's box it expects there (None: the full
+frame), and the runner's last box (None: none yet)."""
+NO_PLAN: Plan = (None, None)
+"""The plan before any frame: the full frame, no runner expected."""
+
+
 class RunnerFinder:
     """The pose backend and the runner's choice, with or without the following crop.
 
@@ -159,6 +166,11 @@ class RunnerFinder:
         reads it (``AnalysisResult.feet_notice``)."""
 
     @property
+    def plan(self) -> Plan:
+        """The plan the next look is given by default (``look``)."""
+        return self._plan, self._runner_box
+
+    @property
     def crop(self) -> Box | None:
         """The region the next look will be given, or None for the full frame."""
         plan = self._plan
@@ -168,11 +180,11 @@ class RunnerFinder:
         """The runner in this frame (frames given in order), or None when not in view."""
         return self.settle(self.look(image), image.shape)
 
-    def look(self, image: np.ndarray) -> Look:
+    def look(self, image: np.ndarray, planned: Plan | None = None) -> Look:
         """Run the backend on the planned crop, or on the full frame, and the refiner on the
-        runner. Safe from two threads."""
-        runner_box = self._runner_box
-        plan = self._plan
+        runner. Safe from two threads. ``planned``: the plan to look by (``plan`` as read after
+        an earlier frame), else the plan now."""
+        plan, runner_box = self.plan if planned is None else planned
         if plan is None:
             self._count(full=True)
             return Look(self._refined(image, self._infer(image), runner_box), None, False)

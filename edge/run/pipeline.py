@@ -41,6 +41,9 @@ class Processed(Generic[T]):
 class FramePipeline(Closing, Generic[T]):
     """Frames from ``source`` through ``look`` on ``workers`` threads, handed out in order.
 
+    look(frame, seq): ``seq`` the frame's place in the stream, from 0. A frame is read only once
+    the one ``depth`` places before it has been handed out and done with (its slot freed), so
+    what the caller made of that one is there for ``look`` whatever the threads' timing.
     depth: frames in flight at most (read, being looked at, or waiting to be handed out).
     Iterating ends when the source ends or ``stop`` is set; an error in the reader or a worker
     is raised in the iterating thread.
@@ -49,7 +52,7 @@ class FramePipeline(Closing, Generic[T]):
     def __init__(
         self,
         source: FrameSource,
-        look: Callable[[Frame], T],
+        look: Callable[[Frame, int], T],
         workers: int = 1,
         depth: int | None = None,
         stop: threading.Event | None = None,
@@ -136,7 +139,7 @@ class FramePipeline(Closing, Generic[T]):
             seq, frame, read_s = job
             started = time.perf_counter()
             try:
-                result = self._look(frame)
+                result = self._look(frame, seq)
             except BaseException as exc:
                 self._hand_out(seq, exc)
                 continue

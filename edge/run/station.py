@@ -66,7 +66,7 @@ from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, faci
 from edge.gait.summary import running_steps, sure_mark
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import StagedPoseEstimator
-from edge.pose.crop import FramingWatch, Look, RunnerFinder
+from edge.pose.crop import NO_PLAN, FramingWatch, Look, Plan, RunnerFinder
 from edge.pose.refine import KeypointRefiner
 from edge.run.notify import Notifier, Watchdog, watchdog_interval_s
 from edge.run.pipeline import FramePipeline
@@ -814,20 +814,27 @@ class Station:
             log.info("pose backend %s takes one frame at a time: 1 worker", self.estimator.name)
             workers = 1
 
-        def look(frame: Frame) -> Look:
-            self.rates.frame_in(time.monotonic())
-            return self.finder.look(frame.image)
-
         # A camera's frame is read only when a worker is free for it, so it waits in no queue
         # (its grab thread keeps the newest); a file keeps one frame ready so no worker idles.
         depth = workers if self.source.info.live else workers + 1
+        # Each frame is looked at as planned after the frame ``depth`` before it, which is
+        # settled by then (``FramePipeline``), not after whichever one the threads had settled:
+        # a file gives the same steps each time (a user trial's three headless runs of one clip
+        # gave 22, 25 and 26 steps, one of them refused).
+        planned: dict[int, Plan] = {}
+
+        def look(frame: Frame, seq: int) -> Look:
+            self.rates.frame_in(time.monotonic())
+            return self.finder.look(frame.image, planned.pop(seq - depth, NO_PLAN))
+
         with FramePipeline(self.source, look, workers, depth, stop) as pipeline:
-            for item in pipeline:
+            for seq, item in enumerate(pipeline):
                 frame = item.frame
                 self._camera_state = "running"
                 started = clock()
                 outside = self.finder.feet_outside
                 runner = self.finder.settle(item.result, frame.image.shape)
+                planned[seq] = self.finder.plan
                 feet = self._framing.update(runner is not None, self.finder.feet_outside > outside)
                 if feet is not None:
                     log.warning("%s", feet)
