@@ -330,4 +330,11 @@ def test_a_plot_of_steps_none_measured_surely_says_so() -> None:
     shown = readings.history("overstride_pct_leg")
     assert shown == [None, None] and readings.held_back("overstride_pct_leg", shown)
     plot.show(metric, [20.0, None], TargetBands().overstride_pct_leg)
+    assert "last 20" in "".join(segment.text for segment in plot.draw(60, 6)[0])
+    plot.show(metric, [30.0, 20.0], TargetBands().overstride_pct_leg)
     assert "now 20" in "".join(segment.text for segment in plot.draw(60, 6)[0])
+    # A walk after a run: its steps have none, so the run's last is not "now" (a user trial's
+    # walking screen read "now 38").
+    plot.show(metric, [38.0, None, None], None)
+    title = "".join(segment.text for segment in plot.draw(60, 6)[0])
+    assert "last 38" in title and "now" not in title

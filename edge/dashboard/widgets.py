@@ -527,8 +527,12 @@ class HistoryPlot(StripWidget):
             return []
         values = [v for v in self._values if v is not None]
         title = [Segment(f"{metric.label} {metric.unit}", _BOLD)]
-        if values:
+        if self._values and self._values[-1] is not None:
             title.append(Segment(f"   now {metric.format(values[-1])}", _BOLD))
+        elif values:
+            # The latest step has none (a walk's, which has no overstride or hip extension): a
+            # user trial's walking screen read "now 38" off the run before it.
+            title.append(Segment(f"   last {metric.format(values[-1])}", _GREY))
         elif self._held:
             # Steps, none of them measured surely (an oblique view's, a far leg's, or doubted by
             # the station): a console trial's plot sat empty beside a tile's figure.

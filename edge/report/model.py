@@ -94,10 +94,10 @@ def limit(metric: str, targets: Targets) -> float | None:
 
 def run_targets(steps: list[StepMsg], targets: Targets) -> Targets:
     """The targets a report judges a run by, its table, charts, pictures and annotated video
-    alike: at the pace of its running steps (``paced``, their median), the overstride's grown and
-    the cadence's and contact time's eased.
+    alike: at the pace of its running steps (``paced``, the median of ``measured_run``'s), the
+    overstride's grown and the cadence's and contact time's eased.
     Given the targets as configured, not already paced."""
-    return paced(targets, pace_of(running_steps(steps)))
+    return paced(targets, pace_of(measured_run(steps)))
 
 
 def meets(metric: str, value: float, targets: Targets) -> bool | None:
