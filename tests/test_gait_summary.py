@@ -10,7 +10,7 @@ import pytest
 from edge.bus.schema import UNJUDGED_KEY
 from edge.gait import Step, SummaryBuilder, Targets
 from edge.gait.metrics import FAR_LEG_METRICS, RUNNING_METRICS, view_factors
-from edge.gait.summary import CUE_VIEW_WAIT_STEPS, feet_differ, paced
+from edge.gait.summary import CUE_VIEW_WAIT_STEPS, MetricSummary, clears_at, feet_differ, paced
 from edge.pace import (
     PACE_JUDGED_RATIO,
     PACE_MAX_RATIO,
@@ -93,6 +93,15 @@ def test_running_steps_under_running_cadence_are_not_judged_as_running() -> None
     # A whole run is judged by its own cadence, whatever its last steps.
     whole = SummaryBuilder().whole([*steps(20, overstride_cm=26.0), *steps(3, cadence_spm=110.0)])
     assert whole.cue == "Land under your hips"
+
+
+def test_a_cue_clears_within_a_twentieth_of_its_target_however_the_steps_scatter() -> None:
+    """A user trial's cadence cue at 155 was told to hold "until 182 spm", its window's steps
+    scattered by a walk read as running."""
+    scattered = MetricSummary(median=157.0, iqr=60.0, asymmetry_pct=None, n=20)
+    assert clears_at(155.0, False, scattered, 0.01) == pytest.approx(155.0 * 1.05)
+    steady = MetricSummary(median=157.0, iqr=6.0, asymmetry_pct=None, n=20)
+    assert clears_at(155.0, False, steady, 0.01) == pytest.approx(155.0 + 2 * 0.93 * 6.0 / 20**0.5)
 
 
 def test_uncalibrated_uses_leg_length() -> None:

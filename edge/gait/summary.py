@@ -419,12 +419,18 @@ at 157 spm, a cadence cue set off early at 154, for a whole run (docs/metrics.md
 clears)."""
 
 
+CLEAR_MOST = 0.05
+"""The most a cue's clearing margin may be, as a share of its target (``clears_at``): a window
+whose steps scatter widely (a walk read as running after a run) had a cadence cue at 155 told
+to hold "until 182 spm", out of the runner's reach (a user trial)."""
+
+
 def clears_at(limit: float, above: bool, metric: MetricSummary, least: float) -> float:
     """Where the cue of a target at ``limit`` clears (``above``: values above it miss): back
     inside by ``CLEAR_ERRORS`` standard errors of ``metric``'s median, 0.93 IQR / sqrt(n) for a
-    normal spread, and by ``least`` of the limit at least."""
+    normal spread, by ``least`` of the limit at least and by ``CLEAR_MOST`` of it at most."""
     error = 0.93 * (metric.iqr or 0.0) / math.sqrt(max(metric.n, 1))
-    margin = max(CLEAR_ERRORS * error, least * abs(limit))
+    margin = min(max(CLEAR_ERRORS * error, least * abs(limit)), CLEAR_MOST * abs(limit))
     return limit - margin if above else limit + margin
 
 
