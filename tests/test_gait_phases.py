@@ -135,6 +135,27 @@ def test_steps_read_as_running_at_a_walks_own_cadence_are_the_walks_misread() ->
     assert timebase_problem([*steps[:5], *steps[5:10], *steps[-5:]], 30.0) is not None
 
 
+def test_a_run_read_entirely_under_running_cadence_gives_no_figures() -> None:
+    """A review: twenty steps read as running at 104 steps a minute, the first without a
+    neighbour for its cadence, had analyze print that one step's figures."""
+    slow = dict(cadence_spm=104.0, contact_ms=300.0, flight_ms=277.0, overstride_cm=40.0)
+    steps = [messages.step(i, **slow) for i in range(20)]
+    steps[0] = dataclasses.replace(steps[0], cadence_spm=None)
+    lines = describe(steps, Targets())
+    assert "running, 20 steps: all of them under running's cadence (a walk, or steps missed): " in (
+        "\n".join(lines)
+    )
+    assert not medians(lines, "overstride")
+    assert lines[-1] == "no cue: too few running steps left to judge the runner by"
+    page = page_of(steps)
+    assert "20 steps were read as running, all of them under running&#x27;s cadence" in page
+    # With a run beside them, the pictures are of the run's steps.
+    run = [messages.later(messages.step(i), 20.0) for i in range(6)]
+    assert representative(pictured([*steps, *run])) and all(
+        step in run for _, step in representative(pictured([*steps, *run]))
+    )
+
+
 def test_what_looks_like_a_walks_misread_steps_but_is_not_is_still_told() -> None:
     """A review's cases: a walk at 150 and a run at 172 steps a minute filmed at 60 fps and
     played at 30 (the walk slowed under any walk's half top cadence); a run with every other

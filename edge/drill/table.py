@@ -17,7 +17,8 @@ import numpy as np
 
 from edge.bus.schema import StepMsg
 from edge.drill.plan import Repeat
-from edge.gait.summary import running_steps, summarise
+from edge.gait.fit import measured_run
+from edge.gait.summary import summarise
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +60,9 @@ class RepeatRow:
 
 
 def repeat_rows(repeats: Sequence[Repeat], steps: Sequence[StepMsg]) -> list[RepeatRow]:
-    """Each repeat's row, from the running steps that landed within it."""
-    running = running_steps(steps)
+    """Each repeat's row, from the running steps that landed within it, but for those the run's
+    figures leave out (``measured_run``: under running's cadence)."""
+    running = measured_run(list(steps))
     rows = []
     for repeat in repeats:
         mine = [s for s in running if repeat.start_t <= s.ic_t <= repeat.end_t]

@@ -252,8 +252,15 @@ def measured_run(steps: list[StepMsg]) -> list[StepMsg]:
     running, and its report found the cadence, overstride and hip extension off target where
     analyze of the clip met every one). Its time base is held to all of them
     (``timebase_problem``): a slow-motion run's steps all come under it."""
+    ran = running_steps(steps)
+    # A step without a neighbour for its cadence counts by its contact and flight.
     lo = RUNNING_CADENCE_SPM[0]
-    return [s for s in running_steps(steps) if s.cadence_spm is None or s.cadence_spm >= lo]
+    return [s for s, cadence in zip(ran, _cadences(ran), strict=True) if not cadence < lo]
+
+
+def left_out(steps: list[StepMsg]) -> int:
+    """How many steps read as running the run's figures leave out (``measured_run``)."""
+    return len(running_steps(steps)) - len(measured_run(steps))
 
 
 def left_out_of_run(n: int) -> str:
@@ -263,6 +270,16 @@ def left_out_of_run(n: int) -> str:
     return (
         f"{taken} read as running came under running's cadence (a walk, or steps missed): left "
         "out of the running figures"
+    )
+
+
+def few_left(read: int, slow: int) -> str:
+    """Why ``read`` steps read as running give no figures when ``slow`` of them are left out
+    (``measured_run``) and fewer than ``MIN_JUDGED_STEPS`` remain."""
+    which = "all of them" if slow == read else f"{slow} of them"
+    return (
+        f"{which} under running's cadence (a walk, or steps missed): too few left for figures "
+        f"({MIN_JUDGED_STEPS} at least)"
     )
 
 

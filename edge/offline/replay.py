@@ -30,6 +30,8 @@ from edge.gait import (
 from edge.gait.fit import (
     MIN_JUDGED_STEPS,
     WALKING_CADENCE_SPM,
+    few_left,
+    left_out,
     left_out_of_run,
     measured_run,
     misread_run,
@@ -43,7 +45,6 @@ from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
 from edge.gait.summary import (
     WITHIN_SCATTER,
     oblique_yaw,
-    running_steps,
     summarise,
 )
 from edge.skeleton import (
@@ -571,12 +572,18 @@ def describe(
         lines.append(f"phases: {describe_phases(found, t0)}")
     ran = measured_run(steps)
     misread = misread_run(steps)
-    slow = len(running_steps(steps)) - len(ran)
-    if slow and misread is None:
+    slow = left_out(steps)
+    few = slow > 0 and len(ran) < MIN_JUDGED_STEPS
+    if slow and misread is None and not few:
         lines.append(f"note: {left_out_of_run(slow)}")
     for gait, mine in ((RUNNING, ran), (WALKING, walked)):
         if gait == RUNNING and misread is not None:
             lines.append(f"running, {step_count(len(ran) + slow)}: {misread}; no figures")
+            continue
+        if gait == RUNNING and few:
+            lines.append(
+                f"running, {step_count(len(ran) + slow)}: {few_left(len(ran) + slow, slow)}"
+            )
             continue
         if mine and walked and len(mine) < MIN_JUDGED_STEPS:
             # A few steps of a gait beside the other give no figures of it (a dark clip's one
@@ -589,8 +596,8 @@ def describe(
         lines += _medians(mine)
     if misread is not None:
         lines.append("no cue: the steps read as running are the walk's (above)")
-    elif slow and not ran:
-        lines.append("no cue: every step read as running came under running's cadence")
+    elif few:
+        lines.append("no cue: too few running steps left to judge the runner by")
     elif ran:
         # The cue the run as a whole gives (``SummaryBuilder.whole``).
         summary = SummaryBuilder(targets).whole([step_of(s) for s in ran])

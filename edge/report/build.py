@@ -31,6 +31,7 @@ from edge.report.model import (
     cues_from_summaries,
     limit,
     overstride_metric,
+    pictured,
     representative,
     run_targets,
     summary_rows,
@@ -227,7 +228,7 @@ def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput
         forward = FORWARD.get(facing) if facing else None
         overstride = overstride_metric(steps)
         judged = run_targets(steps, targets)
-        for moment, step in representative(steps):
+        for moment, step in representative(pictured(steps)):
             i = nearest(t, step.ic_t if moment == "ic" else step.to_t)
             snap = snapshot(keypoints[i], None, moment, step, forward, judged, overstride)
             if snap is not None:

@@ -13,7 +13,7 @@ import numpy as np
 from edge.bus.schema import StepMsg, SummaryMsg, gait_of
 from edge.drill.table import RepeatRow
 from edge.gait import Summary, SummaryBuilder, Targets
-from edge.gait.fit import MIN_JUDGED_STEPS, measured_run, misread_run
+from edge.gait.fit import MIN_JUDGED_STEPS, few_left, left_out, measured_run, misread_run
 from edge.gait.mode import WALKING
 from edge.gait.summary import leg_of, pace_of, paced, running_steps, summarise
 from edge.offline.replay import step_of
@@ -320,11 +320,7 @@ def withheld_run(steps: list[StepMsg]) -> str | None:
     if misread is not None:
         return f"{_taken(len(read))} read as running {misread}"
     if len(ran) < len(read) and len(ran) < MIN_JUDGED_STEPS:
-        slow = len(read) - len(ran)
-        return (
-            f"{_taken(len(read))} read as running, {slow} of them under running's cadence (a "
-            f"walk, or steps missed): too few left for figures ({MIN_JUDGED_STEPS} at least)"
-        )
+        return f"{_taken(len(read))} read as running, {few_left(len(read), left_out(steps))}"
     if 0 < len(ran) < MIN_JUDGED_STEPS and any(gait_of(s) == WALKING for s in steps):
         return too_few(len(ran), "run")
     return None
@@ -332,10 +328,12 @@ def withheld_run(steps: list[StepMsg]) -> str | None:
 
 def pictured(steps: list[StepMsg]) -> list[StepMsg]:
     """The steps whose figures the pictures of contact and toe-off and an annotated video show:
-    the walked ones alone, which have none of them, when the run gives no figures
-    (``withheld_run``: a review found the misread steps' overstride drawn red under "nothing
-    to judge")."""
-    return [s for s in steps if gait_of(s) == WALKING] if withheld_run(steps) else steps
+    the walked ones, which have none of them, and the run's measured steps (``measured_run``),
+    none when the run gives no figures (``withheld_run``: a review found the misread steps'
+    overstride drawn red under "nothing to judge", and the pictures of a run chosen among the
+    steps its figures leave out)."""
+    run = set() if withheld_run(steps) else {id(s) for s in measured_run(steps)}
+    return [s for s in steps if gait_of(s) == WALKING or id(s) in run]
 
 
 #: why a report has no pictures when its run gives no figures (``withheld_run``)
@@ -373,8 +371,8 @@ class ReportInput:
 
     @property
     def left_out(self) -> int:
-        """The steps read as running left out of the running figures (``measured_run``)."""
-        return len(running_steps(self.steps)) - len(self.running)
+        """The steps read as running left out of the running figures (``left_out``)."""
+        return left_out(self.steps)
 
     @property
     def walking(self) -> list[StepMsg]:
