@@ -148,6 +148,10 @@ def test_a_refusal_for_repeats_names_the_part_with_new_frames_enough() -> None:
     assert told.endswith(
         f"its new frames come 24 a second or more: --end {last:.1f} measures that part"
     )
+    # Filmed at 120 fps and played at 30, its 10 s are 2.5 s of running: too short to name.
+    slowmo = TimeBase(30.0, 120.0, "--slowmo 4")
+    slowed = new_frames(list(range(len(shows))), list(changes), slowmo)
+    assert slowed.steady is None
     # Read from 1 s on, the part starts where the frames read do: only its end is given.
     later = new_frames(list(range(30, len(shows))), list(changes[30:]), timebase)
     assert later.steady is not None and later.steady[0] == 1.0

@@ -207,6 +207,9 @@ def new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> 
     )
 
 
+#: the shortest stretch of enough new frames, in seconds of real time, a refusal names
+#: (``steady_span``): some ten steps
+STEADY_NAMED_S = 4.0
 #: seconds of frames over which ``steady_span`` counts the new ones: two, so that a video
 #: converted from 24 fps to 30 (four new frames in five) counts its 24 whatever the start
 STEADY_WINDOW_S = 2.0
@@ -216,7 +219,9 @@ def steady_span(new: np.ndarray, played: np.ndarray, fps: float) -> tuple[float,
     """The longest stretch of frames read (``new``: (N,) which are no repeat, a picture held
     still counting as new; ``played``: their times as a player shows them; ``fps``: read a
     second of real time) in which every ``STEADY_WINDOW_S`` holds ``LEAST_FPS`` new frames a
-    second or more, as (first, last) in ``played``'s seconds; None when none does. A clip of 24
+    second or more, as (first, last) in ``played``'s seconds; None when none does for
+    ``STEADY_NAMED_S`` of real time (a review: 4 s of a clip slowed eight-fold is half a second
+    of running). A clip of 24
     fps converted to 30 with a frozen ending, its repeats thickening, was refused with no word
     of the part that could be measured (a user trial)."""
     window = round(STEADY_WINDOW_S * fps)
@@ -230,6 +235,9 @@ def steady_span(new: np.ndarray, played: np.ndarray, fps: float) -> tuple[float,
     if not runs:
         return None
     start, stop = max(runs, key=lambda run: run[1] - run[0])
+    # As long in real time as it must be: a slow-motion clip's played seconds are more.
+    if (stop - 1 - start) / fps < STEADY_NAMED_S:
+        return None
     return float(played[start]), float(played[stop - 1])
 
 
@@ -295,15 +303,10 @@ def check_new_frames(video: Path, new: NewFrames, read_fps: float) -> None:
         )
 
 
-#: the shortest stretch of enough new frames a refusal names (``_steady_part``): some ten steps
-STEADY_NAMED_S = 4.0
-
-
 def _steady_part(new: NewFrames) -> str:
     """What a refusal adds of the part of the video with new frames enough
-    (``NewFrames.steady``), as the flags that give it: nothing when there is none as long as
-    ``STEADY_NAMED_S``."""
-    if new.steady is None or new.steady[1] - new.steady[0] < STEADY_NAMED_S:
+    (``NewFrames.steady``), as the flags that give it: nothing when there is none."""
+    if new.steady is None:
         return ""
     first, last = new.steady
     # The flags the part needs beside those the video was read with: a bound of the frames
