@@ -221,9 +221,8 @@ def steady_span(new: np.ndarray, played: np.ndarray, fps: float) -> tuple[float,
     second of real time) in which every ``STEADY_WINDOW_S`` holds ``LEAST_FPS`` new frames a
     second or more, as (first, last) in ``played``'s seconds; None when none does for
     ``STEADY_NAMED_S`` of real time (a review: 4 s of a clip slowed eight-fold is half a second
-    of running). A clip of 24
-    fps converted to 30 with a frozen ending, its repeats thickening, was refused with no word
-    of the part that could be measured (a user trial)."""
+    of running). A clip of 24 fps converted to 30 with a frozen ending, its repeats thickening,
+    was refused with no word of the part that could be measured (a user trial)."""
     window = round(STEADY_WINDOW_S * fps)
     if window < 2 or len(new) < window:
         return None

@@ -23,7 +23,7 @@ from edge.bus.schema import (
     keypoints_from_wire,
     step_speed,
 )
-from edge.pace import slow_cadence
+from edge.pace import RECENT_STEPS, slow_cadence
 from edge.skeleton import LEFT_ANKLE, RIGHT_ANKLE
 
 HISTORY_STEPS = 60
@@ -138,7 +138,8 @@ class Readings:
         summary = self.summary
         if summary is None or summary.gait == "walking":
             return False
-        return slow_cadence([s.cadence_spm for s in self.steps]) is not None
+        recent = list(self.steps)[-RECENT_STEPS:]
+        return slow_cadence([s.cadence_spm for s in recent]) is not None
 
     @property
     def gait_mode(self) -> str | None:

@@ -635,12 +635,9 @@ class SummaryBuilder:
         by the last steps' (``slow_cadence``); a whole run's (``whole``), by its own median."""
         if len(self._steps) < RECENT_STEPS:
             return None
-        if whole:
-            median = metrics["cadence_spm"].median
-            cadence = median if median is not None and median < RUNNING_CADENCE_SPM[0] else None
-        else:
-            cadence = slow_cadence([s.cadence_spm for s in self._steps])
-        if cadence is None:
+        recent = [s.cadence_spm for s in list(self._steps)[-RECENT_STEPS:]]
+        cadence = metrics["cadence_spm"].median if whole else slow_cadence(recent)
+        if cadence is None or cadence >= RUNNING_CADENCE_SPM[0]:
             return None
         # Live, the last steps' cadence, not the window's the cadence tile shows (a user trial's
         # banner said 101 spm beside a tile's 156).

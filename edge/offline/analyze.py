@@ -335,14 +335,15 @@ def video_outputs(
         steps = []
     forward = FORWARD.get(facing) if facing else None
     judged = run_targets(steps, targets)
+    shown = pictured(steps)
     picks = [
         (moment, step, nearest(t, step.ic_t if moment == "ic" else step.to_t))
-        for moment, step in (representative(pictured(steps)) if len(t) else [])
+        for moment, step in (representative(shown) if len(t) else [])
     ]
     frames, kept = annotate_video(
         video,
         out_dir / "annotated.mp4",
-        Overlay(t, keypoints, pictured(steps), judged, forward),
+        Overlay(t, keypoints, shown, judged, forward),
         {i for _, _, i in picks},
         timing,
         rows,

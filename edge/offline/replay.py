@@ -573,17 +573,16 @@ def describe(
     ran = measured_run(steps)
     misread = misread_run(steps)
     slow = left_out(steps)
+    read = len(ran) + slow
     few = slow > 0 and len(ran) < MIN_JUDGED_STEPS
     if slow and misread is None and not few:
         lines.append(f"note: {left_out_of_run(slow)}")
     for gait, mine in ((RUNNING, ran), (WALKING, walked)):
         if gait == RUNNING and misread is not None:
-            lines.append(f"running, {step_count(len(ran) + slow)}: {misread}; no figures")
+            lines.append(f"running, {step_count(read)}: {misread}; no figures")
             continue
         if gait == RUNNING and few:
-            lines.append(
-                f"running, {step_count(len(ran) + slow)}: {few_left(len(ran) + slow, slow)}"
-            )
+            lines.append(f"running, {step_count(read)}: {few_left(read, slow)}")
             continue
         if mine and walked and len(mine) < MIN_JUDGED_STEPS:
             # A few steps of a gait beside the other give no figures of it (a dark clip's one

@@ -52,6 +52,7 @@ FEET_MOSTLY_UNSEEN = 0.5
 """The share of them that, when no step was found, is why, said in place of the other reasons
 (a user trial's webcam clip of a runner's head and shoulders had been given slow motion's)."""
 FILM_THE_FEET = "film the whole runner, feet and belt included"
+"""What to do about feet not seen, wherever it is said."""
 FEET_UNSEEN = 0.3
 """A frame whose ankles are both less sure than this shows no foot (a shot of the head and
 trunk, a treadmill's side hiding the feet): it counts as one with a foot outside the picture.

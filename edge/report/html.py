@@ -332,16 +332,16 @@ def render(
     table = "" if withheld else _table(rows)
     only_running = ""
     if (data.walking or data.left_out) and data.running and not withheld:
-        apart = [
-            *(
-                ["the one walked step is under Walking"]
-                if len(data.walking) == 1
-                else [f"the {len(data.walking)} walked steps are under Walking"]
-                if data.walking
-                else []
-            ),
-            *([escape(left_out_of_run(data.left_out))] if data.left_out else []),
-        ]
+        apart = []
+        if data.walking:
+            walked = len(data.walking)
+            apart.append(
+                "the one walked step is under Walking"
+                if walked == 1
+                else f"the {walked} walked steps are under Walking"
+            )
+        if data.left_out:
+            apart.append(escape(left_out_of_run(data.left_out)))
         only_running = (
             f"<p class=note id=running-only>Over the {len(data.running)} running steps only; "
             f"{'; '.join(apart)}.</p>"

@@ -320,7 +320,7 @@ def withheld_run(steps: list[StepMsg]) -> str | None:
     if misread is not None:
         return f"{_taken(len(read))} read as running {misread}"
     if len(ran) < len(read) and len(ran) < MIN_JUDGED_STEPS:
-        return f"{_taken(len(read))} read as running, {few_left(len(read), left_out(steps))}"
+        return f"{_taken(len(read))} read as running, {few_left(len(read), len(read) - len(ran))}"
     if 0 < len(ran) < MIN_JUDGED_STEPS and any(gait_of(s) == WALKING for s in steps):
         return too_few(len(ran), "run")
     return None
