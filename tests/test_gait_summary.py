@@ -10,7 +10,14 @@ import pytest
 from edge.bus.schema import UNJUDGED_KEY
 from edge.gait import Step, SummaryBuilder, Targets
 from edge.gait.metrics import FAR_LEG_METRICS, RUNNING_METRICS, view_factors
-from edge.gait.summary import CUE_VIEW_WAIT_STEPS, MetricSummary, clears_at, feet_differ, paced
+from edge.gait.summary import (
+    CUE_VIEW_WAIT_STEPS,
+    MetricSummary,
+    clears_at,
+    feet_differ,
+    paced,
+    within_view,
+)
 from edge.pace import (
     PACE_JUDGED_RATIO,
     PACE_MAX_RATIO,
@@ -240,6 +247,20 @@ def test_no_cue_or_comparison_rests_on_fewer_than_three_sure_steps() -> None:
     # Three a foot cannot tell the feet apart from the steps' scatter; four wholly apart can.
     assert not compared.feet_differ
     assert feed(SummaryBuilder(), apart[:8])[-1].metrics["contact_ms"].feet_differ
+
+
+def test_feet_timed_apart_by_less_than_the_view_makes_do_not_differ() -> None:
+    """One side camera sees the far leg's events through the near leg: its contact times read
+    up to 11.6% further apart than they were on the renders. Twelve steps a foot 14% apart,
+    every one, are not a difference; 20% apart are. A hip extension is not timed by events."""
+    for apart, differ in ((0.14, False), (0.20, True)):
+        contact = {"left": 270.0 * (1 + apart / 2), "right": 270.0 * (1 - apart / 2)}
+        moved = [dataclasses.replace(s, contact_ms=contact[s.foot]) for s in steps(24)]
+        summary = feed(SummaryBuilder(), moved)[-1].metrics["contact_ms"]
+        assert summary.asymmetry_pct == pytest.approx(100 * apart)
+        assert summary.feet_differ is differ
+    assert within_view("contact_ms", 14.0) and within_view("step_ms", -14.0)
+    assert not within_view("hip_extension_deg", 14.0)
 
 
 def test_the_feet_differ_only_beyond_their_scatter() -> None:

@@ -43,7 +43,7 @@ from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
 from edge.gait.summary import (
-    WITHIN_SCATTER,
+    not_apart,
     oblique_yaw,
     summarise,
 )
@@ -617,7 +617,7 @@ def _medians(steps: list[StepMsg]) -> list[str]:
             if metric.asymmetry_pct is not None:
                 side = f", left-right {metric.asymmetry_pct:+.0f}%"
                 if not metric.feet_differ:
-                    side += f" ({WITHIN_SCATTER})"
+                    side += f" ({not_apart(name, metric.asymmetry_pct)})"
             elif metric.near_leg_only:
                 side = ", near leg only"
             sure = "" if metric.confident else " (less sure)"

@@ -15,7 +15,7 @@ from edge.gait.phases import GAP_S, phases
 from edge.gait.summary import (
     LESS_SURE,
     MIN_SURE_STEPS,
-    WITHIN_SCATTER,
+    not_apart,
     oblique_yaw,
     view_marked,
 )
@@ -60,7 +60,8 @@ def _rows(rows: list[Row]) -> str:
             verdict = "less sure"
         asym = "&ndash;" if r.asymmetry_pct is None else f"{round(r.asymmetry_pct)}%"
         if r.asymmetry_pct is not None and not r.feet_differ:
-            asym = f'<span title="{WITHIN_SCATTER}">{asym}{LESS_SURE}</span>'
+            why = not_apart(r.metric.name, r.asymmetry_pct)
+            asym = f'<span title="{why}">{asym}{LESS_SURE}</span>'
         if r.near_leg_only:
             asym = "near leg only"
         digits = r.metric.digits
