@@ -3,7 +3,7 @@ console's colours (``edge.dashboard.bands``, which imports nothing of the gait e
 report. The targets as set are a runner's at 2.5 m/s. A faster runner lands further ahead
 (``paced_limit``); a slower one takes longer contacts at a lower cadence
 (``paced_cadence_min``, ``paced_contact_max``). No target is ever made stricter than set, and
-beyond the recorded paces the overstride has none (``beyond_recorded``)."""
+beyond the recorded paces the overstride and the shin's reach have none (``beyond_recorded``)."""
 
 from __future__ import annotations
 
@@ -147,13 +147,19 @@ def paced_contact_max(limit: float, speed_legs_per_s: float | None) -> float:
     return max(limit, round(limit * ratio**-CONTACT_PACE_EXP, 1))
 
 
+def as_set(limit: float, speed_legs_per_s: float | None) -> float:
+    """A target that does not follow the pace within the recorded ones: the target as set."""
+    return limit
+
+
 def at_pace(
     metric: str, limit: float, speed_legs_per_s: float | None, beyond: bool | None = None
 ) -> float:
     """A target that follows the pace (``metric`` in ``AT_PACE``), at a pace: by its rule, and
-    infinite, no target, for the overstride when the pace is ``beyond`` the recorded ones
-    (``beyond_recorded``: held by a live caller; None, as the pace alone says). One rule for the
-    cues' targets (``edge.gait.summary.paced``) and the console's bands (``TargetBands.paced``)."""
+    infinite, no target, for the reach (``UNJUDGED_BEYOND``) when the pace is ``beyond`` the
+    recorded ones (``beyond_recorded``: held by a live caller; None, as the pace alone says). One
+    rule for the cues' targets (``edge.gait.summary.paced``) and the console's bands
+    (``TargetBands.paced``)."""
     if beyond is None:
         beyond = beyond_recorded(speed_legs_per_s)
     if beyond and metric in UNJUDGED_BEYOND:
@@ -166,10 +172,16 @@ AT_PACE: dict[str, Callable[[float, float | None], float]] = {
     "overstride_pct_leg": paced_limit,
     "cadence_spm": paced_cadence_min,
     "contact_ms": paced_contact_max,
+    "shank_angle_ic_deg": as_set,
 }
 """The metrics whose targets follow the pace, each with its rule (target as set, pace) -> target
 (``at_pace``)."""
-UNJUDGED_BEYOND = ("overstride_cm", "overstride_pct_leg")
-"""The metrics with no target beyond the recorded paces (``PACE_JUDGED_RATIO``)."""
+UNJUDGED_BEYOND = ("overstride_cm", "overstride_pct_leg", "shank_angle_ic_deg")
+"""The metrics with no target beyond the recorded paces (``PACE_JUDGED_RATIO``): how far ahead
+the foot lands and how far the shin reaches then, which grow with the pace by a measure no
+recorded runner shows beyond them (the shin's: 9.3 to 15.2 deg from 2.5 to 4.6 m/s on
+RBDS0041, 5.4 to 6.2 on RBDS002, docs/metrics.md). A user trial's 5.1 m/s runner had been told
+"Land under your hips" for the shin's 14 deg against the 7 of 2.5 m/s beside an overstride
+with no target."""
 NO_TARGET_AT_PACE = "no target at this pace, faster than any runner recorded"
 """What the cue, the report's findings and its chart say of them there."""

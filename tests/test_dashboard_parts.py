@@ -92,10 +92,13 @@ def test_the_bands_follow_the_pace_as_the_cue_targets_do() -> None:
     assert jog.cadence_spm == Band(jog_targets.cadence_min_spm, 10.0, at_least=True)
     assert jog.contact_ms == Band(jog_targets.contact_max_ms, 30.0)
     assert jog.contact_ms.level(320.0) == "good" and bands.contact_ms.level(320.0) == "watch"
-    # Beyond the recorded paces the overstride has no target: its tile and plot go uncoloured.
+    # Beyond the recorded paces the overstride and the shin's reach have no target: their
+    # tiles and plots go uncoloured.
     sprint = bands.paced(6.5)
     assert sprint.for_metric("overstride_cm") is None
     assert sprint.for_metric("overstride_pct_leg") is None
+    assert sprint.for_metric("shank_angle_ic_deg") is None
+    assert sprint.no_target_at_pace("shank_angle_ic_deg")
     assert sprint.for_metric("cadence_spm") == bands.cadence_spm
 
 

@@ -430,24 +430,32 @@ def test_pace_grows_the_overstride_targets_only_and_no_further_than_measured() -
     top = paced(base, PACE_MAX_RATIO * PACE_REF_LEGS_S)
     assert paced(base, PACE_JUDGED_RATIO * PACE_REF_LEGS_S) == top
     assert paced_limit(23.0, 2.0 * PACE_REF_LEGS_S) == top.overstride_pct_leg_max
+    assert top.shank_angle_max_deg == base.shank_angle_max_deg  # the shin's never grows
     beyond = paced(base, 1.01 * PACE_JUDGED_RATIO * PACE_REF_LEGS_S)
     assert beyond.overstride_cm_max == beyond.overstride_pct_leg_max == math.inf
-    assert dataclasses.replace(beyond, overstride_cm_max=20.0, overstride_pct_leg_max=23.0) == base
+    assert beyond.shank_angle_max_deg == math.inf
+    unpaced = dataclasses.replace(
+        beyond, overstride_cm_max=20.0, overstride_pct_leg_max=23.0, shank_angle_max_deg=7.0
+    )
+    assert unpaced == base
 
 
 def test_beyond_the_recorded_paces_the_overstride_is_not_judged_and_the_cue_says_so() -> None:
     """A runner faster than any recorded (about 5 m/s on): how far ahead such a runner should
-    land is unknown, so a long landing is not cued, nor called on target; the other targets
-    still are."""
+    land, and how far the shin should reach then, is unknown, so a long landing is not cued, nor
+    called on target; the other targets still are. A user trial's 5.1 m/s runner was told "Land
+    under your hips" for the shin's 14 deg against the 7 deg of 2.5 m/s."""
     sprint = 1.1 * PACE_JUDGED_RATIO * PACE_REF_LEGS_S
     reaching = feed(SummaryBuilder(), steps(10, speed_legs_per_s=sprint, overstride_pct_leg=40.0))
     last = reaching[-1]
     assert last.cue_key == UNJUDGED_KEY and {s.cue_key for s in reaching} <= {None, UNJUDGED_KEY}
     assert last.cue_reason is not None
     assert last.cue_reason == (
-        "overstride has no target at this pace, faster than any runner recorded; shin angle at"
-        " landing, hip drive, cadence and contact time on target"
+        "overstride and shin angle at landing have no target at this pace, faster than any"
+        " runner recorded; hip drive, cadence and contact time on target"
     )
+    shin = steps(10, speed_legs_per_s=sprint, overstride_pct_leg=40.0, shank_angle_ic_deg=14.0)
+    assert feed(SummaryBuilder(), shin)[-1].cue_key == UNJUDGED_KEY
     slow_feet = steps(10, speed_legs_per_s=sprint, overstride_pct_leg=40.0, cadence_spm=140.0)
     assert feed(SummaryBuilder(), slow_feet)[-1].cue_key == "cadence"
     # A cue given below the bound is let go once the pace is past it.

@@ -461,18 +461,18 @@ def test_beyond_the_recorded_paces_the_report_gives_the_overstride_no_verdict() 
     assert "<td class=median>40.0</td>" in row
     assert verdict(steps[0], "overstride_pct_leg", run_targets(steps, Targets())) is None
     assert "<td class=target>&gt;= 155 spm</td>" in row_of(page, "cadence_spm")
-    assert (
-        "<li class=good>Not judged: Overstride (no target at this pace, faster than any runner"
-        " recorded). Every other target was met.</li>" in page
+    not_judged = (
+        "Not judged, no target at this pace, faster than any runner recorded: Overstride, Shank"
+        " angle at contact."
     )
+    assert f"<li class=good>{not_judged} Every other target was met.</li>" in page
     assert "Every target met" not in page
     assert "no target at this pace, faster than any runner recorded." in page  # the chart
+    # The shin reaching 12 deg at that pace is shown, and not judged by the 7 deg of 2.5 m/s.
     reaching, _ = sprint_report(reaching=12.0)
-    assert "<b>Shank angle at contact</b>: median 12.0" in reaching
-    assert (
-        "<p class=note>Not judged: Overstride (no target at this pace, faster than any runner"
-        " recorded).</p>" in reaching
-    )
+    assert "<b>Shank angle at contact</b>: median 12.0" not in reaching
+    assert "<td class=target>none at this pace</td>" in row_of(reaching, "shank_angle_ic_deg")
+    assert f"<li class=good>{not_judged} Every other target was met.</li>" in reaching
 
 
 def test_a_view_read_oblique_on_some_steps_says_which_the_verdicts_rest_on() -> None:

@@ -92,13 +92,14 @@ class TargetBands:
 
     def for_metric(self, metric: str) -> Band | None:
         """The band of a per-step metric (a StepMsg field name), None for one without a target:
-        one the station does not judge, or the overstride beyond the recorded paces (``paced``)."""
+        one the station does not judge, or the overstride or the shin's reach beyond the
+        recorded paces (``paced``)."""
         band: Band | None = getattr(self, metric) if metric in _METRIC_BANDS else None
         return band if band is not None and judged_limit(band.limit) else None
 
     def no_target_at_pace(self, metric: str) -> bool:
         """Whether ``metric`` has a band as set, but no target at the pace these bands are for
-        (``paced``: the overstride beyond the recorded paces)."""
+        (``paced``: the overstride and shin's reach beyond the recorded paces)."""
         return metric in _METRIC_BANDS and not judged_limit(getattr(self, metric).limit)
 
     def with_station_targets(self, targets: StationTargets) -> TargetBands:
@@ -120,8 +121,8 @@ class TargetBands:
 
     def paced(self, speed_legs_per_s: float | None, beyond: bool | None = None) -> TargetBands:
         """These bands for a runner at a pace (leg lengths a second): the limits grown or eased
-        as the cues' are (``edge.gait.summary.paced``), margins kept; the overstride's without a
-        limit ``beyond`` the recorded paces (``edge.pace.at_pace``)."""
+        as the cues' are (``edge.gait.summary.paced``), margins kept; the overstride's and the
+        shin's without a limit ``beyond`` the recorded paces (``edge.pace.at_pace``)."""
         at = {
             metric: dataclasses.replace(
                 band, limit=at_pace(metric, band.limit, speed_legs_per_s, beyond)

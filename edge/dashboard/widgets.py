@@ -385,9 +385,9 @@ class Tile(StripWidget):
     """One metric: label and unit, the value in large digits, ± half its spread and the target;
     the background is the band's colour. A value measured less surely (``confident`` false) says
     so in place of its spread and is not coloured: the runner is not judged by it. A metric with
-    no target at the runner's pace (the overstride past the recorded paces) says that instead,
-    measured surely or not, as the cue's reason does: it names such a figure for the pace, never
-    as less sure."""
+    no target at the runner's pace (the overstride and the shin's reach past the recorded paces)
+    says that instead, measured surely or not, as the cue's reason does: it names such a figure
+    for the pace, never as less sure."""
 
     DEFAULT_CSS = """
     Tile { height: 1fr; padding: 0 1; background: $panel; }

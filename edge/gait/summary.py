@@ -260,8 +260,9 @@ class Targets:
 
 def paced(targets: Targets, speed_legs_per_s: float | None, beyond: bool | None = None) -> Targets:
     """The targets for a runner at a pace (``edge.pace``): the overstride ones grown above the
-    reference pace, and none (infinite) ``beyond`` the recorded paces (None: as the pace alone
-    says, ``beyond_recorded``); the cadence and contact ones eased below it."""
+    reference pace, and none (infinite) for them and the shin's ``beyond`` the recorded paces
+    (None: as the pace alone says, ``beyond_recorded``); the cadence and contact ones eased below
+    it."""
     grown: dict[str, Any] = {
         rule.limit: at_pace(rule.metric, getattr(targets, rule.limit), speed_legs_per_s, beyond)
         for rule in _RULES
@@ -719,7 +720,9 @@ class SummaryBuilder:
         )
         parts = [f"{_listed(names)} measured less surely{why}"] if names else []
         if fast:
-            parts.append(f"{_listed(fast)} has {NO_TARGET_AT_PACE}")
+            parts.append(
+                f"{_listed(fast)} {'has' if len(fast) == 1 else 'have'} {NO_TARGET_AT_PACE}"
+            )
         judged = [n for n in dict.fromkeys(r.name for r in shown) if n not in names + fast]
         if judged:
             parts.append(f"{_listed(judged)} on target")

@@ -85,7 +85,15 @@ def _plans(data: ReportInput, running: bool = True) -> list[_Plan]:
                 else f"{NO_TARGET_AT_PACE}."
             ),
         ),
-        "shank_angle_ic_deg": ("shank", "Positive: the shin reaches forward at landing."),
+        "shank_angle_ic_deg": (
+            "shank",
+            "Positive: the shin reaches forward at landing"
+            + (
+                "."
+                if limit("shank_angle_ic_deg", data.targets) is not None
+                else f"; {NO_TARGET_AT_PACE}."
+            ),
+        ),
         "hip_extension_deg": (
             "hip-extension",
             "How far the thigh drives behind vertical, plotted at toe-off.",

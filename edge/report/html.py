@@ -112,13 +112,10 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
     # One name for a metric the table has in two units (overstride in cm and in % of leg).
     unjudged = list(dict.fromkeys(r.metric.label for r in rows if r.judged and not r.confident))
     few = [r.metric.label for r in rows if r.judged and r.waiting]
-    unpaced = [
-        f"{label} ({NO_TARGET_AT_PACE})"
-        for label in dict.fromkeys(r.metric.label for r in rows if r.beyond_pace)
-    ]
+    unpaced = list(dict.fromkeys(r.metric.label for r in rows if r.beyond_pace))
     unsure = [label for label in unjudged if label not in few]
     reasons = {
-        "Not judged": unpaced,
+        f"Not judged, {NO_TARGET_AT_PACE}": unpaced,
         "Not judged, measured less surely on every step": unsure,
         f"Not judged, measured surely on fewer than {MIN_SURE_STEPS} steps": few,
     }

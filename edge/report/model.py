@@ -84,7 +84,7 @@ METRICS: dict[str, Metric] = {
 
 def limit(metric: str, targets: Targets) -> float | None:
     """The station's target for a metric, None for a metric without one (or, at a pace beyond
-    the recorded ones, the overstride: ``edge.pace.beyond_recorded``)."""
+    the recorded ones, the overstride and the shin's reach: ``edge.pace.beyond_recorded``)."""
     spec = METRICS[metric]
     if spec.target is None:
         return None
@@ -110,7 +110,7 @@ def meets(metric: str, value: float, targets: Targets) -> bool | None:
 
 def describe_target(metric: str, targets: Targets) -> str:
     """The target as a coach reads it: ``<= 20 cm``; empty for a metric without one, and
-    ``none at this pace`` for the overstride beyond the recorded paces."""
+    ``none at this pace`` for the overstride and the shin's reach beyond the recorded paces."""
     bound = limit(metric, targets)
     spec = METRICS[metric]
     if bound is None:
@@ -149,7 +149,7 @@ class Row:
     one), so there is no asymmetry. ``feet_differ`` false: the feet's values do not differ
     beyond their scatter (``edge.gait.summary.feet_differ``), so no asymmetry is flagged.
     ``beyond_pace``: the metric has a station target, but none at the run's pace (the
-    overstride beyond the recorded paces, ``edge.pace``).
+    overstride and the shin's reach beyond the recorded paces, ``edge.pace``).
     ``left``/``right`` is a foot's median over its sure values, or over all of them when it has
     none (``left_sure``/``right_sure`` false).
     """
