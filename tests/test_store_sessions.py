@@ -428,7 +428,7 @@ def test_sessions_list_and_export_commands(
     assert main(["sessions", "list", "--config", str(config)]) == 0
     assert "no sessions recorded" in capsys.readouterr().out
     session = store.start_session(10.0, runner="Ana")
-    steps = [messages.step(i) for i in range(3)]
+    steps = [messages.step(i, gait="walking" if i == 0 else "running") for i in range(3)]
     for step in steps:
         store.record_step(step)
     store.end_session(70.0)
@@ -437,6 +437,9 @@ def test_sessions_list_and_export_commands(
     assert main(["sessions", "list", "--config", str(config)]) == 0
     out = capsys.readouterr().out
     assert "runner" in out and " 1.0 " in out and "Ana" in out
+    # The steps, and how many of them were walked (a warm-up walk; a walk-only session).
+    assert out.splitlines()[0].split()[5:7] == ["steps", "walked"]
+    assert out.splitlines()[1].split()[4:6] == ["3", "1"]
     assert "not judged" not in out
     store.start_session(80.0)
     store.end_session(90.0, "cadence 85 spm (running: 120-240) is not from running")
@@ -581,10 +584,18 @@ def test_a_session_left_open_by_a_killed_station_is_closed_as_crashed_on_the_nex
         "minutes",
         "ended",
         "steps",
+        "walked",
         "laps",
         "runner",
     ]
-    assert lines[1].split()[2:] == [f"{(end_t - 10.0) / 60:.1f}", "crashed", str(steps), "0", "Ana"]
+    assert lines[1].split()[2:] == [
+        f"{(end_t - 10.0) / 60:.1f}",
+        "crashed",
+        str(steps),
+        "0",
+        "0",
+        "Ana",
+    ]
     assert lines[2].split()[3] == "stopped"
     report = tmp_path / "crashed.html"
     assert main(["sessions", "report", "1", "--config", str(config), "--out", str(report)]) == 0

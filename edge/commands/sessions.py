@@ -57,8 +57,8 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
         print(note)
         return 0
     print(
-        f"{'id':>5}  {'started (UTC)':25}  {'minutes':>7}  {'ended':8}  {'steps':>6}  {'laps':>4}"
-        "  runner"
+        f"{'id':>5}  {'started (UTC)':25}  {'minutes':>7}  {'ended':8}  {'steps':>6}  {'walked':>6}"
+        f"  {'laps':>4}  runner"
     )
     for s in sessions:
         minutes = "-" if s.end_t is None else f"{(s.end_t - s.start_t) / 60:.1f}"
@@ -74,8 +74,8 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
         # Names recorded before they were checked may hold controls that would drive the terminal.
         runner = printable(s.runner or "")
         print(
-            f"{s.id:>5}  {s.started:25}  {minutes:>7}  {ended:8}  {s.steps:>6}  {s.laps:>4}"
-            f"  {runner}"
+            f"{s.id:>5}  {s.started:25}  {minutes:>7}  {ended:8}  {s.steps:>6}  {s.walked:>6}"
+            f"  {s.laps:>4}  {runner}"
         )
     if any(s.problem for s in sessions):
         print(

@@ -535,6 +535,9 @@ class SessionInfo:
     problem: str | None = None
     """Why the steps the session ended on could not be judged (a file's time base, a scale or
     a belt speed that did not fit the runner, a facing the feet contradicted), or None."""
+    walked: int = 0
+    """How many of ``steps`` were walked (``edge.gait.mode``): a warm-up walk, or a session of
+    walking only, which the steps alone would show as a short run."""
 
 
 _NO_SESSIONS = (
@@ -571,7 +574,8 @@ def list_sessions(path: Path) -> list[SessionInfo]:
             "SELECT s.id, s.station, s.runner, s.started, s.ended, s.start_t, s.end_t,"
             " s.belt_speed_mps, s.calibrated, s.calibration,"
             " (SELECT count(*) FROM steps WHERE session_id = s.id),"
-            f" (SELECT count(*) FROM laps WHERE session_id = s.id), {crashed}, {problem}"
+            f" (SELECT count(*) FROM laps WHERE session_id = s.id), {crashed}, {problem},"
+            " (SELECT count(*) FROM steps WHERE session_id = s.id AND gait = 'walking')"
             " FROM sessions s ORDER BY s.id"
         ).fetchall()
     return [
@@ -590,6 +594,7 @@ def list_sessions(path: Path) -> list[SessionInfo]:
             laps=row[11],
             crashed=bool(row[12]),
             problem=row[13],
+            walked=row[14],
         )
         for row in rows
     ]
