@@ -15,7 +15,7 @@ from edge.config import TargetsSection
 from edge.dashboard.bands import Band, TargetBands
 from edge.dashboard.canvas import BrailleCanvas
 from edge.dashboard.readings import Readings, Units
-from edge.dashboard.widgets import BalanceBars, balance_metrics
+from edge.dashboard.widgets import BalanceBars, RunnerFigure, balance_metrics
 from edge.gait import Targets
 from edge.gait.summary import paced
 from edge.skeleton import LEFT_ANKLE, NUM_KEYPOINTS, RIGHT_ANKLE
@@ -341,3 +341,13 @@ def test_a_plot_of_steps_none_measured_surely_says_so() -> None:
     plot.show(metric, [38.0, None, None], None)
     title = "".join(segment.text for segment in plot.draw(60, 6)[0])
     assert "last 38" in title and "now" not in title
+
+
+@pytest.mark.parametrize(("width", "key"), [(40, "▼ landing   ┆ under the hips"), (24, "┆ hips")])
+def test_the_runner_figures_key_fits_its_width(width: int, key: str) -> None:
+    """A console trial's 80 and 120 columns had the figure's key cut to "▼ landing ┆ under
+    th": it says as much as the figure's width holds, and all of it."""
+    figure = RunnerFigure()
+    figure.show(messages.frame(0))
+    legend = "".join(segment.text for segment in figure.draw(width, 12)[-1])
+    assert len(legend) <= width and legend.startswith("L R") and legend.endswith(key)

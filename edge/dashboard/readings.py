@@ -198,12 +198,13 @@ class Readings:
     @property
     def view_notice(self) -> str | None:
         """What to tell about the camera when the latest summary says its view is oblique and
-        uncalibrated (None: nothing to tell)."""
+        uncalibrated (None: nothing to tell), what it means first: the header cuts it at 80
+        columns, where a console trial read only "camera about 27°…"."""
         summary = self.summary
         if summary is None or not summary.oblique:
             return None
         about = "" if summary.yaw_deg is None else f" about {abs(summary.yaw_deg):.0f}°"
-        return f"camera{about} off square, uncalibrated: distances and angles less sure"
+        return f"distances and angles less sure: camera{about} off square, uncalibrated"
 
     def history(self, metric: str) -> list[float | None]:
         """One value per recent step, oldest first: None where the step has none, or measured

@@ -651,13 +651,17 @@ _FOOT_LETTER = {_L: "L", _R: "R"}
 _HEAD = [KP[name] for name in ("nose", "left_eye", "right_eye", "left_ear", "right_ear")]
 _SHOULDERS = [KP["left_shoulder"], KP["right_shoulder"]]
 _HIPS = [KP["left_hip"], KP["right_hip"]]
-_LEGEND = [
-    Segment("L", _INKS[_LEFT]),
-    Segment(" "),
-    Segment("R", _INKS[_RIGHT]),
-    Segment("   ▼ landing", _INKS[_MARK]),
-    Segment("   ┆ under the hips", _GREY),
-]
+
+
+def _legend(width: int) -> list[Segment]:
+    """The figure's key, in as many words as ``width`` holds: a console trial's 80 and 120
+    columns had cut it to "▼ landing ┆ under th"."""
+    feet = [Segment("L", _INKS[_LEFT]), Segment(" "), Segment("R", _INKS[_RIGHT])]
+    for gap, plumb in (("   ", "under the hips"), (" ", "under the hips"), (" ", "hips")):
+        line = [*feet, Segment(f"{gap}▼ landing", _INKS[_MARK]), Segment(f"{gap}┆ {plumb}", _GREY)]
+        if sum(len(s.text) for s in line) <= width:
+            return line
+    return line
 
 
 class RunnerFigure(StripWidget):
@@ -721,7 +725,7 @@ class RunnerFigure(StripWidget):
         assert self._frame is not None
         canvas = BrailleCanvas(width, height - 1)
         self._draw(canvas, self._frame.t)
-        return [*canvas.rows(_INKS), _LEGEND]
+        return [*canvas.rows(_INKS), _legend(width)]
 
     def _draw(self, canvas: BrailleCanvas, now: float) -> None:
         assert self._points is not None and self._box is not None
