@@ -221,9 +221,13 @@ def test_an_oblique_uncalibrated_view_is_told_with_the_yaw_when_known() -> None:
     readings.take(messages.summary(yaw_deg=14.0))  # off square but not marked: nothing to tell
     assert readings.view_notice is None
     readings.take(messages.summary(yaw_deg=-14.4, oblique=True))
-    assert readings.view_notice is not None and readings.view_notice.startswith("camera about 14°")
+    assert readings.view_notice is not None and readings.view_notice.endswith(
+        "camera about 14° off square, uncalibrated"
+    )
     readings.take(messages.summary(oblique=True))
-    assert readings.view_notice is not None and readings.view_notice.startswith("camera off square")
+    assert readings.view_notice is not None and readings.view_notice.endswith(
+        ": camera off square, uncalibrated"
+    )
 
 
 def test_history_leaves_out_what_a_step_measured_less_surely() -> None:
