@@ -144,9 +144,15 @@ def within_view(metric: str, asymmetry_pct: float) -> bool:
     return metric in TIMED_BY_BOTH_FEET and abs(asymmetry_pct) <= VIEW_APART_PCT
 
 
-def not_apart(metric: str, asymmetry_pct: float) -> str:
-    """Why an asymmetry does not say the feet differ: the view's reach or the steps' scatter."""
-    return WITHIN_VIEW if within_view(metric, asymmetry_pct) else WITHIN_SCATTER
+def doubted(metric: str, asymmetry: float | None, differ: bool, limit: float) -> str | None:
+    """Why a difference between the feet (``asymmetry``, %) wider than ``limit`` (the asymmetry
+    target) is not taken for one: the view's reach (``WITHIN_VIEW``) or the steps' scatter;
+    None when the feet differ surely (``differ``, ``MetricSummary.feet_differ``), or by no more
+    than the target, so there is nothing to explain (a run's every timed metric had been marked,
+    a few per cent apart)."""
+    if asymmetry is None or differ or abs(asymmetry) <= limit:
+        return None
+    return WITHIN_VIEW if within_view(metric, asymmetry) else WITHIN_SCATTER
 
 
 def feet_differ(left: Sequence[float], right: Sequence[float]) -> bool:

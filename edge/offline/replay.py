@@ -43,7 +43,7 @@ from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
 from edge.gait.summary import (
-    not_apart,
+    doubted,
     oblique_yaw,
     summarise,
 )
@@ -592,7 +592,7 @@ def describe(
             continue
         if mine and walked:
             lines.append(f"{gait}, {step_count(len(mine))}:")
-        lines += _medians(mine)
+        lines += _medians(mine, targets.asymmetry_max_pct)
     if misread is not None:
         lines.append("no cue: the steps read as running are the walk's (above)")
     elif few:
@@ -607,8 +607,9 @@ def describe(
     return lines
 
 
-def _medians(steps: list[StepMsg]) -> list[str]:
-    """A line per metric with a value: its median over the steps (all of one gait)."""
+def _medians(steps: list[StepMsg], limit: float) -> list[str]:
+    """A line per metric with a value: its median over the steps (all of one gait), the feet's
+    difference and, past ``limit`` (the asymmetry target), why it is no finding (``doubted``)."""
     lines = []
     for name, label, unit in _SHOWN:
         metric = summarise(steps, name)
@@ -616,8 +617,8 @@ def _medians(steps: list[StepMsg]) -> list[str]:
             side = ""
             if metric.asymmetry_pct is not None:
                 side = f", left-right {metric.asymmetry_pct:+.0f}%"
-                if not metric.feet_differ:
-                    side += f" ({not_apart(name, metric.asymmetry_pct)})"
+                if why := doubted(name, metric.asymmetry_pct, metric.feet_differ, limit):
+                    side += f" ({why})"
             elif metric.near_leg_only:
                 side = ", near leg only"
             sure = "" if metric.confident else " (less sure)"

@@ -15,7 +15,7 @@ from edge.gait.phases import GAP_S, phases
 from edge.gait.summary import (
     LESS_SURE,
     MIN_SURE_STEPS,
-    not_apart,
+    doubted,
     oblique_yaw,
     view_marked,
 )
@@ -52,15 +52,14 @@ def _foot(side: str, value: float | None, sure: bool, digits: int) -> str:
     return f'<td class="{side} unsure" title="less sure">{_number(value, digits)}{LESS_SURE}</td>'
 
 
-def _rows(rows: list[Row]) -> str:
+def _rows(rows: list[Row], limit: float) -> str:
     out = []
     for r in rows:
         verdict = {"good": "on target", "off": "off target", None: ""}[r.verdict]
         if not r.confident and r.judged:
             verdict = "less sure"
         asym = "&ndash;" if r.asymmetry_pct is None else f"{round(r.asymmetry_pct)}%"
-        if r.asymmetry_pct is not None and not r.feet_differ:
-            why = not_apart(r.metric.name, r.asymmetry_pct)
+        if why := doubted(r.metric.name, r.asymmetry_pct, r.feet_differ, limit):
             asym = f'<span title="{why}">{asym}{LESS_SURE}</span>'
         if r.near_leg_only:
             asym = "near leg only"
@@ -195,13 +194,13 @@ def _snapshot(snap: Snapshot, moment: Moment, t0: float) -> str:
     )
 
 
-def _table(rows: list[Row]) -> str:
+def _table(rows: list[Row], limit: float) -> str:
     if not rows:
         return ""
     return (
         "<table class=summary><thead><tr><th>metric</th><th>steps</th><th>median</th>"
         "<th>IQR</th><th>left</th><th>right</th><th>L/R diff</th><th class=target>target</th>"
-        f"<th class=verdict>verdict</th></tr></thead><tbody>{_rows(rows)}</tbody></table>"
+        f"<th class=verdict>verdict</th></tr></thead><tbody>{_rows(rows, limit)}</tbody></table>"
     )
 
 
@@ -246,7 +245,8 @@ def _walking(data: ReportInput, rows: list[Row]) -> str:
         f"step{'' if walked == 1 else 's'}, apart from the running ones and judged by no target: "
         "the targets and cues are for running, and a walk has no flight, overstride, braking, "
         "landing angles, hip extension or knee lift figures. Walking contact times are less sure "
-        f"than running ones.</p>{_table(rows)}<p class=note>{_READING}</p></section>"
+        f"than running ones.</p>{_table(rows, data.targets.asymmetry_max_pct)}"
+        f"<p class=note>{_READING}</p></section>"
     )
 
 
@@ -327,7 +327,7 @@ def render(
         )
     made = datetime.now(timezone.utc).isoformat(timespec="seconds")
     withheld = data.run_withheld is not None
-    table = "" if withheld else _table(rows)
+    table = "" if withheld else _table(rows, data.targets.asymmetry_max_pct)
     only_running = ""
     if (data.walking or data.left_out) and data.running and not withheld:
         apart = []
