@@ -218,7 +218,9 @@ MISSED_AFTER_S = 4.0
 def too_few_steps(steps: list[StepMsg], seen_s: float = 0.0) -> str | None:
     """Why the steps of a video are too few to judge a runner by (``MIN_JUDGED_STEPS``), or
     None (none at all is said otherwise: ``describe``). ``seen_s``: how long the runner was in
-    view (``seen_seconds``); from ``MISSED_AFTER_S`` on, steps were missed, and that is said.
+    view (``seen_seconds``); from ``MISSED_AFTER_S`` on, the person was not running or walking
+    side on, or steps were missed, and that is said (a user trial's clip of squats, 23 s, had
+    been told steps were missed of the walk it was not).
 
     Steps that stand alone (``in_a_row``) are not a run's: a run's steps follow one another. A
     user trial's woman walking away from the camera in a shop gave five such steps in 23 s, and
@@ -246,9 +248,11 @@ def too_few_steps(steps: list[StepMsg], seen_s: float = 0.0) -> str | None:
     if seen_s >= MISSED_AFTER_S:
         return (
             f"too few to judge a runner by ({MIN_JUDGED_STEPS} at least) in {seen_s:.1f} s of "
-            f"the runner in view, which {gait} fills with two steps a second or near it: steps "
-            "were missed. Film with a camera that stays still, side on, the feet in the "
-            "picture; no findings or cues are given"
+            "a person in view, where running or walking takes two steps a second or near it: "
+            "the person was not running or walking side on (standing, exercising in place, "
+            "facing the camera), or steps were missed. Film a runner on a treadmill with a "
+            "camera that stays still, side on, the feet in the picture; no findings or cues are "
+            "given"
         )
     return (
         f"too few to judge a runner by ({MIN_JUDGED_STEPS} at least): film at least 10 s of "
