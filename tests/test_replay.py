@@ -504,7 +504,7 @@ def test_steps_before_an_oblique_views_yaw_are_rated_as_the_later_ones() -> None
 
     from edge.gait.metrics import OBLIQUE_FACTOR
     from edge.gait.summary import confident
-    from edge.offline.replay import rated_for_the_view
+    from edge.offline.replay import rated_in_hindsight
     from tests.test_gait_summary import steps
 
     marks = {"overstride_pct_leg": OBLIQUE_FACTOR, "shank_angle_ic_deg": OBLIQUE_FACTOR}
@@ -518,13 +518,13 @@ def test_steps_before_an_oblique_views_yaw_are_rated_as_the_later_ones() -> None
             metric_confidence=lambda i: {} if i < 3 else marks,
         )
     ]
-    rated = rated_for_the_view(clip)
+    rated = rated_in_hindsight(clip)
     assert not any(confident(s, "overstride_pct_leg") for s in rated)
     sure = clip[0].confidence
     assert rated[0].metric_confidence["overstride_pct_leg"] == round(sure * OBLIQUE_FACTOR, 3)
     assert rated[3:] == clip[3:]
     square = [replace(s, metric_confidence={}) for s in clip]
-    assert rated_for_the_view(square) == square
+    assert rated_in_hindsight(square) == square
 
 
 def test_the_printed_cue_is_the_whole_runs_not_one_held_from_before() -> None:
@@ -749,3 +749,50 @@ def test_steps_that_stand_alone_are_too_few_to_judge() -> None:
     assert too_few_steps([messages.step(i) for i in range(4)]) is None
     # Two steps landing together, each counted.
     assert in_a_row([messages.step(0), messages.step(1), messages.step(1), messages.step(2)]) == 4
+
+
+def test_a_thigh_drawn_forward_at_toe_off_is_no_sure_hip_extension(mocap_trial) -> None:
+    """A real clip's pose model lost the rear leg at one toe-off and drew both thighs forward:
+    -10.7 deg of hip extension among steps of 16-26, shown as a sure figure off target. A step
+    whose hip extension is unlike its foot's other steps (12 deg from their median) gets its
+    stance thigh at toe-off marked less sure: live once four of the foot's steps are known,
+    and in hindsight (a replayed recording) from the first step on. The other steps keep
+    theirs."""
+    from edge.gait.metrics import THIGH_AT_TOE_OFF
+    from edge.gait.sagittal import PlaneMapping
+    from edge.gait.summary import confident
+    from edge.offline.replay import replay_track
+    from tests.builders.keypoint_tracks import truth_events
+    from tests.gait_accuracy import replay
+
+    camera = SideCamera(facing="right")
+    t, kp = synth_track(mocap_trial, 60.0, camera, swap_fraction=0.0, seed=3)
+    mapping = PlaneMapping.scaled("right", camera.meters_per_pixel)
+    clean = replay_track(t, kp, mapping, "s")
+    near = [e for e in truth_events(mocap_trial) if e["foot"] == "right"]
+    faulty = [near[1], near[12]]  # the foot's second step, and one well into the run
+    hip, knee = KP["right_hip"], KP["right_knee"]
+    for step in faulty:
+        at = np.abs(t - step["to_t"]) <= 0.05
+        kp[at, knee, 0] = 2 * kp[at, hip, 0] - kp[at, knee, 0]  # the thigh drawn forward
+
+    def rated(steps: list) -> dict[float, bool]:
+        return {
+            s.ic_t: confident(s, "hip_extension_deg")
+            for s in steps
+            if s.foot == "right" and s.hip_extension_deg is not None
+        }
+
+    def of(ratings: dict[float, bool], step: dict) -> bool:
+        (sure,) = [v for ic, v in ratings.items() if abs(ic - step["ic_t"]) < 0.06]
+        return sure
+
+    live = rated(replay(t, kp, mapping))
+    assert of(live, faulty[1]) is False and of(live, faulty[0]) is True
+    whole = replay_track(t, kp, mapping, "s")
+    hindsight = rated(whole)
+    assert not of(hindsight, faulty[0]) and not of(hindsight, faulty[1])
+    # Every other step as it was (the first is less sure before the view is known).
+    assert sum(hindsight.values()) == sum(rated(clean).values()) - 2
+    second = next(s for s in whole if abs(s.ic_t - faulty[0]["ic_t"]) < 0.06)
+    assert all(not confident(second, name) for name in THIGH_AT_TOE_OFF)

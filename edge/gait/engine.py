@@ -56,6 +56,7 @@ from edge.gait.layout import (
     trk_col,
 )
 from edge.gait.metrics import (
+    LIKE_MOST,
     MAX_BOUNCE_LEGS,
     PELVIS_PER_LIMB,
     RISE_MAX_YAW_DEG,
@@ -81,7 +82,9 @@ from edge.gait.metrics import (
     stance_height,
     stance_speed,
     step_metrics,
+    thigh_doubted,
     typical_rise,
+    unlike_the_runner,
     walking_toe_off,
     window,
 )
@@ -220,6 +223,8 @@ class GaitEngine:
         self._contacts: list[Contact | None] = [None, None]
         self._open_ic: list[float | None] = [None, None]
         self._held: list[Step] = []
+        self._thighs: dict[str, deque[float]] = {}
+        """Each foot's last running steps' hip extension (``_held_to_the_runner``)."""
         # Steps whose view the geometry has not told yet, waiting for a step that does.
         self._unnamed: list[Unnamed] = []
         self._now = -math.inf
@@ -340,7 +345,7 @@ class GaitEngine:
         self._release_unnamed()
         done = sorted(self._held + expired, key=lambda s: s.ic_t)
         self._held = []
-        return done
+        return self._held_to_the_runner(done)
 
     def _end_last_contacts(self) -> list[Step]:
         """The running contacts a recording ended in: landed, with no toe-off yet, as the knee
@@ -398,7 +403,24 @@ class GaitEngine:
         horizon = min([horizon] + [wait.contact.ic_t for wait in self._unnamed])
         ready = [s for s in self._held if s.ic_t < horizon]
         self._held = self._held[len(ready) :]
-        return ready
+        return self._held_to_the_runner(ready)
+
+    def _held_to_the_runner(self, steps: list[Step]) -> list[Step]:
+        """Steps as they go out, in order, each running step's stance thigh at toe-off rated
+        less sure when its hip extension is unlike the same foot's last steps
+        (``unlike_the_runner``: the pose model's fault); the others join those steps."""
+        out = []
+        for step in steps:
+            value = step.hip_extension_deg
+            if value is not None:
+                thighs = self._thighs.setdefault(step.foot, deque(maxlen=LIKE_MOST))
+                if unlike_the_runner(value, thighs):
+                    rated = thigh_doubted(step.metric_confidence, step.confidence)
+                    step = replace(step, metric_confidence=rated)
+                else:
+                    thighs.append(value)
+            out.append(step)
+        return out
 
     def _expire(self, now: float) -> list[Step]:
         """Contacts whose foot should have landed again by now: a landing was missed, so they

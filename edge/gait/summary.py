@@ -41,7 +41,7 @@ import numpy as np
 
 from edge.bus.schema import UNJUDGED_KEY, Gaited, gait_of
 from edge.gait.choppy import Choppy, ChoppyWatch, Steady
-from edge.gait.metrics import OBLIQUE_METRICS, SWING_FAR_METRICS
+from edge.gait.metrics import OBLIQUE_METRICS, SWING_FAR_METRICS, THIGH_AT_TOE_OFF
 from edge.gait.mode import RUNNING
 from edge.gait.step import Step
 from edge.pace import (
@@ -220,9 +220,11 @@ def sure_mark(step: Rated, metric: str) -> str:
     return "" if confident(step, metric) else LESS_SURE
 
 
-_VIEW_MARKED = tuple(m for m in OBLIQUE_METRICS if m not in SWING_FAR_METRICS)
+_VIEW_MARKED = tuple(
+    m for m in OBLIQUE_METRICS if m not in SWING_FAR_METRICS and m not in THIGH_AT_TOE_OFF
+)
 """What only the oblique view marks on a near leg's step (the swing leg's marks are the far
-leg's)."""
+leg's, the stance thigh's at toe-off also a step unlike the runner's others)."""
 
 
 def view_marked(step: Rated) -> bool:

@@ -38,11 +38,12 @@ from edge.gait.fit import (
     slowmo_readings,
     timebase_problem,
 )
-from edge.gait.metrics import foreshortened
+from edge.gait.metrics import foreshortened, thigh_doubted, unlike_the_runner
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
 from edge.gait.summary import (
+    confident,
     doubted,
     oblique_yaw,
     summarise,
@@ -148,24 +149,39 @@ def replay_track(
             out.append(StepMsg(station=station, t=float(t[i]), **asdict(step)))
     end = float(t[-1]) if len(t) else 0.0
     out += [StepMsg(station=station, t=end, **asdict(step)) for step in engine.finish()]
-    return rated_for_the_view(out)
+    return rated_in_hindsight(out)
 
 
-def rated_for_the_view(steps: list[StepMsg]) -> list[StepMsg]:
-    """A whole recording's steps as the camera's view, known in hindsight, rates them: in an
-    oblique uncalibrated view (``oblique_yaw``) the steps measured before the engine's yaw
-    estimate came (the first three or four, which read as square) are marked less sure on what
-    the yaw foreshortens, as the later ones are (``foreshortened``, as the engine rates those),
-    so their pictures and the annotated video carry no verdict from them. Live, the summary
-    leaves them out (``judged``) and its first cue waits for the view
-    (``SummaryBuilder._view_known``). Once per recording: a second pass would mark them again."""
-    if oblique_yaw(steps) is None:
-        return steps
+def rated_in_hindsight(steps: list[StepMsg]) -> list[StepMsg]:
+    """A whole recording's steps as the camera's view and the runner's own steps, known in
+    hindsight, rate them. In an oblique uncalibrated view (``oblique_yaw``) the steps measured
+    before the engine's yaw estimate came (the first three or four, which read as square) are
+    marked less sure on what the yaw foreshortens, as the later ones are (``foreshortened``, as
+    the engine rates those), so their pictures and the annotated video carry no verdict from
+    them; live, the summary leaves them out (``judged``) and its first cue waits for the view
+    (``SummaryBuilder._view_known``). A step whose hip extension, still sure, is unlike the
+    same foot's other running steps (``unlike_the_runner``; live, only its last steps are known,
+    so a session's first steps are not held to any) gets its stance thigh at toe-off marked
+    less sure (``thigh_doubted``). Once per recording: a second pass would mark the first
+    steps again."""
+    oblique = oblique_yaw(steps) is not None
+    thighs: dict[str, list[float]] = {}
+    for step in steps:
+        if step.hip_extension_deg is not None:
+            thighs.setdefault(step.foot, []).append(step.hip_extension_deg)
     out = []
     for step in steps:
-        if step.yaw_deg is None:
-            sure = cast("Mapping[str, float]", step.metric_confidence)
-            rated = foreshortened(sure, step.confidence)
+        sure = cast("Mapping[str, float]", step.metric_confidence)
+        rated = dict(sure)
+        if oblique and step.yaw_deg is None:
+            rated = foreshortened(rated, step.confidence)
+        value = step.hip_extension_deg
+        if value is not None and confident(step, "hip_extension_deg"):
+            others = list(thighs[step.foot])
+            others.remove(value)
+            if unlike_the_runner(value, others):
+                rated = thigh_doubted(rated, step.confidence)
+        if rated != sure:
             step = dataclasses.replace(
                 step,
                 metric_confidence={cast("MetricName", k): round(v, 3) for k, v in rated.items()},

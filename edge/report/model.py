@@ -268,7 +268,7 @@ def cues_from_summaries(summaries: list[SummaryMsg]) -> list[CueChange]:
 def cues_from_steps(steps: list[StepMsg], targets: Targets) -> list[CueChange]:
     """The cues the station's summary gives these steps, each when its step arrived (none while
     walking). On a recording replayed whole, its steps rated with the view known in hindsight
-    (``rated_for_the_view``), an oblique view's first steps set off no cue, where a live station
+    (``rated_in_hindsight``), an oblique view's first steps set off no cue, where a live station
     whose yaw came only after ``CUE_VIEW_WAIT_STEPS`` could have shown one."""
     builder = SummaryBuilder(targets)
     return _changes([(step.t, builder.add(step_of(step))) for step in steps])
