@@ -796,3 +796,18 @@ def test_a_thigh_drawn_forward_at_toe_off_is_no_sure_hip_extension(mocap_trial) 
     assert sum(hindsight.values()) == sum(rated(clean).values()) - 2
     second = next(s for s in whole if abs(s.ic_t - faulty[0]["ic_t"]) < 0.06)
     assert all(not confident(second, name) for name in THIGH_AT_TOE_OFF)
+
+
+def test_an_oblique_uncalibrated_view_is_said_in_the_printed_summary() -> None:
+    """A user trial's terminal said "Good form" with no word of the camera 12 deg off square
+    that the report warned of: the printed summary carries the report's note."""
+    far = {"overstride_pct_leg": 0.3, "stride_length_m": 0.3}
+    reaching = {"overstride_cm": None, "overstride_pct_leg": 30.0, "yaw_deg": -21.6}
+    oblique = describe(
+        [messages.step(i, metric_confidence=far, **reaching) for i in range(12)], Targets()
+    )
+    (note,) = [line for line in oblique if line.startswith("note: The camera")]
+    assert "about 22° off square to the belt and not calibrated" in note
+    assert "no verdict or finding rests on it" in note
+    square = describe([messages.step(i, **reaching) for i in range(12)], Targets())
+    assert not any("off square" in line for line in square)

@@ -366,9 +366,7 @@ def test_an_oblique_uncalibrated_view_is_said_and_judges_nothing() -> None:
     far = {"overstride_pct_leg": 0.3, "stride_length_m": 0.3}
     reaching = {"overstride_cm": None, "overstride_pct_leg": 30.0, "yaw_deg": -21.6}
     oblique = page_of([messages.step(i, metric_confidence=far, **reaching) for i in range(12)])
-    assert (
-        "about 22&deg; off square to the belt and not calibrated: what this foreshortens" in oblique
-    )
+    assert "about 22° off square to the belt and not calibrated: what this foreshortens" in oblique
     assert "(overstride, stride length) is less sure" in oblique
     assert "<b>Overstride</b>" not in oblique
     assert "less sure" in row_of(oblique, "overstride_pct_leg")

@@ -41,7 +41,7 @@ import numpy as np
 
 from edge.bus.schema import UNJUDGED_KEY, Gaited, gait_of
 from edge.gait.choppy import Choppy, ChoppyWatch, Steady
-from edge.gait.metrics import OBLIQUE_METRICS, SWING_FAR_METRICS, THIGH_AT_TOE_OFF
+from edge.gait.metrics import OBLIQUE_DEG, OBLIQUE_METRICS, SWING_FAR_METRICS, THIGH_AT_TOE_OFF
 from edge.gait.mode import RUNNING
 from edge.gait.step import Step
 from edge.pace import (
@@ -246,6 +246,31 @@ def oblique_yaw(steps: Iterable[Rated]) -> float | None:
     sure for it) when an oblique uncalibrated view made figures less sure; None otherwise."""
     yaws = [s.yaw_deg for s in steps if less_sure_for_view(s) and s.yaw_deg is not None]
     return float(np.median(yaws)) if yaws else None
+
+
+def view_note(steps: Sequence[Rated], running: Sequence[Rated], what: str) -> str | None:
+    """What an oblique uncalibrated view did to a recording's running figures (``running``, of
+    ``steps``), in words, or None when it did nothing; ``what``: the figures it foreshortens, as
+    the caller names them. Near the limit some steps read the view square enough, and the
+    verdicts rest on those: the far leg's steps are less sure whatever the view, so only the
+    near leg's are counted. One note for the report and the printed summary (a user trial's
+    terminal had said "Good form" with no word of the camera the report warned of)."""
+    yaw = oblique_yaw(steps)
+    if yaw is None:
+        return None
+    near = [s for s in running if s.view != "far"]
+    marked = sum(view_marked(s) for s in near)
+    some = (
+        f" on {marked} of the near leg's {len(near)} steps, those measured while the view read "
+        f"more than {OBLIQUE_DEG:g}° off: no verdict or finding rests on those, only on the near "
+        "leg's steps read nearer square"
+        if marked < len(near)
+        else ", and no verdict or finding rests on it"
+    )
+    return (
+        f"The camera was about {abs(yaw):.0f}° off square to the belt and not calibrated: {what} "
+        f"is less sure{some}. Calibrate the camera, or set it square to the belt."
+    )
 
 
 @dataclass(frozen=True, slots=True)

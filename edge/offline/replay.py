@@ -47,6 +47,7 @@ from edge.gait.summary import (
     doubted,
     oblique_yaw,
     summarise,
+    view_note,
 )
 from edge.skeleton import (
     LEFT_ANKLE,
@@ -613,6 +614,8 @@ def describe(
         if mine and walked:
             lines.append(f"{gait}, {step_count(len(mine))}:")
         lines += _medians(mine, targets.asymmetry_max_pct)
+    if ran and (note := view_note(steps, ran, "what it foreshortens (distances and angles)")):
+        lines.append(f"note: {note}")
     if misread is not None:
         lines.append("no cue: the steps read as running are the walk's (above)")
     elif few:

@@ -10,14 +10,14 @@ from html import escape
 
 from edge.drill.table import by_focus, columns_of
 from edge.gait.fit import MIN_JUDGED_STEPS, left_out_of_run
-from edge.gait.metrics import OBLIQUE_DEG, OBLIQUE_METRICS
+from edge.gait.metrics import OBLIQUE_METRICS
 from edge.gait.phases import GAP_S, phases
 from edge.gait.summary import (
     LESS_SURE,
     MIN_SURE_STEPS,
     doubted,
-    oblique_yaw,
     view_marked,
+    view_note,
 )
 from edge.pace import NO_TARGET_AT_PACE
 from edge.report.model import METRICS, Moment, ReportInput, Row, Snapshot, too_few
@@ -150,27 +150,11 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
 
 def _view_note(data: ReportInput) -> str:
     """What an oblique uncalibrated view did to the figures, when it did anything."""
-    yaw = oblique_yaw(data.steps)
-    if yaw is None:
-        return ""
-    near = [s for s in data.running if s.view != "far"]
-    steps = [s for s in near if view_marked(s)]
+    steps = [s for s in data.running if s.view != "far" and view_marked(s)]
     marked = {m for s in steps for m in s.metric_confidence} & set(OBLIQUE_METRICS)
     labels = dict.fromkeys(spec.label.lower() for name, spec in METRICS.items() if name in marked)
-    # Near the limit, some steps read the view square enough: the verdicts rest on those. The
-    # far leg's steps are less sure whatever the view, so only the near leg's are counted.
-    some = (
-        f" on {len(steps)} of the near leg's {len(near)} steps, those measured while the view "
-        f"read more than {OBLIQUE_DEG:g}&deg; off: no verdict or finding rests on those, only on "
-        "the near leg's steps read nearer square"
-        if len(steps) < len(near)
-        else ", and no verdict or finding rests on it"
-    )
-    return (
-        f"<p class=warn id=view-note>The camera was about {abs(yaw):.0f}&deg; off square to the "
-        f"belt and not calibrated: what this foreshortens ({escape(', '.join(labels))}) is less "
-        f"sure{some}. Calibrate the camera, or set it square to the belt.</p>"
-    )
+    note = view_note(data.steps, data.running, f"what this foreshortens ({', '.join(labels)})")
+    return "" if note is None else f"<p class=warn id=view-note>{escape(note, quote=False)}</p>"
 
 
 def _snapshots(data: ReportInput) -> str:
