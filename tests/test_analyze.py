@@ -522,7 +522,7 @@ def left_calibration(path: Path, size: tuple[int, int]) -> Path:
     [
         (["--capture-fps", "240", "--slowmo", "8"], "--capture-fps and --slowmo both set"),
         (["--slowmo", "0.5"], "--slowmo 0.5: must be from 1 to 1000"),
-        (["--fps", "12"], "--fps makes the capture rate 12 fps, below the 24 fps the gait"),
+        (["--fps", "12"], "--fps 12 makes the capture rate 12 fps, below the 24 fps the gait"),
         (["--slowmo", "10"], "v.mp4 is too short: 45 frames at 150 fps (0.30 s)"),
         (["--slowmo", "8"], "v.mp4 is too short: 90 frames at 240 fps (0.38 s)"),
         (["--start", "2", "--end", "1"], "--start 2 s is not before --end 1 s"),

@@ -131,7 +131,7 @@ def test_frames_are_stamped_at_the_rate_the_file_states(tmp_path: Path) -> None:
         (29.0, {}, (30.0, 30.0, None)),  # within 5%: the container's rate stands
         (None, {"slowmo": 4}, (30.0, 120.0, "--slowmo 4")),
         (240.0, {"capture_fps": 60}, (30.0, 60.0, "--capture-fps")),  # the user over the file
-        (None, {"fps": 25}, (25.0, 25.0, None)),
+        (None, {"fps": 25}, (25.0, 25.0, "--fps 25")),  # questioned as given, not as the file's
         (None, {"fps": 25, "slowmo": 2}, (25.0, 50.0, "--slowmo 2")),
     ],
 )
@@ -229,7 +229,7 @@ def test_values_that_cannot_be_are_named(timing: dict, message: str) -> None:
     ("stated", "timing", "message"),
     [
         (None, {"capture_fps": 12}, "--capture-fps makes the capture rate 12 fps, below the 24"),
-        (None, {"fps": 15}, "--fps makes the capture rate 15 fps"),
+        (None, {"fps": 15}, "--fps 15 makes the capture rate 15 fps"),
         (1.0, {}, "the file's com.android.capture.fps makes the capture rate 1 fps"),
         (None, {"start_s": 0.4}, "--start 0.4 s is past the end of .*0.40 s long \\(12 frames"),
         (None, {"end_s": 0.5}, "--end 0.5 s is past the end of .* or no --end to go to its end"),

@@ -149,9 +149,13 @@ def resolve_timebase(
         capture, origin = playback * timing.slowmo, f"--slowmo {timing.slowmo:g}"
     elif stated is not None and abs(stated[0] / playback - 1) > SAME_RATE:
         capture, origin = stated[0], f"the file's {stated[1]}"
+    elif timing.fps is not None:
+        # The rate given is questioned as given: a user trial's --fps 60 on a 30 fps file was
+        # told of "the video's 60 fps" and slow motion, where --fps was to go.
+        capture, origin = playback, f"--fps {timing.fps:g}"
     else:
         capture, origin = playback, None
-    given = origin or ("--fps" if timing.fps is not None else None)
+    given = origin
     lo, hi = ENGINE_FPS
     every = max(1, math.ceil(capture / hi - 1e-9))
     if given is not None and capture < LEAST_FPS:
