@@ -268,10 +268,10 @@ class FitCheck:
     ``--meters-per-pixel`` ten times off had shown a 97 cm overstride and 9 m strides).
     ``timing``: the file's rate and what stated it, and ``belt_speed_mps`` the belt speed set
     for it; both None for a camera, whose clock is right and whose runner changes the belt's
-    speed at will (a belt speed off gives wrong stride lengths only: the contacts were found
-    alike with it half or twice the feet's); ``scale``: ``scale_named``'s; ``belt_given``: where
-    the belt speed was given, as ``belt_speed_problem`` names it (None: the station's, set
-    however).
+    speed at will (a belt speed off gives wrong stride lengths, little else: the contacts were
+    found alike with it half or twice the feet's); ``scale``: ``scale_named``'s;
+    ``belt_given``: where the belt speed was given, as ``belt_speed_problem`` names it (None:
+    the station's, set however).
 
     ``reading`` (``FitReading``): the problem once it has held for ``FIT_HOLD`` steps in a row
     (a walk's last steps read as running, at a walker's cadence, make a run's first few look
