@@ -465,6 +465,23 @@ def test_a_belt_speed_that_does_not_fit_the_feet_is_refused(
     assert not out.exists()
 
 
+@pytest.mark.parametrize(("belt", "doubted"), [(1.6, True), (2.5, False), (3.3, True)])
+def test_a_belt_speed_that_makes_the_leg_no_adults_is_doubted_aloud(
+    track, tmp_path: Path, capsys, belt: float, doubted: bool
+) -> None:
+    """RBDS001 runs at 2.5 m/s: 1.6 makes his leg 0.54 m, a child's, and 3.3 1.1 m, both
+    within what the belt speed is refused for, and the strides rest on it. A user trial gave
+    3.5 for a belt at 5.1, without a word back: the steps are given, with a note."""
+    path, _ = track
+    out = tmp_path / "events.jsonl"
+    args = ["replay", "--keypoints", str(path), "--events-out", str(out), "--belt-speed"]
+    assert main([*args, f"{belt:g}"]) == 0
+    printed = capsys.readouterr().out
+    assert (f"note: a belt speed of {belt:g} m/s (--belt-speed) makes" in printed) is doubted
+    if doubted:
+        assert "If the runner is an adult, check --belt-speed" in printed
+
+
 @pytest.mark.parametrize(
     ("flags", "message"),
     [

@@ -74,8 +74,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         facing = plane.facing or runner_facing(args.video, result, keypoints, t)
         steps = replay_steps(config, t, keypoints, calibration, plane.meters_per_pixel, facing)
         notice = no_findings(steps, t, keypoints, timebase.capture_fps, timebase.origin)
-        if not notice:
-            refuse_what_does_not_fit(config, args, steps, plane)
+        doubt = None if notice else refuse_what_does_not_fit(config, args, steps, plane)
     except UsageError as exc:
         raise UsageError(
             f"{exc}. The track is kept: {replay}, with the flags put right, gives the steps "
@@ -98,6 +97,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         print("no steps found: the feet were not seen (the note above); " + FILM_THE_FEET)
     else:
         print("\n".join(describe(steps, targets)))
+    if doubt:
+        print(f"note: {doubt}")
     print(f"wrote {out_dir / 'events.jsonl'} and {out_dir / 'steps.csv'}")
     outputs = video_outputs(
         args.video,
@@ -162,17 +163,21 @@ def replay_steps(
 
 def refuse_what_does_not_fit(
     config: Config, args: argparse.Namespace, steps: list[StepMsg], plane: Plane
-) -> None:
+) -> str | None:
     """UsageError when the scale given (a calibration, --meters-per-pixel) or the belt speed
-    does not fit the runner's running steps (``distance_problem``), naming where it was given.
-    Called once the steps' time base is known to be running's."""
-    from edge.gait.fit import distance_problem
+    does not fit the runner's running steps (``distance_problem``), naming where it was given;
+    else, without a scale, what to say of a belt speed that makes the leg no adult's
+    (``belt_speed_doubt``), or None. Called once the steps' time base is known to be
+    running's."""
+    from edge.gait.fit import belt_speed_doubt, distance_problem
     from edge.options import belt_given, scale_of
 
     scale = scale_of(config, args, plane)
-    problem = distance_problem(steps, scale, config.gait.belt_speed_mps, belt_given(args))
+    belt, given = config.gait.belt_speed_mps, belt_given(args)
+    problem = distance_problem(steps, scale, belt, given)
     if problem:
         raise UsageError(problem)
+    return belt_speed_doubt(steps, belt, given) if scale is None else None
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -211,8 +216,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     # The rows' times are held to the steps' gait, as a video's time base is (``analyze``).
     origin = f"--fps {args.fps:g}" if args.fps else None
     notice = no_findings(steps, t, keypoints, args.fps or track_fps(t), origin, track=True)
-    if not notice:
-        refuse_what_does_not_fit(config, args, steps, plane)
+    doubt = None if notice else refuse_what_does_not_fit(config, args, steps, plane)
     write_step_files(steps, args.events_out, None)
     if notice:
         print(f"{step_count(len(steps))}: {notice}")
@@ -224,5 +228,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             t0=float(t[0]),
         )
         print("\n".join(lines))
+    if doubt:
+        print(f"note: {doubt}")
     print(f"wrote {len(steps)} step events to {args.events_out}")
     return NO_FINDINGS if notice or not steps else 0

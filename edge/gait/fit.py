@@ -46,6 +46,14 @@ STEP_SPAN = 0.25
 #: child of 1.2 m to 1.05 m for a runner of 2.1 m, with room for the pace's reading error (1%
 #: under to 5% over)
 LEG_M = (0.45, 1.3)
+#: an adult runner's leg, hip to ankle, m: about 0.48 of the stature (0.82-0.90 m on the
+#: recorded runners), so 0.72-0.96 m from 1.5 to 2.0 m tall, with the pace's reading error; a
+#: belt speed given for an uncalibrated video that makes the leg a child's or a giant's is
+#: doubted aloud (``belt_speed_doubt``): a user trial's 3.5 m/s for a belt at 5.1 made it 0.53 m
+#: and the strides 30% short, accepted without a word
+ADULT_LEG_M = (0.68, 1.02)
+#: the leg a doubted belt speed is set beside: an adult's, the middle of ``ADULT_LEG_M``
+ADULT_LEG = 0.85
 
 
 #: the least overstride, % of the leg, a step's leg length in metres is read from (its distance in
@@ -203,6 +211,29 @@ def belt_speed_problem(
         f"a belt speed of {belt_speed_mps:g} m/s ({given}) does not fit the runner's feet: they "
         f"move back {pace:.1f} leg lengths a second, so a leg would be {leg:.2f} m long, where a "
         f"runner's is {lo:g}-{hi:g} m{units}: {fix}"
+    )
+
+
+def belt_speed_doubt(
+    steps: list[StepMsg], belt_speed_mps: float | None, given: str = "--belt-speed"
+) -> str | None:
+    """What to say of a belt speed given for an uncalibrated video that fits the feet
+    (``belt_speed_problem`` finds none) but makes the runner's leg no adult's (``ADULT_LEG_M``),
+    or None: the stride lengths rest on it, and nothing else tells it wrong."""
+    paces = [s.speed_legs_per_s for s in running_steps(steps) if s.speed_legs_per_s]
+    if not belt_speed_mps or len(paces) < MIN_JUDGED_STEPS:
+        return None
+    pace = float(np.median(paces))
+    leg = belt_speed_mps / pace
+    lo, hi = ADULT_LEG_M
+    if lo <= leg <= hi:
+        return None
+    whose = "a child's" if leg < lo else "longer than an adult's"
+    return (
+        f"a belt speed of {belt_speed_mps:g} m/s ({given}) makes the runner's leg {leg:.2f} m "
+        f"long (hip to ankle), {whose}: for an adult's {ADULT_LEG:g} m the feet move back at "
+        f"{pace * ADULT_LEG:.1f} m/s. If the runner is an adult, check {given}: the stride "
+        "lengths rest on it"
     )
 
 
