@@ -326,6 +326,33 @@ def test_run_on_a_converted_file_leaves_out_its_repeats_as_analyze_does(
 
 
 @pytest.mark.parametrize(
+    ("frames", "message"),
+    [(None, "does not exist; check the path"), (1, "holds a single picture, not a video")],
+)
+def test_a_file_that_is_no_run_is_refused_before_the_pose_model_loads(
+    tmp_path: Path,
+    station_config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    frames: int | None,
+    message: str,
+) -> None:
+    """A user trial's run of a missing file waited for the pose model to hear of it, and one
+    of a photograph named .mp4 recorded an empty session with exit 0, where analyze refused
+    it: both are refused at once, as analyze does."""
+    video = tmp_path / "photo.mp4"
+    if frames is not None:
+        write_video(video, [coded_frame(0)], 30.0)
+
+    def no_model(_config: object) -> None:
+        raise AssertionError("the pose model was loaded")
+
+    monkeypatch.setattr("edge.commands.common.open_pose", no_model)
+    assert main(["run", "--config", str(station_config), "--source", f"file:{video}"]) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
     ("source", "flags", "message"),
     [
         ("camera:0", ["--slowmo", "4"], "--slowmo times a video file, and the source is camera:0"),

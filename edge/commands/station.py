@@ -41,11 +41,23 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"the source is {spec}: give --source file:VIDEO, or leave them out for a camera"
         )
     timing = file_timing(args)
-    estimator = common.open_pose(config)
-    source = open_station_source(config, spec, timing, now=not common.headless(args))
+    # A file is opened before the pose model loads (seconds), so a wrong path or a picture is
+    # told at once (a user trial waited for the model to hear of a missing file); it plays
+    # from its first read. A camera opens once the model is ready, its frames not waiting.
+    now = not common.headless(args)
+    source = open_station_source(config, spec, timing, now=now) if kind.name == "file" else None
     try:
-        if timing.windowed and source.info.frame_count is not None:
+        # Held to what analyze holds a file to: a single picture is no run to record.
+        if source is not None and source.info.frame_count is not None:
             require_length(Path(video), source.info.frame_count, source.info.fps, timing)
+        estimator = common.open_pose(config)
+    except BaseException:
+        if source is not None:
+            source.close()
+        raise
+    if source is None:
+        source = open_station_source(config, spec, timing, now=now)
+    try:
         size = (source.info.width, source.info.height)
         if kind.name == "demo":
             plane = _demo_plane(plane_of(args, size), Path(video))
