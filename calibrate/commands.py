@@ -245,6 +245,9 @@ def check(args: argparse.Namespace, defaults: StationDefaults) -> int:
     if args.px_error <= 0:
         raise UsageError(f"--px-error {args.px_error:g}: must be > 0")
     path = args.calibration or defaults.calibration_file
+    # Read before the camera opens: a user trial without a calibration heard of the camera
+    # first.
+    load_calibration(path)
     frames, _ = _frames(args, defaults, 1)
     frame = frames[-1]
     calibration = load_calibration(path, (frame.shape[1], frame.shape[0]))

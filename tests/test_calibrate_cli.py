@@ -214,8 +214,19 @@ def test_usage_errors_exit_2_and_name_the_problem(
 
 
 def test_a_camera_that_is_not_there_exits_3(
-    config: Path, capsys: pytest.CaptureFixture[str]
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert hipdrive(config, "intrinsics") == 3
     assert "camera /dev/video99 could not be opened" in capsys.readouterr().err
+    true_lens(tmp_path / "cal.toml")
     assert hipdrive(config, "check", "--source", NO_CAMERA) == 3
+
+
+def test_check_without_a_calibration_says_so_before_opening_the_camera(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A user trial's `calibrate check` with nothing calibrated went to camera 0 and failed
+    there: the missing calibration is told first, with how to make it."""
+    assert hipdrive(config, "check") == 2
+    err = capsys.readouterr().err
+    assert "does not exist; make it with: hipdrive calibrate" in err and "video99" not in err
