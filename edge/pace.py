@@ -115,8 +115,8 @@ def paced_limit(limit: float, speed_legs_per_s: float | None) -> float:
 
 def beyond_recorded(speed_legs_per_s: float | None, was_beyond: bool = False) -> bool:
     """Whether a pace is faster than any recorded runner's by more than its reading's error
-    (``PACE_JUDGED_RATIO``): the overstride is then not judged. ``was_beyond``: it was, the last
-    time asked (the live summary holds that state and tells the console,
+    (``PACE_JUDGED_RATIO``): the reach (``UNJUDGED_BEYOND``) is then not judged. ``was_beyond``:
+    it was, the last time asked (the live summary holds that state and tells the console,
     ``SummaryMsg.pace_beyond``), and it stays so until the pace is back under
     ``PACE_JUDGED_RETURN`` of the bound, so a pace wobbling about it flips nothing."""
     bound = PACE_JUDGED_RATIO * PACE_REF_LEGS_S * (PACE_JUDGED_RETURN if was_beyond else 1.0)

@@ -334,6 +334,20 @@ def test_slowmo_a_window_and_a_scale_give_real_figures(
     assert "wrote" in printed and "(360 frames)" in printed
 
 
+def test_a_belt_speed_that_makes_the_leg_a_childs_is_doubted_in_print_and_report(
+    slow_video: Path, tmp_path: Path, fake_config: Path, capsys
+) -> None:
+    """RBDS001 at 2.5 m/s given 1.6 and no scale: his leg would be 0.54 m. The strides rest on
+    it, so the terminal and the report, which the coach keeps, both say so."""
+    out_dir = tmp_path / "o"
+    args = ["--slowmo", "2", "--belt-speed", "1.6", "--facing", "right"]
+    assert analyze(slow_video, out_dir, fake_config, *args) == 0
+    assert "note: a belt speed of 1.6 m/s (--belt-speed) makes" in capsys.readouterr().out
+    report = (out_dir / "report.html").read_text()
+    assert "<dt>belt speed</dt><dd>1.6 m/s (--belt-speed); a belt speed of 1.6" in report
+    assert "a child" in report and "If the runner is an adult, check --belt-speed" in report
+
+
 def test_a_clip_filmed_faster_than_the_engine_needs_is_thinned_to_its_rate(
     mocap_trial, tmp_path: Path, fake_config: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:

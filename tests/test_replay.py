@@ -828,3 +828,30 @@ def test_an_oblique_uncalibrated_view_is_said_in_the_printed_summary() -> None:
     assert "no verdict or finding rests on it" in note
     square = describe([messages.step(i, **reaching) for i in range(12)], Targets())
     assert not any("off square" in line for line in square)
+
+
+def test_a_change_of_pace_is_no_fault_of_the_pose_model() -> None:
+    """Hip extension moves with the pace (RBDS002: 20.3 deg at 2.5 m/s, 35.8 at 4.5): a runner
+    who speeds up is caught up with, live after three steps of each foot and in hindsight at
+    once, not doubted for the rest of the run against the slower steps. A session's first
+    steps, when they are the pose model's faults, cannot be told live (the good steps after
+    them are doubted until they outvote them), and are doubted in hindsight."""
+    from dataclasses import asdict
+
+    from edge.gait import GaitEngine, PlaneMapping
+    from edge.gait.summary import confident
+    from edge.offline.replay import rated_in_hindsight
+    from tests.test_gait_summary import steps
+
+    def doubted(rated: list) -> list[int]:
+        return [i for i, s in enumerate(rated) if not confident(s, "hip_extension_deg")]
+
+    faults = [-8.0, -9.0, -10.0] * 3
+    for hips, live, hindsight in (
+        ([20.0] * 20 + [36.0] * 20, list(range(20, 26)), []),
+        (faults[:8] + [20.0] * 20, list(range(8, 16)), list(range(10))),
+    ):
+        run = steps(len(hips), hip_extension_deg=lambda i, h=hips: h[i])
+        assert doubted(GaitEngine(PlaneMapping.scaled("right"))._held_to_the_runner(run)) == live
+        replayed = [StepMsg(station="s", t=s.ic_t, **asdict(s)) for s in run]
+        assert doubted(rated_in_hindsight(replayed)) == hindsight

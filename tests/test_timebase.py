@@ -132,6 +132,7 @@ def test_frames_are_stamped_at_the_rate_the_file_states(tmp_path: Path) -> None:
         (None, {"slowmo": 4}, (30.0, 120.0, "--slowmo 4")),
         (240.0, {"capture_fps": 60}, (30.0, 60.0, "--capture-fps")),  # the user over the file
         (None, {"fps": 25}, (25.0, 25.0, "--fps 25")),  # questioned as given, not as the file's
+        (None, {"fps": 30}, (30.0, 30.0, None)),  # the file's own: its slow motion still told
         (None, {"fps": 25, "slowmo": 2}, (25.0, 50.0, "--slowmo 2")),
     ],
 )

@@ -262,8 +262,10 @@ class MetricStats:
     this metric was measured surely (False: on none, so it rests on less sure values; show it as
     such, judge nothing by it). ``near_leg_only``: only one leg's values are sure (the far leg is
     seen through the near one), so ``asymmetry_pct`` is None: say "near leg only".
-    ``feet_differ``: the feet's values differ beyond their scatter (a rank test), so the asymmetry
-    is sure (False: too few steps or too much scatter to tell; show it, judge nothing by it).
+    ``feet_differ``: the feet's values differ beyond their scatter (a rank test) and, for the
+    metrics timed by both feet's events, beyond what one side camera makes of the far leg's
+    (``edge.gait.summary.VIEW_APART_PCT``), so the asymmetry is sure (False: too few steps, too
+    much scatter or too near to tell; show it, judge nothing by it).
     """
 
     __pydantic_config__ = _STRICT

@@ -149,9 +149,15 @@ def resolve_timebase(
         capture, origin = playback * timing.slowmo, f"--slowmo {timing.slowmo:g}"
     elif stated is not None and abs(stated[0] / playback - 1) > SAME_RATE:
         capture, origin = stated[0], f"the file's {stated[1]}"
-    elif timing.fps is not None:
-        # The rate given is questioned as given: a user trial's --fps 60 on a 30 fps file was
-        # told of "the video's 60 fps" and slow motion, where --fps was to go.
+    elif (
+        timing.fps is not None
+        and container_fps is not None
+        and abs(timing.fps / container_fps - 1) > SAME_RATE
+    ):
+        # A rate given against the file's is questioned as given: a user trial's --fps 60 on a
+        # 30 fps file was told of "the video's 60 fps" and slow motion, where --fps was to go.
+        # One the file agrees with, or the only one there is, is the video's own (a slow-motion
+        # clip's advice, --capture-fps, still comes).
         capture, origin = playback, f"--fps {timing.fps:g}"
     else:
         capture, origin = playback, None

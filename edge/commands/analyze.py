@@ -111,7 +111,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         targets,
         facing,
         _scale_fact(config, args, plane),
-        _belt_fact(config, args, plane),
+        # The report, which a coach keeps, doubts it as the terminal does.
+        _belt_fact(config, args, plane) + (f"; {doubt}" if doubt else ""),
         timing,
         notice,
     )

@@ -56,7 +56,7 @@ from edge.gait.layout import (
     trk_col,
 )
 from edge.gait.metrics import (
-    LIKE_MOST,
+    LIKE_STEPS,
     MAX_BOUNCE_LEGS,
     PELVIS_PER_LIMB,
     RISE_MAX_YAW_DEG,
@@ -224,7 +224,7 @@ class GaitEngine:
         self._open_ic: list[float | None] = [None, None]
         self._held: list[Step] = []
         self._thighs: dict[str, deque[float]] = {}
-        """Each foot's last running steps' hip extension (``_held_to_the_runner``)."""
+        """Each foot's last steps' hip extension (``_held_to_the_runner``)."""
         # Steps whose view the geometry has not told yet, waiting for a step that does.
         self._unnamed: list[Unnamed] = []
         self._now = -math.inf
@@ -406,19 +406,19 @@ class GaitEngine:
         return self._held_to_the_runner(ready)
 
     def _held_to_the_runner(self, steps: list[Step]) -> list[Step]:
-        """Steps as they go out, in order, each running step's stance thigh at toe-off rated
-        less sure when its hip extension is unlike the same foot's last steps
-        (``unlike_the_runner``: the pose model's fault); the others join those steps."""
+        """Steps as they go out, in order, each step with a hip extension (a running one) its
+        stance thigh at toe-off rated less sure when that is unlike the same foot's last
+        ``LIKE_STEPS`` (``unlike_the_runner``: the pose model's fault). Every value joins them,
+        so a change of pace is caught up with in a few steps and a fault is outvoted."""
         out = []
         for step in steps:
             value = step.hip_extension_deg
             if value is not None:
-                thighs = self._thighs.setdefault(step.foot, deque(maxlen=LIKE_MOST))
+                thighs = self._thighs.setdefault(step.foot, deque(maxlen=LIKE_STEPS))
                 if unlike_the_runner(value, thighs):
                     rated = thigh_doubted(step.metric_confidence, step.confidence)
                     step = replace(step, metric_confidence=rated)
-                else:
-                    thighs.append(value)
+                thighs.append(value)
             out.append(step)
         return out
 

@@ -313,19 +313,23 @@ OBLIQUE_METRICS = (
 )
 OBLIQUE_FACTOR = 0.3
 
-#: how far (deg) a running step's hip extension may lie from the median of the same foot's other
-#: running steps before it is taken for the pose model's fault, not the runner's. A runner's own
+#: how far (deg) a step's hip extension may lie from the median of the same foot's steps about
+#: it before it is taken for the pose model's fault, not the runner's. At one pace a runner's own
 #: steps lie within 1.2-3.5 deg of their median (SD 0.6-1.1) over 30 s on each of the recorded
 #: trials (motion capture, both feet); through the pose model, within 5.7 deg on 99% of the sure
 #: near-leg steps of the renders of docs/robustness.md and 10.7 on the real clips at hand, each
 #: against the median of its foot's last 4-10 steps. Past 12 deg there were three steps, each a
 #: fault: two of the fast runner's, 16 and 23 deg off the motion capture, and one of a rendered
 #: run cut to a walk; a real clip (ep_mini_run) showed -10.7 deg, the rear leg lost and both
-#: thighs drawn forward at toe-off, among steps of 16-26, as a sure figure off target.
+#: thighs drawn forward at toe-off, among steps of 16-26, as a sure figure off target. Across
+#: paces it moves more (RBDS002 20.3 to 35.8 deg from 2.5 to 4.5 m/s), so a step is held to its
+#: neighbours in time (``LIKE_STEPS``), never to a whole session's.
 UNLIKE_DEG = 12.0
-#: the same foot's steps a step is held to: the fewest, and the most a live engine keeps
+#: the same foot's steps a step is held to: the fewest, and the most: its last ones live (every
+#: one kept, so a change of pace is caught up with after a few steps), the nearest before and
+#: after it in a replayed recording
 LIKE_FEWEST = 4
-LIKE_MOST = 10
+LIKE_STEPS = 6
 #: the stance thigh's figures at toe-off, which a fault that draws the thigh wrong takes with it,
 #: and the factor on their confidence when it does
 THIGH_AT_TOE_OFF = ("hip_extension_deg", "scissor_deg", "scissor_back_deg")
@@ -334,7 +338,7 @@ UNLIKE_FACTOR = 0.3
 
 def unlike_the_runner(value: float | None, others: Sequence[float]) -> bool:
     """Whether a step's hip extension (``value``) lies further than ``UNLIKE_DEG`` from the
-    median of the same foot's other running steps (``others``, ``LIKE_FEWEST`` at least)."""
+    median of the same foot's steps about it (``others``, ``LIKE_FEWEST`` at least)."""
     if value is None or len(others) < LIKE_FEWEST:
         return False
     return abs(value - float(np.median(others))) > UNLIKE_DEG

@@ -318,8 +318,9 @@ class MetricSummary:
     ``confident``: the median and spread rest on steps where the metric is confident (False: it
     is confident on none, so they rest on less sure values). ``near_leg_only``: both feet have
     steps but only one has confident values, so there is no asymmetry. ``feet_differ``: the
-    feet's values differ beyond their scatter (``feet_differ``), so the asymmetry is a sure one,
-    to judge the runner by. ``left`` and ``right`` are the legs' medians over their confident
+    feet's values differ beyond their scatter (``feet_differ``) and, timed by both feet's
+    events, beyond what the view makes (``within_view``), so the asymmetry is a sure one, to
+    judge the runner by. ``left`` and ``right`` are the legs' medians over their confident
     values (None without any), a swinging leg's metric told under its own foot (``leg_of``).
     """
 

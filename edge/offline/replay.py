@@ -38,7 +38,7 @@ from edge.gait.fit import (
     slowmo_readings,
     timebase_problem,
 )
-from edge.gait.metrics import foreshortened, thigh_doubted, unlike_the_runner
+from edge.gait.metrics import LIKE_STEPS, foreshortened, thigh_doubted, unlike_the_runner
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
@@ -161,26 +161,31 @@ def rated_in_hindsight(steps: list[StepMsg]) -> list[StepMsg]:
     the engine rates those), so their pictures and the annotated video carry no verdict from
     them; live, the summary leaves them out (``judged``) and its first cue waits for the view
     (``SummaryBuilder._view_known``). A step whose hip extension, still sure, is unlike the
-    same foot's other running steps (``unlike_the_runner``; live, only its last steps are known,
-    so a session's first steps are not held to any) gets its stance thigh at toe-off marked
-    less sure (``thigh_doubted``). Once per recording: a second pass would mark the first
-    steps again."""
+    same foot's nearest steps before and after it (``unlike_the_runner``; live, only its last
+    steps are known, so a session's first steps are not held to any) gets its stance thigh at
+    toe-off marked less sure (``thigh_doubted``). Once per recording: a second pass would mark
+    the first steps again."""
     oblique = oblique_yaw(steps) is not None
     thighs: dict[str, list[float]] = {}
-    for step in steps:
+    place: dict[int, int] = {}  # a step's place among its foot's steps with a hip extension
+    for i, step in enumerate(steps):
         if step.hip_extension_deg is not None:
-            thighs.setdefault(step.foot, []).append(step.hip_extension_deg)
+            mine = thighs.setdefault(step.foot, [])
+            place[i] = len(mine)
+            mine.append(step.hip_extension_deg)
     out = []
-    for step in steps:
+    for i, step in enumerate(steps):
         sure = cast("Mapping[str, float]", step.metric_confidence)
         rated = dict(sure)
         if oblique and step.yaw_deg is None:
             rated = foreshortened(rated, step.confidence)
         value = step.hip_extension_deg
         if value is not None and confident(step, "hip_extension_deg"):
-            others = list(thighs[step.foot])
-            others.remove(value)
-            if unlike_the_runner(value, others):
+            # The foot's LIKE_STEPS nearest steps, as many before as after where there are.
+            mine, k = thighs[step.foot], place[i]
+            lo = max(0, min(k - LIKE_STEPS // 2, len(mine) - LIKE_STEPS - 1))
+            near = mine[lo : lo + LIKE_STEPS + 1]
+            if unlike_the_runner(value, near[: k - lo] + near[k - lo + 1 :]):
                 rated = thigh_doubted(rated, step.confidence)
         if rated != sure:
             step = dataclasses.replace(
@@ -225,7 +230,8 @@ def step_count(n: int) -> str:
     return f"{n} step{'' if n == 1 else 's'}"
 
 
-#: seconds of a runner in view after which too few steps were missed, not too short a video:
+#: seconds of a person in view after which too few steps are not for too short a video (the
+#: person was not running or walking side on, or steps were missed):
 #: the engine's first step comes 1.2-1.5 s in (``MIN_RUN_S``), and running then steps twice a
 #: second or more, so four seconds give five steps or more (RBDS001's track: 7-9 in 3.5-4 s; a
 #: treadmill walk, slower, gave 6 in 3.5 s)
@@ -614,8 +620,10 @@ def describe(
         if mine and walked:
             lines.append(f"{gait}, {step_count(len(mine))}:")
         lines += _medians(mine, targets.asymmetry_max_pct)
-    if ran and (note := view_note(steps, ran, "what it foreshortens (distances and angles)")):
-        lines.append(f"note: {note}")
+        # What the view did to the running figures, where there are some.
+        note = view_note(steps, mine, "what it foreshortens (distances and angles)")
+        if gait == RUNNING and mine and note:
+            lines.append(f"note: {note}")
     if misread is not None:
         lines.append("no cue: the steps read as running are the walk's (above)")
     elif few:

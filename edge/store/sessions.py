@@ -570,13 +570,17 @@ def list_sessions(path: Path) -> list[SessionInfo]:
         # A file no store of this build has opened yet has no crashed column.
         crashed = "s.crashed" if _has_column(conn, "sessions", "crashed") else "0"
         problem = "s.problem" if _has_column(conn, "sessions", "problem") else "NULL"
+        walked = (
+            "(SELECT count(*) FROM steps WHERE session_id = s.id AND gait = 'walking')"
+            if _has_column(conn, "steps", "gait")
+            else "0"
+        )
         rows = conn.execute(
             "SELECT s.id, s.station, s.runner, s.started, s.ended, s.start_t, s.end_t,"
             " s.belt_speed_mps, s.calibrated, s.calibration,"
             " (SELECT count(*) FROM steps WHERE session_id = s.id),"
             f" (SELECT count(*) FROM laps WHERE session_id = s.id), {crashed}, {problem},"
-            " (SELECT count(*) FROM steps WHERE session_id = s.id AND gait = 'walking')"
-            " FROM sessions s ORDER BY s.id"
+            f" {walked} FROM sessions s ORDER BY s.id"
         ).fetchall()
     return [
         SessionInfo(
