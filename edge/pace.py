@@ -174,8 +174,9 @@ AT_PACE: dict[str, Callable[[float, float | None], float]] = {
     "contact_ms": paced_contact_max,
     "shank_angle_ic_deg": as_set,
 }
-"""The metrics whose targets follow the pace, each with its rule (target as set, pace) -> target
-(``at_pace``)."""
+"""The metrics whose targets depend on the pace, each with its rule (target as set, pace) ->
+target (``at_pace``): grown or eased, or kept as set (``as_set``) within the recorded paces and
+none beyond them (``UNJUDGED_BEYOND``)."""
 UNJUDGED_BEYOND = ("overstride_cm", "overstride_pct_leg", "shank_angle_ic_deg")
 """The metrics with no target beyond the recorded paces (``PACE_JUDGED_RATIO``): how far ahead
 the foot lands and how far the shin reaches then, which grow with the pace by a measure no

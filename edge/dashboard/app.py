@@ -613,8 +613,8 @@ class DashboardApp(App[None]):
         """The bands at the runner's pace, as the summary reads it (the overstride limits grow
         with it, the cadence and contact ones ease below 2.5 m/s's, as the cues' do; past the
         recorded paces the overstride and the shin's angle have none, as the station's summary
-        says: it holds that
-        with the cue; a station from before says nothing, and the pace alone decides). None
+        says: it holds that with the cue; a station from before says nothing, and the pace alone
+        decides). None
         while the figures are a walk's, which no target judges (a console trial's walk had its
         cadence and contact coloured off running's targets), or while the running steps come
         under running's cadence, which no target judges either (``Readings.unjudged_run``)."""

@@ -653,15 +653,23 @@ _SHOULDERS = [KP["left_shoulder"], KP["right_shoulder"]]
 _HIPS = [KP["left_hip"], KP["right_hip"]]
 
 
+_LEGENDS = [
+    [
+        Segment("L", _INKS[_LEFT]),
+        Segment(" "),
+        Segment("R", _INKS[_RIGHT]),
+        Segment(f"{gap}▼ landing", _INKS[_MARK]),
+        Segment(f"{gap}┆ {plumb}", _GREY),
+    ]
+    for gap, plumb in (("   ", "under the hips"), (" ", "under the hips"), (" ", "hips"))
+]
+"""The figure's key, longest first: it says as many words as the figure's width holds (a
+console trial's 80 and 120 columns had cut it to "▼ landing ┆ under th")."""
+
+
 def _legend(width: int) -> list[Segment]:
-    """The figure's key, in as many words as ``width`` holds: a console trial's 80 and 120
-    columns had cut it to "▼ landing ┆ under th"."""
-    feet = [Segment("L", _INKS[_LEFT]), Segment(" "), Segment("R", _INKS[_RIGHT])]
-    for gap, plumb in (("   ", "under the hips"), (" ", "under the hips"), (" ", "hips")):
-        line = [*feet, Segment(f"{gap}▼ landing", _INKS[_MARK]), Segment(f"{gap}┆ {plumb}", _GREY)]
-        if sum(len(s.text) for s in line) <= width:
-            return line
-    return line
+    """The longest of ``_LEGENDS`` that ``width`` holds, else the shortest."""
+    return next((line for line in _LEGENDS if Segment.get_line_length(line) <= width), _LEGENDS[-1])
 
 
 class RunnerFigure(StripWidget):

@@ -336,12 +336,10 @@ THIGH_AT_TOE_OFF = ("hip_extension_deg", "scissor_deg", "scissor_back_deg")
 UNLIKE_FACTOR = 0.3
 
 
-def unlike_the_runner(value: float | None, others: Sequence[float]) -> bool:
+def unlike_the_runner(value: float, others: Sequence[float]) -> bool:
     """Whether a step's hip extension (``value``) lies further than ``UNLIKE_DEG`` from the
     median of the same foot's steps about it (``others``, ``LIKE_FEWEST`` at least)."""
-    if value is None or len(others) < LIKE_FEWEST:
-        return False
-    return abs(value - float(np.median(others))) > UNLIKE_DEG
+    return len(others) >= LIKE_FEWEST and abs(value - float(np.median(others))) > UNLIKE_DEG
 
 
 def thigh_doubted(rated: Mapping[str, float], sure: float) -> dict[str, float]:

@@ -702,8 +702,8 @@ class SummaryBuilder:
         by the last steps' (``slow_cadence``); a whole run's (``whole``), by its own median."""
         if len(self._steps) < RECENT_STEPS:
             return None
-        recent = [s.cadence_spm for s in list(self._steps)[-RECENT_STEPS:]]
-        cadence = metrics["cadence_spm"].median if whole else slow_cadence(recent)
+        cadences = [s.cadence_spm for s in self._steps]
+        cadence = metrics["cadence_spm"].median if whole else slow_cadence(cadences)
         if cadence is None or cadence >= RUNNING_CADENCE_SPM[0]:
             return None
         # Live, the last steps' cadence, not the window's the cadence tile shows (a user trial's

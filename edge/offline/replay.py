@@ -621,9 +621,9 @@ def describe(
             lines.append(f"{gait}, {step_count(len(mine))}:")
         lines += _medians(mine, targets.asymmetry_max_pct)
         # What the view did to the running figures, where there are some.
-        note = view_note(steps, mine, "what it foreshortens (distances and angles)")
-        if gait == RUNNING and mine and note:
-            lines.append(f"note: {note}")
+        if gait == RUNNING and mine:
+            note = view_note(steps, mine, "what it foreshortens (distances and angles)")
+            lines += [f"note: {note}"] if note else []
     if misread is not None:
         lines.append("no cue: the steps read as running are the walk's (above)")
     elif few:
