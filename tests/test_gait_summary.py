@@ -12,6 +12,7 @@ from edge.gait import Step, SummaryBuilder, Targets
 from edge.gait.metrics import FAR_LEG_METRICS, RUNNING_METRICS, view_factors
 from edge.gait.summary import (
     CUE_VIEW_WAIT_STEPS,
+    FIRST_CUE_WAIT_STEPS,
     MetricSummary,
     clears_at,
     feet_differ,
@@ -77,6 +78,29 @@ def test_priority_overstride_before_hip_drive() -> None:
     summaries = feed(SummaryBuilder(), steps(10, overstride_cm=26.0, hip_extension_deg=5.0))
     assert summaries[-1].cue == "Land under your hips"
     assert "26 cm ahead" in summaries[-1].cue_reason
+
+
+def test_the_first_cue_waits_for_its_figures_to_be_decided() -> None:
+    """A real clip's first cadences (175, 149, 143 spm, from a run of 160) had set off
+    "Quicker, lighter steps" at the fourth step and held it for six: the first cue now waits
+    while a median lies within a standard error of its target, and while a figure of a cue
+    before it is confident on too few steps (a cadence cue had come first, then given way to
+    the overstride's once the near leg's steps were enough)."""
+    scattered = [None, 174.6, 148.6, 143.4, 168.0, 152.0, 166.0, 158.0, 163.0, 160.0, 161.0]
+    run = feed(SummaryBuilder(), steps(len(scattered), cadence_spm=lambda i: scattered[i]))
+    assert run[3].metrics["cadence_spm"].median < 155.0
+    first = next(i for i, s in enumerate(run) if s.cue_key is not None)
+    assert 4 < first < FIRST_CUE_WAIT_STEPS
+    assert all(s.cue_key == "good" for s in run[first:])
+    # Steady figures are decided at once: the cue comes at the fourth step, as before.
+    steady = steps(4, cadence_spm=150.0, yaw_deg=0.0)
+    assert feed(SummaryBuilder(), steady)[-1].cue_key == "cadence"
+    # The near leg's overstride is judged from its third step, the cadence from the first's.
+    overstrider = far_left(
+        FIRST_CUE_WAIT_STEPS, 0.3, cadence_spm=150.0, overstride_pct_leg=40.0, yaw_deg=0.0
+    )
+    cues = [s.cue_key for s in feed(SummaryBuilder(), overstrider)]
+    assert cues[:5] == [None] * 5 and set(cues[5:]) == {"overstride"}
 
 
 def test_running_steps_under_running_cadence_are_not_judged_as_running() -> None:
@@ -223,20 +247,23 @@ def test_no_cue_or_comparison_rests_on_fewer_than_three_sure_steps() -> None:
     """A 2 s clip: its near leg's hip extension from two steps, one of them a contact cut by
     the clip's start, the far leg's less sure. No cue yet, not "Drive the hip back" (the live
     console had said "measured less surely" for six steps); with a third near step that misses
-    it, it is."""
-    near = [-10.9, 24.3, 6.0]
+    it, its median is confident, and the cue says so once it is decided: those three scatter
+    over 35 deg, so the first cue waits for the steps after them (``FIRST_CUE_WAIT_STEPS`` at
+    most)."""
+    near = [-10.9, 24.3, 6.0, 6.0, 6.0]
     clip = [
         dataclasses.replace(s, hip_extension_deg=near[i // 2] if s.view == "near" else 22.0)
-        for i, s in enumerate(far_left(6, 0.3, yaw_deg=0.0))
+        for i, s in enumerate(far_left(FIRST_CUE_WAIT_STEPS, 0.3, yaw_deg=0.0))
     ]
     short = feed(SummaryBuilder(), clip[:5])[-1]
     hip = short.metrics["hip_extension_deg"]
     assert not hip.confident and hip.n == 5 and hip.waiting
     # No cue yet: neither "good form" nor "measured less surely" before three sure steps.
     assert short.cue_key is None
-    full = feed(SummaryBuilder(Targets(hold_steps=1)), clip)[-1]
-    assert full.metrics["hip_extension_deg"].confident
-    assert full.cue_key == "hip_drive"
+    cues = feed(SummaryBuilder(Targets(hold_steps=1)), clip)
+    assert cues[5].metrics["hip_extension_deg"].confident
+    assert cues[5].cue_key is None
+    assert cues[-1].cue_key == "hip_drive"
     # The feet are compared from three sure steps each, not fewer.
     apart = [
         dataclasses.replace(s, contact_ms=300.0 if s.foot == "left" else 240.0) for s in steps(12)

@@ -3,8 +3,10 @@
 Medians and spread (interquartile range) over the last steps, left/right asymmetry, and a cue
 chosen by priority among the targets that are missed. Each cue has hysteresis: it switches on
 when its metric is past the target, off only once it is back inside by a margin (``clears_at``:
-twice the median's own uncertainty, from the window's spread), and the cue shown changes at most
-once every ``hold_steps`` steps, so it never flickers step to step.
+twice the median's own uncertainty, from the window's spread; only the cue shown is held so),
+and the cue shown changes at most once every ``hold_steps`` steps, so it never flickers step to
+step. The first cue waits until every figure it judges is decided (``_undecided``): measured
+surely on enough steps, and a standard error or more from its target.
 
 Figures measured less surely stay out of the way of the ones measured well. A metric is
 *confident* on a step when its confidence there (``Step.confidence_of``) is at least
@@ -422,6 +424,16 @@ _RULES = (*_LANDING_RULES, *_DRIVE_RULES)
 #: steps the first cue waits at most for the camera's view to be known (``_view_known``): the
 #: engine estimates the yaw from four steps whose legs it has told apart
 CUE_VIEW_WAIT_STEPS = 8
+FIRST_CUE_WAIT_STEPS = 10
+"""Steps the first cue waits at most for every cue's figure to be decided (``_undecided``): half
+the window, 3-4 s of running. From a run's first four steps a median is one of three or four
+scattered values: a real clip's first cadences (149, 174, 161) read 149 against a target of 155
+and were cued for six steps, where the run's was 160; on the recorded runners' keypoint tracks
+a cadence cue came first for six steps, then the overstride cue, once the near leg's steps were
+enough to judge it by (docs/metrics.md, The first cue)."""
+DECIDED_ERRORS = 1.0
+"""A figure is decided for the first cue once its median lies this many standard errors
+(``median_error``) or more from its target, on either side."""
 CHOPPY_KEY = "choppy"
 CHOPPY_CUE = "Drive from the hip, longer push"
 
@@ -490,11 +502,16 @@ whose steps scatter widely (a walk read as running after a run) had a cadence cu
 to hold "until 182 spm", out of the runner's reach (a user trial)."""
 
 
+def median_error(metric: MetricSummary) -> float:
+    """The standard error of ``metric``'s median, 0.93 IQR / sqrt(n) for a normal spread."""
+    return 0.93 * (metric.iqr or 0.0) / math.sqrt(max(metric.n, 1))
+
+
 def clears_at(limit: float, above: bool, metric: MetricSummary, least: float) -> float:
     """Where the cue of a target at ``limit`` clears (``above``: values above it miss): back
-    inside by ``CLEAR_ERRORS`` standard errors of ``metric``'s median, 0.93 IQR / sqrt(n) for a
-    normal spread, by ``least`` of the limit at least and by ``CLEAR_MOST`` of it at most."""
-    error = 0.93 * (metric.iqr or 0.0) / math.sqrt(max(metric.n, 1))
+    inside by ``CLEAR_ERRORS`` standard errors of ``metric``'s median (``median_error``), by
+    ``least`` of the limit at least and by ``CLEAR_MOST`` of it at most."""
+    error = median_error(metric)
     margin = min(max(CLEAR_ERRORS * error, least * abs(limit)), CLEAR_MOST * abs(limit))
     return limit - margin if above else limit + margin
 
@@ -675,7 +692,12 @@ class SummaryBuilder:
                 continue
             back_in = clears_at(limit, rule.above, metrics[rule.metric], targets.margin)
             missed = value > limit if rule.above else value < limit
-            cleared = value <= back_in if rule.above else value >= back_in
+            # Only the cue shown is held by the margin: one never shown, or no longer, comes
+            # only with its median past the target (a first step's wild median had held a
+            # cadence cue until well back inside, and a cue came on reading "156 spm (target
+            # >= 155); the cue holds until 157").
+            shown = self._shown[0] == rule.key
+            cleared = not shown or (value <= back_in if rule.above else value >= back_in)
             if missed:
                 self._active.add(name)
             elif cleared:
@@ -684,7 +706,7 @@ class SummaryBuilder:
     def _wanted(
         self, metrics: dict[str, MetricSummary], choppy: Choppy | None, targets: Targets
     ) -> _Cue:
-        if len(self._steps) < 4 or not self._view_known():
+        if len(self._steps) < 4 or not self._view_known() or self._undecided(metrics, targets):
             return _WAIT
         return (
             self._missed(_LANDING_RULES, metrics, targets)
@@ -726,6 +748,23 @@ class SummaryBuilder:
         return len(self._steps) >= waited or any(
             s.view != "far" and s.yaw_deg is not None for s in self._steps
         )
+
+    def _undecided(self, metrics: dict[str, MetricSummary], targets: Targets) -> bool:
+        """Whether the first cue waits (at most ``FIRST_CUE_WAIT_STEPS``) for a figure a cue
+        rests on: one confident on too few steps yet (``MetricSummary.waiting``: a cue of lower
+        priority would come first and give way to it a few steps on), or confident but within
+        ``DECIDED_ERRORS`` of its target, so that the steps to come can put it on either side."""
+        if self._shown is not _WAIT or len(self._steps) >= FIRST_CUE_WAIT_STEPS:
+            return False
+        for rule in _RULES:
+            metric = metrics[rule.metric]
+            limit = getattr(targets, rule.limit)
+            if metric.median is None or not judged_limit(limit):
+                continue
+            near = abs(metric.median - limit) < DECIDED_ERRORS * median_error(metric)
+            if metric.waiting or (metric.confident and near):
+                return True
+        return False
 
     def _unjudged(self, metrics: dict[str, MetricSummary], targets: Targets) -> _Cue | None:
         """With no target missed: the cue that says which could not be judged (measured less
