@@ -246,7 +246,7 @@ def test_steps_in_and_no_cue_yet_the_banner_says_what_the_first_waits_for() -> N
             await pilot.pause()
             text = screen_text(app)
             assert "Waiting for steps" not in text and "FIRST CUE AFTER A FEW STEPS" in text
-            assert "3 steps in: the first cue waits for enough of them measured surely" in text
+            assert "3 steps in: the first cue waits for enough of them to judge by" in text
             assert app.readings.stats("cadence_spm") is not None  # a tile's figure, beside it
             app.post_message(BusReceived(messages.summary(t=T0 + 1)))
             await pilot.pause()

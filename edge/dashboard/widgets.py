@@ -290,9 +290,9 @@ class CueBanner(Static):
         elif summary.cue is None:
             steps = f"{summary.n_steps} step{'' if summary.n_steps == 1 else 's'}"
             # What it waits for, the console cannot tell apart (four steps, the camera's view,
-            # figures measured surely on enough steps: a review found "the camera's view" said
-            # once the view was known).
-            why = "the first cue waits for enough of them measured surely"
+            # figures measured surely on enough steps and decided against their targets: a
+            # review found "the camera's view" said once the view was known).
+            why = "the first cue waits for enough of them to judge by"
             shown = ("first", FIRST_CUE, f"{steps} in: {why}")
         else:
             shown = (summary.cue_key, summary.cue, summary.cue_reason)
