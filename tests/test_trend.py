@@ -8,6 +8,7 @@ import re
 import threading
 import time
 from dataclasses import asdict
+from html import escape
 from pathlib import Path
 
 import cv2
@@ -18,7 +19,11 @@ from edge.bus.schema import StepMsg
 from edge.cli import main
 from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping
+from edge.gait.summary import LESS_SURE
+from edge.pace import UNJUDGED_BEYOND
+from edge.report.trend import UNJUDGED_MARK_NOTE, cell, trend_rows
 from edge.store.sessions import SessionStore
+from tests.builders import messages
 from tests.builders.keypoint_tracks import synth_track
 from tests.gait_modes import trial
 
@@ -60,21 +65,55 @@ def test_a_runners_sessions_side_by_side(config: Path, capsys) -> None:
     assert out[0].split()[3:6] == ["steps", "hip", "extension"]
     rows = [line.split() for line in out[1:4]]
     assert [r[0] for r in rows] == ["1", "3", "4"]  # Ben's session 2 is not hers
-    # columns: hip extension, knee lift, scissor, overstride cm, cadence, stride, contact
-    slow, fast, short = ([float(v) for v in r[4:]] if r[4] != "-" else r[4:] for r in rows)
+    # columns: hip extension, knee lift, scissor, overstride cm, cadence, stride, contact; the
+    # scissor, with the far thigh in it, measured less surely and marked so
+    assert [r[6][-1] for r in rows[:2]] == [LESS_SURE] * 2
+    assert not any(v.endswith(LESS_SURE) for r in rows[:2] for v in r[4:6] + r[7:])
+    slow, fast, short = (
+        [float(v.rstrip(LESS_SURE)) for v in r[4:]] if r[4] != "-" else r[4:] for r in rows
+    )
     assert short == ["-"] * 7  # 3 s: too few running steps to judge
     # A session whose steps were held (its scale did not fit): no figures, and why.
     assert out[4].split()[4:] == ["-"] * 7
     assert out[5] == "session 4: fewer than 20 running steps, too few for figures"
-    assert out[6] == "session 5: not judged, the steps no cue rests on (its report says why)"
+    assert out[6] == UNJUDGED_MARK_NOTE
+    assert out[7] == "session 5: not judged, the steps no cue rests on (its report says why)"
     assert fast[0] > slow[0] + 10.0  # hip extension at 4.6 m/s against 2.5
     assert fast[5] > slow[5] + 0.8  # stride length
     page = (config.parent / "data" / "reports" / "trend-ana.html").read_text(encoding="utf-8")
     assert page.count("<tr><td>") == 4 and "Session 5: not judged" in page
+    assert page.count(f"{LESS_SURE}</td>") == 2 and escape(UNJUDGED_MARK_NOTE) in page
     png = re.search(r'src="data:image/png;base64,([^"]+)"', page)
     assert png is not None
     image = cv2.imdecode(np.frombuffer(base64.b64decode(png.group(1)), np.uint8), cv2.IMREAD_COLOR)
     assert image is not None and image.shape[1] >= 1000
+
+
+def test_a_session_past_the_recorded_paces_has_its_overstride_marked(tmp_path: Path) -> None:
+    """A user trial's session at 6.6 leg lengths a second, its overstride "not judged, no
+    target at this pace" in its report, had it shown as 39.1% beside the runner's slower
+    sessions, unmarked: now marked, as its report's, the figures with a target at any pace
+    not."""
+    path = tmp_path / "sessions.sqlite"
+    store = SessionStore(path, "s")
+    for k, pace in enumerate((3.0, 6.6)):
+        store.start_session(1000.0 * k, runner="Kim")
+        for i in range(30):
+            store.record_step(
+                messages.later(
+                    messages.step(i, overstride_pct_leg=20.0 + 3 * k, speed_legs_per_s=pace),
+                    1000.0 * k,
+                )
+            )
+        store.end_session(1000.0 * k + 20.0)
+    store.close()
+    slow, fast = trend_rows(path, "kim")
+    overstride = {"overstride_cm", "overstride_pct_leg"}
+    assert overstride <= set(UNJUDGED_BEYOND) and overstride <= fast.unjudged
+    assert slow.unjudged == fast.unjudged - overstride
+    assert cell(fast, "overstride_pct_leg", 1) == f"23.0{LESS_SURE}"
+    assert cell(slow, "overstride_pct_leg", 1) == "20.0"
+    assert cell(fast, "cadence_spm", 0) == "171"
 
 
 def test_an_unknown_runner_gets_the_names_there_are(config: Path, capsys) -> None:

@@ -8,7 +8,7 @@ region is shaded green, with its limit dashed.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -301,9 +301,9 @@ def drill_repeats(rows: Sequence[RepeatRow]) -> bytes:
     return _png(fig)
 
 
-def trend(rows: Sequence[Medians], labels: Sequence[str]) -> bytes:
+def trend(rows: Sequence[Medians], labels: Sequence[str], unjudged: Sequence[Set[str]]) -> bytes:
     """One small chart per metric: each row's median (a runner's sessions), in order, under
-    its label."""
+    its label; hollow where its row did not judge it (``unjudged``, a set per row)."""
     columns = columns_of(rows)
     cols = min(4, max(len(columns), 1))
     grid = max((len(columns) + cols - 1) // cols, 1)
@@ -311,7 +311,10 @@ def trend(rows: Sequence[Medians], labels: Sequence[str]) -> bytes:
     axes = np.atleast_1d(fig.subplots(grid, cols)).ravel()
     for ax, column in zip(axes, columns, strict=False):
         points = [(k, v) for k, r in enumerate(rows) if (v := r.medians[column.metric]) is not None]
-        ax.plot([k for k, _ in points], [v for _, v in points], "o-", color="#2b7bd6", ms=5)
+        ax.plot([k for k, _ in points], [v for _, v in points], "-", color="#2b7bd6")
+        for k, v in points:
+            hollow = column.metric in unjudged[k]
+            ax.plot(k, v, "o", color="#2b7bd6", mfc="white" if hollow else "#2b7bd6", ms=5)
         ax.set_title(column.heading, fontsize=9)
         ax.set_xticks(range(len(rows)), labels, fontsize=7)
         ax.grid(alpha=0.3)

@@ -3,9 +3,13 @@
 Sessions are keyed by the runner's name as the console set it (``n``), matched without regard
 to case or surrounding spaces. Each session's figure is the median over its running steps (the
 surely measured ones, as the station's summaries take them, or every one where none is, as the
-scissor since 4 December 2026; walked steps left out), so a warm-up walk does not move it. The
-page is self-contained HTML: the table, and one small chart per metric across the sessions'
-dates.
+scissor since 4 December 2026; walked steps left out), so a warm-up walk does not move it. A
+figure its session did not judge is marked ``LESS_SURE``, as a report marks it: measured less
+surely on every step (the scissor's far thigh, an oblique camera without a calibration), or, at a
+pace beyond the recorded ones, the overstride and the shin's reach, which have no target there
+(a user trial's 39.1% overstride at such a pace stood unmarked beside the runner's slower
+sessions). The page is self-contained HTML: the table, and one small chart per metric across the
+sessions' dates, those figures drawn hollow.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from pathlib import Path
 from edge.drill.table import COLUMNS, columns_of
 from edge.errors import UsageError
 from edge.gait.fit import measured_run
-from edge.gait.summary import summarise
+from edge.gait.summary import LESS_SURE, pace_of, summarise
+from edge.pace import UNJUDGED_BEYOND, beyond_recorded
 from edge.report import plots
 from edge.store.sessions import SessionInfo, list_sessions, read_steps
 
@@ -30,11 +35,14 @@ MIN_STEPS = 20
 
 @dataclass(frozen=True, slots=True)
 class TrendRow:
-    """One session of the runner: when, how many running steps, each metric's median."""
+    """One session of the runner: when, how many running steps, each metric's median, and the
+    metrics whose median the session did not judge (measured less surely, or without a target
+    at its pace)."""
 
     session: SessionInfo
     running: int
     medians: dict[str, float | None]
+    unjudged: frozenset[str] = frozenset()
 
 
 def _key(name: str | None) -> str:
@@ -60,15 +68,38 @@ def trend_rows(path: Path, runner: str) -> list[TrendRow]:
         running = measured_run(read_steps(path, info.id))
         # A session that ended with steps no cue rests on has no figures, as its report.
         judged = len(running) >= MIN_STEPS and info.problem is None
-        medians = {c.metric: summarise(running, c.metric).median for c in COLUMNS}
+        summaries = {c.metric: summarise(running, c.metric) for c in COLUMNS}
+        beyond = beyond_recorded(pace_of(running))
+        unjudged = frozenset(
+            name
+            for name, summary in summaries.items()
+            if not summary.confident or (beyond and name in UNJUDGED_BEYOND)
+        )
+        medians = {name: summary.median for name, summary in summaries.items()}
         rows.append(
-            TrendRow(
-                info,
-                len(running),
-                medians if judged else dict.fromkeys(medians),
-            )
+            TrendRow(info, len(running), medians, unjudged)
+            if judged
+            else TrendRow(info, len(running), dict.fromkeys(medians))
         )
     return rows
+
+
+UNJUDGED_MARK_NOTE = (
+    f"{LESS_SURE} not judged: measured less surely, or without a target at the session's pace"
+    " (its report says which)"
+)
+
+
+def cell(row: TrendRow, metric: str, digits: int) -> str:
+    """A session's figure as the table shows it: ``-`` for none, marked when not judged."""
+    value = row.medians[metric]
+    if value is None:
+        return "-"
+    return f"{value:.{digits}f}" + (LESS_SURE if metric in row.unjudged else "")
+
+
+def _marked(rows: Sequence[TrendRow]) -> bool:
+    return any(row.medians[m] is not None for row in rows for m in row.unjudged)
 
 
 def unjudged_note(rows: Sequence[TrendRow]) -> str | None:
@@ -95,10 +126,7 @@ def trend_lines(rows: Sequence[TrendRow]) -> list[str]:
     lines = [head]
     for row in rows:
         cells = "  ".join(
-            ("-" if (v := row.medians[c.metric]) is None else f"{v:.{c.digits}f}").rjust(
-                max(len(c.heading), 6)
-            )
-            for c in shown
+            cell(row, c.metric, c.digits).rjust(max(len(c.heading), 6)) for c in shown
         )
         lines.append(f"{row.session.id:7d}  {_day(row.session):16}  {row.running:5d}  {cells}")
     few = [str(r.session.id) for r in rows if r.running < MIN_STEPS and not r.session.problem]
@@ -106,6 +134,8 @@ def trend_lines(rows: Sequence[TrendRow]) -> list[str]:
         # A user trial's sessions of short clips gave a table of ids and dates, with no word why.
         which = f"session {few[0]}" if len(few) == 1 else f"sessions {', '.join(few)}"
         lines.append(f"{which}: fewer than {MIN_STEPS} running steps, too few for figures")
+    if _marked(rows):
+        lines.append(UNJUDGED_MARK_NOTE)
     note = unjudged_note(rows)
     return lines if note is None else [*lines, note]
 
@@ -116,17 +146,17 @@ def trend_page(runner: str, rows: Sequence[TrendRow]) -> str:
     head = "".join(f"<th>{escape(c.heading)}</th>" for c in shown)
     body = "".join(
         f"<tr><td>{r.session.id}</td><td>{escape(_day(r.session))}</td><td>{r.running}</td>"
-        + "".join(
-            "<td>-</td>" if (v := r.medians[c.metric]) is None else f"<td>{v:.{c.digits}f}</td>"
-            for c in shown
-        )
+        + "".join(f"<td>{cell(r, c.metric, c.digits)}</td>" for c in shown)
         + "</tr>"
         for r in rows
     )
     labels = [f"{datetime.fromisoformat(r.session.started):%m-%d}\n#{r.session.id}" for r in rows]
-    png = base64.b64encode(plots.trend(rows, labels)).decode("ascii")
+    chart = plots.trend(rows, labels, [r.unjudged for r in rows])
+    png = base64.b64encode(chart).decode("ascii")
     title = f"{runner}: progress over {len(rows)} session{'s' if len(rows) != 1 else ''}"
     unjudged = "" if (note := unjudged_note(rows)) is None else f" {note.capitalize()}."
+    if _marked(rows):
+        unjudged += f" {UNJUDGED_MARK_NOTE}."
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>{escape(title)}</title>
