@@ -92,6 +92,12 @@ def test_the_first_cue_waits_for_its_figures_to_be_decided() -> None:
     first = next(i for i, s in enumerate(run) if s.cue_key is not None)
     assert 4 < first < FIRST_CUE_WAIT_STEPS
     assert all(s.cue_key == "good" for s in run[first:])
+    # A window shorter than the wait (gait.summary_steps from 4) waits until it is full.
+    short = feed(
+        SummaryBuilder(Targets(window_steps=5)),
+        steps(len(scattered), cadence_spm=lambda i: scattered[i], yaw_deg=0.0),
+    )
+    assert [s.cue_key is None for s in short[:5]] == [True] * 4 + [False]
     # Steady figures are decided at once: the cue comes at the fourth step, as before.
     steady = steps(4, cadence_spm=150.0, yaw_deg=0.0)
     assert feed(SummaryBuilder(), steady)[-1].cue_key == "cadence"

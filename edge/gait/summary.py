@@ -426,9 +426,9 @@ _RULES = (*_LANDING_RULES, *_DRIVE_RULES)
 CUE_VIEW_WAIT_STEPS = 8
 FIRST_CUE_WAIT_STEPS = 10
 """Steps the first cue waits at most for every cue's figure to be decided (``_undecided``): half
-the window, 3-4 s of running. From a run's first four steps a median is one of three or four
-scattered values: a real clip's first cadences (149, 174, 161) read 149 against a target of 155
-and were cued for six steps, where the run's was 160; on the recorded runners' keypoint tracks
+the window, 3-4 s of running (or the whole window, a shorter one). From a run's first four steps
+a median is one of three or four scattered values: a real clip's first cadences (175, 149, 143)
+read 149 against a target of 155 and were cued for six steps, where the run's was 160; on the recorded runners' keypoint tracks
 a cadence cue came first for six steps, then the overstride cue, once the near leg's steps were
 enough to judge it by (docs/metrics.md, The first cue)."""
 DECIDED_ERRORS = 1.0
@@ -744,17 +744,20 @@ class SummaryBuilder:
         an oblique view's first steps read as square, and their overstride set off a cue that
         the next step showed unjudged); or the window has waited ``CUE_VIEW_WAIT_STEPS`` for it
         (or is full, a shorter window than that)."""
-        waited = min(CUE_VIEW_WAIT_STEPS, self._steps.maxlen or CUE_VIEW_WAIT_STEPS)
-        return len(self._steps) >= waited or any(
+        return self._waited(CUE_VIEW_WAIT_STEPS) or any(
             s.view != "far" and s.yaw_deg is not None for s in self._steps
         )
+
+    def _waited(self, steps: int) -> bool:
+        """Whether the window holds ``steps`` steps, or is full (a shorter window)."""
+        return len(self._steps) >= min(steps, self._steps.maxlen or steps)
 
     def _undecided(self, metrics: dict[str, MetricSummary], targets: Targets) -> bool:
         """Whether the first cue waits (at most ``FIRST_CUE_WAIT_STEPS``) for a figure a cue
         rests on: one confident on too few steps yet (``MetricSummary.waiting``: a cue of lower
         priority would come first and give way to it a few steps on), or confident but within
         ``DECIDED_ERRORS`` of its target, so that the steps to come can put it on either side."""
-        if self._shown is not _WAIT or len(self._steps) >= FIRST_CUE_WAIT_STEPS:
+        if self._shown is not _WAIT or self._waited(FIRST_CUE_WAIT_STEPS):
             return False
         for rule in _RULES:
             metric = metrics[rule.metric]
