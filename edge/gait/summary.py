@@ -428,9 +428,9 @@ FIRST_CUE_WAIT_STEPS = 10
 """Steps the first cue waits at most for every cue's figure to be decided (``_undecided``): half
 the window, 3-4 s of running (or the whole window, a shorter one). From a run's first four steps
 a median is one of three or four scattered values: a real clip's first cadences (175, 149, 143)
-read 149 against a target of 155 and were cued for six steps, where the run's was 160; on the recorded runners' keypoint tracks
-a cadence cue came first for six steps, then the overstride cue, once the near leg's steps were
-enough to judge it by (docs/metrics.md, The first cue)."""
+read 149 against a target of 155 and were cued for six steps, where the run's was 160; on the
+recorded runners' keypoint tracks a cadence cue came first for six steps, then the overstride
+cue, once the near leg's steps were enough to judge it by (docs/metrics.md, The first cue)."""
 DECIDED_ERRORS = 1.0
 """A figure is decided for the first cue once its median lies this many standard errors
 (``median_error``) or more from its target, on either side."""
