@@ -336,7 +336,8 @@ def repeats_notice(repeats: int, frames: int, distinct_fps: float) -> str | None
 
 def held_notice(held: tuple[tuple[float, float], ...]) -> str | None:
     """What to say of pictures held still (``NewFrames.held``), or None: a real clip's second
-    held still went by untold, its steps missing for 1.5 s."""
+    held still went by untold, its steps missing for 1.5 s. A still scene is one too (a squat
+    held, a walker waiting to set off: user trials had them told as a paused camera)."""
     if not held:
         return None
     where = ", ".join(f"{at:.2f} s" for at, _ in held)
@@ -344,7 +345,8 @@ def held_notice(held: tuple[tuple[float, float], ...]) -> str | None:
     times = "once" if len(held) == 1 else f"{len(held)} times"
     return (
         f"the picture was held still {times}, {seconds:.1f} s in all, from {where} (a paused "
-        "camera, a title): those frames were left out, and no step is timed across them"
+        "camera, a title, or nothing in it moving): those frames were left out, and no step is "
+        "timed across them"
     )
 
 
