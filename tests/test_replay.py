@@ -27,6 +27,7 @@ from edge.gait.sagittal import facing_contradicted, facing_lag
 from edge.offline.replay import (
     across_the_picture,
     describe,
+    facing_the_camera,
     in_a_row,
     leg_rhythm,
     missed_steps,
@@ -646,6 +647,29 @@ def test_a_picture_turned_on_its_side_is_said(track) -> None:
         crouched[:, KP[name], 0] = hips[:, 0] + 0.9 * length
         crouched[:, KP[name], 1] = hips[:, 1] - 0.42 * length
     assert turned_picture(crouched) is None
+
+
+def test_a_runner_filmed_from_the_front_is_said(track) -> None:
+    """Real clips of a runner coming towards the camera had been offered slow motion, or told
+    steps were missed: a runner whose hips lie apart across the picture faces the camera or
+    away from it, which is said; side on, nothing is."""
+    path, _ = track
+    t, _, kp = read_keypoint_track(path)
+    assert facing_the_camera(kp) is None
+    left, right = KP["left_hip"], KP["right_hip"]
+    mid = kp[:, [left, right], 0].mean(axis=1)
+    leg = np.median(np.hypot(*(kp[:, left, :2] - kp[:, KP["left_ankle"], :2]).T))
+    front = kp.copy()
+    for hip, side in ((left, -1), (right, 1)):
+        front[:, hip, 0] = mid + side * 0.13 * leg
+    said = facing_the_camera(front)
+    assert said is not None and said.startswith("the runner's hips are 26% of a leg's length")
+    assert "faces the camera or away from it" in said and "film them from the side" in said
+    assert no_findings([], t, front, 60.0) == said
+    half = kp.copy()
+    for hip, side in ((left, -1), (right, 1)):
+        half[:, hip, 0] = mid + side * 0.09 * leg
+    assert facing_the_camera(half) is None
 
 
 @pytest.mark.parametrize(

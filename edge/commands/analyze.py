@@ -33,7 +33,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         runner_facing,
         video_outputs,
     )
-    from edge.offline.replay import describe, no_findings, step_count, write_step_files
+    from edge.offline.replay import (
+        describe,
+        facing_the_camera,
+        no_findings,
+        step_count,
+        write_step_files,
+    )
     from edge.options import file_timing, plane_of, with_belt_speed
     from edge.pose import RunnerSelector
     from edge.pose.crop import FEET_MOSTLY_UNSEEN, FILM_THE_FEET, RunnerFinder
@@ -71,10 +77,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         f"{shlex.quote(str(out_dir / 'replayed.jsonl'))}"
     )
     try:
-        facing = plane.facing or runner_facing(args.video, result, keypoints, t)
-        steps = replay_steps(config, t, keypoints, calibration, plane.meters_per_pixel, facing)
-        notice = no_findings(steps, t, keypoints, timebase.capture_fps, timebase.origin)
-        doubt = None if notice else refuse_what_does_not_fit(config, args, steps, plane)
+        # A runner filmed from the front has no facing to find, nor steps to measure.
+        notice = facing_the_camera(keypoints)
+        steps: list[StepMsg] = []
+        doubt = facing = None
+        if notice is None:
+            facing = plane.facing or runner_facing(args.video, result, keypoints, t)
+            steps = replay_steps(config, t, keypoints, calibration, plane.meters_per_pixel, facing)
+            notice = no_findings(steps, t, keypoints, timebase.capture_fps, timebase.origin)
+            doubt = None if notice else refuse_what_does_not_fit(config, args, steps, plane)
     except UsageError as exc:
         raise UsageError(
             f"{exc}. The track is kept: {replay}, with the flags put right, gives the steps "
