@@ -28,6 +28,7 @@ from edge.offline.replay import (
     across_the_picture,
     describe,
     facing_the_camera,
+    fast_legs,
     in_a_row,
     leg_rhythm,
     missed_steps,
@@ -647,6 +648,30 @@ def test_a_picture_turned_on_its_side_is_said(track) -> None:
         crouched[:, KP[name], 0] = hips[:, 0] + 0.9 * length
         crouched[:, KP[name], 1] = hips[:, 1] - 0.42 * length
     assert turned_picture(crouched) is None
+
+
+def test_legs_faster_than_running_with_every_other_step_found_are_said(track) -> None:
+    """A user trial's --fps 60 for a 30 fps clip: the engine found every other step, at 185 a
+    minute, a running cadence, and cued the runner; the legs' own rhythm, twice that, is faster
+    than running's and says the time base is wrong. A sprint's steps, found at the legs'
+    rhythm, are the time base check's; a track's legs at a running rhythm say nothing."""
+    path, _ = track
+    t, _, kp = read_keypoint_track(path)
+    assert fast_legs(t, kp, [], 60.0, None, track=True) is None
+    halved = [messages.step(i, cadence_spm=185.0) for i in range(12)]
+    said = fast_legs(t / 2.4, kp, halved, 144.0, "--fps 144", track=True)
+    assert said is not None and said.startswith("the legs step 37")
+    assert said.endswith(
+        "times a minute at 144 fps (--fps 144), faster than the running the station measures "
+        "(120-240); the steps found, 185 a minute, every other one: check --fps, or leave it "
+        "out; no findings or cues are given"
+    )
+    assert no_findings(halved, t / 2.4, kp, 144.0, "--fps 144", track=True) == said
+    sprint = [messages.step(i, cadence_spm=370.0) for i in range(12)]
+    assert fast_legs(t / 2.4, kp, sprint, 144.0, "--fps 144", track=True) is None
+    video = fast_legs(t / 2.4, kp, [], 144.0, None, track=False)
+    assert video is not None and "at the video's 144 fps" in video
+    assert "if it plays faster than it was filmed, give --capture-fps N" in video
 
 
 def test_a_runner_filmed_from_the_front_is_said(track) -> None:

@@ -146,6 +146,9 @@ def test_the_time_base_comes_from_the_flags_then_the_file(
         base = source.timebase
         assert (base.playback_fps, base.capture_fps, base.origin) == expected
         assert source.info.fps == expected[1]
+        # A rate given against the file's is said beside the file's own.
+        if timing.get("fps") == 25 and "slowmo" not in timing:
+            assert base.describe() == "25 fps (--fps 25; the file says 30)"
 
 
 def test_a_window_starts_at_its_frame_and_keeps_the_video_times(tmp_path: Path) -> None:

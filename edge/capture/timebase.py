@@ -94,12 +94,14 @@ class TimeBase:
     rate (a flag, or a metadata key of the file); ``origin`` None: nothing does, and it is
     taken to be the playback rate (which may be checked:
     ``edge.gait.fit.timebase_problem``). ``every``: the frames used are every this
-    many of the file's, from the first used (a capture rate above ``ENGINE_FPS``)."""
+    many of the file's, from the first used (a capture rate above ``ENGINE_FPS``).
+    ``file_fps``: the file's own rate, where ``--fps`` was given against it."""
 
     playback_fps: float
     capture_fps: float
     origin: str | None = None
     every: int = 1
+    file_fps: float | None = None
 
     @property
     def slowmo(self) -> float:
@@ -117,6 +119,9 @@ class TimeBase:
     def describe(self) -> str:
         if self.origin is None:
             text = f"{self.playback_fps:g} fps"
+        elif self.file_fps is not None:
+            # A user trial's --fps 60 for a 30 fps file went by without a word.
+            text = f"{self.capture_fps:g} fps ({self.origin}; the file says {self.file_fps:.4g})"
         elif abs(self.slowmo - 1) <= SAME_RATE:
             text = f"{self.capture_fps:g} fps ({self.origin})"
         else:
@@ -143,6 +148,7 @@ def resolve_timebase(
     if playback is None:
         raise UsageError(f"{name} does not say its frame rate: give it with --fps N")
     origin: str | None
+    file_fps = None
     if timing.capture_fps is not None:
         capture, origin = timing.capture_fps, "--capture-fps"
     elif timing.slowmo is not None:
@@ -159,6 +165,7 @@ def resolve_timebase(
         # One the file agrees with, or the only one there is, is the video's own (a slow-motion
         # clip's advice, --capture-fps, still comes).
         capture, origin = playback, f"--fps {timing.fps:g}"
+        file_fps = container_fps
     else:
         capture, origin = playback, None
     given = origin
@@ -178,7 +185,7 @@ def resolve_timebase(
             f"{name}: {given} makes the capture rate {capture:g} fps, below the "
             f"{lo:g} fps the gait engine needs at least; {hint}"
         )
-    return TimeBase(playback, capture, origin, every)
+    return TimeBase(playback, capture, origin, every, file_fps)
 
 
 def require_engine_rate(name: str, timebase: TimeBase) -> None:

@@ -46,9 +46,11 @@ from edge.gait.summary import (
     confident,
     doubted,
     oblique_yaw,
+    running_steps,
     summarise,
     view_note,
 )
+from edge.pace import RUNNING_CADENCE_SPM
 from edge.skeleton import (
     LEFT_ANKLE,
     LEFT_HIP,
@@ -531,6 +533,53 @@ def slow_legs(
     )
 
 
+#: how many times the steps found a minute the legs' own rhythm must be for the steps to be
+#: every other one (``fast_legs``): the two agree within 10% on the real clips at hand
+EVERY_OTHER = 1.6
+
+
+def fast_legs(
+    t: np.ndarray,
+    keypoints: np.ndarray,
+    steps: list[StepMsg],
+    fps: float,
+    origin: str | None,
+    track: bool,
+) -> str | None:
+    """Why the legs of a video or track step faster than running's in its time base
+    (``leg_rhythm`` over ``RUNNING_CADENCE_SPM``) while the steps found, if any, come
+    ``EVERY_OTHER`` times slower or more: a rate stated too high (a 30 fps video given as 60),
+    or a video that plays faster than it was filmed. The engine then finds every other step, at
+    a running cadence: a user trial's ``--fps 60`` for a 30 fps clip read 185 steps a minute,
+    half the steps, and cued "Land under your hips" for a runner with no target at his pace.
+    None otherwise: a sprint's steps, found at the legs' rhythm, are ``timebase_problem``'s."""
+    rhythm = leg_rhythm(t, keypoints)
+    if rhythm is None or rhythm <= RUNNING_CADENCE_SPM[1]:
+        return None
+    found = [s.cadence_spm for s in running_steps(steps) if s.cadence_spm is not None]
+    cadence = float(np.median(found)) if found else None
+    if cadence is not None and rhythm < EVERY_OTHER * cadence:
+        return None
+    if origin is not None:
+        at = f"{fps:.4g} fps ({origin})"
+    else:
+        at = f"the track's {fps:.4g} rows a second" if track else f"the video's {fps:.4g} fps"
+    missed = (
+        "" if cadence is None else f"; the steps found, {cadence:.0f} a minute, every other one"
+    )
+    if origin is not None and origin.startswith("--"):
+        fix = f"check {origin.split()[0]}, or leave it out"
+    elif track:
+        fix = "if the rows are not timed as filmed, time them with --fps N (the rate filmed at)"
+    else:
+        fix = "if it plays faster than it was filmed, give --capture-fps N (the rate filmed at)"
+    return (
+        f"the legs step {rhythm:.0f} times a minute at {at}, faster than the running the station "
+        f"measures ({RUNNING_CADENCE_SPM[0]:g}-{RUNNING_CADENCE_SPM[1]:g}){missed}: {fix}; no "
+        "findings or cues are given"
+    )
+
+
 def _sure_points(keypoints: np.ndarray) -> np.ndarray:
     """(T, 17, 2) pixels of a track's keypoints ((T, 17, 3)), NaN where the pose model is less
     sure of them than the gait engine takes (``GaitParams.min_confidence``) or found none."""
@@ -597,7 +646,8 @@ def no_findings(
 ) -> str | None:
     """Why the steps of a video or track (``hipdrive analyze``, ``replay``) give no findings, or
     None: a picture turned on its side (``turned_picture``), a runner filmed from the front or
-    behind (``facing_the_camera``), a time base that is not running's
+    behind (``facing_the_camera``), legs that step slower than any walk or faster than any run
+    (``slow_legs``, ``fast_legs``), a time base that is not running's
     or walking's (``timebase_problem``, whatever stated it: a flag can be wrong too), a run past
     the camera (``across_the_picture``), or too few steps (``too_few_steps``). ``t``,
     ``keypoints``: the track; the rest as ``timebase_problem``."""
@@ -605,6 +655,7 @@ def no_findings(
         turned_picture(keypoints)
         or facing_the_camera(keypoints)
         or slow_legs(t, keypoints, steps, fps, origin, track)
+        or fast_legs(t, keypoints, steps, fps, origin, track)
         or timebase_problem(steps, fps, origin, track)
         or across_the_picture(t, keypoints, steps)
         or too_few_steps(steps, seen_seconds(t, keypoints))
