@@ -98,15 +98,41 @@ def test_the_first_cue_waits_for_its_figures_to_be_decided() -> None:
         steps(len(scattered), cadence_spm=lambda i: scattered[i], yaw_deg=0.0),
     )
     assert [s.cue_key is None for s in short[:5]] == [True] * 4 + [False]
-    # Steady figures are decided at once: the cue comes at the fourth step, as before.
-    steady = steps(4, cadence_spm=150.0, yaw_deg=0.0)
-    assert feed(SummaryBuilder(), steady)[-1].cue_key == "cadence"
-    # The near leg's overstride is judged from its third step, the cadence from the first's.
+    # Steady figures are decided from their fifth value: three alike say little of the spread
+    # (a live run's first cadences, 175, 146 and 145 spm, had read as decided).
+    steady = feed(SummaryBuilder(), steps(5, cadence_spm=150.0, yaw_deg=0.0))
+    assert [s.cue_key for s in steady[3:]] == [None, "cadence"]
+    live = [None, 174.6, 145.5, 145.0, 168.0, 160.0, 163.0, 158.0, 161.0, 165.0]
+    run = feed(SummaryBuilder(), steps(len(live), cadence_spm=lambda i: live[i], yaw_deg=0.0))
+    assert "cadence" not in {s.cue_key for s in run}
+    # The near leg's overstride is judged from its fifth step, the cadence from the first's:
+    # the first cue is the overstride's, not the cadence's before it.
     overstrider = far_left(
-        FIRST_CUE_WAIT_STEPS, 0.3, cadence_spm=150.0, overstride_pct_leg=40.0, yaw_deg=0.0
+        FIRST_CUE_WAIT_STEPS + 2, 0.3, cadence_spm=150.0, overstride_pct_leg=40.0, yaw_deg=0.0
     )
     cues = [s.cue_key for s in feed(SummaryBuilder(), overstrider)]
-    assert cues[:5] == [None] * 5 and set(cues[5:]) == {"overstride"}
+    first = cues.index("overstride")
+    assert set(cues[:first]) == {None} and set(cues[first:]) == {"overstride"}
+
+
+def test_a_cue_held_after_it_cleared_says_its_figure_as_it_reads_now() -> None:
+    """A live console showed "cadence 154 spm (target >= 155)" for six steps under a cadence
+    tile of 163: the cue shown is held for its steps, its reason as the window reads."""
+    cadence = [148.0] * 5 + [170.0] * 12
+    run = feed(
+        SummaryBuilder(Targets(hold_steps=10)),
+        steps(len(cadence), cadence_spm=lambda i: cadence[i], yaw_deg=0.0),
+    )
+    shown = [(s.cue_key, s.cue_reason) for s in run]
+    first = next(i for i, (key, _) in enumerate(shown) if key == "cadence")
+    held = [reason for key, reason in shown[first:] if key == "cadence"]
+    assert held[0].startswith("cadence 148 spm (target >= 155)")
+    medians = [s.metrics["cadence_spm"].median for s in run]
+    for (key, reason), median in zip(shown[first:], medians[first:], strict=True):
+        if key == "cadence":
+            assert reason.startswith(f"cadence {median:.0f} spm"), (reason, median)
+    assert any(reason.endswith("; back on target") for reason in held)
+    assert shown[-1][0] == "good"
 
 
 def test_running_steps_under_running_cadence_are_not_judged_as_running() -> None:

@@ -433,7 +433,11 @@ recorded runners' keypoint tracks a cadence cue came first for six steps, then t
 cue, once the near leg's steps were enough to judge it by (docs/metrics.md, The first cue)."""
 DECIDED_ERRORS = 1.0
 """A figure is decided for the first cue once its median lies this many standard errors
-(``median_error``) or more from its target, on either side."""
+(``median_error``) or more from its target, on either side ..."""
+DECIDED_VALUES = 5
+"""... and rests on this many values at least: the spread of three or four says little of the
+median's error (a live run's first cadences, 175, 146 and 145 spm, read as decided at 146 against
+a target of 155, in a run of 160-168)."""
 CHOPPY_KEY = "choppy"
 CHOPPY_CUE = "Drive from the hip, longer push"
 
@@ -650,6 +654,7 @@ class SummaryBuilder:
         metrics = {name: summarise(self._steps, name) for name in SUMMARISED}
         wanted = _WAIT
         slow = None
+        held = None
         if gait == RUNNING:
             pace = metrics["speed_legs_per_s"].median
             self._beyond = beyond_recorded(pace, self._beyond)
@@ -658,6 +663,7 @@ class SummaryBuilder:
             choppy = self._choppy.update(list(self._steps), metrics)
             slow = self._slow(metrics, whole)
             wanted = slow or self._wanted(metrics, choppy, targets)
+            held = self._held(metrics, targets)
         self._shown_for += 1
         if wanted[0] != self._shown[0] and (
             self._shown_for >= self.targets.hold_steps or self._shown is _WAIT or slow
@@ -665,6 +671,8 @@ class SummaryBuilder:
             self._shown, self._shown_for = wanted, 0
         elif wanted[0] == self._shown[0]:
             self._shown = wanted  # same cue, fresher reason
+        elif held is not None:
+            self._shown = held
         key, text, reason = self._shown
         yaws = [s.yaw_deg for s in self._steps if s.yaw_deg is not None]
         # An oblique view's yaw as its cue's reason gives it (the median), not the last step's,
@@ -755,8 +763,9 @@ class SummaryBuilder:
     def _undecided(self, metrics: dict[str, MetricSummary], targets: Targets) -> bool:
         """Whether the first cue waits (at most ``FIRST_CUE_WAIT_STEPS``) for a figure a cue
         rests on: one confident on too few steps yet (``MetricSummary.waiting``: a cue of lower
-        priority would come first and give way to it a few steps on), or confident but within
-        ``DECIDED_ERRORS`` of its target, so that the steps to come can put it on either side."""
+        priority would come first and give way to it a few steps on), or confident but on fewer
+        than ``DECIDED_VALUES`` values or within ``DECIDED_ERRORS`` of its target, so that the
+        steps to come can put it on either side."""
         if self._shown is not _WAIT or self._waited(FIRST_CUE_WAIT_STEPS):
             return False
         for rule in _RULES:
@@ -765,7 +774,7 @@ class SummaryBuilder:
             if metric.median is None or not judged_limit(limit):
                 continue
             near = abs(metric.median - limit) < DECIDED_ERRORS * median_error(metric)
-            if metric.waiting or (metric.confident and near):
+            if metric.waiting or (metric.confident and (near or metric.n < DECIDED_VALUES)):
                 return True
         return False
 
@@ -811,21 +820,40 @@ class SummaryBuilder:
         None."""
         for rule in rules:
             if f"{rule.key}:{rule.metric}" in self._active:
-                value = metrics[rule.metric].median
-                limit = getattr(targets, rule.limit)
-                grown = limit != getattr(self.targets, rule.limit)
-                pace = " at this pace" if grown else ""
-                shown = _shown(value, limit, rule.above)
-                reason = _REASONS[rule.metric].format(v=shown, lim=limit, pace=pace)
-                if value is not None and (value <= limit if rule.above else value >= limit):
-                    # Back inside the target but not yet by the margin: the cue holds (the
-                    # module's docstring), and says why, or its reason would read as met.
-                    clear = clears_at(limit, rule.above, metrics[rule.metric], targets.margin)
-                    reason += (
-                        f"; the cue holds until {clear:.3g}{_UNITS[rule.metric]} or "
-                        f"{'less' if rule.above else 'more'}"
-                    )
-                return rule.key, rule.text, reason
+                return self._told(rule, metrics, targets)
+        return None
+
+    def _told(self, rule: _Rule, metrics: dict[str, MetricSummary], targets: Targets) -> _Cue:
+        """``rule``'s cue, its reason as its figure reads now: past the target; back inside it
+        but not yet by the margin, the cue holding until then (the module's docstring); or,
+        for a cue shown for its ``hold_steps`` after it cleared, back on target."""
+        value = metrics[rule.metric].median
+        limit = getattr(targets, rule.limit)
+        grown = limit != getattr(self.targets, rule.limit)
+        pace = " at this pace" if grown else ""
+        shown = _shown(value, limit, rule.above)
+        reason = _REASONS[rule.metric].format(v=shown, lim=limit, pace=pace)
+        if value is not None and (value <= limit if rule.above else value >= limit):
+            if f"{rule.key}:{rule.metric}" in self._active:
+                # Else its reason would read as met.
+                clear = clears_at(limit, rule.above, metrics[rule.metric], targets.margin)
+                reason += (
+                    f"; the cue holds until {clear:.3g}{_UNITS[rule.metric]} or "
+                    f"{'less' if rule.above else 'more'}"
+                )
+            else:
+                reason += "; back on target"
+        return rule.key, rule.text, reason
+
+    def _held(self, metrics: dict[str, MetricSummary], targets: Targets) -> _Cue | None:
+        """The cue shown, held for its ``hold_steps`` though another is wanted, its reason as
+        its figure reads now (``_told``), or None when it rests on no target's figure: a live
+        console had said "cadence 154 spm" under a cadence tile of 163 for six steps."""
+        for rule in _RULES:
+            value = metrics[rule.metric].median
+            limit = getattr(targets, rule.limit)
+            if rule.key == self._shown[0] and value is not None and judged_limit(limit):
+                return self._told(rule, metrics, targets)
         return None
 
 
