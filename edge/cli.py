@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,6 +30,9 @@ from edge.commands.station import cmd_bench, cmd_demo, cmd_run, cmd_soak
 from edge.errors import HipdriveError
 from edge.options import add_belt_argument, add_plane_arguments, add_timing_arguments
 from edge.pose.factory import BACKENDS, PRECISIONS
+
+BROKEN_PIPE = 141
+"""Exit code when the reader of the output went away (128 + SIGPIPE, as a shell gives)."""
 
 
 def _version() -> str:
@@ -324,6 +328,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hipdrive: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``| head``) with what it wanted: no traceback (a user trial's
+        # sessions export and trend ended in one). Later writes, the interpreter's last flush
+        # among them, go nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from rich.style import Style
 
-from edge.bus.schema import FrameMsg, MetricStats, keypoints_to_wire
+from edge.bus.schema import UNJUDGED_KEY, FrameMsg, MetricStats, keypoints_to_wire
 from edge.config import TargetsSection
 from edge.dashboard.bands import Band, TargetBands
 from edge.dashboard.canvas import BrailleCanvas
@@ -220,13 +220,22 @@ def test_an_oblique_uncalibrated_view_is_told_with_the_yaw_when_known() -> None:
     assert readings.view_notice is None
     readings.take(messages.summary(yaw_deg=14.0))  # off square but not marked: nothing to tell
     assert readings.view_notice is None
-    readings.take(messages.summary(yaw_deg=-14.4, oblique=True))
+    unjudged = {"cue_key": UNJUDGED_KEY, "cue": "Form not fully judged"}
+    readings.take(messages.summary(yaw_deg=-14.4, oblique=True, **unjudged))
     assert readings.view_notice is not None and readings.view_notice.endswith(
         "camera about 14° off square, uncalibrated"
     )
-    readings.take(messages.summary(oblique=True))
+    readings.take(messages.summary(oblique=True, **unjudged))
     assert readings.view_notice is not None and readings.view_notice.endswith(
         ": camera off square, uncalibrated"
+    )
+    # A cue rests on the figures measured surely, the steps read nearer square: said so, not
+    # "less sure" beside "every target met".
+    judged = messages.summary(yaw_deg=16.0, oblique=True, cue_key="good", cue="Good form")
+    readings.take(judged)
+    assert (
+        readings.view_notice
+        == "camera about 16° off square, uncalibrated: judged on its squarer steps"
     )
 
 

@@ -194,6 +194,8 @@ def test_balance_bars_only_for_metrics_sure_on_both_legs_and_an_oblique_view_is_
                         calibrated=False,
                         yaw_deg=-22.4,
                         oblique=True,
+                        cue_key=UNJUDGED_KEY,
+                        cue="Form not fully judged",
                     )
                 )
             )

@@ -115,6 +115,31 @@ def test_the_first_cue_waits_for_its_figures_to_be_decided() -> None:
     assert set(cues[:first]) == {None} and set(cues[first:]) == {"overstride"}
 
 
+def test_the_first_cue_waits_for_a_pace_at_the_fastest_recorded_to_be_decided() -> None:
+    """Whether the overstride has a target hangs on the pace: a live run at 6.0-6.1 leg lengths
+    a second was cued "Land under your hips", then told its overstride has no target. A pace
+    that wobbles about the bound waits the first cue out; one clearly under it does not."""
+    wobbling = [5.7, 6.3, 5.9, 6.2, 5.8, 6.1, 6.0, 6.2, 5.8, 6.1, 5.9, 6.2]
+    run = feed(
+        SummaryBuilder(),
+        steps(
+            len(wobbling),
+            speed_legs_per_s=lambda i: wobbling[i],
+            overstride_pct_leg=45.0,
+            yaw_deg=0.0,
+        ),
+    )
+    cues = [s.cue_key for s in run]
+    assert cues.index(next(c for c in cues if c is not None)) == FIRST_CUE_WAIT_STEPS - 1
+    steady = feed(
+        SummaryBuilder(),
+        steps(
+            12, speed_legs_per_s=lambda i: wobbling[i] - 1.0, overstride_pct_leg=45.0, yaw_deg=0.0
+        ),
+    )
+    assert [s.cue_key for s in steady][4] == "overstride"
+
+
 def test_a_cue_held_after_it_cleared_says_its_figure_as_it_reads_now() -> None:
     """A live console showed "cadence 154 spm (target >= 155)" for six steps under a cadence
     tile of 163: the cue shown is held for its steps, its reason as the window reads."""

@@ -313,8 +313,8 @@ def test_run_on_a_converted_file_leaves_out_its_repeats_as_analyze_does(
     for line in done.stdout.splitlines():
         if line.startswith(("left ", "right ")):
             shown = line.rsplit(" | ", 1)[1]
-            # No reason comes with no cue: waiting for steps, or for the file's check.
-            changes += shown != cue and not shown.startswith(("waiting", "no cue"))
+            # No reason comes with no cue: waiting for the first, or for the file's check.
+            changes += shown != cue and not shown.startswith(("first cue", "no cue"))
             cue = shown
         elif line.startswith("  (") and not line.startswith("  (*"):
             told.append(line)

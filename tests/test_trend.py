@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import re
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import asdict
@@ -16,7 +18,7 @@ import numpy as np
 import pytest
 
 from edge.bus.schema import StepMsg
-from edge.cli import main
+from edge.cli import BROKEN_PIPE, main
 from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping
 from edge.gait.summary import LESS_SURE
@@ -114,6 +116,18 @@ def test_a_session_past_the_recorded_paces_has_its_overstride_marked(tmp_path: P
     assert cell(fast, "overstride_pct_leg", 1) == f"23.0{LESS_SURE}"
     assert cell(slow, "overstride_pct_leg", 1) == "20.0"
     assert cell(fast, "cadence_spm", 0) == "171"
+
+
+def test_output_piped_to_a_reader_that_goes_away_ends_without_a_traceback(config: Path) -> None:
+    """A user trial's ``sessions export ... | head`` ended in a BrokenPipeError traceback."""
+    argv = [sys.executable, "-m", "edge.cli", "sessions", "export", "1", "--format", "jsonl"]
+    done = subprocess.Popen(
+        [*argv, "--config", str(config)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert done.stdout is not None and done.stderr is not None
+    done.stdout.close()  # the reader is gone before the first line
+    err = done.stderr.read().decode()
+    assert done.wait(timeout=60) == BROKEN_PIPE and "Traceback" not in err, err
 
 
 def test_an_unknown_runner_gets_the_names_there_are(config: Path, capsys) -> None:

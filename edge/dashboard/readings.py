@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 
 from edge.bus.schema import (
+    UNJUDGED_KEY,
     FrameMsg,
     MetricName,
     MetricStats,
@@ -204,6 +205,10 @@ class Readings:
         if summary is None or not summary.oblique:
             return None
         about = "" if summary.yaw_deg is None else f" about {abs(summary.yaw_deg):.0f}°"
+        if summary.cue_key not in (None, UNJUDGED_KEY):
+            # A cue rests on figures measured surely: here, on the steps read nearer square (a
+            # user trial's "less sure" header beside "every target met" read as a contradiction).
+            return f"camera{about} off square, uncalibrated: judged on its squarer steps"
         return f"distances and angles less sure: camera{about} off square, uncalibrated"
 
     def history(self, metric: str) -> list[float | None]:

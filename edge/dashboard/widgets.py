@@ -115,8 +115,9 @@ MODE_BANNERS: dict[str, tuple[str, str]] = {
 FIRST_CUE = "First cue after a few steps"
 """The banner's title while the steps' figures are in and the cue not yet: the station's first
 cue waits for four steps, for the camera's view to be known (``edge.gait.summary``,
-``CUE_VIEW_WAIT_STEPS``) and for figures measured surely on enough steps; a console trial's
-banner said "Waiting for steps…" over their figures."""
+``CUE_VIEW_WAIT_STEPS``) and for figures measured surely on enough steps and decided against
+their targets (``FIRST_CUE_WAIT_STEPS``); a console trial's banner said "Waiting for steps…"
+over their figures."""
 
 
 @dataclass(frozen=True, slots=True)

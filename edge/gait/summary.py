@@ -49,6 +49,8 @@ from edge.gait.step import Step
 from edge.pace import (
     AT_PACE,
     NO_TARGET_AT_PACE,
+    PACE_JUDGED_RATIO,
+    PACE_REF_LEGS_S,
     RECENT_STEPS,
     RUNNING_CADENCE_SPM,
     at_pace,
@@ -765,9 +767,18 @@ class SummaryBuilder:
         rests on: one confident on too few steps yet (``MetricSummary.waiting``: a cue of lower
         priority would come first and give way to it a few steps on), or confident but on fewer
         than ``DECIDED_VALUES`` values or within ``DECIDED_ERRORS`` of its target, so that the
-        steps to come can put it on either side."""
+        steps to come can put it on either side; or a pace within ``DECIDED_ERRORS`` of the
+        fastest recorded (``edge.pace.beyond_recorded``), which decides whether the overstride
+        has a target."""
         if self._shown is not _WAIT or self._waited(FIRST_CUE_WAIT_STEPS):
             return False
+        pace = metrics["speed_legs_per_s"]
+        if pace.median is not None and pace.confident:
+            # Whether the overstride has a target at all hangs on the pace: a live run at 6.0-6.1
+            # leg lengths a second, the bound, was cued for its overstride, then told it has none.
+            bound = PACE_JUDGED_RATIO * PACE_REF_LEGS_S
+            if abs(pace.median - bound) < DECIDED_ERRORS * median_error(pace):
+                return True
         for rule in _RULES:
             metric = metrics[rule.metric]
             limit = getattr(targets, rule.limit)

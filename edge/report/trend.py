@@ -151,12 +151,19 @@ def trend_page(runner: str, rows: Sequence[TrendRow]) -> str:
         for r in rows
     )
     labels = [f"{datetime.fromisoformat(r.session.started):%m-%d}\n#{r.session.id}" for r in rows]
-    chart = plots.trend(rows, labels, [r.unjudged for r in rows])
-    png = base64.b64encode(chart).decode("ascii")
+    figure = ""
+    if shown:
+        # No session with figures, no chart: a user trial's was a blank picture.
+        chart = plots.trend(rows, labels, [r.unjudged for r in rows])
+        png = base64.b64encode(chart).decode("ascii")
+        figure = (
+            '<figure id=trend><img alt="the metrics across the sessions" '
+            f'src="data:image/png;base64,{png}">\n</figure>'
+        )
     title = f"{runner}: progress over {len(rows)} session{'s' if len(rows) != 1 else ''}"
     unjudged = "" if (note := unjudged_note(rows)) is None else f" {note.capitalize()}."
     if _marked(rows):
-        unjudged += f" {UNJUDGED_MARK_NOTE}."
+        unjudged += f" {UNJUDGED_MARK_NOTE}; hollow in the charts."
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>{escape(title)}</title>
@@ -168,7 +175,6 @@ text-align:right}}img{{max-width:100%}}</style></head>
 {head}</tr></thead><tbody>{body}</tbody></table>
 <p class=note>Each session's median over its running steps (walked steps left out; a session
 with fewer than {MIN_STEPS} running steps has no figures).{escape(unjudged)}</p>
-<figure id=trend><img alt="the metrics across the sessions" src="data:image/png;base64,{png}">
-</figure>
+{figure}
 </body></html>
 """

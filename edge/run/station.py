@@ -1274,7 +1274,8 @@ def step_line(step: Step, summary: Summary) -> str:
     cadence = summary.metrics["cadence_spm"].median
     state = summary.cue or summary.held
     if state is None:
-        state = "walking" if summary.gait == "walking" else "waiting for steps"
+        # As the console's banner says it: "waiting for steps" had been printed beside them.
+        state = "walking" if summary.gait == "walking" else "first cue after a few steps"
     return (
         f"{step.foot:5s} contact {num(step.contact_ms, ' ms', sure=timed)}, overstride {over}, "
         f"hip ext {reading('hip_extension_deg', ' deg')} | "
