@@ -220,7 +220,12 @@ def test_an_oblique_uncalibrated_view_is_told_with_the_yaw_when_known() -> None:
     assert readings.view_notice is None
     readings.take(messages.summary(yaw_deg=14.0))  # off square but not marked: nothing to tell
     assert readings.view_notice is None
-    unjudged = {"cue_key": UNJUDGED_KEY, "cue": "Form not fully judged"}
+    unsure = MetricStats(median=30.0, iqr=2.0, asymmetry_pct=None, confident=False)
+    unjudged = {
+        "cue_key": UNJUDGED_KEY,
+        "cue": "Form not fully judged",
+        "metrics": {"overstride_pct_leg": unsure},
+    }
     readings.take(messages.summary(yaw_deg=-14.4, oblique=True, **unjudged))
     assert readings.view_notice is not None and readings.view_notice.endswith(
         "camera about 14° off square, uncalibrated"
@@ -229,7 +234,7 @@ def test_an_oblique_uncalibrated_view_is_told_with_the_yaw_when_known() -> None:
     assert readings.view_notice is not None and readings.view_notice.endswith(
         ": camera off square, uncalibrated"
     )
-    # A cue rests on the figures measured surely, the steps read nearer square: said so, not
+    # The figures a cue judges measured surely, on the steps read nearer square: said so, not
     # "less sure" beside "every target met".
     judged = messages.summary(yaw_deg=16.0, oblique=True, cue_key="good", cue="Good form")
     readings.take(judged)

@@ -102,6 +102,15 @@ def test_the_first_cue_waits_for_its_figures_to_be_decided() -> None:
     # (a live run's first cadences, 175, 146 and 145 spm, had read as decided).
     steady = feed(SummaryBuilder(), steps(5, cadence_spm=150.0, yaw_deg=0.0))
     assert [s.cue_key for s in steady[3:]] == [None, "cadence"]
+    # A median within a standard error of the target waits, on five values or more.
+    close = [None, 150.0, 160.0, 152.0, 158.0, 154.0, 162.0, 165.0, 163.0, 164.0, 161.0, 163.0]
+    cues = [
+        s.cue_key
+        for s in feed(
+            SummaryBuilder(), steps(len(close), cadence_spm=lambda i: close[i], yaw_deg=0.0)
+        )
+    ]
+    assert "cadence" not in cues and cues[:7] == [None] * 7 and cues[-1] == "good"
     live = [None, 174.6, 145.5, 145.0, 168.0, 160.0, 163.0, 158.0, 161.0, 165.0]
     run = feed(SummaryBuilder(), steps(len(live), cadence_spm=lambda i: live[i], yaw_deg=0.0))
     assert "cadence" not in {s.cue_key for s in run}
@@ -158,6 +167,16 @@ def test_a_cue_held_after_it_cleared_says_its_figure_as_it_reads_now() -> None:
             assert reason.startswith(f"cadence {median:.0f} spm"), (reason, median)
     assert any(reason.endswith("; back on target") for reason in held)
     assert shown[-1][0] == "good"
+    # Held, the reason stays with the figure the cue was shown for: a calibrated runner's
+    # overstride cued in % of the leg is not told in cm (in target all along) while held.
+    pct = [40.0] * 5 + [14.0] * 12
+    run = feed(
+        SummaryBuilder(Targets(window_steps=5, hold_steps=12)),
+        steps(len(pct), overstride_pct_leg=lambda i: pct[i], overstride_cm=12.0, yaw_deg=0.0),
+    )
+    told = [s.cue_reason for s in run if s.cue_key == "overstride"]
+    assert told and all(reason.startswith("foot lands") and "% of leg" in reason for reason in told)
+    assert told[-1].endswith("; back on target")
 
 
 def test_running_steps_under_running_cadence_are_not_judged_as_running() -> None:

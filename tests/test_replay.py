@@ -484,6 +484,24 @@ def test_a_belt_speed_that_makes_the_leg_no_adults_is_doubted_aloud(
         assert "If the runner is an adult, check --belt-speed" in printed
 
 
+@pytest.mark.parametrize(("share", "doubted"), [(0.62, True), (1.0, False), (1.27, True)])
+def test_a_scale_that_makes_the_leg_no_adults_is_doubted_aloud(
+    track, tmp_path: Path, capsys, share: float, doubted: bool
+) -> None:
+    """A user trial's --meters-per-pixel that made a 0.54 m leg went by without a word, where a
+    belt speed that made one was doubted: a scale that fits a runner but makes the leg no
+    adult's gets the same note; the steps are given."""
+    path, camera = track
+    out = tmp_path / "events.jsonl"
+    mpp = f"{camera.meters_per_pixel * share:.6g}"
+    args = ["replay", "--keypoints", str(path), "--events-out", str(out)]
+    assert main([*args, "--meters-per-pixel", mpp]) == 0
+    printed = capsys.readouterr().out
+    assert (f"note: --meters-per-pixel {mpp} makes the runner's leg" in printed) is doubted
+    if doubted:
+        assert f"if the runner is an adult (0.68-1.02 m), check --meters-per-pixel {mpp}" in printed
+
+
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
@@ -667,6 +685,9 @@ def test_legs_faster_than_running_with_every_other_step_found_are_said(track) ->
         "out; no findings or cues are given"
     )
     assert no_findings(halved, t / 2.4, kp, 144.0, "--fps 144", track=True) == said
+    slower = [messages.step(i, cadence_spm=160.0) for i in range(12)]
+    third = fast_legs(t / 3.0, kp, slower, 180.0, "--fps 180", track=True)
+    assert third is not None and "the steps found, 160 a minute, one in 3" in third
     sprint = [messages.step(i, cadence_spm=370.0) for i in range(12)]
     assert fast_legs(t / 2.4, kp, sprint, 144.0, "--fps 144", track=True) is None
     video = fast_legs(t / 2.4, kp, [], 144.0, None, track=False)
@@ -674,7 +695,7 @@ def test_legs_faster_than_running_with_every_other_step_found_are_said(track) ->
     assert "if it plays faster than it was filmed, give --capture-fps N" in video
 
 
-def test_a_runner_filmed_from_the_front_is_said(track) -> None:
+def test_a_runner_filmed_from_the_front_is_said(track, tmp_path: Path, capsys) -> None:
     """Real clips of a runner coming towards the camera had been offered slow motion, or told
     steps were missed: a runner whose hips lie apart across the picture faces the camera or
     away from it, which is said; side on, nothing is."""
@@ -690,11 +711,15 @@ def test_a_runner_filmed_from_the_front_is_said(track) -> None:
     said = facing_the_camera(front)
     assert said is not None and said.startswith("the runner's hips are 26% of a leg's length")
     assert "faces the camera or away from it" in said and "film them from the side" in said
-    assert no_findings([], t, front, 60.0) == said
     half = kp.copy()
     for hip, side in ((left, -1), (right, 1)):
         half[:, hip, 0] = mid + side * 0.09 * leg
     assert facing_the_camera(half) is None
+    # replay gives no steps for it, as analyze does, and says why.
+    path = write_track(tmp_path / "front.csv", t, front)
+    out = tmp_path / "front.jsonl"
+    assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == NO_FINDINGS
+    assert f"0 steps: {said}" in capsys.readouterr().out and read_events(out) == []
 
 
 @pytest.mark.parametrize(

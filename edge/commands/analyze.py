@@ -178,10 +178,10 @@ def refuse_what_does_not_fit(
 ) -> str | None:
     """UsageError when the scale given (a calibration, --meters-per-pixel) or the belt speed
     does not fit the runner's running steps (``distance_problem``), naming where it was given;
-    else, without a scale, what to say of a belt speed that makes the leg no adult's
-    (``belt_speed_doubt``), or None. Called once the steps' time base is known to be
-    running's."""
-    from edge.gait.fit import belt_speed_doubt, distance_problem
+    else what to say of a scale that makes the leg no adult's (``scale_doubt``), or, without a
+    scale, of a belt speed that does (``belt_speed_doubt``), or None. Called once the steps'
+    time base is known to be running's."""
+    from edge.gait.fit import belt_speed_doubt, distance_problem, scale_doubt
     from edge.options import belt_given, scale_of
 
     scale = scale_of(config, args, plane)
@@ -189,7 +189,7 @@ def refuse_what_does_not_fit(
     problem = distance_problem(steps, scale, belt, given)
     if problem:
         raise UsageError(problem)
-    return belt_speed_doubt(steps, belt, given) if scale is None else None
+    return belt_speed_doubt(steps, belt, given) if scale is None else scale_doubt(steps, scale)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -197,6 +197,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from edge.offline.replay import (
         MIN_RUN_S,
         describe,
+        facing_the_camera,
         no_findings,
         step_count,
         track_fps,
@@ -222,13 +223,18 @@ def cmd_replay(args: argparse.Namespace) -> int:
             f"{args.keypoints}: times must increase from row to row; give --fps F to time the "
             "rows by their frame numbers"
         )
-    steps = replay_steps(
-        config, t, keypoints, plane.calibration, plane.meters_per_pixel, plane.facing
-    )
-    # The rows' times are held to the steps' gait, as a video's time base is (``analyze``).
-    origin = f"--fps {args.fps:g}" if args.fps else None
-    notice = no_findings(steps, t, keypoints, args.fps or track_fps(t), origin, track=True)
-    doubt = None if notice else refuse_what_does_not_fit(config, args, steps, plane)
+    # A runner filmed from the front has no facing to find, nor steps to measure (as analyze).
+    notice = facing_the_camera(keypoints)
+    steps: list[StepMsg] = []
+    doubt = None
+    if notice is None:
+        steps = replay_steps(
+            config, t, keypoints, plane.calibration, plane.meters_per_pixel, plane.facing
+        )
+        # The rows' times are held to the steps' gait, as a video's time base is (``analyze``).
+        origin = f"--fps {args.fps:g}" if args.fps else None
+        notice = no_findings(steps, t, keypoints, args.fps or track_fps(t), origin, track=True)
+        doubt = None if notice else refuse_what_does_not_fit(config, args, steps, plane)
     write_step_files(steps, args.events_out, None)
     if notice:
         print(f"{step_count(len(steps))}: {notice}")

@@ -13,7 +13,6 @@ from typing import Literal
 import numpy as np
 
 from edge.bus.schema import (
-    UNJUDGED_KEY,
     FrameMsg,
     MetricName,
     MetricStats,
@@ -27,6 +26,14 @@ from edge.bus.schema import (
 from edge.pace import RECENT_STEPS, slow_cadence
 from edge.skeleton import LEFT_ANKLE, RIGHT_ANKLE
 
+FORESHORTENED_CUED = (
+    "overstride_cm",
+    "overstride_pct_leg",
+    "shank_angle_ic_deg",
+    "hip_extension_deg",
+)
+"""The figures a cue judges that an oblique view foreshortens (``edge.gait.metrics``'s
+``OBLIQUE_METRICS`` among ``edge.gait.summary``'s cue rules, which the console does not import)."""
 HISTORY_STEPS = 60
 """Steps kept for the history plots."""
 FRAME_SECONDS = 2.0
@@ -205,9 +212,10 @@ class Readings:
         if summary is None or not summary.oblique:
             return None
         about = "" if summary.yaw_deg is None else f" about {abs(summary.yaw_deg):.0f}°"
-        if summary.cue_key not in (None, UNJUDGED_KEY):
-            # A cue rests on figures measured surely: here, on the steps read nearer square (a
-            # user trial's "less sure" header beside "every target met" read as a contradiction).
+        judged = [summary.metrics[m] for m in FORESHORTENED_CUED if m in summary.metrics]
+        if judged and all(stats.confident for stats in judged):
+            # Measured surely on the steps read nearer square, which the cue rests on (a user
+            # trial's "less sure" header beside "every target met" read as a contradiction).
             return f"camera{about} off square, uncalibrated: judged on its squarer steps"
         return f"distances and angles less sure: camera{about} off square, uncalibrated"
 

@@ -160,6 +160,23 @@ def scale_problem(leg: float | None, given: str, fix: str) -> str | None:
     )
 
 
+def scale_doubt(steps: list[StepMsg], scale: tuple[str, str]) -> str | None:
+    """What to say of a scale (``scale_named``: where it was given, and the fix) that fits a
+    runner (``scale_problem`` finds none) but makes the leg no adult's (``ADULT_LEG_M``), or
+    None: every distance in metres rests on it, and a user trial's ``--meters-per-pixel`` that
+    made a 0.54 m leg went by without a word where a belt speed that made one was doubted."""
+    leg = leg_metres(running_steps(steps))
+    lo, hi = ADULT_LEG_M
+    if leg is None or lo <= leg <= hi:
+        return None
+    whose = "a child's" if leg < lo else "longer than an adult's"
+    given = scale[0]
+    return (
+        f"{given} makes the runner's leg {leg:.2f} m long (hip to ankle), {whose}: if the runner "
+        f"is an adult ({lo:g}-{hi:g} m), check {given}; every distance in metres rests on it"
+    )
+
+
 def belt_speed_problem(
     steps: list[StepMsg],
     belt_speed_mps: float | None,

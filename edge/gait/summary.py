@@ -50,6 +50,7 @@ from edge.pace import (
     AT_PACE,
     NO_TARGET_AT_PACE,
     PACE_JUDGED_RATIO,
+    PACE_JUDGED_RETURN,
     PACE_REF_LEGS_S,
     RECENT_STEPS,
     RUNNING_CADENCE_SPM,
@@ -620,6 +621,9 @@ class SummaryBuilder:
         self._active: set[str] = set()
         self._shown: _Cue = _WAIT
         self._shown_for = 0
+        # The figure the cue shown, and the one wanted, rest on (None: no target's figure).
+        self._shown_metric: str | None = None
+        self._wanted_metric: str | None = None
         self._choppy = ChoppyWatch(self.targets.window_steps)
         self._beyond = False  # the pace past the recorded ones, held (``beyond_recorded``)
 
@@ -636,6 +640,7 @@ class SummaryBuilder:
         # told as less sure, not waited for (a real oblique clip's verdict had become "film a
         # longer run").
         self._shown, self._shown_for = _GOOD, self.targets.hold_steps
+        self._shown_metric = None
         return self.add(steps[-1], whole=True)
 
     @property
@@ -650,6 +655,7 @@ class SummaryBuilder:
             self._steps.clear()
             self._active.clear()
             self._shown, self._shown_for = _WAIT, 0
+            self._shown_metric = None
             self._beyond = False
             self._choppy.restart()
         self._steps.append(step)
@@ -657,6 +663,7 @@ class SummaryBuilder:
         wanted = _WAIT
         slow = None
         held = None
+        self._wanted_metric = None
         if gait == RUNNING:
             pace = metrics["speed_legs_per_s"].median
             self._beyond = beyond_recorded(pace, self._beyond)
@@ -671,8 +678,10 @@ class SummaryBuilder:
             self._shown_for >= self.targets.hold_steps or self._shown is _WAIT or slow
         ):
             self._shown, self._shown_for = wanted, 0
+            self._shown_metric = self._wanted_metric
         elif wanted[0] == self._shown[0]:
             self._shown = wanted  # same cue, fresher reason
+            self._shown_metric = self._wanted_metric
         elif held is not None:
             self._shown = held
         key, text, reason = self._shown
@@ -777,7 +786,9 @@ class SummaryBuilder:
             # Whether the overstride has a target at all hangs on the pace: a live run at 6.0-6.1
             # leg lengths a second, the bound, was cued for its overstride, then told it has none.
             bound = PACE_JUDGED_RATIO * PACE_REF_LEGS_S
-            if abs(pace.median - bound) < DECIDED_ERRORS * median_error(pace):
+            error = DECIDED_ERRORS * median_error(pace)
+            # Either bound: past the first, the overstride's target comes back under the second.
+            if any(abs(pace.median - b) < error for b in (bound, PACE_JUDGED_RETURN * bound)):
                 return True
         for rule in _RULES:
             metric = metrics[rule.metric]
@@ -793,11 +804,16 @@ class SummaryBuilder:
         """With no target missed: the cue that says which could not be judged (measured less
         surely, or without a target at a pace beyond the recorded ones), or None when every one
         with a value was; ``_WAIT``, before the first cue, while one is confident on too few
-        steps yet (``_waiting_rules``): neither "good form" nor "measured less surely" before
-        the steps are there to judge. Once a cue was shown it is not taken back for that: a
-        stretch of less sure steps later on is told as less sure."""
+        steps yet (``_waiting_rules``), at most ``FIRST_CUE_WAIT_STEPS``: neither "good form"
+        nor "measured less surely" before the steps are there to judge. Once a cue was shown it
+        is not taken back for that: a stretch of less sure steps later on is told as less
+        sure."""
         shown = [rule for rule in _RULES if metrics[rule.metric].median is not None]
-        if self._shown is _WAIT and _waiting_rules(metrics):
+        if (
+            self._shown is _WAIT
+            and _waiting_rules(metrics)
+            and not self._waited(FIRST_CUE_WAIT_STEPS)
+        ):
             return _WAIT
         untargeted = [rule for rule in shown if not judged_limit(getattr(targets, rule.limit))]
         unsure = [
@@ -831,6 +847,7 @@ class SummaryBuilder:
         None."""
         for rule in rules:
             if f"{rule.key}:{rule.metric}" in self._active:
+                self._wanted_metric = rule.metric
                 return self._told(rule, metrics, targets)
         return None
 
@@ -858,12 +875,19 @@ class SummaryBuilder:
 
     def _held(self, metrics: dict[str, MetricSummary], targets: Targets) -> _Cue | None:
         """The cue shown, held for its ``hold_steps`` though another is wanted, its reason as
-        its figure reads now (``_told``), or None when it rests on no target's figure: a live
-        console had said "cadence 154 spm" under a cadence tile of 163 for six steps."""
+        the figure it was shown for reads now (``_told``: a live console had said "cadence 154
+        spm" under a cadence tile of 163 for six steps), or None, the reason kept, when it rests
+        on no target's figure or that figure is no longer judged."""
         for rule in _RULES:
-            value = metrics[rule.metric].median
+            metric = metrics[rule.metric]
             limit = getattr(targets, rule.limit)
-            if rule.key == self._shown[0] and value is not None and judged_limit(limit):
+            if (
+                rule.metric == self._shown_metric
+                and rule.key == self._shown[0]
+                and metric.median is not None
+                and metric.confident
+                and judged_limit(limit)
+            ):
                 return self._told(rule, metrics, targets)
         return None
 
