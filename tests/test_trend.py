@@ -64,19 +64,22 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_runners_sessions_side_by_side(config: Path, capsys) -> None:
     assert main(["sessions", "trend", "Ana", "--config", str(config)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split()[3:6] == ["steps", "hip", "extension"]
+    assert out[0].split()[3:8] == ["steps", "pace", "leg/s", "hip", "extension"]
     rows = [line.split() for line in out[1:4]]
     assert [r[0] for r in rows] == ["1", "3", "4"]  # Ben's session 2 is not hers
+    # The pace, which the figures and their targets move with (leg lengths a second): RBDS001 at
+    # 2.5 m/s, RBDS0041 at 4.6.
+    assert 2.8 < float(rows[0][4]) < 3.3 and 5.0 < float(rows[1][4]) < 5.6
     # columns: hip extension, knee lift, scissor, overstride cm, cadence, stride, contact; the
     # scissor, with the far thigh in it, measured less surely and marked so
-    assert [r[6][-1] for r in rows[:2]] == [LESS_SURE] * 2
-    assert not any(v.endswith(LESS_SURE) for r in rows[:2] for v in r[4:6] + r[7:])
+    assert [r[7][-1] for r in rows[:2]] == [LESS_SURE] * 2
+    assert not any(v.endswith(LESS_SURE) for r in rows[:2] for v in r[4:7] + r[8:])
     slow, fast, short = (
-        [float(v.rstrip(LESS_SURE)) for v in r[4:]] if r[4] != "-" else r[4:] for r in rows
+        [float(v.rstrip(LESS_SURE)) for v in r[5:]] if r[5] != "-" else r[5:] for r in rows
     )
     assert short == ["-"] * 7  # 3 s: too few running steps to judge
     # A session whose steps were held (its scale did not fit): no figures, and why.
-    assert out[4].split()[4:] == ["-"] * 7
+    assert out[4].split()[4:] == ["-"] * 8
     assert out[5] == "session 4: fewer than 20 running steps, too few for figures"
     assert out[6] == UNJUDGED_MARK_NOTE
     assert out[7] == "session 5: not judged, the steps no cue rests on (its report says why)"

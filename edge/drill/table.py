@@ -74,9 +74,10 @@ def repeat_rows(repeats: Sequence[Repeat], steps: Sequence[StepMsg]) -> list[Rep
     return rows
 
 
-def columns_of(rows: Sequence[Medians]) -> list[Column]:
-    """The columns some repeat has a value in (one overstride: cm when there are any)."""
-    shown = [c for c in COLUMNS if any(r.medians[c.metric] is not None for r in rows)]
+def columns_of(rows: Sequence[Medians], columns: Sequence[Column] = COLUMNS) -> list[Column]:
+    """The ``columns`` some repeat (session) has a value in (one overstride: cm when there are
+    any)."""
+    shown = [c for c in columns if any(r.medians[c.metric] is not None for r in rows)]
     if any(c.metric == "overstride_cm" for c in shown):
         shown = [c for c in shown if c.metric != "overstride_pct_leg"]
     return shown

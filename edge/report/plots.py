@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from edge.drill.table import Medians, RepeatRow, columns_of
+from edge.drill.table import Column, Medians, RepeatRow, columns_of
 from edge.gait.summary import MIN_SURE_STEPS, confident, judged, leg_of
 from edge.report.model import FEET, METRICS, ReportInput, limit, values
 
@@ -301,10 +301,16 @@ def drill_repeats(rows: Sequence[RepeatRow]) -> bytes:
     return _png(fig)
 
 
-def trend(rows: Sequence[Medians], labels: Sequence[str], unjudged: Sequence[Set[str]]) -> bytes:
-    """One small chart per metric: each row's median (a runner's sessions), in order, under
-    its label; hollow where its row did not judge it (``unjudged``, a set per row)."""
-    columns = columns_of(rows)
+def trend(
+    rows: Sequence[Medians],
+    labels: Sequence[str],
+    unjudged: Sequence[Set[str]],
+    columns: Sequence[Column],
+) -> bytes:
+    """One small chart per column with a value (``columns_of``): each row's median (a runner's
+    sessions), in order, under its label; hollow where its row did not judge it (``unjudged``,
+    a set per row)."""
+    columns = columns_of(rows, columns)
     cols = min(4, max(len(columns), 1))
     grid = max((len(columns) + cols - 1) // cols, 1)
     fig = _figure(11, 2.4 * grid)
