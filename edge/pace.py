@@ -113,14 +113,21 @@ def paced_limit(limit: float, speed_legs_per_s: float | None) -> float:
     return max(limit, round(limit * (1 + OVERSTRIDE_PACE_GAIN * (ratio - 1)), 1))
 
 
+def recorded_bound(was_beyond: bool = False) -> float:
+    """The pace, leg lengths a second, past which the reach is not judged
+    (``beyond_recorded``): ``PACE_JUDGED_RATIO`` of the reference, or, ``was_beyond``, the
+    ``PACE_JUDGED_RETURN`` of that under which it is judged again."""
+    return PACE_JUDGED_RATIO * PACE_REF_LEGS_S * (PACE_JUDGED_RETURN if was_beyond else 1.0)
+
+
 def beyond_recorded(speed_legs_per_s: float | None, was_beyond: bool = False) -> bool:
     """Whether a pace is faster than any recorded runner's by more than its reading's error
     (``PACE_JUDGED_RATIO``): the reach (``UNJUDGED_BEYOND``) is then not judged. ``was_beyond``:
     it was, the last time asked (the live summary holds that state and tells the console,
     ``SummaryMsg.pace_beyond``), and it stays so until the pace is back under
-    ``PACE_JUDGED_RETURN`` of the bound, so a pace wobbling about it flips nothing."""
-    bound = PACE_JUDGED_RATIO * PACE_REF_LEGS_S * (PACE_JUDGED_RETURN if was_beyond else 1.0)
-    return speed_legs_per_s is not None and speed_legs_per_s > bound
+    ``PACE_JUDGED_RETURN`` of the bound, so a pace wobbling about it flips nothing
+    (``recorded_bound``)."""
+    return speed_legs_per_s is not None and speed_legs_per_s > recorded_bound(was_beyond)
 
 
 def judged_limit(limit: float) -> bool:

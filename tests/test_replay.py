@@ -28,9 +28,9 @@ from edge.offline.replay import (
     across_the_picture,
     describe,
     facing_the_camera,
-    fast_legs,
     in_a_row,
     leg_rhythm,
+    legs_off_pace,
     missed_steps,
     no_findings,
     too_few_steps,
@@ -675,9 +675,9 @@ def test_legs_faster_than_running_with_every_other_step_found_are_said(track) ->
     rhythm, are the time base check's; a track's legs at a running rhythm say nothing."""
     path, _ = track
     t, _, kp = read_keypoint_track(path)
-    assert fast_legs(t, kp, [], 60.0, None, track=True) is None
+    assert legs_off_pace(t, kp, [], 60.0, None, track=True) is None
     halved = [messages.step(i, cadence_spm=185.0) for i in range(12)]
-    said = fast_legs(t / 2.4, kp, halved, 144.0, "--fps 144", track=True)
+    said = legs_off_pace(t / 2.4, kp, halved, 144.0, "--fps 144", track=True)
     assert said is not None and said.startswith("the legs step 37")
     assert said.endswith(
         "times a minute at 144 fps (--fps 144), faster than the running the station measures "
@@ -686,11 +686,11 @@ def test_legs_faster_than_running_with_every_other_step_found_are_said(track) ->
     )
     assert no_findings(halved, t / 2.4, kp, 144.0, "--fps 144", track=True) == said
     slower = [messages.step(i, cadence_spm=160.0) for i in range(12)]
-    third = fast_legs(t / 3.0, kp, slower, 180.0, "--fps 180", track=True)
+    third = legs_off_pace(t / 3.0, kp, slower, 180.0, "--fps 180", track=True)
     assert third is not None and "the steps found, 160 a minute, one in 3" in third
     sprint = [messages.step(i, cadence_spm=370.0) for i in range(12)]
-    assert fast_legs(t / 2.4, kp, sprint, 144.0, "--fps 144", track=True) is None
-    video = fast_legs(t / 2.4, kp, [], 144.0, None, track=False)
+    assert legs_off_pace(t / 2.4, kp, sprint, 144.0, "--fps 144", track=True) is None
+    video = legs_off_pace(t / 2.4, kp, [], 144.0, None, track=False)
     assert video is not None and "at the video's 144 fps" in video
     assert "if it plays faster than it was filmed, give --capture-fps N" in video
 

@@ -166,15 +166,24 @@ def scale_doubt(steps: list[StepMsg], scale: tuple[str, str]) -> str | None:
     None: every distance in metres rests on it, and a user trial's ``--meters-per-pixel`` that
     made a 0.54 m leg went by without a word where a belt speed that made one was doubted."""
     leg = leg_metres(running_steps(steps))
-    lo, hi = ADULT_LEG_M
-    if leg is None or lo <= leg <= hi:
+    whose = None if leg is None else no_adults(leg)
+    if leg is None or whose is None:
         return None
-    whose = "a child's" if leg < lo else "longer than an adult's"
     given = scale[0]
+    lo, hi = ADULT_LEG_M
     return (
         f"{given} makes the runner's leg {leg:.2f} m long (hip to ankle), {whose}: if the runner "
         f"is an adult ({lo:g}-{hi:g} m), check {given}; every distance in metres rests on it"
     )
+
+
+def no_adults(leg: float) -> str | None:
+    """Whose a leg of ``leg`` m (hip to ankle) is when no adult's (``ADULT_LEG_M``): "a child's"
+    or "longer than an adult's"; None for an adult's."""
+    lo, hi = ADULT_LEG_M
+    if lo <= leg <= hi:
+        return None
+    return "a child's" if leg < lo else "longer than an adult's"
 
 
 def belt_speed_problem(
@@ -242,10 +251,9 @@ def belt_speed_doubt(
         return None
     pace = float(np.median(paces))
     leg = belt_speed_mps / pace
-    lo, hi = ADULT_LEG_M
-    if lo <= leg <= hi:
+    whose = no_adults(leg)
+    if whose is None:
         return None
-    whose = "a child's" if leg < lo else "longer than an adult's"
     return (
         f"a belt speed of {belt_speed_mps:g} m/s ({given}) makes the runner's leg {leg:.2f} m "
         f"long (hip to ankle), {whose}: for an adult's {ADULT_LEG:g} m the feet move back at "

@@ -49,14 +49,12 @@ from edge.gait.step import Step
 from edge.pace import (
     AT_PACE,
     NO_TARGET_AT_PACE,
-    PACE_JUDGED_RATIO,
-    PACE_JUDGED_RETURN,
-    PACE_REF_LEGS_S,
     RECENT_STEPS,
     RUNNING_CADENCE_SPM,
     at_pace,
     beyond_recorded,
     judged_limit,
+    recorded_bound,
     slow_cadence,
 )
 
@@ -599,18 +597,6 @@ def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
     )
 
 
-def _waiting_rules(metrics: Mapping[str, MetricSummary]) -> list[str]:
-    """The names of the cues' figures (as a reason names them: "hip drive") that are not yet
-    judged for want of steps measured surely (``MetricSummary.waiting``)."""
-    return list(
-        dict.fromkeys(
-            rule.name
-            for rule in _RULES
-            if metrics[rule.metric].median is not None and metrics[rule.metric].waiting
-        )
-    )
-
-
 class SummaryBuilder:
     """Keeps the last steps of the current gait and the cue state; ``add`` returns the new
     summary."""
@@ -621,9 +607,9 @@ class SummaryBuilder:
         self._active: set[str] = set()
         self._shown: _Cue = _WAIT
         self._shown_for = 0
-        # The figure the cue shown, and the one wanted, rest on (None: no target's figure).
-        self._shown_metric: str | None = None
-        self._wanted_metric: str | None = None
+        # The rule the cue shown, and the one wanted, come from (None: no target's).
+        self._shown_rule: _Rule | None = None
+        self._wanted_rule: _Rule | None = None
         self._choppy = ChoppyWatch(self.targets.window_steps)
         self._beyond = False  # the pace past the recorded ones, held (``beyond_recorded``)
 
@@ -640,7 +626,7 @@ class SummaryBuilder:
         # told as less sure, not waited for (a real oblique clip's verdict had become "film a
         # longer run").
         self._shown, self._shown_for = _GOOD, self.targets.hold_steps
-        self._shown_metric = None
+        self._shown_rule = None
         return self.add(steps[-1], whole=True)
 
     @property
@@ -655,7 +641,7 @@ class SummaryBuilder:
             self._steps.clear()
             self._active.clear()
             self._shown, self._shown_for = _WAIT, 0
-            self._shown_metric = None
+            self._shown_rule = None
             self._beyond = False
             self._choppy.restart()
         self._steps.append(step)
@@ -663,7 +649,7 @@ class SummaryBuilder:
         wanted = _WAIT
         slow = None
         held = None
-        self._wanted_metric = None
+        self._wanted_rule = None
         if gait == RUNNING:
             pace = metrics["speed_legs_per_s"].median
             self._beyond = beyond_recorded(pace, self._beyond)
@@ -678,10 +664,10 @@ class SummaryBuilder:
             self._shown_for >= self.targets.hold_steps or self._shown is _WAIT or slow
         ):
             self._shown, self._shown_for = wanted, 0
-            self._shown_metric = self._wanted_metric
+            self._shown_rule = self._wanted_rule
         elif wanted[0] == self._shown[0]:
             self._shown = wanted  # same cue, fresher reason
-            self._shown_metric = self._wanted_metric
+            self._shown_rule = self._wanted_rule
         elif held is not None:
             self._shown = held
         key, text, reason = self._shown
@@ -785,36 +771,33 @@ class SummaryBuilder:
         if pace.median is not None and pace.confident:
             # Whether the overstride has a target at all hangs on the pace: a live run at 6.0-6.1
             # leg lengths a second, the bound, was cued for its overstride, then told it has none.
-            bound = PACE_JUDGED_RATIO * PACE_REF_LEGS_S
             error = DECIDED_ERRORS * median_error(pace)
             # Either bound: past the first, the overstride's target comes back under the second.
-            if any(abs(pace.median - b) < error for b in (bound, PACE_JUDGED_RETURN * bound)):
+            bounds = (recorded_bound(), recorded_bound(was_beyond=True))
+            if any(abs(pace.median - bound) < error for bound in bounds):
                 return True
         for rule in _RULES:
             metric = metrics[rule.metric]
             limit = getattr(targets, rule.limit)
-            if metric.median is None or not judged_limit(limit):
+            if metric.median is None:
+                continue
+            if metric.waiting:
+                return True
+            if not (metric.confident and judged_limit(limit)):
                 continue
             near = abs(metric.median - limit) < DECIDED_ERRORS * median_error(metric)
-            if metric.waiting or (metric.confident and (near or metric.n < DECIDED_VALUES)):
+            if near or metric.n < DECIDED_VALUES:
                 return True
         return False
 
     def _unjudged(self, metrics: dict[str, MetricSummary], targets: Targets) -> _Cue | None:
         """With no target missed: the cue that says which could not be judged (measured less
         surely, or without a target at a pace beyond the recorded ones), or None when every one
-        with a value was; ``_WAIT``, before the first cue, while one is confident on too few
-        steps yet (``_waiting_rules``), at most ``FIRST_CUE_WAIT_STEPS``: neither "good form"
-        nor "measured less surely" before the steps are there to judge. Once a cue was shown it
-        is not taken back for that: a stretch of less sure steps later on is told as less
-        sure."""
+        with a value was. Before the first cue none comes while a figure is confident on too
+        few steps yet (``_undecided``): neither "good form" nor "measured less surely" before the
+        steps are there to judge. Once a cue was shown it is not taken back for that: a stretch
+        of less sure steps later on is told as less sure."""
         shown = [rule for rule in _RULES if metrics[rule.metric].median is not None]
-        if (
-            self._shown is _WAIT
-            and _waiting_rules(metrics)
-            and not self._waited(FIRST_CUE_WAIT_STEPS)
-        ):
-            return _WAIT
         untargeted = [rule for rule in shown if not judged_limit(getattr(targets, rule.limit))]
         unsure = [
             rule for rule in shown if not metrics[rule.metric].confident and rule not in untargeted
@@ -847,7 +830,7 @@ class SummaryBuilder:
         None."""
         for rule in rules:
             if f"{rule.key}:{rule.metric}" in self._active:
-                self._wanted_metric = rule.metric
+                self._wanted_rule = rule
                 return self._told(rule, metrics, targets)
         return None
 
@@ -878,18 +861,15 @@ class SummaryBuilder:
         the figure it was shown for reads now (``_told``: a live console had said "cadence 154
         spm" under a cadence tile of 163 for six steps), or None, the reason kept, when it rests
         on no target's figure or that figure is no longer judged."""
-        for rule in _RULES:
-            metric = metrics[rule.metric]
-            limit = getattr(targets, rule.limit)
-            if (
-                rule.metric == self._shown_metric
-                and rule.key == self._shown[0]
-                and metric.median is not None
-                and metric.confident
-                and judged_limit(limit)
-            ):
-                return self._told(rule, metrics, targets)
-        return None
+        rule = self._shown_rule
+        if rule is None:
+            return None
+        metric = metrics[rule.metric]
+        if metric.median is None or not metric.confident:
+            return None
+        if not judged_limit(getattr(targets, rule.limit)):
+            return None
+        return self._told(rule, metrics, targets)
 
 
 def _listed(names: list[str]) -> str:

@@ -485,59 +485,12 @@ def leg_rhythm(t: np.ndarray, keypoints: np.ndarray) -> float | None:
     return 60.0 / ((1 + apart[0] + peaks[0]) * dt)
 
 
-def slow_legs(
-    t: np.ndarray,
-    keypoints: np.ndarray,
-    steps: list[StepMsg],
-    fps: float,
-    origin: str | None,
-    track: bool,
-) -> str | None:
-    """Why a video or track gave no step though its legs step, slower than any walk or run
-    (``leg_rhythm`` under ``WALKING_CADENCE_SPM``): slow motion played at its playback rate, the
-    engine's windows set for real time. With the factors that would make it running
-    (``slowmo_readings``), or, when ``origin`` (as ``timebase_problem``) stated the rate, the
-    flag to check. None when steps were found, or the legs show no such rhythm. A user trial's
-    slow-motion clip was told only "no steps found: is a runner in view, side on, the whole
-    time? For slow motion give --capture-fps or --slowmo"."""
-    if steps:
-        return None
-    rhythm = leg_rhythm(t, keypoints)
-    if rhythm is None or rhythm >= WALKING_CADENCE_SPM[0]:
-        return None
-    said = f"the legs step {rhythm:.0f} times a minute at "
-    if origin is not None:
-        fix = (
-            f"check {origin.split()[0]}, or leave it out"
-            if origin.startswith("--")
-            else "give --capture-fps N, the rate it was filmed at"
-        )
-        return (
-            f"{said}{fps:.4g} fps ({origin}), slower than any walk or run: {fix}; no findings "
-            "or cues are given"
-        )
-    readings = slowmo_readings(rhythm, fps, track)
-    at, flag = (
-        (f"the track's {fps:.4g} rows a second", "--fps N (the rate it was filmed at)")
-        if track
-        else (
-            f"the video's {fps:.4g} fps",
-            "--slowmo X (filmed rate / played rate) or --capture-fps N",
-        )
-    )
-    return (
-        f"{said}{at}, slower than any walk or run: if it is slow motion, give {flag}"
-        + (f" ({readings})" if readings else "")
-        + "; no findings or cues are given"
-    )
-
-
 #: how many times the steps found a minute the legs' own rhythm must be for the steps to be
-#: every other one (``fast_legs``): the two agree within 10% on the real clips at hand
+#: every other one (``legs_off_pace``): the two agree within 10% on the real clips at hand
 EVERY_OTHER = 1.6
 
 
-def fast_legs(
+def legs_off_pace(
     t: np.ndarray,
     keypoints: np.ndarray,
     steps: list[StepMsg],
@@ -545,24 +498,38 @@ def fast_legs(
     origin: str | None,
     track: bool,
 ) -> str | None:
-    """Why the legs of a video or track step faster than running's in its time base
-    (``leg_rhythm`` over ``RUNNING_CADENCE_SPM``) while the steps found, if any, come
+    """Why the legs' own rhythm (``leg_rhythm``, read once) says the time base of a video or
+    track is wrong, or None when it does not, or shows none.
+
+    Slower than any walk or run (under ``WALKING_CADENCE_SPM``) with no step found: slow motion
+    played at its playback rate, the engine's windows set for real time; with the factors that
+    would make it running (``slowmo_readings``), or, when ``origin`` (as ``timebase_problem``)
+    stated the rate, the flag to check. A user trial's slow-motion clip was told only "no steps
+    found: is a runner in view, side on, the whole time? For slow motion give --capture-fps or
+    --slowmo".
+
+    Faster than running's (over ``RUNNING_CADENCE_SPM``) while the steps found, if any, come
     ``EVERY_OTHER`` times slower or more: a rate stated too high (a 30 fps video given as 60),
     or a video that plays faster than it was filmed. The engine then finds every other step, at
     a running cadence: a user trial's ``--fps 60`` for a 30 fps clip read 185 steps a minute,
-    half the steps, and cued "Land under your hips" for a runner with no target at his pace.
-    None otherwise: a sprint's steps, found at the legs' rhythm, are ``timebase_problem``'s."""
+    half the steps, and cued "Land under your hips" for a runner with no target at his pace. A
+    sprint's steps, found at the legs' rhythm, are ``timebase_problem``'s."""
     rhythm = leg_rhythm(t, keypoints)
-    if rhythm is None or rhythm <= RUNNING_CADENCE_SPM[1]:
-        return None
-    found = [s.cadence_spm for s in running_steps(steps) if s.cadence_spm is not None]
-    cadence = float(np.median(found)) if found else None
-    if cadence is not None and rhythm < EVERY_OTHER * cadence:
+    if rhythm is None:
         return None
     if origin is not None:
         at = f"{fps:.4g} fps ({origin})"
     else:
         at = f"the track's {fps:.4g} rows a second" if track else f"the video's {fps:.4g} fps"
+    said = f"the legs step {rhythm:.0f} times a minute at {at}"
+    if rhythm < WALKING_CADENCE_SPM[0]:
+        return None if steps else _slower_than_walking(said, rhythm, fps, origin, track)
+    if rhythm <= RUNNING_CADENCE_SPM[1]:
+        return None
+    found = [s.cadence_spm for s in running_steps(steps) if s.cadence_spm is not None]
+    cadence = float(np.median(found)) if found else None
+    if cadence is not None and rhythm < EVERY_OTHER * cadence:
+        return None
     if cadence is None:
         missed = ""
     else:
@@ -575,9 +542,33 @@ def fast_legs(
     else:
         fix = "if it plays faster than it was filmed, give --capture-fps N (the rate filmed at)"
     return (
-        f"the legs step {rhythm:.0f} times a minute at {at}, faster than the running the station "
-        f"measures ({RUNNING_CADENCE_SPM[0]:g}-{RUNNING_CADENCE_SPM[1]:g}){missed}: {fix}; no "
-        "findings or cues are given"
+        f"{said}, faster than the running the station measures "
+        f"({RUNNING_CADENCE_SPM[0]:g}-{RUNNING_CADENCE_SPM[1]:g}){missed}: {fix}; no findings "
+        "or cues are given"
+    )
+
+
+def _slower_than_walking(
+    said: str, rhythm: float, fps: float, origin: str | None, track: bool
+) -> str:
+    """``legs_off_pace``'s message for legs slower than any walk or run."""
+    if origin is not None:
+        fix = (
+            f"check {origin.split()[0]}, or leave it out"
+            if origin.startswith("--")
+            else "give --capture-fps N, the rate it was filmed at"
+        )
+        return f"{said}, slower than any walk or run: {fix}; no findings or cues are given"
+    readings = slowmo_readings(rhythm, fps, track)
+    flag = (
+        "--fps N (the rate it was filmed at)"
+        if track
+        else "--slowmo X (filmed rate / played rate) or --capture-fps N"
+    )
+    return (
+        f"{said}, slower than any walk or run: if it is slow motion, give {flag}"
+        + (f" ({readings})" if readings else "")
+        + "; no findings or cues are given"
     )
 
 
@@ -647,14 +638,13 @@ def no_findings(
 ) -> str | None:
     """Why the steps of a video or track (``hipdrive analyze``, ``replay``) give no findings, or
     None: a picture turned on its side (``turned_picture``), legs that step slower than any walk
-    or faster than any run (``slow_legs``, ``fast_legs``), a time base that is not running's
+    or faster than any run (``legs_off_pace``), a time base that is not running's
     or walking's (``timebase_problem``, whatever stated it: a flag can be wrong too), a run past
     the camera (``across_the_picture``), or too few steps (``too_few_steps``). ``t``,
     ``keypoints``: the track; the rest as ``timebase_problem``."""
     return (
         turned_picture(keypoints)
-        or slow_legs(t, keypoints, steps, fps, origin, track)
-        or fast_legs(t, keypoints, steps, fps, origin, track)
+        or legs_off_pace(t, keypoints, steps, fps, origin, track)
         or timebase_problem(steps, fps, origin, track)
         or across_the_picture(t, keypoints, steps)
         or too_few_steps(steps, seen_seconds(t, keypoints))

@@ -24,7 +24,7 @@ from pathlib import Path
 from edge.drill.table import COLUMNS, Column, columns_of
 from edge.errors import UsageError
 from edge.gait.fit import measured_run
-from edge.gait.summary import LESS_SURE, pace_of, summarise
+from edge.gait.summary import LESS_SURE, summarise
 from edge.pace import UNJUDGED_BEYOND, beyond_recorded
 from edge.report import plots
 from edge.store.sessions import SessionInfo, list_sessions, read_steps
@@ -73,7 +73,7 @@ def trend_rows(path: Path, runner: str) -> list[TrendRow]:
         # A session that ended with steps no cue rests on has no figures, as its report.
         judged = len(running) >= MIN_STEPS and info.problem is None
         summaries = {c.metric: summarise(running, c.metric) for c in TREND_COLUMNS}
-        beyond = beyond_recorded(pace_of(running))
+        beyond = beyond_recorded(summaries["speed_legs_per_s"].median)  # the pace column's
         unjudged = frozenset(
             name
             for name, summary in summaries.items()
