@@ -23,14 +23,13 @@ from edge.commands.analyze import NO_FINDINGS
 from edge.demo.scene import SideCamera
 from edge.gait import Targets, detect_facing
 from edge.gait.fit import MPP_HOW, belt_speed_problem, leg_metres
+from edge.gait.rhythm import leg_rhythm, legs_off_pace
 from edge.gait.sagittal import facing_contradicted, facing_lag
 from edge.offline.replay import (
     across_the_picture,
     describe,
     facing_the_camera,
     in_a_row,
-    leg_rhythm,
-    legs_off_pace,
     missed_steps,
     no_findings,
     too_few_steps,
@@ -815,6 +814,20 @@ def test_slow_motion_with_no_step_found_is_told_by_the_legs_rhythm(
     # A camera 60 deg off square: the spread repeats once a stride, and is not read.
     t, kp = synth_track(mocap_trial, 90.0, SideCamera(facing="left", yaw_deg=60.0), seed=3)
     assert leg_rhythm(3.0 * t[t < 10.0], kp[t < 10.0]) is None
+
+
+def test_the_legs_rhythm_is_read_across_frames_left_out(track) -> None:
+    """A station that drops frames it cannot keep up with, or a file's repeated frames left
+    out: the rhythm is read on the usual frame interval across them, as on every frame; not
+    across a gap longer than a step at twice the real rate."""
+    path, _ = track
+    t, _, kp = read_keypoint_track(path)
+    whole = leg_rhythm(t, kp)
+    assert whole is not None and 150.0 < whole < 190.0
+    kept = np.arange(len(t)) % 5 < 3  # two frames of five dropped: gaps of 1 and 3 intervals
+    assert leg_rhythm(t[kept], kp[kept]) == pytest.approx(whole, rel=0.03)
+    gap = (t < 5.0) | (t > 5.2)
+    assert leg_rhythm(t[gap], kp[gap]) is None
 
 
 def mocap_trial_cadence(trial) -> float:

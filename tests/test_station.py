@@ -28,6 +28,7 @@ from edge.run.station import (
     NO_RUNNER,
     RATE_HELD,
     TIMING_DOUBT,
+    TIMING_HELD,
     FacingCheck,
     FitCheck,
     FitReading,
@@ -287,6 +288,34 @@ def test_a_files_time_base_is_held_to_its_steps_once_it_holds() -> None:
     run = [slowed(17 + i, 0.35) for i in range(40)]
     assert {walk_then_run.add(s) for s in walked + first + run} == {None}
     assert walk_then_run.reading == FitReading()
+
+
+def test_a_files_legs_twice_as_quick_as_its_steps_say_its_rate_is_wrong(running) -> None:
+    """A user trial's ``run --fps 60`` on a 30 fps file: the engine found every other step, at
+    a running cadence, and the runner was cued. The legs' own rhythm over the file's last
+    frames, twice the steps', says the rate is wrong, as analyze does; at the file's own rate,
+    or from a camera, nothing is said."""
+    t = np.arange(len(running)) / 60.0
+    every_other = [slowed(i, 0.35) for i in range(12)]  # 171 a minute
+    stated_twice = FitCheck((120.0, "--fps 120"), None)
+    own_rate = FitCheck((60.0, None), None)
+    camera = FitCheck(None, None)
+    for when, kp in zip(t, running, strict=True):
+        stated_twice.frame(when / 2.0, kp)
+        own_rate.frame(when, kp)
+        camera.frame(when, kp)
+    told = [stated_twice.add(s) for s in every_other]
+    assert told[:10] == [None] * 10
+    assert told[10] is not None and told[10].startswith("the legs step 3")
+    assert told[10].endswith(
+        "times a minute at 120 fps (--fps 120), faster than the running the station measures "
+        "(120-240); the steps found, 171 a minute, every other one: check --fps, or leave it "
+        "out; no findings or cues are given"
+    )
+    assert stated_twice.reading.of_time and stated_twice.reading.held == TIMING_HELD
+    assert {own_rate.add(s) for s in every_other} == {None}
+    assert {camera.add(s) for s in every_other} == {None}
+    assert own_rate.reading == camera.reading == FitReading()
 
 
 def test_a_walk_with_steps_read_as_running_at_its_own_cadence_is_a_walk() -> None:

@@ -12,6 +12,7 @@ import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -290,10 +291,10 @@ def test_keypoint_rows_export_as_a_keypoint_track(
     kp = np.random.default_rng(0).uniform(1, 500, (3, NUM_KEYPOINTS, 3)).astype(np.float32)
     kp[..., 2] = 0.9
     kp[1, 16] = (np.nan, np.nan, 0.0)
-    session = store.start_session(0.0)
+    session = store.start_session(5.0)
     for i in range(3):
-        store.record_keypoints(i / 60, i, kp[i])
-    store.record_keypoints(3 / 60, 3, None)
+        store.record_keypoints(5.0 + i / 60, i, kp[i])
+    store.record_keypoints(5.0 + 3 / 60, 3, None)
     store.close()
     out = tmp_path / "track.csv"
     elsewhere = tmp_path / "elsewhere"
@@ -304,8 +305,9 @@ def test_keypoint_rows_export_as_a_keypoint_track(
     config = write_config(tmp_path, db)
     args = ["sessions", "export", str(session), "--format", "track", "--config", str(config)]
     assert main([*args, "--out", str(out)]) == 0
-    _t, frame, back = read_keypoint_track(out)
+    t, frame, back = read_keypoint_track(out)
     assert frame.tolist() == [0, 1, 2, 3]
+    assert np.allclose(t, np.arange(4) / 60, atol=1e-5)  # from the session's start, as its steps
     assert np.allclose(back[0], kp[0], atol=0.01)
     assert np.isnan(back[1, 16, :2]).all() and np.isnan(back[3, :, :2]).all()
     with pytest.raises(ValueError, match=r"\(17, 3\)"):
@@ -470,7 +472,10 @@ def test_sessions_list_and_export_commands(
         == 0
     )
     lines = capsys.readouterr().out.splitlines()
-    assert [line.encode() for line in lines] == [encode(s)[1] for s in steps]
+    # Timed from the session's start at 10 s of the station's clock (a user trial's export read
+    # 50652.6 s, analyze's steps seconds of the video).
+    since = [replace(s, t=s.t - 10.0, ic_t=s.ic_t - 10.0, to_t=s.to_t - 10.0) for s in steps]
+    assert [line.encode() for line in lines] == [encode(s)[1] for s in since]
 
     out_file = tmp_path / "steps.csv"
     args = ["sessions", "export", str(session), "--format", "csv", "--config", str(config)]

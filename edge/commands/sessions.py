@@ -109,9 +109,10 @@ def cmd_sessions_runner(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions_export(args: argparse.Namespace) -> int:
-    from edge.store.sessions import export_steps, export_track, read_steps
+    from edge.store.sessions import export_steps, export_track, read_session, read_steps
 
     path = common.config_of(args).sessions_path
+    t0 = read_session(path, args.id).start_t
     name = Path(EXPORT_NAMES[args.format].format(id=args.id))
     out = None if args.out is None else common.out_file(args.out, name)
     if args.format == "laps":
@@ -120,10 +121,10 @@ def cmd_sessions_export(args: argparse.Namespace) -> int:
 
         laps = read_laps(path, args.id)
         if out is None:
-            export_laps(laps, sys.stdout)
+            export_laps(laps, sys.stdout, t0)
             return 0
         with _writing(out), out.open("w", encoding="utf-8", newline="") as file:
-            export_laps(laps, file)
+            export_laps(laps, file, t0)
         print(f"wrote {len(laps)} laps to {out}", file=sys.stderr)
         return 0
     if args.format == "track":
@@ -142,12 +143,12 @@ def cmd_sessions_export(args: argparse.Namespace) -> int:
     steps = read_steps(path, args.id)
     none = f" (session {args.id} recorded none: see hipdrive sessions list)" if not steps else ""
     if out is None:
-        export_steps(steps, args.format, sys.stdout)
+        export_steps(steps, args.format, sys.stdout, t0)
         if none:
             print(f"no steps{none}", file=sys.stderr)
     else:
         with _writing(out), out.open("w", encoding="utf-8", newline="") as file:
-            export_steps(steps, args.format, file)
+            export_steps(steps, args.format, file, t0)
         print(f"wrote {len(steps)} steps to {out}{none}", file=sys.stderr)
     return 0
 

@@ -129,13 +129,13 @@ def is_drill(laps: Sequence[Lap]) -> bool:
     return any(parse_lap(lap.label) is not None for lap in laps)
 
 
-def export_laps(laps: Sequence[Lap], out: TextIO) -> None:
-    """The laps as CSV: station time, wall clock, label, and for a drill repeat's lap its
-    number and focus (empty otherwise)."""
+def export_laps(laps: Sequence[Lap], out: TextIO, t0: float = 0.0) -> None:
+    """The laps as CSV: seconds from ``t0`` (the session's start, as its steps' export),
+    wall clock, label, and for a drill repeat's lap its number and focus (empty otherwise)."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("t", "wall", "label", "repeat", "focus"))
     for lap in laps:
         repeat, focus = parse_lap(lap.label) or (None, None)
         writer.writerow(
-            (lap.t, lap.wall, lap.label or "", "" if repeat is None else repeat, focus or "")
+            (lap.t - t0, lap.wall, lap.label or "", "" if repeat is None else repeat, focus or "")
         )

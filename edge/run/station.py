@@ -62,6 +62,7 @@ from edge.gait.fit import (
 )
 from edge.gait.metrics import knee_flexion, shank_angle, thigh_angle
 from edge.gait.mode import WALKING
+from edge.gait.rhythm import legs_off_pace
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
 from edge.gait.summary import running_steps, sure_mark
 from edge.pose import PoseEstimator, RunnerSelector
@@ -98,6 +99,9 @@ FACING_CHECK_EVERY = 15
 FIT_STEPS = 200
 #: steps in a row the steps must read as no runner's before the station tells it
 FIT_HOLD = 8
+#: the last seconds of a file's frames the legs' own rhythm is read over (``FitCheck``): 25 of
+#: a running rhythm's steps at the file's rate, 50 at a rate stated twice the file's
+RHYTHM_S = 10.0
 #: seconds of an empty belt after which a session stopped by hand lets the next runner start
 #: one by themselves (``station.auto_session``)
 LEFT_S = 3.0
@@ -271,7 +275,10 @@ class FitCheck:
     speed at will (a belt speed off gives wrong stride lengths, little else: the contacts were
     found alike with it half or twice the feet's); ``scale``: ``scale_named``'s;
     ``belt_given``: where the belt speed was given, as ``belt_speed_problem`` names it (None:
-    the station's, set however).
+    the station's, set however). A file's time base is held to the legs' own rhythm over its
+    last ``RHYTHM_S`` too (``legs_off_pace``, given each frame by ``frame``), as analyze holds a
+    video's: a user trial's ``run --fps 60`` on a 30 fps file found every other step at 185 a
+    minute and cued the runner, analyze refusing the same.
 
     ``reading`` (``FitReading``): the problem once it has held for ``FIT_HOLD`` steps in a row
     (a walk's last steps read as running, at a walker's cadence, make a run's first few look
@@ -293,7 +300,18 @@ class FitCheck:
         self._belt_named = (BELT_GIVEN, BELT_FIX) if belt_given is None else (belt_given, None)
         self._steps: deque[StepMsg] = deque(maxlen=FIT_STEPS)
         self._held = 0
+        self._frames: deque[tuple[float, np.ndarray]] = deque()
         self.reading = FitReading()
+
+    def frame(self, t: float, keypoints: np.ndarray) -> None:
+        """One frame's keypoints ((17, 3), pixels; the runner's or none found), kept for the
+        legs' rhythm while a file's time base is checked."""
+        if self._timing is None:
+            return
+        frames = self._frames
+        frames.append((t, keypoints))
+        while t - frames[0][0] > RHYTHM_S:
+            frames.popleft()
 
     def restart(self) -> None:
         """Forget the steps so far: a new runner's are held to the scale afresh."""
@@ -329,6 +347,17 @@ class FitCheck:
         metres = self._scale is not None or self._belt is not None
         return (*time, *(("distance",) if metres else ()))
 
+    def _timebase_problem(self, steps: list[StepMsg]) -> str | None:
+        """Why a file's steps, or its legs' rhythm over its last frames, say its time base is
+        no runner's, or None."""
+        assert self._timing is not None
+        problem = timebase_problem(steps, *self._timing)
+        if problem is not None or len(self._frames) < 2:
+            return problem
+        t = np.array([when for when, _ in self._frames])
+        keypoints = np.stack([kp for _, kp in self._frames])
+        return legs_off_pace(t, keypoints, steps, *self._timing, track=False)
+
     def _read(self) -> tuple[str | None, bool, bool]:
         """(why the steps are no runner's or None, whether that is the time base's, whether
         there were steps enough to tell): ``MIN_JUDGED_STEPS`` running ones, else as many walked
@@ -338,7 +367,7 @@ class FitCheck:
             steps = [s for s in steps if gait_of(s) == WALKING]
             if len(steps) < MIN_JUDGED_STEPS:
                 return None, False, False
-        if self._timing is not None and (problem := timebase_problem(steps, *self._timing)):
+        if self._timing is not None and (problem := self._timebase_problem(steps)):
             return problem, True, True
         return distance_problem(steps, self._scale, self._belt, *self._belt_named), False, True
 
@@ -842,6 +871,7 @@ class Station:
                 self._handled_t = t
                 self._track_presence(t, runner is not None)
                 keypoints = runner.keypoints if runner is not None else NO_RUNNER
+                self._fit.frame(t, keypoints)
                 if self._new_session:
                     start = self._session_start_t
                     if start is not None and t >= start:

@@ -34,7 +34,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal, TextIO, cast
@@ -749,11 +749,16 @@ def read_keypoints(path: Path, session_id: int) -> tuple[np.ndarray, np.ndarray,
     return t, frame, keypoints
 
 
-def export_steps(steps: list[StepMsg], fmt: Literal["csv", "jsonl"], out: TextIO) -> None:
+def export_steps(
+    steps: list[StepMsg], fmt: Literal["csv", "jsonl"], out: TextIO, t0: float = 0.0
+) -> None:
     """Write steps as JSON Lines (each line the ``hipdrive.step`` payload) or as a CSV table,
     ``STEPS_CSV_COLUMNS``: the per-step fields, then ``view``, ``metric_confidence`` (a JSON
     object of the metrics measured less surely, empty when none), ``yaw_deg`` and ``gait``. An
-    unknown value is empty."""
+    unknown value is empty. Times are seconds from ``t0`` (a session's start on the station's
+    clock: a user trial's export read ``ic_t`` 50652.6, where analyze's steps are in seconds of
+    the video)."""
+    steps = [replace(s, t=s.t - t0, ic_t=s.ic_t - t0, to_t=s.to_t - t0) for s in steps]
     if fmt == "jsonl":
         for step in steps:
             out.write(encode(step)[1].decode("utf-8") + "\n")
@@ -765,9 +770,11 @@ def export_steps(steps: list[StepMsg], fmt: Literal["csv", "jsonl"], out: TextIO
 
 
 def export_track(path: Path, session_id: int, out: Path) -> int:
-    """Write a session's keypoint rows as a keypoint-track CSV; the number of rows."""
+    """Write a session's keypoint rows as a keypoint-track CSV, timed in seconds from the
+    session's start as its steps' export is; the number of rows."""
+    t0 = read_session(path, session_id).start_t
     t, frame, keypoints = read_keypoints(path, session_id)
     with KeypointTrackWriter(out) as writer:
         for i in range(len(t)):
-            writer.write(float(t[i]), int(frame[i]), keypoints[i])
+            writer.write(float(t[i]) - t0, int(frame[i]), keypoints[i])
     return len(t)

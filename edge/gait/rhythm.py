@@ -1,0 +1,172 @@
+"""The legs' own rhythm, read from a keypoint track without finding a step, and what it says
+of the track's time base: slow motion played at its playback rate, or a rate stated too high,
+where the engine finds every other step at a running cadence. ``hipdrive analyze`` and
+``replay`` hold a whole track to it, the station a file's last seconds."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from edge.bus.schema import StepMsg
+from edge.gait.engine import GaitParams
+from edge.gait.fit import WALKING_CADENCE_SPM, slowmo_readings
+from edge.gait.summary import running_steps
+from edge.pace import RUNNING_CADENCE_SPM
+from edge.skeleton import LEFT_ANKLE, LEFT_HIP, RIGHT_ANKLE, RIGHT_HIP
+
+#: the least likeness of the feet's spread to itself a step later (its autocorrelation) for a
+#: rhythm to be read from it: over 0.9 on the seven real clips of tests/data/footage and a
+#: slow-motion one, 0.6-0.7 on a clip with a cut and on a walk across a room
+RHYTHM_LIKENESS = 0.5
+#: strides the track must hold for its rhythm to be read
+RHYTHM_STRIDES = 3
+#: how much further apart the feet must come along the picture at their widest than at their
+#: closest (the spread's 90th and 10th percentiles), in leg lengths (hip to ankle), for their
+#: rhythm to be a step's: 0.70-0.98 on the seven real clips of tests/data/footage and three
+#: slow-motion or walking ones, 0.55-0.65 on RBDS001's keypoint tracks 0-45 deg off square; 0.44
+#: at 60 deg, where the two feet's steps differ and the spread repeats once a stride, reading half
+#: the cadence (a review), and less from the front or behind, or for a foot shifted standing
+RHYTHM_SPREAD_LEGS = 0.5
+#: the longest time between two frames of a track its rhythm is read across, s: a step of a
+#: running rhythm at twice the real time takes 0.12-0.2 s of the track's time
+RHYTHM_GAP_S = 0.1
+
+
+def leg_rhythm(t: np.ndarray, keypoints: np.ndarray) -> float | None:
+    """The legs' steps a minute in the track's time, read without finding a step: the feet's
+    spread along the picture (their horizontal distance, widest at each step whichever foot
+    leads, so the pose model's left and right labels do not matter) repeats once a step, at the
+    first peak of its autocorrelation, if that is ``RHYTHM_LIKENESS`` alike at least, the track
+    holds ``RHYTHM_STRIDES`` strides of it and the feet come ``RHYTHM_SPREAD_LEGS`` apart. None
+    otherwise (nobody stepping, a view from the front or behind, a track with a gap over
+    ``RHYTHM_GAP_S``). Frames left out (a file's repeated ones, a station that drops frames it
+    cannot keep up with) are bridged on the track's usual frame interval. A slow-motion clip
+    with no step found: 17.6 steps a minute as played, 141 at x8 (a helper counted 10 landings
+    in its 31.7 s). ``keypoints``: (T, 17, 3); ``t``: (T,) s, rising."""
+    points = sure_points(keypoints)
+    ankles, hips = points[:, [LEFT_ANKLE, RIGHT_ANKLE]], points[:, [LEFT_HIP, RIGHT_HIP]]
+    sure = np.isfinite(ankles).all(axis=(1, 2)) & np.isfinite(hips).all(axis=(1, 2))
+    if sure.sum() < 20:
+        return None
+    gaps = np.diff(t)
+    dt = float(np.median(gaps))
+    if not dt > 0 or gaps.max() > RHYTHM_GAP_S:
+        return None
+    times = t[0] + dt * np.arange(round((t[-1] - t[0]) / dt) + 1)
+    n = len(times)
+    spread = np.abs(ankles[:, 0, 0] - ankles[:, 1, 0])
+    leg = float(np.median(np.linalg.norm(hips[sure] - ankles[sure], axis=2)))
+    closest, widest = np.percentile(spread[sure], [10, 90])
+    if not widest - closest >= RHYTHM_SPREAD_LEGS * leg:
+        return None
+    spread = np.interp(times, t[sure], spread[sure])
+    spread -= spread.mean()
+    if not spread.var() > 0:
+        return None
+    size = 1 << (2 * n - 1).bit_length()
+    power = np.abs(np.fft.rfft(spread, size)) ** 2
+    likeness = np.fft.irfft(power, size)[:n] / (spread.var() * np.arange(n, 0, -1))
+    last = n // (2 * RHYTHM_STRIDES)
+    apart = np.flatnonzero(likeness[1:last] < 0)
+    if not len(apart):
+        return None
+    after = likeness[1 + apart[0] : last + 1]
+    peaks = np.flatnonzero((after[1:-1] >= after[:-2]) & (after[1:-1] > after[2:])) + 1
+    peaks = peaks[after[peaks] >= RHYTHM_LIKENESS]
+    if not len(peaks):
+        return None
+    return 60.0 / ((1 + apart[0] + peaks[0]) * dt)
+
+
+#: how many times the steps found a minute the legs' own rhythm must be for the steps to be
+#: every other one (``legs_off_pace``): the two agree within 10% on the real clips at hand
+EVERY_OTHER = 1.6
+
+
+def legs_off_pace(
+    t: np.ndarray,
+    keypoints: np.ndarray,
+    steps: list[StepMsg],
+    fps: float,
+    origin: str | None,
+    track: bool,
+) -> str | None:
+    """Why the legs' own rhythm (``leg_rhythm``, read once) says the time base of a video or
+    track is wrong, or None when it does not, or shows none.
+
+    Slower than any walk or run (under ``WALKING_CADENCE_SPM``) with no step found: slow motion
+    played at its playback rate, the engine's windows set for real time; with the factors that
+    would make it running (``slowmo_readings``), or, when ``origin`` (as ``timebase_problem``)
+    stated the rate, the flag to check. A user trial's slow-motion clip was told only "no steps
+    found: is a runner in view, side on, the whole time? For slow motion give --capture-fps or
+    --slowmo".
+
+    Faster than running's (over ``RUNNING_CADENCE_SPM``) while the steps found, if any, come
+    ``EVERY_OTHER`` times slower or more: a rate stated too high (a 30 fps video given as 60),
+    or a video that plays faster than it was filmed. The engine then finds every other step, at
+    a running cadence: a user trial's ``--fps 60`` for a 30 fps clip read 185 steps a minute,
+    half the steps, and cued "Land under your hips" for a runner with no target at his pace. A
+    sprint's steps, found at the legs' rhythm, are ``timebase_problem``'s."""
+    rhythm = leg_rhythm(t, keypoints)
+    if rhythm is None:
+        return None
+    if origin is not None:
+        at = f"{fps:.4g} fps ({origin})"
+    else:
+        at = f"the track's {fps:.4g} rows a second" if track else f"the video's {fps:.4g} fps"
+    said = f"the legs step {rhythm:.0f} times a minute at {at}"
+    if rhythm < WALKING_CADENCE_SPM[0]:
+        return None if steps else _slower_than_walking(said, rhythm, fps, origin, track)
+    if rhythm <= RUNNING_CADENCE_SPM[1]:
+        return None
+    found = [s.cadence_spm for s in running_steps(steps) if s.cadence_spm is not None]
+    cadence = float(np.median(found)) if found else None
+    if cadence is not None and rhythm < EVERY_OTHER * cadence:
+        return None
+    if cadence is None:
+        missed = ""
+    else:
+        share = "every other one" if rhythm < 2.5 * cadence else f"one in {rhythm / cadence:.0f}"
+        missed = f"; the steps found, {cadence:.0f} a minute, {share}"
+    if origin is not None and origin.startswith("--"):
+        fix = f"check {origin.split()[0]}, or leave it out"
+    elif track:
+        fix = "if the rows are not timed as filmed, time them with --fps N (the rate filmed at)"
+    else:
+        fix = "if it plays faster than it was filmed, give --capture-fps N (the rate filmed at)"
+    return (
+        f"{said}, faster than the running the station measures "
+        f"({RUNNING_CADENCE_SPM[0]:g}-{RUNNING_CADENCE_SPM[1]:g}){missed}: {fix}; no findings "
+        "or cues are given"
+    )
+
+
+def _slower_than_walking(
+    said: str, rhythm: float, fps: float, origin: str | None, track: bool
+) -> str:
+    """``legs_off_pace``'s message for legs slower than any walk or run."""
+    if origin is not None:
+        fix = (
+            f"check {origin.split()[0]}, or leave it out"
+            if origin.startswith("--")
+            else "give --capture-fps N, the rate it was filmed at"
+        )
+        return f"{said}, slower than any walk or run: {fix}; no findings or cues are given"
+    readings = slowmo_readings(rhythm, fps, track)
+    flag = (
+        "--fps N (the rate it was filmed at)"
+        if track
+        else "--slowmo X (filmed rate / played rate) or --capture-fps N"
+    )
+    return (
+        f"{said}, slower than any walk or run: if it is slow motion, give {flag}"
+        + (f" ({readings})" if readings else "")
+        + "; no findings or cues are given"
+    )
+
+
+def sure_points(keypoints: np.ndarray) -> np.ndarray:
+    """(T, 17, 2) pixels of a track's keypoints ((T, 17, 3)), NaN where the pose model is less
+    sure of them than the gait engine takes (``GaitParams.min_confidence``) or found none."""
+    sure = keypoints[..., 2:] >= GaitParams().min_confidence
+    return np.where(sure, keypoints[..., :2], np.nan)
