@@ -93,6 +93,35 @@ def test_messages_from_a_real_publisher_appear_on_screen(publisher: Publisher) -
     run(scenario())
 
 
+def test_a_new_sessions_figures_start_afresh() -> None:
+    """A user trial's console, left open across station restarts, showed the last runner's
+    figures (cadence 167, overstride 41 % leg) under the next runner's name and session, who
+    took no step. A new session's status clears them; its own first step and summary, come
+    before that status, stay."""
+
+    async def scenario() -> None:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=SIZE) as pilot:
+            for msg in (messages.status(runner="Max"), messages.step(4), messages.summary()):
+                app.post_message(BusReceived(msg))
+            await wait_until(pilot, on_screen(app, "LAND UNDER YOUR HIPS"), "the cue")
+            app.post_message(BusReceived(messages.status(runner="Max", session_id=None)))
+            await pilot.pause()
+            assert "LAND UNDER YOUR HIPS" in screen_text(app)  # ended: the figures stay
+            app.post_message(BusReceived(messages.status(runner="Eva", session_id=2)))
+            await wait_until(pilot, on_screen(app, "Waiting for steps…"), "the figures cleared")
+            text = screen_text(app)
+            assert "Eva │ session 2" in text and "17.5" not in text and "17.9" not in text
+            assert app.readings.summary is None and not app.readings.steps
+            first = messages.summary(t=40.0)
+            for msg in (messages.step(60), first, messages.status(runner="Ana", session_id=3)):
+                app.post_message(BusReceived(msg))
+            await wait_until(pilot, on_screen(app, "Ana │ session 3"), "the third session")
+            assert app.readings.summary == first and len(app.readings.steps) == 1
+
+    run(scenario())
+
+
 def test_at_80_columns_the_header_keeps_the_belt_speed(publisher: Publisher) -> None:
     """A console trial at 80x24 read "belt 3…": the speed set with the arrows was cut. Too
     narrow, the header leaves out the station's name instead."""

@@ -476,6 +476,30 @@ def test_a_file_too_short_to_check_ends_unchecked_not_refused(config, running) -
     assert last.session_id is None and station.fit_verdict is None
 
 
+def test_a_file_ending_in_doubt_tells_its_verdict_in_its_last_status(config, running) -> None:
+    """Slow motion (x1.5) played at its playback rate, ending before its doubt has held for 8 steps
+    (10 steps at 104 a minute):
+    the station refuses the steps as analyze would, and its last status says so, so a console
+    elsewhere shows the verdict (a user trial's went on "checking the steps against the file's
+    rate" after the station had refused them)."""
+    kp = running[:250]
+    gate = threading.Event()
+    source = FakeSource(len(kp), fps=40.0, gate=gate)
+    station = Station(config, source, FakePose(kp))
+    with Subscriber(config.bus.publish, topics=(StatusMsg,)) as sub:
+        stop, thread = start(station)
+        assert isinstance(sub.recv(timeout=5.0), StatusMsg), "subscribed before the frames flow"
+        gate.set()
+        thread.join(timeout=60)
+        statuses = [m for m in collect(sub, time.monotonic() + 0.5) if isinstance(m, StatusMsg)]
+    stop.set()
+    verdict = station.fit_verdict
+    assert verdict is not None and "is not from running at the video's 40 fps" in verdict
+    last = statuses[-1]
+    assert last.camera_state == "ended" and last.timing_problem == verdict
+    assert all(s.timing_problem is None for s in statuses if s.camera_state != "ended")
+
+
 class LiveSource(FakeSource):
     """A fake camera: live, its frames handed out at its rate."""
 

@@ -295,6 +295,8 @@ class DashboardApp(App[None]):
         """Why the station gives no cue, as last drawn (``Readings.held``)."""
         self._ended: str | None = None
         """The file the station in this process played to its end (``source_ended``), or None."""
+        self._cleared = 0
+        """``Readings.cleared`` as last drawn."""
 
     async def on_mount(self) -> None:
         await self.push_screen(self._main)
@@ -591,6 +593,10 @@ class DashboardApp(App[None]):
         self._main.header.show(self.readings, self._link, self._belt_shown())
 
     def _take_status(self, status: StatusMsg) -> None:
+        if self.readings.cleared != self._cleared:
+            self._cleared = self.readings.cleared
+            self._show_summary()
+            self._show_history()
         if self._session_expected == (status.session_id is not None):
             self._session_expected = None
         for name, title, severity, timeout in STATUS_PROBLEMS:

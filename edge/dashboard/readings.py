@@ -71,6 +71,13 @@ class Readings:
         self._frames: deque[FrameMsg] = deque()
         self._session: int | None = None
         self._session_start_t: float | None = None
+        self._figures_of: int | None = None
+        """The session the steps and summary shown are of (the last one a status named)."""
+        self._fresh: tuple[int, bool] = (0, False)
+        """Steps and whether a summary came since the last status: a new session's first
+        figures can come before the status that names it."""
+        self.cleared = 0
+        """How many times a new session's status has cleared the figures of the one before."""
 
     def take(self, msg: Msg) -> None:
         """Take one message of any kind."""
@@ -78,8 +85,10 @@ class Readings:
             self._take_frame(msg)
         elif isinstance(msg, StepMsg):
             self.steps.append(msg)
+            self._fresh = (self._fresh[0] + 1, self._fresh[1])
         elif isinstance(msg, SummaryMsg):
             self.summary = msg
+            self._fresh = (self._fresh[0], True)
         else:
             self._take_status(msg)
 
@@ -92,6 +101,19 @@ class Readings:
     def _take_status(self, msg: StatusMsg) -> None:
         self.status = msg
         self.station_t = msg.t
+        if msg.session_id is not None and msg.session_id != self._figures_of:
+            # A new session's figures start afresh: a user trial's console, left open across
+            # station restarts, showed the last runner's under the next one's name, who took
+            # no step. Those that came since the last status are the new session's.
+            steps, summary = self._fresh
+            if len(self.steps) > steps or (self.summary is not None and not summary):
+                kept = list(self.steps)[len(self.steps) - steps :]
+                self.steps.clear()
+                self.steps.extend(kept)
+                self.summary = self.summary if summary else None
+                self.cleared += 1
+            self._figures_of = msg.session_id
+        self._fresh = (0, False)
         if msg.session_id != self._session:
             # A station that does not say when the session started: count from this status.
             self._session = msg.session_id

@@ -1136,6 +1136,11 @@ class Station:
         fps_in, fps_out, p50, p99 = self.rates.snapshot(now)
         store = self.store
         fit = self._fit.reading
+        # A file's end makes its last doubt its verdict, as analyze's (``fit_verdict``): a user
+        # trial's console went on "checking the steps against the file's rate" after the
+        # station had refused them.
+        ended = self._published_camera_state() == "ended"
+        problem = fit.doubt if ended else fit.problem
         self.publisher.publish(
             StatusMsg(
                 station=self.station_id,
@@ -1163,9 +1168,9 @@ class Station:
                 view_problem=self.view_problem,
                 framing_problem=self._framing.problem,
                 rate_problem=self._rate.problem,
-                timing_problem=fit.problem if fit.of_time else None,
+                timing_problem=problem if fit.of_time else None,
                 timing_doubt=fit.timing_doubt,
-                distance_problem=None if fit.of_time else fit.problem,
+                distance_problem=None if fit.of_time else problem,
                 distance_doubt=fit.distance_doubt,
                 frames_note="; ".join(self.source.notes) or None,
             )
