@@ -104,8 +104,10 @@ def load_calibration(
     if image_size is not None and tuple(image_size) != calibration.image_size:
         (cw, ch), (w, h) = calibration.image_size, image_size
         raise UsageError(
-            f"calibration {path} was made at {cw}x{ch} but the camera delivers {w}x{h}; "
-            f"set camera.width/height to {cw}x{ch} or calibrate again at {w}x{h}"
+            f"calibration {path} was made at {cw}x{ch} but the frames are {w}x{h}: a camera "
+            f"set to another size: set camera.width/height to {cw}x{ch} or calibrate again at "
+            f"{w}x{h}; a video from another camera: calibrate that camera, or leave the "
+            "calibration out (no calibration.file, or --meters-per-pixel)"
         )
     if camera is not None and camera != calibration.camera:
         raise UsageError(

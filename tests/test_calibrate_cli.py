@@ -190,7 +190,7 @@ def test_usage_errors_exit_2_and_name_the_problem(
     true_lens(tmp_path / "cal.toml")
     cases = [
         (["check", "--image", str(frame)], "no treadmill plane yet"),
-        (["check", "--image", str(small)], "made at 1280x720 but the camera delivers 640x480"),
+        (["check", "--image", str(small)], "made at 1280x720 but the frames are 640x480"),
         (["plane", "--image", str(small), "--facing", "left"], "made at 1280x720"),
         (["plane", "--image", str(tmp_path / "x.png"), "--facing", "left"], "cannot read image"),
         (

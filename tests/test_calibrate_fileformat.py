@@ -91,7 +91,7 @@ def test_the_file_has_exactly_the_keys_of_design_md() -> None:
 def test_another_resolution_or_camera_is_refused_naming_both(tmp_path: Path) -> None:
     path = tmp_path / "calibration.toml"
     write_calibration(path, full_calibration())
-    with pytest.raises(UsageError, match="made at 1920x1080 but the camera delivers 1280x720"):
+    with pytest.raises(UsageError, match="made at 1920x1080 but the frames are 1280x720"):
         load_calibration(path, image_size=(1280, 720))
     with pytest.raises(UsageError, match=r"is for camera 'camera:/dev/v4l.*', not 'camera:1'"):
         load_calibration(path, image_size=(1920, 1080), camera="camera:1")
