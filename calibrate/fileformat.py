@@ -106,8 +106,8 @@ def load_calibration(
         raise UsageError(
             f"calibration {path} was made at {cw}x{ch} but the frames are {w}x{h}: a camera "
             f"set to another size: set camera.width/height to {cw}x{ch} or calibrate again at "
-            f"{w}x{h}; a video from another camera: calibrate that camera, or leave the "
-            "calibration out (no calibration.file, or --meters-per-pixel)"
+            f"{w}x{h}; a video from another camera: calibrate that camera, or measure the "
+            "video without this calibration"
         )
     if camera is not None and camera != calibration.camera:
         raise UsageError(

@@ -273,8 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         choices=["csv", "jsonl", "track", "laps"],
         help="csv: a table of the steps; jsonl: step events; track: the keypoint-track CSV; "
-        "laps: the laps with each drill repeat's number and focus; times in seconds from the "
-        "session's start",
+        "laps: the laps with each drill repeat's number and focus (every format times them in "
+        "seconds from the session's start)",
     )
     p.add_argument(
         "--out", help="output file, or a folder for session-ID.EXT (default: standard output)"

@@ -828,6 +828,11 @@ def test_the_legs_rhythm_is_read_across_frames_left_out(track) -> None:
     assert leg_rhythm(t[kept], kp[kept]) == pytest.approx(whole, rel=0.03)
     gap = (t < 5.0) | (t > 5.2)
     assert leg_rhythm(t[gap], kp[gap]) is None
+    # Rows further apart than that are read on their own interval: the track timed as 8 fps.
+    slowed = leg_rhythm(7.5 * t, kp)
+    assert slowed is not None and slowed == pytest.approx(whole / 7.5, rel=0.03)
+    bursts = np.sort(np.concatenate([t, t + 1e-4]))  # rows in pairs: no frame interval
+    assert leg_rhythm(bursts, np.repeat(kp, 2, axis=0)) is None
 
 
 def mocap_trial_cadence(trial) -> float:

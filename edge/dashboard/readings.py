@@ -6,6 +6,7 @@ Plain state, no Textual: the app feeds it messages and draws from it. Times are 
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 from typing import Literal
@@ -104,13 +105,17 @@ class Readings:
         if msg.session_id is not None and msg.session_id != self._figures_of:
             # A new session's figures start afresh: a user trial's console, left open across
             # station restarts, showed the last runner's under the next one's name, who took
-            # no step. Those that came since the last status are the new session's.
+            # no step. Those that came since the last status, landed from its start on (the
+            # summary: made), are the new session's.
             steps, summary = self._fresh
-            if len(self.steps) > steps or (self.summary is not None and not summary):
-                kept = list(self.steps)[len(self.steps) - steps :]
+            start = -math.inf if msg.session_start_t is None else msg.session_start_t
+            fresh = list(self.steps)[len(self.steps) - steps :] if steps else []
+            kept = [s for s in fresh if s.ic_t >= start]
+            shown = self.summary if summary and self.summary and self.summary.t >= start else None
+            if len(kept) < len(self.steps) or shown is not self.summary:
                 self.steps.clear()
                 self.steps.extend(kept)
-                self.summary = self.summary if summary else None
+                self.summary = shown
                 self.cleared += 1
             self._figures_of = msg.session_id
         self._fresh = (0, False)

@@ -30,6 +30,8 @@ RHYTHM_SPREAD_LEGS = 0.5
 #: the longest time between two frames of a track its rhythm is read across, s: a step of a
 #: running rhythm at twice the real time takes 0.12-0.2 s of the track's time
 RHYTHM_GAP_S = 0.1
+#: at most this many times as many points as the track has rows are read on its usual interval
+RHYTHM_GRID = 4
 
 
 def leg_rhythm(t: np.ndarray, keypoints: np.ndarray) -> float | None:
@@ -39,8 +41,9 @@ def leg_rhythm(t: np.ndarray, keypoints: np.ndarray) -> float | None:
     first peak of its autocorrelation, if that is ``RHYTHM_LIKENESS`` alike at least, the track
     holds ``RHYTHM_STRIDES`` strides of it and the feet come ``RHYTHM_SPREAD_LEGS`` apart. None
     otherwise (nobody stepping, a view from the front or behind, a track with a gap over
-    ``RHYTHM_GAP_S``). Frames left out (a file's repeated ones, a station that drops frames it
-    cannot keep up with) are bridged on the track's usual frame interval. A slow-motion clip
+    ``RHYTHM_GAP_S`` or one and a half of its usual frame intervals, whichever is longer, or
+    with rows in bursts). Frames left out (a file's repeated ones, a station that drops frames
+    it cannot keep up with) are bridged on the track's usual frame interval. A slow-motion clip
     with no step found: 17.6 steps a minute as played, 141 at x8 (a helper counted 10 landings
     in its 31.7 s). ``keypoints``: (T, 17, 3); ``t``: (T,) s, rising."""
     points = sure_points(keypoints)
@@ -50,10 +53,12 @@ def leg_rhythm(t: np.ndarray, keypoints: np.ndarray) -> float | None:
         return None
     gaps = np.diff(t)
     dt = float(np.median(gaps))
-    if not dt > 0 or gaps.max() > RHYTHM_GAP_S:
+    if not dt > 0 or gaps.max() > max(RHYTHM_GAP_S, 1.5 * dt):
         return None
-    times = t[0] + dt * np.arange(round((t[-1] - t[0]) / dt) + 1)
-    n = len(times)
+    n = round((t[-1] - t[0]) / dt) + 1
+    if n > RHYTHM_GRID * len(t):
+        return None  # rows in bursts, their usual interval no frame interval
+    times = t[0] + dt * np.arange(n)
     spread = np.abs(ankles[:, 0, 0] - ankles[:, 1, 0])
     leg = float(np.median(np.linalg.norm(hips[sure] - ankles[sure], axis=2)))
     closest, widest = np.percentile(spread[sure], [10, 90])

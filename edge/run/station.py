@@ -102,6 +102,8 @@ FIT_HOLD = 8
 #: the last seconds of a file's frames the legs' own rhythm is read over (``FitCheck``): 25 of
 #: a running rhythm's steps at the file's rate, 50 at a rate stated twice the file's
 RHYTHM_S = 10.0
+#: ... and how often, in seconds of the file
+RHYTHM_EVERY_S = 1.0
 #: seconds of an empty belt after which a session stopped by hand lets the next runner start
 #: one by themselves (``station.auto_session``)
 LEFT_S = 3.0
@@ -301,6 +303,8 @@ class FitCheck:
         self._steps: deque[StepMsg] = deque(maxlen=FIT_STEPS)
         self._held = 0
         self._frames: deque[tuple[float, np.ndarray]] = deque()
+        self._rhythm: tuple[float, str | None] = (-math.inf, None)
+        """When the legs' rhythm was last held to the steps (frame time), and what it said."""
         self.reading = FitReading()
 
     def frame(self, t: float, keypoints: np.ndarray) -> None:
@@ -354,9 +358,13 @@ class FitCheck:
         problem = timebase_problem(steps, *self._timing)
         if problem is not None or len(self._frames) < 2:
             return problem
-        t = np.array([when for when, _ in self._frames])
-        keypoints = np.stack([kp for _, kp in self._frames])
-        return legs_off_pace(t, keypoints, steps, *self._timing, track=False)
+        last = self._frames[-1][0]
+        if last - self._rhythm[0] >= RHYTHM_EVERY_S:
+            # At most once a second of frames: 1-3 ms on this x86 at 60-240 fps, more on a Pi.
+            t = np.array([when for when, _ in self._frames])
+            keypoints = np.stack([kp for _, kp in self._frames])
+            self._rhythm = (last, legs_off_pace(t, keypoints, steps, *self._timing, track=False))
+        return self._rhythm[1]
 
     def _read(self) -> tuple[str | None, bool, bool]:
         """(why the steps are no runner's or None, whether that is the time base's, whether
@@ -1139,7 +1147,7 @@ class Station:
         # A file's end makes its last doubt its verdict, as analyze's (``fit_verdict``): a user
         # trial's console went on "checking the steps against the file's rate" after the
         # station had refused them.
-        ended = self._published_camera_state() == "ended"
+        ended = self._published_camera_state() == "ended" and not self.source.info.live
         problem = fit.doubt if ended else fit.problem
         self.publisher.publish(
             StatusMsg(
