@@ -20,7 +20,7 @@ from calibrate.intrinsics import solve_intrinsics
 from calibrate.model import Calibration, Intrinsics
 from calibrate.plane import plane_from_board, plane_from_points
 from calibrate.printable import pdf_bytes, png_bytes, render_sheet
-from calibrate.views import ViewCollector
+from calibrate.views import PER_CELL, PER_FRONTAL, PER_TILT, ViewCollector
 from edge.capture import FrameSource, open_source
 from edge.errors import UsageError
 from edge.progress import Progress
@@ -64,7 +64,13 @@ def intrinsics(args: argparse.Namespace, defaults: StationDefaults) -> int:
     for row in collector.coverage_map():
         print(f"    {row}")
     if missing := collector.missing():
-        print(f"still short of: {', '.join(missing)}")
+        # A user trial read "adds top right" for two views, then "still short of: top right".
+        print(
+            f"still short of: {', '.join(missing)} (a region wants {PER_CELL} views, '+' in the "
+            f"map: fewer; a tilt {PER_TILT}, facing the camera {PER_FRONTAL}); solved with the "
+            "views there are: if the RMS error below is not good, add views there and "
+            "calibrate again"
+        )
     solution = solve_intrinsics(args.board, collector.views, collector.image_size)
     K, d = solution.K, solution.dist
     print(f"intrinsics from {len(solution.view_errors_px)} views ({len(solution.dropped)} dropped)")

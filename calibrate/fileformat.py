@@ -96,7 +96,9 @@ def load_calibration(
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UsageError(
-            f"calibration file {path} does not exist; make it with: hipdrive calibrate intrinsics"
+            f"calibration file {path} does not exist; make it with: hipdrive calibrate "
+            "intrinsics (the lens), then hipdrive calibrate plane (the treadmill; it alone "
+            "gives metres, its lens uncorrected)"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read calibration file {path}: {exc}") from None

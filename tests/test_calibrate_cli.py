@@ -77,6 +77,11 @@ def test_intrinsics_from_images_reports_each_image(
     assert "view00.png: view 1, adds top left" in out
     assert "wall.png: rejected, no board found" in out
     assert "shaky.png: rejected, too blurred" in out
+    # What is still short is said with what a region wants: a user trial read "adds top right"
+    # for two views, then "still short of: top right", and the file written without a word.
+    short = re.search(r"still short of: (.*) \(a region wants 3 views, '\+' in the map: fewer", out)
+    assert short is not None and "top right" in short.group(1)
+    assert "solved with the views there are: if the RMS error below is not good" in out
     assert re.search(r"RMS reprojection error 0\.[0-4]\d\d px", out)
     assert_recovered(tmp_path / "cal.toml")
 
@@ -184,8 +189,9 @@ def test_usage_errors_exit_2_and_name_the_problem(
     empty.mkdir()
 
     assert hipdrive(config, "check", "--image", str(frame)) == 2
-    assert "cal.toml does not exist; make it with: hipdrive calibrate intrinsics" in (
-        capsys.readouterr().err
+    assert (
+        "cal.toml does not exist; make it with: hipdrive calibrate intrinsics (the lens), then "
+        "hipdrive calibrate plane" in capsys.readouterr().err
     )
     true_lens(tmp_path / "cal.toml")
     cases = [

@@ -22,6 +22,7 @@ from edge.drill.table import by_focus, repeat_rows, table_lines
 from edge.errors import UsageError
 from edge.gait import GaitEngine, PlaneMapping, SummaryBuilder, Targets
 from edge.gait.mode import RUNNING
+from edge.gait.summary import LESS_SURE, LESS_SURE_MEANS
 from edge.offline.replay import step_of
 from edge.run.station import summary_message
 from edge.store.sessions import Lap, SessionStore
@@ -75,7 +76,13 @@ def test_the_table_tells_the_focuses_apart(drill) -> None:
     lines = table_lines(rows)
     assert lines[0].startswith("rep focus") and "sciss°" in lines[0]
     assert max(len(line) for line in lines) <= 80
-    assert len(lines) == 1 + 4 + 2
+    assert len(lines) == 1 + 4 + 2 + 2
+    # The scissor has the far thigh in it: less sure, marked as sessions trend marks it (a user
+    # trial's drill table showed it unmarked), and the mark said below the table.
+    sciss = lines[0].split().index("sciss°")  # "rep focus secs n", "all hip 2 reps": 4 words
+    assert all(line.split()[sciss].endswith(LESS_SURE) for line in lines[1:7])
+    assert " ".join(lines[7:]) == LESS_SURE_MEANS
+    assert all(row.unsure == {"scissor_deg"} for row in rows)
     assert "ovs %" not in lines[0]  # metres: overstride in cm
 
 
@@ -146,7 +153,8 @@ def test_sessions_drill_prints_the_table(drill_session: Path, capsys) -> None:
         ["3", "hip"],
         ["4", "quick"],
     ]
-    assert out[-2].split()[:2] == ["all", "hip"] and out[-1].split()[:2] == ["all", "quick"]
+    assert out[-4].split()[:2] == ["all", "hip"] and out[-3].split()[:2] == ["all", "quick"]
+    assert " ".join(out[-2:]) == LESS_SURE_MEANS
 
 
 def test_laps_export_with_their_repeat_and_focus(drill_session: Path, capsys) -> None:
@@ -168,4 +176,5 @@ def test_the_report_has_a_drill_section(drill_session: Path) -> None:
     assert section is not None
     assert section.group(1).count("<tr><td>") == 4
     assert "<td>mean</td><td>hip</td>" in section.group(1)
+    assert LESS_SURE_MEANS in section.group(1)  # the scissor's mark, said
     assert 'id="drill"' in page  # the chart, one small plot per metric

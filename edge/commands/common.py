@@ -143,7 +143,7 @@ def run_station(
     import signal
     import threading
 
-    from edge.gait.summary import LESS_SURE
+    from edge.gait.summary import LESS_SURE, LESS_SURE_MEANS
     from edge.run.station import Station, step_line
 
     legend_told = False
@@ -163,11 +163,7 @@ def run_station(
                     print(f"  ({summary.cue_reason})", flush=True)
             if LESS_SURE in line and not legend_told:
                 legend_told = True
-                print(
-                    f"  ({LESS_SURE}: measured less surely, the far leg seen through the near one"
-                    " or an oblique view without a calibration; no cue rests on it)",
-                    flush=True,
-                )
+                print(f"  ({LESS_SURE_MEANS}; no cue rests on it)", flush=True)
 
     station = Station(
         config,

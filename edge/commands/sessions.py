@@ -172,8 +172,14 @@ def cmd_sessions_drill(args: argparse.Namespace) -> int:
             f"session {args.id} shows no repeats: no 'repeat K' laps, and no running of at least "
             "6 s between rests; mark them from the console (d) or with hipdrive drill strides"
         )
-    how = "the laps marked" if is_drill(laps) else f"the steps (focus in turn: {args.focus})"
-    print(f"session {args.id}: {len(repeats)} repeats, from {how}")
+    how = (
+        "the laps marked"
+        if is_drill(laps)
+        else "its running between rests, no drill having been marked in it (focus in turn: "
+        f"{args.focus})"
+    )
+    count = f"{len(repeats)} repeat{'' if len(repeats) == 1 else 's'}"
+    print(f"session {args.id}: {count}, from {how}")
     print("\n".join(table_lines(repeat_rows(repeats, steps))))
     return 0
 

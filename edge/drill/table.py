@@ -9,6 +9,7 @@ repeats' medians: the hip-focus repeats against the quick-step ones.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -18,7 +19,7 @@ import numpy as np
 from edge.bus.schema import StepMsg
 from edge.drill.plan import Repeat
 from edge.gait.fit import measured_run
-from edge.gait.summary import summarise
+from edge.gait.summary import LESS_SURE, LESS_SURE_MEANS, summarise
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +53,13 @@ class Medians(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class RepeatRow:
-    """One repeat and the medians of its running steps (None: no value)."""
+    """One repeat and the medians of its running steps (None: no value); ``unsure``: the
+    metrics measured surely on none of them, whose medians rest on less sure values."""
 
     repeat: Repeat
     steps: int
     medians: dict[str, float | None]
+    unsure: frozenset[str] = frozenset()
 
 
 def repeat_rows(repeats: Sequence[Repeat], steps: Sequence[StepMsg]) -> list[RepeatRow]:
@@ -66,11 +69,12 @@ def repeat_rows(repeats: Sequence[Repeat], steps: Sequence[StepMsg]) -> list[Rep
     rows = []
     for repeat in repeats:
         mine = [s for s in running if repeat.start_t <= s.ic_t <= repeat.end_t]
-        rows.append(
-            RepeatRow(
-                repeat, len(mine), {c.metric: summarise(mine, c.metric).median for c in COLUMNS}
-            )
+        summaries = {c.metric: summarise(mine, c.metric) for c in COLUMNS}
+        unsure = frozenset(
+            name for name, s in summaries.items() if s.median is not None and not s.confident
         )
+        medians = {name: s.median for name, s in summaries.items()}
+        rows.append(RepeatRow(repeat, len(mine), medians, unsure))
     return rows
 
 
@@ -95,15 +99,30 @@ def by_focus(rows: Sequence[RepeatRow]) -> dict[str, dict[str, float | None]]:
     return out
 
 
+def focus_unsure(rows: Sequence[RepeatRow]) -> dict[str, frozenset[str]]:
+    """Each focus's metrics whose mean rests on a repeat's less sure median."""
+    out: dict[str, frozenset[str]] = {}
+    for row in rows:
+        if row.repeat.focus:
+            out[row.repeat.focus] = out.get(row.repeat.focus, frozenset()) | row.unsure
+    return out
+
+
 def table_lines(rows: Sequence[RepeatRow]) -> list[str]:
     """The table as text, 80 columns: a line per repeat, then a line per focus (their means);
-    the headings are short (° degrees, ovs overstride, str stride, ct contact)."""
+    the headings are short (° degrees, ovs overstride, str stride, ct contact). A figure
+    measured less surely is marked, as ``sessions trend`` marks it (a user trial's drill table
+    showed unmarked what the trend marked for the same session), and the mark said below."""
     columns = columns_of(rows)
     head = "rep focus   secs  n " + "".join(c.short.rjust(8) for c in columns)
 
-    def cells(values: dict[str, float | None]) -> str:
+    def cells(values: dict[str, float | None], unsure: frozenset[str]) -> str:
         return "".join(
-            ("-" if values[c.metric] is None else f"{values[c.metric]:.{c.digits}f}").rjust(8)
+            (
+                "-"
+                if values[c.metric] is None
+                else f"{values[c.metric]:.{c.digits}f}" + (LESS_SURE if c.metric in unsure else "")
+            ).rjust(8)
             for c in columns
         )
 
@@ -112,11 +131,14 @@ def table_lines(rows: Sequence[RepeatRow]) -> list[str]:
         r = row.repeat
         lines.append(
             f"{r.index:3d} {(r.focus or '-'):6s} {r.end_t - r.start_t:5.0f} {row.steps:2d} "
-            + cells(row.medians)
+            + cells(row.medians, row.unsure)
         )
+    unsure = focus_unsure(rows)
     for focus, means in by_focus(rows).items():
         count = sum(1 for row in rows if row.repeat.focus == focus)
-        lines.append(f"all {focus:6s} {count:2d} reps  " + cells(means))
+        lines.append(f"all {focus:6s} {count:2d} reps  " + cells(means, unsure[focus]))
+    if any(c.metric in row.unsure for row in rows for c in columns):
+        lines += textwrap.wrap(LESS_SURE_MEANS, 80)
     return lines
 
 

@@ -210,6 +210,11 @@ def running_steps(steps: Iterable[_G]) -> list[_G]:
 
 #: what follows a value measured less surely wherever one is printed or drawn
 LESS_SURE = "*"
+#: ... and what it means, said once beside the values it follows
+LESS_SURE_MEANS = (
+    f"{LESS_SURE}: measured less surely, the far leg seen through the near one or an oblique "
+    "view without a calibration"
+)
 
 
 def confident(step: Rated, metric: str) -> bool:

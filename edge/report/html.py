@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
 
-from edge.drill.table import by_focus, columns_of
+from edge.drill.table import by_focus, columns_of, focus_unsure
 from edge.gait.fit import MIN_JUDGED_STEPS, left_out_of_run
 from edge.gait.metrics import OBLIQUE_METRICS
 from edge.gait.phases import GAP_S, phases
 from edge.gait.summary import (
     LESS_SURE,
+    LESS_SURE_MEANS,
     MIN_SURE_STEPS,
     doubted,
     view_marked,
@@ -259,11 +260,13 @@ def _drill(data: ReportInput) -> str:
         return ""
     columns = columns_of(rows)
 
-    def cells(values: dict[str, float | None]) -> str:
+    def cells(values: dict[str, float | None], unsure: frozenset[str]) -> str:
         return "".join(
             "<td>-</td>"
             if values[c.metric] is None
-            else f"<td>{values[c.metric]:.{c.digits}f}</td>"
+            else f"<td>{values[c.metric]:.{c.digits}f}"
+            + (LESS_SURE if c.metric in unsure else "")
+            + "</td>"
             for c in columns
         )
 
@@ -271,20 +274,23 @@ def _drill(data: ReportInput) -> str:
     body = "".join(
         f"<tr><td>{r.repeat.index}</td><td>{escape(r.repeat.focus or '-')}</td>"
         f"<td>{r.repeat.start_t - data.t0:.0f}-{r.repeat.end_t - data.t0:.0f} s</td>"
-        f"<td>{r.steps}</td>{cells(r.medians)}</tr>"
+        f"<td>{r.steps}</td>{cells(r.medians, r.unsure)}</tr>"
         for r in rows
     )
+    unsure = focus_unsure(rows)
     means = "".join(
         f"<tr class=focus-mean><td>mean</td><td>{escape(focus)}</td><td></td><td></td>"
-        f"{cells(values)}</tr>"
+        f"{cells(values, unsure[focus])}</tr>"
         for focus, values in by_focus(rows).items()
     )
+    marked = any(c.metric in r.unsure for r in rows for c in columns)
+    note = f" {escape(LESS_SURE_MEANS)}." if marked else ""
     return (
         "<section id=drill><h2>Strides drill</h2><table class=drill><thead><tr><th>repeat</th>"
         f"<th>focus</th><th>from-to</th><th>steps</th>{head}</tr></thead><tbody>{body}{means}"
         "</tbody></table><p class=note>Each repeat's median over its running steps (the surely "
         "measured ones); the last rows compare the focuses by the mean of their repeats. A repeat "
-        "runs from its lap to the next one the console marked.</p></section>"
+        f"runs from its lap to the next one the console marked.{note}</p></section>"
     )
 
 
