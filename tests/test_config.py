@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import get_args
 
+import numpy as np
 import pytest
 
+from calibrate.fileformat import write_calibration
+from calibrate.model import Calibration, Plane
 from edge.cli import main
 from edge.config import CONFIG_ENV, Config, load_config, reload_changes
 from edge.errors import UsageError
@@ -125,6 +129,33 @@ def test_config_check_names_the_file_it_read(
     assert main(["config", "check"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"{tmp_path / 'config.toml'}: ok") and "station zzz" in out
+
+
+def test_config_check_holds_the_calibration_to_the_camera_and_names_a_missing_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A user trial's check said "ok" for a calibration made at 1280x720 under a camera set to
+    1920x1080, which the station then refused, and for a model not fetched yet."""
+    plane = Plane(np.eye(3), [[0.0, 600.0], [1000.0, 600.0]], "left", (0, 0, 100, 100), 0.002)
+    made = Calibration("camera:0", (1280, 720), datetime.now(timezone.utc), plane=plane)
+    write_calibration(tmp_path / "calibration.toml", made)
+    models = f'[station]\ndata_dir = "{tmp_path / "data"}"\n'
+    config = write(tmp_path, models + "[camera]\nwidth = 1920\nheight = 1080\n")
+    assert main(["config", "check", str(config)]) == 2
+    out, err = capsys.readouterr()
+    assert out.startswith(f"{config}: valid, but its calibration is refused")
+    assert "(not there yet: hipdrive model fetch)" in out
+    assert (
+        "would stop: calibration" in err and "made at 1280x720 but the frames are 1920x1080" in err
+    )
+    config = write(tmp_path, models + "[camera]\nwidth = 1280\nheight = 720\n")
+    assert main(["config", "check", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{config}: ok")
+    assert f"calibration {tmp_path / 'calibration.toml'}: plane, 1280x720, camera camera:0" in out
+    # A video's frames are the video's size: the check is the station's when it opens one.
+    video = models + '[camera]\nsource = "file:run.mp4"\nwidth = 1920\nheight = 1080\n'
+    assert main(["config", "check", str(write(tmp_path, video))]) == 0
 
 
 def test_a_reload_takes_live_settings_and_names_the_ones_needing_a_restart(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from edge.config import CONFIG_ENV, default_config_path, load_config
+from edge.config import CONFIG_ENV, Config, default_config_path, load_config
 from edge.errors import UsageError
+from edge.pose.models import FETCH_COMMAND
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
@@ -19,12 +20,45 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     # "built-in defaults".
     found = file or default_config_path()
     where = found or f"built-in defaults (no config.toml here, no ${CONFIG_ENV})"
-    print(f"{where}: ok")
+    calibration, problem = _calibration(config)
+    print(f"{where}: {'ok' if problem is None else 'valid, but its calibration is refused'}")
     print(f"  station {config.station.id}, data in {config.station.data_dir}")
     print(
         f"  source {config.camera.source} at {config.camera.width}x{config.camera.height} "
         f"{config.camera.fps:g} fps"
     )
-    print(f"  pose {config.pose.backend} {config.model_path()} imgsz {config.pose.imgsz}")
+    model = config.model_path()
+    fetch = "" if model.is_file() else f" (not there yet: {FETCH_COMMAND})"
+    print(f"  pose {config.pose.backend} {model} imgsz {config.pose.imgsz}{fetch}")
     print(f"  bus publish {config.bus.publish}, control {config.bus.control}")
+    print(f"  {calibration}")
+    if problem is not None:
+        raise UsageError(f"a station started with this configuration would stop: {problem}")
     return 0
+
+
+def _calibration(config: Config) -> tuple[str, str | None]:
+    """What the station would take from ``calibration.file``, and why it would refuse it (made
+    at another size than the camera is set to deliver) or None. A user trial's check said "ok"
+    for a calibration the station then refused."""
+    from calibrate.fileformat import load_calibration
+    from edge.capture import parse_source_spec
+
+    path = config.calibration.file
+    if not path.is_file():
+        return f"calibration: none at {path} (distances in % of the leg until one is made)", None
+    kind, _ = parse_source_spec(config.camera.source)
+    camera = kind.name in ("camera", "picamera")
+    size = (config.camera.width, config.camera.height) if camera else None
+    try:
+        calibration = load_calibration(path, size)
+    except UsageError as exc:
+        return f"calibration {path}: refused", str(exc)
+    parts = [
+        name
+        for name, there in (("lens", calibration.intrinsics), ("plane", calibration.plane))
+        if there is not None
+    ]
+    what = " and ".join(parts) or "neither lens nor plane"
+    w, h = calibration.image_size
+    return f"calibration {path}: {what}, {w}x{h}, camera {calibration.camera}", None
