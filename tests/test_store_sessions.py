@@ -22,6 +22,7 @@ import pytest
 from edge.bus.schema import STEP_EXTENSIONS, STEP_FIELDS, StepMsg, decode, encode
 from edge.cli import main
 from edge.errors import UsageError
+from edge.gait.metrics import foreshortened
 from edge.skeleton import NUM_KEYPOINTS
 from edge.store.sessions import (
     STEPS_CSV_COLUMNS,
@@ -484,6 +485,33 @@ def test_sessions_list_and_export_commands(
 
     assert main(["sessions", "export", "42", "--format", "csv", "--config", str(config)]) == 2
     assert "no session 42" in capsys.readouterr().err
+
+
+def test_an_export_rates_the_steps_as_the_sessions_report_does(
+    store: SessionStore, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An oblique uncalibrated view: the first steps, measured before the engine's yaw came, go
+    out live as sure; the export marks them less sure in hindsight, as the session's report
+    does (a user trial's export had them sure and every later step of the leg less sure)."""
+    config = write_config(tmp_path, db)
+    session = store.start_session(10.0)
+    oblique = foreshortened({}, 0.9)
+    for i in range(12):
+        early = i < 3
+        store.record_step(
+            messages.step(
+                i,
+                yaw_deg=None if early else 20.0,
+                metric_confidence={} if early else oblique,
+            )
+        )
+    store.flush()
+    args = ["sessions", "export", str(session), "--format", "jsonl", "--config", str(config)]
+    assert main(args) == 0
+    out = capsys.readouterr().out.splitlines()
+    lines = [decode(b"hipdrive.step", line.encode()) for line in out]
+    assert len(lines) == 12
+    assert all(isinstance(s, StepMsg) and s.metric_confidence == oblique for s in lines)
 
 
 def test_an_export_into_a_folder_names_its_file_and_an_empty_session_says_so(

@@ -109,6 +109,7 @@ def cmd_sessions_runner(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions_export(args: argparse.Namespace) -> int:
+    from edge.offline.replay import rated_in_hindsight
     from edge.store.sessions import export_steps, export_track, read_session, read_steps
 
     path = common.config_of(args).sessions_path
@@ -140,7 +141,9 @@ def cmd_sessions_export(args: argparse.Namespace) -> int:
         )
         print(f"wrote {rows} keypoint rows to {out}{why}", file=sys.stderr)
         return 0
-    steps = read_steps(path, args.id)
+    # Rated as the session's report rates them: a user trial's export had the first steps of an
+    # oblique view, measured before the yaw was known, as sure, the rest less sure.
+    steps = rated_in_hindsight(read_steps(path, args.id))
     none = f" (session {args.id} recorded none: see hipdrive sessions list)" if not steps else ""
     if out is None:
         export_steps(steps, args.format, sys.stdout, t0)
