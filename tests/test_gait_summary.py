@@ -9,7 +9,7 @@ import pytest
 
 from edge.bus.schema import UNJUDGED_KEY
 from edge.gait import Step, SummaryBuilder, Targets
-from edge.gait.metrics import FAR_LEG_METRICS, RUNNING_METRICS, view_factors
+from edge.gait.metrics import FAR_LEG_METRICS, RUNNING_METRICS, no_runners, view_factors
 from edge.gait.summary import (
     CUE_VIEW_WAIT_STEPS,
     FIRST_CUE_WAIT_STEPS,
@@ -739,3 +739,27 @@ def test_a_reason_rounds_a_value_as_the_summary_does_unless_that_reads_as_met() 
     assert "26 cm ahead" in far.cue_reason  # not 27: rounding does not read as met here
     near = feed(SummaryBuilder(), steps(10, overstride_cm=20.3))[-1]
     assert "21 cm ahead" in near.cue_reason  # 20 would read as met
+
+
+def test_figures_no_runners_body_gives_are_not_shown() -> None:
+    """A person kicking a ball, read as a step: the ankle landing 96% of a leg ahead of the hips
+    and the thigh 85 deg forward at toe-off went to a user trial's console as figures; now
+    none is shown for them (the reach in cm with the reach in % of the leg), the rest stay. A
+    runner's figures, however far out on the replays at hand, are kept."""
+    kicked = dataclasses.replace(BASE, overstride_pct_leg=96.0, hip_extension_deg=-85.0)
+    cleared = no_runners(kicked)
+    assert cleared.overstride_pct_leg is None and cleared.overstride_cm is None
+    assert cleared.hip_extension_deg is None
+    assert cleared.knee_lift_deg == BASE.knee_lift_deg and cleared.contact_ms == 250.0
+    far_out = dataclasses.replace(
+        BASE,
+        overstride_pct_leg=70.3,
+        shank_angle_ic_deg=-39.6,
+        knee_flexion_ic_deg=0.0,
+        hip_extension_deg=42.5,
+        knee_lift_deg=80.0,
+    )
+    assert no_runners(far_out) == far_out
+    assert (
+        no_runners(dataclasses.replace(BASE, knee_flexion_ic_deg=116.2)).knee_flexion_ic_deg is None
+    )

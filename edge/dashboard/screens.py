@@ -57,7 +57,8 @@ class RunnerNameScreen(ModalScreen[str | None]):
 HELP = """\
 [b]Keys[/b]
   s      start / stop a session
-  ↑ ↓    belt speed ±0.1 m/s (+ and - too)
+  ↑ ↓    belt speed ±0.1 m/s (+ and - too); the first press sets the speed the steps
+         read (a calibrated camera), else 3.0
   n      the runner's name
   l      mark a lap (a new repeat: the voice keeps quiet for a few seconds)
   a      speak the cues aloud, or stop
