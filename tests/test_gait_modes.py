@@ -141,6 +141,20 @@ def test_one_odd_vote_does_not_change_the_mode() -> None:
     assert labels == [RUNNING, RUNNING, RUNNING, RUNNING, RUNNING, WALKING]
 
 
+def test_the_first_gait_holds_only_once_a_vote_agrees() -> None:
+    """A live session's first step, its keypoints the pose model's first guesses, voted a 5.1
+    m/s runner walking, and the one-odd-vote rule counted the next step walked too (a user
+    trial's session began with two walked steps): the first gait gives way to the next vote
+    that differs, until a vote in a row agrees with it; then one odd vote is odd again."""
+    modes = ModeTracker()
+    modes.frame(0.0, True)
+    labels = [modes.step(v) for v in (WALKING, RUNNING, RUNNING, WALKING, RUNNING)]
+    assert labels == [WALKING, RUNNING, RUNNING, RUNNING, RUNNING]
+    walker = ModeTracker()
+    labels = [walker.step(v) for v in (None, WALKING, None, WALKING, RUNNING, WALKING)]
+    assert labels == [None, WALKING, WALKING, WALKING, WALKING, WALKING]
+
+
 def test_modes_from_frames_alone() -> None:
     modes = ModeTracker()
     assert modes.mode() is None

@@ -11,7 +11,10 @@ mid-stance, which a runner's toe-off rule takes for the toe-off) nor the belt sp
 calibration.
 
 Each step votes by its own rise; the mode changes after ``SWITCH_VOTES`` votes in a row for the
-other gait (a step or two of lag, no flicker at a walk-to-run transition). Standing and away
+other gait (a step or two of lag, no flicker at a walk-to-run transition). The first gait is
+taken from the first vote but holds only once a vote in a row agrees with it: till then the next
+vote that differs takes its place (a session's first step, its keypoints the pose model's first
+guesses, had voted a 5.1 m/s runner's first two steps walked). Standing and away
 come from the frames: a person in view whose feet have not landed for ``STILL_S`` (or two
 strides, whichever is longer) is standing; nobody in view for ``AWAY_S`` is off the belt.
 """
@@ -49,6 +52,9 @@ class ModeTracker:
 
     def __init__(self) -> None:
         self._gait: str | None = None
+        self._held = False
+        """Whether the gait has had ``SWITCH_VOTES`` votes in a row (the first one does not hold
+        before)."""
         self._streak: tuple[str | None, int] = (None, 0)
         self._seen_t = -math.inf
         self._present_since: float | None = None
@@ -77,8 +83,9 @@ class ModeTracker:
             kind, count = self._streak
             count = count + 1 if kind == vote else 1
             self._streak = (vote, count)
-            if self._gait is None or (vote != self._gait and count >= SWITCH_VOTES):
+            if vote != self._gait and (not self._held or count >= SWITCH_VOTES):
                 self._gait = vote
+            self._held = self._held or count >= SWITCH_VOTES
         return self._gait
 
     @property
