@@ -460,13 +460,7 @@ def test_a_file_too_short_to_check_ends_unchecked_not_refused(config, running) -
     gate = threading.Event()
     source = FakeSource(len(kp), gate=gate)
     station = Station(config, source, FakePose(kp), report=lambda *s: seen.append(s))
-    with Subscriber(config.bus.publish, topics=(StatusMsg,)) as sub:
-        stop, thread = start(station)
-        assert isinstance(sub.recv(timeout=5.0), StatusMsg), "subscribed before the frames flow"
-        gate.set()
-        thread.join(timeout=60)
-        statuses = [m for m in collect(sub, time.monotonic() + 0.5) if isinstance(m, StatusMsg)]
-    stop.set()
+    statuses = statuses_to_the_end(config, station, gate)
     assert 1 <= len(seen) < 4
     assert {summary.held for _, summary in seen} == {
         "no cue yet: checking the steps against the file's rate"
@@ -476,16 +470,9 @@ def test_a_file_too_short_to_check_ends_unchecked_not_refused(config, running) -
     assert last.session_id is None and station.fit_verdict is None
 
 
-def test_a_file_ending_in_doubt_tells_its_verdict_in_its_last_status(config, running) -> None:
-    """Slow motion (x1.5) played at its playback rate, ending before its doubt has held for 8 steps
-    (10 steps at 104 a minute):
-    the station refuses the steps as analyze would, and its last status says so, so a console
-    elsewhere shows the verdict (a user trial's went on "checking the steps against the file's
-    rate" after the station had refused them)."""
-    kp = running[:250]
-    gate = threading.Event()
-    source = FakeSource(len(kp), fps=40.0, gate=gate)
-    station = Station(config, source, FakePose(kp))
+def statuses_to_the_end(config, station: Station, gate: threading.Event) -> list[StatusMsg]:
+    """The statuses a station publishes over a whole file, subscribed before its first frame
+    (``gate``) and collected for half a second after its end."""
     with Subscriber(config.bus.publish, topics=(StatusMsg,)) as sub:
         stop, thread = start(station)
         assert isinstance(sub.recv(timeout=5.0), StatusMsg), "subscribed before the frames flow"
@@ -493,6 +480,18 @@ def test_a_file_ending_in_doubt_tells_its_verdict_in_its_last_status(config, run
         thread.join(timeout=60)
         statuses = [m for m in collect(sub, time.monotonic() + 0.5) if isinstance(m, StatusMsg)]
     stop.set()
+    return statuses
+
+
+def test_a_file_ending_in_doubt_tells_its_verdict_in_its_last_status(config, running) -> None:
+    """Slow motion (x1.5) played at its playback rate, ending before its doubt has held for 8
+    steps (10 steps at 104 a minute): the station refuses the steps as analyze would, and its
+    last status says so, so a console elsewhere shows the verdict (a user trial's went on
+    "checking the steps against the file's rate" after the station had refused them)."""
+    kp = running[:250]
+    gate = threading.Event()
+    station = Station(config, FakeSource(len(kp), fps=40.0, gate=gate), FakePose(kp))
+    statuses = statuses_to_the_end(config, station, gate)
     verdict = station.fit_verdict
     assert verdict is not None and "is not from running at the video's 40 fps" in verdict
     last = statuses[-1]
