@@ -383,6 +383,12 @@ def test_a_station_elsewhere_whose_file_ended_is_told_ended_not_lost() -> None:
             await pilot.pause()
             await wait_until(pilot, on_screen(app, "■ ENDED"), "ended")
             assert "NO DATA" not in screen_text(app)
+            # The next run's station: its first status is live (the header had kept "ENDED"
+            # beside the new session until a second message came).
+            app.post_message(BusReceived(messages.status(session_id=2)))
+            await pilot.pause()
+            text = screen_text(app)
+            assert "session 2" in text and "● LIVE" in text and "ENDED" not in text
 
     run(scenario())
 

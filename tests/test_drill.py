@@ -17,7 +17,7 @@ from edge.bus.schema import StepMsg
 from edge.cli import main
 from edge.demo.scene import SideCamera
 from edge.drill.plan import REST, DrillPlan, Length, lap_label, parse_lap
-from edge.drill.repeats import find_repeats, from_steps, is_drill
+from edge.drill.repeats import export_laps, find_repeats, from_steps, is_drill
 from edge.drill.table import by_focus, repeat_rows, table_lines
 from edge.errors import UsageError
 from edge.gait import GaitEngine, PlaneMapping, SummaryBuilder, Targets
@@ -166,6 +166,15 @@ def test_laps_export_with_their_repeat_and_focus(drill_session: Path, capsys) ->
     assert (rows[0]["label"], rows[0]["repeat"], rows[0]["focus"]) == ("repeat 1 hip", "1", "hip")
     assert (rows[1]["label"], rows[1]["repeat"], rows[1]["focus"]) == ("rest", "", "")
     assert float(rows[2]["t"]) == pytest.approx(repeat_spans()[1][0])
+
+
+def test_laps_export_in_seconds_from_the_sessions_start() -> None:
+    """As the session's steps and keypoint rows export (a user trial's export had times on the
+    station's clock, 60431.27 s)."""
+    out = io.StringIO()
+    export_laps([Lap(60431.5, "2026-12-06T01:00:00+00:00", "rest")], out, t0=60421.0)
+    [row] = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert float(row["t"]) == pytest.approx(10.5) and row["wall"].startswith("2026-12-06")
 
 
 def test_the_report_has_a_drill_section(drill_session: Path) -> None:

@@ -378,9 +378,11 @@ class DashboardApp(App[None]):
     # Messages from the workers, on the UI thread.
 
     def on_bus_received(self, event: BusReceived) -> None:
-        self._heard()
         msg = event.msg
         self.readings.take(msg)
+        # Heard after the message is taken: a new station's first status turns an ended file's
+        # header live at once (a trial's console kept "ENDED" beside the next run's session).
+        self._heard()
         if self.readings.units != self._units:
             # Calibration came or went: every distance changes unit, tiles and plots alike.
             self._units = self.readings.units
