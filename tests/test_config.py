@@ -153,6 +153,12 @@ def test_config_check_holds_the_calibration_to_the_camera_and_names_a_missing_mo
     out = capsys.readouterr().out
     assert out.startswith(f"{config}: ok")
     assert f"calibration {tmp_path / 'calibration.toml'}: plane, 1280x720, camera camera:0" in out
+    # The demo has its own calibration and never reads calibration.file.
+    (tmp_path / "calibration.toml").write_text("not a calibration", encoding="utf-8")
+    demo = models + '[camera]\nsource = "demo:clip.mp4"\n'
+    assert main(["config", "check", str(write(tmp_path, demo))]) == 0
+    assert "calibration: the demo's own" in capsys.readouterr().out
+    write_calibration(tmp_path / "calibration.toml", made)
     # A video's frames are the video's size: the check is the station's when it opens one.
     video = models + '[camera]\nsource = "file:run.mp4"\nwidth = 1920\nheight = 1080\n'
     assert main(["config", "check", str(write(tmp_path, video))]) == 0

@@ -746,10 +746,18 @@ def test_figures_no_runners_body_gives_are_not_shown() -> None:
     and the thigh 85 deg forward at toe-off went to a user trial's console as figures; now
     none is shown for them (the reach in cm with the reach in % of the leg), the rest stay. A
     runner's figures, however far out on the replays at hand, are kept."""
-    kicked = dataclasses.replace(BASE, overstride_pct_leg=96.0, hip_extension_deg=-85.0)
+    kicked = dataclasses.replace(
+        BASE,
+        overstride_pct_leg=96.0,
+        hip_extension_deg=-85.0,
+        scissor_deg=-40.0,
+        scissor_back_deg=-85.0,
+    )
     cleared = no_runners(kicked)
     assert cleared.overstride_pct_leg is None and cleared.overstride_cm is None
+    assert cleared.braking_ms is None  # the ankle under the hips, from the same reach
     assert cleared.hip_extension_deg is None
+    assert cleared.scissor_deg is None and cleared.scissor_back_deg is None  # the same thigh
     assert cleared.knee_lift_deg == BASE.knee_lift_deg and cleared.contact_ms == 250.0
     far_out = dataclasses.replace(
         BASE,

@@ -28,7 +28,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         f"{config.camera.fps:g} fps"
     )
     model = config.model_path()
-    fetch = "" if model.is_file() else f" (not there yet: {FETCH_COMMAND})"
+    fetch = "" if model.exists() else f" (not there yet: {FETCH_COMMAND})"
     print(f"  pose {config.pose.backend} {model} imgsz {config.pose.imgsz}{fetch}")
     print(f"  bus publish {config.bus.publish}, control {config.bus.control}")
     print(f"  {calibration}")
@@ -45,15 +45,17 @@ def _calibration(config: Config) -> tuple[str, str | None]:
     from edge.capture import parse_source_spec
 
     path = config.calibration.file
+    kind, _ = parse_source_spec(config.camera.source)
+    if kind.name == "demo":
+        return "calibration: the demo's own (calibration.file is not read)", None
     if not path.is_file():
         return f"calibration: none at {path} (distances in % of the leg until one is made)", None
-    kind, _ = parse_source_spec(config.camera.source)
     camera = kind.name in ("camera", "picamera")
     size = (config.camera.width, config.camera.height) if camera else None
     try:
         calibration = load_calibration(path, size)
     except UsageError as exc:
-        return f"calibration {path}: refused", str(exc)
+        return f"calibration {path}: refused at the size camera.width/height set", str(exc)
     parts = [
         name
         for name, there in (("lens", calibration.intrinsics), ("plane", calibration.plane))

@@ -160,13 +160,15 @@ def cmd_sessions_drill(args: argparse.Namespace) -> int:
     from edge.drill.plan import DrillPlan
     from edge.drill.repeats import find_repeats, is_drill
     from edge.drill.table import repeat_rows, table_lines
+    from edge.offline.replay import rated_in_hindsight
     from edge.store.sessions import read_laps, read_session, read_steps
 
     path = common.config_of(args).sessions_path
     problem = read_session(path, args.id).problem
     if problem:
         raise UsageError(f"session {args.id} was not judged: {problem}")
-    steps = read_steps(path, args.id)
+    # Rated as the session's report rates them, so the two tables mark alike.
+    steps = rated_in_hindsight(read_steps(path, args.id))
     laps = read_laps(path, args.id)
     plan = DrillPlan.parse(6, args.focus, "100m", "60s")
     repeats = find_repeats(steps, laps, plan.focus_of)

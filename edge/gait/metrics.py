@@ -564,8 +564,12 @@ RUNNERS_RANGE = {
     "hip_extension_deg": (-45.0, 60.0),
     "knee_lift_deg": (-20.0, 110.0),
 }
-#: ... and the figures that go with each: the overstride in cm is the same reach
-RANGE_CARRIES = {"overstride_pct_leg": ("overstride_cm",)}
+#: ... and the figures measured with each: the overstride in cm and the braking (till the ankle
+#: is under the hips) from the same reach, the scissor's back blade from the same stance thigh
+RANGE_CARRIES = {
+    "overstride_pct_leg": ("overstride_cm", "braking_ms"),
+    "hip_extension_deg": ("scissor_deg", "scissor_back_deg"),
+}
 
 
 def no_runners(step: Step) -> Step:

@@ -12,9 +12,10 @@ calibration.
 
 Each step votes by its own rise; the mode changes after ``SWITCH_VOTES`` votes in a row for the
 other gait (a step or two of lag, no flicker at a walk-to-run transition). The first gait is
-taken from the first vote but holds only once a vote in a row agrees with it: till then the next
-vote that differs takes its place (a session's first step, its keypoints the pose model's first
-guesses, had voted a 5.1 m/s runner's first two steps walked). Standing and away
+taken from the first vote but holds only once a vote in a row agrees with it: till then each
+vote that differs takes its place, so a session's first steps can change gait step by step until
+two votes agree (its first step, its keypoints the pose model's first guesses, had voted a 5.1
+m/s runner's first two steps walked). Standing and away
 come from the frames: a person in view whose feet have not landed for ``STILL_S`` (or two
 strides, whichever is longer) is standing; nobody in view for ``AWAY_S`` is off the belt.
 """
