@@ -109,8 +109,8 @@ def cmd_sessions_runner(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions_export(args: argparse.Namespace) -> int:
-    from edge.offline.replay import rated_in_hindsight
-    from edge.store.sessions import export_steps, export_track, read_session, read_steps
+    from edge.offline.replay import recorded_steps
+    from edge.store.sessions import export_steps, export_track, read_session
 
     path = common.config_of(args).sessions_path
     t0 = read_session(path, args.id).start_t
@@ -132,7 +132,7 @@ def cmd_sessions_export(args: argparse.Namespace) -> int:
         if out is None:
             raise UsageError("--format track writes a keypoint-track CSV file: give --out FILE")
         with _writing(out):
-            rows = export_track(path, args.id, out)
+            rows = export_track(path, args.id, out, t0)
         why = (
             ": the station keeps them only with station.record_keypoints = true in its"
             " configuration"
@@ -143,7 +143,7 @@ def cmd_sessions_export(args: argparse.Namespace) -> int:
         return 0
     # Rated as the session's report rates them: a user trial's export had the first steps of an
     # oblique view, measured before the yaw was known, as sure, the rest less sure.
-    steps = rated_in_hindsight(read_steps(path, args.id))
+    steps = recorded_steps(path, args.id)
     none = f" (session {args.id} recorded none: see hipdrive sessions list)" if not steps else ""
     if out is None:
         export_steps(steps, args.format, sys.stdout, t0)
@@ -160,15 +160,14 @@ def cmd_sessions_drill(args: argparse.Namespace) -> int:
     from edge.drill.plan import DrillPlan
     from edge.drill.repeats import find_repeats, is_drill
     from edge.drill.table import repeat_rows, table_lines
-    from edge.offline.replay import rated_in_hindsight
-    from edge.store.sessions import read_laps, read_session, read_steps
+    from edge.offline.replay import recorded_steps
+    from edge.store.sessions import read_laps, read_session
 
     path = common.config_of(args).sessions_path
     problem = read_session(path, args.id).problem
     if problem:
         raise UsageError(f"session {args.id} was not judged: {problem}")
-    # Rated as the session's report rates them, so the two tables mark alike.
-    steps = rated_in_hindsight(read_steps(path, args.id))
+    steps = recorded_steps(path, args.id)
     laps = read_laps(path, args.id)
     plan = DrillPlan.parse(6, args.focus, "100m", "60s")
     repeats = find_repeats(steps, laps, plan.focus_of)

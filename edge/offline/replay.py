@@ -56,7 +56,7 @@ from edge.skeleton import (
     RIGHT_HIP,
     RIGHT_SHOULDER,
 )
-from edge.store.sessions import export_steps
+from edge.store.sessions import export_steps, read_steps
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -150,6 +150,12 @@ def replay_track(
     end = float(t[-1]) if len(t) else 0.0
     out += [StepMsg(station=station, t=end, **asdict(step)) for step in engine.finish()]
     return rated_in_hindsight(out)
+
+
+def recorded_steps(path: Path, session_id: int) -> list[StepMsg]:
+    """A recorded session's steps rated in hindsight (``rated_in_hindsight``), as its report,
+    its export and its drill table show them alike (UsageError: no such session)."""
+    return rated_in_hindsight(read_steps(path, session_id))
 
 
 def rated_in_hindsight(steps: list[StepMsg]) -> list[StepMsg]:

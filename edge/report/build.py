@@ -15,7 +15,7 @@ from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
 from edge.gait.fit import belt_fact, scale_fact
 from edge.gait.phases import clock
-from edge.offline.replay import rated_in_hindsight
+from edge.offline.replay import recorded_steps
 from edge.pace import NO_TARGET_AT_PACE
 from edge.progress import Progress
 from edge.report import plots
@@ -44,7 +44,6 @@ from edge.store.sessions import (
     read_keypoints,
     read_laps,
     read_session,
-    read_steps,
     read_summaries,
 )
 
@@ -210,7 +209,7 @@ def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput
     a belt speed that did not fit the runner, a facing the feet contradicted) gets no findings,
     charts or pictures, as analyze gives a video none."""
     info = read_session(path, session_id)
-    recorded = rated_in_hindsight(read_steps(path, session_id))
+    recorded = recorded_steps(path, session_id)
     steps = [] if info.problem else recorded
     recorded_laps = read_laps(path, session_id)
     laps = [Mark(lap.t, lap.label or f"lap {i + 1}") for i, lap in enumerate(recorded_laps)]

@@ -321,6 +321,8 @@ class FitCheck:
         """Forget the steps so far: a new runner's are held to the scale afresh."""
         self._steps.clear()
         self._held = 0
+        self._frames.clear()
+        self._rhythm = (-math.inf, None)
         self.reading = FitReading()
 
     def set_belt_speed(self, mps: float | None) -> None:

@@ -769,10 +769,9 @@ def export_steps(
         writer.writerow(["" if v is None else v for v in _step_row(step)])
 
 
-def export_track(path: Path, session_id: int, out: Path) -> int:
-    """Write a session's keypoint rows as a keypoint-track CSV, timed in seconds from the
-    session's start as its steps' export is; the number of rows."""
-    t0 = read_session(path, session_id).start_t
+def export_track(path: Path, session_id: int, out: Path, t0: float = 0.0) -> int:
+    """Write a session's keypoint rows as a keypoint-track CSV, timed in seconds from ``t0``
+    (the session's start, as its steps' export); the number of rows."""
     t, frame, keypoints = read_keypoints(path, session_id)
     with KeypointTrackWriter(out) as writer:
         for i in range(len(t)):
