@@ -181,6 +181,21 @@ def test_an_oblique_view_is_seen_undone_and_flagged(mocap_trial, yaw_deg: float)
     assert all("speed_legs_per_s" in s.metric_confidence for s in steps[4:])
 
 
+def test_a_belt_speed_given_times_the_stride_whatever_the_view(mocap_trial) -> None:
+    """The stride is the belt's speed times the stride's time: given, not read off the stance
+    foot through an oblique view, it is as sure as the step, where the overstride is not."""
+    camera = SideCamera(facing="right", yaw_deg=30.0)
+    t, kp = synth_track(mocap_trial, 60.0, camera, seed=3)
+    short = t < t[0] + 8.0
+    mapping = PlaneMapping.scaled("right", camera.meters_per_pixel)
+    engine = GaitEngine(mapping, belt_speed_mps=2.5)
+    steps = [s for i in np.flatnonzero(short) for s in engine.push(float(t[i]), kp[i])]
+    near = [s for s in steps if s.view == "near" and s.yaw_deg is not None]
+    assert near and all("overstride_cm" in s.metric_confidence for s in near)
+    assert all("stride_length_m" not in s.metric_confidence for s in near)
+    assert all(s.stride_length_m is not None for s in near[:-1])
+
+
 @pytest.mark.parametrize("yaw_deg", [-30.0, 30.0])
 def test_a_calibrated_oblique_view_finds_each_foot_where_it_lands(
     mocap_trial, yaw_deg: float

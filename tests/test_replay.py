@@ -558,6 +558,8 @@ def test_steps_before_an_oblique_views_yaw_are_rated_as_the_later_ones() -> None
     assert not any(confident(s, "overstride_pct_leg") for s in rated)
     sure = clip[0].confidence
     assert rated[0].metric_confidence["overstride_pct_leg"] == round(sure * OBLIQUE_FACTOR, 3)
+    # As the engine marked the later ones: not their stride (a belt speed given times it).
+    assert "stride_length_m" not in rated[0].metric_confidence
     assert rated[3:] == clip[3:]
     square = [replace(s, metric_confidence={}) for s in clip]
     assert rated_in_hindsight(square) == square

@@ -692,6 +692,21 @@ def test_a_headless_consoles_step_line_marks_what_was_measured_less_surely() -> 
     assert "overstride 18 cm," in near_line and "hip ext 12 deg |" in near_line
 
 
+def test_a_headless_step_line_marks_an_uncalibrated_views_steps_until_its_yaw_is_known() -> None:
+    """A session's first steps come before the engine knows the camera's yaw: uncalibrated,
+    the view may yet prove oblique (as the console's history and the report then take them),
+    so what a yaw foreshortens is marked on them; a calibrated plane's are not."""
+    first = step_of(messages.step(1, view="near"))
+    known = step_of(messages.step(5, view="near", yaw_deg=3.0))
+    summary = SummaryBuilder().add(first)
+    line = step_line(first, summary, uncalibrated=True)
+    assert "overstride 18 cm*," in line and "hip ext 12 deg* |" in line
+    assert "contact 250 ms," in line  # timing is no matter of the view
+    assert "overstride 18 cm," in step_line(first, summary)
+    later = step_line(known, summary, uncalibrated=True)
+    assert "overstride 18 cm," in later and "hip ext 12 deg |" in later
+
+
 def test_a_headless_step_line_shows_no_figure_the_station_doubts() -> None:
     """As the console hides them: figures read off the clock while a file's time base is in
     doubt, the overstride in cm (given in leg lengths) while the scale or belt speed is."""

@@ -154,7 +154,7 @@ def run_station(
         if also is not None:
             also(step, summary)
         if headless:
-            line = step_line(step, summary)
+            line = step_line(step, summary, calibration is None or calibration.plane is None)
             print(line, flush=True)
             if summary.cue_key != reason_told:
                 # Each new cue's reason once: the line carries the cue alone.

@@ -588,6 +588,7 @@ class GaitEngine:
             max_gap_s=max_gap,
             gait=gait,
             camera=self.mapping.camera,
+            belt_given=self.belt_speed_mps is not None,
         )
         if view is not None:
             self._name_unnamed(view, parity)

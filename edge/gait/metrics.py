@@ -9,7 +9,7 @@ positive with the ankle ahead of the knee; knee flexion = 180 - interior hip-kne
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -66,6 +66,8 @@ class StepContext:
     pace_speed: float = 0.0
     # Where the camera is on a calibrated plane (``PlaneMapping.camera``), or None.
     camera: tuple[float, float] | None = None
+    # The belt's speed was given (``belt_speed_mps`` is not read off the stance foot).
+    belt_given: bool = False
 
 
 def window(buf: np.ndarray, written: int, t0: float, t1: float) -> np.ndarray:
@@ -312,6 +314,8 @@ OBLIQUE_METRICS = (
     "speed_legs_per_s",
 )
 OBLIQUE_FACTOR = 0.3
+#: what a belt speed given, not read off the stance foot, measures whatever the view
+BELT_TIMED = ("stride_length_m",)
 
 #: how far (deg) a step's hip extension may lie from the median of the same foot's steps about
 #: it before it is taken for the pose model's fault, not the runner's. At one pace a runner's own
@@ -798,17 +802,20 @@ def _metric_confidence(confidence: float, ctx: StepContext) -> dict[str, float]:
     in an oblique uncalibrated view what the yaw foreshortens."""
     factors = view_factors(ctx.view)
     if _oblique(ctx):
-        factors = foreshortened(factors, 1.0)
+        shrunk = [m for m in OBLIQUE_METRICS if not (ctx.belt_given and m in BELT_TIMED)]
+        factors = foreshortened(factors, 1.0, shrunk)
     return {name: round(factor * confidence, 3) for name, factor in factors.items()}
 
 
-def foreshortened(rated: Mapping[str, float], sure: float) -> dict[str, float]:
+def foreshortened(
+    rated: Mapping[str, float], sure: float, shrunk: Iterable[str] = OBLIQUE_METRICS
+) -> dict[str, float]:
     """``rated`` (metric -> how sure, where below ``sure``) with what an oblique uncalibrated
-    view foreshortens (``OBLIQUE_METRICS``) rated ``OBLIQUE_FACTOR`` lower: for a step's factors
-    (``sure`` 1) or, in hindsight, its confidences (``sure`` the step's own,
-    ``edge.offline.replay.rated_in_hindsight``)."""
+    view foreshortens (``shrunk``: ``OBLIQUE_METRICS``, less ``BELT_TIMED`` with a belt speed
+    given) rated ``OBLIQUE_FACTOR`` lower: for a step's factors (``sure`` 1) or, in hindsight,
+    its confidences (``sure`` the step's own, ``edge.offline.replay.rated_in_hindsight``)."""
     out = dict(rated)
-    for name in OBLIQUE_METRICS:
+    for name in shrunk:
         out[name] = out.get(name, sure) * OBLIQUE_FACTOR
     return out
 

@@ -212,8 +212,8 @@ def running_steps(steps: Iterable[_G]) -> list[_G]:
 LESS_SURE = "*"
 #: ... and what it means, said once beside the values it follows
 LESS_SURE_MEANS = (
-    f"{LESS_SURE}: measured less surely, the far leg seen through the near one, an oblique "
-    "view without a calibration, or the pose model unsure of the leg"
+    f"{LESS_SURE}: measured less surely, the far leg seen through the near one, an uncalibrated "
+    "view oblique (or not yet known square), or the pose model unsure of the leg"
 )
 
 

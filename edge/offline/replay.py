@@ -36,7 +36,13 @@ from edge.gait.fit import (
     misread_run,
     timebase_problem,
 )
-from edge.gait.metrics import LIKE_STEPS, foreshortened, thigh_doubted, unlike_the_runner
+from edge.gait.metrics import (
+    LIKE_STEPS,
+    OBLIQUE_METRICS,
+    foreshortened,
+    thigh_doubted,
+    unlike_the_runner,
+)
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
 from edge.gait.rhythm import legs_off_pace, sure_points
@@ -44,6 +50,7 @@ from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
 from edge.gait.summary import (
     confident,
     doubted,
+    less_sure_for_view,
     oblique_yaw,
     summarise,
     view_note,
@@ -163,7 +170,8 @@ def rated_in_hindsight(steps: list[StepMsg]) -> list[StepMsg]:
     hindsight, rate them. In an oblique uncalibrated view (``oblique_yaw``) the steps measured
     before the engine's yaw estimate came (the first three or four, which read as square) are
     marked less sure on what the yaw foreshortens, as the later ones are (``foreshortened``, as
-    the engine rates those), so their pictures and the annotated video carry no verdict from
+    the engine rates those: what it marked on them, the stride not where the belt's speed was
+    given), so their pictures and the annotated video carry no verdict from
     them; live, the summary leaves them out (``judged``) and its first cue waits for the view
     (``SummaryBuilder._view_known``). A step whose hip extension, still sure, is unlike the
     same foot's nearest steps before and after it (``unlike_the_runner``; live, only its last
@@ -171,6 +179,11 @@ def rated_in_hindsight(steps: list[StepMsg]) -> list[StepMsg]:
     toe-off marked less sure (``thigh_doubted``). Once per recording: a second pass would mark
     the first steps again."""
     oblique = oblique_yaw(steps) is not None
+    shrunk = [
+        m
+        for m in OBLIQUE_METRICS
+        if any(m in s.metric_confidence for s in steps if less_sure_for_view(s))
+    ]
     thighs: dict[str, list[float]] = {}
     place: dict[int, int] = {}  # a step's place among its foot's steps with a hip extension
     for i, step in enumerate(steps):
@@ -183,7 +196,7 @@ def rated_in_hindsight(steps: list[StepMsg]) -> list[StepMsg]:
         sure = cast("Mapping[str, float]", step.metric_confidence)
         rated = dict(sure)
         if oblique and step.yaw_deg is None:
-            rated = foreshortened(rated, step.confidence)
+            rated = foreshortened(rated, step.confidence, shrunk)
         value = step.hip_extension_deg
         if value is not None and confident(step, "hip_extension_deg"):
             # The foot's LIKE_STEPS nearest steps, as many before as after where there are.

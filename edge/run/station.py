@@ -60,11 +60,11 @@ from edge.gait.fit import (
     scale_named,
     timebase_problem,
 )
-from edge.gait.metrics import knee_flexion, shank_angle, thigh_angle
+from edge.gait.metrics import OBLIQUE_METRICS, knee_flexion, shank_angle, thigh_angle
 from edge.gait.mode import WALKING
 from edge.gait.rhythm import legs_off_pace
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
-from edge.gait.summary import running_steps, sure_mark
+from edge.gait.summary import LESS_SURE, running_steps, sure_mark
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import StagedPoseEstimator
 from edge.pose.crop import NO_PLAN, FramingWatch, Look, Plan, RunnerFinder
@@ -1294,11 +1294,14 @@ def _end_session(store: SessionStore, problem: str | None, t: float) -> None:
     log.info("session %d ended; its report: hipdrive sessions report %d", session, session)
 
 
-def step_line(step: Step, summary: Summary) -> str:
+def step_line(step: Step, summary: Summary, uncalibrated: bool = False) -> str:
     """One line for a headless console: this step and where the summary stands. While the
     station doubts the file's time base, its figures read off the clock are shown as ``?``;
     while it doubts the scale or the belt speed, the overstride is given in leg lengths, which
-    no scale touches (as the console hides what is in doubt)."""
+    no scale touches (as the console hides what is in doubt). ``uncalibrated``: the plane has
+    no calibration, so a step measured before the engine knew the camera's yaw (a session's
+    first three or four) has what a yaw foreshortens marked less sure: the view may yet prove
+    oblique, as the console's history and the report then take it."""
     timed = summary.held not in (TIMING_DOUBT, TIMING_HELD)
     metres = summary.held not in (DISTANCE_DOUBT, DISTANCE_HELD)
 
@@ -1309,7 +1312,8 @@ def step_line(step: Step, summary: Summary) -> str:
 
     def reading(metric: str, unit: str) -> str:
         """The step's value, marked when measured less surely (the far leg's, say)."""
-        return num(getattr(step, metric), unit) + sure_mark(step, metric)
+        unseen = uncalibrated and step.yaw_deg is None and metric in OBLIQUE_METRICS
+        return num(getattr(step, metric), unit) + (LESS_SURE if unseen else sure_mark(step, metric))
 
     over = (
         reading("overstride_cm", " cm")
