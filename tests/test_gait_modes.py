@@ -17,7 +17,7 @@ from edge.gait import GaitEngine, PlaneMapping
 from edge.gait.layout import ANKLE, N_SM, SM_T, sm_col
 from edge.gait.metrics import RUNNING_METRICS, WALK_TOE_OFF_DELAY_S, walking_toe_off
 from edge.gait.mode import OFF_BELT, RUNNING, STANDING, WALKING, ModeTracker, gait_vote
-from edge.skeleton import LEFT_ANKLE
+from edge.skeleton import KP, LEFT_ANKLE
 from tests.builders.keypoint_tracks import synth_track
 from tests.gait_accuracy import replay, score
 from tests.gait_modes import run
@@ -153,6 +153,40 @@ def test_the_first_gait_holds_only_once_a_vote_agrees() -> None:
     walker = ModeTracker()
     labels = [walker.step(v) for v in (None, WALKING, None, WALKING, RUNNING, WALKING)]
     assert labels == [None, WALKING, WALKING, WALKING, WALKING, WALKING]
+
+
+def test_a_contact_that_makes_no_step_votes_only_against_the_gait_it_was_counted_as() -> None:
+    """Squats and jumps give contacts no runner's, whose hips rise like a walker's or sink like
+    a runner's: they make no gait. A contact the old gait's rules fail at a change of gait (a
+    real walk-to-run clip's first running contact, measured as a walk's) still counts toward
+    the change."""
+    squats = ModeTracker()
+    for vote in (WALKING, WALKING, RUNNING, WALKING):
+        squats.no_step(vote)
+    assert squats.gait is None
+    walker = ModeTracker()
+    walker.step(WALKING)
+    walker.step(WALKING)
+    walker.no_step(RUNNING)
+    assert walker.counted(RUNNING) == RUNNING and walker.gait == WALKING
+
+
+def test_jumping_in_place_reads_standing_not_a_gait(mocap_trial) -> None:
+    """Hips thrown up 0.3-0.4 leg lengths a stride give contacts but no step (a jump): the
+    mode had read running and walking from their votes; now the person stands, no foot having
+    landed in a step."""
+    camera = SideCamera()
+    t, kp = synth_track(mocap_trial, 60.0, camera, seed=12)
+    t, kp = t[t < 12.0], kp[t < 12.0].copy()
+    hip, ankle = kp[:, KP["right_hip"], :2], kp[:, KP["right_ankle"], :2]
+    leg = float(np.nanmedian(np.hypot(*(ankle - hip).T)))
+    kp[..., 1] += 0.2 * leg * np.sin(2 * np.pi * t / 0.77)[:, None]
+    engine = GaitEngine(PlaneMapping.scaled(camera.facing, camera.meters_per_pixel))
+    modes = set()
+    for i in range(len(t)):
+        assert engine.push(float(t[i]), kp[i]) == []
+        modes.add(engine.mode)
+    assert modes == {None, STANDING}
 
 
 def test_modes_from_frames_alone() -> None:

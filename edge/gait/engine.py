@@ -495,7 +495,6 @@ class GaitEngine:
         unended = self._open_ic[leg]
         self._contacts[leg] = None
         self._open_ic[leg] = when
-        self._modes.landing(when)
         self._ics.append((when, leg))
         if previous is None and unended is not None:
             # The last contact of this foot never ended: no toe-off was found before it landed
@@ -545,7 +544,8 @@ class GaitEngine:
         scale = float(np.median(self._leg_lengths)) if self._leg_lengths else math.nan
         max_gap = 1.5 * float(self._trk[TRK_FRAME_DT])
         rise = hip_rise(sm, leg, contact.ic_t, ended, max_gap) / scale
-        gait = self._modes.step(gait_vote(rise))
+        vote = gait_vote(rise)
+        gait = self._modes.counted(vote)
         if gait == WALKING:
             contact = self._walking_contact(sm, leg, contact, scale, max_gap)
         elif contact.quality == 1.0 and not self._slanted():
@@ -554,11 +554,14 @@ class GaitEngine:
         if not plausible(contact, sm, leg) or hip_bounce(sm, contact.ic_t, end) > (
             MAX_BOUNCE_LEGS * scale
         ):
+            self._modes.no_step(vote)
             return None
         if gait != WALKING and self._seen_twice(contact, leg):
             if (contact.ic_t, leg) in self._ics:
                 self._ics.remove((contact.ic_t, leg))
             return None
+        self._modes.step(vote)
+        self._modes.landing(contact.ic_t)
         raw = window(self._raw, self.frames, contact.ic_t - 0.05, contact.to_t + 0.05)
         earlier = [(ic, lg) for ic, lg in self._ics if ic < contact.ic_t - 1e-9]
         later = [ic for ic, lg in self._ics if lg != leg and contact.to_t < ic < end]

@@ -15,9 +15,10 @@ other gait (a step or two of lag, no flicker at a walk-to-run transition). The f
 taken from the first vote but holds only once a vote in a row agrees with it: till then each
 vote that differs takes its place, so a session's first steps can change gait step by step until
 two votes agree (its first step, its keypoints the pose model's first guesses, had voted a 5.1
-m/s runner's first two steps walked). Standing and away
-come from the frames: a person in view whose feet have not landed for ``STILL_S`` (or two
-strides, whichever is longer) is standing; nobody in view for ``AWAY_S`` is off the belt.
+m/s runner's first two steps walked). Only a step votes: a contact that makes none (a squat's, a
+jump's) votes only against the gait it was counted as (``no_step``). Standing and away come from
+the frames and the steps: a person in view with no step landed for ``STILL_S`` (or two strides,
+whichever is longer) is standing; nobody in view for ``AWAY_S`` is off the belt.
 """
 
 from __future__ import annotations
@@ -76,18 +77,37 @@ class ModeTracker:
         """A foot landed at ``t`` s."""
         self._landed_t = max(self._landed_t, t)
 
+    def counted(self, vote: str | None) -> str | None:
+        """The gait a step voting ``vote`` would be counted as, the vote not yet in (``step``
+        puts it in once the step is one)."""
+        return self._after(vote)[0]
+
     def step(self, vote: str | None) -> str | None:
         """A finished step's vote (``gait_vote``); returns the gait the step is counted as,
         the mode's once the vote is in: one odd step neither changes the mode nor goes against
         it (the first step of a new gait counts as the old one)."""
-        if vote is not None:
-            kind, count = self._streak
-            count = count + 1 if kind == vote else 1
-            self._streak = (vote, count)
-            if vote != self._gait and (not self._held or count >= SWITCH_VOTES):
-                self._gait = vote
-            self._held = self._held or count >= SWITCH_VOTES
+        self._gait, self._streak, self._held = self._after(vote)
         return self._gait
+
+    def no_step(self, vote: str | None) -> None:
+        """A contact that made no step (none a runner's or walker's: a squat's, a jump's, or
+        one the gait it was counted as measured wrong): its vote counts only against that gait,
+        as the start of a change, whose first contact the old gait's rules may fail (a real
+        walk-to-run clip's did); for it, it would make a gait of squats."""
+        if self.counted(vote) != vote:
+            self.step(vote)
+
+    def _after(self, vote: str | None) -> tuple[str | None, tuple[str | None, int], bool]:
+        """The gait, the streak of votes and whether the gait holds, after ``vote``."""
+        gait, streak, held = self._gait, self._streak, self._held
+        if vote is not None:
+            kind, count = streak
+            count = count + 1 if kind == vote else 1
+            streak = (vote, count)
+            if vote != gait and (not held or count >= SWITCH_VOTES):
+                gait = vote
+            held = held or count >= SWITCH_VOTES
+        return gait, streak, held
 
     @property
     def gait(self) -> str | None:
