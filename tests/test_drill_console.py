@@ -10,6 +10,7 @@ import pytest
 from edge.bus.control import ControlServer
 from edge.bus.publisher import Publisher
 from edge.dashboard import DashboardApp
+from edge.dashboard.app import BusReceived
 from edge.dashboard.drill import DrillFormScreen, DrillScreen
 from edge.drill.live import LiveDrill
 from edge.drill.plan import DrillPlan, Length
@@ -17,8 +18,8 @@ from edge.drill.table import drill_table
 from tests.builders import messages
 from tests.builders.control import FakeHandler
 from tests.builders.drill import drill_steps, repeat_spans
-from tests.test_dashboard_app import publish_until, run, wait_until
-from tests.test_dashboard_screen import screen_text
+from tests.test_dashboard_app import on_screen, publish_until, run, wait_until
+from tests.test_dashboard_screen import NOWHERE, screen_text
 
 SIZE = (100, 40)
 
@@ -118,5 +119,22 @@ def test_hipdrive_drill_strides_runs_the_drill_to_its_table(
             assert [c[1] for c in laps] == ["repeat 1 hip", "rest", "repeat 2 quick", "rest"]
             # Each marked where the steps showed it, not when the console saw them.
             assert [c[2] for c in laps] == [c.t for c in screen.drill.changes]
+
+    run(scenario())
+
+
+def test_the_drill_screen_says_when_its_station_has_stopped() -> None:
+    """A station's file ended mid-drill: its last status says so, and the drill screen says no
+    repeat can be timed where it had kept asking the runner to speed up (a user trial's)."""
+
+    async def scenario() -> None:
+        app = DashboardApp(NOWHERE, NOWHERE, drill=DrillPlan(2))
+        async with app.run_test(size=SIZE) as pilot:
+            assert isinstance(app.screen, DrillScreen)
+            app.post_message(BusReceived(messages.status(session_id=1)))
+            await wait_until(pilot, on_screen(app, "speed up when ready"), "the rest")
+            app.post_message(BusReceived(messages.status(session_id=1, camera_state="ended")))
+            await wait_until(pilot, on_screen(app, "its file ended: no repeat can be"), "ended")
+            assert "speed up when ready" not in screen_text(app)
 
     run(scenario())

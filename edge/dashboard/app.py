@@ -519,6 +519,7 @@ class DashboardApp(App[None]):
             self._send("mark_lap", label=label, **({} if t is None else {"t": t}))
 
         screen = DrillScreen(plan, mark, self._drill_table)
+        screen.take_link(self._link)
         status = self.readings.status
         if status is not None:
             screen.take_status(status)
@@ -583,6 +584,8 @@ class DashboardApp(App[None]):
             state = "live" if self._last_heard is not None else "connecting"
         self._link = Link(state, self.connect, age)
         self._main.set_class(state in ("stale", "ended"), "-stale")
+        if isinstance(self.screen, DrillScreen):
+            self.screen.take_link(self._link)
         self._show_header()
 
     def _belt_shown(self) -> float | None:

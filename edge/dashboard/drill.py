@@ -21,6 +21,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Digits, Footer, Input, Label, Static
 
 from edge.bus.schema import StatusMsg, StepMsg, step_speed
+from edge.dashboard.widgets import Link
 from edge.drill.live import Change, LiveDrill
 from edge.drill.plan import FOCUS, REST, DrillPlan, Repeat, lap_label
 from edge.errors import UsageError
@@ -68,6 +69,7 @@ class DrillScreen(Screen[None]):
         self._clock_start = time.monotonic()
         self._rest_from = time.monotonic()
         self._step_arrived = time.monotonic()
+        self._link: Link | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -85,6 +87,11 @@ class DrillScreen(Screen[None]):
 
     def take_status(self, status: StatusMsg) -> None:
         self._belt = status.belt_speed_mps
+
+    def take_link(self, link: Link) -> None:
+        """The console's link to the station, for what the screen tells when no step can
+        come."""
+        self._link = link
 
     def take_step(self, msg: StepMsg) -> None:
         self._steps.append(msg)
@@ -178,6 +185,21 @@ class DrillScreen(Screen[None]):
                 if remaining > 0
                 else "speed up when ready, or press space"
             )
+        stopped = self._stopped()
+        if stopped is not None:
+            left.update(stopped)
+
+    def _stopped(self) -> str | None:
+        """What to tell in place of the count's line when no step can come: the station's
+        file has ended, or the station has not been heard from (a user trial's drill screen
+        said "speed up when ready" after its station had stopped); None while it is heard."""
+        link = self._link
+        if link is None or link.state in ("live", "connecting"):
+            return None
+        if link.state == "ended":
+            return "the station has stopped, its file ended: no repeat can be timed; esc: console"
+        since = "" if link.age is None else f" for {link.age:.0f} s"
+        return f"no word from the station{since}: is it running? esc: console"
 
     def _table(self) -> list[str]:
         if self._make_table is None:
