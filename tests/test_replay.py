@@ -560,6 +560,9 @@ def test_steps_before_an_oblique_views_yaw_are_rated_as_the_later_ones() -> None
     assert rated[0].metric_confidence["overstride_pct_leg"] == round(sure * OBLIQUE_FACTOR, 3)
     # As the engine marked the later ones: not their stride (a belt speed given times it).
     assert "stride_length_m" not in rated[0].metric_confidence
+    read_off_the_foot = {**marks, "stride_length_m": OBLIQUE_FACTOR}
+    strode = [replace(s, metric_confidence=read_off_the_foot) if s.yaw_deg else s for s in clip]
+    assert "stride_length_m" in rated_in_hindsight(strode)[0].metric_confidence
     assert rated[3:] == clip[3:]
     square = [replace(s, metric_confidence={}) for s in clip]
     assert rated_in_hindsight(square) == square

@@ -22,6 +22,7 @@ from edge.demo.scene import SideCamera
 from edge.gait import Step, Summary, SummaryBuilder
 from edge.gait.fit import scale_named
 from edge.gait.metrics import FAR_LEG_METRICS as FAR_LEG
+from edge.gait.summary import LESS_SURE
 from edge.offline.replay import step_of
 from edge.run.station import (
     DISTANCE_HELD,
@@ -687,7 +688,10 @@ def test_a_headless_consoles_step_line_marks_what_was_measured_less_surely() -> 
     far = step_of(messages.step(2, view="far", metric_confidence=dict.fromkeys(FAR_LEG, 0.25)))
     near = step_of(messages.step(3, view="near"))
     summary = SummaryBuilder().add(near)
-    far_line, near_line = step_line(far, summary), step_line(near, summary)
+    far_line, near_line = (
+        step_line(far, summary, square=False),
+        step_line(near, summary, square=False),
+    )
     assert "overstride 18 cm*," in far_line and "hip ext 12 deg* |" in far_line
     assert "overstride 18 cm," in near_line and "hip ext 12 deg |" in near_line
 
@@ -699,12 +703,14 @@ def test_a_headless_step_line_marks_an_uncalibrated_views_steps_until_its_yaw_is
     first = step_of(messages.step(1, view="near"))
     known = step_of(messages.step(5, view="near", yaw_deg=3.0))
     summary = SummaryBuilder().add(first)
-    line = step_line(first, summary, uncalibrated=True)
+    line = step_line(first, summary, square=True)
     assert "overstride 18 cm*," in line and "hip ext 12 deg* |" in line
     assert "contact 250 ms," in line  # timing is no matter of the view
-    assert "overstride 18 cm," in step_line(first, summary)
-    later = step_line(known, summary, uncalibrated=True)
+    assert "overstride 18 cm," in step_line(first, summary, square=False)
+    later = step_line(known, summary, square=True)
     assert "overstride 18 cm," in later and "hip ext 12 deg |" in later
+    walked = step_line(step_of(messages.walked_step(1)), summary, square=True)
+    assert "overstride -," in walked and LESS_SURE not in walked  # no mark on no figure
 
 
 def test_a_headless_step_line_shows_no_figure_the_station_doubts() -> None:
@@ -713,9 +719,9 @@ def test_a_headless_step_line_shows_no_figure_the_station_doubts() -> None:
     step = step_of(messages.step(3))
     summary = SummaryBuilder().add(step)
     timed = dataclasses.replace(summary, held=TIMING_DOUBT)
-    line = step_line(step, timed)
+    line = step_line(step, timed, square=False)
     assert "contact ?," in line and "| cadence ? |" in line and "overstride 18 cm" in line
-    metres = step_line(step, dataclasses.replace(summary, held=DISTANCE_HELD))
+    metres = step_line(step, dataclasses.replace(summary, held=DISTANCE_HELD), square=False)
     assert "contact 250 ms," in metres and "overstride 19% leg," in metres
 
 

@@ -144,24 +144,29 @@ def run_station(
     import threading
 
     from edge.gait.summary import LESS_SURE, LESS_SURE_MEANS
-    from edge.run.station import Station, step_line
+    from edge.run.station import VIEW_UNKNOWN_MEANS, Station, step_line, view_unknown
 
-    legend_told = False
+    legend_told = view_told = False
     reason_told: str | None = None
 
     def report(step: Step, summary: Summary) -> None:
-        nonlocal legend_told, reason_told
+        nonlocal legend_told, view_told, reason_told
         if also is not None:
             also(step, summary)
         if headless:
-            line = step_line(step, summary, calibration is None or calibration.plane is None)
+            square = station.square_view
+            line = step_line(step, summary, square=square)
             print(line, flush=True)
             if summary.cue_key != reason_told:
                 # Each new cue's reason once: the line carries the cue alone.
                 reason_told = summary.cue_key
                 if summary.cue_key is not None:
                     print(f"  ({summary.cue_reason})", flush=True)
-            if LESS_SURE in line and not legend_told:
+            if LESS_SURE in line and view_unknown(step, square):
+                if not view_told:
+                    view_told = True
+                    print(f"  ({VIEW_UNKNOWN_MEANS})", flush=True)
+            elif LESS_SURE in line and not legend_told:
                 legend_told = True
                 print(f"  ({LESS_SURE_MEANS}; no cue rests on it)", flush=True)
 

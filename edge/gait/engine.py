@@ -561,7 +561,9 @@ class GaitEngine:
                 self._ics.remove((contact.ic_t, leg))
             return None
         self._modes.step(vote)
-        self._modes.landing(contact.ic_t)
+        # When the step is told (a stride after its landing), so the standing clock runs no
+        # later than before, when any contact's landing counted.
+        self._modes.landing(self._last_t)
         raw = window(self._raw, self.frames, contact.ic_t - 0.05, contact.to_t + 0.05)
         earlier = [(ic, lg) for ic, lg in self._ics if ic < contact.ic_t - 1e-9]
         later = [ic for ic, lg in self._ics if lg != leg and contact.to_t < ic < end]
@@ -591,7 +593,7 @@ class GaitEngine:
             max_gap_s=max_gap,
             gait=gait,
             camera=self.mapping.camera,
-            belt_given=self.belt_speed_mps is not None,
+            belt_given=bool(self.belt_speed_mps),
         )
         if view is not None:
             self._name_unnamed(view, parity)

@@ -17,7 +17,7 @@ vote that differs takes its place, so a session's first steps can change gait st
 two votes agree (its first step, its keypoints the pose model's first guesses, had voted a 5.1
 m/s runner's first two steps walked). Only a step votes: a contact that makes none (a squat's, a
 jump's) votes only against the gait it was counted as (``no_step``). Standing and away come from
-the frames and the steps: a person in view with no step landed for ``STILL_S`` (or two strides,
+the frames and the steps: a person in view with no step told for ``STILL_S`` (or two strides,
 whichever is longer) is standing; nobody in view for ``AWAY_S`` is off the belt.
 """
 
@@ -34,7 +34,7 @@ MODES = (RUNNING, WALKING, STANDING, OFF_BELT)
 PENDULUM_MARGIN = 0.005
 #: votes in a row for the other gait that change the mode
 SWITCH_VOTES = 2
-#: seconds without a landing, while someone is in view, after which they are standing
+#: seconds without a step told, while someone is in view, after which they are standing
 STILL_S = 2.0
 #: seconds with nobody in view after which the belt is taken as empty
 AWAY_S = 1.0
@@ -74,7 +74,7 @@ class ModeTracker:
             self._present_since = None
 
     def landing(self, t: float) -> None:
-        """A foot landed at ``t`` s."""
+        """A step was told at ``t`` s (its foot landed a stride or so before)."""
         self._landed_t = max(self._landed_t, t)
 
     def counted(self, vote: str | None) -> str | None:
@@ -91,9 +91,9 @@ class ModeTracker:
 
     def no_step(self, vote: str | None) -> None:
         """A contact that made no step (none a runner's or walker's: a squat's, a jump's, or
-        one the gait it was counted as measured wrong): its vote counts only against that gait,
-        as the start of a change, whose first contact the old gait's rules may fail (a real
-        walk-to-run clip's did); for it, it would make a gait of squats."""
+        one the gait it was counted as measured wrong): its vote can start a change of gait (a
+        real walk-to-run clip's first running contact, measured as a walk's, failed), never
+        complete one, nor make a first gait."""
         if self.counted(vote) != vote:
             self.step(vote)
 

@@ -212,8 +212,8 @@ def running_steps(steps: Iterable[_G]) -> list[_G]:
 LESS_SURE = "*"
 #: ... and what it means, said once beside the values it follows
 LESS_SURE_MEANS = (
-    f"{LESS_SURE}: measured less surely, the far leg seen through the near one, an uncalibrated "
-    "view oblique (or not yet known square), or the pose model unsure of the leg"
+    f"{LESS_SURE}: measured less surely, the far leg seen through the near one, an oblique "
+    "view without a calibration, or the pose model unsure of the leg"
 )
 
 
@@ -247,6 +247,15 @@ def less_sure_for_view(step: Rated) -> bool:
     """Whether the engine marked this step's figures less sure because the view is oblique and
     uncalibrated (``view_marked``), having the yaw estimate to tell it by."""
     return step.yaw_deg is not None and view_marked(step)
+
+
+def view_marks(steps: Iterable[Rated]) -> list[str]:
+    """What an oblique uncalibrated view foreshortened on ``steps``: the ``OBLIQUE_METRICS``
+    the engine marked on the steps it marked for the view (``less_sure_for_view``; not the
+    stride where the belt's speed was given). A step measured before the yaw was known is as
+    unsure of these."""
+    marked = [s for s in steps if less_sure_for_view(s)]
+    return [m for m in OBLIQUE_METRICS if any(m in s.metric_confidence for s in marked)]
 
 
 def oblique_yaw(steps: Iterable[Rated]) -> float | None:
@@ -530,7 +539,7 @@ def sure_steps(steps: Sequence[_R], metric: str) -> list[_R]:
     """The steps with a value of ``metric`` where it is confident (in an oblique uncalibrated
     view not those measured before the yaw was known)."""
     had = [s for s in steps if getattr(s, metric) is not None]
-    oblique = metric in OBLIQUE_METRICS and any(less_sure_for_view(s) for s in steps)
+    oblique = metric in view_marks(steps)
     return [s for s in had if confident(s, metric) and not (oblique and s.yaw_deg is None)]
 
 

@@ -36,13 +36,7 @@ from edge.gait.fit import (
     misread_run,
     timebase_problem,
 )
-from edge.gait.metrics import (
-    LIKE_STEPS,
-    OBLIQUE_METRICS,
-    foreshortened,
-    thigh_doubted,
-    unlike_the_runner,
-)
+from edge.gait.metrics import LIKE_STEPS, foreshortened, thigh_doubted, unlike_the_runner
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
 from edge.gait.rhythm import legs_off_pace, sure_points
@@ -50,9 +44,9 @@ from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
 from edge.gait.summary import (
     confident,
     doubted,
-    less_sure_for_view,
     oblique_yaw,
     summarise,
+    view_marks,
     view_note,
 )
 from edge.skeleton import (
@@ -179,11 +173,7 @@ def rated_in_hindsight(steps: list[StepMsg]) -> list[StepMsg]:
     toe-off marked less sure (``thigh_doubted``). Once per recording: a second pass would mark
     the first steps again."""
     oblique = oblique_yaw(steps) is not None
-    shrunk = [
-        m
-        for m in OBLIQUE_METRICS
-        if any(m in s.metric_confidence for s in steps if less_sure_for_view(s))
-    ]
+    shrunk = view_marks(steps)
     thighs: dict[str, list[float]] = {}
     place: dict[int, int] = {}  # a step's place among its foot's steps with a hip extension
     for i, step in enumerate(steps):

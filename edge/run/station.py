@@ -1205,6 +1205,13 @@ class Station:
         fit = self._fit.reading
         return fit.problem if self.source.info.live else fit.doubt
 
+    @property
+    def square_view(self) -> bool:
+        """Whether the steps are measured on a plane that assumes a square camera (no
+        calibration of it), where an oblique view foreshortens them."""
+        mapping = self._feed.mapping
+        return mapping is not None and mapping.square
+
     def _gait_mode(self) -> GaitMode | None:
         if self.view_problem is not None:
             return None
@@ -1294,14 +1301,28 @@ def _end_session(store: SessionStore, problem: str | None, t: float) -> None:
     log.info("session %d ended; its report: hipdrive sessions report %d", session, session)
 
 
-def step_line(step: Step, summary: Summary, uncalibrated: bool = False) -> str:
+def view_unknown(step: Step, square: bool) -> bool:
+    """Whether ``step`` came before the engine knew the camera's yaw while the plane assumes
+    a square camera (``square``: no calibration of it): the view may yet prove oblique."""
+    return square and step.yaw_deg is None
+
+
+VIEW_UNKNOWN_MEANS = (
+    f"{LESS_SURE} on a session's first steps: the camera's view not known yet, as it is from the "
+    "fourth or fifth step; they count once it proves square"
+)
+"""What the headless console says of the marks ``view_unknown`` puts on a step."""
+
+
+def step_line(step: Step, summary: Summary, *, square: bool) -> str:
     """One line for a headless console: this step and where the summary stands. While the
     station doubts the file's time base, its figures read off the clock are shown as ``?``;
     while it doubts the scale or the belt speed, the overstride is given in leg lengths, which
-    no scale touches (as the console hides what is in doubt). ``uncalibrated``: the plane has
-    no calibration, so a step measured before the engine knew the camera's yaw (a session's
-    first three or four) has what a yaw foreshortens marked less sure: the view may yet prove
-    oblique, as the console's history and the report then take it."""
+    no scale touches (as the console hides what is in doubt). ``square``: the plane assumes a
+    square camera (no calibration of it), so a step measured before the engine knew the
+    camera's yaw (a session's first three or four, ``view_unknown``) has what a yaw
+    foreshortens marked: the view may yet prove oblique, as the console's history and the
+    report then take it."""
     timed = summary.held not in (TIMING_DOUBT, TIMING_HELD)
     metres = summary.held not in (DISTANCE_DOUBT, DISTANCE_HELD)
 
@@ -1312,8 +1333,9 @@ def step_line(step: Step, summary: Summary, uncalibrated: bool = False) -> str:
 
     def reading(metric: str, unit: str) -> str:
         """The step's value, marked when measured less surely (the far leg's, say)."""
-        unseen = uncalibrated and step.yaw_deg is None and metric in OBLIQUE_METRICS
-        return num(getattr(step, metric), unit) + (LESS_SURE if unseen else sure_mark(step, metric))
+        value = getattr(step, metric)
+        unseen = value is not None and metric in OBLIQUE_METRICS and view_unknown(step, square)
+        return num(value, unit) + (LESS_SURE if unseen else sure_mark(step, metric))
 
     over = (
         reading("overstride_cm", " cm")
