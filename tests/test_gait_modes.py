@@ -6,6 +6,7 @@ treadmill walk (MIT). The limits are the table's figures with a margin for the r
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -188,6 +189,19 @@ def test_no_one_walking_or_running_reads_standing(name: str, fps: float) -> None
         engine.push(float(t[i]), kp[i])
         moving = moving or engine.mode in (RUNNING, WALKING)
         assert not (moving and engine.mode == STANDING), f"standing at {t[i]:.2f} s"
+
+
+def test_a_step_before_any_gait_is_told_has_its_running_figures_less_sure() -> None:
+    """A walker's first steps, their hips' rise not seen, were measured by running's rules and
+    shown as a runner's (a real walk's: 330 ms contacts where the walk's were 690, overstride 35%
+    of the leg): running's figures and the contact are as unsure as the gait."""
+    from edge.gait.metrics import UNTOLD_FACTOR, UNTOLD_METRICS, StepContext, _metric_confidence
+
+    ctx = StepContext("right", None, 2.0, 0, False, True, None, None, None, 1.0, None, 0.05)
+    untold = _metric_confidence(0.9, ctx)
+    assert set(untold) == set(UNTOLD_METRICS) and "cadence_spm" not in untold
+    assert untold["contact_ms"] == round(0.9 * UNTOLD_FACTOR, 3)
+    assert _metric_confidence(0.9, dataclasses.replace(ctx, gait=RUNNING)) == {}
 
 
 def test_jumping_in_place_reads_standing_not_a_gait(mocap_trial) -> None:

@@ -711,6 +711,8 @@ def test_a_headless_step_line_marks_an_uncalibrated_views_steps_until_its_yaw_is
     assert "overstride 18 cm," in later and "hip ext 12 deg |" in later
     walked = step_line(step_of(messages.walked_step(1)), summary, square=True)
     assert "overstride -," in walked and LESS_SURE not in walked  # no mark on no figure
+    unsure = step_of(messages.walked_step(1, confidence=0.2))
+    assert "hip ext - |" in step_line(unsure, summary, square=False)  # however unsure the step
 
 
 def test_a_headless_step_line_shows_no_figure_the_station_doubts() -> None:

@@ -379,6 +379,14 @@ RUNNING_METRICS = (
     "scissor_front_deg",
     "swing_knee_lift_deg",
 )
+#: what a step measured before any gait was told (``edge.gait.mode``: its hips' rise from
+#: landing to mid-stance not seen, nor any step's before) has measured by running's rules alone,
+#: and the confidence factor it gets: a walker's first three steps, so measured, read a 330 ms
+#: contact where the walk's read 690, and 35% of the leg of overstride (a real clip of a
+#: treadmill walk); no real runner's step went untold on the 44 cached tracks of real clips at
+#: hand (6 December 2026)
+UNTOLD_METRICS = ("contact_ms", *RUNNING_METRICS)
+UNTOLD_FACTOR = 0.3
 
 #: the most the hips go up and down over a stride of running or walking, in leg lengths: a
 #: runner's 6-12 cm is 7-14% of the leg, and bounding strides reach about a fifth; more is a
@@ -798,12 +806,15 @@ def view_factors(view: str | None) -> dict[str, float]:
 
 
 def _metric_confidence(confidence: float, ctx: StepContext) -> dict[str, float]:
-    """The metrics of a step measured less surely than the step: the far leg's angles, and
-    in an oblique uncalibrated view what the yaw foreshortens."""
+    """The metrics of a step measured less surely than the step: the far leg's angles, in an
+    oblique uncalibrated view what the yaw foreshortens, and before any gait was told what only
+    running's rules measure."""
     factors = view_factors(ctx.view)
     if _oblique(ctx):
         shrunk = [m for m in OBLIQUE_METRICS if not (ctx.belt_given and m in BELT_TIMED)]
         factors = foreshortened(factors, 1.0, shrunk)
+    if ctx.gait is None:
+        factors |= {m: min(factors.get(m, 1.0), UNTOLD_FACTOR) for m in UNTOLD_METRICS}
     return {name: round(factor * confidence, 3) for name, factor in factors.items()}
 
 

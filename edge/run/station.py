@@ -1334,7 +1334,9 @@ def step_line(step: Step, summary: Summary, *, square: bool) -> str:
     def reading(metric: str, unit: str) -> str:
         """The step's value, marked when measured less surely (the far leg's, say)."""
         value = getattr(step, metric)
-        unseen = value is not None and metric in OBLIQUE_METRICS and view_unknown(step, square)
+        if value is None:
+            return num(value, unit)
+        unseen = metric in OBLIQUE_METRICS and view_unknown(step, square)
         return num(value, unit) + (LESS_SURE if unseen else sure_mark(step, metric))
 
     over = (
