@@ -24,6 +24,7 @@ import dataclasses
 import json
 import math
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeAlias, cast, get_args
 
@@ -135,12 +136,24 @@ class Gaited(Protocol):
 
     @property
     def gait(self) -> str | None: ...
+    @property
+    def metric_confidence(self) -> Mapping[Any, float]: ...
+
+
+UNTOLD = "untold"
+"""What ``gait_of`` calls a step measured before any gait was told (a walker's first steps,
+measured by running's rules): the engine marks its contact time less sure for it
+(``edge.gait.metrics.UNTOLD_METRICS``), which a step without a gait recorded before gaits were told
+apart never carries. It counts as neither gait: no running figures, phase or verdict of its own
+(a user trial's walk had its first four steps reported as a running phase)."""
 
 
 def gait_of(step: Gaited) -> str:
-    """``running`` or ``walking``: a step without a gait (not yet told, or recorded before gaits
-    were told apart) counts as running."""
-    return step.gait or "running"
+    """``running`` or ``walking`` as told; ``UNTOLD`` for a step measured before any gait was
+    told; a step recorded before gaits were told apart counts as running."""
+    if step.gait is not None:
+        return step.gait
+    return UNTOLD if "contact_ms" in step.metric_confidence else "running"
 
 
 class SchemaError(ValueError):

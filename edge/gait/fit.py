@@ -285,9 +285,11 @@ def timebase_problem(
     misread as running keeps its figures. A step without a neighbour for its cadence counts by
     its contact and flight, which span the same step (a wrong time base leaves few steps, often
     apart). Steps quicker than their gait's with nothing stating the rate are not put down to
-    slow motion, which makes steps slower."""
-    ran = running_steps(steps)
+    slow motion, which makes steps slower. Where no step's gait was told (``UNTOLD``: a
+    slow-motion clip at its playback rate can hide the hips' rise on every step), the steps are
+    held to running's bounds, by whose rules they were measured."""
     walked = [s for s in steps if gait_of(s) == WALKING]
+    ran = running_steps(steps) or ([] if walked else steps)
     misread = misread_run(steps) is not None
     run_judged = not misread and (len(ran) >= MIN_JUDGED_STEPS or not walked)
     walk_judged = len(walked) >= MIN_JUDGED_STEPS and (len(ran) < MIN_JUDGED_STEPS or misread)

@@ -1,7 +1,8 @@
 """The phases of a session: its runs of walking and running, and the gaps without steps.
 
 A phase is a run of consecutive steps of one gait (``edge.bus.schema.gait_of``: a step without
-a gait counts as running), from its first landing to the first landing of the next phase (or its own
+a gait recorded before gaits were told apart counts as running; one measured before any gait was
+told is ``UNTOLD``), from its first landing to the first landing of the next phase (or its own
 last toe-off when it is the last, or a gap follows). A gap of more than ``GAP_S`` between one
 step's toe-off and the next landing is a phase of its own: the person stood on the belt or left
 it, which the steps alone do not tell apart.
@@ -10,11 +11,11 @@ it, which the steps alone do not tell apart.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from edge.bus.schema import gait_of
+from edge.bus.schema import UNTOLD, gait_of
 
 GAP_S = 3.0
 """Seconds without a step that make a phase of standing or off the belt: a walker's step takes
@@ -22,7 +23,7 @@ about 0.55 s, and the engine takes someone standing after 2 s without a landing
 (``mode.STILL_S``)."""
 AWAY = "away"
 """The kind of a phase without steps."""
-_LABELS = {AWAY: "standing or off the belt"}
+_LABELS = {AWAY: "standing or off the belt", UNTOLD: "gait not told"}
 
 
 class Timed(Protocol):
@@ -34,11 +35,13 @@ class Timed(Protocol):
     def to_t(self) -> float: ...
     @property
     def gait(self) -> str | None: ...
+    @property
+    def metric_confidence(self) -> Mapping[Any, float]: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Phase:
-    """``kind``: ``running``, ``walking`` or ``AWAY``; times in the steps' seconds."""
+    """``kind``: ``running``, ``walking``, ``UNTOLD`` or ``AWAY``; times in the steps' seconds."""
 
     kind: str
     start_t: float

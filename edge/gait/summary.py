@@ -41,7 +41,7 @@ from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
-from edge.bus.schema import UNJUDGED_KEY, Gaited, gait_of
+from edge.bus.schema import UNJUDGED_KEY, UNTOLD, Gaited, gait_of
 from edge.gait.choppy import Choppy, ChoppyWatch, Steady
 from edge.gait.metrics import OBLIQUE_DEG, OBLIQUE_METRICS, SWING_FAR_METRICS, THIGH_AT_TOE_OFF
 from edge.gait.mode import RUNNING
@@ -697,7 +697,7 @@ class SummaryBuilder:
             reason,
             yaw_deg=oblique if oblique is not None else yaws[-1] if yaws else None,
             oblique=oblique is not None,
-            gait=gait,
+            gait=None if gait == UNTOLD else gait,
             pace_beyond=self._beyond,
         )
 

@@ -90,6 +90,12 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
     if data.run_withheld is not None:
         below = " The walking figures are below." if len(data.walking) >= MIN_JUDGED_STEPS else ""
         return f"<p>{escape(data.run_withheld)}, so there is nothing to judge.{below}</p>"
+    if not data.running and not data.walking:
+        found = "One step" if len(data.steps) == 1 else f"{len(data.steps)} steps"
+        return (
+            f"<p>{found}, measured before any gait was told: too few to tell running from "
+            "walking, so there is nothing to judge.</p>"
+        )
     if not data.running:
         return (
             "<p>Every step was walked: the targets are for running, so there is nothing to "
