@@ -6,6 +6,7 @@ walking between, Fukuchi 2017, CC-BY 4.0)."""
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Digits
 
 from edge.bus.control import ControlServer
 from edge.bus.publisher import Publisher
@@ -45,6 +46,18 @@ def test_the_runner_starts_and_ends_each_repeat_by_speeding_up_and_walking(drill
         assert start < began.t <= start + 5.0
         assert end < ended.t <= end + 5.0
     assert live.phase == "done"
+
+
+def test_one_walked_step_before_a_run_starts_no_repeat() -> None:
+    """A sprinter's first step read as walked: running after it is no start from a walk (a
+    user trial's drill started repeat 1 on it by itself); three walked steps in a row are."""
+    live = LiveDrill(DrillPlan(2))
+    first = [messages.walked_step(0), *(messages.later(messages.step(i), 1.0) for i in range(8))]
+    assert [c for s in first if (c := live.step(s)) is not None] == []
+    walk = [messages.later(messages.walked_step(i), 5.0) for i in range(3)]
+    run = [messages.later(messages.step(i), 7.0) for i in range(3)]
+    changes = [c for s in [*walk, *run] if (c := live.step(s)) is not None]
+    assert [(c.kind, c.by) for c in changes] == [("start", "walking")]
 
 
 def test_a_drill_from_the_console(
@@ -136,5 +149,6 @@ def test_the_drill_screen_says_when_its_station_has_stopped() -> None:
             app.post_message(BusReceived(messages.status(session_id=1, camera_state="ended")))
             await wait_until(pilot, on_screen(app, "its file ended: no repeat can be"), "ended")
             assert "speed up when ready" not in screen_text(app)
+            assert app.screen.query_one("#drill-count", Digits).value == ""  # no count goes on
 
     run(scenario())

@@ -162,11 +162,12 @@ def run_station(
                 reason_told = summary.cue_key
                 if summary.cue_key is not None:
                     print(f"  ({summary.cue_reason})", flush=True)
-            if LESS_SURE in line and view_unknown(step, square):
-                if not view_told:
-                    view_told = True
-                    print(f"  ({VIEW_UNKNOWN_MEANS})", flush=True)
-            elif LESS_SURE in line and not legend_told:
+            # Each kind of mark's legend once, when a line first has it (a walker's first
+            # step, its gait not told yet, had been given only the view's).
+            if LESS_SURE in line and view_unknown(step, square) and not view_told:
+                view_told = True
+                print(f"  ({VIEW_UNKNOWN_MEANS})", flush=True)
+            if LESS_SURE in step_line(step, summary, square=False) and not legend_told:
                 legend_told = True
                 print(f"  ({LESS_SURE_MEANS}; no cue rests on it)", flush=True)
 

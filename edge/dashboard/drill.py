@@ -187,6 +187,8 @@ class DrillScreen(Screen[None]):
             )
         stopped = self._stopped()
         if stopped is not None:
+            # No count beside it: a trial's seconds had gone on ticking after the file ended.
+            count.update("")
             left.update(stopped)
 
     def _stopped(self) -> str | None:

@@ -55,6 +55,8 @@ class LiveDrill:
         self._before: deque[float] = deque(maxlen=BASELINE_STEPS)
         self._recent: deque[tuple[bool, float | None]] = deque(maxlen=CONFIRM_STEPS)
         self._walked = False
+        self._walking = 0
+        """Walked steps in a row: ``CONFIRM_STEPS`` of them are a walk (``_walked``)."""
 
     @property
     def focus(self) -> str:
@@ -80,9 +82,11 @@ class LiveDrill:
         elif self._slowed():
             change = self._change(msg.ic_t, "speed")
         if change is None:
-            if not running:
-                self._walked = True
-            elif pace is not None:
+            # A walk is walked steps in a row: a sprinter's first step, once read as walked, had
+            # started a repeat as "running after walking" (a user trial's).
+            self._walking = self._walking + 1 if gait_of(msg) == "walking" else 0
+            self._walked = self._walked or self._walking >= CONFIRM_STEPS
+            if running and pace is not None:
                 self._before.append(pace)
         return change
 
@@ -116,6 +120,7 @@ class LiveDrill:
         self._before.clear()
         self._recent.clear()
         self._walked = False
+        self._walking = 0
         if kind == "start":
             self.phase = "repeat"
         else:

@@ -213,7 +213,8 @@ LESS_SURE = "*"
 #: ... and what it means, said once beside the values it follows
 LESS_SURE_MEANS = (
     f"{LESS_SURE}: measured less surely, the far leg seen through the near one, an oblique "
-    "view without a calibration, the pose model unsure of the leg, or no gait told yet"
+    "view without a calibration, the pose model unsure of the leg, a walking contact (timed by "
+    "the ankle), or no gait told yet"
 )
 
 

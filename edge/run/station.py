@@ -1318,10 +1318,11 @@ def step_line(step: Step, summary: Summary, *, square: bool) -> str:
     """One line for a headless console: this step and where the summary stands. While the
     station doubts the file's time base, its figures read off the clock are shown as ``?``;
     while it doubts the scale or the belt speed, the overstride is given in leg lengths, which
-    no scale touches (as the console hides what is in doubt). ``square``: the plane assumes a
-    square camera (no calibration of it), so a step measured before the engine knew the
-    camera's yaw (a session's first three or four, ``view_unknown``) has what a yaw
-    foreshortens marked: the view may yet prove oblique, as the console's history and the
+    no scale touches (as the console hides what is in doubt). Each figure measured less surely
+    is marked (``sure_mark``: a walk's contact time, say, as the report marks it). ``square``:
+    the plane assumes a square camera (no calibration of it), so a step measured before the
+    engine knew the camera's yaw (a session's first three or four, ``view_unknown``) has what a
+    yaw foreshortens marked: the view may yet prove oblique, as the console's history and the
     report then take it."""
     timed = summary.held not in (TIMING_DOUBT, TIMING_HELD)
     metres = summary.held not in (DISTANCE_DOUBT, DISTANCE_HELD)
@@ -1350,7 +1351,8 @@ def step_line(step: Step, summary: Summary, *, square: bool) -> str:
         # As the console's banner says it: "waiting for steps" had been printed beside them.
         state = "walking" if summary.gait == "walking" else "first cue after a few steps"
     return (
-        f"{step.foot:5s} contact {num(step.contact_ms, ' ms', sure=timed)}, overstride {over}, "
+        f"{step.foot:5s} contact {reading('contact_ms', ' ms') if timed else '?'}, "
+        f"overstride {over}, "
         f"hip ext {reading('hip_extension_deg', ' deg')} | "
         f"cadence {num(cadence, ' spm', sure=timed)} | {state}"
     )
