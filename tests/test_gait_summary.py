@@ -436,6 +436,18 @@ def test_an_oblique_uncalibrated_view_is_said_and_a_far_leg_alone_is_not() -> No
     assert feed(SummaryBuilder(), wander)[-1].yaw_deg == pytest.approx(-22.5)
 
 
+def test_steps_before_any_gait_was_told_are_no_view_and_no_gait() -> None:
+    """A walker's first steps, measured before any gait was told, carry their running figures
+    marked less sure: a review found them read as an oblique view's ("about 1° off square,
+    uncalibrated"). Their window gives no cue and says no gait."""
+    from edge.gait.metrics import UNTOLD_FACTOR, UNTOLD_METRICS
+
+    marks = dict.fromkeys(UNTOLD_METRICS, UNTOLD_FACTOR)
+    untold = steps(6, gait=None, metric_confidence=marks, yaw_deg=1.0)
+    last = feed(SummaryBuilder(), untold)[-1]
+    assert not last.oblique and last.gait is None and last.cue_key is None
+
+
 def test_steps_before_the_yaw_was_known_do_not_outvote_an_oblique_view() -> None:
     # The engine knows the yaw from the third step on; the first two were just as oblique.
     early = steps(2, overstride_pct_leg=30.0)

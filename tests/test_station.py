@@ -291,6 +291,18 @@ def test_a_files_time_base_is_held_to_its_steps_once_it_holds() -> None:
     assert walk_then_run.reading == FitReading()
 
 
+def test_a_files_time_base_is_held_to_running_where_no_gait_was_told() -> None:
+    """Slow motion can hide the hips' rise on every step, so no gait is ever told: its steps,
+    measured by running's rules, are held to running's time base as analyze holds them (a
+    review found the station "checking the steps against the file's rate" to the end)."""
+    from edge.gait.metrics import UNTOLD_FACTOR, UNTOLD_METRICS
+
+    marks = dict.fromkeys(UNTOLD_METRICS, UNTOLD_FACTOR)
+    check = FitCheck((30.0, None), None)
+    told = [check.add(slowed(i, 0.577, metric_confidence=marks)) for i in range(12)]
+    assert any(t is not None and "cadence 104 spm (running: 120-240)" in t for t in told)
+
+
 def test_a_files_legs_twice_as_quick_as_its_steps_say_its_rate_is_wrong(running) -> None:
     """A user trial's ``run --fps 60`` on a 30 fps file: the engine found every other step, at
     a running cadence, and the runner was cued. The legs' own rhythm over the file's last
@@ -713,6 +725,9 @@ def test_a_headless_step_line_marks_an_uncalibrated_views_steps_until_its_yaw_is
     assert "overstride -," in walked and LESS_SURE not in walked  # no mark on no figure
     unsure = step_of(messages.walked_step(1, confidence=0.2))
     assert "hip ext - |" in step_line(unsure, summary, square=False)  # however unsure the step
+    # A contact time measured less surely is marked, as the report marks it.
+    timed_unsurely = step_of(messages.walked_step(1, metric_confidence={"contact_ms": 0.2}))
+    assert "contact 650 ms*," in step_line(timed_unsurely, summary, square=False)
 
 
 def test_a_headless_step_line_shows_no_figure_the_station_doubts() -> None:

@@ -144,7 +144,7 @@ def run_station(
     import threading
 
     from edge.gait.summary import LESS_SURE, LESS_SURE_MEANS
-    from edge.run.station import VIEW_UNKNOWN_MEANS, Station, step_line, view_unknown
+    from edge.run.station import VIEW_UNKNOWN_MEANS, Station, step_line
 
     legend_told = view_told = False
     reason_told: str | None = None
@@ -164,10 +164,11 @@ def run_station(
                     print(f"  ({summary.cue_reason})", flush=True)
             # Each kind of mark's legend once, when a line first has it (a walker's first
             # step, its gait not told yet, had been given only the view's).
-            if LESS_SURE in line and view_unknown(step, square) and not view_told:
+            plain = step_line(step, summary, square=False)  # without the view's marks
+            if line != plain and not view_told:
                 view_told = True
                 print(f"  ({VIEW_UNKNOWN_MEANS})", flush=True)
-            if LESS_SURE in step_line(step, summary, square=False) and not legend_told:
+            if LESS_SURE in plain and not legend_told:
                 legend_told = True
                 print(f"  ({LESS_SURE_MEANS}; no cue rests on it)", flush=True)
 

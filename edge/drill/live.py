@@ -1,12 +1,13 @@
 """The drill as it happens: when each repeat starts and ends, from a key or from the runner.
 
-``LiveDrill`` is fed the steps as the station publishes them and the console's key. A repeat
-starts when the key is pressed, or when the runner speeds up: ``CONFIRM_STEPS`` running steps in
-a row at least ``SPEED_CHANGE`` faster than the rest before (speed from the steps, or cadence
-without a belt speed), or running after walking. It ends on the key, or when the runner slows
-down by as much against the repeat's own pace, or walks (``CONFIRM_STEPS`` walked steps). A
-clock alone never starts or ends one: the repeat's length (distance at the belt's speed, or
-time) is shown counting down, and the runner eases off when it is done.
+``LiveDrill`` is fed the steps as the station publishes them and the console's key. A repeat starts
+when the key is pressed, or when the runner speeds up: ``CONFIRM_STEPS`` running steps in a row at
+least ``SPEED_CHANGE`` faster than the rest before (speed from the steps, or cadence without a belt
+speed), or running after a walk (``CONFIRM_STEPS`` walked steps in a row). It ends on the key, or
+when the runner slows down by as much against the repeat's own pace, or stops running
+(``CONFIRM_STEPS`` steps in a row not run). A clock alone never starts or ends one: the repeat's
+length (distance at the belt's speed, or time) is shown counting down, and the runner eases off when
+it is done.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import numpy as np
 
 from edge.bus.schema import StepMsg, gait_of
 from edge.gait.mode import RUNNING, WALKING
-from edge.gait.summary import running_steps
+from edge.gait.summary import read_as_running, running_steps
 from edge.pace import RUNNING_CADENCE_SPM, in_other_units
 
 #: a running step's contact time, ms: sprinters at top speed touch down for about 100 ms
@@ -285,11 +285,10 @@ def timebase_problem(
     misread as running keeps its figures. A step without a neighbour for its cadence counts by
     its contact and flight, which span the same step (a wrong time base leaves few steps, often
     apart). Steps quicker than their gait's with nothing stating the rate are not put down to
-    slow motion, which makes steps slower. Where no step's gait was told (``UNTOLD``: a
-    slow-motion clip at its playback rate can hide the hips' rise on every step), the steps are
-    held to running's bounds, by whose rules they were measured."""
+    slow motion, which makes steps slower. Where no step's gait was told, the steps are held to
+    running's bounds (``read_as_running``)."""
     walked = [s for s in steps if gait_of(s) == WALKING]
-    ran = running_steps(steps) or ([] if walked else steps)
+    ran = read_as_running(steps)
     misread = misread_run(steps) is not None
     run_judged = not misread and (len(ran) >= MIN_JUDGED_STEPS or not walked)
     walk_judged = len(walked) >= MIN_JUDGED_STEPS and (len(ran) < MIN_JUDGED_STEPS or misread)

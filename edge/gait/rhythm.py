@@ -10,7 +10,7 @@ import numpy as np
 from edge.bus.schema import StepMsg
 from edge.gait.engine import GaitParams
 from edge.gait.fit import WALKING_CADENCE_SPM, slowmo_readings
-from edge.gait.summary import running_steps
+from edge.gait.summary import read_as_running
 from edge.pace import RUNNING_CADENCE_SPM
 from edge.skeleton import LEFT_ANKLE, LEFT_HIP, RIGHT_ANKLE, RIGHT_HIP
 
@@ -124,7 +124,7 @@ def legs_off_pace(
         return None if steps else _slower_than_walking(said, rhythm, fps, origin, track)
     if rhythm <= RUNNING_CADENCE_SPM[1]:
         return None
-    found = [s.cadence_spm for s in running_steps(steps) if s.cadence_spm is not None]
+    found = [s.cadence_spm for s in read_as_running(steps) if s.cadence_spm is not None]
     cadence = float(np.median(found)) if found else None
     if cadence is not None and rhythm < EVERY_OTHER * cadence:
         return None

@@ -25,8 +25,8 @@ current gait only: when a step of the other gait arrives, the window starts agai
 so does the cue. A walked step carries none of the running metrics, and its cadence and contact
 time would pull a runner's medians off, so while walking the summary gives the walking figures
 (cadence, step time, contact, bounce, stride) and no cue: the cues are built for running. A step
-whose gait is not known (None: before the engine could tell, or recorded before it told them
-apart) counts as running.
+recorded before the engine told gaits apart (no gait) counts as running; one measured before any
+gait was told (``UNTOLD``) as neither: its window gives no cue, and its summary no gait.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ import numpy as np
 from edge.bus.schema import UNJUDGED_KEY, UNTOLD, Gaited, gait_of
 from edge.gait.choppy import Choppy, ChoppyWatch, Steady
 from edge.gait.metrics import OBLIQUE_DEG, OBLIQUE_METRICS, SWING_FAR_METRICS, THIGH_AT_TOE_OFF
-from edge.gait.mode import RUNNING
+from edge.gait.mode import RUNNING, WALKING
 from edge.gait.step import Step
 from edge.pace import (
     AT_PACE,
@@ -208,6 +208,18 @@ def running_steps(steps: Iterable[_G]) -> list[_G]:
     return [s for s in steps if gait_of(s) == RUNNING]
 
 
+def read_as_running(steps: Iterable[_G]) -> list[_G]:
+    """The steps a time base is held to running's bounds by: the running ones
+    (``running_steps``), or every step where no step's gait was told at all (``UNTOLD``: a
+    slow-motion clip at its playback rate can hide the hips' rise on every step), measured by
+    running's rules."""
+    steps = list(steps)
+    ran = running_steps(steps)
+    if ran or any(gait_of(s) == WALKING for s in steps):
+        return ran
+    return steps
+
+
 #: what follows a value measured less surely wherever one is printed or drawn
 LESS_SURE = "*"
 #: ... and what it means, said once beside the values it follows
@@ -239,9 +251,15 @@ leg's, the stance thigh's at toe-off also a step unlike the runner's others)."""
 def view_marked(step: Rated) -> bool:
     """Whether this step's figures are marked less sure for an oblique uncalibrated view: a step
     of the near leg (or of a leg not told apart) that rates a foreshortened metric below the
-    step itself. The far leg's own marks do not count. By the mark, not by ``CONFIDENT``: the
-    view is told however sure the step was."""
-    return step.view != "far" and any(m in step.metric_confidence for m in _VIEW_MARKED)
+    step itself. The far leg's own marks do not count, nor a step measured before any gait was
+    told, whose running figures are marked for that (``UNTOLD``: a review found them read as
+    an oblique view's, "about 1° off square"). By the mark, not by ``CONFIDENT``: the view is
+    told however sure the step was."""
+    return (
+        step.view != "far"
+        and gait_of(step) != UNTOLD
+        and any(m in step.metric_confidence for m in _VIEW_MARKED)
+    )
 
 
 def less_sure_for_view(step: Rated) -> bool:
@@ -374,7 +392,8 @@ class Summary:
     oblique: bool = False
     """The view is oblique and uncalibrated: the engine marked what it foreshortens less sure."""
     gait: str | None = None
-    """The gait the window's steps were taken in, ``running`` or ``walking`` (None: no steps)."""
+    """The gait the window's steps were taken in, ``running`` or ``walking`` (None: no steps,
+    or none whose gait was told)."""
     pace_beyond: bool = False
     """The runner's pace is past the recorded ones, so the overstride has no target: held until
     the pace is clearly back (``edge.pace.beyond_recorded``), and what the console colours by."""

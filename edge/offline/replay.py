@@ -45,6 +45,7 @@ from edge.gait.summary import (
     confident,
     doubted,
     oblique_yaw,
+    running_steps,
     summarise,
     view_marks,
     view_note,
@@ -527,6 +528,11 @@ def describe(
     walked = [s for s in steps if gait_of(s) == WALKING]
     if walked or len(found) > 1:
         lines.append(f"phases: {describe_phases(found, t0)}")
+    if not walked and not running_steps(steps):
+        lines.append(
+            "no gait told on any step (the hips' rise over the stance foot not seen): no figures"
+        )
+        return lines
     ran = measured_run(steps)
     misread = misread_run(steps)
     slow = left_out(steps)

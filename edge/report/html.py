@@ -91,14 +91,15 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
         below = " The walking figures are below." if len(data.walking) >= MIN_JUDGED_STEPS else ""
         return f"<p>{escape(data.run_withheld)}, so there is nothing to judge.{below}</p>"
     if not data.running and not data.walking:
-        found = "One step" if len(data.steps) == 1 else f"{len(data.steps)} steps"
+        found = "One step was" if len(data.steps) == 1 else f"{len(data.steps)} steps were"
         return (
-            f"<p>{found}, measured before any gait was told: too few to tell running from "
-            "walking, so there is nothing to judge.</p>"
+            f"<p>{found} measured before any gait was told (the hips' rise over the stance "
+            "foot not seen), so there is nothing to judge.</p>"
         )
     if not data.running:
+        every = "Every step" if len(data.walking) == len(data.steps) else "Every step told"
         return (
-            "<p>Every step was walked: the targets are for running, so there is nothing to "
+            f"<p>{every} was walked: the targets are for running, so there is nothing to "
             "judge. The walking figures are below.</p>"
         )
     items = [

@@ -14,7 +14,7 @@ from edge.bus.schema import StepMsg, SummaryMsg, gait_of
 from edge.drill.table import RepeatRow
 from edge.gait import Summary, SummaryBuilder, Targets
 from edge.gait.fit import MIN_JUDGED_STEPS, few_left, left_out, measured_run, misread_run
-from edge.gait.mode import WALKING
+from edge.gait.mode import RUNNING, WALKING
 from edge.gait.summary import leg_of, pace_of, paced, running_steps, summarise
 from edge.offline.replay import step_of
 from edge.pace import judged_limit
@@ -321,7 +321,7 @@ def withheld_run(steps: list[StepMsg]) -> str | None:
         return f"{_taken(len(read))} read as running {misread}"
     if len(ran) < len(read) and len(ran) < MIN_JUDGED_STEPS:
         return f"{_taken(len(read))} read as running, {few_left(len(read), len(read) - len(ran))}"
-    if 0 < len(ran) < MIN_JUDGED_STEPS and any(gait_of(s) == WALKING for s in steps):
+    if 0 < len(ran) < MIN_JUDGED_STEPS and any(gait_of(s) != RUNNING for s in steps):
         return too_few(len(ran), "run")
     return None
 
@@ -364,7 +364,8 @@ class ReportInput:
 
     @property
     def running(self) -> list[StepMsg]:
-        """The steps that count as running (a step without a gait does), but for those under
+        """The steps that count as running (``gait_of``: one recorded before gaits were told
+        apart does, one measured before any gait was told does not), but for those under
         running's cadence (``measured_run``): the ones the findings, the summary table and the
         charts rest on."""
         return measured_run(self.steps)

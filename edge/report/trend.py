@@ -1,15 +1,15 @@
 """Progress over weeks: one runner's sessions side by side, session by session.
 
-Sessions are keyed by the runner's name as the console set it (``n``), matched without regard
-to case or surrounding spaces. Each session's figure is the median over its running steps (the
-surely measured ones, as the station's summaries take them, or every one where none is, as the
-scissor since 4 December 2026; walked steps left out), so a warm-up walk does not move it. A
-figure its session did not judge is marked ``LESS_SURE``, as a report marks it: measured surely
-on too few of its steps (the scissor's far thigh, an oblique camera without a calibration), or, at a
-pace beyond the recorded ones, the overstride and the shin's reach, which have no target there
-(a user trial's 39.1% overstride at such a pace stood unmarked beside the runner's slower
-sessions). The page is self-contained HTML: the table, and one small chart per metric across the
-sessions' dates, those figures drawn hollow.
+Sessions are keyed by the runner's name as the console set it (``n``), matched without regard to
+case or surrounding spaces. Each session's figure is the median over its running steps (the surely
+measured ones, as the station's summaries take them, or every one where none is, as the scissor
+since 4 December 2026; walked steps, and those whose gait was not told, left out), so a warm-up walk
+does not move it. A figure its session did not judge is marked ``LESS_SURE``, as a report marks it:
+measured surely on too few of its steps (the scissor's far thigh, an oblique camera without a
+calibration), or, at a pace beyond the recorded ones, the overstride and the shin's reach, which
+have no target there (a user trial's 39.1% overstride at such a pace stood unmarked beside the
+runner's slower sessions). The page is self-contained HTML: the table, and one small chart per
+metric across the sessions' dates, those figures drawn hollow.
 """
 
 from __future__ import annotations

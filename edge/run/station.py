@@ -64,7 +64,7 @@ from edge.gait.metrics import OBLIQUE_METRICS, knee_flexion, shank_angle, thigh_
 from edge.gait.mode import WALKING
 from edge.gait.rhythm import legs_off_pace
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
-from edge.gait.summary import LESS_SURE, running_steps, sure_mark
+from edge.gait.summary import LESS_SURE, read_as_running, sure_mark
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import StagedPoseEstimator
 from edge.pose.crop import NO_PLAN, FramingWatch, Look, Plan, RunnerFinder
@@ -373,7 +373,7 @@ class FitCheck:
         there were steps enough to tell): ``MIN_JUDGED_STEPS`` running ones, else as many walked
         ones (a walk's time base is held to walking's bounds)."""
         steps = list(self._steps)
-        if len(running_steps(steps)) < MIN_JUDGED_STEPS:
+        if len(read_as_running(steps)) < MIN_JUDGED_STEPS:
             steps = [s for s in steps if gait_of(s) == WALKING]
             if len(steps) < MIN_JUDGED_STEPS:
                 return None, False, False
