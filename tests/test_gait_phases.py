@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 from pathlib import Path
 
@@ -248,6 +249,26 @@ def test_sessions_report_prints_the_phases_of_the_recorded_steps(
     page = out.read_text(encoding="utf-8")
     assert "0:15-0:35 standing or off the belt" in page
     assert cell(page, "summary", "cadence_spm", "steps") == "38"  # each run's first step has none
+
+
+def test_a_session_of_steps_whose_gait_was_never_told_is_reported_as_such(tmp_path: Path) -> None:
+    """A user trial's one-step walk, its gait never told, had a running phase and table; a
+    second review's report of it said the runner was not in view for its pictures."""
+    from edge.gait.metrics import UNTOLD_FACTOR, UNTOLD_METRICS
+
+    store = SessionStore(tmp_path / "data" / "sessions.sqlite", messages.STATION)
+    store.start_session(T0)
+    marks = dict.fromkeys(UNTOLD_METRICS, UNTOLD_FACTOR)
+    store.record_step(messages.step(0, metric_confidence=marks))
+    store.end_session(15.0)
+    store.close()
+    config = tmp_path / "config.toml"
+    config.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    out = tmp_path / "one.html"
+    assert main(["sessions", "report", "1", "--out", str(out), "--config", str(config)]) == 0
+    page = html.unescape(out.read_text(encoding="utf-8"))
+    assert "gait not told, 1 step" in page and "One step was measured before any gait" in page
+    assert "No pictures: no step's gait was told" in page and "not in view" not in page
 
 
 @pytest.mark.parametrize(

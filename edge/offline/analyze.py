@@ -25,6 +25,7 @@ from edge.report.annotate import AnnotatedVideoWriter, Overlay, nearest, snapsho
 from edge.report.build import FORWARD, write_report
 from edge.report.draw import mid_hip
 from edge.report.model import (
+    NO_GAIT_PICTURES,
     NO_RUN_PICTURES,
     ReportInput,
     cues_from_steps,
@@ -387,6 +388,8 @@ def video_outputs(
         if not steps
         else NO_RUN_PICTURES
         if withheld_run(steps)
+        else NO_GAIT_PICTURES
+        if not shown
         else "The runner was not in view at any typical step.",
         notice=notice,
         video="annotated.mp4",

@@ -330,7 +330,7 @@ def missed_steps(steps: list[StepMsg]) -> str | None:
         if phase.kind != RUNNING:
             continue
         mine = [
-            s for s in steps if phase.start_t <= s.ic_t <= phase.end_t and gait_of(s) != WALKING
+            s for s in steps if phase.start_t <= s.ic_t <= phase.end_t and gait_of(s) == RUNNING
         ]
         cadences = [s.cadence_spm for s in mine if s.cadence_spm]
         if len(mine) < 2 or not cadences:

@@ -23,6 +23,7 @@ from edge.report.annotate import nearest, snapshot
 from edge.report.html import Chart, render
 from edge.report.model import (
     METRICS,
+    NO_GAIT_PICTURES,
     NO_RUN_PICTURES,
     CueChange,
     Mark,
@@ -225,6 +226,8 @@ def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput
         note = "No pictures: the steps cannot be judged (see the summary)."
     elif withheld_run(steps):
         note = NO_RUN_PICTURES
+    elif not pictured(steps):
+        note = NO_GAIT_PICTURES
     elif not len(t):
         note = (
             "No keypoints were recorded with this session: set station.record_keypoints = true "

@@ -338,6 +338,9 @@ def pictured(steps: list[StepMsg]) -> list[StepMsg]:
 
 #: why a report has no pictures when its run gives no figures (``withheld_run``)
 NO_RUN_PICTURES = "No pictures: the steps read as running give no figures (see the summary)."
+#: why a report has no pictures when no step's gait was told (``UNTOLD``): a second review's
+#: report of such steps had said the runner was not in view
+NO_GAIT_PICTURES = "No pictures: no step's gait was told, running or walking (see the summary)."
 
 
 @dataclass(frozen=True, slots=True)
