@@ -228,25 +228,30 @@ def test_a_report_of_a_walk_alone_judges_nothing() -> None:
     assert "Medians and interquartile ranges" in walking and "Targets are" not in page
 
 
-def test_sessions_report_prints_the_phases_of_the_recorded_steps(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def session_report(tmp_path: Path, steps: list[StepMsg], end_t: float) -> str:
+    """The page ``hipdrive sessions report`` writes of a session recorded with ``steps``."""
     store = SessionStore(tmp_path / "data" / "sessions.sqlite", messages.STATION)
     store.start_session(T0, runner="Ana")
-    for step in warm_up_then_run():
+    for step in steps:
         store.record_step(step)
-    store.end_session(70.0)
+    store.end_session(end_t)
     store.close()
     config = tmp_path / "config.toml"
     config.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
     out = tmp_path / "one.html"
     assert main(["sessions", "report", "1", "--out", str(out), "--config", str(config)]) == 0
+    return out.read_text(encoding="utf-8")
+
+
+def test_sessions_report_prints_the_phases_of_the_recorded_steps(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = session_report(tmp_path, warm_up_then_run(), 70.0)
     printed = capsys.readouterr().out
     assert (
         "phases: 0:00-0:05 walking, 10 steps; 0:05-0:15 running, 30 steps; "
         "0:15-0:35 standing or off the belt; 0:35-0:38 running, 10 steps"
     ) in printed
-    page = out.read_text(encoding="utf-8")
     assert "0:15-0:35 standing or off the belt" in page
     assert cell(page, "summary", "cadence_spm", "steps") == "38"  # each run's first step has none
 
@@ -254,19 +259,7 @@ def test_sessions_report_prints_the_phases_of_the_recorded_steps(
 def test_a_session_of_steps_whose_gait_was_never_told_is_reported_as_such(tmp_path: Path) -> None:
     """A user trial's one-step walk, its gait never told, had a running phase and table; a
     second review's report of it said the runner was not in view for its pictures."""
-    from edge.gait.metrics import UNTOLD_FACTOR, UNTOLD_METRICS
-
-    store = SessionStore(tmp_path / "data" / "sessions.sqlite", messages.STATION)
-    store.start_session(T0)
-    marks = dict.fromkeys(UNTOLD_METRICS, UNTOLD_FACTOR)
-    store.record_step(messages.step(0, metric_confidence=marks))
-    store.end_session(15.0)
-    store.close()
-    config = tmp_path / "config.toml"
-    config.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
-    out = tmp_path / "one.html"
-    assert main(["sessions", "report", "1", "--out", str(out), "--config", str(config)]) == 0
-    page = html.unescape(out.read_text(encoding="utf-8"))
+    page = html.unescape(session_report(tmp_path, [messages.untold_step(0)], 15.0))
     assert "gait not told, 1 step" in page and "One step was measured before any gait" in page
     assert "No pictures: no step's gait was told" in page and "not in view" not in page
 

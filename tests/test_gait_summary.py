@@ -28,6 +28,7 @@ from edge.pace import (
     paced_limit,
 )
 from edge.run.station import summary_message
+from tests.builders import messages
 
 BASE = Step(
     foot="left",
@@ -440,10 +441,7 @@ def test_steps_before_any_gait_was_told_are_no_view_and_no_gait() -> None:
     """A walker's first steps, measured before any gait was told, carry their running figures
     marked less sure: a review found them read as an oblique view's ("about 1° off square,
     uncalibrated"). Their window gives no cue and says no gait."""
-    from edge.gait.metrics import UNTOLD_FACTOR, UNTOLD_METRICS
-
-    marks = dict.fromkeys(UNTOLD_METRICS, UNTOLD_FACTOR)
-    untold = steps(6, gait=None, metric_confidence=marks, yaw_deg=1.0)
+    untold = steps(6, gait=None, metric_confidence=messages.UNTOLD_MARKS, yaw_deg=1.0)
     last = feed(SummaryBuilder(), untold)[-1]
     assert not last.oblique and last.gait is None and last.cue_key is None
 

@@ -511,22 +511,14 @@ def test_a_metric_in_two_units_is_named_once_in_the_notes() -> None:
     assert note is not None and note.group(1).count("Overstride") == 1, page
 
 
-def untold_step(i: int) -> StepMsg:
-    """A step measured before any gait was told: by running's rules, its running figures and
-    contact marked less sure (``edge.gait.metrics.UNTOLD_METRICS``)."""
-    from edge.gait.metrics import UNTOLD_METRICS
-
-    return messages.step(i, metric_confidence=dict.fromkeys(UNTOLD_METRICS, 0.27))
-
-
 def test_steps_before_any_gait_was_told_are_neither_run_nor_judged() -> None:
     """A user trial's one-step walk, its gait never told, had a running table and "Every other
     target was met"; a walk's first four such steps, a running phase before the walk."""
-    alone = [untold_step(0)]
+    alone = [messages.untold_step(0)]
     page = build_report(ReportInput("t", (), alone[0].ic_t, alone, Targets(), [], [], []))
     assert "One step was measured before any gait was told (the hips" in page
     assert "target was met" not in page and "class=findings" not in page
-    walk = [untold_step(i) for i in range(4)]
+    walk = [messages.untold_step(i) for i in range(4)]
     walk += [messages.later(messages.walked_step(i), 1.5) for i in range(16)]
     page = build_report(ReportInput("t", (), walk[0].ic_t, walk, Targets(), [], [], []))
     assert "gait not told, 4 steps" in page and "running, 4 steps" not in page

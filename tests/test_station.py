@@ -295,9 +295,7 @@ def test_a_files_time_base_is_held_to_running_where_no_gait_was_told() -> None:
     """Slow motion can hide the hips' rise on every step, so no gait is ever told: its steps,
     measured by running's rules, are held to running's time base as analyze holds them (a
     review found the station "checking the steps against the file's rate" to the end)."""
-    from edge.gait.metrics import UNTOLD_FACTOR, UNTOLD_METRICS
-
-    marks = dict.fromkeys(UNTOLD_METRICS, UNTOLD_FACTOR)
+    marks = messages.UNTOLD_MARKS
     check = FitCheck((30.0, None), None)
     told = [check.add(slowed(i, 0.577, metric_confidence=marks)) for i in range(12)]
     assert any(t is not None and "cadence 104 spm (running: 120-240)" in t for t in told)

@@ -22,7 +22,7 @@ import pytest
 from edge.bus.schema import STEP_EXTENSIONS, STEP_FIELDS, StepMsg, decode, encode
 from edge.cli import main
 from edge.errors import UsageError
-from edge.gait.metrics import foreshortened
+from edge.gait.metrics import OBLIQUE_METRICS, foreshortened
 from edge.skeleton import NUM_KEYPOINTS
 from edge.store.sessions import (
     STEPS_CSV_COLUMNS,
@@ -495,7 +495,7 @@ def test_an_export_rates_the_steps_as_the_sessions_report_does(
     does (a user trial's export had them sure and every later step of the leg less sure)."""
     config = write_config(tmp_path, db)
     session = store.start_session(10.0)
-    oblique = foreshortened({}, 0.9)
+    oblique = foreshortened({}, 0.9, OBLIQUE_METRICS)
     for i in range(12):
         early = i < 3
         store.record_step(

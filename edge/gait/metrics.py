@@ -819,7 +819,7 @@ def _metric_confidence(confidence: float, ctx: StepContext) -> dict[str, float]:
 
 
 def foreshortened(
-    rated: Mapping[str, float], sure: float, shrunk: Iterable[str] = OBLIQUE_METRICS
+    rated: Mapping[str, float], sure: float, shrunk: Iterable[str]
 ) -> dict[str, float]:
     """``rated`` (metric -> how sure, where below ``sure``) with what an oblique uncalibrated
     view foreshortens (``shrunk``: ``OBLIQUE_METRICS``, less ``BELT_TIMED`` with a belt speed

@@ -11,11 +11,11 @@ it, which the steps alone do not tell apart.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-from edge.bus.schema import UNTOLD, gait_of
+from edge.bus.schema import UNTOLD, Gaited, gait_of
 
 GAP_S = 3.0
 """Seconds without a step that make a phase of standing or off the belt: a walker's step takes
@@ -26,17 +26,13 @@ AWAY = "away"
 _LABELS = {AWAY: "standing or off the belt", UNTOLD: "gait not told"}
 
 
-class Timed(Protocol):
+class Timed(Gaited, Protocol):
     """A step as the engine (``Step``) or the wire (``StepMsg``) carries it."""
 
     @property
     def ic_t(self) -> float: ...
     @property
     def to_t(self) -> float: ...
-    @property
-    def gait(self) -> str | None: ...
-    @property
-    def metric_confidence(self) -> Mapping[Any, float]: ...
 
 
 @dataclass(frozen=True, slots=True)

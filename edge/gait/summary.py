@@ -268,13 +268,14 @@ def less_sure_for_view(step: Rated) -> bool:
     return step.yaw_deg is not None and view_marked(step)
 
 
-def view_marks(steps: Iterable[Rated]) -> list[str]:
-    """What an oblique uncalibrated view foreshortened on ``steps``: the ``OBLIQUE_METRICS``
-    the engine marked on the steps it marked for the view (``less_sure_for_view``; not the
-    stride where the belt's speed was given). A step measured before the yaw was known is as
-    unsure of these."""
-    marked = [s for s in steps if less_sure_for_view(s)]
-    return [m for m in OBLIQUE_METRICS if any(m in s.metric_confidence for s in marked)]
+def view_marked_metric(steps: Iterable[Rated], metric: str) -> bool:
+    """Whether an oblique uncalibrated view foreshortened ``metric`` on ``steps``: one of the
+    ``OBLIQUE_METRICS`` the engine marked on a step it marked for the view
+    (``less_sure_for_view``; not the stride where the belt's speed was given). A step measured
+    before the yaw was known is as unsure of it."""
+    return metric in OBLIQUE_METRICS and any(
+        metric in s.metric_confidence and less_sure_for_view(s) for s in steps
+    )
 
 
 def oblique_yaw(steps: Iterable[Rated]) -> float | None:
@@ -559,7 +560,7 @@ def sure_steps(steps: Sequence[_R], metric: str) -> list[_R]:
     """The steps with a value of ``metric`` where it is confident (in an oblique uncalibrated
     view not those measured before the yaw was known)."""
     had = [s for s in steps if getattr(s, metric) is not None]
-    oblique = metric in view_marks(steps)
+    oblique = view_marked_metric(steps, metric)
     return [s for s in had if confident(s, metric) and not (oblique and s.yaw_deg is None)]
 
 

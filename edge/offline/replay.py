@@ -36,7 +36,13 @@ from edge.gait.fit import (
     misread_run,
     timebase_problem,
 )
-from edge.gait.metrics import LIKE_STEPS, foreshortened, thigh_doubted, unlike_the_runner
+from edge.gait.metrics import (
+    LIKE_STEPS,
+    OBLIQUE_METRICS,
+    foreshortened,
+    thigh_doubted,
+    unlike_the_runner,
+)
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
 from edge.gait.rhythm import legs_off_pace, sure_points
@@ -47,7 +53,7 @@ from edge.gait.summary import (
     oblique_yaw,
     running_steps,
     summarise,
-    view_marks,
+    view_marked_metric,
     view_note,
 )
 from edge.skeleton import (
@@ -174,7 +180,7 @@ def rated_in_hindsight(steps: list[StepMsg]) -> list[StepMsg]:
     toe-off marked less sure (``thigh_doubted``). Once per recording: a second pass would mark
     the first steps again."""
     oblique = oblique_yaw(steps) is not None
-    shrunk = view_marks(steps)
+    shrunk = [m for m in OBLIQUE_METRICS if view_marked_metric(steps, m)]
     thighs: dict[str, list[float]] = {}
     place: dict[int, int] = {}  # a step's place among its foot's steps with a hip extension
     for i, step in enumerate(steps):

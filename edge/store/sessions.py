@@ -769,7 +769,7 @@ def export_steps(
         writer.writerow(["" if v is None else v for v in _step_row(step)])
 
 
-def export_track(path: Path, session_id: int, out: Path, t0: float = 0.0) -> int:
+def export_track(path: Path, session_id: int, out: Path, t0: float) -> int:
     """Write a session's keypoint rows as a keypoint-track CSV, timed in seconds from ``t0``
     (the session's start, as its steps' export); the number of rows."""
     t, frame, keypoints = read_keypoints(path, session_id)

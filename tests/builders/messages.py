@@ -15,7 +15,7 @@ from edge.bus.schema import (
     SummaryMsg,
     keypoints_to_wire,
 )
-from edge.gait.metrics import RUNNING_METRICS
+from edge.gait.metrics import RUNNING_METRICS, UNTOLD_FACTOR, UNTOLD_METRICS
 from edge.skeleton import NUM_KEYPOINTS
 
 STATION = "test-station"
@@ -48,6 +48,16 @@ def step(i: int = 0, **overrides: Any) -> StepMsg:
     }
     fields.update(overrides)
     return StepMsg(**fields)
+
+
+UNTOLD_MARKS = dict.fromkeys(UNTOLD_METRICS, UNTOLD_FACTOR)
+"""What the engine marks on a step measured before any gait was told (``UNTOLD_METRICS``)."""
+
+
+def untold_step(i: int = 0, **overrides: Any) -> StepMsg:
+    """The i-th step of ``step``'s run, measured before any gait was told: by running's rules,
+    its running figures and contact marked less sure."""
+    return step(i, **{"metric_confidence": dict(UNTOLD_MARKS), **overrides})
 
 
 def walked_step(i: int = 0, **overrides: Any) -> StepMsg:
