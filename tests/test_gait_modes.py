@@ -204,6 +204,30 @@ def test_a_step_before_any_gait_is_told_has_its_running_figures_less_sure() -> N
     assert _metric_confidence(0.9, dataclasses.replace(ctx, gait=RUNNING)) == {}
 
 
+def test_a_walk_whose_hips_never_show_its_gait_makes_only_untold_steps() -> None:
+    """The engine, fed a real treadmill walk with the hips held level (no rise or sink at any
+    stance to vote for a gait), tells each step with no gait: its running figures and its
+    contact as unsure as the gait, its cadence as sure as any step's, and no mode."""
+    from edge.gait.metrics import UNTOLD_FACTOR, UNTOLD_METRICS
+
+    trial = walking_trial()
+    camera = SideCamera(facing="right")
+    t, kp = synth_track(trial, 60.0, camera, seed=1)
+    for hip in ("left_hip", "right_hip"):
+        kp[:, KP[hip], 1] = np.nanmedian(kp[:, KP[hip], 1])
+    engine = GaitEngine(PlaneMapping.scaled("right", camera.meters_per_pixel))
+    steps = [s for i in range(len(t)) for s in engine.push(float(t[i]), kp[i])]
+    steps += engine.finish()
+    assert len(steps) >= 10
+    assert engine.mode is None
+    for step in steps:
+        assert step.gait is None
+        assert set(step.metric_confidence) >= set(UNTOLD_METRICS)
+        for name in UNTOLD_METRICS:
+            assert step.confidence_of(name) <= UNTOLD_FACTOR * step.confidence + 1e-3
+        assert step.confidence_of("cadence_spm") == step.confidence
+
+
 def test_jumping_in_place_reads_standing_not_a_gait(mocap_trial) -> None:
     """Hips thrown up 0.3-0.4 leg lengths a stride give contacts but no step (a jump): the
     mode had read running and walking from their votes; now the person stands, no foot having
