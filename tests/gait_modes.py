@@ -120,6 +120,8 @@ def run(name: str, fps: float = 60.0, seed: int = 0) -> dict[str, float]:
     out["walking_contact_ms"] = float(np.median(walked)) if walked else math.nan
     out["longest_step_ms"] = max((s.step_ms for s in steps if s.step_ms is not None), default=0.0)
     out["untimed"] = sum(s.step_ms is None for s in steps)
+    running = [s.cadence_spm for s in steps if s.gait == RUNNING and s.cadence_spm is not None]
+    out["least_running_spm"] = min(running, default=math.nan)
     out["worst_lag_s"] = max(lags[1:], default=lags[0])
     out["first_lag_s"] = lags[0]
     return out

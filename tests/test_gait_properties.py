@@ -14,6 +14,7 @@ from edge.bus.schema import STEP_EXTENSIONS, STEP_FIELDS, StepMsg
 from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping, Step
 from edge.gait.layout import TRK_FRAME_DT
+from edge.gait.mode import RUNNING
 from edge.skeleton import KP
 from tests.builders.keypoint_tracks import synth_track
 from tests.gait_accuracy import score
@@ -134,7 +135,7 @@ def test_a_lopsided_gaits_long_steps_keep_their_times() -> None:
         if k in (60, 61):
             continue  # not seen
         leg = k % 2
-        timed = engine._step_start(earlier, leg, float(ic))
+        timed = engine._step_start(earlier, leg, float(ic), RUNNING)
         assert (timed is None) == (k in (0, 62)), (k, timed)
         earlier.append((float(ic), leg))
 

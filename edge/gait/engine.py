@@ -151,11 +151,12 @@ VIEW_WAIT_STEPS = 4
 #: the slowest stance foot taken for a walker's or runner's, in leg lengths per second (0.3 m/s
 #: for a 0.9 m leg): slower is someone standing, whose ankles only sway
 MIN_STANCE_LEGS_PER_S = 0.3
-#: the most a step may outlast the same foot's step before (``GaitEngine._step_start``): a
-#: foot's steps differ by a few per cent from one to the next, and by half from a run to a walk;
-#: a step across a landing not seen lasts two
+#: the most a step may outlast the same foot's steps before in the same gait
+#: (``GaitEngine._step_start``): a foot's steps differ by a few per cent from one to the next; a
+#: step across a landing not seen lasts two
 STEP_GROWTH = 1.7
-#: the foot's steps before (timed or not) whose median a step is held to (``STEP_GROWTH``)
+#: the foot's steps before in the gait (timed or not) whose median a step is held to
+#: (``STEP_GROWTH``)
 STEP_MEMORY = 3
 #: a running contact that shares more than this share of the shorter of the two with a contact
 #: of the other leg is that contact seen twice: a runner has no double support, and two
@@ -231,8 +232,11 @@ class GaitEngine:
         self._ics: deque[tuple[float, int]] = deque(maxlen=8)
         # The running contacts finished lately, each (contact, leg track).
         self._ran: deque[tuple[Contact, int]] = deque(maxlen=4)
-        self._leg_steps: list[deque[float]] = [deque(maxlen=STEP_MEMORY) for _ in range(2)]
-        """Each leg's last steps, timed or not, s (``_step_start``)."""
+        self._leg_steps: list[dict[str | None, deque[float]]] = [{}, {}]
+        """Each leg's last steps in each gait they were counted as, timed or not, s
+        (``_step_start``)."""
+        self._no_steps: deque[tuple[float, int]] = deque(maxlen=8)
+        """The landings, with their leg tracks, of the last contacts that made no step."""
         self._stance_speeds: deque[float] = deque(maxlen=p.history)
         self._contact_times: deque[float] = deque(maxlen=p.history)
         self._stride_times: deque[float] = deque(maxlen=p.history)
@@ -510,24 +514,30 @@ class GaitEngine:
             self._par[PAR_TYPICAL_STRIDE_S] = float(np.median(self._stride_times))
         return self._finish_step(leg, previous, when)
 
-    def _step_start(self, earlier: list[tuple[float, int]], leg: int, ic: float) -> float | None:
-        """The other foot's landing a step of ``leg`` landing at ``ic`` is timed from (the step is
-        remembered among the leg's steps either way): the last landing before it, when that was the
-        other foot's (two in a row on one foot: the other foot's was missed, and the interval would
-        be a stride) and the step lasts at most ``STEP_GROWTH`` times the median of this leg's
-        ``STEP_MEMORY`` steps before. A landing before a gap whose steps were not seen (a picture
-        held still, the runner lost) would time a step across it (a real clip's held second gave 44
-        steps a minute), two such gaps close together too; held to the same foot's steps, a lopsided
-        gait's long steps are held to long ones. The steps before count whether timed or not, and by
-        their median: held to the last one timed, a step found short once (a landing found twice)
-        held every step after it, and a walk after a run never had its steps timed (a user trial:
-        its cadence read off the two left, 204 steps a minute on a walk at 106); now a walk's steps
-        are timed from the third of each foot at most."""
-        if not earlier or earlier[-1][1] == leg:
+    def _step_start(
+        self, earlier: list[tuple[float, int]], leg: int, ic: float, gait: str | None
+    ) -> float | None:
+        """The other foot's landing a step of ``leg`` landing at ``ic``, counted as ``gait``, is
+        timed from (the step is remembered among the leg's steps in that gait either way): the last
+        landing before it, when that was the other foot's (two in a row on one foot: the other
+        foot's was missed, and the interval would be a stride) and its contact was not found to
+        make no step (a squat's, a jump's, or one measured wrong: no step's landing), and the
+        step lasts at most ``STEP_GROWTH`` times the median of this leg's ``STEP_MEMORY`` steps
+        before in the same gait (the other leg's before this one has any). A landing before a gap
+        whose steps were not seen (a picture held still, the runner lost) would time a step across
+        it (a real clip's held second gave 44 steps a minute), two such gaps close together too;
+        held to the same foot's steps, a lopsided gait's long steps are held to long ones. The
+        steps before count whether timed or not, and by their median: held to the last one timed,
+        a step found short once (a landing found twice) held every step after it. Held to the
+        other gait's steps, a walk after a run had none of its steps timed (a user trial: its
+        cadence read off the two left, 204 steps a minute on a walk at 106), and a run after a
+        walk its steps across a landing not seen (77 steps a minute, recorded runners' tracks)."""
+        if not earlier or earlier[-1][1] == leg or earlier[-1] in self._no_steps:
             return None
         previous = earlier[-1][0]
-        steps = self._leg_steps[leg]
-        before = float(np.median(steps)) if steps else math.nan
+        steps = self._leg_steps[leg].setdefault(gait, deque(maxlen=STEP_MEMORY))
+        known = steps or self._leg_steps[1 - leg].get(gait)
+        before = float(np.median(known)) if known else math.nan
         steps.append(ic - previous)
         if ic - previous > STEP_GROWTH * before:
             return None
@@ -555,6 +565,7 @@ class GaitEngine:
             MAX_BOUNCE_LEGS * scale
         ):
             self._modes.no_step(vote)
+            self._no_steps.append((contact.ic_t, leg))
             return None
         if gait != WALKING and self._seen_twice(contact, leg):
             if (contact.ic_t, leg) in self._ics:
@@ -584,7 +595,7 @@ class GaitEngine:
             leg=leg,
             metric=self.mapping.metric,
             square=self.mapping.square,
-            previous_ic=self._step_start(earlier, leg, contact.ic_t),
+            previous_ic=self._step_start(earlier, leg, contact.ic_t, gait),
             other_next_ic=later[0] if later else None,
             next_ic=next_ic,
             leg_length=scale,
