@@ -15,10 +15,13 @@ other gait (a step or two of lag, no flicker at a walk-to-run transition). The f
 taken from the first vote but holds only once a vote in a row agrees with it: till then each
 vote that differs takes its place, so a session's first steps can change gait step by step until
 two votes agree (its first step, its keypoints the pose model's first guesses, had voted a 5.1
-m/s runner's first two steps walked). Only a step votes: a contact that makes none (a squat's, a
-jump's) votes only against the gait it was counted as (``no_step``). Standing and away come from
-the frames and the steps: a person in view with no step told for ``STILL_S`` (or two strides,
-whichever is longer) is standing; nobody in view for ``AWAY_S`` is off the belt.
+m/s runner's first two steps walked). So it is again after ``STILL_S`` without a step told (a
+stand, the belt left, or a video's shots of other things between): a real clip's walk 12 s
+after a jog had its first step counted as running, with a runner's flight time. Only a step
+votes: a contact that makes none (a squat's, a jump's) votes only against the gait it was
+counted as (``no_step``). Standing and away come from the frames and the steps: a person in
+view with no step told for ``STILL_S`` (or two strides, whichever is longer) is standing;
+nobody in view for ``AWAY_S`` is off the belt.
 """
 
 from __future__ import annotations
@@ -100,6 +103,8 @@ class ModeTracker:
     def _after(self, vote: str | None) -> tuple[str | None, tuple[str | None, int], bool]:
         """The gait, the streak of votes and whether the gait holds, after ``vote``."""
         gait, streak, held = self._gait, self._streak, self._held
+        lapsed = math.isfinite(self._landed_t) and self._now - self._landed_t >= STILL_S
+        held = held and not lapsed
         if vote is not None:
             kind, count = streak
             count = count + 1 if kind == vote else 1
