@@ -20,6 +20,7 @@ from calibrate.model import Calibration, Plane
 from edge.bus.schema import StepMsg, decode
 from edge.cli import main
 from edge.commands.analyze import NO_FINDINGS
+from edge.demo.mocap import walking_trial
 from edge.demo.scene import SideCamera
 from edge.gait import Targets, detect_facing
 from edge.gait.fit import MPP_HOW, belt_speed_problem, leg_metres
@@ -464,6 +465,24 @@ def test_a_belt_speed_that_does_not_fit_the_feet_is_refused(
     else:
         assert "km/h" not in err and "slower than this runner's feet move back" in err
     assert not out.exists()
+
+
+def test_a_belt_speed_in_km_h_is_refused_for_a_walk_too(tmp_path: Path, capsys) -> None:
+    """A treadmill walk at 1.1 m/s (gaitalytics, MIT): 4, its km/h given as m/s, makes the leg
+    about 3 m long and is refused as for a run (a user trial's 5 for a walk went by without a
+    word, its strides 5.5 m); 1.1 gives the strides."""
+    camera = SideCamera(facing="right")
+    t, kp = synth_track(walking_trial(), 30.0, camera, seed=5)
+    path = write_track(tmp_path / "walk.csv", t[t < 10.0], kp[t < 10.0])
+    out = tmp_path / "events.jsonl"
+    args = ["replay", "--keypoints", str(path), "--events-out", str(out)]
+    assert main([*args, "--belt-speed", "4"]) == 2
+    err = capsys.readouterr().err
+    assert "a belt speed of 4 m/s (--belt-speed) does not fit the runner's feet" in err
+    assert "4 km/h is 1.11 m/s" in err and not out.exists()
+    assert main([*args, "--belt-speed", "1.1"]) == 0
+    strides = [s.stride_length_m for s in read_events(out) if s.stride_length_m]
+    assert strides and 1.0 < float(np.median(strides)) < 1.5
 
 
 @pytest.mark.parametrize(("belt", "doubted"), [(1.6, True), (2.5, False), (3.3, True)])
