@@ -264,6 +264,18 @@ def test_a_session_of_steps_whose_gait_was_never_told_is_reported_as_such(tmp_pa
     assert "No pictures: no step's gait was told" in page and "not in view" not in page
 
 
+def test_a_walked_session_says_why_it_has_no_pictures(tmp_path: Path) -> None:
+    """A user trial's report of a walk said the runner was not in view at any typical step,
+    the walker in every frame: the pictures are of a run's landing and drive."""
+    walk = [messages.walked_step(i) for i in range(12)]
+    page = html.unescape(session_report(tmp_path, walk, 20.0))
+    assert (
+        "No pictures: they show a run's landing and hip drive, and every step here was walked"
+        in page
+    )
+    assert "not in view" not in page and "No keypoints were recorded" not in page
+
+
 @pytest.mark.parametrize(
     ("slowed", "says"),
     [

@@ -25,15 +25,13 @@ from edge.report.annotate import AnnotatedVideoWriter, Overlay, nearest, snapsho
 from edge.report.build import FORWARD, write_report
 from edge.report.draw import mid_hip
 from edge.report.model import (
-    NO_GAIT_PICTURES,
-    NO_RUN_PICTURES,
     ReportInput,
     cues_from_steps,
+    no_pictures,
     overstride_metric,
     pictured,
     representative,
     run_targets,
-    withheld_run,
 )
 from edge.skeleton import KP
 from edge.store.track import KeypointTrackWriter
@@ -386,11 +384,7 @@ def video_outputs(
         if notice
         else "No pictures: no steps were found."
         if not steps
-        else NO_RUN_PICTURES
-        if withheld_run(steps)
-        else NO_GAIT_PICTURES
-        if not shown
-        else "The runner was not in view at any typical step.",
+        else no_pictures(steps) or "The runner was not in view at any typical step.",
         notice=notice,
         video="annotated.mp4",
     )

@@ -23,21 +23,19 @@ from edge.report.annotate import nearest, snapshot
 from edge.report.html import Chart, render
 from edge.report.model import (
     METRICS,
-    NO_GAIT_PICTURES,
-    NO_RUN_PICTURES,
     CueChange,
     Mark,
     ReportInput,
     Snapshot,
     cues_from_summaries,
     limit,
+    no_pictures,
     overstride_metric,
     pictured,
     representative,
     run_targets,
     summary_rows,
     values,
-    withheld_run,
 )
 from edge.store.sessions import (
     SessionInfo,
@@ -221,19 +219,17 @@ def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput
     )
     t, _, keypoints = read_keypoints(path, session_id)
     snapshots: list[Snapshot] = []
-    note = None
-    if info.problem:
-        note = "No pictures: the steps cannot be judged (see the summary)."
-    elif withheld_run(steps):
-        note = NO_RUN_PICTURES
-    elif not pictured(steps):
-        note = NO_GAIT_PICTURES
-    elif not len(t):
+    note = (
+        "No pictures: the steps cannot be judged (see the summary)."
+        if info.problem
+        else no_pictures(steps)
+    )
+    if note is None and not len(t):
         note = (
             "No keypoints were recorded with this session: set station.record_keypoints = true "
             "in config.toml to get pictures of contact and toe-off."
         )
-    else:
+    elif note is None:
         facing = detect_facing(keypoints)
         forward = FORWARD.get(facing) if facing else None
         overstride = overstride_metric(steps)

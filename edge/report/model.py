@@ -341,6 +341,22 @@ NO_RUN_PICTURES = "No pictures: the steps read as running give no figures (see t
 #: why a report has no pictures when no step's gait was told (``UNTOLD``): a second review's
 #: report of such steps had said the runner was not in view
 NO_GAIT_PICTURES = "No pictures: no step's gait was told, running or walking (see the summary)."
+#: why a report has no pictures when every step was walked: a user trial's report of a walk
+#: had said the runner was not in view at any typical step, the walker in every frame
+NO_WALK_PICTURES = (
+    "No pictures: they show a run's landing and hip drive, and every step here was walked."
+)
+
+
+def no_pictures(steps: list[StepMsg]) -> str | None:
+    """Why the steps give no pictures of contact and toe-off, whatever the frames: their run
+    gives no figures, no step's gait was told, or every step was walked; else None."""
+    if withheld_run(steps):
+        return NO_RUN_PICTURES
+    shown = pictured(steps)
+    if not shown:
+        return NO_GAIT_PICTURES
+    return None if running_steps(shown) else NO_WALK_PICTURES
 
 
 @dataclass(frozen=True, slots=True)
