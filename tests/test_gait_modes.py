@@ -178,8 +178,9 @@ def test_one_odd_vote_does_not_change_the_mode() -> None:
 
 def test_after_a_pause_the_gait_gives_way_to_the_first_vote_that_differs() -> None:
     """A real clip's walk, 12 s after a jog (the video's shots of other things between), had
-    its first step counted as running, with a runner's flight time: after ``STILL_S`` without
-    a step the gait holds no more than a session's first; until then it does."""
+    its first steps counted as running, with a runner's flight time: after ``STILL_S`` without
+    a step the gait holds no more than a session's first, the votes before the pause counting
+    for none; until then it does."""
     modes = ModeTracker()
     for t in np.arange(0.0, 3.0, 0.35):
         modes.frame(float(t), True)
@@ -189,6 +190,9 @@ def test_after_a_pause_the_gait_gives_way_to_the_first_vote_that_differs() -> No
     assert modes.counted(WALKING) == RUNNING
     modes.frame(5.0, True)
     assert modes.counted(WALKING) == WALKING
+    assert modes.step(RUNNING) == RUNNING
+    modes.landing(5.0)
+    assert modes.step(WALKING) == WALKING
 
 
 def test_the_first_gait_holds_only_once_a_vote_agrees() -> None:

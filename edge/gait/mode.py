@@ -103,8 +103,8 @@ class ModeTracker:
     def _after(self, vote: str | None) -> tuple[str | None, tuple[str | None, int], bool]:
         """The gait, the streak of votes and whether the gait holds, after ``vote``."""
         gait, streak, held = self._gait, self._streak, self._held
-        lapsed = math.isfinite(self._landed_t) and self._now - self._landed_t >= STILL_S
-        held = held and not lapsed
+        if math.isfinite(self._landed_t) and self._now - self._landed_t >= STILL_S:
+            held, streak = False, (None, 0)
         if vote is not None:
             kind, count = streak
             count = count + 1 if kind == vote else 1
