@@ -331,6 +331,20 @@ def test_a_cut_from_one_runners_shot_to_anothers_is_refused_but_not_a_lead_in() 
             Path("zoom.mp4"), scan, [here] * 40 + [standing(200.0, 200.0)] * 40, scan.timebase
         )
     check_cuts(Path("joined.mp4"), scan, [None] * 40 + [there] * 40, scan.timebase)
+    # Three shots: every cut is named, and the longest shot given (a user trial's tutorial of
+    # twelve cuts was refused for its first, and pointed to parts that held more).
+    third = [np.flipud(f) + 60.0 for f in scene(60, contrast=90.0, seed=3)]
+    scan = FrameScan(Path("tutorial.mp4"), TimeBase(30.0, 30.0))
+    for k, picture in enumerate(first + third + second):
+        scan.add(k, np.clip(picture, 0, 255).astype(np.uint8))
+    assert scan.cuts == [40, 100]
+    with pytest.raises(
+        UsageError,
+        match=r"at 1\.333, 3\.333 s, .* 1\.333-3\.333 s \(--start 1\.333 --end 3\.333\)$",
+    ):
+        check_cuts(
+            Path("tutorial.mp4"), scan, [here] * 40 + [there] * 60 + [here] * 40, scan.timebase
+        )
     check_cuts(Path("lights.mp4"), scan, [here] * 80, scan.timebase)
     # A picture that changes everywhere all the time has no shots to cut between.
     flicker = FrameScan(Path("coded.mp4"), TimeBase(30.0, 30.0))

@@ -3,6 +3,7 @@ the steps found in it, the annotated video and the report."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from dataclasses import dataclass
@@ -159,18 +160,33 @@ def check_cuts(
     user trial's two clips joined read 78-87% overstride and a "walking" phase at 170 steps a
     minute after the cut). A cut from a title or a black lead-in has no runner before it; a
     light switched on, a flash or the exposure changing the whole picture keeps the runner in
-    place. ``found``: the runner's keypoints per frame read (None where not found)."""
+    place. ``found``: the runner's keypoints per frame read (None where not found). Every such
+    cut is named, and the longest shot between them given as flags: a user trial's tutorial
+    with twelve cuts was refused for its first, and each part it was pointed to held more."""
     near = max(1, round(CUT_RUNNER_S * timebase.fps))
+    jumps = []
     for k in scan.cuts:
         before = [f for f in found[max(0, k - near) : k] if f is not None]
         after = [f for f in found[k : k + near] if f is not None]
         if before and after and _runner_jumps(before[-1], after[0]):
-            at = scan.indices[k] / timebase.playback_fps
-            raise UsageError(
-                f"{video} cuts from one shot to another (or zooms) at {at:.3f} s, and the runner "
-                "jumps with it: steps across a cut would join two moments, or two runners. "
-                f"Analyze one shot at a time: --end {at:.3f}, or --start {at:.3f}"
-            )
+            jumps.append(scan.indices[k] / timebase.playback_fps)
+    if not jumps:
+        return
+    first = scan.indices[0] / timebase.playback_fps
+    last = (scan.indices[-1] + 1) / timebase.playback_fps
+    shots = list(itertools.pairwise([first, *jumps, last]))
+    start, end = max(shots, key=lambda shot: shot[1] - shot[0])
+    flags = " ".join(
+        flag
+        for flag, given in ((f"--start {start:.3f}", start > 0.0), (f"--end {end:.3f}", end < last))
+        if given
+    )
+    cuts = ", ".join(f"{at:.3f}" for at in jumps)
+    raise UsageError(
+        f"{video} cuts from one shot to another (or zooms) at {cuts} s, and the runner jumps "
+        "with it: steps across a cut would join two moments, or two runners. Analyze one shot "
+        f"at a time: the longest is {start:.3f}-{end:.3f} s ({flags})"
+    )
 
 
 #: a runner whose mid-hip moves further than this share of their leg's length from one frame
