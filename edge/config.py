@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import math
 import os
 import sys
@@ -22,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from edge.errors import UsageError
 from edge.pace import MAX_BELT_MPS, in_other_units
 from edge.pose.base import InputSize
+
+log = logging.getLogger(__name__)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -360,6 +363,15 @@ def load_config(path: Path | None = None) -> Config:
     """
     path = path if path is not None else default_config_path()
     if path is None:
+        # A user trial ran analyze from another folder: told only that the model was missing
+        # from ./var, not that no configuration was read.
+        log.info(
+            "no %s in %s and no $%s: the built-in defaults, models and data in %s",
+            DEFAULT_CONFIG_NAME,
+            Path.cwd(),
+            CONFIG_ENV,
+            Path.cwd() / Config().station.data_dir,
+        )
         return _resolve_paths(Config(), Path.cwd())
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
