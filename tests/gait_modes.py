@@ -60,6 +60,16 @@ SCENARIOS: dict[str, tuple[Segment, ...]] = {
         Segment(STANDING, 8.0, "RBDS0041 standing"),
         Segment(RUNNING, 6.0, "RBDS001"),
     ),
+    "run, stand, walk": (
+        Segment(RUNNING, 6.0, "RBDS001"),
+        Segment(STANDING, 8.0, "RBDS0041 standing"),
+        Segment(WALKING, 8.0, "walk"),
+    ),
+    "run, away, walk": (
+        Segment(RUNNING, 6.0, "RBDS001"),
+        Segment(OFF_BELT, 4.0),
+        Segment(WALKING, 8.0, "walk"),
+    ),
 }
 
 

@@ -345,6 +345,9 @@ def test_a_cut_from_one_runners_shot_to_anothers_is_refused_but_not_a_lead_in() 
         check_cuts(
             Path("tutorial.mp4"), scan, [here] * 40 + [there] * 60 + [here] * 40, scan.timebase
         )
+    # The last shot the longest: --end still given (the frames read may end at the user's).
+    with pytest.raises(UsageError, match=r"1\.333-4\.667 s \(--start 1\.333 --end 4\.667\)$"):
+        check_cuts(Path("tutorial.mp4"), scan, [here] * 40 + [there] * 100, scan.timebase)
     check_cuts(Path("lights.mp4"), scan, [here] * 80, scan.timebase)
     # A picture that changes everywhere all the time has no shots to cut between.
     flicker = FrameScan(Path("coded.mp4"), TimeBase(30.0, 30.0))

@@ -67,6 +67,16 @@ def test_a_run_after_standing_is_found_from_its_start(fps: float) -> None:
     assert result["lag1"] < 1.0
 
 
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_whoever_comes_after_the_belt_was_empty_is_learned_afresh(fps: float) -> None:
+    """A runner, nobody for 4 s, then a walker: the walker's first contacts had been found with
+    the run's stance speed, a step timed at 287 steps a minute, and up to three steps counted
+    as running."""
+    result = run("run, away, walk", fps=fps)
+    assert result["wrong"] == 0 and result["steps"] >= 20
+    assert result["lag2"] < 4.0
+
+
 def test_stepping_off_the_belt_reads_off_belt_within_a_second() -> None:
     result = run("off belt", fps=30.0)
     assert result["wrong"] == 0
@@ -84,7 +94,9 @@ def test_a_change_of_gait_is_followed(name: str) -> None:
     assert result["walking_contact_ms"] == pytest.approx(705.0, abs=60.0)
 
 
-@pytest.mark.parametrize("name", ["walk to run", "run to walk", "run, stand, run"])
+@pytest.mark.parametrize(
+    "name", ["walk to run", "run to walk", "run, stand, run", "run, stand, walk"]
+)
 @pytest.mark.parametrize("fps", [30.0, 60.0])
 def test_no_step_is_timed_across_a_change_or_a_stand(name: str, fps: float) -> None:
     """The walk's steps last 0.59 s, the runs' 0.40 at most: a step timed from a landing
@@ -132,10 +144,18 @@ def test_a_step_found_short_once_does_not_stop_the_steps_after_being_timed() -> 
     assert all(timed[1:])
 
 
-def test_a_walk_after_a_run_is_timed_from_its_first_walked_step() -> None:
+def test_a_walk_after_a_run_is_timed_from_its_second_walked_step() -> None:
     """Its first step, counted as running (the mode waits for a second vote), lasts too long
-    for a run's; the walked ones are held to no run's."""
+    for a run's; its first walked one, with no walked step before it, is held to the run's
+    steps too; the walked ones after it to walked ones only."""
     timed = timed_steps([0.33] * 12 + [0.59] * 12, [RUNNING] * 14 + [WALKING] * 11)
+    assert [k for k, ok in enumerate(timed) if not ok] == [0, 13, 14]
+
+
+def test_no_step_is_timed_across_a_stand() -> None:
+    """A run, a stand of 8 s, a walk: the walk's first step, the first of its gait, was timed
+    from the run's last landing (8.4 s, 7 steps a minute on a console: a review's)."""
+    timed = timed_steps([0.38] * 12 + [8.0] + [0.57] * 6, [RUNNING] * 13 + [WALKING] * 7)
     assert [k for k, ok in enumerate(timed) if not ok] == [0, 13]
 
 

@@ -29,8 +29,10 @@ from edge.report.build import _plans, _session_belt, _session_scale, build_repor
 from edge.report.html import render
 from edge.report.model import (
     METRICS,
+    NO_WALK_PICTURES,
     ReportInput,
     cues_from_summaries,
+    no_pictures,
     run_targets,
     summary_rows,
 )
@@ -523,6 +525,16 @@ def test_steps_before_any_gait_was_told_are_neither_run_nor_judged() -> None:
     page = build_report(ReportInput("t", (), walk[0].ic_t, walk, Targets(), [], [], []))
     assert "gait not told, 4 steps" in page and "running, 4 steps" not in page
     assert "Every step told was walked" in page
+
+
+def test_why_a_report_has_no_pictures() -> None:
+    """No steps, or none run (a walk's first steps measured before any gait was told, then
+    walked: a review's had read "every step here was walked"); a run has its pictures."""
+    assert no_pictures([]) == "No pictures: no steps were found."
+    walk = [messages.untold_step(i) for i in range(6)]
+    walk += [messages.later(messages.walked_step(i), 3.0) for i in range(12)]
+    assert no_pictures(walk) == NO_WALK_PICTURES and "no step here was run" in NO_WALK_PICTURES
+    assert no_pictures([messages.step(i) for i in range(20)]) is None
 
 
 def test_a_walk_of_one_step_gives_no_walking_table() -> None:

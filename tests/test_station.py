@@ -291,6 +291,21 @@ def test_a_files_time_base_is_held_to_its_steps_once_it_holds() -> None:
     assert walk_then_run.reading == FitReading()
 
 
+def test_a_files_warm_up_and_cool_down_walks_are_not_held_to_the_runs_belt_speed() -> None:
+    """A file's belt speed is the run's (3.0 m/s, a leg of 0.88 m): its walks at 1.1 m/s,
+    before and after, would make the leg 2.4 m long. Held to it, a review's warm-up walk was
+    told its belt speed was in km/h, and a cool-down of 200 steps refused the run's findings."""
+    walk = [messages.walked_step(i, speed_legs_per_s=1.1 / 0.88) for i in range(16)]
+    run = [messages.later(messages.step(i, speed_legs_per_s=3.0 / 0.88), 8.8) for i in range(300)]
+    cool = [
+        messages.later(messages.walked_step(i, speed_legs_per_s=1.1 / 0.88), 115.0)
+        for i in range(200)
+    ]
+    check = FitCheck((30.0, None), None, 3.0)
+    assert {check.add(s) for s in walk + run + cool} == {None}
+    assert check.reading == FitReading()
+
+
 def test_a_files_time_base_is_held_to_running_where_no_gait_was_told() -> None:
     """Slow motion can hide the hips' rise on every step, so no gait is ever told: its steps,
     measured by running's rules, are held to running's time base as analyze holds them (a

@@ -177,16 +177,16 @@ def refuse_what_does_not_fit(
     config: Config, args: argparse.Namespace, steps: list[StepMsg], plane: Plane
 ) -> str | None:
     """UsageError when the scale given (a calibration, --meters-per-pixel) or the belt speed
-    does not fit the runner's running steps (``distance_problem``), naming where it was given;
-    else what to say of a scale that makes the leg no adult's (``scale_doubt``), or, without a
-    scale, of a belt speed that does (``belt_speed_doubt``), or None. Called once the steps'
-    time base is known to be running's."""
+    does not fit the runner's steps (``distance_problem``: the running ones, or a walk's where
+    none was run), naming where it was given; else what to say of a scale that makes the leg no
+    adult's (``scale_doubt``), or, without a scale, of a belt speed that does
+    (``belt_speed_doubt``), or None. Called once the steps' time base is known."""
     from edge.gait.fit import belt_speed_doubt, distance_problem, scale_doubt
     from edge.options import belt_given, scale_of
 
     scale = scale_of(config, args, plane)
     belt, given = config.gait.belt_speed_mps, belt_given(args)
-    problem = distance_problem(steps, scale, belt, given)
+    problem = distance_problem(steps, scale, belt, given, walks=True)
     if problem:
         raise UsageError(problem)
     return belt_speed_doubt(steps, belt, given) if scale is None else scale_doubt(steps, scale)

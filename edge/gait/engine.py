@@ -88,7 +88,7 @@ from edge.gait.metrics import (
     walking_toe_off,
     window,
 )
-from edge.gait.mode import OFF_BELT, WALKING, ModeTracker, gait_vote
+from edge.gait.mode import OFF_BELT, STILL_S, WALKING, ModeTracker, gait_vote
 from edge.gait.sagittal import PlaneMapping
 from edge.gait.step import Step
 from edge.skeleton import LEFT_HIP, RIGHT_HIP
@@ -193,8 +193,13 @@ class GaitEngine:
         params: GaitParams | None = None,
     ) -> None:
         self.mapping = mapping
-        self.params = p = params or GaitParams()
+        self.params = params or GaitParams()
         self.belt_speed_mps = belt_speed_mps
+        self._begin()
+
+    def _begin(self) -> None:
+        """Everything learned of a runner forgotten, as before the first frame."""
+        p, mapping, belt_speed_mps = self.params, self.mapping, self.belt_speed_mps
         self._clear_tracks()
         self._par = np.zeros(N_PAR)
         self._par[PAR_HALF_WINDOW_S] = p.half_window_s
@@ -305,6 +310,14 @@ class GaitEngine:
         Returns the steps this frame completed (usually none). A frame that is not later than
         the one before is ignored.
         """
+        if self._modes.mode() == OFF_BELT and self._ics and self._in_view(keypoints):
+            # Someone on a belt left empty: maybe someone else, at another pace (a walker after
+            # a runner had their first contacts found with the run's stance speed, one step
+            # timed at 287 steps a minute). The last runner's steps are done; the next is
+            # learned afresh.
+            done = self.finish()
+            self._begin()
+            return done + self.push(t, keypoints)
         if self._unpaired is None:
             steps = self._handle_events(self.detect(t, keypoints))
             self._relearn_stance_speed(t)
@@ -314,6 +327,11 @@ class GaitEngine:
         self.detect(t, keypoints)
         return self._bootstrap()
 
+    def _in_view(self, keypoints: np.ndarray) -> bool:
+        """Whether a frame's keypoints show someone: a hip seen surely enough."""
+        hips = np.asarray(keypoints)[[LEFT_HIP, RIGHT_HIP], 2]
+        return bool(np.any(hips >= self.params.min_confidence))
+
     def detect(self, t: float, keypoints: np.ndarray) -> int:
         """The kernels alone on one frame: how many contact events it produced, now in
         ``events[:n]`` as (leg track, kind 0 contact / 1 toe-off, time s, quality). ``push``
@@ -321,8 +339,7 @@ class GaitEngine:
         if not t > self._last_t:
             return 0
         self._last_t = t
-        hips = np.asarray(keypoints)[[LEFT_HIP, RIGHT_HIP], 2]
-        self._modes.frame(t, bool(np.any(hips >= self.params.min_confidence)))
+        self._modes.frame(t, self._in_view(keypoints))
         if math.isnan(self._first_t):
             self._first_t = t
         return int(
@@ -522,8 +539,10 @@ class GaitEngine:
         landing before it, when that was the other foot's (two in a row on one foot: the other
         foot's was missed, and the interval would be a stride) and its contact was not found to
         make no step (a squat's, a jump's, or one measured wrong: no step's landing), and the
-        step lasts at most ``STEP_GROWTH`` times the median of this leg's ``STEP_MEMORY`` steps
-        before in the same gait (the other leg's before this one has any). A landing before a gap
+        step lasts under ``STILL_S`` (no step spans a stand: a review's walk after one had its
+        first step timed at 7 steps a minute) and at most ``STEP_GROWTH`` times the median of
+        this leg's ``STEP_MEMORY`` steps before in the same gait (the other leg's before this
+        one has any; either leg's in any gait before the gait has any). A landing before a gap
         whose steps were not seen (a picture held still, the runner lost) would time a step across
         it (a real clip's held second gave 44 steps a minute), two such gaps close together too;
         held to the same foot's steps, a lopsided gait's long steps are held to long ones. The
@@ -535,11 +554,20 @@ class GaitEngine:
         if not earlier or earlier[-1][1] == leg or earlier[-1] in self._no_steps:
             return None
         previous = earlier[-1][0]
-        steps = self._leg_steps[leg].setdefault(gait, deque(maxlen=STEP_MEMORY))
-        known = steps or self._leg_steps[1 - leg].get(gait)
-        before = float(np.median(known)) if known else math.nan
+        mine = self._leg_steps[leg]
+        steps = mine.setdefault(gait, deque(maxlen=STEP_MEMORY))
+        known = (
+            steps
+            or self._leg_steps[1 - leg].get(gait)
+            or [
+                s
+                for history in (*mine.values(), *self._leg_steps[1 - leg].values())
+                for s in history
+            ]
+        )
+        before = float(np.median(known)) if known else math.inf
         steps.append(ic - previous)
-        if ic - previous > STEP_GROWTH * before:
+        if ic - previous >= STILL_S or ic - previous > STEP_GROWTH * before:
             return None
         return previous
 

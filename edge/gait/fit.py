@@ -118,28 +118,31 @@ def distance_problem(
     belt_speed_mps: float | None,
     given: str = "--belt-speed",
     belt_fix: str | None = None,
+    walks: bool = False,
 ) -> str | None:
     """Why the steps' distances in metres would be wrong, or None: the scale (``scale_named``)
     does not fit the runner's running steps (``scale_problem``), or the belt speed given does
-    not fit their feet (``belt_speed_problem``, on the steps ``paced`` gives: in metres a second
-    with a scale, else in leg lengths). Only once the steps' time base is known to be
-    running's: a slow-motion clip's pace reads slow too."""
+    not fit their feet (``belt_speed_problem``: in metres a second with a scale, else in leg
+    lengths), their running steps' or, with ``walks`` (a whole recording), a walk's where none
+    was run (``belt_steps``). Only once the steps' time base is known: a slow-motion clip's
+    pace reads slow too."""
     ran = running_steps(steps)
     leg = leg_metres(ran) if scale is not None else None
     problem = scale_problem(leg, *scale) if scale is not None else None
     # With a scale that fits, the belt speed is held to the feet in metres; else in legs.
     metres = (leg, scale) if scale is not None else None
-    return problem or belt_speed_problem(paced(steps), belt_speed_mps, given, metres, belt_fix)
+    held = belt_steps(steps) if walks else ran
+    return problem or belt_speed_problem(held, belt_speed_mps, given, metres, belt_fix)
 
 
-def paced(steps: list[StepMsg]) -> list[StepMsg]:
-    """The steps whose feet a belt speed given is held to: the running ones, or the walking
-    ones where too few running steps have a pace (a walk's feet move with the belt too: a
-    user trial's 5 for a walk at 5 km/h went by without a word, its strides 5.5 m)."""
+def belt_steps(steps: list[StepMsg]) -> list[StepMsg]:
+    """The steps of a whole recording whose feet a belt speed given is held to: the running
+    ones, or the walking ones where none was run (a walk's feet move with the belt too: a user
+    trial's 5 for a walk at 5 km/h went by without a word, its strides 5.5 m). Not a live
+    station's: its belt speed is set for the run, and a warm-up walk at another would read
+    wrong (a review's)."""
     ran = running_steps(steps)
-    if sum(bool(s.speed_legs_per_s) for s in ran) >= MIN_JUDGED_STEPS:
-        return ran
-    return [s for s in steps if gait_of(s) == WALKING]
+    return ran if ran else [s for s in steps if gait_of(s) == WALKING]
 
 
 def leg_metres(steps: list[StepMsg]) -> float | None:
@@ -256,7 +259,7 @@ def belt_speed_doubt(
     """What to say of a belt speed given for an uncalibrated video that fits the feet
     (``belt_speed_problem`` finds none) but makes the runner's leg no adult's (``ADULT_LEG_M``),
     or None: the stride lengths rest on it, and nothing else tells it wrong."""
-    paces = [s.speed_legs_per_s for s in paced(steps) if s.speed_legs_per_s]
+    paces = [s.speed_legs_per_s for s in belt_steps(steps) if s.speed_legs_per_s]
     if not belt_speed_mps or len(paces) < MIN_JUDGED_STEPS:
         return None
     pace = float(np.median(paces))

@@ -176,11 +176,8 @@ def check_cuts(
     last = (scan.indices[-1] + 1) / timebase.playback_fps
     shots = list(itertools.pairwise([first, *jumps, last]))
     start, end = max(shots, key=lambda shot: shot[1] - shot[0])
-    flags = " ".join(
-        flag
-        for flag, given in ((f"--start {start:.3f}", start > 0.0), (f"--end {end:.3f}", end < last))
-        if given
-    )
+    # --end always: the frames read may have ended at one the user gave.
+    flags = f"--start {start:.3f} --end {end:.3f}" if start > 0.0 else f"--end {end:.3f}"
     cuts = ", ".join(f"{at:.3f}" for at in jumps)
     raise UsageError(
         f"{video} cuts from one shot to another (or zooms) at {cuts} s, and the runner jumps "
@@ -398,8 +395,6 @@ def video_outputs(
         if snapshots
         else "No pictures: the steps cannot be judged (see the summary)."
         if notice
-        else "No pictures: no steps were found."
-        if not steps
         else no_pictures(steps) or "The runner was not in view at any typical step.",
         notice=notice,
         video="annotated.mp4",

@@ -343,14 +343,14 @@ NO_RUN_PICTURES = "No pictures: the steps read as running give no figures (see t
 NO_GAIT_PICTURES = "No pictures: no step's gait was told, running or walking (see the summary)."
 #: why a report has no pictures when every step was walked: a user trial's report of a walk
 #: had said the runner was not in view at any typical step, the walker in every frame
-NO_WALK_PICTURES = (
-    "No pictures: they show a run's landing and hip drive, and every step here was walked."
-)
+NO_WALK_PICTURES = "No pictures: they show a run's landing and hip drive, and no step here was run."
 
 
 def no_pictures(steps: list[StepMsg]) -> str | None:
-    """Why the steps give no pictures of contact and toe-off, whatever the frames: their run
-    gives no figures, no step's gait was told, or every step was walked; else None."""
+    """Why the steps give no pictures of contact and toe-off, whatever the frames: there are
+    none, their run gives no figures, no step's gait was told, or none was run; else None."""
+    if not steps:
+        return "No pictures: no steps were found."
     if withheld_run(steps):
         return NO_RUN_PICTURES
     shown = pictured(steps)
