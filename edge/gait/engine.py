@@ -310,7 +310,7 @@ class GaitEngine:
         Returns the steps this frame completed (usually none). A frame that is not later than
         the one before is ignored.
         """
-        if self._modes.mode() == OFF_BELT and self._ics and self._in_view(keypoints):
+        if self._ics and self._modes.mode() == OFF_BELT and self._in_view(keypoints):
             # Someone on a belt left empty: maybe someone else, at another pace (a walker after
             # a runner had their first contacts found with the run's stance speed, one step
             # timed at 287 steps a minute). The last runner's steps are done; the next is
@@ -554,16 +554,11 @@ class GaitEngine:
         if not earlier or earlier[-1][1] == leg or earlier[-1] in self._no_steps:
             return None
         previous = earlier[-1][0]
-        mine = self._leg_steps[leg]
-        steps = mine.setdefault(gait, deque(maxlen=STEP_MEMORY))
+        steps = self._leg_steps[leg].setdefault(gait, deque(maxlen=STEP_MEMORY))
         known = (
             steps
             or self._leg_steps[1 - leg].get(gait)
-            or [
-                s
-                for history in (*mine.values(), *self._leg_steps[1 - leg].values())
-                for s in history
-            ]
+            or [s for each in self._leg_steps for history in each.values() for s in history]
         )
         before = float(np.median(known)) if known else math.inf
         steps.append(ic - previous)

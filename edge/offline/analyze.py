@@ -174,8 +174,7 @@ def check_cuts(
         return
     first = scan.indices[0] / timebase.playback_fps
     last = (scan.indices[-1] + 1) / timebase.playback_fps
-    shots = list(itertools.pairwise([first, *jumps, last]))
-    start, end = max(shots, key=lambda shot: shot[1] - shot[0])
+    start, end = max(itertools.pairwise([first, *jumps, last]), key=lambda s: s[1] - s[0])
     # --end always: the frames read may have ended at one the user gave.
     flags = f"--start {start:.3f} --end {end:.3f}" if start > 0.0 else f"--end {end:.3f}"
     cuts = ", ".join(f"{at:.3f}" for at in jumps)
