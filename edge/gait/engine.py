@@ -584,7 +584,7 @@ class GaitEngine:
         elif contact.quality == 1.0 and not self._slanted():
             typical = self._par[PAR_TYPICAL_CONTACT_S]
             contact = running_toe_off(sm, leg, contact, scale, max_gap, typical)
-        if not plausible(contact, sm, leg) or hip_bounce(sm, contact.ic_t, end) > (
+        if not plausible(contact, sm, leg, scale) or hip_bounce(sm, contact.ic_t, end) > (
             MAX_BOUNCE_LEGS * scale
         ):
             self._modes.no_step(vote)
