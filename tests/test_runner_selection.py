@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 
 from edge.pose import Detections, RunnerSelector
-from edge.skeleton import LEFT_ANKLE, NUM_KEYPOINTS, RIGHT_ANKLE
+from edge.skeleton import LEFT_ANKLE, LEFT_HIP, NUM_KEYPOINTS, RIGHT_ANKLE, RIGHT_HIP
 
 
 def people(*boxes: tuple[float, float, float, float]) -> Detections:
@@ -103,6 +103,27 @@ def test_a_runner_who_steps_on_after_the_coach_takes_the_track_over() -> None:
         if taken is not None:
             assert chosen.keypoints[0, 2] == 1.0, f"frame {frame}: back to the coach"
     assert taken is not None and taken <= 45, taken
+
+
+def test_someone_facing_the_camera_beside_the_belt_is_not_the_runner() -> None:
+    """A user trial: a person standing beside a treadmill, facing the camera and larger in the
+    picture than the runner, took the track (analyze then told the user to film the runner
+    from the side). Facing the camera, the feet stand apart across the picture as far as the
+    hips do; side on, a runner's hips overlap while the feet pass apart. Here the bystander is
+    there first, as a coach who steps aside for the runner."""
+    facing = (100.0, 50.0, 750.0, 1070.0)
+    height = facing[3] - facing[1]
+    selector = RunnerSelector()
+    for frame in range(-30, 120):
+        detections = posed((facing, 0.2), *([(RUNNER, stride(frame))] if frame >= 0 else []))
+        detections.keypoints[0, [LEFT_HIP, RIGHT_HIP], 0] = (
+            facing[0] + np.array([0.02, 0.18]) * height
+        )
+        detections.keypoints[0, [LEFT_HIP, RIGHT_HIP], 2] = 0.9
+        chosen = selector.select(detections)
+        assert chosen is not None
+        if frame >= 45:
+            assert chosen.keypoints[0, 2] == 1.0, f"frame {frame}: the bystander kept the track"
 
 
 def test_a_runner_standing_still_keeps_the_track_from_a_standing_coach() -> None:

@@ -5,7 +5,8 @@ those, a short-lived track per person scores how large, how steady and how much 
 one is: a runner on a treadmill stays put while someone walking past moves, so a passer-by does
 not steal the track even while nearer the camera; and a runner's legs scissor while a coach
 standing beside the belt keeps their feet together, so a coach does not take it either, however
-near the camera. The chosen runner keeps the track while they overlap their last box; it passes
+near the camera; nor one facing the camera, whose feet stand apart across the picture as far as
+their hips do, where a runner side on has the hips together and the feet apart. The chosen runner keeps the track while they overlap their last box; it passes
 to another track only when the runner is lost for a while, or stands still while the other has
 been striding on the spot for a while (the coach was there first, the runner stepped on later).
 """
@@ -17,11 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from edge.pose.base import Detections, RunnerPose
-from edge.skeleton import LEFT_ANKLE, RIGHT_ANKLE
+from edge.skeleton import LEFT_ANKLE, LEFT_HIP, RIGHT_ANKLE, RIGHT_HIP
 
-#: the ankles' usual distance apart along the image row, as a fraction of the box height, that
-#: counts as striding: a runner's feet pass from together to ~0.6 apart every step (their mean
-#: distance ~0.3), a walker's ~0.2, someone standing keeps them within ~0.05
+#: the ankles' usual distance apart along the image row, beyond the hips', as a fraction of the
+#: box height, that counts as striding: a runner's feet pass from together to ~0.6 apart every
+#: step (their mean distance ~0.3), a walker's ~0.2, someone standing side on keeps them within
+#: ~0.05, and facing the camera as far apart as the hips (a user trial: a person standing beside
+#: a treadmill, facing the camera and larger in the picture, took the track from the runner)
 STRIDING = 0.15
 #: how fast a track's stride figure follows its frames (a moving average over ~20 frames)
 STRIDE_RATE = 0.05
@@ -62,12 +65,15 @@ class _Track:
         self.see_legs(keypoints)
 
     def see_legs(self, keypoints: np.ndarray) -> None:
-        """Follow how far apart the ankles are (keypoints (17, 3) pixels and confidence)."""
-        ankles = keypoints[[LEFT_ANKLE, RIGHT_ANKLE]]
+        """Follow how far apart the ankles are, beyond the hips where both are seen
+        (keypoints (17, 3) pixels and confidence)."""
+        ankles, hips = keypoints[[LEFT_ANKLE, RIGHT_ANKLE]], keypoints[[LEFT_HIP, RIGHT_HIP]]
         if np.all(ankles[:, 2] >= STRIDE_MIN_CONF):
+            apart = abs(float(ankles[0, 0] - ankles[1, 0]))
+            if np.all(hips[:, 2] >= STRIDE_MIN_CONF):
+                apart = max(apart - abs(float(hips[0, 0] - hips[1, 0])), 0.0)
             height = max(float(self.box[3] - self.box[1]), 1.0)
-            apart = abs(float(ankles[0, 0] - ankles[1, 0])) / height
-            self.stride += STRIDE_RATE * (apart - self.stride)
+            self.stride += STRIDE_RATE * (apart / height - self.stride)
 
     def striding(self) -> bool:
         return self.stride >= STRIDING
