@@ -6,9 +6,10 @@ one is: a runner on a treadmill stays put while someone walking past moves, so a
 not steal the track even while nearer the camera; and a runner's legs scissor while a coach
 standing beside the belt keeps their feet together, so a coach does not take it either, however
 near the camera; nor one facing the camera, whose feet stand apart across the picture as far as
-their hips do, where a runner side on has the hips together and the feet apart. The chosen runner keeps the track while they overlap their last box; it passes
-to another track only when the runner is lost for a while, or stands still while the other has
-been striding on the spot for a while (the coach was there first, the runner stepped on later).
+their hips do, where a runner side on has the hips together and the feet apart. The chosen
+runner keeps the track while they overlap their last box; it passes to another track only when
+the runner is lost for a while, or stands still while the other has been striding on the spot
+for a while (the coach was there first, the runner stepped on later).
 """
 
 from __future__ import annotations
