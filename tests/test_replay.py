@@ -23,7 +23,7 @@ from edge.commands.analyze import NO_FINDINGS
 from edge.demo.mocap import walking_trial
 from edge.demo.scene import SideCamera
 from edge.gait import Targets, detect_facing
-from edge.gait.fit import MPP_HOW, belt_speed_problem, leg_metres
+from edge.gait.fit import MPP_HOW, belt_speed_problem, leg_metres, timebase_problem
 from edge.gait.rhythm import leg_rhythm, legs_off_pace
 from edge.gait.sagittal import facing_contradicted, facing_lag
 from edge.offline.replay import (
@@ -834,7 +834,8 @@ def test_slow_motion_with_no_step_found_is_told_by_the_legs_rhythm(
     # was read as 15 steps a minute of slow motion).
     still[:, KP["left_ankle"], 0] += 5.0 * np.sin(2 * np.pi * played / 4.0)
     assert leg_rhythm(played, still) is None
-    assert no_findings([], played, still, 30.0, None, track=True) is None
+    said = no_findings([], played, still, 30.0, None, track=True) or ""
+    assert "slow" not in said and "the person was not running or walking side on" in said
     # A camera 60 deg off square: the spread repeats once a stride, and is not read.
     t, kp = synth_track(mocap_trial, 90.0, SideCamera(facing="left", yaw_deg=60.0), seed=3)
     assert leg_rhythm(3.0 * t[t < 10.0], kp[t < 10.0]) is None
@@ -882,6 +883,24 @@ def test_steps_that_stand_alone_are_too_few_to_judge() -> None:
     assert too_few_steps([messages.step(i) for i in range(4)]) is None
     # Two steps landing together, each counted.
     assert in_a_row([messages.step(0), messages.step(1), messages.step(1), messages.step(2)]) == 4
+
+
+def test_drills_in_view_are_told_their_steps_stand_alone_not_slow_motion() -> None:
+    """A user trial's warm-up drills (knee drives, reaches, glute circles: no step run): seven
+    "steps", one timed from another at 89 steps a minute, none with a flight. They had been
+    told they might be slow motion, "--slowmo 2 reads 177 steps a minute", from that one step;
+    squats in view for 25 s, with no step, asked whether a runner was in view the whole time."""
+    drills = [
+        messages.step(i, ic_t=1.5 * i, contact_ms=400.0, flight_ms=None, step_ms=None)
+        for i in range(7)
+    ]
+    drills[1] = dataclasses.replace(drills[1], step_ms=677.0, cadence_spm=88.6)
+    assert timebase_problem(drills, 30.0) is None
+    said = too_few_steps(drills, seen_s=24.0)
+    assert said is not None and "stands alone" in said and "slow" not in said
+    squats = too_few_steps([], seen_s=25.0)
+    assert squats is not None and "was not running or walking side on" in squats
+    assert too_few_steps([], seen_s=2.0) is None  # a glimpse: "no steps found" (``describe``)
 
 
 def test_a_thigh_drawn_forward_at_toe_off_is_no_sure_hip_extension(mocap_trial) -> None:

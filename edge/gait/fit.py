@@ -293,7 +293,10 @@ def timebase_problem(
     run that fits it settles it, and a walk beside it that does not is the walk's own oddity,
     or steps misread; a few steps read as running beside a walk are misread ones, which had a
     user trial's walk at 107 steps a minute told it was slow motion, and so are more of them
-    at the walk's own cadence, ``misread_run``). A stated time base is
+    at the walk's own cadence, ``misread_run``). Nor is a time base told from fewer than
+    ``MIN_JUDGED_STEPS`` steps of a gait that are not half of the steps: a user trial's warm-up
+    drills, one of eight lone steps read as running, were told they might be slow motion by its
+    contact. A stated time base is
     questioned only by the gait of most steps: a walk filmed in slow motion with a step
     misread as running keeps its figures. A step without a neighbour for its cadence counts by
     its contact and flight, which span the same step (a wrong time base leaves few steps, often
@@ -307,7 +310,8 @@ def timebase_problem(
     walk_judged = len(walked) >= MIN_JUDGED_STEPS and (len(ran) < MIN_JUDGED_STEPS or misread)
     judged = (ran if run_judged else [], walked if walk_judged else [])
     for gait, mine, bounds in zip((RUNNING, WALKING), judged, _BOUNDS, strict=True):
-        if not mine or (origin is not None and 2 * len(mine) < len(steps)):
+        few = len(mine) < MIN_JUDGED_STEPS and 2 * len(mine) < len(steps)
+        if not mine or few or (origin is not None and 2 * len(mine) < len(steps)):
             continue
         problem = _outside(gait, mine, bounds, fps, origin, track)
         if problem is not None:
@@ -457,10 +461,16 @@ def _outside(
     origin: str | None,
     track: bool,
 ) -> str | None:
-    """``timebase_problem`` for the steps of one gait and its (cadence, contact) bounds."""
+    """``timebase_problem`` for the steps of one gait and its (cadence, contact) bounds. The
+    cadence counts from half of the steps or ``MIN_JUDGED_STEPS`` of them at least: a user
+    trial's warm-up drills, one step timed from another among seven lone ones, were told they
+    might be slow motion, "--slowmo 2 reads 177 steps a minute", from that one step."""
     out = []
     fast = False
-    cadence, contact = _medians(steps)
+    cadences = [c for c in _cadences(steps) if np.isfinite(c)]
+    enough = len(cadences) >= min(MIN_JUDGED_STEPS, len(steps) / 2)
+    cadence = float(np.median(cadences)) if cadences and enough else None
+    contact = _median([s.contact_ms for s in steps])
     # (what, unit, median, the gait's bounds, whether quicker steps read above them)
     for label, unit, median, (lo, hi), quick_above in (
         ("cadence", "spm", cadence, bounds[0], True),

@@ -255,16 +255,17 @@ MISSED_AFTER_S = 4.0
 
 def too_few_steps(steps: list[StepMsg], seen_s: float = 0.0) -> str | None:
     """Why the steps of a video are too few to judge a runner by (``MIN_JUDGED_STEPS``), or
-    None (none at all is said otherwise: ``describe``). ``seen_s``: how long the runner was in
-    view (``seen_seconds``); from ``MISSED_AFTER_S`` on, the person was not running or walking
-    side on, or steps were missed, and that is said (a user trial's clip of squats, 23 s, had
-    been told steps were missed of the walk it was not).
+    None (none at all in a short view is said otherwise: ``describe``). ``seen_s``: how long the
+    runner was in view (``seen_seconds``); from ``MISSED_AFTER_S`` on, the person was not running
+    or walking side on, or steps were missed, and that is said, with no step too (user trials'
+    clips of squats, 23 and 25 s, had been told steps were missed of the walk they were not, and
+    asked whether a runner was in view the whole time, and whether it was slow motion).
 
     Steps that stand alone (``in_a_row``) are not a run's: a run's steps follow one another. A
     user trial's woman walking away from the camera in a shop gave five such steps in 23 s, and
     a panning camera's sprint four of nine, two of them in a row: both had been judged, and cued
     to land under the hips."""
-    if not steps:
+    if not steps and seen_s < MISSED_AFTER_S:
         return None
     if len(steps) >= MIN_JUDGED_STEPS:
         row = in_a_row(steps)
