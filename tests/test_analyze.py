@@ -515,7 +515,8 @@ def test_no_steps_with_the_feet_unseen_says_so_not_slow_motion(
     monkeypatch.setattr(
         "edge.commands.common.open_pose", lambda _config: FakePose(head_and_shoulders)
     )
-    video = blank_video(tmp_path / "v.mp4", 90)
+    # 5 s: past the 4 s after which no step says the person did not run side on (a review).
+    video = blank_video(tmp_path / "v.mp4", 150)
     args = ["analyze", str(video), "--out", str(tmp_path / "o"), "--config", str(fake_config)]
     assert main([*args, "--facing", "left"]) == NO_FINDINGS
     out = capsys.readouterr().out

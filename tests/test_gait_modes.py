@@ -135,11 +135,10 @@ def test_no_step_is_timed_across_a_change_or_a_stand(name: str, fps: float) -> N
     """The walk's steps last 0.59 s, the runs' 0.40 at most: a step timed from a landing
     before the change or the stand had read 1.4 s (run to walk) and 8.3 s (run, stand, run).
     The first step has no step before it, and a run's step across a landing not seen is held
-    to the run's steps, not the walk's (both left untimed); so is a step after a contact made
-    none (the run's first ones, the legs not yet told apart, their ankles taken turn about)."""
+    to the run's steps, not the walk's (both left untimed)."""
     result = run(name, fps=fps)
     assert result["longest_step_ms"] < 800.0
-    assert result["untimed"] <= 5
+    assert result["untimed"] <= 4
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -148,18 +147,6 @@ def test_a_run_after_a_walk_has_no_running_step_timed_as_a_walk(fps: float, seed
     """Held to the walk's steps (0.59 s), a running step across a landing not seen (0.78 s)
     was timed: 77 steps a minute on a running step, in four of these six tracks."""
     assert run("walk to run", fps=fps, seed=seed)["least_running_spm"] >= 120.0
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_a_walk_after_a_stand_is_not_found_with_the_runs_stance_speed(seed: int) -> None:
-    """A run, a stand, a walk: the walker's first contacts, found with the run's stance
-    speed, were three to five steps counted as running, at up to 295 steps a minute. Now the
-    ankles, found still, are looked at every quarter second, and once they move back at one
-    speed the contacts found with a faster one are dropped: the walk's first step, its gait
-    not yet told, is the one left counted as running."""
-    result = run("run, stand, walk", fps=60.0, seed=seed)
-    assert result["wrong"] <= 2
-    assert result["steps"] >= 24
 
 
 def timed_steps(

@@ -84,7 +84,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if notice is None:
             facing = plane.facing or runner_facing(args.video, result, keypoints, t)
             steps = replay_steps(config, t, keypoints, calibration, plane.meters_per_pixel, facing)
-            notice = no_findings(steps, t, keypoints, timebase.capture_fps, timebase.origin)
+            feet_seen = result.feet_share < FEET_MOSTLY_UNSEEN
+            notice = no_findings(
+                steps, t, keypoints, timebase.capture_fps, timebase.origin, feet_seen=feet_seen
+            )
             doubt = None if notice else refuse_what_does_not_fit(config, args, steps, plane)
     except UsageError as exc:
         raise UsageError(

@@ -151,8 +151,6 @@ VIEW_WAIT_STEPS = 4
 #: the slowest stance foot taken for a walker's or runner's, in leg lengths per second (0.3 m/s
 #: for a 0.9 m leg): slower is someone standing, whose ankles only sway
 MIN_STANCE_LEGS_PER_S = 0.3
-#: seconds between looks at the ankles once they were found still
-STILL_LOOK_S = 0.25
 #: the most a step may outlast the same foot's steps before in the same gait
 #: (``GaitEngine._step_start``): a foot's steps differ by a few per cent from one to the next; a
 #: step across a landing not seen lasts two
@@ -261,14 +259,6 @@ class GaitEngine:
         self._hip_leads: deque[float] = deque(maxlen=32)
         self._modes = ModeTracker()
         self._relearned_t = -math.inf
-        self._ankles_still = False
-        """Whether the ankles were found still (``_relearn_stance_speed``), and not yet moving
-        at one speed since."""
-        self._moving_again = math.nan
-        """The speed the ankles last read since found still (NaN: none yet)."""
-        self._moving_from = -math.inf
-        """Since when the ankles found still have moved: the start of the first look that
-        found them moving."""
 
     def _clear_tracks(self) -> None:
         """The kernels' state as before the first frame."""
@@ -474,55 +464,20 @@ class GaitEngine:
         and without finished contacts it is never learned again. So with someone in view and no
         landing for ``RELEARN_S``, or at a landing whose foot's last contact never ended, it is
         learned afresh from the ankles as at the start (``belt_ankle_speed``) when they move
-        back at a walker's pace at least and over 30% off the speed in use. Once the ankles were
-        found still (someone standing) they are looked at every ``STILL_LOOK_S``, landings or
-        not, until two looks in a row read one speed: a walk after a stand, its first contacts
-        found with the run's faster stance speed, had three to five steps counted as running,
-        at up to 295 steps a minute. Found with a faster speed than the feet keep, the contacts
-        since the ankles began to move are dropped (``_drop_since``); with a slower one they
-        are kept (a real clip's jog after a stand lost two good steps)."""
+        back at a walker's pace at least and over 30% off the speed in use."""
         if self.params.stance_speed or (self.mapping.metric and self.belt_speed_mps):
             return
         last = max(self._ics[-1][0] if self._ics else -math.inf, self._relearned_t)
-        due = t - last >= RELEARN_S or (
-            self._ankles_still and t - self._relearned_t >= STILL_LOOK_S
-        )
-        if not lost and (not due or self._modes.mode() == OFF_BELT):
+        if not lost and (t - last < RELEARN_S or self._modes.mode() == OFF_BELT):
             return
         self._relearned_t = t
         sm = window(self._sm, int(self._ctr[CTR_SMOOTHED]), t - RELEARN_S, t)
         speed = belt_ankle_speed(sm)
         scale = float(np.median(self._leg_lengths)) if self._leg_lengths else math.nan
-        if not speed >= MIN_STANCE_LEGS_PER_S * scale:
-            self._ankles_still, self._moving_again = True, math.nan
-            return
-        if self._ankles_still:
-            seen, self._moving_again = self._moving_again, speed
-            if math.isnan(seen):
-                self._moving_from = t - RELEARN_S
-            if not abs(speed / seen - 1) <= 0.15:
-                return
-        was_still, self._ankles_still = self._ankles_still, False
-        if abs(speed / self.stance_speed - 1) > 0.3:
-            if was_still and speed < self.stance_speed:
-                self._drop_since(self._moving_from)
+        if speed >= MIN_STANCE_LEGS_PER_S * scale and abs(speed / self.stance_speed - 1) > 0.3:
             self._stance_speeds.clear()
             self._stance_speeds.append(speed)
             self._par[PAR_STANCE_SPEED] = speed
-
-    def _drop_since(self, t: float) -> None:
-        """The contacts landed since ``t``, open or finished and not yet handed out, are no
-        steps: their landings start none (``_no_steps``)."""
-        for leg, contact in enumerate(self._contacts):
-            if contact is not None and contact.ic_t >= t:
-                self._contacts[leg] = None
-                self._no_steps.append((contact.ic_t, leg))
-        for leg, ic in enumerate(self._open_ic):
-            if ic is not None and ic >= t:
-                self._open_ic[leg] = None
-                self._no_steps.append((ic, leg))
-        self._held = [s for s in self._held if s.ic_t < t]
-        self._unnamed = [w for w in self._unnamed if w.contact.ic_t < t]
 
     def _bootstrap(self) -> list[Step]:
         """Until the stance speed is known, wait ``bootstrap_s`` of data and estimate it from

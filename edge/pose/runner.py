@@ -21,12 +21,18 @@ import numpy as np
 from edge.pose.base import Detections, RunnerPose
 from edge.skeleton import LEFT_ANKLE, LEFT_HIP, RIGHT_ANKLE, RIGHT_HIP
 
-#: the ankles' usual distance apart along the image row, beyond the hips', as a fraction of the
-#: box height, that counts as striding: a runner's feet pass from together to ~0.6 apart every
-#: step (their mean distance ~0.3), a walker's ~0.2, someone standing side on keeps them within
-#: ~0.05, and facing the camera as far apart as the hips (a user trial: a person standing beside
-#: a treadmill, facing the camera and larger in the picture, took the track from the runner)
+#: the ankles' usual distance apart along the image row, as a fraction of the box height, that
+#: counts as striding: a runner's feet pass from together to ~0.6 apart every step (their mean
+#: distance ~0.3; ~0.17 for a runner filmed 30 deg off square), a walker's ~0.2, someone
+#: standing side on keeps them within ~0.05
 STRIDING = 0.15
+#: the hips' distance apart along the image row, as a fraction of the box height, from which a
+#: person faces the camera (or away from it), and the feet's distance apart counts only beyond
+#: the hips': facing the camera the feet stand as far apart as the hips (a user trial: a person
+#: standing beside a treadmill, facing the camera and larger in the picture, took the track from
+#: the runner). Side on the hips overlap, 30 deg off square they are ~0.04 apart, facing the
+#: camera 0.12-0.18 (the analysis's ``FRONT_HIPS_LEGS``, 0.24 of a leg, is ~0.12)
+FACING_HIPS = 0.1
 #: how fast a track's stride figure follows its frames (a moving average over ~20 frames)
 STRIDE_RATE = 0.05
 #: ankles surer than this count for the stride
@@ -66,15 +72,17 @@ class _Track:
         self.see_legs(keypoints)
 
     def see_legs(self, keypoints: np.ndarray) -> None:
-        """Follow how far apart the ankles are, beyond the hips where both are seen
-        (keypoints (17, 3) pixels and confidence)."""
+        """Follow how far apart the ankles are, beyond the hips when those are as far apart
+        as a person facing the camera has them (``FACING_HIPS``; keypoints (17, 3) pixels and
+        confidence)."""
         ankles, hips = keypoints[[LEFT_ANKLE, RIGHT_ANKLE]], keypoints[[LEFT_HIP, RIGHT_HIP]]
         if np.all(ankles[:, 2] >= STRIDE_MIN_CONF):
-            apart = abs(float(ankles[0, 0] - ankles[1, 0]))
-            if np.all(hips[:, 2] >= STRIDE_MIN_CONF):
-                apart = max(apart - abs(float(hips[0, 0] - hips[1, 0])), 0.0)
             height = max(float(self.box[3] - self.box[1]), 1.0)
-            self.stride += STRIDE_RATE * (apart / height - self.stride)
+            apart = abs(float(ankles[0, 0] - ankles[1, 0])) / height
+            if np.all(hips[:, 2] >= STRIDE_MIN_CONF):
+                wide = abs(float(hips[0, 0] - hips[1, 0])) / height
+                apart = max(apart - wide, 0.0) if wide >= FACING_HIPS else apart
+            self.stride += STRIDE_RATE * (apart - self.stride)
 
     def striding(self) -> bool:
         return self.stride >= STRIDING
