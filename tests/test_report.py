@@ -537,6 +537,23 @@ def test_why_a_report_has_no_pictures() -> None:
     assert no_pictures([messages.step(i) for i in range(20)]) is None
 
 
+def test_lone_steps_read_as_running_give_no_verdict() -> None:
+    """A user trial's live session of warm-up drills: four lone steps read as running, 1-3 s
+    apart, none timed from another, among four whose gait was not told; its report found their
+    contact time on target and "Every other target was met". Analyze refused the same clip."""
+    drills = [messages.untold_step(i) for i in range(4)]
+    drills += [
+        messages.step(i, ic_t=16.0 + 2.0 * i, step_ms=None, cadence_spm=None) for i in range(4)
+    ]
+    page = build_report(ReportInput("t", (), 0.0, drills, Targets(), [], [], []))
+    assert "0 of them in a row" in page and "so there is nothing to judge" in page
+    assert "target was met" not in page and "Every target met" not in page
+    run = [messages.step(i) for i in range(8)]
+    assert "nothing to judge" not in build_report(
+        ReportInput("t", (), run[0].ic_t, run, Targets(), [], [], [])
+    )
+
+
 def test_a_walk_of_one_step_gives_no_walking_table() -> None:
     """A dark clip's report had a walking table of one step (cadence 276.3*)."""
     steps = [messages.walked_step(0), *(messages.step(i + 3) for i in range(12))]

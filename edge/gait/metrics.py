@@ -400,8 +400,9 @@ MAX_SEGMENT_CV = 0.2
 #: contact to be a step: a runner's or walker's is 0.45-1.2 (Theil-Sen, on the keypoint tracks of
 #: the recorded runners and walker at 25-60 fps) and 0.28 at least on 13 real clips through the
 #: pose model (a slow-motion oblique one, its feet often out of the picture), where a person
-#: standing on the belt or beside it, shifting their weight, moves a foot 0.04 at most (a user trial's gym video: three such "steps" on a live station). A
-#: distance, not a speed, so a slow-motion clip's steps are still found
+#: standing on the belt or beside it, shifting their weight, moves a foot 0.04 at most (a user
+#: trial's gym video: three such "steps" on a live station). A distance, not a speed, so a
+#: slow-motion clip's steps are still found
 MIN_CARRIED_LEGS = 0.15
 
 

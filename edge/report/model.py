@@ -16,7 +16,7 @@ from edge.gait import Summary, SummaryBuilder, Targets
 from edge.gait.fit import MIN_JUDGED_STEPS, few_left, left_out, measured_run, misread_run
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.summary import leg_of, pace_of, paced, running_steps, summarise
-from edge.offline.replay import step_of
+from edge.offline.replay import in_a_row, step_of
 from edge.pace import judged_limit
 
 FEET = ("left", "right", "near", "far")
@@ -313,7 +313,11 @@ def withheld_run(steps: list[StepMsg]) -> str | None:
     """Why the steps read as running among walked ones give no running figures, in the
     findings, the table, the charts, the pictures or an annotated video, or None: too few of
     them (a review's twelve walked steps and two running ones had a running table judged "less
-    sure"), or the walk's own steps misread (``misread_run``)."""
+    sure"), or the walk's own steps misread (``misread_run``); and so it is with fewer than
+    ``MIN_JUDGED_STEPS`` of them in a row, each following another (``in_a_row``), as analyze
+    holds a video's: a user trial's live session of warm-up drills had four lone steps read as
+    running, 1-3 s apart, and its report found their contact time on target and "Every other
+    target was met"."""
     read = running_steps(steps)
     ran = measured_run(steps)
     misread = misread_run(steps)
@@ -323,6 +327,12 @@ def withheld_run(steps: list[StepMsg]) -> str | None:
         return f"{_taken(len(read))} read as running, {few_left(len(read), len(read) - len(ran))}"
     if 0 < len(ran) < MIN_JUDGED_STEPS and any(gait_of(s) != RUNNING for s in steps):
         return too_few(len(ran), "run")
+    if len(ran) >= MIN_JUDGED_STEPS and (row := in_a_row(ran)) < MIN_JUDGED_STEPS:
+        return (
+            f"{_taken(len(read))} read as running, {row} of them in a row, each following "
+            f"another as a run's steps do: too few for figures ({MIN_JUDGED_STEPS} in a row at "
+            "least)"
+        )
     return None
 
 
