@@ -310,8 +310,8 @@ def timebase_problem(
     walk_judged = len(walked) >= MIN_JUDGED_STEPS and (len(ran) < MIN_JUDGED_STEPS or misread)
     judged = (ran if run_judged else [], walked if walk_judged else [])
     for gait, mine, bounds in zip((RUNNING, WALKING), judged, _BOUNDS, strict=True):
-        few = len(mine) < MIN_JUDGED_STEPS and 2 * len(mine) < len(steps)
-        if not mine or few or (origin is not None and 2 * len(mine) < len(steps)):
+        minority = 2 * len(mine) < len(steps)
+        if not mine or (minority and (origin is not None or len(mine) < MIN_JUDGED_STEPS)):
             continue
         problem = _outside(gait, mine, bounds, fps, origin, track)
         if problem is not None:

@@ -472,10 +472,11 @@ def plausible(contact: Contact, sm: np.ndarray, leg: int, leg_length: float) -> 
     if stance.sum() < 2:
         return True
     moved = float(x[stance][0] - x[stance][-1])
+    least = MIN_CARRIED_LEGS * leg_length
+    if moved >= least:
+        return True
     carried = stance_speed(sm[stance], leg) * (contact.to_t - contact.ic_t)
-    if not (math.isfinite(carried) and math.isfinite(leg_length)):
-        return moved > 0
-    return max(carried, moved) >= MIN_CARRIED_LEGS * leg_length
+    return carried >= least if math.isfinite(carried) and math.isfinite(least) else moved > 0
 
 
 def step_confidence(raw: np.ndarray, leg: int) -> float:
