@@ -23,17 +23,22 @@ from edge.commands.analyze import NO_FINDINGS
 from edge.demo.mocap import walking_trial
 from edge.demo.scene import SideCamera
 from edge.gait import Targets, detect_facing
-from edge.gait.fit import MPP_HOW, belt_speed_problem, leg_metres, timebase_problem
+from edge.gait.fit import (
+    MPP_HOW,
+    belt_speed_problem,
+    in_a_row,
+    leg_metres,
+    timebase_problem,
+    too_few_steps,
+)
 from edge.gait.rhythm import leg_rhythm, legs_off_pace
 from edge.gait.sagittal import facing_contradicted, facing_lag
 from edge.offline.replay import (
     across_the_picture,
     describe,
     facing_the_camera,
-    in_a_row,
     missed_steps,
     no_findings,
-    too_few_steps,
     turned_picture,
 )
 from edge.skeleton import KP

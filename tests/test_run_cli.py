@@ -195,16 +195,22 @@ def slow_clip_runs(slow_clip, tmp_path_factory: pytest.TempPathFactory) -> dict[
     """The station on the slow clip's runner three ways, started together for the tests that
     read them: with --slowmo 2 ("as filmed"); with --slowmo 2 and --facing left, where the
     runner faces right ("facing left"); and the clip stored at 40 fps, nothing saying it is
-    slow motion ("at 40 fps")."""
+    slow motion ("at 40 fps"). Beside them, the clip's first pose held still, with a pixel's
+    jitter, for as long at 30 fps: a person standing on the belt ("standing")."""
     video, keypoints = slow_clip
     folder = tmp_path_factory.mktemp("slow-runs")
-    frames = [coded_frame(i) for i in range(len(np.load(keypoints)))]
+    kp = np.load(keypoints)
+    frames = [coded_frame(i) for i in range(len(kp))]
     at_40 = write_video(folder / "slow40.mp4", frames, fps=40.0)
     contradicted = ["--slowmo", "2", "--facing", "left"]
+    still = np.repeat(kp[:1], len(kp), axis=0)
+    still[..., :2] += np.random.default_rng(5).normal(0.0, 1.0, still[..., :2].shape)
+    np.save(folder / "still.npy", still)
     return {
         "as filmed": FileRun(folder / "as-filmed", keypoints, video, ["--slowmo", "2"]),
         "facing left": FileRun(folder / "facing-left", keypoints, video, contradicted),
         "at 40 fps": FileRun(folder / "at-40", keypoints, at_40),
+        "standing": FileRun(folder / "standing", folder / "still.npy", video),
     }
 
 
@@ -242,6 +248,20 @@ def test_run_on_a_slow_motion_file_without_its_rate_gives_no_cue_and_exits_2(
     page = report.read_text(encoding="utf-8")
     assert "The station gave no cues at the end of this session: cadence 10" in page
     assert "(not judged: see the summary)" in page and "<figure class=chart" not in page
+
+
+def test_run_on_a_file_of_a_person_standing_says_there_is_nothing_to_judge_and_exits_2(
+    slow_clip_runs,
+) -> None:
+    """As analyze refuses such a video: a user trial's ``run`` on clips of warm-up drills and of
+    squats had ended exit 0 with no word of it, its last line the session's report."""
+    done = slow_clip_runs["standing"].result()
+    err = done.stderr
+    assert done.returncode == 2, done.stderr
+    assert not [line for line in done.stdout.splitlines() if line.startswith(STEP_LINE)]
+    said = re.search(r"0 steps: too few to judge a runner by \(4 at least\) in ([\d.]+) s", err)
+    assert said and 11.0 <= float(said[1]) <= 12.1, done.stderr
+    assert "no findings or cues are given" in done.stderr
 
 
 def test_run_on_a_file_with_a_scale_that_does_not_fit_the_runner_exits_2_as_analyze_does(

@@ -31,6 +31,7 @@ from edge.run.station import (
     TIMING_DOUBT,
     TIMING_HELD,
     FacingCheck,
+    FileSteps,
     FitCheck,
     FitReading,
     GaitFeed,
@@ -88,6 +89,26 @@ def collect(sub: Subscriber, until: float) -> list:
         if msg is not None:
             out.append(msg)
     return out
+
+
+def test_a_files_steps_too_few_to_judge_are_told_as_analyze_tells_them() -> None:
+    """What ``hipdrive run`` on a file exits 2 with: the frames a person was in view count, a
+    gap of dropped frames at most ``SEEN_GAP_S``."""
+    empty = FileSteps()
+    for i in range(300):
+        empty.frame(i / 30, present=False)
+    assert (empty.verdict() or "").startswith("0 steps: no person was found in it: film at least")
+    glimpse = FileSteps()
+    for t in (0.0, 1 / 30, 2 / 30, 2.0, 2.0 + 1 / 30):
+        glimpse.frame(t, present=True)
+    assert glimpse.seen_s == pytest.approx(3 / 30 + 0.5)
+    assert "a person was in view for 0.6 s only" in (glimpse.verdict() or "")
+    lone = FileSteps()
+    lone.steps = [messages.step(0, ic_t=float(i)) for i in range(5)]
+    assert "5 steps: none of them follows another" in (lone.verdict() or "")
+    run = FileSteps()
+    run.steps = [messages.step(i) for i in range(4)]
+    assert run.verdict() is None
 
 
 def test_station_publishes_and_records_every_step(config, running) -> None:
@@ -709,6 +730,13 @@ def test_a_headless_consoles_step_line_marks_what_was_measured_less_surely() -> 
     )
     assert "overstride 18 cm*," in far_line and "hip ext 12 deg* |" in far_line
     assert "overstride 18 cm," in near_line and "hip ext 12 deg |" in near_line
+    # The cadence over fewer than three steps, as the console marks it (a user trial's drills:
+    # "cadence 219 spm" from one step).
+    assert "| cadence 171 spm* |" in near_line
+    builder = SummaryBuilder()
+    for i in range(1, 4):
+        summary = builder.add(step_of(messages.step(i, view="near")))
+    assert "| cadence 171 spm |" in step_line(near, summary, square=False)
 
 
 def test_a_headless_step_line_marks_an_uncalibrated_views_steps_until_its_yaw_is_known() -> None:
@@ -725,7 +753,8 @@ def test_a_headless_step_line_marks_an_uncalibrated_views_steps_until_its_yaw_is
     later = step_line(known, summary, square=True)
     assert "overstride 18 cm," in later and "hip ext 12 deg |" in later
     walked = step_line(step_of(messages.walked_step(1)), summary, square=True)
-    assert "overstride -," in walked and LESS_SURE not in walked  # no mark on no figure
+    figures = walked.split(" | cadence")[0]
+    assert "overstride -," in figures and LESS_SURE not in figures  # no mark on no figure
     unsure = step_of(messages.walked_step(1, confidence=0.2))
     assert "hip ext - |" in step_line(unsure, summary, square=False)  # however unsure the step
     # A contact time measured less surely is marked, as the report marks it.

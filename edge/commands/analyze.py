@@ -26,6 +26,7 @@ or film, as for any usage error; what could be written is written all the same."
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from edge.capture import parse_source_spec
+    from edge.gait.fit import step_count
     from edge.offline.analyze import (
         analyze_video,
         output_folder,
@@ -37,7 +38,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         describe,
         facing_the_camera,
         no_findings,
-        step_count,
         write_step_files,
     )
     from edge.options import file_timing, plane_of, with_belt_speed
@@ -197,12 +197,12 @@ def refuse_what_does_not_fit(
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from edge.capture.timebase import check_rate
+    from edge.gait.fit import step_count
     from edge.offline.replay import (
         MIN_RUN_S,
         describe,
         facing_the_camera,
         no_findings,
-        step_count,
         track_fps,
         write_step_files,
     )

@@ -259,7 +259,9 @@ def _refuse(station: Station) -> None:
 def refusal(station: Station) -> str | None:
     """Why a file's run gives no findings, or None (``Station.fit_verdict``: its steps were not
     shown, the facing the station was given contradicted by the runner's feet, or got no cues,
-    its time base, its scale or its belt speed not fitting a runner; analyze refuses such a file
-    as well). A camera's station has said so in its status and log, and a planned stop is no
-    error."""
-    return None if station.source.info.live else station.fit_verdict
+    its time base, its scale or its belt speed not fitting a runner; ``steps_verdict``: too few
+    steps to judge a runner by, played to its end; analyze refuses such a file as well). A
+    camera's station has said so in its status and log, and a planned stop is no error."""
+    if station.source.info.live:
+        return None
+    return station.fit_verdict or station.steps_verdict

@@ -34,7 +34,9 @@ from edge.gait.fit import (
     left_out_of_run,
     measured_run,
     misread_run,
+    step_count,
     timebase_problem,
+    too_few_steps,
 )
 from edge.gait.metrics import (
     LIKE_STEPS,
@@ -238,88 +240,6 @@ def write_step_files(steps: list[StepMsg], events: Path | None, table: Path | No
 def step_of(msg: StepMsg) -> Step:
     """The gait engine's step a step message carries."""
     return Step(**{f.name: getattr(msg, f.name) for f in dataclasses.fields(Step)})
-
-
-def step_count(n: int) -> str:
-    """``1 step``, ``3 steps``."""
-    return f"{n} step{'' if n == 1 else 's'}"
-
-
-#: seconds of a person in view after which too few steps are not for too short a video (the
-#: person was not running or walking side on, or steps were missed):
-#: the engine's first step comes 1.2-1.5 s in (``MIN_RUN_S``), and running then steps twice a
-#: second or more, so four seconds give five steps or more (RBDS001's track: 7-9 in 3.5-4 s; a
-#: treadmill walk, slower, gave 6 in 3.5 s)
-MISSED_AFTER_S = 4.0
-
-
-def too_few_steps(steps: list[StepMsg], seen_s: float = 0.0) -> str | None:
-    """Why the steps of a video are too few to judge a runner by (``MIN_JUDGED_STEPS``), or
-    None (none at all in a short view is said otherwise: ``describe``). ``seen_s``: how long the
-    runner was in view (``seen_seconds``); from ``MISSED_AFTER_S`` on, the person was not running
-    or walking side on, or steps were missed, and that is said, with no step too (user trials'
-    clips of squats, 23 and 25 s, had been told steps were missed of the walk they were not, and
-    asked whether a runner was in view the whole time, and whether it was slow motion).
-
-    Steps that stand alone (``in_a_row``) are not a run's: a run's steps follow one another. A
-    user trial's woman walking away from the camera in a shop gave five such steps in 23 s, and
-    a panning camera's sprint four of nine, two of them in a row: both had been judged, and cued
-    to land under the hips."""
-    if not steps and seen_s < MISSED_AFTER_S:
-        return None
-    if len(steps) >= MIN_JUDGED_STEPS:
-        row = in_a_row(steps)
-        if row >= MIN_JUDGED_STEPS:
-            return None
-        alone = (
-            "none of them follows another, as a run's or a walk's steps do: each stands alone"
-            if row == 0
-            else f"only {row} of them are in a row, each following another as a run's or a "
-            "walk's steps do; the others stand alone"
-        )
-        return (
-            f"{alone} (the person was lost between them, or was not side on): too few to judge a "
-            f"runner by ({MIN_JUDGED_STEPS} in a row at least). Film a runner on a treadmill, "
-            "side on, with a camera that stays still, the feet in the picture; no findings or "
-            "cues are given"
-        )
-    gait = "walking" if all(gait_of(s) == WALKING for s in steps) else "running"
-    if seen_s >= MISSED_AFTER_S:
-        return (
-            f"too few to judge a runner by ({MIN_JUDGED_STEPS} at least) in {seen_s:.1f} s of "
-            "a person in view, where running or walking takes two steps a second or near it: "
-            "the person was not running or walking side on (standing, exercising in place, "
-            "facing the camera), or steps were missed. Film a runner on a treadmill with a "
-            "camera that stays still, side on, the feet in the picture; no findings or cues are "
-            "given"
-        )
-    return (
-        f"too few to judge a runner by ({MIN_JUDGED_STEPS} at least): film at least 10 s of "
-        f"steady {gait}, side on; no findings or cues are given"
-    )
-
-
-#: how near, s, a step's landing must be to where the step after it was timed from
-ROW_MATCH_S = 0.002
-
-
-def in_a_row(steps: list[StepMsg]) -> int:
-    """How many of ``steps`` follow another of them or are followed by one: a step timed from
-    the landing before it (``step_ms``) when that landing is one of ``steps``, and that step."""
-    ic = np.array([s.ic_t for s in steps])
-    order = np.argsort(ic, kind="stable")
-    ranked = ic[order]
-    row = np.zeros(len(ic), dtype=bool)
-    for i, step in enumerate(steps):
-        if step.step_ms is None:
-            continue
-        before = step.ic_t - step.step_ms / 1000.0
-        lo = int(np.searchsorted(ranked, before - ROW_MATCH_S))
-        hi = int(np.searchsorted(ranked, before + ROW_MATCH_S, side="right"))
-        if hi > lo:
-            row[order[lo:hi]] = True
-            row[i] = True
-    return int(row.sum())
 
 
 #: the share of a run's steps that must be found for its figures to go without a note

@@ -58,7 +58,9 @@ from edge.gait.fit import (
     Named,
     distance_problem,
     scale_named,
+    step_count,
     timebase_problem,
+    too_few_steps,
 )
 from edge.gait.metrics import OBLIQUE_METRICS, knee_flexion, shank_angle, thigh_angle
 from edge.gait.mode import WALKING
@@ -107,6 +109,9 @@ RHYTHM_EVERY_S = 1.0
 #: seconds of an empty belt after which a session stopped by hand lets the next runner start
 #: one by themselves (``station.auto_session``)
 LEFT_S = 3.0
+#: the longest gap between two frames, s, counted as a person in view (``FileSteps``): a
+#: file played to a console drops the frames the station is late for, a few at a time
+SEEN_GAP_S = 0.5
 #: what a step's line says in place of a cue while a file's time base is no runner's
 TIMING_HELD = "no cue: these steps are no runner's at the file's rate (see the log)"
 #: ... and while the station is not yet sure of it
@@ -382,6 +387,39 @@ class FitCheck:
         return distance_problem(steps, self._scale, self._belt, *self._belt_named), False, True
 
 
+class FileSteps:
+    """A file's steps and how long a person was in view in it, for the verdict analyze gives a
+    video whose steps are too few to judge a runner by (``verdict``). A user trial's ``run`` on
+    a clip of warm-up drills, and on one of squats, had ended with no word of it, exit 0, where
+    analyze refused both."""
+
+    def __init__(self) -> None:
+        self.steps: list[StepMsg] = []
+        self.seen_s = 0.0
+        self._last_t = math.nan
+
+    def frame(self, t: float, present: bool) -> None:
+        """Every frame handled, captured at ``t``, with a person in view or not."""
+        if present and math.isfinite(self._last_t):
+            self.seen_s += min(max(t - self._last_t, 0.0), SEEN_GAP_S)
+        self._last_t = t
+
+    def verdict(self) -> str | None:
+        """Why the file's steps give no findings for being too few (``too_few_steps``), as
+        analyze prints it; None when they are enough."""
+        why = too_few_steps(self.steps, self.seen_s)
+        if why is None and not self.steps:
+            why = (
+                "no person was found in it"
+                if self.seen_s == 0.0
+                else f"a person was in view for {self.seen_s:.1f} s only"
+            ) + (
+                ": film at least 10 s of steady running or walking, side on, the feet in the "
+                "picture; no findings or cues are given"
+            )
+        return None if why is None else f"{step_count(len(self.steps))}: {why}"
+
+
 class FacingCheck:
     """A facing given to the station (``--facing``, or the calibration's plane) held against
     the runner's feet. It is done once both feet clearly show a facing (``facing_shown``: 60
@@ -636,6 +674,7 @@ class Station:
         )
         self._summary = SummaryBuilder(targets_from(config))
         self._runner = runner
+        self._file = None if info.live else FileSteps()
         self._runner_present = False
         self._last_runner_t = -math.inf
         self._handled_t = -math.inf
@@ -924,6 +963,8 @@ class Station:
                 self._fit.restart()
 
     def _track_presence(self, t: float, present: bool) -> None:
+        if self._file is not None:
+            self._file.frame(t, present)
         if present != self._runner_present:
             log.info("runner %s", "in view" if present else "out of view")
         self._runner_present = present
@@ -1018,6 +1059,8 @@ class Station:
             return
         if start is not None and step.ic_t < start:
             return
+        if self._file is not None:
+            self._file.steps.append(msg)
         summary = self._summary.add(step)
         told = self._fit.add(msg)
         fit = self._fit.reading
@@ -1206,6 +1249,15 @@ class Station:
         return fit.problem if self.source.info.live else fit.doubt
 
     @property
+    def steps_verdict(self) -> str | None:
+        """Why a file played to its end gives no findings for its steps being too few to judge a
+        runner by, as analyze would say (``FileSteps``); None for a camera, for a file stopped
+        before its end, and for steps enough."""
+        if self._file is None or not self.ended:
+            return None
+        return self._file.verdict()
+
+    @property
     def square_view(self) -> bool:
         """Whether the steps are measured on a plane that assumes a square camera (no
         calibration of it), where an oblique view foreshortens them."""
@@ -1345,7 +1397,10 @@ def step_line(step: Step, summary: Summary, *, square: bool) -> str:
         if step.overstride_cm is not None and metres
         else reading("overstride_pct_leg", "% leg")
     )
-    cadence = summary.metrics["cadence_spm"].median
+    cadence = summary.metrics["cadence_spm"]
+    # Over fewer than three steps whose cadence is sure, as the console marks it: a user trial's
+    # warm-up drills had "cadence 219 spm" from one step, shown as sure.
+    unsure = LESS_SURE if timed and cadence.median is not None and not cadence.confident else ""
     state = summary.cue or summary.held
     if state is None:
         # As the console's banner says it: "waiting for steps" had been printed beside them.
@@ -1354,7 +1409,7 @@ def step_line(step: Step, summary: Summary, *, square: bool) -> str:
         f"{step.foot:5s} contact {reading('contact_ms', ' ms') if timed else '?'}, "
         f"overstride {over}, "
         f"hip ext {reading('hip_extension_deg', ' deg')} | "
-        f"cadence {num(cadence, ' spm', sure=timed)} | {state}"
+        f"cadence {num(cadence.median, ' spm', sure=timed)}{unsure} | {state}"
     )
 
 
