@@ -79,6 +79,7 @@ def test_messages_from_a_real_publisher_appear_on_screen(publisher: Publisher) -
             assert "test-station │ Ana │ session 1" in text
             assert "belt 3.4 m/s" in text
             assert "● LIVE" in text
+            publisher.publish(messages.step(3))
             publisher.publish(messages.step(4))
             publisher.publish(messages.summary())
             await wait_until(pilot, on_screen(app, "LAND UNDER YOUR HIPS"), "cue")

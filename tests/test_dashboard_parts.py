@@ -200,13 +200,15 @@ def test_the_dashboard_imports_nothing_of_the_station_but_the_bus() -> None:
     modules = set(out.stdout.split())
     allowed = ("edge.bus", "edge.dashboard")
     # The bus's own helpers (errors, the keypoint layout, ``with`` support) come along, the pace
-    # the overstride targets grow with (one rule for the cues and the colours), and the
-    # drill's plan and live rules (the console runs the drill; they read only the bus's steps).
+    # the overstride targets grow with (one rule for the cues and the colours), which steps
+    # follow one another (one rule for the figures and the plots), and the drill's plan and
+    # live rules (the console runs the drill; they read only the bus's steps).
     extra = {m for m in modules if not m.startswith(allowed)} - {
         "edge",
         "edge.closing",
         "edge.errors",
         "edge.pace",
+        "edge.row",
         "edge.skeleton",
         "edge.drill",
         "edge.drill.plan",
@@ -246,11 +248,23 @@ def test_an_oblique_uncalibrated_view_is_told_with_the_yaw_when_known() -> None:
 
 def test_history_leaves_out_what_a_step_measured_less_surely() -> None:
     readings = Readings()
-    readings.take(messages.step(0, view="near", hip_extension_deg=15.0))
+    readings.take(messages.step(1, view="near", hip_extension_deg=15.0))
     far = {"hip_extension_deg": 0.25, "knee_lift_deg": 0.25}
-    readings.take(messages.step(1, view="far", hip_extension_deg=26.0, metric_confidence=far))
+    readings.take(messages.step(2, view="far", hip_extension_deg=26.0, metric_confidence=far))
     assert readings.history("hip_extension_deg") == [15.0, None]
     assert None not in readings.history("contact_ms")
+
+
+def test_history_leaves_out_a_step_that_stands_alone() -> None:
+    """One the person was lost before and after (each of a user trial's warm-up drills): the
+    station's summary leaves it out, and so does the plot. The first of a run is shown once the
+    next follows it."""
+    readings = Readings()
+    readings.take(messages.step(0))
+    assert readings.history("overstride_cm") == [None]
+    for step in (messages.step(1), messages.step(3, step_ms=None), messages.step(5)):
+        readings.take(step)
+    assert readings.history("overstride_cm") == [17.5, 17.6, None, None]
 
 
 def test_history_leaves_out_steps_measured_before_an_oblique_view_was_known() -> None:
@@ -258,9 +272,9 @@ def test_history_leaves_out_steps_measured_before_an_oblique_view_was_known() ->
     says the view is oblique they are as unsure as the later ones (a console trial's plot read
     "now 30" from them for a whole clip)."""
     readings = Readings()
-    readings.take(messages.step(0, overstride_cm=30.0, yaw_deg=None))
+    readings.take(messages.step(1, overstride_cm=30.0, yaw_deg=None))
     oblique = {"overstride_cm": 0.3}
-    readings.take(messages.step(1, overstride_cm=26.0, yaw_deg=19.0, metric_confidence=oblique))
+    readings.take(messages.step(2, overstride_cm=26.0, yaw_deg=19.0, metric_confidence=oblique))
     readings.take(messages.summary(oblique=False))
     assert readings.history("overstride_cm") == [30.0, None]
     readings.take(messages.summary(oblique=True, yaw_deg=19.0))
@@ -283,10 +297,11 @@ def test_figures_the_station_doubts_are_shown_as_none(status: dict, gone: str, k
     readings = Readings()
     readings.take(messages.summary())
     readings.take(messages.step(1))
-    assert readings.stats(gone) is not None and readings.history(gone) != [None]
+    readings.take(messages.step(2))
+    assert readings.stats(gone) is not None and readings.history(gone)[-1] is not None
     readings.take(messages.status(**status))
-    assert readings.stats(gone) is None and readings.history(gone) == [None]
-    assert readings.stats(kept) is not None and readings.history(kept) != [None]
+    assert readings.stats(gone) is None and readings.history(gone) == [None, None]
+    assert readings.stats(kept) is not None and readings.history(kept)[-1] is not None
     readings.take(messages.status())
     assert readings.stats(gone) is not None
 

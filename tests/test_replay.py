@@ -26,7 +26,6 @@ from edge.gait import Targets, detect_facing
 from edge.gait.fit import (
     MPP_HOW,
     belt_speed_problem,
-    in_a_row,
     leg_metres,
     timebase_problem,
     too_few_steps,
@@ -41,6 +40,7 @@ from edge.offline.replay import (
     no_findings,
     turned_picture,
 )
+from edge.row import in_a_row
 from edge.skeleton import KP
 from edge.store.track import KeypointTrackWriter, read_keypoint_track
 from tests.builders import messages

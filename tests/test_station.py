@@ -132,6 +132,10 @@ def test_station_publishes_and_records_every_step(config, running) -> None:
     assert len(steps) == station.steps_published
     assert len(summaries) == len(steps)
     assert summaries[-1].cue is not None and summaries[-1].units == "pct_leg"
+    # The first step follows none: recorded and published, in no figure (its summary is of none),
+    # until the second follows it and both go in.
+    assert steps[0].step_ms is None and summaries[0].n_steps == 0
+    assert all(s.step_ms is not None for s in steps[1:]) and summaries[1].n_steps == 2
     assert any(isinstance(m, StatusMsg) for m in received)
     assert frames and frames[-1].keypoints is not None
     assert frames[-1].left_thigh_deg is not None
@@ -597,6 +601,20 @@ def test_frames_go_out_at_the_configured_rate(
     assert gaps.max() < 1.5 / min(rate_hz, camera_fps), "evenly spread, not in bursts"
 
 
+def test_steps_that_stand_alone_enter_no_figure_or_cue(config, running) -> None:
+    """Each of a user trial's warm-up drills stood alone, timed from a landing that was no step:
+    their cadence, overstride and contact had been shown as sure (219 steps a minute, 38% of
+    the leg). A run's first step goes in once the next one follows it."""
+    station = Station(config, FakeSource(1), FakePose(running))
+    for i in range(6):
+        drill = step_of(messages.step(1, ic_t=10.0 + 2.0 * i, step_ms=700.0))
+        assert station._in_row(drill).n_steps == 0 and station.alone
+    first, second, third = (step_of(messages.step(i)) for i in (100, 101, 102))
+    assert station._in_row(first).n_steps == 0 and station.alone
+    assert station._in_row(second).n_steps == 2 and not station.alone
+    assert station._in_row(third).n_steps == 3
+
+
 def test_a_jittery_camera_and_a_gap_keep_the_rate_without_a_burst(config, running) -> None:
     at_30_hz = config.model_copy(
         update={"bus": config.bus.model_copy(update={"frame_rate_hz": 30})}
@@ -730,6 +748,8 @@ def test_a_headless_consoles_step_line_marks_what_was_measured_less_surely() -> 
     )
     assert "overstride 18 cm*," in far_line and "hip ext 12 deg* |" in far_line
     assert "overstride 18 cm," in near_line and "hip ext 12 deg |" in near_line
+    alone = step_line(near, summary, square=False, alone=True)
+    assert "overstride 18 cm*," in alone and "hip ext 12 deg* |" in alone  # follows no step
     # The cadence over fewer than three steps, as the console marks it (a user trial's drills:
     # "cadence 219 spm" from one step).
     assert "| cadence 171 spm* |" in near_line

@@ -155,7 +155,7 @@ def run_station(
             also(step, summary)
         if headless:
             square = station.square_view
-            line = step_line(step, summary, square=square)
+            line = step_line(step, summary, square=square, alone=station.alone)
             print(line, flush=True)
             if summary.cue_key != reason_told:
                 # Each new cue's reason once: the line carries the cue alone.
@@ -164,7 +164,7 @@ def run_station(
                     print(f"  ({summary.cue_reason})", flush=True)
             # Each kind of mark's legend once, when a line first has it (a walker's first
             # step, its gait not told yet, had been given only the view's).
-            plain = step_line(step, summary, square=False)  # without the view's marks
+            plain = step_line(step, summary, square=False, alone=station.alone)  # no view's marks
             if line != plain and not view_told:
                 view_told = True
                 print(f"  ({VIEW_UNKNOWN_MEANS})", flush=True)

@@ -25,6 +25,7 @@ from edge.bus.schema import (
     step_speed,
 )
 from edge.pace import RECENT_STEPS, slow_cadence
+from edge.row import in_row
 from edge.skeleton import LEFT_ANKLE, RIGHT_ANKLE
 
 FORESHORTENED_CUED = (
@@ -248,8 +249,9 @@ class Readings:
 
     def history(self, metric: str) -> list[float | None]:
         """One value per recent step, oldest first: None where the step has none, or measured
-        it less surely than the step (the far leg's angles, an oblique view's distances); all
-        None while the status says the metric cannot be the runner's (``unmeasured``).
+        it less surely than the step (the far leg's angles, an oblique view's distances), or
+        stands alone (``in_row``: the station's summary leaves it out); all None while
+        the status says the metric cannot be the runner's (``unmeasured``).
 
         Once the summary says the view is oblique, the steps measured before the station knew
         its yaw (``yaw_deg`` None) are as unsure as the later ones, though they came marked
@@ -259,11 +261,13 @@ class Readings:
         if self.unmeasured(metric):
             return [None] * len(self.steps)
         oblique = self.summary is not None and self.summary.oblique
+        steps = list(self.steps)
+        row = in_row(steps)
         return [
             None
-            if metric in step.metric_confidence or (oblique and step.yaw_deg is None)
+            if metric in step.metric_confidence or (oblique and step.yaw_deg is None) or not kept
             else getattr(step, metric)
-            for step in self.steps
+            for step, kept in zip(steps, row, strict=True)
         ]
 
     def held_back(self, metric: str, shown: list[float | None]) -> bool:

@@ -13,6 +13,7 @@ from edge.bus.schema import StepMsg, gait_of
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.summary import read_as_running, running_steps
 from edge.pace import RUNNING_CADENCE_SPM, in_other_units
+from edge.row import in_a_row
 
 #: a running step's contact time, ms: sprinters at top speed touch down for about 100 ms
 #: (Weyand et al. 2000, J Appl Physiol 89:1991); RBDS001 at 2.5 m/s for 268-292 ms (median 279),
@@ -576,26 +577,3 @@ def too_few_steps(steps: list[StepMsg], seen_s: float = 0.0) -> str | None:
         f"too few to judge a runner by ({MIN_JUDGED_STEPS} at least): film at least 10 s of "
         f"steady {gait}, side on; no findings or cues are given"
     )
-
-
-#: how near, s, a step's landing must be to where the step after it was timed from
-ROW_MATCH_S = 0.002
-
-
-def in_a_row(steps: list[StepMsg]) -> int:
-    """How many of ``steps`` follow another of them or are followed by one: a step timed from
-    the landing before it (``step_ms``) when that landing is one of ``steps``, and that step."""
-    ic = np.array([s.ic_t for s in steps])
-    order = np.argsort(ic, kind="stable")
-    ranked = ic[order]
-    row = np.zeros(len(ic), dtype=bool)
-    for i, step in enumerate(steps):
-        if step.step_ms is None:
-            continue
-        before = step.ic_t - step.step_ms / 1000.0
-        lo = int(np.searchsorted(ranked, before - ROW_MATCH_S))
-        hi = int(np.searchsorted(ranked, before + ROW_MATCH_S, side="right"))
-        if hi > lo:
-            row[order[lo:hi]] = True
-            row[i] = True
-    return int(row.sum())

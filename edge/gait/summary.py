@@ -226,7 +226,7 @@ LESS_SURE = "*"
 LESS_SURE_MEANS = (
     f"{LESS_SURE}: measured less surely, the far leg seen through the near one, an oblique "
     "view without a calibration, the pose model unsure of the leg, a walking contact (timed by "
-    "the ankle), no gait told yet, or a cadence over too few steps yet"
+    "the ankle), no gait told yet, a step that follows none, or a cadence over too few steps yet"
 )
 
 
@@ -632,12 +632,17 @@ def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
     )
 
 
+NO_STEPS = Summary(0, {name: MetricSummary(None, None, None) for name in SUMMARISED}, *_WAIT)
+"""The summary of no steps."""
+
+
 class SummaryBuilder:
     """Keeps the last steps of the current gait and the cue state; ``add`` returns the new
-    summary."""
+    summary, which stays ``last``."""
 
     def __init__(self, targets: Targets | None = None) -> None:
         self.targets = targets or Targets()
+        self.last = NO_STEPS
         self._steps: deque[Step] = deque(maxlen=self.targets.window_steps)
         self._active: set[str] = set()
         self._shown: _Cue = _WAIT
@@ -710,7 +715,7 @@ class SummaryBuilder:
         # An oblique view's yaw as its cue's reason gives it (the median), not the last step's,
         # which wanders a degree or two: a console had said 8-12 deg on one screen.
         oblique = oblique_yaw(self._steps)
-        return Summary(
+        self.last = Summary(
             len(self._steps),
             metrics,
             key,
@@ -721,6 +726,7 @@ class SummaryBuilder:
             gait=None if gait == UNTOLD else gait,
             pace_beyond=self._beyond,
         )
+        return self.last
 
     def _update_active(self, metrics: dict[str, MetricSummary], targets: Targets) -> None:
         for rule in _RULES:

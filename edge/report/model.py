@@ -16,7 +16,6 @@ from edge.gait import Summary, SummaryBuilder, Targets
 from edge.gait.fit import (
     MIN_JUDGED_STEPS,
     few_left,
-    in_a_row,
     left_out,
     measured_run,
     misread_run,
@@ -25,6 +24,7 @@ from edge.gait.mode import RUNNING, WALKING
 from edge.gait.summary import leg_of, pace_of, paced, running_steps, summarise
 from edge.offline.replay import step_of
 from edge.pace import judged_limit
+from edge.row import in_a_row
 
 FEET = ("left", "right", "near", "far")
 

@@ -71,6 +71,7 @@ from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import StagedPoseEstimator
 from edge.pose.crop import NO_PLAN, FramingWatch, Look, Plan, RunnerFinder
 from edge.pose.refine import KeypointRefiner
+from edge.row import follows
 from edge.run.notify import Notifier, Watchdog, watchdog_interval_s
 from edge.run.pipeline import FramePipeline
 from edge.skeleton import KP, NUM_KEYPOINTS
@@ -112,6 +113,9 @@ LEFT_S = 3.0
 #: the longest gap between two frames, s, counted as a person in view (``FileSteps``): a
 #: file played to a console drops the frames the station is late for, a few at a time
 SEEN_GAP_S = 0.5
+#: the last steps published that a step may follow (``Station._in_row``): the one before it, a
+#: step of the other foot held back for its view, or one finished out of order
+PUBLISHED_KEPT = 6
 #: what a step's line says in place of a cue while a file's time base is no runner's
 TIMING_HELD = "no cue: these steps are no runner's at the file's rate (see the log)"
 #: ... and while the station is not yet sure of it
@@ -673,6 +677,10 @@ class Station:
             calibration, self._belt, *self._view, self._params, self._facing_check
         )
         self._summary = SummaryBuilder(targets_from(config))
+        self._published: deque[list] = deque(maxlen=PUBLISHED_KEPT)
+        """The last steps published, each with whether it is in the summary (``_in_row``)."""
+        self.alone = False
+        """Whether the step last published stands alone, in no figure (``_in_row``)."""
         self._runner = runner
         self._file = None if info.live else FileSteps()
         self._runner_present = False
@@ -958,6 +966,7 @@ class Station:
                 self._feed.take_held(),
             )
             self._summary = SummaryBuilder(targets_from(self.config))
+            self._published.clear()
             if self.source.info.live:
                 # A camera's next runner is held to its scale afresh.
                 self._fit.restart()
@@ -1061,7 +1070,7 @@ class Station:
             return
         if self._file is not None:
             self._file.steps.append(msg)
-        summary = self._summary.add(step)
+        summary = self._in_row(step)
         told = self._fit.add(msg)
         fit = self._fit.reading
         if told:
@@ -1084,6 +1093,21 @@ class Station:
         self.steps_published += 1
         if self.report is not None:
             self.report(step, summary)
+
+    def _in_row(self, step: Step) -> Summary:
+        """The summary with ``step`` in when it follows a step published (``follows``), the one
+        it follows going in with it; else the summary as it was, ``alone`` set. A step that stands
+        alone (the first of a run, or one the person was lost before and after, as each of a
+        user trial's warm-up drills was) enters no figure or cue: their cadence, overstride and
+        contact had been shown as sure, 219 steps a minute and 38% of the leg."""
+        before = [entry for entry in self._published if follows(step, entry[0])]
+        self.alone = not before
+        for entry in before:
+            if not entry[1]:
+                self._summary.add(entry[0])
+                entry[1] = True
+        self._published.append([step, not self.alone])
+        return self._summary.last if self.alone else self._summary.add(step)
 
     def _summary_message(self, summary: Summary) -> SummaryMsg:
         metric = self._feed.mapping is not None and self._feed.mapping.metric
@@ -1366,7 +1390,7 @@ VIEW_UNKNOWN_MEANS = (
 """What the headless console says of the marks ``view_unknown`` puts on a step."""
 
 
-def step_line(step: Step, summary: Summary, *, square: bool) -> str:
+def step_line(step: Step, summary: Summary, *, square: bool, alone: bool = False) -> str:
     """One line for a headless console: this step and where the summary stands. While the
     station doubts the file's time base, its figures read off the clock are shown as ``?``;
     while it doubts the scale or the belt speed, the overstride is given in leg lengths, which
@@ -1375,7 +1399,8 @@ def step_line(step: Step, summary: Summary, *, square: bool) -> str:
     the plane assumes a square camera (no calibration of it), so a step measured before the
     engine knew the camera's yaw (a session's first three or four, ``view_unknown``) has what a
     yaw foreshortens marked: the view may yet prove oblique, as the console's history and the
-    report then take it."""
+    report then take it. ``alone``: the step stands alone (``Station.alone``), every figure
+    marked."""
     timed = summary.held not in (TIMING_DOUBT, TIMING_HELD)
     metres = summary.held not in (DISTANCE_DOUBT, DISTANCE_HELD)
 
@@ -1385,12 +1410,13 @@ def step_line(step: Step, summary: Summary, *, square: bool) -> str:
         return "-" if value is None else f"{value:.{digits}f}{unit}"
 
     def reading(metric: str, unit: str) -> str:
-        """The step's value, marked when measured less surely (the far leg's, say)."""
+        """The step's value, marked when measured less surely (the far leg's, say), or when the
+        step stands alone (no figure or cue rests on it: ``Station._in_row``)."""
         value = getattr(step, metric)
         if value is None:
             return num(value, unit)
         unseen = metric in OBLIQUE_METRICS and view_unknown(step, square)
-        return num(value, unit) + (LESS_SURE if unseen else sure_mark(step, metric))
+        return num(value, unit) + (LESS_SURE if unseen or alone else sure_mark(step, metric))
 
     over = (
         reading("overstride_cm", " cm")
