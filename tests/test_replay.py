@@ -30,12 +30,11 @@ from edge.gait.fit import (
     timebase_problem,
     too_few_steps,
 )
-from edge.gait.rhythm import leg_rhythm, legs_off_pace
+from edge.gait.rhythm import facing_the_camera, leg_rhythm, legs_off_pace
 from edge.gait.sagittal import facing_contradicted, facing_lag
 from edge.offline.replay import (
     across_the_picture,
     describe,
-    facing_the_camera,
     missed_steps,
     no_findings,
     turned_picture,

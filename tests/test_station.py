@@ -91,18 +91,34 @@ def collect(sub: Subscriber, until: float) -> list:
     return out
 
 
+SIDE_ON = np.zeros((17, 3), np.float32)
+SIDE_ON[:, 2] = 0.9
+SIDE_ON[[KP["left_hip"], KP["right_hip"]], :2] = (50.0, 100.0)
+SIDE_ON[[KP["left_ankle"], KP["right_ankle"]], :2] = ((40.0, 180.0), (60.0, 180.0))
+"""A person side on in one frame (17, 3): the hips together, the ankles 80 px below."""
+
+
 def test_a_files_steps_too_few_to_judge_are_told_as_analyze_tells_them() -> None:
     """What ``hipdrive run`` on a file exits 2 with: the frames a person was in view count, a
     gap of dropped frames at most ``SEEN_GAP_S``."""
     empty = FileSteps()
     for i in range(300):
-        empty.frame(i / 30, present=False)
+        empty.frame(i / 30, None)
     assert (empty.verdict() or "").startswith("0 steps: no person was found in it: film at least")
     glimpse = FileSteps()
     for t in (0.0, 1 / 30, 2 / 30, 2.0, 2.0 + 1 / 30):
-        glimpse.frame(t, present=True)
+        glimpse.frame(t, SIDE_ON)
     assert glimpse.seen_s == pytest.approx(3 / 30 + 0.5)
     assert "a person was in view for 0.6 s only" in (glimpse.verdict() or "")
+    # Someone jogging toward the camera, their hips 37% of a leg apart (a user trial's clip had
+    # been told to film 10 s): said as analyze says it.
+    front = SIDE_ON.copy()
+    front[[KP["left_hip"], KP["right_hip"]], 0] = (35.0, 65.0)
+    toward = FileSteps()
+    for i in range(84):
+        toward.frame(i / 30, front)
+    said = toward.verdict() or ""
+    assert said.startswith("0 steps: the runner's hips are 37% of a leg's length apart"), said
     lone = FileSteps()
     lone.steps = [messages.step(0, ic_t=float(i)) for i in range(5)]
     assert "5 steps: none of them follows another" in (lone.verdict() or "")

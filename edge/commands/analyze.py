@@ -27,6 +27,7 @@ or film, as for any usage error; what could be written is written all the same."
 def cmd_analyze(args: argparse.Namespace) -> int:
     from edge.capture import parse_source_spec
     from edge.gait.fit import step_count
+    from edge.gait.rhythm import facing_the_camera
     from edge.offline.analyze import (
         analyze_video,
         output_folder,
@@ -36,7 +37,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     )
     from edge.offline.replay import (
         describe,
-        facing_the_camera,
         no_findings,
         write_step_files,
     )
@@ -198,10 +198,10 @@ def refuse_what_does_not_fit(
 def cmd_replay(args: argparse.Namespace) -> int:
     from edge.capture.timebase import check_rate
     from edge.gait.fit import step_count
+    from edge.gait.rhythm import facing_the_camera
     from edge.offline.replay import (
         MIN_RUN_S,
         describe,
-        facing_the_camera,
         no_findings,
         track_fps,
         write_step_files,

@@ -328,39 +328,6 @@ def turned_picture(keypoints: np.ndarray) -> str | None:
     )
 
 
-#: how far apart across the picture the runner's hips are, in leg lengths (hip to ankle), at
-#: which they are taken to face the camera or away from it (``facing_the_camera``): side on the
-#: hips nearly overlap (0.02-0.14, median over the frames, on 24 real side-on clips, some 10-30
-#: deg off square, and 0.02-0.06 on the rendered matrix; RBDS001's keypoint tracks 0.13 at 45
-#: deg and 0.18 at 60), where three real clips filmed from the front read 0.28-0.60
-FRONT_HIPS_LEGS = 0.24
-
-
-def facing_the_camera(keypoints: np.ndarray) -> str | None:
-    """Why a track ((T, 17, 3)) is not a side view, or None: the runner's hips lie
-    ``FRONT_HIPS_LEGS`` or more of a leg apart across the picture in the median frame that
-    shows both sure (of ``TURNED_FRAMES`` at least), so the runner faces the camera or away from
-    it. Real clips filmed from the front had been told they might be slow motion, or that steps
-    were missed, or that the facing could not be told."""
-    points = sure_points(keypoints)
-    apart = np.abs(points[:, LEFT_HIP, 0] - points[:, RIGHT_HIP, 0])
-    apart = apart[np.isfinite(apart)]
-    hips = points[:, [LEFT_HIP, RIGHT_HIP]]
-    legs = np.linalg.norm(points[:, [LEFT_ANKLE, RIGHT_ANKLE]] - hips, axis=-1).ravel()
-    legs = legs[np.isfinite(legs)]
-    if len(apart) < TURNED_FRAMES or len(legs) < TURNED_FRAMES:
-        return None
-    share = float(np.median(apart)) / float(np.median(legs))
-    if not share >= FRONT_HIPS_LEGS:
-        return None
-    return (
-        f"the runner's hips are {share:.0%} of a leg's length apart across the picture, where "
-        "side on they nearly overlap: the runner faces the camera or away from it. The station "
-        "measures a runner filmed side on: film them from the side of the treadmill; no "
-        "findings or cues are given"
-    )
-
-
 def _middle(keypoints: np.ndarray, left: int, right: int) -> np.ndarray:
     """(T, 2) the middle of two keypoints in each frame, the one found where only one is, NaN
     where neither is."""

@@ -64,7 +64,7 @@ from edge.gait.fit import (
 )
 from edge.gait.metrics import OBLIQUE_METRICS, knee_flexion, shank_angle, thigh_angle
 from edge.gait.mode import WALKING
-from edge.gait.rhythm import legs_off_pace
+from edge.gait.rhythm import facing_the_camera, legs_off_pace
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
 from edge.gait.summary import LESS_SURE, read_as_running, sure_mark
 from edge.pose import PoseEstimator, RunnerSelector
@@ -113,6 +113,9 @@ LEFT_S = 3.0
 #: the longest gap between two frames, s, counted as a person in view (``FileSteps``): a
 #: file played to a console drops the frames the station is late for, a few at a time
 SEEN_GAP_S = 0.5
+#: the last frames with a person in view that ``FileSteps`` tells a person facing the camera by:
+#: 20 s at 30 fps, 10 at 60
+FRONT_FRAMES_KEPT = 600
 #: the last steps published that a step may follow (``Station._in_row``): the one before it, a
 #: step of the other foot held back for its view, or one finished out of order
 PUBLISHED_KEPT = 6
@@ -401,17 +404,25 @@ class FileSteps:
         self.steps: list[StepMsg] = []
         self.seen_s = 0.0
         self._last_t = math.nan
+        self._seen: deque[np.ndarray] = deque(maxlen=FRONT_FRAMES_KEPT)
 
-    def frame(self, t: float, present: bool) -> None:
-        """Every frame handled, captured at ``t``, with a person in view or not."""
-        if present and math.isfinite(self._last_t):
-            self.seen_s += min(max(t - self._last_t, 0.0), SEEN_GAP_S)
+    def frame(self, t: float, keypoints: np.ndarray | None) -> None:
+        """Every frame handled, captured at ``t``, with the person in view's keypoints (17, 3)
+        or None."""
+        if keypoints is not None:
+            self._seen.append(keypoints)
+            if math.isfinite(self._last_t):
+                self.seen_s += min(max(t - self._last_t, 0.0), SEEN_GAP_S)
         self._last_t = t
 
     def verdict(self) -> str | None:
         """Why the file's steps give no findings for being too few (``too_few_steps``), as
-        analyze prints it; None when they are enough."""
+        analyze prints it, the person facing the camera first (``facing_the_camera``: a user
+        trial's clip of a person jogging toward the camera had been told to film 10 s); None
+        when they are enough."""
         why = too_few_steps(self.steps, self.seen_s)
+        if (why is not None or not self.steps) and self._seen:
+            why = facing_the_camera(np.stack(self._seen)) or why
         if why is None and not self.steps:
             why = (
                 "no person was found in it"
@@ -928,6 +939,8 @@ class Station:
                 self._handled_t = t
                 self._track_presence(t, runner is not None)
                 keypoints = runner.keypoints if runner is not None else NO_RUNNER
+                if self._file is not None:
+                    self._file.frame(t, None if runner is None else keypoints)
                 self._fit.frame(t, keypoints)
                 if self._new_session:
                     start = self._session_start_t
@@ -972,8 +985,6 @@ class Station:
                 self._fit.restart()
 
     def _track_presence(self, t: float, present: bool) -> None:
-        if self._file is not None:
-            self._file.frame(t, present)
         if present != self._runner_present:
             log.info("runner %s", "in view" if present else "out of view")
         self._runner_present = present
