@@ -443,6 +443,8 @@ def test_a_file_played_through_leaves_the_console_to_be_read_and_says_so() -> No
         async with app.run_test(size=(200, 30), notifications=True) as pilot:
             app.post_message(BusReceived(messages.status(belt_speed_mps=None)))
             await pilot.pause()
+            app.notify("the station cannot keep up with its camera", title="Frame rate")
+            await pilot.pause()
             app.source_ended("file:run.mp4", "cadence 85 spm (running: 120-240) is not from")
             await pilot.pause()
             assert app.is_running and "■ ENDED · q quits" in screen_text(app)

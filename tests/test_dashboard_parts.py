@@ -286,14 +286,17 @@ def test_history_leaves_out_steps_measured_before_an_oblique_view_was_known() ->
     [
         ({"timing_doubt": True}, "cadence_spm", "overstride_cm"),
         ({"timing_problem": "cadence 85 spm ..."}, "cadence_spm", "overstride_cm"),
+        ({"rate_problem": "20 frames a second ..."}, "cadence_spm", "overstride_cm"),
         ({"distance_doubt": True}, "overstride_cm", "cadence_spm"),
         ({"distance_problem": "--meters-per-pixel 0.03 makes ..."}, "overstride_cm", "cadence_spm"),
     ],
 )
 def test_figures_the_station_doubts_are_shown_as_none(status: dict, gone: str, kept: str) -> None:
     """A trial's console showed a 288 cm overstride beside the notice that the scale did not
-    fit: while the status doubts the time base, no figure read off the clock; while it doubts
-    the scale or the belt speed, none in metres. The others stay."""
+    fit: while the status doubts the time base, or the station gets too few frames a second to
+    time steps (a loaded machine's console had shown a cadence of 171 beside that notice), no
+    figure read off the clock; while it doubts the scale or the belt speed, none in metres. The
+    others stay."""
     readings = Readings()
     readings.take(messages.summary())
     readings.take(messages.step(1))

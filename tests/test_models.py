@@ -2,18 +2,22 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from edge.cli import main
+from edge.pose.base import InputSize
 from edge.pose.models import (
     EXPORT_FORMATS,
     FOOT_LANDMARKS,
     MODEL_SHA256,
     POSE_WEIGHTS,
     REFINER,
+    _exporting,
+    export,
     export_path,
     sha256_of,
 )
@@ -144,6 +148,29 @@ def test_onnx_export_writes_a_loadable_model(model_path: Path, tmp_path: Path) -
 
     exported = onnx.load(str(tmp_path / "yolo11n-pose-320.onnx"))
     assert exported.graph.input[0].type.tensor_type.shape.dim[2].dim_value == 320
+
+
+def test_a_model_is_exported_once_at_a_time(model_path: Path, tmp_path: Path) -> None:
+    """Ultralytics writes each format's export into one folder next to the model, whatever the
+    size: a second export waits for the first, and one asked only if missing (a station's) takes
+    what the first made. Two at once had failed (``FileNotFoundError``, ``model_pnnx.py``)."""
+    model = tmp_path / "yolo11n-pose.pt"
+    model.write_bytes(model_path.read_bytes())
+    size = InputSize.of("320")
+    target = export_path(model, EXPORT_FORMATS["onnx"], size)
+    done = threading.Event()
+
+    def station() -> None:
+        export(model, "onnx", size, missing_only=True)
+        done.set()
+
+    with _exporting(model):
+        target.write_bytes(b"made by the export before")
+        worker = threading.Thread(target=station)
+        worker.start()
+        assert not done.wait(1.0), "it waits for the export under way"
+    worker.join(60)
+    assert done.is_set() and target.read_bytes() == b"made by the export before"
 
 
 @pytest.mark.parametrize("backend", ["ultralytics", "auto"])

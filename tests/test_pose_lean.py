@@ -250,7 +250,8 @@ def test_edge_model_exports_once_when_missing_and_says_how_long(
 ) -> None:
     calls = []
 
-    def fake_export(model: Path, fmt: str, size: InputSize) -> Path:
+    def fake_export(model: Path, fmt: str, size: InputSize, missing_only: bool) -> Path:
+        assert missing_only, "a station's export takes one another process has just made"
         calls.append((fmt, size))
         target = export_path(model, EXPORT_FORMATS[fmt], size)
         target.mkdir()
@@ -269,7 +270,7 @@ def test_edge_model_exports_once_when_missing_and_says_how_long(
 def test_edge_model_that_cannot_be_exported_exits_3_with_the_command(
     weights: Path, monkeypatch
 ) -> None:
-    def no_export(model: Path, fmt: str, size: InputSize) -> Path:
+    def no_export(model: Path, fmt: str, size: InputSize, missing_only: bool) -> Path:
         raise MissingResourceError("pnnx is not installed; install it with: pip install ...")
 
     monkeypatch.setattr("edge.pose.models.export", no_export)

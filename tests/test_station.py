@@ -806,6 +806,8 @@ def test_a_headless_step_line_shows_no_figure_the_station_doubts() -> None:
     timed = dataclasses.replace(summary, held=TIMING_DOUBT)
     line = step_line(step, timed, square=False)
     assert "contact ?," in line and "| cadence ? |" in line and "overstride 18 cm" in line
+    slow = step_line(step, dataclasses.replace(summary, held=RATE_HELD), square=False)
+    assert "contact ?," in slow and "| cadence ? |" in slow
     metres = step_line(step, dataclasses.replace(summary, held=DISTANCE_HELD), square=False)
     assert "contact 250 ms," in metres and "overstride 19% leg," in metres
 

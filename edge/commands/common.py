@@ -132,6 +132,7 @@ def run_station(
     view: tuple[str | None, float | None] = (None, None),
     named: Named | None = None,
     runner: str | None = None,
+    few_refused: bool = True,
 ) -> None:
     """Run the station until the source ends or a signal or the console stops it: headless
     with a line per step, else with the dashboard in this terminal. Headless, SIGHUP reloads
@@ -139,7 +140,9 @@ def run_station(
     mean the terminal has gone). ``view``: the runner's facing and the scale in metres per
     pixel when known without a calibration; ``named``: how the scale and the belt speed were
     given, for what the station tells of them (None: as the station has them); ``runner``: the
-    runner's name for the sessions recorded."""
+    runner's name for the sessions recorded; ``few_refused``: a file whose steps are too few to
+    judge a runner by is refused (``refusal``), as a user's is and the demo's is not (a
+    demo of a quarter of a second checks the lean install, ``make check-arm``)."""
     import signal
     import threading
 
@@ -190,7 +193,7 @@ def run_station(
             signal.signal(sig, lambda *_: stop.set())
         signal.signal(signal.SIGHUP, lambda *_: station.request_reload())
         station.run(stop)
-        _refuse(station)
+        _refuse(station, few_refused)
         return
     from edge.dashboard import DashboardApp, TargetBands
 
@@ -226,7 +229,8 @@ def run_station(
             while not closed.is_set():
                 try:
                     if ended:
-                        app.call_from_thread(app.source_ended, source.info.name, refusal(station))
+                        why = refusal(station, few_refused)
+                        app.call_from_thread(app.source_ended, source.info.name, why)
                     else:
                         app.call_from_thread(app.exit)
                     break
@@ -247,21 +251,22 @@ def run_station(
     print(f"station log: {log_file}")
     if failure:
         raise failure[0]
-    _refuse(station)
+    _refuse(station, few_refused)
 
 
-def _refuse(station: Station) -> None:
+def _refuse(station: Station, few: bool) -> None:
     """UsageError (exit 2) after a file's run that gives no findings (``refusal``)."""
-    if (why := refusal(station)) is not None:
+    if (why := refusal(station, few)) is not None:
         raise UsageError(why)
 
 
-def refusal(station: Station) -> str | None:
+def refusal(station: Station, few: bool) -> str | None:
     """Why a file's run gives no findings, or None (``Station.fit_verdict``: its steps were not
     shown, the facing the station was given contradicted by the runner's feet, or got no cues,
     its time base, its scale or its belt speed not fitting a runner; ``steps_verdict``: too few
-    steps to judge a runner by, played to its end; analyze refuses such a file as well). A
-    camera's station has said so in its status and log, and a planned stop is no error."""
+    steps to judge a runner by, played to its end, when ``few``; analyze refuses such a file as
+    well). A camera's station has said so in its status and log, and a planned stop is no
+    error."""
     if station.source.info.live:
         return None
-    return station.fit_verdict or station.steps_verdict
+    return station.fit_verdict or (station.steps_verdict if few else None)

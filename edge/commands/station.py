@@ -198,7 +198,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # the console stays live; headless, every frame is measured, however late.
     source = ClipSource(clip, duration, live=not headless)
     accuracy = Accuracy(ClipTruth.of(clip))
-    common.run_station(config, source, estimator, demo_calibration(clip), headless, accuracy.add)
+    common.run_station(
+        config, source, estimator, demo_calibration(clip), headless, accuracy.add, few_refused=False
+    )
     figures = accuracy.report(source.t0, source.seen_s, since_s=source.first_s)
     if source.dropped:
         played = (source.seen_s - source.first_s) * clip.fps

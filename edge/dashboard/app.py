@@ -543,8 +543,11 @@ class DashboardApp(App[None]):
         last figures to be read (a user trial's closed before a key could be pressed), the
         header saying it has ended, and keys telling that there is no station to send to.
         ``refused``: why the run gives no findings, which it exits with (a short clip's console
-        had ended still "checking" the steps it was refused for)."""
+        had ended still "checking" the steps it was refused for). The notices of the run before
+        it go: at 120x40 a console trial's "No findings" had been below the frame rate's and the
+        file's frames', off the screen."""
         self._ended = name
+        self.clear_notifications()
         if refused is not None:
             self.notify(refused, title="No findings", severity="error", timeout=ENDED_NOTICE_S)
         elif self.readings.held is not None:

@@ -155,14 +155,17 @@ class Readings:
 
     def unmeasured(self, metric: str) -> bool:
         """Whether the station's status says ``metric``'s figures cannot be the runner's now,
-        shown as none: every figure read off the clock while a file's time base is in doubt
-        (``TIMED_METRICS``), every one in metres while the scale or the belt speed is
-        (``METRE_METRICS``). A user trial's console had shown a 288 cm overstride beside the
-        notice that the scale did not fit."""
+        shown as none: every figure read off the clock while a file's time base is in doubt, or
+        while the station gets too few frames a second to time steps (``TIMED_METRICS``), every
+        one in metres while the scale or the belt speed is (``METRE_METRICS``). A user trial's
+        console had shown a 288 cm overstride beside the notice that the scale did not fit, and
+        one on a loaded machine a cadence of 171 beside "too few frames a second to time the
+        steps", 19 of 33 steps found."""
         status = self.status
         if status is None:
             return False
-        if (status.timing_problem or status.timing_doubt) and metric in TIMED_METRICS:
+        timing = status.timing_problem or status.timing_doubt or status.rate_problem
+        if timing and metric in TIMED_METRICS:
             return True
         return bool(status.distance_problem or status.distance_doubt) and metric in METRE_METRICS
 
@@ -220,8 +223,8 @@ class Readings:
     @property
     def walk_held(self) -> str | None:
         """What of a walk's figures the station's status holds back, and why (``unmeasured``):
-        the cadence and contact while a file's time base is in doubt, those in metres while the
-        scale or the belt speed is; None when it holds none of them."""
+        the cadence and contact while a file's time base is in doubt or the frames are too few,
+        those in metres while the scale or the belt speed is; None when it holds none of them."""
         held = self.held
         if held is None:
             return None

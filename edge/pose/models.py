@@ -12,6 +12,7 @@ sha256, so a station needs nothing but a package registry.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.util
 import logging
@@ -21,6 +22,8 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -238,8 +241,25 @@ def export_path(model: Path, fmt: ExportFormat, size: InputSize) -> Path:
     return model.with_name(f"{model.stem}-{size}{fmt.suffix}")
 
 
-def export(model: Path, fmt_name: str, size: InputSize, half: bool = False) -> Path:
-    """Export the model to an edge format next to it, named with its input size."""
+@contextmanager
+def _exporting(model: Path) -> Iterator[None]:
+    """Held while ``model`` is exported: Ultralytics writes each format's export into one folder
+    next to the model whatever the input size (``yolo11n-pose_ncnn_model``), so two exports at
+    once, by two processes (a station starting while ``hipdrive model export`` runs; the test
+    suite's workers), had one's files taken by the other (``FileNotFoundError``)."""
+    with model.with_name(f".{model.stem}.export.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def export(
+    model: Path, fmt_name: str, size: InputSize, half: bool = False, missing_only: bool = False
+) -> Path:
+    """Export the model to an edge format next to it, named with its input size, one export of
+    it at a time (``missing_only``: unless another has just made it)."""
     fmt = EXPORT_FORMATS.get(fmt_name)
     if fmt is None:
         raise UsageError(
@@ -251,14 +271,17 @@ def export(model: Path, fmt_name: str, size: InputSize, half: bool = False) -> P
             raise missing_extra(module, fmt.extra)
     from ultralytics import YOLO
 
-    log.info("exporting %s to %s at imgsz %s (this takes a minute)", model.name, fmt.name, size)
-    written = Path(
-        YOLO(str(model), task="pose").export(format=fmt.name, imgsz=size.imgsz, half=half)
-    )
     target = export_path(model, fmt, size)
-    if target.exists():
-        _remove(target)
-    os.replace(written, target)
+    with _exporting(model):
+        if missing_only and target.exists():
+            return target
+        log.info("exporting %s to %s at imgsz %s (this takes a minute)", model.name, fmt.name, size)
+        written = Path(
+            YOLO(str(model), task="pose").export(format=fmt.name, imgsz=size.imgsz, half=half)
+        )
+        if target.exists():
+            _remove(target)
+        os.replace(written, target)
     log.info("wrote %s", target)
     return target
 
@@ -280,7 +303,7 @@ def edge_model(model: Path, fmt_name: str, size: InputSize) -> Path:
     log.info("%s is missing; exporting it once now, as `%s` would", target.name, command)
     started = time.monotonic()
     try:
-        export(model, fmt.name, size)
+        export(model, fmt.name, size, missing_only=True)
     except MissingResourceError as exc:
         raise MissingResourceError(
             f"{target} is missing and cannot be exported here: {exc}; then export it with: "

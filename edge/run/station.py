@@ -1403,7 +1403,8 @@ VIEW_UNKNOWN_MEANS = (
 
 def step_line(step: Step, summary: Summary, *, square: bool, alone: bool = False) -> str:
     """One line for a headless console: this step and where the summary stands. While the
-    station doubts the file's time base, its figures read off the clock are shown as ``?``;
+    station doubts the file's time base, or gets too few frames a second to time steps
+    (``RATE_HELD``), its figures read off the clock are shown as ``?``;
     while it doubts the scale or the belt speed, the overstride is given in leg lengths, which
     no scale touches (as the console hides what is in doubt). Each figure measured less surely
     is marked (``sure_mark``: a walk's contact time, say, as the report marks it). ``square``:
@@ -1412,7 +1413,7 @@ def step_line(step: Step, summary: Summary, *, square: bool, alone: bool = False
     yaw foreshortens marked: the view may yet prove oblique, as the console's history and the
     report then take it. ``alone``: the step stands alone (``Station.alone``), every figure
     marked."""
-    timed = summary.held not in (TIMING_DOUBT, TIMING_HELD)
+    timed = summary.held not in (TIMING_DOUBT, TIMING_HELD, RATE_HELD)
     metres = summary.held not in (DISTANCE_DOUBT, DISTANCE_HELD)
 
     def num(value: float | None, unit: str, digits: int = 0, sure: bool = True) -> str:
