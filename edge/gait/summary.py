@@ -226,7 +226,7 @@ LESS_SURE = "*"
 LESS_SURE_MEANS = (
     f"{LESS_SURE}: measured less surely, the far leg seen through the near one, an oblique "
     "view without a calibration, the pose model unsure of the leg, a walking contact (timed by "
-    "the ankle), no gait told yet, a step that follows none, or a cadence over too few steps yet"
+    "the ankle), no gait told yet, a step standing alone, or a cadence over too few steps yet"
 )
 
 
