@@ -30,14 +30,18 @@ from edge.gait.fit import (
     timebase_problem,
     too_few_steps,
 )
-from edge.gait.rhythm import facing_the_camera, leg_rhythm, legs_off_pace
+from edge.gait.rhythm import (
+    across_the_picture,
+    facing_the_camera,
+    leg_rhythm,
+    legs_off_pace,
+    turned_picture,
+)
 from edge.gait.sagittal import facing_contradicted, facing_lag
 from edge.offline.replay import (
-    across_the_picture,
     describe,
     missed_steps,
     no_findings,
-    turned_picture,
 )
 from edge.row import in_a_row
 from edge.skeleton import KP

@@ -119,6 +119,14 @@ def test_a_files_steps_too_few_to_judge_are_told_as_analyze_tells_them() -> None
         toward.frame(i / 30, front)
     said = toward.verdict() or ""
     assert said.startswith("0 steps: the runner's hips are 37% of a leg's length apart"), said
+    # Someone walking past a camera that stays still (a trial's man crossing a plaza, the same).
+    past = FileSteps()
+    for i in range(60):
+        frame = SIDE_ON.copy()
+        frame[:, 0] += 4.0 * i
+        past.frame(i / 30, frame)
+    said = past.verdict() or ""
+    assert said.startswith("0 steps: the runner moves 2.7 leg lengths across the picture"), said
     lone = FileSteps()
     lone.steps = [messages.step(0, ic_t=float(i)) for i in range(5)]
     assert "5 steps: none of them follows another" in (lone.verdict() or "")

@@ -47,7 +47,7 @@ from edge.gait.metrics import (
 )
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
-from edge.gait.rhythm import legs_off_pace, sure_points
+from edge.gait.rhythm import across_the_picture, legs_off_pace, turned_picture
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
 from edge.gait.summary import (
     confident,
@@ -59,12 +59,8 @@ from edge.gait.summary import (
     view_note,
 )
 from edge.skeleton import (
-    LEFT_ANKLE,
     LEFT_HIP,
-    LEFT_SHOULDER,
-    RIGHT_ANKLE,
     RIGHT_HIP,
-    RIGHT_SHOULDER,
 )
 from edge.store.sessions import export_steps, read_steps
 
@@ -287,94 +283,6 @@ def track_fps(t: np.ndarray) -> float:
     """The rate a track's rows are timed at, frames a second: over their median interval.
     ``t``: (T,) s, increasing, two rows at least."""
     return 1.0 / float(np.median(np.diff(t)))
-
-
-#: how far, in leg lengths, the runner's hips may move across the picture on a treadmill: a
-#: belt is about 1.5 m long, under two legs of 0.85 m, and a runner drifts a fraction of it
-CROSSING_LEGS = 2.0
-#: how far from upright, degrees, the runner's trunk may lean in the median frame before the
-#: picture is taken to be turned on its side (``turned_picture``): on the real clips at hand
-#: (upright, 30-60 fps, dark, cropped) it leaned 5-7 deg, on one turned 90 deg 83
-TURNED_DEG = 45.0
-#: frames with a trunk needed to tell
-TURNED_FRAMES = 10
-
-
-def turned_picture(keypoints: np.ndarray) -> str | None:
-    """Why a video's picture is turned on its side, or None: the runner's trunk (mid-hip to
-    mid-shoulder) leans further than ``TURNED_DEG`` from upright in the median frame that shows
-    it, its shoulders and hips sure, and so do its legs (mid-hip to mid-ankle) where they are
-    seen. A user trial's clip turned 90 deg (its rotation tag lost) was told only "steps were
-    missed. Film with a camera that stays still, side on"; another's, of the lower legs alone,
-    whose trunk the pose model could only guess (0.001 sure), was told it lay on its side; and an
-    upright one of a sprinter crouched in the blocks (the trunk 65 deg over, the legs 27 deg)
-    was told it was turned. ``keypoints``: (T, 17, 3)."""
-    points = sure_points(keypoints)
-    hips = _middle(points, LEFT_HIP, RIGHT_HIP)
-    up = _middle(points, LEFT_SHOULDER, RIGHT_SHOULDER) - hips
-    lean = np.degrees(np.arctan2(np.abs(up[:, 0]), -up[:, 1]))
-    lean = lean[np.isfinite(lean)]
-    if len(lean) < TURNED_FRAMES or (median := float(np.median(lean))) <= TURNED_DEG:
-        return None
-    down = _middle(points, LEFT_ANKLE, RIGHT_ANKLE) - hips
-    legs = np.degrees(np.arctan2(np.abs(down[:, 0]), down[:, 1]))
-    legs = legs[np.isfinite(legs)]
-    if len(legs) >= TURNED_FRAMES and float(np.median(legs)) <= TURNED_DEG:
-        return None
-    return (
-        f"the runner's trunk lies {median:.0f} deg off upright in the picture: the video is "
-        "turned on its side (a phone's rotation lost on the way). Turn it upright and analyze it "
-        "again; no findings or cues are given"
-    )
-
-
-def _middle(keypoints: np.ndarray, left: int, right: int) -> np.ndarray:
-    """(T, 2) the middle of two keypoints in each frame, the one found where only one is, NaN
-    where neither is."""
-    pair = keypoints[:, [left, right], :2]
-    found = np.isfinite(pair).sum(axis=1)
-    with np.errstate(invalid="ignore"):
-        return np.nansum(pair, axis=1) / np.where(found > 0, found, np.nan)
-
-
-#: the share of the frames the runner's hips are found in, at each end of the video, whose
-#: median place the crossing is measured between
-CROSSING_ENDS = 0.1
-
-
-def across_the_picture(t: np.ndarray, keypoints: np.ndarray, steps: list[StepMsg]) -> str | None:
-    """Why a video gave too few steps to judge (``MIN_JUDGED_STEPS``) when its runner moves
-    across the picture, further than a treadmill's belt allows (``CROSSING_LEGS``): a run
-    filmed off the treadmill, past a camera that stays still. None otherwise, and when the
-    hips jump a leg's length from one frame to the next (someone else taken for the runner).
-    ``keypoints``: (T, 17, 3) pixels and confidence, NaN where not found; ``t``: (T,) s."""
-    if len(steps) >= MIN_JUDGED_STEPS:
-        return None
-    points = sure_points(keypoints)
-    hips = points[:, [LEFT_HIP, RIGHT_HIP]]
-    found = np.isfinite(hips).all(axis=(1, 2))
-    if found.sum() < 10:
-        return None
-    mid = hips[found].mean(axis=1)
-    ankles = points[found][:, [LEFT_ANKLE, RIGHT_ANKLE]]
-    legs = np.linalg.norm(ankles - hips[found], axis=-1)
-    if not np.isfinite(legs).any():
-        return None
-    leg = float(np.nanmedian(legs))
-    jumps = np.linalg.norm(np.diff(mid, axis=0), axis=-1)
-    if not leg > 0 or np.max(jumps) > leg:
-        # Not one person moving: the runner was lost, and someone else taken for them.
-        return None
-    end = max(1, round(CROSSING_ENDS * len(mid)))
-    moved = float(np.linalg.norm(np.median(mid[-end:], axis=0) - np.median(mid[:end], axis=0)))
-    if not moved > CROSSING_LEGS * leg:
-        return None
-    seconds = float(t[found][-1] - t[found][0])
-    return (
-        f"the runner moves {moved / leg:.1f} leg lengths across the picture in {seconds:.1f} s, "
-        "further than a treadmill's belt allows: the station measures a runner on a treadmill, "
-        "filmed side on by a camera that stays still; no findings or cues are given"
-    )
 
 
 def no_findings(

@@ -64,7 +64,12 @@ from edge.gait.fit import (
 )
 from edge.gait.metrics import OBLIQUE_METRICS, knee_flexion, shank_angle, thigh_angle
 from edge.gait.mode import WALKING
-from edge.gait.rhythm import facing_the_camera, legs_off_pace
+from edge.gait.rhythm import (
+    across_the_picture,
+    facing_the_camera,
+    legs_off_pace,
+    turned_picture,
+)
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
 from edge.gait.summary import LESS_SURE, read_as_running, sure_mark
 from edge.pose import PoseEstimator, RunnerSelector
@@ -113,9 +118,9 @@ LEFT_S = 3.0
 #: the longest gap between two frames, s, counted as a person in view (``FileSteps``): a
 #: file played to a console drops the frames the station is late for, a few at a time
 SEEN_GAP_S = 0.5
-#: the last frames with a person in view that ``FileSteps`` tells a person facing the camera by:
-#: 20 s at 30 fps, 10 at 60
-FRONT_FRAMES_KEPT = 600
+#: the last frames with a person in view that ``FileSteps`` reads the track's checks on (a person
+#: facing the camera, running past it, a picture turned on its side): 20 s at 30 fps, 10 at 60
+FRAMES_KEPT = 600
 #: the last steps published that a step may follow (``Station._in_row``): the one before it, a
 #: step of the other foot held back for its view, or one finished out of order
 PUBLISHED_KEPT = 6
@@ -404,25 +409,33 @@ class FileSteps:
         self.steps: list[StepMsg] = []
         self.seen_s = 0.0
         self._last_t = math.nan
-        self._seen: deque[np.ndarray] = deque(maxlen=FRONT_FRAMES_KEPT)
+        self._seen: deque[tuple[float, np.ndarray]] = deque(maxlen=FRAMES_KEPT)
 
     def frame(self, t: float, keypoints: np.ndarray | None) -> None:
         """Every frame handled, captured at ``t``, with the person in view's keypoints (17, 3)
         or None."""
         if keypoints is not None:
-            self._seen.append(keypoints)
+            self._seen.append((t, keypoints))
             if math.isfinite(self._last_t):
                 self.seen_s += min(max(t - self._last_t, 0.0), SEEN_GAP_S)
         self._last_t = t
 
     def verdict(self) -> str | None:
         """Why the file's steps give no findings for being too few (``too_few_steps``), as
-        analyze prints it, the person facing the camera first (``facing_the_camera``: a user
-        trial's clip of a person jogging toward the camera had been told to film 10 s); None
-        when they are enough."""
+        analyze prints it, and as analyze's checks of the track tell it first: a picture turned on
+        its side, a person facing the camera (a user trial's clip of a woman jogging toward the
+        camera had been told to film 10 s) or running past it (a man crossing a plaza, the
+        same); None when they are enough."""
         why = too_few_steps(self.steps, self.seen_s)
         if (why is not None or not self.steps) and self._seen:
-            why = facing_the_camera(np.stack(self._seen)) or why
+            t = np.array([when for when, _ in self._seen])
+            track = np.stack([keypoints for _, keypoints in self._seen])
+            why = (
+                turned_picture(track)
+                or facing_the_camera(track)
+                or across_the_picture(t, track, self.steps)
+                or why
+            )
         if why is None and not self.steps:
             why = (
                 "no person was found in it"
