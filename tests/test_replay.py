@@ -911,6 +911,31 @@ def test_drills_in_view_are_told_their_steps_stand_alone_not_slow_motion() -> No
     assert too_few_steps([], seen_s=2.0) is None  # a glimpse: "no steps found" (``describe``)
 
 
+def test_a_contact_unlike_the_runners_is_no_sure_contact_time() -> None:
+    """A real clip's contact cut short, 155 ms among the same runner's 250-305, had been shown
+    as sure. Live, once four running steps are known (both feet's), a contact 30% or more off
+    their median has its timed figures marked less sure; the steps like the runner's keep theirs,
+    and a walk's are not held to a run's."""
+    from edge.gait import GaitEngine
+    from edge.gait.metrics import CONTACT_TIMED
+    from edge.gait.sagittal import PlaneMapping
+    from edge.gait.summary import confident
+    from edge.offline.replay import step_of
+
+    contacts = [270.0, 262.0, 281.0, 268.0, 274.0, 265.0, 155.0, 272.0, 340.0, 180.0]
+    steps = [
+        step_of(messages.step(2 * i, contact_ms=ms, gait="running"))
+        for i, ms in enumerate(contacts)
+    ]
+    engine = GaitEngine(PlaneMapping.scaled("right", 0.002))
+    out = engine._held_to_the_runner(steps)
+    sure = [confident(s, "contact_ms") for s in out]
+    assert sure == [True] * 6 + [False, True, True, False]  # 340: 26% off 270, within
+    assert all(not confident(out[6], name) for name in CONTACT_TIMED)
+    walked = step_of(messages.step(40, contact_ms=700.0, gait="walking"))
+    assert confident(engine._held_to_the_runner([walked])[0], "contact_ms")
+
+
 def test_a_thigh_drawn_forward_at_toe_off_is_no_sure_hip_extension(mocap_trial) -> None:
     """A real clip's pose model lost the rear leg at one toe-off and drew both thighs forward:
     -10.7 deg of hip extension among steps of 16-26, shown as a sure figure off target. A step

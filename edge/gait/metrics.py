@@ -346,6 +346,34 @@ def unlike_the_runner(value: float, others: Sequence[float]) -> bool:
     return len(others) >= LIKE_FEWEST and abs(value - float(np.median(others))) > UNLIKE_DEG
 
 
+#: how far a running contact may lie from the median of the running steps before it (both feet's,
+#: ``LIKE_STEPS``), as a share of that median, and be the runner's (``contact_unlike``): over the
+#: keypoint tracks of ``tests.gait_accuracy`` (the ten trials, 30 and 60 fps, about 750 contacts
+#: each) one lies further than 0.3 (313 ms beside 234, at 30 fps), none at 60; a real clip's
+#: contact cut short, 155 ms among 250-305 (``tests/data/footage/male_side.mp4``), 0.43
+UNLIKE_CONTACT = 0.3
+#: the figures a contact cut short or drawn out takes with it
+CONTACT_TIMED = ("contact_ms", "flight_ms", "braking_ms")
+
+
+def contact_unlike(value: float, others: Sequence[float]) -> bool:
+    """Whether a step's contact time (``value``, ms) lies further than ``UNLIKE_CONTACT`` of
+    their median from the running steps' before it (``others``, ``LIKE_FEWEST`` at least)."""
+    if len(others) < LIKE_FEWEST:
+        return False
+    median = float(np.median(others))
+    return abs(value - median) > UNLIKE_CONTACT * median
+
+
+def contact_doubted(rated: Mapping[str, float], sure: float) -> dict[str, float]:
+    """``rated`` with the figures a contact's ends give rated ``UNLIKE_FACTOR`` lower
+    (``contact_unlike``)."""
+    out = dict(rated)
+    for name in CONTACT_TIMED:
+        out[name] = round(out.get(name, sure) * UNLIKE_FACTOR, 3)
+    return out
+
+
 def thigh_doubted(rated: Mapping[str, float], sure: float) -> dict[str, float]:
     """``rated`` (metric -> how sure, where below the step's ``sure``) with the stance thigh's
     figures at toe-off rated ``UNLIKE_FACTOR`` lower (``unlike_the_runner``)."""
