@@ -56,11 +56,13 @@ from edge.gait.layout import (
     trk_col,
 )
 from edge.gait.metrics import (
+    CONTACT_TIMED,
     LIKE_STEPS,
     MAX_BOUNCE_LEGS,
     PELVIS_PER_LIMB,
     RISE_MAX_YAW_DEG,
     SHORT_CONTACT,
+    THIGH_AT_TOE_OFF,
     VIEW_ALONE,
     VIEW_EVIDENCE,
     VIEW_MAX_STEPS,
@@ -69,7 +71,6 @@ from edge.gait.metrics import (
     DepthCues,
     StepContext,
     belt_ankle_speed,
-    contact_doubted,
     contact_unlike,
     foot_of_leg,
     halfway_to_rise,
@@ -84,8 +85,8 @@ from edge.gait.metrics import (
     stance_height,
     stance_speed,
     step_metrics,
-    thigh_doubted,
     typical_rise,
+    unlike_doubted,
     unlike_the_runner,
     walking_toe_off,
     window,
@@ -444,13 +445,15 @@ class GaitEngine:
             if value is not None:
                 thighs = self._thighs.setdefault(step.foot, deque(maxlen=LIKE_STEPS))
                 if unlike_the_runner(value, thighs):
-                    rated = thigh_doubted(step.metric_confidence, step.confidence)
+                    rated = unlike_doubted(
+                        step.metric_confidence, step.confidence, THIGH_AT_TOE_OFF
+                    )
                     step = replace(step, metric_confidence=rated)
                 thighs.append(value)
             contact = step.contact_ms
             if contact is not None and step.gait == RUNNING:
                 if contact_unlike(contact, self._contacts_of):
-                    rated = contact_doubted(step.metric_confidence, step.confidence)
+                    rated = unlike_doubted(step.metric_confidence, step.confidence, CONTACT_TIMED)
                     step = replace(step, metric_confidence=rated)
                 self._contacts_of.append(contact)
             out.append(step)

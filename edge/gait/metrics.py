@@ -365,20 +365,14 @@ def contact_unlike(value: float, others: Sequence[float]) -> bool:
     return abs(value - median) > UNLIKE_CONTACT * median
 
 
-def contact_doubted(rated: Mapping[str, float], sure: float) -> dict[str, float]:
-    """``rated`` with the figures a contact's ends give rated ``UNLIKE_FACTOR`` lower
-    (``contact_unlike``)."""
+def unlike_doubted(
+    rated: Mapping[str, float], sure: float, names: Sequence[str]
+) -> dict[str, float]:
+    """``rated`` (metric -> how sure, where below the step's ``sure``) with ``names`` rated
+    ``UNLIKE_FACTOR`` lower: the stance thigh's figures at toe-off (``THIGH_AT_TOE_OFF``, when
+    ``unlike_the_runner``) or a contact's (``CONTACT_TIMED``, when ``contact_unlike``)."""
     out = dict(rated)
-    for name in CONTACT_TIMED:
-        out[name] = round(out.get(name, sure) * UNLIKE_FACTOR, 3)
-    return out
-
-
-def thigh_doubted(rated: Mapping[str, float], sure: float) -> dict[str, float]:
-    """``rated`` (metric -> how sure, where below the step's ``sure``) with the stance thigh's
-    figures at toe-off rated ``UNLIKE_FACTOR`` lower (``unlike_the_runner``)."""
-    out = dict(rated)
-    for name in THIGH_AT_TOE_OFF:
+    for name in names:
         out[name] = round(out.get(name, sure) * UNLIKE_FACTOR, 3)
     return out
 

@@ -13,13 +13,7 @@ import numpy as np
 from edge.bus.schema import StepMsg, SummaryMsg, gait_of
 from edge.drill.table import RepeatRow
 from edge.gait import Summary, SummaryBuilder, Targets
-from edge.gait.fit import (
-    MIN_JUDGED_STEPS,
-    few_left,
-    left_out,
-    measured_run,
-    misread_run,
-)
+from edge.gait.fit import MIN_JUDGED_STEPS, few_left, left_out, measured_run, misread_run
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.summary import leg_of, pace_of, paced, running_steps, summarise
 from edge.offline.replay import step_of
