@@ -24,6 +24,7 @@ from edge.gait.metrics import (
     walking_toe_off,
 )
 from edge.gait.mode import OFF_BELT, RUNNING, STANDING, WALKING, ModeTracker, gait_vote
+from edge.gait.summary import CONFIDENT
 from edge.skeleton import KP, LEFT_ANKLE
 from tests.builders.keypoint_tracks import synth_track
 from tests.gait_accuracy import replay, score
@@ -41,7 +42,8 @@ def test_a_treadmill_walk_is_walked_step_by_step(fps: float) -> None:
     assert all(s.gait == WALKING for s in steps)
     for step in steps:
         assert all(getattr(step, name) is None for name in RUNNING_METRICS)
-        assert step.confidence_of("contact_ms") < step.confidence
+        # timed by a delay fitted on one walker: shown as less sure (docs/modes.md)
+        assert step.confidence_of("contact_ms") < CONFIDENT
     # a walker's contact (0.7 s, double support) is timed from the ankle, not the knee
     assert figures["contact_ms_mae"] < (25.0 if fps == 60.0 else 60.0)
     # its toe-off halfway between the ankle's slowing and its rise: 7.4 and 11.1 ms here (the

@@ -383,7 +383,11 @@ def unlike_doubted(
 WALK_TOE_OFF_DELAY_S = 0.082
 #: the ankle slowing is looked for from this long after landing (a walker's stance is ~0.7 s)
 WALK_MID_STANCE_S = 0.15
-WALK_CONTACT_FACTOR = 0.5
+#: a walking contact's confidence factor: its toe-off rests on a delay fitted on one walker, so
+#: it is shown and summarised as less sure (below ``edge.gait.summary.CONFIDENT`` on a sure
+#: step), as docs/modes.md says. At 0.5 it stayed above: a console trial's walk showed its contact,
+#: 705 ms, unmarked
+WALK_CONTACT_FACTOR = 0.3
 #: the metrics of running a walking step does not carry: overstride, braking, the angles at
 #: landing, hip extension and knee lift are defined (and coached) for running, and a walk has
 #: no flight; its timing, stride and bounce it keeps
