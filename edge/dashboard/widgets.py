@@ -106,7 +106,7 @@ MODE_BADGES: dict[str, tuple[str, str]] = {
 MODE_BANNERS: dict[str, tuple[str, str]] = {
     "walking": (
         "Walking",
-        "walking figures only: cadence and contact; the cues are for running",
+        "walking figures only: cadence, contact, vert. osc.; the cues are for running",
     ),
     "standing": ("Standing", "no steps while standing still"),
     "off_belt": ("Nobody on the belt", "waiting for someone to step on"),
