@@ -112,6 +112,20 @@ def test_whoever_comes_after_the_belt_was_empty_is_learned_afresh(fps: float) ->
     assert result["lag2"] < 4.0
 
 
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_whatever_comes_after_a_stand_is_learned_afresh(fps: float) -> None:
+    """A runner stops and stands on the belt for 8 s, then walks: the walk's first contacts
+    had been found with the run's stance speed, three of them counted as running at 60 fps
+    (contacts of 180-240 ms where the walk's are 700). A run after the stand still has all its
+    steps, the run before it too."""
+    walk = run("run, stand, walk", fps=fps)
+    assert walk["wrong"] == 0 and walk["steps"] >= 24
+    assert walk["lag2"] < 3.0
+    again = run("run, stand, run", fps=fps)
+    assert again["wrong"] == 0 and again["steps"] >= 28
+    assert again["lag2"] < 1.5
+
+
 def test_stepping_off_the_belt_reads_off_belt_within_a_second() -> None:
     result = run("off belt", fps=30.0)
     assert result["wrong"] == 0

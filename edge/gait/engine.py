@@ -91,7 +91,15 @@ from edge.gait.metrics import (
     walking_toe_off,
     window,
 )
-from edge.gait.mode import OFF_BELT, RUNNING, STILL_S, WALKING, ModeTracker, gait_vote
+from edge.gait.mode import (
+    OFF_BELT,
+    RUNNING,
+    STANDING,
+    STILL_S,
+    WALKING,
+    ModeTracker,
+    gait_vote,
+)
 from edge.gait.sagittal import PlaneMapping
 from edge.gait.step import Step
 from edge.skeleton import LEFT_HIP, RIGHT_HIP
@@ -264,6 +272,7 @@ class GaitEngine:
         self._hip_leads: deque[float] = deque(maxlen=32)
         self._modes = ModeTracker()
         self._relearned_t = -math.inf
+        self._unlearned_t = -math.inf
 
     def _clear_tracks(self) -> None:
         """The kernels' state as before the first frame."""
@@ -322,6 +331,17 @@ class GaitEngine:
             # learned afresh.
             done = self.finish()
             self._begin()
+            return done + self.push(t, keypoints)
+        if self._stood(t):
+            # Someone standing on the belt: whatever they do next (a walk after a run, a run at
+            # another pace) is learned afresh, as at the start, from the frames from here on. The
+            # steps before are done.
+            done = self.finish()
+            self._contacts, self._open_ic = [None, None], [None, None]
+            self._unlearned_t = t
+            self._par[PAR_STANCE_SPEED] = 0.0
+            self._stance_speeds.clear()
+            self._unpaired = deque(maxlen=self.params.capacity)
             return done + self.push(t, keypoints)
         if self._unpaired is None:
             steps = self._handle_events(self.detect(t, keypoints))
@@ -481,7 +501,7 @@ class GaitEngine:
         landing for ``RELEARN_S``, or at a landing whose foot's last contact never ended, it is
         learned afresh from the ankles as at the start (``belt_ankle_speed``) when they move
         back at a walker's pace at least and over 30% off the speed in use."""
-        if self.params.stance_speed or (self.mapping.metric and self.belt_speed_mps):
+        if not self._learns_stance_speed():
             return
         last = max(self._ics[-1][0] if self._ics else -math.inf, self._relearned_t)
         if not lost and (t - last < RELEARN_S or self._modes.mode() == OFF_BELT):
@@ -495,16 +515,44 @@ class GaitEngine:
             self._stance_speeds.append(speed)
             self._par[PAR_STANCE_SPEED] = speed
 
+    def _stood(self, t: float) -> bool:
+        """Whether someone stands on the belt after steps told with the stance speed learned
+        since the last stand (or the start): the next steps' pace is not known."""
+        return (
+            self._unpaired is None
+            and self._learns_stance_speed()
+            and self._modes.stepped_t > self._unlearned_t
+            and self.mode == STANDING
+        )
+
+    def _learns_stance_speed(self) -> bool:
+        """Whether the stance speed is learned from the ankles (neither given nor set by a
+        belt speed on a calibrated plane)."""
+        return not (self.params.stance_speed or (self.mapping.metric and self.belt_speed_mps))
+
     def _bootstrap(self) -> list[Step]:
         """Until the stance speed is known, wait ``bootstrap_s`` of data and estimate it from
-        the ankles' backward speed while on the belt. Then go through the frames kept so far
-        again: the legs are paired afresh with the stance line (where the belt has carried a
-        landed foot), so a crossing in the first second cannot swap them."""
+        the ankles' backward speed while on the belt, over the frames kept since the start. Then
+        go through the frames kept so far again: the legs are paired afresh with the stance line
+        (where the belt has carried a landed foot), so a crossing in the first second cannot swap
+        them. After a stand (``_stood``) the speed is read off the last ``RELEARN_S`` of frames,
+        once at least a walker's and within 20% of the last half of them (the standing frames
+        before someone sets off read slower: a speed read while they do finds no step at all)."""
         assert self._unpaired is not None
-        if self._last_t - self._first_t < self.params.bootstrap_s or self.frames % 10:
+        kept = self._unpaired[0][0] if self._unpaired else self._last_t
+        if self._last_t - kept < self.params.bootstrap_s or self.frames % 10:
             return []
-        sm = window(self._sm, int(self._ctr[CTR_SMOOTHED]), -math.inf, math.inf)
-        speed = belt_ankle_speed(sm)
+        scale = float(np.median(self._leg_lengths)) if self._leg_lengths else math.nan
+        smoothed = int(self._ctr[CTR_SMOOTHED])
+        if math.isfinite(scale):
+            speed = belt_ankle_speed(window(self._sm, smoothed, self._last_t - RELEARN_S, math.inf))
+            recent = belt_ankle_speed(
+                window(self._sm, smoothed, self._last_t - RELEARN_S / 2, math.inf)
+            )
+            if not (speed >= MIN_STANCE_LEGS_PER_S * scale and abs(recent / speed - 1) <= 0.2):
+                return []
+        else:
+            speed = belt_ankle_speed(window(self._sm, smoothed, kept, math.inf))
         if not (math.isfinite(speed) and speed > 0):
             return []
         self._par[PAR_STANCE_SPEED] = speed
@@ -538,8 +586,9 @@ class GaitEngine:
             # again. The stance speed may be stale; and a walker's knee may never straighten
             # enough to mark a toe-off, yet the contact is one, its toe-off found from the ankle.
             self._relearn_stance_speed(when, lost=True)
-            if self._modes.gait == WALKING:
-                return self._finish_step(leg, Contact(unended, math.nan, 0.5), when)
+            if self._modes.gait == WALKING or not self._modes.holds:
+                walked = self._modes.gait != WALKING
+                return self._finish_step(leg, Contact(unended, math.nan, 0.5), when, walked)
         if previous is None:
             return None
         if quality == 1.0 and previous.quality == 1.0:
@@ -582,7 +631,13 @@ class GaitEngine:
             return None
         return previous
 
-    def _finish_step(self, leg: int, contact: Contact, next_ic: float | None) -> Step | None:
+    def _finish_step(
+        self, leg: int, contact: Contact, next_ic: float | None, walked_only: bool = False
+    ) -> Step | None:
+        """The step of a finished ``contact`` of leg track ``leg``, None when it makes none
+        (``walked_only``: a contact never seen to end before any gait holds, a step only if
+        walked: a walker's knee may never straighten enough to mark a toe-off, a runner's
+        contact without one is dropped with no trace)."""
         p = self.params
         ended = contact.to_t if math.isfinite(contact.to_t) else contact.ic_t + p.max_contact_s
         end = next_ic if next_ic is not None else ended + 0.2
@@ -595,6 +650,8 @@ class GaitEngine:
         rise = hip_rise(sm, leg, contact.ic_t, ended, max_gap) / scale
         vote = gait_vote(rise)
         gait = self._modes.counted(vote)
+        if walked_only and gait != WALKING:
+            return None
         if gait == WALKING:
             contact = self._walking_contact(sm, leg, contact, scale, max_gap)
         elif contact.quality == 1.0 and not self._slanted():

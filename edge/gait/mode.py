@@ -115,6 +115,17 @@ class ModeTracker:
         return gait, streak, held
 
     @property
+    def holds(self) -> bool:
+        """Whether the gait holds: it has had ``SWITCH_VOTES`` votes in a row since the last
+        ``STILL_S`` without a step."""
+        return self._after(None)[2]
+
+    @property
+    def stepped_t(self) -> float:
+        """When the last step was told, s (-inf before any)."""
+        return self._landed_t
+
+    @property
     def gait(self) -> str | None:
         """The gait of the last steps, running or walking (None before the first vote)."""
         return self._gait
