@@ -101,11 +101,11 @@ SIDE_ON[[KP["left_ankle"], KP["right_ankle"]], :2] = ((40.0, 180.0), (60.0, 180.
 def test_a_files_steps_too_few_to_judge_are_told_as_analyze_tells_them() -> None:
     """What ``hipdrive run`` on a file exits 2 with: the frames a person was in view count, a
     gap of dropped frames at most ``SEEN_GAP_S``."""
-    empty = FileSteps()
+    empty = FileSteps((30.0, None))
     for i in range(300):
         empty.frame(i / 30, None)
     assert (empty.verdict() or "").startswith("0 steps: no person was found in it: film at least")
-    glimpse = FileSteps()
+    glimpse = FileSteps((30.0, None))
     for t in (0.0, 1 / 30, 2 / 30, 2.0, 2.0 + 1 / 30):
         glimpse.frame(t, SIDE_ON)
     assert glimpse.seen_s == pytest.approx(3 / 30 + 0.5)
@@ -114,25 +114,40 @@ def test_a_files_steps_too_few_to_judge_are_told_as_analyze_tells_them() -> None
     # been told to film 10 s): said as analyze says it.
     front = SIDE_ON.copy()
     front[[KP["left_hip"], KP["right_hip"]], 0] = (35.0, 65.0)
-    toward = FileSteps()
+    toward = FileSteps((30.0, None))
     for i in range(84):
         toward.frame(i / 30, front)
     said = toward.verdict() or ""
     assert said.startswith("0 steps: the runner's hips are 37% of a leg's length apart"), said
     # Someone walking past a camera that stays still (a trial's man crossing a plaza, the same).
-    past = FileSteps()
+    past = FileSteps((30.0, None))
     for i in range(60):
         frame = SIDE_ON.copy()
         frame[:, 0] += 4.0 * i
         past.frame(i / 30, frame)
     said = past.verdict() or ""
     assert said.startswith("0 steps: the runner moves 2.7 leg lengths across the picture"), said
-    lone = FileSteps()
+    lone = FileSteps((30.0, None))
     lone.steps = [messages.step(0, ic_t=float(i)) for i in range(5)]
     assert "5 steps: none of them follows another" in (lone.verdict() or "")
-    run = FileSteps()
+    run = FileSteps((30.0, None))
     run.steps = [messages.step(i) for i in range(4)]
     assert run.verdict() is None
+
+
+def test_a_slow_motion_files_few_steps_are_told_its_legs_rhythm(mocap_trial) -> None:
+    """A runner filmed in slow motion (x4) played at its playback rate: the few steps found had
+    been told that the person was not side on or that steps were missed (a user trial's
+    treadmill clip, where analyze said slow motion). The legs' own rhythm says it, as analyze
+    says it, with the factor that makes it running."""
+    t, kp = synth_track(mocap_trial, 60.0, SideCamera(), seed=31)
+    slow = FileSteps((60.0, None))
+    for when, keypoints in zip(4.0 * t[:600], kp[:600], strict=True):
+        slow.frame(float(when), keypoints)
+    slow.steps = [messages.step(0, ic_t=1.0), messages.step(1, ic_t=5.0)]
+    said = slow.verdict() or ""
+    assert "slower than any walk or run: if it is slow motion, give --slowmo X" in said, said
+    assert "(--slowmo 4 reads 15" in said, said
 
 
 def test_station_publishes_and_records_every_step(config, running) -> None:

@@ -405,7 +405,9 @@ class FileSteps:
     a clip of warm-up drills, and on one of squats, had ended with no word of it, exit 0, where
     analyze refused both."""
 
-    def __init__(self) -> None:
+    def __init__(self, timing: tuple[float, str | None]) -> None:
+        self._timing = timing
+        """The file's rate and what stated it (``FitCheck``'s)."""
         self.steps: list[StepMsg] = []
         self.seen_s = 0.0
         self._last_t = math.nan
@@ -424,8 +426,10 @@ class FileSteps:
         """Why the file's steps give no findings for being too few (``too_few_steps``), as
         analyze prints it, and as analyze's checks of the track tell it first: a picture turned on
         its side, a person facing the camera (a user trial's clip of a woman jogging toward the
-        camera had been told to film 10 s) or running past it (a man crossing a plaza, the
-        same); None when they are enough."""
+        camera had been told to film 10 s), legs stepping slower than any walk (slow motion: a
+        user trial's treadmill clip filmed so had been told the person was not side on, where
+        analyze said slow motion) or running past it (a man crossing a plaza, the same); None when
+        they are enough."""
         why = too_few_steps(self.steps, self.seen_s)
         if (why is not None or not self.steps) and self._seen:
             t = np.array([when for when, _ in self._seen])
@@ -433,6 +437,7 @@ class FileSteps:
             why = (
                 turned_picture(track)
                 or facing_the_camera(track)
+                or legs_off_pace(t, track, self.steps, *self._timing, track=False)
                 or across_the_picture(t, track, self.steps)
                 or why
             )
@@ -706,7 +711,7 @@ class Station:
         self.alone = False
         """Whether the step last published stands alone, in no figure (``_in_row``)."""
         self._runner = runner
-        self._file = None if info.live else FileSteps()
+        self._file = None if info.live else FileSteps((info.fps, info.origin))
         self._runner_present = False
         self._last_runner_t = -math.inf
         self._handled_t = -math.inf
