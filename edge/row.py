@@ -31,24 +31,46 @@ def follows(step: Timed, before: Timed) -> bool:
     )
 
 
+class Footed(Timed, Protocol):
+    """A step that also names its foot."""
+
+    @property
+    def foot(self) -> str: ...
+
+
+def same_foot_twice(steps: Sequence[Footed]) -> bool:
+    """Whether one of ``steps`` follows another of them (``follows``) on the same foot. The feet
+    alternate, so one of the two was named wrong: the depth cues that tell the near leg from the
+    far one turned (a user trial's clips, a camera carried or panning, had the same foot named
+    twice in a row, one step apart, on all four clips that gave steps), and every step named
+    between two such turns may be the other foot."""
+    return any(steps[i].foot == steps[j].foot for i, j in _pairs(steps))
+
+
 def in_row(steps: Sequence[Timed]) -> np.ndarray:
     """(N,) bool: which of ``steps`` follow another of them or are followed by one: a step
     timed from the landing before it (``follows``) when that landing is one of ``steps``, and
     that step."""
+    row = np.zeros(len(steps), dtype=bool)
+    for i, j in _pairs(steps):
+        row[[i, j]] = True
+    return row
+
+
+def _pairs(steps: Sequence[Timed]) -> list[tuple[int, int]]:
+    """(i, j): step i of ``steps`` follows step j of them (``follows``)."""
     ic = np.array([s.ic_t for s in steps])
     order = np.argsort(ic, kind="stable")
     ranked = ic[order]
-    row = np.zeros(len(ic), dtype=bool)
+    pairs = []
     for i, step in enumerate(steps):
         if step.step_ms is None:
             continue
         before = step.ic_t - step.step_ms / 1000.0
         lo = int(np.searchsorted(ranked, before - ROW_MATCH_S))
         hi = int(np.searchsorted(ranked, before + ROW_MATCH_S, side="right"))
-        if hi > lo:
-            row[order[lo:hi]] = True
-            row[i] = True
-    return row
+        pairs += [(i, int(j)) for j in order[lo:hi]]
+    return pairs
 
 
 def in_a_row(steps: Sequence[Timed]) -> int:

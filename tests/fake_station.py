@@ -136,6 +136,7 @@ def summary_of(steps: list[StepMsg], t: float) -> SummaryMsg:
             asymmetry_pct=m.asymmetry_pct,
             confident=m.confident,
             near_leg_only=m.near_leg_only,
+            feet_mixed=m.feet_mixed,
         )
     cue: tuple[str | None, str | None, str | None] = (None, None, None)
     if len(steps) >= 4:

@@ -179,6 +179,7 @@ def test_balance_bars_only_for_metrics_sure_on_both_legs_and_an_oblique_view_is_
     sure = MetricStats(median=15.0, iqr=2.0, asymmetry_pct=30.0)
     far_unsure = MetricStats(median=15.0, iqr=2.0, asymmetry_pct=None, near_leg_only=True)
     unsure = MetricStats(median=20.0, iqr=2.0, asymmetry_pct=None, confident=False)
+    mixed = MetricStats(median=55.0, iqr=2.0, asymmetry_pct=None, feet_mixed=True)
 
     async def scene() -> tuple[str, str, set[str]]:
         app = DashboardApp(NOWHERE, NOWHERE)
@@ -189,7 +190,7 @@ def test_balance_bars_only_for_metrics_sure_on_both_legs_and_an_oblique_view_is_
                 BusReceived(
                     messages.summary(
                         t=T0,
-                        metrics={**metrics, "contact_ms": sure, "knee_lift_deg": sure},
+                        metrics={**metrics, "contact_ms": sure, "knee_lift_deg": mixed},
                         units="pct_leg",
                         calibrated=False,
                         yaw_deg=-22.4,
@@ -216,6 +217,7 @@ def test_balance_bars_only_for_metrics_sure_on_both_legs_and_an_oblique_view_is_
     assert "near leg only" in rows["Hip extension"] and "%" not in rows["Hip extension"]
     assert "less sure" in rows["Overstride"]
     assert "+30.0%" in rows["Contact"]
+    assert "feet not told apart" in rows["Knee lift"] and "%" not in rows["Knee lift"]
     assert "distances and angles less sure: camera about 22° off square, uncalibrated" in oblique
     assert re.search(r"(less sure|unsure) +(aim )?<= ?\d+", oblique) and tile_bands == set()
     assert "near leg only" not in square and "off square" not in square.splitlines()[0]

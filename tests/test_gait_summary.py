@@ -781,3 +781,24 @@ def test_figures_no_runners_body_gives_are_not_shown() -> None:
     assert (
         no_runners(dataclasses.replace(BASE, knee_flexion_ic_deg=116.2)).knee_flexion_ic_deg is None
     )
+
+
+def test_feet_named_the_same_twice_in_a_row_are_not_compared() -> None:
+    """The feet alternate: two steps in a row named the same foot mean the camera's view of
+    the near leg turned, and the steps after it may carry the other foot's name (a user trial's
+    carried and panning cameras, every clip that gave steps). No left/right comparison then,
+    on the console, the wire, analyze or the report, and it says why."""
+    lopsided = steps(10, contact_ms=lambda i: 230.0 if i % 2 == 0 else 290.0)
+    before = feed(SummaryBuilder(), lopsided)[-1].metrics["contact_ms"]
+    assert before.asymmetry_pct == pytest.approx(-23.1, abs=0.1) and not before.feet_mixed
+    turned = [
+        dataclasses.replace(s, foot=("left", "right")[(i + (i >= 5)) % 2])
+        for i, s in enumerate(lopsided)
+    ]
+    summary = feed(SummaryBuilder(), turned)[-1]
+    contact = summary.metrics["contact_ms"]
+    assert contact.asymmetry_pct is None and contact.feet_mixed
+    assert contact.median == pytest.approx(before.median)
+    assert not summary.metrics["flight_ms"].feet_mixed  # never compared anyway
+    wire = summary_message("s", 1.0, summary, calibrated=True).metrics["contact_ms"]
+    assert wire.feet_mixed and wire.asymmetry_pct is None

@@ -1023,3 +1023,21 @@ def test_a_change_of_pace_is_no_fault_of_the_pose_model() -> None:
         assert doubted(GaitEngine(PlaneMapping.scaled("right"))._held_to_the_runner(run)) == live
         replayed = [StepMsg(station="s", t=s.ic_t, **asdict(s)) for s in run]
         assert doubted(rated_in_hindsight(replayed)) == hindsight
+
+
+def test_feet_named_the_same_twice_in_a_row_are_said_and_not_compared() -> None:
+    """A user trial's carried camera: two steps in a row named the same foot, one step apart.
+    Analyze gives no left/right difference and says why, once."""
+    feet = [("left", "right")[(i + (i >= 10)) % 2] for i in range(20)]
+    ran = [
+        messages.step(i, foot=foot, gait="running", contact_ms=230.0 + 60 * (i % 2))
+        for i, foot in enumerate(feet)
+    ]
+    said = describe(ran, Targets())
+    assert not any("left-right" in line for line in said), said
+    assert (
+        sum(line.startswith("note: two steps in a row were named the same foot") for line in said)
+        == 1
+    )
+    steady = describe([messages.step(i, gait="running") for i in range(20)], Targets())
+    assert not any("named the same foot" in line for line in steady)

@@ -324,6 +324,23 @@ def test_a_less_sure_far_leg_gives_no_asymmetry_finding_but_near_leg_only() -> N
     assert "Hip extension, Knee lift: near leg only" in page  # shank angle: the same both legs
 
 
+def test_feet_named_the_same_twice_in_a_row_give_no_left_right() -> None:
+    """Two steps in a row named the same foot (a carried camera's view of the near leg turned):
+    no asymmetry and no sure foot's median, and a note says why."""
+    feet = [("left", "right")[(i + (i >= 10)) % 2] for i in range(20)]
+    page = page_of(
+        [
+            messages.step(i, foot=foot, contact_ms=230.0 + 60 * (i % 2))
+            for i, foot in enumerate(feet)
+        ]
+    )
+    contact = row_of(page, "contact_ms")
+    assert '<td class="asym">feet not told apart</td>' in contact
+    assert 'class="left unsure"' in contact and 'class="right unsure"' in contact
+    assert "Feet not told apart: two steps in a row were named the same foot" in page
+    assert "Feet not told apart" not in page_of([messages.step(i) for i in range(20)])
+
+
 def test_the_steps_column_counts_the_steps_a_median_rests_on() -> None:
     """The near leg's ten sure hip extensions, not the twenty with the far leg's less sure
     ones; a median on fewer than three sure steps rests on every step, and says so."""

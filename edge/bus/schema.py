@@ -271,14 +271,16 @@ class MetricStats:
     ``asymmetry_pct`` is 100 * (left median - right median) / mean(|left|, |right|), positive when
     the left leg's value is larger, None while one side has no steps.
 
-    Three fields extend DESIGN.md, each optional. ``confident``: the median rests on steps where
+    Four fields extend DESIGN.md, each optional. ``confident``: the median rests on steps where
     this metric was measured surely (False: on none, so it rests on less sure values; show it as
     such, judge nothing by it). ``near_leg_only``: only one leg's values are sure (the far leg is
     seen through the near one), so ``asymmetry_pct`` is None: say "near leg only".
     ``feet_differ``: the feet's values differ beyond their scatter (a rank test) and, for the
     metrics timed by both feet's events, beyond what one side camera makes of the far leg's
     (``edge.gait.summary.VIEW_APART_PCT``), so the asymmetry is sure (False: too few steps, too
-    much scatter or too near to tell; show it, judge nothing by it).
+    much scatter or too near to tell; show it, judge nothing by it). ``feet_mixed``: two steps in
+    a row were named the same foot, so the feet were not told apart and ``asymmetry_pct`` is
+    None: say "feet not told apart".
     """
 
     __pydantic_config__ = _STRICT
@@ -289,6 +291,7 @@ class MetricStats:
     confident: bool = True
     near_leg_only: bool = False
     feet_differ: bool = True
+    feet_mixed: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

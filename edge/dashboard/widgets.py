@@ -582,8 +582,9 @@ class BalanceBars(StripWidget):
     """Left/right asymmetry of the summary's medians, one bar per metric from a centre line:
     the bar grows towards the side whose value is larger. Only metrics measured surely on both
     legs have a bar, grey where the feet's values do not differ beyond their scatter; the others
-    say why not: "near leg only" (the far leg's values, seen through the near leg, are less sure)
-    or "less sure" (neither leg's are)."""
+    say why not: "feet not told apart" (two steps in a row were named the same foot), "near leg
+    only" (the far leg's values, seen through the near leg, are less sure) or "less sure"
+    (neither leg's are)."""
 
     DEFAULT_CSS = """
     BalanceBars { height: auto; }
@@ -642,6 +643,8 @@ def _no_balance(stats: MetricStats | None) -> str | None:
     """Why a metric has no left/right balance, when the summary says (None: not yet known)."""
     if stats is None:
         return None
+    if stats.feet_mixed:
+        return "feet not told apart"
     if stats.near_leg_only:
         return "near leg only"
     return None if stats.confident else "less sure"

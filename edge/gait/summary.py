@@ -57,6 +57,7 @@ from edge.pace import (
     recorded_bound,
     slow_cadence,
 )
+from edge.row import same_foot_twice
 
 SUMMARISED = (
     "cadence_spm",
@@ -187,6 +188,10 @@ class Rated(Protocol):
 
     @property
     def foot(self) -> str: ...
+    @property
+    def ic_t(self) -> float: ...
+    @property
+    def step_ms(self) -> float | None: ...
     @property
     def view(self) -> str | None: ...
     @property
@@ -374,6 +379,9 @@ class MetricSummary:
     """Not confident only for want of steps: confident on some, fewer than ``MIN_SURE_STEPS``
     (more steps may judge it, where a metric confident on none is measured less surely)."""
     feet_differ: bool = False
+    feet_mixed: bool = False
+    """Two steps in a row named the same foot (``same_foot_twice``): the feet were not told
+    apart, so there is no asymmetry (``FEET_MIXED`` says why)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -583,6 +591,16 @@ SWING_LEG_METRICS = ("scissor_front_deg", "swing_knee_lift_deg")
 report had put the right knee's swing lift under "left", beside the right knee's own lift."""
 
 
+FEET_MIXED = (
+    "two steps in a row were named the same foot, where the feet alternate: the camera's view "
+    "of which leg is nearer changed (a camera carried or panning, or the runner turned), so "
+    "some steps may carry the other foot's name; left and right are not compared. Set the "
+    "camera still, level and square to the belt"
+)
+"""Why the feet were not told apart (``MetricSummary.feet_mixed``), as analyze and the report
+say it."""
+
+
 _OTHER_FOOT = {"left": "right", "right": "left", "near": "far", "far": "near"}
 
 
@@ -609,12 +627,16 @@ def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
     lm = float(np.median(left)) if left else None
     rm = float(np.median(right)) if right else None
     asymmetry = None
-    compared = min(len(left), len(right)) >= MIN_SURE_STEPS and metric not in UNCOMPARED
+    both_feet = {"left", "right"} <= {s.foot for s in steps}
+    mixed = both_feet and same_foot_twice(steps)
+    compared = (
+        min(len(left), len(right)) >= MIN_SURE_STEPS and metric not in UNCOMPARED and not mixed
+    )
     if lm is not None and rm is not None and compared:
         mean = (abs(lm) + abs(rm)) / 2
         asymmetry = 100.0 * (lm - rm) / mean if mean > 0 else 0.0
-    both_feet = {"left", "right"} <= {s.foot for s in steps}
     near_leg_only = both_feet and (lm is None) != (rm is None)
+    mixed = mixed and metric not in UNCOMPARED
     waiting = not sure and bool(sure_ones)
     return MetricSummary(
         float(med),
@@ -629,6 +651,7 @@ def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
         feet_differ=asymmetry is not None
         and not within_view(metric, asymmetry)
         and feet_differ(left, right),
+        feet_mixed=mixed,
     )
 
 

@@ -51,6 +51,7 @@ from edge.gait.phases import describe_phases, phases
 from edge.gait.rhythm import across_the_picture, legs_off_pace, turned_picture
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
 from edge.gait.summary import (
+    FEET_MIXED,
     confident,
     doubted,
     oblique_yaw,
@@ -59,6 +60,7 @@ from edge.gait.summary import (
     view_marked_metric,
     view_note,
 )
+from edge.row import same_foot_twice
 from edge.skeleton import LEFT_HIP, RIGHT_HIP
 from edge.store.sessions import export_steps, read_steps
 
@@ -358,6 +360,8 @@ def describe(
         if mine and walked:
             lines.append(f"{gait}, {step_count(len(mine))}:")
         lines += _medians(mine, targets.asymmetry_max_pct)
+        if same_foot_twice(mine) and {"left", "right"} <= {s.foot for s in mine}:
+            lines.append(f"note: {FEET_MIXED}")
         # What the view did to the running figures, where there are some.
         if gait == RUNNING and mine:
             note = view_note(steps, mine, "what it foreshortens (distances and angles)")

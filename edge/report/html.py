@@ -13,6 +13,7 @@ from edge.gait.fit import MIN_JUDGED_STEPS, left_out_of_run
 from edge.gait.metrics import OBLIQUE_METRICS
 from edge.gait.phases import GAP_S, phases
 from edge.gait.summary import (
+    FEET_MIXED,
     LESS_SURE,
     LESS_SURE_MEANS,
     MIN_SURE_STEPS,
@@ -62,7 +63,9 @@ def _rows(rows: list[Row], limit: float) -> str:
         asym = "&ndash;" if r.asymmetry_pct is None else f"{round(r.asymmetry_pct)}%"
         if why := doubted(r.metric.name, r.asymmetry_pct, r.feet_differ, limit):
             asym = f'<span title="{why}">{asym}{LESS_SURE}</span>'
-        if r.near_leg_only:
+        if r.feet_mixed:
+            asym = "feet not told apart"
+        elif r.near_leg_only:
             asym = "near leg only"
         digits = r.metric.digits
         median = _number(r.median, digits) + ("" if r.confident else LESS_SURE)
@@ -141,6 +144,8 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
         )
         items = [f"<li class=good>{met}</li>"]
         notes = []
+    if any(r.feet_mixed for r in rows):
+        notes.append(f"Feet not told apart: {escape(FEET_MIXED)}.")
     near = list(dict.fromkeys(r.metric.label for r in rows if r.near_leg_only))
     if near:
         notes.append(

@@ -173,6 +173,8 @@ class Row:
     waiting: bool = False
     """Not confident for want of steps measured surely (``MetricSummary.waiting``)."""
     feet_differ: bool = False
+    feet_mixed: bool = False
+    """Two steps in a row named the same foot: no asymmetry (``MetricSummary.feet_mixed``)."""
 
     @property
     def judged(self) -> bool:
@@ -200,6 +202,9 @@ def summary_rows(steps: list[StepMsg], targets: Targets, judged: bool = True) ->
                 by_foot[foot] = (float(np.nanmedian(v)), False)
             else:
                 by_foot[foot] = (None, True)
+        if summary.feet_mixed:
+            # Some steps may carry the other foot's name: no foot's median is sure.
+            by_foot = {foot: (v, v is None) for foot, (v, _) in by_foot.items()}
         ok = meets(name, summary.median, targets) if summary.confident and judged else None
         asym = summary.asymmetry_pct
         rows.append(
@@ -222,6 +227,7 @@ def summary_rows(steps: list[StepMsg], targets: Targets, judged: bool = True) ->
                 and abs(asym) > targets.asymmetry_max_pct,
                 confident=summary.confident,
                 near_leg_only=summary.near_leg_only,
+                feet_mixed=summary.feet_mixed,
                 feet_differ=summary.feet_differ,
                 left_sure=by_foot["left"][1],
                 right_sure=by_foot["right"][1],

@@ -1378,6 +1378,7 @@ def summary_message(station: str, t: float, summary: Summary, calibrated: bool) 
                 confident=m.confident,
                 near_leg_only=m.near_leg_only,
                 feet_differ=m.feet_differ,
+                feet_mixed=m.feet_mixed,
             )
             for name, m in summary.metrics.items()
             if m.median is not None
