@@ -284,10 +284,20 @@ def view_marked_metric(steps: Iterable[Rated], metric: str) -> bool:
 
 
 def oblique_yaw(steps: Iterable[Rated]) -> float | None:
-    """The camera's yaw off square to the belt (degrees, the median over the steps marked less
-    sure for it) when an oblique uncalibrated view made figures less sure; None otherwise."""
-    yaws = [s.yaw_deg for s in steps if less_sure_for_view(s) and s.yaw_deg is not None]
-    return float(np.median(yaws)) if yaws else None
+    """The camera's yaw off square to the belt (degrees: the median size over the steps marked
+    less sure for it, signed as their median) when an oblique uncalibrated view made figures
+    less sure; None otherwise. A camera turned one way and then the other (carried, or panning
+    with a runner going by) is as far off as either: a user trial's hand-held clip, its steps
+    read -16 to +17 deg off, had been told "about 1 deg off square"."""
+    yaws = _oblique_yaws(steps)
+    if not yaws:
+        return None
+    return math.copysign(float(np.median(np.abs(yaws))), float(np.median(yaws)))
+
+
+def _oblique_yaws(steps: Iterable[Rated]) -> list[float]:
+    """The yaws of the steps marked less sure for an oblique uncalibrated view."""
+    return [s.yaw_deg for s in steps if less_sure_for_view(s) and s.yaw_deg is not None]
 
 
 def view_note(steps: Sequence[Rated], running: Sequence[Rated], what: str) -> str | None:
@@ -297,8 +307,8 @@ def view_note(steps: Sequence[Rated], running: Sequence[Rated], what: str) -> st
     verdicts rest on those: the far leg's steps are less sure whatever the view, so only the
     near leg's are counted. One note for the report and the printed summary (a user trial's
     terminal had said "Good form" with no word of the camera the report warned of)."""
-    yaw = oblique_yaw(steps)
-    if yaw is None:
+    yaws = _oblique_yaws(steps)
+    if not yaws:
         return None
     near = [s for s in running if s.view != "far"]
     marked = sum(view_marked(s) for s in near)
@@ -309,9 +319,17 @@ def view_note(steps: Sequence[Rated], running: Sequence[Rated], what: str) -> st
         if marked < len(near)
         else ", and no verdict or finding rests on it"
     )
+    if min(yaws) < -OBLIQUE_DEG and max(yaws) > OBLIQUE_DEG:
+        return (
+            f"The camera's angle to the runner changed, from {min(yaws):.0f}° to "
+            f"{max(yaws):+.0f}° off square (a camera carried, or panning with the runner), and it "
+            f"was not calibrated: {what} is less sure{some}. Set the camera still, square to the "
+            "belt."
+        )
     return (
-        f"The camera was about {abs(yaw):.0f}° off square to the belt and not calibrated: {what} "
-        f"is less sure{some}. Calibrate the camera, or set it square to the belt."
+        f"The camera was about {abs(oblique_yaw(steps) or 0.0):.0f}° off square to the belt and "
+        f"not calibrated: {what} is less sure{some}. Calibrate the camera, or set it square to "
+        "the belt."
     )
 
 
