@@ -193,3 +193,30 @@ RBDS0041, 5.4 to 6.2 on RBDS002, docs/metrics.md). A user trial's 5.1 m/s runner
 with no target."""
 NO_TARGET_AT_PACE = "no target at this pace, faster than any runner recorded"
 """What the cue, the report's findings and its chart say of them there."""
+
+
+PACE_CHANGED_RATIO = 1.6
+"""How far apart the quick and the slow steps of a run (the 90th and 10th percentiles of their
+``speed_legs_per_s``) must lie for one median pace to misjudge it (``pace_changed``): the steady
+runs of the real keypoint tracks at hand read 1.09-1.43 (the steps' paces scatter), a user
+trial's progression run, from a jog to a sprint, 2.5."""
+
+
+def pace_changed(paces: Sequence[float | None]) -> str | None:
+    """What to say of a run whose pace changed so far (``PACE_CHANGED_RATIO``) that its figures,
+    judged at the run's median pace, say little of its slower or quicker stretches; None when it
+    did not, or with fewer than eight paces known. A user trial's progression run was reported
+    "every other target was met", its overstride given no target at its median pace of 8.3 leg
+    lengths a second, where the station had cued "Land under your hips" at its slower start."""
+    known = sorted(p for p in paces if p is not None and p > 0)
+    if len(known) < 8:
+        return None
+    slow, middle, quick = (known[round(q * (len(known) - 1))] for q in (0.1, 0.5, 0.9))
+    if quick < PACE_CHANGED_RATIO * slow:
+        return None
+    return (
+        f"the pace changed through the run, from {slow:.1f} to {quick:.1f} leg lengths a second "
+        f"over most of its steps: its figures and verdicts are the whole run's, at its median pace "
+        f"({middle:.1f}), and say little of its slower or quicker stretches, which a run at "
+        "one pace each would judge"
+    )

@@ -4,6 +4,7 @@ and report, from synthetic running (the Fukuchi trial through the real gait engi
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -20,7 +21,7 @@ from edge.cli import main
 from edge.demo.scene import SideCamera
 from edge.gait import PlaneMapping, SummaryBuilder, Targets
 from edge.gait.summary import confident
-from edge.offline.replay import replay_track, step_of
+from edge.offline.replay import describe, replay_track, step_of
 from edge.pace import PACE_JUDGED_RATIO, PACE_REF_LEGS_S
 from edge.pose import Detections, PoseEstimator
 from edge.report import draw, plots
@@ -379,6 +380,33 @@ def test_a_sure_far_leg_is_compared() -> None:
     page = page_of(far_left_steps(0.8))
     assert "<b>Hip extension</b>: left 26.1, right 15.5 deg, a 51% difference" in page
     assert "near leg only" not in page
+
+
+def test_a_run_whose_pace_changed_is_said_to_be_judged_at_its_median() -> None:
+    """A user trial's progression run, a jog to a sprint: its overstride had no target at the
+    median pace and the report said every other target was met, where the station had cued
+    "Land under your hips" at the slower start. The report says its pace changed, analyze too;
+    a steady run's scatter of paces says nothing."""
+    quickening = [messages.step(i, speed_legs_per_s=4.0 + 0.3 * i) for i in range(24)]
+    page = page_of(quickening)
+    assert "The pace changed through the run, from 4.6 to 10.3 leg lengths a second" in page
+    said = describe([dataclasses.replace(s, gait="running") for s in quickening], Targets())
+    assert any(line.startswith("note: the pace changed through the run") for line in said)
+    steady = [messages.step(i, speed_legs_per_s=3.3 + 0.4 * (i % 3)) for i in range(24)]
+    assert "pace changed" not in page_of(steady)
+
+
+def test_a_view_turned_one_way_then_the_other_is_said_as_such() -> None:
+    """A hand-held camera following a runner by: its steps read -16 to +17 deg off square
+    (a user trial's clip had been told "about 1 deg off square ... set it square")."""
+    far = {"overstride_pct_leg": 0.3, "stride_length_m": 0.3}
+    turned = [
+        messages.step(i, metric_confidence=far, overstride_cm=None, yaw_deg=-16.0 + 3.0 * i)
+        for i in range(12)
+    ]
+    page = page_of([s for s in turned if abs(s.yaw_deg or 0) > 10])
+    assert "angle to the runner changed, from -16° to +17° off square" in page, page
+    assert "about 1° off" not in page
 
 
 def test_an_oblique_uncalibrated_view_is_said_and_judges_nothing() -> None:

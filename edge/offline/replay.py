@@ -60,6 +60,7 @@ from edge.gait.summary import (
     view_marked_metric,
     view_note,
 )
+from edge.pace import pace_changed
 from edge.row import same_foot_twice
 from edge.skeleton import LEFT_HIP, RIGHT_HIP
 from edge.store.sessions import export_steps, read_steps
@@ -362,6 +363,8 @@ def describe(
         lines += _medians(mine, targets.asymmetry_max_pct)
         if same_foot_twice(mine) and {"left", "right"} <= {s.foot for s in mine}:
             lines.append(f"note: {FEET_MIXED}")
+        if gait == RUNNING and (changed := pace_changed([s.speed_legs_per_s for s in mine])):
+            lines.append(f"note: {changed}")
         # What the view did to the running figures, where there are some.
         if gait == RUNNING and mine:
             note = view_note(steps, mine, "what it foreshortens (distances and angles)")

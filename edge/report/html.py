@@ -21,7 +21,7 @@ from edge.gait.summary import (
     view_marked,
     view_note,
 )
-from edge.pace import NO_TARGET_AT_PACE
+from edge.pace import NO_TARGET_AT_PACE, pace_changed
 from edge.report.model import METRICS, Moment, ReportInput, Row, Snapshot, too_few
 
 _MOMENT = {"ic": "initial contact", "to": "toe-off"}
@@ -146,6 +146,8 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
         notes = []
     if any(r.feet_mixed for r in rows):
         notes.append(f"Feet not told apart: {escape(FEET_MIXED)}.")
+    if changed := pace_changed([s.speed_legs_per_s for s in data.running]):
+        notes.append(f"{escape(changed[0].upper() + changed[1:])}.")
     near = list(dict.fromkeys(r.metric.label for r in rows if r.near_leg_only))
     if near:
         notes.append(
