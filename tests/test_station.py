@@ -148,6 +148,15 @@ def test_a_slow_motion_files_few_steps_are_told_its_legs_rhythm(mocap_trial) -> 
     said = slow.verdict() or ""
     assert "slower than any walk or run: if it is slow motion, give --slowmo X" in said, said
     assert "(--slowmo 4 reads 15" in said, said
+    # Two steps timed slower than any runner's, the legs' rhythm not read (a user trial's
+    # slow-motion treadmill clip, its feet mostly hidden): said as analyze says it.
+    timed = FileSteps((24.0, None))
+    timed.steps = [
+        messages.step(i, ic_t=0.78 * i, step_ms=780.0, cadence_spm=77.0, contact_ms=520.0)
+        for i in range(3)
+    ]
+    said = timed.verdict() or ""
+    assert "are not from running at the video's 24 fps: if it is slow motion" in said, said
 
 
 def test_station_publishes_and_records_every_step(config, running) -> None:

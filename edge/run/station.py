@@ -424,23 +424,28 @@ class FileSteps:
 
     def verdict(self) -> str | None:
         """Why the file's steps give no findings for being too few (``too_few_steps``), as
-        analyze prints it, and as analyze's checks of the track tell it first: a picture turned on
-        its side, a person facing the camera (a user trial's clip of a woman jogging toward the
-        camera had been told to film 10 s), legs stepping slower than any walk (slow motion: a
-        user trial's treadmill clip filmed so had been told the person was not side on, where
-        analyze said slow motion) or running past it (a man crossing a plaza, the same); None when
-        they are enough."""
+        analyze prints it, and as analyze's checks tell it first: a picture turned on its side, a
+        person facing the camera (a user trial's clip of a woman jogging toward the camera had
+        been told to film 10 s), legs stepping slower than any walk or the few steps' cadence or
+        contact no runner's (slow motion: a user trial's treadmill clips filmed so had been told
+        the person was not side on, where analyze said slow motion), or running past it (a man
+        crossing a plaza, the same); None when they are enough."""
         why = too_few_steps(self.steps, self.seen_s)
-        if (why is not None or not self.steps) and self._seen:
-            t = np.array([when for when, _ in self._seen])
-            track = np.stack([keypoints for _, keypoints in self._seen])
-            why = (
-                turned_picture(track)
-                or facing_the_camera(track)
-                or legs_off_pace(t, track, self.steps, *self._timing, track=False)
-                or across_the_picture(t, track, self.steps)
-                or why
-            )
+        if why is not None or not self.steps:
+            timed = timebase_problem(self.steps, *self._timing)
+            if self._seen:
+                t = np.array([when for when, _ in self._seen])
+                track = np.stack([keypoints for _, keypoints in self._seen])
+                why = (
+                    turned_picture(track)
+                    or facing_the_camera(track)
+                    or legs_off_pace(t, track, self.steps, *self._timing, track=False)
+                    or timed
+                    or across_the_picture(t, track, self.steps)
+                    or why
+                )
+            else:
+                why = timed or why
         if why is None and not self.steps:
             why = (
                 "no person was found in it"
