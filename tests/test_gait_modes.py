@@ -28,7 +28,7 @@ from edge.gait.summary import CONFIDENT
 from edge.skeleton import KP, LEFT_ANKLE
 from tests.builders.keypoint_tracks import synth_track
 from tests.gait_accuracy import replay, score
-from tests.gait_modes import SCENARIOS, run, track
+from tests.gait_modes import SCENARIOS, Segment, run, track
 
 
 @pytest.mark.parametrize("fps", [30.0, 60.0])
@@ -124,6 +124,35 @@ def test_whatever_comes_after_a_stand_is_learned_afresh(fps: float) -> None:
     again = run("run, stand, run", fps=fps)
     assert again["wrong"] == 0 and again["steps"] >= 28
     assert again["lag2"] < 1.5
+
+
+def test_a_walks_last_step_before_a_stand_is_kept() -> None:
+    """A walker's last landing, its toe-off not found by the knee, is finished by the next
+    landing; a stand has none, and a review found it lost once the stand was learned afresh."""
+    t, kp = track(
+        (Segment(WALKING, 8.0, "walk"), Segment(STANDING, 6.0, "RBDS0041 standing")), 30.0, seed=1
+    )
+    camera = SideCamera(facing="right")
+    engine = GaitEngine(PlaneMapping.scaled("right", camera.meters_per_pixel))
+    steps = []
+    for i in range(len(t)):
+        steps += engine.push(float(t[i]), kp[i])
+    steps += engine.finish()
+    assert len(steps) == 13 and steps[-1].ic_t == pytest.approx(6.87, abs=0.02)
+
+
+def test_a_stand_reads_standing_till_the_person_moves_on() -> None:
+    """The run's last steps, handed out as the stand is told, are not steps told then: a
+    review's console read running again for 2 s, a frame after standing."""
+    t, kp = track(SCENARIOS["run, stand, walk"], 60.0, seed=0)
+    camera = SideCamera(facing="right")
+    engine = GaitEngine(PlaneMapping.scaled("right", camera.meters_per_pixel))
+    modes = []
+    for i in range(len(t)):
+        engine.push(float(t[i]), kp[i])
+        modes.append(engine.mode)
+    stand = [m for when, m in zip(t, modes, strict=True) if 8.0 <= when < 14.0]
+    assert set(stand) == {STANDING}
 
 
 def test_stepping_off_the_belt_reads_off_belt_within_a_second() -> None:

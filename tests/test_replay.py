@@ -909,6 +909,23 @@ def test_drills_in_view_are_told_their_steps_stand_alone_not_slow_motion() -> No
     squats = too_few_steps([], seen_s=25.0)
     assert squats is not None and "was not running or walking side on" in squats
     assert too_few_steps([], seen_s=2.0) is None  # a glimpse: "no steps found" (``describe``)
+    # Their legs may swap front and back as slowly as a slow-motion runner's (45 a minute, a
+    # review's track): seven lone steps are still told they stand alone, where a slow-motion
+    # clip's three are told of its legs' rhythm.
+    t = np.arange(720) / 30.0
+    kp = np.zeros((len(t), 17, 3), np.float32)
+    kp[..., 2] = 0.9
+    kp[:, :, 0], kp[:, :, 1] = 300.0, 200.0
+    kp[:, [KP["left_knee"], KP["right_knee"]], 1] = 250.0
+    swing = 35.0 * np.sin(2 * np.pi * (45.0 / 120.0) * t)
+    kp[:, KP["left_ankle"], 0] = 300.0 + swing
+    kp[:, KP["right_ankle"], 0] = 300.0 - swing
+    kp[:, [KP["left_ankle"], KP["right_ankle"]], 1] = 300.0
+    kp[:, :, :2] += np.random.default_rng(0).normal(size=kp[:, :, :2].shape)
+    said = no_findings(drills, t, kp, 30.0) or ""
+    assert "stands alone" in said and "slow" not in said, said
+    said = no_findings(drills[:3], t, kp, 30.0) or ""
+    assert "slower than any walk or run: if it is slow motion" in said, said
 
 
 def test_a_contact_unlike_the_runners_is_no_sure_contact_time() -> None:

@@ -162,6 +162,10 @@ VIEW_WAIT_STEPS = 4
 #: the slowest stance foot taken for a walker's or runner's, in leg lengths per second (0.3 m/s
 #: for a 0.9 m leg): slower is someone standing, whose ankles only sway
 MIN_STANCE_LEGS_PER_S = 0.3
+#: after a stand, the frames kept to go through again once the stance speed is learned afresh:
+#: the last this many seconds (the speed is read over the last 1.5 s; going through a long
+#: stand's 1024 frames at once held a review's live loop 26-45 ms)
+STAND_KEPT_S = 4.0
 #: the most a step may outlast the same foot's steps before in the same gait
 #: (``GaitEngine._step_start``): a foot's steps differ by a few per cent from one to the next; a
 #: step across a landing not seen lasts two
@@ -335,13 +339,17 @@ class GaitEngine:
         if self._stood(t):
             # Someone standing on the belt: whatever they do next (a walk after a run, a run at
             # another pace) is learned afresh, as at the start, from the frames from here on. The
-            # steps before are done.
+            # steps before are done, told before the stand began (the standing clock kept).
+            stood_since = self._modes.stepped_t
+            self._walked_to_a_stand()
             done = self.finish()
+            self._modes.stepped_t = stood_since
             self._contacts, self._open_ic = [None, None], [None, None]
             self._unlearned_t = t
             self._par[PAR_STANCE_SPEED] = 0.0
             self._stance_speeds.clear()
-            self._unpaired = deque(maxlen=self.params.capacity)
+            kept = round(STAND_KEPT_S / float(self._trk[TRK_FRAME_DT]))
+            self._unpaired = deque(maxlen=min(max(kept, 1), self.params.capacity))
             return done + self.push(t, keypoints)
         if self._unpaired is None:
             steps = self._handle_events(self.detect(t, keypoints))
@@ -514,6 +522,18 @@ class GaitEngine:
             self._stance_speeds.clear()
             self._stance_speeds.append(speed)
             self._par[PAR_STANCE_SPEED] = speed
+
+    def _walked_to_a_stand(self) -> None:
+        """A walk's last landings, their toe-offs not found before the stand (a walker's knee
+        may never straighten enough to mark one), finished as their next landing would have
+        finished them (``_on_event``), for ``finish`` to hand out; it leaves them to a walk going
+        on. A review's walk, then a stand, had lost its last step."""
+        if self._modes.gait != WALKING:
+            return
+        for leg, ic in enumerate(self._open_ic):
+            if ic is not None and self._contacts[leg] is None:
+                step = self._finish_step(leg, Contact(ic, math.nan, 0.5), None)
+                self._held += [] if step is None else [step]
 
     def _stood(self, t: float) -> bool:
         """Whether someone stands on the belt after steps told with the stance speed learned

@@ -122,8 +122,13 @@ class ModeTracker:
 
     @property
     def stepped_t(self) -> float:
-        """When the last step was told, s (-inf before any)."""
+        """When the last step was told, s (-inf before any); set back, the steps told since
+        count as told then (the engine's steps finished as a stand begins)."""
         return self._landed_t
+
+    @stepped_t.setter
+    def stepped_t(self, t: float) -> None:
+        self._landed_t = t
 
     @property
     def gait(self) -> str | None:

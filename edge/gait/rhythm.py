@@ -14,7 +14,6 @@ from edge.gait.engine import GaitParams
 from edge.gait.fit import MIN_JUDGED_STEPS, WALKING_CADENCE_SPM, slowmo_readings
 from edge.gait.summary import read_as_running
 from edge.pace import RUNNING_CADENCE_SPM
-from edge.row import in_a_row
 from edge.skeleton import (
     LEFT_ANKLE,
     LEFT_HIP,
@@ -109,14 +108,15 @@ def legs_off_pace(
     """Why the legs' own rhythm (``leg_rhythm``, read once) says the time base of a video or
     track is wrong, or None when it does not, or shows none.
 
-    Slower than any walk or run (under ``WALKING_CADENCE_SPM``) with too few steps in a row to
-    judge (``MIN_JUDGED_STEPS``), or none: slow motion played at its playback rate, the engine's
+    Slower than any walk or run (under ``WALKING_CADENCE_SPM``) with fewer steps than a run is
+    judged by (``MIN_JUDGED_STEPS``), or none: slow motion played at its playback rate, the engine's
     windows set for real time; with the factors that would make it running
     (``slowmo_readings``), or, when ``origin`` (as ``timebase_problem``) stated the rate, the flag
     to check. A user trial's slow-motion clip was told only "no steps found: is a runner in
     view, side on, the whole time? For slow motion give --capture-fps or --slowmo"; another's,
     three steps found in 8.8 s (two of them at a running cadence, a misreading), that the person
-    was not running side on or steps were missed, where its legs stepped 48 times a minute.
+    was not running side on or steps were missed, where its legs stepped 48 times a minute. More
+    steps, each alone, are drills' (``too_few_steps``), whose legs may swap as slowly.
 
     Faster than running's (over ``RUNNING_CADENCE_SPM``) while the steps found, if any, come
     ``EVERY_OTHER`` times slower or more: a rate stated too high (a 30 fps video given as 60),
@@ -133,7 +133,7 @@ def legs_off_pace(
         at = f"the track's {fps:.4g} rows a second" if track else f"the video's {fps:.4g} fps"
     said = f"the legs step {rhythm:.0f} times a minute at {at}"
     if rhythm < WALKING_CADENCE_SPM[0]:
-        if in_a_row(steps) >= MIN_JUDGED_STEPS:
+        if len(steps) >= MIN_JUDGED_STEPS:
             return None
         return _slower_than_walking(said, rhythm, fps, origin, track)
     if rhythm <= RUNNING_CADENCE_SPM[1]:
