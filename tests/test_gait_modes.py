@@ -132,12 +132,7 @@ def test_a_walks_last_step_before_a_stand_is_kept() -> None:
     t, kp = track(
         (Segment(WALKING, 8.0, "walk"), Segment(STANDING, 6.0, "RBDS0041 standing")), 30.0, seed=1
     )
-    camera = SideCamera(facing="right")
-    engine = GaitEngine(PlaneMapping.scaled("right", camera.meters_per_pixel))
-    steps = []
-    for i in range(len(t)):
-        steps += engine.push(float(t[i]), kp[i])
-    steps += engine.finish()
+    steps = replay(t, kp, PlaneMapping.scaled("right", SideCamera(facing="right").meters_per_pixel))
     assert len(steps) == 13 and steps[-1].ic_t == pytest.approx(6.87, abs=0.02)
 
 

@@ -646,7 +646,7 @@ def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
     rm = float(np.median(right)) if right else None
     asymmetry = None
     both_feet = {"left", "right"} <= {s.foot for s in steps}
-    mixed = both_feet and same_foot_twice(steps)
+    mixed = same_foot_twice(steps)
     compared = (
         min(len(left), len(right)) >= MIN_SURE_STEPS and metric not in UNCOMPARED and not mixed
     )

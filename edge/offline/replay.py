@@ -361,7 +361,7 @@ def describe(
         if mine and walked:
             lines.append(f"{gait}, {step_count(len(mine))}:")
         lines += _medians(mine, targets.asymmetry_max_pct)
-        if same_foot_twice(mine) and {"left", "right"} <= {s.foot for s in mine}:
+        if same_foot_twice(mine):
             lines.append(f"note: {FEET_MIXED}")
         if gait == RUNNING and (changed := pace_changed([s.speed_legs_per_s for s in mine])):
             lines.append(f"note: {changed}")
