@@ -401,12 +401,22 @@ def test_a_view_turned_one_way_then_the_other_is_said_as_such() -> None:
     (a user trial's clip had been told "about 1 deg off square ... set it square")."""
     far = {"overstride_pct_leg": 0.3, "stride_length_m": 0.3}
     turned = [
-        messages.step(i, metric_confidence=far, overstride_cm=None, yaw_deg=-16.0 + 3.0 * i)
+        messages.step(
+            i,
+            metric_confidence=far,
+            overstride_cm=None,
+            shank_angle_ic_deg=5.0,
+            yaw_deg=-16.0 + 3.0 * i,
+        )
         for i in range(12)
     ]
-    page = page_of([s for s in turned if abs(s.yaw_deg or 0) > 10])
+    kept = [s for s in turned if abs(s.yaw_deg or 0) > 10]
+    page = page_of(kept)
     assert "angle to the runner changed, from -16° to +17° off square" in page, page
     assert "about 1° off" not in page
+    # Nor does the cue's reason ask to calibrate a camera that turned.
+    reason = SummaryBuilder(Targets()).whole([step_of(s) for s in kept]).cue_reason or ""
+    assert "the camera turning from -16 to +17 deg off square: set it still" in reason, reason
 
 
 def test_an_oblique_uncalibrated_view_is_said_and_judges_nothing() -> None:

@@ -295,6 +295,16 @@ def oblique_yaw(steps: Iterable[Rated]) -> float | None:
     return math.copysign(float(np.median(np.abs(yaws))), float(np.median(yaws)))
 
 
+def turned_view(steps: Iterable[Rated]) -> tuple[float, float] | None:
+    """(least, most) yaw, degrees, when an oblique uncalibrated view was read turned one way and
+    then the other, each past ``OBLIQUE_DEG`` (a camera carried, or panning as a runner goes by);
+    None otherwise."""
+    yaws = _oblique_yaws(steps)
+    if yaws and min(yaws) < -OBLIQUE_DEG and max(yaws) > OBLIQUE_DEG:
+        return min(yaws), max(yaws)
+    return None
+
+
 def _oblique_yaws(steps: Iterable[Rated]) -> list[float]:
     """The yaws of the steps marked less sure for an oblique uncalibrated view."""
     return [s.yaw_deg for s in steps if less_sure_for_view(s) and s.yaw_deg is not None]
@@ -319,10 +329,10 @@ def view_note(steps: Sequence[Rated], running: Sequence[Rated], what: str) -> st
         if marked < len(near)
         else ", and no verdict or finding rests on it"
     )
-    if min(yaws) < -OBLIQUE_DEG and max(yaws) > OBLIQUE_DEG:
+    if (turned := turned_view(steps)) is not None:
         return (
-            f"The camera's angle to the runner changed, from {min(yaws):.0f}° to "
-            f"{max(yaws):+.0f}° off square (a camera carried, or panning with the runner), and it "
+            f"The camera's angle to the runner changed, from {turned[0]:.0f}° to "
+            f"{turned[1]:+.0f}° off square (a camera carried, or panning with the runner), and it "
             f"was not calibrated: {what} is less sure{some}. Set the camera still, square to the "
             "belt."
         )
@@ -889,12 +899,16 @@ class SummaryBuilder:
         if not names and not fast:
             return None
         yaw = oblique_yaw(self._steps)
-        why = (
-            f", the camera about {abs(yaw):.0f} deg off square and uncalibrated: calibrate it to"
-            " judge them"
-            if yaw is not None and any(rule.metric in OBLIQUE_METRICS for rule in unsure)
-            else ""
-        )
+        turned = turned_view(self._steps)
+        why = ""
+        if yaw is not None and any(rule.metric in OBLIQUE_METRICS for rule in unsure):
+            why = (
+                f", the camera turning from {turned[0]:.0f} to {turned[1]:+.0f} deg off square:"
+                " set it still to judge them"
+                if turned is not None
+                else f", the camera about {abs(yaw):.0f} deg off square and uncalibrated: calibrate"
+                " it to judge them"
+            )
         parts = [f"{_listed(names)} measured less surely{why}"] if names else []
         if fast:
             parts.append(
