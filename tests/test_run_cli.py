@@ -222,6 +222,11 @@ def test_run_on_a_slow_motion_file_times_frames_as_filmed(slow_clip_runs) -> Non
     assert len(cadences) >= 6, done.stdout
     # RBDS001 steps 156 times a minute; at the file's 30 fps the station would see 78.
     assert 150 <= cadences[-1] <= 162
+    # The file's end is summed up as analyze sums up a video (a user trial's headless run had
+    # ended on its last step's line).
+    _, closing = done.stdout.split(" ended:\n", 1)
+    assert re.search(r"^  \d+ steps \(", closing), closing
+    assert re.search(r"cadence +1[56]\d\.\d spm", closing), closing
 
 
 def test_run_on_a_slow_motion_file_without_its_rate_gives_no_cue_and_exits_2(

@@ -194,6 +194,8 @@ def run_station(
         signal.signal(signal.SIGHUP, lambda *_: station.request_reload())
         station.run(stop)
         _refuse(station, few_refused)
+        if lines := station.file_summary():
+            print(f"{source.info.name} ended:", *(f"  {line}" for line in lines), sep="\n")
         return
     from edge.dashboard import DashboardApp, TargetBands
 

@@ -1315,6 +1315,16 @@ class Station:
             return None
         return self._file.verdict()
 
+    def file_summary(self) -> list[str]:
+        """What a file played to its end gives, as analyze prints it (``describe``: its steps,
+        phases, medians and the run's cue); nothing for a camera or a file stopped before its
+        end. A user trial's headless run of a file had ended on its last step's line."""
+        if self._file is None or not self.ended:
+            return []
+        from edge.offline.replay import describe
+
+        return describe(self._file.steps, targets_from(self.config))
+
     @property
     def square_view(self) -> bool:
         """Whether the steps are measured on a plane that assumes a square camera (no
