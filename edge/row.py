@@ -5,6 +5,7 @@ gait engine), and analyze's and the report's verdicts."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -59,18 +60,15 @@ def in_row(steps: Sequence[Timed]) -> np.ndarray:
 
 def _pairs(steps: Sequence[Timed]) -> list[tuple[int, int]]:
     """(i, j): step i of ``steps`` follows step j of them (``follows``)."""
-    ic = np.array([s.ic_t for s in steps])
+    ic = np.array([s.ic_t for s in steps], dtype=float)
+    timed = np.array([math.nan if s.step_ms is None else s.step_ms for s in steps], dtype=float)
     order = np.argsort(ic, kind="stable")
     ranked = ic[order]
-    pairs = []
-    for i, step in enumerate(steps):
-        if step.step_ms is None:
-            continue
-        before = step.ic_t - step.step_ms / 1000.0
-        lo = int(np.searchsorted(ranked, before - ROW_MATCH_S))
-        hi = int(np.searchsorted(ranked, before + ROW_MATCH_S, side="right"))
-        pairs += [(i, int(j)) for j in order[lo:hi]]
-    return pairs
+    # Where each step was timed from; NaN (no step time) sorts past every landing: no pair.
+    before = ic - timed / 1000.0
+    lo = np.searchsorted(ranked, before - ROW_MATCH_S)
+    hi = np.searchsorted(ranked, before + ROW_MATCH_S, side="right")
+    return [(int(i), int(j)) for i in np.flatnonzero(hi > lo) for j in order[lo[i] : hi[i]]]
 
 
 def in_a_row(steps: Sequence[Timed]) -> int:

@@ -336,7 +336,7 @@ class GaitEngine:
             done = self.finish()
             self._begin()
             return done + self.push(t, keypoints)
-        if self._stood(t):
+        if self._stood():
             # Someone standing on the belt: whatever they do next (a walk after a run, a run at
             # another pace) is learned afresh, as at the start, from the frames from here on. The
             # steps before are done, told before the stand began (the standing clock kept).
@@ -535,7 +535,7 @@ class GaitEngine:
                 step = self._finish_step(leg, Contact(ic, math.nan, 0.5), None)
                 self._held += [] if step is None else [step]
 
-    def _stood(self, t: float) -> bool:
+    def _stood(self) -> bool:
         """Whether someone stands on the belt after steps told with the stance speed learned
         since the last stand (or the start): the next steps' pace is not known."""
         return (
@@ -562,9 +562,10 @@ class GaitEngine:
         kept = self._unpaired[0][0] if self._unpaired else self._last_t
         if self._last_t - kept < self.params.bootstrap_s or self.frames % 10:
             return []
-        scale = float(np.median(self._leg_lengths)) if self._leg_lengths else math.nan
         smoothed = int(self._ctr[CTR_SMOOTHED])
-        if math.isfinite(scale):
+        if math.isfinite(self._unlearned_t):
+            # After a stand: steps were told, so the leg's length is known.
+            scale = float(np.median(self._leg_lengths))
             speed = belt_ankle_speed(window(self._sm, smoothed, self._last_t - RELEARN_S, math.inf))
             recent = belt_ankle_speed(
                 window(self._sm, smoothed, self._last_t - RELEARN_S / 2, math.inf)

@@ -299,7 +299,11 @@ def turned_view(steps: Iterable[Rated]) -> tuple[float, float] | None:
     """(least, most) yaw, degrees, when an oblique uncalibrated view was read turned one way and
     then the other, each past ``OBLIQUE_DEG`` (a camera carried, or panning as a runner goes by);
     None otherwise."""
-    yaws = _oblique_yaws(steps)
+    return _turned(_oblique_yaws(steps))
+
+
+def _turned(yaws: list[float]) -> tuple[float, float] | None:
+    """``turned_view`` of the yaws of the steps marked for an oblique view."""
     if yaws and min(yaws) < -OBLIQUE_DEG and max(yaws) > OBLIQUE_DEG:
         return min(yaws), max(yaws)
     return None
@@ -329,7 +333,7 @@ def view_note(steps: Sequence[Rated], running: Sequence[Rated], what: str) -> st
         if marked < len(near)
         else ", and no verdict or finding rests on it"
     )
-    if (turned := turned_view(steps)) is not None:
+    if (turned := _turned(yaws)) is not None:
         return (
             f"The camera's angle to the runner changed, from {turned[0]:.0f}° to "
             f"{turned[1]:+.0f}° off square (a camera carried, or panning with the runner), and it "
@@ -337,7 +341,7 @@ def view_note(steps: Sequence[Rated], running: Sequence[Rated], what: str) -> st
             "belt."
         )
     return (
-        f"The camera was about {abs(oblique_yaw(steps) or 0.0):.0f}° off square to the belt and "
+        f"The camera was about {float(np.median(np.abs(yaws))):.0f}° off square to the belt and "
         f"not calibrated: {what} is less sure{some}. Calibrate the camera, or set it square to "
         "the belt."
     )
@@ -640,8 +644,10 @@ def leg_of(step: Rated, metric: str) -> str:
     return step.foot
 
 
-def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
-    """One metric over some steps (the rules in this module's docstring)."""
+def summarise(steps: Iterable[Rated], metric: str, mixed: bool | None = None) -> MetricSummary:
+    """One metric over some steps (the rules in this module's docstring); ``mixed``: whether
+    their feet were not told apart (``same_foot_twice``), when a caller summing up many metrics
+    of the same steps has told it once (None: told here)."""
     steps = list(steps)
     sure_ones = sure_steps(steps, metric)
     used_steps, sure = _rests_on(steps, metric, sure_ones)
@@ -656,15 +662,15 @@ def summarise(steps: Iterable[Rated], metric: str) -> MetricSummary:
     rm = float(np.median(right)) if right else None
     asymmetry = None
     both_feet = {"left", "right"} <= {s.foot for s in steps}
-    mixed = same_foot_twice(steps)
-    compared = (
-        min(len(left), len(right)) >= MIN_SURE_STEPS and metric not in UNCOMPARED and not mixed
-    )
-    if lm is not None and rm is not None and compared:
+    if metric in UNCOMPARED:
+        mixed = False
+    elif mixed is None:
+        mixed = same_foot_twice(steps)
+    compared = min(len(left), len(right)) >= MIN_SURE_STEPS and metric not in UNCOMPARED
+    if lm is not None and rm is not None and compared and not mixed:
         mean = (abs(lm) + abs(rm)) / 2
         asymmetry = 100.0 * (lm - rm) / mean if mean > 0 else 0.0
     near_leg_only = both_feet and (lm is None) != (rm is None)
-    mixed = mixed and metric not in UNCOMPARED
     waiting = not sure and bool(sure_ones)
     return MetricSummary(
         float(med),
@@ -736,7 +742,8 @@ class SummaryBuilder:
             self._beyond = False
             self._choppy.restart()
         self._steps.append(step)
-        metrics = {name: summarise(self._steps, name) for name in SUMMARISED}
+        mixed = same_foot_twice(self._steps)
+        metrics = {name: summarise(self._steps, name, mixed) for name in SUMMARISED}
         wanted = _WAIT
         slow = None
         held = None
