@@ -198,7 +198,7 @@ NO_TARGET_AT_PACE = "no target at this pace, faster than any runner recorded"
 PACE_CHANGED_RATIO = 1.6
 """How far apart the quick and the slow steps of a run (the 90th and 10th percentiles of their
 ``speed_legs_per_s``) must lie for one median pace to misjudge it (``pace_changed``): the steady
-runs of the real keypoint tracks at hand read 1.09-1.43 (the steps' paces scatter), a user
+runs of seven real keypoint tracks at hand read 1.09-1.43 (the steps' paces scatter), a user
 trial's progression run, from a jog to a sprint, 2.5."""
 
 
