@@ -436,8 +436,10 @@ def _within(
     return all(m is None or lo <= m <= hi for m, (lo, hi) in zip(medians, bounds, strict=True))
 
 
-#: slow-motion factors phones film at: 60, 120 or 240 fps played at 24-30 (x2, x4, x5, x8, x10)
-SLOWMO_FACTORS = (2, 4, 5, 8, 10)
+#: slow-motion factors phones film at: 60, 120 or 240 fps played at 30 (x2, x4, x8) or at 24
+#: (x2.5, x5, x10). A user trial's slow-motion clip played at 24 fps had been offered x2 alone,
+#: where x2.5, which a 60 fps phone clip played at 24 is, reads a running cadence too.
+SLOWMO_FACTORS = (2, 2.5, 4, 5, 8, 10)
 
 
 def slowmo_readings(cadence_spm: float, fps: float, track: bool) -> str | None:
