@@ -65,9 +65,18 @@ def _px(p: np.ndarray) -> tuple[int, int]:
 
 def mid_hip(keypoints: np.ndarray) -> np.ndarray | None:
     """(2,) pixels between the hips (one hip when the other is hidden), or None."""
-    hips = _points(keypoints)[[KP["left_hip"], KP["right_hip"]]]
-    hips = hips[np.isfinite(hips).all(axis=1)]
-    return hips.mean(axis=0) if len(hips) else None
+    return _between(keypoints, "hip")
+
+
+def mid_shoulder(keypoints: np.ndarray) -> np.ndarray | None:
+    """(2,) pixels between the shoulders (one when the other is hidden), or None."""
+    return _between(keypoints, "shoulder")
+
+
+def _between(keypoints: np.ndarray, joint: str) -> np.ndarray | None:
+    pair = _points(keypoints)[[KP[f"left_{joint}"], KP[f"right_{joint}"]]]
+    pair = pair[np.isfinite(pair).all(axis=1)]
+    return pair.mean(axis=0) if len(pair) else None
 
 
 def draw_skeleton(image: np.ndarray, keypoints: np.ndarray) -> None:
