@@ -371,3 +371,49 @@ def test_a_narrow_tile_keeps_its_target_whole() -> None:
     # A runner past the recorded paces: no overstride target (a user trial at 5.1 m/s).
     assert fit_detail("no aim at this pace", 27) == "no aim at this pace"
     assert fit_detail("no aim at this pace", 17) == "no aim at pace"
+
+
+def test_the_last_gaits_figures_are_not_shown_under_the_new_one() -> None:
+    """A console trial's RUNNING stood for 2.4 s over the walk's cadence of 107 and contact of
+    697 ms, until the run's first steps came: the walk's figures are not shown under a run, nor
+    the run's under a walk; a stand keeps the last gait's. (The tiles' digits are drawn large:
+    each cadence is told by its spread, ±3 walking and ±5 running.)"""
+    walking = messages.summary(
+        t=T0,
+        metrics={"cadence_spm": MetricStats(median=107.0, iqr=6.0, asymmetry_pct=None)},
+        cue=None,
+        cue_key=None,
+        cue_reason=None,
+        gait="walking",
+    )
+    running = messages.summary(
+        t=T0 + 4,
+        metrics={"cadence_spm": MetricStats(median=163.0, iqr=10.0, asymmetry_pct=None)},
+        gait="running",
+    )
+
+    async def scene() -> list[str]:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        screens = []
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.post_message(BusReceived(walking))
+            for t, mode, summary in (
+                (T0, "walking", None),
+                (T0 + 1, "standing", None),
+                (T0 + 2, "running", None),
+                (T0 + 4, "running", running),
+                (T0 + 6, "walking", None),
+            ):
+                if summary is not None:
+                    app.post_message(BusReceived(summary))
+                app.post_message(BusReceived(messages.status(t=t, gait_mode=mode)))
+                await pilot.pause()
+                await pilot.pause()
+                screens.append(screen_text(app))
+        return screens
+
+    walk, stand, told, run, slowed = asyncio.run(scene())
+    assert "±3" in walk and "±3" in stand
+    assert "±3" not in told and "WAITING FOR STEPS" in told.upper()
+    assert "±5" in run
+    assert "±5" not in slowed and "walking figures only" in slowed

@@ -293,6 +293,9 @@ class DashboardApp(App[None]):
         self._view_notice: str | None = None
         self._held: str | None = None
         """Why the station gives no cue, as last drawn (``Readings.held``)."""
+        self._other_gait = False
+        """Whether the summary was of the gait the person left, as last drawn
+        (``Readings.other_gait``)."""
         self._ended: str | None = None
         """The file the station in this process played to its end (``source_ended``), or None."""
         self._cleared = 0
@@ -614,10 +617,11 @@ class DashboardApp(App[None]):
                 self.notify(message, title=title, severity=severity, timeout=timeout)
             self._told[name] = message
         self._show_header()
-        held = self.readings.held
-        if held != self._held:
-            # The figures the station now doubts, or no longer does, are drawn again.
-            self._held = held
+        held, other = self.readings.held, self.readings.other_gait
+        if (held, other) != (self._held, self._other_gait):
+            # The figures the station now doubts, or no longer does, or those of the gait the
+            # person has left, are drawn again.
+            self._held, self._other_gait = held, other
             self._show_summary()
             self._show_history()
         readings = self.readings

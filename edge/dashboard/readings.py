@@ -147,11 +147,22 @@ class Readings:
         return "cm"
 
     def stats(self, metric: MetricName) -> MetricStats | None:
-        """The summary's median, spread and asymmetry of one metric (None before a summary, and
-        while the station's status says it cannot be the runner's: ``unmeasured``)."""
-        if self.summary is None or self.unmeasured(metric):
+        """The summary's median, spread and asymmetry of one metric (None before a summary,
+        while the station's status says it cannot be the runner's, ``unmeasured``, and while
+        the summary is of the other gait, ``other_gait``)."""
+        if self.summary is None or self.unmeasured(metric) or self.other_gait:
             return None
         return self.summary.metrics.get(metric)
+
+    @property
+    def other_gait(self) -> bool:
+        """Whether the status says the person runs and the summary is of a walk, or the other
+        way round: the figures are the last gait's until the new one's first steps come, up to
+        a few seconds after it is told (a console trial's RUNNING stood for 2.4 s over the
+        walk's cadence of 107 and contact of 697 ms). A stand keeps the last gait's figures."""
+        mode = None if self.status is None else self.status.gait_mode
+        gait = None if self.summary is None else self.summary.gait
+        return {mode, gait} == {"running", "walking"}
 
     def unmeasured(self, metric: str) -> bool:
         """Whether the station's status says ``metric``'s figures cannot be the runner's now,
