@@ -807,6 +807,22 @@ def test_a_headless_consoles_step_line_marks_what_was_measured_less_surely() -> 
     assert "| cadence 171 spm |" in step_line(near, summary, square=False)
 
 
+def test_a_headless_step_line_gives_no_cadence_of_the_gait_left() -> None:
+    """A console trial's jog, its first step standing alone after a walk, began "... | cadence
+    107 spm | walking": the summary was still the walk's. The line says the step's own gait
+    and no cadence, as the console shows none under the new gait (``Readings.other_gait``)."""
+    builder = SummaryBuilder()
+    for i in range(1, 5):
+        walked = builder.add(step_of(messages.walked_step(i)))
+    assert walked.gait == "walking"
+    first = step_line(step_of(messages.step(9, view="near")), walked, square=False, alone=True)
+    assert first.endswith("| cadence - | first cue after a few steps")
+    assert step_line(step_of(messages.walked_step(5)), walked, square=False).endswith("| walking")
+    ran = SummaryBuilder().add(step_of(messages.step(3, view="near")))
+    back = step_line(step_of(messages.walked_step(9)), ran, square=False, alone=True)
+    assert back.endswith("| cadence - | walking")
+
+
 def test_a_headless_step_line_marks_an_uncalibrated_views_steps_until_its_yaw_is_known() -> None:
     """A session's first steps come before the engine knows the camera's yaw: uncalibrated,
     the view may yet prove oblique (as the console's history and the report then take them),

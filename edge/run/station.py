@@ -63,7 +63,7 @@ from edge.gait.fit import (
     too_few_steps,
 )
 from edge.gait.metrics import OBLIQUE_METRICS, knee_flexion, shank_angle, thigh_angle
-from edge.gait.mode import WALKING
+from edge.gait.mode import RUNNING, WALKING
 from edge.gait.rhythm import (
     across_the_picture,
     facing_the_camera,
@@ -1446,7 +1446,9 @@ def step_line(step: Step, summary: Summary, *, square: bool, alone: bool = False
     engine knew the camera's yaw (a session's first three or four, ``view_unknown``) has what a
     yaw foreshortens marked: the view may yet prove oblique, as the console's history and the
     report then take it. ``alone``: the step stands alone (``Station.alone``), every figure
-    marked."""
+    marked. The first step of the other gait, standing alone, leaves the summary the last
+    gait's: its line then gives no cadence, as the console shows none (``Readings.other_gait``;
+    a console trial's jog began "... | cadence 107 spm | walking", the walk's)."""
     timed = summary.held not in (TIMING_DOUBT, TIMING_HELD, RATE_HELD)
     metres = summary.held not in (DISTANCE_DOUBT, DISTANCE_HELD)
 
@@ -1469,19 +1471,23 @@ def step_line(step: Step, summary: Summary, *, square: bool, alone: bool = False
         if step.overstride_cm is not None and metres
         else reading("overstride_pct_leg", "% leg")
     )
+    gait = gait_of(step)
+    other = {gait, summary.gait} == {RUNNING, WALKING}
     cadence = summary.metrics["cadence_spm"]
     # Over fewer than three steps whose cadence is sure, as the console marks it: a user trial's
     # warm-up drills had "cadence 219 spm" from one step, shown as sure.
     unsure = LESS_SURE if timed and cadence.median is not None and not cadence.confident else ""
-    state = summary.cue or summary.held
+    state = None if other else summary.cue or summary.held
     if state is None:
         # As the console's banner says it: "waiting for steps" had been printed beside them.
-        state = "walking" if summary.gait == "walking" else "first cue after a few steps"
+        walking = (gait if other else summary.gait) == WALKING
+        state = "walking" if walking else "first cue after a few steps"
+    shown = None if other else cadence.median
     return (
         f"{step.foot:5s} contact {reading('contact_ms', ' ms') if timed else '?'}, "
         f"overstride {over}, "
         f"hip ext {reading('hip_extension_deg', ' deg')} | "
-        f"cadence {num(cadence.median, ' spm', sure=timed)}{unsure} | {state}"
+        f"cadence {num(shown, ' spm', sure=timed)}{'' if other else unsure} | {state}"
     )
 
 
