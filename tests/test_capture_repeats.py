@@ -372,6 +372,17 @@ def test_a_cut_from_one_runners_shot_to_anothers_is_refused_but_not_a_lead_in() 
         check_cuts(Path("street.mp4"), take, near, take.timebase)
     bent = [standing(200.0, 100.0, trunk=80.0)] * 40 + [standing(200.0, 140.0, trunk=82.0)] * 40
     check_cuts(Path("street.mp4"), take, bent, take.timebase)
+    # A change that small may be the light or the camera (a review): judged only by the runner
+    # in the frames either side of it, who must move a leg's length. A runner crossing the
+    # picture 0.3 legs a frame, missed in the frame the exposure steps, is no cut; nor a camera
+    # knocked on its stand, a far runner moved 0.53 legs (a cut beyond doubt is one).
+    crossing: list[np.ndarray | None] = [standing(100.0 + 30.0 * k) for k in range(80)]
+    crossing[40] = None
+    check_cuts(Path("street.mp4"), take, crossing, take.timebase)
+    knocked = [here] * 40 + [standing(253.0)] * 40
+    check_cuts(Path("bench.mp4"), take, knocked, take.timebase)
+    with pytest.raises(UsageError, match="cuts from one shot to another"):
+        check_cuts(Path("joined.mp4"), scan, knocked, scan.timebase)
     # A picture that changes everywhere all the time has no shots to cut between.
     flicker = FrameScan(Path("coded.mp4"), TimeBase(30.0, 30.0))
     for k in range(40):

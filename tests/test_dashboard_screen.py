@@ -396,24 +396,26 @@ def test_the_last_gaits_figures_are_not_shown_under_the_new_one() -> None:
         app = DashboardApp(NOWHERE, NOWHERE)
         screens = []
         async with app.run_test(size=(120, 40)) as pilot:
-            app.post_message(BusReceived(walking))
-            for t, mode, summary in (
-                (T0, "walking", None),
-                (T0 + 1, "standing", None),
-                (T0 + 2, "running", None),
-                (T0 + 4, "running", running),
-                (T0 + 6, "walking", None),
+            # A review: the run's first summary, then a status of a walk before any of the run,
+            # had left the run's figures under the walk's banner.
+            for msg in (
+                walking,
+                messages.status(t=T0, gait_mode="walking"),
+                messages.status(t=T0 + 1, gait_mode="standing"),
+                messages.status(t=T0 + 2, gait_mode="running"),
+                running,
+                messages.status(t=T0 + 4, gait_mode="walking"),
+                messages.status(t=T0 + 5, gait_mode="running"),
             ):
-                if summary is not None:
-                    app.post_message(BusReceived(summary))
-                app.post_message(BusReceived(messages.status(t=t, gait_mode=mode)))
+                app.post_message(BusReceived(msg))
                 await pilot.pause()
                 await pilot.pause()
                 screens.append(screen_text(app))
         return screens
 
-    walk, stand, told, run, slowed = asyncio.run(scene())
+    _, walk, stand, told, run, slowed, ran = asyncio.run(scene())
     assert "±3" in walk and "±3" in stand
     assert "±3" not in told and "WAITING FOR STEPS" in told.upper()
     assert "±5" in run
     assert "±5" not in slowed and "walking figures only" in slowed
+    assert "±5" in ran

@@ -13,7 +13,7 @@ import pytest
 from edge.bus.schema import StepMsg
 from edge.cli import main
 from edge.gait import Targets
-from edge.gait.fit import timebase_problem
+from edge.gait.fit import slowmo_factors, slowmo_readings, timebase_problem
 from edge.gait.phases import AWAY, Phase, clock, describe_phases, phases
 from edge.offline.replay import describe
 from edge.report.html import render
@@ -155,6 +155,21 @@ def test_a_run_read_entirely_under_running_cadence_gives_no_figures() -> None:
     assert representative(pictured([*steps, *run])) and all(
         step in run for _, step in representative(pictured([*steps, *run]))
     )
+
+
+def test_slow_motion_is_offered_the_factors_of_the_rate_it_plays_at() -> None:
+    """Slow motion is filmed at 48, 50, 60, 120 or 240 fps: a user trial's clip played at 24 had
+    been offered x2 alone (x2.5, 60 fps, reads a run too), and a review found a 30 fps clip
+    offered x2.5, x5 and x10 (75, 150 and 300 fps, which nothing films at)."""
+    assert slowmo_factors(29.97) == [2.0, 4.0, 8.0]
+    assert slowmo_factors(23.976) == pytest.approx([2.0, 50 / 24, 2.5, 5.0, 10.0])
+    assert slowmo_factors(25.0) == pytest.approx([2.0, 2.4, 4.8, 9.6])
+    said = slowmo_readings(75.0, 24.0, track=False)
+    assert said == (
+        "--slowmo 2 reads 150, --slowmo 2.08 reads 156, --slowmo 2.5 reads 188 steps a minute"
+    )
+    assert slowmo_readings(78.0, 30.0, track=True) == "--fps 60 reads 156 steps a minute"
+    assert slowmo_readings(170.0, 30.0, track=False) is None
 
 
 def test_what_looks_like_a_walks_misread_steps_but_is_not_is_still_told() -> None:

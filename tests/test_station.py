@@ -821,6 +821,11 @@ def test_a_headless_step_line_gives_no_cadence_of_the_gait_left() -> None:
     ran = SummaryBuilder().add(step_of(messages.step(3, view="near")))
     back = step_line(step_of(messages.walked_step(9)), ran, square=False, alone=True)
     assert back.endswith("| cadence - | walking")
+    # Why the station holds its cues stays said (a review: "first cue after a few steps",
+    # which would not come, had stood in for it).
+    slow = dataclasses.replace(ran, held=RATE_HELD)
+    held = step_line(step_of(messages.walked_step(9)), slow, square=False, alone=True)
+    assert held.endswith(f"| cadence ? | {RATE_HELD}")
 
 
 def test_a_headless_step_line_marks_an_uncalibrated_views_steps_until_its_yaw_is_known() -> None:

@@ -60,8 +60,14 @@ MIN_CONVERTED = 3
 #: levels from the frame before may be a cut. Cuts seen on 58 real clips changed it by 8 to 90
 #: levels (shots of one run on a field joined: 8, 10, 18; a street runner filmed nearer after
 #: the cut: 27), where 30 had missed those; a steady shot's frame, by up to 25 (a hand-held
-#: camera's jerk). So whether the runner jumps with it decides (``check_cuts``) ...
+#: camera's jerk). So whether the runner jumps with it decides (``check_cuts``); below
+#: ``CUT_SURE``, only in the frames on either side of it. Shots joined with the runner in one
+#: place are not told ...
 CUT_LEVEL = 8.0
+#: ... and a change this large is a cut beyond doubt (two treadmill clips joined: 56; no steady
+#: shot's frame of the 58 clips came near): the runner is looked for up to ``CUT_RUNNER_S``
+#: either side of it, a new shot's runner found late
+CUT_SURE = 30.0
 #: ... when the median pixel of the ``CUT_SIDE`` frames on each side changes less than this
 #: share of it (the median over them): pictures that change everywhere all the time (a test's
 #: coded frames) have no shots to cut between

@@ -292,9 +292,9 @@ class DashboardApp(App[None]):
         """The last message of each of ``STATUS_PROBLEMS`` the station sent (None: no problem)."""
         self._view_notice: str | None = None
         self._held: str | None = None
-        """Why the station gives no cue, as last drawn (``Readings.held``)."""
+        """Why the station gives no cue, as the figures were last drawn (``Readings.held``)."""
         self._other_gait = False
-        """Whether the summary was of the gait the person left, as last drawn
+        """Whether the summary was of the gait the person left, as the figures were last drawn
         (``Readings.other_gait``)."""
         self._ended: str | None = None
         """The file the station in this process played to its end (``source_ended``), or None."""
@@ -617,11 +617,10 @@ class DashboardApp(App[None]):
                 self.notify(message, title=title, severity=severity, timeout=timeout)
             self._told[name] = message
         self._show_header()
-        held, other = self.readings.held, self.readings.other_gait
-        if (held, other) != (self._held, self._other_gait):
+        held = self.readings.held
+        if (held, self.readings.other_gait) != (self._held, self._other_gait):
             # The figures the station now doubts, or no longer does, or those of the gait the
             # person has left, are drawn again.
-            self._held, self._other_gait = held, other
             self._show_summary()
             self._show_history()
         readings = self.readings
@@ -645,6 +644,10 @@ class DashboardApp(App[None]):
 
     def _show_summary(self) -> None:
         readings = self.readings
+        # What the figures are drawn for: a status that changes either draws them again (a
+        # review: a summary of the new gait, then a status of the old one, kept the new gait's
+        # figures under the old one's banner when this was only kept from statuses).
+        self._held, self._other_gait = readings.held, readings.other_gait
         bands = self._paced_bands()
         for tile, metric in zip(self._main.tiles, tile_metrics(readings.units), strict=True):
             parts = tuple(readings.stats(name) for _, name in metric.parts or ())

@@ -436,22 +436,33 @@ def _within(
     return all(m is None or lo <= m <= hi for m, (lo, hi) in zip(medians, bounds, strict=True))
 
 
-#: slow-motion factors phones film at: 60, 120 or 240 fps played at 30 (x2, x4, x8) or at 24
-#: (x2.5, x5, x10). A user trial's slow-motion clip played at 24 fps had been offered x2 alone,
-#: where x2.5, which a 60 fps phone clip played at 24 is, reads a running cadence too.
-SLOWMO_FACTORS = (2, 2.5, 4, 5, 8, 10)
+#: the rates slow motion is filmed at, fps: phones film 60, 120 or 240, cameras 48 or 50 for
+#: double speed; played at 30 that is x2, x4, x8, at 24 x2, x2.08, x2.5, x5, x10, at 25 x2,
+#: x2.4, x4.8, x9.6 (``slowmo_factors``). A user trial's slow-motion clip played at 24 fps had
+#: been offered x2 alone from a list of factors that ignored the rate played at.
+SLOWMO_CAPTURE_FPS = (48, 50, 60, 120, 240)
+#: the least slow-motion factor offered: half speed
+SLOWMO_LEAST = 2.0
+
+
+def slowmo_factors(fps: float) -> list[float]:
+    """The slow-motion factors a video played at ``fps`` may have been slowed by: each rate of
+    ``SLOWMO_CAPTURE_FPS`` over the rate played at, as a player names it (29.97 is 30), from
+    ``SLOWMO_LEAST`` up."""
+    played = max(1, round(fps))
+    return sorted({k for rate in SLOWMO_CAPTURE_FPS if (k := rate / played) >= SLOWMO_LEAST})
 
 
 def slowmo_readings(cadence_spm: float, fps: float, track: bool) -> str | None:
-    """What each common slow-motion factor (``SLOWMO_FACTORS``) that makes a cadence read at
-    ``fps`` a running one would read, with the flag that gives it: ``--slowmo 8 reads 141,
-    --slowmo 10 reads 176 steps a minute``; a track's rows are timed with ``--fps``. None when
-    none does."""
+    """What each slow-motion factor a video played at ``fps`` may have (``slowmo_factors``)
+    that makes a cadence read at ``fps`` a running one would read, with the flag that gives it:
+    ``--slowmo 8 reads 141 steps a minute``; a track's rows are timed with ``--fps``. None
+    when none does."""
     lo, hi = RUNNING_CADENCE_SPM
-    fits = [k for k in SLOWMO_FACTORS if lo <= k * cadence_spm <= hi]
+    fits = [k for k in slowmo_factors(fps) if lo <= k * cadence_spm <= hi]
     if not fits:
         return None
-    flags = [f"--fps {k * fps:.4g}" if track else f"--slowmo {k}" for k in fits]
+    flags = [f"--fps {k * fps:.4g}" if track else f"--slowmo {k:.3g}" for k in fits]
     readings = [f"{flag} reads {k * cadence_spm:.0f}" for flag, k in zip(flags, fits, strict=True)]
     return ", ".join(readings) + " steps a minute"
 

@@ -14,7 +14,13 @@ import numpy as np
 from edge.bus.schema import StepMsg
 from edge.capture import CaptureSettings, SourceInfo, open_source
 from edge.capture.file import VideoFileSource
-from edge.capture.repeats import FrameScan, check_new_frames, held_notice, repeats_notice
+from edge.capture.repeats import (
+    CUT_SURE,
+    FrameScan,
+    check_new_frames,
+    held_notice,
+    repeats_notice,
+)
 from edge.capture.timebase import FileTiming, TimeBase, require_engine_rate
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
@@ -24,7 +30,7 @@ from edge.pose.crop import FEET_OUTSIDE, RunnerFinder, feet_outside_message
 from edge.progress import Progress
 from edge.report.annotate import AnnotatedVideoWriter, Overlay, nearest, snapshot
 from edge.report.build import FORWARD, write_report
-from edge.report.draw import mid_hip, mid_shoulder
+from edge.report.draw import mid_hip, trunk_px
 from edge.report.model import (
     ReportInput,
     cues_from_steps,
@@ -155,20 +161,26 @@ def check_cuts(
     video: Path, scan: FrameScan, found: list[np.ndarray | None], timebase: TimeBase
 ) -> None:
     """UsageError when the video cuts from one shot to another (``FrameScan.cuts``) and the
-    runner jumps with it (``_runner_jumps``, the last runner within ``CUT_RUNNER_S`` before
-    against the first after): steps across the cut would join two moments, or two runners (a
-    user trial's two clips joined read 78-87% overstride and a "walking" phase at 170 steps a
-    minute after the cut). A cut from a title or a black lead-in has no runner before it; a
-    light switched on, a flash or the exposure changing the whole picture keeps the runner in
-    place. ``found``: the runner's keypoints per frame read (None where not found). Every such
-    cut is named, and the longest shot between them given as flags: a user trial's tutorial
-    with twelve cuts was refused for its first, and each part it was pointed to held more."""
+    runner jumps with it (``_runner_jumps``): steps across the cut would join two moments, or
+    two runners (a user trial's two clips joined read 78-87% overstride and a "walking" phase at
+    170 steps a minute after the cut). A cut beyond doubt (``CUT_SURE``) is judged by the last
+    runner within ``CUT_RUNNER_S`` before it against the first after; a smaller change of the
+    picture, which may be the light or the camera, by the runner in the frames on either side
+    of it, who must jump ``WEAK_JUMP_LEGS`` (a runner crossing the picture, missed for a frame
+    or two about it, had moved more than half a leg; a camera knocked on its stand moves a far
+    runner as far). A cut from a title or a black lead-in has no runner before it; a light
+    switched on, a flash or the exposure changing the whole picture keeps the runner in place.
+    ``found``: the runner's keypoints per frame read (None where not found). Every such cut is
+    named, and the longest shot between them given as flags: a user trial's tutorial with
+    twelve cuts was refused for its first, and each part it was pointed to held more."""
     near = max(1, round(CUT_RUNNER_S * timebase.fps))
     jumps = []
     for k in scan.cuts:
-        before = [f for f in found[max(0, k - near) : k] if f is not None]
-        after = [f for f in found[k : k + near] if f is not None]
-        if before and after and _runner_jumps(before[-1], after[0]):
+        sure = scan.medians[k] >= CUT_SURE
+        before = [f for f in found[max(0, k - (near if sure else 1)) : k] if f is not None]
+        after = [f for f in found[k : k + (near if sure else 1)] if f is not None]
+        move = JUMP_LEGS if sure else WEAK_JUMP_LEGS
+        if before and after and _runner_jumps(before[-1], after[0], move):
             jumps.append(scan.indices[k] / timebase.playback_fps)
     if not jumps:
         return
@@ -193,27 +205,23 @@ def check_cuts(
 #: after a cut by the trunk, was 1.29 times by the leg, and within one shot 1.27.
 JUMP_LEGS = 0.5
 JUMP_SCALE = 1.3
+#: how far the runner must move, in leg lengths, across a smaller change of the picture
+#: (``check_cuts``): a camera knocked on its stand moves a runner far from it half a leg
+WEAK_JUMP_LEGS = 1.0
 
 
-def _runner_jumps(before: np.ndarray, after: np.ndarray) -> bool:
+def _runner_jumps(before: np.ndarray, after: np.ndarray, move: float) -> bool:
     """Whether the runner's keypoints ((17, 3) pixels and confidence) jump from ``before`` to
-    ``after`` (``JUMP_LEGS``, ``JUMP_SCALE``); False when either frame lacks the hips or a leg."""
+    ``after``: their mid-hip by more than ``move`` leg lengths, or their size by more than
+    ``JUMP_SCALE`` times; False when either frame lacks the hips or a leg."""
     hips = [mid_hip(kp) for kp in (before, after)]
     legs = [_leg_px(kp) for kp in (before, after)]
-    if hips[0] is None or hips[1] is None or not np.all(np.isfinite(legs)):
+    if hips[0] is None or hips[1] is None or not (np.all(np.isfinite(legs)) and min(legs) > 0):
         return False
     moved = float(np.linalg.norm(hips[1] - hips[0])) / legs[0]
-    trunks = [_trunk_px(kp) for kp in (before, after)]
-    sizes = trunks if np.all(np.isfinite(trunks)) else legs
-    return moved > JUMP_LEGS or max(sizes) / min(sizes) > JUMP_SCALE
-
-
-def _trunk_px(keypoints: np.ndarray) -> float:
-    """Mid-shoulder to mid-hip, pixels (NaN when both shoulders or both hips are hidden)."""
-    hip, shoulder = mid_hip(keypoints), mid_shoulder(keypoints)
-    if hip is None or shoulder is None:
-        return math.nan
-    return float(np.linalg.norm(shoulder - hip))
+    trunks = [trunk_px(kp) for kp in (before, after)]
+    sizes = trunks if np.all(np.isfinite(trunks)) and min(trunks) > 0 else legs
+    return moved > move or max(sizes) / min(sizes) > JUMP_SCALE
 
 
 def _leg_px(keypoints: np.ndarray) -> float:

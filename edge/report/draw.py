@@ -65,18 +65,26 @@ def _px(p: np.ndarray) -> tuple[int, int]:
 
 def mid_hip(keypoints: np.ndarray) -> np.ndarray | None:
     """(2,) pixels between the hips (one hip when the other is hidden), or None."""
-    return _between(keypoints, "hip")
+    return _between(_points(keypoints), "hip")
 
 
-def mid_shoulder(keypoints: np.ndarray) -> np.ndarray | None:
-    """(2,) pixels between the shoulders (one when the other is hidden), or None."""
-    return _between(keypoints, "shoulder")
+def trunk_px(keypoints: np.ndarray) -> float:
+    """Mid-shoulder to mid-hip, pixels (one of a pair where the other is hidden); NaN when both
+    shoulders or both hips are."""
+    return _trunk(_points(keypoints))
 
 
-def _between(keypoints: np.ndarray, joint: str) -> np.ndarray | None:
-    pair = _points(keypoints)[[KP[f"left_{joint}"], KP[f"right_{joint}"]]]
+def _between(pts: np.ndarray, joint: str) -> np.ndarray | None:
+    """(2,) pixels between the left and right ``joint`` of ``pts`` ((17, 2), NaN where not
+    seen), one where the other is not, or None."""
+    pair = pts[[KP[f"left_{joint}"], KP[f"right_{joint}"]]]
     pair = pair[np.isfinite(pair).all(axis=1)]
     return pair.mean(axis=0) if len(pair) else None
+
+
+def _trunk(pts: np.ndarray) -> float:
+    neck, hip = _between(pts, "shoulder"), _between(pts, "hip")
+    return math.nan if neck is None or hip is None else float(np.hypot(*(neck - hip)))
 
 
 def draw_skeleton(image: np.ndarray, keypoints: np.ndarray) -> None:
@@ -102,14 +110,11 @@ def _head(image: np.ndarray, pts: np.ndarray, width: int) -> None:
     """A circle around the face's keypoints, sized by the trunk, joined to the shoulders."""
     face = pts[:_FIRST_BODY_POINT]
     face = face[np.isfinite(face).all(axis=1)]
-    shoulders = pts[[KP["left_shoulder"], KP["right_shoulder"]]]
-    shoulders = shoulders[np.isfinite(shoulders).all(axis=1)]
-    hip = pts[[KP["left_hip"], KP["right_hip"]]]
-    hip = hip[np.isfinite(hip).all(axis=1)]
-    if not (len(face) and len(shoulders) and len(hip)):
+    neck, trunk = _between(pts, "shoulder"), _trunk(pts)
+    if not len(face) or neck is None or not math.isfinite(trunk):
         return
-    centre, neck = face.mean(axis=0), shoulders.mean(axis=0)
-    radius = 0.2 * float(np.hypot(*(neck - hip.mean(axis=0))))
+    centre = face.mean(axis=0)
+    radius = 0.2 * trunk
     reach = float(np.hypot(*(centre - neck)))
     if radius < 2 or reach <= radius:
         return

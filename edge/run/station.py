@@ -1477,7 +1477,7 @@ def step_line(step: Step, summary: Summary, *, square: bool, alone: bool = False
     # Over fewer than three steps whose cadence is sure, as the console marks it: a user trial's
     # warm-up drills had "cadence 219 spm" from one step, shown as sure.
     unsure = LESS_SURE if timed and cadence.median is not None and not cadence.confident else ""
-    state = None if other else summary.cue or summary.held
+    state = summary.held if other else summary.cue or summary.held
     if state is None:
         # As the console's banner says it: "waiting for steps" had been printed beside them.
         walking = (gait if other else summary.gait) == WALKING
