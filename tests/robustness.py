@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -266,10 +267,12 @@ class Chain:
         self, video: Path, out_dir: Path, fresh: bool = False
     ) -> tuple[np.ndarray, np.ndarray, float]:
         """The runner's keypoints in ``video`` (t (T,) s, keypoints (T, 17, 3) pixels) and the
-        share of frames they were found in, from ``out_dir/keypoints.csv`` or made there."""
+        share of frames they were found in, from ``out_dir/keypoints.csv`` or made there. It is
+        made beside ``out_dir`` and moved there once whole: a run stopped during a clip's pose
+        pass had left part of its track, which the next run took for the clip's (7 of 18
+        steps found)."""
         csv = out_dir / "keypoints.csv"
         if fresh or not csv.is_file():
-            out_dir.mkdir(parents=True, exist_ok=True)
             pose = self.config.pose
             finder = RunnerFinder(
                 self.estimator,
@@ -277,7 +280,12 @@ class Chain:
                 crop=pose.crop,
                 refiner=open_refiner(self.config),
             )
-            analyze_video(video, out_dir, finder)
+            making = out_dir.with_name(f"{out_dir.name}.making")
+            shutil.rmtree(making, ignore_errors=True)
+            making.mkdir(parents=True)
+            analyze_video(video, making, finder)
+            shutil.rmtree(out_dir, ignore_errors=True)
+            making.rename(out_dir)
         t, _, keypoints = read_keypoint_track(csv)
         found = float(np.mean(keypoints[:, :, 2].max(axis=1) > 0)) if len(t) else 0.0
         return t, keypoints, found
