@@ -364,9 +364,9 @@ def test_a_cut_from_one_runners_shot_to_anothers_is_refused_but_not_a_lead_in() 
             Path("field.mp4"), take, [here] * 40 + [standing(200.0, 140.0)] * 40, take.timebase
         )
     check_cuts(Path("field.mp4"), take, [here] * 80, take.timebase)
-    # The runner's size is their trunk's where it is seen: a leg's changes as it bends (a user
-    # trial's street runner, filmed from the front 1.43 times nearer after a cut by the trunk,
-    # was 1.29 times by the leg, and 1.27 within one shot).
+    # The runner's size is shoulders to ankle where the shoulders are seen: a leg's alone
+    # changes as it bends (a user trial's street runner, filmed from the front 1.34 times nearer
+    # after a cut so, was 1.29 times by the leg, and 1.27 within one shot).
     near = [standing(200.0, 137.0, trunk=80.0)] * 40 + [standing(200.0, 177.0, trunk=114.0)] * 40
     with pytest.raises(UsageError, match=r"zooms\) at 1\.333 s"):
         check_cuts(Path("street.mp4"), take, near, take.timebase)

@@ -436,21 +436,29 @@ def _within(
     return all(m is None or lo <= m <= hi for m, (lo, hi) in zip(medians, bounds, strict=True))
 
 
-#: the rates slow motion is filmed at, fps: phones film 60, 120 or 240, cameras 48 or 50 for
-#: double speed; played at 30 that is x2, x4, x8, at 24 x2, x2.08, x2.5, x5, x10, at 25 x2,
-#: x2.4, x4.8, x9.6 (``slowmo_factors``). A user trial's slow-motion clip played at 24 fps had
-#: been offered x2 alone from a list of factors that ignored the rate played at.
-SLOWMO_CAPTURE_FPS = (48, 50, 60, 120, 240)
+#: the rates slow motion is filmed at, fps, the commonest first: phones film 60, 120 or 240,
+#: cameras 48 or 50 for double speed; played at 30 that is x2, x4, x8, at 24 x2, x2.5, x5, x10,
+#: at 25 x2, x2.4, x4.8, x9.6 (``slowmo_factors``). A user trial's slow-motion clip played at
+#: 24 fps had been offered x2 alone from a list of factors that ignored the rate played at.
+SLOWMO_CAPTURE_FPS = (60, 120, 240, 48, 50)
 #: the least slow-motion factor offered: half speed
 SLOWMO_LEAST = 2.0
+#: a factor within this share of one offered already is not offered too (x2.08, 50 fps at 24,
+#: beside x2, 48 fps: a user trial found it only confused the choice)
+SLOWMO_SAME = 0.05
 
 
 def slowmo_factors(fps: float) -> list[float]:
     """The slow-motion factors a video played at ``fps`` may have been slowed by: each rate of
     ``SLOWMO_CAPTURE_FPS`` over the rate played at, as a player names it (29.97 is 30), from
-    ``SLOWMO_LEAST`` up."""
+    ``SLOWMO_LEAST`` up, one of any that lie within ``SLOWMO_SAME`` of each other."""
     played = max(1, round(fps))
-    return sorted({k for rate in SLOWMO_CAPTURE_FPS if (k := rate / played) >= SLOWMO_LEAST})
+    factors: list[float] = []
+    for rate in SLOWMO_CAPTURE_FPS:
+        k = rate / played
+        if k >= SLOWMO_LEAST and all(abs(k / f - 1.0) > SLOWMO_SAME for f in factors):
+            factors.append(k)
+    return sorted(factors)
 
 
 def slowmo_readings(cadence_spm: float, fps: float, track: bool) -> str | None:
