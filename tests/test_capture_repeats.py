@@ -352,6 +352,15 @@ def test_a_cut_from_one_runners_shot_to_anothers_is_refused_but_not_a_lead_in() 
     with pytest.raises(UsageError, match=r"1\.333-4\.667 s \(--start 1\.333 --end 4\.667\)$"):
         check_cuts(Path("tutorial.mp4"), scan, [here] * 40 + [there] * 100, scan.timebase)
     check_cuts(Path("lights.mp4"), scan, [here] * 80, scan.timebase)
+    # The longest shot of a person side on: a user trial's longest was of someone sitting and
+    # talking to the camera, its hips apart across the picture ("0 steps: faces the camera").
+    facing = standing(500.0)
+    facing[KP["left_hip"], 0], facing[KP["right_hip"], 0] = 470.0, 530.0
+    away = standing(900.0)
+    with pytest.raises(UsageError, match=r"longest of a person side on is 0\.000-1\.333 s"):
+        check_cuts(
+            Path("tutorial.mp4"), scan, [here] * 40 + [facing] * 60 + [away] * 40, scan.timebase
+        )
     # Two takes of one place, the second a little brighter: a cut that changes the median pixel
     # by 10 levels (a user trial's run on a field, cut as its pace went up, changed it by 8-18;
     # a street runner filmed nearer after the cut, by 27, had not been named).

@@ -24,6 +24,7 @@ from edge.capture.repeats import (
 from edge.capture.timebase import FileTiming, TimeBase, require_engine_rate
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
+from edge.gait.rhythm import facing_the_camera
 from edge.gait.sagittal import facing_lag
 from edge.offline.replay import MIN_RUN_S, missed_steps
 from edge.pose.crop import FEET_OUTSIDE, RunnerFinder, feet_outside_message
@@ -181,20 +182,38 @@ def check_cuts(
         after = [f for f in found[k : k + (near if sure else 1)] if f is not None]
         move = JUMP_LEGS if sure else WEAK_JUMP_LEGS
         if before and after and _runner_jumps(before[-1], after[0], move):
-            jumps.append(scan.indices[k] / timebase.playback_fps)
+            jumps.append(k)
     if not jumps:
         return
-    first = scan.indices[0] / timebase.playback_fps
-    last = (scan.indices[-1] + 1) / timebase.playback_fps
-    start, end = max(itertools.pairwise([first, *jumps, last]), key=lambda s: s[1] - s[0])
+    shots = list(itertools.pairwise([0, *jumps, len(scan.indices)]))
+    # The longest shot of a person side on, as analyzed: a user trial's was of someone sitting
+    # and talking to the camera ("0 steps: faces the camera"), a side-on walk beside it.
+    side_on = [(a, b) for a, b in shots if not _faces_the_camera(found[a:b])] or shots
+    a, b = max(side_on, key=lambda s: s[1] - s[0])
+
+    def at(position: int) -> float:
+        """Where a frame read shows in the video, s; the end of the last one past it."""
+        if position < len(scan.indices):
+            return scan.indices[position] / timebase.playback_fps
+        return (scan.indices[-1] + 1) / timebase.playback_fps
+
+    start, end = at(a), at(b)
     # --end always: the frames read may have ended at one the user gave.
     flags = f"--start {start:.3f} --end {end:.3f}" if start > 0.0 else f"--end {end:.3f}"
-    cuts = ", ".join(f"{at:.3f}" for at in jumps)
+    cuts = ", ".join(f"{at(k):.3f}" for k in jumps)
+    longest = "the longest" if len(side_on) == len(shots) else "the longest of a person side on"
     raise UsageError(
         f"{video} cuts from one shot to another (or zooms) at {cuts} s, and the runner jumps "
         "with it: steps across a cut would join two moments, or two runners. Analyze one shot "
-        f"at a time: the longest is {start:.3f}-{end:.3f} s ({flags})"
+        f"at a time: {longest} is {start:.3f}-{end:.3f} s ({flags})"
     )
+
+
+def _faces_the_camera(found: list[np.ndarray | None]) -> bool:
+    """Whether the person of a shot (keypoints per frame, None where not found) faces the
+    camera or away from it (``facing_the_camera``); False when too few frames tell."""
+    seen = [kp for kp in found if kp is not None]
+    return bool(seen) and facing_the_camera(np.stack(seen)) is not None
 
 
 #: a runner whose mid-hip moves further than this share of their leg's length from one frame
