@@ -381,6 +381,13 @@ def test_a_cut_from_one_runners_shot_to_anothers_is_refused_but_not_a_lead_in() 
         check_cuts(Path("street.mp4"), take, near, take.timebase)
     bent = [standing(200.0, 100.0, trunk=80.0)] * 40 + [standing(200.0, 140.0, trunk=82.0)] * 40
     check_cuts(Path("street.mp4"), take, bent, take.timebase)
+    # A trunk that turns over with the cut: a user trial's standing lunge cut to lying on the
+    # floor, its size kept (1.08 times) and its hips moved 0.3 legs.
+    lying = standing(200.0, 100.0, trunk=80.0)
+    for side in ("left", "right"):
+        lying[KP[f"{side}_shoulder"], :2] = (120.0, 100.0)
+    with pytest.raises(UsageError, match=r"zooms\) at 1\.333 s"):
+        check_cuts(Path("gym.mp4"), take, [bent[0]] * 40 + [lying] * 40, take.timebase)
     # A change that small may be the light or the camera (a review): judged only by the runner
     # in the frames either side of it, who must move a leg's length. A runner crossing the
     # picture 0.3 legs a frame, missed in the frame the exposure steps, is no cut; nor a camera

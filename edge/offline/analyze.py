@@ -31,7 +31,7 @@ from edge.pose.crop import FEET_OUTSIDE, RunnerFinder, feet_outside_message
 from edge.progress import Progress
 from edge.report.annotate import AnnotatedVideoWriter, Overlay, nearest, snapshot
 from edge.report.build import FORWARD, write_report
-from edge.report.draw import mid_hip, trunk_px
+from edge.report.draw import mid_hip, trunk
 from edge.report.model import (
     ReportInput,
     cues_from_steps,
@@ -226,6 +226,10 @@ def _faces_the_camera(found: list[np.ndarray | None]) -> bool:
 #: the leg).
 JUMP_LEGS = 0.5
 JUMP_SCALE = 1.3
+#: ... or whose trunk turns further than this, degrees: a runner's leans 5-20 deg from upright,
+#: and a user trial's cut from a standing lunge to lying on the floor turned it some 80 deg
+#: where the size held (1.08 times) and the hips moved 0.3 legs
+JUMP_TURN_DEG = 45.0
 #: how far the runner must move, in leg lengths, across a smaller change of the picture
 #: (``check_cuts``): a camera knocked on its stand moves a runner far from it half a leg
 WEAK_JUMP_LEGS = 1.0
@@ -233,16 +237,21 @@ WEAK_JUMP_LEGS = 1.0
 
 def _runner_jumps(before: np.ndarray, after: np.ndarray, move: float) -> bool:
     """Whether the runner's keypoints ((17, 3) pixels and confidence) jump from ``before`` to
-    ``after``: their mid-hip by more than ``move`` leg lengths, or their size by more than
-    ``JUMP_SCALE`` times; False when either frame lacks the hips or a leg."""
+    ``after``: their mid-hip by more than ``move`` leg lengths, their size by more than
+    ``JUMP_SCALE`` times, or their trunk by more than ``JUMP_TURN_DEG``; False when either frame
+    lacks the hips or a leg."""
     hips = [mid_hip(kp) for kp in (before, after)]
     legs = [_leg_px(kp) for kp in (before, after)]
     if hips[0] is None or hips[1] is None or not (np.all(np.isfinite(legs)) and min(legs) > 0):
         return False
     moved = float(np.linalg.norm(hips[1] - hips[0])) / legs[0]
-    bodies = [trunk_px(kp) + leg for kp, leg in zip((before, after), legs, strict=True)]
-    sizes = bodies if np.all(np.isfinite(bodies)) else legs
-    return moved > move or max(sizes) / min(sizes) > JUMP_SCALE
+    first, second = trunk(before), trunk(after)
+    if first is None or second is None:
+        return moved > move or max(legs) / min(legs) > JUMP_SCALE
+    sizes = [float(np.hypot(*first)) + legs[0], float(np.hypot(*second)) + legs[1]]
+    across = float(first[0] * second[1] - first[1] * second[0])
+    turn = abs(math.degrees(math.atan2(across, float(first @ second))))
+    return moved > move or max(sizes) / min(sizes) > JUMP_SCALE or turn > JUMP_TURN_DEG
 
 
 def _leg_px(keypoints: np.ndarray) -> float:

@@ -68,9 +68,9 @@ def mid_hip(keypoints: np.ndarray) -> np.ndarray | None:
     return _between(_points(keypoints), "hip")
 
 
-def trunk_px(keypoints: np.ndarray) -> float:
-    """Mid-shoulder to mid-hip, pixels (one of a pair where the other is hidden); NaN when both
-    shoulders or both hips are."""
+def trunk(keypoints: np.ndarray) -> np.ndarray | None:
+    """(2,) pixels from the mid-hip to the mid-shoulder (one of a pair where the other is
+    hidden); None when both shoulders or both hips are."""
     return _trunk(_points(keypoints))
 
 
@@ -82,9 +82,9 @@ def _between(pts: np.ndarray, joint: str) -> np.ndarray | None:
     return pair.mean(axis=0) if len(pair) else None
 
 
-def _trunk(pts: np.ndarray) -> float:
+def _trunk(pts: np.ndarray) -> np.ndarray | None:
     neck, hip = _between(pts, "shoulder"), _between(pts, "hip")
-    return math.nan if neck is None or hip is None else float(np.hypot(*(neck - hip)))
+    return None if neck is None or hip is None else neck - hip
 
 
 def draw_skeleton(image: np.ndarray, keypoints: np.ndarray) -> None:
@@ -110,11 +110,11 @@ def _head(image: np.ndarray, pts: np.ndarray, width: int) -> None:
     """A circle around the face's keypoints, sized by the trunk, joined to the shoulders."""
     face = pts[:_FIRST_BODY_POINT]
     face = face[np.isfinite(face).all(axis=1)]
-    neck, trunk = _between(pts, "shoulder"), _trunk(pts)
-    if not len(face) or neck is None or not math.isfinite(trunk):
+    neck, spine = _between(pts, "shoulder"), _trunk(pts)
+    if not len(face) or neck is None or spine is None:
         return
     centre = face.mean(axis=0)
-    radius = 0.2 * trunk
+    radius = 0.2 * float(np.hypot(*spine))
     reach = float(np.hypot(*(centre - neck)))
     if radius < 2 or reach <= radius:
         return
