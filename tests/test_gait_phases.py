@@ -158,12 +158,13 @@ def test_a_run_read_entirely_under_running_cadence_gives_no_figures() -> None:
 
 
 def test_slow_motion_is_offered_the_factors_of_the_rate_it_plays_at() -> None:
-    """Slow motion is filmed at 48, 50, 60, 120 or 240 fps: a user trial's clip played at 24 had
-    been offered x2 alone (x2.5, 60 fps, reads a run too), and a review found a 30 fps clip
-    offered x2.5, x5 and x10 (75, 150 and 300 fps, which nothing films at)."""
-    assert slowmo_factors(29.97) == [2.0, 4.0, 8.0]
-    assert slowmo_factors(23.976) == [2.0, 2.5, 5.0, 10.0]  # not x2.08 (50 fps) beside x2 too
-    assert slowmo_factors(25.0) == pytest.approx([2.0, 2.4, 4.8, 9.6])
+    """Slow motion is filmed at 48, 50, 60, 100, 120, 200, 240 or 300 fps: a user trial's clip
+    played at 24 had been offered x2 alone (x2.5, 60 fps, reads a run too), and a review found
+    a 30 fps clip offered x2.5 and x5 (75 and 150 fps, which nothing films at)."""
+    assert slowmo_factors(29.97) == pytest.approx([2.0, 10 / 3, 4.0, 20 / 3, 8.0, 10.0])
+    # Not x2.08 (50 fps) beside x2 (48) too.
+    assert slowmo_factors(23.976) == pytest.approx([2.0, 2.5, 100 / 24, 5.0, 200 / 24, 10, 12.5])
+    assert slowmo_factors(25.0) == pytest.approx([2.0, 2.4, 4.0, 4.8, 8.0, 9.6, 12.0])
     said = slowmo_readings(75.0, 24.0, track=False)
     assert said == "--slowmo 2 reads 150, --slowmo 2.5 reads 188 steps a minute"
     assert slowmo_readings(78.0, 30.0, track=True) == "--fps 60 reads 156 steps a minute"

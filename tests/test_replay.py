@@ -833,8 +833,8 @@ def test_slow_motion_with_no_step_found_is_told_by_the_legs_rhythm(
     assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == NO_FINDINGS
     printed = capsys.readouterr().out
     assert "0 steps: the legs step 20 times a minute at the track's 30 rows a second" in printed
-    # The rates slow motion is filmed at only (a review: x10 at 30 fps, 300 fps, no phone's).
-    assert "(--fps 240 reads 157 steps a minute)" in printed
+    assert "(--fps 200 reads 13" in printed
+    assert "--fps 240 reads 157, --fps 300 reads 196 steps a minute)" in printed
     rhythm = leg_rhythm(played, kp[keep])
     assert rhythm == pytest.approx(mocap_trial_cadence(mocap_trial) / 8.0, rel=0.03)
     still = np.repeat(kp[:1], len(played), axis=0)

@@ -436,11 +436,12 @@ def _within(
     return all(m is None or lo <= m <= hi for m, (lo, hi) in zip(medians, bounds, strict=True))
 
 
-#: the rates slow motion is filmed at, fps, the commonest first: phones film 60, 120 or 240,
-#: cameras 48 or 50 for double speed; played at 30 that is x2, x4, x8, at 24 x2, x2.5, x5, x10,
-#: at 25 x2, x2.4, x4.8, x9.6 (``slowmo_factors``). A user trial's slow-motion clip played at
-#: 24 fps had been offered x2 alone from a list of factors that ignored the rate played at.
-SLOWMO_CAPTURE_FPS = (60, 120, 240, 48, 50)
+#: the rates slow motion is filmed at, fps, the commonest first: phones film 60, 120 or 240
+#: (100 or 200 where the mains run at 50 Hz), cameras 48 or 50 for double speed, and lab
+#: cameras 300; played at 30 that is x2, x4, x8, x3.33, x6.67, x10, at 24 x2, x2.5, x5, x10,
+#: x4.17, x8.33, x12.5 (``slowmo_factors``). A user trial's slow-motion clip played at 24 fps
+#: had been offered x2 alone from a list of factors that ignored the rate played at.
+SLOWMO_CAPTURE_FPS = (60, 120, 240, 48, 50, 100, 200, 300)
 #: the least slow-motion factor offered: half speed
 SLOWMO_LEAST = 2.0
 #: a factor within this share of one offered already is not offered too (x2.08, 50 fps at 24,

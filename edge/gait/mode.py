@@ -35,13 +35,20 @@ MODES = (RUNNING, WALKING, STANDING, OFF_BELT)
 #: a rise of the hips smaller than this fraction of leg length votes for neither gait: the
 #: walker's 1.6 cm is 1.8% of a 0.9 m leg, the runners' sink of 6 cm 7%, keypoint noise ~0.5 cm
 PENDULUM_MARGIN = 0.005
-#: ... nor a sink smaller than this. On the tracks at hand a runner's hips sank 1.5-13% of the
-#: leg (motion-capture keypoint tracks at 60 fps 3.5% and more but for one step's 0.6%; the
-#: rendered runners 1.6% and more; real runners' pose tracks 1.5% and more), where a walk's
-#: first step after a stand, a real treadmill clip's, read a sink of 0.9%: it was counted a
-#: run's, its contact ended at the knee's straightening (200 ms of the walk's 620) and its
-#: overstride shown. The rendered walker's steps read -0.2% to +2.3%.
+#: a sink of the hips larger than this fraction of leg length votes running; a smaller one (past
+#: ``PENDULUM_MARGIN``) only weakly (``WEAK_RUNNING``). On the tracks at hand a runner's hips
+#: sank 1.5-13% of the leg at nearly every step (motion-capture keypoint tracks at 60 fps 3.5%
+#: and more but for one step's 0.6%; the rendered runners 1.6% and more; of 486 steps of 64 real
+#: clips' pose tracks, four running steps mid-run 0.6-0.9%), where a walk's first step after a
+#: stand, a real treadmill clip's, read a sink of 0.9%: it had been counted a run's, its contact
+#: ended at the knee's straightening (200 ms of the walk's 620) and its overstride shown. The
+#: rendered walker's steps read -0.2% to +2.3%.
 RUN_SINK = 0.012
+#: the vote of a sink between ``PENDULUM_MARGIN`` and ``RUN_SINK``: it keeps running running,
+#: and ``WEAK_VOTES`` in a row for running make running the gait, a first gait or a change (a
+#: runner of small bounce is told, a step late), where one alone makes neither
+WEAK_RUNNING = "running, weakly"
+WEAK_VOTES = 3
 #: votes in a row for the other gait that change the mode
 SWITCH_VOTES = 2
 #: seconds without a step told, while someone is in view, after which they are standing
@@ -52,12 +59,22 @@ AWAY_S = 1.0
 
 def gait_vote(rise_per_leg: float) -> str | None:
     """The gait a step's hip rise from landing to mid-stance (a fraction of leg length, up
-    positive) points to, or None when it is too small to tell or unknown."""
+    positive) points to, ``WEAK_RUNNING`` for a small sink, or None when it is too small to
+    tell or unknown."""
+    if not math.isfinite(rise_per_leg):
+        return None
     if rise_per_leg > PENDULUM_MARGIN:
         return WALKING
     if rise_per_leg < -RUN_SINK:
         return RUNNING
+    if rise_per_leg < -PENDULUM_MARGIN:
+        return WEAK_RUNNING
     return None
+
+
+def _kind(vote: str | None) -> str | None:
+    """The gait a vote is for: a weak vote for running is for running."""
+    return RUNNING if vote == WEAK_RUNNING else vote
 
 
 class ModeTracker:
@@ -106,7 +123,7 @@ class ModeTracker:
         one the gait it was counted as measured wrong): its vote can start a change of gait (a
         real walk-to-run clip's first running contact, measured as a walk's, failed), never
         complete one, nor make a first gait."""
-        if self.counted(vote) != vote:
+        if self.counted(vote) != _kind(vote):
             self.step(vote)
 
     def _after(self, vote: str | None) -> tuple[str | None, tuple[str | None, int], bool]:
@@ -115,12 +132,16 @@ class ModeTracker:
         if math.isfinite(self._landed_t) and self._now - self._landed_t >= STILL_S:
             held, streak = False, (None, 0)
         if vote is not None:
-            kind, count = streak
-            count = count + 1 if kind == vote else 1
-            streak = (vote, count)
-            if vote != gait and (not held or count >= SWITCH_VOTES):
-                gait = vote
-            held = held or count >= SWITCH_VOTES
+            kind, (last, count) = _kind(vote), streak
+            count = count + 1 if last == kind else 1
+            streak = (kind, count)
+            if vote == WEAK_RUNNING:
+                switch = count >= WEAK_VOTES
+            else:
+                switch = not held or count >= SWITCH_VOTES
+            if kind != gait and switch:
+                gait = kind
+            held = held or (gait == kind and count >= SWITCH_VOTES)
         return gait, streak, held
 
     @property

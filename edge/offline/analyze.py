@@ -8,6 +8,7 @@ import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 import numpy as np
 
@@ -24,7 +25,7 @@ from edge.capture.repeats import (
 from edge.capture.timebase import FileTiming, TimeBase, require_engine_rate
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
-from edge.gait.rhythm import facing_the_camera
+from edge.gait.rhythm import FRONT_FRAMES, facing_the_camera, sure_points
 from edge.gait.sagittal import facing_lag
 from edge.offline.replay import MIN_RUN_S, missed_steps
 from edge.pose.crop import FEET_OUTSIDE, RunnerFinder, feet_outside_message
@@ -166,29 +167,36 @@ def check_cuts(
     two runners (a user trial's two clips joined read 78-87% overstride and a "walking" phase at
     170 steps a minute after the cut). A cut beyond doubt (``CUT_SURE``) is judged by the last
     runner within ``CUT_RUNNER_S`` before it against the first after; a smaller change of the
-    picture, which may be the light or the camera, by the runner in the frames on either side
-    of it, who must jump ``WEAK_JUMP_LEGS`` (a runner crossing the picture, missed for a frame
-    or two about it, had moved more than half a leg; a camera knocked on its stand moves a far
-    runner as far). A cut from a title or a black lead-in has no runner before it; a light
-    switched on, a flash or the exposure changing the whole picture keeps the runner in place.
-    ``found``: the runner's keypoints per frame read (None where not found). Every such cut is
-    named, and the longest shot between them given as flags: a user trial's tutorial with
-    twelve cuts was refused for its first, and each part it was pointed to held more."""
+    picture, which may be the light or the camera, by the runner found nearest it either side
+    within ``WEAK_NEAR_S``, who must jump ``WEAK_JUMP_LEGS`` and half a leg for each frame
+    between (a runner crossing the picture, missed for a frame about it, had moved more than
+    half a leg; a camera knocked on its stand moves a far runner as far). A cut from a title or
+    a black lead-in has no runner before it; a light switched on, a flash or the exposure
+    changing the whole picture keeps the runner in place. ``found``: the runner's keypoints per
+    frame read (None where not found). Every such cut is named, and the longest shot between
+    them of a person side on (``_side_on``) given as flags: a user trial's tutorial with twelve
+    cuts was refused for its first, and each part it was pointed to held more."""
     near = max(1, round(CUT_RUNNER_S * timebase.fps))
     jumps = []
     for k in scan.cuts:
         sure = scan.medians[k] >= CUT_SURE
-        before = [f for f in found[max(0, k - (near if sure else 1)) : k] if f is not None]
-        after = [f for f in found[k : k + (near if sure else 1)] if f is not None]
-        move = JUMP_LEGS if sure else WEAK_JUMP_LEGS
-        if before and after and _runner_jumps(before[-1], after[0], move):
+        reach = near if sure else max(1, round(WEAK_NEAR_S * timebase.fps))
+        lo = max(0, k - reach)
+        seen = [(i, kp) for i, kp in enumerate(found[lo : k + reach], lo) if _measured(kp)]
+        before, after = [s for s in seen if s[0] < k], [s for s in seen if s[0] >= k]
+        if not before or not after:
+            continue
+        (i, first), (j, second) = before[-1], after[0]
+        # Across a smaller change, a whole leg, and half a leg for each frame between.
+        move = JUMP_LEGS if sure else WEAK_JUMP_LEGS + JUMP_LEGS * (j - i - 1)
+        if _runner_jumps(first, second, move):
             jumps.append(k)
     if not jumps:
         return
     shots = list(itertools.pairwise([0, *jumps, len(scan.indices)]))
     # The longest shot of a person side on, as analyzed: a user trial's was of someone sitting
     # and talking to the camera ("0 steps: faces the camera"), a side-on walk beside it.
-    side_on = [(a, b) for a, b in shots if not _faces_the_camera(found[a:b])] or shots
+    side_on = [(a, b) for a, b in shots if _side_on(found[a:b])] or shots
     a, b = max(side_on, key=lambda s: s[1] - s[0])
 
     def at(position: int) -> float:
@@ -209,11 +217,12 @@ def check_cuts(
     )
 
 
-def _faces_the_camera(found: list[np.ndarray | None]) -> bool:
-    """Whether the person of a shot (keypoints per frame, None where not found) faces the
-    camera or away from it (``facing_the_camera``); False when too few frames tell."""
+def _side_on(found: list[np.ndarray | None]) -> bool:
+    """Whether a shot (keypoints per frame, None where not found) holds a person side on: in
+    ``FRONT_FRAMES`` at least, and not facing the camera or away from it
+    (``facing_the_camera``)."""
     seen = [kp for kp in found if kp is not None]
-    return bool(seen) and facing_the_camera(np.stack(seen)) is not None
+    return len(seen) >= FRONT_FRAMES and facing_the_camera(np.stack(seen)) is None
 
 
 #: a runner whose mid-hip moves further than this share of their leg's length from one frame
@@ -231,8 +240,12 @@ JUMP_SCALE = 1.3
 #: where the size held (1.08 times) and the hips moved 0.3 legs
 JUMP_TURN_DEG = 45.0
 #: how far the runner must move, in leg lengths, across a smaller change of the picture
-#: (``check_cuts``): a camera knocked on its stand moves a runner far from it half a leg
+#: (``check_cuts``), from the frame before to the frame of it (half a leg more for each frame
+#: between, where the runner was not found): a camera knocked on its stand moves a runner far
+#: from it half a leg
 WEAK_JUMP_LEGS = 1.0
+#: how far either side of a smaller change the runner is looked for, s
+WEAK_NEAR_S = 0.1
 
 
 def _runner_jumps(before: np.ndarray, after: np.ndarray, move: float) -> bool:
@@ -254,11 +267,24 @@ def _runner_jumps(before: np.ndarray, after: np.ndarray, move: float) -> bool:
     return moved > move or max(sizes) / min(sizes) > JUMP_SCALE or turn > JUMP_TURN_DEG
 
 
+def _measured(keypoints: np.ndarray | None) -> TypeGuard[np.ndarray]:
+    """Whether a frame's runner (None: not found) has the hips and a whole leg the pose model is
+    sure of, to be held against another frame's (``_runner_jumps``): a user trial's cuts to
+    close-ups had been judged by legs guessed at confidence 0.01-0.2."""
+    return (
+        keypoints is not None
+        and mid_hip(keypoints) is not None
+        and bool(np.isfinite(_leg_px(keypoints)))
+    )
+
+
 def _leg_px(keypoints: np.ndarray) -> float:
-    """The longer leg's hip to knee to ankle, pixels (NaN when neither leg is whole)."""
+    """The longer leg's hip to knee to ankle, pixels, of the points the pose model is sure of
+    (``sure_points``); NaN when neither leg is whole."""
+    points = sure_points(keypoints[np.newaxis])[0]
     legs = []
     for side in ("left", "right"):
-        hip, knee, ankle = (keypoints[KP[f"{side}_{j}"], :2] for j in ("hip", "knee", "ankle"))
+        hip, knee, ankle = (points[KP[f"{side}_{j}"]] for j in ("hip", "knee", "ankle"))
         legs.append(float(np.linalg.norm(knee - hip) + np.linalg.norm(ankle - knee)))
     return float(np.nanmax(legs)) if np.isfinite(legs).any() else math.nan
 

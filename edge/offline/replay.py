@@ -335,7 +335,8 @@ def describe(
         lines.append(f"phases: {describe_phases(found, t0)}")
     if not walked and not running_steps(steps):
         lines.append(
-            "no gait told on any step (the hips' rise over the stance foot not seen): no figures"
+            "no gait told on any step (the hips' rise or sink over the stance foot not seen, or"
+            " too small to tell): no figures"
         )
         return lines
     ran = measured_run(steps)
