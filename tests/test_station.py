@@ -147,7 +147,7 @@ def test_a_slow_motion_files_few_steps_are_told_its_legs_rhythm(mocap_trial) -> 
     slow.steps = [messages.step(0, ic_t=1.0), messages.step(1, ic_t=5.0)]
     said = slow.verdict() or ""
     assert "slower than any walk or run: if it is slow motion, give --slowmo X" in said, said
-    assert "(--slowmo 4 reads 15" in said, said
+    assert "--slowmo 4 reads 15" in said, said
     # Two steps timed slower than any runner's, the legs' rhythm not read (a user trial's
     # slow-motion treadmill clip, its feet mostly hidden): said as analyze says it.
     timed = FileSteps((24.0, None))
