@@ -407,11 +407,10 @@ RUNNING_METRICS = (
 )
 #: what a step measured before any gait was told (``edge.gait.mode``: its hips' rise from
 #: landing to mid-stance not seen or too small to tell, nor any step's before) has measured by
-#: running's rules alone,
-#: and the confidence factor it gets: a walker's first three steps, so measured, read a 330 ms
-#: contact where the walk's read 690, and 35% of the leg of overstride (a real clip of a
-#: treadmill walk); no real runner's step went untold on the 44 cached tracks of real clips at
-#: hand (6 December 2026)
+#: running's rules alone, and the confidence factor it gets: a walker's first three steps, so
+#: measured, read a 330 ms contact where the walk's read 690, and 35% of the leg of overstride
+#: (a real clip of a treadmill walk); no real runner's step went untold on the 44 cached tracks
+#: of real clips at hand (6 December 2026)
 UNTOLD_METRICS = ("contact_ms", *RUNNING_METRICS)
 UNTOLD_FACTOR = 0.3
 
