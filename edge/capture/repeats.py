@@ -57,7 +57,7 @@ REPEATS_NOTED = 0.05
 MIN_CONVERTED = 3
 #: a cut from one shot to another changes most of the picture at once, between two shots that
 #: each change little from frame to frame: a frame whose median pixel changes this many grey
-#: levels from the frame before may be a cut. Cuts seen on 58 real clips changed it by 8 to 90
+#: levels from the frame before may be a cut. Cuts seen on 57 real clips changed it by 8 to 90
 #: levels (shots of one run on a field joined: 8, 10, 18; a street runner filmed nearer after
 #: the cut: 27), where 30 had missed those; a steady shot's frame, by up to 25 (a hand-held
 #: camera's jerk). So whether the runner jumps with it decides (``check_cuts``); below
@@ -65,7 +65,7 @@ MIN_CONVERTED = 3
 #: place are not told ...
 CUT_LEVEL = 8.0
 #: ... and a change this large is a cut beyond doubt (two treadmill clips joined: 56; no steady
-#: shot's frame of the 58 clips came near): the runner is looked for up to ``CUT_RUNNER_S``
+#: shot's frame of the 57 clips came near): the runner is looked for up to ``CUT_RUNNER_S``
 #: either side of it, a new shot's runner found late
 CUT_SURE = 30.0
 #: ... when the median pixel of the ``CUT_SIDE`` frames on each side changes less than this

@@ -533,7 +533,8 @@ class GaitEngine:
         for leg, ic in enumerate(self._open_ic):
             if ic is not None and self._contacts[leg] is None:
                 step = self._finish_step(leg, Contact(ic, math.nan, 0.5), None)
-                self._held += [] if step is None else [step]
+                if step is not None:
+                    self._held.append(step)
 
     def _stood(self) -> bool:
         """Whether someone stands on the belt after steps told with the stance speed learned

@@ -38,8 +38,8 @@ PENDULUM_MARGIN = 0.005
 #: a sink of the hips larger than this fraction of leg length votes running; a smaller one (past
 #: ``PENDULUM_MARGIN``) only weakly (``WEAK_RUNNING``). On the tracks at hand a runner's hips
 #: sank 1.5-13% of the leg at nearly every step (motion-capture keypoint tracks at 60 fps 3.5%
-#: and more but for one step's 0.6%; the rendered runners 1.6% and more; of 486 steps of 64 real
-#: clips' pose tracks, four running steps mid-run 0.6-0.9%), where a walk's first step after a
+#: and more but for one step's 0.6%; the rendered runners 1.6% and more; of 486 steps of 49 pose
+#: tracks of real clips, two running steps mid-run 0.6-0.9%), where a walk's first step after a
 #: stand, a real treadmill clip's, read a sink of 0.9%: it had been counted a run's, its contact
 #: ended at the knee's straightening (200 ms of the walk's 620) and its overstride shown. The
 #: rendered walker's steps read -0.2% to +2.3%.
