@@ -14,7 +14,7 @@ import pytest
 
 from calibrate.model import Calibration, Plane
 from edge.bus.control import CommandRefused, ControlClient
-from edge.bus.publisher import Subscriber
+from edge.bus.publisher import Publisher, Subscriber
 from edge.bus.schema import FrameMsg, StatusMsg, StepMsg, SummaryMsg
 from edge.capture.base import Frame
 from edge.config import load_config
@@ -661,6 +661,28 @@ def test_steps_that_stand_alone_enter_no_figure_or_cue(config, running) -> None:
     assert station._in_row(first).n_steps == 0 and station.alone
     assert station._in_row(second).n_steps == 2 and not station.alone
     assert station._in_row(third).n_steps == 3
+
+
+def test_a_step_of_another_gait_than_the_summarys_carries_no_cue(config, running) -> None:
+    """A walk's first step after a run stands alone, so the summary published with it is still
+    the run's: its cue, which the voice would speak, had gone out with it. So had it with the
+    first step after a stand, no gait told yet."""
+    station = Station(config, FakeSource(1), FakePose(running))
+    station.publisher = Publisher(config.bus.publish)
+    station.store = SessionStore(config.sessions_path, station.station_id)
+    published: list[Summary] = []
+    station.report = lambda _step, summary: published.append(summary)
+    try:
+        for i in range(1, 10):
+            station._publish_step(step_of(messages.step(i)))
+        assert published[-1].gait == "running" and published[-1].cue == "Land under your hips"
+        for step in (messages.walked_step(30), messages.untold_step(40)):
+            station._publish_step(step_of(step))
+            assert station.alone and published[-1].gait == "running"
+            assert published[-1].cue is None and published[-1].cue_key is None
+    finally:
+        station.store.close()
+        station.publisher.close()
 
 
 def test_a_jittery_camera_and_a_gap_keep_the_rate_without_a_burst(config, running) -> None:

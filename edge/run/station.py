@@ -1088,7 +1088,9 @@ class Station:
         not fit the runner (``FitCheck``), and any while the engine gets too few frames a second
         (``RateWatch``: a user trial's loaded machine, 22 frames a second, was told "Quicker,
         lighter steps" at 154 steps a minute, its runner at 156, 43% of the steps missed) get no
-        cue."""
+        cue. Nor does a step of another gait than the summary's (the first of a walk after a
+        run, standing alone, or one after a stand, no gait told yet): the summary is still the
+        gait's the person has left, and its cue, spoken then, would be for that gait."""
         publisher, store = self.publisher, self.store
         assert publisher is not None and store is not None
         msg = StepMsg(station=self.station_id, t=self._clock(), **asdict(step))
@@ -1114,6 +1116,8 @@ class Station:
             summary = dataclasses.replace(
                 summary, cue_key=None, cue=None, cue_reason=None, held=held
             )
+        elif summary.cue is not None and gait_of(step) != summary.gait:
+            summary = dataclasses.replace(summary, cue_key=None, cue=None, cue_reason=None)
         summary_msg = self._summary_message(summary)
 
         def publish() -> None:
