@@ -16,6 +16,7 @@ from edge.capture.file import NewFramesOnly
 from edge.capture.repeats import (
     ChangeMeter,
     FrameScan,
+    PictureCut,
     check_new_frames,
     distinct_fps,
     distinct_times,
@@ -26,6 +27,7 @@ from edge.capture.repeats import (
 from edge.capture.timebase import FileTiming, TimeBase
 from edge.errors import UsageError
 from edge.offline.analyze import check_cuts
+from edge.offline.cuts import CutWatch
 from edge.skeleton import KP
 from tests.builders.media import coded_frame, coded_index, write_video
 
@@ -409,3 +411,52 @@ def test_a_cut_from_one_runners_shot_to_anothers_is_refused_but_not_a_lead_in() 
     for k in range(40):
         flicker.add(k, np.full((120, 160, 3), 255 * (k % 2), np.uint8))
     assert flicker.cuts == []
+
+
+def watched(cuts: tuple[PictureCut, ...], found: list[np.ndarray | None]) -> list[list[int]]:
+    """What a run's ``CutWatch`` lets on at each frame of ``found`` (30 fps), by frame."""
+    watch: CutWatch[int] = CutWatch(cuts, 30.0)
+    return [watch.frame(k, kp, k) for k, kp in enumerate(found)]
+
+
+def let_on(by_frame: list[list[int]]) -> list[int]:
+    """The frames let on, in the order they were."""
+    return [k for frames in by_frame for k in frames]
+
+
+def test_a_run_on_a_file_ends_at_a_cut_the_runner_jumps_with_as_analyze_refuses_it() -> None:
+    """``hipdrive run`` on a file had never looked at its cuts: a run's frames from a cut on wait
+    until the runner after it is found, are held against the runner before it as analyze holds
+    them, and go no further once the runner jumps; where the runner stays, none is lost."""
+    first = scene(40, contrast=120.0, seed=1)
+    second = [np.flipud(f) + 100.0 for f in scene(40, contrast=60.0, seed=2)]
+    scan = FrameScan(Path("joined.mp4"), TimeBase(30.0, 30.0))
+    for k, picture in enumerate(first + second):
+        scan.add(k, np.clip(picture, 0, 255).astype(np.uint8))
+    cuts = scan.picture_cuts()
+    assert cuts == (PictureCut(40, pytest.approx(40 / 30), True),)
+    here, there = standing(200.0), standing(500.0)
+    for found, jumps in (
+        ([here] * 40 + [there] * 40, True),
+        ([here] * 40 + [standing(200.0, 200.0)] * 40, True),  # a zoom
+        ([None] * 40 + [there] * 40, False),  # a title before
+        ([here] * 80, False),  # the light
+        ([here] * 40 + [None] * 60 + [there] * 10, False),  # no runner within 2 s after
+        ([here] * 40 + [None] * 20 + [there] * 20, True),  # the new shot's runner found late
+    ):
+        frames = let_on(watched(cuts, found))
+        try:
+            check_cuts(Path("joined.mp4"), scan, found, scan.timebase)
+            refused = False
+        except UsageError:
+            refused = True
+        assert refused == jumps
+        assert frames == list(range(40 if jumps else len(found)))
+    # Held from the cut until the runner is found, then let on in order.
+    by_frame = watched(cuts, [here] * 40 + [None] * 5 + [here] * 35)
+    assert by_frame[40:45] == [[]] * 5 and by_frame[45] == list(range(40, 46))
+    # A smaller change is judged by the runner within 0.1 s: three frames at 30 fps.
+    weak = (PictureCut(40, 40 / 30, False),)
+    by_frame = watched(weak, [here] * 40 + [None] * 10 + [there] * 30)
+    assert by_frame[42] == [40, 41, 42] and let_on(by_frame) == list(range(80))
+    assert let_on(watched(weak, [here] * 40 + [None] + [there] * 39)) == list(range(40))

@@ -17,6 +17,7 @@ from edge.bus.control import CommandRefused, ControlClient
 from edge.bus.publisher import Publisher, Subscriber
 from edge.bus.schema import FrameMsg, StatusMsg, StepMsg, SummaryMsg
 from edge.capture.base import Frame
+from edge.capture.repeats import PictureCut
 from edge.config import load_config
 from edge.demo.scene import SideCamera
 from edge.gait import Step, Summary, SummaryBuilder
@@ -683,6 +684,40 @@ def test_a_step_of_another_gait_than_the_summarys_carries_no_cue(config, running
     finally:
         station.store.close()
         station.publisher.close()
+
+
+def test_a_files_run_ends_at_a_cut_the_runner_jumps_with(tmp_path: Path, running) -> None:
+    """A file of two shots joined at 6 s, the runner 300 px further right after the cut: its
+    run had gone on across the cut, as if one runner. It ends there now, its steps before the
+    cut as a file of the first shot alone gives them, and says which flags take one shot."""
+
+    def run(kp: np.ndarray, cuts: tuple[PictureCut, ...], folder: str) -> tuple[Station, list]:
+        """The station on ``kp``, and its steps' landings, s from the first."""
+        source = FakeSource(len(kp))
+        source.cuts = cuts
+        steps: list[Step] = []
+        station = Station(station_config(tmp_path / folder), source, FakePose(kp))
+        station.report = lambda step, _summary: steps.append(step)
+        _stop, thread = start(station)
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+        return station, [s.ic_t - steps[0].ic_t for s in steps]
+
+    joined = running[:720].copy()
+    joined[360:, :, 0] += 300.0
+    cut = (PictureCut(360, 6.0, True),)
+    station, steps = run(joined, cut, "joined")
+    _, first_shot = run(running[:360], (), "first")
+    assert station.ended and station.fit_verdict == station.cut_problem
+    assert station.cut_problem is not None and station.cut_problem.endswith(
+        "one shot at a time: --end 6.000 for the shot before it, --start 6.000 for the one after"
+    )
+    assert steps == pytest.approx(first_shot, abs=0.02)
+    # The runner in place across it (the light, say): the run goes on, every step as without it.
+    _, through = run(running[:720], cut, "through")
+    _, plain = run(running[:720], (), "plain")
+    assert station.cut_problem is not None and len(plain) > 2 * len(first_shot)
+    assert through == pytest.approx(plain, abs=0.02)
 
 
 def test_a_jittery_camera_and_a_gap_keep_the_rate_without_a_burst(config, running) -> None:

@@ -15,6 +15,7 @@ from edge.closing import Closing
 from edge.errors import MissingResourceError
 
 if TYPE_CHECKING:
+    from edge.capture.repeats import PictureCut
     from edge.capture.timebase import FileTiming
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,9 @@ class FrameSource(ABC, Closing):
     notes: tuple[str, ...] = ()
     """What a file's frames are that are left out of it (repeats of the frame before, pictures
     held still: ``edge.capture.repeats``), as analyze says it; none for a camera."""
+    cuts: tuple[PictureCut, ...] = ()
+    """Where a file's picture may cut from one shot to another (``FrameScan.picture_cuts``), as
+    read through before it plays; none for a camera."""
 
     @abstractmethod
     def read(self) -> Frame | None:

@@ -214,6 +214,7 @@ class NewFramesOnly(FrameSource):
             for notice in (repeats_notice(new.repeats, new.read, new.fps), held_notice(new.held))
             if notice is not None
         )
+        self.cuts = scan.picture_cuts()
         self._times = {scan.indices[k]: float(t) for k, t in zip(new.kept, new.times, strict=True)}
         self._halt = threading.Event()
         self._file = VideoFileSource(path, dataclasses.replace(settings, new_frames_only=False))

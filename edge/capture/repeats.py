@@ -248,6 +248,17 @@ def steady_span(new: np.ndarray, played: np.ndarray, fps: float) -> tuple[float,
     return float(played[start]), float(played[stop - 1])
 
 
+@dataclass(frozen=True, slots=True)
+class PictureCut:
+    """A frame that may cut from one shot to another (``FrameScan.cuts``): its file position,
+    where it shows in the video (s, as it plays), and whether it is a cut beyond doubt
+    (``CUT_SURE``); the runner either side tells (``edge.offline.cuts``)."""
+
+    index: int
+    at_s: float
+    sure: bool
+
+
 class FrameScan:
     """A video's frames as they are read (file position, change from the frame before) and what
     they tell (``new``). A video whose new frames come too few a second is refused as soon as
@@ -284,6 +295,17 @@ class FrameScan:
             ):
                 out.append(int(k))
         return out
+
+    def picture_cuts(self) -> tuple[PictureCut, ...]:
+        """The frames that may cut from one shot to another (``cuts``), as a run takes them."""
+        return tuple(
+            PictureCut(
+                self.indices[k],
+                self.indices[k] / self.timebase.playback_fps,
+                self.medians[k] >= CUT_SURE,
+            )
+            for k in self.cuts
+        )
 
     def new(self) -> NewFrames:
         """The new frames among those read so far (``new_frames``)."""

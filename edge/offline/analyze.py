@@ -8,7 +8,6 @@ import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeGuard
 
 import numpy as np
 
@@ -25,14 +24,14 @@ from edge.capture.repeats import (
 from edge.capture.timebase import FileTiming, TimeBase, require_engine_rate
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
-from edge.gait.rhythm import FRONT_FRAMES, facing_the_camera, sure_points
+from edge.gait.rhythm import FRONT_FRAMES, facing_the_camera
 from edge.gait.sagittal import facing_lag
+from edge.offline.cuts import jumps_across, measured, reach_frames
 from edge.offline.replay import MIN_RUN_S, missed_steps
 from edge.pose.crop import FEET_OUTSIDE, RunnerFinder, feet_outside_message
 from edge.progress import Progress
 from edge.report.annotate import AnnotatedVideoWriter, Overlay, nearest, snapshot
 from edge.report.build import FORWARD, write_report
-from edge.report.draw import mid_hip, trunk
 from edge.report.model import (
     ReportInput,
     cues_from_steps,
@@ -42,7 +41,6 @@ from edge.report.model import (
     representative,
     run_targets,
 )
-from edge.skeleton import KP
 from edge.store.track import KeypointTrackWriter
 
 log = logging.getLogger(__name__)
@@ -85,11 +83,6 @@ class AnalysisResult:
         """What to say when the runner's feet were out of the picture, or unseen, in
         ``FEET_OUTSIDE`` of the frames with the runner or more; None otherwise."""
         return feet_outside_message(self.feet_share) if self.feet_share >= FEET_OUTSIDE else None
-
-
-#: seconds either side of a cut in which a runner in view makes it join two runs (the runner
-#: finder took 0.5 s to find the runner of a new shot in a user trial's two clips joined)
-CUT_RUNNER_S = 2.0
 
 
 def analyze_video(
@@ -163,33 +156,23 @@ def check_cuts(
     video: Path, scan: FrameScan, found: list[np.ndarray | None], timebase: TimeBase
 ) -> None:
     """UsageError when the video cuts from one shot to another (``FrameScan.cuts``) and the
-    runner jumps with it (``_runner_jumps``): steps across the cut would join two moments, or
+    runner jumps with it (``jumps_across``): steps across the cut would join two moments, or
     two runners (a user trial's two clips joined read 78-87% overstride and a "walking" phase at
-    170 steps a minute after the cut). A cut beyond doubt (``CUT_SURE``) is judged by the last
-    runner within ``CUT_RUNNER_S`` before it against the first after; a smaller change of the
-    picture, which may be the light or the camera, by the runner found nearest it either side
-    within ``WEAK_NEAR_S``, who must jump ``WEAK_JUMP_LEGS`` and half a leg for each frame
-    between (a runner crossing the picture, missed for a frame about it, had moved more than
-    half a leg; a camera knocked on its stand moves a far runner as far). A cut from a title or
-    a black lead-in has no runner before it; a light switched on, a flash or the exposure
-    changing the whole picture keeps the runner in place. ``found``: the runner's keypoints per
-    frame read (None where not found). Every such cut is named, and the longest shot between
-    them of a person side on (``_side_on``) given as flags: a user trial's tutorial with twelve
-    cuts was refused for its first, and each part it was pointed to held more."""
-    near = max(1, round(CUT_RUNNER_S * timebase.fps))
+    170 steps a minute after the cut). The runner is looked for ``reach_frames`` either side. A
+    cut from a title or a black lead-in has no runner before it; a light switched on, a flash or
+    the exposure changing the whole picture keeps the runner in place. ``found``: the runner's
+    keypoints per frame read (None where not found). Every such cut is named, and the longest
+    shot between them of a person side on (``_side_on``) given as flags: a user trial's
+    tutorial with twelve cuts was refused for its first, and each part it was pointed to held
+    more."""
     jumps = []
     for k in scan.cuts:
         sure = scan.medians[k] >= CUT_SURE
-        reach = near if sure else max(1, round(WEAK_NEAR_S * timebase.fps))
+        reach = reach_frames(sure, timebase.fps)
         lo = max(0, k - reach)
-        seen = [(i, kp) for i, kp in enumerate(found[lo : k + reach], lo) if _measured(kp)]
+        seen = [(i, kp) for i, kp in enumerate(found[lo : k + reach], lo) if measured(kp)]
         before, after = [s for s in seen if s[0] < k], [s for s in seen if s[0] >= k]
-        if not before or not after:
-            continue
-        (i, first), (j, second) = before[-1], after[0]
-        # Across a smaller change, a whole leg, and half a leg for each frame between.
-        move = JUMP_LEGS if sure else WEAK_JUMP_LEGS + JUMP_LEGS * (j - i - 1)
-        if _runner_jumps(first, second, move):
+        if before and after and jumps_across(before[-1], after[0], sure):
             jumps.append(k)
     if not jumps:
         return
@@ -223,70 +206,6 @@ def _side_on(found: list[np.ndarray | None]) -> bool:
     (``facing_the_camera``)."""
     seen = [kp for kp in found if kp is not None]
     return len(seen) >= FRONT_FRAMES and facing_the_camera(np.stack(seen)) is None
-
-
-#: a runner whose mid-hip moves further than this share of their leg's length from one frame
-#: to the next, or whose body (shoulders to hips to the longer leg's ankle; the leg where the
-#: shoulders are not seen) grows or shrinks by more than ``JUMP_SCALE`` times, jumped: at 7 m/s
-#: and 24 fps the hips move 0.3 leg lengths a frame. A leg alone changes nearly that much as it
-#: bends: a user trial's runner filmed from the front, 1.34 times nearer after a cut by the
-#: body (1.43 by the trunk), was 1.29 times by the leg, and within one shot 1.27 (the body
-#: 1.18). The trunk alone missed a walker's cut from a close-up (1.28 by the trunk, 1.59 by
-#: the leg).
-JUMP_LEGS = 0.5
-JUMP_SCALE = 1.3
-#: ... or whose trunk turns further than this, degrees: a runner's leans 5-20 deg from upright,
-#: and a user trial's cut from a standing lunge to lying on the floor turned it some 80 deg
-#: where the size held (1.08 times) and the hips moved 0.3 legs
-JUMP_TURN_DEG = 45.0
-#: how far the runner must move, in leg lengths, across a smaller change of the picture
-#: (``check_cuts``), from the frame before to the frame of it (half a leg more for each frame
-#: between, where the runner was not found): a camera knocked on its stand moves a runner far
-#: from it half a leg
-WEAK_JUMP_LEGS = 1.0
-#: how far either side of a smaller change the runner is looked for, s
-WEAK_NEAR_S = 0.1
-
-
-def _runner_jumps(before: np.ndarray, after: np.ndarray, move: float) -> bool:
-    """Whether the runner's keypoints ((17, 3) pixels and confidence) jump from ``before`` to
-    ``after``: their mid-hip by more than ``move`` leg lengths, their size by more than
-    ``JUMP_SCALE`` times, or their trunk by more than ``JUMP_TURN_DEG``; False when either frame
-    lacks the hips or a leg."""
-    hips = [mid_hip(kp) for kp in (before, after)]
-    legs = [_leg_px(kp) for kp in (before, after)]
-    if hips[0] is None or hips[1] is None or not (np.all(np.isfinite(legs)) and min(legs) > 0):
-        return False
-    moved = float(np.linalg.norm(hips[1] - hips[0])) / legs[0]
-    first, second = trunk(before), trunk(after)
-    if first is None or second is None:
-        return moved > move or max(legs) / min(legs) > JUMP_SCALE
-    sizes = [float(np.hypot(*first)) + legs[0], float(np.hypot(*second)) + legs[1]]
-    across = float(first[0] * second[1] - first[1] * second[0])
-    turn = abs(math.degrees(math.atan2(across, float(first @ second))))
-    return moved > move or max(sizes) / min(sizes) > JUMP_SCALE or turn > JUMP_TURN_DEG
-
-
-def _measured(keypoints: np.ndarray | None) -> TypeGuard[np.ndarray]:
-    """Whether a frame's runner (None: not found) has the hips and a whole leg the pose model is
-    sure of, to be held against another frame's (``_runner_jumps``): a user trial's cuts to
-    close-ups had been judged by legs guessed at confidence 0.01-0.2."""
-    return (
-        keypoints is not None
-        and mid_hip(keypoints) is not None
-        and bool(np.isfinite(_leg_px(keypoints)))
-    )
-
-
-def _leg_px(keypoints: np.ndarray) -> float:
-    """The longer leg's hip to knee to ankle, pixels, of the points the pose model is sure of
-    (``sure_points``); NaN when neither leg is whole."""
-    points = sure_points(keypoints[np.newaxis])[0]
-    legs = []
-    for side in ("left", "right"):
-        hip, knee, ankle = (points[KP[f"{side}_{j}"]] for j in ("hip", "knee", "ankle"))
-        legs.append(float(np.linalg.norm(knee - hip) + np.linalg.norm(ankle - knee)))
-    return float(np.nanmax(legs)) if np.isfinite(legs).any() else math.nan
 
 
 def _open(video: Path, timing: FileTiming) -> VideoFileSource:

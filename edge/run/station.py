@@ -72,6 +72,7 @@ from edge.gait.rhythm import (
 )
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
 from edge.gait.summary import LESS_SURE, read_as_running, sure_mark
+from edge.offline.cuts import CutWatch
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import StagedPoseEstimator
 from edge.pose.crop import NO_PLAN, FramingWatch, Look, Plan, RunnerFinder
@@ -717,6 +718,7 @@ class Station:
         """Whether the step last published stands alone, in no figure (``_in_row``)."""
         self._runner = runner
         self._file = None if info.live else FileSteps((info.fps, info.origin))
+        self._cuts: CutWatch[tuple[float, np.ndarray]] = CutWatch(source.cuts, info.fps)
         self._runner_present = False
         self._last_runner_t = -math.inf
         self._handled_t = -math.inf
@@ -973,7 +975,10 @@ class Station:
                     self.store.record_keypoints(
                         t, frame.index, None if runner is None else keypoints
                     )
-                steps = self._feed.push(t, self._feed.prepare(keypoints))
+                steps = []
+                found = None if runner is None else keypoints
+                for when, kp in self._cuts.frame(frame.index, found, (t, keypoints)):
+                    steps += self._feed.push(when, self._feed.prepare(kp))
                 gaited = clock()
                 for step in steps:
                     self._publish_step(step)
@@ -986,6 +991,9 @@ class Station:
                     ("publish", clock() - gaited),
                 ):
                     self.stages.add(stage, seconds)
+                if self.cut_problem is not None:
+                    log.error("%s", self.cut_problem)
+                    break
         if not stop.is_set():
             self.ended = True
             log.info("%s has ended", self.source.info.name)
@@ -1298,6 +1306,21 @@ class Station:
         return None if self._facing_check is None else self._facing_check.problem
 
     @property
+    def cut_problem(self) -> str | None:
+        """Why a file's run ended before its end: the picture cut from one shot to another and
+        the runner jumped with it (``CutWatch``), as analyze would refuse the file; its steps
+        before the cut stand. None: no such cut so far."""
+        cut = self._cuts.jump
+        if cut is None:
+            return None
+        return (
+            f"{self.source.info.name} cuts from one shot to another (or zooms) at {cut.at_s:.3f} "
+            "s, and the runner jumps with it: steps across a cut would join two moments, or two "
+            "runners, so the run ended there. Run one shot at a time: --end "
+            f"{cut.at_s:.3f} for the shot before it, --start {cut.at_s:.3f} for the one after"
+        )
+
+    @property
     def fit_verdict(self) -> str | None:
         """Why the steps a run or a session ends on get no cue, kept with the session for its
         report: a facing the feet contradict (no step is shown at all: a user trial's session of
@@ -1307,6 +1330,8 @@ class Station:
         runner."""
         if self.view_problem is not None:
             return f"no steps shown: {self.view_problem}"
+        if self.cut_problem is not None:
+            return self.cut_problem
         fit = self._fit.reading
         return fit.problem if self.source.info.live else fit.doubt
 
