@@ -460,3 +460,28 @@ def test_a_run_on_a_file_ends_at_a_cut_the_runner_jumps_with_as_analyze_refuses_
     by_frame = watched(weak, [here] * 40 + [None] * 10 + [there] * 30)
     assert by_frame[42] == [40, 41, 42] and let_on(by_frame) == list(range(80))
     assert let_on(watched(weak, [here] * 40 + [None] + [there] * 39)) == list(range(40))
+
+
+def test_the_shot_offered_at_a_cut_is_one_of_a_person_running_rather_than_standing(
+    mocap_trial,
+) -> None:
+    """A tutorial's longest shot was a coach standing side on and talking: offered, it gave no
+    steps. The longest shot of a person running or walking side on is offered before it."""
+    from edge.demo.scene import SideCamera
+    from tests.builders.keypoint_tracks import synth_track
+
+    _, kp = synth_track(mocap_trial, 30.0, SideCamera(), seed=3)
+    running = list(kp[:100])
+    rng = np.random.default_rng(4)
+    coach = [standing(300.0, trunk=80.0) + rng.normal(0.0, 1.0, (17, 3)) * [1, 1, 0]] * 150
+    scan = FrameScan(Path("tutorial.mp4"), TimeBase(30.0, 30.0))
+    pictures = scene(150, contrast=120.0, seed=1) + [
+        np.flipud(f) + 100.0 for f in scene(100, contrast=60.0, seed=2)
+    ]
+    for k, picture in enumerate(pictures):
+        scan.add(k, np.clip(picture, 0, 255).astype(np.uint8))
+    assert scan.cuts == [150]
+    with pytest.raises(
+        UsageError, match=r"longest of a person running or walking side on is 5\.000-8\.333 s"
+    ):
+        check_cuts(Path("tutorial.mp4"), scan, coach + running, scan.timebase)

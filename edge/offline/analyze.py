@@ -25,7 +25,7 @@ from edge.capture.timebase import FileTiming, TimeBase, require_engine_rate
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
 from edge.gait.rhythm import FRONT_FRAMES, facing_the_camera
-from edge.gait.sagittal import facing_lag
+from edge.gait.sagittal import FACING_LAG_S, facing_lag, facing_shown
 from edge.offline.cuts import jumps_across, measured, reach_frames
 from edge.offline.replay import MIN_RUN_S, missed_steps
 from edge.pose.crop import FEET_OUTSIDE, RunnerFinder, feet_outside_message
@@ -162,9 +162,9 @@ def check_cuts(
     cut from a title or a black lead-in has no runner before it; a light switched on, a flash or
     the exposure changing the whole picture keeps the runner in place. ``found``: the runner's
     keypoints per frame read (None where not found). Every such cut is named, and the longest
-    shot between them of a person side on (``_side_on``) given as flags: a user trial's
-    tutorial with twelve cuts was refused for its first, and each part it was pointed to held
-    more."""
+    shot between them of a person running or walking side on (``_stepping``), else of one side
+    on (``_side_on``), given as flags: a user trial's tutorial with twelve cuts was refused for
+    its first, and each part it was pointed to held more."""
     jumps = []
     for k in scan.cuts:
         sure = scan.medians[k] >= CUT_SURE
@@ -179,8 +179,21 @@ def check_cuts(
     shots = list(itertools.pairwise([0, *jumps, len(scan.indices)]))
     # The longest shot of a person side on, as analyzed: a user trial's was of someone sitting
     # and talking to the camera ("0 steps: faces the camera"), a side-on walk beside it.
-    side_on = [(a, b) for a, b in shots if _side_on(found[a:b])] or shots
-    a, b = max(side_on, key=lambda s: s[1] - s[0])
+    # Rather than a person standing side on, one running or walking (a coach who talks side on
+    # between a tutorial's runs).
+    side_on = [(a, b) for a, b in shots if _side_on(found[a:b])]
+    lag = max(1, round(FACING_LAG_S * timebase.fps))
+    stepping = [(a, b) for a, b in side_on if _stepping(found[a:b], lag)]
+    kind, offered = next(
+        (kind, these)
+        for kind, these in (
+            ("of a person running or walking side on", stepping),
+            ("of a person side on", side_on),
+            ("", shots),
+        )
+        if these
+    )
+    a, b = max(offered, key=lambda s: s[1] - s[0])
 
     def at(position: int) -> float:
         """Where a frame read shows in the video, s; the end of the last one past it."""
@@ -192,7 +205,7 @@ def check_cuts(
     # --end always: the frames read may have ended at one the user gave.
     flags = f"--start {start:.3f} --end {end:.3f}" if start > 0.0 else f"--end {end:.3f}"
     cuts = ", ".join(f"{at(k):.3f}" for k in jumps)
-    longest = "the longest" if len(side_on) == len(shots) else "the longest of a person side on"
+    longest = "the longest" if len(offered) == len(shots) else f"the longest {kind}"
     raise UsageError(
         f"{video} cuts from one shot to another (or zooms) at {cuts} s, and the runner jumps "
         "with it: steps across a cut would join two moments, or two runners. Analyze one shot "
@@ -206,6 +219,14 @@ def _side_on(found: list[np.ndarray | None]) -> bool:
     (``facing_the_camera``)."""
     seen = [kp for kp in found if kp is not None]
     return len(seen) >= FRONT_FRAMES and facing_the_camera(np.stack(seen)) is None
+
+
+def _stepping(found: list[np.ndarray | None], lag: int) -> bool:
+    """Whether a shot's person (keypoints per frame, None where not found) steps: both feet
+    carried back as on a belt, or forward only in the air, clearly (``facing_shown``, over
+    ``lag`` frames), which a person standing never shows."""
+    track = np.stack([np.zeros((17, 3)) if kp is None else kp for kp in found])
+    return facing_shown(track, lag=lag) is not None
 
 
 def _open(video: Path, timing: FileTiming) -> VideoFileSource:
