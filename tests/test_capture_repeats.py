@@ -413,15 +413,40 @@ def test_a_cut_from_one_runners_shot_to_anothers_is_refused_but_not_a_lead_in() 
     assert flicker.cuts == []
 
 
-def watched(cuts: tuple[PictureCut, ...], found: list[np.ndarray | None]) -> list[list[int]]:
-    """What a run's ``CutWatch`` lets on at each frame of ``found`` (30 fps), by frame."""
-    watch: CutWatch[int] = CutWatch(cuts, 30.0)
-    return [watch.frame(k, kp, k) for k, kp in enumerate(found)]
+def watched(
+    cuts: tuple[PictureCut, ...], found: list[np.ndarray | None], given: list[int] | None = None
+) -> tuple[list[list[int]], list[int], PictureCut | None]:
+    """What a run's ``CutWatch`` lets on of ``found`` (the runner per frame read), given the
+    frames at ``given`` only (all by default; a run leaves repeats out): by frame given, then
+    those held at the file's end, and the cut it ends at."""
+    watch: CutWatch[int] = CutWatch(cuts)
+    by_frame = [watch.frame(k, found[k], k) for k in (given or range(len(found)))]
+    return by_frame, watch.rest(), watch.jump
 
 
-def let_on(by_frame: list[list[int]]) -> list[int]:
-    """The frames let on, in the order they were."""
-    return [k for frames in by_frame for k in frames]
+def let_on(by_frame: list[list[int]], rest: list[int], *_: object) -> list[int]:
+    """The frames let on, in the order they were, and those held at the end."""
+    return [k for frames in by_frame for k in frames] + rest
+
+
+def refused(scan: FrameScan, found: list[np.ndarray | None]) -> bool:
+    """Whether analyze refuses ``found`` over ``scan`` for a cut (``check_cuts``)."""
+    try:
+        check_cuts(Path("joined.mp4"), scan, found, scan.timebase)
+    except UsageError:
+        return True
+    return False
+
+
+def marked_scan(frames: int, medians: dict[int, float], every_other: bool = False) -> FrameScan:
+    """A scan of ``frames`` steady frames read at 30 fps with the changes ``medians`` at the
+    median pixel where given (each second frame a repeat when ``every_other``)."""
+    scan = FrameScan(Path("joined.mp4"), TimeBase(30.0, 30.0))
+    for k in range(frames):
+        scan.indices.append(k)
+        scan.changes.append(0.5 if every_other and k % 2 else 20.0)
+        scan.medians.append(medians.get(k, 1.0))
+    return scan
 
 
 def test_a_run_on_a_file_ends_at_a_cut_the_runner_jumps_with_as_analyze_refuses_it() -> None:
@@ -434,7 +459,7 @@ def test_a_run_on_a_file_ends_at_a_cut_the_runner_jumps_with_as_analyze_refuses_
     for k, picture in enumerate(first + second):
         scan.add(k, np.clip(picture, 0, 255).astype(np.uint8))
     cuts = scan.picture_cuts()
-    assert cuts == (PictureCut(40, pytest.approx(40 / 30), True),)
+    assert cuts == (PictureCut(40, pytest.approx(40 / 30), True, 1, 30.0),)
     here, there = standing(200.0), standing(500.0)
     for found, jumps in (
         ([here] * 40 + [there] * 40, True),
@@ -444,22 +469,43 @@ def test_a_run_on_a_file_ends_at_a_cut_the_runner_jumps_with_as_analyze_refuses_
         ([here] * 40 + [None] * 60 + [there] * 10, False),  # no runner within 2 s after
         ([here] * 40 + [None] * 20 + [there] * 20, True),  # the new shot's runner found late
     ):
-        frames = let_on(watched(cuts, found))
-        try:
-            check_cuts(Path("joined.mp4"), scan, found, scan.timebase)
-            refused = False
-        except UsageError:
-            refused = True
-        assert refused == jumps
-        assert frames == list(range(40 if jumps else len(found)))
+        assert refused(scan, found) == jumps
+        assert let_on(*watched(cuts, found)) == list(range(40 if jumps else len(found)))
     # Held from the cut until the runner is found, then let on in order.
-    by_frame = watched(cuts, [here] * 40 + [None] * 5 + [here] * 35)
+    by_frame, _, _ = watched(cuts, [here] * 40 + [None] * 5 + [here] * 35)
     assert by_frame[40:45] == [[]] * 5 and by_frame[45] == list(range(40, 46))
     # A smaller change is judged by the runner within 0.1 s: three frames at 30 fps.
     weak = (PictureCut(40, 40 / 30, False),)
-    by_frame = watched(weak, [here] * 40 + [None] * 10 + [there] * 30)
-    assert by_frame[42] == [40, 41, 42] and let_on(by_frame) == list(range(80))
-    assert let_on(watched(weak, [here] * 40 + [None] + [there] * 39)) == list(range(40))
+    by_frame, rest, _ = watched(weak, [here] * 40 + [None] * 10 + [there] * 30)
+    assert by_frame[42] == [40, 41, 42] and let_on(by_frame, rest) == list(range(80))
+    assert let_on(*watched(weak, [here] * 40 + [None] + [there] * 39)) == list(range(40))
+    # The file ends with a cut pending: the frames held go on (a review: they had been lost).
+    assert let_on(*watched(cuts, [here] * 40 + [None] * 20)) == list(range(60))
+
+
+def test_a_run_judges_cuts_close_together_and_counts_frames_as_analyze_does() -> None:
+    """A review: a second cut while the first waited for its runner was judged against the
+    wrong frames, and the run counted the new frames it was given where analyze counts every
+    frame read, so the two disagreed."""
+    here, there = standing(200.0), standing(320.0)  # 1.2 legs apart
+    for medians, found in (
+        # A shot, a black card of 1.5 s, a shot whose runner is found 0.67 s in.
+        ({100: 50.0, 145: 50.0}, [here] * 100 + [None] * 70 + [there] * 60),
+        # A smaller change, and a cut on the frame after it.
+        ({100: 10.0, 101: 50.0}, [here] * 100 + [None] + [there] * 60),
+    ):
+        scan = marked_scan(len(found), medians)
+        assert refused(scan, found)
+        by_frame, rest, jump = watched(scan.picture_cuts(), found)
+        assert jump is not None and let_on(by_frame, rest) == list(range(100))
+    # 15 fps stored as 30: the run is given the new frames only. The runner, missed in a new
+    # frame just before a smaller change, is 1.8 legs further on after it: two frames read
+    # between, a leg and two halves allowed, where one frame between allows a leg and a half.
+    scan = marked_scan(160, {100: 12.0}, every_other=True)
+    found = [standing(200.0)] * 98 + [None, None] + [standing(380.0)] * 60
+    new = [int(k) for k in scan.new().kept]
+    assert len(new) == 80 and not refused(scan, found)
+    assert let_on(*watched(scan.picture_cuts(), found, new)) == new
 
 
 def test_the_shot_offered_at_a_cut_is_one_of_a_person_running_rather_than_standing(

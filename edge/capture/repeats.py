@@ -252,11 +252,14 @@ def steady_span(new: np.ndarray, played: np.ndarray, fps: float) -> tuple[float,
 class PictureCut:
     """A frame that may cut from one shot to another (``FrameScan.cuts``): its file position,
     where it shows in the video (s, as it plays), and whether it is a cut beyond doubt
-    (``CUT_SURE``); the runner either side tells (``edge.offline.cuts``)."""
+    (``CUT_SURE``); the runner either side tells (``edge.offline.cuts``), looked for over the
+    frames read (one file frame in ``every``, ``read_fps`` of them a second of real time)."""
 
     index: int
     at_s: float
     sure: bool
+    every: int = 1
+    read_fps: float = 30.0
 
 
 class FrameScan:
@@ -303,6 +306,8 @@ class FrameScan:
                 self.indices[k],
                 self.indices[k] / self.timebase.playback_fps,
                 self.medians[k] >= CUT_SURE,
+                self.timebase.every,
+                self.timebase.fps,
             )
             for k in self.cuts
         )

@@ -193,9 +193,13 @@ def run_station(
             signal.signal(sig, lambda *_: stop.set())
         signal.signal(signal.SIGHUP, lambda *_: station.request_reload())
         station.run(stop)
-        _refuse(station, few_refused)
-        if lines := station.file_summary():
+        why = refusal(station, few_refused)
+        # A run ended at a cut: what its shot before the cut gave, then why it ended there.
+        lines = station.file_summary() if why in (None, station.cut_problem) else []
+        if lines:
             print(f"{source.info.name} ended:", *(f"  {line}" for line in lines), sep="\n")
+        if why is not None:
+            raise UsageError(why)
         return
     from edge.dashboard import DashboardApp, TargetBands
 
@@ -263,12 +267,13 @@ def _refuse(station: Station, few: bool) -> None:
 
 
 def refusal(station: Station, few: bool) -> str | None:
-    """Why a file's run gives no findings, or None (``Station.fit_verdict``: its steps were not
-    shown, the facing the station was given contradicted by the runner's feet, or got no cues,
-    its time base, its scale or its belt speed not fitting a runner; ``steps_verdict``: too few
-    steps to judge a runner by, played to its end, when ``few``; analyze refuses such a file as
-    well). A camera's station has said so in its status and log, and a planned stop is no
-    error."""
+    """Why a file's run gives no findings, or none for the whole file, or None
+    (``Station.fit_verdict``: its steps were not shown, the facing the station was given
+    contradicted by the runner's feet, or got no cues, its time base, its scale or its belt
+    speed not fitting a runner; ``cut_problem``: its run ended at a cut the runner jumps with;
+    ``steps_verdict``: too few steps to judge a runner by, played to its end, when ``few``;
+    analyze refuses such a file as well). A camera's station has said so in its status and
+    log, and a planned stop is no error."""
     if station.source.info.live:
         return None
-    return station.fit_verdict or (station.steps_verdict if few else None)
+    return station.fit_verdict or station.cut_problem or (station.steps_verdict if few else None)

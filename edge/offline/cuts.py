@@ -110,51 +110,67 @@ T = TypeVar("T")
 
 
 class CutWatch(Generic[T]):
-    """A file's cuts (``FrameSource.cuts``) watched as its frames come, for a run: the frames
-    from a cut on are held back until the runner after it is found, within ``reach_frames``, and
-    held against the runner before it (``jumps_across``). Where the runner jumps, ``jump`` is
-    that cut and no frame from it on goes further: steps across it would join two moments, or
-    two runners. Where not, the frames held go on in order. A cut with no runner before it (a
-    title, a black lead-in) holds nothing."""
+    """A file's cuts (``FrameSource.cuts``) watched as its frames come, for a run, as analyze
+    judges them (``edge.offline.analyze.check_cuts``): from a cut on the frames are held back
+    until a runner is found (``measured``) within ``reach_frames`` of it, and that runner held
+    against the last one within as many frames before it (``jumps_across``). Where the runner
+    jumps, ``jump`` is that cut and no frame from it on goes further: steps across it would join
+    two moments, or two runners. Where not, or where no runner comes within reach, the frames
+    held go on in order. A cut with no runner before it (a title, a black lead-in) holds
+    nothing. Frames are counted in frames read, as analyze counts them (``PictureCut.every``),
+    whatever the run leaves out (repeats, pictures held still, frames a console is late for)."""
 
-    def __init__(self, cuts: tuple[PictureCut, ...], fps: float) -> None:
+    def __init__(self, cuts: tuple[PictureCut, ...]) -> None:
         self._cuts = deque(sorted(cuts, key=lambda cut: cut.index))
-        self._fps = fps
-        self._seq = 0
+        self._every = cuts[0].every if cuts else 1
         self._last: tuple[int, np.ndarray] | None = None
-        self._pending: tuple[PictureCut, tuple[int, np.ndarray], int] | None = None
+        self._pending: list[tuple[PictureCut, tuple[int, np.ndarray]]] = []
         self._held: list[T] = []
         self.jump: PictureCut | None = None
 
     def frame(self, index: int, runner: np.ndarray | None, item: T) -> list[T]:
-        """The next frame read (file position ``index``; the runner's (17, 3) keypoints, None
-        where not found) and what goes on with it (``item``): the items to go on now, in
-        order."""
-        seq, self._seq = self._seq, self._seq + 1
+        """The next frame (file position ``index``; the runner's (17, 3) keypoints, None where
+        not found) and what goes on with it (``item``): the items to go on now, in order."""
         if self.jump is not None:
             return []
-        if self._pending is None and not self._cuts:
+        if not self._pending and not self._cuts:
             return [item]
-        while self._pending is None and self._cuts and self._cuts[0].index <= index:
+        at = index // self._every
+        while self._cuts and self._cuts[0].index <= index:
             cut = self._cuts.popleft()
-            last = self._last
-            if last is not None and seq - last[0] <= reach_frames(cut.sure, self._fps):
-                self._pending = (cut, last, seq)
-        if self._pending is None:
-            if measured(runner):
-                self._last = (seq, runner)
-            return [item]
-        cut, before, at = self._pending
-        self._held.append(item)
+            if self._last is not None and -self._after(cut, self._last[0]) <= self._reach(cut):
+                self._pending.append((cut, self._last))
+        if self._pending:
+            self._held.append(item)
+            # A cut is judged by the first runner found within its reach after it, if any.
+            self._pending = [p for p in self._pending if self._after(p[0], at) < self._reach(p[0])]
         if measured(runner):
-            self._pending = None
-            if jumps_across(before, (seq, runner), cut.sure):
-                self.jump, self._held = cut, []
-                return []
-            self._last = (seq, runner)
-        elif seq - at + 1 >= reach_frames(cut.sure, self._fps):
-            self._pending = None
-        if self._pending is not None:
+            for cut, before in self._pending:
+                if jumps_across(before, (at, runner), cut.sure):
+                    self.jump, self._pending, self._held = cut, [], []
+                    return []
+            self._pending = []
+            self._last = (at, runner)
+        else:
+            # Those a later frame may still judge.
+            self._pending = [
+                p for p in self._pending if self._after(p[0], at) + 1 < self._reach(p[0])
+            ]
+        if self._pending:
             return []
-        out, self._held = self._held, []
+        return self.rest() or [item]
+
+    def rest(self) -> list[T]:
+        """The items held, to go on now: all of them once no cut is pending, and when the file
+        ends with one pending (no runner came after it, so it joins nothing); none after a
+        jump."""
+        out, self._held, self._pending = self._held, [], []
         return out
+
+    def _after(self, cut: PictureCut, at: int) -> int:
+        """Frames read from ``cut`` to the frame read at ``at``: negative before it."""
+        return at - cut.index // self._every
+
+    @staticmethod
+    def _reach(cut: PictureCut) -> int:
+        return reach_frames(cut.sure, cut.read_fps)

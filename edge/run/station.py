@@ -718,7 +718,7 @@ class Station:
         """Whether the step last published stands alone, in no figure (``_in_row``)."""
         self._runner = runner
         self._file = None if info.live else FileSteps((info.fps, info.origin))
-        self._cuts: CutWatch[tuple[float, np.ndarray]] = CutWatch(source.cuts, info.fps)
+        self._cuts: CutWatch[tuple[float, np.ndarray | None]] = CutWatch(source.cuts)
         self._runner_present = False
         self._last_runner_t = -math.inf
         self._handled_t = -math.inf
@@ -913,6 +913,9 @@ class Station:
                 # signal) is not "ended" to a console elsewhere, which waits for it again (a
                 # review found such a console told to quit).
                 self._camera_state = "ended"
+            for t, found in self._cuts.rest():
+                for step in self._measure(t, found):
+                    self._publish_step(step)
             for step in self._feed.finish():
                 self._publish_step(step)
             stop.set()
@@ -964,21 +967,12 @@ class Station:
                 self._handled_t = t
                 self._track_presence(t, runner is not None)
                 keypoints = runner.keypoints if runner is not None else NO_RUNNER
-                if self._file is not None:
-                    self._file.frame(t, None if runner is None else keypoints)
-                self._fit.frame(t, keypoints)
-                if self._new_session:
-                    start = self._session_start_t
-                    if start is not None and t >= start:
-                        self._restart_gait()
-                if self.store is not None and self.config.station.record_keypoints:
-                    self.store.record_keypoints(
-                        t, frame.index, None if runner is None else keypoints
-                    )
-                steps = []
                 found = None if runner is None else keypoints
-                for when, kp in self._cuts.frame(frame.index, found, (t, keypoints)):
-                    steps += self._feed.push(when, self._feed.prepare(kp))
+                if self.store is not None and self.config.station.record_keypoints:
+                    self.store.record_keypoints(t, frame.index, found)
+                steps = []
+                for when, kp in self._cuts.frame(frame.index, found, (t, found)):
+                    steps += self._measure(when, kp)
                 gaited = clock()
                 for step in steps:
                     self._publish_step(step)
@@ -997,6 +991,20 @@ class Station:
         if not stop.is_set():
             self.ended = True
             log.info("%s has ended", self.source.info.name)
+
+    def _measure(self, t: float, found: np.ndarray | None) -> list[Step]:
+        """The steps a frame at ``t`` gives, the runner's keypoints ``found`` (None: no runner),
+        once it goes on past any cut (``CutWatch``): a file's frames after a cut the runner
+        jumps with are no run's to check or measure."""
+        keypoints = NO_RUNNER if found is None else found
+        if self._file is not None:
+            self._file.frame(t, found)
+        self._fit.frame(t, keypoints)
+        if self._new_session:
+            start = self._session_start_t
+            if start is not None and t >= start:
+                self._restart_gait()
+        return self._feed.push(t, self._feed.prepare(keypoints))
 
     def _restart_gait(self) -> None:
         with self._lock:
@@ -1096,9 +1104,9 @@ class Station:
         not fit the runner (``FitCheck``), and any while the engine gets too few frames a second
         (``RateWatch``: a user trial's loaded machine, 22 frames a second, was told "Quicker,
         lighter steps" at 154 steps a minute, its runner at 156, 43% of the steps missed) get no
-        cue. Nor does a step of another gait than the summary's (the first of a walk after a
-        run, standing alone, or one after a stand, no gait told yet): the summary is still the
-        gait's the person has left, and its cue, spoken then, would be for that gait."""
+        cue. The voice is handed only a step of the summary's own gait: with the first of a walk
+        after a run, standing alone, or one after a stand, no gait told yet, the summary is still
+        the gait's the person has left, and its cue, spoken then, would be for that gait."""
         publisher, store = self.publisher, self.store
         assert publisher is not None and store is not None
         msg = StepMsg(station=self.station_id, t=self._clock(), **asdict(step))
@@ -1124,8 +1132,6 @@ class Station:
             summary = dataclasses.replace(
                 summary, cue_key=None, cue=None, cue_reason=None, held=held
             )
-        elif summary.cue is not None and gait_of(step) != summary.gait:
-            summary = dataclasses.replace(summary, cue_key=None, cue=None, cue_reason=None)
         summary_msg = self._summary_message(summary)
 
         def publish() -> None:
@@ -1134,7 +1140,7 @@ class Station:
 
         store.record_step(msg)
         store.record_summary(summary_msg, then=publish)
-        if self.voice is not None:
+        if self.voice is not None and gait_of(step) == summary.gait:
             self.voice.offer(summary_msg)
         self.steps_published += 1
         if self.report is not None:
@@ -1308,8 +1314,9 @@ class Station:
     @property
     def cut_problem(self) -> str | None:
         """Why a file's run ended before its end: the picture cut from one shot to another and
-        the runner jumped with it (``CutWatch``), as analyze would refuse the file; its steps
-        before the cut stand. None: no such cut so far."""
+        the runner jumped with it (``CutWatch``), as analyze would refuse the file. Its steps
+        before the cut are one shot's, judged as such: the session keeps no problem for it.
+        None: no such cut so far."""
         cut = self._cuts.jump
         if cut is None:
             return None
@@ -1330,8 +1337,6 @@ class Station:
         runner."""
         if self.view_problem is not None:
             return f"no steps shown: {self.view_problem}"
-        if self.cut_problem is not None:
-            return self.cut_problem
         fit = self._fit.reading
         return fit.problem if self.source.info.live else fit.doubt
 
