@@ -471,3 +471,27 @@ def test_a_demo_source_that_is_no_rendered_demo_exits_2(
     err = capsys.readouterr().err
     assert f"demo:{video} is not the clip `hipdrive demo` renders" in err
     assert f"give --source file:{video} to play it as a video" in err
+
+
+def test_a_headless_run_ended_at_a_cut_sums_up_its_shot_then_exits_2(
+    tmp_path: Path, mocap_trial, capsys
+) -> None:
+    """Two shots joined at 6 s, the runner 300 px further right after the cut: the run ends at
+    the cut, prints what the shot before it gave, as a file of that shot alone would, then
+    says why it ended there (exit 2)."""
+    from edge.capture.repeats import PictureCut
+    from edge.commands.common import run_station
+    from edge.config import load_config
+    from edge.errors import UsageError
+    from tests.builders.fakes import FakeSource
+
+    t, kp = synth_track(mocap_trial, 60.0, SideCamera(), seed=31)
+    joined = kp[t < 12.0].copy()
+    joined[360:, :, 0] += 300.0
+    source = FakeSource(len(joined))
+    source.cuts = (PictureCut(360, 6.0, True, 1, 60.0),)
+    config = load_config(station_config_in(tmp_path))
+    with pytest.raises(UsageError, match=r"^fake cuts .* at 6\.000 s, and the runner jumps"):
+        run_station(config, source, FakePose(joined), None, headless=True)
+    _, closing = capsys.readouterr().out.split("fake ended:\n", 1)
+    assert re.search(r"^  \d+ steps \(", closing), closing

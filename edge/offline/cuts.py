@@ -117,15 +117,23 @@ class CutWatch(Generic[T]):
     jumps, ``jump`` is that cut and no frame from it on goes further: steps across it would join
     two moments, or two runners. Where not, or where no runner comes within reach, the frames
     held go on in order. A cut with no runner before it (a title, a black lead-in) holds
-    nothing. Frames are counted in frames read, as analyze counts them (``PictureCut.every``),
-    whatever the run leaves out (repeats, pictures held still, frames a console is late for)."""
+    nothing.
+
+    Frames are counted in frames read, as analyze counts them (``PictureCut.every``). A run is
+    given a file's new frames only: the frames it leaves out (repeats, a picture held still)
+    show the picture of the frame before them, so a runner found in a frame is taken as seen
+    until the next frame given, as analyze sees them there. A frame a console drops, being late
+    for it, is taken so too."""
 
     def __init__(self, cuts: tuple[PictureCut, ...]) -> None:
         self._cuts = deque(sorted(cuts, key=lambda cut: cut.index))
         self._every = cuts[0].every if cuts else 1
         self._last: tuple[int, np.ndarray] | None = None
+        """The last runner found, and the last frame read that showed them."""
+        self._showing = False
+        """Whether the last frame given showed ``_last``'s runner."""
         self._pending: list[tuple[PictureCut, tuple[int, np.ndarray]]] = []
-        self._held: list[T] = []
+        self._held: list[tuple[int, T]] = []
         self.jump: PictureCut | None = None
 
     def frame(self, index: int, runner: np.ndarray | None, item: T) -> list[T]:
@@ -136,19 +144,26 @@ class CutWatch(Generic[T]):
         if not self._pending and not self._cuts:
             return [item]
         at = index // self._every
+        if self._showing and self._last is not None:
+            self._last = (at - 1, self._last[1])
         while self._cuts and self._cuts[0].index <= index:
             cut = self._cuts.popleft()
             if self._last is not None and -self._after(cut, self._last[0]) <= self._reach(cut):
                 self._pending.append((cut, self._last))
         if self._pending:
-            self._held.append(item)
+            self._held.append((at, item))
             # A cut is judged by the first runner found within its reach after it, if any.
             self._pending = [p for p in self._pending if self._after(p[0], at) < self._reach(p[0])]
+        self._showing = measured(runner)
         if measured(runner):
             for cut, before in self._pending:
                 if jumps_across(before, (at, runner), cut.sure):
+                    # The frames held from before it are the shot's it ends (an earlier cut,
+                    # with no runner after it in reach, joined nothing).
+                    begins = cut.index // self._every
+                    out = [held for where, held in self._held if where < begins]
                     self.jump, self._pending, self._held = cut, [], []
-                    return []
+                    return out
             self._pending = []
             self._last = (at, runner)
         else:
@@ -164,7 +179,7 @@ class CutWatch(Generic[T]):
         """The items held, to go on now: all of them once no cut is pending, and when the file
         ends with one pending (no runner came after it, so it joins nothing); none after a
         jump."""
-        out, self._held, self._pending = self._held, [], []
+        out, self._held, self._pending = [held for _, held in self._held], [], []
         return out
 
     def _after(self, cut: PictureCut, at: int) -> int:

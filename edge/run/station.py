@@ -1104,9 +1104,10 @@ class Station:
         not fit the runner (``FitCheck``), and any while the engine gets too few frames a second
         (``RateWatch``: a user trial's loaded machine, 22 frames a second, was told "Quicker,
         lighter steps" at 154 steps a minute, its runner at 156, 43% of the steps missed) get no
-        cue. The voice is handed only a step of the summary's own gait: with the first of a walk
-        after a run, standing alone, or one after a stand, no gait told yet, the summary is still
-        the gait's the person has left, and its cue, spoken then, would be for that gait."""
+        cue. The voice is handed no cue with a step of another gait than the summary's: with the
+        first of a walk after a run, standing alone, or one after a stand, no gait told yet, the
+        summary is still the gait's the person has left, and its cue, spoken then, would be for
+        that gait."""
         publisher, store = self.publisher, self.store
         assert publisher is not None and store is not None
         msg = StepMsg(station=self.station_id, t=self._clock(), **asdict(step))
@@ -1140,8 +1141,13 @@ class Station:
 
         store.record_step(msg)
         store.record_summary(summary_msg, then=publish)
-        if self.voice is not None and gait_of(step) == summary.gait:
-            self.voice.offer(summary_msg)
+        if self.voice is not None:
+            same = gait_of(step) == summary.gait
+            self.voice.offer(
+                summary_msg
+                if same
+                else dataclasses.replace(summary_msg, cue_key=None, cue=None, cue_reason=None)
+            )
         self.steps_published += 1
         if self.report is not None:
             self.report(step, summary)

@@ -8,9 +8,9 @@ says little (``SpokenCues``):
 * the same cue not again until its metric has moved by ``moved_fraction`` of the value it was
   spoken at (the runner answered and slipped back, or got worse); another cue in between lets
   it be said again;
-* nothing while walking: the summary has no cue then, and the station hands over no summary
-  with a step of another gait (the first of a walk, or after a stand, while the summary is
-  still the run's: ``Station._publish_step``).
+* nothing while walking: the summary has no cue then, and the station hands over none with a
+  step of another gait (the first of a walk, or after a stand, while the summary is still the
+  run's: ``Station._publish_step``).
 
 ``VoiceCoach`` runs the speaking on its own thread: the station hands it each summary and goes
 on; a cue that comes while the last one is still being spoken waits for the next chance.
