@@ -3,6 +3,7 @@ little they change, and the new frames timed at the rate they came at."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 import time
@@ -158,6 +159,12 @@ def test_a_refusal_for_repeats_names_the_part_with_new_frames_enough() -> None:
     # Read from 1 s on, the part starts where the frames read do: only its end is given.
     later = new_frames(list(range(30, len(shows))), list(changes[30:]), timebase)
     assert later.steady is not None and later.steady[0] == 1.0
+    # A part that is all the frames read names no flag, nor says it measures (a user trial's
+    # refusal ended "... or more:  measures that part").
+    whole = dataclasses.replace(new, steady=new.span)
+    with pytest.raises(UsageError) as refused:
+        check_new_frames(Path("clip.mp4"), whole, 30.0)
+    assert str(refused.value).endswith("film at 30 fps or more in good light")
 
 
 def test_too_few_frames_to_tell_have_no_repeats() -> None:
@@ -460,7 +467,7 @@ def test_a_run_on_a_file_ends_at_a_cut_the_runner_jumps_with_as_analyze_refuses_
     for k, picture in enumerate(first + second):
         scan.add(k, np.clip(picture, 0, 255).astype(np.uint8))
     cuts = scan.picture_cuts()
-    assert cuts == (PictureCut(40, pytest.approx(40 / 30), True, 1, 30.0),)
+    assert cuts == (PictureCut(40, True, 1, 30.0, 30.0),)
     here, there = standing(200.0), standing(500.0)
     for found, jumps in (
         ([here] * 40 + [there] * 40, True),
@@ -476,7 +483,7 @@ def test_a_run_on_a_file_ends_at_a_cut_the_runner_jumps_with_as_analyze_refuses_
     by_frame, _, _ = watched(cuts, [here] * 40 + [None] * 5 + [here] * 35)
     assert by_frame[40:45] == [[]] * 5 and by_frame[45] == list(range(40, 46))
     # A smaller change is judged by the runner within 0.1 s: three frames at 30 fps.
-    weak = (PictureCut(40, 40 / 30, False),)
+    weak = (PictureCut(40, False),)
     by_frame, rest, _ = watched(weak, [here] * 40 + [None] * 10 + [there] * 30)
     assert by_frame[42] == [40, 41, 42] and let_on(by_frame, rest) == list(range(80))
     assert let_on(*watched(weak, [here] * 40 + [None] + [there] * 39)) == list(range(40))

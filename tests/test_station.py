@@ -24,6 +24,7 @@ from edge.gait import Step, Summary, SummaryBuilder
 from edge.gait.fit import scale_named
 from edge.gait.metrics import FAR_LEG_METRICS as FAR_LEG
 from edge.gait.summary import LESS_SURE
+from edge.offline.cuts import CutWatch
 from edge.offline.replay import step_of
 from edge.run.station import (
     DISTANCE_HELD,
@@ -726,12 +727,13 @@ def test_a_files_run_ends_at_a_cut_the_runner_jumps_with(tmp_path: Path, running
 
     joined = running[:720].copy()
     joined[360:, :, 0] += 300.0
-    cut = (PictureCut(360, 6.0, True, 1, 60.0),)
+    cut = (PictureCut(360, True, 1, 60.0, 60.0),)
     station, steps = run(joined, cut, "joined")
     _, first_shot = run(running[:360], (), "first")
     assert station.ended and station.fit_verdict is None
     assert station.cut_problem is not None and station.cut_problem.endswith(
-        "one shot at a time: --end 6.000 for the shot before it, --start 6.000 for the one after"
+        "Run one shot at a time: --end 6.000 for the shot before it, --start 6.000 for the one "
+        "after; hipdrive analyze fake names every cut in it"
     )
     assert steps == pytest.approx(first_shot, abs=0.02)
     # The runner in place across it (the light, say): the run goes on, every step as without it.
@@ -745,6 +747,36 @@ def test_a_files_run_ends_at_a_cut_the_runner_jumps_with(tmp_path: Path, running
     gone[360:, :, 2] = 0.0
     ended, _ = run(gone, cut, "ended")
     assert ended.cut_problem is None and len(measured) == 420
+
+
+def test_a_run_begun_later_in_a_file_is_pointed_to_the_shot_from_where_it_began(
+    config, running
+) -> None:
+    """A user trial's run from --start 2 that met a cut at 5 s was pointed to --end 5 alone,
+    which would take the video's first 2 s in again."""
+    station = Station(config, FakeSource(1), FakePose(running))
+    station._cuts = CutWatch((PictureCut(360, True, 1, 60.0, 60.0),))
+    here = running[200]
+    there = here.copy()
+    there[:, 0] += 300.0
+    for k in range(120, 361):
+        station._cuts.frame(k, here if k < 360 else there, k)
+    assert station.cut_problem is not None
+    assert "at a time: --start 2.000 --end 6.000 for the shot before it," in station.cut_problem
+
+
+def test_a_files_phases_are_timed_from_its_first_frame(config, running) -> None:
+    """A user trial's headless run of a file ended on phases timed by the station's clock
+    ("14:29:10-14:29:14 running"): they are timed from the file's first frame played."""
+    station = Station(config, FakeSource(1), FakePose(running))
+    assert station._file is not None
+    station._file.frame(52_000.0, None)
+    walk = [messages.later(messages.walked_step(i), 52_000.0) for i in range(8)]
+    run = [messages.later(messages.step(i, gait="running"), 52_004.5) for i in range(10)]
+    station._file.steps = walk + run
+    station.ended = True
+    [phases] = [line for line in station.file_summary() if line.startswith("phases:")]
+    assert phases.startswith("phases: 0:10-0:14 walking, 8 steps; 0:14-"), phases
 
 
 def test_a_jittery_camera_and_a_gap_keep_the_rate_without_a_burst(config, running) -> None:

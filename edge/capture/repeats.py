@@ -250,16 +250,27 @@ def steady_span(new: np.ndarray, played: np.ndarray, fps: float) -> tuple[float,
 
 @dataclass(frozen=True, slots=True)
 class PictureCut:
-    """A frame that may cut from one shot to another (``FrameScan.cuts``): its file position,
-    where it shows in the video (s, as it plays), and whether it is a cut beyond doubt
-    (``CUT_SURE``); the runner either side tells (``edge.offline.cuts``), looked for over the
-    frames read (one file frame in ``every``, ``read_fps`` of them a second of real time)."""
+    """A frame that may cut from one shot to another (``FrameScan.cuts``): its file position and
+    whether it is a cut beyond doubt (``CUT_SURE``); the runner either side tells
+    (``edge.offline.cuts``), looked for over the frames read (one file frame in ``every``,
+    ``read_fps`` of them a second of real time). The video plays ``playback_fps`` frames a
+    second."""
 
     index: int
-    at_s: float
     sure: bool
     every: int = 1
     read_fps: float = 30.0
+    playback_fps: float = 30.0
+
+    @property
+    def at_s(self) -> float:
+        """Where the cut shows in the video, s, as it plays (as ``--start`` and ``--end`` are
+        given)."""
+        return self.shown_at(self.index)
+
+    def shown_at(self, index: int) -> float:
+        """Where file frame ``index`` shows in the video, s, as it plays."""
+        return index / self.playback_fps
 
 
 class FrameScan:
@@ -304,10 +315,10 @@ class FrameScan:
         return tuple(
             PictureCut(
                 self.indices[k],
-                self.indices[k] / self.timebase.playback_fps,
                 self.medians[k] >= CUT_SURE,
                 self.timebase.every,
                 self.timebase.fps,
+                self.timebase.playback_fps,
             )
             for k in self.cuts
         )
@@ -339,7 +350,9 @@ def check_new_frames(video: Path, new: NewFrames, read_fps: float) -> None:
 
 def _steady_part(new: NewFrames) -> str:
     """What a refusal adds of the part of the video with new frames enough
-    (``NewFrames.steady``), as the flags that give it: nothing when there is none."""
+    (``NewFrames.steady``), as the flags that give it: nothing when there is none, nor when it
+    is about all the frames read (a user trial's refusal had ended "... or more:  measures that
+    part", no flag given)."""
     if new.steady is None:
         return ""
     first, last = new.steady
@@ -350,6 +363,8 @@ def _steady_part(new: NewFrames) -> str:
         for flag, at, read in (("start", first, new.span[0]), ("end", last, new.span[1]))
         if abs(at - read) > 0.05
     ]
+    if not flags:
+        return ""
     return (
         f". From {first:.1f} to {last:.1f} s its new frames come {ENGINE_FPS[0]:g} a second or "
         f"more: {' '.join(flags)} measures that part"

@@ -134,11 +134,15 @@ class CutWatch(Generic[T]):
         """Whether the last frame given showed ``_last``'s runner."""
         self._pending: list[tuple[PictureCut, tuple[int, np.ndarray]]] = []
         self._held: list[tuple[int, T]] = []
+        self.first: int | None = None
+        """The file position of the first frame given: where the run began."""
         self.jump: PictureCut | None = None
 
     def frame(self, index: int, runner: np.ndarray | None, item: T) -> list[T]:
         """The next frame (file position ``index``; the runner's (17, 3) keypoints, None where
         not found) and what goes on with it (``item``): the items to go on now, in order."""
+        if self.first is None:
+            self.first = index
         if self.jump is not None:
             return []
         if not self._pending and not self._cuts:

@@ -411,6 +411,8 @@ class FileSteps:
         """The file's rate and what stated it (``FitCheck``'s)."""
         self.steps: list[StepMsg] = []
         self.seen_s = 0.0
+        self.first_t = math.nan
+        """When its first frame was captured, station time: what its phases are timed from."""
         self._last_t = math.nan
         self._seen: deque[tuple[float, np.ndarray]] = deque(maxlen=FRAMES_KEPT)
 
@@ -421,6 +423,8 @@ class FileSteps:
             self._seen.append((t, keypoints))
             if math.isfinite(self._last_t):
                 self.seen_s += min(max(t - self._last_t, 0.0), SEEN_GAP_S)
+        if not math.isfinite(self.first_t):
+            self.first_t = t
         self._last_t = t
 
     def verdict(self) -> str | None:
@@ -1326,11 +1330,19 @@ class Station:
         cut = self._cuts.jump
         if cut is None:
             return None
+        # The shot before it from where the run began (a user trial's run from --start 2 was
+        # pointed to --end 5 alone); analyze names every cut (the run meets its first only).
+        start = cut.shown_at(self._cuts.first or 0)
+        before = (
+            f"--start {start:.3f} --end {cut.at_s:.3f}" if start > 0 else f"--end {cut.at_s:.3f}"
+        )
+        video = self.source.info.name.removeprefix("file:")
         return (
-            f"{self.source.info.name} cuts from one shot to another (or zooms) at {cut.at_s:.3f} "
-            "s, and the runner jumps with it: steps across a cut would join two moments, or two "
-            "runners, so the run ended there. Run one shot at a time: --end "
-            f"{cut.at_s:.3f} for the shot before it, --start {cut.at_s:.3f} for the one after"
+            f"{video} cuts from one shot to another (or zooms) at {cut.at_s:.3f} s, and the "
+            "runner jumps with it: steps across a cut would join two moments, or two runners, "
+            f"so the run ended there. Run one shot at a time: {before} for the shot before it, "
+            f"--start {cut.at_s:.3f} for the one after; hipdrive analyze {video} names every "
+            "cut in it"
         )
 
     @property
@@ -1358,12 +1370,14 @@ class Station:
     def file_summary(self) -> list[str]:
         """What a file played to its end gives, as analyze prints it (``describe``: its steps,
         phases, medians and the run's cue); nothing for a camera or a file stopped before its
-        end. A user trial's headless run of a file had ended on its last step's line."""
+        end. A user trial's headless run of a file had ended on its last step's line. Its phases
+        are timed from the first frame played (a user trial's had read the station's clock,
+        "14:29:10-14:29:14 running")."""
         if self._file is None or not self.ended:
             return []
         from edge.offline.replay import describe
 
-        return describe(self._file.steps, targets_from(self.config))
+        return describe(self._file.steps, targets_from(self.config), t0=self._file.first_t)
 
     @property
     def square_view(self) -> bool:
