@@ -177,10 +177,10 @@ def check_cuts(
     if not jumps:
         return
     shots = list(itertools.pairwise([0, *jumps, len(scan.indices)]))
-    # The longest shot of a person side on, as analyzed: a user trial's was of someone sitting
-    # and talking to the camera ("0 steps: faces the camera"), a side-on walk beside it.
-    # Rather than a person standing side on, one running or walking (a coach who talks side on
-    # between a tutorial's runs).
+    # The longest shot of a person running or walking side on, else of one side on, as
+    # analyzed: a user trial's longest was of someone sitting and talking to the camera ("0
+    # steps: faces the camera"), a side-on walk beside it, and a walking tutorial's of its
+    # walker coming toward the camera, read side on.
     side_on = [(a, b) for a, b in shots if _side_on(found[a:b])]
     lag = max(1, round(FACING_LAG_S * timebase.fps))
     stepping = [(a, b) for a, b in side_on if _stepping(found[a:b], lag)]
