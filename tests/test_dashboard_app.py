@@ -471,8 +471,16 @@ def test_a_file_played_through_leaves_the_console_to_be_read_and_says_so() -> No
             await pilot.pause()
             assert [n.title for n in app._notifications] == ["Too few steps", "Ended"]
 
+    async def at_a_cut() -> None:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=(200, 30), notifications=True) as pilot:
+            app.source_ended("file:joined.mp4", "joined.mp4 cuts from one", "Ended at a cut")
+            await pilot.pause()
+            assert [n.title for n in app._notifications] == ["Ended at a cut", "Ended"]
+
     run(scenario())
     run(too_few())
+    run(at_a_cut())
 
 
 def test_frames_are_drawn_in_batches_at_most_15_times_a_second(publisher: Publisher) -> None:

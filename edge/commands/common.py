@@ -236,7 +236,10 @@ def run_station(
                 try:
                     if ended:
                         why = refusal(station, few_refused)
-                        app.call_from_thread(app.source_ended, source.info.name, why)
+                        # Ended at a cut, the run has findings for the shot before it (a
+                        # user trial's console had said "No findings" over them).
+                        title = "Ended at a cut" if why == station.cut_problem else "No findings"
+                        app.call_from_thread(app.source_ended, source.info.name, why, title)
                     else:
                         app.call_from_thread(app.exit)
                     break

@@ -541,18 +541,21 @@ class DashboardApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
-    def source_ended(self, name: str, refused: str | None = None) -> None:
+    def source_ended(
+        self, name: str, refused: str | None = None, refused_title: str = "No findings"
+    ) -> None:
         """The station in this process has played its file to the end: the console stays, its
         last figures to be read (a user trial's closed before a key could be pressed), the
         header saying it has ended, and keys telling that there is no station to send to.
         ``refused``: why the run gives no findings, which it exits with (a short clip's console
-        had ended still "checking" the steps it was refused for). The notices of the run before
-        it go: at 120x40 a console trial's "No findings" had been below the frame rate's and the
+        had ended still "checking" the steps it was refused for), under ``refused_title`` (a run
+        ended at a cut gives findings for the shot before it). The notices of the run before it
+        go: at 120x40 a console trial's "No findings" had been below the frame rate's and the
         file's frames', off the screen."""
         self._ended = name
         self.clear_notifications()
         if refused is not None:
-            self.notify(refused, title="No findings", severity="error", timeout=ENDED_NOTICE_S)
+            self.notify(refused, title=refused_title, severity="error", timeout=ENDED_NOTICE_S)
         elif self.readings.held is not None:
             # Still checking: the file ended before four steps of one gait could be read.
             self.notify(
