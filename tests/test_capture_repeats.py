@@ -483,7 +483,7 @@ def test_a_run_on_a_file_ends_at_a_cut_the_runner_jumps_with_as_analyze_refuses_
     by_frame, _, _ = watched(cuts, [here] * 40 + [None] * 5 + [here] * 35)
     assert by_frame[40:45] == [[]] * 5 and by_frame[45] == list(range(40, 46))
     # A smaller change is judged by the runner within 0.1 s: three frames at 30 fps.
-    weak = (PictureCut(40, False),)
+    weak = (PictureCut(40, False, 1, 30.0, 30.0),)
     by_frame, rest, _ = watched(weak, [here] * 40 + [None] * 10 + [there] * 30)
     assert by_frame[42] == [40, 41, 42] and let_on(by_frame, rest) == list(range(80))
     assert let_on(*watched(weak, [here] * 40 + [None] + [there] * 39)) == list(range(40))

@@ -258,9 +258,9 @@ class PictureCut:
 
     index: int
     sure: bool
-    every: int = 1
-    read_fps: float = 30.0
-    playback_fps: float = 30.0
+    every: int
+    read_fps: float
+    playback_fps: float
 
     @property
     def at_s(self) -> float:

@@ -25,7 +25,7 @@ from edge.capture.timebase import FileTiming, TimeBase, require_engine_rate
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
 from edge.gait.rhythm import FRONT_FRAMES, facing_the_camera
-from edge.gait.sagittal import FACING_LAG_S, facing_lag, facing_shown
+from edge.gait.sagittal import facing_lag, facing_shown
 from edge.offline.cuts import jumps_across, measured, reach_frames
 from edge.offline.replay import MIN_RUN_S, missed_steps
 from edge.pose.crop import FEET_OUTSIDE, RunnerFinder, feet_outside_message
@@ -182,7 +182,7 @@ def check_cuts(
     # steps: faces the camera"), a side-on walk beside it, and a walking tutorial's of its
     # walker coming toward the camera, read side on.
     side_on = [(a, b) for a, b in shots if _side_on(found[a:b])]
-    lag = max(1, round(FACING_LAG_S * timebase.fps))
+    lag = facing_lag(np.asarray(scan.indices) / timebase.capture_fps)
     stepping = [(a, b) for a, b in side_on if _stepping(found[a:b], lag)]
     kind, offered = next(
         (kind, these)

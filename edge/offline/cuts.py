@@ -158,10 +158,11 @@ class CutWatch(Generic[T]):
             self._held.append((at, item))
             # A cut is judged by the first runner found within its reach after it, if any.
             self._pending = [p for p in self._pending if self._after(p[0], at) < self._reach(p[0])]
-        self._showing = measured(runner)
-        if measured(runner):
+        seen = runner if measured(runner) else None
+        self._showing = seen is not None
+        if seen is not None:
             for cut, before in self._pending:
-                if jumps_across(before, (at, runner), cut.sure):
+                if jumps_across(before, (at, seen), cut.sure):
                     # The frames held from before it are the shot's it ends (an earlier cut,
                     # with no runner after it in reach, joined nothing).
                     begins = cut.index // self._every
@@ -169,7 +170,7 @@ class CutWatch(Generic[T]):
                     self.jump, self._pending, self._held = cut, [], []
                     return out
             self._pending = []
-            self._last = (at, runner)
+            self._last = (at, seen)
         else:
             # Those a later frame may still judge.
             self._pending = [

@@ -970,8 +970,7 @@ class Station:
                 t = frame.t_ns / 1e9
                 self._handled_t = t
                 self._track_presence(t, runner is not None)
-                keypoints = runner.keypoints if runner is not None else NO_RUNNER
-                found = None if runner is None else keypoints
+                found = None if runner is None else runner.keypoints
                 if self.store is not None and self.config.station.record_keypoints:
                     self.store.record_keypoints(t, frame.index, found)
                 steps = []
@@ -980,7 +979,7 @@ class Station:
                 gaited = clock()
                 for step in steps:
                     self._publish_step(step)
-                self._publish_frame(t, frame.index, keypoints if runner is not None else None)
+                self._publish_frame(t, frame.index, found)
                 self.rates.frame_out(time.monotonic(), (time.monotonic_ns() - frame.t_ns) / 1e6)
                 for stage, seconds in (
                     ("read", item.read_s),
@@ -989,7 +988,7 @@ class Station:
                     ("publish", clock() - gaited),
                 ):
                     self.stages.add(stage, seconds)
-                if self.cut_problem is not None:
+                if self._cuts.jump is not None:
                     log.error("%s", self.cut_problem)
                     break
         if not stop.is_set():
