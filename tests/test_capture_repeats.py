@@ -531,6 +531,41 @@ def test_a_run_judges_cuts_close_together_and_counts_frames_as_analyze_does() ->
         assert let_on(by_frame, rest) == [k for k in new if not refuses or k < jump.index]
 
 
+def test_two_shots_with_nobody_between_them_are_held_against_each_other() -> None:
+    """A user trial's two runners joined by 3 s of black were analyzed, and run, as one: each
+    cut had nobody within its 2 s. Two cuts beyond doubt with nobody found between them (a
+    black gap, a title between clips) are judged as one; a runner found between them is the
+    one the later cut is held against."""
+    here, there = standing(200.0), standing(500.0)
+    scan = marked_scan(260, {100: 50.0, 200: 50.0})
+    cuts = scan.picture_cuts()
+    gap: list[np.ndarray | None] = [None] * 100
+    two = [here] * 100 + gap + [there] * 60
+    with pytest.raises(UsageError, match=r"at 3\.333, 6\.667 s, and the runner jumps"):
+        check_cuts(Path("joined.mp4"), scan, two, scan.timebase)
+    by_frame, rest, jump = watched(cuts, two)
+    watch: CutWatch[int] = CutWatch(cuts)
+    for k, kp in enumerate(two):
+        watch.frame(k, kp, k)
+    # The gap's frames (nobody) go on; the run ends at the second cut, its shot at the first.
+    assert jump == cuts[1] and watch.ended == cuts[0]
+    assert let_on(by_frame, rest) == list(range(200))
+    # The gap black, held still: a run is given its first frame and the second cut's only.
+    still = marked_scan(260, {100: 50.0, 200: 50.0}, set(range(101, 200)))
+    new = [int(k) for k in still.new().kept]
+    assert 101 not in new and not watched(still.picture_cuts(), two, new)[1]
+    assert watched(still.picture_cuts(), two, new)[2] == still.picture_cuts()[1]
+    # The same runner in place after the gap: one moment after another, no cut.
+    same = [here] * 100 + gap + [here] * 60
+    assert not refused(scan, same) and let_on(*watched(cuts, same)) == list(range(260))
+    # Someone found between the two cuts, 3.3 s from each: the gap holds a shot of its own.
+    scan = marked_scan(460, {100: 50.0, 300: 50.0})
+    seen = [here] * 100 + [None] * 95 + [there] * 10 + [None] * 95 + [there] * 160
+    assert not refused(scan, seen)
+    assert let_on(*watched(scan.picture_cuts(), seen)) == list(range(460))
+    assert refused(scan, seen[:195] + [None] * 10 + seen[205:])
+
+
 def test_the_shot_offered_at_a_cut_is_one_of_a_person_running_rather_than_standing(
     mocap_trial,
 ) -> None:

@@ -763,6 +763,20 @@ def test_a_run_begun_later_in_a_file_is_pointed_to_the_shot_from_where_it_began(
         station._cuts.frame(k, here if k < 360 else there, k)
     assert station.cut_problem is not None
     assert "at a time: --start 2.000 --end 6.000 for the shot before it," in station.cut_problem
+    # Two shots with 3 s of black between them: the shot before ends at the first cut.
+    station._cuts = CutWatch(
+        (PictureCut(360, True, 1, 60.0, 60.0), PictureCut(540, True, 1, 60.0, 60.0))
+    )
+    for k in range(0, 541):
+        station._cuts.frame(k, here if k < 360 else there if k >= 540 else None, k)
+    assert (
+        station.cut_problem is not None
+        and ("at 6.000 s and again at 9.000 s with nobody in view between, and the runner jumps")
+        in station.cut_problem
+    )
+    assert "time: --end 6.000 for the shot before it, --start 9.000 for the one after" in (
+        station.cut_problem
+    )
 
 
 def test_a_files_phases_are_timed_from_its_first_frame(config, running) -> None:

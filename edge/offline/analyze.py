@@ -161,19 +161,30 @@ def check_cuts(
     170 steps a minute after the cut). The runner is looked for ``reach_frames`` either side. A
     cut from a title or a black lead-in has no runner before it; a light switched on, a flash or
     the exposure changing the whole picture keeps the runner in place. ``found``: the runner's
-    keypoints per frame read (None where not found). Every such cut is named, and the longest
-    shot between them of a person running or walking side on (``_stepping``), else of one side
-    on (``_side_on``), given as flags: a user trial's tutorial with twelve cuts was refused for
-    its first, and each part it was pointed to held more."""
-    jumps = []
+    keypoints per frame read (None where not found). Two cuts beyond doubt with nobody seen
+    between them (a black gap, a title between two clips) are judged as one, the runner before
+    the first held against the runner after the second: a user trial's two runners joined by 3
+    s of black were analyzed as one. Every such cut is named, and the longest shot between them
+    of a person running or walking side on (``_stepping``), else of one side on (``_side_on``),
+    given as flags: a user trial's tutorial with twelve cuts was refused for its first, and each
+    part it was pointed to held more."""
+    jumps: list[int] = []
+    gap: tuple[int, tuple[int, np.ndarray]] | None = None
     for k in scan.cuts:
         sure = scan.medians[k] >= CUT_SURE
         reach = reach_frames(sure, timebase.fps)
         lo = max(0, k - reach)
         seen = [(i, kp) for i, kp in enumerate(found[lo : k + reach], lo) if measured(kp)]
         before, after = [s for s in seen if s[0] < k], [s for s in seen if s[0] >= k]
+        named = [k]
+        if sure and not before and (bridge := _across_nobody(gap, found[:k])) is not None:
+            named, before = [bridge[0], k], [bridge[1]]
         if before and after and jumps_across(before[-1], after[0], sure):
-            jumps.append(k)
+            jumps.extend(named)
+        if after:
+            gap = None
+        elif sure and before:
+            gap = (named[0], before[-1])
     if not jumps:
         return
     shots = list(itertools.pairwise([0, *jumps, len(scan.indices)]))
@@ -211,6 +222,16 @@ def check_cuts(
         "with it: steps across a cut would join two moments, or two runners. Analyze one shot "
         f"at a time: {longest} is {start:.3f}-{end:.3f} s ({flags})"
     )
+
+
+def _across_nobody(
+    gap: tuple[int, tuple[int, np.ndarray]] | None, found: list[np.ndarray | None]
+) -> tuple[int, tuple[int, np.ndarray]] | None:
+    """``gap`` (an earlier cut beyond doubt, in frames read, and the runner before it) when no
+    runner is found (``measured``) from it to the end of ``found``, else None."""
+    if gap is None or any(measured(kp) for kp in found[gap[0] :]):
+        return None
+    return gap
 
 
 def _side_on(found: list[np.ndarray | None]) -> bool:

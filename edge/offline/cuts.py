@@ -117,7 +117,9 @@ class CutWatch(Generic[T]):
     jumps, ``jump`` is that cut and no frame from it on goes further: steps across it would join
     two moments, or two runners. Where not, or where no runner comes within reach, the frames
     held go on in order. A cut with no runner before it (a title, a black lead-in) holds
-    nothing.
+    nothing, but where an earlier cut beyond doubt had one before it and nobody has been found
+    since (a black gap, a title between two clips), this one, beyond doubt, is judged with that
+    runner, and the shot before it ends at the earlier cut (``ended``).
 
     Frames are counted in frames read, as analyze counts them (``PictureCut.every``). A run is
     given a file's new frames only: the frames it leaves out (repeats, a picture held still)
@@ -132,11 +134,18 @@ class CutWatch(Generic[T]):
         """The last runner found, and the last frame read that showed them."""
         self._showing = False
         """Whether the last frame given showed ``_last``'s runner."""
-        self._pending: list[tuple[PictureCut, tuple[int, np.ndarray]]] = []
+        self._pending: list[tuple[PictureCut, tuple[int, np.ndarray], PictureCut]] = []
+        """The cuts waiting for a runner after them: each with the runner before it, and the cut
+        that ended that runner's shot (itself, or the first of a gap)."""
+        self._gap: tuple[PictureCut, tuple[int, np.ndarray]] | None = None
+        """A cut beyond doubt no runner came after, with the runner before it, while nobody has
+        been found since."""
         self._held: list[tuple[int, T]] = []
         self.first: int | None = None
         """The file position of the first frame given: where the run began."""
         self.jump: PictureCut | None = None
+        self.ended: PictureCut | None = None
+        """Where the shot before ``jump`` ended: that cut, or the first of a gap before it."""
 
     def frame(self, index: int, runner: np.ndarray | None, item: T) -> list[T]:
         """The next frame (file position ``index``; the runner's (17, 3) keypoints, None where
@@ -150,32 +159,34 @@ class CutWatch(Generic[T]):
         at = index // self._every
         if self._showing and self._last is not None:
             self._last = (at - 1, self._last[1])
+        # A cut is judged by the first runner found within its reach after it, if any (those
+        # past it first: a gap's frames held still are left out, a later cut the next given).
+        self._expire(at, 0)
         while self._cuts and self._cuts[0].index <= index:
             cut = self._cuts.popleft()
             if self._last is not None and -self._after(cut, self._last[0]) <= self._reach(cut):
-                self._pending.append((cut, self._last))
+                self._pending.append((cut, self._last, cut))
+            elif cut.sure and self._gap is not None:
+                self._pending.append((cut, self._gap[1], self._gap[0]))
         if self._pending:
             self._held.append((at, item))
-            # A cut is judged by the first runner found within its reach after it, if any.
-            self._pending = [p for p in self._pending if self._after(p[0], at) < self._reach(p[0])]
         seen = runner if measured(runner) else None
         self._showing = seen is not None
         if seen is not None:
-            for cut, before in self._pending:
+            self._gap = None
+            for cut, before, ended in self._pending:
                 if jumps_across(before, (at, seen), cut.sure):
                     # The frames held from before it are the shot's it ends (an earlier cut,
                     # with no runner after it in reach, joined nothing).
                     begins = cut.index // self._every
                     out = [held for where, held in self._held if where < begins]
-                    self.jump, self._pending, self._held = cut, [], []
+                    self.jump, self.ended, self._pending, self._held = cut, ended, [], []
                     return out
             self._pending = []
             self._last = (at, seen)
         else:
             # Those a later frame may still judge.
-            self._pending = [
-                p for p in self._pending if self._after(p[0], at) + 1 < self._reach(p[0])
-            ]
+            self._expire(at, 1)
         if self._pending:
             return []
         return self.rest() or [item]
@@ -186,6 +197,16 @@ class CutWatch(Generic[T]):
         jump."""
         out, self._held, self._pending = [held for _, held in self._held], [], []
         return out
+
+    def _expire(self, at: int, ahead: int) -> None:
+        """Leaves the pending cuts whose reach ends ``ahead`` frames after the frame read at
+        ``at``; the last such cut beyond doubt, no runner found after it, may begin a gap."""
+        for cut, before, ended in self._pending:
+            if cut.sure and self._after(cut, at) + ahead >= self._reach(cut):
+                self._gap = (ended, before)
+        self._pending = [
+            p for p in self._pending if self._after(p[0], at) + ahead < self._reach(p[0])
+        ]
 
     def _after(self, cut: PictureCut, at: int) -> int:
         """Frames read from ``cut`` to the frame read at ``at``: negative before it."""

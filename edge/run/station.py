@@ -1326,22 +1326,25 @@ class Station:
         the runner jumped with it (``CutWatch``), as analyze would refuse the file. Its steps
         before the cut are one shot's, judged as such: the session keeps no problem for it.
         None: no such cut so far."""
-        cut = self._cuts.jump
-        if cut is None:
+        cut, ended = self._cuts.jump, self._cuts.ended
+        if cut is None or ended is None:
             return None
         # The shot before it from where the run began (a user trial's run from --start 2 was
         # pointed to --end 5 alone); analyze names every cut (the run meets its first only).
         start = cut.shown_at(self._cuts.first or 0)
-        before = (
-            f"--start {start:.3f} --end {cut.at_s:.3f}" if start > 0 else f"--end {cut.at_s:.3f}"
-        )
+        end = ended.at_s
+        before = f"--start {start:.3f} --end {end:.3f}" if start > 0 else f"--end {end:.3f}"
         video = self.source.info.name.removeprefix("file:")
+        at = (
+            f"at {end:.3f} s"
+            if ended is cut
+            else f"at {end:.3f} s and again at {cut.at_s:.3f} s with nobody in view between"
+        )
         return (
-            f"{video} cuts from one shot to another (or zooms) at {cut.at_s:.3f} s, and the "
-            "runner jumps with it: steps across a cut would join two moments, or two runners, "
-            f"so the run ended there. Run one shot at a time: {before} for the shot before it, "
-            f"--start {cut.at_s:.3f} for the one after; hipdrive analyze {video} names every "
-            "cut in it"
+            f"{video} cuts from one shot to another (or zooms) {at}, and the runner jumps with "
+            "it: steps across a cut would join two moments, or two runners, so the run ended "
+            f"there. Run one shot at a time: {before} for the shot before it, --start "
+            f"{cut.at_s:.3f} for the one after; hipdrive analyze {video} names every cut in it"
         )
 
     @property
