@@ -802,3 +802,28 @@ def test_feet_named_the_same_twice_in_a_row_are_not_compared() -> None:
     assert not summary.metrics["flight_ms"].feet_mixed  # never compared anyway
     wire = summary_message("s", 1.0, summary, calibrated=True).metrics["contact_ms"]
     assert wire.feet_mixed and wire.asymmetry_pct is None
+
+
+@pytest.mark.parametrize("n", [15, 16])
+def test_cadence_is_taken_over_strides_so_a_lopsided_rhythm_reads_its_steps_a_minute(n) -> None:
+    """A user trial's clip, its steps 312-408 ms, read a cadence of 154.3 and "Quicker, lighter
+    steps" over 61 steps that were 157.6 a minute: the median over single steps of a runner
+    whose left and right steps differ is one foot's or the other's, by which has more steps.
+    Over strides it is the runner's steps a minute, whichever foot has more; each foot's median
+    is still its own steps'."""
+    times = [0.33 if i % 2 else 0.40 for i in range(n)]
+    ics = np.cumsum(times)
+    lopsided = [
+        dataclasses.replace(
+            BASE,
+            foot=("left", "right")[i % 2],
+            ic_t=float(ics[i]),
+            to_t=float(ics[i]) + 0.25,
+            step_ms=1000.0 * times[i],
+            cadence_spm=60.0 / times[i],
+        )
+        for i in range(n)
+    ]
+    cadence = SummaryBuilder().whole(lopsided).metrics["cadence_spm"]
+    assert cadence.median == pytest.approx(60.0 / 0.365)
+    assert cadence.left == pytest.approx(150.0) and cadence.right == pytest.approx(60 / 0.33)
