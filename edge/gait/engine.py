@@ -81,12 +81,12 @@ from edge.gait.metrics import (
     leg_length,
     limb_length,
     plausible,
+    rated_down,
     running_toe_off,
     stance_height,
     stance_speed,
     step_metrics,
     typical_rise,
-    unlike_doubted,
     unlike_the_runner,
     walking_toe_off,
     window,
@@ -473,15 +473,13 @@ class GaitEngine:
             if value is not None:
                 thighs = self._thighs.setdefault(step.foot, deque(maxlen=LIKE_STEPS))
                 if unlike_the_runner(value, thighs):
-                    rated = unlike_doubted(
-                        step.metric_confidence, step.confidence, THIGH_AT_TOE_OFF
-                    )
+                    rated = rated_down(step.metric_confidence, step.confidence, THIGH_AT_TOE_OFF)
                     step = replace(step, metric_confidence=rated)
                 thighs.append(value)
             contact = step.contact_ms
             if contact is not None and step.gait == RUNNING:
                 if contact_unlike(contact, self._contacts_of):
-                    rated = unlike_doubted(step.metric_confidence, step.confidence, CONTACT_TIMED)
+                    rated = rated_down(step.metric_confidence, step.confidence, CONTACT_TIMED)
                     step = replace(step, metric_confidence=rated)
                 self._contacts_of.append(contact)
             out.append(step)

@@ -365,12 +365,12 @@ def contact_unlike(value: float, others: Sequence[float]) -> bool:
     return abs(value - median) > UNLIKE_CONTACT * median
 
 
-def unlike_doubted(
-    rated: Mapping[str, float], sure: float, names: Sequence[str]
-) -> dict[str, float]:
+def rated_down(rated: Mapping[str, float], sure: float, names: Iterable[str]) -> dict[str, float]:
     """``rated`` (metric -> how sure, where below the step's ``sure``) with ``names`` rated
     ``UNLIKE_FACTOR`` lower: the stance thigh's figures at toe-off (``THIGH_AT_TOE_OFF``, when
-    ``unlike_the_runner``) or a contact's (``CONTACT_TIMED``, when ``contact_unlike``)."""
+    ``unlike_the_runner``), a contact's (``CONTACT_TIMED``, when ``contact_unlike``), or the
+    figures read off the clock (``edge.bus.schema.TIMED_METRICS``) of a step timed from too
+    few frames a second."""
     out = dict(rated)
     for name in names:
         out[name] = round(out.get(name, sure) * UNLIKE_FACTOR, 3)

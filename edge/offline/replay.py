@@ -43,7 +43,7 @@ from edge.gait.metrics import (
     OBLIQUE_METRICS,
     THIGH_AT_TOE_OFF,
     foreshortened,
-    unlike_doubted,
+    rated_down,
     unlike_the_runner,
 )
 from edge.gait.mode import RUNNING, WALKING
@@ -176,7 +176,7 @@ def rated_in_hindsight(steps: list[StepMsg]) -> list[StepMsg]:
     (``SummaryBuilder._view_known``). A step whose hip extension, still sure, is unlike the
     same foot's nearest steps before and after it (``unlike_the_runner``; live, only its last
     steps are known, so a session's first steps are not held to any) gets its stance thigh at
-    toe-off marked less sure (``unlike_doubted``). Once per recording: a second pass would mark
+    toe-off marked less sure (``rated_down``). Once per recording: a second pass would mark
     the first steps again."""
     oblique = oblique_yaw(steps) is not None
     shrunk = [m for m in OBLIQUE_METRICS if view_marked_metric(steps, m)]
@@ -200,7 +200,7 @@ def rated_in_hindsight(steps: list[StepMsg]) -> list[StepMsg]:
             lo = max(0, min(k - LIKE_STEPS // 2, len(mine) - LIKE_STEPS - 1))
             near = mine[lo : lo + LIKE_STEPS + 1]
             if unlike_the_runner(value, near[: k - lo] + near[k - lo + 1 :]):
-                rated = unlike_doubted(rated, step.confidence, THIGH_AT_TOE_OFF)
+                rated = rated_down(rated, step.confidence, THIGH_AT_TOE_OFF)
         if rated != sure:
             step = dataclasses.replace(
                 step,

@@ -26,6 +26,7 @@ import numpy as np
 from edge.bus.control import CommandRefused, ControlServer
 from edge.bus.publisher import Publisher
 from edge.bus.schema import (
+    TIMED_METRICS,
     CameraState,
     FrameMsg,
     Gait,
@@ -62,7 +63,13 @@ from edge.gait.fit import (
     timebase_problem,
     too_few_steps,
 )
-from edge.gait.metrics import OBLIQUE_METRICS, knee_flexion, shank_angle, thigh_angle
+from edge.gait.metrics import (
+    OBLIQUE_METRICS,
+    knee_flexion,
+    rated_down,
+    shank_angle,
+    thigh_angle,
+)
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.rhythm import (
     across_the_picture,
@@ -1101,18 +1108,25 @@ class Station:
         )
 
     def _publish_step(self, step: Step) -> None:
-        """Record the step and its summary, and publish them once they are on disk: a station
-        killed outright loses no step a console has shown (only ones not yet published). A
-        file's steps that its time base makes no runner's, any whose scale or belt speed does
-        not fit the runner (``FitCheck``), and any while the engine gets too few frames a second
-        (``RateWatch``: a user trial's loaded machine, 22 frames a second, was told "Quicker,
-        lighter steps" at 154 steps a minute, its runner at 156, 43% of the steps missed) get no
-        cue. The voice is handed no cue with a step of another gait than the summary's: with the
+        """Record the step and its summary, and publish them once they are on disk: a station killed
+        outright loses no step a console has shown (only ones not yet published). A file's steps
+        that its time base makes no runner's, any whose scale or belt speed does not fit the runner
+        (``FitCheck``), and any while the engine gets too few frames a second (``RateWatch``: a user
+        trial's loaded machine, 22 frames a second, was told "Quicker, lighter steps" at 154 steps a
+        minute, its runner at 156, 43% of the steps missed) get no cue; those last have their
+        figures read off the clock rated less sure, so that no median, finding or report's verdict
+        rests on them (a user trial's console under load said the steps could not be timed, and the
+        session it recorded, 46 steps of some 62, was reported with sure verdicts and no word of
+        it). The voice is handed no cue with a step of another gait than the summary's: with the
         first of a walk after a run, standing alone, or one after a stand, no gait told yet, the
-        summary is still the gait's the person has left, and its cue, spoken then, would be for
-        that gait."""
+        summary is still the gait's the person has left, and its cue, spoken then, would be for that
+        gait."""
         publisher, store = self.publisher, self.store
         assert publisher is not None and store is not None
+        if self._rate.problem is not None:
+            timed = [name for name in TIMED_METRICS if getattr(step, name) is not None]
+            rated = rated_down(step.metric_confidence, step.confidence, timed)
+            step = dataclasses.replace(step, metric_confidence=rated)
         msg = StepMsg(station=self.station_id, t=self._clock(), **asdict(step))
         with self._lock:
             start, ended = self._session_start_t, self._ended
