@@ -105,13 +105,6 @@ MetricName: TypeAlias = Literal[
 """The numeric per-step metrics of DESIGN.md and the scissor's (``docs/metrics.md``), the keys a
 summary may aggregate."""
 _METRIC_NAMES = frozenset(get_args(MetricName))
-TIMED_METRICS: frozenset[str] = frozenset(
-    {"cadence_spm", "step_ms", "contact_ms", "flight_ms", "braking_ms", "speed_legs_per_s"}
-    | {"stride_length_m"}
-)
-"""Figures read off the clock: a file's time base that makes the steps no runner's makes them
-wrong, and too few frames a second rough (the angles and the distances in leg lengths stay
-right)."""
 
 
 def _known_metrics(value: object) -> object:

@@ -14,7 +14,6 @@ from typing import Literal
 import numpy as np
 
 from edge.bus.schema import (
-    TIMED_METRICS,
     FrameMsg,
     MetricName,
     MetricStats,
@@ -44,6 +43,12 @@ FRAME_SECONDS = 2.0
 
 Units = Literal["cm", "pct_leg"]
 
+TIMED_METRICS = frozenset(
+    {"cadence_spm", "step_ms", "contact_ms", "flight_ms", "braking_ms", "speed_legs_per_s"}
+    | {"stride_length_m"}
+)
+"""Figures read off the clock: a file's time base that makes the steps no runner's makes them
+wrong (the angles and the distances in leg lengths stay right)."""
 METRE_METRICS = frozenset({"overstride_cm", "vertical_osc_cm", "stride_length_m"})
 """Figures in metres: a scale or a belt speed that does not fit the runner makes them wrong."""
 

@@ -369,8 +369,8 @@ def rated_down(rated: Mapping[str, float], sure: float, names: Iterable[str]) ->
     """``rated`` (metric -> how sure, where below the step's ``sure``) with ``names`` rated
     ``UNLIKE_FACTOR`` lower: the stance thigh's figures at toe-off (``THIGH_AT_TOE_OFF``, when
     ``unlike_the_runner``), a contact's (``CONTACT_TIMED``, when ``contact_unlike``), or the
-    figures read off the clock (``edge.bus.schema.TIMED_METRICS``) of a step timed from too
-    few frames a second."""
+    figures timed between its events of a step timed from too few frames a second
+    (``edge.run.station.EVENT_TIMED``)."""
     out = dict(rated)
     for name in names:
         out[name] = round(out.get(name, sure) * UNLIKE_FACTOR, 3)

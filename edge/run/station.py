@@ -26,7 +26,6 @@ import numpy as np
 from edge.bus.control import CommandRefused, ControlServer
 from edge.bus.publisher import Publisher
 from edge.bus.schema import (
-    TIMED_METRICS,
     CameraState,
     FrameMsg,
     Gait,
@@ -141,6 +140,13 @@ DISTANCE_HELD = "no cue: the scale or the belt speed does not fit the runner (se
 DISTANCE_DOUBT = "no cue yet: checking the distances against the runner"
 #: ... and while the engine gets fewer frames a second than it times steps from (``RateWatch``)
 RATE_HELD = "no cue: too few frames a second to time the steps (see the log)"
+EVENT_TIMED = ("cadence_spm", "step_ms", "contact_ms", "flight_ms", "braking_ms")
+"""A step's figures timed between its events, a frame apart at best: rated less sure on a step
+whose frames came fewer than ``LEAST_FPS`` a second (``Station._timed_roughly``). Not the
+stride's length or the pace, read off the belt's speed or the stance foot's (the engine's marks
+on those tell an oblique view: a review found a slow square camera so read as oblique)."""
+MEASURED_KEPT_S = 10.0
+"""How long the times of the frames measured are kept, s: longer than a step waits to go out."""
 #: where a file run's belt speed is set, and how to set it right (``belt_speed_problem``)
 BELT_GIVEN = "the station's belt speed"
 BELT_FIX = (
@@ -695,6 +701,8 @@ class Station:
         )
         self._framing = FramingWatch()
         self._rate = RateWatch()
+        self._measured_t: deque[float] = deque()
+        """The times of the frames measured, ``MEASURED_KEPT_S`` back (``_timed_roughly``)."""
         self._dropped = 0
         self._belt = config.gait.belt_speed_mps
         self._view = (facing, meters_per_pixel)
@@ -1007,6 +1015,9 @@ class Station:
         once it goes on past any cut (``CutWatch``): a file's frames after a cut the runner
         jumps with are no run's to check or measure."""
         keypoints = NO_RUNNER if found is None else found
+        self._measured_t.append(t)
+        while self._measured_t[0] < t - MEASURED_KEPT_S:
+            self._measured_t.popleft()
         if self._file is not None:
             self._file.frame(t, found)
         self._fit.frame(t, keypoints)
@@ -1113,18 +1124,18 @@ class Station:
         that its time base makes no runner's, any whose scale or belt speed does not fit the runner
         (``FitCheck``), and any while the engine gets too few frames a second (``RateWatch``: a user
         trial's loaded machine, 22 frames a second, was told "Quicker, lighter steps" at 154 steps a
-        minute, its runner at 156, 43% of the steps missed) get no cue; those last have their
-        figures read off the clock rated less sure, so that no median, finding or report's verdict
-        rests on them (a user trial's console under load said the steps could not be timed, and the
-        session it recorded, 46 steps of some 62, was reported with sure verdicts and no word of
-        it). The voice is handed no cue with a step of another gait than the summary's: with the
-        first of a walk after a run, standing alone, or one after a stand, no gait told yet, the
-        summary is still the gait's the person has left, and its cue, spoken then, would be for that
-        gait."""
+        minute, its runner at 156, 43% of the steps missed) get no cue. A step whose own frames came
+        too few a second has its figures timed between its events rated less sure
+        (``_timed_roughly``), so no median, finding or report's verdict rests on them (a user
+        trial's console under load said the steps could not be timed, and the session it recorded,
+        46 steps of some 62, was reported with sure verdicts and no word of it). The voice is handed
+        no cue with a step of another gait than the summary's: with the first of a walk after a run,
+        standing alone, or one after a stand, no gait told yet, the summary is still the gait's the
+        person has left, and its cue, spoken then, would be for that gait."""
         publisher, store = self.publisher, self.store
         assert publisher is not None and store is not None
-        if self._rate.problem is not None:
-            timed = [name for name in TIMED_METRICS if getattr(step, name) is not None]
+        if self._timed_roughly(step):
+            timed = [name for name in EVENT_TIMED if getattr(step, name) is not None]
             rated = rated_down(step.metric_confidence, step.confidence, timed)
             step = dataclasses.replace(step, metric_confidence=rated)
         msg = StepMsg(station=self.station_id, t=self._clock(), **asdict(step))
@@ -1168,6 +1179,18 @@ class Station:
         self.steps_published += 1
         if self.report is not None:
             self.report(step, summary)
+
+    def _timed_roughly(self, step: Step) -> bool:
+        """Whether the frames measured from the landing a step is timed from (``step_ms``) to its
+        toe-off came fewer than ``LEAST_FPS`` a second: a camera short of light, a station that
+        cannot keep up, or a console dropping a file's frames. Told per step, from its own
+        frames: the status's ``RateWatch`` tells it some 10 s late and for 5 s after (a review
+        found 28 of 35 steps at 22 frames a second left sure so)."""
+        begun = step.ic_t - (step.step_ms or 0.0) / 1000.0
+        times = [t for t in self._measured_t if begun <= t <= step.to_t]
+        if len(times) < 2 or times[-1] <= times[0]:
+            return False
+        return (len(times) - 1) / (times[-1] - times[0]) < LEAST_FPS
 
     def _in_row(self, step: Step) -> Summary:
         """The summary with ``step`` in when it follows a step published (``follows``), the one
