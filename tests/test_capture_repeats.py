@@ -558,6 +558,17 @@ def test_two_shots_with_nobody_between_them_are_held_against_each_other() -> Non
     # The same runner in place after the gap: one moment after another, no cut.
     same = [here] * 100 + gap + [here] * 60
     assert not refused(scan, same) and let_on(*watched(cuts, same)) == list(range(260))
+    # A gap under 2 s: its first cut still waits when the second comes. The runner lost 1 s
+    # before it (a review: a run went on where analyze refused), or seen to the end of the shot.
+    short = marked_scan(260, {100: 50.0, 145: 50.0})
+    for last, first_found in ((70, 166), (100, 147)):
+        runners = [here] * last + [None] * (first_found - last) + [there] * (260 - first_found)
+        with pytest.raises(UsageError, match=r"at 3\.333, 4\.833 s, and the runner jumps"):
+            check_cuts(Path("joined.mp4"), short, runners, short.timebase)
+        watch = CutWatch(short.picture_cuts())
+        let = [k for i, kp in enumerate(runners) for k in watch.frame(i, kp, i)]
+        assert let == list(range(145)) and watch.ended is not None
+        assert (watch.ended.index, watch.jump and watch.jump.index) == (100, 145)
     # Someone found between the two cuts, 3.3 s from each: the gap holds a shot of its own.
     scan = marked_scan(460, {100: 50.0, 300: 50.0})
     seen = [here] * 100 + [None] * 95 + [there] * 10 + [None] * 95 + [there] * 160

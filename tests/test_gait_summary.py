@@ -827,3 +827,21 @@ def test_cadence_is_taken_over_strides_so_a_lopsided_rhythm_reads_its_steps_a_mi
     cadence = SummaryBuilder().whole(lopsided).metrics["cadence_spm"]
     assert cadence.median == pytest.approx(60.0 / 0.365)
     assert cadence.left == pytest.approx(150.0) and cadence.right == pytest.approx(60 / 0.33)
+
+
+def test_lone_steps_keep_the_cadence_median_their_own() -> None:
+    """A review: one pair of steps in a row among ten lone ones (each timed from a landing not
+    published) had set the median, over its one stride. Over strides only where most steps
+    follow another."""
+    lone = [
+        dataclasses.replace(
+            BASE, ic_t=0.75 * i, to_t=0.75 * i + 0.25, step_ms=375.0, cadence_spm=160.0
+        )
+        for i in range(10)
+    ]
+    pair = [
+        dataclasses.replace(BASE, ic_t=t, to_t=t + 0.2, step_ms=300.0, cadence_spm=200.0)
+        for t in (10.0, 10.3)
+    ]
+    cadence = SummaryBuilder().whole(lone + pair).metrics["cadence_spm"]
+    assert cadence.median == pytest.approx(160.0)

@@ -144,15 +144,17 @@ animation played once read 156.7, on target. Each foot's median (the asymmetry) 
 steps'."""
 
 
-def by_stride(steps: Sequence[Rated], metric: str) -> list[float]:
-    """``metric`` (``BY_STRIDE``) over each step with a value and the step it follows
-    (``follows``): the two steps' mean time, or their steps a minute (the harmonic mean of their
-    cadences); none where no step follows another."""
-    out = []
+def by_stride(steps: Sequence[Rated], metric: str) -> list[float | None]:
+    """``metric`` (``BY_STRIDE``) of each of ``steps`` over it and the one before it there when
+    it follows that one (``follows``): the two steps' mean time, or their steps a minute (the
+    harmonic mean of their cadences); None for a step that follows none of them."""
+    out: list[float | None] = [None] * min(1, len(steps))
     for before, step in itertools.pairwise(steps):
         a, b = getattr(before, metric), getattr(step, metric)
+        stride = None
         if a and b and follows(step, before):
-            out.append(2.0 / (1.0 / a + 1.0 / b) if metric == "cadence_spm" else (a + b) / 2.0)
+            stride = 2.0 / (1.0 / a + 1.0 / b) if metric == "cadence_spm" else (a + b) / 2.0
+        out.append(stride)
     return out
 
 
@@ -679,7 +681,12 @@ def summarise(steps: Iterable[Rated], metric: str, mixed: bool | None = None) ->
         return MetricSummary(None, None, None)
     used = [float(getattr(s, metric)) for s in used_steps]
     q1, med, q3 = np.percentile(used, [25, 50, 75])
-    if metric in BY_STRIDE and (strides := by_stride(used_steps, metric)):
+    strides = (
+        [v for v in by_stride(used_steps, metric) if v is not None] if metric in BY_STRIDE else []
+    )
+    if 2 * len(strides) >= len(used):
+        # Over strides where most steps follow another (a review: one pair among ten lone
+        # steps had set the median).
         med = np.median(strides)
     by_foot = list(zip(used_steps, used, strict=True)) if sure else []
     left = [v for s, v in by_foot if leg_of(s, metric) == "left"]

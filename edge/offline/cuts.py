@@ -4,7 +4,7 @@ A frame that changes most of the picture at once may cut from one shot to anothe
 (``edge.capture.repeats.FrameScan.cuts``); the runner either side of it tells whether it joins
 two moments, or two runners (``jumps_across``), or was the light or the camera. ``hipdrive
 analyze`` refuses such a video (``edge.offline.analyze.check_cuts``); ``hipdrive run`` on a file
-ends its run at the first (``CutWatch``).
+ends its run at the first (``CutWatch``), or at the last of cuts with nobody found between them.
 """
 
 from __future__ import annotations
@@ -164,24 +164,32 @@ class CutWatch(Generic[T]):
         self._expire(at, 0)
         while self._cuts and self._cuts[0].index <= index:
             cut = self._cuts.popleft()
+            gap = self._gap or next(((e, b) for c, b, e in self._pending if c.sure), None)
             if self._last is not None and -self._after(cut, self._last[0]) <= self._reach(cut):
                 self._pending.append((cut, self._last, cut))
-            elif cut.sure and self._gap is not None:
-                self._pending.append((cut, self._gap[1], self._gap[0]))
+            elif cut.sure and gap is not None:
+                # Nobody found since a cut beyond doubt, still waiting or past its reach.
+                self._pending.append((cut, gap[1], gap[0]))
         if self._pending:
             self._held.append((at, item))
         seen = runner if measured(runner) else None
         self._showing = seen is not None
         if seen is not None:
             self._gap = None
-            for cut, before, ended in self._pending:
-                if jumps_across(before, (at, seen), cut.sure):
-                    # The frames held from before it are the shot's it ends (an earlier cut,
-                    # with no runner after it in reach, joined nothing).
-                    begins = cut.index // self._every
-                    out = [held for where, held in self._held if where < begins]
-                    self.jump, self.ended, self._pending, self._held = cut, ended, [], []
-                    return out
+            jumped = [
+                (cut, ended)
+                for cut, before, ended in self._pending
+                if jumps_across(before, (at, seen), cut.sure)
+            ]
+            if jumped:
+                # Nobody was found between the cuts waiting: the shot before ended at the first
+                # the runner jumps with (or its gap's), this one began at the last. The frames
+                # held from before that are the cuts' between, and join nothing.
+                self.jump, self.ended = jumped[-1][0], jumped[0][1]
+                begins = self.jump.index // self._every
+                out = [held for where, held in self._held if where < begins]
+                self._pending, self._held = [], []
+                return out
             self._pending = []
             self._last = (at, seen)
         else:

@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from edge.drill.table import Column, Medians, RepeatRow, columns_of
-from edge.gait.summary import MIN_SURE_STEPS, confident, judged, leg_of
+from edge.gait.summary import BY_STRIDE, MIN_SURE_STEPS, by_stride, confident, judged, leg_of
 from edge.report.model import FEET, METRICS, ReportInput, limit, values
 
 FOOT_COLOURS = {"left": "#2b7bd6", "right": "#e0457b", "near": "#555555", "far": "#999999"}
@@ -137,9 +137,16 @@ def _per_step(ax: Axes, data: ReportInput, metric: str, clock: _Clock, when: str
                     label=label,
                     alpha=0.8,
                 )
+    line = np.where(in_line, v, np.nan)
+    if metric in BY_STRIDE:
+        # Over strides, as the summary's median: a lopsided runner's single steps zigzag.
+        strides = iter(
+            by_stride([s for s, kept in zip(steps, in_line, strict=True) if kept], metric)
+        )
+        line = np.array([next(strides) if kept else None for kept in in_line], dtype=float)
     ax.plot(
         t,
-        _rolling_median(np.where(in_line, v, np.nan), ROLLING_STEPS),
+        _rolling_median(line, ROLLING_STEPS),
         color="#222222",
         linewidth=1.4,
         label=ROLLING_LABEL,
