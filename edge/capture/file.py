@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from edge.capture.base import CaptureSettings, Frame, FrameSource, LiveSource, SourceInfo
+from edge.capture.deep import DeepColour, open_deep
 from edge.capture.mp4meta import capture_fps
 from edge.capture.repeats import FrameScan, held_notice, repeats_notice
 from edge.capture.timebase import FileTiming, frame_window, require_engine_rate, resolve_timebase
@@ -41,8 +42,10 @@ class VideoFileSource(FrameSource):
             raise UsageError(f"{path} is a folder, not a video file: give one video in it")
         if not path.is_file():
             raise UsageError(f"video file {path} does not exist; check the path")
-        self._cap = cv2.VideoCapture(str(path))
-        ok, first = self._cap.read() if self._cap.isOpened() else (False, None)
+        capture = cv2.VideoCapture(str(path))
+        opened = capture.isOpened()
+        self._cap: cv2.VideoCapture | DeepColour = (opened and open_deep(path, capture)) or capture
+        ok, first = self._cap.read() if opened else (False, None)
         if not ok or first is None:
             self._cap.release()
             raise UsageError(
@@ -116,6 +119,7 @@ class VideoFileSource(FrameSource):
         return image if ok else None
 
     def _take(self) -> np.ndarray | None:
+        image: np.ndarray | None
         if self._pending is not None:
             image, self._pending = self._pending, None
         elif self._stop is None or self._next < self._stop:
