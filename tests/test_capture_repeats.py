@@ -559,9 +559,10 @@ def test_two_shots_with_nobody_between_them_are_held_against_each_other() -> Non
     same = [here] * 100 + gap + [here] * 60
     assert not refused(scan, same) and let_on(*watched(cuts, same)) == list(range(260))
     # A gap under 2 s: its first cut still waits when the second comes. The runner lost 1 s
-    # before it (a review: a run went on where analyze refused), or seen to the end of the shot.
+    # before it (a review: a run went on where analyze refused), or seen to the end of the shot,
+    # or the next found within 2 s of the first cut (a second review: analyze named it alone).
     short = marked_scan(260, {100: 50.0, 145: 50.0})
-    for last, first_found in ((70, 166), (100, 147)):
+    for last, first_found in ((70, 166), (100, 147), (70, 150)):
         runners = [here] * last + [None] * (first_found - last) + [there] * (260 - first_found)
         with pytest.raises(UsageError, match=r"at 3\.333, 4\.833 s, and the runner jumps"):
             check_cuts(Path("joined.mp4"), short, runners, short.timebase)

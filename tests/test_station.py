@@ -167,9 +167,13 @@ def test_station_publishes_and_records_every_step(config, running) -> None:
     station = Station(config, source, FakePose(running))
     with Subscriber(config.bus.publish, topics=(FrameMsg, StepMsg, SummaryMsg, StatusMsg)) as sub:
         _stop, thread = start(station)
-        first = sub.recv(timeout=5.0)
-        assert isinstance(first, StatusMsg), "a console hears the station before any frame"
-        gate.set()
+        try:
+            first = sub.recv(timeout=15.0)
+            assert isinstance(first, StatusMsg), "a console hears the station before any frame"
+        finally:
+            # The source plays on and ends the run, failed or not (a review's failed run, on a
+            # loaded machine, had left the station waiting for it and pytest with it).
+            gate.set()
         received = collect(sub, time.monotonic() + 1.5)
         thread.join(timeout=60)
         received += collect(sub, time.monotonic() + 0.3)
@@ -1014,7 +1018,8 @@ def test_no_cue_while_the_engine_gets_too_few_frames_to_time_steps(config, mocap
     after = [summary for step, summary in seen if step.ic_t > told[0].t + 1.0]
     assert after and {s.held for s in after} == {RATE_HELD}
     assert all(s.cue is None for s in after)
-    timed = [step for step, _ in seen if step.cadence_spm is not None]
+    begun = seen[0][0].ic_t
+    timed = [step for step, _ in seen if step.cadence_spm is not None and step.to_t > begun + 2.0]
     assert len(timed) > 20
     assert all(step.confidence_of("cadence_spm") < CONFIDENT for step in timed)
     assert all(step.confidence_of("contact_ms") < CONFIDENT for step in timed)
@@ -1024,14 +1029,20 @@ def test_no_cue_while_the_engine_gets_too_few_frames_to_time_steps(config, mocap
 
 
 def test_steps_timed_from_enough_frames_a_second_are_sure(config, mocap_trial) -> None:
-    """A camera at 24 frames a second, the engine's least: no step's timing is doubted."""
+    """A camera at 24 frames a second, the engine's least, that loses a frame now and then: no
+    step's timing is doubted (a second review found a 24 fps camera losing one frame in 48 with
+    8 of 27 steps marked, timed over the step alone)."""
     t, kp = synth_track(mocap_trial, 24.0, SideCamera(), seed=31)
-    seen: list[tuple[Step, Summary]] = []
-    source = LiveSource(int(np.sum(t < 8.0)), fps=24.0)
-    station = Station(config, source, FakePose(kp), report=lambda *s: seen.append(s))
-    statuses_of(station, config, 9.0)
-    assert len(seen) > 10
-    assert not any("cadence_spm" in step.metric_confidence for step, _ in seen)
+    station = Station(config, FakeSource(1), FakePose(kp))
+    steps = [
+        step for k in range(24 * 9) if k % 48 != 47 for step in station._measure(float(t[k]), kp[k])
+    ]
+    assert len(steps) > 20
+    assert not any(station._timed_roughly(step) for step in steps)
+    # Every other frame of the same: 12 a second, each step marked once 2 s of them are in.
+    slow = Station(config, FakeSource(1), FakePose(kp))
+    halved = [step for k in range(0, 24 * 9, 2) for step in slow._measure(float(t[k]), kp[k])]
+    assert halved and all(slow._timed_roughly(step) for step in halved if step.to_t > t[0] + 2.0)
 
 
 def test_a_session_stopped_by_hand_stays_stopped_while_the_runner_runs_on(config, running) -> None:

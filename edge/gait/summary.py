@@ -144,10 +144,12 @@ animation played once read 156.7, on target. Each foot's median (the asymmetry) 
 steps'."""
 
 
-def by_stride(steps: Sequence[Rated], metric: str) -> list[float | None]:
+def by_stride(steps: Sequence[Rated], metric: str) -> list[float | None] | None:
     """``metric`` (``BY_STRIDE``) of each of ``steps`` over it and the one before it there when
     it follows that one (``follows``): the two steps' mean time, or their steps a minute (the
-    harmonic mean of their cadences); None for a step that follows none of them."""
+    harmonic mean of their cadences); None for a step that follows none of them. None for all
+    where fewer than half of them follow another: the single steps tell it then (a review
+    found one pair among ten lone steps setting a median)."""
     out: list[float | None] = [None] * min(1, len(steps))
     for before, step in itertools.pairwise(steps):
         a, b = getattr(before, metric), getattr(step, metric)
@@ -155,7 +157,7 @@ def by_stride(steps: Sequence[Rated], metric: str) -> list[float | None]:
         if a and b and follows(step, before):
             stride = 2.0 / (1.0 / a + 1.0 / b) if metric == "cadence_spm" else (a + b) / 2.0
         out.append(stride)
-    return out
+    return out if 2 * sum(v is not None for v in out) >= len(out) else None
 
 
 VIEW_APART_PCT = 15.0
@@ -681,13 +683,8 @@ def summarise(steps: Iterable[Rated], metric: str, mixed: bool | None = None) ->
         return MetricSummary(None, None, None)
     used = [float(getattr(s, metric)) for s in used_steps]
     q1, med, q3 = np.percentile(used, [25, 50, 75])
-    strides = (
-        [v for v in by_stride(used_steps, metric) if v is not None] if metric in BY_STRIDE else []
-    )
-    if 2 * len(strides) >= len(used):
-        # Over strides where most steps follow another (a review: one pair among ten lone
-        # steps had set the median).
-        med = np.median(strides)
+    if metric in BY_STRIDE and (strides := by_stride(used_steps, metric)) is not None:
+        med = np.median([v for v in strides if v is not None])
     by_foot = list(zip(used_steps, used, strict=True)) if sure else []
     left = [v for s, v in by_foot if leg_of(s, metric) == "left"]
     right = [v for s, v in by_foot if leg_of(s, metric) == "right"]

@@ -180,10 +180,9 @@ def check_cuts(
         if sure and not before and (bridge := _across_nobody(gap, found[:k])) is not None:
             named, before = [bridge[0], k], [bridge[1]]
         if before and after and jumps_across(before[-1], after[0], sure):
-            jumps.extend(named)
-        if after:
-            gap = None
-        elif sure and before:
+            jumps.extend(cut for cut in named if cut not in jumps)
+        if sure and before:
+            # A runner found from it on ends the gap (``_across_nobody``).
             gap = (named[0], before[-1])
     if not jumps:
         return

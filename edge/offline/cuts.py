@@ -185,7 +185,8 @@ class CutWatch(Generic[T]):
                 # Nobody was found between the cuts waiting: the shot before ended at the first
                 # the runner jumps with (or its gap's), this one began at the last. The frames
                 # held from before that are the cuts' between, and join nothing.
-                self.jump, self.ended = jumped[-1][0], jumped[0][1]
+                self.jump = jumped[-1][0]
+                self.ended = min((ended for _, ended in jumped), key=lambda cut: cut.index)
                 begins = self.jump.index // self._every
                 out = [held for where, held in self._held if where < begins]
                 self._pending, self._held = [], []

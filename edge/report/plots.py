@@ -138,12 +138,11 @@ def _per_step(ax: Axes, data: ReportInput, metric: str, clock: _Clock, when: str
                     alpha=0.8,
                 )
     line = np.where(in_line, v, np.nan)
-    if metric in BY_STRIDE:
+    kept = [s for s, keep in zip(steps, in_line, strict=True) if keep]
+    if metric in BY_STRIDE and (strides := by_stride(kept, metric)) is not None:
         # Over strides, as the summary's median: a lopsided runner's single steps zigzag.
-        strides = iter(
-            by_stride([s for s, kept in zip(steps, in_line, strict=True) if kept], metric)
-        )
-        line = np.array([next(strides) if kept else None for kept in in_line], dtype=float)
+        each = iter(strides)
+        line = np.array([next(each) if keep else None for keep in in_line], dtype=float)
     ax.plot(
         t,
         _rolling_median(line, ROLLING_STEPS),
