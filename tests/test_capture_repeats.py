@@ -4,7 +4,9 @@ little they change, and the new frames timed at the rate they came at."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
+import re
 import threading
 import time
 from pathlib import Path
@@ -603,3 +605,38 @@ def test_the_shot_offered_at_a_cut_is_one_of_a_person_running_rather_than_standi
         UsageError, match=r"longest of a person running or walking side on is 5\.000-8\.333 s"
     ):
         check_cuts(Path("tutorial.mp4"), scan, coach + running, scan.timebase)
+
+
+def test_a_run_and_analyze_name_the_same_cuts_about_a_gap() -> None:
+    """A second review swept layouts of two cuts beyond doubt (a third in the gap, or none),
+    the runner before lost up to 2.5 s before the first and the next found up to 2.5 s after the
+    last: the two tools agreed on refusing but named different cuts in 54 of 784. Both name the
+    first cut the runner's shot ended at and the last the next shot began at."""
+    here, there = standing(200.0), standing(500.0)
+    for lost, gap, found, middle in itertools.product(
+        (0, 30, 61, 75), (15, 45, 61, 90), (0, 30, 61), (None, 50.0, 10.0)
+    ):
+        first, second = 100, 100 + gap
+        cuts = {first: 50.0, second: 50.0}
+        if middle is not None:
+            cuts[first + gap // 2] = middle
+        scan = marked_scan(second + found + 60, cuts)
+        runners = [here] * (first - lost) + [None] * (lost + gap + found) + [there] * 60
+        named: tuple[int, ...] = ()
+        try:
+            check_cuts(Path("joined.mp4"), scan, runners, scan.timebase)
+        except UsageError as refusal:
+            at = re.search(r"at ([\d., ]+) s, and the runner", str(refusal))
+            assert at is not None
+            named = tuple(round(float(s) * 30) for s in at.group(1).split(", "))
+        watch = CutWatch(scan.picture_cuts())
+        for k, kp in enumerate(runners):
+            watch.frame(k, kp, k)
+        ran = (
+            ()
+            if watch.jump is None or watch.ended is None
+            else (watch.ended.index, watch.jump.index)
+        )
+        layout = (lost, gap, found, middle)
+        assert bool(named) == bool(ran), layout
+        assert not named or (named[0], named[-1]) == ran, layout

@@ -177,7 +177,9 @@ def check_cuts(
         seen = [(i, kp) for i, kp in enumerate(found[lo : k + reach], lo) if measured(kp)]
         before, after = [s for s in seen if s[0] < k], [s for s in seen if s[0] >= k]
         named = [k]
-        if sure and not before and (bridge := _across_nobody(gap, found[:k])) is not None:
+        bridge = _across_nobody(gap, found[:k]) if sure else None
+        if bridge is not None and (not before or before[-1][0] < bridge[0]):
+            # Nobody since a cut beyond doubt: the runner's shot ended there.
             named, before = [bridge[0], k], [bridge[1]]
         if before and after and jumps_across(before[-1], after[0], sure):
             jumps.extend(cut for cut in named if cut not in jumps)

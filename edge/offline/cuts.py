@@ -165,11 +165,12 @@ class CutWatch(Generic[T]):
         while self._cuts and self._cuts[0].index <= index:
             cut = self._cuts.popleft()
             gap = self._gap or next(((e, b) for c, b, e in self._pending if c.sure), None)
-            if self._last is not None and -self._after(cut, self._last[0]) <= self._reach(cut):
-                self._pending.append((cut, self._last, cut))
-            elif cut.sure and gap is not None:
-                # Nobody found since a cut beyond doubt, still waiting or past its reach.
+            if cut.sure and gap is not None:
+                # Nobody found since a cut beyond doubt, still waiting or past its reach: the
+                # runner's shot ended there.
                 self._pending.append((cut, gap[1], gap[0]))
+            elif self._last is not None and -self._after(cut, self._last[0]) <= self._reach(cut):
+                self._pending.append((cut, self._last, cut))
         if self._pending:
             self._held.append((at, item))
         seen = runner if measured(runner) else None
