@@ -150,7 +150,7 @@ def by_stride(steps: Sequence[Rated], metric: str) -> list[float | None] | None:
     harmonic mean of their cadences); None for a step that follows none of them. None for all
     where fewer than half of them follow another: the single steps tell it then (a review
     found one pair among ten lone steps setting a median)."""
-    out: list[float | None] = [None] * min(1, len(steps))
+    out: list[float | None] = [None] if steps else []
     for before, step in itertools.pairwise(steps):
         a, b = getattr(before, metric), getattr(step, metric)
         stride = None

@@ -177,9 +177,9 @@ def check_cuts(
         seen = [(i, kp) for i, kp in enumerate(found[lo : k + reach], lo) if measured(kp)]
         before, after = [s for s in seen if s[0] < k], [s for s in seen if s[0] >= k]
         named = [k]
-        bridge = _across_nobody(gap, found[:k]) if sure else None
-        if bridge is not None and (not before or before[-1][0] < bridge[0]):
-            # Nobody since a cut beyond doubt: the runner's shot ended there.
+        if sure and (bridge := _across_nobody(gap, found, k)) is not None:
+            # Nobody since a cut beyond doubt: the runner's shot ended there (any runner within
+            # reach before this cut was before that one).
             named, before = [bridge[0], k], [bridge[1]]
         if before and after and jumps_across(before[-1], after[0], sure):
             jumps.extend(cut for cut in named if cut not in jumps)
@@ -226,11 +226,11 @@ def check_cuts(
 
 
 def _across_nobody(
-    gap: tuple[int, tuple[int, np.ndarray]] | None, found: list[np.ndarray | None]
+    gap: tuple[int, tuple[int, np.ndarray]] | None, found: list[np.ndarray | None], cut: int
 ) -> tuple[int, tuple[int, np.ndarray]] | None:
     """``gap`` (an earlier cut beyond doubt, in frames read, and the runner before it) when no
-    runner is found (``measured``) from it to the end of ``found``, else None."""
-    if gap is None or any(measured(kp) for kp in found[gap[0] :]):
+    runner is found (``measured``) from it to ``cut``, else None."""
+    if gap is None or any(measured(found[i]) for i in range(gap[0], cut)):
         return None
     return gap
 

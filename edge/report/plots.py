@@ -139,7 +139,8 @@ def _per_step(ax: Axes, data: ReportInput, metric: str, clock: _Clock, when: str
                 )
     line = np.where(in_line, v, np.nan)
     kept = [s for s, keep in zip(steps, in_line, strict=True) if keep]
-    if metric in BY_STRIDE and (strides := by_stride(kept, metric)) is not None:
+    strides = by_stride(kept, metric) if metric in BY_STRIDE else None
+    if strides is not None:
         # Over strides, as the summary's median: a lopsided runner's single steps zigzag.
         each = iter(strides)
         line = np.array([next(each) if keep else None for keep in in_line], dtype=float)
