@@ -1126,8 +1126,8 @@ class Station:
         that its time base makes no runner's, any whose scale or belt speed does not fit the runner
         (``FitCheck``), and any while the engine gets too few frames a second (``RateWatch``: a user
         trial's loaded machine, 22 frames a second, was told "Quicker, lighter steps" at 154 steps a
-        minute, its runner at 156, 43% of the steps missed) get no cue. A step timed from frames that
-        came too few a second has its figures timed between its events rated less sure
+        minute, its runner at 156, 43% of the steps missed) get no cue. A step timed from frames
+        that came too few a second has its figures timed between its events rated less sure
         (``_timed_roughly``), so no median, finding or report's verdict rests on them (a user
         trial's console under load said the steps could not be timed, and the session it recorded,
         46 steps of some 62, was reported with sure verdicts and no word of it). The voice is handed
