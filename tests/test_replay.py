@@ -1059,3 +1059,35 @@ def test_feet_named_the_same_twice_in_a_row_are_said_and_not_compared() -> None:
     )
     steady = describe([messages.step(i, gait="running") for i in range(20)], Targets())
     assert not any("named the same foot" in line for line in steady)
+
+
+def test_rows_too_few_a_second_are_refused_or_time_their_steps_less_surely(
+    track, tmp_path: Path, capsys
+) -> None:
+    """A track of 20 rows a second, by its times or by --fps, is refused as a video of 20 fps
+    is (a track so thinned read its contacts 33 ms long with every verdict sure). One whose rows
+    thin out part of the way has the steps timed from the thin part less sure in what is timed
+    between their events (cadence, contact), as the live station rates them; the others stay
+    sure, and so do the thin part's angles."""
+    path, _ = track
+    t, _, kp = read_keypoint_track(path)
+    out = tmp_path / "events.jsonl"
+    thin = write_track(tmp_path / "thin.csv", t[::3], kp[::3])
+    assert main(["replay", "--keypoints", str(thin), "--events-out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{thin}: its rows come 20 a second, fewer than the 24 the gait engine needs" in err
+    assert "record the track at 30 fps or more" in err and not out.exists()
+    args = ["replay", "--keypoints", str(path), "--fps", "20", "--events-out", str(out)]
+    assert main(args) == 2
+    assert "--fps 20 times its rows 20 a second, fewer than the 24" in capsys.readouterr().err
+    keep = (t < 6.0) | (np.arange(len(t)) % 3 == 0)
+    part = write_track(tmp_path / "part.csv", t[keep], kp[keep])
+    main(["replay", "--keypoints", str(part), "--events-out", str(out)])
+    steps = read_events(out)
+    early = [s for s in steps if s.to_t < 5.5 and s.cadence_spm is not None]
+    late = [s for s in steps if s.to_t > 8.0 and s.cadence_spm is not None]
+    assert len(early) > 5 and len(late) > 5
+    timed = ("cadence_spm", "contact_ms")
+    assert not any(name in s.metric_confidence for s in early for name in timed)
+    assert all(s.metric_confidence[name] < s.confidence for s in late for name in timed)
+    assert any("hip_extension_deg" not in s.metric_confidence for s in late)

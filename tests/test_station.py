@@ -18,6 +18,7 @@ from edge.bus.publisher import Publisher, Subscriber
 from edge.bus.schema import FrameMsg, StatusMsg, StepMsg, SummaryMsg
 from edge.capture.base import Frame
 from edge.capture.repeats import PictureCut
+from edge.capture.timebase import timed_roughly
 from edge.config import load_config
 from edge.demo.scene import SideCamera
 from edge.gait import Step, Summary, SummaryBuilder
@@ -1038,11 +1039,12 @@ def test_steps_timed_from_enough_frames_a_second_are_sure(config, mocap_trial) -
         step for k in range(24 * 9) if k % 48 != 47 for step in station._measure(float(t[k]), kp[k])
     ]
     assert len(steps) > 20
-    assert not any(station._timed_roughly(step) for step in steps)
+    assert not any(timed_roughly(station._measured_t, step.to_t) for step in steps)
     # Every other frame of the same: 12 a second, each step marked once 2 s of them are in.
     slow = Station(config, FakeSource(1), FakePose(kp))
     halved = [step for k in range(0, 24 * 9, 2) for step in slow._measure(float(t[k]), kp[k])]
-    assert halved and all(slow._timed_roughly(step) for step in halved if step.to_t > t[0] + 2.0)
+    rough = [timed_roughly(slow._measured_t, step.to_t) for step in halved if step.to_t > t[0] + 2]
+    assert rough and all(rough)
 
 
 def test_a_session_stopped_by_hand_stays_stopped_while_the_runner_runs_on(config, running) -> None:

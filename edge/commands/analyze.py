@@ -196,7 +196,7 @@ def refuse_what_does_not_fit(
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from edge.capture.timebase import check_rate
+    from edge.capture.timebase import ENGINE_FPS, LEAST_FPS, check_rate
     from edge.gait.fit import step_count
     from edge.gait.rhythm import facing_the_camera
     from edge.offline.replay import (
@@ -225,6 +225,19 @@ def cmd_replay(args: argparse.Namespace) -> int:
         raise UsageError(
             f"{args.keypoints}: times must increase from row to row; give --fps F to time the "
             "rows by their frame numbers"
+        )
+    # Rows that come too seldom time every step roughly, as a video's frames would
+    # (``require_engine_rate``): RBDS001's track at 20 rows a second read his contacts 17 ms
+    # short and his flights 19 ms long, every verdict sure. Rows thinning out part of the way
+    # time their steps less surely (``replay_track``).
+    rate = args.fps or track_fps(t)
+    if rate < LEAST_FPS:
+        timed = f"--fps {args.fps:g} times its rows" if args.fps else "its rows come"
+        raise UsageError(
+            f"{args.keypoints}: {timed} {rate:.3g} a second, fewer than the {ENGINE_FPS[0]:g} "
+            "the gait engine needs at least to time a step: record the track at 30 fps or more "
+            "(60 is best); if it is slow motion, time the rows with --fps N (the rate it was "
+            "filmed at)"
         )
     # A runner filmed from the front has no facing to find, nor steps to measure (as analyze).
     notice = facing_the_camera(keypoints)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal, cast
 import numpy as np
 
 from edge.bus.schema import MetricName, StepMsg, gait_of
+from edge.capture.timebase import timed_roughly
 from edge.errors import UsageError
 from edge.gait import (
     GaitEngine,
@@ -44,6 +45,7 @@ from edge.gait.metrics import (
     THIGH_AT_TOE_OFF,
     foreshortened,
     rated_down,
+    timed_down,
     unlike_the_runner,
 )
 from edge.gait.mode import RUNNING, WALKING
@@ -145,17 +147,30 @@ def replay_track(
     belt_speed_mps: float | None = None,
     params: GaitParams | None = None,
 ) -> list[StepMsg]:
-    """Steps of a track, each stamped with the time of the frame that completed it.
+    """Steps of a track, each stamped with the time of the frame that completed it. A step
+    timed from rows that came too few a second has its figures timed between its events rated
+    less sure, as the live station rates it (``timed_roughly``), so that a session's track
+    replayed is judged as the session was.
 
     t: (T,) seconds. keypoints: (T, 17, 3) pixels (undistorted if calibrated) and confidence.
     """
     engine = GaitEngine(mapping, belt_speed_mps, params)
-    out = []
-    for i in range(len(t)):
-        for step in engine.push(float(t[i]), keypoints[i]):
-            out.append(StepMsg(station=station, t=float(t[i]), **asdict(step)))
+    times = t.tolist()
+
+    def message(step: Step, at: float) -> StepMsg:
+        if timed_roughly(times, step.to_t):
+            step = dataclasses.replace(
+                step, metric_confidence=timed_down(step.metric_confidence, step)
+            )
+        return StepMsg(station=station, t=at, **asdict(step))
+
+    out = [
+        message(step, float(t[i]))
+        for i in range(len(t))
+        for step in engine.push(float(t[i]), keypoints[i])
+    ]
     end = float(t[-1]) if len(t) else 0.0
-    out += [StepMsg(station=station, t=end, **asdict(step)) for step in engine.finish()]
+    out += [message(step, end) for step in engine.finish()]
     return rated_in_hindsight(out)
 
 

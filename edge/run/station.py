@@ -40,7 +40,7 @@ from edge.bus.schema import (
 from edge.bus.schema import MetricStats as WireStats
 from edge.bus.security import server_keys_for
 from edge.capture import CaptureSettings, Frame, FrameSource, open_resilient
-from edge.capture.timebase import ENGINE_FPS, LEAST_FPS
+from edge.capture.timebase import ENGINE_FPS, LEAST_FPS, timed_roughly
 from edge.config import Config, Reload, reload_changes
 from edge.errors import HipdriveError, UsageError
 from edge.gait import (
@@ -65,9 +65,9 @@ from edge.gait.fit import (
 from edge.gait.metrics import (
     OBLIQUE_METRICS,
     knee_flexion,
-    rated_down,
     shank_angle,
     thigh_angle,
+    timed_down,
 )
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.rhythm import (
@@ -140,13 +140,6 @@ DISTANCE_HELD = "no cue: the scale or the belt speed does not fit the runner (se
 DISTANCE_DOUBT = "no cue yet: checking the distances against the runner"
 #: ... and while the engine gets fewer frames a second than it times steps from (``RateWatch``)
 RATE_HELD = "no cue: too few frames a second to time the steps (see the log)"
-EVENT_TIMED = ("cadence_spm", "step_ms", "contact_ms", "flight_ms", "braking_ms")
-"""A step's figures timed between its events, a frame apart at best: rated less sure on a step
-whose frames came fewer than ``LEAST_FPS`` a second (``Station._timed_roughly``). Not the
-stride's length or the pace, read off the belt's speed or the stance foot's (the engine's marks
-on those tell an oblique view: a review found a slow square camera so read as oblique)."""
-ROUGH_SPAN_S = 2.0
-"""How far back from a step's toe-off its frames are counted (``Station._timed_roughly``), s."""
 MEASURED_KEPT_S = 10.0
 """How long the times of the frames measured are kept, s: longer than a step waits to go out."""
 #: where a file run's belt speed is set, and how to set it right (``belt_speed_problem``)
@@ -704,7 +697,9 @@ class Station:
         self._framing = FramingWatch()
         self._rate = RateWatch()
         self._measured_t: deque[float] = deque()
-        """The times of the frames measured, ``MEASURED_KEPT_S`` back (``_timed_roughly``)."""
+        """The times of the frames measured, ``MEASURED_KEPT_S`` back (``timed_roughly``: the
+        status's ``RateWatch`` tells too few frames some 10 s late and for 5 s after, where a
+        review found 28 of 35 steps at 22 frames a second left sure)."""
         self._dropped = 0
         self._belt = config.gait.belt_speed_mps
         self._view = (facing, meters_per_pixel)
@@ -1128,7 +1123,7 @@ class Station:
         trial's loaded machine, 22 frames a second, was told "Quicker, lighter steps" at 154 steps a
         minute, its runner at 156, 43% of the steps missed) get no cue. A step timed from frames
         that came too few a second has its figures timed between its events rated less sure
-        (``_timed_roughly``), so no median, finding or report's verdict rests on them (a user
+        (``timed_roughly``), so no median, finding or report's verdict rests on them (a user
         trial's console under load said the steps could not be timed, and the session it recorded,
         46 steps of some 62, was reported with sure verdicts and no word of it). The voice is handed
         no cue with a step of another gait than the summary's: with the first of a walk after a run,
@@ -1136,10 +1131,10 @@ class Station:
         person has left, and its cue, spoken then, would be for that gait."""
         publisher, store = self.publisher, self.store
         assert publisher is not None and store is not None
-        if self._timed_roughly(step):
-            timed = [name for name in EVENT_TIMED if getattr(step, name) is not None]
-            rated = rated_down(step.metric_confidence, step.confidence, timed)
-            step = dataclasses.replace(step, metric_confidence=rated)
+        if timed_roughly(self._measured_t, step.to_t):
+            step = dataclasses.replace(
+                step, metric_confidence=timed_down(step.metric_confidence, step)
+            )
         msg = StepMsg(station=self.station_id, t=self._clock(), **asdict(step))
         with self._lock:
             start, ended = self._session_start_t, self._ended
@@ -1181,19 +1176,6 @@ class Station:
         self.steps_published += 1
         if self.report is not None:
             self.report(step, summary)
-
-    def _timed_roughly(self, step: Step) -> bool:
-        """Whether the frames measured over the ``ROUGH_SPAN_S`` up to a step's toe-off came
-        fewer than ``LEAST_FPS`` a second, a frame to spare: a camera short of light, a station
-        that cannot keep up, or a console dropping a file's frames. Told per step, from the
-        frames it was timed from: the status's ``RateWatch`` tells it some 10 s late and for 5 s
-        after (a review found 28 of 35 steps at 22 frames a second left sure so). Over 2 s, not
-        the step's own 0.6 s: a second review found a 24 fps camera losing one frame in 100 with
-        12% of its steps marked so; now one losing four in 48 about the step."""
-        times = [t for t in self._measured_t if step.to_t - ROUGH_SPAN_S <= t <= step.to_t]
-        if len(times) < 2 or times[-1] <= times[0]:
-            return False
-        return len(times) / (times[-1] - times[0]) < LEAST_FPS
 
     def _in_row(self, step: Step) -> Summary:
         """The summary with ``step`` in when it follows a step published (``follows``), the one
