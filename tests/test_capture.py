@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +11,10 @@ import pytest
 from edge.capture import CaptureSettings, Frame, SourceInfo, open_source, parse_source_spec
 from edge.capture.base import LiveSource
 from edge.capture.file import VideoFileSource
+from edge.capture.steady import SteadyClock
 from edge.capture.timebase import FileTiming
 from edge.errors import MissingResourceError, UsageError
-from tests.builders.media import read_frames, write_video
+from tests.builders.media import coded_frame, coded_index, read_frames, write_video
 
 
 def numbered_frames(n: int, size: tuple[int, int] = (160, 120)) -> list[np.ndarray]:
@@ -36,19 +38,32 @@ def test_file_source_is_lossless_ordered_and_timed(tmp_path: Path) -> None:
     assert np.allclose(gaps, 1e9 / 25, atol=1)
 
 
-def deep_video(path: Path, frames: list[np.ndarray], fps: float, turn: int) -> Path:
-    """An H.264 High 10 video of BGR frames (a phone's HDR clip), to be shown turned ``turn``
-    degrees (its display matrix), as PyAV writes one."""
+def phone_video(
+    path: Path,
+    frames: list[np.ndarray],
+    fps: float,
+    turn: int = 0,
+    bits: int = 10,
+    times: list[float] | None = None,
+) -> Path:
+    """An H.264 video of BGR frames as a phone stores one, written by PyAV: of ``bits`` a colour
+    (10: High 10, an HDR clip), shown turned ``turn`` degrees (its display matrix), each frame
+    at its time in ``times``, s (a variable frame rate), else at ``fps``."""
     import av
 
+    unit = Fraction(1, 600)  # a phone's time unit: 600 ticks a second
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264", rate=round(fps))
         stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
-        stream.pix_fmt = "yuv420p10le"
+        stream.pix_fmt = "yuv420p10le" if bits == 10 else "yuv420p"
+        stream.codec_context.time_base = stream.time_base = unit
         if turn:
             stream.set_display_rotation(turn)
-        for image in frames:
-            out.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="bgr24")))
+        for i, image in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+            frame.pts = round((times[i] if times else i / fps) / unit)
+            frame.time_base = unit
+            out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
     return path
 
@@ -67,7 +82,7 @@ def test_a_deep_colour_video_is_read_quickly_and_upright_as_opencv_reads_it(
     frames = numbered_frames(12)
     for image in frames:
         image[:20, :40] = (0, 0, 255)  # red in the top left corner, to tell the turn by
-    video = deep_video(tmp_path / "hdr.mp4", frames, 25.0, turn)
+    video = phone_video(tmp_path / "hdr.mp4", frames, 25.0, turn)
     reference = read_frames(video)
     with VideoFileSource(video, CaptureSettings(paced=False)) as source:
         assert type(source._cap).__name__ == "DeepColour"
@@ -84,6 +99,38 @@ def test_a_deep_colour_video_is_read_quickly_and_upright_as_opencv_reads_it(
     with VideoFileSource(video, later, loop=True) as source:
         indices = [source.read().index for _ in range(10)]  # type: ignore[union-attr]
     assert indices[:7] == list(range(5, 12)) and indices[7:] == list(range(12, 15))
+
+
+@pytest.mark.parametrize("bits", [8, 10])
+def test_a_video_of_varying_frame_rate_is_timed_by_its_frames_own_times(
+    tmp_path: Path, bits: int
+) -> None:
+    """A phone in dim light films fewer frames a second and stores each frame's own time (a
+    real gym clip so rewritten, 30 frames a second and then 24, was read at their average: its
+    cadence 178 steps a minute where the clip gives 167). Each frame comes at its own time, on a
+    steady clock at the quickest rate, none lost; a frame on show over two ticks comes twice, a
+    repeat, which the new frames leave out, each timed within a tick of its own time. A video
+    of a steady rate is read as it is."""
+    times = [i / 30 for i in range(12)] + [0.4 + i / 20 for i in range(18)]
+    frames = [coded_frame(i) for i in range(len(times))]
+    video = phone_video(tmp_path / "vfr.mp4", frames, 30.0, bits=bits, times=times)
+    with VideoFileSource(video, CaptureSettings(paced=False)) as source:
+        assert isinstance(source._cap, SteadyClock)
+        assert source.info.fps == pytest.approx(30) and source.info.frame_count == 39
+        read = [(frame.index, coded_index(frame.image)) for frame in iter(source.read, None)]
+    shown = [k for _, k in read]
+    assert len(read) == 39 and shown == sorted(shown) and set(shown) == set(range(len(times)))
+    first = {k: i for i, k in reversed(read)}  # each frame's first showing
+    assert all(abs(times[k] - i / 30) <= 0.5 / 30 + 1e-9 for k, i in first.items())
+    settings = CaptureSettings(paced=False, new_frames_only=True)
+    with open_source(f"file:{video}", settings) as source:
+        new = [(frame.t_ns, coded_index(frame.image)) for frame in iter(source.read, None)]
+    assert [k for _, k in new] == list(range(len(times)))
+    start = new[0][0]
+    assert all(abs((t - start) / 1e9 - times[k]) <= 0.5 / 30 + 1e-6 for t, k in new)
+    steady = phone_video(tmp_path / "cfr.mp4", frames, 30.0, bits=bits)
+    with VideoFileSource(steady, CaptureSettings(paced=False)) as source:
+        assert not isinstance(source._cap, SteadyClock) and source.info.frame_count == 30
 
 
 def test_paced_file_source_runs_at_the_file_rate(tmp_path: Path) -> None:

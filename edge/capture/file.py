@@ -12,9 +12,10 @@ import cv2
 import numpy as np
 
 from edge.capture.base import CaptureSettings, Frame, FrameSource, LiveSource, SourceInfo
-from edge.capture.deep import DeepColour, open_deep
+from edge.capture.deep import open_deep
 from edge.capture.mp4meta import capture_fps
 from edge.capture.repeats import FrameScan, held_notice, repeats_notice
+from edge.capture.steady import Reader, on_steady_clock
 from edge.capture.timebase import FileTiming, frame_window, require_engine_rate, resolve_timebase
 from edge.errors import UsageError
 from edge.progress import Progress
@@ -44,7 +45,8 @@ class VideoFileSource(FrameSource):
             raise UsageError(f"video file {path} does not exist; check the path")
         capture = cv2.VideoCapture(str(path))
         opened = capture.isOpened()
-        self._cap: cv2.VideoCapture | DeepColour = (opened and open_deep(path, capture)) or capture
+        deep = opened and open_deep(path, capture)
+        self._cap: Reader = on_steady_clock(path, deep or capture) if opened else capture
         ok, first = self._cap.read() if opened else (False, None)
         if not ok or first is None:
             self._cap.release()
