@@ -51,8 +51,8 @@ class VideoFileSource(FrameSource):
         if not ok or first is None:
             self._cap.release()
             raise UsageError(
-                f"cannot decode video {path}: the file is corrupt or in a format OpenCV cannot "
-                "read; convert it with: ffmpeg -i INPUT -c:v libx264 OUTPUT.mp4"
+                f"cannot decode video {path}: the file is corrupt or in a format the station "
+                "cannot decode; convert it with: ffmpeg -i INPUT -c:v libx264 OUTPUT.mp4"
             )
         try:
             self._open_window(path, first, settings.timing or FileTiming())
