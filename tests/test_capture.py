@@ -11,7 +11,6 @@ import pytest
 from edge.capture import CaptureSettings, Frame, SourceInfo, open_source, parse_source_spec
 from edge.capture.base import LiveSource
 from edge.capture.file import VideoFileSource
-from edge.capture.steady import SteadyClock
 from edge.capture.timebase import FileTiming
 from edge.errors import MissingResourceError, UsageError
 from tests.builders.media import coded_frame, coded_index, read_frames, write_video
@@ -107,30 +106,32 @@ def test_a_video_of_varying_frame_rate_is_timed_by_its_frames_own_times(
 ) -> None:
     """A phone in dim light films fewer frames a second and stores each frame's own time (a
     real gym clip so rewritten, 30 frames a second and then 24, was read at their average: its
-    cadence 178 steps a minute where the clip gives 167). Each frame comes at its own time, on a
-    steady clock at the quickest rate, none lost; a frame on show over two ticks comes twice, a
-    repeat, which the new frames leave out, each timed within a tick of its own time. A video
-    of a steady rate is read as it is."""
+    cadence 178 steps a minute where the clip gives 167). Each frame comes at its own time, once,
+    as a new frame too, in slow motion at its time slowed, and a window starts at the frame shown
+    at its start. A video of a steady rate is timed by its rate."""
     times = [i / 30 for i in range(12)] + [0.4 + i / 20 for i in range(18)]
     frames = [coded_frame(i) for i in range(len(times))]
     video = phone_video(tmp_path / "vfr.mp4", frames, 30.0, bits=bits, times=times)
-    with VideoFileSource(video, CaptureSettings(paced=False)) as source:
-        assert isinstance(source._cap, SteadyClock)
-        assert source.info.fps == pytest.approx(30) and source.info.frame_count == 39
-        read = [(frame.index, coded_index(frame.image)) for frame in iter(source.read, None)]
-    shown = [k for _, k in read]
-    assert len(read) == 39 and shown == sorted(shown) and set(shown) == set(range(len(times)))
-    first = {k: i for i, k in reversed(read)}  # each frame's first showing
-    assert all(abs(times[k] - i / 30) <= 0.5 / 30 + 1e-9 for k, i in first.items())
-    settings = CaptureSettings(paced=False, new_frames_only=True)
-    with open_source(f"file:{video}", settings) as source:
-        new = [(frame.t_ns, coded_index(frame.image)) for frame in iter(source.read, None)]
-    assert [k for _, k in new] == list(range(len(times)))
-    start = new[0][0]
-    assert all(abs((t - start) / 1e9 - times[k]) <= 0.5 / 30 + 1e-6 for t, k in new)
+
+    def read(settings: CaptureSettings) -> list[tuple[float, int]]:
+        with open_source(f"file:{video}", settings) as source:
+            got = [(frame.t_ns, coded_index(frame.image)) for frame in iter(source.read, None)]
+        return [((t - got[0][0]) / 1e9, k) for t, k in got]
+
+    for settings in (
+        CaptureSettings(paced=False),
+        CaptureSettings(paced=False, new_frames_only=True),
+    ):
+        got = read(settings)
+        assert [k for _, k in got] == list(range(len(times)))
+        assert [t for t, _ in got] == pytest.approx(times, abs=1e-3)
+    slowed = read(CaptureSettings(paced=False, timing=FileTiming(slowmo=2.0)))
+    assert [t for t, _ in slowed] == pytest.approx([t / 2 for t in times], abs=1e-3)
+    window = read(CaptureSettings(paced=False, timing=FileTiming(start_s=0.5, end_s=1.0)))
+    assert [k for _, k in window] == list(range(14, 24))
     steady = phone_video(tmp_path / "cfr.mp4", frames, 30.0, bits=bits)
     with VideoFileSource(steady, CaptureSettings(paced=False)) as source:
-        assert not isinstance(source._cap, SteadyClock) and source.info.frame_count == 30
+        assert source.timebase.shown is None and source.info.frame_count == 30
 
 
 def test_paced_file_source_runs_at_the_file_rate(tmp_path: Path) -> None:

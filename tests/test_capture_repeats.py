@@ -26,6 +26,8 @@ from edge.capture.repeats import (
     frame_kinds,
     held_notice,
     new_frames,
+    slow_notice,
+    slow_stretches,
 )
 from edge.capture.timebase import FileTiming, TimeBase
 from edge.errors import UsageError
@@ -640,3 +642,23 @@ def test_a_run_and_analyze_name_the_same_cuts_about_a_gap() -> None:
         layout = (lost, gap, found, middle)
         assert bool(named) == bool(ran), layout
         assert not named or (named[0], named[-1]) == ran, layout
+
+
+def test_stretches_of_too_few_frames_a_second_are_found_and_told() -> None:
+    """A phone whose light failed for 3 s of a clip filmed 20 frames a second there: its steps
+    were missed, or blamed on the picture. The stretch is found within the 2 s its rate is
+    counted over, and told; a steady 24 or 30, a camera's stall or a picture held still is
+    not one."""
+    t = np.r_[np.arange(0, 1.5, 1 / 30), np.arange(1.5, 4.5, 1 / 20), np.arange(4.5, 8, 1 / 30)]
+    ((first, last, rate),) = slow_stretches(t)
+    assert 1.5 <= first < 2.5 and 3.5 < last <= 4.5 and rate == pytest.approx(20)
+    assert slow_notice(((first, last, rate),), "rows") == (
+        "the rows came fewer than the 24 a second the gait engine needs (from 2.1 to 4.0 s 20 a "
+        "second): steps there are missed or timed less surely; film at 30 fps or more, in good "
+        "light"
+    )
+    held = np.r_[np.arange(0, 3, 1 / 30), np.arange(4, 8, 1 / 30)]
+    stalls = np.delete(np.arange(0, 8, 1 / 30), [40, 41, 100, 101, 102, 160])
+    for steady in (np.arange(0, 8, 1 / 24), np.arange(0, 8, 1 / 30), held, stalls):
+        assert slow_stretches(steady) == ()
+    assert slow_notice(()) is None

@@ -1083,6 +1083,12 @@ def test_rows_too_few_a_second_are_refused_or_time_their_steps_less_surely(
     keep = (t < 6.0) | (np.arange(len(t)) % 3 == 0)
     part = write_track(tmp_path / "part.csv", t[keep], kp[keep])
     main(["replay", "--keypoints", str(part), "--events-out", str(out)])
+    printed = capsys.readouterr().out
+    assert re.search(
+        r"note: the rows came fewer than the 24 a second the gait engine needs \(from 6\.\d to "
+        r"1[01]\.\d s 20 a second\): steps there are missed or timed less surely",
+        printed,
+    )
     steps = read_events(out)
     early = [s for s in steps if s.to_t < 5.5 and s.cadence_spm is not None]
     late = [s for s in steps if s.to_t > 8.0 and s.cadence_spm is not None]

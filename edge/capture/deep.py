@@ -57,7 +57,6 @@ class DeepColour:
         stream = self._box.streams.video[0]
         stream.thread_type = "AUTO"
         self._frames = self._box.decode(stream)
-        self._time: float | None = None
 
     def grab(self) -> bool:
         """Steps over the next frame; False at the end."""
@@ -74,17 +73,12 @@ class DeepColour:
 
     def _next(self) -> av.VideoFrame | None:
         try:
-            frame = next(self._frames)
+            return next(self._frames)
         except (StopIteration, av.FFmpegError):
             return None
-        self._time = frame.time
-        return frame
 
     def get(self, prop: int) -> float:
-        """The file's frame rate or frame count as OpenCV read them, or the time of the frame
-        last read, ms (``edge.capture.steady``); 0 for anything else."""
-        if prop == cv2.CAP_PROP_POS_MSEC:
-            return 1000.0 * self._time if self._time is not None else 0.0
+        """The file's frame rate or frame count as OpenCV read them; 0 for anything else."""
         return self._props.get(prop, 0.0)
 
     def set(self, prop: int, value: float) -> bool:

@@ -12,10 +12,10 @@ import cv2
 import numpy as np
 
 from edge.capture.base import CaptureSettings, Frame, FrameSource, LiveSource, SourceInfo
-from edge.capture.deep import open_deep
+from edge.capture.deep import DeepColour, open_deep
 from edge.capture.mp4meta import capture_fps
 from edge.capture.repeats import FrameScan, held_notice, repeats_notice
-from edge.capture.steady import Reader, on_steady_clock
+from edge.capture.steady import shown_times
 from edge.capture.timebase import FileTiming, frame_window, require_engine_rate, resolve_timebase
 from edge.errors import UsageError
 from edge.progress import Progress
@@ -45,8 +45,7 @@ class VideoFileSource(FrameSource):
             raise UsageError(f"video file {path} does not exist; check the path")
         capture = cv2.VideoCapture(str(path))
         opened = capture.isOpened()
-        deep = opened and open_deep(path, capture)
-        self._cap: Reader = on_steady_clock(path, deep or capture) if opened else capture
+        self._cap: cv2.VideoCapture | DeepColour = (opened and open_deep(path, capture)) or capture
         ok, first = self._cap.read() if opened else (False, None)
         if not ok or first is None:
             self._cap.release()
@@ -92,13 +91,16 @@ class VideoFileSource(FrameSource):
         fps = self._cap.get(cv2.CAP_PROP_FPS)
         count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
         self._count = count if count > 0 else None
-        self.timebase = resolve_timebase(
+        timebase = resolve_timebase(
             str(path),
             fps if fps and fps > 0 and math.isfinite(fps) else None,
             capture_fps(path),
             timing,
         )
-        """Playback and capture rates of the file."""
+        shown = None if timing.fps is not None else shown_times(path, fps)
+        self.timebase = dataclasses.replace(timebase, shown=shown)
+        """Playback and capture rates of the file, and its frames' own times where they come
+        at a varying rate (``edge.capture.steady``)."""
         self._start, self._stop = frame_window(str(path), self.timebase, self._count, timing)
         self._pending: np.ndarray | None = first
         if self._start > 0:

@@ -16,12 +16,12 @@ clips).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from edge.capture.timebase import ENGINE_FPS, LEAST_FPS, TimeBase
+from edge.capture.timebase import ENGINE_FPS, LEAST_FPS, TimeBase, played_at
 from edge.errors import UsageError
 
 #: rows of the picture kept to compare frames (every n-th pixel of the green channel)
@@ -140,9 +140,15 @@ def distinct_fps(indices: np.ndarray, capture_fps: float) -> float:
     """New frames per second of real time, from the file positions ``indices`` of a video's new
     frames (increasing): over the stretches between pictures held still (``HELD_S``), which are
     no lower rate. NaN without two new frames a held picture's time apart at most."""
-    gaps = np.diff(indices)
-    moving = gaps[gaps <= _held_frames(capture_fps)]
-    return capture_fps / float(np.mean(moving)) if len(moving) else math.nan
+    return moving_rate(indices / capture_fps, _held_frames(capture_fps) / capture_fps)
+
+
+def moving_rate(times: np.ndarray, held: float = HELD_S) -> float:
+    """Frames a second at ``times`` (s, increasing), over the intervals no longer than a picture
+    held still (``held``, s); NaN without such an interval."""
+    gaps = np.diff(times)
+    moving = gaps[gaps <= held + 1e-9]
+    return 1.0 / float(np.mean(moving)) if len(moving) else math.nan
 
 
 def distinct_times(indices: np.ndarray, capture_fps: float) -> np.ndarray:
@@ -196,9 +202,15 @@ def new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> 
     kept = np.flatnonzero(~(repeat | still))
     first = indices[0] if indices else 0
     positions = (np.array(indices)[kept] - first) // timebase.every
-    times = timebase.seconds(first) + distinct_times(positions, timebase.fps)
+    if timebase.shown is None:
+        times = timebase.seconds(first) + distinct_times(positions, timebase.fps)
+        fps = distinct_fps(positions, timebase.fps)
+    else:
+        # Frames that come at a varying rate, each at its own time (``edge.capture.steady``).
+        times = np.array([timebase.seconds(indices[k]) for k in kept])
+        fps = moving_rate(times)
     # A held run of frames shows the picture first shown in the frame before it.
-    played = np.array(indices) / timebase.playback_fps
+    played = np.array([timebase.played(i) for i in indices])
     held = tuple(
         (float(played[max(start - 1, 0)]), float(played[stop - 1] - played[max(start - 1, 0)]))
         for start, stop in _runs(still)
@@ -208,7 +220,7 @@ def new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> 
         times,
         int(repeat.sum()),
         len(indices),
-        distinct_fps(positions, timebase.fps),
+        fps,
         held,
         steady_span(~repeat, played, timebase.fps),
         (float(played[0]), float(played[-1])) if len(played) else (0.0, 0.0),
@@ -254,13 +266,14 @@ class PictureCut:
     whether it is a cut beyond doubt (``CUT_SURE``); the runner either side tells
     (``edge.offline.cuts``), looked for over the frames read (one file frame in ``every``,
     ``read_fps`` of them a second of real time). The video plays ``playback_fps`` frames a
-    second."""
+    second, or shows each at its time in ``shown`` (``TimeBase.shown``)."""
 
     index: int
     sure: bool
     every: int
     read_fps: float
     playback_fps: float
+    shown: tuple[float, ...] | None = field(default=None, repr=False)
 
     @property
     def at_s(self) -> float:
@@ -270,7 +283,7 @@ class PictureCut:
 
     def shown_at(self, index: int) -> float:
         """Where file frame ``index`` shows in the video, s, as it plays."""
-        return index / self.playback_fps
+        return played_at(index, self.playback_fps, self.shown)
 
 
 class FrameScan:
@@ -319,6 +332,7 @@ class FrameScan:
                 self.timebase.every,
                 self.timebase.fps,
                 self.timebase.playback_fps,
+                self.timebase.shown,
             )
             for k in self.cuts
         )
@@ -397,6 +411,51 @@ def held_notice(held: tuple[tuple[float, float], ...]) -> str | None:
         f"the picture was held still {times}, {seconds:.1f} s in all, from {where} (a paused "
         "camera, a title, or nothing in it moving): those frames were left out, and no step is "
         "timed across them"
+    )
+
+
+#: the shortest stretch of too few frames a second that is told (``slow_stretches``), s: some
+#: three steps
+SLOW_NAMED_S = 1.0
+
+
+def slow_stretches(times: np.ndarray) -> tuple[tuple[float, float, float], ...]:
+    """The stretches of frames at ``times`` (s, increasing) over which they come fewer than
+    ``LEAST_FPS`` a second, ``SLOW_NAMED_S`` long or longer, as (first, last frame's time,
+    frames a second): each interval's rate counted over the ``STEADY_WINDOW_S`` about it, a
+    frame to spare as ``edge.capture.timebase.timed_roughly`` counts it, pictures held still
+    left out (``moving_rate``). A phone whose light failed for 3 s of a
+    clip filmed 20 frames a second there, and its 5 steps were missed, or blamed on the
+    picture."""
+    gaps = np.diff(times)
+    if not len(gaps):
+        return ()
+    moving = gaps <= HELD_S
+    mids = times[:-1] + gaps / 2
+    lo = np.searchsorted(mids, mids - STEADY_WINDOW_S / 2)
+    hi = np.searchsorted(mids, mids + STEADY_WINDOW_S / 2, side="right")
+    count = np.r_[0, np.cumsum(moving)]
+    span = np.r_[0.0, np.cumsum(np.where(moving, gaps, 0.0))]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = (count[hi] - count[lo] + 1) / (span[hi] - span[lo])
+    out = []
+    for start, stop in _runs(moving & (rate < LEAST_FPS)):
+        first, last = float(times[start]), float(times[stop])
+        if last - first >= SLOW_NAMED_S:
+            out.append((first, last, moving_rate(times[start : stop + 1])))
+    return tuple(out)
+
+
+def slow_notice(slow: tuple[tuple[float, float, float], ...], what: str = "frames") -> str | None:
+    """What to say of the stretches of too few frames a second (``slow_stretches``; ``what``
+    came so: a track's rows), or None."""
+    if not slow:
+        return None
+    where = ", ".join(f"from {a:.1f} to {b:.1f} s {rate:.0f} a second" for a, b, rate in slow)
+    return (
+        f"the {what} came fewer than the {ENGINE_FPS[0]:g} a second the gait engine needs "
+        f"({where}): steps there are missed or timed less surely; film at 30 fps or more, in "
+        "good light"
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from edge.errors import UsageError
 
@@ -114,13 +114,16 @@ class TimeBase:
     taken to be the playback rate (which may be checked:
     ``edge.gait.fit.timebase_problem``). ``every``: the frames used are every this
     many of the file's, from the first used (a capture rate above ``ENGINE_FPS``).
-    ``file_fps``: the file's own rate, where ``--fps`` was given against it."""
+    ``file_fps``: the file's own rate, where ``--fps`` was given against it. ``shown``: each
+    frame's time as a player shows it, s from the first, for a video whose frames come at a
+    varying rate (``edge.capture.steady``); None: frame i shows at i / ``playback_fps``."""
 
     playback_fps: float
     capture_fps: float
     origin: str | None = None
     every: int = 1
     file_fps: float | None = None
+    shown: tuple[float, ...] | None = field(default=None, repr=False)
 
     @property
     def slowmo(self) -> float:
@@ -131,9 +134,28 @@ class TimeBase:
         """Frames used per second of real time."""
         return self.capture_fps / self.every
 
+    def played(self, index: int) -> float:
+        """Where frame ``index`` shows as the video plays, s from its first frame
+        (``played_at``)."""
+        return played_at(index, self.playback_fps, self.shown)
+
     def seconds(self, index: int) -> float:
         """Real time of frame ``index`` from the file's first frame."""
-        return index / self.capture_fps
+        if self.shown is None:
+            return index / self.capture_fps
+        return self.played(index) / self.slowmo
+
+    def index_at(self, played_s: float) -> int:
+        """The frame that shows at ``played_s`` s as the video plays (the nearest)."""
+        shown = self.shown
+        if shown is None:
+            return round(played_s * self.playback_fps)
+        after = bisect_left(shown, played_s)
+        if after == len(shown):
+            return len(shown) - 1 + round((played_s - shown[-1]) * self.playback_fps)
+        if after > 0 and played_s - shown[after - 1] < shown[after] - played_s:
+            return after - 1
+        return after
 
     def describe(self) -> str:
         if self.origin is None:
@@ -151,6 +173,17 @@ class TimeBase:
         if self.every > 1:
             text += f", 1 frame in {self.every} used: {self.fps:g} fps"
         return text
+
+
+def played_at(index: int, playback_fps: float, shown: Sequence[float] | None) -> float:
+    """Where frame ``index`` of a video shows as it plays, s from its first frame: at its time
+    in ``shown`` (``TimeBase.shown``), past the last of them at ``playback_fps`` on from it, or
+    without them at ``index / playback_fps``."""
+    if shown is None:
+        return index / playback_fps
+    if index < len(shown):
+        return shown[index]
+    return shown[-1] + (index - len(shown) + 1) / playback_fps
 
 
 def resolve_timebase(
@@ -227,8 +260,8 @@ def frame_window(
     """The first frame of the part to use and the frame after its last (None: to the end),
     from ``timing``'s start and end; UsageError when they are not within the video."""
     fps = timebase.playback_fps
-    start = 0 if timing.start_s is None else round(timing.start_s * fps)
-    stop = None if timing.end_s is None else round(timing.end_s * fps)
+    start = 0 if timing.start_s is None else timebase.index_at(timing.start_s)
+    stop = None if timing.end_s is None else timebase.index_at(timing.end_s)
     if frame_count is not None:
         length = f"{frame_count / fps:.2f} s long ({frame_count} frames at {fps:g} fps)"
         if start >= frame_count:

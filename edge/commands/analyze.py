@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,7 +67,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         f"{result.frames} frames at {result.timebase.describe()}, runner in "
         f"{result.runner_frames}; wrote {result.keypoints_csv}"
     )
-    for note in (result.repeats_notice(), result.held_notice(), result.feet_notice()):
+    for note in (
+        result.repeats_notice(),
+        result.held_notice(),
+        result.slow_notice(),
+        result.feet_notice(),
+    ):
         if note:
             print(f"note: {note}")
     t, rows, keypoints = read_keypoint_track(result.keypoints_csv)
@@ -196,6 +202,7 @@ def refuse_what_does_not_fit(
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from edge.capture.repeats import moving_rate, slow_notice, slow_stretches
     from edge.capture.timebase import ENGINE_FPS, LEAST_FPS, check_rate
     from edge.gait.fit import step_count
     from edge.gait.rhythm import facing_the_camera
@@ -228,10 +235,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
         )
     # Rows that come too seldom time every step roughly, as a video's frames would
     # (``require_engine_rate``): RBDS001's track at 20 rows a second read his contacts 17 ms
-    # short and his flights 19 ms long, every verdict sure. Rows thinning out part of the way
+    # short and his flights 19 ms long, every verdict sure. Counted as a video's new frames are
+    # (``moving_rate``), so that analyze's track is taken. Rows thinning out part of the way
     # time their steps less surely (``replay_track``).
-    rate = args.fps or track_fps(t)
-    if rate < LEAST_FPS:
+    rate = moving_rate(t)
+    if not rate >= LEAST_FPS:
+        rate = rate if math.isfinite(rate) else track_fps(t)  # no two rows 0.25 s apart or less
         timed = f"--fps {args.fps:g} times its rows" if args.fps else "its rows come"
         raise UsageError(
             f"{args.keypoints}: {timed} {rate:.3g} a second, fewer than the {ENGINE_FPS[0]:g} "
@@ -252,6 +261,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         notice = no_findings(steps, t, keypoints, args.fps or track_fps(t), origin, track=True)
         doubt = None if notice else refuse_what_does_not_fit(config, args, steps, plane)
     write_step_files(steps, args.events_out, None)
+    if slow := slow_notice(slow_stretches(t), "rows"):
+        print(f"note: {slow}")
     if notice:
         print(f"{step_count(len(steps))}: {notice}")
     else:

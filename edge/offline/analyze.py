@@ -20,6 +20,8 @@ from edge.capture.repeats import (
     check_new_frames,
     held_notice,
     repeats_notice,
+    slow_notice,
+    slow_stretches,
 )
 from edge.capture.timebase import FileTiming, TimeBase, require_engine_rate
 from edge.errors import UsageError
@@ -52,7 +54,8 @@ class AnalysisResult:
     feet_outside: frames whose runner had a foot outside the picture (``RunnerFinder``);
     repeats: frames that repeat the frame before, left out of the track; distinct_fps: new
     frames per second of real time; held: pictures held still, left out too, when first shown
-    and for how long, s (``edge.capture.repeats``)."""
+    and for how long, s; slow: the stretches of too few new frames a second, first and last
+    time and rate (``edge.capture.repeats``)."""
 
     frames: int
     runner_frames: int
@@ -64,6 +67,7 @@ class AnalysisResult:
     repeats: int = 0
     distinct_fps: float = math.nan
     held: tuple[tuple[float, float], ...] = ()
+    slow: tuple[tuple[float, float, float], ...] = ()
 
     def repeats_notice(self) -> str | None:
         """What to say of the repeated frames left out (``edge.capture.repeats``), or None."""
@@ -72,6 +76,10 @@ class AnalysisResult:
     def held_notice(self) -> str | None:
         """What to say of the pictures held still, left out (``held_notice``), or None."""
         return held_notice(self.held)
+
+    def slow_notice(self) -> str | None:
+        """What to say of the stretches of too few frames a second (``slow_notice``), or None."""
+        return slow_notice(self.slow)
 
     @property
     def feet_share(self) -> float:
@@ -149,6 +157,7 @@ def analyze_video(
         new.repeats,
         new.fps,
         new.held,
+        slow_stretches(new.times),
     )
 
 
@@ -210,8 +219,8 @@ def check_cuts(
     def at(position: int) -> float:
         """Where a frame read shows in the video, s; the end of the last one past it."""
         if position < len(scan.indices):
-            return scan.indices[position] / timebase.playback_fps
-        return (scan.indices[-1] + 1) / timebase.playback_fps
+            return timebase.played(scan.indices[position])
+        return timebase.played(scan.indices[-1] + 1)
 
     start, end = at(a), at(b)
     # --end always: the frames read may have ended at one the user gave.
@@ -406,6 +415,7 @@ def video_outputs(
     notes = (
         ("repeated frames", result.repeats_notice()),
         ("held still", result.held_notice()),
+        ("too few frames", result.slow_notice()),
         ("feet", result.feet_notice()),
         ("steps missed", missed_steps(steps)),
     )
@@ -442,7 +452,7 @@ def video_outputs(
 def _window_fact(result: AnalysisResult, timing: FileTiming | None) -> tuple[tuple[str, str], ...]:
     if timing is None or not timing.windowed:
         return ()
-    fps = result.timebase.playback_fps
-    last = result.first_frame + (result.frames - 1) * result.timebase.every
-    start, end = result.first_frame / fps, (last + 1) / fps
+    timebase = result.timebase
+    last = result.first_frame + (result.frames - 1) * timebase.every
+    start, end = timebase.played(result.first_frame), timebase.played(last + 1)
     return (("part", f"{start:.1f}-{end:.1f} s of the video ({timing.window_text()})"),)
