@@ -134,6 +134,26 @@ def test_a_video_of_varying_frame_rate_is_timed_by_its_frames_own_times(
         assert source.timebase.shown is None and source.info.frame_count == 30
 
 
+def test_a_file_played_to_a_station_tells_where_its_frames_came_too_few_a_second(
+    tmp_path: Path,
+) -> None:
+    """A phone whose light failed for 3 s films 20 frames a second there: the station is told
+    where, as analyze tells it (``slow_stretches``), its steps there missed or timed less
+    surely."""
+    times = [i / 30 for i in range(30)] + [1 + i / 20 for i in range(60)]
+    times += [4 + i / 30 for i in range(30)]
+    video = phone_video(
+        tmp_path / "dim.mp4", [coded_frame(i) for i in range(len(times))], 30.0, bits=8, times=times
+    )
+    settings = CaptureSettings(paced=False, new_frames_only=True)
+    with open_source(f"file:{video}", settings) as source:
+        assert source.notes == (
+            "the frames came fewer than the 24 a second the gait engine needs (from 1.6 to 3.5 s "
+            "20 a second): steps there are missed or timed less surely; film at 30 fps or more, "
+            "in good light",
+        )
+
+
 def test_paced_file_source_runs_at_the_file_rate(tmp_path: Path) -> None:
     video = write_video(tmp_path / "v.mp4", numbered_frames(6), fps=20)
     start = time.monotonic()

@@ -14,7 +14,13 @@ import numpy as np
 from edge.capture.base import CaptureSettings, Frame, FrameSource, LiveSource, SourceInfo
 from edge.capture.deep import DeepColour, open_deep
 from edge.capture.mp4meta import capture_fps
-from edge.capture.repeats import FrameScan, held_notice, repeats_notice
+from edge.capture.repeats import (
+    FrameScan,
+    held_notice,
+    repeats_notice,
+    slow_notice,
+    slow_stretches,
+)
 from edge.capture.steady import shown_times
 from edge.capture.timebase import FileTiming, frame_window, require_engine_rate, resolve_timebase
 from edge.errors import UsageError
@@ -219,7 +225,11 @@ class NewFramesOnly(FrameSource):
             progress.close()
         self.notes = tuple(
             notice
-            for notice in (repeats_notice(new.repeats, new.read, new.fps), held_notice(new.held))
+            for notice in (
+                repeats_notice(new.repeats, new.read, new.fps),
+                held_notice(new.held),
+                slow_notice(slow_stretches(new.times)),
+            )
             if notice is not None
         )
         self.cuts = scan.picture_cuts()
