@@ -11,6 +11,7 @@ import pytest
 from edge.capture import CaptureSettings, Frame, SourceInfo, open_source, parse_source_spec
 from edge.capture.base import LiveSource
 from edge.capture.file import VideoFileSource
+from edge.capture.steady import stated_capture
 from edge.capture.timebase import FileTiming
 from edge.errors import MissingResourceError, UsageError
 from tests.builders.media import coded_frame, coded_index, read_frames, write_video
@@ -44,10 +45,12 @@ def phone_video(
     turn: int = 0,
     bits: int = 10,
     times: list[float] | None = None,
+    gop: int | None = None,
 ) -> Path:
     """An H.264 video of BGR frames as a phone stores one, written by PyAV: of ``bits`` a colour
     (10: High 10, an HDR clip), shown turned ``turn`` degrees (its display matrix), each frame
-    at its time in ``times``, s (a variable frame rate), else at ``fps``."""
+    at its time in ``times``, s (a variable frame rate), else at ``fps``; a key frame every
+    ``gop`` frames, else as the encoder chooses."""
     import av
 
     unit = Fraction(1, 600)  # a phone's time unit: 600 ticks a second
@@ -56,6 +59,8 @@ def phone_video(
         stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
         stream.pix_fmt = "yuv420p10le" if bits == 10 else "yuv420p"
         stream.codec_context.time_base = stream.time_base = unit
+        if gop:
+            stream.options = {"g": str(gop), "bf": "0"}
         if turn:
             stream.set_display_rotation(turn)
         for i, image in enumerate(frames):
@@ -148,7 +153,7 @@ def test_a_file_played_to_a_station_tells_where_its_frames_came_too_few_a_second
     settings = CaptureSettings(paced=False, new_frames_only=True)
     with open_source(f"file:{video}", settings) as source:
         assert source.notes == (
-            "the frames came fewer than the 24 a second the gait engine needs (from 1.6 to 3.5 s "
+            "the frames came fewer than the 24 a second the gait engine needs (from 1.3 to 3.7 s "
             "20 a second): steps there are missed or timed less surely; film at 30 fps or more, "
             "in good light",
         )
@@ -324,3 +329,45 @@ def test_demo_source_loops_with_the_clock_running_on(tmp_path: Path) -> None:
     means = [round(float(f.image.mean()), -1) for f in frames]
     assert means[4:8] == means[0:4], "the clip starts over"
     assert np.allclose(np.diff([f.t_ns for f in frames]), 1e9 / 200, atol=1)
+
+
+def test_a_phones_own_rate_stated_in_a_clip_of_varying_rate_is_no_slow_motion() -> None:
+    """Android phones state their rate in every clip (``com.android.capture.fps`` 30): held
+    against the average of a clip filmed at 30 and then 24 frames a second, it read as slow
+    motion x1.16, every step 16% short. Under 1.75 times the clip's usual rate it is the
+    camera's own; a slow-motion rate stated is kept; a steady clip's is left to the time base."""
+    shown = tuple(np.r_[np.arange(0, 2, 1 / 30), np.arange(2, 6, 1 / 24)].tolist())
+    android = (30.0, "the file's com.android.capture.fps")
+    assert stated_capture(android, shown) is None
+    assert stated_capture((60.0, "x"), shown) == (60.0, "x")
+    assert stated_capture((240.0, "x"), shown) == (240.0, "x")
+    assert stated_capture(android, None) == android
+    assert stated_capture(None, shown) is None
+
+
+def test_a_recording_cut_before_a_key_frame_times_its_frames_by_their_own_times(
+    tmp_path: Path,
+) -> None:
+    """A recording cut mid-way (an MPEG-TS stream) starts with packets no decoder can show
+    before its first key frame: a review's had 20 of them, and every frame of it was timed 20
+    packets early, up to 333 ms off. The packets before the first key frame are not counted."""
+    import av
+
+    times = [i / 30 for i in range(30)] + [1 + i / 20 for i in range(40)]
+    whole = phone_video(
+        tmp_path / "whole.mp4", [coded_frame(i) for i in range(len(times))], 30.0, 8, 0, times, 10
+    )
+    cut = tmp_path / "cut.ts"
+    with av.open(str(whole)) as src, av.open(str(cut), "w", format="mpegts") as out:
+        stream = out.add_stream_from_template(src.streams.video[0])
+        for n, packet in enumerate(src.demux(src.streams.video[0])):
+            if packet.dts is not None and n >= 5:
+                packet.stream = stream
+                out.mux(packet)
+    with open_source(f"file:{cut}", CaptureSettings(paced=False)) as source:
+        got = [(frame.t_ns, coded_index(frame.image)) for frame in iter(source.read, None)]
+    assert got[0][1] == 10 and [k for _, k in got] == list(range(10, len(times)))
+    start = got[0][0]
+    assert [(t - start) / 1e9 for t, _ in got] == pytest.approx(
+        [times[k] - times[10] for _, k in got], abs=2e-3
+    )

@@ -19,9 +19,8 @@ from edge.capture.repeats import (
     held_notice,
     repeats_notice,
     slow_notice,
-    slow_stretches,
 )
-from edge.capture.steady import shown_times
+from edge.capture.steady import shown_times, stated_capture
 from edge.capture.timebase import FileTiming, frame_window, require_engine_rate, resolve_timebase
 from edge.errors import UsageError
 from edge.progress import Progress
@@ -97,13 +96,16 @@ class VideoFileSource(FrameSource):
         fps = self._cap.get(cv2.CAP_PROP_FPS)
         count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
         self._count = count if count > 0 else None
+        shown = None if timing.fps is not None else shown_times(path, fps)
+        if shown is not None:
+            # Their average: OpenCV reads some containers' (an MPEG-TS stream's) as their clock's.
+            fps = (len(shown) - 1) / shown[-1]
         timebase = resolve_timebase(
             str(path),
             fps if fps and fps > 0 and math.isfinite(fps) else None,
-            capture_fps(path),
+            stated_capture(capture_fps(path), shown),
             timing,
         )
-        shown = None if timing.fps is not None else shown_times(path, fps)
         self.timebase = dataclasses.replace(timebase, shown=shown)
         """Playback and capture rates of the file, and its frames' own times where they come
         at a varying rate (``edge.capture.steady``)."""
@@ -228,7 +230,7 @@ class NewFramesOnly(FrameSource):
             for notice in (
                 repeats_notice(new.repeats, new.read, new.fps),
                 held_notice(new.held),
-                slow_notice(slow_stretches(new.times)),
+                slow_notice(scan.slow()),
             )
             if notice is not None
         )

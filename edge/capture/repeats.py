@@ -337,6 +337,16 @@ class FrameScan:
             for k in self.cuts
         )
 
+    def slow(self) -> tuple[tuple[float, float, float], ...]:
+        """The stretches of the frames read that came too few a second (``slow_stretches``) by
+        their own times, where the video's frames come at a varying rate (``TimeBase.shown``);
+        none otherwise: a steady video's frames too few a second are repeats, told as such
+        (``repeats_notice``; a real clip's distant runner, changing little, had its frames
+        taken for repeats and a stretch of 13 frames a second named)."""
+        if self.timebase.shown is None:
+            return ()
+        return slow_stretches(np.array([self.timebase.seconds(i) for i in self.indices]))
+
     def new(self) -> NewFrames:
         """The new frames among those read so far (``new_frames``)."""
         return new_frames(self.indices, self.changes, self.timebase)
@@ -417,12 +427,15 @@ def held_notice(held: tuple[tuple[float, float], ...]) -> str | None:
 #: the shortest stretch of too few frames a second that is told (``slow_stretches``), s: some
 #: three steps
 SLOW_NAMED_S = 1.0
+#: seconds of frames over which ``slow_stretches`` counts them: a stretch is named from about
+#: half of it after it begins (over 2 s, a stretch of 2 s at 20 frames a second went untold)
+SLOW_WINDOW_S = 1.0
 
 
 def slow_stretches(times: np.ndarray) -> tuple[tuple[float, float, float], ...]:
     """The stretches of frames at ``times`` (s, increasing) over which they come fewer than
     ``LEAST_FPS`` a second, ``SLOW_NAMED_S`` long or longer, as (first, last frame's time,
-    frames a second): each interval's rate counted over the ``STEADY_WINDOW_S`` about it, a
+    frames a second): each interval's rate counted over the ``SLOW_WINDOW_S`` about it, a
     frame to spare as ``edge.capture.timebase.timed_roughly`` counts it, pictures held still
     left out (``moving_rate``). A phone whose light failed for 3 s of a
     clip filmed 20 frames a second there, and its 5 steps were missed, or blamed on the
@@ -432,8 +445,8 @@ def slow_stretches(times: np.ndarray) -> tuple[tuple[float, float, float], ...]:
         return ()
     moving = gaps <= HELD_S
     mids = times[:-1] + gaps / 2
-    lo = np.searchsorted(mids, mids - STEADY_WINDOW_S / 2)
-    hi = np.searchsorted(mids, mids + STEADY_WINDOW_S / 2, side="right")
+    lo = np.searchsorted(mids, mids - SLOW_WINDOW_S / 2)
+    hi = np.searchsorted(mids, mids + SLOW_WINDOW_S / 2, side="right")
     count = np.r_[0, np.cumsum(moving)]
     span = np.r_[0.0, np.cumsum(np.where(moving, gaps, 0.0))]
     with np.errstate(invalid="ignore", divide="ignore"):

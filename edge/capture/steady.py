@@ -32,8 +32,9 @@ STEADY_SLACK = 1.5
 def frame_times(path: Path) -> np.ndarray | None:
     """The times, s from the first, at which the first video stream of ``path`` shows its
     frames, in order (its packets' presentation times, read without decoding; those an edit
-    list leaves out are not shown); None when PyAV cannot read them or there are fewer than
-    two."""
+    list leaves out are not shown, nor those before the first key frame, which no decoder can
+    show: a review's recording cut mid-way had 20 of them); None when PyAV cannot read them or
+    there are fewer than two."""
     try:
         with av.open(str(path)) as box:
             if not box.streams.video:
@@ -41,11 +42,12 @@ def frame_times(path: Path) -> np.ndarray | None:
             stream = box.streams.video[0]
             if stream.time_base is None:
                 return None
-            pts = [
-                packet.pts
-                for packet in box.demux(stream)
-                if packet.pts is not None and not packet.is_discard
-            ]
+            pts: list[int] = []
+            keyed = False
+            for packet in box.demux(stream):
+                keyed = keyed or packet.is_keyframe
+                if keyed and packet.pts is not None and not packet.is_discard:
+                    pts.append(packet.pts)
             unit = float(stream.time_base)
     except (av.FFmpegError, OSError, ValueError):
         return None
@@ -63,6 +65,25 @@ def varying(times: np.ndarray, fps: float) -> bool:
         return False
     drift = np.abs(times - np.arange(len(times)) / fps)
     return float(np.max(drift)) * fps > STEADY_SLACK
+
+
+#: a capture rate a video of a varying rate states is slow motion from this many times its usual
+#: rate (its frames' median interval): below, the camera's own rate, which Android phones state
+#: in every clip (``com.android.capture.fps`` 30), where the average of a clip filmed at 30 and
+#: then 24 frames a second read it as slow motion x1.16, every step 16% short
+SLOWMO_FROM = 1.75
+
+
+def stated_capture(
+    stated: tuple[float, str] | None, shown: tuple[float, ...] | None
+) -> tuple[float, str] | None:
+    """The capture rate a video states (``edge.capture.mp4meta.capture_fps``), or None where its
+    frames come at a varying rate (``shown``, ``shown_times``) and it is under ``SLOWMO_FROM``
+    times their usual rate: the camera's own rate, not slow motion."""
+    if stated is None or shown is None:
+        return stated
+    usual = 1.0 / float(np.median(np.diff(shown)))
+    return stated if stated[0] >= SLOWMO_FROM * usual else None
 
 
 def shown_times(path: Path, fps: float) -> tuple[float, ...] | None:

@@ -21,7 +21,6 @@ from edge.capture.repeats import (
     held_notice,
     repeats_notice,
     slow_notice,
-    slow_stretches,
 )
 from edge.capture.timebase import FileTiming, TimeBase, require_engine_rate
 from edge.errors import UsageError
@@ -157,7 +156,7 @@ def analyze_video(
         new.repeats,
         new.fps,
         new.held,
-        slow_stretches(new.times),
+        scan.slow(),
     )
 
 
