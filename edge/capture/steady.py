@@ -2,11 +2,11 @@
 
 A file source times frame i of a video at i / its frame rate (``edge.capture.timebase``). A phone
 films fewer frames a second in dim light and stores each frame's own time beside it (a variable
-frame rate), and a camera that stalls leaves gaps: there, frame i is not at i / the rate. A
-real 60 fps gym clip (tests/data/footage/IMG_5396.mp4) rewritten as a phone in dim light would
-store it, 30 frames a second for 2 s and then 24, was read at its average 26 frames a second:
-its cadence 178 steps a minute where the clip itself gives 167, its contacts 217 ms where 246,
-every verdict sure (7 December 2026). Such a video's frames are timed by their own times
+frame rate), and a camera that stalls leaves gaps: there, frame i is not at i / the rate. A real 60
+fps gym clip (IMG_5396, kept locally: tests/data/footage/README.md) rewritten as a phone in dim
+light would store it, 30 frames a second for 2 s and then 24, was read at its average 26 frames a
+second: its cadence 178 steps a minute where the clip itself gives 167, its contacts 217 ms where
+246, every verdict sure (7 December 2026). Such a video's frames are timed by their own times
 (``shown_times``, ``TimeBase.shown``).
 """
 
