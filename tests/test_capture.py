@@ -130,6 +130,10 @@ def test_a_video_of_varying_frame_rate_is_timed_by_its_frames_own_times(
         got = read(settings)
         assert [k for _, k in got] == list(range(len(times)))
         assert [t for t, _ in got] == pytest.approx(times, abs=1e-3)
+    with VideoFileSource(video, CaptureSettings(paced=False)) as source:
+        assert source.timebase.describe() == (
+            "23.2 fps on average, its rate varying: each frame timed by its own time"
+        )
     slowed = read(CaptureSettings(paced=False, timing=FileTiming(slowmo=2.0)))
     assert [t for t, _ in slowed] == pytest.approx([t / 2 for t in times], abs=1e-3)
     window = read(CaptureSettings(paced=False, timing=FileTiming(start_s=0.5, end_s=1.0)))

@@ -172,6 +172,9 @@ class TimeBase:
             )
         if self.every > 1:
             text += f", 1 frame in {self.every} used: {self.fps:g} fps"
+        if self.shown is not None:
+            # A review: the header gave a varying rate's average as if it were steady.
+            text += " on average, its rate varying: each frame timed by its own time"
         return text
 
 
