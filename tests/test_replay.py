@@ -641,16 +641,23 @@ def test_a_difference_within_the_steps_scatter_is_printed_so() -> None:
 
 def test_steps_missed_in_a_run_are_said() -> None:
     """A run whose landings were found one in two (a user trial's clip darkened tenfold gave 17
-    of its 31 steps): said, with how many; a whole run, or one with a stand of seconds between
-    two stretches, says nothing."""
+    of its 31 steps): said, with how many, and why they may be missing: too few frames a second
+    where that was told (a review's clip at 20 frames a second for 3 s had the picture blamed);
+    a whole run, or one with a stand of seconds between two stretches, says nothing."""
     run = [messages.step(i) for i in range(40)]
     assert missed_steps(run) is None
     half = [s for i, s in enumerate(run) if i < 4 or i % 4 in (0, 1)]
     note = missed_steps(half)
     assert note is not None and note.startswith("about 16 of the 38 steps run at this cadence")
     assert note.endswith("the figures rest on the 22 found")
+    assert "(a dark or blurred picture, the feet hidden or out of it)" in note
     lines = describe(half, Targets())
     assert lines[1] == f"note: {note}"
+    few = describe(half, Targets(), too_few="rows")[1]
+    assert few == note.replace(
+        "(a dark or blurred picture, the feet hidden or out of it)",
+        "(too few rows a second, as told)",
+    ).replace("about", "note: about", 1)
     stand = [dataclasses.replace(s, ic_t=s.ic_t + 5.0, to_t=s.to_t + 5.0) for s in run[20:]]
     assert missed_steps(run[:20] + stand) is None
 

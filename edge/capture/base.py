@@ -83,6 +83,9 @@ class FrameSource(ABC, Closing):
     notes: tuple[str, ...] = ()
     """What a file's frames are that are left out of it (repeats of the frame before, pictures
     held still: ``edge.capture.repeats``), as analyze says it; none for a camera."""
+    slow: tuple[tuple[float, float, float], ...] = ()
+    """Where a file's frames came too few a second for the engine (``slow_stretches``): first
+    and last frame's time, s, and their rate; none for a camera."""
     cuts: tuple[PictureCut, ...] = ()
     """Where a file's picture may cut from one shot to another (``FrameScan.picture_cuts``), as
     read through before it plays; none for a camera."""

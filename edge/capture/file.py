@@ -20,7 +20,7 @@ from edge.capture.repeats import (
     repeats_notice,
     slow_notice,
 )
-from edge.capture.steady import shown_times, stated_capture
+from edge.capture.steady import shown_times, stated_capture, usual_rate
 from edge.capture.timebase import FileTiming, frame_window, require_engine_rate, resolve_timebase
 from edge.errors import UsageError
 from edge.progress import Progress
@@ -98,8 +98,8 @@ class VideoFileSource(FrameSource):
         self._count = count if count > 0 else None
         shown = None if timing.fps is not None else shown_times(path, fps)
         if shown is not None:
-            # Their average: OpenCV reads some containers' (an MPEG-TS stream's) as their clock's.
-            fps = (len(shown) - 1) / shown[-1]
+            # OpenCV reads some containers' rate (an MPEG-TS stream's) as their clock's.
+            fps = usual_rate(shown)
         timebase = resolve_timebase(
             str(path),
             fps if fps and fps > 0 and math.isfinite(fps) else None,
@@ -225,12 +225,13 @@ class NewFramesOnly(FrameSource):
                 progress.close(finished=False)
                 raise
             progress.close()
+        self.slow = scan.slow()
         self.notes = tuple(
             notice
             for notice in (
                 repeats_notice(new.repeats, new.read, new.fps),
                 held_notice(new.held),
-                slow_notice(scan.slow()),
+                slow_notice(self.slow),
             )
             if notice is not None
         )

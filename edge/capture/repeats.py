@@ -21,7 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
-from edge.capture.timebase import ENGINE_FPS, LEAST_FPS, TimeBase, played_at
+from edge.capture.timebase import (
+    ENGINE_FPS,
+    HELD_S,
+    LEAST_FPS,
+    TimeBase,
+    moving_rate,
+    played_at,
+)
 from edge.errors import UsageError
 
 #: rows of the picture kept to compare frames (every n-th pixel of the green channel)
@@ -43,9 +50,6 @@ REPEAT_CONTRAST = 3.0
 REPEAT_NOISE = 15.0
 #: changes needed before any frame is called a repeat
 MIN_CHANGES = 10
-#: a picture held longer than this, s, is held still (a title, a paused camera): no lower frame
-#: rate, which holds each picture for a fraction of that (a fifth of a second at 5 fps)
-HELD_S = 0.25
 #: frames read when a video's new frames are checked to come often enough (``LEAST_FPS``)
 #: before the end, so that a video made of repeats is refused in its first seconds: each check
 #: reads every change so far, so only over the first 900
@@ -143,14 +147,6 @@ def distinct_fps(indices: np.ndarray, capture_fps: float) -> float:
     return moving_rate(indices / capture_fps, _held_frames(capture_fps) / capture_fps)
 
 
-def moving_rate(times: np.ndarray, held: float = HELD_S) -> float:
-    """Frames a second at ``times`` (s, increasing), over the intervals no longer than a picture
-    held still (``held``, s); NaN without such an interval."""
-    gaps = np.diff(times)
-    moving = gaps[gaps <= held + 1e-9]
-    return 1.0 / float(np.mean(moving)) if len(moving) else math.nan
-
-
 def distinct_times(indices: np.ndarray, capture_fps: float) -> np.ndarray:
     """Real times, s, of the new frames at file positions ``indices`` (increasing).
 
@@ -211,17 +207,25 @@ def new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> 
         fps = moving_rate(times)
     # A held run of frames shows the picture first shown in the frame before it.
     played = np.array([timebase.played(i) for i in indices])
-    held = tuple(
+    held = [
         (float(played[max(start - 1, 0)]), float(played[stop - 1] - played[max(start - 1, 0)]))
         for start, stop in _runs(still)
-    )
+    ]
+    if timebase.shown is not None:
+        # A frame of a varying rate is shown until the next: a stall of 1.5 s between two went
+        # untold (a review), where the same stall held as repeated frames was told.
+        real = np.array([timebase.seconds(i) for i in indices])
+        held += [
+            (float(played[k]), float(played[k + 1] - played[k]))
+            for k in np.flatnonzero(np.diff(real) > HELD_S)
+        ]
     return NewFrames(
         kept,
         times,
         int(repeat.sum()),
         len(indices),
         fps,
-        held,
+        tuple(sorted(held)),
         steady_span(~repeat, played, timebase.fps),
         (float(played[0]), float(played[-1])) if len(played) else (0.0, 0.0),
     )
@@ -450,8 +454,15 @@ def slow_stretches(times: np.ndarray) -> tuple[tuple[float, float, float], ...]:
     span = np.r_[0.0, np.cumsum(np.where(moving, gaps, 0.0))]
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = (count[hi] - count[lo] + 1) / (span[hi] - span[lo])
+    slow = moving & (rate < LEAST_FPS)
+    # Counted over a second, a stretch is found half a second short at either end (a stretch of
+    # 1.5 s at 20 frames a second went untold): it reaches on over the intervals too long alone.
+    for k in range(1, len(slow)):
+        slow[k] |= slow[k - 1] and moving[k] and gaps[k] * LEAST_FPS > 1
+    for k in range(len(slow) - 2, -1, -1):
+        slow[k] |= slow[k + 1] and moving[k] and gaps[k] * LEAST_FPS > 1
     out = []
-    for start, stop in _runs(moving & (rate < LEAST_FPS)):
+    for start, stop in _runs(slow):
         first, last = float(times[start]), float(times[stop])
         if last - first >= SLOW_NAMED_S:
             out.append((first, last, moving_rate(times[start : stop + 1])))

@@ -17,6 +17,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from edge.errors import UsageError
 
 #: frame rates the gait engine is built for (issue 18): a capture rate stated by the user or
@@ -116,7 +118,8 @@ class TimeBase:
     many of the file's, from the first used (a capture rate above ``ENGINE_FPS``).
     ``file_fps``: the file's own rate, where ``--fps`` was given against it. ``shown``: each
     frame's time as a player shows it, s from the first, for a video whose frames come at a
-    varying rate (``edge.capture.steady``); None: frame i shows at i / ``playback_fps``."""
+    varying rate (``edge.capture.steady``), whose ``playback_fps`` is then the rate they usually
+    come at (``edge.capture.steady.usual_rate``); None: frame i shows at i / ``playback_fps``."""
 
     playback_fps: float
     capture_fps: float
@@ -173,8 +176,8 @@ class TimeBase:
         if self.every > 1:
             text += f", 1 frame in {self.every} used: {self.fps:g} fps"
         if self.shown is not None:
-            # A review: the header gave a varying rate's average as if it were steady.
-            text += " on average, its rate varying: each frame timed by its own time"
+            # A review: the header gave a varying rate's as if it were steady.
+            text += " mostly, its rate varying: each frame timed by its own time"
         return text
 
 
@@ -243,14 +246,32 @@ def resolve_timebase(
     return TimeBase(playback, capture, origin, every, file_fps)
 
 
+#: a picture held longer than this, s, is held still (a title, a paused camera): no lower frame
+#: rate, which holds each picture for a fraction of that (a fifth of a second at 5 fps)
+HELD_S = 0.25
+
+
+def moving_rate(times: np.ndarray, held: float = HELD_S) -> float:
+    """Frames a second at ``times`` (s, increasing), over the intervals no longer than a picture
+    held still (``held``, s); NaN without such an interval."""
+    gaps = np.diff(times)
+    moving = gaps[gaps <= held + 1e-9]
+    return 1.0 / float(np.mean(moving)) if len(moving) else math.nan
+
+
 def require_engine_rate(name: str, timebase: TimeBase) -> None:
     """UsageError when the frames of the video ``name`` come fewer a second of real time than
     the gait engine needs (``LEAST_FPS``). A rate the user or the file states is held to that
     by ``resolve_timebase``; this holds the file's own rate too, for gait analysis (a board
-    filmed for calibration may be slower)."""
-    if timebase.fps < LEAST_FPS:
+    filmed for calibration may be slower). Frames of a varying rate are counted as they come,
+    a stall left out (``moving_rate``): a review's clip filmed at 30 with a stall of 4 s was
+    refused as holding 21 a second."""
+    rate = timebase.fps
+    if timebase.shown is not None:
+        rate = moving_rate(np.asarray(timebase.shown) / timebase.slowmo) / timebase.every
+    if not rate >= LEAST_FPS:
         raise UsageError(
-            f"{name} holds {timebase.fps:.3g} frames a second, fewer than the {ENGINE_FPS[0]:g} "
+            f"{name} holds {rate:.3g} frames a second, fewer than the {ENGINE_FPS[0]:g} "
             "the gait engine needs at least to time a step: film at 30 fps or more (60 is "
             "best), in good light (a phone short of light films fewer frames); if it is slow "
             "motion, give the rate it was filmed at with --capture-fps N"
@@ -266,7 +287,8 @@ def frame_window(
     start = 0 if timing.start_s is None else timebase.index_at(timing.start_s)
     stop = None if timing.end_s is None else timebase.index_at(timing.end_s)
     if frame_count is not None:
-        length = f"{frame_count / fps:.2f} s long ({frame_count} frames at {fps:g} fps)"
+        seconds = timebase.played(frame_count - 1) + 1 / fps
+        length = f"{seconds:.2f} s long ({frame_count} frames at {fps:g} fps)"
         if start >= frame_count:
             raise UsageError(
                 f"--start {timing.start_s:g} s is past the end of {name}, which is {length}: "

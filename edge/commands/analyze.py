@@ -116,7 +116,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         # runner's head and shoulders only.
         print("no steps found: the feet were not seen (the note above); " + FILM_THE_FEET)
     else:
-        print("\n".join(describe(steps, targets)))
+        print("\n".join(describe(steps, targets, too_few="frames" if result.slow else None)))
     if doubt:
         print(f"note: {doubt}")
     print(f"wrote {out_dir / 'events.jsonl'} and {out_dir / 'steps.csv'}")
@@ -202,8 +202,8 @@ def refuse_what_does_not_fit(
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from edge.capture.repeats import moving_rate, slow_notice, slow_stretches
-    from edge.capture.timebase import ENGINE_FPS, LEAST_FPS, check_rate
+    from edge.capture.repeats import slow_notice, slow_stretches
+    from edge.capture.timebase import ENGINE_FPS, LEAST_FPS, check_rate, moving_rate
     from edge.gait.fit import step_count
     from edge.gait.rhythm import facing_the_camera
     from edge.offline.replay import (
@@ -261,7 +261,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         notice = no_findings(steps, t, keypoints, args.fps or track_fps(t), origin, track=True)
         doubt = None if notice else refuse_what_does_not_fit(config, args, steps, plane)
     write_step_files(steps, args.events_out, None)
-    if slow := slow_notice(slow_stretches(t), "rows"):
+    slow = slow_notice(slow_stretches(t), "rows")
+    if slow:
         print(f"note: {slow}")
     if notice:
         print(f"{step_count(len(steps))}: {notice}")
@@ -271,6 +272,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             common.targets_of(config),
             "time the rows with --fps N, the rate filmed at",
             t0=float(t[0]),
+            too_few="rows" if slow else None,
         )
         print("\n".join(lines))
     if doubt:

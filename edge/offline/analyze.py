@@ -416,7 +416,7 @@ def video_outputs(
         ("held still", result.held_notice()),
         ("too few frames", result.slow_notice()),
         ("feet", result.feet_notice()),
-        ("steps missed", missed_steps(steps)),
+        ("steps missed", missed_steps(steps, "frames" if result.slow else None)),
     )
     data = ReportInput(
         title=f"Analysis of {video.name}",

@@ -260,10 +260,13 @@ FOUND_SHARE = 0.8
 MISSED_STEPS = 3
 
 
-def missed_steps(steps: list[StepMsg]) -> str | None:
+def missed_steps(steps: list[StepMsg], too_few: str | None = None) -> str | None:
     """What to say when the running phases (``phases``) hold far fewer steps than their span
     holds at the runner's cadence (``FOUND_SHARE``, ``MISSED_STEPS``), or None: a user trial's
-    clip darkened tenfold gave 17 of its 31 steps, with no word of it."""
+    clip darkened tenfold gave 17 of its 31 steps, with no word of it. ``too_few``: what came
+    too few a second for part of the run, as told before (``slow_notice``: "frames", "rows"),
+    the likelier cause then (a review's clip filmed 20 frames a second for 3 s had its missed
+    steps blamed on the picture)."""
     expected = found = 0.0
     for phase in phases(steps):
         if phase.kind != RUNNING:
@@ -279,10 +282,14 @@ def missed_steps(steps: list[StepMsg]) -> str | None:
         found += len(mine)
     if expected - found < MISSED_STEPS or found >= FOUND_SHARE * expected:
         return None
+    cause = (
+        "a dark or blurred picture, the feet hidden or out of it"
+        if too_few is None
+        else f"too few {too_few} a second, as told"
+    )
     return (
         f"about {expected - found:.0f} of the {expected:.0f} steps run at this cadence were not "
-        "found (a dark or blurred picture, the feet hidden or out of it): the figures rest on "
-        f"the {found:.0f} found"
+        f"found ({cause}): the figures rest on the {found:.0f} found"
     )
 
 
@@ -331,10 +338,12 @@ def describe(
     targets: Targets,
     slowmo: str = "give --capture-fps or --slowmo",
     t0: float = 0.0,
+    too_few: str | None = None,
 ) -> list[str]:
     """A few lines for a person: how many steps, the phases of walking and running (times from
     ``t0``), the medians that matter over each gait's steps apart, and the cue (from running
-    steps only). ``slowmo``: what to do for slow motion, said when no steps are found."""
+    steps only). ``slowmo``: what to do for slow motion, said when no steps are found;
+    ``too_few``: as for ``missed_steps``."""
     if not steps:
         return [
             "no steps found: is a runner in view, side on, the whole time? For slow motion "
@@ -342,7 +351,7 @@ def describe(
         ]
     feet = Counter(s.foot for s in steps)
     lines = [f"{step_count(len(steps))} ({feet['left']} left, {feet['right']} right)"]
-    if missed := missed_steps(steps):
+    if missed := missed_steps(steps, too_few):
         lines.append(f"note: {missed}")
     found = phases(steps)
     walked = [s for s in steps if gait_of(s) == WALKING]

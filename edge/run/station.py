@@ -1401,7 +1401,10 @@ class Station:
             return []
         from edge.offline.replay import describe
 
-        return describe(self._file.steps, targets_from(self.config), t0=self._file.first_t)
+        too_few = "frames" if self.source.slow else None
+        return describe(
+            self._file.steps, targets_from(self.config), t0=self._file.first_t, too_few=too_few
+        )
 
     @property
     def square_view(self) -> bool:
