@@ -98,8 +98,10 @@ class VideoFileSource(FrameSource):
         self._count = count if count > 0 else None
         shown = None if timing.fps is not None else shown_times(path, fps)
         if shown is not None:
-            # OpenCV reads some containers' rate (an MPEG-TS stream's) as their clock's.
+            # OpenCV reads some containers' rate (an MPEG-TS stream's) as their clock's, and
+            # counts their frames from it (a review: the progress line and the --end check).
             fps = usual_rate(shown)
+            self._count = len(shown)
         timebase = resolve_timebase(
             str(path),
             fps if fps and fps > 0 and math.isfinite(fps) else None,
