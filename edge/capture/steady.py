@@ -85,8 +85,7 @@ def usual_rate(shown: Sequence[float] | np.ndarray) -> float:
     """The rate, frames a second, at which frames shown at ``shown`` (``shown_times``) usually
     come: over their median interval. It stands for the video, not their average: a slow-motion
     clip stored at 30 frames a second with a tenth of them dropped was slowed x8.83 from its
-    average where it was filmed at 240 (x8), and one filmed at 30 with a stall of 4 s was refused
-    as holding 21 frames a second (two reviews, 7 December 2026)."""
+    average where it was filmed at 240 (x8: a review, 7 December 2026)."""
     return 1.0 / float(np.median(np.diff(shown)))
 
 

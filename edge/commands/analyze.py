@@ -261,8 +261,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         notice = no_findings(steps, t, keypoints, args.fps or track_fps(t), origin, track=True)
         doubt = None if notice else refuse_what_does_not_fit(config, args, steps, plane)
     write_step_files(steps, args.events_out, None)
-    slow = slow_notice(slow_stretches(t), "rows")
-    if slow:
+    if slow := slow_notice(slow_stretches(t), "rows"):
         print(f"note: {slow}")
     if notice:
         print(f"{step_count(len(steps))}: {notice}")
