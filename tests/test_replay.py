@@ -35,6 +35,7 @@ from edge.gait.rhythm import (
     facing_the_camera,
     leg_rhythm,
     legs_off_pace,
+    slowed_part,
     turned_picture,
 )
 from edge.gait.sagittal import facing_contradicted, facing_lag
@@ -855,6 +856,46 @@ def test_slow_motion_with_no_step_found_is_told_by_the_legs_rhythm(
     # A camera 60 deg off square: the spread repeats once a stride, and is not read.
     t, kp = synth_track(mocap_trial, 90.0, SideCamera(facing="left", yaw_deg=60.0), seed=3)
     assert leg_rhythm(3.0 * t[t < 10.0], kp[t < 10.0]) is None
+
+
+def test_a_slowed_part_between_steps_at_real_speed_is_told_with_the_flags_that_measure_it(
+    mocap_trial, tmp_path: Path
+) -> None:
+    """A phone's slow-motion clip, its ramps set in it as it is shared, plays its first and last
+    moments at real speed and slows the rest: the render of a runner at 120 fps so made gave 6
+    steps at real speed and read the 20 s between as standing, with no word of slow motion. The
+    part is told, with the factor that brings its legs to the steps about it and its window; a
+    run at real speed throughout, or a stand, tells nothing."""
+    t, kp = synth_track(mocap_trial, 120.0, SideCamera(facing="left"), seed=5)
+    real = (np.arange(len(t)) % 4 == 0) & ((t < 2.0) | (t >= 7.0) & (t < 9.0))
+    keep = real | (t >= 2.0) & (t < 7.0)
+    played = np.where(t < 2.0, t, np.where(t < 7.0, 2.0 + 4.0 * (t - 2.0), t + 15.0))[keep]
+    path = write_track(tmp_path / "ramps.csv", played, kp[keep])
+    out = tmp_path / "events.jsonl"
+    main(["replay", "--keypoints", str(path), "--events-out", str(out)])
+    steps = read_events(out)
+    assert steps and all(s.ic_t < 2.0 or s.ic_t > 22.0 for s in steps)
+    said = slowed_part(played, kp[keep], steps, 30.0, window=True)
+    assert said == (
+        "from 1.8 to 22.3 s no step was found while the legs stepped 39 times a minute, slower "
+        "than any walk or run: if that part is slow motion (a phone's slow-motion clip plays its "
+        "ends at real speed), --slowmo 4 --start 1.8 --end 22.3 measures it (157 steps a minute, "
+        "as about it: 156); the figures rest on the steps found"
+    )
+    assert "--start" not in (slowed_part(played, kp[keep], steps, 30.0, window=False) or "")
+    steady = tmp_path / "steady.jsonl"
+    main(
+        [
+            "replay",
+            "--keypoints",
+            str(write_track(tmp_path / "s.csv", t, kp)),
+            "--events-out",
+            str(steady),
+        ]
+    )
+    assert slowed_part(t, kp, read_events(steady), 120.0, window=True) is None
+    still = np.repeat(kp[:1], len(played), axis=0)
+    assert slowed_part(played, still, steps, 30.0, window=True) is None
 
 
 def test_the_legs_rhythm_is_read_across_frames_left_out(track) -> None:

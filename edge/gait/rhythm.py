@@ -11,7 +11,7 @@ import numpy as np
 
 from edge.bus.schema import StepMsg
 from edge.gait.engine import GaitParams
-from edge.gait.fit import MIN_JUDGED_STEPS, WALKING_CADENCE_SPM, slowmo_readings
+from edge.gait.fit import MIN_JUDGED_STEPS, WALKING_CADENCE_SPM, slowmo_factors, slowmo_readings
 from edge.gait.summary import read_as_running
 from edge.pace import RUNNING_CADENCE_SPM
 from edge.skeleton import (
@@ -182,6 +182,67 @@ def _slower_than_walking(
         + (f" ({readings})" if readings else "")
         + "; no findings or cues are given"
     )
+
+
+#: the shortest stretch of a track without a step in which ``slowed_part`` reads the legs'
+#: rhythm, s: three strides of a running cadence slowed four times
+SLOWED_MIN_S = 4.0
+#: how near a slow-motion factor must bring the slowed legs' rhythm to the steps found about
+#: them, as a share of their cadence, for ``slowed_part`` to name that factor alone
+SLOWED_MATCH = 0.15
+
+
+def slowed_part(
+    t: np.ndarray, keypoints: np.ndarray, steps: list[StepMsg], fps: float, window: bool
+) -> str | None:
+    """Where a track's steps stop for ``SLOWED_MIN_S`` or more while its legs go on stepping,
+    slower than any walk or run (``leg_rhythm``), or None. A phone's slow-motion clip, its speed
+    ramps set in it as the phone shares it, plays its first and last moments at real speed and
+    slows the rest: the render of a runner at 120 fps so made (1.5 s, 5 s slowed x4 and 1.5 s)
+    gave 6 steps at real speed and read the 20 s between as "standing or off the belt", with no
+    word of slow motion (7 December 2026). Said with the factor that brings the legs to the
+    steps found about them (``SLOWED_MATCH``; else those that make them a run's), and, where
+    ``window`` (the track's times are the video's as it plays), the ``--start`` and ``--end``
+    of the part. ``t``: (T,) s; ``keypoints``: (T, 17, 3); ``fps``: the rate played at."""
+    found = [s.cadence_spm for s in read_as_running(steps) if s.cadence_spm is not None]
+    cadence = float(np.median(found)) if found else None
+    # From a step's toe-off to the next one's landing.
+    ordered = sorted(steps, key=lambda s: s.ic_t)
+    starts = [float(t[0]), *(s.to_t for s in ordered)]
+    for first, last in zip(starts, [*(s.ic_t for s in ordered), float(t[-1])], strict=True):
+        part = (t >= first) & (t <= last)
+        if last - first < SLOWED_MIN_S:
+            continue
+        rhythm = leg_rhythm(t[part], keypoints[part])
+        if rhythm is None or rhythm >= WALKING_CADENCE_SPM[0]:
+            continue
+        k = None if cadence is None else _factor_to(rhythm, cadence, fps)
+        if k is not None:
+            flags = f"--slowmo {k:.3g}" + (f" --start {first:.1f} --end {last:.1f}" * window)
+            fix = (
+                f"{flags} measures it ({k * rhythm:.0f} steps a minute, as about it: {cadence:.0f})"
+            )
+        else:
+            readings = slowmo_readings(rhythm, fps, track=False)
+            fix = "give --slowmo X with" + (
+                f" --start {first:.1f} --end {last:.1f}" if window else " that part alone"
+            )
+            fix += f" ({readings})" if readings else ""
+        return (
+            f"from {first:.1f} to {last:.1f} s no step was found while the legs stepped "
+            f"{rhythm:.0f} times a minute, slower than any walk or run: if that part is slow "
+            f"motion (a phone's slow-motion clip plays its ends at real speed), {fix}; the "
+            "figures rest on the steps found"
+        )
+    return None
+
+
+def _factor_to(rhythm: float, cadence: float, fps: float) -> float | None:
+    """The slow-motion factor of a video played at ``fps`` (``slowmo_factors``) that brings legs
+    stepping ``rhythm`` times a minute nearest to ``cadence``, within ``SLOWED_MATCH`` of it;
+    None when none does."""
+    near = [k for k in slowmo_factors(fps) if abs(k * rhythm / cadence - 1) <= SLOWED_MATCH]
+    return min(near, key=lambda k: abs(k * rhythm - cadence), default=None)
 
 
 def sure_points(keypoints: np.ndarray) -> np.ndarray:
