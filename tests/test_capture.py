@@ -11,7 +11,7 @@ import pytest
 from edge.capture import CaptureSettings, Frame, SourceInfo, open_source, parse_source_spec
 from edge.capture.base import LiveSource
 from edge.capture.file import VideoFileSource
-from edge.capture.steady import stated_capture
+from edge.capture.steady import stated_capture, usual_rate, varying
 from edge.capture.timebase import FileTiming
 from edge.errors import MissingResourceError, UsageError
 from tests.builders.media import coded_frame, coded_index, read_frames, write_video
@@ -132,7 +132,7 @@ def test_a_video_of_varying_frame_rate_is_timed_by_its_frames_own_times(
         assert [t for t, _ in got] == pytest.approx(times, abs=1e-3)
     with VideoFileSource(video, CaptureSettings(paced=False)) as source:
         assert source.timebase.describe() == (
-            "20 fps mostly, its rate varying: each frame timed by its own time"
+            "23.2 fps on average, its rate varying: each frame timed by its own time"
         )
     slowed = read(CaptureSettings(paced=False, timing=FileTiming(slowmo=2.0)))
     assert [t for t, _ in slowed] == pytest.approx([t / 2 for t in times], abs=1e-3)
@@ -169,20 +169,27 @@ def test_a_stall_in_a_clip_of_varying_rate_is_a_picture_held_still_not_a_slow_cl
     """A camera filming 30 frames a second that stalls for 4 s stores no frame for 4 s: a
     review's such clip was refused as holding 21 a second, and a stall of 1.5 s went untold,
     where the same stall stored as repeated frames is told as a picture held still. A stall is
-    told so, and the frames about it are taken."""
+    told so, the frames about it are taken, and the clip spans its stall. Stalls of 0.3 s after
+    every 0.5 s of frames are a camera too slow, refused as before (a review had it measured)."""
     for stall in (1.5, 4.0):
         times = [i / 30 for i in range(60)] + [2 + stall + i / 30 for i in range(60)]
         frames = [coded_frame(i) for i in range(len(times))]
         video = phone_video(tmp_path / f"stall{stall}.mp4", frames, 30.0, bits=8, times=times)
         settings = CaptureSettings(paced=False, new_frames_only=True)
         with open_source(f"file:{video}", settings) as source:
+            assert source.info.seconds == pytest.approx(4.0 + stall)
             got = [coded_index(frame.image) for frame in iter(source.read, None)]
             assert source.notes == (
                 f"the picture was held still once, {stall + 1 / 30:.1f} s in all, from 1.97 s (a "
-                "paused camera, a title, or nothing in it moving): those frames were left out, "
-                "and no step is timed across them",
+                "paused camera, a title, or nothing in it moving): no new picture came then, and "
+                "no step is timed across it",
             )
         assert got == list(range(len(times)))
+    bursts = [k * 0.8 + i / 30 for k in range(8) for i in range(15)]
+    frames = [coded_frame(i) for i in range(len(bursts))]
+    video = phone_video(tmp_path / "bursts.mp4", frames, 30.0, bits=8, times=bursts)
+    with pytest.raises(UsageError, match=r"holds 19\.6 frames a second, fewer than the 24"):
+        open_source(f"file:{video}", CaptureSettings(paced=False, new_frames_only=True))
 
 
 def test_slow_motion_with_frames_dropped_is_slowed_by_its_usual_rate_not_its_average(
@@ -371,6 +378,24 @@ def test_demo_source_loops_with_the_clock_running_on(tmp_path: Path) -> None:
     means = [round(float(f.image.mean()), -1) for f in frames]
     assert means[4:8] == means[0:4], "the clip starts over"
     assert np.allclose(np.diff([f.t_ns for f in frames]), 1e9 / 200, atol=1)
+
+
+def test_the_rate_frames_come_at_none_dropped_is_neither_their_average_nor_their_median() -> None:
+    """A slow-motion factor is the capture rate over the rate the frames come at where none is
+    dropped: a review's clip at x2, every other frame dropped in its dim part, read x4 from the
+    median interval, and a Matroska clip at 240 frames a second, its times whole milliseconds,
+    250. A clip that drops frames is timed by their own times only where it is slow motion: a
+    real clip with one frame in five dropped read its contacts 17 ms long so, where the engine
+    takes it at its steady average better."""
+    dim = np.r_[np.arange(0, 2, 1 / 30), 2 + np.arange(0, 4.5, 1 / 15)]
+    assert usual_rate(dim) == pytest.approx(30.0)
+    for fps in (120, 180, 240, 300):
+        whole_ms = np.floor(np.arange(0, 3, 1 / fps) * 1000) / 1000
+        assert usual_rate(whole_ms) == pytest.approx(fps, rel=1e-3)
+        assert not varying(whole_ms, fps, slowed=True)
+    dropped = np.array([i / 30 for i in range(300) if i % 5 != 4])
+    assert usual_rate(dropped) == pytest.approx(30.0)
+    assert not varying(dropped, 24.0) and varying(dropped, 24.0, slowed=True)
 
 
 def test_a_phones_own_rate_stated_in_a_clip_of_varying_rate_is_no_slow_motion() -> None:

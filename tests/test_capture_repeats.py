@@ -126,8 +126,8 @@ def test_a_picture_held_still_is_told_where_and_for_how_long() -> None:
         assert np.allclose(new.held, [(179 / 30, 1.0), (299 / 30, 0.5)])
         assert held_notice(new.held) == (
             "the picture was held still 2 times, 1.5 s in all, from 5.97 s, 9.97 s (a paused "
-            "camera, a title, or nothing in it moving): those frames were left out, and no step "
-            "is timed across them"
+            "camera, a title, or nothing in it moving): no new picture came then, and no step is "
+            "timed across them"
         )
     steady = new_frames(list(range(300)), list(meter_changes(moving, 1.5, 6)), TimeBase(30.0, 30.0))
     assert held_notice(steady.held) is None

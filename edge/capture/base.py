@@ -44,7 +44,9 @@ class SourceInfo:
     fps: frames per second of real time (a slow-motion file: the rate it was filmed at).
     ``frame_count``: frames the source will deliver (a file's part in use), None when unknown.
     ``origin``: what stated a file's real rate (a flag, the file's metadata: ``TimeBase``);
-    None for a camera, or a file timed at its playback rate.
+    None for a camera, or a file timed at its playback rate. ``seconds``: the real time a file's
+    part in use spans, None when unknown (a video whose frames come at a varying rate spans
+    more than its frames at its usual rate, when it stalls, or fewer).
     """
 
     name: str
@@ -54,6 +56,7 @@ class SourceInfo:
     live: bool
     frame_count: int | None = None
     origin: str | None = None
+    seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from edge.capture.repeats import (
     repeats_notice,
     slow_notice,
 )
-from edge.capture.steady import shown_times, stated_capture, usual_rate
+from edge.capture.steady import SLOWMO_FROM, shown_times, stated_capture, usual_rate
 from edge.capture.timebase import FileTiming, frame_window, require_engine_rate, resolve_timebase
 from edge.errors import UsageError
 from edge.progress import Progress
@@ -78,6 +78,7 @@ class VideoFileSource(FrameSource):
             live=settings.drop_late and settings.paced,
             frame_count=used,
             origin=self.timebase.origin,
+            seconds=None if count is None else self.timebase.span(self._start, self._stop or count),
         )
         self._paced = settings.paced
         self._loop = loop
@@ -96,7 +97,12 @@ class VideoFileSource(FrameSource):
         fps = self._cap.get(cv2.CAP_PROP_FPS)
         count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
         self._count = count if count > 0 else None
-        shown = None if timing.fps is not None else shown_times(path, fps)
+        stated = capture_fps(path)
+        # Slow motion of a rate stated or given: a dropped frame's share sets its factor.
+        slowed = timing.capture_fps is not None or (
+            stated is not None and stated[0] >= SLOWMO_FROM * fps
+        )
+        shown = None if timing.fps is not None else shown_times(path, fps, slowed)
         if shown is not None:
             # OpenCV reads some containers' rate (an MPEG-TS stream's) as their clock's, and
             # counts their frames from it (a review: the progress line and the --end check).
@@ -105,7 +111,7 @@ class VideoFileSource(FrameSource):
         timebase = resolve_timebase(
             str(path),
             fps if fps and fps > 0 and math.isfinite(fps) else None,
-            stated_capture(capture_fps(path), shown),
+            stated_capture(stated, shown),
             timing,
         )
         self.timebase = dataclasses.replace(timebase, shown=shown)

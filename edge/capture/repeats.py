@@ -423,8 +423,8 @@ def held_notice(held: tuple[tuple[float, float], ...]) -> str | None:
     times = "once" if len(held) == 1 else f"{len(held)} times"
     return (
         f"the picture was held still {times}, {seconds:.1f} s in all, from {where} (a paused "
-        "camera, a title, or nothing in it moving): those frames were left out, and no step is "
-        "timed across them"
+        "camera, a title, or nothing in it moving): no new picture came then, and no step is "
+        f"timed across {'it' if len(held) == 1 else 'them'}"
     )
 
 

@@ -60,18 +60,22 @@ def frame_times(path: Path) -> np.ndarray | None:
     return times - times[0]
 
 
-def varying(times: np.ndarray, fps: float) -> bool:
+def varying(times: np.ndarray, fps: float, slowed: bool = False) -> bool:
     """Whether a video whose frames show at ``times`` (``frame_times``) and whose rate reads
     ``fps`` comes at a varying rate, the times increasing: a frame lies more than
-    ``STEADY_SLACK`` frames off its place at ``fps``, or they usually come at another rate
-    (``usual_rate``; a slow-motion clip that drops one frame in ten keeps its frames within a
-    frame of their places at its average rate; 49 real clips at hand came within 0.7% of
-    theirs)."""
+    ``STEADY_SLACK`` frames off its place at ``fps``, or, where it is slow motion of a capture
+    rate stated or given (``slowed``), they come, none dropped, at another rate (``usual_rate``):
+    a slow-motion clip that drops one frame in ten keeps its frames within a frame of their
+    places at its average rate, and its factor is the capture rate over the rate none dropped.
+    Not otherwise: a real clip with one frame in five dropped, timed by its frames' own times,
+    read its contacts 17 ms longer than at its 30 fps, and at its average rate 8 ms shorter (the
+    engine takes frames at a steady rate best; 49 real clips at hand came within 0.7% of theirs)."""
     if not (fps > 0 and math.isfinite(fps)) or np.any(np.diff(times) <= 0):
         return False
     drift = np.abs(times - np.arange(len(times)) / fps)
-    usual = usual_rate(times)
-    return float(np.max(drift)) * fps > STEADY_SLACK or abs(usual / fps - 1) > SAME_RATE
+    if float(np.max(drift)) * fps > STEADY_SLACK:
+        return True
+    return slowed and abs(usual_rate(times) / fps - 1) > SAME_RATE
 
 
 #: a capture rate a video of a varying rate states is slow motion from this many times its usual
@@ -81,12 +85,26 @@ def varying(times: np.ndarray, fps: float) -> bool:
 SLOWMO_FROM = 1.75
 
 
+#: the share of a video's frame intervals shorter than the one ``usual_rate`` builds on
+USUAL_QUANTILE = 0.1
+#: how much longer than that interval the intervals are that ``usual_rate`` averages: those of a
+#: frame dropped (twice as long) or of a camera slowed from 30 frames a second to 20 are left
+#: out, the two a clock of whole milliseconds rounds a rate to (3 and 4 ms at 300 a second) kept
+USUAL_SPREAD = 1.4
+
+
 def usual_rate(shown: Sequence[float] | np.ndarray) -> float:
-    """The rate, frames a second, at which frames shown at ``shown`` (``shown_times``) usually
-    come: over their median interval. It stands for the video, not their average: a slow-motion
-    clip stored at 30 frames a second with a tenth of them dropped was slowed x8.83 from its
-    average where it was filmed at 240 (x8: a review, 7 December 2026)."""
-    return 1.0 / float(np.median(np.diff(shown)))
+    """The rate, frames a second, at which frames shown at ``shown`` (``shown_times``) come
+    when none is dropped: over their intervals up to ``USUAL_SPREAD`` times the one
+    ``USUAL_QUANTILE`` of them are shorter than, to a thousandth. It stands for the video, not
+    their average: a slow-motion clip stored at 30 frames a second with a tenth of them dropped
+    was slowed x8.83 from its average where it was filmed at 240 (x8). Nor their median: a
+    review's clip at x2, every other frame dropped in its dim part, read x4 from it, and a
+    Matroska clip at 240 frames a second, its times whole milliseconds (4 and 5 ms apart), read
+    250 (7 December 2026)."""
+    gaps = np.diff(np.asarray(shown, dtype=np.float64))
+    base = float(np.quantile(gaps, USUAL_QUANTILE))
+    return round(1.0 / float(np.mean(gaps[gaps <= USUAL_SPREAD * base])), 3)
 
 
 def stated_capture(
@@ -100,22 +118,25 @@ def stated_capture(
     return stated if stated[0] >= SLOWMO_FROM * usual_rate(shown) else None
 
 
-def shown_times(path: Path, fps: float) -> tuple[float, ...] | None:
+def shown_times(path: Path, fps: float, slowed: bool = False) -> tuple[float, ...] | None:
     """The times each frame of the video at ``path`` shows at, s from its first, when its
-    frames come at a varying rate (``varying``) against ``fps``, its rate as read; else None.
-    Told in the log once per file as it is: a video is opened up to four times."""
+    frames come at a varying rate (``varying``, ``slowed`` as there) against ``fps``, its rate
+    as read; else None. Told in the log once per file as it is: a video is opened up to four
+    times."""
     try:
         stat = path.stat()
     except OSError:
         return None
-    return _shown_times(str(path), stat.st_size, stat.st_mtime_ns, fps)
+    return _shown_times(str(path), stat.st_size, stat.st_mtime_ns, fps, slowed)
 
 
 @functools.lru_cache(maxsize=16)
-def _shown_times(path: str, size: int, mtime_ns: int, fps: float) -> tuple[float, ...] | None:
+def _shown_times(
+    path: str, size: int, mtime_ns: int, fps: float, slowed: bool
+) -> tuple[float, ...] | None:
     """``shown_times`` of the file at ``path`` of ``size`` bytes, last changed ``mtime_ns``."""
     times = frame_times(Path(path))
-    if times is None or not varying(times, fps):
+    if times is None or not varying(times, fps, slowed):
         return None
     log.info(
         "%s: its frames come at a varying rate (%.3g a second on average): each is timed by "

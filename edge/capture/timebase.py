@@ -148,6 +148,11 @@ class TimeBase:
             return index / self.capture_fps
         return self.played(index) / self.slowmo
 
+    def span(self, start: int, stop: int) -> float:
+        """Real seconds from frame ``start`` to frame ``stop`` (past the last used), the last
+        frame lasting a frame interval."""
+        return (self.played(stop - 1) - self.played(start)) / self.slowmo + 1 / self.capture_fps
+
     def index_at(self, played_s: float) -> int:
         """The frame that shows at ``played_s`` s as the video plays (the nearest)."""
         shown = self.shown
@@ -161,7 +166,10 @@ class TimeBase:
         return after
 
     def describe(self) -> str:
-        if self.origin is None:
+        if self.origin is None and self.shown is not None:
+            # A review: the header gave a varying rate's average as if it were steady.
+            text = f"{(len(self.shown) - 1) / self.shown[-1]:.4g} fps on average"
+        elif self.origin is None:
             text = f"{self.playback_fps:g} fps"
         elif self.file_fps is not None:
             # A user trial's --fps 60 for a 30 fps file went by without a word.
@@ -176,8 +184,7 @@ class TimeBase:
         if self.every > 1:
             text += f", 1 frame in {self.every} used: {self.fps:g} fps"
         if self.shown is not None:
-            # A review: the header gave a varying rate's as if it were steady.
-            text += " mostly, its rate varying: each frame timed by its own time"
+            text += ", its rate varying: each frame timed by its own time"
         return text
 
 
@@ -249,6 +256,10 @@ def resolve_timebase(
 #: a picture held longer than this, s, is held still (a title, a paused camera): no lower frame
 #: rate, which holds each picture for a fraction of that (a fifth of a second at 5 fps)
 HELD_S = 0.25
+#: a stall this long or longer, s, in a video whose frames come at a varying rate is a pause,
+#: left out of its rate (``require_engine_rate``); shorter ones are a camera too slow: a
+#: review's clip of 0.5 s of frames and 0.3 s without, over and over, had been measured
+PAUSE_S = 1.0
 
 
 def moving_rate(times: np.ndarray, held: float = HELD_S) -> float:
@@ -264,11 +275,15 @@ def require_engine_rate(name: str, timebase: TimeBase) -> None:
     the gait engine needs (``LEAST_FPS``). A rate the user or the file states is held to that
     by ``resolve_timebase``; this holds the file's own rate too, for gait analysis (a board
     filmed for calibration may be slower). Frames of a varying rate are counted as they come,
-    a stall left out (``moving_rate``): a review's clip filmed at 30 with a stall of 4 s was
-    refused as holding 21 a second."""
+    a pause left out (``PAUSE_S``, ``moving_rate``): a review's clip filmed at 30 with a stall
+    of 4 s was refused as holding 21 a second."""
     rate = timebase.fps
     if timebase.shown is not None:
-        rate = moving_rate(np.asarray(timebase.shown) / timebase.slowmo) / timebase.every
+        real = np.asarray(timebase.shown) / timebase.slowmo
+        rate = moving_rate(real, PAUSE_S)
+        if not math.isfinite(rate):
+            rate = (len(real) - 1) / float(real[-1] - real[0])
+        rate /= timebase.every
     if not rate >= LEAST_FPS:
         raise UsageError(
             f"{name} holds {rate:.3g} frames a second, fewer than the {ENGINE_FPS[0]:g} "

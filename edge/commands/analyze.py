@@ -121,7 +121,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         # runner's head and shoulders only.
         print("no steps found: the feet were not seen (the note above); " + FILM_THE_FEET)
     else:
-        print("\n".join(describe(steps, targets, too_few="frames" if result.slow else None)))
+        print("\n".join(describe(steps, targets, too_few=result.too_few())))
     for note in (slowed, doubt):
         if note:
             print(f"note: {note}")

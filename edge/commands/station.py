@@ -48,8 +48,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     source = open_station_source(config, spec, timing, now=now) if kind.name == "file" else None
     try:
         # Held to what analyze holds a file to: a single picture is no run to record.
-        if source is not None and source.info.frame_count is not None:
-            require_length(Path(video), source.info.frame_count, source.info.fps, timing)
+        info = None if source is None else source.info
+        if info is not None and info.frame_count is not None:
+            require_length(Path(video), info.frame_count, info.fps, timing, info.seconds)
         estimator = common.open_pose(config)
     except BaseException:
         if source is not None:

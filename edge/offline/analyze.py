@@ -72,6 +72,12 @@ class AnalysisResult:
         """What to say of the repeated frames left out (``edge.capture.repeats``), or None."""
         return repeats_notice(self.repeats, self.frames, self.distinct_fps)
 
+    def too_few(self) -> str | None:
+        """What came too few a second for part of the video, as told (``missed_steps``): new
+        frames, where a picture was held still (a stall of its camera, too) or its frames came
+        too few a second; else None."""
+        return "new frames" if self.held or self.slow else None
+
     def held_notice(self) -> str | None:
         """What to say of the pictures held still, left out (``held_notice``), or None."""
         return held_notice(self.held)
@@ -129,9 +135,10 @@ def analyze_video(
                 track.write(timebase.seconds(frame.index), frame.index, found[-1])
         progress.close()
     # Checked again on the frames read: a container's frame count can be missing or wrong.
-    require_length(video, progress.done, timebase.fps, timing)
-    new = scan.new()
     indices = scan.indices
+    span = timebase.span(indices[0], indices[-1] + timebase.every) if indices else 0.0
+    require_length(video, progress.done, timebase.fps, timing, span)
+    new = scan.new()
     with KeypointTrackWriter(keypoints_csv) as track:
         for t, k in zip(new.times, new.kept, strict=True):
             track.write(float(t), indices[k], found[k])
@@ -275,13 +282,18 @@ def probe_video(video: Path, timing: FileTiming | None = None) -> tuple[SourceIn
         info, timebase = source.info, source.timebase
     require_engine_rate(str(video), timebase)
     if info.frame_count is not None:
-        require_length(video, info.frame_count, info.fps, timing)
+        require_length(video, info.frame_count, info.fps, timing, info.seconds)
     return info, timebase
 
 
-def require_length(video: Path, frames: int, fps: float, timing: FileTiming) -> None:
-    """UsageError unless ``frames`` at ``fps`` (real time) hold MIN_RUN_S of running."""
-    if frames / fps < MIN_RUN_S:
+def require_length(
+    video: Path, frames: int, fps: float, timing: FileTiming, seconds: float | None = None
+) -> None:
+    """UsageError unless ``frames`` at ``fps`` (real time) hold MIN_RUN_S of running, or span
+    it (``seconds``, real time, where known: ``SourceInfo.seconds``)."""
+    if seconds is None:
+        seconds = frames / fps
+    if seconds < MIN_RUN_S:
         what = f"{timing.window_text()} of {video}" if timing.windowed else str(video)
         if frames == 1 and not timing.windowed:
             # A user trial's photograph named .mp4 was told it was 0.04 s too short.
@@ -291,7 +303,7 @@ def require_length(video: Path, frames: int, fps: float, timing: FileTiming) -> 
             )
         raise UsageError(
             f"{what} is too short: {frames} frame{'' if frames == 1 else 's'} at {fps:g} fps "
-            f"({frames / fps:.2f} s); the analysis needs at least {MIN_RUN_S:g} s of running "
+            f"({seconds:.2f} s); the analysis needs at least {MIN_RUN_S:g} s of running "
             f"({MIN_RUN_S * fps:.0f} frames), filmed side on"
         )
 
@@ -418,7 +430,7 @@ def video_outputs(
         ("held still", result.held_notice()),
         ("too few frames", result.slow_notice()),
         ("feet", result.feet_notice()),
-        ("steps missed", missed_steps(steps, "frames" if result.slow else None)),
+        ("steps missed", missed_steps(steps, result.too_few())),
         ("slowed part", slowed),
     )
     data = ReportInput(
