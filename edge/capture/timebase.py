@@ -118,8 +118,9 @@ class TimeBase:
     many of the file's, from the first used (a capture rate above ``ENGINE_FPS``).
     ``file_fps``: the file's own rate, where ``--fps`` was given against it. ``shown``: each
     frame's time as a player shows it, s from the first, for a video whose frames come at a
-    varying rate (``edge.capture.steady``), whose ``playback_fps`` is then the rate they usually
-    come at (``edge.capture.steady.usual_rate``); None: frame i shows at i / ``playback_fps``."""
+    varying rate (``edge.capture.steady``), whose ``playback_fps`` is then the rate they come at
+    where none is dropped (``edge.capture.steady.usual_rate``); None: frame i shows at
+    i / ``playback_fps``."""
 
     playback_fps: float
     capture_fps: float

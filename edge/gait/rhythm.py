@@ -220,7 +220,8 @@ def slowed_part(
         if k is not None:
             flags = f"--slowmo {k:.3g}" + (f" --start {first:.1f} --end {last:.1f}" * window)
             fix = (
-                f"{flags} measures it ({k * rhythm:.0f} steps a minute, as about it: {cadence:.0f})"
+                f"{flags} measures it ({k * rhythm:.0f} steps a minute, the steps about it "
+                f"{cadence:.0f})"
             )
         else:
             readings = slowmo_readings(rhythm, fps, track=False)
