@@ -880,7 +880,8 @@ def test_a_slowed_part_between_steps_at_real_speed_is_told_with_the_flags_that_m
         "from 1.8 to 22.3 s no step was found while the legs stepped 39 times a minute, slower "
         "than any walk or run: if that part is slow motion (a phone's slow-motion clip plays its "
         "ends at real speed), --slowmo 4 --start 1.8 --end 22.3 measures it (157 steps a minute, "
-        "the steps about it 156); the figures rest on the steps found"
+        "the steps about it 156); no findings or cues are given from the steps about it, timed "
+        "across a change of speed"
     )
     assert "--start" not in (slowed_part(played, kp[keep], steps, 30.0, window=False) or "")
     steady = tmp_path / "steady.jsonl"

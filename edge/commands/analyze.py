@@ -86,20 +86,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         # A runner filmed from the front has no facing to find, nor steps to measure.
         notice = facing_the_camera(keypoints)
         steps: list[StepMsg] = []
-        doubt = facing = slowed = None
+        doubt = facing = None
         if notice is None:
             facing = plane.facing or runner_facing(args.video, result, keypoints, t)
             steps = replay_steps(config, t, keypoints, calibration, plane.meters_per_pixel, facing)
             feet_seen = result.feet_share < FEET_MOSTLY_UNSEEN
+            # The track's times are the video's as it plays unless a slow motion is given.
             notice = no_findings(
                 steps, t, keypoints, timebase.capture_fps, timebase.origin, feet_seen=feet_seen
-            )
+            ) or slowed_part(t, keypoints, steps, timebase.playback_fps, timebase.slowmo == 1)
             doubt = None if notice else refuse_what_does_not_fit(config, args, steps, plane)
-            if notice is None:
-                # The track's times are the video's as it plays unless a slow motion is given.
-                slowed = slowed_part(
-                    t, keypoints, steps, timebase.playback_fps, timebase.slowmo == 1
-                )
     except UsageError as exc:
         raise UsageError(
             f"{exc}. The track is kept: {replay}, with the flags put right, gives the steps "
@@ -122,9 +118,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         print("no steps found: the feet were not seen (the note above); " + FILM_THE_FEET)
     else:
         print("\n".join(describe(steps, targets, too_few=result.too_few())))
-    for note in (slowed, doubt):
-        if note:
-            print(f"note: {note}")
+    if doubt:
+        print(f"note: {doubt}")
     print(f"wrote {out_dir / 'events.jsonl'} and {out_dir / 'steps.csv'}")
     outputs = video_outputs(
         args.video,
@@ -141,7 +136,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         _belt_fact(config, args, plane) + (f"; {doubt}" if doubt else ""),
         timing,
         notice,
-        slowed,
     )
     print(f"wrote {outputs.annotated} ({outputs.annotated_frames} frames) and {outputs.report}")
     return NO_FINDINGS if notice or not steps else 0

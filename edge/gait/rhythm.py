@@ -195,15 +195,17 @@ SLOWED_MATCH = 0.15
 def slowed_part(
     t: np.ndarray, keypoints: np.ndarray, steps: list[StepMsg], fps: float, window: bool
 ) -> str | None:
-    """Where a track's steps stop for ``SLOWED_MIN_S`` or more while its legs go on stepping,
-    slower than any walk or run (``leg_rhythm``), or None. A phone's slow-motion clip, its speed
-    ramps set in it as the phone shares it, plays its first and last moments at real speed and
-    slows the rest: the render of a runner at 120 fps so made (1.5 s, 5 s slowed x4 and 1.5 s)
-    gave 6 steps at real speed and read the 20 s between as "standing or off the belt", with no
-    word of slow motion (7 December 2026). Said with the factor that brings the legs to the
-    steps found about them (``SLOWED_MATCH``; else those that make them a run's), and, where
-    ``window`` (the track's times are the video's as it plays), the ``--start`` and ``--end``
-    of the part. ``t``: (T,) s; ``keypoints``: (T, 17, 3); ``fps``: the rate played at."""
+    """Where a track's steps stop for ``SLOWED_MIN_S`` or more while its legs go on stepping, slower
+    than any walk or run (``leg_rhythm``), or None. A phone's slow-motion clip, its speed ramps set
+    in it as the phone shares it, plays its first and last moments at real speed and slows the rest:
+    the render of a runner at 120 fps so made (1.5 s, 5 s slowed x4 and 1.5 s) gave 6 steps at real
+    speed and read the 20 s between as "standing or off the belt", with no word of slow motion (7
+    December 2026); and one whose speed changed over half a second gave steps timed across the
+    change, their toe-offs 110 ms early, its hip drive 9 deg where 20 and cued (a user trial). So no
+    findings are given, and the part is said with the factor that brings the legs to the steps found
+    about them (``SLOWED_MATCH``; else those that make them a run's), and, where ``window`` (the
+    track's times are the video's as it plays), the ``--start`` and ``--end`` of the part. ``t``:
+    (T,) s; ``keypoints``: (T, 17, 3); ``fps``: the rate played at."""
     found = [s.cadence_spm for s in read_as_running(steps) if s.cadence_spm is not None]
     cadence = float(np.median(found)) if found else None
     # From a step's toe-off to the next one's landing.
@@ -232,8 +234,8 @@ def slowed_part(
         return (
             f"from {first:.1f} to {last:.1f} s no step was found while the legs stepped "
             f"{rhythm:.0f} times a minute, slower than any walk or run: if that part is slow "
-            f"motion (a phone's slow-motion clip plays its ends at real speed), {fix}; the "
-            "figures rest on the steps found"
+            f"motion (a phone's slow-motion clip plays its ends at real speed), {fix}; no "
+            "findings or cues are given from the steps about it, timed across a change of speed"
         )
     return None
 

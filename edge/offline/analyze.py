@@ -389,7 +389,6 @@ def video_outputs(
     belt: str,
     timing: FileTiming | None = None,
     notice: str | None = None,
-    slowed: str | None = None,
 ) -> Outputs:
     """``annotated.mp4`` and ``report.html`` of an analysis, from its keypoint track
     (t (N,) seconds, rows (N,) file positions, keypoints (N, 17, 3) pixels as the video shows
@@ -398,8 +397,7 @@ def video_outputs(
     ``facing``: which way the runner faces in the image; ``scale`` and ``belt``: what gave the
     distances and the belt's speed, as the report's facts say them; ``timing``: the part of the
     video analyzed. ``notice``: why the steps cannot be judged; then neither the video nor the
-    report shows a figure of them, and the report says why. ``slowed``: where the video may be
-    slowed with no step found (``edge.gait.rhythm.slowed_part``).
+    report shows a figure of them, and the report says why.
     """
     found = len(steps)
     if notice:
@@ -431,7 +429,6 @@ def video_outputs(
         ("too few frames", result.slow_notice()),
         ("feet", result.feet_notice()),
         ("steps missed", missed_steps(steps, result.too_few())),
-        ("slowed part", slowed),
     )
     data = ReportInput(
         title=f"Analysis of {video.name}",
