@@ -171,6 +171,19 @@ def test_slow_motion_is_offered_the_factors_of_the_rate_it_plays_at() -> None:
     assert slowmo_readings(170.0, 30.0, track=False) is None
 
 
+def test_a_capture_rate_stated_wrong_is_offered_the_rates_that_make_a_run() -> None:
+    """A user trial's clip filmed at 120 fps and played at 30, its metadata saying 240, read
+    312 steps a minute and was told only to give --capture-fps N: the rates a phone films at
+    that make it running are offered, as for a clip that states none."""
+    steps = [messages.step(i, cadence_spm=312.0, contact_ms=140.0) for i in range(12)]
+    said = timebase_problem(steps, 240.0, "the file's com.android.capture.fps") or ""
+    assert said.endswith(
+        "240 fps (the file's com.android.capture.fps): give --capture-fps N, the rate it was "
+        "filmed at (--capture-fps 100 reads 130, --capture-fps 120 reads 156 steps a minute); "
+        "no findings or cues are given"
+    )
+
+
 def test_what_looks_like_a_walks_misread_steps_but_is_not_is_still_told() -> None:
     """A review's cases: a walk at 150 and a run at 172 steps a minute filmed at 60 fps and
     played at 30 (the walk slowed under any walk's half top cadence); a run with every other

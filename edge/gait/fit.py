@@ -539,6 +539,12 @@ def _outside(
         fix = f"{fps:.4g} fps ({origin}): check {origin.split()[0]}, or leave it out"
     else:
         fix = f"{fps:.4g} fps ({origin}): give --capture-fps N, the rate it was filmed at"
+        if gait == RUNNING and cadence is not None:
+            # A user trial's clip filmed at 120, its metadata saying 240, was told no rate.
+            lo, hi = RUNNING_CADENCE_SPM
+            fits = [r for r in sorted(SLOWMO_CAPTURE_FPS) if lo <= cadence * r / fps <= hi]
+            rates = ", ".join(f"--capture-fps {r} reads {cadence * r / fps:.0f}" for r in fits)
+            fix += f" ({rates} steps a minute)" if rates else ""
     return f"{found} {fix}; no findings or cues are given"
 
 
