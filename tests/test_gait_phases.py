@@ -13,7 +13,7 @@ import pytest
 from edge.bus.schema import StepMsg
 from edge.cli import main
 from edge.gait import Targets
-from edge.gait.fit import slowmo_factors, slowmo_readings, timebase_problem
+from edge.gait.fit import contacts_jump, slowmo_factors, slowmo_readings, timebase_problem
 from edge.gait.phases import AWAY, Phase, clock, describe_phases, phases
 from edge.offline.replay import describe
 from edge.report.html import render
@@ -169,6 +169,30 @@ def test_slow_motion_is_offered_the_factors_of_the_rate_it_plays_at() -> None:
     assert said == "--slowmo 2 reads 150, --slowmo 2.5 reads 188 steps a minute"
     assert slowmo_readings(78.0, 30.0, track=True) == "--fps 60 reads 156 steps a minute"
     assert slowmo_readings(170.0, 30.0, track=False) is None
+
+
+def test_contacts_that_change_at_once_are_no_one_runners_on_one_time_base() -> None:
+    """A user trial's phone clip slowed x2 between two moments at real speed was measured as
+    one run, its contacts 238 ms where 211, and cued; two runners joined by a crossfade were
+    too. Contacts that change 1.6 times at once, steady either side, are told, with no findings;
+    a runner's scatter, a change over many steps or a walk before a run are not."""
+    real = [messages.step(i, contact_ms=265.0 + 8.0 * (i % 3)) for i in range(8)]
+    slowed = [
+        messages.later(messages.step(i, contact_ms=470.0 - 9.0 * (i % 2)), 3.0) for i in range(6)
+    ]
+    said = contacts_jump([*real, *slowed])
+    assert said is not None and said.startswith("the contacts change from 273 to 466 ms between ")
+    assert "at once: one runner's do not change so on a treadmill. Two runners joined" in said
+    assert said.endswith("with --slowmo where it is slowed; no findings or cues are given")
+    scatter = [
+        messages.step(i, contact_ms=250.0 * (1.0 + 0.1 * ((i * 7) % 5 - 2) / 2)) for i in range(30)
+    ]
+    assert contacts_jump(scatter) is None
+    sliding = [messages.step(i, contact_ms=250.0 + 8.0 * i) for i in range(20)]
+    assert contacts_jump(sliding) is None
+    walk = [messages.walked_step(i, contact_ms=650.0) for i in range(8)]
+    run = [messages.later(messages.step(i, contact_ms=260.0), 5.0) for i in range(8)]
+    assert contacts_jump([*walk, *run]) is None
 
 
 def test_a_capture_rate_stated_wrong_is_offered_the_rates_that_make_a_run() -> None:

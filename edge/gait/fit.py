@@ -548,6 +548,44 @@ def _outside(
     return f"{found} {fix}; no findings or cues are given"
 
 
+#: how many times longer or shorter the contacts of a run's next ``JUMP_STEPS`` steps may be
+#: than those of its last ones before they are no one runner's on one time base
+#: (``contacts_jump``): a runner's scatter a tenth step to step and follow the belt over many
+#: steps, where a phone's slow motion doubles them at once and a second runner joined to the
+#: first (a crossfade) changed them from 317 to 193 ms
+CONTACT_JUMP = 1.6
+#: steps either side of a jump, each side within ``JUMP_TIGHT`` of itself: over 137 analyses'
+#: steps at hand (real clips of earlier trials, the rendered matrix) none but the clips slowed in
+#: part and the two runners joined jumps so
+JUMP_STEPS = 4
+JUMP_TIGHT = 1.35
+
+
+def contacts_jump(steps: list[StepMsg]) -> str | None:
+    """Why a run's steps are no one runner's on one time base, or None: the contacts of its
+    ``JUMP_STEPS`` running steps after some step lie ``CONTACT_JUMP`` times those before it or
+    more, or as much shorter, each side steady (``JUMP_TIGHT``). A user trial's phone clip
+    slowed x2 between two moments at real speed was measured as one, its contacts 238 ms where
+    211 and cued; so were two runners joined by a crossfade."""
+    ran = sorted((s for s in read_as_running(steps) if s.contact_ms), key=lambda s: s.ic_t)
+    contacts = [float(s.contact_ms or 0.0) for s in ran]
+    for i in range(JUMP_STEPS, len(ran) - JUMP_STEPS + 1):
+        before, after = contacts[i - JUMP_STEPS : i], contacts[i : i + JUMP_STEPS]
+        if max(before) > JUMP_TIGHT * min(before) or max(after) > JUMP_TIGHT * min(after):
+            continue
+        was, now = float(np.median(before)), float(np.median(after))
+        if 1 / CONTACT_JUMP < now / was < CONTACT_JUMP:
+            continue
+        return (
+            f"the contacts change from {was:.0f} to {now:.0f} ms between {ran[i - 1].to_t:.1f} "
+            f"and {ran[i].ic_t:.1f} s, at once: one runner's do not change so on a treadmill. Two "
+            "runners joined, or a clip whose speed changes there (a phone's slow motion, its ends "
+            "at real speed): measure each part alone (analyze's --start and --end), with --slowmo "
+            "where it is slowed; no findings or cues are given"
+        )
+    return None
+
+
 def step_count(n: int) -> str:
     """``1 step``, ``3 steps``."""
     return f"{n} step{'' if n == 1 else 's'}"
