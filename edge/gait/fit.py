@@ -565,8 +565,8 @@ def contacts_jump(steps: list[StepMsg]) -> str | None:
     """Why a run's steps are no one runner's on one time base, or None: the contacts of its
     ``JUMP_STEPS`` running steps after some step lie ``CONTACT_JUMP`` times those before it or
     more, or as much shorter, each side steady (``JUMP_TIGHT``). A user trial's phone clip
-    slowed x2 between two moments at real speed was measured as one, its contacts 238 ms where
-    211 and cued; so were two runners joined by a crossfade."""
+    slowed x2 after 1.5 s at real speed was measured as one run, its contacts 264 ms where 248;
+    so were two runners joined by a crossfade."""
     ran = sorted((s for s in read_as_running(steps) if s.contact_ms), key=lambda s: s.ic_t)
     contacts = [float(s.contact_ms or 0.0) for s in ran]
     for i in range(JUMP_STEPS, len(ran) - JUMP_STEPS + 1):
