@@ -556,9 +556,10 @@ def _outside(
 CONTACT_JUMP = 1.6
 #: steps either side of a jump, each side within ``JUMP_TIGHT`` of itself: over 137 analyses'
 #: steps at hand (real clips of earlier trials, the rendered matrix) none but the clips slowed in
-#: part and the two runners joined jumps so
+#: part and the two runners joined jumps so (at 1.35 a user trial's RBDS002 slowed x2 between
+#: real-speed steps of 220-325 ms went untold)
 JUMP_STEPS = 4
-JUMP_TIGHT = 1.35
+JUMP_TIGHT = 1.5
 
 
 def contacts_jump(steps: list[StepMsg]) -> str | None:

@@ -320,17 +320,18 @@ def no_findings(
 ) -> str | None:
     """Why the steps of a video or track (``hipdrive analyze``, ``replay``) give no findings, or
     None: a picture turned on its side (``turned_picture``), legs that step slower than any walk or
-    faster than any run (``legs_off_pace``), a time base that is not running's or walking's
-    (``timebase_problem``, whatever stated it: a flag can be wrong too), a run past the camera
-    (``across_the_picture``), contacts that change at once (``contacts_jump``), or too few steps
-    (``too_few_steps``; no step at all from feet mostly unseen, ``feet_seen`` False, is analyze's to
-    say). ``t``, ``keypoints``: the track; the rest as ``timebase_problem``."""
+    faster than any run (``legs_off_pace``), contacts that change at once (``contacts_jump``: before
+    the time base, which a clip slowed in part reads as the median of its two), a time base that is
+    not running's or walking's (``timebase_problem``, whatever stated it: a flag can be wrong too),
+    a run past the camera (``across_the_picture``), or too few steps (``too_few_steps``; no step at
+    all from feet mostly unseen, ``feet_seen`` False, is analyze's to say). ``t``, ``keypoints``:
+    the track; the rest as ``timebase_problem``."""
     return (
         turned_picture(keypoints)
         or legs_off_pace(t, keypoints, steps, fps, origin, track)
+        or contacts_jump(steps)
         or timebase_problem(steps, fps, origin, track)
         or across_the_picture(t, keypoints, steps)
-        or contacts_jump(steps)
         or (too_few_steps(steps, seen_seconds(t, keypoints)) if steps or feet_seen else None)
     )
 
