@@ -385,8 +385,8 @@ def test_the_rate_frames_come_at_none_dropped_is_neither_their_average_nor_their
     dropped: a review's clip at x2, every other frame dropped in its dim part, read x4 from the
     median interval, and a Matroska clip at 240 frames a second, its times whole milliseconds,
     250. A clip that drops frames is timed by their own times only where it is slow motion: a
-    real clip with one frame in five dropped read its contacts 17 ms long so, where the engine
-    takes it at its steady average better."""
+    real clip with one frame in five dropped had 10 of its 29 steps given no gait so, where the
+    engine takes it at its steady average better."""
     dim = np.r_[np.arange(0, 2, 1 / 30), 2 + np.arange(0, 4.5, 1 / 15)]
     assert usual_rate(dim) == pytest.approx(30.0)
     for fps in (120, 180, 240, 300):

@@ -471,7 +471,7 @@ def test_a_run_on_a_file_ends_at_a_cut_the_runner_jumps_with_as_analyze_refuses_
     for k, picture in enumerate(first + second):
         scan.add(k, np.clip(picture, 0, 255).astype(np.uint8))
     cuts = scan.picture_cuts()
-    assert cuts == (PictureCut(40, True, 1, 30.0, 30.0),)
+    assert cuts == (PictureCut(40, True, TimeBase(30.0, 30.0)),)
     here, there = standing(200.0), standing(500.0)
     for found, jumps in (
         ([here] * 40 + [there] * 40, True),
@@ -487,7 +487,7 @@ def test_a_run_on_a_file_ends_at_a_cut_the_runner_jumps_with_as_analyze_refuses_
     by_frame, _, _ = watched(cuts, [here] * 40 + [None] * 5 + [here] * 35)
     assert by_frame[40:45] == [[]] * 5 and by_frame[45] == list(range(40, 46))
     # A smaller change is judged by the runner within 0.1 s: three frames at 30 fps.
-    weak = (PictureCut(40, False, 1, 30.0, 30.0),)
+    weak = (PictureCut(40, False, TimeBase(30.0, 30.0)),)
     by_frame, rest, _ = watched(weak, [here] * 40 + [None] * 10 + [there] * 30)
     assert by_frame[42] == [40, 41, 42] and let_on(by_frame, rest) == list(range(80))
     assert let_on(*watched(weak, [here] * 40 + [None] + [there] * 39)) == list(range(40))

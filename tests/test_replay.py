@@ -883,7 +883,8 @@ def test_a_slowed_part_between_steps_at_real_speed_is_told_with_the_flags_that_m
         "the steps about it 156); no findings or cues are given from the steps about it, timed "
         "across a change of speed"
     )
-    assert "--start" not in (slowed_part(played, kp[keep], steps, 30.0, window=False) or "")
+    unwindowed = slowed_part(played, kp[keep], steps, 30.0, window=False)
+    assert unwindowed is not None and "--start" not in unwindowed
     steady = tmp_path / "steady.jsonl"
     main(
         [

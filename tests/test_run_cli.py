@@ -480,6 +480,7 @@ def test_a_headless_run_ended_at_a_cut_sums_up_its_shot_then_exits_2(
     the cut, prints what the shot before it gave, as a file of that shot alone would, then
     says why it ended there (exit 2)."""
     from edge.capture.repeats import PictureCut
+    from edge.capture.timebase import TimeBase
     from edge.commands.common import run_station
     from edge.config import load_config
     from edge.errors import UsageError
@@ -489,7 +490,7 @@ def test_a_headless_run_ended_at_a_cut_sums_up_its_shot_then_exits_2(
     joined = kp[t < 12.0].copy()
     joined[360:, :, 0] += 300.0
     source = FakeSource(len(joined))
-    source.cuts = (PictureCut(360, True, 1, 60.0, 60.0),)
+    source.cuts = (PictureCut(360, True, TimeBase(60.0, 60.0)),)
     config = load_config(station_config_in(tmp_path))
     with pytest.raises(UsageError, match=r"^fake cuts .* at 6\.000 s, and the runner jumps"):
         run_station(config, source, FakePose(joined), None, headless=True)

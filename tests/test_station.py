@@ -18,7 +18,7 @@ from edge.bus.publisher import Publisher, Subscriber
 from edge.bus.schema import FrameMsg, StatusMsg, StepMsg, SummaryMsg
 from edge.capture.base import Frame
 from edge.capture.repeats import PictureCut
-from edge.capture.timebase import timed_roughly
+from edge.capture.timebase import TimeBase, timed_roughly
 from edge.config import load_config
 from edge.demo.scene import SideCamera
 from edge.gait import Step, Summary, SummaryBuilder
@@ -732,7 +732,7 @@ def test_a_files_run_ends_at_a_cut_the_runner_jumps_with(tmp_path: Path, running
 
     joined = running[:720].copy()
     joined[360:, :, 0] += 300.0
-    cut = (PictureCut(360, True, 1, 60.0, 60.0),)
+    cut = (PictureCut(360, True, TimeBase(60.0, 60.0)),)
     station, steps = run(joined, cut, "joined")
     _, first_shot = run(running[:360], (), "first")
     assert station.ended and station.fit_verdict is None
@@ -760,7 +760,7 @@ def test_a_run_begun_later_in_a_file_is_pointed_to_the_shot_from_where_it_began(
     """A user trial's run from --start 2 that met a cut at 5 s was pointed to --end 5 alone,
     which would take the video's first 2 s in again."""
     station = Station(config, FakeSource(1), FakePose(running))
-    station._cuts = CutWatch((PictureCut(360, True, 1, 60.0, 60.0),))
+    station._cuts = CutWatch((PictureCut(360, True, TimeBase(60.0, 60.0)),))
     here = running[200]
     there = here.copy()
     there[:, 0] += 300.0
@@ -770,7 +770,7 @@ def test_a_run_begun_later_in_a_file_is_pointed_to_the_shot_from_where_it_began(
     assert "at a time: --start 2.000 --end 6.000 for the shot before it," in station.cut_problem
     # Two shots with 3 s of black between them: the shot before ends at the first cut.
     station._cuts = CutWatch(
-        (PictureCut(360, True, 1, 60.0, 60.0), PictureCut(540, True, 1, 60.0, 60.0))
+        (PictureCut(360, True, TimeBase(60.0, 60.0)), PictureCut(540, True, TimeBase(60.0, 60.0)))
     )
     for k in range(0, 541):
         station._cuts.frame(k, here if k < 360 else there if k >= 540 else None, k)

@@ -20,7 +20,7 @@ from edge.capture.repeats import (
     repeats_notice,
     slow_notice,
 )
-from edge.capture.steady import SLOWMO_FROM, shown_times, stated_capture, usual_rate
+from edge.capture.steady import shown_times, slow_motion, stated_capture, usual_rate
 from edge.capture.timebase import FileTiming, frame_window, require_engine_rate, resolve_timebase
 from edge.errors import UsageError
 from edge.progress import Progress
@@ -99,9 +99,7 @@ class VideoFileSource(FrameSource):
         self._count = count if count > 0 else None
         stated = capture_fps(path)
         # Slow motion of a rate stated or given: a dropped frame's share sets its factor.
-        slowed = timing.capture_fps is not None or (
-            stated is not None and stated[0] >= SLOWMO_FROM * fps
-        )
+        slowed = timing.capture_fps is not None or slow_motion(stated, fps)
         shown = None if timing.fps is not None else shown_times(path, fps, slowed)
         if shown is not None:
             # OpenCV reads some containers' rate (an MPEG-TS stream's) as their clock's, and

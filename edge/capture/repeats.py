@@ -16,7 +16,7 @@ clips).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,6 @@ from edge.capture.timebase import (
     LEAST_FPS,
     TimeBase,
     moving_rate,
-    played_at,
 )
 from edge.errors import UsageError
 
@@ -198,15 +197,16 @@ def new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> 
     kept = np.flatnonzero(~(repeat | still))
     first = indices[0] if indices else 0
     positions = (np.array(indices)[kept] - first) // timebase.every
+    played = np.array([timebase.played(i) for i in indices])
     if timebase.shown is None:
         times = timebase.seconds(first) + distinct_times(positions, timebase.fps)
         fps = distinct_fps(positions, timebase.fps)
     else:
         # Frames that come at a varying rate, each at its own time (``edge.capture.steady``).
-        times = np.array([timebase.seconds(indices[k]) for k in kept])
+        real = played / timebase.slowmo
+        times = real[kept]
         fps = moving_rate(times)
     # A held run of frames shows the picture first shown in the frame before it.
-    played = np.array([timebase.played(i) for i in indices])
     held = [
         (float(played[max(start - 1, 0)]), float(played[stop - 1] - played[max(start - 1, 0)]))
         for start, stop in _runs(still)
@@ -214,7 +214,6 @@ def new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> 
     if timebase.shown is not None:
         # A frame of a varying rate is shown until the next: a stall of 1.5 s between two went
         # untold (a review), where the same stall held as repeated frames was told.
-        real = np.array([timebase.seconds(i) for i in indices])
         held += [
             (float(played[k]), float(played[k + 1] - played[k]))
             for k in np.flatnonzero(np.diff(real) > HELD_S)
@@ -268,16 +267,22 @@ def steady_span(new: np.ndarray, played: np.ndarray, fps: float) -> tuple[float,
 class PictureCut:
     """A frame that may cut from one shot to another (``FrameScan.cuts``): its file position and
     whether it is a cut beyond doubt (``CUT_SURE``); the runner either side tells
-    (``edge.offline.cuts``), looked for over the frames read (one file frame in ``every``,
-    ``read_fps`` of them a second of real time). The video plays ``playback_fps`` frames a
-    second, or shows each at its time in ``shown`` (``TimeBase.shown``)."""
+    (``edge.offline.cuts``), looked for over the frames read as the video's ``timebase`` reads
+    them."""
 
     index: int
     sure: bool
-    every: int
-    read_fps: float
-    playback_fps: float
-    shown: tuple[float, ...] | None = field(default=None, repr=False)
+    timebase: TimeBase
+
+    @property
+    def every(self) -> int:
+        """The frames read are one file frame in this many."""
+        return self.timebase.every
+
+    @property
+    def read_fps(self) -> float:
+        """The frames read a second of real time."""
+        return self.timebase.fps
 
     @property
     def at_s(self) -> float:
@@ -287,7 +292,7 @@ class PictureCut:
 
     def shown_at(self, index: int) -> float:
         """Where file frame ``index`` shows in the video, s, as it plays."""
-        return played_at(index, self.playback_fps, self.shown)
+        return self.timebase.played(index)
 
 
 class FrameScan:
@@ -330,14 +335,7 @@ class FrameScan:
     def picture_cuts(self) -> tuple[PictureCut, ...]:
         """The frames that may cut from one shot to another (``cuts``), as a run takes them."""
         return tuple(
-            PictureCut(
-                self.indices[k],
-                self.medians[k] >= CUT_SURE,
-                self.timebase.every,
-                self.timebase.fps,
-                self.timebase.playback_fps,
-                self.timebase.shown,
-            )
+            PictureCut(self.indices[k], self.medians[k] >= CUT_SURE, self.timebase)
             for k in self.cuts
         )
 

@@ -139,9 +139,15 @@ class TimeBase:
         return self.capture_fps / self.every
 
     def played(self, index: int) -> float:
-        """Where frame ``index`` shows as the video plays, s from its first frame
-        (``played_at``)."""
-        return played_at(index, self.playback_fps, self.shown)
+        """Where frame ``index`` shows as the video plays, s from its first frame: at its time
+        in ``shown``, past the last of them at ``playback_fps`` on from it, or without them at
+        ``index / playback_fps``."""
+        shown = self.shown
+        if shown is None:
+            return index / self.playback_fps
+        if index < len(shown):
+            return shown[index]
+        return shown[-1] + (index - len(shown) + 1) / self.playback_fps
 
     def seconds(self, index: int) -> float:
         """Real time of frame ``index`` from the file's first frame."""
@@ -187,17 +193,6 @@ class TimeBase:
         if self.shown is not None:
             text += ", its rate varying: each frame timed by its own time"
         return text
-
-
-def played_at(index: int, playback_fps: float, shown: Sequence[float] | None) -> float:
-    """Where frame ``index`` of a video shows as it plays, s from its first frame: at its time
-    in ``shown`` (``TimeBase.shown``), past the last of them at ``playback_fps`` on from it, or
-    without them at ``index / playback_fps``."""
-    if shown is None:
-        return index / playback_fps
-    if index < len(shown):
-        return shown[index]
-    return shown[-1] + (index - len(shown) + 1) / playback_fps
 
 
 def resolve_timebase(
