@@ -859,20 +859,22 @@ def test_slow_motion_with_no_step_found_is_told_by_the_legs_rhythm(
 
 
 def test_a_slowed_part_between_steps_at_real_speed_is_told_with_the_flags_that_measure_it(
-    mocap_trial, tmp_path: Path
+    mocap_trial, tmp_path: Path, capsys
 ) -> None:
     """A phone's slow-motion clip, its ramps set in it as it is shared, plays its first and last
     moments at real speed and slows the rest: the render of a runner at 120 fps so made gave 6
     steps at real speed and read the 20 s between as standing, with no word of slow motion. The
     part is told, with the factor that brings its legs to the steps about it and its window; a
-    run at real speed throughout, or a stand, tells nothing."""
+    run at real speed throughout, or a stand, tells nothing. Its track replayed is told so too,
+    with analyze's flags (its replay had given findings)."""
     t, kp = synth_track(mocap_trial, 120.0, SideCamera(facing="left"), seed=5)
     real = (np.arange(len(t)) % 4 == 0) & ((t < 2.0) | (t >= 7.0) & (t < 9.0))
     keep = real | (t >= 2.0) & (t < 7.0)
     played = np.where(t < 2.0, t, np.where(t < 7.0, 2.0 + 4.0 * (t - 2.0), t + 15.0))[keep]
     path = write_track(tmp_path / "ramps.csv", played, kp[keep])
     out = tmp_path / "events.jsonl"
-    main(["replay", "--keypoints", str(path), "--events-out", str(out)])
+    assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == NO_FINDINGS
+    assert "analyze with --slowmo 4 --start 1.8 --end 22.3 measures it" in capsys.readouterr().out
     steps = read_events(out)
     assert steps and all(s.ic_t < 2.0 or s.ic_t > 22.0 for s in steps)
     said = slowed_part(played, kp[keep], steps, 30.0, window=True)

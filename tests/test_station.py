@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import threading
 import time
@@ -160,6 +161,46 @@ def test_a_slow_motion_files_few_steps_are_told_its_legs_rhythm(mocap_trial) -> 
     ]
     said = timed.verdict() or ""
     assert "are not from running at the video's 24 fps: if it is slow motion" in said, said
+
+
+def test_a_files_part_slowed_between_steps_at_real_speed_is_told(mocap_trial) -> None:
+    """A phone's slow-motion clip plays its ends at real speed: a user trial's, slowed x4
+    between, played through ``run``, had ended on a finding of good form from steps timed across
+    its changes of speed, where analyze refused it. The part is told as analyze tells it, once
+    a step ends it, or at the file's end; not where the file's rate was stated, nor on a steady
+    run."""
+    t, kp = synth_track(mocap_trial, 120.0, SideCamera(facing="left"), seed=5)
+    real = (np.arange(len(t)) % 4 == 0) & ((t < 2.0) | (t >= 7.0) & (t < 9.0))
+    keep = real | (t >= 2.0) & (t < 7.0)
+    played = np.where(t < 2.0, t, np.where(t < 7.0, 2.0 + 4.0 * (t - 2.0), t + 15.0))[keep]
+    landings = [0.3 + 0.385 * i for i in range(4)] + [22.3 + 0.385 * i for i in range(4)]
+    steps = [
+        messages.step(i, t=ic + 0.45, ic_t=ic, to_t=ic + 0.25, step_ms=385.0, cadence_spm=155.8)
+        for i, ic in enumerate(landings)
+    ]
+
+    def play(timing: tuple[float, str | None], upto: float = math.inf) -> FileSteps:
+        file = FileSteps(timing)
+        due = iter(steps)
+        step = next(due)
+        for when, keypoints in zip(played[played < upto], kp[keep][played < upto], strict=True):
+            file.frame(float(when), keypoints)
+            while step is not None and step.t <= when:
+                file.step(step)
+                step = next(due, None)
+        return file
+
+    said = play((30.0, None)).slowed(ended=False) or ""
+    assert said.startswith("from 1.7 to 22.3 s no step was found while the legs stepped 39 times")
+    assert "--slowmo 4 --start 1.7 --end 22.3 measures it (157 steps a minute" in said
+    assert play((120.0, "--slowmo 4")).slowed(ended=True) is None
+    unended = play((30.0, None), upto=20.0)
+    assert unended.slowed(ended=False) is None
+    assert "--slowmo 4 --start 1.7 --end 20.0 measures it" in (unended.slowed(ended=True) or "")
+    steady = FileSteps((30.0, None))
+    for when, keypoints in zip(t[::4], kp[::4], strict=True):
+        steady.frame(float(when), keypoints)
+    assert steady.slowed(ended=True) is None
 
 
 def test_station_publishes_and_records_every_step(config, running) -> None:
@@ -422,6 +463,27 @@ def test_a_files_legs_twice_as_quick_as_its_steps_say_its_rate_is_wrong(running)
     assert {own_rate.add(s) for s in every_other} == {None}
     assert {camera.add(s) for s in every_other} == {None}
     assert own_rate.reading == camera.reading == FitReading()
+
+
+def test_a_files_contacts_that_change_at_once_are_told_before_its_time_base() -> None:
+    """A user trial's phone clip slowed x2 after its first steps at real speed, played through
+    ``run``: told to give ``--slowmo 2`` from the steps' median cadence, which reads the real-speed
+    steps twice too slow, where analyze says the contacts change at once. The file is told so,
+    at the times from its first frame (the station's clock had read 83516.0 s); a camera's
+    runner, whose clock is right, is not held to it."""
+    real = [messages.later(messages.step(i, contact_ms=262.0), 100.0) for i in range(6)]
+    slow = [
+        messages.later(slowed(i, 0.72, contact_ms=455.0 + 6.0 * (i % 2)), 102.2) for i in range(14)
+    ]
+    check = FitCheck((30.0, None), None)
+    check.frame(100.0, np.zeros((17, 3)))
+    told = [check.add(s) for s in real + slow]
+    said = [t for t in told if t]
+    assert len(said) == 1 and said[0].startswith("the contacts change from 262 to 458 ms between")
+    assert "s, at once: one runner's do not change so on a treadmill" in said[0]
+    assert " 12.0 and 12.2 s, " in said[0] and "--slowmo 2 reads" not in said[0]
+    camera = FitCheck(None, None)
+    assert {camera.add(s) for s in real + slow} == {None}
 
 
 def test_a_walk_with_steps_read_as_running_at_its_own_cadence_is_a_walk() -> None:

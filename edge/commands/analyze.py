@@ -206,7 +206,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from edge.capture.repeats import slow_notice, slow_stretches
     from edge.capture.timebase import ENGINE_FPS, LEAST_FPS, check_rate, moving_rate
     from edge.gait.fit import step_count
-    from edge.gait.rhythm import facing_the_camera
+    from edge.gait.rhythm import facing_the_camera, slowed_part
     from edge.offline.replay import (
         MIN_RUN_S,
         describe,
@@ -259,7 +259,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
         )
         # The rows' times are held to the steps' gait, as a video's time base is (``analyze``).
         origin = f"--fps {args.fps:g}" if args.fps else None
-        notice = no_findings(steps, t, keypoints, args.fps or track_fps(t), origin, track=True)
+        fps = args.fps or track_fps(t)
+        # Rows timed by --fps are not the video's seconds, which --start and --end take.
+        notice = no_findings(steps, t, keypoints, fps, origin, track=True) or slowed_part(
+            t, keypoints, steps, fps, window=args.fps is None, track=True
+        )
         doubt = None if notice else refuse_what_does_not_fit(config, args, steps, plane)
     write_step_files(steps, args.events_out, None)
     if slow := slow_notice(slow_stretches(t), "rows"):

@@ -562,12 +562,12 @@ JUMP_STEPS = 4
 JUMP_TIGHT = 1.5
 
 
-def contacts_jump(steps: list[StepMsg]) -> str | None:
+def contacts_jump(steps: list[StepMsg], t0: float = 0.0) -> str | None:
     """Why a run's steps are no one runner's on one time base, or None: the contacts of its
     ``JUMP_STEPS`` running steps after some step lie ``CONTACT_JUMP`` times those before it or
     more, or as much shorter, each side steady (``JUMP_TIGHT``). A user trial's phone clip
     slowed x2 after 1.5 s at real speed was measured as one run, its contacts 264 ms where 248;
-    so were two runners joined by a crossfade."""
+    so were two runners joined by a crossfade. Times are said from ``t0``."""
     ran = sorted((s for s in read_as_running(steps) if s.contact_ms), key=lambda s: s.ic_t)
     contacts = [float(s.contact_ms or 0.0) for s in ran]
     for i in range(JUMP_STEPS, len(ran) - JUMP_STEPS + 1):
@@ -578,11 +578,11 @@ def contacts_jump(steps: list[StepMsg]) -> str | None:
         if 1 / CONTACT_JUMP < now / was < CONTACT_JUMP:
             continue
         return (
-            f"the contacts change from {was:.0f} to {now:.0f} ms between {ran[i - 1].to_t:.1f} "
-            f"and {ran[i].ic_t:.1f} s, at once: one runner's do not change so on a treadmill. Two "
-            "runners joined, or a clip whose speed changes there (a phone's slow motion, its ends "
-            "at real speed): measure each part alone (analyze's --start and --end), with --slowmo "
-            "where it is slowed; no findings or cues are given"
+            f"the contacts change from {was:.0f} to {now:.0f} ms between "
+            f"{ran[i - 1].to_t - t0:.1f} and {ran[i].ic_t - t0:.1f} s, at once: one runner's do "
+            "not change so on a treadmill. Two runners joined, or a clip whose speed changes there "
+            "(a phone's slow motion, its ends at real speed): measure each part alone (analyze's "
+            "--start and --end), with --slowmo where it is slowed; no findings or cues are given"
         )
     return None
 

@@ -193,7 +193,13 @@ SLOWED_MATCH = 0.15
 
 
 def slowed_part(
-    t: np.ndarray, keypoints: np.ndarray, steps: list[StepMsg], fps: float, window: bool
+    t: np.ndarray,
+    keypoints: np.ndarray,
+    steps: list[StepMsg],
+    fps: float,
+    window: bool,
+    track: bool = False,
+    t0: float = 0.0,
 ) -> str | None:
     """Where a track's steps stop for ``SLOWED_MIN_S`` or more while its legs go on stepping, slower
     than any walk or run (``leg_rhythm``), or None. A phone's slow-motion clip, its speed ramps set
@@ -205,7 +211,10 @@ def slowed_part(
     findings are given, and the part is said with the factor that brings the legs to the steps found
     about them (``SLOWED_MATCH``; else those that make them a run's), and, where ``window`` (the
     track's times are the video's as it plays), the ``--start`` and ``--end`` of the part. ``t``:
-    (T,) s; ``keypoints``: (T, 17, 3); ``fps``: the rate played at."""
+    (T,) s; ``keypoints``: (T, 17, 3); ``fps``: the rate played at; ``track``: a keypoint track's
+    (``hipdrive replay``), whose rows cannot be slowed in part, so analyze's flags are named (its
+    replay had given a user trial's slowed clip findings, and put two steps of one foot either
+    side of the part down to a carried camera). Times are said from ``t0``."""
     found = [s.cadence_spm for s in read_as_running(steps) if s.cadence_spm is not None]
     cadence = float(np.median(found)) if found else None
     # From a step's toe-off to the next one's landing.
@@ -219,15 +228,16 @@ def slowed_part(
         if rhythm is None or rhythm >= WALKING_CADENCE_SPM[0]:
             continue
         k = None if cadence is None else _factor_to(rhythm, cadence, fps)
+        first, last = first - t0, last - t0
         if k is not None:
             flags = f"--slowmo {k:.3g}" + (f" --start {first:.1f} --end {last:.1f}" * window)
             fix = (
-                f"{flags} measures it ({k * rhythm:.0f} steps a minute, the steps about it "
-                f"{cadence:.0f})"
+                f"{'analyze with ' * track}{flags} measures it ({k * rhythm:.0f} steps a minute, "
+                f"the steps about it {cadence:.0f})"
             )
         else:
             readings = slowmo_readings(rhythm, fps, track=False)
-            fix = "give --slowmo X with" + (
+            fix = f"give {'analyze ' * track}--slowmo X with" + (
                 f" --start {first:.1f} --end {last:.1f}" if window else " that part alone"
             )
             fix += f" ({readings})" if readings else ""

@@ -56,6 +56,7 @@ from edge.gait import (
 from edge.gait.fit import (
     MIN_JUDGED_STEPS,
     Named,
+    contacts_jump,
     distance_problem,
     scale_named,
     step_count,
@@ -71,9 +72,11 @@ from edge.gait.metrics import (
 )
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.rhythm import (
+    SLOWED_MIN_S,
     across_the_picture,
     facing_the_camera,
     legs_off_pace,
+    slowed_part,
     turned_picture,
 )
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
@@ -128,6 +131,9 @@ SEEN_GAP_S = 0.5
 #: the last frames with a person in view that ``FileSteps`` reads the track's checks on (a person
 #: facing the camera, running past it, a picture turned on its side): 20 s at 30 fps, 10 at 60
 FRAMES_KEPT = 600
+#: the longest stretch without a step, s, whose frames ``FileSteps`` keeps to read a slowed part
+#: in (``slowed_part``): a part slowed x8 needs some 18 s for three of its strides
+GAP_KEPT_S = 60.0
 #: the last steps published that a step may follow (``Station._in_row``): the one before it, a
 #: step of the other foot held back for its view, or one finished out of order
 PUBLISHED_KEPT = 6
@@ -331,6 +337,9 @@ class FitCheck:
         self._frames: deque[tuple[float, np.ndarray]] = deque()
         self._rhythm: tuple[float, str | None] = (-math.inf, None)
         """When the legs' rhythm was last held to the steps (frame time), and what it said."""
+        self._t0 = math.nan
+        """A file's first frame's time, which the times it names are said from (as its
+        phases are: ``Station.file_summary``)."""
         self.reading = FitReading()
 
     def frame(self, t: float, keypoints: np.ndarray) -> None:
@@ -338,6 +347,8 @@ class FitCheck:
         legs' rhythm while a file's time base is checked."""
         if self._timing is None:
             return
+        if math.isnan(self._t0):
+            self._t0 = t
         frames = self._frames
         frames.append((t, keypoints))
         while t - frames[0][0] > RHYTHM_S:
@@ -381,9 +392,12 @@ class FitCheck:
 
     def _timebase_problem(self, steps: list[StepMsg]) -> str | None:
         """Why a file's steps, or its legs' rhythm over its last frames, say its time base is
-        no runner's, or None."""
+        no runner's, or None. Contacts that change at once come first, as analyze asks them
+        (``no_findings``): a user trial's phone clip slowed x2 after its first steps at real
+        speed, played through ``run``, was told to give ``--slowmo 2``, which reads its real-speed
+        steps twice too slow."""
         assert self._timing is not None
-        problem = timebase_problem(steps, *self._timing)
+        problem = contacts_jump(steps, self._t0) or timebase_problem(steps, *self._timing)
         if problem is not None or len(self._frames) < 2:
             return problem
         last = self._frames[-1][0]
@@ -412,7 +426,7 @@ class FileSteps:
     """A file's steps and how long a person was in view in it, for the verdict analyze gives a
     video whose steps are too few to judge a runner by (``verdict``). A user trial's ``run`` on
     a clip of warm-up drills, and on one of squats, had ended with no word of it, exit 0, where
-    analyze refused both."""
+    analyze refused both. And a part of it slowed between steps at real speed (``slowed``)."""
 
     def __init__(self, timing: tuple[float, str | None]) -> None:
         self._timing = timing
@@ -423,17 +437,53 @@ class FileSteps:
         """When its first frame was captured, station time: what its phases are timed from."""
         self._last_t = math.nan
         self._seen: deque[tuple[float, np.ndarray]] = deque(maxlen=FRAMES_KEPT)
+        self._gap: deque[tuple[float, np.ndarray]] = deque()
+        """The frames with a person in view since the last step's toe-off, ``GAP_KEPT_S`` at
+        most."""
+        self._slowed: str | None = None
 
     def frame(self, t: float, keypoints: np.ndarray | None) -> None:
         """Every frame handled, captured at ``t``, with the person in view's keypoints (17, 3)
         or None."""
         if keypoints is not None:
             self._seen.append((t, keypoints))
+            self._gap.append((t, keypoints))
+            while t - self._gap[0][0] > GAP_KEPT_S:
+                self._gap.popleft()
             if math.isfinite(self._last_t):
                 self.seen_s += min(max(t - self._last_t, 0.0), SEEN_GAP_S)
         if not math.isfinite(self.first_t):
             self.first_t = t
         self._last_t = t
+
+    def step(self, step: StepMsg) -> None:
+        """A step shown: it ends a stretch without a step, read for a slowed part if that was
+        long (``slowed``)."""
+        if self._gap and step.ic_t - self._gap[0][0] >= SLOWED_MIN_S:
+            self._look([*self.steps, step])
+        self.steps.append(step)
+        while self._gap and self._gap[0][0] <= step.to_t:
+            self._gap.popleft()
+
+    def slowed(self, ended: bool) -> str | None:
+        """Where the file's steps stopped while the legs went on stepping slower than any walk
+        or run (``slowed_part``, as analyze reads it, its times from the first frame played),
+        the part after the last step too once it has ``ended``; None elsewhere, and where the
+        file's rate was stated (slow motion given, or its metadata's). A user trial's phone clip
+        slowed x4 between steps at real speed, played through ``run``, had ended on a finding
+        of good form from steps timed across its changes of speed, where analyze refused it."""
+        if ended and self._slowed is None:
+            self._look(self.steps)
+        return self._slowed
+
+    def _look(self, steps: list[StepMsg]) -> None:
+        """Read the frames since the last step's toe-off for a slowed part about ``steps``."""
+        fps, origin = self._timing
+        if self._slowed is not None or origin is not None or len(self._gap) < 2:
+            return
+        t = np.array([when for when, _ in self._gap])
+        keypoints = np.stack([kp for _, kp in self._gap])
+        self._slowed = slowed_part(t, keypoints, steps, fps, window=True, t0=self.first_t)
 
     def verdict(self) -> str | None:
         """Why the file's steps give no findings for being too few (``too_few_steps``), as
@@ -1147,7 +1197,7 @@ class Station:
         if start is not None and step.ic_t < start:
             return
         if self._file is not None:
-            self._file.steps.append(msg)
+            self._file.step(msg)
         summary = self._in_row(step)
         told = self._fit.add(msg)
         fit = self._fit.reading
@@ -1380,7 +1430,9 @@ class Station:
         if self.view_problem is not None:
             return f"no steps shown: {self.view_problem}"
         fit = self._fit.reading
-        return fit.problem if self.source.info.live else fit.doubt
+        if self._file is None:
+            return fit.problem
+        return fit.doubt or self._file.slowed(self.ended)
 
     @property
     def steps_verdict(self) -> str | None:
