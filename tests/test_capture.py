@@ -141,6 +141,10 @@ def test_a_video_of_varying_frame_rate_is_timed_by_its_frames_own_times(
     steady = phone_video(tmp_path / "cfr.mp4", frames, 30.0, bits=bits)
     with VideoFileSource(steady, CaptureSettings(paced=False)) as source:
         assert source.timebase.shown is None and source.info.frame_count == 30
+    with open_source(
+        f"file:{steady}", CaptureSettings(paced=False, new_frames_only=True)
+    ) as source:
+        assert source.too_few is None
 
 
 def test_a_file_played_to_a_station_tells_where_its_frames_came_too_few_a_second(
@@ -148,7 +152,7 @@ def test_a_file_played_to_a_station_tells_where_its_frames_came_too_few_a_second
 ) -> None:
     """A phone whose light failed for 3 s films 20 frames a second there: the station is told
     where, as analyze tells it (``slow_stretches``), its steps there missed or timed less
-    surely."""
+    surely, and its missed steps are put down to it."""
     times = [i / 30 for i in range(30)] + [1 + i / 20 for i in range(60)]
     times += [4 + i / 30 for i in range(30)]
     video = phone_video(
@@ -161,6 +165,7 @@ def test_a_file_played_to_a_station_tells_where_its_frames_came_too_few_a_second
             "20 a second): steps there are missed or timed less surely; film at 30 fps or more, "
             "in good light",
         )
+        assert source.too_few == "new frames"
 
 
 def test_a_stall_in_a_clip_of_varying_rate_is_a_picture_held_still_not_a_slow_clip(
@@ -169,8 +174,10 @@ def test_a_stall_in_a_clip_of_varying_rate_is_a_picture_held_still_not_a_slow_cl
     """A camera filming 30 frames a second that stalls for 4 s stores no frame for 4 s: a
     review's such clip was refused as holding 21 a second, and a stall of 1.5 s went untold,
     where the same stall stored as repeated frames is told as a picture held still. A stall is
-    told so, the frames about it are taken, and the clip spans its stall. Stalls of 0.3 s after
-    every 0.5 s of frames are a camera too slow, refused as before (a review had it measured)."""
+    told so, the frames about it are taken, and the clip spans its stall, and a file's run puts
+    its missed steps down to it, as analyze does (it had blamed the picture). Stalls of 0.3 s
+    after every 0.5 s of frames are a camera too slow, refused as before (a review had it
+    measured)."""
     for stall in (1.5, 4.0):
         times = [i / 30 for i in range(60)] + [2 + stall + i / 30 for i in range(60)]
         frames = [coded_frame(i) for i in range(len(times))]
@@ -184,6 +191,7 @@ def test_a_stall_in_a_clip_of_varying_rate_is_a_picture_held_still_not_a_slow_cl
                 "paused camera, a title, or nothing in it moving): no new picture came then, and "
                 "no step is timed across it",
             )
+            assert source.too_few == "new frames"
         assert got == list(range(len(times)))
     bursts = [k * 0.8 + i / 30 for k in range(8) for i in range(15)]
     frames = [coded_frame(i) for i in range(len(bursts))]

@@ -86,9 +86,11 @@ class FrameSource(ABC, Closing):
     notes: tuple[str, ...] = ()
     """What a file's frames are that are left out of it (repeats of the frame before, pictures
     held still: ``edge.capture.repeats``), as analyze says it; none for a camera."""
-    slow: tuple[tuple[float, float, float], ...] = ()
-    """Where a file's frames came too few a second for the engine (``slow_stretches``): first
-    and last frame's time, s, and their rate; none for a camera."""
+    too_few: str | None = None
+    """What came too few a second for part of a file, as the note on its missed steps names it
+    (``edge.offline.replay.missed_steps``): ``new frames`` where a picture was held still or its
+    frames came too few a second for the engine (told in ``notes``), as analyze names it; None
+    otherwise, and for a camera."""
     cuts: tuple[PictureCut, ...] = ()
     """Where a file's picture may cut from one shot to another (``FrameScan.picture_cuts``), as
     read through before it plays; none for a camera."""

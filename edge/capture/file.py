@@ -231,16 +231,17 @@ class NewFramesOnly(FrameSource):
                 progress.close(finished=False)
                 raise
             progress.close()
-        self.slow = scan.slow()
+        slow = scan.slow()
         self.notes = tuple(
             notice
             for notice in (
                 repeats_notice(new.repeats, new.read, new.fps),
                 held_notice(new.held),
-                slow_notice(self.slow),
+                slow_notice(slow),
             )
             if notice is not None
         )
+        self.too_few = "new frames" if new.held or slow else None
         self.cuts = scan.picture_cuts()
         self._times = {scan.indices[k]: float(t) for k, t in zip(new.kept, new.times, strict=True)}
         self._halt = threading.Event()

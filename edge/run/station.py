@@ -1453,9 +1453,11 @@ class Station:
             return []
         from edge.offline.replay import describe
 
-        too_few = "new frames" if self.source.slow else None
         return describe(
-            self._file.steps, targets_from(self.config), t0=self._file.first_t, too_few=too_few
+            self._file.steps,
+            targets_from(self.config),
+            t0=self._file.first_t,
+            too_few=self.source.too_few,
         )
 
     @property
