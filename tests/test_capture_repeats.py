@@ -267,12 +267,18 @@ def test_a_station_refuses_a_file_slower_than_the_engine_before_it_starts(
 
 
 def test_a_window_of_a_converted_file_is_as_long_as_it_plays(tmp_path: Path) -> None:
-    """``--start 1 --end 3.3`` of 25 fps stored as 30: 2.3 s of new frames, at 25 a second."""
+    """``--start 1 --end 3.3`` of 25 fps stored as 30: 2.3 s of new frames, at 25 a second. Each
+    frame's time less the station's time of the file's frame 0 (``t0_ns``) is its seconds into
+    the file, from 1 s on, which the times the station names are said in (a review's ``run
+    --start`` had named a slowed part's window as far too early)."""
     video, _ = converted_file(tmp_path, 25.0, 4.0)
     timing = FileTiming(start_s=1.0, end_s=3.3)
     settings = CaptureSettings(timing=timing, new_frames_only=True)
     with open_source(f"file:{video}", settings) as source:
         assert source.info.frame_count / source.info.fps == pytest.approx(2.3, abs=0.05)
+        first = source.read()
+        assert first is not None and source.t0_ns is not None
+        assert (first.t_ns - source.t0_ns) / 1e9 == pytest.approx(1.0, abs=0.04)
 
 
 def test_a_paced_file_ends_at_once_when_interrupted_in_a_held_picture(tmp_path: Path) -> None:

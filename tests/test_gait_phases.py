@@ -173,9 +173,9 @@ def test_slow_motion_is_offered_the_factors_of_the_rate_it_plays_at() -> None:
 
 def test_contacts_that_change_at_once_are_no_one_runners_on_one_time_base() -> None:
     """A user trial's phone clip slowed x2 after 1.5 s at real speed was measured as one run, its
-    contacts 264 ms where 248; two runners joined by a crossfade were too. Contacts that change 1.6
-    times at once, steady either side, are told, with no findings; a runner's scatter, a change over
-    many steps or a walk before a run are not."""
+    contacts 264 ms where 248. Contacts that change 1.6 times at once, steady either side, are
+    told, with no findings; a runner's scatter, a change over many steps, a walk before a run, or
+    a runner back on the belt after straddling it while it sped up (a review's), are not."""
     real = [messages.step(i, contact_ms=265.0 + 8.0 * (i % 3)) for i in range(8)]
     slowed = [
         messages.later(messages.step(i, contact_ms=470.0 - 9.0 * (i % 2)), 3.0) for i in range(6)
@@ -193,6 +193,10 @@ def test_contacts_that_change_at_once_are_no_one_runners_on_one_time_base() -> N
     walk = [messages.walked_step(i, contact_ms=650.0) for i in range(8)]
     run = [messages.later(messages.step(i, contact_ms=260.0), 5.0) for i in range(8)]
     assert contacts_jump([*walk, *run]) is None
+    jog = [messages.step(i, contact_ms=270.0) for i in range(8)]
+    faster = [messages.later(messages.step(i, contact_ms=165.0), 8.0) for i in range(8)]
+    assert contacts_jump([*jog, *faster]) is None  # 5.3 s between them
+    assert contacts_jump([*jog, *(messages.later(s, -4.0) for s in faster)]) is not None
 
 
 def test_a_capture_rate_stated_wrong_is_offered_the_rates_that_make_a_run() -> None:

@@ -887,6 +887,11 @@ def test_a_slowed_part_between_steps_at_real_speed_is_told_with_the_flags_that_m
     )
     unwindowed = slowed_part(played, kp[keep], steps, 30.0, window=False)
     assert unwindowed is not None and "--start" not in unwindowed
+    # Rows timed by --fps are not the video's seconds: the part is named to be measured alone
+    # (a review's replay --fps was told "analyze with --slowmo 4 measures it", of the whole clip).
+    args = ["replay", "--keypoints", str(path), "--events-out", str(out), "--fps", "30"]
+    assert main(args) == NO_FINDINGS
+    assert "analyze with --slowmo 4 over that part alone measures it" in capsys.readouterr().out
     steady = tmp_path / "steady.jsonl"
     main(
         [

@@ -167,8 +167,11 @@ def test_a_files_part_slowed_between_steps_at_real_speed_is_told(mocap_trial) ->
     """A phone's slow-motion clip plays its ends at real speed: a user trial's, slowed x4
     between, played through ``run``, had ended on a finding of good form from steps timed across
     its changes of speed, where analyze refused it. The part is told as analyze tells it, once
-    a step ends it, or at the file's end; not where the file's rate was stated, nor on a steady
-    run."""
+    a step ends it, the runner leaves, or the file ends; in the file's seconds, as --start takes
+    them, from a run started 1 s in too; across a runner lost for a moment; to the session it
+    fell in. Not where the file's rate was stated, nor on a steady run. (A review found a run
+    from 1 s in told a window 1 s early, and one lost for 0.2 s, or leaving for a minute before
+    the next runner, told nothing.)"""
     t, kp = synth_track(mocap_trial, 120.0, SideCamera(facing="left"), seed=5)
     real = (np.arange(len(t)) % 4 == 0) & ((t < 2.0) | (t >= 7.0) & (t < 9.0))
     keep = real | (t >= 2.0) & (t < 7.0)
@@ -179,22 +182,46 @@ def test_a_files_part_slowed_between_steps_at_real_speed_is_told(mocap_trial) ->
         for i, ic in enumerate(landings)
     ]
 
-    def play(timing: tuple[float, str | None], upto: float = math.inf) -> FileSteps:
+    zero = 1000.0  # the station's time of the file's frame 0
+
+    def play(
+        timing: tuple[float, str | None] = (30.0, None),
+        since: float = 0.0,
+        upto: float = math.inf,
+        lost: tuple[float, float] = (0.0, 0.0),
+        away_s: float = 0.0,
+    ) -> FileSteps:
+        """The clip from ``since`` to ``upto`` s through a file's steps, nobody seen from
+        ``lost[0]`` to ``lost[1]``, and for ``away_s`` after the slowed part."""
         file = FileSteps(timing)
-        due = iter(steps)
+        file.zero_t = zero
+        due = iter([messages.later(s, zero + away_s * (s.ic_t > 22.0)) for s in steps])
         step = next(due)
-        for when, keypoints in zip(played[played < upto], kp[keep][played < upto], strict=True):
-            file.frame(float(when), keypoints)
-            while step is not None and step.t <= when:
+        gone = np.arange(22.0, 22.0 + away_s, 1 / 30)
+        for when, keypoints in zip(played, kp[keep], strict=True):
+            if not since <= when < upto:
+                continue
+            if when >= 22.0 and len(gone):
+                for nobody in gone:
+                    file.frame(zero + float(nobody), None)
+                gone = gone[:0]
+            at = zero + float(when) + away_s * (when >= 22.0)
+            file.frame(at, None if lost[0] <= when < lost[1] else keypoints)
+            while step is not None and step.t <= at:
                 file.step(step)
                 step = next(due, None)
         return file
 
-    said = play((30.0, None)).slowed(ended=False) or ""
+    said = play().slowed(ended=False) or ""
     assert said.startswith("from 1.7 to 22.3 s no step was found while the legs stepped 39 times")
     assert "--slowmo 4 --start 1.7 --end 22.3 measures it (157 steps a minute" in said
+    assert "--start 1.7 --end 22.3 measures it" in (play(since=1.0).slowed(ended=False) or "")
+    assert "--start 1.7 --end 22.3 measures it" in (play(lost=(10.0, 10.2)).slowed(False) or "")
+    left = play(away_s=65.0)
+    assert "--start 1.7 --end 22.0 measures it" in (left.slowed(ended=False) or "")
+    assert left.slowed(ended=True, since=zero + 80.0) is None  # the next runner's session
     assert play((120.0, "--slowmo 4")).slowed(ended=True) is None
-    unended = play((30.0, None), upto=20.0)
+    unended = play(upto=20.0)
     assert unended.slowed(ended=False) is None
     assert "--slowmo 4 --start 1.7 --end 20.0 measures it" in (unended.slowed(ended=True) or "")
     steady = FileSteps((30.0, None))
@@ -469,14 +496,14 @@ def test_a_files_contacts_that_change_at_once_are_told_before_its_time_base() ->
     """A user trial's phone clip slowed x2 after its first steps at real speed, played through
     ``run``: told to give ``--slowmo 2`` from the steps' median cadence, which reads the real-speed
     steps twice too slow, where analyze says the contacts change at once. The file is told so,
-    at the times from its first frame (the station's clock had read 83516.0 s); a camera's
+    at the file's seconds (the station's clock had read 83516.0 s), to its end; a camera's
     runner, whose clock is right, is not held to it."""
     real = [messages.later(messages.step(i, contact_ms=262.0), 100.0) for i in range(6)]
     slow = [
         messages.later(slowed(i, 0.72, contact_ms=455.0 + 6.0 * (i % 2)), 102.2) for i in range(14)
     ]
     check = FitCheck((30.0, None), None)
-    check.frame(100.0, np.zeros((17, 3)))
+    check.zero_t = 100.0  # the file's frame 0, as the station sets it
     told = [check.add(s) for s in real + slow]
     said = [t for t in told if t]
     assert len(said) == 1 and said[0].startswith("the contacts change from 262 to 458 ms between")
@@ -484,6 +511,11 @@ def test_a_files_contacts_that_change_at_once_are_told_before_its_time_base() ->
     assert " 12.0 and 12.2 s, " in said[0] and "--slowmo 2 reads" not in said[0]
     camera = FitCheck(None, None)
     assert {camera.add(s) for s in real + slow} == {None}
+    # Long after, its real-speed steps out of the last 200, it is still the file's verdict (a
+    # review's went back to "give --slowmo 2").
+    later = [messages.later(slowed(i, 0.72, contact_ms=458.0), 112.2) for i in range(14, 260)]
+    assert {check.add(s) for s in later} == {None}
+    assert (check.reading.doubt or "").startswith("the contacts change from 262 to 458 ms")
 
 
 def test_a_walk_with_steps_read_as_running_at_its_own_cadence_is_a_walk() -> None:

@@ -94,6 +94,10 @@ class FrameSource(ABC, Closing):
     cuts: tuple[PictureCut, ...] = ()
     """Where a file's picture may cut from one shot to another (``FrameScan.picture_cuts``), as
     read through before it plays; none for a camera."""
+    t0_ns: int | None = None
+    """Station time, ns, of a file's frame 0 once a frame is read: a frame's time less it is
+    its real seconds into the file, as analyze's track and ``--start`` count them; None for a
+    camera."""
 
     @abstractmethod
     def read(self) -> Frame | None:

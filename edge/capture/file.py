@@ -86,7 +86,7 @@ class VideoFileSource(FrameSource):
         self._dropped = 0
         self._read_any = False
         self._index = self._start
-        self.t0_ns = time.monotonic_ns() - round(self.timebase.seconds(self._start) * 1e9)
+        self.t0_ns: int = time.monotonic_ns() - round(self.timebase.seconds(self._start) * 1e9)
         """Station time of frame 0: frame i is due at t0_ns + i / capture rate. It is set again
         at the first read: a station that took 13 s to start (a cold cache) had stamped a file's
         steps before the session they were recorded in, and one dropping late frames had lost
@@ -260,7 +260,8 @@ class NewFramesOnly(FrameSource):
         while not self._halt.is_set() and (frame := self._file.read()) is not None:
             t = self._times.get(frame.index)
             if t is not None:
-                return Frame(frame.image, frame.index, self._file.t0_ns + round(t * 1e9))
+                self.t0_ns = self._file.t0_ns
+                return Frame(frame.image, frame.index, self.t0_ns + round(t * 1e9))
         return None
 
     def interrupt(self) -> None:

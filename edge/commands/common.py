@@ -274,9 +274,15 @@ def refusal(station: Station, few: bool) -> str | None:
     (``Station.fit_verdict``: its steps were not shown, the facing the station was given
     contradicted by the runner's feet, or got no cues, its time base, its scale or its belt
     speed not fitting a runner; ``cut_problem``: its run ended at a cut the runner jumps with;
+    ``slowed_verdict``: a part slowed between steps at real speed;
     ``steps_verdict``: too few steps to judge a runner by, played to its end, when ``few``;
     analyze refuses such a file as well). A camera's station has said so in its status and
     log, and a planned stop is no error."""
     if station.source.info.live:
         return None
-    return station.fit_verdict or station.cut_problem or (station.steps_verdict if few else None)
+    return (
+        station.fit_verdict
+        or station.cut_problem
+        or station.slowed_verdict
+        or (station.steps_verdict if few else None)
+    )

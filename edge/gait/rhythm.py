@@ -210,7 +210,8 @@ def slowed_part(
     change, their toe-offs 110 ms early, its hip drive 9 deg where 20 and cued (a user trial). So no
     findings are given, and the part is said with the factor that brings the legs to the steps found
     about them (``SLOWED_MATCH``; else those that make them a run's), and, where ``window`` (the
-    track's times are the video's as it plays), the ``--start`` and ``--end`` of the part. ``t``:
+    track's times are the video's as it plays), the ``--start`` and ``--end`` of the part, else
+    that it is to be measured alone. ``t``:
     (T,) s; ``keypoints``: (T, 17, 3); ``fps``: the rate played at; ``track``: a keypoint track's
     (``hipdrive replay``), whose rows cannot be slowed in part, so analyze's flags are named (its
     replay had given a user trial's slowed clip findings, and put two steps of one foot either
@@ -230,10 +231,10 @@ def slowed_part(
         k = None if cadence is None else _factor_to(rhythm, cadence, fps)
         first, last = first - t0, last - t0
         if k is not None:
-            flags = f"--slowmo {k:.3g}" + (f" --start {first:.1f} --end {last:.1f}" * window)
+            where = f" --start {first:.1f} --end {last:.1f}" if window else " over that part alone"
             fix = (
-                f"{'analyze with ' * track}{flags} measures it ({k * rhythm:.0f} steps a minute, "
-                f"the steps about it {cadence:.0f})"
+                f"{'analyze with ' * track}--slowmo {k:.3g}{where} measures it ({k * rhythm:.0f} "
+                f"steps a minute, the steps about it {cadence:.0f})"
             )
         else:
             readings = slowmo_readings(rhythm, fps, track=False)

@@ -337,9 +337,13 @@ class FitCheck:
         self._frames: deque[tuple[float, np.ndarray]] = deque()
         self._rhythm: tuple[float, str | None] = (-math.inf, None)
         """When the legs' rhythm was last held to the steps (frame time), and what it said."""
-        self._t0 = math.nan
-        """A file's first frame's time, which the times it names are said from (as its
-        phases are: ``Station.file_summary``)."""
+        self.zero_t = 0.0
+        """Station time of a file's frame 0, which the times it names are said from, as
+        ``--start`` takes them (``Station``'s, at its first frame)."""
+        self._jump: str | None = None
+        """Contacts that changed at once, once found: a file's time base is held to it to its
+        end (a clip slowed after its first steps, long enough, had let the jump out of the last
+        ``FIT_STEPS`` and gone back to being told to give ``--slowmo 2``)."""
         self.reading = FitReading()
 
     def frame(self, t: float, keypoints: np.ndarray) -> None:
@@ -347,8 +351,6 @@ class FitCheck:
         legs' rhythm while a file's time base is checked."""
         if self._timing is None:
             return
-        if math.isnan(self._t0):
-            self._t0 = t
         frames = self._frames
         frames.append((t, keypoints))
         while t - frames[0][0] > RHYTHM_S:
@@ -360,6 +362,7 @@ class FitCheck:
         self._held = 0
         self._frames.clear()
         self._rhythm = (-math.inf, None)
+        self._jump = None
         self.reading = FitReading()
 
     def set_belt_speed(self, mps: float | None) -> None:
@@ -397,7 +400,8 @@ class FitCheck:
         speed, played through ``run``, was told to give ``--slowmo 2``, which reads its real-speed
         steps twice too slow."""
         assert self._timing is not None
-        problem = contacts_jump(steps, self._t0) or timebase_problem(steps, *self._timing)
+        self._jump = self._jump or contacts_jump(steps, self.zero_t)
+        problem = self._jump or timebase_problem(steps, *self._timing)
         if problem is not None or len(self._frames) < 2:
             return problem
         last = self._frames[-1][0]
@@ -426,7 +430,7 @@ class FileSteps:
     """A file's steps and how long a person was in view in it, for the verdict analyze gives a
     video whose steps are too few to judge a runner by (``verdict``). A user trial's ``run`` on
     a clip of warm-up drills, and on one of squats, had ended with no word of it, exit 0, where
-    analyze refused both. And a part of it slowed between steps at real speed (``slowed``)."""
+    analyze refused both. And its parts slowed between steps at real speed (``slowed``)."""
 
     def __init__(self, timing: tuple[float, str | None]) -> None:
         self._timing = timing
@@ -437,21 +441,34 @@ class FileSteps:
         """When its first frame was captured, station time: what its phases are timed from."""
         self._last_t = math.nan
         self._seen: deque[tuple[float, np.ndarray]] = deque(maxlen=FRAMES_KEPT)
+        self.zero_t = math.nan
+        """Station time of the file's frame 0, which the times it names are said from, as
+        ``--start`` takes them (``Station``'s, at its first frame)."""
         self._gap: deque[tuple[float, np.ndarray]] = deque()
-        """The frames with a person in view since the last step's toe-off, ``GAP_KEPT_S`` at
-        most."""
-        self._slowed: str | None = None
+        """The frames since the last step's toe-off, from one with a person in view on (none
+        in view: ``NO_RUNNER``, so a person lost for a moment leaves no hole in the legs'
+        rhythm), ``GAP_KEPT_S`` at most."""
+        self._in_view_t = math.nan
+        self._slowed: list[tuple[float, str]] = []
+        """The parts slowed between steps found: when each ended (station time), and what to
+        say of it."""
 
     def frame(self, t: float, keypoints: np.ndarray | None) -> None:
         """Every frame handled, captured at ``t``, with the person in view's keypoints (17, 3)
         or None."""
         if keypoints is not None:
             self._seen.append((t, keypoints))
-            self._gap.append((t, keypoints))
-            while t - self._gap[0][0] > GAP_KEPT_S:
-                self._gap.popleft()
             if math.isfinite(self._last_t):
                 self.seen_s += min(max(t - self._last_t, 0.0), SEEN_GAP_S)
+            self._in_view_t = t
+        if keypoints is not None or self._gap:
+            self._gap.append((t, NO_RUNNER if keypoints is None else keypoints))
+            while t - self._gap[0][0] > GAP_KEPT_S:
+                self._gap.popleft()
+        if keypoints is None and t - self._in_view_t >= LEFT_S and self._gap:
+            # The person has left: the stretch since the last step ends where they were last seen.
+            self._look(self.steps)
+            self._gap.clear()
         if not math.isfinite(self.first_t):
             self.first_t = t
         self._last_t = t
@@ -465,25 +482,34 @@ class FileSteps:
         while self._gap and self._gap[0][0] <= step.to_t:
             self._gap.popleft()
 
-    def slowed(self, ended: bool) -> str | None:
+    def slowed(self, ended: bool, since: float = -math.inf) -> str | None:
         """Where the file's steps stopped while the legs went on stepping slower than any walk
-        or run (``slowed_part``, as analyze reads it, its times from the first frame played),
-        the part after the last step too once it has ``ended``; None elsewhere, and where the
-        file's rate was stated (slow motion given, or its metadata's). A user trial's phone clip
-        slowed x4 between steps at real speed, played through ``run``, had ended on a finding
-        of good form from steps timed across its changes of speed, where analyze refused it."""
-        if ended and self._slowed is None:
+        or run (``slowed_part``, as analyze reads it), the first such part that ended after
+        ``since`` (station time: a session's start); the part after the last step too once the
+        file has ``ended``. None elsewhere, and where the file's rate was stated (slow motion
+        given, or its metadata's). A user trial's phone clip slowed x4 between steps at real
+        speed, played through ``run``, had ended on a finding of good form from steps timed
+        across its changes of speed, where analyze refused it."""
+        if ended and self._gap:
             self._look(self.steps)
-        return self._slowed
+            self._gap.clear()
+        return next((said for end, said in self._slowed if end >= since), None)
 
     def _look(self, steps: list[StepMsg]) -> None:
-        """Read the frames since the last step's toe-off for a slowed part about ``steps``."""
+        """Read the frames since the last step's toe-off, up to the last with a person in
+        view, for a slowed part about ``steps``."""
         fps, origin = self._timing
-        if self._slowed is not None or origin is not None or len(self._gap) < 2:
+        if origin is not None:
             return
-        t = np.array([when for when, _ in self._gap])
-        keypoints = np.stack([kp for _, kp in self._gap])
-        self._slowed = slowed_part(t, keypoints, steps, fps, window=True, t0=self.first_t)
+        rows = [(when, kp) for when, kp in self._gap if when <= self._in_view_t]
+        if len(rows) < 2 or rows[-1][0] - rows[0][0] < SLOWED_MIN_S:
+            return
+        t = np.array([when for when, _ in rows])
+        keypoints = np.stack([kp for _, kp in rows])
+        zero = self.zero_t if math.isfinite(self.zero_t) else self.first_t
+        said = slowed_part(t, keypoints, steps, fps, window=True, t0=zero)
+        if said is not None:
+            self._slowed.append((float(t[-1]), said))
 
     def verdict(self) -> str | None:
         """Why the file's steps give no findings for being too few (``too_few_steps``), as
@@ -1066,6 +1092,9 @@ class Station:
         while self._measured_t[0] < t - MEASURED_KEPT_S:
             self._measured_t.popleft()
         if self._file is not None:
+            if math.isnan(self._file.zero_t):
+                t0_ns = self.source.t0_ns
+                self._file.zero_t = self._fit.zero_t = t if t0_ns is None else t0_ns / 1e9
             self._file.frame(t, found)
         self._fit.frame(t, keypoints)
         if self._new_session:
@@ -1424,7 +1453,8 @@ class Station:
         """Why the steps a run or a session ends on get no cue, kept with the session for its
         report: a facing the feet contradict (no step is shown at all: a user trial's session of
         such a run was listed "stopped" with a report of "no steps"); a file's last doubt, its
-        verdict as analyze's would be (its time base, its scale or its belt speed); a camera's
+        verdict as analyze's would be (its time base, its scale or its belt speed), or a part of
+        it slowed between steps at real speed since the session began; a camera's
         problem with its scale once it has held, not a passing doubt. None when they fit a
         runner."""
         if self.view_problem is not None:
@@ -1432,7 +1462,17 @@ class Station:
         fit = self._fit.reading
         if self._file is None:
             return fit.problem
-        return fit.doubt or self._file.slowed(self.ended)
+        start = self._session_start_t
+        return fit.doubt or self._file.slowed(self.ended, -math.inf if start is None else start)
+
+    @property
+    def slowed_verdict(self) -> str | None:
+        """A file's first part slowed between steps at real speed (``FileSteps.slowed``), once
+        it has ended, whichever session it fell in: analyze refuses the whole file for it. None
+        for a camera."""
+        if self._file is None or not self.ended:
+            return None
+        return self._file.slowed(ended=True)
 
     @property
     def steps_verdict(self) -> str | None:
