@@ -211,11 +211,11 @@ def slowed_part(
     findings are given, and the part is said with the factor that brings the legs to the steps found
     about them (``SLOWED_MATCH``; else those that make them a run's), and, where ``window`` (the
     track's times are the video's as it plays), the ``--start`` and ``--end`` of the part, else
-    that it is to be measured alone. ``t``:
-    (T,) s; ``keypoints``: (T, 17, 3); ``fps``: the rate played at; ``track``: a keypoint track's
-    (``hipdrive replay``), whose rows cannot be slowed in part, so analyze's flags are named (its
-    replay had given a user trial's slowed clip findings, and put two steps of one foot either
-    side of the part down to a carried camera). Times are said from ``t0``."""
+    that it is to be measured alone. ``t``: (T,) s; ``keypoints``: (T, 17, 3); ``fps``: the rate
+    played at; ``track``: a keypoint track's (``hipdrive replay``), whose rows cannot be slowed
+    in part, so analyze's flags are named (its replay had given a user trial's slowed clip
+    findings, and put two steps of one foot either side of the part down to a carried camera).
+    Times are said from ``t0``."""
     found = [s.cadence_spm for s in read_as_running(steps) if s.cadence_spm is not None]
     cadence = float(np.median(found)) if found else None
     # From a step's toe-off to the next one's landing.
