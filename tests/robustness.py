@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from edge.bus.schema import StepMsg
+from edge.capture.timebase import FileTiming
 from edge.commands.analyze import replay_steps
 from edge.commands.common import open_refiner
 from edge.config import Config, load_config
@@ -264,13 +265,13 @@ class Chain:
         self._estimator: PoseEstimator | None = None
 
     def track(
-        self, video: Path, out_dir: Path, fresh: bool = False
+        self, video: Path, out_dir: Path, fresh: bool = False, timing: FileTiming | None = None
     ) -> tuple[np.ndarray, np.ndarray, float]:
-        """The runner's keypoints in ``video`` (t (T,) s, keypoints (T, 17, 3) pixels) and the
-        share of frames they were found in, from ``out_dir/keypoints.csv`` or made there. It is
-        made beside ``out_dir`` and moved there once whole: a run stopped during a clip's pose
-        pass had left part of its track, which the next run took for the clip's (7 of 18
-        steps found)."""
+        """The runner's keypoints in ``video`` (or the part ``timing`` picks: t (T,) s from the
+        video's start, keypoints (T, 17, 3) pixels) and the share of frames they were found in,
+        from ``out_dir/keypoints.csv`` or made there. It is made beside ``out_dir`` and moved
+        there once whole: a run stopped during a clip's pose pass had left part of its track,
+        which the next run took for the clip's (7 of 18 steps found)."""
         csv = out_dir / "keypoints.csv"
         if fresh or not csv.is_file():
             pose = self.config.pose
@@ -283,7 +284,7 @@ class Chain:
             making = out_dir.with_name(f"{out_dir.name}.making")
             shutil.rmtree(making, ignore_errors=True)
             making.mkdir(parents=True)
-            analyze_video(video, making, finder)
+            analyze_video(video, making, finder, timing)
             shutil.rmtree(out_dir, ignore_errors=True)
             making.rename(out_dir)
         t, _, keypoints = read_keypoint_track(csv)
@@ -452,6 +453,9 @@ class Marks:
     to: np.ndarray
     foot: tuple[str, ...]
     unscored: np.ndarray
+    window: tuple[float, float] | None = None
+    """The part of the video marked, s (``--start``, ``--end``), where only a part is: the
+    rest holds other shots."""
 
     @property
     def match_s(self) -> float:
@@ -495,6 +499,7 @@ class Marks:
                     if c.get("ic_frame") is not None
                 ]
             ),
+            window=tuple(data["window"]["seconds"]) if "window" in data else None,
         )
 
 
@@ -513,6 +518,8 @@ class FootageOutcome:
     video: str
     frames: int
     seconds: float
+    end_s: float
+    """Where the part run ends, s from the video's start (its length, run whole)."""
     found_pct: float
     steps: int
     cadence_spm: float
@@ -542,21 +549,28 @@ class MarkedOutcome:
 
 
 def run_footage(
-    chain: Chain, video: Path, out_dir: Path, facing: str | None = None
+    chain: Chain,
+    video: Path,
+    out_dir: Path,
+    facing: str | None = None,
+    window: tuple[float, float] | None = None,
 ) -> tuple[FootageOutcome, list[StepMsg]]:
-    """The chain on a real video from disk, told the runner's facing when given, else reading
-    it off the track."""
-    t, keypoints, found = chain.track(video, out_dir, fresh=True)
+    """The chain on a real video from disk, or the ``window`` of it (s), told the runner's
+    facing when given, else reading it off the track."""
+    timing = None if window is None else FileTiming(start_s=window[0], end_s=window[1])
+    t, keypoints, found = chain.track(video, out_dir, fresh=True, timing=timing)
     steps = chain.steps(t, keypoints, None, facing)
-    duration = float(t[-1] - t[0]) + float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+    end = float(t[-1]) + float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+    duration = end - float(t[0]) if len(t) else 0.0
     cadences = [s.cadence_spm for s in steps if s.cadence_spm is not None]
     alternate = [a.foot != b.foot for a, b in pairwise(steps)]
     outcome = FootageOutcome(
         video=video.name,
         frames=len(t),
         seconds=duration,
+        end_s=end,
         found_pct=100 * found,
-        steps=sum(s.ic_t < duration - REPORT_S for s in steps),
+        steps=sum(s.ic_t < end - REPORT_S for s in steps),
         cadence_spm=float(np.median(cadences)) if cadences else math.nan,
         contact_ms=float(np.median([s.contact_ms for s in steps])) if steps else math.nan,
         alternate_pct=100 * float(np.mean(alternate)) if alternate else math.nan,
@@ -565,7 +579,8 @@ def run_footage(
 
 
 def against(marks: Marks, steps: Sequence[StepMsg], seconds: float) -> MarkedOutcome:
-    """``steps`` of a video ``seconds`` long against one marking of it."""
+    """``steps`` of a video against one marking of it, the part run ending ``seconds`` from
+    the video's start."""
     due = np.flatnonzero(marks.ic < seconds - REPORT_S)
     theirs = [
         s
@@ -615,14 +630,18 @@ def footage(
     """The chain on a real video from disk, printed: steps found, median cadence and contact
     time, how often the feet alternate, and against each marking in the ``<stem>.json`` beside
     the video (``FOOTAGE``) the contacts found and the event errors, else the steps expected at
-    the runner's measured cadence."""
+    the runner's measured cadence. A marking of a part of the video (``Marks.window``) has that
+    part run."""
     known = video.with_suffix(".json")
     marked = [Marks.read(known, m) for m in Marks.markings(known)] if known.is_file() else []
     facing = facing or (marked[0].facing if marked else None)
     cadence_spm = cadence_spm or (marked[0].cadence_spm if marked else None)
-    o, steps = run_footage(chain, video, out_dir, facing)
+    window = marked[0].window if marked else None
+    o, steps = run_footage(chain, video, out_dir, facing, window)
+    part = "" if window is None else f" from {window[0]:g} to {window[1]:g} s"
     lines = [
-        f"{o.video}: {o.frames} frames, {o.seconds:.1f} s, runner in {o.found_pct:.0f}% of them",
+        f"{o.video}{part}: {o.frames} frames, {o.seconds:.1f} s, runner in {o.found_pct:.0f}% of"
+        " them",
         f"  steps in the first {o.seconds - REPORT_S:.1f} s: {o.steps}"
         + (
             f", {cadence_spm / 60 * (o.seconds - REPORT_S):.1f} at the measured cadence"
@@ -634,7 +653,7 @@ def footage(
         f"  median contact {_f(o.contact_ms)} ms, feet alternate {_f(o.alternate_pct)}% of steps",
     ]
     for marks in marked:
-        m = against(marks, steps, o.seconds)
+        m = against(marks, steps, o.end_s)
         lines.append(
             f"  marked by {m.marking}: found {_f(m.recall_pct)}% of {m.expected}, precise"
             f" {_f(m.precision_pct)}%, initial contact {_f(m.ic_ms)} ms ({m.ic_bias_ms:+.1f}),"

@@ -54,8 +54,8 @@ def outcome(
         chain.close()
     return (
         result,
-        against(Marks.read(MARKS, "sight"), steps, result.seconds),
-        against(Marks.read(MARKS, "motion"), steps, result.seconds),
+        against(Marks.read(MARKS, "sight"), steps, result.end_s),
+        against(Marks.read(MARKS, "motion"), steps, result.end_s),
     )
 
 
