@@ -52,7 +52,7 @@ from edge.store.sessions import (
     read_summaries,
 )
 from tests.builders import messages
-from tests.builders.fakes import FakePose, FakeSource
+from tests.builders.fakes import FakePose, FakeSource, frame_index
 from tests.builders.keypoint_tracks import synth_track
 
 
@@ -228,6 +228,49 @@ def test_a_files_part_slowed_between_steps_at_real_speed_is_told(mocap_trial) ->
     for when, keypoints in zip(t[::4], kp[::4], strict=True):
         steady.frame(float(when), keypoints)
     assert steady.slowed(ended=True) is None
+
+
+def looks_and_plans(config, running) -> tuple[dict[int, tuple], list[tuple]]:
+    """A station over a file of 40 frames: the plan each frame was looked at by (by frame), and
+    the plan after each frame settled, each as its crop and runner's box (rounded)."""
+    source = FakeSource(40)
+    station = Station(config, source, FakePose(running))
+    looked: dict[int, tuple] = {}
+    plans: list[tuple] = []
+    look, settle = station.finder.look, station.finder.settle
+
+    def key(plan) -> tuple:
+        crop, box = plan
+        return repr(crop), None if box is None else tuple(np.round(box, 3))
+
+    def spy_look(image, planned=None):
+        looked[frame_index(image)] = key(planned)
+        return look(image, planned)
+
+    def spy_settle(found, shape):
+        runner = settle(found, shape)
+        plans.append(key(station.finder.plan))
+        return runner
+
+    station.finder.look = spy_look  # type: ignore[method-assign]
+    station.finder.settle = spy_settle  # type: ignore[method-assign]
+    _stop, thread = start(station)
+    thread.join(timeout=60)
+    assert station.ended and len(plans) == 40
+    return looked, plans
+
+
+def test_a_files_first_frames_are_looked_at_as_analyze_looks_at_them(config, running) -> None:
+    """A file's first frames are looked at as planned after the frame before, as analyze
+    plans them, then after the frame ``depth`` before (``FramePipeline``): a trial's run and
+    analyze of one clip differed in their first 7 frames only, each looked at on the full frame
+    in run, which moved the run's pace 0.8%, across the bound of the paces recorded, and they
+    gave opposite cues."""
+    depth = 2  # one worker (the fake pose takes a frame at a time), a frame ready
+    looked, plans = looks_and_plans(config, running)
+    assert plans[0][1] is not None  # the runner's box: a plan to look by
+    assert [looked[i] for i in range(1, 2 * depth)] == plans[: 2 * depth - 1]
+    assert [looked[i] for i in range(2 * depth, 40)] == plans[depth : 40 - depth]
 
 
 def test_station_publishes_and_records_every_step(config, running) -> None:

@@ -88,7 +88,7 @@ from edge.pose.crop import NO_PLAN, FramingWatch, Look, Plan, RunnerFinder
 from edge.pose.refine import KeypointRefiner
 from edge.row import follows
 from edge.run.notify import Notifier, Watchdog, watchdog_interval_s
-from edge.run.pipeline import FramePipeline
+from edge.run.pipeline import POLL_S, FramePipeline
 from edge.skeleton import KP, NUM_KEYPOINTS
 from edge.store.sessions import SessionStore
 from edge.voice.coach import Policy, VoiceCoach, open_speaker
@@ -134,6 +134,11 @@ FRAMES_KEPT = 600
 #: the longest stretch without a step, s, whose frames ``FileSteps`` keeps to read a slowed part
 #: in (``slowed_part``): a part slowed x8 needs some 18 s for three of its strides
 GAP_KEPT_S = 60.0
+#: a file's first frames looked at one after another, as analyze looks at them (``_loop``), as
+#: many times the frames in flight (``depth``): the runner's crop settles over them (a trial's
+#: clip's track was then the same as analyze's to the pixel; over one depth, frames 4-7 were
+#: not)
+SERIAL_DEPTHS = 2
 #: the last steps published that a step may follow (``Station._in_row``): the one before it, a
 #: step of the other foot held back for its view, or one finished out of order
 PUBLISHED_KEPT = 6
@@ -1039,10 +1044,24 @@ class Station:
         # a file gives the same steps each time (a user trial's three headless runs of one clip
         # gave 22, 25 and 26 steps, one of them refused).
         planned: dict[int, Plan] = {}
+        settled = threading.Condition()
+        live = self.source.info.live
 
         def look(frame: Frame, seq: int) -> Look:
             self.rates.frame_in(time.monotonic())
-            return self.finder.look(frame.image, planned.pop(seq - depth, NO_PLAN))
+            with settled:
+                if live or not 0 < seq < SERIAL_DEPTHS * depth:
+                    plan = planned.pop(seq - depth, NO_PLAN)
+                else:
+                    # A file's first frames wait for the one before, and are looked at as
+                    # analyze looks at them, not each on the full frame: a trial's run and
+                    # analyze of one clip differed in its first 7 frames only, which moved the
+                    # run's pace 0.8% and across the bound of the paces recorded, so they gave
+                    # opposite cues.
+                    while seq - 1 not in planned and not stop.is_set():
+                        settled.wait(POLL_S)
+                    plan = planned.get(seq - 1, NO_PLAN)
+            return self.finder.look(frame.image, plan)
 
         with FramePipeline(self.source, look, workers, depth, stop) as pipeline:
             for seq, item in enumerate(pipeline):
@@ -1051,7 +1070,9 @@ class Station:
                 started = clock()
                 outside = self.finder.feet_outside
                 runner = self.finder.settle(item.result, frame.image.shape)
-                planned[seq] = self.finder.plan
+                with settled:
+                    planned[seq] = self.finder.plan
+                    settled.notify_all()
                 feet = self._framing.update(runner is not None, self.finder.feet_outside > outside)
                 if feet is not None:
                     log.warning("%s", feet)
