@@ -140,12 +140,12 @@ def test_a_pose_pass_stopped_halfway_leaves_no_track_taken_for_the_clips(
     monkeypatch.setattr(Chain, "estimator", None)
     kp = np.full((10, 17, 3), 1.0, np.float32)
 
-    def stopped(video: Path, out_dir: Path, finder: object) -> None:
+    def stopped(video: Path, out_dir: Path, finder: object, timing: object) -> None:
         with KeypointTrackWriter(out_dir / "keypoints.csv") as writer:
             writer.write(0.0, 0, kp[0])
         raise KeyboardInterrupt
 
-    def whole(video: Path, out_dir: Path, finder: object) -> None:
+    def whole(video: Path, out_dir: Path, finder: object, timing: object) -> None:
         with KeypointTrackWriter(out_dir / "keypoints.csv") as writer:
             for i in range(len(kp)):
                 writer.write(i / 60.0, i, kp[i])
