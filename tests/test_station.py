@@ -34,6 +34,7 @@ from edge.run.station import (
     RATE_HELD,
     TIMING_DOUBT,
     TIMING_HELD,
+    CueReasons,
     FacingCheck,
     FileSteps,
     FitCheck,
@@ -271,6 +272,45 @@ def test_a_files_first_frames_are_looked_at_as_analyze_looks_at_them(config, run
     assert plans[0][1] is not None  # the runner's box: a plan to look by
     assert [looked[i] for i in range(1, 2 * depth)] == plans[: 2 * depth - 1]
     assert [looked[i] for i in range(2 * depth, 40)] == plans[depth : 40 - depth]
+
+
+def test_a_headless_run_says_a_cues_reason_again_when_it_first_holds() -> None:
+    """A headless line carries the cue alone: a trial's read "Quicker, lighter steps" beside
+    155-159 spm for 46 steps, its reason said once, at 154, where the console said the cue
+    held until 160. Each new cue's reason is said once, and once more when it first holds past
+    its figure's return; not at each turn of the median about the target after."""
+    quicker = ("cadence", "Quicker, lighter steps")
+    past = "cadence 154 spm (target >= 155)"
+    holding = "cadence 157 spm (target >= 155); the cue holds until 160 spm or more"
+
+    def summary(cue: tuple[str, str] | None, reason: str | None) -> Summary:
+        key, text = cue or (None, None)
+        return Summary(20, {}, key, text, reason)
+
+    reasons = CueReasons()
+    said = [
+        reasons.line(summary(cue, reason))
+        for cue, reason in (
+            (None, None),
+            (quicker, past),
+            (quicker, past),
+            (quicker, holding),
+            (quicker, past),
+            (quicker, holding),
+            (("good", "Good form - keep it up"), "every target met"),
+            (quicker, past),
+        )
+    ]
+    assert said == [
+        None,
+        f"  ({past})",
+        None,
+        f"  ({holding})",
+        None,
+        None,
+        "  (every target met)",
+        f"  ({past})",
+    ]
 
 
 def test_station_publishes_and_records_every_step(config, running) -> None:

@@ -147,24 +147,21 @@ def run_station(
     import threading
 
     from edge.gait.summary import LESS_SURE, LESS_SURE_MEANS
-    from edge.run.station import VIEW_UNKNOWN_MEANS, Station, step_line
+    from edge.run.station import VIEW_UNKNOWN_MEANS, CueReasons, Station, step_line
 
     legend_told = view_told = False
-    reason_told: str | None = None
+    reasons = CueReasons()
 
     def report(step: Step, summary: Summary) -> None:
-        nonlocal legend_told, view_told, reason_told
+        nonlocal legend_told, view_told
         if also is not None:
             also(step, summary)
         if headless:
             square = station.square_view
             line = step_line(step, summary, square=square, alone=station.alone)
             print(line, flush=True)
-            if summary.cue_key != reason_told:
-                # Each new cue's reason once: the line carries the cue alone.
-                reason_told = summary.cue_key
-                if summary.cue_key is not None:
-                    print(f"  ({summary.cue_reason})", flush=True)
+            if (reason := reasons.line(summary)) is not None:
+                print(reason, flush=True)
             # Each kind of mark's legend once, when a line first has it (a walker's first
             # step, its gait not told yet, had been given only the view's).
             plain = step_line(step, summary, square=False, alone=station.alone)  # no view's marks

@@ -554,6 +554,9 @@ def cue_metrics(key: str) -> tuple[str, ...]:
 
 
 _Cue = tuple[str | None, str | None, str | None]
+HOLDS = "; the cue holds until "
+"""What a cue's reason says once its figure is back inside its target but not yet by the
+margin (``_told``)."""
 _GOOD: _Cue = ("good", "Good form - keep it up", "every target met")
 UNJUDGED_CUE = "Form not fully judged"
 _WAIT: _Cue = (None, None, None)
@@ -982,8 +985,7 @@ class SummaryBuilder:
                 # Else its reason would read as met.
                 clear = clears_at(limit, rule.above, metrics[rule.metric], targets.margin)
                 reason += (
-                    f"; the cue holds until {clear:.3g}{_UNITS[rule.metric]} or "
-                    f"{'less' if rule.above else 'more'}"
+                    f"{HOLDS}{clear:.3g}{_UNITS[rule.metric]} or {'less' if rule.above else 'more'}"
                 )
             else:
                 reason += "; back on target"

@@ -80,7 +80,7 @@ from edge.gait.rhythm import (
     turned_picture,
 )
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
-from edge.gait.summary import LESS_SURE, read_as_running, sure_mark
+from edge.gait.summary import HOLDS, LESS_SURE, read_as_running, sure_mark
 from edge.offline.cuts import CutWatch
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import StagedPoseEstimator
@@ -1685,6 +1685,28 @@ def step_line(step: Step, summary: Summary, *, square: bool, alone: bool = False
         f"hip ext {reading('hip_extension_deg', ' deg')} | "
         f"cadence {num(shown, ' spm', sure=timed)}{'' if other else unsure} | {state}"
     )
+
+
+class CueReasons:
+    """The cue reasons a headless run prints under its step lines, whose lines carry the cue
+    alone: each new cue's once, and once more when it first holds past its figure's return to
+    the target (``HOLDS``: a trial's headless lines read "Quicker, lighter steps" beside 155-159
+    spm for 46 steps, the cue holding until 160, its reason said once, at 154)."""
+
+    def __init__(self) -> None:
+        self._cue: str | None = None
+        self._told: set[bool] = set()
+
+    def line(self, summary: Summary) -> str | None:
+        """The reason to print under the step ``summary`` came with, or None."""
+        if summary.cue_key != self._cue:
+            self._cue = summary.cue_key
+            self._told.clear()
+        holding = HOLDS in (summary.cue_reason or "")
+        if summary.cue_key is None or holding in self._told:
+            return None
+        self._told.add(holding)
+        return f"  ({summary.cue_reason})"
 
 
 def open_station_source(
