@@ -7,12 +7,14 @@ import math
 import os
 import threading
 import time
+import types
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import edge.run.station as station_module
 from calibrate.model import Calibration, Plane
 from edge.bus.control import CommandRefused, ControlClient
 from edge.bus.publisher import Publisher, Subscriber
@@ -272,6 +274,36 @@ def test_a_files_first_frames_are_looked_at_as_analyze_looks_at_them(config, run
     assert plans[0][1] is not None  # the runner's box: a plan to look by
     assert [looked[i] for i in range(1, 2 * depth)] == plans[: 2 * depth - 1]
     assert [looked[i] for i in range(2 * depth, 40)] == plans[depth : 40 - depth]
+
+
+class SlowWake(threading.Condition):
+    """A condition whose waiter, woken, runs again 50 ms late (a busy machine)."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        woken = super().wait(timeout)
+        self.release()
+        time.sleep(0.05)
+        self.acquire()
+        return woken
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_a_files_first_frames_never_hang_its_run(config, running, monkeypatch, workers) -> None:
+    """A review's run of a file with 2 or 3 pose workers hung for good: a first frame waiting
+    for the plan of the frame before lost it to a later frame's look, which took it away. A
+    busy machine, its woken threads slow to run again, plays the file to its end."""
+    monkeypatch.setattr(station_module, "StagedPoseEstimator", object)  # the fake takes workers
+    slow = types.SimpleNamespace(**{k: getattr(threading, k) for k in dir(threading)})
+    slow.Condition = SlowWake
+    monkeypatch.setattr(station_module, "threading", slow)
+    pose = config.pose.model_copy(update={"workers": workers})
+    station = Station(config.model_copy(update={"pose": pose}), FakeSource(40), FakePose(running))
+    stop, thread = start(station)
+    thread.join(timeout=30)
+    hung = thread.is_alive()
+    stop.set()
+    thread.join(timeout=30)
+    assert not hung and station.ended
 
 
 def test_a_headless_run_says_a_cues_reason_again_when_it_first_holds() -> None:

@@ -588,7 +588,7 @@ def contacts_jump(steps: list[StepMsg], t0: float = 0.0) -> str | None:
     landed = np.array([s.ic_t for s in ran[JUMP_STEPS : len(ran) - JUMP_STEPS + 1]])
     left = np.array([s.to_t for s in ran[JUMP_STEPS - 1 : len(ran) - JUMP_STEPS]])
     jumped = (ratio >= CONTACT_JUMP) | (ratio <= 1 / CONTACT_JUMP)
-    at_once = np.flatnonzero(steady & jumped & (landed - left <= GAP_S))
+    at_once = np.flatnonzero(steady & jumped & (landed - left < GAP_S))
     if not len(at_once):
         return None
     k = int(at_once[0])

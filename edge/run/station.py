@@ -878,9 +878,10 @@ class Station:
             self._stopped_by_hand = False
             if store.session_id is not None:
                 self._ended_by_hand(store.session_id, start_t)
-            self._session_start_t = start_t
-            # A session still open ends with what its steps' check says, as at any end.
+            # A session still open ends with what its steps' check says, as at any end (a
+            # file's slowed parts since its own start: a review's ended without its own).
             _end_session(store, self.fit_verdict, start_t)
+            self._session_start_t = start_t
             session = store.start_session(
                 self._session_start_t,
                 runner=self._runner,
@@ -1030,7 +1031,6 @@ class Station:
 
     def _loop(self, stop: threading.Event) -> None:
         """Frames in order from the pipeline (read and pose overlap on their own threads)."""
-        clock = time.perf_counter
         workers = self.config.pose.workers
         if workers > 1 and not isinstance(self.estimator, StagedPoseEstimator):
             log.info("pose backend %s takes one frame at a time: 1 worker", self.estimator.name)
@@ -1046,63 +1046,84 @@ class Station:
         planned: dict[int, Plan] = {}
         settled = threading.Condition()
         live = self.source.info.live
+        # Set once the frames are no longer taken (the end, a cut, an error): no look waits on.
+        gone = threading.Event()
 
         def look(frame: Frame, seq: int) -> Look:
             self.rates.frame_in(time.monotonic())
             with settled:
                 if live or not 0 < seq < SERIAL_DEPTHS * depth:
-                    plan = planned.pop(seq - depth, NO_PLAN)
+                    plan = planned.get(seq - depth, NO_PLAN)
                 else:
                     # A file's first frames wait for the one before, and are looked at as
                     # analyze looks at them, not each on the full frame: a trial's run and
                     # analyze of one clip differed in its first 7 frames only, which moved the
                     # run's pace 0.8% and across the bound of the paces recorded, so they gave
                     # opposite cues.
-                    while seq - 1 not in planned and not stop.is_set():
+                    while seq - 1 not in planned and not (stop.is_set() or gone.is_set()):
                         settled.wait(POLL_S)
                     plan = planned.get(seq - 1, NO_PLAN)
             return self.finder.look(frame.image, plan)
 
         with FramePipeline(self.source, look, workers, depth, stop) as pipeline:
-            for seq, item in enumerate(pipeline):
-                frame = item.frame
-                self._camera_state = "running"
-                started = clock()
-                outside = self.finder.feet_outside
-                runner = self.finder.settle(item.result, frame.image.shape)
-                with settled:
-                    planned[seq] = self.finder.plan
-                    settled.notify_all()
-                feet = self._framing.update(runner is not None, self.finder.feet_outside > outside)
-                if feet is not None:
-                    log.warning("%s", feet)
-                t = frame.t_ns / 1e9
-                self._handled_t = t
-                self._track_presence(t, runner is not None)
-                found = None if runner is None else runner.keypoints
-                if self.store is not None and self.config.station.record_keypoints:
-                    self.store.record_keypoints(t, frame.index, found)
-                steps = []
-                for when, kp in self._cuts.frame(frame.index, found, (t, found)):
-                    steps += self._measure(when, kp)
-                gaited = clock()
-                for step in steps:
-                    self._publish_step(step)
-                self._publish_frame(t, frame.index, found)
-                self.rates.frame_out(time.monotonic(), (time.monotonic_ns() - frame.t_ns) / 1e6)
-                for stage, seconds in (
-                    ("read", item.read_s),
-                    ("pose", item.look_s),
-                    ("gait", gaited - started),
-                    ("publish", clock() - gaited),
-                ):
-                    self.stages.add(stage, seconds)
-                if self._cuts.jump is not None:
-                    log.error("%s", self.cut_problem)
-                    break
+            try:
+                self._frames(pipeline, planned, settled, depth)
+            finally:
+                gone.set()
         if not stop.is_set():
             self.ended = True
             log.info("%s has ended", self.source.info.name)
+
+    def _frames(
+        self,
+        pipeline: FramePipeline[Look],
+        planned: dict[int, Plan],
+        settled: threading.Condition,
+        depth: int,
+    ) -> None:
+        """Each frame in order: its runner settled (the plan it leaves kept for the look
+        ``depth`` frames on, ``_loop``), measured and published, until the source ends or a
+        cut the runner jumps with."""
+        clock = time.perf_counter
+        for seq, item in enumerate(pipeline):
+            frame = item.frame
+            self._camera_state = "running"
+            started = clock()
+            outside = self.finder.feet_outside
+            runner = self.finder.settle(item.result, frame.image.shape)
+            with settled:
+                planned[seq] = self.finder.plan
+                # No frame still to be looked at is planned by an older one (a look that
+                # took it could race a first frame waiting for it, and hang the run).
+                planned.pop(seq - depth, None)
+                settled.notify_all()
+            feet = self._framing.update(runner is not None, self.finder.feet_outside > outside)
+            if feet is not None:
+                log.warning("%s", feet)
+            t = frame.t_ns / 1e9
+            self._handled_t = t
+            self._track_presence(t, runner is not None)
+            found = None if runner is None else runner.keypoints
+            if self.store is not None and self.config.station.record_keypoints:
+                self.store.record_keypoints(t, frame.index, found)
+            steps = []
+            for when, kp in self._cuts.frame(frame.index, found, (t, found)):
+                steps += self._measure(when, kp)
+            gaited = clock()
+            for step in steps:
+                self._publish_step(step)
+            self._publish_frame(t, frame.index, found)
+            self.rates.frame_out(time.monotonic(), (time.monotonic_ns() - frame.t_ns) / 1e6)
+            for stage, seconds in (
+                ("read", item.read_s),
+                ("pose", item.look_s),
+                ("gait", gaited - started),
+                ("publish", clock() - gaited),
+            ):
+                self.stages.add(stage, seconds)
+            if self._cuts.jump is not None:
+                log.error("%s", self.cut_problem)
+                break
 
     def _measure(self, t: float, found: np.ndarray | None) -> list[Step]:
         """The steps a frame at ``t`` gives, the runner's keypoints ``found`` (None: no runner),
