@@ -88,9 +88,7 @@ class FrameSource(ABC, Closing):
     held still: ``edge.capture.repeats``), as analyze says it; none for a camera."""
     too_few: str | None = None
     """What came too few a second for part of a file, as the note on its missed steps names it
-    (``edge.offline.replay.missed_steps``): ``new frames`` where a picture was held still or its
-    frames came too few a second for the engine (told in ``notes``), as analyze names it; None
-    otherwise, and for a camera."""
+    (``edge.capture.repeats.too_few_frames``, told in ``notes``); None for a camera."""
     cuts: tuple[PictureCut, ...] = ()
     """Where a file's picture may cut from one shot to another (``FrameScan.picture_cuts``), as
     read through before it plays; none for a camera."""

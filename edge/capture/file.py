@@ -19,6 +19,7 @@ from edge.capture.repeats import (
     held_notice,
     repeats_notice,
     slow_notice,
+    too_few_frames,
 )
 from edge.capture.steady import shown_times, slow_motion, stated_capture, usual_rate
 from edge.capture.timebase import FileTiming, frame_window, require_engine_rate, resolve_timebase
@@ -241,7 +242,7 @@ class NewFramesOnly(FrameSource):
             )
             if notice is not None
         )
-        self.too_few = "new frames" if new.held or slow else None
+        self.too_few = too_few_frames(new.held, slow)
         self.cuts = scan.picture_cuts()
         self._times = {scan.indices[k]: float(t) for k, t in zip(new.kept, new.times, strict=True)}
         self._halt = threading.Event()

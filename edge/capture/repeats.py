@@ -467,6 +467,16 @@ def slow_stretches(times: np.ndarray) -> tuple[tuple[float, float, float], ...]:
     return tuple(out)
 
 
+def too_few_frames(
+    held: tuple[tuple[float, float], ...], slow: tuple[tuple[float, float, float], ...]
+) -> str | None:
+    """What came too few a second for part of a video, as the note on its missed steps names it
+    (``edge.offline.replay.missed_steps``): new frames, where a picture was held still (a stall
+    of its camera, too: ``held_notice``) or its frames came too few a second (``slow_notice``);
+    else None. One rule for analyze and a file's run."""
+    return "new frames" if held or slow else None
+
+
 def slow_notice(slow: tuple[tuple[float, float, float], ...], what: str = "frames") -> str | None:
     """What to say of the stretches of too few frames a second (``slow_stretches``; ``what``
     came so: a track's rows), or None."""

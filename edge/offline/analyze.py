@@ -21,6 +21,7 @@ from edge.capture.repeats import (
     held_notice,
     repeats_notice,
     slow_notice,
+    too_few_frames,
 )
 from edge.capture.timebase import FileTiming, TimeBase, require_engine_rate
 from edge.errors import UsageError
@@ -73,10 +74,8 @@ class AnalysisResult:
         return repeats_notice(self.repeats, self.frames, self.distinct_fps)
 
     def too_few(self) -> str | None:
-        """What came too few a second for part of the video, as told (``missed_steps``): new
-        frames, where a picture was held still (a stall of its camera, too) or its frames came
-        too few a second; else None."""
-        return "new frames" if self.held or self.slow else None
+        """What came too few a second for part of the video, as told (``too_few_frames``)."""
+        return too_few_frames(self.held, self.slow)
 
     def held_notice(self) -> str | None:
         """What to say of the pictures held still, left out (``held_notice``), or None."""
