@@ -116,3 +116,15 @@ def test_a_step_at_a_contact_marked_incomplete_is_neither_found_nor_false() -> N
     assert marked.precision_pct == 100.0
     held = against(replace(marks, unscored=np.array([])), steps, 13.0)
     assert held.precision_pct == pytest.approx(100.0 * 2 / 3)
+
+
+def test_a_marking_of_one_shot_holds_its_window_and_its_marks_lie_in_it() -> None:
+    """A video marked in one shot only (``lift_treadmill``: 41.2-45.16 s of a 61 s edit) is run
+    over that window alone (``run_footage``'s ``--start``/``--end``); a video marked whole has
+    none, and is run whole."""
+    lift = Marks.read(FOOTAGE / "lift_treadmill.json", "motion")
+    assert lift.window == (41.2, 45.16)
+    first, last = lift.window
+    marked = np.concatenate([lift.ic, lift.to, lift.unscored])
+    assert len(lift.ic) == 4 and np.all((marked > first) & (marked < last))
+    assert Marks.read(MARKS).window is None

@@ -55,7 +55,7 @@ from edge.store.sessions import (
     read_summaries,
 )
 from tests.builders import messages
-from tests.builders.fakes import FakePose, FakeSource, frame_index
+from tests.builders.fakes import FakePose, FakeSource, frame_image, frame_index
 from tests.builders.keypoint_tracks import synth_track
 
 
@@ -231,6 +231,54 @@ def test_a_files_part_slowed_between_steps_at_real_speed_is_told(mocap_trial) ->
     for when, keypoints in zip(t[::4], kp[::4], strict=True):
         steady.frame(float(when), keypoints)
     assert steady.slowed(ended=True) is None
+
+
+class TimedSource(FakeSource):
+    """A file's frames at ``times`` (its seconds, from where it was started on), as a file
+    source gives them: ``t0_ns`` the station's time of the file's frame 0, before its first
+    frame read when the file was started later in (``--start``)."""
+
+    def __init__(self, times: np.ndarray, fps: float = 30.0) -> None:
+        super().__init__(len(times), fps=fps)
+        self._times = times
+
+    def read(self) -> Frame | None:
+        if self._i >= self._n:
+            return None
+        if self._i == 0:
+            self.t0_ns = time.monotonic_ns() - round(float(self._times[0]) * 1e9)
+        assert self.t0_ns is not None
+        due = self.t0_ns + round(float(self._times[self._i]) * 1e9)
+        frame = Frame(frame_image(self._i, self._size), self._i, due)
+        self._i += 1
+        return frame
+
+
+def test_a_files_run_names_its_slowed_part_in_the_files_seconds(config, mocap_trial) -> None:
+    """The station end to end, as ``hipdrive run`` plays a phone's slow-motion clip (x4 between
+    2 and 7 s of the run, its ends at real speed) from 1 s into it: its own steps, found by the
+    gait engine, its part slowed told as the file's verdict, its window in the file's seconds as
+    ``--start`` takes them (the source's ``t0_ns``), where a review's run from 1 s in had named
+    it 1 s early. A steady file of the same runner is not so refused."""
+    t, kp = synth_track(mocap_trial, 120.0, SideCamera(facing="left"), seed=5)
+    real = (np.arange(len(t)) % 4 == 0) & ((t < 2.0) | (t >= 7.0) & (t < 9.0))
+    keep = real | (t >= 2.0) & (t < 7.0)
+    played = np.where(t < 2.0, t, np.where(t < 7.0, 2.0 + 4.0 * (t - 2.0), t + 15.0))[keep]
+    later = played >= 1.0
+    station = Station(config, TimedSource(played[later]), FakePose(kp[keep][later]))
+    stop, thread = start(station)
+    thread.join(timeout=120)
+    stop.set()
+    said = station.slowed_verdict or ""
+    assert said.startswith("from 1.8 to 22.3 s no step was found while the legs stepped"), said
+    assert "--slowmo 4 --start 1.8 --end 22.3 measures it" in said, said
+    steady = station_config(config.sessions_path.parent.parent / "steady")
+    station = Station(steady, TimedSource(t[::4][t[::4] < 9.0]), FakePose(kp[::4]))
+    stop, thread = start(station)
+    thread.join(timeout=120)
+    stop.set()
+    assert station.ended and station.slowed_verdict is None
+    assert len(read_steps(steady.sessions_path, 1)) >= 18
 
 
 def looks_and_plans(config, running) -> tuple[dict[int, tuple], list[tuple]]:
