@@ -43,6 +43,8 @@ from pathlib import Path
 import numpy as np
 
 from edge.bus.schema import StepMsg
+from edge.capture import CaptureSettings
+from edge.capture.file import VideoFileSource
 from edge.capture.timebase import FileTiming
 from edge.commands.analyze import replay_steps
 from edge.commands.common import open_refiner
@@ -319,12 +321,23 @@ class Chain:
             self._estimator = None
 
     def steps(
-        self, t: np.ndarray, keypoints: np.ndarray, clip: DemoClip | None, facing: str | None
+        self,
+        t: np.ndarray,
+        keypoints: np.ndarray,
+        clip: DemoClip | None,
+        facing: str | None,
+        video: Path | None = None,
     ) -> list[StepMsg]:
         """The gait engine on a track, as analyze replays it: on the plane of ``clip``'s
-        camera (metres) when given, else scaled from pixels (``facing`` or read off the track)."""
+        camera (metres) when given, else scaled from pixels (``facing`` or read off the track);
+        the steps whose feet were mostly out of the picture of ``video`` rated less sure."""
         calibration = demo_calibration(clip) if clip is not None else None
-        return replay_steps(self.config, t, keypoints, calibration, None, facing)
+        picture = None
+        if video is not None:
+            source = VideoFileSource(video, CaptureSettings())
+            picture = (source.info.height, source.info.width)
+            source.close()
+        return replay_steps(self.config, t, keypoints, calibration, None, facing, picture)
 
 
 def truth_track(clip: DemoClip) -> tuple[np.ndarray, np.ndarray, float]:
@@ -367,7 +380,7 @@ def run_case(
     else:
         setup = pose_setup(chain.config)
         t, keypoints, found = chain.track(clip.video, clip.video.parent / setup, fresh)
-    steps = chain.steps(t, keypoints, clip if case.calibrated else None, None)
+    steps = chain.steps(t, keypoints, clip if case.calibrated else None, None, clip.video)
     trial, _ = case.scenario.sized(case.scenario.recording(data_of(case.scenario)))
     truth, start, cut = window(trial, clip.frames / clip.fps)
     scored = [step_of(s) for s in steps if start <= s.ic_t < cut]
@@ -559,7 +572,7 @@ def run_footage(
     facing when given, else reading it off the track."""
     timing = None if window is None else FileTiming(start_s=window[0], end_s=window[1])
     t, keypoints, found = chain.track(video, out_dir, fresh=True, timing=timing)
-    steps = chain.steps(t, keypoints, None, facing)
+    steps = chain.steps(t, keypoints, None, facing, video)
     end = float(t[-1]) + float(np.median(np.diff(t))) if len(t) > 1 else 0.0
     duration = end - float(t[0]) if len(t) else 0.0
     cadences = [s.cadence_spm for s in steps if s.cadence_spm is not None]

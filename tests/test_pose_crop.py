@@ -9,7 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge.pose import Detections, PoseEstimator, RunnerSelector
-from edge.pose.crop import NO_PLAN, FramingWatch, RunnerFinder, crop_around, outside_picture
+from edge.pose.crop import (
+    NO_PLAN,
+    FramingWatch,
+    RunnerFinder,
+    crop_around,
+    feet_guessed,
+    feet_out,
+    outside_picture,
+)
 
 W, H = 1280, 720
 
@@ -207,6 +215,24 @@ def test_a_foot_clamped_to_any_edge_of_the_picture_is_outside_it(x: float, y: fl
     kp = person_at(600.0, 200.0)
     kp[15, :2] = (x, y)
     assert outside_picture(kp, (H, W, 3)).tolist() == [False] * 15 + [True, False]
+
+
+def test_a_tracks_frames_with_the_feet_out_or_unseen_make_a_steps_figures_guesses() -> None:
+    """A track's frames (no runner in some) with a foot outside the picture or both ankles
+    unsure (``feet_out``), and the steps half of whose frames, from 0.1 s before the landing
+    to the toe-off, are so (``feet_guessed``)."""
+    track = np.stack([person_at(600.0, 200.0)] * 5)
+    track[1, 15, :2] = (600.0, H + 40.0)  # the refiner's guess of a foot below the frame
+    track[2, [15, 16], 2] = 0.2  # neither ankle seen
+    track[3] = np.where(np.arange(3) < 2, np.nan, 0.0)  # nobody
+    track[4, 16, :2] = (W - 1.0, 300.0)  # the pose model's, clamped to the edge
+    assert feet_out(track, (H, W, 3)).tolist() == [False, True, True, False, True]
+    times = [i / 30 for i in range(30)]  # a second of frames
+    out = [t for t in times if 0.3 <= t < 0.6]
+    assert feet_guessed(times, out, ic_t=0.4, to_t=0.65)  # 8 of 10 frames from 0.3 s
+    assert not feet_guessed(times, out, ic_t=0.6, to_t=0.9)  # 3 of 13 frames from 0.5 s
+    assert not feet_guessed(times, [], ic_t=0.4, to_t=0.65)
+    assert not feet_guessed([], [], ic_t=0.4, to_t=0.65)
 
 
 def test_a_live_runners_feet_leaving_the_picture_are_told_once_and_again_after_a_fix() -> None:

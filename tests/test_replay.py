@@ -38,11 +38,12 @@ from edge.gait.rhythm import (
     slowed_part,
     turned_picture,
 )
-from edge.gait.sagittal import facing_contradicted, facing_lag
+from edge.gait.sagittal import PlaneMapping, facing_contradicted, facing_lag
 from edge.offline.replay import (
     describe,
     missed_steps,
     no_findings,
+    replay_track,
 )
 from edge.row import in_a_row
 from edge.skeleton import KP
@@ -907,6 +908,56 @@ def test_a_slowed_part_between_steps_at_real_speed_is_told_with_the_flags_that_m
     assert slowed_part(played, still, steps, 30.0, window=True) is None
 
 
+@pytest.mark.parametrize(
+    ("real_s", "slowed", "says"),
+    [
+        # A phone's short slow motion: 1 s at real speed, 2.25 s slowed x4 (9 s played), 1 s.
+        ((1.0, 3.25, 4.25), "", "--slowmo 4 --start 1.2 --end 10.2 measures it"),
+        # 1.5 s slowed between 2.5 s and 4.5 s at real speed: too short alone, its ends are not.
+        (
+            (2.5, 4.0),
+            "",
+            "--slowmo 4 reads it as 160 steps a minute (the steps about it 156), but it holds "
+            "1.63 s of running, too short to measure alone (2 s at least): measure the parts at "
+            "real speed about it alone (--start 0.0 --end 2.2; --start 8.7 --end 12.5)",
+        ),
+        # The same with 1 s at real speed after it: nothing long enough to measure.
+        ((2.0, 3.5, 4.5), "", "film a longer slow-motion part, or at real speed"),
+        # Legs stepping 29 times a minute there (x5.3): no factor brings them to the run's.
+        ((2.0, 4.0), "x5.3", None),
+    ],
+)
+def test_a_short_slowed_part_is_told_by_fewer_strides_where_a_factor_fits(
+    mocap_trial, real_s: tuple[float, ...], slowed: str, says: str | None
+) -> None:
+    """A part slowed under three strides (8 s played at x4, where three strides take 9.2) had
+    been read "standing or off the belt", figures given from the steps about it (a render of a
+    phone's slow motion, 1 s, 2 s slowed x4 and 1 s): it is read over one and a half strides
+    where a slow-motion factor brings it to the steps about it, and where it holds too little
+    running to measure alone (``MIN_RUN_S``), the parts at real speed about it are named, those
+    long enough (a render so made had been pointed to a window analyze refused as too short).
+    Legs that move slowly and match no factor of the run are told nothing so."""
+    t, kp = synth_track(mocap_trial, 120.0, SideCamera(facing="left"), seed=5)
+    start, end, *after = real_s
+    stop = after[0] if after else 8.0
+    real = (np.arange(len(t)) % 4 == 0) & ((t < start) | (t >= end) & (t < stop))
+    keep = real | (t >= start) & (t < end)
+    later = t + 3.0 * (end - start)
+    played = np.where(t < start, t, np.where(t < end, start + 4.0 * (t - start), later))[keep]
+    kp = kp[keep].copy()
+    if slowed:
+        # The part's frames show the legs 5.3 times slower than real, not 4.
+        index = np.flatnonzero((played >= start) & (played < start + 4.0 * (end - start)))
+        kp[index] = kp[index[0] + np.round((index - index[0]) * 4.0 / 5.3).astype(int)]
+    replayed = replay_track(played, kp, PlaneMapping.scaled("left"), "s")
+    said = slowed_part(played, kp, replayed, 30.0, window=True)
+    if says is None:
+        assert said is None
+    else:
+        assert said is not None and says in said, said
+        assert "no findings or cues are given from the steps about it" in said
+
+
 def test_the_legs_rhythm_is_read_across_frames_left_out(track) -> None:
     """A station that drops frames it cannot keep up with, or a file's repeated frames left
     out: the rhythm is read on the usual frame interval across them, as on every frame; not
@@ -1056,6 +1107,47 @@ def test_a_thigh_drawn_forward_at_toe_off_is_no_sure_hip_extension(mocap_trial) 
     assert sum(hindsight.values()) == sum(rated(clean).values()) - 2
     second = next(s for s in whole if abs(s.ic_t - faulty[0]["ic_t"]) < 0.06)
     assert all(not confident(second, name) for name in THIGH_AT_TOE_OFF)
+
+
+def test_analyze_rates_the_steps_whose_feet_were_out_of_its_video_less_surely(
+    mocap_trial,
+) -> None:
+    """analyze's steps from a video whose runner's feet were unseen for its last 6 s (both
+    ankles less sure than ``FEET_UNSEEN``, still over the engine's least) or below its picture
+    (``replay_steps`` given the picture's size, as ``AnalysisResult`` has it): those steps'
+    figures at and between their events are less sure, the steps before them are not, nor is
+    any where the size is not known (a track replayed)."""
+    from edge.commands.analyze import replay_steps
+    from edge.config import Config
+    from edge.gait.metrics import FEET_GUESSED
+    from edge.gait.summary import confident
+
+    camera = SideCamera(facing="right")
+    t, kp = synth_track(mocap_trial, 60.0, camera, seed=3)
+    kp = kp[t < 12.0]
+    t = t[t < 12.0]
+    kp[t >= 6.0, KP["left_ankle"] : KP["right_ankle"] + 1, 2] = 0.25
+    config = Config()
+    ankles = kp[:, KP["left_ankle"] : KP["right_ankle"] + 1, 1]
+    below = int(np.nanmin(ankles[t < 6.0])) - 5  # a picture that cuts the feet off
+    unseen = replay_steps(config, t, kp, None, None, "right", picture=(1080, 1920))
+    cut = replay_steps(config, t, kp, None, None, "right", picture=(below, 1920))
+    unknown = replay_steps(config, t, kp, None, None, "right")
+
+    def sure(steps: list, late: bool) -> list[bool]:
+        return [
+            confident(s, name)
+            for s in steps
+            if (s.ic_t > 6.0 if late else 1.5 < s.to_t < 5.9)
+            for name in ("contact_ms", "hip_extension_deg")
+            if s.view == "near"
+        ]
+
+    assert sure(unknown, late=True) and all(sure(unknown, late=True))
+    assert sure(unseen, late=True) and not any(sure(unseen, late=True))
+    assert sure(unseen, late=False) == sure(unknown, late=False)
+    assert all(sure(unknown, late=False)) and not any(sure(cut, late=False))
+    assert "hip_extension_deg" in FEET_GUESSED and "stride_length_m" not in FEET_GUESSED
 
 
 def test_an_oblique_uncalibrated_view_is_said_in_the_printed_summary() -> None:

@@ -27,7 +27,7 @@ from edge.demo.scene import SideCamera
 from edge.gait import Step, Summary, SummaryBuilder
 from edge.gait.fit import scale_named
 from edge.gait.metrics import FAR_LEG_METRICS as FAR_LEG
-from edge.gait.summary import CONFIDENT, LESS_SURE
+from edge.gait.summary import CONFIDENT, LESS_SURE, UNJUDGED_KEY
 from edge.offline.cuts import CutWatch
 from edge.offline.replay import step_of
 from edge.run.station import (
@@ -55,7 +55,7 @@ from edge.store.sessions import (
     read_summaries,
 )
 from tests.builders import messages
-from tests.builders.fakes import FakePose, FakeSource, frame_image, frame_index
+from tests.builders.fakes import FakePose, FakeSource, frame_index, frame_view
 from tests.builders.keypoint_tracks import synth_track
 
 
@@ -249,7 +249,7 @@ class TimedSource(FakeSource):
             self.t0_ns = time.monotonic_ns() - round(float(self._times[0]) * 1e9)
         assert self.t0_ns is not None
         due = self.t0_ns + round(float(self._times[self._i]) * 1e9)
-        frame = Frame(frame_image(self._i, self._size), self._i, due)
+        frame = Frame(frame_view(self._i, self._size), self._i, due)
         self._i += 1
         return frame
 
@@ -1284,6 +1284,39 @@ def test_no_cue_while_the_engine_gets_too_few_frames_to_time_steps(config, mocap
     assert any(step.confidence_of("hip_extension_deg") >= CONFIDENT for step in timed)
     assert all("stride_length_m" not in step.metric_confidence for step in timed)
     assert not seen[-1][1].oblique and seen[-1][1].metrics["cadence_spm"].confident is False
+
+
+@pytest.mark.parametrize("framed", ["tight", "whole"])
+def test_a_runner_whose_feet_are_out_of_the_picture_is_measured_less_surely(
+    config, running, framed: str
+) -> None:
+    """A camera framed so tight that the runner's feet are below the picture in every frame:
+    every step's figures at and between its events are less sure, so no cue rests on them (a
+    user trial's treadmill clip, the feet hidden by the belt's side in 87% of its frames, was
+    coached "Quicker, lighter steps" at 148 steps a minute, shown as sure, its runner at about
+    160). The same runner in the whole picture is measured surely."""
+    ankles = running[:, [KP["left_ankle"], KP["right_ankle"]], 1]
+    height = int(np.nanmin(ankles)) - 20 if framed == "tight" else 1080
+    seen: list[tuple[Step, Summary]] = []
+    source = FakeSource(len(running), size=(1920, height))
+    station = Station(config, source, FakePose(running), report=lambda *s: seen.append(s))
+    stop, thread = start(station)
+    thread.join(timeout=120)
+    stop.set()
+    steps = [step for step, _ in seen]
+    assert len(steps) >= 20
+    sure = [
+        step.confidence_of(name) >= CONFIDENT
+        for step in steps
+        for name in ("contact_ms", "cadence_spm", "overstride_pct_leg", "hip_extension_deg")
+        if getattr(step, name) is not None and step.view == "near"
+    ]
+    last = seen[-1][1]
+    if framed == "tight":
+        assert not any(sure)
+        assert last.cue_key == UNJUDGED_KEY
+    else:
+        assert np.mean(sure) > 0.9 and last.cue_key != UNJUDGED_KEY
 
 
 def test_steps_timed_from_enough_frames_a_second_are_sure(config, mocap_trial) -> None:

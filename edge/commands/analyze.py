@@ -89,7 +89,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         doubt = facing = None
         if notice is None:
             facing = plane.facing or runner_facing(args.video, result, keypoints, t)
-            steps = replay_steps(config, t, keypoints, calibration, plane.meters_per_pixel, facing)
+            steps = replay_steps(
+                config,
+                t,
+                keypoints,
+                calibration,
+                plane.meters_per_pixel,
+                facing,
+                result.picture,
+            )
             feet_seen = result.feet_share < FEET_MOSTLY_UNSEEN
             # The track's times are the video's as it plays unless a slow motion is given.
             notice = no_findings(
@@ -167,11 +175,16 @@ def replay_steps(
     calibration: Calibration | None,
     meters_per_pixel: float | None,
     facing: str | None,
+    picture: tuple[int, int] | None = None,
 ) -> list[StepMsg]:
+    """The steps of a track as analyze measures them; ``picture``: the video's size (height,
+    width), where known, to tell the frames whose runner's feet were out of it (``feet_out``)."""
     from edge.gait import GaitParams
     from edge.gait.sagittal import facing_lag
     from edge.offline.replay import plane_mapping, replay_track, undistort_track
+    from edge.pose.crop import feet_out
 
+    out_t = [] if picture is None else t[feet_out(keypoints, picture)].tolist()
     if calibration is not None and calibration.plane is not None:
         keypoints = undistort_track(keypoints, calibration)
     mapping = plane_mapping(keypoints, calibration, meters_per_pixel, facing, facing_lag(t))
@@ -179,7 +192,7 @@ def replay_steps(
     # the knees are the pose model's, and toe-off needs the ankle's sign too.
     params = GaitParams(ankle_toe_off=not config.pose.refine)
     return replay_track(
-        t, keypoints, mapping, config.station.id, config.gait.belt_speed_mps, params
+        t, keypoints, mapping, config.station.id, config.gait.belt_speed_mps, params, out_t
     )
 
 
@@ -205,10 +218,9 @@ def refuse_what_does_not_fit(
 def cmd_replay(args: argparse.Namespace) -> int:
     from edge.capture.repeats import slow_notice, slow_stretches
     from edge.capture.timebase import ENGINE_FPS, LEAST_FPS, check_rate, moving_rate
-    from edge.gait.fit import step_count
+    from edge.gait.fit import MIN_RUN_S, step_count
     from edge.gait.rhythm import facing_the_camera, slowed_part
     from edge.offline.replay import (
-        MIN_RUN_S,
         describe,
         no_findings,
         track_fps,

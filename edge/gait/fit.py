@@ -607,6 +607,10 @@ def step_count(n: int) -> str:
     return f"{n} step{'' if n == 1 else 's'}"
 
 
+#: seconds of running a track needs to give steps: the engine learns the stance foot's speed
+#: over the first second (GaitParams.bootstrap_s), then needs a stride to close a step; on the
+#: Fukuchi run at 30 and 60 fps the first step came 1.2 to 1.5 s in, and 2 s gave three or four
+MIN_RUN_S = 2.0
 #: seconds of a person in view after which too few steps are not for too short a video (the
 #: person was not running or walking side on, or steps were missed):
 #: the engine's first step comes 1.2-1.5 s in (``MIN_RUN_S``), and running then steps twice a

@@ -11,7 +11,13 @@ import numpy as np
 
 from edge.bus.schema import StepMsg
 from edge.gait.engine import GaitParams
-from edge.gait.fit import MIN_JUDGED_STEPS, WALKING_CADENCE_SPM, slowmo_factors, slowmo_readings
+from edge.gait.fit import (
+    MIN_JUDGED_STEPS,
+    MIN_RUN_S,
+    WALKING_CADENCE_SPM,
+    slowmo_factors,
+    slowmo_readings,
+)
 from edge.gait.summary import read_as_running
 from edge.pace import RUNNING_CADENCE_SPM
 from edge.skeleton import (
@@ -43,12 +49,14 @@ RHYTHM_GAP_S = 0.1
 RHYTHM_GRID = 4
 
 
-def leg_rhythm(t: np.ndarray, keypoints: np.ndarray) -> float | None:
+def leg_rhythm(
+    t: np.ndarray, keypoints: np.ndarray, strides: float = RHYTHM_STRIDES
+) -> float | None:
     """The legs' steps a minute in the track's time, read without finding a step: the feet's
     spread along the picture (their horizontal distance, widest at each step whichever foot
     leads, so the pose model's left and right labels do not matter) repeats once a step, at the
     first peak of its autocorrelation, if that is ``RHYTHM_LIKENESS`` alike at least, the track
-    holds ``RHYTHM_STRIDES`` strides of it and the feet come ``RHYTHM_SPREAD_LEGS`` apart. None
+    holds ``strides`` strides of it and the feet come ``RHYTHM_SPREAD_LEGS`` apart. None
     otherwise (nobody stepping, a view from the front or behind, a track with a gap over
     ``RHYTHM_GAP_S`` or one and a half of its usual frame intervals, whichever is longer, or
     with rows in bursts). Frames left out (a file's repeated ones, a station that drops frames
@@ -80,7 +88,7 @@ def leg_rhythm(t: np.ndarray, keypoints: np.ndarray) -> float | None:
     size = 1 << (2 * n - 1).bit_length()
     power = np.abs(np.fft.rfft(spread, size)) ** 2
     likeness = np.fft.irfft(power, size)[:n] / (spread.var() * np.arange(n, 0, -1))
-    last = n // (2 * RHYTHM_STRIDES)
+    last = int(n // (2 * strides))
     apart = np.flatnonzero(likeness[1:last] < 0)
     if not len(apart):
         return None
@@ -187,6 +195,12 @@ def _slower_than_walking(
 #: the shortest stretch of a track without a step in which ``slowed_part`` reads the legs'
 #: rhythm, s: three strides of a running cadence slowed four times
 SLOWED_MIN_S = 4.0
+#: the fewest strides of the legs' rhythm ``slowed_part`` reads a stretch by where a slow-motion
+#: factor brings it to the steps found about it (``SLOWED_MATCH``); else ``RHYTHM_STRIDES``. A
+#: phone's slow motion of a second or two, its ends at real speed, holds fewer than three strides:
+#: the render of a runner at 120 fps so made (1 s, 2 s slowed x4 and 1 s) had its 8 s slowed read
+#: "standing or off the belt", and figures given from the four steps about it (7 December 2026)
+SLOWED_STRIDES = 1.5
 #: how near a slow-motion factor must bring the slowed legs' rhythm to the steps found about
 #: them, as a share of their cadence, for ``slowed_part`` to name that factor alone
 SLOWED_MATCH = 0.15
@@ -201,21 +215,22 @@ def slowed_part(
     track: bool = False,
     t0: float = 0.0,
 ) -> str | None:
-    """Where a track's steps stop for ``SLOWED_MIN_S`` or more while its legs go on stepping, slower
-    than any walk or run (``leg_rhythm``), or None. A phone's slow-motion clip, its speed ramps set
-    in it as the phone shares it, plays its first and last moments at real speed and slows the rest:
-    the render of a runner at 120 fps so made (1.5 s, 5 s slowed x4 and 1.5 s) gave 6 steps at real
-    speed and read the 20 s between as "standing or off the belt", with no word of slow motion (7
-    December 2026); and one whose speed changed over half a second gave steps timed across the
-    change, their toe-offs 110 ms early, its hip drive 9 deg where 20 and cued (a user trial). So no
-    findings are given, and the part is said with the factor that brings the legs to the steps found
-    about them (``SLOWED_MATCH``; else those that make them a run's), and, where ``window`` (the
-    track's times are the video's as it plays), the ``--start`` and ``--end`` of the part, else
-    that it is to be measured alone. ``t``: (T,) s; ``keypoints``: (T, 17, 3); ``fps``: the rate
-    played at; ``track``: a keypoint track's (``hipdrive replay``), whose rows cannot be slowed
-    in part, so analyze's flags are named (its replay had given a user trial's slowed clip
-    findings, and put two steps of one foot either side of the part down to a carried camera).
-    Times are said from ``t0``."""
+    """Where a track's steps stop for ``SLOWED_MIN_S`` or more while its legs go on stepping,
+    slower than any walk or run (``leg_rhythm``: over ``RHYTHM_STRIDES``, or ``SLOWED_STRIDES``
+    where a factor brings the legs to the steps found about them), or None. A phone's
+    slow-motion clip, its speed ramps set in it as the phone shares it, plays its first and last
+    moments at real speed and slows the rest: the render of a runner at 120 fps so made (1.5 s,
+    5 s slowed x4 and 1.5 s) gave 6 steps at real speed and read the 20 s between as "standing
+    or off the belt", with no word of slow motion (7 December 2026); and one whose speed changed
+    over half a second gave steps timed across the change, their toe-offs 110 ms early, its hip
+    drive 9 deg where 20 and cued (a user trial). So no findings are given, and the part is said
+    with the factor that brings the legs to the steps found about them (``SLOWED_MATCH``; else
+    those that make them a run's), and, where ``window`` (the track's times are the video's as
+    it plays), the ``--start`` and ``--end`` of the part, else that it is to be measured alone.
+    ``t``: (T,) s; ``keypoints``: (T, 17, 3); ``fps``: the rate played at; ``track``: a keypoint
+    track's (``hipdrive replay``), whose rows cannot be slowed in part, so analyze's flags are
+    named (its replay had given a user trial's slowed clip findings, and put two steps of one
+    foot either side of the part down to a carried camera). Times are said from ``t0``."""
     found = [s.cadence_spm for s in read_as_running(steps) if s.cadence_spm is not None]
     cadence = float(np.median(found)) if found else None
     # From a step's toe-off to the next one's landing.
@@ -226,11 +241,20 @@ def slowed_part(
         if last - first < SLOWED_MIN_S:
             continue
         rhythm = leg_rhythm(t[part], keypoints[part])
+        short = rhythm is None
+        if short and cadence is not None:
+            rhythm = leg_rhythm(t[part], keypoints[part], SLOWED_STRIDES)
         if rhythm is None or rhythm >= WALKING_CADENCE_SPM[0]:
             continue
         k = None if cadence is None else _factor_to(rhythm, cadence, fps)
+        if short and k is None:
+            continue
         first, last = first - t0, last - t0
-        if k is not None:
+        # What the part's window, as said (to a tenth of a second), holds in real time.
+        held_s = (round(last, 1) - round(first, 1) + 1.0 / fps) / (k or 1.0)
+        if k is not None and cadence is not None and held_s < MIN_RUN_S:
+            fix = _too_short_slowed(k, rhythm, cadence, (first, last), held_s, t, t0, window)
+        elif k is not None:
             where = f" --start {first:.1f} --end {last:.1f}" if window else " over that part alone"
             fix = (
                 f"{'analyze with ' * track}--slowmo {k:.3g}{where} measures it ({k * rhythm:.0f} "
@@ -249,6 +273,37 @@ def slowed_part(
             "findings or cues are given from the steps about it, timed across a change of speed"
         )
     return None
+
+
+def _too_short_slowed(
+    k: float,
+    rhythm: float,
+    cadence: float,
+    part: tuple[float, float],
+    held_s: float,
+    t: np.ndarray,
+    t0: float,
+    window: bool,
+) -> str:
+    """``slowed_part``'s advice for a ``part`` (s from ``t0``) slowed ``k`` times that holds
+    ``held_s`` of running, under ``MIN_RUN_S``, too short to measure alone (analyze refuses such a
+    window): the parts at real speed about it are, those long enough (a render of a runner at
+    120 fps, 2 s, 1.5 s slowed x4 and 4.5 s, had been pointed to ``--slowmo 4 --start 2.2 --end
+    7.8``, which analyze refused as too short)."""
+    first, last = part
+    ends = ((float(t[0]) - t0, first), (last, float(t[-1]) - t0))
+    apart = [f"--start {a:.1f} --end {b:.1f}" for a, b in ends if b - a >= MIN_RUN_S]
+    if apart and window:
+        then = f"measure the parts at real speed about it alone ({'; '.join(apart)})"
+    elif apart:
+        then = "measure the parts at real speed about it alone"
+    else:
+        then = "film a longer slow-motion part, or at real speed"
+    return (
+        f"--slowmo {k:.3g} reads it as {k * rhythm:.0f} steps a minute (the steps about it "
+        f"{cadence:.0f}), but it holds {held_s:.2f} s of running, too short to "
+        f"measure alone ({MIN_RUN_S:g} s at least): {then}"
+    )
 
 
 def _factor_to(rhythm: float, cadence: float, fps: float) -> float | None:

@@ -258,8 +258,9 @@ LESS_SURE = "*"
 #: ... and what it means, said once beside the values it follows
 LESS_SURE_MEANS = (
     f"{LESS_SURE}: measured less surely, the far leg seen through the near one, an oblique "
-    "view without a calibration, the pose model unsure of the leg, a walking contact (timed by "
-    "the ankle), no gait told yet, a step standing alone, or a cadence over too few steps yet"
+    "view without a calibration, the feet out of the picture, the pose model unsure of the leg, "
+    "a walking contact (timed by the ankle), no gait told yet, a step standing alone, or a "
+    "cadence over too few steps yet"
 )
 
 

@@ -26,10 +26,11 @@ from edge.capture.repeats import (
 from edge.capture.timebase import FileTiming, TimeBase, require_engine_rate
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
+from edge.gait.fit import MIN_RUN_S
 from edge.gait.rhythm import FRONT_FRAMES, facing_the_camera
 from edge.gait.sagittal import facing_lag, facing_shown
 from edge.offline.cuts import jumps_across, measured, reach_frames
-from edge.offline.replay import MIN_RUN_S, missed_steps
+from edge.offline.replay import missed_steps
 from edge.pose.crop import FEET_OUTSIDE, RunnerFinder, feet_outside_message
 from edge.progress import Progress
 from edge.report.annotate import AnnotatedVideoWriter, Overlay, nearest, snapshot
@@ -55,7 +56,7 @@ class AnalysisResult:
     repeats: frames that repeat the frame before, left out of the track; distinct_fps: new
     frames per second of real time; held: pictures held still, left out too, when first shown
     and for how long, s; slow: the stretches of too few new frames a second, first and last
-    time and rate (``edge.capture.repeats``)."""
+    time and rate (``edge.capture.repeats``); picture: the frames' size (height, width)."""
 
     frames: int
     runner_frames: int
@@ -68,6 +69,7 @@ class AnalysisResult:
     distinct_fps: float = math.nan
     held: tuple[tuple[float, float], ...] = ()
     slow: tuple[tuple[float, float, float], ...] = ()
+    picture: tuple[int, int] | None = None
 
     def repeats_notice(self) -> str | None:
         """What to say of the repeated frames left out (``edge.capture.repeats``), or None."""
@@ -117,6 +119,7 @@ def analyze_video(
     found: list[np.ndarray | None] = []
     with _open(video, timing) as source:
         timebase = source.timebase
+        picture = (source.info.height, source.info.width)
         scan = FrameScan(video, timebase)
         progress = Progress(f"analyzing {video.name}", source.info.frame_count)
         # Every frame is written as it comes, so an analysis cut short leaves its track; the
@@ -163,6 +166,7 @@ def analyze_video(
         new.fps,
         new.held,
         scan.slow(),
+        picture,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
@@ -41,12 +42,14 @@ from edge.gait.fit import (
     too_few_steps,
 )
 from edge.gait.metrics import (
+    EVENT_TIMED,
+    FEET_GUESSED,
     LIKE_STEPS,
     OBLIQUE_METRICS,
     THIGH_AT_TOE_OFF,
+    figures_down,
     foreshortened,
     rated_down,
-    timed_down,
     unlike_the_runner,
 )
 from edge.gait.mode import RUNNING, WALKING
@@ -64,6 +67,7 @@ from edge.gait.summary import (
     view_note,
 )
 from edge.pace import pace_changed
+from edge.pose.crop import feet_guessed
 from edge.row import same_foot_twice
 from edge.skeleton import LEFT_HIP, RIGHT_HIP
 from edge.store.sessions import export_steps, read_steps
@@ -74,11 +78,6 @@ if TYPE_CHECKING:
     from calibrate.model import Calibration
 
 log = logging.getLogger(__name__)
-
-#: seconds of running a track needs to give steps: the engine learns the stance foot's speed
-#: over the first second (GaitParams.bootstrap_s), then needs a stride to close a step; on the
-#: Fukuchi run at 30 and 60 fps the first step came 1.2 to 1.5 s in, and 2 s gave three or four
-MIN_RUN_S = 2.0
 
 
 def plane_mapping(
@@ -147,11 +146,14 @@ def replay_track(
     station: str,
     belt_speed_mps: float | None = None,
     params: GaitParams | None = None,
+    feet_out_t: Sequence[float] = (),
 ) -> list[StepMsg]:
     """Steps of a track, each stamped with the time of the frame that completed it. A step
     timed from rows that came too few a second has its figures timed between its events rated
     less sure, as the live station rates it (``timed_roughly``), so that a session's track
-    replayed is judged as the session was.
+    replayed is judged as the session was; and one whose feet were mostly out of the picture,
+    or unseen (``feet_guessed``; ``feet_out_t``: the times of the frames with the feet so, where
+    the picture's size is known: a track holds none).
 
     t: (T,) seconds. keypoints: (T, 17, 3) pixels (undistorted if calibrated) and confidence.
     """
@@ -160,9 +162,9 @@ def replay_track(
 
     def message(step: Step, at: float) -> StepMsg:
         if timed_roughly(times, step.to_t):
-            step = dataclasses.replace(
-                step, metric_confidence=timed_down(step.metric_confidence, step)
-            )
+            step = dataclasses.replace(step, metric_confidence=figures_down(step, EVENT_TIMED))
+        if feet_guessed(times, feet_out_t, step.ic_t, step.to_t):
+            step = dataclasses.replace(step, metric_confidence=figures_down(step, FEET_GUESSED))
         return StepMsg(station=station, t=at, **asdict(step))
 
     out = [

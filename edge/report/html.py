@@ -136,9 +136,13 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
         notes = not_judged
     else:
         # What was not judged comes first, and once: "every target met" alone reads as a clean
-        # bill.
+        # bill; and none is said met when none was judged (a user trial's session, its feet out
+        # of the picture, every figure less sure, had read "Every other target was met.").
+        judged = any(r.judged and r.confident and not r.waiting for r in rows)
         met = (
-            " ".join([*not_judged, "Every other target was met."])
+            " ".join(
+                [*not_judged, "Every other target was met." if judged else "No target was judged."]
+            )
             if not_judged
             else "Every target met."
         )
@@ -206,8 +210,9 @@ def _table(rows: list[Row], limit: float) -> str:
 _READING = """Medians and interquartile ranges (IQR, the middle half of the steps) over the
 steps where the metric was measured surely (over every step when it was on none). L/R diff:
 (left - right) / mean of the two, by the feet's medians, for metrics measured surely on both legs.
-*: less sure (the far leg, seen through the near one, or an oblique uncalibrated view; on an L/R
-diff, the feet's values do not differ beyond their scatter), judged by no verdict or finding."""
+*: less sure (the far leg, seen through the near one, an oblique uncalibrated view, the feet out
+of the picture or too few frames a second; on an L/R diff, the feet's values do not differ beyond
+their scatter), judged by no verdict or finding."""
 """How to read a table of medians, shown under each (none without a table: a refused video)."""
 _TARGETS = """Targets are the station's ([targets] in config.toml) at the runner's pace: the
 overstride's grown above 2.5 m/s (and none beyond the fastest recorded runners, about 5 m/s), the

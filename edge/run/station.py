@@ -64,11 +64,13 @@ from edge.gait.fit import (
     too_few_steps,
 )
 from edge.gait.metrics import (
+    EVENT_TIMED,
+    FEET_GUESSED,
     OBLIQUE_METRICS,
+    figures_down,
     knee_flexion,
     shank_angle,
     thigh_angle,
-    timed_down,
 )
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.rhythm import (
@@ -84,7 +86,7 @@ from edge.gait.summary import HOLDS, LESS_SURE, read_as_running, sure_mark
 from edge.offline.cuts import CutWatch
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import StagedPoseEstimator
-from edge.pose.crop import NO_PLAN, FramingWatch, Look, Plan, RunnerFinder
+from edge.pose.crop import NO_PLAN, FramingWatch, Look, Plan, RunnerFinder, feet_guessed
 from edge.pose.refine import KeypointRefiner
 from edge.row import follows
 from edge.run.notify import Notifier, Watchdog, watchdog_interval_s
@@ -781,6 +783,9 @@ class Station:
         """The times of the frames measured, ``MEASURED_KEPT_S`` back (``timed_roughly``: the
         status's ``RateWatch`` tells too few frames some 10 s late and for 5 s after, where a
         review found 28 of 35 steps at 22 frames a second left sure)."""
+        self._feet_out_t: deque[float] = deque()
+        """The times of the frames whose runner had a foot out of the picture, or neither seen,
+        as far back (``feet_guessed``)."""
         self._dropped = 0
         self._belt = config.gait.belt_speed_mps
         self._view = (facing, meters_per_pixel)
@@ -1097,10 +1102,13 @@ class Station:
                 # took it could race a first frame waiting for it, and hang the run).
                 planned.pop(seq - depth, None)
                 settled.notify_all()
-            feet = self._framing.update(runner is not None, self.finder.feet_outside > outside)
+            out = self.finder.feet_outside > outside
+            feet = self._framing.update(runner is not None, out)
             if feet is not None:
                 log.warning("%s", feet)
             t = frame.t_ns / 1e9
+            if out:
+                self._feet_out_t.append(t)
             self._handled_t = t
             self._track_presence(t, runner is not None)
             found = None if runner is None else runner.keypoints
@@ -1133,6 +1141,8 @@ class Station:
         self._measured_t.append(t)
         while self._measured_t[0] < t - MEASURED_KEPT_S:
             self._measured_t.popleft()
+        while self._feet_out_t and self._feet_out_t[0] < t - MEASURED_KEPT_S:
+            self._feet_out_t.popleft()
         if self._file is not None:
             if math.isnan(self._file.zero_t):
                 t0_ns = self.source.t0_ns
@@ -1246,16 +1256,18 @@ class Station:
         that came too few a second has its figures timed between its events rated less sure
         (``timed_roughly``), so no median, finding or report's verdict rests on them (a user
         trial's console under load said the steps could not be timed, and the session it recorded,
-        46 steps of some 62, was reported with sure verdicts and no word of it). The voice is handed
+        46 steps of some 62, was reported with sure verdicts and no word of it); one whose feet
+        were out of the picture in half its frames, the figures at its events (``feet_guessed``: a
+        user trial's console coached a runner whose feet the treadmill hid). The voice is handed
         no cue with a step of another gait than the summary's: with the first of a walk after a run,
         standing alone, or one after a stand, no gait told yet, the summary is still the gait's the
         person has left, and its cue, spoken then, would be for that gait."""
         publisher, store = self.publisher, self.store
         assert publisher is not None and store is not None
         if timed_roughly(self._measured_t, step.to_t):
-            step = dataclasses.replace(
-                step, metric_confidence=timed_down(step.metric_confidence, step)
-            )
+            step = dataclasses.replace(step, metric_confidence=figures_down(step, EVENT_TIMED))
+        if feet_guessed(self._measured_t, self._feet_out_t, step.ic_t, step.to_t):
+            step = dataclasses.replace(step, metric_confidence=figures_down(step, FEET_GUESSED))
         msg = StepMsg(station=self.station_id, t=self._clock(), **asdict(step))
         with self._lock:
             start, ended = self._session_start_t, self._ended

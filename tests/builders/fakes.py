@@ -10,8 +10,12 @@ import numpy as np
 
 from edge.capture import Frame, FrameSource, SourceInfo
 from edge.capture.base import LiveSource
+from edge.demo.scene import SideCamera
 from edge.errors import MissingResourceError
 from edge.pose import Detections, PoseEstimator
+
+PICTURE = SideCamera().image_size
+"""The size of the picture a ``SideCamera``'s keypoints are in (width, height)."""
 
 
 def frame_image(index: int, size: tuple[int, int]) -> np.ndarray:
@@ -21,6 +25,13 @@ def frame_image(index: int, size: tuple[int, int]) -> np.ndarray:
     return np.full((size[1], size[0], 3), colour, np.uint8)
 
 
+def frame_view(index: int, size: tuple[int, int]) -> np.ndarray:
+    """``frame_image`` as a read-only view of one pixel, of any size at no cost: a fake
+    source's frame as large as the picture its keypoints are in."""
+    colour = np.array([index & 255, (index >> 8) & 255, (index >> 16) & 255], np.uint8)
+    return np.broadcast_to(colour, (size[1], size[0], 3))
+
+
 def frame_index(image: np.ndarray) -> int:
     """The frame index ``frame_image`` put into the pixels."""
     b, g, r = (int(v) for v in image[0, 0])
@@ -28,7 +39,8 @@ def frame_index(image: np.ndarray) -> int:
 
 
 class FakeSource(FrameSource):
-    """``n`` small frames (each carrying its index, see ``frame_image``) timed at ``fps``;
+    """``n`` frames of ``size`` (each carrying its index, see ``frame_view``; the size of the
+    picture ``SideCamera``'s keypoints are in, so a runner's feet are in it) timed at ``fps``;
     ``paced``: handed out at that rate from the first read on (as a camera starts when opened),
     else as fast as they are read. With a ``gate`` the first frame waits until the gate is set."""
 
@@ -36,7 +48,7 @@ class FakeSource(FrameSource):
         self,
         n: int,
         fps: float = 60.0,
-        size: tuple[int, int] = (64, 48),
+        size: tuple[int, int] = PICTURE,
         paced: bool = False,
         gate: threading.Event | None = None,
     ) -> None:
@@ -59,7 +71,7 @@ class FakeSource(FrameSource):
         due = self._t0 + round(self._i * 1e9 / self.info.fps)
         if self._paced and due > time.monotonic_ns():
             time.sleep((due - time.monotonic_ns()) / 1e9)
-        frame = Frame(frame_image(self._i, self._size), self._i, due)
+        frame = Frame(frame_view(self._i, self._size), self._i, due)
         self._i += 1
         return frame
 
