@@ -21,6 +21,7 @@ from edge.bus.schema import StepMsg
 from edge.cli import main
 from edge.demo.scene import SideCamera
 from edge.gait import PlaneMapping, SummaryBuilder, Targets
+from edge.gait.metrics import FEET_GUESSED
 from edge.gait.summary import confident
 from edge.offline.replay import describe, replay_track, step_of
 from edge.pace import PACE_JUDGED_RATIO, PACE_REF_LEGS_S
@@ -534,6 +535,18 @@ def test_beyond_the_recorded_paces_the_report_gives_the_overstride_no_verdict() 
     assert "<b>Shank angle at contact</b>: median 12.0" not in reaching
     assert "<td class=target>none at this pace</td>" in row_of(reaching, "shank_angle_ic_deg")
     assert f"<li class=good>{not_judged} Every other target was met.</li>" in reaching
+
+
+def test_a_report_with_no_target_judged_does_not_say_the_others_were_met() -> None:
+    """Every step's figures rated less sure (a user trial's session, the runner's feet hidden by
+    the belt's side: ``FEET_GUESSED``): the findings name them not judged and say none was,
+    where they had read "Every other target was met."."""
+    unsure = {name: 0.1 for name in FEET_GUESSED}
+    steps = [messages.step(i, gait="running", metric_confidence=unsure) for i in range(12)]
+    page = build_report(ReportInput("t", (), steps[0].ic_t, steps, Targets(), [], [], []))
+    assert "Not judged, measured less surely on every step: " in page
+    assert "No target was judged.</li>" in page
+    assert "target was met" not in page and "Every target met" not in page
 
 
 def test_a_view_read_oblique_on_some_steps_says_which_the_verdicts_rest_on() -> None:
