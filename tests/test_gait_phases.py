@@ -53,6 +53,14 @@ def test_phases_are_runs_of_one_gait_and_gaps_without_steps() -> None:
     )
 
 
+def test_a_phase_within_one_second_is_said_at_its_second() -> None:
+    """A window's first step alone before its gait is told: "0:01 gait not told, 1 step", where
+    a user trial's read "0:01-0:01"."""
+    one = Phase("untold", 11.2, 11.6, 1)
+    assert one.describe(t0=10.0) == "0:01 gait not told, 1 step"
+    assert Phase("running", 11.2, 12.1, 3).describe(t0=10.0) == "0:01-0:02 running, 3 steps"
+
+
 def test_steps_recorded_before_gaits_were_told_are_one_running_phase() -> None:
     old = [messages.step(i) for i in range(20)]
     assert phases(old) == [Phase("running", old[0].ic_t, old[-1].to_t, 20)]

@@ -50,8 +50,10 @@ class Phase:
         return _LABELS.get(self.kind, self.kind)
 
     def describe(self, t0: float = 0.0) -> str:
-        """``1:30-10:00 running, 1402 steps`` with times counted from ``t0``."""
-        span = f"{clock(self.start_t - t0)}-{clock(self.end_t - t0)} {self.label}"
+        """``1:30-10:00 running, 1402 steps`` with times counted from ``t0``; a phase within
+        one second, ``0:01 gait not told, 1 step`` (a user trial's read "0:01-0:01")."""
+        start, end = clock(self.start_t - t0), clock(self.end_t - t0)
+        span = f"{start}{'' if end == start else f'-{end}'} {self.label}"
         if self.kind == AWAY:
             return span
         return f"{span}, {self.steps} step{'' if self.steps == 1 else 's'}"
