@@ -67,6 +67,7 @@ from edge.gait.metrics import (
     VIEW_EVIDENCE,
     VIEW_MAX_STEPS,
     VIEW_MEMORY,
+    VIEW_TURN,
     Contact,
     DepthCues,
     StepContext,
@@ -271,6 +272,9 @@ class GaitEngine:
         )
         self._near_belief = 0.0
         self._last_view_ic = (-math.inf, 0)
+        self._even_near: bool | None = None
+        """Whether the contacts an even count of steps from the count's start are the near
+        leg's, as last told (``_view``); None until told."""
         self._near_side: str | None = None
         # The far hip's lead over the near one, per step, as a fraction of thigh plus shank.
         self._hip_leads: deque[float] = deque(maxlen=32)
@@ -582,6 +586,7 @@ class GaitEngine:
             heights.clear()
         self._near_belief = 0.0
         self._last_view_ic = (-math.inf, 0)
+        self._even_near = None
         self._last_t = -math.inf
         steps: list[Step] = []
         for t, keypoints in frames:
@@ -822,7 +827,8 @@ class GaitEngine:
         """Whether a contact's leg was the one nearer the camera, from depth cues
         (``DepthCues``): this contact's alone when they are overwhelming, else those of the
         last steps (the feet alternate), else None; and the contact's count of steps since
-        the count began (its parity tells the legs apart)."""
+        the count began (its parity tells the legs apart). Once told, the legs keep their
+        names against evidence weaker than ``VIEW_TURN``."""
         scale = float(np.median(self._leg_lengths)) if self._leg_lengths else math.nan
         own = stance_height(sm, leg, contact.ic_t, contact.to_t)
         others = [y for ic, y in self._stance_heights[1 - leg] if abs(ic - contact.ic_t) <= 1.0]
@@ -840,6 +846,7 @@ class GaitEngine:
         steps = (contact.ic_t - last_ic) / step_s if math.isfinite(step_s) else math.inf
         if abs(steps) > VIEW_MAX_STEPS:
             self._near_belief = 0.0
+            self._even_near = None
             parity = 0
             self._release_unnamed()
         else:
@@ -852,7 +859,10 @@ class GaitEngine:
         decisive = score if abs(score) >= VIEW_ALONE else sign * self._near_belief
         if abs(decisive) < VIEW_EVIDENCE:
             return None, parity
-        return ("near" if decisive > 0 else "far"), parity
+        even_near = (decisive > 0) == (sign > 0)
+        if self._even_near is None or abs(decisive) >= VIEW_TURN:
+            self._even_near = even_near
+        return ("near" if self._even_near == (sign > 0) else "far"), parity
 
     def _typical_step_s(self) -> float:
         """Half the runner's typical stride once three strides are known; before that the

@@ -255,6 +255,10 @@ class DepthCues:
 #: weighing ``VIEW_MEMORY`` times the one after it; a pause of more than ``VIEW_MAX_STEPS`` steps
 #: starts the count afresh
 VIEW_EVIDENCE = 1.5
+#: units of evidence that turn the legs' names once told: a view against them, weaker than this,
+#: leaves them as they were (a real clip 30 deg off square at 25 fps, its evidence a unit or two
+#: a step, had one step's stance height turn two steps' names, then turn them back)
+VIEW_TURN = 3.0
 VIEW_ALONE = 5.0
 VIEW_MEMORY = 0.7
 VIEW_MAX_STEPS = 4.5
