@@ -21,7 +21,6 @@ from edge.bus.schema import StepMsg
 from edge.cli import main
 from edge.demo.scene import SideCamera
 from edge.gait import PlaneMapping, SummaryBuilder, Targets
-from edge.gait.metrics import FEET_GUESSED
 from edge.gait.summary import confident
 from edge.offline.replay import describe, replay_track, step_of
 from edge.pace import PACE_JUDGED_RATIO, PACE_REF_LEGS_S
@@ -539,10 +538,9 @@ def test_beyond_the_recorded_paces_the_report_gives_the_overstride_no_verdict() 
 
 def test_a_report_with_no_target_judged_does_not_say_the_others_were_met() -> None:
     """Every step's figures rated less sure (a user trial's session, the runner's feet hidden by
-    the belt's side: ``FEET_GUESSED``): the findings name them not judged and say none was,
+    the belt's side: ``feet_guessed_down``): the findings name them not judged and say none was,
     where they had read "Every other target was met."."""
-    unsure = {name: 0.1 for name in FEET_GUESSED}
-    steps = [messages.step(i, gait="running", metric_confidence=unsure) for i in range(12)]
+    steps = [messages.step(i, gait="running", confidence=0.27) for i in range(12)]
     page = build_report(ReportInput("t", (), steps[0].ic_t, steps, Targets(), [], [], []))
     assert "Not judged, measured less surely on every step: " in page
     assert "No target was judged.</li>" in page

@@ -80,8 +80,8 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
     if any(s.problem for s in sessions):
         print(
             "unjudged: ended with steps no cue rests on (a file's time base, a scale or a belt "
-            "speed that did not fit the runner), or none shown (a facing the feet contradicted); "
-            "the session's report says why"
+            "speed that did not fit the runner), none shown (a facing the feet contradicted), or "
+            "a file's too few to judge a runner by; the session's report says why"
         )
     if unlisted:
         print(note)

@@ -383,22 +383,28 @@ def rated_down(rated: Mapping[str, float], sure: float, names: Iterable[str]) ->
 
 EVENT_TIMED = ("cadence_spm", "step_ms", "contact_ms", "flight_ms", "braking_ms")
 """A step's figures timed between its events, a frame apart at best: rated less sure on a step
-whose frames came too few a second (``figures_down``). Not the stride's length or the pace, read
+whose frames came too few a second (``timed_down``). Not the stride's length or the pace, read
 off the belt's speed or the stance foot's (the engine's marks on those tell an oblique view: a
 review found a slow square camera so read as oblique)."""
-FEET_GUESSED = (*EVENT_TIMED, *(name for name in FAR_LEG_METRICS if name not in EVENT_TIMED))
-"""A step's figures that rest on where its feet are, at its events or between them: rated less
-sure on a step whose feet were mostly out of the picture (``figures_down``)."""
 
 
-def figures_down(step: Step, names: Sequence[str]) -> dict[str, float]:
-    """``step``'s metric confidences with the figures it has of ``names`` rated down
-    (``rated_down``), live or replayed alike: ``EVENT_TIMED`` on a step timed from frames that
-    came too few a second (``edge.capture.timebase.timed_roughly``), ``FEET_GUESSED`` on one
-    whose feet were out of the picture, or unseen, in half its frames
-    (``edge.pose.crop.feet_guessed``)."""
-    had = [name for name in names if getattr(step, name) is not None]
-    return rated_down(step.metric_confidence, step.confidence, had)
+def timed_down(rated: Mapping[str, float], step: Step) -> dict[str, float]:
+    """``rated`` (a step's metric -> how sure) with the figures ``step`` has of
+    ``EVENT_TIMED`` rated down (``rated_down``): a step timed from frames that came too few a
+    second (``edge.capture.timebase.timed_roughly``), live or replayed alike."""
+    timed = [name for name in EVENT_TIMED if getattr(step, name) is not None]
+    return rated_down(rated, step.confidence, timed)
+
+
+def feet_guessed_down(step: Step) -> Step:
+    """``step`` rated ``UNLIKE_FACTOR`` less sure as a whole, every figure with it (those marked
+    less sure already stay so), live or replayed alike: its feet were out of the picture, or
+    unseen, in half its frames (``edge.pose.crop.feet_guessed``), so its events, and all it
+    measures at them and between them, rest on where the pose model guesses the feet are. The
+    step is rated, not each figure: a figure rated down by name reads as the oblique view's
+    mark (``edge.gait.summary.view_marked``), and a review's square camera, the feet cut off,
+    was told to be calibrated."""
+    return replace(step, confidence=round(step.confidence * UNLIKE_FACTOR, 3))
 
 
 #: a walking foot's toe-off comes this long after its ankle has slowed to half the stance speed:

@@ -214,10 +214,12 @@ def slowed_part(
     window: bool,
     track: bool = False,
     t0: float = 0.0,
+    span: tuple[float, float] | None = None,
 ) -> str | None:
     """Where a track's steps stop for ``SLOWED_MIN_S`` or more while its legs go on stepping,
-    slower than any walk or run (``leg_rhythm``: over ``RHYTHM_STRIDES``, or ``SLOWED_STRIDES``
-    where a factor brings the legs to the steps found about them), or None. A phone's
+    slower than any walk or run (``leg_rhythm``: over ``RHYTHM_STRIDES``, or, between two steps,
+    over ``SLOWED_STRIDES`` where a factor brings the legs to the steps found about them), or
+    None. A phone's
     slow-motion clip, its speed ramps set in it as the phone shares it, plays its first and last
     moments at real speed and slows the rest: the render of a runner at 120 fps so made (1.5 s,
     5 s slowed x4 and 1.5 s) gave 6 steps at real speed and read the 20 s between as "standing
@@ -230,19 +232,24 @@ def slowed_part(
     ``t``: (T,) s; ``keypoints``: (T, 17, 3); ``fps``: the rate played at; ``track``: a keypoint
     track's (``hipdrive replay``), whose rows cannot be slowed in part, so analyze's flags are
     named (its replay had given a user trial's slowed clip findings, and put two steps of one
-    foot either side of the part down to a carried camera). Times are said from ``t0``."""
+    foot either side of the part down to a carried camera). Times are said from ``t0``;
+    ``span``: the first and last times of the file (the last infinite while it plays on), where
+    only part of it is in ``t`` (a file's run reads the frames since the last step)."""
     found = [s.cadence_spm for s in read_as_running(steps) if s.cadence_spm is not None]
     cadence = float(np.median(found)) if found else None
     # From a step's toe-off to the next one's landing.
     ordered = sorted(steps, key=lambda s: s.ic_t)
     starts = [float(t[0]), *(s.to_t for s in ordered)]
-    for first, last in zip(starts, [*(s.ic_t for s in ordered), float(t[-1])], strict=True):
+    ends = [*(s.ic_t for s in ordered), float(t[-1])]
+    for i, (first, last) in enumerate(zip(starts, ends, strict=True)):
         part = (t >= first) & (t <= last)
         if last - first < SLOWED_MIN_S:
             continue
         rhythm = leg_rhythm(t[part], keypoints[part])
         short = rhythm is None
-        if short and cadence is not None:
+        if short and cadence is not None and 0 < i < len(ordered):
+            # Between two steps only: legs slowing to a stop at a run's end, or starting from
+            # one, may step so for a few seconds (a review's walk at half speed after a run).
             rhythm = leg_rhythm(t[part], keypoints[part], SLOWED_STRIDES)
         if rhythm is None or rhythm >= WALKING_CADENCE_SPM[0]:
             continue
@@ -250,10 +257,13 @@ def slowed_part(
         if short and k is None:
             continue
         first, last = first - t0, last - t0
-        # What the part's window, as said (to a tenth of a second), holds in real time.
-        held_s = (round(last, 1) - round(first, 1) + 1.0 / fps) / (k or 1.0)
+        # What the part's window, as said (to a tenth of a second), holds in real time, as
+        # analyze measures a window's length.
+        held_s = round((round(last, 1) - round(first, 1)) / (k or 1.0), 6)
         if k is not None and cadence is not None and held_s < MIN_RUN_S:
-            fix = _too_short_slowed(k, rhythm, cadence, (first, last), held_s, t, t0, window)
+            whole = (float(t[0]), float(t[-1])) if span is None else span
+            about = ((whole[0] - t0, first), (last, whole[1] - t0))
+            fix = _too_short_slowed(k, rhythm, cadence, about, held_s, window, track)
         elif k is not None:
             where = f" --start {first:.1f} --end {last:.1f}" if window else " over that part alone"
             fix = (
@@ -279,30 +289,33 @@ def _too_short_slowed(
     k: float,
     rhythm: float,
     cadence: float,
-    part: tuple[float, float],
+    about: tuple[tuple[float, float], tuple[float, float]],
     held_s: float,
-    t: np.ndarray,
-    t0: float,
     window: bool,
+    track: bool,
 ) -> str:
-    """``slowed_part``'s advice for a ``part`` (s from ``t0``) slowed ``k`` times that holds
-    ``held_s`` of running, under ``MIN_RUN_S``, too short to measure alone (analyze refuses such a
-    window): the parts at real speed about it are, those long enough (a render of a runner at
-    120 fps, 2 s, 1.5 s slowed x4 and 4.5 s, had been pointed to ``--slowmo 4 --start 2.2 --end
-    7.8``, which analyze refused as too short)."""
-    first, last = part
-    ends = ((float(t[0]) - t0, first), (last, float(t[-1]) - t0))
-    apart = [f"--start {a:.1f} --end {b:.1f}" for a, b in ends if b - a >= MIN_RUN_S]
+    """``slowed_part``'s advice for a part slowed ``k`` times that holds ``held_s`` of running,
+    under ``MIN_RUN_S``, too short to measure alone (analyze refuses such a window): the parts at
+    real speed ``about`` it (before it and after it, s; the last may end at infinity, a file that
+    plays on) are, those long enough (a render of a runner at 120 fps, 2 s, 1.5 s slowed x4 and
+    4.5 s, had been pointed to ``--slowmo 4 --start 2.2 --end 7.8``, which analyze refused as
+    too short)."""
+    (start, first), (last, end) = about
+    apart = [f"--start {start:.1f} --end {first:.1f}"] if first - start >= MIN_RUN_S else []
+    apart += [f"--start {last:.1f}"] if end - last >= MIN_RUN_S else []
     if apart and window:
-        then = f"measure the parts at real speed about it alone ({'; '.join(apart)})"
+        then = (
+            f"measure the parts at real speed about it alone ({'analyze with ' * track}"
+            f"{'; '.join(apart)})"
+        )
     elif apart:
         then = "measure the parts at real speed about it alone"
     else:
         then = "film a longer slow-motion part, or at real speed"
     return (
-        f"--slowmo {k:.3g} reads it as {k * rhythm:.0f} steps a minute (the steps about it "
-        f"{cadence:.0f}), but it holds {held_s:.2f} s of running, too short to "
-        f"measure alone ({MIN_RUN_S:g} s at least): {then}"
+        f"slowed {k:.3g} times it reads {k * rhythm:.0f} steps a minute (the steps about it "
+        f"{cadence:.0f}), but it holds {held_s:.2f} s of running, too short to measure alone "
+        f"({MIN_RUN_S:g} s at least): {then}"
     )
 
 

@@ -42,14 +42,13 @@ from edge.gait.fit import (
     too_few_steps,
 )
 from edge.gait.metrics import (
-    EVENT_TIMED,
-    FEET_GUESSED,
     LIKE_STEPS,
     OBLIQUE_METRICS,
     THIGH_AT_TOE_OFF,
-    figures_down,
+    feet_guessed_down,
     foreshortened,
     rated_down,
+    timed_down,
     unlike_the_runner,
 )
 from edge.gait.mode import RUNNING, WALKING
@@ -162,9 +161,11 @@ def replay_track(
 
     def message(step: Step, at: float) -> StepMsg:
         if timed_roughly(times, step.to_t):
-            step = dataclasses.replace(step, metric_confidence=figures_down(step, EVENT_TIMED))
+            step = dataclasses.replace(
+                step, metric_confidence=timed_down(step.metric_confidence, step)
+            )
         if feet_guessed(times, feet_out_t, step.ic_t, step.to_t):
-            step = dataclasses.replace(step, metric_confidence=figures_down(step, FEET_GUESSED))
+            step = feet_guessed_down(step)
         return StepMsg(station=station, t=at, **asdict(step))
 
     out = [

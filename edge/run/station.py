@@ -64,13 +64,12 @@ from edge.gait.fit import (
     too_few_steps,
 )
 from edge.gait.metrics import (
-    EVENT_TIMED,
-    FEET_GUESSED,
     OBLIQUE_METRICS,
-    figures_down,
+    feet_guessed_down,
     knee_flexion,
     shank_angle,
     thigh_angle,
+    timed_down,
 )
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.rhythm import (
@@ -474,7 +473,7 @@ class FileSteps:
                 self._gap.popleft()
         if keypoints is None and t - self._in_view_t >= LEFT_S and self._gap:
             # The person has left: the stretch since the last step ends where they were last seen.
-            self._look(self.steps)
+            self._look(self.steps, ended=False)
             self._gap.clear()
         if not math.isfinite(self.first_t):
             self.first_t = t
@@ -484,7 +483,7 @@ class FileSteps:
         """A step shown: it ends a stretch without a step, read for a slowed part if that was
         long (``slowed``)."""
         if self._gap and step.ic_t - self._gap[0][0] >= SLOWED_MIN_S:
-            self._look([*self.steps, step])
+            self._look([*self.steps, step], ended=False)
         self.steps.append(step)
         while self._gap and self._gap[0][0] <= step.to_t:
             self._gap.popleft()
@@ -498,13 +497,14 @@ class FileSteps:
         speed, played through ``run``, had ended on a finding of good form from steps timed
         across its changes of speed, where analyze refused it."""
         if ended and self._gap:
-            self._look(self.steps)
+            self._look(self.steps, ended=True)
             self._gap.clear()
         return next((said for end, said in self._slowed if end >= since), None)
 
-    def _look(self, steps: list[StepMsg]) -> None:
+    def _look(self, steps: list[StepMsg], ended: bool) -> None:
         """Read the frames since the last step's toe-off, up to the last with a person in
-        view, for a slowed part about ``steps``."""
+        view, for a slowed part about ``steps`` (the file played from its first frame, to its
+        last once ``ended``, else on)."""
         fps, origin = self._timing
         if origin is not None:
             return
@@ -514,7 +514,8 @@ class FileSteps:
         t = np.array([when for when, _ in rows])
         keypoints = np.stack([kp for _, kp in rows])
         zero = self.zero_t if math.isfinite(self.zero_t) else self.first_t
-        said = slowed_part(t, keypoints, steps, fps, window=True, t0=zero)
+        span = (self.first_t, self._last_t if ended else math.inf)
+        said = slowed_part(t, keypoints, steps, fps, window=True, t0=zero, span=span)
         if said is not None:
             self._slowed.append((float(t[-1]), said))
 
@@ -1024,7 +1025,9 @@ class Station:
             stop.set()
             status.join()
             control.close()
-            _end_session(self.store, self.fit_verdict, self._clock())
+            # A file played to its end with too few steps to judge a runner by is refused, as
+            # analyze refuses it: its session says so (a user trial's were listed "stopped").
+            _end_session(self.store, self.fit_verdict or self.steps_verdict, self._clock())
             # The last status after the session's end: a console left on it shows none open.
             self._publish_status()
             self.store.close()
@@ -1265,9 +1268,11 @@ class Station:
         publisher, store = self.publisher, self.store
         assert publisher is not None and store is not None
         if timed_roughly(self._measured_t, step.to_t):
-            step = dataclasses.replace(step, metric_confidence=figures_down(step, EVENT_TIMED))
+            step = dataclasses.replace(
+                step, metric_confidence=timed_down(step.metric_confidence, step)
+            )
         if feet_guessed(self._measured_t, self._feet_out_t, step.ic_t, step.to_t):
-            step = dataclasses.replace(step, metric_confidence=figures_down(step, FEET_GUESSED))
+            step = feet_guessed_down(step)
         msg = StepMsg(station=self.station_id, t=self._clock(), **asdict(step))
         with self._lock:
             start, ended = self._session_start_t, self._ended
