@@ -656,10 +656,11 @@ report had put the right knee's swing lift under "left", beside the right knee's
 
 
 FEET_MIXED = (
-    "two steps in a row were named the same foot, where the feet alternate: the camera's view "
-    "of which leg is nearer changed (a camera carried or panning, or the runner turned), so "
-    "some steps may carry the other foot's name; left and right are not compared. Set the "
-    "camera still, level and square to the belt"
+    "two steps in a row were named the same foot, where the feet alternate: which leg is nearer "
+    "the camera was read one way and then the other (a camera carried or panning, the runner "
+    "turned, or the legs hard to tell apart in the picture), so some steps may carry the other "
+    "foot's name; left and right are not compared. Set the camera still, level and square to "
+    "the belt, the runner side on and well lit"
 )
 """Why the feet were not told apart (``MetricSummary.feet_mixed``), as analyze and the report
 say it."""
