@@ -219,22 +219,22 @@ def slowed_part(
     """Where a track's steps stop for ``SLOWED_MIN_S`` or more while its legs go on stepping,
     slower than any walk or run (``leg_rhythm``: over ``RHYTHM_STRIDES``, or, between two steps,
     over ``SLOWED_STRIDES`` where a factor brings the legs to the steps found about them), or
-    None. A phone's
-    slow-motion clip, its speed ramps set in it as the phone shares it, plays its first and last
-    moments at real speed and slows the rest: the render of a runner at 120 fps so made (1.5 s,
-    5 s slowed x4 and 1.5 s) gave 6 steps at real speed and read the 20 s between as "standing
-    or off the belt", with no word of slow motion (7 December 2026); and one whose speed changed
-    over half a second gave steps timed across the change, their toe-offs 110 ms early, its hip
-    drive 9 deg where 20 and cued (a user trial). So no findings are given, and the part is said
-    with the factor that brings the legs to the steps found about them (``SLOWED_MATCH``; else
-    those that make them a run's), and, where ``window`` (the track's times are the video's as
-    it plays), the ``--start`` and ``--end`` of the part, else that it is to be measured alone.
-    ``t``: (T,) s; ``keypoints``: (T, 17, 3); ``fps``: the rate played at; ``track``: a keypoint
-    track's (``hipdrive replay``), whose rows cannot be slowed in part, so analyze's flags are
-    named (its replay had given a user trial's slowed clip findings, and put two steps of one
-    foot either side of the part down to a carried camera). Times are said from ``t0``;
-    ``span``: the first and last times of the file (the last infinite while it plays on), where
-    only part of it is in ``t`` (a file's run reads the frames since the last step)."""
+    None. A phone's slow-motion clip, its speed ramps set in it as the phone shares it, plays
+    its first and last moments at real speed and slows the rest: the render of a runner at 120
+    fps so made (1.5 s, 5 s slowed x4 and 1.5 s) gave 6 steps at real speed and read the 20 s
+    between as "standing or off the belt", with no word of slow motion (7 December 2026); and
+    one whose speed changed over half a second gave steps timed across the change, their
+    toe-offs 110 ms early, its hip drive 9 deg where 20 and cued (a user trial). So no findings
+    are given, and the part is said with the factor that brings the legs to the steps found
+    about them (``SLOWED_MATCH``; else those that make them a run's), and, where ``window`` (the
+    track's times are the video's as it plays), the ``--start`` and ``--end`` of the part, else
+    that it is to be measured alone. ``t``: (T,) s; ``keypoints``: (T, 17, 3); ``fps``: the rate
+    played at; ``track``: a keypoint track's (``hipdrive replay``), whose rows cannot be slowed
+    in part, so analyze's flags are named (its replay had given a user trial's slowed clip
+    findings, and put two steps of one foot either side of the part down to a carried camera).
+    Times are said from ``t0``; ``span``: the first and last times of the file (the last
+    infinite while it plays on), where only part of it is in ``t`` (a file's run reads the
+    frames since the last step)."""
     found = [s.cadence_spm for s in read_as_running(steps) if s.cadence_spm is not None]
     cadence = float(np.median(found)) if found else None
     # From a step's toe-off to the next one's landing.
