@@ -331,10 +331,11 @@ def outside_picture(keypoints: np.ndarray, shape: tuple[int, ...]) -> np.ndarray
     """Which of ``keypoints`` (..., 3) lie outside a frame of ``shape`` (height, width, ...), or
     on its edge: (...) bool. A foot the frame's edge cuts off is still placed, about as surely
     as one in view: by the refiner where it guesses it is, beyond the edge, by the pose model
-    on the edge (it clamps its keypoints to the picture). Those guesses are kept: on a real clip
-    with the feet cut off at every landing they found every contact and timed the landings
-    within 12 ms of the hand marks, where leaving them out left over half the contacts to be
-    placed by rhythm (docs/analyze.md)."""
+    on the edge (it clamps its keypoints to the picture). Those guesses are kept, the steps
+    mostly timed from them rated less sure (``feet_guessed``): on a real clip with the feet cut
+    off at every landing they found every contact and timed the landings within 12 ms of the
+    hand marks, where leaving them out left over half the contacts to be placed by rhythm
+    (docs/analyze.md)."""
     height, width = shape[0], shape[1]
     x, y = keypoints[..., 0], keypoints[..., 1]
     return np.asarray((x <= 0) | (x >= width - 1) | (y <= 0) | (y >= height - 1))
