@@ -577,6 +577,23 @@ def slowed(i: int, every_s: float, **changes) -> StepMsg:
     return messages.step(i, cadence_spm=60.0 / every_s, step_ms=1000.0 * every_s, **changes)
 
 
+def test_a_files_steps_are_held_to_its_capture_rate_not_its_new_frames_rate(config) -> None:
+    """A file whose new frames come 29.36 a second (a few of its 30 a second repeat the one
+    before) is held to its 30 fps, as analyze holds it: a user trial's run had been told "at the
+    video's 29.36 fps ... --slowmo 2.07" where analyze said "30 fps ... --slowmo 2"."""
+    source = FakeSource(10, fps=29.36)
+    source.timebase = TimeBase(30.0, 30.0)
+    station = Station(config, source, FakePose(np.zeros((1, 17, 3), np.float32)))
+    file = station._file
+    assert file is not None
+    file.steps = [
+        messages.step(i, ic_t=0.53 * i, step_ms=530.0, cadence_spm=113.0, contact_ms=300.0)
+        for i in range(2)
+    ]
+    said = file.verdict() or ""
+    assert "is not from running at the video's 30 fps" in said and "--slowmo 2 reads" in said
+
+
 def test_a_files_time_base_is_held_to_its_steps_once_it_holds() -> None:
     """Slow motion played at 30 fps, steps 104 a minute: in doubt from the fourth running step
     (no cue), told once that has held for 8 steps in a row, and over when the steps fit a

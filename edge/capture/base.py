@@ -16,7 +16,7 @@ from edge.errors import MissingResourceError
 
 if TYPE_CHECKING:
     from edge.capture.repeats import PictureCut
-    from edge.capture.timebase import FileTiming
+    from edge.capture.timebase import FileTiming, TimeBase
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,9 @@ class FrameSource(ABC, Closing):
     """Station time, ns, of a file's frame 0 once a frame is read: a frame's time less it is
     its real seconds into the file, as analyze's track and ``--start`` count them; None for a
     camera."""
+    timebase: TimeBase | None = None
+    """A file's playback and capture rates (``edge.capture.timebase``), which its steps are held
+    to as analyze holds a video's; None for a camera."""
 
     @abstractmethod
     def read(self) -> Frame | None:

@@ -22,7 +22,13 @@ from edge.capture.repeats import (
     too_few_frames,
 )
 from edge.capture.steady import shown_times, slow_motion, stated_capture, usual_rate
-from edge.capture.timebase import FileTiming, frame_window, require_engine_rate, resolve_timebase
+from edge.capture.timebase import (
+    FileTiming,
+    TimeBase,
+    frame_window,
+    require_engine_rate,
+    resolve_timebase,
+)
 from edge.errors import UsageError
 from edge.progress import Progress
 
@@ -43,6 +49,8 @@ class VideoFileSource(FrameSource):
     Unlike ``FileCamera``, whose thread decodes every frame as a camera's driver would (for
     ``hipdrive bench``), the frames keep their place in the file: index and time.
     """
+
+    timebase: TimeBase
 
     def __init__(self, path: Path, settings: CaptureSettings, loop: bool = False) -> None:
         if path.is_dir():
@@ -214,6 +222,8 @@ class NewFramesOnly(FrameSource):
     frames' count and rate; it is not ``live`` when it drops the frames it is late for
     (``CaptureSettings.drop_late``): its time base is still the file's to check.
     """
+
+    timebase: TimeBase
 
     def __init__(self, path: Path, settings: CaptureSettings) -> None:
         unpaced = dataclasses.replace(settings, paced=False, new_frames_only=False)

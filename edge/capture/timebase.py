@@ -134,6 +134,12 @@ class TimeBase:
         return self.capture_fps / self.playback_fps
 
     @property
+    def rate(self) -> tuple[float, str | None]:
+        """The capture rate and what states it, as a file's steps are held to them
+        (``edge.gait.fit.timebase_problem``)."""
+        return self.capture_fps, self.origin
+
+    @property
     def fps(self) -> float:
         """Frames used per second of real time."""
         return self.capture_fps / self.every

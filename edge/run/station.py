@@ -799,8 +799,13 @@ class Station:
             None if calibrated else meters_per_pixel,
             self._calibration_name() if calibrated else None,
         )
+        # A file's steps are held to its capture rate, as analyze holds a video's, not to the
+        # rate its new frames came at (a user trial's file, a few frames of it repeats, was
+        # told "--slowmo 2.07" where analyze said "--slowmo 2").
+        timebase = source.timebase
+        rate = (info.fps, info.origin) if timebase is None else timebase.rate
         self._fit = FitCheck(
-            None if info.live else (info.fps, info.origin),
+            None if info.live else rate,
             scale if named is None else named.scale,
             None if info.live else self._belt,
             None if named is None else named.belt,
@@ -820,7 +825,7 @@ class Station:
         self.alone = False
         """Whether the step last published stands alone, in no figure (``_in_row``)."""
         self._runner = runner
-        self._file = None if info.live else FileSteps((info.fps, info.origin))
+        self._file = None if info.live else FileSteps(rate)
         self._cuts: CutWatch[tuple[float, np.ndarray | None]] = CutWatch(source.cuts)
         self._runner_present = False
         self._last_runner_t = -math.inf
