@@ -373,6 +373,20 @@ def test_a_stations_problem_with_its_view_is_told_on_the_console(
     run(scenario())
 
 
+def test_the_links_last_check_after_the_console_has_closed_does_nothing() -> None:
+    """The link check's timer can tick once more as the console quits, after its screens are
+    gone: a test run under load failed there ("No screens on stack")."""
+
+    async def scenario() -> None:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=(200, 30)) as pilot:
+            await pilot.pause()
+        assert not app.screen_stack
+        app._check_link()
+
+    run(scenario())
+
+
 def test_a_station_elsewhere_whose_file_ended_is_told_ended_not_lost() -> None:
     """A headless station's file ended: its last status says so, and a separate console shows
     ENDED, the figures dimmed (a console trial's read NO DATA in red under a green cue)."""

@@ -581,6 +581,10 @@ class DashboardApp(App[None]):
             self._check_link()
 
     def _check_link(self) -> None:
+        if not self.screen_stack:
+            # Closing: its timer's last tick can come after the screens are gone (a test run
+            # under load failed on it, "No screens on stack", as the console quit).
+            return
         now = time.monotonic()
         age = now - (self._last_heard if self._last_heard is not None else self._started)
         state: LinkState = "stale"
