@@ -259,23 +259,23 @@ def slowed_part(
         first, last = first - t0, last - t0
         # What the part's window, as said (to a tenth of a second), holds in real time, as
         # analyze measures a window's length.
-        held_s = round((round(last, 1) - round(first, 1)) / (k or 1.0), 6)
-        if k is not None and cadence is not None and held_s < MIN_RUN_S:
-            whole = (float(t[0]), float(t[-1])) if span is None else span
-            about = ((whole[0] - t0, first), (last, whole[1] - t0))
-            fix = _too_short_slowed(k, rhythm, cadence, about, held_s, window, track)
-        elif k is not None:
-            where = f" --start {first:.1f} --end {last:.1f}" if window else " over that part alone"
-            fix = (
-                f"{'analyze with ' * track}--slowmo {k:.3g}{where} measures it ({k * rhythm:.0f} "
-                f"steps a minute, the steps about it {cadence:.0f})"
-            )
-        else:
+        held_s = None if k is None else round((round(last, 1) - round(first, 1)) / k, 6)
+        if k is None or cadence is None or held_s is None:
             readings = slowmo_readings(rhythm, fps, track=False)
             fix = f"give {'analyze ' * track}--slowmo X with" + (
                 f" --start {first:.1f} --end {last:.1f}" if window else " that part alone"
             )
             fix += f" ({readings})" if readings else ""
+        elif held_s < MIN_RUN_S:
+            whole = (float(t[0]), float(t[-1])) if span is None else span
+            about = ((whole[0] - t0, first), (last, whole[1] - t0))
+            fix = _too_short_slowed(k, rhythm, cadence, about, held_s, window, track)
+        else:
+            where = f" --start {first:.1f} --end {last:.1f}" if window else " over that part alone"
+            fix = (
+                f"{'analyze with ' * track}--slowmo {k:.3g}{where} measures it ({k * rhythm:.0f} "
+                f"steps a minute, the steps about it {cadence:.0f})"
+            )
         return (
             f"from {first:.1f} to {last:.1f} s no step was found while the legs stepped "
             f"{rhythm:.0f} times a minute, slower than any walk or run: if that part is slow "

@@ -160,12 +160,7 @@ def replay_track(
     times = t.tolist()
 
     def message(step: Step, at: float) -> StepMsg:
-        if timed_roughly(times, step.to_t):
-            step = dataclasses.replace(
-                step, metric_confidence=timed_down(step.metric_confidence, step)
-            )
-        if feet_guessed(times, feet_out_t, step.ic_t, step.to_t):
-            step = feet_guessed_down(step)
+        step = rated_by_frames(step, times, feet_out_t)
         return StepMsg(station=station, t=at, **asdict(step))
 
     out = [
@@ -176,6 +171,18 @@ def replay_track(
     end = float(t[-1]) if len(t) else 0.0
     out += [message(step, end) for step in engine.finish()]
     return rated_in_hindsight(out)
+
+
+def rated_by_frames(step: Step, times: Sequence[float], feet_out_t: Sequence[float]) -> Step:
+    """``step`` rated as the frames it was timed from allow, live or replayed alike: its figures
+    timed between its events less sure where the frames measured (``times``, s, increasing) came
+    too few a second (``timed_roughly``), and the whole step where its feet were mostly out of
+    the picture or unseen in them (``feet_guessed``; ``feet_out_t``: those frames' times)."""
+    if timed_roughly(times, step.to_t):
+        step = dataclasses.replace(step, metric_confidence=timed_down(step.metric_confidence, step))
+    if feet_guessed(times, feet_out_t, step.ic_t, step.to_t):
+        step = feet_guessed_down(step)
+    return step
 
 
 def recorded_steps(path: Path, session_id: int) -> list[StepMsg]:

@@ -40,7 +40,7 @@ from edge.bus.schema import (
 from edge.bus.schema import MetricStats as WireStats
 from edge.bus.security import server_keys_for
 from edge.capture import CaptureSettings, Frame, FrameSource, open_resilient
-from edge.capture.timebase import ENGINE_FPS, LEAST_FPS, timed_roughly
+from edge.capture.timebase import ENGINE_FPS, LEAST_FPS
 from edge.config import Config, Reload, reload_changes
 from edge.errors import HipdriveError, UsageError
 from edge.gait import (
@@ -65,11 +65,9 @@ from edge.gait.fit import (
 )
 from edge.gait.metrics import (
     OBLIQUE_METRICS,
-    feet_guessed_down,
     knee_flexion,
     shank_angle,
     thigh_angle,
-    timed_down,
 )
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.rhythm import (
@@ -83,9 +81,10 @@ from edge.gait.rhythm import (
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
 from edge.gait.summary import HOLDS, LESS_SURE, read_as_running, sure_mark
 from edge.offline.cuts import CutWatch
+from edge.offline.replay import rated_by_frames
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import StagedPoseEstimator
-from edge.pose.crop import NO_PLAN, FramingWatch, Look, Plan, RunnerFinder, feet_guessed
+from edge.pose.crop import NO_PLAN, FramingWatch, Look, Plan, RunnerFinder
 from edge.pose.refine import KeypointRefiner
 from edge.row import follows
 from edge.run.notify import Notifier, Watchdog, watchdog_interval_s
@@ -1109,7 +1108,9 @@ class Station:
                 # No frame still to be looked at is planned by an older one (a look that
                 # took it could race a first frame waiting for it, and hang the run).
                 planned.pop(seq - depth, None)
-                settled.notify_all()
+                if seq < SERIAL_DEPTHS * depth:
+                    # Only a file's first frames wait on the one before (``_loop``).
+                    settled.notify_all()
             out = self.finder.feet_outside > outside
             feet = self._framing.update(runner is not None, out)
             if feet is not None:
@@ -1272,12 +1273,7 @@ class Station:
         person has left, and its cue, spoken then, would be for that gait."""
         publisher, store = self.publisher, self.store
         assert publisher is not None and store is not None
-        if timed_roughly(self._measured_t, step.to_t):
-            step = dataclasses.replace(
-                step, metric_confidence=timed_down(step.metric_confidence, step)
-            )
-        if feet_guessed(self._measured_t, self._feet_out_t, step.ic_t, step.to_t):
-            step = feet_guessed_down(step)
+        step = rated_by_frames(step, self._measured_t, self._feet_out_t)
         msg = StepMsg(station=self.station_id, t=self._clock(), **asdict(step))
         with self._lock:
             start, ended = self._session_start_t, self._ended
