@@ -179,6 +179,30 @@ def test_slow_motion_is_offered_the_factors_of_the_rate_it_plays_at() -> None:
     assert slowmo_readings(170.0, 30.0, track=False) is None
 
 
+def test_steps_too_few_for_their_own_cadence_tell_no_time_base() -> None:
+    """A user trial's woman standing and posing, 7.7 s in view at 30 fps, gave one step at 95 a
+    minute, its contact 464 ms: she was told she might be slow motion ("--slowmo 2 reads 191
+    steps a minute"), and that flag made her four running steps, judged and cued. One step
+    where its cadence gives nine in the time she was in view holds no rhythm: it tells no time
+    base. In a glimpse it still does, and so do a slow-motion runner's steps at their cadence."""
+    lone = [messages.step(0, cadence_spm=95.0, step_ms=632.0, contact_ms=464.0)]
+    assert timebase_problem(lone, 30.0, seen_s=7.7) is None
+    # Legs that step at its cadence tell slow motion where the engine missed the other steps.
+    said = timebase_problem(lone, 30.0, seen_s=7.7, rhythm=105.0) or ""
+    assert "--slowmo 2 reads 190 steps a minute" in said
+    assert timebase_problem(lone, 30.0, seen_s=7.7, rhythm=120.0) is None
+    assert "--slowmo 2 reads 190 steps a minute" in (timebase_problem(lone, 30.0, seen_s=3.0) or "")
+    slowed = [
+        messages.step(i, ic_t=0.75 * i, step_ms=750.0, cadence_spm=80.0, contact_ms=520.0)
+        for i in range(3)
+    ]
+    said = timebase_problem(slowed, 30.0, seen_s=4.6) or ""
+    assert "--slowmo 2 reads 160" in said and "--slowmo 2 reads 160" in (
+        timebase_problem(slowed, 30.0, seen_s=6.0) or ""
+    )
+    assert timebase_problem(slowed, 30.0, seen_s=8.0) is None
+
+
 def test_contacts_that_change_at_once_are_no_one_runners_on_one_time_base() -> None:
     """A user trial's phone clip slowed x2 after 1.5 s at real speed was measured as one run, its
     contacts 264 ms where 248. Contacts that change 1.6 times at once, steady either side, are

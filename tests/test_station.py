@@ -592,6 +592,12 @@ def test_a_files_steps_are_held_to_its_capture_rate_not_its_new_frames_rate(conf
     ]
     said = file.verdict() or ""
     assert "is not from running at the video's 30 fps" in said and "--slowmo 2 reads" in said
+    # In view for 9 s, where their cadence would give 13 steps: they hold no rhythm, and are
+    # told as analyze tells them, not offered slow motion (a user trial's woman standing).
+    file.seen_s = 9.0
+    said = file.verdict() or ""
+    assert "the person was not running or walking side on (standing" in said, said
+    assert "slow" not in said
 
 
 def test_a_files_time_base_is_held_to_its_steps_once_it_holds() -> None:

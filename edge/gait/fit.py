@@ -279,7 +279,12 @@ def belt_speed_doubt(
 
 
 def timebase_problem(
-    steps: list[StepMsg], fps: float, origin: str | None = None, track: bool = False
+    steps: list[StepMsg],
+    fps: float,
+    origin: str | None = None,
+    track: bool = False,
+    seen_s: float = 0.0,
+    rhythm: float | None = None,
 ) -> str | None:
     """Why the steps of a video timed at ``fps`` cannot be running's or walking's, or None: a
     median cadence or contact time outside the bounds of their gait (``RUNNING_CADENCE_SPM``,
@@ -305,7 +310,12 @@ def timebase_problem(
     its contact and flight, which span the same step (a wrong time base leaves few steps, often
     apart). Steps quicker than their gait's with nothing stating the rate are not put down to
     slow motion, which makes steps slower. Where no step's gait was told, the steps are held to
-    running's bounds (``read_as_running``)."""
+    running's bounds (``read_as_running``). ``seen_s``: how long the person was in view
+    (``too_few_steps``), ``rhythm``: the legs' steps a minute (``leg_rhythm``), None where they
+    show none; steps too few for the time at their own cadence tell nothing unless the legs step
+    at it (``RHYTHM_SHARE``)."""
+    if _out_of_rhythm(steps, seen_s, rhythm):
+        return None
     walked = [s for s in steps if gait_of(s) == WALKING]
     ran = read_as_running(steps)
     misread = misread_run(steps) is not None
@@ -320,6 +330,19 @@ def timebase_problem(
         if problem is not None:
             return problem
     return None
+
+
+def _out_of_rhythm(steps: list[StepMsg], seen_s: float, rhythm: float | None) -> bool:
+    """Whether fewer than ``MIN_JUDGED_STEPS`` steps are under ``RHYTHM_SHARE`` of those their
+    median cadence gives in ``seen_s`` seconds of a person in view (``MISSED_AFTER_S`` or more),
+    less the engine's first ``MIN_RUN_S``, and the legs' ``rhythm`` is not that cadence
+    (``RHYTHM_AGREES``)."""
+    if len(steps) >= MIN_JUDGED_STEPS or seen_s < MISSED_AFTER_S:
+        return False
+    cadence = _median(_cadences(steps))
+    if cadence is None or len(steps) >= RHYTHM_SHARE * cadence * (seen_s - MIN_RUN_S) / 60:
+        return False
+    return rhythm is None or abs(rhythm / cadence - 1.0) > RHYTHM_AGREES
 
 
 def measured_run(steps: list[StepMsg]) -> list[StepMsg]:
@@ -617,6 +640,19 @@ MIN_RUN_S = 2.0
 #: second or more, so four seconds give five steps or more (RBDS001's track: 7-9 in 3.5-4 s; a
 #: treadmill walk, slower, gave 6 in 3.5 s)
 MISSED_AFTER_S = 4.0
+#: the share of the steps their own cadence gives over the time a person was in view, less the
+#: engine's first ``MIN_RUN_S``, that fewer than ``MIN_JUDGED_STEPS`` steps must be to tell a
+#: time base (``timebase_problem``): a user trial's woman standing and posing in view for 7.7 s
+#: gave one step "at 95 steps a minute", nine in that time, and was told she might be slow
+#: motion ("--slowmo 2 reads 191 steps a minute"); that flag made her four running steps,
+#: judged and cued. Such steps tell a time base only where the legs' own rhythm
+#: (``edge.gait.rhythm.leg_rhythm``) is theirs, within ``RHYTHM_AGREES``: a slow-motion clip's
+#: legs step at the few steps' cadence where the engine, its windows set for real time, misses
+#: the others (RBDS001 slowed x2: one step in 23.5 s, 77 a minute, the legs 78), and hers
+#: showed no rhythm.
+RHYTHM_SHARE = 0.5
+#: how far from the steps' cadence, as a share of it, the legs' rhythm may be and be theirs
+RHYTHM_AGREES = 0.2
 
 
 def too_few_steps(steps: list[StepMsg], seen_s: float = 0.0) -> str | None:

@@ -53,7 +53,7 @@ from edge.gait.metrics import (
 )
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
-from edge.gait.rhythm import across_the_picture, legs_off_pace, turned_picture
+from edge.gait.rhythm import across_the_picture, leg_rhythm, legs_off_pace, turned_picture
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
 from edge.gait.summary import (
     FEET_MIXED,
@@ -336,13 +336,14 @@ def no_findings(
     a run past the camera (``across_the_picture``), or too few steps (``too_few_steps``; no step at
     all from feet mostly unseen, ``feet_seen`` False, is analyze's to say). ``t``, ``keypoints``:
     the track; the rest as ``timebase_problem``."""
+    seen_s = seen_seconds(t, keypoints)
     return (
         turned_picture(keypoints)
         or legs_off_pace(t, keypoints, steps, fps, origin, track)
         or contacts_jump(steps)
-        or timebase_problem(steps, fps, origin, track)
+        or timebase_problem(steps, fps, origin, track, seen_s, leg_rhythm(t, keypoints))
         or across_the_picture(t, keypoints, steps)
-        or (too_few_steps(steps, seen_seconds(t, keypoints)) if steps or feet_seen else None)
+        or (too_few_steps(steps, seen_s) if steps or feet_seen else None)
     )
 
 

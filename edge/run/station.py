@@ -74,6 +74,7 @@ from edge.gait.rhythm import (
     SLOWED_MIN_S,
     across_the_picture,
     facing_the_camera,
+    leg_rhythm,
     legs_off_pace,
     slowed_part,
     turned_picture,
@@ -528,7 +529,6 @@ class FileSteps:
         crossing a plaza, the same); None when they are enough."""
         why = too_few_steps(self.steps, self.seen_s)
         if why is not None or not self.steps:
-            timed = timebase_problem(self.steps, *self._timing)
             if self._seen:
                 t = np.array([when for when, _ in self._seen])
                 track = np.stack([keypoints for _, keypoints in self._seen])
@@ -536,12 +536,14 @@ class FileSteps:
                     turned_picture(track)
                     or facing_the_camera(track)
                     or legs_off_pace(t, track, self.steps, *self._timing, track=False)
-                    or timed
+                    or timebase_problem(
+                        self.steps, *self._timing, seen_s=self.seen_s, rhythm=leg_rhythm(t, track)
+                    )
                     or across_the_picture(t, track, self.steps)
                     or why
                 )
             else:
-                why = timed or why
+                why = timebase_problem(self.steps, *self._timing, seen_s=self.seen_s) or why
         if why is None and not self.steps:
             why = (
                 "no person was found in it"
