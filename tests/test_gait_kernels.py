@@ -185,6 +185,88 @@ def test_leg_tracker_undoes_every_label_swap(noisy_track) -> None:
     assert wrong == 0
 
 
+def _tracker_at(points: np.ndarray, t: float, velocity_x: np.ndarray) -> np.ndarray:
+    """A leg tracker whose tracks last saw ``points`` (2 tracks, 3 joints, x y) one frame
+    before ``t``, each joint moving at ``velocity_x`` (2,) by track."""
+    engine = GaitEngine(PlaneMapping.scaled("right", 1.0), params=GaitParams(stance_speed=640))
+    trk = engine._trk
+    for track in range(2):
+        for j in (HIP, KNEE, ANKLE):
+            trk[kernels.trk_col(track, j, 0)] = points[track, j, 0]
+            trk[kernels.trk_col(track, j, 1)] = points[track, j, 1]
+            trk[kernels.trk_col(track, j, 2)] = t - 1 / 60
+            trk[kernels.trk_col(track, j, 3)] = velocity_x[track] if j == ANKLE else 0.0
+            trk[kernels.trk_col(track, j, 4)] = 0.0
+    return trk
+
+
+def test_an_ankle_label_on_the_other_foot_is_not_that_foot() -> None:
+    """runner-0041-slow's first right toe-off, in pixels (frame 0.917 s): the left foot swings
+    forward to land, the right one is on the belt, where the belt has carried it; the pose model
+    puts both ankle labels on the left foot, the knees right. The right track gets no ankle in
+    that frame, the left track keeps its own."""
+    t = 0.917
+    hips = [(585.0, 320.0), (580.0, 322.0)]
+    knees = [(643.0, 444.0), (539.0, 449.0)]
+    last = np.array([[hips[0], knees[0], (575.0, 563.0)], [hips[1], knees[1], (484.0, 582.0)]])
+    trk = _tracker_at(last, t, np.array([960.0, -700.0]))
+    stance = np.array([[np.nan, np.nan, 0.0], [481.0, 586.0, 1.0]])  # the right foot on the belt
+    obs = np.zeros((2, 3, 3))
+    for leg in range(2):
+        obs[leg, HIP] = (*hips[leg], 0.8)
+        obs[leg, KNEE] = (*knees[leg], 0.7)
+    obs[0, ANKLE] = (591.7, 569.0, 0.73)
+    obs[1, ANKLE] = (592.8, 575.0, 0.63)  # the right label, on the left foot
+    out = np.empty((2, 3, 3))
+    kernels.assign_legs(obs, t, trk, 0.5, 3.5 / 60, stance, out)
+    assert out[1, ANKLE, 2] == 0.0 and np.isnan(out[1, ANKLE, 0])
+    assert out[0, ANKLE, 0] == pytest.approx(591.7)
+    assert out[0, KNEE, 0] == 643.0 and out[1, KNEE, 0] == 539.0
+
+
+def test_an_ankle_label_on_the_other_foot_its_own_unseen_is_not_that_foot() -> None:
+    """The same toe-off three frames on (0.967 s): the right foot just off the belt, its track's
+    ankle last seen four frames before; the left ankle label missing, the right one on the left
+    foot, where the left track expects its ankle. The knees keep their tracks, the right track
+    gets no ankle (it had taken the left foot's, and landed with it)."""
+    t = 0.967
+    hips = [(585.0, 320.0), (580.0, 322.0)]
+    knees = [(629.0, 443.0), (525.0, 442.0)]
+    last = np.array([[hips[0], knees[0], (622.0, 573.0)], [hips[1], knees[1], (484.0, 582.0)]])
+    trk = _tracker_at(last, t, np.array([900.0, -700.0]))
+    trk[kernels.trk_col(1, ANKLE, 2)] = 0.900
+    stance = np.array([[np.nan, np.nan, 0.0], [np.nan, np.nan, 0.0]])
+    obs = np.zeros((2, 3, 3))
+    for leg in range(2):
+        obs[leg, HIP] = (*hips[leg], 0.8)
+        obs[leg, KNEE] = (*knees[leg], 0.7)
+    obs[0, ANKLE] = (np.nan, np.nan, 0.0)
+    obs[1, ANKLE] = (636.5, 570.0, 0.71)  # the right label, on the left foot
+    out = np.empty((2, 3, 3))
+    kernels.assign_legs(obs, t, trk, 0.5, 3.5 / 60, stance, out)
+    assert out[0, KNEE, 0] == 629.0 and out[1, KNEE, 0] == 525.0
+    assert out[1, ANKLE, 2] == 0.0 and np.isnan(out[1, ANKLE, 0])
+
+
+def test_both_ankle_labels_on_one_spot_fitting_both_feet_are_left_alone() -> None:
+    """Where the two ankles' labels coincide and both tracks' feet are expected about there,
+    nothing tells whose the ankle is: both keep it, as before."""
+    t = 1.0
+    hips = [(585.0, 320.0), (580.0, 322.0)]
+    knees = [(600.0, 444.0), (560.0, 449.0)]
+    last = np.array([[hips[0], knees[0], (520.0, 570.0)], [hips[1], knees[1], (530.0, 575.0)]])
+    trk = _tracker_at(last, t, np.array([0.0, 0.0]))
+    stance = np.array([[np.nan, np.nan, 0.0], [np.nan, np.nan, 0.0]])
+    obs = np.zeros((2, 3, 3))
+    for leg in range(2):
+        obs[leg, HIP] = (*hips[leg], 0.8)
+        obs[leg, KNEE] = (*knees[leg], 0.7)
+        obs[leg, ANKLE] = (525.0 + leg, 572.0, 0.7)
+    out = np.empty((2, 3, 3))
+    kernels.assign_legs(obs, t, trk, 0.5, 3.5 / 60, stance, out)
+    assert (out[:, ANKLE, 2] > 0.0).all()
+
+
 @pytest.mark.parametrize("fps", [24.0, 30.0, 60.0, 120.0])
 def test_the_bounce_is_the_hips_rise_and_fall_with_each_step_not_a_wobble_over_the_stride(
     fps: float,

@@ -245,7 +245,9 @@ def assign_legs(
     last position and velocity (a foot on the belt: its ankle from the belt), and the pairing
     (keep or swap) with the smaller mean squared distance wins. When both labels sit on the
     same leg (a pose model's usual failure on the far leg), only the better matching one is
-    kept.
+    kept; when only their ankles sit on one foot, or one label's ankle sits on the other foot
+    while that foot's own is missing, the ankle is kept off the track whose foot is clearly
+    elsewhere (``_drop_duplicate``, ``_drop_stray_ankle``).
     """
     cost_keep = 0.0
     cost_swap = 0.0
@@ -312,7 +314,8 @@ def assign_legs(
                 out[track, j, 0] = np.nan
                 out[track, j, 1] = np.nan
                 out[track, j, 2] = 0.0
-    _drop_duplicate(out, trk, t, gap_s)
+    _drop_duplicate(out, trk, t, gap_s, stance)
+    _drop_stray_ankle(out, trk, t, gap_s, stance)
     if n_keep > 0 or n_swap > 0:
         trk[TRK_SWAP_STATE] += 0.1 * ((1.0 if swapped else 0.0) - trk[TRK_SWAP_STATE])
     for track in range(N_LEGS):
@@ -415,34 +418,117 @@ def _stance_line_pairing(obs: np.ndarray, stance: np.ndarray) -> int:
 
 
 @njit(cache=True)
-def _drop_duplicate(out: np.ndarray, trk: np.ndarray, t: float, gap_s: float) -> None:
-    """If both tracks got (nearly) the same knee and ankle, keep them on the nearer track only."""
-    for j in (KNEE, ANKLE):
-        if out[0, j, 2] <= 0.0 or out[1, j, 2] <= 0.0:
-            return
-    thigh = np.hypot(out[0, KNEE, 0] - out[0, HIP, 0], out[0, KNEE, 1] - out[0, HIP, 1])
+def _drop_duplicate(
+    out: np.ndarray, trk: np.ndarray, t: float, gap_s: float, stance: np.ndarray
+) -> None:
+    """If both tracks got (nearly) the same knee and ankle, keep them on the nearer track only.
+    If they got the same ankle alone (a pose model putting both ankle labels on one foot, the
+    knees still apart), two feet are not at one point of the plane (where the legs cross, the
+    swing foot passes well above the one on the belt): the ankle is dropped from the track
+    whose foot is expected further than a pose model's glitch (``OUTLIER_THIGHS``) from it and
+    over twice as far as the other's, a foot on the belt expected where the belt has carried
+    it (``stance``), another where its last position and speed put it; where both could own
+    it, both keep it. ``runner-0041-slow``: the right ankle label on the left foot as the right
+    foot was about to leave the belt had both tracks' ankles on the left foot, the right
+    track's taking off 100 ms early and landing again at once, 83 ms before the left foot."""
+    if out[0, ANKLE, 2] <= 0.0 or out[1, ANKLE, 2] <= 0.0:
+        return
+    thigh = np.nan
+    for track in range(N_LEGS):
+        if out[track, KNEE, 2] > 0.0 and out[track, HIP, 2] > 0.0:
+            thigh = np.hypot(
+                out[track, KNEE, 0] - out[track, HIP, 0], out[track, KNEE, 1] - out[track, HIP, 1]
+            )
+            break
     if not np.isfinite(thigh) or thigh <= 0.0:
         return
     tol = 0.15 * thigh
-    for j in (KNEE, ANKLE):
-        if np.hypot(out[0, j, 0] - out[1, j, 0], out[0, j, 1] - out[1, j, 1]) > tol:
-            return
-    # Both labels on one leg: the tracks' own last knee and ankle must be apart to judge.
+    if np.hypot(out[0, ANKLE, 0] - out[1, ANKLE, 0], out[0, ANKLE, 1] - out[1, ANKLE, 1]) > tol:
+        return
+    knees = (
+        out[0, KNEE, 2] > 0.0
+        and out[1, KNEE, 2] > 0.0
+        and np.hypot(out[0, KNEE, 0] - out[1, KNEE, 0], out[0, KNEE, 1] - out[1, KNEE, 1]) <= tol
+    )
+    first = KNEE if knees else ANKLE
+    # The tracks' own last points (or, for the ankle of a foot on the belt, the stance line)
+    # must be known to judge.
     d = np.zeros(2)
     for track in range(N_LEGS):
-        for j in (KNEE, ANKLE):
-            last_t = trk[trk_col(track, j, 2)]
-            if not np.isfinite(last_t) or t - last_t > gap_s:
-                return
-            dt = t - last_t
-            px = trk[trk_col(track, j, 0)] + trk[trk_col(track, j, 3)] * dt
-            py = trk[trk_col(track, j, 1)] + trk[trk_col(track, j, 4)] * dt
+        for j in range(first, ANKLE + 1):
+            if j == ANKLE and not knees and stance[track, 2] > 0.0:
+                px = stance[track, 0]
+                py = stance[track, 1]
+            else:
+                last_t = trk[trk_col(track, j, 2)]
+                if not np.isfinite(last_t) or t - last_t > gap_s:
+                    return
+                dt = t - last_t
+                px = trk[trk_col(track, j, 0)] + trk[trk_col(track, j, 3)] * dt
+                py = trk[trk_col(track, j, 1)] + trk[trk_col(track, j, 4)] * dt
             d[track] += np.hypot(out[track, j, 0] - px, out[track, j, 1] - py)
     drop = 1 if d[0] <= d[1] else 0
-    for j in (KNEE, ANKLE):
+    if not knees and not (d[drop] > OUTLIER_THIGHS * thigh and 2.0 * d[1 - drop] < d[drop]):
+        # The ankle fits both tracks' feet about as well: nothing tells whose it is.
+        return
+    for j in range(first, ANKLE + 1):
         out[drop, j, 0] = np.nan
         out[drop, j, 1] = np.nan
         out[drop, j, 2] = 0.0
+
+
+@njit(cache=True)
+def _predicted_ankle(
+    trk: np.ndarray, t: float, gap_s: float, stance: np.ndarray, track: int, out: np.ndarray
+) -> bool:
+    """Where a track's ankle is expected at ``t``: where the belt has carried a foot on it, else
+    from the track's last position and speed; False when the track's last ankle is too old."""
+    if stance[track, 2] > 0.0:
+        out[0] = stance[track, 0]
+        out[1] = stance[track, 1]
+        return True
+    last_t = trk[trk_col(track, ANKLE, 2)]
+    if not np.isfinite(last_t) or t - last_t > gap_s:
+        return False
+    dt = t - last_t
+    out[0] = trk[trk_col(track, ANKLE, 0)] + trk[trk_col(track, ANKLE, 3)] * dt
+    out[1] = trk[trk_col(track, ANKLE, 1)] + trk[trk_col(track, ANKLE, 4)] * dt
+    return True
+
+
+@njit(cache=True)
+def _drop_stray_ankle(
+    out: np.ndarray, trk: np.ndarray, t: float, gap_s: float, stance: np.ndarray
+) -> None:
+    """An ankle on one track alone, far (``OUTLIER_THIGHS``) from where that track's foot is
+    expected and at most half as far from where the other foot is, is the other foot's: a pose
+    model's ankle label put on the other foot while that foot's own label is missing, the knees
+    right (the pairing, knees and ankles together, keeps the labels). It is dropped, not moved.
+    ``runner-0041-slow``: the right ankle label on the landing left foot as the right foot left
+    the belt, the left one unseen, had the right track take off 100 ms early and land at once."""
+    for track in range(N_LEGS):
+        other = 1 - track
+        if out[track, ANKLE, 2] <= 0.0 or out[other, ANKLE, 2] > 0.0:
+            continue
+        if out[track, KNEE, 2] <= 0.0 or out[track, HIP, 2] <= 0.0:
+            continue
+        thigh = np.hypot(
+            out[track, KNEE, 0] - out[track, HIP, 0], out[track, KNEE, 1] - out[track, HIP, 1]
+        )
+        own = np.empty(2)
+        theirs = np.empty(2)
+        if not (
+            np.isfinite(thigh)
+            and _predicted_ankle(trk, t, gap_s, stance, track, own)
+            and _predicted_ankle(trk, t, gap_s, stance, other, theirs)
+        ):
+            continue
+        d_own = np.hypot(out[track, ANKLE, 0] - own[0], out[track, ANKLE, 1] - own[1])
+        d_other = np.hypot(out[track, ANKLE, 0] - theirs[0], out[track, ANKLE, 1] - theirs[1])
+        if d_own > OUTLIER_THIGHS * thigh and 2.0 * d_other < d_own:
+            out[track, ANKLE, 0] = np.nan
+            out[track, ANKLE, 1] = np.nan
+            out[track, ANKLE, 2] = 0.0
 
 
 @njit(cache=True)
