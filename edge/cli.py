@@ -13,7 +13,7 @@ from pathlib import Path
 
 from calibrate.cli import add_parser as add_calibrate_parser
 from edge.commands.analyze import cmd_analyze, cmd_replay
-from edge.commands.common import IMGSZ_HELP, imgsz
+from edge.commands.common import IMGSZ_HELP, imgsz, picture_size
 from edge.commands.config import cmd_config_check
 from edge.commands.console import cmd_dashboard, cmd_drill_strides
 from edge.commands.model import cmd_model_check, cmd_model_export, cmd_model_fetch, cmd_model_info
@@ -147,6 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_plane_arguments(p, "the calibration's, else read off the track", "default: none")
     add_belt_argument(p)
     p.add_argument("--fps", type=float, help="time rows as frame / FPS instead of the t column")
+    p.add_argument(
+        "--picture",
+        type=picture_size,
+        metavar="WxH",
+        help="the picture the track was filmed in, width x height in pixels, to tell the steps "
+        "whose runner's feet left it, as analyze does (analyze prints it)",
+    )
     p.add_argument("--events-out", type=Path, required=True, help="step events (JSON Lines)")
 
     p = add(sub, "bench", cmd_bench, "speed of each stage, side by side in one run")

@@ -475,6 +475,9 @@ def test_a_facing_the_video_contradicts_is_refused_and_the_track_kept(
     assert "the runner faces right in the image (the belt carries their feet left)" in err
     assert "not left as --facing says: give --facing right, or leave it out" in err
     kept = f"--keypoints {out_dir / 'keypoints.csv'} --events-out {out_dir / 'replayed.jsonl'}"
+    # The picture's size too, so that the replay rates the feet as analyze does (the test's
+    # coded frames are 64 wide and 128 high).
+    kept += " --picture 64x128"
     assert f"The track is kept: hipdrive replay {kept}, with the flags put right" in err
     assert (out_dir / "keypoints.csv").is_file()
 

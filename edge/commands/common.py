@@ -48,6 +48,20 @@ def imgsz(text: str) -> InputSize:
         raise argparse.ArgumentTypeError(f"{text!r} {exc}") from None
 
 
+def picture_size(text: str) -> tuple[int, int]:
+    """``--picture WxH`` (``1920x1080``) as (height, width), pixels."""
+    width, _, height = text.lower().partition("x")
+    try:
+        size = (int(height), int(width))
+    except ValueError:
+        size = (0, 0)
+    if min(size) <= 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is no picture size: give width x height in pixels, e.g. 1920x1080"
+        )
+    return size
+
+
 def runner_name(field: str, name: str) -> str:
     """A runner's name given on the command line, as it is kept: checked as the console's name
     is (a file's run had ended before its runner could be named: a user trial)."""

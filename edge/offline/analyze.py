@@ -31,7 +31,7 @@ from edge.gait.rhythm import FRONT_FRAMES, facing_the_camera
 from edge.gait.sagittal import facing_lag, facing_shown
 from edge.offline.cuts import jumps_across, measured, reach_frames
 from edge.offline.replay import missed_steps
-from edge.pose.crop import FEET_OUTSIDE, RunnerFinder, feet_outside_message
+from edge.pose.crop import RunnerFinder, feet_notice
 from edge.progress import Progress
 from edge.report.annotate import AnnotatedVideoWriter, Overlay, nearest, snapshot
 from edge.report.build import FORWARD, write_report
@@ -96,7 +96,7 @@ class AnalysisResult:
     def feet_notice(self) -> str | None:
         """What to say when the runner's feet were out of the picture, or unseen, in
         ``FEET_OUTSIDE`` of the frames with the runner or more; None otherwise."""
-        return feet_outside_message(self.feet_share) if self.feet_share >= FEET_OUTSIDE else None
+        return feet_notice(self.feet_share)
 
 
 def analyze_video(

@@ -311,6 +311,19 @@ def feet_out(keypoints: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return np.asarray(out & (keypoints[..., 2] > 0).any(axis=-1))
 
 
+def feet_share(keypoints: np.ndarray, shape: tuple[int, ...]) -> float:
+    """The share of a track's frames with a runner (keypoints (T, 17, 3)) whose runner had a
+    foot outside a picture of ``shape`` or showed neither (``feet_out``); 0 without a runner."""
+    runner = int((keypoints[..., 2] > 0).any(axis=-1).sum())
+    return float(feet_out(keypoints, shape).sum()) / runner if runner else 0.0
+
+
+def feet_notice(share: float) -> str | None:
+    """What to tell when a runner's feet were out of the picture, or unseen, in ``share`` of
+    the frames with them (``feet_outside_message``), from ``FEET_OUTSIDE`` on; else None."""
+    return feet_outside_message(share) if share >= FEET_OUTSIDE else None
+
+
 def feet_guessed(
     times: Sequence[float], out_times: Sequence[float], ic_t: float, to_t: float
 ) -> bool:
