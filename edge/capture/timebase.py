@@ -241,6 +241,9 @@ def resolve_timebase(
     if given is not None and capture < LEAST_FPS:
         if given == "--capture-fps":
             hint = "give the rate the camera filmed at"
+        elif file_fps is not None:
+            # A user trial's --fps 15 for a 30 fps file was told "this file plays at 15 fps".
+            hint = f"check the value: the file says it plays at {file_fps:g} fps"
         elif given.startswith("--"):
             hint = (
                 f"check the value (--slowmo is the {SLOWMO_HELP}; this file plays at "
