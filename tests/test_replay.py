@@ -143,6 +143,21 @@ def test_too_few_walked_steps_ask_for_a_longer_walk() -> None:
     assert said is not None and "film at least 10 s of steady walking, side on" in said
 
 
+def test_a_walk_with_two_steps_read_as_running_is_not_asked_for_a_longer_run() -> None:
+    """A user trial's walk in place at 109 steps a minute had two steps read as running at 128
+    (the pose model swapping the legs) and was told "film a longer run": it was walked, and no
+    cue is given while walking. A run too short for a cue is still asked for a longer one."""
+    walk = [messages.walked_step(i) for i in range(16)]
+    ran = [messages.later(messages.step(i, cadence_spm=128.0), 9.0) for i in range(2)]
+    said = describe([*walk, *ran], Targets())
+    assert "running, 2 steps: too few for figures" in said
+    assert said[-1].startswith("no cue while walking (the cues are for running"), said
+    short = describe(
+        [*walk[:3], *[messages.later(messages.step(i), 9.0) for i in range(3)]], Targets()
+    )
+    assert short[-1].endswith("film a longer run"), short
+
+
 def test_steps_missed_in_a_long_view_are_told_as_missed(
     mocap_trial, tmp_path: Path, capsys
 ) -> None:

@@ -417,6 +417,12 @@ def describe(
         summary = SummaryBuilder(targets).whole([step_of(s) for s in ran])
         if summary.cue:
             lines.append(f"cue: {summary.cue} ({summary.cue_reason})")
+        elif len(walked) > len(ran):
+            # A user trial's walk, two of its steps read as running, was told to film a run.
+            lines.append(
+                "no cue while walking (the cues are for running, and too few steps were run to "
+                "judge a runner by)"
+            )
         else:
             lines.append("no cue: too few running steps to judge the runner by; film a longer run")
     return lines
