@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -276,9 +277,13 @@ def export(
         if missing_only and target.exists():
             return target
         log.info("exporting %s to %s at imgsz %s (this takes a minute)", model.name, fmt.name, size)
-        written = Path(
-            YOLO(str(model), task="pose").export(format=fmt.name, imgsz=size.imgsz, half=half)
-        )
+        with warnings.catch_warnings():
+            # Ultralytics traces the model with torch.jit, which torch now says it will drop: a
+            # user trial's first `make run` printed two such warnings before the demo.
+            warnings.filterwarnings("ignore", category=FutureWarning, module=r"torch\.jit")
+            written = Path(
+                YOLO(str(model), task="pose").export(format=fmt.name, imgsz=size.imgsz, half=half)
+            )
         if target.exists():
             _remove(target)
         os.replace(written, target)

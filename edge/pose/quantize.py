@@ -123,6 +123,8 @@ def quantize(fp32: Path, target: Path, tensors: Sequence[np.ndarray]) -> Path:
     block_openvino_telemetry()
     if importlib.util.find_spec("nncf") is None:
         raise missing_extra("nncf", "openvino")
+    # NNCF imports torch's C++ extension tools, which warn of no CUDA on a machine without one.
+    logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
     import nncf
     import openvino as ov
 
