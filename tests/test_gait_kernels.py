@@ -248,6 +248,33 @@ def test_an_ankle_label_on_the_other_foot_its_own_unseen_is_not_that_foot() -> N
     assert out[1, ANKLE, 2] == 0.0 and np.isnan(out[1, ANKLE, 0])
 
 
+def test_an_ankle_unseen_too_long_to_judge_by_is_kept() -> None:
+    """A review's case: the left ankle unseen for 0.3 s, last swinging forward at 900 px/s,
+    comes back beside the right foot on the belt, the right ankle's label missing. Where the
+    left foot was extrapolated to is too old to say the ankle is not its own: it is kept (it
+    had been dropped, and the track, never updated, would drop it again frame after frame).
+    Seen 4 frames before, as ``runner-0041-slow``'s was, the same ankle far from its own foot's
+    place is still dropped."""
+    hips = [(585.0, 320.0), (580.0, 322.0)]
+    knees = [(640.0, 440.0), (560.0, 449.0)]
+    last = np.array([[hips[0], knees[0], (420.0, 540.0)], [hips[1], knees[1], (600.0, 585.0)]])
+    stance = np.array([[np.nan, np.nan, 0.0], [590.0, 585.0, 1.0]])
+    obs = np.zeros((2, 3, 3))
+    for leg in range(2):
+        obs[leg, HIP] = (*hips[leg], 0.8)
+        obs[leg, KNEE] = (*knees[leg], 0.7)
+    obs[0, ANKLE] = (615.0, 560.0, 0.7)
+    kept = {}
+    for unseen in (0.3, 4 / 60):
+        t = 2.0
+        trk = _tracker_at(last, t, np.array([900.0, -640.0]))
+        trk[kernels.trk_col(0, ANKLE, 2)] = t - unseen
+        out = np.empty((2, 3, 3))
+        kernels.assign_legs(obs, t, trk, 0.5, 3.5 / 60, stance, out)
+        kept[unseen] = out[0, ANKLE, 2] > 0.0
+    assert kept == {0.3: True, 4 / 60: False}
+
+
 def test_both_ankle_labels_on_one_spot_fitting_both_feet_are_left_alone() -> None:
     """Where the two ankles' labels coincide and both tracks' feet are expected about there,
     nothing tells whose the ankle is: both keep it, as before."""

@@ -91,6 +91,12 @@ FRAME_DT_STARTUP = 30
 OUTLIER_THIGHS = 0.35
 #: the most samples one fit leaves out
 MAX_OUTLIERS = 2
+#: how old, as a multiple of ``assign_legs``' ``fresh_s``, a track's last ankle may be for
+#: where it puts the foot now to keep another foot's ankle off it (``_drop_stray_ankle``):
+#: ``runner-0041-slow``'s right ankle was last seen 4 frames (at 60 fps) before its label sat
+#: on the left foot; a foot unseen longer is extrapolated too far to judge by (a review's
+#: track, the ankle unseen 0.3 s, had a correct ankle dropped frame after frame)
+STRAY_HORIZON = 2.0
 #: residuals this close (relative) are equal: the kernel and its reference round differently
 TIE = 1e-9
 
@@ -314,8 +320,9 @@ def assign_legs(
                 out[track, j, 0] = np.nan
                 out[track, j, 1] = np.nan
                 out[track, j, 2] = 0.0
-    _drop_duplicate(out, trk, t, gap_s, stance)
-    _drop_stray_ankle(out, trk, t, gap_s, stance)
+    horizon = STRAY_HORIZON * fresh_s
+    _drop_duplicate(out, trk, t, gap_s, horizon, stance)
+    _drop_stray_ankle(out, trk, t, horizon, stance)
     if n_keep > 0 or n_swap > 0:
         trk[TRK_SWAP_STATE] += 0.1 * ((1.0 if swapped else 0.0) - trk[TRK_SWAP_STATE])
     for track in range(N_LEGS):
@@ -419,18 +426,18 @@ def _stance_line_pairing(obs: np.ndarray, stance: np.ndarray) -> int:
 
 @njit(cache=True)
 def _drop_duplicate(
-    out: np.ndarray, trk: np.ndarray, t: float, gap_s: float, stance: np.ndarray
+    out: np.ndarray, trk: np.ndarray, t: float, gap_s: float, horizon: float, stance: np.ndarray
 ) -> None:
     """If both tracks got (nearly) the same knee and ankle, keep them on the nearer track only.
     If they got the same ankle alone (a pose model putting both ankle labels on one foot, the
     knees still apart), two feet are not at one point of the plane (where the legs cross, the
     swing foot passes well above the one on the belt): the ankle is dropped from the track
     whose foot is expected further than a pose model's glitch (``OUTLIER_THIGHS``) from it and
-    over twice as far as the other's, a foot on the belt expected where the belt has carried
-    it (``stance``), another where its last position and speed put it; where both could own
-    it, both keep it. ``runner-0041-slow``: the right ankle label on the left foot as the right
-    foot was about to leave the belt had both tracks' ankles on the left foot, the right
-    track's taking off 100 ms early and landing again at once, 83 ms before the left foot."""
+    over twice as far as the other's (``_predicted_ankle``, its last ankle ``horizon`` old at
+    most); where both could own it, both keep it. ``runner-0041-slow``: the right ankle label
+    on the left foot as the right foot was about to leave the belt had both tracks' ankles on
+    the left foot, the right track's taking off 100 ms early and landing again at once, 83 ms
+    before the left foot."""
     if out[0, ANKLE, 2] <= 0.0 or out[1, ANKLE, 2] <= 0.0:
         return
     thigh = np.nan
@@ -451,21 +458,22 @@ def _drop_duplicate(
         and np.hypot(out[0, KNEE, 0] - out[1, KNEE, 0], out[0, KNEE, 1] - out[1, KNEE, 1]) <= tol
     )
     first = KNEE if knees else ANKLE
-    # The tracks' own last points (or, for the ankle of a foot on the belt, the stance line)
-    # must be known to judge.
+    # Where each track's points are expected must be known to judge.
     d = np.zeros(2)
+    at = np.empty(2)
     for track in range(N_LEGS):
-        for j in range(first, ANKLE + 1):
-            if j == ANKLE and not knees and stance[track, 2] > 0.0:
-                px = stance[track, 0]
-                py = stance[track, 1]
-            else:
-                last_t = trk[trk_col(track, j, 2)]
-                if not np.isfinite(last_t) or t - last_t > gap_s:
-                    return
-                dt = t - last_t
-                px = trk[trk_col(track, j, 0)] + trk[trk_col(track, j, 3)] * dt
-                py = trk[trk_col(track, j, 1)] + trk[trk_col(track, j, 4)] * dt
+        if not knees:
+            if not _predicted_ankle(trk, t, horizon, stance, track, at):
+                return
+            d[track] = np.hypot(out[track, ANKLE, 0] - at[0], out[track, ANKLE, 1] - at[1])
+            continue
+        for j in (KNEE, ANKLE):
+            last_t = trk[trk_col(track, j, 2)]
+            if not np.isfinite(last_t) or t - last_t > gap_s:
+                return
+            dt = t - last_t
+            px = trk[trk_col(track, j, 0)] + trk[trk_col(track, j, 3)] * dt
+            py = trk[trk_col(track, j, 1)] + trk[trk_col(track, j, 4)] * dt
             d[track] += np.hypot(out[track, j, 0] - px, out[track, j, 1] - py)
     drop = 1 if d[0] <= d[1] else 0
     if not knees and not (d[drop] > OUTLIER_THIGHS * thigh and 2.0 * d[1 - drop] < d[drop]):
@@ -479,16 +487,17 @@ def _drop_duplicate(
 
 @njit(cache=True)
 def _predicted_ankle(
-    trk: np.ndarray, t: float, gap_s: float, stance: np.ndarray, track: int, out: np.ndarray
+    trk: np.ndarray, t: float, horizon: float, stance: np.ndarray, track: int, out: np.ndarray
 ) -> bool:
-    """Where a track's ankle is expected at ``t``: where the belt has carried a foot on it, else
-    from the track's last position and speed; False when the track's last ankle is too old."""
+    """Where a track's ankle is expected at ``t``, into ``out`` (x, y): where the belt has carried
+    a foot on it, else from the track's last position and speed; False when the track's last
+    ankle is older than ``horizon``."""
     if stance[track, 2] > 0.0:
         out[0] = stance[track, 0]
         out[1] = stance[track, 1]
         return True
     last_t = trk[trk_col(track, ANKLE, 2)]
-    if not np.isfinite(last_t) or t - last_t > gap_s:
+    if not np.isfinite(last_t) or t - last_t > horizon:
         return False
     dt = t - last_t
     out[0] = trk[trk_col(track, ANKLE, 0)] + trk[trk_col(track, ANKLE, 3)] * dt
@@ -498,12 +507,13 @@ def _predicted_ankle(
 
 @njit(cache=True)
 def _drop_stray_ankle(
-    out: np.ndarray, trk: np.ndarray, t: float, gap_s: float, stance: np.ndarray
+    out: np.ndarray, trk: np.ndarray, t: float, horizon: float, stance: np.ndarray
 ) -> None:
     """An ankle on one track alone, far (``OUTLIER_THIGHS``) from where that track's foot is
     expected and at most half as far from where the other foot is, is the other foot's: a pose
     model's ankle label put on the other foot while that foot's own label is missing, the knees
-    right (the pairing, knees and ankles together, keeps the labels). It is dropped, not moved.
+    right (the pairing, knees and ankles together, keeps the labels). It is dropped, not moved;
+    each foot's place as ``_predicted_ankle`` puts it, ``horizon`` old at most.
     ``runner-0041-slow``: the right ankle label on the landing left foot as the right foot left
     the belt, the left one unseen, had the right track take off 100 ms early and land at once."""
     for track in range(N_LEGS):
@@ -519,8 +529,9 @@ def _drop_stray_ankle(
         theirs = np.empty(2)
         if not (
             np.isfinite(thigh)
-            and _predicted_ankle(trk, t, gap_s, stance, track, own)
-            and _predicted_ankle(trk, t, gap_s, stance, other, theirs)
+            and thigh > 0.0
+            and _predicted_ankle(trk, t, horizon, stance, track, own)
+            and _predicted_ankle(trk, t, horizon, stance, other, theirs)
         ):
             continue
         d_own = np.hypot(out[track, ANKLE, 0] - own[0], out[track, ANKLE, 1] - own[1])
