@@ -33,6 +33,10 @@ DEFAULT_PUBLISH = "tcp://127.0.0.1:5556"
 SEND_HWM = 100
 """Messages queued per subscriber: about 1.5 s of 60 Hz frames, then that subscriber loses some."""
 RECV_HWM = 1000
+CLOSE_LINGER_MS = 500
+"""How long what is still queued to subscribers when the publisher closes may take to leave, ms:
+a file's run publishes its last step and summary just before it closes, and a console (or a
+test's subscriber, 29 of 30 steps) had missed them when they were dropped at once."""
 
 
 def context() -> zmq.Context:
@@ -107,7 +111,7 @@ class Publisher(Closing):
 
     def close(self) -> None:
         with self._lock:
-            self._sock.close(linger=0)
+            self._sock.close(linger=CLOSE_LINGER_MS)
 
 
 class Subscriber(Closing):
