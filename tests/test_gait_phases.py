@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import math
 import re
 from pathlib import Path
 
@@ -191,6 +192,9 @@ def test_steps_too_few_for_their_own_cadence_tell_no_time_base() -> None:
     said = timebase_problem(lone, 30.0, seen_s=7.7, rhythm=105.0) or ""
     assert "--slowmo 2 reads 190 steps a minute" in said
     assert timebase_problem(lone, 30.0, seen_s=7.7, rhythm=120.0) is None
+    # A track that cannot be read for a rhythm (a gap in it) holds nothing against the step.
+    said = timebase_problem(lone, 30.0, seen_s=7.7, rhythm=math.nan) or ""
+    assert "--slowmo 2 reads 190 steps a minute" in said
     assert "--slowmo 2 reads 190 steps a minute" in (timebase_problem(lone, 30.0, seen_s=3.0) or "")
     slowed = [
         messages.step(i, ic_t=0.75 * i, step_ms=750.0, cadence_spm=80.0, contact_ms=520.0)

@@ -343,6 +343,12 @@ def test_a_slow_motion_track_is_told_to_time_its_rows(track, tmp_path: Path, cap
         " missed: film a runner on a treadmill" in printed
     )
     assert "cue:" not in printed
+    # Four rows lost in the middle: the legs' rhythm cannot be read across the hole, which
+    # tells nothing against the steps (a review's such tracks had lost the hint).
+    middle = np.arange(len(t)) // 4 != len(t) // 8
+    holed = write_track(tmp_path / "holed.csv", 2.0 * t[middle], kp[middle])
+    assert main(["replay", "--keypoints", str(holed), "--events-out", str(out)]) == NO_FINDINGS
+    assert "if it is slow motion, time the rows with --fps N" in capsys.readouterr().out
 
 
 def test_a_track_without_increasing_times_is_refused(
@@ -1212,6 +1218,19 @@ def test_replay_given_the_picture_rates_the_feet_out_of_it_as_analyze_does(
     with pytest.raises(SystemExit):
         main([*base, "--picture", "1920by1080"])
     assert "is no picture size: give width x height in pixels" in capsys.readouterr().err
+    # A size the track does not fit (the runner's hips outside it) is refused.
+    assert main([*base, "--picture", "200x100"]) == 2
+    assert "hips lie outside a 200x100 picture in 100% of the rows" in capsys.readouterr().err
+    # No ankle seen at all: no step, and that is why, not slow motion (a review).
+    feetless = kp.copy()
+    feetless[:, KP["left_ankle"] : KP["right_ankle"] + 1] = (np.nan, np.nan, 0.0)
+    t, _, _ = read_keypoint_track(path)
+    unseen = write_track(tmp_path / "feetless.csv", t, feetless)
+    args = ["replay", "--keypoints", str(unseen), "--events-out", str(out)]
+    assert main([*args, "--picture", "1920x1080"]) == NO_FINDINGS
+    said = capsys.readouterr().out
+    assert "no steps found: the feet were not seen (the note above); film the whole" in said
+    assert "slow motion" not in said
 
 
 def test_an_oblique_uncalibrated_view_is_said_in_the_printed_summary() -> None:

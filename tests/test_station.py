@@ -603,12 +603,42 @@ def test_a_files_steps_are_held_to_its_capture_rate_not_its_new_frames_rate(conf
     ]
     said = file.verdict() or ""
     assert "is not from running at the video's 30 fps" in said and "--slowmo 2 reads" in said
-    # In view for 9 s, where their cadence would give 13 steps: they hold no rhythm, and are
-    # told as analyze tells them, not offered slow motion (a user trial's woman standing).
-    file.seen_s = 9.0
+
+
+@pytest.mark.parametrize("stepping", [False, True], ids=["standing", "stepping"])
+def test_a_files_few_steps_out_of_its_rhythm_are_offered_no_slow_motion(
+    config, stepping: bool
+) -> None:
+    """Two steps at 113 a minute in 9 s of a person in view, where that cadence gives 13: with
+    the person standing still (a user trial's woman standing and posing, offered "--slowmo 2",
+    which made her a judged run) they are told as analyze tells them, with no slow motion; with
+    legs that step at that cadence (a slow-motion runner whose other steps the engine missed),
+    slow motion is offered. Her clip held its picture still for 1.5 s, left out of the track: a
+    gap across which no rhythm is read, but her feet never came a step apart."""
+    source = FakeSource(10)
+    source.timebase = TimeBase(30.0, 30.0)
+    station = Station(config, source, FakePose(np.zeros((1, 17, 3), np.float32)))
+    file = station._file
+    assert file is not None
+    for i in range(270):
+        t = i / 30.0
+        if not stepping and 4.0 <= t < 5.5:
+            continue  # a picture held still
+        person = SIDE_ON.copy()
+        if stepping:  # the feet's spread widest at each step, 113 times a minute
+            swing = 40.0 * np.sin(2 * np.pi * (113.0 / 120.0) * t)
+            person[KP["left_ankle"], 0], person[KP["right_ankle"], 0] = 50 + swing, 50 - swing
+        file.frame(t, person)
+    file.steps = [
+        messages.step(i, ic_t=0.53 * i, step_ms=530.0, cadence_spm=113.0, contact_ms=300.0)
+        for i in range(2)
+    ]
     said = file.verdict() or ""
-    assert "the person was not running or walking side on (standing" in said, said
-    assert "slow" not in said
+    if stepping:
+        assert "is not from running at the video's 30 fps" in said and "--slowmo 2 reads" in said
+    else:
+        assert "the person was not running or walking side on (standing" in said, said
+        assert "slow" not in said
 
 
 def test_a_files_time_base_is_held_to_its_steps_once_it_holds() -> None:

@@ -245,10 +245,8 @@ def resolve_timebase(
             # A user trial's --fps 15 for a 30 fps file was told "this file plays at 15 fps".
             hint = f"check the value: the file says it plays at {file_fps:g} fps"
         elif given.startswith("--"):
-            hint = (
-                f"check the value (--slowmo is the {SLOWMO_HELP}; this file plays at "
-                f"{playback:g} fps)"
-            )
+            plays = "--fps plays it" if timing.fps is not None else "this file plays"
+            hint = f"check the value (--slowmo is the {SLOWMO_HELP}; {plays} at {playback:g} fps)"
         else:
             hint = f"give the real rate with --capture-fps N, or film at {lo:g} fps or more"
         raise UsageError(

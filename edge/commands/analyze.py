@@ -43,7 +43,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     )
     from edge.options import file_timing, plane_of, with_belt_speed
     from edge.pose import RunnerSelector
-    from edge.pose.crop import FEET_MOSTLY_UNSEEN, FILM_THE_FEET, RunnerFinder
+    from edge.pose.crop import FEET_MOSTLY_UNSEEN, FEET_NOT_SEEN, RunnerFinder
     from edge.store.track import read_keypoint_track
 
     config = with_belt_speed(common.config_of(args), args)
@@ -125,9 +125,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 "gives the steps without running the pose model again"
             )
     elif not steps and result.feet_share >= FEET_MOSTLY_UNSEEN:
-        # Not the slow-motion hint of no steps found: a user trial's webcam clip showed the
-        # runner's head and shoulders only.
-        print("no steps found: the feet were not seen (the note above); " + FILM_THE_FEET)
+        print(FEET_NOT_SEEN)
     else:
         print("\n".join(describe(steps, targets, too_few=result.too_few())))
     if doubt:
@@ -231,7 +229,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
         write_step_files,
     )
     from edge.options import plane_of, with_belt_speed
-    from edge.pose.crop import FEET_MOSTLY_UNSEEN, feet_notice, feet_share
+    from edge.pose.crop import (
+        FEET_MOSTLY_UNSEEN,
+        FEET_NOT_SEEN,
+        feet_notice,
+        feet_share,
+        hips_outside,
+    )
     from edge.store.track import read_keypoint_track
 
     config = with_belt_speed(common.config_of(args), args)
@@ -268,6 +272,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
         )
     # The feet in the picture, where its size is given, as analyze rates them.
     feet = 0.0 if args.picture is None else feet_share(keypoints, args.picture)
+    if args.picture is not None and (hips := hips_outside(keypoints, args.picture)) > 0.5:
+        height, width = args.picture
+        raise UsageError(
+            f"{args.keypoints}: the runner's hips lie outside a {width}x{height} picture in "
+            f"{hips:.0%} of the rows: give --picture as the width x height of the video the "
+            "track was taken from (analyze prints it)"
+        )
     # A runner filmed from the front has no facing to find, nor steps to measure (as analyze).
     notice = facing_the_camera(keypoints)
     steps: list[StepMsg] = []
@@ -297,6 +308,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
             print(f"note: {note}")
     if notice:
         print(f"{step_count(len(steps))}: {notice}")
+    elif not steps and feet >= FEET_MOSTLY_UNSEEN:
+        print(FEET_NOT_SEEN)  # as analyze says it, not slow motion's hint (a review)
     else:
         lines = describe(
             steps,

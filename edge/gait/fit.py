@@ -311,9 +311,9 @@ def timebase_problem(
     apart). Steps quicker than their gait's with nothing stating the rate are not put down to
     slow motion, which makes steps slower. Where no step's gait was told, the steps are held to
     running's bounds (``read_as_running``). ``seen_s``: how long the person was in view
-    (``too_few_steps``), ``rhythm``: the legs' steps a minute (``leg_rhythm``), None where they
-    show none; steps too few for the time at their own cadence tell nothing unless the legs step
-    at it (``RHYTHM_SHARE``)."""
+    (``too_few_steps``), ``rhythm``: the legs' steps a minute (``legs_stepping``), None where
+    they show none, NaN where the track cannot tell; steps too few for the time at their own
+    cadence tell nothing unless the legs step at it, or cannot be read (``RHYTHM_SHARE``)."""
     if _out_of_rhythm(steps, seen_s, rhythm):
         return None
     walked = [s for s in steps if gait_of(s) == WALKING]
@@ -336,13 +336,15 @@ def _out_of_rhythm(steps: list[StepMsg], seen_s: float, rhythm: float | None) ->
     """Whether fewer than ``MIN_JUDGED_STEPS`` steps are under ``RHYTHM_SHARE`` of those their
     median cadence gives in ``seen_s`` seconds of a person in view (``MISSED_AFTER_S`` or more),
     less the engine's first ``MIN_RUN_S``, and the legs' ``rhythm`` is not that cadence
-    (``RHYTHM_AGREES``)."""
+    (``RHYTHM_AGREES``); a rhythm that cannot be read (NaN) holds nothing against them."""
     if len(steps) >= MIN_JUDGED_STEPS or seen_s < MISSED_AFTER_S:
         return False
     cadence = _median(_cadences(steps))
     if cadence is None or len(steps) >= RHYTHM_SHARE * cadence * (seen_s - MIN_RUN_S) / 60:
         return False
-    return rhythm is None or abs(rhythm / cadence - 1.0) > RHYTHM_AGREES
+    if rhythm is None:
+        return True
+    return bool(np.isfinite(rhythm)) and abs(rhythm / cadence - 1.0) > RHYTHM_AGREES
 
 
 def measured_run(steps: list[StepMsg]) -> list[StepMsg]:

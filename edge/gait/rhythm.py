@@ -7,6 +7,8 @@ the camera (``facing_the_camera``) or running past it (``across_the_picture``)."
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from edge.bus.schema import StepMsg
@@ -47,6 +49,8 @@ RHYTHM_SPREAD_LEGS = 0.5
 RHYTHM_GAP_S = 0.1
 #: at most this many times as many points as the track has rows are read on its usual interval
 RHYTHM_GRID = 4
+#: frames showing both ankles and hips a rhythm is read from at least
+RHYTHM_FRAMES = 20
 
 
 def leg_rhythm(
@@ -63,23 +67,14 @@ def leg_rhythm(
     it cannot keep up with) are bridged on the track's usual frame interval. A slow-motion clip
     with no step found: 17.6 steps a minute as played, 141 at x8 (a helper counted 10 landings
     in its 31.7 s). ``keypoints``: (T, 17, 3); ``t``: (T,) s, rising."""
-    points = sure_points(keypoints)
-    ankles, hips = points[:, [LEFT_ANKLE, RIGHT_ANKLE]], points[:, [LEFT_HIP, RIGHT_HIP]]
-    sure = np.isfinite(ankles).all(axis=(1, 2)) & np.isfinite(hips).all(axis=(1, 2))
-    if sure.sum() < 20:
-        return None
-    gaps = np.diff(t)
-    dt = float(np.median(gaps))
-    if not dt > 0 or gaps.max() > max(RHYTHM_GAP_S, 1.5 * dt):
+    ankles, hips, sure = _legs(keypoints)
+    dt = _rhythm_interval(t, sure)
+    if dt is None:
         return None
     n = round((t[-1] - t[0]) / dt) + 1
-    if n > RHYTHM_GRID * len(t):
-        return None  # rows in bursts, their usual interval no frame interval
     times = t[0] + dt * np.arange(n)
-    spread = np.abs(ankles[:, 0, 0] - ankles[:, 1, 0])
-    leg = float(np.median(np.linalg.norm(hips[sure] - ankles[sure], axis=2)))
-    closest, widest = np.percentile(spread[sure], [10, 90])
-    if not widest - closest >= RHYTHM_SPREAD_LEGS * leg:
+    spread, stepping = _feet_apart(ankles, hips, sure)
+    if not stepping:
         return None
     spread = np.interp(times, t[sure], spread[sure])
     spread -= spread.mean()
@@ -98,6 +93,59 @@ def leg_rhythm(
     if not len(peaks):
         return None
     return 60.0 / ((1 + apart[0] + peaks[0]) * dt)
+
+
+def _legs(keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A track's sure ankles and hips ((T, 2, 2) each, NaN where unsure) and the frames that
+    show all four (T,)."""
+    points = sure_points(keypoints)
+    ankles, hips = points[:, [LEFT_ANKLE, RIGHT_ANKLE]], points[:, [LEFT_HIP, RIGHT_HIP]]
+    sure = np.isfinite(ankles).all(axis=(1, 2)) & np.isfinite(hips).all(axis=(1, 2))
+    return ankles, hips, sure
+
+
+def _feet_apart(ankles: np.ndarray, hips: np.ndarray, sure: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The feet's spread along the picture, px (T,), and whether it ranges over
+    ``RHYTHM_SPREAD_LEGS`` of a leg or more in the frames that show the legs (``_legs``), as a
+    step's does."""
+    spread = np.abs(ankles[:, 0, 0] - ankles[:, 1, 0])
+    leg = float(np.median(np.linalg.norm(hips[sure] - ankles[sure], axis=2)))
+    closest, widest = np.percentile(spread[sure], [10, 90])
+    return spread, bool(widest - closest >= RHYTHM_SPREAD_LEGS * leg)
+
+
+def _rhythm_interval(t: np.ndarray, sure: np.ndarray) -> float | None:
+    """The usual frame interval, s, a track timed ``t`` is read for its legs' rhythm on, or None
+    where it cannot be read: fewer than ``RHYTHM_FRAMES`` showing the legs (``sure``), a gap over
+    ``RHYTHM_GAP_S`` or one and a half of that interval, whichever is longer, or rows in bursts
+    (their usual interval no frame interval, ``RHYTHM_GRID``)."""
+    if sure.sum() < RHYTHM_FRAMES:
+        return None
+    gaps = np.diff(t)
+    dt = float(np.median(gaps))
+    if not dt > 0 or gaps.max() > max(RHYTHM_GAP_S, 1.5 * dt):
+        return None
+    if round((t[-1] - t[0]) / dt) + 1 > RHYTHM_GRID * len(t):
+        return None
+    return dt
+
+
+def legs_stepping(t: np.ndarray, keypoints: np.ndarray) -> float | None:
+    """The legs' rhythm as ``timebase_problem`` holds few steps to it: ``leg_rhythm``; None
+    where the legs show none, the feet never coming a step apart (``_feet_apart``: a user
+    trial's woman standing and posing, 0.37 of a leg, her track broken by pictures held still)
+    or, in a track that can be read, no rhythm; NaN where it cannot be read for one (fewer than
+    ``RHYTHM_FRAMES`` showing the legs, a gap: a person lost for a moment), which tells nothing
+    either way (a review's slow-motion tracks with four rows taken out had lost their hint)."""
+    ankles, hips, sure = _legs(keypoints)
+    if sure.sum() < RHYTHM_FRAMES:
+        return math.nan
+    if not _feet_apart(ankles, hips, sure)[1]:
+        return None
+    rhythm = leg_rhythm(t, keypoints)
+    if rhythm is None and _rhythm_interval(t, sure) is None:
+        return math.nan
+    return rhythm
 
 
 #: how many times the steps found a minute the legs' own rhythm must be for the steps to be

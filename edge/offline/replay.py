@@ -53,7 +53,7 @@ from edge.gait.metrics import (
 )
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
-from edge.gait.rhythm import across_the_picture, leg_rhythm, legs_off_pace, turned_picture
+from edge.gait.rhythm import across_the_picture, legs_off_pace, legs_stepping, turned_picture
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
 from edge.gait.summary import (
     FEET_MIXED,
@@ -341,7 +341,7 @@ def no_findings(
         turned_picture(keypoints)
         or legs_off_pace(t, keypoints, steps, fps, origin, track)
         or contacts_jump(steps)
-        or timebase_problem(steps, fps, origin, track, seen_s, leg_rhythm(t, keypoints))
+        or timebase_problem(steps, fps, origin, track, seen_s, legs_stepping(t, keypoints))
         or across_the_picture(t, keypoints, steps)
         or (too_few_steps(steps, seen_s) if steps or feet_seen else None)
     )
@@ -417,7 +417,7 @@ def describe(
         summary = SummaryBuilder(targets).whole([step_of(s) for s in ran])
         if summary.cue:
             lines.append(f"cue: {summary.cue} ({summary.cue_reason})")
-        elif len(walked) > len(ran):
+        elif len(ran) < MIN_JUDGED_STEPS and len(walked) > len(ran):
             # A user trial's walk, two of its steps read as running, was told to film a run.
             lines.append(
                 "no cue while walking (the cues are for running, and too few steps were run to "

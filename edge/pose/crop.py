@@ -37,7 +37,7 @@ import numpy as np
 from edge.pose.base import Detections, PoseEstimator, RunnerPose, StagedPoseEstimator
 from edge.pose.refine import KeypointRefiner, drop_collapsed
 from edge.pose.runner import RunnerSelector, iou
-from edge.skeleton import KP
+from edge.skeleton import KP, LEFT_HIP, RIGHT_HIP
 
 Box = tuple[int, int, int, int]
 
@@ -58,6 +58,10 @@ FEET_BEFORE_S = 0.1
 off the ankle's speed as it comes down."""
 FILM_THE_FEET = "film the whole runner, feet and belt included"
 """What to do about feet not seen, wherever it is said."""
+FEET_NOT_SEEN = f"no steps found: the feet were not seen (the note above); {FILM_THE_FEET}"
+"""Why no step was found where the feet were mostly unseen (``FEET_MOSTLY_UNSEEN``), in place of
+the slow-motion hint of no steps found (a user trial's webcam clip of a runner's head and
+shoulders)."""
 FEET_UNSEEN = 0.3
 """A frame whose ankles are both less sure than this shows no foot (a shot of the head and
 trunk, a treadmill's side hiding the feet): it counts as one with a foot outside the picture.
@@ -316,6 +320,15 @@ def feet_share(keypoints: np.ndarray, shape: tuple[int, ...]) -> float:
     foot outside a picture of ``shape`` or showed neither (``feet_out``); 0 without a runner."""
     runner = int((keypoints[..., 2] > 0).any(axis=-1).sum())
     return float(feet_out(keypoints, shape).sum()) / runner if runner else 0.0
+
+
+def hips_outside(keypoints: np.ndarray, shape: tuple[int, ...]) -> float:
+    """The share of a track's hip keypoints (keypoints (T, 17, 3)) found that lie outside a
+    picture of ``shape`` (``outside_picture``): a picture size that is not the track's (a width
+    and height swapped) puts most of them out; 0 without any."""
+    hips = keypoints[:, [LEFT_HIP, RIGHT_HIP]]
+    found = hips[..., 2] > 0
+    return float(outside_picture(hips[found], shape).mean()) if found.any() else 0.0
 
 
 def feet_notice(share: float) -> str | None:

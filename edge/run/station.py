@@ -74,8 +74,8 @@ from edge.gait.rhythm import (
     SLOWED_MIN_S,
     across_the_picture,
     facing_the_camera,
-    leg_rhythm,
     legs_off_pace,
+    legs_stepping,
     slowed_part,
     turned_picture,
 )
@@ -537,7 +537,10 @@ class FileSteps:
                     or facing_the_camera(track)
                     or legs_off_pace(t, track, self.steps, *self._timing, track=False)
                     or timebase_problem(
-                        self.steps, *self._timing, seen_s=self.seen_s, rhythm=leg_rhythm(t, track)
+                        self.steps,
+                        *self._timing,
+                        seen_s=self.seen_s,
+                        rhythm=legs_stepping(t, track),
                     )
                     or across_the_picture(t, track, self.steps)
                     or why
