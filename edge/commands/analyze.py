@@ -270,8 +270,6 @@ def cmd_replay(args: argparse.Namespace) -> int:
             "(60 is best); if it is slow motion, time the rows with --fps N (the rate it was "
             "filmed at)"
         )
-    # The feet in the picture, where its size is given, as analyze rates them.
-    feet = 0.0 if args.picture is None else feet_share(keypoints, args.picture)
     if args.picture is not None and (hips := hips_outside(keypoints, args.picture)) > 0.5:
         height, width = args.picture
         raise UsageError(
@@ -279,6 +277,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
             f"{hips:.0%} of the rows: give --picture as the width x height of the video the "
             "track was taken from (analyze prints it)"
         )
+    # The feet in the picture, where its size is given, as analyze rates them.
+    feet = 0.0 if args.picture is None else feet_share(keypoints, args.picture)
     # A runner filmed from the front has no facing to find, nor steps to measure (as analyze).
     notice = facing_the_camera(keypoints)
     steps: list[StepMsg] = []

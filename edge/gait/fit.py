@@ -647,11 +647,11 @@ MISSED_AFTER_S = 4.0
 #: time base (``timebase_problem``): a user trial's woman standing and posing in view for 7.7 s
 #: gave one step "at 95 steps a minute", nine in that time, and was told she might be slow
 #: motion ("--slowmo 2 reads 191 steps a minute"); that flag made her four running steps,
-#: judged and cued. Such steps tell a time base only where the legs' own rhythm
-#: (``edge.gait.rhythm.leg_rhythm``) is theirs, within ``RHYTHM_AGREES``: a slow-motion clip's
+#: judged and cued. Such steps tell no time base where the legs plainly do not step at their
+#: cadence (``edge.gait.rhythm.legs_stepping``, within ``RHYTHM_AGREES``): a slow-motion clip's
 #: legs step at the few steps' cadence where the engine, its windows set for real time, misses
-#: the others (RBDS001 slowed x2: one step in 23.5 s, 77 a minute, the legs 78), and hers
-#: showed no rhythm.
+#: the others (RBDS001 slowed x2: one step in 23.5 s, 77 a minute, the legs 78), and her feet
+#: never came a step apart.
 RHYTHM_SHARE = 0.5
 #: how far from the steps' cadence, as a share of it, the legs' rhythm may be and be theirs
 RHYTHM_AGREES = 0.2

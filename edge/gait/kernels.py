@@ -92,7 +92,8 @@ OUTLIER_THIGHS = 0.35
 #: the most samples one fit leaves out
 MAX_OUTLIERS = 2
 #: how old, as a multiple of ``assign_legs``' ``fresh_s``, a track's last ankle may be for
-#: where it puts the foot now to keep another foot's ankle off it (``_drop_stray_ankle``):
+#: where it puts the foot now to keep another foot's ankle off it (``_drop_duplicate``,
+#: ``_drop_stray_ankle``):
 #: ``runner-0041-slow``'s right ankle was last seen 4 frames (at 60 fps) before its label sat
 #: on the left foot; a foot unseen longer is extrapolated too far to judge by (a review's
 #: track, the ankle unseen 0.3 s, had a correct ankle dropped frame after frame)
@@ -516,6 +517,8 @@ def _drop_stray_ankle(
     each foot's place as ``_predicted_ankle`` puts it, ``horizon`` old at most.
     ``runner-0041-slow``: the right ankle label on the landing left foot as the right foot left
     the belt, the left one unseen, had the right track take off 100 ms early and land at once."""
+    own = np.empty(2)
+    theirs = np.empty(2)
     for track in range(N_LEGS):
         other = 1 - track
         if out[track, ANKLE, 2] <= 0.0 or out[other, ANKLE, 2] > 0.0:
@@ -525,8 +528,6 @@ def _drop_stray_ankle(
         thigh = np.hypot(
             out[track, KNEE, 0] - out[track, HIP, 0], out[track, KNEE, 1] - out[track, HIP, 1]
         )
-        own = np.empty(2)
-        theirs = np.empty(2)
         if not (
             np.isfinite(thigh)
             and thigh > 0.0
