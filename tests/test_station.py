@@ -100,8 +100,9 @@ def collect(sub: Subscriber, until: float) -> list:
 
 def drain(sub: Subscriber, quiet_s: float = 0.5, cap_s: float = 10.0) -> list:
     """What is still on its way to ``sub`` from a station that has ended: until nothing comes
-    for ``quiet_s``, ``cap_s`` at most. A fixed 0.3 s had lost a step still in flight on a
-    loaded machine (29 of 30 received, CI beside other work)."""
+    for ``quiet_s``, ``cap_s`` at most (a fixed 0.3 s may end before the last of it has come on
+    a loaded machine; a CI run beside other work received 29 of 30 steps, the publisher then
+    dropping what it still held as it closed, ``CLOSE_LINGER_MS``)."""
     out = []
     end = time.monotonic() + cap_s
     while time.monotonic() < end and (msg := sub.recv(timeout=quiet_s)) is not None:
