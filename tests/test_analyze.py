@@ -287,7 +287,12 @@ def test_slow_motion_at_its_playback_rate_gets_a_notice_and_no_findings(
         r"the track is kept: hipdrive (replay .*) --fps N \(N: the rate it was", printed
     )
     assert hint is not None and f"--keypoints {out_dir / 'keypoints.csv'}" in hint[1]
-    assert main([*shlex.split(hint[1]), "--fps", "60", "--config", str(fake_config)]) == 0
+    args = shlex.split(hint[1])
+    # The picture's size as printed is the coded frames' (64x128); the fake runner's keypoints
+    # are in the camera's picture, which a size they lie outside would be refused for.
+    assert args[args.index("--picture") + 1] == "64x128"
+    args[args.index("--picture") + 1] = "x".join(map(str, SideCamera().image_size))
+    assert main([*args, "--fps", "60", "--config", str(fake_config)]) == 0
     assert (out_dir / "replayed.jsonl").is_file()
     assert 150 < printed_median(capsys.readouterr().out, "cadence", "spm") < 162
     report = (out_dir / "report.html").read_text()
