@@ -21,7 +21,7 @@ from calibrate.model import Calibration, Intrinsics
 from calibrate.plane import plane_from_board, plane_from_points
 from calibrate.printable import pdf_bytes, png_bytes, render_sheet
 from calibrate.views import PER_CELL, PER_FRONTAL, PER_TILT, ViewCollector
-from edge.capture import FrameSource, open_source
+from edge.capture import FrameSource, open_source, parse_source_spec
 from edge.errors import UsageError
 from edge.progress import Progress
 
@@ -95,6 +95,8 @@ def intrinsics(args: argparse.Namespace, defaults: StationDefaults) -> int:
     write_calibration(out, Calibration(camera, collector.image_size, _now(), intrinsics=intrinsics))
     print(f"wrote {out}; next, with the board upright on the belt:")
     print("  hipdrive calibrate plane --facing left|right")
+    if refused := _station_refuses(collector.image_size, defaults):
+        print(f"note: {refused}")
     return 0
 
 
@@ -232,6 +234,8 @@ def plane(args: argparse.Namespace, defaults: StationDefaults) -> int:
     print(f"  belt line {line}, roi {fitted.roi}")
     _print_errors(calibration, 1.0)
     print(f"wrote {path}; next: hipdrive calibrate check")
+    if refused := _station_refuses(size, defaults):
+        print(f"note: {refused}")
     return 0
 
 
@@ -269,7 +273,27 @@ def check(args: argparse.Namespace, defaults: StationDefaults) -> int:
         print("  lens: not calibrated (no distortion correction)")
     _print_errors(calibration, args.px_error)
     print(f"wrote {args.out}: the grid should sit on the board and the red line on the belt")
+    if refused := _station_refuses(calibration.image_size, defaults):
+        raise UsageError(refused)
     return 0
+
+
+def _station_refuses(size: tuple[int, int], defaults: StationDefaults) -> str | None:
+    """Why a station started with this configuration would refuse a calibration made at ``size``
+    (width, height): its camera set to deliver another (``camera.width``/``height``), as
+    ``hipdrive config check`` says; None where it would take it, or its source is no camera. A
+    user trial calibrated from a recording at 1280x720, its camera set to 1920x1080: every
+    calibrate command passed, and the station then stopped."""
+    kind, _ = parse_source_spec(defaults.source)
+    want = (defaults.capture.width, defaults.capture.height)
+    if kind.name not in ("camera", "picamera") or tuple(size) == want:
+        return None
+    (w, h), (cw, ch) = size, want
+    return (
+        f"this calibration is for {w}x{h} pictures, but camera.width/height are {cw}x{ch}: a "
+        "station started with this configuration would refuse it; set camera.width/height to "
+        f"{w}x{h}, or calibrate at {cw}x{ch}"
+    )
 
 
 def _print_errors(calibration: Calibration, px: float) -> None:

@@ -34,7 +34,7 @@ def dumps(calibration: Calibration) -> str:
     w, h = calibration.image_size
     created = calibration.created.astimezone(timezone.utc).replace(microsecond=0)
     lines = [
-        "# Hipdrive calibration, written by `hipdrive calibrate`; the format is in DESIGN.md.",
+        "# Hipdrive calibration, written by `hipdrive calibrate`; the format: docs/calibration.md.",
         "# Image pixels: x right, y down, as the camera delivers them. Plane: the runner's",
         "# sagittal plane, metres, x forward (the way the runner faces), y up, 0 on the belt.",
         f"version = {FORMAT_VERSION}",

@@ -228,6 +228,32 @@ def test_a_camera_that_is_not_there_exits_3(
     assert hipdrive(config, "check", "--source", NO_CAMERA) == 3
 
 
+def test_a_calibration_at_another_size_than_the_camera_is_set_to_is_told(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A user trial calibrated from a recording at 1280x720 with the camera set to 1920x1080:
+    plane and check passed, and the station then refused the calibration. plane says so, and
+    check, the last step before starting the station, fails as ``config check`` does."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[camera]\nsource = "{NO_CAMERA}"\nwidth = 1920\nheight = 1080\n'
+        '[calibration]\nfile = "cal.toml"\n',
+        encoding="utf-8",
+    )
+    true_lens(tmp_path / "cal.toml")
+    frame = tmp_path / "side.png"
+    cv2.imwrite(str(frame), side_scene("barrel", CHARUCO).image)
+    assert hipdrive(config, "plane", "--image", str(frame), "--facing", "right") == 0
+    told = (
+        "this calibration is for 1280x720 pictures, but camera.width/height are 1920x1080: a "
+        "station started with this configuration would refuse it; set camera.width/height to "
+        "1280x720, or calibrate at 1920x1080"
+    )
+    assert f"note: {told}" in capsys.readouterr().out
+    assert hipdrive(config, "check", "--image", str(frame), "--out", str(tmp_path / "c.png")) == 2
+    assert told in capsys.readouterr().err
+
+
 def test_check_without_a_calibration_says_so_before_opening_the_camera(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
