@@ -206,3 +206,21 @@ def test_naming_a_session_says_what_is_wrong(
     assert said in capsys.readouterr().err
     assert main(["sessions", "list", "--config", str(config)]) == 0
     assert capsys.readouterr().out.splitlines()[1].split()[-1] == "Ana"  # unchanged
+
+
+def test_medians_that_barely_differ_are_drawn_flat_and_labelled_plainly() -> None:
+    """A user trial's two runs of one clip, their cadences equal to 1e-10, were drawn as a steep
+    line on an axis labelled "1e-10+1.687604995e2"."""
+    from matplotlib.figure import Figure
+
+    from edge.report.plots import MIN_SPAN, _medians_axis
+
+    ax = Figure().subplots()
+    values = [168.7604995, 168.7604995 + 1e-10]
+    ax.plot([0, 1], values)
+    _medians_axis(ax, values)
+    lo, hi = ax.get_ylim()
+    assert hi - lo >= MIN_SPAN * 168.76
+    ax.figure.canvas.draw()
+    assert ax.yaxis.get_offset_text().get_text() == ""
+    assert all("e" not in label.get_text() for label in ax.get_yticklabels())

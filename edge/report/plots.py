@@ -300,12 +300,31 @@ def drill_repeats(rows: Sequence[RepeatRow]) -> bytes:
             )
         ax.set_title(column.heading, fontsize=9)
         ax.set_xticks([r.repeat.index for r in rows])
+        values = [r.medians[column.metric] for r in rows]
+        _medians_axis(ax, [v for v in values if v is not None])
         ax.grid(alpha=0.3)
     for ax in axes[len(columns) :]:
         ax.set_visible(False)
     axes[0].legend(fontsize=8, framealpha=0.8)
     fig.supxlabel("repeat", fontsize=9)
     return _png(fig)
+
+
+#: the least height of a chart of medians, as a share of the largest value drawn: medians that
+#: differ by less are drawn near flat (a user trial's two runs of one clip, equal to 1e-10, were
+#: drawn as a steep line on an axis labelled "1e-10+1.687604995e2")
+MIN_SPAN = 0.05
+
+
+def _medians_axis(ax: Axes, values: Sequence[float]) -> None:
+    """Plain y tick labels (no offset) over at least ``MIN_SPAN`` of the values' size."""
+    ax.ticklabel_format(axis="y", style="plain", useOffset=False)
+    if not values:
+        return
+    lo, hi = min(values), max(values)
+    span = max(hi - lo, MIN_SPAN * max(abs(lo), abs(hi))) or 1.0
+    middle = (lo + hi) / 2
+    ax.set_ylim(middle - 0.6 * span, middle + 0.6 * span)
 
 
 def trend(
@@ -330,6 +349,7 @@ def trend(
             ax.plot(k, v, "o", color="#2b7bd6", mfc="white" if hollow else "#2b7bd6", ms=5)
         ax.set_title(column.heading, fontsize=9)
         ax.set_xticks(range(len(rows)), labels, fontsize=7)
+        _medians_axis(ax, [v for _, v in points])
         ax.grid(alpha=0.3)
     for ax in axes[len(columns) :]:
         ax.set_visible(False)
