@@ -702,6 +702,16 @@ def test_cli_rejects_a_bad_endpoint_before_taking_the_terminal(
     assert "publisher endpoint 'localhost:5556': must be tcp://HOST:PORT" in capsys.readouterr().err
 
 
+def test_the_console_without_a_terminal_says_it_needs_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A user trial's drill started from a script drew its screen into a pipe and waited for
+    keys, still running 15 minutes after its shell was gone (pytest runs without a terminal)."""
+    for args in (["dashboard"], ["drill", "strides"]):
+        assert main(args) == 2
+        assert "the console needs a terminal, its keys drive it" in capsys.readouterr().err
+
+
 def test_a_station_on_another_machine_needs_its_keys(tmp_path: Path) -> None:
     elsewhere = "tcp://192.0.2.7:5556"
     with pytest.raises(UsageError, match="another machine"):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
 from edge.commands import common
+from edge.errors import UsageError
 
 if TYPE_CHECKING:
     from edge.drill.plan import DrillPlan
@@ -24,6 +26,13 @@ def cmd_dashboard(args: argparse.Namespace, drill: DrillPlan | None = None) -> i
         drill=drill,
         drill_table=drill_table,
     )
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # A user trial's drill started from a script drew its screen into a pipe and waited on
+        # keys that never came, still running 15 minutes after its shell was gone.
+        raise UsageError(
+            "the console needs a terminal, its keys drive it: run it in one (over ssh, with "
+            "ssh -t); a station with no screen runs hipdrive run --headless"
+        )
     app.run()
     return 0
 
