@@ -17,7 +17,7 @@ import pytest
 from edge.bus.schema import StepMsg
 from edge.cli import main
 from edge.demo.scene import SideCamera
-from edge.drill.plan import REST, DrillPlan, Length, lap_label, parse_lap
+from edge.drill.plan import REST, DrillPlan, Length, Repeat, lap_label, parse_lap
 from edge.drill.repeats import export_laps, find_repeats, from_steps, is_drill
 from edge.drill.table import by_focus, repeat_rows, table_lines
 from edge.errors import UsageError
@@ -27,6 +27,7 @@ from edge.gait.summary import LESS_SURE, LESS_SURE_MEANS
 from edge.offline.replay import step_of
 from edge.run.station import summary_message
 from edge.store.sessions import Lap, SessionStore
+from tests.builders import messages
 from tests.builders.drill import drill_steps, repeat_spans
 from tests.gait_modes import Segment, track
 
@@ -43,6 +44,26 @@ def test_a_plan_reads_as_typed_and_says_what_to_fix() -> None:
         DrillPlan.parse(6, "hip,fast", "100m", "60s")
     with pytest.raises(UsageError, match="1 to 20 repeats"):
         DrillPlan.parse(0, "hip", "100m", "60s")
+
+
+def test_a_repeat_past_the_recorded_paces_has_its_overstride_marked() -> None:
+    """A user trial's repeat at a pace faster than any runner recorded showed its overstride,
+    40.1% with no target at that pace, unmarked in the drill table where ``sessions trend``
+    marked it: marked now, and the mark said; the slower repeat's stands unmarked."""
+    repeats = [Repeat(1, "hip", 9.0, 20.0), Repeat(2, "quick", 29.0, 40.0)]
+    steps = [
+        messages.later(messages.step(i, speed_legs_per_s=pace), offset)
+        for offset, pace in ((0.0, 3.0), (20.0, 6.6))
+        for i in range(12)
+    ]
+    rows = repeat_rows(repeats, steps)
+    assert [r.beyond for r in rows] == [False, True]
+    assert "overstride_cm" not in rows[0].unsure and "overstride_cm" in rows[1].unsure
+    lines = table_lines(rows)
+    ovs = lines[0].split().index("ovs")  # "ovs cm": two words, as "rep focus secs n" four
+    assert not lines[1].split()[ovs].endswith(LESS_SURE)
+    assert lines[2].split()[ovs].endswith(LESS_SURE)
+    assert "at a pace faster than any runner recorded, where they have no target" in " ".join(lines)
 
 
 def test_lap_labels_round_trip() -> None:

@@ -19,7 +19,8 @@ import numpy as np
 from edge.bus.schema import StepMsg
 from edge.drill.plan import Repeat
 from edge.gait.fit import measured_run
-from edge.gait.summary import LESS_SURE, LESS_SURE_MEANS, summarise
+from edge.gait.summary import LESS_SURE, LESS_SURE_MEANS, MetricSummary, summarise
+from edge.pace import UNJUDGED_BEYOND, beyond_recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,9 @@ class RepeatRow:
     steps: int
     medians: dict[str, float | None]
     unsure: frozenset[str] = frozenset()
+    beyond: bool = False
+    """Whether its pace was beyond the paces recorded, where overstride and the shin's angle
+    have no target (``beyond_recorded``)."""
 
 
 def repeat_rows(repeats: Sequence[Repeat], steps: Sequence[StepMsg]) -> list[RepeatRow]:
@@ -70,12 +74,22 @@ def repeat_rows(repeats: Sequence[Repeat], steps: Sequence[StepMsg]) -> list[Rep
     for repeat in repeats:
         mine = [s for s in running if repeat.start_t <= s.ic_t <= repeat.end_t]
         summaries = {c.metric: summarise(mine, c.metric) for c in COLUMNS}
-        unsure = frozenset(
-            name for name, s in summaries.items() if s.median is not None and not s.confident
-        )
+        beyond = beyond_recorded(summarise(mine, "speed_legs_per_s").median)
         medians = {name: s.median for name, s in summaries.items()}
-        rows.append(RepeatRow(repeat, len(mine), medians, unsure))
+        rows.append(RepeatRow(repeat, len(mine), medians, not_judged(summaries, beyond), beyond))
     return rows
+
+
+def not_judged(summaries: dict[str, MetricSummary], beyond: bool) -> frozenset[str]:
+    """The metrics of a repeat's (a session's) medians that are not judged: measured less
+    surely, or, at a pace beyond the paces recorded (``beyond``), without a target
+    (``UNJUDGED_BEYOND``). A user trial's drill table showed a 40.1% overstride at such a pace
+    unmarked where ``sessions trend`` marked it."""
+    return frozenset(
+        name
+        for name, s in summaries.items()
+        if s.median is not None and (not s.confident or (beyond and name in UNJUDGED_BEYOND))
+    )
 
 
 def columns_of(rows: Sequence[Medians], columns: Sequence[Column] = COLUMNS) -> list[Column]:
@@ -139,6 +153,12 @@ def table_lines(rows: Sequence[RepeatRow]) -> list[str]:
         lines.append(f"all {focus:6s} {count:2d} reps  " + cells(means, unsure[focus]))
     if any(c.metric in row.unsure for row in rows for c in columns):
         lines += textwrap.wrap(LESS_SURE_MEANS, 80)
+    if any(row.beyond and set(UNJUDGED_BEYOND) & row.unsure for row in rows):
+        lines += textwrap.wrap(
+            f"{LESS_SURE} also: overstride and the shin's angle at a pace faster than any runner "
+            "recorded, where they have no target",
+            80,
+        )
     return lines
 
 

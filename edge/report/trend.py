@@ -21,11 +21,11 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from edge.drill.table import COLUMNS, Column, columns_of
+from edge.drill.table import COLUMNS, Column, columns_of, not_judged
 from edge.errors import UsageError
 from edge.gait.fit import measured_run
 from edge.gait.summary import LESS_SURE, summarise
-from edge.pace import UNJUDGED_BEYOND, beyond_recorded
+from edge.pace import beyond_recorded
 from edge.report import plots
 from edge.store.sessions import SessionInfo, list_sessions, read_steps
 
@@ -73,12 +73,8 @@ def trend_rows(path: Path, runner: str) -> list[TrendRow]:
         # A session that ended with steps no cue rests on has no figures, as its report.
         judged = len(running) >= MIN_STEPS and info.problem is None
         summaries = {c.metric: summarise(running, c.metric) for c in TREND_COLUMNS}
-        beyond = beyond_recorded(summaries["speed_legs_per_s"].median)  # the pace column's
-        unjudged = frozenset(
-            name
-            for name, summary in summaries.items()
-            if not summary.confident or (beyond and name in UNJUDGED_BEYOND)
-        )
+        # The pace column's.
+        unjudged = not_judged(summaries, beyond_recorded(summaries["speed_legs_per_s"].median))
         medians = {name: summary.median for name, summary in summaries.items()}
         rows.append(
             TrendRow(info, len(running), medians, unjudged)
