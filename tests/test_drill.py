@@ -182,6 +182,23 @@ def test_sessions_drill_prints_the_table(drill_session: Path, capsys) -> None:
     assert " ".join(out[-legend:]) == LESS_SURE_MEANS
 
 
+def test_a_session_of_one_run_is_no_drill(tmp_path: Path, capsys) -> None:
+    """A user trial's 11 s steady run, no lap marked, was tabled as a drill of one repeat, its
+    focus "hip": it is refused, and pointed to its report."""
+    store = SessionStore(tmp_path / "data" / "sessions.sqlite", "s")
+    store.start_session(0.0)
+    for i in range(40):
+        store.record_step(messages.step(i))
+    store.end_session(30.0)
+    store.close()
+    config = tmp_path / "config.toml"
+    config.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    assert main(["sessions", "drill", "1", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "session 1 shows one run, no repeats between rests" in err
+    assert "hipdrive sessions report 1" in err
+
+
 def test_laps_export_with_their_repeat_and_focus(drill_session: Path, capsys) -> None:
     assert (
         main(["sessions", "export", "1", "--format", "laps", "--config", str(drill_session)]) == 0

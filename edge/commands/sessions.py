@@ -171,10 +171,13 @@ def cmd_sessions_drill(args: argparse.Namespace) -> int:
     laps = read_laps(path, args.id)
     plan = DrillPlan.parse(6, args.focus, "100m", "60s")
     repeats = find_repeats(steps, laps, plan.focus_of)
-    if not repeats:
+    if not repeats or (len(repeats) == 1 and not is_drill(laps)):
+        # A user trial's 11 s steady run was tabled as a drill of one repeat, its focus "hip".
+        found = "one run, no repeats between rests" if repeats else "no repeats"
         raise UsageError(
-            f"session {args.id} shows no repeats: no 'repeat K' laps, and no running of at least "
-            "6 s between rests; mark them from the console (d) or with hipdrive drill strides"
+            f"session {args.id} shows {found}: no 'repeat K' laps, and not two runs of at least "
+            "6 s between rests; mark them from the console (d) or with hipdrive drill strides. "
+            f"A run's figures: hipdrive sessions report {args.id}"
         )
     how = (
         "the laps marked"
