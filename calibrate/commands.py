@@ -22,7 +22,7 @@ from calibrate.plane import plane_from_board, plane_from_points
 from calibrate.printable import pdf_bytes, png_bytes, render_sheet
 from calibrate.views import PER_CELL, PER_FRONTAL, PER_TILT, ViewCollector
 from edge.capture import FrameSource, open_source, parse_source_spec
-from edge.errors import UsageError
+from edge.errors import MissingResourceError, UsageError
 from edge.progress import Progress
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
@@ -54,7 +54,7 @@ def intrinsics(args: argparse.Namespace, defaults: StationDefaults) -> int:
     else:
         spec = f"file:{args.video}" if args.video is not None else args.source or defaults.source
         camera = args.camera or (defaults.source if args.video is not None else spec)
-        with open_source(spec, defaults.capture) as source:
+        with _open(spec, defaults, "--images DIR or --video FILE") as source:
             collector = ViewCollector(args.board, (source.info.width, source.info.height))
             if source.info.live:
                 labels = _collect_live(source, finder, collector, args.timeout)
@@ -337,7 +337,7 @@ def _frames(
         return [image], defaults.source
     spec = args.source or defaults.source
     frames: list[np.ndarray] = []
-    with open_source(spec, defaults.capture) as source:
+    with _open(spec, defaults, "--image FILE or --source file:VIDEO") as source:
         skip = WARMUP_FRAMES if source.info.live else 0
         while len(frames) < count and (frame := source.read()) is not None:
             if frame.index >= skip:
@@ -345,6 +345,18 @@ def _frames(
     if not frames:
         raise UsageError(f"{spec} gave no frames; check the source")
     return frames, spec
+
+
+def _open(spec: str, defaults: StationDefaults, files: str) -> FrameSource:
+    """The source ``spec``; a camera that cannot be opened is told with what calibrates from
+    files (a user trial without a camera was given only hardware advice, where the docs offer
+    ``files``)."""
+    try:
+        return open_source(spec, defaults.capture)
+    except MissingResourceError as exc:
+        if parse_source_spec(spec)[0].name not in ("camera", "picamera"):
+            raise
+        raise MissingResourceError(f"{exc}; or calibrate from a recording: {files}") from None
 
 
 def _write(path: Path, data: bytes) -> None:

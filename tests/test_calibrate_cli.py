@@ -223,9 +223,14 @@ def test_a_camera_that_is_not_there_exits_3(
     config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert hipdrive(config, "intrinsics") == 3
-    assert "camera /dev/video99 could not be opened" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "camera /dev/video99 could not be opened" in err
+    assert err.rstrip().endswith("or calibrate from a recording: --images DIR or --video FILE")
     true_lens(tmp_path / "cal.toml")
     assert hipdrive(config, "check", "--source", NO_CAMERA) == 3
+    assert "or calibrate from a recording: --image FILE or --source file:VIDEO" in (
+        capsys.readouterr().err
+    )
 
 
 def test_a_calibration_at_another_size_than_the_camera_is_set_to_is_told(
