@@ -361,6 +361,7 @@ def _open(spec: str, defaults: StationDefaults, files: str) -> FrameSource:
 
 def _write(path: Path, data: bytes) -> None:
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None

@@ -58,7 +58,13 @@ def trend_rows(path: Path, runner: str) -> list[TrendRow]:
     sessions = list_sessions(path)
     mine = [s for s in sessions if _key(s.runner) == _key(runner)]
     if not mine:
-        named = sorted({s.runner for s in sessions if s.runner})
+        # One name for each runner as matched, without case, as first recorded (a user trial's
+        # list read "Anna, Ben, anna, ben" for two runners).
+        first: dict[str, str] = {}
+        for s in sessions:
+            if s.runner:
+                first.setdefault(_key(s.runner), s.runner.strip())
+        named = sorted(first.values())
         raise UsageError(
             f"no sessions of runner {runner!r}; "
             + (
