@@ -732,8 +732,8 @@ def test_the_cue_timeline_says_why_each_cue_came_and_why_one_held_to_the_end() -
     [timeline] = [plan for plan in _plans(data) if plan.id == "cue-timeline"]
     assert timeline.caption.endswith(
         "From 1 s: no cue yet. From 12 s: Quicker, lighter steps, for cadence 154 spm "
-        "(target >= 155). At the end: cadence 156 spm (target >= 155); the cue holds until "
-        "157 spm or more."
+        "(target >= 155). Still shown at the end, for cadence 156 spm (target >= 155); the cue "
+        "holds until 157 spm or more."
     )
 
 

@@ -309,5 +309,6 @@ def _cue_told(change: CueChange, t0: float) -> str:
     if change.reason:
         told += f", for {change.reason}"
     if change.at_end:
-        told += f". At the end: {change.at_end}"
+        # A user trial read "At the end: overstride ..." as a cue with no name.
+        told += f". Still shown at the end, for {change.at_end}"
     return told + "."
