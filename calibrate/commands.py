@@ -95,7 +95,8 @@ def intrinsics(args: argparse.Namespace, defaults: StationDefaults) -> int:
     write_calibration(out, Calibration(camera, collector.image_size, _now(), intrinsics=intrinsics))
     print(f"wrote {out}; next, with the board upright on the belt:")
     print("  hipdrive calibrate plane --facing left|right")
-    if refused := _station_refuses(collector.image_size, defaults):
+    recorded = args.images is not None or args.video is not None
+    if recorded and (refused := _station_refuses(collector.image_size, defaults)):
         print(f"note: {refused}")
     return 0
 
@@ -234,7 +235,7 @@ def plane(args: argparse.Namespace, defaults: StationDefaults) -> int:
     print(f"  belt line {line}, roi {fitted.roi}")
     _print_errors(calibration, 1.0)
     print(f"wrote {path}; next: hipdrive calibrate check")
-    if refused := _station_refuses(size, defaults):
+    if _recorded(args, defaults) and (refused := _station_refuses(size, defaults)):
         print(f"note: {refused}")
     return 0
 
@@ -262,6 +263,7 @@ def check(args: argparse.Namespace, defaults: StationDefaults) -> int:
     frame = frames[-1]
     calibration = load_calibration(path, (frame.shape[1], frame.shape[0]))
     calibration.require_plane()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     if not cv2.imwrite(str(args.out), draw_check(frame, calibration)):
         raise UsageError(f"cannot write {args.out}; check the folder exists and is writable")
     w, h = calibration.image_size
@@ -273,9 +275,19 @@ def check(args: argparse.Namespace, defaults: StationDefaults) -> int:
         print("  lens: not calibrated (no distortion correction)")
     _print_errors(calibration, args.px_error)
     print(f"wrote {args.out}: the grid should sit on the board and the red line on the belt")
-    if refused := _station_refuses(calibration.image_size, defaults):
+    if _recorded(args, defaults) and (
+        refused := _station_refuses(calibration.image_size, defaults)
+    ):
         raise UsageError(refused)
     return 0
+
+
+def _recorded(args: argparse.Namespace, defaults: StationDefaults) -> bool:
+    """Whether a command's frames came from a still or another source than the station's own
+    camera, which gives the station the pictures it gives here, whatever size they are (a
+    review: a camera that cannot give camera.width/height delivers another, the station's
+    too)."""
+    return args.image is not None or (args.source or defaults.source) != defaults.source
 
 
 def _station_refuses(size: tuple[int, int], defaults: StationDefaults) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -703,10 +704,11 @@ def test_cli_rejects_a_bad_endpoint_before_taking_the_terminal(
 
 
 def test_the_console_without_a_terminal_says_it_needs_one(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A user trial's drill started from a script drew its screen into a pipe and waited for
-    keys, still running 15 minutes after its shell was gone (pytest runs without a terminal)."""
+    keys, still running 15 minutes after its shell was gone."""
+    monkeypatch.setattr("sys.stdin", io.StringIO())  # a pipe, even under pytest -s
     for args in (["dashboard"], ["drill", "strides"]):
         assert main(args) == 2
         assert "the console needs a terminal, its keys drive it" in capsys.readouterr().err

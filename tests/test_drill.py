@@ -58,12 +58,15 @@ def test_a_repeat_past_the_recorded_paces_has_its_overstride_marked() -> None:
     ]
     rows = repeat_rows(repeats, steps)
     assert [r.beyond for r in rows] == [False, True]
-    assert "overstride_cm" not in rows[0].unsure and "overstride_cm" in rows[1].unsure
+    assert "overstride_cm" not in rows[0].marked and "overstride_cm" in rows[1].marked
+    assert "overstride_cm" not in rows[1].unsure  # measured surely: marked for the pace alone
     lines = table_lines(rows)
     ovs = lines[0].split().index("ovs")  # "ovs cm": two words, as "rep focus secs n" four
     assert not lines[1].split()[ovs].endswith(LESS_SURE)
     assert lines[2].split()[ovs].endswith(LESS_SURE)
-    assert "at a pace faster than any runner recorded, where they have no target" in " ".join(lines)
+    said = " ".join(lines)
+    assert "overstride at a pace faster than any runner recorded, where it has no target" in said
+    assert LESS_SURE_MEANS not in said  # no figure is marked less sure
 
 
 def test_lap_labels_round_trip() -> None:

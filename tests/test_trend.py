@@ -225,3 +225,7 @@ def test_medians_that_barely_differ_are_drawn_flat_and_labelled_plainly() -> Non
     ax.figure.canvas.draw()
     assert ax.yaxis.get_offset_text().get_text() == ""
     assert all("e" not in label.get_text() for label in ax.get_yticklabels())
+    # About zero too (a review), and a median that is no number is left out.
+    _medians_axis(ax, [0.0, 1e-10, float("nan")])
+    lo, hi = ax.get_ylim()
+    assert hi - lo >= 0.1

@@ -62,8 +62,22 @@ class RepeatRow:
     medians: dict[str, float | None]
     unsure: frozenset[str] = frozenset()
     beyond: bool = False
-    """Whether its pace was beyond the paces recorded, where overstride and the shin's angle
-    have no target (``beyond_recorded``)."""
+    """Whether its pace was beyond the paces recorded, where overstride has no target
+    (``beyond_recorded``, ``UNJUDGED_BEYOND``)."""
+
+    @property
+    def marked(self) -> frozenset[str]:
+        """The metrics not judged, marked in the table: less sure, or without a target at its
+        pace, as ``sessions trend`` marks a session's (a user trial's repeat at such a pace
+        showed its 40.1% overstride unmarked)."""
+        return self.unsure | (frozenset(UNJUDGED_BEYOND) if self.beyond else frozenset())
+
+
+#: what a mark means on a repeat beyond the paces recorded
+BEYOND_MEANS = (
+    f"{LESS_SURE} also: overstride at a pace faster than any runner recorded, where it has no "
+    "target"
+)
 
 
 def repeat_rows(repeats: Sequence[Repeat], steps: Sequence[StepMsg]) -> list[RepeatRow]:
@@ -76,7 +90,7 @@ def repeat_rows(repeats: Sequence[Repeat], steps: Sequence[StepMsg]) -> list[Rep
         summaries = {c.metric: summarise(mine, c.metric) for c in COLUMNS}
         beyond = beyond_recorded(summarise(mine, "speed_legs_per_s").median)
         medians = {name: s.median for name, s in summaries.items()}
-        rows.append(RepeatRow(repeat, len(mine), medians, not_judged(summaries, beyond), beyond))
+        rows.append(RepeatRow(repeat, len(mine), medians, not_judged(summaries, False), beyond))
     return rows
 
 
@@ -118,7 +132,7 @@ def focus_unsure(rows: Sequence[RepeatRow]) -> dict[str, frozenset[str]]:
     out: dict[str, frozenset[str]] = {}
     for row in rows:
         if row.repeat.focus:
-            out[row.repeat.focus] = out.get(row.repeat.focus, frozenset()) | row.unsure
+            out[row.repeat.focus] = out.get(row.repeat.focus, frozenset()) | row.marked
     return out
 
 
@@ -145,7 +159,7 @@ def table_lines(rows: Sequence[RepeatRow]) -> list[str]:
         r = row.repeat
         lines.append(
             f"{r.index:3d} {(r.focus or '-'):6s} {r.end_t - r.start_t:5.0f} {row.steps:2d} "
-            + cells(row.medians, row.unsure)
+            + cells(row.medians, row.marked)
         )
     unsure = focus_unsure(rows)
     for focus, means in by_focus(rows).items():
@@ -153,13 +167,18 @@ def table_lines(rows: Sequence[RepeatRow]) -> list[str]:
         lines.append(f"all {focus:6s} {count:2d} reps  " + cells(means, unsure[focus]))
     if any(c.metric in row.unsure for row in rows for c in columns):
         lines += textwrap.wrap(LESS_SURE_MEANS, 80)
-    if any(row.beyond and set(UNJUDGED_BEYOND) & row.unsure for row in rows):
-        lines += textwrap.wrap(
-            f"{LESS_SURE} also: overstride and the shin's angle at a pace faster than any runner "
-            "recorded, where they have no target",
-            80,
-        )
+    if beyond_marked(rows, columns):
+        lines += textwrap.wrap(BEYOND_MEANS, 80)
     return lines
+
+
+def beyond_marked(rows: Sequence[RepeatRow], columns: Sequence[Column]) -> bool:
+    """Whether a figure shown is marked for its repeat's pace alone (``BEYOND_MEANS``)."""
+    return any(
+        row.beyond and c.metric in UNJUDGED_BEYOND and row.medians[c.metric] is not None
+        for row in rows
+        for c in columns
+    )
 
 
 def drill_table(repeats: Sequence[Repeat], steps: Sequence[StepMsg]) -> list[str]:

@@ -187,6 +187,7 @@ def check_cuts(
     given as flags: a user trial's tutorial with twelve cuts was refused for its first, and each
     part it was pointed to held more."""
     jumps: list[int] = []
+    nobody: list[int] = []
     gap: tuple[int, tuple[int, np.ndarray]] | None = None
     for k in scan.cuts:
         sure = scan.medians[k] >= CUT_SURE
@@ -194,6 +195,8 @@ def check_cuts(
         lo = max(0, k - reach)
         seen = [(i, kp) for i, kp in enumerate(found[lo : k + reach], lo) if measured(kp)]
         before, after = [s for s in seen if s[0] < k], [s for s in seen if s[0] >= k]
+        if sure and not (before and after):
+            nobody.append(k)
         named = [k]
         if sure and (bridge := _across_nobody(gap, found, k)) is not None:
             # Nobody since a cut beyond doubt: the runner's shot ended there (any runner within
@@ -206,10 +209,12 @@ def check_cuts(
             gap = (named[0], before[-1])
     if not jumps:
         return
-    # Shots end at every cut beyond doubt, the runner jumping with it or not: a user trial was
-    # pointed to 26.8-61.3 s of a gym video, a close-up, a running shot and another close-up, and
-    # measured it as one (the camera 13 deg off square where the running shot alone reads 29).
-    ends = sorted({*jumps, *(k for k in scan.cuts if scan.medians[k] >= CUT_SURE)})
+    # Shots end at the cuts the runner jumps with and at those beyond doubt with nobody on one
+    # side (a close-up, a title), not where the runner stays in place (a light switched on, a
+    # flash): a user trial was pointed to 26.8-61.3 s of a gym video, a walk, close-ups and a
+    # running shot, and measured it as one (the camera 13 deg off square where the running shot
+    # alone reads 29).
+    ends = sorted({*jumps, *nobody})
     shots = list(itertools.pairwise([0, *ends, len(scan.indices)]))
     # The longest shot of a person running or walking side on, else of one side on, as
     # analyzed: a user trial's longest was of someone sitting and talking to the camera ("0

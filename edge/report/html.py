@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from html import escape
 
-from edge.drill.table import by_focus, columns_of, focus_unsure
+from edge.drill.table import BEYOND_MEANS, beyond_marked, by_focus, columns_of, focus_unsure
 from edge.gait.fit import MIN_JUDGED_STEPS, left_out_of_run
 from edge.gait.metrics import OBLIQUE_METRICS
 from edge.gait.phases import GAP_S, phases
@@ -293,7 +293,7 @@ def _drill(data: ReportInput) -> str:
     body = "".join(
         f"<tr><td>{r.repeat.index}</td><td>{escape(r.repeat.focus or '-')}</td>"
         f"<td>{r.repeat.start_t - data.t0:.0f}-{r.repeat.end_t - data.t0:.0f} s</td>"
-        f"<td>{r.steps}</td>{cells(r.medians, r.unsure)}</tr>"
+        f"<td>{r.steps}</td>{cells(r.medians, r.marked)}</tr>"
         for r in rows
     )
     unsure = focus_unsure(rows)
@@ -304,6 +304,7 @@ def _drill(data: ReportInput) -> str:
     )
     marked = any(c.metric in r.unsure for r in rows for c in columns)
     note = f" {escape(LESS_SURE_MEANS)}." if marked else ""
+    note += f" {escape(BEYOND_MEANS)}." if beyond_marked(rows, columns) else ""
     return (
         "<section id=drill><h2>Strides drill</h2><table class=drill><thead><tr><th>repeat</th>"
         f"<th>focus</th><th>from-to</th><th>steps</th>{head}</tr></thead><tbody>{body}{means}"

@@ -314,15 +314,19 @@ def drill_repeats(rows: Sequence[RepeatRow]) -> bytes:
 #: differ by less are drawn near flat (a user trial's two runs of one clip, equal to 1e-10, were
 #: drawn as a steep line on an axis labelled "1e-10+1.687604995e2")
 MIN_SPAN = 0.05
+#: ... and at least this much, in the metric's units, about values near zero
+MIN_SPAN_ABS = 0.1
 
 
 def _medians_axis(ax: Axes, values: Sequence[float]) -> None:
-    """Plain y tick labels (no offset) over at least ``MIN_SPAN`` of the values' size."""
+    """Plain y tick labels (no offset) over at least ``MIN_SPAN`` of the values' size, and
+    ``MIN_SPAN_ABS``."""
     ax.ticklabel_format(axis="y", style="plain", useOffset=False)
-    if not values:
+    finite = [v for v in values if np.isfinite(v)]
+    if not finite:
         return
-    lo, hi = min(values), max(values)
-    span = max(hi - lo, MIN_SPAN * max(abs(lo), abs(hi))) or 1.0
+    lo, hi = min(finite), max(finite)
+    span = max(hi - lo, MIN_SPAN * max(abs(lo), abs(hi)), MIN_SPAN_ABS)
     middle = (lo + hi) / 2
     ax.set_ylim(middle - 0.6 * span, middle + 0.6 * span)
 
