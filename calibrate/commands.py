@@ -95,7 +95,8 @@ def intrinsics(args: argparse.Namespace, defaults: StationDefaults) -> int:
     write_calibration(out, Calibration(camera, collector.image_size, _now(), intrinsics=intrinsics))
     print(f"wrote {out}; next, with the board upright on the belt:")
     print("  hipdrive calibrate plane --facing left|right")
-    recorded = args.images is not None or args.video is not None
+    own = (args.source or defaults.source) == defaults.source
+    recorded = args.images is not None or args.video is not None or not own
     if recorded and (refused := _station_refuses(collector.image_size, defaults)):
         print(f"note: {refused}")
     return 0

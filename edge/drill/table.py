@@ -97,8 +97,7 @@ def repeat_rows(repeats: Sequence[Repeat], steps: Sequence[StepMsg]) -> list[Rep
 def not_judged(summaries: dict[str, MetricSummary], beyond: bool) -> frozenset[str]:
     """The metrics of a repeat's (a session's) medians that are not judged: measured less
     surely, or, at a pace beyond the paces recorded (``beyond``), without a target
-    (``UNJUDGED_BEYOND``). A user trial's drill table showed a 40.1% overstride at such a pace
-    unmarked where ``sessions trend`` marked it."""
+    (``UNJUDGED_BEYOND``)."""
     return frozenset(
         name
         for name, s in summaries.items()

@@ -79,8 +79,8 @@ def trend_rows(path: Path, runner: str) -> list[TrendRow]:
         # A session that ended with steps no cue rests on has no figures, as its report.
         judged = len(running) >= MIN_STEPS and info.problem is None
         summaries = {c.metric: summarise(running, c.metric) for c in TREND_COLUMNS}
-        # The pace column's.
-        unjudged = not_judged(summaries, beyond_recorded(summaries["speed_legs_per_s"].median))
+        pace = summaries["speed_legs_per_s"].median
+        unjudged = not_judged(summaries, beyond_recorded(pace))
         medians = {name: summary.median for name, summary in summaries.items()}
         rows.append(
             TrendRow(info, len(running), medians, unjudged)
