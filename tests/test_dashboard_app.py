@@ -624,6 +624,7 @@ def test_refusals_and_timeouts_are_shown_never_raised(
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await pilot.press("s")
             await wait_until(pilot, on_screen(app, "no reply from"), "timeout shown")
+            assert "may be busy" in screen_text(app)
             await pilot.press("up")  # the control thread goes on after a timeout
             await wait_until(
                 pilot, lambda: screen_text(app).count("no reply from") >= 2, "second timeout"

@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
-from edge.bus.control import DEFAULT_CONTROL, ControlClient, ControlError
+from edge.bus.control import DEFAULT_CONTROL, ControlClient, ControlError, ControlTimeout
 from edge.bus.publisher import DEFAULT_PUBLISH, Subscriber
 from edge.bus.schema import FrameMsg, SchemaError, StatusMsg, StepMsg, SummaryMsg
 from edge.bus.security import check_endpoint, client_keys_for, is_loopback
@@ -368,6 +368,11 @@ class DashboardApp(App[None]):
                             self.control, keys=self._control_keys, timeout=self._control_timeout
                         )
                     reply = client.request(command.cmd, **command.args)
+                except ControlTimeout as exc:
+                    # A user trial's busy station did start the session after the 2 s: "no
+                    # reply" alone had read as a failure.
+                    said = f"{exc}: it may be busy and still do it (its header says)"
+                    self.post_message(ControlReplied(command, None, said))
                 except ControlError as exc:
                     self.post_message(ControlReplied(command, None, str(exc)))
                 except Exception as exc:  # a socket error must not end the control thread
