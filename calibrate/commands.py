@@ -21,7 +21,7 @@ from calibrate.model import Calibration, Intrinsics
 from calibrate.plane import plane_from_board, plane_from_points
 from calibrate.printable import pdf_bytes, png_bytes, render_sheet
 from calibrate.views import PER_CELL, PER_FRONTAL, PER_TILT, ViewCollector
-from edge.capture import FrameSource, open_source, parse_source_spec
+from edge.capture import FrameSource, is_camera, open_source
 from edge.errors import MissingResourceError, UsageError
 from edge.progress import Progress
 
@@ -297,9 +297,8 @@ def _station_refuses(size: tuple[int, int], defaults: StationDefaults) -> str | 
     ``hipdrive config check`` says; None where it would take it, or its source is no camera. A
     user trial calibrated from a recording at 1280x720, its camera set to 1920x1080: every
     calibrate command passed, and the station then stopped."""
-    kind, _ = parse_source_spec(defaults.source)
     want = (defaults.capture.width, defaults.capture.height)
-    if kind.name not in ("camera", "picamera") or tuple(size) == want:
+    if not is_camera(defaults.source) or tuple(size) == want:
         return None
     (w, h), (cw, ch) = size, want
     return (
@@ -367,7 +366,7 @@ def _open(spec: str, defaults: StationDefaults, files: str) -> FrameSource:
     try:
         return open_source(spec, defaults.capture)
     except MissingResourceError as exc:
-        if parse_source_spec(spec)[0].name not in ("camera", "picamera"):
+        if not is_camera(spec):
             raise
         raise MissingResourceError(f"{exc}; or calibrate from a recording: {files}") from None
 

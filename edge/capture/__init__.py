@@ -1,7 +1,13 @@
 """Frame sources: OpenCV camera, Picamera2 (Pi CSI), video file; one port, one registry."""
 
 from edge.capture.base import CaptureSettings, Frame, FrameSource, SourceInfo, SourceState
-from edge.capture.registry import SourceKind, open_source, parse_source_spec, register_source
+from edge.capture.registry import (
+    SourceKind,
+    is_camera,
+    open_source,
+    parse_source_spec,
+    register_source,
+)
 from edge.capture.resilient import Recovery, ResilientSource, open_resilient
 
 __all__ = [
@@ -13,6 +19,7 @@ __all__ = [
     "SourceInfo",
     "SourceKind",
     "SourceState",
+    "is_camera",
     "open_resilient",
     "open_source",
     "parse_source_spec",

@@ -42,6 +42,12 @@ def parse_source_spec(spec: str) -> tuple[SourceKind, str]:
     return kind, arg
 
 
+def is_camera(spec: str) -> bool:
+    """Whether a source spec names a camera (USB or the Pi's CSI), whose frames come at the size
+    ``camera.width``/``height`` ask for, where a file's and the demo's come at their own."""
+    return parse_source_spec(spec)[0].name in ("camera", "picamera")
+
+
 def open_source(spec: str, settings: CaptureSettings | None = None) -> FrameSource:
     kind, arg = parse_source_spec(spec)
     return kind.opener(arg, settings or CaptureSettings())

@@ -42,7 +42,7 @@ def _calibration(config: Config) -> tuple[str, str | None]:
     at another size than the camera is set to deliver) or None. A user trial's check said "ok"
     for a calibration the station then refused."""
     from calibrate.fileformat import load_calibration
-    from edge.capture import parse_source_spec
+    from edge.capture import is_camera, parse_source_spec
 
     path = config.calibration.file
     kind, _ = parse_source_spec(config.camera.source)
@@ -50,8 +50,7 @@ def _calibration(config: Config) -> tuple[str, str | None]:
         return "calibration: the demo's own (calibration.file is not read)", None
     if not path.is_file():
         return f"calibration: none at {path} (distances in % of the leg until one is made)", None
-    camera = kind.name in ("camera", "picamera")
-    size = (config.camera.width, config.camera.height) if camera else None
+    size = (config.camera.width, config.camera.height) if is_camera(config.camera.source) else None
     try:
         calibration = load_calibration(path, size)
     except UsageError as exc:

@@ -305,16 +305,15 @@ def slowed_part(
         if short and k is None:
             continue
         first, last = first - t0, last - t0
-        # What the part's window, as said (to a tenth of a second), holds in real time, as
-        # analyze measures a window's length.
-        held_s = None if k is None else round((round(last, 1) - round(first, 1)) / k, 6)
-        if k is None or cadence is None or held_s is None:
+        if k is None or cadence is None:
             readings = slowmo_readings(rhythm, fps, track=False)
             fix = f"give {'analyze ' * track}--slowmo X with" + (
                 f" --start {first:.1f} --end {last:.1f}" if window else " that part alone"
             )
             fix += f" ({readings})" if readings else ""
-        elif held_s < MIN_RUN_S:
+        # What the part's window, as said (to a tenth of a second), holds in real time, as
+        # analyze measures a window's length.
+        elif (held_s := round((round(last, 1) - round(first, 1)) / k, 6)) < MIN_RUN_S:
             whole = (float(t[0]), float(t[-1])) if span is None else span
             about = ((whole[0] - t0, first), (last, whole[1] - t0))
             fix = _too_short_slowed(k, rhythm, cadence, about, held_s, window, track)

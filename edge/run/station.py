@@ -1271,8 +1271,8 @@ class Station:
         (``timed_roughly``), so no median, finding or report's verdict rests on them (a user
         trial's console under load said the steps could not be timed, and the session it recorded,
         46 steps of some 62, was reported with sure verdicts and no word of it); one whose feet
-        were out of the picture in half its frames, the figures at its events (``feet_guessed``: a
-        user trial's console coached a runner whose feet the treadmill hid). The voice is handed
+        were out of the picture in half its frames, the whole step (``rated_by_frames``: a user
+        trial's console coached a runner whose feet the treadmill hid). The voice is handed
         no cue with a step of another gait than the summary's: with the first of a walk after a run,
         standing alone, or one after a stand, no gait told yet, the summary is still the gait's the
         person has left, and its cue, spoken then, would be for that gait."""
