@@ -18,7 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from edge.errors import UsageError
 from edge.pace import MAX_BELT_MPS, in_other_units
@@ -37,8 +45,10 @@ DEFAULT_CONFIG_NAME = "config.toml"
 
 class _Section(BaseModel):
     # TOML can spell nan and inf; no setting means either, and bounds alone would refuse them
-    # with a misleading rule (nan fails every comparison).
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # with a misleading rule (nan fails every comparison). TOML has numbers and booleans of its
+    # own, so "60" or 1 where a number or true is meant is a mistake to name, not to read as
+    # one (strict; paths and lists, which TOML spells as strings and arrays, are not).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 class StationSection(_Section):
@@ -49,6 +59,7 @@ class StationSection(_Section):
     )
     data_dir: Path = Field(
         Path("var"),
+        strict=False,
         description="Folder for models, sessions and exports; relative to the configuration file.",
     )
     auto_session: bool = Field(
@@ -161,8 +172,9 @@ class PoseSection(_Section):
         le=8,
         description="Frames the pose backend works on at once (threads); 3 keeps two cores busy.",
     )
-    roi: tuple[int, int, int, int] | None = Field(
+    roi: tuple[StrictInt, StrictInt, StrictInt, StrictInt] | None = Field(
         None,
+        strict=False,
         description="Region [x, y, w, h] in pixels where the runner is; absent = whole frame.",
     )
 
@@ -182,6 +194,7 @@ class PoseSection(_Section):
 class CalibrationSection(_Section):
     file: Path = Field(
         Path("calibration.toml"),
+        strict=False,
         description="Calibration written by `hipdrive calibrate`, relative to this file; "
         "while it does not exist the station is uncalibrated (distances in % of leg length).",
     )
@@ -290,6 +303,7 @@ class BusSection(_Section):
     )
     keys_dir: Path | None = Field(
         None,
+        strict=False,
         description="CURVE keys, needed to bind beyond loopback; absent = <data_dir>/keys.",
     )
     frame_rate_hz: float = Field(
@@ -468,7 +482,7 @@ _RULES = {
     "string_pattern_mismatch": "must match {pattern}",
     "string_too_short": "must not be empty",
     "literal_error": "must be one of {expected}",
-    "int_type": "must be an integer",
+    "int_type": "must be a whole number",
     "int_parsing": "must be an integer",
     "int_from_float": "must be a whole number",
     "float_type": "must be a number",
@@ -484,6 +498,9 @@ _RULES = {
 }
 
 
+_UNQUOTED = ("int_type", "float_type", "bool_type")
+
+
 def describe_errors(exc: ValidationError) -> list[str]:
     """One ``key.path = value: rule`` line per validation error."""
     return [_describe(error) for error in exc.errors()]
@@ -496,7 +513,22 @@ def _describe(error: Any) -> str:
     key = ".".join(part for part in loc if not part.isdigit()) or "(top level)"
     template = _RULES.get(error["type"])
     rule = template.format(**error.get("ctx", {})) if template else _plain(error["msg"])
+    if error["type"] in _UNQUOTED and _reads_as_value(error.get("input")):
+        rule += ", written without quotes"
     return f"{key} = {_toml_value(error.get('input'))}: {rule}"
+
+
+def _reads_as_value(value: Any) -> bool:
+    """Whether ``value`` is a string that says a number or a boolean (quoted in TOML)."""
+    if not isinstance(value, str):
+        return False
+    if value.strip().lower() in ("true", "false"):
+        return True
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _plain(msg: str) -> str:

@@ -6,6 +6,7 @@ from typing import get_args
 
 import numpy as np
 import pytest
+import zmq
 
 from calibrate.fileformat import write_calibration
 from calibrate.model import Calibration, Plane
@@ -59,6 +60,11 @@ def test_relative_paths_resolve_against_the_file(tmp_path: Path) -> None:
         ("[camera]\nfps = -5\n", "camera.fps = -5: must be > 0"),
         ('[camera]\nfps = "fast"\n', 'camera.fps = "fast": must be a number'),
         ("[camera]\nwidth = 1920.5\n", "camera.width = 1920.5: must be a whole number"),
+        ('[camera]\nfps = "60"\n', 'camera.fps = "60": must be a number, written without quotes'),
+        ('[camera]\nwidth = "1920"\n', 'camera.width = "1920": must be a whole number, written'),
+        ("[station]\nauto_session = 1\n", "station.auto_session = 1: must be true or false"),
+        ('[pose]\ncrop = "true"\n', 'pose.crop = "true": must be true or false, written without'),
+        ('[pose]\nroi = [1, "2", 3, 4]\n', 'pose.roi = "2": must be a whole number, written'),
         ("[pose]\nimgsz = 300\n", "pose.imgsz = 300: must be a multiple of 32"),
         ("[pose]\nimgsz = [320, 250]\n", "pose.imgsz = [320, 250]: must be a multiple of 32"),
         ("[pose]\nimgsz = [320, 256, 3]\n", "must be a size: 320, or [320, 256]"),
@@ -114,6 +120,29 @@ def test_config_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "camera.fps = 0: must be > 0" in capsys.readouterr().err
     assert main(["config", "check", str(ROOT / "config.toml"), "--config", bad]) == 2
     assert "give one" in capsys.readouterr().err
+
+
+def test_config_check_says_which_bus_endpoint_another_program_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A user trial's check said "ok" for a port another station held, and a station started
+    with the file then stopped. It is said, not failed: the station the file is for may be the
+    one holding it."""
+    holder = zmq.Context.instance().socket(zmq.REP)
+    try:
+        port = holder.bind_to_random_port("tcp://127.0.0.1")
+        text = (
+            f'[bus]\npublish = "tcp://127.0.0.1:{port + 1}"\ncontrol = "tcp://127.0.0.1:{port}"\n'
+        )
+        config = write(tmp_path, text)
+        assert main(["config", "check", str(config)]) == 0
+        out = capsys.readouterr().out
+        assert f"note: tcp://127.0.0.1:{port} is in use now" in out
+        assert f"127.0.0.1:{port + 1} is in use" not in out
+    finally:
+        holder.close(linger=0)
+    assert main(["config", "check", str(config)]) == 0
+    assert "note:" not in capsys.readouterr().out
 
 
 def test_config_check_names_the_file_it_read(

@@ -30,11 +30,39 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     model = config.model_path()
     fetch = "" if model.exists() else f" (not there yet: {FETCH_COMMAND})"
     print(f"  pose {config.pose.backend} {model} imgsz {config.pose.imgsz}{fetch}")
-    print(f"  bus publish {config.bus.publish}, control {config.bus.control}")
+    print(f"  bus publish {config.bus.publish}, control {config.bus.control}{_held(config)}")
     print(f"  {calibration}")
     if problem is not None:
         raise UsageError(f"a station started with this configuration would stop: {problem}")
     return 0
+
+
+def _held(config: Config) -> str:
+    """Notes on the bus endpoints this machine cannot bind now, or "". A station started with
+    this file would stop on them; one already running holds them itself, so this is said, not
+    failed (the installer checks the file of the station it is replacing)."""
+    import errno
+
+    import zmq
+
+    from edge.bus.publisher import context
+
+    notes = []
+    for endpoint in (config.bus.publish, config.bus.control):
+        sock = context().socket(zmq.PUB)
+        try:
+            sock.bind(endpoint)
+        except zmq.ZMQError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                notes.append(
+                    f"{endpoint} is in use now: by a station already running (stop it first) "
+                    "or another program (change bus.publish / bus.control)"
+                )
+            else:
+                notes.append(f"{endpoint} cannot be bound on this machine: {exc}")
+        finally:
+            sock.close(linger=0)
+    return "".join(f"\n  note: {note}" for note in notes)
 
 
 def _calibration(config: Config) -> tuple[str, str | None]:
