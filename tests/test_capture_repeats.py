@@ -143,7 +143,7 @@ def test_a_refusal_for_repeats_names_the_part_with_new_frames_enough() -> None:
     timebase = TimeBase(30.0, 30.0)
     new = new_frames(list(range(len(shows))), list(changes), timebase)
     with pytest.raises(UsageError) as refused:
-        check_new_frames(Path("clip.mp4"), new, 30.0)
+        check_new_frames(Path("clip.mp4"), new, timebase)
     told = str(refused.value)
     assert told.startswith("clip.mp4 repeats its frames"), told
     first, last = new.steady or (math.nan, math.nan)
@@ -151,7 +151,7 @@ def test_a_refusal_for_repeats_names_the_part_with_new_frames_enough() -> None:
     # The part named is measured.
     part = round(last * 30.0) + 1
     check_new_frames(
-        Path("clip.mp4"), new_frames(list(range(part)), list(changes[:part]), timebase), 30.0
+        Path("clip.mp4"), new_frames(list(range(part)), list(changes[:part]), timebase), timebase
     )
     assert told.endswith(
         f"its new frames come 24 a second or more: --end {last:.1f} measures that part"
@@ -167,8 +167,32 @@ def test_a_refusal_for_repeats_names_the_part_with_new_frames_enough() -> None:
     # refusal ended "... or more:  measures that part").
     whole = dataclasses.replace(new, steady=new.span)
     with pytest.raises(UsageError) as refused:
-        check_new_frames(Path("clip.mp4"), whole, 30.0)
+        check_new_frames(Path("clip.mp4"), whole, timebase)
     assert str(refused.value).endswith("film at 30 fps or more in good light")
+
+
+@pytest.mark.parametrize(("repeats", "hint"), [(2, None), (4, "--slowmo 4"), (5, "--slowmo 5")])
+def test_a_slowed_export_of_frames_shown_three_times_or_more_is_told_its_slowmo(
+    repeats: int, hint: str | None
+) -> None:
+    """A slow-motion export that writes each frame ``repeats`` times (a user trial's, 4 times:
+    refused with no word of slow motion) is told the --slowmo that measures it, unless the time
+    base was stated; each frame twice is a camera short of light as often, and gets none."""
+    shows = np.repeat(np.arange(300 // repeats + 1), repeats)[:300]
+    pictures = scene(shows[-1] + 1, 120.0, 3)
+    changes = meter_changes([pictures[k] for k in shows], 1.5, 4)
+    for timebase, told in ((TimeBase(30.0, 30.0), hint), (TimeBase(30.0, 30.0, "--fps 30"), None)):
+        new = new_frames(list(range(len(shows))), list(changes), timebase)
+        with pytest.raises(UsageError) as refused:
+            check_new_frames(Path("clip.mp4"), new, timebase)
+        said = str(refused.value)
+        if told is None:
+            assert "--slowmo" not in said, said
+        else:
+            assert said.endswith(
+                f"If it is slow motion, each frame shown {repeats} times, give {told}: the "
+                "rate it was filmed at over the rate it plays at"
+            ), said
 
 
 def test_too_few_frames_to_tell_have_no_repeats() -> None:
@@ -318,7 +342,7 @@ def test_frames_that_barely_change_where_nothing_moves_are_no_repeats() -> None:
     assert np.array_equal(repeat, np.arange(90) % 2 == 1)
     new = new_frames(list(range(90)), list(changes), TimeBase(50.0, 50.0))
     assert new.fps == pytest.approx(25.0, rel=0.02) and new.repeats == 45
-    check_new_frames(Path("street.mp4"), new, 50.0)
+    check_new_frames(Path("street.mp4"), new, TimeBase(50.0, 50.0))
 
 
 def standing(x: float, leg: float = 100.0, trunk: float | None = None) -> np.ndarray:

@@ -357,21 +357,41 @@ class FrameScan:
         """The new frames so far; UsageError when too few come a second
         (``check_new_frames``)."""
         new = self.new()
-        check_new_frames(self.video, new, self.timebase.fps)
+        check_new_frames(self.video, new, self.timebase)
         return new
 
 
-def check_new_frames(video: Path, new: NewFrames, read_fps: float) -> None:
-    """UsageError when a video read at ``read_fps``, within the engine's rates, repeats so many
+def check_new_frames(video: Path, new: NewFrames, timebase: TimeBase) -> None:
+    """UsageError when a video read on ``timebase``, within the engine's rates, repeats so many
     frames that too few new ones come a second."""
-    if new.repeats and new.fps < LEAST_FPS <= read_fps:
+    if new.repeats and new.fps < LEAST_FPS <= timebase.fps:
         raise UsageError(
             f"{video} repeats its frames: {new.repeats} of the {new.read} frames read show the "
             f"frame before again, so it holds {new.fps:.0f} new frames a second where the "
             f"analysis needs {ENGINE_FPS[0]:g} or more. It was made from a slower video, or "
             "filmed by a camera short of light: give the original clip, or film at 30 fps or "
-            f"more in good light{_steady_part(new)}"
+            f"more in good light{_steady_part(new)}{_slowed_export(new, timebase)}"
         )
+
+
+#: each new frame shown this many times or more, on average, is a slow-motion export's: a
+#: camera short of light gives half its rate (a user trial's 4x export, each frame written four
+#: times, was refused with no word of slow motion, and measured right with --slowmo 4)
+SLOWED_REPEATS = 3
+
+
+def _slowed_export(new: NewFrames, timebase: TimeBase) -> str:
+    """What a refusal adds where its frames are each shown ``SLOWED_REPEATS`` times or more and
+    nothing stated the time base: the --slowmo that gives new frames enough a second, if it is
+    slow motion (``edge.gait.fit.timebase_problem`` holds the steps it gives to running's and
+    walking's cadence, so a wrong one is told)."""
+    shown = round(timebase.fps / new.fps) if new.fps > 0 else 0
+    if timebase.origin is not None or shown < SLOWED_REPEATS or new.fps * shown < LEAST_FPS:
+        return ""
+    return (
+        f". If it is slow motion, each frame shown {shown} times, give --slowmo {shown}: "
+        "the rate it was filmed at over the rate it plays at"
+    )
 
 
 def _steady_part(new: NewFrames) -> str:

@@ -152,7 +152,7 @@ def analyze_video(
             "runner side on and well lit, and check that the region of interest (pose.roi, or "
             "the calibration's roi), if set, covers them"
         )
-    check_new_frames(video, new, timebase.fps)
+    check_new_frames(video, new, timebase)
     check_cuts(video, scan, found, timebase)
     return AnalysisResult(
         progress.done,
