@@ -13,6 +13,10 @@ against the plate, with:
     .venv/bin/python -m tests.gait_accuracy
     .venv/bin/python -m tests.gait_accuracy --only RBDS032 --only synthetic --fps 60
     .venv/bin/python -m tests.gait_accuracy --contacts
+    .venv/bin/python -m tests.gait_accuracy --population --fps 60
+
+``--population`` adds 74 more trials with their force plates, 26 runners at 2.5, 3.5 and 4.5 m/s
+(``tests.builders.population``; about 70 s a frame rate), and sums them up after the table.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping, Step
 from edge.gait.metrics import TO_ANKLE_RISE_LEGS
 from edge.gait.summary import judged
+from tests.builders import population
 from tests.builders.keypoint_tracks import synth_track, truth_events
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fukuchi2017"
@@ -192,6 +197,39 @@ def trials(data_dir: Path = DATA) -> list[MocapTrial]:
     return sorted([*real.values(), *plates, *made], key=lambda tr: tr.belt_speed_mps)
 
 
+TARGETS = (
+    ("ic_mae_ms", "initial contact", 8.0),
+    ("to_mae_ms", "toe-off", 8.0),
+    ("contact_ms_mae", "contact time", 10.0),
+)
+"""The issue's targets for every runner and speed with a force plate, at 60 fps: key of
+``score``, name, mean absolute error, ms."""
+
+
+def population_summary(rows: list[tuple[MocapTrial, float, dict[str, float]]]) -> str:
+    """Each frame rate's figures over the population's trials (``population``): steps found,
+    feet named right, and for each event of ``TARGETS`` the mean over the trials of their mean
+    absolute error, the worst trial, and how many miss the target."""
+    lines = []
+    for fps in sorted({fps for _, fps, _ in rows}):
+        at = [(trial, r) for trial, f, r in rows if f == fps]
+        runners = len({trial.runner for trial, _ in at})
+        found = sum(r["steps_found"] for _, r in at) / sum(r["steps_truth"] for _, r in at)
+        side = float(np.mean([r["side_correct"] for _, r in at]))
+        parts = [f"steps found {found:.2%}, feet right {side:.1%}"]
+        for key, name, target in TARGETS:
+            worst_trial, worst = max(at, key=lambda pair, key=key: pair[1][key])
+            over = sum(r[key] > target for _, r in at)
+            parts.append(
+                f"{name} {np.mean([r[key] for _, r in at]):.1f} ms (worst {worst[key]:.1f},"
+                f" {worst_trial.name}; {over} over {target:g})"
+            )
+        lines.append(
+            f"population at {fps:g} fps, {len(at)} trials of {runners} runners: " + "; ".join(parts)
+        )
+    return "\n".join(lines)
+
+
 def table(rows: list[tuple[MocapTrial, float, dict[str, float]]]) -> str:
     """One line per trial and frame rate, with the truth's source (force plate or foot
     markers), its stated error, and whether the trial is synthetic (time-scaled)."""
@@ -310,6 +348,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--fps", type=float, action="append", help="frame rates (default: all)")
     parser.add_argument(
+        "--population",
+        action="store_true",
+        help="add the 74 packed trials of 26 runners with their force plates, and sum them up",
+    )
+    parser.add_argument(
         "--toe-off-signs",
         action="store_true",
         help="print the knee's and the ankle's toe-off signs against every recorded trial",
@@ -320,7 +363,10 @@ def main(argv: list[str] | None = None) -> int:
         help="print the marker rule against every force plate and its figures on every trial",
     )
     args = parser.parse_args(argv)
-    chosen = [tr for tr in trials() if not args.only or any(o in tr.name for o in args.only)]
+    more = [population.read(key) for key in population.trial_keys()] if args.population else []
+    chosen = [
+        tr for tr in [*trials(), *more] if not args.only or any(o in tr.name for o in args.only)
+    ]
     if args.toe_off_signs:
         for tr in chosen:
             if tr.synthetic:
@@ -364,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     rows = [(tr, fps, evaluate(tr, fps=fps)) for tr in chosen for fps in args.fps or FPS]
     print(table(rows))
+    if more:
+        print(population_summary([row for row in rows if any(row[0] is tr for tr in more)]))
     return 0
 
 

@@ -12,6 +12,7 @@ import pytest
 from edge.demo.mocap import load_trial, truth_steps
 from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping, metrics
+from tests.builders import population
 from tests.builders.keypoint_tracks import synth_track, truth_events
 from tests.gait_accuracy import evaluate, replay, score
 
@@ -428,3 +429,66 @@ def test_the_pace_is_read_in_leg_lengths_a_second_with_or_without_a_calibration(
         assert read["pixels"] == pytest.approx(trial.belt_speed_mps / leg_m, rel=0.08)
         paces[key] = read["pixels"]
     assert paces["RBDS002-45"] / paces["RBDS002-25"] == pytest.approx(4.5 / 2.5, rel=0.05)
+
+
+def test_a_packed_trial_is_the_trial_to_a_millimetre(mocap_trial, tmp_path) -> None:
+    """``tests.builders.population`` packs a trial's positions to a millimetre and its contacts
+    as they are."""
+    population.write(mocap_trial, tmp_path / "t.npz.xz")
+    packed = population.unpack(tmp_path / "t.npz.xz")
+    assert np.abs(packed.joints - mocap_trial.joints).max() <= 0.0005 + 1e-9
+    assert packed.sole is not None and mocap_trial.sole is not None
+    assert np.abs(packed.sole - mocap_trial.sole).max() <= 0.0005 + 1e-9
+    assert np.abs(packed.pelvis_tilt_deg - mocap_trial.pelvis_tilt_deg).max() <= 0.005
+    assert np.array_equal(packed.ic, mocap_trial.ic) and np.array_equal(packed.to, mocap_trial.to)
+    assert packed.foot == mocap_trial.foot and packed.name == mocap_trial.name
+    assert packed.anomalies == mocap_trial.anomalies
+
+
+@pytest.fixture(scope="module")
+def population_figures() -> dict[str, dict[str, float]]:
+    """The packed runners' 3.5 m/s trials (``tests.builders.population``: 25 runners the
+    engine's constants were not set on, each against its force plate) as keypoint tracks at 60
+    fps."""
+    keys = [key for key in population.trial_keys() if key.endswith("-35")]
+    return {key: evaluate(population.read(key), fps=60.0) for key in keys}
+
+
+#: what the engine measured on 7 December 2026 over ``population_figures`` (the mean of the
+#: trials' mean absolute errors: initial contact, toe-off, contact time ms, overstride cm, hip
+#: extension deg), held with a margin so a change that loses accuracy on runners it was not set
+#: on fails: 7.8, 8.3, 11.4 ms, 1.57 cm, 1.26 deg
+POPULATION_MEASURED = {
+    "ic_mae_ms": 7.8,
+    "to_mae_ms": 8.3,
+    "contact_ms_mae": 11.4,
+    "overstride_cm_mae": 1.57,
+    "hip_extension_deg_mae": 1.26,
+}
+
+
+def test_runners_the_engine_was_not_set_on(population_figures) -> None:
+    """Every step found on each of the 25 runners, each foot named right, the hip extension
+    within the issue's 3 deg on each; the events and the overstride no worse on average than
+    measured (the worst trials: RBDS002's landing 27.8 ms early, his overstride 6.2 cm long, as
+    at 2.5 and 4.5 m/s; RBDS003's toe-off 20.3 ms late: docs/accuracy.md)."""
+    assert len(population_figures) == 25
+    for key, r in population_figures.items():
+        assert r["recall"] >= 0.98 and r["precision"] >= 0.99, key
+        assert r["side_correct"] >= 0.99 and r["hip_extension_deg_mae"] <= 3.0, key
+    for name, measured in POPULATION_MEASURED.items():
+        mean = float(np.mean([r[name] for r in population_figures.values()]))
+        assert mean <= measured * 1.1 + 0.2, (name, mean)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="2026-12-07: 19 of the 25 miss (initial contact 8 ms, toe-off 8, contact time 10)",
+)
+def test_runners_the_engine_was_not_set_on_meet_the_event_targets(population_figures) -> None:
+    missed = [
+        key
+        for key, r in population_figures.items()
+        if r["ic_mae_ms"] > 8.0 or r["to_mae_ms"] > 8.0 or r["contact_ms_mae"] > 10.0
+    ]
+    assert not missed, missed

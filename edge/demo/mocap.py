@@ -244,14 +244,21 @@ def load_trial(data_dir: Path | None = None, runner: str = "RBDS001") -> MocapTr
             f"{runner}: its recording is not shipped with the package; give the folder of the"
             " Fukuchi 2017 data that holds it (TRIALS)"
         )
-    data_dir = DATA_DIR if data_dir is None else data_dir
-    files = TRIALS[runner]
+    return read_trial(DATA_DIR if data_dir is None else data_dir, TRIALS[runner], runner)
+
+
+def read_trial(data_dir: Path, files: TrialFiles, runner: str) -> MocapTrial:
+    """``load_trial`` for the files of a trial that ``TRIALS`` need not hold (``runner``: its
+    runner's code where ``files`` names none). A cluster's marker missing from the whole
+    recording (RBDS010's left MT1 at every speed, RBDS014's right MT1 at 4.5 m/s) is rebuilt
+    from the rest of its cluster, as a long gap is."""
     standing, _ = _fill_gaps(_markers(*_read_table(data_dir, files.static)), None)
     static = {name: xyz.mean(axis=0) for name, xyz in standing.items()}
     header, run = _read_table(data_dir, files.markers)
     seen = _markers(header, run)
-    markers, filled = _fill_gaps({m: seen[m] for c in _CLUSTERS for m in c}, static)
     n = run.shape[0]
+    unseen = np.full((n, 3), np.nan)
+    markers, filled = _fill_gaps({m: seen.get(m, unseen) for c in _CLUSTERS for m in c}, static)
     t = np.arange(n) / MARKER_FS
     drift = float(np.max(np.abs(run[:, 0] - t)))
     if drift > 1.5 / MARKER_FS:
