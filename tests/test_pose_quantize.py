@@ -77,6 +77,17 @@ def test_a_missing_int8_model_is_quantized_once_and_says_how_long(
     assert re.search(r"quantized yolo11n-pose-256-int8_openvino_model in \d+\.\d s", caplog.text)
 
 
+def test_a_missing_int8_model_without_its_weights_names_the_fetch_before_quantizing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A user trial's first analyze, no model fetched yet, logged "quantizing it once now" and
+    then that the model was missing."""
+    with caplog.at_level(logging.INFO, logger="edge.pose.quantize"):
+        with pytest.raises(MissingResourceError, match="fetch it with: hipdrive model fetch"):
+            int8_model(tmp_path / "yolo11n-pose.pt", SIZE, tmp_path)
+    assert "quantizing" not in caplog.text
+
+
 def test_without_nncf_a_missing_int8_model_exits_3_with_both_commands(
     weights: Path, monkeypatch
 ) -> None:
