@@ -82,9 +82,11 @@ def test_a_missing_int8_model_without_its_weights_names_the_fetch_before_quantiz
 ) -> None:
     """A user trial's first analyze, no model fetched yet, logged "quantizing it once now" and
     then that the model was missing."""
-    with caplog.at_level(logging.INFO, logger="edge.pose.quantize"):
-        with pytest.raises(MissingResourceError, match="fetch it with: hipdrive model fetch"):
-            int8_model(tmp_path / "yolo11n-pose.pt", SIZE, tmp_path)
+    with (
+        caplog.at_level(logging.INFO, logger="edge.pose.quantize"),
+        pytest.raises(MissingResourceError, match="fetch it with: hipdrive model fetch"),
+    ):
+        int8_model(tmp_path / "yolo11n-pose.pt", SIZE, tmp_path)
     assert "quantizing" not in caplog.text
 
 

@@ -712,8 +712,19 @@ def test_a_picture_turned_on_its_side_is_said(track) -> None:
     turned[..., 0], turned[..., 1] = kp[..., 1], 1920.0 - kp[..., 0]
     said = turned_picture(turned)
     assert said is not None and said.startswith("the runner's trunk lies 9")
-    assert "turned on its side" in said and "Turn it upright" in said
+    assert "turned on its side" in said and "Turn it upright, a quarter turn clockwise" in said
+    assert "ffmpeg -i IN -vf transpose=1 OUT" in said
     assert no_findings([], t, turned, 60.0) == said
+    # Turned the other way, or upside down: the turn that undoes it (a user trial was told to
+    # turn a clip upright, and not how).
+    other = kp.copy()
+    other[..., 0], other[..., 1] = 1080.0 - kp[..., 1], kp[..., 0]
+    said = turned_picture(other)
+    assert said is not None and "a quarter turn anticlockwise" in said and "transpose=2" in said
+    upside = kp.copy()
+    upside[..., 0], upside[..., 1] = 1080.0 - kp[..., 0], 1920.0 - kp[..., 1]
+    said = turned_picture(upside)
+    assert said is not None and "turned upside down" in said and "hflip,vflip" in said
     # The lower legs alone: the pose model guesses a trunk it does not see, unsure of it.
     guessed = turned.copy()
     guessed[:, [KP["left_shoulder"], KP["right_shoulder"]], 2] = 0.001

@@ -448,10 +448,17 @@ def turned_picture(keypoints: np.ndarray) -> str | None:
     legs = legs[np.isfinite(legs)]
     if len(legs) >= TURNED_FRAMES and float(np.median(legs)) <= TURNED_DEG:
         return None
+    if median > 180.0 - TURNED_DEG:
+        how, filters, lies = "a half turn", "hflip,vflip", "upside down"
+    elif float(np.nanmedian(up[:, 0])) < 0:
+        how, filters, lies = "a quarter turn clockwise", "transpose=1", "on its side"
+    else:
+        how, filters, lies = "a quarter turn anticlockwise", "transpose=2", "on its side"
     return (
         f"the runner's trunk lies {median:.0f} deg off upright in the picture: the video is "
-        "turned on its side (a phone's rotation lost on the way). Turn it upright and analyze it "
-        "again; no findings or cues are given"
+        f"turned {lies} (a phone's rotation lost on the way). Turn it upright, {how} (in a "
+        f"video editor, or: ffmpeg -i IN -vf {filters} OUT), and analyze it again; no findings "
+        "or cues are given"
     )
 
 
