@@ -18,6 +18,7 @@ from edge.pose.crop import (
     feet_out,
     outside_picture,
 )
+from edge.skeleton import LEFT_ANKLE, RIGHT_ANKLE
 
 W, H = 1280, 720
 
@@ -155,6 +156,59 @@ def test_runner_leaving_the_crop_is_found_on_the_full_frame_in_the_same_frame(im
     runner = finder.settle(look, image.shape)
     assert runner is not None
     np.testing.assert_allclose(runner.keypoints, pose.keypoints, atol=1e-4)
+
+
+class CoachAndRunnerPose(PoseEstimator):
+    """A coach standing at the right, feet together, from the first frame, and a runner
+    striding at the left from frame ``RUNNER_FROM`` (``frame``: the frame looked at); a person
+    is found only where the picture given holds all of them."""
+
+    name = "coach and runner"
+    aspect = 1.0
+    RUNNER_FROM = 30
+
+    def __init__(self) -> None:
+        self.frame = 0
+
+    def infer(self, image: np.ndarray) -> Detections:
+        b, g, r = (int(v) for v in image[0, 0])
+        x0, y0 = b + 256 * (r % 16), g + 256 * (r // 16)
+        h, w = image.shape[:2]
+        people = [person_at(1000.0, 250.0)]
+        people[0][[LEFT_ANKLE, RIGHT_ANKLE], 0] = 1080.0
+        if self.frame >= self.RUNNER_FROM:
+            runner = person_at(100.0, 250.0)
+            apart = 160.0 * abs(np.sin(np.pi * self.frame / 21.0))
+            runner[[LEFT_ANKLE, RIGHT_ANKLE], 0] = 180.0 + np.array([-apart, apart])
+            people.append(runner)
+        found = []
+        for kp in people:
+            kp = kp.copy()
+            kp[:, 0] -= x0
+            kp[:, 1] -= y0
+            if kp[:, :2].min() >= 0 and kp[:, 0].max() <= w and kp[:, 1].max() <= h:
+                found.append(kp)
+        if not found:
+            return Detections.empty()
+        kps = np.stack(found)
+        boxes = np.stack(
+            [[k[:, 0].min(), k[:, 1].min(), k[:, 0].max(), k[:, 1].max()] for k in kps]
+        ).astype(np.float32)
+        return Detections(kps, boxes, np.full(len(kps), 0.9, np.float32))
+
+
+def test_a_runner_stepping_on_beside_a_coach_followed_is_seen_and_takes_over(image) -> None:
+    """A user trial's coach, beside the belt before the runner stepped on, was followed
+    through 30 s of running: the crop around the coach cut the runner off. While the one
+    followed stands still the whole frame is looked at."""
+    pose = CoachAndRunnerPose()
+    finder = RunnerFinder(pose, RunnerSelector())
+    for frame in range(120):
+        pose.frame = frame
+        runner = finder.settle(finder.look(image), image.shape)
+        assert runner is not None
+    assert runner.box[0] < 500, "the coach kept the track"
+    assert finder.crop is not None, "the runner followed is cropped again"
 
 
 def test_the_crop_stays_inside_the_image(image) -> None:

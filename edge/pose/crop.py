@@ -223,11 +223,16 @@ class RunnerFinder:
         self.feet_outside += bool(feet_out(runner.keypoints, image_shape))
         self._runner_box = runner.box
         self._boxes.append(runner.box)
-        if self.crop_enabled:
+        # Not while the track may pass to someone else: the crop around the one followed would
+        # cut a runner stepping on beside them, who could then never take it (a user trial's
+        # coach, beside the belt before the runner, was followed through 30 s of running).
+        if self.crop_enabled and not self.selector.may_pass_on():
             self._plan = (
                 crop_around(np.stack(self._boxes), self.margin, image_shape, self.estimator.aspect),
                 runner.box,
             )
+        else:
+            self._plan = None
         return runner
 
     def _infer(self, image: np.ndarray) -> Detections:
