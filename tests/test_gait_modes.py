@@ -429,6 +429,52 @@ def test_modes_from_frames_alone() -> None:
     assert modes.mode() == OFF_BELT
 
 
+def test_whoever_comes_back_on_an_empty_belt_takes_no_gait_till_they_step() -> None:
+    """A runner, the belt empty, then someone in view who takes no step (a user trial's passer
+    behind the belt): off the belt till they have stood ``STILL_S``, never the run's gait; the
+    mode had read running for those two seconds."""
+    modes = ModeTracker()
+    for t in np.arange(0.0, 3.0, 0.1):
+        modes.frame(float(t), True)
+        if t >= 0.5:
+            modes.step(RUNNING)
+            modes.landing(float(t))
+    assert modes.mode() == RUNNING
+    for t in np.arange(3.0, 4.5, 0.1):
+        modes.frame(float(t), False)
+    assert modes.mode() == OFF_BELT
+    for t in np.arange(4.5, 6.45, 0.1):
+        modes.frame(float(t), True)
+        assert modes.mode() == OFF_BELT, f"{modes.mode()} at {t:.1f} s"
+    modes.frame(6.6, True)
+    assert modes.mode() == STANDING
+    modes.step(WALKING)
+    modes.landing(6.6)
+    assert modes.mode() == WALKING
+
+
+def test_a_person_standing_after_the_belt_was_empty_reads_off_belt_then_standing() -> None:
+    """The engine starts afresh on whoever comes after the belt was empty: a run, nobody for
+    4 s, then a person standing in view. The engine had told no mode for two seconds, which
+    the console filled in with the last summary's gait, RUNNING, and showed its cue."""
+    segments = (
+        Segment(RUNNING, 6.0, "RBDS001"),
+        Segment(OFF_BELT, 4.0),
+        Segment(STANDING, 6.0, "RBDS032 standing"),
+    )
+    t, kp = track(segments, 30.0, seed=0)
+    camera = SideCamera(facing="right")
+    engine = GaitEngine(PlaneMapping.scaled("right", camera.meters_per_pixel))
+    modes, steps = [], []
+    for i in range(len(t)):
+        steps += engine.push(float(t[i]), kp[i])
+        modes.append(engine.mode)
+    assert steps and all(step.ic_t < 6.0 for step in steps)
+    back = [m for when, m in zip(t, modes, strict=True) if when >= 10.0]
+    assert set(back) == {OFF_BELT, STANDING}
+    assert back.index(STANDING) == pytest.approx(2.0 * 30, abs=2)
+
+
 def test_an_engine_fed_nobody_reads_off_belt() -> None:
     engine = GaitEngine(PlaneMapping.scaled("right"))
     nobody = np.full((17, 3), np.nan)

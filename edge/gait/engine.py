@@ -93,7 +93,6 @@ from edge.gait.metrics import (
     window,
 )
 from edge.gait.mode import (
-    OFF_BELT,
     RUNNING,
     STANDING,
     STILL_S,
@@ -213,8 +212,9 @@ class GaitEngine:
         self.belt_speed_mps = belt_speed_mps
         self._begin()
 
-    def _begin(self) -> None:
-        """Everything learned of a runner forgotten, as before the first frame."""
+    def _begin(self, emptied: bool = False) -> None:
+        """Everything learned of a runner forgotten, as before the first frame; ``emptied``:
+        the belt was left empty just before (``ModeTracker``)."""
         p, mapping, belt_speed_mps = self.params, self.mapping, self.belt_speed_mps
         self._clear_tracks()
         self._par = np.zeros(N_PAR)
@@ -278,7 +278,7 @@ class GaitEngine:
         self._near_side: str | None = None
         # The far hip's lead over the near one, per step, as a fraction of thigh plus shank.
         self._hip_leads: deque[float] = deque(maxlen=32)
-        self._modes = ModeTracker()
+        self._modes = ModeTracker(emptied)
         self._relearned_t = -math.inf
         self._unlearned_t = -math.inf
 
@@ -332,13 +332,13 @@ class GaitEngine:
         Returns the steps this frame completed (usually none). A frame that is not later than
         the one before is ignored.
         """
-        if self._ics and self._modes.mode() == OFF_BELT and self._in_view(keypoints):
+        if self._ics and self._modes.away and self._in_view(keypoints):
             # Someone on a belt left empty: maybe someone else, at another pace (a walker after
             # a runner had their first contacts found with the run's stance speed, one step
             # timed at 287 steps a minute). The last runner's steps are done; the next is
             # learned afresh.
             done = self.finish()
-            self._begin()
+            self._begin(emptied=True)
             return done + self.push(t, keypoints)
         if self._stood():
             # Someone standing on the belt: whatever they do next (a walk after a run, a run at
@@ -514,7 +514,7 @@ class GaitEngine:
         if not self._learns_stance_speed():
             return
         last = max(self._ics[-1][0] if self._ics else -math.inf, self._relearned_t)
-        if not lost and (t - last < RELEARN_S or self._modes.mode() == OFF_BELT):
+        if not lost and (t - last < RELEARN_S or self._modes.away):
             return
         self._relearned_t = t
         sm = window(self._sm, int(self._ctr[CTR_SMOOTHED]), t - RELEARN_S, t)

@@ -21,7 +21,10 @@ after a jog had its first step counted as running, with a runner's flight time. 
 votes: a contact that makes none (a squat's, a jump's) votes only against the gait it was
 counted as (``no_step``). Standing and away come from the frames and the steps: a person in
 view with no step told for ``STILL_S`` (or two strides, whichever is longer) is standing;
-nobody in view for ``AWAY_S`` is off the belt.
+nobody in view for ``AWAY_S`` is off the belt, and so is a person who comes into view after
+that, till they are told a step or have stood ``STILL_S``: a user trial's passer-by, jogging
+behind a belt its runner had left, brought back the last run's RUNNING and its cue for two
+seconds (a frame alone does not put anyone back on the belt).
 """
 
 from __future__ import annotations
@@ -81,7 +84,12 @@ class ModeTracker:
     """The live mode, from the frames (someone in view or not), the landings and the steps'
     votes. ``mode`` is None until the first of these tells anything."""
 
-    def __init__(self) -> None:
+    def __init__(self, emptied: bool = False) -> None:
+        """``emptied``: the belt was left empty just before the first frame (an engine that
+        starts afresh on whoever comes next)."""
+        self._emptied = emptied
+        """Whether the belt has been empty (nobody in view for ``AWAY_S``): then whoever is in
+        view is on it only once told a step, or standing."""
         self._gait: str | None = None
         self._held = False
         """Whether the gait has had ``SWITCH_VOTES`` votes in a row (the first one does not hold
@@ -101,6 +109,7 @@ class ModeTracker:
                 self._present_since = t
         elif t - self._seen_t >= AWAY_S:
             self._present_since = None
+            self._emptied = True
 
     def landing(self, t: float) -> None:
         """A step was told at ``t`` s (its foot landed a stride or so before)."""
@@ -165,9 +174,14 @@ class ModeTracker:
         """The gait of the last steps, running or walking (None before the first vote)."""
         return self._gait
 
+    @property
+    def away(self) -> bool:
+        """Whether nobody has been in view for ``AWAY_S``."""
+        return self._now - self._seen_t >= AWAY_S
+
     def mode(self, stride_s: float = math.nan) -> str | None:
         """The mode now; ``stride_s`` the runner's typical stride time if known."""
-        if self._now - self._seen_t >= AWAY_S:
+        if self.away:
             return OFF_BELT
         if self._present_since is None:
             return None
@@ -175,4 +189,7 @@ class ModeTracker:
         since = max(self._landed_t, self._present_since)
         if self._now - since >= still:
             return STANDING
+        if self._emptied and self._landed_t < self._present_since:
+            # Back in view on an empty belt, no step told yet: not the last gait's runner.
+            return OFF_BELT
         return self._gait
