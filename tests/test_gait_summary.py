@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import re
 
 import numpy as np
 import pytest
@@ -13,10 +14,13 @@ from edge.gait.metrics import FAR_LEG_METRICS, RUNNING_METRICS, no_runners, view
 from edge.gait.summary import (
     CUE_VIEW_WAIT_STEPS,
     FIRST_CUE_WAIT_STEPS,
+    HOLDS,
     MetricSummary,
     clears_at,
     feet_differ,
+    median_error,
     paced,
+    released_at,
     within_view,
 )
 from edge.pace import (
@@ -649,6 +653,59 @@ def test_a_runner_back_on_target_is_not_held_to_the_cue_for_the_run() -> None:
     shown = [s.cue_key for s in feed(SummaryBuilder(), sequence)]
     assert "cadence" in shown[:10]
     assert shown[-1] == "good" and shown[-30:].count("cadence") == 0
+
+
+def test_a_cue_set_off_early_releases_a_runner_on_target_by_less_than_its_margin() -> None:
+    """A user trial's first cue, from 9 steps whose median read 154 spm, held "Quicker, lighter
+    steps" for the rest of the run (13 s) beside a cadence of 156.3 against an eased target of
+    154.9, short of the margin's floor (1% of the target, 156.45), where the report said every
+    target met. A cue shown holds while its median is back inside, a standard error or more
+    (decided, as a first cue is), for ``hold_steps`` steps in a row, then clears; it does not
+    flicker meanwhile, and the run ends as its whole verdict."""
+    first = [None, 150.0, 153.0, 154.0, 152.0, 155.0, 154.0, 153.0, 156.0]
+    cadence = first + [156.3 + 0.3 * math.sin(i) for i in range(40)]
+    pace = 0.997 * PACE_REF_LEGS_S  # the target eased to 154.9
+    sequence = steps(len(cadence), cadence_spm=lambda i: cadence[i], speed_legs_per_s=pace)
+    run = feed(SummaryBuilder(), sequence)
+    shown = [s.cue_key for s in run]
+    medians = [s.metrics["cadence_spm"].median or 0.0 for s in run]
+    start = shown.index("cadence")
+    errors = [median_error(s.metrics["cadence_spm"]) for s in run]
+    inside = next(i for i in range(start, len(run)) if medians[i] >= 154.9 + errors[i])
+    hold = Targets().hold_steps
+    # Held through its steps back inside (no flicker), then released for good.
+    assert shown[start : inside + hold - 1] == ["cadence"] * (inside + hold - 1 - start)
+    assert set(shown[inside + hold - 1 :]) == {"good"}
+    # Back inside by less than a standard error, the hold waits (a cue must not flicker).
+    assert medians[inside - 1] >= 154.9
+    assert SummaryBuilder().whole(sequence).cue_key == "good"
+
+
+def test_a_held_cues_figure_never_reads_as_reaching_the_point_it_holds_until() -> None:
+    """The trial's console read "cadence 156.4 spm (target >= 154.9 at this pace); the cue holds
+    until 156 spm or more": the release point (156.45) printed to three figures rounded down
+    onto the figure. It is printed away from the target, to the target's places at least, and
+    the figure short of it."""
+    held = [None, 150.0, 153.0, 154.0, 152.0, 155.0, 154.0, 153.0, 156.0] + [156.4] * 30
+    pace = 0.997 * PACE_REF_LEGS_S
+    run = feed(
+        SummaryBuilder(Targets(hold_steps=50)),
+        steps(len(held), cadence_spm=lambda i: held[i], speed_legs_per_s=pace),
+    )
+    reasons = [s.cue_reason for s in run if s.cue_reason and HOLDS in s.cue_reason]
+    assert reasons and all(
+        reason.endswith("; the cue holds until 156.5 spm or more") for reason in reasons[-3:]
+    )
+    for reason in reasons:
+        figure, until = re.findall(r"cadence ([\d.]+) spm .*holds until ([\d.]+) spm", reason)[0]
+        assert float(figure) < float(until), reason
+    assert "cadence 156.4 spm (target >= 154.9 at this pace)" in reasons[-1]
+    # The point is rounded away from the target: up for a floor, down for a ceiling.
+    assert released_at(156.449, False, 154.9) == (156.5, 1)
+    assert released_at(157.01, False, 155.0) == (158.0, 0)
+    assert released_at(155.0 * 1.01, False, 155.0) == (157.0, 0)
+    assert released_at(22.77, True, 23.0) == (22.7, 1)
+    assert released_at(297.3, True, 300.0) == (297.0, 0)
 
 
 def test_a_missed_target_never_reads_as_met_in_the_reason() -> None:

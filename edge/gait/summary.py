@@ -4,9 +4,10 @@ Medians and spread (interquartile range) over the last steps, left/right asymmet
 chosen by priority among the targets that are missed. Each cue has hysteresis: it switches on
 when its metric is past the target, off only once it is back inside by a margin (``clears_at``:
 twice the median's own uncertainty, from the window's spread; only the cue shown is held so),
-and the cue shown changes at most once every ``hold_steps`` steps, so it never flickers step to
-step. The first cue waits until every figure it judges is decided (``_undecided``): measured
-surely on enough steps, and a standard error or more from its target.
+or once it has been back inside by a standard error or more (decided, as the first cue is) for
+``hold_steps`` steps in a row, and the cue shown changes at most once every ``hold_steps`` steps,
+so it never flickers step to step. The first cue waits until every figure it judges is decided
+(``_undecided``): measured surely on enough steps, and a standard error or more from its target.
 
 Figures measured less surely stay out of the way of the ones measured well. A metric is
 *confident* on a step when its confidence there (``Step.confidence_of``) is at least
@@ -572,15 +573,22 @@ _REASONS = {
 }
 
 
-def _shown(value: float | None, limit: float, above: bool) -> str:
+def _places(limit: float) -> int:
+    """The decimal places a reason prints figures against ``limit`` to: a tenth for a target
+    grown or eased with pace, else none."""
+    return 0 if float(limit).is_integer() else 1
+
+
+def _shown(value: float | None, limit: float, above: bool, places: int | None = None) -> str:
     """``value`` as a reason prints it, against a target of at most (``above``) or at least
-    ``limit``: to the places of the limit (a target grown or eased with pace has a tenth), a
-    value that misses and would round onto it or past it rounded away instead, so it never reads
-    as met (148.86 spm against at least 148.9 reads 148.8, 154.6 against 155 reads 154), and
-    any other value as it rounds (38.33% against 33.2 reads 38.3, as the summary prints it)."""
+    ``limit``: to the places of the limit (a target grown or eased with pace has a tenth;
+    ``places``, when given), a value that misses and would round onto it or past it rounded
+    away instead, so it never reads as met (148.86 spm against at least 148.9 reads 148.8, 154.6
+    against 155 reads 154), and any other value as it rounds (38.33% against 33.2 reads 38.3,
+    as the summary prints it)."""
     if value is None:
         return "-"
-    places = 0 if float(limit).is_integer() else 1
+    places = _places(limit) if places is None else places
     scale = 10.0**places
     near = round(value * scale) / scale
     if above and value > limit and near <= limit:
@@ -626,6 +634,20 @@ def clears_at(limit: float, above: bool, metric: MetricSummary, least: float) ->
     error = median_error(metric)
     margin = min(max(CLEAR_ERRORS * error, least * abs(limit)), CLEAR_MOST * abs(limit))
     return limit - margin if above else limit + margin
+
+
+def released_at(clear: float, above: bool, limit: float) -> tuple[float, int]:
+    """The point a held cue's reason says it holds until, for a cue that clears at ``clear``
+    (``clears_at``) of a target at ``limit`` (``above``: values above it miss), and its decimal
+    places: to three significant figures or the limit's places, whichever is finer, rounded
+    away from the target, so a figure short of ``clear`` never reads as reaching it (156.45
+    spm against 154.9 had read "the cue holds until 156 spm or more" beside 156.4)."""
+    figures = 2 - math.floor(math.log10(abs(clear))) if clear else 0
+    places = max(_places(limit), figures, 0)
+    scale = 10.0**places
+    # Round off float noise first (155.0 * 1.01 is 156.55000000000001), then away.
+    scaled = round(clear * scale, 6)
+    return (math.floor(scaled) if above else math.ceil(scaled)) / scale, places
 
 
 def sure_steps(steps: Sequence[_R], metric: str) -> list[_R]:
@@ -737,6 +759,8 @@ class SummaryBuilder:
         self.last = NO_STEPS
         self._steps: deque[Step] = deque(maxlen=self.targets.window_steps)
         self._active: set[str] = set()
+        # Steps in a row each target's median has been decided inside it (``_update_active``).
+        self._inside: dict[str, int] = {}
         self._shown: _Cue = _WAIT
         self._shown_for = 0
         # The rule the cue shown, and the one wanted, come from (None: no target's).
@@ -772,6 +796,7 @@ class SummaryBuilder:
         if self._steps and gait != gait_of(self._steps[-1]):
             self._steps.clear()
             self._active.clear()
+            self._inside.clear()
             self._shown, self._shown_for = _WAIT, 0
             self._shown_rule = None
             self._beyond = False
@@ -828,18 +853,30 @@ class SummaryBuilder:
             limit = getattr(targets, rule.limit)
             if value is None or not metrics[rule.metric].confident or not judged_limit(limit):
                 self._active.discard(name)
+                self._inside.pop(name, None)
                 continue
             back_in = clears_at(limit, rule.above, metrics[rule.metric], targets.margin)
             missed = value > limit if rule.above else value < limit
+            # Inside and decided so (``DECIDED_ERRORS``), as a first cue is decided to come.
+            decided = DECIDED_ERRORS * median_error(metrics[rule.metric])
+            inside = value <= limit - decided if rule.above else value >= limit + decided
+            self._inside[name] = self._inside.get(name, 0) + 1 if inside else 0
             # Only the cue shown is held by the margin: one never shown, or no longer, comes
             # only with its median past the target (a first step's wild median had held a
             # cadence cue until well back inside, and a cue came on reading "156 spm (target
             # >= 155); the cue holds until 157").
             shown = self._shown[0] == rule.key
             cleared = not shown or (value <= back_in if rule.above else value >= back_in)
+            # Nor past ``hold_steps`` steps in a row decided back inside: a runner on target
+            # by less than the margin's floor was held for a whole run (a user trial's cadence
+            # cue, set off at 154 spm from 9 steps, "held until 156" beside 156.3 for 13 s,
+            # against a report's "every target met"); a median only just inside, within its
+            # wander, still waits for the margin, and the cue shown still changes at most once
+            # a hold.
+            settled = self._inside[name] >= self.targets.hold_steps
             if missed:
                 self._active.add(name)
-            elif cleared:
+            elif cleared or settled:
                 self._active.discard(name)
 
     def _wanted(
@@ -980,17 +1017,25 @@ class SummaryBuilder:
         limit = getattr(targets, rule.limit)
         grown = limit != getattr(self.targets, rule.limit)
         pace = " at this pace" if grown else ""
+        inside = value is not None and (value <= limit if rule.above else value >= limit)
+        if inside and f"{rule.key}:{rule.metric}" in self._active:
+            # Else its reason would read as met. The figure is printed short of the point it
+            # holds until, as a missed one is short of its target (``_shown``): "156.4 spm ...
+            # holds until 156 spm or more" had read as reached.
+            clear = clears_at(limit, rule.above, metrics[rule.metric], targets.margin)
+            until, places = released_at(clear, rule.above, limit)
+            shown = _shown(value, until, rule.above, _places(limit))
+            reason = _REASONS[rule.metric].format(v=shown, lim=limit, pace=pace)
+            more = "less" if rule.above else "more"
+            return (
+                rule.key,
+                rule.text,
+                f"{reason}{HOLDS}{until:.{places}f}{_UNITS[rule.metric]} or {more}",
+            )
         shown = _shown(value, limit, rule.above)
         reason = _REASONS[rule.metric].format(v=shown, lim=limit, pace=pace)
-        if value is not None and (value <= limit if rule.above else value >= limit):
-            if f"{rule.key}:{rule.metric}" in self._active:
-                # Else its reason would read as met.
-                clear = clears_at(limit, rule.above, metrics[rule.metric], targets.margin)
-                reason += (
-                    f"{HOLDS}{clear:.3g}{_UNITS[rule.metric]} or {'less' if rule.above else 'more'}"
-                )
-            else:
-                reason += "; back on target"
+        if inside:
+            reason += "; back on target"
         return rule.key, rule.text, reason
 
     def _held(self, metrics: dict[str, MetricSummary], targets: Targets) -> _Cue | None:
