@@ -26,6 +26,8 @@ from edge.dashboard.app import (
     ENDED_TOLD_S,
     FRAME_INTERVAL,
     BusReceived,
+    Command,
+    ControlReplied,
     FramesReceived,
 )
 from edge.dashboard.screens import HelpScreen, RunnerNameScreen
@@ -578,6 +580,35 @@ def test_keys_send_the_right_control_requests(
             await pilot.press("escape")
             assert not isinstance(app.screen, HelpScreen)
             assert app.screen.query_one("#detail").display
+
+    run(scenario())
+
+
+def test_someone_stepping_with_no_session_open_reads_not_recording(
+    publisher: Publisher, control: ControlServer
+) -> None:
+    """A user trial stopped a session that had started by itself (its s key meant to start
+    one): the run went unrecorded under a dim "no session"."""
+
+    async def scenario() -> None:
+        app = DashboardApp(publisher.endpoint, control.endpoint)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            # The s key's stop is said as what it did (the trial's notice: "Session stopped").
+            app.post_message(ControlReplied(Command("stop_session"), {"session_id": 17}, None))
+            told = "Session 17 stopped: nothing is recorded now; s starts a new session"
+            await wait_until(
+                pilot, lambda: told in [n.message for n in app._notifications], "the notice"
+            )
+            status = messages.status(session_id=None, recording=False, gait_mode="running")
+            await publish_until(
+                pilot,
+                publisher,
+                status,
+                on_screen(app, "not recording: s starts a session"),
+                "status",
+            )
+            status = messages.status(session_id=None, recording=False, gait_mode="standing")
+            await publish_until(pilot, publisher, status, on_screen(app, "no session"), "status")
 
     run(scenario())
 

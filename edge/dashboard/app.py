@@ -442,7 +442,8 @@ class DashboardApp(App[None]):
         session, lap = reply.get("session_id"), reply.get("lap")
         done = {
             "start_session": "Session started" if session is None else f"Session {session} started",
-            "stop_session": "Session stopped",
+            "stop_session": ("Session stopped" if session is None else f"Session {session} stopped")
+            + ": nothing is recorded now; s starts a new session",
             "set_runner": f"Runner: {command.args.get('name')}",
             "mark_lap": "Lap marked" if lap is None else f"Lap {lap} marked",
             "set_voice": "Cues spoken" if command.args.get("on") else "Cues silent",

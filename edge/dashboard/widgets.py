@@ -178,7 +178,11 @@ def _status_text(readings: Readings, belt_mps: float | None, short: bool = False
     unnamed = "unnamed (n)" if short else "runner unnamed (n)"
     text.append(status.runner or unnamed, "bold" if status.runner else "dim")
     text.append(" │ ")
-    if status.session_id is None:
+    if status.session_id is None and status.gait_mode in ("running", "walking"):
+        # Someone steps with nothing recorded (a user trial pressed s on a session started by
+        # itself, stopping it, and read the small "no session" as nothing amiss).
+        text.append("not recording: s starts a session", "bold gold1")
+    elif status.session_id is None:
         text.append("no session", "dim")
     else:
         text.append(f"session {status.session_id} ")
