@@ -23,7 +23,7 @@ from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping
 from edge.gait.summary import LESS_SURE
 from edge.pace import UNJUDGED_BEYOND
-from edge.report.trend import UNJUDGED_MARK_NOTE, cell, trend_rows
+from edge.report.trend import UNJUDGED_MARK_NOTE, cell, trend_lines, trend_rows
 from edge.store.sessions import SessionStore
 from tests.builders import messages
 from tests.builders.keypoint_tracks import synth_track
@@ -119,6 +119,30 @@ def test_a_session_past_the_recorded_paces_has_its_overstride_marked(tmp_path: P
     assert cell(fast, "overstride_pct_leg", 1) == f"23.0{LESS_SURE}"
     assert cell(slow, "overstride_pct_leg", 1) == "20.0"
     assert cell(fast, "cadence_spm", 0) == "171"
+
+
+def test_sessions_before_a_calibration_keep_their_overstride_beside_those_after(
+    tmp_path: Path,
+) -> None:
+    """A user trial's runner, two sessions uncalibrated (% of the leg) and one calibrated (cm
+    as well): the table had shown the overstride in cm alone, the first two's as "-", unsaid.
+    Both columns now, each session's figures where it has them."""
+    path = tmp_path / "sessions.sqlite"
+    store = SessionStore(path, "s")
+    for k, cm in enumerate((None, None, 17.0)):
+        store.start_session(1000.0 * k, runner="Kim", calibrated=cm is not None)
+        for i in range(30):
+            step = messages.step(i, overstride_pct_leg=20.0 + k, overstride_cm=cm)
+            store.record_step(messages.later(step, 1000.0 * k))
+        store.end_session(1000.0 * k + 20.0)
+    store.close()
+    rows = trend_rows(path, "kim")
+    head = trend_lines(rows)[0]
+    assert "% leg" in head and "cm" in head
+    assert [cell(r, "overstride_pct_leg", 1) for r in rows] == ["20.0", "21.0", "22.0"]
+    assert [cell(r, "overstride_cm", 1) for r in rows] == ["-", "-", "17.0"]
+    # All calibrated: the cm alone, as before.
+    assert "% leg" not in trend_lines(rows[2:])[0]
 
 
 def test_output_piped_to_a_reader_that_goes_away_ends_without_a_traceback(config: Path) -> None:

@@ -106,10 +106,15 @@ def not_judged(summaries: dict[str, MetricSummary], beyond: bool) -> frozenset[s
 
 
 def columns_of(rows: Sequence[Medians], columns: Sequence[Column] = COLUMNS) -> list[Column]:
-    """The ``columns`` some repeat (session) has a value in (one overstride: cm when there are
-    any)."""
+    """The ``columns`` some repeat (session) has a value in; the overstride in cm alone where
+    every one with it in % of the leg has it in cm too, else both (a user trial's trend, one
+    session calibrated after two that were not, had dropped the two's overstride unsaid)."""
     shown = [c for c in columns if any(r.medians[c.metric] is not None for r in rows)]
-    if any(c.metric == "overstride_cm" for c in shown):
+    if all(
+        r.medians.get("overstride_cm") is not None
+        for r in rows
+        if r.medians.get("overstride_pct_leg") is not None
+    ) and any(c.metric == "overstride_cm" for c in shown):
         shown = [c for c in shown if c.metric != "overstride_pct_leg"]
     return shown
 
