@@ -281,6 +281,21 @@ def test_history_leaves_out_steps_measured_before_an_oblique_view_was_known() ->
     assert readings.history("overstride_cm") == [None, None]
 
 
+def test_too_few_frames_to_find_steps_tell_no_standing() -> None:
+    """A loaded station's console read STANDING, "no steps while standing still", over a
+    runner for 18 s, its steps unfound for too few frames a second: then the mode is not told
+    (the banner says why: ``Readings.held``), the other modes are."""
+    readings = Readings()
+    readings.take(messages.summary())
+    slow = "steps are timed from 12 frames a second ..."
+    readings.take(messages.status(gait_mode="standing", rate_problem=slow))
+    assert readings.gait_mode is None and readings.held is not None
+    readings.take(messages.status(gait_mode="running", rate_problem=slow))
+    assert readings.gait_mode == "running"
+    readings.take(messages.status(gait_mode="standing"))
+    assert readings.gait_mode == "standing"
+
+
 @pytest.mark.parametrize(
     ("status", "gone", "kept"),
     [

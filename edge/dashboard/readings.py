@@ -195,8 +195,12 @@ class Readings:
     def gait_mode(self) -> str | None:
         """What the person on the belt is doing: ``running``, ``walking``, ``standing`` or
         ``off_belt``, as the status says; before a status that tells, the gait of the latest
-        summary (None: not known)."""
+        summary (None: not known). Not standing while the station gets too few frames a second
+        to time steps (``rate_problem``): its steps then go unfound, and a loaded station's
+        console had read STANDING, "no steps while standing still", over a runner for 18 s."""
         if self.status is not None and self.status.gait_mode is not None:
+            if self.status.gait_mode == "standing" and self.status.rate_problem is not None:
+                return None
             return self.status.gait_mode
         return None if self.summary is None else self.summary.gait
 
