@@ -206,27 +206,47 @@ TARGETS = (
 ``score``, name, mean absolute error, ms."""
 
 
+SPREAD = (
+    ("overstride_cm_mae", "overstride", "cm", 2.0),
+    ("hip_extension_deg_mae", "hip extension", "deg", 3.0),
+)
+"""The figures ``population_summary`` gives with their spread over the trials, with the
+issue's targets where calibrated."""
+
+
 def population_summary(rows: list[tuple[MocapTrial, float, dict[str, float]]]) -> str:
-    """Each frame rate's figures over the population's trials (``population``): steps found,
-    feet named right, and for each event of ``TARGETS`` the mean over the trials of their mean
-    absolute error, the worst trial, and how many miss the target."""
+    """Each frame rate's figures over the population's trials (``population``), a line of
+    events and one of distances and angles: steps found (all, and the worst trial's share), feet
+    named right, and for each event of ``TARGETS`` and figure of ``SPREAD`` the mean over the
+    trials of their mean absolute error, its range, the worst trial, and how many miss the
+    target."""
+
+    def spread(at: list[tuple[MocapTrial, dict[str, float]]], key: str, unit: str) -> str:
+        values = [r[key] for _, r in at]
+        worst_trial = max(at, key=lambda pair: pair[1][key])[0]
+        return (
+            f"{np.mean(values):.1f} {unit} ({min(values):.1f}-{max(values):.1f},"
+            f" worst {worst_trial.name}"
+        )
+
     lines = []
     for fps in sorted({fps for _, fps, _ in rows}):
         at = [(trial, r) for trial, f, r in rows if f == fps]
         runners = len({trial.runner for trial, _ in at})
         found = sum(r["steps_found"] for _, r in at) / sum(r["steps_truth"] for _, r in at)
+        least = min(r["recall"] for _, r in at)
         side = float(np.mean([r["side_correct"] for _, r in at]))
-        parts = [f"steps found {found:.2%}, feet right {side:.1%}"]
+        events = [f"steps found {found:.2%} (worst trial {least:.1%}), feet right {side:.1%}"]
         for key, name, target in TARGETS:
-            worst_trial, worst = max(at, key=lambda pair, key=key: pair[1][key])
             over = sum(r[key] > target for _, r in at)
-            parts.append(
-                f"{name} {np.mean([r[key] for _, r in at]):.1f} ms (worst {worst[key]:.1f},"
-                f" {worst_trial.name}; {over} over {target:g})"
-            )
-        lines.append(
-            f"population at {fps:g} fps, {len(at)} trials of {runners} runners: " + "; ".join(parts)
-        )
+            events.append(f"{name} {spread(at, key, 'ms')}; {over} over {target:g})")
+        figures = [
+            f"{name} {spread(at, key, unit)}; {sum(r[key] > target for _, r in at)} over"
+            f" {target:g})"
+            for key, name, unit, target in SPREAD
+        ]
+        head = f"population at {fps:g} fps, {len(at)} trials of {runners} runners: "
+        lines += [head + "; ".join(events), head + "; ".join(figures)]
     return "\n".join(lines)
 
 

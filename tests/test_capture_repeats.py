@@ -190,8 +190,9 @@ def test_a_slowed_export_of_frames_shown_three_times_or_more_is_told_its_slowmo(
             assert "--slowmo" not in said, said
         else:
             assert said.endswith(
-                f"If it is slow motion, each frame shown {repeats} times, give {told}: the "
-                "rate it was filmed at over the rate it plays at"
+                f"If it is slow motion, each frame shown {repeats} times, give {told}, or more "
+                "if it was filmed at more frames a second than it plays at: the rate it was "
+                "filmed at over the rate it plays at"
             ), said
 
 

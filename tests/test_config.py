@@ -127,22 +127,38 @@ def test_config_check_says_which_bus_endpoint_another_program_holds(
 ) -> None:
     """A user trial's check said "ok" for a port another station held, and a station started
     with the file then stopped. It is said, not failed: the station the file is for may be the
-    one holding it."""
-    holder = zmq.Context.instance().socket(zmq.REP)
+    one holding it. An ipc:// socket file is tried without binding it, which would take it over
+    from the station holding it (a review)."""
+    ctx = zmq.Context.instance()
+    holder, free = ctx.socket(zmq.PUB), ctx.socket(zmq.PUB)
     try:
         port = holder.bind_to_random_port("tcp://127.0.0.1")
-        text = (
-            f'[bus]\npublish = "tcp://127.0.0.1:{port + 1}"\ncontrol = "tcp://127.0.0.1:{port}"\n'
-        )
-        config = write(tmp_path, text)
-        assert main(["config", "check", str(config)]) == 0
-        out = capsys.readouterr().out
-        assert f"note: tcp://127.0.0.1:{port} is in use now" in out
-        assert f"127.0.0.1:{port + 1} is in use" not in out
+        other = free.bind_to_random_port("tcp://127.0.0.1")
+        free.close(linger=0)
+        held = f"ipc://{tmp_path / 'held.sock'}"
+        holder.bind(held)
+        for publish, control, taken in (
+            (f"tcp://127.0.0.1:{other}", f"tcp://127.0.0.1:{port}", f"tcp://127.0.0.1:{port}"),
+            (held, f"ipc://{tmp_path / 'free.sock'}", held),
+        ):
+            text = f'[bus]\npublish = "{publish}"\ncontrol = "{control}"\n'
+            assert main(["config", "check", str(write(tmp_path, text))]) == 0
+            out = capsys.readouterr().out
+            assert f"note: {taken} is in use now" in out and out.count("note:") == 1, out
+        # The station holding the ipc:// file still reaches its subscribers.
+        listener = ctx.socket(zmq.SUB)
+        listener.setsockopt(zmq.SUBSCRIBE, b"")
+        listener.connect(held)
+        try:
+            for _ in range(50):
+                holder.send(b"hello")
+                if listener.poll(100):
+                    break
+            assert listener.recv(zmq.NOBLOCK) == b"hello"
+        finally:
+            listener.close(linger=0)
     finally:
         holder.close(linger=0)
-    assert main(["config", "check", str(config)]) == 0
-    assert "note:" not in capsys.readouterr().out
 
 
 def test_config_check_names_the_file_it_read(

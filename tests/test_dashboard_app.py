@@ -595,7 +595,10 @@ def test_someone_stepping_with_no_session_open_reads_not_recording(
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             # The s key's stop is said as what it did (the trial's notice: "Session stopped").
             app.post_message(ControlReplied(Command("stop_session"), {"session_id": 17}, None))
-            told = "Session 17 stopped: nothing is recorded now; s starts a new session"
+            told = (
+                "Session 17 stopped: nothing is recorded now; s starts a new session (the next "
+                "runner starts one after the belt has been empty for a few seconds)"
+            )
             await wait_until(
                 pilot, lambda: told in [n.message for n in app._notifications], "the notice"
             )
@@ -609,6 +612,16 @@ def test_someone_stepping_with_no_session_open_reads_not_recording(
             )
             status = messages.status(session_id=None, recording=False, gait_mode="standing")
             await publish_until(pilot, publisher, status, on_screen(app, "no session"), "status")
+        # At 80 columns, short enough for the belt speed to show (a review).
+        narrow = DashboardApp(publisher.endpoint, control.endpoint)
+        async with narrow.run_test(size=(80, 24)) as pilot:
+            status = messages.status(
+                session_id=None, recording=False, gait_mode="running", belt_speed_mps=3.0
+            )
+            await publish_until(
+                pilot, publisher, status, on_screen(narrow, "not recording (s)"), "status"
+            )
+            assert "belt 3.0 m/s" in screen_text(narrow)
 
     run(scenario())
 

@@ -249,7 +249,10 @@ def test_a_cue_held_inside_its_target_says_why() -> None:
     sequence = steps(12, cadence_spm=150.0) + steps(12, cadence_spm=157.0)
     last = feed(SummaryBuilder(), sequence)[-1]
     assert last.cue_key == "cadence"
-    assert last.cue_reason == "cadence 157 spm (target >= 155); the cue holds until 158 spm or more"
+    assert last.cue_reason == (
+        "cadence 157 spm (target >= 155); the cue holds until 158 spm or more, or 6 steps well "
+        "on target"
+    )
     missed = feed(SummaryBuilder(), steps(12, cadence_spm=150.0))[-1]
     assert missed.cue_reason == "cadence 150 spm (target >= 155)"
 
@@ -694,7 +697,8 @@ def test_a_held_cues_figure_never_reads_as_reaching_the_point_it_holds_until() -
     )
     reasons = [s.cue_reason for s in run if s.cue_reason and HOLDS in s.cue_reason]
     assert reasons and all(
-        reason.endswith("; the cue holds until 156.5 spm or more") for reason in reasons[-3:]
+        reason.endswith("; the cue holds until 156.5 spm or more, or 50 steps well on target")
+        for reason in reasons[-3:]
     )
     for reason in reasons:
         figure, until = re.findall(r"cadence ([\d.]+) spm .*holds until ([\d.]+) spm", reason)[0]

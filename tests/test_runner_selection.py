@@ -124,6 +124,24 @@ def test_a_runner_whose_ankles_the_model_puts_on_one_foot_half_the_time_takes_ov
     assert taken is not None and taken <= 60, taken
 
 
+def test_a_coach_shifting_their_weight_takes_no_track_from_a_runner() -> None:
+    """A review: a coach standing beside the belt, their ankles 0.2 of the box apart for 4
+    frames in 60 (shifting their weight), took the track from a runner whose ankles the pose
+    model collapsed in most frames (a moving average of 0.12, under striding's, as a runner
+    filmed 30 deg off square reads), and from one who stopped for 1.5 s."""
+    for runner_apart in (
+        lambda f: 0.3 if f % 10 < 4 else 0.0,
+        lambda f: 0.02 if 200 <= f < 290 else stride(f),
+    ):
+        selector = RunnerSelector()
+        for frame in range(600):
+            coach = 0.2 if frame % 60 < 4 else 0.03
+            chosen = selector.select(posed((COACH, coach), (RUNNER, runner_apart(frame))))
+            assert chosen is not None
+            if frame >= 60:
+                assert chosen.keypoints[0, 2] == 1.0, f"frame {frame}: the coach took the track"
+
+
 def test_someone_facing_the_camera_beside_the_belt_is_not_the_runner() -> None:
     """A user trial: a person standing beside a treadmill, facing the camera and larger in the
     picture than the runner, took the track (analyze then told the user to film the runner

@@ -389,8 +389,9 @@ def _slowed_export(new: NewFrames, timebase: TimeBase) -> str:
     if timebase.origin is not None or shown < SLOWED_REPEATS or new.fps * shown < LEAST_FPS:
         return ""
     return (
-        f". If it is slow motion, each frame shown {shown} times, give --slowmo {shown}: "
-        "the rate it was filmed at over the rate it plays at"
+        f". If it is slow motion, each frame shown {shown} times, give --slowmo {shown}, or "
+        "more if it was filmed at more frames a second than it plays at: the rate it was "
+        "filmed at over the rate it plays at"
     )
 
 

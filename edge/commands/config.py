@@ -41,28 +41,49 @@ def _held(config: Config) -> str:
     """Notes on the bus endpoints this machine cannot bind now, or "". A station started with
     this file would stop on them; one already running holds them itself, so this is said, not
     failed (the installer checks the file of the station it is replacing)."""
+    notes = [
+        note for endpoint in (config.bus.publish, config.bus.control) if (note := _taken(endpoint))
+    ]
+    return "".join(f"\n  note: {note}" for note in notes)
+
+
+def _taken(endpoint: str) -> str | None:
+    """Why ``endpoint`` cannot be bound now, or None. A tcp:// port is tried by binding it; an
+    ipc:// socket file by connecting to it, as binding one takes the file over from the station
+    that holds it, leaving that station unreachable (a review)."""
     import errno
+    import socket
 
     import zmq
 
     from edge.bus.publisher import context
 
-    notes = []
-    for endpoint in (config.bus.publish, config.bus.control):
-        sock = context().socket(zmq.PUB)
-        try:
-            sock.bind(endpoint)
-        except zmq.ZMQError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                notes.append(
-                    f"{endpoint} is in use now: by a station already running (stop it first) "
-                    "or another program (change bus.publish / bus.control)"
-                )
-            else:
-                notes.append(f"{endpoint} cannot be bound on this machine: {exc}")
-        finally:
-            sock.close(linger=0)
-    return "".join(f"\n  note: {note}" for note in notes)
+    in_use = (
+        f"{endpoint} is in use now: by a station already running (stop it first) or another "
+        "program (change bus.publish / bus.control)"
+    )
+    if endpoint.startswith("ipc://"):
+        path = endpoint.removeprefix("ipc://")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(path)
+            except OSError:
+                return None  # no file, or one nobody listens on: the station binds it anew
+        return in_use
+    if not endpoint.startswith("tcp://"):
+        return None
+    sock = context().socket(zmq.PUB)
+    try:
+        sock.bind(endpoint)
+    except zmq.ZMQError as exc:
+        return (
+            in_use
+            if exc.errno == errno.EADDRINUSE
+            else f"{endpoint} cannot be bound on this machine: {exc}"
+        )
+    finally:
+        sock.close(linger=0)
+    return None
 
 
 def _calibration(config: Config) -> tuple[str, str | None]:

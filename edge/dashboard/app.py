@@ -443,7 +443,8 @@ class DashboardApp(App[None]):
         done = {
             "start_session": "Session started" if session is None else f"Session {session} started",
             "stop_session": ("Session stopped" if session is None else f"Session {session} stopped")
-            + ": nothing is recorded now; s starts a new session",
+            + ": nothing is recorded now; s starts a new session (the next runner starts one "
+            "after the belt has been empty for a few seconds)",
             "set_runner": f"Runner: {command.args.get('name')}",
             "mark_lap": "Lap marked" if lap is None else f"Lap {lap} marked",
             "set_voice": "Cues spoken" if command.args.get("on") else "Cues silent",

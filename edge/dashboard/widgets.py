@@ -181,7 +181,10 @@ def _status_text(readings: Readings, belt_mps: float | None, short: bool = False
     if status.session_id is None and status.gait_mode in ("running", "walking"):
         # Someone steps with nothing recorded (a user trial pressed s on a session started by
         # itself, stopping it, and read the small "no session" as nothing amiss).
-        text.append("not recording: s starts a session", "bold gold1")
+        # Short, as the rest of a narrow header, so the belt speed still shows.
+        text.append(
+            "not recording (s)" if short else "not recording: s starts a session", "bold gold1"
+        )
     elif status.session_id is None:
         text.append("no session", "dim")
     else:

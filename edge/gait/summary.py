@@ -1027,10 +1027,13 @@ class SummaryBuilder:
             shown = _shown(value, until, rule.above, _places(limit))
             reason = _REASONS[rule.metric].format(v=shown, lim=limit, pace=pace)
             more = "less" if rule.above else "more"
+            # Or it clears after ``hold_steps`` steps well inside (``_update_active``): said, so
+            # that it does not clear short of the point the reason gave (a review).
             return (
                 rule.key,
                 rule.text,
-                f"{reason}{HOLDS}{until:.{places}f}{_UNITS[rule.metric]} or {more}",
+                f"{reason}{HOLDS}{until:.{places}f}{_UNITS[rule.metric]} or {more}, or "
+                f"{self.targets.hold_steps} steps well on target",
             )
         shown = _shown(value, limit, rule.above)
         reason = _REASONS[rule.metric].format(v=shown, lim=limit, pace=pace)

@@ -221,6 +221,12 @@ class RunnerFinder:
             runner = replace(runner, keypoints=drop_collapsed(seen, self._seen))
             self._seen = seen
         self.feet_outside += bool(feet_out(runner.keypoints, image_shape))
+        last = self._runner_box
+        if last is not None and iou(last, runner.box[None])[0] < self.selector.match_iou:
+            # Another person took the track (``RunnerSelector.may_pass_on``): the crop follows
+            # them alone, not the boxes of the one followed before (a review's crop had spanned
+            # both, nearly the whole frame, for a second and a half).
+            self._boxes.clear()
         self._runner_box = runner.box
         self._boxes.append(runner.box)
         # Not while the track may pass to someone else: the crop around the one followed would

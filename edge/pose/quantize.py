@@ -37,7 +37,7 @@ from edge.errors import MissingResourceError, UsageError, missing_extra
 from edge.pose.base import InputSize
 from edge.pose.crop import HISTORY, MARGIN, crop_around
 from edge.pose.lean import LetterboxInput
-from edge.pose.models import EXPORT_FORMATS, FETCH_COMMAND, edge_model, export_path
+from edge.pose.models import EXPORT_FORMATS, edge_model, export_path, require_model
 from edge.pose.runtime import block_openvino_telemetry
 from edge.progress import Progress
 
@@ -205,19 +205,16 @@ def int8_model(model: Path, size: InputSize, data_dir: Path) -> Path:
     target = int8_path(fp32)
     if target.exists():
         return target
+    if not fp32.exists():
+        # Said before the quantizing is announced, and before nncf (a user trial read
+        # "quantizing it once now" and then that the model was missing).
+        require_model(model)
     command = export_command(size)
     if importlib.util.find_spec("nncf") is None:
         raise MissingResourceError(
             f"{target} is missing and nncf, which makes it, is not installed; install it with: "
             f"pip install 'hipdrive[openvino]', then run: {command} "
             '(or set pose.precision = "fp32")'
-        )
-    if not (model.exists() or fp32.exists()):
-        # Said before the quantizing is announced (a user trial read "quantizing it once
-        # now" and then that the model was missing).
-        raise MissingResourceError(
-            f"pose model {model} is missing, and {target.name} is made from it; fetch it "
-            f"with: {FETCH_COMMAND}"
         )
     log.info("%s is missing; quantizing it once now, as `%s` would", target.name, command)
     started = time.monotonic()

@@ -93,25 +93,27 @@ class _Track:
         return self.stride >= STRIDING
 
     def reach(self) -> float | None:
-        """How far apart the ankles came in a tenth of the last ``REACH_FRAMES`` frames, in
-        box heights (their 90th percentile), or None before that many: a stride shows in it
+        """How far apart the ankles came in a fifth of the last ``REACH_FRAMES`` frames, in
+        box heights (their 80th percentile), or None before that many: a stride shows in it
         however often the pose model puts both ankles on one foot. Without the refiner, which
         places only the runner's, it did so in half of a user trial's runner's frames, stepping
-        on beside a coach (the moving average 0.06-0.13, the reach 0.2-0.3; the coach's 0.08)."""
+        on beside a coach (the moving average 0.06-0.13, the ankles 0.15 apart or more in 28%
+        of the frames; the coach's 0.08). A fifth, not a tenth: a coach shifting their weight
+        for 4 frames in 60 had taken the track from a runner (a review)."""
         spreads = self.spreads
-        return float(np.percentile(spreads, 90)) if len(spreads) == spreads.maxlen else None
+        return float(np.percentile(spreads, 80)) if len(spreads) == spreads.maxlen else None
 
     def reaching(self) -> bool:
         """Whether the ankles reach ``STRIDING`` apart (``reach``)."""
         reach = self.reach()
         return reach is not None and reach >= STRIDING
 
-    def stands_still(self) -> bool:
-        """Whether the ankles stayed under ``STRIDING`` apart over the last ``REACH_FRAMES``
-        (``reach``): a runner's moving average dips under it (the rendered demo runner's to 0.13,
-        one filmed 30 deg off square's to 0.12), their reach does not."""
-        reach = self.reach()
-        return reach is not None and reach < STRIDING
+    def standing(self) -> bool:
+        """Whether the person neither strides (``striding``) nor reaches a stride
+        (``reaching``): a runner's moving average dips under ``STRIDING`` (the rendered demo
+        runner's to 0.13, one filmed 30 deg off square's to 0.12), their reach does not; a
+        coach whose feet are out of the picture has neither."""
+        return not self.striding() and not self.reaching()
 
     def score(self) -> float:
         area = float((self.box[2] - self.box[0]) * (self.box[3] - self.box[1]))
@@ -154,7 +156,7 @@ class RunnerSelector:
             and self._runner in self._tracks
             and self._runner.hits >= self.settle_frames
         )
-        if established and self._runner is not None and not self._runner.striding():
+        if self.may_pass_on():
             # The runner stands still; someone else strides on the spot, and has for a while.
             others = [
                 t
@@ -180,18 +182,19 @@ class RunnerSelector:
         )
 
     def may_pass_on(self) -> bool:
-        """Whether the person followed, for ``settle_frames`` or more, stands still
-        (``_Track.stands_still``: a coach beside the belt who was there first, or a runner who
-        stopped), so that the track may pass to someone else who strides (``select``). The
-        finder then looks at the whole frame (``RunnerFinder``): its crop around the one
-        followed had cut a user trial's runner, stepping on beside a coach, down to a leg, whose
-        stride then never showed."""
+        """Whether the person followed, for ``settle_frames`` or more, stands (``_Track.standing``:
+        a coach beside the belt who was there first, or a runner who stopped), so that the track
+        may pass to someone else who strides (``select``). The finder then looks at the whole
+        frame (``RunnerFinder``): its crop around the one followed had cut a user trial's
+        runner, stepping on beside a coach, down to a leg, whose stride then never showed."""
         runner = self._runner
+        # Not before their reach is read: a runner's first frames, their moving average still
+        # rising, would read as standing.
         return (
             runner is not None
             and runner in self._tracks
-            and runner.hits >= self.settle_frames
-            and runner.stands_still()
+            and runner.hits >= max(self.settle_frames, REACH_FRAMES)
+            and runner.standing()
         )
 
     def _in_roi(self, boxes: np.ndarray) -> np.ndarray:
