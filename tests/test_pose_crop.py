@@ -218,6 +218,20 @@ def test_a_runner_stepping_on_beside_a_coach_followed_is_seen_and_takes_over(ima
     assert taken is not None and runner.box[0] < 500, "the coach kept the track"
 
 
+def test_while_the_one_followed_stands_a_region_of_interest_is_looked_at_whole(image) -> None:
+    """With ``pose.roi`` set, the look that watches for a runner stepping on is the region of
+    interest, not the whole frame (a review: the runner's first steps had fewer pixels)."""
+    pose = CoachAndRunnerPose()
+    pose.RUNNER_FROM = 10**6
+    roi = (600, 100, 680, 620)
+    finder = RunnerFinder(pose, RunnerSelector(roi=roi))
+    for frame in range(40):
+        pose.frame = frame
+        assert finder.settle(finder.look(image), image.shape) is not None
+    region = np.array([[600.0, 100.0, 1280.0, 720.0]])
+    assert finder.crop == crop_around(region, 0.0, image.shape, pose.aspect)
+
+
 def test_the_crop_stays_inside_the_image(image) -> None:
     pose = ScenePose()
     pose.keypoints = person_at(1100.0, 300.0)

@@ -232,11 +232,17 @@ class RunnerFinder:
         # Not while the track may pass to someone else: the crop around the one followed would
         # cut a runner stepping on beside them, who could then never take it (a user trial's
         # coach, beside the belt before the runner, was followed through 30 s of running).
+        roi = self.selector.roi
         if self.crop_enabled and not self.selector.may_pass_on():
             self._plan = (
                 crop_around(np.stack(self._boxes), self.margin, image_shape, self.estimator.aspect),
                 runner.box,
             )
+        elif self.crop_enabled and roi is not None:
+            # The whole region of interest, where anyone who may take the track stands.
+            x, y, w, h = roi
+            region = np.array([[x, y, x + w, y + h]], dtype=float)
+            self._plan = (crop_around(region, 0.0, image_shape, self.estimator.aspect), runner.box)
         else:
             self._plan = None
         return runner
