@@ -182,11 +182,12 @@ class RunnerSelector:
         )
 
     def may_pass_on(self) -> bool:
-        """Whether the person followed, for ``settle_frames`` or more, stands (``_Track.standing``:
-        a coach beside the belt who was there first, or a runner who stopped), so that the track
-        may pass to someone else who strides (``select``). The finder then looks at the whole
-        frame (``RunnerFinder``): its crop around the one followed had cut a user trial's
-        runner, stepping on beside a coach, down to a leg, whose stride then never showed."""
+        """Whether the person followed, for ``REACH_FRAMES`` (and ``settle_frames``) or more,
+        stands (``_Track.standing``: a coach beside the belt who was there first, or a runner
+        who stopped), so that the track may pass to someone else who strides (``select``). The
+        finder then looks at the whole frame (``RunnerFinder``): its crop around the one
+        followed had cut a user trial's runner, stepping on beside a coach, down to a leg, whose
+        stride then never showed."""
         runner = self._runner
         # Not before their reach is read: a runner's first frames, their moving average still
         # rising, would read as standing.
