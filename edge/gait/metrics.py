@@ -28,8 +28,9 @@ from edge.gait.layout import (
     raw_col,
     sm_col,
 )
-from edge.gait.mode import WALKING
+from edge.gait.mode import RUNNING, WALKING
 from edge.gait.step import Step
+from edge.pace import RUNNING_CADENCE_SPM
 
 #: hip extension is searched from mid-stance until toe-off plus this fraction of the contact
 TO_EXTENSION_FRACTION = 0.10
@@ -443,6 +444,11 @@ RUNNING_METRICS = (
 #: of real clips at hand (6 December 2026)
 UNTOLD_METRICS = ("contact_ms", *RUNNING_METRICS)
 UNTOLD_FACTOR = 0.3
+#: ... and a step counted as running at a cadence no runner steps at (under
+#: ``RUNNING_CADENCE_SPM``), as a walk's first step is, counted as the run before it until a
+#: second step votes walking: its running figures get that factor too. A user trial's console
+#: showed such a step's overstride, 28% of the leg, as the run's "now", over its target, where
+#: a run's summary and report leave steps under that cadence out (``edge.gait.fit``)
 
 #: the most the hips go up and down over a stride of running or walking, in leg lengths: a
 #: runner's 6-12 cm is 7-14% of the leg, and bounding strides reach about a fifth; more is a
@@ -638,7 +644,7 @@ def step_metrics(contact: Contact, sm: np.ndarray, raw: np.ndarray, ctx: StepCon
         speed_legs_per_s=_finite(ctx.pace_speed / leg_len) if ctx.pace_speed > 0 else None,
         confidence=confidence,
         view=ctx.view,
-        metric_confidence=_metric_confidence(confidence, ctx),
+        metric_confidence=_metric_confidence(confidence, ctx, step_ms),
         yaw_deg=ctx.yaw_deg,
         gait=ctx.gait,
     )
@@ -889,16 +895,21 @@ def view_factors(view: str | None) -> dict[str, float]:
     return {}
 
 
-def _metric_confidence(confidence: float, ctx: StepContext) -> dict[str, float]:
+def _metric_confidence(
+    confidence: float, ctx: StepContext, step_ms: float | None
+) -> dict[str, float]:
     """The metrics of a step measured less surely than the step: the far leg's angles, in an
-    oblique uncalibrated view what the yaw foreshortens, and before any gait was told what only
-    running's rules measure."""
+    oblique uncalibrated view what the yaw foreshortens, before any gait was told what only
+    running's rules measure, and a running step's running figures when its own cadence
+    (``step_ms``) is under running's."""
     factors = view_factors(ctx.view)
     if _oblique(ctx):
         shrunk = [m for m in OBLIQUE_METRICS if not (ctx.belt_given and m in BELT_TIMED)]
         factors = foreshortened(factors, 1.0, shrunk)
     if ctx.gait is None:
         factors |= {m: min(factors.get(m, 1.0), UNTOLD_FACTOR) for m in UNTOLD_METRICS}
+    elif ctx.gait == RUNNING and step_ms and 60000.0 / step_ms < RUNNING_CADENCE_SPM[0]:
+        factors |= {m: min(factors.get(m, 1.0), UNTOLD_FACTOR) for m in RUNNING_METRICS}
     return {name: round(factor * confidence, 3) for name, factor in factors.items()}
 
 
