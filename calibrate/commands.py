@@ -95,9 +95,7 @@ def intrinsics(args: argparse.Namespace, defaults: StationDefaults) -> int:
     write_calibration(out, Calibration(camera, collector.image_size, _now(), intrinsics=intrinsics))
     print(f"wrote {out}; next, with the board upright on the belt:")
     print("  hipdrive calibrate plane --facing left|right")
-    own = (args.source or defaults.source) == defaults.source
-    recorded = args.images is not None or args.video is not None or not own
-    if recorded and (refused := _station_refuses(collector.image_size, defaults)):
+    if _recorded(args, defaults) and (refused := _station_refuses(collector.image_size, defaults)):
         print(f"note: {refused}")
     return 0
 
@@ -284,11 +282,12 @@ def check(args: argparse.Namespace, defaults: StationDefaults) -> int:
 
 
 def _recorded(args: argparse.Namespace, defaults: StationDefaults) -> bool:
-    """Whether a command's frames came from a still or another source than the station's own
-    camera, which gives the station the pictures it gives here, whatever size they are (a
-    review: a camera that cannot give camera.width/height delivers another, the station's
-    too)."""
-    return args.image is not None or (args.source or defaults.source) != defaults.source
+    """Whether a command's frames came from stills or a video (``--image``, ``--images``,
+    ``--video``) or another source than the station's own camera, which gives the station the
+    pictures it gives here, whatever size they are (a review: a camera that cannot give
+    camera.width/height delivers another, the station's too)."""
+    given = (getattr(args, name, None) for name in ("image", "images", "video"))
+    return any(f is not None for f in given) or (args.source or defaults.source) != defaults.source
 
 
 def _station_refuses(size: tuple[int, int], defaults: StationDefaults) -> str | None:

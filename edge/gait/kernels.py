@@ -441,13 +441,9 @@ def _drop_duplicate(
     before the left foot."""
     if out[0, ANKLE, 2] <= 0.0 or out[1, ANKLE, 2] <= 0.0:
         return
-    thigh = np.nan
-    for track in range(N_LEGS):
-        if out[track, KNEE, 2] > 0.0 and out[track, HIP, 2] > 0.0:
-            thigh = np.hypot(
-                out[track, KNEE, 0] - out[track, HIP, 0], out[track, KNEE, 1] - out[track, HIP, 1]
-            )
-            break
+    thigh = _seen_thigh(out, 0)
+    if not np.isfinite(thigh):
+        thigh = _seen_thigh(out, 1)
     if not np.isfinite(thigh) or thigh <= 0.0:
         return
     tol = 0.15 * thigh
@@ -487,6 +483,17 @@ def _drop_duplicate(
 
 
 @njit(cache=True)
+def _seen_thigh(out: np.ndarray, track: int) -> float:
+    """A track's hip-to-knee distance in this frame's assignment ``out``; NaN where either is
+    not seen."""
+    if out[track, KNEE, 2] <= 0.0 or out[track, HIP, 2] <= 0.0:
+        return np.nan
+    return np.hypot(
+        out[track, KNEE, 0] - out[track, HIP, 0], out[track, KNEE, 1] - out[track, HIP, 1]
+    )
+
+
+@njit(cache=True)
 def _predicted_ankle(
     trk: np.ndarray, t: float, horizon: float, stance: np.ndarray, track: int, out: np.ndarray
 ) -> bool:
@@ -523,11 +530,7 @@ def _drop_stray_ankle(
         other = 1 - track
         if out[track, ANKLE, 2] <= 0.0 or out[other, ANKLE, 2] > 0.0:
             continue
-        if out[track, KNEE, 2] <= 0.0 or out[track, HIP, 2] <= 0.0:
-            continue
-        thigh = np.hypot(
-            out[track, KNEE, 0] - out[track, HIP, 0], out[track, KNEE, 1] - out[track, HIP, 1]
-        )
+        thigh = _seen_thigh(out, track)
         if not (
             np.isfinite(thigh)
             and thigh > 0.0

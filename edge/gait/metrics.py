@@ -444,11 +444,6 @@ RUNNING_METRICS = (
 #: of real clips at hand (6 December 2026)
 UNTOLD_METRICS = ("contact_ms", *RUNNING_METRICS)
 UNTOLD_FACTOR = 0.3
-#: ... and a step counted as running at a cadence no runner steps at (under
-#: ``RUNNING_CADENCE_SPM``), as a walk's first step is, counted as the run before it until a
-#: second step votes walking: its running figures get that factor too. A user trial's console
-#: showed such a step's overstride, 28% of the leg, as the run's "now", over its target, where
-#: a run's summary and report leave steps under that cadence out (``edge.gait.fit``)
 
 #: the most the hips go up and down over a stride of running or walking, in leg lengths: a
 #: runner's 6-12 cm is 7-14% of the leg, and bounding strides reach about a fifth; more is a
@@ -909,6 +904,10 @@ def _metric_confidence(
     if ctx.gait is None:
         factors |= {m: min(factors.get(m, 1.0), UNTOLD_FACTOR) for m in UNTOLD_METRICS}
     elif ctx.gait == RUNNING and step_ms and 60000.0 / step_ms < RUNNING_CADENCE_SPM[0]:
+        # At a cadence no runner steps at, as a walk's first step, counted as the run before it
+        # until a second step votes walking: a user trial's console showed such a step's
+        # overstride, 28% of the leg, as the run's "now", where a run's summary and report leave
+        # steps under that cadence out (``edge.gait.fit``).
         factors |= {m: min(factors.get(m, 1.0), UNTOLD_FACTOR) for m in RUNNING_METRICS}
     return {name: round(factor * confidence, 3) for name, factor in factors.items()}
 

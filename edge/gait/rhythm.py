@@ -71,11 +71,17 @@ def leg_rhythm(
     dt = _rhythm_interval(t, sure)
     if dt is None:
         return None
+    spread, stepping = _feet_apart(ankles, hips, sure)
+    return _spread_rhythm(t, spread, sure, dt, strides) if stepping else None
+
+
+def _spread_rhythm(
+    t: np.ndarray, spread: np.ndarray, sure: np.ndarray, dt: float, strides: float
+) -> float | None:
+    """``leg_rhythm`` of the feet's spread (``_feet_apart``) over the frames ``sure`` shows
+    the legs in, read on the interval ``dt`` (``_rhythm_interval``)."""
     n = round((t[-1] - t[0]) / dt) + 1
     times = t[0] + dt * np.arange(n)
-    spread, stepping = _feet_apart(ankles, hips, sure)
-    if not stepping:
-        return None
     spread = np.interp(times, t[sure], spread[sure])
     spread -= spread.mean()
     if not spread.var() > 0:
@@ -140,12 +146,11 @@ def legs_stepping(t: np.ndarray, keypoints: np.ndarray) -> float | None:
     ankles, hips, sure = _legs(keypoints)
     if sure.sum() < RHYTHM_FRAMES:
         return math.nan
-    if not _feet_apart(ankles, hips, sure)[1]:
+    spread, stepping = _feet_apart(ankles, hips, sure)
+    if not stepping:
         return None
-    rhythm = leg_rhythm(t, keypoints)
-    if rhythm is None and _rhythm_interval(t, sure) is None:
-        return math.nan
-    return rhythm
+    dt = _rhythm_interval(t, sure)
+    return math.nan if dt is None else _spread_rhythm(t, spread, sure, dt, RHYTHM_STRIDES)
 
 
 #: how many times the steps found a minute the legs' own rhythm must be for the steps to be
