@@ -17,6 +17,7 @@ import pytest
 from edge.bus.schema import StepMsg
 from edge.cli import main
 from edge.demo.scene import SideCamera
+from edge.drill.live import LiveDrill
 from edge.drill.plan import REST, DrillPlan, Length, Repeat, lap_label, parse_lap
 from edge.drill.repeats import export_laps, find_repeats, from_steps, is_drill
 from edge.drill.table import by_focus, repeat_rows, table_lines
@@ -128,16 +129,26 @@ def test_laps_marked_by_the_console_come_first(drill) -> None:
     assert len(find_repeats(drill, [], DrillPlan(4).focus_of)) == 4
 
 
-def test_a_stride_from_a_jog_is_told_by_its_speed() -> None:
+@pytest.mark.parametrize(
+    ("meters_per_pixel", "belt_speed_mps"),
+    [(SideCamera().meters_per_pixel, None), (None, None), (SideCamera().meters_per_pixel, 2.5)],
+    ids=["calibrated", "uncalibrated", "belt-speed-unchanged"],
+)
+def test_a_stride_from_a_jog_is_told_by_its_speed(
+    meters_per_pixel: float | None, belt_speed_mps: float | None
+) -> None:
     """No walk between: a jog at 2.5 m/s, a stride at 4.6, a jog again. The stride is the
-    repeat, the jog around it rest."""
+    repeat, the jog around it rest, afterwards and live, by the pace the stance foot shows:
+    without a calibration too, and with the console's belt speed left at the jog's (a user
+    trial's drill without either had its strides told by the cadence, 174 steps a minute
+    against the jog's 155-161, and a repeat never ended)."""
     segments = (
         Segment(RUNNING, 10.0, "RBDS001"),
         Segment(RUNNING, 14.0, "RBDS0041"),
         Segment(RUNNING, 10.0, "RBDS001"),
     )
     t, kp = track(segments, 60.0, 3)
-    engine = GaitEngine(PlaneMapping.scaled("right", SideCamera().meters_per_pixel))
+    engine = GaitEngine(PlaneMapping.scaled("right", meters_per_pixel), belt_speed_mps)
     steps = []
     for i in range(len(t)):
         steps += engine.push(float(t[i]), kp[i])
@@ -145,6 +156,10 @@ def test_a_stride_from_a_jog_is_told_by_its_speed() -> None:
     repeats = from_steps(msgs, DrillPlan(1).focus_of)
     assert len(repeats) == 1
     assert 9.0 <= repeats[0].start_t <= 13.0 and 22.0 <= repeats[0].end_t <= 26.0
+    live = LiveDrill(DrillPlan(1))
+    changes = [(c.kind, c.by, c.t) for s in msgs if (c := live.step(s)) is not None]
+    assert [change[:2] for change in changes] == [("start", "speed"), ("end", "speed")]
+    assert 10.0 <= changes[0][2] <= 13.0 and 24.0 <= changes[1][2] <= 27.0
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
 
 ``LiveDrill`` is fed the steps as the station publishes them and the console's key. A repeat starts
 when the key is pressed, or when the runner speeds up: ``CONFIRM_STEPS`` running steps in a row at
-least ``SPEED_CHANGE`` faster than the rest before (speed from the steps, or cadence without a belt
-speed), or running after a walk (``CONFIRM_STEPS`` walked steps in a row). It ends on the key, or
+least ``SPEED_CHANGE`` faster than the rest before (``pace``: the belt's speed as the stance foot
+reads it), or running after a walk (``CONFIRM_STEPS`` walked steps in a row). It ends on the key, or
 when the runner slows down by as much against the repeat's own pace, or stops running
 (``CONFIRM_STEPS`` steps in a row not run). A clock alone never starts or ends one: the repeat's
 length (distance at the belt's speed, or time) is shown counting down, and the runner eases off when
@@ -18,8 +18,8 @@ from typing import Literal
 
 import numpy as np
 
-from edge.bus.schema import StepMsg, gait_of, step_speed
-from edge.drill.plan import SPEED_CHANGE, DrillPlan
+from edge.bus.schema import StepMsg, gait_of
+from edge.drill.plan import SPEED_CHANGE, DrillPlan, pace
 
 CONFIRM_STEPS = 3
 """Steps in a row that confirm a change of pace (about one second)."""
@@ -38,10 +38,6 @@ class Change:
     focus: str
     t: float
     by: Literal["key", "speed", "walking"]
-
-
-def _pace(step: StepMsg) -> float | None:
-    return step_speed(step) or step.cadence_spm
 
 
 class LiveDrill:
@@ -73,8 +69,8 @@ class LiveDrill:
         """A step from the station; the change it confirms, if any."""
         if self.phase == "done":
             return None
-        running, pace = gait_of(msg) == "running", _pace(msg)
-        self._recent.append((running, pace))
+        running, speed = gait_of(msg) == "running", pace(msg)
+        self._recent.append((running, speed))
         change = None
         if self.phase == "rest":
             change = self._started_by(msg)
@@ -87,8 +83,8 @@ class LiveDrill:
             # started a repeat as "running after walking" (a user trial's).
             self._walking = self._walking + 1 if gait_of(msg) == "walking" else 0
             self._walked = self._walked or self._walking >= CONFIRM_STEPS
-            if running and pace is not None:
-                self._before.append(pace)
+            if running and speed is not None:
+                self._before.append(speed)
         return change
 
     def _started_by(self, msg: StepMsg) -> Change | None:

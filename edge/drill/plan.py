@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from edge.bus.schema import StepMsg
 from edge.errors import UsageError
 
 FOCUS: dict[str, tuple[str, str]] = {
@@ -26,6 +27,18 @@ REST = "rest"
 SPEED_CHANGE = 0.1
 """A change of pace this large (a fraction) starts or ends a repeat, live or afterwards: a
 stride is some 15-30% faster than the jog or walk around it."""
+
+
+def pace(step: StepMsg) -> float | None:
+    """How fast a step was run, to compare with the runner's other steps: the belt's speed over
+    the leg, in leg lengths a second, as the stance foot reads it (``speed_legs_per_s``) whether
+    or not the station is calibrated or told a belt speed; None until the engine has read it. A
+    speed from a belt speed given is the console's, left as it was when the belt sped up for a
+    stride, and without one or a calibration a user trial's strides were told by their cadence,
+    174 steps a minute against the jog's 155-161, too little to end a repeat."""
+    return step.speed_legs_per_s
+
+
 _REPEAT = re.compile(r"^repeat (\d+)(?: (\w+))?$")
 
 

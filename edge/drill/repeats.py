@@ -4,10 +4,9 @@ Where a repeat starts and ends comes from the laps the console marked (``repeat 
 ``rest``: a key, or the console seeing the runner speed up and slow down), else from the steps
 themselves, never from a clock: a repeat is a bout of running of at least ``MIN_REPEAT_S``,
 between rests (walking, standing, stepping off, or a pause in the steps of ``MAX_GAP_S``). A bout
-whose speed (stride length times stride frequency) changes by ``SPEED_CHANGE`` is split there;
-of running that goes on without a walked step between, only the faster parts are repeats and the
-slower ones the jog around them (strides from a jog). Without a belt speed the steps give no
-speed, and only rests separate repeats.
+whose speed (``pace``: the belt's as the stance foot reads it) changes by ``SPEED_CHANGE`` is split
+there; of running that goes on without a walked step between, only the faster parts are repeats and
+the slower ones the jog around them (strides from a jog).
 """
 
 from __future__ import annotations
@@ -19,8 +18,8 @@ from typing import TextIO
 
 import numpy as np
 
-from edge.bus.schema import StepMsg, gait_of, step_speed
-from edge.drill.plan import SPEED_CHANGE, Repeat, parse_lap
+from edge.bus.schema import StepMsg, gait_of
+from edge.drill.plan import SPEED_CHANGE, Repeat, pace, parse_lap
 from edge.gait.mode import RUNNING
 from edge.gait.summary import running_steps
 from edge.store.sessions import Lap
@@ -33,7 +32,12 @@ MAX_PAUSE_S = 4.0
 """Bouts this close with no walked step between run on from each other: the faster is the
 stride, the slower the jog around it (steps lost while the speed changes leave such a pause)."""
 SPLIT_STEPS = 6
-"""The speed on each side of a possible split is the median of this many steps."""
+"""The speed on each side of a possible split is the median of this many steps, or of those
+there are, ``SPLIT_LEAST`` at least, near the bout's ends."""
+SPLIT_LEAST = 3
+"""Steps a split leaves on either side at the least: a stride's last steps, walked as the belt
+slowed but counted as running until the engine told the walk, are cut off it where they are (six
+a side had put the cut three steps early, between the stride's steps)."""
 
 
 def from_laps(laps: Sequence[Lap], end_t: float) -> list[Repeat]:
@@ -94,25 +98,35 @@ def _strides(chain: list[list[StepMsg]]) -> list[list[StepMsg]]:
 
 
 def _median_speed(steps: Sequence[StepMsg]) -> float | None:
-    speeds = [v for v in map(step_speed, steps) if v is not None]
+    speeds = [v for v in map(pace, steps) if v is not None]
     return float(np.median(speeds)) if len(speeds) > len(steps) // 2 else None
 
 
 def _split_at_speed_changes(bout: list[StepMsg]) -> list[list[StepMsg]]:
     """The bout cut where the median speed of the next ``SPLIT_STEPS`` steps differs from the
-    last ``SPLIT_STEPS``' by ``SPEED_CHANGE`` or more, at the biggest such change, recursively
-    (where most steps have a speed: without a belt speed, a bout is not split)."""
+    last ``SPLIT_STEPS``' (fewer at its ends) by ``SPEED_CHANGE`` or more, recursively (where
+    most steps have a speed): where the fewest steps either side are nearer the other side's
+    speed, and of those at the biggest change (the biggest alone lies anywhere along the
+    steps where a median's window holds both speeds, some steps from the change)."""
     n = SPLIT_STEPS
-    best, where = SPEED_CHANGE, None
-    for k in range(n, len(bout) - n + 1):
-        before, after = (_median_speed(bout[k - n : k]), _median_speed(bout[k : k + n]))
-        if before and after:
-            change = abs(after / before - 1.0)
-            if change >= best:
-                best, where = change, k
-    if where is None:
+    cuts = []
+    for k in range(SPLIT_LEAST, len(bout) - SPLIT_LEAST + 1):
+        ahead, behind = bout[max(0, k - n) : k], bout[k : k + n]
+        before, after = _median_speed(ahead), _median_speed(behind)
+        if before and after and abs(after / before - 1.0) >= SPEED_CHANGE:
+            astray = sum(_nearer(s, after, before) for s in ahead)
+            astray += sum(_nearer(s, before, after) for s in behind)
+            cuts.append((astray, -abs(after / before - 1.0), k))
+    if not cuts:
         return [bout]
+    where = min(cuts)[2]
     return _split_at_speed_changes(bout[:where]) + _split_at_speed_changes(bout[where:])
+
+
+def _nearer(step: StepMsg, speed: float, than: float) -> bool:
+    """Whether ``step`` was run nearer ``speed`` than ``than``."""
+    own = pace(step)
+    return own is not None and abs(own - speed) < abs(own - than)
 
 
 def find_repeats(
