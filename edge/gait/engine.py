@@ -67,6 +67,7 @@ from edge.gait.metrics import (
     VIEW_EVIDENCE,
     VIEW_MAX_STEPS,
     VIEW_MEMORY,
+    VIEW_STEP_SLACK,
     VIEW_TURN,
     Contact,
     DepthCues,
@@ -193,6 +194,18 @@ class Unnamed:
     parity: int
 
 
+def _steps_between(by_time: float, other_leg: bool) -> int:
+    """How many steps on a landing is from the last one told its view: ``by_time`` typical
+    steps after it, where that is a whole number near enough (``VIEW_STEP_SLACK``; a landing
+    missed in between makes two); else, the pace changed, the nearest count, one at least,
+    that the leg tracks allow (``other_leg``: an odd count, else an even one)."""
+    count = round(by_time)
+    if abs(by_time - count) <= VIEW_STEP_SLACK:
+        return count
+    odd = 1 if other_leg else 0
+    return max(2 * round((by_time - odd) / 2.0) + odd, 1 if other_leg else 2)
+
+
 class GaitEngine:
     """Online gait analysis of one runner.
 
@@ -271,7 +284,7 @@ class GaitEngine:
             deque(maxlen=8),
         )
         self._near_belief = 0.0
-        self._last_view_ic = (-math.inf, 0)
+        self._last_view_ic = (-math.inf, 0, 0)
         self._even_near: bool | None = None
         """Whether the contacts an even count of steps from the count's start are the near
         leg's, as last told (``_view``); None until told."""
@@ -585,7 +598,7 @@ class GaitEngine:
         for heights in self._stance_heights:
             heights.clear()
         self._near_belief = 0.0
-        self._last_view_ic = (-math.inf, 0)
+        self._last_view_ic = (-math.inf, 0, 0)
         self._even_near = None
         self._last_t = -math.inf
         steps: list[Step] = []
@@ -840,9 +853,10 @@ class GaitEngine:
         score = cues.score()
         # The feet alternate: a contact one step after the last is the other foot, two steps
         # after it the same (a landing missed in between). Counting steps in time, not by leg
-        # track, holds when the tracker takes one leg for the other.
+        # track, holds when the tracker takes one leg for the other; the tracks count them
+        # where the time falls between whole steps, the pace changed (``_steps_between``).
         step_s = self._typical_step_s()
-        last_ic, parity = self._last_view_ic
+        last_ic, parity, last_leg = self._last_view_ic
         steps = (contact.ic_t - last_ic) / step_s if math.isfinite(step_s) else math.inf
         if abs(steps) > VIEW_MAX_STEPS:
             self._near_belief = 0.0
@@ -850,8 +864,8 @@ class GaitEngine:
             parity = 0
             self._release_unnamed()
         else:
-            parity += round(steps)
-        self._last_view_ic = (contact.ic_t, parity)
+            parity += _steps_between(steps, leg != last_leg)
+        self._last_view_ic = (contact.ic_t, parity, leg)
         sign = 1.0 if parity % 2 == 0 else -1.0
         # The belief that the even contacts are the near leg's: each contact's evidence added,
         # old evidence fading over a few steps.

@@ -263,6 +263,13 @@ VIEW_TURN = 3.0
 VIEW_ALONE = 5.0
 VIEW_MEMORY = 0.7
 VIEW_MAX_STEPS = 4.5
+#: how far from a whole number of typical steps a landing may come after the last for that
+#: number to count the steps between (a landing missed in between: two, near enough); further,
+#: the pace has changed, and the leg tracks count them (the other track's landing one step, the
+#: same track's two): off a run at 4.5 m/s onto a walk, a walk's step is 1.65 of the run's, and
+#: a user trial's rendered cool-down had six steps in a row named the right foot, each counted
+#: two steps on, until the typical stride had become the walk's
+VIEW_STEP_SLACK = 0.25
 #: the far leg's angles are read through the near leg: their confidence is the step's times this.
 #: So are its overstride and braking, which rest on where the far ankle is at landing, as the
 #: legs cross: over the 32 uncalibrated renders of docs/robustness.md the far leg's overstride
