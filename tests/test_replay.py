@@ -32,6 +32,7 @@ from edge.gait.fit import (
 )
 from edge.gait.rhythm import (
     across_the_picture,
+    body_unseen,
     facing_the_camera,
     leg_rhythm,
     legs_off_pace,
@@ -790,6 +791,31 @@ def test_a_runner_filmed_from_the_front_is_said(track, tmp_path: Path, capsys) -
     # replay gives no steps for it, as analyze does, and says why.
     path = write_track(tmp_path / "front.csv", t, front)
     out = tmp_path / "front.jsonl"
+    assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == NO_FINDINGS
+    assert f"0 steps: {said}" in capsys.readouterr().out and read_events(out) == []
+
+
+def test_the_legs_alone_are_said(track, tmp_path: Path, capsys) -> None:
+    """A user trial's treadmill clip of the lower legs alone, from behind: the pose model put
+    the hips on the calves, 0.04 sure, and the runner was "found in 58 of 58 frames", then told
+    to give --facing, then that no steps were found. Hips the model is sure of in under a fifth
+    of the frames are said: only part of a person is in the picture. A runner whose hips are
+    unsure in half the frames is measured."""
+    path, _ = track
+    t, _, kp = read_keypoint_track(path)
+    assert body_unseen(kp) is None
+    legs = kp.copy()
+    legs[:, : KP["left_knee"], 2] = 0.04
+    said = body_unseen(legs)
+    assert said is not None
+    assert said.startswith("the pose model was sure of the runner's hips in 0%")
+    assert "only part of a person is in the picture" in said and "head to feet" in said
+    half = kp.copy()
+    half[::2, : KP["left_knee"], 2] = 0.04
+    assert body_unseen(half) is None
+    # replay gives no steps for it, as analyze does, and says why (not "give --facing").
+    path = write_track(tmp_path / "legs.csv", t, legs)
+    out = tmp_path / "legs.jsonl"
     assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == NO_FINDINGS
     assert f"0 steps: {said}" in capsys.readouterr().out and read_events(out) == []
 

@@ -28,7 +28,7 @@ or film, as for any usage error; what could be written is written all the same."
 def cmd_analyze(args: argparse.Namespace) -> int:
     from edge.capture import parse_source_spec
     from edge.gait.fit import step_count
-    from edge.gait.rhythm import facing_the_camera, slowed_part
+    from edge.gait.rhythm import body_unseen, facing_the_camera, slowed_part
     from edge.offline.analyze import (
         analyze_video,
         output_folder,
@@ -87,8 +87,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         # "Quicker, lighter steps" from feet hidden in 70% of the frames, where analyze gave none.
         replay += f" --picture {result.picture[1]}x{result.picture[0]}"
     try:
-        # A runner filmed from the front has no facing to find, nor steps to measure.
-        notice = facing_the_camera(keypoints)
+        # A runner filmed from the front, or the legs alone, has no facing to find, nor steps
+        # to measure.
+        notice = facing_the_camera(keypoints) or body_unseen(keypoints)
         steps: list[StepMsg] = []
         doubt = facing = None
         if notice is None:
@@ -221,7 +222,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from edge.capture.repeats import slow_notice, slow_stretches
     from edge.capture.timebase import ENGINE_FPS, LEAST_FPS, check_rate, moving_rate
     from edge.gait.fit import MIN_RUN_S, step_count
-    from edge.gait.rhythm import facing_the_camera, slowed_part
+    from edge.gait.rhythm import body_unseen, facing_the_camera, slowed_part
     from edge.offline.replay import (
         describe,
         no_findings,
@@ -279,8 +280,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
         )
     # The feet in the picture, where its size is given, as analyze rates them.
     feet = 0.0 if args.picture is None else feet_share(keypoints, args.picture)
-    # A runner filmed from the front has no facing to find, nor steps to measure (as analyze).
-    notice = facing_the_camera(keypoints)
+    # A runner filmed from the front, or the legs alone, has no facing to find, nor steps to
+    # measure (as analyze).
+    notice = facing_the_camera(keypoints) or body_unseen(keypoints)
     steps: list[StepMsg] = []
     doubt = None
     if notice is None:

@@ -73,6 +73,7 @@ from edge.gait.mode import RUNNING, WALKING
 from edge.gait.rhythm import (
     SLOWED_MIN_S,
     across_the_picture,
+    body_unseen,
     facing_the_camera,
     legs_off_pace,
     legs_stepping,
@@ -533,7 +534,8 @@ class FileSteps:
                 t = np.array([when for when, _ in self._seen])
                 track = np.stack([keypoints for _, keypoints in self._seen])
                 why = (
-                    turned_picture(track)
+                    body_unseen(track)
+                    or turned_picture(track)
                     or facing_the_camera(track)
                     or legs_off_pace(t, track, self.steps, *self._timing, track=False)
                     or timebase_problem(
