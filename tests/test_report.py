@@ -198,6 +198,11 @@ def test_a_sessions_report_names_every_belt_speed_its_strides_were_measured_at()
     info = session_info(start_t=100.0, end_t=160.0, belt_speed_mps=3.0)
     changed = [(100.0, 7.0), (106.5, 7.0), (109.0, 3.0)]
     assert _session_belt(info, changed) == "7 m/s from 0:00, 3 m/s from 0:09"
+    # The key pressed a step at a time is one change, to where it stopped.
+    pressed = [(100.0, 3.0), (125.0, 2.9), (125.4, 2.8), (125.9, 2.7), (126.3, 2.6), (126.8, 2.5)]
+    assert _session_belt(info, pressed) == "3 m/s from 0:00, 2.5 m/s from 0:25"
+    back = [(100.0, 3.0), (125.0, 2.9), (126.0, 3.0), (140.0, 3.5)]
+    assert _session_belt(info, back) == "3 m/s from 0:00, 3.5 m/s from 0:40"
     assert _session_belt(info, [(100.0, 3.0)]) == _session_belt(info, []) == "3 m/s"
     unset = replace(info, belt_speed_mps=None)
     assert _session_belt(unset, []) == "none: no stride length"
