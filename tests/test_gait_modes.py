@@ -214,6 +214,28 @@ def test_the_feet_keep_alternating_off_a_run_onto_a_walk(fps: float, seed: int) 
     assert len(twice) <= 1, twice
 
 
+@pytest.mark.parametrize("calibrated", [True, False])
+def test_a_belt_speed_left_as_the_belt_slows_is_held_to_the_feet(calibrated: bool) -> None:
+    """A run at 4.5 m/s, its belt speed given (the console's), then a walk, the console left as
+    it was: on a calibrated plane the walk had no step found (its stance speed held at the
+    run's), and without one its strides were 4.5 m/s long. The walk's steps are found, and its
+    strides are the feet's (calibrated: 1.35 m without a belt speed given) or none."""
+    t, kp = track(SCENARIOS["run to walk"], 60.0, 0)
+    scale = SideCamera().meters_per_pixel if calibrated else None
+    engine = GaitEngine(PlaneMapping.scaled("right", scale), 4.5)
+    steps = [s for i in range(len(t)) for s in engine.push(float(t[i]), kp[i])]
+    steps += engine.finish()
+    ran = [s.stride_length_m for s in steps if s.ic_t < 7.0 and s.stride_length_m]
+    assert float(np.median(ran)) == pytest.approx(3.1, abs=0.2)
+    walked = [s for s in steps if s.ic_t > 10.0]
+    assert len(walked) >= 12 and all(s.gait == WALKING for s in walked)
+    strides = [s.stride_length_m for s in walked if s.stride_length_m is not None]
+    if calibrated:
+        assert len(strides) >= 10 and float(np.median(strides)) == pytest.approx(1.35, abs=0.1)
+    else:
+        assert strides == []
+
+
 def test_a_running_step_at_a_walks_cadence_is_measured_less_surely() -> None:
     """A walk's first steps count as the run before it until a second step votes walking: a
     user trial's console showed such a step's overstride, 28% of the leg at 100 steps a minute,

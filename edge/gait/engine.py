@@ -56,6 +56,7 @@ from edge.gait.layout import (
     trk_col,
 )
 from edge.gait.metrics import (
+    BELT_SLACK,
     CONTACT_TIMED,
     LIKE_STEPS,
     MAX_BOUNCE_LEGS,
@@ -224,6 +225,36 @@ class GaitEngine:
         self.params = params or GaitParams()
         self.belt_speed_mps = belt_speed_mps
         self._begin()
+
+    @property
+    def belt_speed_mps(self) -> float | None:
+        """The treadmill's speed as given, m/s (None: not given)."""
+        return self._belt_given
+
+    @belt_speed_mps.setter
+    def belt_speed_mps(self, mps: float | None) -> None:
+        self._belt_given = mps
+        self._belt_given_read = math.nan
+        """The feet's read of the belt (``_belt_read``) when it was given, taken at the first
+        step after: what the speed given is held to without a calibration."""
+
+    def _belt_fits(self) -> bool:
+        """Whether a belt speed is given and the feet still run at it: their read of the belt
+        within ``BELT_SLACK`` of it, in m/s on a calibrated plane, elsewhere of their read when it
+        was given. The belt's speed may be changed and the console's left as it was: a walk
+        after a run at 4.6 m/s so given had its strides 5.2 m long."""
+        if not self._belt_given:
+            return False
+        read = self._belt_read()
+        if not read > 0:
+            return True
+        if self.mapping.metric:
+            at = self._belt_given
+        elif math.isfinite(self._belt_given_read):
+            at = self._belt_given_read
+        else:
+            at = self._belt_given_read = read
+        return 1.0 / BELT_SLACK <= read / at <= BELT_SLACK
 
     def _begin(self, emptied: bool = False) -> None:
         """Everything learned of a runner forgotten, as before the first frame; ``emptied``:
@@ -458,8 +489,16 @@ class GaitEngine:
         return self._in_order(steps)
 
     def _stride_limit(self) -> float:
-        """Seconds after which a foot that has not landed again has missed a landing."""
+        """Seconds after which a foot that has not landed again has missed a landing: 1.3
+        typical strides, or two of the last steps if longer. A stride is learned only from a
+        contact ended by its foot's next landing, so with the run's strides alone, off a run onto
+        a walk (a stride 1.65 of the run's), every walked contact had given up on its next
+        landing first: the whole walk went without stride length, bounce or swing, and without
+        a stride learned."""
         stride = self._par[PAR_TYPICAL_STRIDE_S]
+        landings = sorted(ic for ic, _ in self._ics)
+        if len(landings) >= 4:
+            stride = max(stride, 2.0 * float(np.median(np.diff(landings[-4:]))))
         return 1.3 * stride if math.isfinite(stride) else 1.5
 
     def _in_order(self, steps: list[Step]) -> list[Step]:
@@ -532,7 +571,9 @@ class GaitEngine:
         self._relearned_t = t
         sm = window(self._sm, int(self._ctr[CTR_SMOOTHED]), t - RELEARN_S, t)
         speed = belt_ankle_speed(sm)
-        scale = float(np.median(self._leg_lengths)) if self._leg_lengths else math.nan
+        # Before any step, the leg as these frames show it: a belt speed given on a calibrated
+        # plane starts the stance speed with no step measured (a walk at 1.1 m/s, 4.6 so set).
+        scale = float(np.median(self._leg_lengths)) if self._leg_lengths else leg_length(sm, 0)
         if speed >= MIN_STANCE_LEGS_PER_S * scale and abs(speed / self.stance_speed - 1) > 0.3:
             self._stance_speeds.clear()
             self._stance_speeds.append(speed)
@@ -562,9 +603,10 @@ class GaitEngine:
         )
 
     def _learns_stance_speed(self) -> bool:
-        """Whether the stance speed is learned from the ankles (neither given nor set by a
-        belt speed on a calibrated plane)."""
-        return not (self.params.stance_speed or (self.mapping.metric and self.belt_speed_mps))
+        """Whether the stance speed is learned from the ankles (not given): a belt speed on a
+        calibrated plane only starts it, as the belt's speed may change and the console's be
+        left as it was (a walk after a run at 4.6 m/s so set had no step found)."""
+        return not self.params.stance_speed
 
     def _bootstrap(self) -> list[Step]:
         """Until the stance speed is known, wait ``bootstrap_s`` of data and estimate it from
@@ -722,6 +764,7 @@ class GaitEngine:
             # it vote (a run of swapped labels can cover half a contact, hardly half a second),
             # unless a step soon after tells its view (``_unnamed``).
             foot = foot_of_leg(window(self._raw, self.frames, contact.to_t - 1.0, end), leg)
+        fits = self._belt_fits()
         ctx = StepContext(
             foot=foot,
             view=view,
@@ -733,12 +776,12 @@ class GaitEngine:
             other_next_ic=later[0] if later else None,
             next_ic=next_ic,
             leg_length=scale,
-            belt_speed_mps=self.belt_speed_mps or self.estimated_belt_speed_mps(),
+            belt_speed_mps=self.belt_speed_mps if fits else self.estimated_belt_speed_mps(),
             pace_speed=self._pace_speed(),
             max_gap_s=max_gap,
             gait=gait,
             camera=self.mapping.camera,
-            belt_given=bool(self.belt_speed_mps),
+            belt_given=fits,
         )
         if view is not None:
             self._name_unnamed(view, parity)

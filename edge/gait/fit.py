@@ -11,6 +11,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from edge.bus.schema import StepMsg, gait_of
+from edge.gait.metrics import BELT_SLACK
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import GAP_S
 from edge.gait.summary import read_as_running, running_steps
@@ -62,10 +63,6 @@ ADULT_LEG = 0.85
 #: the least overstride, % of the leg, a step's leg length in metres is read from (its distance in
 #: cm over its share of the leg): nearer the hips the ratio is mostly the keypoints' noise
 SCALE_MIN_PCT = 5.0
-#: how many times faster or slower than the feet a belt speed given with a scale may be: the
-#: feet give the belt's speed within 4% on the recorded runners, and a treadmill's display may
-#: be a tenth off
-BELT_SLACK = 1.3
 
 
 #: how to read a scale in metres per pixel off a video, said wherever one is asked for

@@ -328,6 +328,11 @@ OBLIQUE_METRICS = (
 OBLIQUE_FACTOR = 0.3
 #: what a belt speed given, not read off the stance foot, measures whatever the view
 BELT_TIMED = ("stride_length_m",)
+#: how many times faster or slower than the feet a belt speed given may be: the feet give the
+#: belt's speed within 4% on the recorded runners, and a treadmill's display may be a tenth off;
+#: beyond, the speed given is wrong, or the belt's speed was changed and the console's left as
+#: it was
+BELT_SLACK = 1.3
 
 #: how far (deg) a step's hip extension may lie from the median of the same foot's steps about
 #: it before it is taken for the pose model's fault, not the runner's. At one pace a runner's own
