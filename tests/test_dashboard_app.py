@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import dataclasses
 import io
@@ -20,6 +21,7 @@ from edge.bus.publisher import SEND_HWM, Publisher, context
 from edge.bus.schema import UNJUDGED_KEY, MetricStats, Msg, encode
 from edge.bus.security import generate_keys
 from edge.cli import main
+from edge.commands import common
 from edge.dashboard import DashboardApp
 from edge.dashboard.app import (
     ENDED_NOTICE_S,
@@ -757,6 +759,30 @@ def test_the_console_without_a_terminal_says_it_needs_one(
     for args in (["dashboard"], ["drill", "strides"]):
         assert main(args) == 2
         assert "the console needs a terminal, its keys drive it" in capsys.readouterr().err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_console_with_its_screen_sent_elsewhere_says_so(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual draws the screen on standard error: a user trial's console unit, standard
+    input and output on tty1 and standard error sent to the journal, left the treadmill's screen
+    blank and filled the journal with 414 KB of the screen in 15 s. A station's run takes it as
+    headless."""
+    monkeypatch.setattr("sys.stdin", _Terminal())
+    monkeypatch.setattr("sys.stdout", _Terminal())
+    assert common.console_terminal() == "standard error"
+    assert common.headless(argparse.Namespace(headless=False))
+    assert main(["dashboard"]) == 2
+    err = capsys.readouterr().err
+    assert "the console needs a terminal" in err and "its standard error is not one" in err
+    monkeypatch.setattr("sys.stderr", _Terminal())
+    assert common.console_terminal() is None
+    assert not common.headless(argparse.Namespace(headless=False))
 
 
 def test_a_station_on_another_machine_needs_its_keys(tmp_path: Path) -> None:

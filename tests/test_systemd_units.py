@@ -75,7 +75,10 @@ def test_the_console_unit_takes_tty1_from_the_login_prompt() -> None:
     assert service["ExecStart"] == f"{EXEC} dashboard --config /etc/hipdrive/config.toml"
     assert service["TTYPath"] == "/dev/tty1"
     assert service["StandardInput"] == "tty" and service["StandardOutput"] == "tty"
-    assert service["StandardError"] == "journal"
+    # Textual draws the screen on standard error: sent to the journal, tty1 stayed blank.
+    assert service["StandardError"] == "tty"
+    # Its log goes to the data_dir, which it must be able to write.
+    assert service["StateDirectory"] == "hipdrive"
     assert unit["Unit"]["Conflicts"] == ["getty@tty1.service"]
     assert "getty@tty1.service" in unit["Unit"]["After"][0].split()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING
 
 from edge.commands import common
@@ -26,14 +25,17 @@ def cmd_dashboard(args: argparse.Namespace, drill: DrillPlan | None = None) -> i
         drill=drill,
         drill_table=drill_table,
     )
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    off = common.console_terminal()
+    if off is not None:
         # A user trial's drill started from a script drew its screen into a pipe and waited on
         # keys that never came, still running 15 minutes after its shell was gone.
         raise UsageError(
-            "the console needs a terminal, its keys drive it: run it in one (over ssh, with "
-            "ssh -t); a station with no screen runs hipdrive run --headless"
+            f"the console needs a terminal, its keys drive it and it draws on it, and its {off} "
+            "is not one: run it in one, nothing redirected (over ssh, with ssh -t); a station "
+            "with no screen runs hipdrive run --headless"
         )
-    app.run()
+    with common.logging_to_file(config):
+        app.run()
     return 0
 
 
