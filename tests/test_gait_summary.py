@@ -430,7 +430,7 @@ def test_no_cue_rests_on_less_sure_figures() -> None:
 
 def test_an_oblique_uncalibrated_view_is_said_and_a_far_leg_alone_is_not() -> None:
     oblique = feed(
-        SummaryBuilder(), steps(6, metric_confidence={"stride_length_m": 0.3}, yaw_deg=-22.0)
+        SummaryBuilder(), steps(6, metric_confidence={"speed_legs_per_s": 0.3}, yaw_deg=-22.0)
     )[-1]
     assert oblique.oblique and oblique.yaw_deg == pytest.approx(-22.0)
     marked = {"overstride_pct_leg": 0.5}
@@ -440,7 +440,7 @@ def test_an_oblique_uncalibrated_view_is_said_and_a_far_leg_alone_is_not() -> No
     assert not square.oblique and square.yaw_deg == pytest.approx(3.0)
     assert feed(SummaryBuilder(), steps(6))[-1].yaw_deg is None
     # A wandering estimate: the summary says the median its cue's reason gives, not the last.
-    wander = steps(6, metric_confidence={"stride_length_m": 0.3}, yaw_deg=lambda i: -20.0 - i)
+    wander = steps(6, metric_confidence={"speed_legs_per_s": 0.3}, yaw_deg=lambda i: -20.0 - i)
     assert feed(SummaryBuilder(), wander)[-1].yaw_deg == pytest.approx(-22.5)
 
 
@@ -455,8 +455,14 @@ def test_steps_before_any_gait_was_told_are_no_view_and_no_gait() -> None:
 
 def test_steps_before_the_yaw_was_known_do_not_outvote_an_oblique_view() -> None:
     # The engine knows the yaw from the third step on; the first two were just as oblique.
-    early = steps(2, overstride_pct_leg=30.0)
-    later = steps(10, overstride_pct_leg=20.0, metric_confidence={"overstride_pct_leg": 0.3})
+    # Uncalibrated: no centimetres to judge the overstride by.
+    early = steps(2, overstride_pct_leg=30.0, overstride_cm=None)
+    later = steps(
+        10,
+        overstride_pct_leg=20.0,
+        overstride_cm=None,
+        metric_confidence={"overstride_pct_leg": 0.3},
+    )
     later = [dataclasses.replace(s, yaw_deg=23.0) for s in later]
     summary = feed(SummaryBuilder(), early + later)[-1]
     over = summary.metrics["overstride_pct_leg"]

@@ -30,6 +30,7 @@ from edge.gait.fit import (
     timebase_problem,
     too_few_steps,
 )
+from edge.gait.mode import RUNNING
 from edge.gait.rhythm import (
     across_the_picture,
     body_unseen,
@@ -40,6 +41,7 @@ from edge.gait.rhythm import (
     turned_picture,
 )
 from edge.gait.sagittal import PlaneMapping, facing_contradicted, facing_lag
+from edge.gait.summary import CONFIDENT
 from edge.offline.replay import (
     describe,
     missed_steps,
@@ -299,6 +301,33 @@ def test_a_scale_that_does_not_fit_the_runner_is_refused(
     assert f"--meters-per-pixel {mpp} makes the runner's leg (hip to ankle) {leg}" in err
     assert "where a runner's is 0.45-1.3 m" in err and "measure it again" in err
     assert not out.exists()
+
+
+def test_a_scale_that_makes_the_leg_no_adults_judges_by_the_share_of_the_leg(
+    track, tmp_path: Path, capsys
+) -> None:
+    """A user trial's plane, calibrated with a board printed at 70% and its squares given full
+    size, made the leg 1.16 m and the overstride 24.5 cm where it was 17.2, and cued "Land under
+    your hips" on every step; the share of the leg, which no scale enters, was on target. Here
+    RBDS001 (0.83 m) at 1.4 times the scale: what the scale measures is less sure, not told as
+    an oblique view's, and the overstride is judged by the share of the leg."""
+    path, camera = track
+    out = tmp_path / "events.jsonl"
+    mpp = f"{1.4 * camera.meters_per_pixel:g}"
+    args = ["replay", "--keypoints", str(path), "--meters-per-pixel", mpp, "--events-out", str(out)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    lines = {line.split()[0] + line.split()[-1]: line for line in printed.splitlines()[1:16]}
+    assert lines["overstridesure)"].split()[2] == "cm"
+    assert "% leg" in printed and "off square" not in printed
+    assert "cue: Good form - keep it up" in printed
+    assert f"--meters-per-pixel {mpp} makes the runner's leg 1.1" in printed
+    assert "longer than an adult's" in printed
+    steps = read_events(out)
+    running = [s for s in steps if s.gait == RUNNING and s.view == "near"]
+    for metric in ("overstride_cm", "vertical_osc_cm", "stride_length_m"):
+        assert all(s.metric_confidence[metric] < CONFIDENT for s in running)
+    assert all("overstride_pct_leg" not in s.metric_confidence for s in running)
 
 
 def test_rows_timed_by_frame_number(track, tmp_path: Path, capsys) -> None:

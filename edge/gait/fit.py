@@ -11,7 +11,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from edge.bus.schema import StepMsg, gait_of
-from edge.gait.metrics import BELT_SLACK
+from edge.gait.metrics import ADULT_LEG_M, BELT_SLACK
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import GAP_S
 from edge.gait.summary import read_as_running, running_steps
@@ -50,12 +50,6 @@ STEP_SPAN = 0.25
 #: child of 1.2 m to 1.05 m for a runner of 2.1 m, with room for the pace's reading error (1%
 #: under to 5% over)
 LEG_M = (0.45, 1.3)
-#: an adult runner's leg, hip to ankle, m: about 0.48 of the stature (0.82-0.90 m on the
-#: recorded runners), so 0.72-0.96 m from 1.5 to 2.0 m tall, with the pace's reading error; a
-#: belt speed given for an uncalibrated video that makes the leg a child's or a giant's is
-#: doubted aloud (``belt_speed_doubt``): a user trial's 3.5 m/s for a belt at 5.1 made it 0.53 m
-#: and the strides 30% short, accepted without a word
-ADULT_LEG_M = (0.68, 1.02)
 #: the leg a doubted belt speed is set beside: an adult's, the middle of ``ADULT_LEG_M``
 ADULT_LEG = 0.85
 

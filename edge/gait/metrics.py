@@ -333,6 +333,20 @@ BELT_TIMED = ("stride_length_m",)
 #: beyond, the speed given is wrong, or the belt's speed was changed and the console's left as
 #: it was
 BELT_SLACK = 1.3
+#: an adult runner's leg, hip to ankle, m: about 0.48 of the stature (0.82-0.90 m on the
+#: recorded runners), so 0.72-0.96 m from 1.5 to 2.0 m tall, with the pace's reading error; a
+#: belt speed given for an uncalibrated video that makes the leg a child's or a giant's is
+#: doubted aloud (``edge.gait.fit.belt_speed_doubt``): a user trial's 3.5 m/s for a belt at 5.1
+#: made it 0.53 m and the strides 30% short, accepted without a word
+ADULT_LEG_M = (0.68, 1.02)
+#: what a plane's scale measures (the stride too, read off the stance foot when no belt speed
+#: is given), and the confidence factor it gets where the scale makes the runner's leg no
+#: adult's (``ADULT_LEG_M``): a user trial's plane calibrated with a board printed at 70%, its
+#: squares given full size, made the leg 1.16 m, the overstride 24.5 cm (17.2 in truth) and
+#: cued "Land under your hips" on every step, where the share of the leg, which no scale
+#: enters, read 21.1% against a target of 23
+SCALED_METRICS = ("overstride_cm", "vertical_osc_cm", "stride_length_m")
+SCALE_DOUBT_FACTOR = 0.3
 
 #: how far (deg) a step's hip extension may lie from the median of the same foot's steps about
 #: it before it is taken for the pose model's fault, not the runner's. At one pace a runner's own
@@ -892,6 +906,12 @@ def _oblique(ctx: StepContext) -> bool:
     return ctx.square and ctx.yaw_deg is not None and abs(ctx.yaw_deg) > OBLIQUE_DEG
 
 
+def _scale_doubted(ctx: StepContext) -> bool:
+    """Whether a plane in metres makes the runner's leg no adult's (``ADULT_LEG_M``)."""
+    lo, hi = ADULT_LEG_M
+    return ctx.metric and math.isfinite(ctx.leg_length) and not lo <= ctx.leg_length <= hi
+
+
 def view_factors(view: str | None) -> dict[str, float]:
     """What a step of the far leg (its angles, overstride and braking) or of the near one (the
     far leg's swing) measures through the near leg: metric -> factor on the step's confidence."""
@@ -906,13 +926,17 @@ def _metric_confidence(
     confidence: float, ctx: StepContext, step_ms: float | None
 ) -> dict[str, float]:
     """The metrics of a step measured less surely than the step: the far leg's angles, in an
-    oblique uncalibrated view what the yaw foreshortens, before any gait was told what only
+    oblique uncalibrated view what the yaw foreshortens, on a plane that makes the runner's leg
+    no adult's what its scale measures, before any gait was told what only
     running's rules measure, and a running step's running figures when its own cadence
     (``step_ms``) is under running's."""
     factors = view_factors(ctx.view)
     if _oblique(ctx):
         shrunk = [m for m in OBLIQUE_METRICS if not (ctx.belt_given and m in BELT_TIMED)]
         factors = foreshortened(factors, 1.0, shrunk)
+    if _scale_doubted(ctx):
+        scaled = [m for m in SCALED_METRICS if not (ctx.belt_given and m in BELT_TIMED)]
+        factors |= {m: factors.get(m, 1.0) * SCALE_DOUBT_FACTOR for m in scaled}
     if ctx.gait is None:
         factors |= {m: min(factors.get(m, 1.0), UNTOLD_FACTOR) for m in UNTOLD_METRICS}
     elif ctx.gait == RUNNING and step_ms and 60000.0 / step_ms < RUNNING_CADENCE_SPM[0]:

@@ -45,7 +45,13 @@ import numpy as np
 
 from edge.bus.schema import UNJUDGED_KEY, UNTOLD, Gaited, gait_of
 from edge.gait.choppy import Choppy, ChoppyWatch, Steady
-from edge.gait.metrics import OBLIQUE_DEG, OBLIQUE_METRICS, SWING_FAR_METRICS, THIGH_AT_TOE_OFF
+from edge.gait.metrics import (
+    OBLIQUE_DEG,
+    OBLIQUE_METRICS,
+    SCALED_METRICS,
+    SWING_FAR_METRICS,
+    THIGH_AT_TOE_OFF,
+)
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.step import Step
 from edge.pace import (
@@ -277,10 +283,13 @@ def sure_mark(step: Rated, metric: str) -> str:
 
 
 _VIEW_MARKED = tuple(
-    m for m in OBLIQUE_METRICS if m not in SWING_FAR_METRICS and m not in THIGH_AT_TOE_OFF
+    m
+    for m in OBLIQUE_METRICS
+    if m not in SWING_FAR_METRICS and m not in THIGH_AT_TOE_OFF and m not in SCALED_METRICS
 )
 """What only the oblique view marks on a near leg's step (the swing leg's marks are the far
-leg's, the stance thigh's at toe-off also a step unlike the runner's others)."""
+leg's, the stance thigh's at toe-off also a step unlike the runner's others, the distances in
+metres also a scale that makes the leg no adult's)."""
 
 
 def view_marked(step: Rated) -> bool:
@@ -970,8 +979,15 @@ class SummaryBuilder:
         of less sure steps later on is told as less sure."""
         shown = [rule for rule in _RULES if metrics[rule.metric].median is not None]
         untargeted = [rule for rule in shown if not judged_limit(getattr(targets, rule.limit))]
+        # A rule is judged by another of its key that is sure: the overstride as a share of the
+        # leg, where a scale doubted leaves the centimetres less sure.
+        judged_by = {rule.key for rule in shown if metrics[rule.metric].confident}
         unsure = [
-            rule for rule in shown if not metrics[rule.metric].confident and rule not in untargeted
+            rule
+            for rule in shown
+            if not metrics[rule.metric].confident
+            and rule not in untargeted
+            and rule.key not in judged_by
         ]
         fast = list(dict.fromkeys(rule.name for rule in untargeted))
         names = list(dict.fromkeys(rule.name for rule in unsure))
