@@ -89,6 +89,10 @@ class FrameSource(ABC, Closing):
     too_few: str | None = None
     """What came too few a second for part of a file, as the note on its missed steps names it
     (``edge.capture.repeats.too_few_frames``, told in ``notes``); None for a camera."""
+    camera_problem: str | None = None
+    """Why no finding rests on a file's steps when its camera moved while it filmed
+    (``edge.capture.moving.moving_camera_notice``), as read through before it plays; None for
+    a fixed one, and for a camera (the station's own, on its stand)."""
     cuts: tuple[PictureCut, ...] = ()
     """Where a file's picture may cut from one shot to another (``FrameScan.picture_cuts``), as
     read through before it plays; none for a camera."""

@@ -13,6 +13,7 @@ import numpy as np
 
 from edge.capture.base import CaptureSettings, Frame, FrameSource, LiveSource, SourceInfo
 from edge.capture.deep import DeepColour, open_deep
+from edge.capture.moving import moving_camera_notice
 from edge.capture.mp4meta import capture_fps
 from edge.capture.repeats import (
     FrameScan,
@@ -253,6 +254,9 @@ class NewFramesOnly(FrameSource):
             if notice is not None
         )
         self.too_few = too_few_frames(new.held, slow)
+        self.camera_problem = moving_camera_notice(scan.camera())
+        if self.camera_problem is not None:
+            self.notes += (self.camera_problem,)
         self.cuts = scan.picture_cuts()
         self._times = {scan.indices[k]: float(t) for k, t in zip(new.kept, new.times, strict=True)}
         self._halt = threading.Event()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edge.capture.moving import BANDS, CameraMeter, CameraMotion, camera_motion
 from edge.capture.timebase import (
     ENGINE_FPS,
     HELD_S,
@@ -308,13 +309,17 @@ class FrameScan:
         self.changes: list[float] = []
         self.medians: list[float] = []
         """Each frame's change at its median pixel (``ChangeMeter.median``)."""
+        self.shifts: list[np.ndarray] = []
+        """Each frame's bands' sideways shift from the frame before (``CameraMeter``)."""
         self._meter = ChangeMeter()
+        self._camera = CameraMeter()
 
     def add(self, index: int, image: np.ndarray) -> None:
         """One more frame read: file position ``index``, its (H, W, 3) BGR picture."""
         self.indices.append(index)
         self.changes.append(self._meter.change(image))
         self.medians.append(self._meter.median)
+        self.shifts.append(self._camera.shift(image))
         if len(self.changes) in EARLY_CHECKS:
             self.check()
 
@@ -348,6 +353,11 @@ class FrameScan:
         if self.timebase.shown is None:
             return ()
         return slow_stretches(np.array([self.timebase.seconds(i) for i in self.indices]))
+
+    def camera(self) -> CameraMotion:
+        """What the frames read tell of the camera: fixed, or moving (``camera_motion``)."""
+        shifts = np.array(self.shifts).reshape(-1, BANDS)
+        return camera_motion(shifts, self.timebase.fps)
 
     def new(self) -> NewFrames:
         """The new frames among those read so far (``new_frames``)."""

@@ -87,9 +87,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         # "Quicker, lighter steps" from feet hidden in 70% of the frames, where analyze gave none.
         replay += f" --picture {result.picture[1]}x{result.picture[0]}"
     try:
-        # A runner filmed from the front, or the legs alone, has no facing to find, nor steps
-        # to measure.
-        notice = facing_the_camera(keypoints) or body_unseen(keypoints)
+        # A camera that moved adds its own speed to the feet's, which contacts are found from
+        # (a user trial's field run followed by hand was cued as a treadmill run); a runner
+        # filmed from the front, or the legs alone, has no facing to find. None has steps to
+        # measure.
+        notice = result.camera_notice() or facing_the_camera(keypoints) or body_unseen(keypoints)
         steps: list[StepMsg] = []
         doubt = facing = None
         if notice is None:

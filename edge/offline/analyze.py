@@ -14,6 +14,7 @@ import numpy as np
 from edge.bus.schema import StepMsg
 from edge.capture import CaptureSettings, SourceInfo, open_source
 from edge.capture.file import VideoFileSource
+from edge.capture.moving import CameraMotion, moving_camera_notice
 from edge.capture.repeats import (
     CUT_SURE,
     FrameScan,
@@ -56,7 +57,8 @@ class AnalysisResult:
     repeats: frames that repeat the frame before, left out of the track; distinct_fps: new
     frames per second of real time; held: pictures held still, left out too, when first shown
     and for how long, s; slow: the stretches of too few new frames a second, first and last
-    time and rate (``edge.capture.repeats``); picture: the frames' size (height, width)."""
+    time and rate (``edge.capture.repeats``); picture: the frames' size (height, width);
+    camera: what the background tells of the camera, fixed or moving (``edge.capture.moving``)."""
 
     frames: int
     runner_frames: int
@@ -70,6 +72,12 @@ class AnalysisResult:
     held: tuple[tuple[float, float], ...] = ()
     slow: tuple[tuple[float, float, float], ...] = ()
     picture: tuple[int, int] | None = None
+    camera: CameraMotion | None = None
+
+    def camera_notice(self) -> str | None:
+        """Why no finding rests on the steps when the camera moved while it filmed
+        (``moving_camera_notice``), or None."""
+        return None if self.camera is None else moving_camera_notice(self.camera)
 
     def repeats_notice(self) -> str | None:
         """What to say of the repeated frames left out (``edge.capture.repeats``), or None."""
@@ -167,6 +175,7 @@ def analyze_video(
         new.held,
         scan.slow(),
         picture,
+        scan.camera(),
     )
 
 

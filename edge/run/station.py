@@ -153,6 +153,8 @@ DISTANCE_HELD = "no cue: the scale or the belt speed does not fit the runner (se
 DISTANCE_DOUBT = "no cue yet: checking the distances against the runner"
 #: ... and while the engine gets fewer frames a second than it times steps from (``RateWatch``)
 RATE_HELD = "no cue: too few frames a second to time the steps (see the log)"
+#: ... and for a file whose camera moved while it filmed (``FrameSource.camera_problem``)
+CAMERA_HELD = "no cue: the file's camera moved while it filmed (see the log)"
 MEASURED_KEPT_S = 10.0
 """How long the times of the frames measured are kept, s: longer than a step waits to go out."""
 #: where a file run's belt speed is set, and how to set it right (``belt_speed_problem``)
@@ -1299,7 +1301,11 @@ class Station:
         fit = self._fit.reading
         if told:
             log.log(logging.INFO if fit.problem is None else logging.WARNING, told)
-        held = fit.held or (RATE_HELD if self._rate.problem is not None else None)
+        held = (
+            (CAMERA_HELD if self.source.camera_problem is not None else None)
+            or fit.held
+            or (RATE_HELD if self._rate.problem is not None else None)
+        )
         if held is not None:
             summary = dataclasses.replace(
                 summary, cue_key=None, cue=None, cue_reason=None, held=held
@@ -1526,6 +1532,8 @@ class Station:
         runner."""
         if self.view_problem is not None:
             return f"no steps shown: {self.view_problem}"
+        if self.source.camera_problem is not None:
+            return self.source.camera_problem
         fit = self._fit.reading
         if self._file is None:
             return fit.problem
@@ -1548,6 +1556,9 @@ class Station:
         before its end, and for steps enough."""
         if self._file is None or not self.ended:
             return None
+        if self.source.camera_problem is not None:
+            # As analyze says it: a moving camera's steps are no treadmill run's.
+            return f"{step_count(len(self._file.steps))}: {self.source.camera_problem}"
         return self._file.verdict()
 
     def file_summary(self) -> list[str]:
@@ -1691,7 +1702,7 @@ def step_line(step: Step, summary: Summary, *, square: bool, alone: bool = False
     marked. The first step of the other gait, standing alone, leaves the summary the last
     gait's: its line then gives no cadence, as the console shows none (``Readings.other_gait``;
     a console trial's jog began "... | cadence 107 spm | walking", the walk's)."""
-    timed = summary.held not in (TIMING_DOUBT, TIMING_HELD, RATE_HELD)
+    timed = summary.held not in (TIMING_DOUBT, TIMING_HELD, RATE_HELD, CAMERA_HELD)
     metres = summary.held not in (DISTANCE_DOUBT, DISTANCE_HELD)
 
     def num(value: float | None, unit: str, digits: int = 0, sure: bool = True) -> str:
