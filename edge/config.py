@@ -246,6 +246,20 @@ class VoiceSection(_Section):
     )
 
 
+_TARGET_UNITS = {
+    "overstride_cm_max": (2.0, "centimetres", "0.2 m is 20"),
+    "overstride_pct_leg_max": (2.0, "% of the leg", "a fifth of it is 20"),
+    "shank_angle_max_deg": (1.0, "degrees", "0.12 rad is 7"),
+    "hip_extension_min_deg": (2.0, "degrees", "0.17 rad is 10; 0 gives no hip drive cue"),
+    "cadence_min_spm": (100.0, "steps a minute", "both feet's: 78 strides a minute are 156 steps"),
+    "contact_max_ms": (100.0, "milliseconds", "0.3 s is 300"),
+}
+"""Each target's least value a runner could be held to, and its unit: a smaller one is the
+target in another unit (a user trial's contact_max_ms = 0.3, overstride_cm_max = 0.2, the hip
+drive in radians and the cadence in strides passed ``config check``, and each cued every runner
+or none)."""
+
+
 class TargetsSection(_Section):
     overstride_cm_max: float = Field(
         20.0,
@@ -284,6 +298,17 @@ class TargetsSection(_Section):
     hold_steps: int = Field(
         6, ge=1, le=100, description="Steps a cue stays up before another may replace it."
     )
+
+    @field_validator(*_TARGET_UNITS)
+    @classmethod
+    def _in_its_unit(cls, value: float, info: ValidationInfo) -> float:
+        least, unit, example = _TARGET_UNITS[str(info.field_name)]
+        if 0 < value < least:
+            raise ValueError(
+                f"under any runner's target in {unit} ({least:g} at the least): give it in "
+                f"{unit} ({example})"
+            )
+        return value
 
 
 def _endpoint(value: str) -> str:

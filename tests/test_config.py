@@ -77,6 +77,12 @@ def test_relative_paths_resolve_against_the_file(tmp_path: Path) -> None:
         ("[camera]\nfsp = 30\n", "camera.fsp: unknown key; did you mean camera.fps?"),
         ("[camra]\nfps = 30\n", "camra: unknown key; did you mean camera?"),
         ("[camera\n", "is not valid TOML"),
+        # A target in another unit (a user trial's passed, and cued every runner or none).
+        ("[targets]\ncontact_max_ms = 0.3\n", "milliseconds (100 at the least): give it in"),
+        ("[targets]\noverstride_cm_max = 0.2\n", "give it in centimetres (0.2 m is 20)"),
+        ("[targets]\nhip_extension_min_deg = 0.17\n", "degrees (0.17 rad is 10; 0 gives no"),
+        ("[targets]\ncadence_min_spm = 78\n", "78 strides a minute are 156 steps"),
+        ("[targets]\noverstride_pct_leg_max = 0.23\n", "% of the leg (2 at the least)"),
     ],
 )
 def test_bad_values_name_key_value_and_rule(tmp_path: Path, text: str, message: str) -> None:
