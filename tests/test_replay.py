@@ -22,11 +22,12 @@ from edge.cli import main
 from edge.commands.analyze import NO_FINDINGS
 from edge.demo.mocap import walking_trial
 from edge.demo.scene import SideCamera
-from edge.gait import Targets, detect_facing
+from edge.gait import GaitEngine, Targets, detect_facing
 from edge.gait.fit import (
     MPP_HOW,
     belt_speed_problem,
     leg_metres,
+    scale_doubt,
     timebase_problem,
     too_few_steps,
 )
@@ -328,6 +329,35 @@ def test_a_scale_that_makes_the_leg_no_adults_judges_by_the_share_of_the_leg(
     for metric in ("overstride_cm", "vertical_osc_cm", "stride_length_m"):
         assert all(s.metric_confidence[metric] < CONFIDENT for s in running)
     assert all("overstride_pct_leg" not in s.metric_confidence for s in running)
+
+
+@pytest.mark.parametrize(("moved_m", "doubted"), [(0.0, False), (-0.03, False), (0.12, True)])
+def test_a_plane_the_feet_do_not_stand_on_leaves_its_distances_less_sure(
+    mocap_trial, moved_m: float, doubted: bool
+) -> None:
+    """A user trial's camera moved 40 cm back after its plane was calibrated: every distance
+    in metres 13% short, told nothing; the stance ankles stood 22 cm above the calibrated belt,
+    where they stand 10-13 cm on a good one. The plane moved by ``moved_m`` (the belt that much
+    lower): 12 cm leaves what its scale measures less sure, 3 cm the other way does not. A
+    recording's first steps, before the engine could tell, are marked too in hindsight, and the
+    note says what to do."""
+    camera = SideCamera(facing="right")
+    t, kp = synth_track(mocap_trial, 60.0, camera, seed=3)
+    shift = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, moved_m], [0.0, 0.0, 1.0]])
+    mapping = PlaneMapping(shift @ camera.homography, metric=True)
+    engine = GaitEngine(mapping)
+    steps = [s for i in range(len(t)) for s in engine.push(float(t[i]), kp[i])]
+    later = [s for s in steps if s.ic_t > 3.0 and s.view == "near" and s.gait == RUNNING]
+    assert len(later) >= 10
+    for s in later:
+        assert (s.metric_confidence.get("overstride_cm", 1.0) < CONFIDENT) is doubted
+        assert (s.metric_confidence.get("vertical_osc_cm", 1.0) < CONFIDENT) is doubted
+        assert "overstride_pct_leg" not in s.metric_confidence
+    replayed = [s for s in replay_track(t, kp, mapping, "s") if s.gait == RUNNING]
+    marked = [s.metric_confidence.get("vertical_osc_cm", 1.0) < CONFIDENT for s in replayed]
+    assert all(marked) if doubted else not any(marked)
+    note = scale_doubt(replayed, ("the calibration", "calibrate it again"))
+    assert (note is not None and "calibrate the plane again" in note) is doubted
 
 
 def test_rows_timed_by_frame_number(track, tmp_path: Path, capsys) -> None:
@@ -1142,9 +1172,7 @@ def test_a_contact_unlike_the_runners_is_no_sure_contact_time() -> None:
     as sure. Live, once four running steps are known (both feet's), a contact 30% or more off
     their median has its timed figures marked less sure; the steps like the runner's keep theirs,
     and a walk's are not held to a run's."""
-    from edge.gait import GaitEngine
     from edge.gait.metrics import CONTACT_TIMED
-    from edge.gait.sagittal import PlaneMapping
     from edge.gait.summary import confident
     from edge.offline.replay import step_of
 

@@ -56,6 +56,7 @@ from edge.gait.layout import (
     trk_col,
 )
 from edge.gait.metrics import (
+    ANKLE_ON_BELT_M,
     BELT_SLACK,
     CONTACT_TIMED,
     LIKE_STEPS,
@@ -158,6 +159,9 @@ WALK_DUTY = 0.62
 #: seconds without a landing, with someone in view, after which the stance speed is learned
 #: afresh (a walker lands every 0.6 s, a runner every 0.35 s)
 RELEARN_S = 1.5
+#: the contacts whose ankles' height tells whether a calibrated plane's belt is where they stand
+#: (``GaitEngine._plane_off``)
+PLANE_CONTACTS = 6
 #: steps a step whose view the geometry did not tell waits for a later one that tells it
 #: (then it is named by the count of steps between), before it goes out named by the labels
 VIEW_WAIT_STEPS = 4
@@ -237,6 +241,18 @@ class GaitEngine:
         self._belt_given_read = math.nan
         """The feet's read of the belt (``_belt_read``) when it was given, taken at the first
         step after: what the speed given is held to without a calibration."""
+
+    def _plane_off(self) -> bool:
+        """Whether a calibrated plane's belt is not where the stance feet stand: the median
+        height of the last contacts' ankles (``PLANE_CONTACTS`` at least) outside
+        ``ANKLE_ON_BELT_M`` (the camera or the treadmill moved since the calibration)."""
+        if not self.mapping.metric or self.mapping.square:
+            return False
+        heights = sorted((ic, y) for leg in self._stance_heights for ic, y in leg)[-PLANE_CONTACTS:]
+        if len(heights) < PLANE_CONTACTS:
+            return False
+        lo, hi = ANKLE_ON_BELT_M
+        return not lo <= float(np.median([y for _, y in heights])) <= hi
 
     def _belt_fits(self) -> bool:
         """Whether a belt speed is given and the feet still run at it: their read of the belt
@@ -781,6 +797,7 @@ class GaitEngine:
             max_gap_s=max_gap,
             gait=gait,
             camera=self.mapping.camera,
+            plane_off=self._plane_off(),
             belt_given=fits,
         )
         if view is not None:

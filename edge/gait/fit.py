@@ -169,14 +169,26 @@ def scale_problem(leg: float | None, given: str, fix: str) -> str | None:
 
 def scale_doubt(steps: list[StepMsg], scale: tuple[str, str]) -> str | None:
     """What to say of a scale (``scale_named``: where it was given, and the fix) that fits a
-    runner (``scale_problem`` finds none) but makes the leg no adult's (``ADULT_LEG_M``), or
-    None: every distance in metres rests on it, and a user trial's ``--meters-per-pixel`` that
-    made a 0.54 m leg went by without a word where a belt speed that made one was doubted."""
-    leg = leg_metres(running_steps(steps))
+    runner (``scale_problem`` finds none) but makes the leg no adult's (``ADULT_LEG_M``), or a
+    calibrated plane the runner's feet do not stand on, or None: every distance in metres
+    rests on it, and a user trial's ``--meters-per-pixel`` that made a 0.54 m leg went by
+    without a word where a belt speed that made one was doubted, and its camera moved after
+    the plane's calibration made every distance 13% short, told nothing."""
+    ran = running_steps(steps)
+    leg = leg_metres(ran)
     whose = None if leg is None else no_adults(leg)
+    given = scale[0]
+    if whose is None and 2 * sum("vertical_osc_cm" in s.metric_confidence for s in ran) > len(ran):
+        # The engine marks the bounce in cm for a scale it doubts alone: with an adult's leg,
+        # for a calibrated plane the stance feet do not stand on (``ANKLE_ON_BELT_M``).
+        return (
+            f"the runner's feet do not stand on the belt where {given} puts it: the camera or "
+            "the treadmill has moved since it was made, or its board was not where the runner "
+            "runs. Every distance in metres is less sure, and the overstride is judged by its "
+            "share of the leg: calibrate the plane again (hipdrive calibrate plane)"
+        )
     if leg is None or whose is None:
         return None
-    given = scale[0]
     lo, hi = ADULT_LEG_M
     return (
         f"{given} makes the runner's leg {leg:.2f} m long (hip to ankle), {whose}: if the runner "

@@ -69,6 +69,8 @@ class StepContext:
     camera: tuple[float, float] | None = None
     # The belt's speed was given (``belt_speed_mps`` is not read off the stance foot).
     belt_given: bool = False
+    # A calibrated plane the stance feet do not stand on (``ANKLE_ON_BELT_M``).
+    plane_off: bool = False
 
 
 def window(buf: np.ndarray, written: int, t0: float, t1: float) -> np.ndarray:
@@ -347,6 +349,14 @@ ADULT_LEG_M = (0.68, 1.02)
 #: enters, read 21.1% against a target of 23
 SCALED_METRICS = ("overstride_cm", "vertical_osc_cm", "stride_length_m")
 SCALE_DOUBT_FACTOR = 0.3
+#: where the stance foot's ankle stands above the belt on a calibrated plane, m (the median over
+#: the last contacts): the ankle joint 9.7-9.8 cm on the rendered runner's true joints (its four
+#: calibrated views of docs/robustness.md), the pose model's ankle 11.6-13.2; a user trial's
+#: camera moved 40 cm back after its plane was calibrated read 22.0 (its distances 13% short,
+#: told nothing), the board stood on the belt's near edge 18.1 (8% short), a good calibration
+#: of the same clip 11.6. Outside, the plane no longer lies where the runner runs, and what its
+#: scale measures is less sure (``SCALED_METRICS``)
+ANKLE_ON_BELT_M = (0.03, 0.17)
 
 #: how far (deg) a step's hip extension may lie from the median of the same foot's steps about
 #: it before it is taken for the pose model's fault, not the runner's. At one pace a runner's own
@@ -907,9 +917,11 @@ def _oblique(ctx: StepContext) -> bool:
 
 
 def _scale_doubted(ctx: StepContext) -> bool:
-    """Whether a plane in metres makes the runner's leg no adult's (``ADULT_LEG_M``)."""
+    """Whether a plane in metres makes the runner's leg no adult's (``ADULT_LEG_M``), or is a
+    calibrated one the stance feet do not stand on (``ANKLE_ON_BELT_M``)."""
     lo, hi = ADULT_LEG_M
-    return ctx.metric and math.isfinite(ctx.leg_length) and not lo <= ctx.leg_length <= hi
+    no_adult = math.isfinite(ctx.leg_length) and not lo <= ctx.leg_length <= hi
+    return ctx.metric and (no_adult or ctx.plane_off)
 
 
 def view_factors(view: str | None) -> dict[str, float]:

@@ -44,6 +44,8 @@ from edge.gait.fit import (
 from edge.gait.metrics import (
     LIKE_STEPS,
     OBLIQUE_METRICS,
+    SCALE_DOUBT_FACTOR,
+    SCALED_METRICS,
     THIGH_AT_TOE_OFF,
     feet_guessed_down,
     foreshortened,
@@ -202,10 +204,16 @@ def rated_in_hindsight(steps: list[StepMsg]) -> list[StepMsg]:
     (``SummaryBuilder._view_known``). A step whose hip extension, still sure, is unlike the
     same foot's nearest steps before and after it (``unlike_the_runner``; live, only its last
     steps are known, so a session's first steps are not held to any) gets its stance thigh at
-    toe-off marked less sure (``rated_down``). Once per recording: a second pass would mark
-    the first steps again."""
+    toe-off marked less sure (``rated_down``). Where the scale was doubted on most running
+    steps (the leg no adult's, or a calibrated plane the feet do not stand on: the engine
+    marks the bounce in cm for nothing else), the first steps, before the engine could tell, are
+    marked as the later ones (a user trial's moved camera: its bounce in cm, shown sure, rested
+    on the first four). Once per recording: a second pass would mark the first steps again."""
     oblique = oblique_yaw(steps) is not None
     shrunk = [m for m in OBLIQUE_METRICS if view_marked_metric(steps, m)]
+    ran = running_steps(steps)
+    doubted = 2 * sum("vertical_osc_cm" in s.metric_confidence for s in ran) > len(ran) > 0
+    scaled = [m for m in SCALED_METRICS if any(m in s.metric_confidence for s in ran)]
     thighs: dict[str, list[float]] = {}
     place: dict[int, int] = {}  # a step's place among its foot's steps with a hip extension
     for i, step in enumerate(steps):
@@ -219,6 +227,8 @@ def rated_in_hindsight(steps: list[StepMsg]) -> list[StepMsg]:
         rated = dict(sure)
         if oblique and step.yaw_deg is None:
             rated = foreshortened(rated, step.confidence, shrunk)
+        if doubted and "vertical_osc_cm" not in sure:
+            rated |= {m: rated.get(m, step.confidence) * SCALE_DOUBT_FACTOR for m in scaled}
         value = step.hip_extension_deg
         if value is not None and confident(step, "hip_extension_deg"):
             # The foot's LIKE_STEPS nearest steps, as many before as after where there are.
