@@ -614,6 +614,16 @@ def test_someone_stepping_with_no_session_open_reads_not_recording(
             )
             status = messages.status(session_id=None, recording=False, gait_mode="standing")
             await publish_until(pilot, publisher, status, on_screen(app, "no session"), "status")
+            # A store that cannot write (a disk full from the start) is no "no session".
+            status = messages.status(
+                session_id=None,
+                recording=False,
+                gait_mode="running",
+                recording_error="not recording: cannot open sessions.sqlite: No space left",
+            )
+            await publish_until(
+                pilot, publisher, status, on_screen(app, "not recording: see the log"), "status"
+            )
         # At 80 columns, short enough for the belt speed to show (a review).
         narrow = DashboardApp(publisher.endpoint, control.endpoint)
         async with narrow.run_test(size=(80, 24)) as pilot:

@@ -526,6 +526,32 @@ def test_a_session_refused_by_a_store_held_elsewhere_says_why_once(config) -> No
     )
 
 
+def test_a_store_that_cannot_record_leaves_the_steps_and_says_so_once(
+    config, running, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A user trial's data folder on a full disk from the start: the station tried to open a
+    session at every frame, started the runner's gait afresh each time and so published no step
+    and no cue, warned 721 times in 12 s, and ended blaming the runner. The steps go out; the
+    store's failure is said once, and on every status."""
+    config.sessions_path.parent.mkdir(parents=True, exist_ok=True)
+    holder = SessionStore(config.sessions_path, "elsewhere")
+    source = FakeSource(len(running), fps=60.0)
+    station = Station(config, source, FakePose(running))
+    try:
+        with Subscriber(config.bus.publish, topics=(StepMsg, StatusMsg)) as sub:
+            _stop, thread = start(station)
+            thread.join(timeout=60)
+            received = drain(sub)
+    finally:
+        holder.close()
+    assert not thread.is_alive()
+    assert station.steps_published >= 28
+    statuses = [m for m in received if isinstance(m, StatusMsg)]
+    assert statuses and all("not recording" in (s.recording_error or "") for s in statuses)
+    told = [r for r in caplog.records if "not recording" in r.getMessage()]
+    assert len(told) <= 1, [r.getMessage() for r in told]
+
+
 def test_a_stalled_console_does_not_hold_the_station_back(config, running) -> None:
     """A subscriber that never reads: the station still gets through every frame (the bus
     drops for that subscriber instead of waiting for it)."""

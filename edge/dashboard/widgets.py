@@ -178,7 +178,11 @@ def _status_text(readings: Readings, belt_mps: float | None, short: bool = False
     unnamed = "unnamed (n)" if short else "runner unnamed (n)"
     text.append(status.runner or unnamed, "bold" if status.runner else "dim")
     text.append(" │ ")
-    if status.session_id is None and status.gait_mode in ("running", "walking"):
+    if status.session_id is None and status.recording_error:
+        # The store cannot write (a disk full from the start, a folder it may not write):
+        # "no session" had read as nothing amiss (a user trial's).
+        text.append("not recording" if short else "not recording: see the log", "bold gold1")
+    elif status.session_id is None and status.gait_mode in ("running", "walking"):
         # Someone steps with nothing recorded (a user trial pressed s on a session started by
         # itself, stopping it, and read the small "no session" as nothing amiss).
         # Short, as the rest of a narrow header, so the belt speed still shows.

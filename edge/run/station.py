@@ -889,6 +889,10 @@ class Station:
         capture when a runner comes into view). Its gait starts afresh with the first frame
         captured from then on (``_loop``)."""
         store = self._require_store()
+        if not store.recording_ok:
+            # Refused before anything is reset: a run's gait, started afresh at each frame's
+            # try, gave no step at all on a disk full from the start (a user trial's).
+            raise CommandRefused(store.problem or "not recording")
         with self._lock:
             if runner is not None:
                 self._runner = runner
@@ -1202,6 +1206,7 @@ class Station:
             if (
                 self.config.station.auto_session
                 and store
+                and store.recording_ok
                 and store.session_id is None
                 and not self._stopped_by_hand
             ):
