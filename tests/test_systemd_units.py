@@ -65,6 +65,8 @@ def test_the_station_unit_notifies_restarts_and_is_sandboxed() -> None:
     assert "MemoryDenyWriteExecute" not in service, "numba compiles at run time"
     devices = {value.split()[0] for value in unit["Service"]["DeviceAllow"]}
     assert {"char-video4linux", "char-media", "char-dma_heap", "char-vchiq"} <= devices
+    # The spoken cues: sound cards (a user trial found the installed station could not play).
+    assert "char-alsa" in devices
     assert "NUMBA_CACHE_DIR=%C/hipdrive/numba" in unit["Service"]["Environment"]
     assert unit["Install"]["WantedBy"] == ["multi-user.target"]
 
