@@ -239,11 +239,30 @@ def plane(args: argparse.Namespace, defaults: StationDefaults) -> int:
     return 0
 
 
+#: the pixels a board's square spans at the least for its markers to be read: a user trial's
+#: 50 mm squares, 3 m from a 1280x720 camera 70 deg across (15 px), were not found at all, at 2.8
+#: m 0 of 24 corners, at 2.5 m (18 px) found
+SQUARE_LEAST_PX = 20
+#: a bigger board for a camera far from the belt: 75 mm squares, on A3
+FAR_BOARD = "charuco:5x3:0.075:0.056"
+
+
 def _board_in(frames: list[np.ndarray], finder: BoardFinder) -> Detection:
     found = [finder.find(frame) for frame in frames]
     detections = [d for d in found if isinstance(d, Detection)]
     if not detections:
-        reason = found[-1].reason if isinstance(found[-1], Rejection) else ""
+        last = found[-1]
+        reason = last.reason if isinstance(last, Rejection) else ""
+        if isinstance(last, Rejection) and last.kind in ("no board", "partial"):
+            square_mm = 1000.0 * finder.spec.square_m
+            reason += (
+                f". If the board is in view, its squares may be too small in the picture to be "
+                f"read ({SQUARE_LEAST_PX} pixels each at the least; a 1280x720 camera 70 deg "
+                f"across, 3 m away, sees {square_mm:g} mm squares "
+                f"{900.0 * finder.spec.square_m / 3.0:.0f} pixels wide): print bigger ones "
+                f"(hipdrive calibrate board --board {FAR_BOARD}, on A3) and give the same "
+                "--board here"
+            )
         raise UsageError(
             f"{reason}; stand the board upright on the belt in the runner's line, or use "
             "--points/--distance/--belt-line without a board"

@@ -211,7 +211,12 @@ def test_usage_errors_exit_2_and_name_the_problem(
         assert message in capsys.readouterr().err, args
     cv2.imwrite(str(small), np.full((720, 1280, 3), 120, np.uint8))
     assert hipdrive(config, "plane", "--image", str(small), "--facing", "left") == 2
-    assert "no board found" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no board found" in err
+    # Squares too small in the picture read as no board: a user trial's at the distance the
+    # README gives, told only to show the whole board, which it did.
+    assert "sees 50 mm squares 15 pixels wide" in err
+    assert "hipdrive calibrate board --board charuco:5x3:0.075:0.056" in err
 
     for args in (["plane", "--image", str(frame)], ["board", "--board", "charuco:7x5:0.05"]):
         with pytest.raises(SystemExit) as exit_info:
