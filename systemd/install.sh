@@ -119,11 +119,17 @@ install -d -m 0755 "$CONF_DIR"
 if [ -e "$CONF_DIR/config.toml" ]; then
     say "keeping $CONF_DIR/config.toml"
 else
+    # The camera as README.md recommends: on a Pi 1280x720 at 30 fps, elsewhere as shipped.
+    camera=()
+    case "$board" in
+        pi5|pi) camera=(-e "s|^width = 1920|width = 1280|" -e "s|^height = 1080|height = 720|"
+                        -e "s|^fps = 60.0|fps = 30.0|") ;;
+    esac
     say "writing $CONF_DIR/config.toml (data in $DATA_DIR, camera $source_spec)"
     sed -e "s|^data_dir = .*|data_dir = \"$DATA_DIR\"|" \
         -e "s|^source = .*|source = \"$source_spec\"|" \
         -e "s|^file = \"calibration.toml\"|file = \"$DATA_DIR/calibration.toml\"|" \
-        "$REPO/config.toml" >"$CONF_DIR/config.toml"
+        "${camera[@]}" "$REPO/config.toml" >"$CONF_DIR/config.toml"
     chown "root:$USER_NAME" "$CONF_DIR/config.toml"
     chmod 0640 "$CONF_DIR/config.toml"
 fi
