@@ -430,6 +430,28 @@ def test_a_view_turned_one_way_then_the_other_is_said_as_such() -> None:
     assert "the camera turning from -16 to +17 deg off square: set it still" in reason, reason
 
 
+def test_an_overstride_sure_in_one_unit_is_judged_by_it() -> None:
+    """A scale doubted (a calibration that makes the leg no adult's, or a plane the feet do not
+    stand on) leaves the cm less sure and the % of the leg sure: the report had said the
+    overstride was not judged, its table judging the % of the leg on target."""
+    doubted = {"overstride_cm": 0.2, "vertical_osc_cm": 0.2, "stride_length_m": 0.2}
+    page = page_of(
+        [
+            messages.step(
+                i,
+                metric_confidence=doubted,
+                overstride_cm=24.5,
+                overstride_pct_leg=21.0,
+                shank_angle_ic_deg=5.0,
+            )
+            for i in range(12)
+        ]
+    )
+    assert "less sure" in row_of(page, "overstride_cm")
+    assert "on target" in row_of(page, "overstride_pct_leg")
+    assert "Not judged" not in page and "<b>Overstride</b>" not in page
+
+
 def test_an_oblique_uncalibrated_view_is_said_and_judges_nothing() -> None:
     far = {"overstride_pct_leg": 0.3, "stride_length_m": 0.3}
     reaching = {"overstride_cm": None, "overstride_pct_leg": 30.0, "yaw_deg": -21.6}

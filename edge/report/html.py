@@ -119,8 +119,16 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
         for r in rows
         if r.asymmetric and r.left is not None and r.right is not None
     ]
-    # One name for a metric the table has in two units (overstride in cm and in % of leg).
-    unjudged = list(dict.fromkeys(r.metric.label for r in rows if r.judged and not r.confident))
+    # One name for a metric the table has in two units (overstride in cm and in % of leg), and
+    # judged when either unit is sure (a doubted scale leaves the cm less sure, the % of leg not).
+    sure = {r.metric.label for r in rows if r.judged and r.confident}
+    unjudged = list(
+        dict.fromkeys(
+            r.metric.label
+            for r in rows
+            if r.judged and not r.confident and r.metric.label not in sure
+        )
+    )
     few = [r.metric.label for r in rows if r.judged and r.waiting]
     unpaced = list(dict.fromkeys(r.metric.label for r in rows if r.beyond_pace))
     unsure = [label for label in unjudged if label not in few]
