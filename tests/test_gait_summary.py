@@ -527,6 +527,18 @@ def test_the_summary_message_says_which_gait_its_medians_are_of() -> None:
     assert summary_message("s", 1.0, fast, calibrated=True).pace_beyond is True
 
 
+def test_a_doubted_scale_sends_the_overstride_as_a_share_of_the_leg() -> None:
+    """A calibration that makes the leg no adult's, or a plane the feet do not stand on, leaves
+    the cm less sure and the cue judged by the % of the leg: the console shows the % it judges
+    by (a user trial's showed 24.5 cm, 17.2 in truth)."""
+    doubted = {"overstride_cm": 0.2, "vertical_osc_cm": 0.2, "stride_length_m": 0.2}
+    summary = feed(SummaryBuilder(), steps(12, metric_confidence=doubted))[-1]
+    assert summary_message("s", 1.0, summary, calibrated=True).units == "pct_leg"
+    sure = feed(SummaryBuilder(), steps(12))[-1]
+    assert summary_message("s", 1.0, sure, calibrated=True).units == "cm"
+    assert summary_message("s", 1.0, sure, calibrated=False).units == "pct_leg"
+
+
 def test_the_overstride_target_grows_with_pace_and_says_so() -> None:
     # 30% of the leg ahead: an overstride at 2.5 m/s (3.0 leg lengths a second), a runner's
     # landing at 4.5 m/s (RBDS002 landed 31.8% ahead there, docs/metrics.md).

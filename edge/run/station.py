@@ -1637,6 +1637,20 @@ def open_voice(config: Config) -> VoiceCoach:
     )
 
 
+def _cm_doubted(summary: Summary) -> bool:
+    """Whether the overstride in cm is less sure where its share of the leg is sure: a scale
+    doubted (a calibration that makes the leg no adult's, a plane the feet do not stand on), so
+    the console shows the share of the leg its cue is judged by."""
+    cm, pct = summary.metrics.get("overstride_cm"), summary.metrics.get("overstride_pct_leg")
+    return (
+        cm is not None
+        and cm.median is not None
+        and not cm.confident
+        and pct is not None
+        and pct.confident
+    )
+
+
 def summary_message(station: str, t: float, summary: Summary, calibrated: bool) -> SummaryMsg:
     """The wire message of a rolling summary; metrics without a median yet are left out."""
     return SummaryMsg(
@@ -1659,7 +1673,7 @@ def summary_message(station: str, t: float, summary: Summary, calibrated: bool) 
         cue=summary.cue,
         cue_key=summary.cue_key,
         cue_reason=summary.cue_reason,
-        units="cm" if calibrated else "pct_leg",
+        units="cm" if calibrated and not _cm_doubted(summary) else "pct_leg",
         calibrated=calibrated,
         yaw_deg=summary.yaw_deg,
         oblique=summary.oblique,
