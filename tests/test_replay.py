@@ -286,6 +286,18 @@ def test_replay_with_a_calibration_is_in_metres(
     assert "calibrate the camera again where it stands (hipdrive calibrate plane)" in err
 
 
+def replay_scaled(
+    track: tuple[Path, SideCamera], tmp_path: Path, scale: float
+) -> tuple[int, str, Path]:
+    """``replay`` of the track with --meters-per-pixel ``scale`` times its camera's: the exit
+    code, the scale as given, and the events file."""
+    path, camera = track
+    out = tmp_path / "events.jsonl"
+    mpp = f"{scale * camera.meters_per_pixel:g}"
+    args = ["replay", "--keypoints", str(path), "--meters-per-pixel", mpp, "--events-out", str(out)]
+    return main(args), mpp, out
+
+
 @pytest.mark.parametrize(("scale", "leg"), [(3.0, "2.50 m"), (0.3, "0.25 m")])
 def test_a_scale_that_does_not_fit_the_runner_is_refused(
     track, tmp_path: Path, capsys, scale: float, leg: str
@@ -293,11 +305,8 @@ def test_a_scale_that_does_not_fit_the_runner_is_refused(
     """RBDS001's leg reads 0.83 m: --meters-per-pixel three times too large makes it 2.5 m (a user
     trial's 0.01 showed a 97 cm overstride and 9 m strides), 0.3 times it 0.25 m. The right
     scale passes (``test_replay_with_a_scale_writes_metric_step_events``)."""
-    path, camera = track
-    out = tmp_path / "events.jsonl"
-    mpp = f"{scale * camera.meters_per_pixel:g}"
-    args = ["replay", "--keypoints", str(path), "--meters-per-pixel", mpp, "--events-out", str(out)]
-    assert main(args) == 2
+    code, mpp, out = replay_scaled(track, tmp_path, scale)
+    assert code == 2
     err = capsys.readouterr().err
     assert f"--meters-per-pixel {mpp} makes the runner's leg (hip to ankle) {leg}" in err
     assert "where a runner's is 0.45-1.3 m" in err and "measure it again" in err
@@ -312,11 +321,8 @@ def test_a_scale_that_makes_the_leg_no_adults_judges_by_the_share_of_the_leg(
     your hips" on every step; the share of the leg, which no scale enters, was on target. Here
     RBDS001 (0.83 m) at 1.4 times the scale: what the scale measures is less sure, not told as
     an oblique view's, and the overstride is judged by the share of the leg."""
-    path, camera = track
-    out = tmp_path / "events.jsonl"
-    mpp = f"{1.4 * camera.meters_per_pixel:g}"
-    args = ["replay", "--keypoints", str(path), "--meters-per-pixel", mpp, "--events-out", str(out)]
-    assert main(args) == 0
+    code, mpp, out = replay_scaled(track, tmp_path, 1.4)
+    assert code == 0
     printed = capsys.readouterr().out
     lines = {line.split()[0] + line.split()[-1]: line for line in printed.splitlines()[1:16]}
     assert lines["overstridesure)"].split()[2] == "cm"
