@@ -131,7 +131,7 @@ def console_terminal() -> str | None:
     user trial's console unit, standard error sent to the journal, left the treadmill's screen
     blank and wrote 414 KB of the screen into the journal in 15 s."""
     streams = (("input", sys.stdin), ("output", sys.stdout), ("error", sys.stderr))
-    missing = [name for name, stream in streams if not stream.isatty()]
+    missing = [name for name, stream in streams if stream is None or not stream.isatty()]
     return " and ".join(f"standard {name}" for name in missing) or None
 
 

@@ -203,7 +203,10 @@ def _steps_between(by_time: float, other_leg: bool) -> int:
     """How many steps on a landing is from the last one told its view: ``by_time`` typical
     steps after it, where that is a whole number near enough (``VIEW_STEP_SLACK``; a landing
     missed in between makes two); else, the pace changed, the nearest count, one at least,
-    that the leg tracks allow (``other_leg``: an odd count, else an even one)."""
+    that the leg tracks allow (``other_leg``: an odd count, else an even one). Before the last
+    one (a contact finished out of turn) the same, counted back."""
+    if by_time < 0:
+        return -_steps_between(-by_time, other_leg)
     count = round(by_time)
     if abs(by_time - count) <= VIEW_STEP_SLACK:
         return count

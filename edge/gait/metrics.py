@@ -343,7 +343,8 @@ BELT_SLACK = 1.3
 ADULT_LEG_M = (0.68, 1.02)
 #: what a plane's scale measures (the stride too, read off the stance foot when no belt speed
 #: is given), and the confidence factor it gets where the scale makes the runner's leg no
-#: adult's (``ADULT_LEG_M``): a user trial's plane calibrated with a board printed at 70%, its
+#: adult's (``ADULT_LEG_M``) or the stance feet do not stand on a calibrated plane's belt
+#: (``ANKLE_ON_BELT_M``): a user trial's plane calibrated with a board printed at 70%, its
 #: squares given full size, made the leg 1.16 m, the overstride 24.5 cm (17.2 in truth) and
 #: cued "Land under your hips" on every step, where the share of the leg, which no scale
 #: enters, read 21.1% against a target of 23

@@ -289,7 +289,7 @@ _VIEW_MARKED = tuple(
 )
 """What only the oblique view marks on a near leg's step (the swing leg's marks are the far
 leg's, the stance thigh's at toe-off also a step unlike the runner's others, the distances in
-metres also a scale that makes the leg no adult's)."""
+metres also a scale doubted: ``edge.gait.metrics.SCALED_METRICS``)."""
 
 
 def view_marked(step: Rated) -> bool:
