@@ -236,6 +236,35 @@ def test_a_belt_speed_left_as_the_belt_slows_is_held_to_the_feet(calibrated: boo
         assert strides == []
 
 
+@pytest.mark.parametrize("calibrated", [True, False])
+def test_a_belt_speed_that_fits_the_run_times_its_strides(calibrated: bool) -> None:
+    """The run's own speed given, after a warm-up walk (a configuration's belt speed), or set
+    on the console as a stride began: a review found the uncalibrated check, held to the feet's
+    read when the speed was given, take the walk's or the jog's and drop every stride after."""
+    t, kp = track(SCENARIOS["walk to run"], 60.0, 0)  # a walk, then RBDS001 at 2.5 m/s
+    scale = SideCamera().meters_per_pixel if calibrated else None
+    engine = GaitEngine(PlaneMapping.scaled("right", scale), 2.5)
+    steps = [s for i in range(len(t)) for s in engine.push(float(t[i]), kp[i])]
+    ran = [s.stride_length_m for s in steps if s.ic_t > 10.0 and s.gait == RUNNING]
+    strides = [s for s in ran if s is not None]
+    assert len(strides) >= len(ran) - 1 and float(np.median(strides)) == pytest.approx(
+        1.93, abs=0.1
+    )
+    segments = (Segment(RUNNING, 10.0, "RBDS001"), Segment(RUNNING, 14.0, "RBDS0041"))
+    t, kp = track(segments, 60.0, 3)
+    engine = GaitEngine(PlaneMapping.scaled("right", scale), 2.5)
+    steps = []
+    for i in range(len(t)):
+        if t[i] == pytest.approx(10.0, abs=1e-6):
+            engine.belt_speed_mps = 4.6  # the console set as the belt sped up
+        steps += engine.push(float(t[i]), kp[i])
+    late = [s.stride_length_m for s in steps if s.ic_t > 17.0]
+    strides = [s for s in late if s is not None]
+    assert len(strides) >= len(late) - 1 and float(np.median(strides)) == pytest.approx(
+        3.2, abs=0.1
+    )
+
+
 def test_a_running_step_at_a_walks_cadence_is_measured_less_surely() -> None:
     """A walk's first steps count as the run before it until a second step votes walking: a
     user trial's console showed such a step's overstride, 28% of the leg at 100 steps a minute,

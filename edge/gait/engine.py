@@ -56,6 +56,7 @@ from edge.gait.layout import (
     trk_col,
 )
 from edge.gait.metrics import (
+    ADULT_LEG_M,
     ANKLE_ON_BELT_M,
     BELT_SLACK,
     CONTACT_TIMED,
@@ -241,9 +242,6 @@ class GaitEngine:
     @belt_speed_mps.setter
     def belt_speed_mps(self, mps: float | None) -> None:
         self._belt_given = mps
-        self._belt_given_read = math.nan
-        """The feet's read of the belt (``_belt_read``) when it was given, taken at the first
-        step after: what the speed given is held to without a calibration."""
 
     def _plane_off(self) -> bool:
         """Whether a calibrated plane's belt is not where the stance feet stand: the median
@@ -258,22 +256,25 @@ class GaitEngine:
         return not lo <= float(np.median([y for _, y in heights])) <= hi
 
     def _belt_fits(self) -> bool:
-        """Whether a belt speed is given and the feet still run at it: their read of the belt
-        within ``BELT_SLACK`` of it, in m/s on a calibrated plane, elsewhere of their read when it
-        was given. The belt's speed may be changed and the console's left as it was: a walk
-        after a run at 4.6 m/s so given had its strides 5.2 m long."""
+        """Whether a belt speed is given and the feet run at it: on a calibrated plane their
+        read of the belt within ``BELT_SLACK`` of it in m/s; elsewhere the leg it makes of their
+        pace (the speed given over the leg lengths a second they show) an adult's
+        (``ADULT_LEG_M``). The belt's speed may be changed and the console's left as it was: a
+        walk after a run at 4.6 m/s so given had its strides 5.2 m long. (Held to the feet's
+        read when it was given, a review found a warm-up walk's read make the run's right speed
+        wrong for good.)"""
         if not self._belt_given:
             return False
         read = self._belt_read()
         if not read > 0:
             return True
         if self.mapping.metric:
-            at = self._belt_given
-        elif math.isfinite(self._belt_given_read):
-            at = self._belt_given_read
-        else:
-            at = self._belt_given_read = read
-        return 1.0 / BELT_SLACK <= read / at <= BELT_SLACK
+            return 1.0 / BELT_SLACK <= read / self._belt_given <= BELT_SLACK
+        if not self._leg_lengths:
+            return True
+        lo, hi = ADULT_LEG_M
+        leg = self._belt_given * float(np.median(self._leg_lengths)) / read
+        return lo <= leg <= hi
 
     def _begin(self, emptied: bool = False) -> None:
         """Everything learned of a runner forgotten, as before the first frame; ``emptied``:
