@@ -89,12 +89,11 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
 
 
 def _empty(session: SessionInfo) -> bool:
-    """Whether ``session`` ended as it should with nothing to show: no step, no lap, no runner
-    named (a station that crashed is worth knowing of, whatever it recorded; a runner named is
-    someone's session). A problem told without a step is a file's that showed no runner (a user
-    trial's list held its passer-by's, its coach's and its stand's as "unjudged", 0 steps)."""
+    """Whether ``session`` ended as it should with nothing to show: no step, no lap, no problem
+    told, no runner named (a station that crashed is worth knowing of, whatever it recorded; a
+    runner named is someone's session)."""
     return session.ended is not None and not (
-        session.steps or session.laps or session.crashed or session.runner
+        session.steps or session.laps or session.problem or session.crashed or session.runner
     )
 
 
