@@ -552,6 +552,22 @@ def test_a_store_that_cannot_record_leaves_the_steps_and_says_so_once(
     assert len(told) <= 1, [r.getMessage() for r in told]
 
 
+def test_a_file_whose_camera_moved_gives_no_steps(config, running) -> None:
+    """A file filmed by a camera that moved (``FrameSource.camera_problem``, read through before
+    it plays): as analyze, no step is recorded or published, and the run ends saying why (a
+    review found each step's figures shown, the cue alone held)."""
+    moved = "the camera moved while it filmed (its background streamed across the picture)"
+    source = FakeSource(len(running), fps=60.0)
+    source.camera_problem = moved
+    station = Station(config, source, FakePose(running))
+    _stop, thread = start(station)
+    thread.join(timeout=60)
+    assert not thread.is_alive() and station.ended
+    assert station.steps_published == 0
+    assert station.fit_verdict == moved
+    assert station.steps_verdict == f"0 steps: {moved}"
+
+
 def test_a_stalled_console_does_not_hold_the_station_back(config, running) -> None:
     """A subscriber that never reads: the station still gets through every frame (the bus
     drops for that subscriber instead of waiting for it)."""

@@ -153,8 +153,6 @@ DISTANCE_HELD = "no cue: the scale or the belt speed does not fit the runner (se
 DISTANCE_DOUBT = "no cue yet: checking the distances against the runner"
 #: ... and while the engine gets fewer frames a second than it times steps from (``RateWatch``)
 RATE_HELD = "no cue: too few frames a second to time the steps (see the log)"
-#: ... and for a file whose camera moved while it filmed (``FrameSource.camera_problem``)
-CAMERA_HELD = "no cue: the file's camera moved while it filmed (see the log)"
 MEASURED_KEPT_S = 10.0
 """How long the times of the frames measured are kept, s: longer than a step waits to go out."""
 #: where a file run's belt speed is set, and how to set it right (``belt_speed_problem``)
@@ -1284,9 +1282,13 @@ class Station:
         trial's console coached a runner whose feet the treadmill hid). The voice is handed
         no cue with a step of another gait than the summary's: with the first of a walk after a run,
         standing alone, or one after a stand, no gait told yet, the summary is still the gait's the
-        person has left, and its cue, spoken then, would be for that gait."""
+        person has left, and its cue, spoken then, would be for that gait. A file whose camera
+        moved (``FrameSource.camera_problem``) has none recorded or published, as analyze gives
+        it none (a review found its steps' figures shown, their cue alone held)."""
         publisher, store = self.publisher, self.store
         assert publisher is not None and store is not None
+        if self.source.camera_problem is not None:
+            return
         step = rated_by_frames(step, self._measured_t, self._feet_out_t)
         msg = StepMsg(station=self.station_id, t=self._clock(), **asdict(step))
         with self._lock:
@@ -1306,11 +1308,7 @@ class Station:
         fit = self._fit.reading
         if told:
             log.log(logging.INFO if fit.problem is None else logging.WARNING, told)
-        held = (
-            (CAMERA_HELD if self.source.camera_problem is not None else None)
-            or fit.held
-            or (RATE_HELD if self._rate.problem is not None else None)
-        )
+        held = fit.held or (RATE_HELD if self._rate.problem is not None else None)
         if held is not None:
             summary = dataclasses.replace(
                 summary, cue_key=None, cue=None, cue_reason=None, held=held
@@ -1721,7 +1719,7 @@ def step_line(step: Step, summary: Summary, *, square: bool, alone: bool = False
     marked. The first step of the other gait, standing alone, leaves the summary the last
     gait's: its line then gives no cadence, as the console shows none (``Readings.other_gait``;
     a console trial's jog began "... | cadence 107 spm | walking", the walk's)."""
-    timed = summary.held not in (TIMING_DOUBT, TIMING_HELD, RATE_HELD, CAMERA_HELD)
+    timed = summary.held not in (TIMING_DOUBT, TIMING_HELD, RATE_HELD)
     metres = summary.held not in (DISTANCE_DOUBT, DISTANCE_HELD)
 
     def num(value: float | None, unit: str, digits: int = 0, sure: bool = True) -> str:
