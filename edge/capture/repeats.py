@@ -355,9 +355,13 @@ class FrameScan:
         return slow_stretches(np.array([self.timebase.seconds(i) for i in self.indices]))
 
     def camera(self) -> CameraMotion:
-        """What the frames read tell of the camera: fixed, or moving (``camera_motion``)."""
-        shifts = np.array(self.shifts).reshape(-1, BANDS)
-        return camera_motion(shifts, self.timebase.fps)
+        """What the new frames read tell of the camera: fixed, or moving (``camera_motion``).
+        A repeat shifts nothing, and the new frame after it by what the camera moved since the
+        last new one: of every frame, a clip filmed at 24 fps and stored at 60 read as a camera
+        standing still (a review's)."""
+        new = self.new()
+        shifts = np.array(self.shifts).reshape(-1, BANDS)[new.kept]
+        return camera_motion(shifts, new.fps)
 
     def new(self) -> NewFrames:
         """The new frames among those read so far (``new_frames``)."""
