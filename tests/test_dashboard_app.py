@@ -624,6 +624,16 @@ def test_someone_stepping_with_no_session_open_reads_not_recording(
             await publish_until(
                 pilot, publisher, status, on_screen(app, "not recording: see the log"), "status"
             )
+            # Records dropped on a slow disk are no store that cannot write (a review's).
+            status = messages.status(
+                session_id=None,
+                recording=False,
+                gait_mode="running",
+                recording_error="3 records dropped: the disk cannot keep up",
+            )
+            await publish_until(
+                pilot, publisher, status, on_screen(app, "not recording: s starts a session"), "s"
+            )
         # At 80 columns, short enough for the belt speed to show (a review).
         narrow = DashboardApp(publisher.endpoint, control.endpoint)
         async with narrow.run_test(size=(80, 24)) as pilot:

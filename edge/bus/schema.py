@@ -63,6 +63,9 @@ measured less surely or, beyond the recorded paces, the overstride without a tar
 (``cue_reason`` names them), or none judged, the running steps under running's cadence (a walk
 misread, or a run's steps missed): not "good", which would claim what was not judged, and not a
 coaching cue, so it is neither coloured as one nor spoken."""
+NOT_RECORDING = "not recording"
+"""How a status's ``recording_error`` begins when the sessions store cannot write at all (a
+disk full, a folder the station may not write), as against records it had to drop."""
 
 # Pydantic reads this off each dataclass: unknown fields are ignored (a newer sender's
 # additions), numbers must be finite, and no coercion ("3" is not 3, true is not 1, 2.0 is not an

@@ -18,6 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from edge.bus.schema import (
+    NOT_RECORDING,
     UNJUDGED_KEY,
     FrameMsg,
     MetricName,
@@ -178,7 +179,7 @@ def _status_text(readings: Readings, belt_mps: float | None, short: bool = False
     unnamed = "unnamed (n)" if short else "runner unnamed (n)"
     text.append(status.runner or unnamed, "bold" if status.runner else "dim")
     text.append(" │ ")
-    if status.session_id is None and status.recording_error:
+    if status.session_id is None and (status.recording_error or "").startswith(NOT_RECORDING):
         # The store cannot write (a disk full from the start, a folder it may not write):
         # "no session" had read as nothing amiss (a user trial's).
         text.append("not recording" if short else "not recording: see the log", "bold gold1")

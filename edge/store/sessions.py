@@ -42,6 +42,7 @@ from typing import Any, Literal, TextIO, cast
 import numpy as np
 
 from edge.bus.schema import (
+    NOT_RECORDING,
     STEP_EXTENSIONS,
     STEP_FIELDS,
     SchemaError,
@@ -448,7 +449,7 @@ class SessionStore:
         if self._thread is not None:
             self._thread.join(timeout)
         with self._lock:
-            self._failure = self._failure or "not recording: the session store is closed"
+            self._failure = self._failure or f"{NOT_RECORDING}: the session store is closed"
         self._release_lock()
 
     def _release_lock(self) -> None:
@@ -509,7 +510,7 @@ class SessionStore:
 
     def _fail(self, reason: str) -> None:
         log.error("not recording sessions: %s", reason)
-        self._failure = f"not recording: {reason}"
+        self._failure = f"{NOT_RECORDING}: {reason}"
 
 
 @dataclass(frozen=True, slots=True)
