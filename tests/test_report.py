@@ -201,6 +201,9 @@ def test_a_sessions_report_names_every_belt_speed_its_strides_were_measured_at()
     # The key pressed a step at a time is one change, to where it stopped.
     pressed = [(100.0, 3.0), (125.0, 2.9), (125.4, 2.8), (125.9, 2.7), (126.3, 2.6), (126.8, 2.5)]
     assert _session_belt(info, pressed) == "3 m/s from 0:00, 2.5 m/s from 0:25"
+    # Pressed each within 5 s of the last, over more than 5 s: still one change (a review's).
+    slow = [(100.0, 3.0), (125.0, 2.9), (128.0, 2.8), (131.0, 2.7), (134.0, 2.6)]
+    assert _session_belt(info, slow) == "3 m/s from 0:00, 2.6 m/s from 0:25"
     back = [(100.0, 3.0), (125.0, 2.9), (126.0, 3.0), (140.0, 3.5)]
     assert _session_belt(info, back) == "3 m/s from 0:00, 3.5 m/s from 0:40"
     assert _session_belt(info, [(100.0, 3.0)]) == _session_belt(info, []) == "3 m/s"

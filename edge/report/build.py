@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -285,20 +286,22 @@ def _session_facts(
     )
 
 
-#: seconds within which a belt speed set again is the same change, the console's key pressed a
-#: step at a time (a user trial's report listed "3 m/s from 0:25, 2.9 m/s from 0:25, ... 2.5 m/s
-#: from 0:26", one slowing of the belt)
+#: seconds within which a belt speed set again, after the last, is the same change, the console's
+#: key pressed a step at a time (a user trial's report listed "3 m/s from 0:25, 2.9 m/s from 0:25,
+#: ... 2.5 m/s from 0:26", one slowing of the belt)
 BELT_SETTLE_S = 5.0
 
 
 def _session_belt(info: SessionInfo, belts: list[tuple[float, float | None]]) -> str:
     """The belt speeds a session's strides were measured at: each one set, from when, where
     it changed (a trial's report named only the last, 3 m/s, beside strides measured at 7),
-    those set within ``BELT_SETTLE_S`` of a change one change to the last of them; else the one
-    set, or, with none, as analyze's report says it."""
+    those set each within ``BELT_SETTLE_S`` of the one before one change to the last of them;
+    else the one set, or, with none, as analyze's report says it."""
     changes: list[tuple[float, float | None]] = []
+    pressed = -math.inf
     for t, mps in belts:
-        if len(changes) > 1 and t - changes[-1][0] < BELT_SETTLE_S:
+        held, pressed = t - pressed < BELT_SETTLE_S, t
+        if len(changes) > 1 and held:
             # The key pressed again while the belt speeds up or slows: the last press holds.
             changes[-1] = (changes[-1][0], mps)
             if changes[-1][1] == changes[-2][1]:
