@@ -14,7 +14,7 @@ from edge.bus.schema import StepMsg, gait_of
 from edge.gait.metrics import ADULT_LEG_M, BELT_SLACK
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import GAP_S
-from edge.gait.summary import read_as_running, running_steps
+from edge.gait.summary import read_as_running, running_steps, scale_doubted
 from edge.pace import RUNNING_CADENCE_SPM, in_other_units
 from edge.row import in_a_row
 
@@ -178,9 +178,9 @@ def scale_doubt(steps: list[StepMsg], scale: tuple[str, str]) -> str | None:
     leg = leg_metres(ran)
     whose = None if leg is None else no_adults(leg)
     given = scale[0]
-    if whose is None and 2 * sum("vertical_osc_cm" in s.metric_confidence for s in ran) > len(ran):
-        # The engine marks the bounce in cm for a scale it doubts alone: with an adult's leg,
-        # for a calibrated plane the stance feet do not stand on (``ANKLE_ON_BELT_M``).
+    if leg is not None and whose is None and scale_doubted(ran):
+        # With an adult's leg, the scale was doubted for a calibrated plane the stance feet do
+        # not stand on (``ANKLE_ON_BELT_M``).
         return (
             f"the runner's feet do not stand on the belt where {given} puts it: the camera or "
             "the treadmill has moved since it was made, or its board was not where the runner "

@@ -248,6 +248,14 @@ def running_steps(steps: Iterable[_G]) -> list[_G]:
     return [s for s in steps if gait_of(s) == RUNNING]
 
 
+def scale_doubted(steps: Iterable[Rated]) -> bool:
+    """Whether the engine doubted the scale on most running steps (a leg no adult's, a
+    calibrated plane the feet do not stand on): it marks the bounce in cm for that alone
+    (``edge.gait.metrics.SCALED_METRICS``)."""
+    ran = running_steps(steps)
+    return 2 * sum("vertical_osc_cm" in s.metric_confidence for s in ran) > len(ran) > 0
+
+
 def read_as_running(steps: Iterable[_G]) -> list[_G]:
     """The steps a time base is held to running's bounds by: the running ones
     (``running_steps``), or every step where no step's gait was told at all (``UNTOLD``: a

@@ -63,6 +63,7 @@ from edge.gait.summary import (
     doubted,
     oblique_yaw,
     running_steps,
+    scale_doubted,
     summarise,
     view_marked_metric,
     view_note,
@@ -205,15 +206,14 @@ def rated_in_hindsight(steps: list[StepMsg]) -> list[StepMsg]:
     same foot's nearest steps before and after it (``unlike_the_runner``; live, only its last
     steps are known, so a session's first steps are not held to any) gets its stance thigh at
     toe-off marked less sure (``rated_down``). Where the scale was doubted on most running
-    steps (the leg no adult's, or a calibrated plane the feet do not stand on: the engine
-    marks the bounce in cm for nothing else), the first steps, before the engine could tell, are
-    marked as the later ones (a user trial's moved camera: its bounce in cm, shown sure, rested
-    on the first four). Once per recording: a second pass would mark the first steps again."""
+    steps (``scale_doubted``: the leg no adult's, or a calibrated plane the feet do not stand
+    on), the first steps, before the engine could tell, are marked as the later ones (a user
+    trial's moved camera: its bounce in cm, shown sure, rested on the first four). Once per
+    recording: a second pass would mark the first steps again."""
     oblique = oblique_yaw(steps) is not None
     shrunk = [m for m in OBLIQUE_METRICS if view_marked_metric(steps, m)]
-    ran = running_steps(steps)
-    doubted = 2 * sum("vertical_osc_cm" in s.metric_confidence for s in ran) > len(ran) > 0
-    scaled = [m for m in SCALED_METRICS if any(m in s.metric_confidence for s in ran)]
+    doubted = scale_doubted(steps)
+    scaled = [m for m in SCALED_METRICS if any(m in s.metric_confidence for s in steps)]
     thighs: dict[str, list[float]] = {}
     place: dict[int, int] = {}  # a step's place among its foot's steps with a hip extension
     for i, step in enumerate(steps):
