@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import dataclasses
 import io
+import logging
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -22,6 +23,7 @@ from edge.bus.schema import UNJUDGED_KEY, MetricStats, Msg, encode
 from edge.bus.security import generate_keys
 from edge.cli import main
 from edge.commands import common
+from edge.config import load_config
 from edge.dashboard import DashboardApp
 from edge.dashboard.app import (
     ENDED_NOTICE_S,
@@ -803,6 +805,22 @@ def test_the_console_with_its_screen_sent_elsewhere_says_so(
     monkeypatch.setattr("sys.stderr", _Terminal())
     assert common.console_terminal() is None
     assert not common.headless(argparse.Namespace(headless=False))
+
+
+def test_the_consoles_log_goes_to_the_data_folder_and_makes_none(tmp_path: Path) -> None:
+    """Log lines on standard error would draw over the console: they go to the data folder's
+    hipdrive.log. A console alone writes only into a folder there (a review's had made one
+    where it was started), and one that cannot write still comes up."""
+    path = tmp_path / "config.toml"
+    path.write_text(f'[station]\ndata_dir = "{tmp_path / "data"}"\n')
+    config = load_config(path)
+    with common.logging_to_file(config, make=False) as log_file:
+        logging.getLogger("edge.test").warning("lost")
+    assert log_file is None and not (tmp_path / "data").exists()
+    with common.logging_to_file(config) as log_file:
+        logging.getLogger("edge.test").warning("kept")
+    assert log_file == tmp_path / "data" / "hipdrive.log"
+    assert "WARNING edge.test: kept" in log_file.read_text(encoding="utf-8")
 
 
 def test_a_station_on_another_machine_needs_its_keys(tmp_path: Path) -> None:

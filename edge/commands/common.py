@@ -136,18 +136,23 @@ def console_terminal() -> str | None:
 
 
 @contextlib.contextmanager
-def logging_to_file(config: Config) -> Iterator[Path]:
+def logging_to_file(config: Config, make: bool = True) -> Iterator[Path | None]:
     """The log to ``<data_dir>/hipdrive.log`` while a console owns the terminal (log lines on
-    standard error would draw over its screen), yielding the file; put back after. A file that
-    cannot be written takes none: the console must still come up (the log is lost)."""
-    log_file = config.station.data_dir / "hipdrive.log"
+    standard error would draw over its screen), yielding the file (None: none could be
+    written); put back after. ``make``: make the data folder if it is not there (a station's
+    console, whose station makes it anyway; a console alone writes only into one there, a
+    review's having made a folder where it was started). A file that cannot be written takes
+    none: the console must still come up (the log is lost)."""
+    path = config.station.data_dir / "hipdrive.log"
     root = logging.getLogger()
     handler: logging.Handler
+    log_file: Path | None = path
     try:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(log_file, encoding="utf-8")
+        if make:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
     except OSError:
-        handler = logging.NullHandler()
+        handler, log_file = logging.NullHandler(), None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     terminal = root.handlers[:]
     root.handlers[:] = [handler]
@@ -293,7 +298,8 @@ def run_station(
             closed.set()
             stop.set()
             worker.join()
-    print(f"station log: {log_file}")
+    if log_file is not None:
+        print(f"station log: {log_file}")
     if failure:
         raise failure[0]
     _refuse(station, few_refused)

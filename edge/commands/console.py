@@ -34,7 +34,7 @@ def cmd_dashboard(args: argparse.Namespace, drill: DrillPlan | None = None) -> i
             "is not one: run it in one, nothing redirected (over ssh, with ssh -t); a station "
             "with no screen runs hipdrive run --headless"
         )
-    with common.logging_to_file(config):
+    with common.logging_to_file(config, make=False):
         app.run()
     return 0
 
