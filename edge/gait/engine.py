@@ -243,18 +243,6 @@ class GaitEngine:
     def belt_speed_mps(self, mps: float | None) -> None:
         self._belt_given = mps
 
-    def _plane_off(self) -> bool:
-        """Whether a calibrated plane's belt is not where the stance feet stand: the median
-        height of the last contacts' ankles (``PLANE_CONTACTS`` at least) outside
-        ``ANKLE_ON_BELT_M`` (the camera or the treadmill moved since the calibration)."""
-        if not self.mapping.metric or self.mapping.square:
-            return False
-        heights = sorted((ic, y) for leg in self._stance_heights for ic, y in leg)[-PLANE_CONTACTS:]
-        if len(heights) < PLANE_CONTACTS:
-            return False
-        lo, hi = ANKLE_ON_BELT_M
-        return not lo <= float(np.median([y for _, y in heights])) <= hi
-
     def _belt_fits(self) -> bool:
         """Whether a belt speed is given and the feet run at it: on a calibrated plane their
         read of the belt within ``BELT_SLACK`` of it in m/s; elsewhere the leg it makes of their
@@ -336,6 +324,8 @@ class GaitEngine:
         )
         self._near_belief = 0.0
         self._last_view_ic = (-math.inf, 0, 0)
+        self._off_plane = False
+        """Whether the stance feet were found off a calibrated plane's belt (``_plane_off``)."""
         self._even_near: bool | None = None
         """Whether the contacts an even count of steps from the count's start are the near
         leg's, as last told (``_view``); None until told."""
@@ -507,6 +497,20 @@ class GaitEngine:
             steps += self._expire(when)
             self._now = when
         return self._in_order(steps)
+
+    def _plane_off(self) -> bool:
+        """Whether a calibrated plane's belt is not where the stance feet stand: the median
+        height of the last contacts' ankles (``PLANE_CONTACTS`` at least) outside
+        ``ANKLE_ON_BELT_M`` (the camera or the treadmill moved since the calibration), once
+        for the runner: a median near a bound would turn the console's unit to and fro."""
+        if self._off_plane or not self.mapping.metric or self.mapping.square:
+            return self._off_plane
+        heights = sorted((ic, y) for leg in self._stance_heights for ic, y in leg)[-PLANE_CONTACTS:]
+        if len(heights) < PLANE_CONTACTS:
+            return False
+        lo, hi = ANKLE_ON_BELT_M
+        self._off_plane = not lo <= float(np.median([y for _, y in heights])) <= hi
+        return self._off_plane
 
     def _stride_limit(self) -> float:
         """Seconds after which a foot that has not landed again has missed a landing: 1.3
