@@ -243,8 +243,10 @@ def plane(args: argparse.Namespace, defaults: StationDefaults) -> int:
 #: 50 mm squares, 3 m from a 1280x720 camera 70 deg across (15 px), were not found at all, at 2.8
 #: m 0 of 24 corners, at 2.5 m (18 px) found
 SQUARE_LEAST_PX = 20
-#: a bigger board for a camera far from the belt: 75 mm squares, on A3
+#: a bigger board for a camera far from the belt: 75 mm squares, on A3 (not told to one whose
+#: squares are that big already)
 FAR_BOARD = "charuco:5x3:0.075:0.056"
+FAR_SQUARE_M = 0.075
 
 
 def _board_in(frames: list[np.ndarray], finder: BoardFinder) -> Detection:
@@ -253,7 +255,8 @@ def _board_in(frames: list[np.ndarray], finder: BoardFinder) -> Detection:
     if not detections:
         last = found[-1]
         reason = last.reason if isinstance(last, Rejection) else ""
-        if isinstance(last, Rejection) and last.kind in ("no board", "partial"):
+        smaller = finder.spec.square_m < FAR_SQUARE_M
+        if isinstance(last, Rejection) and last.kind in ("no board", "partial") and smaller:
             square_mm = 1000.0 * finder.spec.square_m
             reason += (
                 f". If the board is in view, its squares may be too small in the picture to be "
