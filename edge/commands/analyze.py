@@ -28,7 +28,7 @@ or film, as for any usage error; what could be written is written all the same."
 def cmd_analyze(args: argparse.Namespace) -> int:
     from edge.capture import parse_source_spec
     from edge.gait.fit import step_count
-    from edge.gait.rhythm import body_unseen, facing_the_camera, slowed_part
+    from edge.gait.rhythm import across_the_picture, body_unseen, facing_the_camera, slowed_part
     from edge.offline.analyze import (
         analyze_video,
         output_folder,
@@ -91,7 +91,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         # (a user trial's field run followed by hand was cued as a treadmill run); a runner
         # filmed from the front, or the legs alone, has no facing to find. None has steps to
         # measure.
-        notice = result.camera_notice() or facing_the_camera(keypoints) or body_unseen(keypoints)
+        moved = result.camera_notice()
+        # A person crossing a still picture moves its bands too (a sweep's walker, 4.4 leg
+        # lengths across it): said as the crossing it is.
+        notice = (
+            (moved and (across_the_picture(t, keypoints, []) or moved))
+            or facing_the_camera(keypoints)
+            or body_unseen(keypoints)
+        )
         steps: list[StepMsg] = []
         doubt = facing = None
         if notice is None:
