@@ -443,7 +443,7 @@ def body_unseen(keypoints: np.ndarray) -> str | None:
         return None
     return (
         f"the pose model was sure of the runner's hips in {share:.0%} of the frames with them: "
-        "only part of a person is in the picture, the legs alone or less. The station measures "
+        "only part of a person is in the picture, without their hips. The station measures "
         "each step from the hips: film the whole runner side on, head to feet; no findings or "
         "cues are given"
     )
