@@ -616,26 +616,18 @@ def test_someone_stepping_with_no_session_open_reads_not_recording(
             )
             status = messages.status(session_id=None, recording=False, gait_mode="standing")
             await publish_until(pilot, publisher, status, on_screen(app, "no session"), "status")
-            # A store that cannot write (a disk full from the start) is no "no session".
-            status = messages.status(
-                session_id=None,
-                recording=False,
-                gait_mode="running",
-                recording_error="not recording: cannot open sessions.sqlite: No space left",
-            )
-            await publish_until(
-                pilot, publisher, status, on_screen(app, "not recording: see the log"), "status"
-            )
-            # Records dropped on a slow disk are no store that cannot write (a review's).
-            status = messages.status(
-                session_id=None,
-                recording=False,
-                gait_mode="running",
-                recording_error="3 records dropped: the disk cannot keep up",
-            )
-            await publish_until(
-                pilot, publisher, status, on_screen(app, "not recording: s starts a session"), "s"
-            )
+            # A store that cannot write (a disk full from the start) is no "no session"; records
+            # dropped on a slow disk are no store that cannot write (a review's).
+            for error, shown in (
+                ("not recording: cannot open sessions.sqlite: No space left", "see the log"),
+                ("3 records dropped: the disk cannot keep up", "s starts a session"),
+            ):
+                status = messages.status(
+                    session_id=None, recording=False, gait_mode="running", recording_error=error
+                )
+                await publish_until(
+                    pilot, publisher, status, on_screen(app, f"not recording: {shown}"), "status"
+                )
         # At 80 columns, short enough for the belt speed to show (a review).
         narrow = DashboardApp(publisher.endpoint, control.endpoint)
         async with narrow.run_test(size=(80, 24)) as pilot:
