@@ -189,7 +189,20 @@ def test_a_session_measured_at_a_scale_given_names_it() -> None:
     """A file run with --meters-per-pixel: its session's report had said "calibration none:
     distances in % of leg length" beside overstrides in cm (a user trial)."""
     info = session_info(calibration="--meters-per-pixel 0.0033")
-    assert _session_scale(info) == "--meters-per-pixel 0.0033: in metres"
+    assert _session_scale(info, []) == "--meters-per-pixel 0.0033: in metres"
+
+
+def test_a_sessions_report_says_when_its_steps_doubt_the_calibration() -> None:
+    """Only analyze and replay had said a plane the runner's feet do not stand on (a camera
+    moved since it was calibrated); a live session's report named the calibration alone (a
+    review's)."""
+    info = session_info(calibrated=True, calibration="/var/lib/hipdrive/calibration.toml")
+    doubted = {"overstride_cm": 0.2, "vertical_osc_cm": 0.2, "stride_length_m": 0.2}
+    off = [messages.step(i, metric_confidence=doubted) for i in range(8)]
+    said = _session_scale(info, off)
+    assert said.startswith("the calibration /var/lib/hipdrive/calibration.toml: in metres; ")
+    assert "feet do not stand on the belt" in said and "calibrate the plane again" in said
+    assert _session_scale(info, [messages.step(i) for i in range(8)]).endswith(": in metres")
 
 
 def test_a_sessions_report_names_every_belt_speed_its_strides_were_measured_at() -> None:

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
+from edge.bus.schema import StepMsg
 from edge.drill.repeats import find_repeats, is_drill
 from edge.drill.table import repeat_rows
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
-from edge.gait.fit import belt_fact, scale_fact
+from edge.gait.fit import belt_fact, scale_doubt, scale_fact
 from edge.gait.phases import clock
 from edge.offline.replay import recorded_steps
 from edge.pace import NO_TARGET_AT_PACE
@@ -244,7 +245,7 @@ def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput
             note = "The runner was not in view at any typical contact or toe-off."
     return ReportInput(
         title=f"Session {info.id}" + (f": {info.runner}" if info.runner else ""),
-        facts=_session_facts(info, len(recorded), read_belt_speeds(path, session_id)),
+        facts=_session_facts(info, recorded, read_belt_speeds(path, session_id)),
         t0=info.start_t,
         steps=steps,
         targets=targets,
@@ -259,17 +260,21 @@ def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput
     )
 
 
-def _session_scale(info: SessionInfo) -> str:
+def _session_scale(info: SessionInfo, steps: list[StepMsg]) -> str:
     """What gave a session its distances, as analyze's report says it: its calibration, the
     scale given without one (``--meters-per-pixel``), or nothing (a scale given had been called
-    "none: distances in % of leg length" beside figures in cm)."""
+    "none: distances in % of leg length" beside figures in cm); and why its ``steps`` doubt it
+    (``scale_doubt``: a review found only analyze and replay say a plane the feet do not stand
+    on, the live station's report nothing)."""
     if info.calibrated:
-        return scale_fact(f"the calibration {info.calibration or ''}".rstrip())
+        name = f"the calibration {info.calibration or ''}".rstrip()
+        doubt = scale_doubt(steps, (name, "calibrate it again"))
+        return scale_fact(name) + (f"; {doubt}" if doubt else "")
     return scale_fact(info.calibration)
 
 
 def _session_facts(
-    info: SessionInfo, steps: int, belts: list[tuple[float, float | None]]
+    info: SessionInfo, steps: list[StepMsg], belts: list[tuple[float, float | None]]
 ) -> tuple[tuple[str, str], ...]:
     minutes = "still open" if info.end_t is None else f"{(info.end_t - info.start_t) / 60:.1f} min"
     if info.crashed:
@@ -279,9 +284,9 @@ def _session_facts(
         ("station", info.station),
         ("started (UTC)", info.started.replace("T", " ").replace("+00:00", "")),
         ("duration", minutes),
-        ("steps", f"{steps}{' (not judged: see the summary)' if info.problem else ''}"),
+        ("steps", f"{len(steps)}{' (not judged: see the summary)' if info.problem else ''}"),
         ("laps", str(info.laps)),
-        ("scale", _session_scale(info)),
+        ("scale", _session_scale(info, steps)),
         ("belt speed", _session_belt(info, belts)),
     )
 
