@@ -724,6 +724,23 @@ def test_a_files_warm_up_and_cool_down_walks_are_not_held_to_the_runs_belt_speed
     assert check.reading == FitReading()
 
 
+def test_a_doubted_calibration_is_told_once_a_runner() -> None:
+    """A plane the runner's feet do not stand on (a camera moved since it was calibrated): the
+    live station had said it only by its marks (a review's). Told once a runner, as analyze
+    says it; a calibration their steps do not doubt, never."""
+    scale = ("the calibration calibration.toml", "calibrate it again")
+    doubted = {"overstride_cm": 0.2, "vertical_osc_cm": 0.2, "stride_length_m": 0.2}
+    check = FitCheck(None, scale)
+    told = [check.add(messages.step(i, metric_confidence=doubted)) for i in range(12)]
+    said = [t for t in told if t is not None]
+    assert len(said) == 1 and "calibrate the plane again" in said[0]
+    check.restart()
+    told = [check.add(messages.step(i, metric_confidence=doubted)) for i in range(12)]
+    assert len([t for t in told if t is not None]) == 1
+    sure = FitCheck(None, scale)
+    assert {sure.add(messages.step(i)) for i in range(12)} == {None}
+
+
 def test_a_files_time_base_is_held_to_running_where_no_gait_was_told() -> None:
     """Slow motion can hide the hips' rise on every step, so no gait is ever told: its steps,
     measured by running's rules, are held to running's time base as analyze holds them (a

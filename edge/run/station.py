@@ -58,6 +58,7 @@ from edge.gait.fit import (
     Named,
     contacts_jump,
     distance_problem,
+    scale_doubt,
     scale_named,
     step_count,
     timebase_problem,
@@ -326,7 +327,9 @@ class FitCheck:
     slow), and the doubt, held or not yet: no cue rests on one, and at a file's end it is the
     file's verdict, as analyze's would be, however short its run (a clip of ten steps ends
     before the hold). ``add`` returns what to tell: the problem when it comes or changes kind,
-    and that it is over when it goes."""
+    that it is over when it goes, and once a runner a scale their steps doubt (``scale_doubt``:
+    a review found the live station say a plane its runner's feet do not stand on only by its
+    marks)."""
 
     def __init__(
         self,
@@ -352,6 +355,7 @@ class FitCheck:
         end (a clip slowed after its first steps, long enough, had let the jump out of the last
         ``FIT_STEPS`` and gone back to being told to give ``--slowmo 2``)."""
         self.reading = FitReading()
+        self._doubt_told = False
 
     def frame(self, t: float, keypoints: np.ndarray) -> None:
         """One frame's keypoints ((17, 3), pixels; the runner's or none found), kept for the
@@ -371,6 +375,7 @@ class FitCheck:
         self._rhythm = (-math.inf, None)
         self._jump = None
         self.reading = FitReading()
+        self._doubt_told = False
 
     def set_belt_speed(self, mps: float | None) -> None:
         """A file's belt speed set anew: held to the same steps from the next one on (its
@@ -390,6 +395,10 @@ class FitCheck:
             return "the steps fit a runner again: cues are given"
         if problem is not None and (last.problem is None or of_time != last.of_time):
             return problem
+        if doubt is None and not self._doubt_told and self._scale is not None:
+            doubt_said = scale_doubt(list(self._steps), self._scale)
+            self._doubt_told = doubt_said is not None
+            return doubt_said
         return None
 
     @property
