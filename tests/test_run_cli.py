@@ -281,7 +281,8 @@ def test_run_on_a_file_with_a_scale_that_does_not_fit_the_runner_exits_2_as_anal
     kp = kp[t < 6.0]
     np.save(tmp_path / "kp.npy", kp)
     video = write_video(tmp_path / "run.mp4", [coded_frame(i) for i in range(len(kp))], 30.0)
-    fitting = ["--meters-per-pixel", "0.003"]
+    # The camera's own scale (0.00214: 0.003, once used here, makes the leg 1.17 m, no adult's).
+    fitting = ["--meters-per-pixel", "0.00214"]
     runs = [
         FileRun(tmp_path / name, tmp_path / "kp.npy", video, flags)
         for name, flags in (
@@ -308,7 +309,7 @@ def test_run_on_a_file_with_a_scale_that_does_not_fit_the_runner_exits_2_as_anal
     assert "makes the runner's leg" not in fits.stderr
     assert off.returncode == 2, off.stderr
     assert (
-        "a belt speed of 7.9 m/s (--belt-speed) and --meters-per-pixel 0.003 do not" in off.stderr
+        "a belt speed of 7.9 m/s (--belt-speed) and --meters-per-pixel 0.00214 do not" in off.stderr
     )
     assert "give the belt's speed in m/s with --belt-speed" in off.stderr
 
