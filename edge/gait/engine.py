@@ -234,15 +234,6 @@ class GaitEngine:
         self.belt_speed_mps = belt_speed_mps
         self._begin()
 
-    @property
-    def belt_speed_mps(self) -> float | None:
-        """The treadmill's speed as given, m/s (None: not given)."""
-        return self._belt_given
-
-    @belt_speed_mps.setter
-    def belt_speed_mps(self, mps: float | None) -> None:
-        self._belt_given = mps
-
     def _belt_fits(self) -> bool:
         """Whether a belt speed is given and the feet run at it: on a calibrated plane their
         read of the belt within ``BELT_SLACK`` of it in m/s; elsewhere the leg it makes of their
@@ -251,17 +242,18 @@ class GaitEngine:
         walk after a run at 4.6 m/s so given had its strides 5.2 m long. (Held to the feet's
         read when it was given, a review found a warm-up walk's read make the run's right speed
         wrong for good.)"""
-        if not self._belt_given:
+        given = self.belt_speed_mps
+        if not given:
             return False
         read = self._belt_read()
         if not read > 0:
             return True
         if self.mapping.metric:
-            return 1.0 / BELT_SLACK <= read / self._belt_given <= BELT_SLACK
+            return 1.0 / BELT_SLACK <= read / given <= BELT_SLACK
         if not self._leg_lengths:
             return True
         lo, hi = ADULT_LEG_M
-        leg = self._belt_given * float(np.median(self._leg_lengths)) / read
+        leg = given * float(np.median(self._leg_lengths)) / read
         return lo <= leg <= hi
 
     def _begin(self, emptied: bool = False) -> None:
@@ -305,6 +297,8 @@ class GaitEngine:
         self._unnamed: list[Unnamed] = []
         self._now = -math.inf
         self._ics: deque[tuple[float, int]] = deque(maxlen=8)
+        self._last_steps_s = math.nan
+        """Two of the last steps between landings (``_landings_changed``)."""
         # The running contacts finished lately, each (contact, leg track).
         self._ran: deque[tuple[Contact, int]] = deque(maxlen=4)
         self._leg_steps: list[dict[str | None, deque[float]]] = [{}, {}]
@@ -520,10 +514,18 @@ class GaitEngine:
         landing first: the whole walk went without stride length, bounce or swing, and without
         a stride learned."""
         stride = self._par[PAR_TYPICAL_STRIDE_S]
-        landings = sorted(ic for ic, _ in self._ics)
-        if len(landings) >= 4:
-            stride = max(stride, 2.0 * float(np.median(np.diff(landings[-4:]))))
+        if math.isfinite(self._last_steps_s):
+            stride = max(stride, self._last_steps_s)
         return 1.3 * stride if math.isfinite(stride) else 1.5
+
+    def _landings_changed(self) -> None:
+        """Two of the last steps (``_stride_limit``), read once a landing is kept or dropped
+        rather than at every frame: the median of the last three intervals between landings,
+        twice; NaN with fewer than four landings."""
+        landings = sorted(ic for ic, _ in self._ics)
+        self._last_steps_s = (
+            2.0 * float(np.median(np.diff(landings[-4:]))) if len(landings) >= 4 else math.nan
+        )
 
     def _in_order(self, steps: list[Step]) -> list[Step]:
         """Hand out steps in the order of their contacts: one whose other foot still has an
@@ -685,6 +687,7 @@ class GaitEngine:
         self._contacts[leg] = None
         self._open_ic[leg] = when
         self._ics.append((when, leg))
+        self._landings_changed()
         if previous is None and unended is not None:
             # The last contact of this foot never ended: no toe-off was found before it landed
             # again. The stance speed may be stale; and a walker's knee may never straighten
@@ -770,6 +773,7 @@ class GaitEngine:
         if gait != WALKING and self._seen_twice(contact, leg):
             if (contact.ic_t, leg) in self._ics:
                 self._ics.remove((contact.ic_t, leg))
+                self._landings_changed()
             return None
         self._modes.step(vote)
         # When the step is told (a stride after its landing), so the standing clock runs no

@@ -917,6 +917,11 @@ def _oblique(ctx: StepContext) -> bool:
     return ctx.square and ctx.yaw_deg is not None and abs(ctx.yaw_deg) > OBLIQUE_DEG
 
 
+def _measured(names: Iterable[str], ctx: StepContext) -> list[str]:
+    """``names`` less what a belt speed given times whatever the view (``BELT_TIMED``)."""
+    return [m for m in names if not (ctx.belt_given and m in BELT_TIMED)]
+
+
 def _scale_doubted(ctx: StepContext) -> bool:
     """Whether a plane in metres makes the runner's leg no adult's (``ADULT_LEG_M``), or is a
     calibrated one the stance feet do not stand on (``ANKLE_ON_BELT_M``)."""
@@ -943,13 +948,12 @@ def _metric_confidence(
     no adult's what its scale measures, before any gait was told what only
     running's rules measure, and a running step's running figures when its own cadence
     (``step_ms``) is under running's."""
+
     factors = view_factors(ctx.view)
     if _oblique(ctx):
-        shrunk = [m for m in OBLIQUE_METRICS if not (ctx.belt_given and m in BELT_TIMED)]
-        factors = foreshortened(factors, 1.0, shrunk)
+        factors = foreshortened(factors, 1.0, _measured(OBLIQUE_METRICS, ctx))
     if _scale_doubted(ctx):
-        scaled = [m for m in SCALED_METRICS if not (ctx.belt_given and m in BELT_TIMED)]
-        factors |= {m: factors.get(m, 1.0) * SCALE_DOUBT_FACTOR for m in scaled}
+        factors = scale_doubted_rated(factors, 1.0, _measured(SCALED_METRICS, ctx))
     if ctx.gait is None:
         factors |= {m: min(factors.get(m, 1.0), UNTOLD_FACTOR) for m in UNTOLD_METRICS}
     elif ctx.gait == RUNNING and step_ms and 60000.0 / step_ms < RUNNING_CADENCE_SPM[0]:
@@ -968,9 +972,26 @@ def foreshortened(
     view foreshortens (``shrunk``: ``OBLIQUE_METRICS``, less ``BELT_TIMED`` with a belt speed
     given) rated ``OBLIQUE_FACTOR`` lower: for a step's factors (``sure`` 1) or, in hindsight,
     its confidences (``sure`` the step's own, ``edge.offline.replay.rated_in_hindsight``)."""
+    return _rated_by(rated, sure, shrunk, OBLIQUE_FACTOR)
+
+
+def scale_doubted_rated(
+    rated: Mapping[str, float], sure: float, scaled: Iterable[str]
+) -> dict[str, float]:
+    """``rated`` as ``foreshortened`` rates it, with what a doubted scale measures
+    (``scaled``: ``SCALED_METRICS``, less ``BELT_TIMED`` with a belt speed given) rated
+    ``SCALE_DOUBT_FACTOR`` lower: for a step's factors or, in hindsight, its confidences."""
+    return _rated_by(rated, sure, scaled, SCALE_DOUBT_FACTOR)
+
+
+def _rated_by(
+    rated: Mapping[str, float], sure: float, names: Iterable[str], factor: float
+) -> dict[str, float]:
+    """``rated`` (metric -> how sure, where below ``sure``) with ``names`` rated ``factor``
+    lower."""
     out = dict(rated)
-    for name in shrunk:
-        out[name] = out.get(name, sure) * OBLIQUE_FACTOR
+    for name in names:
+        out[name] = out.get(name, sure) * factor
     return out
 
 

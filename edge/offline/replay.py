@@ -44,12 +44,12 @@ from edge.gait.fit import (
 from edge.gait.metrics import (
     LIKE_STEPS,
     OBLIQUE_METRICS,
-    SCALE_DOUBT_FACTOR,
     SCALED_METRICS,
     THIGH_AT_TOE_OFF,
     feet_guessed_down,
     foreshortened,
     rated_down,
+    scale_doubted_rated,
     timed_down,
     unlike_the_runner,
 )
@@ -228,7 +228,7 @@ def rated_in_hindsight(steps: list[StepMsg]) -> list[StepMsg]:
         if oblique and step.yaw_deg is None:
             rated = foreshortened(rated, step.confidence, shrunk)
         if doubted and "vertical_osc_cm" not in sure:
-            rated |= {m: rated.get(m, step.confidence) * SCALE_DOUBT_FACTOR for m in scaled}
+            rated = scale_doubted_rated(rated, step.confidence, scaled)
         value = step.hip_extension_deg
         if value is not None and confident(step, "hip_extension_deg"):
             # The foot's LIKE_STEPS nearest steps, as many before as after where there are.

@@ -163,7 +163,7 @@ class RunnerSelector:
                 for t in self._tracks
                 if t is not self._runner
                 and t.missed == 0
-                and (t.striding() or t.reaching())
+                and not t.standing()
                 and t.hits >= self.settle_frames
                 and t.drift() < 0.5
             ]
