@@ -247,6 +247,10 @@ SQUARE_LEAST_PX = 20
 #: squares are that big already)
 FAR_BOARD = "charuco:5x3:0.075:0.056"
 FAR_SQUARE_M = 0.075
+#: the camera the hint's example is of: 1280 pixels 70 deg across, 3 m from the belt, as the
+#: README places it
+EXAMPLE_FOCAL_PX = 900.0
+EXAMPLE_DISTANCE_M = 3.0
 
 
 def _board_in(frames: list[np.ndarray], finder: BoardFinder) -> Detection:
@@ -257,12 +261,13 @@ def _board_in(frames: list[np.ndarray], finder: BoardFinder) -> Detection:
         reason = last.reason if isinstance(last, Rejection) else ""
         smaller = finder.spec.square_m < FAR_SQUARE_M
         if isinstance(last, Rejection) and last.kind in ("no board", "partial") and smaller:
-            square_mm = 1000.0 * finder.spec.square_m
+            square_m = finder.spec.square_m
+            wide = EXAMPLE_FOCAL_PX * square_m / EXAMPLE_DISTANCE_M
             reason += (
                 f". If the board is in view, its squares may be too small in the picture to be "
                 f"read ({SQUARE_LEAST_PX} pixels each at the least; a 1280x720 camera 70 deg "
-                f"across, 3 m away, sees {square_mm:g} mm squares "
-                f"{900.0 * finder.spec.square_m / 3.0:.0f} pixels wide): print bigger ones "
+                f"across, {EXAMPLE_DISTANCE_M:g} m away, sees {1000.0 * square_m:g} mm squares "
+                f"{wide:.0f} pixels wide): print bigger ones "
                 f"(hipdrive calibrate board --board {FAR_BOARD}, on A3) and give the same "
                 "--board here"
             )
