@@ -38,6 +38,7 @@ from edge.gait.rhythm import (
     facing_the_camera,
     leg_rhythm,
     legs_off_pace,
+    not_side_on,
     slowed_part,
     turned_picture,
 )
@@ -780,7 +781,7 @@ def test_a_picture_turned_on_its_side_is_said(track) -> None:
     assert said is not None and said.startswith("the runner's trunk lies 9")
     assert "turned on its side" in said and "Turn it upright, a quarter turn clockwise" in said
     assert "ffmpeg -i IN -vf transpose=1 OUT" in said
-    assert no_findings([], t, turned, 60.0) == said
+    assert not_side_on(turned) == said
     # Turned the other way, or upside down: the turn that undoes it (a user trial was told to
     # turn a clip upright, and not how).
     other = kp.copy()
@@ -883,6 +884,35 @@ def test_the_legs_alone_are_said(track, tmp_path: Path, capsys) -> None:
     out = tmp_path / "legs.jsonl"
     assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == NO_FINDINGS
     assert f"0 steps: {said}" in capsys.readouterr().out and read_events(out) == []
+
+
+def test_the_legs_alone_are_said_before_a_front_view_their_few_hips_show(
+    track, tmp_path: Path, capsys
+) -> None:
+    """A review found a track whose hips were sure in a few frames, far apart, told "faces the
+    camera" by analyze and replay and "the legs alone" by a file's run: all ask
+    ``not_side_on``, the legs alone first, as what the picture lacks comes before what its few
+    hips show."""
+    path, _ = track
+    t, _, kp = read_keypoint_track(path)
+    left, right = KP["left_hip"], KP["right_hip"]
+    mid = kp[:, [left, right], 0].mean(axis=1)
+    leg = np.median(np.hypot(*(kp[:, left, :2] - kp[:, KP["left_ankle"], :2]).T))
+    few = kp.copy()
+    for hip, side in ((left, -1), (right, 1)):
+        few[:, hip, 0] = mid + side * 0.13 * leg
+    unsure = np.arange(len(few)) % 7 != 0
+    few[np.ix_(unsure, [left, right], [2])] = 0.04
+    assert facing_the_camera(few) is not None
+    said = body_unseen(few)
+    assert said is not None and said.startswith(
+        "the pose model was sure of the runner's hips in 14%"
+    )
+    assert not_side_on(few) == said
+    path = write_track(tmp_path / "few.csv", t, few)
+    out = tmp_path / "few.jsonl"
+    assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == NO_FINDINGS
+    assert f"0 steps: {said}" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ or film, as for any usage error; what could be written is written all the same."
 def cmd_analyze(args: argparse.Namespace) -> int:
     from edge.capture import parse_source_spec
     from edge.gait.fit import step_count
-    from edge.gait.rhythm import across_the_picture, body_unseen, facing_the_camera, slowed_part
+    from edge.gait.rhythm import across_the_picture, not_side_on, slowed_part
     from edge.offline.analyze import (
         analyze_video,
         output_folder,
@@ -88,16 +88,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         replay += f" --picture {result.picture[1]}x{result.picture[0]}"
     try:
         # A camera that moved adds its own speed to the feet's, which contacts are found from
-        # (a user trial's field run followed by hand was cued as a treadmill run); a runner
-        # filmed from the front, or the legs alone, has no facing to find. None has steps to
-        # measure.
+        # (a user trial's field run followed by hand was cued as a treadmill run); the legs
+        # alone, a picture on its side or a runner filmed from the front has no facing to find.
+        # None has steps to measure.
         moved = result.camera_notice()
         # A person crossing a still picture moves its bands too (a sweep's walker, 4.4 leg
         # lengths across it): said as the crossing it is.
-        notice = (
-            (moved and (across_the_picture(t, keypoints, []) or moved))
-            or facing_the_camera(keypoints)
-            or body_unseen(keypoints)
+        notice = (moved and (across_the_picture(t, keypoints, []) or moved)) or not_side_on(
+            keypoints
         )
         steps: list[StepMsg] = []
         doubt = facing = None
@@ -231,7 +229,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from edge.capture.repeats import slow_notice, slow_stretches
     from edge.capture.timebase import ENGINE_FPS, LEAST_FPS, check_rate, moving_rate
     from edge.gait.fit import MIN_RUN_S, step_count
-    from edge.gait.rhythm import body_unseen, facing_the_camera, slowed_part
+    from edge.gait.rhythm import not_side_on, slowed_part
     from edge.offline.replay import (
         describe,
         no_findings,
@@ -291,7 +289,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     feet = 0.0 if args.picture is None else feet_share(keypoints, args.picture)
     # A runner filmed from the front, or the legs alone, has no facing to find, nor steps to
     # measure (as analyze).
-    notice = facing_the_camera(keypoints) or body_unseen(keypoints)
+    notice = not_side_on(keypoints)
     steps: list[StepMsg] = []
     doubt = None
     if notice is None:

@@ -3,7 +3,9 @@ of the track's time base: slow motion played at its playback rate, or a rate sta
 where the engine finds every other step at a running cadence. ``hipdrive analyze`` and
 ``replay`` hold a whole track to it, the station a file's last seconds. And why a track may
 give too few steps to judge: a picture turned on its side (``turned_picture``), a person facing
-the camera (``facing_the_camera``) or running past it (``across_the_picture``)."""
+the camera (``facing_the_camera``) or running past it (``across_the_picture``), the legs alone
+(``body_unseen``); ``not_side_on`` asks the first three in the one order analyze, replay and a
+file's run all take."""
 
 from __future__ import annotations
 
@@ -493,6 +495,15 @@ def turned_picture(keypoints: np.ndarray) -> str | None:
         f"video editor, or: ffmpeg -i IN -vf {filters} OUT), and analyze it again; no findings "
         "or cues are given"
     )
+
+
+def not_side_on(keypoints: np.ndarray) -> str | None:
+    """Why a whole track ((T, 17, 3)) shows no runner's body side on to measure, or None: the
+    legs alone (``body_unseen``), a picture turned on its side (``turned_picture``), a person
+    facing the camera (``facing_the_camera``). Asked in this order by analyze, replay and a
+    file's run alike: a review found a track whose hips were sure in a few frames far apart
+    told "faces the camera" by analyze and "the legs alone" by ``run``."""
+    return body_unseen(keypoints) or turned_picture(keypoints) or facing_the_camera(keypoints)
 
 
 def _middle(keypoints: np.ndarray, left: int, right: int) -> np.ndarray:

@@ -55,7 +55,7 @@ from edge.gait.metrics import (
 )
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
-from edge.gait.rhythm import across_the_picture, legs_off_pace, legs_stepping, turned_picture
+from edge.gait.rhythm import across_the_picture, legs_off_pace, legs_stepping
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
 from edge.gait.summary import (
     FEET_MIXED,
@@ -339,7 +339,7 @@ def no_findings(
     feet_seen: bool = True,
 ) -> str | None:
     """Why the steps of a video or track (``hipdrive analyze``, ``replay``) give no findings, or
-    None: a picture turned on its side (``turned_picture``), legs that step slower than any walk or
+    None: legs that step slower than any walk or
     faster than any run (``legs_off_pace``), contacts that change at once (``contacts_jump``: before
     the time base, which a clip slowed in part reads as the median of its two), a time base that is
     not running's or walking's (``timebase_problem``, whatever stated it: a flag can be wrong too),
@@ -348,8 +348,7 @@ def no_findings(
     the track; the rest as ``timebase_problem``."""
     seen_s = seen_seconds(t, keypoints)
     return (
-        turned_picture(keypoints)
-        or legs_off_pace(t, keypoints, steps, fps, origin, track)
+        legs_off_pace(t, keypoints, steps, fps, origin, track)
         or contacts_jump(steps)
         or timebase_problem(steps, fps, origin, track, seen_s, legs_stepping(t, keypoints))
         or across_the_picture(t, keypoints, steps)

@@ -74,12 +74,10 @@ from edge.gait.mode import RUNNING, WALKING
 from edge.gait.rhythm import (
     SLOWED_MIN_S,
     across_the_picture,
-    body_unseen,
-    facing_the_camera,
     legs_off_pace,
     legs_stepping,
+    not_side_on,
     slowed_part,
-    turned_picture,
 )
 from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
 from edge.gait.summary import HOLDS, LESS_SURE, read_as_running, sure_mark
@@ -543,9 +541,7 @@ class FileSteps:
                 t = np.array([when for when, _ in self._seen])
                 track = np.stack([keypoints for _, keypoints in self._seen])
                 why = (
-                    body_unseen(track)
-                    or turned_picture(track)
-                    or facing_the_camera(track)
+                    not_side_on(track)
                     or legs_off_pace(t, track, self.steps, *self._timing, track=False)
                     or timebase_problem(
                         self.steps,
