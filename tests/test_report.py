@@ -210,19 +210,43 @@ def test_a_sessions_report_names_every_belt_speed_its_strides_were_measured_at()
     speed was put right; with none set, it says what analyze's report says."""
     info = session_info(start_t=100.0, end_t=160.0, belt_speed_mps=3.0)
     changed = [(100.0, 7.0), (106.5, 7.0), (109.0, 3.0)]
-    assert _session_belt(info, changed) == "7 m/s from 0:00, 3 m/s from 0:09"
+    assert _session_belt(info, changed, []) == "7 m/s from 0:00, 3 m/s from 0:09"
     # The key pressed a step at a time is one change, to where it stopped.
     pressed = [(100.0, 3.0), (125.0, 2.9), (125.4, 2.8), (125.9, 2.7), (126.3, 2.6), (126.8, 2.5)]
-    assert _session_belt(info, pressed) == "3 m/s from 0:00, 2.5 m/s from 0:25"
+    assert _session_belt(info, pressed, []) == "3 m/s from 0:00, 2.5 m/s from 0:25"
     # Pressed each within 5 s of the last, over more than 5 s: still one change (a review's).
     slow = [(100.0, 3.0), (125.0, 2.9), (128.0, 2.8), (131.0, 2.7), (134.0, 2.6)]
-    assert _session_belt(info, slow) == "3 m/s from 0:00, 2.6 m/s from 0:25"
+    assert _session_belt(info, slow, []) == "3 m/s from 0:00, 2.6 m/s from 0:25"
     back = [(100.0, 3.0), (125.0, 2.9), (126.0, 3.0), (140.0, 3.5)]
-    assert _session_belt(info, back) == "3 m/s from 0:00, 3.5 m/s from 0:40"
-    assert _session_belt(info, [(100.0, 3.0)]) == _session_belt(info, []) == "3 m/s"
+    assert _session_belt(info, back, []) == "3 m/s from 0:00, 3.5 m/s from 0:40"
+    assert _session_belt(info, [(100.0, 3.0)], []) == _session_belt(info, [], []) == "3 m/s"
     unset = replace(info, belt_speed_mps=None)
-    assert _session_belt(unset, []) == "none: no stride length"
-    assert _session_belt(replace(unset, calibrated=True), []) == "read off the feet"
+    assert _session_belt(unset, [], []) == "none: no stride length"
+    assert _session_belt(replace(unset, calibrated=True), [], []) == "read off the feet"
+
+
+def test_a_sessions_report_says_the_steps_whose_feet_did_not_run_at_the_belt_speed_set() -> None:
+    """The engine sets a belt speed aside while the feet do not run at it (a warm-up walk
+    under a run's speed, a console left at the last runner's): a review found the report
+    naming "4.5 m/s" beside strides the feet timed, or none. Steps at the speed set, and a few
+    without a stride (a bout's last), are not said."""
+    info = session_info(start_t=0.0, end_t=60.0, belt_speed_mps=3.0)
+    run = [messages.step(i) for i in range(1, 41)]  # strides of 2.1 m at 171 a minute: 3.0 m/s
+    assert _session_belt(info, [(0.0, 3.0)], run) == "3 m/s"
+    few = [replace(s, stride_length_m=None) if i % 20 == 0 else s for i, s in enumerate(run)]
+    assert _session_belt(info, [(0.0, 3.0)], few) == "3 m/s"
+    timed = [replace(s, stride_length_m=1.2) if s.ic_t < 16.0 else s for s in run]
+    said = _session_belt(replace(info, calibrated=True), [(0.0, 3.0)], timed)
+    assert (
+        said
+        == "3 m/s; the feet did not run at it on 17 of the 40 steps (their strides timed by the feet)"
+    )
+    bare = [replace(s, stride_length_m=None) if s.ic_t < 16.0 else s for s in run]
+    said = _session_belt(info, [(0.0, 4.5), (16.0, 3.0)], bare)
+    assert (
+        said
+        == "4.5 m/s from 0:00, 3 m/s from 0:16; the feet did not run at it on 17 of the 40 steps (no stride length)"
+    )
 
 
 def test_an_unknown_session_exits_2_and_says_how_to_list_them(

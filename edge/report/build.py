@@ -10,12 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
-from edge.bus.schema import StepMsg
+from edge.bus.schema import StepMsg, step_speed
 from edge.drill.repeats import find_repeats, is_drill
 from edge.drill.table import repeat_rows
 from edge.errors import UsageError
 from edge.gait import Targets, detect_facing
-from edge.gait.fit import belt_fact, scale_doubt, scale_fact
+from edge.gait.fit import MIN_JUDGED_STEPS, belt_fact, scale_doubt, scale_fact
+from edge.gait.metrics import BELT_SLACK
 from edge.gait.phases import clock
 from edge.offline.replay import recorded_steps
 from edge.pace import NO_TARGET_AT_PACE
@@ -287,7 +288,7 @@ def _session_facts(
         ("steps", f"{len(steps)}{' (not judged: see the summary)' if info.problem else ''}"),
         ("laps", str(info.laps)),
         ("scale", _session_scale(info, steps)),
-        ("belt speed", _session_belt(info, belts)),
+        ("belt speed", _session_belt(info, belts, steps)),
     )
 
 
@@ -297,11 +298,21 @@ def _session_facts(
 BELT_SETTLE_S = 5.0
 
 
-def _session_belt(info: SessionInfo, belts: list[tuple[float, float | None]]) -> str:
+def _session_belt(
+    info: SessionInfo, belts: list[tuple[float, float | None]], steps: list[StepMsg]
+) -> str:
     """The belt speeds a session's strides were measured at: each one set, from when, where
     it changed (a trial's report named only the last, 3 m/s, beside strides measured at 7),
     those set each within ``BELT_SETTLE_S`` of the one before one change to the last of them;
-    else the one set, or, with none, as analyze's report says it."""
+    else the one set, or, with none, as analyze's report says it; and the ``steps`` whose feet
+    did not run at the one set (``_belt_set_aside``)."""
+    scaled = info.calibrated or info.calibration is not None
+    aside = _belt_set_aside(steps, belts, info.belt_speed_mps, scaled)
+    return _belts_set(info, belts) + (f"; {aside}" if aside else "")
+
+
+def _belts_set(info: SessionInfo, belts: list[tuple[float, float | None]]) -> str:
+    """The belt speeds set over a session, as ``_session_belt`` says them."""
     changes: list[tuple[float, float | None]] = []
     pressed = -math.inf
     for t, mps in belts:
@@ -319,6 +330,41 @@ def _session_belt(info: SessionInfo, belts: list[tuple[float, float | None]]) ->
             for t, mps in changes
         )
     return belt_fact(info.belt_speed_mps, info.calibrated or info.calibration is not None)
+
+
+#: the share of the steps run while a belt speed was set that must lack it for the report to say
+#: so: a few steps have no stride anyway (a bout's last, a foot lost before it landed again)
+SET_ASIDE_SHARE = 0.1
+
+
+def _belt_set_aside(
+    steps: list[StepMsg],
+    belts: list[tuple[float, float | None]],
+    last_mps: float | None,
+    scaled: bool,
+) -> str | None:
+    """How many of the ``steps`` run while a belt speed was set were not measured at it, or
+    None when hardly any: the engine sets a speed aside while the feet do not run at it
+    (``GaitEngine._belt_fits``), timing the strides by the feet on a calibrated plane
+    (``scaled``), else leaving them without a length. A review found the report naming "3 m/s"
+    beside strides so measured. ``belts``: the speeds set, (station time, m/s), the first at
+    the session's start; ``last_mps``: the one set, where none was kept."""
+    times = [t for t, _ in belts]
+    aside = judged = 0
+    for step in steps:
+        if not step.cadence_spm:
+            continue
+        at = np.searchsorted(times, step.ic_t, side="right") - 1
+        mps = belts[max(int(at), 0)][1] if belts else last_mps
+        if not mps:
+            continue
+        judged += 1
+        speed = step_speed(step)
+        aside += speed is None or not 1.0 / BELT_SLACK < speed / mps < BELT_SLACK
+    if aside < max(MIN_JUDGED_STEPS, SET_ASIDE_SHARE * judged):
+        return None
+    timed = "their strides timed by the feet" if scaled else "no stride length"
+    return f"the feet did not run at it on {aside} of the {judged} steps ({timed})"
 
 
 def _cue_told(change: CueChange, t0: float) -> str:
