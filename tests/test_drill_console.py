@@ -5,6 +5,8 @@ walking between, Fukuchi 2017, CC-BY 4.0)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from textual.widgets import Digits
 
@@ -84,6 +86,15 @@ def test_a_drill_from_the_console(
             await wait_until(pilot, lambda: ("mark_lap", "repeat 1 hip") in handler.calls, "lap")
             going = "metres to go at 4.0 m/s"
             await publish_until(pilot, publisher, status, on_screen(app, going), "count")
+            # Counted at the speed the station measured the strides at, not the one left on the
+            # console (a review's 100 m stride counted at the jog's speed); none when the station
+            # set it aside, the steps having no stride.
+            ran = messages.step(1)  # strides of 2.1 m at 171 a minute: 3.0 m/s
+            feet = "metres to go at 3.0 m/s"
+            await publish_until(pilot, publisher, ran, on_screen(app, feet), "the feet's speed")
+            aside = dataclasses.replace(messages.step(2), stride_length_m=None)
+            unfit = "seconds so far: the feet do not run at the 4 m/s set"
+            await publish_until(pilot, publisher, aside, on_screen(app, unfit), "set aside")
             await pilot.press("space")
             await wait_until(pilot, lambda: ("mark_lap", "rest") in handler.calls, "rest lap")
             rest = "seconds of rest"

@@ -128,10 +128,17 @@ class DrillScreen(Screen[None]):
         self._show()
 
     def _speed(self) -> float | None:
-        if self._belt is not None:
+        """The belt's speed a distance is counted down at: the one the station measured the
+        last steps' strides at (the belt speed set while the feet run at it, else theirs on a
+        calibrated plane), the one set before any step. None when the steps have no stride: the
+        station set the speed aside, the feet not running at it (a review found a 100 m stride
+        counted down at the jog's 2.5 m/s left on the console, the runner told to ease off 80%
+        late), or there is none."""
+        recent = self._steps[-6:]
+        if not recent:
             return self._belt
-        recent = [v for v in map(step_speed, self._steps[-6:]) if v is not None]
-        return sorted(recent)[len(recent) // 2] if recent else None
+        speeds = sorted(v for v in map(step_speed, recent) if v is not None)
+        return speeds[len(speeds) // 2] if speeds else None
 
     def _show(self) -> None:
         drill, plan = self.drill, self.drill.plan
@@ -175,7 +182,7 @@ class DrillScreen(Screen[None]):
                 left.update(
                     "seconds to go; ease off when done (or space)"
                     if seconds
-                    else "seconds so far: set the belt speed to count the distance"
+                    else f"seconds so far: {self._no_distance()}"
                 )
         else:
             remaining = max(plan.rest_s - elapsed, 0.0)
@@ -190,6 +197,12 @@ class DrillScreen(Screen[None]):
             # No count beside it: a trial's seconds had gone on ticking after the file ended.
             count.update("")
             left.update(stopped)
+
+    def _no_distance(self) -> str:
+        """Why a distance cannot be counted down (``_speed`` None)."""
+        if self._belt is None:
+            return "set the belt speed to count the distance"
+        return f"the feet do not run at the {self._belt:g} m/s set: set the belt's speed"
 
     def _stopped(self) -> str | None:
         """What to tell in place of the count's line when no step can come: the station's
