@@ -506,16 +506,23 @@ def test_no_runner_idles_honestly_and_control_works(config) -> None:
 
 
 def test_a_session_refused_by_a_store_held_elsewhere_says_why_once(config) -> None:
+    """Refused, and the runner named all the same: the header names who is on the belt (a
+    review found the name lost with the session)."""
     config.sessions_path.parent.mkdir(parents=True, exist_ok=True)
     holder = SessionStore(config.sessions_path, "elsewhere")
     empty = np.zeros((400, 17, 3), np.float32)
     station = Station(config, FakeSource(400, fps=60.0, paced=True), FakePose(empty))
     stop, thread = start(station)
     try:
-        client = ControlClient(config.bus.control, timeout=3.0)
-        with pytest.raises(CommandRefused) as refused:
-            client.request("start_session", runner="Ada")
-        client.close()
+        with Subscriber(config.bus.publish, topics=(StatusMsg,)) as sub:
+            client = ControlClient(config.bus.control, timeout=3.0)
+            with pytest.raises(CommandRefused) as refused:
+                client.request("start_session", runner="Ada")
+            client.close()
+            named = sub.recv(timeout=3.0)
+            while named is not None and named.runner is None:
+                named = sub.recv(timeout=3.0)
+        assert named is not None and named.runner == "Ada"
     finally:
         stop.set()
         thread.join(timeout=30)

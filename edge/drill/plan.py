@@ -30,8 +30,10 @@ stride is some 15-30% faster than the jog or walk around it."""
 
 
 def pace(step: StepMsg) -> float | None:
-    """How fast a step was run, to compare with the runner's other steps: the belt's speed over
-    the leg, in leg lengths a second, as the stance foot reads it (``speed_legs_per_s``) whether
+    """How fast the runner ran about a step, to compare with their other steps: the belt's speed
+    over the leg, in leg lengths a second, as the stance feet read it (``speed_legs_per_s``, the
+    engine's read over the last contacts, which follows a change of speed within a step or two)
+    whether
     or not the station is calibrated or told a belt speed; None until the engine has read it. A
     speed from a belt speed given is the console's, left as it was when the belt sped up for a
     stride, and without one or a calibration a user trial's strides were told by their cadence,

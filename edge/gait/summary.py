@@ -989,7 +989,9 @@ class SummaryBuilder:
         untargeted = [rule for rule in shown if not judged_limit(getattr(targets, rule.limit))]
         # A rule is judged by another of its key that is sure: the overstride as a share of the
         # leg, where a scale doubted leaves the centimetres less sure.
-        judged_by = {rule.key for rule in shown if metrics[rule.metric].confident}
+        judged_by = {
+            rule.key for rule in shown if metrics[rule.metric].confident and rule not in untargeted
+        }
         unsure = [
             rule
             for rule in shown

@@ -892,13 +892,15 @@ class Station:
         capture when a runner comes into view). Its gait starts afresh with the first frame
         captured from then on (``_loop``)."""
         store = self._require_store()
+        if runner is not None:
+            # Named even when no session can be kept: the header names the runner on the belt.
+            with self._lock:
+                self._runner = runner
         if not store.recording_ok:
             # Refused before anything is reset: a run's gait, started afresh at each frame's
             # try, gave no step at all on a disk full from the start (a user trial's).
             raise CommandRefused(store.problem or "not recording")
         with self._lock:
-            if runner is not None:
-                self._runner = runner
             # A session started by hand gets the idle time before it may end itself.
             self._last_runner_t = max(self._last_runner_t, start_t)
             self._stopped_by_hand = False
