@@ -33,11 +33,10 @@ def pace(step: StepMsg) -> float | None:
     """How fast the runner ran about a step, to compare with their other steps: the belt's speed
     over the leg, in leg lengths a second, as the stance feet read it (``speed_legs_per_s``, the
     engine's read over the last contacts, which follows a change of speed within a step or two)
-    whether
-    or not the station is calibrated or told a belt speed; None until the engine has read it. A
-    speed from a belt speed given is the console's, left as it was when the belt sped up for a
-    stride, and without one or a calibration a user trial's strides were told by their cadence,
-    174 steps a minute against the jog's 155-161, too little to end a repeat."""
+    whether or not the station is calibrated or told a belt speed; None until the engine has
+    read it. A speed from a belt speed given is the console's, left as it was when the belt sped
+    up for a stride, and without one or a calibration a user trial's strides were told by their
+    cadence, 174 steps a minute against the jog's 155-161, too little to end a repeat."""
     return step.speed_legs_per_s
 
 
