@@ -23,7 +23,7 @@ from edge.drill.repeats import export_laps, find_repeats, from_steps, is_drill
 from edge.drill.table import by_focus, repeat_rows, table_lines
 from edge.errors import UsageError
 from edge.gait import GaitEngine, PlaneMapping, SummaryBuilder, Targets
-from edge.gait.mode import RUNNING
+from edge.gait.mode import RUNNING, WALKING
 from edge.gait.summary import LESS_SURE, LESS_SURE_MEANS
 from edge.offline.replay import step_of
 from edge.run.station import summary_message
@@ -160,6 +160,48 @@ def test_a_stride_from_a_jog_is_told_by_its_speed(
     changes = [(c.kind, c.by, c.t) for s in msgs if (c := live.step(s)) is not None]
     assert [change[:2] for change in changes] == [("start", "speed"), ("end", "speed")]
     assert 10.0 <= changes[0][2] <= 13.0 and 24.0 <= changes[1][2] <= 27.0
+
+
+def test_a_jog_after_the_warm_up_walk_starts_the_repeat_again_where_the_stride_begins() -> None:
+    """A user trial's drill opened during the warm-up walk: the jog after it started repeat 1
+    by itself (running after walking), the stride ran on in it, and the table compared the
+    jogs. The repeat starts again where the runner speeds up from the jog, and the repeats the
+    console and the laps give are the strides; a repeat whose run after the walk is its stride
+    is not started again."""
+    segments = (
+        Segment(WALKING, 8.0, "walk"),
+        Segment(RUNNING, 10.0, "RBDS001"),
+        Segment(RUNNING, 14.0, "RBDS0041"),
+        Segment(RUNNING, 10.0, "RBDS001"),
+        Segment(RUNNING, 14.0, "RBDS0041"),
+        Segment(WALKING, 8.0, "walk"),
+    )
+    t, kp = track(segments, 60.0, 3)
+    engine = GaitEngine(PlaneMapping.scaled("right", SideCamera().meters_per_pixel))
+    steps = []
+    for i in range(len(t)):
+        steps += engine.push(float(t[i]), kp[i])
+    msgs = [StepMsg(station="s", t=s.ic_t, **asdict(s)) for s in steps + engine.finish()]
+    live = LiveDrill(DrillPlan(2))
+    changes = [c for s in msgs if (c := live.step(s)) is not None]
+    assert [(c.kind, c.repeat, c.by) for c in changes[:4]] == [
+        ("start", 1, "walking"),
+        ("start", 1, "speed"),
+        ("end", 1, "speed"),
+        ("start", 2, "speed"),
+    ]
+    assert [(c.kind, c.repeat) for c in changes[4:]] == [("end", 2)]
+    strides = [(18.0, 32.0), (42.0, 56.0)]
+    for repeat, (start, end) in zip(live.repeats(), strides, strict=True):
+        assert start <= repeat.start_t <= start + 3.0 and end <= repeat.end_t <= end + 4.0
+    laps = [
+        Lap(c.t, "", lap_label(c.repeat, c.focus) if c.kind == "start" else REST) for c in changes
+    ]
+    assert find_repeats(msgs, laps, DrillPlan(2).focus_of) == live.repeats()
+    # Walk-rest repeats at one speed each: started once, from the walk.
+    walked = LiveDrill(DrillPlan(4))
+    started = [c for s in drill_steps() if (c := walked.step(s)) is not None and c.kind == "start"]
+    assert len(started) == 4
 
 
 @pytest.fixture(scope="module")

@@ -219,12 +219,7 @@ class DrillScreen(Screen[None]):
     def _table(self) -> list[str]:
         if self._make_table is None:
             return ["the table: hipdrive sessions drill ID (hipdrive sessions list gives the ID)"]
-        changes = self.drill.changes
-        repeats = [
-            Repeat(start.repeat, start.focus, start.t, end.t)
-            for start, end in zip(changes[::2], changes[1::2], strict=False)
-        ]
-        return self._make_table(repeats, self._steps)
+        return self._make_table(self.drill.repeats(), self._steps)
 
     def on_screen_resume(self) -> None:
         self._show()

@@ -3,11 +3,12 @@
 ``LiveDrill`` is fed the steps as the station publishes them and the console's key. A repeat starts
 when the key is pressed, or when the runner speeds up: ``CONFIRM_STEPS`` running steps in a row at
 least ``SPEED_CHANGE`` faster than the rest before (``pace``: the belt's speed as the stance foot
-reads it), or running after a walk (``CONFIRM_STEPS`` walked steps in a row). It ends on the key, or
-when the runner slows down by as much against the repeat's own pace, or stops running
-(``CONFIRM_STEPS`` steps in a row not run). A clock alone never starts or ends one: the repeat's
-length (distance at the belt's speed, or time) is shown counting down, and the runner eases off when
-it is done.
+reads it), or running after a walk (``CONFIRM_STEPS`` walked steps in a row). A repeat started by
+running after a walk starts again where the runner, having held a pace (``BASELINE_STEPS``), then
+speeds up as much: the run was a warm-up jog, the stride comes after it. It ends on the key, or when
+the runner slows down by as much against the repeat's own pace, or stops running (``CONFIRM_STEPS``
+steps in a row not run). A clock alone never starts or ends one: the repeat's length (distance at
+the belt's speed, or time) is shown counting down, and the runner eases off when it is done.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Literal
 import numpy as np
 
 from edge.bus.schema import StepMsg, gait_of
-from edge.drill.plan import SPEED_CHANGE, DrillPlan, pace
+from edge.drill.plan import SPEED_CHANGE, DrillPlan, Repeat, pace
 
 CONFIRM_STEPS = 3
 """Steps in a row that confirm a change of pace (about one second)."""
@@ -54,6 +55,8 @@ class LiveDrill:
         self._walked = False
         self._walking = 0
         """Walked steps in a row: ``CONFIRM_STEPS`` of them are a walk (``_walked``)."""
+        self._from_walk = False
+        """The repeat under way was started by running after a walk, and may start again."""
 
     @property
     def focus(self) -> str:
@@ -78,6 +81,13 @@ class LiveDrill:
             change = self._change(msg.ic_t, "walking")
         elif self._slowed():
             change = self._change(msg.ic_t, "speed")
+        elif self._from_walk and self._settled() and self._sped_up():
+            # A user trial's warm-up walk, then a jog, then the stride: the jog had started
+            # repeat 1 and the stride run on in it, the table comparing the jog. Only from a
+            # pace held: the engine's read climbs over the first steps after a walk (1.5 to 3.1
+            # leg lengths a second over eight steps on a walk cut to a jog), as a belt speeding
+            # up to the stride does.
+            change = self._change(msg.ic_t, "speed", again=True)
         if change is None:
             # A walk is walked steps in a row: a sprinter's first step, once read as walked, had
             # started a repeat as "running after walking" (a user trial's).
@@ -93,13 +103,26 @@ class LiveDrill:
             return None
         if self._walked:
             return self._change(msg.ic_t, "walking")
-        paces = [p for _, p in recent]
-        if len(self._before) < CONFIRM_STEPS or any(p is None for p in paces):
-            return None
+        return self._change(msg.ic_t, "speed") if self._sped_up() else None
+
+    def _settled(self) -> bool:
+        """The running steps before the last ``CONFIRM_STEPS`` (``BASELINE_STEPS`` in all) held
+        one pace, within ``SPEED_CHANGE``."""
+        if len(self._before) < BASELINE_STEPS:
+            return False
+        held = list(self._before)[: 1 - CONFIRM_STEPS]
+        return max(held) <= min(held) * (1.0 + SPEED_CHANGE)
+
+    def _sped_up(self) -> bool:
+        """The last ``CONFIRM_STEPS`` steps all run ``SPEED_CHANGE`` faster than the ones
+        before."""
+        paces = [p for r, p in self._recent if r]
+        if len(paces) < CONFIRM_STEPS or len(self._before) < CONFIRM_STEPS:
+            return False
+        if any(p is None for p in paces):
+            return False
         base = float(np.median(self._before))
-        if min(p for p in paces if p is not None) >= base * (1.0 + SPEED_CHANGE):
-            return self._change(msg.ic_t, "speed")
-        return None
+        return min(p for p in paces if p is not None) >= base * (1.0 + SPEED_CHANGE)
 
     def _slowed(self) -> bool:
         recent = [p for r, p in self._recent if r]
@@ -110,14 +133,26 @@ class LiveDrill:
         base = float(np.median(self._before))
         return max(p for p in recent if p is not None) <= base * (1.0 - SPEED_CHANGE)
 
-    def _change(self, t: float, by: Literal["key", "speed", "walking"]) -> Change:
-        kind: Literal["start", "end"] = "start" if self.phase == "rest" else "end"
+    def repeats(self) -> list[Repeat]:
+        """The repeats done so far, each from its last start to its end."""
+        done = []
+        for start, end in zip(self.changes, self.changes[1:], strict=False):
+            if start.kind == "start" and end.kind == "end":
+                done.append(Repeat(start.repeat, start.focus, start.t, end.t))
+        return done
+
+    def _change(
+        self, t: float, by: Literal["key", "speed", "walking"], again: bool = False
+    ) -> Change:
+        """Start the next repeat or end this one, or (``again``) start this one again."""
+        kind: Literal["start", "end"] = "start" if self.phase == "rest" or again else "end"
         change = Change(kind, self.repeat, self.focus, t, by)
         self.changes.append(change)
         self._before.clear()
         self._recent.clear()
         self._walked = False
         self._walking = 0
+        self._from_walk = kind == "start" and by == "walking"
         if kind == "start":
             self.phase = "repeat"
         else:

@@ -42,11 +42,14 @@ a side had put the cut three steps early, between the stride's steps)."""
 
 def from_laps(laps: Sequence[Lap], end_t: float) -> list[Repeat]:
     """The repeats the laps mark: each from its ``repeat K`` lap to the next lap (or
-    ``end_t``)."""
+    ``end_t``); a repeat marked again before its end from the last mark (the console starts a
+    repeat again where a runner who jogged after a walk speeds up: ``LiveDrill``)."""
     out = []
     for k, lap in enumerate(laps):
         started = parse_lap(lap.label)
         if started is None:
+            continue
+        if k + 1 < len(laps) and laps[k + 1].label == lap.label:
             continue
         until = laps[k + 1].t if k + 1 < len(laps) else end_t
         out.append(Repeat(started[0], started[1], lap.t, until))
