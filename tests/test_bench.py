@@ -12,7 +12,7 @@ import pytest
 from edge.commands.common import open_refiner
 from edge.config import load_config
 from edge.demo.render import render_demo
-from edge.measure.bench import BenchPlan, run_bench
+from edge.measure.bench import BenchPlan, camera_verdict, run_bench
 from edge.pose.cpu import cpu_features
 from edge.pose.models import REFINER
 from edge.pose.ultralytics_backend import UltralyticsPose
@@ -81,3 +81,21 @@ def test_bench_measures_the_station_the_naive_loop_and_the_crop(
     names = [name for name, _ in result.table()]
     assert "speedup vs naive" in names and "  capture -> publish latency" in names
     assert "cpu features" in names and "precision that ran" in names
+
+
+@pytest.mark.parametrize(
+    ("measured", "camera", "said"),
+    [
+        (75.0, 60.0, "keeps up with the camera's 60 fps (camera.fps): every frame measured"),
+        (41.3, 60.0, "measures 41 frames a second, fewer than the camera's 60 (camera.fps)"),
+        (19.0, 30.0, "measures 19 frames a second, fewer than the 24 the gait engine needs"),
+    ],
+)
+def test_bench_says_what_its_rate_means_for_the_configured_camera(
+    measured: float, camera: float, said: str
+) -> None:
+    """A user trial's bench gave 20.6 fps end to end and nothing against the camera's 60: the
+    installer had to work out from the docs that the camera should be set to 30."""
+    verdict = camera_verdict(measured, camera)
+    assert verdict.startswith(said)
+    assert ("set camera.fps = 30" in verdict) == (measured == 41.3)

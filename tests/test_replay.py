@@ -773,7 +773,7 @@ def test_a_picture_turned_on_its_side_is_said(track) -> None:
     """A clip turned 90 deg (a phone's rotation tag lost): the runner's trunk lies across the
     picture, which is said instead of "steps were missed"; upright, nothing is said."""
     path, _ = track
-    t, _, kp = read_keypoint_track(path)
+    _, _, kp = read_keypoint_track(path)
     assert turned_picture(kp) is None
     turned = kp.copy()
     turned[..., 0], turned[..., 1] = kp[..., 1], 1920.0 - kp[..., 0]

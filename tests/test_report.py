@@ -237,15 +237,14 @@ def test_a_sessions_report_says_the_steps_whose_feet_did_not_run_at_the_belt_spe
     assert _session_belt(info, [(0.0, 3.0)], few) == "3 m/s"
     timed = [replace(s, stride_length_m=1.2) if s.ic_t < 16.0 else s for s in run]
     said = _session_belt(replace(info, calibrated=True), [(0.0, 3.0)], timed)
-    assert (
-        said
-        == "3 m/s; the feet did not run at it on 17 of the 40 steps (their strides timed by the feet)"
+    assert said == (
+        "3 m/s; the feet did not run at it on 17 of the 40 steps (their strides timed by the feet)"
     )
     bare = [replace(s, stride_length_m=None) if s.ic_t < 16.0 else s for s in run]
     said = _session_belt(info, [(0.0, 4.5), (16.0, 3.0)], bare)
-    assert (
-        said
-        == "4.5 m/s from 0:00, 3 m/s from 0:16; the feet did not run at it on 17 of the 40 steps (no stride length)"
+    assert said == (
+        "4.5 m/s from 0:00, 3 m/s from 0:16; the feet did not run at it on 17 of the 40 steps "
+        "(no stride length)"
     )
 
 

@@ -115,7 +115,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     import json
 
     from edge.demo.render import ensure_demo
-    from edge.measure.bench import BenchPlan, run_bench
+    from edge.measure.bench import BenchPlan, camera_verdict, run_bench
     from edge.pose.models import require_model
 
     config = common.config_of(args)
@@ -156,6 +156,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     )
     for name, value in result.table():
         print(f"{name:36s} {value}")
+    print(f"{'verdict':36s} {camera_verdict(result.station.fps_end_to_end, config.camera.fps)}")
     if args.json:
         args.json.write_text(json.dumps(result.as_json(), indent=2) + "\n", encoding="utf-8")
         print(f"wrote {args.json}")

@@ -21,6 +21,7 @@ import numpy as np
 
 from edge.capture import CaptureSettings, Frame, FrameSource
 from edge.capture.file import FileCamera, VideoFileSource
+from edge.capture.timebase import ENGINE_FPS
 from edge.config import Config
 from edge.demo.mocap import load_trial
 from edge.demo.render import DemoClip
@@ -329,6 +330,31 @@ def bench_crop_accuracy(
         cropped["hip_median_px"],
         imgsz,
         errors[2]["legs_mean_px"] if refiner is not None else None,
+    )
+
+
+#: frame rates cameras offer, that a station slower than its camera may be set to
+CAMERA_RATES = (30.0, 50.0, 60.0, 90.0, 120.0)
+
+
+def camera_verdict(measured_fps: float, camera_fps: float) -> str:
+    """What the whole station's rate on this machine (``measured_fps``, end to end) means for
+    the configured camera's (``camera.fps``): a user trial's bench gave its figures and left the
+    installer to work out from the docs that a 2-core machine would not take 60 fps."""
+    if measured_fps >= camera_fps:
+        return f"keeps up with the camera's {camera_fps:g} fps (camera.fps): every frame measured"
+    said = f"measures {measured_fps:.0f} frames a second"
+    rates = [r for r in CAMERA_RATES if ENGINE_FPS[0] <= r <= measured_fps]
+    if rates:
+        return (
+            f"{said}, fewer than the camera's {camera_fps:g} (camera.fps), whose other frames it "
+            f"would drop: set camera.fps = {max(rates):g}, or a lighter pose set-up "
+            "(docs/performance.md); a machine busy with other work measures fewer"
+        )
+    return (
+        f"{said}, fewer than the {ENGINE_FPS[0]:g} the gait engine needs to time a step: use "
+        'pose.precision = "int8" and a smaller pose.imgsz, or a faster machine '
+        "(docs/performance.md); a machine busy with other work measures fewer"
     )
 
 
