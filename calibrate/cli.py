@@ -50,7 +50,11 @@ def add_parser(
     where.add_argument("--images", type=Path, help="folder of still images of the board")
     where.add_argument("--video", type=Path, help="video of the board being moved about")
     p.add_argument("--out", type=Path, help="calibration file (default: calibration.file)")
-    p.add_argument("--camera", help="camera identity to record (default: the source SPEC)")
+    p.add_argument(
+        "--camera",
+        help="camera identity to record (default: the source SPEC; with --video or --images, "
+        "the configuration's camera.source, taken to have filmed them)",
+    )
     p.add_argument("--every", type=_positive_int, default=1, help="use every Nth video frame")
     p.add_argument(
         "--timeout", type=float, default=300.0, help="live: stop collecting after S seconds"
