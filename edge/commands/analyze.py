@@ -287,8 +287,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         )
     # The feet in the picture, where its size is given, as analyze rates them.
     feet = 0.0 if args.picture is None else feet_share(keypoints, args.picture)
-    # A runner filmed from the front, or the legs alone, has no facing to find, nor steps to
-    # measure (as analyze).
+    # The legs alone, a picture on its side or a runner filmed from the front has no facing to
+    # find, nor steps to measure (as analyze).
     notice = not_side_on(keypoints)
     steps: list[StepMsg] = []
     doubt = None

@@ -333,8 +333,9 @@ def bench_crop_accuracy(
     )
 
 
-#: frame rates cameras offer, that a station slower than its camera may be set to
-CAMERA_RATES = (30.0, 50.0, 60.0, 90.0, 120.0)
+#: frame rates cameras offer, that a station slower than its camera may be set to; the least is
+#: the gait engine's (``ENGINE_FPS``)
+CAMERA_RATES = (24.0, 25.0, 30.0, 50.0, 60.0, 90.0, 120.0)
 
 
 def camera_verdict(measured_fps: float, camera_fps: float) -> str:
@@ -344,7 +345,7 @@ def camera_verdict(measured_fps: float, camera_fps: float) -> str:
     if measured_fps >= camera_fps:
         return f"keeps up with the camera's {camera_fps:g} fps (camera.fps): every frame measured"
     said = f"measures {measured_fps:.0f} frames a second"
-    rates = [r for r in CAMERA_RATES if ENGINE_FPS[0] <= r <= measured_fps]
+    rates = [r for r in CAMERA_RATES if r <= measured_fps]
     if rates:
         return (
             f"{said}, fewer than the camera's {camera_fps:g} (camera.fps), whose other frames it "
