@@ -834,6 +834,18 @@ def test_legs_faster_than_running_with_every_other_step_found_are_said(track) ->
     assert "if it plays faster than it was filmed, give --capture-fps N" in video
 
 
+def hips_apart(kp: np.ndarray, legs: float) -> np.ndarray:
+    """A copy of a track ((T, 17, 3)) whose hips lie ``legs`` leg lengths apart across the
+    picture, about their middle, as a runner facing the camera shows them."""
+    left, right = KP["left_hip"], KP["right_hip"]
+    mid = kp[:, [left, right], 0].mean(axis=1)
+    leg = np.median(np.hypot(*(kp[:, left, :2] - kp[:, KP["left_ankle"], :2]).T))
+    apart = kp.copy()
+    for hip, side in ((left, -0.5), (right, 0.5)):
+        apart[:, hip, 0] = mid + side * legs * leg
+    return apart
+
+
 def test_a_runner_filmed_from_the_front_is_said(track, tmp_path: Path, capsys) -> None:
     """Real clips of a runner coming towards the camera had been offered slow motion, or told
     steps were missed: a runner whose hips lie apart across the picture faces the camera or
@@ -841,19 +853,11 @@ def test_a_runner_filmed_from_the_front_is_said(track, tmp_path: Path, capsys) -
     path, _ = track
     t, _, kp = read_keypoint_track(path)
     assert facing_the_camera(kp) is None
-    left, right = KP["left_hip"], KP["right_hip"]
-    mid = kp[:, [left, right], 0].mean(axis=1)
-    leg = np.median(np.hypot(*(kp[:, left, :2] - kp[:, KP["left_ankle"], :2]).T))
-    front = kp.copy()
-    for hip, side in ((left, -1), (right, 1)):
-        front[:, hip, 0] = mid + side * 0.13 * leg
+    front = hips_apart(kp, 0.26)
     said = facing_the_camera(front)
     assert said is not None and said.startswith("the runner's hips are 26% of a leg's length")
     assert "faces the camera or away from it" in said and "film them from the side" in said
-    half = kp.copy()
-    for hip, side in ((left, -1), (right, 1)):
-        half[:, hip, 0] = mid + side * 0.09 * leg
-    assert facing_the_camera(half) is None
+    assert facing_the_camera(hips_apart(kp, 0.18)) is None
     # replay gives no steps for it, as analyze does, and says why.
     path = write_track(tmp_path / "front.csv", t, front)
     out = tmp_path / "front.jsonl"
@@ -895,14 +899,9 @@ def test_the_legs_alone_are_said_before_a_front_view_their_few_hips_show(
     hips show."""
     path, _ = track
     t, _, kp = read_keypoint_track(path)
-    left, right = KP["left_hip"], KP["right_hip"]
-    mid = kp[:, [left, right], 0].mean(axis=1)
-    leg = np.median(np.hypot(*(kp[:, left, :2] - kp[:, KP["left_ankle"], :2]).T))
-    few = kp.copy()
-    for hip, side in ((left, -1), (right, 1)):
-        few[:, hip, 0] = mid + side * 0.13 * leg
+    few = hips_apart(kp, 0.26)
     unsure = np.arange(len(few)) % 7 != 0
-    few[np.ix_(unsure, [left, right], [2])] = 0.04
+    few[np.ix_(unsure, [KP["left_hip"], KP["right_hip"]], [2])] = 0.04
     assert facing_the_camera(few) is not None
     said = body_unseen(few)
     assert said is not None and said.startswith(
