@@ -246,6 +246,21 @@ def test_an_oblique_uncalibrated_view_is_told_with_the_yaw_when_known() -> None:
     )
 
 
+def test_a_calibration_the_runner_does_not_fit_is_told_in_words() -> None:
+    """A calibrated station's summary in % of the leg: its steps doubt the scale (a board
+    printed at 70%, a camera moved since its plane was calibrated), which a review found the
+    console told only by the overstride's unit and marks."""
+    readings = Readings()
+    readings.take(messages.summary())
+    assert readings.view_notice is None
+    readings.take(messages.summary(units="pct_leg"))
+    assert readings.view_notice == (
+        "distances less sure: the runner does not fit the calibration; calibrate again"
+    )
+    readings.take(messages.summary(units="pct_leg", calibrated=False))
+    assert readings.view_notice is None
+
+
 def test_history_leaves_out_what_a_step_measured_less_surely() -> None:
     readings = Readings()
     readings.take(messages.step(1, view="near", hip_extension_deg=15.0))

@@ -252,9 +252,15 @@ class Readings:
     @property
     def view_notice(self) -> str | None:
         """What to tell about the camera when the latest summary says its view is oblique and
-        uncalibrated (None: nothing to tell), what it means first: the header cuts it at 80
-        columns, where a console trial read only "camera about 27°…"."""
+        uncalibrated, or that the runner does not fit its calibration (None: nothing to tell),
+        what it means first: the header cuts it at 80 columns, where a console trial read only
+        "camera about 27°…"."""
         summary = self.summary
+        if summary is not None and summary.calibrated and summary.units == "pct_leg":
+            # A calibrated station shows the overstride as a share of the leg only while the
+            # steps doubt its scale (a board printed smaller, a camera moved since): a review
+            # found the console told it by its unit and marks alone, the words in the log.
+            return "distances less sure: the runner does not fit the calibration; calibrate again"
         if summary is None or not summary.oblique:
             return None
         about = "" if summary.yaw_deg is None else f" about {abs(summary.yaw_deg):.0f}°"
