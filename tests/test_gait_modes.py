@@ -285,6 +285,44 @@ def test_a_running_step_at_a_walks_cadence_is_measured_less_surely() -> None:
             assert step.confidence_of(metric) < CONFIDENT, (step.ic_t, metric)
 
 
+@pytest.mark.parametrize("runner", ["RBDS001", "RBDS0041"])
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_a_walks_steps_counted_as_the_run_before_it_give_no_sure_running_figure(
+    runner: str, fps: float
+) -> None:
+    """A walk's first steps count as the run before it until a second step votes walking, and
+    are measured by running's rules: a user trial's clip had the first one's contact end where
+    the knee straightened (327 ms, the walk's 590-700) and its overstride, 28% of the leg, shown
+    as the run's. A running step whose own hips rose like a walker's, or which votes nothing
+    after one that did, has its running figures and its contact less sure, timed or not. The
+    first contact after the cut is left out: its landing's hips are the run's recording's."""
+    walked = []
+    for seed in range(4):
+        t, kp = track((Segment(RUNNING, 8.0, runner), Segment(WALKING, 8.0, "walk")), fps, seed)
+        camera = SideCamera(facing="right")
+        engine = GaitEngine(PlaneMapping.scaled("right", camera.meters_per_pixel))
+        steps = [s for i in range(len(t)) for s in engine.push(float(t[i]), kp[i])]
+        walked += [s for s in steps if s.gait == RUNNING and s.ic_t > 8.5]
+    assert walked, "no walked step counted as running: the scenario no longer tests this"
+    for step in walked:
+        for metric in ("overstride_pct_leg", "hip_extension_deg", "shank_angle_ic_deg"):
+            assert step.confidence_of(metric) < CONFIDENT, (step.ic_t, metric)
+        if step.cadence_spm is None:
+            assert step.confidence_of("contact_ms") < CONFIDENT, step.ic_t
+
+
+def test_a_step_leans_to_the_votes_the_mode_has_not_followed_yet() -> None:
+    """A step's own vote, or with none the votes in a row before it, which the mode follows
+    only after ``SWITCH_VOTES``: a walk's first steps lean to walking while counted as running."""
+    modes = ModeTracker()
+    modes.frame(0.0, True)
+    assert [modes.step(RUNNING) for _ in range(3)] == [RUNNING] * 3
+    assert modes.leaning(None) == RUNNING and modes.leaning(WEAK_RUNNING) == RUNNING
+    assert modes.leaning(WALKING) == WALKING and modes.step(WALKING) == RUNNING
+    assert modes.counted(None) == RUNNING and modes.leaning(None) == WALKING
+    assert modes.step(None) == RUNNING and modes.leaning(RUNNING) == RUNNING
+
+
 def timed_steps(
     intervals: list[float], gaits: list[str] | None = None, no_step: int | None = None
 ) -> list[bool]:

@@ -756,7 +756,7 @@ class GaitEngine:
         max_gap = 1.5 * float(self._trk[TRK_FRAME_DT])
         rise = hip_rise(sm, leg, contact.ic_t, ended, max_gap) / scale
         vote = gait_vote(rise)
-        gait = self._modes.counted(vote)
+        gait, leaning = self._modes.counted(vote), self._modes.leaning(vote)
         if walked_only and gait != WALKING:
             return None
         if gait == WALKING:
@@ -808,6 +808,7 @@ class GaitEngine:
             pace_speed=self._pace_speed(),
             max_gap_s=max_gap,
             gait=gait,
+            leaning=leaning,
             camera=self.mapping.camera,
             plane_off=self._plane_off(),
             belt_given=fits,

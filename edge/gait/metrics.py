@@ -71,6 +71,9 @@ class StepContext:
     belt_given: bool = False
     # A calibrated plane the stance feet do not stand on (``ANKLE_ON_BELT_M``).
     plane_off: bool = False
+    # The gait the step's own hips point to (``edge.gait.mode.ModeTracker.leaning``), which the
+    # mode's lag may count otherwise: a walk's first steps are counted as the run before it.
+    leaning: str | None = None
 
 
 def window(buf: np.ndarray, written: int, t0: float, t1: float) -> np.ndarray:
@@ -946,15 +949,20 @@ def _metric_confidence(
     """The metrics of a step measured less surely than the step: the far leg's angles, in an
     oblique uncalibrated view what the yaw foreshortens, on a plane that makes the runner's leg
     no adult's what its scale measures, before any gait was told what only
-    running's rules measure, and a running step's running figures when its own cadence
-    (``step_ms``) is under running's."""
+    running's rules measure, the same on a running step that leans to walking, and a running
+    step's running figures when its own cadence (``step_ms``) is under running's."""
 
     factors = view_factors(ctx.view)
     if _oblique(ctx):
         factors = foreshortened(factors, 1.0, _measured(OBLIQUE_METRICS, ctx))
     if _scale_doubted(ctx):
         factors = scale_doubted_rated(factors, 1.0, _measured(SCALED_METRICS, ctx))
-    if ctx.gait is None:
+    if ctx.gait is None or (ctx.gait == RUNNING and ctx.leaning == WALKING):
+        # A walk's first steps, counted as the run before it till a second votes walking, are
+        # measured by running's rules: a user trial's clip had the first one's contact end where
+        # the knee straightened, 327 ms where the walk's read 590-700, shown as sure, and its
+        # overstride, 28% of the leg, had been the run's "now" on the console under "every target
+        # met". An untimed step's cadence tells nothing (below), its hips do.
         factors |= {m: min(factors.get(m, 1.0), UNTOLD_FACTOR) for m in UNTOLD_METRICS}
     elif ctx.gait == RUNNING and step_ms and 60000.0 / step_ms < RUNNING_CADENCE_SPM[0]:
         # At a cadence no runner steps at, as a walk's first step, counted as the run before it

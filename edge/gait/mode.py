@@ -120,6 +120,13 @@ class ModeTracker:
         puts it in once the step is one)."""
         return self._after(vote)[0]
 
+    def leaning(self, vote: str | None) -> str | None:
+        """The gait a step voting ``vote`` points to, the vote not yet in: its own vote's, or
+        where it gives none, that of the votes in a row before it, which the mode may not follow
+        yet (``SWITCH_VOTES``): a walk's first steps after a run lean to walking while still
+        counted as running."""
+        return _kind(vote) or self._after(None)[1][0]
+
     def step(self, vote: str | None) -> str | None:
         """A finished step's vote (``gait_vote``); returns the gait the step is counted as,
         the mode's once the vote is in: one odd step neither changes the mode nor goes against
