@@ -200,14 +200,24 @@ class Unnamed:
     parity: int
 
 
-def _steps_between(by_time: float, other_leg: bool) -> int:
-    """How many steps on a landing is from the last one told its view: ``by_time`` typical
-    steps after it, where that is a whole number near enough (``VIEW_STEP_SLACK``; a landing
+def _steps_between(gap_s: float, step_s: float, new_step_s: float, other_leg: bool) -> int | None:
+    """How many steps on a landing is from the last one told its view, ``gap_s`` after it, at a
+    typical step of ``step_s``. Where the landings from this one on step at another pace
+    (``new_step_s``, their median interval, NaN unknown, further than ``VIEW_STEP_SLACK`` from
+    the typical) and the landing comes more than a step of it after the last, landings were
+    missed across the change (a cut in the clip, the runner lost a while) and nothing counts
+    them, the leg tracks least (a cut puts either leg on either track): None, the count lost.
+    Else the number of typical steps, where that is a whole number near enough (a landing
     missed in between makes two); else, the pace changed, the nearest count, one at least,
     that the leg tracks allow (``other_leg``: an odd count, else an even one). Before the last
     one (a contact finished out of turn) the same, counted back."""
-    if by_time < 0:
-        return -_steps_between(-by_time, other_leg)
+    if gap_s < 0:
+        back = _steps_between(-gap_s, step_s, new_step_s, other_leg)
+        return None if back is None else -back
+    paced_anew = abs(new_step_s / step_s - 1.0) > VIEW_STEP_SLACK
+    if paced_anew and gap_s > (1.0 + VIEW_STEP_SLACK) * max(step_s, new_step_s):
+        return None
+    by_time = gap_s / step_s
     count = round(by_time)
     if abs(by_time - count) <= VIEW_STEP_SLACK:
         return count
@@ -913,8 +923,9 @@ class GaitEngine:
         """Whether a contact's leg was the one nearer the camera, from depth cues
         (``DepthCues``): this contact's alone when they are overwhelming, else those of the
         last steps (the feet alternate), else None; and the contact's count of steps since
-        the count began (its parity tells the legs apart). Once told, the legs keep their
-        names against evidence weaker than ``VIEW_TURN``."""
+        the count began (its parity tells the legs apart), afresh where the steps between
+        cannot be counted. Once told, the legs keep their names against evidence weaker than
+        ``VIEW_TURN``."""
         scale = float(np.median(self._leg_lengths)) if self._leg_lengths else math.nan
         own = stance_height(sm, leg, contact.ic_t, contact.to_t)
         others = [y for ic, y in self._stance_heights[1 - leg] if abs(ic - contact.ic_t) <= 1.0]
@@ -927,17 +938,26 @@ class GaitEngine:
         # The feet alternate: a contact one step after the last is the other foot, two steps
         # after it the same (a landing missed in between). Counting steps in time, not by leg
         # track, holds when the tracker takes one leg for the other; the tracks count them
-        # where the time falls between whole steps, the pace changed (``_steps_between``).
+        # where the time falls between whole steps, the pace changed, and neither does where
+        # landings were missed across the change (``_steps_between``): the pace is that of the
+        # landings from this one on.
         step_s = self._typical_step_s()
         last_ic, parity, last_leg = self._last_view_ic
         steps = (contact.ic_t - last_ic) / step_s if math.isfinite(step_s) else math.inf
-        if abs(steps) > VIEW_MAX_STEPS:
+        since = sorted(ic for ic, _ in self._ics if ic >= contact.ic_t)
+        new_step_s = float(np.median(np.diff(since))) if len(since) >= 2 else math.nan
+        between = (
+            _steps_between(contact.ic_t - last_ic, step_s, new_step_s, leg != last_leg)
+            if abs(steps) <= VIEW_MAX_STEPS
+            else None
+        )
+        if between is None:
             self._near_belief = 0.0
             self._even_near = None
             parity = 0
             self._release_unnamed()
         else:
-            parity += _steps_between(steps, leg != last_leg)
+            parity += between
         self._last_view_ic = (contact.ic_t, parity, leg)
         sign = 1.0 if parity % 2 == 0 else -1.0
         # The belief that the even contacts are the near leg's: each contact's evidence added,

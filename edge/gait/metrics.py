@@ -273,7 +273,11 @@ VIEW_MAX_STEPS = 4.5
 #: the pace has changed, and the leg tracks count them (the other track's landing one step, the
 #: same track's two): off a run at 4.5 m/s onto a walk, a walk's step is 1.65 of the run's, and
 #: a user trial's rendered cool-down had six steps in a row named the right foot, each counted
-#: two steps on, until the typical stride had become the walk's
+#: two steps on, until the typical stride had become the walk's. The landings after it stepping
+#: further than this from the typical step, the pace has changed too; then a landing more than a
+#: step (and this) of the slower pace after the last has landings missed across the change, which
+#: neither time nor the leg tracks count (a rendered clip cut from a walk to a run, its run's
+#: first three steps named against the rest): the count is begun afresh
 VIEW_STEP_SLACK = 0.25
 #: the far leg's angles are read through the near leg: their confidence is the step's times this.
 #: So are its overstride and braking, which rest on where the far ankle is at landing, as the
