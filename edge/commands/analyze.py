@@ -113,8 +113,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             feet_seen = result.feet_share < FEET_MOSTLY_UNSEEN
             # The track's times are the video's as it plays unless a slow motion is given.
             notice = no_findings(
-                steps, t, keypoints, timebase.capture_fps, timebase.origin, feet_seen=feet_seen
-            ) or slowed_part(t, keypoints, steps, timebase.playback_fps, timebase.slowmo == 1)
+                steps,
+                t,
+                keypoints,
+                timebase.capture_fps,
+                timebase.origin,
+                feet_seen=feet_seen,
+                slowed=slowed_part(
+                    t, keypoints, steps, timebase.playback_fps, timebase.slowmo == 1
+                ),
+            )
             doubt = None if notice else refuse_what_does_not_fit(config, args, steps, plane)
     except UsageError as exc:
         raise UsageError(
@@ -307,8 +315,15 @@ def cmd_replay(args: argparse.Namespace) -> int:
         fps = args.fps or track_fps(t)
         # Rows timed by --fps are not the video's seconds, which --start and --end take.
         notice = no_findings(
-            steps, t, keypoints, fps, origin, track=True, feet_seen=feet < FEET_MOSTLY_UNSEEN
-        ) or slowed_part(t, keypoints, steps, fps, window=args.fps is None, track=True)
+            steps,
+            t,
+            keypoints,
+            fps,
+            origin,
+            track=True,
+            feet_seen=feet < FEET_MOSTLY_UNSEEN,
+            slowed=slowed_part(t, keypoints, steps, fps, window=args.fps is None, track=True),
+        )
         doubt = None if notice else refuse_what_does_not_fit(config, args, steps, plane)
     write_step_files(steps, args.events_out, None)
     slow = slow_notice(slow_stretches(t), "rows")

@@ -311,16 +311,17 @@ def slowed_part(
         k = None if cadence is None else _factor_to(rhythm, cadence, fps)
         if short and k is None:
             continue
-        first, last = first - t0, last - t0
+        # Said to a tenth of a second, the window holds the whole part (an 8 s part slowed x4,
+        # the 2 s analyze takes at least, its end rounded down, had been told too short).
+        first, last = math.floor(10.0 * (first - t0)) / 10.0, math.ceil(10.0 * (last - t0)) / 10.0
         if k is None or cadence is None:
             readings = slowmo_readings(rhythm, fps, track=False)
             fix = f"give {'analyze ' * track}--slowmo X with" + (
                 f" --start {first:.1f} --end {last:.1f}" if window else " that part alone"
             )
             fix += f" ({readings})" if readings else ""
-        # What the part's window, as said (to a tenth of a second), holds in real time, as
-        # analyze measures a window's length.
-        elif (held_s := round((round(last, 1) - round(first, 1)) / k, 6)) < MIN_RUN_S:
+        # What the part's window holds in real time, as analyze measures a window's length.
+        elif (held_s := round((last - first) / k, 6)) < MIN_RUN_S:
             whole = (float(t[0]), float(t[-1])) if span is None else span
             about = ((whole[0] - t0, first), (last, whole[1] - t0))
             fix = _too_short_slowed(k, rhythm, cadence, about, held_s, window, track)
