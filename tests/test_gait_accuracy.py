@@ -435,7 +435,7 @@ def test_a_packed_trial_is_the_trial_to_a_millimetre(mocap_trial, tmp_path) -> N
     """``tests.builders.population`` packs a trial's positions to a millimetre and its contacts
     as they are."""
     population.write(mocap_trial, tmp_path / "t.npz.xz")
-    packed = population.unpack(tmp_path / "t.npz.xz")
+    packed = population.read_packed(tmp_path / "t.npz.xz")
     assert np.abs(packed.joints - mocap_trial.joints).max() <= 0.0005 + 1e-9
     assert packed.sole is not None and mocap_trial.sole is not None
     assert np.abs(packed.sole - mocap_trial.sole).max() <= 0.0005 + 1e-9

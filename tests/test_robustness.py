@@ -159,3 +159,18 @@ def test_a_pose_pass_stopped_halfway_leaves_no_track_taken_for_the_clips(
     t, _, found = chain.track(tmp_path / "clip" / "demo.mp4", out)
     assert len(t) == 10 and found == 1.0
     assert sorted(p.name for p in out.parent.iterdir()) == ["setup"]
+
+
+def test_a_population_runner_is_a_case_of_its_own_packed_trial() -> None:
+    """A runner of the packed population (tests/data/fukuchi2017/population) renders from its
+    own trial, read from that folder: ``--population`` runs them, by key and speed."""
+    scenario = robustness.CASES["pop-RBDS003-35-30"].scenario
+    trial = scenario.recording(robustness.data_of(scenario))
+    assert (trial.runner, trial.belt_speed_mps, scenario.fps) == ("RBDS003", 3.5, 30.0)
+    assert trial.contact_source == "force plate" and len(trial.ic) > 70
+    assert robustness.clip_hash(scenario, 8.0) != robustness.clip_hash(
+        replace(scenario, runner="RBDS003-25"), 8.0
+    )
+    assert {c.name for c in robustness.POPULATION}.isdisjoint(c.name for c in robustness.MATRIX)
+    with pytest.raises(ValueError, match="packed trial"):
+        Scenario(runner="RBDS003-30")

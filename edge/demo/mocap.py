@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import lzma
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -244,7 +245,44 @@ def load_trial(data_dir: Path | None = None, runner: str = "RBDS001") -> MocapTr
             f"{runner}: its recording is not shipped with the package; give the folder of the"
             " Fukuchi 2017 data that holds it (TRIALS)"
         )
+    if runner not in TRIALS and PACKED_KEY.fullmatch(runner):
+        return read_packed(data_dir / f"{runner}{PACKED_SUFFIX}")  # type: ignore[operator]
     return read_trial(DATA_DIR if data_dir is None else data_dir, TRIALS[runner], runner)
+
+
+PACKED_KEY = re.compile(r"RBDS\d{3}-(25|35|45)")
+"""The key of a packed trial (``read_packed``): the runner's code and the belt speed of the
+release's file name, ``RBDS003-35``."""
+PACKED_SUFFIX = ".npz.xz"
+PACKED_MM = 1000.0
+
+
+def read_packed(path: Path) -> MocapTrial:
+    """A trial packed to a millimetre (``tests/builders/population.py`` packs them from the
+    release's c3d files into tests/data/fukuchi2017/population, as ``<key>.npz.xz``)."""
+    packed = np.load(io.BytesIO(lzma.decompress(path.read_bytes())))
+    joints = np.cumsum(packed["joints"], axis=0, dtype=np.int64) / PACKED_MM
+    sole = np.cumsum(packed["sole"], axis=0, dtype=np.int64) / PACKED_MM
+    tilt = np.cumsum(packed["tilt"], dtype=np.int64) / 100.0
+    t = np.arange(len(joints)) / float(packed["fs"])
+    for array in (t, joints, sole, tilt, packed["ic"], packed["to"]):
+        array.setflags(write=False)
+    return MocapTrial(
+        t=t,
+        joints=joints,
+        fs=float(packed["fs"]),
+        belt_speed_mps=float(packed["belt_speed_mps"]),
+        ic=packed["ic"],
+        to=packed["to"],
+        foot=tuple(str(f) for f in packed["foot"]),
+        pelvis_tilt_deg=tilt,
+        anomalies=tuple(str(a) for a in packed["anomalies"]),
+        joint_names=tuple(str(j) for j in packed["joint_names"]),
+        runner=str(packed["runner"]),
+        contact_source=str(packed["contact_source"]),
+        contact_error_ms=float(packed["contact_error_ms"]),
+        sole=sole,
+    )
 
 
 def read_trial(data_dir: Path, files: TrialFiles, runner: str) -> MocapTrial:

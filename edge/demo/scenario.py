@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
-from edge.demo.mocap import TRIALS, WALKER, MocapTrial, load_trial, walking_trial
+from edge.demo.mocap import PACKED_KEY, TRIALS, WALKER, MocapTrial, load_trial, walking_trial
 from edge.demo.scene import SideCamera, UpperBody, resized
 
 Colour = tuple[int, int, int]
@@ -63,8 +63,10 @@ class Scenario:
         than the runner (the data set's standing trial).
     runner: which recording runs: of the running data set (``edge.demo.mocap.TRIALS``) RBDS001
         (2.5 m/s, shipped with the package), RBDS032 (2.5 m/s) or RBDS0041 (4.6 m/s), the last
-        two read from the data set's folder (``recording``); or the walker ``SI02`` (1.1 m/s,
-        shipped with the package, ``edge.demo.mocap.WALKER``).
+        two read from the data set's folder (``recording``); a packed trial of the data set by
+        its key (``RBDS003-35``: runner and speed, ``edge.demo.mocap.read_packed``), read from
+        the folder of packed trials; or the walker ``SI02`` (1.1 m/s, shipped with the package,
+        ``edge.demo.mocap.WALKER``).
     handrail: the treadmill's side rails, the near one in front of the runner at hip height.
     scale: the runner's size: the recording and the synthesised upper body scaled about the
         belt (the belt runs ``scale`` times as fast, so the feet keep moving with it).
@@ -104,8 +106,9 @@ class Scenario:
             (self.room in ROOMS, f"room = {self.room!r}: must be one of {', '.join(ROOMS)}"),
             (0.7 <= self.scale <= 1.3, f"scale = {self.scale:g}: must be in [0.7, 1.3]"),
             (
-                self.runner in (*TRIALS, WALKER),
-                f"runner = {self.runner!r}: must be one of {', '.join((*TRIALS, WALKER))}",
+                self.runner in (*TRIALS, WALKER) or PACKED_KEY.fullmatch(self.runner),
+                f"runner = {self.runner!r}: must be one of {', '.join((*TRIALS, WALKER))} or a"
+                " packed trial's key (RBDS003-35)",
             ),
         )
         for ok, message in rules:

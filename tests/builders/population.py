@@ -29,7 +29,16 @@ from pathlib import Path
 
 import numpy as np
 
-from edge.demo.mocap import FORCE_FS, MARKER_FS, MocapTrial, TrialFiles, read_trial
+from edge.demo.mocap import (
+    FORCE_FS,
+    MARKER_FS,
+    PACKED_MM,
+    PACKED_SUFFIX,
+    MocapTrial,
+    TrialFiles,
+    read_packed,
+    read_trial,
+)
 
 FOLDER = Path(__file__).resolve().parents[1] / "data" / "fukuchi2017" / "population"
 SPEEDS = ("25", "35", "45")
@@ -37,8 +46,8 @@ SPEEDS = ("25", "35", "45")
 KEPT = {("RBDS001", "25"), ("RBDS002", "25"), ("RBDS002", "45"), ("RBDS008", "35")}
 """Trials the project reads from the release's text files (``edge.demo.mocap.TRIALS``), so
 not packed again."""
-MM = 1000.0
-SUFFIX = ".npz.xz"
+MM = PACKED_MM
+SUFFIX = PACKED_SUFFIX
 
 
 def trial_keys() -> list[str]:
@@ -47,35 +56,8 @@ def trial_keys() -> list[str]:
 
 
 def read(key: str) -> MocapTrial:
-    """A packed trial (``trial_keys``)."""
-    return unpack(FOLDER / f"{key}{SUFFIX}")
-
-
-def unpack(path: Path) -> MocapTrial:
-    """The trial ``write`` packed to ``path``."""
-    packed = np.load(io.BytesIO(lzma.decompress(path.read_bytes())))
-    joints = np.cumsum(packed["joints"], axis=0, dtype=np.int64) / MM
-    sole = np.cumsum(packed["sole"], axis=0, dtype=np.int64) / MM
-    tilt = np.cumsum(packed["tilt"], dtype=np.int64) / 100.0
-    t = np.arange(len(joints)) / float(packed["fs"])
-    for array in (t, joints, sole, tilt, packed["ic"], packed["to"]):
-        array.setflags(write=False)
-    return MocapTrial(
-        t=t,
-        joints=joints,
-        fs=float(packed["fs"]),
-        belt_speed_mps=float(packed["belt_speed_mps"]),
-        ic=packed["ic"],
-        to=packed["to"],
-        foot=tuple(str(f) for f in packed["foot"]),
-        pelvis_tilt_deg=tilt,
-        anomalies=tuple(str(a) for a in packed["anomalies"]),
-        joint_names=tuple(str(j) for j in packed["joint_names"]),
-        runner=str(packed["runner"]),
-        contact_source=str(packed["contact_source"]),
-        contact_error_ms=float(packed["contact_error_ms"]),
-        sole=sole,
-    )
+    """A packed trial (``trial_keys``; ``edge.demo.mocap.read_packed``)."""
+    return read_packed(FOLDER / f"{key}{SUFFIX}")
 
 
 def write(trial: MocapTrial, path: Path) -> None:
