@@ -252,6 +252,35 @@ def test_a_square_view_reads_no_yaw(mocap_trial) -> None:
     assert all("overstride_pct_leg" in s.metric_confidence for s in steps if s.view == "far")
 
 
+@pytest.mark.parametrize(
+    ("forward_m", "yaw_deg"), [(-0.6, 0.0), (0.6, 0.0), (0.6, 15.0), (-0.6, -15.0)]
+)
+def test_a_runner_off_the_camera_axis_is_no_turn_of_the_camera(
+    mocap_trial, forward_m: float, yaw_deg: float
+) -> None:
+    """A camera aimed 0.6 m ahead of the runner or behind them: the far hip leads the near one
+    by the line of sight's turn from the axis, as in a camera turned as far, and a helper's
+    unseen runners, rendered off the picture's centre, read 10.6-11.7 deg off a square camera,
+    an oblique view, their figures withheld. With the picture's size (its centre, a 70 deg field
+    across its longer side) the line of sight is taken off. Measured here, without and with:
+    square -9.5 and 10.4 deg, then 2.0 and -1.1; turned 15 deg, 23.4 and -22.0, then 12.8 and
+    -11.4 (aimed at the runner, 13.6 and -12.5 either way)."""
+    camera = SideCamera(facing="right", forward_m=forward_m, yaw_deg=yaw_deg)
+    t, kp = synth_track(mocap_trial, 60.0, camera, seed=3)
+    width, height = camera.image_size
+
+    def yaw(steps: list) -> float:
+        return float(np.median([s.yaw_deg for s in steps if s.yaw_deg is not None]))
+
+    blind = yaw(replay(t, kp, PlaneMapping.scaled("right")))
+    assert abs(blind - yaw_deg) >= 7.0, blind
+    seen = replay(t, kp, PlaneMapping.scaled("right", picture=(height, width)))
+    assert abs(yaw(seen) - yaw_deg) <= 4.0, yaw(seen)
+    if yaw_deg == 0.0:
+        near = [s for s in seen if s.view == "near"]
+        assert not any("overstride_pct_leg" in s.metric_confidence for s in near)
+
+
 def test_a_toe_off_hidden_as_the_legs_cross_is_placed_where_the_foot_left(mocap_trial) -> None:
     """At 30 fps a pose model can lose a foot for a few frames right after it leaves the belt
     (the legs cross there). The toe-off is then placed where the ankle was seen rising off the

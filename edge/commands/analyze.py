@@ -205,7 +205,9 @@ def replay_steps(
     out_t = [] if picture is None else t[feet_out(keypoints, picture)].tolist()
     if calibration is not None and calibration.plane is not None:
         keypoints = undistort_track(keypoints, calibration)
-    mapping = plane_mapping(keypoints, calibration, meters_per_pixel, facing, facing_lag(t))
+    mapping = plane_mapping(
+        keypoints, calibration, meters_per_pixel, facing, facing_lag(t), picture
+    )
     # The track is taken to come from this configuration's pose set-up: without the refiner
     # the knees are the pose model's, and toe-off needs the ankle's sign too.
     params = GaitParams(ankle_toe_off=not config.pose.refine)

@@ -334,8 +334,10 @@ class GaitEngine:
         """Whether the contacts an even count of steps from the count's start are the near
         leg's, as last told (``_view``); None until told."""
         self._near_side: str | None = None
-        # The far hip's lead over the near one, per step, as a fraction of thigh plus shank.
+        # The far hip's lead over the near one, per step, as a fraction of thigh plus shank,
+        # and the line of sight to the hips then (``PlaneMapping.sight_deg``), degrees.
         self._hip_leads: deque[float] = deque(maxlen=32)
+        self._sights: deque[float] = deque(maxlen=32)
         self._modes = ModeTracker(emptied)
         self._relearned_t = -math.inf
         self._unlearned_t = -math.inf
@@ -990,17 +992,28 @@ class GaitEngine:
     def yaw_deg(self) -> float | None:
         """How far the camera looks off square to the belt, degrees, positive when it is
         turned toward the runner's front: from the pelvis's width, seen as the far hip's lead
-        over the near one (``hip_offset``). None until four steps have a view."""
+        over the near one (``hip_offset``), less the line of sight's turn from the camera's
+        axis where the picture is known (``PlaneMapping.sight_deg``: a runner off the axis
+        shows as much lead). None until four steps have a view."""
         if len(self._hip_leads) < 4:
             return None
         lead = float(np.median(self._hip_leads)) / PELVIS_PER_LIMB
-        return round(math.degrees(math.asin(max(-1.0, min(1.0, lead)))), 1)
+        yaw = math.degrees(math.asin(max(-1.0, min(1.0, lead))))
+        if self._sights:
+            yaw -= float(np.median(self._sights))
+        return round(yaw, 1)
 
     def _learn_yaw(self, leg: int, view: str | None, sm: np.ndarray) -> None:
         limb = limb_length(sm, leg)
         lead = hip_offset(sm, leg) / limb
-        if view is not None and math.isfinite(lead):
-            self._hip_leads.append(lead if view == "far" else -lead)
+        if view is None or not math.isfinite(lead):
+            return
+        self._hip_leads.append(lead if view == "far" else -lead)
+        hips = sm[:, [SM_MID_X, SM_MID_Y]]
+        hips = hips[np.isfinite(hips).all(axis=1)]
+        sight = self.mapping.sight_deg(*np.median(hips, axis=0)) if len(hips) else None
+        if sight is not None:
+            self._sights.append(sight)
 
     def _foot(self, view: str | None, sm: np.ndarray) -> str | None:
         """The runner's foot a near or far leg is: the near side is the side the runner

@@ -6,6 +6,7 @@ either it is in pixels, and distances are reported as a fraction of leg length.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,11 @@ if TYPE_CHECKING:
     from calibrate.model import Calibration
 
 
+#: the horizontal field of view, degrees, taken for a camera whose lens is not calibrated, across
+#: the picture's longer side: a phone's main camera or a webcam films 65-80 deg across it
+ASSUMED_FOV_DEG = 70.0
+
+
 @dataclass(frozen=True, slots=True)
 class PlaneMapping:
     """A 3x3 homography from (undistorted) image pixels to plane coordinates.
@@ -26,12 +32,15 @@ class PlaneMapping:
     calibration of the plane): a yaw then foreshortens the forward axis.
     camera: where the camera is, when a calibration knows it: its forward position on the plane
     and its distance from it, metres (``foot_on_plane``).
+    sight: a square camera's picture centre column and focal length, pixels (``sight_deg``),
+    where its picture's size is known.
     """
 
     homography: np.ndarray
     metric: bool
     square: bool = False
     camera: tuple[float, float] | None = None
+    sight: tuple[float, float] | None = None
 
     @classmethod
     def calibrated(cls, calibration: Calibration) -> PlaneMapping:
@@ -43,15 +52,44 @@ class PlaneMapping:
         return cls(plane.homography, metric=True, camera=camera)
 
     @classmethod
-    def scaled(cls, facing: str, meters_per_pixel: float | None = None) -> PlaneMapping:
-        """A level camera: x along the image row toward where the runner faces, y up."""
+    def scaled(
+        cls,
+        facing: str,
+        meters_per_pixel: float | None = None,
+        picture: tuple[int, int] | None = None,
+    ) -> PlaneMapping:
+        """A level camera: x along the image row toward where the runner faces, y up.
+        ``picture``: its size (height, width), pixels, when known: its centre and a focal
+        length of ``ASSUMED_FOV_DEG`` across its longer side (``sight``)."""
         if facing not in ("left", "right"):
             raise ValueError(f"facing = {facing!r}: must be 'left' or 'right'")
         scale = meters_per_pixel if meters_per_pixel else 1.0
         sign = 1.0 if facing == "right" else -1.0
+        sight = None
+        if picture is not None:
+            focal = 0.5 * max(picture) / math.tan(math.radians(0.5 * ASSUMED_FOV_DEG))
+            sight = (0.5 * picture[1], focal)
         return cls(
-            np.diag([sign * scale, -scale, 1.0]), metric=meters_per_pixel is not None, square=True
+            np.diag([sign * scale, -scale, 1.0]),
+            metric=meters_per_pixel is not None,
+            square=True,
+            sight=sight,
         )
+
+    def sight_deg(self, x: float, y: float) -> float | None:
+        """How far the line of sight to plane point (x, y) turns from a square camera's axis,
+        degrees, positive when the point lies behind the picture's centre (the camera looks
+        ahead of it, as a camera turned toward the runner's front does); None when the picture
+        is not known. A runner off the axis shows the far hip ahead of the near one as a camera
+        turned as far does, so the yaw read off the hips (``GaitEngine.yaw_deg``) is less it: a
+        runner filmed square, 0.6 m behind the picture's centre at 3 m, read 10.6 deg off
+        square, an oblique view."""
+        if self.sight is None:
+            return None
+        centre, focal = self.sight
+        px = np.linalg.solve(self.homography, np.array([x, y, 1.0]))
+        ahead = 1.0 if self.facing_at(x, y) == "right" else -1.0
+        return math.degrees(math.atan(ahead * (centre - px[0] / px[2]) / focal))
 
     def facing_at(self, x: float, y: float) -> str:
         """Which way a runner at plane point (x, y) faces in the image: ``"right"`` when the

@@ -88,12 +88,15 @@ def plane_mapping(
     meters_per_pixel: float | None = None,
     facing: str | None = None,
     lag: int = 1,
+    picture: tuple[int, int] | None = None,
 ) -> PlaneMapping:
     """How the track's pixels map to the runner's plane, from what is known about the camera.
 
     keypoints: (T, 17, 3) pixels, already undistorted when a calibration is given. ``lag``: the
-    frames over which the feet's motion tells the facing (``facing_lag``). A facing given, or
-    the calibration's, that the track clearly contradicts is refused (UsageError).
+    frames over which the feet's motion tells the facing (``facing_lag``). ``picture``: the
+    video's size (height, width), where known, which places an uncalibrated camera's axis
+    (``PlaneMapping.sight_deg``). A facing given, or the calibration's, that the track clearly
+    contradicts is refused (UsageError).
     """
     if calibration is not None and calibration.plane is not None:
         _check_facing(
@@ -122,7 +125,7 @@ def plane_mapping(
     log.info(
         "runner faces %s in the image%s", facing, "" if meters_per_pixel else " (uncalibrated)"
     )
-    return PlaneMapping.scaled(facing, meters_per_pixel)
+    return PlaneMapping.scaled(facing, meters_per_pixel, picture)
 
 
 def _check_facing(keypoints: np.ndarray, given: str, lag: int, said_by: str, fix: str) -> None:

@@ -636,7 +636,9 @@ class GaitFeed:
     their first ``FACING_FRAMES`` frames, which are then fed in order, so nothing is lost while
     it is worked out. A facing given (``check``) holds the steps back while it is checked, at
     most ``FACING_HOLD_S``, and gives none once the check finds it wrong; ``held``: steps a
-    feed before this one (an earlier session) was holding.
+    feed before this one (an earlier session) was holding; ``picture``: the frames' size
+    (height, width), which places the camera's axis for an uncalibrated one
+    (``PlaneMapping.sight_deg``).
     """
 
     def __init__(
@@ -648,8 +650,10 @@ class GaitFeed:
         params: GaitParams | None = None,
         check: FacingCheck | None = None,
         held: list[Step] | None = None,
+        picture: tuple[int, int] | None = None,
     ) -> None:
         self._calibration = calibration
+        self._picture = picture
         self.belt_speed_mps = belt_speed_mps
         self._meters_per_pixel = meters_per_pixel
         self._params = params
@@ -661,7 +665,7 @@ class GaitFeed:
         if calibration is not None and calibration.plane is not None:
             self._start(PlaneMapping.calibrated(calibration))
         elif facing is not None:
-            self._start(PlaneMapping.scaled(facing, meters_per_pixel))
+            self._start(PlaneMapping.scaled(facing, meters_per_pixel, picture))
 
     @property
     def mapping(self) -> PlaneMapping | None:
@@ -697,7 +701,7 @@ class GaitFeed:
                 self._pending = self._pending[-FACING_FRAMES:]
             return []
         log.info("runner faces %s in the image (uncalibrated)", facing)
-        self._start(PlaneMapping.scaled(facing, self._meters_per_pixel))
+        self._start(PlaneMapping.scaled(facing, self._meters_per_pixel, self._picture))
         steps = []
         for when, kp in self._pending:
             steps += self.push(when, kp)
@@ -828,7 +832,12 @@ class Station:
             None if scale is None else self._calibration_name() if calibrated else scale[0]
         )
         self._feed = GaitFeed(
-            calibration, self._belt, *self._view, self._params, self._facing_check
+            calibration,
+            self._belt,
+            *self._view,
+            self._params,
+            self._facing_check,
+            picture=self._picture(),
         )
         self._summary = SummaryBuilder(targets_from(config))
         self._published: deque[list] = deque(maxlen=PUBLISHED_KEPT)
@@ -1182,6 +1191,11 @@ class Station:
                 self._restart_gait()
         return self._feed.push(t, self._feed.prepare(keypoints))
 
+    def _picture(self) -> tuple[int, int] | None:
+        """The frames' size (height, width), None when the source does not say it."""
+        info = self.source.info
+        return (info.height, info.width) if info.width > 0 and info.height > 0 else None
+
     def _restart_gait(self) -> None:
         with self._lock:
             self._new_session = False
@@ -1192,6 +1206,7 @@ class Station:
                 self._params,
                 self._facing_check,
                 self._feed.take_held(),
+                self._picture(),
             )
             self._summary = SummaryBuilder(targets_from(self.config))
             self._published.clear()
