@@ -133,6 +133,36 @@ def test_a_picture_held_still_is_told_where_and_for_how_long() -> None:
     assert held_notice(steady.held) is None
 
 
+def person(x: float) -> np.ndarray:
+    """A person standing in a plain room, soft-edged (a blob 100 grey levels above it, 20 px
+    wide), at ``x`` px."""
+    cols = np.exp(-0.5 * ((np.arange(640) - x) / 20.0) ** 2)
+    rows = np.exp(-0.5 * ((np.arange(360) - 200) / 60.0) ** 2)
+    image = 50.0 + 100.0 * np.outer(rows, cols)
+    return np.repeat(image[:, :, None], 3, axis=2)
+
+
+@pytest.mark.parametrize("sway", [0.0, 12.0])
+def test_a_person_standing_still_is_no_picture_held_still(sway: float) -> None:
+    """2 s of the runner, then 3 s of a person standing, swaying ``sway`` px either way every 2
+    s (at most 1.3 px a frame): each frame changes as little as a repeat does beside the runner,
+    but the picture drifts from the one first shown, where a held picture's (no sway: the
+    codec's noise alone) does not. A user trial's clip of a person standing, and a real one of a
+    woman standing and posing, had been held still for seconds, their frames left out."""
+    frames = scene(60, 120.0, seed=5) + [
+        person(300.0 + sway * math.sin(2 * math.pi * k / 60.0)) for k in range(90)
+    ]
+    rng = np.random.default_rng(6)
+    scan = FrameScan(Path("stand.mp4"), TimeBase(30.0, 30.0))
+    for k, picture in enumerate(frames):
+        scan.add(k, np.clip(picture + rng.normal(0, 1.5, picture.shape), 0, 255).astype(np.uint8))
+    new = scan.new()
+    if sway:
+        assert new.held == () and new.repeats == 0 and len(new.kept) == len(frames)
+    else:
+        assert np.allclose(new.held, [(60 / 30, 89 / 30)])
+
+
 def test_a_refusal_for_repeats_names_the_part_with_new_frames_enough() -> None:
     """A 24 fps clip converted to 30 whose ending froze, its repeats thickening: refused, the
     part before the ending named with the flag that measures it (a user trial's clip was

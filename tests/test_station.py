@@ -19,6 +19,7 @@ from calibrate.model import Calibration, Plane
 from edge.bus.control import CommandRefused, ControlClient
 from edge.bus.publisher import Publisher, Subscriber
 from edge.bus.schema import FrameMsg, StatusMsg, StepMsg, SummaryMsg
+from edge.capture import CaptureSettings, open_source
 from edge.capture.base import Frame
 from edge.capture.repeats import PictureCut
 from edge.capture.timebase import TimeBase, timed_roughly
@@ -57,6 +58,7 @@ from edge.store.sessions import (
 from tests.builders import messages
 from tests.builders.fakes import FakePose, FakeSource, frame_index, frame_view
 from tests.builders.keypoint_tracks import synth_track
+from tests.builders.media import coded_frame, coded_index, write_video
 
 
 def station_config(folder: Path):
@@ -1558,3 +1560,27 @@ def test_a_files_left_out_frames_are_in_the_status(config, running) -> None:
     assert statuses and {m.frames_note for m in statuses} == {
         "360 of the 720 frames repeat the frame before; held still once"
     }
+
+
+@pytest.mark.parametrize(("held", "mode"), [("nobody", "off_belt"), ("runner", "standing")])
+def test_a_files_picture_held_still_ages_the_mode_by_the_files_clock(
+    tmp_path: Path, running, held: str, mode: str
+) -> None:
+    """A file of 6 s of running, then its picture held still for 4 s: an empty belt (a
+    rendered one changes by no more than its noise), or the runner frozen (a paused camera).
+    No new frame comes, but the mode ages by the file's clock, to nobody on the belt or to
+    standing: a user trial's console kept the last run's RUNNING and "GOOD FORM" through 4 s
+    of an empty belt held still, the frames left out never reaching the station."""
+    track = running[::2][:181].copy()
+    track[180] = NO_RUNNER
+    last = 180 if held == "nobody" else 179
+    pictures = [coded_frame(i) for i in range(180)] + [coded_frame(last)] * 120
+    video = write_video(tmp_path / "held.mp4", pictures, 30.0)
+    source = open_source(f"file:{video}", CaptureSettings(new_frames_only=True))
+    station = Station(station_config(tmp_path), source, FakePose(track, index_of=coded_index))
+    _stop, thread = start(station)
+    thread.join(timeout=60)
+    assert station.ended and station.steps_published > 10
+    assert station._gait_mode() == mode
+    # The file's clock was told up to the hold's last half second.
+    assert station._handled_t - source.t0_ns / 1e9 >= 9.45

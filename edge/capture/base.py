@@ -30,11 +30,14 @@ class Frame:
 
     image: (H, W, 3) uint8, BGR. index: 0-based position in the source's stream.
     t_ns: time.monotonic_ns() at capture (a file derives it from its index and fps).
+    held: the picture of a new frame before it, held still (``NewFramesOnly``): nothing new to
+    look at, only the time it is shown at.
     """
 
     image: np.ndarray
     index: int
     t_ns: int
+    held: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from edge.capture.mp4meta import capture_fps
 from edge.capture.repeats import (
     FrameScan,
     held_notice,
+    held_ticks,
     repeats_notice,
     slow_notice,
     too_few_frames,
@@ -217,7 +218,9 @@ class NewFramesOnly(FrameSource):
     """The new frames of a video file (of the part ``settings.timing`` picks), each stamped at
     its real time, as ``hipdrive analyze`` takes them (``edge.capture.repeats``): frames that
     repeat the one before and pictures held still are left out, and a video converted up from a
-    lower rate is timed along the line of its new frames' first showings. The file is read
+    lower rate is timed along the line of its new frames' first showings. A picture held still
+    is handed out again every ``HELD_TICK_S`` (``Frame.held``, at the time it is shown), so that
+    what the run shows ages by the file's clock while no new picture comes. The file is read
     through once first to tell them apart, with a progress line; UsageError when it holds too
     few new frames a second for the engine, as soon as that shows. ``info`` gives the new
     frames' count and rate; it is not ``live`` when it drops the frames it is late for
@@ -259,6 +262,7 @@ class NewFramesOnly(FrameSource):
             self.notes += (self.camera_problem,)
         self.cuts = scan.picture_cuts()
         self._times = {scan.indices[k]: float(t) for k, t in zip(new.kept, new.times, strict=True)}
+        self._ticks = {scan.indices[k] for k in held_ticks(new.still, scan.timebase.fps)}
         self._halt = threading.Event()
         self._file = VideoFileSource(path, dataclasses.replace(settings, new_frames_only=False))
         fps = new.fps if math.isfinite(new.fps) else self._file.info.fps
@@ -277,6 +281,8 @@ class NewFramesOnly(FrameSource):
             if t is not None:
                 self.t0_ns = self._file.t0_ns
                 return Frame(frame.image, frame.index, self.t0_ns + round(t * 1e9))
+            if frame.index in self._ticks:
+                return Frame(frame.image, frame.index, frame.t_ns, held=True)
         return None
 
     def interrupt(self) -> None:

@@ -4,7 +4,10 @@ light that hands out its last picture again. A repeat holds no new moment of the
 stored at a later time than the moment it shows, so the analysis leaves it out
 (``edge.offline.analyze``) and times the new frames by the rate they came at
 (``distinct_times``). A picture held still for longer (a title, a paused camera) holds no new
-moment either, and is left out too, but it is no lower frame rate.
+moment either, and is left out too, but it is no lower frame rate. A still scene filmed (a
+person standing on the belt, swaying) changes as little from frame to frame, but its picture
+drifts away from the one first shown, where a held picture's stays within a codec's noise of it
+(``DRIFT_RATIO``): its frames are new.
 
 A frame is a repeat when it differs from the one before far less than new frames of the same
 video differ from each other: a codec's noise changes a repeat by a few grey levels, a runner's
@@ -16,7 +19,8 @@ clips).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -77,38 +81,65 @@ CUT_SURE = 30.0
 #: coded frames) have no shots to cut between
 CUT_STEADY = 1 / 3
 CUT_SIDE = 5
+#: a run of frames that barely change, longer than a held picture's (``HELD_S``), is a still
+#: scene filmed, not a held picture, where its picture drifts from the one first shown: where
+#: the median change of its frames from the frame a held picture's length before
+#: (``ChangeMeter.drift``, within the run) is more than a codec's noise (``REPEAT_NOISE``) and
+#: this many times their median change from the frame before. A held picture's noise does not
+#: add up from frame to frame: a rendered empty belt changed 17 grey levels from the frame
+#: before and 17 from the frame 8 before, real titles and a paused start 0 and 0-2 (a title's
+#: fade-in drifting in its first second). Real people still did drift: 18 and 124 (a woman
+#: standing and posing), 21 and 120 (a sprinter in the blocks), 10-12 and 27-47 (a lab), where
+#: each had been held still, their frames left out (a user trial's console kept the last run's
+#: RUNNING and its cue through such frames). A rendered person standing, swaying at rest with
+#: no noise, drifts less (4 and 11) and is still held
+DRIFT_RATIO = 2.0
 
 
 class ChangeMeter:
-    """How much each frame changes from the one before, frame after frame."""
+    """How much each frame changes from the one before, frame after frame, and from the frame
+    ``lag`` before (``drift``; none with ``lag`` 0)."""
 
-    def __init__(self) -> None:
-        self._last: np.ndarray | None = None
+    def __init__(self, lag: int = 0) -> None:
+        self._thumbs: deque[np.ndarray] = deque(maxlen=max(lag, 1) + 1)
+        self._lag = lag
         self.median = math.nan
         """The last frame's change at its median pixel, grey levels (NaN for the first)."""
+        self.drift = math.nan
+        """The last frame's change from the frame ``lag`` before, grey levels (NaN before
+        that many, and with ``lag`` 0)."""
 
     def change(self, image: np.ndarray) -> float:
         """The change of ``image`` ((H, W, 3) BGR) from the image before, grey levels; NaN for
         the first."""
         step = max(1, image.shape[0] // THUMB_ROWS)
         thumb = image[::step, ::step, 1].astype(np.int16)
-        last, self._last = self._last, thumb
-        self.median = math.nan
-        if last is None or last.shape != thumb.shape:
+        if self._thumbs and self._thumbs[-1].shape != thumb.shape:
+            self._thumbs.clear()
+        self._thumbs.append(thumb)
+        self.median = self.drift = math.nan
+        if len(self._thumbs) < 2:
             return math.nan
-        diff = np.abs(thumb - last).ravel()
+        diff = np.abs(thumb - self._thumbs[-2]).ravel()
         k = max(1, round(diff.size * (1.0 - CHANGE_PERCENTILE)))
         # One partition for both: the middle pixel's change and the high percentile's.
         ranked = np.partition(diff, [diff.size // 2, diff.size - k])
         self.median = float(ranked[diff.size // 2])
+        if self._lag and len(self._thumbs) > self._lag:
+            far = np.abs(thumb - self._thumbs[0]).ravel()
+            self.drift = float(np.partition(far, diff.size - k)[diff.size - k])
         return float(ranked[diff.size - k])
 
 
-def frame_kinds(changes: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray]:
+def frame_kinds(
+    changes: np.ndarray, fps: float, drifts: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Which frames of a video at ``fps`` repeat the frame before (within ``HELD_S`` of the
     picture's first showing), and which show a picture held still for longer (a title, a
-    paused camera), from their changes (``ChangeMeter``; (N,), NaN for a first frame):
-    neither when fewer than ``MIN_CHANGES`` are known."""
+    paused camera), from their changes (``ChangeMeter``; (N,), NaN for a first frame) and
+    their changes from the frame a held picture's length before (``drifts``, (N,) NaN where
+    unknown; None: none known): neither when fewer than ``MIN_CHANGES`` are known. A run that
+    drifts (``DRIFT_RATIO``) is a still scene filmed: its frames are new."""
     none = np.zeros(len(changes), dtype=bool)
     known = changes[np.isfinite(changes)]
     if len(known) < MIN_CHANGES:
@@ -118,12 +149,30 @@ def frame_kinds(changes: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray
     still = none.copy()
     for start, stop in _runs(same):
         # The picture is shown from the frame before the run to its last frame.
-        if stop - start + 1 > _held_frames(fps):
-            still[start:stop] = True
-        else:
+        if stop - start + 1 <= _held_frames(fps):
             for i in range(start, stop):
                 same[i] = not _stands_out(changes, i)
+        elif _drifted(changes, drifts, start, stop, _held_frames(fps)):
+            same[start:stop] = False
+        else:
+            still[start:stop] = True
     return same & ~still, still
+
+
+def _drifted(
+    changes: np.ndarray, drifts: np.ndarray | None, start: int, stop: int, lag: int
+) -> bool:
+    """Whether the picture of the run ``start``..``stop`` of frames that barely change, first
+    shown in the frame before, drifts from it (``DRIFT_RATIO``), by the drifts of the frames
+    ``lag`` or more after it."""
+    if drifts is None:
+        return False
+    judged = drifts[start - 1 + lag : stop]
+    judged = judged[np.isfinite(judged)]
+    if not len(judged):
+        return False
+    noise = max(REPEAT_NOISE, DRIFT_RATIO * float(np.nanmedian(changes[start:stop])))
+    return float(np.median(judged)) > noise
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -189,12 +238,22 @@ class NewFrames:
     the new frames come ``LEAST_FPS`` a second or more (``steady_span``), or None."""
     span: tuple[float, float] = (0.0, 0.0)
     """The first and last frame read, in seconds as a player shows them."""
+    still: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    """(N,) which of the frames read show a picture held still (``frame_kinds``)."""
 
 
-def new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> NewFrames:
+def new_frames(
+    indices: list[int],
+    changes: list[float],
+    timebase: TimeBase,
+    drifts: list[float] | None = None,
+) -> NewFrames:
     """The new frames among those read (file positions ``indices``, their changes from the
-    frame before: ``ChangeMeter``) and their real times (``distinct_times``)."""
-    repeat, still = frame_kinds(np.array(changes), timebase.fps)
+    frame before and, where measured, from the frame a held picture's length before:
+    ``ChangeMeter``) and their real times (``distinct_times``)."""
+    repeat, still = frame_kinds(
+        np.array(changes), timebase.fps, np.array(drifts) if drifts else None
+    )
     kept = np.flatnonzero(~(repeat | still))
     first = indices[0] if indices else 0
     positions = (np.array(indices)[kept] - first) // timebase.every
@@ -228,7 +287,25 @@ def new_frames(indices: list[int], changes: list[float], timebase: TimeBase) -> 
         tuple(sorted(held)),
         steady_span(~repeat, played, timebase.fps),
         (float(played[0]), float(played[-1])) if len(played) else (0.0, 0.0),
+        still,
     )
+
+
+#: a picture held still is handed to a file's run again this often, s of real time
+#: (``held_ticks``): the mode ages by the clock to half a second (nobody on the belt after
+#: ``edge.gait.mode.AWAY_S``, standing after ``STILL_S``), few enough that a run stopped in a
+#: title held for seconds ends at once
+HELD_TICK_S = 0.5
+
+
+def held_ticks(still: np.ndarray, fps: float) -> np.ndarray:
+    """Places, in the frames read (``fps`` a second of real time), of the frames of pictures
+    held still (``still``, (N,) bool) a file's run is handed (``NewFramesOnly``), each
+    ``HELD_TICK_S`` after the last or after the picture's first showing, so that its mode ages
+    by the file's clock while no new picture comes."""
+    step = max(1, round(HELD_TICK_S * fps))
+    ticks = [k for start, stop in _runs(still) for k in range(start - 1 + step, stop, step)]
+    return np.array(ticks, dtype=np.int64)
 
 
 #: the shortest stretch of enough new frames, in seconds of real time, a refusal names
@@ -309,9 +386,12 @@ class FrameScan:
         self.changes: list[float] = []
         self.medians: list[float] = []
         """Each frame's change at its median pixel (``ChangeMeter.median``)."""
+        self.drifts: list[float] = []
+        """Each frame's change from the frame a held picture's length before
+        (``ChangeMeter.drift``)."""
         self.shifts: list[np.ndarray] = []
         """Each frame's bands' sideways shift from the frame before (``CameraMeter``)."""
-        self._meter = ChangeMeter()
+        self._meter = ChangeMeter(_held_frames(timebase.fps))
         self._camera = CameraMeter()
 
     def add(self, index: int, image: np.ndarray) -> None:
@@ -319,6 +399,7 @@ class FrameScan:
         self.indices.append(index)
         self.changes.append(self._meter.change(image))
         self.medians.append(self._meter.median)
+        self.drifts.append(self._meter.drift)
         self.shifts.append(self._camera.shift(image))
         if len(self.changes) in EARLY_CHECKS:
             self.check()
@@ -365,7 +446,7 @@ class FrameScan:
 
     def new(self) -> NewFrames:
         """The new frames among those read so far (``new_frames``)."""
-        return new_frames(self.indices, self.changes, self.timebase)
+        return new_frames(self.indices, self.changes, self.timebase, self.drifts)
 
     def check(self) -> NewFrames:
         """The new frames so far; UsageError when too few come a second

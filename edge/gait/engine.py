@@ -424,6 +424,14 @@ class GaitEngine:
         self.detect(t, keypoints)
         return self._bootstrap()
 
+    def hold(self, t: float) -> None:
+        """The picture of the last frame pushed shown again at ``t`` s, still (a file's picture
+        held still, left out: ``edge.capture.repeats``): nothing is measured in it, and the mode
+        ages by the clock as if the frame had been seen again (a user trial's console kept the
+        last run's RUNNING and its cue through 4 s of an empty belt held still)."""
+        if t > self._last_t:
+            self._modes.held(t)
+
     def _in_view(self, keypoints: np.ndarray) -> bool:
         """Whether a frame's keypoints show someone: a hip seen surely enough."""
         hips = np.asarray(keypoints)[[LEFT_HIP, RIGHT_HIP], 2]

@@ -111,6 +111,13 @@ class ModeTracker:
             self._present_since = None
             self._emptied = True
 
+    def held(self, t: float) -> None:
+        """The picture of the last frame shown again at ``t`` s (a picture held still: no new
+        moment in it): whoever was in view in it stays in view, and no step is told, so the mode
+        ages by the clock, to standing or nobody on the belt."""
+        if math.isfinite(self._now):
+            self.frame(t, self._seen_t == self._now)
+
     def landing(self, t: float) -> None:
         """A step was told at ``t`` s (its foot landed a stride or so before)."""
         self._landed_t = max(self._landed_t, t)

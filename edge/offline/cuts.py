@@ -201,6 +201,12 @@ class CutWatch(Generic[T]):
             return []
         return self.rest() or [item]
 
+    @property
+    def holding(self) -> bool:
+        """Whether frames are held back, a cut waiting for its runner: they go on later, at
+        their earlier times."""
+        return bool(self._held)
+
     def rest(self) -> list[T]:
         """The items held, to go on now: all of them once no cut is pending, and when the file
         ends with one pending (no runner came after it, so it joins nothing); none after a

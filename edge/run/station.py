@@ -708,6 +708,12 @@ class GaitFeed:
         self._pending.clear()
         return steps
 
+    def hold(self, t: float) -> None:
+        """The picture of the last frame pushed shown again at ``t``, still
+        (``GaitEngine.hold``)."""
+        if self.engine is not None:
+            self.engine.hold(t)
+
     def finish(self) -> list[Step]:
         """The steps still to come when the source ends: the engine's last, and any held (the
         frames seen are looked at once more)."""
@@ -1088,7 +1094,9 @@ class Station:
         # Set once the frames are no longer taken (the end, a cut, an error): no look waits on.
         gone = threading.Event()
 
-        def look(frame: Frame, seq: int) -> Look:
+        def look(frame: Frame, seq: int) -> Look | None:
+            if frame.held:
+                return None  # the picture of a frame before: nothing new to look at
             self.rates.frame_in(time.monotonic())
             with settled:
                 if live or not 0 < seq < SERIAL_DEPTHS * depth:
@@ -1115,7 +1123,7 @@ class Station:
 
     def _frames(
         self,
-        pipeline: FramePipeline[Look],
+        pipeline: FramePipeline[Look | None],
         planned: dict[int, Plan],
         settled: threading.Condition,
         depth: int,
@@ -1129,7 +1137,9 @@ class Station:
             self._camera_state = "running"
             started = clock()
             outside = self.finder.feet_outside
-            runner = self.finder.settle(item.result, frame.image.shape)
+            runner = (
+                None if item.result is None else self.finder.settle(item.result, frame.image.shape)
+            )
             with settled:
                 planned[seq] = self.finder.plan
                 # No frame still to be looked at is planned by an older one (a look that
@@ -1138,6 +1148,9 @@ class Station:
                 if seq < SERIAL_DEPTHS * depth:
                     # Only a file's first frames wait on the one before (``_loop``).
                     settled.notify_all()
+            if item.result is None:
+                self._hold(frame.t_ns / 1e9)
+                continue
             out = self.finder.feet_outside > outside
             feet = self._framing.update(runner is not None, out)
             if feet is not None:
@@ -1168,6 +1181,16 @@ class Station:
             if self._cuts.jump is not None:
                 log.error("%s", self.cut_problem)
                 break
+
+    def _hold(self, t: float) -> None:
+        """A file's picture held still, shown again at ``t`` (``Frame.held``): whoever was in
+        it is there still, and the mode ages by the file's clock (a user trial's console kept
+        the last run's RUNNING and "GOOD FORM" through 4 s of an empty belt held still). Not
+        while a cut holds frames back: they are measured later, at earlier times."""
+        self._handled_t = t
+        self._track_presence(t, self._runner_present)
+        if not self._cuts.holding:
+            self._feed.hold(t)
 
     def _measure(self, t: float, found: np.ndarray | None) -> list[Step]:
         """The steps a frame at ``t`` gives, the runner's keypoints ``found`` (None: no runner),
