@@ -3,6 +3,7 @@ in flight, errors reach the caller, and stopping or the end of the source ends i
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 import time
@@ -48,6 +49,32 @@ def test_a_look_finds_what_was_made_of_the_frame_depth_before_it() -> None:
             time.sleep(rng.uniform(0.0, 0.002))
             made[seq] = item.result
     assert sorted(seen) == [(seq, seq - 4 if seq >= 4 else None) for seq in range(80)]
+
+
+def test_a_picture_held_still_is_handed_out_in_its_place_and_looked_at_by_none() -> None:
+    """A file's picture held still (``Frame.held``) tells only the time it is shown at: no
+    worker looks at it, and the looks are numbered among the frames looked at, so they are
+    planned as they would be without it (a file's first frames are looked at one after
+    another, as analyze looks at them)."""
+    source = FakeSource(30)
+    real_read = source.read
+
+    def read() -> Frame | None:
+        frame = real_read()
+        return frame if frame is None or frame.index % 5 else dataclasses.replace(frame, held=True)
+
+    source.read = read  # type: ignore[method-assign]
+    looked: list[tuple[int, int]] = []
+
+    def look(frame: Frame, seq: int) -> int:
+        looked.append((seq, frame.index))
+        return frame.index
+
+    with FramePipeline(source, look, workers=2, depth=3) as pipeline:
+        items = list(pipeline)
+    assert [item.frame.index for item in items] == list(range(30))
+    assert [item.result for item in items] == [None if k % 5 == 0 else k for k in range(30)]
+    assert sorted(looked) == list(enumerate(k for k in range(30) if k % 5))
 
 
 def test_no_more_than_depth_frames_are_in_flight() -> None:

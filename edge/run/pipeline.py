@@ -30,10 +30,11 @@ POLL_S = 0.1
 
 @dataclass(frozen=True, slots=True)
 class Processed(Generic[T]):
-    """A frame and what the pose workers made of it; ``read_s`` and ``look_s`` took so long."""
+    """A frame and what the pose workers made of it (None for a picture held still,
+    ``Frame.held``: none looks at it); ``read_s`` and ``look_s`` took so long."""
 
     frame: Frame
-    result: T
+    result: T | None
     read_s: float
     look_s: float
 
@@ -41,9 +42,11 @@ class Processed(Generic[T]):
 class FramePipeline(Closing, Generic[T]):
     """Frames from ``source`` through ``look`` on ``workers`` threads, handed out in order.
 
-    look(frame, seq): ``seq`` the frame's place in the stream, from 0. A frame is read only once
-    the one ``depth`` places before it has been handed out and done with (its slot freed), so
-    what the caller made of that one is there for ``look`` whatever the threads' timing.
+    look(frame, seq): ``seq`` the frame's place among those looked at, from 0: a picture held
+    still (``Frame.held``) is looked at by none, only handed out in its place in the stream. A
+    frame is read only once the one ``depth`` places before it has been handed out and done with
+    (its slot freed), so what the caller made of that one is there for ``look`` whatever the
+    threads' timing.
     depth: frames in flight at most (read, being looked at, or waiting to be handed out).
     Iterating ends when the source ends or ``stop`` is set; an error in the reader or a worker
     is raised in the iterating thread.
@@ -64,7 +67,7 @@ class FramePipeline(Closing, Generic[T]):
         self._stop = stop or threading.Event()
         self._closing = threading.Event()
         self._slots = threading.Semaphore(depth or workers + 1)
-        self._todo: queue.Queue[tuple[int, Frame, float] | None] = queue.Queue()
+        self._todo: queue.Queue[tuple[int, int, Frame, float] | None] = queue.Queue()
         self._done: dict[int, Processed[T] | BaseException | None] = {}
         self._cond = threading.Condition()
         self._threads = [threading.Thread(target=self._read, name="read", daemon=True)]
@@ -109,7 +112,7 @@ class FramePipeline(Closing, Generic[T]):
             self._cond.notify_all()
 
     def _read(self) -> None:
-        seq = 0
+        seq = looked = 0
         try:
             while self._running():
                 if not self._slots.acquire(timeout=POLL_S):
@@ -118,7 +121,12 @@ class FramePipeline(Closing, Generic[T]):
                 frame = self._source.read()
                 if frame is None:
                     break
-                self._todo.put((seq, frame, time.perf_counter() - started))
+                read_s = time.perf_counter() - started
+                if frame.held:
+                    self._hand_out(seq, Processed(frame, None, read_s, 0.0))
+                else:
+                    self._todo.put((seq, looked, frame, read_s))
+                    looked += 1
                 seq += 1
         except BaseException as exc:  # handed to the iterating thread, which raises it
             self._hand_out(seq, exc)
@@ -136,10 +144,10 @@ class FramePipeline(Closing, Generic[T]):
                 continue
             if job is None:
                 return
-            seq, frame, read_s = job
+            seq, looked, frame, read_s = job
             started = time.perf_counter()
             try:
-                result = self._look(frame, seq)
+                result = self._look(frame, looked)
             except BaseException as exc:
                 self._hand_out(seq, exc)
                 continue

@@ -1094,9 +1094,7 @@ class Station:
         # Set once the frames are no longer taken (the end, a cut, an error): no look waits on.
         gone = threading.Event()
 
-        def look(frame: Frame, seq: int) -> Look | None:
-            if frame.held:
-                return None  # the picture of a frame before: nothing new to look at
+        def look(frame: Frame, seq: int) -> Look:
             self.rates.frame_in(time.monotonic())
             with settled:
                 if live or not 0 < seq < SERIAL_DEPTHS * depth:
@@ -1123,7 +1121,7 @@ class Station:
 
     def _frames(
         self,
-        pipeline: FramePipeline[Look | None],
+        pipeline: FramePipeline[Look],
         planned: dict[int, Plan],
         settled: threading.Condition,
         depth: int,
@@ -1132,14 +1130,16 @@ class Station:
         ``depth`` frames on, ``_loop``), measured and published, until the source ends or a
         cut the runner jumps with."""
         clock = time.perf_counter
-        for seq, item in enumerate(pipeline):
+        seq = 0  # the frame's place among those looked at, as ``look`` is given it
+        for item in pipeline:
             frame = item.frame
             self._camera_state = "running"
+            if item.result is None:
+                self._hold(frame.t_ns / 1e9)
+                continue
             started = clock()
             outside = self.finder.feet_outside
-            runner = (
-                None if item.result is None else self.finder.settle(item.result, frame.image.shape)
-            )
+            runner = self.finder.settle(item.result, frame.image.shape)
             with settled:
                 planned[seq] = self.finder.plan
                 # No frame still to be looked at is planned by an older one (a look that
@@ -1148,9 +1148,7 @@ class Station:
                 if seq < SERIAL_DEPTHS * depth:
                     # Only a file's first frames wait on the one before (``_loop``).
                     settled.notify_all()
-            if item.result is None:
-                self._hold(frame.t_ns / 1e9)
-                continue
+            seq += 1
             out = self.finder.feet_outside > outside
             feet = self._framing.update(runner is not None, out)
             if feet is not None:
