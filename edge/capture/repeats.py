@@ -87,12 +87,12 @@ CUT_SIDE = 5
 #: (``ChangeMeter.drift``, within the run) is more than a codec's noise (``REPEAT_NOISE``) and
 #: this many times their median change from the frame before. A held picture's noise does not
 #: add up from frame to frame: a rendered empty belt changed 17 grey levels from the frame
-#: before and 17 from the frame 8 before, real titles and a paused start 0 and 0-2 (a title's
-#: fade-in drifting in its first second). Real people still did drift: 18 and 124 (a woman
-#: standing and posing), 21 and 120 (a sprinter in the blocks), 10-12 and 27-47 (a lab), where
-#: each had been held still, their frames left out (a user trial's console kept the last run's
-#: RUNNING and its cue through such frames). A rendered person standing, swaying at rest with
-#: no noise, drifts less (4 and 11) and is still held
+#: before and 17 from the frame 8 before; a real clip's title card 0 and 0 (its fade-in
+#: drifting in its first second), a screen recording's still screens 0 and 0-2 (scrolling:
+#: 9-11 and 136-207). Real people still did drift: 18 and 124 (a woman standing and posing),
+#: 21 and 120 (a sprinter in the blocks), 10-12 and 27-47 (a lab), where each had been held
+#: still, their frames left out. A rendered person standing, swaying at rest with no noise,
+#: drifts less (4 and 11) and is still held
 DRIFT_RATIO = 2.0
 
 
