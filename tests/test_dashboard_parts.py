@@ -251,6 +251,7 @@ def test_a_calibration_the_runner_does_not_fit_is_told_in_words() -> None:
     printed at 70%, a camera moved since its plane was calibrated), which a review found the
     console told only by the overstride's unit and marks."""
     readings = Readings()
+    readings.take(messages.status(calibrated=True))
     readings.take(messages.summary())
     assert readings.view_notice is None
     readings.take(messages.summary(units="pct_leg"))
@@ -259,6 +260,12 @@ def test_a_calibration_the_runner_does_not_fit_is_told_in_words() -> None:
     )
     readings.take(messages.summary(units="pct_leg", calibrated=False))
     assert readings.view_notice is None
+    # In metres by a scale given, no calibration: nothing to calibrate again (a review's).
+    readings.take(messages.status(calibrated=False))
+    readings.take(messages.summary(units="pct_leg"))
+    assert readings.view_notice == (
+        "distances less sure: the scale does not fit the runner (the log says why)"
+    )
 
 
 def test_history_leaves_out_what_a_step_measured_less_surely() -> None:

@@ -12,6 +12,7 @@ import pytest
 from edge.demo.mocap import load_trial, truth_steps
 from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping, metrics
+from edge.gait.sagittal import camera_sight
 from tests.builders import population
 from tests.builders.keypoint_tracks import synth_track, truth_events
 from tests.gait_accuracy import evaluate, replay, score
@@ -260,7 +261,7 @@ def test_a_runner_off_the_camera_axis_is_no_turn_of_the_camera(
 ) -> None:
     """A camera aimed 0.6 m ahead of the runner or behind them: the far hip leads the near one
     by the line of sight's turn from the axis, as in a camera turned as far, and a helper's
-    unseen runners, rendered off the picture's centre, read 10.6-11.7 deg off a square camera,
+    unseen runners, rendered off the picture's centre, read 10.2-11.7 deg off a square camera,
     an oblique view, their figures withheld. With the picture's size (its centre, a 70 deg field
     across its longer side) the line of sight is taken off. Measured here, without and with:
     square -9.5 and 10.4 deg, then 2.0 and -1.1; turned 15 deg, 23.4 and -22.0, then 12.8 and
@@ -274,11 +275,26 @@ def test_a_runner_off_the_camera_axis_is_no_turn_of_the_camera(
 
     blind = yaw(replay(t, kp, PlaneMapping.scaled("right")))
     assert abs(blind - yaw_deg) >= 7.0, blind
-    seen = replay(t, kp, PlaneMapping.scaled("right", picture=(height, width)))
+    seen = replay(t, kp, PlaneMapping.scaled("right", sight=camera_sight((height, width))))
     assert abs(yaw(seen) - yaw_deg) <= 4.0, yaw(seen)
     if yaw_deg == 0.0:
         near = [s for s in seen if s.view == "near"]
         assert not any("overstride_pct_leg" in s.metric_confidence for s in near)
+
+
+def test_a_calibrated_lens_places_the_camera_axis() -> None:
+    """A calibration of the lens alone knows the focal length and the axis that the 70 deg
+    field only assumes (a review's wide lens, 102 deg across, had kept 5 deg of yaw)."""
+    from datetime import UTC, datetime
+
+    from calibrate.model import Calibration, Intrinsics
+
+    width, height = 1280, 720
+    assert camera_sight((height, width)) == pytest.approx((640.0, 914.0), abs=0.5)
+    K = np.array([[520.0, 0.0, 655.0], [0.0, 520.0, 350.0], [0.0, 0.0, 1.0]])
+    lens = Calibration("cam", (width, height), datetime.now(UTC), Intrinsics(K, np.zeros(5), 0.3))
+    assert camera_sight((height, width), lens) == (655.0, 520.0)
+    assert camera_sight(None) is None
 
 
 def test_a_toe_off_hidden_as_the_legs_cross_is_placed_where_the_foot_left(mocap_trial) -> None:

@@ -24,7 +24,7 @@ import dataclasses
 import json
 import math
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeAlias, cast, get_args
 
@@ -132,6 +132,13 @@ def step_speed(step: Stepped) -> float | None:
     if step.stride_length_m is None or not step.cadence_spm:
         return None
     return step.stride_length_m * step.cadence_spm / 120.0
+
+
+def belt_read(steps: Iterable[Stepped]) -> float | None:
+    """The belt speed ``steps`` were run at, m/s: the median of their ``step_speed`` (each
+    step's alternates about it with the legs' asymmetry); None when none says."""
+    speeds = [s for step in steps if (s := step_speed(step)) is not None]
+    return float(np.median(speeds)) if speeds else None
 
 
 class Gaited(Protocol):

@@ -20,7 +20,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Digits, Footer, Input, Label, Static
 
-from edge.bus.schema import StatusMsg, StepMsg, step_speed
+from edge.bus.schema import StatusMsg, StepMsg, belt_read
 from edge.dashboard.widgets import Link
 from edge.drill.live import Change, LiveDrill
 from edge.drill.plan import FOCUS, REST, DrillPlan, Repeat, lap_label
@@ -135,10 +135,7 @@ class DrillScreen(Screen[None]):
         counted down at the jog's 2.5 m/s left on the console, the runner told to ease off 80%
         late), or there is none."""
         recent = self._steps[-6:]
-        if not recent:
-            return self._belt
-        speeds = sorted(v for v in map(step_speed, recent) if v is not None)
-        return speeds[len(speeds) // 2] if speeds else None
+        return belt_read(recent) if recent else self._belt
 
     def _show(self) -> None:
         drill, plan = self.drill, self.drill.plan

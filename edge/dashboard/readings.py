@@ -21,8 +21,8 @@ from edge.bus.schema import (
     StatusMsg,
     StepMsg,
     SummaryMsg,
+    belt_read,
     keypoints_from_wire,
-    step_speed,
 )
 from edge.pace import RECENT_STEPS, slow_cadence
 from edge.row import in_row
@@ -211,8 +211,7 @@ class Readings:
         doubts the steps' distances or times (``unmeasured``)."""
         if self.unmeasured("stride_length_m"):
             return None
-        speeds = [s for step in self.steps if (s := step_speed(step)) is not None]
-        return float(np.median(speeds)) if speeds else None
+        return belt_read(self.steps)
 
     @property
     def held(self) -> str | None:
@@ -257,10 +256,15 @@ class Readings:
         "camera about 27°…"."""
         summary = self.summary
         if summary is not None and summary.calibrated and summary.units == "pct_leg":
-            # A calibrated station shows the overstride as a share of the leg only while the
+            # A station in metres shows the overstride as a share of the leg only while the
             # steps doubt its scale (a board printed smaller, a camera moved since): a review
-            # found the console told it by its unit and marks alone, the words in the log.
-            return "distances less sure: the runner does not fit the calibration; calibrate again"
+            # found the console told it by its unit and marks alone, the words in the log. A
+            # scale given (camera.meters_per_pixel), not calibrated, is no plane to calibrate.
+            if self.status is not None and self.status.calibrated:
+                return (
+                    "distances less sure: the runner does not fit the calibration; calibrate again"
+                )
+            return "distances less sure: the scale does not fit the runner (the log says why)"
         if summary is None or not summary.oblique:
             return None
         about = "" if summary.yaw_deg is None else f" about {abs(summary.yaw_deg):.0f}°"

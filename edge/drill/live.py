@@ -106,8 +106,8 @@ class LiveDrill:
         return self._change(msg.ic_t, "speed") if self._sped_up() else None
 
     def _settled(self) -> bool:
-        """The running steps before the last ``CONFIRM_STEPS`` (``BASELINE_STEPS`` in all) held
-        one pace, within ``SPEED_CHANGE``."""
+        """The running steps before the last ``CONFIRM_STEPS`` (six, of ``BASELINE_STEPS`` kept
+        with the last two) held one pace, within ``SPEED_CHANGE``."""
         if len(self._before) < BASELINE_STEPS:
             return False
         held = list(self._before)[: 1 - CONFIRM_STEPS]

@@ -4,8 +4,8 @@ where the engine finds every other step at a running cadence. ``hipdrive analyze
 ``replay`` hold a whole track to it, the station a file's last seconds. And why a track may
 give too few steps to judge: a picture turned on its side (``turned_picture``), a person facing
 the camera (``facing_the_camera``) or running past it (``across_the_picture``), the legs alone
-(``body_unseen``); ``not_side_on`` asks the first three in the one order analyze, replay and a
-file's run all take."""
+(``body_unseen``); ``not_side_on`` asks the legs alone, the turned picture and the front view in
+the one order analyze, replay and a file's run all take."""
 
 from __future__ import annotations
 
@@ -313,7 +313,9 @@ def slowed_part(
             continue
         # Said to a tenth of a second, the window holds the whole part (an 8 s part slowed x4,
         # the 2 s analyze takes at least, its end rounded down, had been told too short).
-        first, last = math.floor(10.0 * (first - t0)) / 10.0, math.ceil(10.0 * (last - t0)) / 10.0
+        # An ulp past a tenth is the tenth (a file's run times frames from a clock 1e4-1e5 s on).
+        first = math.floor(round(10.0 * (first - t0), 6)) / 10.0
+        last = math.ceil(round(10.0 * (last - t0), 6)) / 10.0
         if k is None or cadence is None:
             readings = slowmo_readings(rhythm, fps, track=False)
             fix = f"give {'analyze ' * track}--slowmo X with" + (

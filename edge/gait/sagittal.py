@@ -32,8 +32,8 @@ class PlaneMapping:
     calibration of the plane): a yaw then foreshortens the forward axis.
     camera: where the camera is, when a calibration knows it: its forward position on the plane
     and its distance from it, metres (``foot_on_plane``).
-    sight: a square camera's picture centre column and focal length, pixels (``sight_deg``),
-    where its picture's size is known.
+    sight: a square camera's axis, its column and focal length, pixels (``sight_deg``), where
+    known (``camera_sight``).
     """
 
     homography: np.ndarray
@@ -56,19 +56,14 @@ class PlaneMapping:
         cls,
         facing: str,
         meters_per_pixel: float | None = None,
-        picture: tuple[int, int] | None = None,
+        sight: tuple[float, float] | None = None,
     ) -> PlaneMapping:
-        """A level camera: x along the image row toward where the runner faces, y up.
-        ``picture``: its size (height, width), pixels, when known: its centre and a focal
-        length of ``ASSUMED_FOV_DEG`` across its longer side (``sight``)."""
+        """A level camera: x along the image row toward where the runner faces, y up;
+        ``sight``: its axis's column and focal length, pixels, where known (``camera_sight``)."""
         if facing not in ("left", "right"):
             raise ValueError(f"facing = {facing!r}: must be 'left' or 'right'")
         scale = meters_per_pixel if meters_per_pixel else 1.0
         sign = 1.0 if facing == "right" else -1.0
-        sight = None
-        if picture is not None:
-            focal = 0.5 * max(picture) / math.tan(math.radians(0.5 * ASSUMED_FOV_DEG))
-            sight = (0.5 * picture[1], focal)
         return cls(
             np.diag([sign * scale, -scale, 1.0]),
             metric=meters_per_pixel is not None,
@@ -79,17 +74,20 @@ class PlaneMapping:
     def sight_deg(self, x: float, y: float) -> float | None:
         """How far the line of sight to plane point (x, y) turns from a square camera's axis,
         degrees, positive when the point lies behind the picture's centre (the camera looks
-        ahead of it, as a camera turned toward the runner's front does); None when the picture
-        is not known. A runner off the axis shows the far hip ahead of the near one as a camera
-        turned as far does, so the yaw read off the hips (``GaitEngine.yaw_deg``) is less it: a
-        runner filmed square, 0.6 m behind the picture's centre at 3 m, read 10.6 deg off
-        square, an oblique view."""
+        ahead of it, as a camera turned toward the runner's front does); None when the axis is
+        not known, or the point lies beyond the picture's sides (no runner seen does). A runner
+        off the axis shows the far hip ahead of the near one as a camera turned as far does, so
+        the yaw read off the hips (``GaitEngine.yaw_deg``) is less it: a runner filmed square,
+        0.6 m behind the picture's centre at 3 m, read 10.4 deg off square, an oblique view."""
         if self.sight is None:
             return None
         centre, focal = self.sight
         px = np.linalg.solve(self.homography, np.array([x, y, 1.0]))
+        off = centre - px[0] / px[2]
+        if abs(off) > centre:
+            return None
         ahead = 1.0 if self.facing_at(x, y) == "right" else -1.0
-        return math.degrees(math.atan(ahead * (centre - px[0] / px[2]) / focal))
+        return math.degrees(math.atan(ahead * off / focal))
 
     def facing_at(self, x: float, y: float) -> str:
         """Which way a runner at plane point (x, y) faces in the image: ``"right"`` when the
@@ -113,6 +111,22 @@ class PlaneMapping:
 
 _HEAD = [KP["left_eye"], KP["right_eye"], KP["left_ear"], KP["right_ear"]]
 _ANKLES = [KP["left_ankle"], KP["right_ankle"]]
+
+
+def camera_sight(
+    picture: tuple[int, int] | None, calibration: Calibration | None = None
+) -> tuple[float, float] | None:
+    """An uncalibrated plane's camera axis (``PlaneMapping.sight``): its column and focal
+    length, pixels, from a calibration of the lens where there is one (a review: a wide lens's
+    runner off the axis had kept 5 deg of yaw), else the picture's centre and a field of
+    ``ASSUMED_FOV_DEG`` across its longer side (``picture``: height, width); None without
+    either."""
+    if calibration is not None and calibration.intrinsics is not None:
+        K = calibration.intrinsics.K
+        return float(K[0, 2]), float(K[0, 0])
+    if picture is None:
+        return None
+    return 0.5 * picture[1], 0.5 * max(picture) / math.tan(math.radians(0.5 * ASSUMED_FOV_DEG))
 
 
 def detect_facing(keypoints: np.ndarray, min_conf: float = 0.3, lag: int = 1) -> str | None:

@@ -9,6 +9,7 @@ error against full-frame inference, and the gait kernels against their numpy ref
 from __future__ import annotations
 
 import logging
+import math
 import tempfile
 import threading
 import time
@@ -344,7 +345,8 @@ def camera_verdict(measured_fps: float, camera_fps: float) -> str:
     installer to work out from the docs that a 2-core machine would not take 60 fps."""
     if measured_fps >= camera_fps:
         return f"keeps up with the camera's {camera_fps:g} fps (camera.fps): every frame measured"
-    said = f"measures {measured_fps:.0f} frames a second"
+    # Rounded down: a rate a hair under the camera's is not said to be the camera's.
+    said = f"measures {math.floor(10.0 * measured_fps) / 10.0:.1f} frames a second"
     rates = [r for r in CAMERA_RATES if r <= measured_fps]
     if rates:
         return (

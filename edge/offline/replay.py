@@ -56,7 +56,7 @@ from edge.gait.metrics import (
 from edge.gait.mode import RUNNING, WALKING
 from edge.gait.phases import describe_phases, phases
 from edge.gait.rhythm import across_the_picture, legs_off_pace, legs_stepping
-from edge.gait.sagittal import FACING_FLAG_FIX, facing_problem
+from edge.gait.sagittal import FACING_FLAG_FIX, camera_sight, facing_problem
 from edge.gait.summary import (
     FEET_MIXED,
     confident,
@@ -125,7 +125,7 @@ def plane_mapping(
     log.info(
         "runner faces %s in the image%s", facing, "" if meters_per_pixel else " (uncalibrated)"
     )
-    return PlaneMapping.scaled(facing, meters_per_pixel, picture)
+    return PlaneMapping.scaled(facing, meters_per_pixel, camera_sight(picture, calibration))
 
 
 def _check_facing(keypoints: np.ndarray, given: str, lag: int, said_by: str, fix: str) -> None:

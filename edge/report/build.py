@@ -346,7 +346,8 @@ def _belt_set_aside(
     """How many of the ``steps`` run while a belt speed was set were not measured at it, or
     None when hardly any: the engine sets a speed aside while the feet do not run at it
     (``GaitEngine._belt_fits``), timing the strides by the feet on a calibrated plane
-    (``scaled``), else leaving them without a length. A review found the report naming "3 m/s"
+    (``scaled``: a stride at another speed), else leaving them without a length, as a step whose
+    foot's next landing was not seen has none anyway. A review found the report naming "3 m/s"
     beside strides so measured. ``belts``: the speeds set, (station time, m/s), the first at
     the session's start; ``last_mps``: the one set, where none was kept."""
     times = [t for t, _ in belts]
@@ -360,11 +361,18 @@ def _belt_set_aside(
             continue
         judged += 1
         speed = step_speed(step)
-        aside += speed is None or not 1.0 / BELT_SLACK < speed / mps < BELT_SLACK
+        if speed is None:
+            aside += not scaled
+        else:
+            aside += not 1.0 / BELT_SLACK < speed / mps < BELT_SLACK
     if aside < max(MIN_JUDGED_STEPS, SET_ASIDE_SHARE * judged):
         return None
-    timed = "their strides timed by the feet" if scaled else "no stride length"
-    return f"the feet did not run at it on {aside} of the {judged} steps ({timed})"
+    if scaled:
+        return f"the feet did not run at it on {aside} of the {judged} steps, which they timed"
+    return (
+        f"no stride length on {aside} of the {judged} steps: the feet did not run at it, or "
+        "a foot's next landing was not seen"
+    )
 
 
 def _cue_told(change: CueChange, t0: float) -> str:

@@ -79,7 +79,13 @@ from edge.gait.rhythm import (
     not_side_on,
     slowed_part,
 )
-from edge.gait.sagittal import FACING_FLAG_FIX, facing_lag, facing_problem, facing_shown
+from edge.gait.sagittal import (
+    FACING_FLAG_FIX,
+    camera_sight,
+    facing_lag,
+    facing_problem,
+    facing_shown,
+)
 from edge.gait.summary import HOLDS, LESS_SURE, read_as_running, sure_mark
 from edge.offline.cuts import CutWatch
 from edge.offline.replay import rated_by_frames
@@ -653,7 +659,7 @@ class GaitFeed:
         picture: tuple[int, int] | None = None,
     ) -> None:
         self._calibration = calibration
-        self._picture = picture
+        self._sight = camera_sight(picture, calibration)
         self.belt_speed_mps = belt_speed_mps
         self._meters_per_pixel = meters_per_pixel
         self._params = params
@@ -665,7 +671,7 @@ class GaitFeed:
         if calibration is not None and calibration.plane is not None:
             self._start(PlaneMapping.calibrated(calibration))
         elif facing is not None:
-            self._start(PlaneMapping.scaled(facing, meters_per_pixel, picture))
+            self._start(PlaneMapping.scaled(facing, meters_per_pixel, self._sight))
 
     @property
     def mapping(self) -> PlaneMapping | None:
@@ -701,7 +707,7 @@ class GaitFeed:
                 self._pending = self._pending[-FACING_FRAMES:]
             return []
         log.info("runner faces %s in the image (uncalibrated)", facing)
-        self._start(PlaneMapping.scaled(facing, self._meters_per_pixel, self._picture))
+        self._start(PlaneMapping.scaled(facing, self._meters_per_pixel, self._sight))
         steps = []
         for when, kp in self._pending:
             steps += self.push(when, kp)
@@ -1134,7 +1140,7 @@ class Station:
         for item in pipeline:
             frame = item.frame
             self._camera_state = "running"
-            if item.result is None:
+            if item.result is None:  # a picture held still (``Frame.held``), looked at by none
                 self._hold(frame.t_ns / 1e9)
                 continue
             started = clock()
