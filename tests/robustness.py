@@ -126,6 +126,7 @@ MATRIX: tuple[Case, ...] = (
     Case("knee-high", _camera(height_m=0.5, pitch_deg=8.0)),
     Case("chest-high", _camera(height_m=1.3, pitch_deg=-7.0)),
     Case("far-5m", _camera(distance_m=5.0)),
+    Case("off-centre", _camera(forward_m=0.6)),
     Case("near-2m-wide", _camera(distance_m=2.0, focal_px=600.0)),
     Case("portrait", _camera(image_size=(720, 1280))),
     Case(
