@@ -20,7 +20,7 @@ from calibrate.model import Calibration, Plane
 from edge.bus.schema import StepMsg, decode
 from edge.cli import main
 from edge.commands.analyze import NO_FINDINGS
-from edge.demo.mocap import walking_trial
+from edge.demo.mocap import MocapTrial, walking_trial
 from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, Targets, detect_facing
 from edge.gait.fit import (
@@ -1012,6 +1012,20 @@ def test_slow_motion_with_no_step_found_is_told_by_the_legs_rhythm(
     assert leg_rhythm(3.0 * t[t < 10.0], kp[t < 10.0]) is None
 
 
+def phone_slowmo(
+    trial: MocapTrial, start: float, stop: float, end: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """A track of ``trial`` filmed at 120 fps as a phone's x4 slow motion plays it: at real
+    speed (every fourth frame) before ``start`` s and from ``stop`` to ``end``, every frame
+    between, each played four times slower; (T,) played times and (T, 17, 3) keypoints."""
+    t, kp = synth_track(trial, 120.0, SideCamera(facing="left"), seed=5)
+    real = (np.arange(len(t)) % 4 == 0) & ((t < start) | (t >= stop) & (t < end))
+    keep = real | (t >= start) & (t < stop)
+    slowed = start + 4.0 * (t - start)
+    played = np.where(t < start, t, np.where(t < stop, slowed, t + 3.0 * (stop - start)))
+    return played[keep], kp[keep]
+
+
 def test_a_slowed_part_between_steps_at_real_speed_is_told_with_the_flags_that_measure_it(
     mocap_trial, tmp_path: Path, capsys
 ) -> None:
@@ -1021,17 +1035,14 @@ def test_a_slowed_part_between_steps_at_real_speed_is_told_with_the_flags_that_m
     part is told, with the factor that brings its legs to the steps about it and its window; a
     run at real speed throughout, or a stand, tells nothing. Its track replayed is told so too,
     with analyze's flags (its replay had given findings)."""
-    t, kp = synth_track(mocap_trial, 120.0, SideCamera(facing="left"), seed=5)
-    real = (np.arange(len(t)) % 4 == 0) & ((t < 2.0) | (t >= 7.0) & (t < 9.0))
-    keep = real | (t >= 2.0) & (t < 7.0)
-    played = np.where(t < 2.0, t, np.where(t < 7.0, 2.0 + 4.0 * (t - 2.0), t + 15.0))[keep]
-    path = write_track(tmp_path / "ramps.csv", played, kp[keep])
+    played, kept = phone_slowmo(mocap_trial, 2.0, 7.0, 9.0)
+    path = write_track(tmp_path / "ramps.csv", played, kept)
     out = tmp_path / "events.jsonl"
     assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == NO_FINDINGS
     assert "analyze with --slowmo 4 --start 1.8 --end 22.3 measures it" in capsys.readouterr().out
     steps = read_events(out)
     assert steps and all(s.ic_t < 2.0 or s.ic_t > 22.0 for s in steps)
-    said = slowed_part(played, kp[keep], steps, 30.0, window=True)
+    said = slowed_part(played, kept, steps, 30.0, window=True)
     assert said == (
         "from 1.8 to 22.3 s no step was found while the legs stepped 39 times a minute, slower "
         "than any walk or run: if that part is slow motion (a phone's slow-motion clip plays its "
@@ -1039,13 +1050,14 @@ def test_a_slowed_part_between_steps_at_real_speed_is_told_with_the_flags_that_m
         "the steps about it 156); no findings or cues are given from the steps about it, timed "
         "across a change of speed"
     )
-    unwindowed = slowed_part(played, kp[keep], steps, 30.0, window=False)
+    unwindowed = slowed_part(played, kept, steps, 30.0, window=False)
     assert unwindowed is not None and "--start" not in unwindowed
     # Rows timed by --fps are not the video's seconds: the part is named to be measured alone
     # (a review's replay --fps was told "analyze with --slowmo 4 measures it", of the whole clip).
     args = ["replay", "--keypoints", str(path), "--events-out", str(out), "--fps", "30"]
     assert main(args) == NO_FINDINGS
     assert "analyze with --slowmo 4 over that part alone measures it" in capsys.readouterr().out
+    t, kp = synth_track(mocap_trial, 120.0, SideCamera(facing="left"), seed=5)
     steady = tmp_path / "steady.jsonl"
     main(
         [
@@ -1474,11 +1486,8 @@ def test_a_slowed_part_is_told_where_the_steps_about_it_stand_alone(
     of speed), so only two are in a row, and the track was told the person was lost between them
     or was not side on (a sweep's render so made had lost its hint, the legs stepping 39 times a
     minute for 8 s). The legs tell the part, and the flags that measure it."""
-    t, kp = synth_track(mocap_trial, 120.0, SideCamera(facing="left"), seed=5)
-    real = (np.arange(len(t)) % 4 == 0) & ((t < 1.3) | (t >= 3.3) & (t < 4.3))
-    keep = real | (t >= 1.3) & (t < 3.3)
-    played = np.where(t < 1.3, t, np.where(t < 3.3, 1.3 + 4.0 * (t - 1.3), t + 6.0))[keep]
-    path = write_track(tmp_path / "phone.csv", played, kp[keep])
+    played, kept = phone_slowmo(mocap_trial, 1.3, 3.3, 4.3)
+    path = write_track(tmp_path / "phone.csv", played, kept)
     out = tmp_path / "events.jsonl"
     assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == NO_FINDINGS
     printed = capsys.readouterr().out
