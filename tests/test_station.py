@@ -561,6 +561,21 @@ def test_a_store_that_cannot_record_leaves_the_steps_and_says_so_once(
     assert len(told) == 1, [r.getMessage() for r in told]
 
 
+def test_a_runner_off_the_picture_centre_is_no_camera_turned(config, mocap_trial) -> None:
+    """A square camera aimed 0.6 m ahead of the runner: the far hip leads the near one by
+    the line of sight's turn, which had read 10.4 deg off square, an oblique view. The station
+    knows its picture, so it takes the line of sight off (``camera_sight``)."""
+    t, kp = synth_track(mocap_trial, 60.0, SideCamera(forward_m=0.6), seed=31)
+    kp = kp[t < 12.0]
+    station = Station(config, FakeSource(len(kp), fps=60.0), FakePose(kp))
+    with Subscriber(config.bus.publish, topics=(StepMsg,)) as sub:
+        _stop, thread = start(station)
+        thread.join(timeout=60)
+        received = drain(sub)
+    yaws = [m.yaw_deg for m in received if isinstance(m, StepMsg) and m.yaw_deg is not None]
+    assert len(yaws) >= 10 and abs(float(np.median(yaws))) <= 3.0, yaws
+
+
 def test_a_file_whose_camera_moved_gives_no_steps(config, running) -> None:
     """A file filmed by a camera that moved (``FrameSource.camera_problem``, read through before
     it plays): as analyze, no step is recorded or published, and the run ends saying why (a
