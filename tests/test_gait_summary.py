@@ -21,6 +21,7 @@ from edge.gait.summary import (
     median_error,
     paced,
     released_at,
+    view_note,
     within_view,
 )
 from edge.pace import (
@@ -451,6 +452,11 @@ def test_steps_before_any_gait_was_told_are_no_view_and_no_gait() -> None:
     untold = steps(6, gait=None, metric_confidence=messages.UNTOLD_MARKS, yaw_deg=1.0)
     last = feed(SummaryBuilder(), untold)[-1]
     assert not last.oblique and last.gait is None and last.cue_key is None
+    # Nor running steps marked so for the walk their hips leaned to: a sweep's square camera
+    # was told "about 3° off square" of such steps of a real run.
+    leaning = steps(6, gait="running", metric_confidence=messages.UNTOLD_MARKS, yaw_deg=3.0)
+    assert view_note(leaning, leaning, "distances and angles") is None
+    assert not feed(SummaryBuilder(), leaning)[-1].oblique
 
 
 def test_steps_before_the_yaw_was_known_do_not_outvote_an_oblique_view() -> None:

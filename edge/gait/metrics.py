@@ -961,12 +961,15 @@ def _metric_confidence(
         factors = foreshortened(factors, 1.0, _measured(OBLIQUE_METRICS, ctx))
     if _scale_doubted(ctx):
         factors = scale_doubted_rated(factors, 1.0, _measured(SCALED_METRICS, ctx))
-    if ctx.gait is None or (ctx.gait == RUNNING and ctx.leaning == WALKING):
+    ran = step_ms is not None and step_ms > 0 and 60000.0 / step_ms >= RUNNING_CADENCE_SPM[0]
+    if ctx.gait is None or (ctx.gait == RUNNING and ctx.leaning == WALKING and not ran):
         # A walk's first steps, counted as the run before it till a second votes walking, are
         # measured by running's rules: a user trial's clip had the first one's contact end where
         # the knee straightened, 327 ms where the walk's read 590-700, shown as sure, and its
         # overstride, 28% of the leg, had been the run's "now" on the console under "every target
-        # met". An untimed step's cadence tells nothing (below), its hips do.
+        # met". An untimed step's cadence tells nothing (below), its hips do; a step at a
+        # runner's cadence whose hips rose is a run's (a sweep's real run at 186 steps a minute
+        # had one marked, its near leg's hip extension 24.3 to 21.9 deg over the rest).
         factors |= {m: min(factors.get(m, 1.0), UNTOLD_FACTOR) for m in UNTOLD_METRICS}
     elif ctx.gait == RUNNING and step_ms and 60000.0 / step_ms < RUNNING_CADENCE_SPM[0]:
         # At a cadence no runner steps at, as a walk's first step, counted as the run before it

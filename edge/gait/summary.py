@@ -305,11 +305,14 @@ def view_marked(step: Rated) -> bool:
     of the near leg (or of a leg not told apart) that rates a foreshortened metric below the
     step itself. The far leg's own marks do not count, nor a step measured before any gait was
     told, whose running figures are marked for that (``UNTOLD``: a review found them read as
-    an oblique view's, "about 1° off square"). By the mark, not by ``CONFIDENT``: the view is
-    told however sure the step was."""
+    an oblique view's, "about 1° off square"), nor one marked for a gait it leans from, its
+    contact time with them (``UNTOLD_METRICS``; no view marks a time: a sweep's square camera
+    was told "about 3° off square" of a real run's steps whose hips rose). By the mark, not by
+    ``CONFIDENT``: the view is told however sure the step was."""
     return (
         step.view != "far"
         and gait_of(step) != UNTOLD
+        and "contact_ms" not in step.metric_confidence
         and any(m in step.metric_confidence for m in _VIEW_MARKED)
     )
 
