@@ -343,18 +343,18 @@ def no_findings(
     slowed: str | None = None,
 ) -> str | None:
     """Why the steps of a video or track (``hipdrive analyze``, ``replay``) give no findings, or
-    None: legs that step slower than any walk or
-    faster than any run (``legs_off_pace``), contacts that change at once (``contacts_jump``: before
-    the time base, which a clip slowed in part reads as the median of its two), a time base that is
-    not running's or walking's (``timebase_problem``, whatever stated it: a flag can be wrong too),
-    a run past the camera (``across_the_picture``), a part slowed (``slowed``: what
-    ``slowed_part`` says of the track), or too few steps (``too_few_steps``; no step at all from
-    feet mostly unseen, ``feet_seen`` False, is analyze's to say). A slowed part comes before too
-    few steps: the steps about it are few, and one timed across the change of speed is timed
-    from none, so they stand alone where the legs tell what the part is (a sweep's phone slow
-    motion, four steps about 8 s slowed x4, two of them in a row, was told the person was lost
-    or not side on, its hint to measure the part gone). ``t``, ``keypoints``: the track; the rest
-    as ``timebase_problem``."""
+    None: legs that step slower than any walk or faster than any run (``legs_off_pace``),
+    contacts that change at once (``contacts_jump``: before the time base, which a clip slowed
+    in part reads as the median of its two), a time base that is not running's or walking's
+    (``timebase_problem``, whatever stated it: a flag can be wrong too), a run past the camera
+    (``across_the_picture``), a part slowed (``slowed``: what ``slowed_part`` says of the
+    track), or too few steps (``too_few_steps``; no step at all from feet mostly unseen,
+    ``feet_seen`` False, is analyze's to say). A slowed part comes before too few steps: the
+    steps about it are few, and one timed across the change of speed is timed from none, so they
+    stand alone where the legs tell what the part is (a sweep's phone slow motion, four steps
+    about 8 s slowed x4, two of them in a row, was told the person was lost or not side on, its
+    hint to measure the part gone). ``t``, ``keypoints``: the track; the rest as
+    ``timebase_problem``."""
     seen_s = seen_seconds(t, keypoints)
     return (
         legs_off_pace(t, keypoints, steps, fps, origin, track)
