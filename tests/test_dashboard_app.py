@@ -696,6 +696,21 @@ def test_refusals_and_timeouts_are_shown_never_raised(
     assert handler.calls == []
 
 
+def test_a_station_never_heard_is_waited_for_not_called_lost() -> None:
+    """A user trial's console, started with its station on a loaded machine, read a red
+    "NO DATA" for 47 s while the station loaded: a station never heard from is waited for, and
+    how long said; NO DATA is for one that stopped (below)."""
+
+    async def scenario() -> None:
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, on_screen(app, "○ no word yet from"), "waiting", timeout=4.0)
+            assert "NO DATA" not in screen_text(app)
+            assert not app.screen.has_class("-stale")
+
+    run(scenario())
+
+
 def test_goes_stale_when_messages_stop_and_live_when_they_resume(publisher: Publisher) -> None:
     endpoint = publisher.endpoint
 

@@ -36,6 +36,7 @@ from edge.dashboard.drill import DrillFormScreen, DrillScreen, DrillTable
 from edge.dashboard.readings import HISTORY_STEPS, Readings
 from edge.dashboard.screens import HelpScreen, RunnerNameScreen
 from edge.dashboard.widgets import (
+    STALE_AFTER,
     BalanceBars,
     CueBanner,
     HistoryPlot,
@@ -51,8 +52,6 @@ from edge.drill.plan import DrillPlan
 from edge.errors import UsageError
 from edge.pace import MAX_BELT_MPS
 
-STALE_AFTER = 2.0
-"""Seconds without any message before the console says the data is stale."""
 ENDED_NOTICE_S = 3600.0
 """How long the notice of why a file that has ended gave no figures stays (until the person
 quits, in practice)."""
@@ -600,8 +599,13 @@ class DashboardApp(App[None]):
         # separate console read NO DATA in red under a green cue for good).
         if self._ended is not None or (status is not None and status.camera_state == "ended"):
             state = "ended"
+        elif self._last_heard is None:
+            # Never heard: a station still starting (loading its model, reading its file
+            # through), or none there. A trial's console read a red NO DATA for 47 s while
+            # its own station loaded.
+            state = "connecting"
         elif age <= STALE_AFTER:
-            state = "live" if self._last_heard is not None else "connecting"
+            state = "live"
         self._link = Link(state, self.connect, age)
         self._main.set_class(state in ("stale", "ended"), "-stale")
         if isinstance(self.screen, DrillScreen):

@@ -96,6 +96,8 @@ def balance_metrics(units: Units) -> tuple[Metric, ...]:
 
 
 LinkState: TypeAlias = Literal["connecting", "live", "stale", "ended"]
+STALE_AFTER = 2.0
+"""Seconds without any message before the console says the data is stale."""
 
 MODE_BADGES: dict[str, tuple[str, str]] = {
     "running": ("RUNNING", "bold black on green3"),
@@ -246,6 +248,8 @@ def _link_text(link: Link, status: StatusMsg | None = None) -> Text:
             return Text(f"● {lag / 1000:.0f} s BEHIND ", "bold gold1")
         return Text("● LIVE ", "bold green3")
     if link.state == "connecting":
+        if link.age is not None and link.age > STALE_AFTER:
+            return Text(f"○ no word yet from {link.endpoint}, {link.age:.0f} s ", "bold gold1")
         return Text(f"○ connecting to {link.endpoint} ", "bold gold1")
     if link.state == "ended":
         return Text(" ■ ENDED · q quits ", "bold white on grey35")
