@@ -116,22 +116,25 @@ class LiveDrill:
     def _sped_up(self) -> bool:
         """The last ``CONFIRM_STEPS`` steps all run ``SPEED_CHANGE`` faster than the ones
         before."""
-        paces = [p for r, p in self._recent if r]
-        if len(paces) < CONFIRM_STEPS or len(self._before) < CONFIRM_STEPS:
-            return False
-        if any(p is None for p in paces):
-            return False
-        base = float(np.median(self._before))
-        return min(p for p in paces if p is not None) >= base * (1.0 + SPEED_CHANGE)
+        paced = self._paces_against_before()
+        return paced is not None and min(paced[0]) >= paced[1] * (1.0 + SPEED_CHANGE)
 
     def _slowed(self) -> bool:
-        recent = [p for r, p in self._recent if r]
-        if len(recent) < CONFIRM_STEPS or len(self._before) < CONFIRM_STEPS:
-            return False
-        if any(p is None for p in recent):
-            return False
-        base = float(np.median(self._before))
-        return max(p for p in recent if p is not None) <= base * (1.0 - SPEED_CHANGE)
+        """The last ``CONFIRM_STEPS`` steps all run ``SPEED_CHANGE`` slower than the ones
+        before."""
+        paced = self._paces_against_before()
+        return paced is not None and max(paced[0]) <= paced[1] * (1.0 - SPEED_CHANGE)
+
+    def _paces_against_before(self) -> tuple[list[float], float] | None:
+        """The paces of the last ``CONFIRM_STEPS`` steps, all run and all read, and the median
+        of those before (``CONFIRM_STEPS`` of them at least); None otherwise."""
+        paces = [p for r, p in self._recent if r]
+        if len(paces) < CONFIRM_STEPS or len(self._before) < CONFIRM_STEPS:
+            return None
+        read = [p for p in paces if p is not None]
+        if len(read) < len(paces):
+            return None
+        return read, float(np.median(self._before))
 
     def repeats(self) -> list[Repeat]:
         """The repeats done so far, each from its last start to its end."""

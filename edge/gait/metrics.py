@@ -961,8 +961,10 @@ def _metric_confidence(
         factors = foreshortened(factors, 1.0, _measured(OBLIQUE_METRICS, ctx))
     if _scale_doubted(ctx):
         factors = scale_doubted_rated(factors, 1.0, _measured(SCALED_METRICS, ctx))
-    ran = step_ms is not None and step_ms > 0 and 60000.0 / step_ms >= RUNNING_CADENCE_SPM[0]
-    if ctx.gait is None or (ctx.gait == RUNNING and ctx.leaning == WALKING and not ran):
+    walk_paced = step_ms is not None and step_ms > 60000.0 / RUNNING_CADENCE_SPM[0]
+    if ctx.gait is None or (
+        ctx.gait == RUNNING and ctx.leaning == WALKING and (walk_paced or not step_ms)
+    ):
         # A walk's first steps, counted as the run before it till a second votes walking, are
         # measured by running's rules: a user trial's clip had the first one's contact end where
         # the knee straightened, 327 ms where the walk's read 590-700, shown as sure, and its
@@ -971,7 +973,7 @@ def _metric_confidence(
         # runner's cadence whose hips rose is a run's (a sweep's real run at 186 steps a minute
         # had one marked, its near leg's hip extension 24.3 to 21.9 deg over the rest).
         factors |= {m: min(factors.get(m, 1.0), UNTOLD_FACTOR) for m in UNTOLD_METRICS}
-    elif ctx.gait == RUNNING and step_ms and 60000.0 / step_ms < RUNNING_CADENCE_SPM[0]:
+    elif ctx.gait == RUNNING and walk_paced:
         # At a cadence no runner steps at, as a walk's first step, counted as the run before it
         # until a second step votes walking: a user trial's console showed such a step's
         # overstride, 28% of the leg, as the run's "now", where a run's summary and report leave
