@@ -342,12 +342,6 @@ def test_a_step_leans_to_the_votes_the_mode_has_not_followed_yet() -> None:
     assert modes.leaning(WALKING) == WALKING and modes.step(WALKING) == RUNNING
     assert modes.counted(None) == RUNNING and modes.leaning(None) == WALKING
     assert modes.step(None) == RUNNING and modes.leaning(RUNNING) == RUNNING
-    # Before a gait holds, a step that votes nothing leans nowhere: a run's opening steps, after
-    # one odd vote, had been marked less sure (a sweep's real run).
-    opening = ModeTracker()
-    opening.frame(0.0, True)
-    opening.step(WALKING)
-    assert opening.leaning(None) is None and opening.leaning(WALKING) == WALKING
 
 
 def timed_steps(

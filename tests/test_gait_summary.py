@@ -10,7 +10,19 @@ import pytest
 
 from edge.bus.schema import UNJUDGED_KEY
 from edge.gait import Step, SummaryBuilder, Targets
-from edge.gait.metrics import FAR_LEG_METRICS, RUNNING_METRICS, no_runners, view_factors
+from edge.gait.metrics import (
+    CONTACT_TIMED,
+    FAR_LEG_METRICS,
+    RUNNING,
+    RUNNING_METRICS,
+    StepContext,
+    _as_walking,
+    _metric_confidence,
+    no_runners,
+    rated_down,
+    timed_down,
+    view_factors,
+)
 from edge.gait.summary import (
     CUE_VIEW_WAIT_STEPS,
     FIRST_CUE_WAIT_STEPS,
@@ -21,6 +33,7 @@ from edge.gait.summary import (
     median_error,
     paced,
     released_at,
+    view_marked,
     view_note,
     within_view,
 )
@@ -457,6 +470,57 @@ def test_steps_before_any_gait_was_told_are_no_view_and_no_gait() -> None:
     leaning = steps(6, gait="running", metric_confidence=messages.UNTOLD_MARKS, yaw_deg=3.0)
     assert view_note(leaning, leaning, "distances and angles") is None
     assert not feed(SummaryBuilder(), leaning)[-1].oblique
+
+
+def _engine_marked(yaw_deg: float, step_ms: float) -> list[Step]:
+    """Six near-leg running steps marked as the engine marks them for a camera ``yaw_deg``
+    off square, uncalibrated, whose hips point to running, each ``step_ms`` long."""
+    ctx = StepContext(
+        foot="left",
+        view="near",
+        yaw_deg=yaw_deg,
+        leg=0,
+        metric=False,
+        square=True,
+        previous_ic=None,
+        other_next_ic=None,
+        next_ic=None,
+        leg_length=0.9,
+        belt_speed_mps=None,
+        max_gap_s=0.1,
+        gait=RUNNING,
+        leaning=RUNNING,
+    )
+    marks = _metric_confidence(0.9, ctx, step_ms)
+    return steps(6, gait="running", view="near", metric_confidence=marks, yaw_deg=yaw_deg)
+
+
+def test_an_oblique_view_is_told_whatever_else_marks_the_step() -> None:
+    """Marks for a step's timing or its walk lie beside the view's: a review found a walk, and a
+    run timed from too few frames a second, filmed 22 deg off square said nothing of the view
+    once any mark on the contact time was read as the gait's."""
+    oblique = _engine_marked(22.0, 370.0)
+    timed_roughly = [
+        dataclasses.replace(s, metric_confidence=timed_down(s.metric_confidence, s))
+        for s in oblique
+    ]
+    unlike = [
+        dataclasses.replace(
+            s, metric_confidence=rated_down(s.metric_confidence, 0.9, CONTACT_TIMED)
+        )
+        for s in oblique
+    ]
+    walked = [dataclasses.replace(_as_walking(s), gait="walking") for s in oblique]
+    for marked in (oblique, timed_roughly, unlike, walked):
+        assert view_marked(marked[0])
+        assert feed(SummaryBuilder(), marked)[-1].oblique
+        assert view_note(marked, marked, "distances and angles") is not None
+    # A running step at a walk's cadence has its running figures marked for that, not the view:
+    # a square camera is told nothing of it.
+    walk_paced = _engine_marked(2.0, 600.0)
+    assert "overstride_pct_leg" in walk_paced[0].metric_confidence
+    assert not view_marked(walk_paced[0])
+    assert view_note(walk_paced, walk_paced, "distances and angles") is None
 
 
 def test_steps_before_the_yaw_was_known_do_not_outvote_an_oblique_view() -> None:

@@ -129,12 +129,10 @@ class ModeTracker:
 
     def leaning(self, vote: str | None) -> str | None:
         """The gait a step voting ``vote`` points to, the vote not yet in: its own vote's, or
-        where it gives none and the gait holds, that of the votes in a row before it, which the
-        mode may not follow yet (``SWITCH_VOTES``): a walk's first steps after a run lean to
-        walking while still counted as running. Before the gait holds, a step that votes nothing
-        leans nowhere: a sweep's real run had its first steps, after one odd vote, marked less
-        sure."""
-        return _kind(vote) or (self._after(None)[1][0] if self._held else None)
+        where it gives none, that of the votes in a row before it, which the mode may not follow
+        yet (``SWITCH_VOTES``): a walk's first steps after a run lean to walking while still
+        counted as running."""
+        return _kind(vote) or self._after(None)[1][0]
 
     def step(self, vote: str | None) -> str | None:
         """A finished step's vote (``gait_vote``); returns the gait the step is counted as,

@@ -300,19 +300,26 @@ leg's, the stance thigh's at toe-off also a step unlike the runner's others, the
 metres also a scale doubted: ``edge.gait.metrics.SCALED_METRICS``)."""
 
 
+GAIT_MARKED = "knee_flexion_ic_deg"
+"""What the engine's marks for the gait put on a near leg's step, and nothing else does (no view
+foreshortens it, no timing rates it): a step measured before any gait was told, or a running
+step leaning to a walk or at a walk's cadence, has its running figures marked
+(``edge.gait.metrics.RUNNING_METRICS``, this among them)."""
+
+
 def view_marked(step: Rated) -> bool:
     """Whether this step's figures are marked less sure for an oblique uncalibrated view: a step
     of the near leg (or of a leg not told apart) that rates a foreshortened metric below the
-    step itself. The far leg's own marks do not count, nor a step measured before any gait was
-    told, whose running figures are marked for that (``UNTOLD``: a review found them read as
-    an oblique view's, "about 1° off square"), nor one marked for a gait it leans from, its
-    contact time with them (``UNTOLD_METRICS``; no view marks a time: a sweep's square camera
-    was told "about 3° off square" of a real run's steps whose hips rose). By the mark, not by
-    ``CONFIDENT``: the view is told however sure the step was."""
+    step itself. The far leg's own marks do not count, nor a step whose running figures are
+    marked for its gait (``GAIT_MARKED``): one measured before any gait was told (a review found
+    it read as an oblique view's, "about 1° off square"), or a running step leaning to a walk or
+    at a walk's cadence (a sweep's square camera was told "about 3° off square" of a real run's
+    steps whose hips rose). A walking step, or one timed from too few frames a second, is still
+    told by its view's marks. By the mark, not by ``CONFIDENT``: the view is told however sure
+    the step was."""
     return (
         step.view != "far"
-        and gait_of(step) != UNTOLD
-        and "contact_ms" not in step.metric_confidence
+        and GAIT_MARKED not in step.metric_confidence
         and any(m in step.metric_confidence for m in _VIEW_MARKED)
     )
 
