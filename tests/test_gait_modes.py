@@ -13,10 +13,10 @@ import math
 import numpy as np
 import pytest
 
-from edge.demo.mocap import walking_trial
+from edge.demo.mocap import J, MocapTrial, walking_trial
 from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping
-from edge.gait.layout import ANKLE, HIP, KNEE, N_SM, SM_T, sm_col
+from edge.gait.layout import ANKLE, HIP, KNEE, N_SM, SM_MID_X, SM_T, sm_col
 from edge.gait.metrics import (
     RUNNING_METRICS,
     WALK_TOE_OFF_DELAY_S,
@@ -100,6 +100,65 @@ def test_a_foot_the_belt_does_not_carry_back_makes_no_step(slow_motion: float) -
         assert plausible(contact, sm, 0, leg_length=0.9) is step
     sm, contact = stance(0.03, slow_motion)
     assert plausible(contact, sm, 0, leg_length=math.nan)  # no scale yet: any way back
+
+
+def across(hips_back_m: float, other_range_m: float) -> tuple[np.ndarray, Contact]:
+    """``stance``'s contact, the foot carried 0.68 m back (0.76 of the 0.9 m leg), with the
+    mid-hip going ``hips_back_m`` back meanwhile and the other ankle over a range of
+    ``other_range_m``."""
+    sm, contact = stance(0.68)
+    share = np.clip(sm[:, SM_T] / 0.3, 0.0, 1.0)
+    sm[:, SM_MID_X] = -hips_back_m * share
+    sm[:, sm_col(1, ANKLE, 0)] = 0.2 + other_range_m * share
+    return sm, contact
+
+
+def test_a_foot_going_back_with_the_hips_while_the_other_stands_makes_no_step() -> None:
+    """A user trial's clip of a woman posing on the floor, drifting across the picture: the foot
+    of a "contact" went 0.76 legs back, as on a belt, but the hips went 0.33 back with it and the
+    other foot stood (0.05): two running steps with overstride figures on a live station. On a
+    belt the hips stay and the other foot swings through."""
+    for hips_back_m, other_range_m, step in (
+        (0.3, 0.04, False),  # the clip's
+        (0.0, 0.6, True),  # a runner's
+        (0.0, 0.04, True),  # the other foot at its turn while the hips stay (a real runner's)
+        (0.3, 0.2, True),  # the hips back as the other foot swings (a runner drifting on the belt)
+    ):
+        sm, contact = across(hips_back_m, other_range_m)
+        assert plausible(contact, sm, 0, leg_length=0.9) is step
+    sm, contact = across(0.3, 0.04)
+    assert plausible(contact, sm, 0, leg_length=math.nan)  # no scale yet: any way back
+
+
+def stepping_back_across(trial: MocapTrial, legs_per_s: float, leg_m: float = 0.9) -> MocapTrial:
+    """The treadmill walk played backwards off the belt: a person stepping backwards across the
+    floor, one foot planted while the other goes back with the hips, at ``legs_per_s`` leg
+    lengths a second, 30 deg from across the picture towards the camera (which so sees the hips
+    sink, as a runner's do in stance)."""
+    joints = trial.joints[::-1].copy()
+    joints[..., 0] -= trial.belt_speed_mps * trial.t[:, None] + joints[0, J["mid_hip"], 0]
+    turn = math.radians(30.0)
+    x, z = joints[..., 0].copy(), joints[..., 2].copy()
+    joints[..., 0] = 1.5 + x * math.cos(turn) - z * math.sin(turn)
+    joints[..., 2] = -x * math.sin(turn) + z * math.cos(turn) - 1.0
+    slower = trial.belt_speed_mps * math.cos(turn) / (legs_per_s * leg_m)
+    return dataclasses.replace(
+        trial, joints=joints, t=trial.t * slower, fs=trial.fs / slower, sole=None
+    )
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_a_person_stepping_across_the_picture_gives_no_steps(fps: float) -> None:
+    """A person stepping backwards across the floor (0.8 leg lengths a second, the user trial's
+    clip's drift), filmed from chest height: the foot going back with the hips reads as carried
+    by a belt, and 3 of the 8 tracks here gave a step, two with 33% of the leg of overstride."""
+    camera = SideCamera(facing="right", height_m=1.5)
+    person = stepping_back_across(walking_trial(), 0.8)
+    for seed in range(4):
+        t, kp = synth_track(person, fps, camera, seed=seed)
+        engine = GaitEngine(PlaneMapping.scaled("right", camera.meters_per_pixel))
+        steps = [s for i in range(round(4 * fps)) for s in engine.push(float(t[i]), kp[i])]
+        assert steps + engine.finish() == []
 
 
 @pytest.mark.parametrize("fps", [30.0, 60.0])
