@@ -142,6 +142,7 @@ MATRIX: tuple[Case, ...] = (
     Case("plain-room", Scenario(room="plain")),
     Case("passer", Scenario(passer=True)),
     Case("coach", Scenario(coach=True)),
+    Case("neighbour", Scenario(neighbour=True)),
     Case("runner-032", Scenario(runner="RBDS032")),
     Case("runner-0041", Scenario(runner="RBDS0041")),
     Case("runner-008", Scenario(runner="RBDS008")),

@@ -346,6 +346,19 @@ def test_the_passer_crosses_the_room_behind_the_runner(mocap_trial) -> None:
     assert np.median(changed[:, 1]) < runner_u.min()
 
 
+def test_the_neighbour_runs_behind_the_runner_smaller(mocap_trial) -> None:
+    scenario = Scenario(noise_sigma=0.0)
+    alone = render._Renderer(mocap_trial, scenario).frame(1.0).astype(int)
+    beside = render._Renderer(mocap_trial, replace(scenario, neighbour=True)).frame(1.0)
+    changed = np.argwhere(np.abs(beside.astype(int) - alone).max(axis=2) > 20)
+    runner = CAMERA.project(world_keypoints(mocap_trial, np.array([1.0])))[0]
+    assert len(changed) > 2000
+    # Further from the camera, so within the runner's height in the picture, and behind them.
+    rows = np.ptp(changed[:, 0])
+    assert rows < 0.9 * np.ptp(runner[:, 1])
+    assert runner[:, 0].min() < np.median(changed[:, 1]) < runner[:, 0].max() + 100
+
+
 def test_a_scenario_states_which_value_is_wrong() -> None:
     with pytest.raises(ValueError, match="exposure_s"):
         Scenario(fps=30.0, exposure_s=1 / 20)

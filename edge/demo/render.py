@@ -7,8 +7,9 @@ treadmill: a shaded body of tapered capsules (clothes, skin, shoes) drawn far si
 whose stripes move backwards at the recorded speed, a side handrail at hip height in front of
 the runner that hides the near hip over part of the stride, motion blur from averaging sub-frames
 over the exposure, and sensor noise. What the camera sees and how (its placement, frame rate,
-shutter, noise, light, the room, a person passing behind, the handrail, the runner's size and
-colours) is a ``Scenario`` (``edge.demo.scenario``); the default one is the demo clip.
+shutter, noise, light, the room, a person passing behind, a runner on the next treadmill, the
+handrail, the runner's size and colours) is a ``Scenario`` (``edge.demo.scenario``); the default
+one is the demo clip.
 
 The demo is 1280x720 rather than 1920x1080: the pose model sees the frame at 640 px wide either
 way, so the larger frame adds no keypoint accuracy while it costs 2.25x the pixels to render,
@@ -113,6 +114,22 @@ _PASSER_LOOK = Look(
     sock=(40, 40, 40),
     shoe=(30, 30, 30),
     sole=(200, 200, 200),
+)
+
+# The neighbour: a second runner on the next treadmill behind this one (a gym's row of
+# treadmills), further from the camera, running the recording out of step, in other clothes; their
+# treadmill is not drawn, the far rail of this one is drawn over them.
+_NEIGHBOUR_SHIFT_S = 3.1
+_NEIGHBOUR_Z = -1.5
+_NEIGHBOUR_X = 0.3
+_NEIGHBOUR_LOOK = Look(
+    skin=(110, 150, 200),
+    hair=(30, 30, 34),
+    shirt=(150, 70, 30),
+    shorts=(30, 30, 30),
+    sock=(230, 230, 230),
+    shoe=(40, 160, 220),
+    sole=(220, 220, 220),
 )
 
 # The coach: standing on the floor beside the front of the treadmill, between it and the camera
@@ -608,6 +625,19 @@ class _Renderer:
             if scenario.passer
             else None
         )
+        self._neighbour = (
+            _Figure(
+                recording,
+                UpperBody(),
+                _Paint.of(_NEIGHBOUR_LOOK),
+                shift_s=_NEIGHBOUR_SHIFT_S,
+                z=self._sign * _NEIGHBOUR_Z,
+                start_x=_NEIGHBOUR_X,
+            )
+            if scenario.neighbour
+            else None
+        )
+        self._behind = [f for f in (self._passer, self._neighbour) if f is not None]
         self._coach = (
             _Figure(
                 standing_trial(),
@@ -628,8 +658,8 @@ class _Renderer:
         back = cv2.GaussianBlur(room, (0, 0), 1.6)
         self._treadmill_back(_Canvas(back))
         gain = self._vignette(w, h)
-        if self._passer is not None:
-            # The passer goes behind the far rail: it is drawn on every frame, over them.
+        if self._behind:
+            # The people behind go behind the far rail: it is drawn on every frame, over them.
             self._back = back * gain[..., None]
             self._treadmill_far_rail(_Canvas(back))
         else:
@@ -685,8 +715,9 @@ class _Renderer:
         a = self._front_a[y0:y1, x0:x1]
         for ts in times:
             canvas = _Canvas(self._back[y0:y1, x0:x1].copy(), origin=(x0, y0))
-            if self._passer is not None:
-                self._figure(canvas, self._passer, float(ts))
+            if self._behind:
+                for figure in self._behind:
+                    self._figure(canvas, figure, float(ts))
                 self._treadmill_far_rail(canvas)
             self._belt(canvas, float(ts))
             self._figure(canvas, self._runner, float(ts))
@@ -709,7 +740,7 @@ class _Renderer:
 
     def _dynamic_box(self, times: np.ndarray) -> tuple[int, int, int, int]:
         """Pixel box (x0, y0, x1, y1) that holds the belt and the people at all ``times``."""
-        figures = [f for f in (self._runner, self._passer, self._coach) if f is not None]
+        figures = [f for f in (self._runner, *self._behind, self._coach) if f is not None]
         pts = np.concatenate(
             [self._px(part.reshape(-1, 3)) for f in figures for part in f.pose(times)]
         )

@@ -61,6 +61,8 @@ class Scenario:
     passer: a second person jogging past, behind the treadmill, every few seconds.
     coach: a second person standing still beside the front of the treadmill, nearer the camera
         than the runner (the data set's standing trial).
+    neighbour: a second runner on the next treadmill behind, 1.5 m further from the camera,
+        running the same recording out of step.
     runner: which recording runs: of the running data set (``edge.demo.mocap.TRIALS``) RBDS001
         (2.5 m/s, shipped with the package), RBDS032 (2.5 m/s) or RBDS0041 (4.6 m/s), the last
         two read from the data set's folder (``recording``); a packed trial of the data set by
@@ -83,6 +85,7 @@ class Scenario:
     room: Literal["gym", "plain"] = "gym"
     passer: bool = False
     coach: bool = False
+    neighbour: bool = False
     runner: str = "RBDS001"
     handrail: bool = True
     scale: float = 1.0
