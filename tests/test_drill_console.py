@@ -168,3 +168,19 @@ def test_the_drill_screen_says_when_its_station_has_stopped() -> None:
             assert app.screen.query_one("#drill-count", Digits).value == ""  # no count goes on
 
     run(scenario())
+
+
+def test_the_drill_screen_says_when_its_station_was_never_heard() -> None:
+    """A drill opened on a console whose station is down from the start: once the station is
+    late, the screen asks whether it is running, where it had counted its rest down for good
+    (a review)."""
+
+    async def scenario() -> None:
+        app = DashboardApp(NOWHERE, NOWHERE, drill=DrillPlan(2))
+        async with app.run_test(size=SIZE) as pilot:
+            assert isinstance(app.screen, DrillScreen)
+            await wait_until(pilot, on_screen(app, "no word yet from the station"), "never heard")
+            assert "speed up when ready" not in screen_text(app)
+            assert app.screen.query_one("#drill-count", Digits).value == ""
+
+    run(scenario())

@@ -203,7 +203,10 @@ def replay_steps(
     from edge.pose.crop import feet_out
 
     out_t = [] if picture is None else t[feet_out(keypoints, picture)].tolist()
-    if calibration is not None and calibration.plane is not None:
+    if calibration is not None and calibration.intrinsics is not None:
+        # As the station does: a lens calibrated without a plane yet places the camera's axis
+        # (``camera_sight``), which undistorted pixels go with (a review: 3.3 deg of the line of
+        # sight between the two on one footage).
         keypoints = undistort_track(keypoints, calibration)
     mapping = plane_mapping(
         keypoints, calibration, meters_per_pixel, facing, facing_lag(t), picture

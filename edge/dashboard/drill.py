@@ -21,7 +21,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Digits, Footer, Input, Label, Static
 
 from edge.bus.schema import StatusMsg, StepMsg, belt_read
-from edge.dashboard.widgets import Link
+from edge.dashboard.widgets import STALE_AFTER, Link
 from edge.drill.live import Change, LiveDrill
 from edge.drill.plan import FOCUS, REST, DrillPlan, Repeat, lap_label
 from edge.errors import UsageError
@@ -204,10 +204,19 @@ class DrillScreen(Screen[None]):
     def _stopped(self) -> str | None:
         """What to tell in place of the count's line when no step can come: the station's
         file has ended, or the station has not been heard from (a user trial's drill screen
-        said "speed up when ready" after its station had stopped); None while it is heard."""
+        said "speed up when ready" after its station had stopped), or never yet past
+        ``STALE_AFTER`` (a review's drill screen, its station down from the start, counted its
+        rest down for good); None while it is heard."""
         link = self._link
-        if link is None or link.state in ("live", "connecting"):
+        if link is None or link.state == "live":
             return None
+        if link.state == "connecting":
+            if link.age is None or link.age <= STALE_AFTER:
+                return None
+            return (
+                f"no word yet from the station, {link.age:.0f} s: still starting, or not "
+                "running? esc: console"
+            )
         if link.state == "ended":
             return "the station has stopped, its file ended: no repeat can be timed; esc: console"
         since = "" if link.age is None else f" for {link.age:.0f} s"
