@@ -13,7 +13,7 @@ from pathlib import Path
 
 from calibrate.cli import add_parser as add_calibrate_parser
 from edge.commands.analyze import cmd_analyze, cmd_replay
-from edge.commands.common import IMGSZ_HELP, imgsz, picture_size
+from edge.commands.common import IMGSZ_HELP, camera_turn_deg, imgsz, picture_size
 from edge.commands.config import cmd_config_check
 from edge.commands.console import cmd_dashboard, cmd_drill_strides
 from edge.commands.model import cmd_model_check, cmd_model_export, cmd_model_fetch, cmd_model_info
@@ -153,6 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="WxH",
         help="the picture the track was filmed in, width x height in pixels, to tell the steps "
         "whose runner's feet left it, as analyze does (analyze prints it)",
+    )
+    p.add_argument(
+        "--camera-turn",
+        type=camera_turn_deg,
+        metavar="DEG",
+        help="the camera's turn off square to the belt, degrees toward the runner's front, as "
+        "analyze read it off the treadmill's lines (analyze prints it); default: read off the "
+        "runner's hips",
     )
     p.add_argument("--events-out", type=Path, required=True, help="step events (JSON Lines)")
 

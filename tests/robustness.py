@@ -44,6 +44,7 @@ import numpy as np
 
 from edge.bus.schema import StepMsg
 from edge.capture import CaptureSettings
+from edge.capture.belt_lines import Backdrop
 from edge.capture.file import VideoFileSource
 from edge.capture.timebase import FileTiming
 from edge.commands.analyze import replay_steps
@@ -54,9 +55,11 @@ from edge.demo.render import DemoClip, clip_hash, load_demo, render_clip
 from edge.demo.scenario import CAMERA, Look, Scenario
 from edge.demo.scene import UpperBody
 from edge.demo.session import demo_calibration
+from edge.gait import detect_facing
 from edge.gait.mode import RUNNING, WALKING
+from edge.gait.sagittal import facing_lag
 from edge.offline.analyze import analyze_video
-from edge.offline.replay import step_of
+from edge.offline.replay import camera_turn, step_of
 from edge.pose import RunnerSelector
 from edge.pose.base import PoseEstimator
 from edge.pose.crop import RunnerFinder
@@ -367,15 +370,22 @@ class Chain:
         video: Path | None = None,
     ) -> list[StepMsg]:
         """The gait engine on a track, as analyze replays it: on the plane of ``clip``'s
-        camera (metres) when given, else scaled from pixels (``facing`` or read off the track);
-        the steps whose feet were mostly out of the picture of ``video`` rated less sure."""
+        camera (metres) when given, else scaled from pixels (``facing`` or read off the track),
+        the camera's turn read off the treadmill's lines in ``video``; the steps whose feet were
+        mostly out of its picture rated less sure."""
         calibration = demo_calibration(clip) if clip is not None else None
-        picture = None
+        picture = turn = None
         if video is not None:
             source = VideoFileSource(video, CaptureSettings())
             picture = (source.info.height, source.info.width)
+            backdrop = Backdrop(source.info.frame_count)
+            while (frame := source.read()) is not None:
+                backdrop.add(frame.index, frame.image)
             source.close()
-        return replay_steps(self.config, t, keypoints, calibration, None, facing, picture)
+            seen = facing or detect_facing(keypoints, lag=facing_lag(t))
+            if seen is not None:
+                turn = camera_turn(backdrop, keypoints, seen, picture, calibration)
+        return replay_steps(self.config, t, keypoints, calibration, None, facing, picture, turn)
 
 
 def truth_track(clip: DemoClip) -> tuple[np.ndarray, np.ndarray, float]:

@@ -110,6 +110,23 @@ def test_replay_with_a_scale_writes_metric_step_events(
     assert "left-right" in shown["contact"] and "left-right" in shown["cadence"]
 
 
+def test_replay_takes_the_camera_turn_analyze_read(
+    track, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--camera-turn``, as analyze read it off the treadmill's lines, is every step's yaw: the
+    foreshortened figures said so from the first step; a turn no side view has is refused."""
+    path, _ = track
+    out = tmp_path / "events.jsonl"
+    args = ["replay", "--keypoints", str(path), "--events-out", str(out)]
+    assert main([*args, "--camera-turn", "-18.5"]) == 0
+    steps = read_events(out)
+    assert steps and all(s.yaw_deg == -18.5 for s in steps)
+    assert "about 18° off square" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main([*args, "--camera-turn", "75"])
+    assert "within +-60" in capsys.readouterr().err
+
+
 def test_replay_without_scale_reports_leg_fractions(track, tmp_path: Path) -> None:
     path, _ = track
     out = tmp_path / "events.jsonl"

@@ -37,6 +37,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         video_outputs,
     )
     from edge.offline.replay import (
+        camera_turn,
         describe,
         no_findings,
         write_step_files,
@@ -101,6 +102,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         doubt = facing = None
         if notice is None:
             facing = plane.facing or runner_facing(args.video, result, keypoints, t)
+            turn = camera_turn(result.backdrop, keypoints, facing, result.picture, calibration)
+            if turn is not None:
+                replay += f" --camera-turn {turn:g}"
             steps = replay_steps(
                 config,
                 t,
@@ -109,6 +113,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 plane.meters_per_pixel,
                 facing,
                 result.picture,
+                turn,
             )
             feet_seen = result.feet_share < FEET_MOSTLY_UNSEEN
             # The track's times are the video's as it plays unless a slow motion is given.
@@ -194,9 +199,12 @@ def replay_steps(
     meters_per_pixel: float | None,
     facing: str | None,
     picture: tuple[int, int] | None = None,
+    turn_deg: float | None = None,
 ) -> list[StepMsg]:
     """The steps of a track as analyze measures them; ``picture``: the video's size (height,
-    width), where known, to tell the frames whose runner's feet were out of it (``feet_out``)."""
+    width), where known, to tell the frames whose runner's feet were out of it (``feet_out``);
+    ``turn_deg``: the camera's turn off square as the treadmill's lines read it
+    (``camera_turn``), where they did."""
     from edge.gait import GaitParams
     from edge.gait.sagittal import facing_lag
     from edge.offline.replay import plane_mapping, replay_track, undistort_track
@@ -209,7 +217,7 @@ def replay_steps(
         # sight between the two on one footage).
         keypoints = undistort_track(keypoints, calibration)
     mapping = plane_mapping(
-        keypoints, calibration, meters_per_pixel, facing, facing_lag(t), picture
+        keypoints, calibration, meters_per_pixel, facing, facing_lag(t), picture, turn_deg
     )
     # The track is taken to come from this configuration's pose set-up: without the refiner
     # the knees are the pose model's, and toe-off needs the ankle's sign too.
@@ -314,6 +322,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             plane.meters_per_pixel,
             plane.facing,
             args.picture,
+            args.camera_turn,
         )
         # The rows' times are held to the steps' gait, as a video's time base is (``analyze``).
         origin = f"--fps {args.fps:g}" if args.fps else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -61,6 +62,26 @@ def picture_size(text: str) -> tuple[int, int]:
             f"{text!r} is no picture size: give width x height in pixels, e.g. 1920x1080"
         )
     return size
+
+
+#: the largest camera turn off square a side view is taken at, degrees: beyond, the runner is
+#: seen more from the front or back than from the side
+MAX_TURN_DEG = 60.0
+
+
+def camera_turn_deg(text: str) -> float:
+    """``--camera-turn DEG``: a camera's turn off square to the belt, within
+    ``MAX_TURN_DEG``."""
+    try:
+        turn = float(text)
+    except ValueError:
+        turn = math.nan
+    if not abs(turn) <= MAX_TURN_DEG:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give the camera's turn off square in degrees, within "
+            f"+-{MAX_TURN_DEG:g} (analyze prints it)"
+        )
+    return turn
 
 
 def runner_name(field: str, name: str) -> str:

@@ -999,10 +999,13 @@ class GaitEngine:
     @property
     def yaw_deg(self) -> float | None:
         """How far the camera looks off square to the belt, degrees, positive when it is
-        turned toward the runner's front: from the pelvis's width, seen as the far hip's lead
+        turned toward the runner's front: as the treadmill's lines read it where they did
+        (``PlaneMapping.turn_deg``), else from the pelvis's width, seen as the far hip's lead
         over the near one (``hip_offset``), less the line of sight's turn from the camera's
         axis where the picture is known (``PlaneMapping.sight_deg``: a runner off the axis
-        shows as much lead). None until four steps have a view."""
+        shows as much lead); then None until four steps have a view."""
+        if self.mapping.turn_deg is not None:
+            return self.mapping.turn_deg
         if len(self._hip_leads) < 4:
             return None
         lead = float(np.median(self._hip_leads)) / PELVIS_PER_LIMB

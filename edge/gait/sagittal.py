@@ -34,6 +34,9 @@ class PlaneMapping:
     and its distance from it, metres (``foot_on_plane``).
     sight: a square camera's axis, its column and focal length, pixels (``sight_deg``), where
     known (``camera_sight``).
+    turn_deg: how far a square camera is in fact turned off square to the belt, degrees,
+    positive toward the runner's front, where read off the treadmill's lines
+    (``edge.capture.belt_lines``): the yaw then (``GaitEngine.yaw_deg``).
     """
 
     homography: np.ndarray
@@ -41,6 +44,7 @@ class PlaneMapping:
     square: bool = False
     camera: tuple[float, float] | None = None
     sight: tuple[float, float] | None = None
+    turn_deg: float | None = None
 
     @classmethod
     def calibrated(cls, calibration: Calibration) -> PlaneMapping:
@@ -57,9 +61,11 @@ class PlaneMapping:
         facing: str,
         meters_per_pixel: float | None = None,
         sight: tuple[float, float] | None = None,
+        turn_deg: float | None = None,
     ) -> PlaneMapping:
         """A level camera: x along the image row toward where the runner faces, y up;
-        ``sight``: its axis's column and focal length, pixels, where known (``camera_sight``)."""
+        ``sight``: its axis's column and focal length, pixels, where known (``camera_sight``);
+        ``turn_deg``: its turn off square read off the treadmill's lines, where read."""
         if facing not in ("left", "right"):
             raise ValueError(f"facing = {facing!r}: must be 'left' or 'right'")
         scale = meters_per_pixel if meters_per_pixel else 1.0
@@ -69,6 +75,7 @@ class PlaneMapping:
             metric=meters_per_pixel is not None,
             square=True,
             sight=sight,
+            turn_deg=turn_deg,
         )
 
     def sight_deg(self, x: float, y: float) -> float | None:

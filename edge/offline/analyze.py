@@ -13,6 +13,7 @@ import numpy as np
 
 from edge.bus.schema import StepMsg
 from edge.capture import CaptureSettings, SourceInfo, open_source
+from edge.capture.belt_lines import Backdrop
 from edge.capture.file import VideoFileSource
 from edge.capture.moving import CameraMotion, moving_camera_notice
 from edge.capture.repeats import (
@@ -58,7 +59,9 @@ class AnalysisResult:
     frames per second of real time; held: pictures held still, left out too, when first shown
     and for how long, s; slow: the stretches of too few new frames a second, first and last
     time and rate (``edge.capture.repeats``); picture: the frames' size (height, width);
-    camera: what the background tells of the camera, fixed or moving (``edge.capture.moving``)."""
+    camera: what the background tells of the camera, fixed or moving (``edge.capture.moving``);
+    backdrop: frames spread over the video, whose lines tell the camera's turn off square
+    (``edge.capture.belt_lines``)."""
 
     frames: int
     runner_frames: int
@@ -73,6 +76,7 @@ class AnalysisResult:
     slow: tuple[tuple[float, float, float], ...] = ()
     picture: tuple[int, int] | None = None
     camera: CameraMotion | None = None
+    backdrop: Backdrop | None = None
 
     def camera_notice(self) -> str | None:
         """Why no finding rests on the steps when the camera moved while it filmed
@@ -129,6 +133,7 @@ def analyze_video(
         timebase = source.timebase
         picture = (source.info.height, source.info.width)
         scan = FrameScan(video, timebase)
+        backdrop = Backdrop(source.info.frame_count)
         progress = Progress(f"analyzing {video.name}", source.info.frame_count)
         # Every frame is written as it comes, so an analysis cut short leaves its track; the
         # repeats are taken out once the whole video has told what a new frame's change is.
@@ -140,6 +145,7 @@ def analyze_video(
                 except UsageError:
                     progress.close(finished=False)
                     raise
+                backdrop.add(frame.index, frame.image)
                 runner = finder.find(frame.image)
                 found.append(None if runner is None else runner.keypoints)
                 track.write(timebase.seconds(frame.index), frame.index, found[-1])
@@ -176,6 +182,7 @@ def analyze_video(
         scan.slow(),
         picture,
         scan.camera(),
+        backdrop,
     )
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal, cast
 import numpy as np
 
 from edge.bus.schema import MetricName, StepMsg, gait_of
+from edge.capture.belt_lines import Backdrop, treadmill_rows
 from edge.capture.timebase import timed_roughly
 from edge.errors import UsageError
 from edge.gait import (
@@ -82,6 +83,29 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def camera_turn(
+    backdrop: Backdrop | None,
+    keypoints: np.ndarray,
+    facing: str,
+    picture: tuple[int, int] | None,
+    calibration: Calibration | None = None,
+) -> float | None:
+    """How far an uncalibrated camera is turned off square to the belt, degrees toward the
+    runner's front, read off the treadmill's lines in ``backdrop`` (``Backdrop.turn``) in the
+    band where the runner's track (T, 17, 3) pixels puts the treadmill; None where the lines do
+    not tell, or a calibrated plane makes it no matter."""
+    if backdrop is None or (calibration is not None and calibration.plane is not None):
+        return None
+    sight = camera_sight(picture, calibration)
+    rows = treadmill_rows(keypoints)
+    if sight is None or rows is None:
+        return None
+    turn = backdrop.turn(sight, facing, rows)
+    if turn is not None:
+        log.info("camera %.1f deg off square to the belt, read off the treadmill's lines", turn)
+    return turn
+
+
 def plane_mapping(
     keypoints: np.ndarray,
     calibration: Calibration | None = None,
@@ -89,14 +113,16 @@ def plane_mapping(
     facing: str | None = None,
     lag: int = 1,
     picture: tuple[int, int] | None = None,
+    turn_deg: float | None = None,
 ) -> PlaneMapping:
     """How the track's pixels map to the runner's plane, from what is known about the camera.
 
     keypoints: (T, 17, 3) pixels, already undistorted when a calibration is given. ``lag``: the
     frames over which the feet's motion tells the facing (``facing_lag``). ``picture``: the
     video's size (height, width), where known, which places an uncalibrated camera's axis
-    (``PlaneMapping.sight_deg``). A facing given, or the calibration's, that the track clearly
-    contradicts is refused (UsageError).
+    (``PlaneMapping.sight_deg``). ``turn_deg``: that camera's turn off square, where the
+    treadmill's lines read it (``PlaneMapping.turn_deg``). A facing given, or the calibration's,
+    that the track clearly contradicts is refused (UsageError).
     """
     if calibration is not None and calibration.plane is not None:
         _check_facing(
@@ -125,7 +151,9 @@ def plane_mapping(
     log.info(
         "runner faces %s in the image%s", facing, "" if meters_per_pixel else " (uncalibrated)"
     )
-    return PlaneMapping.scaled(facing, meters_per_pixel, camera_sight(picture, calibration))
+    return PlaneMapping.scaled(
+        facing, meters_per_pixel, camera_sight(picture, calibration), turn_deg
+    )
 
 
 def _check_facing(keypoints: np.ndarray, given: str, lag: int, said_by: str, fix: str) -> None:

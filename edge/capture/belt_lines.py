@@ -1,0 +1,244 @@
+"""How far the camera is turned off square to the belt, read off the treadmill's long lines.
+
+A treadmill's belt edges, deck and side rails run along the belt. A camera square to the belt
+sees them parallel; turned by a yaw, they meet at a vanishing point, the picture of the belt's
+direction. With the camera's axis and focal length (``edge.gait.sagittal.camera_sight``) that
+direction's angle out of the picture's plane is the yaw, whatever the camera's roll or pitch.
+
+The gait engine otherwise reads the yaw from the pelvis's width, the far hip's lead over the
+near one, which the pose model's hips bias on real people: on the marked real clips of
+tests/data/footage the pelvis read 4-27 deg toward the runner's front for every runner facing
+right, where the treadmill's lines read -7 to +9 deg (7 December 2026, docs/accuracy.md,
+"The camera's turn from the treadmill's lines").
+
+The lines are looked for on the median of frames spread over the clip (the runner, who moves,
+drops out of it; ``Backdrop``), in the band of the picture from the runner's hips to below
+their feet, where the treadmill is (``treadmill_rows``), and near the picture's rows (a belt's
+lines, not the uprights or the runner's legs). Their vanishing point is found by RANSAC over
+pairs of them, weighted by length, then fitted to the lines that point at it. The reading
+abstains (None) on fewer than ``MIN_LINES`` such lines, or where the lines do not pin the point
+down (``MAX_SPREAD_DEG``): a clip without a treadmill in the band, or a camera at the belt's
+height with no rail in view, whose lines all lie on the horizon.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from edge.skeleton import KP
+
+#: the shortest line kept, as a share of the picture's longer side: a belt's edge or a rail
+#: spans a good part of the picture, a belt's stripe or a shoe's edge does not
+MIN_LENGTH = 0.04
+#: the steepest line kept, degrees off the picture's rows: a belt's lines seen 30 deg off
+#: square from a camera above them lie within about 15 deg of the rows
+MAX_TILT_DEG = 25.0
+#: how far a line may point from the vanishing point and still run along the belt, degrees
+INLIER_DEG = 0.75
+#: the fewest lines along the belt for a reading: the rendered treadmill gave 10-34 in the band,
+#: real clips without a treadmill in it 3-10 with no common point
+MIN_LINES = 8
+#: the widest spread (5th to 95th percentile of the yaw over the lines drawn again at random)
+#: for a reading: the rendered and real treadmills read within 0.5-2.5 deg, clips without a
+#: treadmill in the band tens of degrees apart
+MAX_SPREAD_DEG = 3.0
+#: frames whose median the lines are found on
+BACKDROP_FRAMES = 31
+#: the longest side the frames are kept at, pixels: a 4K clip's 62 frames would take 500 MB
+BACKDROP_SIDE = 1280
+#: the band's top above the hips and its bottom below the lowest ankles, in leg lengths (hips
+#: to ankles): the side rails at hip height, the deck and the belt's edges below the feet
+BAND_ABOVE_HIPS = 0.1
+BAND_BELOW_FEET = 0.5
+_PAIRS = 2000
+_DRAWS = 200
+_SEED = 0
+
+
+class Backdrop:
+    """Gray frames spread evenly over a clip of ``frame_count`` frames (unknown: None, then one
+    in ``every`` up to twice ``keep``, thinned to every other as it fills), shrunk to
+    ``BACKDROP_SIDE`` at most, and the camera's turn read off their median (``turn``)."""
+
+    def __init__(
+        self, frame_count: int | None, keep: int = BACKDROP_FRAMES, every: int = 15
+    ) -> None:
+        self._every = max(frame_count // keep, 1) if frame_count else every
+        self._keep = keep
+        self._frames: list[np.ndarray] = []
+        self.scale = 1.0
+        """The kept frames' size over the clip's."""
+
+    def add(self, index: int, image: np.ndarray) -> None:
+        """Frame ``index`` of the clip (BGR or gray), kept if it is one of those sampled."""
+        if index % self._every:
+            return
+        gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        self.scale = min(1.0, BACKDROP_SIDE / max(gray.shape))
+        if self.scale < 1.0:
+            gray = cv2.resize(
+                gray, None, fx=self.scale, fy=self.scale, interpolation=cv2.INTER_AREA
+            )
+        self._frames.append(gray if gray is not image else gray.copy())
+        if len(self._frames) >= 2 * self._keep:
+            self._frames = self._frames[::2]
+            self._every *= 2
+
+    def median(self) -> np.ndarray | None:
+        """The kept frames' median (uint8), or None before any."""
+        if not self._frames:
+            return None
+        return np.median(np.stack(self._frames), axis=0).astype(np.uint8)
+
+    def turn(
+        self, sight: tuple[float, float], facing: str, rows: tuple[float, float]
+    ) -> float | None:
+        """``belt_turn`` of the kept frames' median, ``sight`` and ``rows`` in the clip's
+        pixels; None before any frame."""
+        picture = self.median()
+        if picture is None:
+            return None
+        s = self.scale
+        return belt_turn(picture, (sight[0] * s, sight[1] * s), facing, (rows[0] * s, rows[1] * s))
+
+
+def treadmill_rows(keypoints: np.ndarray, min_conf: float = 0.3) -> tuple[float, float] | None:
+    """The band of the picture's rows where the treadmill's lines are, from a track (T, 17, 3)
+    of the runner, pixels: from a little above the hips to half a leg below the lowest feet;
+    None without hips and ankles seen."""
+    hips = keypoints[:, [KP["left_hip"], KP["right_hip"]]]
+    ankles = keypoints[:, [KP["left_ankle"], KP["right_ankle"]]]
+    hip_rows = hips[..., 1][hips[..., 2] > min_conf]
+    ankle_rows = ankles[..., 1][ankles[..., 2] > min_conf]
+    if not len(hip_rows) or not len(ankle_rows):
+        return None
+    hip = float(np.median(hip_rows))
+    leg = float(np.percentile(ankle_rows, 90)) - hip
+    if not leg > 0:
+        return None
+    return hip - BAND_ABOVE_HIPS * leg, float(np.percentile(ankle_rows, 95)) + BAND_BELOW_FEET * leg
+
+
+def line_segments(gray: np.ndarray, rows: tuple[float, float]) -> np.ndarray:
+    """(N, 4) segments x1, y1, x2, y2 of ``gray`` long enough and near enough the picture's
+    rows to be a belt's lines (``MIN_LENGTH``, ``MAX_TILT_DEG``), their middles within
+    ``rows`` (top, bottom)."""
+    found = cv2.createLineSegmentDetector(cv2.LSD_REFINE_STD).detect(gray)[0]
+    if found is None:
+        return np.zeros((0, 4))
+    s = found.reshape(-1, 4).astype(np.float64)
+    dx, dy = s[:, 2] - s[:, 0], s[:, 3] - s[:, 1]
+    middle = 0.5 * (s[:, 1] + s[:, 3])
+    keep = (
+        (np.hypot(dx, dy) >= MIN_LENGTH * max(gray.shape))
+        & (np.degrees(np.arctan2(np.abs(dy), np.abs(dx))) <= MAX_TILT_DEG)
+        & (middle >= rows[0])
+        & (middle <= rows[1])
+    )
+    return s[keep]
+
+
+def _rays(segments: np.ndarray, centre: tuple[float, float], focal: float) -> np.ndarray:
+    """(N, 2, 3) the segments' ends as rays from the camera (x right, y down, z ahead)."""
+    ends = segments.reshape(-1, 2, 2)
+    rays = np.ones((len(segments), 2, 3))
+    rays[..., 0] = (ends[..., 0] - centre[0]) / focal
+    rays[..., 1] = (ends[..., 1] - centre[1]) / focal
+    return rays
+
+
+def _planes(rays: np.ndarray) -> np.ndarray:
+    """(N, 3) each segment's plane through the camera, its normal scaled to the picture."""
+    normals = np.cross(rays[:, 0], rays[:, 1])
+    return normals / np.linalg.norm(normals[:, :2], axis=1, keepdims=True)
+
+
+def _off_deg(direction: np.ndarray, rays: np.ndarray) -> np.ndarray:
+    """(N,) how far each segment points from the picture of ``direction``, degrees."""
+    middle = rays.mean(axis=1)
+    toward = np.cross(np.cross(middle, direction[None, :]), np.array([0.0, 0.0, 1.0]))[:, :2]
+    along = (rays[:, 1] - rays[:, 0])[:, :2]
+    cos = np.abs((toward * along).sum(axis=1)) / (
+        np.linalg.norm(toward, axis=1) * np.linalg.norm(along, axis=1) + 1e-12
+    )
+    return np.degrees(np.arccos(np.clip(cos, 0.0, 1.0)))
+
+
+def _fitted(planes: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The direction nearest to lying in every plane (weighted), pointing to the picture's
+    right."""
+    direction = np.linalg.svd(planes * weights[:, None])[2][-1]
+    return direction if direction[0] >= 0 else -direction
+
+
+def vanishing_direction(
+    segments: np.ndarray, centre: tuple[float, float], focal: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The direction (3,) most of ``segments``' length runs along, camera coordinates, and
+    which segments run along it (``INLIER_DEG``); None with fewer than two segments."""
+    if len(segments) < 2:
+        return None
+    rays = _rays(segments, centre, focal)
+    planes = _planes(rays)
+    weights = np.linalg.norm((rays[:, 1] - rays[:, 0])[:, :2], axis=1)
+    rng = np.random.default_rng(_SEED)
+    best, best_score = None, -1.0
+    for _ in range(_PAIRS):
+        i, j = rng.choice(len(segments), 2, replace=False, p=weights / weights.sum())
+        meet = np.cross(planes[i], planes[j])
+        norm = float(np.linalg.norm(meet))
+        if norm < 1e-12:
+            continue
+        score = float(weights[_off_deg(meet / norm, rays) < INLIER_DEG].sum())
+        if score > best_score:
+            best, best_score = meet / norm, score
+    if best is None:
+        return None
+    along = _off_deg(best, rays) < INLIER_DEG
+    return _fitted(planes[along], weights[along]), along
+
+
+def belt_turn(
+    backdrop: np.ndarray,
+    sight: tuple[float, float],
+    facing: str,
+    rows: tuple[float, float],
+) -> float | None:
+    """How far the camera is turned off square to the belt, degrees, positive toward the
+    runner's front (``GaitEngine.yaw_deg``'s sense), read off the lines of ``backdrop`` (a gray
+    picture, ``Backdrop.median``) in ``rows`` (``treadmill_rows``); ``sight``: the camera's axis
+    column and focal length, pixels (``camera_sight``); the axis's row is taken at the
+    picture's middle. None where the lines do not tell (the module's docstring)."""
+    segments = line_segments(backdrop, rows)
+    centre = (sight[0], 0.5 * backdrop.shape[0])
+    found = vanishing_direction(segments, centre, sight[1])
+    if found is None:
+        return None
+    direction, along = found
+    if along.sum() < MIN_LINES:
+        return None
+    runs = segments[along]
+    rays = _rays(runs, centre, sight[1])
+    planes = _planes(rays)
+    weights = np.linalg.norm((rays[:, 1] - rays[:, 0])[:, :2], axis=1)
+    rng = np.random.default_rng(_SEED)
+    draws = [
+        _yaw(_fitted(planes[pick], weights[pick]))
+        for pick in rng.integers(0, len(runs), (_DRAWS, len(runs)))
+    ]
+    low, high = np.percentile(draws, [5, 95])
+    if high - low > MAX_SPREAD_DEG:
+        return None
+    # Seen from the runner's right (facing right) the runner's front is the picture's right: a
+    # turn toward it brings that end of the belt nearer, the direction to the right coming out.
+    sign = -1.0 if facing == "right" else 1.0
+    return round(sign * _yaw(direction), 1)
+
+
+def _yaw(direction: np.ndarray) -> float:
+    """The angle of ``direction`` (unit, pointing to the picture's right) out of the picture's
+    plane, degrees: positive where the picture's right end of the belt lies further away."""
+    return math.degrees(math.asin(float(direction[2]) / float(np.linalg.norm(direction))))
