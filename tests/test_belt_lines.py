@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import time
+
 import cv2
 import numpy as np
 import pytest
 
-from edge.capture.belt_lines import Backdrop, belt_turn, treadmill_rows
+from edge.capture.belt_lines import Backdrop, LiveTurn, belt_turn, treadmill_rows
 from edge.demo.scene import SideCamera
 from edge.gait import GaitEngine, PlaneMapping
 from edge.gait.sagittal import camera_sight
@@ -125,3 +127,54 @@ def test_a_turn_read_is_the_yaw_from_the_first_step(mocap_trial) -> None:
     steps = [s for i in range(len(t[t < 6.0])) for s in engine.push(float(t[i]), kp[i])]
     assert steps and all(s.yaw_deg == -12.5 for s in steps)
     assert any("overstride_pct_leg" in s.metric_confidence for s in steps if s.view == "near")
+
+
+def test_a_live_reading_waits_for_its_frames_and_gives_up_in_time() -> None:
+    """Live, one frame every 0.1 s is kept, the runner's rows beside them; the turn is read on a
+    thread of its own once 31 frames are kept and the runner was seen in 30, and given up 6 s
+    after the runner was first seen if it cannot start (the hips then tell the yaw)."""
+    sight = camera_sight(PICTURE)
+    assert sight is not None
+    picture = np.dstack([treadmill(camera(-20.0))] * 3)
+    runner = np.zeros((17, 3))
+    runner[[KP["left_hip"], KP["right_hip"]]] = (640.0, 300.0, 0.9)
+    runner[[KP["left_ankle"], KP["right_ankle"]]] = (640.0, 560.0, 0.9)
+    reading = LiveTurn(60.0)
+    for i in range(180):  # 3 s: 30 frames kept
+        reading.add(i / 60.0, i, picture, runner)
+    assert not reading.start(sight, "right") and not reading.given_up(3.0)
+    reading.add(3.0, 180, picture, runner)
+    assert reading.start(sight, "right")
+    for _ in range(100):
+        if reading.done:
+            break
+        time.sleep(0.05)
+    assert reading.done and reading.result == pytest.approx(-20.0, abs=0.5)
+    assert not reading.given_up(100.0)
+    footless = runner.copy()
+    footless[[KP["left_ankle"], KP["right_ankle"]], 2] = 0.1
+    unseen = LiveTurn(30.0)
+    for i in range(200):  # the runner's feet never seen: no band to read
+        unseen.add(i / 30.0, i, picture, footless if i >= 20 else None)
+        unseen.start(sight, "right")
+    assert not unseen.done and unseen.given_up(20 / 30.0 + 6.1)
+    assert not unseen.given_up(20 / 30.0 + 5.9)
+
+
+def test_the_yaw_waits_for_the_lines_then_takes_their_turn_or_the_hips(mocap_trial) -> None:
+    """While the lines are read the yaw is not known; then it is their turn, or where they did not
+    tell, the runner's hips' again."""
+    from edge.run.station import GaitFeed
+    from tests.builders.keypoint_tracks import synth_track
+
+    cam = SideCamera(facing="right")
+    t, kp = synth_track(mocap_trial, 60.0, cam, seed=4)
+    for turn in (7.5, None):
+        feed = GaitFeed(None, None, "right", picture=PICTURE, turn_pending=True)
+        steps = [s for i in range(360) for s in feed.push(float(t[i]), kp[i])]
+        assert len(steps) > 6 and all(s.yaw_deg is None for s in steps)
+        feed.take_turn(turn)
+        later = [s for i in range(360, 720) for s in feed.push(float(t[i]), kp[i])]
+        assert later and all(s.yaw_deg is not None for s in later)
+        if turn is not None:
+            assert all(s.yaw_deg == turn for s in later)

@@ -24,6 +24,7 @@ height with no rail in view, whose lines all lie on the horizon.
 from __future__ import annotations
 
 import math
+import threading
 
 import cv2
 import numpy as np
@@ -86,6 +87,11 @@ class Backdrop:
         if len(self._frames) >= 2 * self._keep:
             self._frames = self._frames[::2]
             self._every *= 2
+
+    @property
+    def kept(self) -> int:
+        """How many frames are kept."""
+        return len(self._frames)
 
     def median(self) -> np.ndarray | None:
         """The kept frames' median (uint8), or None before any."""
@@ -242,3 +248,71 @@ def _yaw(direction: np.ndarray) -> float:
     """The angle of ``direction`` (unit, pointing to the picture's right) out of the picture's
     plane, degrees: positive where the picture's right end of the belt lies further away."""
     return math.degrees(math.asin(float(direction[2]) / float(np.linalg.norm(direction))))
+
+
+#: frames with the runner seen a live reading waits for, to place the treadmill's band
+RUNNER_FRAMES = 30
+#: seconds between the frames a live reading keeps: ``BACKDROP_FRAMES`` of them span 3 s, some
+#: eight steps, over which a runner's legs, which hide the belt's lines behind them, move on
+LIVE_EVERY_S = 0.1
+#: seconds from the runner first seen after which a live reading not yet started is given up
+#: (the runner's hips then tell the yaw): the frames for it take 3 s
+LIVE_WAIT_S = 6.0
+
+
+class LiveTurn:
+    """The camera's turn read once off a live source's frames (``hipdrive run``) at ``fps``:
+    one every ``LIVE_EVERY_S`` kept (``Backdrop``) and the runner's keypoints where seen; once
+    ``BACKDROP_FRAMES`` frames are kept and the runner was seen in ``RUNNER_FRAMES``, ``start``
+    reads it on a thread of its own (some 0.6 s, which a camera's frame loop must not wait
+    for), and ``result`` holds it once ``done`` (None where the lines do not tell)."""
+
+    def __init__(self, fps: float) -> None:
+        every = max(round(fps * LIVE_EVERY_S), 1) if fps > 0 else 1
+        self._backdrop = Backdrop(None, every=every)
+        self._seen: list[np.ndarray] = []
+        self._thread: threading.Thread | None = None
+        self._first_seen_t = math.nan
+        self.result: float | None = None
+
+    def add(self, t: float, index: int, image: np.ndarray, keypoints: np.ndarray | None) -> None:
+        """Frame ``index``'s picture at ``t`` s and the runner's keypoints in it (None:
+        nobody), until the reading starts."""
+        if self._thread is not None:
+            return
+        if self._backdrop.kept < BACKDROP_FRAMES:
+            self._backdrop.add(index, image)
+        if keypoints is not None:
+            if math.isnan(self._first_seen_t):
+                self._first_seen_t = t
+            if len(self._seen) < 10 * RUNNER_FRAMES:
+                self._seen.append(keypoints)
+
+    def given_up(self, t: float) -> bool:
+        """Whether the reading has not started ``LIVE_WAIT_S`` after the runner was first
+        seen, at ``t`` s."""
+        return self._thread is None and t - self._first_seen_t > LIVE_WAIT_S
+
+    def start(self, sight: tuple[float, float], facing: str) -> bool:
+        """Read the turn on a thread of its own when enough is kept and it has not started;
+        whether it has started."""
+        if self._thread is None:
+            if self._backdrop.kept < BACKDROP_FRAMES or len(self._seen) < RUNNER_FRAMES:
+                return False
+            rows = treadmill_rows(np.stack(self._seen))
+            if rows is None:
+                self._seen.clear()
+                return False
+            self._thread = threading.Thread(
+                target=self._read, args=(sight, facing, rows), name="belt-lines", daemon=True
+            )
+            self._thread.start()
+        return True
+
+    @property
+    def done(self) -> bool:
+        """Whether the reading has ended (``result`` is then what it read)."""
+        return self._thread is not None and not self._thread.is_alive()
+
+    def _read(self, sight: tuple[float, float], facing: str, rows: tuple[float, float]) -> None:
+        self.result = self._backdrop.turn(sight, facing, rows)

@@ -40,6 +40,7 @@ from edge.bus.schema import (
 from edge.bus.schema import MetricStats as WireStats
 from edge.bus.security import server_keys_for
 from edge.capture import CaptureSettings, Frame, FrameSource, open_resilient
+from edge.capture.belt_lines import LiveTurn
 from edge.capture.timebase import ENGINE_FPS, LEAST_FPS
 from edge.config import Config, Reload, reload_changes
 from edge.errors import HipdriveError, UsageError
@@ -644,7 +645,8 @@ class GaitFeed:
     most ``FACING_HOLD_S``, and gives none once the check finds it wrong; ``held``: steps a
     feed before this one (an earlier session) was holding; ``picture``: the frames' size
     (height, width), which places the camera's axis for an uncalibrated one
-    (``PlaneMapping.sight_deg``).
+    (``PlaneMapping.sight_deg``); ``turn_deg``: that camera's turn off square where the
+    treadmill's lines read it, ``turn_pending`` while they are read (``take_turn``).
     """
 
     def __init__(
@@ -657,9 +659,12 @@ class GaitFeed:
         check: FacingCheck | None = None,
         held: list[Step] | None = None,
         picture: tuple[int, int] | None = None,
+        turn_deg: float | None = None,
+        turn_pending: bool = False,
     ) -> None:
         self._calibration = calibration
         self._sight = camera_sight(picture, calibration)
+        self._turn = (turn_deg, turn_pending)
         self.belt_speed_mps = belt_speed_mps
         self._meters_per_pixel = meters_per_pixel
         self._params = params
@@ -671,11 +676,31 @@ class GaitFeed:
         if calibration is not None and calibration.plane is not None:
             self._start(PlaneMapping.calibrated(calibration))
         elif facing is not None:
-            self._start(PlaneMapping.scaled(facing, meters_per_pixel, self._sight))
+            self._start(PlaneMapping.scaled(facing, meters_per_pixel, self._sight, *self._turn))
 
     @property
     def mapping(self) -> PlaneMapping | None:
         return self.engine.mapping if self.engine else None
+
+    @property
+    def sight(self) -> tuple[float, float] | None:
+        """The uncalibrated camera's axis, column and focal length, pixels (``camera_sight``)."""
+        return self._sight
+
+    @property
+    def facing(self) -> str | None:
+        """Where the runner faces on an uncalibrated camera's picture, once told."""
+        mapping = self.mapping
+        return mapping.facing_at(0.0, 0.0) if mapping is not None and mapping.square else None
+
+    def take_turn(self, turn_deg: float | None) -> None:
+        """The camera's turn off square as the treadmill's lines read it, None where they did
+        not tell: the yaw from now on (``PlaneMapping.turn_deg``; else the pelvis's)."""
+        self._turn = (turn_deg, False)
+        if self.engine is not None and self.engine.mapping.square:
+            self.engine.mapping = dataclasses.replace(
+                self.engine.mapping, turn_deg=turn_deg, turn_pending=False
+            )
 
     def _start(self, mapping: PlaneMapping) -> None:
         self.engine = GaitEngine(mapping, self.belt_speed_mps, self._params)
@@ -707,7 +732,7 @@ class GaitFeed:
                 self._pending = self._pending[-FACING_FRAMES:]
             return []
         log.info("runner faces %s in the image (uncalibrated)", facing)
-        self._start(PlaneMapping.scaled(facing, self._meters_per_pixel, self._sight))
+        self._start(PlaneMapping.scaled(facing, self._meters_per_pixel, self._sight, *self._turn))
         steps = []
         for when, kp in self._pending:
             steps += self.push(when, kp)
@@ -843,6 +868,9 @@ class Station:
         self._scale_name = (
             None if scale is None else self._calibration_name() if calibrated else scale[0]
         )
+        self._turn = None if calibrated else LiveTurn(info.fps)
+        """The camera's turn off square, being read off the treadmill's lines (``_read_turn``)."""
+        self._turn_deg: float | None = None
         self._feed = GaitFeed(
             calibration,
             self._belt,
@@ -850,6 +878,7 @@ class Station:
             self._params,
             self._facing_check,
             picture=self._picture(),
+            turn_pending=self._turn is not None,
         )
         self._summary = SummaryBuilder(targets_from(config))
         self._published: deque[list] = deque(maxlen=PUBLISHED_KEPT)
@@ -1165,6 +1194,7 @@ class Station:
             self._handled_t = t
             self._track_presence(t, runner is not None)
             found = None if runner is None else runner.keypoints
+            self._read_turn(t, frame.index, frame.image, found)
             if self.store is not None and self.config.station.record_keypoints:
                 self.store.record_keypoints(t, frame.index, found)
             steps = []
@@ -1185,6 +1215,30 @@ class Station:
             if self._cuts.jump is not None:
                 log.error("%s", self.cut_problem)
                 break
+
+    def _read_turn(self, t: float, index: int, image: np.ndarray, found: np.ndarray | None) -> None:
+        """Read the uncalibrated camera's turn off square off the treadmill's lines, once
+        (``LiveTurn``), and give it to the gait engine, as analyze does: the runner's hips the
+        pose model gives had read a phone near square to a gym treadmill 27 deg off. Till then
+        the yaw is not known; where the lines do not tell, or are not read within
+        ``LIVE_WAIT_S`` of the runner first seen, it is the hips' again."""
+        reading = self._turn
+        if reading is None:
+            return
+        if reading.done or reading.given_up(t):
+            self._turn = None
+            self._turn_deg = reading.result
+            if reading.result is not None:
+                log.info(
+                    "camera %.1f deg off square to the belt, read off the treadmill's lines",
+                    reading.result,
+                )
+            self._feed.take_turn(reading.result)
+            return
+        reading.add(t, index, image, found)
+        sight, facing = self._feed.sight, self._feed.facing
+        if sight is not None and facing is not None:
+            reading.start(sight, facing)
 
     def _hold(self, t: float) -> None:
         """A file's picture held still, shown again at ``t`` (``Frame.held``): whoever was in
@@ -1234,6 +1288,8 @@ class Station:
                 self._facing_check,
                 self._feed.take_held(),
                 self._picture(),
+                self._turn_deg,
+                self._turn is not None,
             )
             self._summary = SummaryBuilder(targets_from(self.config))
             self._published.clear()
