@@ -43,9 +43,10 @@ INLIER_DEG = 0.75
 #: real clips without a treadmill in it 3-10 with no common point
 MIN_LINES = 8
 #: the widest spread (5th to 95th percentile of the yaw over the lines drawn again at random)
-#: for a reading: the rendered and real treadmills read within 0.5-2.5 deg, clips without a
-#: treadmill in the band tens of degrees apart
-MAX_SPREAD_DEG = 3.0
+#: for a reading: the rendered treadmills spread 1 deg at most, the real ones of
+#: tests/data/footage 0.5-4.6 (a gym's treadmills seen from a little above, 3.4-4.6), eight real
+#: clips of earlier user trials without a treadmill in the band 12-98 (7 December 2026)
+MAX_SPREAD_DEG = 6.0
 #: frames whose median the lines are found on
 BACKDROP_FRAMES = 31
 #: the longest side the frames are kept at, pixels: a 4K clip's 62 frames would take 500 MB
