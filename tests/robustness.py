@@ -380,7 +380,7 @@ class Chain:
             picture = (source.info.height, source.info.width)
             backdrop = Backdrop(source.info.frame_count)
             while (frame := source.read()) is not None:
-                backdrop.add(frame.index, frame.image)
+                backdrop.add(frame.image)
             source.close()
             seen = facing or detect_facing(keypoints, lag=facing_lag(t))
             if seen is not None:

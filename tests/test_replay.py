@@ -277,6 +277,10 @@ def test_replay_with_a_calibration_is_in_metres(
     steps = read_events(out)
     assert len(steps) >= 28
     assert 14 < float(np.median([s.overstride_cm for s in steps if s.overstride_cm])) < 21
+    # A turn given beside a plane, which measures on the belt's plane whatever the turn: refused,
+    # not left unsaid (a review).
+    assert main([*args, "--camera-turn", "10"]) == 2
+    assert "--camera-turn is for a camera without a calibration" in capsys.readouterr().err
     # The same plane mirrored, as a calibration made facing the other way would be: refused.
     mirrored = Plane(
         homography @ np.diag([-1.0, 1.0, 1.0]),

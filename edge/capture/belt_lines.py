@@ -23,13 +23,17 @@ height with no rail in view, whose lines all lie on the horizon.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
+from collections.abc import Callable
 
 import cv2
 import numpy as np
 
 from edge.skeleton import KP
+
+log = logging.getLogger(__name__)
 
 #: the shortest line kept, as a share of the picture's longer side: a belt's edge or a rail
 #: spans a good part of the picture, a belt's stripe or a shoe's edge does not
@@ -61,22 +65,27 @@ _SEED = 0
 
 
 class Backdrop:
-    """Gray frames spread evenly over a clip of ``frame_count`` frames (unknown: None, then one
-    in ``every`` up to twice ``keep``, thinned to every other as it fills), shrunk to
-    ``BACKDROP_SIDE`` at most, and the camera's turn read off their median (``turn``)."""
+    """Gray frames spread evenly over the ``frame_count`` frames a clip will offer (unknown:
+    None, then one in ``every`` up to twice ``keep``, thinned to every other as it fills),
+    shrunk to ``BACKDROP_SIDE`` at most, and the camera's turn read off their median
+    (``turn``). The frames are counted as offered, not by their index in the file (a clip
+    thinned to every other frame, from an odd one, had kept none)."""
 
     def __init__(
         self, frame_count: int | None, keep: int = BACKDROP_FRAMES, every: int = 15
     ) -> None:
         self._every = max(frame_count // keep, 1) if frame_count else every
         self._keep = keep
+        self._offered = 0
         self._frames: list[np.ndarray] = []
+        self._median: np.ndarray | None = None
         self.scale = 1.0
         """The kept frames' size over the clip's."""
 
-    def add(self, index: int, image: np.ndarray) -> None:
-        """Frame ``index`` of the clip (BGR or gray), kept if it is one of those sampled."""
-        if index % self._every:
+    def add(self, image: np.ndarray) -> None:
+        """The clip's next frame (BGR or gray), kept if it is one of those sampled."""
+        self._offered += 1
+        if (self._offered - 1) % self._every or self._median is not None:
             return
         gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         self.scale = min(1.0, BACKDROP_SIDE / max(gray.shape))
@@ -95,21 +104,35 @@ class Backdrop:
         return len(self._frames)
 
     def median(self) -> np.ndarray | None:
-        """The kept frames' median (uint8), or None before any."""
-        if not self._frames:
-            return None
-        return np.median(np.stack(self._frames), axis=0).astype(np.uint8)
+        """The kept frames' median (uint8), or None before any; taking it ends the keeping
+        (the frames, some 60 MB of a 1080p clip's, are let go)."""
+        if self._median is None and self._frames:
+            self._median = np.median(np.stack(self._frames), axis=0).astype(np.uint8)
+            self._frames = []
+        return self._median
 
     def turn(
-        self, sight: tuple[float, float], facing: str, rows: tuple[float, float]
+        self,
+        axis: tuple[float, float, float],
+        facing: str,
+        rows: tuple[float, float],
+        lens: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> float | None:
-        """``belt_turn`` of the kept frames' median, ``sight`` and ``rows`` in the clip's
-        pixels; None before any frame."""
+        """``belt_turn`` of the kept frames' median, ``axis`` and ``rows`` in the clip's
+        pixels, the lines straightened first where the ``lens`` (K, distortion) is known; None
+        before any frame."""
         picture = self.median()
         if picture is None:
             return None
         s = self.scale
-        return belt_turn(picture, (sight[0] * s, sight[1] * s), facing, (rows[0] * s, rows[1] * s))
+        if lens is not None:
+            K = lens[0].astype(np.float64) * np.array([[s], [s], [1.0]])
+            picture = cv2.undistort(picture, K, lens[1])
+        scaled = (axis[0] * s, axis[1] * s, axis[2] * s)
+        turn = belt_turn(picture, scaled, facing, (rows[0] * s, rows[1] * s))
+        if turn is not None:
+            log.info("camera %.1f deg off square to the belt, read off the treadmill's lines", turn)
+        return turn
 
 
 def treadmill_rows(keypoints: np.ndarray, min_conf: float = 0.3) -> tuple[float, float] | None:
@@ -210,25 +233,25 @@ def vanishing_direction(
 
 def belt_turn(
     backdrop: np.ndarray,
-    sight: tuple[float, float],
+    axis: tuple[float, float, float],
     facing: str,
     rows: tuple[float, float],
 ) -> float | None:
     """How far the camera is turned off square to the belt, degrees, positive toward the
     runner's front (``GaitEngine.yaw_deg``'s sense), read off the lines of ``backdrop`` (a gray
-    picture, ``Backdrop.median``) in ``rows`` (``treadmill_rows``); ``sight``: the camera's axis
-    column and focal length, pixels (``camera_sight``); the axis's row is taken at the
-    picture's middle. None where the lines do not tell (the module's docstring)."""
+    picture, ``Backdrop.median``) in ``rows`` (``treadmill_rows``); ``axis``: where the camera's
+    axis meets the picture, column and row, and its focal length, pixels. None where the lines
+    do not tell (the module's docstring)."""
     segments = line_segments(backdrop, rows)
-    centre = (sight[0], 0.5 * backdrop.shape[0])
-    found = vanishing_direction(segments, centre, sight[1])
+    centre, focal = (axis[0], axis[1]), axis[2]
+    found = vanishing_direction(segments, centre, focal)
     if found is None:
         return None
     direction, along = found
     if along.sum() < MIN_LINES:
         return None
     runs = segments[along]
-    rays = _rays(runs, centre, sight[1])
+    rays = _rays(runs, centre, focal)
     planes = _planes(rays)
     weights = np.linalg.norm((rays[:, 1] - rays[:, 0])[:, :2], axis=1)
     rng = np.random.default_rng(_SEED)
@@ -239,6 +262,8 @@ def belt_turn(
     low, high = np.percentile(draws, [5, 95])
     if high - low > MAX_SPREAD_DEG:
         return None
+    if facing not in ("left", "right"):
+        raise ValueError(f"facing = {facing!r}: must be 'left' or 'right'")
     # Seen from the runner's right (facing right) the runner's front is the picture's right: a
     # turn toward it brings that end of the belt nearer, the direction to the right coming out.
     sign = -1.0 if facing == "right" else 1.0
@@ -253,59 +278,54 @@ def _yaw(direction: np.ndarray) -> float:
 
 #: frames with the runner seen a live reading waits for, to place the treadmill's band
 RUNNER_FRAMES = 30
-#: seconds between the frames a live reading keeps: ``BACKDROP_FRAMES`` of them span 3 s, some
-#: eight steps, over which a runner's legs, which hide the belt's lines behind them, move on
-LIVE_EVERY_S = 0.1
-#: seconds from the runner first seen after which a live reading not yet started is given up
-#: (the runner's hips then tell the yaw): the frames for it take 3 s
-LIVE_WAIT_S = 6.0
+#: seconds between the frames a live reading keeps: ``BACKDROP_FRAMES`` of them span 1.5 s, some
+#: four steps, over which a runner's legs, which hide the belt's lines behind them, move on; the
+#: hips tell a yaw from the fourth step, so the lines mostly come first (on four real clips run
+#: as files the turn read 8.6, -2.8, -13.6 and -2.2 deg where analyze's 31 frames over the whole
+#: clip read 8.5, -2.2, -13.6 and -3.7)
+LIVE_EVERY_S = 0.05
 
 
 class LiveTurn:
-    """The camera's turn read once off a live source's frames (``hipdrive run``) at ``fps``:
-    one every ``LIVE_EVERY_S`` kept (``Backdrop``) and the runner's keypoints where seen; once
-    ``BACKDROP_FRAMES`` frames are kept and the runner was seen in ``RUNNER_FRAMES``, ``start``
-    reads it on a thread of its own (some 0.6 s, which a camera's frame loop must not wait
-    for), and ``result`` holds it once ``done`` (None where the lines do not tell)."""
+    """The camera's turn read once off a live source's frames (``hipdrive run``): one kept
+    every ``LIVE_EVERY_S`` of the frames' time (``Backdrop``), whatever share of the camera's
+    frames the station takes, and the runner's keypoints where seen; once ``BACKDROP_FRAMES``
+    frames are kept and the runner's feet were seen in ``RUNNER_FRAMES``, ``start`` reads it on
+    a thread of its own (some 0.6 s, which a camera's frame loop must not wait for), and
+    ``result`` holds it once ``done`` (None where the lines do not tell). Till then nothing is
+    given up: the yaw is the runner's hips' meanwhile."""
 
-    def __init__(self, fps: float) -> None:
-        every = max(round(fps * LIVE_EVERY_S), 1) if fps > 0 else 1
-        self._backdrop = Backdrop(None, every=every)
+    def __init__(self) -> None:
+        self._backdrop = Backdrop(None, every=1)
+        self._kept_t = -math.inf
         self._seen: list[np.ndarray] = []
         self._thread: threading.Thread | None = None
-        self._first_seen_t = math.nan
         self.result: float | None = None
 
-    def add(self, t: float, index: int, image: np.ndarray, keypoints: np.ndarray | None) -> None:
-        """Frame ``index``'s picture at ``t`` s and the runner's keypoints in it (None:
-        nobody), until the reading starts."""
+    def add(self, t: float, image: np.ndarray, keypoints: np.ndarray | None) -> None:
+        """The picture at ``t`` s and the runner's keypoints in it (None: nobody), until the
+        reading starts."""
         if self._thread is not None:
             return
-        if self._backdrop.kept < BACKDROP_FRAMES:
-            self._backdrop.add(index, image)
-        if keypoints is not None:
-            if math.isnan(self._first_seen_t):
-                self._first_seen_t = t
-            if len(self._seen) < 10 * RUNNER_FRAMES:
-                self._seen.append(keypoints)
+        if self._backdrop.kept < BACKDROP_FRAMES and t - self._kept_t >= LIVE_EVERY_S:
+            self._backdrop.add(image)
+            self._kept_t = t
+        if keypoints is not None and len(self._seen) < 10 * RUNNER_FRAMES:
+            self._seen.append(keypoints)
 
-    def given_up(self, t: float) -> bool:
-        """Whether the reading has not started ``LIVE_WAIT_S`` after the runner was first
-        seen, at ``t`` s."""
-        return self._thread is None and t - self._first_seen_t > LIVE_WAIT_S
-
-    def start(self, sight: tuple[float, float], facing: str) -> bool:
-        """Read the turn on a thread of its own when enough is kept and it has not started;
+    def start(self, read: Callable[[Backdrop, np.ndarray], float | None]) -> bool:
+        """Start ``read`` (the kept frames, the runner's keypoints (N, 17, 3)) on a thread of its
+        own once enough is kept and the runner's feet and hips were seen, if not started yet;
         whether it has started."""
         if self._thread is None:
             if self._backdrop.kept < BACKDROP_FRAMES or len(self._seen) < RUNNER_FRAMES:
                 return False
-            rows = treadmill_rows(np.stack(self._seen))
-            if rows is None:
+            seen = np.stack(self._seen)
+            if treadmill_rows(seen) is None:
                 self._seen.clear()
                 return False
             self._thread = threading.Thread(
-                target=self._read, args=(sight, facing, rows), name="belt-lines", daemon=True
+                target=self._read, args=(read, seen), name="belt-lines", daemon=True
             )
             self._thread.start()
         return True
@@ -315,5 +335,5 @@ class LiveTurn:
         """Whether the reading has ended (``result`` is then what it read)."""
         return self._thread is not None and not self._thread.is_alive()
 
-    def _read(self, sight: tuple[float, float], facing: str, rows: tuple[float, float]) -> None:
-        self.result = self._backdrop.turn(sight, facing, rows)
+    def _read(self, read: Callable[[Backdrop, np.ndarray], float | None], seen: np.ndarray) -> None:
+        self.result = read(self._backdrop, seen)

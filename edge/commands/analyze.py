@@ -270,6 +270,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
     config = with_belt_speed(common.config_of(args), args)
     check_rate("--fps", args.fps)
     plane = plane_of(args)
+    if args.camera_turn is not None and plane.calibration and plane.calibration.plane:
+        raise UsageError(
+            "--camera-turn is for a camera without a calibration of its plane: the calibration "
+            "measures on the belt's plane, however the camera is turned; leave one out"
+        )
     t, frame, keypoints = read_keypoint_track(args.keypoints)
     if len(t) < 2:
         raise UsageError(

@@ -1003,11 +1003,10 @@ class GaitEngine:
         (``PlaneMapping.turn_deg``), else from the pelvis's width, seen as the far hip's lead
         over the near one (``hip_offset``), less the line of sight's turn from the camera's
         axis where the picture is known (``PlaneMapping.sight_deg``: a runner off the axis
-        shows as much lead); None while the lines are being read, then until four steps have a
-        view."""
+        shows as much lead); then None until four steps have a view."""
         if self.mapping.turn_deg is not None:
             return self.mapping.turn_deg
-        if self.mapping.turn_pending or len(self._hip_leads) < 4:
+        if len(self._hip_leads) < 4:
             return None
         lead = float(np.median(self._hip_leads)) / PELVIS_PER_LIMB
         yaw = math.degrees(math.asin(max(-1.0, min(1.0, lead))))

@@ -37,8 +37,6 @@ class PlaneMapping:
     turn_deg: how far a square camera is in fact turned off square to the belt, degrees,
     positive toward the runner's front, where read off the treadmill's lines
     (``edge.capture.belt_lines``): the yaw then (``GaitEngine.yaw_deg``).
-    turn_pending: the lines are still being read (a live station's first seconds): the yaw is
-    not known till then.
     """
 
     homography: np.ndarray
@@ -47,7 +45,6 @@ class PlaneMapping:
     camera: tuple[float, float] | None = None
     sight: tuple[float, float] | None = None
     turn_deg: float | None = None
-    turn_pending: bool = False
 
     @classmethod
     def calibrated(cls, calibration: Calibration) -> PlaneMapping:
@@ -65,12 +62,10 @@ class PlaneMapping:
         meters_per_pixel: float | None = None,
         sight: tuple[float, float] | None = None,
         turn_deg: float | None = None,
-        turn_pending: bool = False,
     ) -> PlaneMapping:
         """A level camera: x along the image row toward where the runner faces, y up;
         ``sight``: its axis's column and focal length, pixels, where known (``camera_sight``);
-        ``turn_deg``: its turn off square read off the treadmill's lines, where read, or
-        ``turn_pending`` while they are being read."""
+        ``turn_deg``: its turn off square read off the treadmill's lines, where read."""
         if facing not in ("left", "right"):
             raise ValueError(f"facing = {facing!r}: must be 'left' or 'right'")
         scale = meters_per_pixel if meters_per_pixel else 1.0
@@ -81,7 +76,6 @@ class PlaneMapping:
             square=True,
             sight=sight,
             turn_deg=turn_deg,
-            turn_pending=turn_pending,
         )
 
     def sight_deg(self, x: float, y: float) -> float | None:

@@ -145,7 +145,7 @@ def analyze_video(
                 except UsageError:
                     progress.close(finished=False)
                     raise
-                backdrop.add(frame.index, frame.image)
+                backdrop.add(frame.image)
                 runner = finder.find(frame.image)
                 found.append(None if runner is None else runner.keypoints)
                 track.write(timebase.seconds(frame.index), frame.index, found[-1])

@@ -92,18 +92,22 @@ def camera_turn(
 ) -> float | None:
     """How far an uncalibrated camera is turned off square to the belt, degrees toward the
     runner's front, read off the treadmill's lines in ``backdrop`` (``Backdrop.turn``) in the
-    band where the runner's track (T, 17, 3) pixels puts the treadmill; None where the lines do
-    not tell, or a calibrated plane makes it no matter."""
+    band where the runner's track (T, 17, 3) pixels puts the treadmill, its axis the lens's
+    where calibrated, else the picture's centre (``camera_sight``); None where the lines do not
+    tell, or a calibrated plane makes it no matter."""
     if backdrop is None or (calibration is not None and calibration.plane is not None):
         return None
     sight = camera_sight(picture, calibration)
     rows = treadmill_rows(keypoints)
     if sight is None or rows is None:
         return None
-    turn = backdrop.turn(sight, facing, rows)
-    if turn is not None:
-        log.info("camera %.1f deg off square to the belt, read off the treadmill's lines", turn)
-    return turn
+    intrinsics = calibration.intrinsics if calibration is not None else None
+    if intrinsics is not None:
+        K = intrinsics.K
+        return backdrop.turn((K[0, 2], K[1, 2], K[0, 0]), facing, rows, (K, intrinsics.dist))
+    if picture is None:
+        return None
+    return backdrop.turn((sight[0], 0.5 * picture[0], sight[1]), facing, rows)
 
 
 def plane_mapping(

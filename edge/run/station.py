@@ -89,7 +89,7 @@ from edge.gait.sagittal import (
 )
 from edge.gait.summary import HOLDS, LESS_SURE, read_as_running, sure_mark
 from edge.offline.cuts import CutWatch
-from edge.offline.replay import rated_by_frames
+from edge.offline.replay import camera_turn, rated_by_frames
 from edge.pose import PoseEstimator, RunnerSelector
 from edge.pose.base import StagedPoseEstimator
 from edge.pose.crop import NO_PLAN, FramingWatch, Look, Plan, RunnerFinder
@@ -646,7 +646,7 @@ class GaitFeed:
     feed before this one (an earlier session) was holding; ``picture``: the frames' size
     (height, width), which places the camera's axis for an uncalibrated one
     (``PlaneMapping.sight_deg``); ``turn_deg``: that camera's turn off square where the
-    treadmill's lines read it, ``turn_pending`` while they are read (``take_turn``).
+    treadmill's lines read it (``take_turn``).
     """
 
     def __init__(
@@ -660,11 +660,10 @@ class GaitFeed:
         held: list[Step] | None = None,
         picture: tuple[int, int] | None = None,
         turn_deg: float | None = None,
-        turn_pending: bool = False,
     ) -> None:
         self._calibration = calibration
         self._sight = camera_sight(picture, calibration)
-        self._turn = (turn_deg, turn_pending)
+        self._turn = turn_deg
         self.belt_speed_mps = belt_speed_mps
         self._meters_per_pixel = meters_per_pixel
         self._params = params
@@ -676,16 +675,11 @@ class GaitFeed:
         if calibration is not None and calibration.plane is not None:
             self._start(PlaneMapping.calibrated(calibration))
         elif facing is not None:
-            self._start(PlaneMapping.scaled(facing, meters_per_pixel, self._sight, *self._turn))
+            self._start(PlaneMapping.scaled(facing, meters_per_pixel, self._sight, self._turn))
 
     @property
     def mapping(self) -> PlaneMapping | None:
         return self.engine.mapping if self.engine else None
-
-    @property
-    def sight(self) -> tuple[float, float] | None:
-        """The uncalibrated camera's axis, column and focal length, pixels (``camera_sight``)."""
-        return self._sight
 
     @property
     def facing(self) -> str | None:
@@ -693,14 +687,12 @@ class GaitFeed:
         mapping = self.mapping
         return mapping.facing_at(0.0, 0.0) if mapping is not None and mapping.square else None
 
-    def take_turn(self, turn_deg: float | None) -> None:
-        """The camera's turn off square as the treadmill's lines read it, None where they did
-        not tell: the yaw from now on (``PlaneMapping.turn_deg``; else the pelvis's)."""
-        self._turn = (turn_deg, False)
+    def take_turn(self, turn_deg: float) -> None:
+        """The camera's turn off square as the treadmill's lines read it: the yaw from now on
+        (``PlaneMapping.turn_deg``)."""
+        self._turn = turn_deg
         if self.engine is not None and self.engine.mapping.square:
-            self.engine.mapping = dataclasses.replace(
-                self.engine.mapping, turn_deg=turn_deg, turn_pending=False
-            )
+            self.engine.mapping = dataclasses.replace(self.engine.mapping, turn_deg=turn_deg)
 
     def _start(self, mapping: PlaneMapping) -> None:
         self.engine = GaitEngine(mapping, self.belt_speed_mps, self._params)
@@ -732,7 +724,7 @@ class GaitFeed:
                 self._pending = self._pending[-FACING_FRAMES:]
             return []
         log.info("runner faces %s in the image (uncalibrated)", facing)
-        self._start(PlaneMapping.scaled(facing, self._meters_per_pixel, self._sight, *self._turn))
+        self._start(PlaneMapping.scaled(facing, self._meters_per_pixel, self._sight, self._turn))
         steps = []
         for when, kp in self._pending:
             steps += self.push(when, kp)
@@ -868,7 +860,7 @@ class Station:
         self._scale_name = (
             None if scale is None else self._calibration_name() if calibrated else scale[0]
         )
-        self._turn = None if calibrated else LiveTurn(info.fps)
+        self._turn = None if calibrated else LiveTurn()
         """The camera's turn off square, being read off the treadmill's lines (``_read_turn``)."""
         self._turn_deg: float | None = None
         self._feed = GaitFeed(
@@ -878,7 +870,6 @@ class Station:
             self._params,
             self._facing_check,
             picture=self._picture(),
-            turn_pending=self._turn is not None,
         )
         self._summary = SummaryBuilder(targets_from(config))
         self._published: deque[list] = deque(maxlen=PUBLISHED_KEPT)
@@ -1194,7 +1185,7 @@ class Station:
             self._handled_t = t
             self._track_presence(t, runner is not None)
             found = None if runner is None else runner.keypoints
-            self._read_turn(t, frame.index, frame.image, found)
+            self._read_turn(t, frame.image, found)
             if self.store is not None and self.config.station.record_keypoints:
                 self.store.record_keypoints(t, frame.index, found)
             steps = []
@@ -1216,29 +1207,26 @@ class Station:
                 log.error("%s", self.cut_problem)
                 break
 
-    def _read_turn(self, t: float, index: int, image: np.ndarray, found: np.ndarray | None) -> None:
+    def _read_turn(self, t: float, image: np.ndarray, found: np.ndarray | None) -> None:
         """Read the uncalibrated camera's turn off square off the treadmill's lines, once
-        (``LiveTurn``), and give it to the gait engine, as analyze does: the runner's hips the
-        pose model gives had read a phone near square to a gym treadmill 27 deg off. Till then
-        the yaw is not known; where the lines do not tell, or are not read within
-        ``LIVE_WAIT_S`` of the runner first seen, it is the hips' again."""
+        (``LiveTurn``, ``camera_turn``), and give it to the gait engine, as analyze does: the
+        runner's hips the pose model gives had read a phone near square to a gym treadmill 27
+        deg off. Till then, and where the lines do not tell, the yaw is the hips'."""
         reading = self._turn
         if reading is None:
             return
-        if reading.done or reading.given_up(t):
+        if reading.done:
             self._turn = None
-            self._turn_deg = reading.result
             if reading.result is not None:
-                log.info(
-                    "camera %.1f deg off square to the belt, read off the treadmill's lines",
-                    reading.result,
-                )
-            self._feed.take_turn(reading.result)
+                self._turn_deg = reading.result
+                self._feed.take_turn(reading.result)
             return
-        reading.add(t, index, image, found)
-        sight, facing = self._feed.sight, self._feed.facing
-        if sight is not None and facing is not None:
-            reading.start(sight, facing)
+        reading.add(t, image, found)
+        facing, picture, calibration = self._feed.facing, self._picture(), self.calibration
+        if facing is not None:
+            reading.start(
+                lambda backdrop, seen: camera_turn(backdrop, seen, facing, picture, calibration)
+            )
 
     def _hold(self, t: float) -> None:
         """A file's picture held still, shown again at ``t`` (``Frame.held``): whoever was in
@@ -1289,7 +1277,6 @@ class Station:
                 self._feed.take_held(),
                 self._picture(),
                 self._turn_deg,
-                self._turn is not None,
             )
             self._summary = SummaryBuilder(targets_from(self.config))
             self._published.clear()
