@@ -8,7 +8,7 @@ direction's angle out of the picture's plane is the yaw, whatever the camera's r
 The gait engine otherwise reads the yaw from the pelvis's width, the far hip's lead over the
 near one, which the pose model's hips bias on real people: on the marked real clips of
 tests/data/footage the pelvis read 4-27 deg toward the runner's front for every runner facing
-right, where the treadmill's lines read -7 to +9 deg (7 December 2026, docs/accuracy.md,
+right, where the treadmill's lines read -5 to +9 deg (7 December 2026, docs/accuracy.md,
 "The camera's turn from the treadmill's lines").
 
 The lines are looked for on the median of frames spread over the clip (the runner, who moves,
@@ -17,8 +17,10 @@ their feet, where the treadmill is (``treadmill_rows``), and near the picture's 
 lines, not the uprights or the runner's legs). Their vanishing point is found by RANSAC over
 pairs of them, weighted by length, then fitted to the lines that point at it. The reading
 abstains (None) on fewer than ``MIN_LINES`` such lines, or where the lines do not pin the point
-down (``MAX_SPREAD_DEG``): a clip without a treadmill in the band, or a camera at the belt's
-height with no rail in view, whose lines all lie on the horizon.
+down (``MAX_SPREAD_DEG``): a clip without a treadmill in the band. Level lines in the band that
+do not run along the belt (a wall at a slant to it) are read as the belt's, and a camera near
+the belt's height with no rail in view reads the turn short, its lines all near the horizon
+(docs/accuracy.md).
 """
 
 from __future__ import annotations
