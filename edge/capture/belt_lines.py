@@ -244,6 +244,8 @@ def belt_turn(
     picture, ``Backdrop.median``) in ``rows`` (``treadmill_rows``); ``axis``: where the camera's
     axis meets the picture, column and row, and its focal length, pixels. None where the lines
     do not tell (the module's docstring)."""
+    if facing not in ("left", "right"):
+        raise ValueError(f"facing = {facing!r}: must be 'left' or 'right'")
     segments = line_segments(backdrop, rows)
     centre, focal = (axis[0], axis[1]), axis[2]
     found = vanishing_direction(segments, centre, focal)
@@ -264,8 +266,6 @@ def belt_turn(
     low, high = np.percentile(draws, [5, 95])
     if high - low > MAX_SPREAD_DEG:
         return None
-    if facing not in ("left", "right"):
-        raise ValueError(f"facing = {facing!r}: must be 'left' or 'right'")
     # Seen from the runner's right (facing right) the runner's front is the picture's right: a
     # turn toward it brings that end of the belt nearer, the direction to the right coming out.
     sign = -1.0 if facing == "right" else 1.0
@@ -280,22 +280,24 @@ def _yaw(direction: np.ndarray) -> float:
 
 #: frames with the runner seen a live reading waits for, to place the treadmill's band
 RUNNER_FRAMES = 30
-#: seconds between the frames a live reading keeps: ``BACKDROP_FRAMES`` of them span 1.5 s, some
-#: four steps, over which a runner's legs, which hide the belt's lines behind them, move on; the
-#: hips tell a yaw from the fourth step, so the lines mostly come first (on four real clips run
-#: as files the turn read 8.6, -2.8, -13.6 and -2.2 deg where analyze's 31 frames over the whole
-#: clip read 8.5, -2.2, -13.6 and -3.7)
+#: the least seconds between the frames a live reading keeps: ``BACKDROP_FRAMES`` of them span
+#: 1.5 s or more, some four steps, over which a runner's legs, which hide the belt's lines behind
+#: them, move on (on four real clips run as files the turn read 8.6, -2.8, -13.6 and -2.2 deg
+#: where analyze's 31 frames over the whole clip read 8.5, -2.2, -13.6 and -3.7)
 LIVE_EVERY_S = 0.05
+#: readings a session tries, each on frames of its own, while the lines do not tell
+LIVE_TRIES = 3
 
 
 class LiveTurn:
-    """The camera's turn read once off a live source's frames (``hipdrive run``): one kept
-    every ``LIVE_EVERY_S`` of the frames' time (``Backdrop``), whatever share of the camera's
-    frames the station takes, and the runner's keypoints where seen; once ``BACKDROP_FRAMES``
-    frames are kept and the runner's feet were seen in ``RUNNER_FRAMES``, ``start`` reads it on
-    a thread of its own (some 0.6 s, which a camera's frame loop must not wait for), and
-    ``result`` holds it once ``done`` (None where the lines do not tell). Till then nothing is
-    given up: the yaw is the runner's hips' meanwhile."""
+    """The camera's turn read off a live source's frames (``hipdrive run``), once a session:
+    of the frames with someone in view, one kept at most every ``LIVE_EVERY_S`` of the frames'
+    time (``Backdrop``), whatever share of the camera's frames the station takes (a camera set
+    in place after the station started, or a dark start, is not read), with the keypoints of
+    the one followed; once ``BACKDROP_FRAMES`` frames are kept and hips and feet were seen in
+    ``RUNNER_FRAMES``, ``start`` reads it on a thread of its own (some 0.6 s, which a camera's
+    frame loop must not wait for), and ``result`` holds it once ``done`` (None where the lines
+    do not tell). The yaw is the runner's hips' meanwhile."""
 
     def __init__(self) -> None:
         self._backdrop = Backdrop(None, every=1)
@@ -309,11 +311,18 @@ class LiveTurn:
         reading starts."""
         if self._thread is not None:
             return
+        if keypoints is None:
+            return
         if self._backdrop.kept < BACKDROP_FRAMES and t - self._kept_t >= LIVE_EVERY_S:
             self._backdrop.add(image)
             self._kept_t = t
-        if keypoints is not None and len(self._seen) < 10 * RUNNER_FRAMES:
+        if len(self._seen) < 10 * RUNNER_FRAMES:
             self._seen.append(keypoints)
+
+    @property
+    def kept(self) -> int:
+        """How many frames are kept for the reading."""
+        return self._backdrop.kept
 
     def start(self, read: Callable[[Backdrop, np.ndarray], float | None]) -> bool:
         """Start ``read`` (the kept frames, the runner's keypoints (N, 17, 3)) on a thread of its
@@ -338,4 +347,8 @@ class LiveTurn:
         return self._thread is not None and not self._thread.is_alive()
 
     def _read(self, read: Callable[[Backdrop, np.ndarray], float | None], seen: np.ndarray) -> None:
-        self.result = read(self._backdrop, seen)
+        try:
+            self.result = read(self._backdrop, seen)
+        except Exception:
+            # The yaw stays the hips'; the station runs on.
+            log.exception("the treadmill's lines could not be read")

@@ -40,7 +40,7 @@ from edge.bus.schema import (
 from edge.bus.schema import MetricStats as WireStats
 from edge.bus.security import server_keys_for
 from edge.capture import CaptureSettings, Frame, FrameSource, open_resilient
-from edge.capture.belt_lines import LiveTurn
+from edge.capture.belt_lines import LIVE_TRIES, LiveTurn
 from edge.capture.timebase import ENGINE_FPS, LEAST_FPS
 from edge.config import Config, Reload, reload_changes
 from edge.errors import HipdriveError, UsageError
@@ -645,8 +645,8 @@ class GaitFeed:
     most ``FACING_HOLD_S``, and gives none once the check finds it wrong; ``held``: steps a
     feed before this one (an earlier session) was holding; ``picture``: the frames' size
     (height, width), which places the camera's axis for an uncalibrated one
-    (``PlaneMapping.sight_deg``); ``turn_deg``: that camera's turn off square where the
-    treadmill's lines read it (``take_turn``).
+    (``PlaneMapping.sight_deg``); its turn off square is the treadmill's lines' once they are
+    read (``take_turn``).
     """
 
     def __init__(
@@ -659,11 +659,10 @@ class GaitFeed:
         check: FacingCheck | None = None,
         held: list[Step] | None = None,
         picture: tuple[int, int] | None = None,
-        turn_deg: float | None = None,
     ) -> None:
         self._calibration = calibration
         self._sight = camera_sight(picture, calibration)
-        self._turn = turn_deg
+        self._turn: float | None = None
         self.belt_speed_mps = belt_speed_mps
         self._meters_per_pixel = meters_per_pixel
         self._params = params
@@ -860,9 +859,9 @@ class Station:
         self._scale_name = (
             None if scale is None else self._calibration_name() if calibrated else scale[0]
         )
-        self._turn = None if calibrated else LiveTurn()
+        self._turn = self._turn_reading()
         """The camera's turn off square, being read off the treadmill's lines (``_read_turn``)."""
-        self._turn_deg: float | None = None
+        self._turn_tries = 1
         self._feed = GaitFeed(
             calibration,
             self._belt,
@@ -1208,18 +1207,21 @@ class Station:
                 break
 
     def _read_turn(self, t: float, image: np.ndarray, found: np.ndarray | None) -> None:
-        """Read the uncalibrated camera's turn off square off the treadmill's lines, once
-        (``LiveTurn``, ``camera_turn``), and give it to the gait engine, as analyze does: the
-        runner's hips the pose model gives had read a phone near square to a gym treadmill 27
-        deg off. Till then, and where the lines do not tell, the yaw is the hips'."""
+        """Read the uncalibrated camera's turn off square off the treadmill's lines, once a
+        session (``LiveTurn``, ``camera_turn``; on frames of its own ``LIVE_TRIES`` times while
+        they do not tell), and give it to the gait engine, as analyze does: the runner's hips
+        the pose model gives had read a phone near square to a gym treadmill 27 deg off. Till
+        then, and where the lines do not tell, the yaw is the hips'. A session's own reading
+        follows a camera set in place, or turned, since the last."""
         reading = self._turn
         if reading is None:
             return
         if reading.done:
             self._turn = None
             if reading.result is not None:
-                self._turn_deg = reading.result
                 self._feed.take_turn(reading.result)
+            elif self._turn_tries < LIVE_TRIES:
+                self._turn, self._turn_tries = LiveTurn(), self._turn_tries + 1
             return
         reading.add(t, image, found)
         facing, picture, calibration = self._feed.facing, self._picture(), self.calibration
@@ -1227,6 +1229,12 @@ class Station:
             reading.start(
                 lambda backdrop, seen: camera_turn(backdrop, seen, facing, picture, calibration)
             )
+
+    def _turn_reading(self) -> LiveTurn | None:
+        """A reading of the camera's turn for a session, none where a calibrated plane measures
+        on the belt's plane however the camera is turned."""
+        calibration = self.calibration
+        return None if calibration is not None and calibration.plane is not None else LiveTurn()
 
     def _hold(self, t: float) -> None:
         """A file's picture held still, shown again at ``t`` (``Frame.held``): whoever was in
@@ -1276,8 +1284,8 @@ class Station:
                 self._facing_check,
                 self._feed.take_held(),
                 self._picture(),
-                self._turn_deg,
             )
+            self._turn, self._turn_tries = self._turn_reading(), 1
             self._summary = SummaryBuilder(targets_from(self.config))
             self._published.clear()
             if self.source.info.live:
