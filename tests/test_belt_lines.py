@@ -207,6 +207,10 @@ def test_a_live_reading_keeps_a_frame_every_twentieth_of_a_second_and_reads_apar
         if t < 1.5:
             assert not reading.start(read), t  # too few frames kept yet, or feet seen
     assert reading.start(read)
+    unseen = LiveTurn()  # nobody's feet seen: no band for the lines
+    for i in range(60):
+        unseen.add(i / 20.0, picture, footless)
+    assert unseen.kept == 31 and not unseen.start(read)
     for _ in range(100):
         if reading.done:
             break
