@@ -15,7 +15,7 @@ from edge.bus.schema import StepMsg
 from edge.cli import main
 from edge.gait import Targets
 from edge.gait.fit import contacts_jump, slowmo_factors, slowmo_readings, timebase_problem
-from edge.gait.phases import AWAY, Phase, clock, describe_phases, phases
+from edge.gait.phases import AWAY, UNTIMED, Phase, clock, describe_phases, phases
 from edge.offline.replay import describe
 from edge.report.html import render
 from edge.report.model import ReportInput, pictured, representative, summary_rows
@@ -52,6 +52,31 @@ def test_phases_are_runs_of_one_gait_and_gaps_without_steps() -> None:
         "0:00-0:05 walking, 10 steps; 0:05-0:15 running, 30 steps; "
         "0:15-0:35 standing or off the belt; 0:35-0:38 running, 10 steps"
     )
+
+
+def test_a_gap_mostly_within_too_few_frames_a_second_is_steps_not_timed() -> None:
+    """A loaded station's run reported as "0:12-0:18 standing or off the belt; 0:18-0:21
+    walking, 2 steps; 0:21-0:29 standing or off the belt": a gap lying mostly within a stretch
+    of too few frames a second to time steps is said so, not a stand, and the phases of steps
+    over such a stretch are not to be relied on; a gap mostly outside one is still a stand."""
+    steps = warm_up_then_run()
+    gap_start, gap_end = steps[39].to_t, steps[40].ic_t  # 0:15-0:35
+    untimed = [(T0 + 14.0, T0 + 26.0)]  # 11 of the gap's 20 s
+    walk, run, gap, back = phases(steps, untimed=untimed)
+    assert (gap.kind, gap.start_t, gap.end_t) == (UNTIMED, gap_start, gap_end)
+    assert run.rough and not walk.rough and not back.rough
+    assert describe_phases([run, gap, back], T0) == (
+        "0:05-0:15 running, 30 steps, not to be relied on: too few frames a second over it; "
+        "0:15-0:35 steps not timed: too few frames a second; 0:35-0:38 running, 10 steps"
+    )
+    # Still going at the end (a session open): the run after it is timed from it too.
+    *_, gap, back = phases(steps, untimed=[(T0 + 20.0, math.inf)])
+    assert gap.kind == UNTIMED and back.rough
+    # 9 s of the 20 within: the person stood or left for the rest.
+    assert phases(steps, untimed=[(T0 + 14.0, T0 + 24.0)])[2].kind == AWAY
+    assert [p.kind for p in phases(steps, untimed=[(0.0, T0 - 1.0)])] == [
+        p.kind for p in phases(steps)
+    ]
 
 
 def test_a_phase_within_one_second_is_said_at_its_second() -> None:
@@ -319,12 +344,21 @@ def test_a_report_of_a_walk_alone_judges_nothing() -> None:
     assert "Medians and interquartile ranges" in walking and "Targets are" not in page
 
 
-def session_report(tmp_path: Path, steps: list[StepMsg], end_t: float) -> str:
-    """The page ``hipdrive sessions report`` writes of a session recorded with ``steps``."""
+def session_report(
+    tmp_path: Path,
+    steps: list[StepMsg],
+    end_t: float,
+    untimed: tuple[float, float] | None = None,
+) -> str:
+    """The page ``hipdrive sessions report`` writes of a session recorded with ``steps`` (and a
+    stretch of too few frames a second to time them, ``untimed``)."""
     store = SessionStore(tmp_path / "data" / "sessions.sqlite", messages.STATION)
     store.start_session(T0, runner="Ana")
     for step in steps:
         store.record_step(step)
+    if untimed is not None:
+        store.set_untimed(True, untimed[0])
+        store.set_untimed(False, untimed[1])
     store.end_session(end_t)
     store.close()
     config = tmp_path / "config.toml"
@@ -345,6 +379,22 @@ def test_sessions_report_prints_the_phases_of_the_recorded_steps(
     ) in printed
     assert "0:15-0:35 standing or off the belt" in page
     assert cell(page, "summary", "cadence_spm", "steps") == "38"  # each run's first step has none
+
+
+def test_sessions_report_tells_steps_not_timed_from_a_stand(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A loaded station recorded when it got too few frames a second to time steps: its report
+    says so of the gap, where it had said the runner stood or left the belt."""
+    page = session_report(tmp_path, warm_up_then_run(), 70.0, (T0 + 12.0, T0 + 40.0))
+    printed = capsys.readouterr().out
+    assert (
+        "phases: 0:00-0:05 walking, 10 steps; 0:05-0:15 running, 30 steps, not to be relied on: "
+        "too few frames a second over it; 0:15-0:35 steps not timed: too few frames a second; "
+        "0:35-0:38 running, 10 steps, not to be relied on: too few frames a second over it"
+    ) in printed
+    assert "<li class=phase-untimed>0:15-0:35 steps not timed: too few frames a second</li>" in page
+    assert "standing or off the belt</li>" not in page
 
 
 def test_a_session_of_steps_whose_gait_was_never_told_is_reported_as_such(tmp_path: Path) -> None:

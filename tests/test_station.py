@@ -54,6 +54,7 @@ from edge.store.sessions import (
     read_keypoints,
     read_steps,
     read_summaries,
+    read_untimed,
 )
 from tests.builders import messages
 from tests.builders.fakes import FakePose, FakeSource, frame_index, frame_view
@@ -635,19 +636,28 @@ def test_status_carries_the_time_of_each_stage(config, running) -> None:
 
 
 def test_too_few_frames_a_second_are_told_once_with_what_to_do() -> None:
+    """And the stretch of them is kept from the first tick that told it to the first that ended
+    it, timed by the ticks' times (a session's report tells untimed steps from a stand)."""
     watch = RateWatch(hold=3, warm_up=2)
-    assert [watch.update(10.0, False) for _ in range(4)] == [None] * 4  # warm-up, then 2 of 3
-    message = watch.update(15.0, False)
+    ticks = iter(range(100, 200))
+    # warm-up, then 2 of 3
+    assert [watch.update(10.0, False, next(ticks)) for _ in range(4)] == [None] * 4
+    assert watch.stretch is None
+    message = watch.update(15.0, False, next(ticks))
     assert message is not None and "timed from 15 frames a second" in message
     assert "needs 24 or more: the camera delivers no more: light the belt better" in message
-    assert {watch.update(15.0, False) for _ in range(10)} == {None}  # told once
+    assert watch.stretch == (102, math.inf)
+    assert {watch.update(15.0, False, next(ticks)) for _ in range(10)} == {None}  # told once
     assert watch.problem == message
-    assert [watch.update(30.0, False) for _ in range(3)] == [None] * 3
+    assert [watch.update(30.0, False, next(ticks)) for _ in range(3)] == [None] * 3
     assert watch.problem is None  # back for three ticks: over
-    assert {watch.update(23.0, False) for _ in range(2)} == {None}  # 23 is 24 less 5%: enough
-    assert watch.update(20.0, True) is None and watch.update(20.0, True) is None
-    message = watch.update(20.0, True)
+    assert watch.stretch == (102, 115)
+    # 23 is 24 less 5%: enough
+    assert {watch.update(23.0, False, next(ticks)) for _ in range(2)} == {None}
+    assert watch.update(20.0, True, 120) is None and watch.update(20.0, True, 121) is None
+    message = watch.update(20.0, True, 122)
     assert message is not None and "cannot keep up with its camera: see hipdrive bench" in message
+    assert watch.stretch == (120, math.inf)
 
 
 def slowed(i: int, every_s: float, **changes) -> StepMsg:
@@ -1436,6 +1446,12 @@ def test_no_cue_while_the_engine_gets_too_few_frames_to_time_steps(config, mocap
     assert any(step.confidence_of("hip_extension_deg") >= CONFIDENT for step in timed)
     assert all("stride_length_m" not in step.metric_confidence for step in timed)
     assert not seen[-1][1].oblique and seen[-1][1].metrics["cadence_spm"].confident is False
+    # Recorded with the session, timed as its steps, from the first slow tick after the warm-up
+    # (before the status told it) to its end: its report says the steps could not be timed
+    # there, not that the runner stood.
+    [session] = list_sessions(config.sessions_path)
+    [(start, end)] = read_untimed(config.sessions_path, session.id)
+    assert session.start_t + 4.0 < start < told[0].t and end == session.end_t
 
 
 @pytest.mark.parametrize("framed", ["tight", "whole"])

@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import signal
 import sqlite3
@@ -32,6 +33,7 @@ from edge.store.sessions import (
     read_belt_speeds,
     read_session,
     read_steps,
+    read_untimed,
 )
 from edge.store.track import read_keypoint_track
 from tests.builders import messages
@@ -81,7 +83,15 @@ def test_a_real_file_in_wal_mode(store: SessionStore, db: Path) -> None:
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     conn.close()
-    assert tables == {"sessions", "steps", "summaries", "laps", "belt_speeds", "keypoints"}
+    assert tables == {
+        "sessions",
+        "steps",
+        "summaries",
+        "laps",
+        "belt_speeds",
+        "untimed",
+        "keypoints",
+    }
 
 
 def test_steps_are_committed_when_the_next_summary_is_written(
@@ -266,6 +276,35 @@ def test_the_belt_speeds_set_during_a_session_are_kept(store: SessionStore, db: 
     conn.commit()
     conn.close()
     assert read_belt_speeds(db, 1) == []
+
+
+def test_the_stretches_of_too_few_frames_are_kept_with_each_session(
+    store: SessionStore, db: Path
+) -> None:
+    """From when the station got too few frames a second to time steps to when it got enough:
+    one begun before a session opened counts from its start, one the session ended in ends with
+    it and goes on in the next; one still going, in an open session, has no end. A file from
+    before has none."""
+    store.set_untimed(True, 5.0)  # before any session: kept for the next one
+    store.start_session(10.0)
+    store.set_untimed(True, 11.0)  # told again: no new stretch
+    store.set_untimed(False, 14.0)
+    store.set_untimed(True, 20.0)
+    store.end_session(30.0)
+    store.start_session(40.0)
+    store.set_untimed(False, 45.0)
+    store.set_untimed(True, 50.0)
+    store.flush()
+    assert read_untimed(db, 1) == [(10.0, 14.0), (20.0, 30.0)]
+    assert read_untimed(db, 2) == [(40.0, 45.0), (50.0, math.inf)]
+    store.end_session(60.0)
+    store.flush()
+    assert read_untimed(db, 2) == [(40.0, 45.0), (50.0, 60.0)]
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE untimed")
+    conn.commit()
+    conn.close()
+    assert read_untimed(db, 1) == []
 
 
 def test_session_ids_continue_after_a_restart(db: Path) -> None:

@@ -214,6 +214,7 @@ def cmd_sessions_report(args: argparse.Namespace) -> int:
     out = common.out_file(args.out, config.station.data_dir / "reports" / f"session-{args.id}.html")
     write_report(data, out)
     if data.steps:
-        print(f"phases: {describe_phases(phases(data.steps), data.t0)}")
+        found = phases(data.steps, untimed=data.untimed)
+        print(f"phases: {describe_phases(found, data.t0)}")
     print(f"wrote {out}")
     return 0

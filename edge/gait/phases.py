@@ -5,7 +5,11 @@ a gait recorded before gaits were told apart counts as running; one measured bef
 told is ``UNTOLD``), from its first landing to the first landing of the next phase (or its own
 last toe-off when it is the last, or a gap follows). A gap of more than ``GAP_S`` between one
 step's toe-off and the next landing is a phase of its own: the person stood on the belt or left
-it, which the steps alone do not tell apart.
+it, which the steps alone do not tell apart; or, lying mostly within stretches where the station
+got too few frames a second to time steps (``untimed``: ``edge.run.station.RateWatch``), steps
+went untimed (a user trial's loaded station reported a run as "standing or off the belt"). A
+phase of steps over such a stretch is not to be relied on (``Phase.rough``): its gait and its
+bounds rest on the few steps timed.
 """
 
 from __future__ import annotations
@@ -23,7 +27,15 @@ about 0.55 s, and the engine takes someone standing after 2 s without a landing
 (``mode.STILL_S``)."""
 AWAY = "away"
 """The kind of a phase without steps."""
-_LABELS = {AWAY: "standing or off the belt", UNTOLD: "gait not told"}
+UNTIMED = "untimed"
+"""The kind of a phase without steps where too few frames a second came to time any."""
+_LABELS = {
+    AWAY: "standing or off the belt",
+    UNTIMED: "steps not timed: too few frames a second",
+    UNTOLD: "gait not told",
+}
+ROUGH = "not to be relied on: too few frames a second over it"
+"""What a phase of steps over a stretch of too few frames says after its steps."""
 
 
 class Timed(Gaited, Protocol):
@@ -37,12 +49,15 @@ class Timed(Gaited, Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Phase:
-    """``kind``: ``running``, ``walking``, ``UNTOLD`` or ``AWAY``; times in the steps' seconds."""
+    """``kind``: ``running``, ``walking``, ``UNTOLD``, ``AWAY`` or ``UNTIMED``; times in the
+    steps' seconds. ``rough``: a phase of steps partly or wholly within a stretch of too few
+    frames a second."""
 
     kind: str
     start_t: float
     end_t: float
     steps: int
+    rough: bool = False
 
     @property
     def label(self) -> str:
@@ -54,9 +69,10 @@ class Phase:
         one second, ``0:01 gait not told, 1 step`` (a user trial's read "0:01-0:01")."""
         start, end = clock(self.start_t - t0), clock(self.end_t - t0)
         span = f"{start}{'' if end == start else f'-{end}'} {self.label}"
-        if self.kind == AWAY:
+        if self.steps == 0:
             return span
-        return f"{span}, {self.steps} step{'' if self.steps == 1 else 's'}"
+        counted = f"{span}, {self.steps} step{'' if self.steps == 1 else 's'}"
+        return f"{counted}, {ROUGH}" if self.rough else counted
 
 
 def clock(seconds: float) -> str:
@@ -70,20 +86,36 @@ def _end(step: Timed) -> float:
     return step.to_t if math.isfinite(step.to_t) else step.ic_t
 
 
-def phases(steps: Iterable[Timed], gap_s: float = GAP_S) -> list[Phase]:
-    """The phases of steps in the order they were taken (the rules in the module docstring)."""
+def _within(start_t: float, end_t: float, stretches: Sequence[tuple[float, float]]) -> float:
+    """Seconds of ``start_t``-``end_t`` within ``stretches`` (apart from one another)."""
+    return sum(max(0.0, min(end_t, stop) - max(start_t, begin)) for begin, stop in stretches)
+
+
+def phases(
+    steps: Iterable[Timed],
+    gap_s: float = GAP_S,
+    untimed: Sequence[tuple[float, float]] = (),
+) -> list[Phase]:
+    """The phases of steps in the order they were taken (the rules in the module docstring).
+    ``untimed``: the stretches (start, end in the steps' seconds, apart from one another; the
+    end may be infinite: still going) with too few frames a second to time steps."""
     out: list[Phase] = []
     run: list[Timed] = []
 
     def close(end_t: float) -> None:
-        out.append(Phase(gait_of(run[0]), run[0].ic_t, end_t, len(run)))
+        start_t = run[0].ic_t
+        # Over its last step's stance too: a lone step's phase spans no time.
+        rough = _within(start_t, max(end_t, _end(run[-1])), untimed) > 0.0
+        out.append(Phase(gait_of(run[0]), start_t, end_t, len(run), rough))
 
     for step in steps:
         if run:
             gap = step.ic_t - _end(run[-1])
             if gap > gap_s:
                 close(_end(run[-1]))
-                out.append(Phase(AWAY, _end(run[-1]), step.ic_t, 0))
+                start_t = _end(run[-1])
+                kind = UNTIMED if _within(start_t, step.ic_t, untimed) > gap / 2 else AWAY
+                out.append(Phase(kind, start_t, step.ic_t, 0))
                 run = []
             elif gait_of(step) != gait_of(run[0]):
                 close(step.ic_t)

@@ -47,6 +47,7 @@ from edge.store.sessions import (
     read_laps,
     read_session,
     read_summaries,
+    read_untimed,
 )
 
 FORWARD = {"right": 1.0, "left": -1.0}
@@ -258,6 +259,7 @@ def session_report(path: Path, session_id: int, targets: Targets) -> ReportInput
         if info.problem is None
         else f"The station gave no cues at the end of this session: {info.problem}",
         drill=drill,
+        untimed=read_untimed(path, session_id),
     )
 
 

@@ -233,13 +233,16 @@ def _phases(data: ReportInput) -> str:
     if not data.steps:
         return ""
     items = "".join(
-        f"<li class=phase-{p.kind}>{escape(p.describe(data.t0))}</li>" for p in phases(data.steps)
+        f"<li class=phase-{p.kind}>{escape(p.describe(data.t0))}</li>"
+        for p in phases(data.steps, untimed=data.untimed)
     )
     return (
         "<section id=phases><h2>Phases</h2><ul class=phases>"
         f"{items}</ul><p class=note>Times from the start. Running figures, findings and cues "
         f"rest on the running steps only; a gap of more than {GAP_S:g} s without a step is "
-        "standing or off the belt.</p></section>"
+        "standing or off the belt, unless the station got too few frames a second to time "
+        "steps over most of it; a phase over such a stretch rests on the few steps timed and "
+        "is not to be relied on.</p></section>"
     )
 
 
@@ -430,7 +433,7 @@ figcaption { color: var(--muted); font-size: 13px; }
 .snapshots img { width: 100%; max-height: 420px; object-fit: contain; }
 table.laps { width: auto; }
 ul.phases { margin: 4px 0; padding-left: 20px; }
-ul.phases li.phase-away { color: var(--muted); }
+ul.phases li.phase-away, ul.phases li.phase-untimed { color: var(--muted); }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 @media print {
   @page { size: A4; margin: 12mm; }

@@ -397,6 +397,9 @@ class ReportInput:
     """The annotated video beside the page (a relative link) to play in it, or None."""
     drill: list[RepeatRow] = field(default_factory=list)
     """The repeats of a strides drill the laps mark, with their figures (empty: no drill)."""
+    untimed: list[tuple[float, float]] = field(default_factory=list)
+    """The stretches where the station got too few frames a second to time steps (start, end;
+    ``edge.store.sessions.read_untimed``), which its phases tell from a stand."""
 
     @property
     def running(self) -> list[StepMsg]:

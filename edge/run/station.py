@@ -233,7 +233,9 @@ class RateWatch:
     is built for (``LEAST_FPS``): a camera short of light or set to a slow mode, or a station
     that cannot keep up with its camera. Over ``hold`` status ticks (a second each) in a row
     below that rate it says so, once; after as many at it or above,
-    it is over. ``update`` returns the message to tell now, or None."""
+    it is over. ``update`` returns the message to tell now, or None. ``stretch``: the last
+    stretch of too few frames (``SessionStore.set_untimed``), from the first of the ticks that
+    told it to the first of those that ended it (infinite while it lasts), or None."""
 
     def __init__(self, hold: int = 5, warm_up: int = 5) -> None:
         self._hold = hold
@@ -241,22 +243,30 @@ class RateWatch:
         self._ticks = 0
         self._run = 0
         """Ticks in a row on the other side of the least rate from what ``problem`` says."""
+        self._run_t = math.nan
+        """The time of the first of those ticks."""
         self.problem: str | None = None
+        self.stretch: tuple[float, float] | None = None
 
-    def update(self, fps_out: float, dropping: bool) -> str | None:
+    def update(self, fps_out: float, dropping: bool, t: float) -> str | None:
         """One status tick: the rate of frames the engine got over the last seconds, and
-        whether the camera's frames are being dropped (it delivers more than are taken)."""
+        whether the camera's frames are being dropped (it delivers more than are taken); ``t``:
+        the tick's time in the steps' time base (the last frame handled's)."""
         self._ticks += 1
         slow = fps_out < LEAST_FPS
         if self._ticks <= self._warm_up or slow == (self.problem is not None):
             self._run = 0
             return None
+        if self._run == 0:
+            self._run_t = t
         self._run += 1
         if self._run < self._hold:
             return None
         self._run = 0
         if not slow:
             self.problem = None
+            if self.stretch is not None:
+                self.stretch = (self.stretch[0], self._run_t)
             return None
         fix = (
             "the station cannot keep up with its camera: see hipdrive bench and "
@@ -269,6 +279,7 @@ class RateWatch:
             f"steps are timed from {fps_out:.0f} frames a second, where the gait engine needs "
             f"{ENGINE_FPS[0]:g} or more: {fix}"
         )
+        self.stretch = (self._run_t, math.inf)
         return self.problem
 
 
@@ -1468,18 +1479,26 @@ class Station:
 
     def _watch_rate(self) -> None:
         """A live camera's frames, or a file's played to a console that drops some, reaching
-        the engine too few a second: told once (``RateWatch``), while the source runs."""
+        the engine too few a second: told once (``RateWatch``), while the source runs, and
+        recorded with the session from when it began to when it ended, timed as its steps are
+        (by the last frame handled), so that its report tells untimed steps from a stand."""
         dropped = self.source.dropped
         dropping, self._dropped = dropped > self._dropped, dropped
         live = self.source.info.live
         if not (live or dropped > 0) or self._published_camera_state() != "running":
             return
         fps_out = self.rates.snapshot(time.monotonic())[1]
+        t = self._handled_t if math.isfinite(self._handled_t) else self._clock()
         # A file's own rate is its time base's business: only frames dropped make it too slow
         # (a picture held still gives none, and no camera to light better).
-        told = self._rate.update(fps_out if live or dropping else math.inf, dropping)
+        last = self._rate.stretch
+        told = self._rate.update(fps_out if live or dropping else math.inf, dropping, t)
         if told is not None:
             log.warning("%s", told)
+        stretch = self._rate.stretch
+        if self.store is not None and stretch is not None and stretch != last:
+            start, end = stretch
+            self.store.set_untimed(math.isinf(end), start if math.isinf(end) else end)
 
     def _status_line(self) -> str:
         """The station's state in one line, for the log and ``systemctl status``."""

@@ -3,7 +3,9 @@
 One file per station (default ``<data_dir>/sessions.sqlite``) in WAL mode, so the command line
 and other readers can read while the station writes. Tables: ``sessions``; ``steps`` (the
 per-step fields of the wire schema, one column each); ``summaries`` (the summary payload as
-JSON); ``laps``; ``keypoints`` (optional track: (17, 3) little-endian float32 per frame).
+JSON); ``laps``; ``belt_speeds``; ``untimed`` (the stretches where the station got too few
+frames a second to time steps, ``set_untimed``: the end NULL while one lasts, or when the
+station stopped in one); ``keypoints`` (optional track: (17, 3) little-endian float32 per frame).
 The steps table also holds the step's extensions (``STEP_EXTENSIONS``): ``view``, ``yaw_deg``,
 ``gait`` (running or walking) and ``metric_confidence`` as JSON text (NULL when no metric is less
 sure); a file written before them gains the columns when a store opens it, its old steps reading
@@ -28,6 +30,7 @@ import csv
 import fcntl
 import json
 import logging
+import math
 import os
 import queue
 import sqlite3
@@ -112,6 +115,11 @@ CREATE TABLE IF NOT EXISTS belt_speeds (
     t REAL NOT NULL,
     mps REAL
 );
+CREATE TABLE IF NOT EXISTS untimed (
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    start_t REAL NOT NULL,
+    end_t REAL
+);
 CREATE TABLE IF NOT EXISTS keypoints (
     session_id INTEGER NOT NULL REFERENCES sessions(id),
     t REAL NOT NULL,
@@ -122,6 +130,8 @@ CREATE INDEX IF NOT EXISTS keypoints_session ON keypoints(session_id, frame);
 PRAGMA user_version = {STORE_VERSION};
 """
 _INSERT_BELT = "INSERT INTO belt_speeds (session_id, t, mps) VALUES (?, ?, ?)"
+_INSERT_UNTIMED = "INSERT INTO untimed (session_id, start_t) VALUES (?, ?)"
+_END_UNTIMED = "UPDATE untimed SET end_t = ? WHERE session_id = ? AND end_t IS NULL"
 _INSERT_STEP = (
     f"INSERT INTO steps ({', '.join(_STEP_COLUMNS)}) VALUES ({', '.join('?' * len(_STEP_COLUMNS))})"
 )
@@ -235,6 +245,8 @@ class SessionStore:
         self._failure: str | None = None
         self._dropped = 0
         self._session: int | None = None
+        self._untimed = False
+        """Whether steps cannot be timed now (``set_untimed``)."""
         self._next_id = 1
         self._thread: threading.Thread | None = None
         self._writer_lock: int | None = None
@@ -337,6 +349,8 @@ class SessionStore:
                 )
             )
             self._put(_Write(_INSERT_BELT, (session, t, belt_speed_mps), commit=True))
+            if self._untimed:
+                self._put(_Write(_INSERT_UNTIMED, (session, t)))
             return session
 
     def end_session(self, t: float | None, problem: str | None = None) -> None:
@@ -348,6 +362,8 @@ class SessionStore:
                 self._end(t, problem)
 
     def _end(self, t: float | None, problem: str | None = None) -> None:
+        if self._untimed:
+            self._put(_Write(_END_UNTIMED, (t, self._session)))
         self._put(
             _Write(
                 "UPDATE sessions SET ended = ?, end_t = ?, problem = ? WHERE id = ?",
@@ -368,6 +384,21 @@ class SessionStore:
         return self._record(
             "UPDATE sessions SET belt_speed_mps = ? WHERE id = ?", lambda s: (mps, s)
         )
+
+    def set_untimed(self, untimed: bool, t: float) -> None:
+        """Whether the station gets too few frames a second to time steps (``RateWatch``), from
+        station time ``t`` on. Recorded with the open session, and with each session opened
+        while it lasts from its start, so that its report says the steps could not be timed
+        there, where it had said the runner stood or left."""
+        with self._lock:
+            if untimed == self._untimed:
+                return
+            self._untimed = untimed
+            if self._failure is None and self._session is not None:
+                if untimed:
+                    self._put(_Write(_INSERT_UNTIMED, (self._session, t)))
+                else:
+                    self._put(_Write(_END_UNTIMED, (t, self._session)))
 
     def record_step(self, msg: StepMsg, session: int | None = None) -> bool:
         """Record a step in the open session, or in ``session``, one that has ended since the
@@ -721,6 +752,25 @@ def read_belt_speeds(path: Path, session_id: int) -> list[tuple[float, float | N
         return []
     sql = "SELECT t, mps FROM belt_speeds WHERE session_id = ? ORDER BY t, rowid"
     return [(float(t), mps) for t, mps in _session_rows(path, session_id, sql)]
+
+
+def read_untimed(path: Path, session_id: int) -> list[tuple[float, float]]:
+    """The stretches of one session where the station got too few frames a second to time
+    steps (``SessionStore.set_untimed``), (start, end) in station time, in time order; one
+    the station stopped in ends with the session, one still going (the session open) at
+    infinity. Empty from a station before they were kept."""
+    with _reading(path) as conn:
+        kept = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'untimed'"
+        ).fetchone()
+    if kept is None:
+        return []
+    sql = (
+        "SELECT u.start_t, coalesce(u.end_t, s.end_t) FROM untimed u JOIN sessions s"
+        " ON s.id = u.session_id WHERE u.session_id = ? ORDER BY u.start_t, u.rowid"
+    )
+    rows = _session_rows(path, session_id, sql)
+    return [(float(start), math.inf if end is None else float(end)) for start, end in rows]
 
 
 def read_laps(path: Path, session_id: int) -> list[Lap]:
