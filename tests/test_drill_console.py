@@ -184,3 +184,30 @@ def test_the_drill_screen_says_when_its_station_was_never_heard() -> None:
             assert app.screen.query_one("#drill-count", Digits).value == ""
 
     run(scenario())
+
+
+def test_the_key_in_a_repeat_started_after_the_walk_starts_it_again() -> None:
+    """A user trial pressed the key at the stride's start while the jog after the warm-up walk
+    ran as repeat 1 by itself: the key ended it, and every repeat after was counted one off.
+    The key now starts that repeat again where pressed; pressed again, it ends it; in a repeat
+    the key started, it ends it at once."""
+    live = LiveDrill(DrillPlan(2))
+    walk = [messages.walked_step(i) for i in range(3)]
+    jog = [messages.later(messages.step(i), 2.0) for i in range(3)]
+    assert [(c.kind, c.by) for s in [*walk, *jog] if (c := live.step(s)) is not None] == [
+        ("start", "walking")
+    ]
+    again = live.key(8.0)
+    assert again is not None and (again.kind, again.repeat, again.by) == ("start", 1, "key")
+    ended = live.key(20.0)
+    assert ended is not None and (ended.kind, ended.repeat) == ("end", 1)
+    assert [(r.index, r.start_t, r.end_t) for r in live.repeats()] == [(1, 8.0, 20.0)]
+    started = live.key(30.0)
+    assert started is not None and (started.kind, started.repeat) == ("start", 2)
+    ended = live.key(40.0)
+    assert ended is not None and (ended.kind, ended.repeat) == ("end", 2)
+    # Leaving the drill ends a repeat the runner started after a walk, not starts it again.
+    left = LiveDrill(DrillPlan(2))
+    assert [c for s in [*walk, *jog] if (c := left.step(s)) is not None]
+    gone = left.end(9.0)
+    assert gone is not None and gone.kind == "end" and left.end(9.5) is None

@@ -106,8 +106,9 @@ class DrillScreen(Screen[None]):
             self._changed(change)
 
     def action_leave(self) -> None:
-        if self.drill.phase == "repeat":
-            self.action_next()
+        change = self.drill.end(self._station_now())
+        if change is not None:
+            self._changed(change)
         self.dismiss(None)
 
     def _station_now(self) -> float:

@@ -7,8 +7,10 @@ reads it), or running after a walk (``CONFIRM_STEPS`` walked steps in a row). A 
 running after a walk starts again where the runner, having held a pace (``BASELINE_STEPS``), then
 speeds up as much: the run was a warm-up jog, the stride comes after it. It ends on the key, or when
 the runner slows down by as much against the repeat's own pace, or stops running (``CONFIRM_STEPS``
-steps in a row not run). A clock alone never starts or ends one: the repeat's length (distance at
-the belt's speed, or time) is shown counting down, and the runner eases off when it is done.
+steps in a row not run). The key in a repeat started by running after a walk, before it started
+again by itself, starts it again there. A clock alone never starts or ends one: the repeat's
+length (distance at the belt's speed, or time) is shown counting down, and the runner eases off
+when it is done.
 """
 
 from __future__ import annotations
@@ -63,10 +65,18 @@ class LiveDrill:
         return self.plan.focus_of(self.repeat)
 
     def key(self, t: float) -> Change | None:
-        """The console's key: start the next repeat, or end this one."""
+        """The console's key: start the next repeat, or end this one; or, in a repeat the
+        runner started by running after a walk that has not started again by itself, start it
+        again here: that run may be the warm-up jog, and the key at the stride's start had
+        ended it, every repeat after counted one off (a user trial's). Pressed again, it ends
+        the repeat."""
         if self.phase == "done":
             return None
-        return self._change(t, "key")
+        return self._change(t, "key", again=self.phase == "repeat" and self._from_walk)
+
+    def end(self, t: float) -> Change | None:
+        """End the repeat under way, if one is (the drill left)."""
+        return self._change(t, "key") if self.phase == "repeat" else None
 
     def step(self, msg: StepMsg) -> Change | None:
         """A step from the station; the change it confirms, if any."""
