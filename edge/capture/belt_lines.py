@@ -324,12 +324,21 @@ class LiveTurn:
         """How many frames are kept for the reading."""
         return self._backdrop.kept
 
+    @property
+    def ready(self) -> bool:
+        """Whether enough is kept to start the reading, and it has not started."""
+        return (
+            self._thread is None
+            and self._backdrop.kept >= BACKDROP_FRAMES
+            and len(self._seen) >= RUNNER_FRAMES
+        )
+
     def start(self, read: Callable[[Backdrop, np.ndarray], float | None]) -> bool:
         """Start ``read`` (the kept frames, the runner's keypoints (N, 17, 3)) on a thread of its
-        own once enough is kept and the runner's feet and hips were seen, if not started yet;
-        whether it has started."""
+        own once ``ready`` and the runner's feet and hips were seen, if not started yet; whether
+        it has started."""
         if self._thread is None:
-            if self._backdrop.kept < BACKDROP_FRAMES or len(self._seen) < RUNNER_FRAMES:
+            if not self.ready:
                 return False
             seen = np.stack(self._seen)
             if treadmill_rows(seen) is None:

@@ -97,15 +97,15 @@ def camera_turn(
     tell, or a calibrated plane makes it no matter."""
     if backdrop is None or (calibration is not None and calibration.plane is not None):
         return None
-    sight = camera_sight(picture, calibration)
     rows = treadmill_rows(keypoints)
-    if sight is None or rows is None:
+    if rows is None:
         return None
     intrinsics = calibration.intrinsics if calibration is not None else None
     if intrinsics is not None:
         K = intrinsics.K
         return backdrop.turn((K[0, 2], K[1, 2], K[0, 0]), facing, rows, (K, intrinsics.dist))
-    if picture is None:
+    sight = camera_sight(picture)
+    if sight is None or picture is None:
         return None
     return backdrop.turn((sight[0], 0.5 * picture[0], sight[1]), facing, rows)
 

@@ -1235,8 +1235,9 @@ class Station:
                 self._turn, self._turn_tries = LiveTurn(), self._turn_tries + 1
             return
         reading.add(t, image, found)
-        facing, picture, calibration = self._feed.facing, self._picture(), self.calibration
-        if facing is not None:
+        # Asked once the frames are kept, not on every frame.
+        if reading.ready and (facing := self._feed.facing) is not None:
+            picture, calibration = self._picture(), self.calibration
             reading.start(
                 lambda backdrop, seen: camera_turn(backdrop, seen, facing, picture, calibration)
             )

@@ -636,6 +636,15 @@ def list_sessions(path: Path) -> list[SessionInfo]:
     ]
 
 
+def _kept(path: Path, table: str) -> bool:
+    """Whether the file has ``table``: one written by a station before it was kept has not."""
+    with _reading(path) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+    return found is not None
+
+
 def _session_rows(path: Path, session_id: int, sql: str) -> list[Any]:
     """The rows of ``sql`` (one ``?`` for the session id); UsageError when there is no such
     session."""
@@ -744,11 +753,7 @@ class Lap:
 def read_belt_speeds(path: Path, session_id: int) -> list[tuple[float, float | None]]:
     """The belt speeds set during one session, (station time, m/s or None), in time order, the
     first at its start; empty from a station before they were kept."""
-    with _reading(path) as conn:
-        kept = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'belt_speeds'"
-        ).fetchone()
-    if kept is None:
+    if not _kept(path, "belt_speeds"):
         return []
     sql = "SELECT t, mps FROM belt_speeds WHERE session_id = ? ORDER BY t, rowid"
     return [(float(t), mps) for t, mps in _session_rows(path, session_id, sql)]
@@ -759,11 +764,7 @@ def read_untimed(path: Path, session_id: int) -> list[tuple[float, float]]:
     steps (``SessionStore.set_untimed``), (start, end) in station time, in time order; one
     the station stopped in ends with the session, one still going (the session open) at
     infinity. Empty from a station before they were kept."""
-    with _reading(path) as conn:
-        kept = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'untimed'"
-        ).fetchone()
-    if kept is None:
+    if not _kept(path, "untimed"):
         return []
     sql = (
         "SELECT u.start_t, coalesce(u.end_t, s.end_t) FROM untimed u JOIN sessions s"
