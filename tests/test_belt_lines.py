@@ -216,6 +216,12 @@ def test_a_live_reading_keeps_a_frame_every_twentieth_of_a_second_and_reads_apar
             break
         time.sleep(0.05)
     assert reading.done and reading.result == pytest.approx(-20.0, abs=0.5)
+    # A file's run waits for its reading, so that it gives the same steps each time.
+    waited = LiveTurn()
+    for i in range(60):
+        waited.add(i / 20.0, picture, runner)
+    assert waited.start(read, wait=True) and waited.done
+    assert waited.result == reading.result
 
 
 def test_a_feed_takes_the_turn_read_as_its_yaw(mocap_trial) -> None:

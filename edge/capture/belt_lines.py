@@ -282,7 +282,7 @@ def _yaw(direction: np.ndarray) -> float:
 RUNNER_FRAMES = 30
 #: the least seconds between the frames a live reading keeps: ``BACKDROP_FRAMES`` of them span
 #: 1.5 s or more, some four steps, over which a runner's legs, which hide the belt's lines behind
-#: them, move on (on four real clips run as files the turn read 8.6, -2.8, -13.6 and -2.2 deg
+#: them, move on (on four real clips run as files the turn read 8.6, -3.6, -13.7 and -2.2 deg
 #: where analyze's 31 frames over the whole clip read 8.5, -2.2, -13.6 and -3.7)
 LIVE_EVERY_S = 0.05
 #: readings a session tries, each on frames of its own, while the lines do not tell
@@ -333,10 +333,14 @@ class LiveTurn:
             and len(self._seen) >= RUNNER_FRAMES
         )
 
-    def start(self, read: Callable[[Backdrop, np.ndarray], float | None]) -> bool:
+    def start(
+        self, read: Callable[[Backdrop, np.ndarray], float | None], wait: bool = False
+    ) -> bool:
         """Start ``read`` (the kept frames, the runner's keypoints (N, 17, 3)) on a thread of its
-        own once ``ready`` and the runner's feet and hips were seen, if not started yet; whether
-        it has started."""
+        own once ``ready`` and the runner's feet and hips were seen, if not started yet, and with
+        ``wait`` see it done (a file, whose run then gives the same steps each time: on its own
+        thread the reading ended a step sooner or later from one run to the next); whether it
+        has started."""
         if self._thread is None:
             if not self.ready:
                 return False
@@ -348,6 +352,8 @@ class LiveTurn:
                 target=self._read, args=(read, seen), name="belt-lines", daemon=True
             )
             self._thread.start()
+            if wait:
+                self._thread.join()
         return True
 
     @property

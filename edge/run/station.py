@@ -1239,7 +1239,8 @@ class Station:
         if reading.ready and (facing := self._feed.facing) is not None:
             picture, calibration = self._picture(), self.calibration
             reading.start(
-                lambda backdrop, seen: camera_turn(backdrop, seen, facing, picture, calibration)
+                lambda backdrop, seen: camera_turn(backdrop, seen, facing, picture, calibration),
+                wait=not self.source.info.live,
             )
 
     def _turn_reading(self) -> LiveTurn | None:
