@@ -211,3 +211,53 @@ def test_the_key_in_a_repeat_started_after_the_walk_starts_it_again() -> None:
     assert [c for s in [*walk, *jog] if (c := left.step(s)) is not None]
     gone = left.end(9.0)
     assert gone is not None and gone.kind == "end" and left.end(9.5) is None
+
+
+def test_the_key_at_the_end_of_a_repeat_after_a_walked_rest_ends_it(drill) -> None:
+    """Only the drill's first repeat, run after the warm-up walk, may be the warm-up jog: after
+    a walked rest the run is the stride, and the key near its end ends it (a review's coach
+    pressed it 2 s before the runner eased off: the repeat had started again there, its
+    figures the ease-off's, the stride in no repeat)."""
+    live = LiveDrill(DrillPlan(4))
+    key_t = repeat_spans()[1][1] - 2.0
+    pressed = None
+    for s in drill:
+        if pressed is None and live.repeat == 2 and live.phase == "repeat" and s.ic_t >= key_t:
+            pressed = live.key(s.ic_t)
+        live.step(s)
+    assert pressed is not None and (pressed.kind, pressed.repeat) == ("end", 2)
+    second = live.repeats()[1]
+    assert repeat_spans()[1][0] < second.start_t < second.end_t == pressed.t
+
+
+def test_the_drill_screen_says_what_the_key_does_in_the_run_after_the_walk(
+    publisher: Publisher, control: ControlServer
+) -> None:
+    """In the first repeat, run after the warm-up walk, the key starts the repeat again (the run
+    may be the warm-up jog): the screen says so, where elsewhere the key ends the repeat."""
+
+    async def scenario() -> None:
+        app = DashboardApp(publisher.endpoint, control.endpoint)
+        async with app.run_test(size=SIZE) as pilot:
+            status = messages.status(belt_speed_mps=None, session_id=None, recording=False)
+            await publish_until(
+                pilot, publisher, status, lambda: app.readings.status is not None, "status"
+            )
+            await pilot.press("d", "ctrl+u", "4", "enter", "enter", "enter", "enter")
+            screen = app.screen
+            assert isinstance(screen, DrillScreen)
+            for i in range(3):
+                walked = messages.walked_step(i)
+                came = lambda msg=walked: msg in screen._steps  # noqa: E731
+                await publish_until(pilot, publisher, walked, came, "walk")
+            hint = "ease off when done (space: the stride starts here)"
+            for i in range(3):
+                ran = messages.later(messages.step(i), 5.0)
+                came = lambda msg=ran: msg in screen._steps  # noqa: E731
+                await publish_until(pilot, publisher, ran, came, "run")
+            await wait_until(pilot, on_screen(app, hint), "the key's hint")
+            await pilot.press("space")
+            await wait_until(pilot, on_screen(app, "ease off when done (or space)"), "or space")
+            assert screen.drill.repeat == 1 and screen.drill.phase == "repeat"
+
+    run(scenario())

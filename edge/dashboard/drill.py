@@ -164,21 +164,24 @@ class DrillScreen(Screen[None]):
             self._clock_start if drill.phase == "repeat" else self._rest_from
         )
         if drill.phase == "repeat":
+            # What the key does now: in the first repeat, run after the warm-up walk, it starts
+            # the repeat again (the run may be the warm-up jog); else it ends it.
+            key = "space: the stride starts here" if drill.key_starts_again else "or space"
             speed = self._speed()
             if plan.length.meters is not None and speed:
                 remaining = max(plan.length.meters - speed * elapsed, 0.0)
                 count.update(f"{remaining:.0f}")
                 left.update(
-                    f"metres to go at {speed:.1f} m/s; ease off when done (or space)"
+                    f"metres to go at {speed:.1f} m/s; ease off when done ({key})"
                     if remaining > 0
-                    else "done: ease off now (or space)"
+                    else f"done: ease off now ({key})"
                 )
             else:
                 seconds = plan.length.seconds_at(speed)
                 remaining = max((seconds or 0.0) - elapsed, 0.0) if seconds else elapsed
                 count.update(f"{remaining:.0f}")
                 left.update(
-                    "seconds to go; ease off when done (or space)"
+                    f"seconds to go; ease off when done ({key})"
                     if seconds
                     else f"seconds so far: {self._no_distance()}"
                 )

@@ -8,9 +8,10 @@ running after a walk starts again where the runner, having held a pace (``BASELI
 speeds up as much: the run was a warm-up jog, the stride comes after it. It ends on the key, or when
 the runner slows down by as much against the repeat's own pace, or stops running (``CONFIRM_STEPS``
 steps in a row not run). The key in a repeat started by running after a walk, before it started
-again by itself, starts it again there. A clock alone never starts or ends one: the repeat's
-length (distance at the belt's speed, or time) is shown counting down, and the runner eases off
-when it is done.
+again by itself, starts it again there, in the drill's first repeat only: after a walked rest
+the run is the next repeat's stride, and the key ends it. A clock alone never starts or ends
+one: the repeat's length (distance at the belt's speed, or time) is shown counting down, and
+the runner eases off when it is done.
 """
 
 from __future__ import annotations
@@ -64,15 +65,22 @@ class LiveDrill:
     def focus(self) -> str:
         return self.plan.focus_of(self.repeat)
 
+    @property
+    def key_starts_again(self) -> bool:
+        """Whether the key, pressed now, starts the repeat under way again rather than ending
+        it: the drill's first repeat, started by the runner running after the warm-up walk and
+        not started again since. That run may be the warm-up jog: a user trial's key at the
+        stride's start had ended it, every repeat after counted one off. After a walked rest
+        the run is the next repeat's stride: there the key restarting it had left a review's
+        stride out of its repeat, the repeat being its ease-off."""
+        return self.phase == "repeat" and self.repeat == 1 and self._from_walk
+
     def key(self, t: float) -> Change | None:
-        """The console's key: start the next repeat, or end this one; or, in a repeat the
-        runner started by running after a walk that has not started again by itself, start it
-        again here: that run may be the warm-up jog, and the key at the stride's start had
-        ended it, every repeat after counted one off (a user trial's). Pressed again, it ends
-        the repeat."""
+        """The console's key: start the next repeat, or end this one; or start this one
+        again here (``key_starts_again``). Pressed again, it ends the repeat."""
         if self.phase == "done":
             return None
-        return self._change(t, "key", again=self.phase == "repeat" and self._from_walk)
+        return self._change(t, "key", again=self.key_starts_again)
 
     def end(self, t: float) -> Change | None:
         """End the repeat under way, if one is (the drill left)."""
