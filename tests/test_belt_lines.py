@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 
 import cv2
 import numpy as np
@@ -211,6 +212,15 @@ def test_a_live_reading_keeps_a_frame_every_twentieth_of_a_second_and_reads_apar
     for i in range(60):
         unseen.add(i / 20.0, picture, footless)
     assert unseen.kept == 31 and not unseen.start(read)
+    once = LiveTurn()  # feet seen in one frame of 62: the band is not placed from it
+    for i in range(62):
+        once.add(i / 20.0, picture, runner if i == 0 else footless)
+    assert once.kept == 31 and not once.start(read)
+    broken = LiveTurn()  # a reading that fails leaves no turn, and is over
+    for i in range(60):
+        broken.add(i / 20.0, picture, runner)
+    assert broken.start(lambda backdrop, seen: 1 / 0, wait=True)
+    assert broken.done and broken.result is None
     for _ in range(100):
         if reading.done:
             break
@@ -237,3 +247,51 @@ def test_a_feed_takes_the_turn_read_as_its_yaw(mocap_trial) -> None:
     feed.take_turn(7.5)
     later = [s for i in range(360, 720) for s in feed.push(float(t[i]), kp[i])]
     assert later and all(s.yaw_deg == 7.5 for s in later)
+
+
+def test_the_station_reads_the_turn_a_session_waits_on_a_file_and_tries_again(tmp_path) -> None:
+    """The station's reading (``Station._read_turn``): a file's run waits for it, so its steps are
+    the same each run; a reading whose lines do not tell is tried again on frames of its own,
+    ``LIVE_TRIES`` times in all; the turn read goes to the gait feed; a new session reads afresh
+    (a camera set in place since); a calibrated plane needs none (a review found each of these
+    mutated without a test failing)."""
+    from calibrate.model import Calibration, Plane
+    from edge.capture.belt_lines import BACKDROP_FRAMES, LIVE_TRIES
+    from edge.run.station import Station
+    from tests.builders.fakes import FakePose, FakeSource
+    from tests.test_station import station_config
+
+    config = station_config(tmp_path)
+    picture = np.dstack([treadmill(camera(-20.0))] * 3)
+    blank = np.full_like(picture, 100)
+    runner = np.zeros((17, 3))
+    runner[[KP["left_hip"], KP["right_hip"]]] = (640.0, 300.0, 0.9)
+    runner[[KP["left_ankle"], KP["right_ankle"]]] = (640.0, 560.0, 0.9)
+    nobody = FakePose(np.zeros((1, 17, 3), np.float32))
+    station = Station(config, FakeSource(10, size=(1280, 720)), nobody, facing="right")
+    t = 0.0
+    for tried in range(1, LIVE_TRIES + 1):
+        reading = station._turn
+        assert reading is not None and station._turn_tries == tried
+        while station._turn is reading:
+            t += 0.05
+            station._read_turn(t, blank, runner)
+            # A file's run waits: the reading is over once begun, with the frames it needs.
+            assert reading.kept < BACKDROP_FRAMES or reading.done
+    assert station._turn is None  # no more tries where the lines never tell
+    station._restart_gait()  # a new session reads again
+    reading = station._turn
+    assert reading is not None and station._turn_tries == 1 and reading.kept == 0
+    while station._turn is reading:
+        t += 0.05
+        station._read_turn(t, picture, runner)
+    assert reading.result == pytest.approx(-20.0, abs=0.5)
+    assert station._feed._turn == reading.result
+    mpp = SideCamera().meters_per_pixel
+    homography = np.array([[mpp, 0, -640 * mpp], [0, -mpp, 720 * mpp], [0, 0, 1]])
+    plane = Plane(homography, np.array([[0, 650], [1280, 650]]), "right", (0, 0, 1280, 720), mpp)
+    calibrated = Calibration("test", (1280, 720), datetime.now(timezone.utc), plane=plane)
+    station = Station(config, FakeSource(10, size=(1280, 720)), nobody, calibrated)
+    assert station._turn is None
+    station._restart_gait()
+    assert station._turn is None

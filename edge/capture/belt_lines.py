@@ -316,7 +316,9 @@ class LiveTurn:
         if self._backdrop.kept < BACKDROP_FRAMES and t - self._kept_t >= LIVE_EVERY_S:
             self._backdrop.add(image)
             self._kept_t = t
-        if len(self._seen) < 10 * RUNNER_FRAMES:
+        if len(self._seen) < 10 * RUNNER_FRAMES and treadmill_rows(keypoints[None]) is not None:
+            # Only frames with hips and feet place the band: a review's reading had started on
+            # 30 frames of someone with the feet seen in one.
             self._seen.append(keypoints)
 
     @property
