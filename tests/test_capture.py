@@ -151,8 +151,8 @@ def test_a_file_played_to_a_station_tells_where_its_frames_came_too_few_a_second
     tmp_path: Path,
 ) -> None:
     """A phone whose light failed for 3 s films 20 frames a second there: the station is told
-    where, as analyze tells it (``slow_stretches``), its steps there missed or timed less
-    surely, and its missed steps are put down to it."""
+    where, as analyze tells it (``slow_stretches``), no step there timed, and its missed steps
+    are put down to it."""
     times = [i / 30 for i in range(30)] + [1 + i / 20 for i in range(60)]
     times += [4 + i / 30 for i in range(30)]
     video = phone_video(
@@ -162,7 +162,7 @@ def test_a_file_played_to_a_station_tells_where_its_frames_came_too_few_a_second
     with open_source(f"file:{video}", settings) as source:
         assert source.notes == (
             "the frames came fewer than the 24 a second the gait engine needs (from 1.0 to 4.0 s "
-            "20 a second): steps there are missed or timed less surely; film at 30 fps or more, "
+            "20 a second): no step there is timed; film at 30 fps or more, "
             "in good light",
         )
         assert source.too_few == "new frames"

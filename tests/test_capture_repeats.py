@@ -722,7 +722,7 @@ def test_stretches_of_too_few_frames_a_second_are_found_and_told() -> None:
     assert (first, last, rate) == pytest.approx((1.5, 4.5, 20))
     assert slow_notice(((first, last, rate),), "rows") == (
         "the rows came fewer than the 24 a second the gait engine needs (from 1.5 to 4.5 s 20 a "
-        "second): steps there are missed or timed less surely; film at 30 fps or more, in good "
+        "second): no step there is timed; film at 30 fps or more, in good "
         "light"
     )
     held = np.r_[np.arange(0, 3, 1 / 30), np.arange(4, 8, 1 / 30)]

@@ -1466,9 +1466,8 @@ def test_rows_too_few_a_second_are_refused_or_time_their_steps_less_surely(
 ) -> None:
     """A track of 20 rows a second, by its times or by --fps, is refused as a video of 20 fps
     is (a track so thinned read its contacts 33 ms long with every verdict sure). One whose rows
-    thin out part of the way has the steps timed from the thin part less sure in what is timed
-    between their events (cadence, contact), as the live station rates them; the others stay
-    sure, and so do the thin part's angles."""
+    thin out part of the way has no step timed from the thin part, as the live station gives
+    none (each would be a frame or more off at its events, its gait too); the others stay, sure."""
     path, _ = track
     t, _, kp = read_keypoint_track(path)
     out = tmp_path / "events.jsonl"
@@ -1486,17 +1485,14 @@ def test_rows_too_few_a_second_are_refused_or_time_their_steps_less_surely(
     printed = capsys.readouterr().out
     assert re.search(
         r"note: the rows came fewer than the 24 a second the gait engine needs \(from 6\.\d to "
-        r"1[01]\.\d s 20 a second\): steps there are missed or timed less surely",
+        r"1[01]\.\d s 20 a second\): no step there is timed",
         printed,
     )
     steps = read_events(out)
     early = [s for s in steps if s.to_t < 5.5 and s.cadence_spm is not None]
-    late = [s for s in steps if s.to_t > 8.0 and s.cadence_spm is not None]
-    assert len(early) > 5 and len(late) > 5
+    assert len(early) > 5 and not [s for s in steps if s.to_t > 7.0]
     timed = ("cadence_spm", "contact_ms")
     assert not any(name in s.metric_confidence for s in early for name in timed)
-    assert all(s.metric_confidence[name] < s.confidence for s in late for name in timed)
-    assert any("hip_extension_deg" not in s.metric_confidence for s in late)
 
 
 def test_a_slowed_part_is_told_where_the_steps_about_it_stand_alone(

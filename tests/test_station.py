@@ -22,7 +22,7 @@ from edge.bus.schema import FrameMsg, StatusMsg, StepMsg, SummaryMsg
 from edge.capture import CaptureSettings, open_source
 from edge.capture.base import Frame
 from edge.capture.repeats import PictureCut
-from edge.capture.timebase import TimeBase, timed_roughly
+from edge.capture.timebase import TimeBase
 from edge.config import load_config
 from edge.demo.scene import SideCamera
 from edge.gait import Step, Summary, SummaryBuilder
@@ -1419,14 +1419,15 @@ def test_a_headless_step_line_shows_no_figure_the_station_doubts() -> None:
     assert "contact 250 ms," in metres and "overstride 19% leg," in metres
 
 
-def test_no_cue_while_the_engine_gets_too_few_frames_to_time_steps(config, mocap_trial) -> None:
-    """A camera giving 22 frames a second (a loaded machine's in a user trial): after the
-    warm-up and five seconds of it, the status says so, and every step's cue is held back and
-    says why (a file played at that rate is the time base's business, not this). Every step's
-    figures timed between its events are less sure from the first, so no median or report's
-    verdict rests on them (a user trial's session so timed was reported with sure verdicts; a
-    review found the first 28 of 35 steps left sure while the status waited to tell it); its
-    angles, its stride and its pace are not, and the square view is not read as oblique."""
+def test_no_step_while_the_engine_gets_too_few_frames_to_time_steps(config, mocap_trial) -> None:
+    """A camera giving 22 frames a second (a loaded machine's in a user trial): from its first
+    seconds the status tells no mode but that steps cannot be timed (``untimed``), and after the
+    warm-up and five seconds of it says why; no step is recorded or published, so none gives a
+    figure or a cue (a user trial's loaded station stored its cool-down walk's steps as
+    running, overstride 31% of the leg; before it, a session so timed was reported with sure
+    verdicts). The stretch is recorded with the session, timed as its steps, from the first
+    slow tick after the warm-up (before the status told it) to its end: its report says the
+    steps could not be timed there, not that the runner stood."""
     t, kp = synth_track(mocap_trial, 22.0, SideCamera(), seed=31)
     seen: list[tuple[Step, Summary]] = []
     source = LiveSource(int(np.sum(t < 14.0)), fps=22.0)
@@ -1435,20 +1436,10 @@ def test_no_cue_while_the_engine_gets_too_few_frames_to_time_steps(config, mocap
     assert statuses[0].rate_problem is None
     told = [m for m in statuses if m.rate_problem]
     assert told and "timed from 22 frames a second" in told[0].rate_problem
-    after = [summary for step, summary in seen if step.ic_t > told[0].t + 1.0]
-    assert after and {s.held for s in after} == {RATE_HELD}
-    assert all(s.cue is None for s in after)
-    begun = seen[0][0].ic_t
-    timed = [step for step, _ in seen if step.cadence_spm is not None and step.to_t > begun + 2.0]
-    assert len(timed) > 20
-    assert all(step.confidence_of("cadence_spm") < CONFIDENT for step in timed)
-    assert all(step.confidence_of("contact_ms") < CONFIDENT for step in timed)
-    assert any(step.confidence_of("hip_extension_deg") >= CONFIDENT for step in timed)
-    assert all("stride_length_m" not in step.metric_confidence for step in timed)
-    assert not seen[-1][1].oblique and seen[-1][1].metrics["cadence_spm"].confident is False
-    # Recorded with the session, timed as its steps, from the first slow tick after the warm-up
-    # (before the status told it) to its end: its report says the steps could not be timed
-    # there, not that the runner stood.
+    assert seen == [] and station.steps_published == 0
+    present = [m for m in statuses if m.runner_present]
+    assert len(present) > 10 and all(m.untimed for m in present[2:])
+    assert {m.gait_mode for m in present} == {None}
     [session] = list_sessions(config.sessions_path)
     [(start, end)] = read_untimed(config.sessions_path, session.id)
     assert session.start_t + 4.0 < start < told[0].t and end == session.end_t
@@ -1488,22 +1479,23 @@ def test_a_runner_whose_feet_are_out_of_the_picture_is_measured_less_surely(
         assert np.mean(sure) > 0.9 and last.cue_key != UNJUDGED_KEY
 
 
-def test_steps_timed_from_enough_frames_a_second_are_sure(config, mocap_trial) -> None:
-    """A camera at 24 frames a second, the engine's least, that loses a frame now and then: no
-    step's timing is doubted (a second review found a 24 fps camera losing one frame in 48 with
-    8 of 27 steps marked, timed over the step alone)."""
+def test_steps_timed_from_enough_frames_a_second_are_kept(config, mocap_trial) -> None:
+    """A camera at 24 frames a second, the engine's least, that loses a frame now and then:
+    every step is handed out, as from all its frames (a second review found a 24 fps camera
+    losing one frame in 48 with 8 of 27 steps marked, timed over the step alone). Every other
+    frame of the same, 12 a second: none, once 2 s of them are in."""
     t, kp = synth_track(mocap_trial, 24.0, SideCamera(), seed=31)
-    station = Station(config, FakeSource(1), FakePose(kp))
-    steps = [
-        step for k in range(24 * 9) if k % 48 != 47 for step in station._measure(float(t[k]), kp[k])
-    ]
-    assert len(steps) > 20
-    assert not any(timed_roughly(station._measured_t, step.to_t) for step in steps)
-    # Every other frame of the same: 12 a second, each step marked once 2 s of them are in.
-    slow = Station(config, FakeSource(1), FakePose(kp))
-    halved = [step for k in range(0, 24 * 9, 2) for step in slow._measure(float(t[k]), kp[k])]
-    rough = [timed_roughly(slow._measured_t, step.to_t) for step in halved if step.to_t > t[0] + 2]
-    assert rough and all(rough)
+
+    def steps_of(frames: range | list[int]) -> list[Step]:
+        station = Station(config, FakeSource(1), FakePose(kp))
+        return [step for k in frames for step in station._measure(float(t[k]), kp[k])]
+
+    every = steps_of(range(24 * 9))
+    losing = steps_of([k for k in range(24 * 9) if k % 48 != 47])
+    assert len(losing) > 20
+    assert [s.ic_t for s in losing] == pytest.approx([s.ic_t for s in every], abs=0.02)
+    halved = steps_of(range(0, 24 * 9, 2))
+    assert not [step for step in halved if step.to_t > t[0] + 2]
 
 
 def test_a_session_stopped_by_hand_stays_stopped_while_the_runner_runs_on(config, running) -> None:

@@ -356,7 +356,10 @@ class StatusMsg:
     (``read``, ``pose``, ``gait``, ``publish``). ``session_start_t``: station time the open
     session started, so a console that joins late shows the right session time. ``gait_mode``
     (extends DESIGN.md): what the person on the belt is doing, ``running``, ``walking``,
-    ``standing`` or ``off_belt`` (nobody on it); None until the station can tell. ``voice``
+    ``standing`` or ``off_belt`` (nobody on it); None until the station can tell, and while
+    ``untimed`` (extends DESIGN.md): the engine gets too few frames a second to time steps, so it
+    tells no mode but off the belt and hands out no step (``edge.gait.mode.ModeTracker.rough``);
+    None from a station before it. ``voice``
     (extends DESIGN.md): whether the station speaks its cues (None: a station that cannot say),
     and ``voice_problem`` why the last one could not be spoken (None: it was). ``view_problem``
     (extends DESIGN.md): why the station shows no steps although a runner moves on the belt (the
@@ -406,6 +409,7 @@ class StatusMsg:
     stages_ms: dict[str, float] = dataclasses.field(default_factory=dict)
     session_start_t: float | None = None
     gait_mode: GaitMode | None = None
+    untimed: bool | None = None
     voice: bool | None = None
     voice_problem: str | None = None
     view_problem: str | None = None

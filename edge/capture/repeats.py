@@ -601,7 +601,7 @@ def slow_notice(slow: tuple[tuple[float, float, float], ...], what: str = "frame
     where = ", ".join(f"from {a:.1f} to {b:.1f} s {rate:.0f} a second" for a, b, rate in slow)
     return (
         f"the {what} came fewer than the {ENGINE_FPS[0]:g} a second the gait engine needs "
-        f"({where}): steps there are missed or timed less surely; film at 30 fps or more, in "
+        f"({where}): no step there is timed; film at 30 fps or more, in "
         "good light"
     )
 

@@ -13,43 +13,18 @@ is thinned to every n-th frame, the fewest that bring it within ``ENGINE_FPS``.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from edge.errors import UsageError
+from edge.frame_rate import ENGINE_FPS, LEAST_FPS, SAME_RATE
 
-#: frame rates the gait engine is built for (issue 18): a capture rate stated by the user or
-#: the file must be at least the first; one above the second is thinned (``TimeBase.every``)
-ENGINE_FPS = (24.0, 240.0)
 #: bounds on a rate or a slow-motion factor given on the command line
 GIVEN_RATE = (1.0, 1000.0)
-#: a capture rate within this fraction of the playback rate is the same rate: phones state 30
-#: for a recording that plays at 29.97
-SAME_RATE = 0.05
-#: the fewest frames a second steps are timed from: the engine's least, less ``SAME_RATE``
-LEAST_FPS = ENGINE_FPS[0] * (1 - SAME_RATE)
 
 SLOWMO_HELP = "capture rate / playback rate: 8 for a 240 fps clip that plays at 30 fps"
-
-
-#: how far back from a step's toe-off its frames are counted (``timed_roughly``), s
-ROUGH_SPAN_S = 2.0
-
-
-def timed_roughly(times: Sequence[float], to_t: float) -> bool:
-    """Whether the frames measured (``times``, s, increasing) over the ``ROUGH_SPAN_S`` up to a
-    step's toe-off (``to_t``) came fewer than ``LEAST_FPS`` a second, a frame to spare: a camera
-    short of light, a station that cannot keep up, a console dropping a file's frames, or a
-    track recorded so. Told per step, from the frames it was timed from. Over 2 s, not the
-    step's own 0.6 s: a review found a 24 fps camera losing one frame in 100 with 12% of its
-    steps marked so; now one losing four in 48 about the step."""
-    first, stop = bisect_left(times, to_t - ROUGH_SPAN_S), bisect_right(times, to_t)
-    if stop - first < 2 or times[stop - 1] <= times[first]:
-        return False
-    return (stop - first) / (times[stop - 1] - times[first]) < LEAST_FPS
 
 
 def check_rate(flag: str, value: float | None) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from edge.frame_rate import timed_roughly
 from edge.gait.kernels import MIN_CONTACT_S, process_frame
 from edge.gait.layout import (
     CTR_SMOOTHED,
@@ -242,6 +243,9 @@ class GaitEngine:
         self.mapping = mapping
         self.params = params or GaitParams()
         self.belt_speed_mps = belt_speed_mps
+        self._pushed_t: deque[float] = deque(maxlen=self.params.capacity)
+        """The times of the frames pushed, as many as the tracks keep: whether a step was
+        timed from enough of them a second (``timed_roughly``), whoever is on the belt."""
         self._begin()
 
     def _belt_fits(self) -> bool:
@@ -390,8 +394,13 @@ class GaitEngine:
         """Feed one frame: t seconds (increasing), keypoints (17, 3) pixels + confidence.
 
         Returns the steps this frame completed (usually none). A frame that is not later than
-        the one before is ignored.
+        the one before is ignored. Frames that come too few a second to time steps
+        (``timed_roughly``) give none, and no mode (``ModeTracker.rough``).
         """
+        if not self._pushed_t or t > self._pushed_t[-1]:
+            self._pushed_t.append(t)
+        if timed_roughly(self._pushed_t, t):
+            self._modes.rough(t)
         if self._ics and self._modes.away and self._in_view(keypoints):
             # Someone on a belt left empty: maybe someone else, at another pace (a walker after
             # a runner had their first contacts found with the run's stance speed, one step
@@ -764,9 +773,15 @@ class GaitEngine:
         """The step of a finished ``contact`` of leg track ``leg``, None when it makes none
         (``walked_only``: a contact never seen to end before any gait holds, a step only if
         walked: a walker's knee may never straighten enough to mark a toe-off, a runner's
-        contact without one is dropped with no trace)."""
+        contact without one is dropped with no trace), or when it was timed from frames that
+        came too few a second (``timed_roughly``): its gait, its events and every figure at
+        them or between them would be a frame or more off, and no mark would keep a coach
+        from a wrong one (a user trial's loaded station stored a cool-down walk's steps as
+        running, overstride 31% of the leg and hip extension -15 to -24 deg)."""
         p = self.params
         ended = contact.to_t if math.isfinite(contact.to_t) else contact.ic_t + p.max_contact_s
+        if timed_roughly(self._pushed_t, ended):
+            return None
         end = next_ic if next_ic is not None else ended + 0.2
         sm = window(self._sm, int(self._ctr[CTR_SMOOTHED]), contact.ic_t - 0.3, end + 0.01)
         length = leg_length(sm, leg)

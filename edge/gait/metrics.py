@@ -417,28 +417,11 @@ def contact_unlike(value: float, others: Sequence[float]) -> bool:
 def rated_down(rated: Mapping[str, float], sure: float, names: Iterable[str]) -> dict[str, float]:
     """``rated`` (metric -> how sure, where below the step's ``sure``) with ``names`` rated
     ``UNLIKE_FACTOR`` lower: the stance thigh's figures at toe-off (``THIGH_AT_TOE_OFF``, when
-    ``unlike_the_runner``), a contact's (``CONTACT_TIMED``, when ``contact_unlike``), or the
-    figures timed between its events of a step timed from too few frames a second
-    (``timed_down``)."""
+    ``unlike_the_runner``), or a contact's (``CONTACT_TIMED``, when ``contact_unlike``)."""
     out = dict(rated)
     for name in names:
         out[name] = round(out.get(name, sure) * UNLIKE_FACTOR, 3)
     return out
-
-
-EVENT_TIMED = ("cadence_spm", "step_ms", "contact_ms", "flight_ms", "braking_ms")
-"""A step's figures timed between its events, a frame apart at best: rated less sure on a step
-whose frames came too few a second (``timed_down``). Not the stride's length or the pace, read
-off the belt's speed or the stance foot's (the engine's marks on those tell an oblique view: a
-review found a slow square camera so read as oblique)."""
-
-
-def timed_down(rated: Mapping[str, float], step: Step) -> dict[str, float]:
-    """``rated`` (a step's metric -> how sure) with the figures ``step`` has of
-    ``EVENT_TIMED`` rated down (``rated_down``): a step timed from frames that came too few a
-    second (``edge.capture.timebase.timed_roughly``), live or replayed alike."""
-    timed = [name for name in EVENT_TIMED if getattr(step, name) is not None]
-    return rated_down(rated, step.confidence, timed)
 
 
 def feet_guessed_down(step: Step) -> Step:

@@ -24,7 +24,10 @@ view with no step told for ``STILL_S`` (or two strides, whichever is longer) is 
 nobody in view for ``AWAY_S`` is off the belt, and so is a person who comes into view after
 that, till they are told a step or have stood ``STILL_S``: a user trial's passer-by, jogging
 behind a belt its runner had left, brought back the last run's RUNNING and its cue for two
-seconds (a frame alone does not put anyone back on the belt).
+seconds (a frame alone does not put anyone back on the belt). While the frames come too few a
+second to time steps (``ModeTracker.rough``) no mode is told but off the belt: steps then go
+unfound or are timed wrong, and their hips' rise with them (a user trial's loaded station, 10-13
+frames a second, read STANDING and WALKING by turns over a run, and its cool-down walk as running).
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ import math
 RUNNING, WALKING, STANDING, OFF_BELT = "running", "walking", "standing", "off_belt"
 GAITS = (RUNNING, WALKING)
 MODES = (RUNNING, WALKING, STANDING, OFF_BELT)
+#: what ``ModeTracker.mode`` says while the frames come too few a second to time steps: none of
+#: ``MODES`` can be told then but off the belt
+UNTIMED = "untimed"
 
 #: a rise of the hips smaller than this fraction of leg length votes for neither gait: the
 #: walker's 1.6 cm is 1.8% of a 0.9 m leg, the runners' sink of 6 cm 7%, keypoint noise ~0.5 cm
@@ -99,6 +105,8 @@ class ModeTracker:
         self._present_since: float | None = None
         self._landed_t = -math.inf
         self._now = -math.inf
+        self._rough_t = -math.inf
+        """When the frames last came too few a second to time steps (``rough``)."""
 
     def frame(self, t: float, present: bool) -> None:
         """One frame at ``t`` s: whether a person was in view."""
@@ -117,6 +125,18 @@ class ModeTracker:
         ages by the clock, to standing or nobody on the belt."""
         if math.isfinite(self._now):
             self.frame(t, self._seen_t == self._now)
+
+    def rough(self, t: float) -> None:
+        """The frames up to the one at ``t`` s (the next ``frame``) came too few a second to
+        time steps (``edge.capture.timebase.timed_roughly``): steps then go unfound, or are
+        timed and their hips' rise read wrong, so no step is told (the engine hands none out)
+        and the mode is ``UNTIMED`` unless nobody is in view. The gait is forgotten, as after
+        a stand: what the person did meanwhile was not seen. On recorded runners' and a
+        walker's keypoint tracks at 12 frames a second, 1-67% of a run's steps were found, their
+        contacts 45-107 ms off; the first step of the walk after a run was counted a run's,
+        its overstride 27% of the leg."""
+        self._rough_t = t
+        self._gait, self._held, self._streak = None, False, (None, 0)
 
     def landing(self, t: float) -> None:
         """A step was told at ``t`` s (its foot landed a stride or so before)."""
@@ -194,13 +214,17 @@ class ModeTracker:
         return self._now - self._seen_t >= AWAY_S
 
     def mode(self, stride_s: float = math.nan) -> str | None:
-        """The mode now; ``stride_s`` the runner's typical stride time if known."""
+        """The mode now; ``stride_s`` the runner's typical stride time if known. ``UNTIMED``
+        while the frames come too few a second to time steps (``rough``), and standing only
+        once no step is told for as long after they came enough again."""
         if self.away:
             return OFF_BELT
         if self._present_since is None:
             return None
+        if self._rough_t == self._now:
+            return UNTIMED
         still = max(STILL_S, 2.0 * stride_s) if math.isfinite(stride_s) else STILL_S
-        since = max(self._landed_t, self._present_since)
+        since = max(self._landed_t, self._present_since, self._rough_t)
         if self._now - since >= still:
             return STANDING
         if self._emptied and self._landed_t < self._present_since:

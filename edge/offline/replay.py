@@ -19,7 +19,6 @@ import numpy as np
 
 from edge.bus.schema import MetricName, StepMsg, gait_of
 from edge.capture.belt_lines import Backdrop, treadmill_rows
-from edge.capture.timebase import timed_roughly
 from edge.errors import UsageError
 from edge.gait import (
     GaitEngine,
@@ -51,7 +50,6 @@ from edge.gait.metrics import (
     foreshortened,
     rated_down,
     scale_doubted_rated,
-    timed_down,
     unlike_the_runner,
 )
 from edge.gait.mode import RUNNING, WALKING
@@ -185,12 +183,12 @@ def replay_track(
     params: GaitParams | None = None,
     feet_out_t: Sequence[float] = (),
 ) -> list[StepMsg]:
-    """Steps of a track, each stamped with the time of the frame that completed it. A step
-    timed from rows that came too few a second has its figures timed between its events rated
-    less sure, as the live station rates it (``timed_roughly``), so that a session's track
-    replayed is judged as the session was; and one whose feet were mostly out of the picture,
-    or unseen (``feet_guessed``; ``feet_out_t``: the times of the frames with the feet so, where
-    the picture's size is known: a track holds none).
+    """Steps of a track, each stamped with the time of the frame that completed it. Rows that
+    came too few a second time none (the engine hands none out: ``timed_roughly``), as live. A
+    step whose feet were mostly out of the picture, or unseen, is rated less sure as the live
+    station rates it (``feet_guessed``; ``feet_out_t``: the times of the frames with the feet
+    so, where the picture's size is known: a track holds none), so that a session's track
+    replayed is judged as the session was.
 
     t: (T,) seconds. keypoints: (T, 17, 3) pixels (undistorted if calibrated) and confidence.
     """
@@ -212,12 +210,10 @@ def replay_track(
 
 
 def rated_by_frames(step: Step, times: Sequence[float], feet_out_t: Sequence[float]) -> Step:
-    """``step`` rated as the frames it was timed from allow, live or replayed alike: its figures
-    timed between its events less sure where the frames measured (``times``, s, increasing) came
-    too few a second (``timed_roughly``), and the whole step where its feet were mostly out of
-    the picture or unseen in them (``feet_guessed``; ``feet_out_t``: those frames' times)."""
-    if timed_roughly(times, step.to_t):
-        step = dataclasses.replace(step, metric_confidence=timed_down(step.metric_confidence, step))
+    """``step`` rated as the frames it was timed from allow, live or replayed alike: the whole
+    step less sure where its feet were mostly out of the picture or unseen in the frames
+    measured (``times``, s, increasing; ``feet_guessed``; ``feet_out_t``: those frames'
+    times). Frames that came too few a second time no step (``edge.gait.engine``)."""
     if feet_guessed(times, feet_out_t, step.ic_t, step.to_t):
         step = feet_guessed_down(step)
     return step

@@ -71,7 +71,7 @@ from edge.gait.metrics import (
     shank_angle,
     thigh_angle,
 )
-from edge.gait.mode import RUNNING, WALKING
+from edge.gait.mode import RUNNING, UNTIMED, WALKING
 from edge.gait.rhythm import (
     SLOWED_MIN_S,
     across_the_picture,
@@ -835,9 +835,7 @@ class Station:
         self._framing = FramingWatch()
         self._rate = RateWatch()
         self._measured_t: deque[float] = deque()
-        """The times of the frames measured, ``MEASURED_KEPT_S`` back (``timed_roughly``: the
-        status's ``RateWatch`` tells too few frames some 10 s late and for 5 s after, where a
-        review found 28 of 35 steps at 22 frames a second left sure)."""
+        """The times of the frames measured, ``MEASURED_KEPT_S`` back (``feet_guessed``)."""
         self._feet_out_t: deque[float] = deque()
         """The times of the frames whose runner had a foot out of the picture, or neither seen,
         as far back (``feet_guessed``)."""
@@ -1386,13 +1384,11 @@ class Station:
         that its time base makes no runner's, any whose scale or belt speed does not fit the runner
         (``FitCheck``), and any while the engine gets too few frames a second (``RateWatch``: a user
         trial's loaded machine, 22 frames a second, was told "Quicker, lighter steps" at 154 steps a
-        minute, its runner at 156, 43% of the steps missed) get no cue. A step timed from frames
-        that came too few a second has its figures timed between its events rated less sure
-        (``timed_roughly``), so no median, finding or report's verdict rests on them (a user
-        trial's console under load said the steps could not be timed, and the session it recorded,
-        46 steps of some 62, was reported with sure verdicts and no word of it); one whose feet
-        were out of the picture in half its frames, the whole step (``rated_by_frames``: a user
-        trial's console coached a runner whose feet the treadmill hid). The voice is handed
+        minute, its runner at 156, 43% of the steps missed) get no cue. No step comes timed from
+        frames that came too few a second (the engine hands none out: ``timed_roughly``). A step
+        whose feet were out of the picture in half its frames is rated less sure as a whole
+        (``rated_by_frames``: a user trial's console coached a runner whose feet the treadmill
+        hid). The voice is handed
         no cue with a step of another gait than the summary's: with the first of a walk after a run,
         standing alone, or one after a stand, no gait told yet, the summary is still the gait's the
         person has left, and its cue, spoken then, would be for that gait. A file whose camera
@@ -1599,6 +1595,7 @@ class Station:
                 stages_ms=self.stages.snapshot(),
                 session_start_t=self._session_start_t if store.session_id is not None else None,
                 gait_mode=self._gait_mode(),
+                untimed=self._feed.mode == UNTIMED,
                 voice=self.voice is not None and self.voice.on,
                 voice_problem=None if self.voice is None else self.voice.problem,
                 view_problem=self.view_problem,
@@ -1710,9 +1707,10 @@ class Station:
         return mapping is not None and mapping.square
 
     def _gait_mode(self) -> GaitMode | None:
-        if self.view_problem is not None:
+        mode = self._feed.mode
+        if self.view_problem is not None or mode == UNTIMED:
             return None
-        return cast("GaitMode | None", self._feed.mode)
+        return cast("GaitMode | None", mode)
 
     def _calibration_name(self) -> str | None:
         if self.calibration is None:

@@ -1,0 +1,37 @@
+"""The frame rates the gait engine is built for, and whether a step was timed from enough frames:
+one rule for a video's time base (``edge.capture.timebase``), the engine, which hands out no step
+timed from too few (``edge.gait.engine``), and the station's notice of them
+(``edge.run.station.RateWatch``). Imports nothing, so the engine takes it without the capture's
+OpenCV."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+
+#: frame rates the gait engine is built for (issue 18): a capture rate stated by the user or
+#: the file must be at least the first; one above the second is thinned (``TimeBase.every``)
+ENGINE_FPS = (24.0, 240.0)
+#: a capture rate within this fraction of the playback rate is the same rate: phones state 30
+#: for a recording that plays at 29.97
+SAME_RATE = 0.05
+#: the fewest frames a second steps are timed from: the engine's least, less ``SAME_RATE``
+LEAST_FPS = ENGINE_FPS[0] * (1 - SAME_RATE)
+#: how far back from a step's toe-off its frames are counted (``timed_roughly``), s
+ROUGH_SPAN_S = 2.0
+
+
+def timed_roughly(times: Sequence[float], to_t: float) -> bool:
+    """Whether the frames measured (``times``, s, increasing) over the ``ROUGH_SPAN_S`` up to a
+    step's toe-off (``to_t``) came fewer than ``LEAST_FPS`` a second, a frame to spare: a camera
+    short of light, a station that cannot keep up, a console dropping a file's frames, or a
+    track recorded so. Told per step, from the frames it was timed from. Over 2 s, not the
+    step's own 0.6 s: a review found a 24 fps camera losing one frame in 100 with 12% of its
+    steps marked so; now one losing four in 48 about the step. The frame to spare is one over
+    the whole span, also where the frames do not reach back so far (a camera's first second:
+    a frame to spare over it let a 22 fps camera's first steps through)."""
+    first, stop = bisect_left(times, to_t - ROUGH_SPAN_S), bisect_right(times, to_t)
+    if stop - first < 2 or times[stop - 1] <= times[first]:
+        return False
+    rate = (stop - first - 1) / (times[stop - 1] - times[first])
+    return rate + 1 / ROUGH_SPAN_S < LEAST_FPS

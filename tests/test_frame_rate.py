@@ -1,0 +1,24 @@
+"""Whether a step was timed from enough frames a second (``edge.frame_rate``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from edge.frame_rate import timed_roughly
+
+
+@pytest.mark.parametrize("frames", range(3, 60))
+def test_too_few_frames_a_second_are_told_from_the_first_second(frames: int) -> None:
+    """A camera at 22 frames a second is told from its first frames, as over 2 s of them; one
+    at 24 never: a frame to spare over its first second had let a 22 fps camera's first steps
+    through (its 28 first frames read 22.8 a second and more)."""
+    slow = [k / 22.0 for k in range(frames)]
+    enough = [k / 24.0 for k in range(frames)]
+    assert timed_roughly(slow, slow[-1])
+    assert not timed_roughly(enough, enough[-1])
+
+
+def test_a_camera_at_the_least_rate_losing_a_frame_now_and_then_is_not_told() -> None:
+    """24 frames a second losing one in 48: no step about it is timed from too few."""
+    times = [k / 24.0 for k in range(24 * 9) if k % 48 != 47]
+    assert not any(timed_roughly(times, t) for t in times)
