@@ -492,6 +492,19 @@ def test_a_file_played_through_leaves_the_console_to_be_read_and_says_so() -> No
             await pilot.pause()
             assert [n.title for n in app._notifications] == ["Too few steps", "Ended"]
 
+    async def untimed() -> None:
+        # A loaded station's file ended so, told "Too few steps": the steps were not timed.
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=(200, 30), notifications=True) as pilot:
+            slow = "steps are timed from 12 frames a second, where the gait engine needs 24"
+            app.post_message(BusReceived(messages.status(rate_problem=slow, dropped_frames=241)))
+            await pilot.pause()
+            app.source_ended("file:day.mp4")
+            await pilot.pause()
+            assert [n.title for n in app._notifications] == ["Too few frames a second", "Ended"]
+            told = next(n.message for n in app._notifications)
+            assert "steps were not timed" in told and "left 241 of its frames" in told
+
     async def at_a_cut() -> None:
         app = DashboardApp(NOWHERE, NOWHERE)
         async with app.run_test(size=(200, 30), notifications=True) as pilot:
@@ -501,6 +514,7 @@ def test_a_file_played_through_leaves_the_console_to_be_read_and_says_so() -> No
 
     run(scenario())
     run(too_few())
+    run(untimed())
     run(at_a_cut())
 
 

@@ -14,7 +14,7 @@ from edge.bus.schema import UNJUDGED_KEY, FrameMsg, MetricStats, keypoints_to_wi
 from edge.config import TargetsSection
 from edge.dashboard.bands import Band, TargetBands
 from edge.dashboard.canvas import BrailleCanvas
-from edge.dashboard.readings import Readings, Units
+from edge.dashboard.readings import UNTIMED_MODE, Readings, Units
 from edge.dashboard.widgets import BalanceBars, RunnerFigure, balance_metrics
 from edge.gait import Targets
 from edge.gait.summary import paced
@@ -201,12 +201,14 @@ def test_the_dashboard_imports_nothing_of_the_station_but_the_bus() -> None:
     allowed = ("edge.bus", "edge.dashboard")
     # The bus's own helpers (errors, the keypoint layout, ``with`` support) come along, the pace
     # the overstride targets grow with (one rule for the cues and the colours), which steps
-    # follow one another (one rule for the figures and the plots), and the drill's plan and
-    # live rules (the console runs the drill; they read only the bus's steps).
+    # follow one another (one rule for the figures and the plots), the frame rate the engine
+    # needs (the banner names it), and the drill's plan and live rules (the console runs the
+    # drill; they read only the bus's steps).
     extra = {m for m in modules if not m.startswith(allowed)} - {
         "edge",
         "edge.closing",
         "edge.errors",
+        "edge.frame_rate",
         "edge.pace",
         "edge.row",
         "edge.skeleton",
@@ -303,18 +305,18 @@ def test_history_leaves_out_steps_measured_before_an_oblique_view_was_known() ->
     assert readings.history("overstride_cm") == [None, None]
 
 
-def test_too_few_frames_to_find_steps_tell_no_standing() -> None:
-    """A loaded station's console read STANDING, "no steps while standing still", over a
-    runner for 18 s, its steps unfound for too few frames a second: then the mode is not told
-    (the banner says why: ``Readings.held``), the other modes are."""
+def test_too_few_frames_to_time_steps_tell_no_mode_and_no_figure() -> None:
+    """A loaded station's console read STANDING, "no steps while standing still", and WALKING
+    by turns over a runner for 18 s, its steps unfound or timed wrong for too few frames a
+    second: while the status says steps cannot be timed (``untimed``) the mode is that, and no
+    figure is shown (the last summary's are of steps before); then the modes are told again."""
     readings = Readings()
     readings.take(messages.summary())
-    slow = "steps are timed from 12 frames a second ..."
-    readings.take(messages.status(gait_mode="standing", rate_problem=slow))
-    assert readings.gait_mode is None and readings.held is not None
-    readings.take(messages.status(gait_mode="running", rate_problem=slow))
-    assert readings.gait_mode == "running"
-    readings.take(messages.status(gait_mode="standing"))
+    readings.take(messages.status(gait_mode="running"))
+    assert readings.gait_mode == "running" and readings.stats("overstride_cm") is not None
+    readings.take(messages.status(gait_mode=None, untimed=True))
+    assert readings.gait_mode == UNTIMED_MODE and readings.stats("overstride_cm") is None
+    readings.take(messages.status(gait_mode="standing", untimed=False))
     assert readings.gait_mode == "standing"
 
 

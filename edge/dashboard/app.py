@@ -560,8 +560,26 @@ class DashboardApp(App[None]):
         file's frames', off the screen."""
         self._ended = name
         self.clear_notifications()
+        status = self.readings.status
         if refused is not None:
             self.notify(refused, title=refused_title, severity="error", timeout=ENDED_NOTICE_S)
+        elif status is not None and (status.untimed or status.rate_problem is not None):
+            # A loaded station's file ended so, told "Too few steps: the file ended before four
+            # steps of one gait could be checked", 33 steps in: the steps were not timed.
+            dropped = status.dropped_frames
+            why = (
+                f"the station could not keep up with the file and left {dropped} of its frames: "
+                "hipdrive analyze measures every one"
+                if dropped
+                else "the file's own frames came so"
+            )
+            self.notify(
+                f"steps were not timed where too few frames a second came, and give no figures "
+                f"({why})",
+                title="Too few frames a second",
+                severity="warning",
+                timeout=ENDED_NOTICE_S,
+            )
         elif self.readings.held is not None:
             # Still checking: the file ended before four steps of one gait could be read.
             self.notify(

@@ -40,6 +40,9 @@ HISTORY_STEPS = 60
 """Steps kept for the history plots."""
 FRAME_SECONDS = 2.0
 """Frames kept to find where a foot landed: a step is published ~0.5 s after its contact."""
+UNTIMED_MODE = "untimed"
+"""``Readings.gait_mode`` while the station gets too few frames a second to time steps, as
+``edge.gait.mode.UNTIMED`` (which the console does not import): no mode can be told then."""
 
 Units = Literal["cm", "pct_leg"]
 
@@ -171,10 +174,13 @@ class Readings:
         one in metres while the scale or the belt speed is (``METRE_METRICS``). A user trial's
         console had shown a 288 cm overstride beside the notice that the scale did not fit, and
         one on a loaded machine a cadence of 171 beside "too few frames a second to time the
-        steps", 19 of 33 steps found."""
+        steps", 19 of 33 steps found. Every figure while the station cannot time steps now
+        (``StatusMsg.untimed``): the last ones are of steps before, not of what the runner does."""
         status = self.status
         if status is None:
             return False
+        if status.untimed:
+            return True
         timing = status.timing_problem or status.timing_doubt or status.rate_problem
         if timing and metric in TIMED_METRICS:
             return True
@@ -194,14 +200,15 @@ class Readings:
     @property
     def gait_mode(self) -> str | None:
         """What the person on the belt is doing: ``running``, ``walking``, ``standing`` or
-        ``off_belt``, as the status says; before a status that tells, the gait of the latest
-        summary (None: not known). Not standing while the station gets too few frames a second
-        to time steps (``rate_problem``): its steps then go unfound, and a loaded station's
-        console had read STANDING, "no steps while standing still", over a runner for 18 s."""
-        if self.status is not None and self.status.gait_mode is not None:
-            if self.status.gait_mode == "standing" and self.status.rate_problem is not None:
-                return None
-            return self.status.gait_mode
+        ``off_belt``, as the status says, or ``UNTIMED_MODE`` while it says the station gets too
+        few frames a second to time steps (``StatusMsg.untimed``: a loaded station's console had
+        read STANDING, "no steps while standing still", and WALKING by turns over a runner for
+        18 s); before a status that tells, the gait of the latest summary (None: not known)."""
+        status = self.status
+        if status is not None and status.untimed:
+            return UNTIMED_MODE
+        if status is not None and status.gait_mode is not None:
+            return status.gait_mode
         return None if self.summary is None else self.summary.gait
 
     @property

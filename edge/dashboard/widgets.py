@@ -29,7 +29,8 @@ from edge.bus.schema import (
 )
 from edge.dashboard.bands import Band, Level, TargetBands
 from edge.dashboard.canvas import BrailleCanvas
-from edge.dashboard.readings import Landing, Readings, Units
+from edge.dashboard.readings import UNTIMED_MODE, Landing, Readings, Units
+from edge.frame_rate import ENGINE_FPS
 from edge.skeleton import KP, LIMBS
 
 LEVEL_COLOURS: dict[Level, str] = {"good": "green3", "watch": "gold1", "off": "red1"}
@@ -104,8 +105,9 @@ MODE_BADGES: dict[str, tuple[str, str]] = {
     "walking": ("WALKING", "bold black on deep_sky_blue1"),
     "standing": ("STANDING", "bold black on gold1"),
     "off_belt": ("NOBODY ON THE BELT", "bold white on grey35"),
+    UNTIMED_MODE: ("CAN'T TELL: TOO FEW FRAMES", "bold black on gold1"),
 }
-"""The mode indicator of the header: its text and style, by ``StatusMsg.gait_mode``."""
+"""The mode indicator of the header: its text and style, by ``Readings.gait_mode``."""
 MODE_BANNERS: dict[str, tuple[str, str]] = {
     "walking": (
         "Walking",
@@ -113,6 +115,11 @@ MODE_BANNERS: dict[str, tuple[str, str]] = {
     ),
     "standing": ("Standing", "no steps while standing still"),
     "off_belt": ("Nobody on the belt", "waiting for someone to step on"),
+    UNTIMED_MODE: (
+        "Too few frames a second",
+        f"steps cannot be timed: no mode and no figures till {ENGINE_FPS[0]:g} or more come a "
+        "second",
+    ),
 }
 """What the cue banner shows instead of a cue while nobody is running: title and line."""
 FIRST_CUE = "First cue after a few steps"
