@@ -74,9 +74,30 @@ def test_a_gap_mostly_within_too_few_frames_a_second_is_steps_not_timed() -> Non
     assert gap.kind == UNTIMED and back.rough
     # 9 s of the 20 within: the person stood or left for the rest.
     assert phases(steps, untimed=[(T0 + 14.0, T0 + 24.0)])[2].kind == AWAY
+    # Before the first step: no step was timed there (below).
     assert [p.kind for p in phases(steps, untimed=[(0.0, T0 - 1.0)])] == [
-        p.kind for p in phases(steps)
+        UNTIMED,
+        *(p.kind for p in phases(steps)),
     ]
+
+
+def test_steps_not_timed_before_the_first_step_or_after_the_last_are_a_phase() -> None:
+    """A loaded station's session: a walk timed, then a run and a cool-down at 14 frames a
+    second, none of whose steps the engine hands out. Its report read "0:00-0:05 walking, 10
+    steps" and nothing after; now the rest is said not timed. A stretch still going (a session
+    open) is not said, nor one shorter than a gap; with no step at all, each stretch is a phase."""
+    walk = [messages.walked_step(i) for i in range(10)]
+    end = walk[-1].to_t
+    found = phases(walk, untimed=[(end - 1.0, end + 40.0)])
+    assert [(p.kind, p.steps) for p in found] == [("walking", 10), (UNTIMED, 0)]
+    assert (found[1].start_t, found[1].end_t) == (end, end + 40.0)
+    assert describe_phases(found, T0).endswith(
+        f"{clock(end - T0)}-{clock(end + 40.0 - T0)} steps not timed: too few frames a second"
+    )
+    assert [p.kind for p in phases(walk, untimed=[(end + 1.0, math.inf)])] == ["walking"]
+    assert [p.kind for p in phases(walk, untimed=[(end + 1.0, end + 3.0)])] == ["walking"]
+    (alone,) = phases([], untimed=[(T0, T0 + 30.0)])
+    assert (alone.kind, alone.start_t, alone.end_t, alone.steps) == (UNTIMED, T0, T0 + 30.0, 0)
 
 
 def test_a_phase_within_one_second_is_said_at_its_second() -> None:

@@ -9,7 +9,9 @@ it, which the steps alone do not tell apart; or, lying mostly within stretches w
 got too few frames a second to time steps (``untimed``: ``edge.run.station.RateWatch``), steps
 went untimed (a user trial's loaded station reported a run as "standing or off the belt"). A
 phase of steps over such a stretch is not to be relied on (``Phase.rough``): its gait and its
-bounds rest on the few steps timed.
+bounds rest on the few steps timed. Such a stretch before the first step or after the last is a
+phase of its own, steps not timed, where it lasts more than ``GAP_S``: the engine hands out no
+step timed from too few frames a second.
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ def phases(
     """The phases of steps in the order they were taken (the rules in the module docstring).
     ``untimed``: the stretches (start, end in the steps' seconds, apart from one another; the
     end may be infinite: still going) with too few frames a second to time steps."""
+    steps = list(steps)
     out: list[Phase] = []
     run: list[Timed] = []
 
@@ -123,7 +126,19 @@ def phases(
         run.append(step)
     if run:
         close(_end(run[-1]))
-    return out
+    if not steps:
+        return [Phase(UNTIMED, a, b, 0) for a, b in untimed if gap_s < b - a < math.inf]
+    # Before the first step and after the last, the station may have timed none for too few
+    # frames a second (a loaded station's run and cool-down after a timed walk had read as
+    # nothing after the walk).
+    first, last = steps[0].ic_t, _end(steps[-1])
+    before = [(a, min(b, first)) for a, b in untimed if min(b, first) - a > gap_s]
+    after = [(max(a, last), b) for a, b in untimed if gap_s < b - max(a, last) < math.inf]
+    return [
+        *(Phase(UNTIMED, a, b, 0) for a, b in before),
+        *out,
+        *(Phase(UNTIMED, a, b, 0) for a, b in after),
+    ]
 
 
 def describe_phases(found: Sequence[Phase], t0: float = 0.0) -> str:
