@@ -58,20 +58,21 @@ def test_a_gap_mostly_within_too_few_frames_a_second_is_steps_not_timed() -> Non
     """A loaded station's run reported as "0:12-0:18 standing or off the belt; 0:18-0:21
     walking, 2 steps; 0:21-0:29 standing or off the belt": a gap lying mostly within a stretch
     of too few frames a second to time steps is said so, not a stand, and the phases of steps
-    over such a stretch are not to be relied on; a gap mostly outside one is still a stand."""
+    either side are timed whole (the engine hands out no step timed from too few frames: a
+    review found a 9.5-minute run after a 10 s slow stretch called "not to be relied on"); a
+    gap mostly outside one is still a stand."""
     steps = warm_up_then_run()
     gap_start, gap_end = steps[39].to_t, steps[40].ic_t  # 0:15-0:35
     untimed = [(T0 + 14.0, T0 + 26.0)]  # 11 of the gap's 20 s
-    walk, run, gap, back = phases(steps, untimed=untimed)
+    _, run, gap, back = phases(steps, untimed=untimed)
     assert (gap.kind, gap.start_t, gap.end_t) == (UNTIMED, gap_start, gap_end)
-    assert run.rough and not walk.rough and not back.rough
     assert describe_phases([run, gap, back], T0) == (
-        "0:05-0:15 running, 30 steps, not to be relied on: too few frames a second over it; "
+        "0:05-0:15 running, 30 steps; "
         "0:15-0:35 steps not timed: too few frames a second; 0:35-0:38 running, 10 steps"
     )
-    # Still going at the end (a session open): the run after it is timed from it too.
+    # Still going at the end (a session open).
     *_, gap, back = phases(steps, untimed=[(T0 + 20.0, math.inf)])
-    assert gap.kind == UNTIMED and back.rough
+    assert gap.kind == UNTIMED and back.describe(T0) == "0:35-0:38 running, 10 steps"
     # 9 s of the 20 within: the person stood or left for the rest.
     assert phases(steps, untimed=[(T0 + 14.0, T0 + 24.0)])[2].kind == AWAY
     # Before the first step: no step was timed there (below).
@@ -410,9 +411,8 @@ def test_sessions_report_tells_steps_not_timed_from_a_stand(
     page = session_report(tmp_path, warm_up_then_run(), 70.0, (T0 + 12.0, T0 + 40.0))
     printed = capsys.readouterr().out
     assert (
-        "phases: 0:00-0:05 walking, 10 steps; 0:05-0:15 running, 30 steps, not to be relied on: "
-        "too few frames a second over it; 0:15-0:35 steps not timed: too few frames a second; "
-        "0:35-0:38 running, 10 steps, not to be relied on: too few frames a second over it"
+        "phases: 0:00-0:05 walking, 10 steps; 0:05-0:15 running, 30 steps; "
+        "0:15-0:35 steps not timed: too few frames a second; 0:35-0:38 running, 10 steps"
     ) in printed
     assert "<li class=phase-untimed>0:15-0:35 steps not timed: too few frames a second</li>" in page
     assert "standing or off the belt</li>" not in page

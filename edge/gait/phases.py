@@ -7,11 +7,10 @@ last toe-off when it is the last, or a gap follows). A gap of more than ``GAP_S`
 step's toe-off and the next landing is a phase of its own: the person stood on the belt or left
 it, which the steps alone do not tell apart; or, lying mostly within stretches where the station
 got too few frames a second to time steps (``untimed``: ``edge.run.station.RateWatch``), steps
-went untimed (a user trial's loaded station reported a run as "standing or off the belt"). A
-phase of steps over such a stretch is not to be relied on (``Phase.rough``): its gait and its
-bounds rest on the few steps timed. Such a stretch before the first step or after the last is a
-phase of its own, steps not timed, where it lasts more than ``GAP_S``: the engine hands out no
-step timed from too few frames a second.
+went untimed (a user trial's loaded station reported a run as "standing or off the belt"). The
+engine hands out no step timed from too few frames a second, so the phases of steps either side
+are timed whole; such a stretch before the first step or after the last is a phase of its own,
+steps not timed, where it lasts more than ``GAP_S``.
 """
 
 from __future__ import annotations
@@ -36,8 +35,6 @@ _LABELS = {
     UNTIMED: "steps not timed: too few frames a second",
     UNTOLD: "gait not told",
 }
-ROUGH = "not to be relied on: too few frames a second over it"
-"""What a phase of steps over a stretch of too few frames says after its steps."""
 
 
 class Timed(Gaited, Protocol):
@@ -52,14 +49,12 @@ class Timed(Gaited, Protocol):
 @dataclass(frozen=True, slots=True)
 class Phase:
     """``kind``: ``running``, ``walking``, ``UNTOLD``, ``AWAY`` or ``UNTIMED``; times in the
-    steps' seconds. ``rough``: a phase of steps partly or wholly within a stretch of too few
-    frames a second."""
+    steps' seconds."""
 
     kind: str
     start_t: float
     end_t: float
     steps: int
-    rough: bool = False
 
     @property
     def label(self) -> str:
@@ -73,8 +68,7 @@ class Phase:
         span = f"{start}{'' if end == start else f'-{end}'} {self.label}"
         if self.steps == 0:
             return span
-        counted = f"{span}, {self.steps} step{'' if self.steps == 1 else 's'}"
-        return f"{counted}, {ROUGH}" if self.rough else counted
+        return f"{span}, {self.steps} step{'' if self.steps == 1 else 's'}"
 
 
 def clock(seconds: float) -> str:
@@ -106,10 +100,7 @@ def phases(
     run: list[Timed] = []
 
     def close(end_t: float) -> None:
-        start_t = run[0].ic_t
-        # Over its last step's stance too: a lone step's phase spans no time.
-        rough = _within(start_t, max(end_t, _end(run[-1])), untimed) > 0.0
-        out.append(Phase(gait_of(run[0]), start_t, end_t, len(run), rough))
+        out.append(Phase(gait_of(run[0]), run[0].ic_t, end_t, len(run)))
 
     for step in steps:
         if run:

@@ -241,8 +241,7 @@ def _phases(data: ReportInput) -> str:
         f"{items}</ul><p class=note>Times from the start. Running figures, findings and cues "
         f"rest on the running steps only; a gap of more than {GAP_S:g} s without a step is "
         "standing or off the belt, unless the station got too few frames a second to time "
-        "steps over most of it; a phase over such a stretch rests on the few steps timed and "
-        "is not to be relied on.</p></section>"
+        "steps over most of it: no step is timed from so few.</p></section>"
     )
 
 
