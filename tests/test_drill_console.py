@@ -230,34 +230,49 @@ def test_the_key_at_the_end_of_a_repeat_after_a_walked_rest_ends_it(drill) -> No
     assert repeat_spans()[1][0] < second.start_t < second.end_t == pressed.t
 
 
+async def run_after_the_walk(pilot, app: DashboardApp, publisher: Publisher) -> DrillScreen:
+    """A drill opened on the console, then three walked steps and three running ones: its first
+    repeat, started by the run after the warm-up walk."""
+    status = messages.status(belt_speed_mps=None, session_id=None, recording=False)
+    await publish_until(pilot, publisher, status, lambda: app.readings.status is not None, "status")
+    await pilot.press("d", "ctrl+u", "4", "enter", "enter", "enter", "enter")
+    screen = app.screen
+    assert isinstance(screen, DrillScreen)
+    for i in range(3):
+        walked = messages.walked_step(i)
+        came = lambda msg=walked: msg in screen._steps  # noqa: E731
+        await publish_until(pilot, publisher, walked, came, "walk")
+    for i in range(3):
+        ran = messages.later(messages.step(i), 5.0)
+        came = lambda msg=ran: msg in screen._steps  # noqa: E731
+        await publish_until(pilot, publisher, ran, came, "run")
+    await wait_until(pilot, lambda: screen.drill.phase == "repeat", "the repeat")
+    return screen
+
+
 def test_the_drill_screen_says_what_the_key_does_in_the_run_after_the_walk(
-    publisher: Publisher, control: ControlServer
+    publisher: Publisher, control: ControlServer, handler: FakeHandler
 ) -> None:
     """In the first repeat, run after the warm-up walk, the key starts the repeat again (the run
-    may be the warm-up jog): the screen says so, where elsewhere the key ends the repeat."""
+    may be the warm-up jog): the screen says so, where elsewhere the key ends the repeat.
+    Leaving the drill then ends the repeat, not starts it again."""
 
     async def scenario() -> None:
         app = DashboardApp(publisher.endpoint, control.endpoint)
         async with app.run_test(size=SIZE) as pilot:
-            status = messages.status(belt_speed_mps=None, session_id=None, recording=False)
-            await publish_until(
-                pilot, publisher, status, lambda: app.readings.status is not None, "status"
-            )
-            await pilot.press("d", "ctrl+u", "4", "enter", "enter", "enter", "enter")
-            screen = app.screen
-            assert isinstance(screen, DrillScreen)
-            for i in range(3):
-                walked = messages.walked_step(i)
-                came = lambda msg=walked: msg in screen._steps  # noqa: E731
-                await publish_until(pilot, publisher, walked, came, "walk")
+            screen = await run_after_the_walk(pilot, app, publisher)
             hint = "ease off when done (space: the stride starts here)"
-            for i in range(3):
-                ran = messages.later(messages.step(i), 5.0)
-                came = lambda msg=ran: msg in screen._steps  # noqa: E731
-                await publish_until(pilot, publisher, ran, came, "run")
             await wait_until(pilot, on_screen(app, hint), "the key's hint")
             await pilot.press("space")
             await wait_until(pilot, on_screen(app, "ease off when done (or space)"), "or space")
             assert screen.drill.repeat == 1 and screen.drill.phase == "repeat"
+        app = DashboardApp(publisher.endpoint, control.endpoint)
+        async with app.run_test(size=SIZE) as pilot:
+            handler.calls.clear()
+            screen = await run_after_the_walk(pilot, app, publisher)
+            assert screen.drill.key_starts_again
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: ("mark_lap", "rest") in handler.calls, "rest lap")
+            assert [c for c in handler.calls if c[0] == "mark_lap"][-1] == ("mark_lap", "rest")
 
     run(scenario())

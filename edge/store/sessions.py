@@ -362,8 +362,7 @@ class SessionStore:
                 self._end(t, problem)
 
     def _end(self, t: float | None, problem: str | None = None) -> None:
-        if self._untimed:
-            self._put(_Write(_END_UNTIMED, (t, self._session)))
+        # A stretch of too few frames still going ends with the session (``read_untimed``).
         self._put(
             _Write(
                 "UPDATE sessions SET ended = ?, end_t = ?, problem = ? WHERE id = ?",
