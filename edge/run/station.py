@@ -282,6 +282,16 @@ class RateWatch:
         self.stretch = (self._run_t, math.inf)
         return self.problem
 
+    @property
+    def untimed(self) -> tuple[bool, float] | None:
+        """The last change of ``stretch`` as ``SessionStore.set_untimed`` takes it: steps not
+        timed from its start while it lasts, timed again from its end once over; None before
+        any stretch."""
+        if self.stretch is None:
+            return None
+        start, end = self.stretch
+        return (True, start) if math.isinf(end) else (False, end)
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class FitReading:
@@ -1489,14 +1499,13 @@ class Station:
         t = self._handled_t if math.isfinite(self._handled_t) else self._clock()
         # A file's own rate is its time base's business: only frames dropped make it too slow
         # (a picture held still gives none, and no camera to light better).
-        last = self._rate.stretch
+        last = self._rate.untimed
         told = self._rate.update(fps_out if live or dropping else math.inf, dropping, t)
         if told is not None:
             log.warning("%s", told)
-        stretch = self._rate.stretch
-        if self.store is not None and stretch is not None and stretch != last:
-            start, end = stretch
-            self.store.set_untimed(math.isinf(end), start if math.isinf(end) else end)
+        untimed = self._rate.untimed
+        if self.store is not None and untimed is not None and untimed != last:
+            self.store.set_untimed(*untimed)
 
     def _status_line(self) -> str:
         """The station's state in one line, for the log and ``systemctl status``."""
