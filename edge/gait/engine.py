@@ -246,6 +246,9 @@ class GaitEngine:
         self._pushed_t: deque[float] = deque(maxlen=self.params.capacity)
         """The times of the frames pushed, as many as the tracks keep: whether a step was
         timed from enough of them a second (``timed_roughly``), whoever is on the belt."""
+        self.untimed = False
+        """Whether the frames up to the last pushed came too few a second to time steps
+        (``timed_roughly``): no step is handed out meanwhile."""
         self._begin()
 
     def _belt_fits(self) -> bool:
@@ -399,7 +402,8 @@ class GaitEngine:
         """
         if not self._pushed_t or t > self._pushed_t[-1]:
             self._pushed_t.append(t)
-        if timed_roughly(self._pushed_t, t):
+        self.untimed = timed_roughly(self._pushed_t, t)
+        if self.untimed:
             self._modes.rough(t)
         if self._ics and self._modes.away and self._in_view(keypoints):
             # Someone on a belt left empty: maybe someone else, at another pace (a walker after

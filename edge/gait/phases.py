@@ -6,8 +6,8 @@ told is ``UNTOLD``), from its first landing to the first landing of the next pha
 last toe-off when it is the last, or a gap follows). A gap of more than ``GAP_S`` between one
 step's toe-off and the next landing is a phase of its own: the person stood on the belt or left
 it, which the steps alone do not tell apart; or, lying mostly within stretches where the station
-got too few frames a second to time steps (``untimed``: ``edge.run.station.RateWatch``), steps
-went untimed (a user trial's loaded station reported a run as "standing or off the belt"). The
+got too few frames a second to time steps (``untimed``: ``GaitEngine.untimed``), steps went
+untimed (a user trial's loaded station reported a run as "standing or off the belt"). The
 engine hands out no step timed from too few frames a second, so the phases of steps either side
 are timed whole; such a stretch before the first step or after the last is a phase of its own,
 steps not timed, where it lasts more than ``GAP_S``.

@@ -44,6 +44,7 @@ from edge.capture.belt_lines import LIVE_TRIES, LiveTurn
 from edge.capture.timebase import ENGINE_FPS, LEAST_FPS
 from edge.config import Config, Reload, reload_changes
 from edge.errors import HipdriveError, UsageError
+from edge.frame_rate import timed_roughly
 from edge.gait import (
     GaitEngine,
     GaitParams,
@@ -232,10 +233,9 @@ class RateWatch:
     """Tells when a live station times steps from fewer frames a second than the gait engine
     is built for (``LEAST_FPS``): a camera short of light or set to a slow mode, or a station
     that cannot keep up with its camera. Over ``hold`` status ticks (a second each) in a row
-    below that rate it says so, once; after as many at it or above,
-    it is over. ``update`` returns the message to tell now, or None. ``stretch``: the last
-    stretch of too few frames (``SessionStore.set_untimed``), from the first of the ticks that
-    told it to the first of those that ended it (infinite while it lasts), or None."""
+    below that rate it says so, once; after as many at it or above, it is over. ``update``
+    returns the message to tell now, or None. The engine itself hands out no step timed from
+    too few frames (``GaitEngine.untimed``), and the station records when from it."""
 
     def __init__(self, hold: int = 5, warm_up: int = 5) -> None:
         self._hold = hold
@@ -243,30 +243,22 @@ class RateWatch:
         self._ticks = 0
         self._run = 0
         """Ticks in a row on the other side of the least rate from what ``problem`` says."""
-        self._run_t = math.nan
-        """The time of the first of those ticks."""
         self.problem: str | None = None
-        self.stretch: tuple[float, float] | None = None
 
-    def update(self, fps_out: float, dropping: bool, t: float) -> str | None:
+    def update(self, fps_out: float, dropping: bool) -> str | None:
         """One status tick: the rate of frames the engine got over the last seconds, and
-        whether the camera's frames are being dropped (it delivers more than are taken); ``t``:
-        the tick's time in the steps' time base (the last frame handled's)."""
+        whether the camera's frames are being dropped (it delivers more than are taken)."""
         self._ticks += 1
         slow = fps_out < LEAST_FPS
         if self._ticks <= self._warm_up or slow == (self.problem is not None):
             self._run = 0
             return None
-        if self._run == 0:
-            self._run_t = t
         self._run += 1
         if self._run < self._hold:
             return None
         self._run = 0
         if not slow:
             self.problem = None
-            if self.stretch is not None:
-                self.stretch = (self.stretch[0], self._run_t)
             return None
         fix = (
             "the station cannot keep up with its camera: see hipdrive bench and "
@@ -279,18 +271,7 @@ class RateWatch:
             f"steps are timed from {fps_out:.0f} frames a second, where the gait engine needs "
             f"{ENGINE_FPS[0]:g} or more: {fix}"
         )
-        self.stretch = (self._run_t, math.inf)
         return self.problem
-
-    @property
-    def untimed(self) -> tuple[bool, float] | None:
-        """The last change of ``stretch`` as ``SessionStore.set_untimed`` takes it: steps not
-        timed from its start while it lasts, timed again from its end once over; None before
-        any stretch."""
-        if self.stretch is None:
-            return None
-        start, end = self.stretch
-        return (True, start) if math.isinf(end) else (False, end)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -791,6 +772,15 @@ class GaitFeed:
     def mode(self) -> str | None:
         return self.engine.mode if self.engine is not None else None
 
+    @property
+    def untimed(self) -> bool:
+        """Whether the frames up to the last pushed came too few a second to time steps
+        (``GaitEngine.untimed``; before the engine starts, the frames held for it)."""
+        if self.engine is not None:
+            return self.engine.untimed
+        held = [t for t, _ in self._pending]
+        return bool(held) and timed_roughly(held, held[-1])
+
     @staticmethod
     def warm_up() -> None:
         """Load the gait kernels now: the first engine in a process takes 0.3-0.4 s to load
@@ -1287,7 +1277,12 @@ class Station:
             start = self._session_start_t
             if start is not None and t >= start:
                 self._restart_gait()
-        return self._feed.push(t, self._feed.prepare(keypoints))
+        steps = self._feed.push(t, self._feed.prepare(keypoints))
+        if self.store is not None:
+            # Recorded as the engine finds it, frame by frame, so that the session's report
+            # tells steps not timed from a stand.
+            self.store.set_untimed(self._feed.untimed, t)
+        return steps
 
     def _picture(self) -> tuple[int, int] | None:
         """The frames' size (height, width), None when the source does not say it."""
@@ -1487,25 +1482,18 @@ class Station:
 
     def _watch_rate(self) -> None:
         """A live camera's frames, or a file's played to a console that drops some, reaching
-        the engine too few a second: told once (``RateWatch``), while the source runs, and
-        recorded with the session from when it began to when it ended, timed as its steps are
-        (by the last frame handled), so that its report tells untimed steps from a stand."""
+        the engine too few a second: told once (``RateWatch``), while the source runs."""
         dropped = self.source.dropped
         dropping, self._dropped = dropped > self._dropped, dropped
         live = self.source.info.live
         if not (live or dropped > 0) or self._published_camera_state() != "running":
             return
         fps_out = self.rates.snapshot(time.monotonic())[1]
-        t = self._handled_t if math.isfinite(self._handled_t) else self._clock()
         # A file's own rate is its time base's business: only frames dropped make it too slow
         # (a picture held still gives none, and no camera to light better).
-        last = self._rate.untimed
-        told = self._rate.update(fps_out if live or dropping else math.inf, dropping, t)
+        told = self._rate.update(fps_out if live or dropping else math.inf, dropping)
         if told is not None:
             log.warning("%s", told)
-        untimed = self._rate.untimed
-        if self.store is not None and untimed is not None and untimed != last:
-            self.store.set_untimed(*untimed)
 
     def _status_line(self) -> str:
         """The station's state in one line, for the log and ``systemctl status``."""

@@ -385,10 +385,10 @@ class SessionStore:
         )
 
     def set_untimed(self, untimed: bool, t: float) -> None:
-        """Whether the station gets too few frames a second to time steps (``RateWatch``), from
-        station time ``t`` on. Recorded with the open session, and with each session opened
-        while it lasts from its start, so that its report says the steps could not be timed
-        there, where it had said the runner stood or left."""
+        """Whether the station gets too few frames a second to time steps
+        (``GaitEngine.untimed``), from station time ``t`` on. Recorded with the open session,
+        and with each session opened while it lasts from its start, so that its report says the
+        steps could not be timed there, where it had said the runner stood or left."""
         with self._lock:
             if untimed == self._untimed:
                 return
