@@ -19,6 +19,9 @@ SAME_RATE = 0.05
 LEAST_FPS = ENGINE_FPS[0] * (1 - SAME_RATE)
 #: how far back from a step's toe-off its frames are counted (``timed_roughly``), s
 ROUGH_SPAN_S = 2.0
+#: a picture held longer than this, s, is held still (a title, a paused camera): no lower frame
+#: rate, which holds each picture for a fraction of that (a fifth of a second at 5 fps)
+HELD_S = 0.25
 
 
 def timed_roughly(times: Sequence[float], to_t: float) -> bool:
@@ -29,9 +32,19 @@ def timed_roughly(times: Sequence[float], to_t: float) -> bool:
     step's own 0.6 s: a review found a 24 fps camera losing one frame in 100 with 12% of its
     steps marked so; now one losing four in 48 about the step. The frame to spare is one over
     the whole span, also where the frames do not reach back so far (a camera's first second:
-    a frame to spare over it let a 22 fps camera's first steps through)."""
+    a frame to spare over it let a 22 fps camera's first steps through). Counted from the last
+    pause (``HELD_S``: a camera's stall, a picture held still, a runner seen once before one):
+    the frames before it tell nothing of the rate about the step, and had held the steps of
+    the 2 s after any stall back; a frame a pause after the one before is timed roughly."""
     first, stop = bisect_left(times, to_t - ROUGH_SPAN_S), bisect_right(times, to_t)
-    if stop - first < 2 or times[stop - 1] <= times[first]:
+    if stop - first < 2:
         return False
-    rate = (stop - first - 1) / (times[stop - 1] - times[first])
+    if times[stop - 1] - times[stop - 2] > HELD_S:
+        return True
+    start = stop - 2
+    while start > first and times[start] - times[start - 1] <= HELD_S:
+        start -= 1
+    if times[stop - 1] <= times[start]:
+        return False
+    rate = (stop - start - 1) / (times[stop - 1] - times[start])
     return rate + 1 / ROUGH_SPAN_S < LEAST_FPS

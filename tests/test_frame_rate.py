@@ -22,3 +22,18 @@ def test_a_camera_at_the_least_rate_losing_a_frame_now_and_then_is_not_told() ->
     """24 frames a second losing one in 48: no step about it is timed from too few."""
     times = [k / 24.0 for k in range(24 * 9) if k % 48 != 47]
     assert not any(timed_roughly(times, t) for t in times)
+
+
+def test_frames_after_a_pause_are_counted_from_it() -> None:
+    """A runner seen once, then not for almost half a second, then at 30 frames a second; a
+    camera's stall of a second among 30 a second: the frames after the pause are counted from
+    it, not held back for the 2 s after it (the engine had dropped every step there). A frame
+    a pause after the one before is timed roughly, and so is every frame of a camera giving 3
+    a second, each a pause after the last."""
+    lone = [0.0, *(0.47 + k / 30.0 for k in range(60))]
+    assert timed_roughly(lone, lone[1])
+    assert not any(timed_roughly(lone, t) for t in lone[3:])
+    stall = [k / 30.0 for k in range(60)] + [3.0 + k / 30.0 for k in range(60)]
+    assert not any(timed_roughly(stall, t) for t in stall[61:])
+    three = [k / 3.0 for k in range(20)]
+    assert all(timed_roughly(three, t) for t in three[1:])

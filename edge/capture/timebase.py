@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from edge.errors import UsageError
-from edge.frame_rate import ENGINE_FPS, LEAST_FPS, SAME_RATE
+from edge.frame_rate import ENGINE_FPS, HELD_S, LEAST_FPS, SAME_RATE
 
 #: bounds on a rate or a slow-motion factor given on the command line
 GIVEN_RATE = (1.0, 1000.0)
@@ -231,9 +231,6 @@ def resolve_timebase(
     return TimeBase(playback, capture, origin, every, file_fps)
 
 
-#: a picture held longer than this, s, is held still (a title, a paused camera): no lower frame
-#: rate, which holds each picture for a fraction of that (a fifth of a second at 5 fps)
-HELD_S = 0.25
 #: a stall this long or longer, s, in a video whose frames come at a varying rate is a pause,
 #: left out of its rate (``require_engine_rate``); shorter ones are a camera too slow: a
 #: review's clip of 0.5 s of frames and 0.3 s without, over and over, had been measured
