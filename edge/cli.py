@@ -152,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=picture_size,
         metavar="WxH",
         help="the picture the track was filmed in, width x height in pixels, to tell the steps "
-        "whose runner's feet left it, as analyze does (analyze prints it)",
+        "whose runner's feet left it, as analyze does, and to hold a calibration to (analyze "
+        "prints it)",
     )
     p.add_argument(
         "--camera-turn",

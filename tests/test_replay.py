@@ -248,17 +248,25 @@ def test_a_person_without_feet_in_view_is_no_run_past_the_camera_and_no_warning(
         assert across_the_picture(t, kp, []) is None
 
 
-def test_replay_with_a_calibration_is_in_metres(
-    track, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path, camera = track
+def camera_plane(camera: SideCamera) -> Plane:
+    """The plane of ``camera`` (a runner facing left), as a calibration would give it."""
     w, h = camera.image_size
     mpp = camera.meters_per_pixel
     # Image x grows backwards for a runner facing left; image y grows downwards.
     homography = np.array(
         [[-mpp, 0, mpp * w / 2], [0, -mpp, camera.height_m + mpp * h / 2], [0, 0, 1]]
     )
-    plane = Plane(homography, np.array([[0, 900], [1900, 900]]), "left", (0, 0, w, h), mpp)
+    return Plane(homography, np.array([[0, 900], [1900, 900]]), "left", (0, 0, w, h), mpp)
+
+
+def test_replay_with_a_calibration_is_in_metres(
+    track, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, camera = track
+    w, h = camera.image_size
+    mpp = camera.meters_per_pixel
+    plane = camera_plane(camera)
+    homography = plane.homography
     calibration = tmp_path / "calibration.toml"
     write_calibration(
         calibration, Calibration("test", (w, h), datetime.now(timezone.utc), plane=plane)
@@ -307,6 +315,26 @@ def test_replay_with_a_calibration_is_in_metres(
     err = capsys.readouterr().err
     assert f"the calibration {calibration} makes the runner's leg (hip to ankle) 2." in err
     assert "calibrate the camera again where it stands (hipdrive calibrate plane)" in err
+
+
+def test_a_calibration_of_another_picture_size_is_refused(
+    track, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A calibration holds for the picture size it was made at: with the track's picture given
+    (--picture, as analyze prints it), one made at another size is refused, as analyze and run
+    refuse it for a video (a review's 1920x1080 calibration measured a 720x1280 track)."""
+    path, camera = track
+    w, h = camera.image_size
+    calibration = tmp_path / "calibration.toml"
+    write_calibration(
+        calibration,
+        Calibration("test", (2 * w, 2 * h), datetime.now(timezone.utc), plane=camera_plane(camera)),
+    )
+    out = tmp_path / "events.jsonl"
+    args = ["replay", "--keypoints", str(path), "--calibration", str(calibration)]
+    assert main([*args, "--picture", f"{w}x{h}", "--events-out", str(out)]) == 2
+    assert f"was made at {2 * w}x{2 * h} but the frames are {w}x{h}" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def replay_scaled(

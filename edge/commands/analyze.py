@@ -269,7 +269,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     config = with_belt_speed(common.config_of(args), args)
     check_rate("--fps", args.fps)
-    plane = plane_of(args)
+    # A calibration is held to the picture given, as analyze holds it to the video's (a
+    # review's calibration made at 1920x1080 measured a 720x1280 track without a word).
+    plane = plane_of(args, None if args.picture is None else (args.picture[1], args.picture[0]))
     if args.camera_turn is not None and plane.calibration and plane.calibration.plane:
         raise UsageError(
             "--camera-turn is for a camera without a calibration of its plane: the calibration "
