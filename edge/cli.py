@@ -28,7 +28,7 @@ from edge.commands.sessions import (
 from edge.commands.setup import cmd_calibrate, cmd_keys_generate, cmd_voice_say
 from edge.commands.station import cmd_bench, cmd_demo, cmd_run, cmd_soak
 from edge.errors import HipdriveError
-from edge.options import add_belt_argument, add_plane_arguments, add_timing_arguments
+from edge.options import Once, add_belt_argument, add_plane_arguments, add_timing_arguments
 from edge.pose.factory import BACKENDS, PRECISIONS
 
 BROKEN_PIPE = 141
@@ -119,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
         "offline: keypoints, step events, steps, annotated video and report of a video",
     )
     p.add_argument("video", type=Path, help="video file")
-    p.add_argument("--out", type=Path, help="output folder (default: ./<video name>-analysis)")
+    p.add_argument(
+        "--out", action=Once, type=Path, help="output folder (default: ./<video name>-analysis)"
+    )
     add_timing_arguments(p)
     add_plane_arguments(
         p, "the calibration's, else read off the runner", "default: calibration.file"
@@ -127,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_belt_argument(p)
 
     p = add(sub, "run", cmd_run, "the station: camera -> pose -> gait -> bus and sessions")
-    p.add_argument("--source", help="frame source SPEC (default: camera.source)")
+    p.add_argument("--source", action=Once, help="frame source SPEC (default: camera.source)")
     p.add_argument(
         "--headless", action="store_true", help="print a line per step instead of the console"
     )
@@ -138,17 +140,21 @@ def build_parser() -> argparse.ArgumentParser:
     add_belt_argument(p)
     p.add_argument(
         "--runner",
+        action=Once,
         metavar="NAME",
         help="the runner's name for the sessions it records (the console's n key sets it too)",
     )
 
     p = add(sub, "replay", cmd_replay, "the gait engine on a keypoint track, frame by frame")
-    p.add_argument("--keypoints", type=Path, required=True, help="keypoint-track CSV")
+    p.add_argument("--keypoints", action=Once, type=Path, required=True, help="keypoint-track CSV")
     add_plane_arguments(p, "the calibration's, else read off the track", "default: none")
     add_belt_argument(p)
-    p.add_argument("--fps", type=float, help="time rows as frame / FPS instead of the t column")
+    p.add_argument(
+        "--fps", action=Once, type=float, help="time rows as frame / FPS instead of the t column"
+    )
     p.add_argument(
         "--picture",
+        action=Once,
         type=picture_size,
         metavar="WxH",
         help="the picture the track was filmed in, width x height in pixels, to tell the steps "
@@ -157,13 +163,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--camera-turn",
+        action=Once,
         type=camera_turn_deg,
         metavar="DEG",
         help="the camera's turn off square to the belt, degrees toward the runner's front, as "
         "analyze read it off the treadmill's lines (analyze prints it); default: read off the "
         "runner's hips",
     )
-    p.add_argument("--events-out", type=Path, required=True, help="step events (JSON Lines)")
+    p.add_argument(
+        "--events-out", action=Once, type=Path, required=True, help="step events (JSON Lines)"
+    )
 
     p = add(sub, "bench", cmd_bench, "speed of each stage, side by side in one run")
     p.add_argument("--json", type=Path, help="also write the results as JSON")

@@ -26,6 +26,26 @@ MAX_METERS_PER_PIXEL = 0.1
 TIMING_FLAGS = ("fps", "capture_fps", "slowmo", "start", "end")
 
 
+class Once(argparse.Action):
+    """A flag's value, the flag refused when given again with another one: argparse would take
+    the last without a word (a review's ``--facing right --facing left`` measured facing left,
+    and ``--calibration A --calibration B`` used B)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        given = getattr(namespace, self.dest, None)
+        if given is not None and given != values:
+            raise argparse.ArgumentError(
+                self, f"given twice ({given}, then {values}): give it once"
+            )
+        setattr(namespace, self.dest, values)
+
+
 def add_plane_arguments(
     parser: argparse.ArgumentParser, facing_default: str, calibration_default: str
 ) -> None:
@@ -33,24 +53,30 @@ def add_plane_arguments(
     the calibration come from when they are not given."""
     parser.add_argument(
         "--calibration",
+        action=Once,
         type=Path,
         metavar="FILE",
         help=f"calibration file, distances in metres ({calibration_default})",
     )
     parser.add_argument(
         "--meters-per-pixel",
+        action=Once,
         type=float,
         metavar="M",
         help="scale at the runner for an uncalibrated camera, metres per pixel",
     )
     parser.add_argument(
-        "--facing", choices=["left", "right"], help=f"runner faces (default: {facing_default})"
+        "--facing",
+        action=Once,
+        choices=["left", "right"],
+        help=f"runner faces (default: {facing_default})",
     )
 
 
 def add_belt_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--belt-speed",
+        action=Once,
         type=float,
         metavar="MPS",
         help="treadmill belt speed in m/s, for stride length (default: gait.belt_speed_mps)",
@@ -61,23 +87,35 @@ def add_timing_arguments(parser: argparse.ArgumentParser, which: str = "") -> No
     """A video file's time base and window; ``which`` says which file, for the help."""
     parser.add_argument(
         "--fps",
+        action=Once,
         type=float,
         metavar="N",
         help=f"the file's frame rate{which}, when its container states a wrong one",
     )
     parser.add_argument(
         "--capture-fps",
+        action=Once,
         type=float,
         metavar="N",
         help="frames per second the camera filmed at (slow motion); default: the file's "
         "metadata, else its frame rate",
     )
-    parser.add_argument("--slowmo", type=float, metavar="X", help=f"slow motion: {SLOWMO_HELP}")
     parser.add_argument(
-        "--start", type=float, metavar="S", help="use the video from S seconds (as a player shows)"
+        "--slowmo", action=Once, type=float, metavar="X", help=f"slow motion: {SLOWMO_HELP}"
     )
     parser.add_argument(
-        "--end", type=float, metavar="S", help="use the video up to S seconds (as a player shows)"
+        "--start",
+        action=Once,
+        type=float,
+        metavar="S",
+        help="use the video from S seconds (as a player shows)",
+    )
+    parser.add_argument(
+        "--end",
+        action=Once,
+        type=float,
+        metavar="S",
+        help="use the video up to S seconds (as a player shows)",
     )
 
 

@@ -573,6 +573,33 @@ def test_bad_flags_exit_2_with_what_to_do_before_the_model_is_loaded(
     assert message in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--facing", "right", "--facing", "left"], "--facing: given twice (right, then left)"),
+        (["--start", "1", "--start", "2"], "--start: given twice (1.0, then 2.0)"),
+        (["--calibration", "a.toml", "--calibration", "b.toml"], "(a.toml, then b.toml)"),
+        (["--slowmo", "2", "--slowmo", "4"], "--slowmo: given twice (2.0, then 4.0)"),
+    ],
+)
+def test_a_flag_given_twice_with_two_values_is_refused(
+    tmp_path: Path, config: Path, no_model: None, capsys, flags: list[str], message: str
+) -> None:
+    """argparse takes a flag's last value without a word: a review's ``--facing right
+    --facing left`` measured facing left. Two values are refused; the same one twice is taken."""
+    video = blank_video(tmp_path / "v.mp4", 30)
+    args = ["analyze", str(video), "--out", str(tmp_path / "o"), "--config", str(config)]
+    with pytest.raises(SystemExit) as refused:
+        main([*args, *flags])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "give it once" in err
+    # Given twice alike, as a script that adds a flag to a user's may: taken (the clip is too
+    # short, which is told after the flags).
+    assert main([*args, "--facing", "left", "--facing", "left"]) == 2
+    assert "v.mp4 is too short" in capsys.readouterr().err
+
+
 def test_feet_out_of_the_picture_get_a_note_from_a_tenth_of_the_runners_frames() -> None:
     def result(outside: int) -> AnalysisResult:
         return AnalysisResult(400, 388, 60.0, Path("k.csv"), TimeBase(60.0, 60.0), 0, outside)

@@ -686,6 +686,18 @@ def test_bad_flags_exit_2_and_say_what_to_give(
     assert message in capsys.readouterr().err
 
 
+def test_a_flag_given_twice_with_two_values_is_refused(
+    track, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse takes a flag's last value without a word; two values are refused."""
+    path, _ = track
+    args = ["replay", "--keypoints", str(path), "--events-out", str(tmp_path / "e.jsonl")]
+    with pytest.raises(SystemExit) as refused:
+        main([*args, "--fps", "60", "--fps", "30"])
+    assert refused.value.code == 2
+    assert "--fps: given twice (60.0, then 30.0): give it once" in capsys.readouterr().err
+
+
 def test_no_steps_says_how_to_time_the_rows(tmp_path: Path, capsys) -> None:
     path = write_track(tmp_path / "k.csv", np.arange(240) / 60, np.zeros((240, 17, 3), np.float32))
     out = tmp_path / "e.jsonl"

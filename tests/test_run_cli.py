@@ -415,6 +415,19 @@ def test_bad_time_bases_exit_2(
     assert message in capsys.readouterr().err
 
 
+def test_a_source_given_twice_is_refused(
+    tmp_path: Path, station_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two sources, the first a typo: argparse would have run the last without a word."""
+    args = ["run", "--config", str(station_config), "--source", "file:a.mp4"]
+    with pytest.raises(SystemExit) as refused:
+        main([*args, "--source", "file:b.mp4"])
+    assert refused.value.code == 2
+    assert "--source: given twice (file:a.mp4, then file:b.mp4): give it once" in (
+        capsys.readouterr().err
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "message"), [(" ", "--runner: empty (only spaces)"), ("A\x1b[2J", "U+001B")]
 )
