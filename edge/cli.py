@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = parent.add_parser(
             name, help=help_text, description=help_text, parents=[with_config] if config else []
         )
-        p.set_defaults(fn=fn)
+        p.set_defaults(fn=fn, command_parser=p)
         return p
 
     config = sub.add_parser("config", help="validate a configuration")
@@ -341,7 +341,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # Told with the command's usage, which lists what it takes: argparse tells them with
+        # the top-level one (a review's `replay --slowmo 2` was shown `hipdrive [-h] [-v]
+        # [--version] COMMAND ...`, nothing of replay's --fps).
+        command = getattr(args, "command_parser", parser)
+        command.error(f"unrecognized arguments: {' '.join(unknown)}")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",

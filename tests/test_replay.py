@@ -698,6 +698,21 @@ def test_a_flag_given_twice_with_two_values_is_refused(
     assert "--fps: given twice (60.0, then 30.0): give it once" in capsys.readouterr().err
 
 
+def test_a_flag_replay_does_not_take_is_told_with_its_usage(
+    track, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """analyze's --slowmo given to replay: told with replay's usage, which lists --fps, not the
+    top-level one, which lists only the commands."""
+    path, _ = track
+    args = ["replay", "--keypoints", str(path), "--events-out", str(tmp_path / "e.jsonl")]
+    with pytest.raises(SystemExit) as refused:
+        main([*args, "--slowmo", "2"])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: hipdrive replay" in err and "[--fps FPS]" in err
+    assert "hipdrive replay: error: unrecognized arguments: --slowmo 2" in err
+
+
 def test_no_steps_says_how_to_time_the_rows(tmp_path: Path, capsys) -> None:
     path = write_track(tmp_path / "k.csv", np.arange(240) / 60, np.zeros((240, 17, 3), np.float32))
     out = tmp_path / "e.jsonl"
