@@ -83,6 +83,25 @@ def add_belt_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def played_seconds(text: str) -> float:
+    """``--start``/``--end``: seconds (``75.5``), or minutes and seconds (``1:15.5``, hours
+    too: ``1:01:15``) as a player shows them (a review's ``--start 0:03`` was told "invalid
+    float value"). Its bounds are checked with the window (``FileTiming``)."""
+    *whole, last = text.strip().split(":")
+    try:
+        seconds = float(last)
+        if whole and not (
+            len(whole) <= 2 and all(w.isdigit() for w in whole) and 0 <= seconds < 60
+        ):
+            raise ValueError(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give seconds (75.5) or minutes:seconds (1:15.5) as a player shows them"
+        ) from None
+    # minutes, then hours
+    return seconds + sum(int(w) * 60**k for k, w in enumerate(reversed(whole), 1))
+
+
 def add_timing_arguments(parser: argparse.ArgumentParser, which: str = "") -> None:
     """A video file's time base and window; ``which`` says which file, for the help."""
     parser.add_argument(
@@ -106,16 +125,16 @@ def add_timing_arguments(parser: argparse.ArgumentParser, which: str = "") -> No
     parser.add_argument(
         "--start",
         action=Once,
-        type=float,
+        type=played_seconds,
         metavar="S",
-        help="use the video from S seconds (as a player shows)",
+        help="use the video from S seconds, or M:SS (as a player shows)",
     )
     parser.add_argument(
         "--end",
         action=Once,
-        type=float,
+        type=played_seconds,
         metavar="S",
-        help="use the video up to S seconds (as a player shows)",
+        help="use the video up to S seconds, or M:SS (as a player shows)",
     )
 
 

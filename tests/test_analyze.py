@@ -600,6 +600,22 @@ def test_a_flag_given_twice_with_two_values_is_refused(
     assert "v.mp4 is too short" in capsys.readouterr().err
 
 
+def test_a_window_in_minutes_and_seconds_is_taken_as_a_player_shows_it(
+    tmp_path: Path, config: Path, no_model: None, capsys
+) -> None:
+    """A player shows 0:01, not 1: a review's ``--start 0:03`` was told "invalid float value".
+    Minutes and seconds are taken (here a window too short, as 1 s to 2 s is); what is neither
+    says what to give."""
+    video = blank_video(tmp_path / "v.mp4", 90)
+    args = ["analyze", str(video), "--out", str(tmp_path / "o"), "--config", str(config)]
+    assert main([*args, "--start", "0:01", "--end", "0:02"]) == 2
+    assert "--start 1 --end 2 of" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:
+        main([*args, "--start", "1m"])
+    assert refused.value.code == 2
+    assert "'1m': give seconds (75.5) or minutes:seconds (1:15.5)" in capsys.readouterr().err
+
+
 def test_feet_out_of_the_picture_get_a_note_from_a_tenth_of_the_runners_frames() -> None:
     def result(outside: int) -> AnalysisResult:
         return AnalysisResult(400, 388, 60.0, Path("k.csv"), TimeBase(60.0, 60.0), 0, outside)
