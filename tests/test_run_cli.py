@@ -4,6 +4,7 @@ afterwards)."""
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -413,6 +414,25 @@ def test_bad_time_bases_exit_2(
     source = f"file:{video}" if source == "FILE" else source
     assert main(["run", "--config", str(station_config), "--source", source, *flags]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_files_time_base_is_told_as_analyze_tells_it(
+    slow_clip,
+    station_config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A file's --slowmo had gone by without a word: the station's line gave its real rate
+    alone ("at 60.0 fps"). Its time base is told as analyze's first line tells it."""
+    video, _ = slow_clip
+    monkeypatch.setattr(
+        "edge.commands.common.open_pose", lambda _config: FakePose(np.zeros((1, 17, 3)))
+    )
+    monkeypatch.setattr("edge.commands.common.run_station", lambda *_args, **_kw: None)
+    args = ["run", "--config", str(station_config), "--source", f"file:{video}", "--headless"]
+    with caplog.at_level(logging.INFO):
+        assert main([*args, "--slowmo", "2"]) == 0
+    assert "slow.mp4: 60 fps, played at 30 fps (slow motion x2, from --slowmo 2)" in caplog.text
 
 
 def test_a_source_given_twice_is_refused(

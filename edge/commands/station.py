@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,9 +16,12 @@ if TYPE_CHECKING:
     from edge.options import Plane
     from edge.pose import PoseEstimator
 
+log = logging.getLogger("hipdrive")
+
 
 def cmd_run(args: argparse.Namespace) -> int:
     from edge.capture import parse_source_spec
+    from edge.capture.file import NewFramesOnly
     from edge.gait.fit import Named
     from edge.offline.analyze import require_length
     from edge.options import (
@@ -58,6 +62,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise
     if source is None:
         source = open_station_source(config, spec, timing, now=now)
+    if isinstance(source, NewFramesOnly):
+        # Told as analyze tells it: a file's --slowmo or --fps had gone by without a word, the
+        # station's line giving the real rate alone.
+        log.info("%s: %s", source.info.name, source.timebase.describe())
     try:
         size = (source.info.width, source.info.height)
         if kind.name == "demo":
