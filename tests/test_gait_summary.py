@@ -197,6 +197,68 @@ def test_a_cue_held_after_it_cleared_says_its_figure_as_it_reads_now() -> None:
     assert told[-1].endswith("; back on target")
 
 
+def _around(median: float) -> object:
+    """An overstride (% of the leg) of step ``i`` cycling about ``median``: its window's median
+    that, its IQR 2.5 (a standard error of 0.52 over 20 steps)."""
+    return lambda i: median + (-2.7, -1.2, 0.0, 1.3, 2.8)[i % 5]
+
+
+def test_no_cue_comes_for_a_figure_within_a_standard_error_of_its_target() -> None:
+    """A tester's treadmill run was told "Quicker, lighter steps", then "Land under your hips"
+    for an overstride of 24.3% of the leg against a target of 24.1, half its standard error: a
+    cue not shown comes, first or later, only once its figure is past the target by a standard
+    error (``DECIDED_ERRORS``), and the cue shown is still held until back inside by its
+    margin."""
+    phases = [(12, 18.0), (30, 23.2), (12, 27.0), (30, 23.2)]
+    overstride = [m for n, m in phases for _ in range(n)]
+    run = feed(
+        SummaryBuilder(),
+        steps(
+            len(overstride),
+            cadence_spm=148.0,
+            overstride_cm=None,
+            overstride_pct_leg=lambda i: _around(overstride[i])(i),
+            yaw_deg=0.0,
+        ),
+    )
+    shown = [s.cue_key for s in run]
+    at = run[41].metrics["overstride_pct_leg"]
+    assert at.median == pytest.approx(23.2) and 0 < at.median - 23.0 < median_error(at)
+    assert set(shown[4:42]) == {"cadence"}
+    # Past by more than a standard error, it comes once the cadence cue has held its steps ...
+    assert "overstride" in shown[42:54]
+    # ... and once shown, it holds while its median is past the target, however little.
+    assert shown[-1] == "overstride"
+    # A whole run so gives the cue of the figure past its target surely, and says which one is
+    # at its target.
+    whole = SummaryBuilder().whole(
+        steps(20, cadence_spm=148.0, overstride_cm=None, overstride_pct_leg=_around(23.2))
+    )
+    assert whole.cue_key == "cadence"
+    assert whole.at_target == ("foot lands 23.2% of leg length ahead (target <= 23%)",)
+
+
+def test_a_figure_at_its_target_is_named_and_not_said_met() -> None:
+    """Good form is not "every target met" while a figure lies within a standard error of its
+    target: the reason names it as at its target, within what the steps tell."""
+    at = steps(20, overstride_cm=None, overstride_pct_leg=_around(23.2), yaw_deg=0.0)
+    good = feed(SummaryBuilder(), at)[-1]
+    assert good.cue_key == "good"
+    assert good.cue_reason == (
+        "overstride at its target, within what the steps tell; every other target met"
+    )
+    met = feed(SummaryBuilder(), steps(20, overstride_cm=None, overstride_pct_leg=_around(20.0)))
+    assert met[-1].cue_reason == "every target met" and met[-1].at_target == ()
+    # Beside a figure not judged, it is told apart from those on target.
+    unsure = [dataclasses.replace(s, metric_confidence={"hip_extension_deg": 0.2}) for s in at]
+    unjudged = feed(SummaryBuilder(), unsure)[-1]
+    assert unjudged.cue_key == UNJUDGED_KEY
+    assert unjudged.cue_reason == (
+        "hip drive measured less surely; overstride at its target, within what the steps tell; "
+        "shin angle at landing, cadence and contact time on target"
+    )
+
+
 def test_running_steps_under_running_cadence_are_not_judged_as_running() -> None:
     """Steps read as running at a walker's cadence (a walk in place played to the station had
     ten of its steps cued as an overstrider's), or a run with every other step missed: no

@@ -2,12 +2,14 @@
 
 Medians and spread (interquartile range) over the last steps, left/right asymmetry, and a cue
 chosen by priority among the targets that are missed. Each cue has hysteresis: it switches on
-when its metric is past the target, off only once it is back inside by a margin (``clears_at``:
-twice the median's own uncertainty, from the window's spread; only the cue shown is held so),
-or once it has been back inside by a standard error or more (decided, as the first cue is) for
-``hold_steps`` steps in a row, and the cue shown changes at most once every ``hold_steps`` steps,
-so it never flickers step to step. The first cue waits until every figure it judges is decided
-(``_undecided``): measured surely on enough steps, and a standard error or more from its target.
+when its metric is past the target by a standard error or more (decided: ``at_target``), off
+only once it is back inside by a margin (``clears_at``: twice the median's own uncertainty, from
+the window's spread; only the cue shown is held so), or once it has been back inside by a
+standard error or more (decided) for ``hold_steps`` steps in a row, and the cue shown changes at
+most once every ``hold_steps`` steps, so it never flickers step to step. The first cue waits
+until every figure it judges is decided (``_undecided``): measured surely on enough steps, and a
+standard error or more from its target. A figure within a standard error of its target is at it,
+neither met nor missed (``AT_TARGET``).
 
 Figures measured less surely stay out of the way of the ones measured well. A metric is
 *confident* on a step when its confidence there (``Step.confidence_of``) is at least
@@ -499,6 +501,10 @@ class Summary:
     """Why the station gives no cue, steps or not (a file's time base that makes them no
     runner's, a scale or a belt speed that does not fit the runner:
     ``edge.run.station.FitCheck``); None when it does not hold one back."""
+    at_target: tuple[str, ...] = ()
+    """The running figures at their targets (``at_target``), as a cue's reason says a figure
+    ("cadence 154 spm (target >= 155)"): neither met nor missed, which a printed summary says
+    beside its cue (a cue of another figure would not)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -565,8 +571,9 @@ read 149 against a target of 155 and were cued for six steps, where the run's wa
 recorded runners' keypoint tracks a cadence cue came first for six steps, then the overstride
 cue, once the near leg's steps were enough to judge it by (docs/metrics.md, The first cue)."""
 DECIDED_ERRORS = 1.0
-"""A figure is decided for the first cue once its median lies this many standard errors
-(``median_error``) or more from its target, on either side ..."""
+"""A figure is decided once its median lies this many standard errors (``median_error``) or
+more from its target, on either side (``at_target``), and no cue comes for it or verdict
+judges it before; for the first cue it must also ..."""
 DECIDED_VALUES = 5
 """... and rests on this many values at least: the spread of three or four says little of the
 median's error (a live run's first cadences, 175, 146 and 145 spm, read as decided at 146 against
@@ -652,6 +659,24 @@ to hold "until 182 spm", out of the runner's reach (a user trial)."""
 def median_error(metric: MetricSummary) -> float:
     """The standard error of ``metric``'s median, 0.93 IQR / sqrt(n) for a normal spread."""
     return 0.93 * (metric.iqr or 0.0) / math.sqrt(max(metric.n, 1))
+
+
+def at_target(metric: MetricSummary, limit: float) -> bool:
+    """Whether ``metric``'s median lies within ``DECIDED_ERRORS`` standard errors
+    (``median_error``) of a target at ``limit``: closer to it than its steps tell, so a few
+    steps more or fewer could put it on either side. Such a figure is neither met nor missed: no
+    cue comes for it (one shown holds by its margin: ``clears_at``), and a report's verdict and
+    a printed summary say it is at its target (``AT_TARGET``). The same frames filmed at 30 fps,
+    at 24 and at a third of the size had read 25.9, 23.6 and 24.3% of the leg against targets
+    of 23.8-24.1, and were told "Land under your hips", "Quicker, lighter steps" and "Land under
+    your hips", the last 0.2 past its target, half its standard error (a tester's treadmill
+    clip)."""
+    error = DECIDED_ERRORS * median_error(metric)
+    return metric.median is not None and abs(metric.median - limit) < error
+
+
+AT_TARGET = "within what the steps tell"
+"""What a figure at its target (``at_target``) is, where it is said."""
 
 
 def clears_at(limit: float, above: bool, metric: MetricSummary, least: float) -> float:
@@ -834,6 +859,7 @@ class SummaryBuilder:
         wanted = _WAIT
         slow = None
         held = None
+        at: tuple[str, ...] = ()
         self._wanted_rule = None
         if gait == RUNNING:
             pace = metrics["speed_legs_per_s"].median
@@ -844,6 +870,12 @@ class SummaryBuilder:
             slow = self._slow(metrics, whole)
             wanted = slow or self._wanted(metrics, choppy, targets)
             held = self._held(metrics, targets)
+            # To a tenth: rounded away from the target to its whole units, 23.2% of the leg
+            # against 23 reads 24, as if missed surely.
+            at = tuple(
+                self._figure(rule, metrics, targets, places=1)
+                for rule in _at_targets(metrics, targets)
+            )
         self._shown_for += 1
         if wanted[0] != self._shown[0] and (
             self._shown_for >= self.targets.hold_steps or self._shown is _WAIT or slow
@@ -870,6 +902,7 @@ class SummaryBuilder:
             oblique=oblique is not None,
             gait=None if gait == UNTOLD else gait,
             pace_beyond=self._beyond,
+            at_target=at,
         )
         return self.last
 
@@ -884,15 +917,19 @@ class SummaryBuilder:
                 continue
             back_in = clears_at(limit, rule.above, metrics[rule.metric], targets.margin)
             missed = value > limit if rule.above else value < limit
+            undecided = at_target(metrics[rule.metric], limit)
             # Inside and decided so (``DECIDED_ERRORS``), as a first cue is decided to come.
-            decided = DECIDED_ERRORS * median_error(metrics[rule.metric])
-            inside = value <= limit - decided if rule.above else value >= limit + decided
+            inside = not (missed or undecided)
             self._inside[name] = self._inside.get(name, 0) + 1 if inside else 0
             # Only the cue shown is held by the margin: one never shown, or no longer, comes
             # only with its median past the target (a first step's wild median had held a
             # cadence cue until well back inside, and a cue came on reading "156 spm (target
-            # >= 155); the cue holds until 157").
+            # >= 155); the cue holds until 157"), and past it decided (``at_target``), as the
+            # first cue waits to be: after a cadence cue, a tester's treadmill run was told "Land
+            # under your hips" for an overstride of 24.3% of the leg against 24.1, half its
+            # standard error.
             shown = self._shown[0] == rule.key
+            comes = missed and (shown or not undecided)
             cleared = not shown or (value <= back_in if rule.above else value >= back_in)
             # Nor past ``hold_steps`` steps in a row decided back inside: a runner on target
             # by less than the margin's floor was held for a whole run (a user trial's cadence
@@ -901,7 +938,7 @@ class SummaryBuilder:
             # wander, still waits for the margin, and the cue shown still changes at most once
             # a hold.
             settled = self._inside[name] >= self.targets.hold_steps
-            if missed:
+            if comes:
                 self._active.add(name)
             elif cleared or settled:
                 self._active.discard(name)
@@ -916,8 +953,19 @@ class SummaryBuilder:
             or ((CHOPPY_KEY, CHOPPY_CUE, choppy.reason()) if choppy is not None else None)
             or self._missed(_DRIVE_RULES, metrics, targets)
             or self._unjudged(metrics, targets)
-            or _GOOD
+            or self._good(metrics, targets)
         )
+
+    def _good(self, metrics: dict[str, MetricSummary], targets: Targets) -> _Cue:
+        """The cue of no target missed: every one met, or, for those at their target
+        (``at_target``), that they are, named (neither met nor missed)."""
+        at = _names(_at_targets(metrics, targets))
+        if not at:
+            return _GOOD
+        others = (
+            "; every other target met" if set(_names(_judged(metrics, targets))) - set(at) else ""
+        )
+        return _GOOD[0], _GOOD[1], f"{_at_said(at)}{others}"
 
     def _slow(self, metrics: dict[str, MetricSummary], whole: bool) -> _Cue | None:
         """The cue, held by no ``hold_steps``, of running steps under running's cadence, or
@@ -969,10 +1017,9 @@ class SummaryBuilder:
         if pace.median is not None and pace.confident:
             # Whether the overstride has a target at all hangs on the pace: a live run at 6.0-6.1
             # leg lengths a second, the bound, was cued for its overstride, then told it has none.
-            error = DECIDED_ERRORS * median_error(pace)
             # Either bound: past the first, the overstride's target comes back under the second.
             bounds = (recorded_bound(), recorded_bound(was_beyond=True))
-            if any(abs(pace.median - bound) < error for bound in bounds):
+            if any(at_target(pace, bound) for bound in bounds):
                 return True
         for rule in _RULES:
             metric = metrics[rule.metric]
@@ -983,8 +1030,7 @@ class SummaryBuilder:
                 return True
             if not (metric.confident and judged_limit(limit)):
                 continue
-            near = abs(metric.median - limit) < DECIDED_ERRORS * median_error(metric)
-            if near or metric.n < DECIDED_VALUES:
+            if at_target(metric, limit) or metric.n < DECIDED_VALUES:
                 return True
         return False
 
@@ -1030,8 +1076,11 @@ class SummaryBuilder:
                 f"{_listed(fast)} {'has' if len(fast) == 1 else 'have'} {NO_TARGET_AT_PACE}"
             )
         judged = [n for n in dict.fromkeys(r.name for r in shown) if n not in names + fast]
-        if judged:
-            parts.append(f"{_listed(judged)} on target")
+        at = [n for n in _names(_at_targets(metrics, targets)) if n in judged]
+        if at:
+            parts.append(_at_said(at))
+        if met := [n for n in judged if n not in at]:
+            parts.append(f"{_listed(met)} on target")
         return UNJUDGED_KEY, UNJUDGED_CUE, "; ".join(parts)
 
     def _missed(
@@ -1051,8 +1100,6 @@ class SummaryBuilder:
         for a cue shown for its ``hold_steps`` after it cleared, back on target."""
         value = metrics[rule.metric].median
         limit = getattr(targets, rule.limit)
-        grown = limit != getattr(self.targets, rule.limit)
-        pace = " at this pace" if grown else ""
         inside = value is not None and (value <= limit if rule.above else value >= limit)
         if inside and f"{rule.key}:{rule.metric}" in self._active:
             # Else its reason would read as met. The figure is printed short of the point it
@@ -1060,8 +1107,7 @@ class SummaryBuilder:
             # holds until 156 spm or more" had read as reached.
             clear = clears_at(limit, rule.above, metrics[rule.metric], targets.margin)
             until, places = released_at(clear, rule.above, limit)
-            shown = _shown(value, until, rule.above, _places(limit))
-            reason = _REASONS[rule.metric].format(v=shown, lim=limit, pace=pace)
+            reason = self._figure(rule, metrics, targets, until)
             more = "less" if rule.above else "more"
             # Or it clears after ``hold_steps`` steps well inside (``_update_active``): said, so
             # that it does not clear short of the point the reason gave (a review).
@@ -1071,11 +1117,29 @@ class SummaryBuilder:
                 f"{reason}{HOLDS}{until:.{places}f}{_UNITS[rule.metric]} or {more}, or "
                 f"{self.targets.hold_steps} steps well on target",
             )
-        shown = _shown(value, limit, rule.above)
-        reason = _REASONS[rule.metric].format(v=shown, lim=limit, pace=pace)
+        reason = self._figure(rule, metrics, targets)
         if inside:
             reason += "; back on target"
         return rule.key, rule.text, reason
+
+    def _figure(
+        self,
+        rule: _Rule,
+        metrics: dict[str, MetricSummary],
+        targets: Targets,
+        until: float | None = None,
+        places: int | None = None,
+    ) -> str:
+        """``rule``'s figure against its target (``targets``, paced), as a reason says it:
+        "cadence 150 spm (target >= 155)", the figure printed as ``_shown`` prints it against the
+        target, or against ``until`` when given (the point a cue held inside it clears at), to
+        the target's places or ``places``."""
+        limit = getattr(targets, rule.limit)
+        bound = limit if until is None else until
+        places = _places(limit) if places is None else places
+        shown = _shown(metrics[rule.metric].median, bound, rule.above, places)
+        pace = " at this pace" if limit != getattr(self.targets, rule.limit) else ""
+        return _REASONS[rule.metric].format(v=shown, lim=limit, pace=pace)
 
     def _held(self, metrics: dict[str, MetricSummary], targets: Targets) -> _Cue | None:
         """The cue shown, held for its ``hold_steps`` though another is wanted, its reason as
@@ -1091,6 +1155,36 @@ class SummaryBuilder:
         if not judged_limit(getattr(targets, rule.limit)):
             return None
         return self._told(rule, metrics, targets)
+
+
+def _judged(metrics: Mapping[str, MetricSummary], targets: Targets) -> list[_Rule]:
+    """The rules whose figure is measured surely and has a target (``targets``, paced)."""
+    return [
+        rule
+        for rule in _RULES
+        if metrics[rule.metric].median is not None
+        and metrics[rule.metric].confident
+        and judged_limit(getattr(targets, rule.limit))
+    ]
+
+
+def _at_targets(metrics: Mapping[str, MetricSummary], targets: Targets) -> list[_Rule]:
+    """The ``_judged`` rules whose figure lies at its target (``at_target``)."""
+    return [
+        rule
+        for rule in _judged(metrics, targets)
+        if at_target(metrics[rule.metric], getattr(targets, rule.limit))
+    ]
+
+
+def _names(rules: Iterable[_Rule]) -> list[str]:
+    """The names of ``rules`` as a reason gives them, each once (the overstride has two)."""
+    return list(dict.fromkeys(rule.name for rule in rules))
+
+
+def _at_said(names: list[str]) -> str:
+    """``overstride at its target, within what the steps tell``, for the figures ``names``."""
+    return f"{_listed(names)} at {'its' if len(names) == 1 else 'their'} target, {AT_TARGET}"
 
 
 def _listed(names: list[str]) -> str:
