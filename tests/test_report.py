@@ -562,6 +562,56 @@ def test_the_report_judges_the_overstride_at_the_runners_pace() -> None:
         assert verdict(steps[0], "overstride_pct_leg", judged) is (verdict_of == "good")
 
 
+def test_a_median_within_its_standard_error_of_the_target_is_at_it() -> None:
+    """A tester's treadmill run at a third of its size: "Overstride % leg | 19 | 24.3 | IQR 1.8
+    | ... | <= 24.1 % leg | off target" and the printed cue "Land under your hips", the median
+    0.2 past its target, half its standard error (0.93 IQR / sqrt(n)). The table says it is at
+    its target, the findings list it neither as a fault nor as met, and the printed summary says
+    it beside a cue of another figure; a median past it by more is off target as before."""
+    cycle = (-2.7, -1.2, 0.0, 1.3, 2.8)  # IQR 2.5, a standard error of 0.52 over 20 steps
+
+    def run(overstride: float, **changes: Any) -> list[StepMsg]:
+        return [
+            messages.step(
+                i,
+                overstride_cm=None,
+                overstride_pct_leg=overstride + cycle[i % 5],
+                shank_angle_ic_deg=4.0,
+                **changes,
+            )
+            for i in range(20)
+        ]
+
+    steps = run(23.2)
+    page = build_report(ReportInput("t", (), steps[0].ic_t, steps, Targets(), [], [], []))
+    row = row_of(page, "overstride_pct_leg")
+    assert '<td class="verdict at"><span title="within what the steps tell: the median is ' in row
+    assert row.endswith(">at target</span></td>")
+    assert (
+        "<li class=at><b>Overstride</b>: median 23.2 % leg (IQR 2.5), at its target (&lt;= 23 % "
+        "leg), within what the steps tell: the median is within its standard error (0.5 % leg) of "
+        "the target, so neither met nor missed.</li><li class=good>Every other target was met."
+    ) in page
+    assert "Every target met" not in page and "<li class=off>" not in page
+    # Beside a target missed surely, it is no fault either.
+    slow = run(23.2, contact_ms=320.0)
+    page = build_report(ReportInput("t", (), slow[0].ic_t, slow, Targets(), [], [], []))
+    assert "<li class=off><b>Contact time</b>" in page
+    assert "<li class=off><b>Overstride</b>" not in page
+    assert "<li class=at><b>Overstride</b>" in page and "target was met" not in page
+    lines = describe(slow, Targets())
+    assert lines[-2:] == [
+        "note: foot lands 23.2% of leg length ahead (target <= 23%): at the target, within what "
+        "the steps tell, neither met nor missed",
+        "cue: Quicker, lighter steps (ground contact 320 ms (target <= 300 ms))",
+    ]
+    # Past it by more than its standard error: off target, and the cue's.
+    over = run(24.0)
+    page = build_report(ReportInput("t", (), over[0].ic_t, over, Targets(), [], [], []))
+    assert '<td class="verdict off">off target</td>' in row_of(page, "overstride_pct_leg")
+    assert describe(over, Targets())[-1].startswith("cue: Land under your hips")
+
+
 def sprint_report(reaching: float = 5.0) -> tuple[str, list[StepMsg]]:
     """A report of a runner beyond the recorded paces landing 40% of the leg ahead, the shin
     ``reaching`` forward at landing (deg), and its steps."""

@@ -13,6 +13,7 @@ from edge.gait.fit import MIN_JUDGED_STEPS, left_out_of_run
 from edge.gait.metrics import OBLIQUE_METRICS
 from edge.gait.phases import GAP_S, phases
 from edge.gait.summary import (
+    AT_TARGET,
     FEET_MIXED,
     LESS_SURE,
     LESS_SURE_MEANS,
@@ -57,9 +58,11 @@ def _foot(side: str, value: float | None, sure: bool, digits: int) -> str:
 def _rows(rows: list[Row], limit: float) -> str:
     out = []
     for r in rows:
-        verdict = {"good": "on target", "off": "off target", None: ""}[r.verdict]
+        verdict = {"good": "on target", "at": "at target", "off": "off target", None: ""}[r.verdict]
         if not r.confident and r.judged:
             verdict = "less sure"
+        elif r.verdict == "at":
+            verdict = f'<span title="{escape(_within(r))}">{verdict}</span>'
         asym = "&ndash;" if r.asymmetry_pct is None else f"{round(r.asymmetry_pct)}%"
         if why := doubted(r.metric.name, r.asymmetry_pct, r.feet_differ, limit):
             asym = f'<span title="{why}">{asym}{LESS_SURE}</span>'
@@ -83,6 +86,15 @@ def _rows(rows: list[Row], limit: float) -> str:
             f'<td class="verdict {r.verdict or ""}">{verdict}</td></tr>'
         )
     return "\n".join(out)
+
+
+def _within(row: Row) -> str:
+    """Why a median is at its target (``Row.verdict`` ``at``), in words."""
+    return (
+        f"{AT_TARGET}: the median is within its standard error "
+        f"({row.error:.{row.metric.digits}f} {row.metric.unit}) of the target, so neither met "
+        "nor missed"
+    )
 
 
 def _findings(data: ReportInput, rows: list[Row]) -> str:
@@ -110,6 +122,15 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
         f"{escape(r.metric.unit)} (IQR {r.iqr:.1f}), target {escape(r.target)}.</li>"
         for r in rows
         if r.verdict == "off"
+    ]
+    # At its target, neither a fault nor met (a tester's treadmill run had read "off target"
+    # for an overstride of 24.3% of the leg against 24.1, half its standard error).
+    at = [
+        f"<li class=at><b>{escape(r.metric.label)}</b>: median {r.median:.1f} "
+        f"{escape(r.metric.unit)} (IQR {r.iqr:.1f}), at its target ({escape(r.target)}), "
+        f"{escape(_within(r))}.</li>"
+        for r in rows
+        if r.verdict == "at"
     ]
     limit = data.targets.asymmetry_max_pct
     items += [
@@ -141,20 +162,21 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
         f"{why}: {escape(', '.join(labels))}." for why, labels in reasons.items() if labels
     ]
     if items:
+        items += at
         notes = not_judged
     else:
-        # What was not judged comes first, and once: "every target met" alone reads as a clean
-        # bill; and none is said met when none was judged (a user trial's session, its feet out
-        # of the picture, every figure less sure, had read "Every other target was met.").
-        judged = any(r.judged and r.confident and not r.waiting for r in rows)
-        met = (
-            " ".join(
-                [*not_judged, "Every other target was met." if judged else "No target was judged."]
-            )
-            if not_judged
-            else "Every target met."
-        )
-        items = [f"<li class=good>{met}</li>"]
+        # What was not judged, or is at its target, comes first, and once: "every target met"
+        # alone reads as a clean bill; and none is said met when none was judged (a user
+        # trial's session, its feet out of the picture, every figure less sure, had read "Every
+        # other target was met.").
+        if not (not_judged or at):
+            tail = ["Every target met."]
+        elif any(r.verdict == "good" for r in rows):
+            tail = ["Every other target was met."]
+        else:
+            tail = [] if at else ["No target was judged."]
+        said = [*not_judged, *tail]
+        items = [*at, *([f"<li class=good>{' '.join(said)}</li>"] if said else [])]
         notes = []
     if any(r.feet_mixed for r in rows):
         notes.append(f"Feet not told apart: {escape(FEET_MIXED)}.")
@@ -224,7 +246,9 @@ their scatter), judged by no verdict or finding."""
 """How to read a table of medians, shown under each (none without a table: a refused video)."""
 _TARGETS = """Targets are the station's ([targets] in config.toml) at the runner's pace: the
 overstride's grown above 2.5 m/s (and none beyond the fastest recorded runners, about 5 m/s), the
-cadence's and contact time's eased below it; a verdict goes by the median."""
+cadence's and contact time's eased below it; a verdict goes by the median, "at target" where it
+lies within its standard error (0.93 IQR / sqrt(steps)) of the target, closer than the steps
+tell: neither met nor missed."""
 """What the running table's targets are, under it."""
 
 
@@ -416,6 +440,7 @@ tbody th { text-align: left; font-weight: 600; }
 td.target, td.verdict { text-align: left; }
 td.verdict.good { color: var(--good); font-weight: 600; }
 td.verdict.off { color: var(--off); font-weight: 600; }
+td.verdict.at { font-weight: 600; }
 td.asym.flag { color: var(--off); font-weight: 600; }
 td.unsure { color: var(--muted); }
 p.warn { border-left: 4px solid var(--off); padding: 4px 8px; background: #fdf0ea; }

@@ -15,7 +15,16 @@ from edge.drill.table import RepeatRow
 from edge.gait import Summary, SummaryBuilder, Targets
 from edge.gait.fit import MIN_JUDGED_STEPS, few_left, left_out, measured_run, misread_run
 from edge.gait.mode import RUNNING, WALKING
-from edge.gait.summary import leg_of, pace_of, paced, running_steps, summarise
+from edge.gait.summary import (
+    MetricSummary,
+    at_target,
+    leg_of,
+    median_error,
+    pace_of,
+    paced,
+    running_steps,
+    summarise,
+)
 from edge.offline.replay import step_of
 from edge.pace import judged_limit
 from edge.row import in_a_row
@@ -133,6 +142,19 @@ def overstride_metric(steps: list[StepMsg]) -> str:
     )
 
 
+Verdict = Literal["good", "at", "off"]
+
+
+def verdict_of(metric: str, summary: MetricSummary, targets: Targets) -> Verdict | None:
+    """A median's verdict against the station's target (``Row.verdict``); None without one."""
+    bound = limit(metric, targets)
+    if bound is None or summary.median is None:
+        return None
+    if at_target(summary, bound):
+        return "at"
+    return "good" if meets(metric, summary.median, targets) else "off"
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     """One line of the summary table: a metric over every step of the report.
@@ -141,7 +163,9 @@ class Row:
     a median of one far-leg knee lift had read "15 steps, IQR 0.0"). ``iqr`` is the
     interquartile range (q75 - q25); ``asymmetry_pct`` is 100 * (left - right) /
     mean(|left|, |right|) of the feet's medians, as the station's summaries compute it.
-    ``verdict``: ``good`` or ``off`` against the target (by the median), None without one.
+    ``verdict``: ``good`` or ``off`` against the target by the median, ``at`` when the median
+    lies within its standard error of it (``error``, ``edge.gait.summary.at_target``: neither met
+    nor missed), None without a target.
 
     As in the station's summaries (edge.gait.summary), the median, the spread and the
     asymmetry rest on the steps where the metric was measured surely. ``confident`` false: it
@@ -163,7 +187,7 @@ class Row:
     right: float | None
     asymmetry_pct: float | None
     target: str
-    verdict: Literal["good", "off"] | None
+    verdict: Verdict | None
     asymmetric: bool
     confident: bool = True
     near_leg_only: bool = False
@@ -175,6 +199,8 @@ class Row:
     feet_differ: bool = False
     feet_mixed: bool = False
     """Two steps in a row named the same foot: no asymmetry (``MetricSummary.feet_mixed``)."""
+    error: float = 0.0
+    """The median's standard error (``edge.gait.summary.median_error``)."""
 
     @property
     def judged(self) -> bool:
@@ -205,7 +231,7 @@ def summary_rows(steps: list[StepMsg], targets: Targets, judged: bool = True) ->
         if summary.feet_mixed:
             # Some steps may carry the other foot's name: no foot's median is sure.
             by_foot = {foot: (v, v is None) for foot, (v, _) in by_foot.items()}
-        ok = meets(name, summary.median, targets) if summary.confident and judged else None
+        verdict = verdict_of(name, summary, targets) if summary.confident and judged else None
         asym = summary.asymmetry_pct
         rows.append(
             Row(
@@ -219,7 +245,7 @@ def summary_rows(steps: list[StepMsg], targets: Targets, judged: bool = True) ->
                 target=describe_target(name, targets) if judged else "",
                 beyond_pace=judged and spec.target is not None and limit(name, targets) is None,
                 waiting=summary.waiting,
-                verdict=None if ok is None else ("good" if ok else "off"),
+                verdict=verdict,
                 asymmetric=judged
                 and not spec.signed
                 and asym is not None
@@ -231,6 +257,7 @@ def summary_rows(steps: list[StepMsg], targets: Targets, judged: bool = True) ->
                 feet_differ=summary.feet_differ,
                 left_sure=by_foot["left"][1],
                 right_sure=by_foot["right"][1],
+                error=median_error(summary),
             )
         )
     return rows
