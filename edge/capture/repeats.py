@@ -554,7 +554,7 @@ def slow_stretches(times: np.ndarray) -> tuple[tuple[float, float, float], ...]:
     """The stretches of frames at ``times`` (s, increasing) over which they come fewer than
     ``LEAST_FPS`` a second, ``SLOW_NAMED_S`` long or longer, as (first, last frame's time,
     frames a second): each interval's rate counted over the ``SLOW_WINDOW_S`` about it, a
-    frame to spare as ``edge.capture.timebase.timed_roughly`` counts it, pictures held still
+    frame to spare as ``edge.frame_rate.timed_roughly`` counts it, pictures held still
     left out (``moving_rate``). A phone whose light failed for 3 s of a clip filmed 20 frames
     a second there, and its 5 steps were missed, or blamed on the picture."""
     gaps = np.diff(times)

@@ -128,7 +128,7 @@ class ModeTracker:
 
     def rough(self, t: float) -> None:
         """The frames up to the one at ``t`` s (the next ``frame``) came too few a second to
-        time steps (``edge.capture.timebase.timed_roughly``): steps then go unfound, or are
+        time steps (``edge.frame_rate.timed_roughly``): steps then go unfound, or are
         timed and their hips' rise read wrong, so no step is told (the engine hands none out)
         and the mode is ``UNTIMED`` unless nobody is in view. The gait is forgotten, as after
         a stand: what the person did meanwhile was not seen. On recorded runners' and a

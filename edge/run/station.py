@@ -1393,12 +1393,12 @@ class Station:
         frames that came too few a second (the engine hands none out: ``timed_roughly``). A step
         whose feet were out of the picture in half its frames is rated less sure as a whole
         (``rated_by_frames``: a user trial's console coached a runner whose feet the treadmill
-        hid). The voice is handed
-        no cue with a step of another gait than the summary's: with the first of a walk after a run,
-        standing alone, or one after a stand, no gait told yet, the summary is still the gait's the
-        person has left, and its cue, spoken then, would be for that gait. A file whose camera
-        moved (``FrameSource.camera_problem``) has none recorded or published, as analyze gives
-        it none (a review found its steps' figures shown, their cue alone held)."""
+        hid). The voice is handed no cue with a step of another gait than the summary's: with the
+        first of a walk after a run, standing alone, or one after a stand, no gait told yet, the
+        summary is still the gait's the person has left, and its cue, spoken then, would be for
+        that gait. A file whose camera moved (``FrameSource.camera_problem``) has none recorded
+        or published, as analyze gives it none (a review found its steps' figures shown, their
+        cue alone held)."""
         publisher, store = self.publisher, self.store
         assert publisher is not None and store is not None
         if self.source.camera_problem is not None:
