@@ -105,22 +105,6 @@ def test_a_deep_colour_video_is_read_quickly_and_upright_as_opencv_reads_it(
     assert indices[:7] == list(range(5, 12)) and indices[7:] == list(range(12, 15))
 
 
-def test_fps_is_taken_against_a_file_whose_frames_do_not_keep_its_rate_only(tmp_path: Path) -> None:
-    """``--fps`` is for a file whose stated rate its frames do not keep: there it is questioned
-    as given and said beside the file's. Against a file whose frames come steadily at its rate
-    it is refused, with what to give: a tester's --fps 25 on a steady 30 fps treadmill clip had
-    read its cadence and contacts 20% off, every verdict sure."""
-    times = [i / 60 for i in range(12)] + [0.2 + i / 30 for i in range(18)]
-    frames = [coded_frame(i) for i in range(len(times))]
-    varying = phone_video(tmp_path / "vfr.mp4", frames, 60.0, times=times)
-    settings = CaptureSettings(paced=False, timing=FileTiming(fps=25.0))
-    with open_source(f"file:{varying}", settings) as source:
-        assert source.timebase.describe().startswith("25 fps (--fps 25; the file says ")
-    steady = phone_video(tmp_path / "v.mp4", frames, 30.0)
-    with pytest.raises(UsageError, match="its frames come steadily 30 a second, as it says"):
-        open_source(f"file:{steady}", settings)
-
-
 @pytest.mark.parametrize("bits", [8, 10])
 def test_a_video_of_varying_frame_rate_is_timed_by_its_frames_own_times(
     tmp_path: Path, bits: int

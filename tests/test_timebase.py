@@ -131,6 +131,7 @@ def test_frames_are_stamped_at_the_rate_the_file_states(tmp_path: Path) -> None:
         (29.0, {}, (30.0, 30.0, None)),  # within 5%: the container's rate stands
         (None, {"slowmo": 4}, (30.0, 120.0, "--slowmo 4")),
         (240.0, {"capture_fps": 60}, (30.0, 60.0, "--capture-fps")),  # the user over the file
+        (None, {"fps": 25}, (25.0, 25.0, "--fps 25")),  # questioned as given, not as the file's
         (None, {"fps": 30}, (30.0, 30.0, None)),  # the file's own: its slow motion still told
         (None, {"fps": 25, "slowmo": 2}, (25.0, 50.0, "--slowmo 2")),
     ],
@@ -145,6 +146,9 @@ def test_the_time_base_comes_from_the_flags_then_the_file(
         base = source.timebase
         assert (base.playback_fps, base.capture_fps, base.origin) == expected
         assert source.info.fps == expected[1]
+        # A rate given against the file's is said beside the file's own.
+        if timing.get("fps") == 25 and "slowmo" not in timing:
+            assert base.describe() == "25 fps (--fps 25; the file says 30)"
 
 
 def test_a_window_starts_at_its_frame_and_keeps_the_video_times(tmp_path: Path) -> None:
@@ -163,7 +167,7 @@ def test_a_window_starts_at_its_frame_and_keeps_the_video_times(tmp_path: Path) 
         ({"capture_fps": 960}, 4, 240.0),  # a phone's super slow motion
         ({"capture_fps": 241}, 2, 120.5),
         ({"capture_fps": 240}, 1, 240.0),
-        ({}, 2, 150.0),  # a file that plays at its own high rate, 300 fps
+        ({"fps": 300}, 2, 150.0),  # a file that plays at its own high rate
     ],
 )
 def test_a_clip_filmed_faster_than_the_engine_needs_is_thinned(
@@ -171,7 +175,7 @@ def test_a_clip_filmed_faster_than_the_engine_needs_is_thinned(
 ) -> None:
     """Above 240 fps every n-th frame is used, the fewest that bring the rate within the
     engine's, each stamped at its real time."""
-    video = clip(tmp_path / "v.mp4", frames=30, fps=30.0 if timing else 300.0)
+    video = clip(tmp_path / "v.mp4", frames=30)
     with open_file(video, **timing) as source:
         base = source.timebase
         assert (base.every, base.fps, source.info.fps) == (every, used, used)

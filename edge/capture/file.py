@@ -23,14 +23,7 @@ from edge.capture.repeats import (
     slow_notice,
     too_few_frames,
 )
-from edge.capture.steady import (
-    frame_times,
-    shown_times,
-    slow_motion,
-    stated_capture,
-    usual_rate,
-    varying,
-)
+from edge.capture.steady import shown_times, slow_motion, stated_capture, usual_rate
 from edge.capture.timebase import (
     FileTiming,
     TimeBase,
@@ -40,24 +33,6 @@ from edge.capture.timebase import (
 )
 from edge.errors import UsageError
 from edge.progress import Progress
-
-
-def _given_against_steady(path: Path, file_fps: float, timing: FileTiming) -> None:
-    """UsageError when ``--fps`` (``timing.fps``) is given against a file whose own frame times
-    keep the rate it states (``file_fps``): that is no container's wrong rate, which ``--fps``
-    is for, and every time would be off by their ratio. A tester's ``--fps 25`` on a steady
-    30 fps treadmill clip read 125 steps a minute and 341 ms contacts, every verdict sure,
-    where the clip gives 149 and 277."""
-    times = frame_times(path)
-    if times is None or varying(times, file_fps):
-        return
-    assert timing.fps is not None
-    raise UsageError(
-        f"{path}: its frames come steadily {file_fps:.4g} a second, as it says, so --fps "
-        f"{timing.fps:g} would make every time {file_fps / timing.fps:.2f} times what it is: "
-        "leave --fps out (it is for a file whose stated rate its frames do not keep); for slow "
-        "motion give --capture-fps N (the rate it was filmed at) or --slowmo X"
-    )
 
 
 class VideoFileSource(FrameSource):
@@ -148,8 +123,6 @@ class VideoFileSource(FrameSource):
             stated_capture(stated, shown),
             timing,
         )
-        if timebase.file_fps is not None:
-            _given_against_steady(path, timebase.file_fps, timing)
         self.timebase = dataclasses.replace(timebase, shown=shown)
         """Playback and capture rates of the file, and its frames' own times where they come
         at a varying rate (``edge.capture.steady``)."""
