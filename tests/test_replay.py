@@ -1548,6 +1548,16 @@ def test_rows_too_few_a_second_are_refused_or_time_their_steps_less_surely(
     assert len(early) > 5 and not [s for s in steps if s.to_t > 7.0]
     timed = ("cadence_spm", "contact_ms")
     assert not any(name in s.metric_confidence for s in early for name in timed)
+    # Thin in the middle alone: the phases tell the gap from a stand (a review's read "standing
+    # or off the belt" over it).
+    keep = (t < 6.0) | (t >= 10.0) | (np.arange(len(t)) % 3 == 0)
+    middle = write_track(tmp_path / "middle.csv", t[keep], kp[keep])
+    main(["replay", "--keypoints", str(middle), "--events-out", str(out)])
+    printed = capsys.readouterr().out
+    assert re.search(
+        r"phases: .*running.* steps not timed: too few frames a second.*running", printed
+    )
+    assert "standing or off the belt" not in printed
 
 
 def test_a_slowed_part_is_told_where_the_steps_about_it_stand_alone(

@@ -148,7 +148,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     elif not steps and result.feet_share >= FEET_MOSTLY_UNSEEN:
         print(FEET_NOT_SEEN)
     else:
-        print("\n".join(describe(steps, targets, too_few=result.too_few())))
+        untimed = [(a, b) for a, b, _ in result.slow]
+        print("\n".join(describe(steps, targets, too_few=result.too_few(), untimed=untimed)))
     if doubt:
         print(f"note: {doubt}")
     print(f"wrote {out_dir / 'events.jsonl'} and {out_dir / 'steps.csv'}")
@@ -347,7 +348,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         )
         doubt = None if notice else refuse_what_does_not_fit(config, args, steps, plane)
     write_step_files(steps, args.events_out, None)
-    slow = slow_notice(slow_stretches(t), "rows")
+    stretches = slow_stretches(t)
+    slow = slow_notice(stretches, "rows")
     for note in (slow, feet_notice(feet)):
         if note:
             print(f"note: {note}")
@@ -362,6 +364,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             "time the rows with --fps N, the rate filmed at",
             t0=float(t[0]),
             too_few="rows" if slow else None,
+            untimed=[(a, b) for a, b, _ in stretches],
         )
         print("\n".join(lines))
     if doubt:

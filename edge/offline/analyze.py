@@ -484,6 +484,7 @@ def video_outputs(
         else no_pictures(steps) or "The runner was not in view at any typical step.",
         notice=notice,
         video="annotated.mp4",
+        untimed=[(a, b) for a, b, _ in result.slow],
     )
     return Outputs(out_dir / "annotated.mp4", frames, write_report(data, out_dir / "report.html"))
 

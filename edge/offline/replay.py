@@ -401,11 +401,14 @@ def describe(
     slowmo: str = "give --capture-fps or --slowmo",
     t0: float = 0.0,
     too_few: str | None = None,
+    untimed: Sequence[tuple[float, float]] = (),
 ) -> list[str]:
     """A few lines for a person: how many steps, the phases of walking and running (times from
     ``t0``), the medians that matter over each gait's steps apart, and the cue (from running
     steps only). ``slowmo``: what to do for slow motion, said when no steps are found;
-    ``too_few``: as for ``missed_steps``."""
+    ``too_few``: as for ``missed_steps``; ``untimed``: the stretches of too few frames a second
+    (start, end), which the phases tell from a stand (a review's track slowed for 4 s read
+    "standing or off the belt" there)."""
     if not steps:
         return [
             "no steps found: is a runner in view, side on, the whole time? For slow motion "
@@ -415,7 +418,7 @@ def describe(
     lines = [f"{step_count(len(steps))} ({feet['left']} left, {feet['right']} right)"]
     if missed := missed_steps(steps, too_few):
         lines.append(f"note: {missed}")
-    found = phases(steps)
+    found = phases(steps, untimed=untimed)
     walked = [s for s in steps if gait_of(s) == WALKING]
     if walked or len(found) > 1:
         lines.append(f"phases: {describe_phases(found, t0)}")
