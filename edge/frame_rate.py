@@ -24,19 +24,20 @@ ROUGH_SPAN_S = 2.0
 HELD_S = 0.25
 
 
-def timed_roughly(times: Sequence[float], to_t: float) -> bool:
-    """Whether the frames measured (``times``, s, increasing) over the ``ROUGH_SPAN_S`` up to a
+def timed_roughly(times: Sequence[float], to_t: float, span_s: float = ROUGH_SPAN_S) -> bool:
+    """Whether the frames measured (``times``, s, increasing) over the ``span_s`` up to a
     step's toe-off (``to_t``) came fewer than ``LEAST_FPS`` a second, a frame to spare: a camera
     short of light, a station that cannot keep up, a console dropping a file's frames, or a
-    track recorded so. Told per step, from the frames it was timed from. Over 2 s, not the
-    step's own 0.6 s: a review found a 24 fps camera losing one frame in 100 with 12% of its
-    steps marked so; now one losing four in 48 about the step. The frame to spare is one over
-    the whole span, also where the frames do not reach back so far (a camera's first second:
-    a frame to spare over it let a 22 fps camera's first steps through). Counted from the last
+    track recorded so. Over 2 s by default: over a step's own 0.6 s alone, a review found a 24
+    fps camera losing one frame in 100 with 12% of its steps so; the engine counts a step's own
+    frames too (``span_s`` its own), which catch a slow stretch begun less than 2 s before.
+    The frame to spare is one over the whole span, also where the frames do not reach back so
+    far (a camera's first second: a frame to spare over it let a 22 fps camera's first steps
+    through). Counted from the last
     pause (``HELD_S``: a camera's stall, a picture held still, a runner seen once before one):
     the frames before it tell nothing of the rate about the step, and had held the steps of
     the 2 s after any stall back; a frame a pause after the one before is timed roughly."""
-    first, stop = bisect_left(times, to_t - ROUGH_SPAN_S), bisect_right(times, to_t)
+    first, stop = bisect_left(times, to_t - span_s), bisect_right(times, to_t)
     if stop - first < 2:
         return False
     if times[stop - 1] - times[stop - 2] > HELD_S:
@@ -47,4 +48,4 @@ def timed_roughly(times: Sequence[float], to_t: float) -> bool:
     if times[stop - 1] <= times[start]:
         return False
     rate = (stop - start - 1) / (times[stop - 1] - times[start])
-    return rate + 1 / ROUGH_SPAN_S < LEAST_FPS
+    return rate + 1 / span_s < LEAST_FPS

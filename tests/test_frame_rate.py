@@ -34,6 +34,17 @@ def test_frames_after_a_pause_are_counted_from_it() -> None:
     assert timed_roughly(lone, lone[1])
     assert not any(timed_roughly(lone, t) for t in lone[3:])
     stall = [k / 30.0 for k in range(60)] + [3.0 + k / 30.0 for k in range(60)]
+    assert timed_roughly(stall, stall[60])
     assert not any(timed_roughly(stall, t) for t in stall[61:])
     three = [k / 3.0 for k in range(20)]
     assert all(timed_roughly(three, t) for t in three[1:])
+
+
+def test_a_frame_is_spared_over_the_span() -> None:
+    """22.5 frames a second over 2 s, a frame short of 23, is enough; 22 is not; over a step's
+    own 0.6 s the frame spared is one in 0.6 s (a review found the frame to spare untested)."""
+    almost = [k / 22.5 for k in range(60)]
+    assert not timed_roughly(almost, almost[-1])
+    assert timed_roughly(almost, almost[-1], 0.6) is False
+    few = [k / 21.5 for k in range(60)]
+    assert not timed_roughly(few, few[-1], 0.6) and timed_roughly(few, few[-1])

@@ -669,7 +669,7 @@ def test_frames_too_few_a_second_time_no_step_and_tell_no_mode(name: str, fps: f
     t, kp = track(SCENARIOS[name], fps, seed=0)
     steps, modes = through(t, kp)
     assert steps == []
-    assert {mode for when, mode in modes if when >= 0.5} == {UNTIMED}
+    assert {mode for when, mode in modes if when >= 1.0} == {UNTIMED}
 
 
 def test_too_few_frames_a_second_still_tell_an_empty_belt() -> None:
@@ -679,7 +679,7 @@ def test_too_few_frames_a_second_still_tell_an_empty_belt() -> None:
     assert steps == []
     after = [when for when, mode in modes if mode == OFF_BELT]
     assert after and after[0] - 6.0 <= 1.1
-    assert {mode for when, mode in modes if 0.5 <= when < 6.0} == {UNTIMED}
+    assert {mode for when, mode in modes if 1.0 <= when < 6.0} == {UNTIMED}
 
 
 @pytest.mark.parametrize(
@@ -849,3 +849,32 @@ def test_a_walk_that_ends_before_a_toe_off_places_none_past_its_last_frame() -> 
     steps = replay(t[end], kp[end], PlaneMapping.scaled("right", camera.meters_per_pixel))
     assert len(steps) == 9 and all(s.gait == WALKING for s in steps)
     assert max(s.to_t for s in steps) <= t[end][-1]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_camera_losing_frames_at_random_or_stalling_once_keeps_the_gait(seed: int) -> None:
+    """25 frames a second losing 3% at random, 24.25 a second, or 30 a second with one
+    stall of 0.3 s: a moment under the rate makes no mode of too few frames and forgets no gait
+    (a review's track of the first kind had a step given no gait and the live summary emptied
+    twice for one such moment); every step handed out is a run's."""
+    t, kp = track(SCENARIOS["running"], 25.0, seed=seed)
+    kept = np.random.default_rng(seed).random(len(t)) > 0.03
+    steps, modes = through(t[kept], kp[kept])
+    assert len(steps) >= 0.9 * len(through(t, kp)[0])
+    assert {s.gait for s in steps if s.ic_t > 1.0} == {RUNNING}  # the first may be untold
+    assert UNTIMED not in {mode for _, mode in modes}
+    t, kp = track(SCENARIOS["running"], 30.0, seed=seed)
+    kept = (t < 5.0) | (t >= 5.3)
+    steps, modes = through(t[kept], kp[kept])
+    assert {s.gait for s in steps if s.ic_t > 1.0} == {RUNNING}
+    assert UNTIMED not in {mode for _, mode in modes}
+
+
+def test_a_step_timed_wholly_from_a_slow_stretch_just_begun_is_not_handed_out() -> None:
+    """30 frames a second, then 17 a second for 1.4 s: the 2 s before a step's toe-off hold
+    enough frames, but its own came too few (a review's real track so slowed handed out a step
+    whose contact read 190 ms where 265; here one landing at 4.61 s was)."""
+    full_t, full_kp = track(SCENARIOS["running"], 30.0, seed=0)
+    t, kp = thinned(full_t, full_kp, 17.0, 3.9, 5.3)
+    steps, _ = through(t, kp)
+    assert steps and not [s for s in steps if s.ic_t >= 3.9 and s.to_t <= 5.3]

@@ -188,6 +188,15 @@ STEP_MEMORY = 3
 #: (a step of 859 steps a minute)
 SAME_CONTACT = 0.5
 
+#: seconds the frames must come too few a second to time steps, without a break, before the
+#: engine tells no mode and forgets the gait (``untimed``): a stride or so. A camera at 25 a
+#: second losing 2-4% of its frames at random dips under the rate once or twice a minute for a
+#: moment, and a stall of 0.3 s does too (a review)
+UNTIMED_HOLD_S = 0.5
+#: seconds before a step's landing its own frames are counted from (``timed_roughly``): the
+#: landing is found from the foot's swing before it
+OWN_FRAMES_BEFORE_S = 0.3
+
 
 @dataclass(frozen=True, slots=True)
 class Unnamed:
@@ -246,9 +255,12 @@ class GaitEngine:
         self._pushed_t: deque[float] = deque(maxlen=self.params.capacity)
         """The times of the frames pushed, as many as the tracks keep: whether a step was
         timed from enough of them a second (``timed_roughly``), whoever is on the belt."""
+        self._rough_since = math.inf
+        """Since when the frames have come too few a second to time steps, without a break."""
         self.untimed = False
-        """Whether the frames up to the last pushed came too few a second to time steps
-        (``timed_roughly``): no step is handed out meanwhile."""
+        """Whether the frames have come too few a second to time steps (``timed_roughly``)
+        for ``UNTIMED_HOLD_S`` or more: no mode is told meanwhile (``ModeTracker.rough``), and
+        no step is handed out (that, from any moment of too few)."""
         self._begin()
 
     def _belt_fits(self) -> bool:
@@ -402,7 +414,14 @@ class GaitEngine:
         """
         if not self._pushed_t or t > self._pushed_t[-1]:
             self._pushed_t.append(t)
-        self.untimed = timed_roughly(self._pushed_t, t)
+        if not timed_roughly(self._pushed_t, t):
+            self._rough_since = math.inf
+        elif math.isinf(self._rough_since):
+            self._rough_since = t
+        # Only a stretch that lasts: a camera losing frames at random, or one stall, dips for a
+        # moment, and a review's 25 fps track losing 5% had forgotten its gait for it (one step
+        # given none, the live summary emptied twice). Such a moment's steps still go untold.
+        self.untimed = t - self._rough_since >= UNTIMED_HOLD_S
         if self.untimed:
             self._modes.rough(t)
         if self._ics and self._modes.away and self._in_view(keypoints):
@@ -784,7 +803,11 @@ class GaitEngine:
         running, overstride 31% of the leg and hip extension -15 to -24 deg)."""
         p = self.params
         ended = contact.to_t if math.isfinite(contact.to_t) else contact.ic_t + p.max_contact_s
-        if timed_roughly(self._pushed_t, ended):
+        # Over 2 s, and over its own frames from just before its landing: a step timed wholly
+        # from a slow stretch that began less than 2 s before had been handed out (a review's
+        # real track slowed to 17 a second for 1.2 s: its contact 190 ms where 265).
+        own = ended - contact.ic_t + OWN_FRAMES_BEFORE_S
+        if timed_roughly(self._pushed_t, ended) or timed_roughly(self._pushed_t, ended, own):
             return None
         end = next_ic if next_ic is not None else ended + 0.2
         sm = window(self._sm, int(self._ctr[CTR_SMOOTHED]), contact.ic_t - 0.3, end + 0.01)
