@@ -533,9 +533,13 @@ def test_events_out_that_cannot_be_a_file_exits_2(
     notes.write_text("keep me", encoding="utf-8")
     out = notes / "e.jsonl" if under_a_file else tmp_path
     assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == 2
-    expected = f"{notes} is a file, not a folder" if under_a_file else "(Is a directory)"
-    err = capsys.readouterr().err
-    assert f"cannot write {out}" in err and expected in err
+    captured = capsys.readouterr()
+    if under_a_file:
+        assert f"cannot write {out}" in captured.err and f"{notes} is a file" in captured.err
+    else:
+        # Told before the replay runs (a tester's was refused after the whole of it).
+        assert f"--events-out {out} is a folder: give a file path in it" in captured.err
+        assert "steps" not in captured.out
 
 
 @pytest.mark.parametrize("facing", ["left", "right"])
@@ -684,6 +688,21 @@ def test_bad_flags_exit_2_and_say_what_to_give(
     args = ["replay", "--keypoints", str(path), "--events-out", str(tmp_path / "e.jsonl")]
     assert main([*args, *flags]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_track_that_cannot_be_read_is_said_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing track and a folder given as one are said in a person's words (a tester had the
+    raw "[Errno 2] No such file or directory")."""
+    out = tmp_path / "e.jsonl"
+    for keypoints, message in (
+        (tmp_path / "absent.csv", "absent.csv does not exist; check the path"),
+        (tmp_path, "is a folder, not a keypoint track: give the keypoints.csv in it"),
+    ):
+        assert main(["replay", "--keypoints", str(keypoints), "--events-out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "Errno" not in err
 
 
 def test_a_flag_given_twice_with_two_values_is_refused(

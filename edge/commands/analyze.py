@@ -278,6 +278,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
             "--camera-turn is for a camera without a calibration of its plane: the calibration "
             "measures on the belt's plane, however the camera is turned; leave one out"
         )
+    if args.events_out.is_dir():
+        # Told before the replay, not after it (a tester's work was lost to it).
+        raise UsageError(
+            f"--events-out {args.events_out} is a folder: give a file path in it, such as "
+            f"{args.events_out / 'replayed.jsonl'}"
+        )
     t, frame, keypoints = read_keypoint_track(args.keypoints)
     if len(t) < 2:
         raise UsageError(

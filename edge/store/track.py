@@ -54,8 +54,16 @@ def read_keypoint_track(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     """
     try:
         raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(
+            f"{path} does not exist; check the path (analyze writes OUT/keypoints.csv)"
+        ) from None
+    except IsADirectoryError:
+        raise UsageError(
+            f"{path} is a folder, not a keypoint track: give the keypoints.csv in it"
+        ) from None
     except OSError as exc:
-        raise UsageError(f"cannot read keypoint track {path}: {exc}") from None
+        raise UsageError(f"cannot read keypoint track {path} ({exc.strerror})") from None
     # A spreadsheet saving "CSV UTF-8" puts a byte-order mark first: that is still UTF-8.
     raw = raw.removeprefix(codecs.BOM_UTF8)
     try:
