@@ -338,20 +338,15 @@ class LiveTurn:
     def start(
         self, read: Callable[[Backdrop, np.ndarray], float | None], wait: bool = False
     ) -> bool:
-        """Start ``read`` (the kept frames, the runner's keypoints (N, 17, 3)) on a thread of its
-        own once ``ready`` and the runner's feet and hips were seen, if not started yet, and with
-        ``wait`` see it done (a file, whose run then gives the same steps each time: on its own
-        thread the reading ended a step sooner or later from one run to the next); whether it
-        has started."""
+        """Start ``read`` (the kept frames, the runner's keypoints (N, 17, 3), hips and feet seen
+        in each) on a thread of its own once ``ready``, if not started yet, and with ``wait`` see
+        it done (a file, whose run then gives the same steps each time: on its own thread the
+        reading ended a step sooner or later from one run to the next); whether it has started."""
         if self._thread is None:
             if not self.ready:
                 return False
-            seen = np.stack(self._seen)
-            if treadmill_rows(seen) is None:
-                self._seen.clear()
-                return False
             self._thread = threading.Thread(
-                target=self._read, args=(read, seen), name="belt-lines", daemon=True
+                target=self._read, args=(read, np.stack(self._seen)), name="belt-lines", daemon=True
             )
             self._thread.start()
             if wait:

@@ -44,7 +44,7 @@ from edge.capture.belt_lines import LIVE_TRIES, LiveTurn
 from edge.capture.timebase import ENGINE_FPS, LEAST_FPS
 from edge.config import Config, Reload, reload_changes
 from edge.errors import HipdriveError, UsageError
-from edge.frame_rate import timed_roughly
+from edge.frame_rate import ROUGH_SPAN_S, timed_roughly
 from edge.gait import (
     GaitEngine,
     GaitParams,
@@ -113,6 +113,8 @@ NO_RUNNER = np.full((NUM_KEYPOINTS, 3), np.nan, np.float32)
 NO_RUNNER[:, 2] = 0.0
 #: runner frames needed to tell which way an uncalibrated runner faces
 FACING_FRAMES = 60
+#: the most frames ``timed_roughly``'s span holds: the engine's fastest rate over it
+SPAN_FRAMES = math.ceil(ROUGH_SPAN_S * ENGINE_FPS[1]) + 1
 #: while a facing given to the station is checked (``FacingCheck``), a runner's steps are held
 #: back at most this long, then shown as the check goes on
 FACING_HOLD_S = 4.0
@@ -778,7 +780,8 @@ class GaitFeed:
         (``GaitEngine.untimed``; before the engine starts, the frames held for it)."""
         if self.engine is not None:
             return self.engine.untimed
-        held = [t for t, _ in self._pending]
+        # Asked every frame: the times of the frames the rule's span can hold, not all held.
+        held = [t for t, _ in self._pending[-SPAN_FRAMES:]]
         return bool(held) and timed_roughly(held, held[-1])
 
     @staticmethod

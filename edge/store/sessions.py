@@ -389,6 +389,8 @@ class SessionStore:
         (``GaitEngine.untimed``), from station time ``t`` on. Recorded with the open session,
         and with each session opened while it lasts from its start, so that its report says the
         steps could not be timed there, where it had said the runner stood or left."""
+        if untimed == self._untimed:
+            return  # told every frame: unchanged, without the lock
         with self._lock:
             if untimed == self._untimed:
                 return
