@@ -6,7 +6,9 @@ OpenCV."""
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Sequence
 
 #: frame rates the gait engine is built for (issue 18): a capture rate stated by the user or
@@ -22,6 +24,11 @@ ROUGH_SPAN_S = 2.0
 #: a picture held longer than this, s, is held still (a title, a paused camera): no lower frame
 #: rate, which holds each picture for a fraction of that (a fifth of a second at 5 fps)
 HELD_S = 0.25
+#: seconds the frames must come too few a second, without a break, before steps are untimed
+#: (``UntimedClock``): a stride or so. A camera at 25 a second losing 2-4% of its frames at
+#: random dips under the rate once or twice a minute for a moment, and a stall of 0.3 s does too
+#: (a review)
+UNTIMED_HOLD_S = 0.5
 
 
 def timed_roughly(times: Sequence[float], to_t: float, span_s: float = ROUGH_SPAN_S) -> bool:
@@ -49,3 +56,30 @@ def timed_roughly(times: Sequence[float], to_t: float, span_s: float = ROUGH_SPA
         return False
     rate = (stop - start - 1) / (times[stop - 1] - times[start])
     return rate + 1 / span_s < LEAST_FPS
+
+
+class UntimedClock:
+    """Whether the frames pushed (their times, s, increasing) have come too few a second to
+    time steps (``timed_roughly``) for ``UNTIMED_HOLD_S`` or more without a break: one rule for
+    the gait engine, which then tells no mode and forgets the gait, and for the station's frames
+    held before an engine starts (one stall there had been recorded as a stretch of too few).
+    ``times``: the last ``capacity`` frames' times."""
+
+    def __init__(self, capacity: int) -> None:
+        self.times: deque[float] = deque(maxlen=capacity)
+        self.since = math.inf
+        """Since when the frames have come too few a second, without a break (inf: they do
+        not)."""
+        self.untimed = False
+
+    def push(self, t: float) -> bool:
+        """Count a frame at ``t`` (one not later than the last is not counted again); whether
+        steps are untimed now (``untimed``)."""
+        if not self.times or t > self.times[-1]:
+            self.times.append(t)
+        if not timed_roughly(self.times, t):
+            self.since = math.inf
+        elif math.isinf(self.since):
+            self.since = t
+        self.untimed = t - self.since >= UNTIMED_HOLD_S
+        return self.untimed

@@ -14,10 +14,16 @@ not a real transition (no motion capture of one at hand), so it measures how fas
 follows a change of gait, not how it handles the strides in between. Print the table with:
 
     .venv/bin/python -m tests.gait_modes
+
+``--lose FPS SHARE`` (repeatable) prints instead the running steps a camera at FPS keeps when it
+loses that share of its frames at random (seeds 0-3, 12 s each, the lost frames drawn with seeds
+100-103), against the same tracks whole: what the engine's rule of too few frames costs
+(``edge.frame_rate.timed_roughly``).
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import sys
 from dataclasses import dataclass
@@ -137,7 +143,36 @@ def run(name: str, fps: float = 60.0, seed: int = 0) -> dict[str, float]:
     return out
 
 
+def steps_through(t: np.ndarray, kp: np.ndarray) -> list[Step]:
+    """The steps the engine hands out of a track, the side camera's scale, facing right."""
+    engine = GaitEngine(PlaneMapping.scaled("right", SideCamera(facing="right").meters_per_pixel))
+    steps: list[Step] = []
+    for i in range(len(t)):
+        steps += engine.push(float(t[i]), kp[i])
+    return steps + engine.finish()
+
+
+def kept_losing(fps: float, share: float, seeds: int = 4) -> tuple[int, int]:
+    """The running steps handed out of ``seeds`` tracks at ``fps`` losing ``share`` of their
+    frames at random, and of the same tracks whole."""
+    kept = whole = 0
+    for seed in range(seeds):
+        t, kp = track(SCENARIOS["running"], fps, seed=seed)
+        lost = np.random.default_rng(100 + seed).random(len(t)) < share
+        kept += len(steps_through(t[~lost], kp[~lost]))
+        whole += len(steps_through(t, kp))
+    return kept, whole
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.gait_modes", description=__doc__)
+    parser.add_argument("--lose", nargs=2, type=float, action="append", metavar=("FPS", "SHARE"))
+    args = parser.parse_args()
+    for fps, share in args.lose or ():
+        kept, whole = kept_losing(fps, share)
+        print(f"{fps:g} fps losing {share:.0%}: {kept} of {whole} steps ({kept / whole:.1%})")
+    if args.lose:
+        return 0
     print(
         f"{'scenario':18s}{'fps':>5s}{'steps':>7s}{'wrong':>7s}"
         f"{'first mode after':>18s}{'each change after':>20s}"

@@ -409,6 +409,26 @@ def test_frames_that_repeat_the_one_before_are_left_out_and_the_rest_timed_as_fi
     assert f"({len(shows)} frames)" in printed, "the annotated video shows every frame"
 
 
+def test_a_stretch_of_repeated_pictures_is_steps_not_timed_as_replay_tells_it(
+    mocap_trial, tmp_path: Path, fake_config: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """A steady 30 fps video whose camera gave a new picture every other frame from 6 to 10 s
+    (15 new frames a second): the engine gets the new frames only and times no step there, and
+    analyze's phases say so, as replay's of its track do; they had said "standing or off the
+    belt" (a review)."""
+    t, kp = synth_track(mocap_trial, 30.0, SideCamera(facing="right"), seed=41)
+    kp = kp[t < 20.0]
+    shows = [i - i % 2 if 6.0 <= i / 30 < 10.0 else i for i in range(len(kp))]
+    video = write_video(tmp_path / "v.mp4", [coded_frame(j) for j in shows], fps=30.0)
+    fake_pose(monkeypatch, kp)
+    out_dir = tmp_path / "o"
+    assert analyze(video, out_dir, fake_config, "--facing", "right") == 0
+    printed = capsys.readouterr().out
+    assert "steps not timed: too few frames a second" in printed
+    assert "standing or off the belt" not in printed
+    assert "phase-untimed" in (out_dir / "report.html").read_text()
+
+
 def test_a_video_with_too_few_new_frames_a_second_is_refused_naming_why(
     mocap_trial, tmp_path: Path, fake_config: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:

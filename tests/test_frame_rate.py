@@ -41,7 +41,7 @@ def test_frames_after_a_pause_are_counted_from_it() -> None:
 
 
 def test_a_frame_is_spared_over_the_span() -> None:
-    """22.5 frames a second over 2 s, a frame short of 23, is enough; 22 is not; over a step's
+    """22.5 frames a second over 2 s, a frame short of 23, is enough; 21.5 is not; over a step's
     own 0.6 s the frame spared is one in 0.6 s (a review found the frame to spare untested)."""
     almost = [k / 22.5 for k in range(60)]
     assert not timed_roughly(almost, almost[-1])

@@ -9,18 +9,21 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from edge.bus.schema import StepMsg
 from edge.cli import main
-from edge.gait import Targets
+from edge.demo.scene import SideCamera
+from edge.gait import GaitEngine, PlaneMapping, Targets
 from edge.gait.fit import contacts_jump, slowmo_factors, slowmo_readings, timebase_problem
 from edge.gait.phases import AWAY, UNTIMED, Phase, clock, describe_phases, phases
 from edge.offline.replay import describe
 from edge.report.html import render
 from edge.report.model import ReportInput, pictured, representative, summary_rows
-from edge.store.sessions import SessionStore
+from edge.store.sessions import SessionStore, read_untimed
 from tests.builders import messages
+from tests.gait_modes import Segment, track
 
 T0 = 10.0
 """Where the builders' steps start: the session's start here."""
@@ -379,8 +382,8 @@ def session_report(
     for step in steps:
         store.record_step(step)
     if untimed is not None:
-        store.set_untimed(True, untimed[0])
-        store.set_untimed(False, untimed[1])
+        store.set_untimed(untimed[0], untimed[0])
+        store.set_untimed(None, untimed[1])
     store.end_session(end_t)
     store.close()
     config = tmp_path / "config.toml"
@@ -477,3 +480,34 @@ def test_a_run_that_fits_its_time_base_settles_it_whatever_the_walk_beside_it() 
         assert timebase_problem([*walk, *(messages.later(s, 20.0) for s in run)], 30.0) is None
         few = [*walk, *(messages.later(s, 20.0) for s in run[:3])]
         assert timebase_problem(few, 30.0) is not None
+
+
+@pytest.mark.parametrize(
+    ("fps", "seconds"), [(12.0, 2.0), (17.0, 2.0), (17.0, 3.0), (20.0, 3.0), (20.0, 4.0)]
+)
+def test_a_slow_stretch_of_a_few_seconds_is_recorded_as_steps_not_timed(
+    tmp_path: Path, fps: float, seconds: float
+) -> None:
+    """A camera slowed to ``fps`` for ``seconds`` in a run: the engine stops handing out steps
+    as the rate falls (a step's own frames), and the stretch the store records from it covers
+    the gap, so the report says the steps were not timed. A review's slow stretches of 2-4 s had
+    been recorded from 0.5 s after the 2 s rule said so, under half the gap, and read "standing
+    or off the belt"."""
+    full_t, full_kp = track((Segment("running", 20.0, "RBDS001"),), 30.0, seed=0)
+    slow = (full_t >= 6.0) & (full_t < 6.0 + seconds)
+    ticks = np.arange(6.0, 6.0 + seconds, 1.0 / fps)
+    keep = ~slow
+    keep[np.searchsorted(full_t, ticks)] = True
+    engine = GaitEngine(PlaneMapping.scaled("right", SideCamera(facing="right").meters_per_pixel))
+    store = SessionStore(tmp_path / "sessions.sqlite", messages.STATION)
+    store.start_session(0.0)
+    steps = []
+    for t, kp in zip(full_t[keep], full_kp[keep], strict=True):
+        steps += engine.push(float(t), kp)
+        store.set_untimed(engine.untimed_since, float(t))
+    steps += engine.finish()
+    store.end_session(float(full_t[-1]))
+    store.close()
+    found = phases(steps, untimed=read_untimed(tmp_path / "sessions.sqlite", 1))
+    kinds = [p.kind for p in found]
+    assert UNTIMED in kinds and AWAY not in kinds, describe_phases(found)

@@ -526,9 +526,14 @@ def test_a_track_saved_with_a_byte_order_mark_replays_as_without(track, tmp_path
 
 @pytest.mark.parametrize("under_a_file", [False, True], ids=["a-folder", "under-a-file"])
 def test_events_out_that_cannot_be_a_file_exits_2(
-    track, tmp_path: Path, capsys: pytest.CaptureFixture[str], under_a_file: bool
+    track,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    under_a_file: bool,
 ) -> None:
     path, _ = track
+    monkeypatch.setattr("edge.offline.replay.replay_track", never_replayed)
     notes = tmp_path / "notes.txt"
     notes.write_text("keep me", encoding="utf-8")
     out = notes / "e.jsonl" if under_a_file else tmp_path
@@ -537,9 +542,31 @@ def test_events_out_that_cannot_be_a_file_exits_2(
     if under_a_file:
         assert f"cannot write {out}" in captured.err and f"{notes} is a file" in captured.err
     else:
-        # Told before the replay runs (a tester's was refused after the whole of it).
         assert f"--events-out {out} is a folder: give a file path in it" in captured.err
-        assert "steps" not in captured.out
+    # Told before the replay runs (a tester's was refused after the whole of it).
+    assert "steps" not in captured.out
+
+
+def never_replayed(*_args: object, **_kwargs: object) -> None:
+    raise AssertionError("replayed before --events-out was found unwritable")
+
+
+def test_events_out_in_a_folder_that_cannot_be_written_exits_2_before_the_replay(
+    track, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A path the user may not write is refused before the replay, in a person's words, and a
+    writable one leaves no file behind when the replay is refused for another reason."""
+    path, _ = track
+    monkeypatch.setattr("edge.offline.replay.replay_track", never_replayed)
+    out = Path("/proc/replayed.jsonl")
+    assert main(["replay", "--keypoints", str(path), "--events-out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert f"cannot write {out} (" in captured.err and "a folder you can write" in captured.err
+    fresh = tmp_path / "new" / "e.jsonl"
+    empty = tmp_path / "empty.csv"
+    empty.write_text("t,frame\n", encoding="utf-8")
+    assert main(["replay", "--keypoints", str(empty), "--events-out", str(fresh)]) == 2
+    assert not fresh.exists()
 
 
 @pytest.mark.parametrize("facing", ["left", "right"])

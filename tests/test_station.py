@@ -1439,6 +1439,24 @@ def test_no_step_while_the_engine_gets_too_few_frames_to_time_steps(config, moca
     assert start < session.start_t + 1.0 and end == session.end_t
 
 
+def test_before_its_engine_starts_a_feed_tells_steps_untimed_as_the_engine_does() -> None:
+    """On an empty belt, before any runner starts an engine, the frames held are judged by the
+    engine's rule (``UntimedClock``): one stall of 0.3 s is no stretch of too few frames (it had
+    been recorded as one), 15 frames a second for 1 s are, from when they began to come too
+    few."""
+    stalled = GaitFeed(None, None)
+    times = [*np.arange(0.0, 3.0, 1 / 30), *np.arange(3.3, 6.0, 1 / 30)]
+    for t in times:
+        stalled.push(float(t), NO_RUNNER)
+        assert stalled.untimed_since is None, t
+    slow = GaitFeed(None, None)
+    for t in [*np.arange(0.0, 3.0, 1 / 30), *np.arange(3.0, 6.0, 1 / 15)]:
+        slow.push(float(t), NO_RUNNER)
+    assert slow.engine is None
+    since = slow.untimed_since
+    assert since is not None and 3.0 < since < 4.5
+
+
 @pytest.mark.parametrize("framed", ["tight", "whole"])
 def test_a_runner_whose_feet_are_out_of_the_picture_is_measured_less_surely(
     config, running, framed: str

@@ -283,23 +283,26 @@ def test_the_stretches_of_too_few_frames_are_kept_with_each_session(
 ) -> None:
     """From when the station got too few frames a second to time steps to when it got enough:
     one begun before a session opened counts from its start, one the session ended in ends with
-    it and goes on in the next; one still going, in an open session, has no end. A file from
-    before has none."""
-    store.set_untimed(True, 5.0)  # before any session: kept for the next one
+    it and goes on in the next; one still going, in an open session, has no end; one found to
+    have begun sooner (a step not timed before it) is moved back, never forward, and not before
+    its session. A file from before has none."""
+    store.set_untimed(5.0, 5.0)  # before any session: kept for the next one
     store.start_session(10.0)
-    store.set_untimed(True, 11.0)  # told again: no new stretch
-    store.set_untimed(False, 14.0)
-    store.set_untimed(True, 20.0)
+    store.set_untimed(5.0, 11.0)  # told again: no new stretch
+    store.set_untimed(None, 14.0)
+    store.set_untimed(20.0, 20.5)
+    store.set_untimed(21.0, 21.0)  # a later start: kept where it began
+    store.set_untimed(19.2, 21.5)  # a step not timed from 19.2: moved back
     store.end_session(30.0)
     store.start_session(40.0)
-    store.set_untimed(False, 45.0)
-    store.set_untimed(True, 50.0)
+    store.set_untimed(None, 45.0)
+    store.set_untimed(47.0, 50.0)
     store.flush()
-    assert read_untimed(db, 1) == [(10.0, 14.0), (20.0, 30.0)]
-    assert read_untimed(db, 2) == [(40.0, 45.0), (50.0, math.inf)]
+    assert read_untimed(db, 1) == [(10.0, 14.0), (19.2, 30.0)]
+    assert read_untimed(db, 2) == [(40.0, 45.0), (47.0, math.inf)]
     store.end_session(60.0)
     store.flush()
-    assert read_untimed(db, 2) == [(40.0, 45.0), (50.0, 60.0)]
+    assert read_untimed(db, 2) == [(40.0, 45.0), (47.0, 60.0)]
     conn = sqlite3.connect(db)
     conn.execute("DROP TABLE untimed")
     conn.commit()

@@ -148,8 +148,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     elif not steps and result.feet_share >= FEET_MOSTLY_UNSEEN:
         print(FEET_NOT_SEEN)
     else:
-        untimed = [(a, b) for a, b, _ in result.slow]
-        print("\n".join(describe(steps, targets, too_few=result.too_few(), untimed=untimed)))
+        print("\n".join(describe(steps, targets, too_few=result.too_few(), untimed=result.untimed)))
     if doubt:
         print(f"note: {doubt}")
     print(f"wrote {out_dir / 'events.jsonl'} and {out_dir / 'steps.csv'}")
@@ -253,6 +252,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from edge.gait.fit import MIN_RUN_S, step_count
     from edge.gait.rhythm import not_side_on, slowed_part
     from edge.offline.replay import (
+        check_writable,
         describe,
         no_findings,
         track_fps,
@@ -284,6 +284,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             f"--events-out {args.events_out} is a folder: give a file path in it, such as "
             f"{args.events_out / 'replayed.jsonl'}"
         )
+    check_writable(args.events_out)
     t, frame, keypoints = read_keypoint_track(args.keypoints)
     if len(t) < 2:
         raise UsageError(

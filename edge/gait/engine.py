@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from edge.frame_rate import timed_roughly
+from edge.frame_rate import ROUGH_SPAN_S, UntimedClock, timed_roughly
 from edge.gait.kernels import MIN_CONTACT_S, process_frame
 from edge.gait.layout import (
     CTR_SMOOTHED,
@@ -188,11 +188,6 @@ STEP_MEMORY = 3
 #: (a step of 859 steps a minute)
 SAME_CONTACT = 0.5
 
-#: seconds the frames must come too few a second to time steps, without a break, before the
-#: engine tells no mode and forgets the gait (``untimed``): a stride or so. A camera at 25 a
-#: second losing 2-4% of its frames at random dips under the rate once or twice a minute for a
-#: moment, and a stall of 0.3 s does too (a review)
-UNTIMED_HOLD_S = 0.5
 #: seconds before a step's landing its own frames are counted from (``timed_roughly``): the
 #: landing is found from the foot's swing before it
 OWN_FRAMES_BEFORE_S = 0.3
@@ -252,15 +247,13 @@ class GaitEngine:
         self.mapping = mapping
         self.params = params or GaitParams()
         self.belt_speed_mps = belt_speed_mps
-        self._pushed_t: deque[float] = deque(maxlen=self.params.capacity)
+        self._clock = UntimedClock(self.params.capacity)
         """The times of the frames pushed, as many as the tracks keep: whether a step was
-        timed from enough of them a second (``timed_roughly``), whoever is on the belt."""
-        self._rough_since = math.inf
-        """Since when the frames have come too few a second to time steps, without a break."""
-        self.untimed = False
-        """Whether the frames have come too few a second to time steps (``timed_roughly``)
-        for ``UNTIMED_HOLD_S`` or more: no mode is told meanwhile (``ModeTracker.rough``), and
-        no step is handed out (that, from any moment of too few)."""
+        timed from enough of them a second (``timed_roughly``), whoever is on the belt, and
+        whether steps are untimed (``untimed``)."""
+        self._withheld: deque[float] = deque(maxlen=8)
+        """Where the last steps not handed out for too few frames began to be timed: their
+        frames from ``OWN_FRAMES_BEFORE_S`` before their landings (``untimed_since``)."""
         self._begin()
 
     def _belt_fits(self) -> bool:
@@ -409,20 +402,14 @@ class GaitEngine:
         """Feed one frame: t seconds (increasing), keypoints (17, 3) pixels + confidence.
 
         Returns the steps this frame completed (usually none). A frame that is not later than
-        the one before is ignored. Frames that come too few a second to time steps
-        (``timed_roughly``) give none, and no mode (``ModeTracker.rough``).
+        the one before is ignored. A step timed from frames that came too few a second
+        (``timed_roughly``) is not handed out; once they have for ``UNTIMED_HOLD_S`` without a
+        break (``untimed``), no mode is told either (``ModeTracker.rough``).
         """
-        if not self._pushed_t or t > self._pushed_t[-1]:
-            self._pushed_t.append(t)
-        if not timed_roughly(self._pushed_t, t):
-            self._rough_since = math.inf
-        elif math.isinf(self._rough_since):
-            self._rough_since = t
         # Only a stretch that lasts: a camera losing frames at random, or one stall, dips for a
         # moment, and a review's 25 fps track losing 5% had forgotten its gait for it (one step
         # given none, the live summary emptied twice). Such a moment's steps still go untold.
-        self.untimed = t - self._rough_since >= UNTIMED_HOLD_S
-        if self.untimed:
+        if self._clock.push(t):
             self._modes.rough(t)
         if self._ics and self._modes.away and self._in_view(keypoints):
             # Someone on a belt left empty: maybe someone else, at another pace (a walker after
@@ -807,7 +794,9 @@ class GaitEngine:
         # from a slow stretch that began less than 2 s before had been handed out (a review's
         # real track slowed to 17 a second for 1.2 s: its contact 190 ms where 265).
         own = ended - contact.ic_t + OWN_FRAMES_BEFORE_S
-        if timed_roughly(self._pushed_t, ended) or timed_roughly(self._pushed_t, ended, own):
+        times = self._clock.times
+        if timed_roughly(times, ended) or timed_roughly(times, ended, own):
+            self._withheld.append(contact.ic_t - OWN_FRAMES_BEFORE_S)
             return None
         end = next_ic if next_ic is not None else ended + 0.2
         sm = window(self._sm, int(self._ctr[CTR_SMOOTHED]), contact.ic_t - 0.3, end + 0.01)
@@ -1031,6 +1020,29 @@ class GaitEngine:
             return 0.5 * float(self._par[PAR_TYPICAL_STRIDE_S])
         ics = sorted(ic for ic, _ in self._ics)
         return float(np.median(np.diff(ics))) if len(ics) >= 3 else math.nan
+
+    @property
+    def untimed(self) -> bool:
+        """Whether the frames have come too few a second to time steps (``timed_roughly``)
+        for ``UNTIMED_HOLD_S`` or more: no mode is told meanwhile (``ModeTracker.rough``), and
+        no step is handed out (that, from any moment of too few)."""
+        return self._clock.untimed
+
+    @property
+    def untimed_since(self) -> float | None:
+        """Where the steps stopped being timed, while ``untimed`` (else None): when the frames
+        began to come too few, or where a step not handed out for them in the
+        ``ROUGH_SPAN_S`` before began to be timed (its own frames, from
+        ``OWN_FRAMES_BEFORE_S`` before its landing), if sooner. A step's own frames are judged
+        from the moment the rate falls, the 2 s before its toe-off only once the slow frames
+        fill enough of them: a session's report had said "standing or off the belt" over a
+        slow stretch of 2-4 s, recorded from 0.5 s after the rule's 2 s said so while the steps
+        stopped over a second before (a review)."""
+        if not self._clock.untimed:
+            return None
+        since = self._clock.since
+        reach = since - ROUGH_SPAN_S - OWN_FRAMES_BEFORE_S
+        return min([since, *(t for t in self._withheld if t >= reach)])
 
     @property
     def mode(self) -> str | None:

@@ -127,8 +127,9 @@ class ModeTracker:
             self.frame(t, self._seen_t == self._now)
 
     def rough(self, t: float) -> None:
-        """The frames up to the one at ``t`` s (the next ``frame``) came too few a second to
-        time steps (``edge.frame_rate.timed_roughly``): steps then go unfound, or are
+        """The frames up to the one at ``t`` s (the next ``frame``) have come too few a second
+        to time steps (``edge.frame_rate.timed_roughly``) for ``UNTIMED_HOLD_S`` without a
+        break (``edge.frame_rate.UntimedClock``): steps then go unfound, or are
         timed and their hips' rise read wrong, so no step is told (the engine hands none out)
         and the mode is ``UNTIMED`` unless nobody is in view. The gait is forgotten, as after
         a stand: what the person did meanwhile was not seen. On recorded runners' and a

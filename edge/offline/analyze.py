@@ -23,6 +23,7 @@ from edge.capture.repeats import (
     held_notice,
     repeats_notice,
     slow_notice,
+    slow_stretches,
     too_few_frames,
 )
 from edge.capture.timebase import FileTiming, TimeBase, require_engine_rate
@@ -58,7 +59,10 @@ class AnalysisResult:
     repeats: frames that repeat the frame before, left out of the track; distinct_fps: new
     frames per second of real time; held: pictures held still, left out too, when first shown
     and for how long, s; slow: the stretches of too few new frames a second, first and last
-    time and rate (``edge.capture.repeats``); picture: the frames' size (height, width);
+    time and rate (``edge.capture.repeats``, of a video whose frames come at a varying rate);
+    untimed: the stretches of too few frames a second that the gait engine got, the repeats
+    left out (``slow_stretches``), first and last time: where it timed no step;
+    picture: the frames' size (height, width);
     camera: what the background tells of the camera, fixed or moving (``edge.capture.moving``);
     backdrop: frames spread over the video, whose lines tell the camera's turn off square
     (``edge.capture.belt_lines``)."""
@@ -74,6 +78,7 @@ class AnalysisResult:
     distinct_fps: float = math.nan
     held: tuple[tuple[float, float], ...] = ()
     slow: tuple[tuple[float, float, float], ...] = ()
+    untimed: tuple[tuple[float, float], ...] = ()
     picture: tuple[int, int] | None = None
     camera: CameraMotion | None = None
     backdrop: Backdrop | None = None
@@ -180,6 +185,10 @@ def analyze_video(
         new.fps,
         new.held,
         scan.slow(),
+        # As replay finds them on the track written: a steady video's repeats, left out, are
+        # no stretch named (``FrameScan.slow``), yet the engine timed no step from them (a
+        # review's clip repeating each picture for 4 s read "standing or off the belt").
+        tuple((a, b) for a, b, _ in slow_stretches(new.times)),
         picture,
         scan.camera(),
         backdrop,
@@ -484,7 +493,7 @@ def video_outputs(
         else no_pictures(steps) or "The runner was not in view at any typical step.",
         notice=notice,
         video="annotated.mp4",
-        untimed=[(a, b) for a, b, _ in result.slow],
+        untimed=list(result.untimed),
     )
     return Outputs(out_dir / "annotated.mp4", frames, write_report(data, out_dir / "report.html"))
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
@@ -288,18 +289,37 @@ def write_step_files(steps: list[StepMsg], events: Path | None, table: Path | No
     for path, fmt in formats:
         if path is None:
             continue
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("w", encoding="utf-8", newline="") as out:
-                export_steps(steps, fmt, out)
-        except FileExistsError as exc:  # mkdir with exist_ok: a parent that is a file
-            raise UsageError(
-                f"cannot write {path}: {exc.filename} is a file, not a folder; give another path"
-            ) from None
-        except OSError as exc:
-            raise UsageError(
-                f"cannot write {path} ({exc.strerror}): give a file path in a folder you can write"
-            ) from None
+        with _writing(path), path.open("w", encoding="utf-8", newline="") as out:
+            export_steps(steps, fmt, out)
+
+
+def check_writable(path: Path) -> None:
+    """UsageError now, in ``write_step_files``'s words, when ``path`` cannot be written (under
+    a file, in a folder not writable), so that no long work is lost to it (a review: replay
+    told so only once it had replayed); a file not there before is not left behind."""
+    with _writing(path):
+        existed = path.exists()
+        with path.open("a", encoding="utf-8"):
+            pass
+        if not existed:
+            path.unlink()
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Makes ``path``'s folder; a path that cannot be written raises UsageError saying why."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        yield
+    except FileExistsError as exc:  # mkdir with exist_ok: a parent that is a file
+        raise UsageError(
+            f"cannot write {path}: {exc.filename} is a file, not a folder; give another path"
+        ) from None
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write {path} ({exc.strerror or exc}): give a file path in a folder you can "
+            "write"
+        ) from None
 
 
 def step_of(msg: StepMsg) -> Step:

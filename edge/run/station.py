@@ -44,7 +44,7 @@ from edge.capture.belt_lines import LIVE_TRIES, LiveTurn
 from edge.capture.timebase import ENGINE_FPS, LEAST_FPS
 from edge.config import Config, Reload, reload_changes
 from edge.errors import HipdriveError, UsageError
-from edge.frame_rate import ROUGH_SPAN_S, timed_roughly
+from edge.frame_rate import ROUGH_SPAN_S, UntimedClock
 from edge.gait import (
     GaitEngine,
     GaitParams,
@@ -671,6 +671,10 @@ class GaitFeed:
         self._meters_per_pixel = meters_per_pixel
         self._params = params
         self._pending: list[tuple[float, np.ndarray]] = []
+        self._seen: list[np.ndarray] = []
+        """The keypoints of the frames held (``_pending``) with someone in view."""
+        self._clock = UntimedClock(SPAN_FRAMES)
+        """Whether the frames held came too few a second (``untimed_since``)."""
         self._check = check
         self._held: list[Step] = held or []
         self._held_since: float | None = None
@@ -720,11 +724,21 @@ class GaitFeed:
                 self._check.add(t, keypoints)
             return self._gate(steps, t)
         self._pending.append((t, keypoints))
-        seen = [kp for _, kp in self._pending if kp[:, 2].max() > 0]
-        facing = detect_facing(np.stack(seen)) if len(seen) >= FACING_FRAMES else None
+        self._clock.push(t)
+        seen = keypoints[:, 2].max() > 0
+        if seen:
+            self._seen.append(keypoints)
+        # Looked at again only for a frame with someone in it, and over the frames held alone
+        # (an empty belt's had been gathered every frame, up to 1800 of them).
+        facing = (
+            detect_facing(np.stack(self._seen))
+            if seen and len(self._seen) >= FACING_FRAMES
+            else None
+        )
         if facing is None:
             if len(self._pending) > 30 * FACING_FRAMES:
                 self._pending = self._pending[-FACING_FRAMES:]
+                self._seen = [kp for _, kp in self._pending if kp[:, 2].max() > 0]
             return []
         log.info("runner faces %s in the image (uncalibrated)", facing)
         self._start(PlaneMapping.scaled(facing, self._meters_per_pixel, self._sight, self._turn))
@@ -732,6 +746,7 @@ class GaitFeed:
         for when, kp in self._pending:
             steps += self.push(when, kp)
         self._pending.clear()
+        self._seen.clear()
         return steps
 
     def hold(self, t: float) -> None:
@@ -775,14 +790,13 @@ class GaitFeed:
         return self.engine.mode if self.engine is not None else None
 
     @property
-    def untimed(self) -> bool:
-        """Whether the frames up to the last pushed came too few a second to time steps
-        (``GaitEngine.untimed``; before the engine starts, the frames held for it)."""
+    def untimed_since(self) -> float | None:
+        """Where steps stopped being timed, while the frames come too few a second to time
+        them (``GaitEngine.untimed_since``; before the engine starts, the frames held for it by
+        the same rule, ``UntimedClock``), else None."""
         if self.engine is not None:
-            return self.engine.untimed
-        # Asked every frame: the times of the frames the rule's span can hold, not all held.
-        held = [t for t, _ in self._pending[-SPAN_FRAMES:]]
-        return bool(held) and timed_roughly(held, held[-1])
+            return self.engine.untimed_since
+        return self._clock.since if self._clock.untimed else None
 
     @staticmethod
     def warm_up() -> None:
@@ -1284,7 +1298,7 @@ class Station:
         if self.store is not None:
             # Recorded as the engine finds it, frame by frame, so that the session's report
             # tells steps not timed from a stand.
-            self.store.set_untimed(self._feed.untimed, t)
+            self.store.set_untimed(self._feed.untimed_since, t)
         return steps
 
     def _picture(self) -> tuple[int, int] | None:

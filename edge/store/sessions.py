@@ -132,6 +132,7 @@ PRAGMA user_version = {STORE_VERSION};
 _INSERT_BELT = "INSERT INTO belt_speeds (session_id, t, mps) VALUES (?, ?, ?)"
 _INSERT_UNTIMED = "INSERT INTO untimed (session_id, start_t) VALUES (?, ?)"
 _END_UNTIMED = "UPDATE untimed SET end_t = ? WHERE session_id = ? AND end_t IS NULL"
+_BACK_UNTIMED = "UPDATE untimed SET start_t = ? WHERE session_id = ? AND end_t IS NULL"
 _INSERT_STEP = (
     f"INSERT INTO steps ({', '.join(_STEP_COLUMNS)}) VALUES ({', '.join('?' * len(_STEP_COLUMNS))})"
 )
@@ -245,8 +246,8 @@ class SessionStore:
         self._failure: str | None = None
         self._dropped = 0
         self._session: int | None = None
-        self._untimed = False
-        """Whether steps cannot be timed now (``set_untimed``)."""
+        self._untimed: float | None = None
+        """Since when steps cannot be timed, while they cannot (``set_untimed``)."""
         self._next_id = 1
         self._thread: threading.Thread | None = None
         self._writer_lock: int | None = None
@@ -349,7 +350,7 @@ class SessionStore:
                 )
             )
             self._put(_Write(_INSERT_BELT, (session, t, belt_speed_mps), commit=True))
-            if self._untimed:
+            if self._untimed is not None:
                 self._put(_Write(_INSERT_UNTIMED, (session, t)))
             return session
 
@@ -384,22 +385,25 @@ class SessionStore:
             "UPDATE sessions SET belt_speed_mps = ? WHERE id = ?", lambda s: (mps, s)
         )
 
-    def set_untimed(self, untimed: bool, t: float) -> None:
-        """Whether the station gets too few frames a second to time steps
-        (``GaitEngine.untimed``), from station time ``t`` on. Recorded with the open session,
-        and with each session opened while it lasts from its start, so that its report says the
-        steps could not be timed there, where it had said the runner stood or left."""
-        if untimed == self._untimed:
+    def set_untimed(self, since: float | None, t: float) -> None:
+        """Since when (station time) the station's steps cannot be timed for too few frames a
+        second (``GaitEngine.untimed_since``), or None when they can, told at station time
+        ``t``. Recorded with the open session, and with each session opened while it lasts from
+        its start, so that its report says the steps could not be timed there, where it had said
+        the runner stood or left; a stretch found to have begun sooner is moved back to it."""
+        if since == self._untimed or (
+            since is not None and self._untimed is not None and since > self._untimed
+        ):
             return  # told every frame: unchanged, without the lock
         with self._lock:
-            if untimed == self._untimed:
-                return
-            self._untimed = untimed
+            was, self._untimed = self._untimed, since
             if self._failure is None and self._session is not None:
-                if untimed:
-                    self._put(_Write(_INSERT_UNTIMED, (self._session, t)))
-                else:
+                if since is None:
                     self._put(_Write(_END_UNTIMED, (t, self._session)))
+                elif was is None:
+                    self._put(_Write(_INSERT_UNTIMED, (self._session, since)))
+                else:
+                    self._put(_Write(_BACK_UNTIMED, (since, self._session)))
 
     def record_step(self, msg: StepMsg, session: int | None = None) -> bool:
         """Record a step in the open session, or in ``session``, one that has ended since the
@@ -764,11 +768,13 @@ def read_untimed(path: Path, session_id: int) -> list[tuple[float, float]]:
     """The stretches of one session where the station got too few frames a second to time
     steps (``SessionStore.set_untimed``), (start, end) in station time, in time order; one
     the station stopped in ends with the session, one still going (the session open) at
-    infinity. Empty from a station before they were kept."""
+    infinity, and one begun before the session from its start. Empty from a station before
+    they were kept."""
     if not _kept(path, "untimed"):
         return []
     sql = (
-        "SELECT u.start_t, coalesce(u.end_t, s.end_t) FROM untimed u JOIN sessions s"
+        "SELECT max(u.start_t, coalesce(s.start_t, u.start_t)), coalesce(u.end_t, s.end_t)"
+        " FROM untimed u JOIN sessions s"
         " ON s.id = u.session_id WHERE u.session_id = ? ORDER BY u.start_t, u.rowid"
     )
     rows = _session_rows(path, session_id, sql)

@@ -63,7 +63,10 @@ def read_keypoint_track(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]
             f"{path} is a folder, not a keypoint track: give the keypoints.csv in it"
         ) from None
     except OSError as exc:
-        raise UsageError(f"cannot read keypoint track {path} ({exc.strerror})") from None
+        raise UsageError(
+            f"cannot read keypoint track {path} ({exc.strerror or exc}): check that you may "
+            "read it, or copy it somewhere you can"
+        ) from None
     # A spreadsheet saving "CSV UTF-8" puts a byte-order mark first: that is still UTF-8.
     raw = raw.removeprefix(codecs.BOM_UTF8)
     try:
