@@ -319,6 +319,13 @@ def test_missing_and_corrupt_videos_are_usage_errors(tmp_path: Path) -> None:
         open_source(f"file:{corrupt}")
 
 
+def test_an_empty_video_is_told_empty_not_corrupt(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.mp4"
+    empty.touch()
+    with pytest.raises(UsageError, match=r"is empty \(0 bytes\).*record or copy the video again"):
+        open_source(f"file:{empty}")
+
+
 def test_a_camera_that_cannot_open_names_the_device() -> None:
     with pytest.raises(MissingResourceError, match="camera /dev/video99 could not be opened"):
         open_source("camera:/dev/video99")

@@ -59,6 +59,11 @@ class VideoFileSource(FrameSource):
             raise UsageError(f"{path} is a folder, not a video file: give one video in it")
         if not path.is_file():
             raise UsageError(f"video file {path} does not exist; check the path")
+        if path.stat().st_size == 0:
+            raise UsageError(
+                f"video file {path} is empty (0 bytes): its recording or copy did not finish; "
+                "record or copy the video again"
+            )
         capture = cv2.VideoCapture(str(path))
         opened = capture.isOpened()
         self._cap: cv2.VideoCapture | DeepColour = (opened and open_deep(path, capture)) or capture
