@@ -380,6 +380,35 @@ def test_a_file_that_is_no_run_is_refused_before_the_pose_model_loads(
 
 
 @pytest.mark.parametrize(
+    ("calibration", "message"),
+    [("[plane\n", "is not valid TOML"), (None, "station: unknown key; valid keys here: camera")],
+)
+def test_a_bad_calibration_is_refused_before_the_pose_model_loads(
+    tmp_path: Path,
+    station_config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    calibration: str | None,
+    message: str,
+) -> None:
+    """A tester's malformed --calibration (and a configuration given as one) was told only
+    once the pose model had loaded, seconds on; analyze refuses it before: so does run."""
+    video = write_video(tmp_path / "run.mp4", [coded_frame(i) for i in range(90)], 30.0)
+    path = station_config
+    if calibration is not None:
+        path = tmp_path / "calibration.toml"
+        path.write_text(calibration)
+
+    def no_model(_config: object) -> None:
+        raise AssertionError("the pose model was loaded")
+
+    monkeypatch.setattr("edge.commands.common.open_pose", no_model)
+    args = ["run", "--config", str(station_config), "--source", f"file:{video}"]
+    assert main([*args, "--calibration", str(path)]) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
     ("source", "flags", "message"),
     [
         ("camera:0", ["--slowmo", "4"], "--slowmo times a video file, and the source is camera:0"),

@@ -50,11 +50,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     # from its first read. A camera opens once the model is ready, its frames not waiting.
     now = not common.headless(args)
     source = open_station_source(config, spec, timing, now=now) if kind.name == "file" else None
+
+    def plane_at(size: tuple[int, int] | None) -> Plane:
+        if kind.name == "demo":
+            return _demo_plane(plane_of(args, size), Path(video))
+        return plane_of(args, size, config.calibration.file)
+
     try:
         # Held to what analyze holds a file to: a single picture is no run to record.
         info = None if source is None else source.info
         if info is not None and info.frame_count is not None:
             require_length(Path(video), info.frame_count, info.fps, timing, info.seconds)
+        # The calibration is read before the pose model loads, as analyze reads it: a tester's
+        # malformed --calibration was told seconds later. A camera's picture size is known once
+        # it opens, and its calibration held to it then.
+        plane = plane_at(None if info is None else (info.width, info.height))
         estimator = common.open_pose(config)
     except BaseException:
         if source is not None:
@@ -66,15 +76,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Told as analyze tells it: a file's --slowmo or --fps had gone by without a word, the
         # station's line giving the real rate alone.
         log.info("%s: %s", source.info.name, source.timebase.describe())
-    try:
-        size = (source.info.width, source.info.height)
-        if kind.name == "demo":
-            plane = _demo_plane(plane_of(args, size), Path(video))
-        else:
-            plane = plane_of(args, size, config.calibration.file)
-    except BaseException:
-        source.close()
-        raise
+    if info is None:
+        try:
+            plane = plane_at((source.info.width, source.info.height))
+        except BaseException:
+            source.close()
+            raise
     common.run_station(
         config,
         source,
