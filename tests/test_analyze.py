@@ -134,7 +134,12 @@ def test_a_video_slower_than_the_engine_needs_is_refused_before_the_model_is_loa
     assert analyze(blank_video(tmp_path / "v.mp4", 90, fps), tmp_path / "o", config) == 2
     err = capsys.readouterr().err
     assert f"v.mp4 holds {fps:g} frames a second, fewer than the 24" in err
-    assert "film at 30 fps or more" in err and "--capture-fps N" in err
+    assert "film at 30 fps or more" in err and "slow motion, give the rate it was filmed at" in err
+    # A container stating a wrong rate (a writer set to 20 for a camera's 30) is --fps's.
+    assert (
+        "if the file states a wrong rate (its motion plays slow), give its real one with --fps N"
+        in err
+    )
     assert not (tmp_path / "o").exists()
 
 
@@ -301,6 +306,23 @@ def test_slow_motion_at_its_playback_rate_gets_a_notice_and_no_findings(
     assert "<figure class=chart" not in report and "class=summary" not in report
     assert "Medians and interquartile" not in report  # no table, so nothing on reading one
     assert "the keypoints, and no step's figures" in report  # the video's caption too
+
+
+def test_a_video_that_plays_faster_than_filmed_is_given_fps_not_capture_fps(
+    slow_clip, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fake_config: Path, capsys
+) -> None:
+    """A file filmed at 60 fps whose container says 120 (a wrong rate, which --fps sets): a
+    tester had been told --capture-fps, the slow-motion flag, which read it "slow motion x0.5",
+    and the kept track's --fps N "120 times the factor"."""
+    _, kp = slow_clip
+    fake_pose(monkeypatch, kp)
+    video = write_video(tmp_path / "fast.mp4", [coded_frame(i) for i in range(len(kp))], 120.0)
+    out_dir = tmp_path / "o"
+    assert analyze(video, out_dir, fake_config, "--end", "3") == NO_FINDINGS
+    printed = capsys.readouterr().out
+    assert "a video that plays faster than it was filmed: then give --fps N (the rate it" in printed
+    assert "--capture-fps" not in printed and "--slowmo" not in printed
+    assert "--fps N (N: the rate it was filmed at) gives the steps" in printed
 
 
 def test_slowmo_a_window_and_a_scale_give_real_figures(

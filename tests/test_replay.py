@@ -954,7 +954,8 @@ def test_legs_faster_than_running_with_every_other_step_found_are_said(track) ->
     assert legs_off_pace(t / 2.4, kp, sprint, 144.0, "--fps 144", track=True) is None
     video = legs_off_pace(t / 2.4, kp, [], 144.0, None, track=False)
     assert video is not None and "at the video's 144 fps" in video
-    assert "if it plays faster than it was filmed, give --capture-fps N" in video
+    # Not slow motion: a container stating too high a rate, which --fps puts right.
+    assert "if it plays faster than it was filmed, give --fps N (the rate filmed at)" in video
 
 
 def hips_apart(kp: np.ndarray, legs: float) -> np.ndarray:

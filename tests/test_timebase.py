@@ -280,10 +280,12 @@ def test_steps_outside_running_name_the_figures_and_the_flags(
     problem = timebase_problem(steps, 29.97)
     assert problem is not None and named in problem
     assert "not from running at the video's 29.97 fps" in problem
-    assert "--capture-fps" in problem
-    # Slow motion makes steps slower: quicker ones are a sprint or a video played fast.
+    # Slow motion makes steps slower: quicker ones are a sprint or a video played fast, whose
+    # container states too high a rate (--fps), no slow motion (--capture-fps, --slowmo).
     quicker = cadence > 240 or contact < 80
     assert ("--slowmo" in problem) is not quicker
+    assert ("--capture-fps" in problem) is not quicker
+    assert ("then give --fps N (the rate it was filmed at)" in problem) is quicker
     sprint = "quicker than the running the station measures: a sprint, which it does not measure"
     assert (sprint in problem) is quicker
     assert "walk" not in problem

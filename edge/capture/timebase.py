@@ -264,7 +264,8 @@ def require_engine_rate(name: str, timebase: TimeBase) -> None:
             f"{name} holds {rate:.3g} frames a second, fewer than the {ENGINE_FPS[0]:g} "
             "the gait engine needs at least to time a step: film at 30 fps or more (60 is "
             "best), in good light (a phone short of light films fewer frames); if it is slow "
-            "motion, give the rate it was filmed at with --capture-fps N"
+            "motion, give the rate it was filmed at with --capture-fps N; if the file states a "
+            "wrong rate (its motion plays slow), give its real one with --fps N"
         )
 
 

@@ -138,12 +138,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     targets = common.targets_of(config)
     if notice:
         print(f"{step_count(len(steps))}: {notice}")
-        if "--capture-fps" in notice:
+        if "--capture-fps" in notice or "--fps N" in notice:
             # A user trial redid the whole pose pass for each slow-motion factor it tried.
+            rate = "the rate it was filmed at"
+            if "--capture-fps" in notice:
+                rate += f", {timebase.playback_fps:.4g} times the factor"
             print(
-                f"the track is kept: {replay} --fps N "
-                f"(N: the rate it was filmed at, {timebase.playback_fps:.4g} times the factor) "
-                "gives the steps without running the pose model again"
+                f"the track is kept: {replay} --fps N (N: {rate}) gives the steps without "
+                "running the pose model again"
             )
     elif not steps and result.feet_share >= FEET_MOSTLY_UNSEEN:
         print(FEET_NOT_SEEN)

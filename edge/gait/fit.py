@@ -535,8 +535,9 @@ def _outside(
     if not out:
         return None
     found = f"{' and '.join(out)} {'is' if len(out) == 1 else 'are'} not from {gait} at"
+    filmed = "--fps N (the rate it was filmed at)"
     source, give = (
-        ("track", "time the rows with --fps N (the rate it was filmed at)")
+        ("track", f"time the rows with {filmed}")
         if track
         else ("video", "give --capture-fps N (the rate it was filmed at)")
     )
@@ -547,9 +548,10 @@ def _outside(
             if gait == RUNNING
             else "quicker than walking"
         )
+        # Not slow motion: a container stating a rate above the filmed one, which --fps sets.
         fix = (
             f"the {source}'s {fps:.4g} fps: {quicker}, or a {source} that plays faster than it"
-            f" was filmed: then {give}"
+            f" was filmed: then {give if track else f'give {filmed}'}"
         )
     elif origin is None:
         slowmo = give if track else f"{give} or --slowmo X (filmed rate / played rate)"

@@ -215,7 +215,7 @@ def legs_off_pace(
     elif track:
         fix = "if the rows are not timed as filmed, time them with --fps N (the rate filmed at)"
     else:
-        fix = "if it plays faster than it was filmed, give --capture-fps N (the rate filmed at)"
+        fix = "if it plays faster than it was filmed, give --fps N (the rate filmed at)"
     return (
         f"{said}, faster than the running the station measures "
         f"({RUNNING_CADENCE_SPM[0]:g}-{RUNNING_CADENCE_SPM[1]:g}){missed}: {fix}; no findings "
