@@ -529,6 +529,28 @@ def test_a_facing_the_video_contradicts_is_refused_and_the_track_kept(
     assert (out_dir / "keypoints.csv").is_file()
 
 
+def test_the_kept_replay_reads_the_camera_turn_for_the_facing_put_right(
+    slow_video: Path,
+    tmp_path: Path,
+    fake_config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The turn is toward the runner's front, its sign the facing's (``belt_turn``): a tester's
+    --facing left for a runner facing right was told to replay with --facing right and the
+    turn read for left, its sign wrong."""
+
+    def turn(_backdrop: object, _kp: object, facing: str, *_args: object) -> float:
+        return 12.0 if facing == "right" else -12.0
+
+    monkeypatch.setattr("edge.offline.replay.camera_turn", turn)
+    out_dir = tmp_path / "o"
+    assert analyze(slow_video, out_dir, fake_config, "--slowmo", "2", "--facing", "left") == 2
+    err = capsys.readouterr().err
+    assert "give --facing right, or leave it out" in err
+    assert "--picture 64x128 --camera-turn 12, with the flags put right" in err
+
+
 def test_the_capture_rate_a_phone_wrote_into_the_file_is_used(
     slow_video: Path, tmp_path: Path, fake_config: Path, capsys
 ) -> None:

@@ -29,6 +29,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from edge.capture import parse_source_spec
     from edge.gait.fit import step_count
     from edge.gait.rhythm import across_the_picture, not_side_on, slowed_part
+    from edge.gait.sagittal import facing_contradicted, facing_lag
     from edge.offline.analyze import (
         analyze_video,
         output_folder,
@@ -102,7 +103,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         doubt = facing = None
         if notice is None:
             facing = plane.facing or runner_facing(args.video, result, keypoints, t)
-            turn = camera_turn(result.backdrop, keypoints, facing, result.picture, calibration)
+            # The turn is toward the runner's front: read for the facing the feet show where
+            # they contradict the one given (refused below, the replay kept to be run with it
+            # put right; a tester's was given the turn's sign wrong).
+            shown = facing_contradicted(keypoints, facing, lag=facing_lag(t)) or facing
+            turn = camera_turn(result.backdrop, keypoints, shown, result.picture, calibration)
             if turn is not None:
                 replay += f" --camera-turn {turn:g}"
             steps = replay_steps(
