@@ -249,6 +249,11 @@ def test_a_figure_at_its_target_is_named_and_not_said_met() -> None:
     )
     met = feed(SummaryBuilder(), steps(20, overstride_cm=None, overstride_pct_leg=_around(20.0)))
     assert met[-1].cue_reason == "every target met" and met[-1].at_target == ()
+    # Nor is any other said met beside its own other unit alone (met in cm): none was judged.
+    none = dict.fromkeys(("shank_angle_ic_deg", "hip_extension_deg", "cadence_spm", "contact_ms"))
+    alone = steps(20, overstride_cm=15.0, overstride_pct_leg=_around(23.2), yaw_deg=0.0, **none)
+    reason = "overstride at its target, within what the steps tell"
+    assert feed(SummaryBuilder(), alone)[-1].cue_reason == reason
     # Beside a figure not judged, it is told apart from those on target.
     unsure = [dataclasses.replace(s, metric_confidence={"hip_extension_deg": 0.2}) for s in at]
     unjudged = feed(SummaryBuilder(), unsure)[-1]

@@ -665,6 +665,37 @@ def test_a_report_with_no_target_judged_does_not_say_the_others_were_met() -> No
     assert "target was met" not in page and "Every target met" not in page
 
 
+@pytest.mark.parametrize("overstride_cm", [15.0, None])
+def test_a_figure_at_its_target_beside_figures_not_judged_says_no_other_met(
+    overstride_cm: float | None,
+) -> None:
+    """The overstride at its target in % of the leg, every other figure less sure: the findings
+    name it at its target and the others not judged, and say neither that every other target
+    was met (the overstride met in cm, its other unit, had read so) nor that none was judged."""
+    cycle = (-2.7, -1.2, 0.0, 1.3, 2.8)  # IQR 2.5, a standard error of 0.52 over 20 steps
+    unsure = dict.fromkeys(
+        ("cadence_spm", "contact_ms", "shank_angle_ic_deg", "hip_extension_deg"), 0.2
+    )
+    steps = [
+        messages.step(
+            i,
+            gait="running",
+            overstride_cm=overstride_cm,
+            overstride_pct_leg=23.2 + cycle[i % 5],
+            metric_confidence=unsure,
+        )
+        for i in range(20)
+    ]
+    page = build_report(ReportInput("t", (), steps[0].ic_t, steps, Targets(), [], [], []))
+    assert "<li class=at><b>Overstride</b>: median 23.2 % leg" in page
+    said = (
+        "<li class=good>Not judged, measured less surely on every step: Cadence, Contact time, "
+        "Shank angle at contact, Hip extension.</li>"
+    )
+    assert said in page
+    assert "target was met" not in page and "No target was judged" not in page
+
+
 def test_a_view_read_oblique_on_some_steps_says_which_the_verdicts_rest_on() -> None:
     """A camera near the 10 deg limit: the near leg's steps read past it are less sure, the
     others judged; the note does not claim that no verdict rests on the overstride, and counts

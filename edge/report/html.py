@@ -168,10 +168,12 @@ def _findings(data: ReportInput, rows: list[Row]) -> str:
         # What was not judged, or is at its target, comes first, and once: "every target met"
         # alone reads as a clean bill; and none is said met when none was judged (a user
         # trial's session, its feet out of the picture, every figure less sure, had read "Every
-        # other target was met.").
+        # other target was met."). A figure at its target in one unit is no other target met in
+        # its other (an overstride at its target in % of the leg, met in cm).
+        at_labels = {r.metric.label for r in rows if r.verdict == "at"}
         if not (not_judged or at):
             tail = ["Every target met."]
-        elif any(r.verdict == "good" for r in rows):
+        elif any(r.verdict == "good" and r.metric.label not in at_labels for r in rows):
             tail = ["Every other target was met."]
         else:
             tail = [] if at else ["No target was judged."]
