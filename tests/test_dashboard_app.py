@@ -504,6 +504,19 @@ def test_a_file_played_through_leaves_the_console_to_be_read_and_says_so() -> No
             assert [n.title for n in app._notifications] == ["Too few frames a second", "Ended"]
             told = next(n.message for n in app._notifications)
             assert "steps were not timed" in told and "left 241 of its frames" in told
+        # A file that ends in a stretch of its own too few frames a second (the engine untimed,
+        # no frame left): told as the file's frames, not the station's, nor "Too few steps".
+        app = DashboardApp(NOWHERE, NOWHERE)
+        async with app.run_test(size=(200, 30), notifications=True) as pilot:
+            app.post_message(BusReceived(messages.status(untimed=True, dropped_frames=0)))
+            await pilot.pause()
+            app.source_ended("file:dusk.mp4")
+            await pilot.pause()
+            assert [n.title for n in app._notifications] == ["Too few frames a second", "Ended"]
+            assert next(n.message for n in app._notifications) == (
+                "steps were not timed where too few frames a second came, and give no figures "
+                "(the file's own frames came so)"
+            )
 
     async def at_a_cut() -> None:
         app = DashboardApp(NOWHERE, NOWHERE)
