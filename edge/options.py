@@ -90,8 +90,12 @@ def played_seconds(text: str) -> float:
     *whole, last = text.strip().split(":")
     try:
         seconds = float(last)
+        # Minutes under an hour are under 60 too (1:75:00 had been taken as 2:15:00).
         if whole and not (
-            len(whole) <= 2 and all(w.isdigit() for w in whole) and 0 <= seconds < 60
+            len(whole) <= 2
+            and all(w.isdigit() for w in whole)
+            and 0 <= seconds < 60
+            and (len(whole) == 1 or int(whole[1]) < 60)
         ):
             raise ValueError(text)
     except ValueError:

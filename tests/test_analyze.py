@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import csv
 import re
 import shlex
@@ -19,6 +20,7 @@ from edge.commands.analyze import NO_FINDINGS
 from edge.demo.scene import SideCamera
 from edge.demo.session import keypoint_errors
 from edge.offline.analyze import AnalysisResult
+from edge.options import played_seconds
 from edge.skeleton import KP
 from edge.store.sessions import STEPS_CSV_COLUMNS
 from edge.store.track import TRACK_COLUMNS, read_keypoint_track
@@ -678,6 +680,23 @@ def test_a_window_in_minutes_and_seconds_is_taken_as_a_player_shows_it(
         main([*args, "--start", "1m"])
     assert refused.value.code == 2
     assert "'1m': give seconds (75.5) or minutes:seconds (1:15.5)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("75.5", 75.5), ("1:15.5", 75.5), ("0:03", 3.0), ("1:5", 65.0), ("1:2:3", 3723.0)],
+)
+def test_a_time_as_a_player_shows_it_is_read(text: str, seconds: float) -> None:
+    assert played_seconds(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["1:75", "1:60", "1:75:00", "-0:05", "1:-5", "1:", ":5", "abc"])
+def test_a_time_no_player_shows_is_refused(text: str) -> None:
+    """Seconds past 59 after minutes, minutes past 59 after hours (1:75:00 had been taken as
+    2:15:00), a sign or a part left out: refused with the forms to give. A negative number of
+    seconds alone is the window's to refuse (``FileTiming``: "0 or more")."""
+    with pytest.raises(argparse.ArgumentTypeError, match=r"give seconds .* or minutes:seconds"):
+        played_seconds(text)
 
 
 def test_feet_out_of_the_picture_get_a_note_from_a_tenth_of_the_runners_frames() -> None:
