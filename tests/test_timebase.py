@@ -319,3 +319,18 @@ def test_a_lone_step_counts_by_its_contact_and_flight() -> None:
     problem = timebase_problem([lone], 30.0)
     assert problem is not None and problem.startswith("cadence 80 spm (running: 120-240) is")
     assert timebase_problem([step(0, contact_ms=250.0, flight_ms=100.0)], 60.0) is None
+
+
+def test_a_glimpse_of_a_step_whose_gait_is_not_told_tells_no_time_base() -> None:
+    """1.75 s of a treadmill walk (``tests.gait_modes``, 30 fps) gave one step, its gait not told
+    yet, timed 106 a minute by its contact and flight, and was told it might be slow motion
+    ("--slowmo 2 reads 213"): a view that short gives one step whatever the time base, and too
+    few steps are said.
+    Seen longer, or told running, the step is held to running's bounds as before."""
+    untold = {"contact_ms": 0.5}
+    lone = step(0, gait=None, contact_ms=270.0, flight_ms=296.0, metric_confidence=untold)
+    assert timebase_problem([lone], 30.0, seen_s=1.75) is None
+    assert timebase_problem([lone], 30.0, seen_s=6.0, rhythm=106.0) is not None  # legs at it
+    assert timebase_problem([lone], 30.0) is not None  # the view not known
+    ran = step(0, gait="running", contact_ms=270.0, flight_ms=296.0)
+    assert timebase_problem([ran], 30.0, seen_s=1.75) is not None
