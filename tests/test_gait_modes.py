@@ -870,6 +870,20 @@ def test_a_camera_losing_frames_at_random_or_stalling_once_keeps_the_gait(seed: 
     assert UNTIMED not in {mode for _, mode in modes}
 
 
+@pytest.mark.parametrize("stall", [2.0, 4.0])
+def test_a_runner_running_on_through_a_camera_stall_is_not_told_standing(stall: float) -> None:
+    """A camera that gives no frame for 2 or 4 s of a run: once the frames come again the
+    runner reads running, not standing, and is not learned afresh (it had read STANDING for 1.3
+    s after, the clock to standing run on through the stall); the steps come back."""
+    t, kp = track(SCENARIOS["running"], 30.0, seed=0)
+    kept = (t < 5.0) | (t >= 5.0 + stall)
+    steps, modes = through(t[kept], kp[kept])
+    after = {mode for when, mode in modes if when >= 5.0 + stall}
+    assert STANDING not in after and RUNNING in after
+    back = [s for s in steps if 5.0 + stall <= s.ic_t < 8.0 + stall]
+    assert len(back) >= 6 and {s.gait for s in back} == {RUNNING}
+
+
 def test_a_step_timed_wholly_from_a_slow_stretch_just_begun_is_not_handed_out() -> None:
     """30 frames a second, then 17 a second for 1.4 s: the 2 s before a step's toe-off hold
     enough frames, but its own came too few (a review's real track so slowed handed out a step

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import math
 
+from edge.frame_rate import HELD_S
+
 RUNNING, WALKING, STANDING, OFF_BELT = "running", "walking", "standing", "off_belt"
 GAITS = (RUNNING, WALKING)
 MODES = (RUNNING, WALKING, STANDING, OFF_BELT)
@@ -107,9 +109,16 @@ class ModeTracker:
         self._now = -math.inf
         self._rough_t = -math.inf
         """When the frames last came too few a second to time steps (``rough``)."""
+        self._resumed_t = -math.inf
+        """When the frames last came again after none for over ``HELD_S`` (a camera's stall)."""
 
     def frame(self, t: float, present: bool) -> None:
-        """One frame at ``t`` s: whether a person was in view."""
+        """One frame at ``t`` s: whether a person was in view. One after none for over
+        ``HELD_S`` (a camera's stall) starts the clock to standing again: what the person did
+        meanwhile was not seen (a stall of 2 s or more had read STANDING for over a second
+        after it, of a runner running on, and the runner's pace was learned afresh)."""
+        if t - self._now > HELD_S:
+            self._resumed_t = t
         self._now = t
         if present:
             self._seen_t = t
@@ -225,7 +234,7 @@ class ModeTracker:
         if self._rough_t == self._now:
             return UNTIMED
         still = max(STILL_S, 2.0 * stride_s) if math.isfinite(stride_s) else STILL_S
-        since = max(self._landed_t, self._present_since, self._rough_t)
+        since = max(self._landed_t, self._present_since, self._rough_t, self._resumed_t)
         if self._now - since >= still:
             return STANDING
         if self._emptied and self._landed_t < self._present_since:
