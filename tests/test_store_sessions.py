@@ -284,8 +284,8 @@ def test_the_stretches_of_too_few_frames_are_kept_with_each_session(
     """From when the station got too few frames a second to time steps to when it got enough:
     one begun before a session opened counts from its start, one the session ended in ends with
     it and goes on in the next; one still going, in an open session, has no end; one found to
-    have begun sooner (a step not timed before it) is moved back, never forward, and not before
-    its session. A file from before has none."""
+    have begun sooner (a step not timed before it) is moved back, never forward, not before its
+    session nor over the stretch before. A file from before has none."""
     store.set_untimed(5.0, 5.0)  # before any session: kept for the next one
     store.start_session(10.0)
     store.set_untimed(5.0, 11.0)  # told again: no new stretch
@@ -296,13 +296,14 @@ def test_the_stretches_of_too_few_frames_are_kept_with_each_session(
     store.end_session(30.0)
     store.start_session(40.0)
     store.set_untimed(None, 45.0)
-    store.set_untimed(47.0, 50.0)
+    store.set_untimed(44.0, 50.0)  # a step withheld from 44.0: not over the stretch before
+    store.set_untimed(47.0, 50.5)  # later: kept where it began
     store.flush()
     assert read_untimed(db, 1) == [(10.0, 14.0), (19.2, 30.0)]
-    assert read_untimed(db, 2) == [(40.0, 45.0), (47.0, math.inf)]
+    assert read_untimed(db, 2) == [(40.0, 45.0), (45.0, math.inf)]
     store.end_session(60.0)
     store.flush()
-    assert read_untimed(db, 2) == [(40.0, 45.0), (47.0, 60.0)]
+    assert read_untimed(db, 2) == [(40.0, 45.0), (45.0, 60.0)]
     conn = sqlite3.connect(db)
     conn.execute("DROP TABLE untimed")
     conn.commit()

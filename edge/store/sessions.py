@@ -248,6 +248,8 @@ class SessionStore:
         self._session: int | None = None
         self._untimed: float | None = None
         """Since when steps cannot be timed, while they cannot (``set_untimed``)."""
+        self._timed_again = -math.inf
+        """When the last stretch of untimed steps ended (``set_untimed``)."""
         self._next_id = 1
         self._thread: threading.Thread | None = None
         self._writer_lock: int | None = None
@@ -390,13 +392,18 @@ class SessionStore:
         second (``GaitEngine.untimed_since``), or None when they can, told at station time
         ``t``. Recorded with the open session, and with each session opened while it lasts from
         its start, so that its report says the steps could not be timed there, where it had said
-        the runner stood or left; a stretch found to have begun sooner is moved back to it."""
+        the runner stood or left; a stretch found to have begun sooner is moved back to it, not
+        past the end of the one before."""
+        if since is not None:
+            since = max(since, self._timed_again)
         if since == self._untimed or (
             since is not None and self._untimed is not None and since > self._untimed
         ):
             return  # told every frame: unchanged, without the lock
         with self._lock:
             was, self._untimed = self._untimed, since
+            if since is None:
+                self._timed_again = t
             if self._failure is None and self._session is not None:
                 if since is None:
                     self._put(_Write(_END_UNTIMED, (t, self._session)))
