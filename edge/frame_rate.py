@@ -71,6 +71,7 @@ class UntimedClock:
         """Since when the frames have come too few a second, without a break (inf: they do
         not)."""
         self.untimed = False
+        """Whether they have for ``UNTIMED_HOLD_S`` or more, at the last frame pushed."""
 
     def push(self, t: float) -> bool:
         """Count a frame at ``t`` (one not later than the last is not counted again); whether

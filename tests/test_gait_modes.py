@@ -884,6 +884,20 @@ def test_a_runner_running_on_through_a_camera_stall_is_not_told_standing(stall: 
     assert len(back) >= 6 and {s.gait for s in back} == {RUNNING}
 
 
+@pytest.mark.parametrize(("every", "stall"), [(1.5, 0.3), (4.0, 0.5)])
+def test_a_person_standing_through_camera_stalls_reads_standing(every: float, stall: float) -> None:
+    """A runner who stops and stands while the camera stalls every ``every`` s for ``stall`` s:
+    the stand is told, and not the run again after each stall (a review: RUNNING for 2 s after
+    each stall, never STANDING with stalls under 2 s apart, once a stall restarted the clock to
+    standing whatever the person did before it)."""
+    segments = (Segment(RUNNING, 6.0, "RBDS001"), Segment(STANDING, 10.0, "RBDS0041 standing"))
+    t, kp = track(segments, 30.0, seed=0)
+    kept = ~(((t % every) > (every - stall)) & (t > 3.0))
+    _, modes = through(t[kept], kp[kept])
+    late = {mode for when, mode in modes if when > 10.0}
+    assert RUNNING not in late and STANDING in late
+
+
 def test_a_step_timed_wholly_from_a_slow_stretch_just_begun_is_not_handed_out() -> None:
     """30 frames a second, then 17 a second for 1.4 s: the 2 s before a step's toe-off hold
     enough frames, but its own came too few (a review's real track so slowed handed out a step

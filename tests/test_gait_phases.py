@@ -482,6 +482,30 @@ def test_a_run_that_fits_its_time_base_settles_it_whatever_the_walk_beside_it() 
         assert timebase_problem(few, 30.0) is not None
 
 
+def recorded_stretches(
+    tmp_path: Path, slowed: list[tuple[float, float, float]]
+) -> tuple[list, list[tuple[float, float]]]:
+    """A 20 s run at 30 fps (RBDS001) whose camera gives ``fps`` frames a second from
+    ``start`` to ``stop`` for each (start, stop, fps) of ``slowed``, through the engine: its
+    steps, and the stretches of untimed steps a store records from it, as the station does."""
+    full_t, full_kp = track((Segment("running", 20.0, "RBDS001"),), 30.0, seed=0)
+    keep = np.ones(len(full_t), bool)
+    for start, stop, fps in slowed:
+        keep &= (full_t < start) | (full_t >= stop)
+        keep[np.searchsorted(full_t, np.arange(start, stop, 1.0 / fps))] = True
+    engine = GaitEngine(PlaneMapping.scaled("right", SideCamera(facing="right").meters_per_pixel))
+    store = SessionStore(tmp_path / "sessions.sqlite", messages.STATION)
+    store.start_session(0.0)
+    steps = []
+    for t, kp in zip(full_t[keep], full_kp[keep], strict=True):
+        steps += engine.push(float(t), kp)
+        store.set_untimed(engine.untimed_since, float(t))
+    steps += engine.finish()
+    store.end_session(float(full_t[-1]))
+    store.close()
+    return steps, read_untimed(tmp_path / "sessions.sqlite", 1)
+
+
 @pytest.mark.parametrize(
     ("fps", "seconds"), [(12.0, 2.0), (17.0, 2.0), (17.0, 3.0), (20.0, 3.0), (20.0, 4.0)]
 )
@@ -493,21 +517,19 @@ def test_a_slow_stretch_of_a_few_seconds_is_recorded_as_steps_not_timed(
     the gap, so the report says the steps were not timed. A review's slow stretches of 2-4 s had
     been recorded from 0.5 s after the 2 s rule said so, under half the gap, and read "standing
     or off the belt"."""
-    full_t, full_kp = track((Segment("running", 20.0, "RBDS001"),), 30.0, seed=0)
-    slow = (full_t >= 6.0) & (full_t < 6.0 + seconds)
-    ticks = np.arange(6.0, 6.0 + seconds, 1.0 / fps)
-    keep = ~slow
-    keep[np.searchsorted(full_t, ticks)] = True
-    engine = GaitEngine(PlaneMapping.scaled("right", SideCamera(facing="right").meters_per_pixel))
-    store = SessionStore(tmp_path / "sessions.sqlite", messages.STATION)
-    store.start_session(0.0)
-    steps = []
-    for t, kp in zip(full_t[keep], full_kp[keep], strict=True):
-        steps += engine.push(float(t), kp)
-        store.set_untimed(engine.untimed_since, float(t))
-    steps += engine.finish()
-    store.end_session(float(full_t[-1]))
-    store.close()
-    found = phases(steps, untimed=read_untimed(tmp_path / "sessions.sqlite", 1))
+    steps, untimed = recorded_stretches(tmp_path, [(6.0, 6.0 + seconds, fps)])
+    found = phases(steps, untimed=untimed)
     kinds = [p.kind for p in found]
     assert UNTIMED in kinds and AWAY not in kinds, describe_phases(found)
+
+
+@pytest.mark.parametrize("dip", [3.8, 4.0, 4.4])
+def test_a_stretch_is_not_recorded_over_steps_handed_out(tmp_path: Path, dip: float) -> None:
+    """A moment under the rate (10 frames a second for 0.45 s, a step withheld) and, a second
+    later, 3 s at 15 a second: the stretch recorded reaches back to the steps withheld for it,
+    not over a step handed out after the moment (a review's had begun at 3.94 s, over a landing
+    at 4.61 handed out)."""
+    steps, untimed = recorded_stretches(tmp_path, [(dip, dip + 0.45, 10.0), (5.2, 8.2, 15.0)])
+    assert len(untimed) == 1
+    start, end = untimed[0]
+    assert start < 6.0 and not [s for s in steps if start < s.ic_t < end]

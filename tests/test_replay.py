@@ -566,7 +566,7 @@ def test_events_out_in_a_folder_that_cannot_be_written_exits_2_before_the_replay
     empty = tmp_path / "empty.csv"
     empty.write_text("t,frame\n", encoding="utf-8")
     assert main(["replay", "--keypoints", str(empty), "--events-out", str(fresh)]) == 2
-    assert not fresh.exists()
+    assert not fresh.parent.exists()
 
 
 @pytest.mark.parametrize("facing", ["left", "right"])
@@ -720,11 +720,14 @@ def test_bad_flags_exit_2_and_say_what_to_give(
 def test_a_track_that_cannot_be_read_is_said_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A missing track and a folder given as one are said in a person's words (a tester had the
-    raw "[Errno 2] No such file or directory")."""
+    """A missing track, one under a file and a folder given as one are said in a person's words
+    (a tester had the raw "[Errno 2] No such file or directory")."""
     out = tmp_path / "e.jsonl"
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a folder", encoding="utf-8")
     for keypoints, message in (
         (tmp_path / "absent.csv", "absent.csv does not exist; check the path"),
+        (notes / "k.csv", "does not exist: a folder in its path is a file; check the path"),
         (tmp_path, "is a folder, not a keypoint track: give the keypoints.csv in it"),
     ):
         assert main(["replay", "--keypoints", str(keypoints), "--events-out", str(out)]) == 2

@@ -284,26 +284,29 @@ def test_the_stretches_of_too_few_frames_are_kept_with_each_session(
     """From when the station got too few frames a second to time steps to when it got enough:
     one begun before a session opened counts from its start, one the session ended in ends with
     it and goes on in the next; one still going, in an open session, has no end; one found to
-    have begun sooner (a step not timed before it) is moved back, never forward, not before its
+    have begun elsewhere (a step withheld sooner, one handed out later) is moved, not before its
     session nor over the stretch before. A file from before has none."""
     store.set_untimed(5.0, 5.0)  # before any session: kept for the next one
     store.start_session(10.0)
     store.set_untimed(5.0, 11.0)  # told again: no new stretch
     store.set_untimed(None, 14.0)
-    store.set_untimed(20.0, 20.5)
-    store.set_untimed(21.0, 21.0)  # a later start: kept where it began
-    store.set_untimed(19.2, 21.5)  # a step not timed from 19.2: moved back
+    store.set_untimed(19.2, 20.5)
+    store.set_untimed(20.0, 21.0)  # a step timed to 20.0 after all: moved on
+    store.set_untimed(19.5, 21.5)  # a step not timed from 19.5: moved back
     store.end_session(30.0)
     store.start_session(40.0)
     store.set_untimed(None, 45.0)
     store.set_untimed(44.0, 50.0)  # a step withheld from 44.0: not over the stretch before
-    store.set_untimed(47.0, 50.5)  # later: kept where it began
     store.flush()
-    assert read_untimed(db, 1) == [(10.0, 14.0), (19.2, 30.0)]
+    assert read_untimed(db, 1) == [(10.0, 14.0), (19.5, 30.0)]
     assert read_untimed(db, 2) == [(40.0, 45.0), (45.0, math.inf)]
     store.end_session(60.0)
     store.flush()
     assert read_untimed(db, 2) == [(40.0, 45.0), (45.0, 60.0)]
+    store.start_session(70.0)  # the stretch goes on
+    store.set_untimed(65.0, 71.0)  # moved back: from the session's start still
+    store.flush()
+    assert read_untimed(db, 3) == [(70.0, math.inf)]
     conn = sqlite3.connect(db)
     conn.execute("DROP TABLE untimed")
     conn.commit()

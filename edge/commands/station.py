@@ -63,7 +63,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             require_length(Path(video), info.frame_count, info.fps, timing, info.seconds)
         # The calibration is read before the pose model loads, as analyze reads it: a tester's
         # malformed --calibration was told seconds later. A camera's picture size is known once
-        # it opens, and its calibration held to it then.
+        # it opens: its calibration is read again then, held to it (a second reading of a small
+        # file, and of a demo clip's truth).
         plane = plane_at(None if info is None else (info.width, info.height))
         estimator = common.open_pose(config)
     except BaseException:

@@ -248,12 +248,14 @@ class GaitEngine:
         self.params = params or GaitParams()
         self.belt_speed_mps = belt_speed_mps
         self._clock = UntimedClock(self.params.capacity)
-        """The times of the frames pushed, as many as the tracks keep: whether a step was
-        timed from enough of them a second (``timed_roughly``), whoever is on the belt, and
-        whether steps are untimed (``untimed``)."""
+        """Whether steps are untimed (``untimed``), and the times of the frames pushed, as many
+        as the tracks keep (``UntimedClock.times``): whether a step was timed from enough of
+        them a second (``timed_roughly``), whoever is on the belt."""
         self._withheld: deque[float] = deque(maxlen=8)
         """Where the last steps not handed out for too few frames began to be timed: their
         frames from ``OWN_FRAMES_BEFORE_S`` before their landings (``untimed_since``)."""
+        self._timed_to = -math.inf
+        """The latest end of a step handed out (``untimed_since``)."""
         self._begin()
 
     def _belt_fits(self) -> bool:
@@ -830,6 +832,7 @@ class GaitEngine:
         # When the step is told (a stride after its landing), so the standing clock runs no
         # later than before, when any contact's landing counted.
         self._modes.landing(self._last_t)
+        self._timed_to = max(self._timed_to, ended)
         raw = window(self._raw, self.frames, contact.ic_t - 0.05, contact.to_t + 0.05)
         earlier = [(ic, lg) for ic, lg in self._ics if ic < contact.ic_t - 1e-9]
         later = [ic for ic, lg in self._ics if lg != leg and contact.to_t < ic < end]
@@ -1033,7 +1036,10 @@ class GaitEngine:
         """Where the steps stopped being timed, while ``untimed`` (else None): when the frames
         began to come too few, or where a step not handed out for them in the
         ``ROUGH_SPAN_S`` before began to be timed (its own frames, from
-        ``OWN_FRAMES_BEFORE_S`` before its landing), if sooner. A step's own frames are judged
+        ``OWN_FRAMES_BEFORE_S`` before its landing), if sooner, but not before the end of a
+        step handed out (a review's moment under the rate had reached back over steps timed
+        since, a steps' finishing order not being their landings'). A step's own frames are
+        judged
         from the moment the rate falls, the 2 s before its toe-off only once the slow frames
         fill enough of them: a session's report had said "standing or off the belt" over a
         slow stretch of 2-4 s, recorded from 0.5 s after the rule's 2 s said so while the steps
@@ -1042,7 +1048,8 @@ class GaitEngine:
             return None
         since = self._clock.since
         reach = since - ROUGH_SPAN_S - OWN_FRAMES_BEFORE_S
-        return min([since, *(t for t in self._withheld if t >= reach)])
+        sooner = min([since, *(t for t in self._withheld if t >= reach)])
+        return max(sooner, min(self._timed_to, since))
 
     @property
     def mode(self) -> str | None:

@@ -114,11 +114,26 @@ class ModeTracker:
 
     def frame(self, t: float, present: bool) -> None:
         """One frame at ``t`` s: whether a person was in view. One after none for over
-        ``HELD_S`` (a camera's stall) starts the clock to standing again: what the person did
-        meanwhile was not seen (a stall of 2 s or more had read STANDING for over a second
-        after it, of a runner running on, and the runner's pace was learned afresh)."""
-        if t - self._now > HELD_S:
+        ``HELD_S`` (a camera's stall) starts the clock to standing again where a step was told
+        less than ``STILL_S`` before the stall: what the person did meanwhile was not seen (a
+        stall of 2 s or more had read STANDING for over a second after it, of a runner running
+        on, and the runner's pace was learned afresh). Someone already still keeps their clock
+        (a review: a stand read RUNNING for 2 s after each stall, and never STANDING with
+        stalls under 2 s apart)."""
+        if t - self._now > HELD_S and self._now - self._landed_t < STILL_S:
             self._resumed_t = t
+        self._at(t, present)
+
+    def held(self, t: float) -> None:
+        """The picture of the last frame shown again at ``t`` s (a picture held still: no new
+        moment in it): whoever was in view in it stays in view, and no step is told, so the mode
+        ages by the clock, to standing or nobody on the belt (a held picture is seen, not a
+        stall: the clock runs on however seldom it is told)."""
+        if math.isfinite(self._now):
+            self._at(t, self._seen_t == self._now)
+
+    def _at(self, t: float, present: bool) -> None:
+        """The clock at ``t`` s, and whether a person was in view then."""
         self._now = t
         if present:
             self._seen_t = t
@@ -127,13 +142,6 @@ class ModeTracker:
         elif t - self._seen_t >= AWAY_S:
             self._present_since = None
             self._emptied = True
-
-    def held(self, t: float) -> None:
-        """The picture of the last frame shown again at ``t`` s (a picture held still: no new
-        moment in it): whoever was in view in it stays in view, and no step is told, so the mode
-        ages by the clock, to standing or nobody on the belt."""
-        if math.isfinite(self._now):
-            self.frame(t, self._seen_t == self._now)
 
     def rough(self, t: float) -> None:
         """The frames up to the one at ``t`` s (the next ``frame``) have come too few a second

@@ -296,13 +296,19 @@ def write_step_files(steps: list[StepMsg], events: Path | None, table: Path | No
 def check_writable(path: Path) -> None:
     """UsageError now, in ``write_step_files``'s words, when ``path`` cannot be written (under
     a file, in a folder not writable), so that no long work is lost to it (a review: replay
-    told so only once it had replayed); a file not there before is not left behind."""
-    with _writing(path):
-        existed = path.exists()
-        with path.open("a", encoding="utf-8"):
-            pass
-        if not existed:
-            path.unlink()
+    told so only once it had replayed); a file or folder not there before is not left behind."""
+    made = [p for p in path.parents if not p.exists()]
+    try:
+        with _writing(path):
+            existed = path.exists()
+            with path.open("a", encoding="utf-8"):
+                pass
+            if not existed:
+                path.unlink()
+    finally:
+        for folder in made:
+            if folder.is_dir():
+                folder.rmdir()
 
 
 @contextmanager

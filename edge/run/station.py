@@ -237,7 +237,8 @@ class RateWatch:
     that cannot keep up with its camera. Over ``hold`` status ticks (a second each) in a row
     below that rate it says so, once; after as many at it or above, it is over. ``update``
     returns the message to tell now, or None. The engine itself hands out no step timed from
-    too few frames (``GaitEngine.untimed``), and the station records when from it."""
+    too few frames (``GaitEngine.untimed``), and the station records where from it
+    (``GaitEngine.untimed_since``)."""
 
     def __init__(self, hold: int = 5, warm_up: int = 5) -> None:
         self._hold = hold

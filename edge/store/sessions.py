@@ -392,13 +392,11 @@ class SessionStore:
         second (``GaitEngine.untimed_since``), or None when they can, told at station time
         ``t``. Recorded with the open session, and with each session opened while it lasts from
         its start, so that its report says the steps could not be timed there, where it had said
-        the runner stood or left; a stretch found to have begun sooner is moved back to it, not
-        past the end of the one before."""
+        the runner stood or left; a stretch found to have begun elsewhere (a step withheld
+        sooner, one handed out later) is moved to it, not past the end of the one before."""
         if since is not None:
             since = max(since, self._timed_again)
-        if since == self._untimed or (
-            since is not None and self._untimed is not None and since > self._untimed
-        ):
+        if since == self._untimed:
             return  # told every frame: unchanged, without the lock
         with self._lock:
             was, self._untimed = self._untimed, since

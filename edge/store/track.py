@@ -62,6 +62,10 @@ def read_keypoint_track(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         raise UsageError(
             f"{path} is a folder, not a keypoint track: give the keypoints.csv in it"
         ) from None
+    except NotADirectoryError:
+        raise UsageError(
+            f"{path} does not exist: a folder in its path is a file; check the path"
+        ) from None
     except OSError as exc:
         raise UsageError(
             f"cannot read keypoint track {path} ({exc.strerror or exc}): check that you may "
