@@ -1034,16 +1034,15 @@ class GaitEngine:
     @property
     def untimed_since(self) -> float | None:
         """Where the steps stopped being timed, while ``untimed`` (else None): when the frames
-        began to come too few, or where a step not handed out for them in the
-        ``ROUGH_SPAN_S`` before began to be timed (its own frames, from
-        ``OWN_FRAMES_BEFORE_S`` before its landing), if sooner, but not before the end of a
-        step handed out (a review's moment under the rate had reached back over steps timed
-        since, a steps' finishing order not being their landings'). A step's own frames are
-        judged
-        from the moment the rate falls, the 2 s before its toe-off only once the slow frames
-        fill enough of them: a session's report had said "standing or off the belt" over a
-        slow stretch of 2-4 s, recorded from 0.5 s after the rule's 2 s said so while the steps
-        stopped over a second before (a review)."""
+        began to come too few, or where a step not handed out for them in the ``ROUGH_SPAN_S``
+        before began to be timed (its own frames, from ``OWN_FRAMES_BEFORE_S`` before its
+        landing), if sooner, but not before the end of a step handed out (a review's moment
+        under the rate had reached back over steps timed since: steps finish out of their
+        landings' order). A step's own frames are judged from the moment the rate falls, the
+        2 s before its toe-off only once the slow frames fill enough of them: a session's
+        report had said "standing or off the belt" over a slow stretch of 2-4 s, recorded from
+        0.5 s after the rule's 2 s said so while the steps stopped over a second before (a
+        review)."""
         if not self._clock.untimed:
             return None
         since = self._clock.since

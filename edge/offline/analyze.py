@@ -187,7 +187,7 @@ def analyze_video(
         scan.slow(),
         # As replay finds them on the track written: a steady video's repeats, left out, are
         # no stretch named (``FrameScan.slow``), yet the engine timed no step from them (a
-        # review's clip repeating each picture for 4 s read "standing or off the belt").
+        # review's clip showing each picture twice for 4 s read "standing or off the belt").
         tuple((a, b) for a, b, _ in slow_stretches(new.times)),
         picture,
         scan.camera(),
