@@ -10,6 +10,7 @@ import math
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Sequence
+from typing import Literal
 
 #: frame rates the gait engine is built for (issue 18): a capture rate stated by the user or
 #: the file must be at least the first; one above the second is thinned (``TimeBase.every``)
@@ -67,8 +68,10 @@ class UntimedClock:
 
     def __init__(self, capacity: int) -> None:
         self.times: deque[float] = deque(maxlen=capacity)
+        self._rough_t = math.inf
+        """Since when the 2 s up to each frame have held too few, without a break."""
         self.since = math.inf
-        """Since when the frames have come too few a second, without a break (inf: they do
+        """Where those frames began to come too few a second (``slow_from``; inf: they do
         not)."""
         self.untimed = False
         """Whether they have for ``UNTIMED_HOLD_S`` or more, at the last frame pushed."""
@@ -79,8 +82,66 @@ class UntimedClock:
         if not self.times or t > self.times[-1]:
             self.times.append(t)
         if not timed_roughly(self.times, t):
-            self.since = math.inf
-        elif math.isinf(self.since):
-            self.since = t
-        self.untimed = t - self.since >= UNTIMED_HOLD_S
+            self._rough_t = self.since = math.inf
+        elif math.isinf(self._rough_t):
+            self._rough_t, self.since = t, slow_from(self.times, t)
+        self.untimed = t - self._rough_t >= UNTIMED_HOLD_S
         return self.untimed
+
+
+def slow_from(times: Sequence[float], to_t: float, span_s: float = ROUGH_SPAN_S) -> float:
+    """Where the frames up to ``to_t`` (``times``, s, increasing) began to come too few a second:
+    of the frames in the ``span_s`` before, since the last pause (``HELD_S``), the one from
+    which they came fewest a second, a frame to spare over the span from it, as
+    ``timed_roughly`` counts them; ``to_t`` where they came enough from each. Counted over the
+    2 s, a camera at 60 a second slowed to 15 is told so 1.7 s into it (a user trial's station
+    recorded a 3 s stretch from 1.7 s in, and its report said the runner stood)."""
+    first, stop = bisect_left(times, to_t - span_s), bisect_right(times, to_t)
+    last = stop - 1
+    start = last
+    while start > first and times[start] - times[start - 1] <= HELD_S:
+        start -= 1
+    fewest, when = math.inf, to_t
+    for k in range(start, last):
+        rate = (last - k) / (times[last] - times[k]) + 1 / (to_t - times[k])
+        if rate < fewest:
+            fewest, when = rate, float(times[k])
+    return when if fewest < LEAST_FPS else to_t
+
+
+class UntimedLog:
+    """The stretches where steps went untimed, told frame by frame (``tell``: where the steps
+    stopped being timed, ``GaitEngine.untimed_since``, or None once they are timed again): one
+    opens there, moves where that is found to be (a step handed out later), never over the one
+    before, and ends at the frame steps are timed again. One rule for the
+    store's record of a session and a file's summary at its end (which had said "standing or
+    off the belt" where the session's report said the steps were not timed: a user trial)."""
+
+    def __init__(self) -> None:
+        self.closed: list[tuple[float, float]] = []
+        self.start: float | None = None
+        """Where the stretch still going began (None: none goes)."""
+        self._ended = -math.inf
+
+    def tell(self, since: float | None, t: float) -> Literal["open", "move", "end"] | None:
+        """The steps untimed from ``since`` (None: timed) at the frame at ``t``; what changed."""
+        if since is not None:
+            since = max(since, self._ended)
+        if since == self.start:
+            return None
+        if since is None:
+            assert self.start is not None
+            self.closed.append((self.start, t))
+            self.start, self._ended = None, t
+            return "end"
+        change: Literal["open", "move"] = "open" if self.start is None else "move"
+        self.start = since
+        return change
+
+    def unchanged(self, since: float | None) -> bool:
+        """Whether telling ``since`` would change nothing (asked every frame, without a lock)."""
+        return (since if since is None else max(since, self._ended)) == self.start
+
+    def stretches(self, end: float = math.inf) -> list[tuple[float, float]]:
+        """Every stretch, in time order, one still going ending at ``end``."""
+        return [*self.closed, *([(self.start, end)] if self.start is not None else [])]

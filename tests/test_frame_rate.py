@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from edge.frame_rate import timed_roughly
+from edge.frame_rate import slow_from, timed_roughly
 
 
 @pytest.mark.parametrize("frames", range(3, 60))
@@ -48,3 +48,19 @@ def test_a_frame_is_spared_over_the_span() -> None:
     assert timed_roughly(almost, almost[-1], 0.6) is False
     few = [k / 21.5 for k in range(60)]
     assert not timed_roughly(few, few[-1], 0.6) and timed_roughly(few, few[-1])
+
+
+@pytest.mark.parametrize(
+    ("fast", "slow"), [(60.0, 15.0), (30.0, 15.0), (60.0, 20.0), (240.0, 12.0)]
+)
+def test_the_slow_frames_are_found_where_they_began(fast: float, slow: float) -> None:
+    """A camera at ``fast`` frames a second slowed to ``slow`` from 6 s: at each frame from the
+    one the 2 s before first hold too few, while they reach back to 6 s, the frames are found
+    too few from 6 s, within a slow frame (the 2 s had told it 1.2-1.9 s in, and a session's
+    report called the gap a stand); where they come enough, from nowhere."""
+    times = [k / fast for k in range(int(6.0 * fast))] + [6.0 + k / slow for k in range(60)]
+    told = [t for t in times if timed_roughly(times, t)]
+    assert told and told[0] > 7.0
+    for t in [t for t in told if t < 8.0]:  # the 2 s before still reach 6 s
+        assert 6.0 - 1.0 / fast <= slow_from(times, t) <= 6.0 + 1.0 / slow
+    assert slow_from(times, 5.0) == 5.0

@@ -483,12 +483,12 @@ def test_a_run_that_fits_its_time_base_settles_it_whatever_the_walk_beside_it() 
 
 
 def recorded_stretches(
-    tmp_path: Path, slowed: list[tuple[float, float, float]]
+    tmp_path: Path, slowed: list[tuple[float, float, float]], base: float = 30.0
 ) -> tuple[list, list[tuple[float, float]]]:
-    """A 20 s run at 30 fps (RBDS001) whose camera gives ``fps`` frames a second from
+    """A 20 s run at ``base`` fps (RBDS001) whose camera gives ``fps`` frames a second from
     ``start`` to ``stop`` for each (start, stop, fps) of ``slowed``, through the engine: its
     steps, and the stretches of untimed steps a store records from it, as the station does."""
-    full_t, full_kp = track((Segment("running", 20.0, "RBDS001"),), 30.0, seed=0)
+    full_t, full_kp = track((Segment("running", 20.0, "RBDS001"),), base, seed=0)
     keep = np.ones(len(full_t), bool)
     for start, stop, fps in slowed:
         keep &= (full_t < start) | (full_t >= stop)
@@ -507,17 +507,27 @@ def recorded_stretches(
 
 
 @pytest.mark.parametrize(
-    ("fps", "seconds"), [(12.0, 2.0), (17.0, 2.0), (17.0, 3.0), (20.0, 3.0), (20.0, 4.0)]
+    ("base", "fps", "seconds"),
+    [
+        (30.0, 12.0, 2.0),
+        (30.0, 17.0, 2.0),
+        (30.0, 17.0, 3.0),
+        (30.0, 20.0, 3.0),
+        (30.0, 20.0, 4.0),
+        (60.0, 15.0, 3.0),
+        (60.0, 20.0, 3.0),
+    ],
 )
 def test_a_slow_stretch_of_a_few_seconds_is_recorded_as_steps_not_timed(
-    tmp_path: Path, fps: float, seconds: float
+    tmp_path: Path, base: float, fps: float, seconds: float
 ) -> None:
-    """A camera slowed to ``fps`` for ``seconds`` in a run: the engine stops handing out steps
-    as the rate falls (a step's own frames), and the stretch the store records from it covers
-    the gap, so the report says the steps were not timed. A review's slow stretches of 2-4 s had
-    been recorded from 0.5 s after the 2 s rule said so, under half the gap, and read "standing
-    or off the belt"."""
-    steps, untimed = recorded_stretches(tmp_path, [(6.0, 6.0 + seconds, fps)])
+    """A camera at ``base`` frames a second slowed to ``fps`` for ``seconds`` in a run: the
+    engine stops handing out steps as the rate falls (a step's own frames), and the stretch the
+    store records from it, from where the frames began to come too few, covers the gap, so the
+    report says the steps were not timed. A review's slow stretches of 2-4 s had been recorded
+    from 0.5 s after the 2 s rule said so, under half the gap, and read "standing or off the
+    belt"; a user trial's 60 fps file slowed to 15 for 3 s had been recorded from 1.7 s in."""
+    steps, untimed = recorded_stretches(tmp_path, [(6.0, 6.0 + seconds, fps)], base)
     found = phases(steps, untimed=untimed)
     kinds = [p.kind for p in found]
     assert UNTIMED in kinds and AWAY not in kinds, describe_phases(found)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from edge.frame_rate import ROUGH_SPAN_S, UntimedClock, timed_roughly
+from edge.frame_rate import UntimedClock, timed_roughly
 from edge.gait.kernels import MIN_CONTACT_S, process_frame
 from edge.gait.layout import (
     CTR_SMOOTHED,
@@ -251,9 +251,6 @@ class GaitEngine:
         """Whether steps are untimed (``untimed``), and the times of the frames pushed, as many
         as the tracks keep (``UntimedClock.times``): whether a step was timed from enough of
         them a second (``timed_roughly``), whoever is on the belt."""
-        self._withheld: deque[float] = deque(maxlen=8)
-        """Where the last steps not handed out for too few frames began to be timed: their
-        frames from ``OWN_FRAMES_BEFORE_S`` before their landings (``untimed_since``)."""
         self._timed_to = -math.inf
         """The latest end of a step handed out (``untimed_since``)."""
         self._begin()
@@ -798,7 +795,6 @@ class GaitEngine:
         own = ended - contact.ic_t + OWN_FRAMES_BEFORE_S
         times = self._clock.times
         if timed_roughly(times, ended) or timed_roughly(times, ended, own):
-            self._withheld.append(contact.ic_t - OWN_FRAMES_BEFORE_S)
             return None
         end = next_ic if next_ic is not None else ended + 0.2
         sm = window(self._sm, int(self._ctr[CTR_SMOOTHED]), contact.ic_t - 0.3, end + 0.01)
@@ -1033,22 +1029,16 @@ class GaitEngine:
 
     @property
     def untimed_since(self) -> float | None:
-        """Where the steps stopped being timed, while ``untimed`` (else None): when the frames
-        began to come too few, or where a step not handed out for them in the ``ROUGH_SPAN_S``
-        before began to be timed (its own frames, from ``OWN_FRAMES_BEFORE_S`` before its
-        landing), if sooner, but not before the end of a step handed out (a review's moment
-        under the rate had reached back over steps timed since: steps finish out of their
-        landings' order). A step's own frames are judged from the moment the rate falls, the
-        2 s before its toe-off only once the slow frames fill enough of them: a session's
-        report had said "standing or off the belt" over a slow stretch of 2-4 s, recorded from
-        0.5 s after the rule's 2 s said so while the steps stopped over a second before (a
-        review)."""
+        """Where the steps stopped being timed, while ``untimed`` (else None): where the frames
+        began to come too few a second (``UntimedClock.since``), not before the end of a step
+        handed out (steps finish out of their landings' order). A session's report had said
+        "standing or off the belt" over a camera's slow stretch of 2-4 s, recorded from 0.5 s
+        after the 2 s before a frame held too few, while a step's own frames had stopped the
+        steps over a second before (a review); a camera at 60 a second slowed to 15 is told so
+        1.7 s into it (a user trial)."""
         if not self._clock.untimed:
             return None
-        since = self._clock.since
-        reach = since - ROUGH_SPAN_S - OWN_FRAMES_BEFORE_S
-        sooner = min([since, *(t for t in self._withheld if t >= reach)])
-        return max(sooner, min(self._timed_to, since))
+        return max(self._clock.since, self._timed_to)
 
     @property
     def mode(self) -> str | None:

@@ -44,7 +44,7 @@ from edge.capture.belt_lines import LIVE_TRIES, LiveTurn
 from edge.capture.timebase import ENGINE_FPS, LEAST_FPS
 from edge.config import Config, Reload, reload_changes
 from edge.errors import HipdriveError, UsageError
-from edge.frame_rate import ROUGH_SPAN_S, UntimedClock
+from edge.frame_rate import ROUGH_SPAN_S, UntimedClock, UntimedLog
 from edge.gait import (
     GaitEngine,
     GaitParams,
@@ -478,6 +478,8 @@ class FileSteps:
         self._slowed: list[tuple[float, str]] = []
         """The parts slowed between steps found: when each ended (station time), and what to
         say of it."""
+        self.untimed = UntimedLog()
+        """Where its steps went untimed for too few frames a second, as a session records it."""
 
     def frame(self, t: float, keypoints: np.ndarray | None) -> None:
         """Every frame handled, captured at ``t``, with the person in view's keypoints (17, 3)
@@ -1296,10 +1298,13 @@ class Station:
             if start is not None and t >= start:
                 self._restart_gait()
         steps = self._feed.push(t, self._feed.prepare(keypoints))
+        # Recorded as the engine finds it, frame by frame, so that the session's report and a
+        # file's summary tell steps not timed from a stand.
+        since = self._feed.untimed_since
+        if self._file is not None:
+            self._file.untimed.tell(since, t)
         if self.store is not None:
-            # Recorded as the engine finds it, frame by frame, so that the session's report
-            # tells steps not timed from a stand.
-            self.store.set_untimed(self._feed.untimed_since, t)
+            self.store.set_untimed(since, t)
         return steps
 
     def _picture(self) -> tuple[int, int] | None:
@@ -1712,6 +1717,7 @@ class Station:
             targets_from(self.config),
             t0=self._file.first_t,
             too_few=self.source.too_few,
+            untimed=self._file.untimed.stretches(self._handled_t),
         )
 
     @property

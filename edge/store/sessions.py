@@ -55,6 +55,7 @@ from edge.bus.schema import (
     encode,
 )
 from edge.errors import UsageError
+from edge.frame_rate import UntimedLog
 from edge.skeleton import NUM_KEYPOINTS
 from edge.store.track import KeypointTrackWriter
 
@@ -246,10 +247,8 @@ class SessionStore:
         self._failure: str | None = None
         self._dropped = 0
         self._session: int | None = None
-        self._untimed: float | None = None
-        """Since when steps cannot be timed, while they cannot (``set_untimed``)."""
-        self._timed_again = -math.inf
-        """When the last stretch of untimed steps ended (``set_untimed``)."""
+        self._untimed = UntimedLog()
+        """Where steps cannot be timed (``set_untimed``)."""
         self._next_id = 1
         self._thread: threading.Thread | None = None
         self._writer_lock: int | None = None
@@ -352,7 +351,7 @@ class SessionStore:
                 )
             )
             self._put(_Write(_INSERT_BELT, (session, t, belt_speed_mps), commit=True))
-            if self._untimed is not None:
+            if self._untimed.start is not None:
                 self._put(_Write(_INSERT_UNTIMED, (session, t)))
             return session
 
@@ -392,23 +391,19 @@ class SessionStore:
         second (``GaitEngine.untimed_since``), or None when they can, told at station time
         ``t``. Recorded with the open session, and with each session opened while it lasts from
         its start, so that its report says the steps could not be timed there, where it had said
-        the runner stood or left; a stretch found to have begun elsewhere (a step withheld
-        sooner, one handed out later) is moved to it, not past the end of the one before."""
-        if since is not None:
-            since = max(since, self._timed_again)
-        if since == self._untimed:
+        the runner stood or left; a stretch found to have begun elsewhere (a step handed out
+        later) is moved to it, not past the end of the one before (``UntimedLog``)."""
+        if self._untimed.unchanged(since):
             return  # told every frame: unchanged, without the lock
         with self._lock:
-            was, self._untimed = self._untimed, since
-            if since is None:
-                self._timed_again = t
+            change = self._untimed.tell(since, t)
             if self._failure is None and self._session is not None:
-                if since is None:
+                if change == "end":
                     self._put(_Write(_END_UNTIMED, (t, self._session)))
-                elif was is None:
-                    self._put(_Write(_INSERT_UNTIMED, (self._session, since)))
-                else:
-                    self._put(_Write(_BACK_UNTIMED, (since, self._session)))
+                elif change == "open":
+                    self._put(_Write(_INSERT_UNTIMED, (self._session, self._untimed.start)))
+                elif change == "move":
+                    self._put(_Write(_BACK_UNTIMED, (self._untimed.start, self._session)))
 
     def record_step(self, msg: StepMsg, session: int | None = None) -> bool:
         """Record a step in the open session, or in ``session``, one that has ended since the
