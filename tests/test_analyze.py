@@ -422,7 +422,7 @@ def test_frames_that_repeat_the_one_before_are_left_out_and_the_rest_timed_as_fi
     printed = capsys.readouterr().out
     repeats = int(np.sum(shows[1:] == shows[:-1]))
     assert f"note: {repeats} of the {len(shows)} frames repeat the frame before" in printed
-    assert "the 25 new frames a second timed at that rate" in printed
+    assert "the new frames, 25 a second on average, each timed when it was filmed" in printed
     assert 150 < printed_median(printed, "cadence", "spm") < 162, "RBDS001 steps 156 times a minute"
     track_t, frames, _ = read_keypoint_track(out_dir / "keypoints.csv")
     first_shown = np.flatnonzero(np.r_[True, shows[1:] != shows[:-1]])

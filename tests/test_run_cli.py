@@ -332,7 +332,7 @@ def test_run_on_a_converted_file_leaves_out_its_repeats_as_analyze_does(
     assert session.runner == "Ann"
     repeats = int(np.sum(shows[1:] == shows[:-1]))
     assert f"{repeats} of the {len(shows)} frames repeat the frame before" in done.stderr
-    assert "the 25 new frames a second timed at that rate" in done.stderr
+    assert "the new frames, 25 a second on average, each timed when it was filmed" in done.stderr
     # Headless, the mark of a less sure figure is told once, each new cue's reason once, and
     # where the session's report is.
     assert done.stdout.count("(*: measured less surely, the far leg seen through") == 1

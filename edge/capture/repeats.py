@@ -515,14 +515,16 @@ def _steady_part(new: NewFrames) -> str:
 
 def repeats_notice(repeats: int, frames: int, distinct_fps: float) -> str | None:
     """What to say when ``REPEATS_NOTED`` of the ``frames`` or more repeated the frame before
-    and were left out, the new ones coming ``distinct_fps`` a second; None otherwise."""
+    and were left out, the new ones coming ``distinct_fps`` a second; None otherwise. Each new
+    frame is timed as ``distinct_times`` places it, not at that rate (a user trial's steady
+    file, its pictures repeated over 3 s only, was told 53 a second "timed at that rate")."""
     if repeats < REPEATS_NOTED * frames or not math.isfinite(distinct_fps):
         return None
     return (
         f"{repeats} of the {frames} frames repeat the frame before (a video made from a slower "
-        "one, or a camera short of light): they were left out, and the "
-        f"{distinct_fps:.0f} new frames a second timed at that rate; film at the camera's own "
-        "rate for the finest timing"
+        "one, or a camera short of light): they were left out, and the new frames, "
+        f"{distinct_fps:.0f} a second on average, each timed when it was filmed; film at the "
+        "camera's own rate for the finest timing"
     )
 
 
