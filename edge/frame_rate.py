@@ -113,9 +113,9 @@ class UntimedLog:
     """The stretches where steps went untimed, told frame by frame (``tell``: where the steps
     stopped being timed, ``GaitEngine.untimed_since``, or None once they are timed again): one
     opens there, moves where that is found to be (a step handed out later), never over the one
-    before, and ends at the frame steps are timed again. One rule for the
-    store's record of a session and a file's summary at its end (which had said "standing or
-    off the belt" where the session's report said the steps were not timed: a user trial)."""
+    before, and ends at the frame steps are timed again. One rule for the store's record of a
+    session and a file's summary at its end (which had said "standing or off the belt" where
+    the session's report said the steps were not timed: a user trial)."""
 
     def __init__(self) -> None:
         self.closed: list[tuple[float, float]] = []

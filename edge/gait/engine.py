@@ -1033,9 +1033,9 @@ class GaitEngine:
         began to come too few a second (``UntimedClock.since``), not before the end of a step
         handed out (steps finish out of their landings' order). A session's report had said
         "standing or off the belt" over a camera's slow stretch of 2-4 s, recorded from 0.5 s
-        after the 2 s before a frame held too few, while a step's own frames had stopped the
-        steps over a second before (a review); a camera at 60 a second slowed to 15 is told so
-        1.7 s into it (a user trial)."""
+        after the 2 s rule first said so, while a step's own frames had stopped the steps over a
+        second before (a review); at 60 a second slowed to 15 the rule says so 1.7 s into it (a
+        user trial)."""
         if not self._clock.untimed:
             return None
         return max(self._clock.since, self._timed_to)
