@@ -453,6 +453,30 @@ def test_a_stretch_of_repeated_pictures_is_steps_not_timed_as_replay_tells_it(
     assert "phase-untimed" in (out_dir / "report.html").read_text()
 
 
+def test_a_picture_held_still_is_steps_not_timed_in_analyze_and_its_replay(
+    mocap_trial, tmp_path: Path, fake_config: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """A steady 30 fps video of a run whose picture freezes for 2.5 s: no new picture came,
+    no step is timed across it, and analyze's phases and those of a replay of its track say so,
+    where they said "standing or off the belt" of the runner running on (a user trial)."""
+    t, kp = synth_track(mocap_trial, 30.0, SideCamera(facing="right"), seed=41)
+    kp = kp[t < 20.0]
+    shows = [min(i, 261) if 261 <= i < 336 else i for i in range(len(kp))]
+    video = write_video(tmp_path / "v.mp4", [coded_frame(j) for j in shows], fps=30.0)
+    fake_pose(monkeypatch, kp)
+    out_dir = tmp_path / "o"
+    assert analyze(video, out_dir, fake_config, "--facing", "right") == 0
+    printed = capsys.readouterr().out
+    assert "0:08-0:11 steps not timed: too few frames a second" in printed, printed
+    assert "standing or off the belt" not in printed
+    events = tmp_path / "r.jsonl"
+    keypoints = str(out_dir / "keypoints.csv")
+    assert main(["replay", "--keypoints", keypoints, "--events-out", str(events)]) == 0
+    replayed = capsys.readouterr().out
+    assert "steps not timed: too few frames a second" in replayed
+    assert "standing or off the belt" not in replayed
+
+
 def test_a_video_with_too_few_new_frames_a_second_is_refused_naming_why(
     mocap_trial, tmp_path: Path, fake_config: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:

@@ -1623,7 +1623,8 @@ def test_a_files_picture_held_still_ages_the_mode_by_the_files_clock(
     rendered one changes by no more than its noise), or the runner frozen (a paused camera).
     No new frame comes, but the mode ages by the file's clock, to nobody on the belt or to
     standing: a user trial's console kept the last run's RUNNING and "GOOD FORM" through 4 s
-    of an empty belt held still, the frames left out never reaching the station."""
+    of an empty belt held still, the frames left out never reaching the station. Its summary
+    says the steps were not timed there."""
     track = running[::2][:181].copy()
     track[180] = NO_RUNNER
     last = 180 if held == "nobody" else 179
@@ -1637,3 +1638,7 @@ def test_a_files_picture_held_still_ages_the_mode_by_the_files_clock(
     assert station._gait_mode() == mode
     # The file's clock was told up to the hold's last half second.
     assert station._handled_t - source.t0_ns / 1e9 >= 9.45
+    # No new picture came: no step was timed there, which its summary says (a user trial's
+    # 2.5 s freeze read "standing or off the belt").
+    [phases] = [line for line in station.file_summary() if line.startswith("phases:")]
+    assert phases.endswith("steps not timed: too few frames a second"), phases

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import shlex
 from pathlib import Path
@@ -256,6 +257,7 @@ def refuse_what_does_not_fit(
 def cmd_replay(args: argparse.Namespace) -> int:
     from edge.capture.repeats import slow_notice, slow_stretches
     from edge.capture.timebase import ENGINE_FPS, LEAST_FPS, check_rate, moving_rate
+    from edge.frame_rate import HELD_S
     from edge.gait.fit import MIN_RUN_S, step_count
     from edge.gait.rhythm import not_side_on, slowed_part
     from edge.offline.replay import (
@@ -378,7 +380,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
             "time the rows with --fps N, the rate filmed at",
             t0=float(t[0]),
             too_few="rows" if slow else None,
-            untimed=[(a, b) for a, b, _ in stretches],
+            # And the rows' gaps: a picture held still, or a camera's stall, no new one coming
+            # (analyze leaves such frames out of the track).
+            untimed=sorted(
+                [
+                    *((a, b) for a, b, _ in stretches),
+                    *((float(a), float(b)) for a, b in itertools.pairwise(t) if b - a > HELD_S),
+                ]
+            ),
         )
         print("\n".join(lines))
     if doubt:

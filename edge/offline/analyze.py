@@ -61,7 +61,8 @@ class AnalysisResult:
     and for how long, s; slow: the stretches of too few new frames a second, first and last
     time and rate (``edge.capture.repeats``, of a video whose frames come at a varying rate);
     untimed: the stretches of too few frames a second that the gait engine got, the repeats
-    left out (``slow_stretches``), first and last time: where it timed no step;
+    left out (``slow_stretches``), and the pictures held still, first and last time: where it
+    timed no step;
     picture: the frames' size (height, width);
     camera: what the background tells of the camera, fixed or moving (``edge.capture.moving``);
     backdrop: frames spread over the video, whose lines tell the camera's turn off square
@@ -187,8 +188,16 @@ def analyze_video(
         scan.slow(),
         # As replay finds them on the track written: a steady video's repeats, left out, are
         # no stretch named (``FrameScan.slow``), yet the engine timed no step from them (a
-        # review's clip showing each picture twice for 4 s read "standing or off the belt").
-        tuple((a, b) for a, b, _ in slow_stretches(new.times)),
+        # review's clip showing each picture twice for 4 s read "standing or off the belt");
+        # and a picture held still, no new one coming (a user trial's 2.5 s freeze, alike).
+        tuple(
+            sorted(
+                [
+                    *((a, b) for a, b, _ in slow_stretches(new.times)),
+                    *((at, at + length) for at, length in new.held),
+                ]
+            )
+        ),
         picture,
         scan.camera(),
         backdrop,

@@ -44,7 +44,7 @@ from edge.capture.belt_lines import LIVE_TRIES, LiveTurn
 from edge.capture.timebase import ENGINE_FPS, LEAST_FPS
 from edge.config import Config, Reload, reload_changes
 from edge.errors import HipdriveError, UsageError
-from edge.frame_rate import ROUGH_SPAN_S, UntimedClock, UntimedLog
+from edge.frame_rate import HELD_S, ROUGH_SPAN_S, UntimedClock, UntimedLog
 from edge.gait import (
     GaitEngine,
     GaitParams,
@@ -1276,6 +1276,21 @@ class Station:
         self._track_presence(t, self._runner_present)
         if not self._cuts.holding:
             self._feed.hold(t)
+            if self._measured_t and t - self._measured_t[-1] > HELD_S:
+                # No new picture: no step is timed across it, which a session's report and a
+                # file's summary say, not a stand (a user trial's 2.5 s freeze read "standing
+                # or off the belt").
+                since = self._feed.untimed_since
+                held = self._measured_t[-1]
+                self._tell_untimed(held if since is None else min(since, held), t)
+
+    def _tell_untimed(self, since: float | None, t: float) -> None:
+        """Where steps stopped being timed (None: they are timed), told at ``t``, to a file's
+        summary and the session's record (``UntimedLog``)."""
+        if self._file is not None:
+            self._file.untimed.tell(since, t)
+        if self.store is not None:
+            self.store.set_untimed(since, t)
 
     def _measure(self, t: float, found: np.ndarray | None) -> list[Step]:
         """The steps a frame at ``t`` gives, the runner's keypoints ``found`` (None: no runner),
@@ -1300,11 +1315,7 @@ class Station:
         steps = self._feed.push(t, self._feed.prepare(keypoints))
         # Recorded as the engine finds it, frame by frame, so that the session's report and a
         # file's summary tell steps not timed from a stand.
-        since = self._feed.untimed_since
-        if self._file is not None:
-            self._file.untimed.tell(since, t)
-        if self.store is not None:
-            self.store.set_untimed(since, t)
+        self._tell_untimed(self._feed.untimed_since, t)
         return steps
 
     def _picture(self) -> tuple[int, int] | None:
