@@ -125,8 +125,7 @@ class UntimedLog:
 
     def tell(self, since: float | None, t: float) -> Literal["open", "move", "end"] | None:
         """The steps untimed from ``since`` (None: timed) at the frame at ``t``; what changed."""
-        if since is not None:
-            since = max(since, self._ended)
+        since = self._clamped(since)
         if since == self.start:
             return None
         if since is None:
@@ -140,7 +139,11 @@ class UntimedLog:
 
     def unchanged(self, since: float | None) -> bool:
         """Whether telling ``since`` would change nothing (asked every frame, without a lock)."""
-        return (since if since is None else max(since, self._ended)) == self.start
+        return self._clamped(since) == self.start
+
+    def _clamped(self, since: float | None) -> float | None:
+        """``since``, not before the end of the stretch before."""
+        return since if since is None else max(since, self._ended)
 
     def stretches(self, end: float = math.inf) -> list[tuple[float, float]]:
         """Every stretch, in time order, one still going ending at ``end``."""

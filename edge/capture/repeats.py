@@ -585,6 +585,17 @@ def slow_stretches(times: np.ndarray) -> tuple[tuple[float, float, float], ...]:
     return tuple(out)
 
 
+def untimed_stretches(times: np.ndarray) -> tuple[tuple[float, float], ...]:
+    """Where no step can be timed from frames at ``times`` (s, increasing), first and last
+    time, in time order: the stretches of too few a second (``slow_stretches``) and the pauses
+    over ``HELD_S`` (a picture held still, its frames left out; a camera's stall). One rule for
+    analyze's frames and replay's rows, whose phases say "steps not timed" there, not that the
+    runner stood (a review's clip repeating its pictures for 4 s, a user trial's 2.5 s freeze)."""
+    slow = [(a, b) for a, b, _ in slow_stretches(times)]
+    gaps = np.flatnonzero(np.diff(times) > HELD_S)
+    return tuple(sorted([*slow, *((float(times[k]), float(times[k + 1])) for k in gaps)]))
+
+
 def too_few_frames(
     held: tuple[tuple[float, float], ...], slow: tuple[tuple[float, float, float], ...]
 ) -> str | None:

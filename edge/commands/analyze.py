@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import itertools
 import math
 import shlex
 from pathlib import Path
@@ -255,9 +254,8 @@ def refuse_what_does_not_fit(
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from edge.capture.repeats import slow_notice, slow_stretches
+    from edge.capture.repeats import slow_notice, slow_stretches, untimed_stretches
     from edge.capture.timebase import ENGINE_FPS, LEAST_FPS, check_rate, moving_rate
-    from edge.frame_rate import HELD_S
     from edge.gait.fit import MIN_RUN_S, step_count
     from edge.gait.rhythm import not_side_on, slowed_part
     from edge.offline.replay import (
@@ -364,8 +362,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         )
         doubt = None if notice else refuse_what_does_not_fit(config, args, steps, plane)
     write_step_files(steps, args.events_out, None)
-    stretches = slow_stretches(t)
-    slow = slow_notice(stretches, "rows")
+    slow = slow_notice(slow_stretches(t), "rows")
     for note in (slow, feet_notice(feet)):
         if note:
             print(f"note: {note}")
@@ -380,14 +377,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             "time the rows with --fps N, the rate filmed at",
             t0=float(t[0]),
             too_few="rows" if slow else None,
-            # And the rows' gaps: a picture held still, or a camera's stall, no new one coming
-            # (analyze leaves such frames out of the track).
-            untimed=sorted(
-                [
-                    *((a, b) for a, b, _ in stretches),
-                    *((float(a), float(b)) for a, b in itertools.pairwise(t) if b - a > HELD_S),
-                ]
-            ),
+            untimed=list(untimed_stretches(t)),
         )
         print("\n".join(lines))
     if doubt:

@@ -23,8 +23,8 @@ from edge.capture.repeats import (
     held_notice,
     repeats_notice,
     slow_notice,
-    slow_stretches,
     too_few_frames,
+    untimed_stretches,
 )
 from edge.capture.timebase import FileTiming, TimeBase, require_engine_rate
 from edge.errors import UsageError
@@ -60,9 +60,8 @@ class AnalysisResult:
     frames per second of real time; held: pictures held still, left out too, when first shown
     and for how long, s; slow: the stretches of too few new frames a second, first and last
     time and rate (``edge.capture.repeats``, of a video whose frames come at a varying rate);
-    untimed: the stretches of too few frames a second that the gait engine got, the repeats
-    left out (``slow_stretches``), and the pictures held still, first and last time: where it
-    timed no step;
+    untimed: where the frames the gait engine got, the repeats left out, time no step
+    (``untimed_stretches``), first and last time;
     picture: the frames' size (height, width);
     camera: what the background tells of the camera, fixed or moving (``edge.capture.moving``);
     backdrop: frames spread over the video, whose lines tell the camera's turn off square
@@ -187,17 +186,8 @@ def analyze_video(
         new.held,
         scan.slow(),
         # As replay finds them on the track written: a steady video's repeats, left out, are
-        # no stretch named (``FrameScan.slow``), yet the engine timed no step from them (a
-        # review's clip showing each picture twice for 4 s read "standing or off the belt");
-        # and a picture held still, no new one coming (a user trial's 2.5 s freeze, alike).
-        tuple(
-            sorted(
-                [
-                    *((a, b) for a, b, _ in slow_stretches(new.times)),
-                    *((at, at + length) for at, length in new.held),
-                ]
-            )
-        ),
+        # no stretch named (``FrameScan.slow``), yet the engine timed no step from them.
+        untimed_stretches(new.times),
         picture,
         scan.camera(),
         backdrop,
